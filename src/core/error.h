@@ -1,0 +1,51 @@
+// Exceptions thrown by the core. Each carries a five-character SQLSTATE so the glue can
+// raise the matching PostgreSQL error without a mapping table. Messages never contain
+// the data being processed (it may be personal data).
+#pragma once
+#include "core/no_postgres.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace comply {
+
+// SQLSTATEs used by the core, as in PostgreSQL's errcodes.txt.
+namespace sqlstate {
+inline constexpr const char* kInvalidParameterValue = "22023";
+inline constexpr const char* kProgramLimitExceeded = "54000";
+inline constexpr const char* kInvalidRegularExpression = "2201B";
+inline constexpr const char* kInvalidTextRepresentation = "22P02";
+inline constexpr const char* kCharacterNotInRepertoire = "22021";
+inline constexpr const char* kConfigFileError = "F0000";
+inline constexpr const char* kObjectNotInPrerequisiteState = "55000";
+inline constexpr const char* kInsufficientPrivilege = "42501";
+inline constexpr const char* kInternalError = "XX000";
+inline constexpr const char* kQueryCanceled = "57014";
+}  // namespace sqlstate
+
+// An error meant for the user: SQLSTATE, message, optional detail and hint.
+class Error : public std::runtime_error {
+ public:
+  Error(const char* sqlstate, std::string message, std::string detail = {},
+        std::string hint = {})
+      : std::runtime_error(std::move(message)),
+        sqlstate_(sqlstate),
+        detail_(std::move(detail)),
+        hint_(std::move(hint)) {}
+  const char* sqlstate() const noexcept { return sqlstate_; }
+  const std::string& detail() const noexcept { return detail_; }
+  const std::string& hint() const noexcept { return hint_; }
+
+ private:
+  const char* sqlstate_;
+  std::string detail_;
+  std::string hint_;
+};
+
+// Thrown by a cancellation callback; the glue turns it into the pending interrupt.
+class Cancelled : public std::exception {
+ public:
+  const char* what() const noexcept override { return "operation cancelled"; }
+};
+
+}  // namespace comply

@@ -1,0 +1,77 @@
+// PII detection: one pass over the text with an RE2::Set of every enabled pattern, then
+// per-candidate validation, context scoring and overlap resolution.
+#pragma once
+#include "core/no_postgres.h"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/cancel.h"
+
+namespace comply::pii {
+
+// One finding: entity name (Presidio's), byte span [begin, end) in the input, score 0..1.
+struct Finding {
+  std::string entity;
+  size_t begin = 0;
+  size_t end = 0;
+  double score = 0;
+};
+
+// A user-defined recognizer (a row of comply.recognizers).
+struct CustomRecognizer {
+  std::string entity;
+  std::string pattern;  // RE2 syntax; if it has a capturing group, group 1 is the span
+  double score = 0.5;
+  std::vector<std::string> context;  // lower-case words that raise the score nearby
+};
+
+struct DetectOptions {
+  double min_score = 0.5;
+  std::vector<std::string> entities;  // empty: every entity
+};
+
+// Score added when a context word is near a candidate (Presidio's similarity factor).
+inline constexpr double kContextBoost = 0.35;
+// Words before / after a candidate searched for context.
+inline constexpr int kContextWordsBefore = 6;
+inline constexpr int kContextWordsAfter = 3;
+
+// Checks a pattern compiles with RE2 as the detector would compile it; throws
+// comply::Error (2201B) with RE2's message (which quotes only the pattern) if not.
+void CheckPattern(std::string_view pattern);
+
+// True if name is an entity the built-in recognizers produce.
+bool IsBuiltinEntity(std::string_view name);
+
+// The built-in entity names, sorted.
+std::vector<std::string> BuiltinEntities();
+
+class Detector {
+ public:
+  // Compiles the built-in patterns plus custom ones; throws comply::Error on a bad
+  // custom pattern. first_names (lower-case, one per entry) support PERSON detection.
+  explicit Detector(const std::vector<CustomRecognizer>& custom = {},
+                    std::vector<std::string> first_names = {});
+  ~Detector();
+  Detector(const Detector&) = delete;
+  Detector& operator=(const Detector&) = delete;
+
+  // Findings in text, ordered by position, overlaps resolved (higher score, then longer,
+  // then earlier wins). text must be UTF-8. cancel is polled every window of input.
+  std::vector<Finding> Detect(std::string_view text, const DetectOptions& options,
+                              const CancelCheck& cancel = {}) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads a first-name list: one name per line, '#' comments; returns lower-case names.
+// Throws comply::Error (F0000) if the file cannot be read.
+std::vector<std::string> LoadNameList(const std::string& path);
+
+}  // namespace comply::pii

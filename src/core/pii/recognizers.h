@@ -1,0 +1,46 @@
+// The built-in recognizers: for each entity, its RE2 patterns with base scores, the
+// validator that confirms or drops a candidate, and the context words that raise it.
+#pragma once
+#include "core/no_postgres.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/pii/validators.h"
+
+namespace comply::pii {
+
+// Adjusts a candidate span inside text (for example trims trailing punctuation from a
+// URL); returns false to drop it. begin/end are byte offsets, updated in place.
+using RefineFn = bool (*)(std::string_view text, size_t* begin, size_t* end);
+using ValidateFn = Validity (*)(std::string_view candidate);
+
+struct PatternDef {
+  const char* entity;
+  const char* name;     // for docs and tests
+  const char* pattern;  // RE2; with a capturing group, group 1 is the span
+  double base_score;    // score when the validator says kUnknown (or there is none)
+  double valid_score;   // score when the validator says kValid
+  ValidateFn validate;  // may be null
+  RefineFn refine;      // may be null
+  std::vector<std::string> context;  // lower-case words
+  bool first_name = false;  // group 1 must start with a word from the first-name list
+};
+
+// The built-in pattern table, in a fixed order.
+const std::vector<PatternDef>& BuiltinPatterns();
+
+// PHONE_NUMBER validation through libphonenumber: a number written with '+' is parsed
+// as international, others against each region of kPhoneRegions; valid if any parse
+// gives a valid number.
+Validity ValidatePhone(std::string_view candidate);
+
+// Regions tried for numbers written without a country code.
+inline constexpr const char* kPhoneRegions[] = {"US", "GB", "DE", "FR", "CA", "AU", "IN"};
+
+// True if word (as written) is a capitalised word that is not a name although it often
+// follows a name cue ("Dear Customer", "Patient Portal").
+bool IsNameStopword(std::string_view word);
+
+}  // namespace comply::pii

@@ -1,0 +1,201 @@
+// Redaction operators and the keyed pseudonym.
+#include "core/pii/redactor.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace comply::pii {
+namespace {
+
+// Returns the number of bytes of the UTF-8 sequence starting with lead byte c.
+size_t Utf8SeqLen(unsigned char c) {
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) return 2;
+  if ((c & 0xF0) == 0xE0) return 3;
+  if ((c & 0xF8) == 0xF0) return 4;
+  return 1;
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+[[noreturn]] void BadOperator(const std::string& where, const std::string& why) {
+  throw Error(sqlstate::kInvalidParameterValue, "invalid redaction operators: " + where + ": " + why,
+              {}, "Each entry looks like {\"op\": \"label\"|\"mask\"|\"hash\"|\"remove\"|\"keep\"}, "
+              "with \"keep_last\" and \"mask_char\" for mask and \"label\" for label.");
+}
+
+// Parses one operator object found under key.
+Operator ParseOne(const std::string& key, const json::Value& v) {
+  if (!v.is_object()) BadOperator("key \"" + key + "\"", "expected an object, got " + std::string(json::TypeName(v.type())));
+  Operator op;
+  const json::Value* kind = v.Find("op");
+  if (!kind) BadOperator("key \"" + key + "\"", "missing \"op\"");
+  if (!kind->is_string()) BadOperator("key \"" + key + ".op\"", "expected a string");
+  const std::string& k = kind->as_string();
+  if (k == "label") op.kind = OpKind::kLabel;
+  else if (k == "mask") op.kind = OpKind::kMask;
+  else if (k == "hash") op.kind = OpKind::kHash;
+  else if (k == "remove") op.kind = OpKind::kRemove;
+  else if (k == "keep") op.kind = OpKind::kKeep;
+  else BadOperator("key \"" + key + ".op\"", "unknown operator (expected label, mask, hash, remove or keep)");
+  for (const auto& [name, value] : v.as_object()) {
+    std::string where = "key \"" + key + "." + name + "\"";
+    if (name == "op") continue;
+    if (name == "keep_last" && op.kind == OpKind::kMask) {
+      if (!value.is_number() || value.as_number() != static_cast<int>(value.as_number()) ||
+          value.as_number() < 0 || value.as_number() > kMaxKeepLast)
+        BadOperator(where, "expected an integer from 0 to " + std::to_string(kMaxKeepLast));
+      op.keep_last = static_cast<int>(value.as_number());
+    } else if (name == "mask_char" && op.kind == OpKind::kMask) {
+      if (!value.is_string() || value.as_string().empty() ||
+          Utf8SeqLen(value.as_string()[0]) != value.as_string().size())
+        BadOperator(where, "expected a string of one character");
+      op.mask_char = value.as_string();
+    } else if (name == "label" && op.kind == OpKind::kLabel) {
+      if (!value.is_string()) BadOperator(where, "expected a string");
+      op.label = value.as_string();
+    } else {
+      BadOperator(where, "not an option of operator \"" + k + "\"");
+    }
+  }
+  return op;
+}
+
+}  // namespace
+
+const Operator& OperatorConfig::For(std::string_view entity) const {
+  auto it = per_entity.find(std::string(entity));
+  return it == per_entity.end() ? default_op : it->second;
+}
+
+bool OperatorConfig::NeedsKey() const {
+  if (default_op.kind == OpKind::kHash) return true;
+  for (const auto& [name, op] : per_entity)
+    if (op.kind == OpKind::kHash) return true;
+  return false;
+}
+
+OperatorConfig ParseOperators(const json::Value& config) {
+  OperatorConfig out;
+  if (config.is_null()) return out;
+  if (!config.is_object())
+    BadOperator("top level", "expected an object keyed by entity, got " + std::string(json::TypeName(config.type())));
+  for (const auto& [key, value] : config.as_object()) {
+    if (key == "default" || key == "DEFAULT") {
+      out.default_op = ParseOne(key, value);
+    } else {
+      if (key.empty()) BadOperator("key \"\"", "empty entity name");
+      out.per_entity[Upper(key)] = ParseOne(key, value);
+    }
+  }
+  return out;
+}
+
+std::string Pseudonym(std::string_view key, std::string_view value) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+            reinterpret_cast<const unsigned char*>(value.data()), value.size(), mac, &len))
+    throw Error(sqlstate::kInternalError, "HMAC-SHA-256 failed");
+  static const char hex[] = "0123456789abcdef";
+  std::string out = "ps_";
+  for (unsigned int i = 0; i < 16; ++i) {
+    out.push_back(hex[mac[i] >> 4]);
+    out.push_back(hex[mac[i] & 15]);
+  }
+  return out;
+}
+
+std::string ApplyOperator(const Operator& op, std::string_view entity, std::string_view original,
+                          std::string_view key) {
+  switch (op.kind) {
+    case OpKind::kLabel:
+      return op.label.empty() ? "[" + std::string(entity) + "]" : op.label;
+    case OpKind::kRemove:
+      return {};
+    case OpKind::kKeep:
+      return std::string(original);
+    case OpKind::kHash:
+      if (key.empty())
+        throw Error(sqlstate::kObjectNotInPrerequisiteState, "no HMAC key is configured",
+                    {}, "Set comply.hmac_key_file to a file holding the secret key.");
+      return Pseudonym(key, original);
+    case OpKind::kMask: {
+      size_t chars = Utf8Length(original);
+      size_t keep = std::min(chars, static_cast<size_t>(op.keep_last));
+      std::string out;
+      size_t i = 0, n = 0;
+      while (i < original.size()) {
+        size_t len = std::min(Utf8SeqLen(original[i]), original.size() - i);
+        if (n < chars - keep) out += op.mask_char;
+        else out.append(original.substr(i, len));
+        i += len;
+        ++n;
+      }
+      return out;
+    }
+  }
+  return {};
+}
+
+std::string Redact(std::string_view text, const std::vector<Finding>& findings,
+                   const OperatorConfig& config, std::string_view key) {
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  for (const Finding& f : findings) {
+    if (f.begin < pos || f.end > text.size()) throw Error(sqlstate::kInternalError, "overlapping findings");
+    out.append(text.substr(pos, f.begin - pos));
+    out += ApplyOperator(config.For(f.entity), f.entity, text.substr(f.begin, f.end - f.begin), key);
+    pos = f.end;
+  }
+  out.append(text.substr(pos));
+  return out;
+}
+
+std::string LoadKeyFile(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0)
+    throw Error(sqlstate::kConfigFileError,
+                "could not access key file \"" + path + "\": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    throw Error(sqlstate::kConfigFileError, "key file \"" + path + "\" is not a regular file");
+  bool owner_ok = st.st_uid == geteuid() && (st.st_mode & (S_IRWXG | S_IRWXO)) == 0;
+  bool root_ok = st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO)) == 0;
+  if (!owner_ok && !root_ok)
+    throw Error(sqlstate::kConfigFileError, "key file \"" + path + "\" has group or world access",
+                "File must have permissions u=rw (0600) or less if owned by the database user, "
+                "or permissions u=rw,g=r (0640) or less if owned by root.");
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  if (!in) throw Error(sqlstate::kConfigFileError, "could not read key file \"" + path + "\"");
+  std::string key = buf.str();
+  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
+  if (key.size() < 16)
+    throw Error(sqlstate::kConfigFileError, "key file \"" + path + "\" holds fewer than 16 bytes");
+  return key;
+}
+
+size_t Utf8Length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace comply::pii

@@ -1,0 +1,63 @@
+// Redaction operators applied to findings: label, mask, hash (keyed pseudonym), remove,
+// keep; configured per entity with a default.
+#pragma once
+#include "core/no_postgres.h"
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/json.h"
+#include "core/pii/detector.h"
+
+namespace comply::pii {
+
+enum class OpKind { kLabel, kMask, kHash, kRemove, kKeep };
+
+struct Operator {
+  OpKind kind = OpKind::kLabel;
+  int keep_last = 4;            // mask: characters kept at the end
+  std::string mask_char = "*";  // mask: one UTF-8 character
+  std::string label;            // label: replacement text; empty means "[ENTITY]"
+};
+
+// Upper bound for keep_last.
+inline constexpr int kMaxKeepLast = 1000;
+
+struct OperatorConfig {
+  std::map<std::string, Operator> per_entity;  // keys upper-case
+  Operator default_op;
+
+  const Operator& For(std::string_view entity) const;
+  bool NeedsKey() const;  // true if any operator is kHash
+};
+
+// Parses operators JSON such as
+//   {"US_SSN": {"op": "mask", "keep_last": 4}, "default": {"op": "label"}}
+// Throws comply::Error (22023) naming the offending key, never a value.
+OperatorConfig ParseOperators(const json::Value& config);
+
+// Deterministic pseudonym of value under key: "ps_" + 32 hex chars of HMAC-SHA-256.
+std::string Pseudonym(std::string_view key, std::string_view value);
+
+// Replacement text for one finding's original text under op.
+std::string ApplyOperator(const Operator& op, std::string_view entity,
+                          std::string_view original, std::string_view key);
+
+// Returns text with each finding replaced according to config. Findings must be sorted
+// and non-overlapping (as Detector::Detect returns them). key is the HMAC key (may be
+// empty when no operator hashes).
+std::string Redact(std::string_view text, const std::vector<Finding>& findings,
+                   const OperatorConfig& config, std::string_view key);
+
+// Reads a secret key file, refusing it unless it is a regular file not readable by
+// group or others (or owned by root and not readable by others), like PostgreSQL's
+// ssl_key_file. Trailing whitespace is trimmed; at least 16 bytes. Errors name the path
+// and never the content.
+std::string LoadKeyFile(const std::string& path);
+
+// Number of UTF-8 characters in s (bytes that are not continuation bytes).
+size_t Utf8Length(std::string_view s);
+
+}  // namespace comply::pii

@@ -1,0 +1,76 @@
+// The two boundary helpers' out-of-line parts: turning exceptions into PostgreSQL
+// errors and PostgreSQL errors into exceptions.
+#include "pg/guard.h"
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+namespace comply::pg {
+namespace {
+
+// Copies s into a fixed buffer, truncating.
+void CopyText(char* dst, size_t size, const char* s) {
+  snprintf(dst, size, "%s", s ? s : "");
+}
+
+}  // namespace
+
+void CaptureCurrentException(CaughtError* out) noexcept {
+  out->kind = CaughtError::kError;
+  out->sqlerrcode = ERRCODE_INTERNAL_ERROR;
+  out->message[0] = out->detail[0] = out->hint[0] = '\0';
+  try {
+    throw;
+  } catch (const PgError& e) {
+    out->sqlerrcode = e.sqlerrcode();
+    CopyText(out->message, sizeof out->message, e.what());
+    CopyText(out->detail, sizeof out->detail, e.detail().c_str());
+    CopyText(out->hint, sizeof out->hint, e.hint().c_str());
+  } catch (const comply::Error& e) {
+    const char* s = e.sqlstate();
+    out->sqlerrcode = MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4]);
+    CopyText(out->message, sizeof out->message, e.what());
+    CopyText(out->detail, sizeof out->detail, e.detail().c_str());
+    CopyText(out->hint, sizeof out->hint, e.hint().c_str());
+  } catch (const comply::Cancelled&) {
+    out->kind = CaughtError::kCancel;
+  } catch (const std::bad_alloc&) {
+    out->sqlerrcode = ERRCODE_OUT_OF_MEMORY;
+    CopyText(out->message, sizeof out->message, "out of memory");
+  } catch (const std::exception& e) {
+    // Library exceptions may quote their input; say only what kind of failure it was.
+    CopyText(out->message, sizeof out->message, "internal error in pg_comply");
+    snprintf(out->detail, sizeof out->detail, "C++ exception of type %s", typeid(e).name());
+  } catch (...) {
+    CopyText(out->message, sizeof out->message, "internal error in pg_comply");
+  }
+}
+
+void RaiseCaught(const CaughtError& err) {
+  if (err.kind == CaughtError::kCancel) {
+    CHECK_FOR_INTERRUPTS();
+    // The interrupt was held off or already serviced: still stop this call.
+    ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
+                    errmsg("canceling statement due to user request")));
+  }
+  ereport(ERROR, (errcode(err.sqlerrcode), errmsg_internal("%s", err.message),
+                  err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
+                  err.hint[0] ? errhint("%s", err.hint) : 0));
+}
+
+void ThrowCopiedError(ErrorData* edata) {
+  PgError e(edata->sqlerrcode, edata->message ? edata->message : "",
+            edata->detail ? edata->detail : "", edata->hint ? edata->hint : "");
+  FreeErrorData(edata);
+  throw e;
+}
+
+const CancelCheck& InterruptCheck() {
+  static const CancelCheck check = [] {
+    if (QueryCancelPending || ProcDiePending) throw comply::Cancelled();
+  };
+  return check;
+}
+
+}  // namespace comply::pg

@@ -1,0 +1,520 @@
+// SQL functions of PII detection and redaction: comply.detect, comply.redact (text and
+// jsonb), comply.pseudonymize, and the recognizer table's pattern check and cache
+// invalidation.
+#include "pg/pii.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "core/json.h"
+#include "pg/guard.h"
+#include "pg/guc.h"
+
+extern "C" {
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(comply_detect);
+PG_FUNCTION_INFO_V1(comply_redact_text);
+PG_FUNCTION_INFO_V1(comply_redact_jsonb);
+PG_FUNCTION_INFO_V1(comply_pseudonymize);
+PG_FUNCTION_INFO_V1(comply_check_pattern);
+PG_FUNCTION_INFO_V1(comply_recognizers_changed);
+PG_FUNCTION_INFO_V1(comply_builtin_entities);
+}
+
+namespace comply::pg {
+namespace {
+
+// Per-backend cache of the compiled detector; rebuilt when comply.recognizers changes.
+struct DetectorCache {
+  std::unique_ptr<pii::Detector> detector;
+  std::set<std::string> entities;  // built-in and custom entity names
+  bool stale = true;
+  Oid recognizers_relid = InvalidOid;
+};
+DetectorCache* detector_cache = nullptr;
+
+struct KeyCache {
+  std::string path;
+  struct stat st {};
+  std::string key;
+};
+KeyCache* key_cache = nullptr;
+
+// Marks the detector stale when comply.recognizers (or every relation) is invalidated.
+void InvalidateRecognizers(Datum, Oid relid) {
+  if (detector_cache &&
+      (relid == InvalidOid || relid == detector_cache->recognizers_relid ||
+       detector_cache->recognizers_relid == InvalidOid))
+    detector_cache->stale = true;
+}
+
+// Plain-C copy of the enabled rows of comply.recognizers, made inside one PgCall.
+struct RecognizerRows {
+  int n;
+  char** entity;
+  char** pattern;
+  char** score;
+  char** context;  // words separated by \x1f, or NULL
+  Oid relid;
+};
+
+// Copies an SPI value into context cxt (NULL stays NULL).
+char* CopyValue(MemoryContext cxt, HeapTuple tup, TupleDesc desc, int col) {
+  char* v = SPI_getvalue(tup, desc, col);
+  return v ? MemoryContextStrdup(cxt, v) : nullptr;
+}
+
+// Reads comply.recognizers through SPI into the caller's memory; may ereport.
+RecognizerRows* ReadRecognizerRows() {
+  MemoryContext caller = CurrentMemoryContext;
+  RecognizerRows* rows = static_cast<RecognizerRows*>(palloc0(sizeof(RecognizerRows)));
+  rows->relid = get_relname_relid("recognizers", get_namespace_oid("comply", false));
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  int rc = SPI_execute(
+      "SELECT entity, pattern, score::text, array_to_string(context, chr(31)) "
+      "FROM comply.recognizers WHERE enabled ORDER BY id",
+      true, 0);
+  if (rc != SPI_OK_SELECT)
+    elog(ERROR, "could not read comply.recognizers: %s", SPI_result_code_string(rc));
+  int n = static_cast<int>(SPI_processed);
+  rows->n = n;
+  char*** cols[] = {&rows->entity, &rows->pattern, &rows->score, &rows->context};
+  for (int c = 0; c < 4; ++c) {
+    *cols[c] = static_cast<char**>(MemoryContextAllocZero(caller, sizeof(char*) * (n + 1)));
+    for (int i = 0; i < n; ++i)
+      (*cols[c])[i] = CopyValue(caller, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1);
+  }
+  SPI_finish();
+  return rows;
+}
+
+// Splits s on the unit separator.
+std::vector<std::string> SplitWords(const char* s) {
+  std::vector<std::string> out;
+  if (!s) return out;
+  std::string cur;
+  for (const char* p = s;; ++p) {
+    if (*p == '\x1f' || *p == '\0') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+      if (*p == '\0') break;
+    } else {
+      cur.push_back(*p);
+    }
+  }
+  return out;
+}
+
+// Path of the first-name list installed with the extension.
+std::string FirstNamesPath() {
+  char share[MAXPGPATH];
+  PgCall([&] { get_share_path(my_exec_path, share); });
+  return std::string(share) + "/extension/pg_comply/first_names.txt";
+}
+
+// Input as a view over a detoasted text datum.
+std::string_view TextView(const text* t) { return {VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)}; }
+
+// Refuses inputs over comply.max_input_bytes (plain C: no C++ objects alive).
+void CheckInputSize(size_t bytes) {
+  if (bytes > static_cast<size_t>(max_input_bytes))
+    ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                    errmsg("input of %zu bytes exceeds comply.max_input_bytes (%d bytes)", bytes,
+                           max_input_bytes),
+                    errhint("Raise comply.max_input_bytes, or split the input.")));
+}
+
+// Reads a min_score argument (default 0.5 when absent) and checks its range.
+double MinScoreArg(FunctionCallInfo fcinfo, int argno) {
+  if (PG_NARGS() <= argno) return 0.5;
+  if (PG_ARGISNULL(argno))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("min_score must not be null")));
+  double s = PG_GETARG_FLOAT8(argno);
+  if (!(s >= 0.0 && s <= 1.0))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("min_score must be between 0 and 1")));
+  return s;
+}
+
+// Text of a jsonb operators argument, or NULL when absent (plain C).
+char* OperatorsArg(FunctionCallInfo fcinfo, int argno) {
+  if (PG_NARGS() <= argno || PG_ARGISNULL(argno)) return nullptr;
+  Jsonb* jb = PG_GETARG_JSONB_P(argno);
+  return JsonbToCString(nullptr, &jb->root, VARSIZE(jb));
+}
+
+// Elements of a text[] argument as palloc'd C strings (NULL elements refused).
+char** TextArrayArg(FunctionCallInfo fcinfo, int argno, int* count, const char* what) {
+  *count = -1;
+  if (PG_NARGS() <= argno || PG_ARGISNULL(argno)) return nullptr;
+  ArrayType* arr = PG_GETARG_ARRAYTYPE_P(argno);
+  Datum* elems;
+  bool* nulls;
+  int n;
+  deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+  char** out = static_cast<char**>(palloc(sizeof(char*) * (n + 1)));
+  for (int i = 0; i < n; ++i) {
+    if (nulls[i])
+      ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not contain nulls", what)));
+    out[i] = TextDatumGetCString(elems[i]);
+  }
+  *count = n;
+  return out;
+}
+
+// Parses operators JSON text into a config (defaults when text is null).
+pii::OperatorConfig ParseOperatorsText(const char* text) {
+  if (!text) return {};
+  return pii::ParseOperators(json::Parse(text));
+}
+
+// Upper-cases ASCII letters.
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Lower-cases ASCII letters.
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Builds detection options, refusing entity names no recognizer produces.
+pii::DetectOptions MakeOptions(double min_score, char** entities, int n_entities) {
+  pii::DetectOptions opts;
+  opts.min_score = min_score;
+  if (entities) {
+    CurrentDetector();  // loads the entity list
+    for (int i = 0; i < n_entities; ++i) {
+      std::string e = Upper(entities[i]);
+      if (!detector_cache->entities.count(e))
+        throw Error(sqlstate::kInvalidParameterValue, "unknown entity \"" + e + "\"", {},
+                    "SELECT comply.entities() lists the entities that can be detected.");
+      opts.entities.push_back(e);
+    }
+    if (opts.entities.empty()) opts.entities.push_back("\x01none");  // empty array: nothing
+  }
+  return opts;
+}
+
+// Copies a C++ string into a new text datum.
+Datum TextResult(const std::string& s) {
+  return PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), s.size())); });
+}
+
+// Redacts one string with the detector and operators.
+std::string RedactString(std::string_view in, const pii::DetectOptions& opts,
+                         const pii::OperatorConfig& ops, std::string_view key) {
+  std::vector<pii::Finding> findings = CurrentDetector().Detect(in, opts, InterruptCheck());
+  return pii::Redact(in, findings, ops, key);
+}
+
+// Walks a jsonb container, pushing a redacted copy into *state.
+class JsonbRedactor {
+ public:
+  JsonbRedactor(const pii::DetectOptions& opts, const pii::OperatorConfig& ops,
+                std::string_view key, std::set<std::string> keys)
+      : opts_(opts), ops_(ops), key_(key), keys_(std::move(keys)) {}
+
+  // Returns the redacted copy of root.
+  Jsonb* Run(JsonbContainer* root) {
+    JsonbParseState* state = nullptr;
+    JsonbValue* result = Walk(root, &state);
+    return PgCall([&] { return JsonbValueToJsonb(result); });
+  }
+
+ private:
+  // Pushes container c (redacted) and returns the value completed by its end token.
+  JsonbValue* Walk(JsonbContainer* c, JsonbParseState** state) {
+    PgCall([] { check_stack_depth(); });
+    InterruptCheck()();
+    JsonbIterator* it = PgCall([&] { return JsonbIteratorInit(c); });
+    JsonbValue v;
+    JsonbValue* last = nullptr;
+    bool key_matched = false;
+    for (;;) {
+      JsonbIteratorToken tok = PgCall([&] { return JsonbIteratorNext(&it, &v, true); });
+      if (tok == WJB_DONE) break;
+      switch (tok) {
+        case WJB_BEGIN_ARRAY: {
+          JsonbValue* arg = v.val.array.rawScalar ? &v : nullptr;
+          PgCall([&] { pushJsonbValue(state, tok, arg); });
+          break;
+        }
+        case WJB_BEGIN_OBJECT:
+          PgCall([&] { pushJsonbValue(state, tok, nullptr); });
+          break;
+        case WJB_KEY: {
+          std::string k(v.val.string.val, v.val.string.len);
+          key_matched = keys_.count(Lower(k)) > 0;
+          current_key_ = Upper(k);
+          PgCall([&] { pushJsonbValue(state, tok, &v); });
+          break;
+        }
+        case WJB_VALUE:
+        case WJB_ELEM: {
+          bool whole = tok == WJB_VALUE && key_matched;
+          std::string entity = current_key_;
+          PushValue(tok, &v, whole, entity, state);
+          break;
+        }
+        case WJB_END_ARRAY:
+        case WJB_END_OBJECT:
+          last = PgCall([&] { return pushJsonbValue(state, tok, nullptr); });
+          break;
+        default:
+          break;
+      }
+    }
+    return last;
+  }
+
+  // Pushes one value: replaced whole (under a listed key), recursed into, redacted by
+  // content (strings) or copied.
+  void PushValue(JsonbIteratorToken tok, JsonbValue* v, bool whole, const std::string& entity,
+                 JsonbParseState** state) {
+    if (whole && v->type != jbvNull) {
+      std::string original;
+      if (v->type == jbvString) {
+        original.assign(v->val.string.val, v->val.string.len);
+      } else {
+        char* s = PgCall([&] {
+          if (v->type == jbvBinary)
+            return JsonbToCString(nullptr, v->val.binary.data, v->val.binary.len);
+          JsonbValue copy = *v;
+          Jsonb* jb = JsonbValueToJsonb(&copy);
+          return JsonbToCString(nullptr, &jb->root, VARSIZE(jb));
+        });
+        original = s;
+      }
+      PushString(tok, pii::ApplyOperator(ops_.For(entity), entity, original, key_), state);
+      return;
+    }
+    if (v->type == jbvBinary) {
+      Walk(v->val.binary.data, state);
+      return;
+    }
+    if (v->type == jbvString) {
+      std::string_view in(v->val.string.val, v->val.string.len);
+      PushString(tok, RedactString(in, opts_, ops_, key_), state);
+      return;
+    }
+    PgCall([&] { pushJsonbValue(state, tok, v); });
+  }
+
+  // Pushes s as a string value (copied into palloc'd memory).
+  void PushString(JsonbIteratorToken tok, const std::string& s, JsonbParseState** state) {
+    PgCall([&] {
+      JsonbValue out;
+      out.type = jbvString;
+      out.val.string.len = static_cast<int>(s.size());
+      out.val.string.val = pnstrdup(s.data(), s.size());
+      pushJsonbValue(state, tok, &out);
+    });
+  }
+
+  const pii::DetectOptions& opts_;
+  const pii::OperatorConfig& ops_;
+  std::string_view key_;
+  std::set<std::string> keys_;
+  std::string current_key_;
+};
+
+}  // namespace
+
+void PiiInit() {
+  CacheRegisterRelcacheCallback(InvalidateRecognizers, (Datum)0);
+}
+
+const pii::Detector& CurrentDetector() {
+  if (!detector_cache) detector_cache = new DetectorCache();
+  DetectorCache& c = *detector_cache;
+  if (c.detector && !c.stale) return *c.detector;
+  RecognizerRows* rows = PgCall([] { return ReadRecognizerRows(); });
+  std::vector<pii::CustomRecognizer> custom;
+  for (int i = 0; i < rows->n; ++i) {
+    pii::CustomRecognizer r;
+    r.entity = rows->entity[i];
+    r.pattern = rows->pattern[i];
+    r.score = std::stod(rows->score[i]);
+    r.context = SplitWords(rows->context[i]);
+    custom.push_back(std::move(r));
+  }
+  std::vector<std::string> names;
+  try {
+    names = pii::LoadNameList(FirstNamesPath());
+  } catch (const Error&) {
+    // Without the list PERSON relies on cue words alone.
+  }
+  auto detector = std::make_unique<pii::Detector>(custom, std::move(names));
+  c.entities.clear();
+  for (const std::string& e : pii::BuiltinEntities()) c.entities.insert(e);
+  for (const pii::CustomRecognizer& r : custom) c.entities.insert(r.entity);
+  c.detector = std::move(detector);
+  c.recognizers_relid = rows->relid;
+  c.stale = false;
+  return *c.detector;
+}
+
+const std::string& HmacKey() {
+  if (!key_cache) key_cache = new KeyCache();
+  std::string path = hmac_key_file ? hmac_key_file : "";
+  if (path.empty())
+    throw Error(sqlstate::kObjectNotInPrerequisiteState, "no HMAC key is configured",
+                {}, "Set comply.hmac_key_file to a file holding the secret key.");
+  struct stat st;
+  bool same = path == key_cache->path && stat(path.c_str(), &st) == 0 &&
+              st.st_ino == key_cache->st.st_ino && st.st_size == key_cache->st.st_size &&
+              st.st_mtim.tv_sec == key_cache->st.st_mtim.tv_sec &&
+              st.st_mtim.tv_nsec == key_cache->st.st_mtim.tv_nsec;
+  if (!same) {
+    key_cache->key = pii::LoadKeyFile(path);
+    key_cache->path = path;
+    stat(path.c_str(), &key_cache->st);
+  }
+  return key_cache->key;
+}
+
+}  // namespace comply::pg
+
+using namespace comply;
+using namespace comply::pg;
+
+// comply.detect(input text, min_score float8, entities text[])
+//   RETURNS TABLE(entity text, start_pos int, length int, score float8)
+extern "C" Datum comply_detect(PG_FUNCTION_ARGS) {
+  InitMaterializedSRF(fcinfo, 0);
+  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+  text* input = PG_GETARG_TEXT_PP(0);
+  CheckInputSize(VARSIZE_ANY_EXHDR(input));
+  double min_score = MinScoreArg(fcinfo, 1);
+  int n_entities;
+  char** entities = TextArrayArg(fcinfo, 2, &n_entities, "entities");
+  ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  return Guarded([&] {
+    std::string_view in = TextView(input);
+    pii::DetectOptions opts = MakeOptions(min_score, entities, n_entities);
+    std::vector<pii::Finding> findings = CurrentDetector().Detect(in, opts, InterruptCheck());
+    size_t pos = 0;
+    int64 chars = 0;
+    for (const pii::Finding& f : findings) {
+      chars += pii::Utf8Length(in.substr(pos, f.begin - pos));
+      int64 start = chars + 1;
+      int64 len = pii::Utf8Length(in.substr(f.begin, f.end - f.begin));
+      chars += len;
+      pos = f.end;
+      PgCall([&] {
+        Datum values[4];
+        bool nulls[4] = {false, false, false, false};
+        values[0] = PointerGetDatum(cstring_to_text_with_len(f.entity.data(), f.entity.size()));
+        values[1] = Int32GetDatum(static_cast<int32>(start));
+        values[2] = Int32GetDatum(static_cast<int32>(len));
+        values[3] = Float8GetDatum(f.score);
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+      });
+    }
+    return (Datum)0;
+  });
+}
+
+// comply.redact(input text, operators jsonb, min_score float8) RETURNS text
+extern "C" Datum comply_redact_text(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+  text* input = PG_GETARG_TEXT_PP(0);
+  CheckInputSize(VARSIZE_ANY_EXHDR(input));
+  char* operators = OperatorsArg(fcinfo, 1);
+  double min_score = MinScoreArg(fcinfo, 2);
+  return Guarded([&] {
+    pii::OperatorConfig ops = ParseOperatorsText(operators);
+    std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
+    pii::DetectOptions opts = MakeOptions(min_score, nullptr, 0);
+    return TextResult(RedactString(TextView(input), opts, ops, key));
+  });
+}
+
+// comply.redact(doc jsonb, operators jsonb, keys text[], min_score float8) RETURNS jsonb
+extern "C" Datum comply_redact_jsonb(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+  Jsonb* doc = PG_GETARG_JSONB_P(0);
+  CheckInputSize(VARSIZE(doc));
+  char* operators = OperatorsArg(fcinfo, 1);
+  int n_keys;
+  char** keys = TextArrayArg(fcinfo, 2, &n_keys, "keys");
+  double min_score = MinScoreArg(fcinfo, 3);
+  return Guarded([&] {
+    pii::OperatorConfig ops = ParseOperatorsText(operators);
+    std::set<std::string> key_set;
+    for (int i = 0; keys && i < n_keys; ++i) key_set.insert(Lower(keys[i]));
+    std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
+    pii::DetectOptions opts = MakeOptions(min_score, nullptr, 0);
+    JsonbRedactor redactor(opts, ops, key, std::move(key_set));
+    return PointerGetDatum(redactor.Run(&doc->root));
+  });
+}
+
+// comply.pseudonymize(value text) RETURNS text
+extern "C" Datum comply_pseudonymize(PG_FUNCTION_ARGS) {
+  text* input = PG_GETARG_TEXT_PP(0);
+  CheckInputSize(VARSIZE_ANY_EXHDR(input));
+  return Guarded([&] { return TextResult(pii::Pseudonym(HmacKey(), TextView(input))); });
+}
+
+// comply._check_pattern(pattern text) RETURNS boolean: true, or an error with RE2's
+// message (used by a CHECK constraint of comply.recognizers).
+extern "C" Datum comply_check_pattern(PG_FUNCTION_ARGS) {
+  text* pattern = PG_GETARG_TEXT_PP(0);
+  return Guarded([&] {
+    pii::CheckPattern(TextView(pattern));
+    return BoolGetDatum(true);
+  });
+}
+
+// Statement trigger on comply.recognizers: tells every backend to rebuild its detector.
+extern "C" Datum comply_recognizers_changed(PG_FUNCTION_ARGS) {
+  if (!CALLED_AS_TRIGGER(fcinfo)) elog(ERROR, "comply_recognizers_changed: not called by trigger manager");
+  TriggerData* trig = reinterpret_cast<TriggerData*>(fcinfo->context);
+  CacheInvalidateRelcache(trig->tg_relation);
+  return PointerGetDatum(nullptr);
+}
+
+// comply.entities() RETURNS SETOF text: built-in entities and those of custom recognizers.
+extern "C" Datum comply_builtin_entities(PG_FUNCTION_ARGS) {
+  InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+  ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  return Guarded([&] {
+    CurrentDetector();
+    for (const std::string& e : detector_cache->entities) {
+      PgCall([&] {
+        Datum value = PointerGetDatum(cstring_to_text_with_len(e.data(), e.size()));
+        bool isnull = false;
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+      });
+    }
+    return (Datum)0;
+  });
+}

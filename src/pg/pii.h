@@ -1,0 +1,23 @@
+// PII detection and redaction entry points (comply.detect, comply.redact, ...).
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "core/pii/detector.h"
+#include "core/pii/redactor.h"
+
+namespace comply::pg {
+
+// Registers the cache invalidation callback for comply.recognizers.
+void PiiInit();
+
+// The backend's detector (built-in plus custom recognizers), rebuilt after
+// comply.recognizers changes. Calls PostgreSQL through PgCall; may throw.
+const pii::Detector& CurrentDetector();
+
+// The HMAC key from comply.hmac_key_file, re-read when the file changes; throws if no
+// key is configured.
+const std::string& HmacKey();
+
+}  // namespace comply::pg
