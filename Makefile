@@ -45,7 +45,7 @@ build/pg_comply--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql)) control/pg
 	cat $(sort $(wildcard src/sql/*.sql)) > $@
 
 # The core library is built by CMake; asking it every time keeps it incremental.
-$(OBJS): $(CORE_LIB)
+$(OBJS): | $(CORE_LIB)
 $(CORE_LIB): FORCE
 	@cmake -S . -B $(CORE_BUILD) -DCMAKE_BUILD_TYPE=Release -DCOMPLY_TESTS=OFF >/dev/null
 	@cmake --build $(CORE_BUILD) -j2 --target comply_core

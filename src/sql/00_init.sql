@@ -13,4 +13,7 @@ BEGIN
 END
 $$;
 
+-- The schema belongs to the extension, so DROP EXTENSION removes it.
+CREATE SCHEMA comply;
+GRANT USAGE ON SCHEMA comply TO PUBLIC;
 COMMENT ON SCHEMA comply IS 'pg_comply: compliance controls (PII detection and redaction, ...)';

@@ -47,6 +47,13 @@ RE2::Options PatternOptions() {
   return o;
 }
 
+// Offset of the UTF-8 character after the one starting at i.
+size_t NextCharStart(std::string_view text, size_t i) {
+  ++i;
+  while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+  return i;
+}
+
 bool IsWordByte(unsigned char c) { return std::isalnum(c) || c == '#' || c == '\'' || c >= 0x80; }
 
 // Lower-cases ASCII letters of s.
@@ -194,7 +201,9 @@ void Detector::Impl::Scan(size_t i, std::string_view text, size_t from, size_t t
     size_t mbegin = match[0].data() - text.data();
     size_t mend = mbegin + match[0].size();
     if (mbegin >= keep_before) break;
-    pos = mend > mbegin ? mend : mbegin + 1;
+    // A rejected match may hide a good one that starts inside it ("Yesterday Sarah
+    // Connor"), so the search resumes just after its start; an accepted one is skipped.
+    pos = NextCharStart(text, mbegin);
     *resume = pos;
     size_t begin = mbegin, end = mend;
     if (ngroups == 1) {
@@ -210,11 +219,13 @@ void Detector::Impl::Scan(size_t i, std::string_view text, size_t from, size_t t
       if (v == Validity::kInvalid) continue;
       if (v == Validity::kValid) score = p.valid_score;
     }
-    if (p.entity == "PERSON" && !TrimNameSpan(text, &begin, &end)) continue;
     if (p.first_name) {
       std::string_view span = text.substr(begin, end - begin);
       if (first_names.count(AsciiLower(span.substr(0, span.find_first_of(" \t")))) == 0) continue;
     }
+    if (p.entity == "PERSON" && !TrimNameSpan(text, &begin, &end)) continue;
+    pos = std::max(pos, mend);
+    *resume = pos;
     if (score + kContextBoost >= options.min_score && HasContext(text, begin, end, p.context))
       score += kContextBoost;
     score = std::min(score, 1.0);

@@ -68,7 +68,9 @@ Validity ValidateEmail(std::string_view s) {
 }
 
 // Names are sequences of capitalised words (Unicode), initials allowed.
-#define NAME_WORD "(?:\\p{Lu}[\\p{Ll}'\u2019]+(?:-\\p{Lu}?[\\p{Ll}'\u2019]+)?|\\p{Lu}\\.)"
+#define NAME_WORD                                                           \
+  "(?:\\p{Lu}['\u2019]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?"         \
+  "(?:['\u2019]\\p{Ll}+)?(?:-\\p{Lu}?\\p{Ll}+)?|\\p{Lu}\\.)"
 #define NAME_SEQ "(" NAME_WORD "(?:[ \\t]+" NAME_WORD "){0,3})"
 #define MONTH                                                                         \
   "(?:[Jj]an(?:uary)?|[Ff]eb(?:ruary)?|[Mm]ar(?:ch)?|[Aa]pr(?:il)?|[Mm]ay|[Jj]une?|" \
@@ -83,7 +85,7 @@ const std::vector<std::string> kCardContext = {"credit", "card", "visa", "master
                                                "debit", "cardholder", "pan"};
 const std::vector<std::string> kPhoneContext = {"phone", "telephone", "tel", "cell",
                                                 "cellphone", "mobile", "call", "fax",
-                                                "contact", "number", "ph"};
+                                                "contact", "ph"};
 const std::vector<std::string> kBankContext = {"bank", "account", "acct", "checking",
                                                "savings", "debit", "deposit", "iban"};
 
@@ -104,9 +106,9 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        0.4, 0.75, ValidatePhone, nullptr, kPhoneContext},
       {"PHONE_NUMBER", "phone_nanp",
        "(?:\\b1[ .\\-]?)?(?:\\(\\d{3}\\)[ .\\-]?|\\b\\d{3}[ .\\-])\\d{3}[ .\\-]\\d{4}\\b", 0.4,
-       0.75, ValidatePhone, nullptr, kPhoneContext},
+       0.75, ValidatePhoneNanp, nullptr, kPhoneContext},
       {"PHONE_NUMBER", "phone_national", "\\b0\\d{2,4}[ \\-]?\\d{3,4}[ \\-]?\\d{3,4}\\b", 0.4,
-       0.7, ValidatePhone, nullptr, kPhoneContext},
+       0.7, ValidatePhoneNational, nullptr, kPhoneContext},
       {"US_SSN", "ssn_formatted",
        "\\b\\d{3}-\\d{2}-\\d{4}\\b|\\b\\d{3} \\d{2} \\d{4}\\b|\\b\\d{3}\\.\\d{2}\\.\\d{4}\\b", 0.6,
        0.6, ValidateUsSsn, nullptr, kSsnContext},
@@ -195,20 +197,37 @@ const std::vector<PatternDef>& BuiltinPatterns() {
   return patterns;
 }
 
-Validity ValidatePhone(std::string_view candidate) {
+namespace {
+
+// Parses s for region (or as international when region is "ZZ"); true if the result
+// is a valid number (for that region, when one is given).
+bool ValidIn(const std::string& s, const char* region) {
   const pn::PhoneNumberUtil* util = pn::PhoneNumberUtil::GetInstance();
-  std::string s(candidate);
   pn::PhoneNumber number;
-  if (!s.empty() && s[0] == '+') {
-    if (util->Parse(s, "ZZ", &number) != pn::PhoneNumberUtil::NO_PARSING_ERROR)
-      return Validity::kInvalid;
-    return util->IsValidNumber(number) ? Validity::kValid : Validity::kInvalid;
-  }
-  for (const char* region : kPhoneRegions) {
-    if (util->Parse(s, region, &number) == pn::PhoneNumberUtil::NO_PARSING_ERROR &&
-        util->IsValidNumberForRegion(number, region))
-      return Validity::kValid;
-  }
+  if (util->Parse(s, region, &number) != pn::PhoneNumberUtil::NO_PARSING_ERROR) return false;
+  return std::string_view(region) == "ZZ" ? util->IsValidNumber(number)
+                                          : util->IsValidNumberForRegion(number, region);
+}
+
+}  // namespace
+
+Validity ValidatePhone(std::string_view candidate) {
+  std::string s(candidate);
+  if (!s.empty() && s[0] == '+') return ValidIn(s, "ZZ") ? Validity::kValid : Validity::kInvalid;
+  for (const char* region : kPhoneRegions)
+    if (ValidIn(s, region)) return Validity::kValid;
+  return Validity::kInvalid;
+}
+
+Validity ValidatePhoneNanp(std::string_view candidate) {
+  std::string s(candidate);
+  return ValidIn(s, "US") || ValidIn(s, "CA") ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidatePhoneNational(std::string_view candidate) {
+  std::string s(candidate);
+  for (const char* region : kTrunkZeroRegions)
+    if (ValidIn(s, region)) return Validity::kValid;
   return Validity::kInvalid;
 }
 

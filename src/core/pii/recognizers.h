@@ -33,11 +33,16 @@ const std::vector<PatternDef>& BuiltinPatterns();
 
 // PHONE_NUMBER validation through libphonenumber: a number written with '+' is parsed
 // as international, others against each region of kPhoneRegions; valid if any parse
-// gives a valid number.
+// gives a valid number for that region.
 Validity ValidatePhone(std::string_view candidate);
+// The same for North American forms ((415) 555-2671): US and Canada only.
+Validity ValidatePhoneNanp(std::string_view candidate);
+// The same for national forms with a trunk 0 (020 7946 0958): kTrunkZeroRegions.
+Validity ValidatePhoneNational(std::string_view candidate);
 
 // Regions tried for numbers written without a country code.
-inline constexpr const char* kPhoneRegions[] = {"US", "GB", "DE", "FR", "CA", "AU", "IN"};
+inline constexpr const char* kPhoneRegions[] = {"US", "CA", "GB", "DE", "FR", "AU", "IN"};
+inline constexpr const char* kTrunkZeroRegions[] = {"GB", "DE", "FR", "AU", "IN"};
 
 // True if word (as written) is a capitalised word that is not a name although it often
 // follows a name cue ("Dear Customer", "Patient Portal").

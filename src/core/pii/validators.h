@@ -66,11 +66,11 @@ Validity ValidateMacAddress(std::string_view s);
 
 // DATE_TIME: the calendar date inside s exists (month 1-12, day within the month,
 // leap years) and its year is 1900-2100. Recognised forms: YYYY-MM-DD, YYYY/MM/DD,
-// MM/DD/YYYY, DD/MM/YYYY (valid if either reading is), MM-DD-YYYY, DD.MM.YYYY (month
-// and day may have one digit), "March 5, 1984", "5 March 1984", "Mar 5 1984" (names
-// in any case, "Mar.", ordinals such as "5th"), with an optional time part
-// ("T10:20:30", " 10:20", " 9:05 pm", fractions, Z or +hh:mm) whose fields must be in
-// range. Anything else is kInvalid.
+// MM/DD/YYYY or DD/MM/YYYY and MM-DD-YYYY or DD-MM-YYYY (valid if either reading is),
+// DD.MM.YYYY (month and day may have one digit), "March 5, 1984", "5 March 1984",
+// "Mar 5 1984" (names in any case, "Mar.", ordinals such as "5th", "5 March, 1984"),
+// with an optional time part ("T10:20:30", " 10:20", " 9:05 pm", fractions, Z or
+// +hh:mm) whose fields must be in range. Anything else is kInvalid.
 Validity ValidateDate(std::string_view s);
 
 // Keccak-256 (the pre-standard padding Ethereum uses) of data, 32 bytes.

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs every test of pg_comply: GoogleTest unit tests, then (after building and
+# installing the extension) the pg_regress and pgTAP suites on a throwaway cluster,
+# then a scan of that cluster's server log for any PII value the suites used.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+
+passed=0
+failed=0
+step() {  # step NAME COMMAND...: runs one suite, counting it
+  local name=$1; shift
+  echo "=== $name"
+  if "$@"; then passed=$((passed + 1)); echo "=== $name: ok"
+  else failed=$((failed + 1)); echo "=== $name: FAILED"; fi
+}
+
+step "unit tests (GoogleTest)" make unit
+
+echo "=== build and install"
+make -j2 >/dev/null
+"${sudo[@]}" make install >/dev/null
+
+export COMPLY_CLUSTER_DIR="$repo/build/test-cluster"
+# Statements are not echoed to the server log, so the log scan below sees only what
+# pg_comply itself reports.
+export COMPLY_PG_CONF="$repo/test/cluster.conf"
+scripts/pgcluster.sh destroy
+scripts/pgcluster.sh start
+trap 'scripts/pgcluster.sh stop' EXIT
+eval "$(scripts/pgcluster.sh env)"
+# The HMAC key the suites use, readable by the server's user only.
+key="$COMPLY_CLUSTER_DIR/data/comply_test_hmac.key"
+echo "regression-test-key-0123456789abcdef" >"$key"
+chmod 600 "$key"
+[ "$(id -u)" -ne 0 ] || chown "${COMPLY_PG_USER:-postgres}" "$key"
+
+regress() {
+  if make installcheck; then return 0; fi
+  [ -f regression.diffs ] && head -n 200 regression.diffs
+  return 1
+}
+step "pg_regress suites (sql/, expected/)" regress
+
+pgtap() {
+  psql -X -q -v ON_ERROR_STOP=1 -c 'DROP DATABASE IF EXISTS comply_tap' -c 'CREATE DATABASE comply_tap' >/dev/null
+  pg_prove -d comply_tap --ext .sql -r test/pgtap/
+}
+step "pgTAP suites (test/pgtap/)" pgtap
+
+step "server log holds no PII" test/check_log_pii.sh "$(scripts/pgcluster.sh log)"
+
+echo
+echo "summary: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,95 @@
+-- comply.redact on text: every operator, per-entity configuration, keyed pseudonyms,
+-- NULLs and errors.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+RESET client_min_messages;
+
+\set note 'Patient Maria Garcia (DOB 1984-03-05), SSN 536-22-8714, card 4111 1111 1111 1111, reached at (415) 555-2671 or maria.garcia@example.org.'
+
+-- Default: every entity replaced by its label.
+SELECT comply.redact(:'note');
+
+-- Per-entity operators with a default.
+SELECT comply.redact(:'note', '{"US_SSN": {"op": "mask", "keep_last": 4},
+                                "CREDIT_CARD": {"op": "mask", "keep_last": 4, "mask_char": "#"},
+                                "EMAIL_ADDRESS": {"op": "remove"},
+                                "DATE_TIME": {"op": "keep"},
+                                "PERSON": {"op": "label", "label": "<name>"},
+                                "default": {"op": "label"}}');
+-- Entity keys are case-insensitive; the default applies to the rest.
+SELECT comply.redact(:'note', '{"us_ssn": {"op": "label", "label": "***"}, "default": {"op": "keep"}}');
+-- mask with a multi-byte mask character and keep_last 0; masks count characters.
+SELECT comply.redact('ssn 536-22-8714', '{"default": {"op": "mask", "keep_last": 0, "mask_char": "•"}}');
+SELECT comply.redact('ssn 536-22-8714', '{"default": {"op": "mask", "keep_last": 40}}');
+
+-- min_score: 0.99 keeps only validated findings.
+SELECT comply.redact(:'note', NULL, 0.99);
+
+-- hash: a deterministic pseudonym keyed by comply.hmac_key_file.
+\set VERBOSITY sqlstate
+SELECT comply.redact('ssn 536-22-8714', '{"default": {"op": "hash"}}');
+SELECT comply.pseudonymize('536-22-8714');
+\set VERBOSITY default
+SELECT comply.pseudonymize('536-22-8714');
+-- scripts/test.sh puts a 0600 key file in the test cluster's data directory.
+SELECT current_setting('data_directory') || '/comply_test_hmac.key' AS keyfile,
+       current_setting('data_directory') || '/comply_regress_open.key' AS openkeyfile \gset
+SET comply.hmac_key_file = :'keyfile';
+SELECT comply.redact('ssn 536-22-8714 and again 536-22-8714', '{"US_SSN": {"op": "hash"}}');
+SELECT comply.pseudonymize('536-22-8714') = comply.redact('536-22-8714', '{"default": {"op": "hash"}}') AS same_token;
+SELECT comply.pseudonymize('536-22-8714') <> comply.pseudonymize('536-22-8715') AS different_values_differ;
+-- Joins still work on pseudonyms.
+CREATE TEMP TABLE a AS SELECT comply.pseudonymize(v) AS p FROM (VALUES ('536-22-8714'), ('212-55-1234')) t(v);
+CREATE TEMP TABLE b AS SELECT comply.redact(v, '{"default": {"op": "hash"}}') AS p FROM (VALUES ('536-22-8714')) t(v);
+SELECT count(*) AS joined FROM a JOIN b USING (p);
+-- A key file that others can read is refused (COPY writes files with mode 0644), and
+-- so is a missing one; the error names the file, never its content.
+COPY (SELECT 'regression-test-key-0123456789abcdef') TO :'openkeyfile';
+SET comply.hmac_key_file = :'openkeyfile';
+\set VERBOSITY sqlstate
+SELECT comply.pseudonymize('x');
+\set VERBOSITY default
+SET comply.hmac_key_file = 'no_such_file.key';
+SELECT comply.pseudonymize('x');
+RESET comply.hmac_key_file;
+-- Only superusers see or set the key file setting.
+SELECT count(*) FROM pg_settings WHERE name = 'comply.hmac_key_file';
+CREATE ROLE comply_regress_user;
+SET ROLE comply_regress_user;
+SET comply.hmac_key_file = 'any.key';
+SHOW comply.hmac_key_file;
+SELECT comply.redact('mail a@example.com');
+RESET ROLE;
+DROP ROLE comply_regress_user;
+
+-- NULLs: NULL input gives NULL; NULL operators mean the defaults.
+SELECT comply.redact(NULL::text) IS NULL AS null_in_null_out;
+SELECT comply.redact('ssn 536-22-8714', NULL);
+SELECT comply.redact('');
+
+-- Invalid operators name the bad key, never a value.
+SELECT comply.redact('x', '{"US_SSN": {"op": "mask", "keep_lst": 4}}');
+SELECT comply.redact('x', '{"US_SSN": {"op": "shred"}}');
+SELECT comply.redact('x', '{"US_SSN": {"op": "mask", "keep_last": -1}}');
+SELECT comply.redact('x', '{"US_SSN": {"op": "mask", "mask_char": "ab"}}');
+SELECT comply.redact('x', '{"US_SSN": "label"}');
+SELECT comply.redact('x', '{"US_SSN": {}}');
+SELECT comply.redact('x', '["label"]');
+SELECT comply.redact('x', '{"default": {"op": "label", "keep_last": 2}}');
+\set VERBOSITY sqlstate
+SELECT comply.redact('x', '{"US_SSN": {"op": "shred"}}');
+SELECT comply.redact('ssn 536-22-8714', NULL, 2);
+SELECT comply.redact('ssn 536-22-8714', NULL::jsonb, NULL::float8);
+\set VERBOSITY default
+-- An error about a text with PII does not show the text.
+SELECT comply.redact('Patient Maria Garcia, SSN 536-22-8714', '{"US_SSN": {"op": "mask", "keep_lst": 4}}');
+
+-- Size limit.
+SET comply.max_input_bytes = '1kB';
+SELECT comply.redact(repeat('x', 2000));
+RESET comply.max_input_bytes;
+
+-- Many rows: redaction is per row and stable.
+SELECT count(*) AS rows, count(DISTINCT r) AS distinct_outputs
+  FROM (SELECT comply.redact('ssn 536-22-8714 row ' || g) AS r FROM generate_series(1, 1000) g) s
+ WHERE r LIKE 'ssn [US_SSN] row %';

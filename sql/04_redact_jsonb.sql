@@ -1,0 +1,37 @@
+-- comply.redact on jsonb: values redacted by content, listed keys replaced whole at any
+-- depth, structure and non-string scalars kept.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+RESET client_min_messages;
+
+\set doc '{"id": 42, "active": true, "score": 3.5, "note": "Call 415-555-2671 re: SSN 536-22-8714", "patient": {"Name": "Maria Garcia", "dob": "1984-03-05", "contacts": ["maria@example.org", {"phone": "+44 20 7946 0958"}], "tags": null}, "ssn": 536228714}'
+
+SELECT jsonb_pretty(comply.redact(:'doc'::jsonb));
+-- Keys match case-insensitively, at any depth; numbers and objects under them too.
+SELECT jsonb_pretty(comply.redact(:'doc'::jsonb, NULL, ARRAY['name', 'SSN', 'contacts']));
+-- Operators apply to key matches by upper-cased key name, then default.
+SELECT comply.redact('{"ssn": "536-22-8714", "note": "ssn 536-22-8714"}'::jsonb,
+                     '{"SSN": {"op": "mask", "keep_last": 4}, "US_SSN": {"op": "label", "label": "<ssn>"}}',
+                     ARRAY['ssn']);
+-- Scalars and arrays at the top level; empty containers; nulls are kept.
+SELECT comply.redact('"mail maria@example.org"'::jsonb);
+SELECT comply.redact('["maria@example.org", 1, null, false, []]'::jsonb);
+SELECT comply.redact('{}'::jsonb), comply.redact('[]'::jsonb), comply.redact('null'::jsonb);
+SELECT comply.redact('{"ssn": null}'::jsonb, NULL, ARRAY['ssn']);
+-- Keys themselves are kept (they name fields, they are not values).
+SELECT comply.redact('{"maria@example.org": "x"}'::jsonb);
+-- Deep nesting.
+SELECT comply.redact(repeat('[', 500) || '"536-22-8714"' || repeat(']', 500))::text LIKE '%[US_SSN]%' AS deep_ok;
+-- NULL doc gives NULL; bad keys argument.
+SELECT comply.redact(NULL::jsonb) IS NULL AS null_in_null_out;
+SELECT comply.redact('{"a": 1}'::jsonb, NULL, ARRAY[NULL]::text[]);
+-- hash under listed keys and by content.
+SELECT current_setting('data_directory') || '/comply_test_hmac.key' AS keyfile \gset
+SET comply.hmac_key_file = :'keyfile';
+SELECT comply.redact('{"ssn": "536-22-8714", "n": "ssn 536-22-8714"}'::jsonb, '{"default": {"op": "hash"}}', ARRAY['ssn']);
+RESET comply.hmac_key_file;
+-- A table of documents keeps its row count and shape.
+SELECT count(*) AS docs, bool_and(jsonb_typeof(r) = 'object') AS all_objects,
+       bool_and(r->'patient'->>'Name' = '[NAME]') AS names_replaced
+  FROM (SELECT comply.redact(jsonb_set(:'doc'::jsonb, '{id}', to_jsonb(g)), NULL, ARRAY['name']) AS r
+          FROM generate_series(1, 500) g) s;

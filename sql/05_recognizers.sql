@@ -1,0 +1,58 @@
+-- Custom recognizers: rows of comply.recognizers, checked on insert, effective in every
+-- session without reconnecting.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
+
+-- A second session, kept open across the changes below.
+SELECT dblink_connect('other', format('dbname=%s port=%s host=%s', current_database(),
+       current_setting('port'), split_part(current_setting('unix_socket_directories'), ',', 1)));
+SELECT * FROM dblink('other', $$SELECT count(*) FROM comply.detect('member MRN-0012345')$$) AS t(n bigint);
+
+INSERT INTO comply.recognizers (entity, pattern, score, context, description)
+VALUES ('MEDICAL_RECORD_NUMBER', '\bMRN-\d{7}\b', 0.4, '{member,mrn,record}', 'hospital MRN');
+SELECT entity, start_pos, length, score FROM comply.detect('member MRN-0012345');
+SELECT entity, start_pos, length, score FROM comply.detect('code MRN-0012345');
+SELECT * FROM dblink('other', $$SELECT entity, score FROM comply.detect('member MRN-0012345')$$) AS t(entity text, score float8);
+SELECT comply.redact('member MRN-0012345 and SSN 536-22-8714');
+SELECT 'MEDICAL_RECORD_NUMBER' IN (SELECT comply.entities()) AS listed;
+SELECT * FROM comply.detect('member MRN-0012345', 0.5, ARRAY['MEDICAL_RECORD_NUMBER']);
+
+-- A capturing group narrows the span.
+INSERT INTO comply.recognizers (entity, pattern, score)
+VALUES ('EMPLOYEE_ID', 'employee id:? (E\d{6})', 0.8);
+SELECT entity, start_pos, length FROM comply.detect('employee id: E123456 badge');
+
+-- Disabled and deleted recognizers stop at once, here and in the other session.
+UPDATE comply.recognizers SET enabled = false WHERE entity = 'MEDICAL_RECORD_NUMBER';
+SELECT count(*) FROM comply.detect('member MRN-0012345');
+SELECT * FROM dblink('other', $$SELECT count(*) FROM comply.detect('member MRN-0012345')$$) AS t(n bigint);
+DELETE FROM comply.recognizers;
+SELECT count(*) FROM comply.detect('employee id: E123456');
+SELECT * FROM dblink('other', $$SELECT count(*) FROM comply.detect('employee id: E123456')$$) AS t(n bigint);
+
+-- Within a transaction the change is visible at once, and a rollback undoes it.
+BEGIN;
+INSERT INTO comply.recognizers (entity, pattern, score) VALUES ('TICKET', '\bTCK\d{5}\b', 0.9);
+SELECT entity FROM comply.detect('see TCK12345');
+ROLLBACK;
+SELECT count(*) FROM comply.detect('see TCK12345');
+
+-- Bad rows are refused: RE2's message for bad patterns, constraints for the rest.
+INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(unclosed');
+INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(\d)\1');
+INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(?<=x)y');
+\set VERBOSITY terse
+INSERT INTO comply.recognizers (entity, pattern) VALUES ('lower_case', 'x');
+INSERT INTO comply.recognizers (entity, pattern, score) VALUES ('SCORE', 'x', 1.5);
+\set VERBOSITY default
+\set VERBOSITY sqlstate
+INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(unclosed');
+\set VERBOSITY default
+SELECT count(*) FROM comply.recognizers;
+
+-- The table is kept by pg_dump (extension configuration).
+SELECT unnest(extconfig)::regclass FROM pg_extension WHERE extname = 'pg_comply';
+
+SELECT dblink_disconnect('other');

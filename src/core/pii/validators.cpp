@@ -1,0 +1,755 @@
+#include "core/pii/validators.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace comply::pii {
+namespace {
+
+// Locale-free character classes: <cctype> depends on the locale and is UB for
+// negative chars, and matched text may contain any UTF-8 byte.
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
+bool IsAlpha(char c) { return IsUpper(c) || IsLower(c); }
+bool IsHex(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+char ToLower(char c) { return IsUpper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+int DigitAt(std::string_view s, size_t i) { return s[i] - '0'; }
+
+// Checks that every byte of s is an ASCII digit (true for empty s).
+bool AllDigits(std::string_view s) {
+  for (char c : s) {
+    if (!IsDigit(c)) return false;
+  }
+  return true;
+}
+
+// Returns the value of the n ASCII digits of s starting at pos.
+int Number(std::string_view s, size_t pos, size_t n) {
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) v = v * 10 + DigitAt(s, i);
+  return v;
+}
+
+// Returns the digits of s when s is digit groups joined by one separator taken from
+// seps and used throughout (or no separator at all). A non-empty groups list fixes the
+// group lengths a separated form must have. Returns nullopt for any other shape.
+std::optional<std::string> SplitDigits(std::string_view s, std::string_view seps,
+                                       std::initializer_list<size_t> groups = {}) {
+  std::string digits;
+  std::vector<size_t> lengths{0};
+  char sep = 0;
+  for (char c : s) {
+    if (IsDigit(c)) {
+      digits.push_back(c);
+      ++lengths.back();
+    } else if (seps.find(c) != std::string_view::npos && (sep == 0 || c == sep)) {
+      if (lengths.back() == 0) return std::nullopt;  // leading or doubled separator
+      sep = c;
+      lengths.push_back(0);
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (lengths.back() == 0) return std::nullopt;  // empty input or trailing separator
+  if (sep != 0 && groups.size() != 0 &&
+      !std::equal(groups.begin(), groups.end(), lengths.begin(), lengths.end())) {
+    return std::nullopt;
+  }
+  return digits;
+}
+
+// Checks the 3-2-4 SSN/ITIN shape and returns its 9 digits.
+std::optional<std::string> SsnDigits(std::string_view s) {
+  auto digits = SplitDigits(s, "- .", {3, 2, 4});
+  if (!digits || digits->size() != 9) return std::nullopt;
+  return digits;
+}
+
+// --- Credit cards ---------------------------------------------------------------
+
+struct CardRule {
+  int prefix_lo;  // inclusive range over the first prefix_digits digits
+  int prefix_hi;
+  size_t prefix_digits;
+  size_t min_len;
+  size_t max_len;
+};
+
+constexpr CardRule kCardRules[] = {
+    {4, 4, 1, 13, 13},       {4, 4, 1, 16, 16},       {4, 4, 1, 19, 19},    // Visa
+    {51, 55, 2, 16, 16},     {2221, 2720, 4, 16, 16},                       // Mastercard
+    {34, 34, 2, 15, 15},     {37, 37, 2, 15, 15},                           // Amex
+    {6011, 6011, 4, 16, 19}, {644, 649, 3, 16, 19},   {65, 65, 2, 16, 19},  // Discover
+    {3528, 3589, 4, 16, 19},                                                // JCB
+    {300, 305, 3, 14, 19},   {36, 36, 2, 14, 19},     {38, 39, 2, 14, 19},  // Diners
+    {62, 62, 2, 16, 19},                                                    // UnionPay
+    {50, 50, 2, 13, 19},     {56, 69, 2, 13, 19},                           // Maestro
+};
+
+// --- IBAN -------------------------------------------------------------------------
+
+struct IbanCountry {
+  char code[3];
+  size_t length;
+};
+
+// SWIFT IBAN registry; French overseas territories and British crown dependencies
+// use FR and GB IBANs, so they need no rows of their own.
+constexpr IbanCountry kIbanCountries[] = {
+    {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16},
+    {"BG", 22}, {"BH", 22}, {"BI", 27}, {"BR", 29}, {"BY", 28}, {"CH", 21}, {"CR", 22},
+    {"CY", 28}, {"CZ", 24}, {"DE", 22}, {"DJ", 27}, {"DK", 18}, {"DO", 28}, {"EE", 20},
+    {"EG", 29}, {"ES", 24}, {"FI", 18}, {"FK", 18}, {"FO", 18}, {"FR", 27}, {"GB", 22},
+    {"GE", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27}, {"GT", 28}, {"HN", 28}, {"HR", 21},
+    {"HU", 28}, {"IE", 22}, {"IL", 23}, {"IQ", 23}, {"IS", 26}, {"IT", 27}, {"JO", 30},
+    {"KW", 30}, {"KZ", 20}, {"LB", 28}, {"LC", 32}, {"LI", 21}, {"LT", 20}, {"LU", 20},
+    {"LV", 21}, {"LY", 25}, {"MC", 27}, {"MD", 24}, {"ME", 22}, {"MK", 19}, {"MN", 20},
+    {"MR", 27}, {"MT", 31}, {"MU", 30}, {"NI", 28}, {"NL", 18}, {"NO", 15}, {"OM", 23},
+    {"PK", 24}, {"PL", 28}, {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22},
+    {"RU", 33}, {"SA", 24}, {"SC", 31}, {"SD", 18}, {"SE", 24}, {"SI", 19}, {"SK", 24},
+    {"SM", 27}, {"SO", 23}, {"ST", 25}, {"SV", 28}, {"TL", 23}, {"TN", 24}, {"TR", 26},
+    {"UA", 29}, {"VA", 22}, {"VG", 24}, {"XK", 20}, {"YE", 30},
+};
+constexpr size_t kIbanMaxLength = 34;
+
+// Returns the registered IBAN length for a two-letter country code, 0 if unknown.
+size_t IbanLength(std::string_view country) {
+  for (const auto& entry : kIbanCountries) {
+    if (country == entry.code) return entry.length;
+  }
+  return 0;
+}
+
+// --- IP addresses -----------------------------------------------------------------
+
+// Checks a strict dotted quad: four decimal octets, no leading zeros, each <= 255.
+bool IsIpv4(std::string_view s) {
+  int parts = 0;
+  size_t pos = 0;
+  while (true) {
+    size_t end = s.find('.', pos);
+    std::string_view part =
+        s.substr(pos, end == std::string_view::npos ? end : end - pos);
+    if (part.empty() || part.size() > 3 || !AllDigits(part)) return false;
+    if (part.size() > 1 && part[0] == '0') return false;  // octal-looking, ambiguous
+    if (Number(part, 0, part.size()) > 255) return false;
+    ++parts;
+    if (end == std::string_view::npos) break;
+    pos = end + 1;
+  }
+  return parts == 4;
+}
+
+// Counts the 16-bit groups in a colon-separated run of IPv6 hex groups; the last one
+// may be an embedded IPv4 address (two groups) when ipv4_tail is set. -1 if malformed.
+int Ipv6Groups(std::string_view s, bool ipv4_tail) {
+  if (s.empty()) return 0;
+  int groups = 0;
+  size_t pos = 0;
+  while (true) {
+    size_t end = s.find(':', pos);
+    bool last = end == std::string_view::npos;
+    std::string_view part = s.substr(pos, last ? end : end - pos);
+    if (last && ipv4_tail && part.find('.') != std::string_view::npos) {
+      if (!IsIpv4(part)) return -1;
+      groups += 2;
+    } else {
+      if (part.empty() || part.size() > 4) return -1;
+      for (char c : part) {
+        if (!IsHex(c)) return -1;
+      }
+      ++groups;
+    }
+    if (last) return groups;
+    pos = end + 1;
+  }
+}
+
+// Checks the RFC 4291 text forms of an IPv6 address.
+bool IsIpv6(std::string_view s) {
+  if (s.size() < 2 || s.size() > 45) return false;  // 45: longest form with IPv4 tail
+  size_t gap = s.find("::");
+  if (gap == std::string_view::npos) return Ipv6Groups(s, true) == 8;
+  // Searching from gap + 1 also catches ":::".
+  if (s.find("::", gap + 1) != std::string_view::npos) return false;
+  std::string_view head = s.substr(0, gap);
+  std::string_view tail = s.substr(gap + 2);
+  int head_groups = Ipv6Groups(head, false);
+  int tail_groups = Ipv6Groups(tail, true);
+  return head_groups >= 0 && tail_groups >= 0 && head_groups + tail_groups <= 7;
+}
+
+// --- Crypto -----------------------------------------------------------------------
+
+constexpr uint64_t kKeccakRoundConstants[24] = {
+    0x0000000000000001, 0x0000000000008082, 0x800000000000808A, 0x8000000080008000,
+    0x000000000000808B, 0x0000000080000001, 0x8000000080008081, 0x8000000000008009,
+    0x000000000000008A, 0x0000000000000088, 0x0000000080008009, 0x000000008000000A,
+    0x000000008000808B, 0x800000000000008B, 0x8000000000008089, 0x8000000000008003,
+    0x8000000000008002, 0x8000000000000080, 0x000000000000800A, 0x800000008000000A,
+    0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
+};
+
+// Rotation offsets of the rho step, lane (x, y) at index x + 5 * y.
+constexpr int kKeccakRotations[25] = {
+    0,  1,  62, 28, 27,  //
+    36, 44, 6,  55, 20,  //
+    3,  10, 43, 25, 39,  //
+    41, 45, 15, 21, 8,   //
+    18, 2,  61, 56, 14,
+};
+
+// Rotates x left by n bits (n == 0 allowed without an undefined shift by 64).
+uint64_t Rotl(uint64_t x, int n) { return (x << n) | (x >> ((64 - n) & 63)); }
+
+// Applies the Keccak-f[1600] permutation.
+void KeccakF(uint64_t a[25]) {
+  for (uint64_t round_constant : kKeccakRoundConstants) {
+    uint64_t c[5];
+    for (int x = 0; x < 5; ++x) {
+      c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
+    }
+    for (int x = 0; x < 5; ++x) {
+      uint64_t d = c[(x + 4) % 5] ^ Rotl(c[(x + 1) % 5], 1);
+      for (int y = 0; y < 25; y += 5) a[x + y] ^= d;
+    }
+    uint64_t b[25];
+    for (int x = 0; x < 5; ++x) {
+      for (int y = 0; y < 5; ++y) {
+        b[y + 5 * ((2 * x + 3 * y) % 5)] =
+            Rotl(a[x + 5 * y], kKeccakRotations[x + 5 * y]);
+      }
+    }
+    for (int y = 0; y < 25; y += 5) {
+      for (int x = 0; x < 5; ++x) {
+        a[x + y] = b[x + y] ^ (~b[(x + 1) % 5 + y] & b[(x + 2) % 5 + y]);
+      }
+    }
+    a[0] ^= round_constant;
+  }
+}
+
+// Checks an Ethereum "0x" + 40 hex address against its EIP-55 mixed-case checksum.
+Validity ValidateEthereum(std::string_view s) {
+  if (s.size() != 42) return Validity::kInvalid;
+  std::string_view hex = s.substr(2);
+  bool has_lower = false;
+  bool has_upper = false;
+  std::string lower;
+  for (char c : hex) {
+    if (!IsHex(c)) return Validity::kInvalid;
+    has_lower |= IsLower(c);
+    has_upper |= IsUpper(c);
+    lower.push_back(ToLower(c));
+  }
+  // Single-case addresses carry no checksum, so nothing can be verified.
+  if (!has_lower || !has_upper) return Validity::kUnknown;
+  std::string hash = Keccak256(lower);
+  for (size_t i = 0; i < hex.size(); ++i) {
+    if (!IsAlpha(hex[i])) continue;
+    auto byte = static_cast<unsigned char>(hash[i / 2]);
+    int nibble = i % 2 == 0 ? byte >> 4 : byte & 0x0f;
+    if (IsUpper(hex[i]) != (nibble >= 8)) return Validity::kInvalid;
+  }
+  return Validity::kValid;
+}
+
+constexpr std::string_view kBech32Charset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+constexpr uint32_t kBech32Const = 1;
+constexpr uint32_t kBech32mConst = 0x2bc830a3;
+
+// Computes the BIP-173 checksum polynomial over 5-bit values.
+uint32_t Bech32Polymod(const std::vector<uint8_t>& values) {
+  constexpr uint32_t kGen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd,
+                                0x2a1462b3};
+  uint32_t chk = 1;
+  for (uint8_t v : values) {
+    uint32_t top = chk >> 25;
+    chk = ((chk & 0x1ffffff) << 5) ^ v;
+    for (int i = 0; i < 5; ++i) {
+      if ((top >> i) & 1) chk ^= kGen[i];
+    }
+  }
+  return chk;
+}
+
+// Checks a bech32 (witness v0) or bech32m (v1-16) segwit address, hrp bc or tb.
+Validity ValidateSegwit(std::string_view s) {
+  // 14 characters: hrp, "1", version, a 2-byte program and the checksum.
+  if (s.size() < 14 || s.size() > 90) return Validity::kInvalid;
+  bool has_lower = false;
+  bool has_upper = false;
+  std::string lower;
+  for (char c : s) {
+    has_lower |= IsLower(c);
+    has_upper |= IsUpper(c);
+    lower.push_back(ToLower(c));
+  }
+  if (has_lower && has_upper) return Validity::kInvalid;
+  size_t sep = lower.rfind('1');
+  std::string_view hrp = std::string_view(lower).substr(0, sep);
+  if (hrp != "bc" && hrp != "tb") return Validity::kInvalid;
+
+  std::vector<uint8_t> values;
+  for (char c : hrp) values.push_back(static_cast<uint8_t>(c >> 5));
+  values.push_back(0);
+  for (char c : hrp) values.push_back(static_cast<uint8_t>(c & 31));
+  size_t data_start = values.size();
+  for (size_t i = sep + 1; i < lower.size(); ++i) {
+    size_t v = kBech32Charset.find(lower[i]);
+    if (v == std::string_view::npos) return Validity::kInvalid;
+    values.push_back(static_cast<uint8_t>(v));
+  }
+  uint32_t residue = Bech32Polymod(values);
+  if (residue != kBech32Const && residue != kBech32mConst) return Validity::kInvalid;
+
+  // data_start + 1 + 6: at least the witness version and the checksum.
+  if (values.size() < data_start + 7) return Validity::kInvalid;
+  uint8_t version = values[data_start];
+  if (version > 16) return Validity::kInvalid;
+  if ((version == 0) != (residue == kBech32Const)) return Validity::kInvalid;
+
+  // Regroup the 5-bit program into bytes; leftover bits must be < 5 and all zero.
+  size_t program_len = 0;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = data_start + 1; i < values.size() - 6; ++i) {
+    acc = ((acc << 5) | values[i]) & 0xfff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      ++program_len;
+    }
+  }
+  if (bits >= 5 || (acc & ((1u << bits) - 1)) != 0) return Validity::kInvalid;
+  if (program_len < 2 || program_len > 40) return Validity::kInvalid;
+  if (version == 0 && program_len != 20 && program_len != 32) return Validity::kInvalid;
+  return Validity::kValid;
+}
+
+constexpr std::string_view kBase58Alphabet =
+    "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+// Checks a base58check P2PKH (version 0x00) or P2SH (0x05) Bitcoin address.
+Validity ValidateBase58Check(std::string_view s) {
+  // A 25-byte payload is at most 34 base58 digits, plus one '1' for the zero version.
+  if (s.size() < 26 || s.size() > 35) return Validity::kInvalid;
+  size_t zeros = 0;
+  while (zeros < s.size() && s[zeros] == '1') ++zeros;
+  std::vector<uint8_t> number;  // big-endian, no leading zero bytes
+  for (size_t i = zeros; i < s.size(); ++i) {
+    size_t digit = kBase58Alphabet.find(s[i]);
+    if (digit == std::string_view::npos) return Validity::kInvalid;
+    uint32_t carry = static_cast<uint32_t>(digit);
+    for (auto it = number.rbegin(); it != number.rend(); ++it) {
+      carry += 58u * *it;
+      *it = static_cast<uint8_t>(carry & 0xff);
+      carry >>= 8;
+    }
+    for (; carry != 0; carry >>= 8) number.insert(number.begin(), carry & 0xff);
+  }
+  std::vector<uint8_t> bytes(zeros, 0);
+  bytes.insert(bytes.end(), number.begin(), number.end());
+  if (bytes.size() != 25 || (bytes[0] != 0x00 && bytes[0] != 0x05)) {
+    return Validity::kInvalid;
+  }
+  unsigned char first[EVP_MAX_MD_SIZE];
+  unsigned char second[EVP_MAX_MD_SIZE];
+  if (EVP_Digest(bytes.data(), 21, first, nullptr, EVP_sha256(), nullptr) != 1 ||
+      EVP_Digest(first, 32, second, nullptr, EVP_sha256(), nullptr) != 1) {
+    return Validity::kUnknown;  // libcrypto failure says nothing about the address
+  }
+  for (int i = 0; i < 4; ++i) {
+    if (second[i] != bytes[21 + i]) return Validity::kInvalid;
+  }
+  return Validity::kValid;
+}
+
+// --- Dates ------------------------------------------------------------------------
+
+constexpr int kMinYear = 1900;
+constexpr int kMaxYear = 2100;
+
+// Applies the Gregorian leap-year rule.
+bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+// Checks that year-month-day exists and the year is in the accepted range.
+bool DateExists(int year, int month, int day) {
+  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (year < kMinYear || year > kMaxYear || month < 1 || month > 12 || day < 1) {
+    return false;
+  }
+  int days = kDays[month - 1] + (month == 2 && IsLeapYear(year) ? 1 : 0);
+  return day <= days;
+}
+
+// A forward-only reader over the candidate text.
+class Cursor {
+ public:
+  explicit Cursor(std::string_view s) : s_(s) {}
+  bool AtEnd() const { return pos_ == s_.size(); }
+  char Peek() const { return AtEnd() ? '\0' : s_[pos_]; }
+  size_t Pos() const { return pos_; }
+
+  // Consumes c if it is next.
+  bool Eat(char c) {
+    if (Peek() != c) return false;
+    ++pos_;
+    return true;
+  }
+  // Consumes min..max digits (greedy) and returns their value, or -1.
+  int Digits(size_t min, size_t max) {
+    size_t n = 0;
+    while (n < max && pos_ + n < s_.size() && IsDigit(s_[pos_ + n])) ++n;
+    if (n < min) return -1;
+    int v = Number(s_, pos_, n);
+    pos_ += n;
+    return v;
+  }
+  // Consumes a run of ASCII letters.
+  std::string_view Letters() {
+    size_t start = pos_;
+    while (pos_ < s_.size() && IsAlpha(s_[pos_])) ++pos_;
+    return s_.substr(start, pos_ - start);
+  }
+
+ private:
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+// Returns 1-12 for an English month name or its abbreviation, 0 otherwise.
+int MonthFromName(std::string_view word, bool* abbreviated) {
+  static constexpr std::string_view kNames[12] = {
+      "january", "february", "march",     "april",   "may",      "june",
+      "july",    "august",   "september", "october", "november", "december"};
+  std::string lower;
+  for (char c : word) lower.push_back(ToLower(c));
+  for (int m = 0; m < 12; ++m) {
+    *abbreviated = false;
+    if (lower == kNames[m]) return m + 1;
+    *abbreviated = true;
+    if (lower == kNames[m].substr(0, 3)) return m + 1;
+    if (m == 8 && lower == "sept") return m + 1;
+  }
+  return 0;
+}
+
+// Parses a month name, with a "." allowed after an abbreviation.
+int ParseMonthName(Cursor& in) {
+  bool abbreviated = false;
+  int month = MonthFromName(in.Letters(), &abbreviated);
+  if (month != 0 && abbreviated) in.Eat('.');
+  return month;
+}
+
+// Consumes the optional English ordinal suffix after a day ("5th"); false if other
+// letters follow.
+bool EatOrdinalSuffix(Cursor& in) {
+  std::string_view suffix = in.Letters();
+  return suffix.empty() || suffix == "st" || suffix == "nd" || suffix == "rd" ||
+         suffix == "th";
+}
+
+// Parses an optional time part ("T10:20", " 10:20:30.5Z", " 9:05 pm") to the end.
+bool TimeValid(Cursor& in) {
+  if (in.AtEnd()) return true;
+  bool iso = in.Eat('T');
+  if (!iso && !in.Eat(' ')) return false;
+  int hour = in.Digits(iso ? 2 : 1, 2);
+  if (hour < 0 || !in.Eat(':')) return false;
+  int minute = in.Digits(2, 2);
+  int second = 0;
+  if (in.Eat(':')) {
+    second = in.Digits(2, 2);
+    if (in.Eat('.') && in.Digits(1, 9) < 0) return false;
+  }
+  if (minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+
+  if (in.Eat('Z')) return in.AtEnd() && hour <= 23;
+  if (in.Eat('+') || in.Eat('-')) {
+    int zone_hour = in.Digits(2, 2);
+    in.Eat(':');
+    int zone_minute = in.Digits(2, 2);
+    return in.AtEnd() && hour <= 23 && zone_hour >= 0 && zone_hour <= 14 &&
+           zone_minute >= 0 && zone_minute <= 59;
+  }
+  bool spaced = in.Eat(' ');
+  std::string_view meridiem = in.Letters();
+  if (!spaced && meridiem.empty()) return in.AtEnd() && hour <= 23;
+  bool twelve_hour =
+      meridiem == "AM" || meridiem == "PM" || meridiem == "am" || meridiem == "pm";
+  return in.AtEnd() && twelve_hour && hour >= 1 && hour <= 12;
+}
+
+// Parses the numeric date forms and the "5 March 1984" form.
+bool NumericDateValid(Cursor& in) {
+  int first = in.Digits(1, 4);
+  size_t first_len = in.Pos();  // the cursor started at 0
+  if (first < 0 || first_len == 3) return false;
+  char sep = in.Peek();
+  if (first_len == 4) {  // YYYY-MM-DD or YYYY/MM/DD
+    if (sep != '-' && sep != '/') return false;
+    in.Eat(sep);
+    int month = in.Digits(1, 2);
+    if (month < 0 || !in.Eat(sep)) return false;
+    int day = in.Digits(1, 2);
+    return day >= 0 && DateExists(first, month, day) && TimeValid(in);
+  }
+  if (sep == ' ' || IsAlpha(sep)) {  // 5 March 1984, 5th March 1984
+    if (!EatOrdinalSuffix(in) || !in.Eat(' ')) return false;
+    int month = ParseMonthName(in);
+    if (month == 0) return false;
+    in.Eat(',');
+    if (!in.Eat(' ')) return false;
+    int year = in.Digits(4, 4);
+    return year >= 0 && DateExists(year, month, first) && TimeValid(in);
+  }
+  if (sep != '/' && sep != '-' && sep != '.') return false;
+  in.Eat(sep);
+  int second = in.Digits(1, 2);
+  if (second < 0 || !in.Eat(sep)) return false;
+  int year = in.Digits(4, 4);
+  if (year < 0) return false;
+  // Slashes and dashes are written month-first in the US and day-first elsewhere, so
+  // either reading will do; dots are only day-first.
+  bool exists =
+      DateExists(year, second, first) || (sep != '.' && DateExists(year, first, second));
+  return exists && TimeValid(in);
+}
+
+// Parses "March 5, 1984", "Mar 5 1984", "Mar. 5th, 1984".
+bool MonthFirstDateValid(Cursor& in) {
+  int month = ParseMonthName(in);
+  if (month == 0 || !in.Eat(' ')) return false;
+  int day = in.Digits(1, 2);
+  if (day < 0 || !EatOrdinalSuffix(in)) return false;
+  in.Eat(',');
+  if (!in.Eat(' ')) return false;
+  int year = in.Digits(4, 4);
+  return year >= 0 && DateExists(year, month, day) && TimeValid(in);
+}
+
+}  // namespace
+
+std::string DigitsOnly(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (IsDigit(c)) out.push_back(c);
+  }
+  return out;
+}
+
+bool LuhnValid(std::string_view digits) {
+  if (digits.empty()) return false;
+  int sum = 0;
+  bool twice = false;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    if (!IsDigit(*it)) return false;
+    int d = *it - '0';
+    if (twice) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+    twice = !twice;
+  }
+  return sum % 10 == 0;
+}
+
+Validity ValidateCreditCard(std::string_view s) {
+  auto digits = SplitDigits(s, " -");
+  if (!digits || digits->size() < 13 || digits->size() > 19) return Validity::kInvalid;
+  bool known_issuer = false;
+  for (const CardRule& rule : kCardRules) {
+    int prefix = Number(*digits, 0, rule.prefix_digits);
+    if (prefix >= rule.prefix_lo && prefix <= rule.prefix_hi &&
+        digits->size() >= rule.min_len && digits->size() <= rule.max_len) {
+      known_issuer = true;
+      break;
+    }
+  }
+  return known_issuer && LuhnValid(*digits) ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidateUsSsn(std::string_view s) {
+  auto digits = SsnDigits(s);
+  if (!digits) return Validity::kInvalid;
+  int area = Number(*digits, 0, 3);
+  int group = Number(*digits, 3, 2);
+  int serial = Number(*digits, 5, 4);
+  if (area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0) {
+    return Validity::kInvalid;
+  }
+  if (digits->find_first_not_of((*digits)[0]) == std::string::npos) {
+    return Validity::kInvalid;
+  }
+  // Numbers printed on sample cards and in advertising; 987-65-432x is caught by the
+  // area rule above.
+  for (std::string_view example : {"078051120", "219099999", "123456789"}) {
+    if (*digits == example) return Validity::kInvalid;
+  }
+  return Validity::kValid;
+}
+
+Validity ValidateUsItin(std::string_view s) {
+  auto digits = SsnDigits(s);
+  if (!digits || (*digits)[0] != '9') return Validity::kInvalid;
+  int group = Number(*digits, 3, 2);
+  bool group_ok = (group >= 50 && group <= 65) || (group >= 70 && group <= 88) ||
+                  (group >= 90 && group <= 92) || (group >= 94 && group <= 99);
+  return group_ok ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidateIban(std::string_view s) {
+  if (s.size() > kIbanMaxLength + kIbanMaxLength / 4) return Validity::kInvalid;
+  bool spaced = s.find(' ') != std::string_view::npos;
+  std::string iban;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (spaced && i % 5 == 4) {
+      if (c != ' ') return Validity::kInvalid;
+      continue;
+    }
+    if (!IsDigit(c) && !IsUpper(c)) return Validity::kInvalid;
+    iban.push_back(c);
+  }
+  if (spaced && s.back() == ' ') return Validity::kInvalid;
+  if (iban.size() < 5 || !IsUpper(iban[0]) || !IsUpper(iban[1]) || !IsDigit(iban[2]) ||
+      !IsDigit(iban[3])) {
+    return Validity::kInvalid;
+  }
+  if (IbanLength(std::string_view(iban).substr(0, 2)) != iban.size()) {
+    return Validity::kInvalid;
+  }
+  // 00, 01 and 99 can satisfy mod-97 but ISO 13616 never issues them.
+  int check = Number(iban, 2, 2);
+  if (check < 2 || check > 98) return Validity::kInvalid;
+  int remainder = 0;
+  std::string rearranged = iban.substr(4) + iban.substr(0, 4);
+  for (char c : rearranged) {
+    remainder = IsDigit(c) ? (remainder * 10 + (c - '0')) % 97
+                           : (remainder * 100 + (c - 'A' + 10)) % 97;
+  }
+  return remainder == 1 ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidateIpAddress(std::string_view s) {
+  bool ok = s.find(':') != std::string_view::npos ? IsIpv6(s) : IsIpv4(s);
+  return ok ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidateAbaRouting(std::string_view s) {
+  auto digits = SplitDigits(s, "-", {4, 4, 1});
+  if (!digits || digits->size() != 9) return Validity::kInvalid;
+  // A checksum of zero makes 000000000 pass, but it is a placeholder, not a bank.
+  if (*digits == "000000000") return Validity::kInvalid;
+  int prefix = Number(*digits, 0, 2);
+  bool prefix_ok = prefix <= 12 || (prefix >= 21 && prefix <= 32) ||
+                   (prefix >= 61 && prefix <= 72) || prefix == 80;
+  if (!prefix_ok) return Validity::kInvalid;
+  int sum = 0;
+  for (size_t i = 0; i < 9; i += 3) {
+    sum +=
+        3 * DigitAt(*digits, i) + 7 * DigitAt(*digits, i + 1) + DigitAt(*digits, i + 2);
+  }
+  return sum % 10 == 0 ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidateUsNpi(std::string_view s) {
+  if (s.size() != 10 || !AllDigits(s) || (s[0] != '1' && s[0] != '2')) {
+    return Validity::kInvalid;
+  }
+  // 80840 is the ISO 7812 card-issuer prefix for US health; it is part of the Luhn sum.
+  std::string card = "80840";
+  card.append(s);
+  return LuhnValid(card) ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidateUkNhs(std::string_view s) {
+  auto digits = SplitDigits(s, " -", {3, 3, 4});
+  if (!digits || digits->size() != 10) return Validity::kInvalid;
+  // One repeated digit passes mod 11 but is a placeholder, never an issued number.
+  if (digits->find_first_not_of((*digits)[0]) == std::string::npos) return Validity::kInvalid;
+  int sum = 0;
+  for (size_t i = 0; i < 9; ++i) sum += DigitAt(*digits, i) * static_cast<int>(10 - i);
+  int check = 11 - sum % 11;
+  if (check == 11) check = 0;
+  if (check == 10) return Validity::kInvalid;
+  return check == DigitAt(*digits, 9) ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidateCrypto(std::string_view s) {
+  if (s.size() >= 2 && s[0] == '0' && s[1] == 'x') return ValidateEthereum(s);
+  if (s.size() >= 3 && s[2] == '1') {
+    char a = ToLower(s[0]);
+    char b = ToLower(s[1]);
+    if ((a == 'b' && b == 'c') || (a == 't' && b == 'b')) return ValidateSegwit(s);
+  }
+  if (!s.empty() && (s[0] == '1' || s[0] == '3')) return ValidateBase58Check(s);
+  return Validity::kInvalid;
+}
+
+Validity ValidateMacAddress(std::string_view s) {
+  size_t group;
+  char sep;
+  if (s.size() == 17 && (s[2] == ':' || s[2] == '-')) {
+    group = 2;
+    sep = s[2];
+  } else if (s.size() == 14) {
+    group = 4;
+    sep = '.';
+  } else {
+    return Validity::kInvalid;
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool sep_position = i % (group + 1) == group;
+    if (sep_position ? s[i] != sep : !IsHex(s[i])) return Validity::kInvalid;
+  }
+  return Validity::kValid;
+}
+
+Validity ValidateDate(std::string_view s) {
+  // The longest accepted form ("September 30th, 2000T10:20:30.123456789+14:00") is
+  // well under this; the bound keeps garbage cheap.
+  if (s.size() > 64) return Validity::kInvalid;
+  Cursor in(s);
+  bool ok = IsDigit(in.Peek()) ? NumericDateValid(in) : MonthFirstDateValid(in);
+  return ok ? Validity::kValid : Validity::kInvalid;
+}
+
+std::string Keccak256(std::string_view data) {
+  constexpr size_t kRate = 136;  // bytes: 1600 - 2 * 256 bits of capacity
+  uint64_t state[25] = {};
+  auto absorb = [&state](const unsigned char* block) {
+    for (size_t i = 0; i < kRate; ++i) {
+      state[i / 8] ^= static_cast<uint64_t>(block[i]) << (8 * (i % 8));
+    }
+    KeccakF(state);
+  };
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  size_t full = data.size() / kRate * kRate;
+  for (size_t off = 0; off < full; off += kRate) absorb(bytes + off);
+  // Original Keccak padding (0x01 ... 0x80); SHA-3 would use 0x06.
+  std::array<unsigned char, kRate> last{};
+  for (size_t i = full; i < data.size(); ++i) last[i - full] = bytes[i];
+  last[data.size() - full] ^= 0x01;
+  last[kRate - 1] ^= 0x80;
+  absorb(last.data());
+  std::string out(32, '\0');
+  for (size_t i = 0; i < 32; ++i) {
+    out[i] = static_cast<char>((state[i / 8] >> (8 * (i % 8))) & 0xff);
+  }
+  return out;
+}
+
+}  // namespace comply::pii

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Fails if the server log holds any PII value used by the test suites. The values are
+# those listed in test/pii_values.txt plus every finding comply.detect reports in the
+# suites' own SQL (so a new test value is covered without editing the list). Needs the
+# test cluster running (PG* variables set) with pg_comply installed.
+set -euo pipefail
+log=${1:?usage: check_log_pii.sh SERVER_LOG}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+
+# The scan is meaningful only if pg_comply's errors do reach the log.
+if ! grep -q "invalid redaction operators" "$log"; then
+  echo "log check: no pg_comply error found in $log; is logging on?" >&2
+  exit 1
+fi
+
+values=$(mktemp)
+trap 'rm -f "$values"' EXIT
+grep -v '^#' "$repo/test/pii_values.txt" | sed '/^$/d' >"$values"
+psql -X -q -At -v ON_ERROR_STOP=1 -v content="$(cat "$repo"/sql/*.sql "$repo"/test/pgtap/*.sql)" \
+  -d postgres >>"$values" <<'SQL'
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+SELECT DISTINCT substr(:'content', start_pos, length)
+  FROM comply.detect(:'content', 0.5)
+ WHERE length >= 6 AND entity <> 'URL';
+SQL
+
+count=$(sort -u "$values" | wc -l)
+leaks=0
+while IFS= read -r v; do
+  [ -n "$v" ] || continue
+  if grep -qF -- "$v" "$log"; then
+    echo "log check: PII value from the tests found in the server log: $v"
+    grep -nF -- "$v" "$log" | head -n 3
+    leaks=$((leaks + 1))
+  fi
+done < <(sort -u "$values")
+echo "log check: $count PII values searched in $(wc -l <"$log") log lines, $leaks found"
+[ "$leaks" -eq 0 ]
