@@ -48,7 +48,7 @@ build/pg_comply--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql)) control/pg
 $(OBJS): | $(CORE_LIB)
 $(CORE_LIB): FORCE
 	@cmake -S . -B $(CORE_BUILD) -DCMAKE_BUILD_TYPE=Release -DCOMPLY_TESTS=OFF >/dev/null
-	@cmake --build $(CORE_BUILD) -j2 --target comply_core
+	@cmake --build $(CORE_BUILD) --target comply_core
 $(shlib): $(CORE_LIB)
 FORCE:
 

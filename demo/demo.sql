@@ -1,0 +1,64 @@
+-- pg_comply demo: PII detection and redaction on realistic intake records.
+\pset footer off
+\pset null '(null)'
+\set ON_ERROR_STOP on
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+RESET client_min_messages;
+
+\echo
+\echo '== 1. Incoming records, as the applications wrote them'
+CREATE TABLE intake (id int PRIMARY KEY, channel text, body text);
+INSERT INTO intake VALUES
+ (1, 'clinic',  'Patient Maria Garcia (DOB 03/14/1985) was seen by Dr. Ana López. SSN 536-22-8714, callback (415) 555-2671.'),
+ (2, 'billing', 'Dispute on card 4111 1111 1111 1111; refund to IBAN GB82 WEST 1234 5698 7654 32. Contact: k.mensah@example.org'),
+ (3, 'support', 'Login from 203.0.113.42 and 2001:db8::7 failed. Customer asked us to call +44 20 7946 0958. Sincerely, Emily Watson'),
+ (4, 'hr',      'Employee onboarding: routing number 011000015, bank account 000123456789, driver license D1234567.'),
+ (5, 'notes',   'No personal data in this one: the quarterly review moved to room 4.');
+SELECT id, channel, body FROM intake ORDER BY id;
+
+\echo
+\echo '== 2. What comply.detect finds (entity, position in characters, score)'
+SELECT i.id, d.entity, d.start_pos, d.length, round(d.score::numeric, 2) AS score,
+       substr(i.body, d.start_pos, d.length) AS finding
+  FROM intake i, comply.detect(i.body) d
+ ORDER BY i.id, d.start_pos;
+
+\echo
+\echo '== 3. Redacted with the default operator (labels)'
+SELECT id, comply.redact(body) AS redacted FROM intake ORDER BY id;
+
+\echo
+\echo '== 4. Per-entity operators: mask the SSN and card, keep dates, drop e-mails'
+SELECT id, comply.redact(body, '{"US_SSN": {"op": "mask", "keep_last": 4},
+                                 "CREDIT_CARD": {"op": "mask", "keep_last": 4, "mask_char": "#"},
+                                 "DATE_TIME": {"op": "keep"},
+                                 "EMAIL_ADDRESS": {"op": "remove"},
+                                 "default": {"op": "label"}}') AS redacted
+  FROM intake WHERE id IN (1, 2) ORDER BY id;
+
+\echo
+\echo '== 5. jsonb: strings redacted by content, the "name" key replaced whole'
+SELECT jsonb_pretty(comply.redact(
+  '{"name": "Maria Garcia", "visit": {"note": "SSN 536-22-8714, call 415-555-2671", "room": 12}}'::jsonb,
+  NULL, ARRAY['name'])) AS redacted;
+
+\echo
+\echo '== 6. A custom recognizer, effective at once in every session'
+INSERT INTO comply.recognizers (entity, pattern, score, context)
+VALUES ('MEDICAL_RECORD_NUMBER', '\bMRN-\d{7}\b', 0.6, '{mrn,record}');
+SELECT comply.redact('Chart MRN-0012345 for patient Maria Garcia') AS redacted;
+
+\echo
+\echo '== 7. Deterministic pseudonyms (HMAC-SHA-256): the same value gives the same token, so joins work'
+SELECT current_setting('data_directory') || '/demo_hmac.key' AS keyfile \gset
+SET comply.hmac_key_file = :'keyfile';
+SELECT v AS value, comply.pseudonymize(v) AS token
+  FROM (VALUES ('536-22-8714'), ('536-22-8714'), ('212-55-1234')) t(v);
+
+\echo
+\echo '== 8. Bad input gets a precise error that never echoes the data'
+\set ON_ERROR_STOP off
+\set VERBOSITY default
+SELECT comply.redact('SSN 536-22-8714', '{"US_SSN": {"op": "mask", "keep_lst": 4}}');
+\set ON_ERROR_STOP on
