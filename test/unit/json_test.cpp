@@ -28,8 +28,7 @@ std::string ParseError(std::string_view text) {
 // Checks that Parse rejects text at byte offset with the given reason.
 void ExpectError(std::string_view text, size_t offset, const std::string& reason) {
   SCOPED_TRACE(std::string(text));
-  EXPECT_EQ(ParseError(text),
-            "invalid JSON at byte " + std::to_string(offset) + ": " + reason);
+  EXPECT_EQ(ParseError(text), "invalid JSON at byte " + std::to_string(offset) + ": " + reason);
 }
 
 // Parses and re-serialises text.
@@ -57,10 +56,19 @@ TEST(JsonParse, Numbers) {
     double value;
   };
   const Case cases[] = {
-      {"0", 0},         {"-0", -0.0},      {"1", 1},           {"-17", -17},
-      {"1.5", 1.5},     {"0.25", 0.25},    {"1e3", 1000},      {"1E3", 1000},
-      {"1e+3", 1000},   {"2.5e-3", 0.0025}, {"-1.25E-2", -0.0125},
-      {"10.0", 10},     {"123456789", 123456789},
+      {"0", 0},
+      {"-0", -0.0},
+      {"1", 1},
+      {"-17", -17},
+      {"1.5", 1.5},
+      {"0.25", 0.25},
+      {"1e3", 1000},
+      {"1E3", 1000},
+      {"1e+3", 1000},
+      {"2.5e-3", 0.0025},
+      {"-1.25E-2", -0.0125},
+      {"10.0", 10},
+      {"123456789", 123456789},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);
@@ -103,8 +111,7 @@ TEST(JsonParse, Strings) {
   EXPECT_EQ(Parse(R"("a\u0041b")").as_string(), "aAb");
   EXPECT_EQ(Parse(R"("\u00e9\u00E9")").as_string(), "\xC3\xA9\xC3\xA9");
   EXPECT_EQ(Parse(R"("\u20ac")").as_string(), "\xE2\x82\xAC");
-  EXPECT_EQ(Parse(R"("\u07ff\u0800\uffff")").as_string(),
-            "\xDF\xBF\xE0\xA0\x80\xEF\xBF\xBF");
+  EXPECT_EQ(Parse(R"("\u07ff\u0800\uffff")").as_string(), "\xDF\xBF\xE0\xA0\x80\xEF\xBF\xBF");
   EXPECT_EQ(Parse(R"("\u0000")").as_string(), "\0"s);
 }
 
@@ -188,9 +195,7 @@ TEST(JsonParse, ManyKeysStayFast) {
 }
 
 TEST(JsonParse, DepthLimit) {
-  auto nested = [](int depth) {
-    return std::string(depth, '[') + std::string(depth, ']');
-  };
+  auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
   EXPECT_NO_THROW(Parse(nested(kMaxDepth)));
   ExpectError(nested(kMaxDepth + 1), kMaxDepth,
               "nesting deeper than " + std::to_string(kMaxDepth) + " levels");
@@ -352,7 +357,10 @@ TEST(JsonErrors, InvalidUtf8InStrings) {
 
 TEST(JsonErrors, InvalidBytesOutsideStrings) {
   ExpectError("\xEF\xBB\xBF{}", 0, "expected value");  // byte order mark
-  ExpectError("\xC2\xA0" "1", 0, "expected value");    // no-break space
+  ExpectError(
+      "\xC2\xA0"
+      "1",
+      0, "expected value");  // no-break space
   ExpectError("[1,\xFF]", 3, "expected value");
 }
 
@@ -395,7 +403,11 @@ TEST(JsonDump, StringEscapes) {
 }
 
 TEST(JsonDump, InvalidUtf8BecomesReplacementCharacter) {
-  EXPECT_EQ(Value::String("a\xFF" "b").Dump(), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(Value::String("a\xFF"
+                          "b")
+                .Dump(),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
   EXPECT_EQ(Value::String("\xE2\x82").Dump(), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");
   EXPECT_EQ(Value::String("\xED\xA0\x80").Dump(), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
   std::string out = "x";

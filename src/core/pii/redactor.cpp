@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cmath>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -57,17 +58,19 @@ Operator ParseOne(const std::string& key, const json::Value& v) {
     std::string where = "key \"" + key + "." + name + "\"";
     if (name == "op") continue;
     if (name == "keep_last" && op.kind == OpKind::kMask) {
-      if (!value.is_number() || value.as_number() != static_cast<int>(value.as_number()) ||
-          value.as_number() < 0 || value.as_number() > kMaxKeepLast)
+      // Range first: casting an out-of-range double to int is undefined.
+      double d = value.is_number() ? value.as_number() : -1;
+      if (!(d >= 0 && d <= kMaxKeepLast) || d != std::floor(d))
         BadOperator(where, "expected an integer from 0 to " + std::to_string(kMaxKeepLast));
-      op.keep_last = static_cast<int>(value.as_number());
+      op.keep_last = static_cast<int>(d);
     } else if (name == "mask_char" && op.kind == OpKind::kMask) {
-      if (!value.is_string() || value.as_string().empty() ||
+      if (!value.is_string() || value.as_string().empty() || value.as_string()[0] == '\0' ||
           Utf8SeqLen(value.as_string()[0]) != value.as_string().size())
         BadOperator(where, "expected a string of one character");
       op.mask_char = value.as_string();
     } else if (name == "label" && op.kind == OpKind::kLabel) {
-      if (!value.is_string()) BadOperator(where, "expected a string");
+      if (!value.is_string() || value.as_string().find('\0') != std::string::npos)
+        BadOperator(where, "expected a string without NUL characters");
       op.label = value.as_string();
     } else {
       BadOperator(where, "not an option of operator \"" + k + "\"");

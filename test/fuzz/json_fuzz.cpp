@@ -1,0 +1,41 @@
+// Fuzzes the JSON parser: any input either fails with a 22P02 error naming a byte offset,
+// or parses to a value whose Dump parses again to the same Dump.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "core/json.h"
+#include "fuzz_util.h"
+
+using comply::fuzz::Die;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  comply::json::Value value;
+  try {
+    value = comply::json::Parse(text);
+  } catch (const comply::Error& e) {
+    if (std::strcmp(e.sqlstate(), comply::sqlstate::kInvalidTextRepresentation) != 0) {
+      Die("parse error with unexpected SQLSTATE");
+    }
+    if (std::string_view(e.what()).rfind("invalid JSON at byte ", 0) != 0) {
+      Die("parse error message without byte offset");
+    }
+    return 0;
+  }
+
+  std::string once = value.Dump();
+  if (!comply::fuzz::IsValidUtf8(once)) Die("Dump produced invalid UTF-8");
+  comply::json::Value again;
+  try {
+    again = comply::json::Parse(once);
+  } catch (const comply::Error&) {
+    Die("Dump output does not parse");
+  }
+  if (again.type() != value.type()) Die("round trip changed the type");
+  if (again.Dump() != once) Die("round trip changed the document");
+  return 0;
+}
