@@ -81,7 +81,7 @@ done
 stopfile="$tmp/stop"
 printf '%s\n' "${stoplist[@]}" | LC_ALL=C sort -u >"$stopfile"
 
-LC_ALL=C tr -d '\r' <"$names" | LC_ALL=C tr 'A-Z' 'a-z' | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' |
+LC_ALL=C tr -d '\r' <"$names" | LC_ALL=C tr '[:upper:]' '[:lower:]' | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' |
   LC_ALL=C grep -E "^[a-z][a-z'-]*$" | LC_ALL=C sort -u | LC_ALL=C comm -23 - "$stopfile" >"$tmp/body"
 
 count="$(wc -l <"$tmp/body")"
