@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/error.h"
@@ -24,18 +26,28 @@ constexpr size_t kWindowBytes = 64 * 1024;
 constexpr size_t kWindowMargin = 2048;
 // Memory budget for the combined set's DFA; over it, every pattern is searched.
 constexpr int64_t kSetMaxMem = 64 << 20;
+// Longest span a tail regex (a name after its cue) may cover.
+constexpr size_t kMaxTailBytes = 256;
 // Bytes around a candidate searched for context words.
 constexpr size_t kContextMaxBytes = 96;
 
+// One recognizer: what a match of its regex means.
 struct Pattern {
   std::string entity;
-  std::unique_ptr<RE2> re;
   double base_score;
   double valid_score;
   ValidateFn validate;
   RefineFn refine;
   std::vector<std::string> context;
-  bool first_name;
+};
+
+// One compiled regex and the recognizers that read its matches (several recognizers
+// share the regex of a plain digit run, so it is searched once, not once each).
+struct Group {
+  std::unique_ptr<RE2> re;
+  std::unique_ptr<RE2> tail;    // see PatternDef::tail; may be null
+  int ngroups;                  // 0, or 1 when group 1 is the span
+  std::vector<size_t> members;  // indexes into Impl::patterns
 };
 
 // Returns RE2 options shared by every pattern (UTF-8, no logging of bad patterns).
@@ -43,7 +55,7 @@ RE2::Options PatternOptions() {
   RE2::Options o;
   o.set_encoding(RE2::Options::EncodingUTF8);
   o.set_log_errors(false);
-  o.set_max_mem(8 << 20);
+  o.set_max_mem(64 << 20);
   return o;
 }
 
@@ -67,11 +79,18 @@ std::string AsciiLower(std::string_view s) {
 bool HasContext(std::string_view text, size_t begin, size_t end,
                 const std::vector<std::string>& context) {
   if (context.empty()) return false;
-  auto matches = [&](std::string_view word) {
-    std::string w = AsciiLower(word);
-    while (!w.empty() && (w.back() == ':' || w.back() == '\'')) w.pop_back();
-    if (w.size() > 2 && w.compare(w.size() - 2, 2, "'s") == 0) w.resize(w.size() - 2);
-    return std::find(context.begin(), context.end(), w) != context.end();
+  // Compares in place (no copies): this runs for every candidate.
+  auto matches = [&](std::string_view w) {
+    while (!w.empty() && (w.back() == ':' || w.back() == '\'')) w.remove_suffix(1);
+    if (w.size() > 2 && (w.substr(w.size() - 2) == "'s" || w.substr(w.size() - 2) == "'S"))
+      w.remove_suffix(2);
+    for (const std::string& c : context) {
+      if (c.size() != w.size()) continue;
+      size_t i = 0;
+      while (i < w.size() && std::tolower(static_cast<unsigned char>(w[i])) == c[i]) ++i;
+      if (i == w.size()) return true;
+    }
+    return false;
   };
   // Words before the candidate.
   size_t pos = begin;
@@ -122,22 +141,44 @@ bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end) {
 
 struct Detector::Impl {
   std::vector<Pattern> patterns;
+  std::vector<Group> groups;  // indexed like the set's patterns
+  std::unordered_map<std::string, size_t> group_of_source;
   std::unique_ptr<RE2::Set> set;
   std::unordered_set<std::string> first_names;
+  std::unique_ptr<RE2> surname;  // a capitalised surname, matched anchored
   std::set<std::string> entities;
 
-  // Adds one pattern to the list and the set; throws on a pattern RE2 refuses.
-  void Add(Pattern p, const std::string& source) {
-    int index = set->Add(source, nullptr);
-    if (index < 0) throw Error(sqlstate::kInvalidRegularExpression, "invalid pattern");
+  // Adds a recognizer, compiling its regex unless an earlier one has the same source.
+  void Add(Pattern p, const std::string& source, const char* tail = nullptr) {
+    auto [it, fresh] = group_of_source.emplace(source, groups.size());
+    if (fresh) {
+      auto re = std::make_unique<RE2>(source, PatternOptions());
+      if (!re->ok() || set->Add(source, nullptr) < 0)
+        throw Error(sqlstate::kInvalidRegularExpression, "invalid regular expression: " + re->error());
+      int ngroups = std::min(re->NumberOfCapturingGroups(), 1);
+      auto tail_re = tail ? std::make_unique<RE2>(tail, PatternOptions()) : nullptr;
+      groups.push_back({std::move(re), std::move(tail_re), ngroups, {}});
+    }
+    groups[it->second].members.push_back(patterns.size());
     entities.insert(p.entity);
     patterns.push_back(std::move(p));
   }
 
-  // Searches pattern i over [from, to) of text (context from the whole text), adding
-  // scored candidates that start before keep_before.
-  void Scan(size_t i, std::string_view text, size_t from, size_t to, size_t keep_before,
-            size_t* resume, const DetectOptions& options, std::vector<Finding>* out) const;
+  // Scores one match of group g for recognizer i; false if the recognizer rejects it.
+  bool Accept(size_t i, std::string_view text, size_t begin, size_t end,
+              const DetectOptions& options, std::vector<Finding>* out) const;
+
+  // Finds PERSON names that start with a listed first name in [from, keep_before).
+  // Done in code rather than with a pattern: a pattern for "two capitalised words"
+  // matches at every sentence start, and the list lookup is what decides.
+  void ScanFirstNames(std::string_view text, size_t from, size_t keep_before,
+                      const DetectOptions& options, std::vector<Finding>* out) const;
+
+  // Searches group g over [from, to) of text (context from the whole text), adding
+  // the wanted recognizers' candidates that start before keep_before.
+  void Scan(size_t g, std::string_view text, size_t from, size_t to, size_t keep_before,
+            size_t* resume, const std::vector<bool>& wanted, const DetectOptions& options,
+            std::vector<Finding>* out) const;
 };
 
 void CheckPattern(std::string_view pattern) {
@@ -164,73 +205,145 @@ Detector::Detector(const std::vector<CustomRecognizer>& custom,
   RE2::Options set_options = PatternOptions();
   set_options.set_max_mem(kSetMaxMem);
   impl_->set = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
-  for (const PatternDef& d : BuiltinPatterns()) {
-    auto re = std::make_unique<RE2>(d.pattern, PatternOptions());
-    if (!re->ok()) throw Error(sqlstate::kInternalError, std::string("built-in pattern ") + d.name + " does not compile");
-    impl_->Add({d.entity, std::move(re), d.base_score, d.valid_score, d.validate, d.refine,
-                d.context, d.first_name},
-               d.pattern);
-  }
+  for (const PatternDef& d : BuiltinPatterns())
+    impl_->Add({d.entity, d.base_score, d.valid_score, d.validate, d.refine, d.context},
+               d.pattern, d.tail);
   for (const CustomRecognizer& c : custom) {
     CheckPattern(c.pattern);
     if (c.score < 0 || c.score > 1)
       throw Error(sqlstate::kInvalidParameterValue, "recognizer score must be between 0 and 1");
     std::vector<std::string> context;
     for (const std::string& w : c.context) context.push_back(AsciiLower(w));
-    impl_->Add({c.entity, std::make_unique<RE2>(c.pattern, PatternOptions()), c.score, c.score,
-                nullptr, nullptr, std::move(context), false},
-               c.pattern);
+    impl_->Add({c.entity, c.score, c.score, nullptr, nullptr, std::move(context)}, c.pattern);
   }
   if (!impl_->set->Compile()) throw Error(sqlstate::kProgramLimitExceeded, "pattern set too large to compile");
   for (std::string& n : first_names) impl_->first_names.insert(std::move(n));
+  impl_->surname = std::make_unique<RE2>(
+      "\\p{Lu}[\\p{Ll}'\u2019]+(?:-\\p{Lu}[\\p{Ll}'\u2019]+)?", PatternOptions());
+  if (!impl_->first_names.empty()) impl_->entities.insert("PERSON");
+}
+
+void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t keep_before,
+                                    const DetectOptions& options,
+                                    std::vector<Finding>* out) const {
+  if (first_names.empty() || kFirstNameScore < options.min_score) return;
+  auto is_letter = [&](size_t i) {
+    unsigned char c = text[i];
+    return std::isalpha(c) || c >= 0x80;
+  };
+  auto is_lower = [&](size_t i) { return text[i] >= 'a' && text[i] <= 'z'; };
+  auto skip_blanks = [&](size_t i) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    return i;
+  };
+  std::string word;
+  size_t i = from;
+  while (i < keep_before) {
+    if (text[i] < 'A' || text[i] > 'Z' || (i > 0 && is_letter(i - 1))) {
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < text.size() && is_lower(j)) ++j;
+    if (j - i < 2 || (j < text.size() && is_letter(j))) {
+      i = j;
+      continue;
+    }
+    word.assign(text.substr(i, j - i));
+    word[0] = static_cast<char>(word[0] - 'A' + 'a');
+    if (!first_names.count(word)) {
+      i = j;
+      continue;
+    }
+    size_t k = skip_blanks(j);
+    if (k == j) {
+      i = j;
+      continue;
+    }
+    // An optional middle initial: "John F. Kennedy".
+    if (k + 2 < text.size() && text[k] >= 'A' && text[k] <= 'Z' && text[k + 1] == '.') {
+      size_t after = skip_blanks(k + 2);
+      if (after > k + 2) k = after;
+    }
+    re2::StringPiece m;
+    size_t limit = std::min(text.size(), k + 128);
+    if (k < text.size() &&
+        surname->Match(re2::StringPiece(text.data(), text.size()), k, limit, RE2::ANCHOR_START,
+                       &m, 1)) {
+      size_t end = k + m.size();
+      bool glued = end < text.size() && is_letter(end);
+      if (!glued && !IsNameStopword(text.substr(k, end - k))) {
+        out->push_back({"PERSON", i, end, kFirstNameScore});
+        i = end;
+        continue;
+      }
+    }
+    i = j;
+  }
 }
 
 Detector::~Detector() = default;
 
-void Detector::Impl::Scan(size_t i, std::string_view text, size_t from, size_t to,
-                          size_t keep_before, size_t* resume, const DetectOptions& options,
-                          std::vector<Finding>* out) const {
+bool Detector::Impl::Accept(size_t i, std::string_view text, size_t begin, size_t end,
+                            const DetectOptions& options, std::vector<Finding>* out) const {
   const Pattern& p = patterns[i];
-  int ngroups = std::min(p.re->NumberOfCapturingGroups(), 1);
+  if (p.refine && !p.refine(text, &begin, &end)) return false;
+  double score = p.base_score;
+  if (p.validate) {
+    Validity v = p.validate(text.substr(begin, end - begin));
+    if (v == Validity::kInvalid) return false;
+    if (v == Validity::kValid) score = p.valid_score;
+  }
+  if (p.entity == "PERSON" && !TrimNameSpan(text, &begin, &end)) return false;
+  // Sums such as 0.3 + 0.35 are rounded so that a threshold equal to them holds.
+  double boosted = std::min(std::round((score + kContextBoost) * 1e6) / 1e6, 1.0);
+  if (boosted >= options.min_score && HasContext(text, begin, end, p.context)) score = boosted;
+  if (score < options.min_score) return false;
+  out->push_back({p.entity, begin, end, score});
+  return true;
+}
+
+void Detector::Impl::Scan(size_t g, std::string_view text, size_t from, size_t to,
+                          size_t keep_before, size_t* resume, const std::vector<bool>& wanted,
+                          const DetectOptions& options, std::vector<Finding>* out) const {
+  const Group& grp = groups[g];
+  re2::StringPiece whole(text.data(), text.size());
   re2::StringPiece match[2];
   size_t pos = std::max(from, *resume);
   while (pos < to && pos < keep_before) {
-    if (!p.re->Match(re2::StringPiece(text.data(), text.size()), pos, to, RE2::UNANCHORED,
-                     match, 1 + ngroups))
-      break;
+    if (!grp.re->Match(whole, pos, to, RE2::UNANCHORED, match, 1 + grp.ngroups)) break;
     size_t mbegin = match[0].data() - text.data();
     size_t mend = mbegin + match[0].size();
     if (mbegin >= keep_before) break;
+    // A match cut by the end of the search range may be longer: match it again from
+    // its start against the rest of the text.
+    if (mend == to && to < text.size()) {
+      if (!grp.re->Match(whole, mbegin, text.size(), RE2::ANCHOR_START, match, 1 + grp.ngroups))
+        break;
+      mend = mbegin + match[0].size();
+    }
     // A rejected match may hide a good one that starts inside it ("Yesterday Sarah
     // Connor"), so the search resumes just after its start; an accepted one is skipped.
     pos = NextCharStart(text, mbegin);
-    *resume = pos;
     size_t begin = mbegin, end = mend;
-    if (ngroups == 1) {
-      if (match[1].data() == nullptr) continue;
-      begin = match[1].data() - text.data();
-      end = begin + match[1].size();
+    if (grp.ngroups == 1) {
+      begin = match[1].data() ? match[1].data() - text.data() : 0;
+      end = match[1].data() ? begin + match[1].size() : 0;
+    } else if (grp.tail) {
+      re2::StringPiece name;
+      size_t limit = std::min(text.size(), mend + kMaxTailBytes);
+      begin = end = mend;
+      if (mend < text.size() && grp.tail->Match(whole, mend, limit, RE2::ANCHOR_START, &name, 1))
+        end = mend + name.size();
+      mend = end;
     }
-    if (end <= begin) continue;
-    if (p.refine && !p.refine(text, &begin, &end)) continue;
-    double score = p.base_score;
-    if (p.validate) {
-      Validity v = p.validate(text.substr(begin, end - begin));
-      if (v == Validity::kInvalid) continue;
-      if (v == Validity::kValid) score = p.valid_score;
+    bool accepted = false;
+    if (end > begin) {
+      for (size_t i : grp.members)
+        if (wanted[i]) accepted |= Accept(i, text, begin, end, options, out);
     }
-    if (p.first_name) {
-      std::string_view span = text.substr(begin, end - begin);
-      if (first_names.count(AsciiLower(span.substr(0, span.find_first_of(" \t")))) == 0) continue;
-    }
-    if (p.entity == "PERSON" && !TrimNameSpan(text, &begin, &end)) continue;
-    pos = std::max(pos, mend);
+    if (accepted) pos = std::max(pos, mend);
     *resume = pos;
-    if (score + kContextBoost >= options.min_score && HasContext(text, begin, end, p.context))
-      score += kContextBoost;
-    score = std::min(score, 1.0);
-    if (score < options.min_score) continue;
-    out->push_back({p.entity, begin, end, score});
   }
 }
 
@@ -243,8 +356,14 @@ std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions
       wanted[i] = std::find(options.entities.begin(), options.entities.end(),
                             im.patterns[i].entity) != options.entities.end();
   }
+  std::vector<bool> group_wanted(im.groups.size(), false);
+  for (size_t g = 0; g < im.groups.size(); ++g)
+    for (size_t i : im.groups[g].members) group_wanted[g] = group_wanted[g] || wanted[i];
+  bool want_person = options.entities.empty() ||
+                     std::find(options.entities.begin(), options.entities.end(), "PERSON") !=
+                         options.entities.end();
   std::vector<Finding> candidates;
-  std::vector<size_t> resume(im.patterns.size(), 0);
+  std::vector<size_t> resume(im.groups.size(), 0);
   std::vector<int> hits;
   for (size_t start = 0; start < text.size(); start += kWindowBytes) {
     PollCancel(cancel);
@@ -252,17 +371,18 @@ std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions
     size_t to = std::min(text.size(), keep_before + kWindowMargin);
     hits.clear();
     RE2::Set::ErrorInfo info{};
-    if (!im.set->Match(re2::StringPiece(text.data() + start, to - start), &hits, &info)) {
-      if (info.kind == RE2::Set::kNoError) continue;  // nothing in this window
+    if (!im.set->Match(re2::StringPiece(text.data() + start, to - start), &hits, &info) &&
+        info.kind != RE2::Set::kNoError) {
       // The set's DFA ran out of memory: search every pattern instead.
       hits.clear();
-      for (size_t i = 0; i < im.patterns.size(); ++i) hits.push_back(static_cast<int>(i));
+      for (size_t g = 0; g < im.groups.size(); ++g) hits.push_back(static_cast<int>(g));
     }
     std::sort(hits.begin(), hits.end());
-    for (int i : hits) {
-      if (!wanted[i]) continue;
-      im.Scan(i, text, start, to, keep_before, &resume[i], options, &candidates);
+    for (int g : hits) {
+      if (!group_wanted[g]) continue;
+      im.Scan(g, text, start, to, keep_before, &resume[g], wanted, options, &candidates);
     }
+    if (want_person) im.ScanFirstNames(text, start, keep_before, options, &candidates);
   }
   // Overlaps: the better score wins, then the longer span, then the earlier one.
   std::sort(candidates.begin(), candidates.end(), [](const Finding& a, const Finding& b) {

@@ -25,8 +25,13 @@ struct PatternDef {
   ValidateFn validate;  // may be null
   RefineFn refine;      // may be null
   std::vector<std::string> context;  // lower-case words
-  bool first_name = false;  // group 1 must start with a word from the first-name list
+  // When set, the pattern finds a cue ("Dear ") and the span is the anchored match of
+  // this regex right after it (the name); no match there rejects the candidate.
+  const char* tail = nullptr;
 };
+
+// Score of a PERSON found as a listed first name followed by a capitalised surname.
+inline constexpr double kFirstNameScore = 0.6;
 
 // The built-in pattern table, in a fixed order.
 const std::vector<PatternDef>& BuiltinPatterns();
@@ -39,6 +44,8 @@ Validity ValidatePhone(std::string_view candidate);
 Validity ValidatePhoneNanp(std::string_view candidate);
 // The same for national forms with a trunk 0 (020 7946 0958): kTrunkZeroRegions.
 Validity ValidatePhoneNational(std::string_view candidate);
+// Dispatches on the written form: '+' international, leading 0 national, else NANP.
+Validity ValidatePhoneAnyForm(std::string_view candidate);
 
 // Regions tried for numbers written without a country code.
 inline constexpr const char* kPhoneRegions[] = {"US", "CA", "GB", "DE", "FR", "AU", "IN"};

@@ -752,4 +752,6 @@ std::string Keccak256(std::string_view data) {
   return out;
 }
 
+size_t IbanCountryLength(std::string_view country) { return IbanLength(country); }
+
 }  // namespace comply::pii

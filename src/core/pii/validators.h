@@ -37,6 +37,9 @@ Validity ValidateUsItin(std::string_view s);
 // ordinary words out.
 Validity ValidateIban(std::string_view s);
 
+// Registered IBAN length for a two-letter country code, 0 if the country has none.
+size_t IbanCountryLength(std::string_view country);
+
 // IP_ADDRESS: parses IPv4 dotted quad (no leading zeros, each octet <= 255) or IPv6
 // (RFC 4291 text forms, including :: compression and a trailing embedded IPv4 such as
 // ::ffff:192.0.2.1); an optional %zone is refused.

@@ -1,0 +1,399 @@
+#include "core/pii/redactor.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/json.h"
+#include "core/pii/detector.h"
+
+namespace comply::pii {
+namespace {
+
+constexpr char kKey[] = "0123456789abcdef-test-key";
+
+OperatorConfig Ops(std::string_view config_json) {
+  return ParseOperators(json::Parse(config_json));
+}
+
+// Replacement for original found as entity, under the operators in config_json.
+std::string Apply(std::string_view config_json, std::string_view entity,
+                  std::string_view original, std::string_view key = kKey) {
+  OperatorConfig config = Ops(config_json);
+  return ApplyOperator(config.For(entity), entity, original, key);
+}
+
+// Everything an Error carries that may reach the user.
+std::string AllText(const Error& e) {
+  return std::string(e.what()) + "\n" + e.detail() + "\n" + e.hint();
+}
+
+// The error ParseOperators throws for config_json; checks its SQLSTATE (22023), that it
+// names where (a key path such as "US_SSN.keep_lst") and that it does not contain secret,
+// a value from the JSON.
+::testing::AssertionResult OperatorError(std::string_view config_json, std::string_view where,
+                                         std::string_view secret = {}) {
+  try {
+    ParseOperators(json::Parse(config_json));
+  } catch (const Error& e) {
+    std::string text = AllText(e);
+    if (std::string_view(e.sqlstate()) != sqlstate::kInvalidParameterValue)
+      return ::testing::AssertionFailure() << "sqlstate " << e.sqlstate() << " for " << config_json;
+    if (text.find(where) == std::string::npos)
+      return ::testing::AssertionFailure() << "'" << where << "' not named in: " << text;
+    if (!secret.empty() && text.find(secret) != std::string::npos)
+      return ::testing::AssertionFailure() << "value '" << secret << "' leaked in: " << text;
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "no error for " << config_json;
+}
+
+// The sqlstate of the comply::Error fn throws ("" if none); its text goes to *text.
+template <typename Fn>
+std::string SqlstateOf(Fn fn, std::string* text = nullptr) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    if (text) *text = AllText(e);
+    return e.sqlstate();
+  }
+  return "";
+}
+
+bool IsPseudonym(std::string_view s) {
+  if (s.size() != 35 || s.substr(0, 3) != "ps_") return false;
+  for (char c : s.substr(3))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// ParseOperators
+
+TEST(OperatorParseTest, NullAndEmptyGiveLabelDefault) {
+  for (const char* text : {"null", "{}"}) {
+    OperatorConfig c = Ops(text);
+    EXPECT_TRUE(c.per_entity.empty()) << text;
+    EXPECT_EQ(c.default_op.kind, OpKind::kLabel) << text;
+    EXPECT_TRUE(c.default_op.label.empty()) << text;
+    EXPECT_FALSE(c.NeedsKey()) << text;
+  }
+}
+
+TEST(OperatorParseTest, PerEntityAndDefault) {
+  OperatorConfig c = Ops(R"({"US_SSN": {"op": "mask", "keep_last": 2, "mask_char": "#"},
+                             "email_address": {"op": "hash"},
+                             "PERSON": {"op": "label", "label": "<name>"},
+                             "CRYPTO": {"op": "remove"},
+                             "default": {"op": "keep"}})");
+  ASSERT_EQ(c.per_entity.size(), 4u);
+  EXPECT_EQ(c.For("US_SSN").kind, OpKind::kMask);
+  EXPECT_EQ(c.For("US_SSN").keep_last, 2);
+  EXPECT_EQ(c.For("US_SSN").mask_char, "#");
+  EXPECT_EQ(c.For("EMAIL_ADDRESS").kind, OpKind::kHash);  // keys are upper-cased
+  EXPECT_EQ(c.per_entity.count("email_address"), 0u);
+  EXPECT_EQ(c.For("PERSON").label, "<name>");
+  EXPECT_EQ(c.For("CRYPTO").kind, OpKind::kRemove);
+  EXPECT_EQ(c.For("IBAN_CODE").kind, OpKind::kKeep);  // the default
+  EXPECT_TRUE(c.NeedsKey());
+  EXPECT_EQ(Ops(R"({"DEFAULT": {"op": "remove"}})").default_op.kind, OpKind::kRemove);
+}
+
+TEST(OperatorParseTest, MaskDefaultsAndLimits) {
+  Operator m = Ops(R"({"X": {"op": "mask"}})").For("X");
+  EXPECT_EQ(m.keep_last, 4);
+  EXPECT_EQ(m.mask_char, "*");
+  EXPECT_EQ(Ops(R"({"X": {"op": "mask", "keep_last": 0}})").For("X").keep_last, 0);
+  EXPECT_EQ(Ops(R"({"X": {"op": "mask", "keep_last": 1000}})").For("X").keep_last, 1000);
+  EXPECT_EQ(Ops(R"({"X": {"op": "mask", "keep_last": 3.0}})").For("X").keep_last, 3);
+  EXPECT_EQ(Ops(R"({"X": {"op": "mask", "mask_char": "█"}})").For("X").mask_char, "█");
+  EXPECT_EQ(Ops(R"({"X": {"op": "mask", "mask_char": "😀"}})").For("X").mask_char, "😀");
+  EXPECT_EQ(Ops(R"({"X": {"op": "mask", "mask_char": "\u00e9"}})").For("X").mask_char, "é");
+}
+
+TEST(OperatorParseTest, NeedsKeyOnlyWithHash) {
+  EXPECT_FALSE(Ops(R"({"X": {"op": "mask"}, "default": {"op": "label"}})").NeedsKey());
+  EXPECT_TRUE(Ops(R"({"X": {"op": "hash"}})").NeedsKey());
+  EXPECT_TRUE(Ops(R"({"default": {"op": "hash"}})").NeedsKey());
+}
+
+TEST(OperatorParseTest, ErrorsNameTheKeyNeverTheValue) {
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": {"op": "mask", "keep_lst": 4}})", "US_SSN.keep_lst"));
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": {"op": "mask", "keep_last": 123456789}})",
+                            "US_SSN.keep_last", "123456789"));
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": {"op": "mask", "keep_last": -7}})",
+                            "US_SSN.keep_last", "-7"));
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": {"op": "mask", "keep_last": 2.5}})",
+                            "US_SSN.keep_last", "2.5"));
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": {"op": "mask", "keep_last": "4"}})",
+                            "US_SSN.keep_last"));
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": {"op": "mask", "mask_char": "secretXY"}})",
+                            "US_SSN.mask_char", "secretXY"));
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": {"op": "mask", "mask_char": ""}})",
+                            "US_SSN.mask_char"));
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": {"op": "mask", "mask_char": "e\u0301"}})",
+                            "US_SSN.mask_char"));  // two code points
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": {"op": "mask", "mask_char": 42}})",
+                            "US_SSN.mask_char"));
+  EXPECT_TRUE(OperatorError(R"({"PERSON": {"op": "label", "label": 98765}})", "PERSON.label",
+                            "98765"));
+  EXPECT_TRUE(OperatorError(R"({"PERSON": {"op": "mask", "label": "hush-value"}})",
+                            "PERSON.label", "hush-value"));  // not an option of mask
+  EXPECT_TRUE(OperatorError(R"({"PERSON": {"op": "label", "keep_last": 4}})",
+                            "PERSON.keep_last"));
+  EXPECT_TRUE(OperatorError(R"({"PERSON": {"op": "hash", "mask_char": "#"}})",
+                            "PERSON.mask_char"));
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": {"op": "shred-it-secret"}})", "US_SSN.op",
+                            "shred-it-secret"));
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": {"op": 17}})", "US_SSN.op"));
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": {"keep_last": 4}})", "US_SSN"));  // no op
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": "value-not-object"})", "US_SSN", "value-not-object"));
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": ["arr-secret"]})", "US_SSN", "arr-secret"));
+  EXPECT_TRUE(OperatorError(R"({"default": {"op": "nope-secret"}})", "default.op",
+                            "nope-secret"));
+  EXPECT_TRUE(OperatorError(R"({"": {"op": "label"}})", "key \"\""));
+  EXPECT_TRUE(OperatorError(R"(["top-secret"])", "top level", "top-secret"));
+  EXPECT_TRUE(OperatorError(R"("top-secret")", "top level", "top-secret"));
+  EXPECT_TRUE(OperatorError("42", "top level"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Operators
+
+TEST(OperatorApplyTest, LabelDefaultAndCustom) {
+  EXPECT_EQ(Apply("{}", "US_SSN", "536-22-8714"), "[US_SSN]");
+  EXPECT_EQ(Apply(R"({"US_SSN": {"op": "label"}})", "US_SSN", "536-22-8714"), "[US_SSN]");
+  EXPECT_EQ(Apply(R"({"US_SSN": {"op": "label", "label": "<SSN>"}})", "US_SSN", "536-22-8714"),
+            "<SSN>");
+  EXPECT_EQ(Apply(R"({"US_SSN": {"op": "label", "label": ""}})", "US_SSN", "x"), "[US_SSN]");
+  EXPECT_EQ(Apply(R"({"default": {"op": "label", "label": "██"}})", "PERSON", "Ann"), "██");
+}
+
+TEST(OperatorApplyTest, MaskKeepsLastCharacters) {
+  const char* m = R"({"US_SSN": {"op": "mask"}})";
+  EXPECT_EQ(Apply(m, "US_SSN", "536-22-8714"), "*******8714");
+  EXPECT_EQ(Apply(R"({"US_SSN": {"op": "mask", "keep_last": 0}})", "US_SSN", "536-22-8714"),
+            "***********");
+  EXPECT_EQ(Apply(R"({"US_SSN": {"op": "mask", "keep_last": 1}})", "US_SSN", "536-22-8714"),
+            "**********4");
+  // keep_last at or over the length keeps everything.
+  EXPECT_EQ(Apply(R"({"US_SSN": {"op": "mask", "keep_last": 11}})", "US_SSN", "536-22-8714"),
+            "536-22-8714");
+  EXPECT_EQ(Apply(R"({"US_SSN": {"op": "mask", "keep_last": 1000}})", "US_SSN", "536"), "536");
+  EXPECT_EQ(Apply(m, "US_SSN", ""), "");
+}
+
+TEST(OperatorApplyTest, MaskCountsUtf8Characters) {
+  // A 3-byte mask character, once per masked character.
+  std::string masked =
+      Apply(R"({"X": {"op": "mask", "mask_char": "█"}})", "X", "536-22-8714");
+  EXPECT_EQ(masked, "███████8714");
+  EXPECT_EQ(Utf8Length(masked), 11u);
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 2, "mask_char": "😀"}})", "X", "abcd"),
+            "😀😀cd");
+  // Multi-byte characters in the original count once, masked or kept.
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 8}})", "X", "José Álvarez"),
+            "**** Álvarez");
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 2}})", "X", "日本語テキスト"),
+            "*****スト");
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 1, "mask_char": "é"}})", "X", "😀😀😀"),
+            "éé😀");
+}
+
+TEST(OperatorApplyTest, HashIsKeyedPseudonym) {
+  const char* h = R"({"default": {"op": "hash"}})";
+  std::string p = Apply(h, "EMAIL_ADDRESS", "john.doe@example.com");
+  EXPECT_TRUE(IsPseudonym(p)) << p;
+  EXPECT_EQ(p, Pseudonym(kKey, "john.doe@example.com"));
+  EXPECT_EQ(Apply(h, "US_SSN", "john.doe@example.com"), p);  // entity does not matter
+}
+
+TEST(OperatorApplyTest, HashWithoutKeyThrows55000) {
+  std::string text;
+  EXPECT_EQ(SqlstateOf([] { Apply(R"({"X": {"op": "hash"}})", "X", "536-22-8714", ""); }, &text),
+            "55000");
+  EXPECT_EQ(text.find("536-22-8714"), std::string::npos) << text;
+}
+
+TEST(OperatorApplyTest, RemoveAndKeep) {
+  EXPECT_EQ(Apply(R"({"X": {"op": "remove"}})", "X", "536-22-8714"), "");
+  EXPECT_EQ(Apply(R"({"X": {"op": "keep"}})", "X", "536-22-8714"), "536-22-8714");
+  EXPECT_EQ(Apply(R"({"X": {"op": "keep"}})", "X", "é😀"), "é😀");
+}
+
+// ---------------------------------------------------------------------------------------
+// Pseudonym
+
+TEST(PseudonymTest, KnownAnswer) {
+  // HMAC-SHA-256("key", "The quick brown fox jumps over the lazy dog") =
+  // f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8 (RFC 4231 style vector).
+  EXPECT_EQ(Pseudonym("key", "The quick brown fox jumps over the lazy dog"),
+            "ps_f7bc83f430538424b13298e6aa6fb143");
+}
+
+TEST(PseudonymTest, DeterministicAndDistinct) {
+  std::string a = Pseudonym(kKey, "536-22-8714");
+  EXPECT_TRUE(IsPseudonym(a)) << a;
+  EXPECT_EQ(Pseudonym(kKey, "536-22-8714"), a);
+  EXPECT_NE(Pseudonym(kKey, "536-22-8715"), a);                       // value
+  EXPECT_NE(Pseudonym("another-key-0123456789", "536-22-8714"), a);   // key
+  EXPECT_NE(Pseudonym(std::string(kKey) + "x", "536-22-8714"), a);
+  EXPECT_TRUE(IsPseudonym(Pseudonym(kKey, "")));
+  EXPECT_TRUE(IsPseudonym(Pseudonym(kKey, std::string(100000, 'x'))));
+  // Embedded NULs are part of the value.
+  EXPECT_NE(Pseudonym(kKey, std::string("a\0b", 3)), Pseudonym(kKey, "a"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Redact
+
+Finding F(const char* entity, size_t begin, size_t end) { return {entity, begin, end, 1.0}; }
+
+TEST(RedactTest, SeveralFindingsWithPerEntityOperators) {
+  std::string text = "SSN 536-22-8714, mail john.doe@example.com, card 4111 1111 1111 1111.";
+  std::vector<Finding> findings = {F("US_SSN", 4, 15), F("EMAIL_ADDRESS", 22, 42),
+                                   F("CREDIT_CARD", 49, 68)};
+  ASSERT_EQ(text.substr(22, 20), "john.doe@example.com");
+  ASSERT_EQ(text.substr(49, 19), "4111 1111 1111 1111");
+  OperatorConfig c = Ops(R"({"US_SSN": {"op": "mask"}, "EMAIL_ADDRESS": {"op": "hash"},
+                           "CREDIT_CARD": {"op": "remove"}})");
+  EXPECT_EQ(Redact(text, findings, c, kKey),
+            "SSN *******8714, mail " + Pseudonym(kKey, "john.doe@example.com") + ", card .");
+  EXPECT_EQ(Redact(text, findings, Ops("{}"), ""),
+            "SSN [US_SSN], mail [EMAIL_ADDRESS], card [CREDIT_CARD].");
+}
+
+TEST(RedactTest, EdgesAdjacentAndNoFindings) {
+  EXPECT_EQ(Redact("abcdef", {}, Ops("{}"), ""), "abcdef");
+  EXPECT_EQ(Redact("", {}, Ops("{}"), ""), "");
+  EXPECT_EQ(Redact("abcdef", {F("A", 0, 3), F("B", 3, 6)}, Ops("{}"), ""), "[A][B]");
+  EXPECT_EQ(Redact("abcdef", {F("A", 0, 6)}, Ops(R"({"A": {"op": "remove"}})"), ""), "");
+  EXPECT_EQ(Redact("é😀 xyz ü", {F("A", 7, 10)}, Ops("{}"), ""), "é😀 [A] ü");
+}
+
+TEST(RedactTest, HashWithoutKeyThrowsOnlyWhenUsed) {
+  OperatorConfig c = Ops(R"({"EMAIL_ADDRESS": {"op": "hash"}})");
+  EXPECT_EQ(Redact("abc", {F("US_SSN", 0, 3)}, c, ""), "[US_SSN]");
+  EXPECT_EQ(SqlstateOf([&] { Redact("abc", {F("EMAIL_ADDRESS", 0, 3)}, c, ""); }), "55000");
+}
+
+TEST(RedactTest, RejectsOverlappingUnsortedOrOutOfRangeFindings) {
+  OperatorConfig c = Ops("{}");
+  EXPECT_EQ(SqlstateOf([&] { Redact("abcdef", {F("A", 0, 4), F("B", 3, 6)}, c, ""); }), "XX000");
+  EXPECT_EQ(SqlstateOf([&] { Redact("abcdef", {F("A", 3, 4), F("B", 0, 2)}, c, ""); }), "XX000");
+  EXPECT_EQ(SqlstateOf([&] { Redact("abcdef", {F("A", 3, 7)}, c, ""); }), "XX000");
+}
+
+TEST(RedactTest, DetectedFindingsEndToEnd) {
+  Detector detector;
+  std::string text = "Né le 1984-03-05 (DOB), SSN 536-22-8714 — écrire à jean@example.fr";
+  std::vector<Finding> found = detector.Detect(text, DetectOptions{});
+  OperatorConfig c = Ops(R"({"US_SSN": {"op": "mask", "mask_char": "•"},
+                           "default": {"op": "label"}})");
+  EXPECT_EQ(Redact(text, found, c, ""),
+            "Né le [DATE_TIME] (DOB), SSN •••••••8714 — écrire à [EMAIL_ADDRESS]");
+}
+
+TEST(RedactTest, Utf8Length) {
+  EXPECT_EQ(Utf8Length(""), 0u);
+  EXPECT_EQ(Utf8Length("abc"), 3u);
+  EXPECT_EQ(Utf8Length("é"), 1u);
+  EXPECT_EQ(Utf8Length("😀"), 1u);
+  EXPECT_EQ(Utf8Length("日本語"), 3u);
+  EXPECT_EQ(Utf8Length("e\xCC\x81"), 2u);  // e + combining acute: two code points
+  EXPECT_EQ(Utf8Length("é😀 536-22-8714"), 14u);
+  EXPECT_EQ(Utf8Length(std::string("a\0b", 3)), 3u);
+}
+
+// ---------------------------------------------------------------------------------------
+// LoadKeyFile
+
+constexpr char kSecret[] = "S3CR3T-KEY-MATERIAL-0123456789";
+
+// A temporary file under /tmp with the given content and mode, removed at scope exit.
+class TempFile {
+ public:
+  TempFile(std::string_view content, mode_t mode) {
+    char name[] = "/tmp/pg_comply_key_test_XXXXXX";
+    int fd = mkstemp(name);
+    EXPECT_GE(fd, 0);
+    path_ = name;
+    if (fd < 0) return;
+    EXPECT_EQ(write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    EXPECT_EQ(fchmod(fd, mode), 0);
+    close(fd);
+  }
+  ~TempFile() { unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Loads path expecting an F0000 error that names the path and not the key content.
+::testing::AssertionResult Refused(const std::string& path, std::string_view reason) {
+  std::string text;
+  std::string state = SqlstateOf([&] { LoadKeyFile(path); }, &text);
+  if (state != "F0000") return ::testing::AssertionFailure() << "sqlstate '" << state << "'";
+  if (text.find(path) == std::string::npos)
+    return ::testing::AssertionFailure() << "path not named in: " << text;
+  if (text.find(reason) == std::string::npos)
+    return ::testing::AssertionFailure() << "'" << reason << "' not in: " << text;
+  if (text.find("S3CR3T") != std::string::npos || text.find("0123456789") != std::string::npos)
+    return ::testing::AssertionFailure() << "key content leaked in: " << text;
+  return ::testing::AssertionSuccess();
+}
+
+TEST(KeyFileTest, OwnerOnlyFileLoadsTrimmed) {
+  TempFile f(std::string(kSecret) + "\n", 0600);
+  EXPECT_EQ(LoadKeyFile(f.path()), kSecret);
+  TempFile crlf(std::string(kSecret) + " \t\r\n\n", 0400);
+  EXPECT_EQ(LoadKeyFile(crlf.path()), kSecret);
+  TempFile inner(std::string("  a key with spaces inside  \n"), 0600);  // leading kept
+  EXPECT_EQ(LoadKeyFile(inner.path()), "  a key with spaces inside");
+  TempFile exact16("0123456789abcdef", 0600);
+  EXPECT_EQ(LoadKeyFile(exact16.path()), "0123456789abcdef");
+}
+
+TEST(KeyFileTest, GroupOrWorldAccessRefused) {
+  for (mode_t mode : {0644, 0604, 0660, 0666, 0620, 0602}) {
+    TempFile f(kSecret, mode);
+    EXPECT_TRUE(Refused(f.path(), "group or world access")) << std::oct << mode;
+  }
+  // Group read only is allowed for a root-owned file (as PostgreSQL's ssl_key_file).
+  TempFile g(kSecret, 0640);
+  if (geteuid() == 0) {
+    EXPECT_EQ(LoadKeyFile(g.path()), kSecret);
+  } else {
+    EXPECT_TRUE(Refused(g.path(), "group or world access"));
+  }
+}
+
+TEST(KeyFileTest, ShortKeyRefused) {
+  TempFile f("0123456789abcde", 0600);  // 15 bytes
+  EXPECT_TRUE(Refused(f.path(), "fewer than 16 bytes"));
+  TempFile nl("0123456789abcde\n", 0600);  // 16 bytes before trimming
+  EXPECT_TRUE(Refused(nl.path(), "fewer than 16 bytes"));
+  TempFile ws("0123456789     \n\n", 0600);
+  EXPECT_TRUE(Refused(ws.path(), "fewer than 16 bytes"));
+  TempFile empty("", 0600);
+  EXPECT_TRUE(Refused(empty.path(), "fewer than 16 bytes"));
+}
+
+TEST(KeyFileTest, MissingFileAndDirectoryRefused) {
+  char dir[] = "/tmp/pg_comply_key_dir_XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  chmod(dir, 0700);
+  EXPECT_TRUE(Refused(std::string(dir) + "/missing.key", "could not access"));
+  EXPECT_TRUE(Refused(dir, "not a regular file"));
+  rmdir(dir);
+}
+
+}  // namespace
+}  // namespace comply::pii
