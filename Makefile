@@ -45,7 +45,8 @@ build/pg_comply--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql)) control/pg
 	cat $(sort $(wildcard src/sql/*.sql)) > $@
 
 # The core library is built by CMake; asking it every time keeps it incremental.
-$(OBJS): | $(CORE_LIB)
+# Glue objects depend on every header they may include (PGXS tracks none for C++).
+$(OBJS): $(wildcard src/pg/*.h src/core/*.h src/core/pii/*.h) | $(CORE_LIB)
 $(CORE_LIB): FORCE
 	@cmake -S . -B $(CORE_BUILD) -DCMAKE_BUILD_TYPE=Release -DCOMPLY_TESTS=OFF >/dev/null
 	@cmake --build $(CORE_BUILD) --target comply_core

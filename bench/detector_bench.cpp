@@ -439,7 +439,7 @@ void PrintCorpusSummary() {
   const Corpus& c = GetCorpus();
   std::vector<Finding> findings = GetDetector().Detect(c.text, DetectOptions{});
   std::map<std::string, size_t> per_entity;
-  for (const auto& f : findings) ++per_entity[f.entity];
+  for (const auto& f : findings) ++per_entity[std::string(f.entity)];
   std::fprintf(stderr, "corpus: %zu bytes, %zu records, %zu findings (%.1f per KiB)\n",
                c.text.size(), c.records.size(), findings.size(),
                double(findings.size()) * 1024.0 / double(c.text.size()));

@@ -66,12 +66,17 @@ size_t NextCharStart(std::string_view text, size_t i) {
   return i;
 }
 
-bool IsWordByte(unsigned char c) { return std::isalnum(c) || c == '#' || c == '\'' || c >= 0x80; }
+// ASCII classification without the C locale's table lookups (this is the hot path).
+bool IsAsciiAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+bool IsAsciiAlnum(unsigned char c) { return IsAsciiAlpha(c) || (c >= '0' && c <= '9'); }
+char AsciiToLower(unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c); }
+
+bool IsWordByte(unsigned char c) { return IsAsciiAlnum(c) || c == '#' || c == '\'' || c >= 0x80; }
 
 // Lower-cases ASCII letters of s.
 std::string AsciiLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = AsciiToLower(static_cast<unsigned char>(c));
   return out;
 }
 
@@ -87,7 +92,7 @@ bool HasContext(std::string_view text, size_t begin, size_t end,
     for (const std::string& c : context) {
       if (c.size() != w.size()) continue;
       size_t i = 0;
-      while (i < w.size() && std::tolower(static_cast<unsigned char>(w[i])) == c[i]) ++i;
+      while (i < w.size() && AsciiToLower(static_cast<unsigned char>(w[i])) == c[i]) ++i;
       if (i == w.size()) return true;
     }
     return false;
@@ -143,6 +148,7 @@ struct Detector::Impl {
   std::vector<Pattern> patterns;
   std::vector<Group> groups;  // indexed like the set's patterns
   std::unordered_map<std::string, size_t> group_of_source;
+  std::vector<bool> all_patterns, all_groups;  // masks for "every entity"
   std::unique_ptr<RE2::Set> set;
   std::unordered_set<std::string> first_names;
   std::unique_ptr<RE2> surname;  // a capitalised surname, matched anchored
@@ -221,6 +227,8 @@ Detector::Detector(const std::vector<CustomRecognizer>& custom,
   impl_->surname = std::make_unique<RE2>(
       "\\p{Lu}[\\p{Ll}'\u2019]+(?:-\\p{Lu}[\\p{Ll}'\u2019]+)?", PatternOptions());
   if (!impl_->first_names.empty()) impl_->entities.insert("PERSON");
+  impl_->all_patterns.assign(impl_->patterns.size(), true);
+  impl_->all_groups.assign(impl_->groups.size(), true);
 }
 
 void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t keep_before,
@@ -229,7 +237,7 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
   if (first_names.empty() || kFirstNameScore < options.min_score) return;
   auto is_letter = [&](size_t i) {
     unsigned char c = text[i];
-    return std::isalpha(c) || c >= 0x80;
+    return IsAsciiAlpha(c) || c >= 0x80;
   };
   auto is_lower = [&](size_t i) { return text[i] >= 'a' && text[i] <= 'z'; };
   auto skip_blanks = [&](size_t i) {
@@ -350,19 +358,28 @@ void Detector::Impl::Scan(size_t g, std::string_view text, size_t from, size_t t
 std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions& options,
                                       const CancelCheck& cancel) const {
   const Impl& im = *impl_;
-  std::vector<bool> wanted(im.patterns.size(), true);
+  // Without an entity filter (the common case) the precomputed all-true masks serve.
+  std::vector<bool> wanted_filtered, group_filtered;
+  const std::vector<bool>* wanted = &im.all_patterns;
+  const std::vector<bool>* group_wanted = &im.all_groups;
   if (!options.entities.empty()) {
-    for (size_t i = 0; i < im.patterns.size(); ++i)
-      wanted[i] = std::find(options.entities.begin(), options.entities.end(),
-                            im.patterns[i].entity) != options.entities.end();
+    wanted_filtered.assign(im.patterns.size(), false);
+    group_filtered.assign(im.groups.size(), false);
+    for (size_t g = 0; g < im.groups.size(); ++g) {
+      for (size_t i : im.groups[g].members) {
+        wanted_filtered[i] = std::find(options.entities.begin(), options.entities.end(),
+                                       im.patterns[i].entity) != options.entities.end();
+        if (wanted_filtered[i]) group_filtered[g] = true;
+      }
+    }
+    wanted = &wanted_filtered;
+    group_wanted = &group_filtered;
   }
-  std::vector<bool> group_wanted(im.groups.size(), false);
-  for (size_t g = 0; g < im.groups.size(); ++g)
-    for (size_t i : im.groups[g].members) group_wanted[g] = group_wanted[g] || wanted[i];
   bool want_person = options.entities.empty() ||
                      std::find(options.entities.begin(), options.entities.end(), "PERSON") !=
                          options.entities.end();
   std::vector<Finding> candidates;
+  candidates.reserve(32);
   std::vector<size_t> resume(im.groups.size(), 0);
   std::vector<int> hits;
   for (size_t start = 0; start < text.size(); start += kWindowBytes) {
@@ -379,8 +396,8 @@ std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions
     }
     std::sort(hits.begin(), hits.end());
     for (int g : hits) {
-      if (!group_wanted[g]) continue;
-      im.Scan(g, text, start, to, keep_before, &resume[g], wanted, options, &candidates);
+      if (!(*group_wanted)[g]) continue;
+      im.Scan(g, text, start, to, keep_before, &resume[g], *wanted, options, &candidates);
     }
     if (want_person) im.ScanFirstNames(text, start, keep_before, options, &candidates);
   }

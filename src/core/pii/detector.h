@@ -14,8 +14,10 @@
 namespace comply::pii {
 
 // One finding: entity name (Presidio's), byte span [begin, end) in the input, score 0..1.
+// entity points into the Detector that made the finding: it lives as long as that
+// Detector (findings are made by the million, and a copied name was a heap allocation).
 struct Finding {
-  std::string entity;
+  std::string_view entity;
   size_t begin = 0;
   size_t end = 0;
   double score = 0;

@@ -13,6 +13,12 @@ namespace {
 
 namespace pn = i18n::phonenumbers;
 
+// ASCII letter or digit, without the C locale's table lookup.
+bool IsAsciiAlnum(char ch) {
+  unsigned char c = static_cast<unsigned char>(ch);
+  return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9');
+}
+
 // Trims trailing punctuation that ends a sentence rather than the URL, and a closing
 // parenthesis that has no opening one inside the URL.
 bool RefineUrl(std::string_view text, size_t* begin, size_t* end) {
@@ -46,7 +52,7 @@ bool RefineIban(std::string_view text, size_t* begin, size_t* end) {
 
 // Requires an IPv6 candidate to stand alone: not glued to letters, digits or colons.
 bool RefineIp(std::string_view text, size_t* begin, size_t* end) {
-  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == ':'; };
+  auto word = [](char c) { return IsAsciiAlnum(c) || c == ':'; };
   if (*begin > 0 && word(text[*begin - 1])) return false;
   if (*end < text.size() && word(text[*end])) return false;
   while (*end > *begin && text[*end - 1] == '.') --*end;
@@ -56,7 +62,7 @@ bool RefineIp(std::string_view text, size_t* begin, size_t* end) {
 // Refuses a candidate that is only part of a longer run of the same separated groups
 // ("1.3.6.1" inside the OID 1.3.6.1.4.1, six pairs of a seven-pair hex run).
 bool RefineNotInRun(std::string_view text, size_t* begin, size_t* end) {
-  auto alnum = [&](size_t i) { return std::isalnum(static_cast<unsigned char>(text[i])) != 0; };
+  auto alnum = [&](size_t i) { return IsAsciiAlnum(text[i]); };
   auto sep = [](char c) { return c == '.' || c == ':' || c == '-'; };
   if (*begin >= 2 && sep(text[*begin - 1]) && alnum(*begin - 2)) return false;
   if (*end + 1 < text.size() && sep(text[*end]) && alnum(*end + 1)) return false;
