@@ -18,10 +18,7 @@ scripts/pgcluster.sh destroy
 scripts/pgcluster.sh start
 trap 'scripts/pgcluster.sh destroy' EXIT
 eval "$(scripts/pgcluster.sh env)"
-key="$COMPLY_CLUSTER_DIR/data/demo_hmac.key"
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$key"
-chmod 600 "$key"
-[ "$(id -u)" -ne 0 ] || chown "${COMPLY_PG_USER:-postgres}" "$key"
+scripts/pgcluster.sh key demo_hmac.key
 
 psql -X -q -d postgres -c 'CREATE DATABASE comply_demo'
 psql -X -q -d comply_demo -f demo/demo.sql

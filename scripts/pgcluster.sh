@@ -5,6 +5,9 @@
 #   scripts/pgcluster.sh stop      stop it (no error if not running)
 #   scripts/pgcluster.sh destroy   stop and remove it
 #   scripts/pgcluster.sh log       path of the server log
+#   scripts/pgcluster.sh key NAME [SECRET]
+#                                  write a key file NAME in the data directory, readable
+#                                  by the server's user only (random SECRET by default)
 # The cluster lives in $COMPLY_CLUSTER_DIR (default build/cluster). PostgreSQL refuses
 # to run as root, so when called as root the server runs as $COMPLY_PG_USER (postgres).
 # Extra server settings can be given in $COMPLY_PG_CONF (a file appended to the config).
@@ -70,11 +73,20 @@ cmd_stop() {
   if running; then "${as_pg[@]}" "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi
 }
 
+cmd_key() {
+  local name=${1:?usage: pgcluster.sh key NAME [SECRET]} secret=${2:-}
+  local key="$data/$name"
+  [ -n "$secret" ] || secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  (umask 077 && printf '%s\n' "$secret" >"$key")
+  [ "$(id -u)" -ne 0 ] || chown "${COMPLY_PG_USER:-postgres}" "$key"
+}
+
 case "${1:-}" in
   start) cmd_start ;;
   env) cmd_env ;;
   stop) cmd_stop ;;
   destroy) cmd_stop; rm -rf "$dir" ;;
   log) echo "$log" ;;
-  *) echo "usage: $0 start|env|stop|destroy|log" >&2; exit 2 ;;
+  key) shift; cmd_key "$@" ;;
+  *) echo "usage: $0 start|env|stop|destroy|log|key" >&2; exit 2 ;;
 esac

@@ -33,10 +33,7 @@ scripts/pgcluster.sh start
 trap 'scripts/pgcluster.sh stop' EXIT
 eval "$(scripts/pgcluster.sh env)"
 # The HMAC key the suites use, readable by the server's user only.
-key="$COMPLY_CLUSTER_DIR/data/comply_test_hmac.key"
-echo "regression-test-key-0123456789abcdef" >"$key"
-chmod 600 "$key"
-[ "$(id -u)" -ne 0 ] || chown "${COMPLY_PG_USER:-postgres}" "$key"
+scripts/pgcluster.sh key comply_test_hmac.key regression-test-key-0123456789abcdef
 
 regress() {
   if make installcheck; then return 0; fi
