@@ -67,6 +67,8 @@ SELECT * FROM found('ITIN 912-70-1234; ITIN 912-40-1234');
 
 -- Weak patterns appear only with their context words.
 SELECT * FROM found('order 12345678 shipped; bank account 12345678');
+-- leading zeros: an account number, not a phone number with a trunk prefix
+SELECT * FROM found('bank account 000123456789');
 SELECT * FROM found('passport C03005988; ref C03005988');
 SELECT * FROM found('driver license D1234567; code D1234567');
 

@@ -49,6 +49,9 @@ TEST(PhoneTest, WrittenForms) {
   EXPECT_EQ(ValidatePhoneAnyForm("415-911-2671"), Validity::kValid);
   EXPECT_EQ(ValidatePhoneAnyForm("911-555-2671"), Validity::kInvalid);  // N11 area code
   EXPECT_EQ(ValidatePhoneAnyForm("+999 1234 5678"), Validity::kInvalid);
+  // Zeros after the trunk prefix are not a national number (an account number here).
+  EXPECT_EQ(ValidatePhoneAnyForm("000123456789"), Validity::kInvalid);
+  EXPECT_EQ(ValidatePhoneAnyForm("00 7946 0958"), Validity::kInvalid);
 }
 
 }  // namespace

@@ -245,7 +245,9 @@ bool ValidIn(const std::string& s, const char* region) {
 // number directly: libphonenumber's Parse costs four times its validation, and the
 // pattern has already fixed which digits are the national number.
 bool NationalValidIn(const std::string& national, const char* region) {
-  if (national.empty() || national.size() > 17) return false;
+  // A leading zero here is not part of any national number of kTrunkZeroRegions or
+  // NANP (and would be lost by the integer conversion below).
+  if (national.empty() || national.size() > 17 || national[0] == '0') return false;
   const pn::PhoneNumberUtil* util = pn::PhoneNumberUtil::GetInstance();
   pn::PhoneNumber number;
   number.set_country_code(util->GetCountryCodeForRegion(region));
