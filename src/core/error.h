@@ -21,6 +21,9 @@ inline constexpr const char* kObjectNotInPrerequisiteState = "55000";
 inline constexpr const char* kInsufficientPrivilege = "42501";
 inline constexpr const char* kInternalError = "XX000";
 inline constexpr const char* kQueryCanceled = "57014";
+inline constexpr const char* kUndefinedObject = "42704";
+inline constexpr const char* kFeatureNotSupported = "0A000";
+inline constexpr const char* kCheckViolation = "23514";
 }  // namespace sqlstate
 
 // An error meant for the user: SQLSTATE, message, optional detail and hint.
