@@ -56,3 +56,14 @@ SELECT count(*) FROM comply.recognizers;
 SELECT unnest(extconfig)::regclass FROM pg_extension WHERE extname = 'pg_comply';
 
 SELECT dblink_disconnect('other');
+
+-- An ordinary role, in a fresh session, can detect and redact (it reads the
+-- recognizers) but not change them.
+SELECT current_user AS original_user \gset
+CREATE ROLE comply_regress_reader LOGIN;
+\c - comply_regress_reader
+SELECT comply.redact('ssn 536-22-8714');
+SELECT count(*) FROM comply.detect('ssn 536-22-8714');
+INSERT INTO comply.recognizers (entity, pattern) VALUES ('X', 'x');
+\c - :original_user
+DROP ROLE comply_regress_reader;

@@ -18,6 +18,8 @@ CREATE TABLE comply.recognizers (
 );
 COMMENT ON TABLE comply.recognizers IS
   'Custom PII recognizers: an RE2 pattern (group 1, if any, is the span), a score and context words';
+-- Every session reads the recognizers to build its detector; only the owner changes them.
+GRANT SELECT ON comply.recognizers TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('comply.recognizers', '');
 SELECT pg_catalog.pg_extension_config_dump('comply.recognizers_id_seq', '');
 
