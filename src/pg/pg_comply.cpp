@@ -1,6 +1,7 @@
 // Module entry: PG_MODULE_MAGIC and _PG_init, which initialises each subsystem.
 #include "pg/guc.h"
 #include "pg/pii.h"
+#include "pg/validate.h"
 
 extern "C" {
 #include "postgres.h"
@@ -18,5 +19,6 @@ void _PG_init(void);
 void _PG_init(void) {
   comply::pg::GucInit();
   comply::pg::PiiInit();
+  comply::pg::ValidateInit();
   MarkGUCPrefixReserved("comply");
 }

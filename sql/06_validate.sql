@@ -1,0 +1,94 @@
+-- JSON Schema validation: anonymous and named schemas, errors with paths, CHECK
+-- constraints, cache invalidation after re-registering, bad schemas, no values in
+-- messages.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+RESET client_min_messages;
+
+\set intake '{"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://example.org/intake", "type": "object", "required": ["user_id", "email"], "properties": {"user_id": {"type": "integer", "minimum": 1}, "email": {"type": "string", "format": "email", "maxLength": 64}, "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": true}, "dob": {"type": "string", "format": "date"}}, "additionalProperties": false}'
+
+-- Anonymous schemas (cast the schema to jsonb: an untyped literal means a name).
+SELECT comply.validate('{"user_id": 7, "email": "a@example.org"}', :'intake'::jsonb);
+SELECT comply.validate('{"user_id": "7", "email": "a@example.org"}', :'intake'::jsonb);
+SELECT comply.validate(NULL, :'intake'::jsonb) IS NULL AS null_in_null_out;
+SELECT comply.validate('5', '{"type": "integer"}'::jsonb), comply.validate('5.5', '{"type": "integer"}'::jsonb),
+       comply.validate('5.0', '{"type": "integer"}'::jsonb);
+SELECT comply.validate('"x"', 'true'::jsonb), comply.validate('"x"', 'false'::jsonb);
+
+-- Errors: JSON Pointers into instance and schema, keyword, a message without values.
+SELECT * FROM comply.validation_errors(
+  '{"user_id": "536-22-8714", "email": "maria.garcia@example.org-that-is-far-too-long-for-the-limit-set-here", "tags": ["a", "a"], "ssn": "536-22-8714"}',
+  :'intake'::jsonb);
+SELECT * FROM comply.validation_errors('{"email": "x"}', :'intake'::jsonb);
+SELECT count(*) FROM comply.validation_errors('{"user_id": 1, "email": "a@example.org"}', :'intake'::jsonb);
+
+-- format is an annotation unless asked for.
+SELECT comply.validate('{"user_id": 1, "email": "not an email", "dob": "1984-02-30"}', :'intake'::jsonb);
+SELECT comply.validate('{"user_id": 1, "email": "not an email", "dob": "1984-02-30"}', :'intake'::jsonb, '{"format": "assert"}');
+SELECT * FROM comply.validation_errors('{"user_id": 1, "email": "not an email", "dob": "1984-02-30"}', :'intake'::jsonb, '{"format": "assert"}');
+SELECT comply.validate('{}', '{}'::jsonb, '{"format": "strict"}');
+SELECT comply.validate('{}', '{}'::jsonb, '{"formats": "assert"}');
+
+-- draft-07 by $schema.
+SELECT comply.validate('[1, "a"]', '{"$schema": "http://json-schema.org/draft-07/schema#", "items": [{"type": "integer"}], "additionalItems": false}'::jsonb);
+SELECT comply.validate('[1]', '{"$schema": "http://json-schema.org/draft-07/schema#", "items": [{"type": "integer"}], "additionalItems": false}'::jsonb);
+
+-- Bad schemas are refused when compiled, with a precise SQLSTATE.
+\set VERBOSITY sqlstate
+SELECT comply.validate('1', '{"$schema": "http://json-schema.org/draft-04/schema#"}'::jsonb);
+SELECT comply.validate('"a"', '{"pattern": "(a)\\1"}'::jsonb);
+SELECT comply.validate('1', '{"$ref": "#/$defs/missing"}'::jsonb);
+\set VERBOSITY default
+SELECT comply.validate('"a"', '{"pattern": "(?<=a)b"}'::jsonb);
+-- A schema that would loop forever gets an error, not a hang.
+SELECT comply.validate('1', '{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}'::jsonb);
+
+-- Named schemas: checked against the metaschema, stored, used by name.
+SELECT comply.register_schema('intake_v1', :'intake'::jsonb);
+SELECT name, dialect FROM comply.schemas;
+SELECT comply.register_schema('broken', '{"type": "objekt"}');
+SELECT comply.register_schema('broken', '{"properties": {"age": {"minimum": "ten"}}}');
+SELECT comply.validate('{"user_id": 7, "email": "a@example.org"}', 'intake_v1');
+SELECT * FROM comply.validation_errors('{"user_id": 0, "email": "a@example.org"}', 'intake_v1');
+SELECT comply.validate('{}', 'no_such_schema');
+-- $ref to another registered schema by its $id.
+SELECT comply.register_schema('batch', '{"type": "array", "items": {"$ref": "https://example.org/intake"}}');
+SELECT comply.validate('[{"user_id": 1, "email": "a@example.org"}]', 'batch'),
+       comply.validate('[{"user_id": 0, "email": "a@example.org"}]', 'batch');
+
+-- CHECK constraints: rows that do not match are refused.
+CREATE TABLE intake (id serial PRIMARY KEY, payload jsonb CHECK (comply.validate(payload, 'intake_v1')));
+INSERT INTO intake (payload) VALUES ('{"user_id": 1, "email": "a@example.org"}');
+\set VERBOSITY terse
+INSERT INTO intake (payload) VALUES ('{"user_id": "seven", "email": "a@example.org"}');
+\set VERBOSITY default
+-- PostgreSQL's own check_violation shows the failing row (values and all); a CHECK on
+-- comply.assert_valid fails first, with paths and rules only: use it where documents
+-- may hold personal data.
+CREATE TABLE intake_safe (id serial PRIMARY KEY,
+  payload jsonb CHECK (comply.assert_valid(payload, 'intake_v1') IS NOT NULL));
+INSERT INTO intake_safe (payload) VALUES ('{"user_id": "536-22-8714", "extra": "maria@example.org"}');
+SELECT comply.assert_valid('{"user_id": 2, "email": "b@example.org"}', 'intake_v1');
+SELECT comply.assert_valid('{"user_id": "536-22-8714", "extra": "maria@example.org"}', 'intake_v1');
+SELECT count(*) FROM intake;
+
+-- Re-registering replaces the schema everywhere at once (this session and others).
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
+SELECT dblink_connect('other', format('dbname=%s port=%s host=%s', current_database(),
+       current_setting('port'), split_part(current_setting('unix_socket_directories'), ',', 1)));
+SELECT * FROM dblink('other', $$SELECT comply.validate('{"user_id": "x"}', 'intake_v1')$$) AS t(valid boolean);
+SELECT comply.register_schema('intake_v1', '{"type": "object", "required": ["user_id"]}');
+SELECT * FROM dblink('other', $$SELECT comply.validate('{"user_id": "x"}', 'intake_v1')$$) AS t(valid boolean);
+SELECT dblink_disconnect('other');
+INSERT INTO intake (payload) VALUES ('{"user_id": "now a string is fine"}');
+SELECT count(*) FROM intake;
+
+-- Many rows against one schema.
+SELECT count(*) FILTER (WHERE comply.validate(jsonb_build_object('user_id', g, 'email', 'u' || g || '@example.org'), :'intake'::jsonb)) AS valid,
+       count(*) FILTER (WHERE NOT comply.validate(jsonb_build_object('user_id', -g, 'email', 'u@example.org'), :'intake'::jsonb)) AS invalid
+  FROM generate_series(1, 2000) g;
+
+DROP TABLE intake, intake_safe;
+DELETE FROM comply.schemas;

@@ -1,0 +1,21 @@
+// Helpers shared by the schema validator's source files (not a public API).
+#pragma once
+#include "core/no_postgres.h"
+
+#include <string>
+#include <string_view>
+
+namespace comply::schema::internal {
+
+// True if s is valid for format; formats this validator does not know are valid.
+bool CheckFormat(std::string_view format, std::string_view s);
+
+// Rewrites an ECMA-262 pattern into RE2 syntax where the two differ only in spelling
+// (\uXXXX escapes, \d/\w being ASCII, ...). Unsupported constructs are left for RE2 to
+// refuse.
+std::string TranslatePattern(std::string_view pattern);
+
+// Resolves reference against base (RFC 3986 section 5.2).
+std::string ResolveUri(std::string_view base, std::string_view reference);
+
+}  // namespace comply::schema::internal

@@ -1,0 +1,1528 @@
+// Compiles JSON Schema documents (draft 2020-12, draft-07) into a graph of nodes, each
+// a flat list of keyword checks, and evaluates instances against it. References are
+// resolved at compile time, so evaluation never looks at the schema's JSON again.
+#include "core/schema/validator.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+#include "core/schema/internal.h"
+
+namespace comply::schema {
+namespace {
+
+using json::Type;
+using json::Value;
+
+constexpr const char* kUri202012 = "https://json-schema.org/draft/2020-12/schema";
+constexpr const char* kUriDraft7 = "http://json-schema.org/draft-07/schema";
+
+enum class Kw : uint8_t {
+  kType, kEnum, kConst, kMultipleOf, kMaximum, kExclusiveMaximum, kMinimum,
+  kExclusiveMinimum, kMaxLength, kMinLength, kPattern, kFormat, kItems, kContains,
+  kMaxItems, kMinItems, kUniqueItems, kRequired, kProps, kPropertyNames, kMaxProperties,
+  kMinProperties, kDependentRequired, kDependentSchemas, kAllOf, kAnyOf, kOneOf, kNot,
+  kIf, kRef, kDynamicRef, kUnevaluatedItems, kUnevaluatedProperties,
+};
+
+constexpr unsigned kIntegerBit = 1u << 8;
+
+// A subschema reference with the schema-path segment that leads to it.
+struct Sub {
+  std::string path;  // "/properties/name", "/allOf/0", ...
+  int node = -1;
+  std::string name;  // property name (properties, dependencies)
+  const RE2* re = nullptr;
+};
+
+// A decimal number m * 10^e, for exact multipleOf.
+struct Decimal {
+  bool ok = false;
+  bool negative = false;
+  uint64_t mantissa = 0;
+  int64_t exponent = 0;
+};
+
+struct Keyword {
+  Kw kind;
+  std::string name;  // keyword as written, for ValidationError::keyword
+  std::string path;  // "/minimum"
+  std::string message;
+  unsigned types = 0;
+  double num = 0;
+  size_t count = 0;
+  size_t count2 = std::numeric_limits<size_t>::max();
+  Decimal dec;
+  std::vector<Value> values;
+  const RE2* re = nullptr;
+  std::string str;
+  std::vector<Sub> subs;   // properties / prefix items / allOf ... / dependent schemas
+  std::vector<Sub> subs2;  // patternProperties
+  Sub a, b, c;             // single subschemas (items rest, additional*, if/then/else, $ref)
+  std::vector<std::string> names;
+  std::vector<std::pair<std::string, std::vector<std::string>>> deps;
+};
+
+struct Node {
+  bool is_bool = false;
+  bool bool_value = true;
+  bool has_unevaluated = false;
+  int resource = 0;
+  std::vector<Keyword> kws;
+};
+
+struct Resource {
+  std::string uri;
+  std::vector<std::pair<std::string, int>> dynamic_anchors;  // name -> node
+};
+
+// Which instance members/items were evaluated by (successful) subschemas so far.
+struct Annotations {
+  bool all_props = false;
+  bool all_items = false;
+  std::vector<char> props;
+  std::vector<char> items;
+
+  // Marks member i of an n-member object as evaluated.
+  void MarkProp(size_t i, size_t n) {
+    if (props.size() < n) props.resize(n);
+    props[i] = 1;
+  }
+  // Marks item i of an n-item array as evaluated.
+  void MarkItem(size_t i, size_t n) {
+    if (items.size() < n) items.resize(n);
+    items[i] = 1;
+  }
+  // Tells whether member i was evaluated.
+  bool PropDone(size_t i) const { return all_props || (i < props.size() && props[i]); }
+  // Tells whether item i was evaluated.
+  bool ItemDone(size_t i) const { return all_items || (i < items.size() && items[i]); }
+  // Adds the evaluations recorded in o.
+  void Merge(const Annotations& o) {
+    all_props |= o.all_props;
+    all_items |= o.all_items;
+    if (props.size() < o.props.size()) props.resize(o.props.size());
+    for (size_t i = 0; i < o.props.size(); ++i) props[i] |= o.props[i];
+    if (items.size() < o.items.size()) items.resize(o.items.size());
+    for (size_t i = 0; i < o.items.size(); ++i) items[i] |= o.items[i];
+  }
+};
+
+// Appends "/" and the RFC 6901 escaping of token to out.
+void AppendToken(std::string& out, std::string_view token) {
+  out += '/';
+  for (char c : token) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+}
+
+// Returns the escaped pointer segment "/token".
+std::string Token(std::string_view token) {
+  std::string s;
+  AppendToken(s, token);
+  return s;
+}
+
+// Parses a JSON number's text into an exact decimal (fails beyond 19 digits).
+Decimal ParseDecimal(const std::string& text) {
+  Decimal d;
+  size_t i = 0;
+  if (i < text.size() && text[i] == '-') {
+    d.negative = true;
+    ++i;
+  }
+  uint64_t m = 0;
+  int digits = 0;
+  int64_t exp = 0;
+  bool frac = false;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '.') {
+      frac = true;
+      continue;
+    }
+    if (c == 'e' || c == 'E') break;
+    if (c < '0' || c > '9') return d;
+    if (m == 0 && c == '0') {
+      if (frac) --exp;
+      continue;
+    }
+    if (digits >= 19) return d;
+    m = m * 10 + (c - '0');
+    ++digits;
+    if (frac) --exp;
+  }
+  if (i < text.size()) {
+    ++i;
+    bool neg = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) neg = text[i++] == '-';
+    int64_t e = 0;
+    for (; i < text.size(); ++i) {
+      if (text[i] < '0' || text[i] > '9') return d;
+      if (e < 100000) e = e * 10 + (text[i] - '0');
+    }
+    exp += neg ? -e : e;
+  }
+  while (m != 0 && m % 10 == 0) {
+    m /= 10;
+    ++exp;
+  }
+  d.ok = true;
+  d.mantissa = m;
+  d.exponent = exp;
+  return d;
+}
+
+// True if value is an integer multiple of divisor; exact for decimals that fit.
+bool IsMultipleOf(const Value& value, const Decimal& div, double div_num) {
+  Decimal v = ParseDecimal(value.number_text());
+  if (v.ok && div.ok && div.mantissa != 0) {
+    if (v.mantissa == 0) return true;
+    int64_t d = v.exponent - div.exponent;
+    // Mantissas carry no trailing zeros, so a smaller exponent can never divide.
+    if (d < 0) return false;
+    unsigned __int128 r = v.mantissa % div.mantissa;
+    for (int64_t k = 0; k < d && r != 0; ++k) r = (r * 10) % div.mantissa;
+    return r == 0;
+  }
+  double q = value.as_number() / div_num;
+  if (!std::isfinite(q)) return false;
+  return q == std::floor(q);
+}
+
+// Tells whether a number has no fractional part (1.0 counts as an integer).
+bool IsInteger(const Value& v) {
+  double d = v.as_number();
+  return std::isfinite(d) && d == std::floor(d);
+}
+
+// Compares two JSON values for equality (numbers by value: 1 == 1.0).
+bool Equal(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case Type::kNull: return true;
+    case Type::kBool: return a.as_bool() == b.as_bool();
+    case Type::kNumber: return a.as_number() == b.as_number();
+    case Type::kString: return a.as_string() == b.as_string();
+    case Type::kArray: {
+      const auto& x = a.as_array();
+      const auto& y = b.as_array();
+      if (x.size() != y.size()) return false;
+      for (size_t i = 0; i < x.size(); ++i)
+        if (!Equal(x[i], y[i])) return false;
+      return true;
+    }
+    case Type::kObject: {
+      const auto& x = a.as_object();
+      const auto& y = b.as_object();
+      if (x.size() != y.size()) return false;
+      for (const auto& [k, v] : x) {
+        const Value* o = b.Find(k);
+        if (!o || !Equal(v, *o)) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+// Counts Unicode code points in UTF-8 text.
+size_t CodePoints(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Renders a number from the schema for a message, as written.
+std::string FormatNumber(const Value& v) { return v.number_text(); }
+
+class Evaluator;
+
+class CompiledImpl final : public CompiledSchema {
+ public:
+  Dialect dialect() const override { return dialect_; }
+  bool IsValid(const Value& instance, const ValidateOptions& options) const override;
+  std::vector<ValidationError> Validate(const Value& instance,
+                                        const ValidateOptions& options) const override;
+
+  Dialect dialect_ = Dialect::kDraft202012;
+  int root_ = 0;
+  std::deque<Value> documents_;  // keeps every schema document the nodes came from
+  std::vector<Node> nodes_;
+  std::vector<Resource> resources_;
+  std::map<std::string, std::unique_ptr<RE2>> regexes_;
+};
+
+// ---------------------------------------------------------------------------------
+// Evaluation
+
+struct Context {
+  const CompiledImpl& schema;
+  const ValidateOptions& options;
+  std::vector<ValidationError>* errors;  // nullptr: only validity is wanted
+  std::string instance_path;
+  std::string schema_path;
+  size_t steps = 0;
+  int depth = 0;
+  int scope_len = 0;
+  int scope[kMaxDepth + 2];
+
+  // Tells whether another error would still be recorded.
+  bool Collecting() const { return errors && errors->size() < options.max_errors; }
+};
+
+// Records an error at the current paths.
+void Report(Context& c, const Keyword& kw, std::string message) {
+  if (!c.Collecting()) return;
+  c.errors->push_back({c.instance_path, c.schema_path, kw.name, std::move(message)});
+}
+
+// Evaluates node id against v, recording evaluated members/items in ann if given.
+bool EvalNode(Context& c, int id, const Value& v, Annotations* ann);
+
+// Evaluates a subschema of keyword kw on a child instance (member or item).
+bool EvalChild(Context& c, const Keyword& kw, const Sub& sub, const Value& v,
+               std::string_view member, size_t index, bool is_member,
+               const char* false_message, Annotations* ann) {
+  size_t ip = c.instance_path.size();
+  size_t sp = c.schema_path.size();
+  bool track = c.errors != nullptr;
+  if (track) {
+    if (is_member) AppendToken(c.instance_path, member);
+    else if (index != static_cast<size_t>(-1)) {
+      c.instance_path += '/';
+      c.instance_path += std::to_string(index);
+    }
+  }
+  bool ok;
+  if (track) c.schema_path += sub.path;
+  const Node& n = c.schema.nodes_[sub.node];
+  if (n.is_bool && !n.bool_value && false_message) {
+    Report(c, kw, false_message);
+    ok = false;
+  } else {
+    ok = EvalNode(c, sub.node, v, ann);
+  }
+  if (track) {
+    c.instance_path.resize(ip);
+    c.schema_path.resize(sp);
+  }
+  return ok;
+}
+
+// Evaluates a subschema in place (same instance), with errors optionally silenced.
+bool EvalInPlace(Context& c, const Sub& sub, const Value& v, Annotations* ann, bool quiet) {
+  auto* saved = c.errors;
+  if (quiet) c.errors = nullptr;
+  size_t sp = c.schema_path.size();
+  if (c.errors) c.schema_path += sub.path;
+  bool ok = EvalNode(c, sub.node, v, ann);
+  c.schema_path.resize(sp);
+  c.errors = saved;
+  return ok;
+}
+
+constexpr size_t kNoIndex = static_cast<size_t>(-1);
+
+// Evaluates one keyword against v.
+bool EvalKeyword(Context& c, const Keyword& kw, const Value& v, Annotations* ann) {
+  switch (kw.kind) {
+    case Kw::kType: {
+      unsigned bit = 1u << static_cast<unsigned>(v.type());
+      if (kw.types & bit) return true;
+      if (v.is_number() && (kw.types & kIntegerBit) && IsInteger(v)) return true;
+      if (c.Collecting()) Report(c, kw, kw.message + json::TypeName(v.type()));
+      return false;
+    }
+    case Kw::kEnum:
+      for (const Value& e : kw.values)
+        if (Equal(v, e)) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kConst:
+      if (Equal(v, kw.values[0])) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kMultipleOf:
+      if (!v.is_number() || IsMultipleOf(v, kw.dec, kw.num)) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kMaximum:
+      if (!v.is_number() || v.as_number() <= kw.num) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kExclusiveMaximum:
+      if (!v.is_number() || v.as_number() < kw.num) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kMinimum:
+      if (!v.is_number() || v.as_number() >= kw.num) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kExclusiveMinimum:
+      if (!v.is_number() || v.as_number() > kw.num) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kMaxLength:
+      if (!v.is_string() || v.as_string().size() <= kw.count ||
+          CodePoints(v.as_string()) <= kw.count)
+        return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kMinLength:
+      if (!v.is_string() || CodePoints(v.as_string()) >= kw.count) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kPattern:
+      if (!v.is_string() || RE2::PartialMatch(v.as_string(), *kw.re)) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kFormat:
+      if (!c.options.format_assert || !v.is_string() ||
+          internal::CheckFormat(kw.str, v.as_string()))
+        return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kMaxItems:
+      if (!v.is_array() || v.as_array().size() <= kw.count) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kMinItems:
+      if (!v.is_array() || v.as_array().size() >= kw.count) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kUniqueItems: {
+      if (!v.is_array()) return true;
+      const auto& arr = v.as_array();
+      for (size_t i = 0; i < arr.size(); ++i)
+        for (size_t j = i + 1; j < arr.size(); ++j)
+          if (Equal(arr[i], arr[j])) {
+            Report(c, kw, kw.message);
+            return false;
+          }
+      return true;
+    }
+    case Kw::kMaxProperties:
+      if (!v.is_object() || v.as_object().size() <= kw.count) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kMinProperties:
+      if (!v.is_object() || v.as_object().size() >= kw.count) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kItems: {
+      if (!v.is_array()) return true;
+      const auto& arr = v.as_array();
+      bool ok = true;
+      size_t n = arr.size();
+      size_t prefix = std::min(n, kw.subs.size());
+      for (size_t i = 0; i < prefix; ++i) {
+        if (!EvalChild(c, kw, kw.subs[i], arr[i], {}, i, false, nullptr, nullptr)) {
+          ok = false;
+          if (!c.Collecting()) return false;
+        }
+        if (ann) ann->MarkItem(i, n);
+      }
+      if (kw.a.node >= 0 && n > prefix) {
+        for (size_t i = prefix; i < n; ++i) {
+          if (!EvalChild(c, kw, kw.a, arr[i], {}, i, false, "additional item not allowed",
+                         nullptr)) {
+            ok = false;
+            if (!c.Collecting()) return false;
+          }
+        }
+        if (ann) ann->all_items = true;
+      }
+      return ok;
+    }
+    case Kw::kContains: {
+      if (!v.is_array()) return true;
+      const auto& arr = v.as_array();
+      size_t matches = 0;
+      auto* saved = c.errors;
+      c.errors = nullptr;
+      for (size_t i = 0; i < arr.size(); ++i) {
+        if (EvalChild(c, kw, kw.a, arr[i], {}, i, false, nullptr, nullptr)) {
+          ++matches;
+          if (ann) ann->MarkItem(i, arr.size());
+          // Without annotations or an upper bound, enough matches settle it.
+          else if (matches >= kw.count && kw.count2 == std::numeric_limits<size_t>::max())
+            break;
+        }
+      }
+      c.errors = saved;
+      if (matches < kw.count) {
+        Report(c, kw, kw.message);
+        return false;
+      }
+      if (matches > kw.count2) {
+        Report(c, kw, "array contains more than " + std::to_string(kw.count2) +
+                          " matching items");
+        return false;
+      }
+      return true;
+    }
+    case Kw::kRequired: {
+      if (!v.is_object()) return true;
+      bool ok = true;
+      for (const std::string& name : kw.names) {
+        if (!v.Find(name)) {
+          ok = false;
+          if (!c.Collecting()) return false;
+          std::string msg = "missing required property ";
+          json::AppendQuoted(msg, name);
+          Report(c, kw, std::move(msg));
+        }
+      }
+      return ok;
+    }
+    case Kw::kProps: {
+      if (!v.is_object()) return true;
+      const auto& obj = v.as_object();
+      bool ok = true;
+      size_t n = obj.size();
+      for (size_t i = 0; i < n; ++i) {
+        const std::string& key = obj[i].first;
+        const Value& val = obj[i].second;
+        bool matched = false;
+        auto it = std::lower_bound(kw.subs.begin(), kw.subs.end(), key,
+                                   [](const Sub& s, const std::string& k) { return s.name < k; });
+        if (it != kw.subs.end() && it->name == key) {
+          matched = true;
+          if (!EvalChild(c, kw, *it, val, key, 0, true, nullptr, nullptr)) {
+            ok = false;
+            if (!c.Collecting()) return false;
+          }
+        }
+        for (const Sub& p : kw.subs2) {
+          if (!RE2::PartialMatch(key, *p.re)) continue;
+          matched = true;
+          if (!EvalChild(c, kw, p, val, key, 0, true, nullptr, nullptr)) {
+            ok = false;
+            if (!c.Collecting()) return false;
+          }
+        }
+        if (!matched && kw.a.node >= 0) {
+          matched = true;
+          if (!EvalChild(c, kw, kw.a, val, key, 0, true, "additional property not allowed",
+                         nullptr)) {
+            ok = false;
+            if (!c.Collecting()) return false;
+          }
+        }
+        if (matched && ann) ann->MarkProp(i, n);
+      }
+      return ok;
+    }
+    case Kw::kPropertyNames: {
+      if (!v.is_object()) return true;
+      bool ok = true;
+      auto* saved = c.errors;
+      for (const auto& [key, val] : v.as_object()) {
+        c.errors = nullptr;
+        bool good = EvalChild(c, kw, kw.a, Value::String(key), key, 0, true, nullptr, nullptr);
+        c.errors = saved;
+        if (!good) {
+          ok = false;
+          if (!c.Collecting()) return false;
+          size_t ip = c.instance_path.size();
+          AppendToken(c.instance_path, key);
+          Report(c, kw, kw.message);
+          c.instance_path.resize(ip);
+        }
+      }
+      return ok;
+    }
+    case Kw::kDependentRequired: {
+      if (!v.is_object()) return true;
+      bool ok = true;
+      for (const auto& [prop, needed] : kw.deps) {
+        if (!v.Find(prop)) continue;
+        for (const std::string& name : needed) {
+          if (v.Find(name)) continue;
+          ok = false;
+          if (!c.Collecting()) return false;
+          std::string msg = "property ";
+          json::AppendQuoted(msg, prop);
+          msg += " requires property ";
+          json::AppendQuoted(msg, name);
+          Report(c, kw, std::move(msg));
+        }
+      }
+      return ok;
+    }
+    case Kw::kDependentSchemas: {
+      if (!v.is_object()) return true;
+      bool ok = true;
+      for (const Sub& s : kw.subs) {
+        if (!v.Find(s.name)) continue;
+        if (!EvalInPlace(c, s, v, ann, false)) {
+          ok = false;
+          if (!c.Collecting()) return false;
+        }
+      }
+      return ok;
+    }
+    case Kw::kAllOf: {
+      bool ok = true;
+      for (const Sub& s : kw.subs) {
+        if (!EvalInPlace(c, s, v, ann, false)) {
+          ok = false;
+          if (!c.Collecting()) return false;
+        }
+      }
+      return ok;
+    }
+    case Kw::kAnyOf: {
+      bool ok = false;
+      for (const Sub& s : kw.subs) {
+        if (ann) {
+          Annotations child;
+          if (EvalInPlace(c, s, v, &child, true)) {
+            ok = true;
+            ann->Merge(child);
+          }
+        } else if (EvalInPlace(c, s, v, nullptr, true)) {
+          return true;
+        }
+      }
+      if (!ok) Report(c, kw, kw.message);
+      return ok;
+    }
+    case Kw::kOneOf: {
+      size_t matches = 0;
+      Annotations kept;
+      for (const Sub& s : kw.subs) {
+        if (ann) {
+          Annotations child;
+          if (EvalInPlace(c, s, v, &child, true)) {
+            ++matches;
+            kept = std::move(child);
+          }
+        } else if (EvalInPlace(c, s, v, nullptr, true)) {
+          ++matches;
+        }
+        if (matches > 1) break;
+      }
+      if (matches == 1) {
+        if (ann) ann->Merge(kept);
+        return true;
+      }
+      Report(c, kw, matches == 0 ? kw.message : "value matches more than one oneOf schema");
+      return false;
+    }
+    case Kw::kNot:
+      if (!EvalInPlace(c, kw.a, v, nullptr, true)) return true;
+      Report(c, kw, kw.message);
+      return false;
+    case Kw::kIf: {
+      bool cond;
+      if (ann) {
+        Annotations child;
+        cond = EvalInPlace(c, kw.a, v, &child, true);
+        if (cond) ann->Merge(child);
+      } else {
+        cond = EvalInPlace(c, kw.a, v, nullptr, true);
+      }
+      const Sub& next = cond ? kw.b : kw.c;
+      if (next.node < 0) return true;
+      return EvalInPlace(c, next, v, ann, false);
+    }
+    case Kw::kRef:
+      return EvalInPlace(c, kw.a, v, ann, false);
+    case Kw::kDynamicRef: {
+      if (kw.str.empty()) return EvalInPlace(c, kw.a, v, ann, false);
+      Sub target = kw.a;
+      // The outermost resource in the dynamic scope that declares the anchor wins.
+      for (int i = 0; i < c.scope_len; ++i) {
+        const Resource& r = c.schema.resources_[c.scope[i]];
+        bool found = false;
+        for (const auto& [name, node] : r.dynamic_anchors) {
+          if (name == kw.str) {
+            target.node = node;
+            found = true;
+            break;
+          }
+        }
+        if (found) break;
+      }
+      return EvalInPlace(c, target, v, ann, false);
+    }
+    case Kw::kUnevaluatedItems: {
+      if (!v.is_array()) return true;
+      const auto& arr = v.as_array();
+      bool ok = true;
+      for (size_t i = 0; i < arr.size(); ++i) {
+        if (ann->ItemDone(i)) continue;
+        if (!EvalChild(c, kw, kw.a, arr[i], {}, i, false, "unevaluated item not allowed",
+                       nullptr)) {
+          ok = false;
+          if (!c.Collecting()) return false;
+        }
+      }
+      ann->all_items = true;
+      return ok;
+    }
+    case Kw::kUnevaluatedProperties: {
+      if (!v.is_object()) return true;
+      const auto& obj = v.as_object();
+      bool ok = true;
+      for (size_t i = 0; i < obj.size(); ++i) {
+        if (ann->PropDone(i)) continue;
+        if (!EvalChild(c, kw, kw.a, obj[i].second, obj[i].first, 0, true,
+                       "unevaluated property not allowed", nullptr)) {
+          ok = false;
+          if (!c.Collecting()) return false;
+        }
+      }
+      ann->all_props = true;
+      return ok;
+    }
+  }
+  return true;
+}
+
+// Counts one keyword evaluation against the limits and polls for cancellation.
+inline void Step(Context& c) {
+  if (++c.steps > kMaxSteps)
+    throw Error(sqlstate::kProgramLimitExceeded,
+                "schema evaluation exceeded " + std::to_string(kMaxSteps) + " steps");
+  if ((c.steps & 4095) == 0 && c.options.cancel) PollCancel(*c.options.cancel);
+}
+
+// Evaluates node id: its keywords in order, unevaluated* last.
+bool EvalNode(Context& c, int id, const Value& v, Annotations* ann) {
+  const Node& n = c.schema.nodes_[id];
+  if (n.is_bool) {
+    if (n.bool_value) return true;
+    if (c.Collecting())
+      c.errors->push_back({c.instance_path, c.schema_path, "false", "no value is allowed here"});
+    return false;
+  }
+  if (c.depth >= kMaxDepth)
+    throw Error(sqlstate::kProgramLimitExceeded,
+                "schema evaluation exceeded maximum depth " + std::to_string(kMaxDepth),
+                "", "Check the schema for a $ref cycle that never consumes the instance.");
+  ++c.depth;
+  bool pushed = false;
+  if (c.scope_len == 0 || c.scope[c.scope_len - 1] != n.resource) {
+    c.scope[c.scope_len++] = n.resource;
+    pushed = true;
+  }
+  Annotations local;
+  Annotations* a = n.has_unevaluated ? &local : ann;
+  bool valid = true;
+  for (const Keyword& kw : n.kws) {
+    Step(c);
+    size_t sp = c.schema_path.size();
+    if (c.errors) c.schema_path += kw.path;
+    bool ok = EvalKeyword(c, kw, v, a);
+    c.schema_path.resize(sp);
+    if (!ok) {
+      valid = false;
+      if (!c.Collecting()) break;
+    }
+  }
+  if (valid && ann && a == &local) ann->Merge(local);
+  if (pushed) --c.scope_len;
+  --c.depth;
+  return valid;
+}
+
+// Evaluates without collecting errors, stopping at the first failure.
+bool CompiledImpl::IsValid(const Value& instance, const ValidateOptions& options) const {
+  Context c{*this, options, nullptr, {}, {}};
+  return EvalNode(c, root_, instance, nullptr);
+}
+
+// Evaluates, collecting up to options.max_errors errors.
+std::vector<ValidationError> CompiledImpl::Validate(const Value& instance,
+                                                    const ValidateOptions& options) const {
+  std::vector<ValidationError> errors;
+  Context c{*this, options, &errors, {}, {}};
+  if (options.max_errors == 0) c.errors = nullptr;
+  EvalNode(c, root_, instance, nullptr);
+  return errors;
+}
+
+// ---------------------------------------------------------------------------------
+// Compilation
+
+struct Location {
+  int resource = 0;
+  Dialect dialect = Dialect::kDraft202012;
+  std::string pointer;  // where the subschema sits, for messages
+};
+
+// Parses a $schema value into a dialect; nullopt-like false if unknown.
+bool DialectOf(std::string_view uri, Dialect* out) {
+  if (!uri.empty() && uri.back() == '#') uri.remove_suffix(1);
+  if (uri == kUri202012) {
+    *out = Dialect::kDraft202012;
+    return true;
+  }
+  if (uri == kUriDraft7) {
+    *out = Dialect::kDraft7;
+    return true;
+  }
+  return false;
+}
+
+// Decodes %XX escapes (URI fragments hold percent-encoded JSON Pointers).
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// Returns uri without its fragment.
+std::string StripFragment(std::string_view uri) {
+  size_t h = uri.find('#');
+  return std::string(h == std::string_view::npos ? uri : uri.substr(0, h));
+}
+
+class Compiler {
+ public:
+  // Keeps the output and the resolver for the duration of one compilation.
+  Compiler(CompiledImpl& out, const Resolver& resolver) : out_(out), resolver_(resolver) {}
+
+  // Compiles schema as the root document.
+  void Run(const Value& schema, Dialect d) {
+    if (schema.is_object()) {
+      if (const Value* s = schema.Find("$schema"); s && s->is_string()) d = SchemaDialect(*s);
+    }
+    out_.dialect_ = d;
+    out_.documents_.push_back(schema);
+    const Value& root = out_.documents_.back();
+    int res = AddResource("");
+    resource_roots_[res] = &root;
+    Scan(root, "", d, res, "");
+    out_.root_ = NodeFor(&root);
+    Drain();
+  }
+
+ private:
+  struct Pending {
+    const Value* value;
+    int node;
+  };
+
+  // Maps a $schema value to a dialect, throwing 0A000 for anything else.
+  Dialect SchemaDialect(const Value& s) {
+    Dialect d;
+    if (DialectOf(s.as_string(), &d)) return d;
+    // A custom metaschema whose own dialect is known stands for that dialect.
+    if (resolver_) {
+      if (const Value* meta = resolver_(StripFragment(s.as_string())); meta && meta->is_object()) {
+        if (const Value* ms = meta->Find("$schema"); ms && ms->is_string() &&
+                                                      DialectOf(ms->as_string(), &d)) {
+          // A metaschema that leaves out the validation vocabulary turns it off.
+          if (const Value* vocab = meta->Find("$vocabulary"); vocab && vocab->is_object())
+            skip_validation_ =
+                !vocab->Find("https://json-schema.org/draft/2020-12/vocab/validation");
+          return d;
+        }
+      }
+    }
+    throw Error(sqlstate::kFeatureNotSupported,
+                "unsupported $schema \"" + s.as_string() + "\"", "",
+                "Use \"" + std::string(kUri202012) + "\" or \"" + kUriDraft7 + "#\".");
+  }
+
+  // Registers a schema resource by absolute URI (once) and returns its index.
+  int AddResource(const std::string& uri) {
+    auto it = resource_index_.find(uri);
+    if (it != resource_index_.end()) return it->second;
+    int id = static_cast<int>(out_.resources_.size());
+    out_.resources_.push_back({uri, {}});
+    resource_index_[uri] = id;
+    resource_roots_.push_back(nullptr);
+    dynamic_values_.emplace_back();
+    return id;
+  }
+
+  // Throws 22023 for a malformed keyword at pointer.
+  [[noreturn]] void Invalid(const std::string& pointer, const std::string& what) {
+    throw Error(sqlstate::kInvalidParameterValue,
+                "invalid schema at " + (pointer.empty() ? std::string("(root)") : pointer) +
+                    ": " + what);
+  }
+
+  // Walks the subschemas of v, recording base URIs, resources and anchors.
+  void Scan(const Value& v, const std::string& base_in, Dialect d, int resource,
+            const std::string& ptr) {
+    if (!v.is_object()) {
+      locations_.emplace(&v, Location{resource, d, ptr});
+      return;
+    }
+    if (locations_.count(&v)) return;
+    std::string base = base_in;
+    if (const Value* s = v.Find("$schema"); s && s->is_string() && !ptr.empty()) {
+      Dialect nd;
+      if (DialectOf(s->as_string(), &nd)) d = nd;
+    }
+    const Value* id = v.Find("$id");
+    if (id && id->is_string() && !(d == Dialect::kDraft7 && v.Find("$ref"))) {
+      const std::string& text = id->as_string();
+      if (d == Dialect::kDraft7 && !text.empty() && text[0] == '#') {
+        anchors_[StripFragment(base) + text] = &v;
+      } else {
+        std::string full = internal::ResolveUri(base, text);
+        size_t h = full.find('#');
+        std::string frag = h == std::string::npos ? "" : full.substr(h + 1);
+        base = StripFragment(full);
+        resource = AddResource(base);
+        if (!resource_roots_[resource]) resource_roots_[resource] = &v;
+        if (!frag.empty() && d == Dialect::kDraft7) anchors_[base + "#" + frag] = &v;
+      }
+    }
+    if (ptr.empty() && !resource_roots_[resource]) resource_roots_[resource] = &v;
+    if (d == Dialect::kDraft202012) {
+      if (const Value* a = v.Find("$anchor"); a && a->is_string())
+        anchors_[base + "#" + a->as_string()] = &v;
+      if (const Value* a = v.Find("$dynamicAnchor"); a && a->is_string()) {
+        anchors_[base + "#" + a->as_string()] = &v;
+        dynamic_values_[resource].emplace_back(a->as_string(), &v);
+      }
+    }
+    locations_.emplace(&v, Location{resource, d, ptr});
+    scanned_.push_back(&v);
+    static const char* const kSingle[] = {
+        "additionalItems", "additionalProperties", "contains", "propertyNames", "not", "if",
+        "then", "else", "items", "unevaluatedItems", "unevaluatedProperties", "contentSchema"};
+    static const char* const kMaps[] = {"properties", "patternProperties", "$defs",
+                                        "definitions", "dependentSchemas", "dependencies"};
+    static const char* const kArrays[] = {"allOf", "anyOf", "oneOf", "prefixItems", "items"};
+    for (const char* k : kSingle)
+      if (const Value* s = v.Find(k); s && (s->is_object() || s->is_bool()))
+        Scan(*s, base, d, resource, ptr + Token(k));
+    for (const char* k : kMaps)
+      if (const Value* m = v.Find(k); m && m->is_object())
+        for (const auto& [name, s] : m->as_object())
+          if (s.is_object() || s.is_bool())
+            Scan(s, base, d, resource, ptr + Token(k) + Token(name));
+    for (const char* k : kArrays)
+      if (const Value* a = v.Find(k); a && a->is_array())
+        for (size_t i = 0; i < a->as_array().size(); ++i)
+          Scan(a->as_array()[i], base, d, resource, ptr + Token(k) + "/" + std::to_string(i));
+  }
+
+  // Returns the resource for an absolute URI, loading it through the resolver.
+  int LoadResource(const std::string& uri, Dialect referrer) {
+    auto it = resource_index_.find(uri);
+    if (it != resource_index_.end() && resource_roots_[it->second]) return it->second;
+    const Value* doc = Metaschema(uri);
+    if (!doc && resolver_) doc = resolver_(uri);
+    if (!doc) return -1;
+    out_.documents_.push_back(*doc);
+    const Value& root = out_.documents_.back();
+    Dialect d = referrer;
+    if (root.is_object())
+      if (const Value* s = root.Find("$schema"); s && s->is_string()) d = SchemaDialect(*s);
+    int res = AddResource(uri);
+    resource_roots_[res] = &root;
+    Scan(root, uri, d, res, "");
+    return res;
+  }
+
+  // Resolves a reference (already made absolute) to a compiled node.
+  int ResolveRef(const std::string& full, const std::string& ptr, Dialect d) {
+    std::string uri = StripFragment(full);
+    size_t h = full.find('#');
+    std::string frag = h == std::string::npos ? "" : PercentDecode(full.substr(h + 1));
+    int res = LoadResource(uri, d);
+    if (res < 0 || !resource_roots_[res])
+      throw Error(sqlstate::kUndefinedObject,
+                  "unresolvable $ref \"" + full + "\" at " + (ptr.empty() ? "(root)" : ptr));
+    const Value* target = resource_roots_[res];
+    if (frag.empty()) return NodeFor(target);
+    if (frag[0] != '/') {
+      auto it = anchors_.find(uri + "#" + frag);
+      if (it == anchors_.end())
+        throw Error(sqlstate::kUndefinedObject,
+                    "unresolvable $ref \"" + full + "\": no such anchor");
+      return NodeFor(it->second);
+    }
+    const Location& base_loc = locations_.at(target);
+    std::string walked = base_loc.pointer;
+    size_t pos = 1;
+    while (true) {
+      size_t slash = frag.find('/', pos);
+      std::string tok = frag.substr(pos, slash == std::string::npos ? std::string::npos
+                                                                      : slash - pos);
+      std::string unescaped;
+      for (size_t i = 0; i < tok.size(); ++i) {
+        if (tok[i] == '~' && i + 1 < tok.size()) {
+          unescaped += tok[i + 1] == '1' ? '/' : '~';
+          ++i;
+        } else {
+          unescaped += tok[i];
+        }
+      }
+      const Value* next = nullptr;
+      if (target->is_object()) {
+        next = target->Find(unescaped);
+      } else if (target->is_array()) {
+        char* end = nullptr;
+        unsigned long idx = std::strtoul(unescaped.c_str(), &end, 10);
+        if (!unescaped.empty() && *end == 0 && idx < target->as_array().size())
+          next = &target->as_array()[idx];
+      }
+      if (!next)
+        throw Error(sqlstate::kUndefinedObject, "unresolvable $ref \"" + full + "\"");
+      walked += Token(unescaped);
+      target = next;
+      if (slash == std::string::npos) break;
+      pos = slash + 1;
+    }
+    if (!locations_.count(target)) {
+      // A subschema in a place no keyword marks as one (e.g. under "examples").
+      Scan(*target, out_.resources_[base_loc.resource].uri, base_loc.dialect,
+           base_loc.resource, walked);
+    }
+    return NodeFor(target);
+  }
+
+  // Returns the node for a scanned subschema, queueing it for compilation.
+  int NodeFor(const Value* v) {
+    auto it = node_of_.find(v);
+    if (it != node_of_.end()) return it->second;
+    int id = static_cast<int>(out_.nodes_.size());
+    out_.nodes_.emplace_back();
+    node_of_[v] = id;
+    pending_.push_back({v, id});
+    return id;
+  }
+
+  // Compiles queued nodes, every scanned subschema (so that a bad $ref in an unused
+  // definition is still reported) and every resource's dynamic anchors until nothing
+  // is left.
+  void Drain() {
+    size_t dyn_done = 0;
+    size_t scanned_done = 0;
+    while (true) {
+      while (!pending_.empty()) {
+        Pending p = pending_.back();
+        pending_.pop_back();
+        CompileNode(p.value, p.node);
+      }
+      if (scanned_done < scanned_.size()) {
+        for (; scanned_done < scanned_.size(); ++scanned_done) NodeFor(scanned_[scanned_done]);
+        continue;
+      }
+      if (dyn_done == dynamic_values_.size()) break;
+      for (; dyn_done < dynamic_values_.size(); ++dyn_done) {
+        for (const auto& [name, value] : dynamic_values_[dyn_done]) {
+          int node = NodeFor(value);
+          out_.resources_[dyn_done].dynamic_anchors.emplace_back(name, node);
+        }
+      }
+    }
+  }
+
+  // Returns the compiled (and cached) RE2 for an ECMA pattern, or throws 2201B.
+  const RE2* Regex(const std::string& pattern, const std::string& ptr) {
+    auto it = out_.regexes_.find(pattern);
+    if (it != out_.regexes_.end()) return it->second.get();
+    RE2::Options opts;
+    opts.set_log_errors(false);
+    auto re = std::make_unique<RE2>(internal::TranslatePattern(pattern), opts);
+    if (!re->ok())
+      throw Error(sqlstate::kInvalidRegularExpression,
+                  "pattern \"" + pattern + "\" at " + ptr + " is not supported: " + re->error(),
+                  "", "Patterns run on RE2: backreferences and lookaround are not available.");
+    const RE2* raw = re.get();
+    out_.regexes_.emplace(pattern, std::move(re));
+    return raw;
+  }
+
+  // Reads a non-negative integer keyword value.
+  size_t Count(const Value& v, const std::string& ptr, const char* kw) {
+    if (!v.is_number() || !IsInteger(v) || v.as_number() < 0)
+      Invalid(ptr + "/" + kw, "expected a non-negative integer");
+    double d = v.as_number();
+    return d >= 1.8e19 ? std::numeric_limits<size_t>::max() : static_cast<size_t>(d);
+  }
+
+  // Reads a numeric keyword value.
+  double Num(const Value& v, const std::string& ptr, const char* kw) {
+    if (!v.is_number()) Invalid(ptr + "/" + kw, "expected type number");
+    return v.as_number();
+  }
+
+  // Returns the compiled subschema v reached through the schema-path segment path.
+  Sub SubFor(const Value& v, std::string path, const std::string& ptr, std::string name = {}) {
+    if (!v.is_object() && !v.is_bool()) Invalid(ptr + path, "expected a schema (object or boolean)");
+    if (!locations_.count(&v)) {
+      const Location& loc = locations_.at(current_);
+      Scan(v, out_.resources_[loc.resource].uri, loc.dialect, loc.resource, ptr + path);
+    }
+    Sub s;
+    s.path = std::move(path);
+    s.node = NodeFor(&v);
+    s.name = std::move(name);
+    return s;
+  }
+
+  // Compiles an array of subschemas; full_path keeps the keyword in each Sub's path
+  // (for keywords whose Keyword::path is empty).
+  std::vector<Sub> SubArray(const Value& v, const char* kw, const std::string& ptr,
+                            bool full_path) {
+    if (!v.is_array()) Invalid(ptr + "/" + kw, "expected an array of schemas");
+    std::vector<Sub> out;
+    for (size_t i = 0; i < v.as_array().size(); ++i) {
+      std::string index = "/" + std::to_string(i);
+      if (full_path) out.push_back(SubFor(v.as_array()[i], Token(kw) + index, ptr));
+      else out.push_back(SubFor(v.as_array()[i], index, ptr + Token(kw)));
+    }
+    return out;
+  }
+
+  // Reads an array of strings (required, dependencies).
+  std::vector<std::string> StringArray(const Value& v, const std::string& ptr) {
+    if (!v.is_array()) Invalid(ptr, "expected an array of strings");
+    std::vector<std::string> out;
+    for (const Value& s : v.as_array()) {
+      if (!s.is_string()) Invalid(ptr, "expected an array of strings");
+      out.push_back(s.as_string());
+    }
+    return out;
+  }
+
+  // Creates a keyword check of kind for the keyword name.
+  static Keyword Make(Kw kind, const char* name) {
+    Keyword k;
+    k.kind = kind;
+    k.name = name;
+    k.path = Token(name);
+    return k;
+  }
+
+  // Compiles one schema object into node id.
+  void CompileNode(const Value* value, int id) {
+    const Value& v = *value;
+    const Location loc = locations_.at(value);
+    const std::string& ptr = loc.pointer;
+    current_ = value;
+    Node node;
+    node.resource = loc.resource;
+    if (v.is_bool()) {
+      node.is_bool = true;
+      node.bool_value = v.as_bool();
+      out_.nodes_[id] = std::move(node);
+      return;
+    }
+    if (!v.is_object()) Invalid(ptr, "expected a schema (object or boolean)");
+    const Dialect d = loc.dialect;
+    const bool d7 = d == Dialect::kDraft7;
+    const std::string base = out_.resources_[loc.resource].uri;
+    auto& kws = node.kws;
+
+    if (const Value* r = v.Find("$ref")) {
+      if (!r->is_string()) Invalid(ptr + "/$ref", "expected type string");
+      // In draft-07 $ref resolves against the enclosing base: a sibling $id is ignored.
+      Keyword k = Make(Kw::kRef, "$ref");
+      k.a.node = ResolveRef(internal::ResolveUri(base, r->as_string()), ptr, d);
+      kws.push_back(std::move(k));
+      if (d7) {
+        out_.nodes_[id] = std::move(node);
+        return;
+      }
+    }
+    if (const Value* r = v.Find("$dynamicRef"); r && !d7) {
+      if (!r->is_string()) Invalid(ptr + "/$dynamicRef", "expected type string");
+      Keyword k = Make(Kw::kDynamicRef, "$dynamicRef");
+      std::string full = internal::ResolveUri(base, r->as_string());
+      k.a.node = ResolveRef(full, ptr, d);
+      size_t h = full.find('#');
+      if (h != std::string::npos && h + 1 < full.size() && full[h + 1] != '/') {
+        // Dynamic only if the initially resolved schema declares the anchor itself.
+        std::string name = full.substr(h + 1);
+        auto it = anchors_.find(full);
+        if (it != anchors_.end() && it->second->is_object()) {
+          const Value* da = it->second->Find("$dynamicAnchor");
+          if (da && da->is_string() && da->as_string() == name) k.str = name;
+        }
+      }
+      kws.push_back(std::move(k));
+    }
+    if (const Value* t = v.Find("type")) {
+      Keyword k = Make(Kw::kType, "type");
+      std::vector<const Value*> list;
+      if (t->is_array()) {
+        for (const Value& e : t->as_array()) list.push_back(&e);
+      } else {
+        list.push_back(t);
+      }
+      std::string names;
+      for (const Value* e : list) {
+        if (!e->is_string()) Invalid(ptr + "/type", "expected a type name");
+        const std::string& s = e->as_string();
+        if (s == "null") k.types |= 1u << static_cast<unsigned>(Type::kNull);
+        else if (s == "boolean") k.types |= 1u << static_cast<unsigned>(Type::kBool);
+        else if (s == "number") k.types |= 1u << static_cast<unsigned>(Type::kNumber);
+        else if (s == "string") k.types |= 1u << static_cast<unsigned>(Type::kString);
+        else if (s == "array") k.types |= 1u << static_cast<unsigned>(Type::kArray);
+        else if (s == "object") k.types |= 1u << static_cast<unsigned>(Type::kObject);
+        else if (s == "integer") k.types |= kIntegerBit;
+        else Invalid(ptr + "/type", "unknown type \"" + s + "\"");
+        if (!names.empty()) names += " or ";
+        names += s;
+      }
+      k.message = "expected type " + names + ", got ";
+      kws.push_back(std::move(k));
+    }
+    if (const Value* e = v.Find("const")) {
+      Keyword k = Make(Kw::kConst, "const");
+      k.values.push_back(*e);
+      k.message = "value does not equal the constant";
+      kws.push_back(std::move(k));
+    }
+    if (const Value* e = v.Find("enum")) {
+      if (!e->is_array()) Invalid(ptr + "/enum", "expected type array");
+      Keyword k = Make(Kw::kEnum, "enum");
+      k.values = e->as_array();
+      k.message = "value not in enum";
+      kws.push_back(std::move(k));
+    }
+    if (const Value* m = v.Find("multipleOf")) {
+      Keyword k = Make(Kw::kMultipleOf, "multipleOf");
+      k.num = Num(*m, ptr, "multipleOf");
+      if (k.num <= 0) Invalid(ptr + "/multipleOf", "must be greater than 0");
+      k.dec = ParseDecimal(m->number_text());
+      k.message = "number is not a multiple of " + FormatNumber(*m);
+      kws.push_back(std::move(k));
+    }
+    struct Bound {
+      const char* name;
+      Kw kind;
+      const char* text;
+    };
+    static const Bound kBounds[] = {
+        {"maximum", Kw::kMaximum, "number greater than maximum "},
+        {"exclusiveMaximum", Kw::kExclusiveMaximum, "number not less than exclusive maximum "},
+        {"minimum", Kw::kMinimum, "number less than minimum "},
+        {"exclusiveMinimum", Kw::kExclusiveMinimum, "number not greater than exclusive minimum "},
+    };
+    for (const Bound& b : kBounds) {
+      if (const Value* m = v.Find(b.name)) {
+        Keyword k = Make(b.kind, b.name);
+        k.num = Num(*m, ptr, b.name);
+        k.message = b.text + FormatNumber(*m);
+        kws.push_back(std::move(k));
+      }
+    }
+    if (const Value* m = v.Find("maxLength")) {
+      Keyword k = Make(Kw::kMaxLength, "maxLength");
+      k.count = Count(*m, ptr, "maxLength");
+      k.message = "string longer than " + std::to_string(k.count) + " characters";
+      kws.push_back(std::move(k));
+    }
+    if (const Value* m = v.Find("minLength")) {
+      Keyword k = Make(Kw::kMinLength, "minLength");
+      k.count = Count(*m, ptr, "minLength");
+      k.message = "string shorter than " + std::to_string(k.count) + " characters";
+      kws.push_back(std::move(k));
+    }
+    if (const Value* p = v.Find("pattern")) {
+      if (!p->is_string()) Invalid(ptr + "/pattern", "expected type string");
+      Keyword k = Make(Kw::kPattern, "pattern");
+      k.re = Regex(p->as_string(), ptr + "/pattern");
+      k.message = "does not match pattern ";
+      json::AppendQuoted(k.message, p->as_string());
+      kws.push_back(std::move(k));
+    }
+    if (const Value* f = v.Find("format")) {
+      if (!f->is_string()) Invalid(ptr + "/format", "expected type string");
+      Keyword k = Make(Kw::kFormat, "format");
+      k.str = f->as_string();
+      k.message = "string is not a valid " + k.str;
+      kws.push_back(std::move(k));
+    }
+    CompileArrayKeywords(v, ptr, d7, kws);
+    CompileObjectKeywords(v, ptr, d7, kws);
+    static const std::pair<const char*, Kw> kCombinators[] = {
+        {"allOf", Kw::kAllOf}, {"anyOf", Kw::kAnyOf}, {"oneOf", Kw::kOneOf}};
+    for (const auto& [name, kind] : kCombinators) {
+      if (const Value* a = v.Find(name)) {
+        Keyword k = Make(kind, name);
+        k.subs = SubArray(*a, name, ptr, false);
+        if (k.subs.empty()) Invalid(ptr + "/" + name, "expected a non-empty array");
+        k.message = kind == Kw::kAnyOf ? "value does not match any anyOf schema"
+                                       : "value matches none of the oneOf schemas";
+        kws.push_back(std::move(k));
+      }
+    }
+    if (const Value* n = v.Find("not")) {
+      Keyword k = Make(Kw::kNot, "not");
+      k.a = SubFor(*n, "/not", ptr);
+      k.a.path.clear();
+      k.message = "value matches a schema it must not match";
+      kws.push_back(std::move(k));
+    }
+    if (const Value* i = v.Find("if")) {
+      Keyword k = Make(Kw::kIf, "if");
+      k.path.clear();
+      k.a = SubFor(*i, "/if", ptr);
+      if (const Value* t = v.Find("then")) k.b = SubFor(*t, "/then", ptr);
+      if (const Value* e = v.Find("else")) k.c = SubFor(*e, "/else", ptr);
+      kws.push_back(std::move(k));
+    }
+    if (!d7) {
+      if (const Value* u = v.Find("unevaluatedItems")) {
+        Keyword k = Make(Kw::kUnevaluatedItems, "unevaluatedItems");
+        k.a = SubFor(*u, "", ptr + "/unevaluatedItems");
+        kws.push_back(std::move(k));
+        node.has_unevaluated = true;
+      }
+      if (const Value* u = v.Find("unevaluatedProperties")) {
+        Keyword k = Make(Kw::kUnevaluatedProperties, "unevaluatedProperties");
+        k.a = SubFor(*u, "", ptr + "/unevaluatedProperties");
+        kws.push_back(std::move(k));
+        node.has_unevaluated = true;
+      }
+    }
+    if (skip_validation_) {
+      static const Kw kValidation[] = {
+          Kw::kType, Kw::kEnum, Kw::kConst, Kw::kMultipleOf, Kw::kMaximum,
+          Kw::kExclusiveMaximum, Kw::kMinimum, Kw::kExclusiveMinimum, Kw::kMaxLength,
+          Kw::kMinLength, Kw::kPattern, Kw::kMaxItems, Kw::kMinItems, Kw::kUniqueItems,
+          Kw::kRequired, Kw::kMaxProperties, Kw::kMinProperties, Kw::kDependentRequired};
+      kws.erase(std::remove_if(kws.begin(), kws.end(),
+                               [](const Keyword& k) {
+                                 return std::find(std::begin(kValidation),
+                                                  std::end(kValidation),
+                                                  k.kind) != std::end(kValidation);
+                               }),
+                kws.end());
+    }
+    out_.nodes_[id] = std::move(node);
+  }
+
+  // Compiles items/prefixItems/additionalItems/contains and the array size checks.
+  void CompileArrayKeywords(const Value& v, const std::string& ptr, bool d7,
+                            std::vector<Keyword>& kws) {
+    const Value* items = v.Find("items");
+    if (d7) {
+      if (items) {
+        Keyword k = Make(Kw::kItems, "items");
+        k.path.clear();
+        if (items->is_array()) {
+          k.subs = SubArray(*items, "items", ptr, true);
+          if (const Value* add = v.Find("additionalItems")) {
+            k.a = SubFor(*add, "/additionalItems", ptr);
+            k.name = "additionalItems";
+          }
+        } else {
+          k.a = SubFor(*items, "/items", ptr);
+        }
+        kws.push_back(std::move(k));
+      }
+    } else {
+      const Value* prefix = v.Find("prefixItems");
+      if (prefix || (items && !items->is_array())) {
+        Keyword k = Make(Kw::kItems, "items");
+        k.path.clear();
+        if (prefix) k.subs = SubArray(*prefix, "prefixItems", ptr, true);
+        if (items && !items->is_array()) k.a = SubFor(*items, "/items", ptr);
+        kws.push_back(std::move(k));
+      }
+    }
+    if (const Value* m = v.Find("maxItems")) {
+      Keyword k = Make(Kw::kMaxItems, "maxItems");
+      k.count = Count(*m, ptr, "maxItems");
+      k.message = "array has more than " + std::to_string(k.count) + " items";
+      kws.push_back(std::move(k));
+    }
+    if (const Value* m = v.Find("minItems")) {
+      Keyword k = Make(Kw::kMinItems, "minItems");
+      k.count = Count(*m, ptr, "minItems");
+      k.message = "array has fewer than " + std::to_string(k.count) + " items";
+      kws.push_back(std::move(k));
+    }
+    if (const Value* u = v.Find("uniqueItems"); u && u->is_bool() && u->as_bool()) {
+      Keyword k = Make(Kw::kUniqueItems, "uniqueItems");
+      k.message = "array items are not unique";
+      kws.push_back(std::move(k));
+    }
+    if (const Value* c = v.Find("contains")) {
+      Keyword k = Make(Kw::kContains, "contains");
+      k.a = SubFor(*c, "", ptr + "/contains");
+      k.count = 1;
+      if (!d7) {
+        if (const Value* m = v.Find("minContains")) k.count = Count(*m, ptr, "minContains");
+        if (const Value* m = v.Find("maxContains")) k.count2 = Count(*m, ptr, "maxContains");
+      }
+      k.message = k.count == 1 ? std::string("array does not contain a matching item")
+                               : "array contains fewer than " + std::to_string(k.count) +
+                                     " matching items";
+      kws.push_back(std::move(k));
+    }
+  }
+
+  // Compiles the object keywords (required, properties family, dependencies, ...).
+  void CompileObjectKeywords(const Value& v, const std::string& ptr, bool d7,
+                             std::vector<Keyword>& kws) {
+    if (const Value* r = v.Find("required")) {
+      Keyword k = Make(Kw::kRequired, "required");
+      k.names = StringArray(*r, ptr + "/required");
+      if (!k.names.empty()) kws.push_back(std::move(k));
+    }
+    const Value* props = v.Find("properties");
+    const Value* pats = v.Find("patternProperties");
+    const Value* add = v.Find("additionalProperties");
+    if (props || pats || add) {
+      Keyword k = Make(Kw::kProps, "properties");
+      k.path.clear();
+      if (props) {
+        if (!props->is_object()) Invalid(ptr + "/properties", "expected type object");
+        for (const auto& [name, s] : props->as_object())
+          k.subs.push_back(SubFor(s, "/properties" + Token(name), ptr, name));
+        std::sort(k.subs.begin(), k.subs.end(),
+                  [](const Sub& a, const Sub& b) { return a.name < b.name; });
+      }
+      if (pats) {
+        if (!pats->is_object()) Invalid(ptr + "/patternProperties", "expected type object");
+        for (const auto& [pattern, s] : pats->as_object()) {
+          Sub sub = SubFor(s, "/patternProperties" + Token(pattern), ptr, pattern);
+          sub.re = Regex(pattern, ptr + "/patternProperties");
+          k.subs2.push_back(std::move(sub));
+        }
+      }
+      if (add) {
+        k.a = SubFor(*add, "/additionalProperties", ptr);
+        k.name = "additionalProperties";
+      }
+      kws.push_back(std::move(k));
+    }
+    if (const Value* pn = v.Find("propertyNames")) {
+      Keyword k = Make(Kw::kPropertyNames, "propertyNames");
+      k.a = SubFor(*pn, "", ptr + "/propertyNames");
+      k.message = "property name does not match the propertyNames schema";
+      kws.push_back(std::move(k));
+    }
+    if (const Value* m = v.Find("maxProperties")) {
+      Keyword k = Make(Kw::kMaxProperties, "maxProperties");
+      k.count = Count(*m, ptr, "maxProperties");
+      k.message = "object has more than " + std::to_string(k.count) + " properties";
+      kws.push_back(std::move(k));
+    }
+    if (const Value* m = v.Find("minProperties")) {
+      Keyword k = Make(Kw::kMinProperties, "minProperties");
+      k.count = Count(*m, ptr, "minProperties");
+      k.message = "object has fewer than " + std::to_string(k.count) + " properties";
+      kws.push_back(std::move(k));
+    }
+    const char* req_name = d7 ? "dependencies" : "dependentRequired";
+    const char* sch_name = d7 ? "dependencies" : "dependentSchemas";
+    Keyword req = Make(Kw::kDependentRequired, req_name);
+    Keyword sch = Make(Kw::kDependentSchemas, sch_name);
+    sch.path.clear();
+    if (const Value* dr = v.Find(req_name)) {
+      if (!dr->is_object()) Invalid(ptr + "/" + req_name, "expected type object");
+      for (const auto& [name, s] : dr->as_object()) {
+        if (s.is_array())
+          req.deps.emplace_back(name, StringArray(s, ptr + Token(req_name) + Token(name)));
+        else if (!d7)
+          Invalid(ptr + Token(req_name) + Token(name), "expected an array of strings");
+      }
+    }
+    if (const Value* ds = v.Find(sch_name)) {
+      if (!ds->is_object()) Invalid(ptr + "/" + sch_name, "expected type object");
+      for (const auto& [name, s] : ds->as_object())
+        if (!s.is_array()) sch.subs.push_back(SubFor(s, Token(sch_name) + Token(name), ptr, name));
+    }
+    if (!req.deps.empty()) kws.push_back(std::move(req));
+    if (!sch.subs.empty()) kws.push_back(std::move(sch));
+  }
+
+  CompiledImpl& out_;
+  const Resolver& resolver_;
+  bool skip_validation_ = false;
+  const Value* current_ = nullptr;
+  std::map<std::string, int> resource_index_;
+  std::vector<const Value*> resource_roots_;
+  std::vector<std::vector<std::pair<std::string, const Value*>>> dynamic_values_;
+  std::map<std::string, const Value*> anchors_;
+  std::unordered_map<const Value*, Location> locations_;
+  std::unordered_map<const Value*, int> node_of_;
+  std::vector<Pending> pending_;
+  std::vector<const Value*> scanned_;  // object subschemas in scan order
+};
+
+// Compiles the metaschema of a dialect once per process.
+std::shared_ptr<const CompiledSchema> CompiledMetaschema(Dialect d) {
+  static std::once_flag once;
+  static std::shared_ptr<const CompiledSchema> metas[2];
+  std::call_once(once, [] {
+    metas[0] = CompiledSchema::Compile(*Metaschema(kUri202012));
+    metas[1] = CompiledSchema::Compile(*Metaschema(kUriDraft7));
+  });
+  return metas[d == Dialect::kDraft7 ? 1 : 0];
+}
+
+}  // namespace
+
+// Compiles with draft 2020-12 as the default dialect.
+std::shared_ptr<const CompiledSchema> CompiledSchema::Compile(const Value& schema,
+                                                             const Resolver& resolver) {
+  return Compile(schema, resolver, Dialect::kDraft202012);
+}
+
+// Compiles schema and everything it references into a CompiledImpl.
+std::shared_ptr<const CompiledSchema> CompiledSchema::Compile(const Value& schema,
+                                                             const Resolver& resolver,
+                                                             Dialect default_dialect) {
+  auto impl = std::make_shared<CompiledImpl>();
+  Compiler compiler(*impl, resolver);
+  compiler.Run(schema, default_dialect);
+  return impl;
+}
+
+// Validates schema against the bundled metaschema, then compiles it.
+std::shared_ptr<const CompiledSchema> CompileChecked(const Value& schema,
+                                                     const Resolver& resolver) {
+  Dialect d = Dialect::kDraft202012;
+  bool known = true;
+  if (schema.is_object())
+    if (const Value* s = schema.Find("$schema"); s && s->is_string())
+      known = DialectOf(s->as_string(), &d);
+  if (known) {
+    ValidateOptions opts;
+    opts.max_errors = 1;
+    auto errors = CompiledMetaschema(d)->Validate(schema, opts);
+    if (!errors.empty()) {
+      const ValidationError& e = errors.front();
+      throw Error(sqlstate::kInvalidParameterValue,
+                  "invalid schema at " +
+                      (e.instance_path.empty() ? std::string("(root)") : e.instance_path) +
+                      ": " + e.message);
+    }
+  }
+  return CompiledSchema::Compile(schema, resolver);
+}
+
+}  // namespace comply::schema

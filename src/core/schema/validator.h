@@ -1,0 +1,76 @@
+// JSON Schema validation (draft 2020-12 and draft-07): schemas are compiled once into a
+// tree of checks, then instances (json::Value documents) are validated against them.
+// Errors carry JSON Pointers into the instance and the schema and a message that
+// describes the rule, never the instance's value (it may be personal data).
+#pragma once
+#include "core/no_postgres.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/cancel.h"
+#include "core/json.h"
+
+namespace comply::schema {
+
+enum class Dialect { kDraft202012, kDraft7 };
+
+struct ValidationError {
+  std::string instance_path;  // JSON Pointer into the instance ("" is the root)
+  std::string schema_path;    // JSON Pointer into the schema, through $ref as followed
+  std::string keyword;        // "type", "required", ...
+  std::string message;        // "expected type integer"; never quotes instance values
+};
+
+struct ValidateOptions {
+  bool format_assert = false;  // check "format" (otherwise an annotation)
+  size_t max_errors = 100;     // stop collecting after this many (validity is exact)
+  const CancelCheck* cancel = nullptr;
+};
+
+// Bounds that keep a validation finite whatever the schema.
+inline constexpr int kMaxDepth = 256;              // nested schema evaluations
+inline constexpr size_t kMaxSteps = 50'000'000;    // keyword evaluations per validation
+
+// Resolves an absolute URI (no fragment) to a schema document: registered schemas by
+// $id, the test suite's remotes, the bundled metaschemas. Returns nullptr if unknown.
+// Never fetches anything from the network.
+using Resolver = std::function<const json::Value*(std::string_view uri)>;
+
+class CompiledSchema {
+ public:
+  // Compiles schema (its $schema selects the dialect; default draft 2020-12). Throws
+  // comply::Error: 22023 for an invalid schema (message names the schema path),
+  // 2201B for a pattern RE2 cannot run, 42704 for an unresolvable $ref, 0A000 for an
+  // unsupported $schema.
+  static std::shared_ptr<const CompiledSchema> Compile(const json::Value& schema,
+                                                       const Resolver& resolver = {});
+  // As above, but a schema without $schema is read as default_dialect.
+  static std::shared_ptr<const CompiledSchema> Compile(const json::Value& schema,
+                                                       const Resolver& resolver,
+                                                       Dialect default_dialect);
+  virtual ~CompiledSchema() = default;
+
+  virtual Dialect dialect() const = 0;
+
+  // True if instance is valid. Throws comply::Error 54000 when a limit is exceeded and
+  // whatever options.cancel throws.
+  virtual bool IsValid(const json::Value& instance, const ValidateOptions& options) const = 0;
+
+  // The errors of instance (empty when valid), at most options.max_errors of them.
+  virtual std::vector<ValidationError> Validate(const json::Value& instance,
+                                                const ValidateOptions& options) const = 0;
+};
+
+// The bundled metaschema for a dialect's $schema URI, or nullptr.
+const json::Value* Metaschema(std::string_view uri);
+
+// Checks schema against its dialect's metaschema and compiles it; the error names the
+// JSON Pointer of the first problem in the schema.
+std::shared_ptr<const CompiledSchema> CompileChecked(const json::Value& schema,
+                                                     const Resolver& resolver = {});
+
+}  // namespace comply::schema

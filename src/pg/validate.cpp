@@ -1,0 +1,326 @@
+// SQL functions of JSON Schema validation: comply.validate (by schema and by name),
+// comply.validation_errors, comply.assert_valid, comply.register_schema, and the cache
+// of compiled schemas.
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/json.h"
+#include "core/schema/validator.h"
+#include "pg/guard.h"
+#include "pg/jsonb_doc.h"
+#include "pg/validate.h"
+
+extern "C" {
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(comply_validate);
+PG_FUNCTION_INFO_V1(comply_validate_named);
+PG_FUNCTION_INFO_V1(comply_validation_errors);
+PG_FUNCTION_INFO_V1(comply_validation_errors_named);
+PG_FUNCTION_INFO_V1(comply_assert_valid);
+PG_FUNCTION_INFO_V1(comply_register_schema);
+PG_FUNCTION_INFO_V1(comply_schemas_changed);
+}
+
+namespace comply::pg {
+namespace {
+
+// Compiled schemas kept per backend. Anonymous schemas are keyed by their jsonb bytes;
+// named ones by name. Both are dropped when comply.schemas changes, since a schema may
+// $ref another registered one.
+constexpr size_t kMaxCachedSchemas = 256;
+// Errors shown in assert_valid's detail.
+constexpr size_t kAssertDetailErrors = 5;
+
+struct SchemaCache {
+  std::unordered_map<std::string, std::shared_ptr<const schema::CompiledSchema>> by_content;
+  std::unordered_map<std::string, std::shared_ptr<const schema::CompiledSchema>> by_name;
+  std::map<std::string, json::Value, std::less<>> registered_by_id;  // $id -> document
+  bool registered_loaded = false;
+  Oid schemas_relid = InvalidOid;
+};
+SchemaCache* cache = nullptr;
+
+SchemaCache& Cache() {
+  if (!cache) cache = new SchemaCache();
+  return *cache;
+}
+
+// Drops everything compiled when comply.schemas (or every relation) is invalidated.
+void InvalidateSchemas(Datum, Oid relid) {
+  if (cache && (relid == InvalidOid || relid == cache->schemas_relid ||
+                cache->schemas_relid == InvalidOid)) {
+    cache->by_content.clear();
+    cache->by_name.clear();
+    cache->registered_by_id.clear();
+    cache->registered_loaded = false;
+  }
+}
+
+// Plain-C result of a comply.schemas query: texts in the caller's memory context.
+struct SchemaRows {
+  int n;
+  char** id;
+  char** doc;
+};
+
+// Reads registered schemas ($id and text) through SPI; name NULL reads every schema
+// that has an $id, otherwise the one named (plain C, may ereport).
+SchemaRows* ReadSchemaRows(const char* name) {
+  MemoryContext caller = CurrentMemoryContext;
+  SchemaRows* rows = static_cast<SchemaRows*>(palloc0(sizeof(SchemaRows)));
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  int rc;
+  if (name) {
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {CStringGetTextDatum(name)};
+    rc = SPI_execute_with_args(
+        "SELECT schema->>'$id', schema::text FROM comply.schemas WHERE name = $1", 1, types,
+        values, nullptr, true, 1);
+  } else {
+    rc = SPI_execute("SELECT schema->>'$id', schema::text FROM comply.schemas WHERE schema ? '$id'",
+                     true, 0);
+  }
+  if (rc != SPI_OK_SELECT) elog(ERROR, "could not read comply.schemas: %s", SPI_result_code_string(rc));
+  rows->n = static_cast<int>(SPI_processed);
+  rows->id = static_cast<char**>(MemoryContextAllocZero(caller, sizeof(char*) * (rows->n + 1)));
+  rows->doc = static_cast<char**>(MemoryContextAllocZero(caller, sizeof(char*) * (rows->n + 1)));
+  for (int i = 0; i < rows->n; ++i) {
+    char* id = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+    char* doc = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+    rows->id[i] = id ? MemoryContextStrdup(caller, id) : nullptr;
+    rows->doc[i] = doc ? MemoryContextStrdup(caller, doc) : nullptr;
+  }
+  SPI_finish();
+  return rows;
+}
+
+// Loads the registered schemas that have an $id, for $ref between them.
+void LoadRegistered(SchemaCache& c) {
+  if (c.registered_loaded) return;
+  c.schemas_relid = PgCall([] {
+    return get_relname_relid("schemas", get_namespace_oid("comply", false));
+  });
+  SchemaRows* rows = PgCall([] { return ReadSchemaRows(nullptr); });
+  c.registered_by_id.clear();
+  for (int i = 0; i < rows->n; ++i) {
+    std::string id = rows->id[i];
+    while (!id.empty() && id.back() == '#') id.pop_back();  // "$id": "x#" names x
+    c.registered_by_id[id] = json::Parse(rows->doc[i]);
+  }
+  c.registered_loaded = true;
+}
+
+// Resolves $ref targets: registered schemas by $id, then the bundled metaschemas.
+schema::Resolver MakeResolver(SchemaCache& c) {
+  LoadRegistered(c);
+  return [&c](std::string_view uri) -> const json::Value* {
+    auto it = c.registered_by_id.find(uri);
+    if (it != c.registered_by_id.end()) return &it->second;
+    return schema::Metaschema(uri);
+  };
+}
+
+// The compiled form of an anonymous schema, compiled once per backend.
+std::shared_ptr<const schema::CompiledSchema> CompiledFor(Jsonb* schema_jb) {
+  SchemaCache& c = Cache();
+  std::string key(reinterpret_cast<const char*>(schema_jb), VARSIZE(schema_jb));
+  auto it = c.by_content.find(key);
+  if (it != c.by_content.end()) return it->second;
+  json::Value doc = JsonbToValue(schema_jb);
+  auto compiled = schema::CompiledSchema::Compile(doc, MakeResolver(c));
+  if (c.by_content.size() >= kMaxCachedSchemas) c.by_content.clear();
+  c.by_content.emplace(std::move(key), compiled);
+  return compiled;
+}
+
+// The compiled form of a registered schema; 42704 if the name is not registered.
+std::shared_ptr<const schema::CompiledSchema> CompiledNamed(const std::string& name) {
+  SchemaCache& c = Cache();
+  auto it = c.by_name.find(name);
+  if (it != c.by_name.end()) return it->second;
+  SchemaRows* rows = PgCall([&] { return ReadSchemaRows(name.c_str()); });
+  if (rows->n == 0)
+    throw Error(sqlstate::kUndefinedObject, "schema \"" + name + "\" is not registered", {},
+                "Register it with comply.register_schema(name, schema).");
+  json::Value doc = json::Parse(rows->doc[0]);
+  auto compiled = schema::CompiledSchema::Compile(doc, MakeResolver(c));
+  if (c.by_name.size() >= kMaxCachedSchemas) c.by_name.clear();
+  c.by_name.emplace(name, compiled);
+  return compiled;
+}
+
+// Validation options from an options jsonb (NULL: defaults). Known key: "format"
+// ("assert" or "annotate").
+schema::ValidateOptions OptionsFrom(const json::Value* options) {
+  schema::ValidateOptions o;
+  o.cancel = &InterruptCheck();
+  if (!options || options->is_null()) return o;
+  if (!options->is_object())
+    throw Error(sqlstate::kInvalidParameterValue, "validation options must be a JSON object");
+  for (const auto& [key, value] : options->as_object()) {
+    if (key == "format") {
+      if (!value.is_string() || (value.as_string() != "assert" && value.as_string() != "annotate"))
+        throw Error(sqlstate::kInvalidParameterValue,
+                    "validation option \"format\" must be \"assert\" or \"annotate\"");
+      o.format_assert = value.as_string() == "assert";
+    } else {
+      throw Error(sqlstate::kInvalidParameterValue, "unknown validation option \"" + key + "\"",
+                  {}, "The only option is \"format\": \"assert\".");
+    }
+  }
+  return o;
+}
+
+// Fills the materialized result of a validation_errors call.
+void EmitErrors(ReturnSetInfo* rsinfo, const std::vector<schema::ValidationError>& errors) {
+  for (const schema::ValidationError& e : errors) {
+    PgCall([&] {
+      Datum values[4] = {CStringGetTextDatum(e.instance_path.c_str()),
+                         CStringGetTextDatum(e.schema_path.c_str()),
+                         CStringGetTextDatum(e.keyword.c_str()),
+                         CStringGetTextDatum(e.message.c_str())};
+      bool nulls[4] = {false, false, false, false};
+      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    });
+  }
+}
+
+}  // namespace
+
+// Registers the invalidation callback for comply.schemas.
+void ValidateInit() { CacheRegisterRelcacheCallback(InvalidateSchemas, (Datum)0); }
+
+}  // namespace comply::pg
+
+using namespace comply;
+using namespace comply::pg;
+
+// comply.validate(instance jsonb, schema jsonb [, options jsonb]) RETURNS boolean
+extern "C" Datum comply_validate(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
+  Jsonb* instance = PG_GETARG_JSONB_P(0);
+  Jsonb* schema_jb = PG_GETARG_JSONB_P(1);
+  Jsonb* options = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
+  return Guarded([&] {
+    auto compiled = CompiledFor(schema_jb);
+    json::Value opts = options ? JsonbToValue(options) : json::Value();
+    json::Value doc = JsonbToValue(instance);
+    return BoolGetDatum(compiled->IsValid(doc, OptionsFrom(&opts)));
+  });
+}
+
+// comply.validate(instance jsonb, schema_name text) RETURNS boolean
+extern "C" Datum comply_validate_named(PG_FUNCTION_ARGS) {
+  Jsonb* instance = PG_GETARG_JSONB_P(0);
+  char* name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  return Guarded([&] {
+    auto compiled = CompiledNamed(name);
+    json::Value doc = JsonbToValue(instance);
+    return BoolGetDatum(compiled->IsValid(doc, OptionsFrom(nullptr)));
+  });
+}
+
+// comply.validation_errors(instance jsonb, schema jsonb [, options jsonb])
+//   RETURNS TABLE(instance_path text, schema_path text, keyword text, message text)
+extern "C" Datum comply_validation_errors(PG_FUNCTION_ARGS) {
+  InitMaterializedSRF(fcinfo, 0);
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
+  Jsonb* instance = PG_GETARG_JSONB_P(0);
+  Jsonb* schema_jb = PG_GETARG_JSONB_P(1);
+  Jsonb* options = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
+  ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  return Guarded([&] {
+    auto compiled = CompiledFor(schema_jb);
+    json::Value opts = options ? JsonbToValue(options) : json::Value();
+    json::Value doc = JsonbToValue(instance);
+    EmitErrors(rsinfo, compiled->Validate(doc, OptionsFrom(&opts)));
+    return (Datum)0;
+  });
+}
+
+// comply.validation_errors(instance jsonb, schema_name text) RETURNS TABLE(...)
+extern "C" Datum comply_validation_errors_named(PG_FUNCTION_ARGS) {
+  InitMaterializedSRF(fcinfo, 0);
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
+  Jsonb* instance = PG_GETARG_JSONB_P(0);
+  char* name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  return Guarded([&] {
+    auto compiled = CompiledNamed(name);
+    json::Value doc = JsonbToValue(instance);
+    EmitErrors(rsinfo, compiled->Validate(doc, OptionsFrom(nullptr)));
+    return (Datum)0;
+  });
+}
+
+// comply.assert_valid(instance jsonb, schema_name text) RETURNS jsonb: the instance, or
+// check_violation with the first errors' paths in the detail.
+extern "C" Datum comply_assert_valid(PG_FUNCTION_ARGS) {
+  Jsonb* instance = PG_GETARG_JSONB_P(0);
+  char* name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  Guarded([&] {
+    auto compiled = CompiledNamed(name);
+    json::Value doc = JsonbToValue(instance);
+    schema::ValidateOptions options = OptionsFrom(nullptr);
+    options.max_errors = kAssertDetailErrors;
+    std::vector<schema::ValidationError> errors = compiled->Validate(doc, options);
+    if (errors.empty()) return;
+    std::string detail;
+    for (const schema::ValidationError& e : errors)
+      detail += (detail.empty() ? "" : "\n") + std::string("at \"") + e.instance_path + "\": " + e.message;
+    throw Error(sqlstate::kCheckViolation,
+                "document does not match schema \"" + std::string(name) + "\"", detail);
+  });
+  PG_RETURN_JSONB_P(instance);
+}
+
+// comply.register_schema(name text, schema jsonb) RETURNS void: checks the schema
+// against its metaschema, compiles it, and stores it in comply.schemas.
+extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
+  char* name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  Jsonb* schema_jb = PG_GETARG_JSONB_P(1);
+  Datum schema_datum = PG_GETARG_DATUM(1);
+  Guarded([&] {
+    json::Value doc = JsonbToValue(schema_jb);
+    auto compiled = schema::CompileChecked(doc, MakeResolver(Cache()));
+    const char* dialect =
+        compiled->dialect() == schema::Dialect::kDraft7 ? "draft-07" : "draft 2020-12";
+    PgCall([&] {
+      if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+      Oid types[3] = {TEXTOID, JSONBOID, TEXTOID};
+      Datum values[3] = {CStringGetTextDatum(name), schema_datum, CStringGetTextDatum(dialect)};
+      int rc = SPI_execute_with_args(
+          "INSERT INTO comply.schemas AS s (name, schema, dialect) VALUES ($1, $2, $3) "
+          "ON CONFLICT (name) DO UPDATE SET schema = EXCLUDED.schema, "
+          "dialect = EXCLUDED.dialect, updated_at = now()",
+          3, types, values, nullptr, false, 0);
+      if (rc != SPI_OK_INSERT) elog(ERROR, "could not store schema: %s", SPI_result_code_string(rc));
+      SPI_finish();
+    });
+  });
+  PG_RETURN_VOID();
+}
+
+// Statement trigger on comply.schemas: every backend drops its compiled schemas.
+extern "C" Datum comply_schemas_changed(PG_FUNCTION_ARGS) {
+  if (!CALLED_AS_TRIGGER(fcinfo)) elog(ERROR, "comply_schemas_changed: not called by trigger manager");
+  CacheInvalidateRelcache(reinterpret_cast<TriggerData*>(fcinfo->context)->tg_relation);
+  return PointerGetDatum(nullptr);
+}

@@ -1,0 +1,67 @@
+-- JSON Schema validation.
+
+CREATE TABLE comply.schemas (
+  name text PRIMARY KEY CHECK (name ~ '^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$'),
+  schema jsonb NOT NULL,
+  dialect text NOT NULL CHECK (dialect IN ('draft 2020-12', 'draft-07')),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE comply.schemas IS
+  'Named JSON Schemas for comply.validate(instance, name); write them with comply.register_schema';
+-- Every session reads named schemas to validate; writing them takes a grant.
+GRANT SELECT ON comply.schemas TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('comply.schemas', '');
+
+CREATE FUNCTION comply._schemas_changed() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'comply_schemas_changed'
+  LANGUAGE C;
+COMMENT ON FUNCTION comply._schemas_changed() IS
+  'Trigger function: makes every session drop its compiled schemas after comply.schemas changes';
+CREATE TRIGGER schemas_changed
+  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON comply.schemas
+  FOR EACH STATEMENT EXECUTE FUNCTION comply._schemas_changed();
+
+CREATE FUNCTION comply.validate(instance jsonb, schema jsonb) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'comply_validate'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION comply.validate(jsonb, jsonb) IS
+  'True if instance is valid against the JSON Schema (draft 2020-12 by default, or draft-07 by $schema)';
+
+CREATE FUNCTION comply.validate(instance jsonb, schema jsonb, options jsonb) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'comply_validate'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION comply.validate(jsonb, jsonb, jsonb) IS
+  'comply.validate with options: {"format": "assert"} checks "format" keywords';
+
+CREATE FUNCTION comply.validate(instance jsonb, schema_name text) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'comply_validate_named'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION comply.validate(jsonb, text) IS
+  'True if instance is valid against the schema registered under schema_name (usable in CHECK)';
+
+CREATE FUNCTION comply.validation_errors(instance jsonb, schema jsonb, options jsonb DEFAULT NULL)
+  RETURNS TABLE(instance_path text, schema_path text, keyword text, message text)
+  AS 'MODULE_PATHNAME', 'comply_validation_errors'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION comply.validation_errors(jsonb, jsonb, jsonb) IS
+  'Why instance fails the schema: JSON Pointers into instance and schema, keyword, message (never the value)';
+
+CREATE FUNCTION comply.validation_errors(instance jsonb, schema_name text)
+  RETURNS TABLE(instance_path text, schema_path text, keyword text, message text)
+  AS 'MODULE_PATHNAME', 'comply_validation_errors_named'
+  LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION comply.validation_errors(jsonb, text) IS
+  'Why instance fails the registered schema schema_name';
+
+CREATE FUNCTION comply.assert_valid(instance jsonb, schema_name text) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'comply_assert_valid'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION comply.assert_valid(jsonb, text) IS
+  'Returns instance if valid against schema_name, else raises check_violation naming the failing paths';
+
+CREATE FUNCTION comply.register_schema(name text, schema jsonb) RETURNS void
+  AS 'MODULE_PATHNAME', 'comply_register_schema'
+  LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION comply.register_schema(text, jsonb) IS
+  'Checks schema against its metaschema and stores it as name (replacing any previous one)';

@@ -1,0 +1,229 @@
+// Focused tests of the JSON Schema validator: messages, paths, limits, compile errors.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/error.h"
+#include "core/json.h"
+#include "core/schema/validator.h"
+
+namespace comply::schema {
+namespace {
+
+std::shared_ptr<const CompiledSchema> Make(const std::string& schema) {
+  return CompiledSchema::Compile(json::Parse(schema));
+}
+
+std::vector<ValidationError> Errors(const std::string& schema, const std::string& instance,
+                                    bool format_assert = false) {
+  ValidateOptions opts;
+  opts.format_assert = format_assert;
+  return Make(schema)->Validate(json::Parse(instance), opts);
+}
+
+// Returns the SQLSTATE of the comply::Error that f throws, or "" if none.
+template <typename F>
+std::string StateOf(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.sqlstate();
+  }
+  return "";
+}
+
+TEST(SchemaTest, TypeMessageDescribesRuleNotValue) {
+  auto errors = Errors(R"({"properties": {"age": {"type": "integer"}}})",
+                       R"({"age": "secret-value"})");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].instance_path, "/age");
+  EXPECT_EQ(errors[0].schema_path, "/properties/age/type");
+  EXPECT_EQ(errors[0].keyword, "type");
+  EXPECT_EQ(errors[0].message, "expected type integer, got string");
+  EXPECT_EQ(errors[0].message.find("secret"), std::string::npos);
+}
+
+TEST(SchemaTest, RequiredNamesProperty) {
+  auto errors = Errors(R"({"required": ["user_id"]})", "{}");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "missing required property \"user_id\"");
+  EXPECT_EQ(errors[0].schema_path, "/required");
+}
+
+TEST(SchemaTest, MessagesNeverQuoteInstanceValues) {
+  const std::string secret = "\"john.doe@example.com-very-long-secret\"";
+  for (const char* schema :
+       {R"({"maxLength": 5})", R"({"enum": ["a"]})", R"({"const": "a"})",
+        R"({"pattern": "^[0-9]+$"})", R"({"format": "date"})", R"({"not": {}})",
+        R"({"anyOf": [{"type": "number"}]})", R"({"oneOf": [{"type": "number"}]})"}) {
+    for (const auto& e : Errors(schema, secret, true)) {
+      EXPECT_EQ(e.message.find("john"), std::string::npos) << schema << ": " << e.message;
+    }
+  }
+  auto errors = Errors(R"({"maxLength": 64})", "\"" + std::string(65, 'x') + "\"");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "string longer than 64 characters");
+}
+
+TEST(SchemaTest, PathsEscapePointerCharacters) {
+  auto errors = Errors(R"({"properties": {"a/b~c": {"type": "string"}}})", R"({"a/b~c": 1})");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].instance_path, "/a~1b~0c");
+  EXPECT_EQ(errors[0].schema_path, "/properties/a~1b~0c/type");
+}
+
+TEST(SchemaTest, SchemaPathFollowsRef) {
+  auto errors = Errors(R"({"$defs": {"n": {"minimum": 3}}, "items": {"$ref": "#/$defs/n"}})",
+                       "[5, 1]");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].instance_path, "/1");
+  EXPECT_EQ(errors[0].schema_path, "/items/$ref/minimum");
+}
+
+TEST(SchemaTest, ErrorsFollowInstanceOrderAndRespectMaxErrors) {
+  auto schema = Make(R"({"additionalProperties": {"type": "string"}})");
+  auto errors = schema->Validate(json::Parse(R"({"b": 1, "a": 2, "c": 3})"), {});
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0].instance_path, "/b");
+  EXPECT_EQ(errors[1].instance_path, "/a");
+  ValidateOptions one;
+  one.max_errors = 1;
+  EXPECT_EQ(schema->Validate(json::Parse(R"({"b": 1, "a": 2})"), one).size(), 1u);
+  EXPECT_FALSE(schema->IsValid(json::Parse(R"({"b": 1})"), {}));
+}
+
+TEST(SchemaTest, MultipleOfIsExactForDecimals) {
+  auto schema = Make(R"({"multipleOf": 0.01})");
+  EXPECT_TRUE(schema->IsValid(json::Parse("19.99"), {}));
+  EXPECT_TRUE(schema->IsValid(json::Parse("0.07"), {}));
+  EXPECT_FALSE(schema->IsValid(json::Parse("0.075"), {}));
+  EXPECT_TRUE(Make(R"({"multipleOf": 0.1})")->IsValid(json::Parse("0.3"), {}));
+}
+
+TEST(SchemaTest, LengthCountsCodePoints) {
+  auto schema = Make(R"({"maxLength": 2})");
+  EXPECT_TRUE(schema->IsValid(json::Parse("\"\u00e9\u00e9\""), {}));
+  EXPECT_FALSE(schema->IsValid(json::Parse("\"abc\""), {}));
+}
+
+TEST(SchemaTest, UniqueItemsUsesJsonEquality) {
+  EXPECT_FALSE(Make(R"({"uniqueItems": true})")->IsValid(json::Parse("[1, 1.0]"), {}));
+}
+
+TEST(SchemaTest, UnsupportedPatternIsRefusedAtCompileTime) {
+  EXPECT_EQ(StateOf([] { Make(R"J({"pattern": "(a)\\1"})J"); }), "2201B");
+  EXPECT_EQ(StateOf([] { Make(R"J({"pattern": "a(?=b)"})J"); }), "2201B");
+  EXPECT_EQ(StateOf([] { Make(R"J({"patternProperties": {"(?<=x)y": {}}})J"); }), "2201B");
+}
+
+TEST(SchemaTest, UnresolvableRefIsAnError) {
+  EXPECT_EQ(StateOf([] { Make(R"({"$ref": "#/$defs/missing"})"); }), "42704");
+  EXPECT_EQ(StateOf([] { Make(R"({"$ref": "http://example.com/x.json"})"); }), "42704");
+  // Even when the subschema holding it is never reached.
+  EXPECT_EQ(StateOf([] { Make(R"({"$defs": {"x": {"$ref": "#nope"}}})"); }), "42704");
+}
+
+TEST(SchemaTest, UnsupportedSchemaDialect) {
+  EXPECT_EQ(StateOf([] { Make(R"({"$schema": "http://json-schema.org/draft-04/schema#"})"); }),
+            "0A000");
+  EXPECT_EQ(Make(R"({"$schema": "http://json-schema.org/draft-07/schema#"})")->dialect(),
+            Dialect::kDraft7);
+  EXPECT_EQ(Make("{}")->dialect(), Dialect::kDraft202012);
+}
+
+TEST(SchemaTest, InfiniteRefLoopHitsLimit) {
+  auto schema = Make(R"({"$ref": "#"})");
+  EXPECT_EQ(StateOf([&] { schema->IsValid(json::Parse("1"), {}); }), "54000");
+  auto mutual = Make(R"({"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}},
+                         "$ref": "#/$defs/a"})");
+  EXPECT_EQ(StateOf([&] { mutual->Validate(json::Parse("1"), {}); }), "54000");
+}
+
+TEST(SchemaTest, RecursiveSchemaValidatesTree) {
+  auto schema = Make(R"({"type": "object", "properties": {"kids": {"type": "array",
+                         "items": {"$ref": "#"}}}, "required": ["name"]})");
+  EXPECT_TRUE(schema->IsValid(json::Parse(R"({"name": 1, "kids": [{"name": 2}]})"), {}));
+  auto errors = schema->Validate(json::Parse(R"({"name": 1, "kids": [{"kids": []}]})"), {});
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].instance_path, "/kids/0");
+  EXPECT_EQ(errors[0].schema_path, "/properties/kids/items/$ref/required");
+}
+
+TEST(SchemaTest, CancelIsPolled) {
+  auto schema = Make(R"({"items": {"type": "number"}})");
+  json::Value::Array items(20000, json::Value::Number(1));
+  CancelCheck cancel = [] { throw Cancelled(); };
+  ValidateOptions opts;
+  opts.cancel = &cancel;
+  EXPECT_THROW(schema->IsValid(json::Value::MakeArray(items), opts), Cancelled);
+}
+
+TEST(SchemaTest, FormatIsAnnotationUnlessAsserted) {
+  auto schema = Make(R"({"format": "date"})");
+  ValidateOptions assert_opts;
+  assert_opts.format_assert = true;
+  EXPECT_TRUE(schema->IsValid(json::Parse("\"2024-02-30\""), {}));
+  EXPECT_FALSE(schema->IsValid(json::Parse("\"2024-02-30\""), assert_opts));
+  EXPECT_TRUE(schema->IsValid(json::Parse("\"2024-02-29\""), assert_opts));
+  for (const char* ok : {R"({"format": "email"})", R"({"format": "ipv4"})"}) {
+    EXPECT_FALSE(Make(ok)->IsValid(json::Parse("\"not valid\""), assert_opts)) << ok;
+  }
+  EXPECT_TRUE(Make(R"({"format": "uuid"})")
+                  ->IsValid(json::Parse("\"123e4567-e89b-12d3-a456-426614174000\""), assert_opts));
+}
+
+TEST(SchemaTest, UnevaluatedPropertiesSeesThroughRef) {
+  auto schema = Make(R"({"$defs": {"base": {"properties": {"a": true}}},
+                         "$ref": "#/$defs/base", "unevaluatedProperties": false})");
+  EXPECT_TRUE(schema->IsValid(json::Parse(R"({"a": 1})"), {}));
+  auto errors = schema->Validate(json::Parse(R"({"a": 1, "b": 2})"), {});
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].instance_path, "/b");
+  EXPECT_EQ(errors[0].message, "unevaluated property not allowed");
+}
+
+TEST(SchemaTest, Draft7RefOverridesSiblings) {
+  auto schema = Make(R"({"$schema": "http://json-schema.org/draft-07/schema#",
+                         "definitions": {"s": {"type": "string"}},
+                         "$ref": "#/definitions/s", "maxLength": 1})");
+  EXPECT_TRUE(schema->IsValid(json::Parse("\"long string\""), {}));
+}
+
+TEST(SchemaTest, MetaschemasAreBundled) {
+  EXPECT_NE(Metaschema("https://json-schema.org/draft/2020-12/schema"), nullptr);
+  EXPECT_NE(Metaschema("https://json-schema.org/draft/2020-12/meta/validation"), nullptr);
+  EXPECT_NE(Metaschema("http://json-schema.org/draft-07/schema#"), nullptr);
+  EXPECT_EQ(Metaschema("http://example.com/"), nullptr);
+}
+
+TEST(SchemaTest, CompileCheckedNamesSchemaPath) {
+  try {
+    CompileChecked(json::Parse(R"({"properties": {"age": {"minimum": "3"}}})"));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.sqlstate(), "22023");
+    EXPECT_EQ(std::string(e.what()),
+              "invalid schema at /properties/age/minimum: expected type number, got string");
+  }
+  EXPECT_EQ(StateOf([] { CompileChecked(json::Parse(R"({"type": "strin"})")); }), "22023");
+  EXPECT_EQ(StateOf([] {
+              CompileChecked(json::Parse(R"({"$schema": "http://json-schema.org/draft-07/schema#",
+                                            "items": [{"minItems": -1}]})"));
+            }),
+            "22023");
+  EXPECT_NE(CompileChecked(json::Parse(R"({"type": "object", "required": ["a"]})")), nullptr);
+}
+
+TEST(SchemaTest, ResolverSuppliesDocuments) {
+  json::Value remote = json::Parse(R"({"$defs": {"id": {"type": "integer"}}})");
+  Resolver resolver = [&](std::string_view uri) -> const json::Value* {
+    return uri == "urn:example:common" ? &remote : nullptr;
+  };
+  auto schema = CompiledSchema::Compile(
+      json::Parse(R"({"$ref": "urn:example:common#/$defs/id"})"), resolver);
+  EXPECT_TRUE(schema->IsValid(json::Parse("7"), {}));
+  EXPECT_FALSE(schema->IsValid(json::Parse("\"7\""), {}));
+}
+
+}  // namespace
+}  // namespace comply::schema
