@@ -1,4 +1,5 @@
--- pg_comply demo: PII detection and redaction on realistic intake records.
+-- pg_comply demo: PII detection and redaction on realistic intake records, then
+-- validation of incoming documents.
 \pset footer off
 \pset null '(null)'
 \set ON_ERROR_STOP on
@@ -57,8 +58,29 @@ SELECT v AS value, comply.pseudonymize(v) AS token
   FROM (VALUES ('536-22-8714'), ('536-22-8714'), ('212-55-1234')) t(v);
 
 \echo
-\echo '== 8. Bad input gets a precise error that never echoes the data'
+\echo '== 8. Validation: a JSON Schema registered once, used in a CHECK constraint'
+SELECT comply.register_schema('intake_v1', '{
+  "type": "object",
+  "required": ["patient_id", "email", "consent"],
+  "properties": {
+    "patient_id": {"type": "integer", "minimum": 1},
+    "email": {"type": "string", "format": "email", "maxLength": 64},
+    "consent": {"const": true},
+    "visits": {"type": "array", "items": {"type": "string", "format": "date"}}
+  },
+  "additionalProperties": false}') AS registered \gset
+CREATE TABLE submissions (id serial PRIMARY KEY,
+  payload jsonb NOT NULL CHECK (comply.assert_valid(payload, 'intake_v1') IS NOT NULL));
+INSERT INTO submissions (payload)
+VALUES ('{"patient_id": 17, "email": "m.garcia@example.org", "consent": true, "visits": ["2024-01-15"]}');
+\echo 'Why a document fails (paths and rules, never the values):'
+SELECT instance_path, keyword, message
+  FROM comply.validation_errors('{"patient_id": "536-22-8714", "email": "m.garcia@example.org", "visits": [3], "ssn": "536-22-8714"}', 'intake_v1');
+
+\echo
+\echo '== 9. Bad input gets a precise error that never echoes the data'
 \set ON_ERROR_STOP off
 \set VERBOSITY default
 SELECT comply.redact('SSN 536-22-8714', '{"US_SSN": {"op": "mask", "keep_lst": 4}}');
+INSERT INTO submissions (payload) VALUES ('{"patient_id": "536-22-8714", "email": "m.garcia@example.org"}');
 \set ON_ERROR_STOP on
