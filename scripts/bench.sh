@@ -14,3 +14,4 @@ build/bench/detector_bench --benchmark_filter="${DETECTOR_BENCH_FILTER:-BM_Detec
 make -j2 >/dev/null
 "${sudo[@]}" make install >/dev/null
 bench/redact_bench.sh
+bench/validate_bench.sh

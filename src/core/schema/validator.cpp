@@ -337,7 +337,6 @@ bool EvalInPlace(Context& c, const Sub& sub, const Value& v, Annotations* ann, b
   return ok;
 }
 
-constexpr size_t kNoIndex = static_cast<size_t>(-1);
 
 // Evaluates one keyword against v.
 bool EvalKeyword(Context& c, const Keyword& kw, const Value& v, Annotations* ann) {

@@ -1,0 +1,406 @@
+-- Times INSERTs into a table with CHECK (comply.validate(doc, 'intake')) against the same
+-- table without a constraint and against the same rules written by hand as a plain-SQL
+-- CHECK (jsonb_typeof, ?, ?&, -, length, ~, jsonb_path_exists), then checks that both
+-- constraints reject a set of deliberately invalid documents.
+-- Run by bench/validate_bench.sh; psql variables: rows (default 100000), runs (default 3),
+-- comply (default 1; 0 leaves comply.validate out, to try the SQL-only parts without the
+-- extension).
+--
+-- The documents are generated once (setseed, so the same every time) into bench_docs;
+-- each timed run is `INSERT INTO <table> (doc) SELECT doc FROM bench_docs` into a freshly
+-- truncated table, in its own transaction, commit included. Runs are interleaved
+-- (round-robin), each table's best run is reported. Parallel query and JIT are off, and
+-- autovacuum is off on the target tables.
+\set ON_ERROR_STOP on
+\if :{?rows}
+\else
+  \set rows 100000
+\endif
+\if :{?runs}
+\else
+  \set runs 3
+\endif
+\if :{?comply}
+\else
+  \set comply 1
+\endif
+
+SET max_parallel_workers_per_gather = 0;
+SET jit = off;
+SET client_min_messages = warning;
+
+-- Documents ------------------------------------------------------------------------------
+
+-- Valid intake documents. Only user_id, email and consent are always present; the other
+-- properties are present in 70 to 95% of them. About 210 bytes each (as text).
+SELECT clock_timestamp() AS gen_start \gset
+SELECT setseed(0.4242) AS seeded \gset
+CREATE TABLE bench_docs (id int PRIMARY KEY, doc jsonb NOT NULL);
+INSERT INTO bench_docs
+SELECT g, jsonb_strip_nulls(jsonb_build_object(
+  'user_id', 1000 + g * 7 + floor(r_id * 7)::int,
+  'email', lower(fname) || CASE WHEN r_mail < 0.5 THEN '.' WHEN r_mail < 0.8 THEN '_' ELSE '' END
+           || lower(lname) || CASE WHEN r_mail < 0.6 THEN (g % 1000)::text ELSE '' END
+           || '@' || domain,
+  'name', CASE WHEN r_name < 0.92 THEN fname || ' ' || lname END,
+  'dob', CASE WHEN r_dob < 0.8
+              THEN to_char(date '1940-01-01' + floor(r_dob2 * 23000)::int, 'YYYY-MM-DD') END,
+  'tags', CASE WHEN r_tags < 0.75
+               THEN to_jsonb((ARRAY['newsletter', 'vip', 'beta', 'churn-risk', 'b2b', 'student',
+                                    'referral', 'loyalty', 'eu', 'us', 'mobile-first',
+                                    'wholesale', 'trial'])[ntag0 : ntag0 + ntags - 1]) END,
+  'address', CASE WHEN r_addr < 0.7 THEN jsonb_build_object(
+      'street', (1 + floor(r_st * 9899)::int)::text || ' ' || street,
+      'city', city,
+      'zip', lpad(floor(r_zip * 99999)::int::text, 5, '0')) END,
+  'consent', r_consent < 0.85,
+  'source', CASE WHEN r_src < 0.95
+                 THEN (ARRAY['web', 'web', 'web', 'mobile', 'mobile', 'store', 'partner'])
+                      [1 + floor(r_src2 * 7)::int] END))
+FROM (
+  SELECT g, random() AS r_id, random() AS r_mail, random() AS r_name, random() AS r_dob,
+         random() AS r_dob2, random() AS r_tags, 1 + floor(random() * 13)::int AS ntag0,
+         floor(random() * 5)::int AS ntags, random() AS r_addr, random() AS r_st,
+         random() AS r_zip, random() AS r_consent, random() AS r_src, random() AS r_src2,
+         (ARRAY['James', 'Mary', 'Robert', 'Patricia', 'John', 'Jennifer', 'Michael', 'Linda',
+                'David', 'Elizabeth', 'William', 'Barbara', 'Richard', 'Susan', 'Joseph',
+                'Jessica', 'Thomas', 'Sarah', 'Carlos', 'Aisha', 'Wei', 'Priya', 'Olga',
+                'Mateo', 'Fatima', 'Hiroshi', 'Ingrid', 'Kwame', 'Sofia', 'Liam'])
+           [1 + floor(random() * 30)::int] AS fname,
+         (ARRAY['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis',
+                'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson',
+                'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee', 'Nguyen',
+                'Patel', 'Kowalski', 'Okafor', 'Tanaka', 'Johansson', 'Rossi', 'Murphy',
+                'O''Brien'])[1 + floor(random() * 30)::int] AS lname,
+         (ARRAY['gmail.com', 'yahoo.com', 'outlook.com', 'hotmail.com', 'icloud.com',
+                'proton.me', 'example.org', 'acme-corp.com', 'mail.co.uk', 'web.de'])
+           [1 + floor(random() * 10)::int] AS domain,
+         (ARRAY['Main St', 'Oak Avenue', 'Maple Drive', 'Cedar Lane', 'Elm Street',
+                'Washington Blvd', 'Lake View Road', 'Park Place', 'Sunset Boulevard',
+                'Pine Court', 'Hillcrest Ave', 'Church Road'])
+           [1 + floor(random() * 12)::int] AS street,
+         (ARRAY['Springfield', 'Portland', 'Austin', 'Denver', 'Columbus', 'Madison',
+                'Raleigh', 'Boise', 'Albany', 'Tucson', 'Savannah', 'Fargo'])
+           [1 + floor(random() * 12)::int] AS city
+  FROM generate_series(1, :rows) g
+  OFFSET 0  -- keep the subquery: every random() above is drawn once per row
+) s;
+
+-- Invalid documents: 1,000 valid ones, each broken in one way (kind = id % 26). For the
+-- kinds that break the address or the tags, the document gets a valid one first.
+CREATE TABLE bench_bad_docs (id int PRIMARY KEY, kind text NOT NULL, doc jsonb NOT NULL);
+INSERT INTO bench_bad_docs
+SELECT id, k.kind, k.doc
+FROM (SELECT id, doc,
+             doc || '{"address": {"street": "12 Oak Avenue", "city": "Austin", "zip": "73301"}}'
+               AS doc_a,
+             doc || '{"tags": ["vip", "beta"]}' AS doc_t
+      FROM bench_docs WHERE id <= 1000) d,
+LATERAL (SELECT CASE d.id % 26
+  WHEN 0 THEN 'user_id missing'
+  WHEN 1 THEN 'user_id a string'
+  WHEN 2 THEN 'user_id 0 (minimum 1)'
+  WHEN 3 THEN 'user_id 12.5 (not integer)'
+  WHEN 4 THEN 'email missing'
+  WHEN 5 THEN 'email without @'
+  WHEN 6 THEN 'email 262 chars (maxLength 254)'
+  WHEN 7 THEN 'email a number'
+  WHEN 8 THEN 'consent missing'
+  WHEN 9 THEN 'consent "yes"'
+  WHEN 10 THEN 'extra property ssn'
+  WHEN 11 THEN 'zip 4 digits'
+  WHEN 12 THEN 'zip a number'
+  WHEN 13 THEN 'address without city'
+  WHEN 14 THEN 'address extra property'
+  WHEN 15 THEN 'address a string'
+  WHEN 16 THEN 'tags a string'
+  WHEN 17 THEN 'tags with a number'
+  WHEN 18 THEN 'tags 11 items (maxItems 10)'
+  WHEN 19 THEN 'tags null'
+  WHEN 20 THEN 'source "fax" (enum)'
+  WHEN 21 THEN 'source null'
+  WHEN 22 THEN 'name 101 chars (maxLength 100)'
+  WHEN 23 THEN 'name null'
+  WHEN 24 THEN 'dob 05/03/1984 (pattern)'
+  ELSE 'document an array'
+  END AS kind,
+  CASE d.id % 26
+  WHEN 0 THEN d.doc - 'user_id'
+  WHEN 1 THEN d.doc || jsonb_build_object('user_id', (d.doc->>'user_id'))
+  WHEN 2 THEN d.doc || '{"user_id": 0}'
+  WHEN 3 THEN d.doc || '{"user_id": 12.5}'
+  WHEN 4 THEN d.doc - 'email'
+  WHEN 5 THEN d.doc || jsonb_build_object('email', replace(d.doc->>'email', '@', '.'))
+  WHEN 6 THEN d.doc || jsonb_build_object('email', repeat('a', 250) || '@example.com')
+  WHEN 7 THEN d.doc || '{"email": 5551234}'
+  WHEN 8 THEN d.doc - 'consent'
+  WHEN 9 THEN d.doc || '{"consent": "yes"}'
+  WHEN 10 THEN d.doc || '{"ssn": "123-45-6789"}'
+  WHEN 11 THEN jsonb_set(d.doc_a, '{address,zip}', '"7330"')
+  WHEN 12 THEN jsonb_set(d.doc_a, '{address,zip}', '73301')
+  WHEN 13 THEN d.doc_a #- '{address,city}'
+  WHEN 14 THEN jsonb_set(d.doc_a, '{address,country}', '"US"')
+  WHEN 15 THEN d.doc || '{"address": "12 Oak Avenue, Austin TX 73301"}'
+  WHEN 16 THEN d.doc || '{"tags": "vip"}'
+  WHEN 17 THEN d.doc_t || '{"tags": ["vip", 7]}'
+  WHEN 18 THEN d.doc || '{"tags": ["a","b","c","d","e","f","g","h","i","j","k"]}'
+  WHEN 19 THEN d.doc || '{"tags": null}'
+  WHEN 20 THEN d.doc || '{"source": "fax"}'
+  WHEN 21 THEN d.doc || '{"source": null}'
+  WHEN 22 THEN d.doc || jsonb_build_object('name', repeat('x', 101))
+  WHEN 23 THEN d.doc || '{"name": null}'
+  WHEN 24 THEN d.doc || '{"dob": "05/03/1984"}'
+  ELSE jsonb_build_array(d.doc)
+  END AS doc) k;
+
+\echo
+SELECT format('%s valid documents, %s (avg %s bytes), and %s invalid ones (%s kinds), generated in %ss',
+              count(*), pg_size_pretty(sum(octet_length(doc::text))),
+              round(avg(octet_length(doc::text))),
+              (SELECT count(*) FROM bench_bad_docs),
+              (SELECT count(DISTINCT kind) FROM bench_bad_docs),
+              round(extract(epoch FROM clock_timestamp() - :'gen_start'::timestamptz)::numeric, 1))
+       AS docs
+FROM bench_docs \gset
+\echo 'docs:   ' :docs
+SELECT doc AS example FROM bench_docs WHERE id = 3 \gset
+\echo 'example:' :example
+
+-- The rules --------------------------------------------------------------------------------
+
+-- As JSON Schema (draft 2020-12). "format" is only an annotation in 2020-12, so the date
+-- of birth is checked with a pattern, as it is in SQL below.
+\if :comply
+SELECT comply.register_schema('intake', $schema$
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "intake",
+  "type": "object",
+  "required": ["user_id", "email", "consent"],
+  "properties": {
+    "user_id": {"type": "integer", "minimum": 1},
+    "email": {"type": "string", "maxLength": 254,
+              "pattern": "^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}$"},
+    "name": {"type": "string", "minLength": 1, "maxLength": 100},
+    "dob": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+    "tags": {"type": "array", "maxItems": 10, "items": {"type": "string"}},
+    "address": {
+      "type": "object",
+      "required": ["street", "city", "zip"],
+      "properties": {
+        "street": {"type": "string", "maxLength": 200},
+        "city": {"type": "string", "maxLength": 100},
+        "zip": {"type": "string", "pattern": "^[0-9]{5}$"}
+      },
+      "additionalProperties": false
+    },
+    "consent": {"type": "boolean"},
+    "source": {"enum": ["web", "mobile", "store", "partner"]}
+  },
+  "additionalProperties": false
+}
+$schema$::jsonb) AS registered \gset
+\endif
+
+-- The same rules by hand, as a user would write them in a CHECK. Optional properties are
+-- guarded with `NOT doc ? 'x' OR (...)`; enum values are compared as jsonb, so that a JSON
+-- null (->> gives SQL NULL) is rejected rather than making the whole CHECK NULL, i.e. pass.
+-- The items of tags need jsonpath: a CHECK cannot hold a subquery over
+-- jsonb_array_elements.
+CREATE TEMP TABLE bench_rule (name text PRIMARY KEY, expr text);
+INSERT INTO bench_rule VALUES
+  ('comply.validate', $e$comply.validate(doc, 'intake')$e$),
+  ('hand-written SQL', $e$
+jsonb_typeof(doc) = 'object'
+AND doc ?& ARRAY['user_id', 'email', 'consent']
+AND doc - ARRAY['user_id', 'email', 'name', 'dob', 'tags', 'address', 'consent', 'source'] = '{}'
+AND jsonb_typeof(doc->'user_id') = 'number'
+AND (doc->>'user_id')::numeric >= 1
+AND (doc->>'user_id')::numeric % 1 = 0
+AND jsonb_typeof(doc->'email') = 'string'
+AND length(doc->>'email') <= 254
+AND doc->>'email' ~ '^[A-Za-z0-9._%+''-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$'
+AND jsonb_typeof(doc->'consent') = 'boolean'
+AND (NOT doc ? 'name'
+     OR (jsonb_typeof(doc->'name') = 'string' AND length(doc->>'name') BETWEEN 1 AND 100))
+AND (NOT doc ? 'dob'
+     OR (jsonb_typeof(doc->'dob') = 'string' AND doc->>'dob' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'))
+AND (NOT doc ? 'tags'
+     OR (jsonb_typeof(doc->'tags') = 'array'
+         AND jsonb_array_length(doc->'tags') <= 10
+         AND NOT jsonb_path_exists(doc->'tags', '$[*] ? (@.type() != "string")')))
+AND (NOT doc ? 'address'
+     OR (jsonb_typeof(doc->'address') = 'object'
+         AND doc->'address' ?& ARRAY['street', 'city', 'zip']
+         AND (doc->'address') - ARRAY['street', 'city', 'zip'] = '{}'
+         AND jsonb_typeof(doc->'address'->'street') = 'string'
+         AND length(doc->'address'->>'street') <= 200
+         AND jsonb_typeof(doc->'address'->'city') = 'string'
+         AND length(doc->'address'->>'city') <= 100
+         AND jsonb_typeof(doc->'address'->'zip') = 'string'
+         AND doc->'address'->>'zip' ~ '^[0-9]{5}$'))
+AND (NOT doc ? 'source'
+     OR doc->'source' IN ('"web"', '"mobile"', '"store"', '"partner"'))$e$);
+DELETE FROM bench_rule WHERE :comply = 0 AND name = 'comply.validate';
+
+-- Three tables -----------------------------------------------------------------------------
+
+CREATE TEMP TABLE bench_table (ord int, name text, tbl text, rule text);
+INSERT INTO bench_table VALUES
+  (1, 'no check', 'intake_nocheck', NULL),
+  (2, 'comply.validate', 'intake_comply', 'comply.validate'),
+  (3, 'hand-written SQL', 'intake_sql', 'hand-written SQL');
+DELETE FROM bench_table WHERE rule IS NOT NULL AND rule NOT IN (SELECT name FROM bench_rule);
+
+DO $$
+DECLARE t record;
+BEGIN
+  FOR t IN SELECT b.tbl, r.expr FROM bench_table b LEFT JOIN bench_rule r ON r.name = b.rule
+  LOOP
+    EXECUTE format('DROP TABLE IF EXISTS %I', t.tbl);
+    EXECUTE format('CREATE TABLE %I (doc jsonb%s) WITH (autovacuum_enabled = off)',
+                   t.tbl, CASE WHEN t.expr IS NULL THEN ''
+                               ELSE format(', CONSTRAINT intake_valid CHECK (%s)', t.expr) END);
+  END LOOP;
+END $$;
+
+-- Timing -----------------------------------------------------------------------------------
+
+CREATE TEMP TABLE bench_run (name text, run int, seconds float8);
+SELECT set_config('bench.runs', :'runs', false) AS runs \gset
+
+-- Warm up: load the documents into shared buffers, compile the schema and the regexes.
+SELECT count(*) AS warm_rows FROM bench_docs \gset
+DO $$
+DECLARE t record;
+BEGIN
+  FOR t IN SELECT tbl FROM bench_table LOOP
+    EXECUTE format('INSERT INTO %I (doc) SELECT doc FROM bench_docs WHERE id <= 1000', t.tbl);
+  END LOOP;
+END $$;
+
+-- Every TRUNCATE and INSERT in its own transaction (a DO block at top level may COMMIT).
+DO $$
+DECLARE
+  t record;
+  t0 timestamptz;
+  secs float8;
+BEGIN
+  FOR r IN 1..current_setting('bench.runs')::int LOOP
+    FOR t IN SELECT name, tbl FROM bench_table ORDER BY ord LOOP
+      EXECUTE format('TRUNCATE %I', t.tbl);
+      CHECKPOINT;
+      COMMIT;
+      t0 := clock_timestamp();
+      EXECUTE format('INSERT INTO %I (doc) SELECT doc FROM bench_docs', t.tbl);
+      COMMIT;
+      secs := extract(epoch FROM clock_timestamp() - t0)::float8;
+      INSERT INTO bench_run VALUES (t.name, r, secs);
+      COMMIT;
+    END LOOP;
+  END LOOP;
+END $$;
+
+\echo
+\echo 'Timing: INSERT INTO <table> (doc) SELECT doc FROM bench_docs (best of' :runs 'runs, one core):'
+WITH input AS (
+  SELECT count(*) AS nrows FROM bench_docs
+), best AS (
+  SELECT name, min(seconds) AS s,
+         string_agg(to_char(seconds, 'FM990.000'), ' ' ORDER BY run) AS runs
+  FROM bench_run GROUP BY name
+)
+SELECT b.name AS "table",
+       round(b.s::numeric, 3) AS best_s,
+       b.runs AS "all runs (s)",
+       round((i.nrows / b.s)::numeric) AS "rows/s",
+       round((b.s / i.nrows * 1e6)::numeric, 2) AS "µs/row",
+       round((b.s / n.s)::numeric, 2) AS "× no check"
+FROM best b JOIN bench_table t USING (name), input i, best n
+WHERE n.name = 'no check'
+ORDER BY t.ord;
+
+\if :comply
+\echo 'Ratios (target: the comply.validate constraint costs at most 30% more than no check):'
+WITH best AS (SELECT name, min(seconds) AS s FROM bench_run GROUP BY name)
+SELECT round((c.s / n.s)::numeric, 2) AS "comply / no check",
+       round((100 * (c.s / n.s - 1))::numeric) || '%' AS "constraint overhead",
+       CASE WHEN c.s / n.s <= 1.30 THEN 'yes' ELSE 'no' END AS "within 30%",
+       round((c.s / h.s)::numeric, 2) AS "comply / hand-written",
+       round(((c.s - n.s) / nullif(h.s - n.s, 0))::numeric, 2) AS "same, no-check time subtracted"
+FROM best n, best c, best h
+WHERE n.name = 'no check' AND c.name = 'comply.validate' AND h.name = 'hand-written SQL';
+\else
+\echo 'Ratio:'
+WITH best AS (SELECT name, min(seconds) AS s FROM bench_run GROUP BY name)
+SELECT round((h.s / n.s)::numeric, 2) AS "hand-written / no check"
+FROM best n, best h WHERE n.name = 'no check' AND h.name = 'hand-written SQL';
+\endif
+
+-- Sanity check (not timed) -----------------------------------------------------------------
+
+-- Each invalid document is INSERTed on its own into each table with a constraint;
+-- rejected = check_violation, errored = any other error (e.g. a cast that fails because a
+-- guard did not short-circuit), accepted = the constraint let it through.
+CREATE TEMP TABLE bench_reject (name text, kind text, rejected int, errored int, accepted int);
+DO $$
+DECLARE
+  t record;
+  d record;
+  rej int; err int; acc int;
+BEGIN
+  FOR t IN SELECT name, tbl FROM bench_table WHERE rule IS NOT NULL ORDER BY ord LOOP
+    FOR d IN SELECT kind, array_agg(doc) AS docs FROM bench_bad_docs GROUP BY kind LOOP
+      rej := 0; err := 0; acc := 0;
+      FOR i IN 1..cardinality(d.docs) LOOP
+        BEGIN
+          EXECUTE format('INSERT INTO %I (doc) VALUES ($1)', t.tbl) USING d.docs[i];
+          acc := acc + 1;
+        EXCEPTION
+          WHEN check_violation THEN rej := rej + 1;
+          WHEN OTHERS THEN err := err + 1;
+        END;
+      END LOOP;
+      INSERT INTO bench_reject VALUES (t.name, d.kind, rej, err, acc);
+    END LOOP;
+  END LOOP;
+END $$;
+
+-- The last timed run left every valid document in each table: all were accepted.
+CREATE TEMP TABLE bench_kept (name text, n bigint);
+DO $$
+DECLARE t record; n bigint;
+BEGIN
+  FOR t IN SELECT name, tbl FROM bench_table LOOP
+    EXECUTE format('SELECT count(*) FROM %I', t.tbl) INTO n;
+    INSERT INTO bench_kept VALUES (t.name, n);
+  END LOOP;
+END $$;
+
+\echo 'Sanity check: valid documents accepted (in the table after the last run), invalid ones rejected:'
+SELECT t.name AS "table",
+       k.n AS valid_accepted,
+       (SELECT count(*) FROM bench_docs) AS of_valid,
+       sum(r.rejected) AS invalid_rejected,
+       sum(r.errored) AS invalid_errored,
+       sum(r.accepted) AS invalid_accepted,
+       (SELECT count(*) FROM bench_bad_docs) AS of_invalid
+FROM bench_table t JOIN bench_kept k USING (name) JOIN bench_reject r USING (name)
+GROUP BY t.ord, t.name, k.n
+ORDER BY t.ord;
+
+\echo 'Kinds of invalid documents not rejected every time (none expected):'
+SELECT kind, name AS "table", rejected, errored, accepted
+FROM bench_reject WHERE errored + accepted > 0
+ORDER BY kind, name;
+
+\if :comply
+-- Both rules evaluated side by side, on every document, valid or not.
+SELECT format($q$
+  SELECT count(*) FILTER (WHERE (%s) IS DISTINCT FROM (%s)) AS disagree, count(*) AS total
+  FROM (SELECT doc FROM bench_docs UNION ALL SELECT doc FROM bench_bad_docs) s$q$,
+  (SELECT expr FROM bench_rule WHERE name = 'comply.validate'),
+  (SELECT expr FROM bench_rule WHERE name = 'hand-written SQL')) AS agree_query \gset
+\echo 'comply.validate and the hand-written expression, evaluated in a SELECT on all documents:'
+:agree_query;
+\endif
