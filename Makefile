@@ -67,6 +67,8 @@ unit:
 	cmake -S . -B build/unit -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOMPLY_TESTS=ON >/dev/null
 	cmake --build build/unit -j2
 	cd build/unit && ctest --output-on-failure
+	@echo "JSON Schema Test Suite conformance:"
+	@build/unit/unit_tests --gtest_filter=SchemaSuite.Conformance | grep -E 'passed \('
 
 test:
 	scripts/test.sh
