@@ -55,12 +55,19 @@ FORCE:
 
 # Data files read at run time live in share/extension/pg_comply/.
 install: install-comply-data
-install-comply-data:
+install-comply-data: $(CORE_BUILD)/pg_comply_verify
 	$(MKDIR_P) '$(DESTDIR)$(datadir)/$(datamoduledir)/pg_comply'
 	$(INSTALL_DATA) data/first_names.txt '$(DESTDIR)$(datadir)/$(datamoduledir)/pg_comply/'
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
+	$(INSTALL_PROGRAM) $(CORE_BUILD)/pg_comply_verify '$(DESTDIR)$(bindir)/'
+
+# The offline ledger verifier, built from the core by CMake.
+$(CORE_BUILD)/pg_comply_verify: $(CORE_LIB)
+	@cmake --build $(CORE_BUILD) --target pg_comply_verify
 uninstall: uninstall-comply-data
 uninstall-comply-data:
 	rm -rf '$(DESTDIR)$(datadir)/$(datamoduledir)/pg_comply'
+	rm -f '$(DESTDIR)$(bindir)/pg_comply_verify'
 
 .PHONY: unit test demo fuzz bench FORCE install-comply-data uninstall-comply-data
 unit:

@@ -34,6 +34,7 @@ trap 'scripts/pgcluster.sh stop' EXIT
 eval "$(scripts/pgcluster.sh env)"
 # The HMAC key the suites use, readable by the server's user only.
 scripts/pgcluster.sh key comply_test_hmac.key regression-test-key-0123456789abcdef
+scripts/pgcluster.sh key comply_test_ledger.pem "$(openssl genpkey -algorithm ed25519)"
 
 regress() {
   if make installcheck; then return 0; fi
@@ -49,6 +50,8 @@ pgtap() {
 step "pgTAP suites (test/pgtap/)" pgtap
 
 step "server log holds no PII" test/check_log_pii.sh "$(scripts/pgcluster.sh log)"
+
+step "ledger background workers (test/ledger_worker.sh)" test/ledger_worker.sh
 
 echo
 echo "summary: $passed passed, $failed failed"

@@ -2,6 +2,7 @@
 #include "pg/guc.h"
 #include "pg/pii.h"
 #include "pg/validate.h"
+#include "pg/worker.h"
 
 extern "C" {
 #include "postgres.h"
@@ -20,5 +21,6 @@ void _PG_init(void) {
   comply::pg::GucInit();
   comply::pg::PiiInit();
   comply::pg::ValidateInit();
+  comply::pg::WorkerInit();
   MarkGUCPrefixReserved("comply");
 }

@@ -381,6 +381,16 @@ const pii::Detector& CurrentDetector() {
   return *c.detector;
 }
 
+Jsonb* RedactJsonbDefault(Jsonb* doc) {
+  // Called with C++ objects alive: refuse by exception, not ereport.
+  if (VARSIZE(doc) > static_cast<size_t>(max_input_bytes))
+    throw Error(sqlstate::kProgramLimitExceeded, "input exceeds comply.max_input_bytes");
+  pii::OperatorConfig ops;
+  pii::DetectOptions opts;
+  JsonbRedactor redactor(opts, ops, {}, {});
+  return redactor.Run(&doc->root);
+}
+
 const std::string& HmacKey() {
   if (!key_cache) key_cache = new KeyCache();
   std::string path = hmac_key_file ? hmac_key_file : "";

@@ -7,6 +7,12 @@
 #include "core/pii/detector.h"
 #include "core/pii/redactor.h"
 
+extern "C" {
+#include "postgres.h"
+
+#include "utils/jsonb.h"
+}
+
 namespace comply::pg {
 
 // Registers the cache invalidation callback for comply.recognizers.
@@ -15,6 +21,10 @@ void PiiInit();
 // The backend's detector (built-in plus custom recognizers), rebuilt after
 // comply.recognizers changes. Calls PostgreSQL through PgCall; may throw.
 const pii::Detector& CurrentDetector();
+
+// doc with every string redacted by content with the default operators (labels).
+// Calls PostgreSQL through PgCall; may throw.
+Jsonb* RedactJsonbDefault(Jsonb* doc);
 
 // The HMAC key from comply.hmac_key_file, re-read when the file changes; throws if no
 // key is configured.

@@ -1,0 +1,180 @@
+-- The audit ledger: appends, append-only guards, sealing, verification, digests,
+-- proofs, exports, signatures, and tampering found by verify_ledger. (The background
+-- workers are off in this cluster; test/ledger_worker.sh tests them.)
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
+
+-- Appends: details are redacted before they are stored.
+SELECT comply.audit('read', 'patients', '{"reason": "billing", "note": "called 415-555-2671 about SSN 536-22-8714"}');
+SELECT comply.audit('export', 'claims');
+SELECT comply.audit('login', NULL, NULL);
+SELECT id, session_user_name = session_user AS session_ok, current_user_name, action, object, details
+  FROM comply.audit_log ORDER BY id;
+\set VERBOSITY terse
+SELECT comply.audit(NULL, 'x');
+\set VERBOSITY default
+
+-- The acting role is recorded, and an ordinary role can append but not write the table.
+SELECT current_user AS original_user \gset
+CREATE ROLE comply_ledger_user LOGIN;
+\c - comply_ledger_user
+SELECT comply.audit('update', 'orders', '{"order": 7}') AS id;
+INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, xid, action, details)
+  VALUES (now(), 'x', 'x', pg_current_xact_id(), 'forged', '{}');
+SELECT count(*) FROM comply.audit_log;
+\c - :original_user
+SELECT id, current_user_name, action FROM comply.audit_log WHERE id = 4;
+
+-- The ledger's tables refuse UPDATE, DELETE and TRUNCATE, from their owner too.
+UPDATE comply.audit_log SET action = 'nothing' WHERE id = 1;
+DELETE FROM comply.audit_log WHERE id = 1;
+TRUNCATE comply.audit_log;
+TRUNCATE comply.ledger_blocks CASCADE;
+
+-- A row-change trigger any table can use.
+CREATE TABLE patients (id int PRIMARY KEY, name text, phone text, ward int);
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON patients
+  FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger();
+INSERT INTO patients VALUES (1, 'Patient Maria Garcia', '(415) 555-2671', 3);
+UPDATE patients SET ward = 4 WHERE id = 1;
+DELETE FROM patients WHERE id = 1;
+SELECT id, action, object, details FROM comply.audit_log WHERE id > 4 ORDER BY id;
+
+-- Sealing: committed unsealed entries go into a new block, each exactly once.
+SELECT * FROM comply.seal();
+SELECT * FROM comply.seal();
+SELECT comply.audit('read', 'wards');
+SELECT * FROM comply.seal();
+SELECT block_no, entry_count, length(block_hash) AS hash_bytes, signature IS NULL AS unsigned,
+       block_no = 1 AND prev_hash = '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea
+         OR block_no > 1 AS chained
+  FROM comply.ledger_blocks ORDER BY block_no;
+SELECT count(*) AS sealed, count(DISTINCT entry_id) AS distinct_entries FROM comply.ledger_entries;
+SELECT * FROM comply.verify_ledger();
+
+-- Batches: comply.seal_batch entries per block at most.
+SET comply.seal_batch = 4;
+SELECT count(comply.audit('bulk', 'item ' || g)) AS appended FROM generate_series(1, 10) g;
+SELECT * FROM comply.seal();
+RESET comply.seal_batch;
+SELECT * FROM comply.verify_ledger();
+
+-- Late commit: an entry whose transaction commits after later entries were sealed is
+-- sealed afterwards, in a later block; the chain stays valid.
+SELECT dblink_connect('late', format('dbname=%s port=%s host=%s', current_database(),
+       current_setting('port'), split_part(current_setting('unix_socket_directories'), ',', 1)));
+SELECT dblink_exec('late', 'BEGIN');
+SELECT * FROM dblink('late', $$SELECT comply.audit('late', 'slow transaction')$$) AS t(id bigint);
+SELECT comply.audit('early', 'fast transaction');
+SELECT * FROM comply.seal();
+SELECT e.id, s.block_no FROM comply.audit_log e LEFT JOIN comply.ledger_entries s ON s.entry_id = e.id
+ WHERE e.action IN ('late', 'early') ORDER BY e.id;
+SELECT dblink_exec('late', 'COMMIT');
+SELECT * FROM comply.seal();
+SELECT e.id, s.block_no FROM comply.audit_log e LEFT JOIN comply.ledger_entries s ON s.entry_id = e.id
+ WHERE e.action IN ('late', 'early') ORDER BY e.id;
+SELECT * FROM comply.verify_ledger();
+
+-- A long unrelated transaction does not hold back sealing.
+CREATE TABLE bulk_load (x int);
+SELECT dblink_exec('late', 'BEGIN');
+SELECT dblink_exec('late', 'INSERT INTO bulk_load VALUES (1)');
+SELECT comply.audit('during', 'long transaction') AS during_id \gset
+SELECT block_no > 0 AS sealed_now FROM comply.seal();
+SELECT count(*) AS unsealed FROM comply.audit_log a
+ WHERE NOT EXISTS (SELECT 1 FROM comply.ledger_entries s WHERE s.entry_id = a.id);
+SELECT dblink_exec('late', 'ROLLBACK');
+SELECT dblink_disconnect('late');
+
+-- Digests kept outside the database, proofs, exports.
+SELECT comply.ledger_digest() AS digest \gset
+SELECT (:'digest'::jsonb) ?& ARRAY['block_no', 'block_hash', 'entry_count', 'sealed_at', 'node_id'] AS digest_fields,
+       (:'digest'::jsonb ->> 'entry_count')::int = (SELECT count(*) FROM comply.ledger_entries) AS counts_all;
+SELECT comply.verify_digest(:'digest');
+SELECT comply.audit('after', 'digest');
+SELECT count(*) > 0 AS sealed FROM comply.seal();
+SELECT comply.verify_digest(:'digest') AS still_extends;
+SELECT comply.verify_digest(jsonb_set(:'digest', '{block_hash}', '"00"')) AS forged_digest;
+SELECT comply.ledger_proof(3) AS proof \gset
+SELECT (:'proof'::jsonb) ?& ARRAY['entry_id', 'leaf_index', 'tree_size', 'entry_hash', 'path', 'entry', 'block'] AS proof_fields,
+       jsonb_array_length(:'proof'::jsonb -> 'path') <= ceil(log(2, greatest(((:'proof'::jsonb) ->> 'tree_size')::int, 2))) AS path_is_logarithmic;
+SELECT comply.verify_proof(:'proof');
+SELECT comply.verify_proof(jsonb_set(:'proof', '{entry,action}', '"write"')) AS altered_entry;
+SELECT comply.verify_proof(jsonb_set(:'proof', '{leaf_index}', '0')) AS wrong_leaf;
+\set VERBOSITY terse
+SELECT comply.ledger_proof(999999);
+\set VERBOSITY default
+SELECT count(*) FILTER (WHERE l::jsonb ->> 'type' = 'entry') AS entries,
+       count(*) FILTER (WHERE l::jsonb ->> 'type' = 'block') AS blocks
+  FROM comply.export_ledger() l;
+SELECT count(*) AS lines FROM comply.export_ledger(2, 3);
+
+-- Signatures: with a key set, new blocks are signed and verified.
+SELECT comply.ledger_public_key() IS NULL AS no_key_yet;
+SELECT current_setting('data_directory') || '/comply_test_ledger.pem' AS ledger_key \gset
+SET comply.ledger_signing_key_file = :'ledger_key';
+SELECT length(comply.ledger_public_key()) AS public_key_hex_digits;
+SELECT comply.audit('signed', 'entry');
+SELECT count(*) > 0 AS sealed FROM comply.seal();
+SELECT block_no, length(signature) AS signature_bytes FROM comply.ledger_blocks WHERE signature IS NOT NULL;
+-- Blocks sealed before the key was set are reported as unsigned.
+SELECT block_no, problem FROM comply.verify_ledger() ORDER BY block_no LIMIT 2;
+SELECT count(*) AS problems_in_signed_range FROM comply.verify_ledger((SELECT max(block_no) FROM comply.ledger_blocks));
+
+-- Tampering, with the guards bypassed by a superuser: each names the entry or block.
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE comply.audit_log SET object = 'someone else' WHERE id = 2;
+SELECT * FROM comply.verify_ledger(1, 3);
+ROLLBACK;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+DELETE FROM comply.audit_log WHERE id = 5;
+SELECT * FROM comply.verify_ledger(1, 3);
+ROLLBACK;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE comply.audit_log a SET details = b.details FROM comply.audit_log b
+ WHERE (a.id, b.id) IN ((5, 6), (6, 5));
+SELECT * FROM comply.verify_ledger(1, 3);
+ROLLBACK;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+INSERT INTO comply.audit_log (id, logged_at, session_user_name, current_user_name, xid, action, details)
+  OVERRIDING SYSTEM VALUE VALUES (1000, now(), 'x', 'x', '3'::xid8, 'forged', '{}');
+INSERT INTO comply.ledger_entries VALUES (1000, 1, 99, sha256('x'));
+SELECT * FROM comply.verify_ledger(1, 3);
+ROLLBACK;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE comply.ledger_blocks SET entry_count = entry_count WHERE block_no = 2;
+UPDATE comply.ledger_blocks SET sealed_at_us = sealed_at_us + 1 WHERE block_no = 2;
+SELECT * FROM comply.verify_ledger(1, 3);
+ROLLBACK;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE comply.ledger_blocks SET prev_hash = sha256('forged') WHERE block_no = 3;
+SELECT * FROM comply.verify_ledger(1, 3);
+ROLLBACK;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE comply.ledger_blocks SET signature = set_byte(signature, 0, get_byte(signature, 0) # 1)
+ WHERE block_no = (SELECT max(block_no) FROM comply.ledger_blocks);
+SELECT problem, detail FROM comply.verify_ledger((SELECT max(block_no) FROM comply.ledger_blocks));
+ROLLBACK;
+-- An entry inserted behind the ledger's back, whose transaction ended before the latest
+-- seal, is reported as not sealed.
+BEGIN;
+SET LOCAL session_replication_role = replica;
+INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, xid, action, details)
+  VALUES (now(), 'x', 'x', '3'::xid8, 'hidden', '{}');
+SELECT block_no, problem FROM comply.verify_ledger() WHERE problem = 'entry not sealed';
+ROLLBACK;
+SELECT count(*) AS problems_after_rollbacks FROM comply.verify_ledger()
+ WHERE problem <> 'bad signature';
+RESET comply.ledger_signing_key_file;
+
+DROP TABLE patients, bulk_load;
+DROP ROLE comply_ledger_user;

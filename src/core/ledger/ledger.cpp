@@ -1,0 +1,364 @@
+#include "core/ledger/ledger.h"
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "core/error.h"
+
+namespace comply::ledger {
+
+namespace {
+
+// OpenSSL handles with their matching free functions.
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct BioFree {
+  void operator()(BIO* p) const { BIO_free(p); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+
+constexpr size_t kKeySize = 32;
+constexpr size_t kSignatureSize = 64;
+
+[[noreturn]] void Internal(const char* what) {
+  ERR_clear_error();
+  throw Error(sqlstate::kInternalError, std::string("OpenSSL failure: ") + what);
+}
+
+void AppendU8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
+
+void AppendBe64(std::string& out, int64_t v) {
+  const uint64_t u = static_cast<uint64_t>(v);
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((u >> shift) & 0xff));
+  }
+}
+
+void AppendBe32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
+  }
+}
+
+void AppendField(std::string& out, const std::optional<std::string>& f) {
+  if (!f) {
+    AppendU8(out, 0);
+    return;
+  }
+  if (f->size() > 0xffffffffu) {
+    throw Error(sqlstate::kProgramLimitExceeded, "ledger entry field is too long to encode");
+  }
+  AppendU8(out, 1);
+  AppendBe32(out, static_cast<uint32_t>(f->size()));
+  out.append(*f);
+}
+
+void AppendHash(std::string& out, const Hash& h) {
+  out.append(reinterpret_cast<const char*>(h.data()), h.size());
+}
+
+// SHA-256(0x01 || l || r).
+Hash NodeHash(const Hash& l, const Hash& r) {
+  std::string buf;
+  buf.reserve(1 + 2 * sizeof(Hash));
+  AppendU8(buf, 0x01);
+  AppendHash(buf, l);
+  AppendHash(buf, r);
+  return Sha256(buf);
+}
+
+// Largest power of two strictly smaller than n (n >= 2).
+size_t SplitPoint(size_t n) {
+  size_t k = 1;
+  while (k << 1 < n) k <<= 1;
+  return k;
+}
+
+// MTH over leaves[begin, end), end > begin.
+Hash SubtreeRoot(const std::vector<Hash>& leaves, size_t begin, size_t end) {
+  const size_t n = end - begin;
+  if (n == 1) return leaves[begin];
+  const size_t k = SplitPoint(n);
+  return NodeHash(SubtreeRoot(leaves, begin, begin + k), SubtreeRoot(leaves, begin + k, end));
+}
+
+// PATH(m, D[begin:end]) appended bottom to top (RFC 9162 section 2.1.3.1).
+void SubtreeProof(const std::vector<Hash>& leaves, size_t m, size_t begin, size_t end,
+                  std::vector<Hash>& out) {
+  const size_t n = end - begin;
+  if (n <= 1) return;
+  const size_t k = SplitPoint(n);
+  if (m < k) {
+    SubtreeProof(leaves, m, begin, begin + k, out);
+    out.push_back(SubtreeRoot(leaves, begin + k, end));
+  } else {
+    SubtreeProof(leaves, m - k, begin + k, end, out);
+    out.push_back(SubtreeRoot(leaves, begin, begin + k));
+  }
+}
+
+PkeyPtr PrivateKeyFromSeed(const std::string& seed) {
+  PkeyPtr key(EVP_PKEY_new_raw_private_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(seed.data()),
+      seed.size()));
+  if (!key) Internal("EVP_PKEY_new_raw_private_key");
+  return key;
+}
+
+std::string RawPublicKey(EVP_PKEY* key) {
+  std::string out(kKeySize, '\0');
+  size_t len = out.size();
+  if (EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(out.data()), &len) !=
+          1 ||
+      len != kKeySize) {
+    Internal("EVP_PKEY_get_raw_public_key");
+  }
+  return out;
+}
+
+// Refuses to prompt for a passphrase: encrypted keys are not supported.
+int NoPassphrase(char*, int, int, void*) { return -1; }
+
+}  // namespace
+
+std::string EncodeEntry(const Entry& e) {
+  std::string out;
+  size_t size = 1 + 8 + 8 + 8 * 5;
+  for (const auto* f : {&e.session_user, &e.current_user, &e.application_name,
+                        &e.client_addr, &e.xid, &e.action, &e.object, &e.details}) {
+    if (*f) size += (*f)->size();
+  }
+  out.reserve(size);
+  AppendU8(out, kEncodingVersion);
+  AppendBe64(out, e.id);
+  AppendBe64(out, e.logged_at_us);
+  AppendField(out, e.session_user);
+  AppendField(out, e.current_user);
+  AppendField(out, e.application_name);
+  AppendField(out, e.client_addr);
+  AppendField(out, e.xid);
+  AppendField(out, e.action);
+  AppendField(out, e.object);
+  AppendField(out, e.details);
+  return out;
+}
+
+Hash Sha256(std::string_view data) {
+  Hash h{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), h.data(), &len, EVP_sha256(), nullptr) != 1 ||
+      len != h.size()) {
+    Internal("EVP_Digest(SHA-256)");
+  }
+  return h;
+}
+
+Hash EntryHash(const Entry& e) {
+  std::string buf;
+  buf.push_back('\0');
+  buf += EncodeEntry(e);
+  return Sha256(buf);
+}
+
+Hash MerkleRoot(const std::vector<Hash>& leaves) {
+  if (leaves.empty()) return Sha256({});
+  return SubtreeRoot(leaves, 0, leaves.size());
+}
+
+std::vector<Hash> InclusionProof(const std::vector<Hash>& leaves, size_t index) {
+  if (index >= leaves.size()) {
+    throw Error(sqlstate::kInvalidParameterValue,
+                "leaf index " + std::to_string(index) + " is out of range for a tree of " +
+                    std::to_string(leaves.size()) + " leaves");
+  }
+  std::vector<Hash> out;
+  SubtreeProof(leaves, index, 0, leaves.size(), out);
+  return out;
+}
+
+bool VerifyInclusion(const Hash& leaf, size_t index, size_t tree_size,
+                     const std::vector<Hash>& proof, const Hash& root) {
+  // RFC 9162 section 2.1.3.2, step by step.
+  if (index >= tree_size) return false;
+  size_t fn = index;
+  size_t sn = tree_size - 1;
+  Hash r = leaf;
+  for (const Hash& p : proof) {
+    if (sn == 0) return false;
+    if ((fn & 1) != 0 || fn == sn) {
+      r = NodeHash(p, r);
+      if ((fn & 1) == 0) {
+        while ((fn & 1) == 0 && fn != 0) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+      }
+    } else {
+      r = NodeHash(r, p);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn == 0 && r == root;
+}
+
+Hash BlockHash(const BlockHeader& b) {
+  std::string buf;
+  buf.reserve(2 + 8 + 32 + 32 + 8 + 8 + 4 + b.node_id.size());
+  AppendU8(buf, 0x02);
+  AppendU8(buf, kEncodingVersion);
+  AppendBe64(buf, b.block_no);
+  AppendHash(buf, b.prev_hash);
+  AppendHash(buf, b.merkle_root);
+  AppendBe64(buf, b.entry_count);
+  AppendBe64(buf, b.sealed_at_us);
+  if (b.node_id.size() > 0xffffffffu) {
+    throw Error(sqlstate::kProgramLimitExceeded, "node id is too long to encode");
+  }
+  AppendBe32(buf, static_cast<uint32_t>(b.node_id.size()));
+  buf += b.node_id;
+  return Sha256(buf);
+}
+
+std::string ToHex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 0x0f]);
+  }
+  return out;
+}
+
+std::string ToHex(const Hash& h) {
+  return ToHex(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+}
+
+std::optional<std::string> FromHex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]);
+    const int lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>((hi << 4) | lo));
+  }
+  return out;
+}
+
+Signer::~Signer() {
+  if (!seed_.empty()) OPENSSL_cleanse(seed_.data(), seed_.size());
+}
+
+Signer Signer::FromPem(std::string_view pem, const std::string& path_for_errors) {
+  const std::string not_ed25519 =
+      "file \"" + path_for_errors + "\" does not hold an Ed25519 private key";
+  if (pem.size() > static_cast<size_t>(INT32_MAX)) {
+    throw Error(sqlstate::kConfigFileError, not_ed25519);
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) Internal("BIO_new_mem_buf");
+  PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+  ERR_clear_error();
+  if (!key || EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519) {
+    throw Error(sqlstate::kConfigFileError, not_ed25519,
+                {}, "Generate one with: openssl genpkey -algorithm ed25519 -out <file>");
+  }
+  Signer s;
+  s.seed_.assign(kKeySize, '\0');
+  size_t len = s.seed_.size();
+  if (EVP_PKEY_get_raw_private_key(key.get(), reinterpret_cast<unsigned char*>(s.seed_.data()),
+                                   &len) != 1 ||
+      len != kKeySize) {
+    Internal("EVP_PKEY_get_raw_private_key");
+  }
+  s.public_key_ = RawPublicKey(key.get());
+  return s;
+}
+
+Signer Signer::FromSeed(std::string_view seed) {
+  if (seed.size() != kKeySize) {
+    throw Error(sqlstate::kInvalidParameterValue, "an Ed25519 private key must be 32 bytes");
+  }
+  Signer s;
+  s.seed_.assign(seed.data(), seed.size());
+  PkeyPtr key = PrivateKeyFromSeed(s.seed_);
+  s.public_key_ = RawPublicKey(key.get());
+  return s;
+}
+
+std::string Signer::PublicKey() const { return public_key_; }
+
+std::string Signer::SignMessage(std::string_view message) const {
+  PkeyPtr key = PrivateKeyFromSeed(seed_);
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx) Internal("EVP_MD_CTX_new");
+  if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) {
+    Internal("EVP_DigestSignInit");
+  }
+  std::string sig(kSignatureSize, '\0');
+  size_t len = sig.size();
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
+                     reinterpret_cast<const unsigned char*>(message.data()),
+                     message.size()) != 1 ||
+      len != kSignatureSize) {
+    Internal("EVP_DigestSign");
+  }
+  return sig;
+}
+
+std::string Signer::Sign(const Hash& h) const {
+  return SignMessage(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+}
+
+bool VerifyMessageSignature(std::string_view public_key, std::string_view message,
+                            std::string_view signature) {
+  if (public_key.size() != kKeySize || signature.size() != kSignatureSize) return false;
+  PkeyPtr key(EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(public_key.data()),
+      public_key.size()));
+  if (!key) {
+    ERR_clear_error();
+    return false;
+  }
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx) Internal("EVP_MD_CTX_new");
+  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) {
+    ERR_clear_error();
+    return false;
+  }
+  const int rc = EVP_DigestVerify(
+      ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+      reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  ERR_clear_error();
+  return rc == 1;
+}
+
+bool VerifySignature(std::string_view public_key, const Hash& h, std::string_view signature) {
+  return VerifyMessageSignature(
+      public_key, std::string_view(reinterpret_cast<const char*>(h.data()), h.size()),
+      signature);
+}
+
+}  // namespace comply::ledger

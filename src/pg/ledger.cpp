@@ -1,0 +1,745 @@
+// SQL functions of the audit ledger: comply.audit (append), comply.seal (the sealer's
+// code path, shared with the background worker), comply.verify_ledger,
+// comply.ledger_proof / verify_proof, comply.export_ledger, comply.ledger_public_key.
+#include "pg/ledger.h"
+
+#include <sys/stat.h>
+
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "core/ledger/ledger.h"
+#include "core/pii/redactor.h"
+#include "pg/guard.h"
+#include "pg/guc.h"
+#include "pg/jsonb_doc.h"
+#include "pg/pii.h"
+#include "pg/worker.h"
+
+extern "C" {
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xlog.h"
+#include "catalog/pg_class.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(comply_audit);
+PG_FUNCTION_INFO_V1(comply_seal);
+PG_FUNCTION_INFO_V1(comply_verify_ledger);
+PG_FUNCTION_INFO_V1(comply_ledger_proof);
+PG_FUNCTION_INFO_V1(comply_verify_proof);
+PG_FUNCTION_INFO_V1(comply_export_ledger);
+PG_FUNCTION_INFO_V1(comply_ledger_public_key);
+}
+
+namespace comply::pg {
+namespace {
+
+using ledger::Hash;
+
+// Runs the enclosed code as the owner of comply.audit_log, so that PUBLIC needs no
+// privilege on the ledger tables; restored on scope exit (and by PostgreSQL on abort).
+class AsLedgerOwner {
+ public:
+  AsLedgerOwner() {
+    Oid owner = PgCall([] {
+      Oid relid = get_relname_relid("audit_log", get_namespace_oid("comply", false));
+      if (!OidIsValid(relid)) elog(ERROR, "comply.audit_log does not exist");
+      HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+      if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for relation %u", relid);
+      Oid owner = ((Form_pg_class)GETSTRUCT(tup))->relowner;
+      ReleaseSysCache(tup);
+      return owner;
+    });
+    GetUserIdAndSecContext(&saved_user_, &saved_context_);
+    SetUserIdAndSecContext(owner, saved_context_ | SECURITY_LOCAL_USERID_CHANGE |
+                                      SECURITY_RESTRICTED_OPERATION);
+  }
+  ~AsLedgerOwner() { SetUserIdAndSecContext(saved_user_, saved_context_); }
+  AsLedgerOwner(const AsLedgerOwner&) = delete;
+  AsLedgerOwner& operator=(const AsLedgerOwner&) = delete;
+
+ private:
+  Oid saved_user_;
+  int saved_context_;
+};
+
+// SPI_connect/SPI_finish around a scope.
+class SpiScope {
+ public:
+  SpiScope() {
+    PgCall([] {
+      if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    });
+  }
+  ~SpiScope() {
+    // SPI_finish only fails when not connected; an error path may already have
+    // unwound SPI (the transaction's abort cleans it up), so ignore its result.
+    SPI_finish();
+  }
+  SpiScope(const SpiScope&) = delete;
+  SpiScope& operator=(const SpiScope&) = delete;
+};
+
+// Runs a query with parameters through SPI; returns SPI_processed.
+uint64 Exec(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls,
+            bool read_only, int expected) {
+  return PgCall([&] {
+    int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, 0);
+    if (rc != expected) elog(ERROR, "ledger query failed: %s", SPI_result_code_string(rc));
+    return SPI_processed;
+  });
+}
+
+// Text of column col of row (nullopt for NULL).
+std::optional<std::string> Text(uint64 row, int col) {
+  char* v = PgCall([&] { return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col); });
+  if (!v) return std::nullopt;
+  return std::string(v);
+}
+
+// int8 value of column col of row (0 for NULL).
+int64 Int(uint64 row, int col) {
+  std::optional<std::string> t = Text(row, col);
+  return t ? std::stoll(*t) : 0;
+}
+
+// Bytes of a bytea column (empty for NULL).
+std::string Bytes(uint64 row, int col) {
+  bool isnull = false;
+  Datum d = PgCall([&] {
+    return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+  });
+  if (isnull) return {};
+  bytea* b = PgCall([&] { return DatumGetByteaPP(d); });
+  return std::string(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+}
+
+Hash ToHash(const std::string& bytes) {
+  Hash h{};
+  if (bytes.size() == h.size()) std::copy(bytes.begin(), bytes.end(), h.begin());
+  return h;
+}
+
+std::string HashBytes(const Hash& h) { return std::string(h.begin(), h.end()); }
+
+// Canonical columns of an audit entry, in the order ReadEntry expects (from alias a).
+constexpr const char* kEntryColumns =
+    "a.id, (extract(epoch FROM a.logged_at) * 1000000)::int8, a.session_user_name, "
+    "a.current_user_name, a.application_name, host(a.client_addr), a.xid::text, a.action, "
+    "a.object, a.details::text";
+
+// Reads the entry whose canonical columns start at column first of row.
+ledger::Entry ReadEntry(uint64 row, int first) {
+  ledger::Entry e;
+  e.id = Int(row, first);
+  e.logged_at_us = Int(row, first + 1);
+  e.session_user = Text(row, first + 2);
+  e.current_user = Text(row, first + 3);
+  e.application_name = Text(row, first + 4);
+  e.client_addr = Text(row, first + 5);
+  e.xid = Text(row, first + 6);
+  e.action = Text(row, first + 7);
+  e.object = Text(row, first + 8);
+  e.details = Text(row, first + 9);
+  return e;
+}
+
+// The node identity bound into every block.
+std::string NodeId() { return std::to_string(GetSystemIdentifier()); }
+
+// Microseconds since the Unix epoch now.
+int64 NowUnixMicros() {
+  TimestampTz now = GetCurrentTimestamp();
+  return now + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+}
+
+// The signer of comply.ledger_signing_key_file, or null when none is set.
+std::unique_ptr<ledger::Signer> LoadSigner() {
+  std::string path = ledger_signing_key_file ? ledger_signing_key_file : "";
+  if (path.empty()) return nullptr;
+  std::string pem = pii::LoadKeyFile(path);  // permission-checked like ssl_key_file
+  return std::make_unique<ledger::Signer>(ledger::Signer::FromPem(pem, path));
+}
+
+// bytea datum of bytes (palloc'd; plain C).
+Datum ByteaDatum(const std::string& bytes) {
+  bytea* b = static_cast<bytea*>(palloc(VARHDRSZ + bytes.size()));
+  SET_VARSIZE(b, VARHDRSZ + bytes.size());
+  memcpy(VARDATA(b), bytes.data(), bytes.size());
+  return PointerGetDatum(b);
+}
+
+}  // namespace
+
+int64 SealOnce(int64* entries_sealed) {
+  *entries_sealed = 0;
+  AsLedgerOwner owner;
+  SpiScope spi;
+  // One sealer at a time; writers of audit_log are not blocked.
+  Exec("LOCK TABLE comply.ledger_blocks IN EXCLUSIVE MODE", 0, nullptr, nullptr, nullptr, false,
+       SPI_OK_UTILITY);
+  // read_only = false: each query takes a fresh snapshot that sees the blocks this
+  // transaction has sealed already (comply.seal() seals several in one transaction).
+  Exec("SELECT block_no, block_hash FROM comply.ledger_blocks ORDER BY block_no DESC LIMIT 1", 0,
+       nullptr, nullptr, nullptr, false, SPI_OK_SELECT);
+  int64 prev_no = 0;
+  Hash prev_hash{};
+  if (SPI_processed > 0) {
+    prev_no = Int(0, 1);
+    prev_hash = ToHash(Bytes(0, 2));
+  }
+  // Unsealed entries and the snapshot's xmin, from one statement (one snapshot):
+  // everything committed before that snapshot is sealed by this round.
+  Oid types[1] = {INT4OID};
+  Datum values[1] = {Int32GetDatum(seal_batch)};
+  std::string sql = std::string("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ") +
+                    kEntryColumns +
+                    " FROM comply.audit_log a WHERE NOT EXISTS (SELECT 1 FROM "
+                    "comply.ledger_entries s WHERE s.entry_id = a.id) ORDER BY a.id LIMIT $1";
+  uint64 n = Exec(sql.c_str(), 1, types, values, nullptr, false, SPI_OK_SELECT);
+  if (n == 0) return 0;
+  std::string xmin = *Text(0, 1);
+  std::vector<int64> ids;
+  std::vector<Hash> leaves;
+  for (uint64 i = 0; i < n; ++i) {
+    ledger::Entry e = ReadEntry(i, 2);
+    ids.push_back(e.id);
+    leaves.push_back(ledger::EntryHash(e));
+  }
+  ledger::BlockHeader header;
+  header.block_no = prev_no + 1;
+  header.prev_hash = prev_hash;
+  header.merkle_root = ledger::MerkleRoot(leaves);
+  header.entry_count = static_cast<int64>(n);
+  header.sealed_at_us = NowUnixMicros();
+  header.node_id = NodeId();
+  Hash block_hash = ledger::BlockHash(header);
+  std::unique_ptr<ledger::Signer> signer = LoadSigner();
+  std::string signature = signer ? signer->Sign(block_hash) : std::string();
+
+  PgCall([&] {
+    Oid btypes[10] = {INT8OID, INT8OID, INT4OID, BYTEAOID, BYTEAOID, BYTEAOID, TEXTOID, TEXTOID,
+                      BYTEAOID, INT2OID};
+    Datum bvalues[10] = {Int64GetDatum(header.block_no), Int64GetDatum(header.sealed_at_us),
+                         Int32GetDatum(static_cast<int32>(n)),
+                         ByteaDatum(HashBytes(header.merkle_root)), ByteaDatum(HashBytes(prev_hash)),
+                         ByteaDatum(HashBytes(block_hash)), CStringGetTextDatum(header.node_id.c_str()),
+                         CStringGetTextDatum(xmin.c_str()), ByteaDatum(signature),
+                         Int16GetDatum(ledger::kEncodingVersion)};
+    char bnulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', signature.empty() ? 'n' : ' ', ' '};
+    int rc = SPI_execute_with_args(
+        "INSERT INTO comply.ledger_blocks (block_no, sealed_at, sealed_at_us, entry_count, "
+        "merkle_root, prev_hash, block_hash, node_id, snapshot_xmin, signature, encoding_version) "
+        "VALUES ($1, to_timestamp($2::float8 / 1000000), $2, $3, $4, $5, $6, $7, $8::xid8, $9, $10)",
+        10, btypes, bvalues, bnulls, false, 0);
+    if (rc != SPI_OK_INSERT) elog(ERROR, "could not insert block: %s", SPI_result_code_string(rc));
+    Datum* id_d = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+    Datum* hash_d = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+    for (uint64 i = 0; i < n; ++i) {
+      id_d[i] = Int64GetDatum(ids[i]);
+      hash_d[i] = ByteaDatum(HashBytes(leaves[i]));
+    }
+    Oid etypes[3] = {INT8OID, INT8ARRAYOID, BYTEAARRAYOID};
+    Datum evalues[3] = {
+        Int64GetDatum(header.block_no),
+        PointerGetDatum(construct_array(id_d, static_cast<int>(n), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
+        PointerGetDatum(construct_array(hash_d, static_cast<int>(n), BYTEAOID, -1, false, TYPALIGN_INT))};
+    rc = SPI_execute_with_args(
+        "INSERT INTO comply.ledger_entries (entry_id, block_no, leaf_index, entry_hash) "
+        "SELECT e.id, $1, (e.ord - 1)::int, e.h FROM unnest($2, $3) WITH ORDINALITY AS e(id, h, ord)",
+        3, etypes, evalues, nullptr, false, 0);
+    if (rc != SPI_OK_INSERT) elog(ERROR, "could not record sealed entries: %s", SPI_result_code_string(rc));
+  });
+  *entries_sealed = static_cast<int64>(n);
+  return header.block_no;
+}
+
+}  // namespace comply::pg
+
+using namespace comply;
+using namespace comply::pg;
+
+// comply.audit(action text, object text, details jsonb) RETURNS bigint
+extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("audit action must not be null")));
+  text* action = PG_GETARG_TEXT_PP(0);
+  text* object = PG_ARGISNULL(1) ? nullptr : PG_GETARG_TEXT_PP(1);
+  Jsonb* details = PG_ARGISNULL(2) ? nullptr : PG_GETARG_JSONB_P(2);
+  char* acting_user = GetUserNameFromId(GetUserId(), false);
+  int64 id = 0;
+  Guarded([&] {
+    Jsonb* redacted = details ? RedactJsonbDefault(details) : nullptr;
+    AsLedgerOwner owner;
+    SpiScope spi;
+    PgCall([&] {
+      Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID};
+      Datum values[4] = {CStringGetTextDatum(acting_user), PointerGetDatum(action),
+                         object ? PointerGetDatum(object) : (Datum)0,
+                         redacted ? JsonbPGetDatum(redacted) : (Datum)0};
+      char nulls[4] = {' ', ' ', object ? ' ' : 'n', ' '};
+      int rc = SPI_execute_with_args(
+          "INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, "
+          "application_name, client_addr, xid, action, object, details) "
+          "VALUES (clock_timestamp(), session_user, $1, "
+          "nullif(current_setting('application_name'), ''), inet_client_addr(), "
+          "pg_current_xact_id(), $2, $3, coalesce($4, '{}'::jsonb)) RETURNING id",
+          4, types, values, redacted ? nulls : (nulls[3] = 'n', nulls), false, 1);
+      if (rc != SPI_OK_INSERT_RETURNING) elog(ERROR, "could not append audit entry");
+      bool isnull;
+      id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    });
+  });
+  WakeSealer();
+  PG_RETURN_INT64(id);
+}
+
+// comply.seal() RETURNS TABLE(block_no bigint, entry_count int)
+extern "C" Datum comply_seal(PG_FUNCTION_ARGS) {
+  InitMaterializedSRF(fcinfo, 0);
+  ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  return Guarded([&] {
+    for (;;) {
+      int64 count = 0;
+      int64 block = SealOnce(&count);
+      if (block == 0) break;
+      PgCall([&] {
+        Datum values[2] = {Int64GetDatum(block), Int32GetDatum(static_cast<int32>(count))};
+        bool nulls[2] = {false, false};
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+      });
+      if (count < seal_batch) break;
+    }
+    return (Datum)0;
+  });
+}
+
+namespace comply::pg {
+namespace {
+
+// A block row as read back for verification, proofs and exports.
+struct BlockRow {
+  int64 block_no = 0;
+  int64 sealed_at_us = 0;
+  int64 entry_count = 0;
+  Hash merkle_root{};
+  Hash prev_hash{};
+  Hash block_hash{};
+  std::string node_id;
+  std::string signature;
+  std::string snapshot_xmin;
+};
+
+// Reads blocks from..to (inclusive; 0 means open) in order.
+std::vector<BlockRow> ReadBlocks(int64 from, int64 to) {
+  Oid types[2] = {INT8OID, INT8OID};
+  Datum values[2] = {Int64GetDatum(from), Int64GetDatum(to)};
+  uint64 n = Exec(
+      "SELECT block_no, sealed_at_us, entry_count, merkle_root, prev_hash, block_hash, node_id, "
+      "signature, snapshot_xmin::text FROM comply.ledger_blocks "
+      "WHERE block_no >= $1 AND ($2 = 0 OR block_no <= $2) ORDER BY block_no",
+      2, types, values, nullptr, true, SPI_OK_SELECT);
+  std::vector<BlockRow> rows;
+  for (uint64 i = 0; i < n; ++i) {
+    BlockRow b;
+    b.block_no = Int(i, 1);
+    b.sealed_at_us = Int(i, 2);
+    b.entry_count = Int(i, 3);
+    b.merkle_root = ToHash(Bytes(i, 4));
+    b.prev_hash = ToHash(Bytes(i, 5));
+    b.block_hash = ToHash(Bytes(i, 6));
+    b.node_id = Text(i, 7).value_or("");
+    b.signature = Bytes(i, 8);
+    b.snapshot_xmin = Text(i, 9).value_or("0");
+    rows.push_back(std::move(b));
+  }
+  return rows;
+}
+
+// The header a block row commits to.
+ledger::BlockHeader HeaderOf(const BlockRow& b) {
+  ledger::BlockHeader h;
+  h.block_no = b.block_no;
+  h.prev_hash = b.prev_hash;
+  h.merkle_root = b.merkle_root;
+  h.entry_count = b.entry_count;
+  h.sealed_at_us = b.sealed_at_us;
+  h.node_id = b.node_id;
+  return h;
+}
+
+// One sealed entry of a block, with its audit row (absent if the row is gone).
+struct SealedEntry {
+  int64 entry_id = 0;
+  int64 leaf_index = 0;
+  Hash sealed_hash{};
+  std::optional<ledger::Entry> entry;
+};
+
+// Reads the sealed entries of a block in leaf order, joined with their audit rows.
+std::vector<SealedEntry> ReadSealed(int64 block_no) {
+  Oid types[1] = {INT8OID};
+  Datum values[1] = {Int64GetDatum(block_no)};
+  std::string sql = std::string("SELECT s.entry_id, s.leaf_index, s.entry_hash, a.id IS NULL, ") +
+                    kEntryColumns +
+                    " FROM comply.ledger_entries s LEFT JOIN comply.audit_log a ON a.id = s.entry_id"
+                    " WHERE s.block_no = $1 ORDER BY s.leaf_index, s.entry_id";
+  uint64 n = Exec(sql.c_str(), 1, types, values, nullptr, true, SPI_OK_SELECT);
+  std::vector<SealedEntry> out;
+  for (uint64 i = 0; i < n; ++i) {
+    SealedEntry s;
+    s.entry_id = Int(i, 1);
+    s.leaf_index = Int(i, 2);
+    s.sealed_hash = ToHash(Bytes(i, 3));
+    if (Text(i, 4).value_or("t") == "f") s.entry = ReadEntry(i, 5);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+struct Problem {
+  int64 block_no;  // 0: none
+  int64 entry_id;  // 0: none
+  std::string problem;
+  std::string detail;
+};
+
+// Checks blocks from..to and their entries, appending problems.
+void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
+  std::unique_ptr<ledger::Signer> signer = LoadSigner();
+  std::string public_key = signer ? signer->PublicKey() : std::string();
+  std::vector<BlockRow> blocks = ReadBlocks(from > 1 ? from - 1 : 1, to);
+  const BlockRow* prev = nullptr;
+  std::string node_id = blocks.empty() ? "" : blocks.front().node_id;
+  for (const BlockRow& b : blocks) {
+    PollCancel(InterruptCheck());
+    if (b.block_no < from) {  // the anchor before the range: its hash links the chain
+      prev = &b;
+      continue;
+    }
+    if (prev == nullptr && b.block_no == 1 && b.prev_hash != Hash{})
+      problems->push_back({b.block_no, 0, "chain broken", "the first block does not start the chain"});
+    if (prev && (b.block_no != prev->block_no + 1 || b.prev_hash != prev->block_hash))
+      problems->push_back({b.block_no, 0, "chain broken",
+                           b.block_no != prev->block_no + 1
+                               ? "block " + std::to_string(prev->block_no + 1) + " is missing"
+                               : "previous-block hash does not match block " +
+                                     std::to_string(prev->block_no)});
+    if (b.node_id != node_id)
+      problems->push_back({b.block_no, 0, "chain broken", "block sealed by another node"});
+    if (ledger::BlockHash(HeaderOf(b)) != b.block_hash)
+      problems->push_back({b.block_no, 0, "block altered", "block hash does not match its header"});
+    if (!public_key.empty()) {
+      if (b.signature.empty())
+        problems->push_back({b.block_no, 0, "bad signature", "block is not signed"});
+      else if (!ledger::VerifySignature(public_key, b.block_hash, b.signature))
+        problems->push_back({b.block_no, 0, "bad signature",
+                             "signature does not verify with comply.ledger_public_key()"});
+    }
+    std::vector<SealedEntry> sealed = ReadSealed(b.block_no);
+    std::vector<Hash> leaves;
+    bool entry_problem = false;
+    for (size_t i = 0; i < sealed.size(); ++i) {
+      const SealedEntry& s = sealed[i];
+      leaves.push_back(s.sealed_hash);
+      if (s.leaf_index != static_cast<int64>(i)) {
+        problems->push_back({b.block_no, s.entry_id, "entry inserted into sealed block",
+                             "leaf " + std::to_string(s.leaf_index) + " out of sequence"});
+        entry_problem = true;
+      }
+      if (!s.entry) {
+        problems->push_back({b.block_no, s.entry_id, "entry missing",
+                             "sealed entry is no longer in comply.audit_log"});
+        entry_problem = true;
+      } else if (ledger::EntryHash(*s.entry) != s.sealed_hash) {
+        problems->push_back({b.block_no, s.entry_id, "entry altered",
+                             "entry does not match the hash sealed in its block"});
+        entry_problem = true;
+      }
+    }
+    if (static_cast<int64>(sealed.size()) != b.entry_count) {
+      problems->push_back({b.block_no, 0,
+                           static_cast<int64>(sealed.size()) > b.entry_count
+                               ? "entry inserted into sealed block"
+                               : "entry missing",
+                           "block seals " + std::to_string(b.entry_count) + " entries, " +
+                               std::to_string(sealed.size()) + " recorded"});
+      entry_problem = true;
+    }
+    if (!entry_problem && ledger::MerkleRoot(leaves) != b.merkle_root)
+      problems->push_back({b.block_no, 0, "block altered",
+                           "Merkle root does not match the sealed entry hashes"});
+    prev = &b;
+  }
+  // Entries that every seal since their transaction ended should have included.
+  if (to == 0 && !blocks.empty()) {
+    uint64 n = Exec(
+        "SELECT a.id FROM comply.audit_log a WHERE NOT EXISTS (SELECT 1 FROM "
+        "comply.ledger_entries s WHERE s.entry_id = a.id) AND a.xid < (SELECT snapshot_xmin "
+        "FROM comply.ledger_blocks ORDER BY block_no DESC LIMIT 1) ORDER BY a.id",
+        0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
+    for (uint64 i = 0; i < n; ++i)
+      problems->push_back({0, Int(i, 1), "entry not sealed",
+                           "its transaction ended before the latest seal, which did not include it"});
+  }
+}
+
+// Appends "key": value pairs to a JSON object under construction.
+void AddString(std::string& out, const char* key, const std::optional<std::string>& v) {
+  if (out.back() != '{') out += ',';
+  json::AppendQuoted(out, key);
+  out += ':';
+  if (v) json::AppendQuoted(out, *v);
+  else out += "null";
+}
+
+void AddInt(std::string& out, const char* key, int64 v) {
+  if (out.back() != '{') out += ',';
+  json::AppendQuoted(out, key);
+  out += ':' + std::to_string(v);
+}
+
+// The export line of one sealed entry.
+std::string EntryLine(const ledger::Entry& e, int64 block_no, int64 leaf_index) {
+  std::string out = "{";
+  AddString(out, "type", std::string("entry"));
+  AddInt(out, "id", e.id);
+  AddInt(out, "logged_at_us", e.logged_at_us);
+  AddString(out, "session_user", e.session_user);
+  AddString(out, "current_user", e.current_user);
+  AddString(out, "application_name", e.application_name);
+  AddString(out, "client_addr", e.client_addr);
+  AddString(out, "xid", e.xid);
+  AddString(out, "action", e.action);
+  AddString(out, "object", e.object);
+  AddString(out, "details", e.details);
+  AddInt(out, "block_no", block_no);
+  AddInt(out, "leaf_index", leaf_index);
+  return out + "}";
+}
+
+// The export line (or digest) of one block.
+std::string BlockLine(const BlockRow& b) {
+  std::string out = "{";
+  AddString(out, "type", std::string("block"));
+  AddInt(out, "block_no", b.block_no);
+  AddString(out, "prev_hash", ledger::ToHex(b.prev_hash));
+  AddString(out, "merkle_root", ledger::ToHex(b.merkle_root));
+  AddInt(out, "entry_count", b.entry_count);
+  AddInt(out, "sealed_at_us", b.sealed_at_us);
+  AddString(out, "node_id", b.node_id);
+  AddString(out, "block_hash", ledger::ToHex(b.block_hash));
+  AddString(out, "signature",
+            b.signature.empty() ? std::nullopt : std::optional<std::string>(ledger::ToHex(b.signature)));
+  return out + "}";
+}
+
+// jsonb datum of JSON text (plain C, may ereport).
+Datum JsonbFromText(const std::string& text) {
+  return DirectFunctionCall1(jsonb_in, CStringGetDatum(text.c_str()));
+}
+
+// Reads a 32-byte hash from hex under key of a JSON object; throws on anything else.
+Hash HashField(const json::Value& obj, const char* key) {
+  const json::Value* v = obj.Find(key);
+  std::optional<std::string> bytes = v && v->is_string() ? ledger::FromHex(v->as_string()) : std::nullopt;
+  if (!bytes || bytes->size() != 32)
+    throw Error(sqlstate::kInvalidParameterValue, std::string("proof field \"") + key + "\" must be 64 hex digits");
+  return ToHash(*bytes);
+}
+
+int64 IntField(const json::Value& obj, const char* key) {
+  const json::Value* v = obj.Find(key);
+  if (!v || !v->is_number())
+    throw Error(sqlstate::kInvalidParameterValue, std::string("proof field \"") + key + "\" must be a number");
+  return static_cast<int64>(v->as_number());
+}
+
+}  // namespace
+}  // namespace comply::pg
+
+// comply.verify_ledger(from_block bigint, to_block bigint)
+//   RETURNS TABLE(block_no bigint, entry_id bigint, problem text, detail text)
+extern "C" Datum comply_verify_ledger(PG_FUNCTION_ARGS) {
+  InitMaterializedSRF(fcinfo, 0);
+  int64 from = PG_ARGISNULL(0) ? 1 : PG_GETARG_INT64(0);
+  int64 to = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
+  ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  return Guarded([&] {
+    std::vector<Problem> problems;
+    {
+      AsLedgerOwner owner;
+      SpiScope spi;
+      VerifyRange(std::max<int64>(from, 1), to, &problems);
+    }
+    for (const Problem& p : problems) {
+      PgCall([&] {
+        Datum values[4] = {Int64GetDatum(p.block_no), Int64GetDatum(p.entry_id),
+                           CStringGetTextDatum(p.problem.c_str()), CStringGetTextDatum(p.detail.c_str())};
+        bool nulls[4] = {p.block_no == 0, p.entry_id == 0, false, false};
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+      });
+    }
+    return (Datum)0;
+  });
+}
+
+// comply.ledger_proof(entry_id bigint) RETURNS jsonb
+extern "C" Datum comply_ledger_proof(PG_FUNCTION_ARGS) {
+  int64 entry_id = PG_GETARG_INT64(0);
+  return Guarded([&]() -> Datum {
+    std::string out;
+    {
+      AsLedgerOwner owner;
+      SpiScope spi;
+      Oid types[1] = {INT8OID};
+      Datum values[1] = {Int64GetDatum(entry_id)};
+      if (Exec("SELECT block_no FROM comply.ledger_entries WHERE entry_id = $1", 1, types, values,
+               nullptr, true, SPI_OK_SELECT) == 0)
+        throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                    "audit entry " + std::to_string(entry_id) + " is not sealed", {},
+                    "Entries are sealed by the background worker, or now by comply.seal().");
+      int64 block_no = Int(0, 1);
+      std::vector<BlockRow> blocks = ReadBlocks(block_no, block_no);
+      std::vector<SealedEntry> sealed = ReadSealed(block_no);
+      std::vector<ledger::Hash> leaves;
+      size_t index = 0;
+      const SealedEntry* mine = nullptr;
+      for (size_t i = 0; i < sealed.size(); ++i) {
+        leaves.push_back(sealed[i].sealed_hash);
+        if (sealed[i].entry_id == entry_id) {
+          index = i;
+          mine = &sealed[i];
+        }
+      }
+      if (!mine || !mine->entry || blocks.empty())
+        throw Error(sqlstate::kObjectNotInPrerequisiteState, "audit entry's block is damaged", {},
+                    "Run comply.verify_ledger().");
+      out = "{";
+      AddInt(out, "entry_id", entry_id);
+      AddInt(out, "leaf_index", static_cast<int64>(index));
+      AddInt(out, "tree_size", static_cast<int64>(leaves.size()));
+      AddString(out, "entry_hash", ledger::ToHex(mine->sealed_hash));
+      out += ",\"path\":[";
+      bool first = true;
+      for (const ledger::Hash& h : ledger::InclusionProof(leaves, index)) {
+        if (!first) out += ',';
+        json::AppendQuoted(out, ledger::ToHex(h));
+        first = false;
+      }
+      out += "],\"entry\":" + EntryLine(*mine->entry, block_no, static_cast<int64>(index));
+      out += ",\"block\":" + BlockLine(blocks.front()) + "}";
+    }
+    return PgCall([&] { return JsonbFromText(out); });
+  });
+}
+
+// comply.verify_proof(proof jsonb) RETURNS boolean: the entry hashes to the leaf, the
+// path leads to the Merkle root, and the header hashes to the block hash.
+extern "C" Datum comply_verify_proof(PG_FUNCTION_ARGS) {
+  Jsonb* proof_jb = PG_GETARG_JSONB_P(0);
+  return Guarded([&] {
+    json::Value proof = JsonbToValue(proof_jb);
+    if (!proof.is_object()) throw Error(sqlstate::kInvalidParameterValue, "proof must be a JSON object");
+    const json::Value* block = proof.Find("block");
+    const json::Value* entry = proof.Find("entry");
+    const json::Value* path = proof.Find("path");
+    if (!block || !block->is_object() || !entry || !entry->is_object() || !path || !path->is_array())
+      throw Error(sqlstate::kInvalidParameterValue, "proof needs \"block\", \"entry\" and \"path\"");
+    auto text = [&](const char* key) -> std::optional<std::string> {
+      const json::Value* v = entry->Find(key);
+      if (!v || v->is_null()) return std::nullopt;
+      return v->is_string() ? v->as_string() : v->Dump();
+    };
+    ledger::Entry e;
+    e.id = IntField(*entry, "id");
+    e.logged_at_us = IntField(*entry, "logged_at_us");
+    e.session_user = text("session_user");
+    e.current_user = text("current_user");
+    e.application_name = text("application_name");
+    e.client_addr = text("client_addr");
+    e.xid = text("xid");
+    e.action = text("action");
+    e.object = text("object");
+    e.details = text("details");
+    std::vector<ledger::Hash> steps;
+    for (const json::Value& h : path->as_array()) {
+      std::optional<std::string> bytes = h.is_string() ? ledger::FromHex(h.as_string()) : std::nullopt;
+      if (!bytes || bytes->size() != 32)
+        throw Error(sqlstate::kInvalidParameterValue, "proof path entries must be 64 hex digits");
+      steps.push_back(ToHash(*bytes));
+    }
+    ledger::BlockHeader header;
+    header.block_no = IntField(*block, "block_no");
+    header.prev_hash = HashField(*block, "prev_hash");
+    header.merkle_root = HashField(*block, "merkle_root");
+    header.entry_count = IntField(*block, "entry_count");
+    header.sealed_at_us = IntField(*block, "sealed_at_us");
+    const json::Value* node = block->Find("node_id");
+    header.node_id = node && node->is_string() ? node->as_string() : "";
+    ledger::Hash leaf = ledger::EntryHash(e);
+    bool ok = leaf == HashField(proof, "entry_hash") &&
+              ledger::VerifyInclusion(leaf, static_cast<size_t>(IntField(proof, "leaf_index")),
+                                      static_cast<size_t>(IntField(proof, "tree_size")), steps,
+                                      header.merkle_root) &&
+              header.entry_count == IntField(proof, "tree_size") &&
+              ledger::BlockHash(header) == HashField(*block, "block_hash");
+    return BoolGetDatum(ok);
+  });
+}
+
+// comply.export_ledger(from_block bigint, to_block bigint) RETURNS SETOF text
+extern "C" Datum comply_export_ledger(PG_FUNCTION_ARGS) {
+  InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+  int64 from = PG_ARGISNULL(0) ? 1 : PG_GETARG_INT64(0);
+  int64 to = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
+  ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  return Guarded([&] {
+    AsLedgerOwner owner;
+    SpiScope spi;
+    std::vector<BlockRow> blocks = ReadBlocks(std::max<int64>(from, 1), to);
+    auto emit = [&](const std::string& line) {
+      PgCall([&] {
+        Datum value = CStringGetTextDatum(line.c_str());
+        bool isnull = false;
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+      });
+    };
+    for (const BlockRow& b : blocks) {
+      PollCancel(InterruptCheck());
+      for (const SealedEntry& s : ReadSealed(b.block_no))
+        if (s.entry) emit(EntryLine(*s.entry, b.block_no, s.leaf_index));
+      emit(BlockLine(b));
+    }
+    return (Datum)0;
+  });
+}
+
+// comply.ledger_public_key() RETURNS text: hex of the signing key's public half.
+extern "C" Datum comply_ledger_public_key(PG_FUNCTION_ARGS) {
+  bool has_key = false;
+  Datum result = Guarded([&]() -> Datum {
+    std::unique_ptr<ledger::Signer> signer = LoadSigner();
+    if (!signer) return (Datum)0;
+    has_key = true;
+    std::string hex = ledger::ToHex(signer->PublicKey());
+    return PgCall([&] { return CStringGetTextDatum(hex.c_str()); });
+  });
+  if (!has_key) PG_RETURN_NULL();
+  return result;
+}

@@ -1,0 +1,267 @@
+// The sealing background workers: a launcher (no database) that starts one sealer per
+// database, and the sealers, each sealing its database's ledger every
+// comply.seal_interval or sooner when an append wakes it. Modelled on pg_cron's loop.
+#include "pg/worker.h"
+
+#include "pg/guard.h"
+#include "pg/guc.h"
+#include "pg/ledger.h"
+
+extern "C" {
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_database.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+PGDLLEXPORT void comply_launcher_main(Datum arg);
+PGDLLEXPORT void comply_sealer_main(Datum arg);
+}
+
+namespace comply::pg {
+namespace {
+
+// Databases with a sealer at most; more are left without one (and logged).
+constexpr int kMaxSealers = 64;
+// How often the launcher looks for databases that need a sealer.
+constexpr int kLauncherNaptimeMs = 10000;
+
+struct SealerSlot {
+  Oid dbid;
+  pid_t pid;
+  Latch* latch;
+  bool idle;  // sealed nothing last round: an append should wake it at once
+};
+
+struct WorkerShared {
+  slock_t mutex;
+  Latch* launcher_latch;
+  SealerSlot slots[kMaxSealers];
+};
+
+WorkerShared* shared = nullptr;
+shmem_request_hook_type prev_shmem_request = nullptr;
+shmem_startup_hook_type prev_shmem_startup = nullptr;
+
+// Asks for the shared state (shmem_request_hook).
+void RequestShared() {
+  if (prev_shmem_request) prev_shmem_request();
+  RequestAddinShmemSpace(sizeof(WorkerShared));
+}
+
+// Creates or attaches the shared state (shmem_startup_hook).
+void StartupShared() {
+  if (prev_shmem_startup) prev_shmem_startup();
+  bool found;
+  LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+  shared = static_cast<WorkerShared*>(ShmemInitStruct("pg_comply workers", sizeof(WorkerShared), &found));
+  if (!found) {
+    memset(shared, 0, sizeof(WorkerShared));
+    SpinLockInit(&shared->mutex);
+  }
+  LWLockRelease(AddinShmemInitLock);
+}
+
+// The slot of dbid, or null (caller holds the mutex).
+SealerSlot* FindSlot(Oid dbid) {
+  for (SealerSlot& s : shared->slots)
+    if (s.dbid == dbid) return &s;
+  return nullptr;
+}
+
+// Frees this process's slot when it exits.
+void ReleaseSlot(int, Datum arg) {
+  SpinLockAcquire(&shared->mutex);
+  SealerSlot* s = FindSlot(DatumGetObjectId(arg));
+  if (s && s->pid == MyProcPid) memset(s, 0, sizeof(SealerSlot));
+  SpinLockRelease(&shared->mutex);
+}
+
+// Starts a sealer for dbid unless one runs (launcher only).
+void StartSealer(Oid dbid) {
+  SpinLockAcquire(&shared->mutex);
+  bool running = FindSlot(dbid) != nullptr;
+  SpinLockRelease(&shared->mutex);
+  if (running) return;
+  BackgroundWorker w;
+  memset(&w, 0, sizeof(w));
+  w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+  w.bgw_start_time = BgWorkerStart_RecoveryFinished;
+  w.bgw_restart_time = BGW_NEVER_RESTART;  // the launcher starts it again
+  snprintf(w.bgw_library_name, BGW_MAXLEN, "pg_comply");
+  snprintf(w.bgw_function_name, BGW_MAXLEN, "comply_sealer_main");
+  snprintf(w.bgw_name, BGW_MAXLEN, "pg_comply sealer for database %u", dbid);
+  snprintf(w.bgw_type, BGW_MAXLEN, "pg_comply sealer");
+  w.bgw_main_arg = ObjectIdGetDatum(dbid);
+  w.bgw_notify_pid = 0;
+  BackgroundWorkerHandle* handle;
+  if (!RegisterDynamicBackgroundWorker(&w, &handle))
+    ereport(LOG, (errmsg("pg_comply: no background worker slot for the sealer of database %u", dbid),
+                  errhint("Raise max_worker_processes.")));
+}
+
+// Starts sealers for every database that accepts connections (launcher only). A
+// sealer whose database lacks the extension exits at once; it is tried again later.
+void StartSealers() {
+  SetCurrentStatementStartTimestamp();
+  StartTransactionCommand();
+  Relation rel = table_open(DatabaseRelationId, AccessShareLock);
+  TableScanDesc scan = table_beginscan_catalog(rel, 0, nullptr);
+  HeapTuple tup;
+  Oid ids[kMaxSealers];
+  int n = 0;
+  while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr && n < kMaxSealers) {
+    Form_pg_database db = (Form_pg_database)GETSTRUCT(tup);
+    if (db->datallowconn && !db->datistemplate) ids[n++] = db->oid;
+  }
+  table_endscan(scan);
+  table_close(rel, AccessShareLock);
+  CommitTransactionCommand();
+  for (int i = 0; i < n; ++i) StartSealer(ids[i]);
+}
+
+// Seals until nothing is left, as one transaction per block; returns entries sealed.
+// An error ends the worker (ERROR in a background worker exits it; the launcher
+// starts a new one), which is safe: each block is all or nothing.
+int64 SealRound() {
+  int64 total = 0;
+  for (;;) {
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    PushActiveSnapshot(GetTransactionSnapshot());
+    pgstat_report_activity(STATE_RUNNING, "sealing");
+    int64 count = 0;
+    bool installed = OidIsValid(get_extension_oid("pg_comply", true));
+    if (installed) {
+      Guarded([&] { SealOnce(&count); });
+    }
+    PopActiveSnapshot();
+    CommitTransactionCommand();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+    if (!installed) return -1;
+    total += count;
+    if (count < seal_batch) return total;
+    CHECK_FOR_INTERRUPTS();
+  }
+}
+
+}  // namespace
+
+void WorkerInit() {
+  if (!process_shared_preload_libraries_in_progress) return;
+  prev_shmem_request = shmem_request_hook;
+  shmem_request_hook = RequestShared;
+  prev_shmem_startup = shmem_startup_hook;
+  shmem_startup_hook = StartupShared;
+  if (IsBinaryUpgrade) return;
+  BackgroundWorker w;
+  memset(&w, 0, sizeof(w));
+  w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+  w.bgw_start_time = BgWorkerStart_RecoveryFinished;
+  w.bgw_restart_time = 5;
+  snprintf(w.bgw_library_name, BGW_MAXLEN, "pg_comply");
+  snprintf(w.bgw_function_name, BGW_MAXLEN, "comply_launcher_main");
+  snprintf(w.bgw_name, BGW_MAXLEN, "pg_comply launcher");
+  snprintf(w.bgw_type, BGW_MAXLEN, "pg_comply launcher");
+  RegisterBackgroundWorker(&w);
+}
+
+void WakeSealer() {
+  if (!shared) return;
+  Latch* latch = nullptr;
+  SpinLockAcquire(&shared->mutex);
+  SealerSlot* s = FindSlot(MyDatabaseId);
+  if (s == nullptr) {
+    latch = shared->launcher_latch;  // no sealer yet: ask for one
+  } else if (s->idle) {
+    s->idle = false;
+    latch = s->latch;
+  }
+  SpinLockRelease(&shared->mutex);
+  if (latch) SetLatch(latch);
+}
+
+}  // namespace comply::pg
+
+using namespace comply::pg;
+
+// Launcher: starts sealers, then looks again every kLauncherNaptimeMs or when woken.
+void comply_launcher_main(Datum) {
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  pqsignal(SIGTERM, die);
+  BackgroundWorkerUnblockSignals();
+  BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
+  SpinLockAcquire(&shared->mutex);
+  shared->launcher_latch = MyLatch;
+  SpinLockRelease(&shared->mutex);
+  for (;;) {
+    CHECK_FOR_INTERRUPTS();
+    if (ConfigReloadPending) {
+      ConfigReloadPending = false;
+      ProcessConfigFile(PGC_SIGHUP);
+    }
+    if (ledger_worker) StartSealers();
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kLauncherNaptimeMs,
+                    PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+  }
+}
+
+// Sealer of one database: seals every comply.seal_interval, or at once when an append
+// finds it idle; exits when the extension is not installed or sealing is turned off.
+void comply_sealer_main(Datum arg) {
+  Oid dbid = DatumGetObjectId(arg);
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  pqsignal(SIGTERM, die);
+  BackgroundWorkerUnblockSignals();
+  SpinLockAcquire(&shared->mutex);
+  bool taken = FindSlot(dbid) != nullptr;
+  SealerSlot* slot = taken ? nullptr : FindSlot(InvalidOid);
+  if (slot) *slot = {dbid, MyProcPid, MyLatch, false};
+  SpinLockRelease(&shared->mutex);
+  if (!slot) proc_exit(0);  // another sealer runs, or no slot
+  before_shmem_exit(ReleaseSlot, ObjectIdGetDatum(dbid));
+  BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+  MemoryContext loop_context =
+      AllocSetContextCreate(TopMemoryContext, "pg_comply sealer", ALLOCSET_DEFAULT_SIZES);
+  for (;;) {
+    CHECK_FOR_INTERRUPTS();
+    AcceptInvalidationMessages();
+    if (ConfigReloadPending) {
+      ConfigReloadPending = false;
+      ProcessConfigFile(PGC_SIGHUP);
+    }
+    if (!ledger_worker) proc_exit(0);
+    MemoryContext old = MemoryContextSwitchTo(loop_context);
+    int64 sealed = SealRound();
+    MemoryContextSwitchTo(old);
+    MemoryContextReset(loop_context);
+    if (sealed < 0) proc_exit(0);  // pg_comply is not installed here
+    SpinLockAcquire(&shared->mutex);
+    slot->idle = sealed == 0;
+    SpinLockRelease(&shared->mutex);
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, seal_interval,
+                    PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+  }
+}

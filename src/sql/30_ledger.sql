@@ -1,0 +1,171 @@
+-- The tamper-evident audit ledger: append-only entries, sealed into hash-chained,
+-- optionally signed blocks.
+
+CREATE TABLE comply.audit_log (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  logged_at timestamptz NOT NULL,
+  session_user_name text NOT NULL,
+  current_user_name text NOT NULL,
+  application_name text,
+  client_addr inet,
+  xid xid8 NOT NULL,
+  action text NOT NULL,
+  object text,
+  details jsonb NOT NULL
+);
+COMMENT ON TABLE comply.audit_log IS
+  'Audit entries, appended by comply.audit() and comply.audit_trigger(); sealed into comply.ledger_blocks';
+
+CREATE TABLE comply.ledger_blocks (
+  block_no bigint PRIMARY KEY,
+  sealed_at timestamptz NOT NULL,
+  sealed_at_us bigint NOT NULL,
+  entry_count int NOT NULL,
+  merkle_root bytea NOT NULL,
+  prev_hash bytea NOT NULL,
+  block_hash bytea NOT NULL,
+  node_id text NOT NULL,
+  snapshot_xmin xid8 NOT NULL,
+  signature bytea,
+  encoding_version smallint NOT NULL
+);
+COMMENT ON TABLE comply.ledger_blocks IS
+  'Sealed blocks: Merkle root of their entries, chained to the previous block, signed when a key is set';
+
+-- The explicit record of what is sealed: one row per sealed entry.
+CREATE TABLE comply.ledger_entries (
+  entry_id bigint PRIMARY KEY,
+  block_no bigint NOT NULL REFERENCES comply.ledger_blocks,
+  leaf_index int NOT NULL,
+  entry_hash bytea NOT NULL,
+  UNIQUE (block_no, leaf_index)
+);
+COMMENT ON TABLE comply.ledger_entries IS
+  'Which block seals each entry, at which leaf, with the entry hash sealed';
+
+-- Nobody writes these tables directly; comply.audit() and the sealer do, as their owner.
+REVOKE ALL ON comply.audit_log, comply.ledger_blocks, comply.ledger_entries FROM PUBLIC;
+
+CREATE FUNCTION comply._ledger_guard() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+  RAISE EXCEPTION 'comply.% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'insufficient_privilege',
+          HINT = 'Audit entries and sealed blocks can never be changed or removed.';
+END $$;
+COMMENT ON FUNCTION comply._ledger_guard() IS
+  'Trigger function: refuses UPDATE, DELETE and TRUNCATE on the ledger tables, for everyone';
+
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON comply.audit_log
+  FOR EACH ROW EXECUTE FUNCTION comply._ledger_guard();
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON comply.audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION comply._ledger_guard();
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON comply.ledger_blocks
+  FOR EACH ROW EXECUTE FUNCTION comply._ledger_guard();
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON comply.ledger_blocks
+  FOR EACH STATEMENT EXECUTE FUNCTION comply._ledger_guard();
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON comply.ledger_entries
+  FOR EACH ROW EXECUTE FUNCTION comply._ledger_guard();
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON comply.ledger_entries
+  FOR EACH STATEMENT EXECUTE FUNCTION comply._ledger_guard();
+
+CREATE FUNCTION comply.audit(action text, object text, details jsonb DEFAULT '{}')
+  RETURNS bigint
+  AS 'MODULE_PATHNAME', 'comply_audit'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply.audit(text, text, jsonb) IS
+  'Appends an audit entry (details redacted of PII first) and returns its id';
+
+CREATE FUNCTION comply.audit_trigger() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+DECLARE
+  old_row jsonb := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN to_jsonb(OLD) END;
+  new_row jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
+  pk_cols text[];
+  pk jsonb;
+  changed jsonb;
+BEGIN
+  SELECT array_agg(a.attname ORDER BY k.ord) INTO pk_cols
+    FROM pg_index i
+    CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+   WHERE i.indrelid = TG_RELID AND i.indisprimary;
+  SELECT jsonb_object_agg(c, coalesce(new_row, old_row) -> c) INTO pk
+    FROM unnest(pk_cols) AS c;
+  IF TG_OP = 'UPDATE' THEN
+    SELECT jsonb_object_agg(key, jsonb_build_object('old', old_row -> key, 'new', value)) INTO changed
+      FROM jsonb_each(new_row) WHERE old_row -> key IS DISTINCT FROM value;
+  ELSIF TG_OP = 'INSERT' THEN
+    SELECT jsonb_object_agg(key, jsonb_build_object('new', value)) INTO changed FROM jsonb_each(new_row);
+  ELSE
+    SELECT jsonb_object_agg(key, jsonb_build_object('old', value)) INTO changed FROM jsonb_each(old_row);
+  END IF;
+  PERFORM comply.audit(TG_OP, quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME),
+                       jsonb_build_object('operation', TG_OP, 'primary_key', coalesce(pk, '{}'),
+                                          'changed', coalesce(changed, '{}')));
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION comply.audit_trigger() IS
+  'AFTER row trigger: records operation, table, primary key and changed columns (values redacted)';
+
+CREATE FUNCTION comply.seal() RETURNS TABLE(block_no bigint, entry_count int)
+  AS 'MODULE_PATHNAME', 'comply_seal'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply.seal() IS
+  'Seals the committed unsealed entries now (the background worker''s code path); returns the blocks made';
+
+CREATE FUNCTION comply.verify_ledger(from_block bigint DEFAULT NULL, to_block bigint DEFAULT NULL)
+  RETURNS TABLE(block_no bigint, entry_id bigint, problem text, detail text)
+  AS 'MODULE_PATHNAME', 'comply_verify_ledger'
+  LANGUAGE C STABLE;
+COMMENT ON FUNCTION comply.verify_ledger(bigint, bigint) IS
+  'Recomputes entries, Merkle roots, chain links and signatures; no rows means the ledger is intact';
+
+CREATE FUNCTION comply.ledger_digest() RETURNS jsonb
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+  SELECT jsonb_build_object(
+           'block_no', b.block_no,
+           'block_hash', encode(b.block_hash, 'hex'),
+           'entry_count', (SELECT sum(x.entry_count) FROM comply.ledger_blocks x
+                            WHERE x.block_no <= b.block_no),
+           'sealed_at', b.sealed_at,
+           'node_id', b.node_id,
+           'signature', encode(b.signature, 'hex'))
+    FROM comply.ledger_blocks b ORDER BY b.block_no DESC LIMIT 1 $$;
+COMMENT ON FUNCTION comply.ledger_digest() IS
+  'The latest block''s number, hash, entry count, time and signature, to keep outside the database';
+
+CREATE FUNCTION comply.verify_digest(digest jsonb) RETURNS boolean
+  LANGUAGE sql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog AS $$
+  SELECT EXISTS (SELECT 1 FROM comply.ledger_blocks b
+                  WHERE b.block_no = (digest ->> 'block_no')::bigint
+                    AND encode(b.block_hash, 'hex') = digest ->> 'block_hash')
+     AND NOT EXISTS (SELECT 1 FROM comply.verify_ledger((digest ->> 'block_no')::bigint) v
+                      WHERE v.problem IN ('chain broken', 'block altered', 'bad signature')) $$;
+COMMENT ON FUNCTION comply.verify_digest(jsonb) IS
+  'True if today''s ledger still holds the digest''s block unchanged and extends it by an intact chain';
+
+CREATE FUNCTION comply.ledger_proof(entry_id bigint) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'comply_ledger_proof'
+  LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION comply.ledger_proof(bigint) IS
+  'Inclusion proof of a sealed entry: its hash, Merkle path to the block root, and the block header';
+
+CREATE FUNCTION comply.verify_proof(proof jsonb) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'comply_verify_proof'
+  LANGUAGE C IMMUTABLE STRICT;
+COMMENT ON FUNCTION comply.verify_proof(jsonb) IS
+  'Checks an inclusion proof in O(log n): the path leads to the Merkle root, and the header to the block hash';
+
+CREATE FUNCTION comply.export_ledger(from_block bigint DEFAULT NULL, to_block bigint DEFAULT NULL)
+  RETURNS SETOF text
+  AS 'MODULE_PATHNAME', 'comply_export_ledger'
+  LANGUAGE C STABLE;
+COMMENT ON FUNCTION comply.export_ledger(bigint, bigint) IS
+  'JSON lines of sealed entries and blocks, for write-once storage and pg_comply_verify';
+
+CREATE FUNCTION comply.ledger_public_key() RETURNS text
+  AS 'MODULE_PATHNAME', 'comply_ledger_public_key'
+  LANGUAGE C STABLE;
+COMMENT ON FUNCTION comply.ledger_public_key() IS
+  'Hex Ed25519 public key of comply.ledger_signing_key_file (NULL when none is set)';
