@@ -62,6 +62,14 @@ check "a database that installs pg_comply later is sealed without a restart" \
 check "each database has its own sealer" \
   wait_for "SELECT count(*) >= 2 FROM pg_stat_activity WHERE backend_type = 'pg_comply sealer'" 10
 
+# SIGTERM stops a sealer promptly; the launcher starts a new one.
+old_pid=$(q -d postgres -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_comply sealer' AND datname = 'postgres'")
+q -d postgres -c "SELECT pg_terminate_backend($old_pid)" >/dev/null
+check "SIGTERM stops the sealer at once" \
+  wait_for "SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $old_pid)" 2
+q -d postgres -c "SELECT comply.audit('after', 'sigterm')" >/dev/null
+check "a new sealer takes over and seals" wait_for "$all_sealed" 15
+
 # A long transaction that wrote elsewhere does not hold back sealing.
 q -d postgres -c "CREATE TABLE bulk_load (x int)"
 psql -X -q -d postgres -c "BEGIN; INSERT INTO bulk_load VALUES (1); SELECT pg_sleep(8); COMMIT;" >/dev/null &

@@ -33,6 +33,7 @@ extern "C" {
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -95,6 +96,18 @@ class SpiScope {
   SpiScope& operator=(const SpiScope&) = delete;
 };
 
+// Frees the current SPI result's tuple table at scope exit: verify_ledger reads
+// millions of rows in one SPI connection, where results otherwise live until SPI_finish.
+class ResultScope {
+ public:
+  ResultScope() = default;
+  ~ResultScope() {
+    if (SPI_tuptable) SPI_freetuptable(SPI_tuptable);
+  }
+  ResultScope(const ResultScope&) = delete;
+  ResultScope& operator=(const ResultScope&) = delete;
+};
+
 // Runs a query with parameters through SPI; returns SPI_processed.
 uint64 Exec(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls,
             bool read_only, int expected) {
@@ -109,7 +122,9 @@ uint64 Exec(const char* sql, int nargs, Oid* types, Datum* values, const char* n
 std::optional<std::string> Text(uint64 row, int col) {
   char* v = PgCall([&] { return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col); });
   if (!v) return std::nullopt;
-  return std::string(v);
+  std::string out(v);
+  pfree(v);  // SPI_getvalue allocates in SPI's procedure context, kept until SPI_finish
+  return out;
 }
 
 // int8 value of column col of row (0 for NULL).
@@ -126,7 +141,9 @@ std::string Bytes(uint64 row, int col) {
   });
   if (isnull) return {};
   bytea* b = PgCall([&] { return DatumGetByteaPP(d); });
-  return std::string(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+  std::string out(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+  if (reinterpret_cast<Pointer>(b) != DatumGetPointer(d)) pfree(b);  // a detoasted copy
+  return out;
 }
 
 Hash ToHash(const std::string& bytes) {
@@ -347,6 +364,7 @@ struct BlockRow {
 
 // Reads blocks from..to (inclusive; 0 means open) in order.
 std::vector<BlockRow> ReadBlocks(int64 from, int64 to) {
+  ResultScope scope;
   Oid types[2] = {INT8OID, INT8OID};
   Datum values[2] = {Int64GetDatum(from), Int64GetDatum(to)};
   uint64 n = Exec(
@@ -393,6 +411,7 @@ struct SealedEntry {
 
 // Reads the sealed entries of a block in leaf order, joined with their audit rows.
 std::vector<SealedEntry> ReadSealed(int64 block_no) {
+  ResultScope scope;
   Oid types[1] = {INT8OID};
   Datum values[1] = {Int64GetDatum(block_no)};
   std::string sql = std::string("SELECT s.entry_id, s.leaf_index, s.entry_hash, a.id IS NULL, ") +
