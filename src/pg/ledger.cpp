@@ -403,31 +403,83 @@ ledger::BlockHeader HeaderOf(const BlockRow& b) {
 
 // One sealed entry of a block, with its audit row (absent if the row is gone).
 struct SealedEntry {
+  int64 block_no = 0;
   int64 entry_id = 0;
   int64 leaf_index = 0;
   Hash sealed_hash{};
   std::optional<ledger::Entry> entry;
 };
 
-// Reads the sealed entries of a block in leaf order, joined with their audit rows.
-std::vector<SealedEntry> ReadSealed(int64 block_no) {
-  ResultScope scope;
-  Oid types[1] = {INT8OID};
-  Datum values[1] = {Int64GetDatum(block_no)};
-  std::string sql = std::string("SELECT s.entry_id, s.leaf_index, s.entry_hash, a.id IS NULL, ") +
-                    kEntryColumns +
-                    " FROM comply.ledger_entries s LEFT JOIN comply.audit_log a ON a.id = s.entry_id"
-                    " WHERE s.block_no = $1 ORDER BY s.leaf_index, s.entry_id";
-  uint64 n = Exec(sql.c_str(), 1, types, values, nullptr, true, SPI_OK_SELECT);
-  std::vector<SealedEntry> out;
-  for (uint64 i = 0; i < n; ++i) {
-    SealedEntry s;
-    s.entry_id = Int(i, 1);
-    s.leaf_index = Int(i, 2);
-    s.sealed_hash = ToHash(Bytes(i, 3));
-    if (Text(i, 4).value_or("t") == "f") s.entry = ReadEntry(i, 5);
-    out.push_back(std::move(s));
+// Streams the sealed entries of blocks from..to (0: open) in block and leaf order,
+// joined with their audit rows, through an SPI cursor: one pass over both tables
+// however many blocks, and a bounded number of rows in memory.
+class SealedCursor {
+ public:
+  SealedCursor(int64 from, int64 to) {
+    std::string sql = std::string("SELECT s.block_no, s.entry_id, s.leaf_index, s.entry_hash, a.id IS NULL, ") +
+                      kEntryColumns +
+                      " FROM comply.ledger_entries s LEFT JOIN comply.audit_log a ON a.id = s.entry_id"
+                      " WHERE s.block_no >= $1 AND ($2 = 0 OR s.block_no <= $2)"
+                      " ORDER BY s.block_no, s.leaf_index, s.entry_id";
+    portal_ = PgCall([&] {
+      Oid types[2] = {INT8OID, INT8OID};
+      Datum values[2] = {Int64GetDatum(from), Int64GetDatum(to)};
+      Portal p = SPI_cursor_open_with_args(nullptr, sql.c_str(), 2, types, values, nullptr, true, 0);
+      if (!p) elog(ERROR, "could not open a cursor over the sealed entries");
+      return p;
+    });
   }
+  ~SealedCursor() { SPI_cursor_close(portal_); }
+  SealedCursor(const SealedCursor&) = delete;
+  SealedCursor& operator=(const SealedCursor&) = delete;
+
+  // The next sealed entry, or nullopt at the end.
+  std::optional<SealedEntry> Next() {
+    if (pos_ == rows_.size()) {
+      rows_.clear();
+      pos_ = 0;
+      if (done_) return std::nullopt;
+      PgCall([&] { SPI_cursor_fetch(portal_, true, kFetchRows); });
+      ResultScope scope;
+      uint64 n = SPI_processed;
+      if (n < kFetchRows) done_ = true;
+      for (uint64 i = 0; i < n; ++i) {
+        SealedEntry s;
+        s.block_no = Int(i, 1);
+        s.entry_id = Int(i, 2);
+        s.leaf_index = Int(i, 3);
+        s.sealed_hash = ToHash(Bytes(i, 4));
+        if (Text(i, 5).value_or("t") == "f") s.entry = ReadEntry(i, 6);
+        rows_.push_back(std::move(s));
+      }
+      if (rows_.empty()) return std::nullopt;
+    }
+    return std::move(rows_[pos_++]);
+  }
+
+  // The next entry if it belongs to block_no (it stays queued otherwise).
+  std::optional<SealedEntry> NextOf(int64 block_no) {
+    if (!peeked_) peeked_ = Next();
+    if (!peeked_ || peeked_->block_no != block_no) return std::nullopt;
+    std::optional<SealedEntry> out = std::move(peeked_);
+    peeked_.reset();
+    return out;
+  }
+
+ private:
+  static constexpr long kFetchRows = 10000;
+  Portal portal_;
+  std::vector<SealedEntry> rows_;
+  size_t pos_ = 0;
+  bool done_ = false;
+  std::optional<SealedEntry> peeked_;
+};
+
+// Reads the sealed entries of one block in leaf order.
+std::vector<SealedEntry> ReadSealed(int64 block_no) {
+  SealedCursor cursor(block_no, block_no);
+  std::vector<SealedEntry> out;
+  while (std::optional<SealedEntry> s = cursor.Next()) out.push_back(std::move(*s));
   return out;
 }
 
@@ -445,6 +497,7 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
   std::vector<BlockRow> blocks = ReadBlocks(from > 1 ? from - 1 : 1, to);
   const BlockRow* prev = nullptr;
   std::string node_id = blocks.empty() ? "" : blocks.front().node_id;
+  SealedCursor cursor(std::max<int64>(from, 1), to);
   for (const BlockRow& b : blocks) {
     PollCancel(InterruptCheck());
     if (b.block_no < from) {  // the anchor before the range: its hash links the chain
@@ -470,7 +523,8 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
         problems->push_back({b.block_no, 0, "bad signature",
                              "signature does not verify with comply.ledger_public_key()"});
     }
-    std::vector<SealedEntry> sealed = ReadSealed(b.block_no);
+    std::vector<SealedEntry> sealed;
+    while (std::optional<SealedEntry> s = cursor.NextOf(b.block_no)) sealed.push_back(std::move(*s));
     std::vector<Hash> leaves;
     bool entry_problem = false;
     for (size_t i = 0; i < sealed.size(); ++i) {
