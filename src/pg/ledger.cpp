@@ -793,10 +793,11 @@ extern "C" Datum comply_export_ledger(PG_FUNCTION_ARGS) {
         tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
       });
     };
+    SealedCursor cursor(std::max<int64>(from, 1), to);
     for (const BlockRow& b : blocks) {
       PollCancel(InterruptCheck());
-      for (const SealedEntry& s : ReadSealed(b.block_no))
-        if (s.entry) emit(EntryLine(*s.entry, b.block_no, s.leaf_index));
+      while (std::optional<SealedEntry> s = cursor.NextOf(b.block_no))
+        if (s->entry) emit(EntryLine(*s->entry, b.block_no, s->leaf_index));
       emit(BlockLine(b));
     }
     return (Datum)0;
