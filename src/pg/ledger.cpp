@@ -129,8 +129,13 @@ std::optional<std::string> Text(uint64 row, int col) {
 
 // int8 value of column col of row (0 for NULL).
 int64 Int(uint64 row, int col) {
-  std::optional<std::string> t = Text(row, col);
-  return t ? std::stoll(*t) : 0;
+  bool isnull = false;
+  Datum d = PgCall([&] {
+    return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+  });
+  if (isnull) return 0;
+  // The ledger's queries return int8 or int4 for every column read here.
+  return SPI_gettypeid(SPI_tuptable->tupdesc, col) == INT4OID ? DatumGetInt32(d) : DatumGetInt64(d);
 }
 
 // Bytes of a bytea column (empty for NULL).
@@ -305,24 +310,32 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
     AsLedgerOwner owner;
     SpiScope spi;
     PgCall([&] {
-      Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID};
+      // Prepared once per backend: parsing and planning cost more than the insert.
+      static SPIPlanPtr plan = nullptr;
+      if (plan == nullptr) {
+        Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID};
+        SPIPlanPtr p = SPI_prepare(
+            "INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, "
+            "application_name, client_addr, xid, action, object, details) "
+            "VALUES (clock_timestamp(), session_user, $1, "
+            "nullif(current_setting('application_name'), ''), inet_client_addr(), "
+            "pg_current_xact_id(), $2, $3, coalesce($4, '{}'::jsonb)) RETURNING id",
+            4, types);
+        if (p == nullptr) elog(ERROR, "could not prepare the audit insert");
+        if (SPI_keepplan(p) != 0) elog(ERROR, "could not keep the audit insert plan");
+        plan = p;
+      }
       Datum values[4] = {CStringGetTextDatum(acting_user), PointerGetDatum(action),
                          object ? PointerGetDatum(object) : (Datum)0,
                          redacted ? JsonbPGetDatum(redacted) : (Datum)0};
-      char nulls[4] = {' ', ' ', object ? ' ' : 'n', ' '};
-      int rc = SPI_execute_with_args(
-          "INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, "
-          "application_name, client_addr, xid, action, object, details) "
-          "VALUES (clock_timestamp(), session_user, $1, "
-          "nullif(current_setting('application_name'), ''), inet_client_addr(), "
-          "pg_current_xact_id(), $2, $3, coalesce($4, '{}'::jsonb)) RETURNING id",
-          4, types, values, redacted ? nulls : (nulls[3] = 'n', nulls), false, 1);
+      char nulls[4] = {' ', ' ', object ? ' ' : 'n', redacted ? ' ' : 'n'};
+      int rc = SPI_execute_plan(plan, values, nulls, false, 1);
       if (rc != SPI_OK_INSERT_RETURNING) elog(ERROR, "could not append audit entry");
       bool isnull;
       id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     });
   });
-  WakeSealer();
+  NoteAppend();
   PG_RETURN_INT64(id);
 }
 
@@ -420,7 +433,7 @@ class SealedCursor {
                       kEntryColumns +
                       " FROM comply.ledger_entries s LEFT JOIN comply.audit_log a ON a.id = s.entry_id"
                       " WHERE s.block_no >= $1 AND ($2 = 0 OR s.block_no <= $2)"
-                      " ORDER BY s.block_no, s.leaf_index, s.entry_id";
+                      " ORDER BY s.block_no, s.leaf_index";
     portal_ = PgCall([&] {
       Oid types[2] = {INT8OID, INT8OID};
       Datum values[2] = {Int64GetDatum(from), Int64GetDatum(to)};

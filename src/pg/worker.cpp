@@ -15,6 +15,7 @@ extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "utils/timestamp.h"
 #include "catalog/pg_database.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
@@ -41,6 +42,9 @@ PGDLLEXPORT void comply_sealer_main(Datum arg);
 namespace comply::pg {
 namespace {
 
+// A sealer that heard of no committed append still searches for unsealed entries this
+// often, for entries written behind comply.audit's back.
+constexpr int kFullCheckMs = 60000;
 // Databases with a sealer at most; more are left without one (and logged).
 constexpr int kMaxSealers = 64;
 // How often the launcher looks for databases that need a sealer.
@@ -50,7 +54,8 @@ struct SealerSlot {
   Oid dbid;
   pid_t pid;
   Latch* latch;
-  bool idle;  // sealed nothing last round: an append should wake it at once
+  bool idle;          // sealed nothing last round: a commit should wake it at once
+  uint64 commits;     // transactions that appended and committed, ever
 };
 
 struct WorkerShared {
@@ -186,19 +191,46 @@ void WorkerInit() {
   RegisterBackgroundWorker(&w);
 }
 
-void WakeSealer() {
+namespace {
+
+bool appended_in_xact = false;
+bool callback_registered = false;
+
+// At commit of a transaction that appended, tells this database's sealer.
+void AfterAppendXact(XactEvent event, void*) {
+  if (!appended_in_xact) return;
+  // Aborted: nothing to seal. Prepared (two-phase): its commit happens elsewhere; the
+  // sealer's periodic search finds it.
+  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+      event == XACT_EVENT_PREPARE)
+    appended_in_xact = false;
+  if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_PARALLEL_COMMIT) return;
+  appended_in_xact = false;
   if (!shared) return;
   Latch* latch = nullptr;
   SpinLockAcquire(&shared->mutex);
   SealerSlot* s = FindSlot(MyDatabaseId);
   if (s == nullptr) {
     latch = shared->launcher_latch;  // no sealer yet: ask for one
-  } else if (s->idle) {
-    s->idle = false;
-    latch = s->latch;
+  } else {
+    s->commits++;
+    if (s->idle) {
+      s->idle = false;
+      latch = s->latch;
+    }
   }
   SpinLockRelease(&shared->mutex);
-  if (latch) SetLatch(latch);
+  if (latch && ledger_worker) SetLatch(latch);
+}
+
+}  // namespace
+
+void NoteAppend() {
+  if (!callback_registered) {
+    RegisterXactCallback(AfterAppendXact, nullptr);
+    callback_registered = true;
+  }
+  appended_in_xact = true;
 }
 
 }  // namespace comply::pg
@@ -244,6 +276,11 @@ void comply_sealer_main(Datum arg) {
   BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
   MemoryContext loop_context =
       AllocSetContextCreate(TopMemoryContext, "pg_comply sealer", ALLOCSET_DEFAULT_SIZES);
+  // Sealing is one short query per round: parallel workers would only add processes.
+  SetConfigOption("max_parallel_workers_per_gather", "0", PGC_SUSET, PGC_S_OVERRIDE);
+  uint64 seen_commits = 0;
+  bool more_pending = true;  // search at start
+  TimestampTz last_search = 0;
   for (;;) {
     CHECK_FOR_INTERRUPTS();
     AcceptInvalidationMessages();
@@ -252,13 +289,32 @@ void comply_sealer_main(Datum arg) {
       ProcessConfigFile(PGC_SIGHUP);
     }
     if (!ledger_worker) proc_exit(0);
+    // Search for unsealed entries only when an appending transaction committed since
+    // the last search (or the last search sealed a full batch), and once a minute.
+    SpinLockAcquire(&shared->mutex);
+    uint64 commits = slot->commits;
+    SpinLockRelease(&shared->mutex);
+    TimestampTz now = GetCurrentTimestamp();
+    if (commits == seen_commits && !more_pending &&
+        !TimestampDifferenceExceeds(last_search, now, kFullCheckMs)) {
+      SpinLockAcquire(&shared->mutex);
+      slot->idle = slot->commits == seen_commits;
+      SpinLockRelease(&shared->mutex);
+      (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, seal_interval,
+                      PG_WAIT_EXTENSION);
+      ResetLatch(MyLatch);
+      continue;
+    }
+    seen_commits = commits;
+    last_search = now;
     MemoryContext old = MemoryContextSwitchTo(loop_context);
     int64 sealed = SealRound();
     MemoryContextSwitchTo(old);
     MemoryContextReset(loop_context);
     if (sealed < 0) proc_exit(0);  // pg_comply is not installed here
+    more_pending = false;
     SpinLockAcquire(&shared->mutex);
-    slot->idle = sealed == 0;
+    slot->idle = sealed == 0 && slot->commits == seen_commits;
     SpinLockRelease(&shared->mutex);
     (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, seal_interval,
                     PG_WAIT_EXTENSION);

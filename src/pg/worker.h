@@ -7,7 +7,9 @@ namespace comply::pg {
 // shared_preload_libraries (otherwise comply.seal() seals on demand).
 void WorkerInit();
 
-// Wakes this database's sealer if it is idle (or the launcher if it has none yet).
-void WakeSealer();
+// Records that this transaction appended audit entries: when it commits, this
+// database's sealer learns of it (and is woken if idle, or the launcher if there is
+// no sealer yet).
+void NoteAppend();
 
 }  // namespace comply::pg
