@@ -120,6 +120,18 @@ uint64 Exec(const char* sql, int nargs, Oid* types, Datum* values, const char* n
 
 // Text of column col of row (nullopt for NULL).
 std::optional<std::string> Text(uint64 row, int col) {
+  if (SPI_gettypeid(SPI_tuptable->tupdesc, col) == TEXTOID) {
+    // Read text in place: no output function, no copy left behind.
+    bool isnull = false;
+    Datum d = PgCall([&] {
+      return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+    });
+    if (isnull) return std::nullopt;
+    text* t = PgCall([&] { return DatumGetTextPP(d); });
+    std::string out(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+    if (reinterpret_cast<Pointer>(t) != DatumGetPointer(d)) pfree(t);  // a detoasted copy
+    return out;
+  }
   char* v = PgCall([&] { return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col); });
   if (!v) return std::nullopt;
   std::string out(v);
