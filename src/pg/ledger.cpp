@@ -220,7 +220,7 @@ Datum ByteaDatum(const std::string& bytes) {
 
 }  // namespace
 
-int64 SealOnce(int64* entries_sealed) {
+int64 SealOnce(int64* entries_sealed, int64 min_id) {
   *entries_sealed = 0;
   AsLedgerOwner owner;
   SpiScope spi;
@@ -239,13 +239,13 @@ int64 SealOnce(int64* entries_sealed) {
   }
   // Unsealed entries and the snapshot's xmin, from one statement (one snapshot):
   // everything committed before that snapshot is sealed by this round.
-  Oid types[1] = {INT4OID};
-  Datum values[1] = {Int32GetDatum(seal_batch)};
+  Oid types[2] = {INT4OID, INT8OID};
+  Datum values[2] = {Int32GetDatum(seal_batch), Int64GetDatum(min_id)};
   std::string sql = std::string("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ") +
                     kEntryColumns +
-                    " FROM comply.audit_log a WHERE NOT EXISTS (SELECT 1 FROM "
+                    " FROM comply.audit_log a WHERE a.id >= $2 AND NOT EXISTS (SELECT 1 FROM "
                     "comply.ledger_entries s WHERE s.entry_id = a.id) ORDER BY a.id LIMIT $1";
-  uint64 n = Exec(sql.c_str(), 1, types, values, nullptr, false, SPI_OK_SELECT);
+  uint64 n = Exec(sql.c_str(), 2, types, values, nullptr, false, SPI_OK_SELECT);
   if (n == 0) return 0;
   std::string xmin = *Text(0, 1);
   std::vector<int64> ids;
@@ -347,7 +347,7 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
       id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     });
   });
-  NoteAppend();
+  NoteAppend(id);
   PG_RETURN_INT64(id);
 }
 

@@ -3,6 +3,8 @@
 // comply.seal_interval or sooner when an append wakes it. Modelled on pg_cron's loop.
 #include "pg/worker.h"
 
+#include <algorithm>
+
 #include "pg/guard.h"
 #include "pg/guc.h"
 #include "pg/ledger.h"
@@ -56,7 +58,11 @@ struct SealerSlot {
   Latch* latch;
   bool idle;          // sealed nothing last round: a commit should wake it at once
   uint64 commits;     // transactions that appended and committed, ever
+  int64 min_id;       // lowest id appended by those commits since the last search
 };
+
+// min_id when no appending transaction committed since the last search.
+constexpr int64 kNoId = PG_INT64_MAX;
 
 struct WorkerShared {
   slock_t mutex;
@@ -145,10 +151,11 @@ void StartSealers() {
   for (int i = 0; i < n; ++i) StartSealer(ids[i]);
 }
 
-// Seals until nothing is left, as one transaction per block; returns entries sealed.
+// Seals entries with id >= min_id until none is left, one transaction per block;
+// returns the entries sealed (-1 when pg_comply is not installed).
 // An error ends the worker (ERROR in a background worker exits it; the launcher
 // starts a new one), which is safe: each block is all or nothing.
-int64 SealRound() {
+int64 SealRound(int64 min_id) {
   int64 total = 0;
   for (;;) {
     SetCurrentStatementStartTimestamp();
@@ -158,7 +165,7 @@ int64 SealRound() {
     int64 count = 0;
     bool installed = OidIsValid(get_extension_oid("pg_comply", true));
     if (installed) {
-      Guarded([&] { SealOnce(&count); });
+      Guarded([&] { SealOnce(&count, min_id); });
     }
     PopActiveSnapshot();
     CommitTransactionCommand();
@@ -194,6 +201,7 @@ void WorkerInit() {
 namespace {
 
 bool appended_in_xact = false;
+int64 xact_min_id = kNoId;
 bool callback_registered = false;
 
 // At commit of a transaction that appended, tells this database's sealer.
@@ -206,6 +214,7 @@ void AfterAppendXact(XactEvent event, void*) {
     appended_in_xact = false;
   if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_PARALLEL_COMMIT) return;
   appended_in_xact = false;
+  int64 min_id = xact_min_id;
   if (!shared) return;
   Latch* latch = nullptr;
   SpinLockAcquire(&shared->mutex);
@@ -214,6 +223,7 @@ void AfterAppendXact(XactEvent event, void*) {
     latch = shared->launcher_latch;  // no sealer yet: ask for one
   } else {
     s->commits++;
+    s->min_id = std::min(s->min_id, min_id);
     if (s->idle) {
       s->idle = false;
       latch = s->latch;
@@ -225,12 +235,14 @@ void AfterAppendXact(XactEvent event, void*) {
 
 }  // namespace
 
-void NoteAppend() {
+void NoteAppend(int64_t id) {
   if (!callback_registered) {
     RegisterXactCallback(AfterAppendXact, nullptr);
     callback_registered = true;
   }
+  if (!appended_in_xact) xact_min_id = kNoId;
   appended_in_xact = true;
+  xact_min_id = std::min<int64>(xact_min_id, id);
 }
 
 }  // namespace comply::pg
@@ -269,7 +281,7 @@ void comply_sealer_main(Datum arg) {
   SpinLockAcquire(&shared->mutex);
   bool taken = FindSlot(dbid) != nullptr;
   SealerSlot* slot = taken ? nullptr : FindSlot(InvalidOid);
-  if (slot) *slot = {dbid, MyProcPid, MyLatch, false};
+  if (slot) *slot = {dbid, MyProcPid, MyLatch, false, 0, kNoId};
   SpinLockRelease(&shared->mutex);
   if (!slot) proc_exit(0);  // another sealer runs, or no slot
   before_shmem_exit(ReleaseSlot, ObjectIdGetDatum(dbid));
@@ -291,12 +303,16 @@ void comply_sealer_main(Datum arg) {
     if (!ledger_worker) proc_exit(0);
     // Search for unsealed entries only when an appending transaction committed since
     // the last search (or the last search sealed a full batch), and once a minute.
+    TimestampTz now = GetCurrentTimestamp();
+    bool full = more_pending || TimestampDifferenceExceeds(last_search, now, kFullCheckMs);
+    // Take the reports of committed appends before the search's snapshot: whatever
+    // commits later reports into the next round.
     SpinLockAcquire(&shared->mutex);
     uint64 commits = slot->commits;
+    int64 min_id = slot->min_id;
+    slot->min_id = kNoId;
     SpinLockRelease(&shared->mutex);
-    TimestampTz now = GetCurrentTimestamp();
-    if (commits == seen_commits && !more_pending &&
-        !TimestampDifferenceExceeds(last_search, now, kFullCheckMs)) {
+    if (commits == seen_commits && !full) {
       SpinLockAcquire(&shared->mutex);
       slot->idle = slot->commits == seen_commits;
       SpinLockRelease(&shared->mutex);
@@ -306,9 +322,9 @@ void comply_sealer_main(Datum arg) {
       continue;
     }
     seen_commits = commits;
-    last_search = now;
+    if (full) last_search = now;
     MemoryContext old = MemoryContextSwitchTo(loop_context);
-    int64 sealed = SealRound();
+    int64 sealed = SealRound(full ? 0 : min_id);
     MemoryContextSwitchTo(old);
     MemoryContextReset(loop_context);
     if (sealed < 0) proc_exit(0);  // pg_comply is not installed here
