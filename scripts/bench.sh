@@ -15,3 +15,4 @@ make -j2 >/dev/null
 "${sudo[@]}" make install >/dev/null
 bench/redact_bench.sh
 bench/validate_bench.sh
+bench/ledger_bench.sh

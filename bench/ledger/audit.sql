@@ -1,0 +1,1 @@
+SELECT comply.audit('read', 'patients', '{"reason": "billing", "rows": 3}');

@@ -1,0 +1,1 @@
+INSERT INTO bench_chained_log (logged_at, session_user_name, current_user_name, application_name, client_addr, xid, action, object, details) VALUES (clock_timestamp(), session_user, current_user, nullif(current_setting('application_name'), ''), inet_client_addr(), pg_current_xact_id(), 'read', 'patients', '{"reason": "billing", "rows": 3}');
