@@ -523,6 +523,7 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
   const BlockRow* prev = nullptr;
   std::string node_id = blocks.empty() ? "" : blocks.front().node_id;
   SealedCursor cursor(std::max<int64>(from, 1), to);
+  int64 sealed_present = 0;  // sealed entries whose audit row is there
   for (const BlockRow& b : blocks) {
     PollCancel(InterruptCheck());
     if (b.block_no < from) {  // the anchor before the range: its hash links the chain
@@ -555,6 +556,7 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
     for (size_t i = 0; i < sealed.size(); ++i) {
       const SealedEntry& s = sealed[i];
       leaves.push_back(s.sealed_hash);
+      if (s.entry) ++sealed_present;
       if (s.leaf_index != static_cast<int64>(i)) {
         problems->push_back({b.block_no, s.entry_id, "entry inserted into sealed block",
                              "leaf " + std::to_string(s.leaf_index) + " out of sequence"});
@@ -584,8 +586,17 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
                            "Merkle root does not match the sealed entry hashes"});
     prev = &b;
   }
-  // Entries that every seal since their transaction ended should have included.
-  if (to == 0 && !blocks.empty()) {
+  // Entries that every seal since their transaction ended should have included. After
+  // a full pass every sealed entry was matched to its row, so when the table holds no
+  // more rows than that, none is unsealed and the anti-join (a second pass over the
+  // ledger) is skipped.
+  bool all_matched = false;
+  if (to == 0 && from <= 1 && !blocks.empty()) {
+    Exec("SELECT count(*) FROM comply.audit_log", 0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
+    ResultScope scope;
+    all_matched = Int(0, 1) == sealed_present;
+  }
+  if (to == 0 && !blocks.empty() && !all_matched) {
     uint64 n = Exec(
         "SELECT a.id FROM comply.audit_log a WHERE NOT EXISTS (SELECT 1 FROM "
         "comply.ledger_entries s WHERE s.entry_id = a.id) AND a.xid < (SELECT snapshot_xmin "
