@@ -19,8 +19,15 @@ SELECT comply.audit(NULL, 'x');
 -- The acting role is recorded, and an ordinary role can append but not write the table.
 SELECT current_user AS original_user \gset
 CREATE ROLE comply_ledger_user LOGIN;
+CREATE SCHEMA evil AUTHORIZATION comply_ledger_user;
 \c - comply_ledger_user
+-- The caller's search_path cannot slip its own functions into what runs with the
+-- ledger owner's rights.
+CREATE FUNCTION evil.clock_timestamp() RETURNS timestamptz LANGUAGE plpgsql
+  AS $$ BEGIN RAISE EXCEPTION 'hijacked'; END $$;
+SET search_path = evil, pg_catalog;
 SELECT comply.audit('update', 'orders', '{"order": 7}') AS id;
+RESET search_path;
 INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, xid, action, details)
   VALUES (now(), 'x', 'x', pg_current_xact_id(), 'forged', '{}');
 SELECT count(*) FROM comply.audit_log;
@@ -177,4 +184,5 @@ SELECT count(*) AS problems_after_rollbacks FROM comply.verify_ledger()
 RESET comply.ledger_signing_key_file;
 
 DROP TABLE patients, bulk_load;
+DROP SCHEMA evil CASCADE;
 DROP ROLE comply_ledger_user;

@@ -31,6 +31,7 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -69,14 +70,25 @@ class AsLedgerOwner {
     GetUserIdAndSecContext(&saved_user_, &saved_context_);
     SetUserIdAndSecContext(owner, saved_context_ | SECURITY_LOCAL_USERID_CHANGE |
                                       SECURITY_RESTRICTED_OPERATION);
+    // Pin search_path like a SECURITY DEFINER function's SET clause: the caller's path
+    // must not choose the functions, types or operators run with the owner's rights.
+    nest_level_ = NewGUCNestLevel();
+    PgCall([] {
+      (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+                              GUC_ACTION_SAVE, true, 0, false);
+    });
   }
-  ~AsLedgerOwner() { SetUserIdAndSecContext(saved_user_, saved_context_); }
+  ~AsLedgerOwner() {
+    AtEOXact_GUC(false, nest_level_);
+    SetUserIdAndSecContext(saved_user_, saved_context_);
+  }
   AsLedgerOwner(const AsLedgerOwner&) = delete;
   AsLedgerOwner& operator=(const AsLedgerOwner&) = delete;
 
  private:
   Oid saved_user_;
   int saved_context_;
+  int nest_level_;
 };
 
 // SPI_connect/SPI_finish around a scope.
