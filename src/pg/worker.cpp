@@ -49,6 +49,8 @@ namespace {
 constexpr int kFullCheckMs = 60000;
 // Databases with a sealer at most; more are left without one (and logged).
 constexpr int kMaxSealers = 64;
+// How long a database found without pg_comply is left alone.
+constexpr int kAbsentRetryMs = 300000;
 // How often the launcher looks for databases that need a sealer.
 constexpr int kLauncherNaptimeMs = 10000;
 
@@ -64,10 +66,19 @@ struct SealerSlot {
 // min_id when no appending transaction committed since the last search.
 constexpr int64 kNoId = PG_INT64_MAX;
 
+// A database found without pg_comply: not tried again before `until`, unless an
+// append there asks for a sealer.
+struct AbsentDb {
+  Oid dbid;
+  TimestampTz until;
+};
+
 struct WorkerShared {
   slock_t mutex;
   Latch* launcher_latch;
+  Oid requested_db;  // a database whose appends found no sealer
   SealerSlot slots[kMaxSealers];
+  AbsentDb absent[kMaxSealers];
 };
 
 WorkerShared* shared = nullptr;
@@ -148,7 +159,36 @@ void StartSealers() {
   table_endscan(scan);
   table_close(rel, AccessShareLock);
   CommitTransactionCommand();
-  for (int i = 0; i < n; ++i) StartSealer(ids[i]);
+  TimestampTz now = GetCurrentTimestamp();
+  SpinLockAcquire(&shared->mutex);
+  Oid requested = shared->requested_db;
+  shared->requested_db = InvalidOid;
+  for (int i = 0; i < n; ++i) {
+    for (const AbsentDb& a : shared->absent)
+      if (a.dbid == ids[i] && a.until > now && ids[i] != requested) ids[i] = InvalidOid;
+  }
+  SpinLockRelease(&shared->mutex);
+  for (int i = 0; i < n; ++i)
+    if (OidIsValid(ids[i])) StartSealer(ids[i]);
+}
+
+// Remembers whether dbid lacks pg_comply, so that the launcher does not start a sealer
+// there every naptime (but restarts at once one that failed where it is installed).
+void NoteAbsent(Oid dbid, bool absent) {
+  TimestampTz now = GetCurrentTimestamp();
+  TimestampTz until = TimestampTzPlusMilliseconds(now, kAbsentRetryMs);
+  SpinLockAcquire(&shared->mutex);
+  AbsentDb* slot = nullptr;  // this database's entry, else a free or expired one
+  for (AbsentDb& a : shared->absent) {
+    if (a.dbid == dbid) {
+      slot = &a;
+      break;
+    }
+    if (slot == nullptr && (a.dbid == InvalidOid || a.until < now)) slot = &a;
+  }
+  if (absent && slot) *slot = {dbid, until};
+  if (!absent && slot && slot->dbid == dbid) *slot = {InvalidOid, 0};
+  SpinLockRelease(&shared->mutex);
 }
 
 // Seals entries with id >= min_id until none is left, one transaction per block;
@@ -221,6 +261,7 @@ void AfterAppendXact(XactEvent event, void*) {
   SealerSlot* s = FindSlot(MyDatabaseId);
   if (s == nullptr) {
     latch = shared->launcher_latch;  // no sealer yet: ask for one
+    shared->requested_db = MyDatabaseId;
   } else {
     s->commits++;
     s->min_id = std::min(s->min_id, min_id);
@@ -327,7 +368,11 @@ void comply_sealer_main(Datum arg) {
     int64 sealed = SealRound(full ? 0 : min_id);
     MemoryContextSwitchTo(old);
     MemoryContextReset(loop_context);
-    if (sealed < 0) proc_exit(0);  // pg_comply is not installed here
+    if (sealed < 0) {  // pg_comply is not installed here
+      NoteAbsent(dbid, true);
+      proc_exit(0);
+    }
+    NoteAbsent(dbid, false);
     more_pending = false;
     SpinLockAcquire(&shared->mutex);
     slot->idle = sealed == 0 && slot->commits == seen_commits;
