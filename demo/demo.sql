@@ -1,5 +1,5 @@
--- pg_comply demo: PII detection and redaction on realistic intake records, then
--- validation of incoming documents.
+-- pg_comply demo: PII detection and redaction on realistic intake records, validation
+-- of incoming documents, and the audit ledger.
 \pset footer off
 \pset null '(null)'
 \set ON_ERROR_STOP on
@@ -78,7 +78,38 @@ SELECT instance_path, keyword, message
   FROM comply.validation_errors('{"patient_id": "536-22-8714", "email": "m.garcia@example.org", "visits": [3], "ssn": "536-22-8714"}', 'intake_v1');
 
 \echo
-\echo '== 9. Bad input gets a precise error that never echoes the data'
+\echo '== 9. Audit ledger: entries appended (details redacted), sealed by the background worker'
+CREATE TABLE patients (id int PRIMARY KEY, name text, phone text, ward int);
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON patients
+  FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger();
+INSERT INTO patients VALUES (1, 'Patient Maria Garcia', '(415) 555-2671', 3);
+UPDATE patients SET ward = 4 WHERE id = 1;
+SELECT comply.audit('export', 'claims', '{"requested_by": "j.doe@example.org", "rows": 120}') AS entry \gset
+-- Give the worker a moment (comply.seal_interval, 1 s by default); seal now if it is off.
+DO $$
+BEGIN
+  FOR i IN 1..30 LOOP
+    EXIT WHEN NOT EXISTS (SELECT 1 FROM comply.audit_log a
+                           WHERE NOT EXISTS (SELECT 1 FROM comply.ledger_entries s WHERE s.entry_id = a.id));
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+  PERFORM comply.seal();
+END $$;
+SELECT id, current_user_name AS who, action, object, details FROM comply.audit_log ORDER BY id;
+SELECT count(*) AS blocks, sum(entry_count) AS sealed_entries FROM comply.ledger_blocks;
+\echo 'verify_ledger() on the intact ledger (no rows means intact):'
+SELECT * FROM comply.verify_ledger();
+\echo 'An inclusion proof for one entry checks in O(log n):'
+SELECT comply.verify_proof(comply.ledger_proof(:entry)) AS proof_ok;
+\echo 'A superuser edits an entry behind the guards; verify_ledger names it:'
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE comply.audit_log SET object = 'nothing to see' WHERE id = :entry;
+SELECT * FROM comply.verify_ledger();
+ROLLBACK;
+
+\echo
+\echo '== 10. Bad input gets a precise error that never echoes the data'
 \set ON_ERROR_STOP off
 \set VERBOSITY default
 SELECT comply.redact('SSN 536-22-8714', '{"US_SSN": {"op": "mask", "keep_lst": 4}}');
