@@ -10,9 +10,14 @@ extern "C" {
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "commands/trigger.h"
+#include "utils/inval.h"
+#include "utils/rel.h"
+
 PG_MODULE_MAGIC;
 
 void _PG_init(void);
+PG_FUNCTION_INFO_V1(comply_table_changed);
 }
 
 // Defines settings and registers caches; safe both in shared_preload_libraries and
@@ -23,4 +28,13 @@ void _PG_init(void) {
   comply::pg::ValidateInit();
   comply::pg::WorkerInit();
   MarkGUCPrefixReserved("comply");
+}
+
+// Statement trigger on the configuration tables whose contents backends cache
+// (comply.recognizers, comply.schemas): a relcache invalidation of the table reaches
+// every backend, whose callback drops what it compiled from it.
+extern "C" Datum comply_table_changed(PG_FUNCTION_ARGS) {
+  if (!CALLED_AS_TRIGGER(fcinfo)) elog(ERROR, "comply_table_changed: not called by trigger manager");
+  CacheInvalidateRelcache(reinterpret_cast<TriggerData*>(fcinfo->context)->tg_relation);
+  return PointerGetDatum(nullptr);
 }

@@ -21,7 +21,6 @@ extern "C" {
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
-#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
@@ -39,7 +38,6 @@ PG_FUNCTION_INFO_V1(comply_redact_text);
 PG_FUNCTION_INFO_V1(comply_redact_jsonb);
 PG_FUNCTION_INFO_V1(comply_pseudonymize);
 PG_FUNCTION_INFO_V1(comply_check_pattern);
-PG_FUNCTION_INFO_V1(comply_recognizers_changed);
 PG_FUNCTION_INFO_V1(comply_builtin_entities);
 }
 
@@ -502,14 +500,6 @@ extern "C" Datum comply_check_pattern(PG_FUNCTION_ARGS) {
     pii::CheckPattern(TextView(pattern));
     return BoolGetDatum(true);
   });
-}
-
-// Statement trigger on comply.recognizers: tells every backend to rebuild its detector.
-extern "C" Datum comply_recognizers_changed(PG_FUNCTION_ARGS) {
-  if (!CALLED_AS_TRIGGER(fcinfo)) elog(ERROR, "comply_recognizers_changed: not called by trigger manager");
-  TriggerData* trig = reinterpret_cast<TriggerData*>(fcinfo->context);
-  CacheInvalidateRelcache(trig->tg_relation);
-  return PointerGetDatum(nullptr);
 }
 
 // comply.entities() RETURNS SETOF text: built-in entities and those of custom recognizers.

@@ -19,7 +19,6 @@ extern "C" {
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
-#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
@@ -35,7 +34,6 @@ PG_FUNCTION_INFO_V1(comply_validation_errors);
 PG_FUNCTION_INFO_V1(comply_validation_errors_named);
 PG_FUNCTION_INFO_V1(comply_assert_valid);
 PG_FUNCTION_INFO_V1(comply_register_schema);
-PG_FUNCTION_INFO_V1(comply_schemas_changed);
 }
 
 namespace comply::pg {
@@ -316,11 +314,4 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
     });
   });
   PG_RETURN_VOID();
-}
-
-// Statement trigger on comply.schemas: every backend drops its compiled schemas.
-extern "C" Datum comply_schemas_changed(PG_FUNCTION_ARGS) {
-  if (!CALLED_AS_TRIGGER(fcinfo)) elog(ERROR, "comply_schemas_changed: not called by trigger manager");
-  CacheInvalidateRelcache(reinterpret_cast<TriggerData*>(fcinfo->context)->tg_relation);
-  return PointerGetDatum(nullptr);
 }

@@ -24,7 +24,7 @@ SELECT pg_catalog.pg_extension_config_dump('comply.recognizers', '');
 SELECT pg_catalog.pg_extension_config_dump('comply.recognizers_id_seq', '');
 
 CREATE FUNCTION comply._recognizers_changed() RETURNS trigger
-  AS 'MODULE_PATHNAME', 'comply_recognizers_changed'
+  AS 'MODULE_PATHNAME', 'comply_table_changed'
   LANGUAGE C;
 COMMENT ON FUNCTION comply._recognizers_changed() IS
   'Trigger function: makes every session rebuild its detector after comply.recognizers changes';

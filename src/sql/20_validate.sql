@@ -14,7 +14,7 @@ GRANT SELECT ON comply.schemas TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('comply.schemas', '');
 
 CREATE FUNCTION comply._schemas_changed() RETURNS trigger
-  AS 'MODULE_PATHNAME', 'comply_schemas_changed'
+  AS 'MODULE_PATHNAME', 'comply_table_changed'
   LANGUAGE C;
 COMMENT ON FUNCTION comply._schemas_changed() IS
   'Trigger function: makes every session drop its compiled schemas after comply.schemas changes';
