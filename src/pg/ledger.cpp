@@ -67,16 +67,23 @@ class AsLedgerOwner {
       ReleaseSysCache(tup);
       return owner;
     });
+    // Pin search_path like a SECURITY DEFINER function's SET clause: the caller's path
+    // must not choose the functions, types or operators run with the owner's rights.
+    // Done before the switch, so that a failure here leaves nothing to undo but the
+    // nest level (the destructor does not run for a constructor that throws).
+    nest_level_ = NewGUCNestLevel();
+    try {
+      PgCall([] {
+        (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+                                PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+      });
+    } catch (...) {
+      AtEOXact_GUC(false, nest_level_);
+      throw;
+    }
     GetUserIdAndSecContext(&saved_user_, &saved_context_);
     SetUserIdAndSecContext(owner, saved_context_ | SECURITY_LOCAL_USERID_CHANGE |
                                       SECURITY_RESTRICTED_OPERATION);
-    // Pin search_path like a SECURITY DEFINER function's SET clause: the caller's path
-    // must not choose the functions, types or operators run with the owner's rights.
-    nest_level_ = NewGUCNestLevel();
-    PgCall([] {
-      (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-                              GUC_ACTION_SAVE, true, 0, false);
-    });
   }
   ~AsLedgerOwner() {
     AtEOXact_GUC(false, nest_level_);

@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "pg/guard.h"
 #include "pg/guc.h"
+#include "pg/jsonb_doc.h"
 
 extern "C" {
 #include "postgres.h"
@@ -156,11 +157,10 @@ double MinScoreArg(FunctionCallInfo fcinfo, int argno) {
   return s;
 }
 
-// Text of a jsonb operators argument, or NULL when absent (plain C).
-char* OperatorsArg(FunctionCallInfo fcinfo, int argno) {
+// A jsonb operators argument, or NULL when absent (plain C).
+Jsonb* OperatorsArg(FunctionCallInfo fcinfo, int argno) {
   if (PG_NARGS() <= argno || PG_ARGISNULL(argno)) return nullptr;
-  Jsonb* jb = PG_GETARG_JSONB_P(argno);
-  return JsonbToCString(nullptr, &jb->root, VARSIZE(jb));
+  return PG_GETARG_JSONB_P(argno);
 }
 
 // Elements of a text[] argument as palloc'd C strings (NULL elements refused).
@@ -182,10 +182,11 @@ char** TextArrayArg(FunctionCallInfo fcinfo, int argno, int* count, const char* 
   return out;
 }
 
-// Parses operators JSON text into a config (defaults when text is null).
-pii::OperatorConfig ParseOperatorsText(const char* text) {
-  if (!text) return {};
-  return pii::ParseOperators(json::Parse(text));
+// Reads an operators document into a config (defaults when it is null), walking the
+// jsonb like every other jsonb argument.
+pii::OperatorConfig OperatorsFrom(Jsonb* operators) {
+  if (!operators) return {};
+  return pii::ParseOperators(JsonbToValue(operators));
 }
 
 // Upper-cases ASCII letters.
@@ -455,10 +456,10 @@ extern "C" Datum comply_redact_text(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0)) PG_RETURN_NULL();
   text* input = PG_GETARG_TEXT_PP(0);
   CheckInputSize(VARSIZE_ANY_EXHDR(input));
-  char* operators = OperatorsArg(fcinfo, 1);
+  Jsonb* operators = OperatorsArg(fcinfo, 1);
   double min_score = MinScoreArg(fcinfo, 2);
   return Guarded([&] {
-    pii::OperatorConfig ops = ParseOperatorsText(operators);
+    pii::OperatorConfig ops = OperatorsFrom(operators);
     std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
     pii::DetectOptions opts = MakeOptions(min_score, nullptr, 0);
     return TextResult(RedactString(TextView(input), opts, ops, key));
@@ -470,12 +471,12 @@ extern "C" Datum comply_redact_jsonb(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0)) PG_RETURN_NULL();
   Jsonb* doc = PG_GETARG_JSONB_P(0);
   CheckInputSize(VARSIZE(doc));
-  char* operators = OperatorsArg(fcinfo, 1);
+  Jsonb* operators = OperatorsArg(fcinfo, 1);
   int n_keys;
   char** keys = TextArrayArg(fcinfo, 2, &n_keys, "keys");
   double min_score = MinScoreArg(fcinfo, 3);
   return Guarded([&] {
-    pii::OperatorConfig ops = ParseOperatorsText(operators);
+    pii::OperatorConfig ops = OperatorsFrom(operators);
     std::set<std::string> key_set;
     for (int i = 0; keys && i < n_keys; ++i) key_set.insert(Lower(keys[i]));
     std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
