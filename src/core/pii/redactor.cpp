@@ -4,17 +4,12 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cmath>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "core/error.h"
+#include "core/secret_file.h"
 
 namespace comply::pii {
 namespace {
@@ -171,24 +166,9 @@ std::string Redact(std::string_view text, const std::vector<Finding>& findings,
   return out;
 }
 
+// Reads a permission-checked key file and trims trailing whitespace.
 std::string LoadKeyFile(const std::string& path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0)
-    throw Error(sqlstate::kConfigFileError,
-                "could not access key file \"" + path + "\": " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode))
-    throw Error(sqlstate::kConfigFileError, "key file \"" + path + "\" is not a regular file");
-  bool owner_ok = st.st_uid == geteuid() && (st.st_mode & (S_IRWXG | S_IRWXO)) == 0;
-  bool root_ok = st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO)) == 0;
-  if (!owner_ok && !root_ok)
-    throw Error(sqlstate::kConfigFileError, "key file \"" + path + "\" has group or world access",
-                "File must have permissions u=rw (0600) or less if owned by the database user, "
-                "or permissions u=rw,g=r (0640) or less if owned by root.");
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  if (!in) throw Error(sqlstate::kConfigFileError, "could not read key file \"" + path + "\"");
-  std::string key = buf.str();
+  std::string key = ReadSecretFile(path);
   while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
   if (key.size() < 16)
     throw Error(sqlstate::kConfigFileError, "key file \"" + path + "\" holds fewer than 16 bytes");
