@@ -42,7 +42,8 @@ using UrlPtr = std::unique_ptr<CURLU, UrlDeleter>;
 // core runs in single-threaded PostgreSQL processes.
 void GlobalInit() {
   static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (rc != CURLE_OK) CurlFailure(std::string("curl_global_init failed: ") + curl_easy_strerror(rc));
+  if (rc != CURLE_OK)
+    CurlFailure(std::string("curl_global_init failed: ") + curl_easy_strerror(rc));
 }
 
 void Check(CURLcode rc, const char* option) {
@@ -64,7 +65,8 @@ std::string HostOf(const std::string& url) {
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
 }
@@ -201,8 +203,8 @@ HttpResponse Finish(Transfer& t, CURLcode result) {
   HttpResponse r;
   r.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - t.start).count();
   CURL* h = t.easy.get();
-  std::string code = "curl error " + std::to_string(static_cast<int>(result)) + ": " +
-                     curl_easy_strerror(result);
+  std::string code =
+      "curl error " + std::to_string(static_cast<int>(result)) + ": " + curl_easy_strerror(result);
   switch (result) {
     case CURLE_OK: {
       r.outcome = HttpResponse::Outcome::kResponse;
@@ -211,7 +213,8 @@ HttpResponse Finish(Transfer& t, CURLcode result) {
       if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
         r.content_type = type;
       r.body = std::move(t.body);
-      if (!t.retry_after.empty()) r.retry_after_seconds = ParseRetryAfter(t.retry_after, std::time(nullptr));
+      if (!t.retry_after.empty())
+        r.retry_after_seconds = ParseRetryAfter(t.retry_after, std::time(nullptr));
       return r;
     }
     case CURLE_OPERATION_TIMEDOUT: {
@@ -223,7 +226,8 @@ HttpResponse Finish(Transfer& t, CURLcode result) {
         long limit = std::min(std::max(1L, q.connect_timeout_ms), std::max(1L, q.timeout_ms));
         r.error = "timeout after " + std::to_string(limit) + " ms connecting to " + t.host;
       } else {
-        r.error = "timeout after " + std::to_string(std::max(1L, q.timeout_ms)) + " ms (" + t.host + ")";
+        r.error =
+            "timeout after " + std::to_string(std::max(1L, q.timeout_ms)) + " ms (" + t.host + ")";
       }
       return r;
     }
@@ -236,7 +240,8 @@ HttpResponse Finish(Transfer& t, CURLcode result) {
     default:
       r.outcome = HttpResponse::Outcome::kTransportError;
       if (t.too_large || result == CURLE_FILESIZE_EXCEEDED) {
-        r.error = "response too large (over " + std::to_string(kMaxResponseBytes) + " bytes) from " + t.host;
+        r.error = "response too large (over " + std::to_string(kMaxResponseBytes) +
+                  " bytes) from " + t.host;
       } else {
         r.error = code + " (" + t.host + ")";
       }

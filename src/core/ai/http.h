@@ -65,7 +65,6 @@ std::optional<double> ParseRetryAfter(std::string_view value, std::time_t now);
 // flight is aborted and cleaned up and the exception propagates. Throws comply::Error
 // (XX000) only if libcurl cannot be initialised or refuses an option.
 void RunHttp(const std::vector<HttpRequest>& requests, int concurrency,
-             const std::function<void(size_t, HttpResponse&&)>& on_done,
-             const CancelCheck& cancel);
+             const std::function<void(size_t, HttpResponse&&)>& on_done, const CancelCheck& cancel);
 
 }  // namespace comply::ai

@@ -16,8 +16,7 @@ namespace {
 
 [[noreturn]] void BadEndpoint(const std::string& why, std::string hint = {}) {
   if (hint.empty()) hint = "Use a base URL such as https://api.openai.com/v1.";
-  throw Error(sqlstate::kInvalidParameterValue, "invalid AI endpoint: " + why, {},
-              std::move(hint));
+  throw Error(sqlstate::kInvalidParameterValue, "invalid AI endpoint: " + why, {}, std::move(hint));
 }
 
 [[noreturn]] void BadAnswer(const std::string& why, std::string detail = {}) {
@@ -79,6 +78,26 @@ std::optional<int64_t> TokenCount(const json::Value* usage, std::string_view key
   if (!(d >= 0) || d > 9e15 || d != std::floor(d)) return std::nullopt;
   return static_cast<int64_t>(d);
 }
+
+// Statuses judged or explained specially; other 5xx retry, other statuses are permanent.
+struct StatusNote {
+  long status;
+  bool retry;
+  const char* note;
+};
+constexpr StatusNote kStatusNotes[] = {
+    {408, true, "request timeout"},
+    {409, true, "conflict"},
+    {425, true, "too early"},
+    {429, true, "rate limited"},
+    {503, true, "unavailable"},
+    {400, false, "bad request"},
+    {401, false, "unauthorized: check the API key"},
+    {403, false, "forbidden"},
+    {404, false, "not found: check the endpoint and the model"},
+    {413, false, "request too large"},
+    {422, false, "unprocessable request"},
+};
 
 // A duration usable as a number of seconds: negative, infinite and NaN become 0.
 double Seconds(double x) { return std::isfinite(x) && x > 0 ? x : 0; }
@@ -147,14 +166,16 @@ std::string BuildChatBody(const ChatSpec& spec) {
   json::AppendQuoted(out, system);
   out += "},{\"role\":\"user\",\"content\":";
   json::AppendQuoted(out, spec.text);
-  out += "}],\"temperature\":0,\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{"
-         "\"name\":\"classification\",\"strict\":true,\"schema\":{\"type\":\"object\","
-         "\"properties\":{\"label\":{\"type\":\"string\",\"enum\":";
+  out +=
+      "}],\"temperature\":0,\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{"
+      "\"name\":\"classification\",\"strict\":true,\"schema\":{\"type\":\"object\","
+      "\"properties\":{\"label\":{\"type\":\"string\",\"enum\":";
   out += enumeration;
-  out += "},\"confidence\":{\"type\":\"number\",\"minimum\":0,\"maximum\":1},"
-         "\"rationale\":{\"type\":\"string\"}},"
-         "\"required\":[\"label\",\"confidence\",\"rationale\"],"
-         "\"additionalProperties\":false}}}}";
+  out +=
+      "},\"confidence\":{\"type\":\"number\",\"minimum\":0,\"maximum\":1},"
+      "\"rationale\":{\"type\":\"string\"}},"
+      "\"required\":[\"label\",\"confidence\",\"rationale\"],"
+      "\"additionalProperties\":false}}}}";
   return out;
 }
 
@@ -184,7 +205,8 @@ ChatAnswer ParseChatResponse(std::string_view body, const std::vector<std::strin
   if (const json::Value* refusal = message->Find("refusal"); refusal && !refusal->is_null())
     BadAnswer("the model refused to classify the document");
   std::string finish;
-  if (const json::Value* f = choice.Find("finish_reason"); f && f->is_string()) finish = f->as_string();
+  if (const json::Value* f = choice.Find("finish_reason"); f && f->is_string())
+    finish = f->as_string();
   const json::Value* content = message->Find("content");
   if (!content || !content->is_string()) {
     BadAnswer(finish == "content_filter" ? "the provider's content filter withheld the answer"
@@ -257,23 +279,12 @@ Verdict Judge(const HttpResponse& response) {
     v.d = Disposition::kSuccess;
     return v;
   }
-  const char* note = nullptr;
-  v.d = Disposition::kPermanent;
-  switch (s) {
-    case 408: v.d = Disposition::kRetry; note = "request timeout"; break;
-    case 409: v.d = Disposition::kRetry; note = "conflict"; break;
-    case 425: v.d = Disposition::kRetry; note = "too early"; break;
-    case 429: v.d = Disposition::kRetry; note = "rate limited"; break;
-    case 503: v.d = Disposition::kRetry; note = "unavailable"; break;
-    case 400: note = "bad request"; break;
-    case 401: note = "unauthorized: check the API key"; break;
-    case 403: note = "forbidden"; break;
-    case 404: note = "not found: check the endpoint and the model"; break;
-    case 413: note = "request too large"; break;
-    case 422: note = "unprocessable request"; break;
-    default:
-      if (s >= 500 && s < 600) v.d = Disposition::kRetry;
-      if (s >= 300 && s < 400) note = "redirects are not followed";
+  v.d = s >= 500 && s < 600 ? Disposition::kRetry : Disposition::kPermanent;
+  const char* note = s >= 300 && s < 400 ? "redirects are not followed" : nullptr;
+  for (const StatusNote& n : kStatusNotes) {
+    if (n.status != s) continue;
+    v.d = n.retry ? Disposition::kRetry : Disposition::kPermanent;
+    note = n.note;
   }
   if (note) v.reason += std::string(" (") + note + ")";
   if (s == 429 || s == 503) v.retry_after_seconds = response.retry_after_seconds;
@@ -281,10 +292,10 @@ Verdict Judge(const HttpResponse& response) {
 }
 
 std::vector<std::string> RequestHeaders(std::string_view api_key) {
-  std::vector<std::string> headers = {"Content-Type: application/json",
-                                      "Accept: application/json"};
+  std::vector<std::string> headers = {"Content-Type: application/json", "Accept: application/json"};
   if (!api_key.empty()) {
-    if (api_key.size() > kMaxApiKeyBytes || !std::all_of(api_key.begin(), api_key.end(), IsTokenChar))
+    if (api_key.size() > kMaxApiKeyBytes ||
+        !std::all_of(api_key.begin(), api_key.end(), IsTokenChar))
       throw Error(sqlstate::kInvalidParameterValue,
                   "the API key holds characters not allowed in an HTTP header");
     headers.push_back("Authorization: Bearer " + std::string(api_key));
@@ -295,15 +306,18 @@ std::vector<std::string> RequestHeaders(std::string_view api_key) {
 std::string ReadApiKeyFile(const std::string& path) {
   std::string content = ReadSecretFile(path);
   std::string_view key = content;
-  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.front()))) key.remove_prefix(1);
+  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.front())))
+    key.remove_prefix(1);
   while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.remove_suffix(1);
-  if (key.empty()) throw Error(sqlstate::kConfigFileError, "API key file \"" + path + "\" is empty");
+  if (key.empty())
+    throw Error(sqlstate::kConfigFileError, "API key file \"" + path + "\" is empty");
   if (key.size() > kMaxApiKeyBytes)
     throw Error(sqlstate::kConfigFileError, "API key file \"" + path + "\" holds more than " +
                                                 std::to_string(kMaxApiKeyBytes) + " bytes");
   if (!std::all_of(key.begin(), key.end(), IsTokenChar))
-    throw Error(sqlstate::kConfigFileError,
-                "API key file \"" + path + "\" must hold one line of printable ASCII without spaces");
+    throw Error(
+        sqlstate::kConfigFileError,
+        "API key file \"" + path + "\" must hold one line of printable ASCII without spaces");
   return std::string(key);
 }
 

@@ -66,8 +66,9 @@ enum class Disposition { kSuccess, kRetry, kPermanent };
 struct Verdict {
   Disposition d = Disposition::kPermanent;
   std::optional<double> retry_after_seconds;  // the server's Retry-After, for 429 and 503
-  std::string reason;  // short, without content: "HTTP 429 (rate limited)", "timeout after 300 ms (host)"
-  long status = 0;     // HTTP status, 0 when no response arrived
+  // Short and without content: "HTTP 429 (rate limited)", "timeout after 300 ms (host)".
+  std::string reason;
+  long status = 0;  // HTTP status, 0 when no response arrived
 };
 
 // Judges a response: 2xx success (the body still has to be parsed); 408, 409, 425, 429,
