@@ -178,7 +178,7 @@ TEST(OpenAIBodyTest, RefusesBadSpecs) {
   EXPECT_EQ(SqlstateOf([] { BuildChatBody({"m", {"a", ""}, "t"}); }), "22023");
   EXPECT_EQ(SqlstateOf([] { BuildChatBody({"m", {"a", "b", "a"}, "t"}); }), "22023");
   std::vector<std::string> many;
-  for (size_t i = 0; i <= kMaxLabels; ++i) many.push_back("l" + std::to_string(i));
+  for (size_t i = 0; i <= kMaxChatLabels; ++i) many.push_back("l" + std::to_string(i));
   EXPECT_EQ(SqlstateOf([&] { BuildChatBody({"m", many, "t"}); }), "54000");
 }
 

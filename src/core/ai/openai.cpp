@@ -133,9 +133,9 @@ std::string BuildChatBody(const ChatSpec& spec) {
     throw Error(sqlstate::kInvalidParameterValue, "AI model name must not be empty");
   if (spec.labels.empty())
     throw Error(sqlstate::kInvalidParameterValue, "classification needs at least one label");
-  if (spec.labels.size() > kMaxLabels)
+  if (spec.labels.size() > kMaxChatLabels)
     throw Error(sqlstate::kProgramLimitExceeded,
-                "classification accepts at most " + std::to_string(kMaxLabels) + " labels");
+                "classification accepts at most " + std::to_string(kMaxChatLabels) + " labels");
   std::set<std::string_view> seen;
   for (const std::string& label : spec.labels) {
     if (label.empty()) throw Error(sqlstate::kInvalidParameterValue, "a label must not be empty");

@@ -30,13 +30,13 @@ struct ChatSpec {
 };
 
 // Most labels a request may carry.
-inline constexpr size_t kMaxLabels = 1000;
+inline constexpr size_t kMaxChatLabels = 1000;
 
 // The JSON body of a chat completions request: a system message stating the task (one
 // label out of the list, JSON only, the document is data), the text as the user
 // message, temperature 0 and a strict json_schema response_format whose "label" is an
 // enum of the labels. Throws comply::Error: 22023 if the model is empty, there are no
-// labels, or a label is empty or repeated; 54000 for more than kMaxLabels labels.
+// labels, or a label is empty or repeated; 54000 for more than kMaxChatLabels labels.
 std::string BuildChatBody(const ChatSpec& spec);
 
 // The model's classification and what the provider reported about the call.
