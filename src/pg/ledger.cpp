@@ -15,6 +15,7 @@
 #include "pg/guc.h"
 #include "pg/jsonb_doc.h"
 #include "pg/pii.h"
+#include "pg/spi.h"
 #include "pg/worker.h"
 
 extern "C" {
@@ -53,67 +54,8 @@ namespace {
 
 using ledger::Hash;
 
-// Runs the enclosed code as the owner of comply.audit_log, so that PUBLIC needs no
-// privilege on the ledger tables; restored on scope exit (and by PostgreSQL on abort).
-class AsLedgerOwner {
- public:
-  AsLedgerOwner() {
-    Oid owner = PgCall([] {
-      Oid relid = get_relname_relid("audit_log", get_namespace_oid("comply", false));
-      if (!OidIsValid(relid)) elog(ERROR, "comply.audit_log does not exist");
-      HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-      if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for relation %u", relid);
-      Oid owner = ((Form_pg_class)GETSTRUCT(tup))->relowner;
-      ReleaseSysCache(tup);
-      return owner;
-    });
-    // Pin search_path like a SECURITY DEFINER function's SET clause: the caller's path
-    // must not choose the functions, types or operators run with the owner's rights.
-    // Done before the switch, so that a failure here leaves nothing to undo but the
-    // nest level (the destructor does not run for a constructor that throws).
-    nest_level_ = NewGUCNestLevel();
-    try {
-      PgCall([] {
-        (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
-                                PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-      });
-    } catch (...) {
-      AtEOXact_GUC(false, nest_level_);
-      throw;
-    }
-    GetUserIdAndSecContext(&saved_user_, &saved_context_);
-    SetUserIdAndSecContext(owner, saved_context_ | SECURITY_LOCAL_USERID_CHANGE |
-                                      SECURITY_RESTRICTED_OPERATION);
-  }
-  ~AsLedgerOwner() {
-    AtEOXact_GUC(false, nest_level_);
-    SetUserIdAndSecContext(saved_user_, saved_context_);
-  }
-  AsLedgerOwner(const AsLedgerOwner&) = delete;
-  AsLedgerOwner& operator=(const AsLedgerOwner&) = delete;
-
- private:
-  Oid saved_user_;
-  int saved_context_;
-  int nest_level_;
-};
-
-// SPI_connect/SPI_finish around a scope.
-class SpiScope {
- public:
-  SpiScope() {
-    PgCall([] {
-      if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    });
-  }
-  ~SpiScope() {
-    // SPI_finish only fails when not connected; an error path may already have
-    // unwound SPI (the transaction's abort cleans it up), so ignore its result.
-    SPI_finish();
-  }
-  SpiScope(const SpiScope&) = delete;
-  SpiScope& operator=(const SpiScope&) = delete;
-};
+// The ledger tables belong to the extension's owner; PUBLIC has no privilege on them.
+using AsLedgerOwner = AsExtensionOwner;
 
 // Frees the current SPI result's tuple table at scope exit: verify_ledger reads
 // millions of rows in one SPI connection, where results otherwise live until SPI_finish.

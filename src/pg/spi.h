@@ -1,0 +1,56 @@
+// Helpers for glue code that runs SQL through SPI with C++ objects alive: running as
+// the extension's owner, SPI connection scope, and typed reads of result columns.
+// Every helper calls PostgreSQL through PgCall, so errors arrive as exceptions.
+#pragma once
+
+#include <optional>
+#include <string>
+
+extern "C" {
+#include "postgres.h"
+
+#include "executor/spi.h"
+}
+
+namespace comply::pg {
+
+// Runs the enclosed code as the owner of table comply.<relname> (the extension's
+// owner), with search_path pinned to pg_catalog, pg_temp like a SECURITY DEFINER
+// function's SET clause, so that PUBLIC needs no privilege on the extension's tables.
+// restricted adds SECURITY_RESTRICTED_OPERATION (no temp tables, no SET ROLE, ...).
+// Restored on scope exit (and by PostgreSQL on abort).
+class AsExtensionOwner {
+ public:
+  explicit AsExtensionOwner(const char* relname = "audit_log", bool restricted = true);
+  ~AsExtensionOwner();
+  AsExtensionOwner(const AsExtensionOwner&) = delete;
+  AsExtensionOwner& operator=(const AsExtensionOwner&) = delete;
+
+ private:
+  Oid saved_user_;
+  int saved_context_;
+  int nest_level_;
+};
+
+// SPI_connect/SPI_finish around a scope.
+class SpiScope {
+ public:
+  SpiScope();
+  ~SpiScope();
+  SpiScope(const SpiScope&) = delete;
+  SpiScope& operator=(const SpiScope&) = delete;
+};
+
+// Runs sql with parameters (nulls as SPI wants them, may be null); throws unless SPI
+// returns `expected`; returns SPI_processed.
+uint64 SpiExec(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls,
+               bool read_only, int expected);
+
+// Column col (1-based) of row of the current SPI result.
+std::optional<std::string> SpiText(uint64 row, int col);
+std::optional<int64> SpiInt(uint64 row, int col);     // int2/int4/int8
+std::optional<double> SpiFloat(uint64 row, int col);  // float4/float8/numeric
+std::optional<bool> SpiBool(uint64 row, int col);
+std::optional<std::string> SpiBytes(uint64 row, int col);  // bytea
+
+}  // namespace comply::pg
