@@ -4,6 +4,7 @@
 #include "core/ai/http.h"
 
 #include <curl/curl.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <chrono>
@@ -265,6 +266,29 @@ std::optional<double> ParseRetryAfter(std::string_view value, std::time_t now) {
   return when > now ? static_cast<double>(when - now) : 0.0;
 }
 
+namespace {
+
+// Blocks every signal in this thread for its lifetime, restoring the mask after.
+// libcurl's threaded resolver starts a thread inside the transfer calls; a thread
+// inherits the mask of its creator, and a host process's signal handlers (a database
+// server's) must only ever run in its own thread.
+class SignalsBlocked {
+ public:
+  SignalsBlocked() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &saved_);
+  }
+  ~SignalsBlocked() { pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+  SignalsBlocked(const SignalsBlocked&) = delete;
+  SignalsBlocked& operator=(const SignalsBlocked&) = delete;
+
+ private:
+  sigset_t saved_;
+};
+
+}  // namespace
+
 void RunHttp(const std::vector<HttpRequest>& requests, int concurrency,
              const std::function<void(size_t, HttpResponse&&)>& on_done,
              const CancelCheck& cancel) {
@@ -284,7 +308,11 @@ void RunHttp(const std::vector<HttpRequest>& requests, int concurrency,
     if (active.empty()) return;
 
     int running = 0;
-    CURLMcode mc = curl_multi_perform(multi.get(), &running);
+    CURLMcode mc;
+    {
+      SignalsBlocked blocked;  // resolver threads start here
+      mc = curl_multi_perform(multi.get(), &running);
+    }
     if (mc != CURLM_OK) CurlFailure(std::string("curl_multi_perform: ") + curl_multi_strerror(mc));
     int queued = 0;
     bool finished_any = false;
