@@ -1,0 +1,127 @@
+-- The human review queue: enqueue (payload redacted), claim with a visibility timeout,
+-- decide, release, expired claims, SLA escalation, privileges of comply_reviewer, and
+-- the ledger entries of each step. (specs/review_concurrency.spec runs reviewers
+-- concurrently.)
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+RESET client_min_messages;
+
+CREATE ROLE rev_alice LOGIN IN ROLE comply_reviewer;
+CREATE ROLE rev_bob LOGIN IN ROLE comply_reviewer;
+CREATE ROLE not_a_reviewer LOGIN;
+
+-- Cases from elsewhere: the payload is stored redacted.
+SELECT comply.review_enqueue('{"table": "claims", "id": 17}',
+                             'Member Jane Doe (SSN 536-22-8714) disputes the denial', ARRAY['approve_claim', 'deny_claim'],
+                             'deny_claim', 0.62, 'claims') AS c1 \gset
+SELECT comply.review_enqueue('{"table": "claims", "id": 18}', 'Second opinion requested',
+                             ARRAY['approve_claim', 'deny_claim'], 'approve_claim', 0.7, 'claims') AS c2 \gset
+SELECT comply.review_enqueue('{"table": "claims", "id": 19}', 'Third case', NULL, NULL, NULL, 'claims') AS c3 \gset
+SELECT id - :c1 AS n, queue, source, subject, payload, status, assignee FROM comply.review_cases
+ WHERE id >= :c1 ORDER BY id;
+\set VERBOSITY terse
+SELECT comply.review_enqueue('{}', 'x', ARRAY['a'], 'b', 0.5);
+SELECT comply.review_enqueue('{}', 'x', ARRAY['a'], 'a', 1.5);
+\set VERBOSITY default
+
+-- Claims: the oldest open case, for the caller, until the claim timeout.
+SET ROLE rev_alice;
+SELECT id - :c1 AS n, status, assignee, claim_expires_at > now() AS has_expiry,
+       claim_expires_at - claimed_at = interval '15 minutes' AS default_timeout
+  FROM comply.review_next('claims');
+SET ROLE rev_bob;
+SELECT id - :c1 AS n, status, assignee FROM comply.review_next('claims');
+-- An empty queue gives NULL.
+SELECT (comply.review_next('nothing here')).id IS NULL AS none;
+-- Nobody decides or releases a case claimed by someone else.
+\set VERBOSITY terse
+SELECT comply.review_decide(:c1, 'approve');
+SELECT comply.review_release(:c1);
+SELECT comply.review_decide(:c3, 'approve');
+SELECT comply.review_decide(999999, 'approve');
+\set VERBOSITY default
+
+-- Decisions: approve the model's label, correct it with another label, reject.
+SET ROLE rev_alice;
+\set VERBOSITY terse
+SELECT comply.review_decide(:c1, 'maybe');
+SELECT comply.review_decide(:c1, NULL);
+\set VERBOSITY default
+SELECT id - :c1 AS n, status, decision, final_label, note, decided_by, assignee
+  FROM comply.review_decide(:c1, 'approve_claim', 'documentation complete');
+SET ROLE rev_bob;
+SELECT id - :c1 AS n, status, decision, final_label, decided_by FROM comply.review_decide(:c2, 'approve');
+\set VERBOSITY terse
+SELECT comply.review_decide(:c2, 'reject');
+\set VERBOSITY default
+
+-- Release gives the case back; the next claim gets it.
+SELECT id - :c1 AS n FROM comply.review_next('claims');
+SELECT id - :c1 AS n, status, assignee FROM comply.review_release(:c3);
+SET ROLE rev_alice;
+SELECT id - :c1 AS n, assignee FROM comply.review_next('claims');
+\set VERBOSITY terse
+-- A case without a model label cannot be approved, only decided otherwise.
+SELECT comply.review_decide(:c3, 'approve');
+\set VERBOSITY default
+SELECT status, final_label FROM comply.review_decide(:c3, 'escalate', 'needs a physician');
+RESET ROLE;
+
+-- Expired claims: free for the next reviewer even before upkeep, and returned by it.
+SELECT comply.review_enqueue('{"id": 20}', 'Fourth case', NULL, NULL, NULL, 'expiry') AS c4 \gset
+SET comply.review_claim_timeout = '1s';
+SET ROLE rev_alice;
+SELECT id - :c1 AS n, assignee FROM comply.review_next('expiry');
+RESET ROLE;
+SELECT pg_sleep(1.2);
+SET ROLE rev_bob;
+SELECT id - :c1 AS n, assignee FROM comply.review_next('expiry');
+SET ROLE rev_alice;
+\set VERBOSITY terse
+SELECT comply.review_decide(:c4, 'reject');
+\set VERBOSITY default
+RESET ROLE;
+SELECT pg_sleep(1.2);
+SELECT * FROM comply.review_maintain();
+SELECT status, assignee FROM comply.review_cases WHERE id = :c4;
+RESET comply.review_claim_timeout;
+
+-- SLA: cases pending too long are escalated (announced on comply_review: see test/ai_worker.sh).
+SET comply.review_sla = '1s';
+SELECT pg_sleep(1.2);
+SELECT * FROM comply.review_maintain();
+SELECT id - :c1 AS n, status, escalated_at IS NOT NULL AS escalated FROM comply.review_cases
+ WHERE status = 'escalated' AND id >= :c1 ORDER BY id;
+RESET comply.review_sla;
+-- Escalated cases come first for the next reviewer.
+SET ROLE rev_bob;
+SELECT id - :c1 AS n, status FROM comply.review_next('expiry');
+SELECT status, final_label FROM comply.review_decide(:c4, 'reject', 'duplicate');
+RESET ROLE;
+
+-- Privileges: reviewers read cases but not the model's interactions; others neither
+-- read nor claim.
+SET ROLE rev_alice;
+SELECT count(*) > 0 AS reads_cases FROM comply.review_cases;
+\set VERBOSITY terse
+SELECT count(*) FROM comply.ai_interactions;
+UPDATE comply.review_cases SET status = 'approved';
+SELECT comply.review_enqueue('{}', 'x');
+SET ROLE not_a_reviewer;
+SELECT comply.review_next('claims');
+SELECT count(*) FROM comply.review_cases;
+\set VERBOSITY default
+RESET ROLE;
+
+-- Every step is in the ledger, as the reviewer who took it; notes are redacted.
+SELECT current_user_name, action, details ->> 'status' AS status, details ->> 'final_label' AS final_label
+  FROM comply.audit_log WHERE action LIKE 'review.%' ORDER BY id;
+SELECT count(*) AS payloads_in_ledger FROM comply.audit_log WHERE details::text LIKE '%disputes%';
+
+-- The decisions view: overturned when the reviewer chose another label than the model.
+SELECT decided_by_kind, case_id - :c1 AS n, label, model_label, decided_by_model, reviewer, overturned
+  FROM comply.ai_decisions WHERE case_id >= :c1 ORDER BY case_id;
+
+DROP ROLE rev_alice;
+DROP ROLE rev_bob;
+DROP ROLE not_a_reviewer;

@@ -1,0 +1,278 @@
+-- The human review queue: cases below comply.review_threshold (or enqueued from
+-- elsewhere), claimed by reviewers with a visibility timeout, decided in the ledger.
+
+-- Reviewers claim and decide cases; they see only redacted payloads (the only kind
+-- stored). Roles are cluster-wide: a second database reuses the role.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'comply_reviewer') THEN
+    CREATE ROLE comply_reviewer NOLOGIN;
+  END IF;
+END
+$$;
+
+CREATE TABLE comply.review_cases (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  queue text NOT NULL DEFAULT 'default',
+  source text NOT NULL DEFAULT 'model' CHECK (source IN ('model', 'external')),
+  subject jsonb,
+  payload text,                            -- redacted before it was stored
+  labels text[],
+  model_label text,
+  confidence float8,
+  provider text,
+  model text,
+  job_id bigint,
+  interaction_id bigint,
+  status text NOT NULL DEFAULT 'pending'
+    CHECK (status IN ('pending', 'claimed', 'approved', 'rejected', 'escalated')),
+  assignee text,
+  claimed_at timestamptz,
+  claim_expires_at timestamptz,
+  decision text,
+  final_label text,
+  note text,
+  decided_by text,
+  decided_at timestamptz,
+  escalated_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  CHECK ((status = 'claimed') = (assignee IS NOT NULL))
+);
+CREATE INDEX review_cases_open ON comply.review_cases (queue, id)
+  WHERE status IN ('pending', 'escalated', 'claimed');
+COMMENT ON TABLE comply.review_cases IS
+  'Review queue: cases for a person to decide, with the model''s label and confidence and a redacted payload';
+REVOKE ALL ON comply.review_cases FROM PUBLIC;
+GRANT SELECT ON comply.review_cases TO comply_reviewer;
+GRANT SELECT ON comply.ai_job_status TO comply_reviewer;
+
+-- The SQL bodies of the review functions. They take the caller's name from the C entry
+-- points (which run them as the extension's owner) and are not callable by others; the
+-- C entry point then records the action in the ledger as the caller.
+CREATE FUNCTION comply._review_next(caller text, q text, claim_timeout interval)
+  RETURNS comply.review_cases
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  c comply.review_cases;
+BEGIN
+  -- Escalated cases first (they are overdue), then the oldest; claims that expired
+  -- are free again even before the worker returns them.
+  SELECT * INTO c FROM comply.review_cases r
+   WHERE r.queue = q
+     AND (r.status IN ('pending', 'escalated')
+          OR (r.status = 'claimed' AND r.claim_expires_at < clock_timestamp()))
+   ORDER BY (r.escalated_at IS NULL), r.id
+   LIMIT 1
+   FOR UPDATE SKIP LOCKED;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  UPDATE comply.review_cases r
+     SET status = 'claimed', assignee = caller, claimed_at = clock_timestamp(),
+         claim_expires_at = clock_timestamp() + claim_timeout
+   WHERE r.id = c.id
+  RETURNING * INTO c;
+  RETURN c;
+END $$;
+
+CREATE FUNCTION comply._review_decide(caller text, case_id bigint, decision text, note text)
+  RETURNS comply.review_cases
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  c comply.review_cases;
+  new_status text;
+  final text;
+BEGIN
+  SELECT * INTO c FROM comply.review_cases r WHERE r.id = case_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'review case % does not exist', case_id USING ERRCODE = 'no_data_found';
+  END IF;
+  IF c.status <> 'claimed' OR c.assignee IS DISTINCT FROM caller THEN
+    RAISE EXCEPTION 'review case % is not claimed by you', case_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Claim a case with comply.review_next() before deciding it.';
+  END IF;
+  IF c.claim_expires_at < clock_timestamp() THEN
+    RAISE EXCEPTION 'your claim on review case % has expired', case_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Claim it again with comply.review_next().';
+  END IF;
+  IF decision = 'approve' THEN
+    IF c.model_label IS NULL THEN
+      RAISE EXCEPTION 'review case % has no model label to approve', case_id
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Decide with one of the case''s labels, ''reject'' or ''escalate''.';
+    END IF;
+    new_status := 'approved'; final := c.model_label;
+  ELSIF decision = 'reject' THEN
+    new_status := 'rejected'; final := NULL;
+  ELSIF decision = 'escalate' THEN
+    new_status := 'escalated'; final := NULL;
+  ELSIF c.labels IS NOT NULL AND decision = ANY (c.labels) THEN
+    -- A label: the reviewer's answer. Agreeing with the model approves its label;
+    -- another label rejects it and records the correction.
+    new_status := CASE WHEN decision = c.model_label THEN 'approved' ELSE 'rejected' END;
+    final := decision;
+  ELSE
+    RAISE EXCEPTION 'invalid review decision'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A decision is ''approve'', ''reject'', ''escalate'' or one of the case''s labels.';
+  END IF;
+  UPDATE comply.review_cases r
+     SET status = new_status, decision = _review_decide.decision, final_label = final,
+         note = _review_decide.note, decided_by = caller, decided_at = clock_timestamp(),
+         escalated_at = CASE WHEN new_status = 'escalated' THEN clock_timestamp() ELSE r.escalated_at END,
+         assignee = NULL, claimed_at = NULL, claim_expires_at = NULL
+   WHERE r.id = c.id
+  RETURNING * INTO c;
+  IF new_status = 'escalated' THEN
+    PERFORM pg_notify('comply_review', jsonb_build_object('event', 'escalated', 'case_id', c.id,
+                                                          'queue', c.queue, 'by', 'reviewer')::text);
+  END IF;
+  RETURN c;
+END $$;
+
+CREATE FUNCTION comply._review_release(caller text, case_id bigint)
+  RETURNS comply.review_cases
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  c comply.review_cases;
+BEGIN
+  SELECT * INTO c FROM comply.review_cases r WHERE r.id = case_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'review case % does not exist', case_id USING ERRCODE = 'no_data_found';
+  END IF;
+  IF c.status <> 'claimed' OR c.assignee IS DISTINCT FROM caller THEN
+    RAISE EXCEPTION 'review case % is not claimed by you', case_id
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  UPDATE comply.review_cases r
+     SET status = CASE WHEN r.escalated_at IS NOT NULL THEN 'escalated' ELSE 'pending' END,
+         assignee = NULL, claimed_at = NULL, claim_expires_at = NULL
+   WHERE r.id = c.id
+  RETURNING * INTO c;
+  RETURN c;
+END $$;
+
+CREATE FUNCTION comply._review_enqueue(caller text, subject jsonb, payload text, labels text[],
+                                       model_label text, confidence float8, q text)
+  RETURNS bigint
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  new_id bigint;
+BEGIN
+  IF confidence IS NOT NULL AND (confidence < 0 OR confidence > 1 OR confidence = 'NaN') THEN
+    RAISE EXCEPTION 'confidence must be between 0 and 1' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF model_label IS NOT NULL AND labels IS NOT NULL AND NOT model_label = ANY (labels) THEN
+    RAISE EXCEPTION 'model_label is not one of labels' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, confidence)
+  VALUES (coalesce(q, 'default'), 'external', subject, payload, labels, model_label, confidence)
+  RETURNING id INTO new_id;
+  RETURN new_id;
+END $$;
+
+-- Returns expired claims to the queue and escalates cases pending longer than sla.
+CREATE FUNCTION comply._review_maintain(sla interval, OUT released int, OUT escalated int)
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r record;
+BEGIN
+  released := 0;
+  escalated := 0;
+  FOR r IN UPDATE comply.review_cases c
+              SET status = CASE WHEN c.escalated_at IS NOT NULL THEN 'escalated' ELSE 'pending' END,
+                  assignee = NULL, claimed_at = NULL, claim_expires_at = NULL
+            WHERE c.status = 'claimed' AND c.claim_expires_at < clock_timestamp()
+        RETURNING c.id LOOP
+    released := released + 1;
+    PERFORM comply.audit('review.claim_expired', 'comply.review_cases/' || r.id,
+                         jsonb_build_object('case_id', r.id));
+  END LOOP;
+  FOR r IN UPDATE comply.review_cases c
+              SET status = 'escalated', escalated_at = clock_timestamp()
+            WHERE c.status = 'pending' AND c.escalated_at IS NULL
+              AND c.created_at < clock_timestamp() - sla
+        RETURNING c.id, c.queue LOOP
+    escalated := escalated + 1;
+    PERFORM comply.audit('review.escalate', 'comply.review_cases/' || r.id,
+                         jsonb_build_object('case_id', r.id, 'queue', r.queue, 'reason', 'sla',
+                                            'sla', sla::text));
+    PERFORM pg_notify('comply_review', jsonb_build_object('event', 'escalated', 'case_id', r.id,
+                                                          'queue', r.queue, 'by', 'sla')::text);
+  END LOOP;
+END $$;
+
+COMMENT ON FUNCTION comply._review_next(text, text, interval) IS
+  'Body of comply.review_next (run as the extension owner for the named caller)';
+COMMENT ON FUNCTION comply._review_decide(text, bigint, text, text) IS
+  'Body of comply.review_decide (run as the extension owner for the named caller)';
+COMMENT ON FUNCTION comply._review_release(text, bigint) IS
+  'Body of comply.review_release (run as the extension owner for the named caller)';
+COMMENT ON FUNCTION comply._review_enqueue(text, jsonb, text, text[], text, float8, text) IS
+  'Body of comply.review_enqueue (run as the extension owner for the named caller)';
+COMMENT ON FUNCTION comply._review_maintain(interval) IS
+  'Body of comply.review_maintain: returns expired claims, escalates cases older than sla';
+
+REVOKE ALL ON FUNCTION comply._review_next(text, text, interval),
+  comply._review_decide(text, bigint, text, text), comply._review_release(text, bigint),
+  comply._review_enqueue(text, jsonb, text, text[], text, float8, text),
+  comply._review_maintain(interval) FROM PUBLIC;
+
+CREATE FUNCTION comply.review_next(queue text DEFAULT 'default') RETURNS comply.review_cases
+  AS 'MODULE_PATHNAME', 'comply_review_next'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply.review_next(text) IS
+  'Claims the oldest open case of queue for current_user until comply.review_claim_timeout; NULL when none';
+
+CREATE FUNCTION comply.review_decide(case_id bigint, decision text, note text DEFAULT NULL)
+  RETURNS comply.review_cases
+  AS 'MODULE_PATHNAME', 'comply_review_decide'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply.review_decide(bigint, text, text) IS
+  'Decides a case the caller holds: approve, reject, escalate, or one of its labels; recorded in the ledger';
+
+CREATE FUNCTION comply.review_release(case_id bigint) RETURNS comply.review_cases
+  AS 'MODULE_PATHNAME', 'comply_review_release'
+  LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION comply.review_release(bigint) IS
+  'Gives a claimed case back to the queue';
+
+CREATE FUNCTION comply.review_enqueue(subject jsonb, payload text, labels text[] DEFAULT NULL,
+                                      model_label text DEFAULT NULL, confidence float8 DEFAULT NULL,
+                                      queue text DEFAULT 'default')
+  RETURNS bigint
+  AS 'MODULE_PATHNAME', 'comply_review_enqueue'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply.review_enqueue(jsonb, text, text[], text, float8, text) IS
+  'Adds a case from elsewhere to the review queue (payload redacted first); returns its id';
+
+CREATE FUNCTION comply.review_maintain(OUT released int, OUT escalated int)
+  AS 'MODULE_PATHNAME', 'comply_review_maintain'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply.review_maintain() IS
+  'Returns expired claims and escalates cases past comply.review_sla now (the worker does this periodically)';
+
+REVOKE ALL ON FUNCTION comply.review_next(text), comply.review_decide(bigint, text, text),
+  comply.review_release(bigint), comply.review_enqueue(jsonb, text, text[], text, float8, text),
+  comply.review_maintain() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION comply.review_next(text), comply.review_decide(bigint, text, text),
+  comply.review_release(bigint) TO comply_reviewer;
+
+-- Every decision, automatic or human, for the periodic review of the model.
+CREATE VIEW comply.ai_decisions AS
+  SELECT 'model'::text AS decided_by_kind, d.id AS decision_id, d.job_id, NULL::bigint AS case_id,
+         d.subject, d.label, d.label AS model_label, d.confidence, d.provider, d.model,
+         true AS decided_by_model, NULL::text AS reviewer, d.interaction_id, d.decided_at,
+         false AS overturned
+    FROM comply.model_decisions d
+  UNION ALL
+  SELECT 'review', c.id, c.job_id, c.id, c.subject, c.final_label, c.model_label, c.confidence,
+         c.provider, c.model, false, c.decided_by, c.interaction_id, c.decided_at,
+         c.model_label IS NOT NULL AND c.status = 'rejected'
+    FROM comply.review_cases c
+   WHERE c.status IN ('approved', 'rejected');
+COMMENT ON VIEW comply.ai_decisions IS
+  'Every decision, by a model alone or by a reviewer, with confidence, reviewer and interaction';
+GRANT SELECT ON comply.ai_decisions TO comply_reviewer;
