@@ -21,6 +21,9 @@ EXTRA_CLEAN = build/pg_comply--$(EXTVERSION).sql
 # Regression suites are found by wildcard; they run in a UTF8 database.
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --encoding=UTF8 --no-locale
+# Isolation suites (specs/*.spec): concurrent sessions, run by installcheck too.
+ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION_OPTS = --encoding=UTF8 --no-locale
 
 CORE_BUILD = build/core
 CORE_LIB = $(CORE_BUILD)/libcomply_core.a
@@ -46,7 +49,7 @@ build/pg_comply--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql)) control/pg
 
 # The core library is built by CMake; asking it every time keeps it incremental.
 # Glue objects depend on every header they may include (PGXS tracks none for C++).
-$(OBJS): $(wildcard src/pg/*.h src/core/*.h src/core/pii/*.h) | $(CORE_LIB)
+$(OBJS): $(wildcard src/pg/*.h src/core/*.h src/core/*/*.h) | $(CORE_LIB)
 $(CORE_LIB): FORCE
 	@cmake -S . -B $(CORE_BUILD) -DCMAKE_BUILD_TYPE=Release -DCOMPLY_TESTS=OFF >/dev/null
 	@cmake --build $(CORE_BUILD) --target comply_core

@@ -24,6 +24,32 @@ int seal_interval = 1000;
 int seal_batch = 10000;
 bool ledger_worker = true;
 char* hmac_key_file = nullptr;
+char* ai_provider = nullptr;
+char* ai_model = nullptr;
+char* ai_endpoint = nullptr;
+char* ai_api_key_file = nullptr;
+int ai_timeout = 30000;
+int ai_concurrency = 8;
+int ai_max_attempts = 5;
+int ai_retry_base = 1000;
+int ai_retry_max = 300000;
+int ai_breaker_threshold = 5;
+int ai_breaker_cooldown = 30000;
+bool ai_worker = true;
+double review_threshold = 0.85;
+int review_claim_timeout = 15 * 60;
+int review_sla = 24 * 3600;
+
+namespace {
+
+// comply.ai_provider is one of the providers pg_comply has.
+bool CheckProvider(char** newval, void**, GucSource) {
+  if (strcmp(*newval, "builtin") == 0 || strcmp(*newval, "openai") == 0) return true;
+  GUC_check_errdetail("Valid providers are \"builtin\" and \"openai\".");
+  return false;
+}
+
+}  // namespace
 
 void GucInit() {
   DefineCustomIntVariable(
@@ -51,6 +77,64 @@ void GucInit() {
                            "Seal audit entries in background workers (needs shared_preload_libraries).",
                            nullptr, &ledger_worker, ledger_worker, PGC_SIGHUP, 0, nullptr, nullptr,
                            nullptr);
+
+  DefineCustomStringVariable("comply.ai_provider",
+                             "Provider used when comply.classify names no model: builtin or openai.",
+                             nullptr, &ai_provider, "builtin", PGC_USERSET, 0, CheckProvider,
+                             nullptr, nullptr);
+  DefineCustomStringVariable("comply.ai_model",
+                             "Model used when comply.classify names none (a builtin model's name, or the provider's model).",
+                             nullptr, &ai_model, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("comply.ai_endpoint",
+                             "Base URL of the OpenAI-compatible API, such as https://api.openai.com/v1.",
+                             "Only a superuser chooses where text may be sent.", &ai_endpoint, "",
+                             PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("comply.ai_api_key_file", "File holding the AI provider's API key.",
+                             "Must be readable only by the server's user (or root with mode 0640).",
+                             &ai_api_key_file, "", PGC_SUSET, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
+                             nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("comply.ai_timeout", "Longest wait for one answer of the AI provider.",
+                          nullptr, &ai_timeout, ai_timeout, 100, 3600 * 1000, PGC_USERSET,
+                          GUC_UNIT_MS, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("comply.ai_concurrency",
+                          "Requests to the AI provider the worker keeps in flight at once.", nullptr,
+                          &ai_concurrency, ai_concurrency, 1, 256, PGC_SIGHUP, 0, nullptr, nullptr,
+                          nullptr);
+  DefineCustomIntVariable("comply.ai_max_attempts",
+                          "Attempts of a classification job before it is dead-lettered.", nullptr,
+                          &ai_max_attempts, ai_max_attempts, 1, 100, PGC_SUSET, 0, nullptr,
+                          nullptr, nullptr);
+  DefineCustomIntVariable("comply.ai_retry_base", "First backoff step after a failed attempt.",
+                          "Each later step doubles, with full jitter, up to comply.ai_retry_max.",
+                          &ai_retry_base, ai_retry_base, 1, 3600 * 1000, PGC_SUSET, GUC_UNIT_MS,
+                          nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("comply.ai_retry_max", "Longest backoff between attempts of a job.",
+                          nullptr, &ai_retry_max, ai_retry_max, 1, 24 * 3600 * 1000, PGC_SUSET,
+                          GUC_UNIT_MS, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("comply.ai_breaker_threshold",
+                          "Consecutive failures of the AI provider that pause the worker's calls.",
+                          nullptr, &ai_breaker_threshold, ai_breaker_threshold, 1, 1000, PGC_SIGHUP,
+                          0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("comply.ai_breaker_cooldown",
+                          "How long the worker pauses a failing AI provider before one probe.",
+                          "Doubles after each failed probe, up to ten times this value.",
+                          &ai_breaker_cooldown, ai_breaker_cooldown, 100, 3600 * 1000, PGC_SIGHUP,
+                          GUC_UNIT_MS, nullptr, nullptr, nullptr);
+  DefineCustomBoolVariable("comply.ai_worker",
+                           "Work the classification queue and the review queue in background workers.",
+                           nullptr, &ai_worker, ai_worker, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  DefineCustomRealVariable("comply.review_threshold",
+                           "Confidence below which a model's decision goes to human review.", nullptr,
+                           &review_threshold, review_threshold, 0.0, 1.0, PGC_SUSET, 0, nullptr,
+                           nullptr, nullptr);
+  DefineCustomIntVariable("comply.review_claim_timeout",
+                          "How long a reviewer's claim on a case lasts.", nullptr,
+                          &review_claim_timeout, review_claim_timeout, 1, 7 * 24 * 3600, PGC_SUSET,
+                          GUC_UNIT_S, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("comply.review_sla",
+                          "How long a case may wait for review before it is escalated.", nullptr,
+                          &review_sla, review_sla, 1, 365 * 24 * 3600, PGC_SUSET, GUC_UNIT_S,
+                          nullptr, nullptr, nullptr);
 }
 
 }  // namespace comply::pg

@@ -21,6 +21,25 @@ extern int seal_batch;
 // Whether the background workers seal (when loaded through shared_preload_libraries).
 extern bool ledger_worker;
 
+// AI classification.
+extern char* ai_provider;          // 'builtin' or 'openai': used when classify names no model
+extern char* ai_model;             // default model (builtin model name or provider model)
+extern char* ai_endpoint;          // OpenAI-compatible base URL (superuser sets it)
+extern char* ai_api_key_file;      // file with the provider's API key (superuser-only)
+extern int ai_timeout;             // ms per HTTP request
+extern int ai_concurrency;         // HTTP requests in flight in the worker
+extern int ai_max_attempts;        // attempts before a job is dead-lettered
+extern int ai_retry_base;          // ms, first backoff step
+extern int ai_retry_max;           // ms, longest backoff
+extern int ai_breaker_threshold;   // consecutive failures that open the circuit
+extern int ai_breaker_cooldown;    // ms the circuit stays open at first
+extern bool ai_worker;             // whether the background worker works the job queue
+
+// Review queue.
+extern double review_threshold;    // confidence below which a person decides
+extern int review_claim_timeout;   // seconds a claim lasts
+extern int review_sla;             // seconds a case may wait before it is escalated
+
 // Defines the settings; called once from _PG_init.
 void GucInit();
 

@@ -1,4 +1,5 @@
 // Module entry: PG_MODULE_MAGIC and _PG_init, which initialises each subsystem.
+#include "pg/classify.h"
 #include "pg/guc.h"
 #include "pg/pii.h"
 #include "pg/validate.h"
@@ -26,6 +27,7 @@ void _PG_init(void) {
   comply::pg::GucInit();
   comply::pg::PiiInit();
   comply::pg::ValidateInit();
+  comply::pg::ClassifyInit();
   comply::pg::WorkerInit();
   MarkGUCPrefixReserved("comply");
 }

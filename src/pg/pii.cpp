@@ -390,6 +390,12 @@ Jsonb* RedactJsonbDefault(Jsonb* doc) {
   return redactor.Run(&doc->root);
 }
 
+std::string RedactTextDefault(std::string_view text) {
+  if (text.size() > static_cast<size_t>(max_input_bytes))
+    throw Error(sqlstate::kProgramLimitExceeded, "input exceeds comply.max_input_bytes");
+  return RedactString(text, pii::DetectOptions(), pii::OperatorConfig(), {});
+}
+
 const std::string& HmacKey() {
   if (!key_cache) key_cache = new KeyCache();
   std::string path = hmac_key_file ? hmac_key_file : "";

@@ -1,6 +1,7 @@
 // PII detection and redaction entry points (comply.detect, comply.redact, ...).
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,11 @@ const pii::Detector& CurrentDetector();
 // doc with every string redacted by content with the default operators (labels).
 // Calls PostgreSQL through PgCall; may throw.
 Jsonb* RedactJsonbDefault(Jsonb* doc);
+
+// text redacted by content with the default operators (labels such as [US_SSN]).
+// Calls PostgreSQL through PgCall; may throw (also when text exceeds
+// comply.max_input_bytes).
+std::string RedactTextDefault(std::string_view text);
 
 // The HMAC key from comply.hmac_key_file, re-read when the file changes; throws if no
 // key is configured.

@@ -1,13 +1,16 @@
-// The sealing background workers: a launcher (no database) that starts one sealer per
-// database, and the sealers, each sealing its database's ledger every
-// comply.seal_interval or sooner when an append wakes it. Modelled on pg_cron's loop.
+// The background workers: a launcher (no database) that starts, per database, a sealer
+// (sealing the ledger every comply.seal_interval, or sooner when an append wakes it) and
+// a job worker (classification jobs and the review queue's upkeep, woken when a job is
+// queued). Modelled on pg_cron's loop.
 #include "pg/worker.h"
 
 #include <algorithm>
 
+#include "pg/classify.h"
 #include "pg/guard.h"
 #include "pg/guc.h"
 #include "pg/ledger.h"
+#include "pg/review.h"
 
 extern "C" {
 #include "postgres.h"
@@ -39,6 +42,7 @@ extern "C" {
 
 PGDLLEXPORT void comply_launcher_main(Datum arg);
 PGDLLEXPORT void comply_sealer_main(Datum arg);
+PGDLLEXPORT void comply_jobs_main(Datum arg);
 }
 
 namespace comply::pg {
@@ -47,8 +51,14 @@ namespace {
 // A sealer that heard of no committed append still searches for unsealed entries this
 // often, for entries written behind comply.audit's back.
 constexpr int kFullCheckMs = 60000;
-// Databases with a sealer at most; more are left without one (and logged).
+// Databases with workers at most; more are left without (and logged).
 constexpr int kMaxSealers = 64;
+// Kinds of per-database worker.
+enum WorkerKind : int { kSealer = 0, kJobs = 1 };
+constexpr int kKinds = 2;
+// The job worker looks after the review queue (expired claims, SLA) this often, and
+// claims at most this many jobs per round.
+constexpr int kMaintainMs = 5000;
 // How long a database found without pg_comply is left alone.
 constexpr int kAbsentRetryMs = 300000;
 // How often the launcher looks for databases that need a sealer.
@@ -56,6 +66,7 @@ constexpr int kLauncherNaptimeMs = 10000;
 
 struct SealerSlot {
   Oid dbid;
+  int kind;           // WorkerKind
   pid_t pid;
   Latch* latch;
   bool idle;          // sealed nothing last round: a commit should wake it at once
@@ -77,7 +88,7 @@ struct WorkerShared {
   slock_t mutex;
   Latch* launcher_latch;
   Oid requested_db;  // a database whose appends found no sealer
-  SealerSlot slots[kMaxSealers];
+  SealerSlot slots[kMaxSealers * kKinds];
   AbsentDb absent[kMaxSealers];
 };
 
@@ -104,41 +115,45 @@ void StartupShared() {
   LWLockRelease(AddinShmemInitLock);
 }
 
-// The slot of dbid, or null (caller holds the mutex).
-SealerSlot* FindSlot(Oid dbid) {
+// The slot of dbid's worker of kind, or null; a free slot for dbid InvalidOid (caller
+// holds the mutex).
+SealerSlot* FindSlot(Oid dbid, int kind = kSealer) {
   for (SealerSlot& s : shared->slots)
-    if (s.dbid == dbid) return &s;
+    if (s.dbid == dbid && (dbid == InvalidOid || s.kind == kind)) return &s;
   return nullptr;
 }
 
 // Frees this process's slot when it exits.
-void ReleaseSlot(int, Datum arg) {
+void ReleaseSlot(int, Datum) {
   SpinLockAcquire(&shared->mutex);
-  SealerSlot* s = FindSlot(DatumGetObjectId(arg));
-  if (s && s->pid == MyProcPid) memset(s, 0, sizeof(SealerSlot));
+  for (SealerSlot& s : shared->slots)
+    if (s.pid == MyProcPid) memset(&s, 0, sizeof(SealerSlot));
   SpinLockRelease(&shared->mutex);
 }
 
-// Starts a sealer for dbid unless one runs (launcher only).
-void StartSealer(Oid dbid) {
+// Starts dbid's worker of kind unless one runs (launcher only).
+void StartSealer(Oid dbid, int kind) {
   SpinLockAcquire(&shared->mutex);
-  bool running = FindSlot(dbid) != nullptr;
+  bool running = FindSlot(dbid, kind) != nullptr;
   SpinLockRelease(&shared->mutex);
   if (running) return;
+  const bool jobs = kind == kJobs;
   BackgroundWorker w;
   memset(&w, 0, sizeof(w));
   w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
   w.bgw_start_time = BgWorkerStart_RecoveryFinished;
   w.bgw_restart_time = BGW_NEVER_RESTART;  // the launcher starts it again
   snprintf(w.bgw_library_name, BGW_MAXLEN, "pg_comply");
-  snprintf(w.bgw_function_name, BGW_MAXLEN, "comply_sealer_main");
-  snprintf(w.bgw_name, BGW_MAXLEN, "pg_comply sealer for database %u", dbid);
-  snprintf(w.bgw_type, BGW_MAXLEN, "pg_comply sealer");
+  snprintf(w.bgw_function_name, BGW_MAXLEN, jobs ? "comply_jobs_main" : "comply_sealer_main");
+  snprintf(w.bgw_name, BGW_MAXLEN, "pg_comply %s for database %u", jobs ? "job worker" : "sealer",
+           dbid);
+  snprintf(w.bgw_type, BGW_MAXLEN, jobs ? "pg_comply job worker" : "pg_comply sealer");
   w.bgw_main_arg = ObjectIdGetDatum(dbid);
   w.bgw_notify_pid = 0;
   BackgroundWorkerHandle* handle;
   if (!RegisterDynamicBackgroundWorker(&w, &handle))
-    ereport(LOG, (errmsg("pg_comply: no background worker slot for the sealer of database %u", dbid),
+    ereport(LOG, (errmsg("pg_comply: no background worker slot for the %s of database %u",
+                         jobs ? "job worker" : "sealer", dbid),
                   errhint("Raise max_worker_processes.")));
 }
 
@@ -168,8 +183,11 @@ void StartSealers() {
       if (a.dbid == ids[i] && a.until > now && ids[i] != requested) ids[i] = InvalidOid;
   }
   SpinLockRelease(&shared->mutex);
-  for (int i = 0; i < n; ++i)
-    if (OidIsValid(ids[i])) StartSealer(ids[i]);
+  for (int i = 0; i < n; ++i) {
+    if (!OidIsValid(ids[i])) continue;
+    if (ledger_worker) StartSealer(ids[i], kSealer);
+    if (ai_worker) StartSealer(ids[i], kJobs);
+  }
 }
 
 // Remembers whether dbid lacks pg_comply, so that the launcher does not start a sealer
@@ -276,6 +294,43 @@ void AfterAppendXact(XactEvent event, void*) {
 
 }  // namespace
 
+namespace {
+
+bool queued_in_xact = false;
+bool jobs_callback_registered = false;
+
+// At commit of a transaction that queued a classification job, wakes the job worker.
+void AfterQueueXact(XactEvent event, void*) {
+  if (!queued_in_xact) return;
+  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+      event == XACT_EVENT_PREPARE)
+    queued_in_xact = false;
+  if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_PARALLEL_COMMIT) return;
+  queued_in_xact = false;
+  if (!shared) return;
+  Latch* latch = nullptr;
+  SpinLockAcquire(&shared->mutex);
+  SealerSlot* s = FindSlot(MyDatabaseId, kJobs);
+  if (s == nullptr) {
+    latch = shared->launcher_latch;
+    shared->requested_db = MyDatabaseId;
+  } else {
+    latch = s->latch;
+  }
+  SpinLockRelease(&shared->mutex);
+  if (latch && ai_worker) SetLatch(latch);
+}
+
+}  // namespace
+
+void NoteJobQueued() {
+  if (!jobs_callback_registered) {
+    RegisterXactCallback(AfterQueueXact, nullptr);
+    jobs_callback_registered = true;
+  }
+  queued_in_xact = true;
+}
+
 void NoteAppend(int64_t id) {
   if (!callback_registered) {
     RegisterXactCallback(AfterAppendXact, nullptr);
@@ -305,7 +360,7 @@ void comply_launcher_main(Datum) {
       ConfigReloadPending = false;
       ProcessConfigFile(PGC_SIGHUP);
     }
-    if (ledger_worker) StartSealers();
+    if (ledger_worker || ai_worker) StartSealers();
     (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kLauncherNaptimeMs,
                     PG_WAIT_EXTENSION);
     ResetLatch(MyLatch);
@@ -322,7 +377,7 @@ void comply_sealer_main(Datum arg) {
   SpinLockAcquire(&shared->mutex);
   bool taken = FindSlot(dbid) != nullptr;
   SealerSlot* slot = taken ? nullptr : FindSlot(InvalidOid);
-  if (slot) *slot = {dbid, MyProcPid, MyLatch, false, 0, kNoId};
+  if (slot) *slot = {dbid, kSealer, MyProcPid, MyLatch, false, 0, kNoId};
   SpinLockRelease(&shared->mutex);
   if (!slot) proc_exit(0);  // another sealer runs, or no slot
   before_shmem_exit(ReleaseSlot, ObjectIdGetDatum(dbid));
@@ -378,6 +433,100 @@ void comply_sealer_main(Datum arg) {
     slot->idle = sealed == 0 && slot->commits == seen_commits;
     SpinLockRelease(&shared->mutex);
     (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, seal_interval,
+                    PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+  }
+}
+
+namespace {
+
+// Runs fn in a transaction of its own, with a snapshot; returns false when pg_comply is
+// not installed in this database. An error ends the worker (the launcher starts a new
+// one); a job it had claimed goes back to the queue when the next worker starts.
+template <typename Fn>
+bool InTransaction(const char* activity, Fn&& fn) {
+  SetCurrentStatementStartTimestamp();
+  StartTransactionCommand();
+  PushActiveSnapshot(GetTransactionSnapshot());
+  pgstat_report_activity(STATE_RUNNING, activity);
+  bool installed = OidIsValid(get_extension_oid("pg_comply", true));
+  if (installed) Guarded(fn);
+  PopActiveSnapshot();
+  CommitTransactionCommand();
+  pgstat_report_activity(STATE_IDLE, nullptr);
+  return installed;
+}
+
+}  // namespace
+
+// Job worker of one database: works the classification queue (claim in one
+// transaction, call the provider with no transaction open, record in another) and
+// keeps the review queue (expired claims, overdue cases) every kMaintainMs.
+void comply_jobs_main(Datum arg) {
+  Oid dbid = DatumGetObjectId(arg);
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  pqsignal(SIGTERM, die);
+  BackgroundWorkerUnblockSignals();
+  SpinLockAcquire(&shared->mutex);
+  bool taken = FindSlot(dbid, kJobs) != nullptr;
+  SealerSlot* slot = taken ? nullptr : FindSlot(InvalidOid);
+  if (slot) *slot = {dbid, kJobs, MyProcPid, MyLatch, false, 0, kNoId};
+  SpinLockRelease(&shared->mutex);
+  if (!slot) proc_exit(0);
+  before_shmem_exit(ReleaseSlot, ObjectIdGetDatum(dbid));
+  BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+  MemoryContext loop_context =
+      AllocSetContextCreate(TopMemoryContext, "pg_comply job worker", ALLOCSET_DEFAULT_SIZES);
+  SetConfigOption("max_parallel_workers_per_gather", "0", PGC_SUSET, PGC_S_OVERRIDE);
+  TimestampTz last_maintain = 0;
+  for (;;) {
+    CHECK_FOR_INTERRUPTS();
+    AcceptInvalidationMessages();
+    if (ConfigReloadPending) {
+      ConfigReloadPending = false;
+      ProcessConfigFile(PGC_SIGHUP);
+    }
+    if (!ai_worker) proc_exit(0);
+    if (RecoveryInProgress()) {  // a standby: nothing to do until promoted
+      (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kMaintainMs,
+                      PG_WAIT_EXTENSION);
+      ResetLatch(MyLatch);
+      continue;
+    }
+    MemoryContext old = MemoryContextSwitchTo(loop_context);
+    // Claim a batch: enough to keep comply.ai_concurrency requests busy.
+    int batch = std::max(ai_concurrency * 4, 32);
+    int claimed = 0;
+    JobRound* round = new JobRound();
+    bool installed = InTransaction("claiming classification jobs",
+                                   [&] { claimed = round->Claim(batch); });
+    if (!installed) {
+      delete round;
+      NoteAbsent(dbid, true);
+      proc_exit(0);
+    }
+    NoteAbsent(dbid, false);
+    if (claimed > 0) {
+      pgstat_report_activity(STATE_RUNNING, "calling the AI provider");
+      Guarded([&] { round->Call(InterruptCheck()); });
+      (void)InTransaction("recording classification results", [&] { (void)round->Finish(); });
+    }
+    delete round;
+    TimestampTz now = GetCurrentTimestamp();
+    double next_due = -1;
+    bool maintain = TimestampDifferenceExceeds(last_maintain, now, kMaintainMs);
+    (void)InTransaction("review queue upkeep", [&] {
+      if (maintain) (void)ReviewMaintain();
+      next_due = JobRound::NextDueSeconds();
+    });
+    if (maintain) last_maintain = now;
+    MemoryContextSwitchTo(old);
+    MemoryContextReset(loop_context);
+    if (claimed >= batch) continue;  // more may be due at once
+    long wait_ms = kMaintainMs;
+    if (next_due >= 0) wait_ms = std::min<long>(wait_ms, static_cast<long>(next_due * 1000) + 1);
+    wait_ms = std::max<long>(wait_ms, 1);
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms,
                     PG_WAIT_EXTENSION);
     ResetLatch(MyLatch);
   }

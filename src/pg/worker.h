@@ -14,4 +14,8 @@ void WorkerInit();
 // there (and it is woken if idle, or the launcher if there is no sealer yet).
 void NoteAppend(int64_t id);
 
+// Records that this transaction queued a classification job: when it commits, this
+// database's job worker is woken (or the launcher, to start one).
+void NoteJobQueued();
+
 }  // namespace comply::pg

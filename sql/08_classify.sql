@@ -1,0 +1,150 @@
+-- AI classification with the builtin model: training on the labelled documents of
+-- test/data, held-out quality, calibrated confidence, redacted inputs, the record of
+-- every call, and the job queue worked in-session with comply.run_jobs() (the
+-- background worker's code path; test/ai_worker.sh tests the worker and the openai
+-- provider against a local HTTP server).
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+RESET client_min_messages;
+
+CREATE TABLE docs (label text, body text);
+\copy docs FROM 'test/data/compliance_docs.tsv'
+SELECT count(*) AS documents, count(DISTINCT label) AS labels FROM docs;
+
+-- Training reports held-out metrics; the model beats the majority-class baseline by far.
+SELECT comply.train_classifier('compliance', 'SELECT body, label FROM docs') AS report \gset
+SELECT (:'report'::jsonb ->> 'examples')::int AS examples,
+       (:'report'::jsonb ->> 'accuracy')::float8 >= 0.85 AS accurate,
+       (:'report'::jsonb ->> 'baseline_accuracy')::float8 < 0.25 AS baseline_is_weak,
+       (:'report'::jsonb ->> 'accuracy')::float8 - (:'report'::jsonb ->> 'baseline_accuracy')::float8 > 0.5
+         AS beats_baseline,
+       (:'report'::jsonb ->> 'ece_after')::float8 < 0.1 AS calibrated,
+       jsonb_object_keys(:'report'::jsonb -> 'per_label') IS NOT NULL AS has_per_label
+ LIMIT 1;
+SELECT name, labels, training_rows, metrics ? 'accuracy' AS has_metrics FROM comply.models;
+
+-- The stored model agrees with the data it was not trained on: precision and recall
+-- of every label are well above chance.
+SELECT l.key AS label, (l.value ->> 'recall')::float8 > 0.6 AS recall_ok,
+       (l.value ->> 'precision')::float8 > 0.6 AS precision_ok
+  FROM comply.models m, jsonb_each(m.metrics -> 'per_label') l
+ WHERE m.name = 'compliance' ORDER BY 1;
+
+-- Classification of clear cases.
+SELECT label, confidence > 0.5 AS confident, provider, model, interaction_id IS NOT NULL AS recorded
+  FROM comply.classify('Patient Maria Lopez, DOB 1984-03-12, was prescribed 20mg atorvastatin; lab results show elevated LDL. Insurance member ID on file.',
+                       NULL, 'compliance');
+SELECT label FROM comply.classify('Chargeback dispute on card 4111 1111 1111 1111: the cardholder denies the transaction at the merchant.', NULL, 'compliance');
+SELECT label FROM comply.classify('Quarter close: post the accrual journal entry and reconcile the general ledger before the SOX audit.', NULL, 'compliance');
+
+-- Confidence is a probability, and restricting the labels renormalises over the subset.
+SELECT bool_and(confidence BETWEEN 0 AND 1) AS in_range
+  FROM docs d, LATERAL comply.classify(d.body, NULL, 'compliance') c
+ WHERE d.label = 'legal';
+SELECT label, confidence > 0.5 AS confident
+  FROM comply.classify('Patient lab results and prescription refill.', ARRAY['hr', 'legal'], 'compliance');
+
+-- The builtin model is the default provider; comply.ai_model names the model.
+SET comply.ai_model = 'compliance';
+SELECT label FROM comply.classify('Litigation hold notice: preserve all emails related to the subpoena.');
+RESET comply.ai_model;
+
+-- Errors: no model, unknown model, unknown label, empty labels, bad options, clear
+-- text for the builtin provider.
+\set VERBOSITY terse
+SELECT * FROM comply.classify('x');
+SELECT * FROM comply.classify('x', NULL, 'no_such_model');
+SELECT * FROM comply.classify('x', ARRAY['phi', 'astrology'], 'compliance');
+SELECT * FROM comply.classify('x', ARRAY[]::text[], 'compliance');
+SELECT * FROM comply.classify('x', ARRAY['phi', NULL], 'compliance');
+SELECT * FROM comply.classify('x', NULL, 'compliance', '{"temperature": 2}');
+SELECT * FROM comply.classify('x', NULL, 'compliance', '{"clear_text": true}');
+SELECT * FROM comply.classify('x', ARRAY['a'], 'openai:gpt-4o-mini');
+SELECT comply.train_classifier('tiny', 'SELECT body, label FROM docs LIMIT 5');
+SELECT comply.train_classifier('one_label', $$SELECT body, 'x' FROM docs LIMIT 50$$);
+SELECT comply.train_classifier('bad name!', 'SELECT body, label FROM docs');
+SELECT comply.train_classifier('badopts', 'SELECT body, label FROM docs', '{"epochs": 0}');
+SELECT comply.train_classifier('badopts', 'SELECT body, label FROM docs', '{"epoch": 3}');
+SELECT comply.train_classifier('onecol', 'SELECT body FROM docs');
+\set VERBOSITY default
+SELECT count(*) AS models FROM comply.models;
+-- NULL input: no row.
+SELECT count(*) FROM comply.classify(NULL, NULL, 'compliance');
+
+-- Every call is kept, with the redacted text only.
+SELECT provider, model, outcome, prompt LIKE '%[PERSON]%' AS name_redacted,
+       prompt LIKE '%[DATE_TIME]%' AS dob_redacted, prompt NOT LIKE '%Lopez%' AS no_name,
+       response::jsonb ? 'probabilities' AS has_probabilities, latency_ms >= 0 AS timed,
+       requested_by = current_user AS by_caller, clear_text
+  FROM comply.ai_interactions ORDER BY id LIMIT 1;
+SELECT count(*) FILTER (WHERE prompt ~ '4111 1111 1111 1111') AS card_numbers_kept
+  FROM comply.ai_interactions;
+
+-- Training is itself recorded in the ledger.
+SELECT action, object, details ? 'accuracy' AS has_accuracy FROM comply.audit_log
+ WHERE action = 'model.train';
+
+-- Retraining replaces the model everywhere at once.
+SELECT (comply.train_classifier('compliance', 'SELECT body, label FROM docs WHERE label <> ''general''')
+        ->> 'labels') AS labels;
+SELECT * FROM comply.classify('x', ARRAY['general'], 'compliance');
+SELECT comply.train_classifier('compliance', 'SELECT body, label FROM docs') IS NOT NULL AS retrained;
+
+-- The job queue: classify_async stores the redacted text and wakes the worker;
+-- comply.run_jobs() works it here. High confidence decides alone; low goes to review.
+SET comply.review_threshold = 0.5;
+SELECT comply.classify_async('Patient John Smith, SSN 536-22-8714, MRI results and oncology referral; prescription for chemotherapy.',
+                             NULL, 'compliance', '{"table": "intake", "id": 1}') AS job1 \gset
+SET comply.review_threshold = 1.0;
+SELECT comply.classify_async('Please review the attached document.', ARRAY['legal', 'general'],
+                             'compliance', '{"table": "intake", "id": 2}') AS job2 \gset
+SELECT id = :job1 AS first, status, input LIKE '%[US_SSN]%' AS ssn_redacted, input NOT LIKE '%536-22%' AS no_ssn
+  FROM comply.ai_jobs ORDER BY id;
+-- The worker's threshold is its own setting at the time it decides.
+SET comply.review_threshold = 0.5;
+SELECT comply.run_jobs();
+SELECT id = :job1 AS first, status, attempts, label IS NOT NULL AS labelled, routed_to
+  FROM comply.ai_jobs ORDER BY id;
+SET comply.review_threshold = 1.0;
+SELECT comply.classify_async('Please review the attached document.', ARRAY['legal', 'general'],
+                             'compliance', '{"table": "intake", "id": 3}') AS job3 \gset
+SELECT comply.run_jobs();
+SELECT routed_to, case_id IS NOT NULL AS has_case FROM comply.ai_jobs WHERE id = :job3;
+SELECT source, subject, payload, labels, model_label IN ('legal', 'general') AS label_in_set,
+       status, job_id = :job3 AS from_job
+  FROM comply.review_cases;
+SELECT decided_by_kind, subject, label IS NOT NULL AS labelled, decided_by_model, reviewer IS NULL AS no_reviewer
+  FROM comply.ai_decisions;
+SELECT action, object LIKE 'comply.ai_jobs/%' AS about_job, details ->> 'routed' AS routed,
+       details ? 'confidence' AS has_confidence
+  FROM comply.audit_log WHERE action LIKE 'ai.%' ORDER BY id;
+RESET comply.review_threshold;
+
+-- A job whose model disappeared is dead-lettered, with the reason, and that is recorded.
+SELECT comply.train_classifier('doomed', 'SELECT body, label FROM docs LIMIT 200') IS NOT NULL AS trained;
+SELECT comply.classify_async('anything', NULL, 'doomed') AS job4 \gset
+DELETE FROM comply.models WHERE name = 'doomed';
+SELECT comply.run_jobs();
+SELECT status, last_error FROM comply.ai_jobs WHERE id = :job4;
+SELECT action, details ->> 'error' AS error FROM comply.audit_log WHERE action = 'ai.dead_letter';
+\set VERBOSITY terse
+SELECT comply.classify_async('anything', NULL, 'doomed');
+SELECT comply.classify_async('anything', ARRAY['x'], 'compliance');
+SELECT comply.classify_async(NULL);
+SELECT comply.run_jobs(0);
+\set VERBOSITY default
+
+-- Privileges: ordinary roles classify but cannot read interactions or jobs, nor train.
+CREATE ROLE comply_classify_user;
+SET ROLE comply_classify_user;
+SELECT label IS NOT NULL AS classified FROM comply.classify('Payroll adjustment for overtime', NULL, 'compliance');
+\set VERBOSITY terse
+SELECT count(*) FROM comply.ai_interactions;
+SELECT count(*) FROM comply.ai_jobs;
+SELECT comply.train_classifier('mine', 'SELECT body, label FROM docs');
+SELECT comply.run_jobs();
+\set VERBOSITY default
+SELECT name FROM comply.models ORDER BY 1;
+RESET ROLE;
+SELECT requested_by FROM comply.ai_interactions ORDER BY id DESC LIMIT 1;
+DROP ROLE comply_classify_user;

@@ -1,0 +1,952 @@
+// SQL functions of AI classification: comply.train_classifier, comply.classify,
+// comply.classify_async, comply.run_jobs; and the job rounds of the background worker.
+// Text always leaves the database redacted (labels such as [US_SSN]), unless a
+// synchronous call asks for clear text explicitly, which is recorded.
+#include "pg/classify.h"
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/ai/classifier.h"
+#include "core/ai/http.h"
+#include "core/ai/openai.h"
+#include "core/json.h"
+#include "pg/guard.h"
+#include "pg/guc.h"
+#include "pg/pii.h"
+#include "pg/spi.h"
+#include "pg/worker.h"
+
+extern "C" {
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(comply_train_classifier);
+PG_FUNCTION_INFO_V1(comply_classify);
+PG_FUNCTION_INFO_V1(comply_classify_async);
+PG_FUNCTION_INFO_V1(comply_run_jobs);
+}
+
+namespace comply::pg {
+namespace {
+
+// ---------------------------------------------------------------------------------
+// Builtin models, loaded from comply.models once per backend.
+
+struct ModelCache {
+  std::map<std::string, std::shared_ptr<const ai::Model>> models;
+  Oid models_relid = InvalidOid;
+};
+ModelCache* model_cache = nullptr;
+
+void InvalidateModels(Datum, Oid relid) {
+  if (model_cache && (relid == InvalidOid || relid == model_cache->models_relid ||
+                      model_cache->models_relid == InvalidOid))
+    model_cache->models.clear();
+}
+
+// The builtin model called name; throws 42704 if there is none.
+std::shared_ptr<const ai::Model> LoadModel(const std::string& name) {
+  if (!model_cache) model_cache = new ModelCache();
+  auto it = model_cache->models.find(name);
+  if (it != model_cache->models.end()) return it->second;
+  std::optional<std::string> blob;
+  {
+    AsExtensionOwner owner("models");
+    SpiScope spi;
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {PgCall([&] { return CStringGetTextDatum(name.c_str()); })};
+    if (SpiExec("SELECT model FROM comply.models WHERE name = $1", 1, types, values, nullptr, true,
+                SPI_OK_SELECT) > 0)
+      blob = SpiBytes(0, 1);
+    model_cache->models_relid = PgCall(
+        [] { return get_relname_relid("models", get_namespace_oid("comply", false)); });
+  }
+  if (!blob)
+    throw Error(sqlstate::kUndefinedObject, "builtin model \"" + name + "\" does not exist", {},
+                "Train one with comply.train_classifier().");
+  auto model = std::make_shared<const ai::Model>(ai::Model::Deserialize(*blob));
+  model_cache->models[name] = model;
+  return model;
+}
+
+// ---------------------------------------------------------------------------------
+// Arguments.
+
+struct ModelSpec {
+  std::string provider;  // "builtin" or "openai"
+  std::string model;
+};
+
+// The provider and model named by model (builtin name, "builtin:<name>" or
+// "openai:<model>"), or by comply.ai_provider / comply.ai_model when it is null.
+ModelSpec ResolveModel(const std::optional<std::string>& model) {
+  ModelSpec spec;
+  if (model) {
+    if (model->rfind("openai:", 0) == 0) {
+      spec = {"openai", model->substr(7)};
+    } else if (model->rfind("builtin:", 0) == 0) {
+      spec = {"builtin", model->substr(8)};
+    } else {
+      spec = {"builtin", *model};
+    }
+  } else {
+    spec = {ai_provider ? ai_provider : "builtin", ai_model ? ai_model : ""};
+  }
+  if (spec.model.empty())
+    throw Error(sqlstate::kInvalidParameterValue, "no model given",
+                "Neither the model argument nor comply.ai_model names a model.",
+                "Pass a builtin model's name or 'openai:<model>', or set comply.ai_model.");
+  return spec;
+}
+
+std::optional<std::string> OptText(FunctionCallInfo fcinfo, int argno) {
+  if (PG_NARGS() <= argno || PG_ARGISNULL(argno)) return std::nullopt;
+  text* t = PG_GETARG_TEXT_PP(argno);
+  return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+// The labels argument: null, or a non-empty array of distinct non-empty labels.
+std::optional<std::vector<std::string>> LabelsArg(FunctionCallInfo fcinfo, int argno) {
+  if (PG_NARGS() <= argno || PG_ARGISNULL(argno)) return std::nullopt;
+  ArrayType* arr = PG_GETARG_ARRAYTYPE_P(argno);
+  Datum* elems;
+  bool* nulls;
+  int n;
+  deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+  std::vector<std::string> labels;
+  for (int i = 0; i < n; ++i) {
+    if (nulls[i])
+      throw Error(sqlstate::kInvalidParameterValue, "labels must not contain nulls");
+    text* t = DatumGetTextPP(elems[i]);
+    labels.emplace_back(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+    if (labels.back().empty()) throw Error(sqlstate::kInvalidParameterValue, "labels must not be empty strings");
+  }
+  if (labels.empty()) throw Error(sqlstate::kInvalidParameterValue, "labels must not be an empty array");
+  return labels;
+}
+
+Datum TextArrayDatum(const std::vector<std::string>& labels) {
+  return PgCall([&] {
+    Datum* elems = static_cast<Datum*>(palloc(sizeof(Datum) * labels.size()));
+    for (size_t i = 0; i < labels.size(); ++i) elems[i] = CStringGetTextDatum(labels[i].c_str());
+    return PointerGetDatum(construct_array(elems, static_cast<int>(labels.size()), TEXTOID, -1,
+                                           false, TYPALIGN_INT));
+  });
+}
+
+Datum TextDatum(const std::string& s) {
+  return PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), s.size())); });
+}
+
+// Host part of an endpoint URL, for the record (never a key or a path).
+std::string HostOf(const std::string& url) {
+  size_t start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  size_t end = url.find_first_of("/?#", start);
+  std::string host = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  size_t at = host.rfind('@');
+  return at == std::string::npos ? host : host.substr(at + 1);
+}
+
+double MillisSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// ---------------------------------------------------------------------------------
+// The record of every call: comply.ai_interactions.
+
+struct Interaction {
+  std::string provider, model, endpoint_host, requested_by, prompt;
+  std::optional<std::string> response, label, error;
+  std::optional<double> confidence;
+  std::string outcome = "ok";
+  std::optional<int64> http_status, prompt_tokens, completion_tokens, job_id;
+  double latency_ms = 0;
+  bool clear_text = false;
+};
+
+// Inserts the interaction (as the extension's owner); returns its id. Needs SPI.
+int64 RecordInteraction(const Interaction& r) {
+  constexpr int n = 16;
+  Oid types[n] = {TEXTOID, TEXTOID, TEXTOID, INT8OID,   TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+                  FLOAT8OID, TEXTOID, INT4OID, TEXTOID, FLOAT8OID, INT4OID, INT4OID, BOOLOID};
+  Datum v[n];
+  char nulls[n];
+  for (int i = 0; i < n; ++i) nulls[i] = ' ';
+  auto text_or_null = [&](int i, const std::optional<std::string>& s) {
+    if (s) v[i] = TextDatum(*s); else { v[i] = 0; nulls[i] = 'n'; }
+  };
+  auto int_or_null = [&](int i, const std::optional<int64>& x, bool four) {
+    if (x) v[i] = four ? Int32GetDatum(static_cast<int32>(*x)) : Int64GetDatum(*x);
+    else { v[i] = 0; nulls[i] = 'n'; }
+  };
+  v[0] = TextDatum(r.provider);
+  v[1] = TextDatum(r.model);
+  text_or_null(2, r.endpoint_host.empty() ? std::nullopt : std::optional<std::string>(r.endpoint_host));
+  int_or_null(3, r.job_id, false);
+  v[4] = TextDatum(r.requested_by);
+  v[5] = TextDatum(r.prompt);
+  text_or_null(6, r.response);
+  text_or_null(7, r.label);
+  if (r.confidence) v[8] = Float8GetDatum(*r.confidence); else { v[8] = 0; nulls[8] = 'n'; }
+  v[9] = TextDatum(r.outcome);
+  int_or_null(10, r.http_status, true);
+  text_or_null(11, r.error);
+  v[12] = Float8GetDatum(r.latency_ms);
+  int_or_null(13, r.prompt_tokens, true);
+  int_or_null(14, r.completion_tokens, true);
+  v[15] = BoolGetDatum(r.clear_text);
+  SpiExec("INSERT INTO comply.ai_interactions (provider, model, endpoint_host, job_id, requested_by, "
+          "prompt, response, label, confidence, outcome, http_status, error, latency_ms, "
+          "prompt_tokens, completion_tokens, clear_text) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+          "RETURNING id",
+          n, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
+  return SpiInt(0, 1).value_or(0);
+}
+
+// Appends a ledger entry (SPI, as whoever runs it).
+void Audit(const std::string& action, const std::string& object, const std::string& details) {
+  Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
+  Datum values[3] = {TextDatum(action), TextDatum(object), TextDatum(details)};
+  SpiExec("SELECT comply.audit($1, $2, $3::jsonb)", 3, types, values, nullptr, false, SPI_OK_SELECT);
+}
+
+void AddField(std::string& out, const char* key, const std::string& value) {
+  out += out.size() > 1 ? "," : "";
+  json::AppendQuoted(out, key);
+  out += ':';
+  json::AppendQuoted(out, value);
+}
+void AddRaw(std::string& out, const char* key, const std::string& raw) {
+  out += out.size() > 1 ? "," : "";
+  json::AppendQuoted(out, key);
+  out += ':';
+  out += raw;
+}
+std::string Num(double d) {
+  if (!std::isfinite(d)) return "null";
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%.6g", d);
+  return buf;
+}
+
+// ---------------------------------------------------------------------------------
+// Providers.
+
+// A classification result, or why there is none.
+struct Answer {
+  bool ok = false;
+  std::string label;
+  double confidence = 0;
+  ai::Disposition disposition = ai::Disposition::kPermanent;  // when !ok
+  std::optional<double> retry_after;
+  std::string error;  // when !ok: a short reason without content
+};
+
+// Classifies redacted text with a builtin model.
+Answer ClassifyBuiltin(const ai::Model& model, const std::string& text,
+                       const std::optional<std::vector<std::string>>& labels, Interaction* rec) {
+  auto t0 = std::chrono::steady_clock::now();
+  ai::Prediction p = model.Predict(text, labels ? &*labels : nullptr);
+  rec->latency_ms = MillisSince(t0);
+  std::string response = "{";
+  AddField(response, "label", p.label);
+  AddRaw(response, "confidence", Num(p.confidence));
+  std::string probs = "{";
+  for (const auto& [label, prob] : p.probabilities) AddRaw(probs, label.c_str(), Num(prob));
+  probs += "}";
+  AddRaw(response, "probabilities", probs);
+  response += "}";
+  rec->response = response;
+  rec->label = p.label;
+  rec->confidence = p.confidence;
+  Answer a;
+  a.ok = true;
+  a.label = p.label;
+  a.confidence = p.confidence;
+  return a;
+}
+
+// The provider's settings, read when a call is made.
+struct ProviderConfig {
+  std::string url;
+  std::string host;
+  std::string api_key;
+  long timeout_ms;
+};
+
+ProviderConfig CurrentProvider() {
+  if (!ai_endpoint || !*ai_endpoint)
+    throw Error(sqlstate::kObjectNotInPrerequisiteState, "comply.ai_endpoint is not set", {},
+                "A superuser sets it to the provider's base URL, such as https://api.openai.com/v1.");
+  ProviderConfig c;
+  c.url = ai::ChatCompletionsUrl(ai_endpoint);
+  c.host = HostOf(c.url);
+  if (ai_api_key_file && *ai_api_key_file) c.api_key = ai::ReadApiKeyFile(ai_api_key_file);
+  c.timeout_ms = ai_timeout;
+  return c;
+}
+
+ai::HttpRequest MakeRequest(const ProviderConfig& c, const std::string& model,
+                            const std::vector<std::string>& labels, const std::string& text) {
+  ai::HttpRequest req;
+  req.url = c.url;
+  req.headers = ai::RequestHeaders(c.api_key);
+  req.body = ai::BuildChatBody({model, labels, text});
+  req.timeout_ms = c.timeout_ms;
+  req.connect_timeout_ms = std::min<long>(c.timeout_ms, 10000);
+  return req;
+}
+
+// Turns the provider's HTTP response into an answer, filling the record.
+Answer JudgeResponse(ai::HttpResponse& resp, const std::vector<std::string>& labels,
+                     Interaction* rec) {
+  Answer a;
+  rec->latency_ms = resp.elapsed_ms;
+  if (resp.outcome == ai::HttpResponse::Outcome::kResponse) rec->http_status = resp.status;
+  ai::Verdict v = ai::Judge(resp);
+  if (v.d != ai::Disposition::kSuccess) {
+    a.disposition = v.d;
+    a.retry_after = v.retry_after_seconds;
+    a.error = v.reason;
+    rec->error = v.reason;
+    switch (resp.outcome) {
+      case ai::HttpResponse::Outcome::kResponse: rec->outcome = "http_error"; break;
+      case ai::HttpResponse::Outcome::kTimeout: rec->outcome = "timeout"; break;
+      default: rec->outcome = "transport_error"; break;
+    }
+    return a;
+  }
+  try {
+    ai::ChatAnswer ans = ai::ParseChatResponse(resp.body, labels);
+    a.ok = true;
+    a.label = ans.label;
+    a.confidence = ans.confidence;
+    rec->label = ans.label;
+    rec->confidence = ans.confidence;
+    if (ans.prompt_tokens) rec->prompt_tokens = *ans.prompt_tokens;
+    if (ans.completion_tokens) rec->completion_tokens = *ans.completion_tokens;
+    // The answer as kept: its fields, the rationale redacted (a model may repeat what
+    // it was sent).
+    std::string response = "{";
+    AddField(response, "label", ans.label);
+    AddRaw(response, "confidence", Num(ans.confidence));
+    AddField(response, "rationale", RedactTextDefault(ans.rationale));
+    response += "}";
+    rec->response = response;
+  } catch (const Error& e) {
+    // Not the JSON asked for, or a label outside the set: an error, never a guess.
+    a.disposition = ai::Disposition::kRetry;
+    a.error = e.what();
+    rec->outcome = "invalid_answer";
+    rec->error = e.what();
+  }
+  return a;
+}
+
+// ---------------------------------------------------------------------------------
+// Jobs.
+
+struct Job {
+  int64 id = 0;
+  std::string input;  // redacted
+  std::optional<std::vector<std::string>> labels;
+  std::string provider, model, queue, created_by;
+  std::optional<std::string> subject;  // jsonb text
+  int attempts = 0;
+  // Filled by Call (openai) or Finish (builtin).
+  bool called = false;
+  bool deferred = false;  // not attempted (circuit open): back to the queue as it was
+  double defer_seconds = 0;
+  Answer answer;
+  Interaction rec;
+};
+
+// The worker's circuit breaker for the configured endpoint (per process).
+struct BreakerState {
+  std::string url;
+  std::unique_ptr<ai::CircuitBreaker> breaker;
+  std::string last_state;
+  int failures = 0;  // consecutive failed calls, for comply.ai_provider_status
+};
+BreakerState* breaker_state = nullptr;
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+ai::CircuitBreaker& BreakerFor(const std::string& url) {
+  if (!breaker_state) breaker_state = new BreakerState();
+  if (!breaker_state->breaker || breaker_state->url != url) {
+    breaker_state->url = url;
+    breaker_state->breaker = std::make_unique<ai::CircuitBreaker>(
+        ai_breaker_threshold, ai_breaker_cooldown / 1000.0, ai_breaker_cooldown * 10 / 1000.0);
+  }
+  return *breaker_state->breaker;
+}
+
+const char* StateName(ai::CircuitBreaker::State s) {
+  switch (s) {
+    case ai::CircuitBreaker::State::kClosed: return "closed";
+    case ai::CircuitBreaker::State::kOpen: return "open";
+    default: return "half-open";
+  }
+}
+
+}  // namespace
+
+struct JobRound::Impl {
+  std::vector<Job> jobs;
+  std::optional<ProviderConfig> provider;
+  std::string provider_error;  // configuration problem, applied to every openai job
+  std::string breaker_error;
+};
+
+JobRound::JobRound() : impl_(std::make_unique<Impl>()) {}
+JobRound::~JobRound() = default;
+
+int JobRound::Claim(int max) {
+  AsExtensionOwner owner("ai_jobs");
+  SpiScope spi;
+  // Jobs left running by a worker that is gone (crash, restart) go back to the queue;
+  // the attempt they used is given back, since no answer was recorded for it.
+  SpiExec("UPDATE comply.ai_jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), "
+          "worker_pid = NULL, locked_until = NULL "
+          "WHERE status = 'running' AND (locked_until < now() OR NOT EXISTS "
+          "(SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = worker_pid))",
+          0, nullptr, nullptr, nullptr, false, SPI_OK_UPDATE);
+  Oid types[2] = {INT4OID, INT4OID};
+  // A claim lasts longer than any request can: timeout plus margin.
+  int lease = ai_timeout / 1000 * 2 + 60;
+  Datum values[2] = {Int32GetDatum(max), Int32GetDatum(lease)};
+  uint64 n = SpiExec(
+      "WITH c AS (SELECT id FROM comply.ai_jobs WHERE status = 'queued' AND next_attempt_at <= now() "
+      "ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+      "UPDATE comply.ai_jobs j SET status = 'running', attempts = j.attempts + 1, "
+      "worker_pid = pg_backend_pid(), locked_until = now() + make_interval(secs => $2) "
+      "FROM c WHERE j.id = c.id "
+      "RETURNING j.id, j.input, array_to_json(j.labels)::text, j.provider, j.model, j.queue, j.subject::text, "
+      "j.attempts, j.created_by",
+      2, types, values, nullptr, false, SPI_OK_UPDATE_RETURNING);
+  impl_->jobs.clear();
+  for (uint64 i = 0; i < n; ++i) {
+    Job j;
+    j.id = SpiInt(i, 1).value_or(0);
+    j.input = SpiText(i, 2).value_or("");
+    if (std::optional<std::string> arr = SpiText(i, 3)) {
+      json::Value v = json::Parse(*arr);
+      j.labels.emplace();
+      for (const json::Value& l : v.as_array()) j.labels->push_back(l.as_string());
+    }
+    j.provider = SpiText(i, 4).value_or("");
+    j.model = SpiText(i, 5).value_or("");
+    j.queue = SpiText(i, 6).value_or("default");
+    j.subject = SpiText(i, 7);
+    j.attempts = static_cast<int>(SpiInt(i, 8).value_or(1));
+    j.created_by = SpiText(i, 9).value_or("");
+    impl_->jobs.push_back(std::move(j));
+  }
+  return static_cast<int>(impl_->jobs.size());
+}
+
+void JobRound::Call(const CancelCheck& cancel) {
+  std::vector<Job*> http_jobs;
+  for (Job& j : impl_->jobs)
+    if (j.provider == "openai") http_jobs.push_back(&j);
+  if (http_jobs.empty()) return;
+  try {
+    impl_->provider = CurrentProvider();
+  } catch (const Error& e) {
+    impl_->provider_error = e.what();
+    return;
+  }
+  ai::CircuitBreaker& breaker = BreakerFor(impl_->provider->url);
+  std::vector<ai::HttpRequest> requests;
+  std::vector<Job*> sent;
+  for (Job* j : http_jobs) {
+    if (!j->labels) {
+      j->answer.error = "an openai job needs labels";
+      j->rec.outcome = "error";
+      continue;
+    }
+    // A closed circuit lets every job through; a half-open one lets one probe.
+    if (!breaker.Allow(NowSeconds())) {
+      j->deferred = true;
+      j->defer_seconds = std::max(0.1, breaker.open_until() - NowSeconds());
+      continue;
+    }
+    j->rec.provider = "openai";
+    j->rec.model = j->model;
+    j->rec.endpoint_host = impl_->provider->host;
+    j->rec.prompt = j->input;
+    requests.push_back(MakeRequest(*impl_->provider, j->model, *j->labels, j->input));
+    sent.push_back(j);
+    if (breaker.state() != ai::CircuitBreaker::State::kClosed) {
+      // Only the probe goes; the rest wait for its outcome.
+      for (Job* rest : http_jobs)
+        if (rest != j && !rest->called && std::find(sent.begin(), sent.end(), rest) == sent.end() &&
+            rest->labels) {
+          rest->deferred = true;
+          rest->defer_seconds = 0.5;
+        }
+      break;
+    }
+  }
+  ai::RunHttp(requests, ai_concurrency, [&](size_t i, ai::HttpResponse&& resp) {
+    Job* j = sent[i];
+    j->called = true;
+    j->answer = JudgeResponse(resp, *j->labels, &j->rec);
+    if (j->answer.ok) {
+      breaker.RecordSuccess();
+      breaker_state->failures = 0;
+    } else if (j->rec.outcome != "invalid_answer") {
+      breaker.RecordFailure(NowSeconds());
+      breaker_state->failures++;
+      impl_->breaker_error = j->answer.error;
+    }
+  }, cancel);
+}
+
+int JobRound::Finish() {
+  if (impl_->jobs.empty()) return 0;
+  AsExtensionOwner owner("ai_jobs");
+  SpiScope spi;
+  int finished = 0;
+  for (Job& j : impl_->jobs) {
+    PollCancel(InterruptCheck());
+    if (j.deferred) {
+      Oid types[2] = {INT8OID, FLOAT8OID};
+      Datum values[2] = {Int64GetDatum(j.id), Float8GetDatum(j.defer_seconds)};
+      SpiExec("UPDATE comply.ai_jobs SET status = 'queued', attempts = attempts - 1, "
+              "worker_pid = NULL, locked_until = NULL, "
+              "next_attempt_at = now() + make_interval(secs => $2) WHERE id = $1",
+              2, types, values, nullptr, false, SPI_OK_UPDATE);
+      continue;
+    }
+    bool permanent = false;
+    if (j.provider == "builtin") {
+      j.rec.provider = "builtin";
+      j.rec.model = j.model;
+      j.rec.prompt = j.input;
+      try {
+        std::shared_ptr<const ai::Model> model = LoadModel(j.model);
+        j.answer = ClassifyBuiltin(*model, j.input, j.labels, &j.rec);
+      } catch (const Error& e) {
+        j.answer.error = e.what();
+        j.rec.outcome = "error";
+        j.rec.error = e.what();
+        permanent = true;
+      }
+    } else if (!j.called) {
+      // Not sent: the provider is not configured, or the job cannot be sent.
+      j.rec.provider = "openai";
+      j.rec.model = j.model;
+      j.rec.prompt = j.input;
+      j.rec.outcome = "error";
+      j.answer.error = !impl_->provider_error.empty() ? impl_->provider_error : j.answer.error;
+      j.rec.error = j.answer.error;
+      j.answer.disposition = impl_->provider_error.empty() ? ai::Disposition::kPermanent
+                                                           : ai::Disposition::kRetry;
+    } else {
+      permanent = j.answer.disposition == ai::Disposition::kPermanent;
+    }
+    if (!j.answer.ok && j.answer.disposition == ai::Disposition::kPermanent) permanent = true;
+    j.rec.job_id = j.id;
+    j.rec.requested_by = j.created_by;
+    int64 interaction_id = RecordInteraction(j.rec);
+    std::string object = "comply.ai_jobs/" + std::to_string(j.id);
+    if (j.answer.ok) {
+      bool automatic = j.answer.confidence >= review_threshold;
+      int64 case_id = 0;
+      std::string details = "{";
+      AddRaw(details, "job_id", std::to_string(j.id));
+      AddField(details, "provider", j.provider);
+      AddField(details, "model", j.model);
+      AddField(details, "label", j.answer.label);
+      AddRaw(details, "confidence", Num(j.answer.confidence));
+      AddRaw(details, "threshold", Num(review_threshold));
+      AddRaw(details, "interaction_id", std::to_string(interaction_id));
+      if (j.subject) AddRaw(details, "subject", *j.subject);
+      if (automatic) {
+        Oid types[8] = {INT8OID, TEXTOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID, INT8OID, FLOAT8OID};
+        Datum v[8] = {Int64GetDatum(j.id), j.subject ? TextDatum(*j.subject) : (Datum)0,
+                      TextDatum(j.answer.label), Float8GetDatum(j.answer.confidence),
+                      TextDatum(j.provider), TextDatum(j.model), Int64GetDatum(interaction_id),
+                      Float8GetDatum(review_threshold)};
+        char nulls[8] = {' ', j.subject ? ' ' : 'n', ' ', ' ', ' ', ' ', ' ', ' '};
+        SpiExec("INSERT INTO comply.model_decisions (job_id, subject, label, confidence, provider, "
+                "model, interaction_id, threshold) VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8)",
+                8, types, v, nulls, false, SPI_OK_INSERT);
+        AddField(details, "routed", "auto");
+        details += "}";
+        Audit("ai.decision", object, details);
+      } else {
+        std::vector<std::string> labels = j.labels ? *j.labels : std::vector<std::string>();
+        if (!j.labels && j.provider == "builtin") {
+          try {
+            labels = LoadModel(j.model)->labels();
+          } catch (const Error&) {
+          }
+        }
+        Oid types[10] = {TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID,
+                         FLOAT8OID, TEXTOID, TEXTOID, INT8OID, INT8OID};
+        Datum v[10] = {TextDatum(j.queue), j.subject ? TextDatum(*j.subject) : (Datum)0,
+                       TextDatum(j.input), labels.empty() ? (Datum)0 : TextArrayDatum(labels),
+                       TextDatum(j.answer.label), Float8GetDatum(j.answer.confidence),
+                       TextDatum(j.provider), TextDatum(j.model), Int64GetDatum(j.id),
+                       Int64GetDatum(interaction_id)};
+        char nulls[10] = {' ', j.subject ? ' ' : 'n', ' ', labels.empty() ? 'n' : ' ',
+                          ' ', ' ', ' ', ' ', ' ', ' '};
+        SpiExec("INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, "
+                "confidence, provider, model, job_id, interaction_id) "
+                "VALUES ($1, 'model', $2::jsonb, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                10, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
+        case_id = SpiInt(0, 1).value_or(0);
+        AddField(details, "routed", "review");
+        AddRaw(details, "case_id", std::to_string(case_id));
+        details += "}";
+        Audit("ai.review_needed", object, details);
+      }
+      Oid types[6] = {INT8OID, TEXTOID, FLOAT8OID, INT8OID, TEXTOID, INT8OID};
+      Datum v[6] = {Int64GetDatum(j.id), TextDatum(j.answer.label),
+                    Float8GetDatum(j.answer.confidence), Int64GetDatum(interaction_id),
+                    TextDatum(automatic ? "auto" : "review"), Int64GetDatum(case_id)};
+      char nulls[6] = {' ', ' ', ' ', ' ', ' ', case_id ? ' ' : 'n'};
+      SpiExec("UPDATE comply.ai_jobs SET status = 'done', label = $2, confidence = $3, "
+              "interaction_id = $4, routed_to = $5, case_id = $6, last_error = NULL, "
+              "worker_pid = NULL, locked_until = NULL, finished_at = now() WHERE id = $1",
+              6, types, v, nulls, false, SPI_OK_UPDATE);
+      ++finished;
+      continue;
+    }
+    // A failed attempt: retry later, or dead-letter.
+    if (permanent || j.attempts >= ai_max_attempts) {
+      Oid types[3] = {INT8OID, TEXTOID, INT8OID};
+      Datum v[3] = {Int64GetDatum(j.id), TextDatum(j.answer.error), Int64GetDatum(interaction_id)};
+      SpiExec("UPDATE comply.ai_jobs SET status = 'dead', last_error = $2, interaction_id = $3, "
+              "worker_pid = NULL, locked_until = NULL, finished_at = now() WHERE id = $1",
+              3, types, v, nullptr, false, SPI_OK_UPDATE);
+      std::string details = "{";
+      AddRaw(details, "job_id", std::to_string(j.id));
+      AddField(details, "provider", j.provider);
+      AddField(details, "model", j.model);
+      AddRaw(details, "attempts", std::to_string(j.attempts));
+      AddField(details, "error", j.answer.error);
+      AddRaw(details, "interaction_id", std::to_string(interaction_id));
+      details += "}";
+      Audit("ai.dead_letter", object, details);
+      ++finished;
+    } else {
+      static std::mt19937_64 rng(std::random_device{}());
+      double delay = ai::BackoffSeconds(j.attempts, ai_retry_base / 1000.0, ai_retry_max / 1000.0,
+                                        j.answer.retry_after, rng());
+      Oid types[4] = {INT8OID, TEXTOID, FLOAT8OID, INT8OID};
+      Datum v[4] = {Int64GetDatum(j.id), TextDatum(j.answer.error), Float8GetDatum(delay),
+                    Int64GetDatum(interaction_id)};
+      SpiExec("UPDATE comply.ai_jobs SET status = 'queued', last_error = $2, interaction_id = $4, "
+              "worker_pid = NULL, locked_until = NULL, "
+              "next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1",
+              4, types, v, nullptr, false, SPI_OK_UPDATE);
+    }
+  }
+  // The circuit breaker's state, for people to see.
+  if (breaker_state && breaker_state->breaker && impl_->provider) {
+    ai::CircuitBreaker& b = *breaker_state->breaker;
+    std::string state = StateName(b.state());
+    if (state != breaker_state->last_state || state != "closed") {
+      double until = b.state() == ai::CircuitBreaker::State::kClosed ? 0 : b.open_until() - NowSeconds();
+      Oid types[5] = {TEXTOID, TEXTOID, INT4OID, FLOAT8OID, TEXTOID};
+      Datum v[5] = {TextDatum("openai " + impl_->provider->host), TextDatum(state),
+                    Int32GetDatum(breaker_state->failures), Float8GetDatum(until),
+                    TextDatum(impl_->breaker_error)};
+      char nulls[5] = {' ', ' ', ' ', ' ', impl_->breaker_error.empty() ? 'n' : ' '};
+      SpiExec("INSERT INTO comply.ai_provider_status AS s (provider, state, consecutive_failures, "
+              "open_until, last_error, updated_at) VALUES ($1, $2, $3, "
+              "CASE WHEN $2 = 'closed' THEN NULL ELSE now() + make_interval(secs => $4) END, $5, now()) "
+              "ON CONFLICT (provider) DO UPDATE SET state = EXCLUDED.state, "
+              "consecutive_failures = EXCLUDED.consecutive_failures, open_until = EXCLUDED.open_until, "
+              "last_error = coalesce(EXCLUDED.last_error, s.last_error), updated_at = now()",
+              5, types, v, nulls, false, SPI_OK_INSERT);
+      breaker_state->last_state = state;
+    }
+  }
+  impl_->jobs.clear();
+  return finished;
+}
+
+double JobRound::NextDueSeconds() {
+  AsExtensionOwner owner("ai_jobs");
+  SpiScope spi;
+  SpiExec("SELECT extract(epoch FROM min(next_attempt_at) - clock_timestamp())::float8 "
+          "FROM comply.ai_jobs WHERE status = 'queued'",
+          0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
+  std::optional<double> s = SpiFloat(0, 1);
+  if (!s) return -1;
+  return std::max(0.0, *s);
+}
+
+void ClassifyInit() { CacheRegisterRelcacheCallback(InvalidateModels, (Datum)0); }
+
+}  // namespace comply::pg
+
+using namespace comply;
+using namespace comply::pg;
+
+// comply.train_classifier(name text, training_query text, options jsonb) RETURNS jsonb
+extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                    errmsg("name and training_query must not be null")));
+  std::string* report_json = nullptr;
+  Datum result = Guarded([&] {
+    std::string name = *OptText(fcinfo, 0);
+    // The table's CHECK says the same; refusing first spares the training and an error
+    // whose detail would print the whole row.
+    bool name_ok = !name.empty() && name.size() <= 63 && !isdigit((unsigned char)name[0]) &&
+                   name[0] != '.' && name[0] != '-';
+    for (char ch : name)
+      if (!isalnum((unsigned char)ch) && ch != '_' && ch != '.' && ch != '-') name_ok = false;
+    if (!name_ok)
+      throw Error(sqlstate::kInvalidParameterValue, "invalid model name \"" + name + "\"",
+                  "A model name starts with a letter or underscore and has at most 63 letters, "
+                  "digits, underscores, dots or hyphens.");
+    std::string query = *OptText(fcinfo, 1);
+    std::string options_text = "{}";
+    if (!PG_ARGISNULL(2))
+      options_text = PgCall([&] {
+        return static_cast<const char*>(JsonbToCString(nullptr, &PG_GETARG_JSONB_P(2)->root, 0));
+      });
+    ai::TrainOptions options = ai::ParseTrainOptions(json::Parse(options_text));
+    // The training rows, read as the caller (the query is theirs) through a cursor.
+    std::vector<ai::Example> examples;
+    int64 skipped = 0;
+    {
+      SpiScope spi;
+      Portal portal = PgCall([&] {
+        Portal p = SPI_cursor_open_with_args("comply_training", query.c_str(), 0, nullptr, nullptr,
+                                             nullptr, true, 0);
+        if (p->tupDesc == nullptr || p->tupDesc->natts < 2)
+          ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                          errmsg("training_query must return two columns: text and label")));
+        return p;
+      });
+      for (;;) {
+        uint64 n = PgCall([&] {
+          SPI_cursor_fetch(portal, true, 5000);
+          return SPI_processed;
+        });
+        if (n == 0) break;
+        for (uint64 i = 0; i < n; ++i) {
+          std::optional<std::string> doc = SpiText(i, 1);
+          std::optional<std::string> label = SpiText(i, 2);
+          if (!doc || !label) {
+            ++skipped;
+            continue;
+          }
+          // The model learns from redacted text, the only kind it will ever be shown.
+          examples.push_back({*label, RedactTextDefault(*doc)});
+        }
+        PgCall([] { SPI_freetuptable(SPI_tuptable); });
+        PollCancel(InterruptCheck());
+      }
+      PgCall([&] { SPI_cursor_close(portal); });
+    }
+    ai::TrainReport report;
+    ai::Model model = ai::Train(examples, options, InterruptCheck(), &report);
+    std::string metrics = ai::ReportJson(report);
+    if (skipped > 0) {
+      metrics.pop_back();
+      metrics += ",\"skipped_null_rows\":" + std::to_string(skipped) + "}";
+    }
+    std::string blob = model.Serialize();
+    {
+      AsExtensionOwner owner("models");
+      SpiScope spi;
+      Oid types[6] = {TEXTOID, TEXTARRAYOID, BYTEAOID, TEXTOID, TEXTOID, INT8OID};
+      Datum v[6] = {TextDatum(name), TextArrayDatum(model.labels()),
+                    PgCall([&] {
+                      bytea* b = static_cast<bytea*>(palloc(VARHDRSZ + blob.size()));
+                      SET_VARSIZE(b, VARHDRSZ + blob.size());
+                      memcpy(VARDATA(b), blob.data(), blob.size());
+                      return PointerGetDatum(b);
+                    }),
+                    TextDatum(metrics), TextDatum(options_text),
+                    Int64GetDatum(static_cast<int64>(examples.size()))};
+      SpiExec("INSERT INTO comply.models AS m (name, labels, model, metrics, options, training_rows, "
+              "trained_by, trained_at) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, session_user, now()) "
+              "ON CONFLICT (name) DO UPDATE SET labels = EXCLUDED.labels, model = EXCLUDED.model, "
+              "metrics = EXCLUDED.metrics, options = EXCLUDED.options, "
+              "training_rows = EXCLUDED.training_rows, trained_by = EXCLUDED.trained_by, "
+              "trained_at = EXCLUDED.trained_at",
+              6, types, v, nullptr, false, SPI_OK_INSERT);
+    }
+    {
+      SpiScope spi;
+      Audit("model.train", "comply.models/" + name, metrics);
+    }
+    return PgCall([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics.c_str())); });
+  });
+  (void)report_json;
+  return result;
+}
+
+// comply.classify(input text, labels text[], model text, options jsonb)
+//   RETURNS TABLE(label text, confidence float8, provider text, model text, interaction_id bigint)
+extern "C" Datum comply_classify(PG_FUNCTION_ARGS) {
+  InitMaterializedSRF(fcinfo, 0);
+  if (PG_ARGISNULL(0)) return (Datum)0;
+  ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  char* caller = GetUserNameFromId(GetUserId(), false);
+  Guarded([&] {
+    text* input_t = PG_GETARG_TEXT_PP(0);
+    if (VARSIZE_ANY_EXHDR(input_t) > static_cast<size_t>(max_input_bytes))
+      throw Error(sqlstate::kProgramLimitExceeded, "input exceeds comply.max_input_bytes");
+    std::string input(VARDATA_ANY(input_t), VARSIZE_ANY_EXHDR(input_t));
+    std::optional<std::vector<std::string>> labels = LabelsArg(fcinfo, 1);
+    ModelSpec spec = ResolveModel(OptText(fcinfo, 2));
+    bool clear_text = false;
+    if (PG_NARGS() > 3 && !PG_ARGISNULL(3)) {
+      std::string opts = PgCall([&] {
+        return static_cast<const char*>(JsonbToCString(nullptr, &PG_GETARG_JSONB_P(3)->root, 0));
+      });
+      json::Value o = json::Parse(opts);
+      if (!o.is_object()) throw Error(sqlstate::kInvalidParameterValue, "options must be a JSON object");
+      for (const auto& [key, value] : o.as_object()) {
+        if (key == "clear_text" && value.is_bool()) {
+          clear_text = value.as_bool();
+        } else {
+          throw Error(sqlstate::kInvalidParameterValue, "unknown or invalid option \"" + key + "\"",
+                      "The only option is \"clear_text\" (boolean).");
+        }
+      }
+    }
+    if (clear_text && spec.provider != "openai")
+      throw Error(sqlstate::kInvalidParameterValue, "clear_text applies only to the openai provider");
+    std::string redacted = RedactTextDefault(input);
+    Interaction rec;
+    rec.provider = spec.provider;
+    rec.model = spec.model;
+    rec.requested_by = caller;
+    rec.prompt = redacted;  // what is kept is always the redacted text
+    rec.clear_text = clear_text;
+    Answer a;
+    if (spec.provider == "builtin") {
+      std::shared_ptr<const ai::Model> model = LoadModel(spec.model);
+      a = ClassifyBuiltin(*model, redacted, labels, &rec);
+    } else {
+      if (!labels)
+        throw Error(sqlstate::kInvalidParameterValue, "the openai provider needs labels",
+                    "Pass the allowed labels as the second argument.");
+      ProviderConfig config = CurrentProvider();
+      rec.endpoint_host = config.host;
+      std::vector<ai::HttpRequest> req{
+          MakeRequest(config, spec.model, *labels, clear_text ? input : redacted)};
+      ai::HttpResponse resp;
+      ai::RunHttp(req, 1, [&](size_t, ai::HttpResponse&& r) { resp = std::move(r); },
+                  InterruptCheck());
+      a = JudgeResponse(resp, *labels, &rec);
+      if (!a.ok) {
+        throw Error(rec.outcome == "invalid_answer" ? sqlstate::kInvalidTextRepresentation
+                                                    : "58000",  // system_error
+                    "AI provider call failed: " + a.error);
+      }
+    }
+    int64 interaction_id = 0;
+    if (!PgCall([] { return RecoveryInProgress(); })) {
+      // A standby cannot write; there the builtin model still answers.
+      AsExtensionOwner owner("ai_interactions");
+      SpiScope spi;
+      interaction_id = RecordInteraction(rec);
+      if (clear_text) {
+        std::string details = "{";
+        AddRaw(details, "interaction_id", std::to_string(interaction_id));
+        AddField(details, "model", spec.model);
+        AddField(details, "endpoint_host", rec.endpoint_host);
+        details += "}";
+        Audit("ai.clear_text_sent", "comply.ai_interactions/" + std::to_string(interaction_id),
+              details);
+      }
+    }
+    PgCall([&] {
+      Datum values[5] = {CStringGetTextDatum(a.label.c_str()), Float8GetDatum(a.confidence),
+                         CStringGetTextDatum(spec.provider.c_str()),
+                         CStringGetTextDatum(spec.model.c_str()), Int64GetDatum(interaction_id)};
+      bool nulls[5] = {false, false, false, false, interaction_id == 0};
+      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    });
+  });
+  return (Datum)0;
+}
+
+// comply.classify_async(input text, labels text[], model text, subject jsonb, queue text)
+//   RETURNS bigint
+extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("input must not be null")));
+  char* caller = GetUserNameFromId(GetUserId(), false);
+  Datum subject = PG_ARGISNULL(3) ? (Datum)0 : PG_GETARG_DATUM(3);
+  int64 id = 0;
+  Guarded([&] {
+    text* input_t = PG_GETARG_TEXT_PP(0);
+    std::string redacted = RedactTextDefault({VARDATA_ANY(input_t), VARSIZE_ANY_EXHDR(input_t)});
+    std::optional<std::vector<std::string>> labels = LabelsArg(fcinfo, 1);
+    ModelSpec spec = ResolveModel(OptText(fcinfo, 2));
+    std::string queue = OptText(fcinfo, 4).value_or("default");
+    if (spec.provider == "builtin") {
+      // Refuse now what the worker could only dead-letter.
+      std::shared_ptr<const ai::Model> model = LoadModel(spec.model);
+      if (labels) (void)model->Predict("", &*labels);
+    } else if (!labels) {
+      throw Error(sqlstate::kInvalidParameterValue, "the openai provider needs labels",
+                  "Pass the allowed labels as the second argument.");
+    }
+    AsExtensionOwner owner("ai_jobs");
+    SpiScope spi;
+    Oid types[7] = {TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID};
+    Datum v[7] = {TextDatum(caller), TextDatum(queue), subject, TextDatum(redacted),
+                  labels ? TextArrayDatum(*labels) : (Datum)0, TextDatum(spec.provider),
+                  TextDatum(spec.model)};
+    char nulls[7] = {' ', ' ', subject ? ' ' : 'n', ' ', labels ? ' ' : 'n', ' ', ' '};
+    SpiExec("INSERT INTO comply.ai_jobs (created_by, queue, subject, input, labels, provider, model) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            7, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
+    id = SpiInt(0, 1).value_or(0);
+  });
+  NoteJobQueued();
+  PG_RETURN_INT64(id);
+}
+
+// comply.run_jobs(max_jobs int) RETURNS int
+extern "C" Datum comply_run_jobs(PG_FUNCTION_ARGS) {
+  int max_jobs = PG_GETARG_INT32(0);
+  if (max_jobs < 1)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("max_jobs must be positive")));
+  int done = 0;
+  Guarded([&] {
+    JobRound round;
+    round.Claim(max_jobs);
+    round.Call(InterruptCheck());
+    done = round.Finish();
+  });
+  PG_RETURN_INT32(done);
+}

@@ -1,0 +1,44 @@
+// AI classification: comply.train_classifier, comply.classify, comply.classify_async,
+// comply.run_jobs, and the job rounds the background worker runs.
+#pragma once
+
+#include <memory>
+
+#include "core/cancel.h"
+
+namespace comply::pg {
+
+// Registers the cache invalidation callback for comply.models.
+void ClassifyInit();
+
+// One round of the classification queue, in three steps so that the worker holds no
+// transaction while it waits for the provider:
+//   Claim   (in a transaction)  recovers abandoned jobs, claims due ones;
+//   Call    (no transaction)    sends the openai jobs, concurrently;
+//   Finish  (in a transaction)  runs builtin jobs, records interactions, routes results
+//                               (automatic decision or review case, both in the ledger),
+//                               and schedules retries or dead-letters failures.
+// comply.run_jobs() runs all three in its own transaction. Methods call PostgreSQL
+// through PgCall and may throw.
+class JobRound {
+ public:
+  JobRound();
+  ~JobRound();
+  JobRound(const JobRound&) = delete;
+  JobRound& operator=(const JobRound&) = delete;
+
+  // Claims up to max due jobs; returns how many.
+  int Claim(int max);
+  // Calls the provider for the claimed openai jobs; cancel is polled while waiting.
+  void Call(const CancelCheck& cancel);
+  // Records every claimed job's outcome; returns the number of jobs finished.
+  int Finish();
+  // Seconds until the next queued job is due (-1 when none is queued); in a transaction.
+  static double NextDueSeconds();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace comply::pg
