@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (not tests): the core detector under Google Benchmark, then the
-# SQL-level redaction benchmark against a regexp_replace chain on a throwaway cluster.
+# Runs the benchmarks (not tests): the core detector and the builtin classifier under
+# Google Benchmark, then the SQL-level benchmarks on throwaway clusters.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -10,6 +10,8 @@ if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
 cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DCOMPLY_TESTS=OFF -DCOMPLY_BENCH=ON >/dev/null
 cmake --build build/bench --target detector_bench
 build/bench/detector_bench --benchmark_filter="${DETECTOR_BENCH_FILTER:-BM_Detect$|BM_DetectPerRecord|BM_DetectNoPii|BM_DetectRedactLabel}"
+cmake --build build/bench --target classifier_bench
+build/bench/classifier_bench --benchmark_filter="${CLASSIFIER_BENCH_FILTER:-Featurize|Predict$|TrainShipped|Train100k/|Deserialize}"
 
 make -j2 >/dev/null
 "${sudo[@]}" make install >/dev/null

@@ -10,8 +10,10 @@ Writes TSV to stdout, one document per line: label<TAB>text. Labels:
   financial_reporting  SOX: journal entries, quarter close, reconciliations, audit
   general              marketing, IT tickets, meeting notes, office logistics
 
-The documents are meant to be hard enough to be a real test of a text classifier:
-every class has a few dozen templates, the templates share vocabulary across classes
+Documents are about 240 bytes on average (nine in ten between 130 and 360): one or two
+passages from the class's templates plus a few filler sentences. They are meant to be
+hard enough to be a real test of a text classifier: every class has a few dozen
+templates, the templates share vocabulary across classes
 (claims, payments, accounts, reviews, approvals, audits, leave, settlements), shared
 filler sentences are appended at random, some documents get typos, about one in five is a
 short note in shared wording where a single topic phrase (sometimes one that belongs to
@@ -582,17 +584,19 @@ WEIGHTS = {"phi": 21, "pci": 17, "hr": 17, "legal": 15, "financial_reporting": 1
 def document(rng, filler, label):
     """One document of class label, and the label it is filed under."""
     if rng.random() < 0.2:
-        body = rng.choice(WEAK_FRAMES).replace("{topic}", rng.choice(WEAK_TOPICS[label]))
+        text = rng.choice(PREFIXES) + filler.fill(
+            rng.choice(WEAK_FRAMES).replace("{topic}", rng.choice(WEAK_TOPICS[label])))
     else:
-        body = rng.choice(T[label])
-    text = rng.choice(PREFIXES) + filler.fill(body)
+        text = rng.choice(PREFIXES) + filler.fill(rng.choice(T[label]))
+        if rng.random() < 0.5:  # a follow-up passage of the same class
+            text += " " + filler.fill(rng.choice(T[label]))
     if rng.random() < 0.05:
         # Mixed document: a passage of another class appended, filed under either class.
         other = rng.choice([c for c in T if c != label])
         text += " " + filler.fill(rng.choice(T[other]))
         if rng.random() < 0.5:
             label = other
-    for _ in range(rng.choice([0, 1, 2, 2, 3, 3, 4])):
+    for _ in range(rng.choice([1, 2, 2, 3, 3, 4])):
         text += " " + filler.fill(rng.choice(FILLERS))
     if rng.random() < 0.10:
         for _ in range(rng.randint(1, 3)):

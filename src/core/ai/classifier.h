@@ -11,9 +11,10 @@
 // then a murmur3 finaliser: stable on every platform, which stored models need) into
 // 2^hash_bits signed buckets, weighted 1 + ln(tf) and L2-normalised on its own, so words,
 // character n-grams and PII weigh the same. Character 5-grams were measured and left out:
-// on test/data they added a fifth more features and a quarter more training time for no
-// accuracy (word unigrams already carry what long subwords do; 3- and 4-grams carry typos
-// and inflections).
+// on the generated compliance documents (test/data) they add 29% more features and 22%
+// more training time for no measurable accuracy (held-out 0.919 either way over four
+// seeds of the shipped set, 0.959 and 0.960 on 30,000 documents): words already carry
+// what long subwords do, and 3- and 4-grams carry typos and inflections.
 #pragma once
 #include "core/no_postgres.h"
 
@@ -121,9 +122,10 @@ struct Feature {
   float value = 0;
 };
 
-// Appends the features of text to out (cleared first) as the model sees them; a
-// bucket may appear more than once (once per feature family). Exposed for tests and
-// tools. cancel is polled every 64 KiB of text.
+// Replaces out with the features of text as the model sees them: words and bigrams,
+// then character n-grams, then PII features, each in first-seen order; a bucket may
+// appear once per family. Exposed for tests and tools. cancel is polled every 64 KiB of
+// text; throws comply::Error (22023) if hash_bits is out of range.
 void Featurize(std::string_view text, int hash_bits, std::vector<Feature>& out,
                const CancelCheck& cancel = {});
 
@@ -146,8 +148,9 @@ class Model {
                      const std::vector<std::string>* allowed_labels = nullptr,
                      const CancelCheck& cancel = {}) const;
 
-  // Compact little-endian blob: magic, format version, hash_bits, feature scheme,
-  // labels, temperature, bias and weights as float32, then a SHA-256 of all of it.
+  // Compact little-endian blob: magic, format version, feature scheme, hash_bits,
+  // temperature, labels, then bias and weights as float32 (labels x 2^hash_bits x 4
+  // bytes: nearly all of it), then a SHA-256 of everything before it.
   std::string Serialize() const;
 
   // Reads a Serialize() blob. Throws comply::Error (22P02, "invalid model data: ...")
@@ -174,13 +177,15 @@ class Model {
 
 // Trains a model on examples: a seeded shuffle splits them into train, calibration and
 // test; SGD fits the train split; a temperature is fitted on the calibration split by
-// minimising its negative log-likelihood; the test split is evaluated into *report (if
-// not null); with options.refit the weights are then retrained on train + test with the
-// same hyper-parameters, keeping the temperature. Deterministic for a given input,
-// options and seed. Throws comply::Error: 22023 with fewer than kMinExamples examples,
-// fewer than 2 distinct labels, or a label empty or over kMaxLabelBytes; 22021 for a
-// label that is not UTF-8; 54000 over kMaxLabels labels or kMaxWeights weights.
-// Messages never contain document text. cancel is polled every 1024 examples or so.
+// minimising its negative log-likelihood (with a weak prior on ln T worth about one
+// example, so a tiny split cannot make every answer certain); the test split is evaluated
+// into *report (if not null); with options.refit the weights are then retrained on
+// train + test with the same hyper-parameters, keeping the temperature. Deterministic for
+// a given input, options and seed. Throws comply::Error: 22023 with fewer than
+// kMinExamples examples, fewer than 2 distinct labels, or a label empty or over
+// kMaxLabelBytes; 22021 for a label that is not UTF-8; 54000 over kMaxLabels labels or
+// kMaxWeights weights. Messages never contain document text. cancel is polled every 1024
+// examples or so.
 Model Train(const std::vector<Example>& examples, const TrainOptions& options,
             const CancelCheck& cancel = {}, TrainReport* report = nullptr);
 
