@@ -18,3 +18,4 @@ make -j2 >/dev/null
 bench/redact_bench.sh
 bench/validate_bench.sh
 bench/ledger_bench.sh
+bench/ai_bench.sh

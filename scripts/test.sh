@@ -39,9 +39,10 @@ scripts/pgcluster.sh key comply_test_ledger.pem "$(openssl genpkey -algorithm ed
 regress() {
   if make installcheck; then return 0; fi
   [ -f regression.diffs ] && head -n 200 regression.diffs
+  [ -f output_iso/regression.diffs ] && head -n 200 output_iso/regression.diffs
   return 1
 }
-step "pg_regress suites (sql/, expected/)" regress
+step "pg_regress and isolation suites (sql/, specs/, expected/)" regress
 
 pgtap() {
   psql -X -q -v ON_ERROR_STOP=1 -c 'DROP DATABASE IF EXISTS comply_tap' -c 'CREATE DATABASE comply_tap' >/dev/null
@@ -52,6 +53,8 @@ step "pgTAP suites (test/pgtap/)" pgtap
 step "server log holds no PII" test/check_log_pii.sh "$(scripts/pgcluster.sh log)"
 
 step "ledger background workers (test/ledger_worker.sh)" test/ledger_worker.sh
+
+step "AI provider and job worker against a local HTTP server (test/ai_worker.sh)" test/ai_worker.sh
 
 echo
 echo "summary: $passed passed, $failed failed"

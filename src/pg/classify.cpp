@@ -171,6 +171,26 @@ double MillisSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Members of the small JSON objects kept in the record and the ledger.
+void AddField(std::string& out, const char* key, const std::string& value) {
+  out += out.size() > 1 ? "," : "";
+  json::AppendQuoted(out, key);
+  out += ':';
+  json::AppendQuoted(out, value);
+}
+void AddRaw(std::string& out, const char* key, const std::string& raw) {
+  out += out.size() > 1 ? "," : "";
+  json::AppendQuoted(out, key);
+  out += ':';
+  out += raw;
+}
+std::string Num(double d) {
+  if (!std::isfinite(d)) return "null";
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%.6g", d);
+  return buf;
+}
+
 // ---------------------------------------------------------------------------------
 // The record of every call: comply.ai_interactions.
 
@@ -182,10 +202,22 @@ struct Interaction {
   std::optional<int64> http_status, prompt_tokens, completion_tokens, job_id;
   double latency_ms = 0;
   bool clear_text = false;
+  // An openai answer's rationale, not yet redacted: RecordInteraction makes the
+  // response {"label", "confidence", "rationale" (redacted)} from it.
+  std::optional<std::string> rationale;
 };
 
 // Inserts the interaction (as the extension's owner); returns its id. Needs SPI.
-int64 RecordInteraction(const Interaction& r) {
+int64 RecordInteraction(const Interaction& in) {
+  Interaction r = in;
+  if (r.rationale && r.label && r.confidence) {
+    std::string response = "{";
+    AddField(response, "label", *r.label);
+    AddRaw(response, "confidence", Num(*r.confidence));
+    AddField(response, "rationale", RedactTextDefault(*r.rationale));
+    response += "}";
+    r.response = response;
+  }
   constexpr int n = 16;
   Oid types[n] = {TEXTOID, TEXTOID, TEXTOID, INT8OID,   TEXTOID, TEXTOID, TEXTOID, TEXTOID,
                   FLOAT8OID, TEXTOID, INT4OID, TEXTOID, FLOAT8OID, INT4OID, INT4OID, BOOLOID};
@@ -229,25 +261,6 @@ void Audit(const std::string& action, const std::string& object, const std::stri
   Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
   Datum values[3] = {TextDatum(action), TextDatum(object), TextDatum(details)};
   SpiExec("SELECT comply.audit($1, $2, $3::jsonb)", 3, types, values, nullptr, false, SPI_OK_SELECT);
-}
-
-void AddField(std::string& out, const char* key, const std::string& value) {
-  out += out.size() > 1 ? "," : "";
-  json::AppendQuoted(out, key);
-  out += ':';
-  json::AppendQuoted(out, value);
-}
-void AddRaw(std::string& out, const char* key, const std::string& raw) {
-  out += out.size() > 1 ? "," : "";
-  json::AppendQuoted(out, key);
-  out += ':';
-  out += raw;
-}
-std::string Num(double d) {
-  if (!std::isfinite(d)) return "null";
-  char buf[32];
-  snprintf(buf, sizeof(buf), "%.6g", d);
-  return buf;
 }
 
 // ---------------------------------------------------------------------------------
@@ -346,14 +359,10 @@ Answer JudgeResponse(ai::HttpResponse& resp, const std::vector<std::string>& lab
     rec->confidence = ans.confidence;
     if (ans.prompt_tokens) rec->prompt_tokens = *ans.prompt_tokens;
     if (ans.completion_tokens) rec->completion_tokens = *ans.completion_tokens;
-    // The answer as kept: its fields, the rationale redacted (a model may repeat what
-    // it was sent).
-    std::string response = "{";
-    AddField(response, "label", ans.label);
-    AddRaw(response, "confidence", Num(ans.confidence));
-    AddField(response, "rationale", RedactTextDefault(ans.rationale));
-    response += "}";
-    rec->response = response;
+    // The answer is kept with its rationale redacted (a model may repeat what it was
+    // sent); RecordInteraction redacts it, inside a transaction (the worker calls this
+    // with none open, where the detector could not be loaded).
+    rec->rationale = ans.rationale;
   } catch (const Error& e) {
     // Not the JSON asked for, or a label outside the set: an error, never a guess.
     a.disposition = ai::Disposition::kRetry;
@@ -489,29 +498,25 @@ void JobRound::Call(const CancelCheck& cancel) {
       j->rec.outcome = "error";
       continue;
     }
-    // A closed circuit lets every job through; a half-open one lets one probe.
-    if (!breaker.Allow(NowSeconds())) {
-      j->deferred = true;
-      j->defer_seconds = std::max(0.1, breaker.open_until() - NowSeconds());
-      continue;
-    }
     j->rec.provider = "openai";
     j->rec.model = j->model;
     j->rec.endpoint_host = impl_->provider->host;
     j->rec.prompt = j->input;
     requests.push_back(MakeRequest(*impl_->provider, j->model, *j->labels, j->input));
     sent.push_back(j);
-    if (breaker.state() != ai::CircuitBreaker::State::kClosed) {
-      // Only the probe goes; the rest wait for its outcome.
-      for (Job* rest : http_jobs)
-        if (rest != j && !rest->called && std::find(sent.begin(), sent.end(), rest) == sent.end() &&
-            rest->labels) {
-          rest->deferred = true;
-          rest->defer_seconds = 0.5;
-        }
-      break;
-    }
   }
+  // The breaker is asked before each request starts: a closed circuit lets every one
+  // through, an open one none (not even the rest of this batch once it opens), a
+  // half-open one a single probe. Jobs not sent go back to the queue unchanged.
+  auto may_start = [&](size_t i) {
+    double now = NowSeconds();
+    if (breaker.Allow(now)) return true;
+    sent[i]->deferred = true;
+    sent[i]->defer_seconds = breaker.state() == ai::CircuitBreaker::State::kOpen
+                                 ? std::max(0.1, breaker.open_until() - now)
+                                 : 0.5;  // half-open: waiting for the probe's outcome
+    return false;
+  };
   ai::RunHttp(requests, ai_concurrency, [&](size_t i, ai::HttpResponse&& resp) {
     Job* j = sent[i];
     j->called = true;
@@ -523,8 +528,10 @@ void JobRound::Call(const CancelCheck& cancel) {
       breaker.RecordFailure(NowSeconds());
       breaker_state->failures++;
       impl_->breaker_error = j->answer.error;
+    } else {
+      breaker.RecordSuccess();  // the provider answered: it is up, if wrong
     }
-  }, cancel);
+  }, cancel, may_start);
 }
 
 int JobRound::Finish() {

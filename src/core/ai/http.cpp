@@ -291,7 +291,7 @@ class SignalsBlocked {
 
 void RunHttp(const std::vector<HttpRequest>& requests, int concurrency,
              const std::function<void(size_t, HttpResponse&&)>& on_done,
-             const CancelCheck& cancel) {
+             const CancelCheck& cancel, const std::function<bool(size_t)>& may_start) {
   GlobalInit();
   MultiPtr multi(curl_multi_init());
   if (!multi) CurlFailure("curl_multi_init failed");
@@ -302,7 +302,7 @@ void RunHttp(const std::vector<HttpRequest>& requests, int concurrency,
   for (;;) {
     PollCancel(cancel);
     while (active.size() < limit && next < requests.size()) {
-      active.push_back(Start(multi.get(), requests[next], next));
+      if (!may_start || may_start(next)) active.push_back(Start(multi.get(), requests[next], next));
       ++next;
     }
     if (active.empty()) return;

@@ -64,7 +64,11 @@ std::optional<double> ParseRetryAfter(std::string_view value, std::time_t now);
 // from inside a curl callback; if cancel or on_done throws, every transfer still in
 // flight is aborted and cleaned up and the exception propagates. Throws comply::Error
 // (XX000) only if libcurl cannot be initialised or refuses an option.
+// may_start, when set, is asked just before each request starts; a request it refuses
+// is not sent and on_done is not called for it (a caller uses this to stop sending once
+// its circuit breaker opens in the middle of a batch).
 void RunHttp(const std::vector<HttpRequest>& requests, int concurrency,
-             const std::function<void(size_t, HttpResponse&&)>& on_done, const CancelCheck& cancel);
+             const std::function<void(size_t, HttpResponse&&)>& on_done, const CancelCheck& cancel,
+             const std::function<bool(size_t)>& may_start = {});
 
 }  // namespace comply::ai

@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# Tests the openai provider and the job worker on a throwaway cluster of their own, with
+# real libcurl against test/ai_server.py (a scriptable OpenAI-compatible server on
+# 127.0.0.1 that records every request):
+#   - synchronous classify: answer, API key sent (and never stored), redacted prompt,
+#     malformed answers and labels outside the set are errors, cancellation and
+#     statement_timeout abort a hanging request at once;
+#   - the worker: jobs done and routed (decision or review case, both in the ledger);
+#     retries with backoff (500, 429 with Retry-After, dropped connections);
+#     dead-lettering after comply.ai_max_attempts; the circuit breaker pauses a failing
+#     provider instead of hammering it; no job lost across a provider outage, a worker
+#     killed mid-request and a server crash mid-request; review upkeep (expired claims,
+#     SLA escalation announced with NOTIFY comply_review);
+#   - no PII value of the test data ever reached the provider.
+# Needs the extension installed. Prints one line per check and "N passed, M failed".
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+export COMPLY_CLUSTER_DIR="$repo/build/ai-worker-cluster"
+work=$(mktemp -d)
+chmod 755 "$work"
+conf="$work/extra.conf"
+cat >"$conf" <<'CONF'
+log_min_messages = warning
+log_min_error_statement = panic
+max_worker_processes = 16
+comply.ledger_worker = off
+comply.ai_retry_base = '100ms'
+comply.ai_retry_max = '1s'
+comply.ai_breaker_threshold = 3
+comply.ai_breaker_cooldown = '2s'
+CONF
+chmod 644 "$conf"
+export COMPLY_PG_CONF="$conf"
+
+server_pid=
+start_server() {  # start_server [PORT]: starts test/ai_server.py, sets $port
+  rm -f "$work/port"
+  python3 test/ai_server.py --port "${1:-0}" --port-file "$work/port" --log "$work/requests.log" \
+    >>"$work/server.out" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+  port=$(cat "$work/port")
+}
+stop_server() { if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=; fi; }
+cleanup() {
+  stop_server
+  if [ "${COMPLY_TEST_KEEP:-0}" = 1 ]; then echo "# kept: $COMPLY_CLUSTER_DIR and $work"; return; fi
+  scripts/pgcluster.sh destroy >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_server
+scripts/pgcluster.sh destroy
+scripts/pgcluster.sh start
+eval "$(scripts/pgcluster.sh env)"
+bindir=$(pg_config --bindir)
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); fi
+key="sk-test-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+scripts/pgcluster.sh key comply_ai.key "$key" >/dev/null
+datadir=$(psql -X -At -d postgres -c "SHOW data_directory")
+
+passed=0
+failed=0
+check() {  # check NAME CONDITION-COMMAND...
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); echo "ok - $name"
+  else failed=$((failed + 1)); echo "not ok - $name"; fi
+}
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d postgres "$@"; }
+is_true() { [ "$(q -c "$1")" = t ]; }
+wait_for() {  # wait_for QUERY SECONDS: until QUERY returns t
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    [ "$(q -c "$1" 2>/dev/null)" = t ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+ctl() { curl -s -X POST -H 'Content-Type: application/json' --data "$2" "http://127.0.0.1:$port/_control/$1" >/dev/null; }
+requests() { curl -s "http://127.0.0.1:$port/_control/requests"; }
+request_count() { curl -s "http://127.0.0.1:$port/_control/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'; }
+configure() {  # points the server's settings at the test server
+  q -c "ALTER SYSTEM SET comply.ai_endpoint = 'http://127.0.0.1:$port/v1'" \
+    -c "ALTER SYSTEM SET comply.ai_api_key_file = '$datadir/comply_ai.key'" \
+    -c "SELECT pg_reload_conf()" >/dev/null
+  sleep 0.3
+}
+configure
+q -c "CREATE EXTENSION pg_comply"
+labels="ARRAY['phi', 'pci', 'general']"
+
+# --- Synchronous calls --------------------------------------------------------------
+ctl mode '{"mode": "ok", "rules": {"chargeback": "pci", "patient": "phi"}, "confidence": 0.93}'
+out=$(q -c "SELECT label || ' ' || confidence || ' ' || provider || ' ' || model FROM comply.classify('Chargeback on the card of Maria Garcia, SSN 536-22-8714', $labels, 'openai:test-model')")
+check "classify returns the provider's label and confidence" [ "$out" = "pci 0.93 openai test-model" ]
+check "the API key is sent as a bearer token" \
+  python3 -c 'import json,sys; r=json.load(sys.stdin); sys.exit(0 if r and r[-1].get("authorization") == "Bearer " + sys.argv[1] else 1)' "$key" <<<"$(requests)"
+check "the request asks for JSON with the allowed labels" \
+  python3 -c 'import json,sys; b=json.load(sys.stdin)[-1]["body"]; s=b["response_format"]["json_schema"]["schema"]; sys.exit(0 if s["properties"]["label"]["enum"] == ["phi","pci","general"] else 1)' <<<"$(requests)"
+check "the provider got redacted text" \
+  python3 -c 'import json,sys; t=json.dumps(json.load(sys.stdin)[-1]["body"]); sys.exit(0 if "[US_SSN]" in t and "536-22-8714" not in t and "Garcia" not in t else 1)' <<<"$(requests)"
+check "the interaction is kept, redacted, with host and tokens, without the key" \
+  is_true "SELECT provider = 'openai' AND endpoint_host = '127.0.0.1:$port' AND outcome = 'ok' AND http_status = 200
+             AND prompt LIKE '%[US_SSN]%' AND prompt NOT LIKE '%8714%' AND prompt_tokens > 0
+             AND response::jsonb ->> 'label' = 'pci'
+             AND NOT EXISTS (SELECT 1 FROM comply.ai_interactions i WHERE i::text LIKE '%$key%')
+           FROM comply.ai_interactions ORDER BY id DESC LIMIT 1"
+check "the key file setting is hidden from ordinary roles and pg_settings" \
+  is_true "SELECT NOT EXISTS (SELECT 1 FROM pg_settings WHERE name = 'comply.ai_api_key_file')"
+out=$(q -c "SELECT label FROM comply.classify('Chargeback on card 4111 1111 1111 1111', $labels, 'openai:test-model', '{\"clear_text\": true}')")
+check "clear text is sent only when asked, and that is recorded in the ledger" \
+  bash -c '[ "$1" = pci ] && python3 -c "import json,sys; t=json.dumps(json.load(sys.stdin)[-1][\"body\"]); sys.exit(0 if \"4111 1111 1111 1111\" in t else 1)" <<<"$2"' _ "$out" "$(requests)"
+check "... and the stored prompt is still redacted" \
+  is_true "SELECT clear_text AND prompt NOT LIKE '%4111 1111%' FROM comply.ai_interactions ORDER BY id DESC LIMIT 1"
+check "... and a ledger entry says clear text was sent" \
+  is_true "SELECT count(*) = 1 FROM comply.audit_log WHERE action = 'ai.clear_text_sent'"
+
+for mode in malformed badlabel badjson refusal; do
+  ctl mode "{\"mode\": \"$mode\"}"
+  err=$(psql -X -At -d postgres -v VERBOSITY=verbose -c "SELECT * FROM comply.classify('Patient note for Maria Garcia', $labels, 'openai:test-model')" 2>&1 || true)
+  check "a $mode answer is an error (22P02), not a guess, and names no content" \
+    bash -c '[[ "$1" == *22P02* ]] && [[ "$1" != *Garcia* ]] && [[ "$1" != *test\ *rationale* ]]' _ "$err"
+done
+ctl mode '{"mode": "error", "status": 401}'
+err=$(psql -X -At -d postgres -c "SELECT * FROM comply.classify('x', $labels, 'openai:test-model')" 2>&1 || true)
+check "an HTTP error is reported with its status and without the key" \
+  bash -c '[[ "$1" == *"HTTP 401"* ]] && [[ "$1" != *"$2"* ]]' _ "$err" "$key"
+
+ctl mode '{"mode": "hang"}'
+start=$(date +%s%N)
+err=$(psql -X -At -d postgres -c "SET statement_timeout = '500ms'" -c "SELECT * FROM comply.classify('x', $labels, 'openai:test-model')" 2>&1 || true)
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+check "statement_timeout aborts a hanging request at once (${elapsed} ms)" \
+  bash -c '[[ "$1" == *"statement timeout"* ]] && [ "$2" -lt 5000 ]' _ "$err" "$elapsed"
+psql -X -At -d postgres -c "SELECT * FROM comply.classify('x', $labels, 'openai:test-model')" >"$work/cancel.out" 2>&1 &
+client=$!
+sleep 1
+q -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%comply.classify(''x''%' AND pid <> pg_backend_pid()" >/dev/null
+start=$(date +%s%N)
+wait "$client" || true
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+check "a query cancel aborts a hanging request at once (${elapsed} ms)" \
+  bash -c 'grep -q "canceling statement due to user request" "$1" && [ "$2" -lt 5000 ]' _ "$work/cancel.out" "$elapsed"
+ctl mode '{"mode": "ok"}'
+check "the backend is usable after a cancelled call" \
+  is_true "SELECT label = 'phi' FROM comply.classify('x', $labels, 'openai:test-model')"
+
+# --- The worker ---------------------------------------------------------------------
+check "a job worker runs for the database" \
+  wait_for "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'pg_comply job worker' AND datname = 'postgres'" 20
+ctl reset '{}'
+ctl mode '{"mode": "ok", "rules": {"oncology": "phi"}, "confidence": 0.95}'
+q -c "SELECT comply.classify_async('Oncology referral for Maria Garcia, DOB 1984-03-12', $labels, 'openai:test-model', jsonb_build_object('id', g)) FROM generate_series(1, 10) g" >/dev/null
+check "queued jobs are done by the worker" \
+  wait_for "SELECT count(*) = 10 FROM comply.ai_jobs WHERE status = 'done'" 20
+check "confident answers become automatic decisions in the ledger" \
+  is_true "SELECT (SELECT count(*) FROM comply.model_decisions WHERE label = 'phi') = 10
+            AND (SELECT count(*) FROM comply.audit_log WHERE action = 'ai.decision') = 10"
+ctl mode '{"mode": "ok", "confidence": 0.4}'
+q -c "SELECT comply.classify_async('Unclear note', $labels, 'openai:test-model', '{\"id\": 99}')" >/dev/null
+check "unsure answers become review cases in the ledger" \
+  wait_for "SELECT EXISTS (SELECT 1 FROM comply.review_cases c JOIN comply.ai_jobs j ON j.case_id = c.id
+                          WHERE c.subject = '{\"id\": 99}' AND c.status = 'pending' AND c.confidence = 0.4)
+           AND EXISTS (SELECT 1 FROM comply.audit_log WHERE action = 'ai.review_needed')" 10
+
+# Retries: two failures (500, a dropped connection) then success; a 429 honours Retry-After.
+ctl mode '{"mode": "ok"}'
+ctl script '[{"mode": "error", "status": 500}, {"mode": "drop"}]'
+job=$(q -c "SELECT comply.classify_async('retry me', $labels, 'openai:test-model')")
+check "a job is retried after a 500 and a dropped connection, then done" \
+  wait_for "SELECT status = 'done' AND attempts = 3 FROM comply.ai_jobs WHERE id = $job" 15
+check "each attempt is an interaction with its outcome" \
+  is_true "SELECT array_agg(outcome ORDER BY id) = ARRAY['http_error', 'transport_error', 'ok'] FROM comply.ai_interactions WHERE job_id = $job"
+ctl script '[{"mode": "ratelimit", "retry_after": 2}]'
+job=$(q -c "SELECT comply.classify_async('rate limited', $labels, 'openai:test-model')")
+check "a 429 is retried no sooner than its Retry-After" \
+  wait_for "SELECT status = 'done' AND attempts = 2 FROM comply.ai_jobs WHERE id = $job" 15
+check "... (second attempt at least 2 s after the first)" \
+  is_true "SELECT max(at) - min(at) >= interval '1.9 s' FROM comply.ai_interactions WHERE job_id = $job"
+
+# Dead letters: a job that keeps failing stops after comply.ai_max_attempts.
+q -c "ALTER SYSTEM SET comply.ai_max_attempts = 3" -c "SELECT pg_reload_conf()" >/dev/null
+ctl script '[{"mode": "badlabel"}, {"mode": "badlabel"}, {"mode": "badlabel"}]'
+job=$(q -c "SELECT comply.classify_async('always wrong', $labels, 'openai:test-model')")
+check "a job whose answers are always invalid is dead-lettered after 3 attempts" \
+  wait_for "SELECT status = 'dead' AND attempts = 3 AND last_error LIKE '%outside the allowed set%' FROM comply.ai_jobs WHERE id = $job" 15
+check "... with a ledger entry" \
+  is_true "SELECT count(*) = 1 FROM comply.audit_log WHERE action = 'ai.dead_letter' AND object = 'comply.ai_jobs/$job'"
+q -c "ALTER SYSTEM RESET comply.ai_max_attempts" -c "SELECT pg_reload_conf()" >/dev/null
+
+# Circuit breaker: with the provider failing, 20 jobs do not make 20 x attempts requests.
+ctl reset '{}'
+ctl mode '{"mode": "error", "status": 503}'
+q -c "ALTER SYSTEM SET comply.ai_max_attempts = 50" -c "SELECT pg_reload_conf()" >/dev/null
+q -c "SELECT comply.classify_async('outage ' || g, $labels, 'openai:test-model') FROM generate_series(1, 20) g" >/dev/null
+sleep 5
+n=$(request_count)
+check "the circuit breaker pauses a failing provider (${n} requests in 5 s for 20 jobs)" [ "$n" -le 14 ]
+check "... and shows it open in comply.ai_provider_status" \
+  is_true "SELECT state IN ('open', 'half-open') AND consecutive_failures >= 3 FROM comply.ai_provider_status"
+check "... while no job is lost or dead" \
+  is_true "SELECT count(*) = 20 FROM comply.ai_jobs WHERE input LIKE 'outage%' AND status IN ('queued', 'running')"
+
+# Provider down (connection refused), then back on the same port: every job is done.
+stop_server
+sleep 2
+start_server "$port"
+ctl mode '{"mode": "ok"}'
+check "after the outage every job is done, none lost" \
+  wait_for "SELECT count(*) = 20 FROM comply.ai_jobs WHERE input LIKE 'outage%' AND status = 'done'" 30
+check "... and the circuit is closed again" \
+  wait_for "SELECT state = 'closed' FROM comply.ai_provider_status" 5
+q -c "ALTER SYSTEM RESET comply.ai_max_attempts" -c "SELECT pg_reload_conf()" >/dev/null
+
+# The worker killed in the middle of a request: the job is not lost.
+ctl mode '{"mode": "hang", "max_seconds": 30}'
+job=$(q -c "SELECT comply.classify_async('worker dies', $labels, 'openai:test-model')")
+wait_for "SELECT status = 'running' FROM comply.ai_jobs WHERE id = $job" 10 || true
+q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'pg_comply job worker'" >/dev/null
+ctl mode '{"mode": "ok"}'
+check "a job whose worker was killed mid-request is done by the next worker" \
+  wait_for "SELECT status = 'done' FROM comply.ai_jobs WHERE id = $job" 30
+
+# The server crashes in the middle of a request: the job is not lost.
+ctl mode '{"mode": "hang", "max_seconds": 30}'
+job=$(q -c "SELECT comply.classify_async('server dies', $labels, 'openai:test-model')")
+wait_for "SELECT status = 'running' FROM comply.ai_jobs WHERE id = $job" 10 || true
+"${as_pg[@]}" "$bindir/pg_ctl" -D "$datadir" stop -m immediate >/dev/null 2>&1 || true
+ctl mode '{"mode": "ok"}'
+scripts/pgcluster.sh start >/dev/null
+check "a job running when the server crashed is done after the restart" \
+  wait_for "SELECT status = 'done' FROM comply.ai_jobs WHERE id = $job" 40
+check "no job is left behind" \
+  wait_for "SELECT count(*) = 0 FROM comply.ai_jobs WHERE status IN ('queued', 'running')" 20
+
+# --- Review upkeep by the worker ----------------------------------------------------
+q -c "CREATE ROLE worker_reviewer IN ROLE comply_reviewer"
+q -c "ALTER SYSTEM SET comply.review_sla = '2s'" -c "SELECT pg_reload_conf()" >/dev/null
+case_id=$(q -c "SELECT comply.review_enqueue('{\"id\": 500}', 'overdue case', NULL, NULL, NULL, 'sla')")
+psql -X -d postgres -c "LISTEN comply_review" -c "SELECT pg_sleep(9)" >"$work/listen.out" 2>&1 &
+listener=$!
+check "the worker escalates a case past its SLA" \
+  wait_for "SELECT status = 'escalated' FROM comply.review_cases WHERE id = $case_id" 15
+wait "$listener" || true
+check "... announced with NOTIFY comply_review" \
+  grep -q "\"case_id\": $case_id" "$work/listen.out"
+q -c "ALTER SYSTEM RESET comply.review_sla" -c "SELECT pg_reload_conf()" >/dev/null
+claimed=$(q -c "SET comply.review_claim_timeout = '1s'" -c "SET ROLE worker_reviewer" -c "SELECT id FROM comply.review_next('sla')")
+check "the worker returns an expired claim to the queue" \
+  wait_for "SELECT status = 'escalated' AND assignee IS NULL FROM comply.review_cases WHERE id = $claimed" 15
+
+# --- No PII reached the provider ----------------------------------------------------
+leaks=0
+for value in "Maria Garcia" "Garcia" "536-22-8714" "1984-03-12" "$key"; do
+  if grep -qF -- "$value" "$work/requests.log"; then
+    echo "# leaked to the provider: $value"; leaks=$((leaks + 1))
+  fi
+done
+check "no PII value of the test data reached the provider" [ "$leaks" -eq 0 ]
+log_leaks=0
+for value in "Maria Garcia" "Garcia" "536-22-8714" "1984-03-12" "4111 1111 1111 1111" "$key"; do
+  if grep -qF -- "$value" "$(scripts/pgcluster.sh log)"; then
+    echo "# in the server log: a PII value or the key"; log_leaks=$((log_leaks + 1))
+  fi
+done
+check "the server log holds none of them, nor the API key" [ "$log_leaks" -eq 0 ]
+
+echo
+echo "ai_worker: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
