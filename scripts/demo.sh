@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up (packages, build, install) and runs the demo on a throwaway
-# cluster: detection and redaction on realistic records, with the built-in recognizers
+# cluster: detection and redaction on realistic records, validation, the ledger, and AI
+# classification with the builtin model and human review, with the built-in recognizers
 # only (no network, no keys beyond a throwaway HMAC key made here).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
