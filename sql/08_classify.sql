@@ -134,6 +134,18 @@ SELECT comply.classify_async(NULL);
 SELECT comply.run_jobs(0);
 \set VERBOSITY default
 
+-- A synchronous call that fails raises an error, which rolls its transaction back; the
+-- record of the call is handed to the job worker through shared memory and survives.
+SET comply.ai_endpoint = 'http://127.0.0.1:1/v1';
+\set VERBOSITY terse
+SELECT * FROM comply.classify('Patient Maria Lopez called', ARRAY['phi', 'general'], 'openai:m');
+\set VERBOSITY default
+RESET comply.ai_endpoint;
+SELECT count(*) AS openai_calls_recorded_yet FROM comply.ai_interactions WHERE provider = 'openai';
+SELECT comply.run_jobs();  -- writes what was handed over, as the worker does
+SELECT provider, model, endpoint_host, outcome, error, prompt, http_status IS NULL AS no_status
+  FROM comply.ai_interactions WHERE provider = 'openai';
+
 -- Privileges: ordinary roles classify but cannot read interactions or jobs, nor train.
 CREATE ROLE comply_classify_user;
 SET ROLE comply_classify_user;

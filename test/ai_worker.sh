@@ -29,6 +29,9 @@ comply.ai_retry_base = '100ms'
 comply.ai_retry_max = '1s'
 comply.ai_breaker_threshold = 3
 comply.ai_breaker_cooldown = '2s'
+# Commits must survive the crash below.
+fsync = on
+synchronous_commit = on
 CONF
 chmod 644 "$conf"
 export COMPLY_PG_CONF="$conf"
@@ -147,6 +150,10 @@ check "a query cancel aborts a hanging request at once (${elapsed} ms)" \
 ctl mode '{"mode": "ok"}'
 check "the backend is usable after a cancelled call" \
   is_true "SELECT label = 'phi' FROM comply.classify('x', $labels, 'openai:test-model')"
+check "the cancelled calls are still recorded (handed to the worker, outcome cancelled)" \
+  wait_for "SELECT count(*) = 2 FROM comply.ai_interactions WHERE outcome = 'cancelled'" 20
+check "so are the failed ones (malformed, bad label, bad JSON, refusal, HTTP 401)" \
+  wait_for "SELECT count(*) = 5 FROM comply.ai_interactions WHERE outcome IN ('invalid_answer', 'http_error') AND job_id IS NULL" 20
 
 # --- The worker ---------------------------------------------------------------------
 check "a job worker runs for the database" \

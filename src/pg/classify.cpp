@@ -256,6 +256,46 @@ int64 RecordInteraction(const Interaction& in) {
   return SpiInt(0, 1).value_or(0);
 }
 
+// The interaction as a JSON object for DeferRecord (the prompt is shortened to fit).
+std::string InteractionJson(const Interaction& r) {
+  auto opt_text = [](std::string& out, const char* key, const std::optional<std::string>& v) {
+    if (v) AddField(out, key, *v);
+  };
+  auto opt_int = [](std::string& out, const char* key, const std::optional<int64>& v) {
+    if (v) AddRaw(out, key, std::to_string(*v));
+  };
+  std::string prompt = r.prompt;
+  constexpr size_t kPromptBudget = kDeferredRecordBytes / 2;
+  if (prompt.size() > kPromptBudget) {
+    size_t cut = kPromptBudget;
+    while (cut > 0 && (static_cast<unsigned char>(prompt[cut]) & 0xC0) == 0x80) --cut;
+    prompt = prompt.substr(0, cut) + " [truncated]";
+  }
+  std::string out = "{";
+  char at[32];
+  snprintf(at, sizeof(at), "%.6f",
+           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  AddRaw(out, "at_epoch", at);
+  AddField(out, "provider", r.provider);
+  AddField(out, "model", r.model);
+  if (!r.endpoint_host.empty()) AddField(out, "endpoint_host", r.endpoint_host);
+  opt_int(out, "job_id", r.job_id);
+  AddField(out, "requested_by", r.requested_by);
+  AddField(out, "prompt", prompt);
+  opt_text(out, "response", r.response);
+  opt_text(out, "label", r.label);
+  if (r.confidence) AddRaw(out, "confidence", Num(*r.confidence));
+  AddField(out, "outcome", r.outcome);
+  opt_int(out, "http_status", r.http_status);
+  opt_text(out, "error", r.error);
+  AddRaw(out, "latency_ms", Num(r.latency_ms));
+  opt_int(out, "prompt_tokens", r.prompt_tokens);
+  opt_int(out, "completion_tokens", r.completion_tokens);
+  AddRaw(out, "clear_text", r.clear_text ? "true" : "false");
+  out += "}";
+  return out;
+}
+
 // Appends a ledger entry (SPI, as whoever runs it).
 void Audit(const std::string& action, const std::string& object, const std::string& details) {
   Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
@@ -701,6 +741,26 @@ int JobRound::Finish() {
   return finished;
 }
 
+int WriteDeferredRecords() {
+  AsExtensionOwner owner("ai_interactions");
+  SpiScope spi;
+  return DrainDeferred([](const char* kind, const std::string& json) {
+    if (strcmp(kind, "interaction") != 0) return;  // no other kind yet
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {TextDatum(json)};
+    SpiExec("INSERT INTO comply.ai_interactions (at, provider, model, endpoint_host, job_id, "
+            "requested_by, prompt, response, label, confidence, outcome, http_status, error, "
+            "latency_ms, prompt_tokens, completion_tokens, clear_text) "
+            "SELECT to_timestamp((j ->> 'at_epoch')::float8), j ->> 'provider', j ->> 'model', "
+            "j ->> 'endpoint_host', (j ->> 'job_id')::bigint, j ->> 'requested_by', j ->> 'prompt', "
+            "j ->> 'response', j ->> 'label', (j ->> 'confidence')::float8, j ->> 'outcome', "
+            "(j ->> 'http_status')::int, j ->> 'error', (j ->> 'latency_ms')::float8, "
+            "(j ->> 'prompt_tokens')::int, (j ->> 'completion_tokens')::int, "
+            "(j ->> 'clear_text')::boolean FROM (SELECT $1::jsonb AS j) s",
+            1, types, values, nullptr, false, SPI_OK_INSERT);
+  });
+}
+
 double JobRound::NextDueSeconds() {
   AsExtensionOwner owner("ai_jobs");
   SpiScope spi;
@@ -869,10 +929,27 @@ extern "C" Datum comply_classify(PG_FUNCTION_ARGS) {
       std::vector<ai::HttpRequest> req{
           MakeRequest(config, spec.model, *labels, clear_text ? input : redacted)};
       ai::HttpResponse resp;
-      ai::RunHttp(req, 1, [&](size_t, ai::HttpResponse&& r) { resp = std::move(r); },
-                  InterruptCheck());
+      auto t0 = std::chrono::steady_clock::now();
+      try {
+        ai::RunHttp(req, 1, [&](size_t, ai::HttpResponse&& r) { resp = std::move(r); },
+                    InterruptCheck());
+      } catch (const Cancelled&) {
+        // Cancelled, or statement_timeout: the transaction rolls back, so the record of
+        // the call is handed to the job worker to keep.
+        rec.outcome = "cancelled";
+        rec.error = "cancelled";
+        rec.latency_ms = MillisSince(t0);
+        (void)DeferRecord("interaction", InteractionJson(rec));
+        throw;
+      }
       a = JudgeResponse(resp, *labels, &rec);
       if (!a.ok) {
+        // The error rolls back this transaction; the record survives through the worker.
+        if (!DeferRecord("interaction", InteractionJson(rec)))
+          PgCall([] {
+            ereport(LOG, (errmsg("pg_comply: the record of a failed AI call could not be kept"),
+                          errhint("Load pg_comply through shared_preload_libraries.")));
+          });
         throw Error(rec.outcome == "invalid_answer" ? sqlstate::kInvalidTextRepresentation
                                                     : "58000",  // system_error
                     "AI provider call failed: " + a.error);
@@ -950,6 +1027,7 @@ extern "C" Datum comply_run_jobs(PG_FUNCTION_ARGS) {
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("max_jobs must be positive")));
   int done = 0;
   Guarded([&] {
+    (void)WriteDeferredRecords();
     JobRound round;
     round.Claim(max_jobs);
     round.Call(InterruptCheck());

@@ -41,4 +41,9 @@ class JobRound {
   std::unique_ptr<Impl> impl_;
 };
 
+// Writes the records handed to the job worker by failed synchronous calls (their own
+// transaction rolled back) into comply.ai_interactions, in the current transaction;
+// returns how many. Called by the job worker and by comply.run_jobs().
+int WriteDeferredRecords();
+
 }  // namespace comply::pg

@@ -5,6 +5,8 @@
 #include "pg/worker.h"
 
 #include <algorithm>
+#include <functional>
+#include <string>
 
 #include "pg/classify.h"
 #include "pg/guard.h"
@@ -84,12 +86,24 @@ struct AbsentDb {
   TimestampTz until;
 };
 
+// Records handed to a database's job worker, to be written in a transaction of its own
+// (they must outlive the caller's rollback): a fixed pool of slots.
+constexpr int kDeferredSlots = 64;
+struct DeferredSlot {
+  enum State : int { kFree = 0, kWriting, kReady, kTaken } state;
+  Oid dbid;
+  uint32 len;
+  char kind[32];
+  char data[kDeferredRecordBytes];
+};
+
 struct WorkerShared {
   slock_t mutex;
   Latch* launcher_latch;
   Oid requested_db;  // a database whose appends found no sealer
   SealerSlot slots[kMaxSealers * kKinds];
   AbsentDb absent[kMaxSealers];
+  DeferredSlot deferred[kDeferredSlots];
 };
 
 WorkerShared* shared = nullptr;
@@ -323,6 +337,62 @@ void AfterQueueXact(XactEvent event, void*) {
 
 }  // namespace
 
+bool DeferRecord(const char* kind, const std::string& json) {
+  if (!shared || json.size() > kDeferredRecordBytes || strlen(kind) >= sizeof(DeferredSlot::kind))
+    return false;
+  DeferredSlot* slot = nullptr;
+  Latch* latch = nullptr;
+  SpinLockAcquire(&shared->mutex);
+  for (DeferredSlot& d : shared->deferred)
+    if (d.state == DeferredSlot::kFree) {
+      slot = &d;
+      slot->state = DeferredSlot::kWriting;
+      break;
+    }
+  SpinLockRelease(&shared->mutex);
+  if (!slot) return false;
+  // The copy happens outside the spinlock: the slot is ours while it is kWriting.
+  slot->dbid = MyDatabaseId;
+  slot->len = static_cast<uint32>(json.size());
+  strlcpy(slot->kind, kind, sizeof(slot->kind));
+  memcpy(slot->data, json.data(), json.size());
+  SpinLockAcquire(&shared->mutex);
+  slot->state = DeferredSlot::kReady;
+  SealerSlot* w = FindSlot(MyDatabaseId, kJobs);
+  if (w) latch = w->latch;
+  SpinLockRelease(&shared->mutex);
+  if (latch) SetLatch(latch);
+  return true;
+}
+
+int DrainDeferred(const std::function<void(const char*, const std::string&)>& write) {
+  if (!shared) return 0;
+  int n = 0;
+  for (DeferredSlot& d : shared->deferred) {
+    SpinLockAcquire(&shared->mutex);
+    bool mine = d.state == DeferredSlot::kReady && d.dbid == MyDatabaseId;
+    if (mine) d.state = DeferredSlot::kTaken;
+    SpinLockRelease(&shared->mutex);
+    if (!mine) continue;
+    std::string kind(d.kind);
+    std::string data(d.data, d.len);
+    // A failure to write puts the record back for the next round.
+    try {
+      write(kind.c_str(), data);
+    } catch (...) {
+      SpinLockAcquire(&shared->mutex);
+      d.state = DeferredSlot::kReady;
+      SpinLockRelease(&shared->mutex);
+      throw;
+    }
+    SpinLockAcquire(&shared->mutex);
+    d.state = DeferredSlot::kFree;
+    SpinLockRelease(&shared->mutex);
+    ++n;
+  }
+  return n;
+}
+
 void NoteJobQueued() {
   if (!jobs_callback_registered) {
     RegisterXactCallback(AfterQueueXact, nullptr);
@@ -516,6 +586,7 @@ void comply_jobs_main(Datum arg) {
     double next_due = -1;
     bool maintain = TimestampDifferenceExceeds(last_maintain, now, kMaintainMs);
     (void)InTransaction("review queue upkeep", [&] {
+      (void)WriteDeferredRecords();
       if (maintain) (void)ReviewMaintain();
       next_due = JobRound::NextDueSeconds();
     });

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
 
 namespace comply::pg {
 
@@ -13,6 +15,21 @@ void WorkerInit();
 // database's sealer learns the lowest id it appended, so that its next search starts
 // there (and it is woken if idle, or the launcher if there is no sealer yet).
 void NoteAppend(int64_t id);
+
+// Largest record DeferRecord takes, in bytes.
+constexpr size_t kDeferredRecordBytes = 8192;
+
+// Hands a record (JSON text, already redacted) to this database's job worker, which
+// writes it in a transaction of its own: for records that must outlive the caller's
+// rollback, such as the interaction of a synchronous call that failed. Returns false
+// when it cannot (no shared memory without shared_preload_libraries, all slots taken,
+// record too large). Never throws; safe in any state of the transaction.
+bool DeferRecord(const char* kind, const std::string& json);
+
+// Takes this database's deferred records one by one and calls write(kind, json) for
+// each (in the caller's transaction); a record whose write throws goes back to the
+// pool and the exception propagates. Returns the number written.
+int DrainDeferred(const std::function<void(const char*, const std::string&)>& write);
 
 // Records that this transaction queued a classification job: when it commits, this
 // database's job worker is woken (or the launcher, to start one).

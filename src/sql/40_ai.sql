@@ -40,7 +40,7 @@ CREATE TABLE comply.ai_interactions (
   label text,
   confidence float8,
   outcome text NOT NULL CHECK (outcome IN ('ok', 'http_error', 'timeout', 'transport_error',
-                                           'invalid_answer', 'error')),
+                                           'invalid_answer', 'cancelled', 'error')),
   http_status int,
   error text,
   latency_ms float8 NOT NULL,
