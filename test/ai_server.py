@@ -3,7 +3,7 @@
 in pg_comply's tests. Python 3 standard library only.
 
     python3 test/ai_server.py [--host 127.0.0.1] [--port 0] [--port-file F] [--log FILE]
-                              [--verbose]
+                              [--verbose] [--tls-cert CERT.pem --tls-key KEY.pem]
 
 It listens on 127.0.0.1 by default; --port 0 picks a free port, and the port number is
 written to --port-file (atomically: the file appears complete) once the server accepts
@@ -461,6 +461,8 @@ def main():
     parser.add_argument("--port-file")
     parser.add_argument("--log")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate")
+    parser.add_argument("--tls-key", help="the certificate's PEM private key")
     args = parser.parse_args()
 
     def on_signal(signum, frame):
@@ -470,6 +472,12 @@ def main():
     signal.signal(signal.SIGINT, on_signal)
 
     server = Server((args.host, args.port), State(args.log), args.verbose)
+    if args.tls_cert:
+        # HTTPS, so tests can show that the client verifies the certificate.
+        import ssl
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                               daemon=True)
     thread.start()

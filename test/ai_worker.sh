@@ -132,6 +132,22 @@ err=$(psql -X -At -d postgres -c "SELECT * FROM comply.classify('x', $labels, 'o
 check "an HTTP error is reported with its status and without the key" \
   bash -c '[[ "$1" == *"HTTP 401"* ]] && [[ "$1" != *"$2"* ]]' _ "$err" "$key"
 
+# TLS verification is always on: a server whose certificate nobody signed is refused.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -keyout "$work/tls.key" -out "$work/tls.crt" >/dev/null 2>&1
+python3 test/ai_server.py --port 0 --port-file "$work/tls.port" --tls-cert "$work/tls.crt" \
+  --tls-key "$work/tls.key" >>"$work/server.out" 2>&1 &
+tls_pid=$!
+for _ in $(seq 100); do [ -s "$work/tls.port" ] && break; sleep 0.1; done
+q -c "ALTER SYSTEM SET comply.ai_endpoint = 'https://127.0.0.1:$(cat "$work/tls.port")/v1'" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.3
+err=$(psql -X -At -d postgres -c "SELECT * FROM comply.classify('x', $labels, 'openai:test-model')" 2>&1 || true)
+check "https with an unverifiable certificate is refused" \
+  bash -c '[[ "$1" == *"AI provider call failed"* ]] && [[ "$1" == *[Cc]ertificate* || "$1" == *SSL* ]]' _ "$err"
+kill "$tls_pid" 2>/dev/null || true
+wait "$tls_pid" 2>/dev/null || true
+configure
+
 ctl mode '{"mode": "hang"}'
 start=$(date +%s%N)
 err=$(psql -X -At -d postgres -c "SET statement_timeout = '500ms'" -c "SELECT * FROM comply.classify('x', $labels, 'openai:test-model')" 2>&1 || true)

@@ -120,23 +120,25 @@ ModelSpec ResolveModel(const std::optional<std::string>& model) {
 
 std::optional<std::string> OptText(FunctionCallInfo fcinfo, int argno) {
   if (PG_NARGS() <= argno || PG_ARGISNULL(argno)) return std::nullopt;
-  text* t = PG_GETARG_TEXT_PP(argno);
+  text* t = PgCall([&] { return PG_GETARG_TEXT_PP(argno); });  // may detoast
   return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
 // The labels argument: null, or a non-empty array of distinct non-empty labels.
 std::optional<std::vector<std::string>> LabelsArg(FunctionCallInfo fcinfo, int argno) {
   if (PG_NARGS() <= argno || PG_ARGISNULL(argno)) return std::nullopt;
-  ArrayType* arr = PG_GETARG_ARRAYTYPE_P(argno);
-  Datum* elems;
-  bool* nulls;
-  int n;
-  deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+  Datum* elems = nullptr;
+  bool* nulls = nullptr;
+  int n = 0;
+  PgCall([&] {
+    ArrayType* arr = PG_GETARG_ARRAYTYPE_P(argno);
+    deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+  });
   std::vector<std::string> labels;
   for (int i = 0; i < n; ++i) {
     if (nulls[i])
       throw Error(sqlstate::kInvalidParameterValue, "labels must not contain nulls");
-    text* t = DatumGetTextPP(elems[i]);
+    text* t = PgCall([&] { return DatumGetTextPP(elems[i]); });
     labels.emplace_back(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
     if (labels.back().empty()) throw Error(sqlstate::kInvalidParameterValue, "labels must not be empty strings");
   }
@@ -885,7 +887,7 @@ extern "C" Datum comply_classify(PG_FUNCTION_ARGS) {
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   char* caller = GetUserNameFromId(GetUserId(), false);
   Guarded([&] {
-    text* input_t = PG_GETARG_TEXT_PP(0);
+    text* input_t = PgCall([&] { return PG_GETARG_TEXT_PP(0); });
     if (VARSIZE_ANY_EXHDR(input_t) > static_cast<size_t>(max_input_bytes))
       throw Error(sqlstate::kProgramLimitExceeded, "input exceeds comply.max_input_bytes");
     std::string input(VARDATA_ANY(input_t), VARSIZE_ANY_EXHDR(input_t));
@@ -971,7 +973,7 @@ extern "C" Datum comply_classify(PG_FUNCTION_ARGS) {
               details);
       }
     }
-    PgCall([&] {
+    PgCall([&] {  // plain PostgreSQL code: the Datums are made inside the guard
       Datum values[5] = {CStringGetTextDatum(a.label.c_str()), Float8GetDatum(a.confidence),
                          CStringGetTextDatum(spec.provider.c_str()),
                          CStringGetTextDatum(spec.model.c_str()), Int64GetDatum(interaction_id)};
@@ -991,7 +993,7 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
   Datum subject = PG_ARGISNULL(3) ? (Datum)0 : PG_GETARG_DATUM(3);
   int64 id = 0;
   Guarded([&] {
-    text* input_t = PG_GETARG_TEXT_PP(0);
+    text* input_t = PgCall([&] { return PG_GETARG_TEXT_PP(0); });
     std::string redacted = RedactTextDefault({VARDATA_ANY(input_t), VARSIZE_ANY_EXHDR(input_t)});
     std::optional<std::vector<std::string>> labels = LabelsArg(fcinfo, 1);
     ModelSpec spec = ResolveModel(OptText(fcinfo, 2));

@@ -139,10 +139,11 @@ extern "C" Datum comply_review_next(PG_FUNCTION_ARGS) {
   Datum interval = DirectFunctionCall3(
       interval_in, CStringGetDatum(psprintf("%d seconds", review_claim_timeout)),
       ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+  Datum caller_d = CStringGetTextDatum(caller);
   CaseResult r;
   Guarded([&] {
     Oid types[3] = {TEXTOID, TEXTOID, INTERVALOID};
-    Datum values[3] = {CStringGetTextDatum(caller), PointerGetDatum(queue), interval};
+    Datum values[3] = {caller_d, PointerGetDatum(queue), interval};
     r = RunAsOwner(fcinfo, "comply._review_next($1, $2, $3)", 3, types, values, nullptr);
     if (r.tuple) AuditAsCaller("review.claim", r.id, r.details);
   });
@@ -158,10 +159,11 @@ extern "C" Datum comply_review_decide(PG_FUNCTION_ARGS) {
   int64 case_id = PG_GETARG_INT64(0);
   text* decision = PG_GETARG_TEXT_PP(1);
   text* note = PG_ARGISNULL(2) ? nullptr : PG_GETARG_TEXT_PP(2);
+  Datum caller_d = CStringGetTextDatum(caller);
   CaseResult r;
   Guarded([&] {
     Oid types[4] = {TEXTOID, INT8OID, TEXTOID, TEXTOID};
-    Datum values[4] = {CStringGetTextDatum(caller), Int64GetDatum(case_id),
+    Datum values[4] = {caller_d, Int64GetDatum(case_id),
                        PointerGetDatum(decision), note ? PointerGetDatum(note) : (Datum)0};
     char nulls[4] = {' ', ' ', ' ', note ? ' ' : 'n'};
     r = RunAsOwner(fcinfo, "comply._review_decide($1, $2, $3, $4)", 4, types, values, nulls);
@@ -174,10 +176,11 @@ extern "C" Datum comply_review_decide(PG_FUNCTION_ARGS) {
 extern "C" Datum comply_review_release(PG_FUNCTION_ARGS) {
   char* caller = CallerName();
   int64 case_id = PG_GETARG_INT64(0);
+  Datum caller_d = CStringGetTextDatum(caller);
   CaseResult r;
   Guarded([&] {
     Oid types[2] = {TEXTOID, INT8OID};
-    Datum values[2] = {CStringGetTextDatum(caller), Int64GetDatum(case_id)};
+    Datum values[2] = {caller_d, Int64GetDatum(case_id)};
     r = RunAsOwner(fcinfo, "comply._review_release($1, $2)", 2, types, values, nullptr);
     if (r.tuple) AuditAsCaller("review.release", r.id, r.details);
   });
@@ -194,6 +197,7 @@ extern "C" Datum comply_review_enqueue(PG_FUNCTION_ARGS) {
   Datum model_label = PG_ARGISNULL(3) ? (Datum)0 : PG_GETARG_DATUM(3);
   Datum confidence = PG_ARGISNULL(4) ? (Datum)0 : PG_GETARG_DATUM(4);
   Datum queue = PG_ARGISNULL(5) ? (Datum)0 : PG_GETARG_DATUM(5);
+  Datum caller_d = CStringGetTextDatum(caller);
   int64 id = 0;
   Guarded([&] {
     // The payload is stored redacted, like every payload of the queue.
@@ -207,7 +211,7 @@ extern "C" Datum comply_review_enqueue(PG_FUNCTION_ARGS) {
       AsExtensionOwner owner("review_cases", false);
       SpiScope spi;
       Oid types[7] = {TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID, FLOAT8OID, TEXTOID};
-      Datum values[7] = {CStringGetTextDatum(caller), subject, redacted, labels, model_label,
+      Datum values[7] = {caller_d, subject, redacted, labels, model_label,
                          confidence, queue};
       char nulls[7] = {' ',
                        PG_ARGISNULL(0) ? 'n' : ' ',
