@@ -46,7 +46,7 @@ build/pg_comply--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql)) control/pg
 
 # The core library is built by CMake; asking it every time keeps it incremental.
 # Glue objects depend on every header they may include (PGXS tracks none for C++).
-$(OBJS): $(wildcard src/pg/*.h src/core/*.h src/core/pii/*.h) | $(CORE_LIB)
+$(OBJS): $(wildcard src/pg/*.h src/core/*.h src/core/pii/*.h src/core/schema/*.h) | $(CORE_LIB)
 $(CORE_LIB): FORCE
 	@cmake -S . -B $(CORE_BUILD) -DCMAKE_BUILD_TYPE=Release -DCOMPLY_TESTS=OFF >/dev/null
 	@cmake --build $(CORE_BUILD) --target comply_core

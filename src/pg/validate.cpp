@@ -1,7 +1,6 @@
 // SQL functions of JSON Schema validation: comply.validate (by schema and by name),
 // comply.validation_errors, comply.assert_valid, comply.register_schema, and the cache
 // of compiled schemas.
-#include <list>
 #include <map>
 #include <memory>
 #include <string>
@@ -9,9 +8,11 @@
 #include <vector>
 
 #include "core/json.h"
+#include "core/schema/evaluate.h"
 #include "core/schema/validator.h"
 #include "pg/guard.h"
 #include "pg/jsonb_doc.h"
+#include "pg/jsonb_view.h"
 #include "pg/validate.h"
 
 extern "C" {
@@ -186,6 +187,15 @@ schema::ValidateOptions OptionsFrom(const json::Value* options) {
   return o;
 }
 
+// The errors of instance: none, without collecting any, when it is valid.
+std::vector<schema::ValidationError> ErrorsOf(const schema::CompiledSchema& compiled,
+                                              const Jsonb* instance,
+                                              const schema::ValidateOptions& options) {
+  JsonbView doc = JsonbView::Root(instance);
+  if (schema::IsValid(compiled, doc, options)) return {};
+  return schema::Validate(compiled, doc, options);
+}
+
 // Fills the materialized result of a validation_errors call.
 void EmitErrors(ReturnSetInfo* rsinfo, const std::vector<schema::ValidationError>& errors) {
   for (const schema::ValidationError& e : errors) {
@@ -219,8 +229,7 @@ extern "C" Datum comply_validate(PG_FUNCTION_ARGS) {
   return Guarded([&] {
     auto compiled = CompiledFor(schema_jb);
     json::Value opts = options ? JsonbToValue(options) : json::Value();
-    json::Value doc = JsonbToValue(instance);
-    return BoolGetDatum(compiled->IsValid(doc, OptionsFrom(&opts)));
+    return BoolGetDatum(schema::IsValid(*compiled, JsonbView::Root(instance), OptionsFrom(&opts)));
   });
 }
 
@@ -230,8 +239,7 @@ extern "C" Datum comply_validate_named(PG_FUNCTION_ARGS) {
   char* name = text_to_cstring(PG_GETARG_TEXT_PP(1));
   return Guarded([&] {
     auto compiled = CompiledNamed(name);
-    json::Value doc = JsonbToValue(instance);
-    return BoolGetDatum(compiled->IsValid(doc, OptionsFrom(nullptr)));
+    return BoolGetDatum(schema::IsValid(*compiled, JsonbView::Root(instance), OptionsFrom(nullptr)));
   });
 }
 
@@ -247,8 +255,7 @@ extern "C" Datum comply_validation_errors(PG_FUNCTION_ARGS) {
   return Guarded([&] {
     auto compiled = CompiledFor(schema_jb);
     json::Value opts = options ? JsonbToValue(options) : json::Value();
-    json::Value doc = JsonbToValue(instance);
-    EmitErrors(rsinfo, compiled->Validate(doc, OptionsFrom(&opts)));
+    EmitErrors(rsinfo, ErrorsOf(*compiled, instance, OptionsFrom(&opts)));
     return (Datum)0;
   });
 }
@@ -262,8 +269,7 @@ extern "C" Datum comply_validation_errors_named(PG_FUNCTION_ARGS) {
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   return Guarded([&] {
     auto compiled = CompiledNamed(name);
-    json::Value doc = JsonbToValue(instance);
-    EmitErrors(rsinfo, compiled->Validate(doc, OptionsFrom(nullptr)));
+    EmitErrors(rsinfo, ErrorsOf(*compiled, instance, OptionsFrom(nullptr)));
     return (Datum)0;
   });
 }
@@ -275,10 +281,9 @@ extern "C" Datum comply_assert_valid(PG_FUNCTION_ARGS) {
   char* name = text_to_cstring(PG_GETARG_TEXT_PP(1));
   Guarded([&] {
     auto compiled = CompiledNamed(name);
-    json::Value doc = JsonbToValue(instance);
     schema::ValidateOptions options = OptionsFrom(nullptr);
     options.max_errors = kAssertDetailErrors;
-    std::vector<schema::ValidationError> errors = compiled->Validate(doc, options);
+    std::vector<schema::ValidationError> errors = ErrorsOf(*compiled, instance, options);
     if (errors.empty()) return;
     std::string detail;
     for (const schema::ValidationError& e : errors)
