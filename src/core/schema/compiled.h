@@ -21,11 +21,10 @@
 
 namespace comply::schema::internal {
 
+// Keyword kinds. Those up to kRequired are plain assertions on the instance itself and
+// are evaluated inline; the rest (rarer assertions, then the applicators) out of line.
 enum class Kw : uint8_t {
   kType,
-  kEnum,
-  kConst,
-  kMultipleOf,
   kMaximum,
   kExclusiveMaximum,
   kMinimum,
@@ -33,18 +32,21 @@ enum class Kw : uint8_t {
   kMaxLength,
   kMinLength,
   kPattern,
-  kFormat,
-  kItems,
-  kContains,
+  kEnum,
+  kConst,
   kMaxItems,
   kMinItems,
-  kUniqueItems,
-  kRequired,
-  kProps,
-  kPropertyNames,
   kMaxProperties,
   kMinProperties,
+  kRequired,  // the last inline one
+  kMultipleOf,
+  kFormat,
+  kUniqueItems,
   kDependentRequired,
+  kItems,
+  kContains,
+  kProps,
+  kPropertyNames,
   kDependentSchemas,
   kAllOf,
   kAnyOf,
@@ -126,6 +128,42 @@ class CompiledImpl final : public CompiledSchema {
 
 // Parses a JSON number's text into an exact decimal (fails beyond 19 digits).
 Decimal ParseDecimal(std::string_view text);
+
+// Throw the errors of the evaluation limits (kMaxSteps, kMaxDepth), out of line.
+[[noreturn]] void ThrowStepLimit();
+[[noreturn]] void ThrowDepthLimit();
+
+// Compares two byte strings of the same length (short ones, as property names are,
+// faster than a call to memcmp).
+inline int CompareBytes(const char* a, const char* b, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i])
+      return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]) ? -1 : 1;
+  return 0;
+}
+
+// The order of properties' subschemas: by length, then bytes (as jsonb orders keys), so
+// that most comparisons of a lookup are of lengths alone.
+inline int CompareKeys(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+  return CompareBytes(a.data(), b.data(), a.size());
+}
+inline bool KeyLess(std::string_view a, std::string_view b) { return CompareKeys(a, b) < 0; }
+
+// The subschema for key among subs (sorted by KeyLess), or nullptr.
+inline const Sub* FindSub(const std::vector<Sub>& subs, std::string_view key) {
+  size_t lo = 0, hi = subs.size();
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int cmp = CompareKeys(subs[mid].name, key);
+    if (cmp == 0) return &subs[mid];
+    if (cmp < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return nullptr;
+}
 
 // Appends "/" and the RFC 6901 escaping of token to out.
 inline void AppendToken(std::string& out, std::string_view token) {

@@ -147,23 +147,26 @@ struct Context {
   bool Collecting() const { return errors && errors->size() < options.max_errors; }
 };
 
-// Records an error at the current paths.
+// Records an error at the current paths (validator.cpp).
+void Record(Context& c, const Keyword& kw, std::string_view message);
+// Records the error of a required property that is missing.
+void RecordMissing(Context& c, const Keyword& kw, std::string_view name);
+
+// Records an error at the current paths if errors are being collected.
 inline void Report(Context& c, const Keyword& kw, std::string_view message) {
-  if (!c.Collecting()) return;
-  c.errors->push_back({c.instance_path, c.schema_path, kw.name, std::string(message)});
+  if (c.Collecting()) Record(c, kw, message);
 }
 
 // Counts one keyword evaluation against the limits and polls for cancellation.
 inline void Step(Context& c) {
-  if (++c.steps > kMaxSteps)
-    throw Error(sqlstate::kProgramLimitExceeded,
-                "schema evaluation exceeded " + std::to_string(kMaxSteps) + " steps");
+  if (++c.steps > kMaxSteps) ThrowStepLimit();
   if ((c.steps & 4095) == 0 && c.options.cancel) PollCancel(*c.options.cancel);
 }
 
-// Tells whether s matches re anywhere.
+// Tells whether s matches re anywhere (RE2::PartialMatch without its argument layers).
 inline bool Matches(std::string_view s, const RE2& re) {
-  return RE2::PartialMatch(re2::StringPiece(s.data(), s.size()), re);
+  re2::StringPiece text(s.data(), s.size());
+  return re.Match(text, 0, text.size(), RE2::UNANCHORED, nullptr, 0);
 }
 
 template <typename V>
@@ -213,9 +216,9 @@ bool EvalInPlace(Context& c, const Sub& sub, const V& v, Annotations* ann, bool 
   return ok;
 }
 
-// Evaluates one keyword against v.
+// Evaluates a keyword of kind up to Kw::kRequired (plain assertions) against v.
 template <typename V>
-bool EvalKeyword(Context& c, const Keyword& kw, const V& v, Annotations* ann) {
+inline bool EvalAssertion(Context& c, const Keyword& kw, const V& v) {
   using json::Type;
   const Type type = v.type();
   switch (kw.kind) {
@@ -223,63 +226,84 @@ bool EvalKeyword(Context& c, const Keyword& kw, const V& v, Annotations* ann) {
       unsigned bit = 1u << static_cast<unsigned>(type);
       if (kw.types & bit) return true;
       if (type == Type::kNumber && (kw.types & kIntegerBit) && IsInteger(v.number())) return true;
-      if (c.Collecting()) Report(c, kw, kw.message + json::TypeName(type));
+      if (c.Collecting()) Record(c, kw, kw.message + json::TypeName(type));
       return false;
     }
-    case Kw::kEnum:
-      for (const json::Value& e : kw.values)
-        if (Equal(v, ValueView(e))) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kConst:
-      if (Equal(v, ValueView(kw.values[0]))) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kMultipleOf:
-      if (type != Type::kNumber || IsMultipleOf(v, kw.dec, kw.num)) return true;
-      Report(c, kw, kw.message);
-      return false;
     case Kw::kMaximum:
       if (type != Type::kNumber || v.number() <= kw.num) return true;
-      Report(c, kw, kw.message);
-      return false;
+      break;
     case Kw::kExclusiveMaximum:
       if (type != Type::kNumber || v.number() < kw.num) return true;
-      Report(c, kw, kw.message);
-      return false;
+      break;
     case Kw::kMinimum:
       if (type != Type::kNumber || v.number() >= kw.num) return true;
-      Report(c, kw, kw.message);
-      return false;
+      break;
     case Kw::kExclusiveMinimum:
       if (type != Type::kNumber || v.number() > kw.num) return true;
-      Report(c, kw, kw.message);
-      return false;
+      break;
     case Kw::kMaxLength:
       if (type != Type::kString || v.string().size() <= kw.count ||
           CodePoints(v.string()) <= kw.count)
         return true;
-      Report(c, kw, kw.message);
-      return false;
+      break;
     case Kw::kMinLength:
       if (type != Type::kString || CodePoints(v.string()) >= kw.count) return true;
-      Report(c, kw, kw.message);
-      return false;
+      break;
     case Kw::kPattern:
       if (type != Type::kString || Matches(v.string(), *kw.re)) return true;
+      break;
+    case Kw::kEnum:
+      for (const json::Value& e : kw.values)
+        if (Equal(v, ValueView(e))) return true;
+      break;
+    case Kw::kConst:
+      if (Equal(v, ValueView(kw.values[0]))) return true;
+      break;
+    case Kw::kMaxItems:
+      if (type != Type::kArray || v.size() <= kw.count) return true;
+      break;
+    case Kw::kMinItems:
+      if (type != Type::kArray || v.size() >= kw.count) return true;
+      break;
+    case Kw::kMaxProperties:
+      if (type != Type::kObject || v.size() <= kw.count) return true;
+      break;
+    case Kw::kMinProperties:
+      if (type != Type::kObject || v.size() >= kw.count) return true;
+      break;
+    case Kw::kRequired: {
+      if (type != Type::kObject) return true;
+      bool ok = true;
+      for (const std::string& name : kw.names) {
+        if (!Has(v, name)) {
+          ok = false;
+          if (!c.Collecting()) return false;
+          RecordMissing(c, kw, name);
+        }
+      }
+      return ok;
+    }
+    default:
+      return true;
+  }
+  Report(c, kw, kw.message);
+  return false;
+}
+
+// Evaluates a keyword of a kind after Kw::kRequired (rarer assertions and the
+// applicators) against v.
+template <typename V>
+bool EvalKeyword(Context& c, const Keyword& kw, const V& v, Annotations* ann) {
+  using json::Type;
+  const Type type = v.type();
+  switch (kw.kind) {
+    case Kw::kMultipleOf:
+      if (type != Type::kNumber || IsMultipleOf(v, kw.dec, kw.num)) return true;
       Report(c, kw, kw.message);
       return false;
     case Kw::kFormat:
       if (!c.options.format_assert || type != Type::kString || CheckFormat(kw.str, v.string()))
         return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kMaxItems:
-      if (type != Type::kArray || v.size() <= kw.count) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kMinItems:
-      if (type != Type::kArray || v.size() >= kw.count) return true;
       Report(c, kw, kw.message);
       return false;
     case Kw::kUniqueItems: {
@@ -295,14 +319,6 @@ bool EvalKeyword(Context& c, const Keyword& kw, const V& v, Annotations* ann) {
       }
       return true;
     }
-    case Kw::kMaxProperties:
-      if (type != Type::kObject || v.size() <= kw.count) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kMinProperties:
-      if (type != Type::kObject || v.size() >= kw.count) return true;
-      Report(c, kw, kw.message);
-      return false;
     case Kw::kItems: {
       if (type != Type::kArray) return true;
       bool ok = true;
@@ -357,20 +373,6 @@ bool EvalKeyword(Context& c, const Keyword& kw, const V& v, Annotations* ann) {
       }
       return true;
     }
-    case Kw::kRequired: {
-      if (type != Type::kObject) return true;
-      bool ok = true;
-      for (const std::string& name : kw.names) {
-        if (!Has(v, name)) {
-          ok = false;
-          if (!c.Collecting()) return false;
-          std::string msg = "missing required property ";
-          json::AppendQuoted(msg, name);
-          Report(c, kw, msg);
-        }
-      }
-      return ok;
-    }
     case Kw::kProps: {
       if (type != Type::kObject) return true;
       bool ok = true;
@@ -379,12 +381,9 @@ bool EvalKeyword(Context& c, const Keyword& kw, const V& v, Annotations* ann) {
         const std::string_view key = m.key();
         const V val = m.value();
         bool matched = false;
-        auto it = std::lower_bound(
-            kw.subs.begin(), kw.subs.end(), key,
-            [](const Sub& s, std::string_view k) { return std::string_view(s.name) < k; });
-        if (it != kw.subs.end() && it->name == key) {
+        if (const Sub* sub = FindSub(kw.subs, key)) {
           matched = true;
-          if (!EvalChild(c, kw, *it, val, key, 0, true, nullptr, nullptr)) {
+          if (!EvalChild(c, kw, *sub, val, key, 0, true, nullptr, nullptr)) {
             ok = false;
             if (!c.Collecting()) return false;
           }
@@ -575,11 +574,37 @@ bool EvalKeyword(Context& c, const Keyword& kw, const V& v, Annotations* ann) {
       ann->all_props = true;
       return ok;
     }
+    default:
+      return EvalAssertion(c, kw, v);
   }
   return true;
 }
 
-// Evaluates node id: its keywords in order, unevaluated* last.
+// Evaluates the keywords of node n in order (unevaluated* come last), recording
+// evaluated members/items in ann if given.
+template <typename V>
+bool EvalKeywords(Context& c, const Node& n, const V& v, Annotations* ann) {
+  bool valid = true;
+  for (const Keyword& kw : n.kws) {
+    Step(c);
+    bool ok;
+    if (c.errors) {
+      size_t sp = c.schema_path.size();
+      c.schema_path += kw.path;
+      ok = kw.kind <= Kw::kRequired ? EvalAssertion(c, kw, v) : EvalKeyword(c, kw, v, ann);
+      c.schema_path.resize(sp);
+    } else {
+      ok = kw.kind <= Kw::kRequired ? EvalAssertion(c, kw, v) : EvalKeyword(c, kw, v, ann);
+    }
+    if (!ok) {
+      valid = false;
+      if (!c.Collecting()) break;
+    }
+  }
+  return valid;
+}
+
+// Evaluates node id against v, recording evaluated members/items in ann if given.
 template <typename V>
 bool EvalNode(Context& c, int id, const V& v, Annotations* ann) {
   const Node& n = c.schema.nodes_[id];
@@ -589,31 +614,22 @@ bool EvalNode(Context& c, int id, const V& v, Annotations* ann) {
       c.errors->push_back({c.instance_path, c.schema_path, "false", "no value is allowed here"});
     return false;
   }
-  if (c.depth >= kMaxDepth)
-    throw Error(sqlstate::kProgramLimitExceeded,
-                "schema evaluation exceeded maximum depth " + std::to_string(kMaxDepth), "",
-                "Check the schema for a $ref cycle that never consumes the instance.");
+  if (c.depth >= kMaxDepth) ThrowDepthLimit();
   ++c.depth;
   bool pushed = false;
   if (c.scope_len == 0 || c.scope[c.scope_len - 1] != n.resource) {
     c.scope[c.scope_len++] = n.resource;
     pushed = true;
   }
-  Annotations local;
-  Annotations* a = n.has_unevaluated ? &local : ann;
-  bool valid = true;
-  for (const Keyword& kw : n.kws) {
-    Step(c);
-    size_t sp = c.schema_path.size();
-    if (c.errors) c.schema_path += kw.path;
-    bool ok = EvalKeyword(c, kw, v, a);
-    c.schema_path.resize(sp);
-    if (!ok) {
-      valid = false;
-      if (!c.Collecting()) break;
-    }
+  bool valid;
+  if (n.has_unevaluated) {
+    // unevaluated* see what this node's own keywords evaluated.
+    Annotations local;
+    valid = EvalKeywords(c, n, v, &local);
+    if (valid && ann) ann->Merge(local);
+  } else {
+    valid = EvalKeywords(c, n, v, ann);
   }
-  if (valid && ann && a == &local) ann->Merge(local);
   if (pushed) --c.scope_len;
   --c.depth;
   return valid;

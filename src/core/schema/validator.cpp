@@ -77,6 +77,31 @@ Decimal ParseDecimal(std::string_view text) {
   return d;
 }
 
+// Appends an error at the current paths.
+void Record(Context& c, const Keyword& kw, std::string_view message) {
+  c.errors->push_back({c.instance_path, c.schema_path, kw.name, std::string(message)});
+}
+
+// Appends the error of a missing required property.
+void RecordMissing(Context& c, const Keyword& kw, std::string_view name) {
+  std::string message = "missing required property ";
+  json::AppendQuoted(message, name);
+  Record(c, kw, message);
+}
+
+// Throws 54000 for an evaluation that took more than kMaxSteps steps.
+void ThrowStepLimit() {
+  throw Error(sqlstate::kProgramLimitExceeded,
+              "schema evaluation exceeded " + std::to_string(kMaxSteps) + " steps");
+}
+
+// Throws 54000 for an evaluation nested more than kMaxDepth schemas deep.
+void ThrowDepthLimit() {
+  throw Error(sqlstate::kProgramLimitExceeded,
+              "schema evaluation exceeded maximum depth " + std::to_string(kMaxDepth), "",
+              "Check the schema for a $ref cycle that never consumes the instance.");
+}
+
 // Evaluates without collecting errors, stopping at the first failure.
 bool CompiledImpl::IsValid(const json::Value& instance, const ValidateOptions& options) const {
   return schema::IsValid(*this, ValueView(instance), options);
@@ -751,7 +776,7 @@ class Compiler {
         for (const auto& [name, s] : props->as_object())
           k.subs.push_back(SubFor(s, "/properties" + Token(name), ptr, name));
         std::sort(k.subs.begin(), k.subs.end(),
-                  [](const Sub& a, const Sub& b) { return a.name < b.name; });
+                  [](const Sub& a, const Sub& b) { return KeyLess(a.name, b.name); });
       }
       if (pats) {
         if (!pats->is_object()) Invalid(ptr + "/patternProperties", "expected type object");
