@@ -81,7 +81,8 @@ class JsonbView {
   Items items() const { return Items(container()); }
   Members members() const { return Members(container()); }
 
-  // Finds the member named key by binary search over the sorted keys.
+  // Finds the member named key by binary search over the sorted keys; out (if not
+  // nullptr) receives its value.
   bool Find(std::string_view key, JsonbView* out) const {
     const JsonbContainer* jc = container();
     const uint32 n = JsonContainerSize(jc);
@@ -97,7 +98,7 @@ class JsonbView {
       else
         cmp = CompareBytes(base + start, key.data(), len);
       if (cmp == 0) {
-        *out = Child(jc->children[n + mid], base, Offset(jc, n + mid));
+        if (out) *out = Child(jc->children[n + mid], base, Offset(jc, n + mid));
         return true;
       }
       if (cmp < 0)

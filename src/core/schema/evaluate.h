@@ -90,8 +90,7 @@ inline size_t CodePoints(std::string_view s) {
 // Tells whether the object v has a member named key.
 template <typename V>
 bool Has(const V& v, std::string_view key) {
-  V unused = v;
-  return v.Find(key, &unused);
+  return v.Find(key, nullptr);
 }
 
 // Compares two JSON values, possibly of different representations, for equality

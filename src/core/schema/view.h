@@ -14,7 +14,8 @@
 //   V::Members members() const             kObject: an iterator over the members, in the
 //                                          document's order
 //   bool Find(std::string_view key, V* out) const
-//                                          kObject: the member named key, if any
+//                                          kObject: whether there is a member named key,
+//                                          and (if out is not nullptr) its value
 // where the iterators have bool done(), void next(), size_t index(), V value() and, for
 // members, std::string_view key(); they are copyable (a copy iterates on its own).
 // Two views of the same document give the same answers, so the validator's results do
@@ -82,7 +83,7 @@ class ValueView {
   bool Find(std::string_view key, ValueView* out) const {
     const json::Value* m = v_->Find(key);
     if (!m) return false;
-    *out = ValueView(*m);
+    if (out) *out = ValueView(*m);
     return true;
   }
 
