@@ -4,8 +4,6 @@
 #pragma once
 #include "core/no_postgres.h"
 
-#include <re2/re2.h>
-
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -17,6 +15,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "core/schema/pattern.h"
 #include "core/schema/validator.h"
 
 namespace comply::schema::internal {
@@ -67,7 +66,7 @@ struct Sub {
   std::string path;  // "/properties/name", "/allOf/0", ...
   int node = -1;
   std::string name;  // property name (properties, dependencies)
-  const RE2* re = nullptr;
+  const Pattern* re = nullptr;
 };
 
 // A decimal number m * 10^e, for exact multipleOf.
@@ -89,7 +88,7 @@ struct Keyword {
   size_t count2 = std::numeric_limits<size_t>::max();
   Decimal dec;
   std::vector<json::Value> values;
-  const RE2* re = nullptr;
+  const Pattern* re = nullptr;
   std::string str;
   std::vector<Sub> subs;   // properties (by name) / prefix items / allOf ... / dependent schemas
   std::vector<Sub> subs2;  // patternProperties
@@ -123,7 +122,7 @@ class CompiledImpl final : public CompiledSchema {
   std::deque<json::Value> documents_;  // keeps every schema document the nodes came from
   std::vector<Node> nodes_;
   std::vector<Resource> resources_;
-  std::map<std::string, std::unique_ptr<RE2>> regexes_;
+  std::map<std::string, std::unique_ptr<Pattern>> regexes_;
 };
 
 // Parses a JSON number's text into an exact decimal (fails beyond 19 digits).

@@ -5,8 +5,6 @@
 #pragma once
 #include "core/no_postgres.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -162,12 +160,6 @@ inline void Step(Context& c) {
   if ((c.steps & 4095) == 0 && c.options.cancel) PollCancel(*c.options.cancel);
 }
 
-// Tells whether s matches re anywhere (RE2::PartialMatch without its argument layers).
-inline bool Matches(std::string_view s, const RE2& re) {
-  re2::StringPiece text(s.data(), s.size());
-  return re.Match(text, 0, text.size(), RE2::UNANCHORED, nullptr, 0);
-}
-
 template <typename V>
 bool EvalNode(Context& c, int id, const V& v, Annotations* ann);
 
@@ -249,7 +241,7 @@ inline bool EvalAssertion(Context& c, const Keyword& kw, const V& v) {
       if (type != Type::kString || CodePoints(v.string()) >= kw.count) return true;
       break;
     case Kw::kPattern:
-      if (type != Type::kString || Matches(v.string(), *kw.re)) return true;
+      if (type != Type::kString || kw.re->Matches(v.string())) return true;
       break;
     case Kw::kEnum:
       for (const json::Value& e : kw.values)
@@ -388,7 +380,7 @@ bool EvalKeyword(Context& c, const Keyword& kw, const V& v, Annotations* ann) {
           }
         }
         for (const Sub& p : kw.subs2) {
-          if (!Matches(key, *p.re)) continue;
+          if (!p.re->Matches(key)) continue;
           matched = true;
           if (!EvalChild(c, kw, p, val, key, 0, true, nullptr, nullptr)) {
             ok = false;

@@ -418,17 +418,15 @@ class Compiler {
   }
 
   // Returns the compiled (and cached) RE2 for an ECMA pattern, or throws 2201B.
-  const RE2* Regex(const std::string& pattern, const std::string& ptr) {
+  const Pattern* Regex(const std::string& pattern, const std::string& ptr) {
     auto it = out_.regexes_.find(pattern);
     if (it != out_.regexes_.end()) return it->second.get();
-    RE2::Options opts;
-    opts.set_log_errors(false);
-    auto re = std::make_unique<RE2>(internal::TranslatePattern(pattern), opts);
+    auto re = std::make_unique<Pattern>(internal::TranslatePattern(pattern));
     if (!re->ok())
       throw Error(sqlstate::kInvalidRegularExpression,
                   "pattern \"" + pattern + "\" at " + ptr + " is not supported: " + re->error(),
                   "", "Patterns run on RE2: backreferences and lookaround are not available.");
-    const RE2* raw = re.get();
+    const Pattern* raw = re.get();
     out_.regexes_.emplace(pattern, std::move(re));
     return raw;
   }
