@@ -21,6 +21,11 @@
 #include "core/schema/validator.h"
 #include "core/schema/view.h"
 
+// Inlines the evaluator's per-keyword and per-child steps into their loops, which the
+// compiler does not do on its own for functions of their size (GCC, Clang): about 15%
+// of the evaluation time (bench/schema_bench.cpp).
+#define COMPLY_SCHEMA_INLINE __attribute__((always_inline)) inline
+
 namespace comply::schema {
 namespace internal {
 
@@ -165,8 +170,9 @@ bool EvalNode(Context& c, int id, const V& v, Annotations* ann);
 
 // Evaluates a subschema of keyword kw on a child instance (member or item).
 template <typename V>
-bool EvalChild(Context& c, const Keyword& kw, const Sub& sub, const V& v, std::string_view member,
-               size_t index, bool is_member, const char* false_message, Annotations* ann) {
+COMPLY_SCHEMA_INLINE bool EvalChild(Context& c, const Keyword& kw, const Sub& sub, const V& v,
+                                    std::string_view member, size_t index, bool is_member,
+                                    const char* false_message, Annotations* ann) {
   size_t ip = c.instance_path.size();
   size_t sp = c.schema_path.size();
   bool track = c.errors != nullptr;
@@ -209,7 +215,7 @@ bool EvalInPlace(Context& c, const Sub& sub, const V& v, Annotations* ann, bool 
 
 // Evaluates a keyword of kind up to Kw::kRequired (plain assertions) against v.
 template <typename V>
-inline bool EvalAssertion(Context& c, const Keyword& kw, const V& v) {
+COMPLY_SCHEMA_INLINE bool EvalAssertion(Context& c, const Keyword& kw, const V& v) {
   using json::Type;
   const Type type = v.type();
   switch (kw.kind) {

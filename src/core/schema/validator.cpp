@@ -3,8 +3,6 @@
 // resolved at compile time, so evaluation never looks at the schema's JSON again.
 #include "core/schema/validator.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
