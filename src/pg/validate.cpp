@@ -232,6 +232,7 @@ const CallMemo& Remember(FmgrInfo* flinfo, const char* key, uint32 key_len, cons
     m = new (raw) CallMemo();
     flinfo->fn_extra = m;
   }
+  m->generation = 0;  // matches nothing until filled in, should an allocation fail
   if (m->capacity < need || !m->bytes) {
     char* old = m->bytes;
     m->bytes = nullptr;
