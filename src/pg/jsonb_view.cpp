@@ -15,16 +15,16 @@ namespace {
 // NUMERIC_* macros) but fixed, since it is what is on disk: after the varlena header, a
 // uint16 header word, then (long format only) an int16 weight, then base-10000 digits,
 // most significant first, with no leading or trailing zero digit.
-constexpr uint16 kSignMask = 0xC000;  // NUMERIC_SIGN_MASK
-constexpr uint16 kNegative = 0x4000;  // NUMERIC_NEG
-constexpr uint16 kShort = 0x8000;     // NUMERIC_SHORT
-constexpr uint16 kSpecial = 0xC000;   // NUMERIC_SPECIAL
-constexpr uint16 kSpecialMask = 0xF000;     // NUMERIC_EXT_SIGN_MASK
-constexpr uint16 kNaN = 0xC000;             // NUMERIC_NAN
-constexpr uint16 kPlusInfinity = 0xD000;    // NUMERIC_PINF
-constexpr uint16 kShortSign = 0x2000;       // NUMERIC_SHORT_SIGN_MASK
+constexpr uint16 kSignMask = 0xC000;         // NUMERIC_SIGN_MASK
+constexpr uint16 kNegative = 0x4000;         // NUMERIC_NEG
+constexpr uint16 kShort = 0x8000;            // NUMERIC_SHORT
+constexpr uint16 kSpecial = 0xC000;          // NUMERIC_SPECIAL
+constexpr uint16 kSpecialMask = 0xF000;      // NUMERIC_EXT_SIGN_MASK
+constexpr uint16 kNaN = 0xC000;              // NUMERIC_NAN
+constexpr uint16 kPlusInfinity = 0xD000;     // NUMERIC_PINF
+constexpr uint16 kShortSign = 0x2000;        // NUMERIC_SHORT_SIGN_MASK
 constexpr uint16 kShortDscaleMask = 0x1F80;  // NUMERIC_SHORT_DSCALE_MASK
-constexpr int kShortDscaleShift = 7;        // NUMERIC_SHORT_DSCALE_SHIFT
+constexpr int kShortDscaleShift = 7;         // NUMERIC_SHORT_DSCALE_SHIFT
 constexpr uint16 kShortWeightSign = 0x0040;  // NUMERIC_SHORT_WEIGHT_SIGN_MASK
 constexpr uint16 kShortWeightMask = 0x003F;  // NUMERIC_SHORT_WEIGHT_MASK
 constexpr uint16 kDscaleMask = 0x3FFF;       // NUMERIC_DSCALE_MASK
@@ -83,10 +83,9 @@ Digits Decode(const char* numeric) {
 // Writes the four decimal digits of a base-10000 digit, without leading zeros if first
 // (numeric.c's get_str_from_var).
 void AppendDigit(std::string& out, int dig, bool first) {
-  char buf[kDecDigits] = {static_cast<char>('0' + dig / 1000),
-                          static_cast<char>('0' + dig / 100 % 10),
-                          static_cast<char>('0' + dig / 10 % 10),
-                          static_cast<char>('0' + dig % 10)};
+  char buf[kDecDigits] = {
+      static_cast<char>('0' + dig / 1000), static_cast<char>('0' + dig / 100 % 10),
+      static_cast<char>('0' + dig / 10 % 10), static_cast<char>('0' + dig % 10)};
   int from = 0;
   if (first)
     while (from < kDecDigits - 1 && buf[from] == '0') ++from;
@@ -116,9 +115,8 @@ std::string Text(const Digits& d) {
 }
 
 // Powers of ten that are exact doubles.
-constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 constexpr uint64_t kMaxExactInteger = uint64_t{1} << 53;
 
 }  // namespace

@@ -274,8 +274,7 @@ const CallMemo& AnonymousCall(FunctionCallInfo fcinfo, Jsonb* schema_jb, Jsonb* 
   if (Remembers(m, key, len, opts, opts_len)) return *m;
   auto compiled = CompiledFor(schema_jb);
   json::Value opts_doc = options ? JsonbToValue(options) : json::Value();
-  return Remember(fcinfo->flinfo, key, len, opts, opts_len, compiled.get(),
-                  OptionsFrom(&opts_doc));
+  return Remember(fcinfo->flinfo, key, len, opts, opts_len, compiled.get(), OptionsFrom(&opts_doc));
 }
 
 // The errors of instance: none, without collecting any, when it is valid.
