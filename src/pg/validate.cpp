@@ -1,17 +1,20 @@
 // SQL functions of JSON Schema validation: comply.validate (by schema and by name),
 // comply.validation_errors, comply.assert_valid, comply.register_schema, and the cache
 // of compiled schemas.
-#include <list>
+#include <cstring>
 #include <map>
 #include <memory>
+#include <new>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/json.h"
+#include "core/schema/evaluate.h"
 #include "core/schema/validator.h"
 #include "pg/guard.h"
 #include "pg/jsonb_doc.h"
+#include "pg/jsonb_view.h"
 #include "pg/validate.h"
 
 extern "C" {
@@ -54,6 +57,9 @@ struct SchemaCache {
   Oid schemas_relid = InvalidOid;
 };
 SchemaCache* cache = nullptr;
+// Bumped whenever compiled schemas are dropped from the cache, so that call sites drop
+// the pointers they remember (CallMemo) too.
+uint64 schema_generation = 1;
 
 SchemaCache& Cache() {
   if (!cache) cache = new SchemaCache();
@@ -68,6 +74,7 @@ void InvalidateSchemas(Datum, Oid relid) {
     cache->by_name.clear();
     cache->registered_by_id.clear();
     cache->registered_loaded = false;
+    ++schema_generation;
   }
 }
 
@@ -143,7 +150,10 @@ std::shared_ptr<const schema::CompiledSchema> CompiledFor(Jsonb* schema_jb) {
   if (it != c.by_content.end()) return it->second;
   json::Value doc = JsonbToValue(schema_jb);
   auto compiled = schema::CompiledSchema::Compile(doc, MakeResolver(c));
-  if (c.by_content.size() >= kMaxCachedSchemas) c.by_content.clear();
+  if (c.by_content.size() >= kMaxCachedSchemas) {
+    c.by_content.clear();
+    ++schema_generation;
+  }
   c.by_content.emplace(std::move(key), compiled);
   return compiled;
 }
@@ -159,7 +169,10 @@ std::shared_ptr<const schema::CompiledSchema> CompiledNamed(const std::string& n
                 "Register it with comply.register_schema(name, schema).");
   json::Value doc = json::Parse(rows->doc[0]);
   auto compiled = schema::CompiledSchema::Compile(doc, MakeResolver(c));
-  if (c.by_name.size() >= kMaxCachedSchemas) c.by_name.clear();
+  if (c.by_name.size() >= kMaxCachedSchemas) {
+    c.by_name.clear();
+    ++schema_generation;
+  }
   c.by_name.emplace(name, compiled);
   return compiled;
 }
@@ -184,6 +197,94 @@ schema::ValidateOptions OptionsFrom(const json::Value* options) {
     }
   }
   return o;
+}
+
+// What a call site (its FmgrInfo's fn_extra) remembers between calls: the compiled
+// schema and options for the last schema and options arguments it saw (their bytes), so
+// that a CHECK constraint looks nothing up per row. The schema stays in the cache, which
+// owns it, while schema_generation is unchanged.
+struct CallMemo {
+  uint64 generation = 0;
+  const schema::CompiledSchema* compiled = nullptr;
+  schema::ValidateOptions options;
+  uint32 key_len = 0;      // bytes of the schema argument (a name, or a jsonb)
+  uint32 options_len = 0;  // bytes of the options argument (0: none)
+  uint32 capacity = 0;
+  char* bytes = nullptr;  // in fn_mcxt: the key's bytes, then the options'
+};
+
+// Tells whether memo m holds the schema key and options opts (opts_len 0: none).
+bool Remembers(const CallMemo* m, const char* key, uint32 key_len, const char* opts,
+               uint32 opts_len) {
+  return m && m->generation == schema_generation && m->key_len == key_len &&
+         m->options_len == opts_len && std::memcmp(m->bytes, key, key_len) == 0 &&
+         (opts_len == 0 || std::memcmp(m->bytes + key_len, opts, opts_len) == 0);
+}
+
+// Makes flinfo's memo hold compiled and options for the key and opts bytes.
+const CallMemo& Remember(FmgrInfo* flinfo, const char* key, uint32 key_len, const char* opts,
+                         uint32 opts_len, const schema::CompiledSchema* compiled,
+                         const schema::ValidateOptions& options) {
+  auto* m = static_cast<CallMemo*>(flinfo->fn_extra);
+  const uint32 need = key_len + opts_len;
+  if (!m) {
+    void* raw = PgCall([&] { return MemoryContextAlloc(flinfo->fn_mcxt, sizeof(CallMemo)); });
+    m = new (raw) CallMemo();
+    flinfo->fn_extra = m;
+  }
+  m->generation = 0;  // matches nothing until filled in, should an allocation fail
+  if (m->capacity < need || !m->bytes) {
+    char* old = m->bytes;
+    m->bytes = nullptr;
+    m->capacity = 0;
+    m->bytes = PgCall([&] {
+      if (old) pfree(old);
+      return static_cast<char*>(MemoryContextAlloc(flinfo->fn_mcxt, need ? need : 1));
+    });
+    m->capacity = need;
+  }
+  std::memcpy(m->bytes, key, key_len);
+  if (opts_len) std::memcpy(m->bytes + key_len, opts, opts_len);
+  m->key_len = key_len;
+  m->options_len = opts_len;
+  m->compiled = compiled;
+  m->options = options;
+  m->generation = schema_generation;
+  return *m;
+}
+
+// The compiled schema and options of a call with a named schema.
+const CallMemo& NamedCall(FunctionCallInfo fcinfo, const text* name) {
+  const char* key = VARDATA_ANY(name);
+  const uint32 len = VARSIZE_ANY_EXHDR(name);
+  const auto* m = static_cast<const CallMemo*>(fcinfo->flinfo->fn_extra);
+  if (Remembers(m, key, len, nullptr, 0)) return *m;
+  auto compiled = CompiledNamed(std::string(key, len));
+  return Remember(fcinfo->flinfo, key, len, nullptr, 0, compiled.get(), OptionsFrom(nullptr));
+}
+
+// The compiled schema and options of a call with an anonymous schema and options
+// (nullptr: none).
+const CallMemo& AnonymousCall(FunctionCallInfo fcinfo, Jsonb* schema_jb, Jsonb* options) {
+  const char* key = reinterpret_cast<const char*>(schema_jb);
+  const uint32 len = VARSIZE(schema_jb);
+  const char* opts = reinterpret_cast<const char*>(options);
+  const uint32 opts_len = options ? VARSIZE(options) : 0;
+  const auto* m = static_cast<const CallMemo*>(fcinfo->flinfo->fn_extra);
+  if (Remembers(m, key, len, opts, opts_len)) return *m;
+  auto compiled = CompiledFor(schema_jb);
+  json::Value opts_doc = options ? JsonbToValue(options) : json::Value();
+  return Remember(fcinfo->flinfo, key, len, opts, opts_len, compiled.get(), OptionsFrom(&opts_doc));
+}
+
+// The errors of instance: none, without collecting any, when it is valid.
+std::vector<schema::ValidationError> ErrorsOf(const CallMemo& call, const Jsonb* instance,
+                                              size_t max_errors) {
+  JsonbView doc = JsonbView::Root(instance);
+  if (schema::IsValid(*call.compiled, doc, call.options)) return {};
+  schema::ValidateOptions options = call.options;
+  options.max_errors = max_errors;
+  return schema::Validate(*call.compiled, doc, options);
 }
 
 // Fills the materialized result of a validation_errors call.
@@ -217,21 +318,18 @@ extern "C" Datum comply_validate(PG_FUNCTION_ARGS) {
   Jsonb* schema_jb = PG_GETARG_JSONB_P(1);
   Jsonb* options = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
   return Guarded([&] {
-    auto compiled = CompiledFor(schema_jb);
-    json::Value opts = options ? JsonbToValue(options) : json::Value();
-    json::Value doc = JsonbToValue(instance);
-    return BoolGetDatum(compiled->IsValid(doc, OptionsFrom(&opts)));
+    const CallMemo& call = AnonymousCall(fcinfo, schema_jb, options);
+    return BoolGetDatum(schema::IsValid(*call.compiled, JsonbView::Root(instance), call.options));
   });
 }
 
 // comply.validate(instance jsonb, schema_name text) RETURNS boolean
 extern "C" Datum comply_validate_named(PG_FUNCTION_ARGS) {
   Jsonb* instance = PG_GETARG_JSONB_P(0);
-  char* name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  text* name = PG_GETARG_TEXT_PP(1);
   return Guarded([&] {
-    auto compiled = CompiledNamed(name);
-    json::Value doc = JsonbToValue(instance);
-    return BoolGetDatum(compiled->IsValid(doc, OptionsFrom(nullptr)));
+    const CallMemo& call = NamedCall(fcinfo, name);
+    return BoolGetDatum(schema::IsValid(*call.compiled, JsonbView::Root(instance), call.options));
   });
 }
 
@@ -245,10 +343,8 @@ extern "C" Datum comply_validation_errors(PG_FUNCTION_ARGS) {
   Jsonb* options = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   return Guarded([&] {
-    auto compiled = CompiledFor(schema_jb);
-    json::Value opts = options ? JsonbToValue(options) : json::Value();
-    json::Value doc = JsonbToValue(instance);
-    EmitErrors(rsinfo, compiled->Validate(doc, OptionsFrom(&opts)));
+    const CallMemo& call = AnonymousCall(fcinfo, schema_jb, options);
+    EmitErrors(rsinfo, ErrorsOf(call, instance, call.options.max_errors));
     return (Datum)0;
   });
 }
@@ -258,12 +354,11 @@ extern "C" Datum comply_validation_errors_named(PG_FUNCTION_ARGS) {
   InitMaterializedSRF(fcinfo, 0);
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
   Jsonb* instance = PG_GETARG_JSONB_P(0);
-  char* name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  text* name = PG_GETARG_TEXT_PP(1);
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   return Guarded([&] {
-    auto compiled = CompiledNamed(name);
-    json::Value doc = JsonbToValue(instance);
-    EmitErrors(rsinfo, compiled->Validate(doc, OptionsFrom(nullptr)));
+    const CallMemo& call = NamedCall(fcinfo, name);
+    EmitErrors(rsinfo, ErrorsOf(call, instance, call.options.max_errors));
     return (Datum)0;
   });
 }
@@ -272,19 +367,18 @@ extern "C" Datum comply_validation_errors_named(PG_FUNCTION_ARGS) {
 // check_violation with the first errors' paths in the detail.
 extern "C" Datum comply_assert_valid(PG_FUNCTION_ARGS) {
   Jsonb* instance = PG_GETARG_JSONB_P(0);
-  char* name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  text* name = PG_GETARG_TEXT_PP(1);
   Guarded([&] {
-    auto compiled = CompiledNamed(name);
-    json::Value doc = JsonbToValue(instance);
-    schema::ValidateOptions options = OptionsFrom(nullptr);
-    options.max_errors = kAssertDetailErrors;
-    std::vector<schema::ValidationError> errors = compiled->Validate(doc, options);
+    const CallMemo& call = NamedCall(fcinfo, name);
+    std::vector<schema::ValidationError> errors = ErrorsOf(call, instance, kAssertDetailErrors);
     if (errors.empty()) return;
     std::string detail;
     for (const schema::ValidationError& e : errors)
       detail += (detail.empty() ? "" : "\n") + std::string("at \"") + e.instance_path + "\": " + e.message;
     throw Error(sqlstate::kCheckViolation,
-                "document does not match schema \"" + std::string(name) + "\"", detail);
+                "document does not match schema \"" +
+                    std::string(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) + "\"",
+                detail);
   });
   PG_RETURN_JSONB_P(instance);
 }

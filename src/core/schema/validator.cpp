@@ -3,8 +3,6 @@
 // resolved at compile time, so evaluation never looks at the schema's JSON again.
 #include "core/schema/validator.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -19,127 +17,16 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/schema/compiled.h"
+#include "core/schema/evaluate.h"
 #include "core/schema/internal.h"
+#include "core/schema/view.h"
 
 namespace comply::schema {
-namespace {
-
-using json::Type;
-using json::Value;
-
-constexpr const char* kUri202012 = "https://json-schema.org/draft/2020-12/schema";
-constexpr const char* kUriDraft7 = "http://json-schema.org/draft-07/schema";
-
-enum class Kw : uint8_t {
-  kType, kEnum, kConst, kMultipleOf, kMaximum, kExclusiveMaximum, kMinimum,
-  kExclusiveMinimum, kMaxLength, kMinLength, kPattern, kFormat, kItems, kContains,
-  kMaxItems, kMinItems, kUniqueItems, kRequired, kProps, kPropertyNames, kMaxProperties,
-  kMinProperties, kDependentRequired, kDependentSchemas, kAllOf, kAnyOf, kOneOf, kNot,
-  kIf, kRef, kDynamicRef, kUnevaluatedItems, kUnevaluatedProperties,
-};
-
-constexpr unsigned kIntegerBit = 1u << 8;
-
-// A subschema reference with the schema-path segment that leads to it.
-struct Sub {
-  std::string path;  // "/properties/name", "/allOf/0", ...
-  int node = -1;
-  std::string name;  // property name (properties, dependencies)
-  const RE2* re = nullptr;
-};
-
-// A decimal number m * 10^e, for exact multipleOf.
-struct Decimal {
-  bool ok = false;
-  bool negative = false;
-  uint64_t mantissa = 0;
-  int64_t exponent = 0;
-};
-
-struct Keyword {
-  Kw kind;
-  std::string name;  // keyword as written, for ValidationError::keyword
-  std::string path;  // "/minimum"
-  std::string message;
-  unsigned types = 0;
-  double num = 0;
-  size_t count = 0;
-  size_t count2 = std::numeric_limits<size_t>::max();
-  Decimal dec;
-  std::vector<Value> values;
-  const RE2* re = nullptr;
-  std::string str;
-  std::vector<Sub> subs;   // properties / prefix items / allOf ... / dependent schemas
-  std::vector<Sub> subs2;  // patternProperties
-  Sub a, b, c;             // single subschemas (items rest, additional*, if/then/else, $ref)
-  std::vector<std::string> names;
-  std::vector<std::pair<std::string, std::vector<std::string>>> deps;
-};
-
-struct Node {
-  bool is_bool = false;
-  bool bool_value = true;
-  bool has_unevaluated = false;
-  int resource = 0;
-  std::vector<Keyword> kws;
-};
-
-struct Resource {
-  std::string uri;
-  std::vector<std::pair<std::string, int>> dynamic_anchors;  // name -> node
-};
-
-// Which instance members/items were evaluated by (successful) subschemas so far.
-struct Annotations {
-  bool all_props = false;
-  bool all_items = false;
-  std::vector<char> props;
-  std::vector<char> items;
-
-  // Marks member i of an n-member object as evaluated.
-  void MarkProp(size_t i, size_t n) {
-    if (props.size() < n) props.resize(n);
-    props[i] = 1;
-  }
-  // Marks item i of an n-item array as evaluated.
-  void MarkItem(size_t i, size_t n) {
-    if (items.size() < n) items.resize(n);
-    items[i] = 1;
-  }
-  // Tells whether member i was evaluated.
-  bool PropDone(size_t i) const { return all_props || (i < props.size() && props[i]); }
-  // Tells whether item i was evaluated.
-  bool ItemDone(size_t i) const { return all_items || (i < items.size() && items[i]); }
-  // Adds the evaluations recorded in o.
-  void Merge(const Annotations& o) {
-    all_props |= o.all_props;
-    all_items |= o.all_items;
-    if (props.size() < o.props.size()) props.resize(o.props.size());
-    for (size_t i = 0; i < o.props.size(); ++i) props[i] |= o.props[i];
-    if (items.size() < o.items.size()) items.resize(o.items.size());
-    for (size_t i = 0; i < o.items.size(); ++i) items[i] |= o.items[i];
-  }
-};
-
-// Appends "/" and the RFC 6901 escaping of token to out.
-void AppendToken(std::string& out, std::string_view token) {
-  out += '/';
-  for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-}
-
-// Returns the escaped pointer segment "/token".
-std::string Token(std::string_view token) {
-  std::string s;
-  AppendToken(s, token);
-  return s;
-}
+namespace internal {
 
 // Parses a JSON number's text into an exact decimal (fails beyond 19 digits).
-Decimal ParseDecimal(const std::string& text) {
+Decimal ParseDecimal(std::string_view text) {
   Decimal d;
   size_t i = 0;
   if (i < text.size() && text[i] == '-') {
@@ -188,576 +75,62 @@ Decimal ParseDecimal(const std::string& text) {
   return d;
 }
 
-// True if value is an integer multiple of divisor; exact for decimals that fit.
-bool IsMultipleOf(const Value& value, const Decimal& div, double div_num) {
-  Decimal v = ParseDecimal(value.number_text());
-  if (v.ok && div.ok && div.mantissa != 0) {
-    if (v.mantissa == 0) return true;
-    int64_t d = v.exponent - div.exponent;
-    // Mantissas carry no trailing zeros, so a smaller exponent can never divide.
-    if (d < 0) return false;
-    unsigned __int128 r = v.mantissa % div.mantissa;
-    for (int64_t k = 0; k < d && r != 0; ++k) r = (r * 10) % div.mantissa;
-    return r == 0;
-  }
-  double q = value.as_number() / div_num;
-  if (!std::isfinite(q)) return false;
-  return q == std::floor(q);
+// Appends an error at the current paths.
+void Record(Context& c, const Keyword& kw, std::string_view message) {
+  c.errors->push_back({c.instance_path, c.schema_path, kw.name, std::string(message)});
 }
 
-// Tells whether a number has no fractional part (1.0 counts as an integer).
-bool IsInteger(const Value& v) {
-  double d = v.as_number();
-  return std::isfinite(d) && d == std::floor(d);
+// Appends the error of a missing required property.
+void RecordMissing(Context& c, const Keyword& kw, std::string_view name) {
+  std::string message = "missing required property ";
+  json::AppendQuoted(message, name);
+  Record(c, kw, message);
 }
 
-// Compares two JSON values for equality (numbers by value: 1 == 1.0).
-bool Equal(const Value& a, const Value& b) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case Type::kNull: return true;
-    case Type::kBool: return a.as_bool() == b.as_bool();
-    case Type::kNumber: return a.as_number() == b.as_number();
-    case Type::kString: return a.as_string() == b.as_string();
-    case Type::kArray: {
-      const auto& x = a.as_array();
-      const auto& y = b.as_array();
-      if (x.size() != y.size()) return false;
-      for (size_t i = 0; i < x.size(); ++i)
-        if (!Equal(x[i], y[i])) return false;
-      return true;
-    }
-    case Type::kObject: {
-      const auto& x = a.as_object();
-      const auto& y = b.as_object();
-      if (x.size() != y.size()) return false;
-      for (const auto& [k, v] : x) {
-        const Value* o = b.Find(k);
-        if (!o || !Equal(v, *o)) return false;
-      }
-      return true;
-    }
-  }
-  return false;
+// Throws 54000 for an evaluation that took more than kMaxSteps steps.
+void ThrowStepLimit() {
+  throw Error(sqlstate::kProgramLimitExceeded,
+              "schema evaluation exceeded " + std::to_string(kMaxSteps) + " steps");
 }
 
-// Counts Unicode code points in UTF-8 text.
-size_t CodePoints(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
+// Throws 54000 for an evaluation nested more than kMaxDepth schemas deep.
+void ThrowDepthLimit() {
+  throw Error(sqlstate::kProgramLimitExceeded,
+              "schema evaluation exceeded maximum depth " + std::to_string(kMaxDepth), "",
+              "Check the schema for a $ref cycle that never consumes the instance.");
+}
+
+// Evaluates without collecting errors, stopping at the first failure.
+bool CompiledImpl::IsValid(const json::Value& instance, const ValidateOptions& options) const {
+  return schema::IsValid(*this, ValueView(instance), options);
+}
+
+// Evaluates, collecting up to options.max_errors errors.
+std::vector<ValidationError> CompiledImpl::Validate(const json::Value& instance,
+                                                    const ValidateOptions& options) const {
+  return schema::Validate(*this, ValueView(instance), options);
+}
+
+}  // namespace internal
+
+namespace {
+
+using json::Type;
+using json::Value;
+using namespace internal;
+
+constexpr const char* kUri202012 = "https://json-schema.org/draft/2020-12/schema";
+constexpr const char* kUriDraft7 = "http://json-schema.org/draft-07/schema";
+
+// Returns the escaped pointer segment "/token".
+std::string Token(std::string_view token) {
+  std::string s;
+  AppendToken(s, token);
+  return s;
 }
 
 // Renders a number from the schema for a message, as written.
 std::string FormatNumber(const Value& v) { return v.number_text(); }
-
-class Evaluator;
-
-class CompiledImpl final : public CompiledSchema {
- public:
-  Dialect dialect() const override { return dialect_; }
-  bool IsValid(const Value& instance, const ValidateOptions& options) const override;
-  std::vector<ValidationError> Validate(const Value& instance,
-                                        const ValidateOptions& options) const override;
-
-  Dialect dialect_ = Dialect::kDraft202012;
-  int root_ = 0;
-  std::deque<Value> documents_;  // keeps every schema document the nodes came from
-  std::vector<Node> nodes_;
-  std::vector<Resource> resources_;
-  std::map<std::string, std::unique_ptr<RE2>> regexes_;
-};
-
-// ---------------------------------------------------------------------------------
-// Evaluation
-
-struct Context {
-  const CompiledImpl& schema;
-  const ValidateOptions& options;
-  std::vector<ValidationError>* errors;  // nullptr: only validity is wanted
-  std::string instance_path;
-  std::string schema_path;
-  size_t steps = 0;
-  int depth = 0;
-  int scope_len = 0;
-  int scope[kMaxDepth + 2];
-
-  // Tells whether another error would still be recorded.
-  bool Collecting() const { return errors && errors->size() < options.max_errors; }
-};
-
-// Records an error at the current paths.
-void Report(Context& c, const Keyword& kw, std::string message) {
-  if (!c.Collecting()) return;
-  c.errors->push_back({c.instance_path, c.schema_path, kw.name, std::move(message)});
-}
-
-// Evaluates node id against v, recording evaluated members/items in ann if given.
-bool EvalNode(Context& c, int id, const Value& v, Annotations* ann);
-
-// Evaluates a subschema of keyword kw on a child instance (member or item).
-bool EvalChild(Context& c, const Keyword& kw, const Sub& sub, const Value& v,
-               std::string_view member, size_t index, bool is_member,
-               const char* false_message, Annotations* ann) {
-  size_t ip = c.instance_path.size();
-  size_t sp = c.schema_path.size();
-  bool track = c.errors != nullptr;
-  if (track) {
-    if (is_member) AppendToken(c.instance_path, member);
-    else if (index != static_cast<size_t>(-1)) {
-      c.instance_path += '/';
-      c.instance_path += std::to_string(index);
-    }
-  }
-  bool ok;
-  if (track) c.schema_path += sub.path;
-  const Node& n = c.schema.nodes_[sub.node];
-  if (n.is_bool && !n.bool_value && false_message) {
-    Report(c, kw, false_message);
-    ok = false;
-  } else {
-    ok = EvalNode(c, sub.node, v, ann);
-  }
-  if (track) {
-    c.instance_path.resize(ip);
-    c.schema_path.resize(sp);
-  }
-  return ok;
-}
-
-// Evaluates a subschema in place (same instance), with errors optionally silenced.
-bool EvalInPlace(Context& c, const Sub& sub, const Value& v, Annotations* ann, bool quiet) {
-  auto* saved = c.errors;
-  if (quiet) c.errors = nullptr;
-  size_t sp = c.schema_path.size();
-  if (c.errors) c.schema_path += sub.path;
-  bool ok = EvalNode(c, sub.node, v, ann);
-  c.schema_path.resize(sp);
-  c.errors = saved;
-  return ok;
-}
-
-
-// Evaluates one keyword against v.
-bool EvalKeyword(Context& c, const Keyword& kw, const Value& v, Annotations* ann) {
-  switch (kw.kind) {
-    case Kw::kType: {
-      unsigned bit = 1u << static_cast<unsigned>(v.type());
-      if (kw.types & bit) return true;
-      if (v.is_number() && (kw.types & kIntegerBit) && IsInteger(v)) return true;
-      if (c.Collecting()) Report(c, kw, kw.message + json::TypeName(v.type()));
-      return false;
-    }
-    case Kw::kEnum:
-      for (const Value& e : kw.values)
-        if (Equal(v, e)) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kConst:
-      if (Equal(v, kw.values[0])) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kMultipleOf:
-      if (!v.is_number() || IsMultipleOf(v, kw.dec, kw.num)) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kMaximum:
-      if (!v.is_number() || v.as_number() <= kw.num) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kExclusiveMaximum:
-      if (!v.is_number() || v.as_number() < kw.num) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kMinimum:
-      if (!v.is_number() || v.as_number() >= kw.num) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kExclusiveMinimum:
-      if (!v.is_number() || v.as_number() > kw.num) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kMaxLength:
-      if (!v.is_string() || v.as_string().size() <= kw.count ||
-          CodePoints(v.as_string()) <= kw.count)
-        return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kMinLength:
-      if (!v.is_string() || CodePoints(v.as_string()) >= kw.count) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kPattern:
-      if (!v.is_string() || RE2::PartialMatch(v.as_string(), *kw.re)) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kFormat:
-      if (!c.options.format_assert || !v.is_string() ||
-          internal::CheckFormat(kw.str, v.as_string()))
-        return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kMaxItems:
-      if (!v.is_array() || v.as_array().size() <= kw.count) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kMinItems:
-      if (!v.is_array() || v.as_array().size() >= kw.count) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kUniqueItems: {
-      if (!v.is_array()) return true;
-      const auto& arr = v.as_array();
-      for (size_t i = 0; i < arr.size(); ++i)
-        for (size_t j = i + 1; j < arr.size(); ++j)
-          if (Equal(arr[i], arr[j])) {
-            Report(c, kw, kw.message);
-            return false;
-          }
-      return true;
-    }
-    case Kw::kMaxProperties:
-      if (!v.is_object() || v.as_object().size() <= kw.count) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kMinProperties:
-      if (!v.is_object() || v.as_object().size() >= kw.count) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kItems: {
-      if (!v.is_array()) return true;
-      const auto& arr = v.as_array();
-      bool ok = true;
-      size_t n = arr.size();
-      size_t prefix = std::min(n, kw.subs.size());
-      for (size_t i = 0; i < prefix; ++i) {
-        if (!EvalChild(c, kw, kw.subs[i], arr[i], {}, i, false, nullptr, nullptr)) {
-          ok = false;
-          if (!c.Collecting()) return false;
-        }
-        if (ann) ann->MarkItem(i, n);
-      }
-      if (kw.a.node >= 0 && n > prefix) {
-        for (size_t i = prefix; i < n; ++i) {
-          if (!EvalChild(c, kw, kw.a, arr[i], {}, i, false, "additional item not allowed",
-                         nullptr)) {
-            ok = false;
-            if (!c.Collecting()) return false;
-          }
-        }
-        if (ann) ann->all_items = true;
-      }
-      return ok;
-    }
-    case Kw::kContains: {
-      if (!v.is_array()) return true;
-      const auto& arr = v.as_array();
-      size_t matches = 0;
-      auto* saved = c.errors;
-      c.errors = nullptr;
-      for (size_t i = 0; i < arr.size(); ++i) {
-        if (EvalChild(c, kw, kw.a, arr[i], {}, i, false, nullptr, nullptr)) {
-          ++matches;
-          if (ann) ann->MarkItem(i, arr.size());
-          // Without annotations or an upper bound, enough matches settle it.
-          else if (matches >= kw.count && kw.count2 == std::numeric_limits<size_t>::max())
-            break;
-        }
-      }
-      c.errors = saved;
-      if (matches < kw.count) {
-        Report(c, kw, kw.message);
-        return false;
-      }
-      if (matches > kw.count2) {
-        Report(c, kw, "array contains more than " + std::to_string(kw.count2) +
-                          " matching items");
-        return false;
-      }
-      return true;
-    }
-    case Kw::kRequired: {
-      if (!v.is_object()) return true;
-      bool ok = true;
-      for (const std::string& name : kw.names) {
-        if (!v.Find(name)) {
-          ok = false;
-          if (!c.Collecting()) return false;
-          std::string msg = "missing required property ";
-          json::AppendQuoted(msg, name);
-          Report(c, kw, std::move(msg));
-        }
-      }
-      return ok;
-    }
-    case Kw::kProps: {
-      if (!v.is_object()) return true;
-      const auto& obj = v.as_object();
-      bool ok = true;
-      size_t n = obj.size();
-      for (size_t i = 0; i < n; ++i) {
-        const std::string& key = obj[i].first;
-        const Value& val = obj[i].second;
-        bool matched = false;
-        auto it = std::lower_bound(kw.subs.begin(), kw.subs.end(), key,
-                                   [](const Sub& s, const std::string& k) { return s.name < k; });
-        if (it != kw.subs.end() && it->name == key) {
-          matched = true;
-          if (!EvalChild(c, kw, *it, val, key, 0, true, nullptr, nullptr)) {
-            ok = false;
-            if (!c.Collecting()) return false;
-          }
-        }
-        for (const Sub& p : kw.subs2) {
-          if (!RE2::PartialMatch(key, *p.re)) continue;
-          matched = true;
-          if (!EvalChild(c, kw, p, val, key, 0, true, nullptr, nullptr)) {
-            ok = false;
-            if (!c.Collecting()) return false;
-          }
-        }
-        if (!matched && kw.a.node >= 0) {
-          matched = true;
-          if (!EvalChild(c, kw, kw.a, val, key, 0, true, "additional property not allowed",
-                         nullptr)) {
-            ok = false;
-            if (!c.Collecting()) return false;
-          }
-        }
-        if (matched && ann) ann->MarkProp(i, n);
-      }
-      return ok;
-    }
-    case Kw::kPropertyNames: {
-      if (!v.is_object()) return true;
-      bool ok = true;
-      auto* saved = c.errors;
-      for (const auto& [key, val] : v.as_object()) {
-        c.errors = nullptr;
-        bool good = EvalChild(c, kw, kw.a, Value::String(key), key, 0, true, nullptr, nullptr);
-        c.errors = saved;
-        if (!good) {
-          ok = false;
-          if (!c.Collecting()) return false;
-          size_t ip = c.instance_path.size();
-          AppendToken(c.instance_path, key);
-          Report(c, kw, kw.message);
-          c.instance_path.resize(ip);
-        }
-      }
-      return ok;
-    }
-    case Kw::kDependentRequired: {
-      if (!v.is_object()) return true;
-      bool ok = true;
-      for (const auto& [prop, needed] : kw.deps) {
-        if (!v.Find(prop)) continue;
-        for (const std::string& name : needed) {
-          if (v.Find(name)) continue;
-          ok = false;
-          if (!c.Collecting()) return false;
-          std::string msg = "property ";
-          json::AppendQuoted(msg, prop);
-          msg += " requires property ";
-          json::AppendQuoted(msg, name);
-          Report(c, kw, std::move(msg));
-        }
-      }
-      return ok;
-    }
-    case Kw::kDependentSchemas: {
-      if (!v.is_object()) return true;
-      bool ok = true;
-      for (const Sub& s : kw.subs) {
-        if (!v.Find(s.name)) continue;
-        if (!EvalInPlace(c, s, v, ann, false)) {
-          ok = false;
-          if (!c.Collecting()) return false;
-        }
-      }
-      return ok;
-    }
-    case Kw::kAllOf: {
-      bool ok = true;
-      for (const Sub& s : kw.subs) {
-        if (!EvalInPlace(c, s, v, ann, false)) {
-          ok = false;
-          if (!c.Collecting()) return false;
-        }
-      }
-      return ok;
-    }
-    case Kw::kAnyOf: {
-      bool ok = false;
-      for (const Sub& s : kw.subs) {
-        if (ann) {
-          Annotations child;
-          if (EvalInPlace(c, s, v, &child, true)) {
-            ok = true;
-            ann->Merge(child);
-          }
-        } else if (EvalInPlace(c, s, v, nullptr, true)) {
-          return true;
-        }
-      }
-      if (!ok) Report(c, kw, kw.message);
-      return ok;
-    }
-    case Kw::kOneOf: {
-      size_t matches = 0;
-      Annotations kept;
-      for (const Sub& s : kw.subs) {
-        if (ann) {
-          Annotations child;
-          if (EvalInPlace(c, s, v, &child, true)) {
-            ++matches;
-            kept = std::move(child);
-          }
-        } else if (EvalInPlace(c, s, v, nullptr, true)) {
-          ++matches;
-        }
-        if (matches > 1) break;
-      }
-      if (matches == 1) {
-        if (ann) ann->Merge(kept);
-        return true;
-      }
-      Report(c, kw, matches == 0 ? kw.message : "value matches more than one oneOf schema");
-      return false;
-    }
-    case Kw::kNot:
-      if (!EvalInPlace(c, kw.a, v, nullptr, true)) return true;
-      Report(c, kw, kw.message);
-      return false;
-    case Kw::kIf: {
-      bool cond;
-      if (ann) {
-        Annotations child;
-        cond = EvalInPlace(c, kw.a, v, &child, true);
-        if (cond) ann->Merge(child);
-      } else {
-        cond = EvalInPlace(c, kw.a, v, nullptr, true);
-      }
-      const Sub& next = cond ? kw.b : kw.c;
-      if (next.node < 0) return true;
-      return EvalInPlace(c, next, v, ann, false);
-    }
-    case Kw::kRef:
-      return EvalInPlace(c, kw.a, v, ann, false);
-    case Kw::kDynamicRef: {
-      if (kw.str.empty()) return EvalInPlace(c, kw.a, v, ann, false);
-      Sub target = kw.a;
-      // The outermost resource in the dynamic scope that declares the anchor wins.
-      for (int i = 0; i < c.scope_len; ++i) {
-        const Resource& r = c.schema.resources_[c.scope[i]];
-        bool found = false;
-        for (const auto& [name, node] : r.dynamic_anchors) {
-          if (name == kw.str) {
-            target.node = node;
-            found = true;
-            break;
-          }
-        }
-        if (found) break;
-      }
-      return EvalInPlace(c, target, v, ann, false);
-    }
-    case Kw::kUnevaluatedItems: {
-      if (!v.is_array()) return true;
-      const auto& arr = v.as_array();
-      bool ok = true;
-      for (size_t i = 0; i < arr.size(); ++i) {
-        if (ann->ItemDone(i)) continue;
-        if (!EvalChild(c, kw, kw.a, arr[i], {}, i, false, "unevaluated item not allowed",
-                       nullptr)) {
-          ok = false;
-          if (!c.Collecting()) return false;
-        }
-      }
-      ann->all_items = true;
-      return ok;
-    }
-    case Kw::kUnevaluatedProperties: {
-      if (!v.is_object()) return true;
-      const auto& obj = v.as_object();
-      bool ok = true;
-      for (size_t i = 0; i < obj.size(); ++i) {
-        if (ann->PropDone(i)) continue;
-        if (!EvalChild(c, kw, kw.a, obj[i].second, obj[i].first, 0, true,
-                       "unevaluated property not allowed", nullptr)) {
-          ok = false;
-          if (!c.Collecting()) return false;
-        }
-      }
-      ann->all_props = true;
-      return ok;
-    }
-  }
-  return true;
-}
-
-// Counts one keyword evaluation against the limits and polls for cancellation.
-inline void Step(Context& c) {
-  if (++c.steps > kMaxSteps)
-    throw Error(sqlstate::kProgramLimitExceeded,
-                "schema evaluation exceeded " + std::to_string(kMaxSteps) + " steps");
-  if ((c.steps & 4095) == 0 && c.options.cancel) PollCancel(*c.options.cancel);
-}
-
-// Evaluates node id: its keywords in order, unevaluated* last.
-bool EvalNode(Context& c, int id, const Value& v, Annotations* ann) {
-  const Node& n = c.schema.nodes_[id];
-  if (n.is_bool) {
-    if (n.bool_value) return true;
-    if (c.Collecting())
-      c.errors->push_back({c.instance_path, c.schema_path, "false", "no value is allowed here"});
-    return false;
-  }
-  if (c.depth >= kMaxDepth)
-    throw Error(sqlstate::kProgramLimitExceeded,
-                "schema evaluation exceeded maximum depth " + std::to_string(kMaxDepth),
-                "", "Check the schema for a $ref cycle that never consumes the instance.");
-  ++c.depth;
-  bool pushed = false;
-  if (c.scope_len == 0 || c.scope[c.scope_len - 1] != n.resource) {
-    c.scope[c.scope_len++] = n.resource;
-    pushed = true;
-  }
-  Annotations local;
-  Annotations* a = n.has_unevaluated ? &local : ann;
-  bool valid = true;
-  for (const Keyword& kw : n.kws) {
-    Step(c);
-    size_t sp = c.schema_path.size();
-    if (c.errors) c.schema_path += kw.path;
-    bool ok = EvalKeyword(c, kw, v, a);
-    c.schema_path.resize(sp);
-    if (!ok) {
-      valid = false;
-      if (!c.Collecting()) break;
-    }
-  }
-  if (valid && ann && a == &local) ann->Merge(local);
-  if (pushed) --c.scope_len;
-  --c.depth;
-  return valid;
-}
-
-// Evaluates without collecting errors, stopping at the first failure.
-bool CompiledImpl::IsValid(const Value& instance, const ValidateOptions& options) const {
-  Context c{*this, options, nullptr, {}, {}};
-  return EvalNode(c, root_, instance, nullptr);
-}
-
-// Evaluates, collecting up to options.max_errors errors.
-std::vector<ValidationError> CompiledImpl::Validate(const Value& instance,
-                                                    const ValidateOptions& options) const {
-  std::vector<ValidationError> errors;
-  Context c{*this, options, &errors, {}, {}};
-  if (options.max_errors == 0) c.errors = nullptr;
-  EvalNode(c, root_, instance, nullptr);
-  return errors;
-}
 
 // ---------------------------------------------------------------------------------
 // Compilation
@@ -1043,24 +416,22 @@ class Compiler {
   }
 
   // Returns the compiled (and cached) RE2 for an ECMA pattern, or throws 2201B.
-  const RE2* Regex(const std::string& pattern, const std::string& ptr) {
+  const Pattern* Regex(const std::string& pattern, const std::string& ptr) {
     auto it = out_.regexes_.find(pattern);
     if (it != out_.regexes_.end()) return it->second.get();
-    RE2::Options opts;
-    opts.set_log_errors(false);
-    auto re = std::make_unique<RE2>(internal::TranslatePattern(pattern), opts);
+    auto re = std::make_unique<Pattern>(internal::TranslatePattern(pattern));
     if (!re->ok())
       throw Error(sqlstate::kInvalidRegularExpression,
                   "pattern \"" + pattern + "\" at " + ptr + " is not supported: " + re->error(),
                   "", "Patterns run on RE2: backreferences and lookaround are not available.");
-    const RE2* raw = re.get();
+    const Pattern* raw = re.get();
     out_.regexes_.emplace(pattern, std::move(re));
     return raw;
   }
 
   // Reads a non-negative integer keyword value.
   size_t Count(const Value& v, const std::string& ptr, const char* kw) {
-    if (!v.is_number() || !IsInteger(v) || v.as_number() < 0)
+    if (!v.is_number() || !IsInteger(v.as_number()) || v.as_number() < 0)
       Invalid(ptr + "/" + kw, "expected a non-negative integer");
     double d = v.as_number();
     return d >= 1.8e19 ? std::numeric_limits<size_t>::max() : static_cast<size_t>(d);
@@ -1401,7 +772,7 @@ class Compiler {
         for (const auto& [name, s] : props->as_object())
           k.subs.push_back(SubFor(s, "/properties" + Token(name), ptr, name));
         std::sort(k.subs.begin(), k.subs.end(),
-                  [](const Sub& a, const Sub& b) { return a.name < b.name; });
+                  [](const Sub& a, const Sub& b) { return KeyLess(a.name, b.name); });
       }
       if (pats) {
         if (!pats->is_object()) Invalid(ptr + "/patternProperties", "expected type object");

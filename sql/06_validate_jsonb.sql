@@ -1,0 +1,111 @@
+-- JSON Schema validation reads the jsonb in place: numbers from numeric's stored digits,
+-- members in jsonb's key order, containers of any size (offsets stored every 32
+-- entries), raw scalar documents, TOASTed documents; and a call site that remembers its
+-- compiled schema forgets it when the schema is registered again.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+RESET client_min_messages;
+
+-- Numbers: bounds and integers compare the nearest double, multipleOf is exact for up to
+-- 19 significant digits. Short and long numeric formats (weight or scale beyond 63
+-- base-10000 digits), huge and tiny values.
+SELECT n, comply.validate(n::jsonb, '{"type": "integer"}'::jsonb) AS integer,
+       comply.validate(n::jsonb, '{"minimum": 1, "maximum": 1e308}'::jsonb) AS in_range,
+       comply.validate(n::jsonb, '{"multipleOf": 0.01}'::jsonb) AS cents,
+       comply.validate(n::jsonb, '{"exclusiveMaximum": 0.3}'::jsonb) AS below_0_3
+FROM unnest(ARRAY['0', '-0', '1', '1.0', '1.5', '19.99', '19.991', '0.29999999999999998',
+                  '0.30000000000000004', '1e20', '1e300', '1e308', '1e309', '1e400', '-1e400',
+                  '1e-400', '9007199254740993', '123456789012345678901234567890.01',
+                  '0.0000000000000000000000000000000000000000000000000000000000000000000001',
+                  '1.00000000000000000000000000000000000000000000000000000000000000000000000',
+                  '12345678901234567.25']) AS n;
+SELECT n, comply.validate(n::jsonb, '{"const": 9007199254740993}'::jsonb) AS const,
+       comply.validate(n::jsonb, '{"enum": [10000, 0.0001, -1e-8]}'::jsonb) AS enum
+FROM unnest(ARRAY['9007199254740992', '9007199254740993.000', '9007199254740994', '1e4',
+                  '10000.0000', '1e-4', '-0.00000001', '0.0001000000000000000000001']) AS n;
+SELECT comply.validate('[1, 1.0]', '{"uniqueItems": true}'::jsonb) AS one_and_one_point_zero,
+       comply.validate('[{"a": 1, "b": [2]}, {"b": [2.0], "a": 1.00}]', '{"uniqueItems": true}'::jsonb) AS same_objects,
+       comply.validate('[1e400, 1e401]', '{"uniqueItems": true}'::jsonb) AS two_infinities;
+
+-- Raw scalar documents (stored as one-element arrays).
+SELECT d, comply.validate(d::jsonb, '{"type": ["string", "number"]}'::jsonb) AS string_or_number
+FROM unnest(ARRAY['"x"', '7', '7.5', 'null', 'true', '[]', '{}']) AS d;
+
+-- Members come in jsonb's key order (shorter keys first), so do the errors; keys with
+-- "~", "/", non-ASCII or nothing at all are escaped in the pointers.
+SELECT * FROM comply.validation_errors(
+  '{"zz": 1, "a": 1, "bbb": 1, "a~b": 2, "c/d": 3, "": 4, "é": 5, "ü~/": 6}',
+  '{"properties": {"a": {"type": "string"}, "a~b": {"type": "string"}, "c/d": {"type": "string"}, "": {"type": "string"}, "é": {"type": "string"}}, "additionalProperties": false}'::jsonb);
+SELECT * FROM comply.validation_errors('{"a": 1}', '{"required": ["a", "bb", "", "é"]}'::jsonb);
+SELECT * FROM comply.validation_errors('{"ab": 1, "abc": 2, "A": 3, "": 4}',
+  '{"propertyNames": {"maxLength": 2, "pattern": "^[a-z]+$"}}'::jsonb);
+-- Lengths count code points, not bytes.
+SELECT s, comply.validate(to_jsonb(s), '{"minLength": 2, "maxLength": 3}'::jsonb)
+FROM unnest(ARRAY['ab', 'éé', 'éééé', '😀😀', 'a']) AS s;
+
+-- Containers past 32 entries (jsonb stores an offset every 32 entries, lengths between):
+-- every item and member is found, errors name the right ones.
+SELECT count(*) FROM comply.validation_errors(
+  (SELECT jsonb_agg(CASE WHEN g % 10 = 0 THEN to_jsonb(g::text) ELSE to_jsonb(g) END) FROM generate_series(1, 100) g),
+  '{"items": {"type": "integer"}}'::jsonb);
+SELECT instance_path FROM comply.validation_errors(
+  (SELECT jsonb_agg(CASE WHEN g % 10 = 0 THEN to_jsonb(g::text) ELSE to_jsonb(g) END) FROM generate_series(1, 100) g),
+  '{"items": {"type": "integer"}}'::jsonb) LIMIT 3;
+SELECT instance_path, message FROM comply.validation_errors(
+  (SELECT jsonb_object_agg('k' || g, CASE WHEN g IN (7, 33, 64, 99) THEN to_jsonb('x' || g) ELSE to_jsonb(g) END)
+     FROM generate_series(1, 100) g),
+  (SELECT jsonb_build_object('type', 'object', 'required', jsonb_agg('k' || g) || '["k101"]',
+                             'additionalProperties', jsonb_build_object('type', 'integer'))
+     FROM generate_series(1, 100) g));
+SELECT comply.validate(
+  (SELECT jsonb_object_agg('k' || g, g) FROM generate_series(1, 1000) g),
+  (SELECT jsonb_build_object('required', jsonb_agg('k' || g),
+                             'properties', jsonb_object_agg('k' || g, jsonb_build_object('const', g)))
+     FROM generate_series(1, 1000, 37) g)) AS big_object_valid;
+
+-- Nested documents, errors deep inside.
+SELECT * FROM comply.validation_errors(
+  '{"n": [{"v": 1}, {"v": 4}, {"v": "x"}, 5, {"v": 2.5, "w": {"deep": [null, [true, {"x": "é"}]]}}]}',
+  '{"properties": {"n": {"items": {"type": "object", "properties": {"v": {"maximum": 3}, "w": {"properties": {"deep": {"prefixItems": [true, {"prefixItems": [{"const": true}, {"properties": {"x": {"maxLength": 0}}}]}]}}}}}}}}'::jsonb);
+
+-- A TOASTed (compressed) document in a CHECK constraint.
+SELECT comply.register_schema('jsonb_big', '{"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {"type": "object", "required": ["id", "note"], "properties": {"id": {"type": "integer", "minimum": 1}, "note": {"type": "string", "maxLength": 200}}}}}}');
+CREATE TABLE jsonb_big (doc jsonb CHECK (comply.validate(doc, 'jsonb_big')));
+INSERT INTO jsonb_big
+SELECT jsonb_build_object('items', jsonb_agg(jsonb_build_object('id', g, 'note', repeat('note ', 30))))
+FROM generate_series(1, 500) g;
+\set VERBOSITY terse
+INSERT INTO jsonb_big
+SELECT jsonb_build_object('items', jsonb_agg(jsonb_build_object('id', 500 - g, 'note', repeat('note ', 30))))
+FROM generate_series(1, 500) g;
+\set VERBOSITY default
+SELECT pg_column_size(doc) < octet_length(doc::text) AS compressed, comply.validate(doc, 'jsonb_big')
+FROM jsonb_big;
+SELECT * FROM comply.validation_errors(
+  (SELECT jsonb_build_object('items', jsonb_agg(jsonb_build_object('id', 500 - g, 'note', repeat('note ', 30)))) FROM generate_series(1, 500) g),
+  'jsonb_big');
+
+-- A call site remembers its compiled schema between rows, and forgets it when the schema
+-- is registered again, even within one transaction and one PL/pgSQL function.
+SELECT comply.register_schema('jsonb_memo', '{"type": "integer"}');
+CREATE FUNCTION pg_temp.memo_check() RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+  ok boolean;
+BEGIN
+  FOR i IN 1..2 LOOP
+    ok := comply.validate('"text"', 'jsonb_memo');
+    RETURN NEXT format('round %s, schema %s: %s', i, (SELECT schema FROM comply.schemas WHERE name = 'jsonb_memo'), ok);
+    PERFORM comply.register_schema('jsonb_memo', '{"type": "string"}');
+  END LOOP;
+END $$;
+SELECT * FROM pg_temp.memo_check();
+-- Several schema names in one statement, each row its own.
+SELECT comply.register_schema('jsonb_memo2', '{"type": "array"}');
+SELECT name, comply.validate('"text"', name)
+FROM unnest(ARRAY['jsonb_memo', 'jsonb_memo2', 'jsonb_memo', 'jsonb_memo2']) AS name;
+-- The options of the anonymous form are remembered with the schema.
+SELECT f, comply.validate('"2024-02-30"', '{"format": "date"}'::jsonb, f::jsonb)
+FROM unnest(ARRAY['{"format": "annotate"}', '{"format": "assert"}', '{"format": "annotate"}']) AS f;
+
+DROP TABLE jsonb_big;
+DELETE FROM comply.schemas;

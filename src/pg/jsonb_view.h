@@ -1,0 +1,168 @@
+// A view of a jsonb value for the schema evaluator (core/schema/view.h): it reads the
+// JsonbContainer in place, with no copy, no allocation and no PostgreSQL call, so
+// nothing in it can ereport while C++ objects are alive. Object members come in jsonb's
+// storage order (keys by length, then bytes), as JsonbIteratorNext returns them.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/json.h"
+
+extern "C" {
+#include "postgres.h"
+
+#include "utils/jsonb.h"
+}
+
+namespace comply::pg {
+
+class JsonbView {
+ public:
+  // The document held by jb, which must be detoasted (PG_GETARG_JSONB_P).
+  static JsonbView Root(const Jsonb* jb);
+
+  json::Type type() const { return type_; }
+  bool boolean() const { return len_ != 0; }
+  // The double nearest to the number (what strtod makes of its numeric_out text).
+  double number() const;
+  // The number as numeric_out writes it.
+  std::string number_text() const;
+  std::string_view string() const { return {ptr_, len_}; }
+  size_t size() const { return JsonContainerSize(container()); }
+
+  // Iterates over the items of an array.
+  class Items {
+   public:
+    explicit Items(const JsonbContainer* jc)
+        : jc_(jc), base_(Base(jc, JsonContainerSize(jc))), n_(JsonContainerSize(jc)) {}
+    bool done() const { return i_ >= n_; }
+    void next() { off_ = End(jc_->children[i_++], off_); }
+    size_t index() const { return i_; }
+    JsonbView value() const { return Child(jc_->children[i_], base_, off_); }
+
+   private:
+    const JsonbContainer* jc_;
+    const char* base_;
+    uint32 n_;
+    uint32 i_ = 0;
+    uint32 off_ = 0;  // start of item i_'s data
+  };
+
+  // Iterates over the members of an object, keys in jsonb order.
+  class Members {
+   public:
+    explicit Members(const JsonbContainer* jc)
+        : jc_(jc),
+          base_(Base(jc, 2 * JsonContainerSize(jc))),
+          n_(JsonContainerSize(jc)),
+          value_off_(Offset(jc, n_)) {}
+    bool done() const { return i_ >= n_; }
+    void next() {
+      key_off_ = End(jc_->children[i_], key_off_);
+      value_off_ = End(jc_->children[n_ + i_], value_off_);
+      ++i_;
+    }
+    size_t index() const { return i_; }
+    std::string_view key() const {
+      return {base_ + key_off_, End(jc_->children[i_], key_off_) - key_off_};
+    }
+    JsonbView value() const { return Child(jc_->children[n_ + i_], base_, value_off_); }
+
+   private:
+    const JsonbContainer* jc_;
+    const char* base_;
+    uint32 n_;
+    uint32 i_ = 0;
+    uint32 key_off_ = 0;  // start of key i_'s data
+    uint32 value_off_;    // start of value i_'s data
+  };
+
+  Items items() const { return Items(container()); }
+  Members members() const { return Members(container()); }
+
+  // Finds the member named key by binary search over the sorted keys; out (if not
+  // nullptr) receives its value.
+  bool Find(std::string_view key, JsonbView* out) const {
+    const JsonbContainer* jc = container();
+    const uint32 n = JsonContainerSize(jc);
+    const char* base = Base(jc, 2 * n);
+    uint32 lo = 0, hi = n;
+    while (lo < hi) {
+      uint32 mid = lo + (hi - lo) / 2;
+      uint32 start = Offset(jc, mid);
+      uint32 len = End(jc->children[mid], start) - start;
+      int cmp;
+      if (len != key.size())
+        cmp = len < key.size() ? -1 : 1;
+      else
+        cmp = CompareBytes(base + start, key.data(), len);
+      if (cmp == 0) {
+        if (out) *out = Child(jc->children[n + mid], base, Offset(jc, n + mid));
+        return true;
+      }
+      if (cmp < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return false;
+  }
+
+ private:
+  JsonbView(json::Type type, const char* ptr, uint32 len) : type_(type), len_(len), ptr_(ptr) {}
+
+  const JsonbContainer* container() const { return reinterpret_cast<const JsonbContainer*>(ptr_); }
+
+  // Compares two byte strings of length n (keys are short: no call to memcmp).
+  static int CompareBytes(const char* a, const char* b, uint32 n) {
+    for (uint32 i = 0; i < n; ++i)
+      if (a[i] != b[i])
+        return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]) ? -1 : 1;
+    return 0;
+  }
+  // Where the data of a container with n JEntries begins.
+  static const char* Base(const JsonbContainer* jc, uint32 n) {
+    return reinterpret_cast<const char*>(&jc->children[n]);
+  }
+  // The end of the data of a child whose data starts at start (JBE_ADVANCE_OFFSET).
+  static uint32 End(JEntry je, uint32 start) {
+    return JBE_HAS_OFF(je) ? JBE_OFFLENFLD(je) : start + JBE_OFFLENFLD(je);
+  }
+  // The start of child index's data (getJsonbOffset, inlined).
+  static uint32 Offset(const JsonbContainer* jc, uint32 index) {
+    uint32 off = 0;
+    for (uint32 i = index; i-- > 0;) {
+      off += JBE_OFFLENFLD(jc->children[i]);
+      if (JBE_HAS_OFF(jc->children[i])) break;
+    }
+    return off;
+  }
+  // The view of a child whose JEntry is je and whose data starts at base + start
+  // (fillJsonbValue).
+  static JsonbView Child(JEntry je, const char* base, uint32 start) {
+    switch (je & JENTRY_TYPEMASK) {
+      case JENTRY_ISSTRING:
+        return {json::Type::kString, base + start, End(je, start) - start};
+      case JENTRY_ISNUMERIC:
+        return {json::Type::kNumber, base + INTALIGN(start), 0};
+      case JENTRY_ISBOOL_FALSE:
+        return {json::Type::kBool, nullptr, 0};
+      case JENTRY_ISBOOL_TRUE:
+        return {json::Type::kBool, nullptr, 1};
+      case JENTRY_ISNULL:
+        return {json::Type::kNull, nullptr, 0};
+      default: {
+        const char* p = base + INTALIGN(start);
+        const auto* jc = reinterpret_cast<const JsonbContainer*>(p);
+        return {JsonContainerIsObject(jc) ? json::Type::kObject : json::Type::kArray, p, 0};
+      }
+    }
+  }
+
+  json::Type type_;
+  uint32 len_;       // kString: byte length; kBool: the value
+  const char* ptr_;  // kString: bytes; kNumber: the Numeric; kArray, kObject: container
+};
+
+}  // namespace comply::pg
