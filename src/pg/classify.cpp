@@ -747,8 +747,15 @@ int WriteDeferredRecords() {
   AsExtensionOwner owner("ai_interactions");
   SpiScope spi;
   return DrainDeferred([](const char* kind, const std::string& json) {
-    if (strcmp(kind, "interaction") != 0) return;  // no other kind yet
     Oid types[1] = {TEXTOID};
+    if (strcmp(kind, "audit") == 0) {  // a ledger entry, e.g. a row a policy rejected
+      Datum values[1] = {TextDatum(json)};
+      SpiExec("SELECT comply.audit(j ->> 'action', j ->> 'object', j -> 'details') "
+              "FROM (SELECT $1::jsonb AS j) s",
+              1, types, values, nullptr, false, SPI_OK_SELECT);
+      return;
+    }
+    if (strcmp(kind, "interaction") != 0) return;
     Datum values[1] = {TextDatum(json)};
     SpiExec("INSERT INTO comply.ai_interactions (at, provider, model, endpoint_host, job_id, "
             "requested_by, prompt, response, label, confidence, outcome, http_status, error, "

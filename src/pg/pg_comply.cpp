@@ -2,6 +2,7 @@
 #include "pg/classify.h"
 #include "pg/guc.h"
 #include "pg/pii.h"
+#include "pg/protect.h"
 #include "pg/validate.h"
 #include "pg/worker.h"
 
@@ -28,6 +29,7 @@ void _PG_init(void) {
   comply::pg::PiiInit();
   comply::pg::ValidateInit();
   comply::pg::ClassifyInit();
+  comply::pg::ProtectInit();
   comply::pg::WorkerInit();
   MarkGUCPrefixReserved("comply");
 }

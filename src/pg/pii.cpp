@@ -396,6 +396,13 @@ std::string RedactTextDefault(std::string_view text) {
   return RedactString(text, pii::DetectOptions(), pii::OperatorConfig(), {});
 }
 
+std::string RedactTextWith(std::string_view text, const pii::OperatorConfig& ops) {
+  if (text.size() > static_cast<size_t>(max_input_bytes))
+    throw Error(sqlstate::kProgramLimitExceeded, "input exceeds comply.max_input_bytes");
+  std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
+  return RedactString(text, pii::DetectOptions(), ops, key);
+}
+
 const std::string& HmacKey() {
   if (!key_cache) key_cache = new KeyCache();
   std::string path = hmac_key_file ? hmac_key_file : "";

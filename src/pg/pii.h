@@ -32,6 +32,10 @@ Jsonb* RedactJsonbDefault(Jsonb* doc);
 // comply.max_input_bytes).
 std::string RedactTextDefault(std::string_view text);
 
+// text redacted by content with the given operators (a key is fetched when an operator
+// hashes). Calls PostgreSQL through PgCall; may throw.
+std::string RedactTextWith(std::string_view text, const pii::OperatorConfig& ops);
+
 // The HMAC key from comply.hmac_key_file, re-read when the file changes; throws if no
 // key is configured.
 const std::string& HmacKey();

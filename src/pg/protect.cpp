@@ -1,0 +1,607 @@
+// Protected tables: comply.protect / comply.unprotect and comply._protect_row, the C
+// trigger function that enforces a table's policy on every row written:
+//   BEFORE INSERT OR UPDATE   validate jsonb columns against registered schemas (a row
+//                             that fails is rejected with check_violation, and the
+//                             attempt is recorded in the ledger by the job worker, since
+//                             this transaction rolls back); redact, pseudonymize or mask
+//                             text columns;
+//   AFTER INSERT/UPDATE/DELETE  audit the change into the ledger; queue classification
+//                             of text columns.
+// The policy is read once per relation and cached until comply.policies changes.
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/json.h"
+#include "core/pii/redactor.h"
+#include "pg/guard.h"
+#include "pg/guc.h"
+#include "pg/pii.h"
+#include "pg/protect.h"
+#include "pg/spi.h"
+#include "pg/worker.h"
+
+extern "C" {
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "parser/parse_func.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/regproc.h"
+#include "utils/rel.h"
+
+PG_FUNCTION_INFO_V1(comply_protect);
+PG_FUNCTION_INFO_V1(comply_unprotect);
+PG_FUNCTION_INFO_V1(comply_protect_row);
+}
+
+namespace comply::pg {
+namespace {
+
+// What a policy asks for one column.
+struct ColumnPolicy {
+  std::string name;
+  int attnum = 0;      // 1-based
+  Oid type = InvalidOid;
+  std::string schema;  // validate against this registered schema (jsonb columns)
+  enum class Redact { kNone, kContent, kPseudonymize, kMask } redact = Redact::kNone;
+  pii::OperatorConfig ops;  // kContent
+  pii::Operator mask;       // kMask
+  bool classify = false;
+  std::vector<std::string> labels;
+  std::string model;  // builtin name or openai:<model>
+  std::string queue = "default";
+};
+
+struct TablePolicy {
+  Oid relid = InvalidOid;
+  std::string table;  // schema-qualified, quoted
+  std::vector<ColumnPolicy> columns;
+  std::vector<int> pk_attnums;
+  std::vector<std::string> pk_names;
+  bool audit = true;
+  bool any_before = false;
+  bool any_classify = false;
+  FmgrInfo assert_valid;  // comply.assert_valid(jsonb, text), for its per-call-site cache
+};
+
+struct PolicyCache {
+  std::unordered_map<Oid, std::shared_ptr<TablePolicy>> by_rel;  // null: not protected
+  Oid policies_relid = InvalidOid;
+};
+PolicyCache* policy_cache = nullptr;
+
+void InvalidatePolicies(Datum, Oid relid) {
+  if (policy_cache && (relid == InvalidOid || relid == policy_cache->policies_relid ||
+                       policy_cache->policies_relid == InvalidOid ||
+                       policy_cache->by_rel.count(relid)))
+    policy_cache->by_rel.clear();
+}
+
+[[noreturn]] void Invalid(const std::string& message, const std::string& detail = {}) {
+  throw Error(sqlstate::kInvalidParameterValue, "invalid policy: " + message, detail,
+              "See docs/protect.md for the policy format.");
+}
+
+bool IsTextType(Oid t) { return t == TEXTOID || t == VARCHAROID || t == BPCHAROID; }
+
+// Builds a policy from its JSON for the relation; checks every name and type.
+std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc) {
+  auto p = std::make_shared<TablePolicy>();
+  p->relid = relid;
+  if (!doc.is_object()) Invalid("a policy is a JSON object");
+  p->table = PgCall([&] {
+    return static_cast<const char*>(quote_qualified_identifier(
+        get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)));
+  });
+  for (const auto& [key, value] : doc.as_object()) {
+    if (key == "audit") {
+      if (!value.is_bool()) Invalid("\"audit\" must be true or false");
+      p->audit = value.as_bool();
+    } else if (key == "workflow_step") {
+      if (!value.is_string()) Invalid("\"workflow_step\" must be a string");
+    } else if (key == "regulations") {
+      if (!value.is_array()) Invalid("\"regulations\" must be an array of strings");
+      for (const json::Value& r : value.as_array())
+        if (!r.is_string()) Invalid("\"regulations\" must be an array of strings");
+    } else if (key == "columns") {
+      if (!value.is_object()) Invalid("\"columns\" must be an object of column policies");
+      for (const auto& [col, spec] : value.as_object()) {
+        ColumnPolicy c;
+        c.name = col;
+        const char* colname = c.name.c_str();  // structured bindings cannot be captured
+        int attnum = PgCall([&] { return static_cast<int>(get_attnum(relid, colname)); });
+        if (attnum <= 0) Invalid("column \"" + col + "\" does not exist");
+        c.attnum = attnum;
+        c.type = PgCall([&] { return get_atttype(relid, static_cast<AttrNumber>(attnum)); });
+        if (!spec.is_object()) Invalid("the policy of column \"" + col + "\" must be an object");
+        for (const auto& [what, arg] : spec.as_object()) {
+          if (what == "validate") {
+            if (!arg.is_string()) Invalid("\"validate\" names a registered schema");
+            if (c.type != JSONBOID) Invalid("column \"" + col + "\" must be jsonb to be validated");
+            c.schema = arg.as_string();
+          } else if (what == "redact") {
+            if (!IsTextType(c.type) && c.type != JSONBOID)
+              Invalid("column \"" + col + "\" must be text, varchar or jsonb to be redacted");
+            if (arg.is_bool()) {
+              if (arg.as_bool()) c.redact = ColumnPolicy::Redact::kContent;
+            } else if (arg.is_object()) {
+              if (c.type == JSONBOID)
+                Invalid("jsonb column \"" + col + "\" is redacted with the default labels only");
+              c.redact = ColumnPolicy::Redact::kContent;
+              c.ops = pii::ParseOperators(arg);
+            } else {
+              Invalid("\"redact\" is true or an operators object");
+            }
+          } else if (what == "pseudonymize" || what == "mask") {
+            if (!IsTextType(c.type)) Invalid("column \"" + col + "\" must be text or varchar to be " + what + "d");
+            if (what == "pseudonymize") {
+              if (!(arg.is_bool() && arg.as_bool())) Invalid("\"pseudonymize\" must be true");
+              c.redact = ColumnPolicy::Redact::kPseudonymize;
+            } else {
+              json::Value op = json::Value::MakeObject(
+                  {{"default", json::Value::MakeObject({{"op", json::Value::String("mask")}})}});
+              if (arg.is_object()) {
+                auto& o = op.as_object()[0].second.as_object();
+                for (const auto& [k, v] : arg.as_object()) o.emplace_back(k, v);
+              } else if (!(arg.is_bool() && arg.as_bool())) {
+                Invalid("\"mask\" is true or {\"keep_last\": n, \"mask_char\": c}");
+              }
+              c.mask = pii::ParseOperators(op).default_op;
+              c.redact = ColumnPolicy::Redact::kMask;
+            }
+          } else if (what == "classify") {
+            if (!IsTextType(c.type)) Invalid("column \"" + col + "\" must be text or varchar to be classified");
+            if (!arg.is_object()) Invalid("\"classify\" is {\"labels\": [...], \"model\": ..., \"queue\": ...}");
+            c.classify = true;
+            for (const auto& [k, v] : arg.as_object()) {
+              if (k == "labels" && v.is_array()) {
+                for (const json::Value& l : v.as_array()) {
+                  if (!l.is_string() || l.as_string().empty()) Invalid("\"labels\" are non-empty strings");
+                  c.labels.push_back(l.as_string());
+                }
+              } else if (k == "model" && v.is_string() && !v.as_string().empty()) {
+                c.model = v.as_string();
+              } else if (k == "queue" && v.is_string() && !v.as_string().empty()) {
+                c.queue = v.as_string();
+              } else {
+                Invalid("unknown or invalid key \"" + k + "\" in \"classify\"");
+              }
+            }
+            if (c.model.empty()) Invalid("\"classify\" needs a \"model\"");
+            if (c.model.rfind("openai:", 0) == 0 && c.labels.empty())
+              Invalid("\"classify\" with an openai model needs \"labels\"");
+          } else {
+            Invalid("unknown key \"" + what + "\" for column \"" + col + "\"");
+          }
+        }
+        if (!c.schema.empty() || c.redact != ColumnPolicy::Redact::kNone) p->any_before = true;
+        if (c.classify) p->any_classify = true;
+        p->columns.push_back(std::move(c));
+      }
+    } else {
+      Invalid("unknown key \"" + key + "\"",
+              "A policy has \"columns\", \"audit\", \"workflow_step\" and \"regulations\".");
+    }
+  }
+  // Primary key columns, for the ledger entries and the classification subjects.
+  {
+    SpiScope spi;
+    Oid types[1] = {OIDOID};
+    Datum values[1] = {ObjectIdGetDatum(relid)};
+    uint64 n = SpiExec(
+        "SELECT a.attnum::int4, a.attname::text FROM pg_catalog.pg_index i "
+        "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+        "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+        "WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.ord",
+        1, types, values, nullptr, true, SPI_OK_SELECT);
+    for (uint64 i = 0; i < n; ++i) {
+      p->pk_attnums.push_back(static_cast<int>(SpiInt(i, 1).value_or(0)));
+      p->pk_names.push_back(SpiText(i, 2).value_or(""));
+    }
+  }
+  PgCall([&] {
+    Oid argtypes[2] = {JSONBOID, TEXTOID};
+    List* name = list_make2(makeString(pstrdup("comply")), makeString(pstrdup("assert_valid")));
+    Oid fn = LookupFuncName(name, 2, argtypes, false);
+    fmgr_info_cxt(fn, &p->assert_valid, TopMemoryContext);
+  });
+  return p;
+}
+
+// The cached policy of relid, or null when the table is not protected.
+std::shared_ptr<TablePolicy> PolicyFor(Oid relid) {
+  if (!policy_cache) policy_cache = new PolicyCache();
+  auto it = policy_cache->by_rel.find(relid);
+  if (it != policy_cache->by_rel.end()) return it->second;
+  std::optional<std::string> text;
+  {
+    AsExtensionOwner owner("policies");
+    SpiScope spi;
+    Oid types[1] = {OIDOID};
+    Datum values[1] = {ObjectIdGetDatum(relid)};
+    if (SpiExec("SELECT policy::text FROM comply.policies WHERE table_name = $1::regclass", 1,
+                types, values, nullptr, true, SPI_OK_SELECT) > 0)
+      text = SpiText(0, 1);
+    policy_cache->policies_relid =
+        PgCall([] { return get_relname_relid("policies", get_namespace_oid("comply", false)); });
+  }
+  std::shared_ptr<TablePolicy> p;
+  if (text) p = BuildPolicy(relid, json::Parse(*text));
+  policy_cache->by_rel[relid] = p;
+  return p;
+}
+
+Datum TextDatumOf(const std::string& s) {
+  return PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), s.size())); });
+}
+
+std::string TextOf(Datum d) {
+  text* t = PgCall([&] { return DatumGetTextPP(d); });
+  return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+// A column's value as text (output function), or nullopt for NULL.
+std::optional<std::string> ValueText(HeapTuple tup, TupleDesc desc, int attnum) {
+  char* v = PgCall([&] { return SPI_getvalue(tup, desc, attnum); });
+  if (!v) return std::nullopt;
+  std::string out(v);
+  pfree(v);
+  return out;
+}
+
+// {"col": value, ...} of the primary key (values as text).
+std::string PrimaryKeyJson(const TablePolicy& p, HeapTuple tup, TupleDesc desc) {
+  std::string out = "{";
+  for (size_t i = 0; i < p.pk_attnums.size(); ++i) {
+    if (i) out += ',';
+    json::AppendQuoted(out, p.pk_names[i]);
+    out += ':';
+    std::optional<std::string> v = ValueText(tup, desc, p.pk_attnums[i]);
+    if (v) json::AppendQuoted(out, *v); else out += "null";
+  }
+  out += '}';
+  return out;
+}
+
+// Appends a ledger entry through comply.audit (its details are redacted there).
+void Audit(const std::string& action, const std::string& object, const std::string& details) {
+  SpiScope spi;
+  Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
+  Datum values[3] = {TextDatumOf(action), TextDatumOf(object), TextDatumOf(details)};
+  PgCall([&] {
+    static SPIPlanPtr plan = nullptr;
+    if (plan == nullptr) {
+      SPIPlanPtr pl = SPI_prepare("SELECT comply.audit($1, $2, $3::jsonb)", 3, types);
+      if (pl == nullptr || SPI_keepplan(pl) != 0) elog(ERROR, "could not prepare the audit call");
+      plan = pl;
+    }
+    if (SPI_execute_plan(plan, values, nullptr, false, 1) != SPI_OK_SELECT)
+      elog(ERROR, "could not append the audit entry");
+  });
+}
+
+const char* OperationOf(TriggerData* td) {
+  if (TRIGGER_FIRED_BY_INSERT(td->tg_event)) return "INSERT";
+  if (TRIGGER_FIRED_BY_UPDATE(td->tg_event)) return "UPDATE";
+  return "DELETE";
+}
+
+// BEFORE INSERT OR UPDATE: validation and redaction; returns the row to store.
+HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
+  Relation rel = td->tg_relation;
+  TupleDesc desc = RelationGetDescr(rel);
+  HeapTuple tup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+  std::vector<int> cols;
+  std::vector<Datum> values;
+  std::vector<bool> nulls;
+  for (const ColumnPolicy& c : p.columns) {
+    if (c.schema.empty() && c.redact == ColumnPolicy::Redact::kNone) continue;
+    bool isnull = false;
+    Datum d = PgCall([&] { return heap_getattr(tup, c.attnum, desc, &isnull); });
+    if (isnull) continue;
+    if (!c.schema.empty()) {
+      try {
+        PgCall([&] {
+          (void)FunctionCall2(const_cast<FmgrInfo*>(&p.assert_valid), d,
+                              CStringGetTextDatum(c.schema.c_str()));
+        });
+      } catch (const PgError& e) {
+        if (e.sqlerrcode() != ERRCODE_CHECK_VIOLATION) throw;
+        // The attempt is recorded even though this transaction rolls back: the entry
+        // goes to the job worker, which appends it in a transaction of its own.
+        std::string details = "{";
+        json::AppendQuoted(details, "operation");
+        details += ':';
+        json::AppendQuoted(details, OperationOf(td));
+        details += ',';
+        json::AppendQuoted(details, "column");
+        details += ':';
+        json::AppendQuoted(details, c.name);
+        details += ',';
+        json::AppendQuoted(details, "schema");
+        details += ':';
+        json::AppendQuoted(details, c.schema);
+        details += ',';
+        json::AppendQuoted(details, "errors");
+        details += ':';
+        json::AppendQuoted(details, e.detail());
+        details += ',';
+        json::AppendQuoted(details, "attempted_by");
+        details += ':';
+        json::AppendQuoted(details, PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); }));
+        details += '}';
+        std::string record = "{";
+        json::AppendQuoted(record, "action");
+        record += ":\"protect.rejected\",";
+        json::AppendQuoted(record, "object");
+        record += ':';
+        json::AppendQuoted(record, p.table);
+        record += ",\"details\":" + details + "}";
+        if (!DeferRecord("audit", record))
+          PgCall([] {
+            ereport(LOG, (errmsg("pg_comply: a rejected row could not be recorded in the ledger"),
+                          errhint("Load pg_comply through shared_preload_libraries.")));
+          });
+        throw Error(sqlstate::kCheckViolation,
+                    "row rejected by the policy of " + p.table + ": column \"" + c.name +
+                        "\" does not match schema \"" + c.schema + "\"",
+                    e.detail());
+      }
+    }
+    if (c.redact == ColumnPolicy::Redact::kNone) continue;
+    Datum replaced;
+    if (c.type == JSONBOID) {
+      Jsonb* jb = PgCall([&] { return DatumGetJsonbP(d); });
+      replaced = PointerGetDatum(RedactJsonbDefault(jb));
+    } else {
+      std::string in = TextOf(d);
+      std::string out;
+      switch (c.redact) {
+        case ColumnPolicy::Redact::kContent: out = RedactTextWith(in, c.ops); break;
+        case ColumnPolicy::Redact::kPseudonymize: out = pii::Pseudonym(HmacKey(), in); break;
+        case ColumnPolicy::Redact::kMask: out = pii::ApplyOperator(c.mask, "", in, {}); break;
+        default: break;
+      }
+      if (out == in) continue;
+      replaced = TextDatumOf(out);
+    }
+    cols.push_back(c.attnum);
+    values.push_back(replaced);
+    nulls.push_back(false);
+  }
+  if (cols.empty()) return tup;
+  return PgCall([&] {
+    bool* isnull = static_cast<bool*>(palloc(sizeof(bool) * nulls.size()));
+    for (size_t i = 0; i < nulls.size(); ++i) isnull[i] = nulls[i];
+    return heap_modify_tuple_by_cols(tup, desc, static_cast<int>(cols.size()), cols.data(),
+                                     values.data(), isnull);
+  });
+}
+
+// AFTER INSERT, UPDATE or DELETE: the ledger entry and classification jobs.
+void AfterRow(TriggerData* td, const TablePolicy& p) {
+  Relation rel = td->tg_relation;
+  TupleDesc desc = RelationGetDescr(rel);
+  bool is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
+  bool is_delete = TRIGGER_FIRED_BY_DELETE(td->tg_event);
+  HeapTuple row = is_update ? td->tg_newtuple : td->tg_trigtuple;
+  std::string pk = PrimaryKeyJson(p, row, desc);
+  if (p.audit) {
+    // Which columns changed (names only: values may be personal data even redacted).
+    std::string changed = "[";
+    for (int i = 0; i < desc->natts; ++i) {
+      Form_pg_attribute att = TupleDescAttr(desc, i);
+      if (att->attisdropped) continue;
+      bool differs = true;
+      if (is_update) {
+        bool n1, n2;
+        Datum a = PgCall([&] { return heap_getattr(td->tg_trigtuple, i + 1, desc, &n1); });
+        Datum b = PgCall([&] { return heap_getattr(td->tg_newtuple, i + 1, desc, &n2); });
+        differs = n1 != n2 ||
+                  (!n1 && !PgCall([&] { return datumIsEqual(a, b, att->attbyval, att->attlen); }));
+      }
+      if (!differs) continue;
+      if (changed.size() > 1) changed += ',';
+      json::AppendQuoted(changed, NameStr(att->attname));
+    }
+    changed += ']';
+    std::string details = "{\"operation\":";
+    json::AppendQuoted(details, OperationOf(td));
+    details += ",\"primary_key\":" + pk + ",\"columns\":" + changed + "}";
+    Audit(OperationOf(td), p.table, details);
+  }
+  if (is_delete || !p.any_classify) return;
+  for (const ColumnPolicy& c : p.columns) {
+    if (!c.classify) continue;
+    bool isnull = false;
+    Datum d = PgCall([&] { return heap_getattr(row, c.attnum, desc, &isnull); });
+    if (isnull) continue;
+    if (is_update) {
+      bool old_null = false;
+      Datum old = PgCall([&] { return heap_getattr(td->tg_trigtuple, c.attnum, desc, &old_null); });
+      if (!old_null && TextOf(old) == TextOf(d)) continue;  // unchanged: no new job
+    }
+    std::string subject = "{\"table\":";
+    json::AppendQuoted(subject, p.table);
+    subject += ",\"primary_key\":" + pk + ",\"column\":";
+    json::AppendQuoted(subject, c.name);
+    subject += '}';
+    std::string input = RedactTextDefault(TextOf(d));
+    std::string labels = "[";
+    for (const std::string& l : c.labels) {
+      if (labels.size() > 1) labels += ',';
+      json::AppendQuoted(labels, l);
+    }
+    labels += ']';
+    bool openai = c.model.rfind("openai:", 0) == 0;
+    std::string model = openai ? c.model.substr(7)
+                               : (c.model.rfind("builtin:", 0) == 0 ? c.model.substr(8) : c.model);
+    AsExtensionOwner owner("ai_jobs");
+    SpiScope spi;
+    Oid types[7] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+    Datum v[7] = {TextDatumOf(PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); })),
+                  TextDatumOf(c.queue), TextDatumOf(subject), TextDatumOf(input),
+                  TextDatumOf(labels), TextDatumOf(openai ? "openai" : "builtin"), TextDatumOf(model)};
+    SpiExec("INSERT INTO comply.ai_jobs (created_by, queue, subject, input, labels, provider, model) "
+            "SELECT $1, $2, $3::jsonb, $4, CASE WHEN $5 = '[]' THEN NULL "
+            "ELSE ARRAY(SELECT jsonb_array_elements_text($5::jsonb)) END, $6, $7",
+            7, types, v, nullptr, false, SPI_OK_INSERT);
+    NoteJobQueued();
+  }
+}
+
+// DROP TRIGGER statements for the protect triggers that exist on relid (needs SPI).
+std::string DropTriggersSql(Oid relid, const std::string& table) {
+  Oid types[1] = {OIDOID};
+  Datum values[1] = {ObjectIdGetDatum(relid)};
+  uint64 n = SpiExec("SELECT tgname::text FROM pg_catalog.pg_trigger WHERE tgrelid = $1 "
+                     "AND tgname IN ('comply_protect_before', 'comply_protect_after')",
+                     1, types, values, nullptr, true, SPI_OK_SELECT);
+  std::string sql;
+  for (uint64 i = 0; i < n; ++i)
+    sql += "DROP TRIGGER " + SpiText(i, 1).value_or("") + " ON " + table + "; ";
+  return sql;
+}
+
+}  // namespace
+
+void ProtectInit() { CacheRegisterRelcacheCallback(InvalidatePolicies, (Datum)0); }
+
+}  // namespace comply::pg
+
+using namespace comply;
+using namespace comply::pg;
+
+// comply.protect(tbl regclass, policy jsonb) RETURNS void
+extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
+  Oid relid = PG_GETARG_OID(0);
+  Jsonb* policy = PG_GETARG_JSONB_P(1);
+  char* policy_text = JsonbToCString(nullptr, &policy->root, VARSIZE(policy));
+  char relkind = get_rel_relkind(relid);
+  if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+    ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                    errmsg("only tables can be protected")));
+  Guarded([&] {
+    std::shared_ptr<TablePolicy> p = BuildPolicy(relid, json::Parse(policy_text));
+    // The schemas and models named must exist now, not at the first row.
+    {
+      SpiScope spi;
+      for (const ColumnPolicy& c : p->columns) {
+        if (!c.schema.empty()) {
+          Oid types[1] = {TEXTOID};
+          Datum v[1] = {TextDatumOf(c.schema)};
+          if (SpiExec("SELECT 1 FROM comply.schemas WHERE name = $1", 1, types, v, nullptr, true,
+                      SPI_OK_SELECT) == 0)
+            throw Error(sqlstate::kUndefinedObject, "schema \"" + c.schema + "\" is not registered",
+                        {}, "Register it with comply.register_schema().");
+        }
+        if (c.classify && c.model.rfind("openai:", 0) != 0) {
+          std::string m = c.model.rfind("builtin:", 0) == 0 ? c.model.substr(8) : c.model;
+          Oid types[1] = {TEXTOID};
+          Datum v[1] = {TextDatumOf(m)};
+          if (SpiExec("SELECT 1 FROM comply.models WHERE name = $1", 1, types, v, nullptr, true,
+                      SPI_OK_SELECT) == 0)
+            throw Error(sqlstate::kUndefinedObject, "builtin model \"" + m + "\" does not exist",
+                        {}, "Train one with comply.train_classifier().");
+        }
+        if (c.redact == ColumnPolicy::Redact::kPseudonymize ||
+            (c.redact == ColumnPolicy::Redact::kContent && c.ops.NeedsKey()))
+          (void)HmacKey();  // refuses now when no key is configured
+      }
+      // The triggers, created as the caller (who must own the table), replacing those
+      // of an earlier policy.
+      const std::string& t = p->table;
+      std::string sql = DropTriggersSql(relid, t) +
+          "CREATE TRIGGER comply_protect_before BEFORE INSERT OR UPDATE ON " + t +
+          " FOR EACH ROW EXECUTE FUNCTION comply._protect_row(); "
+          "CREATE TRIGGER comply_protect_after AFTER INSERT OR UPDATE OR DELETE ON " + t +
+          " FOR EACH ROW EXECUTE FUNCTION comply._protect_row()";
+      PgCall([&] {
+        int rc = SPI_execute(sql.c_str(), false, 0);
+        if (rc < 0) elog(ERROR, "could not create the protect triggers: %s", SPI_result_code_string(rc));
+      });
+    }
+    {
+      AsExtensionOwner owner("policies");
+      SpiScope spi;
+      Oid types[2] = {OIDOID, TEXTOID};
+      Datum v[2] = {ObjectIdGetDatum(relid), TextDatumOf(policy_text)};
+      SpiExec("INSERT INTO comply.policies AS p (table_name, policy, protected_by, protected_at) "
+              "VALUES ($1::regclass, $2::jsonb, session_user, now()) ON CONFLICT (table_name) DO UPDATE "
+              "SET policy = EXCLUDED.policy, protected_by = EXCLUDED.protected_by, "
+              "protected_at = EXCLUDED.protected_at",
+              2, types, v, nullptr, false, SPI_OK_INSERT);
+    }
+    Audit("protect", p->table, std::string("{\"policy\":") + policy_text + "}");
+  });
+  PG_RETURN_VOID();
+}
+
+// comply.unprotect(tbl regclass) RETURNS void
+extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
+  Oid relid = PG_GETARG_OID(0);
+  char* table = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+                                           get_rel_name(relid));
+  Guarded([&] {
+    uint64 removed;
+    {
+      AsExtensionOwner owner("policies");
+      SpiScope spi;
+      Oid types[1] = {OIDOID};
+      Datum v[1] = {ObjectIdGetDatum(relid)};
+      removed = SpiExec("DELETE FROM comply.policies WHERE table_name = $1::regclass", 1, types, v,
+                        nullptr, false, SPI_OK_DELETE);
+    }
+    if (removed == 0)
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                  std::string("table ") + table + " is not protected");
+    {
+      SpiScope spi;
+      std::string sql = DropTriggersSql(relid, table);
+      if (!sql.empty()) PgCall([&] {
+        int rc = SPI_execute(sql.c_str(), false, 0);
+        if (rc < 0) elog(ERROR, "could not drop the protect triggers: %s", SPI_result_code_string(rc));
+      });
+    }
+    Audit("unprotect", table, "{}");
+  });
+  PG_RETURN_VOID();
+}
+
+// comply._protect_row(): the trigger of protected tables.
+extern "C" Datum comply_protect_row(PG_FUNCTION_ARGS) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("comply._protect_row() must be called as a trigger")));
+  TriggerData* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+  if (!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("comply._protect_row() must be a row trigger")));
+  bool before = TRIGGER_FIRED_BEFORE(td->tg_event);
+  HeapTuple result = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+  Oid relid = RelationGetRelid(td->tg_relation);
+  Guarded([&] {
+    std::shared_ptr<TablePolicy> p = PolicyFor(relid);
+    if (!p) return;  // a trigger left behind without a policy: nothing to enforce
+    if (before) {
+      if (p->any_before) result = BeforeRow(td, *p);
+    } else {
+      AfterRow(td, *p);
+    }
+  });
+  return PointerGetDatum(before ? result : nullptr);
+}

@@ -1,0 +1,65 @@
+-- Protected tables: a policy per table puts validation, redaction, audit and
+-- classification on its writes, through one C trigger function.
+
+CREATE TABLE comply.policies (
+  table_name regclass PRIMARY KEY,
+  policy jsonb NOT NULL,
+  protected_by text NOT NULL DEFAULT current_user,
+  protected_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE comply.policies IS
+  'The policy of each protected table (written by comply.protect, removed by comply.unprotect)';
+GRANT SELECT ON comply.policies TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('comply.policies', '');
+
+CREATE FUNCTION comply._policies_changed() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'comply_table_changed'
+  LANGUAGE C;
+COMMENT ON FUNCTION comply._policies_changed() IS
+  'Trigger function: makes every session drop its cached policies after comply.policies changes';
+CREATE TRIGGER policies_changed
+  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON comply.policies
+  FOR EACH STATEMENT EXECUTE FUNCTION comply._policies_changed();
+
+CREATE FUNCTION comply._protect_row() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'comply_protect_row'
+  LANGUAGE C;
+COMMENT ON FUNCTION comply._protect_row() IS
+  'Trigger function of protected tables: validates, redacts, audits and queues classification by policy';
+
+CREATE FUNCTION comply.protect(tbl regclass, policy jsonb) RETURNS void
+  AS 'MODULE_PATHNAME', 'comply_protect'
+  LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION comply.protect(regclass, jsonb) IS
+  'Declares (or replaces) the policy of a table and installs its triggers; recorded in the ledger';
+
+CREATE FUNCTION comply.unprotect(tbl regclass) RETURNS void
+  AS 'MODULE_PATHNAME', 'comply_unprotect'
+  LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION comply.unprotect(regclass) IS
+  'Removes the policy and triggers of a table; recorded in the ledger';
+
+-- Protecting takes the table's ownership, like CREATE TRIGGER; the policy table is
+-- written by these functions only.
+REVOKE ALL ON FUNCTION comply.protect(regclass, jsonb), comply.unprotect(regclass) FROM PUBLIC;
+
+CREATE VIEW comply.protected_tables AS
+  SELECT p.table_name,
+         p.policy,
+         p.protected_by,
+         p.protected_at,
+         EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                  WHERE t.tgrelid = p.table_name AND t.tgname = 'comply_protect_before') AS before_trigger,
+         EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                  WHERE t.tgrelid = p.table_name AND t.tgname = 'comply_protect_after') AS after_trigger,
+         coalesce((SELECT bool_and(t.tgenabled <> 'D') FROM pg_catalog.pg_trigger t
+                    WHERE t.tgrelid = p.table_name
+                      AND t.tgname IN ('comply_protect_before', 'comply_protect_after')), false)
+           AND (SELECT count(*) FROM pg_catalog.pg_trigger t
+                 WHERE t.tgrelid = p.table_name
+                   AND t.tgname IN ('comply_protect_before', 'comply_protect_after')) = 2
+           AS enforced
+    FROM comply.policies p;
+COMMENT ON VIEW comply.protected_tables IS
+  'Protected tables: policy, and whether both triggers are present and enabled';
+GRANT SELECT ON comply.protected_tables TO PUBLIC;
