@@ -304,7 +304,8 @@ const char* OperationOf(TriggerData* td) {
 HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
   Relation rel = td->tg_relation;
   TupleDesc desc = RelationGetDescr(rel);
-  HeapTuple tup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+  const bool is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
+  HeapTuple tup = is_update ? td->tg_newtuple : td->tg_trigtuple;
   std::vector<int> cols;
   std::vector<Datum> values;
   std::vector<bool> nulls;
@@ -313,6 +314,15 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
     bool isnull = false;
     Datum d = PgCall([&] { return heap_getattr(tup, c.attnum, desc, &isnull); });
     if (isnull) continue;
+    if (is_update) {
+      // A value the UPDATE did not change was checked and transformed when it was
+      // written: transforming it again would, say, pseudonymize a pseudonym.
+      bool old_null = false;
+      Datum old = PgCall([&] { return heap_getattr(td->tg_trigtuple, c.attnum, desc, &old_null); });
+      Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
+      if (!old_null && PgCall([&] { return datumIsEqual(old, d, att->attbyval, att->attlen); }))
+        continue;
+    }
     if (!c.schema.empty()) {
       try {
         PgCall([&] {

@@ -1,0 +1,156 @@
+-- Protected tables: comply.protect puts validation, redaction, audit and classification
+-- on a table's writes through one C trigger function; rejected rows are recorded in the
+-- ledger even though their transaction rolls back; policies are cached per session and
+-- dropped when they change; comply.unprotect removes it all.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
+
+SELECT current_setting('data_directory') || '/comply_test_hmac.key' AS keyfile \gset
+SET comply.hmac_key_file = :'keyfile';
+SELECT comply.register_schema('p_intake', '{
+  "type": "object",
+  "required": ["patient_id"],
+  "properties": {"patient_id": {"type": "string", "pattern": "^P[0-9]{6}$"},
+                 "age": {"type": "integer", "minimum": 0, "maximum": 150}}}');
+CREATE SCHEMA clinic;
+CREATE TABLE clinic.intake (
+  id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  payload jsonb,
+  notes text,
+  ssn varchar(11),
+  card text,
+  summary text
+);
+
+-- A policy per column, and for the table.
+SELECT comply.protect('clinic.intake', '{
+  "columns": {"payload": {"validate": "p_intake", "redact": true},
+              "notes": {"redact": {"US_SSN": {"op": "mask", "keep_last": 4}, "default": {"op": "label"}}},
+              "ssn": {"pseudonymize": true},
+              "card": {"mask": {"keep_last": 4}},
+              "summary": {"classify": {"labels": ["phi", "pci", "general"], "model": "compliance", "queue": "intake"}}},
+  "workflow_step": "intake", "regulations": ["HIPAA §164.312(b)", "GDPR Art. 5(1)(c)"]}');
+SELECT table_name, before_trigger, after_trigger, enforced, policy -> 'workflow_step' AS step
+  FROM comply.protected_tables;
+
+-- INSERT: every element applies.
+INSERT INTO clinic.intake (payload, notes, ssn, card, summary)
+VALUES ('{"patient_id": "P000001", "age": 52, "contact": "maria.garcia@example.org"}',
+        'Patient Maria Garcia, SSN 536-22-8714, called from 415-555-2671',
+        '536-22-8714', '4111111111111111',
+        'Oncology referral and MRI results for the patient');
+SELECT id, payload, notes, ssn LIKE 'ps\_%' AS ssn_pseudonymized, length(ssn) AS ssn_length,
+       ssn = comply.pseudonymize('536-22-8714') AS same_pseudonym, card, summary
+  FROM clinic.intake;
+
+-- UPDATE: the same rules on the new row; unchanged columns stay as they were.
+UPDATE clinic.intake SET notes = 'Reached her at m.garcia@example.org', card = '5500005555555559' WHERE id = 1;
+SELECT id, notes, card, ssn = comply.pseudonymize('536-22-8714') AS ssn_unchanged,
+       payload ->> 'patient_id' AS payload_unchanged FROM clinic.intake;
+
+-- NULLs pass untouched.
+INSERT INTO clinic.intake (payload, notes) VALUES (NULL, NULL);
+SELECT id, payload IS NULL AS no_payload, notes IS NULL AS no_notes FROM clinic.intake WHERE id = 2;
+
+-- COPY goes through the same trigger.
+\copy clinic.intake (payload, notes, card) FROM stdin
+{"patient_id": "P000003"}	Discharge note: SSN 372-44-1856 on file	4012888888881881
+{"patient_id": "P000004", "age": 30}	Call Dr. Lee at 212-555-0100	\N
+\.
+SELECT id, payload, notes, card FROM clinic.intake WHERE id > 2 ORDER BY id;
+
+-- A row that fails validation is rejected, naming the column and the path, never the
+-- value; the attempt reaches the ledger through the job worker although this
+-- transaction rolls back (comply.run_jobs() writes it here, as the worker does).
+INSERT INTO clinic.intake (payload) VALUES ('{"patient_id": "536-22-8714", "age": -1}');
+BEGIN;
+INSERT INTO clinic.intake (payload) VALUES ('{"age": 40}');
+ROLLBACK;
+UPDATE clinic.intake SET payload = '{"patient_id": 7}' WHERE id = 1;
+\copy clinic.intake (payload) FROM stdin
+{"patient_id": "X"}
+\.
+SELECT count(*) AS rejected_rows_stored FROM clinic.intake WHERE payload ->> 'patient_id' IN ('536-22-8714', 'X')
+   OR payload = '{"age": 40}';
+SELECT count(*) AS rejected_in_ledger_before_the_worker FROM comply.audit_log WHERE action = 'protect.rejected';
+SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+SELECT action, object, details ->> 'operation' AS operation, details ->> 'column' AS col,
+       details ->> 'schema' AS schema, details ->> 'errors' AS errors
+  FROM comply.audit_log WHERE action = 'protect.rejected' ORDER BY id;
+SELECT count(*) AS values_in_ledger FROM comply.audit_log
+ WHERE details::text LIKE '%536-22-8714%' OR details::text LIKE '%Garcia%';
+
+-- Audit: one entry per row change, with the primary key and the names of the changed
+-- columns (never their values).
+SELECT action, object, details -> 'primary_key' AS pk, details -> 'columns' AS columns
+  FROM comply.audit_log WHERE object = 'clinic.intake' AND action IN ('INSERT', 'UPDATE', 'DELETE')
+ ORDER BY id;
+DELETE FROM clinic.intake WHERE id = 2;
+SELECT action, details -> 'primary_key' AS pk FROM comply.audit_log ORDER BY id DESC LIMIT 1;
+
+-- Classification: a job per written summary, subject naming table, key and column.
+SELECT queue, subject, provider, model, labels, input FROM comply.ai_jobs
+ WHERE queue = 'intake' ORDER BY id;
+
+-- A policy changed by another session takes effect here at once (the cached policy is
+-- dropped on the change): notes are no longer redacted, audit is off.
+SELECT x AS changed_elsewhere FROM dblink(
+  format('dbname=%s port=%s host=%s', current_database(), current_setting('port'),
+         split_part(current_setting('unix_socket_directories'), ',', 1)),
+  $$SELECT comply.protect('clinic.intake', '{"columns": {"payload": {"validate": "p_intake"}}, "audit": false}')::text$$)
+  AS t(x text);
+INSERT INTO clinic.intake (payload, notes) VALUES ('{"patient_id": "P000005"}', 'SSN 536-22-8714 kept now');
+SELECT notes FROM clinic.intake WHERE payload ->> 'patient_id' = 'P000005';
+SELECT count(*) AS audited FROM comply.audit_log
+ WHERE object = 'clinic.intake' AND action = 'INSERT' AND details -> 'primary_key' ->> 'id' =
+       (SELECT id::text FROM clinic.intake WHERE payload ->> 'patient_id' = 'P000005');
+DELETE FROM clinic.intake WHERE payload ->> 'patient_id' = 'P000005';
+
+-- Protecting and unprotecting are ledger entries.
+SELECT action, object, details -> 'policy' -> 'audit' AS audit_setting FROM comply.audit_log
+ WHERE action IN ('protect', 'unprotect') ORDER BY id;
+
+-- Bad policies are refused before anything changes.
+\set VERBOSITY terse
+SELECT comply.protect('clinic.intake', '{"columns": {"nope": {"redact": true}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"validate": "p_intake"}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"payload": {"validate": "not_registered"}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"shred": true}}}');
+SELECT comply.protect('clinic.intake', '{"colums": {}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"labels": ["a"], "model": "no_model"}}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"model": "openai:gpt-4o-mini"}}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SSN": {"op": "explode"}}}}}');
+SELECT comply.protect('clinic.intake', '[]');
+CREATE VIEW clinic.v AS SELECT 1 AS x;
+SELECT comply.protect('clinic.v', '{}');
+SELECT comply.unprotect('clinic.v');
+\set VERBOSITY default
+SELECT policy FROM comply.policies;
+
+-- Only the table's owner may protect it (CREATE TRIGGER needs ownership).
+CREATE ROLE protect_other;
+GRANT EXECUTE ON FUNCTION comply.protect(regclass, jsonb) TO protect_other;
+GRANT USAGE ON SCHEMA clinic TO protect_other;
+SET ROLE protect_other;
+\set VERBOSITY terse
+SELECT comply.protect('clinic.intake', '{}');
+\set VERBOSITY default
+RESET ROLE;
+REVOKE ALL ON SCHEMA clinic FROM protect_other;
+REVOKE ALL ON FUNCTION comply.protect(regclass, jsonb) FROM protect_other;
+DROP ROLE protect_other;
+
+-- A disabled trigger shows in comply.protected_tables.
+ALTER TABLE clinic.intake DISABLE TRIGGER comply_protect_before;
+SELECT table_name, before_trigger, enforced FROM comply.protected_tables;
+ALTER TABLE clinic.intake ENABLE TRIGGER comply_protect_before;
+
+-- Unprotect removes the triggers and the policy; writes are plain again.
+SELECT comply.unprotect('clinic.intake');
+SELECT count(*) AS protect_triggers FROM pg_trigger WHERE tgrelid = 'clinic.intake'::regclass AND NOT tgisinternal;
+INSERT INTO clinic.intake (payload, notes) VALUES ('{"anything": true}', 'SSN 536-22-8714');
+SELECT notes FROM clinic.intake ORDER BY id DESC LIMIT 1;
+SELECT count(*) FROM comply.protected_tables;
+DROP SCHEMA clinic CASCADE;
