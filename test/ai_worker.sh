@@ -11,6 +11,7 @@
 #     provider instead of hammering it; no job lost across a provider outage, a worker
 #     killed mid-request and a server crash mid-request; review upkeep (expired claims,
 #     SLA escalation announced with NOTIFY comply_review);
+#   - a row a protected table rejects is recorded in the ledger by the worker;
 #   - no PII value of the test data ever reached the provider.
 # Needs the extension installed. Prints one line per check and "N passed, M failed".
 set -euo pipefail
@@ -274,6 +275,16 @@ q -c "ALTER SYSTEM RESET comply.review_sla" -c "SELECT pg_reload_conf()" >/dev/n
 claimed=$(q -c "SET comply.review_claim_timeout = '1s'" -c "SET ROLE worker_reviewer" -c "SELECT id FROM comply.review_next('sla')")
 check "the worker returns an expired claim to the queue" \
   wait_for "SELECT status = 'escalated' AND assignee IS NULL FROM comply.review_cases WHERE id = $claimed" 15
+
+# --- A row a protected table rejects is recorded by the worker ----------------------
+q -c "SELECT comply.register_schema('w_intake', '{\"required\": [\"id\"]}')" >/dev/null
+q -c "CREATE TABLE w_intake (id serial PRIMARY KEY, doc jsonb)"
+q -c "SELECT comply.protect('w_intake', '{\"columns\": {\"doc\": {\"validate\": \"w_intake\"}}}')" >/dev/null
+err=$(psql -X -At -d postgres -c "INSERT INTO w_intake (doc) VALUES ('{\"name\": \"Maria Garcia\"}')" 2>&1 || true)
+check "a protected table rejects an invalid row without echoing it" \
+  bash -c '[[ "$1" == *"row rejected by the policy"* ]] && [[ "$1" != *Garcia* ]]' _ "$err"
+check "the job worker records the rejected attempt in the ledger although it rolled back" \
+  wait_for "SELECT count(*) = 1 FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'public.w_intake'" 15
 
 # --- No PII reached the provider ----------------------------------------------------
 leaks=0
