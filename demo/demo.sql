@@ -158,7 +158,40 @@ SELECT action, object, details ->> 'label' AS label, details ->> 'routed' AS rou
   FROM comply.audit_log WHERE action LIKE 'ai.%' OR action LIKE 'review.%' ORDER BY id;
 
 \echo
-\echo '== 11. Bad input gets a precise error that never echoes the data'
+\echo '== 11. A protected table: one policy puts validation, redaction, pseudonyms, audit and classification on every write'
+CREATE TABLE referrals (id serial PRIMARY KEY, payload jsonb, notes text, ssn text, summary text);
+SELECT comply.protect('referrals', '{
+  "columns": {"payload": {"validate": "intake_v1", "redact": true},
+              "notes": {"redact": true},
+              "ssn": {"pseudonymize": true},
+              "summary": {"classify": {"model": "compliance", "queue": "referrals"}}},
+  "workflow_step": "intake", "regulations": ["HIPAA §164.312(b)", "GDPR Art. 25"]}') AS protected;
+-- The application writes as it always did.
+INSERT INTO referrals (payload, notes, ssn, summary)
+VALUES ('{"patient_id": 42, "email": "kevin.lee@example.com", "consent": true}',
+        'Kevin Lee (DOB 1979-11-02) called from 415-555-2671 about his MRI.', '536-22-8714',
+        'MRI follow-up and oncology referral for the patient.');
+SELECT id, payload, notes, ssn, summary FROM referrals;
+\echo 'An invalid row is refused (paths, no values), and the attempt still reaches the ledger:'
+\set ON_ERROR_STOP off
+INSERT INTO referrals (payload) VALUES ('{"patient_id": "536-22-8714", "email": "kevin.lee@example.com", "consent": true}');
+\set ON_ERROR_STOP on
+DO $$
+BEGIN
+  FOR i IN 1..50 LOOP
+    EXIT WHEN EXISTS (SELECT 1 FROM comply.audit_log WHERE action = 'protect.rejected')
+          AND NOT EXISTS (SELECT 1 FROM comply.ai_jobs WHERE status IN ('queued', 'running'));
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+  PERFORM comply.run_jobs();
+END $$;
+SELECT action, object, details FROM comply.audit_log
+ WHERE object = 'public.referrals' ORDER BY id;
+SELECT subject, label, routed_to FROM comply.ai_job_status WHERE queue = 'referrals';
+SELECT table_name, enforced FROM comply.protected_tables;
+
+\echo
+\echo '== 12. Bad input gets a precise error that never echoes the data'
 \set ON_ERROR_STOP off
 \set VERBOSITY default
 SELECT comply.redact('SSN 536-22-8714', '{"US_SSN": {"op": "mask", "keep_lst": 4}}');
