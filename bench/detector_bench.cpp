@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/rng.h"
 #include "core/pii/detector.h"
 #include "core/pii/redactor.h"
 
@@ -30,26 +31,7 @@ using comply::pii::Finding;
 constexpr size_t kCorpusBytes = size_t{1} << 20;  // 1 MiB
 constexpr uint64_t kSeed = 20240611;
 
-// splitmix64: tiny, fast and fully specified (std::uniform_int_distribution is not).
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [lo, hi] (the modulo bias is irrelevant here).
-  int Range(int lo, int hi) { return lo + static_cast<int>(Next() % uint64_t(hi - lo + 1)); }
-  template <typename T, size_t N>
-  const T& Pick(const T (&items)[N]) {
-    return items[Next() % N];
-  }
-
- private:
-  uint64_t state_;
-};
+using Rng = comply::SplitMix64;
 
 const char* const kFirst[] = {"Maria",  "James",   "Linda",  "Robert", "Patricia", "Michael",
                               "Jennifer", "David", "Susan",  "Thomas", "Karen",    "Daniel",

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/rng.h"
 #include "core/json.h"
 #include "core/schema/evaluate.h"
 #include "core/schema/validator.h"
@@ -59,27 +60,7 @@ const char* const kIntakeSchema = R"({
   "additionalProperties": false
 })";
 
-// splitmix64, as in detector_bench.cpp.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  // True with probability p.
-  bool Chance(double p) { return (Next() % 1000) < p * 1000; }
-  int Range(int lo, int hi) { return lo + static_cast<int>(Next() % uint64_t(hi - lo + 1)); }
-  template <typename T, size_t N>
-  const T& Pick(const T (&items)[N]) {
-    return items[Next() % N];
-  }
-
- private:
-  uint64_t state_;
-};
+using Rng = comply::SplitMix64;
 
 const char* const kFirst[] = {"James",  "Mary",  "Robert", "Patricia", "John", "Jennifer",
                               "Carlos", "Aisha", "Wei",    "Priya",    "Olga", "Mateo"};

@@ -1,5 +1,7 @@
 #include "core/ai/classifier.h"
 
+#include "core/rng.h"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -63,25 +65,7 @@ constexpr size_t kMaxPlaceholderName = 64;
 constexpr size_t kPollBytes = 64 * 1024;
 constexpr size_t kPollTokens = 16 * 1024;
 
-// splitmix64: tiny, fast and fully specified (std:: distributions are not portable).
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  // Fisher-Yates; the modulo bias (< n / 2^64) does not matter here.
-  template <typename T>
-  void Shuffle(std::vector<T>& v) {
-    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[Next() % i]);
-  }
-
- private:
-  uint64_t state_;
-};
+using Rng = SplitMix64;
 
 // --------------------------------------------------------------------------- tokenizer
 

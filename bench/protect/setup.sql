@@ -1,0 +1,295 @@
+-- Setup of bench/protect_bench.sh: the pool of intake rows the pgbench scripts pick from,
+-- the intake JSON Schema, and three tables of the same shape:
+--   plain_intake      no trigger (the baseline);
+--   protected_intake  comply.protect: payload validated against "intake" and redacted,
+--                     notes redacted, every change audited in comply.audit_log;
+--   plpgsql_intake    the same policy written by hand, as a user would without pg_comply:
+--                     a PL/pgSQL BEFORE trigger (validation with jsonb_typeof, ?, ?&, ~
+--                     raising check_violation; redaction with a chain of
+--                     regexp_replace(..., 'g')) and an AFTER trigger appending to an audit
+--                     table chained by hand (advisory lock, previous row's hash,
+--                     sha256(prev || row)).
+-- Needs public.records (bench/records.sql, run first by the script: the notes).
+-- psql variable rows: pool size (default 10000).
+\set ON_ERROR_STOP on
+\if :{?rows}
+\else
+  \set rows 10000
+\endif
+SET client_min_messages = warning;
+
+-- The pool --------------------------------------------------------------------------------
+
+-- Intake documents generated as in bench/validate_bench.sql (same generator, same seed):
+-- about 210 bytes each, every one valid against the schema below. Only user_id, email
+-- and consent are always present.
+SELECT setseed(0.4242) AS seeded \gset
+CREATE TABLE bench_docs (id int PRIMARY KEY, doc jsonb NOT NULL);
+INSERT INTO bench_docs
+SELECT g, jsonb_strip_nulls(jsonb_build_object(
+  'user_id', 1000 + g * 7 + floor(r_id * 7)::int,
+  'email', lower(fname) || CASE WHEN r_mail < 0.5 THEN '.' WHEN r_mail < 0.8 THEN '_' ELSE '' END
+           || lower(lname) || CASE WHEN r_mail < 0.6 THEN (g % 1000)::text ELSE '' END
+           || '@' || domain,
+  'name', CASE WHEN r_name < 0.92 THEN fname || ' ' || lname END,
+  'dob', CASE WHEN r_dob < 0.8
+              THEN to_char(date '1940-01-01' + floor(r_dob2 * 23000)::int, 'YYYY-MM-DD') END,
+  'tags', CASE WHEN r_tags < 0.75
+               THEN to_jsonb((ARRAY['newsletter', 'vip', 'beta', 'churn-risk', 'b2b', 'student',
+                                    'referral', 'loyalty', 'eu', 'us', 'mobile-first',
+                                    'wholesale', 'trial'])[ntag0 : ntag0 + ntags - 1]) END,
+  'address', CASE WHEN r_addr < 0.7 THEN jsonb_build_object(
+      'street', (1 + floor(r_st * 9899)::int)::text || ' ' || street,
+      'city', city,
+      'zip', lpad(floor(r_zip * 99999)::int::text, 5, '0')) END,
+  'consent', r_consent < 0.85,
+  'source', CASE WHEN r_src < 0.95
+                 THEN (ARRAY['web', 'web', 'web', 'mobile', 'mobile', 'store', 'partner'])
+                      [1 + floor(r_src2 * 7)::int] END))
+FROM (
+  SELECT g, random() AS r_id, random() AS r_mail, random() AS r_name, random() AS r_dob,
+         random() AS r_dob2, random() AS r_tags, 1 + floor(random() * 13)::int AS ntag0,
+         floor(random() * 5)::int AS ntags, random() AS r_addr, random() AS r_st,
+         random() AS r_zip, random() AS r_consent, random() AS r_src, random() AS r_src2,
+         (ARRAY['James', 'Mary', 'Robert', 'Patricia', 'John', 'Jennifer', 'Michael', 'Linda',
+                'David', 'Elizabeth', 'William', 'Barbara', 'Richard', 'Susan', 'Joseph',
+                'Jessica', 'Thomas', 'Sarah', 'Carlos', 'Aisha', 'Wei', 'Priya', 'Olga',
+                'Mateo', 'Fatima', 'Hiroshi', 'Ingrid', 'Kwame', 'Sofia', 'Liam'])
+           [1 + floor(random() * 30)::int] AS fname,
+         (ARRAY['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis',
+                'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson',
+                'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee', 'Nguyen',
+                'Patel', 'Kowalski', 'Okafor', 'Tanaka', 'Johansson', 'Rossi', 'Murphy',
+                'O''Brien'])[1 + floor(random() * 30)::int] AS lname,
+         (ARRAY['gmail.com', 'yahoo.com', 'outlook.com', 'hotmail.com', 'icloud.com',
+                'proton.me', 'example.org', 'acme-corp.com', 'mail.co.uk', 'web.de'])
+           [1 + floor(random() * 10)::int] AS domain,
+         (ARRAY['Main St', 'Oak Avenue', 'Maple Drive', 'Cedar Lane', 'Elm Street',
+                'Washington Blvd', 'Lake View Road', 'Park Place', 'Sunset Boulevard',
+                'Pine Court', 'Hillcrest Ave', 'Church Road'])
+           [1 + floor(random() * 12)::int] AS street,
+         (ARRAY['Springfield', 'Portland', 'Austin', 'Denver', 'Columbus', 'Madison',
+                'Raleigh', 'Boise', 'Albany', 'Tucson', 'Savannah', 'Fargo'])
+           [1 + floor(random() * 12)::int] AS city
+  FROM generate_series(1, :rows) g
+  OFFSET 0  -- keep the subquery: every random() above is drawn once per row
+) s;
+
+-- What pgbench inserts: document i with note i (clinical notes, support tickets, payment
+-- disputes and HR notes with names, SSNs, phones, e-mails, cards, IBANs, IPs, dates).
+CREATE TABLE bench_pool (id int PRIMARY KEY, payload jsonb NOT NULL, notes text NOT NULL);
+INSERT INTO bench_pool SELECT d.id, d.doc, r.body FROM bench_docs d JOIN records r USING (id);
+DROP TABLE bench_docs, records;
+VACUUM (ANALYZE, FREEZE) bench_pool;
+
+-- The rules --------------------------------------------------------------------------------
+
+-- The schema of bench/validate_bench.sql (draft 2020-12).
+SELECT comply.register_schema('intake', $schema$
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "intake",
+  "type": "object",
+  "required": ["user_id", "email", "consent"],
+  "properties": {
+    "user_id": {"type": "integer", "minimum": 1},
+    "email": {"type": "string", "maxLength": 254,
+              "pattern": "^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}$"},
+    "name": {"type": "string", "minLength": 1, "maxLength": 100},
+    "dob": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+    "tags": {"type": "array", "maxItems": 10, "items": {"type": "string"}},
+    "address": {
+      "type": "object",
+      "required": ["street", "city", "zip"],
+      "properties": {
+        "street": {"type": "string", "maxLength": 200},
+        "city": {"type": "string", "maxLength": 100},
+        "zip": {"type": "string", "pattern": "^[0-9]{5}$"}
+      },
+      "additionalProperties": false
+    },
+    "consent": {"type": "boolean"},
+    "source": {"enum": ["web", "mobile", "store", "partner"]}
+  },
+  "additionalProperties": false
+}
+$schema$::jsonb) AS registered \gset
+
+-- Three tables -----------------------------------------------------------------------------
+
+-- Autovacuum off on the benchmark's own tables, so that it does not run in one timed run
+-- and not in another (comply's tables keep their settings).
+CREATE TABLE plain_intake (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  payload jsonb,
+  notes text
+) WITH (autovacuum_enabled = off);
+CREATE TABLE protected_intake (LIKE plain_intake INCLUDING ALL) WITH (autovacuum_enabled = off);
+CREATE TABLE plpgsql_intake (LIKE plain_intake INCLUDING ALL) WITH (autovacuum_enabled = off);
+
+-- pg_comply: the policy.
+SELECT comply.protect('protected_intake', '{
+  "columns": {"payload": {"validate": "intake", "redact": true},
+              "notes": {"redact": true}},
+  "audit": true,
+  "workflow_step": "intake",
+  "regulations": ["HIPAA §164.312(b)", "GDPR Art. 5(1)(c)"]}') AS protected \gset
+
+-- By hand. Redaction: the chain of bench/redact_bench.sql (same entities and labels as
+-- comply.redact; no checksums, names only after a title or a word like "Patient").
+-- Order matters: e-mails and IBANs before the digit patterns that would eat parts of them.
+CREATE FUNCTION bench_redact(body text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $chain$
+SELECT
+regexp_replace(
+ regexp_replace(
+  regexp_replace(
+   regexp_replace(
+    regexp_replace(
+     regexp_replace(
+      regexp_replace(
+       regexp_replace(
+        regexp_replace(
+         regexp_replace(body,
+          '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}',
+          '[EMAIL_ADDRESS]', 'g'),
+         '\m[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\M',
+         '[IBAN_CODE]', 'g'),
+        '\m(?:[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{1,4}|3[47][0-9]{2}[ -]?[0-9]{6}[ -]?[0-9]{5})\M',
+        '[CREDIT_CARD]', 'g'),
+       '\m[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}\M',
+       '[US_SSN]', 'g'),
+      '\m(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\M',
+      '[IP_ADDRESS]', 'g'),
+     '(?:\+1[ .-]?)?(?:\([0-9]{3}\) ?|\m[0-9]{3}[ .-]?)[0-9]{3}[ .-]?[0-9]{4}\M',
+     '[PHONE_NUMBER]', 'g'),
+    '\m(?:[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2})\M',
+    '[DATE_TIME]', 'g'),
+   '\m[0-9]{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4}\M',
+   '[DATE_TIME]', 'g'),
+  '\m(?:January|February|March|April|May|June|July|August|September|October|November|December) [0-9]{1,2}, [0-9]{4}\M',
+  '[DATE_TIME]', 'g'),
+ '((?:Patient|customer|cardholder|contact) (?:(?:Mrs?|Ms|Dr)\. )?|(?:Mrs?|Ms|Dr)\. )[A-Z][a-z]+(?: [A-Z][A-Za-z''-]+)?',
+ '\1[PERSON]', 'g')
+$chain$;
+
+-- BEFORE INSERT OR UPDATE: the rules of the schema (as bench/validate_bench.sql writes
+-- them in a CHECK), then the payload redacted through its text (the same chain, and the
+-- name by key, since a regex cannot tell a name), then the notes. On UPDATE an unchanged
+-- value is left alone, as comply.protect does.
+CREATE FUNCTION plpgsql_intake_before() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  doc jsonb := NEW.payload;
+BEGIN
+  IF doc IS NOT NULL AND (TG_OP = 'INSERT' OR doc IS DISTINCT FROM OLD.payload) THEN
+    IF NOT coalesce(
+         jsonb_typeof(doc) = 'object'
+         AND doc ?& ARRAY['user_id', 'email', 'consent']
+         AND doc - ARRAY['user_id', 'email', 'name', 'dob', 'tags', 'address', 'consent', 'source'] = '{}'
+         AND jsonb_typeof(doc->'user_id') = 'number'
+         AND (doc->>'user_id')::numeric >= 1
+         AND (doc->>'user_id')::numeric % 1 = 0
+         AND jsonb_typeof(doc->'email') = 'string'
+         AND length(doc->>'email') <= 254
+         AND doc->>'email' ~ '^[A-Za-z0-9._%+''-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$'
+         AND jsonb_typeof(doc->'consent') = 'boolean'
+         AND (NOT doc ? 'name'
+              OR (jsonb_typeof(doc->'name') = 'string' AND length(doc->>'name') BETWEEN 1 AND 100))
+         AND (NOT doc ? 'dob'
+              OR (jsonb_typeof(doc->'dob') = 'string' AND doc->>'dob' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'))
+         AND (NOT doc ? 'tags'
+              OR (jsonb_typeof(doc->'tags') = 'array'
+                  AND jsonb_array_length(doc->'tags') <= 10
+                  AND NOT jsonb_path_exists(doc->'tags', '$[*] ? (@.type() != "string")')))
+         AND (NOT doc ? 'address'
+              OR (jsonb_typeof(doc->'address') = 'object'
+                  AND doc->'address' ?& ARRAY['street', 'city', 'zip']
+                  AND (doc->'address') - ARRAY['street', 'city', 'zip'] = '{}'
+                  AND jsonb_typeof(doc->'address'->'street') = 'string'
+                  AND length(doc->'address'->>'street') <= 200
+                  AND jsonb_typeof(doc->'address'->'city') = 'string'
+                  AND length(doc->'address'->>'city') <= 100
+                  AND jsonb_typeof(doc->'address'->'zip') = 'string'
+                  AND doc->'address'->>'zip' ~ '^[0-9]{5}$'))
+         AND (NOT doc ? 'source'
+              OR doc->'source' IN ('"web"', '"mobile"', '"store"', '"partner"')),
+         false) THEN
+      RAISE EXCEPTION 'row rejected: payload does not match the intake rules'
+        USING ERRCODE = 'check_violation';
+    END IF;
+    doc := bench_redact(doc::text)::jsonb;
+    IF doc ? 'name' THEN
+      doc := jsonb_set(doc, '{name}', '"[PERSON]"');
+    END IF;
+    NEW.payload := doc;
+  END IF;
+  IF NEW.notes IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.notes IS DISTINCT FROM OLD.notes) THEN
+    NEW.notes := bench_redact(NEW.notes);
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER redact BEFORE INSERT OR UPDATE ON plpgsql_intake
+  FOR EACH ROW EXECUTE FUNCTION plpgsql_intake_before();
+
+-- The audit table chained by hand, as in bench/ledger_bench.sql: the columns of
+-- comply.audit_log and a hash; a BEFORE INSERT trigger serializes the writers on an
+-- advisory lock (held to the end of the transaction), reads the previous row's hash and
+-- chains the new row to it.
+CREATE TABLE plpgsql_audit (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  logged_at timestamptz NOT NULL,
+  session_user_name text NOT NULL,
+  current_user_name text NOT NULL,
+  application_name text,
+  client_addr inet,
+  xid xid8 NOT NULL,
+  action text NOT NULL,
+  object text,
+  details jsonb NOT NULL,
+  hash bytea
+) WITH (autovacuum_enabled = off);
+CREATE FUNCTION plpgsql_audit_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  prev bytea;
+BEGIN
+  PERFORM pg_advisory_xact_lock(4242);
+  SELECT hash INTO prev FROM plpgsql_audit ORDER BY id DESC LIMIT 1;
+  NEW.hash := sha256(coalesce(prev, '\x'::bytea) || convert_to(NEW::text, 'UTF8'));
+  RETURN NEW;
+END $$;
+CREATE TRIGGER chain BEFORE INSERT ON plpgsql_audit
+  FOR EACH ROW EXECUTE FUNCTION plpgsql_audit_chain();
+
+-- AFTER INSERT, UPDATE or DELETE: what comply.protect writes to the ledger (operation,
+-- primary key, names of the changed columns; the table's columns are the trigger's
+-- arguments, on UPDATE those whose value changed).
+CREATE FUNCTION plpgsql_intake_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+  cols jsonb;
+BEGIN
+  IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
+  IF TG_OP = 'UPDATE' THEN
+    SELECT coalesce(jsonb_agg(n.key), '[]') INTO cols
+    FROM jsonb_each(to_jsonb(NEW)) n JOIN jsonb_each(to_jsonb(OLD)) o USING (key)
+    WHERE n.value IS DISTINCT FROM o.value;
+  ELSE
+    cols := to_jsonb(TG_ARGV);
+  END IF;
+  INSERT INTO plpgsql_audit (logged_at, session_user_name, current_user_name, application_name,
+                             client_addr, xid, action, object, details)
+  VALUES (clock_timestamp(), session_user, current_user,
+          nullif(current_setting('application_name'), ''), inet_client_addr(),
+          pg_current_xact_id(), TG_OP,
+          quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME),
+          jsonb_build_object('operation', TG_OP, 'primary_key', jsonb_build_object('id', r.id::text),
+                             'columns', cols));
+  RETURN NULL;
+END $$;
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON plpgsql_intake
+  FOR EACH ROW EXECUTE FUNCTION plpgsql_intake_audit('id', 'payload', 'notes');
+
+-- Results, filled in by the script.
+CREATE TABLE bench_tps (ord int PRIMARY KEY, name text, tbl text, tps float8, xacts bigint,
+                        failed bigint, latency_ms float8);
+CREATE TABLE bench_note (key text PRIMARY KEY, value text);
