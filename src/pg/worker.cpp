@@ -272,67 +272,60 @@ void WorkerInit() {
 
 namespace {
 
-bool appended_in_xact = false;
-int64 xact_min_id = kNoId;
+// What this transaction did that a worker must hear of at commit.
+bool appended_in_xact = false;  // appended audit entries (the sealer)
+int64 xact_min_id = kNoId;      // the lowest id it appended
+bool queued_in_xact = false;    // queued classification jobs (the job worker)
 bool callback_registered = false;
 
-// At commit of a transaction that appended, tells this database's sealer.
-void AfterAppendXact(XactEvent event, void*) {
-  if (!appended_in_xact) return;
-  // Aborted: nothing to seal. Prepared (two-phase): its commit happens elsewhere; the
-  // sealer's periodic search finds it.
-  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
-      event == XACT_EVENT_PREPARE)
-    appended_in_xact = false;
-  if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_PARALLEL_COMMIT) return;
-  appended_in_xact = false;
-  int64 min_id = xact_min_id;
-  if (!shared) return;
-  Latch* latch = nullptr;
+// At the end of a transaction that appended or queued: at commit, tells this
+// database's sealer the lowest id appended (waking it if idle) and wakes its job
+// worker, or the launcher when one is missing. Aborted transactions leave nothing to
+// do; a prepared one commits elsewhere, and the workers' periodic searches find it.
+void AtXactEnd(XactEvent event, void*) {
+  if (!appended_in_xact && !queued_in_xact) return;
+  const bool commit = event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT;
+  if (!commit && event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_ABORT &&
+      event != XACT_EVENT_PREPARE)
+    return;
+  const bool appended = appended_in_xact, queued = queued_in_xact;
+  appended_in_xact = queued_in_xact = false;
+  if (!commit || !shared) return;
+  Latch* sealer = nullptr;
+  Latch* jobs = nullptr;
   SpinLockAcquire(&shared->mutex);
-  SealerSlot* s = FindSlot(MyDatabaseId);
-  if (s == nullptr) {
-    latch = shared->launcher_latch;  // no sealer yet: ask for one
-    shared->requested_db = MyDatabaseId;
-  } else {
-    s->commits++;
-    s->min_id = std::min(s->min_id, min_id);
-    if (s->idle) {
-      s->idle = false;
-      latch = s->latch;
+  if (appended) {
+    SealerSlot* s = FindSlot(MyDatabaseId, kSealer);
+    if (s == nullptr) {
+      sealer = shared->launcher_latch;  // no sealer yet: ask for one
+      shared->requested_db = MyDatabaseId;
+    } else {
+      s->commits++;
+      s->min_id = std::min(s->min_id, xact_min_id);
+      if (s->idle) {
+        s->idle = false;
+        sealer = s->latch;
+      }
+    }
+  }
+  if (queued) {
+    SealerSlot* s = FindSlot(MyDatabaseId, kJobs);
+    if (s == nullptr) {
+      jobs = shared->launcher_latch;
+      shared->requested_db = MyDatabaseId;
+    } else {
+      jobs = s->latch;
     }
   }
   SpinLockRelease(&shared->mutex);
-  if (latch && ledger_worker) SetLatch(latch);
+  if (sealer && ledger_worker) SetLatch(sealer);
+  if (jobs && ai_worker) SetLatch(jobs);
 }
 
-}  // namespace
-
-namespace {
-
-bool queued_in_xact = false;
-bool jobs_callback_registered = false;
-
-// At commit of a transaction that queued a classification job, wakes the job worker.
-void AfterQueueXact(XactEvent event, void*) {
-  if (!queued_in_xact) return;
-  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
-      event == XACT_EVENT_PREPARE)
-    queued_in_xact = false;
-  if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_PARALLEL_COMMIT) return;
-  queued_in_xact = false;
-  if (!shared) return;
-  Latch* latch = nullptr;
-  SpinLockAcquire(&shared->mutex);
-  SealerSlot* s = FindSlot(MyDatabaseId, kJobs);
-  if (s == nullptr) {
-    latch = shared->launcher_latch;
-    shared->requested_db = MyDatabaseId;
-  } else {
-    latch = s->latch;
-  }
-  SpinLockRelease(&shared->mutex);
-  if (latch && ai_worker) SetLatch(latch);
+void RegisterCallbackOnce() {
+  if (callback_registered) return;
+  RegisterXactCallback(AtXactEnd, nullptr);
+  callback_registered = true;
 }
 
 }  // namespace
@@ -394,18 +387,12 @@ int DrainDeferred(const std::function<void(const char*, const std::string&)>& wr
 }
 
 void NoteJobQueued() {
-  if (!jobs_callback_registered) {
-    RegisterXactCallback(AfterQueueXact, nullptr);
-    jobs_callback_registered = true;
-  }
+  RegisterCallbackOnce();
   queued_in_xact = true;
 }
 
 void NoteAppend(int64_t id) {
-  if (!callback_registered) {
-    RegisterXactCallback(AfterAppendXact, nullptr);
-    callback_registered = true;
-  }
+  RegisterCallbackOnce();
   if (!appended_in_xact) xact_min_id = kNoId;
   appended_in_xact = true;
   xact_min_id = std::min<int64>(xact_min_id, id);
