@@ -10,7 +10,8 @@
 #                                  by the server's user only (random SECRET by default)
 # The cluster lives in $COMPLY_CLUSTER_DIR (default build/cluster). PostgreSQL refuses
 # to run as root, so when called as root the server runs as $COMPLY_PG_USER (postgres).
-# Extra server settings can be given in $COMPLY_PG_CONF (a file appended to the config).
+# Extra server settings can be given in $COMPLY_PG_CONF (a file appended to the config),
+# extra initdb options in $COMPLY_INITDB_OPTS (such as --data-checksums).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,8 +39,9 @@ cmd_start() {
     p="$dir"; while [ "$p" != / ]; do p=$(dirname "$p"); chmod o+x "$p" 2>/dev/null || true; done
   fi
   if [ ! -f "$data/PG_VERSION" ]; then
+    # shellcheck disable=SC2086  # COMPLY_INITDB_OPTS is a list of options
     "${as_pg[@]}" "$bindir/initdb" -D "$data" -U postgres --auth=trust -E UTF8 \
-      --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log"; exit 1; }
+      --locale=C.UTF-8 ${COMPLY_INITDB_OPTS:-} >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log"; exit 1; }
     "${as_pg[@]}" mkdir -p "$sock"
     port=$(free_port)
     "${as_pg[@]}" tee -a "$data/postgresql.conf" >/dev/null <<CONF

@@ -56,6 +56,8 @@ step "ledger background workers (test/ledger_worker.sh)" test/ledger_worker.sh
 
 step "AI provider and job worker against a local HTTP server (test/ai_worker.sh)" test/ai_worker.sh
 
+step "server posture on a strict and a lax cluster (test/posture.sh)" test/posture.sh
+
 echo
 echo "summary: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,155 @@
+-- Server posture: settings and access rules that decide whether personal data is
+-- protected in transit, at rest and in the server log.
+
+CREATE FUNCTION comply._secret_file_problem(path text) RETURNS text
+  AS 'MODULE_PATHNAME', 'comply_secret_file_problem'
+  LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION comply._secret_file_problem(text) IS
+  'NULL when path is a usable secret file (permissions as strict as ssl_key_file), else why not; superusers only';
+REVOKE ALL ON FUNCTION comply._secret_file_problem(text) FROM PUBLIC;
+
+CREATE FUNCTION comply.check_server()
+  RETURNS TABLE(check_name text, status text, evidence jsonb)
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  is_super boolean := (SELECT rolsuper FROM pg_roles WHERE rolname = current_user);
+  n bigint;
+  rules jsonb;
+  s text;
+  problem text;
+BEGIN
+  -- Encryption in transit.
+  check_name := 'ssl';
+  status := CASE WHEN current_setting('ssl') = 'on' THEN 'pass' ELSE 'fail' END;
+  evidence := jsonb_build_object('ssl', current_setting('ssl'));
+  RETURN NEXT;
+
+  check_name := 'ssl_min_protocol_version';
+  BEGIN
+    s := current_setting('ssl_min_protocol_version');
+    status := CASE WHEN s IN ('TLSv1.2', 'TLSv1.3') THEN 'pass' ELSE 'fail' END;
+    evidence := jsonb_build_object('ssl_min_protocol_version', s, 'required', 'TLSv1.2 or later');
+  EXCEPTION WHEN insufficient_privilege THEN
+    status := 'unknown';
+    evidence := jsonb_build_object('reason', 'needs superuser or pg_read_all_settings');
+  END;
+  RETURN NEXT;
+
+  check_name := 'connections_without_ssl';
+  SELECT count(*) INTO n
+    FROM pg_stat_activity a JOIN pg_stat_ssl l USING (pid)
+   WHERE a.client_addr IS NOT NULL AND NOT l.ssl;
+  status := CASE WHEN n = 0 THEN 'pass' ELSE 'fail' END;
+  -- Counts only: client addresses are personal data.
+  evidence := jsonb_build_object('tcp_connections_without_ssl', n,
+                                 'visible', is_super OR pg_has_role('pg_read_all_stats', 'member'));
+  RETURN NEXT;
+
+  -- Authentication.
+  check_name := 'password_encryption';
+  s := current_setting('password_encryption');
+  status := CASE WHEN s = 'scram-sha-256' THEN 'pass' ELSE 'fail' END;
+  evidence := jsonb_build_object('password_encryption', s);
+  RETURN NEXT;
+
+  check_name := 'pg_hba_methods';
+  BEGIN
+    SELECT coalesce(jsonb_agg(jsonb_build_object('line', line_number, 'type', type,
+                                                 'database', database, 'user_name', user_name,
+                                                 'method', auth_method) ORDER BY line_number),
+                    '[]')
+      INTO rules
+      FROM pg_hba_file_rules
+     WHERE auth_method IN ('trust', 'password', 'md5') AND error IS NULL;
+    status := CASE WHEN jsonb_array_length(rules) = 0 THEN 'pass' ELSE 'fail' END;
+    evidence := jsonb_build_object('weak_rules', rules, 'weak_methods', '["trust", "password", "md5"]'::jsonb);
+  EXCEPTION WHEN insufficient_privilege THEN
+    status := 'unknown';
+    evidence := jsonb_build_object('reason', 'pg_hba_file_rules is readable by superusers only');
+  END;
+  RETURN NEXT;
+
+  check_name := 'superusers';
+  SELECT count(*) INTO n FROM pg_roles WHERE rolsuper;
+  status := CASE WHEN n <= 1 THEN 'pass' ELSE 'warn' END;
+  evidence := jsonb_build_object('superuser_roles', n);
+  RETURN NEXT;
+
+  -- Encryption and integrity at rest.
+  check_name := 'data_checksums';
+  status := CASE WHEN current_setting('data_checksums') = 'on' THEN 'pass' ELSE 'fail' END;
+  evidence := jsonb_build_object('data_checksums', current_setting('data_checksums'));
+  RETURN NEXT;
+
+  -- The server log: settings that write statements (and the personal data in them).
+  check_name := 'statement_logging';
+  rules := '[]';
+  IF current_setting('log_statement') IN ('all', 'mod') THEN
+    rules := rules || jsonb_build_object('log_statement', current_setting('log_statement'));
+  END IF;
+  IF current_setting('log_min_duration_statement')::int >= 0 THEN
+    rules := rules || jsonb_build_object('log_min_duration_statement', current_setting('log_min_duration_statement'));
+  END IF;
+  IF current_setting('log_min_duration_sample')::int >= 0 AND current_setting('log_statement_sample_rate')::float8 > 0 THEN
+    rules := rules || jsonb_build_object('log_min_duration_sample', current_setting('log_min_duration_sample'));
+  END IF;
+  IF current_setting('log_min_error_statement') NOT IN ('panic', 'fatal', 'log') THEN
+    rules := rules || jsonb_build_object('log_min_error_statement', current_setting('log_min_error_statement'));
+  END IF;
+  IF current_setting('log_parameter_max_length')::int <> 0 AND current_setting('log_statement') <> 'none' THEN
+    rules := rules || jsonb_build_object('log_parameter_max_length', current_setting('log_parameter_max_length'));
+  END IF;
+  IF current_setting('debug_print_parse') = 'on' OR current_setting('debug_print_plan') = 'on'
+     OR current_setting('debug_print_rewritten') = 'on' THEN
+    rules := rules || jsonb_build_object('debug_print', 'on');
+  END IF;
+  status := CASE WHEN jsonb_array_length(rules) = 0 THEN 'pass' ELSE 'fail' END;
+  evidence := jsonb_build_object('settings_that_log_statements', rules);
+  RETURN NEXT;
+
+  -- Protected tables must not be open to PUBLIC.
+  check_name := 'public_privileges_on_protected_tables';
+  SELECT coalesce(jsonb_agg(jsonb_build_object('table', p.table_name::text, 'privileges', pr.privs)
+                            ORDER BY p.table_name::text), '[]')
+    INTO rules
+    FROM comply.policies p
+    CROSS JOIN LATERAL (
+      SELECT array_agg(x.priv ORDER BY x.priv) AS privs
+        FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS x(priv)
+       WHERE has_table_privilege('public', p.table_name, x.priv)) pr
+   WHERE pr.privs IS NOT NULL;
+  status := CASE WHEN jsonb_array_length(rules) = 0 THEN 'pass' ELSE 'fail' END;
+  evidence := jsonb_build_object('tables_open_to_public', rules);
+  RETURN NEXT;
+
+  -- The extension's own secrets: configured, and files as strict as ssl_key_file.
+  FOR check_name, s IN VALUES ('hmac_key_file', 'comply.hmac_key_file'),
+                              ('ledger_signing_key_file', 'comply.ledger_signing_key_file'),
+                              ('ai_api_key_file', 'comply.ai_api_key_file') LOOP
+    IF NOT is_super THEN
+      status := 'unknown';
+      evidence := jsonb_build_object('setting', s, 'reason', 'visible to superusers only');
+    ELSIF coalesce(current_setting(s, true), '') = '' THEN
+      status := CASE WHEN s = 'comply.ai_api_key_file' AND coalesce(current_setting('comply.ai_endpoint', true), '') = ''
+                     THEN 'pass' ELSE 'warn' END;
+      evidence := jsonb_build_object('setting', s, 'configured', false);
+    ELSE
+      problem := comply._secret_file_problem(current_setting(s));
+      status := CASE WHEN problem IS NULL THEN 'pass' ELSE 'fail' END;
+      evidence := jsonb_strip_nulls(jsonb_build_object('setting', s, 'configured', true, 'problem', problem));
+    END IF;
+    check_name := 'secret:' || check_name;
+    RETURN NEXT;
+  END LOOP;
+
+  check_name := 'ai_endpoint_tls';
+  s := coalesce(current_setting('comply.ai_endpoint', true), '');
+  status := CASE WHEN s = '' OR s LIKE 'https://%' THEN 'pass'
+                 WHEN s ~ '^http://(127\.0\.0\.1|localhost|\[::1\])[:/]' THEN 'warn'
+                 ELSE 'fail' END;
+  evidence := jsonb_build_object('scheme', nullif(split_part(s, ':', 1), ''),
+                                 'host', nullif(regexp_replace(split_part(split_part(s, '://', 2), '/', 1), '^.*@', ''), ''));
+  RETURN NEXT;
+END $$;
+COMMENT ON FUNCTION comply.check_server() IS
+  'Server posture: SSL, TLS version, clients without SSL, password encryption, weak pg_hba rules, superusers, data checksums, statement logging, PUBLIC on protected tables, secret files, AI endpoint TLS';

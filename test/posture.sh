@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Tests comply.check_server() on two throwaway clusters: one configured to pass every
+# check (SSL with TLS 1.3 only, scram-sha-256, no weak pg_hba rules, data checksums, no
+# statement logging, one superuser, protected tables closed to PUBLIC, strict secret
+# files, an https AI endpoint) and one configured to fail each of them. Every check must
+# have the expected status on each cluster, and no evidence may carry a secret.
+# Needs the extension installed. Prints one line per check and "N passed, M failed".
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+work=$(mktemp -d)
+chmod 755 "$work"
+clusters=()
+cleanup() {
+  for c in "${clusters[@]}"; do COMPLY_CLUSTER_DIR=$c scripts/pgcluster.sh destroy >/dev/null 2>&1 || true; done
+  [ "${COMPLY_TEST_KEEP:-0}" = 1 ] || rm -rf "$work"
+}
+trap cleanup EXIT
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); fi
+
+passed=0
+failed=0
+check() {  # check NAME CONDITION-COMMAND...
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); echo "ok - $name"
+  else failed=$((failed + 1)); echo "not ok - $name"; fi
+}
+
+# --- The strict cluster -------------------------------------------------------------
+strict="$repo/build/posture-strict-cluster"
+clusters+=("$strict")
+cat >"$work/strict.conf" <<'CONF'
+ssl = on
+ssl_cert_file = 'server.crt'
+ssl_key_file = 'server.key'
+ssl_min_protocol_version = 'TLSv1.3'
+password_encryption = 'scram-sha-256'
+log_statement = 'none'
+log_min_duration_statement = -1
+log_min_error_statement = panic
+comply.ai_endpoint = 'https://api.example.com/v1'
+comply.hmac_key_file = 'comply_hmac.key'
+comply.ledger_signing_key_file = 'comply_ledger.pem'
+comply.ai_api_key_file = 'comply_ai.key'
+comply.ledger_worker = off
+comply.ai_worker = off
+CONF
+chmod 644 "$work/strict.conf"
+export COMPLY_CLUSTER_DIR=$strict COMPLY_PG_CONF="$work/strict.conf" COMPLY_INITDB_OPTS=--data-checksums
+scripts/pgcluster.sh destroy >/dev/null 2>&1 || true
+# The first start fails without the certificate; make the data directory, then start.
+scripts/pgcluster.sh start >/dev/null 2>&1 || true
+data="$strict/data"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+  -keyout "$work/server.key" -out "$work/server.crt" >/dev/null 2>&1
+cp "$work/server.crt" "$work/server.key" "$data/"
+if [ "$(id -u)" -eq 0 ]; then chown postgres "$data/server.crt" "$data/server.key"; fi
+chmod 600 "$data/server.key"
+scripts/pgcluster.sh key comply_hmac.key >/dev/null
+scripts/pgcluster.sh key comply_ledger.pem "$(openssl genpkey -algorithm ed25519)" >/dev/null
+scripts/pgcluster.sh key comply_ai.key "sk-strict-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')" >/dev/null
+# Only scram over TLS for TCP, peer on the local socket.
+"${as_pg[@]}" tee "$data/pg_hba.conf" >/dev/null <<'HBA'
+local   all   all                 peer
+hostssl all   all   127.0.0.1/32  scram-sha-256
+HBA
+scripts/pgcluster.sh start >/dev/null
+eval "$(scripts/pgcluster.sh env)"
+port_strict=$PGPORT
+sock_strict=$PGHOST
+spsql() { "${as_pg[@]}" psql -X -q -At -v ON_ERROR_STOP=1 -h "$sock_strict" -p "$port_strict" -U postgres -d postgres "$@"; }
+spsql -c "ALTER ROLE postgres PASSWORD 'strict-test-password'" \
+      -c "CREATE EXTENSION pg_comply" \
+      -c "SELECT comply.register_schema('s', '{}')" >/dev/null
+spsql -c "CREATE TABLE intake (id int PRIMARY KEY, doc jsonb)" \
+      -c "REVOKE ALL ON intake FROM PUBLIC" \
+      -c "SELECT comply.protect('intake', '{\"columns\": {\"doc\": {\"validate\": \"s\"}}}')" >/dev/null
+# The checks run over TCP with TLS, so that this very connection counts as encrypted.
+PGPASSWORD=strict-test-password PGSSLMODE=require psql -X -At -F '|' -h 127.0.0.1 -p "$port_strict" \
+  -U postgres -d postgres -c "SELECT check_name, status, evidence FROM comply.check_server() ORDER BY 1" \
+  >"$work/strict.out" 2>&1 || true
+status_of() { awk -F'|' -v c="$2" '$1 == c { print $2 }' "$1"; }
+
+for c in ssl ssl_min_protocol_version connections_without_ssl password_encryption pg_hba_methods \
+         superusers data_checksums statement_logging public_privileges_on_protected_tables \
+         secret:hmac_key_file secret:ledger_signing_key_file secret:ai_api_key_file ai_endpoint_tls; do
+  check "strict cluster: $c passes" [ "$(status_of "$work/strict.out" "$c")" = pass ]
+done
+
+# --- The lax cluster ----------------------------------------------------------------
+lax="$repo/build/posture-lax-cluster"
+clusters+=("$lax")
+cat >"$work/lax.conf" <<'CONF'
+ssl = off
+ssl_min_protocol_version = 'TLSv1'
+password_encryption = 'md5'
+log_statement = 'all'
+log_min_error_statement = error
+comply.ai_endpoint = 'http://classifier.example.com/v1'
+comply.hmac_key_file = 'comply_hmac.key'
+comply.ai_api_key_file = 'comply_ai.key'
+comply.ledger_worker = off
+comply.ai_worker = off
+CONF
+chmod 644 "$work/lax.conf"
+export COMPLY_CLUSTER_DIR=$lax COMPLY_PG_CONF="$work/lax.conf" COMPLY_INITDB_OPTS=
+scripts/pgcluster.sh destroy >/dev/null 2>&1 || true
+scripts/pgcluster.sh start >/dev/null
+eval "$(scripts/pgcluster.sh env)"
+scripts/pgcluster.sh key comply_hmac.key >/dev/null
+# A key file others can read, and one that is missing.
+"${as_pg[@]}" chmod 644 "$lax/data/comply_hmac.key"
+lpsql() { psql -X -q -At -v ON_ERROR_STOP=1 -d postgres "$@"; }
+lpsql -c "CREATE EXTENSION pg_comply" -c "SELECT comply.register_schema('s', '{}')" \
+      -c "CREATE ROLE second_admin SUPERUSER" \
+      -c "CREATE TABLE intake (id int PRIMARY KEY, doc jsonb)" \
+      -c "GRANT SELECT, INSERT ON intake TO PUBLIC" \
+      -c "SELECT comply.protect('intake', '{\"columns\": {\"doc\": {\"validate\": \"s\"}}}')" >/dev/null
+# Over TCP without SSL (the lax pg_hba trusts it), so this connection counts.
+psql -X -At -F '|' -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
+  -c "SELECT check_name, status, evidence FROM comply.check_server() ORDER BY 1" >"$work/lax.out" 2>&1 || true
+
+for c in ssl ssl_min_protocol_version connections_without_ssl password_encryption pg_hba_methods \
+         data_checksums statement_logging public_privileges_on_protected_tables \
+         secret:hmac_key_file secret:ai_api_key_file ai_endpoint_tls; do
+  check "lax cluster: $c fails" [ "$(status_of "$work/lax.out" "$c")" = fail ]
+done
+check "lax cluster: two superusers are a warning" [ "$(status_of "$work/lax.out" superusers)" = warn ]
+check "lax cluster: an unset signing key is a warning" \
+  [ "$(status_of "$work/lax.out" secret:ledger_signing_key_file)" = warn ]
+check "lax cluster: the evidence names the weak pg_hba rules" \
+  grep -q '"method": "trust"' "$work/lax.out"
+check "lax cluster: the evidence names the logging settings" \
+  grep -q '"log_statement": "all"' "$work/lax.out"
+check "lax cluster: the evidence names the table open to PUBLIC" \
+  grep -q '"table": "public.intake"' "$work/lax.out"
+check "lax cluster: the evidence says why a key file is refused" \
+  grep -q 'secret:hmac_key_file|fail|.*group or world access' "$work/lax.out"
+check "no evidence carries a key or the AI endpoint's path" \
+  bash -c '! grep -q "sk-strict\|/v1" "$1" "$2"' _ "$work/strict.out" "$work/lax.out"
+check "ordinary roles get unknown, not the secrets' state" \
+  bash -c '[ "$(psql -X -At -d postgres -c "CREATE ROLE posture_user" -c "SET ROLE posture_user" -c "SELECT status FROM comply.check_server() WHERE check_name = '"'"'secret:hmac_key_file'"'"'" | tail -1)" = unknown ]'
+
+echo
+echo "posture: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
