@@ -12,6 +12,9 @@ stops it cleanly (exit status 0).
 
 Provider endpoint
 -----------------
+POST <any prefix>/hook stands for an alert webhook: it is recorded and answered like the
+provider endpoint (any 200 acknowledges an alert; the modes make it fail).
+
 POST <any prefix>/chat/completions (the tests use /v1/chat/completions) answers according
 to a behaviour: the next one of the script if any is left, else the default behaviour.
 Every such request is recorded, in memory and as one JSON line appended to --log:
@@ -278,7 +281,7 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path.startswith("/_control/"):
             self.control(method, path[len("/_control/"):], raw, state)
-        elif path.endswith("/chat/completions"):
+        elif path.endswith("/chat/completions") or path.endswith("/hook"):
             if method != "POST":
                 self.send_json(405, {"error": {"message": "use POST", "type": "invalid_request_error"}})
                 return

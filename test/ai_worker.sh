@@ -12,6 +12,8 @@
 #     killed mid-request and a server crash mid-request; review upkeep (expired claims,
 #     SLA escalation announced with NOTIFY comply_review);
 #   - a row a protected table rejects is recorded in the ledger by the worker;
+#   - alerts (dead letters, escalations, drift) reach a webhook once each, through
+#     failures and while the receiver is down for a while;
 #   - no PII value of the test data ever reached the provider.
 # Needs the extension installed. Prints one line per check and "N passed, M failed".
 set -euo pipefail
@@ -285,6 +287,39 @@ check "a protected table rejects an invalid row without echoing it" \
   bash -c '[[ "$1" == *"row rejected by the policy"* ]] && [[ "$1" != *Garcia* ]]' _ "$err"
 check "the job worker records the rejected attempt in the ledger although it rolled back" \
   wait_for "SELECT count(*) = 1 FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'public.w_intake'" 15
+
+# --- Alerts reach the webhook once each, also after it was down ----------------------
+ctl reset '{}'
+ctl script '[{"mode": "error", "status": 500}, {"mode": "drop"}]'
+ctl mode '{"mode": "ok"}'
+q -c "ALTER SYSTEM SET comply.alert_webhook_url = 'http://127.0.0.1:$port/hook'" -c "SELECT pg_reload_conf()" >/dev/null
+check "there are alerts to deliver (dead letters, escalations, drift)" \
+  is_true "SELECT count(DISTINCT kind) >= 3 FROM comply.alerts"
+check "every alert is delivered despite a 500 and a dropped connection" \
+  wait_for "SELECT count(*) = 0 FROM comply.alerts WHERE delivered_at IS NULL" 30
+hooks() {  # hook requests the server answered with a 2xx, per alert id
+  requests | python3 -c '
+import collections, json, sys
+ok = collections.Counter(r["body"]["alert_id"] for r in json.load(sys.stdin)
+                         if r["path"].endswith("/hook") and r["mode"] == "ok")
+print(json.dumps(ok))'
+}
+alert_ids=$(q -c "SELECT string_agg(id::text, ',' ORDER BY id) FROM comply.alerts")
+check "each alert arrived exactly once" \
+  python3 -c 'import json,sys; ok=json.loads(sys.argv[1]); ids=sys.argv[2].split(","); sys.exit(0 if all(ok.get(i) == 1 for i in ids) and len(ok) == len(ids) else 1)' "$(hooks)" "$alert_ids"
+check "an alert is Slack-compatible JSON with a text" \
+  python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if x["path"].endswith("/hook")]; sys.exit(0 if r and all(isinstance(x["body"].get("text"), str) and x["body"]["text"].startswith("[pg_comply]") for x in r) else 1)' <<<"$(requests)"
+stop_server
+q -c "ALTER SYSTEM SET comply.seal_batch = 999" -c "SELECT pg_reload_conf()" >/dev/null
+check "while the receiver is down the alert waits, with its failed attempts counted" \
+  wait_for "SELECT attempts >= 1 AND delivered_at IS NULL FROM comply.alerts ORDER BY id DESC LIMIT 1" 15
+start_server "$port"
+ctl mode '{"mode": "ok"}'
+check "once the receiver is back, the alert is delivered" \
+  wait_for "SELECT count(*) = 0 FROM comply.alerts WHERE delivered_at IS NULL" 30
+check "... exactly once" \
+  python3 -c 'import json,sys; ok=json.loads(sys.argv[1]); sys.exit(0 if ok and set(ok.values()) == {1} else 1)' "$(hooks)"
+q -c "ALTER SYSTEM RESET comply.seal_batch" -c "ALTER SYSTEM RESET comply.alert_webhook_url" -c "SELECT pg_reload_conf()" >/dev/null
 
 # --- No PII reached the provider ----------------------------------------------------
 leaks=0

@@ -704,6 +704,16 @@ int JobRound::Finish() {
       AddRaw(details, "interaction_id", std::to_string(interaction_id));
       details += "}";
       Audit("ai.dead_letter", object, details);
+      {
+        // Someone must hear of it: an alert (texts made here, no content).
+        std::string message = "classification job " + std::to_string(j.id) + " (" + j.provider +
+                              " " + j.model + ") was dead-lettered after " +
+                              std::to_string(j.attempts) + " attempts: " + j.answer.error;
+        Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
+        Datum v[3] = {TextDatum(object), TextDatum(message), TextDatum(details)};
+        SpiExec("SELECT comply._raise_alert('dead_letter', $1, $2, $3::jsonb)", 3, types, v, nullptr,
+                false, SPI_OK_SELECT);
+      }
       ++finished;
     } else {
       static std::mt19937_64 rng(std::random_device{}());

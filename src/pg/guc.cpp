@@ -39,6 +39,7 @@ bool ai_worker = true;
 double review_threshold = 0.85;
 int review_claim_timeout = 15 * 60;
 int review_sla = 24 * 3600;
+char* alert_webhook_url = nullptr;
 
 namespace {
 
@@ -123,6 +124,11 @@ void GucInit() {
   DefineCustomBoolVariable("comply.ai_worker",
                            "Work the classification queue and the review queue in background workers.",
                            nullptr, &ai_worker, ai_worker, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("comply.alert_webhook_url",
+                             "Webhook (Slack-compatible) the worker posts alerts to.",
+                             "Empty: alerts stay in comply.alerts and on NOTIFY comply_alerts.",
+                             &alert_webhook_url, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr,
+                             nullptr, nullptr);
   DefineCustomRealVariable("comply.review_threshold",
                            "Confidence below which a model's decision goes to human review.", nullptr,
                            &review_threshold, review_threshold, 0.0, 1.0, PGC_SUSET, 0, nullptr,

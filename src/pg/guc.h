@@ -40,6 +40,9 @@ extern double review_threshold;    // confidence below which a person decides
 extern int review_claim_timeout;   // seconds a claim lasts
 extern int review_sla;             // seconds a case may wait before it is escalated
 
+// Alerts.
+extern char* alert_webhook_url;    // where the worker posts alerts ({"text": ...})
+
 // Defines the settings; called once from _PG_init.
 void GucInit();
 

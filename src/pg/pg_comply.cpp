@@ -1,5 +1,6 @@
 // Module entry: PG_MODULE_MAGIC and _PG_init, which initialises each subsystem.
 #include "pg/classify.h"
+#include "pg/drift.h"
 #include "pg/guc.h"
 #include "pg/pii.h"
 #include "pg/protect.h"
@@ -30,6 +31,7 @@ void _PG_init(void) {
   comply::pg::ValidateInit();
   comply::pg::ClassifyInit();
   comply::pg::ProtectInit();
+  comply::pg::DriftInit();
   comply::pg::WorkerInit();
   MarkGUCPrefixReserved("comply");
 }

@@ -535,10 +535,11 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
       // The triggers, created as the caller (who must own the table), replacing those
       // of an earlier policy.
       const std::string& t = p->table;
-      std::string sql = DropTriggersSql(relid, t) +
-          "CREATE TRIGGER comply_protect_before BEFORE INSERT OR UPDATE ON " + t +
+      // CREATE OR REPLACE: nothing is dropped, so the drift watch sees no dropped trigger.
+      std::string sql =
+          "CREATE OR REPLACE TRIGGER comply_protect_before BEFORE INSERT OR UPDATE ON " + t +
           " FOR EACH ROW EXECUTE FUNCTION comply._protect_row(); "
-          "CREATE TRIGGER comply_protect_after AFTER INSERT OR UPDATE OR DELETE ON " + t +
+          "CREATE OR REPLACE TRIGGER comply_protect_after AFTER INSERT OR UPDATE OR DELETE ON " + t +
           " FOR EACH ROW EXECUTE FUNCTION comply._protect_row()";
       PgCall([&] {
         int rc = SPI_execute(sql.c_str(), false, 0);
@@ -550,10 +551,12 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
       SpiScope spi;
       Oid types[2] = {OIDOID, TEXTOID};
       Datum v[2] = {ObjectIdGetDatum(relid), TextDatumOf(policy_text)};
-      SpiExec("INSERT INTO comply.policies AS p (table_name, policy, protected_by, protected_at) "
-              "VALUES ($1::regclass, $2::jsonb, session_user, now()) ON CONFLICT (table_name) DO UPDATE "
+      SpiExec("INSERT INTO comply.policies AS p (table_name, policy, protected_by, protected_at, "
+              "acl_snapshot) VALUES ($1::regclass, $2::jsonb, session_user, now(), "
+              "(SELECT c.relacl::text FROM pg_catalog.pg_class c WHERE c.oid = $1)) "
+              "ON CONFLICT (table_name) DO UPDATE "
               "SET policy = EXCLUDED.policy, protected_by = EXCLUDED.protected_by, "
-              "protected_at = EXCLUDED.protected_at",
+              "protected_at = EXCLUDED.protected_at, acl_snapshot = EXCLUDED.acl_snapshot",
               2, types, v, nullptr, false, SPI_OK_INSERT);
     }
     Audit("protect", p->table, std::string("{\"policy\":") + policy_text + "}");

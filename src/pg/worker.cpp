@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "pg/alerts.h"
 #include "pg/classify.h"
 #include "pg/guard.h"
 #include "pg/guc.h"
@@ -569,6 +570,16 @@ void comply_jobs_main(Datum arg) {
       (void)InTransaction("recording classification results", [&] { (void)round->Finish(); });
     }
     delete round;
+    // Alerts to the webhook, also with no transaction open while posting.
+    AlertRound* alerts = new AlertRound();
+    int to_post = 0;
+    (void)InTransaction("claiming alerts", [&] { to_post = alerts->Claim(); });
+    if (to_post > 0) {
+      pgstat_report_activity(STATE_RUNNING, "posting alerts");
+      Guarded([&] { alerts->Post(InterruptCheck()); });
+      (void)InTransaction("recording alert delivery", [&] { (void)alerts->Finish(); });
+    }
+    delete alerts;
     TimestampTz now = GetCurrentTimestamp();
     double next_due = -1;
     bool maintain = TimestampDifferenceExceeds(last_maintain, now, kMaintainMs);
@@ -576,6 +587,8 @@ void comply_jobs_main(Datum arg) {
       (void)WriteDeferredRecords();
       if (maintain) (void)ReviewMaintain();
       next_due = JobRound::NextDueSeconds();
+      double alert_due = AlertRound::NextDueSeconds();
+      if (alert_due >= 0 && (next_due < 0 || alert_due < next_due)) next_due = alert_due;
     });
     if (maintain) last_maintain = now;
     MemoryContextSwitchTo(old);

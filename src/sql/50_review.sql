@@ -201,6 +201,10 @@ BEGIN
                                             'sla', sla::text));
     PERFORM pg_notify('comply_review', jsonb_build_object('event', 'escalated', 'case_id', r.id,
                                                           'queue', r.queue, 'by', 'sla')::text);
+    PERFORM comply._raise_alert('review_escalated', 'comply.review_cases/' || r.id,
+                                format('review case %s in queue %s waited longer than its SLA (%s)',
+                                       r.id, r.queue, sla),
+                                jsonb_build_object('case_id', r.id, 'queue', r.queue));
   END LOOP;
 END $$;
 

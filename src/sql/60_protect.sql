@@ -5,7 +5,8 @@ CREATE TABLE comply.policies (
   table_name regclass PRIMARY KEY,
   policy jsonb NOT NULL,
   protected_by text NOT NULL DEFAULT current_user,
-  protected_at timestamptz NOT NULL DEFAULT now()
+  protected_at timestamptz NOT NULL DEFAULT now(),
+  acl_snapshot text          -- the table's privileges as last seen, for the drift watch
 );
 COMMENT ON TABLE comply.policies IS
   'The policy of each protected table (written by comply.protect, removed by comply.unprotect)';

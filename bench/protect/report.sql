@@ -1,0 +1,91 @@
+-- Report of bench/protect_bench.sh: the pgbench runs recorded in bench_tps (one row per
+-- run), the ratios, and the sanity check of what each table stored.
+-- psql variables: clients, threads, seconds (per run), rounds, pool.
+\set ON_ERROR_STOP on
+SET client_min_messages = warning;
+
+\echo
+\echo 'INSERT throughput, one INSERT a transaction: pgbench -n -M prepared -c' :clients '-j' :threads '-T' :seconds
+\echo 'with a row of the pool of' :pool 'picked at random; each table' :rounds 'runs, interleaved, each after a 2 s warm-up:'
+WITH agg AS (
+  SELECT tbl, min(ord) AS ord, min(name) AS name,
+         sum(xacts) / sum(xacts / tps) AS tps,   -- all transactions over all timed seconds
+         sum(xacts) AS xacts, sum(failed) AS failed,
+         sum(latency_ms * xacts) / sum(xacts) AS latency_ms,
+         string_agg(round(tps::numeric)::text, ' ' ORDER BY ord) AS runs
+  FROM bench_tps GROUP BY tbl
+)
+SELECT a.name AS "table",
+       round(a.tps::numeric) AS tps,
+       a.runs AS "tps of each run",
+       a.xacts AS transactions,
+       a.failed,
+       round(a.latency_ms::numeric, 3) AS "latency ms",
+       round((a.tps / p.tps)::numeric, 2) AS "× plain"
+FROM agg a, agg p
+WHERE p.tbl = 'plain_intake'
+ORDER BY a.ord;
+
+\echo 'Ratios (targets: protected at least 0.5 of plain, and at least 3x the PL/pgSQL triggers):'
+WITH agg AS (SELECT tbl, sum(xacts) / sum(xacts / tps) AS tps FROM bench_tps GROUP BY tbl)
+SELECT round((c.tps / p.tps)::numeric, 2) AS "protected / plain",
+       CASE WHEN c.tps / p.tps >= 0.5 THEN 'yes' ELSE 'no' END AS "at least 0.5",
+       round((c.tps / h.tps)::numeric, 2) AS "protected / plpgsql",
+       CASE WHEN c.tps / h.tps >= 3 THEN 'yes' ELSE 'no' END AS "at least 3x",
+       round((h.tps / p.tps)::numeric, 2) AS "plpgsql / plain"
+FROM agg p, agg c, agg h
+WHERE p.tbl = 'plain_intake' AND c.tbl = 'protected_intake' AND h.tbl = 'plpgsql_intake';
+
+-- Sanity check -------------------------------------------------------------------------------
+
+-- The patterns of bench/redact_bench.sql's sanity check (what a leak looks like).
+CREATE TEMP TABLE bench_leak (tbl text, ord int, rows bigint, audit text, ssn bigint, email bigint,
+                              phone bigint, card bigint, p_email bigint, p_name bigint,
+                              p_valid bigint, persons numeric);
+DO $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT * FROM (VALUES (1, 'plain_intake'), (2, 'plpgsql_intake'), (3, 'protected_intake'))
+             v(ord, tbl) LOOP
+    EXECUTE format($q$
+      INSERT INTO bench_leak
+      SELECT %L, %s, count(*),
+             %s,
+             count(*) FILTER (WHERE notes ~ '\m[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}\M'),
+             count(*) FILTER (WHERE notes ~ '[A-Za-z0-9._%%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}'),
+             count(*) FILTER (WHERE notes ~ '(\+1[ .-]?)?(\([0-9]{3}\) ?|\m[0-9]{3}[ .-]?)[0-9]{3}[ .-]?[0-9]{4}\M'),
+             count(*) FILTER (WHERE notes ~ '\m([0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{1,4}|3[47][0-9]{2}[ -]?[0-9]{6}[ -]?[0-9]{5})\M'),
+             count(*) FILTER (WHERE payload->>'email' <> '[EMAIL_ADDRESS]'),
+             count(*) FILTER (WHERE payload ? 'name' AND payload->>'name' <> '[PERSON]'),
+             count(*) FILTER (WHERE comply.validate(payload, 'intake')),
+             round(sum(regexp_count(notes, '\[PERSON\]'))::numeric / greatest(count(*), 1), 2)
+      FROM %I $q$,
+      t.tbl, t.ord,
+      CASE t.tbl
+        WHEN 'plain_intake' THEN 'NULL'
+        WHEN 'plpgsql_intake' THEN '(SELECT count(*) FROM plpgsql_audit)::text'
+        ELSE $a$(SELECT count(*) FROM comply.audit_log
+                  WHERE object = 'public.protected_intake' AND action = 'INSERT')::text$a$
+      END,
+      t.tbl);
+  END LOOP;
+END $$;
+
+\echo 'Sanity check: what each table stored (warm-ups and timed runs), rows whose notes still hold an'
+\echo 'SSN-, e-mail-, phone- or card-like string (0 expected with redaction), payloads whose e-mail or'
+\echo 'name is not replaced whole by its label, payloads that still match the schema, [PERSON] labels'
+\echo 'per row of notes:'
+SELECT tbl AS "table", rows, coalesce(audit, '-') AS "audit entries",
+       ssn AS "SSN-like", email AS "e-mail-like", phone AS "phone-like", card AS "card-like",
+       p_email AS "payload e-mail", p_name AS "payload name", p_valid AS "payload valid",
+       persons AS "[PERSON]/row"
+FROM bench_leak ORDER BY ord;
+
+\echo 'Invalid documents (not in the pool; inserted one at a time, after the timed runs):'
+SELECT tbl AS "table", rejected AS "rejected (check_violation)", errored AS "other error",
+       accepted, (SELECT count(*) FROM bench_bad_docs) AS "of",
+       CASE WHEN tbl = 'protected_intake'
+            THEN (SELECT value FROM bench_note WHERE key = 'rejected in ledger') ELSE '-' END
+         AS "protect.rejected ledger entries"
+FROM bench_reject ORDER BY tbl DESC;

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Protected-table benchmark (not a test: it prints numbers and ratios).
+#
+# On a throwaway cluster (scripts/pgcluster.sh, in build/bench-cluster-protect; pg_comply
+# preloaded, so the sealer and the job worker run) it measures INSERT throughput with
+# pgbench (bench/protect/insert_*.sql: one row a transaction, payload and notes of a row
+# picked at random from a pool of intake documents and notes full of PII) into three
+# tables of the same shape (bench/protect/setup.sql):
+#   plain_intake      no trigger                                             baseline
+#   protected_intake  comply.protect: payload validated against the "intake" schema and
+#                     redacted, notes redacted, each row audited in comply.audit_log
+#   plpgsql_intake    the same policy by hand: a PL/pgSQL BEFORE trigger (validation with
+#                     jsonb_typeof / ? / ~, redaction with a regexp_replace chain) and an
+#                     AFTER trigger appending to an audit table chained by hand
+#                     (advisory lock, previous hash, sha256(prev || row))
+# and prints tps of each, the ratios protected / plain (target: at least 0.5) and
+# protected / plpgsql (target: at least 3), and a sanity check: rows stored, audit
+# entries, PII-like strings left, invalid documents rejected by both (and recorded in the
+# ledger for the protected table), every ledger entry sealed and verify_ledger() clean.
+#
+# Assumes the extension is built and installed (`make bench` runs `make install` first).
+#   BENCH_SECONDS=20     timed seconds per table, split into BENCH_ROUNDS interleaved runs
+#   BENCH_ROUNDS=2       runs per table (plain, plpgsql, protected, then again); each run
+#                        is preceded by a 2 s warm-up
+#   BENCH_CLIENTS=8      pgbench -c (-j 2)
+#   BENCH_POOL=10000     intake documents and notes to pick from
+#   BENCH_SEAL_WAIT=20   seconds to wait for the sealer at the end
+#   COMPLY_BENCH_KEEP=1  leave the cluster running afterwards (default: destroy it)
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+seconds=${BENCH_SECONDS:-20}
+rounds=${BENCH_ROUNDS:-2}
+clients=${BENCH_CLIENTS:-8}
+threads=2
+pool=${BENCH_POOL:-10000}
+seal_wait=${BENCH_SEAL_WAIT:-20}
+warmup=2
+if [ "${COMPLY_BENCH_SQL_ONLY:-0}" = 1 ]; then
+  echo "protect_bench: needs the extension (COMPLY_BENCH_SQL_ONLY=1 is not supported)" >&2
+  exit 1
+fi
+run_s=$((seconds / rounds))
+if [ "$run_s" -lt 1 ]; then
+  echo "protect_bench: BENCH_SECONDS must be at least BENCH_ROUNDS" >&2
+  exit 1
+fi
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
+bench_cluster_up protect "protected tables"
+SECONDS=0
+
+q() { "${psql[@]}" -Atc "$1"; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+load() { cut -d ' ' -f 1-3 /proc/loadavg; }
+
+# Waits up to $1 seconds until every entry of comply.audit_log is sealed; prints the
+# seconds it took, or "not within Ns (X of Y sealed)".
+wait_sealed() {
+  local limit=$1 t0 s
+  t0=$(now)
+  for _ in $(seq 1 $((limit * 10))); do
+    s=$(q "SELECT (SELECT count(*) FROM comply.ledger_entries) || ' ' || (SELECT count(*) FROM comply.audit_log)")
+    if [ "${s% *}" = "${s#* }" ]; then since "$t0"; return 0; fi
+    sleep 0.1
+  done
+  echo "not within ${limit}s (${s% *} of ${s#* } sealed)"
+}
+
+# Runs pgbench with bench/protect/insert_NAME.sql (a warm-up, then run_s seconds) and
+# records the result in bench_tps as ORD.
+run_pgbench() {
+  local ord=$1 label=$2 name=$3 out tps xacts failed lat
+  local script="$repo/bench/protect/insert_$name.sql"
+  local args=(-n -M prepared -c "$clients" -j "$threads" -D pool="$pool" -f "$script")
+  pgbench "${args[@]}" -T "$warmup" >/dev/null 2>&1
+  "${psql[@]}" -c CHECKPOINT
+  out=$(pgbench "${args[@]}" -T "$run_s" 2>&1) || {
+    echo "$out" >&2
+    exit 1
+  }
+  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
+  xacts=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
+  failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
+  lat=$(sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p' <<<"$out")
+  "${psql[@]}" -c "INSERT INTO bench_tps VALUES ($ord, '$label', '${name}_intake', $tps, $xacts, ${failed:-0}, $lat)"
+}
+
+# The pool: notes from bench/records.sql, documents as in bench/validate_bench.sql.
+"${psql[@]}" -v rows="$pool" -f "$repo/bench/records.sql" >/dev/null
+"${psql[@]}" -v rows="$pool" -f "$repo/bench/protect/setup.sql" >/dev/null
+echo "pool:    $(q "SELECT format('%s rows: payload avg %s bytes (jsonb as text), notes avg %s bytes; generated in',
+    count(*), round(avg(octet_length(payload::text))), round(avg(octet_length(notes)))) FROM bench_pool") ${SECONDS}s"
+echo "policy:  $(q "SELECT policy -> 'columns' FROM comply.policies WHERE table_name = 'protected_intake'::regclass")," \
+  "audit $(q "SELECT policy -> 'audit' FROM comply.policies WHERE table_name = 'protected_intake'::regclass")"
+echo "load:    $(load) (1, 5, 15 min load average before the runs)"
+
+# Interleaved: plain, plpgsql, protected, and again; the sealer catches up after each
+# protected run (it is timed with the sealer running, as in production), so that its
+# backlog does not slow the next run.
+ord=0
+for round in $(seq 1 "$rounds"); do
+  run_pgbench $((ord += 1)) "plain (no trigger)" plain
+  run_pgbench $((ord += 1)) "PL/pgSQL triggers" plpgsql
+  run_pgbench $((ord += 1)) "comply.protect" protected
+  wait_sealed "$seal_wait" >/dev/null
+done
+load_after=$(load)
+
+# Sanity (not timed).
+"${psql[@]}" -f "$repo/bench/protect/reject.sql"
+rejected_in=$(now)
+rejected=0
+for _ in $(seq 1 100); do
+  rejected=$(q "SELECT count(*) FROM comply.audit_log WHERE action = 'protect.rejected'")
+  [ "$rejected" -ge "$(q "SELECT count(*) FROM bench_bad_docs")" ] && break
+  sleep 0.1
+done
+"${psql[@]}" -c "INSERT INTO bench_note VALUES ('rejected in ledger', '$rejected (after $(since "$rejected_in")s)')"
+sealed_in=$(wait_sealed "$seal_wait")
+problems=$(q "SELECT count(*) FROM comply.verify_ledger()")
+ledger=$(q "SELECT format('%s entries, %s sealed, in %s blocks', (SELECT count(*) FROM comply.audit_log),
+                          (SELECT count(*) FROM comply.ledger_entries), (SELECT count(*) FROM comply.ledger_blocks))")
+
+"${psql[@]}" -v clients="$clients" -v threads="$threads" -v seconds="$run_s" -v rounds="$rounds" \
+  -v pool="$pool" -f "$repo/bench/protect/report.sql"
+echo "Ledger:  $ledger; all sealed ${sealed_in}s after the last append;" \
+  "rows returned by verify_ledger(): $problems (0 expected)"
+echo "load:    $load_after (after the runs)"
+echo "total:   ${SECONDS}s"

@@ -1,0 +1,66 @@
+-- Drift as it happens: DDL that weakens a protected table (its triggers disabled or
+-- dropped, the table altered or dropped, grants or row security changed) and ALTER
+-- SYSTEM each become a ledger entry and an alert; protecting and unprotecting do not.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+RESET client_min_messages;
+
+SELECT comply.register_schema('d_doc', '{"type": "object"}');
+CREATE SCHEMA watched;
+CREATE TABLE watched.t (id int PRIMARY KEY, doc jsonb, note text);
+CREATE TABLE watched.unprotected (id int PRIMARY KEY);
+SELECT max(id) AS alerts_before FROM comply.alerts \gset
+SELECT coalesce(:'alerts_before', '0')::bigint AS alerts_before \gset
+SELECT comply.protect('watched.t', '{"columns": {"doc": {"validate": "d_doc"}, "note": {"redact": true}}}');
+-- Protecting again replaces the triggers without dropping them: no drift.
+SELECT comply.protect('watched.t', '{"columns": {"doc": {"validate": "d_doc"}}}');
+
+ALTER TABLE watched.t ADD COLUMN extra text;
+ALTER TABLE watched.t DISABLE TRIGGER comply_protect_before;
+ALTER TABLE watched.t ENABLE TRIGGER comply_protect_before;
+GRANT SELECT ON watched.t TO PUBLIC;
+REVOKE SELECT ON watched.t FROM PUBLIC;
+CREATE POLICY only_mine ON watched.t USING (true);
+ALTER POLICY only_mine ON watched.t USING (id > 0);
+DROP POLICY only_mine ON watched.t;
+DROP TRIGGER comply_protect_after ON watched.t;
+ALTER SYSTEM SET comply.seal_batch = 500;
+ALTER SYSTEM RESET comply.seal_batch;
+-- Changes to tables nobody protects are not drift.
+ALTER TABLE watched.unprotected ADD COLUMN x int;
+GRANT SELECT ON watched.unprotected TO PUBLIC;
+-- Unprotecting is not drift either; dropping a protected table is.
+SELECT comply.unprotect('watched.t');
+SELECT comply.protect('watched.t', '{"columns": {"doc": {"validate": "d_doc"}}}');
+DROP TABLE watched.t;
+
+SELECT kind, subject, message, details ->> 'kind' AS drift_kind
+  FROM comply.alerts WHERE id > :alerts_before ORDER BY id;
+SELECT count(*) AS drift_in_ledger FROM comply.audit_log
+ WHERE action = 'drift' AND (object LIKE 'watched.%' OR object LIKE 'setting %');
+SELECT object, details ->> 'kind' AS drift_kind, details ->> 'by' = session_user AS by_whom
+  FROM comply.audit_log WHERE action = 'drift' AND object LIKE 'watched.%' ORDER BY id LIMIT 3;
+-- The dropped table's policy went with it.
+SELECT count(*) AS policies_left FROM comply.policies WHERE table_name::text LIKE 'watched.%';
+-- Alerts wait in the outbox until the worker posts them (no webhook here).
+SELECT count(*) FILTER (WHERE delivered_at IS NULL) AS undelivered FROM comply.alerts WHERE id > :alerts_before;
+-- A DDL that fails records nothing.
+CREATE TABLE watched.t2 (id int PRIMARY KEY);
+SELECT comply.protect('watched.t2', '{}');
+SELECT count(*) AS alerts_now FROM comply.alerts \gset
+BEGIN;
+ALTER TABLE watched.t2 ADD COLUMN y int;
+ROLLBACK;
+SELECT count(*) - :alerts_now AS alerts_after_rollback FROM comply.alerts;
+-- Ordinary roles cannot raise alerts or fake drift.
+CREATE ROLE drift_user;
+SET ROLE drift_user;
+\set VERBOSITY terse
+SELECT comply._raise_alert('drift', 'x', 'y');
+SELECT comply._drift('x', 'y', '{}');
+SELECT count(*) FROM comply.alerts;
+\set VERBOSITY default
+RESET ROLE;
+DROP ROLE drift_user;
+SELECT comply.unprotect('watched.t2');
+DROP SCHEMA watched CASCADE;

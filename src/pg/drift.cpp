@@ -1,0 +1,55 @@
+// ALTER SYSTEM is invisible to event triggers; this utility hook records it as drift
+// (a ledger entry and an alert, through comply._drift) in a database where pg_comply is
+// installed. Plain PostgreSQL code: no C++ object is alive here.
+#include "pg/drift.h"
+
+extern "C" {
+#include "postgres.h"
+
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+}
+
+namespace comply::pg {
+namespace {
+
+ProcessUtility_hook_type prev_utility = nullptr;
+
+void RecordAlterSystem(AlterSystemStmt* stmt) {
+  if (!OidIsValid(get_extension_oid("pg_comply", true))) return;
+  const char* name = stmt->setstmt->name ? stmt->setstmt->name : "all settings";
+  const char* action = stmt->setstmt->kind == VAR_SET_VALUE ? "set" : "reset";
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  Oid types[2] = {TEXTOID, TEXTOID};
+  Datum values[2] = {CStringGetTextDatum(name), CStringGetTextDatum(action)};
+  // The value is not recorded: a superuser-only setting's value is not for the ledger.
+  int rc = SPI_execute_with_args(
+      "SELECT comply._drift('setting ' || $1, format('%s was %s with ALTER SYSTEM', $1, $2), "
+      "jsonb_build_object('kind', 'setting', 'setting', $1, 'action', $2))",
+      2, types, values, nullptr, false, 1);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "could not record ALTER SYSTEM: %s", SPI_result_code_string(rc));
+  SPI_finish();
+}
+
+void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
+                  ProcessUtilityContext context, ParamListInfo params, QueryEnvironment* env,
+                  DestReceiver* dest, QueryCompletion* qc) {
+  if (prev_utility)
+    prev_utility(pstmt, query, read_only_tree, context, params, env, dest, qc);
+  else
+    standard_ProcessUtility(pstmt, query, read_only_tree, context, params, env, dest, qc);
+  if (IsA(pstmt->utilityStmt, AlterSystemStmt))
+    RecordAlterSystem(reinterpret_cast<AlterSystemStmt*>(pstmt->utilityStmt));
+}
+
+}  // namespace
+
+void DriftInit() {
+  prev_utility = ProcessUtility_hook;
+  ProcessUtility_hook = DriftUtility;
+}
+
+}  // namespace comply::pg

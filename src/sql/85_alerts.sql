@@ -1,0 +1,40 @@
+-- Alerts: an outbox of everything a person must hear about (drift, failed controls,
+-- ledger verification failures, dead-lettered jobs, escalated reviews), announced at
+-- once with NOTIFY comply_alerts and delivered by the job worker to
+-- comply.alert_webhook_url until a 2xx acknowledges each. Alerts hold no personal data
+-- and no secrets: their texts are made by pg_comply from names and counts.
+
+CREATE TABLE comply.alerts (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  raised_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  kind text NOT NULL CHECK (kind IN ('drift', 'control_failed', 'ledger', 'dead_letter',
+                                     'review_escalated')),
+  subject text NOT NULL,
+  message text NOT NULL,
+  details jsonb NOT NULL DEFAULT '{}',
+  attempts int NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  delivered_at timestamptz,
+  last_error text
+);
+CREATE INDEX alerts_undelivered ON comply.alerts (next_attempt_at, id) WHERE delivered_at IS NULL;
+COMMENT ON TABLE comply.alerts IS
+  'Alert outbox: each alert is announced by NOTIFY comply_alerts and delivered to comply.alert_webhook_url by the worker';
+REVOKE ALL ON comply.alerts FROM PUBLIC;
+
+CREATE FUNCTION comply._raise_alert(kind text, subject text, message text, details jsonb DEFAULT '{}')
+  RETURNS bigint
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  new_id bigint;
+BEGIN
+  INSERT INTO comply.alerts (kind, subject, message, details)
+  VALUES (kind, subject, message, coalesce(details, '{}'))
+  RETURNING id INTO new_id;
+  PERFORM pg_notify('comply_alerts', jsonb_build_object('id', new_id, 'kind', kind,
+                                                        'subject', subject, 'message', message)::text);
+  RETURN new_id;
+END $$;
+COMMENT ON FUNCTION comply._raise_alert(text, text, text, jsonb) IS
+  'Adds an alert to the outbox and announces it with NOTIFY comply_alerts (texts made by pg_comply, never data)';
+REVOKE ALL ON FUNCTION comply._raise_alert(text, text, text, jsonb) FROM PUBLIC;

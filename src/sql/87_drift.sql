@@ -1,0 +1,118 @@
+-- Drift, as it happens: event triggers notice DDL that weakens a protected table (its
+-- triggers disabled or dropped, the table altered or dropped, its grants or row
+-- security policies changed); ALTER SYSTEM, which event triggers cannot see, is caught
+-- by the module's utility hook. Each change is a ledger entry and an alert.
+
+-- Records one drift event: a ledger entry and an alert.
+CREATE FUNCTION comply._drift(subject text, message text, details jsonb)
+  RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM comply.audit('drift', subject, details || jsonb_build_object('message', message,
+                                                                      'by', session_user::text));
+  PERFORM comply._raise_alert('drift', subject, message, details);
+END $$;
+COMMENT ON FUNCTION comply._drift(text, text, jsonb) IS
+  'Records a drift event: a ledger entry and an alert';
+REVOKE ALL ON FUNCTION comply._drift(text, text, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION comply._drift_ddl() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r record;
+  p record;
+  acl text;
+  enforced boolean;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM comply.policies) THEN
+    RETURN;
+  END IF;
+  FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
+    IF r.command_tag IN ('GRANT', 'REVOKE') THEN
+      -- GRANT reports no object: compare each protected table's privileges with the last seen.
+      FOR p IN SELECT c.table_name, c.acl_snapshot, k.relacl::text AS acl
+                 FROM comply.policies c JOIN pg_class k ON k.oid = c.table_name LOOP
+        IF p.acl IS DISTINCT FROM p.acl_snapshot THEN
+          PERFORM comply._drift(p.table_name::text,
+                                format('privileges on protected table %s changed (%s)', p.table_name, r.command_tag),
+                                jsonb_build_object('kind', 'grants', 'table', p.table_name::text,
+                                                   'before', p.acl_snapshot, 'after', p.acl));
+          UPDATE comply.policies SET acl_snapshot = p.acl WHERE table_name = p.table_name;
+        END IF;
+      END LOOP;
+    ELSIF r.classid = 'pg_class'::regclass
+          AND EXISTS (SELECT 1 FROM comply.policies c WHERE c.table_name = r.objid) THEN
+      SELECT t.enforced INTO enforced FROM comply.protected_tables t WHERE t.table_name = r.objid;
+      IF NOT enforced THEN
+        PERFORM comply._drift(r.objid::regclass::text,
+                              format('protection of %s is disabled (%s)', r.objid::regclass, r.command_tag),
+                              jsonb_build_object('kind', 'protection_disabled', 'table', r.objid::regclass::text,
+                                                 'command', r.command_tag));
+      ELSE
+        PERFORM comply._drift(r.objid::regclass::text,
+                              format('protected table %s was altered (%s)', r.objid::regclass, r.command_tag),
+                              jsonb_build_object('kind', 'table_altered', 'table', r.objid::regclass::text,
+                                                 'command', r.command_tag));
+      END IF;
+    ELSIF r.classid = 'pg_policy'::regclass THEN
+      SELECT c.table_name INTO p FROM comply.policies c
+        JOIN pg_policy pol ON pol.polrelid = c.table_name WHERE pol.oid = r.objid;
+      IF FOUND THEN
+        PERFORM comply._drift(p.table_name::text,
+                              format('row security policies on protected table %s changed (%s)',
+                                     p.table_name, r.command_tag),
+                              jsonb_build_object('kind', 'row_security', 'table', p.table_name::text,
+                                                 'command', r.command_tag));
+      END IF;
+    END IF;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION comply._drift_ddl() IS
+  'Event trigger: records DDL that alters protected tables, their triggers, grants or row security';
+
+CREATE FUNCTION comply._drift_drop() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r record;
+  t text;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM comply.policies) THEN
+    RETURN;
+  END IF;
+  FOR r IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
+    IF r.object_type = 'table' AND r.original
+       AND EXISTS (SELECT 1 FROM comply.policies c WHERE c.table_name = r.objid) THEN
+      t := quote_ident(r.schema_name) || '.' || quote_ident(r.object_name);
+      PERFORM comply._drift(t, format('protected table %s was dropped', t),
+                            jsonb_build_object('kind', 'table_dropped', 'table', t));
+      DELETE FROM comply.policies WHERE table_name = r.objid;
+    ELSIF r.object_type = 'policy' THEN
+      t := substring(r.object_identity FROM ' on (.*)$');
+      IF EXISTS (SELECT 1 FROM comply.policies c WHERE c.table_name = to_regclass(t)) THEN
+        PERFORM comply._drift(t, format('a row security policy of protected table %s was dropped', t),
+                              jsonb_build_object('kind', 'row_security', 'table', t, 'command', 'DROP POLICY'));
+      END IF;
+    ELSIF r.object_type = 'trigger'
+          AND r.object_identity ~ '^comply_protect_(before|after) on ' THEN
+      t := substring(r.object_identity FROM ' on (.*)$');
+      -- comply.unprotect removes the policy first: a drop after that is not drift.
+      IF EXISTS (SELECT 1 FROM comply.policies c WHERE c.table_name::text = t
+                    OR c.table_name = to_regclass(t)) THEN
+        PERFORM comply._drift(t, format('a protect trigger of %s was dropped', t),
+                              jsonb_build_object('kind', 'trigger_dropped', 'table', t,
+                                                 'trigger', split_part(r.object_identity, ' ', 1)));
+      END IF;
+    END IF;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION comply._drift_drop() IS
+  'Event trigger: records a protected table or one of its protect triggers being dropped';
+
+REVOKE ALL ON FUNCTION comply._drift_ddl(), comply._drift_drop() FROM PUBLIC;
+
+CREATE EVENT TRIGGER comply_drift_ddl ON ddl_command_end
+  WHEN TAG IN ('ALTER TABLE', 'GRANT', 'REVOKE', 'CREATE POLICY', 'ALTER POLICY')
+  EXECUTE FUNCTION comply._drift_ddl();
+CREATE EVENT TRIGGER comply_drift_drop ON sql_drop
+  WHEN TAG IN ('DROP TABLE', 'DROP TRIGGER', 'DROP POLICY', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION comply._drift_drop();
