@@ -64,3 +64,37 @@ RESET ROLE;
 DROP ROLE drift_user;
 SELECT comply.unprotect('watched.t2');
 DROP SCHEMA watched CASCADE;
+
+-- What event triggers cannot see: a baseline of settings, pg_hba rules, roles and the
+-- extension's functions, compared by comply.drift() (the worker runs the comparison
+-- every comply.drift_interval and records each new difference once).
+SELECT comply.snapshot_baseline() > 0 AS baseline_taken;
+SELECT count(*) AS differences FROM comply.drift();
+CREATE ROLE drift_newcomer;
+GRANT comply_reviewer TO drift_newcomer;
+ALTER SYSTEM SET comply.seal_interval = '2s';
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+ALTER FUNCTION comply.check_server() SET work_mem = '1MB';
+SELECT kind, object, CASE kind WHEN 'function' THEN 'its definition' ELSE expected END AS expected,
+       CASE kind WHEN 'function' THEN 'another definition' ELSE actual END AS actual
+  FROM comply.drift();
+SELECT comply._drift_check() AS recorded_now;
+SELECT comply._drift_check() AS recorded_again;
+SELECT details ->> 'item' AS item, details ->> 'object' AS object FROM comply.audit_log
+ WHERE action = 'drift' AND details ->> 'kind' = 'baseline' ORDER BY id;
+ALTER FUNCTION comply.check_server() RESET work_mem;
+ALTER SYSTEM RESET comply.seal_interval;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+DROP ROLE drift_newcomer;
+SELECT count(*) AS differences_after_undoing FROM comply.drift();
+-- Ordinary roles cannot read or reset the baseline.
+CREATE ROLE drift_user2;
+SET ROLE drift_user2;
+\set VERBOSITY terse
+SELECT * FROM comply.drift();
+SELECT comply.snapshot_baseline();
+\set VERBOSITY default
+RESET ROLE;
+DROP ROLE drift_user2;

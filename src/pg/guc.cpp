@@ -40,6 +40,7 @@ double review_threshold = 0.85;
 int review_claim_timeout = 15 * 60;
 int review_sla = 24 * 3600;
 char* alert_webhook_url = nullptr;
+int drift_interval = 300;
 
 namespace {
 
@@ -129,6 +130,10 @@ void GucInit() {
                              "Empty: alerts stay in comply.alerts and on NOTIFY comply_alerts.",
                              &alert_webhook_url, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr,
                              nullptr, nullptr);
+  DefineCustomIntVariable("comply.drift_interval",
+                          "How often the worker compares the server with comply.baseline.", nullptr,
+                          &drift_interval, drift_interval, 1, 7 * 24 * 3600, PGC_SIGHUP, GUC_UNIT_S,
+                          nullptr, nullptr, nullptr);
   DefineCustomRealVariable("comply.review_threshold",
                            "Confidence below which a model's decision goes to human review.", nullptr,
                            &review_threshold, review_threshold, 0.0, 1.0, PGC_SUSET, 0, nullptr,

@@ -42,6 +42,7 @@ extern int review_sla;             // seconds a case may wait before it is escal
 
 // Alerts.
 extern char* alert_webhook_url;    // where the worker posts alerts ({"text": ...})
+extern int drift_interval;         // seconds between the worker's baseline comparisons
 
 // Defines the settings; called once from _PG_init.
 void GucInit();

@@ -14,6 +14,7 @@
 #include "pg/guc.h"
 #include "pg/ledger.h"
 #include "pg/review.h"
+#include "pg/spi.h"
 
 extern "C" {
 #include "postgres.h"
@@ -518,8 +519,9 @@ bool InTransaction(const char* activity, Fn&& fn) {
 }  // namespace
 
 // Job worker of one database: works the classification queue (claim in one
-// transaction, call the provider with no transaction open, record in another) and
-// keeps the review queue (expired claims, overdue cases) every kMaintainMs.
+// transaction, call the provider with no transaction open, record in another), posts
+// alerts to the webhook, keeps the review queue (expired claims, overdue cases) every
+// kMaintainMs, and compares the server with the baseline every comply.drift_interval.
 void comply_jobs_main(Datum arg) {
   Oid dbid = DatumGetObjectId(arg);
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -537,6 +539,7 @@ void comply_jobs_main(Datum arg) {
       AllocSetContextCreate(TopMemoryContext, "pg_comply job worker", ALLOCSET_DEFAULT_SIZES);
   SetConfigOption("max_parallel_workers_per_gather", "0", PGC_SUSET, PGC_S_OVERRIDE);
   TimestampTz last_maintain = 0;
+  TimestampTz last_drift_check = GetCurrentTimestamp();
   for (;;) {
     CHECK_FOR_INTERRUPTS();
     AcceptInvalidationMessages();
@@ -583,6 +586,15 @@ void comply_jobs_main(Datum arg) {
     TimestampTz now = GetCurrentTimestamp();
     double next_due = -1;
     bool maintain = TimestampDifferenceExceeds(last_maintain, now, kMaintainMs);
+    bool drift_check = TimestampDifferenceExceeds(last_drift_check, now, drift_interval * 1000);
+    if (drift_check) {
+      // Settings, pg_hba rules, roles and function definitions against the baseline.
+      (void)InTransaction("comparing with the baseline", [&] {
+        SpiScope spi;
+        SpiExec("SELECT comply._drift_check()", 0, nullptr, nullptr, nullptr, false, SPI_OK_SELECT);
+      });
+      last_drift_check = now;
+    }
     (void)InTransaction("review queue upkeep", [&] {
       (void)WriteDeferredRecords();
       if (maintain) (void)ReviewMaintain();

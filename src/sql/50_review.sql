@@ -54,6 +54,7 @@ CREATE FUNCTION comply._review_next(caller text, q text, claim_timeout interval)
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   c comply.review_cases;
+  t timestamptz;
 BEGIN
   -- Escalated cases first (they are overdue), then the oldest; claims that expired
   -- are free again even before the worker returns them.
@@ -67,9 +68,9 @@ BEGIN
   IF NOT FOUND THEN
     RETURN NULL;
   END IF;
+  t := clock_timestamp();
   UPDATE comply.review_cases r
-     SET status = 'claimed', assignee = caller, claimed_at = clock_timestamp(),
-         claim_expires_at = clock_timestamp() + claim_timeout
+     SET status = 'claimed', assignee = caller, claimed_at = t, claim_expires_at = t + claim_timeout
    WHERE r.id = c.id
   RETURNING * INTO c;
   RETURN c;

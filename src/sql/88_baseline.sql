@@ -1,0 +1,118 @@
+-- Drift that event triggers cannot see: fingerprints of server settings, pg_hba rules,
+-- role memberships and the definitions of the extension's functions, taken by
+-- comply.snapshot_baseline() and compared by comply.drift() (and by the job worker every
+-- comply.drift_interval, which records what it finds as drift).
+
+CREATE TABLE comply.baseline (
+  kind text NOT NULL CHECK (kind IN ('setting', 'hba', 'role', 'function')),
+  object text NOT NULL,
+  fingerprint text NOT NULL,
+  taken_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (kind, object)
+);
+COMMENT ON TABLE comply.baseline IS
+  'The expected state (comply.snapshot_baseline): settings, pg_hba rules, role memberships, function definitions';
+REVOKE ALL ON comply.baseline FROM PUBLIC;
+
+-- Differences already reported by the worker, so each is reported once.
+CREATE TABLE comply.drift_reported (
+  kind text NOT NULL,
+  object text NOT NULL,
+  actual text,
+  reported_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (kind, object)
+);
+COMMENT ON TABLE comply.drift_reported IS
+  'Differences from the baseline the worker has already recorded and alerted';
+REVOKE ALL ON comply.drift_reported FROM PUBLIC;
+
+-- The current state, in the baseline's terms. Settings' values are kept as they are
+-- (they are configuration, not data), except superuser-only ones, which are hashed.
+CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT fingerprint text)
+  RETURNS SETOF record
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT 'setting', s.name,
+         CASE WHEN s.name IN ('comply.hmac_key_file', 'comply.ledger_signing_key_file',
+                              'comply.ai_api_key_file', 'comply.alert_webhook_url')
+              THEN 'sha256:' || encode(sha256(convert_to(coalesce(s.setting, ''), 'UTF8')), 'hex')
+              ELSE coalesce(s.setting, '') END
+    FROM pg_settings s
+   WHERE s.context IN ('postmaster', 'sighup', 'superuser-backend', 'backend')
+      OR s.name LIKE 'comply.%' AND s.context <> 'user'
+  UNION ALL
+  SELECT 'hba', 'line ' || h.line_number,
+         concat_ws(' ', h.type, array_to_string(h.database, ','), array_to_string(h.user_name, ','),
+                   h.address, h.netmask, h.auth_method, array_to_string(h.options, ','))
+    FROM pg_hba_file_rules h WHERE h.error IS NULL
+  UNION ALL
+  SELECT 'role', r.rolname,
+         concat_ws(' ', CASE WHEN r.rolsuper THEN 'superuser' END,
+                   CASE WHEN r.rolcreaterole THEN 'createrole' END,
+                   CASE WHEN r.rolbypassrls THEN 'bypassrls' END,
+                   'member of: ' || coalesce((SELECT string_agg(g.rolname, ',' ORDER BY g.rolname)
+                                                FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                                               WHERE m.member = r.oid), ''))
+    FROM pg_roles r WHERE r.rolname !~ '^pg_'
+  UNION ALL
+  SELECT 'function', p.oid::regprocedure::text, md5(pg_get_functiondef(p.oid))
+    FROM pg_proc p WHERE p.pronamespace = 'comply'::regnamespace AND p.prokind IN ('f', 'p')
+$$;
+COMMENT ON FUNCTION comply._current_state() IS
+  'The fingerprints comply.drift() compares with comply.baseline';
+REVOKE ALL ON FUNCTION comply._current_state() FROM PUBLIC;
+
+CREATE FUNCTION comply.snapshot_baseline() RETURNS bigint
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  n bigint;
+BEGIN
+  DELETE FROM comply.baseline;
+  DELETE FROM comply.drift_reported;
+  INSERT INTO comply.baseline (kind, object, fingerprint)
+  SELECT s.kind, s.object, s.fingerprint FROM comply._current_state() s;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  PERFORM comply.audit('baseline', 'comply.baseline',
+                       jsonb_build_object('items', n, 'by', session_user::text));
+  RETURN n;
+END $$;
+COMMENT ON FUNCTION comply.snapshot_baseline() IS
+  'Records the current settings, pg_hba rules, role memberships and function definitions as the expected state';
+
+CREATE FUNCTION comply.drift()
+  RETURNS TABLE(kind text, object text, expected text, actual text)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce(b.kind, c.kind), coalesce(b.object, c.object), b.fingerprint, c.fingerprint
+    FROM comply.baseline b
+    FULL JOIN comply._current_state() c ON c.kind = b.kind AND c.object = b.object
+   WHERE EXISTS (SELECT 1 FROM comply.baseline)
+     AND b.fingerprint IS DISTINCT FROM c.fingerprint
+   ORDER BY 1, 2
+$$;
+COMMENT ON FUNCTION comply.drift() IS
+  'Differences between the baseline and now: a changed, added (expected NULL) or removed (actual NULL) item';
+
+-- Run by the job worker: records each new difference once, as drift.
+CREATE FUNCTION comply._drift_check() RETURNS int
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  d record;
+  n int := 0;
+BEGIN
+  FOR d IN SELECT * FROM comply.drift() x
+            WHERE NOT EXISTS (SELECT 1 FROM comply.drift_reported r
+                               WHERE r.kind = x.kind AND r.object = x.object
+                                 AND r.actual IS NOT DISTINCT FROM x.actual) LOOP
+    PERFORM comply._drift(d.kind || ' ' || d.object,
+                          format('%s %s differs from the baseline', d.kind, d.object),
+                          jsonb_build_object('kind', 'baseline', 'item', d.kind, 'object', d.object,
+                                             'expected', d.expected, 'actual', d.actual));
+    INSERT INTO comply.drift_reported (kind, object, actual) VALUES (d.kind, d.object, d.actual)
+      ON CONFLICT ON CONSTRAINT drift_reported_pkey DO UPDATE SET actual = EXCLUDED.actual, reported_at = now();
+    n := n + 1;
+  END LOOP;
+  RETURN n;
+END $$;
+COMMENT ON FUNCTION comply._drift_check() IS
+  'Records each new difference from the baseline once, as a ledger entry and an alert (the worker runs it)';
+
+REVOKE ALL ON FUNCTION comply.snapshot_baseline(), comply.drift(), comply._drift_check() FROM PUBLIC;
