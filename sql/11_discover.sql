@@ -80,11 +80,11 @@ SELECT a ~ '^ps_[0-9a-f]{32}$' AS a_pseudonym, b ~ '^ps_[0-9a-f]{32}$' AS b_pseu
 SELECT count(*) AS findings,
        bool_and(suggested_policy = (SELECT policy FROM comply.policies WHERE table_name = 'ctl_disc.people'::regclass))
          AS suggestion_is_the_policy
-  FROM comply.discover(table_name => 'ctl_disc.people');
+  FROM comply.discover(2000, table_name => 'ctl_disc.people');
 -- A policy that leaves columns in clear: the suggestion keeps its rules and adds the rest.
 SELECT comply.protect('ctl_disc.people', '{"columns": {"d": {"redact": {"EMAIL_ADDRESS": {"op": "mask"}}}, "e": {"classify": {"model": "openai:m", "labels": ["x"]}}}, "workflow_step": "intake"}');
 SELECT DISTINCT jsonb_pretty(suggested_policy)
-  FROM comply.discover(table_name => 'ctl_disc.people');
+  FROM comply.discover(2000, table_name => 'ctl_disc.people');
 SELECT comply.unprotect('ctl_disc.people');
 RESET comply.hmac_key_file;
 

@@ -10,7 +10,7 @@ CREATE TABLE comply.discoveries (
   column_name name NOT NULL,
   table_ident text NOT NULL,               -- the table's qualified name when discovered
   sample_size int NOT NULL,                -- non-null values sampled
-  findings jsonb NOT NULL,                 -- [{"entity": ..., "share": ...}], [] for none
+  findings jsonb NOT NULL,                 -- [{"entity": ..., "share": 0.xxxx}], [] for none
   discovered_by text NOT NULL DEFAULT current_user,
   discovered_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (table_name, column_name)
@@ -228,7 +228,7 @@ BEGIN
                                            discovered_by, discovered_at)
       SELECT t.oid, names[k], t.ident, coalesce(nn.n, 0),
              coalesce((SELECT jsonb_agg(jsonb_build_object('entity', r ->> 'entity',
-                                                           'share', (r ->> 'hits')::float8 / (r ->> 'n')::float8)
+                                                           'share', round((r ->> 'hits')::numeric / (r ->> 'n')::numeric, 4))
                                         ORDER BY r ->> 'entity')
                          FROM jsonb_array_elements(results) r WHERE (r ->> 'col')::int = k), '[]'),
              current_user, now()
