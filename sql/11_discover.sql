@@ -134,6 +134,25 @@ SELECT pg_stat_clear_snapshot();
 SELECT seq_tup_read - :read_before >= 200000 AS full_scan_counted
   FROM pg_stat_user_tables WHERE relid = 'ctl_disc.big'::regclass;
 
+-- A partitioned table is reported once, as itself (its partitions are sampled through
+-- it); a partition is reported when asked for. Names are quoted wherever they go.
+CREATE TABLE ctl_disc.events (id int, "e-mail ""x""" text) PARTITION BY RANGE (id);
+CREATE TABLE ctl_disc."events; DROP ""1""" PARTITION OF ctl_disc.events FOR VALUES FROM (0) TO (100);
+CREATE TABLE ctl_disc.events_2 PARTITION OF ctl_disc.events FOR VALUES FROM (100) TO (200);
+INSERT INTO ctl_disc.events SELECT i, CASE WHEN i < 100 THEN 'x' || i || '@example.com' ELSE 'none' END
+  FROM generate_series(0, 199) i;
+SELECT table_name, column_name, entity, share, sample_size
+  FROM comply.discover(schema_name => 'ctl_disc') WHERE table_name::text LIKE 'ctl_disc.%events%';
+SELECT table_name, column_name, entity, share, sample_size
+  FROM comply.discover(table_name => 'ctl_disc."events; DROP ""1"""');
+SELECT suggested_policy FROM comply.discover(table_name => 'ctl_disc.events');
+
+-- In a read-only transaction (or on a standby) discovery reports, and records nothing
+-- (no write is even attempted: it would fail).
+BEGIN READ ONLY;
+SELECT count(*) AS findings FROM comply.discover(table_name => 'ctl_disc.events');
+ROLLBACK;
+
 -- Privileges: a role sees only what it may read; tables and columns it may not read are
 -- skipped without error, and it can record findings only for tables it can read.
 CREATE ROLE ctl_disc_reader;
