@@ -1,0 +1,186 @@
+-- PII discovery: comply.discover finds PII by content in sampled text, varchar, char and
+-- jsonb columns, reports shares and suggests a policy that comply.protect accepts.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+RESET client_min_messages;
+
+CREATE SCHEMA ctl_disc;
+-- Column names say nothing: discovery must judge by content.
+CREATE TABLE ctl_disc.people (
+  id int PRIMARY KEY,
+  a text,           -- US social security numbers, one per row
+  b varchar(100),   -- e-mail addresses
+  c text,           -- card numbers
+  d text,           -- free text, an e-mail address in 30% of rows
+  e text,           -- names
+  f text,           -- clean status words
+  g char(8),        -- clean codes
+  h jsonb,          -- documents, an e-mail address deep inside half of them
+  n int
+);
+INSERT INTO ctl_disc.people
+SELECT i,
+       lpad((100 + i % 500)::text, 3, '0') || '-' || lpad((10 + i % 80)::text, 2, '0') || '-'
+         || lpad((1000 + i)::text, 4, '0'),
+       'user' || i || '@example.com',
+       (ARRAY['4111 1111 1111 1111', '5500 0000 0000 0004', '3400 000000 00009', '6011 0000 0000 0004'])[1 + i % 4],
+       CASE WHEN i % 10 < 3 THEN 'asked to be mailed at patient' || i || '@example.org, follow up next week'
+            ELSE 'routine check, nothing to report' END,
+       (ARRAY['Maria Garcia', 'John Miller', 'Linda Brown', 'James Wilson'])[1 + i % 4],
+       (ARRAY['active', 'closed', 'pending'])[1 + i % 3],
+       'C' || lpad(i::text, 7, '0'),
+       jsonb_build_object('visit', jsonb_build_object('reason', 'checkup', 'tags', jsonb_build_array('x', 'y'),
+                                                      'contact', CASE WHEN i % 2 = 0 THEN 'c' || i || '@example.net' END),
+                          'count', i),
+       i
+  FROM generate_series(1, 1000) i;
+CREATE TABLE ctl_disc.clean (id int, item text, status varchar(20), meta jsonb);
+INSERT INTO ctl_disc.clean
+SELECT i, 'widget model ' || (i % 17), 'shipped', jsonb_build_object('color', 'red', 'size', i % 5)
+  FROM generate_series(1, 1000) i;
+
+-- All rows are read (1000 >= rows): exact shares. Only PII columns are reported; the
+-- clean columns and the clean table are not.
+SELECT clock_timestamp() AS started \gset
+SELECT table_name, column_name, entity, round(share::numeric, 3) AS share, sample_size
+  FROM comply.discover(schema_name => 'ctl_disc')
+ ORDER BY table_name::text, column_name, entity;
+SELECT clock_timestamp() - :'started' < interval '3 s' AS within_seconds;
+-- One suggested policy per table, the same on every row of it: identifiers are
+-- pseudonymized, card numbers masked, free text and jsonb redacted.
+SELECT table_name, count(DISTINCT suggested_policy) AS policies, jsonb_pretty(min(suggested_policy::text)::jsonb)
+  FROM comply.discover(schema_name => 'ctl_disc') GROUP BY table_name;
+
+-- Never a sampled value in the output.
+SELECT count(*) AS rows_showing_values
+  FROM comply.discover(schema_name => 'ctl_disc') d
+ WHERE d::text ~ '(@example|[0-9]{3}-[0-9]{2}-[0-9]{4}|4111|Garcia|Miller)';
+
+-- Fewer sampled rows than the table has: a random sample, of exactly that size.
+SELECT column_name, entity, sample_size, share BETWEEN 0.15 AND 0.45 AS plausible_share
+  FROM comply.discover(100, table_name => 'ctl_disc.people')
+ WHERE column_name = 'd';
+SELECT count(DISTINCT sample_size) AS sizes, min(sample_size) AS sample_size
+  FROM comply.discover(50, table_name => 'ctl_disc.people');
+
+-- The suggestion is a policy comply.protect accepts, and it does what it says.
+SELECT current_setting('data_directory') || '/comply_test_hmac.key' AS keyfile \gset
+SET comply.hmac_key_file = :'keyfile';
+SELECT comply.protect('ctl_disc.people',
+                      (SELECT DISTINCT suggested_policy FROM comply.discover(table_name => 'ctl_disc.people')));
+INSERT INTO ctl_disc.people VALUES
+  (1001, '536-22-8714', 'new.patient@example.com', '4111 1111 1111 1111',
+   'call me at new.patient@example.com', 'Maria Garcia', 'active', 'C0001001',
+   '{"visit": {"contact": "new.patient@example.com"}}', 1001);
+SELECT a ~ '^ps_[0-9a-f]{32}$' AS a_pseudonym, b ~ '^ps_[0-9a-f]{32}$' AS b_pseudonym, c, d, e ~ '^ps_' AS e_pseudonym, h
+  FROM ctl_disc.people WHERE id = 1001;
+
+-- Rows written before protect still hold PII, so discovery still finds it; the suggestion
+-- for a protected table is its policy, which already covers every PII column.
+SELECT count(*) AS findings,
+       bool_and(suggested_policy = (SELECT policy FROM comply.policies WHERE table_name = 'ctl_disc.people'::regclass))
+         AS suggestion_is_the_policy
+  FROM comply.discover(2000, table_name => 'ctl_disc.people');
+-- A policy that leaves columns in clear: the suggestion keeps its rules and adds the rest.
+SELECT comply.protect('ctl_disc.people', '{"columns": {"d": {"redact": {"EMAIL_ADDRESS": {"op": "mask"}}}, "e": {"classify": {"model": "openai:m", "labels": ["x"]}}}, "workflow_step": "intake"}');
+SELECT DISTINCT jsonb_pretty(suggested_policy)
+  FROM comply.discover(2000, table_name => 'ctl_disc.people');
+SELECT comply.unprotect('ctl_disc.people');
+RESET comply.hmac_key_file;
+
+-- The latest discovery of each column is recorded (no values), for the requirements
+-- matrix; columns with nothing found are recorded too.
+SELECT table_name, column_name, table_ident, sample_size, discovered_by = current_user AS by_me,
+       findings
+  FROM comply.discoveries WHERE table_ident LIKE 'ctl_disc.%' ORDER BY 1, 2;
+SELECT count(*) AS discovery_entries_with_values
+  FROM comply.audit_log WHERE action = 'discover' AND details::text ~ '@example';
+SELECT object, details FROM comply.audit_log WHERE action = 'discover' ORDER BY id DESC LIMIT 1;
+
+-- A whole-database discovery skips the extension's own tables, the system catalogs and
+-- tables owned by an extension.
+CREATE TABLE ctl_disc.owned (note text);
+INSERT INTO ctl_disc.owned VALUES ('mail extension.owned@example.com');
+ALTER EXTENSION pg_comply ADD TABLE ctl_disc.owned;
+BEGIN;
+SELECT count(*) FILTER (WHERE n.nspname IN ('comply', 'pg_catalog', 'information_schema', 'pg_toast')) AS system_tables,
+       count(*) FILTER (WHERE d.table_name = 'ctl_disc.owned'::regclass) AS extension_tables,
+       count(*) FILTER (WHERE d.table_name = 'ctl_disc.people'::regclass) > 0 AS found_people
+  FROM comply.discover() d
+  JOIN pg_class c ON c.oid = d.table_name JOIN pg_namespace n ON n.oid = c.relnamespace;
+ROLLBACK;
+ALTER EXTENSION pg_comply DROP TABLE ctl_disc.owned;
+SELECT count(*) AS found_once_released FROM comply.discover(table_name => 'ctl_disc.owned');
+
+-- A large table is sampled by block (TABLESAMPLE SYSTEM), not read whole.
+CREATE TABLE ctl_disc.big (id int, note text);
+INSERT INTO ctl_disc.big
+SELECT i, CASE WHEN i % 10 = 0 THEN 'write to u' || i || '@example.com' ELSE 'nothing to see here, row ' || i END
+  FROM generate_series(1, 200000) i;
+ANALYZE ctl_disc.big;
+SELECT pg_stat_force_next_flush();
+SELECT seq_tup_read AS read_before FROM pg_stat_user_tables WHERE relid = 'ctl_disc.big'::regclass \gset
+SELECT entity, sample_size, share BETWEEN 0.05 AND 0.15 AS plausible_share
+  FROM comply.discover(500, table_name => 'ctl_disc.big');
+SELECT pg_stat_force_next_flush();
+SELECT pg_stat_clear_snapshot();
+SELECT seq_tup_read - :read_before < 20000 AS read_under_a_tenth, seq_tup_read AS read_before
+  FROM pg_stat_user_tables WHERE relid = 'ctl_disc.big'::regclass \gset
+SELECT :'read_under_a_tenth' AS read_under_a_tenth;
+-- (The count does see reads: a full scan adds every row.)
+SELECT count(*) FROM ctl_disc.big;
+SELECT pg_stat_force_next_flush();
+SELECT pg_stat_clear_snapshot();
+SELECT seq_tup_read - :read_before >= 200000 AS full_scan_counted
+  FROM pg_stat_user_tables WHERE relid = 'ctl_disc.big'::regclass;
+
+-- A partitioned table is reported once, as itself (its partitions are sampled through
+-- it); a partition is reported when asked for. Names are quoted wherever they go.
+CREATE TABLE ctl_disc.events (id int, "e-mail ""x""" text) PARTITION BY RANGE (id);
+CREATE TABLE ctl_disc."events; DROP ""1""" PARTITION OF ctl_disc.events FOR VALUES FROM (0) TO (100);
+CREATE TABLE ctl_disc.events_2 PARTITION OF ctl_disc.events FOR VALUES FROM (100) TO (200);
+INSERT INTO ctl_disc.events SELECT i, CASE WHEN i < 100 THEN 'x' || i || '@example.com' ELSE 'none' END
+  FROM generate_series(0, 199) i;
+SELECT table_name, column_name, entity, share, sample_size
+  FROM comply.discover(schema_name => 'ctl_disc') WHERE table_name::text LIKE 'ctl_disc.%events%';
+SELECT table_name, column_name, entity, share, sample_size
+  FROM comply.discover(table_name => 'ctl_disc."events; DROP ""1"""');
+SELECT suggested_policy FROM comply.discover(table_name => 'ctl_disc.events');
+
+-- In a read-only transaction (or on a standby) discovery reports, and records nothing
+-- (no write is even attempted: it would fail).
+BEGIN READ ONLY;
+SELECT count(*) AS findings FROM comply.discover(table_name => 'ctl_disc.events');
+ROLLBACK;
+
+-- Privileges: a role sees only what it may read; tables and columns it may not read are
+-- skipped without error, and it can record findings only for tables it can read.
+CREATE ROLE ctl_disc_reader;
+GRANT USAGE ON SCHEMA ctl_disc TO ctl_disc_reader;
+GRANT SELECT (id, d) ON ctl_disc.people TO ctl_disc_reader;
+SET ROLE ctl_disc_reader;
+SELECT table_name, column_name, entity FROM comply.discover(schema_name => 'ctl_disc') ORDER BY 1, 2, 3;
+SELECT table_name, column_name FROM comply.discoveries WHERE table_ident LIKE 'ctl_disc.%' ORDER BY 1, 2;
+\set VERBOSITY terse
+INSERT INTO comply.discoveries (table_name, column_name, table_ident, sample_size, findings)
+VALUES ('ctl_disc.people', 'a', 'ctl_disc.people', 0, '[]');
+DELETE FROM comply.discoveries WHERE table_name = 'ctl_disc.people'::regclass AND column_name = 'a';
+\set VERBOSITY default
+RESET ROLE;
+-- Its discovery replaced the findings of the column it read, and no other.
+SELECT table_name, column_name, discovered_by FROM comply.discoveries
+ WHERE table_ident = 'ctl_disc.people' ORDER BY 1, 2;
+
+-- Arguments.
+\set VERBOSITY sqlstate
+SELECT * FROM comply.discover(0);
+CREATE VIEW ctl_disc.v AS SELECT * FROM ctl_disc.people;
+SELECT * FROM comply.discover(table_name => 'ctl_disc.v');
+SELECT * FROM comply.discover(schema_name => 'ctl_no_such_schema');
+\set VERBOSITY default
+
+DROP SCHEMA ctl_disc CASCADE;
+DROP ROLE ctl_disc_reader;
+-- Findings of dropped tables are no longer about any table.
+SELECT count(*) AS findings_of_live_tables
+  FROM comply.discoveries d JOIN pg_class c ON c.oid = d.table_name WHERE d.table_ident LIKE 'ctl_disc.%';

@@ -1,0 +1,258 @@
+-- Controls catalog, requirements matrix and data-flow diagram, computed from what is
+-- actually protected and discovered.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+RESET client_min_messages;
+
+-- The catalog ships a control for every reference the issue names, each with the
+-- mechanism behind it; the planned ones say where they are planned.
+SELECT regulation, count(*) AS controls FROM comply.controls WHERE NOT user_defined GROUP BY 1 ORDER BY 1;
+SELECT control_id, workflow_step, regulation_ref, check_kind
+  FROM comply.controls WHERE NOT user_defined ORDER BY control_id;
+SELECT r AS reference_without_control
+  FROM unnest(ARRAY['GDPR Art. 5(1)(c)', 'GDPR Art. 5(1)(f)', 'GDPR Art. 25', 'GDPR Art. 30',
+                    'GDPR Art. 32', 'HIPAA §164.312(a)(1)', 'HIPAA §164.312(a)(2)(iv)',
+                    'HIPAA §164.312(b)', 'HIPAA §164.312(c)(1)', 'HIPAA §164.312(d)',
+                    'HIPAA §164.312(e)(1)', 'SOX §404', 'PCI DSS 3.4', 'PCI DSS 3.5',
+                    'PCI DSS 10.2', 'PCI DSS 10.3', 'PCI DSS 10.5']) r
+ WHERE NOT EXISTS (SELECT 1 FROM comply.controls c WHERE comply._ref_matches(r, c.regulation_ref));
+SELECT control_id AS planned_without_issue
+  FROM comply.controls WHERE check_kind = 'planned' AND implemented_by !~ '\(planned: issue 7\)';
+SELECT count(*) AS without_mechanism FROM comply.controls WHERE implemented_by = '' OR description = '';
+
+-- References match a control's reference or a part containing it, case and spaces aside.
+SELECT p, c, comply._ref_matches(p, c) AS matches
+  FROM (VALUES ('GDPR Art. 5', 'GDPR Art. 5(1)(c)'), ('GDPR Art. 5', 'GDPR Art. 50'),
+               ('hipaa  §164.312', 'HIPAA §164.312(b)'), ('PCI DSS 3.4', 'PCI DSS 3.45'),
+               ('PCI DSS', 'PCI DSS 10.2'), ('SOX §404', 'SOX §404'), ('', 'SOX §404')) v(p, c);
+
+-- Users add controls of their own; those are dumped by pg_dump, the shipped ones are
+-- not (CREATE EXTENSION makes them), so the shipped ones cannot be changed.
+SELECT extcondition[array_position(extconfig, 'comply.controls'::regclass)] AS dumped_rows
+  FROM pg_extension WHERE extname = 'pg_comply';
+INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_ref, description, implemented_by)
+VALUES ('ACME-7', 'store', 'ACME', 'ACME 7.1', 'Retention of claims reviewed yearly', 'records team');
+UPDATE comply.controls SET description = 'Retention of claims reviewed every year' WHERE control_id = 'ACME-7';
+SELECT control_id, check_kind, user_defined FROM comply.controls WHERE user_defined;
+\set VERBOSITY terse
+UPDATE comply.controls SET description = 'weaker' WHERE control_id = 'GDPR-25';
+DELETE FROM comply.controls WHERE control_id = 'GDPR-25';
+INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_ref, description, implemented_by, user_defined)
+VALUES ('FAKE-1', 'store', 'X', 'X 1', 'x', 'x', false);
+UPDATE comply.controls SET user_defined = false WHERE control_id = 'ACME-7';
+TRUNCATE comply.controls;
+INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_ref, description, implemented_by, check_kind)
+VALUES ('ACME-8', 'store', 'ACME', 'ACME 8', 'x', 'x', 'magic');
+\set VERBOSITY default
+
+-- A workflow to look at: claims (PII everywhere), leads (PII, classified by an external
+-- provider), a clean table, and a table with a name made to break diagrams.
+CREATE SCHEMA ctl_mx;
+CREATE TABLE ctl_mx.claims (id int PRIMARY KEY, payload jsonb, notes text, ssn text, card text, body text);
+INSERT INTO ctl_mx.claims
+SELECT i, jsonb_build_object('member', jsonb_build_object('email', 'm' || i || '@example.com'), 'amount', i),
+       CASE WHEN i % 2 = 0 THEN 'member wrote from m' || i || '@example.com' ELSE 'no remarks' END,
+       lpad((100 + i % 500)::text, 3, '0') || '-' || lpad((10 + i % 80)::text, 2, '0') || '-' || lpad((1000 + i)::text, 4, '0'),
+       '4111 1111 1111 1111',
+       'invoice payment overdue for claim ' || i
+  FROM generate_series(1, 200) i;
+CREATE TABLE ctl_mx.leads (id int PRIMARY KEY, email text, message text);
+INSERT INTO ctl_mx.leads SELECT i, 'lead' || i || '@example.com', 'please call back' FROM generate_series(1, 50) i;
+CREATE TABLE ctl_mx.clean (id int PRIMARY KEY, item text);
+INSERT INTO ctl_mx.clean SELECT i, 'widget ' || i FROM generate_series(1, 50) i;
+CREATE TABLE ctl_mx."Odd ""name"" [x]|<b>#1" (id int PRIMARY KEY, note text);
+SELECT comply.register_schema('ctl_intake', '{"type": "object", "required": ["member"]}');
+SELECT comply.train_classifier('ctl_model', $$SELECT t, l FROM (VALUES ('invoice payment overdue', 'billing'),
+  ('lab results blood test', 'clinical')) v(t, l), generate_series(1, 20)$$) ->> 'labels' AS labels;
+CREATE ROLE ctl_mx_reviewer IN ROLE comply_reviewer;
+SELECT current_setting('data_directory') || '/comply_test_hmac.key' AS keyfile \gset
+SET comply.hmac_key_file = :'keyfile';
+
+-- The matrix of the schema, with the mechanism column left out (it is the catalog's).
+CREATE FUNCTION pg_temp.matrix(full_check boolean DEFAULT false)
+  RETURNS TABLE(workflow_step text, object text, regulation_ref text, control text, status text)
+  LANGUAGE sql AS $$
+  SELECT m.workflow_step, m.object, m.regulation_ref, m.control,
+         regexp_replace(m.status, 'block [0-9]+', 'block N', 'g')
+    FROM comply.requirements_matrix(full_check) m
+   WHERE m.object LIKE 'ctl\_mx.%'
+   ORDER BY 2, 3, 4, 5 $$;
+
+-- Nothing protected, nothing discovered: the schema has no row.
+SELECT * FROM pg_temp.matrix();
+-- Discovery finds PII: each table holding it is a gap against the controls of protection.
+SELECT table_name, column_name, entity FROM comply.discover(schema_name => 'ctl_mx') ORDER BY 1, 2, 3;
+SELECT * FROM pg_temp.matrix();
+
+-- Protected with every element of a policy and a list of regulations: what pg_comply
+-- checks is implemented; encryption and authentication are planned (issue 7); the test
+-- cluster runs without ssl; a reference with no control is a gap; the user's control is
+-- manual.
+SELECT count(*) >= 0 AS sealed FROM comply.seal();
+SELECT comply._ledger_health(false) AS ledger_problems;
+SELECT comply.protect('ctl_mx.claims', $${
+  "columns": {"payload": {"validate": "ctl_intake", "redact": true},
+              "notes": {"redact": true},
+              "ssn": {"pseudonymize": true},
+              "card": {"mask": {"keep_last": 4}},
+              "body": {"classify": {"labels": ["billing", "clinical"], "model": "ctl_model", "queue": "claims"}}},
+  "audit": true, "workflow_step": "intake",
+  "regulations": ["HIPAA §164.312", "GDPR Art. 5", "GDPR Art. 22", "GDPR Art. 25", "GDPR Art. 30",
+                  "GDPR Art. 32", "PCI DSS", "SOX §404", "ACME 7.1", "NIS2 Art. 21"]}$$);
+SELECT * FROM pg_temp.matrix();
+
+-- Triggers disabled: every control that rests on them is a gap, saying why.
+ALTER TABLE ctl_mx.claims DISABLE TRIGGER comply_protect_before;
+SELECT enforced FROM comply.protected_tables WHERE table_name = 'ctl_mx.claims'::regclass;
+SELECT control, status FROM pg_temp.matrix() WHERE object = 'ctl_mx.claims' AND status <> 'implemented'
+ ORDER BY control COLLATE "C";
+ALTER TABLE ctl_mx.claims ENABLE TRIGGER comply_protect_before;
+
+-- A policy without audit, without validation, leaving a PII column in clear, on a table
+-- PUBLIC may read, with no workflow step.
+SELECT comply.protect('ctl_mx.claims', $${
+  "columns": {"notes": {"redact": true}, "ssn": {"pseudonymize": true}, "card": {"mask": true}},
+  "audit": false, "regulations": ["HIPAA §164.312(a)(1)", "HIPAA §164.312(b)", "GDPR Art. 5(1)(c)",
+                                  "GDPR Art. 5(1)(d)", "GDPR Art. 30", "PCI DSS 10.3"]}$$);
+GRANT SELECT, INSERT ON ctl_mx.claims TO PUBLIC;
+SELECT control, status FROM pg_temp.matrix() WHERE object = 'ctl_mx.claims' ORDER BY control COLLATE "C";
+REVOKE ALL ON ctl_mx.claims FROM PUBLIC;
+-- A policy naming no regulation maps to no control: that is a gap too.
+SELECT comply.protect('ctl_mx.claims', '{"columns": {"notes": {"redact": true}}}');
+SELECT * FROM pg_temp.matrix() WHERE object = 'ctl_mx.claims';
+
+-- Text sent to an external provider: the endpoint must be set, and reached over TLS
+-- (plain http only to this machine); credentials in the URL are refused by the provider.
+SELECT comply.protect('ctl_mx.claims', $${
+  "columns": {"payload": {"validate": "ctl_intake", "redact": true}, "notes": {"redact": true},
+              "ssn": {"pseudonymize": true}, "card": {"mask": {"keep_last": 4}},
+              "body": {"redact": true, "classify": {"labels": ["billing", "clinical"], "model": "ctl_model", "queue": "claims"}}},
+  "workflow_step": "intake", "regulations": ["HIPAA §164.312(e)(1)", "GDPR Art. 22"]}$$);
+SELECT comply.protect('ctl_mx.leads', $${
+  "columns": {"email": {"pseudonymize": true},
+              "message": {"redact": true, "classify": {"labels": ["sales", "support"], "model": "openai:gpt-4o-mini"}}},
+  "workflow_step": "triage", "regulations": ["HIPAA §164.312(e)(1)", "GDPR Art. 22"]}$$);
+SELECT * FROM pg_temp.matrix() WHERE control = 'HIPAA-164.312-e-1-ai';
+SET comply.ai_endpoint = 'http://llm.example.com/v1';
+SELECT object, status FROM pg_temp.matrix() WHERE control = 'HIPAA-164.312-e-1-ai';
+SET comply.ai_endpoint = 'https://user:s3cr3t@llm.example.com/v1';
+SELECT object, status FROM pg_temp.matrix() WHERE control = 'HIPAA-164.312-e-1-ai';
+SET comply.ai_endpoint = 'http://127.0.0.1:11434/v1';
+SELECT object, status FROM pg_temp.matrix() WHERE control = 'HIPAA-164.312-e-1-ai';
+SET comply.ai_endpoint = 'https://llm.example.com/v1';
+SELECT object, status FROM pg_temp.matrix() WHERE control = 'HIPAA-164.312-e-1-ai';
+-- Human review: a threshold of 0 lets the model decide everything alone.
+SET comply.review_threshold = 0;
+SELECT object, status FROM pg_temp.matrix() WHERE control = 'GDPR-22';
+RESET comply.review_threshold;
+SELECT object, status FROM pg_temp.matrix() WHERE control = 'GDPR-22';
+-- A schema dropped after protecting: validation is a gap.
+SELECT comply.protect('ctl_mx.claims', '{"columns": {"payload": {"validate": "ctl_intake"}}, "regulations": ["SOX §404"]}');
+DELETE FROM comply.schemas WHERE name = 'ctl_intake';
+SELECT control, status FROM pg_temp.matrix() WHERE object = 'ctl_mx.claims';
+SELECT comply.register_schema('ctl_intake', '{"type": "object", "required": ["member"]}');
+
+-- The ledger: a forged chain link in the latest block, or disabled append-only triggers,
+-- is a gap of every control resting on the ledger (the cheap check verifies the latest
+-- block; full_ledger_check verifies them all).
+SELECT comply.protect('ctl_mx.claims', '{"columns": {"notes": {"redact": true}}, "regulations": ["PCI DSS 10.3", "PCI DSS 10.2"]}');
+SELECT count(*) >= 0 AS sealed FROM comply.seal();
+SELECT control, status FROM pg_temp.matrix() WHERE object = 'ctl_mx.claims';
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE comply.ledger_blocks SET prev_hash = sha256('forged')
+ WHERE block_no = (SELECT max(block_no) FROM comply.ledger_blocks);
+SET LOCAL session_replication_role = origin;
+ALTER TABLE comply.audit_log DISABLE TRIGGER append_only;
+SELECT control, status FROM pg_temp.matrix() WHERE object = 'ctl_mx.claims';
+SELECT control, status ~ 'chain broken' AS chain_broken FROM pg_temp.matrix(true)
+ WHERE object = 'ctl_mx.claims' AND control = 'PCI-10.3';
+ROLLBACK;
+SELECT control, status FROM pg_temp.matrix() WHERE object = 'ctl_mx.claims';
+
+-- Nothing protected or discovered anywhere: one row says so.
+BEGIN;
+DELETE FROM comply.policies;
+DELETE FROM comply.discoveries;
+SELECT * FROM comply.requirements_matrix();
+ROLLBACK;
+
+-- The data-flow diagram of the schema: protected tables with their validation and
+-- redaction steps, the classification queues and the provider each calls (the
+-- endpoint's host, never its credentials, port, path or query, never the key), the
+-- review queue, the ledger, and the unprotected table with PII.
+SELECT comply.protect('ctl_mx.claims', $${
+  "columns": {"payload": {"validate": "ctl_intake", "redact": true}, "notes": {"redact": true},
+              "ssn": {"pseudonymize": true}, "card": {"mask": {"keep_last": 4}},
+              "body": {"classify": {"labels": ["billing", "clinical"], "model": "ctl_model", "queue": "claims"}}},
+  "workflow_step": "intake", "regulations": ["HIPAA"]}$$);
+SELECT comply.unprotect('ctl_mx.leads');
+SELECT comply.protect('ctl_mx."Odd ""name"" [x]|<b>#1"', $${
+  "columns": {"note": {"classify": {"labels": ["a", "b"], "model": "openai:gpt-4o-mini"}}}, "audit": false}$$);
+SET comply.ai_endpoint = 'https://user:s3cr3t@llm.example.com:8443/v1/secret-path?key=abc';
+SET comply.ai_api_key_file = 'ctl-api-key-file.txt';
+SELECT comply.data_flow(schema_name => 'ctl_mx') AS mermaid \gset
+SELECT comply.data_flow('dot', 'ctl_mx') AS dot \gset
+\echo :mermaid
+\echo :dot
+
+-- Mermaid structure: the header, then only node declarations and edges; ids unique and
+-- declared before use; labels quoted, with nothing in them that could end the string.
+CREATE TEMP TABLE mermaid AS
+  SELECT n AS line_no, l AS line
+    FROM regexp_split_to_table(rtrim(:'mermaid', E'\n'), E'\n') WITH ORDINALITY AS x(l, n);
+SELECT line AS first_line FROM mermaid WHERE line_no = 1;
+CREATE TEMP VIEW mermaid_parsed AS
+  SELECT line_no, line,
+         (regexp_match(line, '^  ([A-Za-z][A-Za-z0-9_]*)(\(\[|\[\(|\{\{|\[\[|\[)"[^"]*"(\]\)|\)\]|\}\}|\]\]|\])$'))[1] AS node,
+         regexp_match(line, '^  ([A-Za-z][A-Za-z0-9_]*) (-->|-\.->)(\|"[^"|]*"\|)? ([A-Za-z][A-Za-z0-9_]*)$') AS edge
+    FROM mermaid WHERE line_no > 1;
+SELECT line_no, line AS neither_node_nor_edge FROM mermaid_parsed WHERE node IS NULL AND edge IS NULL;
+SELECT node AS declared_twice FROM mermaid_parsed WHERE node IS NOT NULL GROUP BY node HAVING count(*) > 1;
+SELECT DISTINCT e.id AS undeclared
+  FROM mermaid_parsed p, unnest(ARRAY[p.edge[1], p.edge[4]]) e(id)
+ WHERE p.edge IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mermaid_parsed d WHERE d.node = e.id);
+SELECT count(*) FILTER (WHERE node IS NOT NULL) AS nodes, count(*) FILTER (WHERE edge IS NOT NULL) AS edges,
+       count(*) FILTER (WHERE node IN ('clients', 'ledger', 'blocks', 'review', 'decisions', 'rejected', 'q1', 'm1', 'm2', 'u1')) AS core_nodes
+  FROM mermaid_parsed;
+SELECT :'mermaid' ~ 'llm\.example\.com' AS host_shown,
+       :'mermaid' !~ '(s3cr3t|user|8443|secret-path|key=abc|ctl-api-key)' AS no_secrets,
+       :'dot' ~ 'llm\.example\.com' AND :'dot' !~ '(s3cr3t|user|8443|secret-path|key=abc|ctl-api-key)' AS dot_too;
+
+-- DOT structure: a digraph of node statements and edges with quoted labels.
+CREATE TEMP TABLE dot AS
+  SELECT n AS line_no, l AS line
+    FROM regexp_split_to_table(rtrim(:'dot', E'\n'), E'\n') WITH ORDINALITY AS x(l, n);
+SELECT (SELECT line FROM dot WHERE line_no = 1) AS first_line,
+       (SELECT line FROM dot ORDER BY line_no DESC LIMIT 1) AS last_line;
+CREATE TEMP VIEW dot_parsed AS
+  SELECT line_no, line,
+         (regexp_match(line, '^  ([A-Za-z][A-Za-z0-9_]*) \[shape=[a-z0-9]+, label="([^"\\]|\\.)*"\];$'))[1] AS node,
+         regexp_match(line, '^  ([A-Za-z][A-Za-z0-9_]*) -> ([A-Za-z][A-Za-z0-9_]*)( \[(label="([^"\\]|\\.)*")?(, )?(style=dashed)?\])?;$') AS edge
+    FROM dot WHERE line_no > 1 AND line_no < (SELECT max(line_no) FROM dot) AND line <> '  rankdir=TB;';
+SELECT line_no, line AS neither_node_nor_edge FROM dot_parsed WHERE node IS NULL AND edge IS NULL;
+SELECT DISTINCT e.id AS undeclared
+  FROM dot_parsed p, unnest(ARRAY[p.edge[1], p.edge[2]]) e(id)
+ WHERE p.edge IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dot_parsed d WHERE d.node = e.id);
+-- The same graph in both formats.
+SELECT (SELECT count(*) FROM mermaid_parsed WHERE node IS NOT NULL) = (SELECT count(*) FROM dot_parsed WHERE node IS NOT NULL)
+   AND (SELECT count(*) FROM mermaid_parsed WHERE edge IS NOT NULL) = (SELECT count(*) FROM dot_parsed WHERE edge IS NOT NULL)
+       AS same_graph;
+
+-- Without an endpoint the provider says so; unknown formats are refused.
+RESET comply.ai_endpoint;
+RESET comply.ai_api_key_file;
+SELECT line FROM regexp_split_to_table(comply.data_flow(schema_name => 'ctl_mx'), E'\n') line WHERE line ~ 'openai';
+\set VERBOSITY sqlstate
+SELECT comply.data_flow('svg');
+SELECT comply.data_flow(NULL);
+\set VERBOSITY default
+
+RESET comply.hmac_key_file;
+SELECT comply.unprotect(table_name) FROM comply.policies
+ WHERE table_name::text LIKE 'ctl\_mx.%' ORDER BY table_name::text;
+DROP SCHEMA ctl_mx CASCADE;
+DELETE FROM comply.controls WHERE control_id = 'ACME-7';
+DELETE FROM comply.models WHERE name = 'ctl_model';
+DELETE FROM comply.schemas WHERE name = 'ctl_intake';
+DROP ROLE ctl_mx_reviewer;

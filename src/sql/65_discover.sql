@@ -1,0 +1,282 @@
+-- PII discovery: where personal data actually is, found by content in a sample of
+-- each table's text, varchar, char and jsonb columns, with a suggested protect policy.
+
+-- The latest discovery of each column, read by comply.requirements_matrix() and
+-- comply.data_flow(). Anyone may record findings, but only for columns they can read
+-- (row-level security), and each row says who recorded it; a role that can read one
+-- column replaces the findings of that column only.
+CREATE TABLE comply.discoveries (
+  table_name regclass NOT NULL,
+  column_name name NOT NULL,
+  table_ident text NOT NULL,               -- the table's qualified name when discovered
+  sample_size int NOT NULL,                -- non-null values sampled
+  findings jsonb NOT NULL,                 -- [{"entity": ..., "share": 0.xxxx}], [] for none
+  discovered_by text NOT NULL DEFAULT current_user,
+  discovered_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (table_name, column_name)
+);
+COMMENT ON TABLE comply.discoveries IS
+  'The latest comply.discover() result of each column: entities found and their shares (never values), who ran it and when';
+ALTER TABLE comply.discoveries ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers_of_the_column ON comply.discoveries
+  USING (pg_catalog.has_column_privilege(table_name, column_name, 'SELECT'))
+  WITH CHECK (pg_catalog.has_column_privilege(table_name, column_name, 'SELECT')
+              AND discovered_by = current_user);
+GRANT SELECT, INSERT, UPDATE, DELETE ON comply.discoveries TO PUBLIC;
+
+-- The body of comply.discover (PL/pgSQL cannot name an input and an output column alike).
+CREATE FUNCTION comply._discover(p_sample_rows int, p_schema name, p_table regclass)
+  RETURNS TABLE(table_name regclass, column_name name, entity text, share float8,
+                sample_size int, suggested_policy jsonb)
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_variable
+DECLARE
+  -- Values longer than this are scanned up to here: discovery estimates, it does not redact.
+  max_chars constant int := 100000;
+  -- Tables up to this many pages are read whole (in random order); larger ones are
+  -- sampled by block with TABLESAMPLE SYSTEM, so discovery never scans a big table.
+  small_pages constant bigint := 128;
+  -- A text column whose values are, in this share of rows, one entity (covering at
+  -- least 80% of the value) holds identifiers: pseudonymize or mask it, don't redact it.
+  whole_value_share constant float8 := 0.8;
+  read_only boolean := current_setting('transaction_read_only')::boolean;
+  t record;
+  f record;
+  names name[];
+  kinds text[];
+  sel text;
+  parts text[];
+  nonnull_parts text[];
+  pages bigint;
+  est_rows float8;
+  pct float8;
+  sample_sql text;
+  query text;
+  sampled bigint;
+  attempt int;
+  res record;
+  results jsonb;            -- [{"col", "n", "entity", "hits", "whole_hits", "whole_rows"}]
+  nonnull jsonb;            -- [{"col", "n"}]: non-null values sampled per column
+  col_rules jsonb;
+  existing jsonb;
+  policy jsonb;
+  found_cols jsonb;
+  tables_scanned int := 0;
+  tables_with_pii int := 0;
+BEGIN
+  IF p_sample_rows IS NULL OR p_sample_rows < 1 OR p_sample_rows > 1000000 THEN
+    RAISE EXCEPTION 'sample_rows must be between 1 and 1000000'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF p_table IS NOT NULL
+     AND (SELECT c.relkind FROM pg_class c WHERE c.oid = p_table) NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION '"%" is not a table', p_table
+      USING ERRCODE = 'wrong_object_type', HINT = 'Discovery samples tables only.';
+  END IF;
+  IF p_schema IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = p_schema) THEN
+    RAISE EXCEPTION 'schema "%" does not exist', p_schema USING ERRCODE = 'invalid_schema_name';
+  END IF;
+
+  FOR t IN
+    SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS ident
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p')
+       AND (CASE WHEN p_table IS NOT NULL THEN c.oid = p_table ELSE NOT c.relispartition END)
+       AND (p_schema IS NULL OR n.nspname = p_schema)
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'comply', 'pg_toast')
+       AND (n.nspname !~ '^pg_(toast_)?temp_' OR n.oid = pg_my_temp_schema())
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+       AND has_schema_privilege(n.oid, 'USAGE')
+     ORDER BY n.nspname, c.relname
+  LOOP
+    -- The columns comply.protect can act on that the caller may read.
+    SELECT array_agg(a.attname ORDER BY a.attnum),
+           array_agg(CASE WHEN a.atttypid = 'jsonb'::regtype THEN 'j' ELSE 't' END ORDER BY a.attnum)
+      INTO names, kinds
+      FROM pg_attribute a
+     WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+       AND a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'jsonb'::regtype)
+       AND has_column_privilege(t.oid, a.attnum, 'SELECT');
+    CONTINUE WHEN names IS NULL;
+
+    -- Size now (pages) and density at the last ANALYZE; leaves for a partitioned table.
+    SELECT sum(pg_relation_size(c.oid)) / current_setting('block_size')::bigint,
+           CASE WHEN sum(c.relpages) FILTER (WHERE c.reltuples >= 0) > 0
+                THEN sum(c.reltuples) FILTER (WHERE c.reltuples >= 0)
+                     / sum(c.relpages) FILTER (WHERE c.reltuples >= 0) END
+      INTO pages, est_rows
+      FROM pg_class c
+     WHERE c.relkind = 'r'
+       AND c.oid IN (SELECT t.oid UNION ALL SELECT p.relid FROM pg_partition_tree(t.oid) p);
+    -- Rows now: pages times the density seen by ANALYZE, or a guess of 20 rows a page.
+    est_rows := coalesce(pages, 0) * coalesce(est_rows, 20);
+    pct := CASE WHEN coalesce(pages, 0) <= small_pages OR est_rows <= 2 * p_sample_rows THEN 100
+                ELSE least(100, 100 * 2 * p_sample_rows / est_rows) END;
+
+    sel := '';
+    parts := '{}';
+    nonnull_parts := '{}';
+    FOR i IN 1 .. array_length(names, 1) LOOP
+      sel := sel || CASE WHEN i > 1 THEN ', ' ELSE '' END || format('%I AS c%s', names[i], i);
+      nonnull_parts := nonnull_parts || format('SELECT %s AS col, count(c%s) AS n FROM s', i, i);
+      IF kinds[i] = 'j' THEN
+        parts := parts || format('SELECT s.rid, %s AS col, left(j #>> ''{}'', %s) AS v FROM s '
+                                 'CROSS JOIN LATERAL jsonb_path_query(s.c%s, ''strict $.**'') AS j '
+                                 'WHERE jsonb_typeof(j) = ''string''', i, max_chars, i);
+      ELSE
+        parts := parts || format('SELECT s.rid, %s AS col, left(btrim(s.c%s::text), %s) AS v FROM s '
+                                 'WHERE s.c%s IS NOT NULL', i, i, max_chars, i);
+      END IF;
+    END LOOP;
+
+    attempt := 0;
+    LOOP
+      attempt := attempt + 1;
+      sample_sql := format('SELECT %s FROM %s%s ORDER BY random() LIMIT %s', sel, t.ident,
+                           CASE WHEN pct < 100 THEN format(' TABLESAMPLE SYSTEM (%s)', pct) ELSE '' END,
+                           p_sample_rows);
+      -- One row per column and entity found (entity NULL for a column with none):
+      -- values containing it, values that are essentially it, and the column's values
+      -- that are essentially one entity of any kind.
+      query := format($q$
+        WITH s AS MATERIALIZED (SELECT row_number() OVER () AS rid, x.* FROM (%s) x),
+        v AS (%s),
+        f AS (SELECT v.rid, v.col, d.entity,
+                     bool_or(d.length >= 0.8 * char_length(v.v)) AS whole
+                FROM v CROSS JOIN LATERAL comply.detect(v.v) d
+               GROUP BY v.rid, v.col, d.entity),
+        w AS (SELECT f.col, count(DISTINCT f.rid) FILTER (WHERE f.whole) AS whole_rows
+                FROM f GROUP BY f.col),
+        nn AS (%s)
+        SELECT (SELECT count(*) FROM s) AS sampled, nn.col, nn.n, e.entity, e.hits, e.whole_hits,
+               coalesce(w.whole_rows, 0) AS whole_rows
+          FROM nn
+          LEFT JOIN (SELECT f.col, f.entity, count(*) AS hits, count(*) FILTER (WHERE f.whole) AS whole_hits
+                       FROM f GROUP BY f.col, f.entity) e ON e.col = nn.col
+          LEFT JOIN w ON w.col = nn.col
+         ORDER BY nn.col, e.entity$q$,
+        sample_sql, array_to_string(parts, ' UNION ALL '), array_to_string(nonnull_parts, ' UNION ALL '));
+      results := '[]';
+      nonnull := '[]';
+      sampled := 0;
+      BEGIN
+        FOR res IN EXECUTE query LOOP
+          sampled := res.sampled;
+          IF NOT nonnull @> jsonb_build_array(jsonb_build_object('col', res.col)) THEN
+            nonnull := nonnull || jsonb_build_object('col', res.col, 'n', res.n);
+          END IF;
+          IF res.entity IS NOT NULL THEN
+            results := results || jsonb_build_object('col', res.col, 'n', res.n, 'entity', res.entity,
+                                                     'hits', res.hits, 'whole_hits', res.whole_hits,
+                                                     'whole_rows', res.whole_rows);
+          END IF;
+        END LOOP;
+      EXCEPTION
+        -- Dropped meanwhile, locked out, refused by a row-level security policy, or a
+        -- partition that cannot be sampled (foreign): report nothing for the table, as
+        -- for one the caller cannot read.
+        WHEN undefined_table OR insufficient_privilege OR lock_not_available
+             OR feature_not_supported THEN
+          sampled := -1;
+      END;
+      EXIT WHEN sampled < 0 OR pct >= 100 OR sampled >= p_sample_rows OR attempt >= 2;
+      -- The block sample came back short (stale statistics): sample again, larger.
+      pct := least(100, pct * 2 * p_sample_rows / greatest(sampled, 1));
+    END LOOP;
+    CONTINUE WHEN sampled < 0;
+    tables_scanned := tables_scanned + 1;
+
+    -- The rule for each column with PII: jsonb documents and free text are redacted;
+    -- a text column of identifiers is pseudonymized (joins keep working), or masked to
+    -- its last four characters for card and account numbers.
+    col_rules := '{}';
+    FOR f IN
+      SELECT (r ->> 'col')::int AS col, (r ->> 'n')::float8 AS n, (r ->> 'whole_rows')::float8 AS whole_rows,
+             (array_agg(r ->> 'entity' ORDER BY (r ->> 'whole_hits')::int DESC, r ->> 'entity'))[1] AS top
+        FROM jsonb_array_elements(results) r
+       GROUP BY 1, 2, 3
+    LOOP
+      col_rules := col_rules || jsonb_build_object(names[f.col],
+        CASE WHEN kinds[f.col] = 'j' OR f.whole_rows < whole_value_share * f.n
+               THEN '{"redact": true}'::jsonb
+             WHEN f.top IN ('CREDIT_CARD', 'IBAN_CODE', 'US_BANK_NUMBER')
+               THEN '{"mask": {"keep_last": 4}}'::jsonb
+             ELSE '{"pseudonymize": true}'::jsonb END);
+    END LOOP;
+
+    -- A protected table's suggestion is its policy, with a rule added to each column
+    -- holding PII that the policy leaves in clear.
+    SELECT p.policy INTO existing FROM comply.policies p WHERE p.table_name = t.oid;
+    existing := coalesce(existing, '{}');
+    found_cols := coalesce(existing -> 'columns', '{}');
+    SELECT coalesce(jsonb_object_agg(r.key,
+             CASE WHEN jsonb_typeof(found_cols -> r.key) = 'object'
+                       AND (found_cols -> r.key) ?| ARRAY['redact', 'pseudonymize', 'mask']
+                    THEN found_cols -> r.key
+                  ELSE coalesce(CASE WHEN jsonb_typeof(found_cols -> r.key) = 'object'
+                                     THEN found_cols -> r.key END, '{}') || r.value END), '{}')
+      INTO col_rules
+      FROM jsonb_each(col_rules) r;
+    policy := existing || jsonb_build_object('columns', found_cols || col_rules);
+
+    IF NOT read_only THEN
+      -- Columns that are gone or no longer sampled lose their findings; the sampled
+      -- ones get theirs (none is a finding too: the column was looked at).
+      DELETE FROM comply.discoveries d WHERE d.table_name = t.oid AND d.column_name <> ALL (names);
+      INSERT INTO comply.discoveries AS d (table_name, column_name, table_ident, sample_size, findings,
+                                           discovered_by, discovered_at)
+      SELECT t.oid, names[k], t.ident, coalesce(nn.n, 0),
+             coalesce((SELECT jsonb_agg(jsonb_build_object('entity', r ->> 'entity',
+                                                           'share', round((r ->> 'hits')::numeric / (r ->> 'n')::numeric, 4))
+                                        ORDER BY r ->> 'entity')
+                         FROM jsonb_array_elements(results) r WHERE (r ->> 'col')::int = k), '[]'),
+             current_user, now()
+        FROM generate_subscripts(names, 1) k
+        LEFT JOIN LATERAL (SELECT (x ->> 'n')::int AS n FROM jsonb_array_elements(nonnull) x
+                            WHERE (x ->> 'col')::int = k) nn ON true
+      ON CONFLICT ON CONSTRAINT discoveries_pkey DO UPDATE
+        SET table_ident = EXCLUDED.table_ident, sample_size = EXCLUDED.sample_size,
+            findings = EXCLUDED.findings, discovered_by = EXCLUDED.discovered_by,
+            discovered_at = EXCLUDED.discovered_at;
+    END IF;
+
+    IF jsonb_array_length(results) > 0 THEN
+      tables_with_pii := tables_with_pii + 1;
+    END IF;
+    FOR f IN
+      SELECT (r ->> 'col')::int AS col, r ->> 'entity' AS entity, (r ->> 'hits')::float8 AS hits,
+             (r ->> 'n')::int AS n
+        FROM jsonb_array_elements(results) r
+       ORDER BY 1, 2
+    LOOP
+      table_name := t.oid;
+      column_name := names[f.col];
+      entity := f.entity;
+      share := f.hits / f.n;
+      sample_size := f.n;
+      suggested_policy := policy;
+      RETURN NEXT;
+    END LOOP;
+  END LOOP;
+
+  -- Discovery is itself a processing record (GDPR Art. 30): one ledger entry per run.
+  IF NOT read_only THEN
+    PERFORM comply.audit('discover',
+                         coalesce(p_table::text, quote_ident(p_schema), 'database'),
+                         jsonb_build_object('sample_rows', p_sample_rows, 'tables', tables_scanned,
+                                            'tables_with_pii', tables_with_pii));
+  END IF;
+END $$;
+COMMENT ON FUNCTION comply._discover(int, name, regclass) IS
+  'Body of comply.discover (samples as the caller; records findings in comply.discoveries)';
+-- comply.discover runs as its caller, so its body is executable by everyone too.
+
+CREATE FUNCTION comply.discover(sample_rows int DEFAULT 1000, schema_name name DEFAULT NULL,
+                                table_name regclass DEFAULT NULL)
+  RETURNS TABLE(table_name regclass, column_name name, entity text, share float8,
+                sample_size int, suggested_policy jsonb)
+  LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+  AS $$ SELECT * FROM comply._discover($1, $2, $3) $$;
+COMMENT ON FUNCTION comply.discover(int, name, regclass) IS
+  'Finds PII by content in a sample of every user table''s text and jsonb columns (or one schema''s, or one table''s): share of values per entity, and a suggested protect policy';

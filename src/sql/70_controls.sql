@@ -1,0 +1,712 @@
+-- Controls: the catalog mapping workflow steps to regulation references and to the
+-- pg_comply mechanism and check behind each; the requirements matrix computed from what
+-- is actually protected; and the data-flow diagram drawn from the catalog.
+
+CREATE TABLE comply.controls (
+  control_id text PRIMARY KEY CHECK (control_id ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$'),
+  workflow_step text NOT NULL,
+  regulation text NOT NULL,
+  regulation_ref text NOT NULL,
+  description text NOT NULL,
+  implemented_by text NOT NULL,
+  check_kind text NOT NULL DEFAULT 'manual'
+    CHECK (check_kind IN ('enforced', 'pii_covered', 'validated', 'audited', 'ledger_intact',
+                          'access_restricted', 'pan_protected', 'ai_transport', 'client_tls',
+                          'human_review', 'documented', 'planned', 'manual')),
+  user_defined boolean NOT NULL DEFAULT true
+);
+COMMENT ON TABLE comply.controls IS
+  'Controls catalog: workflow step, regulation reference, description, the pg_comply mechanism and the check kind evaluated by comply.requirements_matrix(); add rows of your own';
+GRANT SELECT ON comply.controls TO PUBLIC;
+-- Shipped rows come back with CREATE EXTENSION; only the user's rows are dumped.
+SELECT pg_catalog.pg_extension_config_dump('comply.controls', 'WHERE user_defined');
+
+INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_ref, description,
+                             implemented_by, check_kind, user_defined) VALUES
+('GDPR-5-1-c', 'store', 'GDPR', 'GDPR Art. 5(1)(c)',
+ 'Data minimisation: personal data adequate, relevant and limited to what is necessary; identifiers not needed in clear are not kept in clear',
+ 'comply.discover finds PII by content; comply.protect redacts (comply.redact operators), pseudonymizes (HMAC-SHA-256) or masks each column holding it, on every INSERT and UPDATE',
+ 'pii_covered', false),
+('GDPR-5-1-d', 'validate', 'GDPR', 'GDPR Art. 5(1)(d)',
+ 'Accuracy: malformed records are rejected when they are written',
+ 'comply.protect validates jsonb columns against registered JSON Schemas (comply.register_schema); rejected rows fail with check_violation and the attempt is recorded in the ledger',
+ 'validated', false),
+('GDPR-5-1-f', 'audit', 'GDPR', 'GDPR Art. 5(1)(f)',
+ 'Integrity and confidentiality: protection against unauthorised or unlawful processing and against accidental loss or damage',
+ 'protect triggers enforced on every write (validation, redaction); every change appended to the tamper-evident ledger (comply.audit_log, sealed blocks, comply.verify_ledger)',
+ 'ledger_intact', false),
+('GDPR-22', 'review', 'GDPR', 'GDPR Art. 22',
+ 'Automated decision-making: a person can intervene in decisions a model takes about individuals',
+ 'classification below comply.review_threshold goes to the human review queue (role comply_reviewer); every decision is in comply.ai_decisions and the ledger',
+ 'human_review', false),
+('GDPR-25', 'store', 'GDPR', 'GDPR Art. 25',
+ 'Data protection by design and by default: protection built into the processing, not left to each application',
+ 'comply.protect: a C trigger applies the table''s policy to every INSERT, UPDATE and COPY, whatever the client',
+ 'enforced', false),
+('GDPR-30', 'inventory', 'GDPR', 'GDPR Art. 30',
+ 'Records of processing activities: purposes, categories of personal data, recipients and safeguards',
+ 'comply.policies (workflow_step, regulations), comply.discoveries (categories of personal data per column), comply.data_flow() and comply.requirements_matrix(); protect, unprotect and discover are ledger entries',
+ 'documented', false),
+('GDPR-32-pseudonymisation', 'store', 'GDPR', 'GDPR Art. 32(1)(a)',
+ 'Security of processing: pseudonymisation of personal data',
+ 'comply.protect "pseudonymize" (deterministic HMAC-SHA-256 keyed by comply.hmac_key_file, so joins still work), "mask" and "redact"',
+ 'pii_covered', false),
+('GDPR-32-encryption', 'store', 'GDPR', 'GDPR Art. 32(1)(a)',
+ 'Security of processing: encryption of personal data',
+ 'column ciphertext and server encryption checks (planned: issue 7)',
+ 'planned', false),
+('GDPR-32-integrity', 'audit', 'GDPR', 'GDPR Art. 32(1)(b)',
+ 'Security of processing: ongoing integrity of processing systems and services',
+ 'append-only audit ledger sealed into hash-chained, optionally signed blocks; comply.verify_ledger, digests and inclusion proofs',
+ 'ledger_intact', false),
+('HIPAA-164.312-a-1', 'access', 'HIPAA', 'HIPAA §164.312(a)(1)',
+ 'Access control: only authorised persons and programs can access ePHI',
+ 'PostgreSQL privileges (no PUBLIC privileges on protected tables), redacted and pseudonymized values for everyone else, reviewers limited to redacted payloads (role comply_reviewer)',
+ 'access_restricted', false),
+('HIPAA-164.312-a-2-iv', 'store', 'HIPAA', 'HIPAA §164.312(a)(2)(iv)',
+ 'Encryption and decryption of ePHI (addressable)',
+ 'column ciphertext checks and server encryption posture (planned: issue 7)',
+ 'planned', false),
+('HIPAA-164.312-b', 'audit', 'HIPAA', 'HIPAA §164.312(b)',
+ 'Audit controls: record and examine activity in systems that contain ePHI',
+ 'policy "audit": every INSERT, UPDATE and DELETE of a protected table appended to comply.audit_log (who, when, primary key, changed columns redacted) and sealed by the ledger worker',
+ 'audited', false),
+('HIPAA-164.312-c-1', 'audit', 'HIPAA', 'HIPAA §164.312(c)(1)',
+ 'Integrity: protect ePHI from improper alteration or destruction',
+ 'validation on write; changes in the append-only ledger, whose hash chain comply.verify_ledger recomputes to detect any alteration',
+ 'ledger_intact', false),
+('HIPAA-164.312-d', 'access', 'HIPAA', 'HIPAA §164.312(d)',
+ 'Person or entity authentication',
+ 'ledger entries name session_user and current_user; server authentication checks, pg_hba methods and password_encryption (planned: issue 7)',
+ 'planned', false),
+('HIPAA-164.312-e-1-clients', 'transmit', 'HIPAA', 'HIPAA §164.312(e)(1)',
+ 'Transmission security: ePHI encrypted between clients and the server',
+ 'PostgreSQL ssl = on (the full TLS posture, pg_hba hostssl rules and unencrypted connections, is planned: issue 7)',
+ 'client_tls', false),
+('HIPAA-164.312-e-1-ai', 'classify', 'HIPAA', 'HIPAA §164.312(e)(1)',
+ 'Transmission security: text sent to an AI provider for classification',
+ 'text redacted before it leaves the database; openai provider over https with peer and host verification (libcurl), endpoint chosen by a superuser (comply.ai_endpoint), key in a superuser-only file',
+ 'ai_transport', false),
+('SOX-404-audit-trail', 'audit', 'SOX', 'SOX §404',
+ 'Internal control over financial reporting: a complete, tamper-evident trail of changes to records',
+ 'policy "audit" into the ledger; comply.verify_ledger, comply.ledger_digest kept outside the database, pg_comply_verify on exports',
+ 'ledger_intact', false),
+('SOX-404-input-validation', 'validate', 'SOX', 'SOX §404',
+ 'Internal control over financial reporting: input controls reject malformed records',
+ 'JSON Schema validation in the protect trigger; rejected attempts recorded in the ledger',
+ 'validated', false),
+('PCI-3.4', 'store', 'PCI DSS v4.0', 'PCI DSS 3.4',
+ 'Access to displays of full PAN is restricted: PAN masked when displayed (at most BIN and last four digits)',
+ 'comply.protect "mask" {"keep_last": 4} (or redaction) on card columns: the full PAN is never stored, so never displayed',
+ 'pan_protected', false),
+('PCI-3.5', 'store', 'PCI DSS v4.0', 'PCI DSS 3.5',
+ 'PAN is secured wherever it is stored: rendered unreadable (truncation, keyed hash, or strong cryptography)',
+ 'comply.protect "mask" (truncation), "pseudonymize" (keyed HMAC-SHA-256) or redaction of card numbers; ciphertext checks planned (issue 7)',
+ 'pan_protected', false),
+('PCI-10.2', 'audit', 'PCI DSS v4.0', 'PCI DSS 10.2',
+ 'Audit logs record user activities and events: who, what, when, where from, which data',
+ 'ledger entries: time, session and current user, application, client address, transaction, operation, table, primary key, changed columns (redacted)',
+ 'audited', false),
+('PCI-10.3', 'audit', 'PCI DSS v4.0', 'PCI DSS 10.3',
+ 'Audit logs are protected from destruction and unauthorised modification',
+ 'comply.audit_log refuses UPDATE, DELETE and TRUNCATE for everyone; hash-chained, signed blocks; comply.verify_ledger and digests detect any change',
+ 'ledger_intact', false),
+('PCI-10.5', 'audit', 'PCI DSS v4.0', 'PCI DSS 10.5',
+ 'Audit log history is retained (at least twelve months, three immediately available)',
+ 'ledger entries cannot be deleted and stay queryable; comply.export_ledger for write-once archives',
+ 'ledger_intact', false);
+
+-- Shipped rows are the extension's: changing one would be lost by pg_dump (only user
+-- rows are dumped) or make the restore collide with it. Add a row of your own instead.
+CREATE FUNCTION comply._controls_guard() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+  IF TG_OP = 'TRUNCATE' OR (TG_OP IN ('UPDATE', 'DELETE') AND NOT OLD.user_defined)
+     OR (TG_OP IN ('INSERT', 'UPDATE') AND NOT NEW.user_defined) THEN
+    RAISE EXCEPTION 'the controls shipped with pg_comply cannot be changed or removed'
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Add a control of your own (user_defined true) with another control_id.';
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END $$;
+COMMENT ON FUNCTION comply._controls_guard() IS
+  'Trigger function: keeps the shipped rows of comply.controls as shipped (user rows are free)';
+CREATE TRIGGER shipped_rows BEFORE INSERT OR UPDATE OR DELETE ON comply.controls
+  FOR EACH ROW EXECUTE FUNCTION comply._controls_guard();
+CREATE TRIGGER shipped_rows_truncate BEFORE TRUNCATE ON comply.controls
+  FOR EACH STATEMENT EXECUTE FUNCTION comply._controls_guard();
+
+-- True if the regulation reference of a policy names the control's reference or a part
+-- containing it ("HIPAA §164.312" names "HIPAA §164.312(b)"; "GDPR Art. 5" does not
+-- name "GDPR Art. 50"). Case and runs of spaces do not matter.
+CREATE FUNCTION comply._ref_matches(policy_ref text, control_ref text) RETURNS boolean
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $$
+  SELECT p <> '' AND (c = p OR (left(c, length(p)) = p AND substr(c, length(p) + 1, 1) !~ '[[:alnum:]]'))
+    FROM (SELECT lower(regexp_replace(btrim(policy_ref), '\s+', ' ', 'g')) AS p,
+                 lower(regexp_replace(btrim(control_ref), '\s+', ' ', 'g')) AS c) x $$;
+COMMENT ON FUNCTION comply._ref_matches(text, text) IS
+  'True if a policy''s regulation reference names the control''s (equal, or a prefix ending at a part boundary)';
+
+-- True if a column's policy leaves no finding of entity in clear.
+CREATE FUNCTION comply._covers(spec jsonb, entity text) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $$
+  SELECT CASE
+    WHEN spec IS NULL OR jsonb_typeof(spec) <> 'object' THEN false
+    WHEN spec -> 'pseudonymize' = 'true' THEN true
+    WHEN spec ? 'mask' AND spec -> 'mask' <> 'false' THEN true
+    WHEN spec -> 'redact' = 'true' THEN true
+    WHEN jsonb_typeof(spec -> 'redact') = 'object'
+      THEN coalesce(spec -> 'redact' -> entity ->> 'op', spec -> 'redact' -> 'default' ->> 'op', 'label') <> 'keep'
+    ELSE false END $$;
+COMMENT ON FUNCTION comply._covers(jsonb, text) IS
+  'True if a column policy (redact, pseudonymize or mask) leaves no finding of the entity in clear';
+
+-- The host of a URL (never its user, password, port, path or query), lower-cased.
+CREATE FUNCTION comply._endpoint_host(url text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $$
+  SELECT nullif(lower(m[1]), '')
+    FROM regexp_match(url, '^\s*[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#]*@)?(\[[^]/?#]*\]|[^/?#:]*)') m $$;
+COMMENT ON FUNCTION comply._endpoint_host(text) IS
+  'Host part of a URL, without credentials, port, path or query (NULL if none)';
+
+-- What keeps the ledger from proving anything, as reasons (none: it is sound). Cheap by
+-- default: the append-only triggers, the latest block verified with its link to the one
+-- before, and no backlog of old unsealed entries; verify_all: comply.verify_ledger() entire.
+CREATE FUNCTION comply._ledger_health(verify_all boolean) RETURNS text[]
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  reasons text[] := '{}';
+  last_block bigint;
+  problems text;
+  max_sealed bigint;
+  oldest timestamptz;
+  patience interval := greatest(interval '5 min',
+                                10 * coalesce(current_setting('comply.seal_interval', true), '1s')::interval);
+BEGIN
+  IF EXISTS (SELECT 1
+               FROM (VALUES ('comply.audit_log'::regclass), ('comply.ledger_blocks'::regclass),
+                            ('comply.ledger_entries'::regclass)) AS r(rel),
+                    (VALUES ('append_only'), ('append_only_truncate')) AS g(name)
+              WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t
+                                 WHERE t.tgrelid = r.rel AND t.tgname = g.name AND t.tgenabled <> 'D')) THEN
+    reasons := reasons || 'the append-only triggers of the ledger tables are missing or disabled'::text;
+  END IF;
+  SELECT max(b.block_no) INTO last_block FROM comply.ledger_blocks b;
+  BEGIN
+    IF verify_all THEN
+      SELECT string_agg(DISTINCT v.problem || coalesce(' (block ' || v.block_no || ')', ''), ', ')
+        INTO problems FROM comply.verify_ledger() v;
+    ELSIF last_block IS NOT NULL THEN
+      SELECT string_agg(DISTINCT v.problem || coalesce(' (block ' || v.block_no || ')', ''), ', ')
+        INTO problems FROM comply.verify_ledger(last_block, last_block) v;
+    END IF;
+  EXCEPTION WHEN OTHERS THEN
+    -- An unusable signing key file, say. Its message may name the file, whose name is
+    -- for superusers only: give the SQLSTATE, and run comply.verify_ledger() for more.
+    problems := 'an error (SQLSTATE ' || SQLSTATE || ')';
+  END;
+  IF problems IS NOT NULL THEN
+    reasons := reasons || ('comply.verify_ledger() reports ' || problems);
+  END IF;
+  SELECT max(e.entry_id) INTO max_sealed FROM comply.ledger_entries e;
+  SELECT a.logged_at INTO oldest FROM comply.audit_log a
+   WHERE a.id > coalesce(max_sealed, 0) ORDER BY a.id LIMIT 1;
+  IF oldest < now() - patience THEN
+    reasons := reasons || ('audit entries older than ' || patience || ' are not sealed (is the ledger worker running? comply.seal() seals now)');
+  END IF;
+  RETURN reasons;
+END $$;
+COMMENT ON FUNCTION comply._ledger_health(boolean) IS
+  'Reasons the ledger is not sound (none if it is): append-only triggers, latest block (or every block with verify_all), unsealed backlog';
+
+CREATE FUNCTION comply.requirements_matrix(full_ledger_check boolean DEFAULT false)
+  RETURNS TABLE(workflow_step text, object text, regulation_ref text, control text,
+                implemented_by text, status text)
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  ledger_reasons text[] := comply._ledger_health(coalesce(full_ledger_check, false));
+  ssl_on boolean := current_setting('ssl') = 'on';
+  endpoint text := btrim(coalesce(current_setting('comply.ai_endpoint', true), ''));
+  endpoint_host text := comply._endpoint_host(endpoint);
+  endpoint_scheme text := lower(substring(endpoint FROM '^([A-Za-z][A-Za-z0-9+.-]*)://'));
+  threshold float8 := coalesce(current_setting('comply.review_threshold', true), '0.85')::float8;
+  reviewers boolean := EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid
+                                WHERE r.rolname = 'comply_reviewer');
+  t record;
+  c record;
+  reasons text[];
+  base text[];
+  na text;
+  refs text[];
+  ref text;
+  any_rows boolean := false;
+BEGIN
+  -- Every protected table, and every table whose latest discovery (still about the same
+  -- table) found PII; with what the policy and the discovery say about it.
+  FOR t IN
+    WITH tables AS (
+      SELECT cl.oid, format('%I.%I', n.nspname, cl.relname) AS ident
+        FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
+       WHERE cl.oid IN (SELECT p.table_name FROM comply.policies p
+                        UNION
+                        SELECT d.table_name FROM comply.discoveries d WHERE d.findings <> '[]')
+    )
+    SELECT tb.oid, tb.ident, p.policy, p.policy IS NOT NULL AS protected,
+           coalesce(pt.enforced, false) AS enforced,
+           coalesce(p.policy -> 'audit', 'true') <> 'false' AS audit,
+           p.policy ->> 'workflow_step' AS step,
+           coalesce(p.policy -> 'columns', '{}') AS cols,
+           d.findings,
+           -- columns with PII in clear: "notes (EMAIL_ADDRESS, US_SSN)"
+           (SELECT array_agg(x.col || ' (' || x.entities || ')' ORDER BY x.col)
+              FROM (SELECT f ->> 'column' AS col, string_agg(f ->> 'entity', ', ' ORDER BY f ->> 'entity') AS entities
+                      FROM jsonb_array_elements(d.findings) f
+                     WHERE NOT comply._covers(p.policy -> 'columns' -> (f ->> 'column'), f ->> 'entity')
+                     GROUP BY 1) x) AS uncovered,
+           (SELECT array_agg(DISTINCT f ->> 'column' ORDER BY f ->> 'column')
+              FROM jsonb_array_elements(d.findings) f
+             WHERE f ->> 'entity' = 'CREDIT_CARD') AS card_columns,
+           (SELECT array_agg(DISTINCT f ->> 'column' ORDER BY f ->> 'column')
+              FROM jsonb_array_elements(d.findings) f
+             WHERE f ->> 'entity' = 'CREDIT_CARD'
+               AND NOT comply._covers(p.policy -> 'columns' -> (f ->> 'column'), 'CREDIT_CARD')) AS cards_in_clear,
+           (SELECT count(*) FROM jsonb_each(coalesce(p.policy -> 'columns', '{}')) e
+             WHERE comply._covers(e.value, 'CREDIT_CARD')) AS covering,
+           (SELECT array_agg(e.value ->> 'validate' ORDER BY e.key) FROM jsonb_each(coalesce(p.policy -> 'columns', '{}')) e
+             WHERE e.value ? 'validate') AS schemas,
+           (SELECT array_agg(DISTINCT e.value ->> 'validate' ORDER BY e.value ->> 'validate')
+              FROM jsonb_each(coalesce(p.policy -> 'columns', '{}')) e
+             WHERE e.value ? 'validate'
+               AND NOT EXISTS (SELECT 1 FROM comply.schemas s WHERE s.name = e.value ->> 'validate')) AS missing_schemas,
+           (SELECT array_agg(DISTINCT e.value -> 'classify' ->> 'model' ORDER BY e.value -> 'classify' ->> 'model')
+              FROM jsonb_each(coalesce(p.policy -> 'columns', '{}')) e
+             WHERE e.value ? 'classify') AS models,
+           (SELECT array_agg(DISTINCT m ORDER BY m)
+              FROM jsonb_each(coalesce(p.policy -> 'columns', '{}')) e,
+                   LATERAL (SELECT regexp_replace(e.value -> 'classify' ->> 'model', '^builtin:', '') AS m) b
+             WHERE e.value ? 'classify' AND e.value -> 'classify' ->> 'model' NOT LIKE 'openai:%'
+               AND NOT EXISTS (SELECT 1 FROM comply.models x WHERE x.name = b.m)) AS missing_models,
+           (SELECT array_agg(DISTINCT a.privilege_type ORDER BY a.privilege_type)
+              FROM pg_class k, aclexplode(k.relacl) a
+             WHERE k.oid = tb.oid AND a.grantee = 0) AS public_privileges,
+           ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(p.policy -> 'regulations') = 'array'
+                                                       THEN p.policy -> 'regulations' END)) AS regulations
+      FROM tables tb
+      LEFT JOIN comply.policies p ON p.table_name = tb.oid
+      LEFT JOIN comply.protected_tables pt ON pt.table_name = tb.oid
+      -- The latest discovery of the table's columns (NULL: never discovered; []: nothing
+      -- found), ignoring findings made under another name or of columns since dropped.
+      LEFT JOIN LATERAL (
+        SELECT coalesce(jsonb_agg(jsonb_build_object('column', x.column_name, 'entity', f ->> 'entity'))
+                          FILTER (WHERE f IS NOT NULL), '[]') AS findings
+          FROM comply.discoveries x
+          JOIN pg_attribute a ON a.attrelid = x.table_name AND a.attname = x.column_name AND NOT a.attisdropped
+          LEFT JOIN LATERAL jsonb_array_elements(x.findings) f ON true
+         WHERE x.table_name = tb.oid AND x.table_ident = tb.ident
+        HAVING count(*) > 0) d ON true
+     ORDER BY tb.ident
+  LOOP
+    IF NOT t.protected THEN
+      CONTINUE WHEN t.uncovered IS NULL;  -- findings about a table since renamed
+      any_rows := true;
+      -- PII found, nothing protects it: a gap against every control of protection.
+      FOR c IN
+        SELECT * FROM comply.controls k
+         WHERE k.check_kind IN ('enforced', 'pii_covered')
+            OR (k.check_kind = 'pan_protected' AND t.card_columns IS NOT NULL)
+         ORDER BY k.regulation_ref, k.control_id
+      LOOP
+        workflow_step := NULL;
+        object := t.ident;
+        regulation_ref := c.regulation_ref;
+        control := c.control_id;
+        implemented_by := c.implemented_by;
+        status := 'gap: PII found by discovery in ' || array_to_string(t.uncovered, '; ')
+                  || ' but the table is not protected';
+        RETURN NEXT;
+      END LOOP;
+      CONTINUE;
+    END IF;
+
+    any_rows := true;
+    refs := t.regulations;
+    IF cardinality(refs) = 0 THEN
+      workflow_step := t.step;
+      object := t.ident;
+      regulation_ref := NULL;
+      control := NULL;
+      implemented_by := NULL;
+      status := 'gap: the policy names no regulations, so no control applies (add "regulations" to the policy)';
+      RETURN NEXT;
+    END IF;
+    base := CASE WHEN t.enforced THEN '{}'::text[]
+                 ELSE ARRAY['protect triggers missing or disabled (comply.protected_tables.enforced is false)'] END;
+
+    FOR c IN
+      SELECT * FROM comply.controls k
+       WHERE EXISTS (SELECT 1 FROM unnest(refs) r WHERE comply._ref_matches(r, k.regulation_ref))
+       ORDER BY k.regulation_ref, k.control_id
+    LOOP
+      reasons := base;
+      na := NULL;
+      CASE c.check_kind
+        WHEN 'enforced' THEN
+          NULL;
+        WHEN 'pii_covered' THEN
+          IF t.uncovered IS NOT NULL THEN
+            reasons := reasons || ('PII found by discovery is left in clear in ' || array_to_string(t.uncovered, '; '));
+          ELSIF t.findings IS NULL AND NOT EXISTS (SELECT 1 FROM jsonb_each(t.cols) e
+                                                    WHERE e.value ?| ARRAY['redact', 'pseudonymize', 'mask']) THEN
+            reasons := reasons || 'no column is redacted, pseudonymized or masked and comply.discover() has not been run on the table'::text;
+          END IF;
+        WHEN 'validated' THEN
+          IF t.schemas IS NULL THEN
+            reasons := reasons || 'no column is validated against a JSON Schema'::text;
+          ELSIF t.missing_schemas IS NOT NULL THEN
+            reasons := reasons || ('schema ' || array_to_string(t.missing_schemas, ', ') || ' is no longer registered');
+          END IF;
+        WHEN 'audited' THEN
+          IF NOT t.audit THEN
+            reasons := reasons || 'the policy sets "audit": false'::text;
+          END IF;
+        WHEN 'ledger_intact' THEN
+          IF NOT t.audit THEN
+            reasons := reasons || 'the policy sets "audit": false'::text;
+          END IF;
+          reasons := reasons || ledger_reasons;
+        WHEN 'access_restricted' THEN
+          IF t.public_privileges IS NOT NULL THEN
+            reasons := reasons || ('PUBLIC has ' || array_to_string(t.public_privileges, ', ') || ' on the table');
+          END IF;
+        WHEN 'pan_protected' THEN
+          IF t.cards_in_clear IS NOT NULL THEN
+            reasons := reasons || ('card numbers found by discovery are left in clear in ' || array_to_string(t.cards_in_clear, ', '));
+          ELSIF t.findings IS NULL AND t.covering = 0 THEN
+            reasons := reasons || 'no column is masked, pseudonymized or redacted and comply.discover() has not been run on the table'::text;
+          ELSIF t.card_columns IS NULL AND t.findings IS NOT NULL THEN
+            na := 'not applicable: discovery found no card numbers';
+          END IF;
+        WHEN 'ai_transport' THEN
+          IF NOT EXISTS (SELECT 1 FROM unnest(t.models) m WHERE m LIKE 'openai:%') THEN
+            na := 'not applicable: no column is classified by an external provider';
+          ELSIF endpoint = '' THEN
+            reasons := reasons || 'classification uses the openai provider but comply.ai_endpoint is not set'::text;
+          ELSIF endpoint_host IS NULL OR endpoint_scheme NOT IN ('http', 'https')
+                OR endpoint ~ '^[^/]*//[^/]*@' OR endpoint ~ '[?#]' THEN
+            reasons := reasons || 'comply.ai_endpoint is not a usable http(s) URL without credentials'::text;
+          ELSIF endpoint_scheme = 'http'
+                AND NOT (endpoint_host IN ('localhost', '[::1]') OR endpoint_host ~ '^127\.') THEN
+            reasons := reasons || ('comply.ai_endpoint sends text to ' || endpoint_host || ' over plain http');
+          END IF;
+        WHEN 'client_tls' THEN
+          reasons := '{}';
+          IF NOT ssl_on THEN
+            reasons := reasons || 'ssl is off: connections to the server are not encrypted'::text;
+          END IF;
+        WHEN 'human_review' THEN
+          IF t.models IS NULL THEN
+            na := 'not applicable: the table is not classified';
+          ELSE
+            IF threshold <= 0 THEN
+              reasons := reasons || 'comply.review_threshold is 0: every model decision is taken without review'::text;
+            END IF;
+            IF NOT reviewers THEN
+              reasons := reasons || 'no role is a member of comply_reviewer'::text;
+            END IF;
+            IF t.missing_models IS NOT NULL THEN
+              reasons := reasons || ('builtin model ' || array_to_string(t.missing_models, ', ') || ' does not exist');
+            END IF;
+          END IF;
+        WHEN 'documented' THEN
+          IF t.step IS NULL THEN
+            reasons := reasons || 'the policy names no workflow_step'::text;
+          END IF;
+          IF t.findings IS NULL THEN
+            reasons := reasons || 'comply.discover() has not been run on the table (categories of personal data unknown)'::text;
+          END IF;
+        WHEN 'planned' THEN
+          reasons := ARRAY['not implemented by pg_comply yet (see implemented_by)'];
+        ELSE  -- manual
+          reasons := '{}';
+          na := 'manual: not checked by pg_comply';
+      END CASE;
+      workflow_step := t.step;
+      object := t.ident;
+      regulation_ref := c.regulation_ref;
+      control := c.control_id;
+      implemented_by := c.implemented_by;
+      -- A control that does not apply to the table does not apply, enforced or not.
+      status := CASE WHEN na IS NOT NULL THEN na
+                     WHEN cardinality(reasons) > 0 THEN 'gap: ' || array_to_string(reasons, '; ')
+                     ELSE 'implemented' END;
+      RETURN NEXT;
+    END LOOP;
+
+    FOREACH ref IN ARRAY refs LOOP
+      IF NOT EXISTS (SELECT 1 FROM comply.controls k WHERE comply._ref_matches(ref, k.regulation_ref)) THEN
+        workflow_step := t.step;
+        object := t.ident;
+        regulation_ref := ref;
+        control := NULL;
+        implemented_by := NULL;
+        status := 'gap: no control in comply.controls matches this regulation reference';
+        RETURN NEXT;
+      END IF;
+    END LOOP;
+  END LOOP;
+
+  IF NOT any_rows THEN
+    status := 'gap: no table is protected (find PII with comply.discover(), protect with comply.protect())';
+    RETURN NEXT;
+  END IF;
+END $$;
+COMMENT ON FUNCTION comply.requirements_matrix(boolean) IS
+  'Requirements matrix from what is actually protected: a row per protected table and control of its regulations, and per unprotected table with PII; status implemented or gap: why';
+
+-- A label made safe for a Mermaid "..." or DOT "..." string: Mermaid gets every
+-- character outside a plain set as an entity code (#35; for #), so quotes, brackets,
+-- pipes, HTML and newlines cannot end the string or change the graph; DOT gets its
+-- quotes and backslashes escaped and control characters as spaces.
+CREATE FUNCTION comply._flow_label(label text, fmt text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $$
+  SELECT CASE fmt
+    WHEN 'mermaid' THEN
+      (SELECT coalesce(string_agg(CASE WHEN ch ~ '^[A-Za-z0-9 _.,:/()+=-]$' THEN ch
+                                       ELSE '#' || ascii(ch) || ';' END, '' ORDER BY i), '')
+         FROM regexp_split_to_table(label, '') WITH ORDINALITY AS x(ch, i))
+    ELSE regexp_replace(replace(replace(label, '\', '\\'), '"', '\"'), '[[:cntrl:]]', ' ', 'g')
+  END $$;
+COMMENT ON FUNCTION comply._flow_label(text, text) IS
+  'Escapes a label for a quoted Mermaid (entity codes) or DOT (backslash escapes) string';
+
+CREATE FUNCTION comply.data_flow(format text DEFAULT 'mermaid', schema_name name DEFAULT NULL)
+  RETURNS text
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  fmt text := lower(btrim(format));
+  endpoint text := btrim(coalesce(current_setting('comply.ai_endpoint', true), ''));
+  endpoint_host text := comply._endpoint_host(endpoint);
+  endpoint_scheme text := lower(substring(endpoint FROM '^([A-Za-z][A-Za-z0-9+.-]*)://'));
+  threshold text := coalesce(current_setting('comply.review_threshold', true), '0.85');
+  -- Nodes: id (a safe identifier made here, never from a name), shape, label.
+  node_ids text[] := '{}';
+  node_shapes text[] := '{}';
+  node_labels text[] := '{}';
+  -- Edges: from, to, label ('' for none), dashed; edge_keys dedupe them.
+  e_from text[] := '{}';
+  e_to text[] := '{}';
+  e_label text[] := '{}';
+  e_dashed boolean[] := '{}';
+  edge_keys text[] := '{}';
+  queues text[] := '{}';
+  models text[] := '{}';
+  t record;
+  c record;
+  i int := 0;
+  tid text;
+  prev text;
+  qid text;
+  mid text;
+  model_label text;
+  any_validation boolean := false;
+  any_classify boolean := false;
+  any_protected boolean := false;
+  out text;
+  shape_open text;
+  shape_close text;
+BEGIN
+  IF fmt IS NULL OR fmt NOT IN ('mermaid', 'dot') THEN
+    RAISE EXCEPTION 'unknown data flow format "%"', coalesce(format, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''mermaid'' or ''dot''.';
+  END IF;
+  node_ids := node_ids || 'clients'::text;
+  node_shapes := node_shapes || 'start'::text;
+  node_labels := node_labels || 'applications: INSERT, UPDATE, COPY'::text;
+
+  FOR t IN
+    SELECT format('%I.%I', n.nspname, cl.relname) AS ident, p.policy, pt.enforced,
+           coalesce(p.policy -> 'columns', '{}') AS cols
+      FROM comply.policies p
+      JOIN pg_class cl ON cl.oid = p.table_name
+      JOIN pg_namespace n ON n.oid = cl.relnamespace
+      JOIN comply.protected_tables pt ON pt.table_name = p.table_name
+     WHERE schema_name IS NULL OR n.nspname = schema_name
+     ORDER BY 1
+  LOOP
+    any_protected := true;
+    i := i + 1;
+    tid := 't' || i;
+    node_ids := node_ids || tid;
+    node_shapes := node_shapes || 'table'::text;
+    node_labels := node_labels || (t.ident || coalesce(' (step: ' || (t.policy ->> 'workflow_step') || ')', '')
+                                   || CASE WHEN t.enforced THEN '' ELSE ' - protect triggers disabled' END);
+    prev := 'clients';
+    -- Validation, then redaction, then the row is stored (the trigger's order).
+    SELECT string_agg(e.key || ' against ' || (e.value ->> 'validate'), ', ' ORDER BY e.key) INTO model_label
+      FROM jsonb_each(t.cols) e WHERE e.value ? 'validate';
+    IF model_label IS NOT NULL THEN
+      any_validation := true;
+      node_ids := node_ids || (tid || '_validate');
+      node_shapes := node_shapes || 'check'::text;
+      node_labels := node_labels || ('validate ' || model_label);
+      e_from := e_from || prev; e_to := e_to || (tid || '_validate'); e_label := e_label || ''::text; e_dashed := e_dashed || false;
+      e_from := e_from || (tid || '_validate'); e_to := e_to || 'rejected'::text; e_label := e_label || 'invalid'::text; e_dashed := e_dashed || false;
+      prev := tid || '_validate';
+    END IF;
+    SELECT string_agg(x.op || ': ' || x.cols, '; ' ORDER BY x.ord) INTO model_label
+      FROM (SELECT CASE WHEN e.value ? 'pseudonymize' THEN 'pseudonymize'
+                        WHEN e.value ? 'mask' THEN 'mask' ELSE 'redact' END AS op,
+                   min(CASE WHEN e.value ? 'pseudonymize' THEN 2 WHEN e.value ? 'mask' THEN 3 ELSE 1 END) AS ord,
+                   string_agg(e.key, ', ' ORDER BY e.key) AS cols
+              FROM jsonb_each(t.cols) e
+             WHERE e.value -> 'pseudonymize' = 'true'
+                OR (e.value ? 'mask' AND e.value -> 'mask' <> 'false')
+                OR (e.value ? 'redact' AND e.value -> 'redact' <> 'false')
+             GROUP BY 1) x;
+    IF model_label IS NOT NULL THEN
+      node_ids := node_ids || (tid || '_redact');
+      node_shapes := node_shapes || 'step'::text;
+      node_labels := node_labels || model_label;
+      e_from := e_from || prev; e_to := e_to || (tid || '_redact'); e_label := e_label || ''::text; e_dashed := e_dashed || false;
+      prev := tid || '_redact';
+    END IF;
+    e_from := e_from || prev; e_to := e_to || tid; e_label := e_label || ''::text; e_dashed := e_dashed || false;
+    IF coalesce(t.policy -> 'audit', 'true') <> 'false' THEN
+      e_from := e_from || tid; e_to := e_to || 'ledger'::text; e_label := e_label || 'changes'::text; e_dashed := e_dashed || false;
+    END IF;
+    -- Classification: the table queues jobs; each queue's jobs go to their model.
+    FOR c IN
+      SELECT e.key AS col, coalesce(e.value -> 'classify' ->> 'queue', 'default') AS queue,
+             e.value -> 'classify' ->> 'model' AS model
+        FROM jsonb_each(t.cols) e
+       WHERE jsonb_typeof(e.value -> 'classify') = 'object'
+       ORDER BY e.key
+    LOOP
+      any_classify := true;
+      IF NOT c.queue = ANY (queues) THEN
+        queues := queues || c.queue;
+      END IF;
+      qid := 'q' || array_position(queues, c.queue);
+      IF NOT c.model = ANY (models) THEN
+        models := models || c.model;
+      END IF;
+      mid := 'm' || array_position(models, c.model);
+      e_from := e_from || tid; e_to := e_to || qid; e_label := e_label || ('classify ' || c.col); e_dashed := e_dashed || false;
+      IF NOT (qid || '>' || mid) = ANY (edge_keys) THEN
+        edge_keys := edge_keys || (qid || '>' || mid);
+        e_from := e_from || qid; e_to := e_to || mid; e_label := e_label || ''::text; e_dashed := e_dashed || false;
+      END IF;
+    END LOOP;
+  END LOOP;
+
+  FOR i IN 1 .. coalesce(array_length(queues, 1), 0) LOOP
+    node_ids := node_ids || ('q' || i);
+    node_shapes := node_shapes || 'queue'::text;
+    node_labels := node_labels || ('classification queue ' || queues[i]);
+  END LOOP;
+  -- A provider is named by its model and, for openai, the endpoint's host only: never
+  -- the URL's credentials, path or query, never the key.
+  FOR i IN 1 .. coalesce(array_length(models, 1), 0) LOOP
+    IF models[i] LIKE 'openai:%' THEN
+      model_label := 'openai model ' || substr(models[i], 8) || CASE
+        WHEN endpoint = '' THEN ' - comply.ai_endpoint not set'
+        WHEN endpoint_host IS NULL THEN ' - comply.ai_endpoint has no host'
+        ELSE ' at ' || endpoint_host || ' (' || endpoint_scheme || ')' END;
+    ELSE
+      model_label := 'builtin model ' || regexp_replace(models[i], '^builtin:', '') || ' (in the database)';
+    END IF;
+    node_ids := node_ids || ('m' || i);
+    node_shapes := node_shapes || 'step'::text;
+    node_labels := node_labels || model_label;
+    e_from := e_from || ('m' || i); e_to := e_to || 'decisions'::text;
+    e_label := e_label || ('confidence >= ' || threshold); e_dashed := e_dashed || false;
+    e_from := e_from || ('m' || i); e_to := e_to || 'review'::text;
+    e_label := e_label || ('confidence < ' || threshold); e_dashed := e_dashed || false;
+  END LOOP;
+  IF any_classify THEN
+    node_ids := node_ids || ARRAY['decisions', 'review'];
+    node_shapes := node_shapes || ARRAY['step', 'queue'];
+    node_labels := node_labels || ARRAY['automatic decision: comply.model_decisions',
+                                        'human review queue: comply.review_cases'];
+    e_from := e_from || ARRAY['decisions', 'review']; e_to := e_to || ARRAY['ledger', 'ledger'];
+    e_label := e_label || ARRAY['recorded', 'decisions']; e_dashed := e_dashed || ARRAY[false, false];
+  END IF;
+  IF any_validation THEN
+    node_ids := node_ids || 'rejected'::text;
+    node_shapes := node_shapes || 'step'::text;
+    node_labels := node_labels || 'row rejected: check_violation'::text;
+    e_from := e_from || 'rejected'::text; e_to := e_to || 'ledger'::text;
+    e_label := e_label || 'attempt recorded'::text; e_dashed := e_dashed || false;
+  END IF;
+  IF any_protected THEN
+    node_ids := node_ids || ARRAY['ledger', 'blocks'];
+    node_shapes := node_shapes || ARRAY['table', 'queue'];
+    node_labels := node_labels || ARRAY['ledger: comply.audit_log', 'sealed blocks: hash chain, comply.verify_ledger'];
+    e_from := e_from || 'ledger'::text; e_to := e_to || 'blocks'::text;
+    e_label := e_label || 'sealed'::text; e_dashed := e_dashed || false;
+  END IF;
+
+  -- Tables where discovery found PII and nothing protects it: writes go straight in.
+  i := 0;
+  FOR t IN
+    SELECT format('%I.%I', n.nspname, cl.relname) AS ident,
+           string_agg(DISTINCT f ->> 'entity', ', ') AS entities
+      FROM comply.discoveries d
+      JOIN pg_class cl ON cl.oid = d.table_name
+      JOIN pg_namespace n ON n.oid = cl.relnamespace
+      JOIN pg_attribute a ON a.attrelid = d.table_name AND a.attname = d.column_name AND NOT a.attisdropped
+      CROSS JOIN LATERAL jsonb_array_elements(d.findings) f
+     WHERE d.table_ident = format('%I.%I', n.nspname, cl.relname)
+       AND NOT EXISTS (SELECT 1 FROM comply.policies p WHERE p.table_name = d.table_name)
+       AND (schema_name IS NULL OR n.nspname = schema_name)
+     GROUP BY 1
+     ORDER BY 1
+  LOOP
+    i := i + 1;
+    node_ids := node_ids || ('u' || i);
+    node_shapes := node_shapes || 'table'::text;
+    node_labels := node_labels || (t.ident || ' - not protected, PII found: ' || t.entities);
+    e_from := e_from || 'clients'::text; e_to := e_to || ('u' || i);
+    e_label := e_label || 'unprotected writes'::text; e_dashed := e_dashed || true;
+  END LOOP;
+
+  IF fmt = 'mermaid' THEN
+    out := 'graph TD';
+    FOR i IN 1 .. array_length(node_ids, 1) LOOP
+      SELECT o, cl INTO shape_open, shape_close
+        FROM (VALUES ('start', '([', '])'), ('table', '[(', ')]'), ('check', '{{', '}}'),
+                     ('step', '[', ']'), ('queue', '[[', ']]')) AS s(k, o, cl)
+       WHERE s.k = node_shapes[i];
+      out := out || E'\n  ' || node_ids[i] || shape_open || '"'
+             || comply._flow_label(node_labels[i], 'mermaid') || '"' || shape_close;
+    END LOOP;
+    FOR i IN 1 .. coalesce(array_length(e_from, 1), 0) LOOP
+      out := out || E'\n  ' || e_from[i]
+             || CASE WHEN e_dashed[i] THEN ' -.->' ELSE ' -->' END
+             || CASE WHEN e_label[i] = '' THEN ''
+                     ELSE '|"' || comply._flow_label(e_label[i], 'mermaid') || '"|' END
+             || ' ' || e_to[i];
+    END LOOP;
+    RETURN out || E'\n';
+  END IF;
+
+  out := E'digraph data_flow {\n  rankdir=TB;';
+  FOR i IN 1 .. array_length(node_ids, 1) LOOP
+    out := out || E'\n  ' || node_ids[i] || ' [shape='
+           || CASE node_shapes[i] WHEN 'start' THEN 'oval' WHEN 'table' THEN 'cylinder'
+                                  WHEN 'check' THEN 'hexagon' WHEN 'queue' THEN 'box3d' ELSE 'box' END
+           || ', label="' || comply._flow_label(node_labels[i], 'dot') || '"];';
+  END LOOP;
+  FOR i IN 1 .. coalesce(array_length(e_from, 1), 0) LOOP
+    out := out || E'\n  ' || e_from[i] || ' -> ' || e_to[i]
+           || CASE WHEN e_label[i] = '' AND NOT e_dashed[i] THEN ''
+                   ELSE ' [' || concat_ws(', ',
+                                  CASE WHEN e_label[i] <> '' THEN 'label="' || comply._flow_label(e_label[i], 'dot') || '"' END,
+                                  CASE WHEN e_dashed[i] THEN 'style=dashed' END) || ']' END
+           || ';';
+  END LOOP;
+  RETURN out || E'\n}\n';
+END $$;
+COMMENT ON FUNCTION comply.data_flow(text, name) IS
+  'Diagram of the real data flows (''mermaid'' graph TD or ''dot''), of every schema or one: protected tables, validation, redaction, classification queues and providers (host only), review queue, ledger';
