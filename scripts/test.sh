@@ -50,6 +50,8 @@ pgtap() {
 }
 step "pgTAP suites (test/pgtap/)" pgtap
 
+step "compliance as a TAP suite through pg_prove (test/tap_controls.sh)" test/tap_controls.sh
+
 step "server log holds no PII" test/check_log_pii.sh "$(scripts/pgcluster.sh log)"
 
 step "ledger background workers (test/ledger_worker.sh)" test/ledger_worker.sh

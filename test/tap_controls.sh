@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs a database's compliance as a TAP test suite with pg_prove: comply.tap_controls()
+# on a database where the chosen controls pass (pg_prove succeeds) and where one fails
+# (pg_prove fails and names it); and comply.run_controls()' statuses, evidence, ledger
+# entry and alerts. Needs the test cluster running (PG* set) with pg_comply installed.
+set -euo pipefail
+work=$(mktemp -d)
+trap 'rm -rf "$work"; psql -X -q -d postgres -c "DROP DATABASE IF EXISTS comply_controls" >/dev/null 2>&1 || true' EXIT
+passed=0
+failed=0
+check() {
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); echo "ok - $name"
+  else failed=$((failed + 1)); echo "not ok - $name"; fi
+}
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d comply_controls "$@"; }
+
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS comply_controls" -c "CREATE DATABASE comply_controls" >/dev/null
+q -c "CREATE EXTENSION pg_comply" \
+  -c "SELECT comply.register_schema('c', '{\"type\": \"object\"}')" \
+  -c "CREATE TABLE intake (id int PRIMARY KEY, doc jsonb, notes text)" \
+  -c "REVOKE ALL ON intake FROM PUBLIC" \
+  -c "SELECT comply.protect('intake', '{\"columns\": {\"doc\": {\"validate\": \"c\"}, \"notes\": {\"redact\": true}}, \"workflow_step\": \"intake\", \"regulations\": [\"HIPAA §164.312(b)\", \"GDPR Art. 25\", \"GDPR Art. 5(1)(c)\"]}')" >/dev/null
+
+cat >"$work/pass.sql" <<'SQL'
+SELECT * FROM comply.tap_controls(ARRAY['HIPAA-164.312-b', 'GDPR-25', 'GDPR-5-1-c', 'PCI-10.3', 'PCI-3.4']);
+SQL
+out=$(pg_prove -d comply_controls "$work/pass.sql" 2>&1) && rc=0 || rc=$?
+check "pg_prove passes when the chosen controls are met (skips count as passes)" \
+  bash -c '[ "$1" -eq 0 ] && [[ "$2" == *"All tests successful"* ]] && [[ "$2" == *"Tests=5"* ]]' _ "$rc" "$out"
+
+# The test cluster runs without SSL: the client transport control fails.
+cat >"$work/fail.sql" <<'SQL'
+SELECT * FROM comply.tap_controls(ARRAY['HIPAA-164.312-b', 'HIPAA-164.312-e-1-clients']);
+SQL
+out=$(pg_prove -d comply_controls "$work/fail.sql" 2>&1) && rc=0 || rc=$?
+check "pg_prove fails when a control fails, and names it" \
+  bash -c '[ "$1" -ne 0 ] && [[ "$2" == *"Failed test"* || "$2" == *"Failed 1/2"* ]]' _ "$rc" "$out"
+check "the TAP output carries the failing control's evidence as a comment" \
+  bash -c 'q() { psql -X -q -At -d comply_controls "$@"; }; q -c "SELECT * FROM comply.tap_controls(ARRAY['"'"'HIPAA-164.312-e-1-clients'"'"'])" | grep -q "^# evidence: .*\"ssl\""'
+
+# A table that loses its protection fails the controls that rely on it.
+q -c "ALTER TABLE intake DISABLE TRIGGER comply_protect_before"
+check "a disabled protect trigger fails GDPR-25" \
+  bash -c '[ "$(psql -X -At -d comply_controls -c "SELECT status FROM comply.run_controls(ARRAY['"'"'GDPR-25'"'"'])")" = fail ]'
+q -c "ALTER TABLE intake ENABLE TRIGGER comply_protect_before"
+check "run_controls records each run in the ledger" \
+  bash -c '[ "$(psql -X -At -d comply_controls -c "SELECT count(*) >= 4 FROM comply.audit_log WHERE action = '"'"'controls.run'"'"'")" = t ]'
+check "a failed control raises an alert" \
+  bash -c '[ "$(psql -X -At -d comply_controls -c "SELECT count(*) >= 2 FROM comply.alerts WHERE kind = '"'"'control_failed'"'"'")" = t ]'
+check "every control of the catalog gets a status" \
+  bash -c '[ "$(psql -X -At -d comply_controls -c "SELECT count(*) = (SELECT count(*) FROM comply.controls) AND bool_and(status IN ('"'"'pass'"'"', '"'"'fail'"'"', '"'"'not_applicable'"'"', '"'"'not_run'"'"', '"'"'manual'"'"', '"'"'unknown'"'"')) FROM comply.run_controls()")" = t ]'
+
+echo
+echo "tap_controls: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
