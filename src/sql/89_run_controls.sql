@@ -66,7 +66,8 @@ BEGIN
     END IF;
     IF status = 'pass' THEN passed := passed + 1;
     ELSIF status = 'fail' THEN failed := failed + 1;
-      PERFORM comply._raise_alert('control_failed', control_id,
+      PERFORM comply._raise_alert(CASE WHEN c.check_kind = 'ledger_intact' THEN 'ledger'
+                                       ELSE 'control_failed' END, control_id,
                                   format('control %s (%s) failed', control_id, regulation_ref),
                                   jsonb_build_object('control_id', control_id));
     ELSE other := other + 1;
