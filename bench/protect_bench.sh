@@ -100,7 +100,7 @@ echo "load:    $(load) (1, 5, 15 min load average before the runs)"
 # protected run (it is timed with the sealer running, as in production), so that its
 # backlog does not slow the next run.
 ord=0
-for round in $(seq 1 "$rounds"); do
+for _ in $(seq 1 "$rounds"); do
   run_pgbench $((ord += 1)) "plain (no trigger)" plain
   run_pgbench $((ord += 1)) "PL/pgSQL triggers" plpgsql
   run_pgbench $((ord += 1)) "comply.protect" protected

@@ -18,4 +18,5 @@ make -j2 >/dev/null
 bench/redact_bench.sh
 bench/validate_bench.sh
 bench/ledger_bench.sh
+bench/protect_bench.sh
 bench/ai_bench.sh

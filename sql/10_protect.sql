@@ -153,4 +153,16 @@ SELECT count(*) AS protect_triggers FROM pg_trigger WHERE tgrelid = 'clinic.inta
 INSERT INTO clinic.intake (payload, notes) VALUES ('{"anything": true}', 'SSN 536-22-8714');
 SELECT notes FROM clinic.intake ORDER BY id DESC LIMIT 1;
 SELECT count(*) FROM comply.protected_tables;
+-- Numeric keys stay numbers in the ledger (its redaction reads strings): a ten-digit id
+-- is not taken for a health or phone number; a text key is redacted like any string.
+CREATE TABLE clinic.accounts (id bigint PRIMARY KEY, note text);
+CREATE TABLE clinic.by_email (email text PRIMARY KEY, note text);
+SELECT comply.protect('clinic.accounts', '{"columns": {"note": {"redact": true}}}');
+SELECT comply.protect('clinic.by_email', '{"columns": {"note": {"redact": true}}}');
+INSERT INTO clinic.accounts VALUES (4155552671, 'x');
+INSERT INTO clinic.by_email VALUES ('maria.garcia@example.org', 'y');
+SELECT object, details -> 'primary_key' AS pk FROM comply.audit_log
+ WHERE object IN ('clinic.accounts', 'clinic.by_email') AND action = 'INSERT' ORDER BY id;
+SELECT comply.unprotect('clinic.accounts');
+SELECT comply.unprotect('clinic.by_email');
 DROP SCHEMA clinic CASCADE;

@@ -42,6 +42,7 @@ extern "C" {
 #include "utils/memutils.h"
 #include "utils/regproc.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 PG_FUNCTION_INFO_V1(comply_protect);
 PG_FUNCTION_INFO_V1(comply_unprotect);
@@ -83,12 +84,17 @@ struct PolicyCache {
   Oid policies_relid = InvalidOid;
 };
 PolicyCache* policy_cache = nullptr;
+// comply.audit, looked up once; forgotten with the policies (the extension may have
+// been dropped and created again).
+FmgrInfo* audit_fn = nullptr;
 
 void InvalidatePolicies(Datum, Oid relid) {
   if (policy_cache && (relid == InvalidOid || relid == policy_cache->policies_relid ||
                        policy_cache->policies_relid == InvalidOid ||
-                       policy_cache->by_rel.count(relid)))
+                       policy_cache->by_rel.count(relid))) {
     policy_cache->by_rel.clear();
+    audit_fn = nullptr;  // allocated in TopMemoryContext: a few bytes left behind
+  }
 }
 
 [[noreturn]] void Invalid(const std::string& message, const std::string& detail = {}) {
@@ -271,26 +277,38 @@ std::string PrimaryKeyJson(const TablePolicy& p, HeapTuple tup, TupleDesc desc) 
     json::AppendQuoted(out, p.pk_names[i]);
     out += ':';
     std::optional<std::string> v = ValueText(tup, desc, p.pk_attnums[i]);
-    if (v) json::AppendQuoted(out, *v); else out += "null";
+    Oid type = TupleDescAttr(desc, p.pk_attnums[i] - 1)->atttypid;
+    bool number = type == INT2OID || type == INT4OID || type == INT8OID || type == OIDOID ||
+                  type == NUMERICOID;
+    // Numbers stay numbers: the ledger redacts strings only, and a 10-digit id is not
+    // a health number. A text key (an e-mail, say) is a string and is redacted.
+    if (!v) out += "null";
+    else if (number && *v != "NaN" && v->find("Infinity") == std::string::npos) out += *v;
+    else json::AppendQuoted(out, *v);
   }
   out += '}';
   return out;
 }
 
-// Appends a ledger entry through comply.audit (its details are redacted there).
+// Appends a ledger entry through comply.audit (its details are redacted there), called
+// directly through a cached function-call info rather than through a query.
 void Audit(const std::string& action, const std::string& object, const std::string& details) {
-  SpiScope spi;
-  Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
-  Datum values[3] = {TextDatumOf(action), TextDatumOf(object), TextDatumOf(details)};
+  FmgrInfo*& audit = audit_fn;
   PgCall([&] {
-    static SPIPlanPtr plan = nullptr;
-    if (plan == nullptr) {
-      SPIPlanPtr pl = SPI_prepare("SELECT comply.audit($1, $2, $3::jsonb)", 3, types);
-      if (pl == nullptr || SPI_keepplan(pl) != 0) elog(ERROR, "could not prepare the audit call");
-      plan = pl;
+    // The extension may have been dropped and created again since the lookup.
+    if (audit != nullptr && !SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(audit->fn_oid)))
+      audit = nullptr;
+    if (audit == nullptr) {
+      Oid argtypes[3] = {TEXTOID, TEXTOID, JSONBOID};
+      List* name = list_make2(makeString(pstrdup("comply")), makeString(pstrdup("audit")));
+      Oid fn = LookupFuncName(name, 3, argtypes, false);
+      FmgrInfo* f = static_cast<FmgrInfo*>(MemoryContextAllocZero(TopMemoryContext, sizeof(FmgrInfo)));
+      fmgr_info_cxt(fn, f, TopMemoryContext);
+      audit = f;
     }
-    if (SPI_execute_plan(plan, values, nullptr, false, 1) != SPI_OK_SELECT)
-      elog(ERROR, "could not append the audit entry");
+    Datum d = DirectFunctionCall1(jsonb_in, CStringGetDatum(details.c_str()));
+    (void)FunctionCall3(audit, CStringGetTextDatum(action.c_str()),
+                        CStringGetTextDatum(object.c_str()), d);
   });
 }
 
