@@ -5,19 +5,34 @@
 
 namespace comply::posture {
 
-int Base64Value(unsigned char c, Base64Alphabet alphabet) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (alphabet == Base64Alphabet::kStandard) {
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-  } else {
-    if (c == '-') return 62;
-    if (c == '_') return 63;
+namespace {
+
+// Symbol values per alphabet, -1 for bytes that are not symbols.
+struct Base64Tables {
+  int8_t standard[256];
+  int8_t url[256];
+  Base64Tables() {
+    for (int c = 0; c < 256; ++c) standard[c] = url[c] = -1;
+    const char* common = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    for (int i = 0; i < 62; ++i) {
+      standard[static_cast<unsigned char>(common[i])] = static_cast<int8_t>(i);
+      url[static_cast<unsigned char>(common[i])] = static_cast<int8_t>(i);
+    }
+    standard[static_cast<unsigned char>('+')] = 62;
+    standard[static_cast<unsigned char>('/')] = 63;
+    url[static_cast<unsigned char>('-')] = 62;
+    url[static_cast<unsigned char>('_')] = 63;
   }
-  return -1;
+};
+
+const int8_t* Base64Table(Base64Alphabet alphabet) {
+  static const Base64Tables tables;
+  return alphabet == Base64Alphabet::kStandard ? tables.standard : tables.url;
 }
+
+}  // namespace
+
+int Base64Value(unsigned char c, Base64Alphabet alphabet) { return Base64Table(alphabet)[c]; }
 
 std::optional<std::string> DecodeBase64(std::string_view symbols, Base64Alphabet alphabet,
                                         bool allow_cut) {
@@ -31,14 +46,24 @@ std::optional<std::string> DecodeBase64(std::string_view symbols, Base64Alphabet
   if (rest == 1 || (padding > 0 && rest + padding != 4)) {
     if (!allow_cut || padding > 0) return std::nullopt;
     body = body.substr(0, body.size() - rest);
-    rest = 0;
   }
-  std::string out;
-  out.reserve(body.size() / 4 * 3 + 2);
+  const int8_t* table = Base64Table(alphabet);
+  const size_t groups = body.size() / 4;
+  std::string out(groups * 3, '\0');
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(body.data());
+  size_t i = 0;
+  for (size_t g = 0; g < groups; ++g, i += 4) {
+    int a = table[p[i]], b = table[p[i + 1]], c = table[p[i + 2]], d = table[p[i + 3]];
+    if ((a | b | c | d) < 0) return std::nullopt;
+    uint32_t v = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(c) << 6 | uint32_t(d);
+    out[3 * g] = static_cast<char>(v >> 16);
+    out[3 * g + 1] = static_cast<char>((v >> 8) & 0xFF);
+    out[3 * g + 2] = static_cast<char>(v & 0xFF);
+  }
   uint32_t acc = 0;
   int bits = 0;
-  for (unsigned char c : body) {
-    int v = Base64Value(c, alphabet);
+  for (; i < body.size(); ++i) {
+    int v = table[p[i]];
     if (v < 0) return std::nullopt;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
