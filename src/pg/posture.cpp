@@ -1,20 +1,37 @@
-// Server posture helpers: the state of the secret files named by comply.* settings,
-// for comply.check_server(). (The checks themselves are SQL: src/sql/80_posture.sql.)
+// Posture: is a value ciphertext (comply.is_encrypted, comply.check_encryption), and
+// the state of the secret files named by comply.* settings, for comply.check_server()
+// (whose checks are SQL: src/sql/80_posture.sql).
+#include <algorithm>
+#include <map>
 #include <string>
 
 #include "core/error.h"
+#include "core/json.h"
+#include "core/posture/ciphertext.h"
 #include "core/secret_file.h"
 #include "pg/guard.h"
+#include "pg/spi.h"
 
 extern "C" {
 #include "postgres.h"
 
+#include "access/detoast.h"
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(comply_secret_file_problem);
+PG_FUNCTION_INFO_V1(comply_is_encrypted);
+PG_FUNCTION_INFO_V1(comply_check_encryption);
 }
 
 using namespace comply;
@@ -40,4 +57,121 @@ extern "C" Datum comply_secret_file_problem(PG_FUNCTION_ARGS) {
   });
   if (problem[0] == '\0') PG_RETURN_NULL();
   PG_RETURN_TEXT_P(cstring_to_text(problem));
+}
+
+// comply.is_encrypted(value bytea) / (value text) RETURNS boolean
+extern "C" Datum comply_is_encrypted(PG_FUNCTION_ARGS) {
+  // Only the first kMaxExamined bytes are fetched from a large TOASTed value.
+  Datum d = PG_GETARG_DATUM(0);
+  int32 total = toast_raw_datum_size(d) - VARHDRSZ;
+  struct varlena* v = pg_detoast_datum_slice(reinterpret_cast<struct varlena*>(DatumGetPointer(d)), 0,
+                                             static_cast<int32>(posture::kMaxExamined));
+  bool encrypted = false;
+  Guarded([&] {
+    posture::Classification c = posture::Classify(
+        std::string_view(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v)), static_cast<size_t>(total));
+    encrypted = c.verdict == posture::Verdict::kEncrypted;
+  });
+  PG_RETURN_BOOL(encrypted);
+}
+
+// comply.check_encryption(tbl regclass, col name, sample_rows int)
+//   RETURNS TABLE(verdict text, encrypted_share float8, sample_size int, evidence jsonb)
+extern "C" Datum comply_check_encryption(PG_FUNCTION_ARGS) {
+  InitMaterializedSRF(fcinfo, 0);
+  ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  Oid relid = PG_GETARG_OID(0);
+  char* col = NameStr(*PG_GETARG_NAME(1));
+  int sample_rows = PG_GETARG_INT32(2);
+  if (sample_rows < 1 || sample_rows > 1000000)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("sample_rows must be between 1 and 1000000")));
+  AttrNumber attnum = get_attnum(relid, col);
+  if (attnum <= 0)
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                    errmsg("column \"%s\" of relation %s does not exist", col, get_rel_name(relid))));
+  Oid type = get_atttype(relid, attnum);
+  if (type != BYTEAOID && type != TEXTOID && type != VARCHAROID && type != BPCHAROID)
+    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                    errmsg("column \"%s\" is neither bytea nor text", col)));
+  // The caller reads the column with their own rights; large tables are sampled by
+  // block, never read whole.
+  char* table = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+                                           get_rel_name(relid));
+  const char* qcol = quote_identifier(col);
+  float4 reltuples = 0;
+  {
+    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (HeapTupleIsValid(tup)) {
+      reltuples = ((Form_pg_class)GETSTRUCT(tup))->reltuples;
+      ReleaseSysCache(tup);
+    }
+  }
+  // text is read as its UTF-8 bytes.
+  const char* bytes = type == BYTEAOID ? qcol : psprintf("convert_to(%s, 'UTF8')", qcol);
+  const bool by_block = reltuples > 10.0 * sample_rows;
+  char* from = by_block ? psprintf("%s TABLESAMPLE SYSTEM (%f)", table,
+                                   std::min(100.0, 300.0 * sample_rows / reltuples))
+                        : table;
+  char* sql = psprintf("SELECT substr(%s, 1, %d), octet_length(%s) FROM %s WHERE %s IS NOT NULL %s LIMIT %d",
+                       bytes, static_cast<int>(posture::kMaxExamined), qcol, from, qcol,
+                       by_block ? "" : "ORDER BY random()", sample_rows);
+  Guarded([&] {
+    std::map<std::string, int64> by_verdict, by_format;
+    int64 n = 0;
+    double entropy_sum = 0;
+    {
+      SpiScope spi;
+      uint64 rows = SpiExec(sql, 0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
+      for (uint64 i = 0; i < rows; ++i) {
+        std::optional<std::string> prefix = SpiBytes(i, 1);
+        int64 total = SpiInt(i, 2).value_or(0);
+        if (!prefix) continue;
+        posture::Classification c = posture::Classify(*prefix, static_cast<size_t>(total));
+        by_verdict[posture::VerdictName(c.verdict)]++;
+        by_format[c.evidence.format]++;
+        entropy_sum += c.evidence.entropy_bits_per_byte;
+        ++n;
+        PollCancel(InterruptCheck());
+      }
+    }
+    auto count = [&](const char* k) {
+      auto it = by_verdict.find(k);
+      return it == by_verdict.end() ? int64{0} : it->second;
+    };
+    double share = n ? static_cast<double>(count("encrypted")) / n : 0;
+    const char* verdict = n == 0 ? "empty"
+                          : share >= 0.99 ? "encrypted"
+                          : count("encrypted") == 0 && count("undetermined") == 0 ? "not_encrypted"
+                          : share == 0 && count("not_encrypted") == 0 ? "undetermined"
+                          : "mixed";
+    std::string evidence = "{\"verdicts\":{";
+    bool first = true;
+    for (const auto& [k, v] : by_verdict) {
+      if (!first) evidence += ',';
+      first = false;
+      json::AppendQuoted(evidence, k);
+      evidence += ':' + std::to_string(v);
+    }
+    evidence += "},\"formats\":{";
+    first = true;
+    for (const auto& [k, v] : by_format) {
+      if (!first) evidence += ',';
+      first = false;
+      json::AppendQuoted(evidence, k);
+      evidence += ':' + std::to_string(v);
+    }
+    char mean[32];
+    snprintf(mean, sizeof(mean), "%.3f", n ? entropy_sum / n : 0.0);
+    evidence += std::string("},\"mean_entropy_bits_per_byte\":") + mean +
+                ",\"sampled\":" + (by_block ? "\"by block\"" : "\"rows at random\"") + "}";
+    PgCall([&] {
+      Datum values[4] = {CStringGetTextDatum(verdict), Float8GetDatum(share),
+                         Int32GetDatum(static_cast<int32>(n)),
+                         DirectFunctionCall1(jsonb_in, CStringGetDatum(evidence.c_str()))};
+      bool nulls[4] = {false, false, false, false};
+      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    });
+  });
+  return (Datum)0;
 }

@@ -15,6 +15,7 @@
 
 #include "core/json.h"
 #include "core/pii/redactor.h"
+#include "core/posture/ciphertext.h"
 #include "pg/guard.h"
 #include "pg/guc.h"
 #include "pg/pii.h"
@@ -25,6 +26,7 @@
 extern "C" {
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -61,6 +63,7 @@ struct ColumnPolicy {
   enum class Redact { kNone, kContent, kPseudonymize, kMask } redact = Redact::kNone;
   pii::OperatorConfig ops;  // kContent
   pii::Operator mask;       // kMask
+  bool encrypted = false;  // must hold ciphertext (bytea or text)
   bool classify = false;
   std::vector<std::string> labels;
   std::string model;  // builtin name or openai:<model>
@@ -169,6 +172,11 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc) {
               c.mask = pii::ParseOperators(op).default_op;
               c.redact = ColumnPolicy::Redact::kMask;
             }
+          } else if (what == "encrypted") {
+            if (!IsTextType(c.type) && c.type != BYTEAOID)
+              Invalid("column \"" + col + "\" must be bytea, text or varchar to be declared encrypted");
+            if (!(arg.is_bool() && arg.as_bool())) Invalid("\"encrypted\" must be true");
+            c.encrypted = true;
           } else if (what == "classify") {
             if (!IsTextType(c.type)) Invalid("column \"" + col + "\" must be text or varchar to be classified");
             if (!arg.is_object()) Invalid("\"classify\" is {\"labels\": [...], \"model\": ..., \"queue\": ...}");
@@ -194,7 +202,8 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc) {
             Invalid("unknown key \"" + what + "\" for column \"" + col + "\"");
           }
         }
-        if (!c.schema.empty() || c.redact != ColumnPolicy::Redact::kNone) p->any_before = true;
+        if (!c.schema.empty() || c.redact != ColumnPolicy::Redact::kNone || c.encrypted)
+          p->any_before = true;
         if (c.classify) p->any_classify = true;
         p->columns.push_back(std::move(c));
       }
@@ -318,6 +327,49 @@ const char* OperationOf(TriggerData* td) {
   return "DELETE";
 }
 
+// Rejects the row: the attempt goes to the ledger through the job worker (this
+// transaction rolls back), then check_violation naming the column and the rule, never
+// the value.
+[[noreturn]] void Reject(TriggerData* td, const TablePolicy& p, const ColumnPolicy& c,
+                         const char* rule_key, const std::string& rule, const std::string& errors,
+                         const std::string& message) {
+  std::string details = "{";
+  json::AppendQuoted(details, "operation");
+  details += ':';
+  json::AppendQuoted(details, OperationOf(td));
+  details += ',';
+  json::AppendQuoted(details, "column");
+  details += ':';
+  json::AppendQuoted(details, c.name);
+  details += ',';
+  json::AppendQuoted(details, rule_key);
+  details += ':';
+  if (rule.empty()) details += "true"; else json::AppendQuoted(details, rule);
+  details += ',';
+  json::AppendQuoted(details, "errors");
+  details += ':';
+  json::AppendQuoted(details, errors);
+  details += ',';
+  json::AppendQuoted(details, "attempted_by");
+  details += ':';
+  json::AppendQuoted(details, PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); }));
+  details += '}';
+  std::string record = "{";
+  json::AppendQuoted(record, "action");
+  record += ":\"protect.rejected\",";
+  json::AppendQuoted(record, "object");
+  record += ':';
+  json::AppendQuoted(record, p.table);
+  record += ",\"details\":" + details + "}";
+  if (!DeferRecord("audit", record))
+    PgCall([] {
+      ereport(LOG, (errmsg("pg_comply: a rejected row could not be recorded in the ledger"),
+                    errhint("Load pg_comply through shared_preload_libraries.")));
+    });
+  throw Error(sqlstate::kCheckViolation, "row rejected by the policy of " + p.table + ": " + message,
+              errors);
+}
+
 // BEFORE INSERT OR UPDATE: validation and redaction; returns the row to store.
 HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
   Relation rel = td->tg_relation;
@@ -328,7 +380,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
   std::vector<Datum> values;
   std::vector<bool> nulls;
   for (const ColumnPolicy& c : p.columns) {
-    if (c.schema.empty() && c.redact == ColumnPolicy::Redact::kNone) continue;
+    if (c.schema.empty() && c.redact == ColumnPolicy::Redact::kNone && !c.encrypted) continue;
     bool isnull = false;
     Datum d = PgCall([&] { return heap_getattr(tup, c.attnum, desc, &isnull); });
     if (isnull) continue;
@@ -349,46 +401,24 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
         });
       } catch (const PgError& e) {
         if (e.sqlerrcode() != ERRCODE_CHECK_VIOLATION) throw;
-        // The attempt is recorded even though this transaction rolls back: the entry
-        // goes to the job worker, which appends it in a transaction of its own.
-        std::string details = "{";
-        json::AppendQuoted(details, "operation");
-        details += ':';
-        json::AppendQuoted(details, OperationOf(td));
-        details += ',';
-        json::AppendQuoted(details, "column");
-        details += ':';
-        json::AppendQuoted(details, c.name);
-        details += ',';
-        json::AppendQuoted(details, "schema");
-        details += ':';
-        json::AppendQuoted(details, c.schema);
-        details += ',';
-        json::AppendQuoted(details, "errors");
-        details += ':';
-        json::AppendQuoted(details, e.detail());
-        details += ',';
-        json::AppendQuoted(details, "attempted_by");
-        details += ':';
-        json::AppendQuoted(details, PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); }));
-        details += '}';
-        std::string record = "{";
-        json::AppendQuoted(record, "action");
-        record += ":\"protect.rejected\",";
-        json::AppendQuoted(record, "object");
-        record += ':';
-        json::AppendQuoted(record, p.table);
-        record += ",\"details\":" + details + "}";
-        if (!DeferRecord("audit", record))
-          PgCall([] {
-            ereport(LOG, (errmsg("pg_comply: a rejected row could not be recorded in the ledger"),
-                          errhint("Load pg_comply through shared_preload_libraries.")));
-          });
-        throw Error(sqlstate::kCheckViolation,
-                    "row rejected by the policy of " + p.table + ": column \"" + c.name +
-                        "\" does not match schema \"" + c.schema + "\"",
-                    e.detail());
+        Reject(td, p, c, "schema", c.schema, e.detail(),
+               "column \"" + c.name + "\" does not match schema \"" + c.schema + "\"");
       }
+    }
+    if (c.encrypted) {
+      // A column declared encrypted refuses a value that is not ciphertext, such as
+      // a clear value written by a client that forgot pgp_sym_encrypt().
+      bytea* v = PgCall([&] {
+        return reinterpret_cast<bytea*>(pg_detoast_datum_slice(
+            reinterpret_cast<struct varlena*>(DatumGetPointer(d)), 0,
+            static_cast<int32>(posture::kMaxExamined)));
+      });
+      size_t total = PgCall([&] { return static_cast<size_t>(toast_raw_datum_size(d) - VARHDRSZ); });
+      posture::Classification k =
+          posture::Classify(std::string_view(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v)), total);
+      if (k.verdict != posture::Verdict::kEncrypted)
+        Reject(td, p, c, "encrypted", "", "the value is not ciphertext (" + k.evidence.format + ")",
+               "column \"" + c.name + "\" must hold ciphertext");
     }
     if (c.redact == ColumnPolicy::Redact::kNone) continue;
     Datum replaced;

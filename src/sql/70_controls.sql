@@ -12,7 +12,8 @@ CREATE TABLE comply.controls (
   check_kind text NOT NULL DEFAULT 'manual'
     CHECK (check_kind IN ('enforced', 'pii_covered', 'validated', 'audited', 'ledger_intact',
                           'access_restricted', 'pan_protected', 'ai_transport', 'client_tls',
-                          'human_review', 'documented', 'planned', 'manual')),
+                          'human_review', 'documented', 'encrypted', 'server_auth', 'planned',
+                          'manual')),
   user_defined boolean NOT NULL DEFAULT true
 );
 COMMENT ON TABLE comply.controls IS
@@ -53,8 +54,8 @@ INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_r
  'pii_covered', false),
 ('GDPR-32-encryption', 'store', 'GDPR', 'GDPR Art. 32(1)(a)',
  'Security of processing: encryption of personal data',
- 'column ciphertext and server encryption checks (planned: issue 7)',
- 'planned', false),
+ 'comply.protect "encrypted": a column that must hold ciphertext (pgcrypto) refuses clear values on write; comply.check_encryption samples it',
+ 'encrypted', false),
 ('GDPR-32-integrity', 'audit', 'GDPR', 'GDPR Art. 32(1)(b)',
  'Security of processing: ongoing integrity of processing systems and services',
  'append-only audit ledger sealed into hash-chained, optionally signed blocks; comply.verify_ledger, digests and inclusion proofs',
@@ -65,8 +66,8 @@ INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_r
  'access_restricted', false),
 ('HIPAA-164.312-a-2-iv', 'store', 'HIPAA', 'HIPAA §164.312(a)(2)(iv)',
  'Encryption and decryption of ePHI (addressable)',
- 'column ciphertext checks and server encryption posture (planned: issue 7)',
- 'planned', false),
+ 'comply.protect "encrypted" columns refuse clear values; comply.check_encryption judges a column by sampling (OpenPGP structure, block-cipher output, entropy)',
+ 'encrypted', false),
 ('HIPAA-164.312-b', 'audit', 'HIPAA', 'HIPAA §164.312(b)',
  'Audit controls: record and examine activity in systems that contain ePHI',
  'policy "audit": every INSERT, UPDATE and DELETE of a protected table appended to comply.audit_log (who, when, primary key, changed columns redacted) and sealed by the ledger worker',
@@ -77,11 +78,11 @@ INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_r
  'ledger_intact', false),
 ('HIPAA-164.312-d', 'access', 'HIPAA', 'HIPAA §164.312(d)',
  'Person or entity authentication',
- 'ledger entries name session_user and current_user; server authentication checks, pg_hba methods and password_encryption (planned: issue 7)',
- 'planned', false),
+ 'ledger entries name session_user and current_user; comply.check_server: password_encryption = scram-sha-256, no pg_hba rule with trust, password or md5',
+ 'server_auth', false),
 ('HIPAA-164.312-e-1-clients', 'transmit', 'HIPAA', 'HIPAA §164.312(e)(1)',
  'Transmission security: ePHI encrypted between clients and the server',
- 'PostgreSQL ssl = on (the full TLS posture, pg_hba hostssl rules and unencrypted connections, is planned: issue 7)',
+ 'PostgreSQL ssl = on; comply.check_server: TLS 1.2 or later, no client connected without SSL',
  'client_tls', false),
 ('HIPAA-164.312-e-1-ai', 'classify', 'HIPAA', 'HIPAA §164.312(e)(1)',
  'Transmission security: text sent to an AI provider for classification',
@@ -101,7 +102,7 @@ INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_r
  'pan_protected', false),
 ('PCI-3.5', 'store', 'PCI DSS v4.0', 'PCI DSS 3.5',
  'PAN is secured wherever it is stored: rendered unreadable (truncation, keyed hash, or strong cryptography)',
- 'comply.protect "mask" (truncation), "pseudonymize" (keyed HMAC-SHA-256) or redaction of card numbers; ciphertext checks planned (issue 7)',
+ 'comply.protect "mask" (truncation), "pseudonymize" (keyed HMAC-SHA-256), redaction of card numbers, or "encrypted" columns (comply.check_encryption)',
  'pan_protected', false),
 ('PCI-10.2', 'audit', 'PCI DSS v4.0', 'PCI DSS 10.2',
  'Audit logs record user activities and events: who, what, when, where from, which data',
@@ -241,6 +242,16 @@ DECLARE
   refs text[];
   ref text;
   any_rows boolean := false;
+  col text;
+  verdict text;
+  -- Authentication posture, from comply.check_server (once for every table).
+  auth_reasons text[] := ARRAY(
+    SELECT CASE x.check_name
+             WHEN 'password_encryption' THEN 'password_encryption is not scram-sha-256'
+             ELSE 'pg_hba has rules with trust, password or md5' END
+      FROM comply.check_server() x
+     WHERE x.check_name IN ('password_encryption', 'pg_hba_methods') AND x.status = 'fail'
+     ORDER BY 1);
 BEGIN
   -- Every protected table, and every table whose latest discovery (still about the same
   -- table) found PII; with what the policy and the discovery say about it.
@@ -425,6 +436,20 @@ BEGIN
           IF t.findings IS NULL THEN
             reasons := reasons || 'comply.discover() has not been run on the table (categories of personal data unknown)'::text;
           END IF;
+        WHEN 'encrypted' THEN
+          reasons := '{}';
+          IF NOT EXISTS (SELECT 1 FROM jsonb_each(t.cols) e WHERE e.value -> 'encrypted' = 'true') THEN
+            na := 'not applicable: the policy declares no encrypted column';
+          ELSE
+            FOR col IN SELECT e.key FROM jsonb_each(t.cols) e WHERE e.value -> 'encrypted' = 'true' ORDER BY 1 LOOP
+              SELECT x.verdict INTO verdict FROM comply.check_encryption(t.oid, col::name, 100) x;
+              IF verdict NOT IN ('encrypted', 'empty') THEN
+                reasons := reasons || format('column %s holds values that are not ciphertext (%s)', col, verdict);
+              END IF;
+            END LOOP;
+          END IF;
+        WHEN 'server_auth' THEN
+          reasons := auth_reasons;
         WHEN 'planned' THEN
           reasons := ARRAY['not implemented by pg_comply yet (see implemented_by)'];
         ELSE  -- manual

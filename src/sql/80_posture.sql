@@ -153,3 +153,25 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION comply.check_server() IS
   'Server posture: SSL, TLS version, clients without SSL, password encryption, weak pg_hba rules, superusers, data checksums, statement logging, PUBLIC on protected tables, secret files, AI endpoint TLS';
+
+-- Column encryption: is a value ciphertext? By structure (pgcrypto's OpenPGP messages,
+-- armored or binary), then known formats that only look random (compressed data,
+-- images), then text, then byte statistics.
+CREATE FUNCTION comply.is_encrypted(value bytea) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'comply_is_encrypted'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION comply.is_encrypted(bytea) IS
+  'True if the value is ciphertext (OpenPGP message, block-cipher output, random-looking bytes); compressed data, images, text and JSON are not';
+
+CREATE FUNCTION comply.is_encrypted(value text) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'comply_is_encrypted'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION comply.is_encrypted(text) IS
+  'True if the text is ciphertext: an armored OpenPGP message, or hex or base64 of ciphertext';
+
+CREATE FUNCTION comply.check_encryption(tbl regclass, col name, sample_rows int DEFAULT 1000)
+  RETURNS TABLE(verdict text, encrypted_share float8, sample_size int, evidence jsonb)
+  AS 'MODULE_PATHNAME', 'comply_check_encryption'
+  LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION comply.check_encryption(regclass, name, int) IS
+  'Samples a bytea or text column and judges it: encrypted, not_encrypted, mixed, undetermined or empty, with the share of ciphertext and evidence (formats, entropy; never values)';
