@@ -191,7 +191,22 @@ SELECT subject, label, routed_to FROM comply.ai_job_status WHERE queue = 'referr
 SELECT table_name, enforced FROM comply.protected_tables;
 
 \echo
-\echo '== 12. Bad input gets a precise error that never echoes the data'
+\echo '== 12. Where PII is, which controls are met, the data flow, and compliance as a TAP suite'
+CREATE TABLE tickets (id serial PRIMARY KEY, body text, requester text);
+INSERT INTO tickets (body, requester)
+SELECT 'Customer ' || (ARRAY['Maria Garcia', 'Kevin Lee', 'Priya Shah'])[1 + g % 3] || ' asks about order ' || g
+       || '; call back on 415-555-' || lpad((2600 + g)::text, 4, '0'),
+       (ARRAY['m.garcia', 'k.lee', 'p.shah'])[1 + g % 3] || '@example.com'
+  FROM generate_series(1, 300) g;
+SELECT table_name, column_name, entity, round(share::numeric, 2) AS share, suggested_policy
+  FROM comply.discover(200, 'public') WHERE table_name = 'tickets'::regclass ORDER BY 2, 3;
+SELECT object, control, status FROM comply.requirements_matrix() ORDER BY object, control LIMIT 12;
+SELECT comply.data_flow() AS mermaid;
+SELECT * FROM comply.tap_controls(ARRAY['GDPR-25', 'HIPAA-164.312-b', 'PCI-10.3', 'HIPAA-164.312-e-1-clients']);
+SELECT check_name, status FROM comply.check_server() ORDER BY 1;
+
+\echo
+\echo '== 13. Bad input gets a precise error that never echoes the data'
 \set ON_ERROR_STOP off
 \set VERBOSITY default
 SELECT comply.redact('SSN 536-22-8714', '{"US_SSN": {"op": "mask", "keep_lst": 4}}');
