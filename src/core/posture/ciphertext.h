@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace comply::posture {
@@ -109,5 +110,39 @@ std::string EvidenceJson(const Classification& c);
 // Name of an evidence kind: "empty", "structure", "signature", "text", "statistics",
 // "too-short".
 const char* KindName(Evidence::Kind kind);
+
+// Judgement of a column from a sample of its values, for comply.check_encryption: the
+// glue classifies each sampled value and adds it here, then reads the verdict, the share
+// and the evidence.
+class ColumnTally {
+ public:
+  // Counts one classified (non-NULL) value.
+  void Add(const Classification& c);
+  // Counts a NULL, which is neither judged nor part of the sample size.
+  void AddNull() { ++nulls_; }
+
+  // Values judged (NULLs excluded).
+  size_t sample_size() const { return encrypted_ + not_encrypted_ + undetermined_; }
+  // Share of the judged values that are ciphertext (0 when nothing was judged).
+  double encrypted_share() const;
+  // "encrypted": some values are ciphertext, none is not, and at most half are
+  // undetermined; "not_encrypted": none is ciphertext and at least half are not;
+  // "partially_encrypted": ciphertext and plain values side by side (the finding that
+  // matters: rows written before encryption, or by a path that skips it);
+  // "undetermined": mostly undetermined; "no_data": nothing judged.
+  const char* verdict() const;
+  // {"sample_size", "nulls", "encrypted", "not_encrypted", "undetermined",
+  //  "formats": {format: count, ...}, "mean_entropy", "bytes_examined"}.
+  std::string EvidenceJson() const;
+
+ private:
+  size_t encrypted_ = 0;
+  size_t not_encrypted_ = 0;
+  size_t undetermined_ = 0;
+  size_t nulls_ = 0;
+  size_t bytes_examined_ = 0;
+  double entropy_sum_ = 0;
+  std::vector<std::pair<std::string, size_t>> formats_;  // in order of first appearance
+};
 
 }  // namespace comply::posture
