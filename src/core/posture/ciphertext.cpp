@@ -261,8 +261,8 @@ TextKind ScanText(std::string_view b, const ByteStats& s, bool cut) {
   if (invalid == 0) return TextKind::kUtf8;
   // A single-byte encoding such as Latin-1: mostly ASCII letters, lower case more than
   // upper, words (a space from 16 bytes on), and each byte above 0x7f a lone accented
-  // letter or symbol (or two) inside ASCII text. Random bytes pass all of it about once in a
-  // 100,000 at 16 bytes, and ever more rarely as they grow.
+  // letter or symbol (or two) inside ASCII text. Random bytes pass all of it about once
+  // in 100,000 at 16 bytes, and ever more rarely as they grow.
   size_t high = 0, upper = 0, lower = 0;
   for (int c = 0x80; c < 0x100; ++c) high += s.counts[c];
   for (int c = 'A'; c <= 'Z'; ++c) {

@@ -14,8 +14,9 @@
 //      of an unknown format looks like that); low-entropy bytes are not ciphertext.
 // Short values are judged cautiously: under kMinStatisticalLength binary bytes are
 // "too-short"; under kShortLength random-looking bytes count as ciphertext only when they
-// are whole cipher blocks. Statistics cannot tell ciphertext from other random bytes (a
-// hash, a key, a random identifier): evidence says so.
+// are whole cipher blocks, and 16 bytes shaped like a UUID stay undetermined. Statistics
+// cannot tell ciphertext from other random bytes (a hash, a key, a random token); the
+// evidence of short values says so.
 // The evidence never contains the value's bytes: only format names, lengths, statistics
 // and fixed reasons. Classify never throws on any input (std::bad_alloc aside).
 #pragma once
@@ -75,7 +76,8 @@ struct Evidence {
   // few units.
   double chi_square = 0;
   double chi_square_z = 0;
-  // 16 or 8 when the (decoded) length is a multiple of that block size, else 0.
+  // For "block-cipher": 16 or 8, the cipher block size that the (decoded) length is a
+  // whole multiple of. Otherwise 0.
   size_t block_size = 0;
   // OpenPGP only: packet names in order, algorithm names, truncation.
   std::vector<std::string> packets;
