@@ -14,8 +14,9 @@
 //      of an unknown format looks like that); low-entropy bytes are not ciphertext.
 // Short values are judged cautiously: under kMinStatisticalLength binary bytes are
 // "too-short"; under kShortLength random-looking bytes count as ciphertext only when they
-// are whole cipher blocks. Statistics cannot tell ciphertext from other random bytes (a
-// hash, a key, a random identifier): evidence says so.
+// are whole cipher blocks, and 16 bytes shaped like a UUID stay undetermined. Statistics
+// cannot tell ciphertext from other random bytes (a hash, a key, a random token); the
+// evidence of short values says so.
 // The evidence never contains the value's bytes: only format names, lengths, statistics
 // and fixed reasons. Classify never throws on any input (std::bad_alloc aside).
 #pragma once
@@ -24,6 +25,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace comply::posture {
@@ -74,7 +76,8 @@ struct Evidence {
   // few units.
   double chi_square = 0;
   double chi_square_z = 0;
-  // 16 or 8 when the (decoded) length is a multiple of that block size, else 0.
+  // For "block-cipher": 16 or 8, the cipher block size that the (decoded) length is a
+  // whole multiple of. Otherwise 0.
   size_t block_size = 0;
   // OpenPGP only: packet names in order, algorithm names, truncation.
   std::vector<std::string> packets;
@@ -109,5 +112,39 @@ std::string EvidenceJson(const Classification& c);
 // Name of an evidence kind: "empty", "structure", "signature", "text", "statistics",
 // "too-short".
 const char* KindName(Evidence::Kind kind);
+
+// Judgement of a column from a sample of its values, for comply.check_encryption: the
+// glue classifies each sampled value and adds it here, then reads the verdict, the share
+// and the evidence.
+class ColumnTally {
+ public:
+  // Counts one classified (non-NULL) value.
+  void Add(const Classification& c);
+  // Counts a NULL, which is neither judged nor part of the sample size.
+  void AddNull() { ++nulls_; }
+
+  // Values judged (NULLs excluded).
+  size_t sample_size() const { return encrypted_ + not_encrypted_ + undetermined_; }
+  // Share of the judged values that are ciphertext (0 when nothing was judged).
+  double encrypted_share() const;
+  // "encrypted": some values are ciphertext, none is not, and at most half are
+  // undetermined; "not_encrypted": none is ciphertext and at least half are not;
+  // "partially_encrypted": ciphertext and plain values side by side (the finding that
+  // matters: rows written before encryption, or by a path that skips it);
+  // "undetermined": mostly undetermined; "no_data": nothing judged.
+  const char* verdict() const;
+  // {"sample_size", "nulls", "encrypted", "not_encrypted", "undetermined",
+  //  "formats": {format: count, ...}, "mean_entropy", "bytes_examined"}.
+  std::string EvidenceJson() const;
+
+ private:
+  size_t encrypted_ = 0;
+  size_t not_encrypted_ = 0;
+  size_t undetermined_ = 0;
+  size_t nulls_ = 0;
+  size_t bytes_examined_ = 0;
+  double entropy_sum_ = 0;
+  std::vector<std::pair<std::string, size_t>> formats_;  // in order of first appearance
+};
 
 }  // namespace comply::posture
