@@ -2,7 +2,6 @@
 // the state of the secret files named by comply.* settings, for comply.check_server()
 // (whose checks are SQL: src/sql/80_posture.sql).
 #include <algorithm>
-#include <map>
 #include <string>
 
 #include "core/error.h"
@@ -117,57 +116,27 @@ extern "C" Datum comply_check_encryption(PG_FUNCTION_ARGS) {
                        bytes, static_cast<int>(posture::kMaxExamined), qcol, from, qcol,
                        by_block ? "" : "ORDER BY random()", sample_rows);
   Guarded([&] {
-    std::map<std::string, int64> by_verdict, by_format;
-    int64 n = 0;
-    double entropy_sum = 0;
+    posture::ColumnTally tally;
     {
       SpiScope spi;
       uint64 rows = SpiExec(sql, 0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
       for (uint64 i = 0; i < rows; ++i) {
         std::optional<std::string> prefix = SpiBytes(i, 1);
+        if (!prefix) {
+          tally.AddNull();
+          continue;
+        }
         int64 total = SpiInt(i, 2).value_or(0);
-        if (!prefix) continue;
-        posture::Classification c = posture::Classify(*prefix, static_cast<size_t>(total));
-        by_verdict[posture::VerdictName(c.verdict)]++;
-        by_format[c.evidence.format]++;
-        entropy_sum += c.evidence.entropy_bits_per_byte;
-        ++n;
+        tally.Add(posture::Classify(*prefix, static_cast<size_t>(total)));
         PollCancel(InterruptCheck());
       }
     }
-    auto count = [&](const char* k) {
-      auto it = by_verdict.find(k);
-      return it == by_verdict.end() ? int64{0} : it->second;
-    };
-    double share = n ? static_cast<double>(count("encrypted")) / n : 0;
-    const char* verdict = n == 0 ? "empty"
-                          : share >= 0.99 ? "encrypted"
-                          : count("encrypted") == 0 && count("undetermined") == 0 ? "not_encrypted"
-                          : share == 0 && count("not_encrypted") == 0 ? "undetermined"
-                          : "mixed";
-    std::string evidence = "{\"verdicts\":{";
-    bool first = true;
-    for (const auto& [k, v] : by_verdict) {
-      if (!first) evidence += ',';
-      first = false;
-      json::AppendQuoted(evidence, k);
-      evidence += ':' + std::to_string(v);
-    }
-    evidence += "},\"formats\":{";
-    first = true;
-    for (const auto& [k, v] : by_format) {
-      if (!first) evidence += ',';
-      first = false;
-      json::AppendQuoted(evidence, k);
-      evidence += ':' + std::to_string(v);
-    }
-    char mean[32];
-    snprintf(mean, sizeof(mean), "%.3f", n ? entropy_sum / n : 0.0);
-    evidence += std::string("},\"mean_entropy_bits_per_byte\":") + mean +
-                ",\"sampled\":" + (by_block ? "\"by block\"" : "\"rows at random\"") + "}";
+    std::string evidence = tally.EvidenceJson();
+    evidence.pop_back();  // add how the sample was taken
+    evidence += std::string(",\"sampled\":") + (by_block ? "\"by block\"" : "\"rows at random\"") + "}";
     PgCall([&] {
-      Datum values[4] = {CStringGetTextDatum(verdict), Float8GetDatum(share),
-                         Int32GetDatum(static_cast<int32>(n)),
+      Datum values[4] = {CStringGetTextDatum(tally.verdict()), Float8GetDatum(tally.encrypted_share()),
+                         Int32GetDatum(static_cast<int32>(tally.sample_size())),
                          DirectFunctionCall1(jsonb_in, CStringGetDatum(evidence.c_str()))};
       bool nulls[4] = {false, false, false, false};
       tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

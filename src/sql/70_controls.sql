@@ -443,7 +443,7 @@ BEGIN
           ELSE
             FOR col IN SELECT e.key FROM jsonb_each(t.cols) e WHERE e.value -> 'encrypted' = 'true' ORDER BY 1 LOOP
               SELECT x.verdict INTO verdict FROM comply.check_encryption(t.oid, col::name, 100) x;
-              IF verdict NOT IN ('encrypted', 'empty') THEN
+              IF verdict NOT IN ('encrypted', 'no_data') THEN
                 reasons := reasons || format('column %s holds values that are not ciphertext (%s)', col, verdict);
               END IF;
             END LOOP;

@@ -174,4 +174,4 @@ CREATE FUNCTION comply.check_encryption(tbl regclass, col name, sample_rows int 
   AS 'MODULE_PATHNAME', 'comply_check_encryption'
   LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION comply.check_encryption(regclass, name, int) IS
-  'Samples a bytea or text column and judges it: encrypted, not_encrypted, mixed, undetermined or empty, with the share of ciphertext and evidence (formats, entropy; never values)';
+  'Samples a bytea or text column and judges it: encrypted, not_encrypted, partially_encrypted, undetermined or no_data, with the share of ciphertext and evidence (formats, entropy; never values)';
