@@ -13,7 +13,8 @@
 #     SLA escalation announced with NOTIFY comply_review);
 #   - a row a protected table rejects is recorded in the ledger by the worker;
 #   - alerts (dead letters, escalations, drift) reach a webhook once each, through
-#     failures and while the receiver is down for a while;
+#     failures and while the receiver is down for a while; they are announced with
+#     NOTIFY at once; the worker compares the server with the baseline;
 #   - no PII value of the test data ever reached the provider.
 # Needs the extension installed. Prints one line per check and "N passed, M failed".
 set -euo pipefail
@@ -320,6 +321,23 @@ check "once the receiver is back, the alert is delivered" \
 check "... exactly once" \
   python3 -c 'import json,sys; ok=json.loads(sys.argv[1]); sys.exit(0 if ok and set(ok.values()) == {1} else 1)' "$(hooks)"
 q -c "ALTER SYSTEM RESET comply.seal_batch" -c "ALTER SYSTEM RESET comply.alert_webhook_url" -c "SELECT pg_reload_conf()" >/dev/null
+
+# --- Alerts are announced at once; the worker compares with the baseline -----------
+psql -X -d postgres -c "LISTEN comply_alerts" -c "SELECT pg_sleep(4)" >"$work/alerts_listen.out" 2>&1 &
+listener=$!
+sleep 1
+q -c "ALTER SYSTEM SET comply.drift_interval = '1s'" -c "SELECT pg_reload_conf()" >/dev/null
+wait "$listener" || true
+check "an alert is announced with NOTIFY comply_alerts at once" \
+  grep -q '"kind": "drift"' "$work/alerts_listen.out"
+q -c "SELECT comply.snapshot_baseline()" >/dev/null
+q -c "CREATE ROLE drift_by_worker"
+check "the worker notices a difference from the baseline and records it once" \
+  wait_for "SELECT count(*) = 1 FROM comply.audit_log WHERE action = 'drift' AND object = 'role drift_by_worker'" 15
+sleep 2
+check "... and only once" \
+  is_true "SELECT count(*) = 1 FROM comply.alerts WHERE subject = 'role drift_by_worker'"
+q -c "DROP ROLE drift_by_worker" -c "ALTER SYSTEM RESET comply.drift_interval" -c "SELECT pg_reload_conf()" >/dev/null
 
 # --- No PII reached the provider ----------------------------------------------------
 leaks=0
