@@ -6,6 +6,7 @@
 extern "C" {
 #include "postgres.h"
 
+#include "access/xlog.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
@@ -19,6 +20,8 @@ namespace {
 ProcessUtility_hook_type prev_utility = nullptr;
 
 void RecordAlterSystem(AlterSystemStmt* stmt) {
+  // A standby cannot write; the ledger of its primary is the record.
+  if (RecoveryInProgress()) return;
   if (!OidIsValid(get_extension_oid("pg_comply", true))) return;
   const char* name = stmt->setstmt->name ? stmt->setstmt->name : "all settings";
   const char* action = stmt->setstmt->kind == VAR_SET_VALUE ? "set" : "reset";
