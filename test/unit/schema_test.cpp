@@ -214,6 +214,24 @@ TEST(SchemaTest, CompileCheckedNamesSchemaPath) {
   EXPECT_NE(CompileChecked(json::Parse(R"({"type": "object", "required": ["a"]})")), nullptr);
 }
 
+// The official draft-07 metaschema requires enum to be a non-empty array of unique
+// values; the 2020-12 validation vocabulary metaschema dropped both constraints.
+TEST(SchemaTest, Draft7MetaschemaRefusesEmptyOrRepeatedEnum) {
+  const std::string draft7 = R"("$schema": "http://json-schema.org/draft-07/schema#")";
+  EXPECT_EQ(StateOf([&] { CompileChecked(json::Parse("{" + draft7 + R"(, "enum": []})")); }),
+            "22023");
+  EXPECT_EQ(StateOf([&] { CompileChecked(json::Parse("{" + draft7 + R"(, "enum": [1, 1]})")); }),
+            "22023");
+  EXPECT_EQ(StateOf([&] {
+              CompileChecked(
+                  json::Parse("{" + draft7 + R"(, "properties": {"a": {"enum": ["x", "x"]}}})"));
+            }),
+            "22023");
+  EXPECT_NE(CompileChecked(json::Parse("{" + draft7 + R"(, "enum": [1, "1", null]})")), nullptr);
+  EXPECT_NE(CompileChecked(json::Parse(R"({"enum": []})")), nullptr);
+  EXPECT_NE(CompileChecked(json::Parse(R"({"enum": [1, 1]})")), nullptr);
+}
+
 TEST(SchemaTest, ResolverSuppliesDocuments) {
   json::Value remote = json::Parse(R"({"$defs": {"id": {"type": "integer"}}})");
   Resolver resolver = [&](std::string_view uri) -> const json::Value* {

@@ -491,7 +491,9 @@ constexpr const char* kSchemaDraft7 = R"JSON({
         "const": true,
         "enum": {
             "type": "array",
-            "items": true
+            "items": true,
+            "minItems": 1,
+            "uniqueItems": true
         },
         "type": {
             "anyOf": [
