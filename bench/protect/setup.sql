@@ -35,35 +35,7 @@ VACUUM (ANALYZE, FREEZE) bench_pool;
 -- The rules --------------------------------------------------------------------------------
 
 -- The schema of bench/validate_bench.sql (draft 2020-12).
-SELECT comply.register_schema('intake', $schema$
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "intake",
-  "type": "object",
-  "required": ["user_id", "email", "consent"],
-  "properties": {
-    "user_id": {"type": "integer", "minimum": 1},
-    "email": {"type": "string", "maxLength": 254,
-              "pattern": "^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}$"},
-    "name": {"type": "string", "minLength": 1, "maxLength": 100},
-    "dob": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
-    "tags": {"type": "array", "maxItems": 10, "items": {"type": "string"}},
-    "address": {
-      "type": "object",
-      "required": ["street", "city", "zip"],
-      "properties": {
-        "street": {"type": "string", "maxLength": 200},
-        "city": {"type": "string", "maxLength": 100},
-        "zip": {"type": "string", "pattern": "^[0-9]{5}$"}
-      },
-      "additionalProperties": false
-    },
-    "consent": {"type": "boolean"},
-    "source": {"enum": ["web", "mobile", "store", "partner"]}
-  },
-  "additionalProperties": false
-}
-$schema$::jsonb) AS registered \gset
+\ir ../intake_schema.sql
 
 -- Three tables -----------------------------------------------------------------------------
 
@@ -85,43 +57,8 @@ SELECT comply.protect('protected_intake', '{
   "workflow_step": "intake",
   "regulations": ["HIPAA §164.312(b)", "GDPR Art. 5(1)(c)"]}') AS protected \gset
 
--- By hand. Redaction: the chain of bench/redact_bench.sql (same entities and labels as
--- comply.redact; no checksums, names only after a title or a word like "Patient").
--- Order matters: e-mails and IBANs before the digit patterns that would eat parts of them.
-CREATE FUNCTION bench_redact(body text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $chain$
-SELECT
-regexp_replace(
- regexp_replace(
-  regexp_replace(
-   regexp_replace(
-    regexp_replace(
-     regexp_replace(
-      regexp_replace(
-       regexp_replace(
-        regexp_replace(
-         regexp_replace(body,
-          '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}',
-          '[EMAIL_ADDRESS]', 'g'),
-         '\m[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\M',
-         '[IBAN_CODE]', 'g'),
-        '\m(?:[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{1,4}|3[47][0-9]{2}[ -]?[0-9]{6}[ -]?[0-9]{5})\M',
-        '[CREDIT_CARD]', 'g'),
-       '\m[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}\M',
-       '[US_SSN]', 'g'),
-      '\m(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\M',
-      '[IP_ADDRESS]', 'g'),
-     '(?:\+1[ .-]?)?(?:\([0-9]{3}\) ?|\m[0-9]{3}[ .-]?)[0-9]{3}[ .-]?[0-9]{4}\M',
-     '[PHONE_NUMBER]', 'g'),
-    '\m(?:[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2})\M',
-    '[DATE_TIME]', 'g'),
-   '\m[0-9]{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4}\M',
-   '[DATE_TIME]', 'g'),
-  '\m(?:January|February|March|April|May|June|July|August|September|October|November|December) [0-9]{1,2}, [0-9]{4}\M',
-  '[DATE_TIME]', 'g'),
- '((?:Patient|customer|cardholder|contact) (?:(?:Mrs?|Ms|Dr)\. )?|(?:Mrs?|Ms|Dr)\. )[A-Z][a-z]+(?: [A-Z][A-Za-z''-]+)?',
- '\1[PERSON]', 'g')
-$chain$;
+-- By hand. Redaction: the chain of regexp_replace calls of bench/regexp_chain.sql.
+\ir ../regexp_chain.sql
 
 -- BEFORE INSERT OR UPDATE: the rules of the schema (as bench/validate_bench.sql writes
 -- them in a CHECK), then the payload redacted through its text (the same chain, and the
