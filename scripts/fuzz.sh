@@ -14,7 +14,9 @@ cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-60}"
 build_dir="${BUILD_DIR:-build-fuzz}"
 
-CC=clang CXX=clang++ cmake -S . -B "$build_dir" -DCOMPLY_FUZZ=ON -DCOMPLY_TESTS=OFF
+# The command-line tools are not built: they are not fuzz targets, and the sanitizer
+# flags of the library would need them linked with the sanitizers too.
+CC=clang CXX=clang++ cmake -S . -B "$build_dir" -DCOMPLY_FUZZ=ON -DCOMPLY_TESTS=OFF -DCOMPLY_TOOLS=OFF
 cmake --build "$build_dir" -j"$(nproc)"
 
 shopt -s nullglob
