@@ -24,15 +24,14 @@
 #include "core/ai/http.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "test_util.h"
 
 extern char** environ;
 
 namespace comply::ai::testing {
 
 // The message, detail and hint of an error, for checks that nothing secret leaked.
-inline std::string AllText(const Error& e) {
-  return std::string(e.what()) + "\n" + e.detail() + "\n" + e.hint();
-}
+using comply::test::AllText;
 
 // Runs one request through RunHttp and returns its response.
 inline HttpResponse PostOnce(HttpRequest request, const CancelCheck& cancel = {}) {

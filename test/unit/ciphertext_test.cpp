@@ -20,6 +20,7 @@
 #include "core/pii/redactor.h"
 #include "core/posture/codec.h"
 #include "core/rng.h"
+#include "test_util.h"
 
 namespace comply::posture {
 namespace {
@@ -28,20 +29,8 @@ using namespace std::string_literals;
 
 const std::string kData = COMPLY_SOURCE_DIR "/test/unit/data/ciphertext/";
 
-std::string ReadFixture(const std::string& name) {
-  std::ifstream in(kData + name, std::ios::binary);
-  EXPECT_TRUE(in) << "missing fixture " << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string RandomBytes(size_t n, uint64_t seed) {
-  SplitMix64 rng(seed);
-  std::string out(n, '\0');
-  for (char& c : out) c = static_cast<char>(rng.Next() >> 56);
-  return out;
-}
+std::string ReadFixture(const std::string& name) { return test::ReadFileBytes(kData + name); }
+using test::RandomBytes;
 
 std::string Hex(std::string_view bytes) {
   static const char kDigits[] = "0123456789abcdef";

@@ -19,9 +19,13 @@
 #include "core/json.h"
 #include "core/pii/detector.h"
 #include "core/pii/redactor.h"
+#include "test_util.h"
 
 namespace comply::ai {
 namespace {
+
+using test::AllText;
+using test::SqlstateOf;
 
 // ------------------------------------------------------------------------------ helpers
 
@@ -73,24 +77,6 @@ const Trained& DocsModel() {
     return Trained{std::move(model), std::move(report)};
   }();
   return trained;
-}
-
-// Everything an Error carries that may reach the user.
-std::string AllText(const Error& e) {
-  return std::string(e.what()) + "\n" + e.detail() + "\n" + e.hint();
-}
-
-// Runs fn, which must throw comply::Error; returns its SQLSTATE ("" if nothing was
-// thrown) and its text in *text.
-template <typename Fn>
-std::string SqlstateOf(Fn fn, std::string* text = nullptr) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    if (text) *text = AllText(e);
-    return e.sqlstate();
-  }
-  return "";
 }
 
 // Ten documents of two labels, each text holding sentinel (stands for personal data).

@@ -19,29 +19,21 @@
 #include "core/ai/openai.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "test_util.h"
 
 namespace comply::ai {
 namespace {
 
 using Outcome = HttpResponse::Outcome;
 using testing::AiServerTest;
-using testing::AllText;
+using test::AllText;
+using test::SqlstateOf;
+using test::TempFile;
 using testing::PostOnce;
 
 const std::vector<std::string> kLabels = {"contract", "invoice", "medical_record"};
 
 // Runs fn expecting a comply::Error; returns its SQLSTATE and stores its text.
-template <typename Fn>
-std::string SqlstateOf(Fn fn, std::string* text = nullptr) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    if (text) *text = AllText(e);
-    return e.sqlstate();
-  }
-  return "";
-}
-
 // A chat completion body whose message content is content (a JSON string literal is made).
 std::string Completion(const std::string& content, const std::string& extra_message = "") {
   std::string out = R"({"id":"x","object":"chat.completion","model":"gpt-test-2024",)"
@@ -371,26 +363,6 @@ TEST(OpenAIHeadersTest, RefusesHeaderInjection) {
     EXPECT_EQ(text.find("sk-"), std::string::npos) << text;
   }
 }
-
-// A file under /tmp with the given content and mode, removed at scope exit.
-class TempFile {
- public:
-  TempFile(std::string_view content, mode_t mode) {
-    char name[] = "/tmp/pg_comply_api_key_test_XXXXXX";
-    int fd = mkstemp(name);
-    EXPECT_GE(fd, 0);
-    path_ = name;
-    if (fd < 0) return;
-    EXPECT_EQ(write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
-    EXPECT_EQ(fchmod(fd, mode), 0);
-    close(fd);
-  }
-  ~TempFile() { unlink(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Reads path expecting an F0000 error naming the path, the reason and no key content.
 ::testing::AssertionResult KeyRefused(const std::string& path, std::string_view reason) {

@@ -14,6 +14,7 @@
 
 #include "core/posture/codec.h"
 #include "core/rng.h"
+#include "test_util.h"
 
 namespace comply::posture::openpgp {
 namespace {
@@ -22,20 +23,8 @@ using namespace std::string_literals;
 
 const std::string kData = COMPLY_SOURCE_DIR "/test/unit/data/ciphertext/";
 
-std::string ReadFixture(const std::string& name) {
-  std::ifstream in(kData + name, std::ios::binary);
-  EXPECT_TRUE(in) << "missing fixture " << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string RandomBytes(size_t n, uint64_t seed) {
-  SplitMix64 rng(seed);
-  std::string out(n, '\0');
-  for (char& c : out) c = static_cast<char>(rng.Next() >> 56);
-  return out;
-}
+std::string ReadFixture(const std::string& name) { return test::ReadFileBytes(kData + name); }
+using test::RandomBytes;
 
 // New-format length octets (RFC 9580 4.2.1.1-3).
 std::string NewLength(size_t n) {

@@ -12,9 +12,14 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/pii/detector.h"
+#include "test_util.h"
 
 namespace comply::pii {
 namespace {
+
+using test::AllText;
+using test::SqlstateOf;
+using test::TempFile;
 
 constexpr char kKey[] = "0123456789abcdef-test-key";
 
@@ -30,10 +35,6 @@ std::string Apply(std::string_view config_json, std::string_view entity,
 }
 
 // Everything an Error carries that may reach the user.
-std::string AllText(const Error& e) {
-  return std::string(e.what()) + "\n" + e.detail() + "\n" + e.hint();
-}
-
 // The error ParseOperators throws for config_json; checks its SQLSTATE (22023), that it
 // names where (a key path such as "US_SSN.keep_lst") and that it does not contain secret,
 // a value from the JSON.
@@ -55,17 +56,6 @@ std::string AllText(const Error& e) {
 }
 
 // The sqlstate of the comply::Error fn throws ("" if none); its text goes to *text.
-template <typename Fn>
-std::string SqlstateOf(Fn fn, std::string* text = nullptr) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    if (text) *text = AllText(e);
-    return e.sqlstate();
-  }
-  return "";
-}
-
 bool IsPseudonym(std::string_view s) {
   if (s.size() != 35 || s.substr(0, 3) != "ps_") return false;
   for (char c : s.substr(3))
@@ -315,26 +305,6 @@ TEST(RedactTest, Utf8Length) {
 // LoadKeyFile
 
 constexpr char kSecret[] = "S3CR3T-KEY-MATERIAL-0123456789";
-
-// A temporary file under /tmp with the given content and mode, removed at scope exit.
-class TempFile {
- public:
-  TempFile(std::string_view content, mode_t mode) {
-    char name[] = "/tmp/pg_comply_key_test_XXXXXX";
-    int fd = mkstemp(name);
-    EXPECT_GE(fd, 0);
-    path_ = name;
-    if (fd < 0) return;
-    EXPECT_EQ(write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
-    EXPECT_EQ(fchmod(fd, mode), 0);
-    close(fd);
-  }
-  ~TempFile() { unlink(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Loads path expecting an F0000 error that names the path and not the key content.
 ::testing::AssertionResult Refused(const std::string& path, std::string_view reason) {
