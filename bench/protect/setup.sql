@@ -60,8 +60,9 @@ SELECT comply.protect('protected_intake', '{
 -- By hand. Redaction: the chain of regexp_replace calls of bench/regexp_chain.sql.
 \ir ../regexp_chain.sql
 
--- BEFORE INSERT OR UPDATE: the rules of the schema (as bench/validate_bench.sql writes
--- them in a CHECK), then the payload redacted through its text (the same chain, and the
+\ir ../intake_rules.sql
+
+-- BEFORE INSERT OR UPDATE: the rules of the schema written by hand (bench/intake_rules.sql), then the payload redacted through its text (the same chain, and the
 -- name by key, since a regex cannot tell a name), then the notes. On UPDATE an unchanged
 -- value is left alone, as comply.protect does.
 CREATE FUNCTION plpgsql_intake_before() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -69,38 +70,7 @@ DECLARE
   doc jsonb := NEW.payload;
 BEGIN
   IF doc IS NOT NULL AND (TG_OP = 'INSERT' OR doc IS DISTINCT FROM OLD.payload) THEN
-    IF NOT coalesce(
-         jsonb_typeof(doc) = 'object'
-         AND doc ?& ARRAY['user_id', 'email', 'consent']
-         AND doc - ARRAY['user_id', 'email', 'name', 'dob', 'tags', 'address', 'consent', 'source'] = '{}'
-         AND jsonb_typeof(doc->'user_id') = 'number'
-         AND (doc->>'user_id')::numeric >= 1
-         AND (doc->>'user_id')::numeric % 1 = 0
-         AND jsonb_typeof(doc->'email') = 'string'
-         AND length(doc->>'email') <= 254
-         AND doc->>'email' ~ '^[A-Za-z0-9._%+''-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$'
-         AND jsonb_typeof(doc->'consent') = 'boolean'
-         AND (NOT doc ? 'name'
-              OR (jsonb_typeof(doc->'name') = 'string' AND length(doc->>'name') BETWEEN 1 AND 100))
-         AND (NOT doc ? 'dob'
-              OR (jsonb_typeof(doc->'dob') = 'string' AND doc->>'dob' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'))
-         AND (NOT doc ? 'tags'
-              OR (jsonb_typeof(doc->'tags') = 'array'
-                  AND jsonb_array_length(doc->'tags') <= 10
-                  AND NOT jsonb_path_exists(doc->'tags', '$[*] ? (@.type() != "string")')))
-         AND (NOT doc ? 'address'
-              OR (jsonb_typeof(doc->'address') = 'object'
-                  AND doc->'address' ?& ARRAY['street', 'city', 'zip']
-                  AND (doc->'address') - ARRAY['street', 'city', 'zip'] = '{}'
-                  AND jsonb_typeof(doc->'address'->'street') = 'string'
-                  AND length(doc->'address'->>'street') <= 200
-                  AND jsonb_typeof(doc->'address'->'city') = 'string'
-                  AND length(doc->'address'->>'city') <= 100
-                  AND jsonb_typeof(doc->'address'->'zip') = 'string'
-                  AND doc->'address'->>'zip' ~ '^[0-9]{5}$'))
-         AND (NOT doc ? 'source'
-              OR doc->'source' IN ('"web"', '"mobile"', '"store"', '"partner"')),
-         false) THEN
+    IF NOT coalesce(bench_intake_rules(doc), false) THEN
       RAISE EXCEPTION 'row rejected: payload does not match the intake rules'
         USING ERRCODE = 'check_violation';
     END IF;
