@@ -147,6 +147,26 @@ void ReleaseSlot(int, Datum) {
   SpinLockRelease(&shared->mutex);
 }
 
+// Start of a per-database worker of kind: signal handlers, its slot in shared memory
+// (exits at once if another worker of that kind runs there, or no slot is free; the
+// slot is released at exit), the database connection, and no parallel query (each round
+// runs a few short queries: parallel workers would only add processes).
+SealerSlot* AttachDatabaseWorker(Oid dbid, int kind) {
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  pqsignal(SIGTERM, die);
+  BackgroundWorkerUnblockSignals();
+  SpinLockAcquire(&shared->mutex);
+  bool taken = FindSlot(dbid, kind) != nullptr;
+  SealerSlot* slot = taken ? nullptr : FindSlot(InvalidOid);
+  if (slot) *slot = {dbid, kind, MyProcPid, MyLatch, false, 0, kNoId};
+  SpinLockRelease(&shared->mutex);
+  if (!slot) proc_exit(0);
+  before_shmem_exit(ReleaseSlot, ObjectIdGetDatum(dbid));
+  BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+  SetConfigOption("max_parallel_workers_per_gather", "0", PGC_SUSET, PGC_S_OVERRIDE);
+  return slot;
+}
+
 // Starts dbid's worker of kind unless one runs (launcher only).
 void StartSealer(Oid dbid, int kind) {
   SpinLockAcquire(&shared->mutex);
@@ -430,21 +450,9 @@ void comply_launcher_main(Datum) {
 // finds it idle; exits when the extension is not installed or sealing is turned off.
 void comply_sealer_main(Datum arg) {
   Oid dbid = DatumGetObjectId(arg);
-  pqsignal(SIGHUP, SignalHandlerForConfigReload);
-  pqsignal(SIGTERM, die);
-  BackgroundWorkerUnblockSignals();
-  SpinLockAcquire(&shared->mutex);
-  bool taken = FindSlot(dbid) != nullptr;
-  SealerSlot* slot = taken ? nullptr : FindSlot(InvalidOid);
-  if (slot) *slot = {dbid, kSealer, MyProcPid, MyLatch, false, 0, kNoId};
-  SpinLockRelease(&shared->mutex);
-  if (!slot) proc_exit(0);  // another sealer runs, or no slot
-  before_shmem_exit(ReleaseSlot, ObjectIdGetDatum(dbid));
-  BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+  SealerSlot* slot = AttachDatabaseWorker(dbid, kSealer);
   MemoryContext loop_context =
       AllocSetContextCreate(TopMemoryContext, "pg_comply sealer", ALLOCSET_DEFAULT_SIZES);
-  // Sealing is one short query per round: parallel workers would only add processes.
-  SetConfigOption("max_parallel_workers_per_gather", "0", PGC_SUSET, PGC_S_OVERRIDE);
   uint64 seen_commits = 0;
   bool more_pending = true;  // search at start
   TimestampTz last_search = 0;
@@ -524,20 +532,9 @@ bool InTransaction(const char* activity, Fn&& fn) {
 // kMaintainMs, and compares the server with the baseline every comply.drift_interval.
 void comply_jobs_main(Datum arg) {
   Oid dbid = DatumGetObjectId(arg);
-  pqsignal(SIGHUP, SignalHandlerForConfigReload);
-  pqsignal(SIGTERM, die);
-  BackgroundWorkerUnblockSignals();
-  SpinLockAcquire(&shared->mutex);
-  bool taken = FindSlot(dbid, kJobs) != nullptr;
-  SealerSlot* slot = taken ? nullptr : FindSlot(InvalidOid);
-  if (slot) *slot = {dbid, kJobs, MyProcPid, MyLatch, false, 0, kNoId};
-  SpinLockRelease(&shared->mutex);
-  if (!slot) proc_exit(0);
-  before_shmem_exit(ReleaseSlot, ObjectIdGetDatum(dbid));
-  BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+  (void)AttachDatabaseWorker(dbid, kJobs);  // woken through its slot's latch
   MemoryContext loop_context =
       AllocSetContextCreate(TopMemoryContext, "pg_comply job worker", ALLOCSET_DEFAULT_SIZES);
-  SetConfigOption("max_parallel_workers_per_gather", "0", PGC_SUSET, PGC_S_OVERRIDE);
   TimestampTz last_maintain = 0;
   TimestampTz last_drift_check = GetCurrentTimestamp();
   for (;;) {
