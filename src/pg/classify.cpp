@@ -803,7 +803,6 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                     errmsg("name and training_query must not be null")));
-  std::string* report_json = nullptr;
   Datum result = Guarded([&] {
     std::string name = *OptText(fcinfo, 0);
     // The table's CHECK says the same; refusing first spares the training and an error
@@ -892,7 +891,6 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
     }
     return PgCall([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics.c_str())); });
   });
-  (void)report_json;
   return result;
 }
 
