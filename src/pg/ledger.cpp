@@ -202,10 +202,15 @@ int64 SealOnce(int64* entries_sealed, int64 min_id) {
   // everything committed before that snapshot is sealed by this round.
   Oid types[2] = {INT4OID, INT8OID};
   Datum values[2] = {Int32GetDatum(seal_batch), Int64GetDatum(min_id)};
+  // A search from min_id walks the ids in order and probes the sealed entries of each
+  // (OFFSET 0 keeps the planner from turning NOT EXISTS into an anti-join, which hashed
+  // the whole ledger every round when the statistics were stale): it costs what was
+  // appended since. The full search (min_id 0, once a minute) lets the planner choose.
   std::string sql = std::string("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ") +
                     kEntryColumns +
                     " FROM comply.audit_log a WHERE a.id >= $2 AND NOT EXISTS (SELECT 1 FROM "
-                    "comply.ledger_entries s WHERE s.entry_id = a.id) ORDER BY a.id LIMIT $1";
+                    "comply.ledger_entries s WHERE s.entry_id = a.id" +
+                    (min_id > 0 ? " OFFSET 0" : "") + ") ORDER BY a.id LIMIT $1";
   uint64 n = Exec(sql.c_str(), 2, types, values, nullptr, false, SPI_OK_SELECT);
   if (n == 0) return 0;
   std::string xmin = *Text(0, 1);
@@ -269,46 +274,56 @@ int64 SealOnce(int64* entries_sealed, int64 min_id) {
 using namespace comply;
 using namespace comply::pg;
 
+namespace comply::pg {
+
+int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* details) {
+  int64 id = 0;
+  AsLedgerOwner owner;
+  SpiScope spi;
+  PgCall([&] {
+    // Prepared once per backend: parsing and planning cost more than the insert. The
+    // plan keeps the search_path it was prepared under (pinned by AsLedgerOwner).
+    static SPIPlanPtr plan = nullptr;
+    if (plan == nullptr) {
+      Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID};
+      SPIPlanPtr p = SPI_prepare(
+          "INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, "
+          "application_name, client_addr, xid, action, object, details) "
+          "VALUES (clock_timestamp(), session_user, $1, "
+          "nullif(current_setting('application_name'), ''), inet_client_addr(), "
+          "pg_current_xact_id(), $2, $3, coalesce($4, '{}'::jsonb)) RETURNING id",
+          4, types);
+      if (p == nullptr) elog(ERROR, "could not prepare the audit insert");
+      if (SPI_keepplan(p) != 0) elog(ERROR, "could not keep the audit insert plan");
+      plan = p;
+    }
+    Datum values[4] = {CStringGetTextDatum(acting_user), action, object,
+                       details ? JsonbPGetDatum(details) : (Datum)0};
+    char nulls[4] = {' ', ' ', object ? ' ' : 'n', details ? ' ' : 'n'};
+    int rc = SPI_execute_plan(plan, values, nulls, false, 1);
+    if (rc != SPI_OK_INSERT_RETURNING) elog(ERROR, "could not append audit entry");
+    bool isnull;
+    id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+  });
+  NoteAppend(id);
+  return id;
+}
+
+}  // namespace comply::pg
+
 // comply.audit(action text, object text, details jsonb) RETURNS bigint
 extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("audit action must not be null")));
-  text* action = PG_GETARG_TEXT_PP(0);
-  text* object = PG_ARGISNULL(1) ? nullptr : PG_GETARG_TEXT_PP(1);
+  Datum action = PG_GETARG_DATUM(0);
+  Datum object = PG_ARGISNULL(1) ? (Datum)0 : PG_GETARG_DATUM(1);
   Jsonb* details = PG_ARGISNULL(2) ? nullptr : PG_GETARG_JSONB_P(2);
   char* acting_user = GetUserNameFromId(GetUserId(), false);
   int64 id = 0;
   Guarded([&] {
     Jsonb* redacted = details ? RedactJsonbDefault(details) : nullptr;
-    AsLedgerOwner owner;
-    SpiScope spi;
-    PgCall([&] {
-      // Prepared once per backend: parsing and planning cost more than the insert.
-      static SPIPlanPtr plan = nullptr;
-      if (plan == nullptr) {
-        Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID};
-        SPIPlanPtr p = SPI_prepare(
-            "INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, "
-            "application_name, client_addr, xid, action, object, details) "
-            "VALUES (clock_timestamp(), session_user, $1, "
-            "nullif(current_setting('application_name'), ''), inet_client_addr(), "
-            "pg_current_xact_id(), $2, $3, coalesce($4, '{}'::jsonb)) RETURNING id",
-            4, types);
-        if (p == nullptr) elog(ERROR, "could not prepare the audit insert");
-        if (SPI_keepplan(p) != 0) elog(ERROR, "could not keep the audit insert plan");
-        plan = p;
-      }
-      Datum values[4] = {CStringGetTextDatum(acting_user), PointerGetDatum(action),
-                         object ? PointerGetDatum(object) : (Datum)0,
-                         redacted ? JsonbPGetDatum(redacted) : (Datum)0};
-      char nulls[4] = {' ', ' ', object ? ' ' : 'n', redacted ? ' ' : 'n'};
-      int rc = SPI_execute_plan(plan, values, nulls, false, 1);
-      if (rc != SPI_OK_INSERT_RETURNING) elog(ERROR, "could not append audit entry");
-      bool isnull;
-      id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    });
+    id = AppendAudit(acting_user, action, object, redacted);
   });
-  NoteAppend(id);
   PG_RETURN_INT64(id);
 }
 

@@ -3,6 +3,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "utils/jsonb.h"
 }
 
 namespace comply::pg {
@@ -11,5 +12,12 @@ namespace comply::pg {
 // new block, in the current transaction (SPI). Returns the block number (0 when nothing
 // was pending) and sets *entries_sealed. Calls PostgreSQL through PgCall; may throw.
 int64 SealOnce(int64* entries_sealed, int64 min_id = 0);
+
+// Appends one entry to comply.audit_log as the ledger owner (search_path pinned), with
+// acting_user as current_user_name, and tells the sealer at commit. action and object
+// are text datums (object may be 0: NULL); details (may be null: '{}') must already be
+// redacted: comply.audit redacts what callers pass, the protect trigger builds its own
+// details from redacted parts. Returns the entry id. Calls PostgreSQL through PgCall.
+int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* details);
 
 }  // namespace comply::pg

@@ -18,6 +18,7 @@
 #include "core/posture/ciphertext.h"
 #include "pg/guard.h"
 #include "pg/guc.h"
+#include "pg/ledger.h"
 #include "pg/pii.h"
 #include "pg/protect.h"
 #include "pg/spi.h"
@@ -87,16 +88,12 @@ struct PolicyCache {
   Oid policies_relid = InvalidOid;
 };
 PolicyCache* policy_cache = nullptr;
-// comply.audit, looked up once; forgotten with the policies (the extension may have
-// been dropped and created again).
-FmgrInfo* audit_fn = nullptr;
 
 void InvalidatePolicies(Datum, Oid relid) {
   if (policy_cache && (relid == InvalidOid || relid == policy_cache->policies_relid ||
                        policy_cache->policies_relid == InvalidOid ||
                        policy_cache->by_rel.count(relid))) {
     policy_cache->by_rel.clear();
-    audit_fn = nullptr;  // allocated in TopMemoryContext: a few bytes left behind
   }
 }
 
@@ -278,8 +275,10 @@ std::optional<std::string> ValueText(HeapTuple tup, TupleDesc desc, int attnum) 
   return out;
 }
 
-// {"col": value, ...} of the primary key (values as text).
-std::string PrimaryKeyJson(const TablePolicy& p, HeapTuple tup, TupleDesc desc) {
+// {"col": value, ...} of the primary key (values as text); with redact, string values
+// are redacted as comply.audit would (numbers are not: it redacts strings only).
+std::string PrimaryKeyJson(const TablePolicy& p, HeapTuple tup, TupleDesc desc,
+                           bool redact = false) {
   std::string out = "{";
   for (size_t i = 0; i < p.pk_attnums.size(); ++i) {
     if (i) out += ',';
@@ -293,32 +292,22 @@ std::string PrimaryKeyJson(const TablePolicy& p, HeapTuple tup, TupleDesc desc) 
     // a health number. A text key (an e-mail, say) is a string and is redacted.
     if (!v) out += "null";
     else if (number && *v != "NaN" && v->find("Infinity") == std::string::npos) out += *v;
-    else json::AppendQuoted(out, *v);
+    else json::AppendQuoted(out, redact ? RedactTextDefault(*v) : *v);
   }
   out += '}';
   return out;
 }
 
-// Appends a ledger entry through comply.audit (its details are redacted there), called
-// directly through a cached function-call info rather than through a query.
-void Audit(const std::string& action, const std::string& object, const std::string& details) {
-  FmgrInfo*& audit = audit_fn;
-  PgCall([&] {
-    // The extension may have been dropped and created again since the lookup.
-    if (audit != nullptr && !SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(audit->fn_oid)))
-      audit = nullptr;
-    if (audit == nullptr) {
-      Oid argtypes[3] = {TEXTOID, TEXTOID, JSONBOID};
-      List* name = list_make2(makeString(pstrdup("comply")), makeString(pstrdup("audit")));
-      Oid fn = LookupFuncName(name, 3, argtypes, false);
-      FmgrInfo* f = static_cast<FmgrInfo*>(MemoryContextAllocZero(TopMemoryContext, sizeof(FmgrInfo)));
-      fmgr_info_cxt(fn, f, TopMemoryContext);
-      audit = f;
-    }
-    Datum d = DirectFunctionCall1(jsonb_in, CStringGetDatum(details.c_str()));
-    (void)FunctionCall3(audit, CStringGetTextDatum(action.c_str()),
-                        CStringGetTextDatum(object.c_str()), d);
+// Appends a ledger entry as comply.audit does. details is JSON text: redacted here
+// unless the caller built it from redacted parts (redacted = true).
+void Audit(const std::string& action, const std::string& object, const std::string& details,
+           bool redacted = false) {
+  char* user = PgCall([] { return GetUserNameFromId(GetUserId(), false); });
+  Jsonb* doc = PgCall([&] {
+    return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(details.c_str())));
   });
+  if (!redacted) doc = RedactJsonbDefault(doc);
+  (void)AppendAudit(user, TextDatumOf(action), TextDatumOf(object), doc);
 }
 
 const char* OperationOf(TriggerData* td) {
@@ -457,7 +446,6 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
   bool is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
   bool is_delete = TRIGGER_FIRED_BY_DELETE(td->tg_event);
   HeapTuple row = is_update ? td->tg_newtuple : td->tg_trigtuple;
-  std::string pk = PrimaryKeyJson(p, row, desc);
   if (p.audit) {
     // Which columns changed (names only: values may be personal data even redacted).
     std::string changed = "[";
@@ -477,12 +465,16 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
       json::AppendQuoted(changed, NameStr(att->attname));
     }
     changed += ']';
+    // Built from redacted parts: the key's string values are redacted; the operation
+    // and the column names are the table's own identifiers, not data.
     std::string details = "{\"operation\":";
     json::AppendQuoted(details, OperationOf(td));
-    details += ",\"primary_key\":" + pk + ",\"columns\":" + changed + "}";
-    Audit(OperationOf(td), p.table, details);
+    details += ",\"primary_key\":" + PrimaryKeyJson(p, row, desc, true) +
+               ",\"columns\":" + changed + "}";
+    Audit(OperationOf(td), p.table, details, true);
   }
   if (is_delete || !p.any_classify) return;
+  std::string pk = PrimaryKeyJson(p, row, desc);
   for (const ColumnPolicy& c : p.columns) {
     if (!c.classify) continue;
     bool isnull = false;

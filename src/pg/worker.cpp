@@ -164,6 +164,8 @@ SealerSlot* AttachDatabaseWorker(Oid dbid, int kind) {
   before_shmem_exit(ReleaseSlot, ObjectIdGetDatum(dbid));
   BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
   SetConfigOption("max_parallel_workers_per_gather", "0", PGC_SUSET, PGC_S_OVERRIDE);
+  // Nor JIT: a round's queries are short, and compiling them costs more than running them.
+  SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
   return slot;
 }
 
@@ -264,6 +266,10 @@ int64 SealRound(int64 min_id) {
     PopActiveSnapshot();
     CommitTransactionCommand();
     pgstat_report_activity(STATE_IDLE, nullptr);
+    // A background worker's table statistics reach the cumulative statistics only when
+    // it reports them: without this, autovacuum never saw the sealer's inserts into
+    // the ledger tables (never analyzed them, never set their visibility map).
+    pgstat_report_stat(false);
     if (!installed) return -1;
     total += count;
     if (count < seal_batch) return total;
@@ -521,6 +527,7 @@ bool InTransaction(const char* activity, Fn&& fn) {
   PopActiveSnapshot();
   CommitTransactionCommand();
   pgstat_report_activity(STATE_IDLE, nullptr);
+  pgstat_report_stat(false);  // see SealRound
   return installed;
 }
 
