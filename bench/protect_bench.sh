@@ -105,6 +105,9 @@ for _ in $(seq 1 "$rounds"); do
   run_pgbench $((ord += 1)) "PL/pgSQL triggers" plpgsql
   run_pgbench $((ord += 1)) "comply.protect" protected
   wait_sealed "$seal_wait" >/dev/null
+  run_pgbench $((ord += 1)) "  its audit alone" audited
+  wait_sealed "$seal_wait" >/dev/null
+  run_pgbench $((ord += 1)) "  its columns alone" redacted
 done
 load_after=$(load)
 

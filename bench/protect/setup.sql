@@ -146,6 +146,17 @@ END $$;
 CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON plpgsql_intake
   FOR EACH ROW EXECUTE FUNCTION plpgsql_intake_audit('id', 'payload', 'notes');
 
+-- Where the ratio goes: the policy's parts on their own (the same pgbench runs).
+--   audited_intake   only the audit of each row into the ledger (no column policy);
+--   redacted_intake  the columns' validation and redaction, no audit.
+CREATE TABLE audited_intake (LIKE plain_intake INCLUDING ALL) WITH (autovacuum_enabled = off);
+CREATE TABLE redacted_intake (LIKE plain_intake INCLUDING ALL) WITH (autovacuum_enabled = off);
+SELECT comply.protect('audited_intake', '{"audit": true}') AS audited \gset
+SELECT comply.protect('redacted_intake', '{
+  "columns": {"payload": {"validate": "intake", "redact": true},
+              "notes": {"redact": true}},
+  "audit": false}') AS redacted \gset
+
 -- Results, filled in by the script.
 CREATE TABLE bench_tps (ord int PRIMARY KEY, name text, tbl text, tps float8, xacts bigint,
                         failed bigint, latency_ms float8);
