@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/pii/word_set.h"
 
 namespace comply::pii {
 
@@ -905,6 +907,49 @@ TEST(DetectorCustomTest, CheckPattern) {
   EXPECT_EQ(SqlstateOf([] { CheckPattern("a**"); }), "2201B");
   EXPECT_EQ(SqlstateOf([] { CheckPattern("(?<=x)y"); }), "2201B");  // no lookbehind in RE2
   EXPECT_EQ(SqlstateOf([] { CheckPattern("[z-a]"); }), "2201B");
+}
+
+}  // namespace
+}  // namespace comply::pii
+
+namespace comply::pii {
+namespace {
+
+// The detector's word set agrees with a std::set on every word of the shipped first-name
+// list, on near misses of each (one byte changed, one dropped, one added), and on
+// capitalised lookups (lower_first).
+TEST(WordSetTest, AgreesWithStdSet) {
+  std::vector<std::string> names = LoadNameList(COMPLY_SOURCE_DIR "/data/first_names.txt");
+  ASSERT_GT(names.size(), 1000u);
+  std::vector<std::string> stored(names.begin(), names.begin() + names.size() / 2);
+  WordSet set(std::vector<std::string_view>(stored.begin(), stored.end()));
+  std::set<std::string> expected(stored.begin(), stored.end());
+  EXPECT_EQ(set.size(), expected.size());
+  size_t hits = 0;
+  for (const std::string& n : names) {
+    std::vector<std::string> probes = {n, n.substr(1), n + "a", n.substr(0, n.size() - 1)};
+    std::string changed = n;
+    changed[changed.size() / 2] ^= 1;
+    probes.push_back(changed);
+    for (const std::string& p : probes) {
+      ASSERT_EQ(set.Contains(p), expected.count(p) > 0) << p;
+      hits += expected.count(p);
+      if (!p.empty() && p[0] >= 'a' && p[0] <= 'z') {
+        std::string cap = p;
+        cap[0] = static_cast<char>(cap[0] - 'a' + 'A');
+        ASSERT_EQ(set.Contains(cap, true), expected.count(p) > 0) << cap;
+        ASSERT_FALSE(set.Contains(cap, false) && !expected.count(cap)) << cap;
+      }
+    }
+  }
+  EXPECT_GE(hits, stored.size());
+  EXPECT_FALSE(WordSet().Contains("anna"));
+  WordSet with_empty({"", "x", "x"});
+  EXPECT_EQ(with_empty.size(), 2u);
+  EXPECT_TRUE(with_empty.Contains(""));
+  EXPECT_TRUE(with_empty.Contains("x"));
+  EXPECT_FALSE(with_empty.Contains("X"));
+  EXPECT_TRUE(with_empty.Contains("X", true));
 }
 
 }  // namespace

@@ -11,10 +11,10 @@
 #include <fstream>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "core/error.h"
 #include "core/pii/recognizers.h"
+#include "core/pii/word_set.h"
 
 namespace comply::pii {
 namespace {
@@ -150,7 +150,7 @@ struct Detector::Impl {
   std::unordered_map<std::string, size_t> group_of_source;
   std::vector<bool> all_patterns, all_groups;  // masks for "every entity"
   std::unique_ptr<RE2::Set> set;
-  std::unordered_set<std::string> first_names;
+  WordSet first_names;  // lower-case
   std::unique_ptr<RE2> surname;  // a capitalised surname, matched anchored
   std::set<std::string> entities;
 
@@ -223,7 +223,7 @@ Detector::Detector(const std::vector<CustomRecognizer>& custom,
     impl_->Add({c.entity, c.score, c.score, nullptr, nullptr, std::move(context)}, c.pattern);
   }
   if (!impl_->set->Compile()) throw Error(sqlstate::kProgramLimitExceeded, "pattern set too large to compile");
-  for (std::string& n : first_names) impl_->first_names.insert(std::move(n));
+  impl_->first_names.Assign(std::vector<std::string_view>(first_names.begin(), first_names.end()));
   impl_->surname = std::make_unique<RE2>(
       "\\p{Lu}[\\p{Ll}'\u2019]+(?:-\\p{Lu}[\\p{Ll}'\u2019]+)?", PatternOptions());
   if (!impl_->first_names.empty()) impl_->entities.insert("PERSON");
@@ -244,7 +244,6 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
     while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
     return i;
   };
-  std::string word;
   size_t i = from;
   while (i < keep_before) {
     if (text[i] < 'A' || text[i] > 'Z' || (i > 0 && is_letter(i - 1))) {
@@ -257,9 +256,7 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
       i = j;
       continue;
     }
-    word.assign(text.substr(i, j - i));
-    word[0] = static_cast<char>(word[0] - 'A' + 'a');
-    if (!first_names.count(word)) {
+    if (!first_names.Contains(text.substr(i, j - i), /*lower_first=*/true)) {
       i = j;
       continue;
     }

@@ -1,5 +1,6 @@
 // The built-in recognizer table and the validators that need more than a checksum.
 #include "core/pii/recognizers.h"
+#include "core/pii/word_set.h"
 
 #include <phonenumbers/phonenumberutil.h>
 
@@ -329,7 +330,7 @@ Validity ValidatePhoneNational(std::string_view candidate) {
 }
 
 bool IsNameStopword(std::string_view word) {
-  static const std::set<std::string_view> stop = {
+  static const WordSet stop({
       "The", "This", "That", "These", "Those", "There", "Here", "His", "Her", "Their",
       "Our", "Your", "My", "Its", "An", "A", "And", "Or", "But", "If", "On", "In", "At",
       "To", "For", "From", "With", "By", "Of", "As", "Is", "Was", "Are", "Were", "Be",
@@ -348,8 +349,8 @@ bool IsNameStopword(std::string_view word) {
       "Inc", "Ltd", "LLC", "Corp", "Company", "Group", "Insurance", "Health", "Medical",
       "Care", "Please", "Thanks", "Thank", "Regards", "Best", "Sincerely", "Hello", "Hi",
       "Dear", "Re", "Subject", "Attn", "Signed", "Approved", "Visit", "Today",
-      "Tomorrow", "Yesterday", "Called", "Reports", "Denies", "Presents", "Admitted"};
-  return stop.count(word) > 0;
+      "Tomorrow", "Yesterday", "Called", "Reports", "Denies", "Presents", "Admitted"});
+  return stop.Contains(word);
 }
 
 }  // namespace comply::pii
