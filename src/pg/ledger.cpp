@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -181,8 +182,9 @@ Datum ByteaDatum(const std::string& bytes) {
 
 }  // namespace
 
-int64 SealOnce(int64* entries_sealed, int64 min_id) {
+int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id) {
   *entries_sealed = 0;
+  if (next_id) *next_id = 0;
   AsLedgerOwner owner;
   SpiScope spi;
   // One sealer at a time; writers of audit_log are not blocked.
@@ -198,26 +200,53 @@ int64 SealOnce(int64* entries_sealed, int64 min_id) {
     prev_no = Int(0, 1);
     prev_hash = ToHash(Bytes(0, 2));
   }
-  // Unsealed entries and the snapshot's xmin, from one statement (one snapshot):
+  // Candidate entries and the snapshot's xmin, from one statement (one snapshot):
   // everything committed before that snapshot is sealed by this round.
+  // The full search (min_id 0: at start, once a minute, comply.seal()) leaves the
+  // anti-join against the sealed entries to the planner. A search from min_id (the
+  // lowest id that transactions committed since the last search appended) reads the ids
+  // from there in order, and drops the few already sealed (appended by transactions that
+  // committed earlier) with one range scan of the sealed ids: it costs what was appended
+  // since. (With the anti-join in the query, the planner hashed the whole ledger every
+  // round when the statistics were stale, or probed the sealed entries row by row.)
+  const bool full = min_id <= 0;
   Oid types[2] = {INT4OID, INT8OID};
   Datum values[2] = {Int32GetDatum(seal_batch), Int64GetDatum(min_id)};
-  // A search from min_id walks the ids in order and probes the sealed entries of each
-  // (OFFSET 0 keeps the planner from turning NOT EXISTS into an anti-join, which hashed
-  // the whole ledger every round when the statistics were stale): it costs what was
-  // appended since. The full search (min_id 0, once a minute) lets the planner choose.
   std::string sql = std::string("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ") +
-                    kEntryColumns +
-                    " FROM comply.audit_log a WHERE a.id >= $2 AND NOT EXISTS (SELECT 1 FROM "
-                    "comply.ledger_entries s WHERE s.entry_id = a.id" +
-                    (min_id > 0 ? " OFFSET 0" : "") + ") ORDER BY a.id LIMIT $1";
-  uint64 n = Exec(sql.c_str(), 2, types, values, nullptr, false, SPI_OK_SELECT);
-  if (n == 0) return 0;
+                    kEntryColumns + " FROM comply.audit_log a WHERE a.id >= $2" +
+                    (full ? " AND NOT EXISTS (SELECT 1 FROM comply.ledger_entries s "
+                            "WHERE s.entry_id = a.id)"
+                          : "") +
+                    " ORDER BY a.id LIMIT $1";
+  uint64 fetched = Exec(sql.c_str(), 2, types, values, nullptr, false, SPI_OK_SELECT);
+  if (fetched == 0) return 0;
   std::string xmin = *Text(0, 1);
+  std::vector<ledger::Entry> entries;
+  entries.reserve(fetched);
+  for (uint64 i = 0; i < fetched; ++i) entries.push_back(ReadEntry(i, 2));
+  if (next_id && fetched >= static_cast<uint64>(seal_batch)) *next_id = entries.back().id + 1;
+  if (!full) {
+    // The sealed ids among the candidates (entries are in id order).
+    Oid rtypes[2] = {INT8OID, INT8OID};
+    Datum rvalues[2] = {Int64GetDatum(entries.front().id), Int64GetDatum(entries.back().id)};
+    uint64 m = Exec("SELECT entry_id FROM comply.ledger_entries WHERE entry_id BETWEEN $1 AND $2",
+                    2, rtypes, rvalues, nullptr, false, SPI_OK_SELECT);
+    if (m > 0) {
+      std::vector<int64> sealed;
+      for (uint64 i = 0; i < m; ++i) sealed.push_back(Int(i, 1));
+      std::sort(sealed.begin(), sealed.end());
+      entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                   [&](const ledger::Entry& e) {
+                                     return std::binary_search(sealed.begin(), sealed.end(), e.id);
+                                   }),
+                    entries.end());
+    }
+  }
+  uint64 n = entries.size();
+  if (n == 0) return 0;
   std::vector<int64> ids;
   std::vector<Hash> leaves;
-  for (uint64 i = 0; i < n; ++i) {
-    ledger::Entry e = ReadEntry(i, 2);
+  for (const ledger::Entry& e : entries) {
     ids.push_back(e.id);
     leaves.push_back(ledger::EntryHash(e));
   }
@@ -332,16 +361,18 @@ extern "C" Datum comply_seal(PG_FUNCTION_ARGS) {
   InitMaterializedSRF(fcinfo, 0);
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   return Guarded([&] {
+    int64 from = 0;  // the first search is a full one
     for (;;) {
       int64 count = 0;
-      int64 block = SealOnce(&count);
-      if (block == 0) break;
-      PgCall([&] {
+      int64 next_id = 0;
+      int64 block = SealOnce(&count, from, &next_id);
+      if (block != 0) PgCall([&] {
         Datum values[2] = {Int64GetDatum(block), Int32GetDatum(static_cast<int32>(count))};
         bool nulls[2] = {false, false};
         tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
       });
-      if (count < seal_batch) break;
+      if (next_id == 0) break;
+      from = next_id;
     }
     return (Datum)0;
   });

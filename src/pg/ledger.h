@@ -8,10 +8,12 @@ extern "C" {
 
 namespace comply::pg {
 
-// Seals up to comply.seal_batch committed unsealed entries with id >= min_id into one
-// new block, in the current transaction (SPI). Returns the block number (0 when nothing
-// was pending) and sets *entries_sealed. Calls PostgreSQL through PgCall; may throw.
-int64 SealOnce(int64* entries_sealed, int64 min_id = 0);
+// Seals up to comply.seal_batch committed unsealed entries with id >= min_id (0: all)
+// into one new block, in the current transaction (SPI). Returns the block number (0 when
+// no entry was sealed) and sets *entries_sealed. Sets *next_id (if given) to the id to
+// search from next when the search stopped at comply.seal_batch candidates, else to 0.
+// Calls PostgreSQL through PgCall; may throw.
+int64 SealOnce(int64* entries_sealed, int64 min_id = 0, int64* next_id = nullptr);
 
 // Appends one entry to comply.audit_log as the ledger owner (search_path pinned), with
 // acting_user as current_user_name, and tells the sealer at commit. action and object

@@ -259,9 +259,10 @@ int64 SealRound(int64 min_id) {
     PushActiveSnapshot(GetTransactionSnapshot());
     pgstat_report_activity(STATE_RUNNING, "sealing");
     int64 count = 0;
+    int64 next_id = 0;
     bool installed = OidIsValid(get_extension_oid("pg_comply", true));
     if (installed) {
-      Guarded([&] { SealOnce(&count, min_id); });
+      Guarded([&] { SealOnce(&count, min_id, &next_id); });
     }
     PopActiveSnapshot();
     CommitTransactionCommand();
@@ -272,7 +273,8 @@ int64 SealRound(int64 min_id) {
     pgstat_report_stat(false);
     if (!installed) return -1;
     total += count;
-    if (count < seal_batch) return total;
+    if (next_id == 0) return total;  // the search did not stop at comply.seal_batch
+    min_id = next_id;
     CHECK_FOR_INTERRUPTS();
   }
 }
