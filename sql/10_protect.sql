@@ -165,4 +165,19 @@ SELECT object, details -> 'primary_key' AS pk FROM comply.audit_log
  WHERE object IN ('clinic.accounts', 'clinic.by_email') AND action = 'INSERT' ORDER BY id;
 SELECT comply.unprotect('clinic.accounts');
 SELECT comply.unprotect('clinic.by_email');
+-- A jsonb column redacted with operators and "keys", as comply.redact(doc, operators,
+-- keys): the value under a listed key (any depth, any case) is replaced whole, even a
+-- name the detector would not find; other strings by content.
+CREATE TABLE clinic.people (id int PRIMARY KEY, doc jsonb);
+SELECT comply.protect('clinic.people', '{"columns": {"doc": {"redact":
+  {"keys": ["name"], "EMAIL_ADDRESS": {"op": "mask", "keep_last": 4}}}}}');
+INSERT INTO clinic.people VALUES (1, '{"name": "Wei Zhang", "contact": {"Name": "Kwame Mensah",
+  "email": "wei.zhang@example.org", "since": 2019}, "note": "SSN 536-22-8714"}');
+SELECT doc FROM clinic.people;
+\set VERBOSITY terse
+SELECT comply.protect('clinic.people', '{"columns": {"doc": {"redact": {"keys": "name"}}}}');
+SELECT comply.protect('clinic.people', '{"columns": {"doc": {"redact": {"keys": [""]}}}}');
+SELECT comply.protect('clinic.by_email', '{"columns": {"note": {"redact": {"keys": ["name"]}}}}');
+\set VERBOSITY default
+SELECT comply.unprotect('clinic.people');
 DROP SCHEMA clinic CASCADE;

@@ -390,6 +390,15 @@ Jsonb* RedactJsonbDefault(Jsonb* doc) {
   return redactor.Run(&doc->root);
 }
 
+Jsonb* RedactJsonbWith(Jsonb* doc, const pii::OperatorConfig& ops, const std::set<std::string>& keys) {
+  if (VARSIZE(doc) > static_cast<size_t>(max_input_bytes))
+    throw Error(sqlstate::kProgramLimitExceeded, "input exceeds comply.max_input_bytes");
+  std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
+  pii::DetectOptions opts;  // JsonbRedactor keeps a reference
+  JsonbRedactor redactor(opts, ops, key, keys);
+  return redactor.Run(&doc->root);
+}
+
 std::string RedactTextDefault(std::string_view text) {
   if (text.size() > static_cast<size_t>(max_input_bytes))
     throw Error(sqlstate::kProgramLimitExceeded, "input exceeds comply.max_input_bytes");

@@ -1,6 +1,7 @@
 // PII detection and redaction entry points (comply.detect, comply.redact, ...).
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,11 @@ const pii::Detector& CurrentDetector();
 // doc with every string redacted by content with the default operators (labels).
 // Calls PostgreSQL through PgCall; may throw.
 Jsonb* RedactJsonbDefault(Jsonb* doc);
+
+// doc redacted as comply.redact(doc, operators, keys) does: every string by content with
+// ops, and the values under keys (lower-case names, any depth) replaced whole. A key is
+// fetched when an operator needs one. Calls PostgreSQL through PgCall; may throw.
+Jsonb* RedactJsonbWith(Jsonb* doc, const pii::OperatorConfig& ops, const std::set<std::string>& keys);
 
 // text redacted by content with the default operators (labels such as [US_SSN]).
 // Calls PostgreSQL through PgCall; may throw (also when text exceeds

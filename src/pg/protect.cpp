@@ -8,7 +8,9 @@
 //   AFTER INSERT/UPDATE/DELETE  audit the change into the ledger; queue classification
 //                             of text columns.
 // The policy is read once per relation and cached until comply.policies changes.
+#include <cctype>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -63,6 +65,7 @@ struct ColumnPolicy {
   std::string schema;  // validate against this registered schema (jsonb columns)
   enum class Redact { kNone, kContent, kPseudonymize, kMask } redact = Redact::kNone;
   pii::OperatorConfig ops;  // kContent
+  std::set<std::string> keys;  // kContent, jsonb: values under these keys (lower-case) replaced whole
   pii::Operator mask;       // kMask
   bool encrypted = false;  // must hold ciphertext (bytea or text)
   bool classify = false;
@@ -145,12 +148,29 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc) {
             if (arg.is_bool()) {
               if (arg.as_bool()) c.redact = ColumnPolicy::Redact::kContent;
             } else if (arg.is_object()) {
-              if (c.type == JSONBOID)
-                Invalid("jsonb column \"" + col + "\" is redacted with the default labels only");
               c.redact = ColumnPolicy::Redact::kContent;
-              c.ops = pii::ParseOperators(arg);
+              // Operators as in comply.redact; for jsonb also "keys", as comply.redact's
+              // keys argument: values under those keys are replaced whole.
+              json::Value ops = json::Value::MakeObject();
+              for (const auto& [k, v] : arg.as_object()) {
+                if (k != "keys") {
+                  ops.as_object().emplace_back(k, v);
+                  continue;
+                }
+                if (c.type != JSONBOID)
+                  Invalid("\"keys\" redacts values of jsonb columns; \"" + col + "\" is not jsonb");
+                if (!v.is_array()) Invalid("\"keys\" must be an array of key names");
+                for (const json::Value& key : v.as_array()) {
+                  if (!key.is_string() || key.as_string().empty())
+                    Invalid("\"keys\" must be an array of key names");
+                  std::string name = key.as_string();
+                  for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                  c.keys.insert(std::move(name));
+                }
+              }
+              c.ops = pii::ParseOperators(ops);
             } else {
-              Invalid("\"redact\" is true or an operators object");
+              Invalid("\"redact\" is true or an object of operators (and, for jsonb, \"keys\")");
             }
           } else if (what == "pseudonymize" || what == "mask") {
             if (!IsTextType(c.type)) Invalid("column \"" + col + "\" must be text or varchar to be " + what + "d");
@@ -413,7 +433,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
     Datum replaced;
     if (c.type == JSONBOID) {
       Jsonb* jb = PgCall([&] { return DatumGetJsonbP(d); });
-      replaced = PointerGetDatum(RedactJsonbDefault(jb));
+      replaced = PointerGetDatum(RedactJsonbWith(jb, c.ops, c.keys));
     } else {
       std::string in = TextOf(d);
       std::string out;
