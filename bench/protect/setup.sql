@@ -51,7 +51,7 @@ CREATE TABLE plpgsql_intake (LIKE plain_intake INCLUDING ALL) WITH (autovacuum_e
 
 -- pg_comply: the policy.
 SELECT comply.protect('protected_intake', '{
-  "columns": {"payload": {"validate": "intake", "redact": true},
+  "columns": {"payload": {"validate": "intake", "redact": {"keys": ["name"]}},
               "notes": {"redact": true}},
   "audit": true,
   "workflow_step": "intake",
@@ -153,7 +153,7 @@ CREATE TABLE audited_intake (LIKE plain_intake INCLUDING ALL) WITH (autovacuum_e
 CREATE TABLE redacted_intake (LIKE plain_intake INCLUDING ALL) WITH (autovacuum_enabled = off);
 SELECT comply.protect('audited_intake', '{"audit": true}') AS audited \gset
 SELECT comply.protect('redacted_intake', '{
-  "columns": {"payload": {"validate": "intake", "redact": true},
+  "columns": {"payload": {"validate": "intake", "redact": {"keys": ["name"]}},
               "notes": {"redact": true}},
   "audit": false}') AS redacted \gset
 
