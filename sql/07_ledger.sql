@@ -154,6 +154,12 @@ INSERT INTO comply.audit_log (id, logged_at, session_user_name, current_user_nam
 INSERT INTO comply.ledger_entries VALUES (1000, 1, 99, sha256('x'));
 SELECT * FROM comply.verify_ledger(1, 3);
 ROLLBACK;
+-- A record of a block that does not exist (ledger_entries has no foreign key), between
+-- blocks and after the last one.
+BEGIN;
+INSERT INTO comply.ledger_entries VALUES (1001, 0, 0, sha256('x')), (1002, 1000000, 0, sha256('y'));
+SELECT block_no, entry_id, problem, detail FROM comply.verify_ledger();
+ROLLBACK;
 BEGIN;
 SET LOCAL session_replication_role = replica;
 UPDATE comply.ledger_blocks SET entry_count = entry_count WHERE block_no = 2;

@@ -489,6 +489,16 @@ class SealedCursor {
     return std::move(rows_[pos_++]);
   }
 
+  // The next entry if it belongs to a block before block_no: a record whose block does
+  // not exist, since the blocks are walked in order (it stays queued otherwise).
+  std::optional<SealedEntry> NextBefore(int64 block_no) {
+    if (!peeked_) peeked_ = Next();
+    if (!peeked_ || peeked_->block_no >= block_no) return std::nullopt;
+    std::optional<SealedEntry> out = std::move(peeked_);
+    peeked_.reset();
+    return out;
+  }
+
   // The next entry if it belongs to block_no (it stays queued otherwise).
   std::optional<SealedEntry> NextOf(int64 block_no) {
     if (!peeked_) peeked_ = Next();
@@ -522,6 +532,16 @@ struct Problem {
   std::string detail;
 };
 
+// Reports the sealed-entry records before block_no that no block seals (ledger_entries
+// has no foreign key: a record of a block that does not exist was inserted behind the
+// sealer's back).
+void ReportOrphans(SealedCursor* cursor, int64 block_no, std::vector<Problem>* problems) {
+  while (std::optional<SealedEntry> s = cursor->NextBefore(block_no))
+    problems->push_back({s->block_no, s->entry_id, "entry inserted into sealed block",
+                         "recorded for block " + std::to_string(s->block_no) +
+                             ", which does not exist"});
+}
+
 // Checks blocks from..to and their entries, appending problems.
 void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
   std::unique_ptr<ledger::Signer> signer = LoadSigner();
@@ -529,7 +549,8 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
   std::vector<BlockRow> blocks = ReadBlocks(from > 1 ? from - 1 : 1, to);
   const BlockRow* prev = nullptr;
   std::string node_id = blocks.empty() ? "" : blocks.front().node_id;
-  SealedCursor cursor(std::max<int64>(from, 1), to);
+  // From the start, also the records of blocks below 1, which no block seals.
+  SealedCursor cursor(from <= 1 ? PG_INT64_MIN : from, to);
   int64 sealed_present = 0;  // sealed entries whose audit row is there
   for (const BlockRow& b : blocks) {
     PollCancel(InterruptCheck());
@@ -556,6 +577,7 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
         problems->push_back({b.block_no, 0, "bad signature",
                              "signature does not verify with comply.ledger_public_key()"});
     }
+    ReportOrphans(&cursor, b.block_no, problems);
     std::vector<SealedEntry> sealed;
     while (std::optional<SealedEntry> s = cursor.NextOf(b.block_no)) sealed.push_back(std::move(*s));
     std::vector<Hash> leaves;
@@ -593,6 +615,7 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
                            "Merkle root does not match the sealed entry hashes"});
     prev = &b;
   }
+  ReportOrphans(&cursor, PG_INT64_MAX, problems);
   // Entries that every seal since their transaction ended should have included. After
   // a full pass every sealed entry was matched to its row, so when the table holds no
   // more rows than that, none is unsealed and the anti-join (a second pass over the
@@ -836,7 +859,8 @@ extern "C" Datum comply_export_ledger(PG_FUNCTION_ARGS) {
         tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
       });
     };
-    SealedCursor cursor(std::max<int64>(from, 1), to);
+    // From the start, also the records of blocks below 1, which no block seals.
+  SealedCursor cursor(from <= 1 ? PG_INT64_MIN : from, to);
     for (const BlockRow& b : blocks) {
       PollCancel(InterruptCheck());
       while (std::optional<SealedEntry> s = cursor.NextOf(b.block_no))
