@@ -190,6 +190,12 @@ TEST_F(DetectorTest, EmailValid) {
   EXPECT_TRUE(Has("a+tag@sub.example.co.uk", "EMAIL_ADDRESS", "a+tag@sub.example.co.uk"));
   EXPECT_TRUE(Has("<x_y%z@mail-server.example.org>", "EMAIL_ADDRESS", "x_y%z@mail-server.example.org"));
   EXPECT_NEAR(ScoreOf("x john.doe@example.com", "john.doe@example.com"), 1.0, kEps);
+  // An apostrophe in the local part (valid, and common in Irish names) is part of the
+  // address; quotes around an address are not.
+  EXPECT_TRUE(Has("mail sofia.o'brien12@gmail.com now", "EMAIL_ADDRESS", "sofia.o'brien12@gmail.com"));
+  EXPECT_TRUE(Has("write to 'john@example.com'", "EMAIL_ADDRESS", "john@example.com"));
+  EXPECT_TRUE(Has("O'Reilly's address: dan.o'reilly@example.ie.", "EMAIL_ADDRESS",
+                  "dan.o'reilly@example.ie"));
 }
 
 TEST_F(DetectorTest, EmailInvalid) {

@@ -149,7 +149,7 @@ constexpr const char* kLetterDigits =
 const std::vector<PatternDef>& BuiltinPatterns() {
   static const std::vector<PatternDef> patterns = {
       {"EMAIL_ADDRESS", "email",
-       "\\b[A-Za-z0-9._%+\\-]+@[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?"
+       "\\b[A-Za-z0-9._%+'\\-]+@[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?"
        "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,24}\\b",
        0.5, 1.0, ValidateEmail, nullptr, {"email", "e-mail", "mail", "contact"}},
       {"URL", "url",
