@@ -19,20 +19,21 @@
 # ledger for the protected table), every ledger entry sealed and verify_ledger() clean.
 #
 # Assumes the extension is built and installed (`make bench` runs `make install` first).
-#   BENCH_SECONDS=20     timed seconds per table, split into BENCH_ROUNDS interleaved runs
+#   BENCH_SECONDS=10     timed seconds per table (and number of clients), split into BENCH_ROUNDS interleaved runs
 #   BENCH_ROUNDS=2       runs per table (plain, plpgsql, protected, then again); each run
 #                        is preceded by a 2 s warm-up
-#   BENCH_CLIENTS=8      pgbench -c (-j 2)
+#   BENCH_CLIENTS="1 2 8"  pgbench -c of each series of runs (-j 2, or 1 for one client):
+#                        one client shows the latency a trigger adds, 2 (the cores) and 8
+#                        the throughput of a saturated machine
 #   BENCH_POOL=10000     intake documents and notes to pick from
 #   BENCH_SEAL_WAIT=20   seconds to wait for the sealer at the end
 #   COMPLY_BENCH_KEEP=1  leave the cluster running afterwards (default: destroy it)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-seconds=${BENCH_SECONDS:-20}
+seconds=${BENCH_SECONDS:-10}
 rounds=${BENCH_ROUNDS:-2}
-clients=${BENCH_CLIENTS:-8}
-threads=2
+clients_list=${BENCH_CLIENTS:-1 2 8}
 pool=${BENCH_POOL:-10000}
 seal_wait=${BENCH_SEAL_WAIT:-20}
 warmup=2
@@ -68,11 +69,12 @@ wait_sealed() {
   echo "not within ${limit}s (${s% *} of ${s#* } sealed)"
 }
 
-# Runs pgbench with bench/protect/insert_NAME.sql (a warm-up, then run_s seconds) and
-# records the result in bench_tps as ORD.
+# Runs pgbench with bench/protect/insert_NAME.sql and $clients clients (a warm-up, then
+# run_s seconds) and records the result in bench_tps as ORD.
 run_pgbench() {
   local ord=$1 label=$2 name=$3 out tps xacts failed lat
   local script="$repo/bench/protect/insert_$name.sql"
+  local threads=$((clients < 2 ? 1 : 2))
   local args=(-n -M prepared -c "$clients" -j "$threads" -D pool="$pool" -f "$script")
   pgbench "${args[@]}" -T "$warmup" >/dev/null 2>&1
   "${psql[@]}" -c CHECKPOINT
@@ -84,7 +86,7 @@ run_pgbench() {
   xacts=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
   failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
   lat=$(sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p' <<<"$out")
-  "${psql[@]}" -c "INSERT INTO bench_tps VALUES ($ord, '$label', '${name}_intake', $tps, $xacts, ${failed:-0}, $lat)"
+  "${psql[@]}" -c "INSERT INTO bench_tps VALUES ($ord, $clients, '$label', '${name}_intake', $tps, $xacts, ${failed:-0}, $lat)"
 }
 
 # The pool: notes from bench/records.sql, documents as in bench/validate_bench.sql.
@@ -100,14 +102,16 @@ echo "load:    $(load) (1, 5, 15 min load average before the runs)"
 # protected run (it is timed with the sealer running, as in production), so that its
 # backlog does not slow the next run.
 ord=0
-for _ in $(seq 1 "$rounds"); do
-  run_pgbench $((ord += 1)) "plain (no trigger)" plain
-  run_pgbench $((ord += 1)) "PL/pgSQL triggers" plpgsql
-  run_pgbench $((ord += 1)) "comply.protect" protected
-  wait_sealed "$seal_wait" >/dev/null
-  run_pgbench $((ord += 1)) "  its audit alone" audited
-  wait_sealed "$seal_wait" >/dev/null
-  run_pgbench $((ord += 1)) "  its columns alone" redacted
+for clients in $clients_list; do
+  for _ in $(seq 1 "$rounds"); do
+    run_pgbench $((ord += 1)) "plain (no trigger)" plain
+    run_pgbench $((ord += 1)) "PL/pgSQL triggers" plpgsql
+    run_pgbench $((ord += 1)) "comply.protect" protected
+    wait_sealed "$seal_wait" >/dev/null
+    run_pgbench $((ord += 1)) "  its audit alone" audited
+    wait_sealed "$seal_wait" >/dev/null
+    run_pgbench $((ord += 1)) "  its columns alone" redacted
+  done
 done
 load_after=$(load)
 
@@ -126,7 +130,7 @@ problems=$(q "SELECT count(*) FROM comply.verify_ledger()")
 ledger=$(q "SELECT format('%s entries, %s sealed, in %s blocks', (SELECT count(*) FROM comply.audit_log),
                           (SELECT count(*) FROM comply.ledger_entries), (SELECT count(*) FROM comply.ledger_blocks))")
 
-"${psql[@]}" -v clients="$clients" -v threads="$threads" -v seconds="$run_s" -v rounds="$rounds" \
+"${psql[@]}" -v clients="$clients_list" -v seconds="$run_s" -v rounds="$rounds" \
   -v pool="$pool" -f "$repo/bench/protect/report.sql"
 echo "Ledger:  $ledger; all sealed ${sealed_in}s after the last append;" \
   "rows returned by verify_ledger(): $problems (0 expected)"

@@ -1,40 +1,48 @@
 -- Report of bench/protect_bench.sh: the pgbench runs recorded in bench_tps (one row per
 -- run), the ratios, and the sanity check of what each table stored.
--- psql variables: clients, threads, seconds (per run), rounds, pool.
+-- psql variables: clients (the list), seconds (per run), rounds, pool.
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
 
 \echo
-\echo 'INSERT throughput, one INSERT a transaction: pgbench -n -M prepared -c' :clients '-j' :threads '-T' :seconds
-\echo 'with a row of the pool of' :pool 'picked at random; each table' :rounds 'runs, interleaved, each after a 2 s warm-up:'
+\echo 'INSERT throughput, one INSERT a transaction: pgbench -n -M prepared -c <clients> -j 2 (1 for one client) -T' :seconds
+\echo 'with a row of the pool of' :pool 'picked at random; for each number of clients (' :clients '), each table' :rounds 'runs,'
+\echo 'interleaved, each after a 2 s warm-up:'
 WITH agg AS (
-  SELECT tbl, min(ord) AS ord, min(name) AS name,
+  SELECT clients, tbl, min(ord) AS ord, min(name) AS name,
          sum(xacts) / sum(xacts / tps) AS tps,   -- all transactions over all timed seconds
          sum(xacts) AS xacts, sum(failed) AS failed,
          sum(latency_ms * xacts) / sum(xacts) AS latency_ms,
          string_agg(round(tps::numeric)::text, ' ' ORDER BY ord) AS runs
-  FROM bench_tps GROUP BY tbl
+  FROM bench_tps GROUP BY clients, tbl
 )
-SELECT a.name AS "table",
+SELECT a.clients, a.name AS "table",
        round(a.tps::numeric) AS tps,
        a.runs AS "tps of each run",
        a.xacts AS transactions,
        a.failed,
        round(a.latency_ms::numeric, 3) AS "latency ms",
        round((a.tps / p.tps)::numeric, 2) AS "× plain"
-FROM agg a, agg p
-WHERE p.tbl = 'plain_intake'
+FROM agg a JOIN agg p ON p.clients = a.clients AND p.tbl = 'plain_intake'
 ORDER BY a.ord;
 
 \echo 'Ratios (targets: protected at least 0.5 of plain, and at least 3x the PL/pgSQL triggers):'
-WITH agg AS (SELECT tbl, sum(xacts) / sum(xacts / tps) AS tps FROM bench_tps GROUP BY tbl)
-SELECT round((c.tps / p.tps)::numeric, 2) AS "protected / plain",
+WITH agg AS (SELECT clients, tbl, sum(xacts) / sum(xacts / tps) AS tps FROM bench_tps GROUP BY clients, tbl)
+SELECT p.clients,
+       round((c.tps / p.tps)::numeric, 2) AS "protected / plain",
        CASE WHEN c.tps / p.tps >= 0.5 THEN 'yes' ELSE 'no' END AS "at least 0.5",
        round((c.tps / h.tps)::numeric, 2) AS "protected / plpgsql",
        CASE WHEN c.tps / h.tps >= 3 THEN 'yes' ELSE 'no' END AS "at least 3x",
-       round((h.tps / p.tps)::numeric, 2) AS "plpgsql / plain"
-FROM agg p, agg c, agg h
-WHERE p.tbl = 'plain_intake' AND c.tbl = 'protected_intake' AND h.tbl = 'plpgsql_intake';
+       round((h.tps / p.tps)::numeric, 2) AS "plpgsql / plain",
+       round((a.tps / p.tps)::numeric, 2) AS "audit alone / plain",
+       round((r.tps / p.tps)::numeric, 2) AS "columns alone / plain"
+FROM agg p
+JOIN agg c ON c.clients = p.clients AND c.tbl = 'protected_intake'
+JOIN agg h ON h.clients = p.clients AND h.tbl = 'plpgsql_intake'
+JOIN agg a ON a.clients = p.clients AND a.tbl = 'audited_intake'
+JOIN agg r ON r.clients = p.clients AND r.tbl = 'redacted_intake'
+WHERE p.tbl = 'plain_intake'
+ORDER BY p.clients;
 
 -- Sanity check -------------------------------------------------------------------------------
 
@@ -57,7 +65,7 @@ BEGIN
              count(*) FILTER (WHERE notes ~ '(\+1[ .-]?)?(\([0-9]{3}\) ?|\m[0-9]{3}[ .-]?)[0-9]{3}[ .-]?[0-9]{4}\M'),
              count(*) FILTER (WHERE notes ~ '\m([0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{1,4}|3[47][0-9]{2}[ -]?[0-9]{6}[ -]?[0-9]{5})\M'),
              count(*) FILTER (WHERE payload->>'email' <> '[EMAIL_ADDRESS]'),
-             count(*) FILTER (WHERE payload ? 'name' AND payload->>'name' <> '[PERSON]'),
+             count(*) FILTER (WHERE payload ? 'name' AND payload->>'name' NOT IN ('[PERSON]', '[NAME]')),
              count(*) FILTER (WHERE comply.validate(payload, 'intake')),
              round(sum(regexp_count(notes, '\[PERSON\]'))::numeric / greatest(count(*), 1), 2)
       FROM %I $q$,

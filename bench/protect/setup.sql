@@ -158,6 +158,6 @@ SELECT comply.protect('redacted_intake', '{
   "audit": false}') AS redacted \gset
 
 -- Results, filled in by the script.
-CREATE TABLE bench_tps (ord int PRIMARY KEY, name text, tbl text, tps float8, xacts bigint,
-                        failed bigint, latency_ms float8);
+CREATE TABLE bench_tps (ord int PRIMARY KEY, clients int, name text, tbl text, tps float8,
+                        xacts bigint, failed bigint, latency_ms float8);
 CREATE TABLE bench_note (key text PRIMARY KEY, value text);
