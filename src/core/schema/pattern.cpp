@@ -64,6 +64,7 @@ bool ReadCount(std::string_view p, size_t& i, size_t* out) {
 Pattern::Pattern(const std::string& re2_pattern) : re_(re2_pattern, PatternOptions()) {
   if (re_.ok()) fixed_shape_ = ParseRuns(re2_pattern);
   if (!fixed_shape_) runs_.clear();
+  if (re_.ok() && !fixed_shape_) dfa_ = ByteDfa::Build(re2_pattern);
 }
 
 bool Pattern::ParseRuns(std::string_view p) {

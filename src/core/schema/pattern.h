@@ -4,7 +4,9 @@
 // sequence of ASCII characters and classes, each repeated a fixed number of times, except
 // at most one repeated a variable number of times. Such a pattern matches exactly the
 // strings whose bytes fall, in order, into its runs, so it is checked byte by byte with
-// the same answers as RE2 (test/unit/pattern_test.cpp compares them).
+// the same answers as RE2 (test/unit/pattern_test.cpp compares them). Other simple
+// patterns (ASCII classes, groups, alternation, repetition: pattern_dfa.h) run on a small
+// DFA of their own; the rest on RE2.
 #pragma once
 #include "core/no_postgres.h"
 
@@ -12,9 +14,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/schema/pattern_dfa.h"
 
 namespace comply::schema::internal {
 
@@ -28,10 +33,13 @@ class Pattern {
   const std::string& error() const { return re_.error(); }
   // Whether the fast path is used.
   bool fixed_shape() const { return fixed_shape_; }
+  // Whether the pattern runs on its own DFA.
+  bool uses_dfa() const { return dfa_ != nullptr; }
 
   // Tells whether s matches anywhere (JSON Schema patterns are not anchored implicitly).
   bool Matches(std::string_view s) const {
     if (fixed_shape_) return MatchesRuns(s);
+    if (dfa_) return dfa_->Matches(s);
     re2::StringPiece text(s.data(), s.size());
     return re_.Match(text, 0, text.size(), RE2::UNANCHORED, nullptr, 0);
   }
@@ -53,6 +61,7 @@ class Pattern {
 
   RE2 re_;
   bool fixed_shape_ = false;
+  std::unique_ptr<ByteDfa> dfa_;
   std::vector<Run> runs_;
   size_t fixed_length_ = 0;  // sum of the runs' min
   int variable_ = -1;        // the run with min != max, if any
