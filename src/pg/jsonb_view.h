@@ -19,6 +19,9 @@ namespace comply::pg {
 
 class JsonbView {
  public:
+  // jsonb stores an object's keys sorted by length, then bytes, without duplicates.
+  static constexpr bool kSortedKeys = true;
+
   // The document held by jb, which must be detoasted (PG_GETARG_JSONB_P).
   static JsonbView Root(const Jsonb* jb);
 

@@ -105,6 +105,120 @@ struct Node {
   std::vector<Keyword> kws;
 };
 
+// The fast program: the same schema as the nodes, each node's keywords digested into
+// flags and operands, so that telling whether a document is valid is a walk with one
+// test per keyword that applies and none for those that do not (fast.h). Built for
+// every schema without unevaluated* or a dynamic $dynamicRef (whose annotations and
+// dynamic scope only the node evaluator keeps); its nodes are indexed as nodes_.
+enum FastFlag : uint32_t {
+  // on numbers
+  kFMinimum = 1u << 0,
+  kFExclusiveMinimum = 1u << 1,
+  kFMaximum = 1u << 2,
+  kFExclusiveMaximum = 1u << 3,
+  kFMultipleOf = 1u << 4,
+  // on strings
+  kFMinLength = 1u << 5,
+  kFMaxLength = 1u << 6,
+  kFPattern = 1u << 7,
+  kFFormat = 1u << 8,
+  // on arrays
+  kFMinItems = 1u << 9,
+  kFMaxItems = 1u << 10,
+  kFItems = 1u << 11,
+  kFContains = 1u << 12,
+  kFUniqueItems = 1u << 13,
+  // on objects
+  kFMinProperties = 1u << 14,
+  kFMaxProperties = 1u << 15,
+  kFMembers = 1u << 16,  // properties, patternProperties, additionalProperties
+  kFRequiredOther = 1u << 17,  // required names not found by the walk of kFMembers
+  kFDependentRequired = 1u << 18,
+  kFDependentSchemas = 1u << 19,
+  kFPropertyNames = 1u << 20,
+  // on any value
+  kFEnum = 1u << 21,
+  kFConst = 1u << 22,
+  kFAll = 1u << 23,  // allOf, $ref, a static $dynamicRef
+  kFAnyOf = 1u << 24,
+  kFOneOf = 1u << 25,
+  kFNot = 1u << 26,
+  kFIf = 1u << 27,
+};
+constexpr uint32_t kFNumberChecks = 0x1Fu;
+constexpr uint32_t kFStringChecks = 0x1E0u;
+constexpr uint32_t kFArrayChecks = 0x3E00u;
+constexpr uint32_t kFObjectChecks = 0x1FC000u;
+constexpr uint32_t kFAnyChecks = 0xFE00000u;
+
+// A properties entry of a fast node, in KeyLess order.
+struct FastProp {
+  std::string_view name;
+  uint64_t code = 0;  // KeyCode(name) for names of up to 8 bytes
+  uint64_t bit = 0;   // its bit in FastNode::required_mask if required (the first 64 only)
+  int node = -1;
+};
+
+// The fields are ordered by use: those of every evaluation, and of strings and
+// numbers, within the first cache line.
+struct FastNode {
+  enum class Mode : uint8_t { kTrue, kFalse, kChecks };
+  Mode mode = Mode::kTrue;  // kTrue, kFalse: boolean schemas
+  uint8_t types = 0x3F;     // 1 << json::Type accepted by "type" (all without one)
+  bool integer = false;     // "type" accepts integral numbers although not "number"
+  bool pattern_props = false;
+  uint32_t flags = 0;  // FastFlag
+  uint32_t steps = 0;  // keywords, counted as the node evaluator counts them
+  int additional = -1;  // additionalProperties' node
+  size_t min_length = 0, max_length = 0;
+  const Pattern* pattern = nullptr;
+  double minimum = 0, maximum = 0;
+  uint64_t required_mask = 0;
+  // Second line: objects and arrays.
+  std::vector<FastProp> props;
+  const Keyword* enum_values = nullptr;
+  const Keyword* items = nullptr;
+  size_t min_items = 0, max_items = 0;
+  // The rest.
+  double exclusive_minimum = 0, exclusive_maximum = 0;
+  size_t min_properties = 0, max_properties = 0;
+  // The keywords whose operands are read where they are.
+  const Keyword* multiple_of = nullptr;
+  const Keyword* format = nullptr;
+  const Keyword* contains = nullptr;
+  const Keyword* members = nullptr;  // kProps
+  const Keyword* dependent_required = nullptr;
+  const Keyword* dependent_schemas = nullptr;
+  const Keyword* property_names = nullptr;
+  const Keyword* const_value = nullptr;
+  const Keyword* any_of = nullptr;
+  const Keyword* one_of = nullptr;
+  const Keyword* not_schema = nullptr;
+  const Keyword* if_then_else = nullptr;
+  std::vector<std::string_view> required_other;
+  std::vector<int> all;
+};
+
+// A key of up to 8 bytes as a number that orders keys of one length as their bytes do
+// (big-endian words of the first and last 4 bytes, overlapping for 4 to 7 bytes; the
+// first, middle and last byte below 4), read without going past the key's end.
+inline uint64_t KeyCode(const char* p, size_t n) {
+  auto byte = [p](size_t i) -> uint64_t { return static_cast<unsigned char>(p[i]); };
+  auto word = [&byte](size_t i) -> uint64_t {
+    return byte(i) << 24 | byte(i + 1) << 16 | byte(i + 2) << 8 | byte(i + 3);
+  };
+  if (n >= 4) return word(0) << 32 | word(n - 4);
+  if (n == 0) return 0;
+  return byte(0) << 16 | byte(n >> 1) << 8 | byte(n - 1);
+}
+
+struct FastProgram {
+  std::vector<FastNode> nodes;
+};
+
+// The fast program of a compiled schema, or nullptr if it has no fast program (fast.cpp).
+std::unique_ptr<FastProgram> BuildFastProgram(const class CompiledImpl& schema);
+
 struct Resource {
   std::string uri;
   std::vector<std::pair<std::string, int>> dynamic_anchors;  // name -> node
@@ -123,6 +237,7 @@ class CompiledImpl final : public CompiledSchema {
   std::vector<Node> nodes_;
   std::vector<Resource> resources_;
   std::map<std::string, std::unique_ptr<Pattern>> regexes_;
+  std::unique_ptr<FastProgram> fast_;  // nullptr: the node evaluator only
 };
 
 // Parses a JSON number's text into an exact decimal (fails beyond 19 digits).
