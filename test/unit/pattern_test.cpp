@@ -96,6 +96,7 @@ TEST(PatternTest, FixedShapesAnswerAsRe2Does) {
     for (const std::string& s : strings) {
       bool expected = RE2::PartialMatch(s, *re2);
       EXPECT_EQ(pattern.Matches(s), expected) << "string \"" << s << "\"";
+      EXPECT_EQ(pattern.MatchesRuns(s), expected) << "runs, string \"" << s << "\"";
       matched += expected;
     }
     EXPECT_GE(matched, examples.size());
@@ -208,7 +209,8 @@ TEST(PatternTest, DfaAnswersAsRe2DoesOnGeneratedPatterns) {
     ++built;
     for (int t = 0; t < 300; ++t) {
       std::string s;
-      int len = rng.Range(0, 9);
+      // Some longer than the DFA's blocks of 64 bytes.
+      int len = rng.Chance(0.1) ? rng.Range(60, 140) : rng.Range(0, 9);
       for (int i = 0; i < len; ++i) s += alphabet[rng.Next() % alphabet.size()];
       bool expected = RE2::PartialMatch(s, re2);
       ASSERT_EQ(dfa->Matches(s), expected) << "string \"" << s << "\"";

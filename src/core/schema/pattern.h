@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/schema/pattern_dfa.h"
@@ -31,15 +32,29 @@ class Pattern {
   // Whether RE2 accepted the pattern, and why not.
   bool ok() const { return re_.ok(); }
   const std::string& error() const { return re_.error(); }
-  // Whether the fast path is used.
+  // Whether the pattern has the fixed shape (checked by its runs, unless it has a DFA).
   bool fixed_shape() const { return fixed_shape_; }
   // Whether the pattern runs on its own DFA.
   bool uses_dfa() const { return dfa_ != nullptr; }
 
+  // Matches s against the runs of a fixed-shape pattern (what Matches does when the
+  // pattern has no DFA; public for tests).
+  bool MatchesRuns(std::string_view s) const;
+
+  // Adds the memory Matches reads (for the fast program's WarmUp).
+  void AddWarmRanges(std::vector<std::pair<const void*, size_t>>* out) const {
+    out->emplace_back(this, sizeof(bool) + sizeof(int) + sizeof(size_t) + sizeof(runs_) +
+                                sizeof(dfa_));
+    if (dfa_)
+      dfa_->AddWarmRanges(out);
+    else if (fixed_shape_)
+      out->emplace_back(runs_.data(), runs_.size() * sizeof(Run));
+  }
+
   // Tells whether s matches anywhere (JSON Schema patterns are not anchored implicitly).
   bool Matches(std::string_view s) const {
-    if (fixed_shape_) return MatchesRuns(s);
     if (dfa_) return dfa_->Matches(s);
+    if (fixed_shape_) return MatchesRuns(s);
     re2::StringPiece text(s.data(), s.size());
     return re_.Match(text, 0, text.size(), RE2::UNANCHORED, nullptr, 0);
   }
@@ -56,15 +71,14 @@ class Pattern {
 
   // Reads the pattern as runs; false if it is not of the fixed shape.
   bool ParseRuns(std::string_view p);
-  // Matches s against the runs.
-  bool MatchesRuns(std::string_view s) const;
 
-  RE2 re_;
+  // What Matches reads first, ahead of RE2's large object.
   bool fixed_shape_ = false;
-  std::unique_ptr<ByteDfa> dfa_;
-  std::vector<Run> runs_;
-  size_t fixed_length_ = 0;  // sum of the runs' min
   int variable_ = -1;        // the run with min != max, if any
+  size_t fixed_length_ = 0;  // sum of the runs' min
+  std::vector<Run> runs_;
+  std::unique_ptr<ByteDfa> dfa_;
+  RE2 re_;
 };
 
 }  // namespace comply::schema::internal

@@ -1,6 +1,6 @@
 // The byte-level DFA of simple patterns (pattern_dfa.h): a parser for the subset, a
 // Thompson NFA over byte sets, and the subset construction over classes of bytes that
-// no set tells apart, expanded at the end into a table of 256 entries a state.
+// no set tells apart, and its table of pairs of classes.
 #include "core/schema/pattern_dfa.h"
 
 #include <algorithm>
@@ -16,6 +16,8 @@ namespace {
 
 // Bounds that keep the automata small; a pattern beyond them stays with RE2.
 constexpr size_t kMaxNfaStates = 4000;
+constexpr size_t kMaxDfaStates = 1000;
+constexpr size_t kMaxTableEntries = 65536;  // offsets fit in 16 bits
 constexpr int kMaxRepeat = 1000;  // RE2's own limit
 constexpr int kUnbounded = -1;
 
@@ -356,7 +358,6 @@ std::unique_ptr<ByteDfa> ByteDfa::Build(std::string_view p) {
   const size_t n = nfa.states().size();
 
   auto dfa = std::unique_ptr<ByteDfa>(new ByteDfa());
-  dfa->anchored_end_ = anchored_end;
 
   // Classes of bytes that every set either holds all of or none of.
   uint32_t classes = 1;
@@ -388,7 +389,7 @@ std::unique_ptr<ByteDfa> ByteDfa::Build(std::string_view p) {
     std::sort(set.begin(), set.end());
     auto it = ids.find(set);
     if (it != ids.end()) return it->second;
-    if (sets.size() >= kMaxStates) return -1;
+    if (sets.size() >= kMaxDfaStates) return -1;
     uint32_t id = static_cast<uint32_t>(sets.size());
     ids.emplace(set, id);
     sets.push_back(std::move(set));
@@ -399,7 +400,7 @@ std::unique_ptr<ByteDfa> ByteDfa::Build(std::string_view p) {
     std::vector<int> s = start_closure;
     dfa->start_ = static_cast<uint32_t>(intern(std::move(s)));
   }
-  std::vector<uint32_t> by_class;  // [state * classes + class]: the next state's index
+  std::vector<uint32_t> by_class;  // [state * classes + class]: the next state
   for (size_t d = 0; d < sets.size(); ++d) {
     for (uint32_t c = 0; c < classes; ++c) {
       const int b = representative[c];
@@ -415,15 +416,38 @@ std::unique_ptr<ByteDfa> ByteDfa::Build(std::string_view p) {
       by_class.push_back(static_cast<uint32_t>(id));
     }
   }
-  dfa->start_ *= 256;
-  dfa->next_.resize(sets.size() * 256);
-  for (size_t d = 0; d < sets.size(); ++d)
-    for (int b = 0; b < 256; ++b)
-      dfa->next_[d * 256 + b] = static_cast<uint16_t>(by_class[d * classes + cls[b]] * 256);
-  dfa->accepting_.resize(sets.size());
-  for (size_t d = 0; d < sets.size(); ++d)
+  const size_t states = sets.size();
+  std::vector<char> accepting(states, 0);
+  for (size_t d = 0; d < states; ++d)
     for (int s : sets[d])
-      if (s == final_state) dfa->accepting_[d] = 1;
+      if (s == final_state) accepting[d] = 1;
+  // Unanchored at the end, a match anywhere settles it: accepting states keep
+  // themselves, as the dead state does.
+  if (!anchored_end)
+    for (size_t d = 0; d < states; ++d)
+      if (accepting[d])
+        for (uint32_t c = 0; c < classes; ++c) by_class[d * classes + c] = static_cast<uint32_t>(d);
+
+  // The table of pairs: classes (and the pad class) rounded up to a power of two, squared.
+  uint32_t bits = 0;
+  while ((1u << bits) < classes + 1) ++bits;
+  const uint32_t width = 1u << bits;  // classes a state, rounded up
+  const uint32_t shift = 2 * bits;
+  if ((states << shift) > kMaxTableEntries) return nullptr;
+  const uint32_t pad = classes;
+  auto step = [&](uint32_t d, uint32_t c) { return c == pad ? d : by_class[d * classes + c]; };
+  dfa->bits_ = bits;
+  dfa->shift_ = shift;
+  dfa->pad_ = pad;
+  for (int b = 0; b < 256; ++b) dfa->class_of_[b] = static_cast<uint8_t>(cls[b]);
+  dfa->next_.assign(states << shift, 0);
+  for (uint32_t d = 0; d < states; ++d)
+    for (uint32_t c0 = 0; c0 <= pad; ++c0)
+      for (uint32_t c1 = 0; c1 <= pad; ++c1)
+        dfa->next_[(d << shift) + c0 * width + c1] =
+            static_cast<uint16_t>(step(step(d, c0), c1) << shift);
+  dfa->start_ = dfa->start_ << shift;
+  dfa->accepting_ = std::move(accepting);
   return dfa;
 }
 
