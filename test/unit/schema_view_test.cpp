@@ -60,7 +60,6 @@ class JsonbOrders {
 // A view of a json::Value laid out as jsonb is.
 class JsonbLikeView {
  public:
-  static constexpr bool kSortedKeys = true;
 
   JsonbLikeView(const Value& v, JsonbOrders* orders) : v_(&v), orders_(orders) {}
 
