@@ -124,6 +124,7 @@ constexpr uint64_t kMaxExactInteger = uint64_t{1} << 53;
 // The start of a document that Root asks the CPU to fetch, a cache line at a time.
 constexpr size_t kCacheLine = 64;
 constexpr size_t kPrefetchBytes = 1024;
+constexpr size_t kPrefetchBelow = 512;
 
 }  // namespace
 
@@ -133,6 +134,11 @@ JsonbView JsonbView::Root(const Jsonb* jb) {
   const char* bytes = reinterpret_cast<const char*>(jb);
   const size_t prefetch = std::min<size_t>(VARSIZE(jb), kPrefetchBytes);
   for (size_t off = 0; off < prefetch; off += kCacheLine) __builtin_prefetch(bytes + off);
+  // In a scan of a heap page the next row usually lies just below this one (tuples fill
+  // a page from its end): asking for those lines now helps the next call, and costs a
+  // few instructions when they are something else.
+  for (size_t off = kCacheLine; off <= kPrefetchBelow; off += kCacheLine)
+    __builtin_prefetch(bytes - off);
   const JsonbContainer* root = &jb->root;
   // A scalar document is stored as a one-element "raw scalar" array.
   if (JsonContainerIsScalar(root)) return Child(root->children[0], Base(root, 1), 0);
