@@ -18,11 +18,6 @@
 //                                          and (if out is not nullptr) its value
 // where the iterators have bool done(), void next(), size_t index(), V value() and, for
 // members, std::string_view key(); they are copyable (a copy iterates on its own).
-// A view whose members always come in jsonb's order (keys by length, then bytes) with
-// no key twice may say so with
-//   static constexpr bool kSortedKeys = true;
-// so that the fast evaluator (fast.h) matches them against a schema's properties by a
-// merge instead of a search per member.
 // Two views of the same document give the same answers, so the validator's results do
 // not depend on the representation (test/unit/schema_view_test.cpp).
 #pragma once
