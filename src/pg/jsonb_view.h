@@ -150,14 +150,17 @@ class JsonbView {
       const auto* jc = reinterpret_cast<const JsonbContainer*>(p);
       return {JsonContainerIsObject(jc) ? json::Type::kObject : json::Type::kArray, p, 0};
     }
-    static constexpr json::Type kScalar[] = {json::Type::kString, json::Type::kNumber,
-                                             json::Type::kBool, json::Type::kBool,
-                                             json::Type::kNull};
+    // The json::Type of each kind, four bits each (a constant, not a table in memory).
+    constexpr uint32 kScalarTypes =
+        static_cast<uint32>(json::Type::kString) | static_cast<uint32>(json::Type::kNumber) << 4 |
+        static_cast<uint32>(json::Type::kBool) << 8 | static_cast<uint32>(json::Type::kBool) << 12 |
+        static_cast<uint32>(json::Type::kNull) << 16;
+    const auto type = static_cast<json::Type>((kScalarTypes >> (4 * kind)) & 0xF);
     const uint32 len = kind == (JENTRY_ISSTRING >> 28)      ? End(je, start) - start
                        : kind == (JENTRY_ISBOOL_TRUE >> 28) ? 1
                                                             : 0;
     const uint32 at = kind == (JENTRY_ISNUMERIC >> 28) ? INTALIGN(start) : start;
-    return {kScalar[kind], base + at, len};
+    return {type, base + at, len};
   }
 
   json::Type type_;

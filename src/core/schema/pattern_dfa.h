@@ -39,15 +39,15 @@ class ByteDfa {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     size_t n = s.size();
     const uint16_t* const next = next_.data();
-    uint32_t state = start_;
+    size_t state = start_;  // as wide as a pointer: no zero extension in the chain
     while (n >= 2) {
       const size_t block = n < kBlock ? n / 2 : kBlock / 2;
       for (size_t k = 0; k < block; ++k, p += 2)
-        state = next[state + (class_of_[p[0]] << bits_) + class_of_[p[1]]];
+        state = next[state + (size_t{class_of_[p[0]]} << bits_) + class_of_[p[1]]];
       n -= 2 * block;
       if (state == kDead) return false;
     }
-    if (n) state = next[state + (class_of_[p[0]] << bits_) + pad_];
+    if (n) state = next[state + (size_t{class_of_[p[0]]} << bits_) + pad_];
     return accepting_[state >> shift_];
   }
 
