@@ -14,10 +14,14 @@ if ! grep -q "invalid redaction operators" "$log"; then
 fi
 
 values=$(mktemp)
-trap 'rm -f "$values"' EXIT
+sources=$(mktemp)
+trap 'rm -f "$values" "$sources"' EXIT
 grep -v '^#' "$repo/test/pii_values.txt" | sed '/^$/d' >"$values"
-psql -X -q -At -v ON_ERROR_STOP=1 -v content="$(cat "$repo"/sql/*.sql "$repo"/test/pgtap/*.sql)" \
-  -d postgres >>"$values" <<'SQL'
+# The suites' text is read by psql from a file: as a command-line argument it outgrew
+# the kernel's limit for one argument (128 KiB).
+cat "$repo"/sql/*.sql "$repo"/test/pgtap/*.sql >"$sources"
+psql -X -q -At -v ON_ERROR_STOP=1 -v sources="$sources" -d postgres >>"$values" <<'SQL'
+\set content `cat :'sources'`
 CREATE EXTENSION IF NOT EXISTS pg_comply;
 SELECT DISTINCT substr(:'content', start_pos, length)
   FROM comply.detect(:'content', 0.5)
