@@ -14,11 +14,11 @@
 #pragma once
 #include "core/no_postgres.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string_view>
-#include <algorithm>
 #include <utility>
 #include <vector>
 
