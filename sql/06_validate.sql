@@ -90,5 +90,18 @@ SELECT count(*) FILTER (WHERE comply.validate(jsonb_build_object('user_id', g, '
        count(*) FILTER (WHERE NOT comply.validate(jsonb_build_object('user_id', -g, 'email', 'u@example.org'), :'intake'::jsonb)) AS invalid
   FROM generate_series(1, 2000) g;
 
+-- A call site whose schema or options differ from row to row (not constants) looks
+-- them up for each row; the fast path must not keep the first row's.
+SELECT comply.register_schema('memo_int', '{"type": "integer"}'),
+       comply.register_schema('memo_str', '{"type": "string"}');
+SELECT s.name, comply.validate('5', s.name) AS valid
+  FROM (VALUES (1, 'memo_int'), (2, 'memo_str'), (3, 'memo_int')) AS s(i, name) ORDER BY s.i;
+SELECT t.s AS schema, comply.validate('5', t.s::jsonb) AS valid
+  FROM (VALUES (1, '{"type": "integer"}'), (2, '{"type": "string"}'), (3, '{"type": "integer"}')) AS t(i, s)
+ ORDER BY t.i;
+SELECT t.o AS options,
+       comply.validate('{"dob": "1984-02-30"}', '{"properties": {"dob": {"format": "date"}}}'::jsonb, t.o::jsonb) AS valid
+  FROM (VALUES (1, NULL), (2, '{"format": "assert"}'), (3, NULL)) AS t(i, o) ORDER BY t.i;
+
 DROP TABLE intake, intake_safe;
 DELETE FROM comply.schemas;

@@ -205,6 +205,7 @@ schema::ValidateOptions OptionsFrom(const json::Value* options) {
 // owns it, while schema_generation is unchanged.
 struct CallMemo {
   uint64 generation = 0;
+  bool constant = false;  // the schema and options arguments are constants of the call site
   const schema::CompiledSchema* compiled = nullptr;
   schema::ValidateOptions options;
   uint32 key_len = 0;      // bytes of the schema argument (a name, or a jsonb)
@@ -221,9 +222,18 @@ bool Remembers(const CallMemo* m, const char* key, uint32 key_len, const char* o
          (opts_len == 0 || std::memcmp(m->bytes + key_len, opts, opts_len) == 0);
 }
 
+// Tells whether memo m holds the schema of a call site whose schema and options are
+// constants (a CHECK constraint's, a query's literal): nothing to compare then.
+bool RemembersConstant(const CallMemo* m) {
+  return m && m->constant && m->generation == schema_generation;
+}
+
 // Makes flinfo's memo hold compiled and options for the key and opts bytes.
-const CallMemo& Remember(FmgrInfo* flinfo, const char* key, uint32 key_len, const char* opts,
-                         uint32 opts_len, const schema::CompiledSchema* compiled,
+// nargs is the call's number of arguments: all but the instance must be constants for
+// the memo to hold without comparing them.
+const CallMemo& Remember(FmgrInfo* flinfo, int nargs, const char* key, uint32 key_len,
+                         const char* opts, uint32 opts_len,
+                         const schema::CompiledSchema* compiled,
                          const schema::ValidateOptions& options) {
   auto* m = static_cast<CallMemo*>(flinfo->fn_extra);
   const uint32 need = key_len + opts_len;
@@ -249,6 +259,13 @@ const CallMemo& Remember(FmgrInfo* flinfo, const char* key, uint32 key_len, cons
   m->options_len = opts_len;
   m->compiled = compiled;
   m->options = options;
+  // Constants or external parameters keep their values for as long as the FmgrInfo
+  // lives (it is rebuilt for each execution of a plan).
+  m->constant = PgCall([&] {
+    for (int arg = 1; arg < nargs; ++arg)
+      if (!get_fn_expr_arg_stable(flinfo, arg)) return false;
+    return true;
+  });
   m->generation = schema_generation;
   return *m;
 }
@@ -258,9 +275,10 @@ const CallMemo& NamedCall(FunctionCallInfo fcinfo, const text* name) {
   const char* key = VARDATA_ANY(name);
   const uint32 len = VARSIZE_ANY_EXHDR(name);
   const auto* m = static_cast<const CallMemo*>(fcinfo->flinfo->fn_extra);
-  if (Remembers(m, key, len, nullptr, 0)) return *m;
+  if (RemembersConstant(m) || Remembers(m, key, len, nullptr, 0)) return *m;
   auto compiled = CompiledNamed(std::string(key, len));
-  return Remember(fcinfo->flinfo, key, len, nullptr, 0, compiled.get(), OptionsFrom(nullptr));
+  return Remember(fcinfo->flinfo, PG_NARGS(), key, len, nullptr, 0, compiled.get(),
+                  OptionsFrom(nullptr));
 }
 
 // The compiled schema and options of a call with an anonymous schema and options
@@ -271,10 +289,11 @@ const CallMemo& AnonymousCall(FunctionCallInfo fcinfo, Jsonb* schema_jb, Jsonb* 
   const char* opts = reinterpret_cast<const char*>(options);
   const uint32 opts_len = options ? VARSIZE(options) : 0;
   const auto* m = static_cast<const CallMemo*>(fcinfo->flinfo->fn_extra);
-  if (Remembers(m, key, len, opts, opts_len)) return *m;
+  if (RemembersConstant(m) || Remembers(m, key, len, opts, opts_len)) return *m;
   auto compiled = CompiledFor(schema_jb);
   json::Value opts_doc = options ? JsonbToValue(options) : json::Value();
-  return Remember(fcinfo->flinfo, key, len, opts, opts_len, compiled.get(), OptionsFrom(&opts_doc));
+  return Remember(fcinfo->flinfo, PG_NARGS(), key, len, opts, opts_len, compiled.get(),
+                  OptionsFrom(&opts_doc));
 }
 
 // The errors of instance: none, without collecting any, when it is valid.

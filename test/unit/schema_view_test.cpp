@@ -21,6 +21,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "core/rng.h"
 #include "core/schema/evaluate.h"
 #include "core/schema/validator.h"
 #include "core/schema/view.h"
@@ -59,6 +60,7 @@ class JsonbOrders {
 // A view of a json::Value laid out as jsonb is.
 class JsonbLikeView {
  public:
+
   JsonbLikeView(const Value& v, JsonbOrders* orders) : v_(&v), orders_(orders) {}
 
   json::Type type() const { return v_->type(); }
@@ -118,6 +120,24 @@ class JsonbLikeView {
   const Value* v_;
   JsonbOrders* orders_;
 };
+
+// Expects the fast program's answer, where there is one, to be the node evaluator's
+// (IsValid would hide a wrong "invalid" by asking the node evaluator again).
+template <typename V>
+void ExpectFastAgrees(const CompiledSchema& compiled, const V& view,
+                      const ValidateOptions& options) {
+  const auto& impl = static_cast<const internal::CompiledImpl&>(compiled);
+  if (!impl.fast_) return;
+  bool by_nodes;
+  try {
+    by_nodes = internal::IsValidByNodes(impl, view, options);
+  } catch (const Error&) {
+    // A limit: the fast program must not claim validity.
+    EXPECT_FALSE(internal::FastIsValid(*impl.fast_, impl.root_, view, options));
+    return;
+  }
+  EXPECT_EQ(internal::FastIsValid(*impl.fast_, impl.root_, view, options), by_nodes);
+}
 
 using ErrorKey = std::tuple<std::string, std::string, std::string, std::string>;
 
@@ -180,7 +200,7 @@ TEST(SchemaView, SuiteGivesSameResultsThroughBothViews) {
                       {"draft2020-12/optional/format", Dialect::kDraft202012, true},
                       {"draft7", Dialect::kDraft7, false},
                       {"draft7/optional/format", Dialect::kDraft7, true}};
-  size_t compared = 0, with_errors = 0, reordered = 0;
+  size_t compared = 0, with_errors = 0, reordered = 0, with_fast = 0;
   for (const Dir& dir : dirs) {
     for (const std::string& file : JsonFiles(kSuite + "/tests/" + dir.path)) {
       std::string text;
@@ -203,6 +223,9 @@ TEST(SchemaView, SuiteGivesSameResultsThroughBothViews) {
           JsonbLikeView jsonb_like(data, &orders);
           ValueView value(data);
           bool valid = IsValid(*compiled, value, options);
+          ExpectFastAgrees(*compiled, value, options);
+          ExpectFastAgrees(*compiled, jsonb_like, options);
+          if (static_cast<const internal::CompiledImpl&>(*compiled).fast_) ++with_fast;
           EXPECT_EQ(valid, IsValid(*compiled, jsonb_like, options));
           EXPECT_EQ(valid, compiled->IsValid(data, options));
           std::vector<ValidationError> a = Validate(*compiled, value, options);
@@ -223,8 +246,11 @@ TEST(SchemaView, SuiteGivesSameResultsThroughBothViews) {
   }
   EXPECT_GT(compared, 3000u);
   EXPECT_GT(with_errors, 1000u);
-  std::printf("compared %zu suite tests (%zu with errors, %zu listed in another order)\n", compared,
-              with_errors, reordered);
+  EXPECT_GT(with_fast, compared * 9 / 10);
+  std::printf(
+      "compared %zu suite tests (%zu with errors, %zu listed in another order, %zu with a fast "
+      "program)\n",
+      compared, with_errors, reordered, with_fast);
 }
 
 TEST(SchemaView, ErrorsFollowTheViewsMemberOrder) {
@@ -263,6 +289,188 @@ TEST(SchemaView, NumbersCompareAcrossViews) {
   EXPECT_TRUE(IsValid(*compiled, JsonbLikeView(one, &orders), options));
   Value two = json::Parse("2");
   EXPECT_FALSE(IsValid(*compiled, JsonbLikeView(two, &orders), options));
+}
+
+
+// Random JSON text: values of every type, objects whose keys come from a small pool (so
+// that they meet the schemas' properties), nested up to depth.
+std::string RandomJson(SplitMix64& rng, int depth) {
+  static const char* const kScalars[] = {
+      "null", "true", "false", "0", "1", "2", "3", "5", "6", "9", "10", "12", "-1", "2.5", "3.0",
+      "1e3", "\"\"", "\"x\"", "\"xx\"", "\"b\"", "\"a\"", "\"ab\"", "\"\u00e9\"", "\"06082\"",
+      "\"1962-02-07\"", "\"mary.jackson3@hotmail.com\"", "\"web\"", "\"fax\""};
+  static const char* const kKeys[] = {"a",   "b",    "c",    "bb",      "cc",    "ca",    "x",
+                                      "zip", "city", "name", "user_id", "email", "source", "tags"};
+  int kind = depth <= 0 ? 0 : rng.Range(0, 5);
+  if (kind <= 3) return rng.Pick(kScalars);
+  std::string s;
+  int n = rng.Range(0, 5);
+  if (kind == 4) {
+    s = "[";
+    for (int i = 0; i < n; ++i) s += (i ? ", " : "") + RandomJson(rng, depth - 1);
+    return s + "]";
+  }
+  s = "{";
+  for (int i = 0; i < n; ++i)
+    s += std::string(i ? ", " : "") + "\"" + rng.Pick(kKeys) + "\": " + RandomJson(rng, depth - 1);
+  return s + "}";
+}
+
+// An intake document (bench/intake_schema.sql) in which every property may be missing,
+// mistyped or out of range, in random key order.
+std::string RandomIntake(SplitMix64& rng) {
+  static const char* const kUserId[] = {"1018", "1", "0", "12.5", "3.0", "\"7\"", "1e3", "-4"};
+  static const char* const kEmail[] = {"\"mary.jackson3@hotmail.com\"", "\"o'brien@x-y.co.uk\"",
+                                       "\"no-at-sign.org\"", "\"a@b.c\"", "5", "null"};
+  static const char* const kName[] = {"\"Mary Jackson\"", "\"\"", "\"\u00e9\"", "null", "7"};
+  static const char* const kDob[] = {"\"1962-02-07\"", "\"05/03/1984\"", "\"1962-2-07\""};
+  static const char* const kTags[] = {"[]", "[\"vip\", \"beta\"]", "[\"vip\", 7]", "\"vip\"",
+                                      "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\",\"k\"]"};
+  static const char* const kZip[] = {"\"06082\"", "\"6082\"", "6082"};
+  static const char* const kSource[] = {"\"web\"", "\"partner\"", "\"fax\"", "null"};
+  // The first choice (valid) most of the time.
+  auto pick = [&rng](const auto& choices) -> std::string {
+    return rng.Chance(0.85) ? choices[0] : rng.Pick(choices);
+  };
+  std::vector<std::string> members;
+  auto maybe = [&](double p, const std::string& member) {
+    if (rng.Chance(p)) members.push_back(member);
+  };
+  maybe(0.98, std::string("\"user_id\": ") + pick(kUserId));
+  maybe(0.98, std::string("\"email\": ") + pick(kEmail));
+  maybe(0.98, std::string("\"consent\": ") + (rng.Chance(0.97) ? "true" : "\"yes\""));
+  maybe(0.7, std::string("\"name\": ") + pick(kName));
+  maybe(0.7, std::string("\"dob\": ") + pick(kDob));
+  maybe(0.7, std::string("\"tags\": ") + pick(kTags));
+  maybe(0.7, std::string("\"source\": ") + pick(kSource));
+  if (rng.Chance(0.7)) {
+    std::vector<std::string> address;
+    if (rng.Chance(0.95)) address.push_back("\"street\": \"12 Oak Avenue\"");
+    if (rng.Chance(0.95)) address.push_back("\"city\": \"Austin\"");
+    if (rng.Chance(0.95)) address.push_back(std::string("\"zip\": ") + pick(kZip));
+    if (rng.Chance(0.02)) address.push_back("\"country\": \"US\"");
+    rng.Shuffle(address);
+    std::string a = "{";
+    for (size_t i = 0; i < address.size(); ++i) a += (i ? ", " : "") + address[i];
+    members.push_back("\"address\": " + a + "}");
+  }
+  maybe(0.02, "\"ssn\": \"123-45-6789\"");
+  rng.Shuffle(members);
+  std::string s = "{";
+  for (size_t i = 0; i < members.size(); ++i) s += (i ? ", " : "") + members[i];
+  return s + "}";
+}
+
+// A random array of short strings and small integers, often with the shape the array
+// schema below wants.
+std::string RandomArray(SplitMix64& rng) {
+  static const char* const kItems[] = {"\"b\"", "\"x\"", "\"xy\"", "\"xyz\"", "\"\"",
+                                       "\"a\"", "1",     "null",    "{}",      "[]"};
+  std::string s = "[";
+  int n = rng.Range(0, 6);
+  for (int i = 0; i < n; ++i) {
+    std::string item = i == 0 && rng.Chance(0.8) ? "7" : rng.Pick(kItems);
+    s += (i ? ", " : "") + item;
+  }
+  return s + "]";
+}
+
+TEST(SchemaView, FastProgramAgreesWithTheNodeEvaluator) {
+  const char* const kIntake = R"({
+    "type": "object", "required": ["user_id", "email", "consent"],
+    "properties": {
+      "user_id": {"type": "integer", "minimum": 1},
+      "email": {"type": "string", "maxLength": 254,
+                "pattern": "^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}$"},
+      "name": {"type": "string", "minLength": 1, "maxLength": 100},
+      "dob": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+      "tags": {"type": "array", "maxItems": 10, "items": {"type": "string"}},
+      "address": {"type": "object", "required": ["street", "city", "zip"],
+                  "properties": {"street": {"type": "string", "maxLength": 200},
+                                 "city": {"type": "string", "maxLength": 100},
+                                 "zip": {"type": "string", "pattern": "^[0-9]{5}$"}},
+                  "additionalProperties": false},
+      "consent": {"type": "boolean"},
+      "source": {"enum": ["web", "mobile", "store", "partner"]}},
+    "additionalProperties": false})";
+  const char* const kOthers[] = {
+      R"({"type": ["object", "array", "null"], "minProperties": 1, "maxProperties": 4,
+          "properties": {"a": {"anyOf": [{"type": "integer", "multipleOf": 3},
+                                         {"type": "string", "pattern": "^x+$"}]},
+                         "b": {"oneOf": [{"minimum": 2}, {"maximum": 5}]},
+                         "c": {"not": {"type": "array"}}, "bb": {"const": "b"}},
+          "patternProperties": {"^c": {"type": "string"}, "a$": {"maxLength": 1}},
+          "additionalProperties": {"type": ["integer", "boolean"]},
+          "required": ["a"], "dependentRequired": {"a": ["b"]},
+          "dependentSchemas": {"b": {"required": ["c"]}}, "propertyNames": {"maxLength": 2},
+          "if": {"required": ["c"]}, "then": {"properties": {"c": {"const": "x"}}},
+          "else": {"required": ["bb"]}, "maxItems": 3, "items": {"$ref": "#"}})",
+      R"({"type": "array", "prefixItems": [{"type": "integer"}, {"enum": ["a", 1, null]}],
+          "items": {"type": ["string", "object"], "minLength": 1, "maxLength": 2},
+          "contains": {"const": "b"}, "minContains": 1, "maxContains": 2, "uniqueItems": true,
+          "minItems": 1, "maxItems": 5})",
+      R"({"$defs": {"node": {"type": "object", "required": ["b"],
+                             "properties": {"a": {"$ref": "#/$defs/node"},
+                                            "b": {"type": "integer", "exclusiveMinimum": 0,
+                                                  "exclusiveMaximum": 10}},
+                             "additionalProperties": false}},
+          "anyOf": [{"$ref": "#/$defs/node"}, {"type": "array", "items": {"$ref": "#"}}]})",
+      R"({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+          "dependencies": {"a": ["b"], "b": {"properties": {"a": {"type": "integer"}}}},
+          "properties": {"x": {"items": [{"type": "string"}], "additionalItems": false},
+                         "c": {"contains": {"type": "null"}}},
+          "required": ["x"]})"};
+  SplitMix64 rng(20261128);
+  ValidateOptions options;
+  auto check = [&](const CompiledSchema& compiled, const std::string& text, size_t* valid) {
+    SCOPED_TRACE(text);
+    Value doc = json::Parse(text);
+    JsonbOrders orders;
+    ExpectFastAgrees(compiled, ValueView(doc), options);
+    ExpectFastAgrees(compiled, JsonbLikeView(doc, &orders), options);
+    *valid += IsValid(compiled, ValueView(doc), options);
+  };
+  auto intake = CompiledSchema::Compile(json::Parse(kIntake));
+  ASSERT_TRUE(static_cast<const internal::CompiledImpl&>(*intake).fast_);
+  size_t valid = 0;
+  const size_t kDocs = 20000;
+  for (size_t i = 0; i < kDocs; ++i) check(*intake, RandomIntake(rng), &valid);
+  EXPECT_GT(valid, kDocs / 20);
+  EXPECT_LT(valid, kDocs * 19 / 20);
+  for (const char* text : kOthers) {
+    auto compiled = CompiledSchema::Compile(json::Parse(text));
+    ASSERT_TRUE(static_cast<const internal::CompiledImpl&>(*compiled).fast_) << text;
+    valid = 0;
+    const bool arrays = std::string(text).find("prefixItems") != std::string::npos;
+    for (size_t i = 0; i < kDocs; ++i)
+      check(*compiled, arrays ? RandomArray(rng) : RandomJson(rng, 3), &valid);
+    EXPECT_GT(valid, kDocs / 200) << text;
+    EXPECT_LT(valid, kDocs * 19 / 20) << text;
+  }
+}
+
+
+TEST(SchemaView, KeyCodesOrderKeysAsTheirBytes) {
+  // Every pair of keys of one length up to 8 over a few bytes (high bytes included).
+  const std::string alphabet = "a_z\x7f\x80\xff";
+  SplitMix64 rng(7);
+  size_t compared = 0;
+  for (size_t len = 0; len <= 8; ++len) {
+    for (int k = 0; k < 4000; ++k) {
+      std::string a, b;
+      for (size_t i = 0; i < len; ++i) {
+        a += alphabet[rng.Next() % alphabet.size()];
+        // Often the same byte, so that keys differ late or not at all.
+        b += rng.Chance(0.7) ? a.back() : alphabet[rng.Next() % alphabet.size()];
+      }
+      uint64_t ca = internal::KeyCode(a.data(), len), cb = internal::KeyCode(b.data(), len);
+      int bytes = internal::CompareBytes(a.data(), b.data(), len);
+      int codes = ca < cb ? -1 : ca > cb ? 1 : 0;
+      ASSERT_EQ(codes, bytes) << "keys of length " << len;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 36000u);
 }
 
 }  // namespace

@@ -17,6 +17,8 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/schema/compiled.h"
+#include "core/schema/fast.h"
+#include "core/schema/instance.h"
 #include "core/schema/internal.h"
 #include "core/schema/validator.h"
 #include "core/schema/view.h"
@@ -60,75 +62,6 @@ struct Annotations {
     for (size_t i = 0; i < o.items.size(); ++i) items[i] |= o.items[i];
   }
 };
-
-// Tells whether a number has no fractional part (1.0 counts as an integer).
-inline bool IsInteger(double d) { return std::isfinite(d) && d == std::floor(d); }
-
-// True if the number v is an integer multiple of divisor; exact for decimals that fit.
-template <typename V>
-bool IsMultipleOf(const V& v, const Decimal& div, double div_num) {
-  const auto& text = v.number_text();
-  Decimal d = ParseDecimal(text);
-  if (d.ok && div.ok && div.mantissa != 0) {
-    if (d.mantissa == 0) return true;
-    int64_t e = d.exponent - div.exponent;
-    // Mantissas carry no trailing zeros, so a smaller exponent can never divide.
-    if (e < 0) return false;
-    unsigned __int128 r = d.mantissa % div.mantissa;
-    for (int64_t k = 0; k < e && r != 0; ++k) r = (r * 10) % div.mantissa;
-    return r == 0;
-  }
-  double q = v.number() / div_num;
-  if (!std::isfinite(q)) return false;
-  return q == std::floor(q);
-}
-
-// Counts Unicode code points in UTF-8 text.
-inline size_t CodePoints(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-// Tells whether the object v has a member named key.
-template <typename V>
-bool Has(const V& v, std::string_view key) {
-  return v.Find(key, nullptr);
-}
-
-// Compares two JSON values, possibly of different representations, for equality
-// (numbers by value: 1 == 1.0).
-template <typename A, typename B>
-bool Equal(const A& a, const B& b) {
-  json::Type t = a.type();
-  if (t != b.type()) return false;
-  switch (t) {
-    case json::Type::kNull:
-      return true;
-    case json::Type::kBool:
-      return a.boolean() == b.boolean();
-    case json::Type::kNumber:
-      return a.number() == b.number();
-    case json::Type::kString:
-      return a.string() == b.string();
-    case json::Type::kArray: {
-      if (a.size() != b.size()) return false;
-      auto y = b.items();
-      for (auto x = a.items(); !x.done(); x.next(), y.next())
-        if (!Equal(x.value(), y.value())) return false;
-      return true;
-    }
-    case json::Type::kObject: {
-      if (a.size() != b.size()) return false;
-      for (auto x = a.members(); !x.done(); x.next()) {
-        B o = b;
-        if (!b.Find(x.key(), &o) || !Equal(x.value(), o)) return false;
-      }
-      return true;
-    }
-  }
-  return false;
-}
 
 // The state of one evaluation.
 struct Context {
@@ -634,12 +567,27 @@ bool EvalNode(Context& c, int id, const V& v, Annotations* ann) {
 
 }  // namespace internal
 
+namespace internal {
+
+// IsValid by the node evaluator alone.
+template <typename V>
+bool IsValidByNodes(const CompiledImpl& schema, const V& instance,
+                    const ValidateOptions& options) {
+  Context c(schema, options, nullptr);
+  return EvalNode(c, schema.root_, instance, nullptr);
+}
+
+}  // namespace internal
+
 // True if instance (a view, see view.h) is valid against schema. Throws comply::Error
-// 54000 when a limit is exceeded and whatever options.cancel throws.
+// 54000 when a limit is exceeded and whatever options.cancel throws. The fast program
+// (fast.h) answers for valid instances; the node evaluator for the others.
 template <typename V>
 bool IsValid(const CompiledSchema& schema, const V& instance, const ValidateOptions& options) {
-  internal::Context c(static_cast<const internal::CompiledImpl&>(schema), options, nullptr);
-  return internal::EvalNode(c, c.schema.root_, instance, nullptr);
+  const auto& impl = static_cast<const internal::CompiledImpl&>(schema);
+  if (impl.fast_ && internal::FastIsValid(*impl.fast_, impl.root_, instance, options))
+    return true;
+  return internal::IsValidByNodes(impl, instance, options);
 }
 
 // The errors of instance (a view) against schema, at most options.max_errors of them.

@@ -869,6 +869,7 @@ std::shared_ptr<const CompiledSchema> CompiledSchema::Compile(const Value& schem
   auto impl = std::make_shared<CompiledImpl>();
   Compiler compiler(*impl, resolver);
   compiler.Run(schema, default_dialect);
+  impl->fast_ = BuildFastProgram(*impl);
   return impl;
 }
 

@@ -1,0 +1,435 @@
+// The fast evaluator: tells whether an instance (a view, view.h) is valid against the
+// fast program of a compiled schema (compiled.h, FastNode). It keeps no paths, no
+// errors and no annotations, dispatches once on the instance's type and then tests
+// only the flags of that type, and walks an object's members once, finding each one's
+// property with one probe of a perfect hash of the property names (computed when the
+// program is built); required properties among them are bits of that walk.
+//
+// It visits the same subschemas as the node evaluator (evaluate.h) and counts the same
+// steps and depth, so when it answers "valid" the node evaluator would too, without
+// reaching a limit. It answers "not known to be valid" for an invalid instance and when
+// a limit is reached; IsValid then runs the node evaluator, which has the last word
+// (and the errors of the limits).
+#pragma once
+#include "core/no_postgres.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/cancel.h"
+#include "core/json.h"
+#include "core/schema/compiled.h"
+#include "core/schema/instance.h"
+#include "core/schema/internal.h"
+#include "core/schema/validator.h"
+#include "core/schema/view.h"
+
+namespace comply::schema::internal {
+
+// The state of one fast evaluation.
+struct FastRun {
+  const FastNode* nodes;
+  const FastProp* props;
+  const FastSlot* slots;
+  const ValidateOptions& options;
+  size_t steps = 0;
+  int depth = 0;
+};
+
+// The name of a property.
+inline std::string_view NameOf(const FastProp& p) { return {p.name, p.length}; }
+
+// The property named key among props[0, n) (sorted by KeyLess), found as FindSub finds
+// it.
+inline const FastProp* FindFastProp(const FastProp* props, size_t n, std::string_view key) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int cmp = CompareKeys(NameOf(props[mid]), key);
+    if (cmp == 0) return &props[mid];
+    if (cmp < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return nullptr;
+}
+
+// The checks of rare keywords are out of line, so that the common ones (types, lengths,
+// patterns, bounds, properties, items, string enums, references) stay together on few
+// cache lines; the hot functions are marked so. (Between the rows of an INSERT, the
+// evaluation runs with its code and data mostly out of the first-level caches: it costs
+// about twice what it costs in a SELECT. The effect of these attributes alone was
+// within the benchmark's noise.)
+#define COMPLY_FAST_HOT __attribute__((hot))
+#define COMPLY_FAST_COLD __attribute__((cold, noinline))
+#define COMPLY_FAST_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+// The keywords checked out of line.
+constexpr uint32_t kFRareNumber = kFExclusiveMinimum | kFExclusiveMaximum | kFMultipleOf;
+constexpr uint32_t kFRareArray = kFContains | kFUniqueItems;
+constexpr uint32_t kFRareObject = kFMinProperties | kFMaxProperties | kFRequiredOther |
+                                  kFDependentRequired | kFDependentSchemas | kFPropertyNames;
+constexpr uint32_t kFRareAny = kFEnumAny | kFConst | kFAnyOf | kFOneOf | kFNot | kFIf;
+
+template <typename V>
+bool FastEval(FastRun& r, int id, const V& v);
+
+template <typename V>
+bool FastLeaf(FastRun& r, const FastNode& n, const V& v);
+
+// Evaluates node id on v: boolean schemas and leaves (nodes that check numbers and
+// strings only: most properties) inline, the others through FastEval.
+template <typename V>
+inline bool FastChild(FastRun& r, int id, const V& v) {
+  const FastNode& n = r.nodes[id];
+  if (n.mode == FastNode::Mode::kLeaf) return FastLeaf(r, n, v);
+  if (n.mode == FastNode::Mode::kChecks) return FastEval(r, id, v);
+  return n.mode == FastNode::Mode::kTrue;
+}
+
+// exclusiveMinimum, exclusiveMaximum, multipleOf.
+template <typename V>
+COMPLY_FAST_COLD bool FastNumberRare(const FastNode& n, const V& v, double d) {
+  const uint32_t f = n.flags;
+  const FastMore& m = *n.more;
+  if ((f & kFExclusiveMinimum) && !(d > m.exclusive_minimum)) return false;
+  if ((f & kFExclusiveMaximum) && !(d < m.exclusive_maximum)) return false;
+  if ((f & kFMultipleOf) && !IsMultipleOf(v, m.multiple_of->dec, m.multiple_of->num))
+    return false;
+  return true;
+}
+
+// The checks of a number.
+template <typename V>
+inline bool FastNumber(const FastNode& n, const V& v) {
+  const uint32_t f = n.flags;
+  const bool number_ok = n.types & (1u << static_cast<unsigned>(json::Type::kNumber));
+  // Nothing to read when any number will do.
+  if (number_ok && !(f & (kFMinimum | kFMaximum | kFRareNumber))) return true;
+  const double d = v.number();
+  if (!number_ok && !(n.integer && IsInteger(d))) return false;
+  if ((f & kFMinimum) && !(d >= n.minimum)) return false;
+  if ((f & kFMaximum) && !(d <= n.maximum)) return false;
+  if (COMPLY_FAST_UNLIKELY(f & kFRareNumber) && !FastNumberRare(n, v, d)) return false;
+  return true;
+}
+
+// format, when asserted.
+COMPLY_FAST_COLD inline bool FastFormat(const FastNode& n, std::string_view s,
+                                        const ValidateOptions& options) {
+  return !options.format_assert || CheckFormat(n.more->format->str, s);
+}
+
+// The checks of a string.
+inline bool FastString(const FastNode& n, std::string_view s, const ValidateOptions& options) {
+  const uint32_t f = n.flags;
+  // A string has at most as many code points as bytes.
+  if ((f & kFMaxLength) && s.size() > n.max_length && CodePoints(s) > n.max_length)
+    return false;
+  if ((f & kFMinLength) && (s.size() < n.min_length || CodePoints(s) < n.min_length))
+    return false;
+  if ((f & kFPattern) && !n.pattern->Matches(s)) return false;
+  if (COMPLY_FAST_UNLIKELY(f & kFFormat) && !FastFormat(n, s, options)) return false;
+  return true;
+}
+
+// contains, uniqueItems.
+template <typename V>
+COMPLY_FAST_COLD bool FastArrayRare(FastRun& r, const FastNode& n, const V& v) {
+  const uint32_t f = n.flags;
+  if (f & kFContains) {
+    const Keyword& kw = *n.more->contains;
+    size_t matches = 0;
+    for (auto it = v.items(); !it.done(); it.next()) {
+      if (FastChild(r, kw.a.node, it.value())) {
+        ++matches;
+        if (matches >= kw.count && kw.count2 == std::numeric_limits<size_t>::max()) break;
+      }
+    }
+    if (matches < kw.count || matches > kw.count2) return false;
+  }
+  if (f & kFUniqueItems) {
+    for (auto i = v.items(); !i.done(); i.next()) {
+      auto j = i;
+      for (j.next(); !j.done(); j.next())
+        if (Equal(i.value(), j.value())) return false;
+    }
+  }
+  return true;
+}
+
+// The checks of an array.
+template <typename V>
+COMPLY_FAST_HOT bool FastArray(FastRun& r, const FastNode& n, const V& v) {
+  const uint32_t f = n.flags;
+  const FastMore& m = *n.more;
+  const size_t size = v.size();
+  if ((f & kFMinItems) && size < m.min_items) return false;
+  if ((f & kFMaxItems) && size > m.max_items) return false;
+  if (f & kFItems) {
+    const size_t prefix = std::min(size, m.items_prefix.size());
+    auto it = v.items();
+    for (; !it.done() && it.index() < prefix; it.next())
+      if (!FastChild(r, m.items_prefix[it.index()], it.value())) return false;
+    if (m.items_rest >= 0 && size > prefix)
+      for (; !it.done(); it.next())
+        if (!FastChild(r, m.items_rest, it.value())) return false;
+  }
+  if (COMPLY_FAST_UNLIKELY(f & kFRareArray) && !FastArrayRare(r, n, v)) return false;
+  return true;
+}
+
+// The subschemas of patternProperties whose patterns key matches, on value; matched
+// tells whether there was one.
+template <typename V>
+COMPLY_FAST_COLD bool FastPatternProperties(FastRun& r, const FastNode& n, std::string_view key,
+                                            const V& value, bool* matched) {
+  for (const Sub& ps : n.more->members->subs2) {
+    if (!ps.re->Matches(key)) continue;
+    *matched = true;
+    if (!FastChild(r, ps.node, value)) return false;
+  }
+  return true;
+}
+
+// minProperties, maxProperties, required names that are not properties, dependent*,
+// propertyNames.
+template <typename V>
+COMPLY_FAST_COLD bool FastObjectRare(FastRun& r, const FastNode& n, const V& v) {
+  const uint32_t f = n.flags;
+  const FastMore& more = *n.more;
+  if (f & (kFMinProperties | kFMaxProperties)) {
+    const size_t size = v.size();
+    if ((f & kFMinProperties) && size < more.min_properties) return false;
+    if ((f & kFMaxProperties) && size > more.max_properties) return false;
+  }
+  if (f & kFRequiredOther)
+    for (std::string_view name : more.required_other)
+      if (!v.Find(name, nullptr)) return false;
+  if (f & kFDependentRequired) {
+    for (const auto& [prop, needed] : more.dependent_required->deps) {
+      if (!v.Find(prop, nullptr)) continue;
+      for (const std::string& name : needed)
+        if (!v.Find(name, nullptr)) return false;
+    }
+  }
+  if (f & kFDependentSchemas)
+    for (const Sub& s : more.dependent_schemas->subs)
+      if (v.Find(s.name, nullptr) && !FastChild(r, s.node, v)) return false;
+  if (f & kFPropertyNames) {
+    for (auto m = v.members(); !m.done(); m.next()) {
+      const json::Value name = json::Value::String(std::string(m.key()));
+      if (!FastChild(r, more.property_names->a.node, ValueView(name))) return false;
+    }
+  }
+  return true;
+}
+
+// The checks of an object: one walk over its members for properties,
+// patternProperties, additionalProperties and the required properties among them.
+template <typename V>
+COMPLY_FAST_HOT bool FastObject(FastRun& r, const FastNode& n, const V& v) {
+  const uint32_t f = n.flags;
+  if (f & kFMembers) {
+    const FastMore& more = *n.more;
+    uint64_t found = 0;
+    const FastProp* const begin = r.props + n.props_begin;
+    for (auto m = v.members(); !m.done(); m.next()) {
+      const std::string_view key = m.key();
+      int index = -1;
+      int node = -1;
+      const size_t len = key.size();
+      if (more.hash_shift != 0) {
+        // One probe of the perfect hash, then a comparison of codes (exact up to 8
+        // bytes) and, for longer keys, of the bytes.
+        const uint64_t code = AnyKeyCode(key.data(), len);
+        const FastSlot& slot =
+            r.slots[more.slots_begin + KeySlot(code, len, more.hash_mul, more.hash_shift)];
+        if (slot.code == code && slot.length == len && slot.index >= 0 &&
+            (len <= 8 || CompareBytes(begin[slot.index].name, key.data(), len) == 0)) {
+          index = slot.index;
+          node = slot.node;
+        }
+      } else if (const FastProp* hit = FindFastProp(begin, n.props_count, key)) {
+        index = static_cast<int>(hit - begin);
+        node = hit->node;
+      }
+      bool matched = false;
+      if (index >= 0) {
+        if (index < 64) found |= uint64_t{1} << index;
+        matched = true;
+        if (!FastChild(r, node, m.value())) return false;
+      }
+      if (COMPLY_FAST_UNLIKELY(n.pattern_props) &&
+          !FastPatternProperties(r, n, key, m.value(), &matched))
+        return false;
+      if (!matched && n.additional >= 0 && !FastChild(r, n.additional, m.value())) return false;
+    }
+    if ((found & more.required_mask) != more.required_mask) return false;
+  }
+  if (COMPLY_FAST_UNLIKELY(f & kFRareObject) && !FastObjectRare(r, n, v)) return false;
+  return true;
+}
+
+// enum with a value that is not a string, const, anyOf, oneOf, not, if.
+template <typename V>
+COMPLY_FAST_COLD bool FastInPlaceRare(FastRun& r, const FastNode& n, const V& v) {
+  const uint32_t f = n.flags;
+  const FastMore& m = *n.more;
+  if (f & kFEnumAny) {
+    bool any = false;
+    for (const json::Value& e : m.enum_values->values) {
+      if (Equal(v, ValueView(e))) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return false;
+  }
+  if ((f & kFConst) && !Equal(v, ValueView(m.const_value->values[0]))) return false;
+  if (f & kFAnyOf) {
+    bool any = false;
+    for (const Sub& s : m.any_of->subs) {
+      if (FastChild(r, s.node, v)) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return false;
+  }
+  if (f & kFOneOf) {
+    size_t matches = 0;
+    for (const Sub& s : m.one_of->subs) {
+      if (FastChild(r, s.node, v)) ++matches;
+      if (matches > 1) break;
+    }
+    if (matches != 1) return false;
+  }
+  if ((f & kFNot) && FastChild(r, m.not_schema->a.node, v)) return false;
+  if (f & kFIf) {
+    const Keyword& kw = *m.if_then_else;
+    const Sub& next = FastChild(r, kw.a.node, v) ? kw.b : kw.c;
+    if (next.node >= 0 && !FastChild(r, next.node, v)) return false;
+  }
+  return true;
+}
+
+// The checks of any type: an enum of strings, allOf and references inline, the rest out
+// of line.
+template <typename V>
+inline bool FastInPlace(FastRun& r, const FastNode& n, const V& v) {
+  const uint32_t f = n.flags;
+  if ((f & kFEnum) && !(f & kFEnumAny)) {
+    // Only strings: compared as Equal compares them, without its dispatch.
+    if (v.type() != json::Type::kString) return false;
+    const std::string_view s = v.string();
+    bool any = false;
+    for (std::string_view e : n.more->enum_strings) {
+      if (e == s) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return false;
+  }
+  if (f & kFAll)
+    for (int id : n.more->all)
+      if (!FastChild(r, id, v)) return false;
+  if (COMPLY_FAST_UNLIKELY(f & kFRareAny) && !FastInPlaceRare(r, n, v)) return false;
+  return true;
+}
+
+// Counts the steps of node n as EvalNode does, polling for cancellation when it would;
+// false if the limit is reached.
+inline bool FastSteps(FastRun& r, const FastNode& n) {
+  if (COMPLY_FAST_UNLIKELY(r.depth >= kMaxDepth)) return false;
+  const size_t before = r.steps;
+  r.steps += n.steps;
+  if (COMPLY_FAST_UNLIKELY(r.steps > kMaxSteps)) return false;
+  // EvalNode polls whenever its count reaches a multiple of 4096.
+  if (COMPLY_FAST_UNLIKELY(((before ^ r.steps) >> 12) != 0) && r.options.cancel)
+    PollCancel(*r.options.cancel);
+  return true;
+}
+
+// Evaluates a leaf on v (no subschemas, so no depth to count beyond its check).
+template <typename V>
+inline bool FastLeaf(FastRun& r, const FastNode& n, const V& v) {
+  if (!FastSteps(r, n)) return false;
+  const json::Type type = v.type();
+  if (type == json::Type::kString)
+    return (n.types & (1u << static_cast<unsigned>(json::Type::kString))) &&
+           (!(n.flags & kFStringChecks) || FastString(n, v.string(), r.options));
+  if (type == json::Type::kNumber) return FastNumber(n, v);
+  return (n.types & (1u << static_cast<unsigned>(type))) != 0;
+}
+
+// Evaluates the (non-boolean) node id on v, counting its steps and depth as EvalNode
+// does; false also when a limit is reached.
+template <typename V>
+COMPLY_FAST_HOT bool FastEval(FastRun& r, int id, const V& v) {
+  const FastNode& n = r.nodes[id];
+  if (!FastSteps(r, n)) return false;
+  ++r.depth;
+  bool ok;
+  const json::Type type = v.type();
+  switch (type) {
+    case json::Type::kNumber:
+      ok = FastNumber(n, v);
+      break;
+    case json::Type::kString:
+      ok = (n.types & (1u << static_cast<unsigned>(json::Type::kString))) &&
+           (!(n.flags & kFStringChecks) || FastString(n, v.string(), r.options));
+      break;
+    case json::Type::kArray:
+      ok = (n.types & (1u << static_cast<unsigned>(json::Type::kArray))) &&
+           (!(n.flags & kFArrayChecks) || FastArray(r, n, v));
+      break;
+    case json::Type::kObject:
+      ok = (n.types & (1u << static_cast<unsigned>(json::Type::kObject))) &&
+           (!(n.flags & kFObjectChecks) || FastObject(r, n, v));
+      break;
+    default:
+      ok = (n.types & (1u << static_cast<unsigned>(type))) != 0;
+      break;
+  }
+  if (ok && (n.flags & kFAnyChecks)) ok = FastInPlace(r, n, v);
+  --r.depth;
+  return ok;
+}
+
+// Asks for the memory of program that an evaluation will read, all at once, rather than
+// one dependent load at a time (between the rows of an INSERT it has usually left the
+// first-level cache). At most kWarmBytes. Measured: a few percent of the constraint's
+// cost in validate_bench.sh, at the edge of its noise.
+inline void WarmUp(const FastProgram& program) {
+  constexpr size_t kLine = 64, kWarmBytes = 16384;
+  size_t budget = kWarmBytes;
+  for (const auto& [ptr, bytes] : program.warm) {
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(ptr) & ~uintptr_t{kLine - 1};
+    const uintptr_t end = reinterpret_cast<uintptr_t>(ptr) + bytes;
+    for (uintptr_t line = begin; line < end; line += kLine) {
+      if (budget < kLine) return;
+      budget -= kLine;
+      __builtin_prefetch(reinterpret_cast<const void*>(line));
+    }
+  }
+}
+
+// True if instance is valid against program; false if it is not, or if a limit was
+// reached (the node evaluator then decides).
+template <typename V>
+bool FastIsValid(const FastProgram& program, int root, const V& instance,
+                 const ValidateOptions& options) {
+  WarmUp(program);
+  FastRun r{program.nodes.data(), program.props.data(), program.slots.data(), options};
+  return FastChild(r, root, instance);
+}
+
+}  // namespace comply::schema::internal
