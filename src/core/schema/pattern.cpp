@@ -17,36 +17,6 @@ RE2::Options PatternOptions() {
   return options;
 }
 
-// Tells whether c stands for itself outside a class in RE2 syntax.
-bool IsPlain(char c) {
-  if (c < 0x20 || c > 0x7e) return false;
-  switch (c) {
-    case '\\':
-    case '.':
-    case '^':
-    case '$':
-    case '|':
-    case '?':
-    case '*':
-    case '+':
-    case '(':
-    case ')':
-    case '[':
-    case ']':
-    case '{':
-    case '}':
-      return false;
-    default:
-      return true;
-  }
-}
-
-// Tells whether "\c" is the character c itself in RE2 syntax (escaped punctuation).
-bool IsEscapedLiteral(char c) {
-  return c > 0x20 && c < 0x7f && !(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'z') &&
-         !(c >= 'A' && c <= 'Z') && c != '_';
-}
-
 // Reads a decimal count at p[i], advancing i; false if none or too big.
 bool ReadCount(std::string_view p, size_t& i, size_t* out) {
   size_t start = i, n = 0;

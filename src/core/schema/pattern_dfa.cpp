@@ -31,36 +31,6 @@ struct Expr {
   int min = 0, max = 0;     // kRepeat; max kUnbounded for no bound
 };
 
-// Tells whether c stands for itself outside a class in RE2 syntax.
-bool IsPlain(char c) {
-  if (c < 0x20 || c > 0x7e) return false;
-  switch (c) {
-    case '\\':
-    case '.':
-    case '^':
-    case '$':
-    case '|':
-    case '?':
-    case '*':
-    case '+':
-    case '(':
-    case ')':
-    case '[':
-    case ']':
-    case '{':
-    case '}':
-      return false;
-    default:
-      return true;
-  }
-}
-
-// Tells whether "\c" is the character c itself in RE2 syntax (escaped punctuation).
-bool IsEscapedLiteral(char c) {
-  return c > 0x20 && c < 0x7f && !(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'z') &&
-         !(c >= 'A' && c <= 'Z') && c != '_';
-}
-
 void AddRange(ByteSet& s, unsigned char lo, unsigned char hi) {
   for (unsigned b = lo; b <= hi; ++b) s.set(b);
 }

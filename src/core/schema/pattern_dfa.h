@@ -24,6 +24,36 @@
 
 namespace comply::schema::internal {
 
+// Tells whether c stands for itself outside a class in RE2 syntax.
+inline bool IsPlain(char c) {
+  if (c < 0x20 || c > 0x7e) return false;
+  switch (c) {
+    case '\\':
+    case '.':
+    case '^':
+    case '$':
+    case '|':
+    case '?':
+    case '*':
+    case '+':
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+      return false;
+    default:
+      return true;
+  }
+}
+
+// Tells whether "\c" is the character c itself in RE2 syntax (escaped punctuation).
+inline bool IsEscapedLiteral(char c) {
+  return c > 0x20 && c < 0x7f && !(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'z') &&
+         !(c >= 'A' && c <= 'Z') && c != '_';
+}
+
 class ByteDfa {
  public:
   // Compiles a pattern in RE2 syntax, or returns nullptr if it is outside the subset
