@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/schema/validator.h"
+#include "test_util.h"
 
 namespace comply::schema {
 namespace {
@@ -26,29 +27,8 @@ namespace {
 const std::string kSuite = COMPLY_SOURCE_DIR "/../shared/testdata/json-schema-test-suite";
 const std::string kKnownFailures = COMPLY_SOURCE_DIR "/test/unit/schema_known_failures.txt";
 
-// Reads a whole file, or returns false.
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
-// Lists *.json files of a directory, sorted.
-std::vector<std::string> JsonFiles(const std::string& dir) {
-  std::vector<std::string> out;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string name = e->d_name;
-      if (name.size() > 5 && name.substr(name.size() - 5) == ".json") out.push_back(name);
-    }
-    closedir(d);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using test::JsonFiles;
+using test::ReadFile;
 
 std::string Trim(std::string s) {
   size_t b = s.find_first_not_of(" \t\r\n");

@@ -25,6 +25,7 @@
 #include "core/schema/evaluate.h"
 #include "core/schema/validator.h"
 #include "core/schema/view.h"
+#include "test_util.h"
 
 namespace comply::schema {
 namespace {
@@ -149,29 +150,8 @@ std::vector<ErrorKey> Keys(const std::vector<ValidationError>& errors) {
   return out;
 }
 
-// Reads a whole file, or returns false.
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
-// Lists *.json files of a directory, sorted.
-std::vector<std::string> JsonFiles(const std::string& dir) {
-  std::vector<std::string> out;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string name = e->d_name;
-      if (name.size() > 5 && name.substr(name.size() - 5) == ".json") out.push_back(name);
-    }
-    closedir(d);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using test::JsonFiles;
+using test::ReadFile;
 
 // Serves the suite's remotes/ folder as http://localhost:1234/.
 const Value* Remote(std::string_view uri) {
