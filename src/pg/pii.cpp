@@ -237,8 +237,8 @@ std::string RedactString(std::string_view in, const pii::DetectOptions& opts,
 class JsonbRedactor {
  public:
   JsonbRedactor(const pii::DetectOptions& opts, const pii::OperatorConfig& ops,
-                std::string_view key, std::set<std::string> keys)
-      : opts_(opts), ops_(ops), key_(key), keys_(std::move(keys)) {}
+                std::string_view key, const std::set<std::string>& keys)
+      : opts_(opts), ops_(ops), key_(key), keys_(keys) {}
 
   // Returns the redacted copy of root.
   Jsonb* Run(JsonbContainer* root) {
@@ -270,7 +270,7 @@ class JsonbRedactor {
           break;
         case WJB_KEY: {
           std::string k(v.val.string.val, v.val.string.len);
-          key_matched = keys_.count(Lower(k)) > 0;
+          key_matched = !keys_.empty() && keys_.count(Lower(k)) > 0;
           current_key_ = Upper(k);
           PgCall([&] { pushJsonbValue(state, tok, &v); });
           break;
@@ -340,7 +340,7 @@ class JsonbRedactor {
   const pii::DetectOptions& opts_;
   const pii::OperatorConfig& ops_;
   std::string_view key_;
-  std::set<std::string> keys_;
+  const std::set<std::string>& keys_;  // lower-case; outlives the redactor
   std::string current_key_;
 };
 
@@ -381,13 +381,9 @@ const pii::Detector& CurrentDetector() {
 }
 
 Jsonb* RedactJsonbDefault(Jsonb* doc) {
-  // Called with C++ objects alive: refuse by exception, not ereport.
-  if (VARSIZE(doc) > static_cast<size_t>(max_input_bytes))
-    throw Error(sqlstate::kProgramLimitExceeded, "input exceeds comply.max_input_bytes");
-  pii::OperatorConfig ops;
-  pii::DetectOptions opts;
-  JsonbRedactor redactor(opts, ops, {}, {});
-  return redactor.Run(&doc->root);
+  static const pii::OperatorConfig kDefaultOperators;
+  static const std::set<std::string> kNoKeys;
+  return RedactJsonbWith(doc, kDefaultOperators, kNoKeys);
 }
 
 Jsonb* RedactJsonbWith(Jsonb* doc, const pii::OperatorConfig& ops, const std::set<std::string>& keys) {
@@ -503,7 +499,7 @@ extern "C" Datum comply_redact_jsonb(PG_FUNCTION_ARGS) {
     for (int i = 0; keys && i < n_keys; ++i) key_set.insert(Lower(keys[i]));
     std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
     pii::DetectOptions opts = MakeOptions(min_score, nullptr, 0);
-    JsonbRedactor redactor(opts, ops, key, std::move(key_set));
+    JsonbRedactor redactor(opts, ops, key, key_set);
     return PointerGetDatum(redactor.Run(&doc->root));
   });
 }
