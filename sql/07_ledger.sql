@@ -185,6 +185,29 @@ INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, x
   VALUES (now(), 'x', 'x', '3'::xid8, 'hidden', '{}');
 SELECT block_no, problem FROM comply.verify_ledger() WHERE problem = 'entry not sealed';
 ROLLBACK;
+-- An append builds its row itself (no query is planned or run): the values the INSERT
+-- of comply.audit_log would store.
+BEGIN;
+SET LOCAL application_name = 'ledger-test';
+SELECT comply.audit('fields', 'check', '{"k": 1}') AS fields_id \gset
+SELECT session_user_name = session_user AS session_ok, current_user_name = current_user AS current_ok,
+       application_name, client_addr IS NOT DISTINCT FROM inet_client_addr() AS addr_ok,
+       xid = pg_current_xact_id() AS xid_ok, logged_at >= now() AS time_ok, action, object, details
+  FROM comply.audit_log WHERE id = :fields_id;
+SET LOCAL application_name = '';
+SELECT comply.audit('fields', NULL) AS fields_id \gset
+SELECT application_name IS NULL AS empty_name_is_null, object IS NULL AS no_object, details
+  FROM comply.audit_log WHERE id = :fields_id;
+ROLLBACK;
+-- With an insert trigger on comply.audit_log the append runs the INSERT instead, so the
+-- trigger fires.
+BEGIN;
+CREATE FUNCTION public.see_append() RETURNS trigger LANGUAGE plpgsql
+  AS $$ BEGIN RAISE NOTICE 'insert trigger saw %', NEW.action; RETURN NEW; END $$;
+CREATE TRIGGER see_append BEFORE INSERT ON comply.audit_log
+  FOR EACH ROW EXECUTE FUNCTION public.see_append();
+SELECT comply.audit('through-trigger', 'x') > :fields_id AS appended;
+ROLLBACK;
 SELECT count(*) AS problems_after_rollbacks FROM comply.verify_ledger()
  WHERE problem <> 'bad signature';
 RESET comply.ledger_signing_key_file;
