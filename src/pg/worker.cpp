@@ -169,12 +169,35 @@ SealerSlot* AttachDatabaseWorker(Oid dbid, int kind) {
   return slot;
 }
 
-// Starts dbid's worker of kind unless one runs (launcher only).
+// Workers the launcher registered, until they run: a worker takes its slot in shared
+// memory only once started, and a second wake-up of the launcher before that must not
+// register it again (the duplicate would exit at once, after taking a background worker
+// slot that the other databases' workers may need).
+struct Registered {
+  Oid dbid;
+  int kind;
+  BackgroundWorkerHandle* handle;
+};
+Registered registered[kMaxSealers * kKinds];
+
+// True when the worker of kind registered for dbid has not started yet.
+bool StillStarting(Oid dbid, int kind) {
+  for (Registered& r : registered) {
+    if (r.handle == nullptr || r.dbid != dbid || r.kind != kind) continue;
+    pid_t pid;
+    if (GetBackgroundWorkerPid(r.handle, &pid) == BGWH_NOT_YET_STARTED) return true;
+    pfree(r.handle);  // started (its slot tells from now on), stopped or gone
+    r.handle = nullptr;
+  }
+  return false;
+}
+
+// Starts dbid's worker of kind unless one runs or is starting (launcher only).
 void StartSealer(Oid dbid, int kind) {
   SpinLockAcquire(&shared->mutex);
   bool running = FindSlot(dbid, kind) != nullptr;
   SpinLockRelease(&shared->mutex);
-  if (running) return;
+  if (running || StillStarting(dbid, kind)) return;
   const bool jobs = kind == kJobs;
   BackgroundWorker w;
   memset(&w, 0, sizeof(w));
@@ -188,11 +211,22 @@ void StartSealer(Oid dbid, int kind) {
   snprintf(w.bgw_type, BGW_MAXLEN, jobs ? "pg_comply job worker" : "pg_comply sealer");
   w.bgw_main_arg = ObjectIdGetDatum(dbid);
   w.bgw_notify_pid = 0;
-  BackgroundWorkerHandle* handle;
-  if (!RegisterDynamicBackgroundWorker(&w, &handle))
+  BackgroundWorkerHandle* handle = nullptr;
+  MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);  // the handle is kept
+  bool ok = RegisterDynamicBackgroundWorker(&w, &handle);
+  MemoryContextSwitchTo(old);
+  if (!ok) {
     ereport(LOG, (errmsg("pg_comply: no background worker slot for the %s of database %u",
                          jobs ? "job worker" : "sealer", dbid),
                   errhint("Raise max_worker_processes.")));
+    return;
+  }
+  for (Registered& r : registered)
+    if (r.handle == nullptr) {
+      r = {dbid, kind, handle};
+      return;
+    }
+  pfree(handle);  // more registrations pending than databases: not tracked
 }
 
 // Starts sealers for every database that accepts connections (launcher only). A
