@@ -295,39 +295,107 @@ std::optional<std::string> ValueText(HeapTuple tup, TupleDesc desc, int attnum) 
   return out;
 }
 
-// {"col": value, ...} of the primary key (values as text); with redact, string values
-// are redacted as comply.audit would (numbers are not: it redacts strings only).
+// One column of the primary key: its name, its value as text (nullopt: NULL), and
+// whether it is written as a JSON number.
+struct KeyPart {
+  std::string name;
+  std::optional<std::string> value;
+  bool number = false;
+};
+
+// The primary key of tup; with redact, string values are redacted as comply.audit would
+// (numbers are not: it redacts strings only).
+std::vector<KeyPart> PrimaryKeyParts(const TablePolicy& p, HeapTuple tup, TupleDesc desc,
+                                     bool redact) {
+  std::vector<KeyPart> parts(p.pk_attnums.size());
+  for (size_t i = 0; i < p.pk_attnums.size(); ++i) {
+    KeyPart& k = parts[i];
+    k.name = p.pk_names[i];
+    k.value = ValueText(tup, desc, p.pk_attnums[i]);
+    Oid type = TupleDescAttr(desc, p.pk_attnums[i] - 1)->atttypid;
+    // Numbers stay numbers: the ledger redacts strings only, and a 10-digit id is not
+    // a health number. A text key (an e-mail, say) is a string and is redacted.
+    k.number = (type == INT2OID || type == INT4OID || type == INT8OID || type == OIDOID ||
+                type == NUMERICOID) &&
+               k.value && *k.value != "NaN" && k.value->find("Infinity") == std::string::npos;
+    if (k.value && !k.number && redact) k.value = RedactTextDefault(*k.value);
+  }
+  return parts;
+}
+
+// {"col": value, ...} of the primary key, as JSON text.
 std::string PrimaryKeyJson(const TablePolicy& p, HeapTuple tup, TupleDesc desc,
                            bool redact = false) {
   std::string out = "{";
-  for (size_t i = 0; i < p.pk_attnums.size(); ++i) {
-    if (i) out += ',';
-    json::AppendQuoted(out, p.pk_names[i]);
+  for (const KeyPart& k : PrimaryKeyParts(p, tup, desc, redact)) {
+    if (out.size() > 1) out += ',';
+    json::AppendQuoted(out, k.name);
     out += ':';
-    std::optional<std::string> v = ValueText(tup, desc, p.pk_attnums[i]);
-    Oid type = TupleDescAttr(desc, p.pk_attnums[i] - 1)->atttypid;
-    bool number = type == INT2OID || type == INT4OID || type == INT8OID || type == OIDOID ||
-                  type == NUMERICOID;
-    // Numbers stay numbers: the ledger redacts strings only, and a 10-digit id is not
-    // a health number. A text key (an e-mail, say) is a string and is redacted.
-    if (!v) out += "null";
-    else if (number && *v != "NaN" && v->find("Infinity") == std::string::npos) out += *v;
-    else json::AppendQuoted(out, redact ? RedactTextDefault(*v) : *v);
+    if (!k.value) out += "null";
+    else if (k.number) out += *k.value;
+    else json::AppendQuoted(out, *k.value);
   }
   out += '}';
   return out;
 }
 
-// Appends a ledger entry as comply.audit does. details is JSON text: redacted here
-// unless the caller built it from redacted parts (redacted = true).
-void Audit(const std::string& action, const std::string& object, const std::string& details,
-           bool redacted = false) {
+// The details of a row's ledger entry, {"operation": op, "primary_key": {...},
+// "columns": [names]}, built as jsonb directly (no JSON text to parse). key holds
+// redacted parts; op and the names are the table's own identifiers, not data.
+Jsonb* RowAuditDetails(const char* op, const std::vector<KeyPart>& key,
+                       const std::vector<const char*>& columns) {
+  return PgCall([&] {
+    JsonbParseState* st = nullptr;
+    JsonbValue v;
+    auto string = [&](JsonbIteratorToken token, const char* s, size_t len) {
+      v.type = jbvString;
+      v.val.string.val = const_cast<char*>(s);
+      v.val.string.len = static_cast<int>(len);
+      (void)pushJsonbValue(&st, token, &v);
+    };
+    (void)pushJsonbValue(&st, WJB_BEGIN_OBJECT, nullptr);
+    string(WJB_KEY, "operation", strlen("operation"));
+    string(WJB_VALUE, op, strlen(op));
+    string(WJB_KEY, "primary_key", strlen("primary_key"));
+    (void)pushJsonbValue(&st, WJB_BEGIN_OBJECT, nullptr);
+    for (const KeyPart& k : key) {
+      string(WJB_KEY, k.name.data(), k.name.size());
+      if (!k.value) {
+        v.type = jbvNull;
+        (void)pushJsonbValue(&st, WJB_VALUE, &v);
+      } else if (k.number) {
+        v.type = jbvNumeric;
+        v.val.numeric = DatumGetNumeric(DirectFunctionCall3(
+            numeric_in, CStringGetDatum(k.value->c_str()), ObjectIdGetDatum(InvalidOid),
+            Int32GetDatum(-1)));
+        (void)pushJsonbValue(&st, WJB_VALUE, &v);
+      } else {
+        string(WJB_VALUE, k.value->data(), k.value->size());
+      }
+    }
+    (void)pushJsonbValue(&st, WJB_END_OBJECT, nullptr);
+    string(WJB_KEY, "columns", strlen("columns"));
+    (void)pushJsonbValue(&st, WJB_BEGIN_ARRAY, nullptr);
+    for (const char* c : columns) string(WJB_ELEM, c, strlen(c));
+    (void)pushJsonbValue(&st, WJB_END_ARRAY, nullptr);
+    JsonbValue* root = pushJsonbValue(&st, WJB_END_OBJECT, nullptr);
+    return JsonbValueToJsonb(root);
+  });
+}
+
+// Appends a ledger entry as comply.audit does, with details already redacted (built
+// from redacted parts).
+void Audit(const std::string& action, const std::string& object, Jsonb* details) {
   char* user = PgCall([] { return GetUserNameFromId(GetUserId(), false); });
+  (void)AppendAudit(user, TextDatumOf(action), TextDatumOf(object), details);
+}
+
+// The same with details as JSON text, redacted here.
+void Audit(const std::string& action, const std::string& object, const std::string& details) {
   Jsonb* doc = PgCall([&] {
     return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(details.c_str())));
   });
-  if (!redacted) doc = RedactJsonbDefault(doc);
-  (void)AppendAudit(user, TextDatumOf(action), TextDatumOf(object), doc);
+  Audit(action, object, RedactJsonbDefault(doc));
 }
 
 const char* OperationOf(TriggerData* td) {
@@ -468,7 +536,7 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
   HeapTuple row = is_update ? td->tg_newtuple : td->tg_trigtuple;
   if (p.audit) {
     // Which columns changed (names only: values may be personal data even redacted).
-    std::string changed = "[";
+    std::vector<const char*> changed;
     for (int i = 0; i < desc->natts; ++i) {
       Form_pg_attribute att = TupleDescAttr(desc, i);
       if (att->attisdropped) continue;
@@ -480,18 +548,10 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
         differs = n1 != n2 ||
                   (!n1 && !PgCall([&] { return datumIsEqual(a, b, att->attbyval, att->attlen); }));
       }
-      if (!differs) continue;
-      if (changed.size() > 1) changed += ',';
-      json::AppendQuoted(changed, NameStr(att->attname));
+      if (differs) changed.push_back(NameStr(att->attname));
     }
-    changed += ']';
-    // Built from redacted parts: the key's string values are redacted; the operation
-    // and the column names are the table's own identifiers, not data.
-    std::string details = "{\"operation\":";
-    json::AppendQuoted(details, OperationOf(td));
-    details += ",\"primary_key\":" + PrimaryKeyJson(p, row, desc, true) +
-               ",\"columns\":" + changed + "}";
-    Audit(OperationOf(td), p.table, details, true);
+    Audit(OperationOf(td), p.table,
+          RowAuditDetails(OperationOf(td), PrimaryKeyParts(p, row, desc, true), changed));
   }
   if (is_delete || !p.any_classify) return;
   std::string pk = PrimaryKeyJson(p, row, desc);
