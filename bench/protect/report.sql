@@ -7,13 +7,18 @@ SET client_min_messages = warning;
 \echo
 \echo 'INSERT throughput, one INSERT a transaction: pgbench -n -M prepared -c <clients> -j 2 (1 for one client) -T' :seconds
 \echo 'with a row of the pool of' :pool 'picked at random; for each number of clients (' :clients '), each table' :rounds 'runs,'
-\echo 'interleaved, each after a 2 s warm-up:'
+\echo 'interleaved, each after a 2 s warm-up. Server CPU per transaction: the time every server process'
+\echo 'used (backends, sealer, WAL writer, autovacuum ...: not pgbench) over the run and the sealing of'
+\echo 'its entries, per transaction; sealer and WAL writer: their own part of it:'
 WITH agg AS (
   SELECT clients, tbl, min(ord) AS ord, min(name) AS name,
          sum(xacts) / sum(xacts / tps) AS tps,   -- all transactions over all timed seconds
          sum(xacts) AS xacts, sum(failed) AS failed,
          sum(latency_ms * xacts) / sum(xacts) AS latency_ms,
-         string_agg(round(tps::numeric)::text, ' ' ORDER BY ord) AS runs
+         string_agg(round(tps::numeric)::text, ' ' ORDER BY ord) AS runs,
+         sum(cpu_us * xacts) / sum(xacts) AS cpu_us,
+         sum(sealer_us * xacts) / sum(xacts) AS sealer_us,
+         sum(walwriter_us * xacts) / sum(xacts) AS walwriter_us
   FROM bench_tps GROUP BY clients, tbl
 )
 SELECT a.clients, a.name AS "table",
@@ -22,7 +27,10 @@ SELECT a.clients, a.name AS "table",
        a.xacts AS transactions,
        a.failed,
        round(a.latency_ms::numeric, 3) AS "latency ms",
-       round((a.tps / p.tps)::numeric, 2) AS "× plain"
+       round((a.tps / p.tps)::numeric, 2) AS "× plain",
+       round(a.cpu_us::numeric) AS "server CPU µs/xact",
+       round(a.sealer_us::numeric, 1) AS "sealer",
+       round(a.walwriter_us::numeric, 1) AS "WAL writer"
 FROM agg a JOIN agg p ON p.clients = a.clients AND p.tbl = 'plain_intake'
 ORDER BY a.ord;
 

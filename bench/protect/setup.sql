@@ -159,5 +159,6 @@ SELECT comply.protect('redacted_intake', '{
 
 -- Results, filled in by the script.
 CREATE TABLE bench_tps (ord int PRIMARY KEY, clients int, name text, tbl text, tps float8,
-                        xacts bigint, failed bigint, latency_ms float8);
+                        xacts bigint, failed bigint, latency_ms float8,
+                        cpu_us float8, sealer_us float8, walwriter_us float8);
 CREATE TABLE bench_note (key text PRIMARY KEY, value text);
