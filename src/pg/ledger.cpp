@@ -338,8 +338,8 @@ Datum ClientAddr(bool* isnull) {
 // running a query: the row is built here and stored with ExecSimpleRelationInsert (the
 // routine logical replication applies rows with: constraints, heap, indexes). Only when
 // comply.audit_log is as the extension made it: its ten columns, no insert trigger, no
-// rule, no index on an expression or with a predicate. Returns 0 otherwise (the caller
-// then runs the INSERT). No privilege is checked: like the INSERT run as the ledger's
+// rule, no row-level security, no index on an expression or with a predicate. Returns 0
+// otherwise (the caller then runs the INSERT). No privilege is checked: like the INSERT run as the ledger's
 // owner, this is pg_comply's own write.
 int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jsonb* details) {
   return PgCall([&]() -> int64 {
@@ -350,7 +350,7 @@ int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jso
     TupleDesc desc = RelationGetDescr(rel);
     const TriggerDesc* trig = rel->trigdesc;
     bool plain = rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rules == nullptr &&
-                 !rel->rd_rel->relispartition &&
+                 !rel->rd_rel->relispartition && !rel->rd_rel->relrowsecurity &&
                  !(trig && (trig->trig_insert_before_row || trig->trig_insert_after_row ||
                             trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
                             trig->trig_insert_after_statement || trig->trig_insert_new_table));
