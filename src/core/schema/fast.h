@@ -29,6 +29,10 @@
 #include "core/schema/validator.h"
 #include "core/schema/view.h"
 
+// The fast evaluator's functions are private to the library that holds them: calls
+// between them go straight to them, not through a shared object's PLT.
+#pragma GCC visibility push(hidden)
+
 namespace comply::schema::internal {
 
 // The state of one fast evaluation.
@@ -433,3 +437,5 @@ bool FastIsValid(const FastProgram& program, int root, const V& instance,
 }
 
 }  // namespace comply::schema::internal
+
+#pragma GCC visibility pop

@@ -65,7 +65,7 @@ class ByteDfa {
   // long, and no branch on the bytes: the dead state and, unanchored at the end, the
   // accepting states keep themselves, so the state after the last byte answers (the
   // dead state is looked for every 64 bytes, to stop early on long strings).
-  bool Matches(std::string_view s) const {
+  __attribute__((visibility("hidden"))) bool Matches(std::string_view s) const {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     size_t n = s.size();
     const uint16_t* const next = next_.data();
