@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -429,6 +430,88 @@ TEST(SchemaView, FastProgramAgreesWithTheNodeEvaluator) {
   }
 }
 
+// Property names that look alike: prefixes of each other, one length with different
+// bytes (up to 8 bytes the codes are exact, beyond they are hashes), non-ASCII, empty,
+// and long.
+TEST(SchemaView, FastPropertyLookupAgreesOnLookalikeKeys) {
+  const std::vector<std::string> names = {
+      "",          "a",         "b",           "ab",          "ba",
+      "abc",       "key1",      "key2",        "abcdefgh",    "abcdefgi",
+      "abcdefghi", "abcdefghj", "\u00e9",     "\u00fc1",    "\u65e5\u672c",
+      "nest",      "nested",    std::string(31, 'k'), std::string(32, 'k')};
+  // Keys of the documents that are no property: same lengths, other bytes; one byte
+  // more or less; a decomposed accent; longer than any name.
+  const std::vector<std::string> strangers = {
+      "c",         "aa",        "abd",       "key3",        "key",
+      "abcdefgg",  "abcdefghk", "bcdefghi",  "e\u0301",    "\u00e8",
+      "\u65e5",   "nesu",      std::string(30, 'k'), std::string(33, 'k'),
+      "abcdefghijklmnop"};
+  // Three schemas: the names; the same with a 40-byte name; and with patternProperties
+  // beside them.
+  auto schema_text = [&](const std::string& extra_name, const std::string& extra) {
+    std::string props;
+    for (size_t i = 0; i < names.size(); ++i) {
+      const std::string sub = names[i].rfind("nest", 0) == 0
+                                  ? R"({"$ref": "#"})"
+                                  : R"({"type": "integer", "minimum": )" + std::to_string(i) + "}";
+      props += (i ? ", " : "") + ("\"" + names[i] + "\": " + sub);
+    }
+    if (!extra_name.empty()) props += ", \"" + extra_name + R"(": {"type": "boolean"})";
+    return R"({"type": "object", "required": ["a"], "additionalProperties": false, )" + extra +
+           R"("properties": {)" + props + "}}";
+  };
+  const std::string long_name(40, 'q');
+  const std::vector<std::string> cases = {
+      schema_text("", ""), schema_text(long_name, ""),
+      schema_text("", R"("patternProperties": {"^k+$": {"type": "integer"}}, )")};
+  std::vector<std::string> keys = names;
+  keys.insert(keys.end(), strangers.begin(), strangers.end());
+  keys.push_back(long_name);
+  SplitMix64 rng(11);
+  ValidateOptions options;
+  // An object of distinct keys (mostly properties, "a" often), integers mostly within
+  // the minimum, nested objects under "nest" and "nested", sometimes empty.
+  std::function<std::string(int)> random_object = [&](int depth) {
+    std::vector<std::string> chosen;
+    if (rng.Chance(0.8)) chosen.push_back("a");
+    for (int n = rng.Range(0, 5); n > 0; --n) {
+      const std::string& k =
+          rng.Chance(0.75) ? names[rng.Next() % names.size()] : keys[rng.Next() % keys.size()];
+      if (std::find(chosen.begin(), chosen.end(), k) == chosen.end()) chosen.push_back(k);
+    }
+    rng.Shuffle(chosen);
+    std::string s = "{";
+    for (size_t i = 0; i < chosen.size(); ++i) {
+      std::string value;
+      if (chosen[i].rfind("nest", 0) == 0)
+        value = depth > 0 && rng.Chance(0.9) ? random_object(depth - 1) : "{}";
+      else if (chosen[i] == long_name)
+        value = rng.Chance(0.8) ? "true" : "1";
+      else
+        value = std::to_string(rng.Range(0, 60));
+      s += (i ? ", " : "") + ("\"" + chosen[i] + "\": " + value);
+    }
+    return s + "}";
+  };
+  for (const std::string& schema : cases) {
+    SCOPED_TRACE(schema);
+    auto compiled = CompiledSchema::Compile(json::Parse(schema));
+    ASSERT_TRUE(static_cast<const internal::CompiledImpl&>(*compiled).fast_);
+    size_t valid = 0;
+    const size_t kDocs = 20000;
+    for (size_t i = 0; i < kDocs; ++i) {
+      const std::string text = i == 0 ? "{}" : i == 1 ? R"({"a": 1})" : random_object(4);
+      SCOPED_TRACE(text);
+      Value doc = json::Parse(text);
+      JsonbOrders orders;
+      ExpectFastAgrees(*compiled, ValueView(doc), options);
+      ExpectFastAgrees(*compiled, JsonbLikeView(doc, &orders), options);
+      valid += IsValid(*compiled, ValueView(doc), options);
+    }
+    EXPECT_GT(valid, kDocs / 20);
+    EXPECT_LT(valid, kDocs * 19 / 20);
+  }
+}
 
 TEST(SchemaView, KeyCodesOrderKeysAsTheirBytes) {
   // Every pair of keys of one length up to 8 over a few bytes (high bytes included).

@@ -209,8 +209,27 @@ struct FastMore {
 // numbers and of the walk over an object's members; the rest in *more.
 struct alignas(64) FastNode {
   // kTrue, kFalse: boolean schemas; kLeaf: checks of numbers and strings only (no
-  // subschemas, no enum); kChecks: the others.
-  enum class Mode : uint8_t { kTrue, kFalse, kLeaf, kChecks };
+  // subschemas, no enum); kChecks: the others. The common leaves have a mode of their
+  // own, so that the one dispatch on the mode (a jump table) leads straight to their
+  // checks, with no branch on flags or on how a pattern runs:
+  //   kLeafTypes         "type" alone (not "integer")
+  //   kLeafString        strings only, minLength/maxLength
+  //   kLeafStringFixed   the same and a pattern that Pattern::MatchesFixed checks
+  //   kLeafStringDfa     the same and a pattern on a DFA
+  //   kLeafStringPattern the same and any other pattern
+  //   kLeafNumber        numbers (or integers) only, minimum/maximum
+  enum class Mode : uint8_t {
+    kTrue,
+    kFalse,
+    kLeaf,
+    kChecks,
+    kLeafTypes,
+    kLeafString,
+    kLeafStringFixed,
+    kLeafStringDfa,
+    kLeafStringPattern,
+    kLeafNumber
+  };
   Mode mode = Mode::kTrue;
   uint8_t types = 0x3F;     // 1 << json::Type accepted by "type" (all without one)
   bool integer = false;     // "type" accepts integral numbers although not "number"
@@ -218,6 +237,7 @@ struct alignas(64) FastNode {
   uint32_t flags = 0;   // FastFlag
   uint32_t steps = 0;   // keywords, counted as the node evaluator counts them
   int32_t additional = -1;  // additionalProperties' node
+  // kLeafString*: max_length is UINT32_MAX without maxLength.
   uint32_t min_length = 0, max_length = 0;
   uint32_t props_begin = 0, props_count = 0;  // in FastProgram::props
   double minimum = 0, maximum = 0;

@@ -65,6 +65,25 @@ void HashProperties(FastProgram& program, uint32_t begin, uint32_t count, FastMo
   }
 }
 
+// The mode of a leaf: one of the common leaves' own (compiled.h), or kLeaf.
+FastNode::Mode LeafMode(FastNode& f) {
+  using Mode = FastNode::Mode;
+  constexpr uint8_t kString = 1u << static_cast<unsigned>(json::Type::kString);
+  constexpr uint8_t kNumber = 1u << static_cast<unsigned>(json::Type::kNumber);
+  if (f.flags == 0 && !f.integer) return Mode::kLeafTypes;
+  if (f.types == kString && !f.integer && (f.flags & ~(kFMinLength | kFMaxLength | kFPattern)) == 0) {
+    if (!(f.flags & kFMaxLength)) f.max_length = std::numeric_limits<uint32_t>::max();
+    if (!(f.flags & kFMinLength)) f.min_length = 0;
+    if (!(f.flags & kFPattern)) return Mode::kLeafString;
+    if (f.pattern->uses_fixed()) return Mode::kLeafStringFixed;
+    if (f.pattern->uses_dfa()) return Mode::kLeafStringDfa;
+    return Mode::kLeafStringPattern;
+  }
+  const bool numbers_only = (f.types == kNumber) || (f.types == 0 && f.integer);
+  if (numbers_only && (f.flags & ~(kFMinimum | kFMaximum)) == 0) return Mode::kLeafNumber;
+  return Mode::kLeaf;
+}
+
 // Digests the keywords of a (non-boolean) node into a fast node, its properties into
 // program.props; false if a keyword cannot be digested.
 bool Digest(const Node& node, FastProgram& program, FastNode* out) {
@@ -236,7 +255,7 @@ bool Digest(const Node& node, FastProgram& program, FastNode* out) {
     }
   }
   if (!(f.flags & (kFArrayChecks | kFObjectChecks | kFAnyChecks)) && !required)
-    f.mode = FastNode::Mode::kLeaf;
+    f.mode = LeafMode(f);
   if (required) {
     // Names among the properties are found by the walk over the members (a bit each,
     // for the first 64 properties); the others by lookups.

@@ -87,14 +87,60 @@ bool FastEval(FastRun& r, int id, const V& v);
 template <typename V>
 bool FastLeaf(FastRun& r, const FastNode& n, const V& v);
 
-// Evaluates node id on v: boolean schemas and leaves (nodes that check numbers and
-// strings only: most properties) inline, the others through FastEval.
+inline bool FastSteps(FastRun& r, const FastNode& n);
+
+template <typename V>
+inline bool FastNumber(const FastNode& n, const V& v);
+
+// minLength and maxLength of a kLeafString* node (max_length UINT32_MAX and min_length
+// 0 when absent), as FastString checks them.
+inline bool FastStringLengths(const FastNode& n, std::string_view s) {
+  const size_t size = s.size();
+  // At most as many code points as bytes.
+  if (size > n.max_length && CodePoints(s) > n.max_length) return false;
+  if (n.min_length != 0) {
+    if (size < n.min_length) return false;
+    // At least one code point if the first byte does not continue a character.
+    const bool one = (static_cast<unsigned char>(s[0]) & 0xC0) != 0x80;
+    if (!(n.min_length == 1 && one) && CodePoints(s) < n.min_length) return false;
+  }
+  return true;
+}
+
+// Evaluates node id on v: one dispatch on its mode; boolean schemas and leaves (nodes
+// that check numbers and strings only: most properties) inline, the others through
+// FastEval.
 template <typename V>
 inline bool FastChild(FastRun& r, int id, const V& v) {
+  using Mode = FastNode::Mode;
   const FastNode& n = r.nodes[id];
-  if (n.mode == FastNode::Mode::kLeaf) return FastLeaf(r, n, v);
-  if (n.mode == FastNode::Mode::kChecks) return FastEval(r, id, v);
-  return n.mode == FastNode::Mode::kTrue;
+  switch (n.mode) {
+    case Mode::kTrue:
+      return true;
+    case Mode::kFalse:
+      return false;
+    case Mode::kChecks:
+      return FastEval(r, id, v);
+    case Mode::kLeaf:
+      return FastLeaf(r, n, v);
+    case Mode::kLeafTypes:
+      return FastSteps(r, n) && ((n.types >> static_cast<unsigned>(v.type())) & 1);
+    case Mode::kLeafString:
+      return FastSteps(r, n) && v.type() == json::Type::kString &&
+             FastStringLengths(n, v.string());
+    case Mode::kLeafStringFixed:
+      return FastSteps(r, n) && v.type() == json::Type::kString &&
+             FastStringLengths(n, v.string()) && n.pattern->MatchesFixed(v.string());
+    case Mode::kLeafStringDfa:
+      return FastSteps(r, n) && v.type() == json::Type::kString &&
+             FastStringLengths(n, v.string()) && n.pattern->dfa()->Matches(v.string());
+    case Mode::kLeafStringPattern:
+      return FastSteps(r, n) && v.type() == json::Type::kString &&
+             FastStringLengths(n, v.string()) && n.pattern->Matches(v.string());
+    case Mode::kLeafNumber:
+      return FastSteps(r, n) && v.type() == json::Type::kNumber && FastNumber(n, v);
+  }
+  return false;
 }
 
 // exclusiveMinimum, exclusiveMaximum, multipleOf.

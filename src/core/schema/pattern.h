@@ -40,6 +40,8 @@ class Pattern {
   bool fixed_shape() const { return fixed_shape_; }
   // Whether the pattern runs on its own DFA.
   bool uses_dfa() const { return dfa_ != nullptr; }
+  // The DFA, if uses_dfa() (Matches calls it when the pattern does not uses_fixed()).
+  const ByteDfa* dfa() const { return dfa_.get(); }
   // Whether the pattern is checked by MatchesFixed.
   bool uses_fixed() const { return fixed_.length != 0; }
 
@@ -85,7 +87,9 @@ class Pattern {
 
   // Adds the memory Matches reads (for the fast program's WarmUp).
   void AddWarmRanges(std::vector<std::pair<const void*, size_t>>* out) const {
-    out->emplace_back(this, offsetof(Pattern, re_));
+    // Everything ahead of RE2's object.
+    out->emplace_back(this, static_cast<size_t>(reinterpret_cast<const char*>(&re_) -
+                                                reinterpret_cast<const char*>(this)));
     if (fixed_.length != 0)
       return;
     else if (dfa_)
