@@ -73,6 +73,9 @@ inline const FastProp* FindFastProp(const FastProp* props, size_t n, std::string
 #define COMPLY_FAST_HOT __attribute__((hot))
 #define COMPLY_FAST_COLD __attribute__((cold, noinline))
 #define COMPLY_FAST_UNLIKELY(x) __builtin_expect(!!(x), 0)
+// Small checks that the compiler left out of line once the leaves had modes of their
+// own (a call each, per member).
+#define COMPLY_FAST_INLINE inline __attribute__((always_inline))
 
 // The keywords checked out of line.
 constexpr uint32_t kFRareNumber = kFExclusiveMinimum | kFExclusiveMaximum | kFMultipleOf;
@@ -87,10 +90,10 @@ bool FastEval(FastRun& r, int id, const V& v);
 template <typename V>
 bool FastLeaf(FastRun& r, const FastNode& n, const V& v);
 
-inline bool FastSteps(FastRun& r, const FastNode& n);
+COMPLY_FAST_INLINE bool FastSteps(FastRun& r, const FastNode& n);
 
 template <typename V>
-inline bool FastNumber(const FastNode& n, const V& v);
+COMPLY_FAST_INLINE bool FastNumber(const FastNode& n, const V& v);
 
 // minLength and maxLength of a kLeafString* node (max_length UINT32_MAX and min_length
 // 0 when absent), as FastString checks them.
@@ -157,7 +160,7 @@ COMPLY_FAST_COLD bool FastNumberRare(const FastNode& n, const V& v, double d) {
 
 // The checks of a number.
 template <typename V>
-inline bool FastNumber(const FastNode& n, const V& v) {
+COMPLY_FAST_INLINE bool FastNumber(const FastNode& n, const V& v) {
   const uint32_t f = n.flags;
   const bool number_ok = n.types & (1u << static_cast<unsigned>(json::Type::kNumber));
   // Nothing to read when any number will do.
@@ -397,7 +400,7 @@ inline bool FastInPlace(FastRun& r, const FastNode& n, const V& v) {
 
 // Counts the steps of node n as EvalNode does, polling for cancellation when it would;
 // false if the limit is reached.
-inline bool FastSteps(FastRun& r, const FastNode& n) {
+COMPLY_FAST_INLINE bool FastSteps(FastRun& r, const FastNode& n) {
   if (COMPLY_FAST_UNLIKELY(r.depth >= kMaxDepth)) return false;
   const size_t before = r.steps;
   r.steps += n.steps;

@@ -53,7 +53,7 @@ class Pattern {
   // public for tests). The length first; then, with H the high bit of each byte, a
   // byte b of a word is in [lo, hi] (both below 0x80) when b < 0x80, (b | H) - lo keeps
   // H (b >= lo) and (hi | H) - b keeps H (b <= hi); no byte borrows from the next.
-  bool MatchesFixed(std::string_view s) const {
+  __attribute__((always_inline)) bool MatchesFixed(std::string_view s) const {
     constexpr uint64_t kHigh = 0x8080808080808080ull;
     if (s.size() != fixed_.length) return false;
     uint64_t w[2];

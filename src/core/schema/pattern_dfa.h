@@ -72,8 +72,14 @@ class ByteDfa {
     size_t state = start_;  // as wide as a pointer: no zero extension in the chain
     while (n >= 2) {
       const size_t block = n < kBlock ? n / 2 : kBlock / 2;
-      for (size_t k = 0; k < block; ++k, p += 2)
-        state = next[state + (size_t{class_of_[p[0]]} << bits_) + class_of_[p[1]]];
+      for (size_t k = 0; k < block; ++k, p += 2) {
+        size_t pair = (size_t{class_of_[p[0]]} << bits_) + class_of_[p[1]];
+        // The pair's entry, summed apart from the state (left to itself, the compiler
+        // adds the state to one class, then the other): one add and one load in the
+        // chain from one state to the next.
+        __asm__("" : "+r"(pair));
+        state = next[state + pair];
+      }
       n -= 2 * block;
       if (state == kDead) return false;
     }
