@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -396,6 +397,18 @@ TEST(SchemaView, FastProgramAgreesWithTheNodeEvaluator) {
                                                   "exclusiveMaximum": 10}},
                              "additionalProperties": false}},
           "anyOf": [{"$ref": "#/$defs/node"}, {"type": "array", "items": {"$ref": "#"}}]})",
+      // Every mode of its own (compiled.h, FastNode::Mode) on the keys of RandomJson.
+      R"({"type": "object",
+          "properties": {"a": {"type": "string", "minLength": 1, "maxLength": 2},
+                         "b": {"type": "string", "pattern": "^[0-9]{2}$"},
+                         "c": {"enum": ["x", "ab", "\u00e9"]},
+                         "x": {"type": "array", "maxItems": 2,
+                               "items": {"type": "integer", "minimum": 2}},
+                         "bb": {"type": "object", "required": ["a"],
+                                "properties": {"a": {"type": "number", "maximum": 5}}},
+                         "cc": {"type": ["string", "null"]},
+                         "ca": {"type": "string", "pattern": "^x+$"},
+                         "zip": {"type": "string", "pattern": "^.$"}}})",
       R"({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
           "dependencies": {"a": ["b"], "b": {"properties": {"a": {"type": "integer"}}}},
           "properties": {"x": {"items": [{"type": "string"}], "additionalItems": false},
@@ -413,6 +426,17 @@ TEST(SchemaView, FastProgramAgreesWithTheNodeEvaluator) {
   };
   auto intake = CompiledSchema::Compile(json::Parse(kIntake));
   ASSERT_TRUE(static_cast<const internal::CompiledImpl&>(*intake).fast_);
+  // The intake schema's nodes have the modes of their own (all but one, below).
+  {
+    using Mode = internal::FastNode::Mode;
+    std::set<Mode> modes;
+    for (const internal::FastNode& n : static_cast<const internal::CompiledImpl&>(*intake).fast_->nodes)
+      modes.insert(n.mode);
+    for (Mode m : {Mode::kObject, Mode::kArray, Mode::kEnumStrings, Mode::kLeafTypes,
+                   Mode::kLeafString, Mode::kLeafStringFixed, Mode::kLeafStringDfa,
+                   Mode::kLeafNumber})
+      EXPECT_EQ(modes.count(m), 1u) << static_cast<int>(m);
+  }
   size_t valid = 0;
   const size_t kDocs = 20000;
   for (size_t i = 0; i < kDocs; ++i) check(*intake, RandomIntake(rng), &valid);

@@ -218,6 +218,10 @@ struct alignas(64) FastNode {
   //   kLeafStringDfa     the same and a pattern on a DFA
   //   kLeafStringPattern the same and any other pattern
   //   kLeafNumber        numbers (or integers) only, minimum/maximum
+  // and so have the common nodes with subschemas, straight to their walk:
+  //   kObject            objects only, keywords of objects alone
+  //   kArray             arrays only, keywords of arrays alone
+  //   kEnumStrings       an enum of strings and nothing else (not even "type")
   enum class Mode : uint8_t {
     kTrue,
     kFalse,
@@ -228,7 +232,10 @@ struct alignas(64) FastNode {
     kLeafStringFixed,
     kLeafStringDfa,
     kLeafStringPattern,
-    kLeafNumber
+    kLeafNumber,
+    kObject,
+    kArray,
+    kEnumStrings
   };
   Mode mode = Mode::kTrue;
   uint8_t types = 0x3F;     // 1 << json::Type accepted by "type" (all without one)

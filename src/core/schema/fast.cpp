@@ -84,6 +84,19 @@ FastNode::Mode LeafMode(FastNode& f) {
   return Mode::kLeaf;
 }
 
+// The mode of a node with subschemas or an enum: one of the common ones' own
+// (compiled.h), or kChecks.
+FastNode::Mode ChecksMode(const FastNode& f) {
+  using Mode = FastNode::Mode;
+  constexpr uint8_t kObjectBit = 1u << static_cast<unsigned>(json::Type::kObject);
+  constexpr uint8_t kArrayBit = 1u << static_cast<unsigned>(json::Type::kArray);
+  if (f.flags == kFEnum && f.types == 0x3F && !f.integer) return Mode::kEnumStrings;
+  if (f.integer || (f.flags & kFAnyChecks)) return Mode::kChecks;
+  if (f.types == kObjectBit && (f.flags & ~kFObjectChecks) == 0) return Mode::kObject;
+  if (f.types == kArrayBit && (f.flags & ~kFArrayChecks) == 0) return Mode::kArray;
+  return Mode::kChecks;
+}
+
 // Digests the keywords of a (non-boolean) node into a fast node, its properties into
 // program.props; false if a keyword cannot be digested.
 bool Digest(const Node& node, FastProgram& program, FastNode* out) {
@@ -256,6 +269,8 @@ bool Digest(const Node& node, FastProgram& program, FastNode* out) {
   }
   if (!(f.flags & (kFArrayChecks | kFObjectChecks | kFAnyChecks)) && !required)
     f.mode = LeafMode(f);
+  else
+    f.mode = ChecksMode(f);
   if (required) {
     // Names among the properties are found by the walk over the members (a bit each,
     // for the first 64 properties); the others by lookups.

@@ -114,6 +114,40 @@ inline bool FastStringLengths(const FastNode& n, std::string_view s) {
 // that check numbers and strings only: most properties) inline, the others through
 // FastEval.
 template <typename V>
+bool FastObject(FastRun& r, const FastNode& n, const V& v);
+template <typename V>
+bool FastArray(FastRun& r, const FastNode& n, const V& v);
+
+// The checks of a kObject or kArray node (its walk one level deeper).
+template <typename V>
+COMPLY_FAST_INLINE bool FastObjectNode(FastRun& r, const FastNode& n, const V& v) {
+  if (!FastSteps(r, n) || v.type() != json::Type::kObject) return false;
+  ++r.depth;
+  const bool ok = FastObject(r, n, v);
+  --r.depth;
+  return ok;
+}
+template <typename V>
+COMPLY_FAST_INLINE bool FastArrayNode(FastRun& r, const FastNode& n, const V& v) {
+  if (!FastSteps(r, n) || v.type() != json::Type::kArray) return false;
+  ++r.depth;
+  const bool ok = FastArray(r, n, v);
+  --r.depth;
+  return ok;
+}
+
+// Tells whether v is one of the strings of an enum of strings only (compared as Equal
+// compares them, without its dispatch).
+template <typename V>
+COMPLY_FAST_INLINE bool FastEnumStrings(const FastNode& n, const V& v) {
+  if (v.type() != json::Type::kString) return false;
+  const std::string_view s = v.string();
+  for (std::string_view e : n.more->enum_strings)
+    if (e == s) return true;
+  return false;
+}
+
+template <typename V>
 inline bool FastChild(FastRun& r, int id, const V& v) {
   using Mode = FastNode::Mode;
   const FastNode& n = r.nodes[id];
@@ -142,6 +176,12 @@ inline bool FastChild(FastRun& r, int id, const V& v) {
              FastStringLengths(n, v.string()) && n.pattern->Matches(v.string());
     case Mode::kLeafNumber:
       return FastSteps(r, n) && v.type() == json::Type::kNumber && FastNumber(n, v);
+    case Mode::kObject:
+      return FastObjectNode(r, n, v);
+    case Mode::kArray:
+      return FastArrayNode(r, n, v);
+    case Mode::kEnumStrings:
+      return FastSteps(r, n) && FastEnumStrings(n, v);
   }
   return false;
 }
@@ -378,19 +418,7 @@ COMPLY_FAST_COLD bool FastInPlaceRare(FastRun& r, const FastNode& n, const V& v)
 template <typename V>
 inline bool FastInPlace(FastRun& r, const FastNode& n, const V& v) {
   const uint32_t f = n.flags;
-  if ((f & kFEnum) && !(f & kFEnumAny)) {
-    // Only strings: compared as Equal compares them, without its dispatch.
-    if (v.type() != json::Type::kString) return false;
-    const std::string_view s = v.string();
-    bool any = false;
-    for (std::string_view e : n.more->enum_strings) {
-      if (e == s) {
-        any = true;
-        break;
-      }
-    }
-    if (!any) return false;
-  }
+  if ((f & kFEnum) && !(f & kFEnumAny) && !FastEnumStrings(n, v)) return false;
   if (f & kFAll)
     for (int id : n.more->all)
       if (!FastChild(r, id, v)) return false;
