@@ -9,9 +9,11 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <memory>
@@ -535,6 +537,32 @@ TEST(SchemaView, FastPropertyLookupAgreesOnLookalikeKeys) {
     EXPECT_GT(valid, kDocs / 20);
     EXPECT_LT(valid, kDocs * 19 / 20);
   }
+}
+
+TEST(SchemaView, IsIntegerAsFloorSaysIt) {
+  const double kInf = std::numeric_limits<double>::infinity();
+  std::vector<double> values = {0.0,  -0.0, 1.0,  -1.0, 0.5,   -0.5,  1.5,     -2.5,
+                                1e-300, 1e15, 1e16, 1e300, -1e300, kInf, -kInf,
+                                std::numeric_limits<double>::quiet_NaN(), 9007199254740993.0,
+                                std::numeric_limits<double>::max(), std::numeric_limits<double>::min()};
+  // Around 2^52 (from where every double is an integer) and 2^63 (int64's limit).
+  for (double edge : {4503599627370496.0, 9223372036854775808.0}) {
+    for (double d = edge; d > edge / 2; d = std::nextafter(d, 0.0)) {
+      values.push_back(d);
+      values.push_back(-d);
+      if (values.size() > 200) break;
+    }
+    values.push_back(std::nextafter(edge, kInf));
+    values.push_back(-std::nextafter(edge, kInf));
+  }
+  SplitMix64 rng(3);
+  for (int i = 0; i < 100000; ++i) {
+    const double d = static_cast<double>(static_cast<int64_t>(rng.Next() >> rng.Range(0, 63))) /
+                     static_cast<double>(1u << rng.Range(0, 4));
+    values.push_back(rng.Chance(0.5) ? d : -d);
+  }
+  for (double d : values)
+    EXPECT_EQ(internal::IsInteger(d), std::isfinite(d) && d == std::floor(d)) << d;
 }
 
 TEST(SchemaView, KeyCodesOrderKeysAsTheirBytes) {

@@ -3,7 +3,10 @@
 // errors and no annotations, dispatches once on the instance's type and then tests
 // only the flags of that type, and walks an object's members once, finding each one's
 // property with one probe of a perfect hash of the property names (computed when the
-// program is built); required properties among them are bits of that walk.
+// program is built); required properties among them are bits of that walk. Common
+// nodes (FastNode::Mode: leaves of one kind, objects or arrays of their own keywords
+// alone, enums of strings) skip the general dispatch: FastChild's one switch on the
+// mode leads to their checks.
 //
 // It visits the same subschemas as the node evaluator (evaluate.h) and counts the same
 // steps and depth, so when it answers "valid" the node evaluator would too, without
