@@ -472,8 +472,8 @@ TEST(SchemaView, FastPropertyLookupAgreesOnLookalikeKeys) {
       "abcdefgg",  "abcdefghk", "bcdefghi",  "e\u0301",    "\u00e8",
       "\u65e5",   "nesu",      std::string(30, 'k'), std::string(33, 'k'),
       "abcdefghijklmnop"};
-  // Three schemas: the names; the same with a 40-byte name; and with patternProperties
-  // beside them.
+  // Four schemas: the names; the same with a 40-byte name; with a 300-byte name (too
+  // long for the hash: binary search then); and with patternProperties beside them.
   auto schema_text = [&](const std::string& extra_name, const std::string& extra) {
     std::string props;
     for (size_t i = 0; i < names.size(); ++i) {
@@ -487,12 +487,14 @@ TEST(SchemaView, FastPropertyLookupAgreesOnLookalikeKeys) {
            R"("properties": {)" + props + "}}";
   };
   const std::string long_name(40, 'q');
+  const std::string longer_name(300, 'q');
   const std::vector<std::string> cases = {
-      schema_text("", ""), schema_text(long_name, ""),
+      schema_text("", ""), schema_text(long_name, ""), schema_text(longer_name, ""),
       schema_text("", R"("patternProperties": {"^k+$": {"type": "integer"}}, )")};
   std::vector<std::string> keys = names;
   keys.insert(keys.end(), strangers.begin(), strangers.end());
   keys.push_back(long_name);
+  keys.push_back(longer_name);
   SplitMix64 rng(11);
   ValidateOptions options;
   // An object of distinct keys (mostly properties, "a" often), integers mostly within
@@ -511,7 +513,7 @@ TEST(SchemaView, FastPropertyLookupAgreesOnLookalikeKeys) {
       std::string value;
       if (chosen[i].rfind("nest", 0) == 0)
         value = depth > 0 && rng.Chance(0.9) ? random_object(depth - 1) : "{}";
-      else if (chosen[i] == long_name)
+      else if (chosen[i] == long_name || chosen[i] == longer_name)
         value = rng.Chance(0.8) ? "true" : "1";
       else
         value = std::to_string(rng.Range(0, 60));

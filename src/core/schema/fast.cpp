@@ -39,7 +39,7 @@ constexpr size_t kFastMoreHotBytes = offsetof(FastMore, enum_values);
 void HashProperties(FastProgram& program, uint32_t begin, uint32_t count, FastMore* m) {
   if (count == 0 || count > static_cast<uint32_t>(std::numeric_limits<int16_t>::max())) return;
   for (uint32_t i = 0; i < count; ++i)
-    if (program.props[begin + i].length > std::numeric_limits<uint16_t>::max()) return;
+    if (program.props[begin + i].length > std::numeric_limits<uint8_t>::max()) return;
   uint32_t bits = 1;
   while ((1u << bits) < 2 * count) ++bits;
   for (uint32_t b = bits; b <= std::min(bits + 3, kMaxHashBits); ++b) {
@@ -51,7 +51,7 @@ void HashProperties(FastProgram& program, uint32_t begin, uint32_t count, FastMo
         FastSlot& slot = table[KeySlot(p.code, p.length, mul, 64 - b)];
         if (slot.index >= 0) perfect = false;
         slot.code = p.code;
-        slot.length = static_cast<uint16_t>(p.length);
+        slot.length = static_cast<uint8_t>(p.length);
         slot.index = static_cast<int16_t>(i);
         slot.node = p.node;
       }
@@ -331,6 +331,9 @@ std::unique_ptr<FastProgram> BuildFastProgram(const CompiledImpl& schema) {
     }
     if (!Digest(node, *program, &f)) return nullptr;
   }
+  // The modes of the slots' nodes (known once every node is digested).
+  for (FastSlot& slot : program->slots)
+    if (slot.index >= 0) slot.mode = static_cast<uint8_t>(program->nodes[slot.node].mode);
   // What WarmUp asks for.
   auto& warm = program->warm;
   warm.emplace_back(program->nodes.data(), program->nodes.size() * sizeof(FastNode));
