@@ -432,11 +432,12 @@ TEST(SchemaView, FastProgramAgreesWithTheNodeEvaluator) {
   {
     using Mode = internal::FastNode::Mode;
     std::set<Mode> modes;
-    for (const internal::FastNode& n : static_cast<const internal::CompiledImpl&>(*intake).fast_->nodes)
+    for (const internal::FastNode& n :
+         static_cast<const internal::CompiledImpl&>(*intake).fast_->nodes)
       modes.insert(n.mode);
-    for (Mode m : {Mode::kObject, Mode::kArray, Mode::kEnumStrings, Mode::kLeafTypes,
-                   Mode::kLeafString, Mode::kLeafStringFixed, Mode::kLeafStringDfa,
-                   Mode::kLeafNumber})
+    for (Mode m :
+         {Mode::kObject, Mode::kArray, Mode::kEnumStrings, Mode::kLeafTypes, Mode::kLeafString,
+          Mode::kLeafStringFixed, Mode::kLeafStringDfa, Mode::kLeafNumber})
       EXPECT_EQ(modes.count(m), 1u) << static_cast<int>(m);
   }
   size_t valid = 0;
@@ -460,18 +461,42 @@ TEST(SchemaView, FastProgramAgreesWithTheNodeEvaluator) {
 // bytes (up to 8 bytes the codes are exact, beyond they are hashes), non-ASCII, empty,
 // and long.
 TEST(SchemaView, FastPropertyLookupAgreesOnLookalikeKeys) {
-  const std::vector<std::string> names = {
-      "",          "a",         "b",           "ab",          "ba",
-      "abc",       "key1",      "key2",        "abcdefgh",    "abcdefgi",
-      "abcdefghi", "abcdefghj", "\u00e9",     "\u00fc1",    "\u65e5\u672c",
-      "nest",      "nested",    std::string(31, 'k'), std::string(32, 'k')};
+  const std::vector<std::string> names = {"",
+                                          "a",
+                                          "b",
+                                          "ab",
+                                          "ba",
+                                          "abc",
+                                          "key1",
+                                          "key2",
+                                          "abcdefgh",
+                                          "abcdefgi",
+                                          "abcdefghi",
+                                          "abcdefghj",
+                                          "\u00e9",
+                                          "\u00fc1",
+                                          "\u65e5\u672c",
+                                          "nest",
+                                          "nested",
+                                          std::string(31, 'k'),
+                                          std::string(32, 'k')};
   // Keys of the documents that are no property: same lengths, other bytes; one byte
   // more or less; a decomposed accent; longer than any name.
-  const std::vector<std::string> strangers = {
-      "c",         "aa",        "abd",       "key3",        "key",
-      "abcdefgg",  "abcdefghk", "bcdefghi",  "e\u0301",    "\u00e8",
-      "\u65e5",   "nesu",      std::string(30, 'k'), std::string(33, 'k'),
-      "abcdefghijklmnop"};
+  const std::vector<std::string> strangers = {"c",
+                                              "aa",
+                                              "abd",
+                                              "key3",
+                                              "key",
+                                              "abcdefgg",
+                                              "abcdefghk",
+                                              "bcdefghi",
+                                              "e\u0301",
+                                              "\u00e8",
+                                              "\u65e5",
+                                              "nesu",
+                                              std::string(30, 'k'),
+                                              std::string(33, 'k'),
+                                              "abcdefghijklmnop"};
   // Four schemas: the names; the same with a 40-byte name; with a 300-byte name (too
   // long for the hash: binary search then); and with patternProperties beside them.
   auto schema_text = [&](const std::string& extra_name, const std::string& extra) {
@@ -543,10 +568,25 @@ TEST(SchemaView, FastPropertyLookupAgreesOnLookalikeKeys) {
 
 TEST(SchemaView, IsIntegerAsFloorSaysIt) {
   const double kInf = std::numeric_limits<double>::infinity();
-  std::vector<double> values = {0.0,  -0.0, 1.0,  -1.0, 0.5,   -0.5,  1.5,     -2.5,
-                                1e-300, 1e15, 1e16, 1e300, -1e300, kInf, -kInf,
-                                std::numeric_limits<double>::quiet_NaN(), 9007199254740993.0,
-                                std::numeric_limits<double>::max(), std::numeric_limits<double>::min()};
+  std::vector<double> values = {0.0,
+                                -0.0,
+                                1.0,
+                                -1.0,
+                                0.5,
+                                -0.5,
+                                1.5,
+                                -2.5,
+                                1e-300,
+                                1e15,
+                                1e16,
+                                1e300,
+                                -1e300,
+                                kInf,
+                                -kInf,
+                                std::numeric_limits<double>::quiet_NaN(),
+                                9007199254740993.0,
+                                std::numeric_limits<double>::max(),
+                                std::numeric_limits<double>::min()};
   // Around 2^52 (from where every double is an integer) and 2^63 (int64's limit).
   for (double edge : {4503599627370496.0, 9223372036854775808.0}) {
     for (double d = edge; d > edge / 2; d = std::nextafter(d, 0.0)) {

@@ -156,7 +156,7 @@ constexpr uint32_t kFAnyChecks = 0x1FE00000u;
 // A slot of a properties' hash table: what a member's key is compared with, and where
 // its subschema is, in the slot itself (one dependent load fewer than an index).
 struct FastSlot {
-  uint64_t code = 0;   // AnyKeyCode of the property's name
+  uint64_t code = 0;  // AnyKeyCode of the property's name
   int32_t node = -1;
   int16_t index = -1;  // in the node's properties; -1: an empty slot
   uint8_t length = 0;  // of the name (only names of up to 255 bytes are hashed)

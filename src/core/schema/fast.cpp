@@ -71,7 +71,8 @@ FastNode::Mode LeafMode(FastNode& f) {
   constexpr uint8_t kString = 1u << static_cast<unsigned>(json::Type::kString);
   constexpr uint8_t kNumber = 1u << static_cast<unsigned>(json::Type::kNumber);
   if (f.flags == 0 && !f.integer) return Mode::kLeafTypes;
-  if (f.types == kString && !f.integer && (f.flags & ~(kFMinLength | kFMaxLength | kFPattern)) == 0) {
+  if (f.types == kString && !f.integer &&
+      (f.flags & ~(kFMinLength | kFMaxLength | kFPattern)) == 0) {
     if (!(f.flags & kFMaxLength)) f.max_length = std::numeric_limits<uint32_t>::max();
     if (!(f.flags & kFMinLength)) f.min_length = 0;
     if (!(f.flags & kFPattern)) return Mode::kLeafString;

@@ -167,8 +167,7 @@ inline bool FastChildMode(FastRun& r, int id, FastNode::Mode mode, const V& v) {
     case Mode::kLeafTypes:
       return FastSteps(r, n) && ((n.types >> static_cast<unsigned>(v.type())) & 1);
     case Mode::kLeafString:
-      return FastSteps(r, n) && v.type() == json::Type::kString &&
-             FastStringLengths(n, v.string());
+      return FastSteps(r, n) && v.type() == json::Type::kString && FastStringLengths(n, v.string());
     case Mode::kLeafStringFixed:
       return FastSteps(r, n) && v.type() == json::Type::kString &&
              FastStringLengths(n, v.string()) && n.pattern->MatchesFixed(v.string());
