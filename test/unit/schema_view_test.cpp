@@ -566,6 +566,57 @@ TEST(SchemaView, FastPropertyLookupAgreesOnLookalikeKeys) {
   }
 }
 
+// Objects and arrays with modes of their own (kObject, kArray) nested around the depth
+// limit: the fast program counts depth as the node evaluator does, so it never claims
+// validity where the node evaluator reaches the limit. Arrays nest in the schema itself;
+// objects through a chain of $defs (two levels of depth each: the reference, then the
+// object), since JSON text nests at most 512 deep.
+TEST(SchemaView, FastNestedNodesAgreeAtTheDepthLimit) {
+  ValidateOptions options;
+  const std::string leaf_schema = R"({"type": "string", "minLength": 1})";
+  size_t valid = 0, limits = 0;  // by the node evaluator, over all cases
+  auto check = [&](const std::string& schema, bool arrays, int levels) {
+    auto compiled = CompiledSchema::Compile(json::Parse(schema));
+    const auto& impl = static_cast<const internal::CompiledImpl&>(*compiled);
+    ASSERT_TRUE(impl.fast_);
+    for (int doc_levels : {levels - 1, levels, levels + 1}) {
+      for (const char* leaf : {"\"x\"", "\"\"", "1"}) {
+        std::string text = leaf;
+        for (int i = 0; i < doc_levels; ++i)
+          text = arrays ? "[" + text + "]" : R"({"n": )" + text + "}";
+        SCOPED_TRACE(std::to_string(levels) + " " + std::to_string(doc_levels) + " " + leaf);
+        Value doc = json::Parse(text);
+        JsonbOrders orders;
+        ExpectFastAgrees(*compiled, ValueView(doc), options);
+        ExpectFastAgrees(*compiled, JsonbLikeView(doc, &orders), options);
+        try {
+          valid += internal::IsValidByNodes(impl, ValueView(doc), options);
+        } catch (const Error&) {
+          ++limits;
+        }
+      }
+    }
+  };
+  for (int levels = kMaxDepth - 3; levels <= kMaxDepth + 1; ++levels) {
+    std::string schema = leaf_schema;
+    for (int i = 0; i < levels; ++i)
+      schema = R"({"type": "array", "maxItems": 2, "items": )" + schema + "}";
+    check(schema, true, levels);
+  }
+  for (int levels = kMaxDepth / 2 - 3; levels <= kMaxDepth / 2 + 1; ++levels) {
+    std::string defs;
+    for (int i = 0; i < levels; ++i)
+      defs += "\"d" + std::to_string(i) +
+              R"(": {"type": "object", "properties": {"n": {"$ref": "#/$defs/d)" +
+              std::to_string(i + 1) + "\"}}}, ";
+    defs += "\"d" + std::to_string(levels) + "\": " + leaf_schema;
+    check(R"({"$ref": "#/$defs/d0", "$defs": {)" + defs + "}}", false, levels);
+  }
+  // Both sides of the limit were reached.
+  EXPECT_GT(valid, 0u);
+  EXPECT_GT(limits, 0u);
+}
+
 TEST(SchemaView, IsIntegerAsFloorSaysIt) {
   const double kInf = std::numeric_limits<double>::infinity();
   std::vector<double> values = {0.0,
