@@ -17,7 +17,10 @@ extern "C" {
 
 namespace comply::pg {
 
-class JsonbView {
+// Hidden: the evaluators' instantiations on it are then hidden too, so that their calls
+// to each other are direct rather than through the PLT (the .so is built without
+// -fvisibility=hidden or -fno-semantic-interposition).
+class __attribute__((visibility("hidden"))) JsonbView {
  public:
 
   // The document held by jb, which must be detoasted (PG_GETARG_JSONB_P).

@@ -296,6 +296,13 @@ const CallMemo& AnonymousCall(FunctionCallInfo fcinfo, Jsonb* schema_jb, Jsonb* 
                   OptionsFrom(&opts_doc));
 }
 
+// The jsonb argument n, detoasted only when it has to be, as pg_detoast_datum would
+// (PG_GETARG_JSONB_P calls it for every row).
+inline Jsonb* JsonbArg(FunctionCallInfo fcinfo, int n) {
+  auto* datum = reinterpret_cast<struct varlena*>(PG_GETARG_POINTER(n));
+  return reinterpret_cast<Jsonb*>(VARATT_IS_EXTENDED(datum) ? pg_detoast_datum(datum) : datum);
+}
+
 // The errors of instance: none, without collecting any, when it is valid.
 std::vector<schema::ValidationError> ErrorsOf(const CallMemo& call, const Jsonb* instance,
                                               size_t max_errors) {
@@ -344,10 +351,13 @@ extern "C" Datum comply_validate(PG_FUNCTION_ARGS) {
 
 // comply.validate(instance jsonb, schema_name text) RETURNS boolean
 extern "C" Datum comply_validate_named(PG_FUNCTION_ARGS) {
-  Jsonb* instance = PG_GETARG_JSONB_P(0);
-  text* name = PG_GETARG_TEXT_PP(1);
+  Jsonb* instance = JsonbArg(fcinfo, 0);
+  // A call site with a constant name (a CHECK constraint's) remembers its schema: the
+  // name need not be read.
+  const auto* memo = static_cast<const CallMemo*>(fcinfo->flinfo->fn_extra);
+  text* name = RemembersConstant(memo) ? nullptr : PG_GETARG_TEXT_PP(1);
   return Guarded([&] {
-    const CallMemo& call = NamedCall(fcinfo, name);
+    const CallMemo& call = name ? NamedCall(fcinfo, name) : *memo;
     return BoolGetDatum(schema::IsValid(*call.compiled, JsonbView::Root(instance), call.options));
   });
 }

@@ -103,6 +103,61 @@ TEST(PatternTest, FixedShapesAnswerAsRe2Does) {
   }
 }
 
+TEST(PatternTest, FixedLengthsAnswerAsRe2Does) {
+  // Fixed lengths 1 to 16, each position one range (checked by MatchesFixed), each with
+  // a string it matches.
+  const std::vector<std::pair<std::string, std::string>> fixed = {
+      {"^[0-9]{5}$", "06082"},
+      {"^\\d{4}-\\d{2}-\\d{2}$", "1962-02-07"},
+      {"^a$", "a"},
+      {"^[a-c][0-2]$", "b1"},
+      {"^x{3}$", "xxx"},
+      {"^[0-9]{4}$", "2024"},
+      {"^[A-Z]{2}[0-9]{5}$", "AB12345"},
+      {"^[0-9]{8}$", "12345678"},
+      {"^[0-9]{3}-[0-9]{2}-[0-9]{4}$", "123-45-6789"},
+      {"^[ -~]{15}$", "hello world 123"},
+      {"^[!-/]{6}[a-z]{10}$", "!#$%&(abcdefghij"},
+      {"^\\.{4}$", "...."}};
+  // Not: a variable run, a class of two ranges, longer than 16, unanchored, \w.
+  for (const char* p :
+       {"^[0-9]{4,5}$", "^[A-Za-z]{3}$", "^[0-9]{17}$", "[0-9]{5}", "^[0-9]{5}", "^\\w{3}$"}) {
+    SCOPED_TRACE(p);
+    EXPECT_FALSE(Pattern(TranslatePattern(p)).uses_fixed());
+  }
+  // Bytes at and around the ranges' edges, high bytes, a newline, NUL.
+  std::string alphabet("09/:-aAzZ@[`{bc21x.!~ \x7f\x80\xff\xc3\xa9\n");
+  alphabet.push_back('\0');
+  SplitMix64 rng(5);
+  for (const auto& [p, example] : fixed) {
+    SCOPED_TRACE(p);
+    Pattern pattern(TranslatePattern(p));
+    ASSERT_TRUE(pattern.uses_fixed());
+    std::unique_ptr<RE2> re2 = Re2For(p);
+    ASSERT_TRUE(RE2::PartialMatch(example, *re2));
+    size_t matched = 0;
+    // Strings of every length up to 18: random, or (at the example's length) the
+    // example with up to three bytes replaced.
+    for (size_t len = 0; len <= 18; ++len) {
+      for (int k = 0; k < 3000; ++k) {
+        std::string s;
+        if (len == example.size() && k % 2 == 0) {
+          s = example;
+          for (int r = rng.Range(0, 3); r > 0; --r)
+            s[rng.Next() % len] = alphabet[rng.Next() % alphabet.size()];
+        } else {
+          for (size_t i = 0; i < len; ++i) s += alphabet[rng.Next() % alphabet.size()];
+        }
+        const bool expected = RE2::PartialMatch(s, *re2);
+        ASSERT_EQ(pattern.Matches(s), expected) << "string of " << len << " bytes";
+        ASSERT_EQ(pattern.MatchesFixed(s), expected) << "string of " << len << " bytes";
+        matched += expected;
+      }
+    }
+    EXPECT_GT(matched, 100u);
+  }
+}
+
 TEST(PatternTest, OtherPatternsRunOnRe2) {
   Pattern email(TranslatePattern("^[^@]+@[^@]+\\.[a-z]{2,}$"));
   EXPECT_FALSE(email.fixed_shape());

@@ -9,9 +9,13 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <map>
+#include <set>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -395,6 +399,18 @@ TEST(SchemaView, FastProgramAgreesWithTheNodeEvaluator) {
                                                   "exclusiveMaximum": 10}},
                              "additionalProperties": false}},
           "anyOf": [{"$ref": "#/$defs/node"}, {"type": "array", "items": {"$ref": "#"}}]})",
+      // Every mode of its own (compiled.h, FastNode::Mode) on the keys of RandomJson.
+      R"({"type": "object",
+          "properties": {"a": {"type": "string", "minLength": 1, "maxLength": 2},
+                         "b": {"type": "string", "pattern": "^[0-9]{2}$"},
+                         "c": {"enum": ["x", "ab", "\u00e9"]},
+                         "x": {"type": "array", "maxItems": 2,
+                               "items": {"type": "integer", "minimum": 2}},
+                         "bb": {"type": "object", "required": ["a"],
+                                "properties": {"a": {"type": "number", "maximum": 5}}},
+                         "cc": {"type": ["string", "null"]},
+                         "ca": {"type": "string", "pattern": "^x+$"},
+                         "zip": {"type": "string", "pattern": "^.$"}}})",
       R"({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
           "dependencies": {"a": ["b"], "b": {"properties": {"a": {"type": "integer"}}}},
           "properties": {"x": {"items": [{"type": "string"}], "additionalItems": false},
@@ -412,6 +428,18 @@ TEST(SchemaView, FastProgramAgreesWithTheNodeEvaluator) {
   };
   auto intake = CompiledSchema::Compile(json::Parse(kIntake));
   ASSERT_TRUE(static_cast<const internal::CompiledImpl&>(*intake).fast_);
+  // The intake schema's nodes have the modes of their own (all but one, below).
+  {
+    using Mode = internal::FastNode::Mode;
+    std::set<Mode> modes;
+    for (const internal::FastNode& n :
+         static_cast<const internal::CompiledImpl&>(*intake).fast_->nodes)
+      modes.insert(n.mode);
+    for (Mode m :
+         {Mode::kObject, Mode::kArray, Mode::kEnumStrings, Mode::kLeafTypes, Mode::kLeafString,
+          Mode::kLeafStringFixed, Mode::kLeafStringDfa, Mode::kLeafNumber})
+      EXPECT_EQ(modes.count(m), 1u) << static_cast<int>(m);
+  }
   size_t valid = 0;
   const size_t kDocs = 20000;
   for (size_t i = 0; i < kDocs; ++i) check(*intake, RandomIntake(rng), &valid);
@@ -429,6 +457,206 @@ TEST(SchemaView, FastProgramAgreesWithTheNodeEvaluator) {
   }
 }
 
+// Property names that look alike: prefixes of each other, one length with different
+// bytes (up to 8 bytes the codes are exact, beyond they are hashes), non-ASCII, empty,
+// and long.
+TEST(SchemaView, FastPropertyLookupAgreesOnLookalikeKeys) {
+  const std::vector<std::string> names = {"",
+                                          "a",
+                                          "b",
+                                          "ab",
+                                          "ba",
+                                          "abc",
+                                          "key1",
+                                          "key2",
+                                          "abcdefgh",
+                                          "abcdefgi",
+                                          "abcdefghi",
+                                          "abcdefghj",
+                                          "\u00e9",
+                                          "\u00fc1",
+                                          "\u65e5\u672c",
+                                          "nest",
+                                          "nested",
+                                          std::string(31, 'k'),
+                                          std::string(32, 'k')};
+  // Keys of the documents that are no property: same lengths, other bytes; one byte
+  // more or less; a decomposed accent; longer than any name.
+  const std::vector<std::string> strangers = {"c",
+                                              "aa",
+                                              "abd",
+                                              "key3",
+                                              "key",
+                                              "abcdefgg",
+                                              "abcdefghk",
+                                              "bcdefghi",
+                                              "e\u0301",
+                                              "\u00e8",
+                                              "\u65e5",
+                                              "nesu",
+                                              std::string(30, 'k'),
+                                              std::string(33, 'k'),
+                                              "abcdefghijklmnop"};
+  // Four schemas: the names; the same with a 40-byte name; with a 300-byte name (too
+  // long for the hash: binary search then); and with patternProperties beside them.
+  auto schema_text = [&](const std::string& extra_name, const std::string& extra) {
+    std::string props;
+    for (size_t i = 0; i < names.size(); ++i) {
+      const std::string sub = names[i].rfind("nest", 0) == 0
+                                  ? R"({"$ref": "#"})"
+                                  : R"({"type": "integer", "minimum": )" + std::to_string(i) + "}";
+      props += (i ? ", " : "") + ("\"" + names[i] + "\": " + sub);
+    }
+    if (!extra_name.empty()) props += ", \"" + extra_name + R"(": {"type": "boolean"})";
+    return R"({"type": "object", "required": ["a"], "additionalProperties": false, )" + extra +
+           R"("properties": {)" + props + "}}";
+  };
+  const std::string long_name(40, 'q');
+  const std::string longer_name(300, 'q');
+  const std::vector<std::string> cases = {
+      schema_text("", ""), schema_text(long_name, ""), schema_text(longer_name, ""),
+      schema_text("", R"("patternProperties": {"^k+$": {"type": "integer"}}, )")};
+  std::vector<std::string> keys = names;
+  keys.insert(keys.end(), strangers.begin(), strangers.end());
+  keys.push_back(long_name);
+  keys.push_back(longer_name);
+  SplitMix64 rng(11);
+  ValidateOptions options;
+  // An object of distinct keys (mostly properties, "a" often), integers mostly within
+  // the minimum, nested objects under "nest" and "nested", sometimes empty.
+  std::function<std::string(int)> random_object = [&](int depth) {
+    std::vector<std::string> chosen;
+    if (rng.Chance(0.8)) chosen.push_back("a");
+    for (int n = rng.Range(0, 5); n > 0; --n) {
+      const std::string& k =
+          rng.Chance(0.75) ? names[rng.Next() % names.size()] : keys[rng.Next() % keys.size()];
+      if (std::find(chosen.begin(), chosen.end(), k) == chosen.end()) chosen.push_back(k);
+    }
+    rng.Shuffle(chosen);
+    std::string s = "{";
+    for (size_t i = 0; i < chosen.size(); ++i) {
+      std::string value;
+      if (chosen[i].rfind("nest", 0) == 0)
+        value = depth > 0 && rng.Chance(0.9) ? random_object(depth - 1) : "{}";
+      else if (chosen[i] == long_name || chosen[i] == longer_name)
+        value = rng.Chance(0.8) ? "true" : "1";
+      else
+        value = std::to_string(rng.Range(0, 60));
+      s += (i ? ", " : "") + ("\"" + chosen[i] + "\": " + value);
+    }
+    return s + "}";
+  };
+  for (const std::string& schema : cases) {
+    SCOPED_TRACE(schema);
+    auto compiled = CompiledSchema::Compile(json::Parse(schema));
+    ASSERT_TRUE(static_cast<const internal::CompiledImpl&>(*compiled).fast_);
+    size_t valid = 0;
+    const size_t kDocs = 20000;
+    for (size_t i = 0; i < kDocs; ++i) {
+      const std::string text = i == 0 ? "{}" : i == 1 ? R"({"a": 1})" : random_object(4);
+      SCOPED_TRACE(text);
+      Value doc = json::Parse(text);
+      JsonbOrders orders;
+      ExpectFastAgrees(*compiled, ValueView(doc), options);
+      ExpectFastAgrees(*compiled, JsonbLikeView(doc, &orders), options);
+      valid += IsValid(*compiled, ValueView(doc), options);
+    }
+    EXPECT_GT(valid, kDocs / 20);
+    EXPECT_LT(valid, kDocs * 19 / 20);
+  }
+}
+
+// Objects and arrays with modes of their own (kObject, kArray) nested around the depth
+// limit: the fast program counts depth as the node evaluator does, so it never claims
+// validity where the node evaluator reaches the limit. Arrays nest in the schema itself;
+// objects through a chain of $defs (two levels of depth each: the reference, then the
+// object), since JSON text nests at most 512 deep.
+TEST(SchemaView, FastNestedNodesAgreeAtTheDepthLimit) {
+  ValidateOptions options;
+  const std::string leaf_schema = R"({"type": "string", "minLength": 1})";
+  size_t valid = 0, limits = 0;  // by the node evaluator, over all cases
+  auto check = [&](const std::string& schema, bool arrays, int levels) {
+    auto compiled = CompiledSchema::Compile(json::Parse(schema));
+    const auto& impl = static_cast<const internal::CompiledImpl&>(*compiled);
+    ASSERT_TRUE(impl.fast_);
+    for (int doc_levels : {levels - 1, levels, levels + 1}) {
+      for (const char* leaf : {"\"x\"", "\"\"", "1"}) {
+        std::string text = leaf;
+        for (int i = 0; i < doc_levels; ++i)
+          text = arrays ? "[" + text + "]" : R"({"n": )" + text + "}";
+        SCOPED_TRACE(std::to_string(levels) + " " + std::to_string(doc_levels) + " " + leaf);
+        Value doc = json::Parse(text);
+        JsonbOrders orders;
+        ExpectFastAgrees(*compiled, ValueView(doc), options);
+        ExpectFastAgrees(*compiled, JsonbLikeView(doc, &orders), options);
+        try {
+          valid += internal::IsValidByNodes(impl, ValueView(doc), options);
+        } catch (const Error&) {
+          ++limits;
+        }
+      }
+    }
+  };
+  for (int levels = kMaxDepth - 3; levels <= kMaxDepth + 1; ++levels) {
+    std::string schema = leaf_schema;
+    for (int i = 0; i < levels; ++i)
+      schema = R"({"type": "array", "maxItems": 2, "items": )" + schema + "}";
+    check(schema, true, levels);
+  }
+  for (int levels = kMaxDepth / 2 - 3; levels <= kMaxDepth / 2 + 1; ++levels) {
+    std::string defs;
+    for (int i = 0; i < levels; ++i)
+      defs += "\"d" + std::to_string(i) +
+              R"(": {"type": "object", "properties": {"n": {"$ref": "#/$defs/d)" +
+              std::to_string(i + 1) + "\"}}}, ";
+    defs += "\"d" + std::to_string(levels) + "\": " + leaf_schema;
+    check(R"({"$ref": "#/$defs/d0", "$defs": {)" + defs + "}}", false, levels);
+  }
+  // Both sides of the limit were reached.
+  EXPECT_GT(valid, 0u);
+  EXPECT_GT(limits, 0u);
+}
+
+TEST(SchemaView, IsIntegerAsFloorSaysIt) {
+  const double kInf = std::numeric_limits<double>::infinity();
+  std::vector<double> values = {0.0,
+                                -0.0,
+                                1.0,
+                                -1.0,
+                                0.5,
+                                -0.5,
+                                1.5,
+                                -2.5,
+                                1e-300,
+                                1e15,
+                                1e16,
+                                1e300,
+                                -1e300,
+                                kInf,
+                                -kInf,
+                                std::numeric_limits<double>::quiet_NaN(),
+                                9007199254740993.0,
+                                std::numeric_limits<double>::max(),
+                                std::numeric_limits<double>::min()};
+  // Around 2^52 (from where every double is an integer) and 2^63 (int64's limit).
+  for (double edge : {4503599627370496.0, 9223372036854775808.0}) {
+    for (double d = edge; d > edge / 2; d = std::nextafter(d, 0.0)) {
+      values.push_back(d);
+      values.push_back(-d);
+      if (values.size() > 200) break;
+    }
+    values.push_back(std::nextafter(edge, kInf));
+    values.push_back(-std::nextafter(edge, kInf));
+  }
+  SplitMix64 rng(3);
+  for (int i = 0; i < 100000; ++i) {
+    const double d = static_cast<double>(static_cast<int64_t>(rng.Next() >> rng.Range(0, 63))) /
+                     static_cast<double>(1u << rng.Range(0, 4));
+    values.push_back(rng.Chance(0.5) ? d : -d);
+  }
+  for (double d : values)
+    EXPECT_EQ(internal::IsInteger(d), std::isfinite(d) && d == std::floor(d)) << d;
+}
 
 TEST(SchemaView, KeyCodesOrderKeysAsTheirBytes) {
   // Every pair of keys of one length up to 8 over a few bytes (high bytes included).

@@ -156,10 +156,11 @@ constexpr uint32_t kFAnyChecks = 0x1FE00000u;
 // A slot of a properties' hash table: what a member's key is compared with, and where
 // its subschema is, in the slot itself (one dependent load fewer than an index).
 struct FastSlot {
-  uint64_t code = 0;     // AnyKeyCode of the property's name
-  uint16_t length = 0;   // of the name
-  int16_t index = -1;    // in the node's properties; -1: an empty slot
+  uint64_t code = 0;  // AnyKeyCode of the property's name
   int32_t node = -1;
+  int16_t index = -1;  // in the node's properties; -1: an empty slot
+  uint8_t length = 0;  // of the name (only names of up to 255 bytes are hashed)
+  uint8_t mode = 0;    // the node's FastNode::Mode: its dispatch need not wait for the node
 };
 
 // A properties entry of a fast node, in KeyLess order.
@@ -209,8 +210,34 @@ struct FastMore {
 // numbers and of the walk over an object's members; the rest in *more.
 struct alignas(64) FastNode {
   // kTrue, kFalse: boolean schemas; kLeaf: checks of numbers and strings only (no
-  // subschemas, no enum); kChecks: the others.
-  enum class Mode : uint8_t { kTrue, kFalse, kLeaf, kChecks };
+  // subschemas, no enum); kChecks: the others. The common leaves have a mode of their
+  // own, so that the one dispatch on the mode (a jump table) leads straight to their
+  // checks, with no branch on flags or on how a pattern runs:
+  //   kLeafTypes         "type" alone (not "integer")
+  //   kLeafString        strings only, minLength/maxLength
+  //   kLeafStringFixed   the same and a pattern that Pattern::MatchesFixed checks
+  //   kLeafStringDfa     the same and a pattern on a DFA
+  //   kLeafStringPattern the same and any other pattern
+  //   kLeafNumber        numbers (or integers) only, minimum/maximum
+  // and so have the common nodes with subschemas, straight to their walk:
+  //   kObject            objects only, keywords of objects alone
+  //   kArray             arrays only, keywords of arrays alone
+  //   kEnumStrings       an enum of strings and nothing else (not even "type")
+  enum class Mode : uint8_t {
+    kTrue,
+    kFalse,
+    kLeaf,
+    kChecks,
+    kLeafTypes,
+    kLeafString,
+    kLeafStringFixed,
+    kLeafStringDfa,
+    kLeafStringPattern,
+    kLeafNumber,
+    kObject,
+    kArray,
+    kEnumStrings
+  };
   Mode mode = Mode::kTrue;
   uint8_t types = 0x3F;     // 1 << json::Type accepted by "type" (all without one)
   bool integer = false;     // "type" accepts integral numbers although not "number"
@@ -218,6 +245,7 @@ struct alignas(64) FastNode {
   uint32_t flags = 0;   // FastFlag
   uint32_t steps = 0;   // keywords, counted as the node evaluator counts them
   int32_t additional = -1;  // additionalProperties' node
+  // kLeafString*: max_length is UINT32_MAX without maxLength.
   uint32_t min_length = 0, max_length = 0;
   uint32_t props_begin = 0, props_count = 0;  // in FastProgram::props
   double minimum = 0, maximum = 0;

@@ -39,7 +39,7 @@ constexpr size_t kFastMoreHotBytes = offsetof(FastMore, enum_values);
 void HashProperties(FastProgram& program, uint32_t begin, uint32_t count, FastMore* m) {
   if (count == 0 || count > static_cast<uint32_t>(std::numeric_limits<int16_t>::max())) return;
   for (uint32_t i = 0; i < count; ++i)
-    if (program.props[begin + i].length > std::numeric_limits<uint16_t>::max()) return;
+    if (program.props[begin + i].length > std::numeric_limits<uint8_t>::max()) return;
   uint32_t bits = 1;
   while ((1u << bits) < 2 * count) ++bits;
   for (uint32_t b = bits; b <= std::min(bits + 3, kMaxHashBits); ++b) {
@@ -51,7 +51,7 @@ void HashProperties(FastProgram& program, uint32_t begin, uint32_t count, FastMo
         FastSlot& slot = table[KeySlot(p.code, p.length, mul, 64 - b)];
         if (slot.index >= 0) perfect = false;
         slot.code = p.code;
-        slot.length = static_cast<uint16_t>(p.length);
+        slot.length = static_cast<uint8_t>(p.length);
         slot.index = static_cast<int16_t>(i);
         slot.node = p.node;
       }
@@ -63,6 +63,39 @@ void HashProperties(FastProgram& program, uint32_t begin, uint32_t count, FastMo
       return;
     }
   }
+}
+
+// The mode of a leaf: one of the common leaves' own (compiled.h), or kLeaf.
+FastNode::Mode LeafMode(FastNode& f) {
+  using Mode = FastNode::Mode;
+  constexpr uint8_t kString = 1u << static_cast<unsigned>(json::Type::kString);
+  constexpr uint8_t kNumber = 1u << static_cast<unsigned>(json::Type::kNumber);
+  if (f.flags == 0 && !f.integer) return Mode::kLeafTypes;
+  if (f.types == kString && !f.integer &&
+      (f.flags & ~(kFMinLength | kFMaxLength | kFPattern)) == 0) {
+    if (!(f.flags & kFMaxLength)) f.max_length = std::numeric_limits<uint32_t>::max();
+    if (!(f.flags & kFMinLength)) f.min_length = 0;
+    if (!(f.flags & kFPattern)) return Mode::kLeafString;
+    if (f.pattern->uses_fixed()) return Mode::kLeafStringFixed;
+    if (f.pattern->uses_dfa()) return Mode::kLeafStringDfa;
+    return Mode::kLeafStringPattern;
+  }
+  const bool numbers_only = (f.types == kNumber) || (f.types == 0 && f.integer);
+  if (numbers_only && (f.flags & ~(kFMinimum | kFMaximum)) == 0) return Mode::kLeafNumber;
+  return Mode::kLeaf;
+}
+
+// The mode of a node with subschemas or an enum: one of the common ones' own
+// (compiled.h), or kChecks.
+FastNode::Mode ChecksMode(const FastNode& f) {
+  using Mode = FastNode::Mode;
+  constexpr uint8_t kObjectBit = 1u << static_cast<unsigned>(json::Type::kObject);
+  constexpr uint8_t kArrayBit = 1u << static_cast<unsigned>(json::Type::kArray);
+  if (f.flags == kFEnum && f.types == 0x3F && !f.integer) return Mode::kEnumStrings;
+  if (f.integer || (f.flags & kFAnyChecks)) return Mode::kChecks;
+  if (f.types == kObjectBit && (f.flags & ~kFObjectChecks) == 0) return Mode::kObject;
+  if (f.types == kArrayBit && (f.flags & ~kFArrayChecks) == 0) return Mode::kArray;
+  return Mode::kChecks;
 }
 
 // Digests the keywords of a (non-boolean) node into a fast node, its properties into
@@ -236,7 +269,9 @@ bool Digest(const Node& node, FastProgram& program, FastNode* out) {
     }
   }
   if (!(f.flags & (kFArrayChecks | kFObjectChecks | kFAnyChecks)) && !required)
-    f.mode = FastNode::Mode::kLeaf;
+    f.mode = LeafMode(f);
+  else
+    f.mode = ChecksMode(f);
   if (required) {
     // Names among the properties are found by the walk over the members (a bit each,
     // for the first 64 properties); the others by lookups.
@@ -297,6 +332,9 @@ std::unique_ptr<FastProgram> BuildFastProgram(const CompiledImpl& schema) {
     }
     if (!Digest(node, *program, &f)) return nullptr;
   }
+  // The modes of the slots' nodes (known once every node is digested).
+  for (FastSlot& slot : program->slots)
+    if (slot.index >= 0) slot.mode = static_cast<uint8_t>(program->nodes[slot.node].mode);
   // What WarmUp asks for.
   auto& warm = program->warm;
   warm.emplace_back(program->nodes.data(), program->nodes.size() * sizeof(FastNode));

@@ -3,7 +3,10 @@
 // errors and no annotations, dispatches once on the instance's type and then tests
 // only the flags of that type, and walks an object's members once, finding each one's
 // property with one probe of a perfect hash of the property names (computed when the
-// program is built); required properties among them are bits of that walk.
+// program is built); required properties among them are bits of that walk. Common
+// nodes (FastNode::Mode: leaves of one kind, objects or arrays of their own keywords
+// alone, enums of strings) skip the general dispatch: FastChild's one switch on the
+// mode leads to their checks.
 //
 // It visits the same subschemas as the node evaluator (evaluate.h) and counts the same
 // steps and depth, so when it answers "valid" the node evaluator would too, without
@@ -28,6 +31,10 @@
 #include "core/schema/internal.h"
 #include "core/schema/validator.h"
 #include "core/schema/view.h"
+
+// The fast evaluator's functions are private to the library that holds them: calls
+// between them go straight to them, not through a shared object's PLT.
+#pragma GCC visibility push(hidden)
 
 namespace comply::schema::internal {
 
@@ -69,6 +76,9 @@ inline const FastProp* FindFastProp(const FastProp* props, size_t n, std::string
 #define COMPLY_FAST_HOT __attribute__((hot))
 #define COMPLY_FAST_COLD __attribute__((cold, noinline))
 #define COMPLY_FAST_UNLIKELY(x) __builtin_expect(!!(x), 0)
+// Small checks that the compiler left out of line once the leaves had modes of their
+// own (a call each, per member).
+#define COMPLY_FAST_INLINE inline __attribute__((always_inline))
 
 // The keywords checked out of line.
 constexpr uint32_t kFRareNumber = kFExclusiveMinimum | kFExclusiveMaximum | kFMultipleOf;
@@ -83,14 +93,106 @@ bool FastEval(FastRun& r, int id, const V& v);
 template <typename V>
 bool FastLeaf(FastRun& r, const FastNode& n, const V& v);
 
-// Evaluates node id on v: boolean schemas and leaves (nodes that check numbers and
-// strings only: most properties) inline, the others through FastEval.
+COMPLY_FAST_INLINE bool FastSteps(FastRun& r, const FastNode& n);
+
+template <typename V>
+COMPLY_FAST_INLINE bool FastNumber(const FastNode& n, const V& v);
+
+// minLength and maxLength of a kLeafString* node (max_length UINT32_MAX and min_length
+// 0 when absent), as FastString checks them.
+inline bool FastStringLengths(const FastNode& n, std::string_view s) {
+  const size_t size = s.size();
+  // At most as many code points as bytes.
+  if (size > n.max_length && CodePoints(s) > n.max_length) return false;
+  if (n.min_length != 0) {
+    if (size < n.min_length) return false;
+    // At least one code point if the first byte does not continue a character.
+    const bool one = (static_cast<unsigned char>(s[0]) & 0xC0) != 0x80;
+    if (!(n.min_length == 1 && one) && CodePoints(s) < n.min_length) return false;
+  }
+  return true;
+}
+
+template <typename V>
+bool FastObject(FastRun& r, const FastNode& n, const V& v);
+template <typename V>
+bool FastArray(FastRun& r, const FastNode& n, const V& v);
+
+// The checks of a kObject or kArray node (its walk one level deeper).
+template <typename V>
+COMPLY_FAST_INLINE bool FastObjectNode(FastRun& r, const FastNode& n, const V& v) {
+  if (!FastSteps(r, n) || v.type() != json::Type::kObject) return false;
+  ++r.depth;
+  const bool ok = FastObject(r, n, v);
+  --r.depth;
+  return ok;
+}
+template <typename V>
+COMPLY_FAST_INLINE bool FastArrayNode(FastRun& r, const FastNode& n, const V& v) {
+  if (!FastSteps(r, n) || v.type() != json::Type::kArray) return false;
+  ++r.depth;
+  const bool ok = FastArray(r, n, v);
+  --r.depth;
+  return ok;
+}
+
+// Tells whether v is one of the strings of an enum of strings only (compared as Equal
+// compares them, without its dispatch).
+template <typename V>
+COMPLY_FAST_INLINE bool FastEnumStrings(const FastNode& n, const V& v) {
+  if (v.type() != json::Type::kString) return false;
+  const std::string_view s = v.string();
+  for (std::string_view e : n.more->enum_strings)
+    if (e == s) return true;
+  return false;
+}
+
+// Evaluates node id, whose mode is mode, on v: one dispatch on the mode; boolean
+// schemas, leaves (nodes that check numbers and strings only: most properties) and the
+// other nodes with a mode of their own inline, the rest through FastEval. (Given the
+// mode, as a hash slot holds it, the jump need not wait for the node's cache line.)
+template <typename V>
+inline bool FastChildMode(FastRun& r, int id, FastNode::Mode mode, const V& v) {
+  using Mode = FastNode::Mode;
+  const FastNode& n = r.nodes[id];
+  switch (mode) {
+    case Mode::kTrue:
+      return true;
+    case Mode::kFalse:
+      return false;
+    case Mode::kChecks:
+      return FastEval(r, id, v);
+    case Mode::kLeaf:
+      return FastLeaf(r, n, v);
+    case Mode::kLeafTypes:
+      return FastSteps(r, n) && ((n.types >> static_cast<unsigned>(v.type())) & 1);
+    case Mode::kLeafString:
+      return FastSteps(r, n) && v.type() == json::Type::kString && FastStringLengths(n, v.string());
+    case Mode::kLeafStringFixed:
+      return FastSteps(r, n) && v.type() == json::Type::kString &&
+             FastStringLengths(n, v.string()) && n.pattern->MatchesFixed(v.string());
+    case Mode::kLeafStringDfa:
+      return FastSteps(r, n) && v.type() == json::Type::kString &&
+             FastStringLengths(n, v.string()) && n.pattern->dfa()->Matches(v.string());
+    case Mode::kLeafStringPattern:
+      return FastSteps(r, n) && v.type() == json::Type::kString &&
+             FastStringLengths(n, v.string()) && n.pattern->Matches(v.string());
+    case Mode::kLeafNumber:
+      return FastSteps(r, n) && v.type() == json::Type::kNumber && FastNumber(n, v);
+    case Mode::kObject:
+      return FastObjectNode(r, n, v);
+    case Mode::kArray:
+      return FastArrayNode(r, n, v);
+    case Mode::kEnumStrings:
+      return FastSteps(r, n) && FastEnumStrings(n, v);
+  }
+  return false;
+}
+
+// Evaluates node id on v (FastChildMode with the node's mode).
 template <typename V>
 inline bool FastChild(FastRun& r, int id, const V& v) {
-  const FastNode& n = r.nodes[id];
-  if (n.mode == FastNode::Mode::kLeaf) return FastLeaf(r, n, v);
-  if (n.mode == FastNode::Mode::kChecks) return FastEval(r, id, v);
-  return n.mode == FastNode::Mode::kTrue;
+  return FastChildMode(r, id, r.nodes[id].mode, v);
 }
 
 // exclusiveMinimum, exclusiveMaximum, multipleOf.
@@ -107,7 +209,7 @@ COMPLY_FAST_COLD bool FastNumberRare(const FastNode& n, const V& v, double d) {
 
 // The checks of a number.
 template <typename V>
-inline bool FastNumber(const FastNode& n, const V& v) {
+COMPLY_FAST_INLINE bool FastNumber(const FastNode& n, const V& v) {
   const uint32_t f = n.flags;
   const bool number_ok = n.types & (1u << static_cast<unsigned>(json::Type::kNumber));
   // Nothing to read when any number will do.
@@ -244,6 +346,7 @@ COMPLY_FAST_HOT bool FastObject(FastRun& r, const FastNode& n, const V& v) {
       const std::string_view key = m.key();
       int index = -1;
       int node = -1;
+      int mode = -1;  // the node's, when the slot tells it
       const size_t len = key.size();
       if (more.hash_shift != 0) {
         // One probe of the perfect hash, then a comparison of codes (exact up to 8
@@ -255,6 +358,7 @@ COMPLY_FAST_HOT bool FastObject(FastRun& r, const FastNode& n, const V& v) {
             (len <= 8 || CompareBytes(begin[slot.index].name, key.data(), len) == 0)) {
           index = slot.index;
           node = slot.node;
+          mode = slot.mode;
         }
       } else if (const FastProp* hit = FindFastProp(begin, n.props_count, key)) {
         index = static_cast<int>(hit - begin);
@@ -264,7 +368,9 @@ COMPLY_FAST_HOT bool FastObject(FastRun& r, const FastNode& n, const V& v) {
       if (index >= 0) {
         if (index < 64) found |= uint64_t{1} << index;
         matched = true;
-        if (!FastChild(r, node, m.value())) return false;
+        if (mode >= 0 ? !FastChildMode(r, node, static_cast<FastNode::Mode>(mode), m.value())
+                      : !FastChild(r, node, m.value()))
+          return false;
       }
       if (COMPLY_FAST_UNLIKELY(n.pattern_props) &&
           !FastPatternProperties(r, n, key, m.value(), &matched))
@@ -325,19 +431,7 @@ COMPLY_FAST_COLD bool FastInPlaceRare(FastRun& r, const FastNode& n, const V& v)
 template <typename V>
 inline bool FastInPlace(FastRun& r, const FastNode& n, const V& v) {
   const uint32_t f = n.flags;
-  if ((f & kFEnum) && !(f & kFEnumAny)) {
-    // Only strings: compared as Equal compares them, without its dispatch.
-    if (v.type() != json::Type::kString) return false;
-    const std::string_view s = v.string();
-    bool any = false;
-    for (std::string_view e : n.more->enum_strings) {
-      if (e == s) {
-        any = true;
-        break;
-      }
-    }
-    if (!any) return false;
-  }
+  if ((f & kFEnum) && !(f & kFEnumAny) && !FastEnumStrings(n, v)) return false;
   if (f & kFAll)
     for (int id : n.more->all)
       if (!FastChild(r, id, v)) return false;
@@ -347,7 +441,7 @@ inline bool FastInPlace(FastRun& r, const FastNode& n, const V& v) {
 
 // Counts the steps of node n as EvalNode does, polling for cancellation when it would;
 // false if the limit is reached.
-inline bool FastSteps(FastRun& r, const FastNode& n) {
+COMPLY_FAST_INLINE bool FastSteps(FastRun& r, const FastNode& n) {
   if (COMPLY_FAST_UNLIKELY(r.depth >= kMaxDepth)) return false;
   const size_t before = r.steps;
   r.steps += n.steps;
@@ -433,3 +527,5 @@ bool FastIsValid(const FastProgram& program, int root, const V& instance,
 }
 
 }  // namespace comply::schema::internal
+
+#pragma GCC visibility pop

@@ -38,6 +38,62 @@ Pattern::Pattern(const std::string& re2_pattern) : re_(re2_pattern, PatternOptio
   // bytes, which matters more than the runs' early test of the length once the caches
   // and branch predictors have been taken over by an INSERT's other work.
   if (re_.ok()) dfa_ = ByteDfa::Build(re2_pattern);
+  if (fixed_shape_) BuildFixed();
+}
+
+void Pattern::BuildFixed() {
+  constexpr size_t kMaxFixed = 16;
+  if (variable_ >= 0 || fixed_length_ == 0 || fixed_length_ > kMaxFixed) return;
+  // Each position's range.
+  unsigned char lo[kMaxFixed], hi[kMaxFixed];
+  size_t pos = 0;
+  for (const Run& run : runs_) {
+    int first = -1, last = -1;
+    for (int b = 0; b < 128; ++b) {
+      if (!run.Has(static_cast<unsigned char>(b))) continue;
+      if (first < 0) first = b;
+      last = b;
+    }
+    if (first < 0) return;
+    for (int b = first; b <= last; ++b)
+      if (!run.Has(static_cast<unsigned char>(b))) return;  // not one range
+    for (size_t k = 0; k < run.min; ++k, ++pos) {
+      lo[pos] = static_cast<unsigned char>(first);
+      hi[pos] = static_cast<unsigned char>(last);
+    }
+  }
+  // Where FixedWords puts each position: byte k of word j holds position at[j][k], or
+  // none (-1: a zero byte, which [0, 0x7f] allows).
+  const size_t n = fixed_length_;
+  int at[2][8];
+  for (auto& word : at)
+    for (int& k : word) k = -1;
+  if (n >= 8) {
+    for (int k = 0; k < 8; ++k) {
+      at[0][k] = k;
+      at[1][k] = static_cast<int>(n - 8) + k;
+    }
+  } else if (n >= 4) {
+    for (int k = 0; k < 4; ++k) {
+      at[0][k] = k;
+      at[0][4 + k] = static_cast<int>(n - 4) + k;
+    }
+  } else {
+    at[0][0] = 0;
+    at[0][1] = static_cast<int>(n >> 1);
+    at[0][2] = static_cast<int>(n - 1);
+  }
+  Fixed f;
+  f.length = static_cast<uint32_t>(n);
+  for (int j = 0; j < 2; ++j) {
+    for (int k = 0; k < 8; ++k) {
+      const uint64_t l = at[j][k] < 0 ? 0 : lo[at[j][k]];
+      const uint64_t h = at[j][k] < 0 ? 0x7f : hi[at[j][k]];
+      f.lo[j] |= l << (8 * k);
+      f.hi[j] |= h << (8 * k);
+    }
+  }
+  fixed_ = f;
 }
 
 bool Pattern::ParseRuns(std::string_view p) {

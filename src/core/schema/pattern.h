@@ -6,7 +6,10 @@
 // strings whose bytes fall, in order, into its runs, so it is checked byte by byte with
 // the same answers as RE2 (test/unit/pattern_test.cpp compares them). Other simple
 // patterns (ASCII classes, groups, alternation, repetition: pattern_dfa.h) run on a small
-// DFA of their own; the rest on RE2.
+// DFA of their own; the rest on RE2. A fixed-shape pattern of a fixed length up to 16
+// whose every position is one range of ASCII bytes ("^[0-9]{5}$", "^[0-9]{4}-[0-9]{2}-
+// [0-9]{2}$") is checked first of all, with no loop and no table: its bytes as two
+// words, compared with the ranges eight bytes at a time (MatchesFixed).
 #pragma once
 #include "core/no_postgres.h"
 
@@ -14,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,23 +40,68 @@ class Pattern {
   bool fixed_shape() const { return fixed_shape_; }
   // Whether the pattern runs on its own DFA.
   bool uses_dfa() const { return dfa_ != nullptr; }
+  // The DFA, if uses_dfa() (Matches calls it when the pattern does not uses_fixed()).
+  const ByteDfa* dfa() const { return dfa_.get(); }
+  // Whether the pattern is checked by MatchesFixed.
+  bool uses_fixed() const { return fixed_.length != 0; }
 
   // Matches s against the runs of a fixed-shape pattern (what Matches does when the
   // pattern has no DFA; public for tests).
   bool MatchesRuns(std::string_view s) const;
 
+  // Checks s against the ranges of a pattern that uses_fixed() (what Matches does then;
+  // public for tests). The length first; then, with H the high bit of each byte, a
+  // byte b of a word is in [lo, hi] (both below 0x80) when b < 0x80, (b | H) - lo keeps
+  // H (b >= lo) and (hi | H) - b keeps H (b <= hi); no byte borrows from the next.
+  __attribute__((always_inline)) bool MatchesFixed(std::string_view s) const {
+    constexpr uint64_t kHigh = 0x8080808080808080ull;
+    if (s.size() != fixed_.length) return false;
+    uint64_t w[2];
+    FixedWords(s.data(), s.size(), w);
+    uint64_t bad = 0;
+    for (int k = 0; k < 2; ++k)
+      bad |= w[k] | ~((w[k] | kHigh) - fixed_.lo[k]) | ~((fixed_.hi[k] | kHigh) - w[k]);
+    return (bad & kHigh) == 0;
+  }
+
+  // The bytes of a string of length n (1 to 16) as MatchesFixed compares them: little-
+  // endian words of bytes [0, 8) and [n - 8, n) from 8 bytes on; of [0, 4) and
+  // [n - 4, n) from 4 bytes on; of bytes 0, n / 2 and n - 1 below; zeros elsewhere.
+  // Never reads past the string.
+  static void FixedWords(const char* p, size_t n, uint64_t w[2]) {
+    if (n >= 8) {
+      std::memcpy(&w[0], p, 8);
+      std::memcpy(&w[1], p + n - 8, 8);
+    } else if (n >= 4) {
+      uint32_t a, b;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      w[0] = uint64_t{a} | uint64_t{b} << 32;
+      w[1] = 0;
+    } else {
+      auto byte = [p](size_t i) -> uint64_t { return static_cast<unsigned char>(p[i]); };
+      w[0] = byte(0) | byte(n >> 1) << 8 | byte(n - 1) << 16;
+      w[1] = 0;
+    }
+  }
+
   // Adds the memory Matches reads (for the fast program's WarmUp).
   void AddWarmRanges(std::vector<std::pair<const void*, size_t>>* out) const {
-    out->emplace_back(this, sizeof(bool) + sizeof(int) + sizeof(size_t) + sizeof(runs_) +
-                                sizeof(dfa_));
-    if (dfa_)
+    // Everything ahead of RE2's object.
+    out->emplace_back(this, static_cast<size_t>(reinterpret_cast<const char*>(&re_) -
+                                                reinterpret_cast<const char*>(this)));
+    if (fixed_.length != 0)
+      return;
+    else if (dfa_)
       dfa_->AddWarmRanges(out);
     else if (fixed_shape_)
       out->emplace_back(runs_.data(), runs_.size() * sizeof(Run));
   }
 
   // Tells whether s matches anywhere (JSON Schema patterns are not anchored implicitly).
-  bool Matches(std::string_view s) const {
+  // (Hidden, as the fast evaluator is, fast.h: called directly, not through a PLT.)
+  __attribute__((visibility("hidden"))) bool Matches(std::string_view s) const {
+    if (fixed_.length != 0) return MatchesFixed(s);
     if (dfa_) return dfa_->Matches(s);
     if (fixed_shape_) return MatchesRuns(s);
     re2::StringPiece text(s.data(), s.size());
@@ -69,10 +118,22 @@ class Pattern {
     void Add(unsigned char c) { bits[c >> 6] |= uint64_t{1} << (c & 63); }
   };
 
+  // The ranges of a pattern that uses_fixed(): byte k of word j of FixedWords must lie
+  // in [byte k of lo[j], byte k of hi[j]].
+  struct Fixed {
+    uint32_t length = 0;  // 0: not such a pattern
+    uint64_t lo[2] = {0, 0};
+    uint64_t hi[2] = {0, 0};
+  };
+
   // Reads the pattern as runs; false if it is not of the fixed shape.
   bool ParseRuns(std::string_view p);
+  // Fills fixed_ from the runs, if the pattern has a fixed length up to 16 and every
+  // run is one range of bytes.
+  void BuildFixed();
 
   // What Matches reads first, ahead of RE2's large object.
+  Fixed fixed_;
   bool fixed_shape_ = false;
   int variable_ = -1;        // the run with min != max, if any
   size_t fixed_length_ = 0;  // sum of the runs' min
