@@ -104,6 +104,9 @@ run_pgbench() {
   }
   # The server's CPU per transaction, the sealing of the run's entries included.
   case $name in protected | audited) wait_sealed "$seal_wait" >/dev/null ;; esac
+  # pgbench's backends end after it does: once the postmaster has reaped them, their time
+  # is in its children's total (read while they end, it could be missed).
+  sleep 1
   read -r -a cpu1 < <(server_cpu)
   tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
   xacts=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
