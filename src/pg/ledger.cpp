@@ -321,7 +321,9 @@ constexpr const char* kAuditNames[kAuditColumns] = {
 constexpr Oid kAuditTypes[kAuditColumns] = {INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
                                             INETOID, XID8OID, TEXTOID, TEXTOID, JSONBOID};
 
-// The identity sequence of comply.audit_log, looked up once per table (a pg_depend scan).
+// The identity sequence of comply.audit_log, looked up once per table (a pg_depend
+// scan). The sequence belongs to the extension, so it cannot be dropped or replaced
+// without the extension, and a table created again has a new OID.
 Oid audit_relid = InvalidOid;
 Oid audit_seqid = InvalidOid;
 
@@ -339,8 +341,8 @@ Datum ClientAddr(bool* isnull) {
 // routine logical replication applies rows with: constraints, heap, indexes). Only when
 // comply.audit_log is as the extension made it: its ten columns, no insert trigger, no
 // rule, no row-level security, no index on an expression or with a predicate. Returns 0
-// otherwise (the caller then runs the INSERT). No privilege is checked: like the INSERT run as the ledger's
-// owner, this is pg_comply's own write.
+// otherwise (the caller then runs the INSERT). No privilege is checked: like the INSERT
+// run as the ledger's owner, this is pg_comply's own write.
 int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jsonb* details) {
   return PgCall([&]() -> int64 {
     Oid nsp = get_namespace_oid("comply", false);
