@@ -192,14 +192,16 @@ pii::OperatorConfig OperatorsFrom(Jsonb* operators) {
 // Upper-cases ASCII letters.
 std::string Upper(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   return out;
 }
 
 // Lower-cases ASCII letters.
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return out;
 }
 
@@ -269,17 +271,24 @@ class JsonbRedactor {
           PgCall([&] { pushJsonbValue(state, tok, nullptr); });
           break;
         case WJB_KEY: {
-          std::string k(v.val.string.val, v.val.string.len);
-          key_matched = !keys_.empty() && keys_.count(Lower(k)) > 0;
-          current_key_ = Upper(k);
+          // The key names the entity of a value replaced whole: only then is it needed
+          // upper-cased. Lower-cased into a buffer kept across keys (no allocation).
+          std::string_view k(v.val.string.val, v.val.string.len);
+          key_matched = false;
+          if (!keys_.empty()) {
+            lower_key_.assign(k);
+            for (char& c : lower_key_)
+              if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            key_matched = keys_.count(lower_key_) > 0;
+          }
+          if (key_matched) current_key_ = Upper(k);
           PgCall([&] { pushJsonbValue(state, tok, &v); });
           break;
         }
         case WJB_VALUE:
         case WJB_ELEM: {
           bool whole = tok == WJB_VALUE && key_matched;
-          std::string entity = current_key_;
-          PushValue(tok, &v, whole, entity, state);
+          PushValue(tok, &v, whole, whole ? current_key_ : std::string(), state);
           break;
         }
         case WJB_END_ARRAY:
@@ -341,7 +350,8 @@ class JsonbRedactor {
   const pii::OperatorConfig& ops_;
   std::string_view key_;
   const std::set<std::string>& keys_;  // lower-case; outlives the redactor
-  std::string current_key_;
+  std::string current_key_;  // upper-case, of the last key whose value is replaced whole
+  std::string lower_key_;    // scratch
 };
 
 }  // namespace
