@@ -197,11 +197,17 @@ std::string Upper(std::string_view s) {
   return out;
 }
 
+// Lower-cases the ASCII letters of s into *out (its buffer reused).
+void LowerInto(std::string_view s, std::string* out) {
+  out->assign(s);
+  for (char& c : *out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+}
+
 // Lower-cases ASCII letters.
 std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  std::string out;
+  LowerInto(s, &out);
   return out;
 }
 
@@ -276,9 +282,7 @@ class JsonbRedactor {
           std::string_view k(v.val.string.val, v.val.string.len);
           key_matched = false;
           if (!keys_.empty()) {
-            lower_key_.assign(k);
-            for (char& c : lower_key_)
-              if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            LowerInto(k, &lower_key_);
             key_matched = keys_.count(lower_key_) > 0;
           }
           if (key_matched) current_key_ = Upper(k);
@@ -288,7 +292,7 @@ class JsonbRedactor {
         case WJB_VALUE:
         case WJB_ELEM: {
           bool whole = tok == WJB_VALUE && key_matched;
-          PushValue(tok, &v, whole, whole ? current_key_ : std::string(), state);
+          PushValue(tok, &v, whole, current_key_, state);  // the key is read when whole
           break;
         }
         case WJB_END_ARRAY:

@@ -180,13 +180,15 @@ struct Registered {
 };
 Registered registered[kMaxSealers * kKinds];
 
-// True when the worker of kind registered for dbid has not started yet.
+// True when the worker of kind registered for dbid is still ours to wait for: not
+// started yet, or started and perhaps not yet in its slot. A stopped one is forgotten.
 bool StillStarting(Oid dbid, int kind) {
   for (Registered& r : registered) {
     if (r.handle == nullptr || r.dbid != dbid || r.kind != kind) continue;
     pid_t pid;
-    if (GetBackgroundWorkerPid(r.handle, &pid) == BGWH_NOT_YET_STARTED) return true;
-    pfree(r.handle);  // started (its slot tells from now on), stopped or gone
+    BgwHandleStatus status = GetBackgroundWorkerPid(r.handle, &pid);
+    if (status == BGWH_NOT_YET_STARTED || status == BGWH_STARTED) return true;
+    pfree(r.handle);
     r.handle = nullptr;
   }
   return false;
