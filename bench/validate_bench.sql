@@ -7,8 +7,9 @@
 -- extension).
 --
 -- The documents are generated once (setseed, so the same every time) into bench_docs;
--- each timed run is `INSERT INTO <table> (doc) SELECT doc FROM bench_docs` into a freshly
--- truncated table, in its own transaction, commit included. Runs are interleaved
+-- each timed run inserts all of them into a freshly truncated table, in its own
+-- transaction, commit included: either with `INSERT INTO <table> (doc) SELECT doc FROM
+-- bench_docs` (bulk) or with one INSERT statement a document (rows). Runs are interleaved
 -- (round-robin), each table's best run is reported. Parallel query and JIT are off, and
 -- autovacuum is off on the target tables.
 \set ON_ERROR_STOP on
@@ -130,16 +131,22 @@ SELECT doc AS example FROM bench_docs WHERE id = 3 \gset
 CREATE TEMP TABLE bench_rule (name text PRIMARY KEY, expr text);
 INSERT INTO bench_rule VALUES
   ('comply.validate', $e$comply.validate(doc, 'intake')$e$),
-  ('hand-written SQL', 'bench_intake_rules(doc)');
+  ('hand-written SQL', 'bench_intake_rules(doc)'),
+  -- Not the rules: the cheapest CHECK on the document there is, for reference (what any
+  -- constraint costs before it checks anything).
+  ('doc ? ''user_id''', $e$doc ? 'user_id'$e$);
 DELETE FROM bench_rule WHERE :comply = 0 AND name = 'comply.validate';
 
--- Three tables -----------------------------------------------------------------------------
+-- Four tables ------------------------------------------------------------------------------
 
-CREATE TEMP TABLE bench_table (ord int, name text, tbl text, rule text);
+-- reference: a constraint that is not the rules (left out of the sanity check).
+CREATE TEMP TABLE bench_table (ord int, name text, tbl text, rule text,
+                               reference bool NOT NULL DEFAULT false);
 INSERT INTO bench_table VALUES
-  (1, 'no check', 'intake_nocheck', NULL),
-  (2, 'comply.validate', 'intake_comply', 'comply.validate'),
-  (3, 'hand-written SQL', 'intake_sql', 'hand-written SQL');
+  (1, 'no check', 'intake_nocheck', NULL, false),
+  (2, 'comply.validate', 'intake_comply', 'comply.validate', false),
+  (3, 'hand-written SQL', 'intake_sql', 'hand-written SQL', false),
+  (4, 'simplest CHECK (doc ? ''user_id'')', 'intake_exists', 'doc ? ''user_id''', true);
 DELETE FROM bench_table WHERE rule IS NOT NULL AND rule NOT IN (SELECT name FROM bench_rule);
 
 DO $$
@@ -156,7 +163,25 @@ END $$;
 
 -- Timing -----------------------------------------------------------------------------------
 
-CREATE TEMP TABLE bench_run (name text, run int, seconds float8);
+-- One function per table for the second form (below): 100,000 single-row INSERT
+-- statements, each with its plan cached by PL/pgSQL, as an application inserting one
+-- document at a time would run them, without the network round trip.
+DO $do$
+DECLARE t record;
+BEGIN
+  FOR t IN SELECT tbl FROM bench_table LOOP
+    EXECUTE format($f$
+      CREATE FUNCTION %I() RETURNS void LANGUAGE plpgsql AS $b$
+      DECLARE d record;
+      BEGIN
+        FOR d IN SELECT doc FROM bench_docs LOOP
+          INSERT INTO %I (doc) VALUES (d.doc);
+        END LOOP;
+      END $b$ $f$, 'bench_rows_' || t.tbl, t.tbl);
+  END LOOP;
+END $do$;
+
+CREATE TEMP TABLE bench_run (form text, name text, run int, seconds float8);
 SELECT set_config('bench.runs', :'runs', false) AS runs \gset
 
 -- Warm up: load the documents into shared buffers, compile the schema and the regexes.
@@ -170,61 +195,79 @@ BEGIN
 END $$;
 
 -- Every TRUNCATE and INSERT in its own transaction (a DO block at top level may COMMIT).
+-- Two forms: one INSERT ... SELECT of every document ('bulk', where the constraint's
+-- share of the time is largest), and one INSERT statement per document ('rows').
 DO $$
 DECLARE
   t record;
+  f text;
   t0 timestamptz;
   secs float8;
 BEGIN
   FOR r IN 1..current_setting('bench.runs')::int LOOP
-    FOR t IN SELECT name, tbl FROM bench_table ORDER BY ord LOOP
-      EXECUTE format('TRUNCATE %I', t.tbl);
-      CHECKPOINT;
-      COMMIT;
-      t0 := clock_timestamp();
-      EXECUTE format('INSERT INTO %I (doc) SELECT doc FROM bench_docs', t.tbl);
-      COMMIT;
-      secs := extract(epoch FROM clock_timestamp() - t0)::float8;
-      INSERT INTO bench_run VALUES (t.name, r, secs);
-      COMMIT;
+    FOREACH f IN ARRAY ARRAY['bulk', 'rows'] LOOP
+      FOR t IN SELECT name, tbl FROM bench_table ORDER BY ord LOOP
+        EXECUTE format('TRUNCATE %I', t.tbl);
+        CHECKPOINT;
+        COMMIT;
+        t0 := clock_timestamp();
+        IF f = 'bulk' THEN
+          EXECUTE format('INSERT INTO %I (doc) SELECT doc FROM bench_docs', t.tbl);
+        ELSE
+          EXECUTE format('SELECT %I()', 'bench_rows_' || t.tbl);
+        END IF;
+        COMMIT;
+        secs := extract(epoch FROM clock_timestamp() - t0)::float8;
+        INSERT INTO bench_run VALUES (f, t.name, r, secs);
+        COMMIT;
+      END LOOP;
     END LOOP;
   END LOOP;
 END $$;
 
 \echo
-\echo 'Timing: INSERT INTO <table> (doc) SELECT doc FROM bench_docs (best of' :runs 'runs, one core):'
+\echo 'Timing (best of' :runs 'runs, one core), two forms of the same inserts:'
+\echo '  bulk: INSERT INTO <table> (doc) SELECT doc FROM bench_docs, one statement for every document'
+\echo '  rows: one INSERT INTO <table> (doc) VALUES ($1) per document (a PL/pgSQL loop, plan cached)'
 WITH input AS (
   SELECT count(*) AS nrows FROM bench_docs
 ), best AS (
-  SELECT name, min(seconds) AS s,
+  SELECT form, name, min(seconds) AS s,
          string_agg(to_char(seconds, 'FM990.000'), ' ' ORDER BY run) AS runs
-  FROM bench_run GROUP BY name
+  FROM bench_run GROUP BY form, name
 )
-SELECT b.name AS "table",
+SELECT b.form, b.name AS "table",
        round(b.s::numeric, 3) AS best_s,
        b.runs AS "all runs (s)",
        round((i.nrows / b.s)::numeric) AS "rows/s",
        round((b.s / i.nrows * 1e6)::numeric, 2) AS "µs/row",
        round((b.s / n.s)::numeric, 2) AS "× no check"
 FROM best b JOIN bench_table t USING (name), input i, best n
-WHERE n.name = 'no check'
-ORDER BY t.ord;
+WHERE n.name = 'no check' AND n.form = b.form
+ORDER BY b.form, t.ord;
 
 \if :comply
 \echo 'Ratios (target: the comply.validate constraint costs at most 30% more than no check):'
-WITH best AS (SELECT name, min(seconds) AS s FROM bench_run GROUP BY name)
-SELECT round((c.s / n.s)::numeric, 2) AS "comply / no check",
+WITH best AS (SELECT form, name, min(seconds) AS s FROM bench_run GROUP BY form, name)
+SELECT n.form,
+       round((c.s / n.s)::numeric, 2) AS "comply / no check",
        round((100 * (c.s / n.s - 1))::numeric) || '%' AS "constraint overhead",
        CASE WHEN c.s / n.s <= 1.30 THEN 'yes' ELSE 'no' END AS "within 30%",
        round((c.s / h.s)::numeric, 2) AS "comply / hand-written",
-       round(((c.s - n.s) / nullif(h.s - n.s, 0))::numeric, 2) AS "same, no-check time subtracted"
-FROM best n, best c, best h
-WHERE n.name = 'no check' AND c.name = 'comply.validate' AND h.name = 'hand-written SQL';
+       round(((c.s - n.s) / nullif(h.s - n.s, 0))::numeric, 2) AS "same, no-check time subtracted",
+       round((c.s / e.s)::numeric, 2) AS "comply / simplest CHECK"
+FROM best n
+JOIN best c ON c.form = n.form AND c.name = 'comply.validate'
+JOIN best h ON h.form = n.form AND h.name = 'hand-written SQL'
+JOIN best e ON e.form = n.form AND e.name LIKE 'simplest CHECK%'
+WHERE n.name = 'no check'
+ORDER BY n.form;
 \else
 \echo 'Ratio:'
-WITH best AS (SELECT name, min(seconds) AS s FROM bench_run GROUP BY name)
-SELECT round((h.s / n.s)::numeric, 2) AS "hand-written / no check"
-FROM best n, best h WHERE n.name = 'no check' AND h.name = 'hand-written SQL';
+WITH best AS (SELECT form, name, min(seconds) AS s FROM bench_run GROUP BY form, name)
+SELECT n.form, round((h.s / n.s)::numeric, 2) AS "hand-written / no check"
+FROM best n JOIN best h ON h.form = n.form AND h.name = 'hand-written SQL'
+WHERE n.name = 'no check' ORDER BY n.form;
 \endif
 
 -- Sanity check (not timed) -----------------------------------------------------------------
@@ -239,7 +282,8 @@ DECLARE
   d record;
   rej int; err int; acc int;
 BEGIN
-  FOR t IN SELECT name, tbl FROM bench_table WHERE rule IS NOT NULL ORDER BY ord LOOP
+  FOR t IN SELECT name, tbl FROM bench_table WHERE rule IS NOT NULL AND NOT reference
+           ORDER BY ord LOOP
     FOR d IN SELECT kind, array_agg(doc) AS docs FROM bench_bad_docs GROUP BY kind LOOP
       rej := 0; err := 0; acc := 0;
       FOR i IN 1..cardinality(d.docs) LOOP
@@ -276,6 +320,7 @@ SELECT t.name AS "table",
        sum(r.accepted) AS invalid_accepted,
        (SELECT count(*) FROM bench_bad_docs) AS of_invalid
 FROM bench_table t JOIN bench_kept k USING (name) JOIN bench_reject r USING (name)
+WHERE NOT t.reference
 GROUP BY t.ord, t.name, k.n
 ORDER BY t.ord;
 
