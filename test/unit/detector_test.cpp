@@ -182,6 +182,55 @@ TEST_F(DetectorTest, EmptyAndBlankInput) {
   EXPECT_TRUE(Find("no personal data in here, just words.", 0.0).empty());
 }
 
+// A text without a digit, a capital or non-ASCII letter, '@', ':', '.' or '-' is not
+// scanned: the full scan (DetectOptions::full_scan) finds nothing in such texts either,
+// cue words and all; custom recognizers turn the shortcut off.
+TEST_F(DetectorTest, TextsWithoutTheBytesOfAnyMatchHoldNothing) {
+  DetectOptions full = Options(0.0);
+  full.full_scan = true;
+  std::vector<std::string> texts = {
+      "web", "student", "referral", "patient name: smith", "dear sir, thanks bob",
+      "signed by john smith", "sincerely\njane", "mr smith and mrs jones", "bc tb ox",
+      "face bead deaf cafe babe", "www example com", "ftp//host/path", "ssn #", "_x_ y_z",
+      "attn: accounts payable; ref ab/cd, fe fi fo fum!", "call me at five five five"};
+  // Random texts over every byte that is not one of those, with cue words mixed in.
+  const std::string alphabet =
+      "abcdefghijklmnopqrstuvwxyz \t\n\r,;!?'\"()/#%&*+=_~<>[]{}|\\^`$";
+  const std::vector<std::string> words = {"patient", "dear", "mr", "sincerely", "name",
+                                          "customer", "www", "bc", "thanks", "attn"};
+  uint64_t state = 20261129;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  for (int i = 0; i < 2000; ++i) {
+    std::string t;
+    const size_t n = next() % 80;
+    for (size_t k = 0; k < n; ++k) {
+      if (next() % 8 == 0)
+        t += words[next() % words.size()] + ' ';
+      else
+        t += alphabet[next() % alphabet.size()];
+    }
+    texts.push_back(t);
+  }
+  for (const std::string& t : texts) {
+    EXPECT_TRUE(Shared().Detect(t, full).empty()) << "\"" << t << "\": "
+                                                  << Describe(t, Shared().Detect(t, full));
+    EXPECT_TRUE(Shared().Detect(t, Options(0.0)).empty()) << t;
+  }
+  // Each of those bytes can start or hold a finding: the shortcut must not skip them.
+  EXPECT_TRUE(Has("reach me at jo@example.com", "EMAIL_ADDRESS", "jo@example.com"));
+  EXPECT_TRUE(Has("see https://example.com/a", "URL", "https://example.com/a"));
+  EXPECT_TRUE(Has("dear John Smith,", "PERSON", "John Smith"));
+  EXPECT_TRUE(Has("ssn 536-22-8714", "US_SSN", "536-22-8714"));
+  // A custom recognizer may match anything: with one, every text is scanned.
+  Detector custom({{"CODE_WORD", "\\bbluebird\\b", 0.9, {}}});
+  std::vector<Finding> found = custom.Detect("operation bluebird", Options(0.5));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].entity, "CODE_WORD");
+}
+
 // ---------------------------------------------------------------------------------------
 // EMAIL_ADDRESS
 

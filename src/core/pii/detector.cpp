@@ -118,6 +118,22 @@ bool HasContext(std::string_view text, size_t begin, size_t end,
   return false;
 }
 
+// True if a built-in recognizer may find something in text. Each one's match holds a
+// digit (numbers, dates, IBANs, crypto addresses), '@' (e-mail), ':' or '.' (URLs, IPv6,
+// MAC addresses), '-' (MAC addresses of letters a-f), or a capital letter, ASCII or not
+// (names: after a cue, an honorific or a listed first name, a name starts with one): a
+// text with none of these bytes, nor any byte above 0x7F, holds nothing to find (a tag,
+// an enum value, a word of a jsonb document). Tested against the full scan.
+bool MayHoldBuiltin(std::string_view text) {
+  for (char ch : text) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c >= 0x80 || c == '@' ||
+        c == ':' || c == '.' || c == '-')
+      return true;
+  }
+  return false;
+}
+
 // Drops name-cue stopwords from both ends of a PERSON span; false if nothing is left.
 bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end) {
   for (;;) {
@@ -153,6 +169,7 @@ struct Detector::Impl {
   WordSet first_names;  // lower-case
   std::unique_ptr<RE2> surname;  // a capitalised surname, matched anchored
   std::set<std::string> entities;
+  bool custom = false;  // custom recognizers are loaded (MayHoldBuiltin does not hold)
 
   // Adds a recognizer, compiling its regex unless an earlier one has the same source.
   void Add(Pattern p, const std::string& source, const char* tail = nullptr) {
@@ -214,6 +231,7 @@ Detector::Detector(const std::vector<CustomRecognizer>& custom,
   for (const PatternDef& d : BuiltinPatterns())
     impl_->Add({d.entity, d.base_score, d.valid_score, d.validate, d.refine, d.context},
                d.pattern, d.tail);
+  impl_->custom = !custom.empty();
   for (const CustomRecognizer& c : custom) {
     CheckPattern(c.pattern);
     if (c.score < 0 || c.score > 1)
@@ -355,6 +373,7 @@ void Detector::Impl::Scan(size_t g, std::string_view text, size_t from, size_t t
 std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions& options,
                                       const CancelCheck& cancel) const {
   const Impl& im = *impl_;
+  if (!im.custom && !options.full_scan && !MayHoldBuiltin(text)) return {};
   // Without an entity filter (the common case) the precomputed all-true masks serve.
   std::vector<bool> wanted_filtered, group_filtered;
   const std::vector<bool>* wanted = &im.all_patterns;

@@ -34,6 +34,9 @@ struct CustomRecognizer {
 struct DetectOptions {
   double min_score = 0.5;
   std::vector<std::string> entities;  // empty: every entity
+  // Scans a text even when it has none of the bytes every built-in match needs (the
+  // same findings, none, more slowly: for tests).
+  bool full_scan = false;
 };
 
 // Score added when a context word is near a candidate (Presidio's similarity factor).
