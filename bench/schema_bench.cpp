@@ -27,6 +27,7 @@
 #include "core/schema/pattern.h"
 #include "core/schema/validator.h"
 #include "core/schema/view.h"
+#include "intake_schema.h"
 
 namespace {
 
@@ -35,34 +36,6 @@ namespace schema = comply::schema;
 
 constexpr int kDocuments = 1000;
 constexpr uint64_t kSeed = 4242;
-
-const char* const kIntakeSchema = R"({
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "intake",
-  "type": "object",
-  "required": ["user_id", "email", "consent"],
-  "properties": {
-    "user_id": {"type": "integer", "minimum": 1},
-    "email": {"type": "string", "maxLength": 254,
-              "pattern": "^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}$"},
-    "name": {"type": "string", "minLength": 1, "maxLength": 100},
-    "dob": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
-    "tags": {"type": "array", "maxItems": 10, "items": {"type": "string"}},
-    "address": {
-      "type": "object",
-      "required": ["street", "city", "zip"],
-      "properties": {
-        "street": {"type": "string", "maxLength": 200},
-        "city": {"type": "string", "maxLength": 100},
-        "zip": {"type": "string", "pattern": "^[0-9]{5}$"}
-      },
-      "additionalProperties": false
-    },
-    "consent": {"type": "boolean"},
-    "source": {"enum": ["web", "mobile", "store", "partner"]}
-  },
-  "additionalProperties": false
-})";
 
 using Rng = comply::SplitMix64;
 
@@ -214,7 +187,7 @@ class VirtualView {
 
 struct Fixture {
   std::shared_ptr<const schema::CompiledSchema> compiled =
-      schema::CompiledSchema::Compile(comply::json::Parse(kIntakeSchema));
+      schema::CompiledSchema::Compile(comply::json::Parse(comply::bench::IntakeSchemaJson()));
   std::vector<Value> docs = Documents();
   std::vector<std::string> texts;
   Fixture() {

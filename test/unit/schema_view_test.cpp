@@ -30,6 +30,7 @@
 #include "core/schema/validator.h"
 #include "core/schema/view.h"
 #include "test_util.h"
+#include "../../bench/intake_schema.h"
 
 namespace comply::schema {
 namespace {
@@ -360,23 +361,8 @@ std::string RandomArray(SplitMix64& rng) {
 }
 
 TEST(SchemaView, FastProgramAgreesWithTheNodeEvaluator) {
-  const char* const kIntake = R"({
-    "type": "object", "required": ["user_id", "email", "consent"],
-    "properties": {
-      "user_id": {"type": "integer", "minimum": 1},
-      "email": {"type": "string", "maxLength": 254,
-                "pattern": "^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}$"},
-      "name": {"type": "string", "minLength": 1, "maxLength": 100},
-      "dob": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
-      "tags": {"type": "array", "maxItems": 10, "items": {"type": "string"}},
-      "address": {"type": "object", "required": ["street", "city", "zip"],
-                  "properties": {"street": {"type": "string", "maxLength": 200},
-                                 "city": {"type": "string", "maxLength": 100},
-                                 "zip": {"type": "string", "pattern": "^[0-9]{5}$"}},
-                  "additionalProperties": false},
-      "consent": {"type": "boolean"},
-      "source": {"enum": ["web", "mobile", "store", "partner"]}},
-    "additionalProperties": false})";
+  // The schema of the SQL benchmarks (bench/intake_schema.sql).
+  const std::string kIntake = comply::bench::IntakeSchemaJson();
   const char* const kOthers[] = {
       R"({"type": ["object", "array", "null"], "minProperties": 1, "maxProperties": 4,
           "properties": {"a": {"anyOf": [{"type": "integer", "multipleOf": 3},
