@@ -67,3 +67,19 @@ SELECT count(*) FROM comply.detect('ssn 536-22-8714');
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('X', 'x');
 \c - :original_user
 DROP ROLE comply_regress_reader;
+
+-- pg_comply is preloaded here, so the postmaster built the detector when it started:
+-- a fresh session without custom recognizers uses it (nothing to compile), one with
+-- custom recognizers compiles its own, and goes back to the shared one when they go.
+\c
+SET client_min_messages = debug1;
+SELECT comply.redact('SSN 536-22-8714');
+RESET client_min_messages;
+INSERT INTO comply.recognizers (entity, pattern, score) VALUES ('TICKET', '\bTCK\d{5}\b', 0.9);
+SET client_min_messages = debug1;
+SELECT comply.redact('see TCK12345, SSN 536-22-8714');
+RESET client_min_messages;
+DELETE FROM comply.recognizers;
+SET client_min_messages = debug1;
+SELECT comply.redact('see TCK12345, SSN 536-22-8714');
+RESET client_min_messages;

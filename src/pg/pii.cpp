@@ -45,9 +45,17 @@ PG_FUNCTION_INFO_V1(comply_builtin_entities);
 namespace comply::pg {
 namespace {
 
+// The detector built in the postmaster when pg_comply is in shared_preload_libraries
+// (PiiInit): a session with no custom recognizer uses it instead of compiling its own
+// (about 30 ms, and as much again for the first texts). Backends are forked with the
+// postmaster's memory, so its automata and tables are shared by all of them, page by
+// page, until one writes to a page (RE2 adds a state it had not met). Never freed.
+const pii::Detector* preloaded_detector = nullptr;
+
 // Per-backend cache of the compiled detector; rebuilt when comply.recognizers changes.
 struct DetectorCache {
-  std::unique_ptr<pii::Detector> detector;
+  const pii::Detector* detector = nullptr;  // preloaded_detector, or owned
+  std::unique_ptr<pii::Detector> owned;     // compiled here (custom recognizers)
   std::set<std::string> entities;  // built-in and custom entity names
   bool stale = true;
   Oid recognizers_relid = InvalidOid;
@@ -358,10 +366,42 @@ class JsonbRedactor {
   std::string lower_key_;    // scratch
 };
 
+// Builds and warms the preloaded detector (plain C++: reports failure in why).
+bool BuildPreloadedDetector(const char* names_path, char* why, size_t why_size) noexcept {
+  try {
+    std::vector<std::string> names;
+    try {
+      names = pii::LoadNameList(names_path);
+    } catch (const Error&) {
+      // Without the list PERSON relies on cue words alone, as in a session.
+    }
+    auto detector = std::make_unique<pii::Detector>(std::vector<pii::CustomRecognizer>{},
+                                                    std::move(names));
+    detector->WarmUp();
+    preloaded_detector = detector.release();
+    return true;
+  } catch (const std::exception& e) {
+    strlcpy(why, e.what(), why_size);
+  } catch (...) {
+    strlcpy(why, "unknown error", why_size);
+  }
+  return false;
+}
+
 }  // namespace
 
 void PiiInit() {
   CacheRegisterRelcacheCallback(InvalidateRecognizers, (Datum)0);
+  if (!process_shared_preload_libraries_in_progress || preloaded_detector) return;
+  // In the postmaster: a failure only costs each session the build it did before.
+  char share[MAXPGPATH];
+  char names_path[MAXPGPATH];
+  char why[256];
+  get_share_path(my_exec_path, share);
+  snprintf(names_path, sizeof(names_path), "%s/extension/pg_comply/first_names.txt", share);
+  if (!BuildPreloadedDetector(names_path, why, sizeof(why)))
+    ereport(WARNING, (errmsg("pg_comply: could not build the PII detector at server start: %s", why),
+                      errdetail("Each session compiles its own on first use.")));
 }
 
 const pii::Detector& CurrentDetector() {
@@ -378,17 +418,30 @@ const pii::Detector& CurrentDetector() {
     r.context = SplitWords(rows->context[i]);
     custom.push_back(std::move(r));
   }
-  std::vector<std::string> names;
-  try {
-    names = pii::LoadNameList(FirstNamesPath());
-  } catch (const Error&) {
-    // Without the list PERSON relies on cue words alone.
+  c.detector = nullptr;
+  c.owned.reset();
+  if (custom.empty() && preloaded_detector) {
+    c.detector = preloaded_detector;
+    PgCall([] { elog(DEBUG1, "pg_comply: using the PII detector built at server start"); });
+  } else {
+    std::vector<std::string> names;
+    try {
+      names = pii::LoadNameList(FirstNamesPath());
+    } catch (const Error&) {
+      // Without the list PERSON relies on cue words alone.
+    }
+    c.owned = std::make_unique<pii::Detector>(custom, std::move(names));
+    c.detector = c.owned.get();
+    const int n = static_cast<int>(custom.size());
+    PgCall([n] {
+      ereport(DEBUG1, (errmsg_plural("pg_comply: compiled a PII detector for this session (%d custom recognizer)",
+                                     "pg_comply: compiled a PII detector for this session (%d custom recognizers)",
+                                     n, n)));
+    });
   }
-  auto detector = std::make_unique<pii::Detector>(custom, std::move(names));
   c.entities.clear();
   for (const std::string& e : pii::BuiltinEntities()) c.entities.insert(e);
   for (const pii::CustomRecognizer& r : custom) c.entities.insert(r.entity);
-  c.detector = std::move(detector);
   c.recognizers_relid = rows->relid;
   c.stale = false;
   return *c.detector;

@@ -231,6 +231,25 @@ TEST_F(DetectorTest, TextsWithoutTheBytesOfAnyMatchHoldNothing) {
   EXPECT_EQ(found[0].entity, "CODE_WORD");
 }
 
+// WarmUp, which the postmaster runs when pg_comply is preloaded, meets every built-in
+// entity (so every recognizer's automata are built before backends fork), and a warmed
+// detector finds exactly what a fresh one does.
+TEST(DetectorWarmUpTest, SampleMeetsEveryEntityAndChangesNoResult) {
+  Detector warm({}, LoadNameList(COMPLY_SOURCE_DIR "/data/first_names.txt"));
+  std::vector<std::string_view> met = warm.WarmUp();
+  EXPECT_EQ(std::vector<std::string>(met.begin(), met.end()), BuiltinEntities());
+  EXPECT_EQ(warm.WarmUp(), met);  // again: the same
+  const std::vector<std::string> texts = {
+      "Dear Ms. Alvarez, your card 4111-1111-1111-1111 and SSN 536-22-8714 are on file.",
+      "Reach Priya Natarajan at priya.n@example.org or +1 415 555 2671 before 2024-02-29.",
+      "Wire to DE89 3704 0044 0532 0130 00 from 10.0.0.7; ticket TCK12345, no PII.",
+      "nothing to see here", ""};
+  for (const std::string& t : texts) {
+    EXPECT_EQ(Describe(t, warm.Detect(t, Options(0.0))), Describe(t, Shared().Detect(t, Options(0.0))))
+        << t;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // EMAIL_ADDRESS
 

@@ -70,6 +70,14 @@ class Detector {
   std::vector<Finding> Detect(std::string_view text, const DetectOptions& options,
                               const CancelCheck& cancel = {}) const;
 
+  // Runs Detect over a built-in sample holding every built-in entity (invented values),
+  // so that what the first real texts would build lazily is built now: the automata's
+  // states met on ordinary text and PII, the reverse programs, libphonenumber's
+  // metadata. For a detector built before the server forks its backends (pg_comply
+  // preloaded), which then share that memory instead of each building its own. Returns
+  // the entities found in the sample, sorted.
+  std::vector<std::string_view> WarmUp() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
