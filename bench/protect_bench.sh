@@ -27,6 +27,9 @@
 #                        the throughput of a saturated machine
 #   BENCH_POOL=10000     intake documents and notes to pick from
 #   BENCH_SEAL_WAIT=20   seconds to wait for the sealer at the end
+#   BENCH_CONNECT_SECONDS=4  then plain, PL/pgSQL and protected again with a new
+#                        connection per transaction (pgbench -C, 2 clients), as an
+#                        application without a pool runs; 0 skips it
 #   COMPLY_BENCH_KEEP=1  leave the cluster running afterwards (default: destroy it)
 set -euo pipefail
 
@@ -36,6 +39,7 @@ rounds=${BENCH_ROUNDS:-2}
 clients_list=${BENCH_CLIENTS:-1 2 8}
 pool=${BENCH_POOL:-10000}
 seal_wait=${BENCH_SEAL_WAIT:-20}
+connect_s=${BENCH_CONNECT_SECONDS:-4}
 warmup=2
 if [ "${COMPLY_BENCH_SQL_ONLY:-0}" = 1 ]; then
   echo "protect_bench: needs the extension (COMPLY_BENCH_SQL_ONLY=1 is not supported)" >&2
@@ -142,6 +146,25 @@ for clients in $clients_list; do
     run_pgbench $((ord += 1)) "  its columns alone" redacted
   done
 done
+
+# A new connection per transaction (pgbench -C): every row is its session's first, so
+# what a session builds on first use (caches, the compiled schema and policy, the PII
+# detector unless the postmaster built it) is paid on every row.
+if [ "$connect_s" -gt 0 ]; then
+  "${psql[@]}" -c "CREATE TABLE bench_connect (ord int PRIMARY KEY, tbl text, tps float8, latency_ms float8)"
+  c_ord=0
+  for name in plain plpgsql protected; do
+    out=$(pgbench -n -C -c 2 -j 2 -D pool="$pool" -f "$repo/bench/protect/insert_$name.sql" \
+      -T "$connect_s" 2>&1) || {
+      echo "$out" >&2
+      exit 1
+    }
+    tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
+    lat=$(sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p' <<<"$out")
+    "${psql[@]}" -c "INSERT INTO bench_connect VALUES ($((c_ord += 1)), '${name}_intake', $tps, $lat)"
+    case $name in protected) wait_sealed "$seal_wait" >/dev/null ;; esac
+  done
+fi
 load_after=$(load)
 
 # Sanity (not timed).

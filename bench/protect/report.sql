@@ -52,6 +52,17 @@ JOIN agg r ON r.clients = p.clients AND r.tbl = 'redacted_intake'
 WHERE p.tbl = 'plain_intake'
 ORDER BY p.clients;
 
+SELECT to_regclass('bench_connect') IS NOT NULL AS has_connect \gset
+\if :has_connect
+\echo 'A new connection per transaction (pgbench -n -C -c 2 -j 2, simple protocol): every row is its session''s first:'
+SELECT c.tbl AS "table", round(c.tps::numeric) AS tps, round(c.latency_ms::numeric, 2) AS "latency ms",
+       round((c.tps / p.tps)::numeric, 2) AS "× plain",
+       CASE WHEN c.tbl = 'protected_intake' THEN round((c.tps / h.tps)::numeric, 2) END AS "protected / plpgsql"
+FROM bench_connect c, bench_connect p, bench_connect h
+WHERE p.tbl = 'plain_intake' AND h.tbl = 'plpgsql_intake'
+ORDER BY c.ord;
+\endif
+
 -- Sanity check -------------------------------------------------------------------------------
 
 -- The patterns of bench/redact_bench.sql's sanity check (what a leak looks like).
