@@ -69,8 +69,8 @@ INSERT INTO comply.recognizers (entity, pattern) VALUES ('X', 'x');
 DROP ROLE comply_regress_reader;
 
 -- pg_comply is preloaded here, so the postmaster built the detector when it started:
--- a fresh session without custom recognizers uses it (nothing to compile), one with
--- custom recognizers compiles its own, and goes back to the shared one when they go.
+-- a fresh session uses it (nothing to compile), with custom recognizers it compiles
+-- only those, and uses the shared one alone again when they go.
 \c
 SET client_min_messages = debug1;
 SELECT comply.redact('SSN 536-22-8714');

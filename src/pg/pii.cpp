@@ -46,8 +46,8 @@ namespace comply::pg {
 namespace {
 
 // The detector built in the postmaster when pg_comply is in shared_preload_libraries
-// (PiiInit): a session with no custom recognizer uses it instead of compiling its own
-// (about 30 ms, and as much again for the first texts). Backends are forked with the
+// (PiiInit): a session uses it instead of compiling its own (about 30 ms, and as much
+// again for the first texts), extended with its custom recognizers if there are any. Backends are forked with the
 // postmaster's memory, so its automata and tables are shared by all of them, page by
 // page, until one writes to a page (RE2 adds a state it had not met). Never freed.
 const pii::Detector* preloaded_detector = nullptr;
@@ -423,6 +423,18 @@ const pii::Detector& CurrentDetector() {
   if (custom.empty() && preloaded_detector) {
     c.detector = preloaded_detector;
     PgCall([] { elog(DEBUG1, "pg_comply: using the PII detector built at server start"); });
+  } else if (preloaded_detector) {
+    // Only the custom recognizers are compiled here.
+    c.owned = std::make_unique<pii::Detector>(*preloaded_detector, custom);
+    c.detector = c.owned.get();
+    const int n = static_cast<int>(custom.size());
+    PgCall([n] {
+      ereport(DEBUG1, (errmsg_plural("pg_comply: using the PII detector built at server start, "
+                                     "with %d custom recognizer compiled for this session",
+                                     "pg_comply: using the PII detector built at server start, "
+                                     "with %d custom recognizers compiled for this session",
+                                     n, n)));
+    });
   } else {
     std::vector<std::string> names;
     try {

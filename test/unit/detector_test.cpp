@@ -958,6 +958,37 @@ TEST(DetectorCustomTest, OverlapHigherScoreThenLongerThenEarlier) {
   EXPECT_EQ(Describe(t3, Detect(d, t3, Options(0.0))), "LEFT[0,4)'wxyz'");
 }
 
+// A session with custom recognizers extends the shared built-in detector instead of
+// compiling everything again: the same findings as one detector with all of them.
+TEST(DetectorCustomTest, ExtensionOfASharedDetectorFindsWhatOneDetectorDoes) {
+  const std::vector<CustomRecognizer> custom = {
+      {"EMPLOYEE_ID", "\\bemp-(\\d{6})\\b", 0.6, {"staff"}},
+      {"TICKET", "TCK-[0-9]{4}", 0.5, {}},
+      {"STRONG_DIGITS", "\\d{3}-\\d{2}", 0.95, {}},  // overlaps SSNs, scores higher
+      {"LOWER_WORD", "\\bbluebird\\b", 0.9, {}}};
+  Detector whole(custom, LoadNameList(COMPLY_SOURCE_DIR "/data/first_names.txt"));
+  Detector extension(Shared(), custom);
+  const std::vector<std::string> texts = {
+      "id emp-123456 and SSN 536-22-8714, staff",
+      "operation bluebird",  // only lower-case letters: the built-in shortcut skips it
+      "Dear Ms. Alvarez, ticket TCK-0042 for card 4111-1111-1111-1111 and jo@example.com",
+      "Reach Priya Natarajan at +1 415 555 2671 on 2024-02-29, IBAN DE89 3704 0044 0532 0130 00.",
+      "", "nothing here"};
+  for (const std::string& t : texts) {
+    for (double min : {0.0, 0.5, 0.9}) {
+      EXPECT_EQ(Describe(t, Detect(extension, t, Options(min))),
+                Describe(t, Detect(whole, t, Options(min))))
+          << t << " at " << min;
+    }
+    EXPECT_EQ(Describe(t, Detect(extension, t, Options(0.0, {"TICKET", "US_SSN"}))),
+              Describe(t, Detect(whole, t, Options(0.0, {"TICKET", "US_SSN"}))))
+        << t;
+  }
+  // The built-in detector itself is unchanged by its extension.
+  EXPECT_TRUE(Detect(Shared(), "operation bluebird", Options(0.0)).empty());
+  EXPECT_EQ(SqlstateOf([] { Detector d(Shared(), {{"BAD", "(unclosed", 0.5, {}}}); }), "2201B");
+}
+
 TEST(DetectorCustomTest, BadPatternThrows2201B) {
   std::string message;
   EXPECT_EQ(SqlstateOf([] { Detector d({{"BAD", "(unclosed", 0.5, {}}}); }, &message), "2201B");

@@ -197,6 +197,10 @@ struct Detector::Impl {
   void ScanFirstNames(std::string_view text, size_t from, size_t keep_before,
                       const DetectOptions& options, std::vector<Finding>* out) const;
 
+  // Adds the candidates of this detector's own patterns (and first names) in text.
+  void Collect(std::string_view text, const DetectOptions& options, const CancelCheck& cancel,
+               std::vector<Finding>* candidates) const;
+
   // Searches group g over [from, to) of text (context from the whole text), adding
   // the wanted recognizers' candidates that start before keep_before.
   void Scan(size_t g, std::string_view text, size_t from, size_t to, size_t keep_before,
@@ -231,6 +235,21 @@ Detector::Detector(const std::vector<CustomRecognizer>& custom,
   for (const PatternDef& d : BuiltinPatterns())
     impl_->Add({d.entity, d.base_score, d.valid_score, d.validate, d.refine, d.context},
                d.pattern, d.tail);
+  AddCustom(custom);
+  Finish(std::move(first_names));
+}
+
+Detector::Detector(const Detector& builtin, const std::vector<CustomRecognizer>& custom)
+    : impl_(std::make_unique<Impl>()), base_(&builtin) {
+  RE2::Options set_options = PatternOptions();
+  set_options.set_max_mem(kSetMaxMem);
+  impl_->set = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
+  AddCustom(custom);
+  Finish({});
+  impl_->entities.insert(builtin.impl_->entities.begin(), builtin.impl_->entities.end());
+}
+
+void Detector::AddCustom(const std::vector<CustomRecognizer>& custom) {
   impl_->custom = !custom.empty();
   for (const CustomRecognizer& c : custom) {
     CheckPattern(c.pattern);
@@ -240,6 +259,9 @@ Detector::Detector(const std::vector<CustomRecognizer>& custom,
     for (const std::string& w : c.context) context.push_back(AsciiLower(w));
     impl_->Add({c.entity, c.score, c.score, nullptr, nullptr, std::move(context)}, c.pattern);
   }
+}
+
+void Detector::Finish(std::vector<std::string> first_names) {
   if (!impl_->set->Compile()) throw Error(sqlstate::kProgramLimitExceeded, "pattern set too large to compile");
   impl_->first_names.Assign(std::vector<std::string_view>(first_names.begin(), first_names.end()));
   impl_->surname = std::make_unique<RE2>(
@@ -372,8 +394,36 @@ void Detector::Impl::Scan(size_t g, std::string_view text, size_t from, size_t t
 
 std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions& options,
                                       const CancelCheck& cancel) const {
-  const Impl& im = *impl_;
-  if (!im.custom && !options.full_scan && !MayHoldBuiltin(text)) return {};
+  std::vector<Finding> candidates;
+  candidates.reserve(32);
+  if (base_) base_->impl_->Collect(text, options, cancel, &candidates);
+  impl_->Collect(text, options, cancel, &candidates);
+  // Overlaps: the better score wins, then the longer span, then the earlier one.
+  std::sort(candidates.begin(), candidates.end(), [](const Finding& a, const Finding& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.end - a.begin != b.end - b.begin) return a.end - a.begin > b.end - b.begin;
+    if (a.begin != b.begin) return a.begin < b.begin;
+    return a.entity < b.entity;
+  });
+  std::vector<Finding> kept;
+  std::set<std::pair<size_t, size_t>> taken;  // accepted spans by begin
+  for (Finding& f : candidates) {
+    auto next = taken.lower_bound({f.begin, 0});
+    if (next != taken.end() && next->first < f.end) continue;
+    if (next != taken.begin() && std::prev(next)->second > f.begin) continue;
+    taken.insert({f.begin, f.end});
+    kept.push_back(std::move(f));
+  }
+  std::sort(kept.begin(), kept.end(),
+            [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
+  return kept;
+}
+
+void Detector::Impl::Collect(std::string_view text, const DetectOptions& options,
+                             const CancelCheck& cancel, std::vector<Finding>* out) const {
+  const Impl& im = *this;
+  if (groups.empty() && first_names.empty()) return;
+  if (!im.custom && !options.full_scan && !MayHoldBuiltin(text)) return;
   // Without an entity filter (the common case) the precomputed all-true masks serve.
   std::vector<bool> wanted_filtered, group_filtered;
   const std::vector<bool>* wanted = &im.all_patterns;
@@ -394,8 +444,7 @@ std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions
   bool want_person = options.entities.empty() ||
                      std::find(options.entities.begin(), options.entities.end(), "PERSON") !=
                          options.entities.end();
-  std::vector<Finding> candidates;
-  candidates.reserve(32);
+  std::vector<Finding>& candidates = *out;
   std::vector<size_t> resume(im.groups.size(), 0);
   std::vector<int> hits;
   for (size_t start = 0; start < text.size(); start += kWindowBytes) {
@@ -417,25 +466,6 @@ std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions
     }
     if (want_person) im.ScanFirstNames(text, start, keep_before, options, &candidates);
   }
-  // Overlaps: the better score wins, then the longer span, then the earlier one.
-  std::sort(candidates.begin(), candidates.end(), [](const Finding& a, const Finding& b) {
-    if (a.score != b.score) return a.score > b.score;
-    if (a.end - a.begin != b.end - b.begin) return a.end - a.begin > b.end - b.begin;
-    if (a.begin != b.begin) return a.begin < b.begin;
-    return a.entity < b.entity;
-  });
-  std::vector<Finding> kept;
-  std::set<std::pair<size_t, size_t>> taken;  // accepted spans by begin
-  for (Finding& f : candidates) {
-    auto next = taken.lower_bound({f.begin, 0});
-    if (next != taken.end() && next->first < f.end) continue;
-    if (next != taken.begin() && std::prev(next)->second > f.begin) continue;
-    taken.insert({f.begin, f.end});
-    kept.push_back(std::move(f));
-  }
-  std::sort(kept.begin(), kept.end(),
-            [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
-  return kept;
 }
 
 std::vector<std::string_view> Detector::WarmUp() const {
