@@ -392,6 +392,10 @@ bool BuildPreloadedDetector(const char* names_path, char* why, size_t why_size) 
 
 void PiiInit() {
   CacheRegisterRelcacheCallback(InvalidateRecognizers, (Datum)0);
+#ifdef EXEC_BACKEND
+  // Backends are not forked from the postmaster there: each would run this at start.
+  return;
+#endif
   if (!process_shared_preload_libraries_in_progress || preloaded_detector) return;
   // In the postmaster: a failure only costs each session the build it did before.
   char share[MAXPGPATH];
