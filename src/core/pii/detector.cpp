@@ -394,10 +394,10 @@ void Detector::Impl::Scan(size_t g, std::string_view text, size_t from, size_t t
 
 std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions& options,
                                       const CancelCheck& cancel) const {
-  std::vector<Finding> candidates;
-  candidates.reserve(32);
+  std::vector<Finding> candidates;  // no allocation for a text with none (most values)
   if (base_) base_->impl_->Collect(text, options, cancel, &candidates);
   impl_->Collect(text, options, cancel, &candidates);
+  if (candidates.size() <= 1) return candidates;
   // Overlaps: the better score wins, then the longer span, then the earlier one.
   std::sort(candidates.begin(), candidates.end(), [](const Finding& a, const Finding& b) {
     if (a.score != b.score) return a.score > b.score;
@@ -406,13 +406,16 @@ std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions
     return a.entity < b.entity;
   });
   std::vector<Finding> kept;
-  std::set<std::pair<size_t, size_t>> taken;  // accepted spans by begin
+  kept.reserve(candidates.size());
+  // The accepted spans, sorted by begin (a handful: a vector beats a tree's nodes).
+  std::vector<std::pair<size_t, size_t>> taken;
+  taken.reserve(candidates.size());
   for (Finding& f : candidates) {
-    auto next = taken.lower_bound({f.begin, 0});
+    auto next = std::lower_bound(taken.begin(), taken.end(), std::make_pair(f.begin, size_t{0}));
     if (next != taken.end() && next->first < f.end) continue;
     if (next != taken.begin() && std::prev(next)->second > f.begin) continue;
-    taken.insert({f.begin, f.end});
-    kept.push_back(std::move(f));
+    taken.insert(next, {f.begin, f.end});
+    kept.push_back(f);
   }
   std::sort(kept.begin(), kept.end(),
             [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
@@ -445,8 +448,16 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
                      std::find(options.entities.begin(), options.entities.end(), "PERSON") !=
                          options.entities.end();
   std::vector<Finding>& candidates = *out;
-  std::vector<size_t> resume(im.groups.size(), 0);
-  std::vector<int> hits;
+  // Where each group's search resumes; on the stack for the built-in groups.
+  constexpr size_t kStackGroups = 64;
+  size_t resume_stack[kStackGroups] = {};
+  std::vector<size_t> resume_heap;
+  size_t* resume = resume_stack;
+  if (im.groups.size() > kStackGroups) {
+    resume_heap.assign(im.groups.size(), 0);
+    resume = resume_heap.data();
+  }
+  thread_local std::vector<int> hits;  // its capacity kept from call to call
   for (size_t start = 0; start < text.size(); start += kWindowBytes) {
     PollCancel(cancel);
     size_t keep_before = std::min(text.size(), start + kWindowBytes);
