@@ -33,11 +33,17 @@ bench_cluster_up() {
   fi
   trap bench_cluster_down EXIT
 
+  # A cluster left running by an earlier run (COMPLY_BENCH_KEEP=1) has its workers
+  # connected to the old database: start from a new one.
+  if [ -f "$COMPLY_CLUSTER_DIR/data/PG_VERSION" ]; then
+    echo "${name}_bench: destroying the cluster an earlier run left in $COMPLY_CLUSTER_DIR" >&2
+    "$bench_cluster" destroy
+  fi
   "$bench_cluster" start
   eval "$("$bench_cluster" env)"
   export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
   psql=(psql -X -q -v ON_ERROR_STOP=1)
-  "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS comply_bench" -c "CREATE DATABASE comply_bench"
+  "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS comply_bench WITH (FORCE)" -c "CREATE DATABASE comply_bench"
   export PGDATABASE=comply_bench
   if [ "$comply_flag" = 1 ]; then "${psql[@]}" -c "CREATE EXTENSION pg_comply"; fi
 
