@@ -172,6 +172,42 @@ TEST(SchemaTest, FormatIsAnnotationUnlessAsserted) {
                   ->IsValid(json::Parse("\"123e4567-e89b-12d3-a456-426614174000\""), assert_opts));
 }
 
+// hostname, idn-hostname and the domains of e-mail addresses follow IDNA2008 (through
+// ICU): A-labels must decode to valid U-labels, U-labels must hold only what IDNA2008
+// allows, unmapped, and the ideographic full stops separate labels.
+TEST(SchemaTest, HostnamesFollowIdna2008) {
+  ValidateOptions assert_opts;
+  assert_opts.format_assert = true;
+  auto check = [&](const char* format, const std::string& host) {
+    return Make(std::string(R"({"format": ")") + format + "\"}")
+        ->IsValid(json::Value::String(host), assert_opts);
+  };
+  for (const char* ok : {"example.com", "EXAMPLE.com", "xn--mnchen-3ya.de", "a-b.c1"})
+    EXPECT_TRUE(check("hostname", ok)) << ok;
+  for (const char* bad : {"xn--7a.com",         // decodes to U+00A1, punctuation
+                          "xn--mnchen-3ya-.de",  // a trailing hyphen
+                          "xn--a.com",           // not Punycode of anything valid
+                          "ab--c.com", "-a.com", "a..b", ""})
+    EXPECT_FALSE(check("hostname", bad)) << bad;
+  for (const char* ok : {"m\u00fcnchen.de", "xn--mnchen-3ya.de", "\u4f8b\u3048.\u30c6\u30b9\u30c8",
+                         "a\u3002b", "stra\u00dfe.de"}) {
+    const std::string host = json::Parse(std::string("\"") + ok + "\"").as_string();
+    EXPECT_TRUE(check("idn-hostname", host)) << ok;
+  }
+  for (const char* bad : {"M\u00dcNCHEN.de",  // a capital U-label: IDNA would map it
+                          "\u00a1hola.com",    // punctuation
+                          "\u3031a.com",       // an exception that is DISALLOWED
+                          "a\u00b7b.com",      // middle dot not between two l
+                          "\u0301a.com",       // starts with a combining mark
+                          "a\u3002\u3002b"}) {
+    const std::string host = json::Parse(std::string("\"") + bad + "\"").as_string();
+    EXPECT_FALSE(check("idn-hostname", host)) << bad;
+  }
+  EXPECT_TRUE(check("email", "jo@xn--mnchen-3ya.de"));
+  EXPECT_FALSE(check("email", "jo@xn--7a.com"));
+  EXPECT_TRUE(check("idn-email", json::Parse("\"jo@m\u00fcnchen.de\"").as_string()));
+}
+
 TEST(SchemaTest, UnevaluatedPropertiesSeesThroughRef) {
   auto schema = Make(R"({"$defs": {"base": {"properties": {"a": true}}},
                          "$ref": "#/$defs/base", "unevaluatedProperties": false})");

@@ -1,6 +1,11 @@
 // Checks for the "format" keyword when it is asserted (ValidateOptions::format_assert).
 // Hand-written parsers follow the RFC grammars the JSON Schema spec points to.
 #include <re2/re2.h>
+#include <unicode/uidna.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/utf8.h>
+#include <unicode/ustring.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -166,23 +171,160 @@ bool IsLabel(std::string_view l) {
   return true;
 }
 
-// Checks an RFC 1123 hostname.
+// ICU's IDNA processing (UTS #46, nontransitional) with the checks IDNA2008 makes: STD3
+// characters, the bidi rule, and the contextual rules of joiners (CONTEXTJ) and of
+// the other code points that have them (CONTEXTO: middle dot, Greek keraia, Hebrew
+// geresh, katakana middle dot, Arabic-Indic digits). Null if ICU cannot open it.
+const UIDNA* Idna() {
+  static const UIDNA* const idna = [] {
+    UErrorCode err = U_ZERO_ERROR;
+    UIDNA* u = uidna_openUTS46(UIDNA_USE_STD3_RULES | UIDNA_CHECK_BIDI | UIDNA_CHECK_CONTEXTJ |
+                                   UIDNA_CHECK_CONTEXTO | UIDNA_NONTRANSITIONAL_TO_ASCII |
+                                   UIDNA_NONTRANSITIONAL_TO_UNICODE,
+                               &err);
+    return U_SUCCESS(err) ? u : nullptr;
+  }();
+  return idna;
+}
+
+// s (UTF-8) in Unicode Normalization Form C; false if ICU cannot convert it.
+bool ToNfc(std::string_view s, std::string* out) {
+  UErrorCode err = U_ZERO_ERROR;
+  const UNormalizer2* nfc = unorm2_getNFCInstance(&err);
+  if (U_FAILURE(err)) return false;
+  std::vector<UChar> utf16(s.size() + 1), normal(3 * s.size() + 16);
+  int32_t n16 = 0;
+  u_strFromUTF8(utf16.data(), static_cast<int32_t>(utf16.size()), &n16, s.data(),
+                static_cast<int32_t>(s.size()), &err);
+  const int32_t nn = unorm2_normalize(nfc, utf16.data(), n16, normal.data(),
+                                      static_cast<int32_t>(normal.size()), &err);
+  if (U_FAILURE(err)) return false;
+  out->assign(4 * static_cast<size_t>(nn) + 4, '\0');
+  int32_t n8 = 0;
+  u_strToUTF8(out->data(), static_cast<int32_t>(out->size()), &n8, normal.data(), nn, &err);
+  if (U_FAILURE(err)) return false;
+  out->resize(static_cast<size_t>(n8));
+  return true;
+}
+
+// Tells whether a non-ASCII code point may stand in a U-label by RFC 5892's derivation:
+// a letter or digit of the LetterDigits categories (Ll, Lo, Lm, Mn, Mc, Nd) or one of
+// the exceptions that are PVALID, and not one of those that are DISALLOWED; the
+// contextual ones (joiners, middle dot, keraia, geresh, katakana middle dot) are left to
+// ICU's CONTEXTJ and CONTEXTO checks. ICU's UTS #46 tables alone accept more (symbols and
+// punctuation that UTS #46 keeps valid, its "NV8" code points such as U+00A1).
+bool IsIdna2008CodePoint(UChar32 c) {
+  switch (c) {
+    case 0x0640: case 0x07FA: case 0x302E: case 0x302F: case 0x3031: case 0x3032:
+    case 0x3033: case 0x3034: case 0x3035: case 0x303B:
+      return false;  // exceptions: DISALLOWED
+    case 0x00DF: case 0x03C2: case 0x06FD: case 0x06FE: case 0x0F0B: case 0x3007:
+      return true;  // exceptions: PVALID
+    case 0x200C: case 0x200D: case 0x00B7: case 0x0375: case 0x05F3: case 0x05F4:
+    case 0x30FB:
+      return true;  // CONTEXTJ and CONTEXTO
+    default:
+      break;
+  }
+  switch (u_charType(c)) {
+    case U_LOWERCASE_LETTER: case U_OTHER_LETTER: case U_MODIFIER_LETTER:
+    case U_NON_SPACING_MARK: case U_COMBINING_SPACING_MARK: case U_DECIMAL_DIGIT_NUMBER:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Checks the IDNA2008 rules of a host name whose labels passed the syntax checks: every
+// A-label ("xn--") is valid Punycode of a valid U-label, and every U-label is valid and
+// left as it is by IDNA's mapping once in NFC (IDNA2008 maps nothing: a capital or a
+// compatibility character in a U-label is not allowed; the test suite takes a label
+// that is not in NFC as valid). ASCII letters are compared without case.
+bool IsIdnaName(std::string_view name) {
+  const UIDNA* idna = Idna();
+  if (idna == nullptr) return true;  // no ICU data: the syntax checks alone
+  std::string nfc;
+  if (!ToNfc(name, &nfc)) return false;  // not convertible: not UTF-8
+  const std::string_view s = nfc;
+  std::string out(s.size() * 4 + 16, '\0');
+  UIDNAInfo info = UIDNA_INFO_INITIALIZER;
+  UErrorCode err = U_ZERO_ERROR;
+  const int32_t n = uidna_nameToUnicodeUTF8(idna, s.data(), static_cast<int32_t>(s.size()),
+                                            out.data(), static_cast<int32_t>(out.size()),
+                                            &info, &err);
+  if (U_FAILURE(err) || info.errors != 0) return false;
+  out.resize(static_cast<size_t>(n));
+  for (int32_t i = 0; i < n;) {
+    UChar32 c;
+    U8_NEXT(out.data(), i, n, c);
+    if (c < 0) return false;
+    if (c >= 0x80 && !IsIdna2008CodePoint(c)) return false;
+  }
+  // The A-label form of each label fits in 63 octets, the name in 253.
+  std::string ascii(s.size() * 4 + 64, '\0');
+  UIDNAInfo ascii_info = UIDNA_INFO_INITIALIZER;
+  uidna_nameToASCII_UTF8(idna, s.data(), static_cast<int32_t>(s.size()), ascii.data(),
+                         static_cast<int32_t>(ascii.size()), &ascii_info, &err);
+  if (U_FAILURE(err) || ascii_info.errors != 0) return false;
+  // Each U-label must come back unchanged (A-labels come back decoded).
+  size_t in_pos = 0, out_pos = 0;
+  while (true) {
+    const size_t in_dot = s.find('.', in_pos), out_dot = out.find('.', out_pos);
+    const std::string_view in_label =
+        s.substr(in_pos, in_dot == std::string_view::npos ? s.npos : in_dot - in_pos);
+    const std::string_view out_label = std::string_view(out).substr(
+        out_pos, out_dot == std::string::npos ? std::string::npos : out_dot - out_pos);
+    const bool a_label = in_label.size() >= 4 && (in_label[0] | 0x20) == 'x' &&
+                         (in_label[1] | 0x20) == 'n' && in_label[2] == '-' && in_label[3] == '-';
+    if (!a_label) {
+      if (in_label.size() != out_label.size()) return false;
+      for (size_t i = 0; i < in_label.size(); ++i) {
+        char a = in_label[i], b = out_label[i];
+        if (a >= 'A' && a <= 'Z') a = static_cast<char>(a | 0x20);
+        if (a != b) return false;
+      }
+    }
+    if ((in_dot == std::string_view::npos) != (out_dot == std::string::npos)) return false;
+    if (in_dot == std::string_view::npos) return true;
+    in_pos = in_dot + 1;
+    out_pos = out_dot + 1;
+  }
+}
+
+// Checks an RFC 1123 hostname; its A-labels ("xn--") by the IDNA2008 rules.
 bool IsHostname(std::string_view s) {
   if (s.empty() || s.size() > 253) return false;
   size_t pos = 0;
+  bool a_labels = false;
   while (true) {
     size_t dot = s.find('.', pos);
     std::string_view label = s.substr(pos, dot == std::string_view::npos ? s.npos : dot - pos);
     if (!IsLabel(label)) return false;
-    if (dot == std::string_view::npos) return true;
+    a_labels = a_labels || (label.size() > 4 && label[2] == '-');  // IsLabel: only "xn--"
+    if (dot == std::string_view::npos) break;
     pos = dot + 1;
   }
+  return !a_labels || IsIdnaName(s);
 }
 
-// Checks a hostname that may contain non-ASCII (U-label) characters.
-bool IsIdnHostname(std::string_view s) {
+// Checks a hostname that may contain non-ASCII (U-label) characters, by the IDNA2008
+// rules. The ideographic, fullwidth and halfwidth ideographic full stops separate
+// labels as '.' does (RFC 3490, section 3.1).
+bool IsIdnHostname(std::string_view name) {
+  std::string dotted;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const std::string_view rest = name.substr(i, 3);
+    if (rest == "\xE3\x80\x82" || rest == "\xEF\xBC\x8E" || rest == "\xEF\xBD\xA1") {
+      dotted += '.';
+      i += 2;
+    } else {
+      dotted += name[i];
+    }
+  }
+  const std::string_view s = dotted;
   if (s.empty() || s.size() > 253) return false;
   size_t pos = 0;
+  bool idna = false;
   while (true) {
     size_t dot = s.find('.', pos);
     std::string_view label = s.substr(pos, dot == std::string_view::npos ? s.npos : dot - pos);
@@ -190,12 +332,16 @@ bool IsIdnHostname(std::string_view s) {
     for (char c : label) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
     if (ascii) {
       if (!IsLabel(label)) return false;
+      idna = idna || (label.size() > 4 && label[2] == '-');
     } else if (label.empty() || label.front() == '-' || label.back() == '-') {
       return false;
+    } else {
+      idna = true;
     }
-    if (dot == std::string_view::npos) return true;
+    if (dot == std::string_view::npos) break;
     pos = dot + 1;
   }
+  return !idna || IsIdnaName(s);
 }
 
 // Checks an RFC 5321 mailbox; idn allows non-ASCII characters.
