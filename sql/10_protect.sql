@@ -165,6 +165,16 @@ SELECT object, details -> 'primary_key' AS pk FROM comply.audit_log
  WHERE object IN ('clinic.accounts', 'clinic.by_email') AND action = 'INSERT' ORDER BY id;
 SELECT comply.unprotect('clinic.accounts');
 SELECT comply.unprotect('clinic.by_email');
+-- A composite key, read from the relation cache: its key columns in key order, after a
+-- dropped column, and not the columns it only INCLUDEs.
+CREATE TABLE clinic.visits (gone int, site text, visit_no int, note text,
+                            PRIMARY KEY (visit_no, site) INCLUDE (note));
+ALTER TABLE clinic.visits DROP COLUMN gone;
+SELECT comply.protect('clinic.visits', '{"columns": {"note": {"redact": true}}}');
+INSERT INTO clinic.visits VALUES ('north', 7, 'SSN 536-22-8714');
+SELECT details -> 'primary_key' AS pk FROM comply.audit_log
+ WHERE object = 'clinic.visits' AND action = 'INSERT';
+SELECT comply.unprotect('clinic.visits');
 -- A jsonb column redacted with operators and "keys", as comply.redact(doc, operators,
 -- keys): the value under a listed key (any depth, any case) is replaced whole, even a
 -- name the detector would not find; other strings by content.
