@@ -984,6 +984,11 @@ TEST(DetectorCustomTest, ExtensionOfASharedDetectorFindsWhatOneDetectorDoes) {
               Describe(t, Detect(whole, t, Options(0.0, {"TICKET", "US_SSN"}))))
         << t;
   }
+  // An extension of an extension has the recognizers of all three.
+  Detector twice(extension, {{"CODE_WORD", "\\bnightjar\\b", 0.9, {}}});
+  const std::string t = "operation bluebird and nightjar, SSN 536-22-8714";
+  EXPECT_EQ(Describe(t, Detect(twice, t, Options(0.5))),
+            "LOWER_WORD[10,18)'bluebird' CODE_WORD[23,31)'nightjar' US_SSN[37,48)'536-22-8714'");
   // The built-in detector itself is unchanged by its extension.
   EXPECT_TRUE(Detect(Shared(), "operation bluebird", Options(0.0)).empty());
   EXPECT_EQ(SqlstateOf([] { Detector d(Shared(), {{"BAD", "(unclosed", 0.5, {}}}); }), "2201B");

@@ -395,8 +395,7 @@ void Detector::Impl::Scan(size_t g, std::string_view text, size_t from, size_t t
 std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions& options,
                                       const CancelCheck& cancel) const {
   std::vector<Finding> candidates;  // no allocation for a text with none (most values)
-  if (base_) base_->impl_->Collect(text, options, cancel, &candidates);
-  impl_->Collect(text, options, cancel, &candidates);
+  CollectAll(text, options, cancel, &candidates);
   if (candidates.size() <= 1) return candidates;
   // Overlaps: the better score wins, then the longer span, then the earlier one.
   std::sort(candidates.begin(), candidates.end(), [](const Finding& a, const Finding& b) {
@@ -420,6 +419,12 @@ std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions
   std::sort(kept.begin(), kept.end(),
             [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
   return kept;
+}
+
+void Detector::CollectAll(std::string_view text, const DetectOptions& options,
+                          const CancelCheck& cancel, std::vector<Finding>* out) const {
+  if (base_) base_->CollectAll(text, options, cancel, out);
+  impl_->Collect(text, options, cancel, out);
 }
 
 void Detector::Impl::Collect(std::string_view text, const DetectOptions& options,

@@ -88,6 +88,9 @@ class Detector {
   struct Impl;
   void AddCustom(const std::vector<CustomRecognizer>& custom);
   void Finish(std::vector<std::string> first_names);
+  // Adds the candidates of the base detectors' recognizers, then of this one's.
+  void CollectAll(std::string_view text, const DetectOptions& options, const CancelCheck& cancel,
+                  std::vector<Finding>* out) const;
 
   std::unique_ptr<Impl> impl_;
   const Detector* base_ = nullptr;  // an extension's built-in detector
