@@ -208,6 +208,22 @@ TEST(SchemaTest, HostnamesFollowIdna2008) {
   EXPECT_TRUE(check("idn-email", json::Parse("\"jo@m\u00fcnchen.de\"").as_string()));
 }
 
+// "format": "regex" asks whether a string is an ECMA 262 regular expression, not whether
+// RE2 can run it: lookaround and backreferences to existing groups are valid syntax.
+// (The pattern keyword still refuses them: RE2 runs patterns.)
+TEST(SchemaTest, RegexFormatIsEcmaSyntax) {
+  ValidateOptions assert_opts;
+  assert_opts.format_assert = true;
+  auto regex = Make(R"({"format": "regex"})");
+  auto ok = [&](const char* re) { return regex->IsValid(json::Value::String(re), assert_opts); };
+  for (const char* good : {"(?=a)b", "(?!a)b", "(?<=a+)b", "(?<!a)b", "(a)\\1", "(a)(b)\\2",
+                           "(?<n>a)\\k<n>", "[(?<=]x", "[(?=]x", "(?<name>x)"})
+    EXPECT_TRUE(ok(good)) << good;
+  for (const char* bad : {"(?<=a", "(?=a", "\\k<nope>", "(a)\\2", "(?P<n>a)", "\\a", "(?i)a"})
+    EXPECT_FALSE(ok(bad)) << bad;
+  EXPECT_EQ(StateOf([] { Make(R"({"pattern": "(?<=a)b"})"); }), "2201B");
+}
+
 TEST(SchemaTest, UnevaluatedPropertiesSeesThroughRef) {
   auto schema = Make(R"({"$defs": {"base": {"properties": {"a": true}}},
                          "$ref": "#/$defs/base", "unevaluatedProperties": false})");

@@ -7,6 +7,7 @@
 #include <unicode/utf8.h>
 #include <unicode/ustring.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -568,6 +569,96 @@ bool IsUriTemplate(std::string_view s) {
 }
 
 // Checks that s is a regular expression this validator can run.
+// Capturing groups of an ECMA 262 pattern: "(" outside classes, not escaped, not "(?"
+// unless a named group "(?<name>"; their names into *names.
+size_t CaptureGroups(std::string_view s, std::vector<std::string_view>* names) {
+  size_t groups = 0;
+  bool in_class = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '\\') {
+      ++i;
+    } else if (in_class) {
+      in_class = c != ']';
+    } else if (c == '[') {
+      in_class = true;
+    } else if (c == '(') {
+      if (i + 1 < s.size() && s[i + 1] != '?') {
+        ++groups;
+      } else if (s.substr(i, 3) == "(?<" && i + 3 < s.size() && s[i + 3] != '=' &&
+                 s[i + 3] != '!') {
+        ++groups;
+        const size_t close = s.find('>', i + 3);
+        if (close != std::string_view::npos) names->push_back(s.substr(i + 3, close - i - 3));
+      }
+    }
+  }
+  return groups;
+}
+
+// For the syntax check of "format": "regex" only (never to run): p with the ECMA 262
+// constructs RE2 has no engine for made into empty or plain groups of the same shape:
+// lookahead and lookbehind assertions become "(?:", and a backreference to a group that
+// exists ("\\1", "\\k<name>") becomes "(?:)". A backreference to no group is left, and
+// refused.
+std::string WithoutEcmaOnlyConstructs(std::string_view p) {
+  std::vector<std::string_view> names;
+  const size_t groups = CaptureGroups(p, &names);
+  std::string out;
+  out.reserve(p.size());
+  bool in_class = false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    if (in_class) {
+      out += c;
+      if (c == '\\' && i + 1 < p.size()) out += p[++i];
+      else if (c == ']') in_class = false;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      out += c;
+      continue;
+    }
+    if (c == '(' && (p.substr(i, 4) == "(?<=" || p.substr(i, 4) == "(?<!")) {
+      out += "(?:";
+      i += 3;
+      continue;
+    }
+    if (c == '(' && (p.substr(i, 3) == "(?=" || p.substr(i, 3) == "(?!")) {
+      out += "(?:";
+      i += 2;
+      continue;
+    }
+    if (c == '\\' && i + 1 < p.size()) {
+      const char n = p[i + 1];
+      if (n >= '1' && n <= '9') {
+        size_t j = i + 1, number = 0;
+        while (j < p.size() && IsDigit(p[j]) && number <= groups) number = number * 10 + (p[j++] - '0');
+        if (number <= groups) {
+          out += "(?:)";
+          i = j - 1;
+          continue;
+        }
+      } else if (n == 'k' && i + 2 < p.size() && p[i + 2] == '<') {
+        const size_t close = p.find('>', i + 3);
+        if (close != std::string_view::npos &&
+            std::find(names.begin(), names.end(), p.substr(i + 3, close - i - 3)) != names.end()) {
+          out += "(?:)";
+          i = close;
+          continue;
+        }
+      }
+      out += c;
+      out += n;
+      ++i;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 bool IsRegex(std::string_view s) {
   // Syntax RE2 accepts but ECMA 262 does not.
   if (s.find("(?P<") != std::string_view::npos) return false;
@@ -581,7 +672,7 @@ bool IsRegex(std::string_view s) {
   }
   RE2::Options opts;
   opts.set_log_errors(false);
-  RE2 re(TranslatePattern(s), opts);
+  RE2 re(TranslatePattern(WithoutEcmaOnlyConstructs(s)), opts);
   return re.ok();
 }
 
