@@ -49,9 +49,10 @@ namespace {
 
 // The detector built in the postmaster when pg_comply is in shared_preload_libraries
 // (PiiInit): a session uses it instead of compiling its own (about 30 ms, and as much
-// again for the first texts), extended with its custom recognizers if there are any. Backends are forked with the
-// postmaster's memory, so its automata and tables are shared by all of them, page by
-// page, until one writes to a page (RE2 adds a state it had not met). Never freed.
+// again for the first texts), extended with its custom recognizers if there are any.
+// Backends are forked with the postmaster's memory, so its automata and tables are
+// shared by all of them, page by page, until one writes to a page (RE2 adds a state it
+// had not met). Never freed.
 const pii::Detector* preloaded_detector = nullptr;
 
 // Per-backend cache of the compiled detector; rebuilt when comply.recognizers changes.
@@ -148,11 +149,14 @@ std::vector<std::string> SplitWords(const char* s) {
   return out;
 }
 
+// The first-name list installed with the extension, under the share directory.
+constexpr const char* kFirstNamesFile = "/extension/pg_comply/first_names.txt";
+
 // Path of the first-name list installed with the extension.
 std::string FirstNamesPath() {
   char share[MAXPGPATH];
   PgCall([&] { get_share_path(my_exec_path, share); });
-  return std::string(share) + "/extension/pg_comply/first_names.txt";
+  return std::string(share) + kFirstNamesFile;
 }
 
 // Input as a view over a detoasted text datum.
@@ -402,24 +406,27 @@ bool BuildPreloadedDetector(const char* names_path, char* why, size_t why_size) 
   return false;
 }
 
-}  // namespace
-
-void PiiInit() {
-  CacheRegisterRelcacheCallback(InvalidateRecognizers, (Datum)0);
-#ifdef EXEC_BACKEND
-  // Backends are not forked from the postmaster there: each would run this at start.
-  return;
-#endif
-  if (!process_shared_preload_libraries_in_progress || preloaded_detector) return;
-  // In the postmaster: a failure only costs each session the build it did before.
+// In the postmaster: builds preloaded_detector. A failure only costs each session the
+// build it did before.
+void PreloadDetector() {
   char share[MAXPGPATH];
   char names_path[MAXPGPATH];
   char why[256];
   get_share_path(my_exec_path, share);
-  snprintf(names_path, sizeof(names_path), "%s/extension/pg_comply/first_names.txt", share);
+  snprintf(names_path, sizeof(names_path), "%s%s", share, kFirstNamesFile);
   if (!BuildPreloadedDetector(names_path, why, sizeof(why)))
     ereport(WARNING, (errmsg("pg_comply: could not build the PII detector at server start: %s", why),
                       errdetail("Each session compiles its own on first use.")));
+}
+
+}  // namespace
+
+void PiiInit() {
+  CacheRegisterRelcacheCallback(InvalidateRecognizers, (Datum)0);
+#ifndef EXEC_BACKEND
+  // (With EXEC_BACKEND, backends are not forked from the postmaster: each would run it.)
+  if (process_shared_preload_libraries_in_progress && !preloaded_detector) PreloadDetector();
+#endif
 }
 
 const pii::Detector& CurrentDetector() {
