@@ -501,6 +501,12 @@ std::vector<std::string_view> Detector::WarmUp() const {
       "Her passport X12345678 was renewed in May. Wallet "
       "1BoatSLRHtKNngkdXEeobR76b53LETtpyT and 0x52908400098527886E0F7030069857D2E4169EE7; "
       "5th June, 2023 at 2023-06-05T14:30:00Z.",
+      // Numbers of every region the phone validation tries, national and international,
+      // so that libphonenumber compiles their patterns here (one an invalid number,
+      // which tries every region).
+      "Call 030 901820 or +49 30 901820, Paris 01 42 68 53 00 or +33 1 42 68 53 00, Sydney "
+      "02 9374 4000 or +61 2 9374 4000, Delhi 011 2301 2345 or +91 11 2301 2345, Toronto "
+      "+1 416 555 0199, London 020 7946 0958, not a number 0999 999 9999.",
       "the quick brown fox jumps over the lazy dog; nothing here, no numbers, no names.",
   };
   DetectOptions all;
