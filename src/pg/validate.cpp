@@ -119,9 +119,6 @@ SchemaRows* ReadSchemaRows(const char* name) {
 // Loads the registered schemas that have an $id, for $ref between them.
 void LoadRegistered(SchemaCache& c) {
   if (c.registered_loaded) return;
-  c.schemas_relid = PgCall([] {
-    return get_relname_relid("schemas", get_namespace_oid("comply", false));
-  });
   SchemaRows* rows = PgCall([] { return ReadSchemaRows(nullptr); });
   c.registered_by_id.clear();
   for (int i = 0; i < rows->n; ++i) {
@@ -132,13 +129,20 @@ void LoadRegistered(SchemaCache& c) {
   c.registered_loaded = true;
 }
 
-// Resolves $ref targets: registered schemas by $id, then the bundled metaschemas.
+// Resolves $ref targets: the bundled metaschemas, then registered schemas by $id, read
+// on the first reference that needs them (most schemas have none: no query then, where
+// there was one planned in each session's first compilation).
 schema::Resolver MakeResolver(SchemaCache& c) {
-  LoadRegistered(c);
+  // Known before anything is cached, so that only comply.schemas' invalidations drop it.
+  if (!OidIsValid(c.schemas_relid))
+    c.schemas_relid = PgCall([] {
+      return get_relname_relid("schemas", get_namespace_oid("comply", false));
+    });
   return [&c](std::string_view uri) -> const json::Value* {
+    if (const json::Value* meta = schema::Metaschema(uri)) return meta;
+    LoadRegistered(c);
     auto it = c.registered_by_id.find(uri);
-    if (it != c.registered_by_id.end()) return &it->second;
-    return schema::Metaschema(uri);
+    return it != c.registered_by_id.end() ? &it->second : nullptr;
   };
 }
 
