@@ -109,7 +109,6 @@ void InvalidatePolicies(Datum, Oid relid) {
 
 bool IsTextType(Oid t) { return t == TEXTOID || t == VARCHAROID || t == BPCHAROID; }
 
-// Builds a policy from its JSON for the relation; checks every name and type.
 // The key columns of a table's primary key (none: n = 0), in palloc'd memory.
 struct PrimaryKeyColumns {
   int n;
@@ -143,6 +142,7 @@ PrimaryKeyColumns* ReadPrimaryKey(Oid relid) {
   return pk;
 }
 
+// Builds a policy from its JSON for the relation; checks every name and type.
 std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc) {
   auto p = std::make_shared<TablePolicy>();
   p->relid = relid;
