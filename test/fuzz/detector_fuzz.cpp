@@ -1,5 +1,6 @@
 // Fuzzes PII detection: findings must be in bounds, non-empty, sorted, non-overlapping,
-// scored in [0, 1] and (for UTF-8 input) start and end on character boundaries.
+// scored in [0, 1], (for UTF-8 input) start and end on character boundaries, and be
+// those of the full scan (no regex skipped by the prefilter).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -54,6 +55,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Die("finding splits a UTF-8 character");
     }
     previous_end = f.end;
+  }
+
+  // The prefilter may only skip regexes that cannot match: the full scan finds the same.
+  if (utf8) {
+    comply::pii::DetectOptions full = options;
+    full.full_scan = true;
+    const std::vector<comply::pii::Finding> all = GetDetector().Detect(text, full);
+    if (all.size() != findings.size()) Die("the full scan finds more or fewer than Detect");
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (all[i].entity != findings[i].entity || all[i].begin != findings[i].begin ||
+          all[i].end != findings[i].end || all[i].score != findings[i].score)
+        Die("the full scan finds other findings than Detect");
+    }
   }
   return 0;
 }

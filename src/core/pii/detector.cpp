@@ -1,4 +1,5 @@
-// The detection engine: an RE2::Set pass per window of input tells which patterns occur;
+// The detection engine: per window of input, a pass of our own over its bytes tells which
+// built-in regexes may occur (prefilter.h) and an RE2::Set pass which custom ones do;
 // only those are searched for spans, validated, scored with context and resolved.
 #include "core/pii/detector.h"
 
@@ -13,6 +14,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "core/pii/prefilter.h"
 #include "core/pii/recognizers.h"
 #include "core/pii/word_set.h"
 
@@ -48,6 +50,7 @@ struct Group {
   std::unique_ptr<RE2> tail;    // see PatternDef::tail; may be null
   int ngroups;                  // 0, or 1 when group 1 is the span
   std::vector<size_t> members;  // indexes into Impl::patterns
+  int hint;                     // a built-in regex's Hint; -1: searched when the set says
 };
 
 // Returns RE2 options shared by every pattern (UTF-8, no logging of bad patterns).
@@ -162,25 +165,42 @@ bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end) {
 
 struct Detector::Impl {
   std::vector<Pattern> patterns;
-  std::vector<Group> groups;  // indexed like the set's patterns
+  std::vector<Group> groups;  // the built-in ones first, then the custom ones
   std::unordered_map<std::string, size_t> group_of_source;
   std::vector<bool> all_patterns, all_groups;  // masks for "every entity"
-  std::unique_ptr<RE2::Set> set;
+  size_t builtin_groups = 0;                   // groups [0, builtin_groups) have a hint
+  std::unique_ptr<RE2::Set> set;               // the custom regexes; null if none
+  std::vector<size_t> set_groups;              // the group of each of the set's regexes
   WordSet first_names;  // lower-case
   std::unique_ptr<RE2> surname;  // a capitalised surname, matched anchored
   std::set<std::string> entities;
   bool custom = false;  // custom recognizers are loaded (MayHoldBuiltin does not hold)
 
   // Adds a recognizer, compiling its regex unless an earlier one has the same source.
-  void Add(Pattern p, const std::string& source, const char* tail = nullptr) {
+  // A built-in one (hint >= 0) is searched when the prefilter's hint says so, a custom
+  // one when the set finds its regex. Every built-in recognizer is added before any
+  // custom one.
+  void Add(Pattern p, const std::string& source, const char* tail = nullptr, int hint = -1) {
     auto [it, fresh] = group_of_source.emplace(source, groups.size());
     if (fresh) {
       auto re = std::make_unique<RE2>(source, PatternOptions());
-      if (!re->ok() || set->Add(source, nullptr) < 0)
+      if (!re->ok())
         throw Error(sqlstate::kInvalidRegularExpression, "invalid regular expression: " + re->error());
+      if (hint < 0) {
+        if (!set) {
+          RE2::Options set_options = PatternOptions();
+          set_options.set_max_mem(kSetMaxMem);
+          set = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
+        }
+        if (set->Add(source, nullptr) < 0)
+          throw Error(sqlstate::kInvalidRegularExpression, "invalid regular expression in the pattern set");
+        set_groups.push_back(groups.size());
+      } else {
+        builtin_groups = groups.size() + 1;
+      }
       int ngroups = std::min(re->NumberOfCapturingGroups(), 1);
       auto tail_re = tail ? std::make_unique<RE2>(tail, PatternOptions()) : nullptr;
-      groups.push_back({std::move(re), std::move(tail_re), ngroups, {}});
+      groups.push_back({std::move(re), std::move(tail_re), ngroups, {}, hint});
     }
     groups[it->second].members.push_back(patterns.size());
     entities.insert(p.entity);
@@ -229,21 +249,18 @@ bool IsBuiltinEntity(std::string_view name) {
 Detector::Detector(const std::vector<CustomRecognizer>& custom,
                    std::vector<std::string> first_names)
     : impl_(std::make_unique<Impl>()) {
-  RE2::Options set_options = PatternOptions();
-  set_options.set_max_mem(kSetMaxMem);
-  impl_->set = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
-  for (const PatternDef& d : BuiltinPatterns())
+  for (const PatternDef& d : BuiltinPatterns()) {
+    const int hint = HintOfPattern(d.name);
+    if (hint < 0) throw Error(sqlstate::kInternalError, std::string("built-in pattern without a hint: ") + d.name);
     impl_->Add({d.entity, d.base_score, d.valid_score, d.validate, d.refine, d.context},
-               d.pattern, d.tail);
+               d.pattern, d.tail, hint);
+  }
   AddCustom(custom);
   Finish(std::move(first_names));
 }
 
 Detector::Detector(const Detector& builtin, const std::vector<CustomRecognizer>& custom)
     : impl_(std::make_unique<Impl>()), base_(&builtin) {
-  RE2::Options set_options = PatternOptions();
-  set_options.set_max_mem(kSetMaxMem);
-  impl_->set = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
   AddCustom(custom);
   Finish({});
   impl_->entities.insert(builtin.impl_->entities.begin(), builtin.impl_->entities.end());
@@ -262,7 +279,8 @@ void Detector::AddCustom(const std::vector<CustomRecognizer>& custom) {
 }
 
 void Detector::Finish(std::vector<std::string> first_names) {
-  if (!impl_->set->Compile()) throw Error(sqlstate::kProgramLimitExceeded, "pattern set too large to compile");
+  if (impl_->set && !impl_->set->Compile())
+    throw Error(sqlstate::kProgramLimitExceeded, "pattern set too large to compile");
   impl_->first_names.Assign(std::vector<std::string_view>(first_names.begin(), first_names.end()));
   impl_->surname = std::make_unique<RE2>(
       "\\p{Lu}[\\p{Ll}'\u2019]+(?:-\\p{Lu}[\\p{Ll}'\u2019]+)?", PatternOptions());
@@ -468,14 +486,25 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
     size_t keep_before = std::min(text.size(), start + kWindowBytes);
     size_t to = std::min(text.size(), keep_before + kWindowMargin);
     hits.clear();
-    RE2::Set::ErrorInfo info{};
-    if (!im.set->Match(re2::StringPiece(text.data() + start, to - start), &hits, &info) &&
-        info.kind != RE2::Set::kNoError) {
-      // The set's DFA ran out of memory: search every pattern instead.
-      hits.clear();
-      for (size_t g = 0; g < im.groups.size(); ++g) hits.push_back(static_cast<int>(g));
+    const std::string_view window = text.substr(start, to - start);
+    if (im.builtin_groups > 0) {
+      const HintMask hinted = options.full_scan ? ~HintMask{0} : BuiltinHints(window);
+      for (size_t g = 0; g < im.builtin_groups; ++g)
+        if (hinted >> im.groups[g].hint & 1) hits.push_back(static_cast<int>(g));
     }
-    std::sort(hits.begin(), hits.end());
+    if (im.set) {
+      thread_local std::vector<int> found;
+      found.clear();
+      RE2::Set::ErrorInfo info{};
+      if (!im.set->Match(re2::StringPiece(window.data(), window.size()), &found, &info) &&
+          info.kind != RE2::Set::kNoError) {
+        // The set's DFA ran out of memory: search every custom pattern instead.
+        found.clear();
+        for (size_t k = 0; k < im.set_groups.size(); ++k) found.push_back(static_cast<int>(k));
+      }
+      std::sort(found.begin(), found.end());
+      for (int k : found) hits.push_back(static_cast<int>(im.set_groups[k]));
+    }
     for (int g : hits) {
       if (!(*group_wanted)[g]) continue;
       im.Scan(g, text, start, to, keep_before, &resume[g], *wanted, options, &candidates);

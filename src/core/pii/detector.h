@@ -1,5 +1,6 @@
-// PII detection: one pass over the text with an RE2::Set of every enabled pattern, then
-// per-candidate validation, context scoring and overlap resolution.
+// PII detection: one pass over the text tells which regexes may match (prefilter.h for
+// the built-in ones, an RE2::Set for custom ones); those are searched, then each
+// candidate is validated, scored with context and overlaps resolved.
 #pragma once
 #include "core/no_postgres.h"
 
@@ -34,8 +35,8 @@ struct CustomRecognizer {
 struct DetectOptions {
   double min_score = 0.5;
   std::vector<std::string> entities;  // empty: every entity
-  // Scans a text even when it has none of the bytes every built-in match needs (the
-  // same findings, none, more slowly: for tests).
+  // Searches every built-in regex in every text: no shortcut on the text's bytes, no
+  // prefilter (the same findings, more slowly: for tests).
   bool full_scan = false;
 };
 

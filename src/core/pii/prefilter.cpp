@@ -1,0 +1,399 @@
+// The built-in regexes' necessary conditions, checked in one pass (see prefilter.h).
+//
+// Every condition below is argued from its regex in recognizers.cpp: RE2's \d is [0-9]
+// and its \b an ASCII word boundary ([0-9A-Za-z_] on one side only), so a match that
+// starts or ends at \b next to digits starts or ends a whole run of them. A run below is
+// a maximal run of digits, a word a maximal run of [0-9A-Za-z_]; two runs (or words) are
+// joined by c when exactly the one byte c separates them.
+#include "core/pii/prefilter.h"
+
+#include <array>
+#include <cstddef>
+#include <cstring>
+
+
+namespace comply::pii {
+namespace {
+
+enum : uint8_t {
+  kDigitClass = 1,
+  kUpperClass = 2,
+  kLowerClass = 4,
+  kHexClass = 8,
+  kWordClass = 16,   // \b's word bytes: [0-9A-Za-z_]
+  kLocalClass = 32,  // the e-mail pattern's local part: [A-Za-z0-9._%+'-]
+};
+
+constexpr std::array<uint8_t, 256> MakeClasses() {
+  std::array<uint8_t, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = kDigitClass | kHexClass | kWordClass | kLocalClass;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = kUpperClass | kWordClass | kLocalClass;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = kLowerClass | kWordClass | kLocalClass;
+  for (int c = 'A'; c <= 'F'; ++c) t[c] |= kHexClass;
+  for (int c = 'a'; c <= 'f'; ++c) t[c] |= kHexClass;
+  t['_'] = kWordClass;
+  for (char c : {'.', '_', '%', '+', '\'', '-'}) t[static_cast<unsigned char>(c)] |= kLocalClass;
+  return t;
+}
+constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
+
+// The words that may begin a cue of the case-insensitive name patterns (a multi-word
+// cue such as "signed by" by its first word), lower-case.
+const char* const kCueWords[] = {
+    "patient", "full", "signed", "approved", "referred", "account", "pt", "name", "dear",
+    "attn", "attention", "insured", "employee", "customer", "client", "member", "guardian",
+    "physician", "nurse", "applicant", "beneficiary", "cardholder", "contact", "witness",
+    "reviewer", "spouse", "mother", "father", "son", "daughter"};
+const char* const kClosingWords[] = {"sincerely", "best",   "kind",         "regards", "thank",
+                                     "thanks",    "cheers", "respectfully", "signed"};
+// Case-sensitive, as in the pattern.
+const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  "Prof", "Rev",
+                                   "Sr",  "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle"};
+const char* const kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                               "jul", "aug", "sep", "oct", "nov", "dec"};
+constexpr size_t kLongestWord = 12;  // "respectfully"
+
+// A few short words (at most 16 bytes) packed into two words each, found with one
+// multiply and a probe or two: cheaper than hashing byte by byte, and small.
+class PackedWords {
+ public:
+  template <typename List>
+  explicit PackedWords(const List& words) {
+    for (const char* w : words) {
+      const Key k = Pack(reinterpret_cast<const unsigned char*>(w), std::strlen(w), false);
+      size_t i = Slot(k);
+      while (slots_[i].len != 0) i = (i + 1) % kSlots;
+      slots_[i] = k;
+    }
+  }
+
+  // True if the len bytes at w (lower-cased first if lower) are one of the words.
+  bool Contains(const unsigned char* w, size_t len, bool lower) const {
+    if (len == 0 || len > 16) return false;
+    const Key k = Pack(w, len, lower);
+    for (size_t i = Slot(k);; i = (i + 1) % kSlots) {
+      const Key& s = slots_[i];
+      if (s.len == 0) return false;
+      if (s.lo == k.lo && s.hi == k.hi && s.len == k.len) return true;
+    }
+  }
+
+ private:
+  static constexpr size_t kSlots = 64;  // more than twice the longest list
+  struct Key {
+    uint64_t lo = 0, hi = 0;
+    size_t len = 0;
+  };
+  static Key Pack(const unsigned char* w, size_t len, bool lower) {
+    Key k;
+    k.len = len;
+    for (size_t i = 0; i < len; ++i) {
+      uint64_t c = w[i];
+      if (lower && c >= 'A' && c <= 'Z') c |= 0x20;
+      (i < 8 ? k.lo : k.hi) |= c << (8 * (i & 7));
+    }
+    return k;
+  }
+  static size_t Slot(const Key& k) {
+    return static_cast<size_t>(((k.lo ^ (k.hi * 31) ^ k.len) * 0x9E3779B97F4A7C15ull) >> 58);
+  }
+  Key slots_[kSlots];
+};
+
+struct Words {
+  PackedWords cues{kCueWords}, closings{kClosingWords}, honorifics{kHonorifics};
+  // Bit n of by_initial[c - 'a']: some cue or closing word starting with c has n bytes.
+  uint16_t by_initial[26] = {};
+  // The months' first three letters, as 24-bit keys.
+  uint32_t months[12] = {};
+
+  Words() {
+    auto index = [this](const char* w) {
+      by_initial[w[0] - 'a'] |= static_cast<uint16_t>(1u << std::strlen(w));
+    };
+    for (const char* w : kCueWords) index(w);
+    for (const char* w : kClosingWords) index(w);
+    for (size_t m = 0; m < 12; ++m)
+      months[m] = MonthKey(kMonths[m][0], kMonths[m][1], kMonths[m][2]);
+  }
+  static uint32_t MonthKey(char a, char b, char c) {
+    return uint32_t(uint8_t(a)) << 16 | uint32_t(uint8_t(b)) << 8 | uint8_t(c);
+  }
+  bool IsMonth(char a, char b, char c) const {
+    const uint32_t key = MonthKey(a, b, c);
+    for (uint32_t m : months)
+      if (m == key) return true;
+    return false;
+  }
+};
+
+const Words& GetWords() {
+  static const Words words;
+  return words;
+}
+
+class Scanner {
+ public:
+  explicit Scanner(std::string_view text)
+      : t_(reinterpret_cast<const unsigned char*>(text.data())), n_(text.size()) {}
+
+  HintMask Run() {
+    size_t i = 0;
+    while (i < n_) {
+      const unsigned char c = t_[i];
+      if (kClasses[c] & kWordClass) {
+        uint8_t all = kClasses[c], any = all;
+        size_t j = i + 1;
+        for (; j < n_; ++j) {
+          const uint8_t k = kClasses[t_[j]];
+          if (!(k & kWordClass)) break;
+          all &= k;
+          any |= k;
+        }
+        Word(i, j, all, any);
+        i = j;
+        continue;
+      }
+      switch (c) {
+        case '@':  // EMAIL: [local]+@[A-Za-z0-9]
+          if (i > 0 && (kClasses[t_[i - 1]] & kLocalClass) && i + 1 < n_ && Alnum(t_[i + 1]))
+            Set(Hint::kEmail);
+          break;
+        case ':':
+          // URL: (?:https?|ftp)://
+          if (i + 2 < n_ && t_[i + 1] == '/' && t_[i + 2] == '/') Set(Hint::kUrl);
+          // IPv6: two colons with at most four hex digits, and nothing else, between.
+          if (colon_ != kNone) {
+            const size_t gap = i - colon_ - 1;
+            if (gap == 0 || (gap <= 4 && hex_.s == colon_ + 1 && hex_.e == i)) Set(Hint::kIpv6);
+          }
+          colon_ = i;
+          break;
+        case '+':  // PHONE, international form: \+\d
+          if (i + 1 < n_ && Digit(t_[i + 1])) Set(Hint::kPhone);
+          break;
+        case 0xC4:  // U+0130, U+0131
+          if (i + 1 < n_ && (t_[i + 1] == 0xB0 || t_[i + 1] == 0xB1)) fold_ = true;
+          break;
+        case 0xC5:  // U+017F LATIN SMALL LETTER LONG S, which (?i) matches as 's'
+          if (i + 1 < n_ && t_[i + 1] == 0xBF) fold_ = true;
+          break;
+        case 0xE2:  // U+212A KELVIN SIGN, which (?i) matches as 'k'
+          if (i + 2 < n_ && t_[i + 1] == 0x84 && t_[i + 2] == 0xAA) fold_ = true;
+          break;
+        default:
+          break;
+      }
+      ++i;
+    }
+    // DATE with a month name: MONTH and \d{4} in either order.
+    if (month_ && run4_) Set(Hint::kDate);
+    // The case-insensitive cues may be written with a letter that folds to ASCII.
+    if (fold_) mask_ |= HintBit(Hint::kNameCue) | HintBit(Hint::kClosing);
+    return mask_;
+  }
+
+ private:
+  static constexpr size_t kNone = ~size_t{0};
+  struct Span {
+    size_t s = kNone, e = kNone;
+    size_t len() const { return e - s; }
+  };
+
+  static bool Digit(unsigned char c) { return kClasses[c] & kDigitClass; }
+  static bool Upper(unsigned char c) { return kClasses[c] & kUpperClass; }
+  static bool Lower(unsigned char c) { return kClasses[c] & kLowerClass; }
+  static bool Hex(unsigned char c) { return kClasses[c] & kHexClass; }
+  static bool Alnum(unsigned char c) { return kClasses[c] & (kDigitClass | kUpperClass | kLowerClass); }
+  static char ToLower(unsigned char c) { return static_cast<char>(Upper(c) ? c | 0x20 : c); }
+  static bool In(unsigned char c, const char* set) { return c != 0 && std::strchr(set, c); }
+
+  void Set(Hint h) { mask_ |= HintBit(h); }
+
+  // The separator byte joining two runs, 0 if they are not joined by exactly one byte.
+  unsigned char Joined(const Span& a, const Span& b) const {
+    return a.e != kNone && b.s == a.e + 1 ? t_[a.e] : 0;
+  }
+
+  // A word: a maximal run of [0-9A-Za-z_] in [i, j); all and any: the AND and the OR
+  // of its bytes' classes.
+  void Word(size_t i, size_t j, uint8_t all, uint8_t any) {
+    const size_t len = j - i;
+    const unsigned char c0 = t_[i];
+    if (!Digit(c0) && c0 != '_') {
+      const Words& w = GetWords();
+      if (len <= 4 && Upper(c0) && w.honorifics.Contains(t_ + i, len, false)) Set(Hint::kHonorific);
+      if (len >= 3) {
+        // MONTH: [Jj]an..., [Ff]eb..., or JAN, FEB, ...
+        const bool rest_lower = Lower(t_[i + 1]) && Lower(t_[i + 2]);
+        const bool all_upper = Upper(c0) && Upper(t_[i + 1]) && Upper(t_[i + 2]);
+        if ((rest_lower || all_upper) && w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2])))
+          month_ = true;
+        if (len == 3 && c0 == 'w' && t_[i + 1] == 'w' && t_[i + 2] == 'w' && j < n_ &&
+            t_[j] == '.')
+          Set(Hint::kUrl);  // \bwww\.
+        // CRYPTO: (?i:bc1|tb1) then at least six more.
+        if (len >= 9 && t_[i + 2] == '1') {
+          const char a = ToLower(c0), b = ToLower(t_[i + 1]);
+          if ((a == 'b' && b == 'c') || (a == 't' && b == 'b')) Set(Hint::kCrypto);
+        }
+      }
+      const unsigned char initial = static_cast<unsigned char>(ToLower(c0));
+      if (len <= kLongestWord && initial >= 'a' && initial <= 'z' &&
+          (w.by_initial[initial - 'a'] >> len & 1)) {
+        if (w.cues.Contains(t_ + i, len, true)) Set(Hint::kNameCue);
+        if (w.closings.Contains(t_ + i, len, true)) Set(Hint::kClosing);
+      }
+    } else if (Digit(c0)) {
+      // CRYPTO: \b[13]...{25,34}\b, \b0x[0-9A-Fa-f]{40}\b: the whole word.
+      if ((c0 == '1' || c0 == '3') && len >= 26) Set(Hint::kCrypto);
+      if (c0 == '0' && len >= 42 && t_[i + 1] == 'x') Set(Hint::kCrypto);
+    }
+    if (any & kDigitClass) {
+      // \b\d{7,19}\b: a word of 7 to 19 digits.
+      if ((all & kDigitClass) && len >= 7 && len <= 19) Set(Hint::kDigitRun);
+      // \b[A-Z]\d{3,12}\b, \b[A-Z]{2}\d{5,7}\b, \b\d{3}[A-Z]{2}\d{4}\b: whole words.
+      if (len >= 4 && len <= 13 && LettersThenDigits(i, j)) Set(Hint::kLetterDigits);
+    }
+    // MAC addresses and IPv6 read hex digits only in words made of them: each of their
+    // groups lies between separators or \b.
+    if (all & kHexClass) HexWord({i, j});
+    // The runs of digits inside the word (glued letters matter: IBANs, licenses).
+    if (any & kDigitClass) {
+      for (size_t d = i; d < j;) {
+        if (!Digit(t_[d])) {
+          ++d;
+          continue;
+        }
+        size_t e = d + 1;
+        while (e < j && Digit(t_[e])) ++e;
+        DigitRun({d, e});
+        d = e;
+      }
+    }
+  }
+
+  // True if the word [i, j) is one of the shapes of kLetterDigits.
+  bool LettersThenDigits(size_t i, size_t j) const {
+    const size_t len = j - i;
+    auto digits = [&](size_t from, size_t to) {
+      for (size_t k = from; k < to; ++k)
+        if (!Digit(t_[k])) return false;
+      return true;
+    };
+    if (Upper(t_[i])) {
+      if (Upper(t_[i + 1])) return len >= 7 && len <= 9 && digits(i + 2, j);
+      return len <= 13 && digits(i + 1, j);
+    }
+    return len == 9 && digits(i, i + 3) && Upper(t_[i + 3]) && Upper(t_[i + 4]) &&
+           digits(i + 5, j);
+  }
+
+  // A word of hex digits only.
+  void HexWord(Span r) {
+    const unsigned char sep = Joined(hex_, r);
+    const size_t len = r.len(), prev = hex_.e == kNone ? 0 : hex_.len();
+    // MAC: six pairs joined by ':' or '-', or three quads joined by '.'.
+    pairs_ = len == 2 ? (prev == 2 && (sep == ':' || sep == '-') ? pairs_ + 1 : 1) : 0;
+    quads_ = len == 4 ? (prev == 4 && sep == '.' ? quads_ + 1 : 1) : 0;
+    if (pairs_ >= 6 || quads_ >= 3) Set(Hint::kMac);
+    hex_ = r;
+  }
+
+  void DigitRun(Span r) {
+    runs_[3] = runs_[2];
+    runs_[2] = runs_[1];
+    runs_[1] = runs_[0];
+    runs_[0] = r;
+    const Span &r0 = runs_[0], &r1 = runs_[1], &r2 = runs_[2], &r3 = runs_[3];
+    const size_t n0 = r0.len();
+    const size_t n1 = r1.s == kNone ? 0 : r1.len();
+    const size_t n2 = r2.s == kNone ? 0 : r2.len();
+    const unsigned char j10 = Joined(r1, r0), j21 = Joined(r2, r1), j32 = Joined(r3, r2);
+    if (n0 >= 4) run4_ = true;
+    // IBAN: \b[A-Z]{2}\d{2}
+    if (n0 >= 2 && r0.s >= 2 && Upper(t_[r0.s - 1]) && Upper(t_[r0.s - 2])) Set(Hint::kIban);
+    // PHONE, North American form: (?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b, so
+    // a run of three after ')' or a separator, joined to a run of four.
+    if (In(j10, " .-") && n1 == 3 && n0 == 4 && r1.s > 0 && In(t_[r1.s - 1], ") .-"))
+      Set(Hint::kPhone);
+    // PHONE, trunk-0 form: \b0\d{2,4}[ \-]?\d{3,4}[ \-]?\d{3,4}\b, nine digits or more
+    // in at most three runs joined by ' ' or '-', the first starting with 0.
+    if ((t_[r0.s] == '0' && n0 >= 9) ||
+        (In(j10, " -") && t_[r1.s] == '0' && n1 + n0 >= 9) ||
+        (In(j10, " -") && In(j21, " -") && t_[r2.s] == '0' && n2 + n1 + n0 >= 9))
+      Set(Hint::kPhone);
+    // SSN/ITIN: \d{3}-\d{2}-\d{4} (or with ' ' or '.', the same twice)
+    if (j21 != 0 && j21 == j10 && In(j10, "- .") && n2 >= 3 && n1 == 2 && n0 >= 4)
+      Set(Hint::kNineGrouped);
+    // Cards: \b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b, \b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b
+    if (In(j21, " -") && In(j10, " -") && n2 == 4 &&
+        ((n1 == 4 && n0 == 4 && In(j32, " -") && r3.len() == 4) ||
+         (n1 == 6 && (n0 == 4 || n0 == 5))))
+      Set(Hint::kCardGrouped);
+    // IPv4: (?:\d{1,3}\.){3}\d{1,3}
+    if (j32 == '.' && j21 == '.' && j10 == '.' && n2 <= 3 && n1 <= 3) Set(Hint::kIpv4);
+    // DATE: \d{4}-\d{2}-\d{2}, \d{4}/\d{1,2}/\d{1,2}, \d{1,2}[/\-.]\d{1,2}[/\-.]\d{4}
+    if ((j21 == '-' && j10 == '-' && n2 >= 4 && n1 == 2 && n0 >= 2) ||
+        (j21 == '/' && j10 == '/' && n2 >= 4 && n1 <= 2) ||
+        (In(j21, "/-.") && In(j10, "/-.") && n2 <= 2 && n1 <= 2 && n0 >= 4))
+      Set(Hint::kDate);
+    // ABA routing, formatted: \b[0-36-8]\d{3}-\d{4}-\d\b
+    if (j21 == '-' && j10 == '-' && n2 == 4 && n1 == 4 && n0 == 1) Set(Hint::kAbaFormatted);
+  }
+
+  const unsigned char* t_;
+  size_t n_;
+  HintMask mask_ = 0;
+  Span runs_[4];       // the last digit runs, newest first
+  Span hex_;           // the last word of hex digits
+  int pairs_ = 0;      // hex words of two joined by ':' or '-' up to the last one
+  int quads_ = 0;      // hex words of four joined by '.' up to the last one
+  size_t colon_ = kNone;
+  bool month_ = false, run4_ = false, fold_ = false;
+};
+
+}  // namespace
+
+HintMask BuiltinHints(std::string_view text) { return Scanner(text).Run(); }
+
+int HintOfPattern(std::string_view name) {
+  static const struct {
+    const char* name;
+    Hint hint;
+  } kTable[] = {
+      {"email", Hint::kEmail},
+      {"url", Hint::kUrl},
+      {"phone", Hint::kPhone},
+      {"nhs_grouped", Hint::kPhone},
+      {"ssn_formatted", Hint::kNineGrouped},
+      {"itin_formatted", Hint::kNineGrouped},
+      {"ssn_plain", Hint::kDigitRun},
+      {"itin_plain", Hint::kDigitRun},
+      {"card_plain", Hint::kDigitRun},
+      {"bank_account", Hint::kDigitRun},
+      {"aba_plain", Hint::kDigitRun},
+      {"passport_digits", Hint::kDigitRun},
+      {"driver_license_digits", Hint::kDigitRun},
+      {"npi", Hint::kDigitRun},
+      {"nhs_plain", Hint::kDigitRun},
+      {"card_grouped", Hint::kCardGrouped},
+      {"iban", Hint::kIban},
+      {"ipv4", Hint::kIpv4},
+      {"ipv6", Hint::kIpv6},
+      {"mac", Hint::kMac},
+      {"date", Hint::kDate},
+      {"aba_formatted", Hint::kAbaFormatted},
+      {"passport_next_gen", Hint::kLetterDigits},
+      {"driver_license_alnum", Hint::kLetterDigits},
+      {"crypto", Hint::kCrypto},
+      {"person_honorific", Hint::kHonorific},
+      {"person_cue", Hint::kNameCue},
+      {"person_closing", Hint::kClosing},
+  };
+  for (const auto& e : kTable)
+    if (name == e.name) return static_cast<int>(e.hint);
+  return -1;
+}
+
+}  // namespace comply::pii

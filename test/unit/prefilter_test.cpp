@@ -1,0 +1,218 @@
+// The prefilter (src/core/pii/prefilter.h) must never miss a built-in regex's match:
+// for every built-in regex and every generated text, if RE2 finds the regex anywhere
+// in the text, the regex's hint is set. The texts are built to sit on the edges of the
+// patterns (each shape with a group one digit longer or shorter, its separators
+// swapped, letters or digits glued to either side), plus token soups and the folding
+// letters that (?i) matches as ASCII. And the detector with the prefilter must find
+// exactly what the full scan (every regex searched) finds.
+#include "core/pii/prefilter.h"
+
+#include <gtest/gtest.h>
+#include <re2/re2.h>
+
+#include <cctype>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/pii/detector.h"
+#include "core/pii/recognizers.h"
+#include "core/rng.h"
+
+namespace comply::pii {
+namespace {
+
+using Rng = SplitMix64;
+
+// Shapes: D a digit, H a hex digit, U an uppercase letter, L a lowercase letter, B a
+// base58 character; anything else stands for itself.
+const char* const kShapes[] = {
+    "DDD-DD-DDDD", "DDD DD DDDD", "DDD.DD.DDDD", "DDDDDDDDD", "DDDDDDDDDDDDDDDD",
+    "(DDD) DDD-DDDD", "(DDD)DDD-DDDD", "DDD.DDD.DDDD", "1-DDD-DDD-DDDD", "+D DDD DDD DDDD",
+    "+DD DD DDDD DDDD", "+DDD (D) DDDD-DDDD", "0DD DDDD DDDD", "0DDDD DDDDDD", "0DDDDDDDDDD",
+    "0DD-DDDD-DDDD", "DDDD DDDD DDDD DDDD", "DDDD-DDDD-DDDD-DDDD", "DDDD DDDDDD DDDDD",
+    "DDDD-DDDD-D", "UUDD DDDD DDDD DDDD DDDD DD", "UUDDDDDDDDDDDDDDDDDDDD", "UUDD UUUU DDDD DDDD DD",
+    "D.D.D.D", "DDD.DDD.DDD.DDD", "DD.DDD.D.DD", "HH:HH:HH:HH:HH:HH", "HH-HH-HH-HH-HH-HH",
+    "HHHH.HHHH.HHHH", "HHHH::HHHH:HHHH", "::D", "H:H:H", "HHHH:HHHH:HHHH:HHHH:HHHH:HHHH:HHHH:HHHH",
+    "::ffff:DDD.DDD.D.D", "DDDD-DD-DD", "DDDD-DD-DDTDD:DD:DDZ", "DDDD/DD/DD", "DDDD/D/D",
+    "DD/DD/DDDD", "D-D-DDDD", "DD.DD.DDDD", "UDDDDDDD", "UDDDDDDDDDDDD", "UUDDDDDD", "DDDUUDDDD",
+    "1BBBBBBBBBBBBBBBBBBBBBBBBBBBBB", "3BBBBBBBBBBBBBBBBBBBBBBBBBB",
+    "bc1LLLLLLLLLLLLLLLLLLLLLLLLLL", "TB1LLLLLLLL", "0xHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH",
+    "LLLL.LLL@LLLL.com", "L@L.io", "L'LL@LL-LL.LL.uk", "LL+LL@LLLLL.org", "https://LLLL.com/LL",
+    "http://L.L", "ftp://LLL", "www.LLLL.LLL", "www.L-L.LL/LL",
+};
+
+const char* const kWords[] = {
+    "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Sr", "Sra", "Srta", "Herr", "Frau",
+    "Mme", "Mlle", "patient name", "full name", "signed by", "approved by", "referred by",
+    "account holder", "patient", "pt", "name", "signed", "dear", "attn", "attention",
+    "insured", "employee", "customer", "client", "member", "guardian", "physician", "nurse",
+    "applicant", "beneficiary", "cardholder", "contact", "witness", "reviewer", "spouse",
+    "mother", "father", "son", "daughter", "sincerely", "best regards", "kind regards",
+    "regards", "best", "thank you", "thanks", "cheers", "respectfully", "January", "jan",
+    "Feb", "march", "Mar", "APR", "May", "may", "June", "jul", "July", "Aug", "Sept",
+    "september", "OCT", "Nov", "dec", "December", "st", "nd", "th", "www", "http", "ftp",
+    "com", "the", "and", "of", "called", "Maria", "Lopez", "x", "e", "fe", "ab", "cafe",
+    // (?i) matches U+017F and U+212A as 's' and 'k'.
+    "\u017Fon", "cu\u017Ftomer", "\u017Fincerely", "\u212Aind regards", "\u212AIND",
+};
+
+// Bytes around and between shapes and words, and letters (?i) folds to ASCII.
+const char* const kGlue[] = {
+    " ",  "  ", "\t", "\n", "-", ".", "/", ":", ",", ";", "(", ")", "+", "@", "_", "'", "%",
+    "#",  "a",  "Z",  "7",  "0", "1", "x", "é", "ſ", "\u212A", "\u0130", "\u0131", "—", "::",
+    ". ", ": ", ", "};
+
+char Fill(Rng& rng, char shape) {
+  static const char kHex[] = "0123456789abcdefABCDEF";
+  static const char kBase58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  switch (shape) {
+    case 'D': return static_cast<char>('0' + rng.Range(0, 9));
+    case 'H': return kHex[rng.Range(0, 21)];
+    case 'U': return static_cast<char>('A' + rng.Range(0, 25));
+    case 'L': return static_cast<char>('a' + rng.Range(0, 25));
+    case 'B': return kBase58[rng.Range(0, 57)];
+    default: return shape;
+  }
+}
+
+// A shape filled in, sometimes bent: a character doubled or dropped, a separator
+// replaced, the case of a letter changed.
+std::string Shape(Rng& rng) {
+  const std::string shape = rng.Pick(kShapes);
+  const bool bend = rng.Chance(0.5);
+  static const char kSeps[] = " -./:()";
+  std::string out;
+  for (char c : shape) {
+    if (bend && rng.Chance(0.08)) continue;  // dropped
+    char f = Fill(rng, c);
+    if (bend && std::string_view(kSeps).find(c) != std::string_view::npos && rng.Chance(0.15))
+      f = kSeps[rng.Range(0, 6)];
+    if (bend && rng.Chance(0.05) && std::isalpha(static_cast<unsigned char>(f)))
+      f = static_cast<char>(f ^ 0x20);
+    out += f;
+    if (bend && rng.Chance(0.08)) out += Fill(rng, c);  // doubled
+  }
+  return out;
+}
+
+std::string Word(Rng& rng) {
+  std::string w = rng.Pick(kWords);
+  if (rng.Chance(0.3))
+    for (char& c : w) c = static_cast<char>(rng.Chance(0.5) ? std::toupper(c) : std::tolower(c));
+  return w;
+}
+
+std::string Text(Rng& rng) {
+  std::string t;
+  const int parts = rng.Range(1, 8);
+  for (int i = 0; i < parts; ++i) {
+    const int kind = rng.Range(0, 9);
+    if (kind < 4) t += Shape(rng);
+    else if (kind < 7) t += Word(rng);
+    else t += rng.Pick(kGlue);
+    if (rng.Chance(0.6)) t += rng.Pick(kGlue);
+  }
+  return t;
+}
+
+struct Regex {
+  std::string source;
+  int hint;
+  std::unique_ptr<RE2> re;
+};
+
+std::vector<Regex> BuiltinRegexes() {
+  std::vector<Regex> out;
+  std::set<std::string> seen;
+  RE2::Options o;
+  o.set_encoding(RE2::Options::EncodingUTF8);
+  o.set_log_errors(false);
+  for (const PatternDef& d : BuiltinPatterns()) {
+    if (!seen.insert(d.pattern).second) continue;
+    out.push_back({d.pattern, HintOfPattern(d.name), std::make_unique<RE2>(d.pattern, o)});
+  }
+  return out;
+}
+
+TEST(PrefilterTest, EveryBuiltinPatternHasOneHintPerRegex) {
+  std::map<std::string, int> hint_of_source;
+  for (const PatternDef& d : BuiltinPatterns()) {
+    const int hint = HintOfPattern(d.name);
+    ASSERT_GE(hint, 0) << d.name;
+    ASSERT_LT(hint, static_cast<int>(Hint::kCount)) << d.name;
+    auto [it, fresh] = hint_of_source.emplace(d.pattern, hint);
+    EXPECT_EQ(it->second, hint) << d.name << " shares its regex with another hint";
+  }
+  EXPECT_EQ(HintOfPattern("no such pattern"), -1);
+}
+
+// The property the detector relies on, over 200,000 generated texts: a regex that
+// matches has its hint.
+TEST(PrefilterTest, NoMatchWithoutItsHint) {
+  std::vector<Regex> regexes = BuiltinRegexes();
+  Rng rng(20261129);
+  std::vector<int> matched(regexes.size(), 0);
+  for (int n = 0; n < 200000; ++n) {
+    const std::string text = Text(rng);
+    const HintMask hints = BuiltinHints(text);
+    for (size_t r = 0; r < regexes.size(); ++r) {
+      if (!RE2::PartialMatch(text, *regexes[r].re)) continue;
+      ++matched[r];
+      ASSERT_TRUE(hints >> regexes[r].hint & 1)
+          << "hint " << regexes[r].hint << " missing for a match of " << regexes[r].source
+          << " in \"" << text << "\"";
+    }
+  }
+  // The generator reaches every regex many times (else the test would prove little).
+  for (size_t r = 0; r < regexes.size(); ++r)
+    EXPECT_GT(matched[r], 200) << regexes[r].source;
+}
+
+// Selectivity: the hints are not a constant; prose holds none, each shape its own.
+TEST(PrefilterTest, HintsAreSelective) {
+  EXPECT_EQ(BuiltinHints("the quick brown fox jumps over the lazy dog, again and again"), 0u);
+  EXPECT_EQ(BuiltinHints("Follow-up in two weeks. No change in the plan; see the chart."), 0u);
+  EXPECT_EQ(BuiltinHints("ssn 536-22-8714"), HintBit(Hint::kNineGrouped));
+  EXPECT_EQ(BuiltinHints("write to jo@example.com"), HintBit(Hint::kEmail));
+  EXPECT_EQ(BuiltinHints("call (415) 555-2671"), HintBit(Hint::kPhone));
+  EXPECT_EQ(BuiltinHints("Dear John"), HintBit(Hint::kNameCue));
+  EXPECT_EQ(BuiltinHints("Mr. Smith"), HintBit(Hint::kHonorific));
+  EXPECT_EQ(BuiltinHints("Kind regards, Ann"), HintBit(Hint::kClosing));
+  EXPECT_EQ(BuiltinHints("host 10.0.0.1"), HintBit(Hint::kIpv4));
+  EXPECT_EQ(BuiltinHints("at 14:30"), 0u);
+  EXPECT_EQ(BuiltinHints("at 14:30:00"), HintBit(Hint::kIpv6));
+  EXPECT_EQ(BuiltinHints("seen March 3, 2024"), HintBit(Hint::kDate));
+  EXPECT_EQ(BuiltinHints("seen in March"), 0u);
+  // (?i) matches the long s and the Kelvin sign as 's' and 'k': cues stay possible.
+  EXPECT_EQ(BuiltinHints("ſpouse Ann"), HintBit(Hint::kNameCue) | HintBit(Hint::kClosing));
+}
+
+// The detector with the prefilter finds what it finds with every regex searched.
+TEST(PrefilterTest, DetectorFindsWhatTheFullScanFinds) {
+  const Detector detector({}, {"maria", "john", "ann"});
+  DetectOptions quick, full;
+  quick.min_score = full.min_score = 0;
+  full.full_scan = true;
+  Rng rng(424242);
+  size_t findings = 0;
+  for (int n = 0; n < 30000; ++n) {
+    const std::string text = Text(rng);
+    const std::vector<Finding> a = detector.Detect(text, quick);
+    const std::vector<Finding> b = detector.Detect(text, full);
+    findings += b.size();
+    ASSERT_EQ(a.size(), b.size()) << text;
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].entity, b[i].entity) << text;
+      EXPECT_EQ(a[i].begin, b[i].begin) << text;
+      EXPECT_EQ(a[i].end, b[i].end) << text;
+      EXPECT_EQ(a[i].score, b[i].score) << text;
+    }
+  }
+  EXPECT_GT(findings, 10000u);
+}
+
+}  // namespace
+}  // namespace comply::pii
