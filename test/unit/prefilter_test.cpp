@@ -41,7 +41,8 @@ const char* const kShapes[] = {
     "1BBBBBBBBBBBBBBBBBBBBBBBBBBBBB", "3BBBBBBBBBBBBBBBBBBBBBBBBBB",
     "bc1LLLLLLLLLLLLLLLLLLLLLLLLLL", "TB1LLLLLLLL", "0xHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH",
     "LLLL.LLL@LLLL.com", "L@L.io", "L'LL@LL-LL.LL.uk", "LL+LL@LLLLL.org", "https://LLLL.com/LL",
-    "http://L.L", "ftp://LLL", "www.LLLL.LLL", "www.L-L.LL/LL",
+    "http://L.L", "ftp://LLL", "www.LLLL.LLL", "www.L-L.LL/LL", "DD June DDDD",
+    "Dst March, DDDD", "DDth Sept DDDD", "March DD, DDDD", "Dnd jan. DDDD", "SEP DDth, DDDD",
 };
 
 const char* const kWords[] = {
@@ -149,21 +150,31 @@ TEST(PrefilterTest, EveryBuiltinPatternHasOneHintPerRegex) {
   EXPECT_EQ(HintOfPattern("no such pattern"), -1);
 }
 
-// The property the detector relies on, over 200,000 generated texts: a regex that
-// matches has its hint.
-TEST(PrefilterTest, NoMatchWithoutItsHint) {
+// The property the detector relies on, over 200,000 generated texts: every match a
+// search may meet (from the text's start, then from just after each match's start, as
+// the detector resumes) has its regex's hint, and lies within the hint's range.
+TEST(PrefilterTest, NoMatchWithoutItsHintOrOutsideItsRange) {
   std::vector<Regex> regexes = BuiltinRegexes();
   Rng rng(20261129);
   std::vector<int> matched(regexes.size(), 0);
   for (int n = 0; n < 200000; ++n) {
     const std::string text = Text(rng);
-    const HintMask hints = BuiltinHints(text);
+    const Hints hints = BuiltinHints(text);
     for (size_t r = 0; r < regexes.size(); ++r) {
-      if (!RE2::PartialMatch(text, *regexes[r].re)) continue;
-      ++matched[r];
-      ASSERT_TRUE(hints >> regexes[r].hint & 1)
-          << "hint " << regexes[r].hint << " missing for a match of " << regexes[r].source
-          << " in \"" << text << "\"";
+      const int h = regexes[r].hint;
+      re2::StringPiece whole(text), m;
+      size_t pos = 0;
+      while (pos < text.size() &&
+             regexes[r].re->Match(whole, pos, text.size(), RE2::UNANCHORED, &m, 1)) {
+        const size_t begin = m.data() - text.data(), end = begin + m.size();
+        ++matched[r];
+        ASSERT_TRUE(hints.Has(h)) << "hint " << h << " missing for a match of "
+                                  << regexes[r].source << " in \"" << text << "\"";
+        ASSERT_LE(hints.lo[h], begin) << regexes[r].source << " in \"" << text << "\"";
+        ASSERT_GE(hints.hi[h], end) << regexes[r].source << " in \"" << text << "\"";
+        pos = begin + 1;
+        while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
+      }
     }
   }
   // The generator reaches every regex many times (else the test would prove little).
@@ -173,21 +184,33 @@ TEST(PrefilterTest, NoMatchWithoutItsHint) {
 
 // Selectivity: the hints are not a constant; prose holds none, each shape its own.
 TEST(PrefilterTest, HintsAreSelective) {
-  EXPECT_EQ(BuiltinHints("the quick brown fox jumps over the lazy dog, again and again"), 0u);
-  EXPECT_EQ(BuiltinHints("Follow-up in two weeks. No change in the plan; see the chart."), 0u);
-  EXPECT_EQ(BuiltinHints("ssn 536-22-8714"), HintBit(Hint::kNineGrouped));
-  EXPECT_EQ(BuiltinHints("write to jo@example.com"), HintBit(Hint::kEmail));
-  EXPECT_EQ(BuiltinHints("call (415) 555-2671"), HintBit(Hint::kPhone));
-  EXPECT_EQ(BuiltinHints("Dear John"), HintBit(Hint::kNameCue));
-  EXPECT_EQ(BuiltinHints("Mr. Smith"), HintBit(Hint::kHonorific));
-  EXPECT_EQ(BuiltinHints("Kind regards, Ann"), HintBit(Hint::kClosing));
-  EXPECT_EQ(BuiltinHints("host 10.0.0.1"), HintBit(Hint::kIpv4));
-  EXPECT_EQ(BuiltinHints("at 14:30"), 0u);
-  EXPECT_EQ(BuiltinHints("at 14:30:00"), HintBit(Hint::kIpv6));
-  EXPECT_EQ(BuiltinHints("seen March 3, 2024"), HintBit(Hint::kDate));
-  EXPECT_EQ(BuiltinHints("seen in March"), 0u);
+  EXPECT_EQ(BuiltinHints("the quick brown fox jumps over the lazy dog, again and again").mask, 0u);
+  EXPECT_EQ(BuiltinHints("Follow-up in two weeks. No change in the plan; see the chart.").mask, 0u);
+  EXPECT_EQ(BuiltinHints("ssn 536-22-8714").mask, HintBit(Hint::kNineGrouped));
+  EXPECT_EQ(BuiltinHints("write to jo@example.com").mask, HintBit(Hint::kEmail));
+  EXPECT_EQ(BuiltinHints("call (415) 555-2671").mask, HintBit(Hint::kPhone));
+  EXPECT_EQ(BuiltinHints("Dear John").mask, HintBit(Hint::kNameCue));
+  EXPECT_EQ(BuiltinHints("Mr. Smith").mask, HintBit(Hint::kHonorific));
+  EXPECT_EQ(BuiltinHints("Kind regards, Ann").mask, HintBit(Hint::kClosing));
+  EXPECT_EQ(BuiltinHints("host 10.0.0.1").mask, HintBit(Hint::kIpv4));
+  EXPECT_EQ(BuiltinHints("at 14:30").mask, 0u);
+  EXPECT_EQ(BuiltinHints("at 14:30:00").mask, HintBit(Hint::kIpv6));
+  EXPECT_EQ(BuiltinHints("seen March 3, 2024").mask, HintBit(Hint::kDate));
+  EXPECT_EQ(BuiltinHints("seen in March").mask, 0u);
   // (?i) matches the long s and the Kelvin sign as 's' and 'k': cues stay possible.
-  EXPECT_EQ(BuiltinHints("ſpouse Ann"), HintBit(Hint::kNameCue) | HintBit(Hint::kClosing));
+  EXPECT_EQ(BuiltinHints("ſpouse Ann").mask, HintBit(Hint::kNameCue) | HintBit(Hint::kClosing));
+}
+
+// The ranges are narrow where the shape fixes them: an SSN's three runs, an e-mail's
+// bytes around its '@'.
+TEST(PrefilterTest, RangesCoverTheShapeOnly) {
+  const std::string text = "Seen today, SSN 536-22-8714; mail jo.ann@example.com please.";
+  const Hints hints = BuiltinHints(text);
+  const int ssn = static_cast<int>(Hint::kNineGrouped), mail = static_cast<int>(Hint::kEmail);
+  ASSERT_TRUE(hints.Has(ssn));
+  ASSERT_TRUE(hints.Has(mail));
+  EXPECT_EQ(text.substr(hints.lo[ssn], hints.hi[ssn] - hints.lo[ssn]), "536-22-8714");
+  EXPECT_EQ(text.substr(hints.lo[mail], hints.hi[mail] - hints.lo[mail]), "jo.ann@example.com");
 }
 
 // The detector with the prefilter finds what it finds with every regex searched.

@@ -28,6 +28,8 @@ constexpr size_t kWindowBytes = 64 * 1024;
 constexpr size_t kWindowMargin = 2048;
 // Memory budget for the combined set's DFA; over it, every pattern is searched.
 constexpr int64_t kSetMaxMem = 64 << 20;
+// Groups whose search state lives on the stack (more than the built-in ones).
+constexpr size_t kStackGroups = 64;
 // Longest span a tail regex (a name after its cue) may cover.
 constexpr size_t kMaxTailBytes = 256;
 // Bytes around a candidate searched for context words.
@@ -279,6 +281,8 @@ void Detector::AddCustom(const std::vector<CustomRecognizer>& custom) {
 }
 
 void Detector::Finish(std::vector<std::string> first_names) {
+  if (impl_->builtin_groups > kStackGroups)
+    throw Error(sqlstate::kInternalError, "too many built-in regexes");
   if (impl_->set && !impl_->set->Compile())
     throw Error(sqlstate::kProgramLimitExceeded, "pattern set too large to compile");
   impl_->first_names.Assign(std::vector<std::string_view>(first_names.begin(), first_names.end()));
@@ -472,7 +476,6 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
                          options.entities.end();
   std::vector<Finding>& candidates = *out;
   // Where each group's search resumes; on the stack for the built-in groups.
-  constexpr size_t kStackGroups = 64;
   size_t resume_stack[kStackGroups] = {};
   std::vector<size_t> resume_heap;
   size_t* resume = resume_stack;
@@ -487,10 +490,19 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
     size_t to = std::min(text.size(), keep_before + kWindowMargin);
     hits.clear();
     const std::string_view window = text.substr(start, to - start);
+    // Each built-in regex hinted at is searched over the range where it may match.
+    size_t from_stack[kStackGroups], to_stack[kStackGroups];
     if (im.builtin_groups > 0) {
-      const HintMask hinted = options.full_scan ? ~HintMask{0} : BuiltinHints(window);
-      for (size_t g = 0; g < im.builtin_groups; ++g)
-        if (hinted >> im.groups[g].hint & 1) hits.push_back(static_cast<int>(g));
+      const Hints hints = options.full_scan ? Hints::All(window.size()) : BuiltinHints(window);
+      for (size_t g = 0; g < im.builtin_groups; ++g) {
+        const int h = im.groups[g].hint;
+        if (!hints.Has(h)) continue;
+        hits.push_back(static_cast<int>(g));
+        from_stack[g] = start + hints.lo[h];
+        // One byte past the last end, so that no match ends at the range's end (which
+        // would have it matched again against the rest of the text).
+        to_stack[g] = std::min(to, start + hints.hi[h] + 1);
+      }
     }
     if (im.set) {
       thread_local std::vector<int> found;
@@ -507,7 +519,9 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
     }
     for (int g : hits) {
       if (!(*group_wanted)[g]) continue;
-      im.Scan(g, text, start, to, keep_before, &resume[g], *wanted, options, &candidates);
+      const bool builtin = static_cast<size_t>(g) < im.builtin_groups;
+      im.Scan(g, text, builtin ? from_stack[g] : start, builtin ? to_stack[g] : to, keep_before,
+              &resume[g], *wanted, options, &candidates);
     }
     if (want_person) im.ScanFirstNames(text, start, keep_before, options, &candidates);
   }

@@ -7,6 +7,7 @@
 // joined by c when exactly the one byte c separates them.
 #include "core/pii/prefilter.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstring>
@@ -22,6 +23,7 @@ enum : uint8_t {
   kHexClass = 8,
   kWordClass = 16,   // \b's word bytes: [0-9A-Za-z_]
   kLocalClass = 32,  // the e-mail pattern's local part: [A-Za-z0-9._%+'-]
+  kDomainClass = 64,  // its domain: [A-Za-z0-9.-]
 };
 
 constexpr std::array<uint8_t, 256> MakeClasses() {
@@ -33,6 +35,8 @@ constexpr std::array<uint8_t, 256> MakeClasses() {
   for (int c = 'a'; c <= 'f'; ++c) t[c] |= kHexClass;
   t['_'] = kWordClass;
   for (char c : {'.', '_', '%', '+', '\'', '-'}) t[static_cast<unsigned char>(c)] |= kLocalClass;
+  for (int c = 0; c < 256; ++c)
+    if ((t[c] & (kDigitClass | kUpperClass | kLowerClass)) || c == '.' || c == '-') t[c] |= kDomainClass;
   return t;
 }
 constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
@@ -137,7 +141,7 @@ class Scanner {
   explicit Scanner(std::string_view text)
       : t_(reinterpret_cast<const unsigned char*>(text.data())), n_(text.size()) {}
 
-  HintMask Run() {
+  Hints Run() {
     size_t i = 0;
     while (i < n_) {
       const unsigned char c = t_[i];
@@ -155,22 +159,29 @@ class Scanner {
         continue;
       }
       switch (c) {
-        case '@':  // EMAIL: [local]+@[A-Za-z0-9]
-          if (i > 0 && (kClasses[t_[i - 1]] & kLocalClass) && i + 1 < n_ && Alnum(t_[i + 1]))
-            Set(Hint::kEmail);
+        case '@':  // EMAIL: [local]+@[A-Za-z0-9]..., around its '@'
+          if (i > 0 && (kClasses[t_[i - 1]] & kLocalClass) && i + 1 < n_ && Alnum(t_[i + 1])) {
+            size_t lo = i - 1, hi = i + 1;
+            while (lo > 0 && (kClasses[t_[lo - 1]] & kLocalClass)) --lo;
+            while (hi < n_ && (kClasses[t_[hi]] & kDomainClass)) ++hi;
+            Set(Hint::kEmail, lo, hi);
+          }
           break;
         case ':':
-          // URL: (?:https?|ftp)://
-          if (i + 2 < n_ && t_[i + 1] == '/' && t_[i + 2] == '/') Set(Hint::kUrl);
-          // IPv6: two colons with at most four hex digits, and nothing else, between.
+          // URL: (?:https?|ftp)://, from its scheme on
+          if (i + 2 < n_ && t_[i + 1] == '/' && t_[i + 2] == '/') Set(Hint::kUrl, Back(i, 5), n_);
+          // IPv6: two colons with at most four hex digits, and nothing else, between. A
+          // match has at most 4 hex digits before its first colon, and 7 groups and a
+          // dotted quad (47 bytes) from it.
           if (colon_ != kNone) {
             const size_t gap = i - colon_ - 1;
-            if (gap == 0 || (gap <= 4 && hex_.s == colon_ + 1 && hex_.e == i)) Set(Hint::kIpv6);
+            if (gap == 0 || (gap <= 4 && hex_.s == colon_ + 1 && hex_.e == i))
+              Set(Hint::kIpv6, Back(colon_, 4), Fwd(colon_, 48));
           }
           colon_ = i;
           break;
-        case '+':  // PHONE, international form: \+\d
-          if (i + 1 < n_ && Digit(t_[i + 1])) Set(Hint::kPhone);
+        case '+':  // PHONE, international form: \+\d..., at most 36 bytes
+          if (i + 1 < n_ && Digit(t_[i + 1])) Set(Hint::kPhone, i, Fwd(i, 37));
           break;
         case 0xC4:  // U+0130, U+0131
           if (i + 1 < n_ && (t_[i + 1] == 0xB0 || t_[i + 1] == 0xB1)) fold_ = true;
@@ -186,11 +197,15 @@ class Scanner {
       }
       ++i;
     }
-    // DATE with a month name: MONTH and \d{4} in either order.
-    if (month_ && run4_) Set(Hint::kDate);
+    // DATE with a month name: MONTH and \d{4} in either order; a match starts at most
+    // 5 bytes before its month ("12th ") and ends at most 21 bytes after its start.
+    if (month_lo_ != kNone && run4_) Set(Hint::kDate, Back(month_lo_, 5), Fwd(month_hi_, 24));
     // The case-insensitive cues may be written with a letter that folds to ASCII.
-    if (fold_) mask_ |= HintBit(Hint::kNameCue) | HintBit(Hint::kClosing);
-    return mask_;
+    if (fold_) {
+      Set(Hint::kNameCue, 0, n_);
+      Set(Hint::kClosing, 0, n_);
+    }
+    return hints_;
   }
 
  private:
@@ -208,7 +223,20 @@ class Scanner {
   static char ToLower(unsigned char c) { return static_cast<char>(Upper(c) ? c | 0x20 : c); }
   static bool In(unsigned char c, const char* set) { return c != 0 && std::strchr(set, c); }
 
-  void Set(Hint h) { mask_ |= HintBit(h); }
+  // Hint h, for a match within [lo, hi).
+  void Set(Hint h, size_t lo, size_t hi) {
+    const int k = static_cast<int>(h);
+    if (!hints_.Has(k)) {
+      hints_.mask |= HintBit(h);
+      hints_.lo[k] = lo;
+      hints_.hi[k] = hi;
+    } else {
+      hints_.lo[k] = std::min(hints_.lo[k], lo);
+      hints_.hi[k] = std::max(hints_.hi[k], hi);
+    }
+  }
+  size_t Back(size_t pos, size_t d) const { return pos > d ? pos - d : 0; }
+  size_t Fwd(size_t pos, size_t d) const { return std::min(n_, pos + d); }
 
   // The separator byte joining two runs, 0 if they are not joined by exactly one byte.
   unsigned char Joined(const Span& a, const Span& b) const {
@@ -222,38 +250,43 @@ class Scanner {
     const unsigned char c0 = t_[i];
     if (!Digit(c0) && c0 != '_') {
       const Words& w = GetWords();
-      if (len <= 4 && Upper(c0) && w.honorifics.Contains(t_ + i, len, false)) Set(Hint::kHonorific);
+      // The cues' matches run on over blanks: up to the end.
+      if (len <= 4 && Upper(c0) && w.honorifics.Contains(t_ + i, len, false))
+        Set(Hint::kHonorific, i, n_);
       if (len >= 3) {
         // MONTH: [Jj]an..., [Ff]eb..., or JAN, FEB, ...
         const bool rest_lower = Lower(t_[i + 1]) && Lower(t_[i + 2]);
         const bool all_upper = Upper(c0) && Upper(t_[i + 1]) && Upper(t_[i + 2]);
-        if ((rest_lower || all_upper) && w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2])))
-          month_ = true;
+        if ((rest_lower || all_upper) &&
+            w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2]))) {
+          if (month_lo_ == kNone) month_lo_ = i;
+          month_hi_ = i;
+        }
         if (len == 3 && c0 == 'w' && t_[i + 1] == 'w' && t_[i + 2] == 'w' && j < n_ &&
             t_[j] == '.')
-          Set(Hint::kUrl);  // \bwww\.
+          Set(Hint::kUrl, i, n_);  // \bwww\.
         // CRYPTO: (?i:bc1|tb1) then at least six more.
         if (len >= 9 && t_[i + 2] == '1') {
           const char a = ToLower(c0), b = ToLower(t_[i + 1]);
-          if ((a == 'b' && b == 'c') || (a == 't' && b == 'b')) Set(Hint::kCrypto);
+          if ((a == 'b' && b == 'c') || (a == 't' && b == 'b')) Set(Hint::kCrypto, i, j);
         }
       }
       const unsigned char initial = static_cast<unsigned char>(ToLower(c0));
       if (len <= kLongestWord && initial >= 'a' && initial <= 'z' &&
           (w.by_initial[initial - 'a'] >> len & 1)) {
-        if (w.cues.Contains(t_ + i, len, true)) Set(Hint::kNameCue);
-        if (w.closings.Contains(t_ + i, len, true)) Set(Hint::kClosing);
+        if (w.cues.Contains(t_ + i, len, true)) Set(Hint::kNameCue, i, n_);
+        if (w.closings.Contains(t_ + i, len, true)) Set(Hint::kClosing, i, n_);
       }
     } else if (Digit(c0)) {
       // CRYPTO: \b[13]...{25,34}\b, \b0x[0-9A-Fa-f]{40}\b: the whole word.
-      if ((c0 == '1' || c0 == '3') && len >= 26) Set(Hint::kCrypto);
-      if (c0 == '0' && len >= 42 && t_[i + 1] == 'x') Set(Hint::kCrypto);
+      if ((c0 == '1' || c0 == '3') && len >= 26) Set(Hint::kCrypto, i, j);
+      if (c0 == '0' && len >= 42 && t_[i + 1] == 'x') Set(Hint::kCrypto, i, j);
     }
     if (any & kDigitClass) {
       // \b\d{7,19}\b: a word of 7 to 19 digits.
-      if ((all & kDigitClass) && len >= 7 && len <= 19) Set(Hint::kDigitRun);
+      if ((all & kDigitClass) && len >= 7 && len <= 19) Set(Hint::kDigitRun, i, j);
       // \b[A-Z]\d{3,12}\b, \b[A-Z]{2}\d{5,7}\b, \b\d{3}[A-Z]{2}\d{4}\b: whole words.
-      if (len >= 4 && len <= 13 && LettersThenDigits(i, j)) Set(Hint::kLetterDigits);
+      if (len >= 4 && len <= 13 && LettersThenDigits(i, j)) Set(Hint::kLetterDigits, i, j);
     }
     // MAC addresses and IPv6 read hex digits only in words made of them: each of their
     // groups lies between separators or \b.
@@ -296,7 +329,9 @@ class Scanner {
     // MAC: six pairs joined by ':' or '-', or three quads joined by '.'.
     pairs_ = len == 2 ? (prev == 2 && (sep == ':' || sep == '-') ? pairs_ + 1 : 1) : 0;
     quads_ = len == 4 ? (prev == 4 && sep == '.' ? quads_ + 1 : 1) : 0;
-    if (pairs_ >= 6 || quads_ >= 3) Set(Hint::kMac);
+    // A match is the six pairs (or three quads) ending here.
+    if (pairs_ >= 6) Set(Hint::kMac, Back(r.s, 15), r.e);
+    if (quads_ >= 3) Set(Hint::kMac, Back(r.s, 10), r.e);
     hex_ = r;
   }
 
@@ -312,50 +347,59 @@ class Scanner {
     const unsigned char j10 = Joined(r1, r0), j21 = Joined(r2, r1), j32 = Joined(r3, r2);
     if (n0 >= 4) run4_ = true;
     // IBAN: \b[A-Z]{2}\d{2}
-    if (n0 >= 2 && r0.s >= 2 && Upper(t_[r0.s - 1]) && Upper(t_[r0.s - 2])) Set(Hint::kIban);
-    // PHONE, North American form: (?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b, so
-    // a run of three after ')' or a separator, joined to a run of four.
+    // (at most 4 + 7 * 5 + 4 bytes).
+    if (n0 >= 2 && r0.s >= 2 && Upper(t_[r0.s - 1]) && Upper(t_[r0.s - 2]))
+      Set(Hint::kIban, r0.s - 2, Fwd(r0.s - 2, 43));
+    // PHONE, North American form: (?:\b1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b,
+    // so a run of three after ')' or a separator, joined to a run of four (the match
+    // starts at most 8 bytes before the three: "1-(415) ").
     if (In(j10, " .-") && n1 == 3 && n0 == 4 && r1.s > 0 && In(t_[r1.s - 1], ") .-"))
-      Set(Hint::kPhone);
+      Set(Hint::kPhone, Back(r1.s, 8), r0.e);
     // PHONE, trunk-0 form: \b0\d{2,4}[ \-]?\d{3,4}[ \-]?\d{3,4}\b, nine digits or more
-    // in at most three runs joined by ' ' or '-', the first starting with 0.
-    if ((t_[r0.s] == '0' && n0 >= 9) ||
-        (In(j10, " -") && t_[r1.s] == '0' && n1 + n0 >= 9) ||
-        (In(j10, " -") && In(j21, " -") && t_[r2.s] == '0' && n2 + n1 + n0 >= 9))
-      Set(Hint::kPhone);
+    // in at most three runs joined by ' ' or '-', the first starting with 0 (and the
+    // match with it, at most 15 bytes).
+    if (t_[r0.s] == '0' && n0 >= 9) Set(Hint::kPhone, r0.s, Fwd(r0.s, 15));
+    if (In(j10, " -") && t_[r1.s] == '0' && n1 + n0 >= 9) Set(Hint::kPhone, r1.s, Fwd(r1.s, 15));
+    if (In(j10, " -") && In(j21, " -") && t_[r2.s] == '0' && n2 + n1 + n0 >= 9)
+      Set(Hint::kPhone, r2.s, Fwd(r2.s, 15));
     // SSN/ITIN: \d{3}-\d{2}-\d{4} (or with ' ' or '.', the same twice)
     if (j21 != 0 && j21 == j10 && In(j10, "- .") && n2 >= 3 && n1 == 2 && n0 >= 4)
-      Set(Hint::kNineGrouped);
+      Set(Hint::kNineGrouped, r2.s, r0.e);
     // Cards: \b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b, \b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b
-    if (In(j21, " -") && In(j10, " -") && n2 == 4 &&
-        ((n1 == 4 && n0 == 4 && In(j32, " -") && r3.len() == 4) ||
-         (n1 == 6 && (n0 == 4 || n0 == 5))))
-      Set(Hint::kCardGrouped);
+    if (In(j21, " -") && In(j10, " -") && n2 == 4) {
+      if (n1 == 4 && n0 == 4 && In(j32, " -") && r3.len() == 4)
+        Set(Hint::kCardGrouped, r3.s, Fwd(r0.e, 4));  // and perhaps [ \-]\d{3}
+      if (n1 == 6 && (n0 == 4 || n0 == 5)) Set(Hint::kCardGrouped, r2.s, r0.e);
+    }
     // IPv4: (?:\d{1,3}\.){3}\d{1,3}
-    if (j32 == '.' && j21 == '.' && j10 == '.' && n2 <= 3 && n1 <= 3) Set(Hint::kIpv4);
-    // DATE: \d{4}-\d{2}-\d{2}, \d{4}/\d{1,2}/\d{1,2}, \d{1,2}[/\-.]\d{1,2}[/\-.]\d{4}
-    if ((j21 == '-' && j10 == '-' && n2 >= 4 && n1 == 2 && n0 >= 2) ||
-        (j21 == '/' && j10 == '/' && n2 >= 4 && n1 <= 2) ||
+    if (j32 == '.' && j21 == '.' && j10 == '.' && n2 <= 3 && n1 <= 3) Set(Hint::kIpv4, r3.s, r0.e);
+    // DATE: \d{4}-\d{2}-\d{2} (and a time of at most 25 bytes), \d{4}/\d{1,2}/\d{1,2},
+    // \d{1,2}[/\-.]\d{1,2}[/\-.]\d{4}
+    if (j21 == '-' && j10 == '-' && n2 >= 4 && n1 == 2 && n0 >= 2)
+      Set(Hint::kDate, r2.s, Fwd(r0.e, 26));
+    if ((j21 == '/' && j10 == '/' && n2 >= 4 && n1 <= 2) ||
         (In(j21, "/-.") && In(j10, "/-.") && n2 <= 2 && n1 <= 2 && n0 >= 4))
-      Set(Hint::kDate);
+      Set(Hint::kDate, r2.s, r0.e);
     // ABA routing, formatted: \b[0-36-8]\d{3}-\d{4}-\d\b
-    if (j21 == '-' && j10 == '-' && n2 == 4 && n1 == 4 && n0 == 1) Set(Hint::kAbaFormatted);
+    if (j21 == '-' && j10 == '-' && n2 == 4 && n1 == 4 && n0 == 1)
+      Set(Hint::kAbaFormatted, r2.s, r0.e);
   }
 
   const unsigned char* t_;
   size_t n_;
-  HintMask mask_ = 0;
+  Hints hints_;
   Span runs_[4];       // the last digit runs, newest first
   Span hex_;           // the last word of hex digits
   int pairs_ = 0;      // hex words of two joined by ':' or '-' up to the last one
   int quads_ = 0;      // hex words of four joined by '.' up to the last one
   size_t colon_ = kNone;
-  bool month_ = false, run4_ = false, fold_ = false;
+  size_t month_lo_ = kNone, month_hi_ = 0;  // the first and last month's start
+  bool run4_ = false, fold_ = false;
 };
 
 }  // namespace
 
-HintMask BuiltinHints(std::string_view text) { return Scanner(text).Run(); }
+Hints BuiltinHints(std::string_view text) { return Scanner(text).Run(); }
 
 int HintOfPattern(std::string_view name) {
   static const struct {

@@ -16,6 +16,7 @@
 #pragma once
 #include "core/no_postgres.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -49,8 +50,31 @@ static_assert(static_cast<int>(Hint::kCount) <= 32, "HintMask holds every hint")
 
 constexpr HintMask HintBit(Hint h) { return HintMask{1} << static_cast<int>(h); }
 
-// The hints of the built-in regexes that may match somewhere in text.
-HintMask BuiltinHints(std::string_view text);
+// The hints of the built-in regexes that may match in a text, and where: every match
+// of hint h's regex lies within [lo[h], hi[h]) (offsets into the text), when h is in
+// mask. The ranges come from the same conditions (a 3-2-4 match is its three runs of
+// digits, an e-mail match lies around its '@' ...), so a regex is searched only where
+// it may match, not over the whole text.
+struct Hints {
+  static constexpr int kCount = static_cast<int>(Hint::kCount);
+  HintMask mask = 0;
+  size_t lo[kCount];
+  size_t hi[kCount];
+
+  bool Has(int h) const { return mask >> h & 1; }
+  // Every hint, each over the whole of a text of size bytes.
+  static Hints All(size_t size) {
+    Hints all;
+    all.mask = (HintMask{1} << kCount) - 1;
+    for (int h = 0; h < kCount; ++h) {
+      all.lo[h] = 0;
+      all.hi[h] = size;
+    }
+    return all;
+  }
+};
+
+Hints BuiltinHints(std::string_view text);
 
 // The hint of a built-in recognizer, by its PatternDef::name; -1 if it has none (its
 // regex is then searched in every text).
