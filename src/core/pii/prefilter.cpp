@@ -250,9 +250,10 @@ class Scanner {
     const unsigned char c0 = t_[i];
     if (!Digit(c0) && c0 != '_') {
       const Words& w = GetWords();
-      // The cues' matches run on over blanks: up to the end.
+      // A cue's match is the cue, perhaps a second word ("signed by"), a punctuation
+      // mark and blanks.
       if (len <= 4 && Upper(c0) && w.honorifics.Contains(t_ + i, len, false))
-        Set(Hint::kHonorific, i, n_);
+        Set(Hint::kHonorific, i, CueEnd(j));
       if (len >= 3) {
         // MONTH: [Jj]an..., [Ff]eb..., or JAN, FEB, ...
         const bool rest_lower = Lower(t_[i + 1]) && Lower(t_[i + 2]);
@@ -274,8 +275,8 @@ class Scanner {
       const unsigned char initial = static_cast<unsigned char>(ToLower(c0));
       if (len <= kLongestWord && initial >= 'a' && initial <= 'z' &&
           (w.by_initial[initial - 'a'] >> len & 1)) {
-        if (w.cues.Contains(t_ + i, len, true)) Set(Hint::kNameCue, i, n_);
-        if (w.closings.Contains(t_ + i, len, true)) Set(Hint::kClosing, i, n_);
+        if (w.cues.Contains(t_ + i, len, true)) Set(Hint::kNameCue, i, CueEnd(j));
+        if (w.closings.Contains(t_ + i, len, true)) Set(Hint::kClosing, i, CueEnd(j));
       }
     } else if (Digit(c0)) {
       // CRYPTO: \b[13]...{25,34}\b, \b0x[0-9A-Fa-f]{40}\b: the whole word.
@@ -304,6 +305,20 @@ class Scanner {
         d = e;
       }
     }
+  }
+
+  // Where the match of a cue word ending at j can end at the latest: after a mark of
+  // [:,.], blanks ([ \t] for most, \s for the closings), a second word (the "by" of
+  // "signed by", the "you" of "thank you"), a mark and blanks again.
+  size_t CueEnd(size_t j) const {
+    auto mark = [&](size_t k) { return k < n_ && In(t_[k], ":,.") ? k + 1 : k; };
+    auto blanks = [&](size_t k) {
+      while (k < n_ && In(t_[k], " \t\n\r\f\v")) ++k;
+      return k;
+    };
+    size_t k = blanks(mark(j));
+    while (k < n_ && (kClasses[t_[k]] & kWordClass)) ++k;
+    return blanks(mark(k));
   }
 
   // True if the word [i, j) is one of the shapes of kLetterDigits.
