@@ -58,7 +58,9 @@ const char* const kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun",
 constexpr size_t kLongestWord = 12;  // "respectfully"
 
 // A few short words (at most 16 bytes) packed into two words each, found with one
-// multiply and a probe or two: cheaper than hashing byte by byte, and small.
+// multiply and a probe or two. Not WordSet (word_set.h), whose FNV hash goes byte by
+// byte: with it this pass made PII-free prose 14% slower (detector_bench BM_DetectNoPii
+// 2.48 -> 2.83 ms a MiB), every word of which is looked up.
 class PackedWords {
  public:
   template <typename List>
