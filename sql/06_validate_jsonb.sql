@@ -107,5 +107,73 @@ FROM unnest(ARRAY['jsonb_memo', 'jsonb_memo2', 'jsonb_memo', 'jsonb_memo2']) AS 
 SELECT f, comply.validate('"2024-02-30"', '{"format": "date"}'::jsonb, f::jsonb)
 FROM unnest(ARRAY['{"format": "annotate"}', '{"format": "assert"}', '{"format": "annotate"}']) AS f;
 
+-- validate against the same rules written by hand in SQL, over thousands of documents
+-- with hundreds of layouts of keys (the fast evaluator walks each object's members in
+-- jsonb's order and finds their properties by a hash of the names), keys longer than 8
+-- bytes and one of 300 (too long to hash: binary search), nested objects, extra keys,
+-- wrong types, required properties inside and outside "properties". They must agree
+-- everywhere, each schema accepting some documents and rejecting others. (Not against
+-- validation_errors: it asks the same evaluator first.)
+SELECT setseed(0.42);
+CREATE TEMP TABLE layout_docs AS
+SELECT i, (SELECT coalesce(jsonb_object_agg(k,
+          CASE WHEN random() < 0.85 THEN
+            CASE k WHEN 'a' THEN '7' WHEN 'bb' THEN '"ab"' WHEN 'ccc' THEN 'false'
+                   WHEN 'o' THEN (SELECT coalesce(jsonb_object_agg(k2, CASE k2 WHEN 'y' THEN '"s"' ELSE '2.5' END), '{}')
+                                  FROM unnest(ARRAY['x', 'y', 'w']) k2 WHERE random() < 0.6 AND k IS NOT NULL)
+                   ELSE '"x"' END::jsonb
+          ELSE (ARRAY['1', '"ab"', '"abcd"', 'true', 'null', '1.5', '[]', '{"x": 1}', '{"y": 2}'])[1 + floor(random() * 9)::int]::jsonb
+          END), '{}')
+         FROM unnest(ARRAY['a', 'bb', 'ccc', 'long_property_name', 'o', 'extra', 'zz', repeat('p', 300)]) k
+         WHERE random() < CASE WHEN k = 'extra' OR length(k) > 100 THEN 0.3 ELSE 0.75 END AND i > 0) AS doc
+FROM generate_series(1, 4000) i;
+CREATE FUNCTION pg_temp.is_int(v jsonb) RETURNS boolean LANGUAGE sql AS
+  $$ SELECT jsonb_typeof(v) = 'number' AND v::text::numeric = trunc(v::text::numeric) $$;
+CREATE FUNCTION pg_temp.has_type(d jsonb, k text, t text) RETURNS boolean LANGUAGE sql AS
+  $$ SELECT NOT d ? k OR jsonb_typeof(d -> k) = t $$;
+CREATE TEMP TABLE layout_schemas (name text, schema jsonb, by_hand text);
+INSERT INTO layout_schemas VALUES
+  ('closed', '{"type": "object", "required": ["a", "bb"],
+               "properties": {"a": {"type": "integer"}, "bb": {"type": "string", "maxLength": 3},
+                              "ccc": {"type": "boolean"}, "long_property_name": {"type": "string"},
+                              "o": {"type": "object", "required": ["x"], "additionalProperties": false,
+                                    "properties": {"x": {"type": "number"}, "y": {"type": "string"}}},
+                              "zz": true},
+               "additionalProperties": false}',
+   $r$ d ?& '{a,bb}' AND (d - '{a,bb,ccc,long_property_name,o,zz}'::text[]) = '{}' AND pg_temp.is_int(d -> 'a')
+       AND jsonb_typeof(d -> 'bb') = 'string' AND length(d ->> 'bb') <= 3 AND pg_temp.has_type(d, 'ccc', 'boolean')
+       AND pg_temp.has_type(d, 'long_property_name', 'string')
+       AND (NOT d ? 'o' OR (jsonb_typeof(d -> 'o') = 'object' AND (d -> 'o') ? 'x' AND ((d -> 'o') - '{x,y}'::text[]) = '{}'
+                            AND jsonb_typeof(d -> 'o' -> 'x') = 'number' AND pg_temp.has_type(d -> 'o', 'y', 'string'))) $r$),
+  ('additional schema', '{"required": ["a"],
+                          "properties": {"a": {"type": "integer"}, "bb": {"type": "string"},
+                                         "o": {"required": ["y"], "additionalProperties": {"type": "number"}}},
+                          "additionalProperties": {"type": "string"}}',
+   $r$ d ? 'a' AND pg_temp.is_int(d -> 'a') AND pg_temp.has_type(d, 'bb', 'string')
+       AND (jsonb_typeof(d -> 'o') IS DISTINCT FROM 'object' OR ((d -> 'o') ? 'y' AND
+            NOT EXISTS (SELECT FROM jsonb_each(d -> 'o') e WHERE jsonb_typeof(e.value) <> 'number')))
+       AND NOT EXISTS (SELECT FROM jsonb_each(d - '{a,bb,o}'::text[]) e WHERE jsonb_typeof(e.value) <> 'string') $r$),
+  ('open, required elsewhere', '{"required": ["zz", "a"], "properties": {"a": {"minimum": 5}, "ccc": {"const": false}}}',
+   $r$ d ?& '{zz,a}' AND (jsonb_typeof(d -> 'a') <> 'number' OR (d -> 'a')::text::numeric >= 5)
+       AND (NOT d ? 'ccc' OR (d -> 'ccc') = 'false') $r$),
+  ('a key of 300 bytes', jsonb_build_object('required', jsonb_build_array(repeat('p', 300)), 'additionalProperties', false,
+     'properties', jsonb_build_object(repeat('p', 300), '{"type": "string"}'::jsonb, 'a', '{}'::jsonb, 'extra', '{}'::jsonb,
+                                      'bb', '{}'::jsonb, 'ccc', '{}'::jsonb, 'long_property_name', '{}'::jsonb, 'o', '{}'::jsonb, 'zz', '{}'::jsonb)),
+   $r$ d ? repeat('p', 300) AND jsonb_typeof(d -> repeat('p', 300)) = 'string' $r$);
+CREATE FUNCTION pg_temp.by_hand(rule text, doc jsonb) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+  ok boolean;
+BEGIN
+  EXECUTE 'SELECT ' || rule || ' FROM (SELECT $1 AS d) AS doc' INTO ok USING doc;
+  RETURN ok;
+END $$;
+SELECT count(DISTINCT (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(doc) k)) > 128 AS many_layouts
+FROM layout_docs;
+SELECT s.name,
+       count(*) FILTER (WHERE comply.validate(d.doc, s.schema)) BETWEEN 100 AND 3900 AS some_valid_some_not,
+       count(*) FILTER (WHERE comply.validate(d.doc, s.schema) IS DISTINCT FROM pg_temp.by_hand(s.by_hand, d.doc)) AS disagree
+FROM layout_schemas s, layout_docs d
+GROUP BY s.name ORDER BY s.name;
+
 DROP TABLE jsonb_big;
 DELETE FROM comply.schemas;
