@@ -38,6 +38,7 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/inval.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -321,11 +322,50 @@ constexpr const char* kAuditNames[kAuditColumns] = {
 constexpr Oid kAuditTypes[kAuditColumns] = {INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
                                             INETOID, XID8OID, TEXTOID, TEXTOID, JSONBOID};
 
-// The identity sequence of comply.audit_log, looked up once per table (a pg_depend
-// scan). The sequence belongs to the extension, so it cannot be dropped or replaced
-// without the extension, and a table created again has a new OID.
-Oid audit_relid = InvalidOid;
-Oid audit_seqid = InvalidOid;
+// What AppendAuditDirect learns of comply.audit_log, kept per backend until a relcache
+// invalidation of the table (any ALTER, a trigger or rule added, the table dropped) or
+// of every relation: its OID, whether it is as the extension made it (below) and where
+// each of its columns is, and its identity sequence (a pg_depend scan). The sequence
+// belongs to the extension, so it cannot be dropped or replaced without the extension.
+struct AuditLayout {
+  bool known = false;  // the rest is valid
+  Oid relid = InvalidOid;
+  bool plain = false;
+  int attnum[kAuditColumns] = {};
+  Oid seqid = InvalidOid;
+};
+AuditLayout audit_layout;
+
+void InvalidateAuditLayout(Datum, Oid relid) {
+  if (relid == InvalidOid || relid == audit_layout.relid) audit_layout.known = false;
+}
+
+// Learns rel's layout (rel is comply.audit_log, open).
+void LearnAuditLayout(Relation rel) {
+  AuditLayout l;
+  l.relid = RelationGetRelid(rel);
+  TupleDesc desc = RelationGetDescr(rel);
+  const TriggerDesc* trig = rel->trigdesc;
+  l.plain = rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rules == nullptr &&
+            !rel->rd_rel->relispartition && !rel->rd_rel->relrowsecurity &&
+            !(trig && (trig->trig_insert_before_row || trig->trig_insert_after_row ||
+                       trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
+                       trig->trig_insert_after_statement || trig->trig_insert_new_table));
+  int live = 0;
+  for (int i = 0; l.plain && i < desc->natts; ++i) {
+    Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (att->attisdropped) continue;
+    ++live;
+    int c = 0;
+    while (c < kAuditColumns && strcmp(NameStr(att->attname), kAuditNames[c]) != 0) ++c;
+    if (c == kAuditColumns || att->atttypid != kAuditTypes[c] || att->attgenerated) l.plain = false;
+    else l.attnum[c] = i + 1;
+  }
+  if (live != kAuditColumns) l.plain = false;
+  if (l.plain) l.seqid = getIdentitySequence(l.relid, static_cast<AttrNumber>(l.attnum[0]), false);
+  l.known = true;
+  audit_layout = l;
+}
 
 // inet_client_addr(), which returns NULL on a Unix socket.
 Datum ClientAddr(bool* isnull) {
@@ -345,30 +385,20 @@ Datum ClientAddr(bool* isnull) {
 // run as the ledger's owner, this is pg_comply's own write.
 int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jsonb* details) {
   return PgCall([&]() -> int64 {
-    Oid nsp = get_namespace_oid("comply", false);
-    Oid relid = get_relname_relid("audit_log", nsp);
-    if (!OidIsValid(relid)) elog(ERROR, "comply.audit_log does not exist");
-    Relation rel = table_open(relid, RowExclusiveLock);
-    TupleDesc desc = RelationGetDescr(rel);
-    const TriggerDesc* trig = rel->trigdesc;
-    bool plain = rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rules == nullptr &&
-                 !rel->rd_rel->relispartition && !rel->rd_rel->relrowsecurity &&
-                 !(trig && (trig->trig_insert_before_row || trig->trig_insert_after_row ||
-                            trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
-                            trig->trig_insert_after_statement || trig->trig_insert_new_table));
-    int attnum[kAuditColumns];
-    int live = 0;
-    for (int c = 0; c < kAuditColumns; ++c) attnum[c] = 0;
-    for (int i = 0; plain && i < desc->natts; ++i) {
-      Form_pg_attribute att = TupleDescAttr(desc, i);
-      if (att->attisdropped) continue;
-      ++live;
-      int c = 0;
-      while (c < kAuditColumns && strcmp(NameStr(att->attname), kAuditNames[c]) != 0) ++c;
-      if (c == kAuditColumns || att->atttypid != kAuditTypes[c] || att->attgenerated) plain = false;
-      else attnum[c] = i + 1;
+    Oid relid = audit_layout.known ? audit_layout.relid : InvalidOid;
+    if (!OidIsValid(relid)) {
+      Oid nsp = get_namespace_oid("comply", false);
+      relid = get_relname_relid("audit_log", nsp);
+      if (!OidIsValid(relid)) elog(ERROR, "comply.audit_log does not exist");
     }
-    if (!plain || live != kAuditColumns) {
+    Relation rel = table_open(relid, RowExclusiveLock);
+    // Learned after the lock, so that an invalidation it brought in counts.
+    if (!audit_layout.known || audit_layout.relid != relid) LearnAuditLayout(rel);
+    const AuditLayout& layout = audit_layout;
+    TupleDesc desc = RelationGetDescr(rel);
+    bool plain = layout.plain;
+    const int* attnum = layout.attnum;
+    if (!plain) {
       table_close(rel, RowExclusiveLock);
       return 0;
     }
@@ -389,11 +419,7 @@ int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jso
     }
     int64 id = 0;
     if (plain) {
-      if (audit_relid != relid) {
-        audit_seqid = getIdentitySequence(relid, static_cast<AttrNumber>(attnum[0]), false);
-        audit_relid = relid;
-      }
-      id = nextval_internal(audit_seqid, false);
+      id = nextval_internal(layout.seqid, false);
       TupleTableSlot* slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
       ExecClearTuple(slot);
       for (int i = 0; i < desc->natts; ++i) slot->tts_isnull[i] = true;
@@ -427,6 +453,8 @@ int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jso
 }
 
 }  // namespace
+
+void LedgerInit() { CacheRegisterRelcacheCallback(InvalidateAuditLayout, (Datum)0); }
 
 int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* details) {
   int64 id = AppendAuditDirect(acting_user, action, object, details);

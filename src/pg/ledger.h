@@ -8,6 +8,9 @@ extern "C" {
 
 namespace comply::pg {
 
+// Registers the ledger's cache invalidation (from _PG_init).
+void LedgerInit();
+
 // Seals up to comply.seal_batch committed unsealed entries with id >= min_id (0: all)
 // into one new block, in the current transaction (SPI). Returns the block number (0 when
 // no entry was sealed) and sets *entries_sealed. Sets *next_id (if given) to the id to

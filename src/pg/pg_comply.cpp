@@ -2,6 +2,7 @@
 #include "pg/classify.h"
 #include "pg/drift.h"
 #include "pg/guc.h"
+#include "pg/ledger.h"
 #include "pg/pii.h"
 #include "pg/protect.h"
 #include "pg/validate.h"
@@ -31,6 +32,7 @@ void _PG_init(void) {
   comply::pg::ValidateInit();
   comply::pg::ClassifyInit();
   comply::pg::ProtectInit();
+  comply::pg::LedgerInit();
   comply::pg::DriftInit();
   comply::pg::WorkerInit();
   MarkGUCPrefixReserved("comply");

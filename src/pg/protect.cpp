@@ -42,6 +42,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
+#include "utils/numeric.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
 #include "utils/jsonb.h"
@@ -326,6 +327,7 @@ struct KeyPart {
   std::string name;
   std::optional<std::string> value;
   bool number = false;
+  std::optional<int64> integer;  // the value of a smallint, integer or bigint key
 };
 
 // The primary key of tup; with redact, string values are redacted as comply.audit would
@@ -336,8 +338,21 @@ std::vector<KeyPart> PrimaryKeyParts(const TablePolicy& p, HeapTuple tup, TupleD
   for (size_t i = 0; i < p.pk_attnums.size(); ++i) {
     KeyPart& k = parts[i];
     k.name = p.pk_names[i];
-    k.value = ValueText(tup, desc, p.pk_attnums[i]);
     Oid type = TupleDescAttr(desc, p.pk_attnums[i] - 1)->atttypid;
+    if (type == INT2OID || type == INT4OID || type == INT8OID) {
+      // Integers are written here, without the output function and numeric_in.
+      bool isnull = false;
+      Datum d = PgCall([&] { return heap_getattr(tup, p.pk_attnums[i], desc, &isnull); });
+      if (!isnull) {
+        k.integer = type == INT8OID   ? DatumGetInt64(d)
+                    : type == INT4OID ? static_cast<int64>(DatumGetInt32(d))
+                                      : static_cast<int64>(DatumGetInt16(d));
+        k.value = std::to_string(*k.integer);
+        k.number = true;
+      }
+      continue;
+    }
+    k.value = ValueText(tup, desc, p.pk_attnums[i]);
     // Numbers stay numbers: the ledger redacts strings only, and a 10-digit id is not
     // a health number. A text key (an e-mail, say) is a string and is redacted.
     k.number = (type == INT2OID || type == INT4OID || type == INT8OID || type == OIDOID ||
@@ -390,9 +405,10 @@ Jsonb* RowAuditDetails(const char* op, const std::vector<KeyPart>& key,
         (void)pushJsonbValue(&st, WJB_VALUE, &v);
       } else if (k.number) {
         v.type = jbvNumeric;
-        v.val.numeric = DatumGetNumeric(DirectFunctionCall3(
-            numeric_in, CStringGetDatum(k.value->c_str()), ObjectIdGetDatum(InvalidOid),
-            Int32GetDatum(-1)));
+        v.val.numeric = k.integer ? int64_to_numeric(*k.integer)
+                                  : DatumGetNumeric(DirectFunctionCall3(
+                                        numeric_in, CStringGetDatum(k.value->c_str()),
+                                        ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
         (void)pushJsonbValue(&st, WJB_VALUE, &v);
       } else {
         string(WJB_VALUE, k.value->data(), k.value->size());
