@@ -1,11 +1,14 @@
-// PHONE_NUMBER validation: the written forms, and the NANP prefix memo against
-// libphonenumber's own answer.
+// PHONE_NUMBER validation: the written forms, the NANP prefix memo against
+// libphonenumber's own answer, and the national numbers checked on RE2
+// (phone_national.h) against libphonenumber's IsValidNumberForRegion.
 #include <gtest/gtest.h>
 #include <phonenumbers/phonenumberutil.h>
 
 #include <random>
 #include <string>
+#include <vector>
 
+#include "core/pii/phone_national.h"
 #include "core/pii/recognizers.h"
 
 namespace comply::pii {
@@ -34,6 +37,63 @@ TEST(PhoneTest, NanpMemoAgreesWithLibphonenumber) {
     valid += expected;
   }
   EXPECT_GT(valid, 100);  // the sample holds valid numbers, not only invalid ones
+}
+
+// Numbers of region to check NationalNumberValid on: libphonenumber's example number of
+// each type with its digits from a random position on replaced, one digit longer or
+// shorter, and random digit strings of 4 to 14 digits; none starts with 0.
+std::vector<std::string> NationalSamples(const char* region, std::mt19937_64& rng) {
+  const pn::PhoneNumberUtil* util = pn::PhoneNumberUtil::GetInstance();
+  std::vector<std::string> examples;
+  for (auto type : {pn::PhoneNumberUtil::FIXED_LINE, pn::PhoneNumberUtil::MOBILE,
+                    pn::PhoneNumberUtil::TOLL_FREE, pn::PhoneNumberUtil::PREMIUM_RATE,
+                    pn::PhoneNumberUtil::SHARED_COST, pn::PhoneNumberUtil::VOIP,
+                    pn::PhoneNumberUtil::PERSONAL_NUMBER, pn::PhoneNumberUtil::PAGER,
+                    pn::PhoneNumberUtil::UAN, pn::PhoneNumberUtil::VOICEMAIL}) {
+    pn::PhoneNumber n;
+    if (util->GetExampleNumberForType(region, type, &n))
+      examples.push_back(std::to_string(n.national_number()));
+  }
+  std::vector<std::string> out(examples);
+  auto digit = [&](char lo) { return static_cast<char>(lo + rng() % ('9' - lo + 1)); };
+  for (int i = 0; i < 3000; ++i) {
+    std::string s;
+    if (!examples.empty() && i % 3 != 0) {
+      s = examples[rng() % examples.size()];
+      size_t keep = 1 + rng() % s.size();
+      for (size_t j = keep; j < s.size(); ++j) s[j] = digit('0');
+      if (i % 7 == 1) s += digit('0');
+      if (i % 7 == 2 && s.size() > 1) s.pop_back();
+    } else {
+      size_t len = 4 + rng() % 11;
+      s += digit('1');
+      while (s.size() < len) s += digit('0');
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+TEST(PhoneTest, NationalNumbersAgreeWithLibphonenumber) {
+  const pn::PhoneNumberUtil* util = pn::PhoneNumberUtil::GetInstance();
+  std::mt19937_64 rng(20261129);
+  for (const char* region : kPhoneRegions) {
+    int valid = 0, total = 0;
+    for (const std::string& s : NationalSamples(region, rng)) {
+      pn::PhoneNumber n;
+      n.set_country_code(util->GetCountryCodeForRegion(region));
+      n.set_national_number(std::stoull(s));
+      const bool expected = util->IsValidNumberForRegion(n, region);
+      EXPECT_EQ(NationalNumberValid(region, s), expected) << region << " " << s;
+      valid += expected;
+      ++total;
+    }
+    // Both answers are well represented in each region's sample.
+    EXPECT_GT(valid, total / 20) << region;
+    EXPECT_LT(valid, total - total / 20) << region;
+  }
+  EXPECT_FALSE(NationalNumberValid("ZZ", "2079460958"));
+  EXPECT_FALSE(NationalNumberValid("GB", ""));
 }
 
 TEST(PhoneTest, WrittenForms) {
