@@ -96,6 +96,28 @@ TEST(PhoneTest, NationalNumbersAgreeWithLibphonenumber) {
   EXPECT_FALSE(NationalNumberValid("GB", ""));
 }
 
+// International numbers of the codes of one region (+49, +33, +91) are read on RE2
+// too; of the others by libphonenumber: ValidatePhone agrees with IsValidNumber.
+TEST(PhoneTest, InternationalNumbersAgreeWithLibphonenumber) {
+  const pn::PhoneNumberUtil* util = pn::PhoneNumberUtil::GetInstance();
+  std::mt19937_64 rng(20261130);
+  for (const char* region : kPhoneRegions) {
+    const int code = util->GetCountryCodeForRegion(region);
+    int valid = 0, total = 0;
+    for (const std::string& s : NationalSamples(region, rng)) {
+      pn::PhoneNumber n;
+      n.set_country_code(code);
+      n.set_national_number(std::stoull(s));
+      const bool expected = util->IsValidNumber(n);
+      const std::string text = "+" + std::to_string(code) + " " + s;
+      EXPECT_EQ(ValidatePhone(text) == Validity::kValid, expected) << text;
+      valid += expected;
+      ++total;
+    }
+    EXPECT_GT(valid, total / 20) << region;
+  }
+}
+
 TEST(PhoneTest, WrittenForms) {
   EXPECT_EQ(ValidatePhoneAnyForm("(415) 555-2671"), Validity::kValid);
   EXPECT_EQ(ValidatePhoneAnyForm("1-415-555-2671"), Validity::kValid);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <list>
 #include <set>
 #include <unordered_map>
 
@@ -253,6 +254,24 @@ bool NationalValidIn(const std::string& national, const char* region) {
   return NationalNumberValid(region, national);
 }
 
+// The region of country calling code code when it is the code of that region alone and
+// the region is one of kPhoneRegions; nullptr otherwise.
+const char* SoleRegionOfCode(int code) {
+  static const std::unordered_map<int, const char*> sole = [] {
+    const pn::PhoneNumberUtil* util = pn::PhoneNumberUtil::GetInstance();
+    std::unordered_map<int, const char*> m;
+    for (const char* region : kPhoneRegions) {
+      const int c = util->GetCountryCodeForRegion(region);
+      std::list<std::string> regions;
+      util->GetRegionCodesForCountryCallingCode(c, &regions);
+      if (regions.size() == 1 && regions.front() == region) m.emplace(c, region);
+    }
+    return m;
+  }();
+  auto it = sole.find(code);
+  return it == sole.end() ? nullptr : it->second;
+}
+
 }  // namespace
 
 Validity ValidatePhone(std::string_view candidate) {
@@ -272,7 +291,14 @@ Validity ValidatePhone(std::string_view candidate) {
     std::string national = digits.substr(len);
     if (national.size() > 17) return Validity::kInvalid;
     // +1 spans some 25 regions: try the two most common first, at a third of the cost.
-    if (code == 1 && ValidatePhoneNanp(national) == Validity::kValid) return Validity::kValid;
+    // (Ten digits only: ValidatePhoneNanp also takes a leading 1, which after +1 would
+    // be one digit too many.)
+    if (code == 1 && national.size() == 10 && ValidatePhoneNanp(national) == Validity::kValid)
+      return Validity::kValid;
+    // A code of one region only, one of kPhoneRegions (+49, +33, +91): IsValidNumber is
+    // that region's validity, read on RE2.
+    if (const char* only = SoleRegionOfCode(code); only && national[0] != '0')
+      return NationalNumberValid(only, national) ? Validity::kValid : Validity::kInvalid;
     pn::PhoneNumber number;
     number.set_country_code(code);
     number.set_national_number(std::stoull(national));
