@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-dev
   "postgresql-${PG_MAJOR}" "postgresql-server-dev-${PG_MAJOR}" "postgresql-${PG_MAJOR}-pgtap"
   libtap-parser-sourcehandler-pgtap-perl
-  libre2-dev libssl-dev libcurl4-openssl-dev libphonenumber-dev libicu-dev
+  libre2-dev libssl-dev libcurl4-openssl-dev libphonenumber-dev libprotobuf-dev libicu-dev
   libgtest-dev libbenchmark-dev
   python3 ca-certificates openssl
 )
