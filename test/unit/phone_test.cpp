@@ -96,12 +96,16 @@ TEST(PhoneTest, NationalNumbersAgreeWithLibphonenumber) {
   EXPECT_FALSE(NationalNumberValid("GB", ""));
 }
 
-// International numbers of the codes of one region (+49, +33, +91) are read on RE2
-// too; of the others by libphonenumber: ValidatePhone agrees with IsValidNumber.
+// International numbers of the calling codes of kPhoneRegions other than +1 are read
+// on RE2 too, the region chosen among those sharing the code as libphonenumber chooses
+// it; +1 by the NANP memo, then libphonenumber. ValidatePhone agrees with
+// IsValidNumber, on numbers made from the example numbers of every region of those
+// codes (GG, IM and JE share +44 with GB; CC and CX +61 with AU).
 TEST(PhoneTest, InternationalNumbersAgreeWithLibphonenumber) {
   const pn::PhoneNumberUtil* util = pn::PhoneNumberUtil::GetInstance();
   std::mt19937_64 rng(20261130);
-  for (const char* region : kPhoneRegions) {
+  int other_region = 0;
+  for (const char* region : {"US", "CA", "GB", "GG", "IM", "JE", "DE", "FR", "AU", "CC", "CX", "IN"}) {
     const int code = util->GetCountryCodeForRegion(region);
     int valid = 0, total = 0;
     for (const std::string& s : NationalSamples(region, rng)) {
@@ -111,11 +115,22 @@ TEST(PhoneTest, InternationalNumbersAgreeWithLibphonenumber) {
       const bool expected = util->IsValidNumber(n);
       const std::string text = "+" + std::to_string(code) + " " + s;
       EXPECT_EQ(ValidatePhone(text) == Validity::kValid, expected) << text;
+      if (code != 1) {  // and the region it is checked against is libphonenumber's
+        std::string chosen;
+        util->GetRegionCodeForNumber(n, &chosen);
+        const char* ours = InternationalNumberRegion(code, s);
+        ASSERT_NE(ours, nullptr) << text;
+        EXPECT_EQ(ours, chosen) << text;
+        other_region += chosen != region;
+      }
       valid += expected;
       ++total;
     }
     EXPECT_GT(valid, total / 20) << region;
   }
+  // Numbers made from one region's examples that belong to another of its code (or
+  // to none) are in the sample too.
+  EXPECT_GT(other_region, 1000);
 }
 
 TEST(PhoneTest, WrittenForms) {

@@ -3,9 +3,11 @@
 #include "core/pii/phone_national.h"
 
 #include <phonenumbers/phonemetadata.pb.h>
+#include <phonenumbers/phonenumberutil.h>
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <list>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,6 +47,19 @@ struct Region {
   Desc general;
   std::vector<Desc> types;  // in GetNumberTypeHelper's order; mobile last
   bool same_mobile_and_fixed_line = false;
+  std::unique_ptr<RE2> leading_digits;  // PhoneMetadata::leading_digits, if any
+
+  // GetNumberTypeHelper(national) != UNKNOWN.
+  bool Valid(std::string_view national) const {
+    if (!general.Matches(national)) return false;
+    // A type other than UNKNOWN when one of these matches (mobile is read only when it
+    // differs from fixed line; when it is the same, it matches exactly when fixed line
+    // did).
+    const size_t n = types.size();
+    for (size_t i = 0; i + 1 < n; ++i)
+      if (types[i].Matches(national)) return true;
+    return !same_mobile_and_fixed_line && types[n - 1].Matches(national);
+  }
 };
 
 Desc MakeDesc(const pn::PhoneNumberDesc& d) {
@@ -59,16 +74,25 @@ Desc MakeDesc(const pn::PhoneNumberDesc& d) {
   return out;
 }
 
-// The regions of kPhoneRegions, read once from the metadata.
+// The regions of kPhoneRegions, and the regions that share a calling code with one of
+// them except +1's (+44: GB, GG, IM, JE; +61: AU, CC, CX), read once from the metadata.
 class Regions {
  public:
   Regions() {
     pn::PhoneMetadataCollection all;
     if (!all.ParseFromArray(pn::metadata_get(), pn::metadata_size())) return;
+    const pn::PhoneNumberUtil* util = pn::PhoneNumberUtil::GetInstance();
+    std::vector<std::string> wanted(std::begin(kPhoneRegions), std::end(kPhoneRegions));
+    for (const char* region : kPhoneRegions) {
+      const int code = util->GetCountryCodeForRegion(region);
+      if (code == 1) continue;  // 25 regions; ValidatePhone reads US and CA first
+      std::list<std::string> list;
+      util->GetRegionCodesForCountryCallingCode(code, &list);
+      codes_[code] = std::vector<std::string>(list.begin(), list.end());
+      wanted.insert(wanted.end(), list.begin(), list.end());
+    }
     for (const pn::PhoneMetadata& m : all.metadata()) {
-      if (std::find_if(std::begin(kPhoneRegions), std::end(kPhoneRegions),
-                       [&](const char* r) { return m.id() == r; }) == std::end(kPhoneRegions))
-        continue;
+      if (std::find(wanted.begin(), wanted.end(), m.id()) == wanted.end()) continue;
       Region r;
       r.general = MakeDesc(m.general_desc());
       for (const pn::PhoneNumberDesc* d :
@@ -76,8 +100,27 @@ class Regions {
             &m.pager(), &m.uan(), &m.voicemail(), &m.fixed_line(), &m.mobile()})
         r.types.push_back(MakeDesc(*d));
       r.same_mobile_and_fixed_line = m.same_mobile_and_fixed_line_pattern();
+      if (m.has_leading_digits()) {
+        RE2::Options o;
+        o.set_log_errors(false);
+        r.leading_digits = std::make_unique<RE2>(m.leading_digits(), o);
+        if (!r.leading_digits->ok()) continue;  // left to libphonenumber
+      }
       by_id_.emplace(m.id(), std::move(r));
     }
+    // A code is answered here only when every one of its regions was read.
+    for (auto it = codes_.begin(); it != codes_.end();) {
+      bool all_read = true;
+      for (const std::string& id : it->second) all_read &= by_id_.count(id) > 0;
+      it = all_read ? std::next(it) : codes_.erase(it);
+    }
+  }
+
+  // The regions of a calling code (libphonenumber's order: the main country first), or
+  // nullptr if it is not answered here.
+  const std::vector<std::string>* RegionsOfCode(int code) const {
+    auto it = codes_.find(code);
+    return it == codes_.end() ? nullptr : &it->second;
   }
 
   const Region* Find(std::string_view id) const {
@@ -87,21 +130,43 @@ class Regions {
 
  private:
   std::map<std::string, Region> by_id_;
+  std::map<int, std::vector<std::string>> codes_;
 };
+
+const Regions& TheRegions() {
+  static const Regions regions;
+  return regions;
+}
 
 }  // namespace
 
 bool NationalNumberValid(std::string_view region, std::string_view national) {
-  static const Regions regions;
-  const Region* r = regions.Find(region);
-  if (r == nullptr || !r->general.Matches(national)) return false;
-  // GetNumberTypeHelper returns a type other than UNKNOWN when one of these matches
-  // (mobile is read only when it differs from fixed line; when it is the same, it
-  // matches exactly when fixed line did).
-  const size_t n = r->types.size();
-  for (size_t i = 0; i + 1 < n; ++i)
-    if (r->types[i].Matches(national)) return true;
-  return !r->same_mobile_and_fixed_line && r->types[n - 1].Matches(national);
+  const Region* r = TheRegions().Find(region);
+  return r != nullptr && r->Valid(national);
+}
+
+const char* InternationalNumberRegion(int code, std::string_view national) {
+  const Regions& regions = TheRegions();
+  const std::vector<std::string>* list = regions.RegionsOfCode(code);
+  if (list == nullptr || national.empty() || national[0] == '0') return nullptr;
+  // GetRegionCodeForNumber: the code's only region, or the first whose leading digits
+  // begin the number or, without leading digits, that knows the number's type.
+  if (list->size() == 1) return list->front().c_str();
+  for (const std::string& id : *list) {
+    const Region* r = regions.Find(id);
+    re2::StringPiece input(national.data(), national.size());
+    if (r->leading_digits ? RE2::Consume(&input, *r->leading_digits) : r->Valid(national))
+      return id.c_str();
+  }
+  return "ZZ";
+}
+
+std::optional<bool> InternationalNumberValid(int code, std::string_view national) {
+  const char* region = InternationalNumberRegion(code, national);
+  if (region == nullptr) return std::nullopt;
+  // IsValidNumberForRegion for that region ("ZZ": none, not valid).
+  const Region* r = TheRegions().Find(region);
+  return r != nullptr && r->Valid(national);
 }
 
 }  // namespace comply::pii

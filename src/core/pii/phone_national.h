@@ -16,6 +16,7 @@
 #pragma once
 #include "core/no_postgres.h"
 
+#include <optional>
 #include <string_view>
 
 namespace comply::pii {
@@ -23,5 +24,17 @@ namespace comply::pii {
 // True if national (the national significant number: digits, no trunk prefix) is a
 // valid number of region, one of kPhoneRegions (recognizers.h); false for other regions.
 bool NationalNumberValid(std::string_view region, std::string_view national);
+
+// libphonenumber's IsValidNumber for +code followed by national (no leading zero), for
+// the calling codes of kPhoneRegions other than +1 (+44, +49, +33, +61, +91): the
+// region is chosen as GetRegionCodeForNumber chooses it (the code's only region, or
+// the first of its regions whose leading digits begin the number or, for one without
+// leading digits, that knows the number's type), then checked as above. nullopt for
+// another code, or a national number with a leading zero.
+std::optional<bool> InternationalNumberValid(int code, std::string_view national);
+
+// The region InternationalNumberValid checks +code national against: the region
+// GetRegionCodeForNumber gives, "ZZ" when none; nullptr where it returns nullopt.
+const char* InternationalNumberRegion(int code, std::string_view national);
 
 }  // namespace comply::pii

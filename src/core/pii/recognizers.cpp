@@ -8,7 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <list>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -254,24 +254,6 @@ bool NationalValidIn(const std::string& national, const char* region) {
   return NationalNumberValid(region, national);
 }
 
-// The region of country calling code code when it is the code of that region alone and
-// the region is one of kPhoneRegions; nullptr otherwise.
-const char* SoleRegionOfCode(int code) {
-  static const std::unordered_map<int, const char*> sole = [] {
-    const pn::PhoneNumberUtil* util = pn::PhoneNumberUtil::GetInstance();
-    std::unordered_map<int, const char*> m;
-    for (const char* region : kPhoneRegions) {
-      const int c = util->GetCountryCodeForRegion(region);
-      std::list<std::string> regions;
-      util->GetRegionCodesForCountryCallingCode(c, &regions);
-      if (regions.size() == 1 && regions.front() == region) m.emplace(c, region);
-    }
-    return m;
-  }();
-  auto it = sole.find(code);
-  return it == sole.end() ? nullptr : it->second;
-}
-
 }  // namespace
 
 Validity ValidatePhone(std::string_view candidate) {
@@ -295,10 +277,9 @@ Validity ValidatePhone(std::string_view candidate) {
     // be one digit too many.)
     if (code == 1 && national.size() == 10 && ValidatePhoneNanp(national) == Validity::kValid)
       return Validity::kValid;
-    // A code of one region only, one of kPhoneRegions (+49, +33, +91): IsValidNumber is
-    // that region's validity, read on RE2.
-    if (const char* only = SoleRegionOfCode(code); only && national[0] != '0')
-      return NationalNumberValid(only, national) ? Validity::kValid : Validity::kInvalid;
+    // The other codes of kPhoneRegions (+44, +49, +33, +61, +91) are read on RE2.
+    if (std::optional<bool> valid = InternationalNumberValid(code, national))
+      return *valid ? Validity::kValid : Validity::kInvalid;
     pn::PhoneNumber number;
     number.set_country_code(code);
     number.set_national_number(std::stoull(national));
