@@ -611,9 +611,12 @@ Validity ValidateUsItin(std::string_view s) {
 }
 
 Validity ValidateIban(std::string_view s) {
-  if (s.size() > kIbanMaxLength + kIbanMaxLength / 4) return Validity::kInvalid;
+  constexpr size_t kMaxWritten = kIbanMaxLength + kIbanMaxLength / 4;
+  if (s.size() > kMaxWritten) return Validity::kInvalid;
   bool spaced = s.find(' ') != std::string_view::npos;
-  std::string iban;
+  // The characters without the spaces, on the stack (this runs for every candidate).
+  char iban[kMaxWritten];
+  size_t n = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (spaced && i % 5 == 4) {
@@ -621,26 +624,29 @@ Validity ValidateIban(std::string_view s) {
       continue;
     }
     if (!IsDigit(c) && !IsUpper(c)) return Validity::kInvalid;
-    iban.push_back(c);
+    iban[n++] = c;
   }
   if (spaced && s.back() == ' ') return Validity::kInvalid;
-  if (iban.size() < 5 || !IsUpper(iban[0]) || !IsUpper(iban[1]) || !IsDigit(iban[2]) ||
+  if (n < 5 || !IsUpper(iban[0]) || !IsUpper(iban[1]) || !IsDigit(iban[2]) ||
       !IsDigit(iban[3])) {
     return Validity::kInvalid;
   }
-  if (IbanLength(std::string_view(iban).substr(0, 2)) != iban.size()) {
-    return Validity::kInvalid;
-  }
+  const std::string_view code(iban, n);
+  if (IbanLength(code.substr(0, 2)) != n) return Validity::kInvalid;
   // 00, 01 and 99 can satisfy mod-97 but ISO 13616 never issues them.
-  int check = Number(iban, 2, 2);
+  int check = Number(code, 2, 2);
   if (check < 2 || check > 98) return Validity::kInvalid;
-  int remainder = 0;
-  std::string rearranged = iban.substr(4) + iban.substr(0, 4);
-  for (char c : rearranged) {
-    remainder = IsDigit(c) ? (remainder * 10 + (c - '0')) % 97
-                           : (remainder * 100 + (c - 'A' + 10)) % 97;
+  // ISO 7064 mod 97-10 over the code moved four characters left, letters as 10 to 35:
+  // digits are appended to a 64-bit number, reduced only when it grows past 2^50 (a
+  // division every dozen digits rather than one a character).
+  uint64_t remainder = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const char c = iban[(k + 4) % n];
+    remainder = IsDigit(c) ? remainder * 10 + static_cast<uint64_t>(c - '0')
+                           : remainder * 100 + static_cast<uint64_t>(c - 'A' + 10);
+    if (remainder >= (uint64_t{1} << 50)) remainder %= 97;
   }
-  return remainder == 1 ? Validity::kValid : Validity::kInvalid;
+  return remainder % 97 == 1 ? Validity::kValid : Validity::kInvalid;
 }
 
 Validity ValidateIpAddress(std::string_view s) {
