@@ -355,8 +355,7 @@ std::vector<KeyPart> PrimaryKeyParts(const TablePolicy& p, HeapTuple tup, TupleD
     k.value = ValueText(tup, desc, p.pk_attnums[i]);
     // Numbers stay numbers: the ledger redacts strings only, and a 10-digit id is not
     // a health number. A text key (an e-mail, say) is a string and is redacted.
-    k.number = (type == INT2OID || type == INT4OID || type == INT8OID || type == OIDOID ||
-                type == NUMERICOID) &&
+    k.number = (type == OIDOID || type == NUMERICOID) &&
                k.value && *k.value != "NaN" && k.value->find("Infinity") == std::string::npos;
     if (k.value && !k.number && redact) k.value = RedactTextDefault(*k.value);
   }

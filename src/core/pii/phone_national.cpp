@@ -7,6 +7,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -62,15 +63,19 @@ struct Region {
   }
 };
 
+// pattern compiled, or nullptr if RE2 refuses it.
+std::unique_ptr<RE2> Compile(const std::string& pattern) {
+  RE2::Options o;
+  o.set_log_errors(false);
+  auto re = std::make_unique<RE2>(pattern, o);
+  return re->ok() ? std::move(re) : nullptr;
+}
+
 Desc MakeDesc(const pn::PhoneNumberDesc& d) {
   Desc out;
   for (int len : d.possible_length()) out.lengths.push_back(len);
-  if (d.has_national_number_pattern() && !d.national_number_pattern().empty()) {
-    RE2::Options o;
-    o.set_log_errors(false);
-    auto re = std::make_unique<RE2>(d.national_number_pattern(), o);
-    if (re->ok()) out.pattern = std::move(re);
-  }
+  if (d.has_national_number_pattern() && !d.national_number_pattern().empty())
+    out.pattern = Compile(d.national_number_pattern());
   return out;
 }
 
@@ -101,10 +106,8 @@ class Regions {
         r.types.push_back(MakeDesc(*d));
       r.same_mobile_and_fixed_line = m.same_mobile_and_fixed_line_pattern();
       if (m.has_leading_digits()) {
-        RE2::Options o;
-        o.set_log_errors(false);
-        r.leading_digits = std::make_unique<RE2>(m.leading_digits(), o);
-        if (!r.leading_digits->ok()) continue;  // left to libphonenumber
+        r.leading_digits = Compile(m.leading_digits());
+        if (!r.leading_digits) continue;  // left to libphonenumber
       }
       by_id_.emplace(m.id(), std::move(r));
     }
@@ -124,12 +127,12 @@ class Regions {
   }
 
   const Region* Find(std::string_view id) const {
-    auto it = by_id_.find(std::string(id));
+    auto it = by_id_.find(id);
     return it == by_id_.end() ? nullptr : &it->second;
   }
 
  private:
-  std::map<std::string, Region> by_id_;
+  std::map<std::string, Region, std::less<>> by_id_;  // found by string_view, no copy
   std::map<int, std::vector<std::string>> codes_;
 };
 
@@ -145,28 +148,41 @@ bool NationalNumberValid(std::string_view region, std::string_view national) {
   return r != nullptr && r->Valid(national);
 }
 
-const char* InternationalNumberRegion(int code, std::string_view national) {
+namespace {
+
+// The region GetRegionCodeForNumber gives +code national: the code's only region, or
+// the first whose leading digits begin the number or, without leading digits, that
+// knows the number's type; *region is null and the result "ZZ" when none is, the
+// result nullptr when the code is not answered here.
+const char* ChooseRegion(int code, std::string_view national, const Region** region) {
   const Regions& regions = TheRegions();
+  *region = nullptr;
   const std::vector<std::string>* list = regions.RegionsOfCode(code);
   if (list == nullptr || national.empty() || national[0] == '0') return nullptr;
-  // GetRegionCodeForNumber: the code's only region, or the first whose leading digits
-  // begin the number or, without leading digits, that knows the number's type.
-  if (list->size() == 1) return list->front().c_str();
   for (const std::string& id : *list) {
     const Region* r = regions.Find(id);
     re2::StringPiece input(national.data(), national.size());
-    if (r->leading_digits ? RE2::Consume(&input, *r->leading_digits) : r->Valid(national))
+    if (list->size() == 1 ||
+        (r->leading_digits ? RE2::Consume(&input, *r->leading_digits) : r->Valid(national))) {
+      *region = r;
       return id.c_str();
+    }
   }
   return "ZZ";
 }
 
+}  // namespace
+
+const char* InternationalNumberRegion(int code, std::string_view national) {
+  const Region* region;
+  return ChooseRegion(code, national, &region);
+}
+
 std::optional<bool> InternationalNumberValid(int code, std::string_view national) {
-  const char* region = InternationalNumberRegion(code, national);
-  if (region == nullptr) return std::nullopt;
-  // IsValidNumberForRegion for that region ("ZZ": none, not valid).
-  const Region* r = TheRegions().Find(region);
-  return r != nullptr && r->Valid(national);
+  const Region* region;
+  if (ChooseRegion(code, national, &region) == nullptr) return std::nullopt;
+  // IsValidNumberForRegion for that region (none: not valid).
+  return region != nullptr && region->Valid(national);
 }
 
 }  // namespace comply::pii
