@@ -5,6 +5,7 @@
 #include <phonenumbers/phonenumberutil.h>
 
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -131,6 +132,80 @@ TEST(PhoneTest, InternationalNumbersAgreeWithLibphonenumber) {
   // Numbers made from one region's examples that belong to another of its code (or
   // to none) are in the sample too.
   EXPECT_GT(other_region, 1000);
+}
+
+// Every calling code libphonenumber knows, geographic or not (+800, +882...), is taken,
+// and only those: the example number of each region and non-geographic entity, and the
+// same with its last digit changed or dropped, as "+<code> <national>", against
+// IsValidNumber; codes it does not know are refused.
+TEST(PhoneTest, EveryCallingCodeAgreesWithLibphonenumber) {
+  const pn::PhoneNumberUtil* util = pn::PhoneNumberUtil::GetInstance();
+  std::vector<pn::PhoneNumber> examples;
+  std::set<std::string> regions;
+  util->GetSupportedRegions(&regions);
+  for (const std::string& region : regions) {
+    pn::PhoneNumber n;
+    if (util->GetExampleNumber(region, &n)) examples.push_back(n);
+  }
+  std::set<int> global;
+  util->GetSupportedGlobalNetworkCallingCodes(&global);
+  for (int code : global) {
+    pn::PhoneNumber n;
+    if (util->GetExampleNumberForNonGeoEntity(code, &n)) examples.push_back(n);
+  }
+  ASSERT_GT(examples.size(), 200u);
+  std::set<int> codes;
+  int valid = 0, total = 0, rewritten = 0;
+  for (const pn::PhoneNumber& example : examples) {
+    codes.insert(example.country_code());
+    std::string national;
+    util->GetNationalSignificantNumber(example, &national);
+    std::vector<std::string> variants = {national, national.substr(0, national.size() - 1)};
+    variants.push_back(national);
+    variants.back().back() = national.back() == '9' ? '0' : national.back() + 1;
+    for (const std::string& v : variants) {
+      if (v.empty()) continue;
+      const std::string text = "+" + std::to_string(example.country_code()) + " " + v;
+      pn::PhoneNumber parsed;
+      ASSERT_EQ(util->Parse(text, "ZZ", &parsed), pn::PhoneNumberUtil::NO_PARSING_ERROR) << text;
+      // Parse rewrites a few regions' short forms (Norfolk Island's five digits get a
+      // leading 3); the detector takes the digits as written.
+      std::string parsed_national;
+      util->GetNationalSignificantNumber(parsed, &parsed_national);
+      if (parsed_national != v) {
+        ++rewritten;
+        continue;
+      }
+      const bool expected = util->IsValidNumber(parsed);
+      EXPECT_EQ(ValidatePhone(text) == Validity::kValid, expected) << text;
+      valid += expected;
+      ++total;
+    }
+  }
+  EXPECT_GT(valid, total / 3);
+  EXPECT_LT(rewritten, total / 50);
+  // A national number that is some known code's example, behind codes that are not
+  // assigned.
+  int unknown = 0;
+  for (int code = 1; code < 1000; ++code) {
+    std::string region;
+    util->GetRegionCodeForCountryCode(code, &region);
+    if (region != "ZZ") {
+      EXPECT_TRUE(codes.count(code) || code == 1) << code;  // every known code was tried
+      continue;
+    }
+    // Skipped when a shorter prefix of the code is a known code (+1 then 23...).
+    std::string digits = std::to_string(code);
+    bool prefixed = false;
+    for (size_t len = 1; len < digits.size(); ++len) {
+      util->GetRegionCodeForCountryCode(std::stoi(digits.substr(0, len)), &region);
+      prefixed |= region != "ZZ";
+    }
+    if (prefixed) continue;
+    EXPECT_EQ(ValidatePhone("+" + digits + " 20 7946 0958"), Validity::kInvalid) << code;
+    ++unknown;
+  }
+  EXPECT_GT(unknown, 10);
 }
 
 TEST(PhoneTest, WrittenForms) {

@@ -7,6 +7,7 @@
 #include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
+#include <bitset>
 #include <cctype>
 #include <optional>
 #include <set>
@@ -254,6 +255,23 @@ bool NationalValidIn(const std::string& national, const char* region) {
   return NationalNumberValid(region, national);
 }
 
+// True if code is a country calling code that libphonenumber knows (a region's, or a
+// non-geographic entity's such as +800): GetRegionCodeForCountryCode's answer, read
+// once into a table rather than searched for (and copied out as a string) per candidate.
+bool IsCallingCode(int code) {
+  static const std::bitset<1000> known = [] {
+    const pn::PhoneNumberUtil* util = pn::PhoneNumberUtil::GetInstance();
+    std::bitset<1000> out;
+    std::string region;
+    for (int c = 1; c < 1000; ++c) {
+      util->GetRegionCodeForCountryCode(c, &region);
+      out[c] = region != "ZZ";
+    }
+    return out;
+  }();
+  return code > 0 && code < 1000 && known[code];
+}
+
 }  // namespace
 
 Validity ValidatePhone(std::string_view candidate) {
@@ -265,11 +283,10 @@ Validity ValidatePhone(std::string_view candidate) {
   }
   // Country calling codes are prefix-free: at most one split of the digits names one.
   const pn::PhoneNumberUtil* util = pn::PhoneNumberUtil::GetInstance();
+  int code = 0;
   for (size_t len = 1; len <= 3 && len < digits.size(); ++len) {
-    int code = std::stoi(digits.substr(0, len));
-    std::string region;
-    util->GetRegionCodeForCountryCode(code, &region);
-    if (region == "ZZ") continue;
+    code = code * 10 + (digits[len - 1] - '0');
+    if (!IsCallingCode(code)) continue;
     std::string national = digits.substr(len);
     if (national.size() > 17) return Validity::kInvalid;
     // +1 spans some 25 regions: try the two most common first, at a third of the cost.
