@@ -190,4 +190,58 @@ SELECT comply.protect('clinic.people', '{"columns": {"doc": {"redact": {"keys": 
 SELECT comply.protect('clinic.by_email', '{"columns": {"note": {"redact": {"keys": ["name"]}}}}');
 \set VERBOSITY default
 SELECT comply.unprotect('clinic.people');
+-- A partitioned table: its triggers are cloned onto its partitions (those created or
+-- attached later too, whatever their column numbers), which follow its policy. The
+-- ledger entries name the protected table and the partition the row is stored in; a
+-- row moved between partitions is a DELETE and an INSERT.
+CREATE TABLE clinic.events (id int, region text, note text, PRIMARY KEY (id, region))
+  PARTITION BY LIST (region);
+CREATE TABLE clinic.events_north PARTITION OF clinic.events FOR VALUES IN ('north')
+  PARTITION BY RANGE (id);
+CREATE TABLE clinic.events_north_1 PARTITION OF clinic.events_north FOR VALUES FROM (0) TO (100);
+SELECT comply.protect('clinic.events', '{"columns": {"note": {"redact": true}}}');
+CREATE TABLE clinic.events_south PARTITION OF clinic.events FOR VALUES IN ('south');
+CREATE TABLE clinic.events_west (note text, gone int, region text NOT NULL, id int NOT NULL);
+ALTER TABLE clinic.events_west DROP COLUMN gone;
+ALTER TABLE clinic.events ATTACH PARTITION clinic.events_west FOR VALUES IN ('west');
+INSERT INTO clinic.events VALUES (1, 'north', 'SSN 536-22-8714'), (2, 'south', 'SSN 536-22-8714'),
+                                 (3, 'west', 'SSN 536-22-8714');
+INSERT INTO clinic.events_south VALUES (4, 'south', 'call 415-555-2671');  -- straight into one
+COPY clinic.events FROM STDIN;
+5	west	card 4111 1111 1111 1111
+\.
+UPDATE clinic.events SET region = 'west' WHERE id = 2;
+SELECT tableoid::regclass AS stored_in, id, region, note FROM clinic.events ORDER BY id;
+SELECT action, object, details ->> 'partition' AS partition, details -> 'primary_key' AS pk
+  FROM comply.audit_log WHERE object = 'clinic.events' ORDER BY id;
+-- A row a partition rejects is recorded under the protected table, with the partition.
+CREATE TABLE clinic.vault (id int, secret bytea) PARTITION BY RANGE (id);
+CREATE TABLE clinic.vault_1 PARTITION OF clinic.vault FOR VALUES FROM (0) TO (100);
+SELECT comply.protect('clinic.vault', '{"columns": {"secret": {"encrypted": true}}}');
+\set VERBOSITY terse
+INSERT INTO clinic.vault VALUES (1, convert_to('SSN 536-22-8714', 'UTF8'));
+\set VERBOSITY default
+SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+SELECT action, object, details ->> 'partition' AS partition, details ->> 'column' AS col
+  FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'clinic.vault';
+SELECT comply.unprotect('clinic.vault');
+\set VERBOSITY terse
+-- Rejected: a second policy on the same path (a partition under a protected table, or a
+-- partitioned table over a protected partition); PostgreSQL itself refuses to attach a
+-- protected table (its triggers have the same names).
+SELECT comply.protect('clinic.events_north_1', '{"columns": {"note": {"mask": true}}}');
+CREATE TABLE clinic.events_east (id int NOT NULL, region text NOT NULL, note text);
+SELECT comply.protect('clinic.events_east', '{"columns": {"note": {"mask": true}}}');
+ALTER TABLE clinic.events ATTACH PARTITION clinic.events_east FOR VALUES IN ('east');
+SELECT comply.unprotect('clinic.events');
+SELECT comply.protect('clinic.events_north_1', '{"columns": {"note": {"mask": true}}}');
+SELECT comply.protect('clinic.events', '{"columns": {"note": {"redact": true}}}');
+\set VERBOSITY default
+-- Unprotected, its partitions keep none of its triggers: the protect triggers left are
+-- those of the two tables protected on their own.
+SELECT c.relname, count(*) AS protect_triggers, bool_or(t.tgparentid <> 0) AS cloned
+  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+ WHERE c.relname LIKE 'events%' AND t.tgname LIKE 'comply_protect%' GROUP BY 1 ORDER BY 1;
+SELECT comply.unprotect('clinic.events_north_1');
+SELECT comply.unprotect('clinic.events_east');
 DROP SCHEMA clinic CASCADE;

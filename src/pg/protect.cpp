@@ -34,6 +34,7 @@ extern "C" {
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -79,7 +80,10 @@ struct ColumnPolicy {
 
 struct TablePolicy {
   Oid relid = InvalidOid;
-  std::string table;  // schema-qualified, quoted
+  std::string table;  // schema-qualified, quoted: the protected table
+  // The partition the rows are stored in (schema-qualified, quoted) when relid is a
+  // partition of the protected table, whose policy it follows; empty otherwise.
+  std::string partition;
   std::vector<ColumnPolicy> columns;
   std::vector<int> pk_attnums;
   std::vector<std::string> pk_names;
@@ -143,15 +147,27 @@ PrimaryKeyColumns* ReadPrimaryKey(Oid relid) {
   return pk;
 }
 
-// Builds a policy from its JSON for the relation; checks every name and type.
-std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc) {
-  auto p = std::make_shared<TablePolicy>();
-  p->relid = relid;
-  if (!doc.is_object()) Invalid("a policy is a JSON object");
-  p->table = PgCall([&] {
+// The schema-qualified, quoted name of a relation.
+std::string QualifiedName(Oid relid) {
+  return PgCall([&] {
     return static_cast<const char*>(quote_qualified_identifier(
         get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)));
   });
+}
+
+// Builds a policy from its JSON for the relation; checks every name and type. For a
+// partition that follows the policy of protected, an ancestor, columns are found in
+// the partition by name (its column numbers may differ from the ancestor's).
+std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
+                                         Oid protected_relid = InvalidOid) {
+  auto p = std::make_shared<TablePolicy>();
+  p->relid = relid;
+  if (!doc.is_object()) Invalid("a policy is a JSON object");
+  p->table = QualifiedName(relid);
+  if (OidIsValid(protected_relid) && protected_relid != relid) {
+    p->partition = p->table;
+    p->table = QualifiedName(protected_relid);
+  }
   for (const auto& [key, value] : doc.as_object()) {
     if (key == "audit") {
       if (!value.is_bool()) Invalid("\"audit\" must be true or false");
@@ -280,25 +296,48 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc) {
   return p;
 }
 
-// The cached policy of relid, or null when the table is not protected.
+// The ancestors of a partition, nearest first (none for another relation).
+std::vector<Oid> PartitionAncestors(Oid relid) {
+  std::vector<Oid> out;
+  List* ancestors = PgCall([relid] {
+    return get_rel_relispartition(relid) ? get_partition_ancestors(relid) : NIL;
+  });
+  ListCell* lc;
+  foreach (lc, ancestors) out.push_back(lfirst_oid(lc));
+  PgCall([ancestors] { list_free(ancestors); });
+  return out;
+}
+
+// The cached policy of relid, or null when the table is not protected. A partition
+// without a policy of its own follows that of its nearest protected ancestor: the
+// protect triggers of a partitioned table are cloned onto its partitions (those
+// attached or created later too), and fire there with the partition as their relation.
 std::shared_ptr<TablePolicy> PolicyFor(Oid relid) {
   if (!policy_cache) policy_cache = new PolicyCache();
   auto it = policy_cache->by_rel.find(relid);
   if (it != policy_cache->by_rel.end()) return it->second;
   std::optional<std::string> text;
+  Oid protected_relid = relid;
   {
     AsExtensionOwner owner("policies");
     SpiScope spi;
-    Oid types[1] = {OIDOID};
-    Datum values[1] = {ObjectIdGetDatum(relid)};
-    if (SpiExec("SELECT policy::text FROM comply.policies WHERE table_name = $1::regclass", 1,
-                types, values, nullptr, true, SPI_OK_SELECT) > 0)
-      text = SpiText(0, 1);
+    std::vector<Oid> candidates = {relid};
+    for (Oid a : PartitionAncestors(relid)) candidates.push_back(a);
+    for (Oid candidate : candidates) {
+      Oid types[1] = {OIDOID};
+      Datum values[1] = {ObjectIdGetDatum(candidate)};
+      if (SpiExec("SELECT policy::text FROM comply.policies WHERE table_name = $1::regclass", 1,
+                  types, values, nullptr, true, SPI_OK_SELECT) > 0) {
+        text = SpiText(0, 1);
+        protected_relid = candidate;
+        break;
+      }
+    }
     policy_cache->policies_relid =
         PgCall([] { return get_relname_relid("policies", get_namespace_oid("comply", false)); });
   }
   std::shared_ptr<TablePolicy> p;
-  if (text) p = BuildPolicy(relid, json::Parse(*text));
+  if (text) p = BuildPolicy(relid, json::Parse(*text), protected_relid);
   policy_cache->by_rel[relid] = p;
   return p;
 }
@@ -382,7 +421,7 @@ std::string PrimaryKeyJson(const TablePolicy& p, HeapTuple tup, TupleDesc desc,
 // "columns": [names]}, built as jsonb directly (no JSON text to parse). key holds
 // redacted parts; op and the names are the table's own identifiers, not data.
 Jsonb* RowAuditDetails(const char* op, const std::vector<KeyPart>& key,
-                       const std::vector<const char*>& columns) {
+                       const std::vector<const char*>& columns, const std::string& partition) {
   return PgCall([&] {
     JsonbParseState* st = nullptr;
     JsonbValue v;
@@ -418,6 +457,10 @@ Jsonb* RowAuditDetails(const char* op, const std::vector<KeyPart>& key,
     (void)pushJsonbValue(&st, WJB_BEGIN_ARRAY, nullptr);
     for (const char* c : columns) string(WJB_ELEM, c, strlen(c));
     (void)pushJsonbValue(&st, WJB_END_ARRAY, nullptr);
+    if (!partition.empty()) {
+      string(WJB_KEY, "partition", strlen("partition"));
+      string(WJB_VALUE, partition.data(), partition.size());
+    }
     JsonbValue* root = pushJsonbValue(&st, WJB_END_OBJECT, nullptr);
     return JsonbValueToJsonb(root);
   });
@@ -470,6 +513,12 @@ const char* OperationOf(TriggerData* td) {
   json::AppendQuoted(details, "attempted_by");
   details += ':';
   json::AppendQuoted(details, PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); }));
+  if (!p.partition.empty()) {
+    details += ',';
+    json::AppendQuoted(details, "partition");
+    details += ':';
+    json::AppendQuoted(details, p.partition);
+  }
   details += '}';
   std::string record = "{";
   json::AppendQuoted(record, "action");
@@ -591,7 +640,8 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
       if (differs) changed.push_back(NameStr(att->attname));
     }
     Audit(OperationOf(td), p.table,
-          RowAuditDetails(OperationOf(td), PrimaryKeyParts(p, row, desc, true), changed));
+          RowAuditDetails(OperationOf(td), PrimaryKeyParts(p, row, desc, true), changed,
+                          p.partition));
   }
   if (is_delete || !p.any_classify) return;
   std::string pk = PrimaryKeyJson(p, row, desc);
@@ -667,6 +717,36 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                     errmsg("only tables can be protected")));
   Guarded([&] {
     std::shared_ptr<TablePolicy> p = BuildPolicy(relid, json::Parse(policy_text));
+    // One policy on any path from a partitioned table to its partitions: the triggers
+    // of a partitioned table are its partitions' too (PolicyFor), so a partition can
+    // neither have nor be given a policy of its own under a protected ancestor.
+    {
+      AsExtensionOwner owner("policies");
+      SpiScope spi;
+      for (Oid ancestor : PartitionAncestors(relid)) {
+        Oid types[1] = {OIDOID};
+        Datum v[1] = {ObjectIdGetDatum(ancestor)};
+        if (SpiExec("SELECT 1 FROM comply.policies WHERE table_name = $1::regclass", 1, types, v,
+                    nullptr, true, SPI_OK_SELECT) > 0)
+          throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                      "table " + p->table + " is a partition of protected table " +
+                          QualifiedName(ancestor),
+                      "Its rows follow the policy of " + QualifiedName(ancestor) + ".",
+                      "Change that table's policy, or unprotect it first.");
+      }
+      Oid types[1] = {OIDOID};
+      Datum v[1] = {ObjectIdGetDatum(relid)};
+      if (SpiExec("SELECT t.relid::oid::int8 FROM pg_catalog.pg_partition_tree($1::regclass) t "
+                  "JOIN comply.policies p ON p.table_name = t.relid "
+                  "WHERE t.relid <> $1::regclass ORDER BY t.level LIMIT 1",
+                  1, types, v, nullptr, true, SPI_OK_SELECT) > 0) {
+        const Oid partition = static_cast<Oid>(SpiInt(0, 1).value_or(0));
+        throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                    "partition " + QualifiedName(partition) + " of table " + p->table +
+                        " has a policy of its own",
+                    {}, "Unprotect the partition first; it then follows the policy of " + p->table + ".");
+      }
+    }
     // The schemas and models named must exist now, not at the first row.
     {
       SpiScope spi;
