@@ -214,6 +214,18 @@ UPDATE clinic.events SET region = 'west' WHERE id = 2;
 SELECT tableoid::regclass AS stored_in, id, region, note FROM clinic.events ORDER BY id;
 SELECT action, object, details ->> 'partition' AS partition, details -> 'primary_key' AS pk
   FROM comply.audit_log WHERE object = 'clinic.events' ORDER BY id;
+-- A partition's trigger disabled, or enabled for replicas only, leaves that partition's
+-- rows unprotected: the protected table is no longer enforced, and that is drift.
+ALTER TABLE clinic.events_south DISABLE TRIGGER comply_protect_before;
+SELECT table_name, before_trigger, after_trigger, enforced FROM comply.protected_tables
+ WHERE table_name = 'clinic.events'::regclass;
+ALTER TABLE clinic.events_south ENABLE REPLICA TRIGGER comply_protect_before;
+SELECT enforced FROM comply.protected_tables WHERE table_name = 'clinic.events'::regclass;
+ALTER TABLE clinic.events_south ENABLE ALWAYS TRIGGER comply_protect_before;
+SELECT enforced FROM comply.protected_tables WHERE table_name = 'clinic.events'::regclass;
+SELECT details ->> 'kind' AS kind, details ->> 'table' AS "table",
+       details ->> 'partition' AS partition, details ->> 'command' AS command
+  FROM comply.audit_log WHERE action = 'drift' AND object = 'clinic.events' ORDER BY id;
 -- A row a partition rejects is recorded under the protected table, with the partition.
 CREATE TABLE clinic.vault (id int, secret bytea) PARTITION BY RANGE (id);
 CREATE TABLE clinic.vault_1 PARTITION OF clinic.vault FOR VALUES FROM (0) TO (100);

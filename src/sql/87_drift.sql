@@ -23,6 +23,7 @@ DECLARE
   p record;
   acl text;
   enforced boolean;
+  details jsonb;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM comply.policies) THEN
     RETURN;
@@ -41,18 +42,27 @@ BEGIN
         END IF;
       END LOOP;
     ELSIF r.classid = 'pg_class'::regclass
-          AND EXISTS (SELECT 1 FROM comply.policies c WHERE c.table_name = r.objid) THEN
-      SELECT t.enforced INTO enforced FROM comply.protected_tables t WHERE t.table_name = r.objid;
+          AND EXISTS (SELECT 1 FROM comply.policies c
+                       WHERE c.table_name = r.objid
+                          OR c.table_name IN (SELECT pg_partition_ancestors(r.objid))) THEN
+      -- The protected table, or a partition of one (whose triggers are its clones; a
+      -- plain table has no ancestors, not even itself).
+      SELECT c.table_name INTO p FROM comply.policies c
+       WHERE c.table_name = r.objid OR c.table_name IN (SELECT pg_partition_ancestors(r.objid))
+       LIMIT 1;
+      SELECT t.enforced INTO enforced FROM comply.protected_tables t WHERE t.table_name = p.table_name;
+      details := jsonb_build_object('table', p.table_name::text, 'command', r.command_tag);
+      IF r.objid <> p.table_name THEN
+        details := details || jsonb_build_object('partition', r.objid::regclass::text);
+      END IF;
       IF NOT enforced THEN
-        PERFORM comply._drift(r.objid::regclass::text,
-                              format('protection of %s is disabled (%s)', r.objid::regclass, r.command_tag),
-                              jsonb_build_object('kind', 'protection_disabled', 'table', r.objid::regclass::text,
-                                                 'command', r.command_tag));
+        PERFORM comply._drift(p.table_name::text,
+                              format('protection of %s is disabled (%s)', p.table_name, r.command_tag),
+                              details || jsonb_build_object('kind', 'protection_disabled'));
       ELSE
-        PERFORM comply._drift(r.objid::regclass::text,
-                              format('protected table %s was altered (%s)', r.objid::regclass, r.command_tag),
-                              jsonb_build_object('kind', 'table_altered', 'table', r.objid::regclass::text,
-                                                 'command', r.command_tag));
+        PERFORM comply._drift(p.table_name::text,
+                              format('protected table %s was altered (%s)', p.table_name, r.command_tag),
+                              details || jsonb_build_object('kind', 'table_altered'));
       END IF;
     ELSIF r.classid = 'pg_policy'::regclass THEN
       SELECT c.table_name INTO p FROM comply.policies c
