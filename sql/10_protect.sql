@@ -237,6 +237,19 @@ SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
 SELECT action, object, details ->> 'partition' AS partition, details ->> 'column' AS col
   FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'clinic.vault';
 SELECT comply.unprotect('clinic.vault');
+-- TRUNCATE empties a table at once: one ledger entry, for the protected table (its
+-- AFTER TRUNCATE trigger) or for a partition named (the utility hook: a partition has no
+-- TRUNCATE trigger of its own); rolled back, it leaves none.
+TRUNCATE clinic.events_north_1;
+BEGIN;
+TRUNCATE clinic.events_west;
+ROLLBACK;
+TRUNCATE clinic.events;
+CREATE TABLE clinic.scratch (id int);
+TRUNCATE clinic.scratch;  -- not protected
+SELECT action, object, details FROM comply.audit_log WHERE action = 'TRUNCATE' ORDER BY id;
+SELECT table_name, truncate_trigger, enforced FROM comply.protected_tables
+ WHERE table_name = 'clinic.events'::regclass;
 \set VERBOSITY terse
 -- Rejected: a second policy on the same path (a partition under a protected table, or a
 -- partitioned table over a protected partition); PostgreSQL itself refuses to attach a

@@ -1,12 +1,17 @@
 // ALTER SYSTEM is invisible to event triggers; this utility hook records it as drift
 // (a ledger entry and an alert, through comply._drift) in a database where pg_comply is
-// installed. Plain PostgreSQL code: no C++ object is alive here.
+// installed. TRUNCATE is seen here too: that of a partition of a protected table, which
+// has no TRUNCATE trigger of its own, goes to the ledger (protect.h). Plain PostgreSQL
+// code: no C++ object is alive here.
 #include "pg/drift.h"
+
+#include "pg/protect.h"
 
 extern "C" {
 #include "postgres.h"
 
 #include "access/xlog.h"
+#include "catalog/namespace.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
@@ -37,6 +42,21 @@ void RecordAlterSystem(AlterSystemStmt* stmt) {
   SPI_finish();
 }
 
+// The relations a TRUNCATE named, to the ledger when they are partitions of protected
+// tables.
+void RecordTruncate(TruncateStmt* stmt) {
+  if (!OidIsValid(get_extension_oid("pg_comply", true))) return;
+  Oid* relids = static_cast<Oid*>(palloc(sizeof(Oid) * (list_length(stmt->relations) + 1)));
+  int n = 0;
+  ListCell* lc;
+  foreach (lc, stmt->relations) {
+    Oid relid = RangeVarGetRelid(lfirst_node(RangeVar, lc), NoLock, true);
+    if (OidIsValid(relid)) relids[n++] = relid;
+  }
+  RecordTruncatedPartitions(relids, n);
+  pfree(relids);
+}
+
 void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
                   ProcessUtilityContext context, ParamListInfo params, QueryEnvironment* env,
                   DestReceiver* dest, QueryCompletion* qc) {
@@ -46,6 +66,8 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
     standard_ProcessUtility(pstmt, query, read_only_tree, context, params, env, dest, qc);
   if (IsA(pstmt->utilityStmt, AlterSystemStmt))
     RecordAlterSystem(reinterpret_cast<AlterSystemStmt*>(pstmt->utilityStmt));
+  else if (IsA(pstmt->utilityStmt, TruncateStmt))
+    RecordTruncate(reinterpret_cast<TruncateStmt*>(pstmt->utilityStmt));
 }
 
 }  // namespace

@@ -481,6 +481,17 @@ void Audit(const std::string& action, const std::string& object, const std::stri
   Audit(action, object, RedactJsonbDefault(doc));
 }
 
+// The details of a TRUNCATE's ledger entry: {"operation": "TRUNCATE"} and the
+// partition emptied, when it is one of the protected table's.
+std::string TruncateDetails(const TablePolicy& p) {
+  std::string details = "{\"operation\":\"TRUNCATE\"";
+  if (!p.partition.empty()) {
+    details += ",\"partition\":";
+    json::AppendQuoted(details, p.partition);
+  }
+  return details + "}";
+}
+
 const char* OperationOf(TriggerData* td) {
   if (TRIGGER_FIRED_BY_INSERT(td->tg_event)) return "INSERT";
   if (TRIGGER_FIRED_BY_UPDATE(td->tg_event)) return "UPDATE";
@@ -689,7 +700,8 @@ std::string DropTriggersSql(Oid relid, const std::string& table) {
   Oid types[1] = {OIDOID};
   Datum values[1] = {ObjectIdGetDatum(relid)};
   uint64 n = SpiExec("SELECT tgname::text FROM pg_catalog.pg_trigger WHERE tgrelid = $1 "
-                     "AND tgname IN ('comply_protect_before', 'comply_protect_after')",
+                     "AND tgname IN ('comply_protect_before', 'comply_protect_after', "
+                     "'comply_protect_truncate')",
                      1, types, values, nullptr, true, SPI_OK_SELECT);
   std::string sql;
   for (uint64 i = 0; i < n; ++i)
@@ -700,6 +712,19 @@ std::string DropTriggersSql(Oid relid, const std::string& table) {
 }  // namespace
 
 void ProtectInit() { CacheRegisterRelcacheCallback(InvalidatePolicies, (Datum)0); }
+
+void RecordTruncatedPartitions(const Oid* relids, int n) {
+  Guarded([&] {
+    for (int i = 0; i < n; ++i) {
+      const Oid relid = relids[i];
+      // A protected table's own TRUNCATE trigger records it; a partition of one has
+      // no such trigger (statement triggers are not cloned).
+      if (!PgCall([relid] { return get_rel_relispartition(relid); })) continue;
+      std::shared_ptr<TablePolicy> p = PolicyFor(relid);
+      if (p && p->audit && !p->partition.empty()) Audit("TRUNCATE", p->table, TruncateDetails(*p));
+    }
+  });
+}
 
 }  // namespace comply::pg
 
@@ -780,7 +805,9 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
           "CREATE OR REPLACE TRIGGER comply_protect_before BEFORE INSERT OR UPDATE ON " + t +
           " FOR EACH ROW EXECUTE FUNCTION comply._protect_row(); "
           "CREATE OR REPLACE TRIGGER comply_protect_after AFTER INSERT OR UPDATE OR DELETE ON " + t +
-          " FOR EACH ROW EXECUTE FUNCTION comply._protect_row()";
+          " FOR EACH ROW EXECUTE FUNCTION comply._protect_row(); "
+          "CREATE OR REPLACE TRIGGER comply_protect_truncate AFTER TRUNCATE ON " + t +
+          " FOR EACH STATEMENT EXECUTE FUNCTION comply._protect_row()";
       PgCall([&] {
         int rc = SPI_execute(sql.c_str(), false, 0);
         if (rc < 0) elog(ERROR, "could not create the protect triggers: %s", SPI_result_code_string(rc));
@@ -841,9 +868,18 @@ extern "C" Datum comply_protect_row(PG_FUNCTION_ARGS) {
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                     errmsg("comply._protect_row() must be called as a trigger")));
   TriggerData* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+  if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event) && TRIGGER_FIRED_AFTER(td->tg_event)) {
+    // AFTER TRUNCATE, for each statement: every row is gone at once; one ledger entry.
+    Oid truncated = RelationGetRelid(td->tg_relation);
+    Guarded([&] {
+      std::shared_ptr<TablePolicy> p = PolicyFor(truncated);
+      if (p && p->audit) Audit("TRUNCATE", p->table, TruncateDetails(*p));
+    });
+    return PointerGetDatum(nullptr);
+  }
   if (!TRIGGER_FIRED_FOR_ROW(td->tg_event))
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-                    errmsg("comply._protect_row() must be a row trigger")));
+                    errmsg("comply._protect_row() must be a row trigger, or AFTER TRUNCATE")));
   bool before = TRIGGER_FIRED_BEFORE(td->tg_event);
   HeapTuple result = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
   Oid relid = RelationGetRelid(td->tg_relation);

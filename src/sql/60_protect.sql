@@ -53,9 +53,12 @@ CREATE VIEW comply.protected_tables AS
                   WHERE t.tgrelid = p.table_name AND t.tgname = 'comply_protect_before') AS before_trigger,
          EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                   WHERE t.tgrelid = p.table_name AND t.tgname = 'comply_protect_after') AS after_trigger,
-         -- Both triggers present and firing in ordinary sessions ('O' or 'A'; a trigger
-         -- enabled for replicas only does not fire there) on the table and, for a
-         -- partitioned table, on every partition, whose clones fire for their rows.
+         EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                  WHERE t.tgrelid = p.table_name AND t.tgname = 'comply_protect_truncate') AS truncate_trigger,
+         -- The triggers present and firing in ordinary sessions ('O' or 'A'; a trigger
+         -- enabled for replicas only does not fire there): the row triggers on the table
+         -- and, for a partitioned table, on every partition, whose clones fire for their
+         -- rows; the TRUNCATE trigger on the table.
          NOT EXISTS (SELECT 1
                        FROM (SELECT p.table_name::oid AS relid  -- a plain table has no tree
                              UNION SELECT t.relid FROM pg_catalog.pg_partition_tree(p.table_name) t) r,
@@ -63,8 +66,11 @@ CREATE VIEW comply.protected_tables AS
                       WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                                          WHERE t.tgrelid = r.relid AND t.tgname = n.tgname
                                            AND t.tgenabled IN ('O', 'A')))
+           AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                        WHERE t.tgrelid = p.table_name AND t.tgname = 'comply_protect_truncate'
+                          AND t.tgenabled IN ('O', 'A'))
            AS enforced
     FROM comply.policies p;
 COMMENT ON VIEW comply.protected_tables IS
-  'Protected tables: policy, and whether both triggers are present and enabled (on every partition of a partitioned table)';
+  'Protected tables: policy, and whether the protect triggers are present and enabled (on every partition of a partitioned table)';
 GRANT SELECT ON comply.protected_tables TO PUBLIC;

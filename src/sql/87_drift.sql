@@ -103,7 +103,7 @@ BEGIN
                               jsonb_build_object('kind', 'row_security', 'table', t, 'command', 'DROP POLICY'));
       END IF;
     ELSIF r.object_type = 'trigger'
-          AND r.object_identity ~ '^comply_protect_(before|after) on ' THEN
+          AND r.object_identity ~ '^comply_protect_(before|after|truncate) on ' THEN
       t := substring(r.object_identity FROM ' on (.*)$');
       -- comply.unprotect removes the policy first: a drop after that is not drift.
       IF EXISTS (SELECT 1 FROM comply.policies c WHERE c.table_name::text = t
