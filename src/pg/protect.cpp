@@ -337,7 +337,18 @@ std::shared_ptr<TablePolicy> PolicyFor(Oid relid) {
         PgCall([] { return get_relname_relid("policies", get_namespace_oid("comply", false)); });
   }
   std::shared_ptr<TablePolicy> p;
-  if (text) p = BuildPolicy(relid, json::Parse(*text), protected_relid);
+  if (text) {
+    try {
+      p = BuildPolicy(relid, json::Parse(*text), protected_relid);
+    } catch (const Error& e) {
+      // The policy was valid when stored: the table changed since (a column renamed,
+      // dropped or retyped). Writes stop until the policy is fixed, and say why.
+      const std::string table = QualifiedName(protected_relid);
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                  "the policy of protected table " + table + " no longer fits the table", e.what(),
+                  "Update the policy with comply.protect(), or change the table back.");
+    }
+  }
   policy_cache->by_rel[relid] = p;
   return p;
 }
