@@ -279,4 +279,27 @@ ALTER TABLE clinic.memo RENAME COLUMN text_body TO body;
 INSERT INTO clinic.memo VALUES (1, 'SSN 536-22-8714');
 SELECT * FROM clinic.memo;
 SELECT comply.unprotect('clinic.memo');
+-- Rows stored before a table is protected stay as they are (a NOTICE says so);
+-- comply.protect_existing applies the policy's transformations to them, as UPDATEs by
+-- the caller (each a ledger entry), skipping the rows it would not change. Run again,
+-- it changes nothing: a label stays a label, a pseudonym is not pseudonymized again.
+CREATE TABLE clinic.legacy (id int PRIMARY KEY, ssn text, note text, doc jsonb);
+INSERT INTO clinic.legacy VALUES
+  (1, '536-22-8714', 'call 415-555-2671', '{"name": "Wei Zhang", "n": 1}'),
+  (2, NULL, 'nothing to hide', '{"n": 2}'),
+  (3, '372-44-1856', NULL, NULL);
+SELECT comply.protect('clinic.legacy', '{"columns": {"ssn": {"pseudonymize": true},
+  "note": {"redact": true}, "doc": {"redact": {"keys": ["name"]}}}}');
+SELECT comply.protect_existing('clinic.legacy') AS changed;
+SELECT id, ssn ~ '^ps_[0-9a-f]{32}$' AS pseudonymized, note, doc FROM clinic.legacy ORDER BY id;
+SELECT comply.protect_existing('clinic.legacy') AS changed_again;
+SELECT details -> 'primary_key' AS pk, details -> 'columns' AS columns
+  FROM comply.audit_log WHERE object = 'clinic.legacy' AND action = 'UPDATE' ORDER BY id;
+-- A pseudonym written into a pseudonymized column is kept: copied, it still joins.
+INSERT INTO clinic.legacy (id, ssn) SELECT 4, ssn FROM clinic.legacy WHERE id = 1;
+SELECT count(DISTINCT ssn) AS pseudonyms FROM clinic.legacy WHERE id IN (1, 4);
+SELECT comply.unprotect('clinic.legacy');
+\set VERBOSITY terse
+SELECT comply.protect_existing('clinic.legacy');
+\set VERBOSITY default
 DROP SCHEMA clinic CASCADE;

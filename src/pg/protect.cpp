@@ -9,9 +9,11 @@
 //                             of text columns.
 // The policy is read once per relation and cached until comply.policies changes.
 #include <cctype>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -56,6 +58,7 @@ extern "C" {
 PG_FUNCTION_INFO_V1(comply_protect);
 PG_FUNCTION_INFO_V1(comply_unprotect);
 PG_FUNCTION_INFO_V1(comply_protect_row);
+PG_FUNCTION_INFO_V1(comply_protect_existing);
 }
 
 namespace comply::pg {
@@ -90,6 +93,7 @@ struct TablePolicy {
   bool audit = true;
   bool any_before = false;
   bool any_classify = false;
+  Oid protected_relid = InvalidOid;  // the table whose policy this is (relid or an ancestor)
   FmgrInfo assert_valid;  // comply.assert_valid(jsonb, text), for its per-call-site cache
 };
 
@@ -162,6 +166,7 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
                                          Oid protected_relid = InvalidOid) {
   auto p = std::make_shared<TablePolicy>();
   p->relid = relid;
+  p->protected_relid = OidIsValid(protected_relid) ? protected_relid : relid;
   if (!doc.is_object()) Invalid("a policy is a JSON object");
   p->table = QualifiedName(relid);
   if (OidIsValid(protected_relid) && protected_relid != relid) {
@@ -558,11 +563,31 @@ const char* OperationOf(TriggerData* td) {
               errors);
 }
 
-// BEFORE INSERT OR UPDATE: validation and redaction; returns the row to store.
+// A value pseudonymized already ("ps_" and 32 hexadecimal digits, pii::Pseudonym's
+// form), which pseudonymizing again would change: copied from another pseudonymized
+// column, it keeps joining; found by comply.protect_existing, it stays as it is.
+bool IsPseudonym(std::string_view v) {
+  if (v.size() != 35 || v.substr(0, 3) != "ps_") return false;
+  for (char c : v.substr(3))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// The protected table whose stored rows comply.protect_existing is rewriting, if any:
+// its UPDATE transforms the values it leaves unchanged, and skips the rows it would not
+// change.
+Oid existing_relid = InvalidOid;
+
+// BEFORE INSERT OR UPDATE: validation and redaction; returns the row to store (nullptr:
+// none, for a row comply.protect_existing would leave as it is).
 HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
   Relation rel = td->tg_relation;
   TupleDesc desc = RelationGetDescr(rel);
   const bool is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
+  // comply.protect_existing: the stored values are transformed as if written now; they
+  // are not validated again (a schema may have changed since; comply.validate finds
+  // the rows that do not match).
+  const bool existing = is_update && OidIsValid(existing_relid) && existing_relid == p.protected_relid;
   HeapTuple tup = is_update ? td->tg_newtuple : td->tg_trigtuple;
   std::vector<int> cols;
   std::vector<Datum> values;
@@ -572,7 +597,9 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
     bool isnull = false;
     Datum d = PgCall([&] { return heap_getattr(tup, c.attnum, desc, &isnull); });
     if (isnull) continue;
-    if (is_update) {
+    if (existing) {
+      if (c.redact == ColumnPolicy::Redact::kNone) continue;
+    } else if (is_update) {
       // A value the UPDATE did not change was checked and transformed when it was
       // written: transforming it again would, say, pseudonymize a pseudonym.
       bool old_null = false;
@@ -581,7 +608,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
       if (!old_null && PgCall([&] { return datumIsEqual(old, d, att->attbyval, att->attlen); }))
         continue;
     }
-    if (!c.schema.empty()) {
+    if (!c.schema.empty() && !existing) {
       try {
         PgCall([&] {
           (void)FunctionCall2(const_cast<FmgrInfo*>(&p.assert_valid), d,
@@ -593,7 +620,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
                "column \"" + c.name + "\" does not match schema \"" + c.schema + "\"");
       }
     }
-    if (c.encrypted) {
+    if (c.encrypted && !existing) {
       // A column declared encrypted refuses a value that is not ciphertext, such as
       // a clear value written by a client that forgot pgp_sym_encrypt().
       bytea* v = PgCall([&] {
@@ -612,13 +639,17 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
     Datum replaced;
     if (c.type == JSONBOID) {
       Jsonb* jb = PgCall([&] { return DatumGetJsonbP(d); });
-      replaced = PointerGetDatum(RedactJsonbWith(jb, c.ops, c.keys));
+      Jsonb* out = RedactJsonbWith(jb, c.ops, c.keys);
+      if (VARSIZE(out) == VARSIZE(jb) && memcmp(out, jb, VARSIZE(jb)) == 0) continue;
+      replaced = PointerGetDatum(out);
     } else {
       std::string in = TextOf(d);
       std::string out;
       switch (c.redact) {
         case ColumnPolicy::Redact::kContent: out = RedactTextWith(in, c.ops); break;
-        case ColumnPolicy::Redact::kPseudonymize: out = pii::Pseudonym(HmacKey(), in); break;
+        case ColumnPolicy::Redact::kPseudonymize:
+          out = IsPseudonym(in) ? in : pii::Pseudonym(HmacKey(), in);
+          break;
         case ColumnPolicy::Redact::kMask: out = pii::ApplyOperator(c.mask, "", in, {}); break;
         default: break;
       }
@@ -629,7 +660,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
     values.push_back(replaced);
     nulls.push_back(false);
   }
-  if (cols.empty()) return tup;
+  if (cols.empty()) return existing ? nullptr : tup;
   return PgCall([&] {
     bool* isnull = static_cast<bool*>(palloc(sizeof(bool) * nulls.size()));
     for (size_t i = 0; i < nulls.size(); ++i) isnull[i] = nulls[i];
@@ -823,6 +854,22 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
         int rc = SPI_execute(sql.c_str(), false, 0);
         if (rc < 0) elog(ERROR, "could not create the protect triggers: %s", SPI_result_code_string(rc));
       });
+      // The triggers see the writes from now on; rows already stored stay as they are.
+      bool transforms = false;
+      for (const ColumnPolicy& c : p->columns) transforms |= c.redact != ColumnPolicy::Redact::kNone;
+      if (transforms &&
+          SpiExec(("SELECT 1 FROM " + t + " LIMIT 1").c_str(), 0, nullptr, nullptr, nullptr, true,
+                  SPI_OK_SELECT) > 0) {
+        std::string literal;
+        for (char ch : t) literal += ch == '\'' ? std::string("''") : std::string(1, ch);
+        const std::string hint =
+            "comply.protect_existing('" + literal + "') applies it to the rows already stored.";
+        PgCall([&] {
+          ereport(NOTICE, (errmsg("table %s already holds rows: its policy applies to the rows "
+                                  "written from now on", t.c_str()),
+                           errhint("%s", hint.c_str())));
+        });
+      }
     }
     {
       AsExtensionOwner owner("policies");
@@ -871,6 +918,41 @@ extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
     Audit("unprotect", table, "{}");
   });
   PG_RETURN_VOID();
+}
+
+// comply.protect_existing(tbl regclass) RETURNS bigint: applies the policy's redaction,
+// pseudonymization and masking to the rows already stored (protect covers the writes
+// from then on), as an UPDATE of those columns by the caller; rows it leaves as they are
+// are not updated. Returns the rows changed, each a ledger entry when audited.
+extern "C" Datum comply_protect_existing(PG_FUNCTION_ARGS) {
+  Oid relid = PG_GETARG_OID(0);
+  int64 changed = 0;
+  Guarded([&] {
+    std::shared_ptr<TablePolicy> p = PolicyFor(relid);
+    if (!p)
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                  "table " + QualifiedName(relid) + " is not protected", {},
+                  "Protect it with comply.protect() first.");
+    std::string set;
+    for (const ColumnPolicy& c : p->columns) {
+      if (c.redact == ColumnPolicy::Redact::kNone) continue;
+      const char* q = PgCall([&] { return quote_identifier(c.name.c_str()); });
+      set += std::string(set.empty() ? "" : ", ") + q + " = " + q;
+    }
+    if (set.empty()) return;  // nothing the policy transforms
+    const std::string sql = "UPDATE " + QualifiedName(relid) + " SET " + set;
+    struct Existing {  // existing_relid while the UPDATE runs, whatever happens
+      explicit Existing(Oid relid) { existing_relid = relid; }
+      ~Existing() { existing_relid = InvalidOid; }
+    } scope(p->protected_relid);
+    SpiScope spi;
+    changed = PgCall([&] {
+      int rc = SPI_execute(sql.c_str(), false, 0);
+      if (rc != SPI_OK_UPDATE) elog(ERROR, "could not update the stored rows: %s", SPI_result_code_string(rc));
+      return static_cast<int64>(SPI_processed);
+    });
+  });
+  PG_RETURN_INT64(changed);
 }
 
 // comply._protect_row(): the trigger of protected tables.

@@ -40,9 +40,16 @@ CREATE FUNCTION comply.unprotect(tbl regclass) RETURNS void
 COMMENT ON FUNCTION comply.unprotect(regclass) IS
   'Removes the policy and triggers of a table; recorded in the ledger';
 
+CREATE FUNCTION comply.protect_existing(tbl regclass) RETURNS bigint
+  AS 'MODULE_PATHNAME', 'comply_protect_existing'
+  LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION comply.protect_existing(regclass) IS
+  'Applies the redaction, pseudonymization and masking of a protected table''s policy to its stored rows; returns the rows changed';
+
 -- Protecting takes the table's ownership, like CREATE TRIGGER; the policy table is
 -- written by these functions only.
-REVOKE ALL ON FUNCTION comply.protect(regclass, jsonb), comply.unprotect(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION comply.protect(regclass, jsonb), comply.unprotect(regclass),
+  comply.protect_existing(regclass) FROM PUBLIC;
 
 CREATE VIEW comply.protected_tables AS
   SELECT p.table_name,

@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pg_comply;
 RESET client_min_messages;
-SELECT plan(28);
+SELECT plan(30);
 
 -- Protected tables.
 SELECT has_function('comply', 'protect', ARRAY['regclass', 'jsonb']);
@@ -13,6 +13,9 @@ SELECT has_function('comply', 'unprotect', ARRAY['regclass']);
 SELECT has_view('comply', 'protected_tables', 'which tables are protected, and enforced');
 SELECT ok(NOT has_function_privilege('public', 'comply.protect(regclass, jsonb)', 'execute'),
           'PUBLIC cannot protect tables');
+SELECT has_function('comply', 'protect_existing', ARRAY['regclass']);
+SELECT ok(NOT has_function_privilege('public', 'comply.protect_existing(regclass)', 'execute'),
+          'PUBLIC cannot rewrite stored rows through a policy');
 SELECT ok(has_table_privilege('public', 'comply.policies', 'SELECT'), 'policies are readable');
 SELECT ok(NOT has_table_privilege('public', 'comply.policies', 'INSERT'), 'but not writable');
 SELECT ok((SELECT 'comply.policies'::regclass::oid = ANY (extconfig) FROM pg_extension
