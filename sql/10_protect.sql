@@ -302,4 +302,22 @@ SELECT comply.unprotect('clinic.legacy');
 \set VERBOSITY terse
 SELECT comply.protect_existing('clinic.legacy');
 \set VERBOSITY default
+-- A column of a domain over text or jsonb is protected as its base type; the domain's
+-- constraints must hold on the transformed value too (PostgreSQL checked them on the
+-- value written), or the row is rejected, and recorded, like an invalid one.
+CREATE DOMAIN clinic.free_text AS text;
+CREATE DOMAIN clinic.email AS text CHECK (VALUE LIKE '%@%');
+CREATE TABLE clinic.contacts (id int PRIMARY KEY, note clinic.free_text, email clinic.email);
+SELECT comply.protect('clinic.contacts', '{"columns": {"note": {"redact": true}}}');
+INSERT INTO clinic.contacts VALUES (1, 'SSN 536-22-8714', 'jo@example.com');
+SELECT comply.protect('clinic.contacts', '{"columns": {"note": {"redact": true}, "email": {"redact": true}}}');
+INSERT INTO clinic.contacts VALUES (2, 'ok', 'jo@example.com');
+SELECT comply.protect('clinic.contacts', '{"columns": {"note": {"redact": true},
+  "email": {"mask": {"keep_last": 12}}}}');
+INSERT INTO clinic.contacts VALUES (2, 'ok', 'jo@example.com');
+SELECT * FROM clinic.contacts ORDER BY id;
+SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+SELECT details ->> 'column' AS col, details ->> 'domain' AS domain, details ->> 'errors' AS errors
+  FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'clinic.contacts';
+SELECT comply.unprotect('clinic.contacts');
 DROP SCHEMA clinic CASCADE;

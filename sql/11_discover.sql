@@ -171,6 +171,21 @@ RESET ROLE;
 SELECT table_name, column_name, discovered_by FROM comply.discoveries
  WHERE table_ident = 'ctl_disc.people' ORDER BY 1, 2;
 
+-- A domain over text or jsonb is sampled as its base type, and its suggested policy is
+-- one comply.protect accepts (the domain's constraints then hold on the transformed
+-- values: sql/10_protect.sql).
+CREATE DOMAIN ctl_disc.note_text AS text;
+CREATE DOMAIN ctl_disc.doc AS jsonb CHECK (jsonb_typeof(VALUE) = 'object');
+CREATE TABLE ctl_disc.contacts (id int PRIMARY KEY, note ctl_disc.note_text, extra ctl_disc.doc);
+INSERT INTO ctl_disc.contacts
+SELECT i, 'reach me at user' || i || '@example.com', jsonb_build_object('ssn', '536-22-' || (1000 + i))
+  FROM generate_series(1, 100) i;
+SELECT column_name, entity, round(share::numeric, 2) AS share, suggested_policy
+  FROM comply.discover(table_name => 'ctl_disc.contacts') ORDER BY 1, 2;
+SELECT comply.protect('ctl_disc.contacts',
+                      (SELECT suggested_policy FROM comply.discover(table_name => 'ctl_disc.contacts') LIMIT 1));
+SELECT comply.unprotect('ctl_disc.contacts');
+
 -- Arguments.
 \set VERBOSITY sqlstate
 SELECT * FROM comply.discover(0);

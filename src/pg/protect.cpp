@@ -68,7 +68,9 @@ namespace {
 struct ColumnPolicy {
   std::string name;
   int attnum = 0;      // 1-based
-  Oid type = InvalidOid;
+  Oid type = InvalidOid;    // the column's type, or the base type of its domain
+  Oid domain = InvalidOid;  // the column's domain, if it has one
+  mutable void* domain_cache = nullptr;  // domain_check's, in TablePolicy::context
   std::string schema;  // validate against this registered schema (jsonb columns)
   enum class Redact { kNone, kContent, kPseudonymize, kMask } redact = Redact::kNone;
   pii::OperatorConfig ops;  // kContent
@@ -94,6 +96,15 @@ struct TablePolicy {
   bool any_before = false;
   bool any_classify = false;
   Oid protected_relid = InvalidOid;  // the table whose policy this is (relid or an ancestor)
+  // Memory that lives as long as the policy (domain_check's caches), if any.
+  mutable MemoryContext context = nullptr;
+
+  TablePolicy() = default;
+  TablePolicy(const TablePolicy&) = delete;
+  TablePolicy& operator=(const TablePolicy&) = delete;
+  ~TablePolicy() {
+    if (context) MemoryContextDelete(context);
+  }
   FmgrInfo assert_valid;  // comply.assert_valid(jsonb, text), for its per-call-site cache
 };
 
@@ -193,6 +204,12 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
         if (attnum <= 0) Invalid("column \"" + col + "\" does not exist");
         c.attnum = attnum;
         c.type = PgCall([&] { return get_atttype(relid, static_cast<AttrNumber>(attnum)); });
+        // A domain over text, varchar or jsonb is one of those, its own constraints
+        // checked again on the transformed value (BeforeRow).
+        if (const Oid base = PgCall([&] { return getBaseType(c.type); }); base != c.type) {
+          c.domain = c.type;
+          c.type = base;
+        }
         if (!spec.is_object()) Invalid("the policy of column \"" + col + "\" must be an object");
         for (const auto& [what, arg] : spec.as_object()) {
           if (what == "validate") {
@@ -655,6 +672,24 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
       }
       if (out == in) continue;
       replaced = TextDatumOf(out);
+    }
+    if (OidIsValid(c.domain)) {
+      // PostgreSQL checked the domain's constraints on the value written, not on ours:
+      // a value that breaks them must not be stored (a dump could not be restored).
+      try {
+        PgCall([&] {
+          if (!p.context)
+            p.context = AllocSetContextCreate(TopMemoryContext, "pg_comply policy",
+                                              ALLOCSET_SMALL_SIZES);
+          domain_check(replaced, false, c.domain, &c.domain_cache, p.context);
+        });
+      } catch (const PgError& e) {
+        if (e.sqlerrcode() != ERRCODE_CHECK_VIOLATION && e.sqlerrcode() != ERRCODE_NOT_NULL_VIOLATION)
+          throw;
+        const std::string domain = PgCall([&] { return static_cast<const char*>(format_type_be(c.domain)); });
+        Reject(td, p, c, "domain", domain, e.what(),
+               "column \"" + c.name + "\" as transformed breaks the constraints of domain " + domain);
+      }
     }
     cols.push_back(c.attnum);
     values.push_back(replaced);

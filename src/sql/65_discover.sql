@@ -90,13 +90,17 @@ BEGIN
        AND has_schema_privilege(n.oid, 'USAGE')
      ORDER BY n.nspname, c.relname
   LOOP
-    -- The columns comply.protect can act on that the caller may read.
+    -- The columns comply.protect can act on that the caller may read: text, varchar,
+    -- char and jsonb, or a domain over one of them.
     SELECT array_agg(a.attname ORDER BY a.attnum),
-           array_agg(CASE WHEN a.atttypid = 'jsonb'::regtype THEN 'j' ELSE 't' END ORDER BY a.attnum)
+           array_agg(CASE WHEN b.base = 'jsonb'::regtype THEN 'j' ELSE 't' END ORDER BY a.attnum)
       INTO names, kinds
       FROM pg_attribute a
+      JOIN pg_type ty ON ty.oid = a.atttypid
+      CROSS JOIN LATERAL (SELECT CASE WHEN ty.typtype = 'd' THEN ty.typbasetype
+                                      ELSE a.atttypid END AS base) b
      WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
-       AND a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'jsonb'::regtype)
+       AND b.base IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'jsonb'::regtype)
        AND has_column_privilege(t.oid, a.attnum, 'SELECT');
     CONTINUE WHEN names IS NULL;
 
