@@ -43,6 +43,14 @@ SELECT verdict, encrypted_share, sample_size, evidence -> 'formats' AS formats
   FROM comply.check_encryption('enc.patients', 'ssn_clear', 50);
 SELECT verdict, encrypted_share BETWEEN 0.3 AND 0.7 AS about_half, sample_size
   FROM comply.check_encryption('enc.patients', 'mixed');
+-- A domain over bytea or text is judged as its base type.
+CREATE DOMAIN enc.ciphertext AS bytea;
+CREATE DOMAIN enc.note AS varchar(40);
+CREATE TABLE enc.domains (c enc.ciphertext, n enc.note);
+INSERT INTO enc.domains SELECT pgp_sym_encrypt('536-22-' || (1000 + g), 'pw'), 'note ' || g
+  FROM generate_series(1, 50) g;
+SELECT verdict, encrypted_share FROM comply.check_encryption('enc.domains', 'c');
+SELECT verdict, encrypted_share FROM comply.check_encryption('enc.domains', 'n');
 CREATE TABLE enc.nothing (v bytea);
 SELECT verdict, encrypted_share, sample_size FROM comply.check_encryption('enc.nothing', 'v');
 -- The evidence never holds values.

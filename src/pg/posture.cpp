@@ -89,7 +89,7 @@ extern "C" Datum comply_check_encryption(PG_FUNCTION_ARGS) {
   if (attnum <= 0)
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
                     errmsg("column \"%s\" of relation %s does not exist", col, get_rel_name(relid))));
-  Oid type = get_atttype(relid, attnum);
+  Oid type = getBaseType(get_atttype(relid, attnum));  // a domain as its base type
   if (type != BYTEAOID && type != TEXTOID && type != VARCHAROID && type != BPCHAROID)
     ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
                     errmsg("column \"%s\" is neither bytea nor text", col)));
@@ -107,7 +107,8 @@ extern "C" Datum comply_check_encryption(PG_FUNCTION_ARGS) {
     }
   }
   // text is read as its UTF-8 bytes.
-  const char* bytes = type == BYTEAOID ? qcol : psprintf("convert_to(%s, 'UTF8')", qcol);
+  const char* bytes = type == BYTEAOID ? psprintf("%s::bytea", qcol)
+                                       : psprintf("convert_to(%s::text, 'UTF8')", qcol);
   const bool by_block = reltuples > 10.0 * sample_rows;
   char* from = by_block ? psprintf("%s TABLESAMPLE SYSTEM (%f)", table,
                                    std::min(100.0, 300.0 * sample_rows / reltuples))
