@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of pg_comply: GoogleTest unit tests, then (after building and
-# installing the extension) the pg_regress and pgTAP suites on a throwaway cluster,
-# then a scan of that cluster's server log for any PII value the suites used.
+# installing the extension) the pg_regress and pgTAP suites and a dump and restore on a
+# throwaway cluster, then a scan of that cluster's server log for any PII value the
+# suites used, then the tests that need clusters of their own.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +52,8 @@ pgtap() {
 step "pgTAP suites (test/pgtap/)" pgtap
 
 step "compliance as a TAP suite through pg_prove (test/tap_controls.sh)" test/tap_controls.sh
+
+step "pg_dump and pg_restore of a database using pg_comply (test/dump_restore.sh)" test/dump_restore.sh
 
 step "server log holds no PII" test/check_log_pii.sh "$(scripts/pgcluster.sh log)"
 

@@ -50,6 +50,13 @@ BEGIN
       SELECT c.table_name INTO p FROM comply.policies c
        WHERE c.table_name = r.objid OR c.table_name IN (SELECT pg_partition_ancestors(r.objid))
        LIMIT 1;
+      -- None of its protect triggers there: they were dropped (that was recorded then),
+      -- or they are not there yet, as in a restore, which creates triggers after the
+      -- constraints its ALTER TABLEs add. Neither is this command's doing.
+      CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_trigger tg
+                                 WHERE tg.tgrelid = p.table_name
+                                   AND tg.tgname IN ('comply_protect_before', 'comply_protect_after',
+                                                     'comply_protect_truncate'));
       SELECT t.enforced INTO enforced FROM comply.protected_tables t WHERE t.table_name = p.table_name;
       details := jsonb_build_object('table', p.table_name::text, 'command', r.command_tag);
       IF r.objid <> p.table_name THEN

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# pg_dump and pg_restore of a database that uses pg_comply, on the running test cluster
+# (scripts/test.sh's, whose HMAC key the policies use): what the extension keeps as
+# configuration (registered schemas, custom recognizers, user-defined controls,
+# policies) comes back, the protect triggers of plain and partitioned tables come back
+# and enforce the same policies (the same pseudonyms: the key is the server's), and the
+# restore itself records no drift and raises no alert. The ledger is not part of a
+# dump (docs/ledger.md): the restored database starts its own.
+# Prints one line per check and "N passed, M failed".
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+src=comply_dump_src
+dst=comply_dump_dst
+work=$(mktemp -d)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+
+passed=0
+failed=0
+check() {  # check NAME EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then passed=$((passed + 1)); echo "ok - $1"
+  else failed=$((failed + 1)); echo "not ok - $1"; echo "#   expected: $2"; echo "#   actual:   $3"; fi
+}
+q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+
+for db in "$src" "$dst"; do q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
+q -d postgres -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
+# The key, a server setting in production, is the test cluster's (scripts/test.sh).
+keyfile="$(q -d postgres -c "SHOW data_directory")/comply_test_hmac.key"
+for db in "$src" "$dst"; do q -d postgres -c "ALTER DATABASE $db SET comply.hmac_key_file = '$keyfile'"; done
+
+q -d "$src" <<'SQL' >/dev/null
+SET client_min_messages = warning;
+CREATE EXTENSION pg_comply;
+SELECT comply.register_schema('intake', '{"type": "object", "required": ["patient_id"],
+  "properties": {"patient_id": {"type": "string", "pattern": "^P[0-9]{6}$"}}}');
+INSERT INTO comply.recognizers (entity, pattern, score)
+  VALUES ('MRN', '\bMRN-[0-9]{6}\b', 0.9);
+INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_ref,
+                             description, implemented_by, check_kind)
+  VALUES ('LOCAL-1', 'intake', 'Local policy', 'Local policy 1', 'Intake notes are redacted',
+          'comply.protect', 'enforced');
+CREATE SCHEMA clinic;
+CREATE TABLE clinic.intake (id int PRIMARY KEY, payload jsonb, notes text, ssn text);
+SELECT comply.protect('clinic.intake', '{"columns": {"payload": {"validate": "intake"},
+  "notes": {"redact": true}, "ssn": {"pseudonymize": true}}, "workflow_step": "intake"}');
+CREATE TABLE clinic.events (id int, region text, note text, PRIMARY KEY (id, region))
+  PARTITION BY LIST (region);
+CREATE TABLE clinic.events_north PARTITION OF clinic.events FOR VALUES IN ('north');
+CREATE TABLE clinic.events_south PARTITION OF clinic.events FOR VALUES IN ('south');
+SELECT comply.protect('clinic.events', '{"columns": {"note": {"redact": true}}}');
+INSERT INTO clinic.intake VALUES (1, '{"patient_id": "P000001"}', 'MRN-123456, SSN 536-22-8714', '536-22-8714');
+INSERT INTO clinic.events VALUES (1, 'north', 'call 415-555-2671');
+SQL
+
+"${PG_DUMP:-pg_dump}" -Fc -f "$work/src.dump" "$src"
+restore_log=$("${PG_RESTORE:-pg_restore}" --exit-on-error -d "$dst" "$work/src.dump" 2>&1) && rc=0 || rc=$?
+check "pg_restore succeeds" "0" "$rc${restore_log:+: $restore_log}"
+
+# Configuration and data, compared with the source database.
+for what in \
+  "SELECT name, schema::text FROM comply.schemas ORDER BY 1" \
+  "SELECT entity, pattern FROM comply.recognizers WHERE entity = 'MRN'" \
+  "SELECT control_id, check_kind FROM comply.controls WHERE user_defined ORDER BY 1" \
+  "SELECT table_name::text, policy::text FROM comply.policies ORDER BY 1" \
+  "SELECT table_name::text, before_trigger, after_trigger, truncate_trigger, enforced FROM comply.protected_tables ORDER BY 1" \
+  "SELECT * FROM clinic.intake" \
+  "SELECT * FROM clinic.events ORDER BY id"; do
+  check "restored: $what" "$(q -d "$src" -c "$what")" "$(q -d "$dst" -c "$what")"
+done
+check "the stored rows are the redacted ones" "1" \
+  "$(q -d "$dst" -c "SELECT count(*) FROM clinic.intake WHERE notes = '[MRN], SSN [US_SSN]' AND ssn ~ '^ps_'")"
+
+# The restored triggers enforce the restored policies, as the source's do.
+write="INSERT INTO clinic.intake VALUES (2, '{\"patient_id\": \"P000002\"}', 'MRN-654321, SSN 536-22-8714', '536-22-8714');
+       INSERT INTO clinic.events VALUES (2, 'south', 'SSN 372-44-1856');"
+q -d "$src" -c "$write"
+q -d "$dst" -c "$write"
+check "a write is transformed alike after the restore (same labels, same pseudonym)" \
+  "$(q -d "$src" -c "SELECT notes, ssn FROM clinic.intake WHERE id = 2; SELECT note FROM clinic.events WHERE id = 2")" \
+  "$(q -d "$dst" -c "SELECT notes, ssn FROM clinic.intake WHERE id = 2; SELECT note FROM clinic.events WHERE id = 2")"
+rejected=$(q -d "$dst" -c "INSERT INTO clinic.intake VALUES (3, '{\"patient_id\": \"X\"}', NULL, NULL)" 2>&1 || true)
+check "an invalid document is rejected after the restore" "check_violation" \
+  "$(case "$rejected" in *"does not match schema"*) echo check_violation ;; *) echo "$rejected" ;; esac)"
+check "the restored database's ledger records its writes" "2" \
+  "$(q -d "$dst" -c "SELECT count(*) FROM comply.audit_log WHERE action = 'INSERT'")"
+
+# The restore is not drift: its ALTER TABLEs run before its CREATE TRIGGERs.
+check "the restore records no drift" "0" \
+  "$(q -d "$dst" -c "SELECT count(*) FROM comply.audit_log WHERE action = 'drift'")"
+check "the restore raises no alert" "0" "$(q -d "$dst" -c "SELECT count(*) FROM comply.alerts")"
+
+for db in "$src" "$dst"; do q -d postgres -c "DROP DATABASE $db WITH (FORCE)"; done
+echo "dump_restore: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
