@@ -187,6 +187,10 @@ SELECT doc FROM clinic.people;
 \set VERBOSITY terse
 SELECT comply.protect('clinic.people', '{"columns": {"doc": {"redact": {"keys": "name"}}}}');
 SELECT comply.protect('clinic.people', '{"columns": {"doc": {"redact": {"keys": [""]}}}}');
+CREATE TABLE clinic.generated (id int, first text, last text,
+                               full_name text GENERATED ALWAYS AS (first || ' ' || last) STORED);
+SELECT comply.protect('clinic.generated', '{"columns": {"full_name": {"redact": true}}}');
+DROP TABLE clinic.generated;
 SELECT comply.protect('clinic.by_email', '{"columns": {"note": {"redact": {"keys": ["name"]}}}}');
 \set VERBOSITY default
 SELECT comply.unprotect('clinic.people');

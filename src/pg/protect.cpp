@@ -293,8 +293,15 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
             Invalid("unknown key \"" + what + "\" for column \"" + col + "\"");
           }
         }
-        if (!c.schema.empty() || c.redact != ColumnPolicy::Redact::kNone || c.encrypted)
+        if (!c.schema.empty() || c.redact != ColumnPolicy::Redact::kNone || c.encrypted) {
+          // A stored generated column is computed after BEFORE triggers, from the other
+          // columns: what the trigger did to it would be overwritten, silently.
+          if (PgCall([&] { return get_attgenerated(relid, static_cast<AttrNumber>(c.attnum)); }))
+            Invalid("column \"" + col + "\" is generated from other columns",
+                    "Its value is computed after the policy runs: validate, redact or declare "
+                    "encrypted the columns it is computed from (it may still be classified).");
           p->any_before = true;
+        }
         if (c.classify) p->any_classify = true;
         p->columns.push_back(std::move(c));
       }
