@@ -187,6 +187,12 @@ SELECT doc FROM clinic.people;
 \set VERBOSITY terse
 SELECT comply.protect('clinic.people', '{"columns": {"doc": {"redact": {"keys": "name"}}}}');
 SELECT comply.protect('clinic.people', '{"columns": {"doc": {"redact": {"keys": [""]}}}}');
+-- Inheritance children (not partitions) are tables of their own: protect says so.
+CREATE TABLE clinic.parent (id int, note text);
+CREATE TABLE clinic.child () INHERITS (clinic.parent);
+SELECT comply.protect('clinic.parent', '{"columns": {"note": {"redact": true}}}');
+SELECT comply.unprotect('clinic.parent');
+DROP TABLE clinic.parent CASCADE;
 CREATE TABLE clinic.generated (id int, first text, last text,
                                full_name text GENERATED ALWAYS AS (first || ' ' || last) STORED);
 SELECT comply.protect('clinic.generated', '{"columns": {"full_name": {"redact": true}}}');

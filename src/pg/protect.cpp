@@ -896,6 +896,22 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
         int rc = SPI_execute(sql.c_str(), false, 0);
         if (rc < 0) elog(ERROR, "could not create the protect triggers: %s", SPI_result_code_string(rc));
       });
+      // Inheritance children (not partitions) have triggers of their own: a row written
+      // into one directly is not the protected table's write.
+      {
+        Oid types[1] = {OIDOID};
+        Datum v[1] = {ObjectIdGetDatum(relid)};
+        if (SpiExec("SELECT 1 FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
+                    "ON c.oid = i.inhrelid WHERE i.inhparent = $1 AND NOT c.relispartition",
+                    1, types, v, nullptr, true, SPI_OK_SELECT) > 0)
+          PgCall([&] {
+            ereport(NOTICE,
+                    (errmsg("table %s has inheritance children, which its policy does not cover",
+                            t.c_str()),
+                     errhint("Rows written into a child directly are not protected: protect "
+                             "each child too.")));
+          });
+      }
       // The triggers see the writes from now on; rows already stored stay as they are.
       bool transforms = false;
       for (const ColumnPolicy& c : p->columns) transforms |= c.redact != ColumnPolicy::Redact::kNone;
