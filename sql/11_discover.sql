@@ -186,6 +186,20 @@ SELECT comply.protect('ctl_disc.contacts',
                       (SELECT suggested_policy FROM comply.discover(table_name => 'ctl_disc.contacts') LIMIT 1));
 SELECT comply.unprotect('ctl_disc.contacts');
 
+-- A materialized view stores a copy of what its query read: discovery samples it (one
+-- not yet populated has nothing to sample) and suggests no policy, since it takes no
+-- writes to protect; the requirements matrix reports the copy as a gap, and the data
+-- flow, which draws writes, leaves it out.
+CREATE MATERIALIZED VIEW ctl_disc.people_copy AS SELECT id, b AS mail, f AS status FROM ctl_disc.people;
+CREATE MATERIALIZED VIEW ctl_disc.empty_copy AS SELECT b FROM ctl_disc.people WITH NO DATA;
+SELECT table_name, column_name, entity, round(share::numeric, 2) AS share,
+       suggested_policy IS NULL AS no_policy
+  FROM comply.discover(schema_name => 'ctl_disc')
+ WHERE table_name IN ('ctl_disc.people_copy'::regclass, 'ctl_disc.empty_copy'::regclass);
+SELECT object, status FROM comply.requirements_matrix()
+ WHERE object = 'ctl_disc.people_copy' GROUP BY 1, 2;
+SELECT position('people_copy' IN comply.data_flow()) = 0 AS not_in_data_flow;
+
 -- Arguments.
 \set VERBOSITY sqlstate
 SELECT * FROM comply.discover(0);

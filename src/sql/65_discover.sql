@@ -69,18 +69,21 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF p_table IS NOT NULL
-     AND (SELECT c.relkind FROM pg_class c WHERE c.oid = p_table) NOT IN ('r', 'p') THEN
+     AND (SELECT c.relkind FROM pg_class c WHERE c.oid = p_table) NOT IN ('r', 'p', 'm') THEN
     RAISE EXCEPTION '"%" is not a table', p_table
-      USING ERRCODE = 'wrong_object_type', HINT = 'Discovery samples tables only.';
+      USING ERRCODE = 'wrong_object_type',
+            HINT = 'Discovery samples tables and materialized views, which store data; views do not.';
   END IF;
   IF p_schema IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = p_schema) THEN
     RAISE EXCEPTION 'schema "%" does not exist', p_schema USING ERRCODE = 'invalid_schema_name';
   END IF;
 
   FOR t IN
-    SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS ident
+    SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS ident, c.relkind
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('r', 'p')
+     WHERE c.relkind IN ('r', 'p', 'm')
+       -- a materialized view not yet populated has nothing to sample
+       AND (c.relkind <> 'm' OR c.relispopulated)
        AND (CASE WHEN p_table IS NOT NULL THEN c.oid = p_table ELSE NOT c.relispartition END)
        AND (p_schema IS NULL OR n.nspname = p_schema)
        AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'comply', 'pg_toast')
@@ -223,6 +226,11 @@ BEGIN
       INTO col_rules
       FROM jsonb_each(col_rules) r;
     policy := existing || jsonb_build_object('columns', found_cols || col_rules);
+    -- A materialized view stores a copy of what its query read, but takes no writes to
+    -- protect: no policy (protect the tables it is computed from, then refresh it).
+    IF t.relkind = 'm' THEN
+      policy := NULL;
+    END IF;
 
     IF NOT read_only THEN
       -- Columns that are gone or no longer sampled lose their findings; the sampled

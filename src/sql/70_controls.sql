@@ -257,13 +257,13 @@ BEGIN
   -- table) found PII; with what the policy and the discovery say about it.
   FOR t IN
     WITH tables AS (
-      SELECT cl.oid, format('%I.%I', n.nspname, cl.relname) AS ident
+      SELECT cl.oid, format('%I.%I', n.nspname, cl.relname) AS ident, cl.relkind
         FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
        WHERE cl.oid IN (SELECT p.table_name FROM comply.policies p
                         UNION
                         SELECT d.table_name FROM comply.discoveries d WHERE d.findings <> '[]')
     )
-    SELECT tb.oid, tb.ident, p.policy, p.policy IS NOT NULL AS protected,
+    SELECT tb.oid, tb.ident, tb.relkind, p.policy, p.policy IS NOT NULL AS protected,
            coalesce(pt.enforced, false) AS enforced,
            coalesce(p.policy -> 'audit', 'true') <> 'false' AS audit,
            p.policy ->> 'workflow_step' AS step,
@@ -334,7 +334,9 @@ BEGIN
         control := c.control_id;
         implemented_by := c.implemented_by;
         status := 'gap: PII found by discovery in ' || array_to_string(t.uncovered, '; ')
-                  || ' but the table is not protected';
+                  || CASE WHEN t.relkind = 'm'
+                          THEN ', a materialized view, which cannot be protected: protect the tables it is computed from, then refresh it'
+                          ELSE ' but the table is not protected' END;
         RETURN NEXT;
       END LOOP;
       CONTINUE;
@@ -683,6 +685,7 @@ BEGIN
       JOIN pg_attribute a ON a.attrelid = d.table_name AND a.attname = d.column_name AND NOT a.attisdropped
       CROSS JOIN LATERAL jsonb_array_elements(d.findings) f
      WHERE d.table_ident = format('%I.%I', n.nspname, cl.relname)
+       AND cl.relkind <> 'm'  -- written by REFRESH, not by clients: the matrix reports them
        AND NOT EXISTS (SELECT 1 FROM comply.policies p WHERE p.table_name = d.table_name)
        AND (schema_name IS NULL OR n.nspname = schema_name)
      GROUP BY 1
