@@ -19,7 +19,7 @@ CREATE TABLE clinic.intake (
   id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   payload jsonb,
   notes text,
-  ssn varchar(11),
+  ssn varchar(40),
   card text,
   summary text
 );
@@ -330,4 +330,17 @@ SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
 SELECT details ->> 'column' AS col, details ->> 'domain' AS domain, details ->> 'errors' AS errors
   FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'clinic.contacts';
 SELECT comply.unprotect('clinic.contacts');
+-- Nor is a label or a pseudonym stored longer than varchar(n) or char(n) allows: the
+-- row is rejected and recorded; a mask keeps the length, char(n) stays padded.
+CREATE TABLE clinic.short (id int PRIMARY KEY, mail varchar(12), code char(6), note varchar(40));
+SELECT comply.protect('clinic.short', '{"columns": {"mail": {"redact": true},
+  "code": {"mask": {"keep_last": 2}}, "note": {"redact": true}}}');
+INSERT INTO clinic.short VALUES (1, 'jo@ex.com', 'AB12', 'SSN 536-22-8714');
+INSERT INTO clinic.short VALUES (2, 'no mail', 'AB12', 'SSN 536-22-8714');
+SELECT id, mail, code, octet_length(code) AS code_bytes, note FROM clinic.short;
+-- A pseudonym's length is known beforehand: a column too short for it is refused.
+\set VERBOSITY terse
+SELECT comply.protect('clinic.short', '{"columns": {"code": {"pseudonymize": true}}}');
+\set VERBOSITY default
+SELECT comply.unprotect('clinic.short');
 DROP SCHEMA clinic CASCADE;

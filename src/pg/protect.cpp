@@ -70,6 +70,7 @@ struct ColumnPolicy {
   int attnum = 0;      // 1-based
   Oid type = InvalidOid;    // the column's type, or the base type of its domain
   Oid domain = InvalidOid;  // the column's domain, if it has one
+  int32 typmod = -1;        // varchar(n), char(n): the length the stored value may have
   mutable void* domain_cache = nullptr;  // domain_check's, in TablePolicy::context
   std::string schema;  // validate against this registered schema (jsonb columns)
   enum class Redact { kNone, kContent, kPseudonymize, kMask } redact = Redact::kNone;
@@ -206,9 +207,18 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
         c.type = PgCall([&] { return get_atttype(relid, static_cast<AttrNumber>(attnum)); });
         // A domain over text, varchar or jsonb is one of those, its own constraints
         // checked again on the transformed value (BeforeRow).
-        if (const Oid base = PgCall([&] { return getBaseType(c.type); }); base != c.type) {
-          c.domain = c.type;
-          c.type = base;
+        PgCall([&] {
+          Oid type, collation;
+          get_atttypetypmodcoll(relid, static_cast<AttrNumber>(attnum), &type, &c.typmod, &collation);
+        });
+        {
+          int32 base_typmod = -1;
+          const Oid base = PgCall([&] { return getBaseTypeAndTypmod(c.type, &base_typmod); });
+          if (base != c.type) {
+            c.domain = c.type;
+            c.type = base;
+            c.typmod = base_typmod;
+          }
         }
         if (!spec.is_object()) Invalid("the policy of column \"" + col + "\" must be an object");
         for (const auto& [what, arg] : spec.as_object()) {
@@ -251,6 +261,12 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
             if (what == "pseudonymize") {
               if (!(arg.is_bool() && arg.as_bool())) Invalid("\"pseudonymize\" must be true");
               c.redact = ColumnPolicy::Redact::kPseudonymize;
+              // varchar(n), char(n): a pseudonym has a fixed length, known now.
+              if (c.typmod >= 0 && (c.type == VARCHAROID || c.type == BPCHAROID) &&
+                  static_cast<size_t>(c.typmod - VARHDRSZ) < pii::kPseudonymLength)
+                Invalid("column \"" + col + "\" holds at most " + std::to_string(c.typmod - VARHDRSZ) +
+                            " characters; a pseudonym has " + std::to_string(pii::kPseudonymLength),
+                        "Widen the column, or mask it instead (a mask keeps the length).");
             } else {
               json::Value op = json::Value::MakeObject(
                   {{"default", json::Value::MakeObject({{"op", json::Value::String("mask")}})}});
@@ -591,7 +607,7 @@ const char* OperationOf(TriggerData* td) {
 // form), which pseudonymizing again would change: copied from another pseudonymized
 // column, it keeps joining; found by comply.protect_existing, it stays as it is.
 bool IsPseudonym(std::string_view v) {
-  if (v.size() != 35 || v.substr(0, 3) != "ps_") return false;
+  if (v.size() != pii::kPseudonymLength || v.substr(0, 3) != "ps_") return false;
   for (char c : v.substr(3))
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   return true;
@@ -668,6 +684,9 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
       replaced = PointerGetDatum(out);
     } else {
       std::string in = TextOf(d);
+      // char(n) pads with blanks, which mean nothing (bpchar's comparisons ignore them):
+      // the value is what comes before them; the coercion below pads again.
+      if (c.type == BPCHAROID) in.erase(in.find_last_not_of(' ') + 1);
       std::string out;
       switch (c.redact) {
         case ColumnPolicy::Redact::kContent: out = RedactTextWith(in, c.ops); break;
@@ -679,6 +698,25 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
       }
       if (out == in) continue;
       replaced = TextDatumOf(out);
+      if (c.typmod >= 0 && (c.type == VARCHAROID || c.type == BPCHAROID)) {
+        // The length PostgreSQL checked was that of the value written: a label or a
+        // pseudonym may not fit varchar(n) or char(n). Such a row is rejected, not
+        // stored longer than its column allows (a dump of it could not be restored).
+        try {
+          replaced = PgCall([&] {
+            return c.type == VARCHAROID
+                       ? DirectFunctionCall3(varchar, replaced, Int32GetDatum(c.typmod), BoolGetDatum(false))
+                       : DirectFunctionCall3(bpchar, replaced, Int32GetDatum(c.typmod), BoolGetDatum(false));
+          });
+        } catch (const PgError& e) {
+          if (e.sqlerrcode() != ERRCODE_STRING_DATA_RIGHT_TRUNCATION) throw;
+          const std::string type = PgCall([&] {
+            return static_cast<const char*>(format_type_with_typemod(c.type, c.typmod));
+          });
+          Reject(td, p, c, "length", type, e.what(),
+                 "column \"" + c.name + "\" as transformed does not fit " + type);
+        }
+      }
     }
     if (OidIsValid(c.domain)) {
       // PostgreSQL checked the domain's constraints on the value written, not on ours:

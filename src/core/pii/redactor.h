@@ -38,7 +38,11 @@ struct OperatorConfig {
 // Throws comply::Error (22023) naming the offending key, never a value.
 OperatorConfig ParseOperators(const json::Value& config);
 
-// Deterministic pseudonym of value under key: "ps_" + 32 hex chars of HMAC-SHA-256.
+// The length of every pseudonym.
+inline constexpr size_t kPseudonymLength = 35;
+
+// Deterministic pseudonym of value under key: "ps_" + 32 hex chars of HMAC-SHA-256
+// (kPseudonymLength characters).
 std::string Pseudonym(std::string_view key, std::string_view value);
 
 // Replacement text for one finding's original text under op.
