@@ -186,6 +186,15 @@ SELECT comply.protect('ctl_disc.contacts',
                       (SELECT suggested_policy FROM comply.discover(table_name => 'ctl_disc.contacts') LIMIT 1));
 SELECT comply.unprotect('ctl_disc.contacts');
 
+-- An identifier column too short for a pseudonym (35 characters) is suggested a mask,
+-- which protect accepts.
+CREATE TABLE ctl_disc.short_ids (id int PRIMARY KEY, ssn varchar(11));
+INSERT INTO ctl_disc.short_ids SELECT i, '536-22-' || (1000 + i) FROM generate_series(1, 100) i;
+SELECT column_name, entity, suggested_policy FROM comply.discover(table_name => 'ctl_disc.short_ids');
+SELECT comply.protect('ctl_disc.short_ids',
+                      (SELECT suggested_policy FROM comply.discover(table_name => 'ctl_disc.short_ids') LIMIT 1));
+SELECT comply.unprotect('ctl_disc.short_ids');
+
 -- A materialized view stores a copy of what its query read: discovery samples it (one
 -- not yet populated has nothing to sample) and suggests no policy, since it takes no
 -- writes to protect; the requirements matrix reports the copy as a gap, and the data

@@ -44,6 +44,7 @@ DECLARE
   f record;
   names name[];
   kinds text[];
+  lengths int[];            -- varchar(n), char(n): n; NULL for other columns
   sel text;
   parts text[];
   nonnull_parts text[];
@@ -96,12 +97,16 @@ BEGIN
     -- The columns comply.protect can act on that the caller may read: text, varchar,
     -- char and jsonb, or a domain over one of them.
     SELECT array_agg(a.attname ORDER BY a.attnum),
-           array_agg(CASE WHEN b.base = 'jsonb'::regtype THEN 'j' ELSE 't' END ORDER BY a.attnum)
-      INTO names, kinds
+           array_agg(CASE WHEN b.base = 'jsonb'::regtype THEN 'j' ELSE 't' END ORDER BY a.attnum),
+           array_agg(CASE WHEN b.base IN ('varchar'::regtype, 'bpchar'::regtype) AND b.typmod >= 4
+                          THEN b.typmod - 4 END ORDER BY a.attnum)
+      INTO names, kinds, lengths
       FROM pg_attribute a
       JOIN pg_type ty ON ty.oid = a.atttypid
       CROSS JOIN LATERAL (SELECT CASE WHEN ty.typtype = 'd' THEN ty.typbasetype
-                                      ELSE a.atttypid END AS base) b
+                                      ELSE a.atttypid END AS base,
+                                 CASE WHEN ty.typtype = 'd' THEN ty.typtypmod
+                                      ELSE a.atttypmod END AS typmod) b
      WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
        AND b.base IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'jsonb'::regtype)
        AND has_column_privilege(t.oid, a.attnum, 'SELECT');
@@ -208,6 +213,8 @@ BEGIN
         CASE WHEN kinds[f.col] = 'j' OR f.whole_rows < whole_value_share * f.n
                THEN '{"redact": true}'::jsonb
              WHEN f.top IN ('CREDIT_CARD', 'IBAN_CODE', 'US_BANK_NUMBER')
+                  -- a pseudonym (35 characters) would not fit the column
+                  OR lengths[f.col] < 35
                THEN '{"mask": {"keep_last": 4}}'::jsonb
              ELSE '{"pseudonymize": true}'::jsonb END);
     END LOOP;
