@@ -103,6 +103,9 @@ struct TablePolicy {
   TablePolicy() = default;
   TablePolicy(const TablePolicy&) = delete;
   TablePolicy& operator=(const TablePolicy&) = delete;
+  // The context goes with the last reference to the policy (a trigger running while
+  // the cache is cleared keeps its own), so domain_check's caches never dangle.
+  // MemoryContextDelete frees memory and raises no error: nothing here can longjmp.
   ~TablePolicy() {
     if (context) MemoryContextDelete(context);
   }
