@@ -193,6 +193,9 @@ CREATE TABLE clinic.child () INHERITS (clinic.parent);
 SELECT comply.protect('clinic.parent', '{"columns": {"note": {"redact": true}}}');
 SELECT comply.unprotect('clinic.parent');
 DROP TABLE clinic.parent CASCADE;
+CREATE TEMP TABLE scratch_notes (id int, note text);
+SELECT comply.protect('scratch_notes', '{"columns": {"note": {"redact": true}}}');
+DROP TABLE scratch_notes;
 CREATE TABLE clinic.generated (id int, first text, last text,
                                full_name text GENERATED ALWAYS AS (first || ' ' || last) STORED);
 SELECT comply.protect('clinic.generated', '{"columns": {"full_name": {"redact": true}}}');

@@ -865,6 +865,13 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
   if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
     ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
                     errmsg("only tables can be protected")));
+  // A temporary table goes at the session's end without a DROP that anyone sees: its
+  // policy would be left behind, naming a table that is gone (or, later, another one
+  // given the same OID).
+  if (get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("temporary tables cannot be protected"),
+                    errhint("Their rows go with the session: protect the tables the data is kept in.")));
   Guarded([&] {
     std::shared_ptr<TablePolicy> p = BuildPolicy(relid, json::Parse(policy_text));
     // One policy on any path from a partitioned table to its partitions: the triggers
