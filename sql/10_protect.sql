@@ -288,7 +288,14 @@ CREATE TABLE clinic.memo (id int PRIMARY KEY, body text);
 SELECT comply.protect('clinic.memo', '{"columns": {"body": {"redact": true}}}');
 ALTER TABLE clinic.memo RENAME COLUMN body TO text_body;
 INSERT INTO clinic.memo VALUES (1, 'SSN 536-22-8714');
-ALTER TABLE clinic.memo RENAME COLUMN text_body TO body;
+-- The drift watch says so at the ALTER TABLE already, and the matrix shows it.
+SELECT details ->> 'kind' AS kind, details -> 'columns' AS columns
+  FROM comply.audit_log WHERE action = 'drift' AND object = 'clinic.memo' ORDER BY id;
+SELECT comply.protect('clinic.memo', '{"columns": {"text_body": {"redact": true}}, "regulations": ["GDPR"]}');
+ALTER TABLE clinic.memo RENAME COLUMN text_body TO body2;
+SELECT DISTINCT status FROM comply.requirements_matrix() WHERE object = 'clinic.memo';
+ALTER TABLE clinic.memo RENAME COLUMN body2 TO body;
+SELECT comply.protect('clinic.memo', '{"columns": {"body": {"redact": true}}}');
 INSERT INTO clinic.memo VALUES (1, 'SSN 536-22-8714');
 SELECT * FROM clinic.memo;
 SELECT comply.unprotect('clinic.memo');

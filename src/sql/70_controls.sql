@@ -298,6 +298,11 @@ BEGIN
                    LATERAL (SELECT regexp_replace(e.value -> 'classify' ->> 'model', '^builtin:', '') AS m) b
              WHERE e.value ? 'classify' AND e.value -> 'classify' ->> 'model' NOT LIKE 'openai:%'
                AND NOT EXISTS (SELECT 1 FROM comply.models x WHERE x.name = b.m)) AS missing_models,
+           (SELECT array_agg(k ORDER BY k)
+              FROM jsonb_object_keys(coalesce(p.policy -> 'columns', '{}')) k
+             WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
+                                WHERE a.attrelid = tb.oid AND a.attname = k
+                                  AND a.attnum > 0 AND NOT a.attisdropped)) AS gone_columns,
            (SELECT array_agg(DISTINCT a.privilege_type ORDER BY a.privilege_type)
               FROM pg_class k, aclexplode(k.relacl) a
              WHERE k.oid = tb.oid AND a.grantee = 0) AS public_privileges,
@@ -355,6 +360,11 @@ BEGIN
     END IF;
     base := CASE WHEN t.enforced THEN '{}'::text[]
                  ELSE ARRAY['protect triggers missing or disabled (comply.protected_tables.enforced is false)'] END;
+    IF t.gone_columns IS NOT NULL THEN
+      -- Its writes are refused until the policy is updated.
+      base := base || ('the policy names columns the table no longer has: '
+                       || array_to_string(t.gone_columns, ', '));
+    END IF;
 
     FOR c IN
       SELECT * FROM comply.controls k

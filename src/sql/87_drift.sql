@@ -24,6 +24,7 @@ DECLARE
   acl text;
   enforced boolean;
   details jsonb;
+  gone text[];
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM comply.policies) THEN
     RETURN;
@@ -62,7 +63,21 @@ BEGIN
       IF r.objid <> p.table_name THEN
         details := details || jsonb_build_object('partition', r.objid::regclass::text);
       END IF;
-      IF NOT enforced THEN
+      -- Columns the policy names that the table no longer has (renamed or dropped): its
+      -- writes are refused until the policy is updated (comply._protect_row); say so now.
+      SELECT array_agg(k ORDER BY k) INTO gone
+        FROM comply.policies c, jsonb_object_keys(coalesce(c.policy -> 'columns', '{}')) k
+       WHERE c.table_name = p.table_name
+         AND NOT EXISTS (SELECT 1 FROM pg_attribute a
+                          WHERE a.attrelid = p.table_name AND a.attname = k
+                            AND a.attnum > 0 AND NOT a.attisdropped);
+      IF gone IS NOT NULL THEN
+        PERFORM comply._drift(p.table_name::text,
+                              format('the policy of protected table %s names columns it no longer has: %s (%s); '
+                                     'its writes are refused until the policy is updated',
+                                     p.table_name, array_to_string(gone, ', '), r.command_tag),
+                              details || jsonb_build_object('kind', 'policy_broken', 'columns', to_jsonb(gone)));
+      ELSIF NOT enforced THEN
         PERFORM comply._drift(p.table_name::text,
                               format('protection of %s is disabled (%s)', p.table_name, r.command_tag),
                               details || jsonb_build_object('kind', 'protection_disabled'));
