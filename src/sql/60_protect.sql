@@ -51,6 +51,19 @@ COMMENT ON FUNCTION comply.protect_existing(regclass) IS
 REVOKE ALL ON FUNCTION comply.protect(regclass, jsonb), comply.unprotect(regclass),
   comply.protect_existing(regclass) FROM PUBLIC;
 
+-- The columns a policy names that its table no longer has (renamed or dropped): the
+-- table's writes are refused until the policy is updated. NULL when there are none.
+CREATE FUNCTION comply._gone_columns(tbl regclass, policy jsonb) RETURNS text[]
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT array_agg(k ORDER BY k)
+    FROM jsonb_object_keys(CASE WHEN jsonb_typeof(policy -> 'columns') = 'object'
+                                THEN policy -> 'columns' ELSE '{}' END) k
+   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
+                      WHERE a.attrelid = tbl AND a.attname = k AND a.attnum > 0 AND NOT a.attisdropped)
+$$;
+COMMENT ON FUNCTION comply._gone_columns(regclass, jsonb) IS
+  'The columns a policy names that its table no longer has (NULL: none)';
+
 CREATE VIEW comply.protected_tables AS
   SELECT p.table_name,
          p.policy,

@@ -298,11 +298,7 @@ BEGIN
                    LATERAL (SELECT regexp_replace(e.value -> 'classify' ->> 'model', '^builtin:', '') AS m) b
              WHERE e.value ? 'classify' AND e.value -> 'classify' ->> 'model' NOT LIKE 'openai:%'
                AND NOT EXISTS (SELECT 1 FROM comply.models x WHERE x.name = b.m)) AS missing_models,
-           (SELECT array_agg(k ORDER BY k)
-              FROM jsonb_object_keys(coalesce(p.policy -> 'columns', '{}')) k
-             WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
-                                WHERE a.attrelid = tb.oid AND a.attname = k
-                                  AND a.attnum > 0 AND NOT a.attisdropped)) AS gone_columns,
+           comply._gone_columns(tb.oid, p.policy) AS gone_columns,
            (SELECT array_agg(DISTINCT a.privilege_type ORDER BY a.privilege_type)
               FROM pg_class k, aclexplode(k.relacl) a
              WHERE k.oid = tb.oid AND a.grantee = 0) AS public_privileges,

@@ -65,12 +65,8 @@ BEGIN
       END IF;
       -- Columns the policy names that the table no longer has (renamed or dropped): its
       -- writes are refused until the policy is updated (comply._protect_row); say so now.
-      SELECT array_agg(k ORDER BY k) INTO gone
-        FROM comply.policies c, jsonb_object_keys(coalesce(c.policy -> 'columns', '{}')) k
-       WHERE c.table_name = p.table_name
-         AND NOT EXISTS (SELECT 1 FROM pg_attribute a
-                          WHERE a.attrelid = p.table_name AND a.attname = k
-                            AND a.attnum > 0 AND NOT a.attisdropped);
+      SELECT comply._gone_columns(c.table_name, c.policy) INTO gone
+        FROM comply.policies c WHERE c.table_name = p.table_name;
       IF gone IS NOT NULL THEN
         PERFORM comply._drift(p.table_name::text,
                               format('the policy of protected table %s names columns it no longer has: %s (%s); '
