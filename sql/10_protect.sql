@@ -193,6 +193,15 @@ CREATE TABLE clinic.child () INHERITS (clinic.parent);
 SELECT comply.protect('clinic.parent', '{"columns": {"note": {"redact": true}}}');
 SELECT comply.unprotect('clinic.parent');
 DROP TABLE clinic.parent CASCADE;
+-- BEFORE triggers fire in name order: one sorting after the policy's is pointed out.
+CREATE TABLE clinic.stamped (id int, note text, seen timestamptz);
+CREATE FUNCTION clinic.stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.seen := now(); RETURN NEW; END $$;
+CREATE TRIGGER set_seen BEFORE INSERT ON clinic.stamped FOR EACH ROW EXECUTE FUNCTION clinic.stamp();
+CREATE TRIGGER a_first BEFORE INSERT ON clinic.stamped FOR EACH ROW EXECUTE FUNCTION clinic.stamp();
+SELECT comply.protect('clinic.stamped', '{"columns": {"note": {"redact": true}}}');
+SELECT comply.unprotect('clinic.stamped');
+DROP TABLE clinic.stamped;
 CREATE TEMP TABLE scratch_notes (id int, note text);
 SELECT comply.protect('scratch_notes', '{"columns": {"note": {"redact": true}}}');
 DROP TABLE scratch_notes;

@@ -944,6 +944,26 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
         int rc = SPI_execute(sql.c_str(), false, 0);
         if (rc < 0) elog(ERROR, "could not create the protect triggers: %s", SPI_result_code_string(rc));
       });
+      // BEFORE row triggers fire in the order of their names: one that sorts after
+      // comply_protect_before sees, and may change, the values the policy produced.
+      {
+        Oid types[1] = {OIDOID};
+        Datum v[1] = {ObjectIdGetDatum(relid)};
+        if (SpiExec("SELECT string_agg(quote_ident(tgname), ', ' ORDER BY tgname) "
+                    "FROM pg_catalog.pg_trigger WHERE tgrelid = $1 AND NOT tgisinternal "
+                    "AND tgname > 'comply_protect_before' AND (tgtype & 3) = 3 "  // ROW, BEFORE
+                    "HAVING count(*) > 0",
+                    1, types, v, nullptr, true, SPI_OK_SELECT) > 0) {
+          const std::string later = SpiText(0, 1).value_or("");
+          PgCall([&] {
+            ereport(NOTICE,
+                    (errmsg("BEFORE triggers of table %s fire after its policy: %s", t.c_str(),
+                            later.c_str()),
+                     errhint("Values they change are stored as they leave them: rename them to "
+                             "sort before comply_protect_before if they change protected columns.")));
+          });
+        }
+      }
       // Inheritance children (not partitions) have triggers of their own: a row written
       // into one directly is not the protected table's write.
       {
