@@ -207,13 +207,12 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
         int attnum = PgCall([&] { return static_cast<int>(get_attnum(relid, colname)); });
         if (attnum <= 0) Invalid("column \"" + col + "\" does not exist");
         c.attnum = attnum;
-        c.type = PgCall([&] { return get_atttype(relid, static_cast<AttrNumber>(attnum)); });
+        PgCall([&] {
+          Oid collation;
+          get_atttypetypmodcoll(relid, static_cast<AttrNumber>(attnum), &c.type, &c.typmod, &collation);
+        });
         // A domain over text, varchar or jsonb is one of those, its own constraints
         // checked again on the transformed value (BeforeRow).
-        PgCall([&] {
-          Oid type, collation;
-          get_atttypetypmodcoll(relid, static_cast<AttrNumber>(attnum), &type, &c.typmod, &collation);
-        });
         {
           int32 base_typmod = -1;
           const Oid base = PgCall([&] { return getBaseTypeAndTypmod(c.type, &base_typmod); });

@@ -48,7 +48,7 @@ BEGIN
                           OR c.table_name IN (SELECT pg_partition_ancestors(r.objid))) THEN
       -- The protected table, or a partition of one (whose triggers are its clones; a
       -- plain table has no ancestors, not even itself).
-      SELECT c.table_name INTO p FROM comply.policies c
+      SELECT c.table_name, c.policy INTO p FROM comply.policies c
        WHERE c.table_name = r.objid OR c.table_name IN (SELECT pg_partition_ancestors(r.objid))
        LIMIT 1;
       -- None of its protect triggers there: they were dropped (that was recorded then),
@@ -65,8 +65,7 @@ BEGIN
       END IF;
       -- Columns the policy names that the table no longer has (renamed or dropped): its
       -- writes are refused until the policy is updated (comply._protect_row); say so now.
-      SELECT comply._gone_columns(c.table_name, c.policy) INTO gone
-        FROM comply.policies c WHERE c.table_name = p.table_name;
+      gone := comply._gone_columns(p.table_name, p.policy);
       IF gone IS NOT NULL THEN
         PERFORM comply._drift(p.table_name::text,
                               format('the policy of protected table %s names columns it no longer has: %s (%s); '
