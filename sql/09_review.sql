@@ -50,7 +50,10 @@ SELECT comply.review_decide(:c1, NULL);
 SELECT id - :c1 AS n, status, decision, final_label, note, decided_by, assignee
   FROM comply.review_decide(:c1, 'approve_claim', 'documentation complete');
 SET ROLE rev_bob;
-SELECT id - :c1 AS n, status, decision, final_label, decided_by FROM comply.review_decide(:c2, 'approve');
+-- A note is free text other reviewers read: stored redacted, like the payload.
+SELECT id - :c1 AS n, status, decision, final_label, decided_by, note
+  FROM comply.review_decide(:c2, 'approve', 'called Maria Garcia at 415-555-2671, maria.garcia@example.org');
+SELECT note FROM comply.review_cases WHERE id = :c2;
 \set VERBOSITY terse
 SELECT comply.review_decide(:c2, 'reject');
 \set VERBOSITY default

@@ -162,9 +162,15 @@ extern "C" Datum comply_review_decide(PG_FUNCTION_ARGS) {
   Datum caller_d = CStringGetTextDatum(caller);
   CaseResult r;
   Guarded([&] {
+    // A reviewer's note is free text that other reviewers read: stored redacted, like
+    // the payload.
+    Datum note_d = (Datum)0;
+    if (note) {
+      std::string n = RedactTextDefault({VARDATA_ANY(note), VARSIZE_ANY_EXHDR(note)});
+      note_d = PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(n.data(), n.size())); });
+    }
     Oid types[4] = {TEXTOID, INT8OID, TEXTOID, TEXTOID};
-    Datum values[4] = {caller_d, Int64GetDatum(case_id),
-                       PointerGetDatum(decision), note ? PointerGetDatum(note) : (Datum)0};
+    Datum values[4] = {caller_d, Int64GetDatum(case_id), PointerGetDatum(decision), note_d};
     char nulls[4] = {' ', ' ', ' ', note ? ' ' : 'n'};
     r = RunAsOwner(fcinfo, "comply._review_decide($1, $2, $3, $4)", 4, types, values, nulls);
     if (r.tuple) AuditAsCaller("review.decide", r.id, r.details);
