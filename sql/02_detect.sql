@@ -104,6 +104,8 @@ SELECT * FROM comply.detect('ssn 536-22-8714', 0.5, ARRAY['NOT_AN_ENTITY']);
 SELECT * FROM comply.detect('ssn 536-22-8714', 0.5, ARRAY[NULL]);
 \set VERBOSITY default
 SELECT * FROM comply.detect('ssn 536-22-8714', 0.5, ARRAY['NOT_AN_ENTITY']);
+-- An entity that is not a name is not shown (arguments swapped: the text as an entity).
+SELECT * FROM comply.detect('ssn', 0.5, ARRAY['ssn 536-22-8714']);
 
 -- Inputs over comply.max_input_bytes are refused.
 SET comply.max_input_bytes = '1kB';

@@ -51,6 +51,11 @@ SELECT comply.register_schema('broken', '{"properties": {"age": {"minimum": "ten
 SELECT comply.validate('{"user_id": 7, "email": "a@example.org"}', 'intake_v1');
 SELECT * FROM comply.validation_errors('{"user_id": 0, "email": "a@example.org"}', 'intake_v1');
 SELECT comply.validate('{}', 'no_such_schema');
+-- A name that is not a name is not shown: it may be data passed in the wrong argument.
+-- A schema written in the call without ::jsonb resolves to the by-name function.
+SELECT comply.validate('{}', '{"type": "object"}');
+SELECT comply.assert_valid('{}', 'Maria Garcia, 415-555-2671');
+SELECT comply.register_schema('intake v2', '{}');
 -- $ref to another registered schema by its $id.
 SELECT comply.register_schema('batch', '{"type": "array", "items": {"$ref": "https://example.org/intake"}}');
 SELECT comply.validate('[{"user_id": 1, "email": "a@example.org"}]', 'batch'),

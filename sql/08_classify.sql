@@ -54,6 +54,8 @@ RESET comply.ai_model;
 \set VERBOSITY terse
 SELECT * FROM comply.classify('x');
 SELECT * FROM comply.classify('x', NULL, 'no_such_model');
+-- The text passed as the model (arguments swapped) is not shown.
+SELECT * FROM comply.classify('phi', NULL, 'Maria Garcia called about her claim');
 SELECT * FROM comply.classify('x', ARRAY['phi', 'astrology'], 'compliance');
 SELECT * FROM comply.classify('x', ARRAY[]::text[], 'compliance');
 SELECT * FROM comply.classify('x', ARRAY['phi', NULL], 'compliance');

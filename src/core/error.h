@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace comply {
 
@@ -44,6 +45,26 @@ class Error : public std::runtime_error {
   std::string detail_;
   std::string hint_;
 };
+
+// True when s looks like a name: a letter or underscore, then letters, digits, '_', '.',
+// ':' or '-', at most max_len bytes in all (the form of schema, model, entity and option
+// names).
+inline bool IsPlainName(std::string_view s, size_t max_len = 128) {
+  if (s.empty() || s.size() > max_len) return false;
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+  if (!alpha(s[0])) return false;
+  for (char c : s)
+    if (!alpha(c) && !(c >= '0' && c <= '9') && c != '.' && c != ':' && c != '-') return false;
+  return true;
+}
+
+// A name given by the caller as a message shows it: quoted when it looks like a name;
+// otherwise only its length, since a value that is not a name may be data passed in the
+// wrong argument (a document, a note), and messages never contain data.
+inline std::string ShownName(std::string_view s, size_t max_len = 128) {
+  if (IsPlainName(s, max_len)) return "\"" + std::string(s) + "\"";
+  return "(a value of " + std::to_string(s.size()) + " bytes that is not a name; not shown)";
+}
 
 // Thrown by a cancellation callback; the glue turns it into the pending interrupt.
 class Cancelled : public std::exception {

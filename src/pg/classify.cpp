@@ -81,7 +81,7 @@ std::shared_ptr<const ai::Model> LoadModel(const std::string& name) {
         [] { return get_relname_relid("models", get_namespace_oid("comply", false)); });
   }
   if (!blob)
-    throw Error(sqlstate::kUndefinedObject, "builtin model \"" + name + "\" does not exist", {},
+    throw Error(sqlstate::kUndefinedObject, "builtin model " + ShownName(name, 63) + " does not exist", {},
                 "Train one with comply.train_classifier().");
   auto model = std::make_shared<const ai::Model>(ai::Model::Deserialize(*blob));
   model_cache->models[name] = model;
@@ -812,7 +812,7 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
     for (char ch : name)
       if (!isalnum((unsigned char)ch) && ch != '_' && ch != '.' && ch != '-') name_ok = false;
     if (!name_ok)
-      throw Error(sqlstate::kInvalidParameterValue, "invalid model name \"" + name + "\"",
+      throw Error(sqlstate::kInvalidParameterValue, "invalid model name " + ShownName(name, 63),
                   "A model name starts with a letter or underscore and has at most 63 letters, "
                   "digits, underscores, dots or hyphens.");
     std::string query = *OptText(fcinfo, 1);
@@ -919,7 +919,7 @@ extern "C" Datum comply_classify(PG_FUNCTION_ARGS) {
         if (key == "clear_text" && value.is_bool()) {
           clear_text = value.as_bool();
         } else {
-          throw Error(sqlstate::kInvalidParameterValue, "unknown or invalid option \"" + key + "\"",
+          throw Error(sqlstate::kInvalidParameterValue, "unknown or invalid option " + ShownName(key),
                       "The only option is \"clear_text\" (boolean).");
         }
       }

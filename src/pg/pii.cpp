@@ -246,7 +246,7 @@ pii::DetectOptions MakeOptions(double min_score, char** entities, int n_entities
     for (int i = 0; i < n_entities; ++i) {
       std::string e = Upper(entities[i]);
       if (!detector_cache->entities.count(e))
-        throw Error(sqlstate::kInvalidParameterValue, "unknown entity \"" + e + "\"", {},
+        throw Error(sqlstate::kInvalidParameterValue, "unknown entity " + ShownName(e), {},
                     "SELECT comply.entities() lists the entities that can be detected.");
       opts.entities.push_back(e);
     }

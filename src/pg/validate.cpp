@@ -162,11 +162,28 @@ std::shared_ptr<const schema::CompiledSchema> CompiledFor(Jsonb* schema_jb) {
   return compiled;
 }
 
+// 22023 for a schema name that is not a name (comply.schemas' CHECK). The value is not
+// shown: it may be a document passed in the wrong argument; a schema written in the call
+// but not cast to jsonb resolves to the by-name function, which the hint says.
+void CheckSchemaName(const std::string& name) {
+  if (IsPlainName(name)) return;
+  size_t i = name.find_first_not_of(" \t\r\n");
+  bool json_like = i != std::string::npos && (name[i] == '{' || name[i] == '[');
+  throw Error(sqlstate::kInvalidParameterValue, "invalid schema name",
+              "The value given (" + std::to_string(name.size()) +
+                  " bytes) is not shown. A schema name starts with a letter or underscore and "
+                  "has at most 128 letters, digits, underscores, dots, colons or hyphens.",
+              json_like ? "To validate against a schema written in the call, cast it to jsonb: "
+                          "comply.validate(doc, '{...}'::jsonb)."
+                        : "");
+}
+
 // The compiled form of a registered schema; 42704 if the name is not registered.
 std::shared_ptr<const schema::CompiledSchema> CompiledNamed(const std::string& name) {
   SchemaCache& c = Cache();
   auto it = c.by_name.find(name);
   if (it != c.by_name.end()) return it->second;
+  CheckSchemaName(name);
   SchemaRows* rows = PgCall([&] { return ReadSchemaRows(name.c_str()); });
   if (rows->n == 0)
     throw Error(sqlstate::kUndefinedObject, "schema \"" + name + "\" is not registered", {},
@@ -196,7 +213,7 @@ schema::ValidateOptions OptionsFrom(const json::Value* options) {
                     "validation option \"format\" must be \"assert\" or \"annotate\"");
       o.format_assert = value.as_string() == "assert";
     } else {
-      throw Error(sqlstate::kInvalidParameterValue, "unknown validation option \"" + key + "\"",
+      throw Error(sqlstate::kInvalidParameterValue, "unknown validation option " + ShownName(key),
                   {}, "The only option is \"format\": \"assert\".");
     }
   }
@@ -423,6 +440,7 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
   Jsonb* schema_jb = PG_GETARG_JSONB_P(1);
   Datum schema_datum = PG_GETARG_DATUM(1);
   Guarded([&] {
+    CheckSchemaName(name);
     json::Value doc = JsonbToValue(schema_jb);
     auto compiled = schema::CompileChecked(doc, MakeResolver(Cache()));
     const char* dialect =
