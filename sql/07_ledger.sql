@@ -6,9 +6,10 @@ CREATE EXTENSION IF NOT EXISTS pg_comply;
 CREATE EXTENSION IF NOT EXISTS dblink;
 RESET client_min_messages;
 
--- Appends: details are redacted before they are stored.
+-- Appends: details are redacted before they are stored, and so is the object (a key
+-- that is personal data could never be dropped from the ledger again).
 SELECT comply.audit('read', 'patients', '{"reason": "billing", "note": "called 415-555-2671 about SSN 536-22-8714"}');
-SELECT comply.audit('export', 'claims');
+SELECT comply.audit('export', 'claims/maria.garcia@example.org');
 SELECT comply.audit('login', NULL, NULL);
 SELECT id, session_user_name = session_user AS session_ok, current_user_name, action, object, details
   FROM comply.audit_log ORDER BY id;

@@ -506,6 +506,16 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
   int64 id = 0;
   Guarded([&] {
     Jsonb* redacted = details ? RedactJsonbDefault(details) : nullptr;
+    // The object names what the entry is about ("public.orders/42"); a caller may put a
+    // key there that is personal data (an e-mail as the key), and the ledger can never
+    // drop it again: redacted like the details.
+    if (object) {
+      text* t = PgCall([&] { return DatumGetTextPP(object); });
+      std::string_view raw(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+      std::string r = RedactTextDefault(raw);
+      if (r != raw)
+        object = PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(r.data(), r.size())); });
+    }
     id = AppendAudit(acting_user, action, object, redacted);
   });
   PG_RETURN_INT64(id);
