@@ -362,4 +362,35 @@ SELECT id, mail, code, octet_length(code) AS code_bytes, note FROM clinic.short;
 SELECT comply.protect('clinic.short', '{"columns": {"code": {"pseudonymize": true}}}');
 \set VERBOSITY default
 SELECT comply.unprotect('clinic.short');
+
+-- INSERT ... ON CONFLICT DO UPDATE SET c = EXCLUDED.c: EXCLUDED holds the values the
+-- insert's trigger checked and transformed already. The UPDATE stores them as they are:
+-- it neither validates the redacted document again (it need not match the schema) nor
+-- pseudonymizes, masks or redacts twice. A value computed from EXCLUDED is new and is
+-- checked as in any UPDATE; so is a value given in the statement itself.
+CREATE TABLE clinic.upsert (id int PRIMARY KEY, doc jsonb, ssn text, card text, note text);
+SELECT comply.register_schema('p_contact', '{"type": "object", "required": ["email"],
+  "properties": {"email": {"type": "string", "pattern": "^[^@ ]+@[^@ ]+$"}, "plan": {"enum": ["gold", "basic"]}}}');
+SELECT comply.protect('clinic.upsert', '{"columns": {"doc": {"validate": "p_contact", "redact": true},
+  "ssn": {"pseudonymize": true}, "card": {"mask": {"keep_last": 4}}, "note": {"redact": true}}}');
+INSERT INTO clinic.upsert VALUES (1, '{"email": "maria.garcia@example.org", "plan": "basic"}',
+  '536-22-8714', '4111111111111111', 'Call 415-555-2671');
+INSERT INTO clinic.upsert AS u VALUES (1, '{"email": "maria.garcia@example.org", "plan": "gold"}',
+  '372-44-1856', '5500005555555559', 'Call Maria Garcia')
+  ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, ssn = EXCLUDED.ssn, card = EXCLUDED.card,
+                                 note = EXCLUDED.note;
+SELECT id, doc, ssn = comply.pseudonymize('372-44-1856') AS ssn_pseudonymized_once, card, note
+  FROM clinic.upsert;
+\set VERBOSITY terse
+INSERT INTO clinic.upsert VALUES (1, '{"email": "maria.garcia@example.org"}')
+  ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc || '{"plan": "basic"}';
+INSERT INTO clinic.upsert VALUES (1, '{"email": "maria.garcia@example.org"}')
+  ON CONFLICT (id) DO UPDATE SET doc = '{"email": "not an address"}';
+\set VERBOSITY default
+INSERT INTO clinic.upsert VALUES (1, '{"email": "maria.garcia@example.org"}')
+  ON CONFLICT (id) DO UPDATE SET doc = '{"email": "emily.watson@example.org", "plan": "basic"}';
+SELECT id, doc FROM clinic.upsert;
+SELECT action, details -> 'columns' AS columns FROM comply.audit_log
+ WHERE object = 'clinic.upsert' ORDER BY id;
+SELECT comply.unprotect('clinic.upsert');
 DROP SCHEMA clinic CASCADE;

@@ -44,6 +44,7 @@ extern "C" {
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "parser/parse_func.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 #include "utils/datum.h"
@@ -620,6 +621,63 @@ bool IsPseudonym(std::string_view v) {
 // change.
 Oid existing_relid = InvalidOid;
 
+// The policy's values of the row the BEFORE INSERT trigger returned last (their datum
+// images), with the relation, transaction and command they were written in. In
+// INSERT ... ON CONFLICT DO UPDATE, EXCLUDED is that row: the usual SET c = EXCLUDED.c
+// hands the UPDATE trigger values validated and transformed already, which it must
+// not check again (a redacted document need not match its schema) nor transform again.
+struct InsertMemo {
+  Oid relid = InvalidOid;
+  LocalTransactionId lxid = InvalidLocalTransactionId;
+  CommandId cid = InvalidCommandId;
+  std::vector<std::pair<AttrNumber, std::string>> values;  // non-null values only
+};
+InsertMemo insert_memo;
+
+bool IsCurrentInsert(const InsertMemo& m, Oid relid) {
+  return m.relid == relid && m.lxid == MyProc->lxid && m.cid == GetCurrentCommandId(false);
+}
+
+// Remembers the policy's values of row, the row a BEFORE INSERT trigger returns.
+void RememberInsert(Relation rel, HeapTuple row, const TablePolicy& p) {
+  TupleDesc desc = RelationGetDescr(rel);
+  insert_memo.relid = InvalidOid;  // invalid until complete
+  size_t n = 0;
+  for (const ColumnPolicy& c : p.columns) {
+    if (c.schema.empty() && c.redact == ColumnPolicy::Redact::kNone && !c.encrypted) continue;
+    bool isnull = false;
+    Datum d = PgCall([&] { return heap_getattr(row, c.attnum, desc, &isnull); });
+    if (isnull) continue;
+    Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
+    size_t size = PgCall([&] { return datumGetSize(d, att->attbyval, att->attlen); });
+    if (n == insert_memo.values.size()) insert_memo.values.emplace_back();
+    auto& slot = insert_memo.values[n++];
+    slot.first = c.attnum;
+    if (att->attbyval)
+      slot.second.assign(reinterpret_cast<const char*>(&d), sizeof(Datum));
+    else
+      slot.second.assign(static_cast<const char*>(DatumGetPointer(d)), size);
+  }
+  insert_memo.values.resize(n);
+  insert_memo.lxid = MyProc->lxid;
+  insert_memo.cid = GetCurrentCommandId(false);
+  insert_memo.relid = RelationGetRelid(rel);
+}
+
+// True when value of column attnum is the one the current command's last insert into
+// rel stored (EXCLUDED.c in ON CONFLICT DO UPDATE).
+bool FromCurrentInsert(Relation rel, AttrNumber attnum, Datum value) {
+  if (!IsCurrentInsert(insert_memo, RelationGetRelid(rel))) return false;
+  Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+  for (const auto& [a, image] : insert_memo.values) {
+    if (a != attnum) continue;
+    if (att->attbyval) return image.size() == sizeof(Datum) && memcmp(image.data(), &value, sizeof(Datum)) == 0;
+    size_t size = PgCall([&] { return datumGetSize(value, att->attbyval, att->attlen); });
+    return size == image.size() && memcmp(image.data(), DatumGetPointer(value), size) == 0;
+  }
+  return false;
+}
+
 // BEFORE INSERT OR UPDATE: validation and redaction; returns the row to store (nullptr:
 // none, for a row comply.protect_existing would leave as it is).
 HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
@@ -649,6 +707,8 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
       Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
       if (!old_null && PgCall([&] { return datumIsEqual(old, d, att->attbyval, att->attlen); }))
         continue;
+      // SET c = EXCLUDED.c of an upsert: checked and transformed by the insert.
+      if (FromCurrentInsert(rel, c.attnum, d)) continue;
     }
     if (!c.schema.empty() && !existing) {
       try {
@@ -742,13 +802,18 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
     values.push_back(replaced);
     nulls.push_back(false);
   }
-  if (cols.empty()) return existing ? nullptr : tup;
-  return PgCall([&] {
+  if (cols.empty()) {
+    if (!is_update) RememberInsert(rel, tup, p);
+    return existing ? nullptr : tup;
+  }
+  HeapTuple out = PgCall([&] {
     bool* isnull = static_cast<bool*>(palloc(sizeof(bool) * nulls.size()));
     for (size_t i = 0; i < nulls.size(); ++i) isnull[i] = nulls[i];
     return heap_modify_tuple_by_cols(tup, desc, static_cast<int>(cols.size()), cols.data(),
                                      values.data(), isnull);
   });
+  if (!is_update) RememberInsert(rel, out, p);
+  return out;
 }
 
 // AFTER INSERT, UPDATE or DELETE: the ledger entry and classification jobs.
