@@ -123,6 +123,15 @@ SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"l
 SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"model": "openai:gpt-4o-mini"}}}}');
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SSN": {"op": "explode"}}}}}');
 SELECT comply.protect('clinic.intake', '[]');
+-- One transformation a column (which would apply would depend on the keys' order), none
+-- on a column declared encrypted.
+SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": true, "mask": {"keep_last": 4}}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"ssn": {"pseudonymize": true, "redact": {}}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"card": {"encrypted": true, "mask": true}}}');
+-- pg_comply's own tables are not for protecting (an audited ledger would record its own
+-- appends without end).
+SELECT comply.protect('comply.audit_log', '{"columns": {"object": {"redact": true}}}');
+SELECT comply.protect('comply.policies', '{}');
 CREATE VIEW clinic.v AS SELECT 1 AS x;
 SELECT comply.protect('clinic.v', '{}');
 SELECT comply.unprotect('clinic.v');

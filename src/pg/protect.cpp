@@ -35,9 +35,12 @@ extern "C" {
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -224,6 +227,20 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
           }
         }
         if (!spec.is_object()) Invalid("the policy of column \"" + col + "\" must be an object");
+        // One transformation a column: which of two would apply would depend on the
+        // order of the policy's keys. A column declared encrypted holds ciphertext,
+        // which no transformation may touch.
+        {
+          std::vector<std::string> transforms;
+          for (const auto& [what, arg] : spec.as_object())
+            if ((what == "redact" && !(arg.is_bool() && !arg.as_bool())) || what == "pseudonymize" ||
+                what == "mask" || what == "encrypted")
+              transforms.push_back("\"" + what + "\"");
+          if (transforms.size() > 1)
+            Invalid("column \"" + col + "\" has both " + transforms[0] + " and " + transforms[1],
+                    "A column is redacted, pseudonymized or masked (one of them), or declared "
+                    "encrypted.");
+        }
         for (const auto& [what, arg] : spec.as_object()) {
           if (what == "validate") {
             if (!arg.is_string()) Invalid("\"validate\" names a registered schema");
@@ -929,6 +946,17 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
   if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
     ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
                     errmsg("only tables can be protected")));
+  // The extension's own tables: their writes are pg_comply's (an audited ledger would
+  // record its own appends without end).
+  {
+    Oid ext = get_extension_oid("pg_comply", true);
+    if (OidIsValid(ext) && getExtensionOfObject(RelationRelationId, relid) == ext)
+      ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                      errmsg("table %s belongs to pg_comply and cannot be protected",
+                             quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+                                                        get_rel_name(relid))),
+                      errhint("The extension's tables are guarded by the extension itself.")));
+  }
   // A temporary table goes at the session's end without a DROP that anyone sees: its
   // policy would be left behind, naming a table that is gone (or, later, another one
   // given the same OID).
