@@ -313,6 +313,18 @@ SELECT comply.protect('clinic.memo', '{"columns": {"text_body": {"redact": true}
 ALTER TABLE clinic.memo RENAME COLUMN text_body TO body2;
 SELECT DISTINCT status FROM comply.requirements_matrix() WHERE object = 'clinic.memo';
 ALTER TABLE clinic.memo RENAME COLUMN body2 TO body;
+-- A column retyped so that the policy cannot apply to it any more is the same.
+SELECT comply.protect('clinic.memo', '{"columns": {"body": {"redact": true}}, "regulations": ["GDPR"]}');
+ALTER TABLE clinic.memo ALTER COLUMN body TYPE int USING 0;
+\set VERBOSITY terse
+INSERT INTO clinic.memo VALUES (1, 7);
+\set VERBOSITY default
+SELECT details ->> 'kind' AS kind, details ->> 'problem' AS problem
+  FROM comply.audit_log WHERE action = 'drift' AND object = 'clinic.memo' ORDER BY id DESC LIMIT 1;
+SELECT DISTINCT status FROM comply.requirements_matrix() WHERE object = 'clinic.memo';
+ALTER TABLE clinic.memo ALTER COLUMN body TYPE text;
+SELECT comply._policy_problem(table_name, policy) IS NULL AS fits
+  FROM comply.policies WHERE table_name = 'clinic.memo'::regclass;
 SELECT comply.protect('clinic.memo', '{"columns": {"body": {"redact": true}}}');
 INSERT INTO clinic.memo VALUES (1, 'SSN 536-22-8714');
 SELECT * FROM clinic.memo;

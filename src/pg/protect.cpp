@@ -63,6 +63,7 @@ PG_FUNCTION_INFO_V1(comply_protect);
 PG_FUNCTION_INFO_V1(comply_unprotect);
 PG_FUNCTION_INFO_V1(comply_protect_row);
 PG_FUNCTION_INFO_V1(comply_protect_existing);
+PG_FUNCTION_INFO_V1(comply_policy_problem);
 }
 
 namespace comply::pg {
@@ -936,6 +937,28 @@ void RecordTruncatedPartitions(const Oid* relids, int n) {
 
 using namespace comply;
 using namespace comply::pg;
+
+// comply._policy_problem(tbl regclass, policy jsonb) RETURNS text: why the policy no
+// longer fits the table (what a write would be refused with), or NULL.
+extern "C" Datum comply_policy_problem(PG_FUNCTION_ARGS) {
+  Oid relid = PG_GETARG_OID(0);
+  Jsonb* policy = PG_GETARG_JSONB_P(1);
+  if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid))) PG_RETURN_NULL();
+  char* policy_text = JsonbToCString(nullptr, &policy->root, VARSIZE(policy));
+  std::string problem;
+  Guarded([&] {
+    try {
+      (void)BuildPolicy(relid, json::Parse(policy_text));
+    } catch (const Error& e) {
+      if (std::strcmp(e.sqlstate(), sqlstate::kInvalidParameterValue) != 0) throw;
+      problem = e.what();
+      const std::string prefix = "invalid policy: ";
+      if (problem.rfind(prefix, 0) == 0) problem.erase(0, prefix.size());
+    }
+  });
+  if (problem.empty()) PG_RETURN_NULL();
+  PG_RETURN_TEXT_P(cstring_to_text_with_len(problem.data(), static_cast<int>(problem.size())));
+}
 
 // comply.protect(tbl regclass, policy jsonb) RETURNS void
 extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {

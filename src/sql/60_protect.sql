@@ -64,6 +64,14 @@ $$;
 COMMENT ON FUNCTION comply._gone_columns(regclass, jsonb) IS
   'The columns a policy names that its table no longer has (NULL: none)';
 
+-- Why a stored policy no longer fits its table (a column retyped, for one), as the
+-- table's writes would say; NULL when it fits.
+CREATE FUNCTION comply._policy_problem(tbl regclass, policy jsonb) RETURNS text
+  AS 'MODULE_PATHNAME', 'comply_policy_problem'
+  LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION comply._policy_problem(regclass, jsonb) IS
+  'Why a stored policy no longer fits its table (NULL: it fits)';
+
 CREATE VIEW comply.protected_tables AS
   SELECT p.table_name,
          p.policy,

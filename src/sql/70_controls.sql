@@ -299,6 +299,7 @@ BEGIN
              WHERE e.value ? 'classify' AND e.value -> 'classify' ->> 'model' NOT LIKE 'openai:%'
                AND NOT EXISTS (SELECT 1 FROM comply.models x WHERE x.name = b.m)) AS missing_models,
            comply._gone_columns(tb.oid, p.policy) AS gone_columns,
+           comply._policy_problem(tb.oid, p.policy) AS policy_problem,
            (SELECT array_agg(DISTINCT a.privilege_type ORDER BY a.privilege_type)
               FROM pg_class k, aclexplode(k.relacl) a
              WHERE k.oid = tb.oid AND a.grantee = 0) AS public_privileges,
@@ -360,6 +361,8 @@ BEGIN
       -- Its writes are refused until the policy is updated.
       base := base || ('the policy names columns the table no longer has: '
                        || array_to_string(t.gone_columns, ', '));
+    ELSIF t.policy_problem IS NOT NULL THEN
+      base := base || ('the policy no longer fits the table: ' || t.policy_problem);
     END IF;
 
     FOR c IN

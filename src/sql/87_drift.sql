@@ -25,6 +25,7 @@ DECLARE
   enforced boolean;
   details jsonb;
   gone text[];
+  problem text;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM comply.policies) THEN
     RETURN;
@@ -72,6 +73,16 @@ BEGIN
                                      'its writes are refused until the policy is updated',
                                      p.table_name, array_to_string(gone, ', '), r.command_tag),
                               details || jsonb_build_object('kind', 'policy_broken', 'columns', to_jsonb(gone)));
+        CONTINUE;
+      END IF;
+      -- Or columns it names that no longer fit it (retyped, say).
+      problem := comply._policy_problem(p.table_name, p.policy);
+      IF problem IS NOT NULL THEN
+        PERFORM comply._drift(p.table_name::text,
+                              format('the policy of protected table %s no longer fits it: %s (%s); '
+                                     'its writes are refused until the policy is updated',
+                                     p.table_name, problem, r.command_tag),
+                              details || jsonb_build_object('kind', 'policy_broken', 'problem', problem));
       ELSIF NOT enforced THEN
         PERFORM comply._drift(p.table_name::text,
                               format('protection of %s is disabled (%s)', p.table_name, r.command_tag),
