@@ -42,6 +42,14 @@ SELECT comply.validate('1', '{"$ref": "#/$defs/missing"}'::jsonb);
 SELECT comply.validate('"a"', '{"pattern": "(?<=a)b"}'::jsonb);
 -- A schema that would loop forever gets an error, not a hang.
 SELECT comply.validate('1', '{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}'::jsonb);
+-- So does a document nested too deeply under a recursive schema; deep jsonb is no
+-- problem for the rest (a stack depth error, 54001, where PostgreSQL's limit is reached).
+SELECT comply.validate((repeat('[', 300) || repeat(']', 300))::jsonb, '{"items": {"$ref": "#"}}'::jsonb);
+SELECT comply.validate((repeat('[', 3000) || repeat(']', 3000))::jsonb, '{"type": "array"}'::jsonb);
+SELECT length(comply.redact((repeat('[', 200) || '"536-22-8714"' || repeat(']', 200))::jsonb)::text);
+\set VERBOSITY sqlstate
+SELECT comply.redact((repeat('[', 6000) || '"536-22-8714"' || repeat(']', 6000))::jsonb);
+\set VERBOSITY default
 
 -- Named schemas: checked against the metaschema, stored, used by name.
 SELECT comply.register_schema('intake_v1', :'intake'::jsonb);

@@ -97,7 +97,8 @@ void ThrowStepLimit() {
 void ThrowDepthLimit() {
   throw Error(sqlstate::kProgramLimitExceeded,
               "schema evaluation exceeded maximum depth " + std::to_string(kMaxDepth), "",
-              "Check the schema for a $ref cycle that never consumes the instance.");
+              "Either the schema has a $ref cycle that never consumes the instance, or the "
+              "document is nested more deeply than that under a recursive schema.");
 }
 
 // Evaluates without collecting errors, stopping at the first failure.
