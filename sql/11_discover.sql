@@ -154,12 +154,19 @@ SELECT count(*) AS findings FROM comply.discover(table_name => 'ctl_disc.events'
 ROLLBACK;
 
 -- Privileges: a role sees only what it may read; tables and columns it may not read are
--- skipped without error, and it can record findings only for tables it can read.
+-- skipped without error but counted, in a NOTICE and in the run's ledger entry (their
+-- contents are unknown, not clean), and it can record findings only for tables it can
+-- read.
 CREATE ROLE ctl_disc_reader;
 GRANT USAGE ON SCHEMA ctl_disc TO ctl_disc_reader;
 GRANT SELECT (id, d) ON ctl_disc.people TO ctl_disc_reader;
 SET ROLE ctl_disc_reader;
 SELECT table_name, column_name, entity FROM comply.discover(schema_name => 'ctl_disc') ORDER BY 1, 2, 3;
+RESET ROLE;
+SELECT details -> 'tables' AS tables, details -> 'tables_not_readable' AS tables_not_readable,
+       details -> 'columns_not_readable' AS columns_not_readable
+  FROM comply.audit_log WHERE action = 'discover' ORDER BY id DESC LIMIT 1;
+SET ROLE ctl_disc_reader;
 SELECT table_name, column_name FROM comply.discoveries WHERE table_ident LIKE 'ctl_disc.%' ORDER BY 1, 2;
 \set VERBOSITY terse
 INSERT INTO comply.discoveries (table_name, column_name, table_ident, sample_size, findings)

@@ -64,6 +64,11 @@ DECLARE
   found_cols jsonb;
   tables_scanned int := 0;
   tables_with_pii int := 0;
+  -- What the caller may not read is not sampled; it is counted and said, so that a run
+  -- by a role without the privileges is not taken for a clean result.
+  unreadable int;
+  skipped_tables int := 0;
+  skipped_columns int := 0;
 BEGIN
   IF p_sample_rows IS NULL OR p_sample_rows < 1 OR p_sample_rows > 1000000 THEN
     RAISE EXCEPTION 'sample_rows must be between 1 and 1000000'
@@ -80,7 +85,7 @@ BEGIN
   END IF;
 
   FOR t IN
-    SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS ident, c.relkind
+    SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS ident, c.relkind, c.relnamespace
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'p', 'm')
        -- a materialized view not yet populated has nothing to sample
@@ -91,26 +96,37 @@ BEGIN
        AND (n.nspname !~ '^pg_(toast_)?temp_' OR n.oid = pg_my_temp_schema())
        AND NOT EXISTS (SELECT 1 FROM pg_depend d
                         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-       AND has_schema_privilege(n.oid, 'USAGE')
      ORDER BY n.nspname, c.relname
   LOOP
+    IF NOT has_schema_privilege(t.relnamespace, 'USAGE') THEN
+      skipped_tables := skipped_tables + 1;
+      CONTINUE;
+    END IF;
     -- The columns comply.protect can act on that the caller may read: text, varchar,
     -- char and jsonb, or a domain over one of them.
-    SELECT array_agg(a.attname ORDER BY a.attnum),
-           array_agg(CASE WHEN b.base = 'jsonb'::regtype THEN 'j' ELSE 't' END ORDER BY a.attnum),
+    SELECT array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE r.readable),
+           array_agg(CASE WHEN b.base = 'jsonb'::regtype THEN 'j' ELSE 't' END ORDER BY a.attnum)
+             FILTER (WHERE r.readable),
            array_agg(CASE WHEN b.base IN ('varchar'::regtype, 'bpchar'::regtype) AND b.typmod >= 4
-                          THEN b.typmod - 4 END ORDER BY a.attnum)
-      INTO names, kinds, lengths
+                          THEN b.typmod - 4 END ORDER BY a.attnum) FILTER (WHERE r.readable),
+           count(*) FILTER (WHERE NOT r.readable)
+      INTO names, kinds, lengths, unreadable
       FROM pg_attribute a
       JOIN pg_type ty ON ty.oid = a.atttypid
       CROSS JOIN LATERAL (SELECT CASE WHEN ty.typtype = 'd' THEN ty.typbasetype
                                       ELSE a.atttypid END AS base,
                                  CASE WHEN ty.typtype = 'd' THEN ty.typtypmod
                                       ELSE a.atttypmod END AS typmod) b
+     CROSS JOIN LATERAL (SELECT has_column_privilege(t.oid, a.attnum, 'SELECT') AS readable) r
      WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
-       AND b.base IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'jsonb'::regtype)
-       AND has_column_privilege(t.oid, a.attnum, 'SELECT');
-    CONTINUE WHEN names IS NULL;
+       AND b.base IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'jsonb'::regtype);
+    skipped_columns := skipped_columns + unreadable;
+    IF names IS NULL THEN
+      IF unreadable > 0 THEN
+        skipped_tables := skipped_tables + 1;
+      END IF;
+      CONTINUE;
+    END IF;
 
     -- Size now (pages) and density at the last ANALYZE; leaves for a partitioned table.
     SELECT sum(pg_relation_size(c.oid)) / current_setting('block_size')::bigint,
@@ -196,7 +212,10 @@ BEGIN
       -- The block sample came back short (stale statistics): sample again, larger.
       pct := least(100, pct * 2 * p_sample_rows / greatest(sampled, 1));
     END LOOP;
-    CONTINUE WHEN sampled < 0;
+    IF sampled < 0 THEN
+      skipped_tables := skipped_tables + 1;
+      CONTINUE;
+    END IF;
     tables_scanned := tables_scanned + 1;
 
     -- The rule for each column with PII: jsonb documents and free text are redacted;
@@ -279,12 +298,19 @@ BEGIN
     END LOOP;
   END LOOP;
 
+  IF skipped_tables > 0 OR skipped_columns > 0 THEN
+    RAISE NOTICE 'discovery did not sample % table(s) and % column(s) that % may not read',
+                 skipped_tables, skipped_columns, current_user
+      USING HINT = 'Their contents are unknown, not clean: run discovery as a role that may read them.';
+  END IF;
   -- Discovery is itself a processing record (GDPR Art. 30): one ledger entry per run.
   IF NOT read_only THEN
     PERFORM comply.audit('discover',
                          coalesce(p_table::text, quote_ident(p_schema), 'database'),
                          jsonb_build_object('sample_rows', p_sample_rows, 'tables', tables_scanned,
-                                            'tables_with_pii', tables_with_pii));
+                                            'tables_with_pii', tables_with_pii,
+                                            'tables_not_readable', skipped_tables,
+                                            'columns_not_readable', skipped_columns));
   END IF;
 END $$;
 COMMENT ON FUNCTION comply._discover(int, name, regclass) IS
