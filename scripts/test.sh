@@ -36,6 +36,7 @@ eval "$(scripts/pgcluster.sh env)"
 # The HMAC key the suites use, readable by the server's user only.
 scripts/pgcluster.sh key comply_test_hmac.key regression-test-key-0123456789abcdef
 scripts/pgcluster.sh key comply_test_ledger.pem "$(openssl genpkey -algorithm ed25519)"
+scripts/pgcluster.sh key comply_test_ledger2.pem "$(openssl genpkey -algorithm ed25519)"  # a key rotation
 
 regress() {
   if make installcheck; then return 0; fi

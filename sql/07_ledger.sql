@@ -211,6 +211,38 @@ SELECT comply.audit('through-trigger', 'x') > :fields_id AS appended;
 ROLLBACK;
 SELECT count(*) AS problems_after_rollbacks FROM comply.verify_ledger()
  WHERE problem <> 'bad signature';
+
+-- Key rotation: a block names the key that signed it. Once the key file is replaced,
+-- the blocks of the old key verify only while that key is listed in
+-- comply.ledger_trusted_keys; a block claiming a key nobody trusts does not verify.
+SELECT comply.ledger_public_key() AS old_key, max(block_no) AS last_old_block
+  FROM comply.ledger_blocks \gset
+SELECT count(*) AS signed_blocks, bool_and(encode(signer_key, 'hex') = :'old_key') AS name_their_key
+  FROM comply.ledger_blocks WHERE signature IS NOT NULL;
+SELECT current_setting('data_directory') || '/comply_test_ledger2.pem' AS ledger_key2 \gset
+SET comply.ledger_signing_key_file = :'ledger_key2';
+SELECT comply.ledger_public_key() <> :'old_key' AS new_key;
+SELECT comply.audit('signed', 'by the new key');
+SELECT count(*) > 0 AS sealed FROM comply.seal();
+SELECT block_no = :last_old_block AS old_block, problem,
+       detail LIKE 'signed by key ' || left(:'old_key', 16) || '..., which is neither%' AS names_the_key
+  FROM comply.verify_ledger(:last_old_block);
+SET comply.ledger_trusted_keys = :'old_key';
+SELECT count(*) AS problems_with_old_key_trusted FROM comply.verify_ledger(:last_old_block);
+SELECT ledger_digest ->> 'signer_key' = comply.ledger_public_key() AS digest_names_key
+  FROM comply.ledger_digest();
+SELECT count(*) FILTER (WHERE l::jsonb ->> 'signer_key' = :'old_key') AS old_key_blocks_exported
+  FROM comply.export_ledger(:last_old_block) l;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE comply.ledger_blocks SET signer_key = decode(repeat('ab', 32), 'hex')
+ WHERE block_no = :last_old_block;
+SELECT problem, detail FROM comply.verify_ledger(:last_old_block);
+ROLLBACK;
+\set VERBOSITY terse
+SET comply.ledger_trusted_keys = 'not-a-key';
+\set VERBOSITY default
+RESET comply.ledger_trusted_keys;
 RESET comply.ledger_signing_key_file;
 
 DROP TABLE patients, bulk_load;

@@ -132,6 +132,29 @@ check "pg_comply_verify accepts the export, digest and key" \
 sed -i '0,/"action":"pgbench"/s//"action":"pgbenck"/' "$export_file"
 check "pg_comply_verify refuses an altered export" \
   bash -c '! "$0" --ledger "$1" --public-key "$2" >/dev/null' "$verify" "$export_file" "$pubkey"
+
+# Key rotation: a new signing key file; the blocks the old key signed verify again once
+# that key is listed in comply.ledger_trusted_keys, in the server and offline.
+oldkey="$pubkey"
+scripts/pgcluster.sh key ledger2.pem "$(openssl genpkey -algorithm ed25519)"
+q -d postgres -c "ALTER SYSTEM SET comply.ledger_signing_key_file = '$COMPLY_CLUSTER_DIR/data/ledger2.pem'" \
+  -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+q -d postgres -c "SELECT comply.audit('after', 'key rotation')" >/dev/null
+check "entries after a key rotation are sealed" wait_for "$all_sealed" 30
+newkey=$(q -d postgres -c "SELECT comply.ledger_public_key()")
+check "the new block names the new key" wait_for \
+  "SELECT encode(signer_key, 'hex') = '$newkey' AND '$newkey' <> '$oldkey' FROM comply.ledger_blocks ORDER BY block_no DESC LIMIT 1" 2
+check "the old key's blocks do not verify while it is not trusted" wait_for \
+  "SELECT count(*) > 0 FROM comply.verify_ledger() WHERE detail LIKE 'signed by key ${oldkey:0:16}...%'" 2
+q -d postgres -c "ALTER SYSTEM SET comply.ledger_trusted_keys = '$oldkey'" -c "SELECT pg_reload_conf()" >/dev/null
+check "with the old key trusted, verify_ledger is clean" wait_for \
+  "SELECT count(*) = 0 FROM comply.verify_ledger() WHERE detail <> 'block is not signed'" 5
+q -d postgres -c "SELECT l FROM comply.export_ledger($first_signed) l" >"$export_file"
+check "pg_comply_verify accepts both keys' blocks given both keys" \
+  "$verify" --ledger "$export_file" --public-key "$oldkey" --public-key "$newkey"
+check "... and refuses them given the new key alone" \
+  bash -c '! "$0" --ledger "$1" --public-key "$2" >/dev/null' "$verify" "$export_file" "$newkey"
 rm -f "$export_file" "$digest_file"
 
 echo "entries: $(q -d postgres -c 'SELECT count(*) FROM comply.audit_log'), blocks: $(q -d postgres -c 'SELECT count(*) FROM comply.ledger_blocks')"

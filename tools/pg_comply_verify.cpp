@@ -3,8 +3,9 @@
 //
 // The export is JSON lines: every entry of a block, then the block's own line; blocks in
 // order. It recomputes each entry's leaf hash, each block's Merkle root over its entries
-// (ordered by leaf_index), each block hash, the chain of prev_hash links, and, with a
-// public key, each block's Ed25519 signature. With a digest (a block header saved
+// (ordered by leaf_index), each block hash, the chain of prev_hash links, and, with
+// public keys, each block's Ed25519 signature by one of them (a block names its key as
+// "signer_key": the keys before and after a rotation are both given). With a digest (a block header saved
 // elsewhere earlier), it checks that the file still holds that block unchanged and that
 // its chain extends from it.
 //
@@ -44,14 +45,15 @@ constexpr int kExitUsage = 2;
 
 void Usage(std::ostream& os) {
   os << "usage: pg_comply_verify --ledger FILE [--digest DIGEST.json] "
-        "[--public-key HEX_OR_FILE]\n"
+        "[--public-key HEX_OR_FILE]...\n"
         "\n"
         "  --ledger FILE        exported ledger, one JSON object per line\n"
         "  --digest FILE        a saved block digest {\"block_no\": N, \"block_hash\": ...};\n"
         "                       checks the file holds that block and its chain extends it\n"
         "  --public-key KEY     Ed25519 public key: 64 hex digits, or a file holding hex,\n"
         "                       a PEM public key, or the PEM private key; every block\n"
-        "                       must then carry a valid signature\n";
+        "                       must then carry a valid signature by one of the keys\n"
+        "                       given (repeat the option for each key of a rotation)\n";
 }
 
 // A problem found in the file: printed at once and counted.
@@ -189,13 +191,14 @@ struct BlockInfo {
   Hash computed_hash{};
   comply::ledger::BlockHeader header;
   std::optional<std::string> signature;
+  std::optional<std::string> signer_key;  // raw, as the block line names it
   // Sum of entry_count over blocks 1..block_no, when the file starts at block 1.
   std::optional<int64_t> entries_through;
 };
 
 class Verifier {
  public:
-  Verifier(std::optional<std::string> public_key) : public_key_(std::move(public_key)) {}
+  explicit Verifier(std::vector<std::string> public_keys) : public_keys_(std::move(public_keys)) {}
 
   void Line(size_t line_no, std::string_view text) {
     if (Trim(text).empty()) return;
@@ -268,9 +271,10 @@ class Verifier {
       }
     }
     // A signature in the digest must be a valid one of the digested hash.
-    if (const Value* sig = digest.Find("signature"); sig && !sig->is_null() && public_key_) {
+    if (const Value* sig = digest.Find("signature");
+        sig && !sig->is_null() && !public_keys_.empty()) {
       auto raw = sig->is_string() ? comply::ledger::FromHex(sig->as_string()) : std::nullopt;
-      if (!raw || !comply::ledger::VerifySignature(*public_key_, *hash, *raw)) {
+      if (!raw || !SignedByGivenKey(b.signer_key, *hash, *raw)) {
         problems_.Add(name + ": signature does not verify");
       }
     }
@@ -420,6 +424,18 @@ class Verifier {
     } else if (sig && !sig->is_null()) {
       bad("field \"signature\" is neither text nor null");
     }
+    std::optional<std::string> signer_key;
+    const Value* signer = v.Find("signer_key");
+    if (signer && signer->is_string()) {
+      auto raw = comply::ledger::FromHex(signer->as_string());
+      if (raw && raw->size() == 32) {
+        signer_key = *raw;
+      } else {
+        bad("field \"signer_key\" is not 64 hex digits");
+      }
+    } else if (signer && !signer->is_null()) {
+      bad("field \"signer_key\" is neither text nor null");
+    }
 
     // This block's entries: those listed since the previous block line.
     std::vector<PendingEntry> entries;
@@ -502,11 +518,14 @@ class Verifier {
     }
 
     // The signature, over the recomputed hash.
-    if (public_key_) {
+    if (!public_keys_.empty()) {
       if (!sig || sig->is_null()) {
         bad("not signed");
-      } else if (header_ok && signature &&
-                 !comply::ledger::VerifySignature(*public_key_, computed, *signature)) {
+      } else if (signer_key && std::find(public_keys_.begin(), public_keys_.end(), *signer_key) ==
+                                   public_keys_.end()) {
+        bad("signed by key " + comply::ledger::ToHex(*signer_key).substr(0, 16) +
+            "..., which is not one of the --public-key keys");
+      } else if (header_ok && signature && !SignedByGivenKey(signer_key, computed, *signature)) {
         bad("signature does not verify");
       }
     }
@@ -515,6 +534,7 @@ class Verifier {
     info.computed_hash = computed;
     info.header = h;
     info.signature = signature;
+    info.signer_key = signer_key;
     if (h.block_no == 1) {
       info.entries_through = h.entry_count;
     } else if (previous_ && previous_->second.entries_through &&
@@ -527,7 +547,18 @@ class Verifier {
     entries_verified_ += entries.size();
   }
 
-  std::optional<std::string> public_key_;
+  // True if signature is one of h by the block's key (when it names one given) or, for a
+  // block that names none, by any key given.
+  bool SignedByGivenKey(const std::optional<std::string>& signer_key, const Hash& h,
+                        const std::string& signature) const {
+    for (const std::string& key : public_keys_) {
+      if (signer_key && key != *signer_key) continue;
+      if (comply::ledger::VerifySignature(key, h, signature)) return true;
+    }
+    return false;
+  }
+
+  std::vector<std::string> public_keys_;
   Problems problems_;
   std::vector<PendingEntry> pending_;
   std::map<int64_t, BlockInfo> blocks_;
@@ -546,7 +577,7 @@ class Verifier {
 int main(int argc, char** argv) {
   std::string ledger_path;
   std::string digest_path;
-  std::string key_arg;
+  std::vector<std::string> key_args;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
@@ -561,6 +592,7 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
     std::string* target = nullptr;
+    std::string key_arg;
     if (arg == "--ledger") {
       target = &ledger_path;
     } else if (arg == "--digest") {
@@ -585,6 +617,7 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     *target = value;
+    if (target == &key_arg) key_args.push_back(key_arg);
   }
   if (ledger_path.empty()) {
     std::cerr << "pg_comply_verify: --ledger is required\n";
@@ -592,14 +625,15 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  std::optional<std::string> public_key;
-  if (!key_arg.empty()) {
+  std::vector<std::string> public_keys;
+  for (const std::string& key_arg : key_args) {
     std::string error;
-    public_key = LoadPublicKey(key_arg, &error);
+    std::optional<std::string> public_key = LoadPublicKey(key_arg, &error);
     if (!public_key) {
       std::cerr << "pg_comply_verify: " << error << "\n";
       return kExitUsage;
     }
+    public_keys.push_back(*public_key);
   }
 
   std::optional<Value> digest;
@@ -629,7 +663,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  Verifier verifier(public_key);
+  Verifier verifier(public_keys);
   std::string line;
   size_t line_no = 0;
   while (std::getline(in, line)) {

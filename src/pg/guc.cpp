@@ -1,6 +1,9 @@
 // Definitions of the comply.* settings.
 #include "pg/guc.h"
 
+#include <string>
+#include <vector>
+
 extern "C" {
 #include "utils/guc.h"
 }
@@ -20,6 +23,7 @@ constexpr int kMaxSealBatch = 1000000;
 
 int max_input_bytes = 64 * 1024 * 1024;
 char* ledger_signing_key_file = nullptr;
+char* ledger_trusted_keys = nullptr;
 int seal_interval = 1000;
 int seal_batch = 10000;
 bool ledger_worker = true;
@@ -42,7 +46,54 @@ int review_sla = 24 * 3600;
 char* alert_webhook_url = nullptr;
 int drift_interval = 300;
 
+// Raw keys of a comply.ledger_trusted_keys value: 64 hex digits each, separated by
+// commas or blanks; false if a token is not such a key.
+bool ParseTrustedKeys(const std::string& text, std::vector<std::string>* keys) {
+  keys->clear();
+  std::string token;
+  auto flush = [&]() {
+    if (token.empty()) return true;
+    if (token.size() != 64) return false;
+    std::string raw;
+    for (size_t i = 0; i < 64; i += 2) {
+      auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+      };
+      int hi = nibble(token[i]), lo = nibble(token[i + 1]);
+      if (hi < 0 || lo < 0) return false;
+      raw.push_back(static_cast<char>(hi * 16 + lo));
+    }
+    keys->push_back(std::move(raw));
+    token.clear();
+    return true;
+  };
+  for (char c : text) {
+    if (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (!flush()) return false;
+    } else {
+      token.push_back(c);
+    }
+  }
+  return flush();
+}
+
 namespace {
+
+// comply.ledger_trusted_keys: 64 hex digits a key, separated by commas or blanks.
+bool CheckTrustedKeys(char** newval, void**, GucSource) {
+  bool ok = false;
+  try {  // no exception may reach PostgreSQL
+    std::vector<std::string> keys;
+    ok = ParseTrustedKeys(*newval ? *newval : "", &keys);
+  } catch (...) {
+  }
+  if (ok) return true;
+  GUC_check_errdetail("Each key is 64 hexadecimal digits (a raw Ed25519 public key), separated by commas or spaces.");
+  return false;
+}
 
 // comply.ai_provider is one of the providers pg_comply has.
 bool CheckProvider(char** newval, void**, GucSource) {
@@ -68,6 +119,12 @@ void GucInit() {
       "Must be readable only by the server's user (or root with mode 0640).",
       &ledger_signing_key_file, "", PGC_SUSET, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL, nullptr,
       nullptr, nullptr);
+  DefineCustomStringVariable(
+      "comply.ledger_trusted_keys",
+      "Ed25519 public keys of earlier ledger signing keys whose blocks still verify.",
+      "64 hex digits each, separated by commas or spaces (comply.ledger_public_key() of each "
+      "key before it was replaced); the current signing key is always trusted.",
+      &ledger_trusted_keys, "", PGC_SUSET, 0, CheckTrustedKeys, nullptr, nullptr);
   DefineCustomIntVariable("comply.seal_interval",
                           "Longest wait before committed audit entries are sealed.", nullptr,
                           &seal_interval, seal_interval, kMinSealIntervalMs, kMaxSealIntervalMs,

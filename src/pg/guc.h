@@ -1,6 +1,9 @@
 // Settings of pg_comply (comply.*), defined by GucInit.
 #pragma once
 
+#include <string>
+#include <vector>
+
 extern "C" {
 #include "postgres.h"
 }
@@ -14,6 +17,10 @@ extern char* hmac_key_file;
 
 // Path of the PEM file with the Ed25519 key that signs ledger blocks (superuser-only).
 extern char* ledger_signing_key_file;
+// Public keys (hex, comma or blank separated) of earlier signing keys still trusted.
+extern char* ledger_trusted_keys;
+// Raw 32-byte keys of a comply.ledger_trusted_keys value; false if one is malformed.
+bool ParseTrustedKeys(const std::string& text, std::vector<std::string>* keys);
 // Longest wait, in milliseconds, before committed audit entries are sealed.
 extern int seal_interval;
 // Most entries sealed into one block.

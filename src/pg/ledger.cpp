@@ -267,22 +267,25 @@ int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id) {
   Hash block_hash = ledger::BlockHash(header);
   std::unique_ptr<ledger::Signer> signer = LoadSigner();
   std::string signature = signer ? signer->Sign(block_hash) : std::string();
+  std::string signer_key = signer ? signer->PublicKey() : std::string();
 
   PgCall([&] {
-    Oid btypes[10] = {INT8OID, INT8OID, INT4OID, BYTEAOID, BYTEAOID, BYTEAOID, TEXTOID, TEXTOID,
-                      BYTEAOID, INT2OID};
-    Datum bvalues[10] = {Int64GetDatum(header.block_no), Int64GetDatum(header.sealed_at_us),
+    Oid btypes[11] = {INT8OID, INT8OID, INT4OID, BYTEAOID, BYTEAOID, BYTEAOID, TEXTOID, TEXTOID,
+                      BYTEAOID, INT2OID, BYTEAOID};
+    Datum bvalues[11] = {Int64GetDatum(header.block_no), Int64GetDatum(header.sealed_at_us),
                          Int32GetDatum(static_cast<int32>(n)),
                          ByteaDatum(HashBytes(header.merkle_root)), ByteaDatum(HashBytes(prev_hash)),
                          ByteaDatum(HashBytes(block_hash)), CStringGetTextDatum(header.node_id.c_str()),
                          CStringGetTextDatum(xmin.c_str()), ByteaDatum(signature),
-                         Int16GetDatum(ledger::kEncodingVersion)};
-    char bnulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', signature.empty() ? 'n' : ' ', ' '};
+                         Int16GetDatum(ledger::kEncodingVersion), ByteaDatum(signer_key)};
+    char bnulls[11] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', signature.empty() ? 'n' : ' ', ' ',
+                       signature.empty() ? 'n' : ' '};
     int rc = SPI_execute_with_args(
         "INSERT INTO comply.ledger_blocks (block_no, sealed_at, sealed_at_us, entry_count, "
-        "merkle_root, prev_hash, block_hash, node_id, snapshot_xmin, signature, encoding_version) "
-        "VALUES ($1, to_timestamp($2::float8 / 1000000), $2, $3, $4, $5, $6, $7, $8::xid8, $9, $10)",
-        10, btypes, bvalues, bnulls, false, 0);
+        "merkle_root, prev_hash, block_hash, node_id, snapshot_xmin, signature, encoding_version, "
+        "signer_key) "
+        "VALUES ($1, to_timestamp($2::float8 / 1000000), $2, $3, $4, $5, $6, $7, $8::xid8, $9, $10, $11)",
+        11, btypes, bvalues, bnulls, false, 0);
     if (rc != SPI_OK_INSERT) elog(ERROR, "could not insert block: %s", SPI_result_code_string(rc));
     Datum* id_d = static_cast<Datum*>(palloc(sizeof(Datum) * n));
     Datum* hash_d = static_cast<Datum*>(palloc(sizeof(Datum) * n));
@@ -556,6 +559,7 @@ struct BlockRow {
   Hash block_hash{};
   std::string node_id;
   std::string signature;
+  std::string signer_key;  // raw public key; empty when unsigned (or not recorded)
   std::string snapshot_xmin;
 };
 
@@ -566,7 +570,7 @@ std::vector<BlockRow> ReadBlocks(int64 from, int64 to) {
   Datum values[2] = {Int64GetDatum(from), Int64GetDatum(to)};
   uint64 n = Exec(
       "SELECT block_no, sealed_at_us, entry_count, merkle_root, prev_hash, block_hash, node_id, "
-      "signature, snapshot_xmin::text FROM comply.ledger_blocks "
+      "signature, snapshot_xmin::text, signer_key FROM comply.ledger_blocks "
       "WHERE block_no >= $1 AND ($2 = 0 OR block_no <= $2) ORDER BY block_no",
       2, types, values, nullptr, true, SPI_OK_SELECT);
   std::vector<BlockRow> rows;
@@ -581,6 +585,7 @@ std::vector<BlockRow> ReadBlocks(int64 from, int64 to) {
     b.node_id = Text(i, 7).value_or("");
     b.signature = Bytes(i, 8);
     b.snapshot_xmin = Text(i, 9).value_or("0");
+    b.signer_key = Bytes(i, 10);
     rows.push_back(std::move(b));
   }
   return rows;
@@ -709,8 +714,17 @@ void ReportOrphans(SealedCursor* cursor, int64 block_no, std::vector<Problem>* p
 
 // Checks blocks from..to and their entries, appending problems.
 void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
+  // The keys a block may be signed with: the current signing key's and the earlier
+  // ones listed in comply.ledger_trusted_keys (a key rotation keeps old blocks
+  // verifiable). None: signatures are not checked.
   std::unique_ptr<ledger::Signer> signer = LoadSigner();
   std::string public_key = signer ? signer->PublicKey() : std::string();
+  std::vector<std::string> trusted;
+  (void)ParseTrustedKeys(ledger_trusted_keys ? ledger_trusted_keys : "", &trusted);
+  if (!public_key.empty()) trusted.push_back(public_key);
+  auto is_trusted = [&](const std::string& key) {
+    return std::find(trusted.begin(), trusted.end(), key) != trusted.end();
+  };
   std::vector<BlockRow> blocks = ReadBlocks(from > 1 ? from - 1 : 1, to);
   const BlockRow* prev = nullptr;
   std::string node_id = blocks.empty() ? "" : blocks.front().node_id;
@@ -735,12 +749,26 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
       problems->push_back({b.block_no, 0, "chain broken", "block sealed by another node"});
     if (ledger::BlockHash(HeaderOf(b)) != b.block_hash)
       problems->push_back({b.block_no, 0, "block altered", "block hash does not match its header"});
-    if (!public_key.empty()) {
+    if (!trusted.empty()) {
+      // A block names its signer's key; one that does not (none recorded) is checked
+      // against the current key.
+      const std::string& key = b.signer_key.empty() ? public_key : b.signer_key;
       if (b.signature.empty())
         problems->push_back({b.block_no, 0, "bad signature", "block is not signed"});
-      else if (!ledger::VerifySignature(public_key, b.block_hash, b.signature))
+      else if (key.empty())
         problems->push_back({b.block_no, 0, "bad signature",
-                             "signature does not verify with comply.ledger_public_key()"});
+                             "the block does not name its key and no signing key is set"});
+      else if (!is_trusted(key))
+        problems->push_back({b.block_no, 0, "bad signature",
+                             "signed by key " + ledger::ToHex(key).substr(0, 16) +
+                                 "..., which is neither comply.ledger_public_key() nor in "
+                                 "comply.ledger_trusted_keys"});
+      else if (!ledger::VerifySignature(key, b.block_hash, b.signature))
+        problems->push_back({b.block_no, 0, "bad signature",
+                             key == public_key
+                                 ? "signature does not verify with comply.ledger_public_key()"
+                                 : "signature does not verify with its trusted key " +
+                                       ledger::ToHex(key).substr(0, 16) + "..."});
     }
     ReportOrphans(&cursor, b.block_no, problems);
     std::vector<SealedEntry> sealed;
@@ -850,6 +878,8 @@ std::string BlockLine(const BlockRow& b) {
   AddString(out, "block_hash", ledger::ToHex(b.block_hash));
   AddString(out, "signature",
             b.signature.empty() ? std::nullopt : std::optional<std::string>(ledger::ToHex(b.signature)));
+  AddString(out, "signer_key",
+            b.signer_key.empty() ? std::nullopt : std::optional<std::string>(ledger::ToHex(b.signer_key)));
   return out + "}";
 }
 

@@ -27,6 +27,10 @@ CREATE TABLE comply.ledger_blocks (
   node_id text NOT NULL,
   snapshot_xmin xid8 NOT NULL,
   signature bytea,
+  -- The raw Ed25519 public key of the key that signed the block (NULL when unsigned),
+  -- so that blocks signed before a key rotation still verify: comply.verify_ledger
+  -- accepts the current key and those listed in comply.ledger_trusted_keys.
+  signer_key bytea,
   encoding_version smallint NOT NULL
 );
 COMMENT ON TABLE comply.ledger_blocks IS
@@ -133,7 +137,8 @@ CREATE FUNCTION comply.ledger_digest() RETURNS jsonb
                             WHERE x.block_no <= b.block_no),
            'sealed_at', b.sealed_at,
            'node_id', b.node_id,
-           'signature', encode(b.signature, 'hex'))
+           'signature', encode(b.signature, 'hex'),
+           'signer_key', encode(b.signer_key, 'hex'))
     FROM comply.ledger_blocks b ORDER BY b.block_no DESC LIMIT 1 $$;
 COMMENT ON FUNCTION comply.ledger_digest() IS
   'The latest block''s number, hash, entry count, time and signature, to keep outside the database';
