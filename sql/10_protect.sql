@@ -411,6 +411,12 @@ INSERT INTO clinic.upsert VALUES (1, '{"email": "maria.garcia@example.org"}')
 INSERT INTO clinic.upsert VALUES (1, '{"email": "maria.garcia@example.org"}')
   ON CONFLICT (id) DO UPDATE SET doc = '{"email": "emily.watson@example.org", "plan": "basic"}';
 SELECT id, doc FROM clinic.upsert;
+-- The same with a document too large to keep a copy of (its hash is kept instead).
+INSERT INTO clinic.upsert AS u VALUES (1, jsonb_build_object('email', 'maria.garcia@example.org',
+  'plan', 'gold', 'history', repeat('called 415-555-2671; ', 4000)))
+  ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc;
+SELECT id, doc ->> 'email' AS email, length(doc ->> 'history') AS history_length,
+       doc ->> 'history' LIKE '%415-555-2671%' AS phone_left FROM clinic.upsert;
 SELECT action, details -> 'columns' AS columns FROM comply.audit_log
  WHERE object = 'clinic.upsert' ORDER BY id;
 SELECT comply.unprotect('clinic.upsert');

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "core/ledger/ledger.h"
 #include "core/pii/redactor.h"
 #include "core/posture/ciphertext.h"
 #include "pg/guard.h"
@@ -648,9 +649,30 @@ struct InsertMemo {
   Oid relid = InvalidOid;
   LocalTransactionId lxid = InvalidLocalTransactionId;
   CommandId cid = InvalidCommandId;
-  std::vector<std::pair<AttrNumber, std::string>> values;  // non-null values only
+  // Non-null values only: the datum image, or for one larger than kMemoImageMax its
+  // SHA-256 (a backend should not keep a copy of the largest document it ever wrote).
+  std::vector<std::pair<AttrNumber, std::string>> values;
 };
 InsertMemo insert_memo;
+constexpr size_t kMemoImageMax = 64 * 1024;
+
+// What InsertMemo keeps of a datum image.
+void MemoImage(const char* data, size_t size, std::string* out) {
+  if (size <= kMemoImageMax) {
+    out->assign(data, size);
+    if (out->capacity() > 2 * kMemoImageMax) out->shrink_to_fit();
+    return;
+  }
+  const ledger::Hash h = ledger::Sha256(std::string_view(data, size));
+  out->assign(reinterpret_cast<const char*>(h.data()), h.size());
+  out->shrink_to_fit();
+}
+
+bool SameImage(const std::string& kept, const char* data, size_t size) {
+  if (size <= kMemoImageMax) return kept.size() == size && memcmp(kept.data(), data, size) == 0;
+  const ledger::Hash h = ledger::Sha256(std::string_view(data, size));
+  return kept.size() == h.size() && memcmp(kept.data(), h.data(), h.size()) == 0;
+}
 
 bool IsCurrentInsert(const InsertMemo& m, Oid relid) {
   return m.relid == relid && m.lxid == MyProc->lxid && m.cid == GetCurrentCommandId(false);
@@ -674,7 +696,7 @@ void RememberInsert(Relation rel, HeapTuple row, const TablePolicy& p) {
     if (att->attbyval)
       slot.second.assign(reinterpret_cast<const char*>(&d), sizeof(Datum));
     else
-      slot.second.assign(static_cast<const char*>(DatumGetPointer(d)), size);
+      MemoImage(static_cast<const char*>(DatumGetPointer(d)), size, &slot.second);
   }
   insert_memo.values.resize(n);
   insert_memo.lxid = MyProc->lxid;
@@ -691,7 +713,7 @@ bool FromCurrentInsert(Relation rel, AttrNumber attnum, Datum value) {
     if (a != attnum) continue;
     if (att->attbyval) return image.size() == sizeof(Datum) && memcmp(image.data(), &value, sizeof(Datum)) == 0;
     size_t size = PgCall([&] { return datumGetSize(value, att->attbyval, att->attlen); });
-    return size == image.size() && memcmp(image.data(), DatumGetPointer(value), size) == 0;
+    return SameImage(image, static_cast<const char*>(DatumGetPointer(value)), size);
   }
   return false;
 }
