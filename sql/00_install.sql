@@ -32,3 +32,11 @@ DROP EXTENSION pg_comply;
 SELECT count(*) AS comply_schemas FROM pg_namespace WHERE nspname = 'comply';
 CREATE EXTENSION pg_comply;
 SELECT count(*) AS entities FROM comply.entities();
+-- Once the ledger holds entries, only a session that sets comply.allow_ledger_drop may
+-- drop the extension with it (sql/07_ledger.sql shows the refusal); a WARNING says so.
+SELECT comply.audit('install-test', 'drop') AS entry;
+SET comply.allow_ledger_drop = on;
+DROP EXTENSION pg_comply;
+RESET comply.allow_ledger_drop;
+CREATE EXTENSION pg_comply;
+SELECT count(*) AS entries_after_recreate FROM comply.audit_log;

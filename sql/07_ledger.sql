@@ -248,3 +248,16 @@ RESET comply.ledger_signing_key_file;
 DROP TABLE patients, bulk_load;
 DROP SCHEMA evil CASCADE;
 DROP ROLE comply_ledger_user;
+
+-- Dropping the extension would delete the ledger: refused while it holds entries
+-- (before any dependency is looked at), whether the extension or its schema is named;
+-- other drops are not concerned.
+\set VERBOSITY terse
+DROP EXTENSION pg_comply;
+DROP EXTENSION IF EXISTS no_such_extension, pg_comply;
+DROP SCHEMA comply CASCADE;
+\set VERBOSITY default
+DROP EXTENSION pg_comply CASCADE;
+CREATE SCHEMA scratch_schema;
+DROP SCHEMA scratch_schema CASCADE;
+SELECT count(*) > 0 AS ledger_kept FROM comply.audit_log;

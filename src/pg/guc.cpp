@@ -24,6 +24,7 @@ constexpr int kMaxSealBatch = 1000000;
 int max_input_bytes = 64 * 1024 * 1024;
 char* ledger_signing_key_file = nullptr;
 char* ledger_trusted_keys = nullptr;
+bool allow_ledger_drop = false;
 int seal_interval = 1000;
 int seal_batch = 10000;
 bool ledger_worker = true;
@@ -125,6 +126,11 @@ void GucInit() {
       "64 hex digits each, separated by commas or spaces (comply.ledger_public_key() of each "
       "key before it was replaced); the current signing key is always trusted.",
       &ledger_trusted_keys, "", PGC_SUSET, 0, CheckTrustedKeys, nullptr, nullptr);
+  DefineCustomBoolVariable(
+      "comply.allow_ledger_drop",
+      "Lets DROP EXTENSION pg_comply delete a ledger that holds audit entries.",
+      "Off: the drop is refused while comply.audit_log holds entries.", &allow_ledger_drop,
+      allow_ledger_drop, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("comply.seal_interval",
                           "Longest wait before committed audit entries are sealed.", nullptr,
                           &seal_interval, seal_interval, kMinSealIntervalMs, kMaxSealIntervalMs,

@@ -19,6 +19,8 @@ extern char* hmac_key_file;
 extern char* ledger_signing_key_file;
 // Public keys (hex, comma or blank separated) of earlier signing keys still trusted.
 extern char* ledger_trusted_keys;
+// Whether DROP EXTENSION pg_comply may delete a ledger holding entries.
+extern bool allow_ledger_drop;
 // Raw 32-byte keys of a comply.ledger_trusted_keys value; false if one is malformed.
 bool ParseTrustedKeys(const std::string& text, std::vector<std::string>* keys);
 // Longest wait, in milliseconds, before committed audit entries are sealed.

@@ -30,11 +30,14 @@ extern "C" {
 #include "catalog/pg_class.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
 #include "commands/sequence.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -55,6 +58,7 @@ PG_FUNCTION_INFO_V1(comply_ledger_proof);
 PG_FUNCTION_INFO_V1(comply_verify_proof);
 PG_FUNCTION_INFO_V1(comply_export_ledger);
 PG_FUNCTION_INFO_V1(comply_ledger_public_key);
+PG_FUNCTION_INFO_V1(comply_guard_ledger_drop);
 }
 
 namespace comply::pg {
@@ -1078,4 +1082,60 @@ extern "C" Datum comply_ledger_public_key(PG_FUNCTION_ARGS) {
   });
   if (!has_key) PG_RETURN_NULL();
   return result;
+}
+
+// comply._guard_ledger_drop(): ddl_command_start event trigger on DROP EXTENSION and
+// DROP SCHEMA. Dropping pg_comply (by name, or its schema with CASCADE) would delete the
+// whole ledger, which nothing else may change or remove: refused while it holds
+// entries, unless comply.allow_ledger_drop is on in the dropping session (a superuser
+// setting), and then announced with a WARNING that reaches the server log. Plain C: no
+// C++ object is alive here.
+extern "C" Datum comply_guard_ledger_drop(PG_FUNCTION_ARGS) {
+  if (!CALLED_AS_EVENT_TRIGGER(fcinfo)) elog(ERROR, "not fired by an event trigger");
+  EventTriggerData* trig = reinterpret_cast<EventTriggerData*>(fcinfo->context);
+  if (trig->parsetree == nullptr || !IsA(trig->parsetree, DropStmt)) PG_RETURN_VOID();
+  DropStmt* stmt = reinterpret_cast<DropStmt*>(trig->parsetree);
+  Oid ext = get_extension_oid("pg_comply", true);
+  if (!OidIsValid(ext)) PG_RETURN_VOID();
+  bool drops = false;
+  if (stmt->removeType == OBJECT_EXTENSION) {
+    ListCell* lc;
+    foreach (lc, stmt->objects)
+      if (strcmp(strVal(lfirst(lc)), "pg_comply") == 0) drops = true;
+  } else if (stmt->removeType == OBJECT_SCHEMA && stmt->behavior == DROP_CASCADE) {
+    // This function lives in the extension's schema.
+    char* ext_schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+    ListCell* lc;
+    foreach (lc, stmt->objects)
+      if (ext_schema && strcmp(strVal(lfirst(lc)), ext_schema) == 0) drops = true;
+  }
+  if (!drops) PG_RETURN_VOID();
+  int64 entries = 0;
+  int64 blocks = 0;
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  if (SPI_execute("SELECT (SELECT count(*) FROM comply.audit_log), "
+                  "(SELECT count(*) FROM comply.ledger_blocks)",
+                  true, 1) == SPI_OK_SELECT &&
+      SPI_processed == 1) {
+    bool isnull;
+    entries = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    blocks = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+  }
+  SPI_finish();
+  if (entries == 0) PG_RETURN_VOID();
+  if (!comply::pg::allow_ledger_drop)
+    ereport(ERROR,
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+             errmsg("pg_comply cannot be dropped while its ledger holds audit entries"),
+             errdetail("Dropping it would delete comply.audit_log (%lld entries) and its %lld sealed "
+                       "blocks, which are kept as evidence.",
+                       static_cast<long long>(entries), static_cast<long long>(blocks)),
+             errhint("Keep the ledger first (comply.export_ledger() to write-once storage, or a "
+                     "physical backup); then SET comply.allow_ledger_drop = on in this session.")));
+  ereport(WARNING,
+          (errmsg("dropping pg_comply deletes its ledger (audit entries: %lld, sealed blocks: %lld)",
+                  static_cast<long long>(entries), static_cast<long long>(blocks)),
+           errdetail("comply.allow_ledger_drop is on for role %s.",
+                     GetUserNameFromId(GetUserId(), false))));
+  PG_RETURN_VOID();
 }
