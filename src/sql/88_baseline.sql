@@ -1,17 +1,21 @@
 -- Drift that event triggers cannot see: fingerprints of server settings, pg_hba rules,
--- role memberships and the definitions of the extension's functions, taken by
+-- role memberships, the definitions of the extension's functions, the privileges on the
+-- extension's schema, relations and functions (a GRANT to PUBLIC on the interactions or
+-- on comply.protect), and the state of its event triggers and of its own tables'
+-- triggers (the ledger's append-only guards, the drift watch itself), taken by
 -- comply.snapshot_baseline() and compared by comply.drift() (and by the job worker every
 -- comply.drift_interval, which records what it finds as drift).
 
 CREATE TABLE comply.baseline (
-  kind text NOT NULL CHECK (kind IN ('setting', 'hba', 'role', 'function')),
+  kind text NOT NULL CHECK (kind IN ('setting', 'hba', 'role', 'function', 'privilege',
+                                     'event_trigger', 'trigger')),
   object text NOT NULL,
   fingerprint text NOT NULL,
   taken_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (kind, object)
 );
 COMMENT ON TABLE comply.baseline IS
-  'The expected state (comply.snapshot_baseline): settings, pg_hba rules, role memberships, function definitions';
+  'The expected state (comply.snapshot_baseline): settings, pg_hba rules, role memberships, function definitions, privileges on the extension''s objects, its event triggers and table triggers';
 REVOKE ALL ON comply.baseline FROM PUBLIC;
 
 -- Differences already reported by the worker, so each is reported once.
@@ -56,6 +60,43 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
   UNION ALL
   SELECT 'function', p.oid::regprocedure::text, md5(pg_get_functiondef(p.oid))
     FROM pg_proc p WHERE p.pronamespace = 'comply'::regnamespace AND p.prokind IN ('f', 'p')
+  UNION ALL
+  -- Privileges, their grants sorted (the order of an ACL is that of the GRANTs), a NULL
+  -- ACL as the defaults it stands for (a GRANT then REVOKE leaves them explicit).
+  SELECT 'privilege', 'schema comply',
+         (SELECT string_agg(a::text, ' ' ORDER BY a::text)
+            FROM unnest(coalesce(n.nspacl, acldefault('n', n.nspowner))) a)
+    FROM pg_namespace n WHERE n.nspname = 'comply'
+  UNION ALL
+  SELECT 'privilege', CASE c.relkind WHEN 'S' THEN 'sequence ' WHEN 'v' THEN 'view ' ELSE 'table ' END
+                      || c.oid::regclass::text,
+         (SELECT string_agg(a::text, ' ' ORDER BY a::text)
+            FROM unnest(coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END,
+                                                      c.relowner))) a)
+    FROM pg_class c
+   WHERE c.relnamespace = 'comply'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+  UNION ALL
+  SELECT 'privilege', 'function ' || p.oid::regprocedure::text,
+         (SELECT string_agg(a::text, ' ' ORDER BY a::text)
+            FROM unnest(coalesce(p.proacl, acldefault('f', p.proowner))) a)
+    FROM pg_proc p WHERE p.pronamespace = 'comply'::regnamespace AND p.prokind IN ('f', 'p')
+  UNION ALL
+  -- The extension's event triggers (the drift watch, the drop guard): enabled or not.
+  SELECT 'event_trigger', e.evtname,
+         concat_ws(' ', e.evtevent, CASE e.evtenabled WHEN 'D' THEN 'disabled' WHEN 'O' THEN 'enabled'
+                                                      WHEN 'R' THEN 'replica only' ELSE 'always' END,
+                   e.evtfoid::regproc::text)
+    FROM pg_event_trigger e
+   WHERE EXISTS (SELECT 1 FROM pg_depend d
+                  WHERE d.classid = 'pg_event_trigger'::regclass AND d.objid = e.oid
+                    AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e')
+  UNION ALL
+  -- Triggers on the extension's own tables (the ledger's append-only guards, ...).
+  SELECT 'trigger', t.tgname || ' on ' || t.tgrelid::regclass::text,
+         CASE t.tgenabled WHEN 'D' THEN 'disabled' WHEN 'O' THEN 'enabled'
+                          WHEN 'R' THEN 'replica only' ELSE 'always' END
+    FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+   WHERE c.relnamespace = 'comply'::regnamespace AND NOT t.tgisinternal
 $$;
 COMMENT ON FUNCTION comply._current_state() IS
   'The fingerprints comply.drift() compares with comply.baseline';
