@@ -44,6 +44,11 @@ SELECT bool_and(confidence BETWEEN 0 AND 1) AS in_range
 SELECT label, confidence > 0.5 AS confident
   FROM comply.classify('Patient lab results and prescription refill.', ARRAY['hr', 'legal'], 'compliance');
 
+-- A text with no word in it is not decided on the model's prior: confidence 0, so a
+-- person decides (the prior of 'general' is above the review threshold).
+SELECT label, confidence FROM comply.classify('', NULL, 'compliance');
+SELECT label, confidence FROM comply.classify(' -- ... ', NULL, 'compliance');
+
 -- The builtin model is the default provider; comply.ai_model names the model.
 SET comply.ai_model = 'compliance';
 SELECT label FROM comply.classify('Litigation hold notice: preserve all emails related to the subpoena.');

@@ -377,6 +377,16 @@ TEST(ClassifierPredict, ProbabilitiesAndRestriction) {
   // Anything goes as text.
   EXPECT_EQ(m.Predict("").probabilities.size(), 6u);
   EXPECT_EQ(m.Predict(std::string("\0\xff\x80[", 4)).probabilities.size(), 6u);
+
+  // Nothing to read: the prior, with confidence 0 (a person decides), whatever the prior.
+  for (const char* nothing : {"", "   \n\t ", "... -- !!"}) {
+    const Prediction n = m.Predict(nothing);
+    EXPECT_EQ(n.confidence, 0.0) << '"' << nothing << '"';
+    EXPECT_GT(n.probabilities[0].second, 0.0);
+  }
+  const std::vector<std::string> one = {"hr"};
+  EXPECT_EQ(m.Predict("", &one).confidence, 1.0);  // one label allowed: nothing to choose
+  EXPECT_GT(m.Predict("ok").confidence, 0.0);
 }
 
 // ------------------------------------------------------------------------- training errors

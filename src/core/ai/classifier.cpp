@@ -791,7 +791,12 @@ Prediction Model::Predict(std::string_view redacted_text,
     std::iota(subset.begin(), subset.end(), 0u);
   }
 
-  FeaturizeInto(redacted_text, hash_bits_, features, ThreadScratch(), cancel);
+  Scratch& scratch = ThreadScratch();
+  FeaturizeInto(redacted_text, hash_bits_, features, scratch, cancel);
+  // A text with no token (empty, blanks, punctuation) has only the constant PII bucket
+  // and gets the training prior, which may well be above the review threshold: no
+  // decision may rest on that alone.
+  const bool no_evidence = scratch.tokens.empty();
   Logits(features, z);
   p.assign(labels_.size(), 0.0);
   Softmax(z, temperature_, subset, p);
@@ -801,7 +806,7 @@ Prediction Model::Predict(std::string_view redacted_text,
 
   Prediction out;
   out.label = labels_[subset[0]];
-  out.confidence = p[subset[0]];
+  out.confidence = no_evidence && subset.size() > 1 ? 0.0 : p[subset[0]];
   out.probabilities.reserve(subset.size());
   for (uint32_t k : subset) out.probabilities.emplace_back(labels_[k], p[k]);
   return out;

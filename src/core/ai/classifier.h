@@ -109,7 +109,10 @@ struct TrainReport {
 std::string ReportJson(const TrainReport& report);
 
 // One prediction: the most probable label, its calibrated probability, and every
-// considered label's probability, most probable first (ties in label order).
+// considered label's probability, most probable first (ties in label order). For a text
+// with no word at all (empty, blanks, punctuation) the probabilities are the model's
+// prior and the confidence is 0, so that such a text is never decided automatically
+// (unless a single label is allowed).
 struct Prediction {
   std::string label;
   double confidence = 0;
