@@ -20,7 +20,11 @@ SELECT comply.redact(:'note', '{"US_SSN": {"op": "mask", "keep_last": 4},
 SELECT comply.redact(:'note', '{"us_ssn": {"op": "label", "label": "***"}, "default": {"op": "keep"}}');
 -- mask with a multi-byte mask character and keep_last 0; masks count characters.
 SELECT comply.redact('ssn 536-22-8714', '{"default": {"op": "mask", "keep_last": 0, "mask_char": "•"}}');
+-- A mask never keeps more than half the characters, whatever keep_last says.
 SELECT comply.redact('ssn 536-22-8714', '{"default": {"op": "mask", "keep_last": 40}}');
+-- Operators for an entity no recognizer produces are refused (a misspelt entity would
+-- leave its values to the default operator without a word).
+SELECT comply.redact('card 4111 1111 1111 1111', '{"CREDIT_CRAD": {"op": "mask", "keep_last": 4}}');
 
 -- min_score: 0.99 keeps only validated findings.
 SELECT comply.redact(:'note', NULL, 0.99);

@@ -122,6 +122,7 @@ SELECT comply.protect('clinic.intake', '{"colums": {}}');
 SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"labels": ["a"], "model": "no_model"}}}}');
 SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"model": "openai:gpt-4o-mini"}}}}');
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SSN": {"op": "explode"}}}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SNN": {"op": "mask"}}}}}');
 SELECT comply.protect('clinic.intake', '[]');
 -- One transformation a column (which would apply would depend on the keys' order), none
 -- on a column declared encrypted.
@@ -363,8 +364,8 @@ INSERT INTO clinic.contacts VALUES (1, 'SSN 536-22-8714', 'jo@example.com');
 SELECT comply.protect('clinic.contacts', '{"columns": {"note": {"redact": true}, "email": {"redact": true}}}');
 INSERT INTO clinic.contacts VALUES (2, 'ok', 'jo@example.com');
 SELECT comply.protect('clinic.contacts', '{"columns": {"note": {"redact": true},
-  "email": {"mask": {"keep_last": 12}}}}');
-INSERT INTO clinic.contacts VALUES (2, 'ok', 'jo@example.com');
+  "email": {"mask": {"keep_last": 7}}}}');
+INSERT INTO clinic.contacts VALUES (2, 'ok', 'jonathan@ex.io');
 SELECT * FROM clinic.contacts ORDER BY id;
 SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
 SELECT details ->> 'column' AS col, details ->> 'domain' AS domain, details ->> 'errors' AS errors

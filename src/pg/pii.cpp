@@ -208,11 +208,33 @@ char** TextArrayArg(FunctionCallInfo fcinfo, int argno, int* count, const char* 
   return out;
 }
 
+}  // namespace
+
+// Refuses operators for an entity no recognizer produces: a misspelt "CREDIT_CRAD"
+// would otherwise leave cards to the default operator without a word.
+void CheckOperatorEntities(const pii::OperatorConfig& ops, const std::set<std::string>& keys) {
+  if (ops.per_entity.empty()) return;
+  CurrentDetector();  // loads the entity list
+  for (const auto& [entity, op] : ops.per_entity) {
+    std::string lower(entity);
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!detector_cache->entities.count(entity) && !keys.count(lower))
+      throw Error(sqlstate::kInvalidParameterValue,
+                  "invalid redaction operators: unknown entity " + ShownName(entity), {},
+                  "SELECT comply.entities() lists the entities that can be detected; "
+                  "\"default\" applies to all others.");
+  }
+}
+
+namespace {
+
 // Reads an operators document into a config (defaults when it is null), walking the
 // jsonb like every other jsonb argument.
-pii::OperatorConfig OperatorsFrom(Jsonb* operators) {
+pii::OperatorConfig OperatorsFrom(Jsonb* operators, const std::set<std::string>& keys = {}) {
   if (!operators) return {};
-  return pii::ParseOperators(JsonbToValue(operators));
+  pii::OperatorConfig ops = pii::ParseOperators(JsonbToValue(operators));
+  CheckOperatorEntities(ops, keys);
+  return ops;
 }
 
 // Upper-cases ASCII letters.
@@ -598,9 +620,9 @@ extern "C" Datum comply_redact_jsonb(PG_FUNCTION_ARGS) {
   char** keys = TextArrayArg(fcinfo, 2, &n_keys, "keys");
   double min_score = MinScoreArg(fcinfo, 3);
   return Guarded([&] {
-    pii::OperatorConfig ops = OperatorsFrom(operators);
     std::set<std::string> key_set;
     for (int i = 0; keys && i < n_keys; ++i) key_set.insert(Lower(keys[i]));
+    pii::OperatorConfig ops = OperatorsFrom(operators, key_set);  // a key's name may be given too
     std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
     pii::DetectOptions opts = MakeOptions(min_score, nullptr, 0);
     JsonbRedactor redactor(opts, ops, key, key_set);

@@ -33,6 +33,11 @@ Jsonb* RedactJsonbDefault(Jsonb* doc);
 // fetched when an operator needs one. Calls PostgreSQL through PgCall; may throw.
 Jsonb* RedactJsonbWith(Jsonb* doc, const pii::OperatorConfig& ops, const std::set<std::string>& keys);
 
+// Throws 22023 if ops names an entity that no recognizer (built-in or custom) produces
+// and that is not one of keys (lower-case jsonb key names, whose values operators may
+// name too). Calls PostgreSQL through PgCall; may throw.
+void CheckOperatorEntities(const pii::OperatorConfig& ops, const std::set<std::string>& keys = {});
+
 // text redacted by content with the default operators (labels such as [US_SSN]).
 // Calls PostgreSQL through PgCall; may throw (also when text exceeds
 // comply.max_input_bytes).

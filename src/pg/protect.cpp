@@ -275,6 +275,9 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
                 }
               }
               c.ops = pii::ParseOperators(ops);
+              // At protect, not at each build of a stored policy: a custom recognizer
+              // removed later must not stop the table's writes.
+              if (!OidIsValid(protected_relid)) CheckOperatorEntities(c.ops, c.keys);
             } else {
               Invalid("\"redact\" is true or an object of operators (and, for jsonb, \"keys\")");
             }
@@ -970,7 +973,8 @@ extern "C" Datum comply_policy_problem(PG_FUNCTION_ARGS) {
   std::string problem;
   Guarded([&] {
     try {
-      (void)BuildPolicy(relid, json::Parse(policy_text));
+      // As for a write (relid as its own protected table): what stops writes, no more.
+      (void)BuildPolicy(relid, json::Parse(policy_text), relid);
     } catch (const Error& e) {
       if (std::strcmp(e.sqlstate(), sqlstate::kInvalidParameterValue) != 0) throw;
       problem = e.what();

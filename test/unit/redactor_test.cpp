@@ -172,10 +172,15 @@ TEST(OperatorApplyTest, MaskKeepsLastCharacters) {
             "***********");
   EXPECT_EQ(Apply(R"({"US_SSN": {"op": "mask", "keep_last": 1}})", "US_SSN", "536-22-8714"),
             "**********4");
-  // keep_last at or over the length keeps everything.
+  // Never more than half the characters are kept: a keep_last at or over the length
+  // does not show the value whole.
   EXPECT_EQ(Apply(R"({"US_SSN": {"op": "mask", "keep_last": 11}})", "US_SSN", "536-22-8714"),
-            "536-22-8714");
-  EXPECT_EQ(Apply(R"({"US_SSN": {"op": "mask", "keep_last": 1000}})", "US_SSN", "536"), "536");
+            "******-8714");
+  EXPECT_EQ(Apply(R"({"US_SSN": {"op": "mask", "keep_last": 1000}})", "US_SSN", "536"), "**6");
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 4}})", "X", "1234"), "**34");
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 4}})", "X", "7"), "*");
+  // Masking a masked value changes nothing.
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 4}})", "X", "**34"), "**34");
   EXPECT_EQ(Apply(m, "US_SSN", ""), "");
 }
 
@@ -188,8 +193,10 @@ TEST(OperatorApplyTest, MaskCountsUtf8Characters) {
   EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 2, "mask_char": "😀"}})", "X", "abcd"),
             "😀😀cd");
   // Multi-byte characters in the original count once, masked or kept.
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 5}})", "X", "José Álvarez"),
+            "*******varez");
   EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 8}})", "X", "José Álvarez"),
-            "**** Álvarez");
+            "******lvarez");  // at most half of the 12 characters
   EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 2}})", "X", "日本語テキスト"),
             "*****スト");
   EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 1, "mask_char": "é"}})", "X", "😀😀😀"),

@@ -134,8 +134,10 @@ std::string ApplyOperator(const Operator& op, std::string_view entity, std::stri
                     {}, "Set comply.hmac_key_file to a file holding the secret key.");
       return Pseudonym(key, original);
     case OpKind::kMask: {
+      // Never more than half the characters kept: keep_last 4 on a value of 4 or 5
+      // characters (a short account number, a PIN) must not show it whole.
       size_t chars = Utf8Length(original);
-      size_t keep = std::min(chars, static_cast<size_t>(op.keep_last));
+      size_t keep = std::min(chars / 2, static_cast<size_t>(op.keep_last));
       std::string out;
       size_t i = 0, n = 0;
       while (i < original.size()) {
