@@ -19,6 +19,7 @@ cat >"$conf" <<'CONF'
 comply.seal_interval = '200ms'
 log_min_messages = warning
 max_worker_processes = 16
+max_prepared_transactions = 4
 CONF
 export COMPLY_PG_CONF="$conf"
 scripts/pgcluster.sh destroy
@@ -78,6 +79,24 @@ long=$!
 sleep 1
 q -d postgres -c "SELECT comply.audit('during', 'long transaction')" >/dev/null
 check "entries are sealed while a long transaction stays open" wait_for "$all_sealed" 3
+
+# Two-phase commit: entries of a prepared transaction become visible at COMMIT PREPARED,
+# which runs no callback of the appending session; the sealer watches the transaction.
+# Later appends are sealed meanwhile; once committed, the prepared entries are sealed in
+# the next round (not at the next full search, a minute later), and verify_ledger never
+# takes them for entries a seal skipped.
+q -d postgres -c "BEGIN" -c "SELECT comply.audit('two-phase', 'prepared')" -c "PREPARE TRANSACTION 'comply_2pc'" >/dev/null
+q -d postgres -c "BEGIN" -c "SELECT comply.audit('two-phase', 'rolled back')" -c "PREPARE TRANSACTION 'comply_2pc_rb'" >/dev/null
+for i in 1 2 3; do q -d postgres -c "SELECT comply.audit('two-phase', 'meanwhile $i')" >/dev/null; sleep 0.3; done
+check "entries appended while a transaction is prepared are sealed" wait_for "$all_sealed" 3
+q -d postgres -c "ROLLBACK PREPARED 'comply_2pc_rb'"
+q -d postgres -c "COMMIT PREPARED 'comply_2pc'"
+q -d postgres -c "SELECT comply.audit('two-phase', 'after')" >/dev/null
+check "a prepared transaction's entries are sealed once it commits" wait_for "$all_sealed" 3
+check "... and verify_ledger never reported them unsealed" \
+  wait_for "SELECT count(*) = 0 FROM comply.verify_ledger() WHERE problem = 'entry not sealed'" 1
+check "the rolled-back prepared transaction left no entry" \
+  wait_for "SELECT count(*) = 0 FROM comply.audit_log WHERE object = 'rolled back'" 1
 
 # A sealer that fails (unusable signing key) is restarted, and resumes once fixed.
 badkey="$COMPLY_CLUSTER_DIR/data/bad_key.pem"

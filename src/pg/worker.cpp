@@ -31,6 +31,8 @@ extern "C" {
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
+#include "access/transam.h"
+#include "storage/procarray.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
@@ -99,6 +101,17 @@ struct DeferredSlot {
   char data[kDeferredRecordBytes];
 };
 
+// A prepared transaction that appended. COMMIT PREPARED runs no callback of ours (it
+// may run in another session, or after a restart), so the database's sealer watches
+// the transaction and, once it has committed, searches from its entries. Beyond
+// kPreparedAppends at once, the periodic full search finds the rest.
+constexpr int kPreparedAppends = 64;
+struct PreparedAppend {
+  Oid dbid;  // InvalidOid: free
+  TransactionId xid;
+  int64 min_id;  // the lowest id it appended
+};
+
 struct WorkerShared {
   slock_t mutex;
   Latch* launcher_latch;
@@ -106,6 +119,7 @@ struct WorkerShared {
   SealerSlot slots[kMaxSealers * kKinds];
   AbsentDb absent[kMaxSealers];
   DeferredSlot deferred[kDeferredSlots];
+  PreparedAppend prepared[kPreparedAppends];
 };
 
 WorkerShared* shared = nullptr;
@@ -347,7 +361,9 @@ bool callback_registered = false;
 // At the end of a transaction that appended or queued: at commit, tells this
 // database's sealer the lowest id appended (waking it if idle) and wakes its job
 // worker, or the launcher when one is missing. Aborted transactions leave nothing to
-// do; a prepared one commits elsewhere, and the workers' periodic searches find it.
+// do; a prepared one that appended is registered (PreparedAppend) for the sealer to
+// watch, since it commits elsewhere (its queued jobs are found by the job worker's
+// periodic search).
 void AtXactEnd(XactEvent event, void*) {
   if (!appended_in_xact && !queued_in_xact) return;
   const bool commit = event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT;
@@ -356,6 +372,18 @@ void AtXactEnd(XactEvent event, void*) {
     return;
   const bool appended = appended_in_xact, queued = queued_in_xact;
   appended_in_xact = queued_in_xact = false;
+  if (event == XACT_EVENT_PREPARE && appended && shared) {
+    const TransactionId xid = GetTopTransactionIdIfAny();
+    if (!TransactionIdIsValid(xid)) return;
+    SpinLockAcquire(&shared->mutex);
+    for (PreparedAppend& p : shared->prepared)
+      if (!OidIsValid(p.dbid)) {
+        p = {MyDatabaseId, xid, xact_min_id};
+        break;
+      }
+    SpinLockRelease(&shared->mutex);
+    return;
+  }
   if (!commit || !shared) return;
   Latch* sealer = nullptr;
   Latch* jobs = nullptr;
@@ -518,8 +546,27 @@ void comply_sealer_main(Datum arg) {
     uint64 commits = slot->commits;
     int64 min_id = slot->min_id;
     slot->min_id = kNoId;
+    PreparedAppend prepared[kPreparedAppends];
+    int n_prepared = 0;
+    for (const PreparedAppend& p : shared->prepared)
+      if (p.dbid == dbid) prepared[n_prepared++] = p;
     SpinLockRelease(&shared->mutex);
-    if (commits == seen_commits && !full) {
+    // Prepared transactions of this database that appended and have ended since: one
+    // that committed counts as a commit reported now (the search's snapshot, taken
+    // after this, sees its entries); one rolled back is forgotten.
+    bool prepared_committed = false;
+    for (int i = 0; i < n_prepared; ++i) {
+      if (TransactionIdIsInProgress(prepared[i].xid)) continue;  // still prepared
+      if (TransactionIdDidCommit(prepared[i].xid)) {
+        min_id = std::min(min_id, prepared[i].min_id);
+        prepared_committed = true;
+      }
+      SpinLockAcquire(&shared->mutex);
+      for (PreparedAppend& p : shared->prepared)
+        if (p.dbid == dbid && p.xid == prepared[i].xid) p.dbid = InvalidOid;
+      SpinLockRelease(&shared->mutex);
+    }
+    if (commits == seen_commits && !full && !prepared_committed) {
       SpinLockAcquire(&shared->mutex);
       slot->idle = slot->commits == seen_commits;
       SpinLockRelease(&shared->mutex);
