@@ -71,7 +71,7 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
   SELECT 'privilege', CASE c.relkind WHEN 'S' THEN 'sequence ' WHEN 'v' THEN 'view ' ELSE 'table ' END
                       || c.oid::regclass::text,
          (SELECT string_agg(a::text, ' ' ORDER BY a::text)
-            FROM unnest(coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END,
+            FROM unnest(coalesce(c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char",
                                                       c.relowner))) a)
     FROM pg_class c
    WHERE c.relnamespace = 'comply'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
