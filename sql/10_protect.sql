@@ -421,4 +421,17 @@ SELECT id, doc ->> 'email' AS email, length(doc ->> 'history') AS history_length
 SELECT action, details -> 'columns' AS columns FROM comply.audit_log
  WHERE object = 'clinic.upsert' ORDER BY id;
 SELECT comply.unprotect('clinic.upsert');
+
+-- A schema renamed: the session's cached policy names the table anew at once, so the
+-- ledger entries do not go on under the old name.
+CREATE SCHEMA ward_a;
+CREATE TABLE ward_a.beds (id int PRIMARY KEY, note text);
+SELECT comply.protect('ward_a.beds', '{"columns": {"note": {"redact": true}}}');
+INSERT INTO ward_a.beds VALUES (1, 'bed one');
+ALTER SCHEMA ward_a RENAME TO ward_b;
+INSERT INTO ward_b.beds VALUES (2, 'bed two');
+SELECT object, action, details -> 'primary_key' AS key FROM comply.audit_log
+ WHERE object LIKE 'ward\_%' ORDER BY id;
+SELECT comply.unprotect('ward_b.beds');
+DROP SCHEMA ward_b CASCADE;
 DROP SCHEMA clinic CASCADE;

@@ -943,7 +943,16 @@ std::string DropTriggersSql(Oid relid, const std::string& table) {
 
 }  // namespace
 
-void ProtectInit() { CacheRegisterRelcacheCallback(InvalidatePolicies, (Datum)0); }
+// A schema renamed: the cached policies name their tables by qualified name (the ledger
+// entries' object), and no relcache invalidation says so.
+void InvalidatePoliciesOnSchema(Datum, int, uint32) {
+  if (policy_cache) policy_cache->by_rel.clear();
+}
+
+void ProtectInit() {
+  CacheRegisterRelcacheCallback(InvalidatePolicies, (Datum)0);
+  CacheRegisterSyscacheCallback(NAMESPACEOID, InvalidatePoliciesOnSchema, (Datum)0);
+}
 
 void RecordTruncatedPartitions(const Oid* relids, int n) {
   Guarded([&] {
