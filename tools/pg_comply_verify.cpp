@@ -412,30 +412,23 @@ class Verifier {
     const auto given_hash = GetHash(v, "block_hash");
     if (!given_hash) bad("field \"block_hash\" is missing or not 64 hex digits");
     const bool header_ok = ok;  // the header is readable: its hashes can be checked
-    std::optional<std::string> signature;
+    // Optional fields of raw bytes in hex: absent or null is fine, anything else must
+    // be bytes hex digits long.
+    auto optional_hex = [&](const char* name, size_t bytes) -> std::optional<std::string> {
+      const Value* f = v.Find(name);
+      if (f && f->is_string()) {
+        auto raw = comply::ledger::FromHex(f->as_string());
+        if (raw && raw->size() == bytes) return raw;
+        bad(std::string("field \"") + name + "\" is not " + std::to_string(2 * bytes) +
+            " hex digits");
+      } else if (f && !f->is_null()) {
+        bad(std::string("field \"") + name + "\" is neither text nor null");
+      }
+      return std::nullopt;
+    };
     const Value* sig = v.Find("signature");
-    if (sig && sig->is_string()) {
-      auto raw = comply::ledger::FromHex(sig->as_string());
-      if (raw && raw->size() == 64) {
-        signature = *raw;
-      } else {
-        bad("field \"signature\" is not 128 hex digits");
-      }
-    } else if (sig && !sig->is_null()) {
-      bad("field \"signature\" is neither text nor null");
-    }
-    std::optional<std::string> signer_key;
-    const Value* signer = v.Find("signer_key");
-    if (signer && signer->is_string()) {
-      auto raw = comply::ledger::FromHex(signer->as_string());
-      if (raw && raw->size() == 32) {
-        signer_key = *raw;
-      } else {
-        bad("field \"signer_key\" is not 64 hex digits");
-      }
-    } else if (signer && !signer->is_null()) {
-      bad("field \"signer_key\" is neither text nor null");
-    }
+    const std::optional<std::string> signature = optional_hex("signature", 64);
+    const std::optional<std::string> signer_key = optional_hex("signer_key", 32);
 
     // This block's entries: those listed since the previous block line.
     std::vector<PendingEntry> entries;
