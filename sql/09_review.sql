@@ -70,6 +70,19 @@ SELECT comply.review_decide(:c3, 'approve');
 SELECT status, final_label FROM comply.review_decide(:c3, 'escalate', 'needs a physician');
 RESET ROLE;
 
+-- A label named like a decision word is chosen as 'label:<name>'; a plain 'reject'
+-- still rejects the model's label. An empty queue name is refused (NULL is 'default').
+SELECT comply.review_enqueue('{"id": 30}', 'Keep or purge the record', ARRAY['keep', 'reject'],
+                             'keep', 0.6, 'words') AS c5 \gset
+\set VERBOSITY terse
+SELECT comply.review_enqueue('{"id": 31}', 'x', NULL, NULL, NULL, '');
+SELECT comply.classify_async('x', NULL, 'compliance', NULL, '');
+\set VERBOSITY default
+SET ROLE rev_alice;
+SELECT id = :c5 AS claimed FROM comply.review_next('words');
+SELECT status, decision, final_label FROM comply.review_decide(:c5, 'label:reject');
+RESET ROLE;
+
 -- Expired claims: free for the next reviewer even before upkeep, and returned by it.
 SELECT comply.review_enqueue('{"id": 20}', 'Fourth case', NULL, NULL, NULL, 'expiry') AS c4 \gset
 SET comply.review_claim_timeout = '1s';

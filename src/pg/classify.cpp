@@ -1013,6 +1013,9 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
     std::optional<std::vector<std::string>> labels = LabelsArg(fcinfo, 1);
     ModelSpec spec = ResolveModel(OptText(fcinfo, 2));
     std::string queue = OptText(fcinfo, 4).value_or("default");
+    if (queue.empty())  // its review cases would go to a queue nobody looks for
+      throw Error(sqlstate::kInvalidParameterValue, "queue must not be empty", {},
+                  "Leave it NULL for the default queue.");
     if (spec.provider == "builtin") {
       // Refuse now what the worker could only dead-letter.
       std::shared_ptr<const ai::Model> model = LoadModel(spec.model);

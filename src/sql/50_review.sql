@@ -109,15 +109,19 @@ BEGIN
     new_status := 'rejected'; final := NULL;
   ELSIF decision = 'escalate' THEN
     new_status := 'escalated'; final := NULL;
-  ELSIF c.labels IS NOT NULL AND decision = ANY (c.labels) THEN
+  ELSIF c.labels IS NOT NULL
+        AND (decision = ANY (c.labels)
+             OR (decision LIKE 'label:%' AND substr(decision, 7) = ANY (c.labels))) THEN
     -- A label: the reviewer's answer. Agreeing with the model approves its label;
-    -- another label rejects it and records the correction.
-    new_status := CASE WHEN decision = c.model_label THEN 'approved' ELSE 'rejected' END;
-    final := decision;
+    -- another label rejects it and records the correction. 'label:<name>' names a label
+    -- that is also a decision word ('reject', say) unambiguously.
+    final := CASE WHEN decision LIKE 'label:%' AND substr(decision, 7) = ANY (c.labels)
+                  THEN substr(decision, 7) ELSE decision END;
+    new_status := CASE WHEN final = c.model_label THEN 'approved' ELSE 'rejected' END;
   ELSE
     RAISE EXCEPTION 'invalid review decision'
       USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'A decision is ''approve'', ''reject'', ''escalate'' or one of the case''s labels.';
+            DETAIL = 'A decision is ''approve'', ''reject'', ''escalate'' or one of the case''s labels (''label:<name>'' for a label named like a decision).';
   END IF;
   UPDATE comply.review_cases r
      SET status = new_status, decision = _review_decide.decision, final_label = final,
@@ -167,6 +171,10 @@ BEGIN
   END IF;
   IF model_label IS NOT NULL AND labels IS NOT NULL AND NOT model_label = ANY (labels) THEN
     RAISE EXCEPTION 'model_label is not one of labels' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF q = '' THEN  -- a case nobody would look for
+    RAISE EXCEPTION 'queue must not be empty' USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Leave it NULL for the default queue.';
   END IF;
   INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, confidence)
   VALUES (coalesce(q, 'default'), 'external', subject, payload, labels, model_label, confidence)
