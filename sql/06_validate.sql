@@ -66,6 +66,12 @@ SELECT comply.assert_valid('{}', 'Maria Garcia, 415-555-2671');
 SELECT comply.register_schema('intake v2', '{}');
 -- $ref to another registered schema by its $id.
 SELECT comply.register_schema('batch', '{"type": "array", "items": {"$ref": "https://example.org/intake"}}');
+-- One $id, one registered schema: a second name with it (or a metaschema's $id) would
+-- make what a $ref reaches depend on the order rows are read.
+\set VERBOSITY terse
+SELECT comply.register_schema('intake_copy', '{"$id": "https://example.org/intake#", "type": "object"}');
+SELECT comply.register_schema('meta_copy', '{"$id": "https://json-schema.org/draft/2020-12/schema"}');
+\set VERBOSITY default
 SELECT comply.validate('[{"user_id": 1, "email": "a@example.org"}]', 'batch'),
        comply.validate('[{"user_id": 0, "email": "a@example.org"}]', 'batch');
 

@@ -23,6 +23,7 @@ inline constexpr const char* kInsufficientPrivilege = "42501";
 inline constexpr const char* kInternalError = "XX000";
 inline constexpr const char* kQueryCanceled = "57014";
 inline constexpr const char* kUndefinedObject = "42704";
+inline constexpr const char* kDuplicateObject = "42710";
 inline constexpr const char* kFeatureNotSupported = "0A000";
 inline constexpr const char* kCheckViolation = "23514";
 }  // namespace sqlstate

@@ -445,6 +445,36 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
     auto compiled = schema::CompileChecked(doc, MakeResolver(Cache()));
     const char* dialect =
         compiled->dialect() == schema::Dialect::kDraft7 ? "draft-07" : "draft 2020-12";
+    // A $ref names a registered schema by its $id: two names with one $id would make
+    // which one a $ref reaches depend on the order rows are read.
+    const json::Value* id_value = doc.is_object() ? doc.Find("$id") : nullptr;
+    if (id_value && id_value->is_string()) {
+      std::string id = id_value->as_string();
+      while (!id.empty() && id.back() == '#') id.pop_back();
+      if (schema::Metaschema(id))
+        throw Error(sqlstate::kDuplicateObject, "schema $id \"" + id + "\" is a metaschema's",
+                    {}, "Give the schema an $id of its own.");
+      const char* other = PgCall([&]() -> const char* {
+        MemoryContext caller = CurrentMemoryContext;
+        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+        Oid types[2] = {TEXTOID, TEXTOID};
+        Datum values[2] = {CStringGetTextDatum(name), CStringGetTextDatum(id.c_str())};
+        int rc = SPI_execute_with_args(
+            "SELECT name FROM comply.schemas WHERE name <> $1 AND rtrim(schema->>'$id', '#') = $2 "
+            "ORDER BY name LIMIT 1",
+            2, types, values, nullptr, true, 1);
+        const char* found = nullptr;
+        if (rc == SPI_OK_SELECT && SPI_processed == 1)
+          found = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+        SPI_finish();
+        return found;
+      });
+      if (other)
+        throw Error(sqlstate::kDuplicateObject,
+                    "schema $id \"" + id + "\" is already registered as \"" + other + "\"", {},
+                    "Give this schema another $id, or register it under the name \"" +
+                        std::string(other) + "\" to replace that one.");
+    }
     PgCall([&] {
       if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
       Oid types[3] = {TEXTOID, JSONBOID, TEXTOID};
