@@ -22,6 +22,36 @@ CREATE TRIGGER policies_changed
   AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON comply.policies
   FOR EACH STATEMENT EXECUTE FUNCTION comply._policies_changed();
 
+-- A registered schema a policy validates against cannot be removed or renamed from
+-- under it (its table's writes would fail on the next row): as DROP refuses an object
+-- others depend on.
+CREATE FUNCTION comply._schemas_guard() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t regclass;
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.name = OLD.name THEN
+    RETURN NEW;
+  END IF;
+  SELECT p.table_name INTO t
+    FROM comply.policies p,
+         jsonb_each(CASE WHEN jsonb_typeof(p.policy -> 'columns') = 'object'
+                         THEN p.policy -> 'columns' ELSE '{}' END) c
+   WHERE jsonb_typeof(c.value) = 'object' AND c.value ->> 'validate' = OLD.name
+   ORDER BY p.table_name::text LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'schema "%" is used by the policy of protected table %', OLD.name, t
+      USING ERRCODE = 'dependent_objects_still_exist',
+            HINT = 'Change that table''s policy (comply.protect) or unprotect it first.';
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END $$;
+COMMENT ON FUNCTION comply._schemas_guard() IS
+  'Trigger function: refuses to remove or rename a registered schema a protected table''s policy validates against';
+CREATE TRIGGER schemas_guard
+  BEFORE DELETE OR UPDATE OF name ON comply.schemas
+  FOR EACH ROW EXECUTE FUNCTION comply._schemas_guard();
+
 CREATE FUNCTION comply._protect_row() RETURNS trigger
   AS 'MODULE_PATHNAME', 'comply_protect_row'
   LANGUAGE C;
