@@ -133,6 +133,13 @@ SELECT comply.protect('clinic.intake', '{"columns": {"card": {"encrypted": true,
 -- appends without end).
 SELECT comply.protect('comply.audit_log', '{"columns": {"object": {"redact": true}}}');
 SELECT comply.protect('comply.policies', '{}');
+-- What a policy names cannot be removed from under it: its schema, its model.
+DELETE FROM comply.schemas WHERE name = 'p_intake';
+CREATE TABLE clinic.triage (id int PRIMARY KEY, summary text);
+SELECT comply.protect('clinic.triage', '{"columns": {"summary": {"classify": {"model": "builtin:compliance"}}}}');
+DELETE FROM comply.models WHERE name = 'compliance';
+UPDATE comply.models SET name = 'compliance_v0' WHERE name = 'compliance';
+SELECT comply.unprotect('clinic.triage');
 CREATE VIEW clinic.v AS SELECT 1 AS x;
 SELECT comply.protect('clinic.v', '{}');
 SELECT comply.unprotect('clinic.v');

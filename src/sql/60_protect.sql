@@ -52,6 +52,36 @@ CREATE TRIGGER schemas_guard
   BEFORE DELETE OR UPDATE OF name ON comply.schemas
   FOR EACH ROW EXECUTE FUNCTION comply._schemas_guard();
 
+-- Likewise a builtin model that a policy classifies with (its jobs would all end in
+-- the dead-letter queue).
+CREATE FUNCTION comply._models_guard() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t regclass;
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.name = OLD.name THEN
+    RETURN NEW;
+  END IF;
+  SELECT p.table_name INTO t
+    FROM comply.policies p,
+         jsonb_each(CASE WHEN jsonb_typeof(p.policy -> 'columns') = 'object'
+                         THEN p.policy -> 'columns' ELSE '{}' END) c
+   WHERE jsonb_typeof(c.value -> 'classify') = 'object'
+     AND c.value -> 'classify' ->> 'model' IN (OLD.name, 'builtin:' || OLD.name)
+   ORDER BY p.table_name::text LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'model "%" is used by the policy of protected table %', OLD.name, t
+      USING ERRCODE = 'dependent_objects_still_exist',
+            HINT = 'Change that table''s policy (comply.protect) or unprotect it first; retraining under the same name replaces the model in place.';
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END $$;
+COMMENT ON FUNCTION comply._models_guard() IS
+  'Trigger function: refuses to remove or rename a builtin model a protected table''s policy classifies with';
+CREATE TRIGGER models_guard
+  BEFORE DELETE OR UPDATE OF name ON comply.models
+  FOR EACH ROW EXECUTE FUNCTION comply._models_guard();
+
 CREATE FUNCTION comply._protect_row() RETURNS trigger
   AS 'MODULE_PATHNAME', 'comply_protect_row'
   LANGUAGE C;
