@@ -84,7 +84,8 @@ status_of() { awk -F'|' -v c="$2" '$1 == c { print $2 }' "$1"; }
 
 for c in ssl ssl_min_protocol_version connections_without_ssl password_encryption pg_hba_methods \
          superusers data_checksums statement_logging public_privileges_on_protected_tables \
-         secret:hmac_key_file secret:ledger_signing_key_file secret:ai_api_key_file ai_endpoint_tls; do
+         secret:hmac_key_file secret:ledger_signing_key_file secret:ai_api_key_file ai_endpoint_tls \
+         alert_webhook_tls; do
   check "strict cluster: $c passes" [ "$(status_of "$work/strict.out" "$c")" = pass ]
 done
 
@@ -98,6 +99,7 @@ password_encryption = 'md5'
 log_statement = 'all'
 log_min_error_statement = error
 comply.ai_endpoint = 'http://classifier.example.com/v1'
+comply.alert_webhook_url = 'http://hooks.example.com/services/T0SECRET/B0SECRET/webhooktoken123'
 comply.hmac_key_file = 'comply_hmac.key'
 comply.ai_api_key_file = 'comply_ai.key'
 comply.ledger_worker = off
@@ -123,7 +125,7 @@ psql -X -At -F '|' -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
 
 for c in ssl ssl_min_protocol_version connections_without_ssl password_encryption pg_hba_methods \
          data_checksums statement_logging public_privileges_on_protected_tables \
-         secret:hmac_key_file secret:ai_api_key_file ai_endpoint_tls; do
+         secret:hmac_key_file secret:ai_api_key_file ai_endpoint_tls alert_webhook_tls; do
   check "lax cluster: $c fails" [ "$(status_of "$work/lax.out" "$c")" = fail ]
 done
 check "lax cluster: two superusers are a warning" [ "$(status_of "$work/lax.out" superusers)" = warn ]
@@ -137,8 +139,9 @@ check "lax cluster: the evidence names the table open to PUBLIC" \
   grep -q '"table": "public.intake"' "$work/lax.out"
 check "lax cluster: the evidence says why a key file is refused" \
   grep -q 'secret:hmac_key_file|fail|.*group or world access' "$work/lax.out"
-check "no evidence carries a key or the AI endpoint's path" \
-  bash -c '! grep -q "sk-strict\|/v1" "$1" "$2"' _ "$work/strict.out" "$work/lax.out"
+check "no evidence carries a key, the AI endpoint's path or the webhook's token" \
+  bash -c '! grep -q "sk-strict\|/v1\|SECRET\|webhooktoken" "$1" "$2"' _ "$work/strict.out" "$work/lax.out"
+check "the webhook's evidence names its host" grep -q 'alert_webhook_tls|fail|.*hooks.example.com' "$work/lax.out"
 check "ordinary roles get unknown, not the secrets' state" \
   bash -c '[ "$(psql -X -At -d postgres -c "CREATE ROLE posture_user" -c "SET ROLE posture_user" -c "SELECT status FROM comply.check_server() WHERE check_name = '"'"'secret:hmac_key_file'"'"'" | tail -1)" = unknown ]'
 

@@ -150,9 +150,26 @@ BEGIN
   evidence := jsonb_build_object('scheme', nullif(split_part(s, ':', 1), ''),
                                  'host', nullif(regexp_replace(split_part(split_part(s, '://', 2), '/', 1), '^.*@', ''), ''));
   RETURN NEXT;
+
+  -- The alert webhook: its URL's path is often its secret (an incoming-webhook token),
+  -- which plain http sends in clear. Only scheme and host are shown.
+  check_name := 'alert_webhook_tls';
+  IF NOT is_super THEN
+    status := 'unknown';
+    evidence := jsonb_build_object('setting', 'comply.alert_webhook_url', 'reason', 'visible to superusers only');
+  ELSE
+    s := coalesce(current_setting('comply.alert_webhook_url', true), '');
+    status := CASE WHEN s = '' OR s LIKE 'https://%' THEN 'pass'
+                   WHEN s ~ '^http://(127\.0\.0\.1|localhost|\[::1\])[:/]' THEN 'warn'
+                   ELSE 'fail' END;
+    evidence := jsonb_build_object('configured', s <> '',
+                                   'scheme', nullif(split_part(s, ':', 1), ''),
+                                   'host', nullif(regexp_replace(split_part(split_part(s, '://', 2), '/', 1), '^.*@', ''), ''));
+  END IF;
+  RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION comply.check_server() IS
-  'Server posture: SSL, TLS version, clients without SSL, password encryption, weak pg_hba rules, superusers, data checksums, statement logging, PUBLIC on protected tables, secret files, AI endpoint TLS';
+  'Server posture: SSL, TLS version, clients without SSL, password encryption, weak pg_hba rules, superusers, data checksums, statement logging, PUBLIC on protected tables, secret files, AI endpoint and alert webhook TLS';
 
 -- Column encryption: is a value ciphertext? By structure (pgcrypto's OpenPGP messages,
 -- armored or binary), then known formats that only look random (compressed data,
