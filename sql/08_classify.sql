@@ -141,6 +141,14 @@ SELECT comply.classify_async(NULL);
 SELECT comply.run_jobs(0);
 \set VERBOSITY default
 
+-- An endpoint is an http or https URL with a host, refused at once otherwise (libcurl
+-- would refuse it only at the first call).
+\set VERBOSITY terse
+SET comply.ai_endpoint = 'ftp://files.example.com/v1';
+SET comply.ai_endpoint = 'api.openai.com/v1';
+SET comply.ai_endpoint = 'https:///v1';
+\set VERBOSITY default
+
 -- A synchronous call that fails raises an error, which rolls its transaction back; the
 -- record of the call is handed to the job worker through shared memory and survives.
 SET comply.ai_endpoint = 'http://127.0.0.1:1/v1';

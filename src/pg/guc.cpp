@@ -96,6 +96,23 @@ bool CheckTrustedKeys(char** newval, void**, GucSource) {
   return false;
 }
 
+// comply.ai_endpoint and comply.alert_webhook_url: empty, or an http or https URL with
+// a host (libcurl is limited to those two schemes; anything else would only fail at
+// the first request, in the worker).
+bool CheckHttpUrl(char** newval, void**, GucSource) {
+  const char* v = *newval ? *newval : "";
+  if (*v == '\0') return true;
+  const char* rest = nullptr;
+  if (strncmp(v, "https://", 8) == 0) rest = v + 8;
+  else if (strncmp(v, "http://", 7) == 0) rest = v + 7;
+  bool ok = rest != nullptr && *rest != '\0' && *rest != '/' && *rest != ':';
+  for (const char* c = v; ok && *c; ++c)
+    if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r') ok = false;
+  if (ok) return true;
+  GUC_check_errdetail("The value must be an http:// or https:// URL with a host, such as https://api.openai.com/v1.");
+  return false;
+}
+
 // comply.ai_provider is one of the providers pg_comply has.
 bool CheckProvider(char** newval, void**, GucSource) {
   if (strcmp(*newval, "builtin") == 0 || strcmp(*newval, "openai") == 0) return true;
@@ -153,7 +170,7 @@ void GucInit() {
   DefineCustomStringVariable("comply.ai_endpoint",
                              "Base URL of the OpenAI-compatible API, such as https://api.openai.com/v1.",
                              "Only a superuser chooses where text may be sent.", &ai_endpoint, "",
-                             PGC_SUSET, 0, nullptr, nullptr, nullptr);
+                             PGC_SUSET, 0, CheckHttpUrl, nullptr, nullptr);
   DefineCustomStringVariable("comply.ai_api_key_file", "File holding the AI provider's API key.",
                              "Must be readable only by the server's user (or root with mode 0640).",
                              &ai_api_key_file, "", PGC_SUSET, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
@@ -191,7 +208,7 @@ void GucInit() {
   DefineCustomStringVariable("comply.alert_webhook_url",
                              "Webhook (Slack-compatible) the worker posts alerts to.",
                              "Empty: alerts stay in comply.alerts and on NOTIFY comply_alerts.",
-                             &alert_webhook_url, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr,
+                             &alert_webhook_url, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, CheckHttpUrl,
                              nullptr, nullptr);
   DefineCustomIntVariable("comply.drift_interval",
                           "How often the worker compares the server with comply.baseline.", nullptr,
