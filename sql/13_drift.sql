@@ -20,6 +20,10 @@ ALTER TABLE watched.t DISABLE TRIGGER comply_protect_before;
 ALTER TABLE watched.t ENABLE TRIGGER comply_protect_before;
 GRANT SELECT ON watched.t TO PUBLIC;
 REVOKE SELECT ON watched.t FROM PUBLIC;
+-- A column's grant is a grant too.
+GRANT SELECT (doc) ON watched.t TO PUBLIC;
+SELECT status, evidence FROM comply.check_server() WHERE check_name = 'public_privileges_on_protected_tables';
+REVOKE SELECT (doc) ON watched.t FROM PUBLIC;
 CREATE POLICY only_mine ON watched.t USING (true);
 ALTER POLICY only_mine ON watched.t USING (id > 0);
 DROP POLICY only_mine ON watched.t;

@@ -1154,7 +1154,7 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
       Datum v[2] = {ObjectIdGetDatum(relid), TextDatumOf(policy_text)};
       SpiExec("INSERT INTO comply.policies AS p (table_name, policy, protected_by, protected_at, "
               "acl_snapshot) VALUES ($1::regclass, $2::jsonb, session_user, now(), "
-              "(SELECT c.relacl::text FROM pg_catalog.pg_class c WHERE c.oid = $1)) "
+              "comply._acl_text($1::regclass)) "
               "ON CONFLICT (table_name) DO UPDATE "
               "SET policy = EXCLUDED.policy, protected_by = EXCLUDED.protected_by, "
               "protected_at = EXCLUDED.protected_at, acl_snapshot = EXCLUDED.acl_snapshot",

@@ -10,6 +10,19 @@ CREATE TABLE comply.policies (
 );
 COMMENT ON TABLE comply.policies IS
   'The policy of each protected table (written by comply.protect, removed by comply.unprotect)';
+
+-- A table's privileges as the drift watch compares them: the table's ACL and its
+-- columns' (a GRANT SELECT (col) is a grant too).
+CREATE FUNCTION comply._acl_text(tbl regclass) RETURNS text
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT concat_ws(' ', (SELECT c.relacl::text FROM pg_class c WHERE c.oid = tbl),
+                   (SELECT string_agg(quote_ident(a.attname) || ':' || a.attacl::text, ' ' ORDER BY a.attnum)
+                      FROM pg_attribute a
+                     WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+                       AND a.attacl IS NOT NULL))
+$$;
+COMMENT ON FUNCTION comply._acl_text(regclass) IS
+  'The privileges on a table and on its columns, as text, for the drift watch';
 GRANT SELECT ON comply.policies TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('comply.policies', '');
 

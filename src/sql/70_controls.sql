@@ -300,9 +300,14 @@ BEGIN
                AND NOT EXISTS (SELECT 1 FROM comply.models x WHERE x.name = b.m)) AS missing_models,
            comply._gone_columns(tb.oid, p.policy) AS gone_columns,
            comply._policy_problem(tb.oid, p.policy) AS policy_problem,
-           (SELECT array_agg(DISTINCT a.privilege_type ORDER BY a.privilege_type)
-              FROM pg_class k, aclexplode(k.relacl) a
-             WHERE k.oid = tb.oid AND a.grantee = 0) AS public_privileges,
+           -- PUBLIC's privileges on the table or on any of its columns
+           (SELECT array_agg(DISTINCT g.privilege_type ORDER BY g.privilege_type)
+              FROM (SELECT a.privilege_type FROM pg_class k, aclexplode(k.relacl) a
+                     WHERE k.oid = tb.oid AND a.grantee = 0
+                    UNION ALL
+                    SELECT a.privilege_type FROM pg_attribute t, aclexplode(t.attacl) a
+                     WHERE t.attrelid = tb.oid AND t.attnum > 0 AND NOT t.attisdropped
+                       AND a.grantee = 0) g) AS public_privileges,
            ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(p.policy -> 'regulations') = 'array'
                                                        THEN p.policy -> 'regulations' END)) AS regulations
       FROM tables tb

@@ -33,7 +33,7 @@ BEGIN
   FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
     IF r.command_tag IN ('GRANT', 'REVOKE') THEN
       -- GRANT reports no object: compare each protected table's privileges with the last seen.
-      FOR p IN SELECT c.table_name, c.acl_snapshot, k.relacl::text AS acl
+      FOR p IN SELECT c.table_name, c.acl_snapshot, comply._acl_text(c.table_name) AS acl
                  FROM comply.policies c JOIN pg_class k ON k.oid = c.table_name LOOP
         IF p.acl IS DISTINCT FROM p.acl_snapshot THEN
           PERFORM comply._drift(p.table_name::text,
