@@ -979,8 +979,9 @@ extern "C" Datum comply_policy_problem(PG_FUNCTION_ARGS) {
   Jsonb* policy = PG_GETARG_JSONB_P(1);
   if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid))) PG_RETURN_NULL();
   char* policy_text = JsonbToCString(nullptr, &policy->root, VARSIZE(policy));
-  std::string problem;
-  Guarded([&] {
+  // The answer is made inside Guarded: no C++ object outlives it into PostgreSQL calls.
+  Datum result = Guarded([&]() -> Datum {
+    std::string problem;
     try {
       // As for a write (relid as its own protected table): what stops writes, no more.
       (void)BuildPolicy(relid, json::Parse(policy_text), relid);
@@ -990,9 +991,13 @@ extern "C" Datum comply_policy_problem(PG_FUNCTION_ARGS) {
       const std::string prefix = "invalid policy: ";
       if (problem.rfind(prefix, 0) == 0) problem.erase(0, prefix.size());
     }
+    if (problem.empty()) return (Datum)0;
+    return PgCall([&] {
+      return PointerGetDatum(cstring_to_text_with_len(problem.data(), static_cast<int>(problem.size())));
+    });
   });
-  if (problem.empty()) PG_RETURN_NULL();
-  PG_RETURN_TEXT_P(cstring_to_text_with_len(problem.data(), static_cast<int>(problem.size())));
+  if (result == (Datum)0) PG_RETURN_NULL();
+  PG_RETURN_DATUM(result);
 }
 
 // comply.protect(tbl regclass, policy jsonb) RETURNS void
