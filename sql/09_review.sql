@@ -138,6 +138,12 @@ SELECT count(*) AS payloads_in_ledger FROM comply.audit_log WHERE details::text 
 SELECT decided_by_kind, case_id - :c1 AS n, label, model_label, decided_by_model, reviewer, overturned
   FROM comply.ai_decisions WHERE case_id >= :c1 ORDER BY case_id;
 
+-- The subject is stored redacted too: reviewers read it (the caller links the case to
+-- its record through the case id).
+SELECT comply.review_enqueue('{"member": "maria.garcia@example.org", "claim": 77}', 'Claim note',
+                             NULL, NULL, NULL, 'subjects') AS c6 \gset
+SELECT subject FROM comply.review_cases WHERE id = :c6;
+
 DROP ROLE rev_alice;
 DROP ROLE rev_bob;
 DROP ROLE not_a_reviewer;

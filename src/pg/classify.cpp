@@ -643,8 +643,11 @@ int JobRound::Finish() {
                       TextDatum(j.provider), TextDatum(j.model), Int64GetDatum(interaction_id),
                       Float8GetDatum(review_threshold)};
         char nulls[8] = {' ', j.subject ? ' ' : 'n', ' ', ' ', ' ', ' ', ' ', ' '};
+        // Reviewers read decisions (comply.ai_decisions): the subject is stored redacted,
+        // like every value they see; the job keeps it whole (ai_jobs, owner only).
         SpiExec("INSERT INTO comply.model_decisions (job_id, subject, label, confidence, provider, "
-                "model, interaction_id, threshold) VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8)",
+                "model, interaction_id, threshold) "
+                "VALUES ($1, comply.redact($2::jsonb), $3, $4, $5, $6, $7, $8)",
                 8, types, v, nulls, false, SPI_OK_INSERT);
         AddField(details, "routed", "auto");
         details += "}";
@@ -668,7 +671,7 @@ int JobRound::Finish() {
                           ' ', ' ', ' ', ' ', ' ', ' '};
         SpiExec("INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, "
                 "confidence, provider, model, job_id, interaction_id) "
-                "VALUES ($1, 'model', $2::jsonb, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                "VALUES ($1, 'model', comply.redact($2::jsonb), $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
                 10, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
         case_id = SpiInt(0, 1).value_or(0);
         AddField(details, "routed", "review");

@@ -206,7 +206,12 @@ extern "C" Datum comply_review_enqueue(PG_FUNCTION_ARGS) {
   Datum caller_d = CStringGetTextDatum(caller);
   int64 id = 0;
   Guarded([&] {
-    // The payload is stored redacted, like every payload of the queue.
+    // The payload is stored redacted, like every payload of the queue, and so is the
+    // subject: reviewers read both (the caller keeps its own link through the case id).
+    if (subject) {
+      Jsonb* jb = PgCall([&] { return DatumGetJsonbP(subject); });
+      subject = PointerGetDatum(RedactJsonbDefault(jb));
+    }
     Datum redacted = (Datum)0;
     if (payload) {
       std::string r = RedactTextDefault({VARDATA_ANY(payload), VARSIZE_ANY_EXHDR(payload)});
