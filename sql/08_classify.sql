@@ -67,6 +67,8 @@ SELECT * FROM comply.classify('x', ARRAY['phi', NULL], 'compliance');
 SELECT * FROM comply.classify('x', NULL, 'compliance', '{"temperature": 2}');
 SELECT * FROM comply.classify('x', NULL, 'compliance', '{"clear_text": true}');
 SELECT * FROM comply.classify('x', ARRAY['a'], 'openai:gpt-4o-mini');
+SELECT * FROM comply.classify(' -- ', ARRAY['a', 'b'], 'openai:gpt-4o-mini');
+SELECT comply.classify_async('', ARRAY['a', 'b'], 'openai:gpt-4o-mini');
 SELECT comply.train_classifier('tiny', 'SELECT body, label FROM docs LIMIT 5');
 SELECT comply.train_classifier('one_label', $$SELECT body, 'x' FROM docs LIMIT 50$$);
 SELECT comply.train_classifier('bad name!', 'SELECT body, label FROM docs');

@@ -90,7 +90,12 @@ SELECT action, object, details -> 'primary_key' AS pk, details -> 'columns' AS c
 DELETE FROM clinic.intake WHERE id = 2;
 SELECT action, details -> 'primary_key' AS pk FROM comply.audit_log ORDER BY id DESC LIMIT 1;
 
--- Classification: a job per written summary, subject naming table, key and column.
+-- Classification: a job per written summary, subject naming table, key and column; an
+-- empty or blank summary has nothing to classify and queues no job, as NULL.
+SELECT count(*) AS jobs_before FROM comply.ai_jobs WHERE queue = 'intake' \gset
+INSERT INTO clinic.intake (summary) VALUES (''), ('   '), (' -- ');
+SELECT count(*) - :jobs_before AS jobs_for_blank_summaries FROM comply.ai_jobs WHERE queue = 'intake';
+DELETE FROM clinic.intake WHERE summary IN ('', '   ', ' -- ');
 SELECT queue, subject, provider, model, labels, input FROM comply.ai_jobs
  WHERE queue = 'intake' ORDER BY id;
 

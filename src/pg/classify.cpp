@@ -944,6 +944,9 @@ extern "C" Datum comply_classify(PG_FUNCTION_ARGS) {
       if (!labels)
         throw Error(sqlstate::kInvalidParameterValue, "the openai provider needs labels",
                     "Pass the allowed labels as the second argument.");
+      if (!HasWord(input))
+        throw Error(sqlstate::kInvalidParameterValue, "nothing to classify: the text has no word",
+                    {}, "A provider would only guess; the builtin model answers with confidence 0.");
       ProviderConfig config = CurrentProvider();
       rec.endpoint_host = config.host;
       std::vector<ai::HttpRequest> req{
@@ -1016,6 +1019,9 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
     std::optional<std::vector<std::string>> labels = LabelsArg(fcinfo, 1);
     ModelSpec spec = ResolveModel(OptText(fcinfo, 2));
     std::string queue = OptText(fcinfo, 4).value_or("default");
+    if (spec.provider != "builtin" && !HasWord(redacted))
+      throw Error(sqlstate::kInvalidParameterValue, "nothing to classify: the text has no word",
+                  {}, "A provider would only guess; the builtin model answers with confidence 0.");
     if (queue.empty())  // its review cases would go to a queue nobody looks for
       throw Error(sqlstate::kInvalidParameterValue, "queue must not be empty", {},
                   "Leave it NULL for the default queue.");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 
 #include "core/cancel.h"
 
@@ -10,6 +11,16 @@ namespace comply::pg {
 
 // Registers the cache invalidation callback for comply.models.
 void ClassifyInit();
+
+// True when text holds something to classify: a letter or a digit (any non-ASCII byte
+// counts as part of a letter). An empty or blank text, or punctuation alone, is not
+// sent to a provider, and a protected table queues no job for it.
+inline bool HasWord(std::string_view text) {
+  for (unsigned char c : text)
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80)
+      return true;
+  return false;
+}
 
 // One round of the classification queue, in three steps so that the worker holds no
 // transaction while it waits for the provider:

@@ -21,6 +21,7 @@
 #include "core/ledger/ledger.h"
 #include "core/pii/redactor.h"
 #include "core/posture/ciphertext.h"
+#include "pg/classify.h"
 #include "pg/guard.h"
 #include "pg/guc.h"
 #include "pg/ledger.h"
@@ -898,6 +899,7 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
       Datum old = PgCall([&] { return heap_getattr(td->tg_trigtuple, c.attnum, desc, &old_null); });
       if (!old_null && TextOf(old) == TextOf(d)) continue;  // unchanged: no new job
     }
+    if (!HasWord(TextOf(d))) continue;  // empty or blank: nothing to classify, as for NULL
     std::string subject = "{\"table\":";
     json::AppendQuoted(subject, p.table);
     subject += ",\"primary_key\":" + pk + ",\"column\":";
