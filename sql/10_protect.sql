@@ -446,4 +446,15 @@ SELECT object, action, details -> 'primary_key' AS key FROM comply.audit_log
  WHERE object LIKE 'ward\_%' ORDER BY id;
 SELECT comply.unprotect('ward_b.beds');
 DROP SCHEMA ward_b CASCADE;
+
+-- Without a primary key, a ledger entry says what happened but not to which row:
+-- protect says so; a key added later names the rows from the next write on.
+CREATE TABLE clinic.nokey (code text, note text);
+SELECT comply.protect('clinic.nokey', '{"columns": {"note": {"redact": true}}}');
+INSERT INTO clinic.nokey VALUES ('A1', 'first');
+ALTER TABLE clinic.nokey ADD PRIMARY KEY (code);
+INSERT INTO clinic.nokey VALUES ('B2', 'second');
+SELECT action, details -> 'primary_key' AS key FROM comply.audit_log
+ WHERE object = 'clinic.nokey' AND action = 'INSERT' ORDER BY id;
+SELECT comply.unprotect('clinic.nokey');
 DROP SCHEMA clinic CASCADE;

@@ -1153,6 +1153,18 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                            errhint("%s", hint.c_str())));
         });
       }
+      // Rows are named by their primary key in the ledger and in classification
+      // subjects: without one, an entry says what happened but not to which row.
+      if (p->pk_attnums.empty() && (p->audit || p->any_classify)) {
+        const char* what = p->any_classify
+                               ? "its ledger entries cannot name the row written, nor can its "
+                                 "classification results be linked back to the row"
+                               : "its ledger entries cannot name the row written";
+        PgCall([&] {
+          ereport(NOTICE, (errmsg("table %s has no primary key: %s", t.c_str(), what),
+                           errhint("Add a primary key; the policy uses it from the next write on.")));
+        });
+      }
     }
     {
       AsExtensionOwner owner("policies");
