@@ -35,10 +35,11 @@ CREATE TRIGGER policies_changed
   AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON comply.policies
   FOR EACH STATEMENT EXECUTE FUNCTION comply._policies_changed();
 
--- A registered schema a policy validates against cannot be removed or renamed from
--- under it (its table's writes would fail on the next row): as DROP refuses an object
--- others depend on.
-CREATE FUNCTION comply._schemas_guard() RETURNS trigger
+-- A registered schema a policy validates against, or a builtin model it classifies
+-- with, cannot be removed or renamed from under it (its table's writes would fail from
+-- the next row on, or its jobs would all be dead-lettered): as DROP refuses an object
+-- others depend on. TG_ARGV[0] says which: 'schema' or 'model'.
+CREATE FUNCTION comply._policy_dependency_guard() RETURNS trigger
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t regclass;
@@ -50,50 +51,28 @@ BEGIN
     FROM comply.policies p,
          jsonb_each(CASE WHEN jsonb_typeof(p.policy -> 'columns') = 'object'
                          THEN p.policy -> 'columns' ELSE '{}' END) c
-   WHERE jsonb_typeof(c.value) = 'object' AND c.value ->> 'validate' = OLD.name
+   WHERE jsonb_typeof(c.value) = 'object'
+     AND CASE TG_ARGV[0]
+           WHEN 'schema' THEN c.value ->> 'validate' = OLD.name
+           ELSE c.value -> 'classify' ->> 'model' IN (OLD.name, 'builtin:' || OLD.name) END
    ORDER BY p.table_name::text LIMIT 1;
   IF FOUND THEN
-    RAISE EXCEPTION 'schema "%" is used by the policy of protected table %', OLD.name, t
+    RAISE EXCEPTION '% "%" is used by the policy of protected table %', TG_ARGV[0], OLD.name, t
       USING ERRCODE = 'dependent_objects_still_exist',
-            HINT = 'Change that table''s policy (comply.protect) or unprotect it first.';
+            HINT = 'Change that table''s policy (comply.protect) or unprotect it first'
+                   || CASE TG_ARGV[0] WHEN 'model'
+                        THEN '; retraining under the same name replaces the model in place.' ELSE '.' END;
   END IF;
   RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END $$;
-COMMENT ON FUNCTION comply._schemas_guard() IS
-  'Trigger function: refuses to remove or rename a registered schema a protected table''s policy validates against';
+COMMENT ON FUNCTION comply._policy_dependency_guard() IS
+  'Trigger function: refuses to remove or rename a registered schema or builtin model a protected table''s policy uses';
 CREATE TRIGGER schemas_guard
   BEFORE DELETE OR UPDATE OF name ON comply.schemas
-  FOR EACH ROW EXECUTE FUNCTION comply._schemas_guard();
-
--- Likewise a builtin model that a policy classifies with (its jobs would all end in
--- the dead-letter queue).
-CREATE FUNCTION comply._models_guard() RETURNS trigger
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  t regclass;
-BEGIN
-  IF TG_OP = 'UPDATE' AND NEW.name = OLD.name THEN
-    RETURN NEW;
-  END IF;
-  SELECT p.table_name INTO t
-    FROM comply.policies p,
-         jsonb_each(CASE WHEN jsonb_typeof(p.policy -> 'columns') = 'object'
-                         THEN p.policy -> 'columns' ELSE '{}' END) c
-   WHERE jsonb_typeof(c.value -> 'classify') = 'object'
-     AND c.value -> 'classify' ->> 'model' IN (OLD.name, 'builtin:' || OLD.name)
-   ORDER BY p.table_name::text LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'model "%" is used by the policy of protected table %', OLD.name, t
-      USING ERRCODE = 'dependent_objects_still_exist',
-            HINT = 'Change that table''s policy (comply.protect) or unprotect it first; retraining under the same name replaces the model in place.';
-  END IF;
-  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-END $$;
-COMMENT ON FUNCTION comply._models_guard() IS
-  'Trigger function: refuses to remove or rename a builtin model a protected table''s policy classifies with';
+  FOR EACH ROW EXECUTE FUNCTION comply._policy_dependency_guard('schema');
 CREATE TRIGGER models_guard
   BEFORE DELETE OR UPDATE OF name ON comply.models
-  FOR EACH ROW EXECUTE FUNCTION comply._models_guard();
+  FOR EACH ROW EXECUTE FUNCTION comply._policy_dependency_guard('model');
 
 CREATE FUNCTION comply._protect_row() RETURNS trigger
   AS 'MODULE_PATHNAME', 'comply_protect_row'
