@@ -557,8 +557,14 @@ void comply_sealer_main(Datum arg) {
     bool prepared_committed = false;
     for (int i = 0; i < n_prepared; ++i) {
       if (TransactionIdIsInProgress(prepared[i].xid)) continue;  // still prepared
-      if (TransactionIdDidCommit(prepared[i].xid)) {
-        min_id = std::min(min_id, prepared[i].min_id);
+      // Registered long ago (while no sealer ran here), its status may be gone from the
+      // commit log: then search everything rather than ask (which would be an error).
+      LWLockAcquire(XactTruncationLock, LW_SHARED);
+      const bool too_old = TransactionIdPrecedes(prepared[i].xid, ShmemVariableCache->oldestClogXid);
+      const bool committed = too_old || TransactionIdDidCommit(prepared[i].xid);
+      LWLockRelease(XactTruncationLock);
+      if (committed) {
+        min_id = std::min(min_id, too_old ? int64{0} : prepared[i].min_id);
         prepared_committed = true;
       }
       SpinLockAcquire(&shared->mutex);
