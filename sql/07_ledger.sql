@@ -15,6 +15,9 @@ SELECT id, session_user_name = session_user AS session_ok, current_user_name, ac
   FROM comply.audit_log ORDER BY id;
 \set VERBOSITY terse
 SELECT comply.audit(NULL, 'x');
+BEGIN READ ONLY;
+SELECT comply.audit('read-only', 'x');
+ROLLBACK;
 \set VERBOSITY default
 
 -- The acting role is recorded, and an ordinary role can append but not write the table.

@@ -38,6 +38,7 @@ extern "C" {
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -506,6 +507,8 @@ int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* de
 extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("audit action must not be null")));
+  // Said plainly, rather than by the identity sequence's nextval() (a standby too).
+  PreventCommandIfReadOnly("comply.audit()");
   Datum action = PG_GETARG_DATUM(0);
   Datum object = PG_ARGISNULL(1) ? (Datum)0 : PG_GETARG_DATUM(1);
   Jsonb* details = PG_ARGISNULL(2) ? nullptr : PG_GETARG_JSONB_P(2);
