@@ -108,6 +108,10 @@ SELECT comply.audit('after', 'digest');
 SELECT count(*) > 0 AS sealed FROM comply.seal();
 SELECT comply.verify_digest(:'digest') AS still_extends;
 SELECT comply.verify_digest(jsonb_set(:'digest', '{block_hash}', '"00"')) AS forged_digest;
+\set VERBOSITY terse
+SELECT comply.verify_digest('{}');
+SELECT comply.verify_digest('{"block_no": "abc", "block_hash": "00"}');
+\set VERBOSITY default
 SELECT comply.ledger_proof(3) AS proof \gset
 SELECT (:'proof'::jsonb) ?& ARRAY['entry_id', 'leaf_index', 'tree_size', 'entry_hash', 'path', 'entry', 'block'] AS proof_fields,
        jsonb_array_length(:'proof'::jsonb -> 'path') <= ceil(log(2, greatest(((:'proof'::jsonb) ->> 'tree_size')::int, 2))) AS path_is_logarithmic;

@@ -144,12 +144,23 @@ COMMENT ON FUNCTION comply.ledger_digest() IS
   'The latest block''s number, hash, entry count, time and signature, to keep outside the database';
 
 CREATE FUNCTION comply.verify_digest(digest jsonb) RETURNS boolean
-  LANGUAGE sql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog AS $$
-  SELECT EXISTS (SELECT 1 FROM comply.ledger_blocks b
+  LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+  -- A malformed digest is an error, not a digest that fails to verify (which would
+  -- read as tampering).
+  IF jsonb_typeof(digest -> 'block_no') IS DISTINCT FROM 'number'
+     OR (digest ->> 'block_no') !~ '^[0-9]{1,18}$'
+     OR jsonb_typeof(digest -> 'block_hash') IS DISTINCT FROM 'string' THEN
+    RAISE EXCEPTION 'a digest has a block number "block_no" and a hex "block_hash"'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass what comply.ledger_digest() returned.';
+  END IF;
+  RETURN EXISTS (SELECT 1 FROM comply.ledger_blocks b
                   WHERE b.block_no = (digest ->> 'block_no')::bigint
                     AND encode(b.block_hash, 'hex') = digest ->> 'block_hash')
      AND NOT EXISTS (SELECT 1 FROM comply.verify_ledger((digest ->> 'block_no')::bigint) v
-                      WHERE v.problem IN ('chain broken', 'block altered', 'bad signature')) $$;
+                      WHERE v.problem IN ('chain broken', 'block altered', 'bad signature'));
+END $$;
 COMMENT ON FUNCTION comply.verify_digest(jsonb) IS
   'True if today''s ledger still holds the digest''s block unchanged and extends it by an intact chain';
 
