@@ -15,6 +15,7 @@
 #include "pg/guard.h"
 #include "pg/jsonb_doc.h"
 #include "pg/jsonb_view.h"
+#include "pg/pii.h"
 #include "pg/validate.h"
 
 extern "C" {
@@ -422,9 +423,12 @@ extern "C" Datum comply_assert_valid(PG_FUNCTION_ARGS) {
     const CallMemo& call = NamedCall(fcinfo, name);
     std::vector<schema::ValidationError> errors = ErrorsOf(call, instance, kAssertDetailErrors);
     if (errors.empty()) return;
+    // The detail reaches the server log and, for a protected table, the ledger: a key of
+    // the document that is personal data (an object keyed by e-mail) is redacted in it.
     std::string detail;
     for (const schema::ValidationError& e : errors)
-      detail += (detail.empty() ? "" : "\n") + std::string("at \"") + e.instance_path + "\": " + e.message;
+      detail += (detail.empty() ? "" : "\n") + std::string("at \"") +
+                RedactTextDefault(e.instance_path) + "\": " + e.message;
     throw Error(sqlstate::kCheckViolation,
                 "document does not match schema \"" +
                     std::string(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) + "\"",
