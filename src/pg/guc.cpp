@@ -1,8 +1,12 @@
 // Definitions of the comply.* settings.
 #include "pg/guc.h"
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "core/ledger/ledger.h"
 
 extern "C" {
 #include "utils/guc.h"
@@ -51,34 +55,20 @@ int drift_interval = 300;
 // commas or blanks; false if a token is not such a key.
 bool ParseTrustedKeys(const std::string& text, std::vector<std::string>* keys) {
   keys->clear();
-  std::string token;
-  auto flush = [&]() {
-    if (token.empty()) return true;
-    if (token.size() != 64) return false;
-    std::string raw;
-    for (size_t i = 0; i < 64; i += 2) {
-      auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-      };
-      int hi = nibble(token[i]), lo = nibble(token[i + 1]);
-      if (hi < 0 || lo < 0) return false;
-      raw.push_back(static_cast<char>(hi * 16 + lo));
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t end = text.find_first_of(", \t\n\r", i);
+    const std::string_view token =
+        std::string_view(text).substr(i, end == std::string::npos ? std::string::npos : end - i);
+    if (!token.empty()) {
+      std::optional<std::string> raw = ledger::FromHex(token);
+      if (!raw || raw->size() != 32) return false;
+      keys->push_back(std::move(*raw));
     }
-    keys->push_back(std::move(raw));
-    token.clear();
-    return true;
-  };
-  for (char c : text) {
-    if (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      if (!flush()) return false;
-    } else {
-      token.push_back(c);
-    }
+    if (end == std::string::npos) break;
+    i = end + 1;
   }
-  return flush();
+  return true;
 }
 
 namespace {

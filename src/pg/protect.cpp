@@ -894,18 +894,19 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
     bool isnull = false;
     Datum d = PgCall([&] { return heap_getattr(row, c.attnum, desc, &isnull); });
     if (isnull) continue;
+    const std::string value = TextOf(d);
     if (is_update) {
       bool old_null = false;
       Datum old = PgCall([&] { return heap_getattr(td->tg_trigtuple, c.attnum, desc, &old_null); });
-      if (!old_null && TextOf(old) == TextOf(d)) continue;  // unchanged: no new job
+      if (!old_null && TextOf(old) == value) continue;  // unchanged: no new job
     }
-    if (!HasWord(TextOf(d))) continue;  // empty or blank: nothing to classify, as for NULL
+    if (!HasWord(value)) continue;  // empty or blank: nothing to classify, as for NULL
     std::string subject = "{\"table\":";
     json::AppendQuoted(subject, p.table);
     subject += ",\"primary_key\":" + pk + ",\"column\":";
     json::AppendQuoted(subject, c.name);
     subject += '}';
-    std::string input = RedactTextDefault(TextOf(d));
+    std::string input = RedactTextDefault(value);
     std::string labels = "[";
     for (const std::string& l : c.labels) {
       if (labels.size() > 1) labels += ',';
