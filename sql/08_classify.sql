@@ -152,6 +152,9 @@ SELECT comply.run_jobs(0);
 SET comply.ai_endpoint = 'ftp://files.example.com/v1';
 SET comply.ai_endpoint = 'api.openai.com/v1';
 SET comply.ai_endpoint = 'https:///v1';
+-- The refusal does not repeat the value (credentials, a webhook's token).
+SET comply.ai_endpoint = 'ftp://user:s3cr3t@files.example.com/v1';
+ALTER SYSTEM SET comply.alert_webhook_url = 'hooks.example.com/services/T000/B000/s3cr3tt0ken';
 \set VERBOSITY default
 
 -- A synchronous call that fails raises an error, which rolls its transaction back; the

@@ -88,8 +88,10 @@ bool CheckTrustedKeys(char** newval, void**, GucSource) {
 
 // comply.ai_endpoint and comply.alert_webhook_url: empty, or an http or https URL with
 // a host (libcurl is limited to those two schemes; anything else would only fail at
-// the first request, in the worker).
-bool CheckHttpUrl(char** newval, void**, GucSource) {
+// the first request, in the worker). The refusal does not repeat the value, as
+// PostgreSQL's own message would: a webhook URL carries its token in its path, an
+// endpoint may carry credentials, and the message reaches the server log.
+bool CheckHttpUrl(const char* name, char** newval) {
   const char* v = *newval ? *newval : "";
   if (*v == '\0') return true;
   const char* rest = nullptr;
@@ -99,8 +101,17 @@ bool CheckHttpUrl(char** newval, void**, GucSource) {
   for (const char* c = v; ok && *c; ++c)
     if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r') ok = false;
   if (ok) return true;
+  GUC_check_errmsg("invalid value for parameter \"%s\"", name);
   GUC_check_errdetail("The value must be an http:// or https:// URL with a host, such as https://api.openai.com/v1.");
   return false;
+}
+
+bool CheckEndpoint(char** newval, void**, GucSource) {
+  return CheckHttpUrl("comply.ai_endpoint", newval);
+}
+
+bool CheckWebhook(char** newval, void**, GucSource) {
+  return CheckHttpUrl("comply.alert_webhook_url", newval);
 }
 
 // comply.ai_provider is one of the providers pg_comply has.
@@ -160,7 +171,7 @@ void GucInit() {
   DefineCustomStringVariable("comply.ai_endpoint",
                              "Base URL of the OpenAI-compatible API, such as https://api.openai.com/v1.",
                              "Only a superuser chooses where text may be sent.", &ai_endpoint, "",
-                             PGC_SUSET, 0, CheckHttpUrl, nullptr, nullptr);
+                             PGC_SUSET, 0, CheckEndpoint, nullptr, nullptr);
   DefineCustomStringVariable("comply.ai_api_key_file", "File holding the AI provider's API key.",
                              "Must be readable only by the server's user (or root with mode 0640).",
                              &ai_api_key_file, "", PGC_SUSET, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
@@ -198,7 +209,7 @@ void GucInit() {
   DefineCustomStringVariable("comply.alert_webhook_url",
                              "Webhook (Slack-compatible) the worker posts alerts to.",
                              "Empty: alerts stay in comply.alerts and on NOTIFY comply_alerts.",
-                             &alert_webhook_url, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, CheckHttpUrl,
+                             &alert_webhook_url, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, CheckWebhook,
                              nullptr, nullptr);
   DefineCustomIntVariable("comply.drift_interval",
                           "How often the worker compares the server with comply.baseline.", nullptr,
