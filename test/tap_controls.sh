@@ -48,6 +48,19 @@ check "run_controls records each run in the ledger" \
   bash -c '[ "$(psql -X -At -d comply_controls -c "SELECT count(*) >= 4 FROM comply.audit_log WHERE action = '"'"'controls.run'"'"'")" = t ]'
 check "a failed control raises an alert" \
   bash -c '[ "$(psql -X -At -d comply_controls -c "SELECT count(*) >= 2 FROM comply.alerts WHERE kind = '"'"'control_failed'"'"'")" = t ]'
+# An auditor's read-only connection: the controls are checked and reported, nothing is
+# written (no alert, no ledger entry), and a NOTICE says the run is not recorded.
+before=$(q -c "SELECT (SELECT count(*) FROM comply.alerts) || '/' || (SELECT count(*) FROM comply.audit_log)")
+out=$(PGOPTIONS='-c default_transaction_read_only=on' pg_prove -d comply_controls "$work/fail.sql" 2>&1) && rc=0 || rc=$?
+check "in a read-only transaction, pg_prove still fails on the failing control" \
+  bash -c '[ "$1" -ne 0 ] && [[ "$2" == *"Failed test"* || "$2" == *"Failed 1/2"* ]]' _ "$rc" "$out"
+notice=$(PGOPTIONS='-c default_transaction_read_only=on' psql -X -q -At -d comply_controls \
+  -c "SELECT count(*) FROM comply.run_controls(ARRAY['HIPAA-164.312-e-1-clients'])" 2>&1)
+check "in a read-only transaction, run_controls says the run is not recorded" \
+  bash -c '[[ "$1" == *"NOTICE:  the run is not recorded: 1 control(s) failed"* ]] && [[ "$1" == *"read-only"* ]]' _ "$notice"
+check "in a read-only transaction, run_controls writes no alert and no ledger entry" \
+  bash -c '[ "$(psql -X -At -d comply_controls -c "SELECT (SELECT count(*) FROM comply.alerts) || '"'"'/'"'"' || (SELECT count(*) FROM comply.audit_log)")" = "$1" ]' _ "$before"
+
 check "every control of the catalog gets a status" \
   bash -c '[ "$(psql -X -At -d comply_controls -c "SELECT count(*) = (SELECT count(*) FROM comply.controls) AND bool_and(status IN ('"'"'pass'"'"', '"'"'fail'"'"', '"'"'not_applicable'"'"', '"'"'not_run'"'"', '"'"'manual'"'"', '"'"'unknown'"'"')) FROM comply.run_controls()")" = t ]'
 

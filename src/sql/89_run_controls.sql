@@ -14,6 +14,9 @@ DECLARE
   passed int := 0;
   failed int := 0;
   other int := 0;
+  -- A read-only transaction, or a standby (an auditor's usual connection): the controls
+  -- are checked all the same, but neither the run nor its failures can be recorded.
+  read_only boolean := current_setting('transaction_read_only')::boolean;
 BEGIN
   -- The matrix and the server posture are computed once for every control.
   SELECT coalesce(jsonb_agg(to_jsonb(m)), '[]') INTO matrix FROM comply.requirements_matrix() m;
@@ -66,20 +69,30 @@ BEGIN
     END IF;
     IF status = 'pass' THEN passed := passed + 1;
     ELSIF status = 'fail' THEN failed := failed + 1;
-      PERFORM comply._raise_alert(CASE WHEN c.check_kind = 'ledger_intact' THEN 'ledger'
-                                       ELSE 'control_failed' END, control_id,
-                                  format('control %s (%s) failed', control_id, regulation_ref),
-                                  jsonb_build_object('control_id', control_id));
+      IF NOT read_only THEN
+        PERFORM comply._raise_alert(CASE WHEN c.check_kind = 'ledger_intact' THEN 'ledger'
+                                         ELSE 'control_failed' END, control_id,
+                                    format('control %s (%s) failed', control_id, regulation_ref),
+                                    jsonb_build_object('control_id', control_id));
+      END IF;
     ELSE other := other + 1;
     END IF;
     RETURN NEXT;
   END LOOP;
-  PERFORM comply.audit('controls.run', 'comply.controls',
-                       jsonb_build_object('passed', passed, 'failed', failed, 'other', other,
-                                          'selection', to_jsonb(controls)));
+  IF read_only THEN
+    RAISE NOTICE 'the run is not recorded: % control(s) failed and raised no alert, and no ledger entry was written',
+                 failed
+      USING DETAIL = CASE WHEN pg_is_in_recovery() THEN 'This server is a standby.'
+                          ELSE 'The transaction is read-only.' END,
+            HINT = 'Run comply.run_controls() on the primary, in a read-write transaction, to record the run.';
+  ELSE
+    PERFORM comply.audit('controls.run', 'comply.controls',
+                         jsonb_build_object('passed', passed, 'failed', failed, 'other', other,
+                                            'selection', to_jsonb(controls)));
+  END IF;
 END $$;
 COMMENT ON FUNCTION comply.run_controls(text[]) IS
-  'Checks every control (or those named) against the live database: pass, fail, not_applicable, not_run, manual or unknown, with evidence; the run is a ledger entry and each failure an alert';
+  'Checks every control (or those named) against the live database: pass, fail, not_applicable, not_run, manual or unknown, with evidence; the run is a ledger entry and each failure an alert (not in a read-only transaction or on a standby, where the run is reported only)';
 
 CREATE FUNCTION comply.tap_controls(controls text[] DEFAULT NULL) RETURNS SETOF text
   LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
