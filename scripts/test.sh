@@ -60,6 +60,8 @@ step "server log holds no PII" test/check_log_pii.sh "$(scripts/pgcluster.sh log
 
 step "ledger background workers (test/ledger_worker.sh)" test/ledger_worker.sh
 
+step "a hot standby and a failover (test/standby.sh)" test/standby.sh
+
 step "AI provider and job worker against a local HTTP server (test/ai_worker.sh)" test/ai_worker.sh
 
 step "server posture on a strict and a lax cluster (test/posture.sh)" test/posture.sh
