@@ -97,8 +97,9 @@ SELECT details ->> 'item' AS item, details ->> 'object' AS object FROM comply.au
 ALTER FUNCTION comply.check_server() RESET work_mem;
 REVOKE SELECT ON comply.ai_interactions FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION comply.protect(regclass, jsonb) FROM drift_newcomer;
-ALTER TABLE comply.audit_log ENABLE TRIGGER USER;
-ALTER EVENT TRIGGER comply_drift_ddl ENABLE;
+ALTER TABLE comply.audit_log ENABLE ALWAYS TRIGGER append_only;
+ALTER TABLE comply.audit_log ENABLE ALWAYS TRIGGER append_only_truncate;
+ALTER EVENT TRIGGER comply_drift_ddl ENABLE ALWAYS;
 -- A grant given and taken back leaves the defaults explicit: the same privileges.
 GRANT EXECUTE ON FUNCTION comply.entities() TO drift_newcomer;
 REVOKE EXECUTE ON FUNCTION comply.entities() FROM drift_newcomer;
@@ -117,3 +118,61 @@ SELECT comply.snapshot_baseline();
 \set VERBOSITY default
 RESET ROLE;
 DROP ROLE drift_user2;
+
+-- session_replication_role = replica skips ordinary triggers (a common way to bulk load
+-- fast), those of protected tables too: each write there is drift, once a transaction
+-- and table, with a WARNING. The extension's own triggers and event triggers fire
+-- always: the ledger's guards, the drop guard and the drift watch hold in that mode.
+SELECT count(*) AS not_enabled_always
+  FROM (SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+         WHERE c.relnamespace = 'comply'::regnamespace AND NOT t.tgisinternal AND t.tgenabled <> 'A'
+        UNION ALL
+        SELECT e.evtname FROM pg_event_trigger e
+          JOIN pg_depend d ON d.classid = 'pg_event_trigger'::regclass AND d.objid = e.oid
+         WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_comply')
+           AND e.evtenabled <> 'A') x;
+CREATE SCHEMA bypass;
+CREATE TABLE bypass.t (id int PRIMARY KEY, note text);
+CREATE TABLE bypass.parted (id int PRIMARY KEY, note text) PARTITION BY RANGE (id);
+CREATE TABLE bypass.part1 PARTITION OF bypass.parted FOR VALUES FROM (0) TO (100);
+CREATE TABLE bypass.plain (id int);
+SELECT comply.protect('bypass.t', '{"columns": {"note": {"redact": true}}}');
+SELECT comply.protect('bypass.parted', '{"columns": {"note": {"redact": true}}}');
+SELECT coalesce(max(id), 0) AS alerts_before FROM comply.alerts \gset
+SELECT coalesce(max(id), 0) AS entries_before FROM comply.audit_log \gset
+SET session_replication_role = replica;
+BEGIN;
+INSERT INTO bypass.t VALUES (1, 'SSN 536-22-8714');
+INSERT INTO bypass.t VALUES (2, 'SSN 536-22-8714');  -- the same transaction: recorded once
+UPDATE bypass.t SET note = note || '.' WHERE id = 1;
+COMMIT;
+COPY bypass.t FROM stdin;
+3	SSN 536-22-8714
+\.
+INSERT INTO bypass.parted VALUES (5, 'x');  -- routed to a partition
+INSERT INTO bypass.part1 VALUES (6, 'x');   -- into the partition itself
+WITH gone AS (DELETE FROM bypass.t WHERE id = 3 RETURNING id) SELECT count(*) AS deleted FROM gone;
+-- Not protected, only explained, or rolled back: nothing recorded.
+INSERT INTO bypass.plain VALUES (1);
+EXPLAIN (COSTS OFF) INSERT INTO bypass.t VALUES (9, 'x');
+BEGIN;
+DELETE FROM bypass.t WHERE id = 2;
+ROLLBACK;
+-- The ledger's guards, the drop guard and the drift watch hold.
+\set VERBOSITY terse
+UPDATE comply.audit_log SET object = 'tampered' WHERE id = (SELECT max(id) FROM comply.audit_log);
+DELETE FROM comply.audit_log WHERE id = (SELECT max(id) FROM comply.audit_log);
+DROP EXTENSION pg_comply CASCADE;
+\set VERBOSITY default
+ALTER TABLE bypass.t DISABLE TRIGGER comply_protect_before;
+ALTER TABLE bypass.t ENABLE TRIGGER comply_protect_before;
+RESET session_replication_role;
+SELECT object, details ->> 'operation' AS operation, details ->> 'partition' AS partition,
+       details ->> 'by' = session_user AS by_whom
+  FROM comply.audit_log
+ WHERE id > :entries_before AND action = 'drift' AND details ->> 'kind' = 'policy_bypassed' ORDER BY id;
+SELECT kind, subject, message FROM comply.alerts WHERE id > :alerts_before ORDER BY id;
+SELECT id, note FROM bypass.t ORDER BY id;  -- what the bypass let through, now on record
+SELECT comply.unprotect('bypass.t');
+SELECT comply.unprotect('bypass.parted');
+DROP SCHEMA bypass CASCADE;

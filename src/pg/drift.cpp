@@ -1,8 +1,10 @@
 // ALTER SYSTEM is invisible to event triggers; this utility hook records it as drift
 // (a ledger entry and an alert, through comply._drift) in a database where pg_comply is
 // installed. TRUNCATE is seen here too: that of a partition of a protected table, which
-// has no TRUNCATE trigger of its own, goes to the ledger (protect.h). Plain PostgreSQL
-// code: no C++ object is alive here.
+// has no TRUNCATE trigger of its own, goes to the ledger (protect.h). And writes of a
+// session with session_replication_role = replica, where the triggers of protected
+// tables do not fire: DML through the executor hook, COPY FROM through the utility hook
+// (protect.h records them). Plain PostgreSQL code: no C++ object is alive here.
 #include "pg/drift.h"
 
 #include "pg/protect.h"
@@ -11,6 +13,9 @@ extern "C" {
 #include "postgres.h"
 
 #include "access/xlog.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "parser/parsetree.h"
 #include "catalog/namespace.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -23,6 +28,59 @@ namespace comply::pg {
 namespace {
 
 ProcessUtility_hook_type prev_utility = nullptr;
+ExecutorStart_hook_type prev_executor_start = nullptr;
+// Set while the writes of a statement are being recorded: the records' own inserts
+// into the ledger come through the executor hook too.
+bool recording_replica_writes = false;
+
+// Records writes to relids[0, n) of a session in replica mode (see protect.h).
+void RecordReplicaWrites(const Oid* relids, int n, const char* operation) {
+  if (n == 0 || recording_replica_writes || RecoveryInProgress()) return;
+  if (!OidIsValid(get_extension_oid("pg_comply", true))) return;
+  recording_replica_writes = true;
+  PG_TRY();
+  {
+    RecordReplicaRoleWrites(relids, n, operation);
+  }
+  PG_FINALLY();
+  {
+    recording_replica_writes = false;
+  }
+  PG_END_TRY();
+}
+
+const char* OperationName(CmdType op) {
+  switch (op) {
+    case CMD_INSERT: return "INSERT";
+    case CMD_UPDATE: return "UPDATE";
+    case CMD_DELETE: return "DELETE";
+    case CMD_MERGE: return "MERGE";
+    default: return "a data-modifying WITH";  // a SELECT whose CTEs write
+  }
+}
+
+void DriftExecutorStart(QueryDesc* query, int eflags) {
+  // Only a statement that writes (its result relations), in replica mode, and not for
+  // EXPLAIN without ANALYZE.
+  if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA &&
+      query->plannedstmt->resultRelations != NIL && !(eflags & EXEC_FLAG_EXPLAIN_ONLY)) {
+    List* rtable = query->plannedstmt->rtable;
+    int n = list_length(query->plannedstmt->resultRelations);
+    Oid* relids = static_cast<Oid*>(palloc(sizeof(Oid) * n));
+    int k = 0;
+    ListCell* lc;
+    foreach (lc, query->plannedstmt->resultRelations) {
+      Oid relid = rt_fetch(lfirst_int(lc), rtable)->relid;
+      if (OidIsValid(relid)) relids[k++] = relid;
+    }
+    RecordReplicaWrites(relids, k, OperationName(query->operation));
+    pfree(relids);
+  }
+  if (prev_executor_start)
+    prev_executor_start(query, eflags);
+  else
+    standard_ExecutorStart(query, eflags);
+}
 
 void RecordAlterSystem(AlterSystemStmt* stmt) {
   // A standby cannot write; the ledger of its primary is the record.
@@ -60,6 +118,13 @@ void RecordTruncate(TruncateStmt* stmt) {
 void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
                   ProcessUtilityContext context, ParamListInfo params, QueryEnvironment* env,
                   DestReceiver* dest, QueryCompletion* qc) {
+  if (IsA(pstmt->utilityStmt, CopyStmt) && SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA) {
+    CopyStmt* copy = reinterpret_cast<CopyStmt*>(pstmt->utilityStmt);
+    if (copy->is_from && copy->relation) {
+      Oid relid = RangeVarGetRelid(copy->relation, NoLock, true);
+      if (OidIsValid(relid)) RecordReplicaWrites(&relid, 1, "COPY");
+    }
+  }
   if (prev_utility)
     prev_utility(pstmt, query, read_only_tree, context, params, env, dest, qc);
   else
@@ -75,6 +140,8 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
 void DriftInit() {
   prev_utility = ProcessUtility_hook;
   ProcessUtility_hook = DriftUtility;
+  prev_executor_start = ExecutorStart_hook;
+  ExecutorStart_hook = DriftExecutorStart;
 }
 
 }  // namespace comply::pg

@@ -8,6 +8,7 @@
 //   AFTER INSERT/UPDATE/DELETE  audit the change into the ledger; queue classification
 //                             of text columns.
 // The policy is read once per relation and cached until comply.policies changes.
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <memory>
@@ -966,6 +967,55 @@ void RecordTruncatedPartitions(const Oid* relids, int n) {
       if (!PgCall([relid] { return get_rel_relispartition(relid); })) continue;
       std::shared_ptr<TablePolicy> p = PolicyFor(relid);
       if (p && p->audit && !p->partition.empty()) Audit("TRUNCATE", p->table, TruncateDetails(*p));
+    }
+  });
+}
+
+void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation) {
+  // The tables already recorded in this transaction (or found unprotected).
+  static LocalTransactionId memo_lxid = InvalidLocalTransactionId;
+  static std::vector<Oid>* memo = nullptr;
+  if (!memo) memo = new std::vector<Oid>();
+  if (MyProc->lxid != memo_lxid) {
+    memo->clear();
+    memo_lxid = MyProc->lxid;
+  }
+  Guarded([&] {
+    for (int i = 0; i < n; ++i) {
+      const Oid relid = relids[i];
+      if (std::find(memo->begin(), memo->end(), relid) != memo->end()) continue;
+      memo->push_back(relid);
+      std::string table, partition;
+      try {
+        std::shared_ptr<TablePolicy> p = PolicyFor(relid);
+        if (!p) continue;
+        table = p->table;
+        partition = p->partition;
+      } catch (const Error&) {  // a policy that no longer fits is still a policy
+        table = QualifiedName(relid);
+      }
+      {
+        AsExtensionOwner owner;
+        SpiScope spi;
+        Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+        Datum values[4] = {TextDatumOf(table), TextDatumOf(operation), TextDatumOf(partition),
+                           TextDatumOf(QualifiedName(relid))};
+        SpiExec("SELECT comply._drift($1, format('protected table %s was written (%s) with "
+                "session_replication_role = replica: its policy did not run', $1, $2), "
+                "jsonb_build_object('kind', 'policy_bypassed', 'table', $1, 'operation', $2, "
+                "'setting', 'session_replication_role')"
+                " || CASE WHEN $3 <> '' THEN jsonb_build_object('partition', $4) ELSE '{}' END)",
+                4, types, values, nullptr, false, SPI_OK_SELECT);
+      }
+      PgCall([&] {
+        ereport(WARNING,
+                (errcode(ERRCODE_WARNING),
+                 errmsg("the policy of protected table %s does not run while "
+                        "session_replication_role is \"replica\"", table.c_str()),
+                 errdetail("The write is recorded in the ledger as drift, and raised as an alert."),
+                 errhint("Reset session_replication_role, or unprotect the table if its rows must "
+                         "be written as they are.")));
+      });
     }
   });
 }

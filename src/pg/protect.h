@@ -15,4 +15,11 @@ void ProtectInit();
 // protected table's own TRUNCATE is recorded by its trigger). May ereport.
 void RecordTruncatedPartitions(const Oid* relids, int n);
 
+// A statement of a session with session_replication_role = replica writes relids[0, n)
+// (operation: INSERT, UPDATE, DELETE, MERGE or COPY): no trigger of a protected table
+// fires there, so each of them that is protected (or a partition of one) is recorded
+// as drift (a ledger entry and an alert), once a transaction, with a WARNING to the
+// session. May ereport.
+void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation);
+
 }  // namespace comply::pg

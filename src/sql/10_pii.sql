@@ -31,6 +31,7 @@ COMMENT ON FUNCTION comply._recognizers_changed() IS
 CREATE TRIGGER recognizers_changed
   AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON comply.recognizers
   FOR EACH STATEMENT EXECUTE FUNCTION comply._recognizers_changed();
+ALTER TABLE comply.recognizers ENABLE ALWAYS TRIGGER recognizers_changed;  -- see 30_ledger.sql
 
 CREATE FUNCTION comply.detect(input text, min_score float8 DEFAULT 0.5, entities text[] DEFAULT NULL)
   RETURNS TABLE(entity text, start_pos int, length int, score float8)

@@ -21,6 +21,7 @@ COMMENT ON FUNCTION comply._schemas_changed() IS
 CREATE TRIGGER schemas_changed
   AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON comply.schemas
   FOR EACH STATEMENT EXECUTE FUNCTION comply._schemas_changed();
+ALTER TABLE comply.schemas ENABLE ALWAYS TRIGGER schemas_changed;  -- see 30_ledger.sql
 
 CREATE FUNCTION comply.validate(instance jsonb, schema jsonb) RETURNS boolean
   AS 'MODULE_PATHNAME', 'comply_validate'

@@ -75,6 +75,16 @@ CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON comply.ledger_entries
   FOR EACH ROW EXECUTE FUNCTION comply._ledger_guard();
 CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON comply.ledger_entries
   FOR EACH STATEMENT EXECUTE FUNCTION comply._ledger_guard();
+-- The guards fire in every session, also with session_replication_role = replica (which
+-- skips ordinary triggers and rules, and which a superuser may set for any session): as
+-- ordinary triggers they let such a session change or delete entries not yet sealed.
+-- The same holds for every trigger and event trigger of the extension.
+ALTER TABLE comply.audit_log ENABLE ALWAYS TRIGGER append_only;
+ALTER TABLE comply.audit_log ENABLE ALWAYS TRIGGER append_only_truncate;
+ALTER TABLE comply.ledger_blocks ENABLE ALWAYS TRIGGER append_only;
+ALTER TABLE comply.ledger_blocks ENABLE ALWAYS TRIGGER append_only_truncate;
+ALTER TABLE comply.ledger_entries ENABLE ALWAYS TRIGGER append_only;
+ALTER TABLE comply.ledger_entries ENABLE ALWAYS TRIGGER append_only_truncate;
 
 CREATE FUNCTION comply.audit(action text, object text, details jsonb DEFAULT '{}')
   RETURNS bigint
@@ -200,3 +210,4 @@ REVOKE ALL ON FUNCTION comply._guard_ledger_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER comply_guard_ledger_drop ON ddl_command_start
   WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
   EXECUTE FUNCTION comply._guard_ledger_drop();
+ALTER EVENT TRIGGER comply_guard_ledger_drop ENABLE ALWAYS;

@@ -25,6 +25,7 @@ COMMENT ON FUNCTION comply._models_changed() IS
 CREATE TRIGGER models_changed
   AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON comply.models
   FOR EACH STATEMENT EXECUTE FUNCTION comply._models_changed();
+ALTER TABLE comply.models ENABLE ALWAYS TRIGGER models_changed;  -- see 30_ledger.sql
 
 -- Every call to a model: what was sent (redacted), what came back (masked), how it went.
 CREATE TABLE comply.ai_interactions (

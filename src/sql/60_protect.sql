@@ -34,6 +34,7 @@ COMMENT ON FUNCTION comply._policies_changed() IS
 CREATE TRIGGER policies_changed
   AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON comply.policies
   FOR EACH STATEMENT EXECUTE FUNCTION comply._policies_changed();
+ALTER TABLE comply.policies ENABLE ALWAYS TRIGGER policies_changed;  -- see 30_ledger.sql
 
 -- A registered schema a policy validates against, or a builtin model it classifies
 -- with, cannot be removed or renamed from under it (its table's writes would fail from
@@ -73,6 +74,8 @@ CREATE TRIGGER schemas_guard
 CREATE TRIGGER models_guard
   BEFORE DELETE OR UPDATE OF name ON comply.models
   FOR EACH ROW EXECUTE FUNCTION comply._policy_dependency_guard('model');
+ALTER TABLE comply.schemas ENABLE ALWAYS TRIGGER schemas_guard;  -- see 30_ledger.sql
+ALTER TABLE comply.models ENABLE ALWAYS TRIGGER models_guard;
 
 CREATE FUNCTION comply._protect_row() RETURNS trigger
   AS 'MODULE_PATHNAME', 'comply_protect_row'

@@ -136,6 +136,8 @@ CREATE TRIGGER shipped_rows BEFORE INSERT OR UPDATE OR DELETE ON comply.controls
   FOR EACH ROW EXECUTE FUNCTION comply._controls_guard();
 CREATE TRIGGER shipped_rows_truncate BEFORE TRUNCATE ON comply.controls
   FOR EACH STATEMENT EXECUTE FUNCTION comply._controls_guard();
+ALTER TABLE comply.controls ENABLE ALWAYS TRIGGER shipped_rows;  -- see 30_ledger.sql
+ALTER TABLE comply.controls ENABLE ALWAYS TRIGGER shipped_rows_truncate;
 
 -- True if the regulation reference of a policy names the control's reference or a part
 -- containing it ("HIPAA §164.312" names "HIPAA §164.312(b)"; "GDPR Art. 5" does not
@@ -189,8 +191,8 @@ BEGIN
                             ('comply.ledger_entries'::regclass)) AS r(rel),
                     (VALUES ('append_only'), ('append_only_truncate')) AS g(name)
               WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t
-                                 WHERE t.tgrelid = r.rel AND t.tgname = g.name AND t.tgenabled <> 'D')) THEN
-    reasons := reasons || 'the append-only triggers of the ledger tables are missing or disabled'::text;
+                                 WHERE t.tgrelid = r.rel AND t.tgname = g.name AND t.tgenabled = 'A')) THEN
+    reasons := reasons || 'the append-only triggers of the ledger tables are missing or not enabled always'::text;
   END IF;
   SELECT max(b.block_no) INTO last_block FROM comply.ledger_blocks b;
   BEGIN

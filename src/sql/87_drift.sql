@@ -154,3 +154,5 @@ CREATE EVENT TRIGGER comply_drift_ddl ON ddl_command_end
 CREATE EVENT TRIGGER comply_drift_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP TRIGGER', 'DROP POLICY', 'DROP SCHEMA', 'DROP OWNED')
   EXECUTE FUNCTION comply._drift_drop();
+ALTER EVENT TRIGGER comply_drift_ddl ENABLE ALWAYS;  -- see 30_ledger.sql
+ALTER EVENT TRIGGER comply_drift_drop ENABLE ALWAYS;
