@@ -43,10 +43,10 @@ SELECT is((SELECT prosecdef FROM pg_proc WHERE oid = 'comply.verify_digest(jsonb
 SELECT ok((SELECT proconfig @> ARRAY['search_path=pg_catalog'] FROM pg_proc
             WHERE oid = 'comply.ledger_digest()'::regprocedure),
           'its search_path is pinned');
-SELECT ok((SELECT bool_and(tgenabled = 'O') FROM pg_trigger
+SELECT ok((SELECT bool_and(tgenabled = 'A') FROM pg_trigger
             WHERE tgrelid IN ('comply.audit_log'::regclass, 'comply.ledger_blocks'::regclass,
                               'comply.ledger_entries'::regclass)
-              AND tgname LIKE 'append_only%'), 'append-only guards are enabled');
+              AND tgname LIKE 'append_only%'), 'append-only guards are enabled always (also in replica mode)');
 SELECT lives_ok($$SELECT comply.audit('tap', 'test', '{"mail": "a@example.com"}')$$, 'an append');
 SELECT throws_ok($$UPDATE comply.audit_log SET action = 'x' WHERE action = 'tap'$$, '42501', NULL,
                  'UPDATE is refused even to the owner');

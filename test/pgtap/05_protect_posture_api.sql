@@ -42,7 +42,7 @@ SELECT ok(NOT has_function_privilege('public', 'comply.run_controls(text[])', 'e
 
 -- Drift and alerts.
 SELECT ok((SELECT count(*) = 2 FROM pg_event_trigger WHERE evtname IN ('comply_drift_ddl', 'comply_drift_drop')
-            AND evtenabled = 'O'), 'both drift event triggers are enabled');
+            AND evtenabled = 'A'), 'both drift event triggers are enabled always');
 SELECT has_function('comply', 'snapshot_baseline', '{}'::text[]);
 SELECT has_function('comply', 'drift', '{}'::text[]);
 SELECT ok(NOT has_function_privilege('public', 'comply.drift()', 'execute'), 'drift takes a grant');
