@@ -39,6 +39,7 @@ password_encryption = 'scram-sha-256'
 log_statement = 'none'
 log_min_duration_statement = -1
 log_min_error_statement = panic
+log_error_verbosity = terse
 comply.ai_endpoint = 'https://api.example.com/v1'
 comply.hmac_key_file = 'comply_hmac.key'
 comply.ledger_signing_key_file = 'comply_ledger.pem'
@@ -83,8 +84,8 @@ PGPASSWORD=strict-test-password PGSSLMODE=require psql -X -At -F '|' -h 127.0.0.
 status_of() { awk -F'|' -v c="$2" '$1 == c { print $2 }' "$1"; }
 
 for c in ssl ssl_min_protocol_version connections_without_ssl password_encryption pg_hba_methods \
-         superusers data_checksums statement_logging public_privileges_on_protected_tables \
-         secret:hmac_key_file secret:ledger_signing_key_file secret:ai_api_key_file ai_endpoint_tls \
+         superusers data_checksums statement_logging error_details_logging \
+         public_privileges_on_protected_tables secret:hmac_key_file secret:ledger_signing_key_file secret:ai_api_key_file ai_endpoint_tls \
          alert_webhook_tls; do
   check "strict cluster: $c passes" [ "$(status_of "$work/strict.out" "$c")" = pass ]
 done
@@ -98,6 +99,9 @@ ssl_min_protocol_version = 'TLSv1'
 password_encryption = 'md5'
 log_statement = 'all'
 log_min_error_statement = error
+log_error_verbosity = terse
+logging_collector = on
+log_destination = 'stderr,csvlog'
 comply.ai_endpoint = 'http://classifier.example.com/v1'
 comply.alert_webhook_url = 'http://hooks.example.com/services/T0SECRET/B0SECRET/webhooktoken123'
 comply.hmac_key_file = 'comply_hmac.key'
@@ -124,7 +128,7 @@ psql -X -At -F '|' -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
   -c "SELECT check_name, status, evidence FROM comply.check_server() ORDER BY 1" >"$work/lax.out" 2>&1 || true
 
 for c in ssl ssl_min_protocol_version connections_without_ssl password_encryption pg_hba_methods \
-         data_checksums statement_logging public_privileges_on_protected_tables \
+         data_checksums statement_logging error_details_logging public_privileges_on_protected_tables \
          secret:hmac_key_file secret:ai_api_key_file ai_endpoint_tls alert_webhook_tls; do
   check "lax cluster: $c fails" [ "$(status_of "$work/lax.out" "$c")" = fail ]
 done
@@ -135,6 +139,8 @@ check "lax cluster: the evidence names the weak pg_hba rules" \
   grep -q '"method": "trust"' "$work/lax.out"
 check "lax cluster: the evidence names the logging settings" \
   grep -q '"log_statement": "all"' "$work/lax.out"
+check "lax cluster: the evidence says csvlog keeps error details even when terse" \
+  grep -q 'error_details_logging|fail|.*"log_destination": "stderr,csvlog"' "$work/lax.out"
 check "lax cluster: the evidence names the table open to PUBLIC" \
   grep -q '"table": "public.intake"' "$work/lax.out"
 check "lax cluster: the evidence says why a key file is refused" \

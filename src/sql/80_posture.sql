@@ -107,6 +107,27 @@ BEGIN
   evidence := jsonb_build_object('settings_that_log_statements', rules);
   RETURN NEXT;
 
+  -- The server log again: PostgreSQL's own errors carry row values in their DETAIL
+  -- ("Key (email)=(...) already exists", "Failing row contains (...)"), which the log
+  -- keeps unless errors are not logged at all or log_error_verbosity is terse; csvlog
+  -- and jsonlog write the DETAIL whatever the verbosity.
+  check_name := 'error_details_logging';
+  s := current_setting('log_destination');
+  rules := '[]';
+  IF current_setting('log_min_messages') NOT IN ('log', 'fatal', 'panic') THEN
+    IF current_setting('log_error_verbosity') <> 'terse' THEN
+      rules := rules || jsonb_build_object('log_error_verbosity', current_setting('log_error_verbosity'));
+    END IF;
+    IF s ~* '(csvlog|jsonlog)' THEN
+      rules := rules || jsonb_build_object('log_destination', s);
+    END IF;
+  END IF;
+  status := CASE WHEN jsonb_array_length(rules) = 0 THEN 'pass' ELSE 'fail' END;
+  evidence := jsonb_build_object('settings_that_log_error_details', rules,
+                                 'log_min_messages', current_setting('log_min_messages'),
+                                 'required', 'log_error_verbosity = terse with stderr or syslog only, or log_min_messages above error');
+  RETURN NEXT;
+
   -- Protected tables must not be open to PUBLIC.
   check_name := 'public_privileges_on_protected_tables';
   SELECT coalesce(jsonb_agg(jsonb_build_object('table', p.table_name::text, 'privileges', pr.privs)
@@ -172,7 +193,7 @@ BEGIN
   RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION comply.check_server() IS
-  'Server posture: SSL, TLS version, clients without SSL, password encryption, weak pg_hba rules, superusers, data checksums, statement logging, PUBLIC on protected tables, secret files, AI endpoint and alert webhook TLS';
+  'Server posture: SSL, TLS version, clients without SSL, password encryption, weak pg_hba rules, superusers, data checksums, statement logging, error details in the log, PUBLIC on protected tables, secret files, AI endpoint and alert webhook TLS';
 
 -- Column encryption: is a value ciphertext? By structure (pgcrypto's OpenPGP messages,
 -- armored or binary), then known formats that only look random (compressed data,
