@@ -458,3 +458,46 @@ SELECT action, details -> 'primary_key' AS key FROM comply.audit_log
  WHERE object = 'clinic.nokey' AND action = 'INSERT' ORDER BY id;
 SELECT comply.unprotect('clinic.nokey');
 DROP SCHEMA clinic CASCADE;
+
+-- The pseudonymization key: protect records its identifier (comply.pseudonym_key_id(),
+-- which tells keys apart without revealing them) when a column is pseudonymized. With
+-- another key in comply.hmac_key_file (a key file replaced, a restore onto a server with
+-- a key of its own) a write that would pseudonymize is refused, since its pseudonyms
+-- would not join those stored, and the policy is reported broken; protecting again
+-- adopts the new key.
+SELECT comply.pseudonym_key_id() AS kid \gset
+SELECT :'kid' ~ '^kid_[0-9a-f]{16}$' AS key_id_format, :'kid' <> comply.pseudonymize('') AS not_a_pseudonym;
+CREATE SCHEMA keyed;
+CREATE TABLE keyed.t (id int PRIMARY KEY, ssn text, note text);
+CREATE TABLE keyed.plain (id int PRIMARY KEY, note text);
+SELECT comply.protect('keyed.t', '{"columns": {"ssn": {"pseudonymize": true}}}');
+SELECT comply.protect('keyed.plain', '{"columns": {"note": {"redact": true}}}');
+SELECT table_name, pseudonym_key_id = :'kid' AS key_recorded FROM comply.policies
+ WHERE table_name::text LIKE 'keyed.%' ORDER BY 1;
+SELECT details ->> 'pseudonym_key_id' = :'kid' AS key_in_ledger FROM comply.audit_log
+ WHERE action = 'protect' AND object = 'keyed.t';
+INSERT INTO keyed.t VALUES (1, '536-22-8714', 'first');
+SELECT current_setting('data_directory') || '/comply_test_ledger2.pem' AS otherkey \gset
+SET comply.hmac_key_file = :'otherkey';
+SELECT comply.pseudonym_key_id() <> :'kid' AS another_key;
+\set VERBOSITY terse
+INSERT INTO keyed.t VALUES (2, '536-22-8714', 'second');
+\set VERBOSITY default
+-- A write that pseudonymizes nothing, and a table that does not pseudonymize, go on.
+UPDATE keyed.t SET note = 'first, edited' WHERE id = 1;
+INSERT INTO keyed.plain VALUES (1, 'no key needed');
+SELECT table_name, comply._policy_problem(table_name, policy) AS problem FROM comply.policies
+ WHERE table_name::text LIKE 'keyed.%' ORDER BY 1;
+RESET comply.hmac_key_file;
+SELECT comply._policy_problem(table_name, policy) AS problem_without_key FROM comply.policies
+ WHERE table_name = 'keyed.t'::regclass;
+SET comply.hmac_key_file = :'keyfile';
+INSERT INTO keyed.t VALUES (2, '536-22-8714', 'second');
+SET comply.hmac_key_file = :'otherkey';
+SELECT comply.protect('keyed.t', '{"columns": {"ssn": {"pseudonymize": true}}}');
+INSERT INTO keyed.t VALUES (3, '536-22-8714', 'third');
+SELECT id, ssn = comply.pseudonymize('536-22-8714') AS this_keys_pseudonym, note FROM keyed.t ORDER BY id;
+SET comply.hmac_key_file = :'keyfile';
+SELECT comply.unprotect('keyed.t');
+SELECT comply.unprotect('keyed.plain');
+DROP SCHEMA keyed CASCADE;

@@ -109,6 +109,14 @@ SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 DROP ROLE drift_newcomer;
 SELECT count(*) AS differences_after_undoing FROM comply.drift();
+-- The pseudonymization key's identifier is part of the baseline: the same file name
+-- may come to hold another key.
+SELECT fingerprint AS key_in_baseline FROM comply.baseline WHERE kind = 'key';
+SELECT current_setting('data_directory') || '/comply_test_hmac.key' AS keyfile \gset
+SET comply.hmac_key_file = :'keyfile';
+SELECT kind, object, expected, actual FROM comply.drift() WHERE kind = 'key';
+RESET comply.hmac_key_file;
+SELECT count(*) AS key_differences FROM comply.drift() WHERE kind = 'key';
 -- Ordinary roles cannot read or reset the baseline.
 CREATE ROLE drift_user2;
 SET ROLE drift_user2;

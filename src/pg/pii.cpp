@@ -40,6 +40,7 @@ PG_FUNCTION_INFO_V1(comply_detect);
 PG_FUNCTION_INFO_V1(comply_redact_text);
 PG_FUNCTION_INFO_V1(comply_redact_jsonb);
 PG_FUNCTION_INFO_V1(comply_pseudonymize);
+PG_FUNCTION_INFO_V1(comply_pseudonym_key_id);
 PG_FUNCTION_INFO_V1(comply_check_pattern);
 PG_FUNCTION_INFO_V1(comply_builtin_entities);
 }
@@ -69,6 +70,7 @@ struct KeyCache {
   std::string path;
   struct stat st {};
   std::string key;
+  std::string id;  // pii::KeyId(key)
 };
 KeyCache* key_cache = nullptr;
 
@@ -547,10 +549,16 @@ const std::string& HmacKey() {
               st.st_mtim.tv_nsec == key_cache->st.st_mtim.tv_nsec;
   if (!same) {
     key_cache->key = pii::LoadKeyFile(path);
+    key_cache->id = pii::KeyId(key_cache->key);
     key_cache->path = path;
     stat(path.c_str(), &key_cache->st);
   }
   return key_cache->key;
+}
+
+const std::string& HmacKeyId() {
+  (void)HmacKey();
+  return key_cache->id;
 }
 
 }  // namespace comply::pg
@@ -635,6 +643,13 @@ extern "C" Datum comply_pseudonymize(PG_FUNCTION_ARGS) {
   text* input = PG_GETARG_TEXT_PP(0);
   CheckInputSize(VARSIZE_ANY_EXHDR(input));
   return Guarded([&] { return TextResult(pii::Pseudonym(HmacKey(), TextView(input))); });
+}
+
+// comply.pseudonym_key_id() RETURNS text: the identifier of the key of
+// comply.hmac_key_file (pii::KeyId), or NULL when none is set.
+extern "C" Datum comply_pseudonym_key_id(PG_FUNCTION_ARGS) {
+  if (!hmac_key_file || !*hmac_key_file) PG_RETURN_NULL();
+  return Guarded([&] { return TextResult(HmacKeyId()); });
 }
 
 // comply._check_pattern(pattern text) RETURNS boolean: true, or an error with RE2's

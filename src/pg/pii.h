@@ -51,4 +51,7 @@ std::string RedactTextWith(std::string_view text, const pii::OperatorConfig& ops
 // key is configured.
 const std::string& HmacKey();
 
+// pii::KeyId of HmacKey(); throws as HmacKey does.
+const std::string& HmacKeyId();
+
 }  // namespace comply::pg

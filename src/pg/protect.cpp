@@ -90,6 +90,11 @@ struct ColumnPolicy {
   std::vector<std::string> labels;
   std::string model;  // builtin name or openai:<model>
   std::string queue = "default";
+
+  // Whether writing the column needs the pseudonymization key.
+  bool NeedsKey() const {
+    return redact == Redact::kPseudonymize || (redact == Redact::kContent && ops.NeedsKey());
+  }
 };
 
 struct TablePolicy {
@@ -105,6 +110,9 @@ struct TablePolicy {
   bool any_before = false;
   bool any_classify = false;
   Oid protected_relid = InvalidOid;  // the table whose policy this is (relid or an ancestor)
+  // pii::KeyId of the pseudonymization key comply.protect saw (comply.policies), when a
+  // column needs one: pseudonyms made with another key would not match the stored ones.
+  std::string key_id;
   // Memory that lives as long as the policy (domain_check's caches), if any.
   mutable MemoryContext context = nullptr;
 
@@ -389,6 +397,7 @@ std::shared_ptr<TablePolicy> PolicyFor(Oid relid) {
   auto it = policy_cache->by_rel.find(relid);
   if (it != policy_cache->by_rel.end()) return it->second;
   std::optional<std::string> text;
+  std::optional<std::string> key_id;
   Oid protected_relid = relid;
   {
     AsExtensionOwner owner("policies");
@@ -398,9 +407,11 @@ std::shared_ptr<TablePolicy> PolicyFor(Oid relid) {
     for (Oid candidate : candidates) {
       Oid types[1] = {OIDOID};
       Datum values[1] = {ObjectIdGetDatum(candidate)};
-      if (SpiExec("SELECT policy::text FROM comply.policies WHERE table_name = $1::regclass", 1,
-                  types, values, nullptr, true, SPI_OK_SELECT) > 0) {
+      if (SpiExec("SELECT policy::text, pseudonym_key_id FROM comply.policies "
+                  "WHERE table_name = $1::regclass",
+                  1, types, values, nullptr, true, SPI_OK_SELECT) > 0) {
         text = SpiText(0, 1);
+        key_id = SpiText(0, 2);
         protected_relid = candidate;
         break;
       }
@@ -420,6 +431,7 @@ std::shared_ptr<TablePolicy> PolicyFor(Oid relid) {
                   "the policy of protected table " + table + " no longer fits the table", e.what(),
                   "Update the policy with comply.protect(), or change the table back.");
     }
+    p->key_id = key_id.value_or("");
   }
   policy_cache->by_rel[relid] = p;
   return p;
@@ -723,6 +735,47 @@ bool FromCurrentInsert(Relation rel, AttrNumber attnum, Datum value) {
   return false;
 }
 
+// Refuses to pseudonymize with another key than the one comply.protect recorded: the
+// new pseudonyms would not join with those stored (a key file replaced, a server set
+// up with a key of its own, a restore onto it).
+void CheckPolicyKey(const TablePolicy& p) {
+  if (p.key_id.empty()) return;  // protected before keys were recorded
+  const std::string& now = HmacKeyId();
+  if (now == p.key_id) return;
+  throw Error(sqlstate::kObjectNotInPrerequisiteState,
+              "the pseudonymization key is not the one protected table " + p.table +
+                  " was protected with",
+              "comply.protect recorded key " + p.key_id + "; comply.hmac_key_file holds key " +
+                  now + " (comply.pseudonym_key_id()).",
+              "Restore that key file, or call comply.protect() again to adopt this key "
+              "(pseudonyms made with the two keys do not match).");
+}
+
+// Why relid's policy, which pseudonymizes, cannot write now for want of its key (no key
+// file, an unusable one, another key than the one comply.protect recorded), or "".
+std::string KeyProblem(Oid relid) {
+  std::optional<std::string> recorded;
+  {
+    AsExtensionOwner owner("policies");
+    SpiScope spi;
+    Oid types[1] = {OIDOID};
+    Datum v[1] = {ObjectIdGetDatum(relid)};
+    if (SpiExec("SELECT pseudonym_key_id FROM comply.policies WHERE table_name = $1::regclass", 1,
+                types, v, nullptr, true, SPI_OK_SELECT) > 0)
+      recorded = SpiText(0, 1);
+  }
+  std::string now;
+  try {
+    now = HmacKeyId();
+  } catch (const Error& e) {
+    return std::string("pseudonymization needs a key: ") + e.what();
+  }
+  if (recorded && *recorded != now)
+    return "the pseudonymization key is not the one the table was protected with "
+           "(comply.hmac_key_file changed)";
+  return "";
+}
+
 // BEFORE INSERT OR UPDATE: validation and redaction; returns the row to store (nullptr:
 // none, for a row comply.protect_existing would leave as it is).
 HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
@@ -783,6 +836,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
                "column \"" + c.name + "\" must hold ciphertext");
     }
     if (c.redact == ColumnPolicy::Redact::kNone) continue;
+    if (c.NeedsKey()) CheckPolicyKey(p);
     Datum replaced;
     if (c.type == JSONBOID) {
       Jsonb* jb = PgCall([&] { return DatumGetJsonbP(d); });
@@ -1037,7 +1091,10 @@ extern "C" Datum comply_policy_problem(PG_FUNCTION_ARGS) {
     std::string problem;
     try {
       // As for a write (relid as its own protected table): what stops writes, no more.
-      (void)BuildPolicy(relid, json::Parse(policy_text), relid);
+      std::shared_ptr<TablePolicy> p = BuildPolicy(relid, json::Parse(policy_text), relid);
+      bool needs_key = false;
+      for (const ColumnPolicy& c : p->columns) needs_key |= c.NeedsKey();
+      if (needs_key) problem = KeyProblem(relid);
     } catch (const Error& e) {
       if (std::strcmp(e.sqlstate(), sqlstate::kInvalidParameterValue) != 0) throw;
       problem = e.what();
@@ -1082,6 +1139,7 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                     errhint("Their rows go with the session: protect the tables the data is kept in.")));
   Guarded([&] {
     std::shared_ptr<TablePolicy> p = BuildPolicy(relid, json::Parse(policy_text));
+    std::string key_id;  // of the pseudonymization key, when a column needs it
     // One policy on any path from a partitioned table to its partitions: the triggers
     // of a partitioned table are its partitions' too (PolicyFor), so a partition can
     // neither have nor be given a policy of its own under a protected ancestor.
@@ -1133,9 +1191,8 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
             throw Error(sqlstate::kUndefinedObject, "builtin model \"" + m + "\" does not exist",
                         {}, "Train one with comply.train_classifier().");
         }
-        if (c.redact == ColumnPolicy::Redact::kPseudonymize ||
-            (c.redact == ColumnPolicy::Redact::kContent && c.ops.NeedsKey()))
-          (void)HmacKey();  // refuses now when no key is configured
+        // Refuses now when no key is configured; the key's identifier is recorded.
+        if (c.NeedsKey()) key_id = HmacKeyId();
       }
       // The triggers, created as the caller (who must own the table), replacing those
       // of an earlier policy.
@@ -1220,17 +1277,21 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
     {
       AsExtensionOwner owner("policies");
       SpiScope spi;
-      Oid types[2] = {OIDOID, TEXTOID};
-      Datum v[2] = {ObjectIdGetDatum(relid), TextDatumOf(policy_text)};
+      Oid types[3] = {OIDOID, TEXTOID, TEXTOID};
+      Datum v[3] = {ObjectIdGetDatum(relid), TextDatumOf(policy_text), TextDatumOf(key_id)};
+      const char nulls[3] = {' ', ' ', key_id.empty() ? 'n' : ' '};
       SpiExec("INSERT INTO comply.policies AS p (table_name, policy, protected_by, protected_at, "
-              "acl_snapshot) VALUES ($1::regclass, $2::jsonb, session_user, now(), "
-              "comply._acl_text($1::regclass)) "
+              "acl_snapshot, pseudonym_key_id) VALUES ($1::regclass, $2::jsonb, session_user, now(), "
+              "comply._acl_text($1::regclass), $3) "
               "ON CONFLICT (table_name) DO UPDATE "
               "SET policy = EXCLUDED.policy, protected_by = EXCLUDED.protected_by, "
-              "protected_at = EXCLUDED.protected_at, acl_snapshot = EXCLUDED.acl_snapshot",
-              2, types, v, nullptr, false, SPI_OK_INSERT);
+              "protected_at = EXCLUDED.protected_at, acl_snapshot = EXCLUDED.acl_snapshot, "
+              "pseudonym_key_id = EXCLUDED.pseudonym_key_id",
+              3, types, v, nulls, false, SPI_OK_INSERT);
     }
-    Audit("protect", p->table, std::string("{\"policy\":") + policy_text + "}");
+    std::string details = std::string("{\"policy\":") + policy_text;
+    if (!key_id.empty()) details += ",\"pseudonym_key_id\":\"" + key_id + "\"";
+    Audit("protect", p->table, details + "}");
   });
   PG_RETURN_VOID();
 }

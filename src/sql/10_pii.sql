@@ -61,6 +61,12 @@ CREATE FUNCTION comply.pseudonymize(value text) RETURNS text
 COMMENT ON FUNCTION comply.pseudonymize(text) IS
   'Deterministic pseudonym of value: ps_ and 32 hex digits of HMAC-SHA-256 keyed by comply.hmac_key_file';
 
+CREATE FUNCTION comply.pseudonym_key_id() RETURNS text
+  AS 'MODULE_PATHNAME', 'comply_pseudonym_key_id'
+  LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION comply.pseudonym_key_id() IS
+  'Identifier of the key of comply.hmac_key_file (kid_ and 16 hex digits of an HMAC of a fixed message), NULL when none is set: tells whether two servers or two days pseudonymize alike, without revealing the key';
+
 CREATE FUNCTION comply.entities() RETURNS SETOF text
   AS 'MODULE_PATHNAME', 'comply_builtin_entities'
   LANGUAGE C STABLE PARALLEL SAFE ROWS 25;

@@ -6,7 +6,10 @@ CREATE TABLE comply.policies (
   policy jsonb NOT NULL,
   protected_by text NOT NULL DEFAULT current_user,
   protected_at timestamptz NOT NULL DEFAULT now(),
-  acl_snapshot text          -- the table's privileges as last seen, for the drift watch
+  acl_snapshot text,         -- the table's privileges as last seen, for the drift watch
+  -- comply.pseudonym_key_id() when protected, if a column is pseudonymized or hashed:
+  -- writes with another key are refused (their pseudonyms would not join)
+  pseudonym_key_id text
 );
 COMMENT ON TABLE comply.policies IS
   'The policy of each protected table (written by comply.protect, removed by comply.unprotect)';

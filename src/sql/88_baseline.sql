@@ -8,14 +8,14 @@
 
 CREATE TABLE comply.baseline (
   kind text NOT NULL CHECK (kind IN ('setting', 'hba', 'role', 'function', 'privilege',
-                                     'event_trigger', 'trigger')),
+                                     'event_trigger', 'trigger', 'key')),
   object text NOT NULL,
   fingerprint text NOT NULL,
   taken_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (kind, object)
 );
 COMMENT ON TABLE comply.baseline IS
-  'The expected state (comply.snapshot_baseline): settings, pg_hba rules, role memberships, function definitions, privileges on the extension''s objects, its event triggers and table triggers';
+  'The expected state (comply.snapshot_baseline): settings, pg_hba rules, role memberships, function definitions, privileges on the extension''s objects, its event triggers and table triggers, the pseudonymization key''s identifier';
 REVOKE ALL ON comply.baseline FROM PUBLIC;
 
 -- Differences already reported by the worker, so each is reported once.
@@ -29,6 +29,20 @@ CREATE TABLE comply.drift_reported (
 COMMENT ON TABLE comply.drift_reported IS
   'Differences from the baseline the worker has already recorded and alerted';
 REVOKE ALL ON comply.drift_reported FROM PUBLIC;
+
+-- The pseudonymization key's identifier, 'none' when no key is set, 'unusable' when
+-- its file cannot be used: the file's name is a setting, but the key in it can change
+-- under the same name (and with it every pseudonym written from then on).
+CREATE FUNCTION comply._pseudonym_key_state() RETURNS text
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN coalesce(comply.pseudonym_key_id(), 'none');
+EXCEPTION WHEN OTHERS THEN
+  RETURN 'unusable';
+END $$;
+COMMENT ON FUNCTION comply._pseudonym_key_state() IS
+  'comply.pseudonym_key_id(), or none, or unusable: for the baseline';
+REVOKE ALL ON FUNCTION comply._pseudonym_key_state() FROM PUBLIC;
 
 -- The current state, in the baseline's terms. Settings' values are kept as they are
 -- (they are configuration, not data), except superuser-only ones, which are hashed.
@@ -97,6 +111,9 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
                           WHEN 'R' THEN 'replica only' ELSE 'always' END
     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
    WHERE c.relnamespace = 'comply'::regnamespace AND NOT t.tgisinternal
+  UNION ALL
+  -- The pseudonymization key (its identifier, not the key).
+  SELECT 'key', 'pseudonymization key (comply.hmac_key_file)', comply._pseudonym_key_state()
 $$;
 COMMENT ON FUNCTION comply._current_state() IS
   'The fingerprints comply.drift() compares with comply.baseline';

@@ -234,6 +234,17 @@ TEST(PseudonymTest, KnownAnswer) {
             "ps_f7bc83f430538424b13298e6aa6fb143");
 }
 
+TEST(PseudonymTest, KeyIdTellsKeysApartAndIsNoValuesPseudonym) {
+  const std::string id = KeyId(kKey);
+  ASSERT_EQ(id.size(), 20u) << id;
+  EXPECT_EQ(id.rfind("kid_", 0), 0u) << id;
+  EXPECT_EQ(id.find_first_not_of("0123456789abcdef", 4), std::string::npos) << id;
+  EXPECT_EQ(KeyId(kKey), id);
+  EXPECT_NE(KeyId(std::string(kKey) + "x"), id);
+  // The message begins with a NUL byte: the text without it gives another MAC.
+  EXPECT_NE(Pseudonym(kKey, "pg_comply pseudonymization key id").substr(3, 16), id.substr(4));
+}
+
 TEST(PseudonymTest, DeterministicAndDistinct) {
   std::string a = Pseudonym(kKey, "536-22-8714");
   EXPECT_TRUE(IsPseudonym(a)) << a;

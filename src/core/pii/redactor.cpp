@@ -104,19 +104,34 @@ OperatorConfig ParseOperators(const json::Value& config) {
   return out;
 }
 
-std::string Pseudonym(std::string_view key, std::string_view value) {
+namespace {
+
+// prefix + the first `bytes` bytes of HMAC-SHA-256(key, message), in hex.
+std::string HmacHex(std::string_view key, std::string_view message, const char* prefix,
+                    unsigned int bytes) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(value.data()), value.size(), mac, &len))
+            reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len))
     throw Error(sqlstate::kInternalError, "HMAC-SHA-256 failed");
   static const char hex[] = "0123456789abcdef";
-  std::string out = "ps_";
-  for (unsigned int i = 0; i < 16; ++i) {
+  std::string out = prefix;
+  for (unsigned int i = 0; i < bytes; ++i) {
     out.push_back(hex[mac[i] >> 4]);
     out.push_back(hex[mac[i] & 15]);
   }
   return out;
+}
+
+}  // namespace
+
+std::string Pseudonym(std::string_view key, std::string_view value) {
+  return HmacHex(key, value, "ps_", 16);
+}
+
+std::string KeyId(std::string_view key) {
+  static constexpr char kMessage[] = "\0pg_comply pseudonymization key id";
+  return HmacHex(key, std::string_view(kMessage, sizeof(kMessage) - 1), "kid_", 8);
 }
 
 std::string ApplyOperator(const Operator& op, std::string_view entity, std::string_view original,

@@ -45,6 +45,11 @@ inline constexpr size_t kPseudonymLength = 35;
 // (kPseudonymLength characters).
 std::string Pseudonym(std::string_view key, std::string_view value);
 
+// The identifier of a pseudonymization key: "kid_" + 16 hex chars of HMAC-SHA-256 of a
+// message that starts with a NUL byte, which no text value holds, so that it is no
+// value's pseudonym. Tells two keys apart without revealing either.
+std::string KeyId(std::string_view key);
+
 // Replacement text for one finding's original text under op.
 std::string ApplyOperator(const Operator& op, std::string_view entity,
                           std::string_view original, std::string_view key);
