@@ -154,6 +154,13 @@ INSERT INTO bypass.t VALUES (1, 'SSN 536-22-8714');
 INSERT INTO bypass.t VALUES (2, 'SSN 536-22-8714');  -- the same transaction: recorded once
 UPDATE bypass.t SET note = note || '.' WHERE id = 1;
 COMMIT;
+-- A savepoint rolled back takes its record with it: the write after it is recorded.
+BEGIN;
+SAVEPOINT s;
+INSERT INTO bypass.t VALUES (7, 'x');
+ROLLBACK TO SAVEPOINT s;
+INSERT INTO bypass.t VALUES (8, 'SSN 536-22-8714');
+COMMIT;
 COPY bypass.t FROM stdin;
 3	SSN 536-22-8714
 \.

@@ -38,6 +38,7 @@ extern "C" {
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
@@ -1007,9 +1008,26 @@ void InvalidatePoliciesOnSchema(Datum, int, uint32) {
   if (policy_cache) policy_cache->by_rel.clear();
 }
 
+namespace {
+
+// The tables whose writes in replica mode this transaction has recorded (or found
+// unprotected), and the transaction.
+std::vector<Oid>* replica_writes_memo = nullptr;
+LocalTransactionId replica_writes_lxid = InvalidLocalTransactionId;
+
+// A subtransaction that rolls back takes its drift entries with it: the tables it
+// recorded must be recorded again if written later in the transaction. The whole memo
+// is dropped (recording again a table recorded before it costs one entry more).
+void ForgetReplicaWritesOnAbort(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
+  if (event == SUBXACT_EVENT_ABORT_SUB && replica_writes_memo) replica_writes_memo->clear();
+}
+
+}  // namespace
+
 void ProtectInit() {
   CacheRegisterRelcacheCallback(InvalidatePolicies, (Datum)0);
   CacheRegisterSyscacheCallback(NAMESPACEOID, InvalidatePoliciesOnSchema, (Datum)0);
+  RegisterSubXactCallback(ForgetReplicaWritesOnAbort, nullptr);
 }
 
 void RecordTruncatedPartitions(const Oid* relids, int n) {
@@ -1026,13 +1044,11 @@ void RecordTruncatedPartitions(const Oid* relids, int n) {
 }
 
 void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation) {
-  // The tables already recorded in this transaction (or found unprotected).
-  static LocalTransactionId memo_lxid = InvalidLocalTransactionId;
-  static std::vector<Oid>* memo = nullptr;
-  if (!memo) memo = new std::vector<Oid>();
-  if (MyProc->lxid != memo_lxid) {
+  if (!replica_writes_memo) replica_writes_memo = new std::vector<Oid>();
+  std::vector<Oid>* memo = replica_writes_memo;
+  if (MyProc->lxid != replica_writes_lxid) {
     memo->clear();
-    memo_lxid = MyProc->lxid;
+    replica_writes_lxid = MyProc->lxid;
   }
   Guarded([&] {
     for (int i = 0; i < n; ++i) {
