@@ -98,6 +98,26 @@ check "... and verify_ledger never reported them unsealed" \
 check "the rolled-back prepared transaction left no entry" \
   wait_for "SELECT count(*) = 0 FROM comply.audit_log WHERE object = 'rolled back'" 1
 
+# A burst of rejected rows: 8 sessions each have a row rejected 2,000 times in a loop.
+# Rejections reach the ledger through the job worker (their transactions roll back),
+# by 64 hand-over slots in shared memory; when all are taken, the rejecting session
+# waits for the worker rather than losing the entry.
+q -d postgres -c "SELECT comply.register_schema('flood', '{\"type\": \"object\", \"required\": [\"email\"]}')" \
+  -c "CREATE TABLE flood (id serial PRIMARY KEY, doc jsonb)" \
+  -c "SELECT comply.protect('flood', '{\"columns\": {\"doc\": {\"validate\": \"flood\"}}}')" >/dev/null
+lost_before=$(grep -c "could not be recorded" "$(scripts/pgcluster.sh log)" || true)
+for i in 1 2 3 4 5 6 7 8; do
+  q -d postgres -c "DO \$\$ BEGIN FOR i IN 1..2000 LOOP
+                     BEGIN INSERT INTO flood (doc) VALUES ('{}'); EXCEPTION WHEN check_violation THEN NULL; END;
+                   END LOOP; END \$\$" &
+done
+wait
+check "a burst of 16,000 rejected rows from 8 sessions: every one reaches the ledger" \
+  wait_for "SELECT count(*) = 16000 FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'public.flood'" 30
+check "... and none is reported lost in the server log" \
+  [ "$(grep -c "could not be recorded" "$(scripts/pgcluster.sh log)" || true)" = "$lost_before" ]
+check "... and all are sealed" wait_for "$all_sealed" 30
+
 # A sealer that fails (unusable signing key) is restarted, and resumes once fixed.
 badkey="$COMPLY_CLUSTER_DIR/data/bad_key.pem"
 echo "not a key at all, just some text" >"$badkey"

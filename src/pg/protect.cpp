@@ -637,7 +637,10 @@ const char* OperationOf(TriggerData* td) {
   if (!DeferRecord("audit", record))
     PgCall([] {
       ereport(LOG, (errmsg("pg_comply: a rejected row could not be recorded in the ledger"),
-                    errhint("Load pg_comply through shared_preload_libraries.")));
+                    errdetail("Rejected rows reach the ledger through the job worker: pg_comply "
+                              "is not in shared_preload_libraries, comply.ai_worker is off, or "
+                              "the worker did not keep up."),
+                    errhint("Load pg_comply through shared_preload_libraries, with comply.ai_worker on.")));
     });
   throw Error(sqlstate::kCheckViolation, "row rejected by the policy of " + p.table + ": " + message,
               errors);

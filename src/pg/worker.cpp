@@ -93,6 +93,10 @@ struct AbsentDb {
 // Records handed to a database's job worker, to be written in a transaction of its own
 // (they must outlive the caller's rollback): a fixed pool of slots.
 constexpr int kDeferredSlots = 64;
+// How long DeferRecord waits, at most, for a slot the job worker frees, polling every
+// kDeferPollMs (and woken by nothing else: the worker does not know who waits).
+constexpr int kDeferWaitMs = 5000;
+constexpr int kDeferPollMs = 2;
 struct DeferredSlot {
   enum State : int { kFree = 0, kWriting, kReady, kTaken } state;
   Oid dbid;
@@ -429,15 +433,39 @@ bool DeferRecord(const char* kind, const std::string& json) {
     return false;
   DeferredSlot* slot = nullptr;
   Latch* latch = nullptr;
-  SpinLockAcquire(&shared->mutex);
-  for (DeferredSlot& d : shared->deferred)
-    if (d.state == DeferredSlot::kFree) {
-      slot = &d;
-      slot->state = DeferredSlot::kWriting;
-      break;
+  // All slots taken (a burst of rejected rows): while this database's job worker runs,
+  // wake it and wait for it to free one, so that the burst slows down to the pace of
+  // the ledger rather than losing entries. Interrupts are left pending for the caller
+  // (a cancel takes effect at most kDeferWaitMs later).
+  int waited_ms = 0;
+  for (;;) {
+    Latch* worker = nullptr;
+    SpinLockAcquire(&shared->mutex);
+    for (DeferredSlot& d : shared->deferred)
+      if (d.state == DeferredSlot::kFree) {
+        slot = &d;
+        slot->state = DeferredSlot::kWriting;
+        break;
+      }
+    if (!slot) {
+      SealerSlot* w = FindSlot(MyDatabaseId, kJobs);
+      if (w) worker = w->latch;
     }
-  SpinLockRelease(&shared->mutex);
-  if (!slot) return false;
+    SpinLockRelease(&shared->mutex);
+    if (slot) break;
+    if (!worker || worker == MyLatch || waited_ms >= kDeferWaitMs) return false;
+    SetLatch(worker);
+    try {
+      PgCall([] {
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kDeferPollMs,
+                        PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+      });
+    } catch (...) {
+      return false;
+    }
+    waited_ms += kDeferPollMs;
+  }
   // The copy happens outside the spinlock: the slot is ours while it is kWriting.
   slot->dbid = MyDatabaseId;
   slot->len = static_cast<uint32>(json.size());

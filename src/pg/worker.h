@@ -21,9 +21,11 @@ constexpr size_t kDeferredRecordBytes = 8192;
 
 // Hands a record (JSON text, already redacted) to this database's job worker, which
 // writes it in a transaction of its own: for records that must outlive the caller's
-// rollback, such as the interaction of a synchronous call that failed. Returns false
-// when it cannot (no shared memory without shared_preload_libraries, all slots taken,
-// record too large). Never throws; safe in any state of the transaction.
+// rollback, such as the interaction of a synchronous call that failed. When all slots
+// are taken and the job worker runs, waits (up to 5 s) for it to free one. Returns
+// false when it cannot (no shared memory without shared_preload_libraries, all slots
+// taken and no worker, or the wait over, record too large). Never throws; safe in any
+// state of the transaction.
 bool DeferRecord(const char* kind, const std::string& json);
 
 // Takes this database's deferred records one by one and calls write(kind, json) for
