@@ -56,6 +56,16 @@ step "compliance as a TAP suite through pg_prove (test/tap_controls.sh)" test/ta
 
 step "pg_dump and pg_restore of a database using pg_comply (test/dump_restore.sh)" test/dump_restore.sh
 
+# The demo's SQL (the quick start's first command), which stops at any error it does not
+# expect, on the test cluster: its server log is then scanned with the rest.
+demo_sql() {
+  scripts/pgcluster.sh key demo_hmac.key
+  psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS comply_demo' \
+    -c 'CREATE DATABASE comply_demo' >/dev/null
+  psql -X -q -d comply_demo -f demo/demo.sql >/dev/null
+}
+step "the demo's SQL runs to its end (demo/demo.sql)" demo_sql
+
 step "server log holds no PII" test/check_log_pii.sh "$(scripts/pgcluster.sh log)"
 
 step "ledger background workers (test/ledger_worker.sh)" test/ledger_worker.sh
