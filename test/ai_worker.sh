@@ -63,19 +63,12 @@ scripts/pgcluster.sh destroy
 scripts/pgcluster.sh start
 eval "$(scripts/pgcluster.sh env)"
 bindir=$(pg_config --bindir)
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); fi
 key="sk-test-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 scripts/pgcluster.sh key comply_ai.key "$key" >/dev/null
 datadir=$(psql -X -At -d postgres -c "SHOW data_directory")
 
-passed=0
-failed=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok - $name"
-  else failed=$((failed + 1)); echo "not ok - $name"; fi
-}
+# shellcheck source=test/lib.sh
+source "$repo/test/lib.sh"
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d postgres "$@"; }
 is_true() { [ "$(q -c "$1")" = t ]; }
 wait_for() {  # wait_for QUERY SECONDS: until QUERY returns t

@@ -27,16 +27,9 @@ scripts/pgcluster.sh start
 trap 'scripts/pgcluster.sh destroy; rm -f "$conf"' EXIT
 eval "$(scripts/pgcluster.sh env)"
 bindir=$(pg_config --bindir)
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); fi
 
-passed=0
-failed=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok - $name"
-  else failed=$((failed + 1)); echo "not ok - $name"; fi
-}
+# shellcheck source=test/lib.sh
+source "$repo/test/lib.sh"
 q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 # Waits up to $2 seconds for query $1 (in database $3) to return t.

@@ -16,16 +16,9 @@ cleanup() {
   [ "${COMPLY_TEST_KEEP:-0}" = 1 ] || rm -rf "$work"
 }
 trap cleanup EXIT
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); fi
 
-passed=0
-failed=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok - $name"
-  else failed=$((failed + 1)); echo "not ok - $name"; fi
-}
+# shellcheck source=test/lib.sh
+source "$repo/test/lib.sh"
 
 # --- The strict cluster -------------------------------------------------------------
 strict="$repo/build/posture-strict-cluster"

@@ -15,8 +15,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 bindir=$(pg_config --bindir)
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); fi
+# shellcheck source=test/lib.sh
+source "$repo/test/lib.sh"
 
 export COMPLY_CLUSTER_DIR="$repo/build/standby-primary"
 replica="$repo/build/standby-replica"
@@ -46,13 +46,6 @@ eval "$(scripts/pgcluster.sh env)"
 primary_port=$PGPORT
 psql -X -q -c "SELECT pg_reload_conf()" >/dev/null
 
-passed=0
-failed=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok - $name"
-  else failed=$((failed + 1)); echo "not ok - $name"; fi
-}
 P() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$primary_port" "$@"; }
 S() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$replica/sock" -p "$replica_port" "$@"; }
 # wait_for CLIENT QUERY SECONDS: waits until QUERY returns t on P or S.

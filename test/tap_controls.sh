@@ -6,13 +6,8 @@
 set -euo pipefail
 work=$(mktemp -d)
 trap 'rm -rf "$work"; psql -X -q -d postgres -c "DROP DATABASE IF EXISTS comply_controls" >/dev/null 2>&1 || true' EXIT
-passed=0
-failed=0
-check() {
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok - $name"
-  else failed=$((failed + 1)); echo "not ok - $name"; fi
-}
+# shellcheck source=test/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d comply_controls "$@"; }
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS comply_controls" -c "CREATE DATABASE comply_controls" >/dev/null
