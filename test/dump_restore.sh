@@ -3,7 +3,8 @@
 # (scripts/test.sh's, whose HMAC key the policies use): what the extension keeps as
 # configuration (registered schemas, custom recognizers, user-defined controls,
 # policies) comes back, the protect triggers of plain and partitioned tables come back
-# and enforce the same policies (the same pseudonyms: the key is the server's), and the
+# and enforce the same policies (the same pseudonyms: the key is the server's; with
+# another key, writes that would pseudonymize are refused), and the
 # restore itself records no drift and raises no alert. The ledger is not part of a
 # dump (docs/ledger.md): the restored database starts its own.
 # Prints one line per check and "N passed, M failed".
@@ -64,7 +65,7 @@ for what in \
   "SELECT name, schema::text FROM comply.schemas ORDER BY 1" \
   "SELECT entity, pattern FROM comply.recognizers WHERE entity = 'MRN'" \
   "SELECT control_id, check_kind FROM comply.controls WHERE user_defined ORDER BY 1" \
-  "SELECT table_name::text, policy::text FROM comply.policies ORDER BY 1" \
+  "SELECT table_name::text, policy::text, pseudonym_key_id FROM comply.policies ORDER BY 1" \
   "SELECT table_name::text, before_trigger, after_trigger, truncate_trigger, enforced FROM comply.protected_tables ORDER BY 1" \
   "SELECT * FROM clinic.intake" \
   "SELECT * FROM clinic.events ORDER BY id"; do
@@ -81,6 +82,14 @@ q -d "$dst" -c "$write"
 check "a write is transformed alike after the restore (same labels, same pseudonym)" \
   "$(q -d "$src" -c "SELECT notes, ssn FROM clinic.intake WHERE id = 2; SELECT note FROM clinic.events WHERE id = 2")" \
   "$(q -d "$dst" -c "SELECT notes, ssn FROM clinic.intake WHERE id = 2; SELECT note FROM clinic.events WHERE id = 2")"
+# Restored onto a server whose key is another (here: the database's setting changed),
+# the policy that pseudonymizes refuses to write pseudonyms that would not join.
+otherkey="$(q -d postgres -c "SHOW data_directory")/comply_test_ledger2.pem"
+q -d postgres -c "ALTER DATABASE $dst SET comply.hmac_key_file = '$otherkey'"
+refused=$(q -d "$dst" -c "INSERT INTO clinic.intake VALUES (4, '{\"patient_id\": \"P000004\"}', NULL, '536-22-8714')" 2>&1 || true)
+check "with another pseudonymization key, a write to pseudonymize is refused" "refused" \
+  "$(case "$refused" in *"pseudonymization key is not the one"*) echo refused ;; *) echo "$refused" ;; esac)"
+q -d postgres -c "ALTER DATABASE $dst SET comply.hmac_key_file = '$keyfile'"
 rejected=$(q -d "$dst" -c "INSERT INTO clinic.intake VALUES (3, '{\"patient_id\": \"X\"}', NULL, NULL)" 2>&1 || true)
 check "an invalid document is rejected after the restore" "check_violation" \
   "$(case "$rejected" in *"does not match schema"*) echo check_violation ;; *) echo "$rejected" ;; esac)"
