@@ -457,6 +457,49 @@ INSERT INTO clinic.nokey VALUES ('B2', 'second');
 SELECT action, details -> 'primary_key' AS key FROM comply.audit_log
  WHERE object = 'clinic.nokey' AND action = 'INSERT' ORDER BY id;
 SELECT comply.unprotect('clinic.nokey');
+
+-- Erasure: comply.forget removes what pg_comply derived from a row (its classification
+-- jobs, the provider interactions, automatic decisions and review cases); the ledger
+-- records the request, and keeps its entries (they hold no values).
+CREATE TABLE clinic.erase (id int PRIMARY KEY, summary text);
+SELECT comply.protect('clinic.erase', '{"columns": {"summary": {"classify": {"labels": ["phi", "pci", "general"], "model": "compliance", "queue": "erase"}}}}');
+INSERT INTO clinic.erase VALUES
+  (1, 'Patient admitted with chest pain; MRI and cardiology consult ordered, discharge summary to follow.'),
+  (2, 'Cardholder disputes a charge on the card ending 4242; refund requested for the order.'),
+  (3, 'The quarterly all-hands meeting moves to Friday afternoon in the main hall.');
+SET comply.review_threshold = 0.9999;  -- every answer goes to review
+UPDATE clinic.erase SET summary = summary || ' Updated.' WHERE id = 1;  -- a second job
+SELECT comply.run_jobs() >= 0 AS worked;
+RESET comply.review_threshold;
+SELECT j.subject -> 'primary_key' ->> 'id' AS id, count(*) AS jobs,
+       count(i.id) AS interactions, count(r.id) AS review_cases
+  FROM comply.ai_jobs j
+  LEFT JOIN comply.ai_interactions i ON i.job_id = j.id
+  LEFT JOIN comply.review_cases r ON r.job_id = j.id
+ WHERE j.queue = 'erase' GROUP BY 1 ORDER BY 1;
+DELETE FROM clinic.erase WHERE id = 1;
+SELECT * FROM comply.forget('clinic.erase', '{"id": 1}');
+-- Values compared as text; forgetting does not delete the row itself.
+SELECT * FROM comply.forget('clinic.erase', '{"id": "2"}');
+SELECT j.subject -> 'primary_key' ->> 'id' AS id_left FROM comply.ai_jobs j WHERE j.queue = 'erase';
+SELECT count(*) AS cases_left FROM comply.review_cases r
+ WHERE r.job_id IN (SELECT id FROM comply.ai_jobs WHERE queue = 'erase');
+SELECT object, details FROM comply.audit_log WHERE action = 'forget' ORDER BY id;
+-- Nothing derived from the row: zero removed, still a ledger entry.
+SELECT * FROM comply.forget('clinic.erase', '{"id": 99}');
+\set VERBOSITY terse
+SELECT * FROM comply.forget('clinic.erase', '[1]');
+SELECT * FROM comply.forget('clinic.erase', '{}');
+SELECT * FROM comply.forget('clinic.erase', NULL);
+-- Not granted to PUBLIC.
+SELECT 'clinic.erase'::regclass::oid AS erase_oid \gset
+CREATE ROLE forget_user;
+SET ROLE forget_user;
+SELECT * FROM comply.forget(:erase_oid::oid::regclass, '{"id": 3}');
+RESET ROLE;
+DROP ROLE forget_user;
+\set VERBOSITY default
+SELECT comply.unprotect('clinic.erase');
 DROP SCHEMA clinic CASCADE;
 
 -- The pseudonymization key: protect records its identifier (comply.pseudonym_key_id(),

@@ -1,0 +1,80 @@
+-- Erasure (GDPR Art. 17): what pg_comply derived from a row of a protected table (the
+-- classification jobs made from its columns, the interactions with the provider, the
+-- automatic decisions and the review cases) goes when the row's subject is forgotten.
+-- The ledger keeps its entries (they hold no values, and are the record that the row
+-- was written, deleted and forgotten).
+
+CREATE FUNCTION comply.forget(tbl regclass, primary_key jsonb)
+  RETURNS TABLE(what text, removed bigint)
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  tbl_name text;
+  key jsonb;
+  jobs bigint[];
+  n bigint;
+  counts jsonb := '{}';
+BEGIN
+  IF tbl IS NULL OR primary_key IS NULL THEN
+    RAISE EXCEPTION 'table and primary key must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF jsonb_typeof(primary_key) <> 'object' OR primary_key = '{}' THEN
+    RAISE EXCEPTION 'primary_key must be a JSON object of the key''s columns and values'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Such as {"id": 42}: the keys and values the ledger entries of the row show.';
+  END IF;
+  SELECT format('%I.%I', n.nspname, c.relname) INTO tbl_name
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = tbl;
+  -- Values compared as text: {"id": 42} and {"id": "42"} name the same row.
+  SELECT jsonb_object_agg(e.key, e.value #>> '{}') INTO key FROM jsonb_each(primary_key) e;
+
+  SELECT coalesce(array_agg(j.id), '{}') INTO jobs
+    FROM comply.ai_jobs j
+   WHERE j.subject ->> 'table' = tbl_name
+     AND (SELECT jsonb_object_agg(e.key, e.value #>> '{}')
+            FROM jsonb_each(CASE WHEN jsonb_typeof(j.subject -> 'primary_key') = 'object'
+                                 THEN j.subject -> 'primary_key' END) e) = key;
+
+  DELETE FROM comply.review_cases r WHERE r.job_id = ANY (jobs);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  counts := counts || jsonb_build_object('review_cases', n);
+  DELETE FROM comply.model_decisions d WHERE d.job_id = ANY (jobs);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  counts := counts || jsonb_build_object('model_decisions', n);
+  DELETE FROM comply.ai_interactions i WHERE i.job_id = ANY (jobs);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  counts := counts || jsonb_build_object('ai_interactions', n);
+  DELETE FROM comply.ai_jobs j WHERE j.id = ANY (jobs);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  counts := counts || jsonb_build_object('ai_jobs', n);
+
+  PERFORM comply.audit('forget', tbl_name,
+                       jsonb_build_object('primary_key', primary_key, 'removed', counts,
+                                          'row_still_stored',
+                                          comply._row_exists(tbl, primary_key)));
+  FOR what, removed IN SELECT e.key, e.value::bigint FROM jsonb_each(counts) e ORDER BY 1 LOOP
+    RETURN NEXT;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION comply.forget(regclass, jsonb) IS
+  'Erasure: removes the classification jobs, provider interactions, automatic decisions and review cases made from a row of a protected table; the ledger records the request';
+-- Not for everyone: granted to the role that handles erasure requests.
+REVOKE ALL ON FUNCTION comply.forget(regclass, jsonb) FROM PUBLIC;
+
+-- Whether tbl still holds the row primary_key names (forget does not delete the row
+-- itself: that is the application's DELETE, audited by the table's policy).
+CREATE FUNCTION comply._row_exists(tbl regclass, primary_key jsonb) RETURNS boolean
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  cond text;
+  found boolean;
+BEGIN
+  SELECT string_agg(format('%I::text = %L', e.key, e.value #>> '{}'), ' AND ') INTO cond
+    FROM jsonb_each(primary_key) e;
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %s)', tbl, cond) INTO found;
+  RETURN found;
+EXCEPTION WHEN undefined_column OR insufficient_privilege THEN
+  RETURN NULL;  -- not a column of the table, or not readable: unknown
+END $$;
+COMMENT ON FUNCTION comply._row_exists(regclass, jsonb) IS
+  'Whether a table holds the row a primary key names (NULL when that cannot be told)';
+REVOKE ALL ON FUNCTION comply._row_exists(regclass, jsonb) FROM PUBLIC;
