@@ -500,6 +500,48 @@ RESET ROLE;
 DROP ROLE forget_user;
 \set VERBOSITY default
 SELECT comply.unprotect('clinic.erase');
+
+-- Reads: with "audit_reads", each statement that reads the table (a SELECT, also
+-- through a view or of a partition, or COPY TO) is a ledger entry: who read and how
+-- many rows the statement returned. Handed to the job worker, like a rejected row, so
+-- that a read in a rolled-back or read-only transaction is recorded too. EXPLAIN alone
+-- reads nothing; a table whose policy does not ask is not recorded.
+CREATE TABLE clinic.charts (id int PRIMARY KEY, note text);
+CREATE VIEW clinic.charts_v AS SELECT id FROM clinic.charts;
+CREATE TABLE clinic.wards (id int PRIMARY KEY, note text) PARTITION BY RANGE (id);
+CREATE TABLE clinic.wards_1 PARTITION OF clinic.wards FOR VALUES FROM (0) TO (100);
+SELECT comply.protect('clinic.charts', '{"columns": {"note": {"redact": true}}, "audit_reads": true}');
+SELECT comply.protect('clinic.wards', '{"audit": false, "audit_reads": true}');
+INSERT INTO clinic.charts VALUES (1, 'a'), (2, 'b'), (3, 'c');
+INSERT INTO clinic.wards VALUES (1, 'x');
+SELECT comply.run_jobs() >= 0 AS drained;
+SELECT coalesce(max(id), 0) AS reads_before FROM comply.audit_log \gset
+SELECT count(*) FROM clinic.charts;
+SELECT id FROM clinic.charts WHERE id <= 2 ORDER BY id;
+SELECT id FROM clinic.charts_v WHERE id = 3;
+BEGIN READ ONLY;
+SELECT note FROM clinic.charts WHERE id = 1;
+ROLLBACK;
+EXPLAIN (COSTS OFF) SELECT * FROM clinic.charts;
+COPY clinic.charts TO stdout;
+SELECT count(*) FROM clinic.wards;
+SELECT count(*) FROM clinic.wards_1;
+SELECT count(*) AS not_audited FROM clinic.intake;
+SELECT comply.run_jobs() >= 0 AS drained;
+SELECT action, object, details ->> 'rows' AS rows, details ->> 'partition' AS partition,
+       details ->> 'read_by' = current_user AS by_me
+  FROM comply.audit_log WHERE id > :reads_before AND action IN ('SELECT', 'COPY') ORDER BY id;
+-- Without "audit_reads" any more, reads are not recorded.
+SELECT comply.protect('clinic.charts', '{"columns": {"note": {"redact": true}}}');
+SELECT count(*) FROM clinic.charts;
+SELECT comply.run_jobs() >= 0 AS drained;
+SELECT count(*) AS reads_after_policy_change FROM comply.audit_log
+ WHERE id > :reads_before AND action IN ('SELECT', 'COPY');
+\set VERBOSITY terse
+SELECT comply.protect('clinic.charts', '{"audit_reads": "yes"}');
+\set VERBOSITY default
+SELECT comply.unprotect('clinic.charts');
+SELECT comply.unprotect('clinic.wards');
 DROP SCHEMA clinic CASCADE;
 
 -- The pseudonymization key: protect records its identifier (comply.pseudonym_key_id(),

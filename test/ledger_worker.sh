@@ -111,6 +111,16 @@ check "... and none is reported lost in the server log" \
   [ "$(grep -c "could not be recorded" "$(scripts/pgcluster.sh log)" || true)" = "$lost_before" ]
 check "... and all are sealed" wait_for "$all_sealed" 30
 
+# Reads of a table whose policy has "audit_reads" reach the ledger through the job
+# worker too: from a read-only transaction, and from one that rolls back.
+q -d postgres -c "CREATE TABLE charts (id int PRIMARY KEY, note text)" \
+  -c "INSERT INTO charts SELECT g, 'note ' || g FROM generate_series(1, 5) g" \
+  -c "SELECT comply.protect('charts', '{\"audit_reads\": true}')" >/dev/null
+q -d postgres -c "BEGIN READ ONLY" -c "SELECT count(*) FROM charts" -c "COMMIT" >/dev/null
+q -d postgres -c "BEGIN" -c "SELECT id FROM charts WHERE id < 3" -c "ROLLBACK" >/dev/null
+check "reads of an audited table reach the ledger (read-only and rolled-back transactions)" \
+  wait_for "SELECT array_agg((details ->> 'rows')::int ORDER BY id) = '{1,2}' FROM comply.audit_log WHERE action = 'SELECT' AND object = 'public.charts'" 10
+
 # A sealer that fails (unusable signing key) is restarted, and resumes once fixed.
 badkey="$COMPLY_CLUSTER_DIR/data/bad_key.pem"
 echo "not a key at all, just some text" >"$badkey"

@@ -4,7 +4,9 @@
 // has no TRUNCATE trigger of its own, goes to the ledger (protect.h). And writes of a
 // session with session_replication_role = replica, where the triggers of protected
 // tables do not fire: DML through the executor hook, COPY FROM through the utility hook
-// (protect.h records them). Plain PostgreSQL code: no C++ object is alive here.
+// (protect.h records them). And reads of protected tables whose policy audits them:
+// SELECT through the executor's end hook (the rows are counted by then), COPY TO
+// through the utility hook. Plain PostgreSQL code: no C++ object is alive here.
 #include "pg/drift.h"
 
 #include "pg/protect.h"
@@ -12,11 +14,15 @@
 extern "C" {
 #include "postgres.h"
 
+#include "access/parallel.h"
+#include "access/transam.h"
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "parser/parsetree.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
@@ -29,9 +35,52 @@ namespace {
 
 ProcessUtility_hook_type prev_utility = nullptr;
 ExecutorStart_hook_type prev_executor_start = nullptr;
-// Set while the writes of a statement are being recorded: the records' own inserts
-// into the ledger come through the executor hook too.
+ExecutorEnd_hook_type prev_executor_end = nullptr;
+// Set while the writes or reads of a statement are being recorded: the records' own
+// queries (the ledger, the policies) come through the executor hooks too.
 bool recording_replica_writes = false;
+bool recording_reads = false;
+
+// Prepares (prepare = true) or records reads of relids[0, n) (see protect.h), unless
+// recording already.
+void ReadAudit(bool prepare, const Oid* relids, int n, const char* operation, uint64 rows) {
+  if (n == 0 || recording_reads || IsParallelWorker() || !IsTransactionState() ||
+      RecoveryInProgress())
+    return;
+  recording_reads = true;
+  PG_TRY();
+  {
+    if (prepare)
+      PrepareReadAudit(relids, n);
+    else
+      RecordReads(relids, n, operation, rows);
+  }
+  PG_FINALLY();
+  {
+    recording_reads = false;
+  }
+  PG_END_TRY();
+}
+
+// The user relations a SELECT reads with SELECT privilege (a view's too; not the
+// partitions a partitioned table expands to, which need no privilege of their own), in
+// relids (sized for the range table); returns how many.
+int ReadRelations(QueryDesc* query, Oid* relids) {
+  int k = 0;
+  ListCell* lc;
+  foreach (lc, query->plannedstmt->rtable) {
+    RangeTblEntry* rte = lfirst_node(RangeTblEntry, lc);
+    if (rte->rtekind == RTE_RELATION && (rte->requiredPerms & ACL_SELECT) &&
+        rte->relid >= FirstNormalObjectId &&
+        (rte->relkind == RELKIND_RELATION || rte->relkind == RELKIND_PARTITIONED_TABLE))
+      relids[k++] = rte->relid;
+  }
+  return k;
+}
+
+bool IsRead(QueryDesc* query, int eflags) {
+  return query->operation == CMD_SELECT && !recording_reads && !(eflags & EXEC_FLAG_EXPLAIN_ONLY);
+}
 
 // Records writes to relids[0, n) of a session in replica mode (see protect.h).
 void RecordReplicaWrites(const Oid* relids, int n, const char* operation) {
@@ -59,6 +108,20 @@ const char* OperationName(CmdType op) {
   }
 }
 
+// A SELECT that has run: its reads of audited tables are recorded.
+void DriftExecutorEnd(QueryDesc* query) {
+  if (query->estate && IsRead(query, query->estate->es_top_eflags)) {
+    Oid* relids = static_cast<Oid*>(palloc(sizeof(Oid) * (list_length(query->plannedstmt->rtable) + 1)));
+    int k = ReadRelations(query, relids);
+    ReadAudit(false, relids, k, "SELECT", query->estate->es_processed);
+    pfree(relids);
+  }
+  if (prev_executor_end)
+    prev_executor_end(query);
+  else
+    standard_ExecutorEnd(query);
+}
+
 void DriftExecutorStart(QueryDesc* query, int eflags) {
   // Only a statement that writes (its result relations), in replica mode, and not for
   // EXPLAIN without ANALYZE.
@@ -74,6 +137,14 @@ void DriftExecutorStart(QueryDesc* query, int eflags) {
       if (OidIsValid(relid)) relids[k++] = relid;
     }
     RecordReplicaWrites(relids, k, OperationName(query->operation));
+    pfree(relids);
+  }
+  // A SELECT about to run: whether the tables it reads audit reads is looked up now,
+  // while its snapshot is active.
+  if (IsRead(query, eflags)) {
+    Oid* relids = static_cast<Oid*>(palloc(sizeof(Oid) * (list_length(query->plannedstmt->rtable) + 1)));
+    int k = ReadRelations(query, relids);
+    ReadAudit(true, relids, k, nullptr, 0);
     pfree(relids);
   }
   if (prev_executor_start)
@@ -118,6 +189,16 @@ void RecordTruncate(TruncateStmt* stmt) {
 void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
                   ProcessUtilityContext context, ParamListInfo params, QueryEnvironment* env,
                   DestReceiver* dest, QueryCompletion* qc) {
+  // COPY t TO reads the table without the executor (COPY (SELECT ...) TO is a SELECT).
+  Oid copy_to = InvalidOid;
+  if (IsA(pstmt->utilityStmt, CopyStmt)) {
+    CopyStmt* copy = reinterpret_cast<CopyStmt*>(pstmt->utilityStmt);
+    if (!copy->is_from && copy->relation && !copy->query) {
+      copy_to = RangeVarGetRelid(copy->relation, NoLock, true);
+      if (copy_to < FirstNormalObjectId) copy_to = InvalidOid;
+      if (OidIsValid(copy_to)) ReadAudit(true, &copy_to, 1, nullptr, 0);
+    }
+  }
   if (IsA(pstmt->utilityStmt, CopyStmt) && SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA) {
     CopyStmt* copy = reinterpret_cast<CopyStmt*>(pstmt->utilityStmt);
     if (copy->is_from && copy->relation) {
@@ -129,6 +210,7 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
     prev_utility(pstmt, query, read_only_tree, context, params, env, dest, qc);
   else
     standard_ProcessUtility(pstmt, query, read_only_tree, context, params, env, dest, qc);
+  if (OidIsValid(copy_to)) ReadAudit(false, &copy_to, 1, "COPY", qc ? qc->nprocessed : 0);
   if (IsA(pstmt->utilityStmt, AlterSystemStmt))
     RecordAlterSystem(reinterpret_cast<AlterSystemStmt*>(pstmt->utilityStmt));
   else if (IsA(pstmt->utilityStmt, TruncateStmt))
@@ -142,6 +224,8 @@ void DriftInit() {
   ProcessUtility_hook = DriftUtility;
   prev_executor_start = ExecutorStart_hook;
   ExecutorStart_hook = DriftExecutorStart;
+  prev_executor_end = ExecutorEnd_hook;
+  ExecutorEnd_hook = DriftExecutorEnd;
 }
 
 }  // namespace comply::pg

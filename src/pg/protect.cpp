@@ -108,6 +108,7 @@ struct TablePolicy {
   std::vector<int> pk_attnums;
   std::vector<std::string> pk_names;
   bool audit = true;
+  bool audit_reads = false;  // "audit_reads": each statement that reads the table, too
   bool any_before = false;
   bool any_classify = false;
   Oid protected_relid = InvalidOid;  // the table whose policy this is (relid or an ancestor)
@@ -135,11 +136,26 @@ struct PolicyCache {
 };
 PolicyCache* policy_cache = nullptr;
 
+// Whether each relation read is one whose policy audits reads (RecordReads), or not
+// (not protected, pg_comply not installed, ...): looked up once per relation.
+std::unordered_map<Oid, bool>* read_audit = nullptr;
+// Set around pg_comply's own look at a table (protect: does it hold rows?), which is
+// not a read of its data to audit.
+bool not_a_read = false;
+
 void InvalidatePolicies(Datum, Oid relid) {
   if (policy_cache && (relid == InvalidOid || relid == policy_cache->policies_relid ||
                        policy_cache->policies_relid == InvalidOid ||
                        policy_cache->by_rel.count(relid))) {
     policy_cache->by_rel.clear();
+  }
+  // Protecting or unprotecting a table changes its triggers, which invalidates it; a
+  // policy changed invalidates comply.policies.
+  if (read_audit) {
+    if (relid == InvalidOid || (policy_cache && relid == policy_cache->policies_relid))
+      read_audit->clear();
+    else
+      read_audit->erase(relid);
   }
 }
 
@@ -209,6 +225,9 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
     if (key == "audit") {
       if (!value.is_bool()) Invalid("\"audit\" must be true or false");
       p->audit = value.as_bool();
+    } else if (key == "audit_reads") {
+      if (!value.is_bool()) Invalid("\"audit_reads\" must be true or false");
+      p->audit_reads = value.as_bool();
     } else if (key == "workflow_step") {
       if (!value.is_string()) Invalid("\"workflow_step\" must be a string");
     } else if (key == "regulations") {
@@ -1009,6 +1028,7 @@ std::string DropTriggersSql(Oid relid, const std::string& table) {
 // entries' object), and no relcache invalidation says so.
 void InvalidatePoliciesOnSchema(Datum, int, uint32) {
   if (policy_cache) policy_cache->by_rel.clear();
+  if (read_audit) read_audit->clear();
 }
 
 namespace {
@@ -1089,6 +1109,81 @@ void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation) {
                  errhint("Reset session_replication_role, or unprotect the table if its rows must "
                          "be written as they are.")));
       });
+    }
+  });
+}
+
+void PrepareReadAudit(const Oid* relids, int n) {
+  Guarded([&] {
+    if (!read_audit) read_audit = new std::unordered_map<Oid, bool>();
+    for (int i = 0; i < n; ++i) {
+      const Oid relid = relids[i];
+      if (read_audit->count(relid)) continue;
+      bool audits = false;
+      if (PgCall([] { return OidIsValid(get_extension_oid("pg_comply", true)); })) {
+        try {
+          std::shared_ptr<TablePolicy> p = PolicyFor(relid);
+          audits = p && p->audit_reads;
+        } catch (const Error&) {  // a policy that no longer fits: its writes say so
+        }
+      }
+      (*read_audit)[relid] = audits;
+    }
+  });
+}
+
+void RecordReads(const Oid* relids, int n, const char* operation, uint64 rows) {
+  Guarded([&] {
+    if (!read_audit || !policy_cache || not_a_read) return;
+    std::vector<std::shared_ptr<TablePolicy>> audited;  // one per protected table read
+    for (int i = 0; i < n; ++i) {
+      const Oid relid = relids[i];
+      auto it = read_audit->find(relid);
+      if (it == read_audit->end() || !it->second) continue;
+      // Looked up before the statement ran (no query here, where there may be no
+      // snapshot): a policy dropped from the cache since is not looked up again.
+      auto pit = policy_cache->by_rel.find(relid);
+      if (pit == policy_cache->by_rel.end() || !pit->second) continue;
+      std::shared_ptr<TablePolicy> p = pit->second;
+      bool seen = false;
+      for (const auto& a : audited) seen |= a->protected_relid == p->protected_relid;
+      if (!seen) audited.push_back(p);
+    }
+    if (audited.empty()) return;
+    const std::string reader =
+        PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); });
+    for (const auto& p : audited) {
+      // Handed to the job worker, like a rejected row: a read happened even if its
+      // transaction rolls back, and a read-only transaction cannot append.
+      std::string details = "{";
+      json::AppendQuoted(details, "operation");
+      details += ':';
+      json::AppendQuoted(details, operation);
+      details += ",\"rows\":" + std::to_string(rows) + ',';
+      json::AppendQuoted(details, "read_by");
+      details += ':';
+      json::AppendQuoted(details, reader);
+      if (!p->partition.empty()) {
+        details += ',';
+        json::AppendQuoted(details, "partition");
+        details += ':';
+        json::AppendQuoted(details, p->partition);
+      }
+      details += '}';
+      std::string record = "{\"action\":";
+      json::AppendQuoted(record, operation);
+      record += ',';
+      json::AppendQuoted(record, "object");
+      record += ':';
+      json::AppendQuoted(record, p->table);
+      record += ",\"details\":" + details + "}";
+      if (!DeferRecord("audit", record))
+        PgCall([] {
+          ereport(LOG, (errmsg("pg_comply: a read of a protected table could not be recorded in the ledger"),
+                        errdetail("Reads reach the ledger through the job worker: pg_comply is not in "
+                                  "shared_preload_libraries, comply.ai_worker is off, or the worker "
+                                  "did not keep up.")));
+        });
     }
   });
 }
@@ -1267,9 +1362,20 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
       // The triggers see the writes from now on; rows already stored stay as they are.
       bool transforms = false;
       for (const ColumnPolicy& c : p->columns) transforms |= c.redact != ColumnPolicy::Redact::kNone;
-      if (transforms &&
-          SpiExec(("SELECT 1 FROM " + t + " LIMIT 1").c_str(), 0, nullptr, nullptr, nullptr, true,
-                  SPI_OK_SELECT) > 0) {
+      // (Whether it holds a row: pg_comply's look, not a read to audit.)
+      uint64 stored = 0;
+      if (transforms) {
+        not_a_read = true;
+        try {
+          stored = SpiExec(("SELECT 1 FROM " + t + " LIMIT 1").c_str(), 0, nullptr, nullptr,
+                           nullptr, true, SPI_OK_SELECT);
+        } catch (...) {
+          not_a_read = false;
+          throw;
+        }
+        not_a_read = false;
+      }
+      if (stored > 0) {
         std::string literal;
         for (char ch : t) literal += ch == '\'' ? std::string("''") : std::string(1, ch);
         const std::string hint =

@@ -22,4 +22,14 @@ void RecordTruncatedPartitions(const Oid* relids, int n);
 // session. May ereport.
 void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation);
 
+// Reads of protected tables whose policy has "audit_reads", in two steps:
+// PrepareReadAudit before a statement runs (it looks up, once per relation and session,
+// whether each relation's policy audits reads: it may run queries), and RecordReads
+// once it has read relids[0, n) (operation: SELECT, or COPY for COPY ... TO), returning
+// `rows` rows: each of them prepared and audited gets a ledger entry, handed to the job
+// worker (it outlives a rollback and needs no writable transaction); it runs no query.
+// Both may ereport.
+void PrepareReadAudit(const Oid* relids, int n);
+void RecordReads(const Oid* relids, int n, const char* operation, uint64 rows);
+
 }  // namespace comply::pg
