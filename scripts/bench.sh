@@ -19,4 +19,5 @@ bench/redact_bench.sh
 bench/validate_bench.sh
 bench/ledger_bench.sh
 bench/protect_bench.sh
+bench/read_audit_bench.sh
 bench/ai_bench.sh

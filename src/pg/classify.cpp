@@ -759,13 +759,23 @@ int JobRound::Finish() {
 int WriteDeferredRecords() {
   AsExtensionOwner owner("ai_interactions");
   SpiScope spi;
-  return DrainDeferred([](const char* kind, const std::string& json) {
+  // Ledger entries (rows a policy rejected, reads of audited tables) come in bursts:
+  // their statement is planned once for the round, not once an entry.
+  SPIPlanPtr audit_plan = nullptr;
+  return DrainDeferred([&](const char* kind, const std::string& json) {
     Oid types[1] = {TEXTOID};
-    if (strcmp(kind, "audit") == 0) {  // a ledger entry, e.g. a row a policy rejected
+    if (strcmp(kind, "audit") == 0) {
       Datum values[1] = {TextDatum(json)};
-      SpiExec("SELECT comply.audit(j ->> 'action', j ->> 'object', j -> 'details') "
-              "FROM (SELECT $1::jsonb AS j) s",
-              1, types, values, nullptr, false, SPI_OK_SELECT);
+      PgCall([&] {
+        if (!audit_plan) {
+          audit_plan = SPI_prepare("SELECT comply.audit(j ->> 'action', j ->> 'object', j -> 'details') "
+                                   "FROM (SELECT $1::jsonb AS j) s",
+                                   1, types);
+          if (!audit_plan) elog(ERROR, "could not plan: %s", SPI_result_code_string(SPI_result));
+        }
+        int rc = SPI_execute_plan(audit_plan, values, nullptr, false, 0);
+        if (rc != SPI_OK_SELECT) elog(ERROR, "internal query failed: %s", SPI_result_code_string(rc));
+      });
       return;
     }
     if (strcmp(kind, "interaction") != 0) return;
