@@ -62,24 +62,42 @@ void ReadAudit(bool prepare, const Oid* relids, int n, const char* operation, ui
   PG_END_TRY();
 }
 
-// The user relations a SELECT reads with SELECT privilege (a view's too; not the
-// partitions a partitioned table expands to, which need no privilege of their own), in
-// relids (sized for the range table); returns how many.
+// The user relations a statement reads with SELECT privilege (a view's too; not the
+// partitions a partitioned table expands to, which need no privilege of their own; not
+// the table an INSERT, UPDATE, DELETE or MERGE writes, whose rows its policy audits),
+// in relids (sized for the range table); returns how many. INSERT ... SELECT reads its
+// source as a SELECT does.
 int ReadRelations(QueryDesc* query, Oid* relids) {
   int k = 0;
+  int index = 0;
   ListCell* lc;
   foreach (lc, query->plannedstmt->rtable) {
+    ++index;
     RangeTblEntry* rte = lfirst_node(RangeTblEntry, lc);
     if (rte->rtekind == RTE_RELATION && (rte->requiredPerms & ACL_SELECT) &&
         rte->relid >= FirstNormalObjectId &&
-        (rte->relkind == RELKIND_RELATION || rte->relkind == RELKIND_PARTITIONED_TABLE))
+        (rte->relkind == RELKIND_RELATION || rte->relkind == RELKIND_PARTITIONED_TABLE) &&
+        !list_member_int(query->plannedstmt->resultRelations, index))
       relids[k++] = rte->relid;
   }
   return k;
 }
 
 bool IsRead(QueryDesc* query, int eflags) {
-  return query->operation == CMD_SELECT && !recording_reads && !(eflags & EXEC_FLAG_EXPLAIN_ONLY);
+  return query->operation != CMD_UTILITY && query->operation != CMD_NOTHING &&
+         !recording_reads && !(eflags & EXEC_FLAG_EXPLAIN_ONLY);
+}
+
+// The statement that read, for its ledger entry (a SELECT, or the write whose source it
+// was).
+const char* ReadOperation(CmdType op) {
+  switch (op) {
+    case CMD_INSERT: return "INSERT";
+    case CMD_UPDATE: return "UPDATE";
+    case CMD_DELETE: return "DELETE";
+    case CMD_MERGE: return "MERGE";
+    default: return "SELECT";
+  }
 }
 
 // Records writes to relids[0, n) of a session in replica mode (see protect.h).
@@ -113,7 +131,7 @@ void DriftExecutorEnd(QueryDesc* query) {
   if (query->estate && IsRead(query, query->estate->es_top_eflags)) {
     Oid* relids = static_cast<Oid*>(palloc(sizeof(Oid) * (list_length(query->plannedstmt->rtable) + 1)));
     int k = ReadRelations(query, relids);
-    ReadAudit(false, relids, k, "SELECT", query->estate->es_processed);
+    ReadAudit(false, relids, k, ReadOperation(query->operation), query->estate->es_processed);
     pfree(relids);
   }
   if (prev_executor_end)

@@ -1155,10 +1155,19 @@ void RecordReads(const Oid* relids, int n, const char* operation, uint64 rows) {
     for (const auto& p : audited) {
       // Handed to the job worker, like a rejected row: a read happened even if its
       // transaction rolls back, and a read-only transaction cannot append.
+      // The entry's action: COPY for COPY ... TO, SELECT for any other read (a
+      // statement that writes elsewhere from this table's rows names itself).
+      const char* action = strcmp(operation, "COPY") == 0 ? "COPY" : "SELECT";
       std::string details = "{";
       json::AppendQuoted(details, "operation");
       details += ':';
-      json::AppendQuoted(details, operation);
+      json::AppendQuoted(details, action);
+      if (strcmp(operation, action) != 0) {
+        details += ',';
+        json::AppendQuoted(details, "statement");
+        details += ':';
+        json::AppendQuoted(details, operation);
+      }
       details += ",\"rows\":" + std::to_string(rows) + ',';
       json::AppendQuoted(details, "read_by");
       details += ':';
@@ -1171,7 +1180,7 @@ void RecordReads(const Oid* relids, int n, const char* operation, uint64 rows) {
       }
       details += '}';
       std::string record = "{\"action\":";
-      json::AppendQuoted(record, operation);
+      json::AppendQuoted(record, action);
       record += ',';
       json::AppendQuoted(record, "object");
       record += ':';

@@ -25,8 +25,9 @@ void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation);
 // Reads of protected tables whose policy has "audit_reads", in two steps:
 // PrepareReadAudit before a statement runs (it looks up, once per relation and session,
 // whether each relation's policy audits reads: it may run queries), and RecordReads
-// once it has read relids[0, n) (operation: SELECT, or COPY for COPY ... TO), returning
-// `rows` rows: each of them prepared and audited gets a ledger entry, handed to the job
+// once it has read relids[0, n) (operation: SELECT, COPY for COPY ... TO, or the
+// INSERT, UPDATE, DELETE or MERGE that read them as its source), `rows` rows returned or
+// written: each of them prepared and audited gets a ledger entry, handed to the job
 // worker (it outlives a rollback and needs no writable transaction); it runs no query.
 // Both may ereport.
 void PrepareReadAudit(const Oid* relids, int n);
