@@ -73,6 +73,9 @@ P -c "CREATE EXTENSION pg_comply" \
   -c "CREATE TABLE intake (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, doc jsonb, notes text)" \
   -c "SELECT comply.protect('intake', '{\"columns\": {\"doc\": {\"validate\": \"intake\"}, \"notes\": {\"redact\": true}}}')" \
   -c "CREATE TABLE contacts (id int PRIMARY KEY, note text)" \
+  -c "CREATE TABLE charts (id int PRIMARY KEY, note text)" \
+  -c "INSERT INTO charts VALUES (1, 'a'), (2, 'b')" \
+  -c "SELECT comply.protect('charts', '{\"audit_reads\": true}')" \
   -c "INSERT INTO contacts SELECT g, 'Call the customer at 415-555-0' || (100 + g) || ' or mail j.doe' || g || '@example.org' FROM generate_series(1, 20) g" \
   -c "INSERT INTO intake (doc, notes) VALUES ('{\"email\": \"x\"}', 'Patient Maria Lopez, SSN 536-22-8714, called')" >/dev/null
 check "the primary seals its entries" wait_for P "$all_sealed" 10
@@ -106,6 +109,8 @@ check "redaction on the standby is the primary's" \
   bash -c '[ "$(P -c "SELECT comply.redact('"'"'$1'"'"')")" = "$(S -c "SELECT comply.redact('"'"'$1'"'"')")" ] && [[ "$(S -c "SELECT comply.redact('"'"'$1'"'"')")" == *"[US_SSN]"* ]]' _ "$sample"
 check "pseudonyms on the standby are the primary's (the key came with the base backup)" \
   bash -c '[ "$(P -c "SELECT comply.pseudonymize('"'"'536-22-8714'"'"')")" = "$(S -c "SELECT comply.pseudonymize('"'"'536-22-8714'"'"')")" ]'
+check "a table whose reads are audited can be read on the standby (reads there are not recorded)" \
+  wait_for S "SELECT count(*) = 2 FROM charts" 1
 check "the protected rows reached the standby redacted" \
   wait_for S "SELECT count(*) = 2 AND bool_and(notes NOT LIKE '%536-22-8714%' AND notes NOT LIKE '%4111 1111%') FROM intake" 1
 check "verify_ledger on the standby is clean" wait_for S "SELECT count(*) = 0 FROM comply.verify_ledger()" 1
