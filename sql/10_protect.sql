@@ -532,12 +532,28 @@ SELECT count(*) AS not_audited FROM clinic.intake;
 CREATE TABLE clinic.charts_copy (id int, note text);
 INSERT INTO clinic.charts_copy SELECT * FROM clinic.charts WHERE id > 1;
 UPDATE clinic.charts SET note = note WHERE id = 3;
+-- A statement that fails has read too: it may have sent rows before its error (the
+-- count is then unknown), and an attempt refused for want of privilege is an access
+-- attempt; the same inside a subtransaction that rolls back.
+\set VERBOSITY terse
+SELECT id, 1 / (3 - id) AS boom FROM clinic.charts ORDER BY id;
+DO $$ BEGIN PERFORM id / 0 FROM clinic.charts; EXCEPTION WHEN division_by_zero THEN NULL; END $$;
+CREATE ROLE chart_peeker;
+GRANT USAGE ON SCHEMA clinic TO chart_peeker;
+SET ROLE chart_peeker;
+SELECT note FROM clinic.charts;
+RESET ROLE;
+DROP OWNED BY chart_peeker;
+DROP ROLE chart_peeker;
+\set VERBOSITY default
 SELECT comply.run_jobs() >= 0 AS drained;
 SELECT action, object, details ->> 'rows' AS rows, details ->> 'partition' AS partition,
-       details ->> 'statement' AS statement, details ->> 'read_by' = current_user AS by_me
+       details ->> 'statement' AS statement, details ->> 'failed' AS failed, details ->> 'read_by' AS reader
   FROM comply.audit_log WHERE id > :reads_before AND action IN ('SELECT', 'COPY') ORDER BY id;
 -- Without "audit_reads" any more, reads are not recorded.
 SELECT comply.protect('clinic.charts', '{"columns": {"note": {"redact": true}}}');
+SELECT comply.run_jobs() >= 0 AS drained;
+SELECT coalesce(max(id), 0) AS reads_before FROM comply.audit_log \gset
 SELECT count(*) FROM clinic.charts;
 SELECT comply.run_jobs() >= 0 AS drained;
 SELECT count(*) AS reads_after_policy_change FROM comply.audit_log

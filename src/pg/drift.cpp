@@ -41,19 +41,16 @@ ExecutorEnd_hook_type prev_executor_end = nullptr;
 bool recording_replica_writes = false;
 bool recording_reads = false;
 
-// Prepares (prepare = true) or records reads of relids[0, n) (see protect.h), unless
-// recording already.
-void ReadAudit(bool prepare, const Oid* relids, int n, const char* operation, uint64 rows) {
+// Prepares the audit of statement key's reads of relids[0, n) (see protect.h), unless
+// recording already; RecordReads records them when it ends.
+void PrepareReads(const void* key, const Oid* relids, int n, const char* operation) {
   if (n == 0 || recording_reads || IsParallelWorker() || !IsTransactionState() ||
       RecoveryInProgress())
     return;
   recording_reads = true;
   PG_TRY();
   {
-    if (prepare)
-      PrepareReadAudit(relids, n);
-    else
-      RecordReads(relids, n, operation, rows);
+    PrepareReadAudit(key, relids, n, operation);
   }
   PG_FINALLY();
   {
@@ -126,14 +123,10 @@ const char* OperationName(CmdType op) {
   }
 }
 
-// A SELECT that has run: its reads of audited tables are recorded.
+// A statement that has run: its reads of audited tables, prepared at its start, are
+// recorded with the rows it returned (or wrote).
 void DriftExecutorEnd(QueryDesc* query) {
-  if (query->estate && IsRead(query, query->estate->es_top_eflags)) {
-    Oid* relids = static_cast<Oid*>(palloc(sizeof(Oid) * (list_length(query->plannedstmt->rtable) + 1)));
-    int k = ReadRelations(query, relids);
-    ReadAudit(false, relids, k, ReadOperation(query->operation), query->estate->es_processed);
-    pfree(relids);
-  }
+  if (query->estate) RecordReads(query, query->estate->es_processed);
   if (prev_executor_end)
     prev_executor_end(query);
   else
@@ -162,7 +155,7 @@ void DriftExecutorStart(QueryDesc* query, int eflags) {
   if (IsRead(query, eflags)) {
     Oid* relids = static_cast<Oid*>(palloc(sizeof(Oid) * (list_length(query->plannedstmt->rtable) + 1)));
     int k = ReadRelations(query, relids);
-    ReadAudit(true, relids, k, nullptr, 0);
+    PrepareReads(query, relids, k, ReadOperation(query->operation));
     pfree(relids);
   }
   if (prev_executor_start)
@@ -214,7 +207,7 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
     if (!copy->is_from && copy->relation && !copy->query) {
       copy_to = RangeVarGetRelid(copy->relation, NoLock, true);
       if (copy_to < FirstNormalObjectId) copy_to = InvalidOid;
-      if (OidIsValid(copy_to)) ReadAudit(true, &copy_to, 1, nullptr, 0);
+      if (OidIsValid(copy_to)) PrepareReads(pstmt->utilityStmt, &copy_to, 1, "COPY");
     }
   }
   if (IsA(pstmt->utilityStmt, CopyStmt) && SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA) {
@@ -228,7 +221,7 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
     prev_utility(pstmt, query, read_only_tree, context, params, env, dest, qc);
   else
     standard_ProcessUtility(pstmt, query, read_only_tree, context, params, env, dest, qc);
-  if (OidIsValid(copy_to)) ReadAudit(false, &copy_to, 1, "COPY", qc ? qc->nprocessed : 0);
+  if (OidIsValid(copy_to)) RecordReads(pstmt->utilityStmt, qc ? qc->nprocessed : 0);
   if (IsA(pstmt->utilityStmt, AlterSystemStmt))
     RecordAlterSystem(reinterpret_cast<AlterSystemStmt*>(pstmt->utilityStmt));
   else if (IsA(pstmt->utilityStmt, TruncateStmt))

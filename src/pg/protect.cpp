@@ -1113,70 +1113,48 @@ void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation) {
   });
 }
 
-void PrepareReadAudit(const Oid* relids, int n) {
-  Guarded([&] {
-    if (!read_audit) read_audit = new std::unordered_map<Oid, bool>();
-    for (int i = 0; i < n; ++i) {
-      const Oid relid = relids[i];
-      if (read_audit->count(relid)) continue;
-      bool audits = false;
-      if (PgCall([] { return OidIsValid(get_extension_oid("pg_comply", true)); })) {
-        try {
-          std::shared_ptr<TablePolicy> p = PolicyFor(relid);
-          audits = p && p->audit_reads;
-        } catch (const Error&) {  // a policy that no longer fits: its writes say so
-        }
-      }
-      (*read_audit)[relid] = audits;
-    }
-  });
-}
+namespace {
 
-void RecordReads(const Oid* relids, int n, const char* operation, uint64 rows) {
-  Guarded([&] {
-    if (!read_audit || !policy_cache || not_a_read) return;
-    std::vector<std::shared_ptr<TablePolicy>> audited;  // one per protected table read
-    for (int i = 0; i < n; ++i) {
-      const Oid relid = relids[i];
-      auto it = read_audit->find(relid);
-      if (it == read_audit->end() || !it->second) continue;
-      // Looked up before the statement ran (no query here, where there may be no
-      // snapshot): a policy dropped from the cache since is not looked up again.
-      auto pit = policy_cache->by_rel.find(relid);
-      if (pit == policy_cache->by_rel.end() || !pit->second) continue;
-      std::shared_ptr<TablePolicy> p = pit->second;
-      bool seen = false;
-      for (const auto& a : audited) seen |= a->protected_relid == p->protected_relid;
-      if (!seen) audited.push_back(p);
-    }
-    if (audited.empty()) return;
-    const std::string reader =
-        PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); });
-    for (const auto& p : audited) {
-      // Handed to the job worker, like a rejected row: a read happened even if its
-      // transaction rolls back, and a read-only transaction cannot append.
-      // The entry's action: COPY for COPY ... TO, SELECT for any other read (a
-      // statement that writes elsewhere from this table's rows names itself).
-      const char* action = strcmp(operation, "COPY") == 0 ? "COPY" : "SELECT";
+// A statement about to read tables whose reads are audited: what its entries will say,
+// worked out before it runs (the reader's name needs the catalogs), waiting for its
+// row count. Kept until the statement ends, or its (sub)transaction aborts: a statement
+// that fails after sending rows has read them too.
+struct PendingRead {
+  const void* key;  // the statement (its QueryDesc, or its COPY)
+  SubTransactionId subid;
+  std::string operation;
+  std::string reader;
+  std::vector<std::pair<std::string, std::string>> tables;  // protected table, partition
+};
+std::vector<PendingRead>* pending_reads = nullptr;
+
+// Hands the entries of r to the job worker; rows < 0: the statement failed, the rows it
+// returned before are not known. Never throws (it also runs in abort callbacks).
+void EmitRead(const PendingRead& r, int64 rows) noexcept {
+  try {
+    const char* action = r.operation == "COPY" ? "COPY" : "SELECT";
+    for (const auto& [table, partition] : r.tables) {
       std::string details = "{";
       json::AppendQuoted(details, "operation");
       details += ':';
       json::AppendQuoted(details, action);
-      if (strcmp(operation, action) != 0) {
+      if (r.operation != action) {
         details += ',';
         json::AppendQuoted(details, "statement");
         details += ':';
-        json::AppendQuoted(details, operation);
+        json::AppendQuoted(details, r.operation);
       }
-      details += ",\"rows\":" + std::to_string(rows) + ',';
+      details += ",\"rows\":" + (rows >= 0 ? std::to_string(rows) : std::string("null"));
+      if (rows < 0) details += ",\"failed\":true";
+      details += ',';
       json::AppendQuoted(details, "read_by");
       details += ':';
-      json::AppendQuoted(details, reader);
-      if (!p->partition.empty()) {
+      json::AppendQuoted(details, r.reader);
+      if (!partition.empty()) {
         details += ',';
         json::AppendQuoted(details, "partition");
         details += ':';
-        json::AppendQuoted(details, p->partition);
+        json::AppendQuoted(details, partition);
       }
       details += '}';
       std::string record = "{\"action\":";
@@ -1184,17 +1162,101 @@ void RecordReads(const Oid* relids, int n, const char* operation, uint64 rows) {
       record += ',';
       json::AppendQuoted(record, "object");
       record += ':';
-      json::AppendQuoted(record, p->table);
+      json::AppendQuoted(record, table);
       record += ",\"details\":" + details + "}";
       if (!DeferRecord("audit", record))
-        PgCall([] {
-          ereport(LOG, (errmsg("pg_comply: a read of a protected table could not be recorded in the ledger"),
-                        errdetail("Reads reach the ledger through the job worker: pg_comply is not in "
-                                  "shared_preload_libraries, comply.ai_worker is off, or the worker "
-                                  "did not keep up.")));
-        });
+        elog(LOG, "pg_comply: a read of a protected table could not be recorded in the ledger "
+                  "(reads reach it through the job worker: pg_comply is not in "
+                  "shared_preload_libraries, comply.ai_worker is off, or the worker did not keep up)");
     }
+  } catch (...) {
+  }
+}
+
+// Statements of an aborted (sub)transaction that had begun reading: recorded as failed.
+// A subtransaction that commits hands its statements to its parent.
+void PendingReadsAtSubXact(SubXactEvent event, SubTransactionId mine, SubTransactionId parent,
+                           void*) {
+  if (!pending_reads) return;
+  if (event == SUBXACT_EVENT_COMMIT_SUB) {
+    for (PendingRead& r : *pending_reads)
+      if (r.subid == mine) r.subid = parent;
+  } else if (event == SUBXACT_EVENT_ABORT_SUB) {
+    for (const PendingRead& r : *pending_reads)
+      if (r.subid == mine) EmitRead(r, -1);
+    pending_reads->erase(std::remove_if(pending_reads->begin(), pending_reads->end(),
+                                        [mine](const PendingRead& r) { return r.subid == mine; }),
+                         pending_reads->end());
+  }
+}
+
+void PendingReadsAtXact(XactEvent event, void*) {
+  if (!pending_reads || pending_reads->empty()) return;
+  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+      event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+      event == XACT_EVENT_PREPARE) {
+    // Whatever did not end (failed, or a cursor the transaction's end closed without
+    // an end of its own): recorded with the rows unknown.
+    for (const PendingRead& r : *pending_reads) EmitRead(r, -1);
+    pending_reads->clear();
+  }
+}
+
+}  // namespace
+
+void PrepareReadAudit(const void* key, const Oid* relids, int n, const char* operation) {
+  Guarded([&] {
+    if (!read_audit) read_audit = new std::unordered_map<Oid, bool>();
+    if (!pending_reads) {
+      pending_reads = new std::vector<PendingRead>();
+      PgCall([] {
+        RegisterSubXactCallback(PendingReadsAtSubXact, nullptr);
+        RegisterXactCallback(PendingReadsAtXact, nullptr);
+      });
+    }
+    if (not_a_read) return;
+    PendingRead pending;
+    for (int i = 0; i < n; ++i) {
+      const Oid relid = relids[i];
+      auto it = read_audit->find(relid);
+      bool audits = false;
+      if (it != read_audit->end()) {
+        audits = it->second;
+      } else {
+        if (PgCall([] { return OidIsValid(get_extension_oid("pg_comply", true)); })) {
+          try {
+            std::shared_ptr<TablePolicy> p = PolicyFor(relid);
+            audits = p && p->audit_reads;
+          } catch (const Error&) {  // a policy that no longer fits: its writes say so
+          }
+        }
+        (*read_audit)[relid] = audits;
+      }
+      if (!audits) continue;
+      std::shared_ptr<TablePolicy> p = PolicyFor(relid);  // cached
+      if (!p) continue;
+      bool seen = false;
+      for (const auto& t : pending.tables) seen |= t.first == p->table;
+      if (!seen) pending.tables.emplace_back(p->table, p->partition);
+    }
+    if (pending.tables.empty()) return;
+    pending.key = key;
+    pending.subid = PgCall([] { return GetCurrentSubTransactionId(); });
+    pending.operation = operation;
+    pending.reader =
+        PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); });
+    pending_reads->push_back(std::move(pending));
   });
+}
+
+void RecordReads(const void* key, uint64 rows) {
+  if (!pending_reads) return;
+  for (auto it = pending_reads->begin(); it != pending_reads->end(); ++it) {
+    if (it->key != key) continue;
+    EmitRead(*it, static_cast<int64>(rows));
+    pending_reads->erase(it);
+    return;
+  }
 }
 
 }  // namespace comply::pg

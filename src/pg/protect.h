@@ -23,14 +23,16 @@ void RecordTruncatedPartitions(const Oid* relids, int n);
 void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation);
 
 // Reads of protected tables whose policy has "audit_reads", in two steps:
-// PrepareReadAudit before a statement runs (it looks up, once per relation and session,
-// whether each relation's policy audits reads: it may run queries), and RecordReads
-// once it has read relids[0, n) (operation: SELECT, COPY for COPY ... TO, or the
-// INSERT, UPDATE, DELETE or MERGE that read them as its source), `rows` rows returned or
-// written: each of them prepared and audited gets a ledger entry, handed to the job
-// worker (it outlives a rollback and needs no writable transaction); it runs no query.
-// Both may ereport.
-void PrepareReadAudit(const Oid* relids, int n);
-void RecordReads(const Oid* relids, int n, const char* operation, uint64 rows);
+// PrepareReadAudit before statement `key` runs (a QueryDesc, a COPY) reads relids[0, n)
+// (operation: SELECT, COPY for COPY ... TO, or the INSERT, UPDATE, DELETE or MERGE that
+// reads them as its source): it looks up, once per relation and session, whether each
+// relation's policy audits reads (it may run queries, and ereport), and keeps what the
+// entries will say. RecordReads once the statement has ended, `rows` rows returned or
+// written: each audited table read gets a ledger entry, handed to the job worker (it
+// outlives a rollback and needs no writable transaction); it runs no query and never
+// throws. A statement whose (sub)transaction aborts before its end is recorded then,
+// its rows unknown ("failed": it may have sent rows before its error).
+void PrepareReadAudit(const void* key, const Oid* relids, int n, const char* operation);
+void RecordReads(const void* key, uint64 rows);
 
 }  // namespace comply::pg
