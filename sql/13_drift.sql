@@ -100,6 +100,13 @@ REVOKE EXECUTE ON FUNCTION comply.protect(regclass, jsonb) FROM drift_newcomer;
 ALTER TABLE comply.audit_log ENABLE ALWAYS TRIGGER append_only;
 ALTER TABLE comply.audit_log ENABLE ALWAYS TRIGGER append_only_truncate;
 ALTER EVENT TRIGGER comply_drift_ddl ENABLE ALWAYS;
+-- The ledger's guards disabled were drift at once, not only at the next comparison
+-- (disable, tamper, enable again would have left nothing there); so is a guard left
+-- enabled for ordinary sessions only, which replica mode skips.
+ALTER TABLE comply.ledger_blocks ENABLE TRIGGER append_only;
+ALTER TABLE comply.ledger_blocks ENABLE ALWAYS TRIGGER append_only;
+SELECT object, details ->> 'trigger' AS trigger, details ->> 'state' AS state FROM comply.audit_log
+ WHERE action = 'drift' AND details ->> 'kind' = 'guard_weakened' ORDER BY id;
 -- A grant given and taken back leaves the defaults explicit: the same privileges.
 GRANT EXECUTE ON FUNCTION comply.entities() TO drift_newcomer;
 REVOKE EXECUTE ON FUNCTION comply.entities() FROM drift_newcomer;

@@ -27,6 +27,32 @@ DECLARE
   gone text[];
   problem text;
 BEGIN
+  -- The extension's own tables: a trigger of theirs (the ledger's append-only guards,
+  -- the shipped controls' guard, cache invalidation) left not enabled always is drift
+  -- as it happens, not only at the next comparison with the baseline: disabling a
+  -- guard, changing entries not yet sealed and enabling it again within one
+  -- comply.drift_interval would leave no trace there.
+  FOR r IN SELECT c.objid FROM pg_event_trigger_ddl_commands() c
+            WHERE c.command_tag = 'ALTER TABLE' AND c.classid = 'pg_class'::regclass
+              AND EXISTS (SELECT 1 FROM pg_depend d
+                           WHERE d.classid = 'pg_class'::regclass AND d.objid = c.objid
+                             AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+                             AND d.refobjid = (SELECT e.oid FROM pg_extension e WHERE e.extname = 'pg_comply'))
+  LOOP
+    FOR p IN SELECT t.tgname, t.tgenabled FROM pg_trigger t
+              WHERE t.tgrelid = r.objid AND NOT t.tgisinternal AND t.tgenabled <> 'A' ORDER BY t.tgname LOOP
+      PERFORM comply._drift(r.objid::regclass::text,
+                            format('trigger %s of %s is %s (ALTER TABLE)', p.tgname, r.objid::regclass,
+                                   CASE p.tgenabled WHEN 'D' THEN 'disabled'
+                                                    WHEN 'R' THEN 'enabled for replicas only'
+                                                    ELSE 'no longer enabled in replica mode' END),
+                            jsonb_build_object('kind', 'guard_weakened', 'table', r.objid::regclass::text,
+                                               'trigger', p.tgname,
+                                               'state', CASE p.tgenabled WHEN 'D' THEN 'disabled'
+                                                                         WHEN 'R' THEN 'replica'
+                                                                         ELSE 'origin' END));
+    END LOOP;
+  END LOOP;
   IF NOT EXISTS (SELECT 1 FROM comply.policies) THEN
     RETURN;
   END IF;
