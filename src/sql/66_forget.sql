@@ -11,8 +11,7 @@ DECLARE
   tbl_name text;
   key jsonb;
   jobs bigint[];
-  n bigint;
-  counts jsonb := '{}';
+  counts jsonb;
 BEGIN
   IF tbl IS NULL OR primary_key IS NULL THEN
     RAISE EXCEPTION 'table and primary key must not be null' USING ERRCODE = 'null_value_not_allowed';
@@ -34,18 +33,15 @@ BEGIN
             FROM jsonb_each(CASE WHEN jsonb_typeof(j.subject -> 'primary_key') = 'object'
                                  THEN j.subject -> 'primary_key' END) e) = key;
 
-  DELETE FROM comply.review_cases r WHERE r.job_id = ANY (jobs);
-  GET DIAGNOSTICS n = ROW_COUNT;
-  counts := counts || jsonb_build_object('review_cases', n);
-  DELETE FROM comply.model_decisions d WHERE d.job_id = ANY (jobs);
-  GET DIAGNOSTICS n = ROW_COUNT;
-  counts := counts || jsonb_build_object('model_decisions', n);
-  DELETE FROM comply.ai_interactions i WHERE i.job_id = ANY (jobs);
-  GET DIAGNOSTICS n = ROW_COUNT;
-  counts := counts || jsonb_build_object('ai_interactions', n);
-  DELETE FROM comply.ai_jobs j WHERE j.id = ANY (jobs);
-  GET DIAGNOSTICS n = ROW_COUNT;
-  counts := counts || jsonb_build_object('ai_jobs', n);
+  WITH cases AS (DELETE FROM comply.review_cases r WHERE r.job_id = ANY (jobs) RETURNING 1),
+       decisions AS (DELETE FROM comply.model_decisions d WHERE d.job_id = ANY (jobs) RETURNING 1),
+       interactions AS (DELETE FROM comply.ai_interactions i WHERE i.job_id = ANY (jobs) RETURNING 1),
+       gone AS (DELETE FROM comply.ai_jobs j WHERE j.id = ANY (jobs) RETURNING 1)
+  SELECT jsonb_build_object('review_cases', (SELECT count(*) FROM cases),
+                            'model_decisions', (SELECT count(*) FROM decisions),
+                            'ai_interactions', (SELECT count(*) FROM interactions),
+                            'ai_jobs', (SELECT count(*) FROM gone))
+    INTO counts;
 
   PERFORM comply.audit('forget', tbl_name,
                        jsonb_build_object('primary_key', primary_key, 'removed', counts,
