@@ -174,6 +174,9 @@ SELECT control, status ~ 'chain broken' AS chain_broken FROM pg_temp.matrix(true
  WHERE object = 'ctl_mx.claims' AND control = 'PCI-10.3';
 ROLLBACK;
 SELECT control, status FROM pg_temp.matrix() WHERE object = 'ctl_mx.claims';
+-- PCI DSS 10.2.1.1 asks for every access to cardholder data: reads audited.
+SELECT comply.protect('ctl_mx.claims', '{"columns": {"notes": {"redact": true}}, "audit_reads": true, "regulations": ["PCI DSS 10.3", "PCI DSS 10.2"]}');
+SELECT control, status FROM pg_temp.matrix() WHERE object = 'ctl_mx.claims';
 
 -- Nothing protected or discovered anywhere: one row says so.
 BEGIN;

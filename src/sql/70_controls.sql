@@ -10,7 +10,7 @@ CREATE TABLE comply.controls (
   description text NOT NULL,
   implemented_by text NOT NULL,
   check_kind text NOT NULL DEFAULT 'manual'
-    CHECK (check_kind IN ('enforced', 'pii_covered', 'validated', 'audited', 'ledger_intact',
+    CHECK (check_kind IN ('enforced', 'pii_covered', 'validated', 'audited', 'reads_audited', 'ledger_intact',
                           'access_restricted', 'pan_protected', 'ai_transport', 'client_tls',
                           'human_review', 'documented', 'encrypted', 'server_auth', 'planned',
                           'manual')),
@@ -108,6 +108,10 @@ INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_r
  'Audit logs record user activities and events: who, what, when, where from, which data',
  'ledger entries: time, session and current user, application, client address, transaction, operation, table, primary key, changed columns (redacted); with "audit_reads", reads too (reader, rows returned)',
  'audited', false),
+('PCI-10.2.1.1', 'audit', 'PCI DSS v4.0', 'PCI DSS 10.2.1.1',
+ 'Audit logs capture all individual user access to cardholder data',
+ 'policy "audit_reads": every statement that reads the table (SELECT, COPY TO, a write whose source it is) is a ledger entry with the reader and the rows returned, kept when the statement fails or its transaction rolls back',
+ 'reads_audited', false),
 ('PCI-10.3', 'audit', 'PCI DSS v4.0', 'PCI DSS 10.3',
  'Audit logs are protected from destruction and unauthorised modification',
  'comply.audit_log refuses UPDATE, DELETE and TRUNCATE for everyone; hash-chained, signed blocks; comply.verify_ledger and digests detect any change',
@@ -268,6 +272,7 @@ BEGIN
     SELECT tb.oid, tb.ident, tb.relkind, p.policy, p.policy IS NOT NULL AS protected,
            coalesce(pt.enforced, false) AS enforced,
            coalesce(p.policy -> 'audit', 'true') <> 'false' AS audit,
+           coalesce(p.policy -> 'audit_reads', 'false') = 'true' AS audit_reads,
            p.policy ->> 'workflow_step' AS step,
            coalesce(p.policy -> 'columns', '{}') AS cols,
            d.findings,
@@ -398,6 +403,10 @@ BEGIN
         WHEN 'audited' THEN
           IF NOT t.audit THEN
             reasons := reasons || 'the policy sets "audit": false'::text;
+          END IF;
+        WHEN 'reads_audited' THEN
+          IF NOT t.audit_reads THEN
+            reasons := reasons || 'the policy does not set "audit_reads": reads of the table are not recorded'::text;
           END IF;
         WHEN 'ledger_intact' THEN
           IF NOT t.audit THEN
