@@ -158,13 +158,14 @@ SELECT action, object, details ->> 'label' AS label, details ->> 'routed' AS rou
   FROM comply.audit_log WHERE action LIKE 'ai.%' OR action LIKE 'review.%' ORDER BY id;
 
 \echo
-\echo '== 11. A protected table: one policy puts validation, redaction, pseudonyms, audit and classification on every write'
+\echo '== 11. A protected table: one policy puts validation, redaction, pseudonyms, audit (of reads too) and classification on every write'
 CREATE TABLE referrals (id serial PRIMARY KEY, payload jsonb, notes text, ssn text, summary text);
 SELECT comply.protect('referrals', '{
   "columns": {"payload": {"validate": "intake_v1", "redact": true},
               "notes": {"redact": true},
               "ssn": {"pseudonymize": true},
               "summary": {"classify": {"model": "compliance", "queue": "referrals"}}},
+  "audit_reads": true,
   "workflow_step": "intake", "regulations": ["HIPAA §164.312(b)", "GDPR Art. 25"]}') AS protected;
 -- The application writes as it always did.
 INSERT INTO referrals (payload, notes, ssn, summary)
@@ -172,7 +173,7 @@ VALUES ('{"patient_id": 42, "email": "kevin.lee@example.com", "consent": true}',
         'Kevin Lee (DOB 1979-11-02) called from 415-555-2671 about his MRI.', '536-22-8714',
         'MRI follow-up and oncology referral for the patient.');
 SELECT id, payload, notes, ssn, summary FROM referrals;
-\echo 'An invalid row is refused (paths, no values), and the attempt still reaches the ledger:'
+\echo 'An invalid row is refused (paths, no values), and the attempt still reaches the ledger, as the read above does:'
 \set ON_ERROR_STOP off
 INSERT INTO referrals (payload) VALUES ('{"patient_id": "536-22-8714", "email": "kevin.lee@example.com", "consent": true}');
 \set ON_ERROR_STOP on
@@ -189,6 +190,10 @@ SELECT action, object, details FROM comply.audit_log
  WHERE object = 'public.referrals' ORDER BY id;
 SELECT subject, label, routed_to FROM comply.ai_job_status WHERE queue = 'referrals';
 SELECT table_name, enforced FROM comply.protected_tables;
+\echo 'The patient asks to be forgotten (GDPR Art. 17): the row goes, then what pg_comply derived from it:'
+DELETE FROM referrals WHERE id = 1;
+SELECT * FROM comply.forget('referrals', '{"id": 1}');
+SELECT action, details FROM comply.audit_log WHERE action IN ('DELETE', 'forget') ORDER BY id;
 
 \echo
 \echo '== 12. Where PII is, which controls are met, the data flow, and compliance as a TAP suite'
