@@ -1165,9 +1165,11 @@ void EmitRead(const PendingRead& r, int64 rows) noexcept {
       json::AppendQuoted(record, table);
       record += ",\"details\":" + details + "}";
       if (!DeferRecord("audit", record))
-        elog(LOG, "pg_comply: a read of a protected table could not be recorded in the ledger "
-                  "(reads reach it through the job worker: pg_comply is not in "
-                  "shared_preload_libraries, comply.ai_worker is off, or the worker did not keep up)");
+        PgCall([] {  // the strings above are alive: an error here must not jump over them
+          elog(LOG, "pg_comply: a read of a protected table could not be recorded in the ledger "
+                    "(reads reach it through the job worker: pg_comply is not in "
+                    "shared_preload_libraries, comply.ai_worker is off, or the worker did not keep up)");
+        });
     }
   } catch (...) {
   }
