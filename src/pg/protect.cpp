@@ -1221,22 +1221,19 @@ void PrepareReadAudit(const void* key, const Oid* relids, int n, const char* ope
     for (int i = 0; i < n; ++i) {
       const Oid relid = relids[i];
       auto it = read_audit->find(relid);
-      bool audits = false;
-      if (it != read_audit->end()) {
-        audits = it->second;
-      } else {
-        if (PgCall([] { return OidIsValid(get_extension_oid("pg_comply", true)); })) {
-          try {
-            std::shared_ptr<TablePolicy> p = PolicyFor(relid);
-            audits = p && p->audit_reads;
-          } catch (const Error&) {  // a policy that no longer fits: its writes say so
-          }
+      if (it != read_audit->end() && !it->second) continue;  // known not to audit reads
+      // Known to audit them (its policy may have left the policy cache since), or not
+      // looked up yet, which needs pg_comply installed here.
+      std::shared_ptr<TablePolicy> p;
+      if (it != read_audit->end() ||
+          PgCall([] { return OidIsValid(get_extension_oid("pg_comply", true)); })) {
+        try {
+          p = PolicyFor(relid);
+        } catch (const Error&) {  // a policy that no longer fits: its writes say so
         }
-        (*read_audit)[relid] = audits;
       }
-      if (!audits) continue;
-      std::shared_ptr<TablePolicy> p = PolicyFor(relid);  // cached
-      if (!p) continue;
+      (*read_audit)[relid] = p && p->audit_reads;
+      if (!p || !p->audit_reads) continue;
       bool seen = false;
       for (const auto& t : pending.tables) seen |= t.first == p->table;
       if (!seen) pending.tables.emplace_back(p->table, p->partition);
