@@ -209,21 +209,76 @@ SELECT doc FROM clinic.people;
 \set VERBOSITY terse
 SELECT comply.protect('clinic.people', '{"columns": {"doc": {"redact": {"keys": "name"}}}}');
 SELECT comply.protect('clinic.people', '{"columns": {"doc": {"redact": {"keys": [""]}}}}');
--- Inheritance children (not partitions) are tables of their own: protect says so.
+-- Inheritance children (not partitions) have triggers of their own: a row written into
+-- one directly passes none of its parent's. So a protected table's children must be
+-- protected themselves: protect refuses a parent with unprotected children, the drift
+-- event trigger a new unprotected child (CREATE TABLE ... INHERITS, ALTER TABLE ...
+-- INHERIT), unprotect a child of a protected table.
 CREATE TABLE clinic.parent (id int, note text);
 CREATE TABLE clinic.child () INHERITS (clinic.parent);
 SELECT comply.protect('clinic.parent', '{"columns": {"note": {"redact": true}}}');
+SELECT comply.protect('clinic.child', '{"columns": {"note": {"redact": true}}}');
+SELECT comply.protect('clinic.parent', '{"columns": {"note": {"redact": true}}}');
+CREATE TABLE clinic.child2 () INHERITS (clinic.parent);
+CREATE TABLE clinic.loose (id int, note text);
+ALTER TABLE clinic.loose INHERIT clinic.parent;
+ALTER TABLE clinic.loose ADD COLUMN seen date;
+SELECT comply.protect('clinic.loose', '{"columns": {"note": {"redact": true}}}');
+ALTER TABLE clinic.loose INHERIT clinic.parent;
+INSERT INTO clinic.loose VALUES (1, 'SSN 536-22-8714');
+INSERT INTO clinic.child VALUES (2, 'call 415-555-0132 or 212-736-5000');
+SELECT id, note FROM clinic.parent ORDER BY id;
+SELECT comply.unprotect('clinic.child');
+ALTER TABLE clinic.child NO INHERIT clinic.parent;
+SELECT comply.unprotect('clinic.child');
 SELECT comply.unprotect('clinic.parent');
-DROP TABLE clinic.parent CASCADE;
--- BEFORE triggers fire in name order: one sorting after the policy's is pointed out.
-CREATE TABLE clinic.stamped (id int, note text, seen timestamptz);
+SELECT comply.unprotect('clinic.loose');
+DROP TABLE clinic.parent, clinic.child, clinic.loose;
+-- BEFORE triggers fire in the order of their names: one that sorts after the policy's
+-- sees the values it produced. protect names them; one that changes other columns is
+-- harmless, but a row whose protected columns one changes is rejected (and recorded,
+-- like a row that fails validation).
+CREATE TABLE clinic.stamped (id int PRIMARY KEY, note text, seen timestamptz);
 CREATE FUNCTION clinic.stamp() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN NEW.seen := now(); RETURN NEW; END $$;
-CREATE TRIGGER set_seen BEFORE INSERT ON clinic.stamped FOR EACH ROW EXECUTE FUNCTION clinic.stamp();
+CREATE TRIGGER set_seen BEFORE INSERT OR UPDATE ON clinic.stamped FOR EACH ROW EXECUTE FUNCTION clinic.stamp();
 CREATE TRIGGER a_first BEFORE INSERT ON clinic.stamped FOR EACH ROW EXECUTE FUNCTION clinic.stamp();
 SELECT comply.protect('clinic.stamped', '{"columns": {"note": {"redact": true}}}');
+INSERT INTO clinic.stamped VALUES (1, 'SSN 536-22-8714');
+UPDATE clinic.stamped SET note = 'reach me at 415-555-0132' WHERE id = 1;
+SELECT id, note, seen IS NOT NULL AS stamped FROM clinic.stamped;
+CREATE FUNCTION clinic.restore() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.note := 'SSN 536-22-8714, again'; RETURN NEW; END $$;
+CREATE TRIGGER zz_restore BEFORE INSERT OR UPDATE ON clinic.stamped FOR EACH ROW EXECUTE FUNCTION clinic.restore();
+INSERT INTO clinic.stamped VALUES (2, 'nothing to hide');
+UPDATE clinic.stamped SET seen = now() WHERE id = 1;
+INSERT INTO clinic.stamped SELECT g, 'row ' || g FROM generate_series(3, 5) g;
+-- Renamed to sort first: the policy then redacts what it writes.
+ALTER TRIGGER zz_restore ON clinic.stamped RENAME TO a_restore;
+INSERT INTO clinic.stamped VALUES (2, 'nothing to hide');
+SELECT id, note FROM clinic.stamped ORDER BY id;
+SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+SELECT details ->> 'operation' AS operation, details ->> 'column' AS col,
+       details ->> 'changed_after_policy' AS triggers, details ->> 'errors' AS errors
+  FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'clinic.stamped' ORDER BY id;
+-- Renaming a protect trigger disables the protection: drift.
+ALTER TRIGGER comply_protect_after ON clinic.stamped RENAME TO after_stamp;
+SELECT enforced FROM comply.protected_tables WHERE table_name = 'clinic.stamped'::regclass;
+ALTER TRIGGER after_stamp ON clinic.stamped RENAME TO comply_protect_after;
+SELECT details ->> 'kind' AS kind, details ->> 'trigger' AS trigger, details ->> 'command' AS command,
+       details ->> 'message' AS message
+  FROM comply.audit_log WHERE action = 'drift' AND object = 'clinic.stamped' ORDER BY id;
+-- Rules rewrite a write before any trigger sees it (DO INSTEAD sends it elsewhere,
+-- DO ALSO can copy the values written): refused on a protected table, and protect
+-- refuses a table that has one.
+CREATE TABLE clinic.sink (id int, note text);
+CREATE RULE divert AS ON INSERT TO clinic.stamped DO INSTEAD INSERT INTO clinic.sink VALUES (NEW.id, NEW.note);
+CREATE RULE copy_out AS ON UPDATE TO clinic.stamped DO ALSO INSERT INTO clinic.sink VALUES (NEW.id, NEW.note);
+SELECT count(*) AS rules FROM pg_rewrite WHERE ev_class = 'clinic.stamped'::regclass;
 SELECT comply.unprotect('clinic.stamped');
-DROP TABLE clinic.stamped;
+CREATE RULE copy_out AS ON UPDATE TO clinic.stamped DO ALSO INSERT INTO clinic.sink VALUES (NEW.id, NEW.note);
+SELECT comply.protect('clinic.stamped', '{"columns": {"note": {"redact": true}}}');
+DROP TABLE clinic.stamped, clinic.sink;
 CREATE TEMP TABLE scratch_notes (id int, note text);
 SELECT comply.protect('scratch_notes', '{"columns": {"note": {"redact": true}}}');
 DROP TABLE scratch_notes;
@@ -247,7 +302,12 @@ SELECT comply.protect('clinic.events', '{"columns": {"note": {"redact": true}}}'
 CREATE TABLE clinic.events_south PARTITION OF clinic.events FOR VALUES IN ('south');
 CREATE TABLE clinic.events_west (note text, gone int, region text NOT NULL, id int NOT NULL);
 ALTER TABLE clinic.events_west DROP COLUMN gone;
+-- A table attached with rows brings them as they were stored: a WARNING and the drift
+-- entry say so, and comply.protect_existing applies the policy to them.
+INSERT INTO clinic.events_west VALUES ('SSN 372-44-1856', 'west', 9);
 ALTER TABLE clinic.events ATTACH PARTITION clinic.events_west FOR VALUES IN ('west');
+SELECT note FROM clinic.events WHERE id = 9;
+SELECT comply.protect_existing('clinic.events');
 INSERT INTO clinic.events VALUES (1, 'north', 'SSN 536-22-8714'), (2, 'south', 'SSN 536-22-8714'),
                                  (3, 'west', 'SSN 536-22-8714');
 INSERT INTO clinic.events_south VALUES (4, 'south', 'call 415-555-2671');  -- straight into one
@@ -268,7 +328,8 @@ SELECT enforced FROM comply.protected_tables WHERE table_name = 'clinic.events':
 ALTER TABLE clinic.events_south ENABLE ALWAYS TRIGGER comply_protect_before;
 SELECT enforced FROM comply.protected_tables WHERE table_name = 'clinic.events'::regclass;
 SELECT details ->> 'kind' AS kind, details ->> 'table' AS "table",
-       details ->> 'partition' AS partition, details ->> 'command' AS command
+       details ->> 'partition' AS partition, details ->> 'command' AS command,
+       details -> 'attached_with_rows' AS attached_with_rows
   FROM comply.audit_log WHERE action = 'drift' AND object = 'clinic.events' ORDER BY id;
 -- A row a partition rejects is recorded under the protected table, with the partition.
 CREATE TABLE clinic.vault (id int, secret bytea) PARTITION BY RANGE (id);

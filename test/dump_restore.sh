@@ -52,6 +52,16 @@ CREATE TABLE clinic.events (id int, region text, note text, PRIMARY KEY (id, reg
 CREATE TABLE clinic.events_north PARTITION OF clinic.events FOR VALUES IN ('north');
 CREATE TABLE clinic.events_south PARTITION OF clinic.events FOR VALUES IN ('south');
 SELECT comply.protect('clinic.events', '{"columns": {"note": {"redact": true}}}');
+-- A BEFORE trigger of the application's that fires after the policy's (harmless: it
+-- changes no protected column), and a protected inheritance child.
+ALTER TABLE clinic.intake ADD COLUMN seen timestamptz;
+CREATE FUNCTION clinic.stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.seen := '2026-01-01'; RETURN NEW; END $$;
+CREATE TRIGGER set_seen BEFORE INSERT OR UPDATE ON clinic.intake FOR EACH ROW EXECUTE FUNCTION clinic.stamp();
+CREATE TABLE clinic.intake_archive (LIKE clinic.intake);
+SELECT comply.protect('clinic.intake_archive', '{"columns": {"notes": {"redact": true}}}');
+ALTER TABLE clinic.intake_archive INHERIT clinic.intake;
+INSERT INTO clinic.intake_archive (id, notes) VALUES (9, 'archived: SSN 536-22-8714');
 INSERT INTO clinic.intake VALUES (1, '{"patient_id": "P000001"}', 'MRN-123456, SSN 536-22-8714', '536-22-8714');
 INSERT INTO clinic.events VALUES (1, 'north', 'call 415-555-2671');
 SQL
@@ -67,7 +77,7 @@ for what in \
   "SELECT control_id, check_kind FROM comply.controls WHERE user_defined ORDER BY 1" \
   "SELECT table_name::text, policy::text, pseudonym_key_id FROM comply.policies ORDER BY 1" \
   "SELECT table_name::text, before_trigger, after_trigger, truncate_trigger, enforced FROM comply.protected_tables ORDER BY 1" \
-  "SELECT * FROM clinic.intake" \
+  "SELECT * FROM clinic.intake ORDER BY id" \
   "SELECT * FROM clinic.events ORDER BY id"; do
   check "restored: $what" "$(q -d "$src" -c "$what")" "$(q -d "$dst" -c "$what")"
 done
@@ -95,6 +105,16 @@ check "an invalid document is rejected after the restore" "check_violation" \
   "$(case "$rejected" in *"does not match schema"*) echo check_violation ;; *) echo "$rejected" ;; esac)"
 check "the restored database's ledger records its writes" "2" \
   "$(q -d "$dst" -c "SELECT count(*) FROM comply.audit_log WHERE action = 'INSERT'")"
+
+# The protected inheritance child comes back protected and under its parent (its
+# CREATE TABLE ... INHERITS runs before the policies are restored), and its writes are
+# transformed; the trigger that fires after the policy's changes no protected column.
+check "the inheritance child is restored protected, under its parent" "t|t" \
+  "$(q -d "$dst" -c "SELECT enforced, EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = 'clinic.intake_archive'::regclass)
+                       FROM comply.protected_tables WHERE table_name = 'clinic.intake_archive'::regclass")"
+q -d "$dst" -c "INSERT INTO clinic.intake_archive (id, notes) VALUES (10, 'archived: SSN 372-44-1856')"
+check "a write into the restored child is transformed" "archived: SSN [US_SSN]" \
+  "$(q -d "$dst" -c "SELECT notes FROM clinic.intake WHERE id = 10")"
 
 # The restore is not drift: its ALTER TABLEs run before its CREATE TRIGGERs.
 check "the restore records no drift" "0" \

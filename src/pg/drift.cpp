@@ -26,6 +26,9 @@ extern "C" {
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
+#include "catalog/pg_type.h"
+#include "tcop/deparse_utility.h"
+#include "utils/array.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 }
@@ -240,3 +243,55 @@ void DriftInit() {
 }
 
 }  // namespace comply::pg
+
+// comply._adds_inheritance(cmd pg_ddl_command) RETURNS boolean: whether a command that
+// an event trigger reports makes a table an inheritance child (CREATE TABLE ...
+// INHERITS, ALTER TABLE ... INHERIT), not a partition. The drift event trigger refuses
+// an unprotected child of a protected table: its rows would not pass the parent's
+// triggers. (Any other ALTER TABLE of such a child, a restore's say, is not refused.)
+extern "C" {
+PG_FUNCTION_INFO_V1(comply_adds_inheritance);
+Datum comply_adds_inheritance(PG_FUNCTION_ARGS) {
+  const CollectedCommand* cmd = reinterpret_cast<const CollectedCommand*>(PG_GETARG_POINTER(0));
+  if (cmd->type == SCT_Simple && cmd->parsetree && IsA(cmd->parsetree, CreateStmt)) {
+    const CreateStmt* create = reinterpret_cast<const CreateStmt*>(cmd->parsetree);
+    PG_RETURN_BOOL(create->inhRelations != NIL && create->partbound == nullptr);
+  }
+  if (cmd->type == SCT_AlterTable) {
+    ListCell* lc;
+    foreach (lc, cmd->d.alterTable.subcmds) {
+      const CollectedATSubcmd* sub = static_cast<const CollectedATSubcmd*>(lfirst(lc));
+      if (sub->parsetree && IsA(sub->parsetree, AlterTableCmd) &&
+          reinterpret_cast<const AlterTableCmd*>(sub->parsetree)->subtype == AT_AddInherit)
+        PG_RETURN_BOOL(true);
+    }
+  }
+  PG_RETURN_BOOL(false);
+}
+
+// comply._attached_partitions(cmd pg_ddl_command) RETURNS oid[]: the tables an ALTER
+// TABLE ... ATTACH PARTITION that an event trigger reports attached (empty for any
+// other command). Their rows were stored before, past the protected table's triggers.
+PG_FUNCTION_INFO_V1(comply_attached_partitions);
+Datum comply_attached_partitions(PG_FUNCTION_ARGS) {
+  const CollectedCommand* cmd = reinterpret_cast<const CollectedCommand*>(PG_GETARG_POINTER(0));
+  List* oids = NIL;
+  if (cmd->type == SCT_AlterTable) {
+    ListCell* lc;
+    foreach (lc, cmd->d.alterTable.subcmds) {
+      const CollectedATSubcmd* sub = static_cast<const CollectedATSubcmd*>(lfirst(lc));
+      if (!sub->parsetree || !IsA(sub->parsetree, AlterTableCmd)) continue;
+      const AlterTableCmd* at = reinterpret_cast<const AlterTableCmd*>(sub->parsetree);
+      // (The subcommand's address is not set for ATTACH PARTITION: the partition is named.)
+      if (at->subtype != AT_AttachPartition || !at->def || !IsA(at->def, PartitionCmd)) continue;
+      const PartitionCmd* part = reinterpret_cast<const PartitionCmd*>(at->def);
+      const Oid relid = part->name ? RangeVarGetRelid(part->name, NoLock, true) : InvalidOid;
+      if (OidIsValid(relid)) oids = lappend_oid(oids, relid);
+    }
+  }
+  const int n = list_length(oids);
+  Datum* elems = static_cast<Datum*>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
+  for (int i = 0; i < n; ++i) elems[i] = ObjectIdGetDatum(list_nth_oid(oids, i));
+  PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+}
+}

@@ -45,6 +45,7 @@ extern "C" {
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "catalog/pg_trigger.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -117,6 +118,10 @@ struct TablePolicy {
   std::string key_id;
   // Memory that lives as long as the policy (domain_check's caches), if any.
   mutable MemoryContext context = nullptr;
+  // The relation's BEFORE row triggers that fire after comply_protect_before (quoted,
+  // comma-separated; "" for none), read from its trigger descriptor at the first write
+  // (a trigger created, renamed or dropped invalidates the relation, and the policy).
+  mutable std::optional<std::string> later_before;
 
   TablePolicy() = default;
   TablePolicy(const TablePolicy&) = delete;
@@ -758,6 +763,33 @@ bool FromCurrentInsert(Relation rel, AttrNumber attnum, Datum value) {
   return false;
 }
 
+// What the policy stores for the value d of column c, which it redacts, pseudonymizes or
+// masks; nullopt when it stores d as it is (a value transformed already, or with nothing
+// to redact). Needs the key for the columns that do (CheckPolicyKey first).
+std::optional<Datum> Transform(const ColumnPolicy& c, Datum d) {
+  if (c.type == JSONBOID) {
+    Jsonb* jb = PgCall([&] { return DatumGetJsonbP(d); });
+    Jsonb* out = RedactJsonbWith(jb, c.ops, c.keys);
+    if (VARSIZE(out) == VARSIZE(jb) && memcmp(out, jb, VARSIZE(jb)) == 0) return std::nullopt;
+    return PointerGetDatum(out);
+  }
+  std::string in = TextOf(d);
+  // char(n) pads with blanks, which mean nothing (bpchar's comparisons ignore them):
+  // the value is what comes before them; the coercion BeforeRow applies pads again.
+  if (c.type == BPCHAROID) in.erase(in.find_last_not_of(' ') + 1);
+  std::string out;
+  switch (c.redact) {
+    case ColumnPolicy::Redact::kContent: out = RedactTextWith(in, c.ops); break;
+    case ColumnPolicy::Redact::kPseudonymize:
+      out = IsPseudonym(in) ? in : pii::Pseudonym(HmacKey(), in);
+      break;
+    case ColumnPolicy::Redact::kMask: out = pii::ApplyOperator(c.mask, "", in, {}); break;
+    default: return std::nullopt;
+  }
+  if (out == in) return std::nullopt;
+  return TextDatumOf(out);
+}
+
 // Refuses to pseudonymize with another key than the one comply.protect recorded: the
 // new pseudonyms would not join with those stored (a key file replaced, a server set
 // up with a key of its own, a restore onto it).
@@ -860,28 +892,10 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
     }
     if (c.redact == ColumnPolicy::Redact::kNone) continue;
     if (c.NeedsKey()) CheckPolicyKey(p);
-    Datum replaced;
-    if (c.type == JSONBOID) {
-      Jsonb* jb = PgCall([&] { return DatumGetJsonbP(d); });
-      Jsonb* out = RedactJsonbWith(jb, c.ops, c.keys);
-      if (VARSIZE(out) == VARSIZE(jb) && memcmp(out, jb, VARSIZE(jb)) == 0) continue;
-      replaced = PointerGetDatum(out);
-    } else {
-      std::string in = TextOf(d);
-      // char(n) pads with blanks, which mean nothing (bpchar's comparisons ignore them):
-      // the value is what comes before them; the coercion below pads again.
-      if (c.type == BPCHAROID) in.erase(in.find_last_not_of(' ') + 1);
-      std::string out;
-      switch (c.redact) {
-        case ColumnPolicy::Redact::kContent: out = RedactTextWith(in, c.ops); break;
-        case ColumnPolicy::Redact::kPseudonymize:
-          out = IsPseudonym(in) ? in : pii::Pseudonym(HmacKey(), in);
-          break;
-        case ColumnPolicy::Redact::kMask: out = pii::ApplyOperator(c.mask, "", in, {}); break;
-        default: break;
-      }
-      if (out == in) continue;
-      replaced = TextDatumOf(out);
+    std::optional<Datum> transformed = Transform(c, d);
+    if (!transformed) continue;
+    Datum replaced = *transformed;
+    if (c.type != JSONBOID) {
       if (c.typmod >= 0 && (c.type == VARCHAROID || c.type == BPCHAROID)) {
         // The length PostgreSQL checked was that of the value written: a label or a
         // pseudonym may not fit varchar(n) or char(n). Such a row is rejected, not
@@ -938,6 +952,59 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
   return out;
 }
 
+// The BEFORE row triggers for INSERT or UPDATE of rel that fire after
+// comply_protect_before (in the order of their names), quoted and comma-separated; ""
+// when there are none.
+std::string LaterBeforeTriggers(Relation rel) {
+  std::string out;
+  const TriggerDesc* desc = rel->trigdesc;
+  for (int i = 0; desc && i < desc->numtriggers; ++i) {
+    const Trigger& t = desc->triggers[i];
+    if (t.tgisinternal || t.tgenabled == TRIGGER_DISABLED) continue;
+    if (!TRIGGER_FOR_ROW(t.tgtype) || !TRIGGER_FOR_BEFORE(t.tgtype)) continue;
+    if (!TRIGGER_FOR_INSERT(t.tgtype) && !TRIGGER_FOR_UPDATE(t.tgtype)) continue;
+    if (strcmp(t.tgname, "comply_protect_before") <= 0) continue;
+    if (!out.empty()) out += ", ";
+    out += PgCall([&] { return quote_identifier(t.tgname); });
+  }
+  return out;
+}
+
+// BEFORE row triggers fire in the order of their names: one that sorts after
+// comply_protect_before runs on the values the policy produced and may change them
+// (put a clear value back, say). On a relation with such triggers, each value the
+// policy transforms must be stored as the policy leaves it; a row where a later trigger
+// changed one is rejected like a row that fails validation. (Whether the policy would
+// change the stored value is the test: the AFTER trigger cannot tell which BEFORE row
+// it follows.)
+void CheckLaterTriggers(TriggerData* td, const TablePolicy& p) {
+  if (!p.later_before) p.later_before = LaterBeforeTriggers(td->tg_relation);
+  if (p.later_before->empty()) return;
+  const bool is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
+  TupleDesc desc = RelationGetDescr(td->tg_relation);
+  HeapTuple row = is_update ? td->tg_newtuple : td->tg_trigtuple;
+  for (const ColumnPolicy& c : p.columns) {
+    if (c.redact == ColumnPolicy::Redact::kNone) continue;
+    bool isnull = false;
+    Datum d = PgCall([&] { return heap_getattr(row, c.attnum, desc, &isnull); });
+    if (isnull) continue;
+    if (is_update) {
+      // Unchanged: it was stored through the policy before.
+      bool old_null = false;
+      Datum old = PgCall([&] { return heap_getattr(td->tg_trigtuple, c.attnum, desc, &old_null); });
+      Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
+      if (!old_null && PgCall([&] { return datumIsEqual(old, d, att->attbyval, att->attlen); }))
+        continue;
+    }
+    if (c.NeedsKey()) CheckPolicyKey(p);
+    if (!Transform(c, d)) continue;
+    Reject(td, p, c, "changed_after_policy", *p.later_before,
+           "One of the BEFORE triggers that fire after comply_protect_before (" +
+               *p.later_before + ") changed the value the policy stored.",
+           "column \"" + c.name + "\" was changed after the policy ran");
+  }
+}
+
 // AFTER INSERT, UPDATE or DELETE: the ledger entry and classification jobs.
 void AfterRow(TriggerData* td, const TablePolicy& p) {
   Relation rel = td->tg_relation;
@@ -945,6 +1012,7 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
   bool is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
   bool is_delete = TRIGGER_FIRED_BY_DELETE(td->tg_event);
   HeapTuple row = is_update ? td->tg_newtuple : td->tg_trigtuple;
+  if (!is_delete) CheckLaterTriggers(td, p);
   if (p.audit) {
     // Which columns changed (names only: values may be personal data even redacted).
     std::vector<const char*> changed;
@@ -1408,26 +1476,43 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
             ereport(NOTICE,
                     (errmsg("BEFORE triggers of table %s fire after its policy: %s", t.c_str(),
                             later.c_str()),
-                     errhint("Values they change are stored as they leave them: rename them to "
-                             "sort before comply_protect_before if they change protected columns.")));
+                     errhint("A row whose protected columns they change is rejected: rename them "
+                             "to sort before comply_protect_before if they change those columns.")));
           });
         }
       }
       // Inheritance children (not partitions) have triggers of their own: a row written
-      // into one directly is not the protected table's write.
+      // into one directly is not the protected table's write. Each must be protected
+      // itself (the drift event trigger refuses an unprotected one later on).
+      {
+        AsExtensionOwner owner("policies");
+        Oid types[1] = {OIDOID};
+        Datum v[1] = {ObjectIdGetDatum(relid)};
+        if (SpiExec("SELECT string_agg(i.inhrelid::regclass::text, ', ' ORDER BY i.inhrelid::regclass::text) "
+                    "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
+                    "WHERE i.inhparent = $1 AND NOT c.relispartition "
+                    "AND NOT EXISTS (SELECT 1 FROM comply.policies p WHERE p.table_name = i.inhrelid) "
+                    "HAVING count(*) > 0",
+                    1, types, v, nullptr, true, SPI_OK_SELECT) > 0)
+          throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                      "table " + t + " has inheritance children that are not protected: " +
+                          SpiText(0, 1).value_or(""),
+                      "Rows written into a child directly do not pass through its parent's triggers.",
+                      "Protect each child first, or detach it with ALTER TABLE ... NO INHERIT.");
+      }
+      // Rules rewrite writes before any trigger sees them (DO INSTEAD sends them
+      // elsewhere, DO ALSO may copy the values written anywhere).
       {
         Oid types[1] = {OIDOID};
         Datum v[1] = {ObjectIdGetDatum(relid)};
-        if (SpiExec("SELECT 1 FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
-                    "ON c.oid = i.inhrelid WHERE i.inhparent = $1 AND NOT c.relispartition",
+        if (SpiExec("SELECT string_agg(quote_ident(rulename), ', ' ORDER BY rulename) "
+                    "FROM pg_catalog.pg_rewrite WHERE ev_class = $1 AND ev_type <> '1' "
+                    "HAVING count(*) > 0",
                     1, types, v, nullptr, true, SPI_OK_SELECT) > 0)
-          PgCall([&] {
-            ereport(NOTICE,
-                    (errmsg("table %s has inheritance children, which its policy does not cover",
-                            t.c_str()),
-                     errhint("Rows written into a child directly are not protected: protect "
-                             "each child too.")));
-          });
+          throw Error(sqlstate::kFeatureNotSupported,
+                      "table " + t + " has rules: " + SpiText(0, 1).value_or(""),
+                      "A rule rewrites writes before the policy's triggers see them.",
+                      "Drop the rules (a trigger can do what they do), then protect the table.");
       }
       // The triggers see the writes from now on; rows already stored stay as they are.
       bool transforms = false;
@@ -1503,6 +1588,18 @@ extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
       SpiScope spi;
       Oid types[1] = {OIDOID};
       Datum v[1] = {ObjectIdGetDatum(relid)};
+      // An inheritance child of a protected table stays protected (its rows are the
+      // parent's too, and pass none of the parent's triggers).
+      if (SpiExec("SELECT i.inhparent::regclass::text FROM pg_catalog.pg_inherits i "
+                  "JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
+                  "JOIN comply.policies p ON p.table_name = i.inhparent "
+                  "WHERE i.inhrelid = $1 AND NOT c.relispartition ORDER BY i.inhseqno LIMIT 1",
+                  1, types, v, nullptr, true, SPI_OK_SELECT) > 0)
+        throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                    std::string("table ") + table + " inherits from protected table " +
+                        SpiText(0, 1).value_or(""),
+                    "Rows written into it directly do not pass through its parent's triggers.",
+                    "Detach it with ALTER TABLE ... NO INHERIT first.");
       removed = SpiExec("DELETE FROM comply.policies WHERE table_name = $1::regclass", 1, types, v,
                         nullptr, false, SPI_OK_DELETE);
     }

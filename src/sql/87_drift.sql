@@ -16,6 +16,24 @@ COMMENT ON FUNCTION comply._drift(text, text, jsonb) IS
   'Records a drift event: a ledger entry and an alert';
 REVOKE ALL ON FUNCTION comply._drift(text, text, jsonb) FROM PUBLIC;
 
+-- Whether an event trigger's command makes a table an inheritance child (CREATE TABLE
+-- ... INHERITS, ALTER TABLE ... INHERIT; not a partition).
+CREATE FUNCTION comply._adds_inheritance(cmd pg_ddl_command) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'comply_adds_inheritance'
+  LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION comply._adds_inheritance(pg_ddl_command) IS
+  'Whether a DDL command makes a table an inheritance child (event triggers)';
+REVOKE ALL ON FUNCTION comply._adds_inheritance(pg_ddl_command) FROM PUBLIC;
+
+-- The tables an event trigger's ALTER TABLE ... ATTACH PARTITION attached (empty for
+-- any other command).
+CREATE FUNCTION comply._attached_partitions(cmd pg_ddl_command) RETURNS oid[]
+  AS 'MODULE_PATHNAME', 'comply_attached_partitions'
+  LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION comply._attached_partitions(pg_ddl_command) IS
+  'The tables an ALTER TABLE ... ATTACH PARTITION attached (event triggers)';
+REVOKE ALL ON FUNCTION comply._attached_partitions(pg_ddl_command) FROM PUBLIC;
+
 CREATE FUNCTION comply._drift_ddl() RETURNS event_trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -26,6 +44,9 @@ DECLARE
   details jsonb;
   gone text[];
   problem text;
+  obj record;
+  filled text[];
+  has_rows boolean;
 BEGIN
   -- The extension's own tables: a trigger of theirs (the ledger's append-only guards,
   -- the shipped controls' guard, cache invalidation) left not enabled always is drift
@@ -69,7 +90,7 @@ BEGIN
           UPDATE comply.policies SET acl_snapshot = p.acl WHERE table_name = p.table_name;
         END IF;
       END LOOP;
-    ELSIF r.classid = 'pg_class'::regclass
+    ELSIF r.classid = 'pg_class'::regclass AND r.command_tag <> 'CREATE TABLE'
           AND EXISTS (SELECT 1 FROM comply.policies c
                        WHERE c.table_name = r.objid
                           OR c.table_name IN (SELECT pg_partition_ancestors(r.objid))) THEN
@@ -114,9 +135,80 @@ BEGIN
                               format('protection of %s is disabled (%s)', p.table_name, r.command_tag),
                               details || jsonb_build_object('kind', 'protection_disabled'));
       ELSE
+        -- A table attached as a partition brings its rows as they were stored, past the
+        -- policy's triggers (a staging table loaded in bulk, say): say so now.
+        filled := NULL;
+        FOR obj IN SELECT a::regclass AS rel FROM unnest(comply._attached_partitions(r.command)) a LOOP
+          EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', obj.rel) INTO has_rows;
+          IF has_rows THEN
+            filled := coalesce(filled, '{}') || obj.rel::text;
+          END IF;
+        END LOOP;
+        IF filled IS NOT NULL THEN
+          RAISE WARNING 'partition % of protected table % holds rows stored before it was attached',
+                        array_to_string(filled, ', '), p.table_name
+            USING DETAIL = 'They were not written through the table''s policy: they are stored as they were.',
+                  HINT = format('comply.protect_existing(%L) applies the policy to them.', p.table_name::text);
+          details := details || jsonb_build_object('attached_with_rows', to_jsonb(filled));
+        END IF;
         PERFORM comply._drift(p.table_name::text,
-                              format('protected table %s was altered (%s)', p.table_name, r.command_tag),
+                              format('protected table %s was altered (%s)%s', p.table_name, r.command_tag,
+                                     CASE WHEN filled IS NOT NULL
+                                          THEN format('; partition %s attached with rows stored before, not through its policy',
+                                                      array_to_string(filled, ', '))
+                                          ELSE '' END),
                               details || jsonb_build_object('kind', 'table_altered'));
+      END IF;
+    ELSIF r.classid = 'pg_class'::regclass AND r.command_tag IN ('CREATE TABLE', 'ALTER TABLE')
+          AND comply._adds_inheritance(r.command) THEN
+      -- An inheritance child (not a partition) has triggers of its own: a row written into
+      -- it directly would pass none of its protected parent's, and be stored as written.
+      -- A child protected itself went the way above.
+      SELECT c.table_name INTO p FROM pg_inherits i JOIN comply.policies c ON c.table_name = i.inhparent
+       WHERE i.inhrelid = r.objid ORDER BY i.inhseqno LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'table % cannot inherit from protected table % unless it is protected itself',
+                        r.objid::regclass, p.table_name
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL = 'Rows written into an inheritance child directly do not pass through its parent''s triggers: they would be stored unvalidated, untransformed and unaudited.',
+                HINT = 'Create the table without INHERITS, protect it, then ALTER TABLE ... INHERIT; or make it a partition, which follows its parent''s policy.';
+      END IF;
+    ELSIF r.classid = 'pg_trigger'::regclass THEN
+      -- A protect trigger renamed (ALTER TRIGGER): protected_tables no longer finds it.
+      -- Other triggers created on a protected table are not drift (a restore creates
+      -- them): one that fires before the policy's is harmless, and a BEFORE trigger
+      -- that fires after it has its changes to protected columns refused at the write.
+      SELECT tg.tgrelid, tg.tgname INTO obj FROM pg_trigger tg
+       WHERE tg.oid = r.objid AND tg.tgfoid = 'comply._protect_row()'::regprocedure
+         AND tg.tgname NOT IN ('comply_protect_before', 'comply_protect_after', 'comply_protect_truncate');
+      CONTINUE WHEN NOT FOUND;
+      SELECT c.table_name INTO p FROM comply.policies c
+       WHERE c.table_name = obj.tgrelid OR c.table_name IN (SELECT pg_partition_ancestors(obj.tgrelid))
+       LIMIT 1;
+      CONTINUE WHEN NOT FOUND;
+      details := jsonb_build_object('table', p.table_name::text, 'command', r.command_tag,
+                                    'trigger', obj.tgname::text, 'kind', 'protection_disabled');
+      IF obj.tgrelid <> p.table_name THEN
+        details := details || jsonb_build_object('partition', obj.tgrelid::regclass::text);
+      END IF;
+      PERFORM comply._drift(p.table_name::text,
+                            format('protection of %s is disabled: a protect trigger was renamed to %s (%s)',
+                                   p.table_name, quote_ident(obj.tgname), r.command_tag),
+                            details);
+    ELSIF r.classid = 'pg_rewrite'::regclass THEN
+      -- A rule rewrites a write before any trigger of the table sees it: DO INSTEAD
+      -- sends it elsewhere unchecked, DO ALSO can copy NEW's clear values anywhere.
+      SELECT rw.ev_class, rw.ev_type, rw.rulename INTO obj FROM pg_rewrite rw WHERE rw.oid = r.objid;
+      CONTINUE WHEN NOT FOUND OR obj.ev_type = '1';  -- ON SELECT: a view's
+      SELECT c.table_name INTO p FROM comply.policies c
+       WHERE c.table_name = obj.ev_class OR c.table_name IN (SELECT pg_partition_ancestors(obj.ev_class))
+       LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'rules on protected table % are not supported', p.table_name
+          USING ERRCODE = 'feature_not_supported',
+                DETAIL = format('Rule %s rewrites writes into %s before its policy sees them.',
+                                quote_ident(obj.rulename), obj.ev_class::regclass),
+                HINT = 'Use a trigger, or unprotect the table first.';
       END IF;
     ELSIF r.classid = 'pg_policy'::regclass THEN
       SELECT c.table_name INTO p FROM comply.policies c
@@ -175,7 +267,8 @@ COMMENT ON FUNCTION comply._drift_drop() IS
 REVOKE ALL ON FUNCTION comply._drift_ddl(), comply._drift_drop() FROM PUBLIC;
 
 CREATE EVENT TRIGGER comply_drift_ddl ON ddl_command_end
-  WHEN TAG IN ('ALTER TABLE', 'GRANT', 'REVOKE', 'CREATE POLICY', 'ALTER POLICY')
+  WHEN TAG IN ('ALTER TABLE', 'GRANT', 'REVOKE', 'CREATE POLICY', 'ALTER POLICY', 'CREATE TABLE',
+               'ALTER TRIGGER', 'CREATE RULE')
   EXECUTE FUNCTION comply._drift_ddl();
 CREATE EVENT TRIGGER comply_drift_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP TRIGGER', 'DROP POLICY', 'DROP SCHEMA', 'DROP OWNED')
