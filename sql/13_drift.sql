@@ -107,6 +107,14 @@ ALTER TABLE comply.ledger_blocks ENABLE TRIGGER append_only;
 ALTER TABLE comply.ledger_blocks ENABLE ALWAYS TRIGGER append_only;
 SELECT object, details ->> 'trigger' AS trigger, details ->> 'state' AS state FROM comply.audit_log
  WHERE action = 'drift' AND details ->> 'kind' = 'guard_weakened' ORDER BY id;
+-- The ledger, or any table of the extension, made unlogged could be emptied by a
+-- crash (and would never reach a standby): refused.
+\set VERBOSITY terse
+ALTER TABLE comply.audit_log SET UNLOGGED;
+ALTER TABLE comply.policies SET UNLOGGED;
+\set VERBOSITY default
+SELECT relname, relpersistence FROM pg_class
+ WHERE oid IN ('comply.audit_log'::regclass, 'comply.policies'::regclass) ORDER BY 1;
 -- A grant given and taken back leaves the defaults explicit: the same privileges.
 GRANT EXECUTE ON FUNCTION comply.entities() TO drift_newcomer;
 REVOKE EXECUTE ON FUNCTION comply.entities() FROM drift_newcomer;

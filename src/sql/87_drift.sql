@@ -60,6 +60,13 @@ BEGIN
                              AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
                              AND d.refobjid = (SELECT e.oid FROM pg_extension e WHERE e.extname = 'pg_comply'))
   LOOP
+    -- An unlogged table is emptied by crash recovery and never reaches a standby: the
+    -- ledger (or the policies) made unlogged could be erased by a crash. Refused.
+    IF (SELECT c.relpersistence FROM pg_class c WHERE c.oid = r.objid) = 'u' THEN
+      RAISE EXCEPTION 'table % of pg_comply must stay logged', r.objid::regclass
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'Crash recovery empties an unlogged table, and standbys never receive its rows.';
+    END IF;
     FOR p IN SELECT t.tgname, t.tgenabled FROM pg_trigger t
               WHERE t.tgrelid = r.objid AND NOT t.tgisinternal AND t.tgenabled <> 'A' ORDER BY t.tgname LOOP
       PERFORM comply._drift(r.objid::regclass::text,
