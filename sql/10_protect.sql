@@ -529,6 +529,7 @@ INSERT INTO clinic.erase VALUES
   (2, 'Cardholder disputes a charge on the card ending 4242; refund requested for the order.'),
   (3, 'The quarterly all-hands meeting moves to Friday afternoon in the main hall.');
 SET comply.review_threshold = 0.9999;  -- every answer goes to review
+SELECT comply.run_jobs() >= 0 AS worked;
 UPDATE clinic.erase SET summary = summary || ' Updated.' WHERE id = 1;  -- a second job
 SELECT comply.run_jobs() >= 0 AS worked;
 RESET comply.review_threshold;
@@ -552,6 +553,19 @@ SELECT * FROM comply.forget('clinic.erase', '{"id": 99}');
 SELECT * FROM comply.forget('clinic.erase', '[1]');
 SELECT * FROM comply.forget('clinic.erase', '{}');
 SELECT * FROM comply.forget('clinic.erase', NULL);
+\set VERBOSITY default
+-- A row deleted, or its classified value changed, before its job ran: the job still
+-- queued is cancelled (it would send a value no longer stored to a model); a change of
+-- another column leaves it queued.
+ALTER TABLE clinic.erase ADD COLUMN seen date;
+INSERT INTO clinic.erase VALUES (4, 'Card ending 4242 charged twice; refund requested.'),
+                                (5, 'Lunch menu for Friday.'), (6, 'Parking lot closed on Monday.');
+UPDATE clinic.erase SET summary = 'Lunch menu for Thursday.' WHERE id = 5;
+UPDATE clinic.erase SET seen = '2026-11-29' WHERE id = 6;
+DELETE FROM clinic.erase WHERE id = 4;
+SELECT subject -> 'primary_key' ->> 'id' AS id, status, last_error FROM comply.ai_jobs
+ WHERE queue = 'erase' AND subject -> 'primary_key' ->> 'id' IN ('4', '5', '6') ORDER BY 1, 2;
+\set VERBOSITY terse
 -- Not granted to PUBLIC.
 SELECT 'clinic.erase'::regclass::oid AS erase_oid \gset
 CREATE ROLE forget_user;

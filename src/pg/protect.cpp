@@ -1005,6 +1005,24 @@ void CheckLaterTriggers(TriggerData* td, const TablePolicy& p) {
   }
 }
 
+// Cancels the classification jobs still queued for a row of p (all its columns, or
+// column c): the row was deleted, or the value changed. Not for a table without a
+// primary key, whose jobs cannot tell one row from another.
+void CancelQueuedJobs(const TablePolicy& p, const std::string& pk, const ColumnPolicy* c,
+                      const char* reason) {
+  if (p.pk_attnums.empty()) return;
+  AsExtensionOwner owner("ai_jobs");
+  SpiScope spi;
+  Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+  Datum v[4] = {TextDatumOf(p.table), TextDatumOf(pk), TextDatumOf(reason),
+                TextDatumOf(c ? c->name : std::string())};
+  const char nulls[4] = {' ', ' ', ' ', c ? ' ' : 'n'};
+  SpiExec("UPDATE comply.ai_jobs SET status = 'cancelled', last_error = $3, finished_at = now() "
+          "WHERE status = 'queued' AND subject ->> 'table' = $1 AND subject -> 'primary_key' = $2::jsonb "
+          "AND ($4 IS NULL OR subject ->> 'column' = $4)",
+          4, types, v, nulls, false, SPI_OK_UPDATE);
+}
+
 // AFTER INSERT, UPDATE or DELETE: the ledger entry and classification jobs.
 void AfterRow(TriggerData* td, const TablePolicy& p) {
   Relation rel = td->tg_relation;
@@ -1033,19 +1051,29 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
           RowAuditDetails(OperationOf(td), PrimaryKeyParts(p, row, desc, true), changed,
                           p.partition));
   }
-  if (is_delete || !p.any_classify) return;
+  if (!p.any_classify) return;
+  if (is_delete) {
+    // The row is gone: its classification jobs still queued would send what is left of
+    // it to a model for nothing.
+    CancelQueuedJobs(p, PrimaryKeyJson(p, row, desc), nullptr, "the row was deleted before it was classified");
+    return;
+  }
   std::string pk = PrimaryKeyJson(p, row, desc);
   for (const ColumnPolicy& c : p.columns) {
     if (!c.classify) continue;
     bool isnull = false;
     Datum d = PgCall([&] { return heap_getattr(row, c.attnum, desc, &isnull); });
-    if (isnull) continue;
-    const std::string value = TextOf(d);
     if (is_update) {
       bool old_null = false;
       Datum old = PgCall([&] { return heap_getattr(td->tg_trigtuple, c.attnum, desc, &old_null); });
-      if (!old_null && TextOf(old) == value) continue;  // unchanged: no new job
+      if (old_null == isnull && (isnull || TextOf(old) == TextOf(d))) continue;  // unchanged: no new job
+      // A job for the value it replaces, still queued, would classify a value that is
+      // no longer stored.
+      CancelQueuedJobs(p, PrimaryKeyJson(p, td->tg_trigtuple, desc), &c,
+                       "the value was changed before it was classified");
     }
+    if (isnull) continue;
+    const std::string value = TextOf(d);
     if (!HasWord(value)) continue;  // empty or blank: nothing to classify, as for NULL
     std::string subject = "{\"table\":";
     json::AppendQuoted(subject, p.table);

@@ -66,7 +66,7 @@ CREATE TABLE comply.ai_jobs (
   provider text NOT NULL CHECK (provider IN ('builtin', 'openai')),
   model text NOT NULL,
   status text NOT NULL DEFAULT 'queued'
-    CHECK (status IN ('queued', 'running', 'done', 'dead')),
+    CHECK (status IN ('queued', 'running', 'done', 'dead', 'cancelled')),
   attempts int NOT NULL DEFAULT 0,
   next_attempt_at timestamptz NOT NULL DEFAULT now(),
   worker_pid int,
@@ -81,6 +81,10 @@ CREATE TABLE comply.ai_jobs (
 );
 CREATE INDEX ai_jobs_due ON comply.ai_jobs (next_attempt_at, id) WHERE status = 'queued';
 CREATE INDEX ai_jobs_running ON comply.ai_jobs (id) WHERE status = 'running';
+-- The queued jobs of a row of a protected table, cancelled when the row is deleted or
+-- the value changed before it was classified.
+CREATE INDEX ai_jobs_queued_subject ON comply.ai_jobs ((subject ->> 'table'), (subject -> 'primary_key'))
+  WHERE status = 'queued';
 COMMENT ON TABLE comply.ai_jobs IS
   'Classification jobs queued by comply.classify_async: status, attempts, backoff, result';
 REVOKE ALL ON comply.ai_jobs FROM PUBLIC;
