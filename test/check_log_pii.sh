@@ -28,13 +28,19 @@ SELECT DISTINCT substr(:'content', start_pos, length)
  WHERE length >= 6 AND entity <> 'URL';
 SQL
 
+# Each line's own time stamp (log_line_prefix '%m ...') is not searched: a test's date
+# that happens to be today's would be found in every line.
+body=$(mktemp)
+trap 'rm -f "$values" "$sources" "$body"' EXIT
+sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ [A-Z+0-9-]+ //' "$log" >"$body"
+
 count=$(sort -u "$values" | wc -l)
 leaks=0
 while IFS= read -r v; do
   [ -n "$v" ] || continue
-  if grep -qF -- "$v" "$log"; then
+  if grep -qF -- "$v" "$body"; then
     echo "log check: PII value from the tests found in the server log: $v"
-    grep -nF -- "$v" "$log" | head -n 3
+    grep -nF -- "$v" "$body" | head -n 3
     leaks=$((leaks + 1))
   fi
 done < <(sort -u "$values")

@@ -44,7 +44,8 @@ COMMENT ON TABLE comply.review_cases IS
   'Review queue: cases for a person to decide, with the model''s label and confidence and a redacted payload';
 REVOKE ALL ON comply.review_cases FROM PUBLIC;
 GRANT SELECT ON comply.review_cases TO comply_reviewer;
-GRANT SELECT ON comply.ai_job_status TO comply_reviewer;
+-- Not comply.ai_job_status: a job's subject is whole (a protected row's key may be
+-- personal data); the case's own subject is redacted.
 
 -- The SQL bodies of the review functions. They take the caller's name from the C entry
 -- points (which run them as the extension's owner) and are not callable by others; the

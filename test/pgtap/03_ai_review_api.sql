@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pg_comply;
 RESET client_min_messages;
-SELECT plan(30);
+SELECT plan(31);
 
 -- Classification.
 SELECT has_function('comply', 'train_classifier', ARRAY['text', 'text', 'jsonb']);
@@ -45,6 +45,8 @@ SELECT ok(NOT has_table_privilege('comply_reviewer', 'comply.review_cases', 'UPD
           'reviewers cannot write cases directly');
 SELECT ok(NOT has_table_privilege('comply_reviewer', 'comply.ai_interactions', 'SELECT'),
           'reviewers cannot read the interactions');
+SELECT ok(NOT has_table_privilege('comply_reviewer', 'comply.ai_job_status', 'SELECT'),
+          'reviewers cannot read the jobs, whose subjects are whole');
 SELECT ok(has_function_privilege('comply_reviewer', 'comply.review_next(text)', 'execute'),
           'reviewers claim');
 SELECT ok(has_function_privilege('comply_reviewer', 'comply.review_decide(bigint, text, text)', 'execute'),
