@@ -775,6 +775,36 @@ TEST_F(DetectorTest, OverlapOneFindingPerSpanHigherScoreWins) {
   only("account 4111111111111111", "CREDIT_CARD", 1.0);
 }
 
+TEST_F(DetectorTest, ManyOverlappingFindingsResolveAsInEachPart) {
+  // A large text's candidates (more than the few resolved in a vector) are resolved in
+  // a tree: the result must be that of each part on its own, shifted. The parts hold
+  // candidates of several entities and scores that overlap (nine digits read four ways,
+  // a card also a bank number), so they arrive out of position order.
+  const std::string part =
+      "Dear John Smith, ssn 536228714, account 4111111111111111, passport 536228714; "
+      "mail john.doe@example.com or call +44 20 7946 0958, n 536228714.\n";
+  const std::vector<Finding> one = Find(part, 0.0);
+  ASSERT_GE(one.size(), 6u) << Describe(part, one);
+  std::string text;
+  std::vector<Finding> expected;
+  for (int i = 0; i < 300; ++i) {
+    for (Finding f : one) {
+      f.begin += text.size();
+      f.end += text.size();
+      expected.push_back(f);
+    }
+    text += part;
+  }
+  const std::vector<Finding> all = Find(text, 0.0);
+  ASSERT_EQ(all.size(), expected.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].entity, expected[i].entity) << i;
+    EXPECT_EQ(all[i].begin, expected[i].begin) << i;
+    EXPECT_EQ(all[i].end, expected[i].end) << i;
+    EXPECT_NEAR(all[i].score, expected[i].score, kEps) << i;
+  }
+}
+
 TEST_F(DetectorTest, MinScoreFilter) {
   EXPECT_TRUE(Has("ssn 536228714", "US_SSN", "536228714", 0.64));
   EXPECT_TRUE(Find("ssn 536228714", 0.66).empty());
