@@ -1,6 +1,7 @@
 // Focused tests of the JSON Schema validator: messages, paths, limits, compile errors.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "core/error.h"
@@ -108,6 +109,49 @@ TEST(SchemaTest, LengthCountsCodePoints) {
 
 TEST(SchemaTest, UniqueItemsUsesJsonEquality) {
   EXPECT_FALSE(Make(R"({"uniqueItems": true})")->IsValid(json::Parse("[1, 1.0]"), {}));
+}
+
+// Long arrays (past the few compared pairwise) are checked through hashes: equal items
+// must be found wherever they are and whatever their form (1 and 1.0, -0 and 0, an
+// object's members in another order), and only equal ones. Both evaluators (IsValid's
+// fast program, Validate's nodes) are compared with a pairwise reference.
+TEST(SchemaTest, UniqueItemsOnLongArraysMatchesPairwise) {
+  auto schema = Make(R"({"uniqueItems": true})");
+  auto check = [&](const std::string& items, bool unique) {
+    json::Value doc = json::Parse("[" + items + "]");
+    EXPECT_EQ(schema->IsValid(doc, {}), unique) << items;
+    EXPECT_EQ(schema->Validate(doc, {}).empty(), unique) << items;
+  };
+  std::string many;
+  for (int i = 0; i < 200; ++i) many += (i ? "," : "") + std::to_string(i);
+  check(many, true);
+  check(many + ",199.0", false);
+  check("0," + many.substr(2) + ",-0", false);  // -0 == 0
+  check(many + ",\"199\"", true);             // a string is not a number
+  check(many + ",{\"a\": 1, \"b\": [1, 2]},{\"b\": [1, 2.0], \"a\": 1}", false);
+  check(many + ",{\"a\": 1, \"b\": [1, 2]},{\"b\": [2, 1], \"a\": 1}", true);
+  check(many + ",[1, [2, 3]],[1, [2, 3.0]]", false);
+  check(many + ",[1, [2, 3]],[[2, 3], 1]", true);
+  check(many + ",null,true,false,\"\",[],{}", true);
+  check(many + ",null,true,false,\"\",[],{},{}", false);
+  // Random short strings and numbers, many of them repeated: the verdict is that of
+  // the pairwise comparison.
+  std::mt19937 rng(7);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::string> items;
+    const int n = 17 + static_cast<int>(rng() % 200);
+    for (int i = 0; i < n; ++i) {
+      const int k = static_cast<int>(rng() % 4000);
+      items.push_back(k % 2 ? std::to_string(k) : "\"s" + std::to_string(k) + "\"");
+    }
+    bool unique = true;
+    for (size_t i = 0; i < items.size() && unique; ++i)
+      for (size_t j = i + 1; j < items.size(); ++j)
+        if (items[i] == items[j]) unique = false;
+    std::string joined;
+    for (const auto& it : items) joined += (joined.empty() ? "" : ",") + it;
+    check(joined, unique);
+  }
 }
 
 TEST(SchemaTest, UnsupportedPatternIsRefusedAtCompileTime) {

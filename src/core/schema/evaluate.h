@@ -237,17 +237,9 @@ bool EvalKeyword(Context& c, const Keyword& kw, const V& v, Annotations* ann) {
       Report(c, kw, kw.message);
       return false;
     case Kw::kUniqueItems: {
-      if (type != Type::kArray) return true;
-      for (auto i = v.items(); !i.done(); i.next()) {
-        auto j = i;
-        for (j.next(); !j.done(); j.next()) {
-          if (Equal(i.value(), j.value())) {
-            Report(c, kw, kw.message);
-            return false;
-          }
-        }
-      }
-      return true;
+      if (type != Type::kArray || ItemsUnique(v)) return true;
+      Report(c, kw, kw.message);
+      return false;
     }
     case Kw::kItems: {
       if (type != Type::kArray) return true;

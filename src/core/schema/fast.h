@@ -256,13 +256,7 @@ COMPLY_FAST_COLD bool FastArrayRare(FastRun& r, const FastNode& n, const V& v) {
     }
     if (matches < kw.count || matches > kw.count2) return false;
   }
-  if (f & kFUniqueItems) {
-    for (auto i = v.items(); !i.done(); i.next()) {
-      auto j = i;
-      for (j.next(); !j.done(); j.next())
-        if (Equal(i.value(), j.value())) return false;
-    }
-  }
+  if ((f & kFUniqueItems) && !ItemsUnique(v)) return false;
   return true;
 }
 

@@ -3,9 +3,14 @@
 #pragma once
 #include "core/no_postgres.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/json.h"
 #include "core/schema/compiled.h"
@@ -86,6 +91,85 @@ bool Equal(const A& a, const B& b) {
     }
   }
   return false;
+}
+
+// A hash of a JSON value consistent with Equal: equal values hash alike (numbers by
+// value, -0 as 0; an object's members in any order).
+inline uint64_t MixHash(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+template <typename V>
+uint64_t HashValue(const V& v) {
+  switch (v.type()) {
+    case json::Type::kNull:
+      return 0x6a09e667f3bcc908ULL;
+    case json::Type::kBool:
+      return v.boolean() ? 0xbb67ae8584caa73bULL : 0x3c6ef372fe94f82bULL;
+    case json::Type::kNumber: {
+      double d = v.number();
+      if (d == 0) d = 0;  // -0 == 0
+      uint64_t bits;
+      static_assert(sizeof bits == sizeof d);
+      std::memcpy(&bits, &d, sizeof bits);
+      return MixHash(bits ^ 0xa54ff53a5f1d36f1ULL);
+    }
+    case json::Type::kString:
+      return MixHash(std::hash<std::string_view>()(v.string()) ^ 0x510e527fade682d1ULL);
+    case json::Type::kArray: {
+      uint64_t h = 0x9b05688c2b3e6c1fULL;
+      for (auto x = v.items(); !x.done(); x.next()) h = MixHash(h ^ HashValue(x.value()));
+      return h;
+    }
+    case json::Type::kObject: {
+      uint64_t h = 0x1f83d9abfb41bd6bULL;  // a sum: the members' order does not count
+      for (auto x = v.members(); !x.done(); x.next())
+        h += MixHash(std::hash<std::string_view>()(x.key()) * 31 + HashValue(x.value()));
+      return h;
+    }
+  }
+  return 0;
+}
+
+// Tells whether the items of the array v are unique (uniqueItems). Pairwise for a
+// short array; for a longer one, only the items whose hashes are equal are compared, so
+// that a long array costs n log n, not n squared (80,000 items took a minute).
+template <typename V>
+bool ItemsUnique(const V& v) {
+  constexpr size_t kPairwise = 16;
+  const size_t n = v.size();
+  if (n < 2) return true;
+  if (n <= kPairwise) {
+    for (auto i = v.items(); !i.done(); i.next()) {
+      auto j = i;
+      for (j.next(); !j.done(); j.next())
+        if (Equal(i.value(), j.value())) return false;
+    }
+    return true;
+  }
+  std::vector<decltype(v.items().value())> items;
+  std::vector<std::pair<uint64_t, uint32_t>> hashes;
+  items.reserve(n);
+  hashes.reserve(n);
+  for (auto it = v.items(); !it.done(); it.next()) {
+    hashes.emplace_back(HashValue(it.value()), static_cast<uint32_t>(items.size()));
+    items.push_back(it.value());
+  }
+  std::sort(hashes.begin(), hashes.end());
+  for (size_t a = 0; a < hashes.size();) {
+    size_t b = a + 1;
+    while (b < hashes.size() && hashes[b].first == hashes[a].first) ++b;
+    for (size_t x = a; x < b; ++x)
+      for (size_t y = x + 1; y < b; ++y)
+        if (Equal(items[hashes[x].second], items[hashes[y].second])) return false;
+    a = b;
+  }
+  return true;
 }
 
 }  // namespace comply::schema::internal
