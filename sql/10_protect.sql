@@ -561,7 +561,7 @@ ALTER TABLE clinic.erase ADD COLUMN seen date;
 INSERT INTO clinic.erase VALUES (4, 'Card ending 4242 charged twice; refund requested.'),
                                 (5, 'Lunch menu for Friday.'), (6, 'Parking lot closed on Monday.');
 UPDATE clinic.erase SET summary = 'Lunch menu for Thursday.' WHERE id = 5;
-UPDATE clinic.erase SET seen = '2026-11-29' WHERE id = 6;
+UPDATE clinic.erase SET seen = '2024-02-29' WHERE id = 6;
 DELETE FROM clinic.erase WHERE id = 4;
 SELECT subject -> 'primary_key' ->> 'id' AS id, status, last_error FROM comply.ai_jobs
  WHERE queue = 'erase' AND subject -> 'primary_key' ->> 'id' IN ('4', '5', '6') ORDER BY 1, 2;

@@ -91,6 +91,9 @@ ssl = off
 ssl_min_protocol_version = 'TLSv1'
 password_encryption = 'md5'
 log_statement = 'all'
+log_min_duration_statement = 250ms
+session_preload_libraries = 'auto_explain'
+auto_explain.log_min_duration = 0
 log_min_error_statement = error
 log_error_verbosity = terse
 logging_collector = on
@@ -132,6 +135,8 @@ check "lax cluster: the evidence names the weak pg_hba rules" \
   grep -q '"method": "trust"' "$work/lax.out"
 check "lax cluster: the evidence names the logging settings" \
   grep -q '"log_statement": "all"' "$work/lax.out"
+check "lax cluster: a duration in units is read (250ms), and auto_explain is named" \
+  grep -q 'statement_logging|fail|.*"log_min_duration_statement": "250ms".*"auto_explain.log_min_duration": "0"' "$work/lax.out"
 check "lax cluster: the evidence says csvlog keeps error details even when terse" \
   grep -q 'error_details_logging|fail|.*"log_destination": "stderr,csvlog"' "$work/lax.out"
 check "lax cluster: the evidence names the table open to PUBLIC" \

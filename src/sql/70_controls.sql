@@ -149,8 +149,8 @@ ALTER TABLE comply.controls ENABLE ALWAYS TRIGGER shipped_rows_truncate;
 CREATE FUNCTION comply._ref_matches(policy_ref text, control_ref text) RETURNS boolean
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $$
   SELECT p <> '' AND (c = p OR (left(c, length(p)) = p AND substr(c, length(p) + 1, 1) !~ '[[:alnum:]]'))
-    FROM (SELECT lower(regexp_replace(btrim(policy_ref), '\s+', ' ', 'g')) AS p,
-                 lower(regexp_replace(btrim(control_ref), '\s+', ' ', 'g')) AS c) x $$;
+    FROM (SELECT lower(regexp_replace(btrim(policy_ref), E'\\s+', ' ', 'g')) AS p,
+                 lower(regexp_replace(btrim(control_ref), E'\\s+', ' ', 'g')) AS c) x $$;
 COMMENT ON FUNCTION comply._ref_matches(text, text) IS
   'True if a policy''s regulation reference names the control''s (equal, or a prefix ending at a part boundary)';
 
@@ -172,7 +172,7 @@ COMMENT ON FUNCTION comply._covers(jsonb, text) IS
 CREATE FUNCTION comply._endpoint_host(url text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $$
   SELECT nullif(lower(m[1]), '')
-    FROM regexp_match(url, '^\s*[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#]*@)?(\[[^]/?#]*\]|[^/?#:]*)') m $$;
+    FROM regexp_match(url, E'^\\s*[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#]*@)?(\\[[^]/?#]*\\]|[^/?#:]*)') m $$;
 COMMENT ON FUNCTION comply._endpoint_host(text) IS
   'Host part of a URL, without credentials, port, path or query (NULL if none)';
 
@@ -434,7 +434,7 @@ BEGIN
                 OR endpoint ~ '^[^/]*//[^/]*@' OR endpoint ~ '[?#]' THEN
             reasons := reasons || 'comply.ai_endpoint is not a usable http(s) URL without credentials'::text;
           ELSIF endpoint_scheme = 'http'
-                AND NOT (endpoint_host IN ('localhost', '[::1]') OR endpoint_host ~ '^127\.') THEN
+                AND NOT (endpoint_host IN ('localhost', '[::1]') OR endpoint_host ~ E'^127\\.') THEN
             reasons := reasons || ('comply.ai_endpoint sends text to ' || endpoint_host || ' over plain http');
           END IF;
         WHEN 'client_tls' THEN
@@ -527,7 +527,7 @@ CREATE FUNCTION comply._flow_label(label text, fmt text) RETURNS text
       (SELECT coalesce(string_agg(CASE WHEN ch ~ '^[A-Za-z0-9 _.,:/()+=-]$' THEN ch
                                        ELSE '#' || ascii(ch) || ';' END, '' ORDER BY i), '')
          FROM regexp_split_to_table(label, '') WITH ORDINALITY AS x(ch, i))
-    ELSE regexp_replace(replace(replace(label, '\', '\\'), '"', '\"'), '[[:cntrl:]]', ' ', 'g')
+    ELSE regexp_replace(replace(replace(label, E'\\', E'\\\\'), '"', E'\\"'), '[[:cntrl:]]', ' ', 'g')
   END $$;
 COMMENT ON FUNCTION comply._flow_label(text, text) IS
   'Escapes a label for a quoted Mermaid (entity codes) or DOT (backslash escapes) string';

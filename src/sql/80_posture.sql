@@ -87,16 +87,26 @@ BEGIN
   IF current_setting('log_statement') IN ('all', 'mod') THEN
     rules := rules || jsonb_build_object('log_statement', current_setting('log_statement'));
   END IF;
-  IF current_setting('log_min_duration_statement')::int >= 0 THEN
+  -- Settings with units are read in their base unit from pg_settings: current_setting
+  -- says '250ms', which is no integer.
+  IF (SELECT setting::int FROM pg_settings WHERE name = 'log_min_duration_statement') >= 0 THEN
     rules := rules || jsonb_build_object('log_min_duration_statement', current_setting('log_min_duration_statement'));
   END IF;
-  IF current_setting('log_min_duration_sample')::int >= 0 AND current_setting('log_statement_sample_rate')::float8 > 0 THEN
+  IF (SELECT setting::int FROM pg_settings WHERE name = 'log_min_duration_sample') >= 0
+     AND current_setting('log_statement_sample_rate')::float8 > 0 THEN
     rules := rules || jsonb_build_object('log_min_duration_sample', current_setting('log_min_duration_sample'));
+  END IF;
+  -- auto_explain, when loaded, logs the statements it explains, literals and all (and
+  -- the plans, whose filters quote them).
+  IF (SELECT setting::int FROM pg_settings WHERE name = 'auto_explain.log_min_duration') >= 0 THEN
+    rules := rules || jsonb_build_object('auto_explain.log_min_duration',
+                                         current_setting('auto_explain.log_min_duration'));
   END IF;
   IF current_setting('log_min_error_statement') NOT IN ('panic', 'fatal', 'log') THEN
     rules := rules || jsonb_build_object('log_min_error_statement', current_setting('log_min_error_statement'));
   END IF;
-  IF current_setting('log_parameter_max_length')::int <> 0 AND current_setting('log_statement') <> 'none' THEN
+  IF (SELECT setting::int FROM pg_settings WHERE name = 'log_parameter_max_length') <> 0
+     AND current_setting('log_statement') <> 'none' THEN
     rules := rules || jsonb_build_object('log_parameter_max_length', current_setting('log_parameter_max_length'));
   END IF;
   IF current_setting('debug_print_parse') = 'on' OR current_setting('debug_print_plan') = 'on'
@@ -169,7 +179,7 @@ BEGIN
   check_name := 'ai_endpoint_tls';
   s := coalesce(current_setting('comply.ai_endpoint', true), '');
   status := CASE WHEN s = '' OR s LIKE 'https://%' THEN 'pass'
-                 WHEN s ~ '^http://(127\.0\.0\.1|localhost|\[::1\])[:/]' THEN 'warn'
+                 WHEN s ~ E'^http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/]' THEN 'warn'
                  ELSE 'fail' END;
   evidence := jsonb_build_object('scheme', nullif(split_part(s, ':', 1), ''),
                                  'host', nullif(regexp_replace(split_part(split_part(s, '://', 2), '/', 1), '^.*@', ''), ''));
@@ -184,7 +194,7 @@ BEGIN
   ELSE
     s := coalesce(current_setting('comply.alert_webhook_url', true), '');
     status := CASE WHEN s = '' OR s LIKE 'https://%' THEN 'pass'
-                   WHEN s ~ '^http://(127\.0\.0\.1|localhost|\[::1\])[:/]' THEN 'warn'
+                   WHEN s ~ E'^http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/]' THEN 'warn'
                    ELSE 'fail' END;
     evidence := jsonb_build_object('configured', s <> '',
                                    'scheme', nullif(split_part(s, ':', 1), ''),

@@ -1,0 +1,43 @@
+-- pg_comply's SQL answers alike whatever the session's settings: legacy string escapes
+-- (standard_conforming_strings = off, where a backslash in a plain literal is an
+-- escape), date, interval and float output styles, a far time zone, bytea output, and
+-- a search_path with a schema of the caller's first. Each answer is taken with the
+-- defaults, then again with the other settings, and compared.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_comply;
+RESET client_min_messages;
+CREATE SCHEMA settings_probe;
+CREATE TABLE settings_probe.notes (id int PRIMARY KEY, note text);
+SELECT comply.protect('settings_probe.notes', '{"columns": {"note": {"redact": true}},
+                                                 "regulations": ["HIPAA \u00a7164.312(b)"], "workflow_step": "intake"}');
+CREATE FUNCTION settings_probe.answers() RETURNS TABLE(what text, answer text)
+  LANGUAGE sql AS $$
+  SELECT 'data_flow mermaid', md5(comply.data_flow())
+  UNION ALL SELECT 'data_flow dot', md5(comply.data_flow('dot'))
+  UNION ALL SELECT 'requirements_matrix', md5(string_agg(m::text, ',' ORDER BY m::text))
+              FROM comply.requirements_matrix() m
+  UNION ALL SELECT 'check_server', string_agg(check_name || '=' || status, ',' ORDER BY check_name)
+              FROM comply.check_server()
+  UNION ALL SELECT 'run_controls', md5(string_agg(r::text, ',' ORDER BY r::text))
+              FROM (SELECT control_id, status FROM comply.run_controls()) r
+  UNION ALL SELECT 'redact', comply.redact('SSN 536-22-8714, mail wei.zhang@example.org, born 1984-03-05')
+  UNION ALL SELECT 'validate', comply.validate('{"d": "2024-02-29", "t": "12:00:00Z"}'::jsonb,
+              '{"properties": {"d": {"format": "date"}, "t": {"format": "time"}}}'::jsonb,
+              '{"format": "assert"}')::text
+$$;
+CREATE TABLE settings_probe.baseline AS SELECT * FROM settings_probe.answers();
+SELECT what FROM settings_probe.baseline ORDER BY 1;
+SET standard_conforming_strings = off;
+SET DateStyle = 'SQL, DMY';
+SET IntervalStyle = 'sql_standard';
+SET extra_float_digits = -15;
+SET TimeZone = 'Pacific/Chatham';
+SET bytea_output = 'escape';
+SET search_path = settings_probe, public;
+-- No row: every answer is the same (and no WARNING about escapes in pg_comply's SQL).
+SELECT a.what, a.answer AS now, b.answer AS with_defaults
+  FROM settings_probe.answers() a JOIN settings_probe.baseline b USING (what)
+ WHERE a.answer IS DISTINCT FROM b.answer;
+RESET ALL;
+SELECT comply.unprotect('settings_probe.notes');
+DROP SCHEMA settings_probe CASCADE;
