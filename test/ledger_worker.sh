@@ -121,6 +121,25 @@ q -d postgres -c "BEGIN" -c "SELECT id FROM charts WHERE id < 3" -c "ROLLBACK" >
 check "reads of an audited table reach the ledger (read-only and rolled-back transactions)" \
   wait_for "SELECT array_agg((details ->> 'rows')::int ORDER BY id) = '{1,2}' FROM comply.audit_log WHERE action = 'SELECT' AND object = 'public.charts'" 10
 
+# A database its DBA made read-only (a maintenance window, a reporting copy) is still
+# read: its workers, which start with the database's settings, must still record the
+# reads and seal them. (They died on their first write before.)
+q -d postgres -c "ALTER DATABASE postgres SET default_transaction_read_only = on"
+workers="backend_type IN ('pg_comply sealer', 'pg_comply job worker') AND datname = 'postgres'"
+old_pids=$(q -d postgres -c "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE $workers")
+q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE $workers" >/dev/null
+rw() { PGOPTIONS="-c default_transaction_read_only=off" "$@"; }
+check "in a read-only database, new workers start and stay up" \
+  rw wait_for "SELECT count(*) = 2 FROM pg_stat_activity WHERE $workers AND pid NOT IN ($old_pids)
+               AND backend_start < now() - interval '1 second'" 20
+before=$(q -d postgres -c "SELECT max(id) FROM comply.audit_log")
+q -d postgres -c "SELECT note FROM charts WHERE id = 4" >/dev/null
+check "... and a read there reaches the ledger and is sealed" \
+  rw wait_for "SELECT count(*) = 1 FROM comply.audit_log WHERE id > $before AND action = 'SELECT'
+                  AND object = 'public.charts' AND (details ->> 'rows')::int = 1
+               AND ($all_sealed)" 15
+q -d postgres -c "SET default_transaction_read_only = off" -c "ALTER DATABASE postgres RESET default_transaction_read_only"
+
 # A sealer that fails (unusable signing key) is restarted, and resumes once fixed.
 badkey="$COMPLY_CLUSTER_DIR/data/bad_key.pem"
 echo "not a key at all, just some text" >"$badkey"

@@ -184,6 +184,17 @@ SealerSlot* AttachDatabaseWorker(Oid dbid, int kind) {
   SetConfigOption("max_parallel_workers_per_gather", "0", PGC_SUSET, PGC_S_OVERRIDE);
   // Nor JIT: a round's queries are short, and compiling them costs more than running them.
   SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+  // The database's settings are for its sessions, not for the ledger: a database made
+  // read-only (ALTER DATABASE ... SET default_transaction_read_only = on, for a
+  // maintenance window or a reporting copy) is still read, and its reads and rejected
+  // writes must still be recorded and sealed; a statement or lock timeout meant for
+  // applications must not cut a sealing round of a large backlog; nor may a stricter
+  // isolation level make rounds fail.
+  SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
+  SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+  SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+  SetConfigOption("idle_in_transaction_session_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+  SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
   return slot;
 }
 
