@@ -220,5 +220,38 @@ rm -f "$export_file" "$digest_file"
 
 echo "entries: $(q -d postgres -c 'SELECT count(*) FROM comply.audit_log'), blocks: $(q -d postgres -c 'SELECT count(*) FROM comply.ledger_blocks')"
 
+# The workers run as a superuser: a database owner (no superuser) who puts a schema of
+# their own before pg_catalog in the database's search_path, with functions and
+# operators of the names the workers' queries use, must not get them run with the
+# workers' rights.
+q -d postgres -c "CREATE ROLE mallory LOGIN" -c "CREATE DATABASE mallorydb OWNER mallory"
+q -d mallorydb -c "CREATE EXTENSION pg_comply"
+q -d mallorydb -U mallory <<'SQL'
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.pwn() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('is_superuser') = 'on' AND session_user <> 'mallory' THEN
+    EXECUTE 'ALTER ROLE mallory SUPERUSER';
+  END IF;
+END $$;
+CREATE FUNCTION evil.now() RETURNS timestamptz LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.pwn(); RETURN pg_catalog.now(); END $$;
+CREATE FUNCTION evil.clock_timestamp() RETURNS timestamptz LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.pwn(); RETURN pg_catalog.clock_timestamp(); END $$;
+CREATE FUNCTION evil.ge(bigint, bigint) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.pwn(); RETURN $1 OPERATOR(pg_catalog.>=) $2; END $$;
+CREATE FUNCTION evil.eq(bigint, bigint) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN PERFORM evil.pwn(); RETURN $1 OPERATOR(pg_catalog.=) $2; END $$;
+CREATE OPERATOR evil.>= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = evil.ge);
+CREATE OPERATOR evil.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = evil.eq);
+ALTER DATABASE mallorydb SET search_path = evil, pg_catalog;
+SQL
+q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'mallorydb' AND backend_type LIKE 'pg_comply%'" >/dev/null
+sleep 1
+q -d mallorydb -U mallory -c "SELECT comply.audit('x', 'by the owner')" >/dev/null
+check "a database owner's search_path does not run their code as the workers' superuser" \
+  bash -c 'sleep 5; [ "$(psql -X -At -d postgres -c "SELECT rolsuper FROM pg_roles WHERE rolname = '"'mallory'"'")" = f ]'
+# (Checked with a search_path of our own: the test's superuser session would run them too.)
+check "... and the owner's database is sealed all the same" \
+  env PGOPTIONS="-c search_path=pg_catalog" bash -c 'for i in $(seq 150); do
+    [ "$(psql -X -At -d mallorydb -c "SELECT count(*) = (SELECT count(*) FROM comply.ledger_entries) FROM comply.audit_log")" = t ] && exit 0
+    sleep 0.1; done; exit 1'
+
 echo "ledger workers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
