@@ -37,8 +37,6 @@ comply.ai_endpoint = 'https://api.example.com/v1'
 comply.hmac_key_file = 'comply_hmac.key'
 comply.ledger_signing_key_file = 'comply_ledger.pem'
 comply.ai_api_key_file = 'comply_ai.key'
-comply.ledger_worker = off
-comply.ai_worker = off
 CONF
 chmod 644 "$work/strict.conf"
 export COMPLY_CLUSTER_DIR=$strict COMPLY_PG_CONF="$work/strict.conf" COMPLY_INITDB_OPTS=--data-checksums
@@ -70,6 +68,12 @@ spsql -c "ALTER ROLE postgres PASSWORD 'strict-test-password'" \
 spsql -c "CREATE TABLE intake (id int PRIMARY KEY, doc jsonb)" \
       -c "REVOKE ALL ON intake FROM PUBLIC" \
       -c "SELECT comply.protect('intake', '{\"columns\": {\"doc\": {\"validate\": \"s\"}}}')" >/dev/null
+# The workers (the sealer and the job worker) start once the database appends.
+for _ in $(seq 100); do
+  [ "$(spsql -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'postgres'
+                  AND backend_type IN ('pg_comply sealer', 'pg_comply job worker')")" = 2 ] && break
+  sleep 0.2
+done
 # The checks run over TCP with TLS, so that this very connection counts as encrypted.
 PGPASSWORD=strict-test-password PGSSLMODE=require psql -X -At -F '|' -h 127.0.0.1 -p "$port_strict" \
   -U postgres -d postgres -c "SELECT check_name, status, evidence FROM comply.check_server() ORDER BY 1" \
@@ -77,7 +81,7 @@ PGPASSWORD=strict-test-password PGSSLMODE=require psql -X -At -F '|' -h 127.0.0.
 status_of() { awk -F'|' -v c="$2" '$1 == c { print $2 }' "$1"; }
 
 for c in ssl ssl_min_protocol_version connections_without_ssl password_encryption pg_hba_methods \
-         superusers data_checksums statement_logging error_details_logging \
+         superusers data_checksums statement_logging error_details_logging workers \
          public_privileges_on_protected_tables secret:hmac_key_file secret:ledger_signing_key_file secret:ai_api_key_file ai_endpoint_tls \
          alert_webhook_tls; do
   check "strict cluster: $c passes" [ "$(status_of "$work/strict.out" "$c")" = pass ]
@@ -119,12 +123,18 @@ lpsql -c "CREATE EXTENSION pg_comply" -c "SELECT comply.register_schema('s', '{}
       -c "CREATE TABLE intake (id int PRIMARY KEY, doc jsonb)" \
       -c "GRANT SELECT, INSERT ON intake TO PUBLIC" \
       -c "SELECT comply.protect('intake', '{\"columns\": {\"doc\": {\"validate\": \"s\"}}}')" >/dev/null
+# With comply.ai_worker off, rejected rows wait for someone to call comply.run_jobs():
+# half the hand-over slots at most for one database, the rest are lost, and counted.
+lpsql -c "SELECT comply.register_schema('obj', '{\"type\": \"object\"}')" \
+      -c "CREATE TABLE strict_intake (id int PRIMARY KEY, doc jsonb)" \
+      -c "SELECT comply.protect('strict_intake', '{\"columns\": {\"doc\": {\"validate\": \"obj\"}}}')" >/dev/null
+for i in $(seq 40); do lpsql -c "INSERT INTO strict_intake VALUES ($i, '[1]')" >/dev/null 2>&1 || true; done
 # Over TCP without SSL (the lax pg_hba trusts it), so this connection counts.
 psql -X -At -F '|' -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
   -c "SELECT check_name, status, evidence FROM comply.check_server() ORDER BY 1" >"$work/lax.out" 2>&1 || true
 
 for c in ssl ssl_min_protocol_version connections_without_ssl password_encryption pg_hba_methods \
-         data_checksums statement_logging error_details_logging public_privileges_on_protected_tables \
+         data_checksums statement_logging error_details_logging workers public_privileges_on_protected_tables \
          secret:hmac_key_file secret:ai_api_key_file ai_endpoint_tls alert_webhook_tls; do
   check "lax cluster: $c fails" [ "$(status_of "$work/lax.out" "$c")" = fail ]
 done
@@ -139,6 +149,8 @@ check "lax cluster: a duration in units is read (250ms), and auto_explain is nam
   grep -q 'statement_logging|fail|.*"log_min_duration_statement": "250ms".*"auto_explain.log_min_duration": "0"' "$work/lax.out"
 check "lax cluster: the evidence says csvlog keeps error details even when terse" \
   grep -q 'error_details_logging|fail|.*"log_destination": "stderr,csvlog"' "$work/lax.out"
+check "lax cluster: the workers' evidence counts the rejected row lost and says why" \
+  grep -q 'workers|fail|.*comply.ai_worker is off.*"records_lost": 8, .*"records_waiting": 32' "$work/lax.out"
 check "lax cluster: the evidence names the table open to PUBLIC" \
   grep -q '"table": "public.intake"' "$work/lax.out"
 check "lax cluster: the evidence says why a key file is refused" \

@@ -10,6 +10,7 @@
 #include "core/secret_file.h"
 #include "pg/guard.h"
 #include "pg/spi.h"
+#include "pg/worker.h"
 
 extern "C" {
 #include "postgres.h"
@@ -29,6 +30,7 @@ extern "C" {
 #include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(comply_secret_file_problem);
+PG_FUNCTION_INFO_V1(comply_worker_status);
 PG_FUNCTION_INFO_V1(comply_is_encrypted);
 PG_FUNCTION_INFO_V1(comply_check_encryption);
 }
@@ -56,6 +58,20 @@ extern "C" Datum comply_secret_file_problem(PG_FUNCTION_ARGS) {
   });
   if (problem[0] == '\0') PG_RETURN_NULL();
   PG_RETURN_TEXT_P(cstring_to_text(problem));
+}
+
+// comply._worker_status() RETURNS jsonb: the hand-over of records that must outlive
+// their transaction (rejected rows, audited reads) to this database's job worker, and
+// whether its workers run (GetDeferredStatus: shared memory only, no error raised).
+extern "C" Datum comply_worker_status(PG_FUNCTION_ARGS) {
+  const DeferredStatus st = GetDeferredStatus();
+  char buf[256];
+  snprintf(buf, sizeof(buf),
+           "{\"preloaded\": %s, \"records_lost\": %llu, \"records_waiting\": %d, "
+           "\"sealer\": %s, \"job_worker\": %s}",
+           st.shared ? "true" : "false", static_cast<unsigned long long>(st.lost), st.waiting,
+           st.sealer ? "true" : "false", st.job_worker ? "true" : "false");
+  PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf)));
 }
 
 // comply.is_encrypted(value bytea) / (value text) RETURNS boolean

@@ -97,6 +97,10 @@ constexpr int kDeferredSlots = 64;
 // kDeferPollMs (and woken by nothing else: the worker does not know who waits).
 constexpr int kDeferWaitMs = 5000;
 constexpr int kDeferPollMs = 2;
+// Slots one database may hold at once, so that a database whose job worker does not
+// run (comply.ai_worker off, its records drained by comply.run_jobs() when someone calls
+// it, or no worker slot left) or falls behind cannot take all the slots of the others.
+constexpr int kDeferredPerDatabase = kDeferredSlots / 2;
 struct DeferredSlot {
   enum State : int { kFree = 0, kWriting, kReady, kTaken } state;
   Oid dbid;
@@ -118,6 +122,9 @@ struct PreparedAppend {
 
 struct WorkerShared {
   slock_t mutex;
+  // Records DeferRecord could not hand over since the server started (each also a LOG
+  // line where it failed), for comply.check_server(): audit entries lost.
+  uint64 deferred_lost;
   Latch* launcher_latch;
   Oid requested_db;  // a database whose appends found no sealer
   SealerSlot slots[kMaxSealers * kKinds];
@@ -445,31 +452,43 @@ void RegisterCallbackOnce() {
 }  // namespace
 
 bool DeferRecord(const char* kind, const std::string& json) {
-  if (!shared || json.size() > kDeferredRecordBytes || strlen(kind) >= sizeof(DeferredSlot::kind))
+  if (!shared) return false;
+  auto lost = [] {
+    SpinLockAcquire(&shared->mutex);
+    ++shared->deferred_lost;
+    SpinLockRelease(&shared->mutex);
     return false;
+  };
+  if (json.size() > kDeferredRecordBytes || strlen(kind) >= sizeof(DeferredSlot::kind)) return lost();
   DeferredSlot* slot = nullptr;
   Latch* latch = nullptr;
-  // All slots taken (a burst of rejected rows): while this database's job worker runs,
-  // wake it and wait for it to free one, so that the burst slows down to the pace of
-  // the ledger rather than losing entries. Interrupts are left pending for the caller
-  // (a cancel takes effect at most kDeferWaitMs later).
+  // All slots taken (a burst of rejected rows), or this database's share of them: while
+  // its job worker runs, wake it and wait for it to free one, so that the burst slows
+  // down to the pace of the ledger rather than losing entries. Interrupts are left
+  // pending for the caller (a cancel takes effect at most kDeferWaitMs later).
   int waited_ms = 0;
   for (;;) {
     Latch* worker = nullptr;
     SpinLockAcquire(&shared->mutex);
-    for (DeferredSlot& d : shared->deferred)
+    SealerSlot* w = FindSlot(MyDatabaseId, kJobs);
+    if (w) worker = w->latch;
+    int held = 0;
+    DeferredSlot* free_slot = nullptr;
+    for (DeferredSlot& d : shared->deferred) {
       if (d.state == DeferredSlot::kFree) {
-        slot = &d;
-        slot->state = DeferredSlot::kWriting;
-        break;
+        if (!free_slot) free_slot = &d;
+      } else if (d.dbid == MyDatabaseId) {
+        ++held;
       }
-    if (!slot) {
-      SealerSlot* w = FindSlot(MyDatabaseId, kJobs);
-      if (w) worker = w->latch;
+    }
+    if (free_slot && held < kDeferredPerDatabase) {
+      slot = free_slot;
+      slot->state = DeferredSlot::kWriting;
+      slot->dbid = MyDatabaseId;
     }
     SpinLockRelease(&shared->mutex);
     if (slot) break;
-    if (!worker || worker == MyLatch || waited_ms >= kDeferWaitMs) return false;
+    if (!worker || worker == MyLatch || waited_ms >= kDeferWaitMs) return lost();
     SetLatch(worker);
     try {
       PgCall([] {
@@ -478,12 +497,11 @@ bool DeferRecord(const char* kind, const std::string& json) {
         ResetLatch(MyLatch);
       });
     } catch (...) {
-      return false;
+      return lost();
     }
     waited_ms += kDeferPollMs;
   }
   // The copy happens outside the spinlock: the slot is ours while it is kWriting.
-  slot->dbid = MyDatabaseId;
   slot->len = static_cast<uint32>(json.size());
   strlcpy(slot->kind, kind, sizeof(slot->kind));
   memcpy(slot->data, json.data(), json.size());
@@ -494,6 +512,20 @@ bool DeferRecord(const char* kind, const std::string& json) {
   SpinLockRelease(&shared->mutex);
   if (latch) SetLatch(latch);
   return true;
+}
+
+DeferredStatus GetDeferredStatus() {
+  DeferredStatus st;
+  if (!shared) return st;
+  st.shared = true;
+  SpinLockAcquire(&shared->mutex);
+  st.lost = shared->deferred_lost;
+  for (const DeferredSlot& d : shared->deferred)
+    if (d.state != DeferredSlot::kFree && d.dbid == MyDatabaseId) ++st.waiting;
+  st.sealer = FindSlot(MyDatabaseId, kSealer) != nullptr;
+  st.job_worker = FindSlot(MyDatabaseId, kJobs) != nullptr;
+  SpinLockRelease(&shared->mutex);
+  return st;
 }
 
 int DrainDeferred(const std::function<void(const char*, const std::string&)>& write) {

@@ -22,11 +22,24 @@ constexpr size_t kDeferredRecordBytes = 8192;
 // Hands a record (JSON text, already redacted) to this database's job worker, which
 // writes it in a transaction of its own: for records that must outlive the caller's
 // rollback, such as the interaction of a synchronous call that failed. When all slots
-// are taken and the job worker runs, waits (up to 5 s) for it to free one. Returns
-// false when it cannot (no shared memory without shared_preload_libraries, all slots
-// taken and no worker, or the wait over, record too large). Never throws; safe in any
-// state of the transaction.
+// are taken, or this database's share of them, and the job worker runs, waits (up to
+// 5 s) for it to free one. Returns false, and counts the record lost, when it cannot (no
+// shared memory without shared_preload_libraries, no slot and no worker, or the wait
+// over, record too large). Never throws; safe in any state of the transaction.
 bool DeferRecord(const char* kind, const std::string& json);
+
+// What comply.check_server() reports of the hand-over: whether the shared state exists
+// (pg_comply preloaded), the records lost since the server started (cluster-wide), this
+// database's records waiting for its job worker, and whether its sealer and job worker
+// run.
+struct DeferredStatus {
+  bool shared = false;
+  uint64_t lost = 0;
+  int waiting = 0;
+  bool sealer = false;
+  bool job_worker = false;
+};
+DeferredStatus GetDeferredStatus();
 
 // Takes this database's deferred records one by one and calls write(kind, json) for
 // each (in the caller's transaction); a record whose write throws goes back to the

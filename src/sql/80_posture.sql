@@ -8,6 +8,15 @@ COMMENT ON FUNCTION comply._secret_file_problem(text) IS
   'NULL when path is a usable secret file (permissions as strict as ssl_key_file), else why not; superusers only';
 REVOKE ALL ON FUNCTION comply._secret_file_problem(text) FROM PUBLIC;
 
+-- The hand-over of records that must outlive their transaction (rejected rows, audited
+-- reads) to this database's job worker, and whether its workers run: shared memory,
+-- nothing secret.
+CREATE FUNCTION comply._worker_status() RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'comply_worker_status'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply._worker_status() IS
+  'Whether pg_comply is preloaded, this database''s sealer and job worker run, its records waiting for the job worker, and the records lost since the server started';
+
 CREATE FUNCTION comply.check_server()
   RETURNS TABLE(check_name text, status text, evidence jsonb)
   LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
@@ -17,6 +26,8 @@ DECLARE
   rules jsonb;
   s text;
   problem text;
+  w jsonb;
+  protected boolean := EXISTS (SELECT 1 FROM comply.policies);
 BEGIN
   -- Encryption in transit.
   check_name := 'ssl';
@@ -139,6 +150,38 @@ BEGIN
   RETURN NEXT;
 
   -- Protected tables must not be open to PUBLIC.
+  -- The background workers this database relies on: the sealer (or entries stay
+  -- unsealed), and the job worker, through which rejected rows and audited reads reach
+  -- the ledger (their own transactions roll back or cannot write), alerts are delivered
+  -- and classification jobs run. Without it those records are lost, each a LOG line
+  -- and counted here. A sealing left to comply.seal() (ledger_worker off) is a warning.
+  check_name := 'workers';
+  w := comply._worker_status();
+  rules := '[]';
+  IF NOT (w ->> 'preloaded')::boolean THEN
+    rules := rules || to_jsonb('pg_comply is not in shared_preload_libraries: no sealer and no job worker run'::text);
+  ELSE
+    IF current_setting('comply.ai_worker') = 'off' THEN
+      rules := rules || to_jsonb('comply.ai_worker is off: rejected rows and audited reads cannot reach the ledger'::text);
+    ELSIF NOT (w ->> 'job_worker')::boolean THEN
+      rules := rules || to_jsonb('no job worker runs for this database (see the server log; max_worker_processes?)'::text);
+    END IF;
+    IF current_setting('comply.ledger_worker') = 'on' AND NOT (w ->> 'sealer')::boolean THEN
+      rules := rules || to_jsonb('no sealer runs for this database (see the server log; max_worker_processes?)'::text);
+    END IF;
+    IF (w ->> 'records_lost')::bigint > 0 THEN
+      rules := rules || to_jsonb(format('%s records (rejected rows, audited reads, provider calls) could not be handed to a job worker since the server started (all databases)',
+                                        w ->> 'records_lost'));
+    END IF;
+  END IF;
+  status := CASE WHEN jsonb_array_length(rules) > 0 AND (protected OR (w ->> 'records_lost')::bigint > 0) THEN 'fail'
+                 WHEN jsonb_array_length(rules) > 0 THEN 'warn'
+                 WHEN current_setting('comply.ledger_worker', true) = 'off' THEN 'warn'
+                 ELSE 'pass' END;
+  evidence := jsonb_build_object('problems', rules, 'ledger_worker', current_setting('comply.ledger_worker', true),
+                                 'ai_worker', current_setting('comply.ai_worker', true)) || w;
+  RETURN NEXT;
+
   check_name := 'public_privileges_on_protected_tables';
   SELECT coalesce(jsonb_agg(jsonb_build_object('table', p.table_name::text, 'privileges', pr.privs)
                             ORDER BY p.table_name::text), '[]')
