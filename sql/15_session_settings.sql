@@ -1,8 +1,9 @@
 -- pg_comply's SQL answers alike whatever the session's settings: legacy string escapes
 -- (standard_conforming_strings = off, where a backslash in a plain literal is an
--- escape), date, interval and float output styles, a far time zone, bytea output, and
--- a search_path with a schema of the caller's first. Each answer is taken with the
--- defaults, then again with the other settings, and compared.
+-- escape), date, interval and float output styles, a far time zone, bytea output,
+-- quote_all_identifiers, and a search_path with a schema of the caller's first. Each
+-- answer is taken with the defaults, then again with the other settings, and compared;
+-- so are the ledger entries of a write to a protected table.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_comply;
 RESET client_min_messages;
@@ -26,6 +27,7 @@ CREATE FUNCTION settings_probe.answers() RETURNS TABLE(what text, answer text)
               '{"format": "assert"}')::text
 $$;
 CREATE TABLE settings_probe.baseline AS SELECT * FROM settings_probe.answers();
+INSERT INTO settings_probe.notes VALUES (1, 'SSN 536-22-8714');
 SELECT what FROM settings_probe.baseline ORDER BY 1;
 SET standard_conforming_strings = off;
 SET DateStyle = 'SQL, DMY';
@@ -33,11 +35,22 @@ SET IntervalStyle = 'sql_standard';
 SET extra_float_digits = -15;
 SET TimeZone = 'Pacific/Chatham';
 SET bytea_output = 'escape';
+SET quote_all_identifiers = on;
 SET search_path = settings_probe, public;
 -- No row: every answer is the same (and no WARNING about escapes in pg_comply's SQL).
 SELECT a.what, a.answer AS now, b.answer AS with_defaults
   FROM settings_probe.answers() a JOIN settings_probe.baseline b USING (what)
  WHERE a.answer IS DISTINCT FROM b.answer;
 RESET ALL;
+-- A new session whose first write to the table (which caches its policy) quotes every
+-- identifier, then one that does not: the same object for the three writes.
+\c
+SET quote_all_identifiers = on;
+INSERT INTO settings_probe.notes VALUES (2, 'SSN 536-22-8714');
+RESET quote_all_identifiers;
+INSERT INTO settings_probe.notes VALUES (3, 'SSN 536-22-8714');
+SELECT action, object, details -> 'primary_key' AS pk FROM comply.audit_log
+ WHERE object IN ('settings_probe.notes', '"settings_probe"."notes"') AND action IN ('protect', 'INSERT') ORDER BY id;
+SELECT id, note FROM settings_probe.notes ORDER BY id;
 SELECT comply.unprotect('settings_probe.notes');
 DROP SCHEMA settings_probe CASCADE;

@@ -204,11 +204,25 @@ PrimaryKeyColumns* ReadPrimaryKey(Oid relid) {
   return pk;
 }
 
-// The schema-qualified, quoted name of a relation.
+// The schema-qualified name of a relation, quoted where it must be: the same in every
+// session (the ledger's objects are compared as text), whatever its
+// quote_all_identifiers (a session with it on quoted every name, and its cached policy
+// kept doing so after it was reset).
 std::string QualifiedName(Oid relid) {
   return PgCall([&] {
-    return static_cast<const char*>(quote_qualified_identifier(
-        get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)));
+    const bool saved = quote_all_identifiers;
+    quote_all_identifiers = false;
+    const char* name = nullptr;
+    PG_TRY();
+    {
+      name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+    }
+    PG_FINALLY();
+    {
+      quote_all_identifiers = saved;
+    }
+    PG_END_TRY();
+    return name;
   });
 }
 
@@ -1607,9 +1621,8 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
 // comply.unprotect(tbl regclass) RETURNS void
 extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
   Oid relid = PG_GETARG_OID(0);
-  char* table = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-                                           get_rel_name(relid));
   Guarded([&] {
+    const std::string table = QualifiedName(relid);
     uint64 removed;
     {
       AsExtensionOwner owner("policies");

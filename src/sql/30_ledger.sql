@@ -54,7 +54,7 @@ COMMENT ON TABLE comply.ledger_entries IS
 REVOKE ALL ON comply.audit_log, comply.ledger_blocks, comply.ledger_entries FROM PUBLIC;
 
 CREATE FUNCTION comply._ledger_guard() RETURNS trigger
-  LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog SET quote_all_identifiers = off AS $$
 BEGIN
   RAISE EXCEPTION 'comply.% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
     USING ERRCODE = 'insufficient_privilege',
@@ -94,7 +94,7 @@ COMMENT ON FUNCTION comply.audit(text, text, jsonb) IS
   'Appends an audit entry (details redacted of PII first) and returns its id';
 
 CREATE FUNCTION comply.audit_trigger() RETURNS trigger
-  LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog SET quote_all_identifiers = off AS $$
 DECLARE
   old_row jsonb := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN to_jsonb(OLD) END;
   new_row jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
@@ -139,7 +139,7 @@ COMMENT ON FUNCTION comply.verify_ledger(bigint, bigint) IS
   'Recomputes entries, Merkle roots, chain links and signatures; no rows means the ledger is intact';
 
 CREATE FUNCTION comply.ledger_digest() RETURNS jsonb
-  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog SET quote_all_identifiers = off AS $$
   SELECT jsonb_build_object(
            'block_no', b.block_no,
            'block_hash', encode(b.block_hash, 'hex'),
@@ -154,7 +154,7 @@ COMMENT ON FUNCTION comply.ledger_digest() IS
   'The latest block''s number, hash, entry count, time and signature, to keep outside the database';
 
 CREATE FUNCTION comply.verify_digest(digest jsonb) RETURNS boolean
-  LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog AS $$
+  LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog SET quote_all_identifiers = off AS $$
 BEGIN
   -- A malformed digest is an error, not a digest that fails to verify (which would
   -- read as tampering).

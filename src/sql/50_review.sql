@@ -52,7 +52,7 @@ GRANT SELECT ON comply.review_cases TO comply_reviewer;
 -- C entry point then records the action in the ledger as the caller.
 CREATE FUNCTION comply._review_next(caller text, q text, claim_timeout interval)
   RETURNS comply.review_cases
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   c comply.review_cases;
   t timestamptz;
@@ -79,7 +79,7 @@ END $$;
 
 CREATE FUNCTION comply._review_decide(caller text, case_id bigint, decision text, note text)
   RETURNS comply.review_cases
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   c comply.review_cases;
   new_status text;
@@ -140,7 +140,7 @@ END $$;
 
 CREATE FUNCTION comply._review_release(caller text, case_id bigint)
   RETURNS comply.review_cases
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   c comply.review_cases;
 BEGIN
@@ -163,7 +163,7 @@ END $$;
 CREATE FUNCTION comply._review_enqueue(caller text, subject jsonb, payload text, labels text[],
                                        model_label text, confidence float8, q text)
   RETURNS bigint
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   new_id bigint;
 BEGIN
@@ -185,7 +185,7 @@ END $$;
 
 -- Returns expired claims to the queue and escalates cases pending longer than sla.
 CREATE FUNCTION comply._review_maintain(sla interval, OUT released int, OUT escalated int)
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   r record;
 BEGIN

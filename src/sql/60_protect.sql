@@ -17,7 +17,7 @@ COMMENT ON TABLE comply.policies IS
 -- A table's privileges as the drift watch compares them: the table's ACL and its
 -- columns' (a GRANT SELECT (col) is a grant too).
 CREATE FUNCTION comply._acl_text(tbl regclass) RETURNS text
-  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
   SELECT concat_ws(' ', (SELECT c.relacl::text FROM pg_class c WHERE c.oid = tbl),
                    (SELECT string_agg(quote_ident(a.attname) || ':' || a.attacl::text, ' ' ORDER BY a.attnum)
                       FROM pg_attribute a
@@ -44,7 +44,7 @@ ALTER TABLE comply.policies ENABLE ALWAYS TRIGGER policies_changed;  -- see 30_l
 -- the next row on, or its jobs would all be dead-lettered): as DROP refuses an object
 -- others depend on. TG_ARGV[0] says which: 'schema' or 'model'.
 CREATE FUNCTION comply._policy_dependency_guard() RETURNS trigger
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   t regclass;
 BEGIN
@@ -112,7 +112,7 @@ REVOKE ALL ON FUNCTION comply.protect(regclass, jsonb), comply.unprotect(regclas
 -- The columns a policy names that its table no longer has (renamed or dropped): the
 -- table's writes are refused until the policy is updated. NULL when there are none.
 CREATE FUNCTION comply._gone_columns(tbl regclass, policy jsonb) RETURNS text[]
-  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
   SELECT array_agg(k ORDER BY k)
     FROM jsonb_object_keys(CASE WHEN jsonb_typeof(policy -> 'columns') = 'object'
                                 THEN policy -> 'columns' ELSE '{}' END) k

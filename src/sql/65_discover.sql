@@ -28,7 +28,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON comply.discoveries TO PUBLIC;
 CREATE FUNCTION comply._discover(p_sample_rows int, p_schema name, p_table regclass)
   RETURNS TABLE(table_name regclass, column_name name, entity text, share float8,
                 sample_size int, suggested_policy jsonb)
-  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 #variable_conflict use_variable
 DECLARE
   -- Values longer than this are scanned up to here: discovery estimates, it does not redact.
@@ -321,7 +321,7 @@ CREATE FUNCTION comply.discover(sample_rows int DEFAULT 1000, schema_name name D
                                 table_name regclass DEFAULT NULL)
   RETURNS TABLE(table_name regclass, column_name name, entity text, share float8,
                 sample_size int, suggested_policy jsonb)
-  LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+  LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off
   AS $$ SELECT * FROM comply._discover($1, $2, $3) $$;
 COMMENT ON FUNCTION comply.discover(int, name, regclass) IS
   'Finds PII by content in a sample of every user table''s text and jsonb columns (or one schema''s, or one table''s): share of values per entity, and a suggested protect policy';

@@ -6,7 +6,7 @@
 
 CREATE FUNCTION comply.forget(tbl regclass, primary_key jsonb)
   RETURNS TABLE(what text, removed bigint)
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   tbl_name text;
   key jsonb;
@@ -59,7 +59,7 @@ REVOKE ALL ON FUNCTION comply.forget(regclass, jsonb) FROM PUBLIC;
 -- Whether tbl still holds the row primary_key names (forget does not delete the row
 -- itself: that is the application's DELETE, audited by the table's policy).
 CREATE FUNCTION comply._row_exists(tbl regclass, primary_key jsonb) RETURNS boolean
-  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   cond text;
   found boolean;

@@ -124,7 +124,7 @@ INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_r
 -- Shipped rows are the extension's: changing one would be lost by pg_dump (only user
 -- rows are dumped) or make the restore collide with it. Add a row of your own instead.
 CREATE FUNCTION comply._controls_guard() RETURNS trigger
-  LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog SET quote_all_identifiers = off AS $$
 BEGIN
   IF TG_OP = 'TRUNCATE' OR (TG_OP IN ('UPDATE', 'DELETE') AND NOT OLD.user_defined)
      OR (TG_OP IN ('INSERT', 'UPDATE') AND NOT NEW.user_defined) THEN
@@ -180,7 +180,7 @@ COMMENT ON FUNCTION comply._endpoint_host(text) IS
 -- default: the append-only triggers, the latest block verified with its link to the one
 -- before, and no backlog of old unsealed entries; verify_all: comply.verify_ledger() entire.
 CREATE FUNCTION comply._ledger_health(verify_all boolean) RETURNS text[]
-  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   reasons text[] := '{}';
   last_block bigint;
@@ -229,7 +229,7 @@ COMMENT ON FUNCTION comply._ledger_health(boolean) IS
 CREATE FUNCTION comply.requirements_matrix(full_ledger_check boolean DEFAULT false)
   RETURNS TABLE(workflow_step text, object text, regulation_ref text, control text,
                 implemented_by text, status text)
-  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 #variable_conflict use_column
 DECLARE
   ledger_reasons text[] := comply._ledger_health(coalesce(full_ledger_check, false));
@@ -534,7 +534,7 @@ COMMENT ON FUNCTION comply._flow_label(text, text) IS
 
 CREATE FUNCTION comply.data_flow(format text DEFAULT 'mermaid', schema_name name DEFAULT NULL)
   RETURNS text
-  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   fmt text := lower(btrim(format));
   endpoint text := btrim(coalesce(current_setting('comply.ai_endpoint', true), ''));

@@ -19,7 +19,7 @@ COMMENT ON FUNCTION comply._worker_status() IS
 
 CREATE FUNCTION comply.check_server()
   RETURNS TABLE(check_name text, status text, evidence jsonb)
-  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   is_super boolean := (SELECT rolsuper FROM pg_roles WHERE rolname = current_user);
   n bigint;

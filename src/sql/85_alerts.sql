@@ -24,7 +24,7 @@ REVOKE ALL ON comply.alerts FROM PUBLIC;
 
 CREATE FUNCTION comply._raise_alert(kind text, subject text, message text, details jsonb DEFAULT '{}')
   RETURNS bigint
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   new_id bigint;
 BEGIN

@@ -6,7 +6,7 @@
 -- Records one drift event: a ledger entry and an alert.
 CREATE FUNCTION comply._drift(subject text, message text, details jsonb)
   RETURNS void
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 BEGIN
   PERFORM comply.audit('drift', subject, details || jsonb_build_object('message', message,
                                                                       'by', session_user::text));
@@ -35,7 +35,7 @@ COMMENT ON FUNCTION comply._attached_partitions(pg_ddl_command) IS
 REVOKE ALL ON FUNCTION comply._attached_partitions(pg_ddl_command) FROM PUBLIC;
 
 CREATE FUNCTION comply._drift_ddl() RETURNS event_trigger
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   r record;
   p record;
@@ -234,7 +234,7 @@ COMMENT ON FUNCTION comply._drift_ddl() IS
   'Event trigger: records DDL that alters protected tables, their triggers, grants or row security';
 
 CREATE FUNCTION comply._drift_drop() RETURNS event_trigger
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   r record;
   t text;

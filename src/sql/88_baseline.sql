@@ -34,7 +34,7 @@ REVOKE ALL ON comply.drift_reported FROM PUBLIC;
 -- its file cannot be used: the file's name is a setting, but the key in it can change
 -- under the same name (and with it every pseudonym written from then on).
 CREATE FUNCTION comply._pseudonym_key_state() RETURNS text
-  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 BEGIN
   RETURN coalesce(comply.pseudonym_key_id(), 'none');
 EXCEPTION WHEN OTHERS THEN
@@ -48,7 +48,7 @@ REVOKE ALL ON FUNCTION comply._pseudonym_key_state() FROM PUBLIC;
 -- (they are configuration, not data), except superuser-only ones, which are hashed.
 CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT fingerprint text)
   RETURNS SETOF record
-  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
   SELECT 'setting', s.name,
          CASE WHEN s.name IN ('comply.hmac_key_file', 'comply.ledger_signing_key_file',
                               'comply.ai_api_key_file', 'comply.alert_webhook_url')
@@ -120,7 +120,7 @@ COMMENT ON FUNCTION comply._current_state() IS
 REVOKE ALL ON FUNCTION comply._current_state() FROM PUBLIC;
 
 CREATE FUNCTION comply.snapshot_baseline() RETURNS bigint
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   n bigint;
 BEGIN
@@ -138,7 +138,7 @@ COMMENT ON FUNCTION comply.snapshot_baseline() IS
 
 CREATE FUNCTION comply.drift()
   RETURNS TABLE(kind text, object text, expected text, actual text)
-  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
   SELECT coalesce(b.kind, c.kind), coalesce(b.object, c.object), b.fingerprint, c.fingerprint
     FROM comply.baseline b
     FULL JOIN comply._current_state() c ON c.kind = b.kind AND c.object = b.object
@@ -151,7 +151,7 @@ COMMENT ON FUNCTION comply.drift() IS
 
 -- Run by the job worker: records each new difference once, as drift.
 CREATE FUNCTION comply._drift_check() RETURNS int
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   d record;
   n int := 0;

@@ -3,7 +3,7 @@
 
 CREATE FUNCTION comply.run_controls(controls text[] DEFAULT NULL)
   RETURNS TABLE(control_id text, regulation_ref text, status text, evidence jsonb)
-  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   c record;
   matrix jsonb;
@@ -95,7 +95,7 @@ COMMENT ON FUNCTION comply.run_controls(text[]) IS
   'Checks every control (or those named) against the live database: pass, fail, not_applicable, not_run, manual or unknown, with evidence; the run is a ledger entry and each failure an alert (not in a read-only transaction or on a standby, where the run is reported only)';
 
 CREATE FUNCTION comply.tap_controls(controls text[] DEFAULT NULL) RETURNS SETOF text
-  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   r record;
   i int := 0;
