@@ -12,6 +12,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "core/hash.h"
 
 namespace comply::ai {
 namespace {
@@ -38,15 +39,8 @@ inline uint64_t FnvU64(uint64_t h, uint64_t v) {
   return h;
 }
 
-// murmur3's 64-bit finaliser: FNV-1a's low bits are weak, and buckets come from them.
-inline uint64_t Fmix64(uint64_t k) {
-  k ^= k >> 33;
-  k *= 0xff51afd7ed558ccdULL;
-  k ^= k >> 33;
-  k *= 0xc4ceb9fe1a85ec53ULL;
-  k ^= k >> 33;
-  return k;
-}
+// murmur3's finaliser (core/hash.h): FNV-1a's low bits are weak, and buckets come from them.
+using comply::Fmix64;
 
 // First byte hashed for each feature family, so equal strings of two families differ.
 constexpr unsigned char kTagWord = 'w';

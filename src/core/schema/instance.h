@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/hash.h"
 #include "core/json.h"
 #include "core/schema/compiled.h"
 
@@ -95,15 +96,6 @@ bool Equal(const A& a, const B& b) {
 
 // A hash of a JSON value consistent with Equal: equal values hash alike (numbers by
 // value, -0 as 0; an object's members in any order).
-inline uint64_t MixHash(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
-}
-
 template <typename V>
 uint64_t HashValue(const V& v) {
   switch (v.type()) {
@@ -117,19 +109,19 @@ uint64_t HashValue(const V& v) {
       uint64_t bits;
       static_assert(sizeof bits == sizeof d);
       std::memcpy(&bits, &d, sizeof bits);
-      return MixHash(bits ^ 0xa54ff53a5f1d36f1ULL);
+      return Fmix64(bits ^ 0xa54ff53a5f1d36f1ULL);
     }
     case json::Type::kString:
-      return MixHash(std::hash<std::string_view>()(v.string()) ^ 0x510e527fade682d1ULL);
+      return Fmix64(std::hash<std::string_view>()(v.string()) ^ 0x510e527fade682d1ULL);
     case json::Type::kArray: {
       uint64_t h = 0x9b05688c2b3e6c1fULL;
-      for (auto x = v.items(); !x.done(); x.next()) h = MixHash(h ^ HashValue(x.value()));
+      for (auto x = v.items(); !x.done(); x.next()) h = Fmix64(h ^ HashValue(x.value()));
       return h;
     }
     case json::Type::kObject: {
       uint64_t h = 0x1f83d9abfb41bd6bULL;  // a sum: the members' order does not count
       for (auto x = v.members(); !x.done(); x.next())
-        h += MixHash(std::hash<std::string_view>()(x.key()) * 31 + HashValue(x.value()));
+        h += Fmix64(std::hash<std::string_view>()(x.key()) * 31 + HashValue(x.value()));
       return h;
     }
   }
