@@ -565,6 +565,9 @@ UPDATE clinic.erase SET seen = '2024-02-29' WHERE id = 6;
 DELETE FROM clinic.erase WHERE id = 4;
 SELECT subject -> 'primary_key' ->> 'id' AS id, status, last_error FROM comply.ai_jobs
  WHERE queue = 'erase' AND subject -> 'primary_key' ->> 'id' IN ('4', '5', '6') ORDER BY 1, 2;
+-- TRUNCATE: every row is gone, and every job still queued for the table with them.
+TRUNCATE clinic.erase;
+SELECT status, last_error, count(*) FROM comply.ai_jobs WHERE queue = 'erase' GROUP BY 1, 2 ORDER BY 1, 2;
 \set VERBOSITY terse
 -- Not granted to PUBLIC.
 SELECT 'clinic.erase'::regclass::oid AS erase_oid \gset

@@ -1020,19 +1020,21 @@ void CheckLaterTriggers(TriggerData* td, const TablePolicy& p) {
 }
 
 // Cancels the classification jobs still queued for a row of p (all its columns, or
-// column c): the row was deleted, or the value changed. Not for a table without a
-// primary key, whose jobs cannot tell one row from another.
-void CancelQueuedJobs(const TablePolicy& p, const std::string& pk, const ColumnPolicy* c,
+// column c): the row was deleted, or the value changed; with pk null, for every row (the
+// table truncated). A row's jobs are not cancelled in a table without a primary key,
+// whose jobs cannot tell one row from another.
+void CancelQueuedJobs(const TablePolicy& p, const std::string* pk, const ColumnPolicy* c,
                       const char* reason) {
-  if (p.pk_attnums.empty()) return;
+  if (pk && p.pk_attnums.empty()) return;
   AsExtensionOwner owner("ai_jobs");
   SpiScope spi;
   Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-  Datum v[4] = {TextDatumOf(p.table), TextDatumOf(pk), TextDatumOf(reason),
+  Datum v[4] = {TextDatumOf(p.table), TextDatumOf(pk ? *pk : std::string()), TextDatumOf(reason),
                 TextDatumOf(c ? c->name : std::string())};
-  const char nulls[4] = {' ', ' ', ' ', c ? ' ' : 'n'};
+  const char nulls[4] = {' ', pk ? ' ' : 'n', ' ', c ? ' ' : 'n'};
   SpiExec("UPDATE comply.ai_jobs SET status = 'cancelled', last_error = $3, finished_at = now() "
-          "WHERE status = 'queued' AND subject ->> 'table' = $1 AND subject -> 'primary_key' = $2::jsonb "
+          "WHERE status = 'queued' AND subject ->> 'table' = $1 "
+          "AND ($2 IS NULL OR subject -> 'primary_key' = $2::jsonb) "
           "AND ($4 IS NULL OR subject ->> 'column' = $4)",
           4, types, v, nulls, false, SPI_OK_UPDATE);
 }
@@ -1069,7 +1071,8 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
   if (is_delete) {
     // The row is gone: its classification jobs still queued would send what is left of
     // it to a model for nothing.
-    CancelQueuedJobs(p, PrimaryKeyJson(p, row, desc), nullptr, "the row was deleted before it was classified");
+    const std::string pk = PrimaryKeyJson(p, row, desc);
+    CancelQueuedJobs(p, &pk, nullptr, "the row was deleted before it was classified");
     return;
   }
   std::string pk = PrimaryKeyJson(p, row, desc);
@@ -1083,8 +1086,8 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
       if (old_null == isnull && (isnull || TextOf(old) == TextOf(d))) continue;  // unchanged: no new job
       // A job for the value it replaces, still queued, would classify a value that is
       // no longer stored.
-      CancelQueuedJobs(p, PrimaryKeyJson(p, td->tg_trigtuple, desc), &c,
-                       "the value was changed before it was classified");
+      const std::string old_pk = PrimaryKeyJson(p, td->tg_trigtuple, desc);
+      CancelQueuedJobs(p, &old_pk, &c, "the value was changed before it was classified");
     }
     if (isnull) continue;
     const std::string value = TextOf(d);
@@ -1707,6 +1710,10 @@ extern "C" Datum comply_protect_row(PG_FUNCTION_ARGS) {
     Guarded([&] {
       std::shared_ptr<TablePolicy> p = PolicyFor(truncated);
       if (p && p->audit) Audit("TRUNCATE", p->table, TruncateDetails(*p));
+      // Every row is gone: so is the point of the jobs still queued for them (those of
+      // the protected table itself; a partition's rows are not told apart by them).
+      if (p && p->any_classify && p->partition.empty())
+        CancelQueuedJobs(*p, nullptr, nullptr, "the table was truncated before it was classified");
     });
     return PointerGetDatum(nullptr);
   }
