@@ -263,8 +263,19 @@ DROP ROLE comply_ledger_user;
 DROP EXTENSION pg_comply;
 DROP EXTENSION IF EXISTS no_such_extension, pg_comply;
 DROP SCHEMA comply CASCADE;
+-- Nor may a ledger table be taken out of the extension (it could then be dropped on its
+-- own, and DROP TABLE ... CASCADE of it dropped the extension too), or dropped by name.
+ALTER EXTENSION pg_comply DROP TABLE comply.ledger_entries;
+ALTER EXTENSION pg_comply DROP FUNCTION comply.seal();
+DROP TABLE comply.audit_log CASCADE;
+DROP TABLE IF EXISTS no_such_table, comply.ledger_blocks;
 \set VERBOSITY default
 DROP EXTENSION pg_comply CASCADE;
 CREATE SCHEMA scratch_schema;
 DROP SCHEMA scratch_schema CASCADE;
+CREATE TABLE scratch_table (id int);
+DROP TABLE scratch_table;
+SELECT count(*) AS ledger_members FROM pg_depend
+ WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_comply') AND deptype = 'e'
+   AND objid IN ('comply.audit_log'::regclass, 'comply.ledger_blocks'::regclass, 'comply.ledger_entries'::regclass);
 SELECT count(*) > 0 AS ledger_kept FROM comply.audit_log;

@@ -23,7 +23,9 @@ extern "C" {
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/table.h"
+#include "catalog/objectaddress.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/dependency.h"
@@ -1096,18 +1098,47 @@ extern "C" Datum comply_ledger_public_key(PG_FUNCTION_ARGS) {
 extern "C" Datum comply_guard_ledger_drop(PG_FUNCTION_ARGS) {
   if (!CALLED_AS_EVENT_TRIGGER(fcinfo)) elog(ERROR, "not fired by an event trigger");
   EventTriggerData* trig = reinterpret_cast<EventTriggerData*>(fcinfo->context);
-  if (trig->parsetree == nullptr || !IsA(trig->parsetree, DropStmt)) PG_RETURN_VOID();
-  DropStmt* stmt = reinterpret_cast<DropStmt*>(trig->parsetree);
+  if (trig->parsetree == nullptr) PG_RETURN_VOID();
   Oid ext = get_extension_oid("pg_comply", true);
   if (!OidIsValid(ext)) PG_RETURN_VOID();
+  // This function lives in the extension's schema, with the ledger's tables.
+  const Oid ext_nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
   bool drops = false;
-  if (stmt->removeType == OBJECT_EXTENSION) {
+  bool unbinds = false;  // ALTER EXTENSION pg_comply DROP ...: the object would be droppable
+  if (IsA(trig->parsetree, AlterExtensionContentsStmt)) {
+    // Taking a table out of the extension makes it droppable on its own (and a DROP ...
+    // CASCADE of the ledger then takes the extension with it), past this guard.
+    // Only its own objects (those in its schema): a table a user added may go again.
+    AlterExtensionContentsStmt* alter = reinterpret_cast<AlterExtensionContentsStmt*>(trig->parsetree);
+    if (alter->action >= 0 || strcmp(alter->extname, "pg_comply") != 0) PG_RETURN_VOID();
+    Relation rel = nullptr;
+    ObjectAddress addr = get_object_address(alter->objtype, alter->object, &rel, AccessShareLock, true);
+    if (rel) relation_close(rel, NoLock);
+    unbinds = OidIsValid(addr.objectId) && get_object_namespace(&addr) == ext_nsp;
+    if (!unbinds) PG_RETURN_VOID();
+  } else if (!IsA(trig->parsetree, DropStmt)) {
+    PG_RETURN_VOID();
+  }
+  DropStmt* stmt = unbinds ? nullptr : reinterpret_cast<DropStmt*>(trig->parsetree);
+  if (unbinds) {
+    drops = true;
+  } else if (stmt->removeType == OBJECT_TABLE) {
+    // The ledger's tables themselves, should one no longer belong to the extension.
+    const Oid ledger[3] = {get_relname_relid("audit_log", ext_nsp), get_relname_relid("ledger_blocks", ext_nsp),
+                           get_relname_relid("ledger_entries", ext_nsp)};
+    ListCell* lc;
+    foreach (lc, stmt->objects) {
+      RangeVar* rv = makeRangeVarFromNameList(castNode(List, lfirst(lc)));
+      const Oid relid = RangeVarGetRelid(rv, NoLock, true);
+      for (Oid l : ledger)
+        if (OidIsValid(relid) && relid == l) drops = true;
+    }
+  } else if (stmt->removeType == OBJECT_EXTENSION) {
     ListCell* lc;
     foreach (lc, stmt->objects)
       if (strcmp(strVal(lfirst(lc)), "pg_comply") == 0) drops = true;
   } else if (stmt->removeType == OBJECT_SCHEMA && stmt->behavior == DROP_CASCADE) {
-    // This function lives in the extension's schema.
-    char* ext_schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+    char* ext_schema = get_namespace_name(ext_nsp);
     ListCell* lc;
     foreach (lc, stmt->objects)
       if (ext_schema && strcmp(strVal(lfirst(lc)), ext_schema) == 0) drops = true;
@@ -1129,14 +1160,20 @@ extern "C" Datum comply_guard_ledger_drop(PG_FUNCTION_ARGS) {
   if (!comply::pg::allow_ledger_drop)
     ereport(ERROR,
             (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-             errmsg("pg_comply cannot be dropped while its ledger holds audit entries"),
+             unbinds ? errmsg("objects cannot be taken out of pg_comply while its ledger holds audit entries")
+             : stmt->removeType == OBJECT_TABLE
+                 ? errmsg("the ledger's tables cannot be dropped while they hold audit entries")
+                 : errmsg("pg_comply cannot be dropped while its ledger holds audit entries"),
              errdetail("Dropping it would delete comply.audit_log (%lld entries) and its %lld sealed "
                        "blocks, which are kept as evidence.",
                        static_cast<long long>(entries), static_cast<long long>(blocks)),
              errhint("Keep the ledger first (comply.export_ledger() to write-once storage, or a "
                      "physical backup); then SET comply.allow_ledger_drop = on in this session.")));
   ereport(WARNING,
-          (errmsg("dropping pg_comply deletes its ledger (audit entries: %lld, sealed blocks: %lld)",
+          (unbinds ? errmsg("an object is taken out of pg_comply, whose ledger holds audit entries: %lld, "
+                            "sealed blocks: %lld",
+                            static_cast<long long>(entries), static_cast<long long>(blocks))
+                   : errmsg("dropping pg_comply deletes its ledger (audit entries: %lld, sealed blocks: %lld)",
                   static_cast<long long>(entries), static_cast<long long>(blocks)),
            errdetail("comply.allow_ledger_drop is on for role %s.",
                      GetUserNameFromId(GetUserId(), false))));

@@ -200,7 +200,9 @@ COMMENT ON FUNCTION comply.ledger_public_key() IS
   'Hex Ed25519 public key of comply.ledger_signing_key_file (NULL when none is set)';
 
 -- DROP EXTENSION pg_comply (or DROP SCHEMA comply CASCADE) would delete the ledger with
--- the extension: refused while it holds entries, unless comply.allow_ledger_drop is on.
+-- the extension: refused while it holds entries, unless comply.allow_ledger_drop is on;
+-- so are ALTER EXTENSION pg_comply DROP (which makes a member droppable on its own) and
+-- DROP TABLE of the ledger's tables.
 CREATE FUNCTION comply._guard_ledger_drop() RETURNS event_trigger
   AS 'MODULE_PATHNAME', 'comply_guard_ledger_drop'
   LANGUAGE C;
@@ -208,6 +210,6 @@ COMMENT ON FUNCTION comply._guard_ledger_drop() IS
   'Event trigger: refuses to drop pg_comply while its ledger holds entries (see comply.allow_ledger_drop)';
 REVOKE ALL ON FUNCTION comply._guard_ledger_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER comply_guard_ledger_drop ON ddl_command_start
-  WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
+  WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA', 'DROP TABLE', 'ALTER EXTENSION')
   EXECUTE FUNCTION comply._guard_ledger_drop();
 ALTER EVENT TRIGGER comply_guard_ledger_drop ENABLE ALWAYS;
