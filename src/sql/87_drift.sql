@@ -81,6 +81,38 @@ BEGIN
                                                                          ELSE 'origin' END));
     END LOOP;
   END LOOP;
+  -- A rule on one of the extension's tables (the ledger's, say) would rewrite pg_comply's
+  -- own writes: ON INSERT DO INSTEAD NOTHING on comply.audit_log would make every entry
+  -- vanish without an error. Refused.
+  FOR r IN SELECT rw.rulename, rw.ev_class FROM pg_event_trigger_ddl_commands() c
+             JOIN pg_rewrite rw ON rw.oid = c.objid
+            WHERE c.classid = 'pg_rewrite'::regclass
+              AND EXISTS (SELECT 1 FROM pg_depend d
+                           WHERE d.classid = 'pg_class'::regclass AND d.objid = rw.ev_class
+                             AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+                             AND d.refobjid = (SELECT e.oid FROM pg_extension e WHERE e.extname = 'pg_comply'))
+  LOOP
+    RAISE EXCEPTION 'rules on table % of pg_comply are not allowed', r.ev_class::regclass
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Rule %s would rewrite pg_comply''s own writes.', quote_ident(r.rulename));
+  END LOOP;
+  -- Likewise a BEFORE row trigger: it could change or suppress an entry before it is
+  -- stored, and the sealer would seal what it left. (An AFTER trigger, to forward the
+  -- entries elsewhere, is fine: the append then goes through an INSERT that fires it.)
+  FOR r IN SELECT tg.tgname, tg.tgrelid FROM pg_event_trigger_ddl_commands() c
+             JOIN pg_trigger tg ON tg.oid = c.objid
+            WHERE c.classid = 'pg_trigger'::regclass AND NOT c.in_extension AND (tg.tgtype & 3) = 3
+              AND EXISTS (SELECT 1 FROM pg_depend d
+                           WHERE d.classid = 'pg_class'::regclass AND d.objid = tg.tgrelid
+                             AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+                             AND d.refobjid = (SELECT e.oid FROM pg_extension e WHERE e.extname = 'pg_comply'))
+  LOOP
+    RAISE EXCEPTION 'BEFORE row triggers on table % of pg_comply are not allowed', r.tgrelid::regclass
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Trigger %s could change or suppress what pg_comply writes before it is stored.',
+                            quote_ident(r.tgname)),
+            HINT = 'An AFTER trigger can forward the rows it writes.';
+  END LOOP;
   IF NOT EXISTS (SELECT 1 FROM comply.policies) THEN
     RETURN;
   END IF;
@@ -275,7 +307,7 @@ REVOKE ALL ON FUNCTION comply._drift_ddl(), comply._drift_drop() FROM PUBLIC;
 
 CREATE EVENT TRIGGER comply_drift_ddl ON ddl_command_end
   WHEN TAG IN ('ALTER TABLE', 'GRANT', 'REVOKE', 'CREATE POLICY', 'ALTER POLICY', 'CREATE TABLE',
-               'ALTER TRIGGER', 'CREATE RULE')
+               'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE')
   EXECUTE FUNCTION comply._drift_ddl();
 CREATE EVENT TRIGGER comply_drift_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP TRIGGER', 'DROP POLICY', 'DROP SCHEMA', 'DROP OWNED')
