@@ -190,6 +190,18 @@ SELECT action, object, details FROM comply.audit_log
  WHERE object = 'public.referrals' ORDER BY id;
 SELECT subject, label, routed_to FROM comply.ai_job_status WHERE queue = 'referrals';
 SELECT table_name, enforced FROM comply.protected_tables;
+\echo 'Nothing added later routes around the policy: a trigger that puts a clear value back, a rule, a child table:'
+CREATE FUNCTION copy_raw_notes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.notes := 'Kevin Lee called from 415-555-2671 again'; RETURN NEW; END $$;
+CREATE TRIGGER zz_copy_raw BEFORE INSERT ON referrals FOR EACH ROW EXECUTE FUNCTION copy_raw_notes();
+\set ON_ERROR_STOP off
+INSERT INTO referrals (payload, notes)
+VALUES ('{"patient_id": 43, "email": "ana.ruiz@example.com", "consent": true}', 'Follow-up call.');
+CREATE RULE divert AS ON INSERT TO referrals DO INSTEAD NOTHING;
+CREATE TABLE referrals_archive () INHERITS (referrals);
+\set ON_ERROR_STOP on
+DROP TRIGGER zz_copy_raw ON referrals;
+DROP FUNCTION copy_raw_notes();
 \echo 'The patient asks to be forgotten (GDPR Art. 17): the row goes, then what pg_comply derived from it:'
 DELETE FROM referrals WHERE id = 1;
 SELECT * FROM comply.forget('referrals', '{"id": 1}');
