@@ -177,7 +177,10 @@ BEGIN
         -- A table attached as a partition brings its rows as they were stored, past the
         -- policy's triggers (a staging table loaded in bulk, say): say so now.
         filled := NULL;
-        FOR obj IN SELECT a::regclass AS rel FROM unnest(comply._attached_partitions(r.command)) a LOOP
+        -- (Plain tables only: a foreign table's rows are not stored here, and looking
+        -- would query its server as this function's owner.)
+        FOR obj IN SELECT a::regclass AS rel FROM unnest(comply._attached_partitions(r.command)) a
+                    WHERE (SELECT c.relkind FROM pg_class c WHERE c.oid = a) = 'r' LOOP
           EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', obj.rel) INTO has_rows;
           IF has_rows THEN
             filled := coalesce(filled, '{}') || obj.rel::text;
