@@ -565,9 +565,24 @@ UPDATE clinic.erase SET seen = '2024-02-29' WHERE id = 6;
 DELETE FROM clinic.erase WHERE id = 4;
 SELECT subject -> 'primary_key' ->> 'id' AS id, status, last_error FROM comply.ai_jobs
  WHERE queue = 'erase' AND subject -> 'primary_key' ->> 'id' IN ('4', '5', '6') ORDER BY 1, 2;
--- TRUNCATE: every row is gone, and every job still queued for the table with them.
+-- The review cases still open for a row's jobs are withdrawn likewise (nobody is asked to
+-- label what is gone), each a ledger entry; the case of a row left alone stays open.
+INSERT INTO clinic.erase VALUES (7, 'Quarterly access review of the payroll system is due.');
+SET comply.review_threshold = 0.9999;  -- every answer goes to review
+SELECT comply.run_jobs() >= 0 AS worked;
+RESET comply.review_threshold;
+DELETE FROM clinic.erase WHERE id = 7;
+UPDATE clinic.erase SET summary = 'Parking lot closed on Tuesday.' WHERE id = 6;
+SELECT j.subject -> 'primary_key' ->> 'id' AS id, r.status, r.decided_at IS NOT NULL AS closed
+  FROM comply.review_cases r JOIN comply.ai_jobs j ON j.id = r.job_id
+ WHERE j.queue = 'erase' AND j.subject -> 'primary_key' ->> 'id' IN ('5', '6', '7') ORDER BY 1;
+SELECT object LIKE 'comply.review_cases/%' AS names_the_case, details ->> 'reason' AS reason
+  FROM comply.audit_log WHERE action = 'review.withdrawn' ORDER BY id;
+-- TRUNCATE: every row is gone, and every job still queued and case still open with them.
 TRUNCATE clinic.erase;
 SELECT status, last_error, count(*) FROM comply.ai_jobs WHERE queue = 'erase' GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT r.status, count(*) FROM comply.review_cases r JOIN comply.ai_jobs j ON j.id = r.job_id
+ WHERE j.queue = 'erase' GROUP BY 1 ORDER BY 1;
 \set VERBOSITY terse
 -- Not granted to PUBLIC.
 SELECT 'clinic.erase'::regclass::oid AS erase_oid \gset

@@ -1019,24 +1019,43 @@ void CheckLaterTriggers(TriggerData* td, const TablePolicy& p) {
   }
 }
 
-// Cancels the classification jobs still queued for a row of p (all its columns, or
-// column c): the row was deleted, or the value changed; with pk null, for every row (the
-// table truncated). A row's jobs are not cancelled in a table without a primary key,
-// whose jobs cannot tell one row from another.
-void CancelQueuedJobs(const TablePolicy& p, const std::string* pk, const ColumnPolicy* c,
-                      const char* reason) {
+// What pg_comply still has to do for a row of p (all its columns, or column c) that is
+// gone or whose value changed (with pk null, for every row: the table truncated): its
+// classification jobs still queued are cancelled (nothing of it is sent to a model
+// any more), and the review cases still open for its jobs are withdrawn (nobody is asked
+// to label it), each a ledger entry. A row's work is left alone in a table without a
+// primary key, whose jobs cannot tell one row from another.
+void CancelPendingWork(const TablePolicy& p, const std::string* pk, const ColumnPolicy* c,
+                       const char* what) {
+  const std::string reason = std::string(what) + " before it was classified";
+  const std::string review_reason = std::string(what) + " before it was reviewed";
   if (pk && p.pk_attnums.empty()) return;
-  AsExtensionOwner owner("ai_jobs");
-  SpiScope spi;
-  Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-  Datum v[4] = {TextDatumOf(p.table), TextDatumOf(pk ? *pk : std::string()), TextDatumOf(reason),
-                TextDatumOf(c ? c->name : std::string())};
-  const char nulls[4] = {' ', pk ? ' ' : 'n', ' ', c ? ' ' : 'n'};
-  SpiExec("UPDATE comply.ai_jobs SET status = 'cancelled', last_error = $3, finished_at = now() "
-          "WHERE status = 'queued' AND subject ->> 'table' = $1 "
-          "AND ($2 IS NULL OR subject -> 'primary_key' = $2::jsonb) "
-          "AND ($4 IS NULL OR subject ->> 'column' = $4)",
-          4, types, v, nulls, false, SPI_OK_UPDATE);
+  std::vector<int64> withdrawn;
+  {
+    AsExtensionOwner owner("ai_jobs");
+    SpiScope spi;
+    Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+    Datum v[4] = {TextDatumOf(p.table), TextDatumOf(pk ? *pk : std::string()), TextDatumOf(reason),
+                  TextDatumOf(c ? c->name : std::string())};
+    const char nulls[4] = {' ', pk ? ' ' : 'n', ' ', c ? ' ' : 'n'};
+    const char* row = "subject ->> 'table' = $1 AND ($2 IS NULL OR subject -> 'primary_key' = $2::jsonb) "
+                      "AND ($4 IS NULL OR subject ->> 'column' = $4)";
+    SpiExec((std::string("UPDATE comply.ai_jobs SET status = 'cancelled', last_error = $3, "
+                         "finished_at = now() WHERE status = 'queued' AND ") + row).c_str(),
+            4, types, v, nulls, false, SPI_OK_UPDATE);
+    const uint64 n = SpiExec(
+        (std::string("UPDATE comply.review_cases r SET status = 'withdrawn', assignee = NULL, "
+                     "claimed_at = NULL, claim_expires_at = NULL, decided_at = clock_timestamp() "
+                     "WHERE r.status IN ('pending', 'escalated', 'claimed') AND r.job_id IN "
+                     "(SELECT id FROM comply.ai_jobs WHERE ") + row + ") RETURNING r.id").c_str(),
+        4, types, v, nulls, false, SPI_OK_UPDATE_RETURNING);
+    for (uint64 i = 0; i < n; ++i) withdrawn.push_back(SpiInt(i, 1).value_or(0));
+  }
+  for (int64 id : withdrawn) {
+    std::string details = "{\"case_id\":" + std::to_string(id) + ",\"reason\":";
+    json::AppendQuoted(details, review_reason);
+    Audit("review.withdrawn", "comply.review_cases/" + std::to_string(id), details + "}");
+  }
 }
 
 // AFTER INSERT, UPDATE or DELETE: the ledger entry and classification jobs.
@@ -1072,7 +1091,7 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
     // The row is gone: its classification jobs still queued would send what is left of
     // it to a model for nothing.
     const std::string pk = PrimaryKeyJson(p, row, desc);
-    CancelQueuedJobs(p, &pk, nullptr, "the row was deleted before it was classified");
+    CancelPendingWork(p, &pk, nullptr, "the row was deleted");
     return;
   }
   std::string pk = PrimaryKeyJson(p, row, desc);
@@ -1087,7 +1106,7 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
       // A job for the value it replaces, still queued, would classify a value that is
       // no longer stored.
       const std::string old_pk = PrimaryKeyJson(p, td->tg_trigtuple, desc);
-      CancelQueuedJobs(p, &old_pk, &c, "the value was changed before it was classified");
+      CancelPendingWork(p, &old_pk, &c, "the value was changed");
     }
     if (isnull) continue;
     const std::string value = TextOf(d);
@@ -1713,7 +1732,7 @@ extern "C" Datum comply_protect_row(PG_FUNCTION_ARGS) {
       // Every row is gone: so is the point of the jobs still queued for them (those of
       // the protected table itself; a partition's rows are not told apart by them).
       if (p && p->any_classify && p->partition.empty())
-        CancelQueuedJobs(*p, nullptr, nullptr, "the table was truncated before it was classified");
+        CancelPendingWork(*p, nullptr, nullptr, "the table was truncated");
     });
     return PointerGetDatum(nullptr);
   }

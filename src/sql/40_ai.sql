@@ -81,10 +81,10 @@ CREATE TABLE comply.ai_jobs (
 );
 CREATE INDEX ai_jobs_due ON comply.ai_jobs (next_attempt_at, id) WHERE status = 'queued';
 CREATE INDEX ai_jobs_running ON comply.ai_jobs (id) WHERE status = 'running';
--- The queued jobs of a row of a protected table, cancelled when the row is deleted or
--- the value changed before it was classified.
-CREATE INDEX ai_jobs_queued_subject ON comply.ai_jobs ((subject ->> 'table'), (subject -> 'primary_key'))
-  WHERE status = 'queued';
+-- The jobs of a row of a protected table: when the row is deleted (or the value
+-- changed, or the table truncated) its queued jobs are cancelled and their open review
+-- cases withdrawn; comply.forget finds a table's jobs by it too.
+CREATE INDEX ai_jobs_subject ON comply.ai_jobs ((subject ->> 'table'), (subject -> 'primary_key'));
 COMMENT ON TABLE comply.ai_jobs IS
   'Classification jobs queued by comply.classify_async: status, attempts, backoff, result';
 REVOKE ALL ON comply.ai_jobs FROM PUBLIC;

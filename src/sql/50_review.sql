@@ -25,7 +25,7 @@ CREATE TABLE comply.review_cases (
   job_id bigint,
   interaction_id bigint,
   status text NOT NULL DEFAULT 'pending'
-    CHECK (status IN ('pending', 'claimed', 'approved', 'rejected', 'escalated')),
+    CHECK (status IN ('pending', 'claimed', 'approved', 'rejected', 'escalated', 'withdrawn')),
   assignee text,
   claimed_at timestamptz,
   claim_expires_at timestamptz,
