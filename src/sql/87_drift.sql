@@ -34,6 +34,16 @@ COMMENT ON FUNCTION comply._attached_partitions(pg_ddl_command) IS
   'The tables an ALTER TABLE ... ATTACH PARTITION attached (event triggers)';
 REVOKE ALL ON FUNCTION comply._attached_partitions(pg_ddl_command) FROM PUBLIC;
 
+-- Whether a relation is one of pg_comply's own tables (a member of the extension).
+CREATE FUNCTION comply._is_own_table(rel oid) RETURNS boolean
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM pg_depend d
+                  WHERE d.classid = 'pg_class'::regclass AND d.objid = rel
+                    AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+                    AND d.refobjid = (SELECT e.oid FROM pg_extension e WHERE e.extname = 'pg_comply'))
+$$;
+COMMENT ON FUNCTION comply._is_own_table(oid) IS 'Whether a relation is one of pg_comply''s own tables';
+
 CREATE FUNCTION comply._drift_ddl() RETURNS event_trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
@@ -55,10 +65,7 @@ BEGIN
   -- comply.drift_interval would leave no trace there.
   FOR r IN SELECT c.objid FROM pg_event_trigger_ddl_commands() c
             WHERE c.command_tag = 'ALTER TABLE' AND c.classid = 'pg_class'::regclass
-              AND EXISTS (SELECT 1 FROM pg_depend d
-                           WHERE d.classid = 'pg_class'::regclass AND d.objid = c.objid
-                             AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
-                             AND d.refobjid = (SELECT e.oid FROM pg_extension e WHERE e.extname = 'pg_comply'))
+              AND comply._is_own_table(c.objid)
   LOOP
     -- An unlogged table is emptied by crash recovery and never reaches a standby: the
     -- ledger (or the policies) made unlogged could be erased by a crash. Refused.
@@ -87,10 +94,7 @@ BEGIN
   FOR r IN SELECT rw.rulename, rw.ev_class FROM pg_event_trigger_ddl_commands() c
              JOIN pg_rewrite rw ON rw.oid = c.objid
             WHERE c.classid = 'pg_rewrite'::regclass
-              AND EXISTS (SELECT 1 FROM pg_depend d
-                           WHERE d.classid = 'pg_class'::regclass AND d.objid = rw.ev_class
-                             AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
-                             AND d.refobjid = (SELECT e.oid FROM pg_extension e WHERE e.extname = 'pg_comply'))
+              AND comply._is_own_table(rw.ev_class)
   LOOP
     RAISE EXCEPTION 'rules on table % of pg_comply are not allowed', r.ev_class::regclass
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -102,10 +106,7 @@ BEGIN
   FOR r IN SELECT tg.tgname, tg.tgrelid FROM pg_event_trigger_ddl_commands() c
              JOIN pg_trigger tg ON tg.oid = c.objid
             WHERE c.classid = 'pg_trigger'::regclass AND NOT c.in_extension AND (tg.tgtype & 3) = 3
-              AND EXISTS (SELECT 1 FROM pg_depend d
-                           WHERE d.classid = 'pg_class'::regclass AND d.objid = tg.tgrelid
-                             AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
-                             AND d.refobjid = (SELECT e.oid FROM pg_extension e WHERE e.extname = 'pg_comply'))
+              AND comply._is_own_table(tg.tgrelid)
   LOOP
     RAISE EXCEPTION 'BEFORE row triggers on table % of pg_comply are not allowed', r.tgrelid::regclass
       USING ERRCODE = 'object_not_in_prerequisite_state',
