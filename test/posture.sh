@@ -128,7 +128,7 @@ lpsql -c "CREATE EXTENSION pg_comply" -c "SELECT comply.register_schema('s', '{}
 lpsql -c "SELECT comply.register_schema('obj', '{\"type\": \"object\"}')" \
       -c "CREATE TABLE strict_intake (id int PRIMARY KEY, doc jsonb)" \
       -c "SELECT comply.protect('strict_intake', '{\"columns\": {\"doc\": {\"validate\": \"obj\"}}}')" >/dev/null
-for i in $(seq 40); do lpsql -c "INSERT INTO strict_intake VALUES ($i, '[1]')" >/dev/null 2>&1 || true; done
+for i in $(seq 70); do lpsql -c "INSERT INTO strict_intake VALUES ($i, '[1]')" >/dev/null 2>&1 || true; done
 # Over TCP without SSL (the lax pg_hba trusts it), so this connection counts.
 psql -X -At -F '|' -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
   -c "SELECT check_name, status, evidence FROM comply.check_server() ORDER BY 1" >"$work/lax.out" 2>&1 || true
@@ -150,7 +150,7 @@ check "lax cluster: a duration in units is read (250ms), and auto_explain is nam
 check "lax cluster: the evidence says csvlog keeps error details even when terse" \
   grep -q 'error_details_logging|fail|.*"log_destination": "stderr,csvlog"' "$work/lax.out"
 check "lax cluster: the workers' evidence counts the rejected row lost and says why" \
-  grep -q 'workers|fail|.*comply.ai_worker is off.*"records_lost": 8, .*"records_waiting": 32' "$work/lax.out"
+  grep -q 'workers|fail|.*comply.ai_worker is off.*"records_lost": 6, .*"records_waiting": 64' "$work/lax.out"
 check "lax cluster: the evidence names the table open to PUBLIC" \
   grep -q '"table": "public.intake"' "$work/lax.out"
 check "lax cluster: the evidence says why a key file is refused" \
