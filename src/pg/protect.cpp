@@ -1099,17 +1099,17 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
     if (!c.classify) continue;
     bool isnull = false;
     Datum d = PgCall([&] { return heap_getattr(row, c.attnum, desc, &isnull); });
+    const std::string value = isnull ? std::string() : TextOf(d);
     if (is_update) {
       bool old_null = false;
       Datum old = PgCall([&] { return heap_getattr(td->tg_trigtuple, c.attnum, desc, &old_null); });
-      if (old_null == isnull && (isnull || TextOf(old) == TextOf(d))) continue;  // unchanged: no new job
+      if (old_null == isnull && (isnull || TextOf(old) == value)) continue;  // unchanged: no new job
       // A job for the value it replaces, still queued, would classify a value that is
       // no longer stored.
       const std::string old_pk = PrimaryKeyJson(p, td->tg_trigtuple, desc);
       CancelPendingWork(p, &old_pk, &c, "the value was changed");
     }
     if (isnull) continue;
-    const std::string value = TextOf(d);
     if (!HasWord(value)) continue;  // empty or blank: nothing to classify, as for NULL
     std::string subject = "{\"table\":";
     json::AppendQuoted(subject, p.table);
@@ -1510,9 +1510,43 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
         // Refuses now when no key is configured; the key's identifier is recorded.
         if (c.NeedsKey()) key_id = HmacKeyId();
       }
+      const std::string& t = p->table;
+      // Refused before anything is created. Inheritance children (not partitions) have
+      // triggers of their own: a row written into one directly is not the protected
+      // table's write. Each must be protected itself (the drift event trigger refuses an
+      // unprotected one later on).
+      {
+        AsExtensionOwner owner("policies");
+        Oid types[1] = {OIDOID};
+        Datum v[1] = {ObjectIdGetDatum(relid)};
+        if (SpiExec("SELECT string_agg(i.inhrelid::regclass::text, ', ' ORDER BY i.inhrelid::regclass::text) "
+                    "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
+                    "WHERE i.inhparent = $1 AND NOT c.relispartition "
+                    "AND NOT EXISTS (SELECT 1 FROM comply.policies p WHERE p.table_name = i.inhrelid) "
+                    "HAVING count(*) > 0",
+                    1, types, v, nullptr, true, SPI_OK_SELECT) > 0)
+          throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                      "table " + t + " has inheritance children that are not protected: " +
+                          SpiText(0, 1).value_or(""),
+                      "Rows written into a child directly do not pass through its parent's triggers.",
+                      "Protect each child first, or detach it with ALTER TABLE ... NO INHERIT.");
+      }
+      // Rules rewrite writes before any trigger sees them (DO INSTEAD sends them
+      // elsewhere, DO ALSO may copy the values written anywhere).
+      {
+        Oid types[1] = {OIDOID};
+        Datum v[1] = {ObjectIdGetDatum(relid)};
+        if (SpiExec("SELECT string_agg(quote_ident(rulename), ', ' ORDER BY rulename) "
+                    "FROM pg_catalog.pg_rewrite WHERE ev_class = $1 AND ev_type <> '1' "
+                    "HAVING count(*) > 0",
+                    1, types, v, nullptr, true, SPI_OK_SELECT) > 0)
+          throw Error(sqlstate::kFeatureNotSupported,
+                      "table " + t + " has rules: " + SpiText(0, 1).value_or(""),
+                      "A rule rewrites writes before the policy's triggers see them.",
+                      "Drop the rules (a trigger can do what they do), then protect the table.");
+      }
       // The triggers, created as the caller (who must own the table), replacing those
       // of an earlier policy.
-      const std::string& t = p->table;
       // CREATE OR REPLACE: nothing is dropped, so the drift watch sees no dropped trigger.
       std::string sql =
           "CREATE OR REPLACE TRIGGER comply_protect_before BEFORE INSERT OR UPDATE ON " + t +
@@ -1544,39 +1578,6 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                              "to sort before comply_protect_before if they change those columns.")));
           });
         }
-      }
-      // Inheritance children (not partitions) have triggers of their own: a row written
-      // into one directly is not the protected table's write. Each must be protected
-      // itself (the drift event trigger refuses an unprotected one later on).
-      {
-        AsExtensionOwner owner("policies");
-        Oid types[1] = {OIDOID};
-        Datum v[1] = {ObjectIdGetDatum(relid)};
-        if (SpiExec("SELECT string_agg(i.inhrelid::regclass::text, ', ' ORDER BY i.inhrelid::regclass::text) "
-                    "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
-                    "WHERE i.inhparent = $1 AND NOT c.relispartition "
-                    "AND NOT EXISTS (SELECT 1 FROM comply.policies p WHERE p.table_name = i.inhrelid) "
-                    "HAVING count(*) > 0",
-                    1, types, v, nullptr, true, SPI_OK_SELECT) > 0)
-          throw Error(sqlstate::kObjectNotInPrerequisiteState,
-                      "table " + t + " has inheritance children that are not protected: " +
-                          SpiText(0, 1).value_or(""),
-                      "Rows written into a child directly do not pass through its parent's triggers.",
-                      "Protect each child first, or detach it with ALTER TABLE ... NO INHERIT.");
-      }
-      // Rules rewrite writes before any trigger sees them (DO INSTEAD sends them
-      // elsewhere, DO ALSO may copy the values written anywhere).
-      {
-        Oid types[1] = {OIDOID};
-        Datum v[1] = {ObjectIdGetDatum(relid)};
-        if (SpiExec("SELECT string_agg(quote_ident(rulename), ', ' ORDER BY rulename) "
-                    "FROM pg_catalog.pg_rewrite WHERE ev_class = $1 AND ev_type <> '1' "
-                    "HAVING count(*) > 0",
-                    1, types, v, nullptr, true, SPI_OK_SELECT) > 0)
-          throw Error(sqlstate::kFeatureNotSupported,
-                      "table " + t + " has rules: " + SpiText(0, 1).value_or(""),
-                      "A rule rewrites writes before the policy's triggers see them.",
-                      "Drop the rules (a trigger can do what they do), then protect the table.");
       }
       // The triggers see the writes from now on; rows already stored stay as they are.
       bool transforms = false;
