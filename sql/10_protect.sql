@@ -225,6 +225,27 @@ ALTER TABLE clinic.loose INHERIT clinic.parent;
 ALTER TABLE clinic.loose ADD COLUMN seen date;
 SELECT comply.protect('clinic.loose', '{"columns": {"note": {"redact": true}}}');
 ALTER TABLE clinic.loose INHERIT clinic.parent;
+-- A foreign table cannot be protected: it cannot be a child of a protected table (its
+-- rows would be written on the other server as they came, and read through the parent).
+-- A foreign partition can: it gets the cloned triggers, and altering them is drift.
+CREATE FOREIGN DATA WRAPPER clinic_fdw;
+CREATE SERVER clinic_remote FOREIGN DATA WRAPPER clinic_fdw;
+CREATE FOREIGN TABLE clinic.remote_child () INHERITS (clinic.parent) SERVER clinic_remote;
+CREATE FOREIGN TABLE clinic.remote (id int NOT NULL, note text) SERVER clinic_remote;
+ALTER FOREIGN TABLE clinic.remote INHERIT clinic.parent;
+SELECT comply.protect('clinic.remote', '{"columns": {"note": {"redact": true}}}');
+CREATE TABLE clinic.by_id (id int, note text) PARTITION BY RANGE (id);
+SELECT comply.protect('clinic.by_id', '{"columns": {"note": {"redact": true}}}');
+CREATE FOREIGN TABLE clinic.by_id_remote PARTITION OF clinic.by_id FOR VALUES FROM (0) TO (100) SERVER clinic_remote;
+SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'clinic.by_id_remote'::regclass ORDER BY 1;
+ALTER FOREIGN TABLE clinic.by_id_remote DISABLE TRIGGER comply_protect_before;
+SELECT details->>'kind' AS kind, details->>'partition' AS partition, details->>'command' AS command
+  FROM comply.audit_log WHERE action = 'drift' AND object = 'clinic.by_id' ORDER BY id;
+SELECT comply.unprotect('clinic.by_id');
+DROP TABLE clinic.by_id;
+DROP FOREIGN TABLE clinic.remote;
+DROP SERVER clinic_remote;
+DROP FOREIGN DATA WRAPPER clinic_fdw;
 INSERT INTO clinic.loose VALUES (1, 'SSN 536-22-8714');
 INSERT INTO clinic.child VALUES (2, 'call 415-555-0132 or 212-736-5000');
 SELECT id, note FROM clinic.parent ORDER BY id;

@@ -245,16 +245,20 @@ void DriftInit() {
 }  // namespace comply::pg
 
 // comply._adds_inheritance(cmd pg_ddl_command) RETURNS boolean: whether a command that
-// an event trigger reports makes a table an inheritance child (CREATE TABLE ...
-// INHERITS, ALTER TABLE ... INHERIT), not a partition. The drift event trigger refuses
+// an event trigger reports makes a table an inheritance child (CREATE [FOREIGN] TABLE ...
+// INHERITS, ALTER [FOREIGN] TABLE ... INHERIT), not a partition. The drift event trigger refuses
 // an unprotected child of a protected table: its rows would not pass the parent's
 // triggers. (Any other ALTER TABLE of such a child, a restore's say, is not refused.)
 extern "C" {
 PG_FUNCTION_INFO_V1(comply_adds_inheritance);
 Datum comply_adds_inheritance(PG_FUNCTION_ARGS) {
   const CollectedCommand* cmd = reinterpret_cast<const CollectedCommand*>(PG_GETARG_POINTER(0));
-  if (cmd->type == SCT_Simple && cmd->parsetree && IsA(cmd->parsetree, CreateStmt)) {
-    const CreateStmt* create = reinterpret_cast<const CreateStmt*>(cmd->parsetree);
+  if (cmd->type == SCT_Simple && cmd->parsetree &&
+      (IsA(cmd->parsetree, CreateStmt) || IsA(cmd->parsetree, CreateForeignTableStmt))) {
+    // (A CreateForeignTableStmt begins with its CreateStmt.)
+    const CreateStmt* create = IsA(cmd->parsetree, CreateStmt)
+                                   ? reinterpret_cast<const CreateStmt*>(cmd->parsetree)
+                                   : &reinterpret_cast<const CreateForeignTableStmt*>(cmd->parsetree)->base;
     PG_RETURN_BOOL(create->inhRelations != NIL && create->partbound == nullptr);
   }
   if (cmd->type == SCT_AlterTable) {

@@ -130,7 +130,7 @@ BEGIN
           UPDATE comply.policies SET acl_snapshot = p.acl WHERE table_name = p.table_name;
         END IF;
       END LOOP;
-    ELSIF r.classid = 'pg_class'::regclass AND r.command_tag <> 'CREATE TABLE'
+    ELSIF r.classid = 'pg_class'::regclass AND r.command_tag NOT IN ('CREATE TABLE', 'CREATE FOREIGN TABLE')
           AND EXISTS (SELECT 1 FROM comply.policies c
                        WHERE c.table_name = r.objid
                           OR c.table_name IN (SELECT pg_partition_ancestors(r.objid))) THEN
@@ -202,14 +202,24 @@ BEGIN
                                           ELSE '' END),
                               details || jsonb_build_object('kind', 'table_altered'));
       END IF;
-    ELSIF r.classid = 'pg_class'::regclass AND r.command_tag IN ('CREATE TABLE', 'ALTER TABLE')
+    ELSIF r.classid = 'pg_class'::regclass
+          AND r.command_tag IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE')
           AND comply._adds_inheritance(r.command) THEN
       -- An inheritance child (not a partition) has triggers of its own: a row written into
       -- it directly would pass none of its protected parent's, and be stored as written.
       -- A child protected itself went the way above.
       SELECT c.table_name INTO p FROM pg_inherits i JOIN comply.policies c ON c.table_name = i.inhparent
        WHERE i.inhrelid = r.objid ORDER BY i.inhseqno LIMIT 1;
-      IF FOUND THEN
+      IF FOUND AND EXISTS (SELECT 1 FROM pg_class k WHERE k.oid = r.objid AND k.relkind = 'f') THEN
+        -- A foreign table cannot be protected (its rows are written on another server):
+        -- as a child, rows inserted into it would be stored there as written, and reads
+        -- of the protected parent would return them.
+        RAISE EXCEPTION 'foreign table % cannot inherit from protected table %',
+                        r.objid::regclass, p.table_name
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL = 'Rows written into an inheritance child directly do not pass through its parent''s triggers, and a foreign table cannot be protected.',
+                HINT = 'Make it a partition of a partitioned protected table: the policy''s triggers are cloned onto foreign partitions.';
+      ELSIF FOUND THEN
         RAISE EXCEPTION 'table % cannot inherit from protected table % unless it is protected itself',
                         r.objid::regclass, p.table_name
           USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -311,7 +321,8 @@ REVOKE ALL ON FUNCTION comply._drift_ddl(), comply._drift_drop() FROM PUBLIC;
 
 CREATE EVENT TRIGGER comply_drift_ddl ON ddl_command_end
   WHEN TAG IN ('ALTER TABLE', 'GRANT', 'REVOKE', 'CREATE POLICY', 'ALTER POLICY', 'CREATE TABLE',
-               'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE')
+               'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE', 'CREATE FOREIGN TABLE',
+               'ALTER FOREIGN TABLE')
   EXECUTE FUNCTION comply._drift_ddl();
 CREATE EVENT TRIGGER comply_drift_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP TRIGGER', 'DROP POLICY', 'DROP SCHEMA', 'DROP OWNED')
