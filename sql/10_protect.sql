@@ -599,6 +599,37 @@ SELECT j.subject -> 'primary_key' ->> 'id' AS id, r.status, r.decided_at IS NOT 
  WHERE j.queue = 'erase' AND j.subject -> 'primary_key' ->> 'id' IN ('5', '6', '7') ORDER BY 1;
 SELECT object LIKE 'comply.review_cases/%' AS names_the_case, details ->> 'reason' AS reason
   FROM comply.audit_log WHERE action = 'review.withdrawn' ORDER BY id;
+-- A protected table renamed or moved: the subjects of its rows' jobs, decisions and
+-- review cases follow it (a DELETE or comply.forget still finds them), and the ledger
+-- records each rename, with both names, as drift.
+INSERT INTO clinic.erase VALUES (8, 'Card ending 4242 charged twice; refund requested.');
+SET comply.review_threshold = 0.9999;  -- every answer goes to review
+SELECT comply.run_jobs() >= 0 AS worked;
+RESET comply.review_threshold;
+INSERT INTO clinic.erase VALUES (9, 'Lunch menu for Monday.');
+SELECT max(id) AS before_rename FROM comply.audit_log \gset
+CREATE SCHEMA archive;
+ALTER TABLE clinic.erase RENAME TO erase_old;
+ALTER TABLE clinic.erase_old SET SCHEMA archive;
+ALTER SCHEMA archive RENAME TO "Archive";
+SELECT j.subject -> 'primary_key' ->> 'id' AS id, j.subject ->> 'table' AS job_table, j.status,
+       r.subject ->> 'table' AS case_table, r.status AS case_status
+  FROM comply.ai_jobs j LEFT JOIN comply.review_cases r ON r.job_id = j.id
+ WHERE j.queue = 'erase' AND j.subject -> 'primary_key' ->> 'id' IN ('8', '9') ORDER BY j.id;
+SELECT known_as FROM comply.policies WHERE table_name = '"Archive".erase_old'::regclass;
+SELECT object, details ->> 'renamed_from' AS renamed_from, details ->> 'command' AS command
+  FROM comply.audit_log WHERE id > :before_rename AND action = 'drift'
+   AND details ->> 'kind' = 'table_renamed' ORDER BY id;
+SELECT count(*) AS also_altered FROM comply.audit_log
+ WHERE id > :before_rename AND action = 'drift' AND details ->> 'kind' = 'table_altered';
+DELETE FROM "Archive".erase_old WHERE id = 9;
+SELECT * FROM comply.forget('"Archive".erase_old', '{"id": 8}');
+SELECT j.subject -> 'primary_key' ->> 'id' AS id, j.status FROM comply.ai_jobs j
+ WHERE j.queue = 'erase' AND j.subject -> 'primary_key' ->> 'id' IN ('8', '9') ORDER BY j.id;
+ALTER TABLE "Archive".erase_old SET SCHEMA clinic;
+ALTER TABLE clinic.erase_old RENAME TO erase;
+DROP SCHEMA "Archive";
+INSERT INTO clinic.erase VALUES (10, 'Parking lot closed on Wednesday.');  -- queued at TRUNCATE
 -- TRUNCATE: every row is gone, and every job still queued and case still open with them.
 TRUNCATE clinic.erase;
 SELECT status, last_error, count(*) FROM comply.ai_jobs WHERE queue = 'erase' GROUP BY 1, 2 ORDER BY 1, 2;

@@ -112,6 +112,20 @@ SELECT object, details ->> 'trigger' AS trigger, details ->> 'state' AS state FR
 \set VERBOSITY terse
 ALTER TABLE comply.audit_log SET UNLOGGED;
 ALTER TABLE comply.policies SET UNLOGGED;
+-- Nor renamed or moved, they or their schema, nor their columns renamed: everything of
+-- pg_comply names them. A column dropped or retyped would also rewrite ledger entries
+-- past the append-only guard (which sees UPDATE and DELETE, not ALTER TABLE).
+SELECT count(*) AS with_details FROM comply.audit_log WHERE details <> '{}' \gset
+ALTER TABLE comply.audit_log RENAME TO audit_log_old;
+ALTER TABLE comply.policies SET SCHEMA public;
+ALTER SCHEMA comply RENAME TO comply_old;
+ALTER TABLE comply.audit_log RENAME COLUMN details TO detail;
+ALTER TABLE comply.audit_log DROP COLUMN details;
+ALTER TABLE comply.audit_log ALTER COLUMN details TYPE text USING '{}';
+ALTER TABLE comply.ledger_entries ADD COLUMN note text, DROP COLUMN entry_hash;
+SELECT count(*) AS still_named FROM pg_class WHERE relnamespace = 'comply'::regnamespace
+   AND relname IN ('audit_log', 'policies');
+SELECT count(*) = :with_details AS details_intact FROM comply.audit_log WHERE details <> '{}';
 -- Nor may a rule rewrite pg_comply's own writes (entries that vanish without an error).
 CREATE RULE vanish AS ON INSERT TO comply.audit_log DO INSTEAD NOTHING;
 CREATE RULE keep_policy AS ON DELETE TO comply.policies DO INSTEAD NOTHING;

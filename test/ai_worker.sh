@@ -256,6 +256,32 @@ check "a job running when the server crashed is done after the restart" \
 check "no job is left behind" \
   wait_for "SELECT count(*) = 0 FROM comply.ai_jobs WHERE status IN ('queued', 'running')" 20
 
+# A protected row deleted, or forgotten, while its job is with the provider: the answer
+# is discarded (no decision, no review case), the call is still on record for the row
+# deleted (it was disclosed), not for the row forgotten.
+q -c "CREATE TABLE intake_notes (id int PRIMARY KEY, note text)"
+q -c "SELECT comply.protect('intake_notes', '{\"columns\": {\"note\": {\"classify\": {\"labels\": [\"phi\", \"pci\", \"general\"], \"model\": \"openai:test-model\"}}}}')" >/dev/null
+ctl mode '{"mode": "delay", "delay_ms": 3000, "confidence": 0.4}'
+q -c "INSERT INTO intake_notes VALUES (1, 'Oncology referral, follow-up in two weeks'), (2, 'Chargeback on an order')"
+running="SELECT count(*) = 2 FROM comply.ai_jobs WHERE subject ->> 'table' = 'public.intake_notes' AND status = 'running'"
+check "both rows' jobs are with the provider" wait_for "$running" 10
+q -c "DELETE FROM intake_notes WHERE id = 1"
+q -c "SELECT * FROM comply.forget('intake_notes', '{\"id\": 2}')" >/dev/null
+ctl mode '{"mode": "ok"}'
+check "a job cancelled or forgotten while with the provider has its answer discarded" \
+  wait_for "SELECT count(*) = 2 FROM comply.audit_log WHERE action = 'ai.discarded'" 15
+check "... no decision and no review case for either row" \
+  is_true "SELECT NOT EXISTS (SELECT 1 FROM comply.review_cases WHERE subject ->> 'table' = 'public.intake_notes')
+            AND NOT EXISTS (SELECT 1 FROM comply.model_decisions WHERE subject ->> 'table' = 'public.intake_notes')"
+check "... the deleted row's job stays cancelled, its call on record; nothing left of the forgotten row's" \
+  is_true "SELECT (SELECT array_agg(j.status) FROM comply.ai_jobs j WHERE j.subject ->> 'table' = 'public.intake_notes') = ARRAY['cancelled']
+            AND (SELECT count(*) FROM comply.ai_interactions i JOIN comply.ai_jobs j ON j.id = i.job_id
+                  WHERE j.subject ->> 'table' = 'public.intake_notes' AND i.outcome = 'ok') = 1
+            AND (SELECT count(*) FILTER (WHERE details ? 'interaction_id') = 1
+                        AND count(*) FILTER (WHERE details ->> 'reason' LIKE '%forgotten%') = 1
+                   FROM comply.audit_log WHERE action = 'ai.discarded')"
+q -c "SELECT comply.unprotect('intake_notes')" -c "DROP TABLE intake_notes" >/dev/null
+
 # --- Review upkeep by the worker ----------------------------------------------------
 q -c "CREATE ROLE worker_reviewer IN ROLE comply_reviewer"
 q -c "ALTER SYSTEM SET comply.review_sla = '2s'" -c "SELECT pg_reload_conf()" >/dev/null

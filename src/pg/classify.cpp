@@ -576,6 +576,27 @@ void JobRound::Call(const CancelCheck& cancel) {
   }, cancel, may_start);
 }
 
+// A job cancelled (still_there) or forgotten while it was classified: no decision, no
+// review case, and the job left as it is. What was sent to a provider is still recorded
+// as an interaction, masked like any other, since it was disclosed; but not for a job
+// forgotten (comply.forget has removed everything derived from its row). The ledger
+// records that the answer was discarded.
+void DiscardAnswer(Job& j, bool still_there) {
+  std::string details = "{";
+  AddRaw(details, "job_id", std::to_string(j.id));
+  AddField(details, "provider", j.provider);
+  AddField(details, "model", j.model);
+  AddField(details, "reason", still_there ? "the job was cancelled while it was classified"
+                                          : "the job was forgotten while it was classified");
+  if (still_there && j.called) {
+    j.rec.job_id = j.id;
+    j.rec.requested_by = j.created_by;
+    AddRaw(details, "interaction_id", std::to_string(RecordInteraction(j.rec)));
+  }
+  details += "}";
+  Audit("ai.discarded", "comply.ai_jobs/" + std::to_string(j.id), details);
+}
+
 int JobRound::Finish() {
   if (impl_->jobs.empty()) return 0;
   AsExtensionOwner owner("ai_jobs");
@@ -583,6 +604,23 @@ int JobRound::Finish() {
   int finished = 0;
   for (Job& j : impl_->jobs) {
     PollCancel(InterruptCheck());
+    // The job as it stands now, locked: while it was being classified, a DELETE or a
+    // change of its row may have cancelled it, comply.forget removed it, or a rename of
+    // its table changed its subject.
+    std::optional<std::string> status;
+    {
+      Oid types[1] = {INT8OID};
+      Datum v[1] = {Int64GetDatum(j.id)};
+      if (SpiExec("SELECT status, subject::text FROM comply.ai_jobs WHERE id = $1 FOR UPDATE", 1,
+                  types, v, nullptr, false, SPI_OK_SELECT) > 0) {
+        status = SpiText(0, 1);
+        j.subject = SpiText(0, 2);
+      }
+    }
+    if (status != std::optional<std::string>("running")) {
+      DiscardAnswer(j, status.has_value());
+      continue;
+    }
     if (j.deferred) {
       Oid types[2] = {INT8OID, FLOAT8OID};
       Datum values[2] = {Int64GetDatum(j.id), Float8GetDatum(j.defer_seconds)};

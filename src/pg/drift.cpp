@@ -273,6 +273,52 @@ Datum comply_adds_inheritance(PG_FUNCTION_ARGS) {
   PG_RETURN_BOOL(false);
 }
 
+// comply._reshapes(cmd pg_ddl_command) RETURNS text: how a command that an event trigger
+// reports changes the names or columns a relation's users rely on: 'relation' (ALTER
+// TABLE ... RENAME TO or SET SCHEMA), 'column renamed', 'column dropped', 'column
+// retyped'; null for anything else (constraints, triggers, defaults, new columns).
+PG_FUNCTION_INFO_V1(comply_reshapes);
+Datum comply_reshapes(PG_FUNCTION_ARGS) {
+  const CollectedCommand* cmd = reinterpret_cast<const CollectedCommand*>(PG_GETARG_POINTER(0));
+  const char* what = nullptr;
+  if (cmd->type == SCT_AlterTable) {
+    ListCell* lc;
+    foreach (lc, cmd->d.alterTable.subcmds) {
+      const CollectedATSubcmd* sub = static_cast<const CollectedATSubcmd*>(lfirst(lc));
+      if (!sub->parsetree || !IsA(sub->parsetree, AlterTableCmd)) continue;
+      const AlterTableType t = reinterpret_cast<const AlterTableCmd*>(sub->parsetree)->subtype;
+      if (t == AT_DropColumn) what = "column dropped";
+#if PG_VERSION_NUM < 160000
+      if (t == AT_DropColumnRecurse) what = "column dropped";  // (what ALTER TABLE makes of it)
+#endif
+      if (t == AT_AlterColumnType) what = "column retyped";
+      if (what) break;
+    }
+  } else if (cmd->type == SCT_Simple && cmd->parsetree) {
+    if (IsA(cmd->parsetree, AlterObjectSchemaStmt)) {
+      what = "relation";
+    } else if (IsA(cmd->parsetree, RenameStmt)) {
+      switch (reinterpret_cast<const RenameStmt*>(cmd->parsetree)->renameType) {
+        case OBJECT_TABLE:
+        case OBJECT_FOREIGN_TABLE:
+        case OBJECT_VIEW:
+        case OBJECT_MATVIEW:
+        case OBJECT_SEQUENCE:
+        case OBJECT_INDEX:
+          what = "relation";
+          break;
+        case OBJECT_COLUMN:
+          what = "column renamed";
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  if (!what) PG_RETURN_NULL();
+  PG_RETURN_TEXT_P(cstring_to_text(what));
+}
+
 // comply._attached_partitions(cmd pg_ddl_command) RETURNS oid[]: the tables an ALTER
 // TABLE ... ATTACH PARTITION that an event trigger reports attached (empty for any
 // other command). Their rows were stored before, past the protected table's triggers.

@@ -1022,7 +1022,8 @@ void CheckLaterTriggers(TriggerData* td, const TablePolicy& p) {
 // What pg_comply still has to do for a row of p (all its columns, or column c) that is
 // gone or whose value changed (with pk null, for every row: the table truncated): its
 // classification jobs still queued are cancelled (nothing of it is sent to a model
-// any more), and the review cases still open for its jobs are withdrawn (nobody is asked
+// any more; a job being classified is cancelled too, and the worker then discards its
+// answer), and the review cases still open for its jobs are withdrawn (nobody is asked
 // to label it), each a ledger entry. A row's work is left alone in a table without a
 // primary key, whose jobs cannot tell one row from another.
 void CancelPendingWork(const TablePolicy& p, const std::string* pk, const ColumnPolicy* c,
@@ -1041,7 +1042,7 @@ void CancelPendingWork(const TablePolicy& p, const std::string* pk, const Column
     const char* row = "subject ->> 'table' = $1 AND ($2 IS NULL OR subject -> 'primary_key' = $2::jsonb) "
                       "AND ($4 IS NULL OR subject ->> 'column' = $4)";
     SpiExec((std::string("UPDATE comply.ai_jobs SET status = 'cancelled', last_error = $3, "
-                         "finished_at = now() WHERE status = 'queued' AND ") + row).c_str(),
+                         "finished_at = now() WHERE status IN ('queued', 'running') AND ") + row).c_str(),
             4, types, v, nulls, false, SPI_OK_UPDATE);
     const uint64 n = SpiExec(
         (std::string("UPDATE comply.review_cases r SET status = 'withdrawn', assignee = NULL, "
@@ -1622,17 +1623,18 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
     {
       AsExtensionOwner owner("policies");
       SpiScope spi;
-      Oid types[3] = {OIDOID, TEXTOID, TEXTOID};
-      Datum v[3] = {ObjectIdGetDatum(relid), TextDatumOf(policy_text), TextDatumOf(key_id)};
-      const char nulls[3] = {' ', ' ', key_id.empty() ? 'n' : ' '};
+      Oid types[4] = {OIDOID, TEXTOID, TEXTOID, TEXTOID};
+      Datum v[4] = {ObjectIdGetDatum(relid), TextDatumOf(policy_text), TextDatumOf(key_id),
+                    TextDatumOf(p->table)};
+      const char nulls[4] = {' ', ' ', key_id.empty() ? 'n' : ' ', ' '};
       SpiExec("INSERT INTO comply.policies AS p (table_name, policy, protected_by, protected_at, "
-              "acl_snapshot, pseudonym_key_id) VALUES ($1::regclass, $2::jsonb, session_user, now(), "
-              "comply._acl_text($1::regclass), $3) "
+              "acl_snapshot, pseudonym_key_id, known_as) VALUES ($1::regclass, $2::jsonb, "
+              "session_user, now(), comply._acl_text($1::regclass), $3, $4) "
               "ON CONFLICT (table_name) DO UPDATE "
               "SET policy = EXCLUDED.policy, protected_by = EXCLUDED.protected_by, "
               "protected_at = EXCLUDED.protected_at, acl_snapshot = EXCLUDED.acl_snapshot, "
-              "pseudonym_key_id = EXCLUDED.pseudonym_key_id",
-              3, types, v, nulls, false, SPI_OK_INSERT);
+              "pseudonym_key_id = EXCLUDED.pseudonym_key_id, known_as = EXCLUDED.known_as",
+              4, types, v, nulls, false, SPI_OK_INSERT);
     }
     std::string details = std::string("{\"policy\":") + policy_text;
     if (!key_id.empty()) details += ",\"pseudonym_key_id\":\"" + key_id + "\"";

@@ -9,7 +9,10 @@ CREATE TABLE comply.policies (
   acl_snapshot text,         -- the table's privileges as last seen, for the drift watch
   -- comply.pseudonym_key_id() when protected, if a column is pseudonymized or hashed:
   -- writes with another key are refused (their pseudonyms would not join)
-  pseudonym_key_id text
+  pseudonym_key_id text,
+  -- The table's qualified name as its classification jobs, decisions and review cases
+  -- name it in their subject: the drift event trigger follows a rename (and records it)
+  known_as text
 );
 COMMENT ON TABLE comply.policies IS
   'The policy of each protected table (written by comply.protect, removed by comply.unprotect)';

@@ -25,6 +25,16 @@ COMMENT ON FUNCTION comply._adds_inheritance(pg_ddl_command) IS
   'Whether a DDL command makes a table an inheritance child (event triggers)';
 REVOKE ALL ON FUNCTION comply._adds_inheritance(pg_ddl_command) FROM PUBLIC;
 
+-- How an event trigger's command changes a relation's name or columns: 'relation'
+-- (renamed, or moved to another schema), 'column renamed', 'column dropped', 'column
+-- retyped', or null.
+CREATE FUNCTION comply._reshapes(cmd pg_ddl_command) RETURNS text
+  AS 'MODULE_PATHNAME', 'comply_reshapes'
+  LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION comply._reshapes(pg_ddl_command) IS
+  'How a DDL command changes a relation''s name or columns: relation, column renamed, column dropped, column retyped, or null (event triggers)';
+REVOKE ALL ON FUNCTION comply._reshapes(pg_ddl_command) FROM PUBLIC;
+
 -- The tables an event trigger's ALTER TABLE ... ATTACH PARTITION attached (empty for
 -- any other command).
 CREATE FUNCTION comply._attached_partitions(cmd pg_ddl_command) RETURNS oid[]
@@ -57,16 +67,46 @@ DECLARE
   obj record;
   filled text[];
   has_rows boolean;
+  renamed oid[] := '{}';
 BEGIN
+  -- pg_comply's schema is named in all its code (this function's too): renamed, every
+  -- protected write, ledger append and worker would fail from then on. Refused, before
+  -- anything here names it.
+  FOR r IN SELECT c.objid FROM pg_event_trigger_ddl_commands() c
+            WHERE c.classid = 'pg_namespace'::regclass
+              AND EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+                           WHERE e.extname = 'pg_comply' AND d.classid = 'pg_namespace'::regclass
+                             AND d.objid = c.objid AND d.deptype = 'e')
+              AND NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.oid = c.objid AND n.nspname = 'comply')
+  LOOP
+    RAISE EXCEPTION 'schema comply of pg_comply cannot be renamed'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'pg_comply''s functions, triggers and workers name their objects in schema comply.';
+  END LOOP;
   -- The extension's own tables: a trigger of theirs (the ledger's append-only guards,
   -- the shipped controls' guard, cache invalidation) left not enabled always is drift
   -- as it happens, not only at the next comparison with the baseline: disabling a
   -- guard, changing entries not yet sealed and enabling it again within one
   -- comply.drift_interval would leave no trace there.
-  FOR r IN SELECT c.objid FROM pg_event_trigger_ddl_commands() c
+  FOR r IN SELECT c.objid, c.command, c.in_extension FROM pg_event_trigger_ddl_commands() c
             WHERE c.command_tag = 'ALTER TABLE' AND c.classid = 'pg_class'::regclass
               AND comply._is_own_table(c.objid)
   LOOP
+    -- Likewise its tables' names and columns (the ledger's, the policies', the queues'):
+    -- and a column dropped or retyped would rewrite the ledger's entries past its
+    -- append-only guard (which sees UPDATE and DELETE, not ALTER TABLE). Refused, but
+    -- in the extension's own scripts (a future ALTER EXTENSION ... UPDATE).
+    IF NOT r.in_extension AND comply._reshapes(r.command) = 'relation' THEN
+      RAISE EXCEPTION 'tables of pg_comply cannot be renamed or moved'
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = format('The command made one %s; pg_comply''s functions, triggers and workers name their tables in schema comply.',
+                              r.objid::regclass);
+    ELSIF NOT r.in_extension AND comply._reshapes(r.command) IS NOT NULL THEN
+      RAISE EXCEPTION 'columns of table % of pg_comply cannot be renamed, dropped or retyped', r.objid::regclass
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = format('The command has a %s. pg_comply''s code names these columns, and the ledger''s rows are append-only.',
+                              comply._reshapes(r.command));
+    END IF;
     -- An unlogged table is emptied by crash recovery and never reaches a standby: the
     -- ledger (or the policies) made unlogged could be erased by a crash. Refused.
     IF (SELECT c.relpersistence FROM pg_class c WHERE c.oid = r.objid) = 'u' THEN
@@ -117,6 +157,34 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM comply.policies) THEN
     RETURN;
   END IF;
+  -- A protected table renamed or moved (ALTER TABLE ... RENAME TO or SET SCHEMA, ALTER
+  -- SCHEMA ... RENAME TO): the classification jobs, automatic decisions and review cases
+  -- of its rows name it in their subject. They follow it, so that a DELETE, TRUNCATE or
+  -- comply.forget of its rows still finds them. The ledger keeps the names its entries
+  -- were written with, and records the rename: an auditor can follow the table's history.
+  FOR p IN SELECT c.table_name, c.known_as, format('%I.%I', n.nspname, k.relname) AS now_as
+             FROM comply.policies c JOIN pg_class k ON k.oid = c.table_name
+             JOIN pg_namespace n ON n.oid = k.relnamespace
+            WHERE c.known_as IS DISTINCT FROM format('%I.%I', n.nspname, k.relname)
+  LOOP
+    -- (Decisions and review cases hold the subject redacted: found through their job.)
+    UPDATE comply.model_decisions md SET subject = jsonb_set(md.subject, '{table}', comply.redact(to_jsonb(p.now_as)))
+      FROM comply.ai_jobs j
+     WHERE j.id = md.job_id AND j.subject ->> 'table' = p.known_as AND jsonb_typeof(md.subject) = 'object';
+    UPDATE comply.review_cases rc SET subject = jsonb_set(rc.subject, '{table}', comply.redact(to_jsonb(p.now_as)))
+      FROM comply.ai_jobs j
+     WHERE j.id = rc.job_id AND j.subject ->> 'table' = p.known_as AND jsonb_typeof(rc.subject) = 'object';
+    UPDATE comply.ai_jobs SET subject = jsonb_set(subject, '{table}', to_jsonb(p.now_as))
+     WHERE subject ->> 'table' = p.known_as;
+    UPDATE comply.policies SET known_as = p.now_as WHERE table_name = p.table_name;
+    IF p.known_as IS NOT NULL THEN
+      PERFORM comply._drift(p.now_as, format('protected table %s was renamed to %s (%s)',
+                                             p.known_as, p.now_as, TG_TAG),
+                            jsonb_build_object('kind', 'table_renamed', 'table', p.now_as,
+                                               'renamed_from', p.known_as, 'command', TG_TAG));
+    END IF;
+    renamed := renamed || p.table_name::oid;
+  END LOOP;
   FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
     IF r.command_tag IN ('GRANT', 'REVOKE') THEN
       -- GRANT reports no object: compare each protected table's privileges with the last seen.
@@ -139,6 +207,8 @@ BEGIN
       SELECT c.table_name, c.policy INTO p FROM comply.policies c
        WHERE c.table_name = r.objid OR c.table_name IN (SELECT pg_partition_ancestors(r.objid))
        LIMIT 1;
+      -- Renamed or moved: recorded above, with the names.
+      CONTINUE WHEN r.objid = ANY (renamed) AND comply._reshapes(r.command) = 'relation';
       -- None of its protect triggers there: they were dropped (that was recorded then),
       -- or they are not there yet, as in a restore, which creates triggers after the
       -- constraints its ALTER TABLEs add. Neither is this command's doing.
@@ -322,7 +392,7 @@ REVOKE ALL ON FUNCTION comply._drift_ddl(), comply._drift_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER comply_drift_ddl ON ddl_command_end
   WHEN TAG IN ('ALTER TABLE', 'GRANT', 'REVOKE', 'CREATE POLICY', 'ALTER POLICY', 'CREATE TABLE',
                'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE', 'CREATE FOREIGN TABLE',
-               'ALTER FOREIGN TABLE')
+               'ALTER FOREIGN TABLE', 'ALTER SCHEMA')
   EXECUTE FUNCTION comply._drift_ddl();
 CREATE EVENT TRIGGER comply_drift_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP TRIGGER', 'DROP POLICY', 'DROP SCHEMA', 'DROP OWNED')
