@@ -82,8 +82,8 @@ status_of() { awk -F'|' -v c="$2" '$1 == c { print $2 }' "$1"; }
 
 for c in ssl ssl_min_protocol_version connections_without_ssl password_encryption pg_hba_methods \
          superusers data_checksums statement_logging error_details_logging workers \
-         public_privileges_on_protected_tables secret:hmac_key_file secret:ledger_signing_key_file secret:ai_api_key_file ai_endpoint_tls \
-         alert_webhook_tls; do
+         public_privileges_on_protected_tables replication_into_protected_tables secret:hmac_key_file \
+         secret:ledger_signing_key_file secret:ai_api_key_file ai_endpoint_tls alert_webhook_tls; do
   check "strict cluster: $c passes" [ "$(status_of "$work/strict.out" "$c")" = pass ]
 done
 
@@ -108,6 +108,7 @@ comply.hmac_key_file = 'comply_hmac.key'
 comply.ai_api_key_file = 'comply_ai.key'
 comply.ledger_worker = off
 comply.ai_worker = off
+wal_level = logical
 CONF
 chmod 644 "$work/lax.conf"
 export COMPLY_CLUSTER_DIR=$lax COMPLY_PG_CONF="$work/lax.conf" COMPLY_INITDB_OPTS=
@@ -129,13 +130,25 @@ lpsql -c "SELECT comply.register_schema('obj', '{\"type\": \"object\"}')" \
       -c "CREATE TABLE strict_intake (id int PRIMARY KEY, doc jsonb)" \
       -c "SELECT comply.protect('strict_intake', '{\"columns\": {\"doc\": {\"validate\": \"obj\"}}}')" >/dev/null
 for i in $(seq 70); do lpsql -c "INSERT INTO strict_intake VALUES ($i, '[1]')" >/dev/null 2>&1 || true; done
+# A protected table that a logical replication subscription writes (from another
+# database of the same cluster; its slot made beforehand, as a subscription to the same
+# cluster needs).
+lpsql -c "CREATE DATABASE pubdb" >/dev/null
+psql -X -q -At -v ON_ERROR_STOP=1 -d pubdb -c "CREATE TABLE replicated (id int PRIMARY KEY, note text)" \
+  -c "CREATE PUBLICATION to_lax FOR TABLE replicated" \
+  -c "SELECT pg_create_logical_replication_slot('to_lax', 'pgoutput')" >/dev/null
+lpsql -c "CREATE TABLE replicated (id int PRIMARY KEY, note text)" \
+      -c "SELECT comply.protect('replicated', '{\"columns\": {\"note\": {\"redact\": true}}}')" \
+      -c "CREATE SUBSCRIPTION from_pub CONNECTION 'host=$PGHOST port=$PGPORT dbname=pubdb user=postgres'
+            PUBLICATION to_lax WITH (create_slot = false, slot_name = 'to_lax')" >/dev/null
 # Over TCP without SSL (the lax pg_hba trusts it), so this connection counts.
 psql -X -At -F '|' -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
   -c "SELECT check_name, status, evidence FROM comply.check_server() ORDER BY 1" >"$work/lax.out" 2>&1 || true
 
 for c in ssl ssl_min_protocol_version connections_without_ssl password_encryption pg_hba_methods \
          data_checksums statement_logging error_details_logging workers public_privileges_on_protected_tables \
-         secret:hmac_key_file secret:ai_api_key_file ai_endpoint_tls alert_webhook_tls; do
+         replication_into_protected_tables secret:hmac_key_file secret:ai_api_key_file ai_endpoint_tls \
+         alert_webhook_tls; do
   check "lax cluster: $c fails" [ "$(status_of "$work/lax.out" "$c")" = fail ]
 done
 check "lax cluster: two superusers are a warning" [ "$(status_of "$work/lax.out" superusers)" = warn ]
@@ -151,6 +164,13 @@ check "lax cluster: the evidence says csvlog keeps error details even when terse
   grep -q 'error_details_logging|fail|.*"log_destination": "stderr,csvlog"' "$work/lax.out"
 check "lax cluster: the workers' evidence counts the rejected row lost and says why" \
   grep -q 'workers|fail|.*comply.ai_worker is off.*"records_lost": 6, .*"records_waiting": 64' "$work/lax.out"
+check "lax cluster: the evidence names the table a subscription writes past its policy, and the subscription" \
+  grep -q 'replication_into_protected_tables|fail|.*"table": "public.replicated", "subscription": "from_pub"' "$work/lax.out"
+lpsql -c "ALTER TABLE replicated ENABLE ALWAYS TRIGGER comply_protect_before" \
+      -c "ALTER TABLE replicated ENABLE ALWAYS TRIGGER comply_protect_after" >/dev/null
+check "lax cluster: ... which passes once its protect triggers are enabled ALWAYS" \
+  [ "$(lpsql -c "SELECT status FROM comply.check_server() WHERE check_name = 'replication_into_protected_tables'")" = pass ]
+lpsql -c "SET client_min_messages = warning" -c "DROP SUBSCRIPTION from_pub" >/dev/null
 check "lax cluster: the evidence names the table open to PUBLIC" \
   grep -q '"table": "public.intake"' "$work/lax.out"
 check "lax cluster: the evidence says why a key file is refused" \

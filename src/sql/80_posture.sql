@@ -182,6 +182,28 @@ BEGIN
                                  'ai_worker', current_setting('comply.ai_worker', true)) || w;
   RETURN NEXT;
 
+  -- A logical replication subscription writes its tables through its apply worker, in
+  -- replica mode and below the executor: ordinary (ENABLE) triggers do not fire there,
+  -- nor do the executor hooks that record other replica-mode writes. So a protected
+  -- table a subscription writes stores what arrives, unvalidated, untransformed and
+  -- unaudited, unless its protect triggers are enabled ALWAYS.
+  check_name := 'replication_into_protected_tables';
+  SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('table', sr.srrelid::regclass::text,
+                                                        'subscription', sub.subname::text)), '[]')
+    INTO rules
+    FROM pg_subscription_rel sr
+    JOIN pg_subscription sub ON sub.oid = sr.srsubid
+   WHERE EXISTS (SELECT 1 FROM comply.policies c
+                  WHERE c.table_name = sr.srrelid
+                     OR c.table_name IN (SELECT pg_partition_ancestors(sr.srrelid)))
+     AND EXISTS (SELECT 1 FROM pg_trigger tg
+                  WHERE tg.tgrelid = sr.srrelid AND tg.tgenabled <> 'A'
+                    AND tg.tgname IN ('comply_protect_before', 'comply_protect_after'));
+  status := CASE WHEN jsonb_array_length(rules) = 0 THEN 'pass' ELSE 'fail' END;
+  evidence := jsonb_build_object('tables_written_past_their_policy', rules,
+                                 'required', 'ALTER TABLE ... ENABLE ALWAYS TRIGGER comply_protect_before and comply_protect_after on protected tables a subscription writes (or protect the publisher''s table and unprotect the subscriber''s)');
+  RETURN NEXT;
+
   check_name := 'public_privileges_on_protected_tables';
   SELECT coalesce(jsonb_agg(jsonb_build_object('table', p.table_name::text, 'privileges', pr.privs)
                             ORDER BY p.table_name::text), '[]')
