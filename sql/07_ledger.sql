@@ -280,3 +280,74 @@ SELECT count(*) AS ledger_members FROM pg_depend
  WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_comply') AND deptype = 'e'
    AND objid IN ('comply.audit_log'::regclass, 'comply.ledger_blocks'::regclass, 'comply.ledger_entries'::regclass);
 SELECT count(*) > 0 AS ledger_kept FROM comply.audit_log;
+DROP TABLE comply.ledger_archives;  -- the archives' record too
+
+-- Retention and archiving, in a database of its own (it removes entries). Blocks keep
+-- their entries for comply.ledger_retention (seven years by default); then
+-- comply.archive_ledger removes the entries of the blocks up to one, after an export
+-- kept elsewhere, whose SHA-256 it records. The blocks stay, so the chain verifies.
+CREATE DATABASE comply_archive;
+\c comply_archive
+SET client_min_messages = warning;
+CREATE EXTENSION pg_comply;
+RESET client_min_messages;
+SELECT count(*) AS appended FROM (SELECT comply.audit('test.archive', 'obj/' || g, jsonb_build_object('n', g))
+                                    FROM generate_series(1, 5) g) x;
+SELECT block_no, entry_count FROM comply.seal();
+SELECT count(*) AS appended FROM (SELECT comply.audit('test.archive', 'obj/' || g, '{}')
+                                    FROM generate_series(6, 8) g) x;
+SELECT block_no, entry_count FROM comply.seal();
+SELECT comply.audit('test.archive', 'later', '{}') > 0 AS appended;
+SELECT block_no, entry_count FROM comply.seal();
+\set VERBOSITY terse
+SELECT * FROM comply.archive_ledger(1);
+\set VERBOSITY default
+ALTER SYSTEM SET comply.ledger_retention = 0;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+-- The export, as psql -At writes it (each line and a newline), hashes to what is recorded.
+SELECT encode(sha256(convert_to(string_agg(line || E'\n', '' ORDER BY n), 'UTF8')), 'hex') AS export_sha256
+  FROM comply.export_ledger(1, 1) WITH ORDINALITY AS e(line, n) \gset
+SELECT from_block, through_block, entry_count, export_sha256 = :'export_sha256' AS matches_the_export
+  FROM comply.archive_ledger(1);
+SELECT through_block, from_block, entry_count, archived_by = session_user AS by_caller,
+       export_sha256 = :'export_sha256' AS sha256 FROM comply.ledger_archives;
+SELECT object, details ->> 'through_block' AS through_block, details ->> 'export_sha256' = :'export_sha256' AS sha256
+  FROM comply.audit_log WHERE action = 'ledger.archived';
+SELECT count(*) AS entries_left, min(object) AS first_left FROM comply.audit_log WHERE action = 'test.archive';
+SELECT * FROM comply.verify_ledger();
+SELECT comply.verify_digest(comply.ledger_digest()) AS digest_verifies;
+SELECT count(*) AS lines_exported FROM comply.export_ledger();  -- blocks 2 and 3 with their entries
+\set VERBOSITY terse
+SELECT * FROM comply.archive_ledger(1);
+SELECT * FROM comply.archive_ledger(0);
+SELECT * FROM comply.archive_ledger(99);
+SELECT * FROM comply.archive_ledger(NULL);
+SELECT comply.export_ledger(1, 2);
+SELECT comply.ledger_proof(2);
+SELECT comply.audit('ledger.archived', 'forged', '{"through_block": 2}');
+-- The guards still hold for everyone else.
+DELETE FROM comply.audit_log WHERE object = 'obj/6';
+DELETE FROM comply.ledger_entries;
+DELETE FROM comply.ledger_archives;
+TRUNCATE comply.ledger_archives;
+\set VERBOSITY default
+-- A range that does not verify is not archived: its evidence would go with it.
+ALTER TABLE comply.audit_log DISABLE TRIGGER append_only;
+UPDATE comply.audit_log SET details = '{"n": 99}' WHERE object = 'obj/6';
+\set VERBOSITY terse
+SELECT * FROM comply.archive_ledger(2);
+\set VERBOSITY default
+UPDATE comply.audit_log SET details = '{}' WHERE object = 'obj/6';
+ALTER TABLE comply.audit_log ENABLE ALWAYS TRIGGER append_only;
+SELECT count(*) AS problems FROM comply.verify_ledger();
+-- An archive written behind archive_ledger's back (a superuser's INSERT) is reported,
+-- and so are the entries it claims removed.
+BEGIN;
+INSERT INTO comply.ledger_archives VALUES (2, 2, 3, 'forged', now(), 'mallory', 1);
+SELECT block_no, problem, detail FROM comply.verify_ledger() ORDER BY block_no, entry_id, problem;
+ROLLBACK;
+ALTER SYSTEM RESET comply.ledger_retention;
+SELECT pg_reload_conf();
+\c contrib_regression
+DROP DATABASE comply_archive;

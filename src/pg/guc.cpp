@@ -2,6 +2,7 @@
 #include "pg/guc.h"
 
 #include <optional>
+#include <climits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,7 @@ char* ledger_trusted_keys = nullptr;
 bool allow_ledger_drop = false;
 int seal_interval = 1000;
 int seal_batch = 10000;
+int ledger_retention = 2557 * 24 * 3600;  // seven years
 bool ledger_worker = true;
 char* hmac_key_file = nullptr;
 char* ai_provider = nullptr;
@@ -155,6 +157,12 @@ void GucInit() {
                           PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("comply.seal_batch", "Most audit entries sealed into one block.", nullptr,
                           &seal_batch, seal_batch, kMinSealBatch, kMaxSealBatch, PGC_SUSET, 0,
+                          nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("comply.ledger_retention",
+                          "How long sealed blocks keep their entries: comply.archive_ledger() "
+                          "refuses a block sealed more recently.",
+                          "Set in the server's configuration; ALTER SYSTEM is recorded as drift.",
+                          &ledger_retention, ledger_retention, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_S,
                           nullptr, nullptr, nullptr);
   DefineCustomBoolVariable("comply.ledger_worker",
                            "Seal audit entries in background workers (needs shared_preload_libraries).",

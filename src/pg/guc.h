@@ -27,6 +27,8 @@ bool ParseTrustedKeys(const std::string& text, std::vector<std::string>* keys);
 extern int seal_interval;
 // Most entries sealed into one block.
 extern int seal_batch;
+// Seconds a sealed block keeps its entries before comply.archive_ledger() may remove them.
+extern int ledger_retention;
 // Whether the background workers seal (when loaded through shared_preload_libraries).
 extern bool ledger_worker;
 

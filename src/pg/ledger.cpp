@@ -62,6 +62,8 @@ PG_FUNCTION_INFO_V1(comply_verify_proof);
 PG_FUNCTION_INFO_V1(comply_export_ledger);
 PG_FUNCTION_INFO_V1(comply_ledger_public_key);
 PG_FUNCTION_INFO_V1(comply_guard_ledger_drop);
+PG_FUNCTION_INFO_V1(comply_archive_ledger);
+PG_FUNCTION_INFO_V1(comply_archiving_through);
 }
 
 namespace comply::pg {
@@ -512,6 +514,15 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
   // Said plainly, rather than by the identity sequence's nextval() (a standby too).
   PreventCommandIfReadOnly("comply.audit()");
   Datum action = PG_GETARG_DATUM(0);
+  // The entry that vouches for an archive (comply.verify_ledger() checks each archive
+  // against it) is written by comply.archive_ledger() alone.
+  {
+    char* name = text_to_cstring(DatumGetTextPP(action));
+    if (strcmp(name, "ledger.archived") == 0)
+      ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                      errmsg("audit action \"ledger.archived\" is reserved for comply.archive_ledger()")));
+    pfree(name);
+  }
   Datum object = PG_ARGISNULL(1) ? (Datum)0 : PG_GETARG_DATUM(1);
   Jsonb* details = PG_ARGISNULL(2) ? nullptr : PG_GETARG_JSONB_P(2);
   char* acting_user = GetUserNameFromId(GetUserId(), false);
@@ -704,6 +715,19 @@ std::vector<SealedEntry> ReadSealed(int64 block_no) {
   return out;
 }
 
+// The last block whose entries comply.archive_ledger() removed (0: none). Archives
+// cover blocks 1 to it without a gap (comply.verify_ledger() checks that).
+int64 ArchivedThrough() {
+  Exec("SELECT coalesce(max(through_block), 0) FROM comply.ledger_archives", 0, nullptr, nullptr,
+       nullptr, false, SPI_OK_SELECT);
+  ResultScope scope;
+  return Int(0, 1);
+}
+
+// While comply.archive_ledger() removes entries: the last block it archives, which the
+// ledger's append-only guard lets it delete the entries of (0 at any other time).
+int64 archiving_through = 0;
+
 struct Problem {
   int64 block_no;  // 0: none
   int64 entry_id;  // 0: none
@@ -721,6 +745,50 @@ void ReportOrphans(SealedCursor* cursor, int64 block_no, std::vector<Problem>* p
                              ", which does not exist"});
 }
 
+// Checks the archives: they cover blocks 1 to the last archived one without a gap or
+// overlap, each as many entries as its blocks sealed, and each matches its
+// 'ledger.archived' ledger entry (which a later archive may have removed in turn; the
+// last archive's entry is in a block it did not archive, so it must be there).
+void CheckArchives(std::vector<Problem>* problems) {
+  uint64 n = Exec(
+      "SELECT a.from_block, a.through_block, a.entry_count, a.audit_entry_id, "
+      "(SELECT coalesce(sum(b.entry_count), 0) FROM comply.ledger_blocks b "
+      "  WHERE b.block_no BETWEEN a.from_block AND a.through_block), "
+      "(SELECT count(*) FROM comply.ledger_blocks b WHERE b.block_no BETWEEN a.from_block AND a.through_block), "
+      "l.id IS NOT NULL, l.action = 'ledger.archived' "
+      "  AND l.details ->> 'from_block' = a.from_block::text "
+      "  AND l.details ->> 'through_block' = a.through_block::text "
+      "  AND l.details ->> 'export_sha256' = a.export_sha256 "
+      "  AND l.details ->> 'entry_count' = a.entry_count::text "
+      "FROM comply.ledger_archives a LEFT JOIN comply.audit_log l ON l.id = a.audit_entry_id "
+      "ORDER BY a.through_block",
+      0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
+  ResultScope scope;
+  int64 expected_from = 1;
+  for (uint64 i = 0; i < n; ++i) {
+    const int64 from = Int(i, 1), through = Int(i, 2), entries = Int(i, 3), entry_id = Int(i, 4);
+    const int64 sealed = Int(i, 5), blocks = Int(i, 6);
+    const bool has_entry = Text(i, 7).value_or("f") == "t";
+    const bool entry_matches = Text(i, 8).value_or("f") == "t";
+    const std::string range = "blocks " + std::to_string(from) + " to " + std::to_string(through);
+    if (from != expected_from)
+      problems->push_back({through, 0, "archive altered",
+                           "the archive of " + range + " does not start where the one before ended (block " +
+                               std::to_string(expected_from) + ")"});
+    if (blocks != through - from + 1 || entries != sealed)
+      problems->push_back({through, 0, "archive altered",
+                           "the archive of " + range + " counts " + std::to_string(entries) +
+                               " entries; its blocks sealed " + std::to_string(sealed)});
+    if (has_entry && !entry_matches)
+      problems->push_back({through, entry_id, "archive altered",
+                           "the archive of " + range + " does not match its ledger.archived entry"});
+    if (!has_entry && i + 1 == n)
+      problems->push_back({through, entry_id, "archive altered",
+                           "the ledger.archived entry of the archive of " + range + " is missing"});
+    expected_from = through + 1;
+  }
+}
+
 // Checks blocks from..to and their entries, appending problems.
 void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
   // The keys a block may be signed with: the current signing key's and the earlier
@@ -735,6 +803,7 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
     return std::find(trusted.begin(), trusted.end(), key) != trusted.end();
   };
   std::vector<BlockRow> blocks = ReadBlocks(from > 1 ? from - 1 : 1, to);
+  const int64 archived = ArchivedThrough();
   const BlockRow* prev = nullptr;
   std::string node_id = blocks.empty() ? "" : blocks.front().node_id;
   // From the start, also the records of blocks below 1, which no block seals.
@@ -782,6 +851,15 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
     ReportOrphans(&cursor, b.block_no, problems);
     std::vector<SealedEntry> sealed;
     while (std::optional<SealedEntry> s = cursor.NextOf(b.block_no)) sealed.push_back(std::move(*s));
+    if (b.block_no <= archived) {
+      // Archived: its entries were removed; its header, link and signature still count.
+      for (const SealedEntry& s : sealed)
+        problems->push_back({b.block_no, s.entry_id, "entry inserted into sealed block",
+                             "block " + std::to_string(b.block_no) +
+                                 " is archived: its entries were removed"});
+      prev = &b;
+      continue;
+    }
     std::vector<Hash> leaves;
     bool entry_problem = false;
     for (size_t i = 0; i < sealed.size(); ++i) {
@@ -818,6 +896,7 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
     prev = &b;
   }
   ReportOrphans(&cursor, PG_INT64_MAX, problems);
+  if (from <= 1 && to == 0) CheckArchives(problems);
   // Entries that every seal since their transaction ended should have included. After
   // a full pass every sealed entry was matched to its row, so when the table holds no
   // more rows than that, none is unsealed and the anti-join (a second pass over the
@@ -892,6 +971,26 @@ std::string BlockLine(const BlockRow& b) {
   return out + "}";
 }
 
+// The export lines of blocks from..to (0: open), each block's entries then the block,
+// handed to emit: comply.export_ledger's output, and what comply.archive_ledger hashes.
+// Returns the number of entry lines.
+template <typename Emit>
+int64 ExportRange(int64 from, int64 to, Emit emit) {
+  std::vector<BlockRow> blocks = ReadBlocks(from, to);
+  int64 entries = 0;
+  SealedCursor cursor(from, to);
+  for (const BlockRow& b : blocks) {
+    PollCancel(InterruptCheck());
+    while (std::optional<SealedEntry> s = cursor.NextOf(b.block_no))
+      if (s->entry) {
+        emit(EntryLine(*s->entry, b.block_no, s->leaf_index));
+        ++entries;
+      }
+    emit(BlockLine(b));
+  }
+  return entries;
+}
+
 // jsonb datum of JSON text (plain C, may ereport).
 Datum JsonbFromText(const std::string& text) {
   return DirectFunctionCall1(jsonb_in, CStringGetDatum(text.c_str()));
@@ -953,10 +1052,17 @@ extern "C" Datum comply_ledger_proof(PG_FUNCTION_ARGS) {
       Oid types[1] = {INT8OID};
       Datum values[1] = {Int64GetDatum(entry_id)};
       if (Exec("SELECT block_no FROM comply.ledger_entries WHERE entry_id = $1", 1, types, values,
-               nullptr, true, SPI_OK_SELECT) == 0)
+               nullptr, true, SPI_OK_SELECT) == 0) {
+        if (Exec("SELECT 1 FROM comply.audit_log WHERE id = $1", 1, types, values, nullptr, true,
+                 SPI_OK_SELECT) == 0)
+          throw Error(sqlstate::kUndefinedObject,
+                      "audit entry " + std::to_string(entry_id) + " is not in the ledger",
+                      "It does not exist, or comply.archive_ledger() removed it with its block's "
+                      "other entries (its proof is in the export taken before).");
         throw Error(sqlstate::kObjectNotInPrerequisiteState,
                     "audit entry " + std::to_string(entry_id) + " is not sealed", {},
                     "Entries are sealed by the background worker, or now by comply.seal().");
+      }
       int64 block_no = Int(0, 1);
       std::vector<BlockRow> blocks = ReadBlocks(block_no, block_no);
       std::vector<SealedEntry> sealed = ReadSealed(block_no);
@@ -1052,25 +1158,25 @@ extern "C" Datum comply_export_ledger(PG_FUNCTION_ARGS) {
   int64 from = PG_ARGISNULL(0) ? 1 : PG_GETARG_INT64(0);
   int64 to = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  const bool from_given = !PG_ARGISNULL(0);
   return Guarded([&] {
     AsLedgerOwner owner;
     SpiScope spi;
-    std::vector<BlockRow> blocks = ReadBlocks(std::max<int64>(from, 1), to);
-    auto emit = [&](const std::string& line) {
+    // Archived blocks have no entries left to export: their export was taken before.
+    const int64 archived = ArchivedThrough();
+    if (from_given && from <= archived)
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                  "blocks 1 to " + std::to_string(archived) + " are archived",
+                  "Their entries were removed by comply.archive_ledger(), after an export kept "
+                  "elsewhere (comply.ledger_archives has its SHA-256).",
+                  "Export from block " + std::to_string(archived + 1) + ".");
+    ExportRange(std::max<int64>(from, archived + 1), to, [&](const std::string& line) {
       PgCall([&] {
         Datum value = CStringGetTextDatum(line.c_str());
         bool isnull = false;
         tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
       });
-    };
-    // From the start, also the records of blocks below 1, which no block seals.
-  SealedCursor cursor(from <= 1 ? PG_INT64_MIN : from, to);
-    for (const BlockRow& b : blocks) {
-      PollCancel(InterruptCheck());
-      while (std::optional<SealedEntry> s = cursor.NextOf(b.block_no))
-        if (s->entry) emit(EntryLine(*s->entry, b.block_no, s->leaf_index));
-      emit(BlockLine(b));
-    }
+    });
     return (Datum)0;
   });
 }
@@ -1124,8 +1230,9 @@ extern "C" Datum comply_guard_ledger_drop(PG_FUNCTION_ARGS) {
     drops = true;
   } else if (stmt->removeType == OBJECT_TABLE) {
     // The ledger's tables themselves, should one no longer belong to the extension.
-    const Oid ledger[3] = {get_relname_relid("audit_log", ext_nsp), get_relname_relid("ledger_blocks", ext_nsp),
-                           get_relname_relid("ledger_entries", ext_nsp)};
+    const Oid ledger[4] = {get_relname_relid("audit_log", ext_nsp), get_relname_relid("ledger_blocks", ext_nsp),
+                           get_relname_relid("ledger_entries", ext_nsp),
+                           get_relname_relid("ledger_archives", ext_nsp)};
     ListCell* lc;
     foreach (lc, stmt->objects) {
       RangeVar* rv = makeRangeVarFromNameList(castNode(List, lfirst(lc)));
@@ -1178,4 +1285,140 @@ extern "C" Datum comply_guard_ledger_drop(PG_FUNCTION_ARGS) {
            errdetail("comply.allow_ledger_drop is on for role %s.",
                      GetUserNameFromId(GetUserId(), false))));
   PG_RETURN_VOID();
+}
+
+// comply._archiving_through() RETURNS bigint: see archiving_through.
+extern "C" Datum comply_archiving_through(PG_FUNCTION_ARGS) {
+  if (comply::pg::archiving_through == 0) PG_RETURN_NULL();
+  PG_RETURN_INT64(comply::pg::archiving_through);
+}
+
+// comply.archive_ledger(through_block bigint)
+//   RETURNS TABLE(from_block bigint, through_block bigint, entry_count bigint, export_sha256 text)
+// Removes the entries of the blocks after the last archive up to through_block, once
+// that block is older than comply.ledger_retention and the range verifies. The blocks
+// stay (the chain, signatures and digests still verify); the SHA-256 of the range's
+// export, taken beforehand and kept elsewhere, is recorded in comply.ledger_archives and
+// in a 'ledger.archived' ledger entry.
+extern "C" Datum comply_archive_ledger(PG_FUNCTION_ARGS) {
+  using namespace comply::pg;
+  if (PG_ARGISNULL(0))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("through_block must not be null")));
+  PreventCommandIfReadOnly("comply.archive_ledger()");
+  const int64 through = PG_GETARG_INT64(0);
+  char* caller = GetUserNameFromId(GetUserId(), false);
+  InitMaterializedSRF(fcinfo, 0);
+  ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  return Guarded([&] {
+    int64 from = 0;
+    int64 entries = 0;
+    std::string digest;
+    {
+      AsLedgerOwner owner;
+      SpiScope spi;
+      // No block is sealed meanwhile (the sealer takes the same lock).
+      Exec("LOCK TABLE comply.ledger_blocks IN EXCLUSIVE MODE", 0, nullptr, nullptr, nullptr, false,
+           SPI_OK_UTILITY);
+      from = ArchivedThrough() + 1;
+      Exec("SELECT coalesce(max(block_no), 0) FROM comply.ledger_blocks", 0, nullptr, nullptr, nullptr,
+           false, SPI_OK_SELECT);
+      int64 latest;
+      {
+        ResultScope scope;
+        latest = Int(0, 1);
+      }
+      if (through < 1)
+        throw Error(sqlstate::kInvalidParameterValue, "through_block must be a block number (1 or more)");
+      if (through < from)
+        throw Error(sqlstate::kInvalidParameterValue,
+                    "block " + std::to_string(through) + " is archived already",
+                    "Blocks 1 to " + std::to_string(from - 1) + " are archived.");
+      if (through > latest)
+        throw Error(sqlstate::kInvalidParameterValue, "block " + std::to_string(through) + " is not sealed",
+                    latest == 0 ? std::string("No block is sealed yet.")
+                                : "The latest block is " + std::to_string(latest) + ".");
+      {
+        Oid types[2] = {INT8OID, INT4OID};
+        Datum values[2] = {Int64GetDatum(through), Int32GetDatum(ledger_retention)};
+        Exec("SELECT sealed_at <= now() - make_interval(secs => $2), "
+             "to_char(now() - make_interval(secs => $2), 'YYYY-MM-DD HH24:MI:SS TZ') "
+             "FROM comply.ledger_blocks WHERE block_no = $1",
+             2, types, values, nullptr, false, SPI_OK_SELECT);
+        ResultScope scope;
+        if (Text(0, 1).value_or("f") != "t")
+          throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                      "block " + std::to_string(through) + " is younger than comply.ledger_retention",
+                      "Blocks sealed after " + Text(0, 2).value_or("?") + " keep their entries (" +
+                          std::to_string(ledger_retention / 86400) + " days).",
+                      "Archive an older block, or shorten comply.ledger_retention in the server's "
+                      "configuration (ALTER SYSTEM is recorded as drift).");
+      }
+      // What is removed must be intact: archiving a range that does not verify would
+      // remove the evidence of what was done to it.
+      std::vector<Problem> problems;
+      VerifyRange(from, through, &problems);
+      if (!problems.empty()) {
+        const Problem& p = problems.front();
+        throw Error(sqlstate::kDataCorrupted,
+                    "blocks " + std::to_string(from) + " to " + std::to_string(through) +
+                        " do not verify: archiving them would remove the evidence",
+                    std::to_string(problems.size()) + " problems; the first: block " +
+                        std::to_string(p.block_no) + ", " + p.problem + " (" + p.detail + ").",
+                    "Run comply.verify_ledger(" + std::to_string(from) + ", " + std::to_string(through) +
+                        ").");
+      }
+      // The SHA-256 of the range's export, as comply.export_ledger(from, through) gives it
+      // and psql -At writes it (each line and a newline).
+      ledger::Sha256Stream sha;
+      entries = ExportRange(from, through, [&](const std::string& line) {
+        sha.Update(line);
+        sha.Update("\n");
+      });
+      digest = ledger::ToHex(sha.Final());
+      // The ledger entry, then the archive naming it, then the removal.
+      const std::string details = "{\"from_block\":" + std::to_string(from) +
+                                  ",\"through_block\":" + std::to_string(through) +
+                                  ",\"entry_count\":" + std::to_string(entries) +
+                                  ",\"export_sha256\":\"" + digest + "\"}";
+      const std::string object = "comply.ledger_archives/" + std::to_string(through);
+      Jsonb* doc = PgCall([&] {
+        return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(details.c_str())));
+      });
+      const int64 entry_id = AppendAudit(
+          caller, PgCall([] { return CStringGetTextDatum("ledger.archived"); }),
+          PgCall([&] { return CStringGetTextDatum(object.c_str()); }), doc);
+      {
+        Oid types[6] = {INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, INT8OID};
+        Datum values[6] = {Int64GetDatum(through), Int64GetDatum(from), Int64GetDatum(entries),
+                           PgCall([&] { return CStringGetTextDatum(digest.c_str()); }),
+                           PgCall([&] { return CStringGetTextDatum(caller); }), Int64GetDatum(entry_id)};
+        Exec("INSERT INTO comply.ledger_archives (through_block, from_block, entry_count, export_sha256, "
+             "archived_at, archived_by, audit_entry_id) VALUES ($1, $2, $3, $4, now(), $5, $6)",
+             6, types, values, nullptr, false, SPI_OK_INSERT);
+      }
+      struct Archiving {
+        explicit Archiving(int64 t) { archiving_through = t; }
+        ~Archiving() { archiving_through = 0; }
+      } archiving(through);
+      Oid types[2] = {INT8OID, INT8OID};
+      Datum values[2] = {Int64GetDatum(from), Int64GetDatum(through)};
+      const uint64 removed =
+          Exec("DELETE FROM comply.audit_log a USING comply.ledger_entries s "
+               "WHERE s.entry_id = a.id AND s.block_no BETWEEN $1 AND $2",
+               2, types, values, nullptr, false, SPI_OK_DELETE);
+      Exec("DELETE FROM comply.ledger_entries WHERE block_no BETWEEN $1 AND $2", 2, types, values,
+           nullptr, false, SPI_OK_DELETE);
+      if (static_cast<int64>(removed) != entries)
+        throw Error(sqlstate::kInternalError, "archiving removed " + std::to_string(removed) +
+                                                  " entries, not the " + std::to_string(entries) +
+                                                  " exported");
+    }
+    PgCall([&] {
+      Datum values[4] = {Int64GetDatum(from), Int64GetDatum(through), Int64GetDatum(entries),
+                         CStringGetTextDatum(digest.c_str())};
+      bool nulls[4] = {false, false, false, false};
+      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    });
+    return (Datum)0;
+  });
 }

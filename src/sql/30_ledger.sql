@@ -50,18 +50,58 @@ CREATE TABLE comply.ledger_entries (
 COMMENT ON TABLE comply.ledger_entries IS
   'Which block seals each entry, at which leaf, with the entry hash sealed';
 
+-- Archives: blocks whose entries comply.archive_ledger() removed once they were older
+-- than comply.ledger_retention (after an export kept elsewhere). The blocks stay, so the
+-- chain, the signatures and digests taken earlier still verify; each archive is also a
+-- ledger entry ('ledger.archived'), which comply.verify_ledger() checks against it.
+CREATE TABLE comply.ledger_archives (
+  through_block bigint PRIMARY KEY,
+  from_block bigint NOT NULL,
+  entry_count bigint NOT NULL,
+  -- SHA-256 of comply.export_ledger(from_block, through_block), each line followed by a
+  -- newline (what psql -At writes): the export kept elsewhere hashes to it
+  export_sha256 text NOT NULL,
+  archived_at timestamptz NOT NULL,
+  archived_by text NOT NULL,
+  audit_entry_id bigint NOT NULL
+);
+COMMENT ON TABLE comply.ledger_archives IS
+  'Ranges of blocks whose entries comply.archive_ledger() removed (the blocks stay), with the SHA-256 of their export';
+
 -- Nobody writes these tables directly; comply.audit() and the sealer do, as their owner.
-REVOKE ALL ON comply.audit_log, comply.ledger_blocks, comply.ledger_entries FROM PUBLIC;
+REVOKE ALL ON comply.audit_log, comply.ledger_blocks, comply.ledger_entries, comply.ledger_archives
+  FROM PUBLIC;
+
+-- The last block comply.archive_ledger() is removing the entries of, while it does (NULL
+-- at any other time): only that function sets it.
+CREATE FUNCTION comply._archiving_through() RETURNS bigint
+  AS 'MODULE_PATHNAME', 'comply_archiving_through'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply._archiving_through() IS
+  'The last block comply.archive_ledger() is removing entries of, while it runs; NULL otherwise';
 
 CREATE FUNCTION comply._ledger_guard() RETURNS trigger
   LANGUAGE plpgsql SET search_path = pg_catalog SET quote_all_identifiers = off AS $$
 BEGIN
+  -- comply.archive_ledger() removes the entries of archived blocks, and only those.
+  IF TG_OP = 'DELETE' AND TG_LEVEL = 'ROW' AND TG_TABLE_SCHEMA = 'comply' THEN
+    IF TG_TABLE_NAME = 'ledger_entries' THEN
+      IF OLD.block_no <= comply._archiving_through() THEN
+        RETURN OLD;
+      END IF;
+    ELSIF TG_TABLE_NAME = 'audit_log' THEN
+      IF EXISTS (SELECT 1 FROM comply.ledger_entries s
+                  WHERE s.entry_id = OLD.id AND s.block_no <= comply._archiving_through()) THEN
+        RETURN OLD;
+      END IF;
+    END IF;
+  END IF;
   RAISE EXCEPTION 'comply.% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
     USING ERRCODE = 'insufficient_privilege',
-          HINT = 'Audit entries and sealed blocks can never be changed or removed.';
+          HINT = 'Audit entries and sealed blocks can never be changed or removed; comply.archive_ledger() removes the entries of blocks older than comply.ledger_retention.';
 END $$;
 COMMENT ON FUNCTION comply._ledger_guard() IS
-  'Trigger function: refuses UPDATE, DELETE and TRUNCATE on the ledger tables, for everyone';
+  'Trigger function: refuses UPDATE, DELETE and TRUNCATE on the ledger tables, for everyone (but comply.archive_ledger() on archived blocks)';
 
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON comply.audit_log
   FOR EACH ROW EXECUTE FUNCTION comply._ledger_guard();
@@ -75,6 +115,10 @@ CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON comply.ledger_entries
   FOR EACH ROW EXECUTE FUNCTION comply._ledger_guard();
 CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON comply.ledger_entries
   FOR EACH STATEMENT EXECUTE FUNCTION comply._ledger_guard();
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON comply.ledger_archives
+  FOR EACH ROW EXECUTE FUNCTION comply._ledger_guard();
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON comply.ledger_archives
+  FOR EACH STATEMENT EXECUTE FUNCTION comply._ledger_guard();
 -- The guards fire in every session, also with session_replication_role = replica (which
 -- skips ordinary triggers and rules, and which a superuser may set for any session): as
 -- ordinary triggers they let such a session change or delete entries not yet sealed.
@@ -85,6 +129,8 @@ ALTER TABLE comply.ledger_blocks ENABLE ALWAYS TRIGGER append_only;
 ALTER TABLE comply.ledger_blocks ENABLE ALWAYS TRIGGER append_only_truncate;
 ALTER TABLE comply.ledger_entries ENABLE ALWAYS TRIGGER append_only;
 ALTER TABLE comply.ledger_entries ENABLE ALWAYS TRIGGER append_only_truncate;
+ALTER TABLE comply.ledger_archives ENABLE ALWAYS TRIGGER append_only;
+ALTER TABLE comply.ledger_archives ENABLE ALWAYS TRIGGER append_only_truncate;
 
 CREATE FUNCTION comply.audit(action text, object text, details jsonb DEFAULT '{}')
   RETURNS bigint
@@ -192,6 +238,16 @@ CREATE FUNCTION comply.export_ledger(from_block bigint DEFAULT NULL, to_block bi
   LANGUAGE C STABLE;
 COMMENT ON FUNCTION comply.export_ledger(bigint, bigint) IS
   'JSON lines of sealed entries and blocks, for write-once storage and pg_comply_verify';
+
+CREATE FUNCTION comply.archive_ledger(through_block bigint)
+  RETURNS TABLE(from_block bigint, through_block bigint, entry_count bigint, export_sha256 text)
+  AS 'MODULE_PATHNAME', 'comply_archive_ledger'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply.archive_ledger(bigint) IS
+  'Removes the entries of the blocks up to through_block once they are older than comply.ledger_retention and verify; the blocks stay; returns the SHA-256 of their export';
+-- Not for everyone: removing audit entries is for the ledger's owner (a superuser), who
+-- exports them first.
+REVOKE ALL ON FUNCTION comply.archive_ledger(bigint) FROM PUBLIC;
 
 CREATE FUNCTION comply.ledger_public_key() RETURNS text
   AS 'MODULE_PATHNAME', 'comply_ledger_public_key'

@@ -118,7 +118,7 @@ INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_r
  'ledger_intact', false),
 ('PCI-10.5', 'audit', 'PCI DSS v4.0', 'PCI DSS 10.5',
  'Audit log history is retained (at least twelve months, three immediately available)',
- 'ledger entries cannot be deleted and stay queryable; comply.export_ledger for write-once archives',
+ 'ledger entries stay queryable and cannot be deleted, but by comply.archive_ledger once older than comply.ledger_retention (seven years by default), after an export whose SHA-256 it records; comply.export_ledger for write-once archives',
  'ledger_intact', false);
 
 -- Shipped rows are the extension's: changing one would be lost by pg_dump (only user

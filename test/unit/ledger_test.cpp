@@ -60,6 +60,23 @@ TEST(LedgerSha256, BinaryInput) {
 
 // ---------------------------------------------------------------- hex
 
+TEST(LedgerSha256, StreamEqualsOneShot) {
+  {
+    Sha256Stream s;
+    s.Update("a");
+    s.Update("");
+    s.Update("bc");
+    EXPECT_EQ(ToHex(s.Final()), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  }
+  std::string data;
+  for (int i = 0; i < 100000; ++i) data += static_cast<char>(i * 7 + 3);
+  Sha256Stream s;
+  for (size_t at = 0; at < data.size(); at += 997) s.Update(std::string_view(data).substr(at, 997));
+  EXPECT_EQ(s.Final(), Sha256(data));
+  Sha256Stream empty;
+  EXPECT_EQ(empty.Final(), Sha256(""));
+}
+
 TEST(LedgerHex, RoundTrip) {
   EXPECT_EQ(ToHex(std::string_view("")), "");
   EXPECT_EQ(ToHex(std::string("\x00\x01\xab\xff", 4)), "0001abff");

@@ -166,6 +166,29 @@ Hash Sha256(std::string_view data) {
   return h;
 }
 
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+    ctx_ = nullptr;
+    Internal("EVP_DigestInit_ex(SHA-256)");
+  }
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void Sha256Stream::Update(std::string_view data) {
+  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size()) != 1)
+    Internal("EVP_DigestUpdate(SHA-256)");
+}
+
+Hash Sha256Stream::Final() {
+  Hash h{};
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), h.data(), &len) != 1 || len != h.size())
+    Internal("EVP_DigestFinal_ex(SHA-256)");
+  return h;
+}
+
 Hash EntryHash(const Entry& e) {
   std::string buf;
   buf.push_back('\0');

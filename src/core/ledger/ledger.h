@@ -42,6 +42,20 @@ std::string EncodeEntry(const Entry& e);
 // SHA-256 of data.
 Hash Sha256(std::string_view data);
 
+// SHA-256 of data given in parts (an export too large to hold at once).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void Update(std::string_view data);
+  Hash Final();  // once
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
+
 // Leaf hash of an entry: SHA-256(0x00 || EncodeEntry(e)) (domain-separated from nodes).
 Hash EntryHash(const Entry& e);
 
