@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pg_comply;
 RESET client_min_messages;
-SELECT plan(30);
+SELECT plan(34);
 
 -- Validation.
 SELECT has_function('comply', 'validate', ARRAY['jsonb', 'jsonb']);
@@ -43,10 +43,15 @@ SELECT is((SELECT prosecdef FROM pg_proc WHERE oid = 'comply.verify_digest(jsonb
 SELECT ok((SELECT proconfig @> ARRAY['search_path=pg_catalog'] FROM pg_proc
             WHERE oid = 'comply.ledger_digest()'::regprocedure),
           'its search_path is pinned');
-SELECT ok((SELECT bool_and(tgenabled = 'A') FROM pg_trigger
+SELECT ok((SELECT bool_and(tgenabled = 'A') AND count(*) = 8 FROM pg_trigger
             WHERE tgrelid IN ('comply.audit_log'::regclass, 'comply.ledger_blocks'::regclass,
-                              'comply.ledger_entries'::regclass)
+                              'comply.ledger_entries'::regclass, 'comply.ledger_archives'::regclass)
               AND tgname LIKE 'append_only%'), 'append-only guards are enabled always (also in replica mode)');
+SELECT has_table('comply', 'ledger_archives', 'the record of archived blocks');
+SELECT has_function('comply', 'archive_ledger', ARRAY['bigint']);
+SELECT ok(NOT has_function_privilege('public', 'comply.archive_ledger(bigint)', 'execute'),
+          'archiving (removing entries) is not granted to PUBLIC');
+SELECT is(current_setting('comply.ledger_retention'), '2557d', 'entries are kept seven years by default');
 SELECT lives_ok($$SELECT comply.audit('tap', 'test', '{"mail": "a@example.com"}')$$, 'an append');
 SELECT throws_ok($$UPDATE comply.audit_log SET action = 'x' WHERE action = 'tap'$$, '42501', NULL,
                  'UPDATE is refused even to the owner');
