@@ -347,6 +347,20 @@ BEGIN;
 INSERT INTO comply.ledger_archives VALUES (2, 2, 3, 'forged', now(), 'mallory', 1);
 SELECT block_no, problem, detail FROM comply.verify_ledger() ORDER BY block_no, entry_id, problem;
 ROLLBACK;
+-- Blocks sealed before a signing key was set are unsigned, which verify_ledger reports
+-- while a key is set. The first signed block after them vouches for them (its signature
+-- covers the chain of hashes back to them): once there is one, they can be archived.
+SET comply.ledger_signing_key_file = :'ledger_key';
+SELECT block_no, detail FROM comply.verify_ledger() ORDER BY block_no;
+\set VERBOSITY terse
+SELECT from_block, through_block FROM comply.archive_ledger(2);
+\set VERBOSITY default
+SELECT block_no FROM comply.seal();
+SELECT block_no, signature IS NOT NULL AS signed FROM comply.ledger_blocks ORDER BY block_no DESC LIMIT 1;
+SELECT from_block, through_block, entry_count FROM comply.archive_ledger(2);
+SELECT block_no, detail FROM comply.verify_ledger() ORDER BY block_no;
+RESET comply.ledger_signing_key_file;
+SELECT count(*) AS problems_without_a_key FROM comply.verify_ledger();
 ALTER SYSTEM RESET comply.ledger_retention;
 SELECT pg_reload_conf();
 \c contrib_regression

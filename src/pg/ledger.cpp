@@ -1357,6 +1357,31 @@ extern "C" Datum comply_archive_ledger(PG_FUNCTION_ARGS) {
       // remove the evidence of what was done to it.
       std::vector<Problem> problems;
       VerifyRange(from, through, &problems);
+      // Blocks sealed before a signing key was set are unsigned, which verify_ledger
+      // reports while a key is set. They are vouched for by the first signed block
+      // after them, whose signature covers the chain of hashes back to them: with that
+      // block's range intact, they are not in the way.
+      auto unsigned_only = [](const std::vector<Problem>& ps, int64 below) {
+        for (const Problem& p : ps)
+          if (!(p.problem == "bad signature" && p.detail == "block is not signed" && p.block_no < below))
+            return false;
+        return true;
+      };
+      if (!problems.empty() && unsigned_only(problems, through + 1)) {
+        Oid types[1] = {INT8OID};
+        Datum values[1] = {Int64GetDatum(through)};
+        Exec("SELECT coalesce(min(block_no), 0) FROM comply.ledger_blocks "
+             "WHERE block_no > $1 AND signature IS NOT NULL",
+             1, types, values, nullptr, false, SPI_OK_SELECT);
+        int64 signed_after;
+        {
+          ResultScope scope;
+          signed_after = Int(0, 1);
+        }
+        std::vector<Problem> after;
+        if (signed_after > 0) VerifyRange(through + 1, signed_after, &after);
+        if (signed_after > 0 && unsigned_only(after, signed_after)) problems.clear();
+      }
       if (!problems.empty()) {
         const Problem& p = problems.front();
         throw Error(sqlstate::kDataCorrupted,
