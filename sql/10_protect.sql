@@ -645,6 +645,29 @@ RESET ROLE;
 DROP ROLE forget_user;
 \set VERBOSITY default
 SELECT comply.unprotect('clinic.erase');
+-- A protected table dropped, by name or with its schema (DROP SCHEMA ... CASCADE): the
+-- drop is drift, the policy goes (it would name an OID a later table may be given), and
+-- its rows' queued jobs and open review cases go with it.
+CREATE SCHEMA doomed;
+CREATE TABLE doomed.notes (id int PRIMARY KEY, summary text);
+SELECT comply.protect('doomed.notes', '{"columns": {"summary": {"classify": {"labels": ["phi", "pci", "general"], "model": "compliance", "queue": "doomed"}}}}');
+INSERT INTO doomed.notes VALUES (1, 'Card ending 4242 charged twice; refund requested.');
+SET comply.review_threshold = 0.9999;  -- every answer goes to review
+SELECT comply.run_jobs() >= 0 AS worked;
+RESET comply.review_threshold;
+INSERT INTO doomed.notes VALUES (2, 'Lunch menu for Friday.');
+SELECT 'doomed.notes'::regclass::oid AS doomed_oid \gset
+SET client_min_messages = warning;
+DROP SCHEMA doomed CASCADE;
+RESET client_min_messages;
+SELECT count(*) AS policies_left FROM comply.policies WHERE table_name = :doomed_oid;
+SELECT object, details ->> 'kind' AS kind, details ->> 'dropped_with' AS dropped_with
+  FROM comply.audit_log WHERE action = 'drift' AND object = 'doomed.notes';
+SELECT j.subject -> 'primary_key' ->> 'id' AS id, j.status, j.last_error, r.status AS case_status
+  FROM comply.ai_jobs j LEFT JOIN comply.review_cases r ON r.job_id = j.id
+ WHERE j.queue = 'doomed' ORDER BY 1;
+SELECT details ->> 'reason' AS reason FROM comply.audit_log
+ WHERE action = 'review.withdrawn' ORDER BY id DESC LIMIT 1;
 
 -- Reads: with "audit_reads", each statement that reads the table (a SELECT, also
 -- through a view or of a partition, or COPY TO) is a ledger entry: who read and how

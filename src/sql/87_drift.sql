@@ -353,18 +353,39 @@ CREATE FUNCTION comply._drift_drop() RETURNS event_trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   r record;
+  withdrawn record;
   t text;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM comply.policies) THEN
     RETURN;
   END IF;
   FOR r IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
-    IF r.object_type = 'table' AND r.original
+    -- Dropped by name or with what it depended on (DROP SCHEMA ... CASCADE, DROP OWNED,
+    -- a parent's DROP ... CASCADE): either way its policy goes (a row naming an OID
+    -- that a later table could be given), and what is still to be done for its rows:
+    -- queued jobs are cancelled and open review cases withdrawn, as for a TRUNCATE.
+    IF r.object_type = 'table'
        AND EXISTS (SELECT 1 FROM comply.policies c WHERE c.table_name = r.objid) THEN
       t := quote_ident(r.schema_name) || '.' || quote_ident(r.object_name);
       PERFORM comply._drift(t, format('protected table %s was dropped', t),
-                            jsonb_build_object('kind', 'table_dropped', 'table', t));
+                            jsonb_build_object('kind', 'table_dropped', 'table', t)
+                            || CASE WHEN r.original THEN '{}'::jsonb
+                                    ELSE jsonb_build_object('dropped_with', tg_tag) END);
       DELETE FROM comply.policies WHERE table_name = r.objid;
+      UPDATE comply.ai_jobs SET status = 'cancelled', finished_at = now(),
+                                last_error = 'the table was dropped before it was classified'
+       WHERE status IN ('queued', 'running') AND subject ->> 'table' = t;
+      FOR withdrawn IN UPDATE comply.review_cases rc
+                  SET status = 'withdrawn', assignee = NULL, claimed_at = NULL,
+                      claim_expires_at = NULL, decided_at = clock_timestamp()
+                WHERE rc.status IN ('pending', 'escalated', 'claimed')
+                  AND rc.job_id IN (SELECT j.id FROM comply.ai_jobs j WHERE j.subject ->> 'table' = t)
+                RETURNING rc.id
+      LOOP
+        PERFORM comply.audit('review.withdrawn', 'comply.review_cases/' || withdrawn.id,
+                             jsonb_build_object('case_id', withdrawn.id,
+                                                'reason', 'the table was dropped before it was reviewed'));
+      END LOOP;
     ELSIF r.object_type = 'policy' THEN
       t := substring(r.object_identity FROM ' on (.*)$');
       IF EXISTS (SELECT 1 FROM comply.policies c WHERE c.table_name = to_regclass(t)) THEN
