@@ -539,6 +539,17 @@ INSERT INTO clinic.nokey VALUES ('B2', 'second');
 SELECT action, details -> 'primary_key' AS key FROM comply.audit_log
  WHERE object = 'clinic.nokey' AND action = 'INSERT' ORDER BY id;
 SELECT comply.unprotect('clinic.nokey');
+-- A unique index over a column the policy masks or redacts by content: different values
+-- would be stored alike, and the second such row refused; protect warns (pseudonyms stay
+-- distinct: no warning for them).
+CREATE TABLE clinic.logins (id int PRIMARY KEY, email text UNIQUE, ssn text, handle text UNIQUE);
+CREATE UNIQUE INDEX logins_ssn_per_id ON clinic.logins (ssn, id);
+SELECT comply.protect('clinic.logins', '{"columns": {"email": {"redact": true},
+  "ssn": {"mask": {"keep_last": 4}}, "handle": {"pseudonymize": true}}}');
+INSERT INTO clinic.logins VALUES (1, 'wei.zhang@example.org', '536-22-8714', 'wzhang');
+INSERT INTO clinic.logins VALUES (2, 'kwame@example.org', '536-22-9999', 'kwame');
+SELECT comply.unprotect('clinic.logins');
+DROP TABLE clinic.logins;
 
 -- Erasure: comply.forget removes what pg_comply derived from a row (its classification
 -- jobs, the provider interactions, automatic decisions and review cases); the ledger

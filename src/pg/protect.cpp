@@ -1619,6 +1619,43 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                            errhint("Add a primary key; the policy uses it from the next write on.")));
         });
       }
+      // A unique index over a column the policy masks or redacts by content: different
+      // values written would be stored alike ([EMAIL_ADDRESS], ******8714), and the
+      // second such row would fail with a unique violation. Pseudonyms stay distinct.
+      std::string collapsing;
+      for (const ColumnPolicy& c : p->columns)
+        if (c.redact == ColumnPolicy::Redact::kMask ||
+            (c.redact == ColumnPolicy::Redact::kContent && !c.ops.NeedsKey()))
+          collapsing += (collapsing.empty() ? "{" : ",") + std::to_string(c.attnum);
+      if (!collapsing.empty()) {
+        collapsing += '}';
+        Oid types[2] = {OIDOID, TEXTOID};
+        Datum v[2] = {ObjectIdGetDatum(relid), TextDatumOf(collapsing)};
+        const uint64 n = SpiExec(
+            "SELECT quote_ident(a.attname), string_agg(i.indexrelid::regclass::text, ', ' "
+            "ORDER BY i.indexrelid::regclass::text) "
+            "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a "
+            "ON a.attrelid = i.indrelid "
+            "AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1]) "  // not INCLUDE's
+            "WHERE i.indrelid = $1 AND i.indisunique AND a.attnum = ANY ($2::int2[]) "
+            "GROUP BY a.attname ORDER BY a.attname",
+            2, types, v, nullptr, true, SPI_OK_SELECT);
+        for (uint64 i = 0; i < n; ++i) {
+          const std::string column = SpiText(i, 1).value_or("");
+          const std::string indexes = SpiText(i, 2).value_or("");
+          PgCall([&] {
+            ereport(WARNING,
+                    (errmsg("column %s of table %s is in unique index %s: the values its policy "
+                            "stores there may collide",
+                            column.c_str(), t.c_str(), indexes.c_str()),
+                     errdetail("Masking and redaction store different values alike (a label "
+                               "such as [EMAIL_ADDRESS], or the same last characters): the "
+                               "second such row fails with a unique violation."),
+                     errhint("Pseudonymize the column instead (distinct values stay distinct), "
+                             "or drop the index.")));
+          });
+        }
+      }
     }
     {
       AsExtensionOwner owner("policies");
