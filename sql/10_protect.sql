@@ -541,7 +541,8 @@ SELECT action, details -> 'primary_key' AS key FROM comply.audit_log
 SELECT comply.unprotect('clinic.nokey');
 -- A unique index over a column the policy masks or redacts by content: different values
 -- would be stored alike, and the second such row refused; protect warns (pseudonyms stay
--- distinct: no warning for them).
+-- distinct: no warning for them). Likewise a CHECK constraint over a transformed column:
+-- it judges the label stored.
 CREATE TABLE clinic.logins (id int PRIMARY KEY, email text UNIQUE, ssn text, handle text UNIQUE);
 CREATE UNIQUE INDEX logins_ssn_per_id ON clinic.logins (ssn, id);
 SELECT comply.protect('clinic.logins', '{"columns": {"email": {"redact": true},
@@ -550,6 +551,11 @@ INSERT INTO clinic.logins VALUES (1, 'wei.zhang@example.org', '536-22-8714', 'wz
 INSERT INTO clinic.logins VALUES (2, 'kwame@example.org', '536-22-9999', 'kwame');
 SELECT comply.unprotect('clinic.logins');
 DROP TABLE clinic.logins;
+CREATE TABLE clinic.mailing (id int PRIMARY KEY CHECK (id > 0), email text CHECK (email ~ '@'));
+SELECT comply.protect('clinic.mailing', '{"columns": {"email": {"redact": true}}}');
+INSERT INTO clinic.mailing VALUES (1, 'wei.zhang@example.org');
+SELECT comply.unprotect('clinic.mailing');
+DROP TABLE clinic.mailing;
 
 -- Erasure: comply.forget removes what pg_comply derived from a row (its classification
 -- jobs, the provider interactions, automatic decisions and review cases); the ledger

@@ -1619,6 +1619,39 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                            errhint("Add a primary key; the policy uses it from the next write on.")));
         });
       }
+      // A CHECK constraint over a column the policy transforms judges the stored value
+      // (a label, a mask, a pseudonym), not the one written: CHECK (email ~ '@') would
+      // refuse every row.
+      std::string transformed;
+      for (const ColumnPolicy& c : p->columns)
+        if (c.redact != ColumnPolicy::Redact::kNone)
+          transformed += (transformed.empty() ? "{" : ",") + std::to_string(c.attnum);
+      if (!transformed.empty()) {
+        transformed += '}';
+        Oid types[2] = {OIDOID, TEXTOID};
+        Datum v[2] = {ObjectIdGetDatum(relid), TextDatumOf(transformed)};
+        const uint64 n = SpiExec(
+            "SELECT quote_ident(a.attname), string_agg(quote_ident(k.conname), ', ' ORDER BY k.conname) "
+            "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_attribute a "
+            "ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) "
+            "WHERE k.conrelid = $1 AND k.contype = 'c' AND a.attnum = ANY ($2::int2[]) "
+            "GROUP BY a.attname ORDER BY a.attname",
+            2, types, v, nullptr, true, SPI_OK_SELECT);
+        for (uint64 i = 0; i < n; ++i) {
+          const std::string column = SpiText(i, 1).value_or("");
+          const std::string checks = SpiText(i, 2).value_or("");
+          PgCall([&] {
+            ereport(WARNING,
+                    (errmsg("column %s of table %s has CHECK constraints (%s) that judge the "
+                            "values its policy stores, not those written",
+                            column.c_str(), t.c_str(), checks.c_str()),
+                     errdetail("Constraints are checked after the BEFORE trigger: a label, a "
+                               "mask or a pseudonym must satisfy them, or every row is refused."),
+                     errhint("Make those constraints accept what the policy stores, or drop "
+                             "them.")));
+          });
+        }
+      }
       // A unique index over a column the policy masks or redacts by content: different
       // values written would be stored alike ([EMAIL_ADDRESS], ******8714), and the
       // second such row would fail with a unique violation. Pseudonyms stay distinct.
