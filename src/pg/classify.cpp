@@ -586,8 +586,10 @@ void DiscardAnswer(Job& j, bool still_there) {
   AddRaw(details, "job_id", std::to_string(j.id));
   AddField(details, "provider", j.provider);
   AddField(details, "model", j.model);
-  AddField(details, "reason", still_there ? "the job was cancelled while it was classified"
-                                          : "the job was forgotten while it was classified");
+  // (Not called: the circuit breaker held it back, or the builtin model had not run yet.)
+  AddField(details, "reason",
+           std::string(still_there ? "the job was cancelled " : "the job was forgotten ") +
+               (j.called ? "while it was classified" : "before it was classified"));
   if (still_there && j.called) {
     j.rec.job_id = j.id;
     j.rec.requested_by = j.created_by;
