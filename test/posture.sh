@@ -166,10 +166,14 @@ check "lax cluster: the workers' evidence counts the rejected row lost and says 
   grep -q 'workers|fail|.*comply.ai_worker is off.*"records_lost": 6, .*"records_waiting": 64' "$work/lax.out"
 check "lax cluster: the evidence names the table a subscription writes past its policy, and the subscription" \
   grep -q 'replication_into_protected_tables|fail|.*"table": "public.replicated", "subscription": "from_pub"' "$work/lax.out"
+check "lax cluster: the data-flow diagram shows the subscription writing past the policy" \
+  bash -c 'lpsql() { psql -X -q -At -d postgres "$@"; }; lpsql -c "SELECT comply.data_flow()" | grep -q "s1 -\.->|\"replicated writes - policy not applied\"| t"'
 lpsql -c "ALTER TABLE replicated ENABLE ALWAYS TRIGGER comply_protect_before" \
       -c "ALTER TABLE replicated ENABLE ALWAYS TRIGGER comply_protect_after" >/dev/null
 check "lax cluster: ... which passes once its protect triggers are enabled ALWAYS" \
   [ "$(lpsql -c "SELECT status FROM comply.check_server() WHERE check_name = 'replication_into_protected_tables'")" = pass ]
+check "lax cluster: ... and the diagram shows its writes going through the policy" \
+  bash -c 'psql -X -q -At -d postgres -c "SELECT comply.data_flow()" | grep -q "s1 -->|\"replicated writes, through the policy\"| t"'
 lpsql -c "SET client_min_messages = warning" -c "DROP SUBSCRIPTION from_pub" >/dev/null
 check "lax cluster: the evidence names the table open to PUBLIC" \
   grep -q '"table": "public.intake"' "$work/lax.out"

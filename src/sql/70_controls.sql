@@ -553,6 +553,8 @@ DECLARE
   edge_keys text[] := '{}';
   queues text[] := '{}';
   models text[] := '{}';
+  pubs text[] := '{}';
+  subs text[] := '{}';
   t record;
   c record;
   i int := 0;
@@ -578,7 +580,7 @@ BEGIN
 
   FOR t IN
     SELECT format('%I.%I', n.nspname, cl.relname) AS ident, p.policy, pt.enforced,
-           coalesce(p.policy -> 'columns', '{}') AS cols
+           coalesce(p.policy -> 'columns', '{}') AS cols, cl.oid AS relid
       FROM comply.policies p
       JOIN pg_class cl ON cl.oid = p.table_name
       JOIN pg_namespace n ON n.oid = cl.relnamespace
@@ -627,6 +629,33 @@ BEGIN
     IF coalesce(t.policy -> 'audit', 'true') <> 'false' THEN
       e_from := e_from || tid; e_to := e_to || 'ledger'::text; e_label := e_label || 'changes'::text; e_dashed := e_dashed || false;
     END IF;
+    -- Logical replication: the stored rows (as the policy left them) leave through each
+    -- publication of the table; a subscription's writes into it pass its policy only
+    -- if its protect triggers are enabled ALWAYS (the apply worker runs in replica mode).
+    FOR c IN SELECT DISTINCT pt.pubname::text AS pubname FROM pg_publication_tables pt
+              WHERE format('%I.%I', pt.schemaname, pt.tablename) = t.ident ORDER BY 1
+    LOOP
+      IF NOT c.pubname = ANY (pubs) THEN
+        pubs := pubs || c.pubname;
+      END IF;
+      e_from := e_from || tid; e_to := e_to || ('p' || array_position(pubs, c.pubname));
+      e_label := e_label || 'stored rows'::text; e_dashed := e_dashed || false;
+    END LOOP;
+    FOR c IN SELECT DISTINCT sub.subname::text AS subname,
+                    coalesce((SELECT bool_and(tg.tgenabled = 'A') FROM pg_trigger tg
+                               WHERE tg.tgrelid = sr.srrelid
+                                 AND tg.tgname IN ('comply_protect_before', 'comply_protect_after')), false) AS applied
+               FROM pg_subscription_rel sr JOIN pg_subscription sub ON sub.oid = sr.srsubid
+              WHERE sr.srrelid = t.relid ORDER BY 1
+    LOOP
+      IF NOT c.subname = ANY (subs) THEN
+        subs := subs || c.subname;
+      END IF;
+      e_from := e_from || ('s' || array_position(subs, c.subname)); e_to := e_to || tid;
+      e_label := e_label || CASE WHEN c.applied THEN 'replicated writes, through the policy'
+                                 ELSE 'replicated writes - policy not applied' END;
+      e_dashed := e_dashed || NOT c.applied;
+    END LOOP;
     -- Classification: the table queues jobs; each queue's jobs go to their model.
     FOR c IN
       SELECT e.key AS col, coalesce(e.value -> 'classify' ->> 'queue', 'default') AS queue,
@@ -652,6 +681,16 @@ BEGIN
     END LOOP;
   END LOOP;
 
+  FOR i IN 1 .. coalesce(array_length(pubs, 1), 0) LOOP
+    node_ids := node_ids || ('p' || i);
+    node_shapes := node_shapes || 'queue'::text;
+    node_labels := node_labels || ('logical replication out: publication ' || quote_ident(pubs[i]));
+  END LOOP;
+  FOR i IN 1 .. coalesce(array_length(subs, 1), 0) LOOP
+    node_ids := node_ids || ('s' || i);
+    node_shapes := node_shapes || 'start'::text;
+    node_labels := node_labels || ('logical replication in: subscription ' || quote_ident(subs[i]));
+  END LOOP;
   FOR i IN 1 .. coalesce(array_length(queues, 1), 0) LOOP
     node_ids := node_ids || ('q' || i);
     node_shapes := node_shapes || 'queue'::text;
@@ -762,4 +801,4 @@ BEGIN
   RETURN out || E'\n}\n';
 END $$;
 COMMENT ON FUNCTION comply.data_flow(text, name) IS
-  'Diagram of the real data flows (''mermaid'' graph TD or ''dot''), of every schema or one: protected tables, validation, redaction, classification queues and providers (host only), review queue, ledger';
+  'Diagram of the real data flows (''mermaid'' graph TD or ''dot''), of every schema or one: protected tables, validation, redaction, classification queues and providers (host only), review queue, ledger, publications and subscriptions';
