@@ -138,7 +138,7 @@ psql -X -q -At -v ON_ERROR_STOP=1 -d pubdb -c "CREATE TABLE replicated (id int P
   -c "CREATE PUBLICATION to_lax FOR TABLE replicated" \
   -c "SELECT pg_create_logical_replication_slot('to_lax', 'pgoutput')" >/dev/null
 lpsql -c "CREATE TABLE replicated (id int PRIMARY KEY, note text)" \
-      -c "SELECT comply.protect('replicated', '{\"columns\": {\"note\": {\"redact\": true}}}')" \
+      -c "SELECT comply.protect('replicated', '{\"columns\": {\"note\": {\"redact\": true}}, \"regulations\": [\"GDPR Art. 25\"]}')" \
       -c "CREATE SUBSCRIPTION from_pub CONNECTION 'host=$PGHOST port=$PGPORT dbname=pubdb user=postgres'
             PUBLICATION to_lax WITH (create_slot = false, slot_name = 'to_lax')" >/dev/null
 # Over TCP without SSL (the lax pg_hba trusts it), so this connection counts.
@@ -166,12 +166,16 @@ check "lax cluster: the workers' evidence counts the rejected row lost and says 
   grep -q 'workers|fail|.*comply.ai_worker is off.*"records_lost": 6, .*"records_waiting": 64' "$work/lax.out"
 check "lax cluster: the evidence names the table a subscription writes past its policy, and the subscription" \
   grep -q 'replication_into_protected_tables|fail|.*"table": "public.replicated", "subscription": "from_pub"' "$work/lax.out"
+check "lax cluster: the requirements matrix shows the replicated table's gap" \
+  bash -c '[ "$(psql -X -q -At -d postgres -c "SELECT count(*) FROM comply.requirements_matrix() WHERE object = '"'"'public.replicated'"'"' AND status LIKE '"'"'gap:%logical replication writes it past its policy (subscription from_pub%'"'"'")" -gt 0 ]'
 check "lax cluster: the data-flow diagram shows the subscription writing past the policy" \
   bash -c 'lpsql() { psql -X -q -At -d postgres "$@"; }; lpsql -c "SELECT comply.data_flow()" | grep -q "s1 -\.->|\"replicated writes - policy not applied\"| t"'
 lpsql -c "ALTER TABLE replicated ENABLE ALWAYS TRIGGER comply_protect_before" \
       -c "ALTER TABLE replicated ENABLE ALWAYS TRIGGER comply_protect_after" >/dev/null
 check "lax cluster: ... which passes once its protect triggers are enabled ALWAYS" \
   [ "$(lpsql -c "SELECT status FROM comply.check_server() WHERE check_name = 'replication_into_protected_tables'")" = pass ]
+check "lax cluster: ... and the matrix no longer shows that gap" \
+  bash -c '[ "$(psql -X -q -At -d postgres -c "SELECT count(*) FROM comply.requirements_matrix() WHERE object = '"'"'public.replicated'"'"' AND status LIKE '"'"'%logical replication%'"'"'")" = 0 ]'
 check "lax cluster: ... and the diagram shows its writes going through the policy" \
   bash -c 'psql -X -q -At -d postgres -c "SELECT comply.data_flow()" | grep -q "s1 -->|\"replicated writes, through the policy\"| t"'
 lpsql -c "SET client_min_messages = warning" -c "DROP SUBSCRIPTION from_pub" >/dev/null

@@ -250,6 +250,7 @@ DECLARE
   any_rows boolean := false;
   col text;
   verdict text;
+  replicated_by text;
   -- Authentication posture, from comply.check_server (once for every table).
   auth_reasons text[] := ARRAY(
     SELECT CASE x.check_name
@@ -375,6 +376,18 @@ BEGIN
                        || array_to_string(t.gone_columns, ', '));
     ELSIF t.policy_problem IS NOT NULL THEN
       base := base || ('the policy no longer fits the table: ' || t.policy_problem);
+    END IF;
+    -- A subscription's apply worker writes in replica mode, where ordinary triggers do
+    -- not fire: its rows pass the policy only if the protect triggers are enabled ALWAYS.
+    SELECT string_agg(DISTINCT quote_ident(sub.subname), ', ') INTO replicated_by
+      FROM pg_subscription_rel sr JOIN pg_subscription sub ON sub.oid = sr.srsubid
+     WHERE sr.srrelid IN (SELECT r.relid FROM pg_partition_tree(t.oid) r UNION SELECT t.oid)
+       AND EXISTS (SELECT 1 FROM pg_trigger tg
+                    WHERE tg.tgrelid = sr.srrelid AND tg.tgenabled <> 'A'
+                      AND tg.tgname IN ('comply_protect_before', 'comply_protect_after'));
+    IF replicated_by IS NOT NULL THEN
+      base := base || ('logical replication writes it past its policy (subscription ' || replicated_by
+                       || '; its protect triggers are not enabled ALWAYS)');
     END IF;
 
     FOR c IN
