@@ -79,12 +79,14 @@ GRANT comply_reviewer TO drift_newcomer;
 ALTER SYSTEM SET comply.seal_interval = '2s';
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
-ALTER FUNCTION comply.check_server() SET work_mem = '1MB';
 -- Widened grants on the extension's objects, and its own guards switched off.
 GRANT SELECT ON comply.ai_interactions TO PUBLIC;
 GRANT EXECUTE ON FUNCTION comply.protect(regclass, jsonb) TO drift_newcomer;
 ALTER TABLE comply.audit_log DISABLE TRIGGER USER;
 ALTER EVENT TRIGGER comply_drift_ddl DISABLE;
+-- With the drift event trigger off, a function of the extension can be altered (it
+-- refuses that otherwise): the baseline sees it.
+ALTER FUNCTION comply.check_server() SET work_mem = '1MB';
 SELECT kind, object, CASE kind WHEN 'function' THEN 'its definition'
                                WHEN 'privilege' THEN 'the grants before' ELSE expected END AS expected,
        CASE kind WHEN 'function' THEN 'another definition'
@@ -126,6 +128,19 @@ ALTER TABLE comply.ledger_entries ADD COLUMN note text, DROP COLUMN entry_hash;
 SELECT count(*) AS still_named FROM pg_class WHERE relnamespace = 'comply'::regnamespace
    AND relname IN ('audit_log', 'policies');
 SELECT count(*) = :with_details AS details_intact FROM comply.audit_log WHERE details <> '{}';
+-- Nor may its functions and views be replaced or altered (a trigger function that
+-- returns NEW as it came would disable every policy, its triggers in place), nor
+-- functions be added to its schema (an overload can capture calls).
+CREATE OR REPLACE FUNCTION comply._protect_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RETURN NEW; END $$;
+ALTER FUNCTION comply.audit(text, text, jsonb) SECURITY DEFINER;
+ALTER FUNCTION comply.verify_ledger(bigint, bigint) SET search_path = public;
+CREATE OR REPLACE VIEW comply.protected_tables AS SELECT * FROM comply.protected_tables;
+CREATE FUNCTION comply.audit(action text) RETURNS bigint LANGUAGE sql AS $$ SELECT 0::bigint $$;
+CREATE FUNCTION public.my_own_helper() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+DROP FUNCTION public.my_own_helper();
+SELECT (SELECT lanname FROM pg_language l WHERE l.oid = prolang) AS language, prosecdef AS security_definer
+  FROM pg_proc WHERE oid = 'comply._protect_row()'::regprocedure;
 -- Nor may a rule rewrite pg_comply's own writes (entries that vanish without an error).
 CREATE RULE vanish AS ON INSERT TO comply.audit_log DO INSTEAD NOTHING;
 CREATE RULE keep_policy AS ON DELETE TO comply.policies DO INSTEAD NOTHING;

@@ -83,6 +83,35 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = 'pg_comply''s functions, triggers and workers name their objects in schema comply.';
   END LOOP;
+  -- pg_comply's functions and views are its code. Replaced (CREATE OR REPLACE FUNCTION
+  -- comply._protect_row() with a function that returns NEW as it came disables every
+  -- policy while the triggers stay in place; a view that says every table is enforced)
+  -- or altered (SECURITY DEFINER, a search_path through someone else's schema, a new
+  -- owner), they would no longer do what they say: refused, as are new functions in its
+  -- schema (an overload can capture calls). The extension's own scripts are let through.
+  FOR r IN SELECT c.objid, c.classid, c.object_identity,
+                  EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+                           WHERE e.extname = 'pg_comply' AND d.classid = c.classid
+                             AND d.objid = c.objid AND d.deptype = 'e') AS own
+             FROM pg_event_trigger_ddl_commands() c
+            WHERE NOT c.in_extension
+              AND (c.classid = 'pg_proc'::regclass
+                   OR (c.classid = 'pg_class'::regclass
+                       AND (SELECT k.relkind FROM pg_class k WHERE k.oid = c.objid) IN ('v', 'm')))
+  LOOP
+    IF r.own THEN
+      RAISE EXCEPTION '% of pg_comply cannot be replaced or altered', r.object_identity
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'pg_comply''s functions and views are its code: changed, they would no longer do what pg_comply says they do.';
+    ELSIF r.classid = 'pg_proc'::regclass
+          AND (SELECT pr.pronamespace FROM pg_proc pr WHERE pr.oid = r.objid)
+              = (SELECT n.oid FROM pg_namespace n WHERE n.nspname = 'comply') THEN
+      RAISE EXCEPTION 'functions cannot be added to schema comply of pg_comply (%)', r.object_identity
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'A function of the same name with other argument types could capture calls meant for pg_comply''s.',
+              HINT = 'Create it in a schema of your own.';
+    END IF;
+  END LOOP;
   -- The extension's own tables: a trigger of theirs (the ledger's append-only guards,
   -- the shipped controls' guard, cache invalidation) left not enabled always is drift
   -- as it happens, not only at the next comparison with the baseline: disabling a
@@ -413,7 +442,8 @@ REVOKE ALL ON FUNCTION comply._drift_ddl(), comply._drift_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER comply_drift_ddl ON ddl_command_end
   WHEN TAG IN ('ALTER TABLE', 'GRANT', 'REVOKE', 'CREATE POLICY', 'ALTER POLICY', 'CREATE TABLE',
                'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE', 'CREATE FOREIGN TABLE',
-               'ALTER FOREIGN TABLE', 'ALTER SCHEMA')
+               'ALTER FOREIGN TABLE', 'ALTER SCHEMA', 'CREATE FUNCTION', 'ALTER FUNCTION',
+               'CREATE PROCEDURE', 'ALTER PROCEDURE', 'CREATE VIEW', 'ALTER VIEW')
   EXECUTE FUNCTION comply._drift_ddl();
 CREATE EVENT TRIGGER comply_drift_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP TRIGGER', 'DROP POLICY', 'DROP SCHEMA', 'DROP OWNED')
