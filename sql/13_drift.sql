@@ -102,6 +102,10 @@ REVOKE EXECUTE ON FUNCTION comply.protect(regclass, jsonb) FROM drift_newcomer;
 ALTER TABLE comply.audit_log ENABLE ALWAYS TRIGGER append_only;
 ALTER TABLE comply.audit_log ENABLE ALWAYS TRIGGER append_only_truncate;
 ALTER EVENT TRIGGER comply_drift_ddl ENABLE ALWAYS;
+-- Switching off the event trigger was drift at once as well (the utility hook sees ALTER
+-- EVENT TRIGGER, which event triggers do not); switching it back on is not.
+SELECT object, details ->> 'state' AS state FROM comply.audit_log
+ WHERE action = 'drift' AND details ? 'event_trigger' ORDER BY id;
 -- The ledger's guards disabled were drift at once, not only at the next comparison
 -- (disable, tamper, enable again would have left nothing there); so is a guard left
 -- enabled for ordinary sessions only, which replica mode skips.

@@ -24,6 +24,8 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "commands/extension.h"
+#include "commands/event_trigger.h"
+#include "catalog/pg_event_trigger.h"
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
 #include "catalog/pg_type.h"
@@ -185,6 +187,34 @@ void RecordAlterSystem(AlterSystemStmt* stmt) {
   SPI_finish();
 }
 
+// ALTER EVENT TRIGGER of one of pg_comply's (the drift watch, the drop guards) to other
+// than ENABLE ALWAYS: event triggers do not see it, and while one is off, what it
+// refuses or records goes through unseen (the baseline would notice only if it is still
+// off at the next comparison). Recorded as drift at once. Plain C.
+void RecordAlterEventTrigger(AlterEventTrigStmt* stmt) {
+  if (RecoveryInProgress() || stmt->tgenabled == TRIGGER_FIRES_ALWAYS) return;
+  const Oid ext = get_extension_oid("pg_comply", true);
+  if (!OidIsValid(ext)) return;
+  const Oid evt = get_event_trigger_oid(stmt->trigname, true);
+  if (!OidIsValid(evt) || getExtensionOfObject(EventTriggerRelationId, evt) != ext) return;
+  const char* state = stmt->tgenabled == TRIGGER_DISABLED         ? "disabled"
+                      : stmt->tgenabled == TRIGGER_FIRES_ON_REPLICA ? "replica"
+                                                                    : "origin";
+  const char* said = stmt->tgenabled == TRIGGER_DISABLED           ? "disabled"
+                     : stmt->tgenabled == TRIGGER_FIRES_ON_REPLICA ? "enabled for replicas only"
+                                                                   : "no longer enabled in replica mode";
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
+  Datum values[3] = {CStringGetTextDatum(stmt->trigname), CStringGetTextDatum(state),
+                     CStringGetTextDatum(said)};
+  int rc = SPI_execute_with_args(
+      "SELECT comply._drift('event trigger ' || $1, format('event trigger %s of pg_comply is %s', $1, $3), "
+      "jsonb_build_object('kind', 'guard_weakened', 'event_trigger', $1, 'state', $2))",
+      3, types, values, nullptr, false, 1);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "could not record ALTER EVENT TRIGGER: %s", SPI_result_code_string(rc));
+  SPI_finish();
+}
+
 // The relations a TRUNCATE named, to the ledger when they are partitions of protected
 // tables.
 void RecordTruncate(TruncateStmt* stmt) {
@@ -229,6 +259,8 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
     RecordAlterSystem(reinterpret_cast<AlterSystemStmt*>(pstmt->utilityStmt));
   else if (IsA(pstmt->utilityStmt, TruncateStmt))
     RecordTruncate(reinterpret_cast<TruncateStmt*>(pstmt->utilityStmt));
+  else if (IsA(pstmt->utilityStmt, AlterEventTrigStmt))
+    RecordAlterEventTrigger(reinterpret_cast<AlterEventTrigStmt*>(pstmt->utilityStmt));
 }
 
 }  // namespace
