@@ -541,8 +541,9 @@ SELECT action, details -> 'primary_key' AS key FROM comply.audit_log
 SELECT comply.unprotect('clinic.nokey');
 -- A unique index over a column the policy masks or redacts by content: different values
 -- would be stored alike, and the second such row refused; protect warns (pseudonyms stay
--- distinct: no warning for them). Likewise a CHECK constraint over a transformed column:
--- it judges the label stored.
+-- distinct: no warning for them). Likewise a CHECK constraint over a transformed column
+-- (it judges the label stored) and a foreign key over a masked or redacted one (the
+-- label is not among the referenced keys).
 CREATE TABLE clinic.logins (id int PRIMARY KEY, email text UNIQUE, ssn text, handle text UNIQUE);
 CREATE UNIQUE INDEX logins_ssn_per_id ON clinic.logins (ssn, id);
 SELECT comply.protect('clinic.logins', '{"columns": {"email": {"redact": true},
@@ -551,11 +552,15 @@ INSERT INTO clinic.logins VALUES (1, 'wei.zhang@example.org', '536-22-8714', 'wz
 INSERT INTO clinic.logins VALUES (2, 'kwame@example.org', '536-22-9999', 'kwame');
 SELECT comply.unprotect('clinic.logins');
 DROP TABLE clinic.logins;
-CREATE TABLE clinic.mailing (id int PRIMARY KEY CHECK (id > 0), email text CHECK (email ~ '@'));
-SELECT comply.protect('clinic.mailing', '{"columns": {"email": {"redact": true}}}');
-INSERT INTO clinic.mailing VALUES (1, 'wei.zhang@example.org');
+CREATE TABLE clinic.subscribers (email text PRIMARY KEY);
+INSERT INTO clinic.subscribers VALUES ('wei.zhang@example.org');
+CREATE TABLE clinic.mailing (id int PRIMARY KEY CHECK (id > 0), email text CHECK (email ~ '@'),
+                             sent_to text REFERENCES clinic.subscribers);
+SELECT comply.protect('clinic.mailing', '{"columns": {"email": {"redact": true}, "sent_to": {"redact": true}}}');
+INSERT INTO clinic.mailing VALUES (1, 'wei.zhang@example.org', NULL);
+INSERT INTO clinic.mailing VALUES (2, NULL, 'wei.zhang@example.org');
 SELECT comply.unprotect('clinic.mailing');
-DROP TABLE clinic.mailing;
+DROP TABLE clinic.mailing, clinic.subscribers;
 
 -- Erasure: comply.forget removes what pg_comply derived from a row (its classification
 -- jobs, the provider interactions, automatic decisions and review cases); the ledger

@@ -1619,6 +1619,16 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                            errhint("Add a primary key; the policy uses it from the next write on.")));
         });
       }
+      // The columns whose different values the policy may store alike (masked, or
+      // redacted by content without a keyed operator), as an int2[] literal; empty: none.
+      auto collapsing_attnums = [](const TablePolicy& policy) {
+        std::string out;
+        for (const ColumnPolicy& c : policy.columns)
+          if (c.redact == ColumnPolicy::Redact::kMask ||
+              (c.redact == ColumnPolicy::Redact::kContent && !c.ops.NeedsKey()))
+            out += (out.empty() ? "{" : ",") + std::to_string(c.attnum);
+        return out.empty() ? out : out + "}";
+      };
       // A CHECK constraint over a column the policy transforms judges the stored value
       // (a label, a mask, a pseudonym), not the one written: CHECK (email ~ '@') would
       // refuse every row.
@@ -1652,16 +1662,40 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
           });
         }
       }
+      // A foreign key over a column the policy masks or redacts by content: the label
+      // or mask stored is not among the referenced table's keys.
+      if (!collapsing_attnums(*p).empty()) {
+        Oid types[2] = {OIDOID, TEXTOID};
+        Datum v[2] = {ObjectIdGetDatum(relid), TextDatumOf(collapsing_attnums(*p))};
+        const uint64 n = SpiExec(
+            "SELECT quote_ident(a.attname), string_agg(quote_ident(k.conname) || ' (' || "
+            "k.confrelid::regclass::text || ')', ', ' ORDER BY k.conname) "
+            "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_attribute a "
+            "ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) "
+            "WHERE k.conrelid = $1 AND k.contype = 'f' AND a.attnum = ANY ($2::int2[]) "
+            "GROUP BY a.attname ORDER BY a.attname",
+            2, types, v, nullptr, true, SPI_OK_SELECT);
+        for (uint64 i = 0; i < n; ++i) {
+          const std::string column = SpiText(i, 1).value_or("");
+          const std::string keys = SpiText(i, 2).value_or("");
+          PgCall([&] {
+            ereport(WARNING,
+                    (errmsg("column %s of table %s is in foreign key %s: the values its policy "
+                            "stores must exist in the referenced table",
+                            column.c_str(), t.c_str(), keys.c_str()),
+                     errdetail("Masking and redaction store a mask or a label (such as "
+                               "[EMAIL_ADDRESS]) that the referenced table does not hold: such "
+                               "rows fail with a foreign key violation."),
+                     errhint("Pseudonymize both columns with the same key (their pseudonyms "
+                             "match), or drop the constraint.")));
+          });
+        }
+      }
       // A unique index over a column the policy masks or redacts by content: different
       // values written would be stored alike ([EMAIL_ADDRESS], ******8714), and the
       // second such row would fail with a unique violation. Pseudonyms stay distinct.
-      std::string collapsing;
-      for (const ColumnPolicy& c : p->columns)
-        if (c.redact == ColumnPolicy::Redact::kMask ||
-            (c.redact == ColumnPolicy::Redact::kContent && !c.ops.NeedsKey()))
-          collapsing += (collapsing.empty() ? "{" : ",") + std::to_string(c.attnum);
+      std::string collapsing = collapsing_attnums(*p);
       if (!collapsing.empty()) {
-        collapsing += '}';
         Oid types[2] = {OIDOID, TEXTOID};
         Datum v[2] = {ObjectIdGetDatum(relid), TextDatumOf(collapsing)};
         const uint64 n = SpiExec(
