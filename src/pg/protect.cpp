@@ -1427,6 +1427,93 @@ extern "C" Datum comply_policy_problem(PG_FUNCTION_ARGS) {
   PG_RETURN_DATUM(result);
 }
 
+
+namespace comply::pg {
+namespace {
+
+// Warns, per column, about the constraints and indexes of p's table that judge what the
+// policy stores rather than what is written, which would make writes fail: a CHECK
+// constraint over a transformed column (a label, a mask or a pseudonym must satisfy it),
+// a foreign key or a unique index over a column masked or redacted by content (different
+// values are stored alike, and the label is no referenced key). Pseudonyms stay
+// distinct, and match across tables pseudonymized with the same key. In SPI; names only.
+void WarnAboutStoredValues(const TablePolicy& p, const std::string& table) {
+  std::string transformed;
+  std::string collapsing;
+  for (const ColumnPolicy& c : p.columns) {
+    if (c.redact != ColumnPolicy::Redact::kNone)
+      transformed += (transformed.empty() ? "{" : ",") + std::to_string(c.attnum);
+    if (c.redact == ColumnPolicy::Redact::kMask ||
+        (c.redact == ColumnPolicy::Redact::kContent && !c.ops.NeedsKey()))
+      collapsing += (collapsing.empty() ? "{" : ",") + std::to_string(c.attnum);
+  }
+  if (!transformed.empty()) transformed += '}';
+  if (!collapsing.empty()) collapsing += '}';
+  struct Check {
+    const std::string& attnums;
+    const char* sql;  // $1 the table, $2 the columns: rows of (column, what)
+    const char* message;  // %s the column, the table, what
+    const char* detail;
+    const char* hint;
+  };
+  const Check checks[] = {
+      {transformed,
+       "SELECT quote_ident(a.attname), string_agg(quote_ident(k.conname), ', ' ORDER BY k.conname) "
+       "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_attribute a "
+       "ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) "
+       "WHERE k.conrelid = $1 AND k.contype = 'c' AND a.attnum = ANY ($2::int2[]) "
+       "GROUP BY a.attname ORDER BY a.attname",
+       "column %s of table %s has CHECK constraints (%s) that judge the values its policy "
+       "stores, not those written",
+       "Constraints are checked after the BEFORE trigger: a label, a mask or a pseudonym must "
+       "satisfy them, or every row is refused.",
+       "Make those constraints accept what the policy stores, or drop them."},
+      {collapsing,
+       "SELECT quote_ident(a.attname), string_agg(quote_ident(k.conname) || ' (' || "
+       "k.confrelid::regclass::text || ')', ', ' ORDER BY k.conname) "
+       "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_attribute a "
+       "ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) "
+       "WHERE k.conrelid = $1 AND k.contype = 'f' AND a.attnum = ANY ($2::int2[]) "
+       "GROUP BY a.attname ORDER BY a.attname",
+       "column %s of table %s is in foreign key %s: the values its policy stores must exist in "
+       "the referenced table",
+       "Masking and redaction store a mask or a label (such as [EMAIL_ADDRESS]) that the "
+       "referenced table does not hold: such rows fail with a foreign key violation.",
+       "Pseudonymize both columns with the same key (their pseudonyms match), or drop the "
+       "constraint."},
+      {collapsing,
+       "SELECT quote_ident(a.attname), string_agg(i.indexrelid::regclass::text, ', ' "
+       "ORDER BY i.indexrelid::regclass::text) "
+       "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a "
+       "ON a.attrelid = i.indrelid "
+       "AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1]) "  // not INCLUDE's
+       "WHERE i.indrelid = $1 AND i.indisunique AND a.attnum = ANY ($2::int2[]) "
+       "GROUP BY a.attname ORDER BY a.attname",
+       "column %s of table %s is in unique index %s: the values its policy stores there may "
+       "collide",
+       "Masking and redaction store different values alike (a label such as [EMAIL_ADDRESS], "
+       "or the same last characters): the second such row fails with a unique violation.",
+       "Pseudonymize the column instead (distinct values stay distinct), or drop the index."},
+  };
+  for (const Check& check : checks) {
+    if (check.attnums.empty()) continue;
+    Oid types[2] = {OIDOID, TEXTOID};
+    Datum v[2] = {ObjectIdGetDatum(p.relid), TextDatumOf(check.attnums)};
+    const uint64 n = SpiExec(check.sql, 2, types, v, nullptr, true, SPI_OK_SELECT);
+    for (uint64 i = 0; i < n; ++i) {
+      const std::string column = SpiText(i, 1).value_or("");
+      const std::string what = SpiText(i, 2).value_or("");
+      PgCall([&] {
+        ereport(WARNING, (errmsg(check.message, column.c_str(), table.c_str(), what.c_str()),
+                          errdetail("%s", check.detail), errhint("%s", check.hint)));
+      });
+    }
+  }
+}
+
+}  // namespace
+}  // namespace comply::pg
+
 // comply.protect(tbl regclass, policy jsonb) RETURNS void
 extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
   Oid relid = PG_GETARG_OID(0);
@@ -1619,110 +1706,7 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                            errhint("Add a primary key; the policy uses it from the next write on.")));
         });
       }
-      // The columns whose different values the policy may store alike (masked, or
-      // redacted by content without a keyed operator), as an int2[] literal; empty: none.
-      auto collapsing_attnums = [](const TablePolicy& policy) {
-        std::string out;
-        for (const ColumnPolicy& c : policy.columns)
-          if (c.redact == ColumnPolicy::Redact::kMask ||
-              (c.redact == ColumnPolicy::Redact::kContent && !c.ops.NeedsKey()))
-            out += (out.empty() ? "{" : ",") + std::to_string(c.attnum);
-        return out.empty() ? out : out + "}";
-      };
-      // A CHECK constraint over a column the policy transforms judges the stored value
-      // (a label, a mask, a pseudonym), not the one written: CHECK (email ~ '@') would
-      // refuse every row.
-      std::string transformed;
-      for (const ColumnPolicy& c : p->columns)
-        if (c.redact != ColumnPolicy::Redact::kNone)
-          transformed += (transformed.empty() ? "{" : ",") + std::to_string(c.attnum);
-      if (!transformed.empty()) {
-        transformed += '}';
-        Oid types[2] = {OIDOID, TEXTOID};
-        Datum v[2] = {ObjectIdGetDatum(relid), TextDatumOf(transformed)};
-        const uint64 n = SpiExec(
-            "SELECT quote_ident(a.attname), string_agg(quote_ident(k.conname), ', ' ORDER BY k.conname) "
-            "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_attribute a "
-            "ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) "
-            "WHERE k.conrelid = $1 AND k.contype = 'c' AND a.attnum = ANY ($2::int2[]) "
-            "GROUP BY a.attname ORDER BY a.attname",
-            2, types, v, nullptr, true, SPI_OK_SELECT);
-        for (uint64 i = 0; i < n; ++i) {
-          const std::string column = SpiText(i, 1).value_or("");
-          const std::string checks = SpiText(i, 2).value_or("");
-          PgCall([&] {
-            ereport(WARNING,
-                    (errmsg("column %s of table %s has CHECK constraints (%s) that judge the "
-                            "values its policy stores, not those written",
-                            column.c_str(), t.c_str(), checks.c_str()),
-                     errdetail("Constraints are checked after the BEFORE trigger: a label, a "
-                               "mask or a pseudonym must satisfy them, or every row is refused."),
-                     errhint("Make those constraints accept what the policy stores, or drop "
-                             "them.")));
-          });
-        }
-      }
-      // A foreign key over a column the policy masks or redacts by content: the label
-      // or mask stored is not among the referenced table's keys.
-      if (!collapsing_attnums(*p).empty()) {
-        Oid types[2] = {OIDOID, TEXTOID};
-        Datum v[2] = {ObjectIdGetDatum(relid), TextDatumOf(collapsing_attnums(*p))};
-        const uint64 n = SpiExec(
-            "SELECT quote_ident(a.attname), string_agg(quote_ident(k.conname) || ' (' || "
-            "k.confrelid::regclass::text || ')', ', ' ORDER BY k.conname) "
-            "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_attribute a "
-            "ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) "
-            "WHERE k.conrelid = $1 AND k.contype = 'f' AND a.attnum = ANY ($2::int2[]) "
-            "GROUP BY a.attname ORDER BY a.attname",
-            2, types, v, nullptr, true, SPI_OK_SELECT);
-        for (uint64 i = 0; i < n; ++i) {
-          const std::string column = SpiText(i, 1).value_or("");
-          const std::string keys = SpiText(i, 2).value_or("");
-          PgCall([&] {
-            ereport(WARNING,
-                    (errmsg("column %s of table %s is in foreign key %s: the values its policy "
-                            "stores must exist in the referenced table",
-                            column.c_str(), t.c_str(), keys.c_str()),
-                     errdetail("Masking and redaction store a mask or a label (such as "
-                               "[EMAIL_ADDRESS]) that the referenced table does not hold: such "
-                               "rows fail with a foreign key violation."),
-                     errhint("Pseudonymize both columns with the same key (their pseudonyms "
-                             "match), or drop the constraint.")));
-          });
-        }
-      }
-      // A unique index over a column the policy masks or redacts by content: different
-      // values written would be stored alike ([EMAIL_ADDRESS], ******8714), and the
-      // second such row would fail with a unique violation. Pseudonyms stay distinct.
-      std::string collapsing = collapsing_attnums(*p);
-      if (!collapsing.empty()) {
-        Oid types[2] = {OIDOID, TEXTOID};
-        Datum v[2] = {ObjectIdGetDatum(relid), TextDatumOf(collapsing)};
-        const uint64 n = SpiExec(
-            "SELECT quote_ident(a.attname), string_agg(i.indexrelid::regclass::text, ', ' "
-            "ORDER BY i.indexrelid::regclass::text) "
-            "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a "
-            "ON a.attrelid = i.indrelid "
-            "AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1]) "  // not INCLUDE's
-            "WHERE i.indrelid = $1 AND i.indisunique AND a.attnum = ANY ($2::int2[]) "
-            "GROUP BY a.attname ORDER BY a.attname",
-            2, types, v, nullptr, true, SPI_OK_SELECT);
-        for (uint64 i = 0; i < n; ++i) {
-          const std::string column = SpiText(i, 1).value_or("");
-          const std::string indexes = SpiText(i, 2).value_or("");
-          PgCall([&] {
-            ereport(WARNING,
-                    (errmsg("column %s of table %s is in unique index %s: the values its policy "
-                            "stores there may collide",
-                            column.c_str(), t.c_str(), indexes.c_str()),
-                     errdetail("Masking and redaction store different values alike (a label "
-                               "such as [EMAIL_ADDRESS], or the same last characters): the "
-                               "second such row fails with a unique violation."),
-                     errhint("Pseudonymize the column instead (distinct values stay distinct), "
-                             "or drop the index.")));
-          });
-        }
-      }
+      WarnAboutStoredValues(*p, t);
     }
     {
       AsExtensionOwner owner("policies");
