@@ -199,13 +199,19 @@ SELECT comply.protect('ctl_mx."Odd ""name"" [x]|<b>#1"', $${
   "columns": {"note": {"classify": {"labels": ["a", "b"], "model": "openai:gpt-4o-mini"}}}, "audit": false}$$);
 -- A publication of a protected table: its stored rows leave the database that way.
 SET client_min_messages = error;  -- (the test cluster's wal_level does not publish)
-CREATE PUBLICATION "Out|pub" FOR TABLE ctl_mx."Odd ""name"" [x]|<b>#1";
+CREATE TABLE ctl_mx.parted (id int, note text) PARTITION BY RANGE (id);
+CREATE TABLE ctl_mx.parted_1 PARTITION OF ctl_mx.parted FOR VALUES FROM (0) TO (100);
+SELECT comply.protect('ctl_mx.parted', '{"columns": {"note": {"redact": true}}}');
+-- (A partitioned table is published through its partitions unless via its root.)
+CREATE PUBLICATION "Out|pub" FOR TABLE ctl_mx."Odd ""name"" [x]|<b>#1", ctl_mx.parted;
 RESET client_min_messages;
 SET comply.ai_endpoint = 'https://user:s3cr3t@llm.example.com:8443/v1/secret-path?key=abc';
 SET comply.ai_api_key_file = 'ctl-api-key-file.txt';
 SELECT comply.data_flow(schema_name => 'ctl_mx') AS mermaid \gset
 SELECT comply.data_flow('dot', 'ctl_mx') AS dot \gset
 DROP PUBLICATION "Out|pub";
+SELECT comply.unprotect('ctl_mx.parted');
+DROP TABLE ctl_mx.parted;
 \echo :mermaid
 \echo :dot
 

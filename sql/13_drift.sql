@@ -141,6 +141,8 @@ ALTER FUNCTION comply.audit(text, text, jsonb) SECURITY DEFINER;
 ALTER FUNCTION comply.verify_ledger(bigint, bigint) SET search_path = public;
 CREATE OR REPLACE VIEW comply.protected_tables AS SELECT * FROM comply.protected_tables;
 CREATE FUNCTION comply.audit(action text) RETURNS bigint LANGUAGE sql AS $$ SELECT 0::bigint $$;
+ALTER ROUTINE comply.audit(text, text, jsonb) SECURITY DEFINER;
+CREATE AGGREGATE comply.total(int) (sfunc = int4pl, stype = int);
 CREATE FUNCTION public.my_own_helper() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
 DROP FUNCTION public.my_own_helper();
 SELECT (SELECT lanname FROM pg_language l WHERE l.oid = prolang) AS language, prosecdef AS security_definer

@@ -645,8 +645,12 @@ BEGIN
     -- Logical replication: the stored rows (as the policy left them) leave through each
     -- publication of the table; a subscription's writes into it pass its policy only
     -- if its protect triggers are enabled ALWAYS (the apply worker runs in replica mode).
+    -- (A partitioned table's publication lists its partitions, unless it publishes via
+    -- the root; a subscription may write the root or its partitions.)
     FOR c IN SELECT DISTINCT pt.pubname::text AS pubname FROM pg_publication_tables pt
-              WHERE format('%I.%I', pt.schemaname, pt.tablename) = t.ident ORDER BY 1
+              WHERE to_regclass(format('%I.%I', pt.schemaname, pt.tablename))
+                    IN (SELECT r.relid FROM pg_partition_tree(t.relid) r UNION SELECT t.relid)
+              ORDER BY 1
     LOOP
       IF NOT c.pubname = ANY (pubs) THEN
         pubs := pubs || c.pubname;
@@ -654,12 +658,14 @@ BEGIN
       e_from := e_from || tid; e_to := e_to || ('p' || array_position(pubs, c.pubname));
       e_label := e_label || 'stored rows'::text; e_dashed := e_dashed || false;
     END LOOP;
-    FOR c IN SELECT DISTINCT sub.subname::text AS subname,
-                    coalesce((SELECT bool_and(tg.tgenabled = 'A') FROM pg_trigger tg
-                               WHERE tg.tgrelid = sr.srrelid
-                                 AND tg.tgname IN ('comply_protect_before', 'comply_protect_after')), false) AS applied
+    FOR c IN SELECT sub.subname::text AS subname,
+                    bool_and(coalesce((SELECT bool_and(tg.tgenabled = 'A') FROM pg_trigger tg
+                                        WHERE tg.tgrelid = sr.srrelid
+                                          AND tg.tgname IN ('comply_protect_before', 'comply_protect_after')),
+                                      false)) AS applied
                FROM pg_subscription_rel sr JOIN pg_subscription sub ON sub.oid = sr.srsubid
-              WHERE sr.srrelid = t.relid ORDER BY 1
+              WHERE sr.srrelid IN (SELECT r.relid FROM pg_partition_tree(t.relid) r UNION SELECT t.relid)
+              GROUP BY sub.subname ORDER BY 1
     LOOP
       IF NOT c.subname = ANY (subs) THEN
         subs := subs || c.subname;
