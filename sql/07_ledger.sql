@@ -357,7 +357,11 @@ SELECT from_block, through_block FROM comply.archive_ledger(2);
 \set VERBOSITY default
 SELECT block_no FROM comply.seal();
 SELECT block_no, signature IS NOT NULL AS signed FROM comply.ledger_blocks ORDER BY block_no DESC LIMIT 1;
-SELECT from_block, through_block, entry_count FROM comply.archive_ledger(2);
+-- (The next archive starts after the last: export_ledger(NULL, N) gives its export.)
+SELECT encode(sha256(convert_to(string_agg(line || E'\n', '' ORDER BY n), 'UTF8')), 'hex') AS export2_sha256
+  FROM comply.export_ledger(NULL, 2) WITH ORDINALITY AS e(line, n) \gset
+SELECT from_block, through_block, entry_count, export_sha256 = :'export2_sha256' AS matches_the_export
+  FROM comply.archive_ledger(2);
 SELECT block_no, detail FROM comply.verify_ledger() ORDER BY block_no;
 RESET comply.ledger_signing_key_file;
 SELECT count(*) AS problems_without_a_key FROM comply.verify_ledger();
