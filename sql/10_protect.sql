@@ -690,6 +690,25 @@ SELECT j.subject -> 'primary_key' ->> 'id' AS id, j.status, j.last_error, r.stat
  WHERE j.queue = 'doomed' ORDER BY 1;
 SELECT details ->> 'reason' AS reason FROM comply.audit_log
  WHERE action = 'review.withdrawn' ORDER BY id DESC LIMIT 1;
+-- A partition truncated alone: its rows' jobs (which name the protected table and the
+-- key, not the partition) are cancelled and their open review cases withdrawn, found by
+-- the keys no longer in the table; the other partition's are left.
+CREATE TABLE clinic.by_ward (id int PRIMARY KEY, summary text) PARTITION BY RANGE (id);
+CREATE TABLE clinic.by_ward_1 PARTITION OF clinic.by_ward FOR VALUES FROM (0) TO (100);
+CREATE TABLE clinic.by_ward_2 PARTITION OF clinic.by_ward FOR VALUES FROM (100) TO (200);
+SELECT comply.protect('clinic.by_ward', '{"columns": {"summary": {"classify": {"labels": ["phi", "pci", "general"], "model": "compliance", "queue": "by_ward"}}}}');
+INSERT INTO clinic.by_ward VALUES (1, 'Card ending 4242 charged twice; refund requested.'),
+                                  (101, 'Card ending 1881 declined at checkout.');
+SET comply.review_threshold = 0.9999;  -- every answer goes to review
+SELECT comply.run_jobs() >= 0 AS worked;
+RESET comply.review_threshold;
+INSERT INTO clinic.by_ward VALUES (2, 'Lunch menu for Friday.'), (102, 'Parking lot closed on Monday.');
+TRUNCATE clinic.by_ward_1;
+SELECT j.subject -> 'primary_key' ->> 'id' AS id, j.status, j.last_error, r.status AS case_status
+  FROM comply.ai_jobs j LEFT JOIN comply.review_cases r ON r.job_id = j.id
+ WHERE j.queue = 'by_ward' ORDER BY (j.subject -> 'primary_key' ->> 'id')::int;
+SELECT comply.unprotect('clinic.by_ward');
+DROP TABLE clinic.by_ward;
 
 -- Reads: with "audit_reads", each statement that reads the table (a SELECT, also
 -- through a view or of a partition, or COPY TO) is a ledger entry: who read and how

@@ -1186,6 +1186,66 @@ void ProtectInit() {
   RegisterSubXactCallback(ForgetReplicaWritesOnAbort, nullptr);
 }
 
+// A partition of p's table emptied (TRUNCATE of the partition alone): its rows' jobs
+// still queued or running are cancelled and the review cases still open for their
+// jobs withdrawn, as for a DELETE. The jobs name the protected table and a primary key,
+// not the partition: a job's row is gone when no row of the table has its key, looked
+// up by the key's index. Only keys of types whose text form reads back the same in any
+// session (integers, numeric, text, uuid, boolean) are looked up; the jobs of other
+// tables are left as they are.
+void CancelWorkOfGoneRows(const TablePolicy& p) {
+  if (p.pk_attnums.empty() || !p.any_classify) return;
+  std::string match;
+  for (size_t i = 0; i < p.pk_attnums.size(); ++i) {
+    const Oid type = PgCall([&] { return get_atttype(p.relid, static_cast<AttrNumber>(p.pk_attnums[i])); });
+    switch (type) {
+      case INT2OID: case INT4OID: case INT8OID: case NUMERICOID: case OIDOID:
+      case TEXTOID: case VARCHAROID: case BPCHAROID: case UUIDOID: case BOOLOID:
+        break;
+      default:
+        return;
+    }
+    const char* name = p.pk_names[i].c_str();
+    const std::string column = PgCall([&] { return quote_identifier(name); });
+    const std::string key = PgCall([&] { return static_cast<const char*>(quote_literal_cstr(name)); });
+    const std::string type_name = PgCall([&] { return static_cast<const char*>(format_type_be(type)); });
+    match += (match.empty() ? "" : " AND ") + std::string("t.") + column + " = (j.subject -> 'primary_key' ->> " +
+             key + ")::" + type_name;
+  }
+  const std::string gone = "j.subject ->> 'table' = $1 AND jsonb_typeof(j.subject -> 'primary_key') = 'object' "
+                           "AND NOT EXISTS (SELECT 1 FROM " + p.table + " t WHERE " + match + ")";
+  std::vector<int64> withdrawn;
+  {
+    AsExtensionOwner owner("ai_jobs");
+    SpiScope spi;
+    Oid types[2] = {TEXTOID, TEXTOID};
+    Datum v[2] = {TextDatumOf(p.table),
+                  TextDatumOf(std::string("the row's partition was truncated before it was classified"))};
+    // (pg_comply's look at the table, not a read to audit.)
+    not_a_read = true;
+    try {
+      SpiExec(("UPDATE comply.ai_jobs j SET status = 'cancelled', last_error = $2, finished_at = now() "
+               "WHERE j.status IN ('queued', 'running') AND " + gone).c_str(),
+              2, types, v, nullptr, false, SPI_OK_UPDATE);
+      const uint64 n = SpiExec(
+          ("UPDATE comply.review_cases r SET status = 'withdrawn', assignee = NULL, claimed_at = NULL, "
+           "claim_expires_at = NULL, decided_at = clock_timestamp() FROM comply.ai_jobs j "
+           "WHERE r.job_id = j.id AND r.status IN ('pending', 'escalated', 'claimed') AND " + gone +
+           " RETURNING r.id").c_str(),
+          1, types, v, nullptr, false, SPI_OK_UPDATE_RETURNING);
+      for (uint64 i = 0; i < n; ++i) withdrawn.push_back(SpiInt(i, 1).value_or(0));
+    } catch (...) {
+      not_a_read = false;
+      throw;
+    }
+    not_a_read = false;
+  }
+  for (int64 id : withdrawn)
+    Audit("review.withdrawn", "comply.review_cases/" + std::to_string(id),
+          "{\"case_id\":" + std::to_string(id) +
+              ",\"reason\":\"the row's partition was truncated before it was reviewed\"}");
+}
+
 void RecordTruncatedPartitions(const Oid* relids, int n) {
   Guarded([&] {
     for (int i = 0; i < n; ++i) {
@@ -1194,7 +1254,9 @@ void RecordTruncatedPartitions(const Oid* relids, int n) {
       // no such trigger (statement triggers are not cloned).
       if (!PgCall([relid] { return get_rel_relispartition(relid); })) continue;
       std::shared_ptr<TablePolicy> p = PolicyFor(relid);
-      if (p && p->audit && !p->partition.empty()) Audit("TRUNCATE", p->table, TruncateDetails(*p));
+      if (!p || p->partition.empty()) continue;
+      if (p->audit) Audit("TRUNCATE", p->table, TruncateDetails(*p));
+      CancelWorkOfGoneRows(*p);
     }
   });
 }
