@@ -1019,6 +1019,15 @@ void CheckLaterTriggers(TriggerData* td, const TablePolicy& p) {
   }
 }
 
+// A review.withdrawn ledger entry for each review case withdrawn, with why.
+void RecordWithdrawn(const std::vector<int64>& cases, const std::string& reason) {
+  for (int64 id : cases) {
+    std::string details = "{\"case_id\":" + std::to_string(id) + ",\"reason\":";
+    json::AppendQuoted(details, reason);
+    Audit("review.withdrawn", "comply.review_cases/" + std::to_string(id), details + "}");
+  }
+}
+
 // What pg_comply still has to do for a row of p (all its columns, or column c) that is
 // gone or whose value changed (with pk null, for every row: the table truncated): its
 // classification jobs still queued are cancelled (nothing of it is sent to a model
@@ -1052,11 +1061,7 @@ void CancelPendingWork(const TablePolicy& p, const std::string* pk, const Column
         4, types, v, nulls, false, SPI_OK_UPDATE_RETURNING);
     for (uint64 i = 0; i < n; ++i) withdrawn.push_back(SpiInt(i, 1).value_or(0));
   }
-  for (int64 id : withdrawn) {
-    std::string details = "{\"case_id\":" + std::to_string(id) + ",\"reason\":";
-    json::AppendQuoted(details, review_reason);
-    Audit("review.withdrawn", "comply.review_cases/" + std::to_string(id), details + "}");
-  }
+  RecordWithdrawn(withdrawn, review_reason);
 }
 
 // AFTER INSERT, UPDATE or DELETE: the ledger entry and classification jobs.
@@ -1240,10 +1245,7 @@ void CancelWorkOfGoneRows(const TablePolicy& p) {
     }
     not_a_read = false;
   }
-  for (int64 id : withdrawn)
-    Audit("review.withdrawn", "comply.review_cases/" + std::to_string(id),
-          "{\"case_id\":" + std::to_string(id) +
-              ",\"reason\":\"the row's partition was truncated before it was reviewed\"}");
+  RecordWithdrawn(withdrawn, "the row's partition was truncated before it was reviewed");
 }
 
 void RecordTruncatedPartitions(const Oid* relids, int n) {
