@@ -707,8 +707,55 @@ TRUNCATE clinic.by_ward_1;
 SELECT j.subject -> 'primary_key' ->> 'id' AS id, j.status, j.last_error, r.status AS case_status
   FROM comply.ai_jobs j LEFT JOIN comply.review_cases r ON r.job_id = j.id
  WHERE j.queue = 'by_ward' ORDER BY (j.subject -> 'primary_key' ->> 'id')::int;
+-- A partition detached or dropped, or a row deleted while the protect triggers did not
+-- fire, leaves its rows' jobs queued: before a job is sent, the worker checks that its
+-- row is still in the protected table, and cancels it otherwise.
+CREATE TABLE clinic.by_ward_3 PARTITION OF clinic.by_ward FOR VALUES FROM (200) TO (300);
+CREATE TABLE clinic.by_ward_4 PARTITION OF clinic.by_ward FOR VALUES FROM (300) TO (400);
+INSERT INTO clinic.by_ward VALUES (3, 'Card ending 5555 declined.'), (4, 'Patient reports chest pain.'),
+                                  (201, 'Card ending 1881 declined at checkout.'),
+                                  (301, 'Lunch menu for Monday.');
+ALTER TABLE clinic.by_ward DETACH PARTITION clinic.by_ward_3;
+DROP TABLE clinic.by_ward_4;
+SET session_replication_role = replica;
+DELETE FROM clinic.by_ward WHERE id = 3;
+RESET session_replication_role;
+SELECT comply.run_jobs() >= 0 AS worked;
+SELECT j.subject -> 'primary_key' ->> 'id' AS id, j.status, j.last_error
+  FROM comply.ai_jobs j
+ WHERE j.queue = 'by_ward' AND j.subject -> 'primary_key' ->> 'id' IN ('3', '4', '201', '301')
+ ORDER BY (j.subject -> 'primary_key' ->> 'id')::int;
+SELECT count(*) AS interactions_of_gone_rows FROM comply.ai_interactions i JOIN comply.ai_jobs j ON j.id = i.job_id
+ WHERE j.queue = 'by_ward' AND j.subject -> 'primary_key' ->> 'id' IN ('3', '201', '301');
+DROP TABLE clinic.by_ward_3;
 SELECT comply.unprotect('clinic.by_ward');
 DROP TABLE clinic.by_ward;
+-- A key of dates and times is written the same whatever the writing session's DateStyle
+-- and TimeZone (ISO 8601, a timestamptz in UTC): a DELETE in another session's formats
+-- still cancels the row's job, and comply.forget finds it from a key given in this
+-- session's formats.
+CREATE TABLE clinic.appointments (day date, at timestamptz, summary text, PRIMARY KEY (day, at));
+SELECT comply.protect('clinic.appointments', '{"columns": {"summary": {"classify": {"labels": ["phi", "pci", "general"], "model": "compliance", "queue": "appointments"}}}}');
+SET DateStyle = 'SQL, DMY';
+SET TimeZone = 'Asia/Tokyo';
+INSERT INTO clinic.appointments VALUES ('2024-11-03', '2024-11-03 10:00', 'Card ending 4242 charged twice.'),
+                                 ('2024-11-04', '2024-11-04 10:00', 'Lunch menu for Friday.');
+RESET DateStyle;
+SET TimeZone = 'America/New_York';
+SELECT subject -> 'primary_key' AS key, status FROM comply.ai_jobs WHERE queue = 'appointments' ORDER BY id;
+DELETE FROM clinic.appointments WHERE day = '2024-11-04';
+SET DateStyle = 'German';
+SELECT * FROM comply.forget('clinic.appointments', '{"day": "03.11.2024", "at": "2024-11-02 21:00:00-04"}');
+SELECT subject -> 'primary_key' ->> 'day' AS day, status FROM comply.ai_jobs WHERE queue = 'appointments' ORDER BY id;
+SELECT details -> 'row_still_stored' AS row_still_stored FROM comply.audit_log
+ WHERE action = 'forget' ORDER BY id DESC LIMIT 1;
+\set VERBOSITY terse
+SELECT * FROM comply.forget('clinic.appointments', '{"day": "2024-13-45", "at": "2024-11-02 21:00:00-04"}');
+\set VERBOSITY default
+RESET DateStyle;
+RESET TimeZone;
+SELECT comply.unprotect('clinic.appointments');
+DROP TABLE clinic.appointments;
 
 -- Reads: with "audit_reads", each statement that reads the table (a SELECT, also
 -- through a view or of a partition, or COPY TO) is a ledger entry: who read and how

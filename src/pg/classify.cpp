@@ -4,6 +4,7 @@
 // synchronous call asks for clear text explicitly, which is recorded.
 #include "pg/classify.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -19,6 +20,7 @@
 #include "pg/guard.h"
 #include "pg/guc.h"
 #include "pg/pii.h"
+#include "pg/protect.h"
 #include "pg/spi.h"
 #include "pg/worker.h"
 
@@ -477,47 +479,68 @@ JobRound::JobRound() : impl_(std::make_unique<Impl>()) {}
 JobRound::~JobRound() = default;
 
 int JobRound::Claim(int max) {
-  AsExtensionOwner owner("ai_jobs");
-  SpiScope spi;
-  // Jobs left running by a worker that is gone (crash, restart) go back to the queue;
-  // the attempt they used is given back, since no answer was recorded for it.
-  SpiExec("UPDATE comply.ai_jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), "
-          "worker_pid = NULL, locked_until = NULL "
-          "WHERE status = 'running' AND (locked_until < now() OR NOT EXISTS "
-          "(SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = worker_pid))",
-          0, nullptr, nullptr, nullptr, false, SPI_OK_UPDATE);
-  Oid types[2] = {INT4OID, INT4OID};
-  // A claim lasts longer than any request can: timeout plus margin.
-  int lease = ai_timeout / 1000 * 2 + 60;
-  Datum values[2] = {Int32GetDatum(max), Int32GetDatum(lease)};
-  uint64 n = SpiExec(
-      "WITH c AS (SELECT id FROM comply.ai_jobs WHERE status = 'queued' AND next_attempt_at <= now() "
-      "ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) "
-      "UPDATE comply.ai_jobs j SET status = 'running', attempts = j.attempts + 1, "
-      "worker_pid = pg_backend_pid(), locked_until = now() + make_interval(secs => $2) "
-      "FROM c WHERE j.id = c.id "
-      "RETURNING j.id, j.input, array_to_json(j.labels)::text, j.provider, j.model, j.queue, j.subject::text, "
-      "j.attempts, j.created_by",
-      2, types, values, nullptr, false, SPI_OK_UPDATE_RETURNING);
-  impl_->jobs.clear();
-  for (uint64 i = 0; i < n; ++i) {
-    Job j;
-    j.id = SpiInt(i, 1).value_or(0);
-    j.input = SpiText(i, 2).value_or("");
-    if (std::optional<std::string> arr = SpiText(i, 3)) {
-      json::Value v = json::Parse(*arr);
-      j.labels.emplace();
-      for (const json::Value& l : v.as_array()) j.labels->push_back(l.as_string());
+  {
+    AsExtensionOwner owner("ai_jobs");
+    SpiScope spi;
+    // Jobs left running by a worker that is gone (crash, restart) go back to the queue;
+    // the attempt they used is given back, since no answer was recorded for it.
+    SpiExec("UPDATE comply.ai_jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), "
+            "worker_pid = NULL, locked_until = NULL "
+            "WHERE status = 'running' AND (locked_until < now() OR NOT EXISTS "
+            "(SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = worker_pid))",
+            0, nullptr, nullptr, nullptr, false, SPI_OK_UPDATE);
+    Oid types[2] = {INT4OID, INT4OID};
+    // A claim lasts longer than any request can: timeout plus margin.
+    int lease = ai_timeout / 1000 * 2 + 60;
+    Datum values[2] = {Int32GetDatum(max), Int32GetDatum(lease)};
+    uint64 n = SpiExec(
+        "WITH c AS (SELECT id FROM comply.ai_jobs WHERE status = 'queued' AND next_attempt_at <= now() "
+        "ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+        "UPDATE comply.ai_jobs j SET status = 'running', attempts = j.attempts + 1, "
+        "worker_pid = pg_backend_pid(), locked_until = now() + make_interval(secs => $2) "
+        "FROM c WHERE j.id = c.id "
+        "RETURNING j.id, j.input, array_to_json(j.labels)::text, j.provider, j.model, j.queue, j.subject::text, "
+        "j.attempts, j.created_by",
+        2, types, values, nullptr, false, SPI_OK_UPDATE_RETURNING);
+    impl_->jobs.clear();
+    for (uint64 i = 0; i < n; ++i) {
+      Job j;
+      j.id = SpiInt(i, 1).value_or(0);
+      j.input = SpiText(i, 2).value_or("");
+      if (std::optional<std::string> arr = SpiText(i, 3)) {
+        json::Value v = json::Parse(*arr);
+        j.labels.emplace();
+        for (const json::Value& l : v.as_array()) j.labels->push_back(l.as_string());
+      }
+      j.provider = SpiText(i, 4).value_or("");
+      j.model = SpiText(i, 5).value_or("");
+      j.queue = SpiText(i, 6).value_or("default");
+      j.subject = SpiText(i, 7);
+      j.attempts = static_cast<int>(SpiInt(i, 8).value_or(1));
+      j.created_by = SpiText(i, 9).value_or("");
+      impl_->jobs.push_back(std::move(j));
     }
-    j.provider = SpiText(i, 4).value_or("");
-    j.model = SpiText(i, 5).value_or("");
-    j.queue = SpiText(i, 6).value_or("default");
-    j.subject = SpiText(i, 7);
-    j.attempts = static_cast<int>(SpiInt(i, 8).value_or(1));
-    j.created_by = SpiText(i, 9).value_or("");
-    impl_->jobs.push_back(std::move(j));
   }
-  return static_cast<int>(impl_->jobs.size());
+  // (Counted as claimed: they left the queue.)
+  const int claimed = static_cast<int>(impl_->jobs.size());
+  DropJobsOfGoneRows();
+  return claimed;
+}
+
+void JobRound::DropJobsOfGoneRows() {
+  // A row whose partition was dropped, detached or truncated, or that was deleted while
+  // its table's triggers did not fire, left its jobs queued: nothing of it is sent.
+  std::vector<int64> ids;
+  for (const Job& j : impl_->jobs)
+    if (j.subject) ids.push_back(j.id);
+  const std::vector<int64> gone =
+      CancelJobsOfGoneRows(ids, "the row was no longer in its table when the job was due");
+  if (gone.empty()) return;
+  impl_->jobs.erase(std::remove_if(impl_->jobs.begin(), impl_->jobs.end(),
+                                   [&](const Job& j) {
+                                     return std::find(gone.begin(), gone.end(), j.id) != gone.end();
+                                   }),
+                    impl_->jobs.end());
 }
 
 void JobRound::Call(const CancelCheck& cancel) {
@@ -601,6 +624,14 @@ void DiscardAnswer(Job& j, bool still_there) {
 
 int JobRound::Finish() {
   if (impl_->jobs.empty()) return 0;
+  {
+    // A row gone while its job was classified (its partition dropped, say): the job is
+    // cancelled, and its answer discarded below like that of any cancelled job.
+    std::vector<int64> ids;
+    for (const Job& j : impl_->jobs)
+      if (j.subject) ids.push_back(j.id);
+    (void)CancelJobsOfGoneRows(ids, "the row was no longer in its table when its answer came");
+  }
   AsExtensionOwner owner("ai_jobs");
   SpiScope spi;
   int finished = 0;

@@ -38,7 +38,8 @@ class JobRound {
   JobRound(const JobRound&) = delete;
   JobRound& operator=(const JobRound&) = delete;
 
-  // Claims up to max due jobs; returns how many.
+  // Claims up to max due jobs; returns how many. Those whose row is no longer in its
+  // protected table are cancelled there and then (CancelJobsOfGoneRows), not sent.
   int Claim(int max);
   // Calls the provider for the claimed openai jobs; cancel is polled while waiting.
   void Call(const CancelCheck& cancel);
@@ -48,6 +49,7 @@ class JobRound {
   static double NextDueSeconds();
 
  private:
+  void DropJobsOfGoneRows();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

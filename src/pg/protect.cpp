@@ -54,6 +54,9 @@ extern "C" {
 #include "parser/parse_func.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/json.h"
 #include "utils/numeric.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
@@ -63,12 +66,14 @@ extern "C" {
 #include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(comply_protect);
 PG_FUNCTION_INFO_V1(comply_unprotect);
 PG_FUNCTION_INFO_V1(comply_protect_row);
 PG_FUNCTION_INFO_V1(comply_protect_existing);
 PG_FUNCTION_INFO_V1(comply_policy_problem);
+PG_FUNCTION_INFO_V1(comply_key_text);
 }
 
 namespace comply::pg {
@@ -485,12 +490,58 @@ std::string TextOf(Datum d) {
   return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
-// A column's value as text (output function), or nullopt for NULL.
-std::optional<std::string> ValueText(HeapTuple tup, TupleDesc desc, int attnum) {
-  char* v = PgCall([&] { return SPI_getvalue(tup, desc, attnum); });
+// Whether a key column of this type (or a domain over it) is written by KeyText in a
+// form that reads back as the same value in any session, whatever its DateStyle,
+// TimeZone or IntervalStyle: a job's subject written by one session is then found by
+// another (a DELETE, comply.forget, the worker's check that its row is still there).
+bool KeyTypeReadsBack(Oid type) {
+  switch (PgCall([type] { return getBaseType(type); })) {
+    case INT2OID: case INT4OID: case INT8OID: case NUMERICOID: case OIDOID:
+    case TEXTOID: case VARCHAROID: case BPCHAROID: case UUIDOID: case BOOLOID:
+    case DATEOID: case TIMESTAMPOID: case TIMESTAMPTZOID: case TIMEOID: case TIMETZOID:
+    case INTERVALOID:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The text of a key value: dates and times in ISO 8601 (a timestamptz in UTC) and
+// intervals in ISO 8601 too, whatever the session's DateStyle, TimeZone and
+// IntervalStyle; other types by their output function.
+const char* KeyTextOf(Datum d, Oid type) {
+  char buf[MAXDATELEN + 1];
+  switch (getBaseType(type)) {
+    case DATEOID: case TIMESTAMPOID: case TIMEOID: case TIMETZOID:
+      return pstrdup(JsonEncodeDateTime(buf, d, getBaseType(type), nullptr));
+    case TIMESTAMPTZOID: {
+      const int utc = 0;
+      return pstrdup(JsonEncodeDateTime(buf, d, TIMESTAMPTZOID, &utc));
+    }
+    case INTERVALOID: {
+      struct pg_itm itm;
+      interval2itm(*DatumGetIntervalP(d), &itm);
+      EncodeInterval(&itm, INTSTYLE_ISO_8601, buf);
+      return pstrdup(buf);
+    }
+    default: {
+      Oid out;
+      bool varlena;
+      getTypeOutputInfo(type, &out, &varlena);
+      return OidOutputFunctionCall(out, d);
+    }
+  }
+}
+
+std::optional<std::string> KeyText(HeapTuple tup, TupleDesc desc, int attnum) {
+  const char* v = PgCall([&]() -> const char* {
+    bool isnull = false;
+    Datum d = heap_getattr(tup, attnum, desc, &isnull);
+    return isnull ? nullptr : KeyTextOf(d, TupleDescAttr(desc, attnum - 1)->atttypid);
+  });
   if (!v) return std::nullopt;
   std::string out(v);
-  pfree(v);
+  pfree(const_cast<char*>(v));
   return out;
 }
 
@@ -525,7 +576,7 @@ std::vector<KeyPart> PrimaryKeyParts(const TablePolicy& p, HeapTuple tup, TupleD
       }
       continue;
     }
-    k.value = ValueText(tup, desc, p.pk_attnums[i]);
+    k.value = KeyText(tup, desc, p.pk_attnums[i]);
     // Numbers stay numbers: the ledger redacts strings only, and a 10-digit id is not
     // a health number. A text key (an e-mail, say) is a string and is redacted.
     k.number = (type == OIDOID || type == NUMERICOID) &&
@@ -1198,18 +1249,17 @@ void ProtectInit() {
 // up by the key's index. Only keys of types whose text form reads back the same in any
 // session (integers, numeric, text, uuid, boolean) are looked up; the jobs of other
 // tables are left as they are.
-void CancelWorkOfGoneRows(const TablePolicy& p) {
-  if (p.pk_attnums.empty() || !p.any_classify) return;
+namespace {
+
+// The condition, on a job j, that its subject names a row of p's table that the table
+// no longer holds (an index lookup of its key); nullopt when p has no primary key or a
+// key column of a type whose text may not read back the same in this session.
+std::optional<std::string> GoneCondition(const TablePolicy& p) {
+  if (p.pk_attnums.empty()) return std::nullopt;
   std::string match;
   for (size_t i = 0; i < p.pk_attnums.size(); ++i) {
     const Oid type = PgCall([&] { return get_atttype(p.relid, static_cast<AttrNumber>(p.pk_attnums[i])); });
-    switch (type) {
-      case INT2OID: case INT4OID: case INT8OID: case NUMERICOID: case OIDOID:
-      case TEXTOID: case VARCHAROID: case BPCHAROID: case UUIDOID: case BOOLOID:
-        break;
-      default:
-        return;
-    }
+    if (!KeyTypeReadsBack(type)) return std::nullopt;
     const char* name = p.pk_names[i].c_str();
     const std::string column = PgCall([&] { return quote_identifier(name); });
     const std::string key = PgCall([&] { return static_cast<const char*>(quote_literal_cstr(name)); });
@@ -1217,8 +1267,29 @@ void CancelWorkOfGoneRows(const TablePolicy& p) {
     match += (match.empty() ? "" : " AND ") + std::string("t.") + column + " = (j.subject -> 'primary_key' ->> " +
              key + ")::" + type_name;
   }
-  const std::string gone = "j.subject ->> 'table' = $1 AND jsonb_typeof(j.subject -> 'primary_key') = 'object' "
-                           "AND NOT EXISTS (SELECT 1 FROM " + p.table + " t WHERE " + match + ")";
+  return "jsonb_typeof(j.subject -> 'primary_key') = 'object' AND NOT EXISTS (SELECT 1 FROM " + p.table +
+         " t WHERE " + match + ")";
+}
+
+// Runs an SPI statement that looks at protected tables for pg_comply's own purposes:
+// not a read to audit.
+uint64 SpiExecNotARead(const std::string& sql, int n, Oid* types, Datum* values, int expected) {
+  not_a_read = true;
+  try {
+    const uint64 rows = SpiExec(sql.c_str(), n, types, values, nullptr, false, expected);
+    not_a_read = false;
+    return rows;
+  } catch (...) {
+    not_a_read = false;
+    throw;
+  }
+}
+
+void CancelWorkOfGoneRows(const TablePolicy& p) {
+  if (!p.any_classify) return;
+  const std::optional<std::string> gone_row = GoneCondition(p);
+  if (!gone_row) return;
+  const std::string gone = "j.subject ->> 'table' = $1 AND " + *gone_row;
   std::vector<int64> withdrawn;
   {
     AsExtensionOwner owner("ai_jobs");
@@ -1226,26 +1297,64 @@ void CancelWorkOfGoneRows(const TablePolicy& p) {
     Oid types[2] = {TEXTOID, TEXTOID};
     Datum v[2] = {TextDatumOf(p.table),
                   TextDatumOf(std::string("the row's partition was truncated before it was classified"))};
-    // (pg_comply's look at the table, not a read to audit.)
-    not_a_read = true;
-    try {
-      SpiExec(("UPDATE comply.ai_jobs j SET status = 'cancelled', last_error = $2, finished_at = now() "
-               "WHERE j.status IN ('queued', 'running') AND " + gone).c_str(),
-              2, types, v, nullptr, false, SPI_OK_UPDATE);
-      const uint64 n = SpiExec(
-          ("UPDATE comply.review_cases r SET status = 'withdrawn', assignee = NULL, claimed_at = NULL, "
-           "claim_expires_at = NULL, decided_at = clock_timestamp() FROM comply.ai_jobs j "
-           "WHERE r.job_id = j.id AND r.status IN ('pending', 'escalated', 'claimed') AND " + gone +
-           " RETURNING r.id").c_str(),
-          1, types, v, nullptr, false, SPI_OK_UPDATE_RETURNING);
-      for (uint64 i = 0; i < n; ++i) withdrawn.push_back(SpiInt(i, 1).value_or(0));
-    } catch (...) {
-      not_a_read = false;
-      throw;
-    }
-    not_a_read = false;
+    SpiExecNotARead("UPDATE comply.ai_jobs j SET status = 'cancelled', last_error = $2, finished_at = now() "
+                    "WHERE j.status IN ('queued', 'running') AND " + gone,
+                    2, types, v, SPI_OK_UPDATE);
+    const uint64 n = SpiExecNotARead(
+        "UPDATE comply.review_cases r SET status = 'withdrawn', assignee = NULL, claimed_at = NULL, "
+        "claim_expires_at = NULL, decided_at = clock_timestamp() FROM comply.ai_jobs j "
+        "WHERE r.job_id = j.id AND r.status IN ('pending', 'escalated', 'claimed') AND " + gone +
+        " RETURNING r.id",
+        1, types, v, SPI_OK_UPDATE_RETURNING);
+    for (uint64 i = 0; i < n; ++i) withdrawn.push_back(SpiInt(i, 1).value_or(0));
   }
   RecordWithdrawn(withdrawn, "the row's partition was truncated before it was reviewed");
+}
+
+}  // namespace
+
+std::vector<int64> CancelJobsOfGoneRows(const std::vector<int64>& ids, const std::string& reason) {
+  std::vector<int64> cancelled;
+  if (ids.empty()) return cancelled;
+  AsExtensionOwner owner("ai_jobs");
+  SpiScope spi;
+  Datum id_array = PgCall([&] {
+    std::vector<Datum> elems(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) elems[i] = Int64GetDatum(ids[i]);
+    return PointerGetDatum(construct_array(elems.data(), static_cast<int>(elems.size()), INT8OID, 8,
+                                           FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  });
+  // The protected tables these jobs' subjects name (by the name they use).
+  std::vector<Oid> tables;
+  {
+    Oid types[1] = {INT8ARRAYOID};
+    Datum v[1] = {id_array};
+    const uint64 n = SpiExec("SELECT DISTINCT p.table_name::oid::int8 FROM comply.ai_jobs j "
+                             "JOIN comply.policies p ON p.known_as = j.subject ->> 'table' "
+                             "WHERE j.id = ANY ($1) AND j.status IN ('queued', 'running')",
+                             1, types, v, nullptr, true, SPI_OK_SELECT);
+    for (uint64 i = 0; i < n; ++i) tables.push_back(static_cast<Oid>(SpiInt(i, 1).value_or(0)));
+  }
+  for (const Oid relid : tables) {
+    std::shared_ptr<TablePolicy> p;
+    try {
+      p = PolicyFor(relid);
+    } catch (const Error&) {  // a policy that no longer fits: its rows cannot be looked up
+      continue;
+    }
+    if (!p) continue;
+    const std::optional<std::string> gone = GoneCondition(*p);
+    if (!gone) continue;
+    Oid types[3] = {INT8ARRAYOID, TEXTOID, TEXTOID};
+    Datum v[3] = {id_array, TextDatumOf(p->table), TextDatumOf(reason)};
+    const uint64 n = SpiExecNotARead(
+        "UPDATE comply.ai_jobs j SET status = 'cancelled', last_error = $3, finished_at = now() "
+        "WHERE j.id = ANY ($1) AND j.status IN ('queued', 'running') AND j.subject ->> 'table' = $2 AND " +
+            *gone + " RETURNING j.id",
+        3, types, v, SPI_OK_UPDATE_RETURNING);
+    for (uint64 i = 0; i < n; ++i) cancelled.push_back(SpiInt(i, 1).value_or(0));
+  }
+  return cancelled;
 }
 
 void RecordTruncatedPartitions(const Oid* relids, int n) {
@@ -1796,6 +1905,16 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
 }
 
 // comply.unprotect(tbl regclass) RETURNS void
+// comply._key_text(value anyelement) RETURNS text: a key value as the subjects of a
+// protected table's jobs write it (KeyText), for comply.forget to compare a key given in
+// this session's formats with them.
+extern "C" Datum comply_key_text(PG_FUNCTION_ARGS) {
+  const Oid type = get_fn_expr_argtype(fcinfo->flinfo, 0);
+  if (!OidIsValid(type))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("could not determine the type of the value")));
+  PG_RETURN_TEXT_P(cstring_to_text(KeyTextOf(PG_GETARG_DATUM(0), type)));
+}
+
 extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
   Oid relid = PG_GETARG_OID(0);
   Guarded([&] {

@@ -1,6 +1,9 @@
 // Protected tables (comply.protect, comply.unprotect, the comply._protect_row trigger).
 #pragma once
 
+#include <string>
+#include <vector>
+
 extern "C" {
 #include "postgres.h"
 }
@@ -35,4 +38,12 @@ void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation);
 void PrepareReadAudit(const void* key, const Oid* relids, int n, const char* operation);
 void RecordReads(const void* key, uint64 rows);
 
+// Among the classification jobs ids (queued or running), cancels those whose subject
+// names a row of a protected table that the table no longer holds (a partition dropped,
+// detached or truncated, a row deleted while the table's triggers did not fire), with
+// reason as their last_error, and returns their ids. Jobs of other subjects, and of
+// tables whose key cannot be looked up (no primary key, or a key column of a type whose
+// text may read back differently), are left. Not a read of the tables to audit. Throws
+// (call it inside Guarded).
+std::vector<int64> CancelJobsOfGoneRows(const std::vector<int64>& ids, const std::string& reason);
 }  // namespace comply::pg

@@ -10,6 +10,9 @@ CREATE FUNCTION comply.forget(tbl regclass, primary_key jsonb)
 DECLARE
   tbl_name text;
   key jsonb;
+  col name;
+  col_type text;
+  value text;
   jobs bigint[];
   counts jsonb;
 BEGIN
@@ -23,8 +26,25 @@ BEGIN
   END IF;
   SELECT format('%I.%I', n.nspname, c.relname) INTO tbl_name
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = tbl;
-  -- Values compared as text: {"id": 42} and {"id": "42"} name the same row.
+  -- Values compared as text: {"id": 42} and {"id": "42"} name the same row. A value of a
+  -- key column is written as the jobs' subjects write it (dates and times in ISO 8601,
+  -- a timestamptz in UTC), read in this session's formats: '03/11/2026' with DateStyle
+  -- DMY and '2026-11-03' name the same day.
   SELECT jsonb_object_agg(e.key, e.value #>> '{}') INTO key FROM jsonb_each(primary_key) e;
+  FOR col, col_type IN
+    SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+      FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+     WHERE i.indrelid = tbl AND i.indisprimary
+  LOOP
+    CONTINUE WHEN key ->> col IS NULL;
+    BEGIN
+      EXECUTE format('SELECT comply._key_text(CAST($1 AS %s))', col_type) INTO value USING key ->> col;
+    EXCEPTION WHEN data_exception THEN
+      RAISE EXCEPTION 'the value given for key column % is not a valid %', quote_ident(col), col_type
+        USING ERRCODE = 'invalid_parameter_value';
+    END;
+    key := key || jsonb_build_object(col, value);
+  END LOOP;
 
   SELECT coalesce(array_agg(j.id), '{}') INTO jobs
     FROM comply.ai_jobs j
@@ -62,15 +82,31 @@ CREATE FUNCTION comply._row_exists(tbl regclass, primary_key jsonb) RETURNS bool
   LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   cond text;
+  known boolean;
   found boolean;
 BEGIN
-  SELECT string_agg(format('%I::text = %L', e.key, e.value #>> '{}'), ' AND ') INTO cond
-    FROM jsonb_each(primary_key) e;
+  -- Each value read as its column's type, in this session's formats.
+  SELECT string_agg(format('%I = CAST(%L AS %s)', e.key, e.value #>> '{}',
+                           format_type(a.atttypid, a.atttypmod)), ' AND '),
+         bool_and(a.attnum IS NOT NULL)
+    INTO cond, known
+    FROM jsonb_each(primary_key) e
+    LEFT JOIN pg_attribute a ON a.attrelid = tbl AND a.attname = e.key AND a.attnum > 0 AND NOT a.attisdropped;
+  IF NOT known THEN
+    RETURN NULL;  -- not a column of the table: unknown
+  END IF;
   EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %s)', tbl, cond) INTO found;
   RETURN found;
-EXCEPTION WHEN undefined_column OR insufficient_privilege THEN
-  RETURN NULL;  -- not a column of the table, or not readable: unknown
+EXCEPTION WHEN insufficient_privilege OR data_exception THEN
+  RETURN NULL;  -- not readable, or not a value of the column's type: unknown
 END $$;
 COMMENT ON FUNCTION comply._row_exists(regclass, jsonb) IS
   'Whether a table holds the row a primary key names (NULL when that cannot be told)';
 REVOKE ALL ON FUNCTION comply._row_exists(regclass, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION comply._key_text(value anyelement) RETURNS text
+  AS 'MODULE_PATHNAME', 'comply_key_text'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION comply._key_text(anyelement) IS
+  'A key value as the subjects of a protected table''s jobs write it (dates and times in ISO 8601, a timestamptz in UTC)';
+REVOKE ALL ON FUNCTION comply._key_text(anyelement) FROM PUBLIC;
