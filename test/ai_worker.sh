@@ -280,6 +280,23 @@ check "... the deleted row's job stays cancelled, its call on record; nothing le
             AND (SELECT count(*) FILTER (WHERE details ? 'interaction_id') = 1
                         AND count(*) FILTER (WHERE details ->> 'reason' LIKE '%forgotten%') = 1
                    FROM comply.audit_log WHERE action = 'ai.discarded')"
+# A row taken away while its job is with the provider, without the protect triggers
+# seeing it (a DELETE in replica mode; a partition dropped would do the same): the worker
+# looks the row up before it records the answer, and discards it.
+ctl mode '{"mode": "delay", "delay_ms": 3000, "confidence": 0.4}'
+q -c "INSERT INTO intake_notes VALUES (3, 'Refund issued for a duplicate charge')"
+check "the third row's job is with the provider" \
+  wait_for "SELECT count(*) = 1 FROM comply.ai_jobs WHERE subject ->> 'table' = 'public.intake_notes' AND status = 'running'" 10
+q -c "SET session_replication_role = replica" -c "DELETE FROM intake_notes WHERE id = 3" 2>/dev/null
+ctl mode '{"mode": "ok"}'
+check "a job whose row went without the triggers has its answer discarded" \
+  wait_for "SELECT count(*) = 3 FROM comply.audit_log WHERE action = 'ai.discarded'" 15
+check "... the job cancelled as its row was gone, no decision and no review case" \
+  is_true "SELECT j.status = 'cancelled' AND j.last_error = 'the row was no longer in its table when its answer came'
+                  AND NOT EXISTS (SELECT 1 FROM comply.review_cases r WHERE r.job_id = j.id)
+                  AND NOT EXISTS (SELECT 1 FROM comply.model_decisions d WHERE d.job_id = j.id)
+             FROM comply.ai_jobs j WHERE j.subject -> 'primary_key' ->> 'id' = '3'
+              AND j.subject ->> 'table' = 'public.intake_notes'"
 q -c "SELECT comply.unprotect('intake_notes')" -c "DROP TABLE intake_notes" >/dev/null
 
 # --- Review upkeep by the worker ----------------------------------------------------
