@@ -22,6 +22,7 @@ extern "C" {
 #include "executor/executor.h"
 #include "parser/parsetree.h"
 #include "catalog/namespace.h"
+#include "nodes/makefuncs.h"
 #include "catalog/pg_class.h"
 #include "commands/extension.h"
 #include "commands/event_trigger.h"
@@ -44,6 +45,12 @@ ExecutorEnd_hook_type prev_executor_end = nullptr;
 // Set while the writes or reads of a statement are being recorded: the records' own
 // queries (the ledger, the policies) come through the executor hooks too.
 bool recording_replica_writes = false;
+// See ResolvePartitionNames: set while an ALTER TABLE runs.
+struct PartitionName {
+  char* relname;
+  Oid relid;
+};
+List* partition_names = NIL;
 bool recording_reads = false;
 
 // Prepares the audit of statement key's reads of relids[0, n) (see protect.h), unless
@@ -230,6 +237,47 @@ void RecordTruncate(TruncateStmt* stmt) {
   pfree(relids);
 }
 
+// The partitions an ALTER TABLE ... ATTACH or DETACH PARTITION names without a schema,
+// as the session's search_path resolves them before the command runs: the event
+// trigger's helpers (comply._attached_partitions, comply._detached_partitions) run with
+// a search_path of their own.
+List* ResolvePartitionNames(AlterTableStmt* stmt) {
+  List* out = NIL;
+  ListCell* lc;
+  foreach (lc, stmt->cmds) {
+    AlterTableCmd* at = lfirst_node(AlterTableCmd, lc);
+    if ((at->subtype != AT_AttachPartition && at->subtype != AT_DetachPartition &&
+         at->subtype != AT_DetachPartitionFinalize) ||
+        !at->def || !IsA(at->def, PartitionCmd))
+      continue;
+    const PartitionCmd* part = reinterpret_cast<const PartitionCmd*>(at->def);
+    if (!part->name || part->name->schemaname) continue;
+    const Oid relid = RangeVarGetRelid(part->name, NoLock, true);
+    if (!OidIsValid(relid)) continue;
+    PartitionName* pn = static_cast<PartitionName*>(palloc(sizeof(PartitionName)));
+    pn->relname = pstrdup(part->name->relname);
+    pn->relid = relid;
+    out = lappend(out, pn);
+  }
+  return out;
+}
+
+// The partitions of protected tables a DROP TABLE names (see protect.h), before it runs.
+List* PartitionsToDrop(DropStmt* stmt) {
+  if (stmt->removeType != OBJECT_TABLE && stmt->removeType != OBJECT_FOREIGN_TABLE) return NIL;
+  if (RecoveryInProgress() || !OidIsValid(get_extension_oid("pg_comply", true))) return NIL;
+  Oid* relids = static_cast<Oid*>(palloc(sizeof(Oid) * (list_length(stmt->objects) + 1)));
+  int n = 0;
+  ListCell* lc;
+  foreach (lc, stmt->objects) {
+    Oid relid = RangeVarGetRelid(makeRangeVarFromNameList(static_cast<List*>(lfirst(lc))), NoLock, true);
+    if (OidIsValid(relid)) relids[n++] = relid;
+  }
+  List* noted = n > 0 ? PartitionsOfProtectedTables(relids, n) : NIL;
+  pfree(relids);
+  return noted;
+}
+
 void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
                   ProcessUtilityContext context, ParamListInfo params, QueryEnvironment* env,
                   DestReceiver* dest, QueryCompletion* qc) {
@@ -250,11 +298,29 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
       if (OidIsValid(relid)) RecordReplicaWrites(&relid, 1, "COPY");
     }
   }
-  if (prev_utility)
-    prev_utility(pstmt, query, read_only_tree, context, params, env, dest, qc);
-  else
-    standard_ProcessUtility(pstmt, query, read_only_tree, context, params, env, dest, qc);
+  List* dropped_partitions =
+      IsA(pstmt->utilityStmt, DropStmt) ? PartitionsToDrop(reinterpret_cast<DropStmt*>(pstmt->utilityStmt)) : NIL;
+  List* outer_partition_names = partition_names;
+  if (IsA(pstmt->utilityStmt, AlterTableStmt))
+    partition_names = ResolvePartitionNames(reinterpret_cast<AlterTableStmt*>(pstmt->utilityStmt));
+  PG_TRY();
+  {
+    if (prev_utility)
+      prev_utility(pstmt, query, read_only_tree, context, params, env, dest, qc);
+    else
+      standard_ProcessUtility(pstmt, query, read_only_tree, context, params, env, dest, qc);
+  }
+  PG_FINALLY();
+  {
+    partition_names = outer_partition_names;
+  }
+  PG_END_TRY();
   if (OidIsValid(copy_to)) RecordReads(pstmt->utilityStmt, qc ? qc->nprocessed : 0);
+  if (dropped_partitions != NIL)
+    RecordDroppedPartitions(dropped_partitions,
+                            reinterpret_cast<DropStmt*>(pstmt->utilityStmt)->removeType == OBJECT_FOREIGN_TABLE
+                                ? "DROP FOREIGN TABLE"
+                                : "DROP TABLE");
   if (IsA(pstmt->utilityStmt, AlterSystemStmt))
     RecordAlterSystem(reinterpret_cast<AlterSystemStmt*>(pstmt->utilityStmt));
   else if (IsA(pstmt->utilityStmt, TruncateStmt))
@@ -351,11 +417,9 @@ Datum comply_reshapes(PG_FUNCTION_ARGS) {
   PG_RETURN_TEXT_P(cstring_to_text(what));
 }
 
-// comply._attached_partitions(cmd pg_ddl_command) RETURNS oid[]: the tables an ALTER
-// TABLE ... ATTACH PARTITION that an event trigger reports attached (empty for any
-// other command). Their rows were stored before, past the protected table's triggers.
-PG_FUNCTION_INFO_V1(comply_attached_partitions);
-Datum comply_attached_partitions(PG_FUNCTION_ARGS) {
+// The tables an ALTER TABLE that an event trigger reports attached (ATTACH PARTITION)
+// or detached (DETACH PARTITION, also CONCURRENTLY and FINALIZE) as partitions.
+Datum PartitionsOf(FunctionCallInfo fcinfo, bool attached) {
   const CollectedCommand* cmd = reinterpret_cast<const CollectedCommand*>(PG_GETARG_POINTER(0));
   List* oids = NIL;
   if (cmd->type == SCT_AlterTable) {
@@ -364,10 +428,24 @@ Datum comply_attached_partitions(PG_FUNCTION_ARGS) {
       const CollectedATSubcmd* sub = static_cast<const CollectedATSubcmd*>(lfirst(lc));
       if (!sub->parsetree || !IsA(sub->parsetree, AlterTableCmd)) continue;
       const AlterTableCmd* at = reinterpret_cast<const AlterTableCmd*>(sub->parsetree);
-      // (The subcommand's address is not set for ATTACH PARTITION: the partition is named.)
-      if (at->subtype != AT_AttachPartition || !at->def || !IsA(at->def, PartitionCmd)) continue;
+      const bool wanted = attached ? at->subtype == AT_AttachPartition
+                                   : (at->subtype == AT_DetachPartition ||
+                                      at->subtype == AT_DetachPartitionFinalize);
+      if (!wanted || !at->def || !IsA(at->def, PartitionCmd)) continue;
       const PartitionCmd* part = reinterpret_cast<const PartitionCmd*>(at->def);
-      const Oid relid = part->name ? RangeVarGetRelid(part->name, NoLock, true) : InvalidOid;
+      // (The subcommand's address is not set: the partition is named. An unqualified
+      // name was resolved by the utility hook, with the session's search_path, since
+      // this function runs with its own.)
+      Oid relid = InvalidOid;
+      if (part->name && !part->name->schemaname) {
+        ListCell* lc2;
+        foreach (lc2, comply::pg::partition_names) {
+          const auto* pn = static_cast<const comply::pg::PartitionName*>(lfirst(lc2));
+          if (strcmp(pn->relname, part->name->relname) == 0) relid = pn->relid;
+        }
+      } else if (part->name) {
+        relid = RangeVarGetRelid(part->name, NoLock, true);
+      }
       if (OidIsValid(relid)) oids = lappend_oid(oids, relid);
     }
   }
@@ -376,4 +454,16 @@ Datum comply_attached_partitions(PG_FUNCTION_ARGS) {
   for (int i = 0; i < n; ++i) elems[i] = ObjectIdGetDatum(list_nth_oid(oids, i));
   PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
 }
+
+// comply._attached_partitions(cmd pg_ddl_command) RETURNS oid[]: the tables an ALTER
+// TABLE ... ATTACH PARTITION that an event trigger reports attached (empty for any
+// other command). Their rows were stored before, past the protected table's triggers.
+PG_FUNCTION_INFO_V1(comply_attached_partitions);
+Datum comply_attached_partitions(PG_FUNCTION_ARGS) { return PartitionsOf(fcinfo, true); }
+
+// comply._detached_partitions(cmd pg_ddl_command) RETURNS oid[]: the tables an ALTER
+// TABLE ... DETACH PARTITION detached (empty for any other command). Their rows left
+// the protected table, and its policy.
+PG_FUNCTION_INFO_V1(comply_detached_partitions);
+Datum comply_detached_partitions(PG_FUNCTION_ARGS) { return PartitionsOf(fcinfo, false); }
 }

@@ -74,6 +74,7 @@ PG_FUNCTION_INFO_V1(comply_protect_row);
 PG_FUNCTION_INFO_V1(comply_protect_existing);
 PG_FUNCTION_INFO_V1(comply_policy_problem);
 PG_FUNCTION_INFO_V1(comply_key_text);
+PG_FUNCTION_INFO_V1(comply_cancel_work_of_gone_rows);
 }
 
 namespace comply::pg {
@@ -1285,7 +1286,9 @@ uint64 SpiExecNotARead(const std::string& sql, int n, Oid* types, Datum* values,
   }
 }
 
-void CancelWorkOfGoneRows(const TablePolicy& p) {
+// The work of p's rows that are gone (their partition was truncated, dropped or
+// detached): what is the row's partition, "truncated", say.
+void CancelWorkOfGoneRows(const TablePolicy& p, const std::string& what) {
   if (!p.any_classify) return;
   const std::optional<std::string> gone_row = GoneCondition(p);
   if (!gone_row) return;
@@ -1296,7 +1299,7 @@ void CancelWorkOfGoneRows(const TablePolicy& p) {
     SpiScope spi;
     Oid types[2] = {TEXTOID, TEXTOID};
     Datum v[2] = {TextDatumOf(p.table),
-                  TextDatumOf(std::string("the row's partition was truncated before it was classified"))};
+                  TextDatumOf(what + " before it was classified")};
     SpiExecNotARead("UPDATE comply.ai_jobs j SET status = 'cancelled', last_error = $2, finished_at = now() "
                     "WHERE j.status IN ('queued', 'running') AND " + gone,
                     2, types, v, SPI_OK_UPDATE);
@@ -1308,7 +1311,7 @@ void CancelWorkOfGoneRows(const TablePolicy& p) {
         1, types, v, SPI_OK_UPDATE_RETURNING);
     for (uint64 i = 0; i < n; ++i) withdrawn.push_back(SpiInt(i, 1).value_or(0));
   }
-  RecordWithdrawn(withdrawn, "the row's partition was truncated before it was reviewed");
+  RecordWithdrawn(withdrawn, what + " before it was reviewed");
 }
 
 }  // namespace
@@ -1367,7 +1370,54 @@ void RecordTruncatedPartitions(const Oid* relids, int n) {
       std::shared_ptr<TablePolicy> p = PolicyFor(relid);
       if (!p || p->partition.empty()) continue;
       if (p->audit) Audit("TRUNCATE", p->table, TruncateDetails(*p));
-      CancelWorkOfGoneRows(*p);
+      CancelWorkOfGoneRows(*p, "the row's partition was truncated");
+    }
+  });
+}
+
+List* PartitionsOfProtectedTables(const Oid* relids, int n) {
+  List* found = NIL;
+  Guarded([&] {
+    for (int i = 0; i < n; ++i) {
+      const Oid relid = relids[i];
+      if (!PgCall([relid] { return get_rel_relispartition(relid); })) continue;
+      std::shared_ptr<TablePolicy> p;
+      try {
+        p = PolicyFor(relid);
+      } catch (const Error&) {  // a policy that no longer fits is still a policy
+        continue;
+      }
+      if (!p || p->partition.empty()) continue;
+      const Oid root = p->protected_relid;
+      const char* partition = p->partition.c_str();
+      PgCall([&] {
+        DroppedPartition* d = static_cast<DroppedPartition*>(palloc(sizeof(DroppedPartition)));
+        d->root = root;
+        d->partition = pstrdup(partition);
+        found = lappend(found, d);
+      });
+    }
+  });
+  return found;
+}
+
+void RecordDroppedPartitions(List* noted, const char* command) {
+  Guarded([&] {
+    for (int i = 0; i < list_length(noted); ++i) {
+      const DroppedPartition* d = static_cast<const DroppedPartition*>(list_nth(noted, i));
+      std::shared_ptr<TablePolicy> p = PolicyFor(d->root);
+      if (!p) continue;
+      {
+        AsExtensionOwner owner;
+        SpiScope spi;
+        Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
+        Datum values[3] = {TextDatumOf(p->table), TextDatumOf(d->partition), TextDatumOf(command)};
+        SpiExec("SELECT comply._drift($1, format('partition %s of protected table %s was dropped with "
+                "its rows (%s)', $2, $1, $3), jsonb_build_object('kind', 'partition_dropped', "
+                "'table', $1, 'partition', $2, 'command', $3))",
+                3, types, values, nullptr, false, SPI_OK_SELECT);
+      }
+      CancelWorkOfGoneRows(*p, "the row's partition was dropped");
     }
   });
 }
@@ -1905,6 +1955,20 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
 }
 
 // comply.unprotect(tbl regclass) RETURNS void
+// comply._cancel_work_of_gone_rows(tbl regclass, what text) RETURNS void: the drift
+// event trigger's, after a partition of protected table tbl was detached: the queued
+// jobs and open review cases of rows no longer in it (CancelWorkOfGoneRows).
+extern "C" Datum comply_cancel_work_of_gone_rows(PG_FUNCTION_ARGS) {
+  const Oid relid = PG_GETARG_OID(0);
+  text* what = PG_GETARG_TEXT_PP(1);
+  const char* what_c = text_to_cstring(what);
+  Guarded([&] {
+    std::shared_ptr<TablePolicy> p = PolicyFor(relid);
+    if (p && p->partition.empty()) CancelWorkOfGoneRows(*p, what_c);
+  });
+  PG_RETURN_VOID();
+}
+
 // comply._key_text(value anyelement) RETURNS text: a key value as the subjects of a
 // protected table's jobs write it (KeyText), for comply.forget to compare a key given in
 // this session's formats with them.

@@ -6,6 +6,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "nodes/pg_list.h"
 }
 
 namespace comply::pg {
@@ -17,6 +18,18 @@ void ProtectInit();
 // protected table (called by the utility hook after a TRUNCATE naming them; the
 // protected table's own TRUNCATE is recorded by its trigger). May ereport.
 void RecordTruncatedPartitions(const Oid* relids, int n);
+// A DROP of a partition of a protected table takes its rows with it, past the table's
+// triggers. Before a DROP TABLE naming relids[0, n): those that are partitions of
+// protected tables, as a List of DroppedPartition (palloc'd; NIL for none). Once the drop
+// is done, RecordDroppedPartitions records each as drift (`partition_dropped`, command
+// the statement's tag) and cancels the queued jobs and withdraws the open review cases
+// of the rows gone. Both may ereport.
+struct DroppedPartition {
+  Oid root;         // the protected table
+  char* partition;  // the partition's qualified name
+};
+List* PartitionsOfProtectedTables(const Oid* relids, int n);
+void RecordDroppedPartitions(List* noted, const char* command);
 
 // A statement of a session with session_replication_role = replica writes relids[0, n)
 // (operation: INSERT, UPDATE, DELETE, MERGE or COPY): no trigger of a protected table

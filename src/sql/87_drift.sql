@@ -44,6 +44,25 @@ COMMENT ON FUNCTION comply._attached_partitions(pg_ddl_command) IS
   'The tables an ALTER TABLE ... ATTACH PARTITION attached (event triggers)';
 REVOKE ALL ON FUNCTION comply._attached_partitions(pg_ddl_command) FROM PUBLIC;
 
+-- The tables an event trigger's ALTER TABLE ... DETACH PARTITION detached (empty for
+-- any other command).
+CREATE FUNCTION comply._detached_partitions(cmd pg_ddl_command) RETURNS oid[]
+  AS 'MODULE_PATHNAME', 'comply_detached_partitions'
+  LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION comply._detached_partitions(pg_ddl_command) IS
+  'The tables an ALTER TABLE ... DETACH PARTITION detached (event triggers)';
+REVOKE ALL ON FUNCTION comply._detached_partitions(pg_ddl_command) FROM PUBLIC;
+
+-- After rows left a protected table past its triggers (a partition detached): the queued
+-- classification jobs of rows no longer in it are cancelled, their open review cases
+-- withdrawn (each a ledger entry), with reason what ("the row's partition was detached").
+CREATE FUNCTION comply._cancel_work_of_gone_rows(tbl regclass, what text) RETURNS void
+  AS 'MODULE_PATHNAME', 'comply_cancel_work_of_gone_rows'
+  LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION comply._cancel_work_of_gone_rows(regclass, text) IS
+  'Cancels the queued jobs and withdraws the open review cases of rows no longer in a protected table';
+REVOKE ALL ON FUNCTION comply._cancel_work_of_gone_rows(regclass, text) FROM PUBLIC;
+
 -- Whether a relation is one of pg_comply's own tables (a member of the extension).
 CREATE FUNCTION comply._is_own_table(rel oid) RETURNS boolean
   LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -66,6 +85,7 @@ DECLARE
   problem text;
   obj record;
   filled text[];
+  detached text[];
   has_rows boolean;
   renamed oid[] := '{}';
 BEGIN
@@ -293,11 +313,24 @@ BEGIN
                   HINT = format('comply.protect_existing(%L) applies the policy to them.', p.table_name::text);
           details := details || jsonb_build_object('attached_with_rows', to_jsonb(filled));
         END IF;
+        -- A partition detached takes its rows out of the table and of its policy: the
+        -- work still to be done for them (queued jobs, open review cases) is dropped.
+        detached := NULL;
+        SELECT array_agg(a::regclass::text ORDER BY a::regclass::text) INTO detached
+          FROM unnest(comply._detached_partitions(r.command)) a;
+        IF detached IS NOT NULL THEN
+          details := details || jsonb_build_object('detached', to_jsonb(detached));
+          PERFORM comply._cancel_work_of_gone_rows(p.table_name, 'the row''s partition was detached');
+        END IF;
         PERFORM comply._drift(p.table_name::text,
-                              format('protected table %s was altered (%s)%s', p.table_name, r.command_tag,
+                              format('protected table %s was altered (%s)%s%s', p.table_name, r.command_tag,
                                      CASE WHEN filled IS NOT NULL
                                           THEN format('; partition %s attached with rows stored before, not through its policy',
                                                       array_to_string(filled, ', '))
+                                          ELSE '' END,
+                                     CASE WHEN detached IS NOT NULL
+                                          THEN format('; partition %s detached: its rows are no longer under the policy',
+                                                      array_to_string(detached, ', '))
                                           ELSE '' END),
                               details || jsonb_build_object('kind', 'table_altered'));
       END IF;
