@@ -118,7 +118,54 @@ SELECT (:'proof'::jsonb) ?& ARRAY['entry_id', 'leaf_index', 'tree_size', 'entry_
 SELECT comply.verify_proof(:'proof');
 SELECT comply.verify_proof(jsonb_set(:'proof', '{entry,action}', '"write"')) AS altered_entry;
 SELECT comply.verify_proof(jsonb_set(:'proof', '{leaf_index}', '0')) AS wrong_leaf;
+-- A made-up entry in a made-up block, consistent with itself (its Merkle root and block
+-- hash computed with the published encoding, as anyone can): not this ledger's block,
+-- so not verified.
+CREATE FUNCTION pg_temp.field(s text) RETURNS bytea LANGUAGE sql AS $$
+  SELECT CASE WHEN s IS NULL THEN '\x00'::bytea
+              ELSE '\x01'::bytea || int4send(octet_length(s)) || convert_to(s, 'UTF8') END $$;
+WITH p AS (SELECT :'proof'::jsonb AS p),
+     e AS (SELECT p -> 'entry' || '{"action": "review.decide", "details": "{\"status\": \"approved\"}"}' AS e,
+                  p -> 'block' AS b FROM p),
+     leaf AS (SELECT e, b, sha256('\x00'::bytea || '\x01'::bytea || int8send((e ->> 'id')::bigint)
+                                  || int8send((e ->> 'logged_at_us')::bigint)
+                                  || pg_temp.field(e ->> 'session_user') || pg_temp.field(e ->> 'current_user')
+                                  || pg_temp.field(e ->> 'application_name') || pg_temp.field(e ->> 'client_addr')
+                                  || pg_temp.field(e ->> 'xid') || pg_temp.field(e ->> 'action')
+                                  || pg_temp.field(e ->> 'object') || pg_temp.field(e ->> 'details')) AS h FROM e),
+     forged AS (
+       SELECT jsonb_build_object(
+                'entry', e, 'entry_id', e -> 'id', 'entry_hash', encode(h, 'hex'), 'leaf_index', 0,
+                'tree_size', 1, 'path', '[]'::jsonb,
+                'block', b || jsonb_build_object(
+                  'merkle_root', encode(h, 'hex'), 'entry_count', 1,
+                  'block_hash', encode(sha256('\x0201'::bytea || int8send((b ->> 'block_no')::bigint)
+                                              || decode(b ->> 'prev_hash', 'hex') || h || int8send(1)
+                                              || int8send((b ->> 'sealed_at_us')::bigint)
+                                              || int4send(octet_length(b ->> 'node_id'))
+                                              || convert_to(b ->> 'node_id', 'UTF8')), 'hex'))) AS f
+         FROM leaf)
+SELECT comply.verify_proof(f) AS forged_proof,
+       comply.verify_proof(f #- '{block,block_hash}' || jsonb_build_object('block', (f -> 'block') || jsonb_build_object('block_hash', :'proof'::jsonb #>> '{block,block_hash}'))) AS forged_with_real_hash,
+       f #>> '{block,block_hash}' <> :'proof'::jsonb #>> '{block,block_hash}' AS differs_from_the_real_block
+  FROM forged;
+-- Reading the ledger's entries is a privilege: not PUBLIC's (its entries name users,
+-- client addresses, tables and keys), but role comply_auditor's.
+CREATE ROLE ledger_outsider;
+CREATE ROLE ledger_reader IN ROLE comply_auditor;
 \set VERBOSITY terse
+SET ROLE ledger_outsider;
+SELECT count(*) FROM comply.export_ledger();
+SELECT comply.ledger_proof(3);
+SELECT count(*) FROM comply.audit_log;
+SELECT comply.verify_proof(:'proof') AS outsider_verifies;
+RESET ROLE;
+SET ROLE ledger_reader;
+SELECT count(*) > 0 AS exported FROM comply.export_ledger();
+SELECT comply.verify_proof(comply.ledger_proof(3)) AS auditor_proof;
+SELECT count(*) > 0 AS entries_read FROM comply.audit_log;
+RESET ROLE;
+DROP ROLE ledger_outsider, ledger_reader;
 SELECT comply.ledger_proof(999999);
 \set VERBOSITY default
 SELECT count(*) FILTER (WHERE l::jsonb ->> 'type' = 'entry') AS entries,

@@ -1148,7 +1148,19 @@ extern "C" Datum comply_verify_proof(PG_FUNCTION_ARGS) {
                                       header.merkle_root) &&
               header.entry_count == IntField(proof, "tree_size") &&
               ledger::BlockHash(header) == HashField(*block, "block_hash");
-    return BoolGetDatum(ok);
+    if (!ok) return BoolGetDatum(false);
+    // Consistent with itself is not enough (anyone can make up an entry, a path and a
+    // header that agree): the block must be this ledger's block of that number, as
+    // stored. (Whether the stored blocks themselves are intact is verify_ledger's and
+    // verify_digest's question.)
+    AsLedgerOwner owner;
+    SpiScope spi;
+    Oid types[2] = {INT8OID, TEXTOID};
+    Datum v[2] = {Int64GetDatum(header.block_no),
+                  PgCall([&] { return CStringGetTextDatum(block->Find("block_hash")->as_string().c_str()); })};
+    return BoolGetDatum(Exec("SELECT 1 FROM comply.ledger_blocks WHERE block_no = $1 "
+                             "AND block_hash = decode($2, 'hex')",
+                             2, types, v, nullptr, true, SPI_OK_SELECT) == 1);
   });
 }
 

@@ -1438,6 +1438,12 @@ void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation) {
       try {
         std::shared_ptr<TablePolicy> p = PolicyFor(relid);
         if (!p) continue;
+        // Once for the protected table, whichever of its partitions the statement names
+        // besides (a DELETE of a partitioned table names it and its partitions).
+        if (p->protected_relid != relid) {
+          if (std::find(memo->begin(), memo->end(), p->protected_relid) != memo->end()) continue;
+          memo->push_back(p->protected_relid);
+        }
         table = p->table;
         partition = p->partition;
       } catch (const Error&) {  // a policy that no longer fits is still a policy

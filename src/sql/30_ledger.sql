@@ -72,6 +72,19 @@ COMMENT ON TABLE comply.ledger_archives IS
 REVOKE ALL ON comply.audit_log, comply.ledger_blocks, comply.ledger_entries, comply.ledger_archives
   FROM PUBLIC;
 
+-- Auditors read the ledger: its entries name users, client addresses, tables and keys,
+-- so reading it is a privilege (role comply_auditor), not PUBLIC's. Roles are
+-- cluster-wide: a second database reuses the role.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'comply_auditor') THEN
+    CREATE ROLE comply_auditor NOLOGIN;
+  END IF;
+END
+$$;
+GRANT SELECT ON comply.audit_log, comply.ledger_blocks, comply.ledger_entries, comply.ledger_archives
+  TO comply_auditor;
+
 -- The last block comply.archive_ledger() is removing the entries of, while it does (NULL
 -- at any other time): only that function sets it.
 CREATE FUNCTION comply._archiving_through() RETURNS bigint
@@ -228,9 +241,9 @@ COMMENT ON FUNCTION comply.ledger_proof(bigint) IS
 
 CREATE FUNCTION comply.verify_proof(proof jsonb) RETURNS boolean
   AS 'MODULE_PATHNAME', 'comply_verify_proof'
-  LANGUAGE C IMMUTABLE STRICT;
+  LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION comply.verify_proof(jsonb) IS
-  'Checks an inclusion proof in O(log n): the path leads to the Merkle root, and the header to the block hash';
+  'Checks an inclusion proof in O(log n): the path leads to the Merkle root, the header to the block hash, and that block is this ledger''s';
 
 CREATE FUNCTION comply.export_ledger(from_block bigint DEFAULT NULL, to_block bigint DEFAULT NULL)
   RETURNS SETOF text
@@ -238,6 +251,9 @@ CREATE FUNCTION comply.export_ledger(from_block bigint DEFAULT NULL, to_block bi
   LANGUAGE C STABLE;
 COMMENT ON FUNCTION comply.export_ledger(bigint, bigint) IS
   'JSON lines of sealed entries and blocks, for write-once storage and pg_comply_verify';
+-- Both read entries (which PUBLIC may not): for auditors and the ledger's owner.
+REVOKE ALL ON FUNCTION comply.export_ledger(bigint, bigint), comply.ledger_proof(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION comply.export_ledger(bigint, bigint), comply.ledger_proof(bigint) TO comply_auditor;
 
 CREATE FUNCTION comply.archive_ledger(through_block bigint)
   RETURNS TABLE(from_block bigint, through_block bigint, entry_count bigint, export_sha256 text)
