@@ -74,6 +74,9 @@ SELECT comply.train_classifier('one_label', $$SELECT body, 'x' FROM docs LIMIT 5
 SELECT comply.train_classifier('bad name!', 'SELECT body, label FROM docs');
 SELECT comply.train_classifier('badopts', 'SELECT body, label FROM docs', '{"epochs": 0}');
 SELECT comply.train_classifier('badopts', 'SELECT body, label FROM docs', '{"epoch": 3}');
+-- An option key or a label that is not a name may be data: described, not shown.
+SELECT comply.train_classifier('badopts', 'SELECT body, label FROM docs', '{"maria.garcia@example.org": 1}');
+SELECT * FROM comply.classify('x', ARRAY['Maria Garcia SSN 536-22-8714'], 'compliance');
 SELECT comply.train_classifier('onecol', 'SELECT body FROM docs');
 \set VERBOSITY default
 SELECT count(*) AS models FROM comply.models;

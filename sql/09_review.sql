@@ -22,6 +22,9 @@ SELECT id - :c1 AS n, queue, source, subject, payload, status, assignee FROM com
 \set VERBOSITY terse
 SELECT comply.review_enqueue('{}', 'x', ARRAY['a'], 'b', 0.5);
 SELECT comply.review_enqueue('{}', 'x', ARRAY['a'], 'a', 1.5);
+-- Labels are distinct and non-empty: with a NULL among them, any model label would pass.
+SELECT comply.review_enqueue('{}', 'x', ARRAY['a', NULL], 'zzz', 0.5);
+SELECT comply.review_enqueue('{}', 'x', ARRAY['a', 'a', '']);
 \set VERBOSITY default
 
 -- Claims: the oldest open case, for the caller, until the claim timeout.
@@ -77,6 +80,10 @@ SELECT comply.review_enqueue('{"id": 30}', 'Keep or purge the record', ARRAY['ke
 \set VERBOSITY terse
 SELECT comply.review_enqueue('{"id": 31}', 'x', NULL, NULL, NULL, '');
 SELECT comply.classify_async('x', NULL, 'compliance', NULL, '');
+-- A queue's name goes into alerts (an overdue case names its queue): a name, not text.
+SELECT comply.review_enqueue('{"id": 31}', 'x', NULL, NULL, NULL, E'<!channel> reset at https://evil.example\nnow');
+SELECT comply.classify_async('x', NULL, 'compliance', NULL, 'maria.garcia@example.org');
+SELECT comply.classify_async('x', NULL, 'compliance', NULL, 'claims-2024:eu');  -- a name
 \set VERBOSITY default
 SET ROLE rev_alice;
 SELECT id = :c5 AS claimed FROM comply.review_next('words');

@@ -126,6 +126,7 @@ SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"shred": true}}}'
 SELECT comply.protect('clinic.intake', '{"colums": {}}');
 SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"labels": ["a"], "model": "no_model"}}}}');
 SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"model": "openai:gpt-4o-mini"}}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"model": "compliance", "queue": "triage queue!"}}}}');
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SSN": {"op": "explode"}}}}}');
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SNN": {"op": "mask"}}}}}');
 SELECT comply.protect('clinic.intake', '[]');

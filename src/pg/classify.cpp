@@ -1106,6 +1106,12 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
     if (queue.empty())  // its review cases would go to a queue nobody looks for
       throw Error(sqlstate::kInvalidParameterValue, "queue must not be empty", {},
                   "Leave it NULL for the default queue.");
+    // A queue's name goes into alerts and notifications (an overdue case names it):
+    // a name, not free text.
+    if (!IsPlainName(queue, kMaxQueueName))
+      throw Error(sqlstate::kInvalidParameterValue,
+                  "queue " + ShownName(queue, kMaxQueueName) + " is not a valid queue name", {},
+                  kQueueNameHint);
     if (spec.provider == "builtin") {
       // Refuse now what the worker could only dead-letter.
       std::shared_ptr<const ai::Model> model = LoadModel(spec.model);

@@ -22,6 +22,13 @@ inline bool HasWord(std::string_view text) {
   return false;
 }
 
+// A queue's name (classification jobs, review cases) has the form of a name
+// (IsPlainName): it goes into alerts and notifications, which carry no data.
+constexpr size_t kMaxQueueName = 63;
+constexpr const char* kQueueNameHint =
+    "A queue name starts with a letter or underscore, then letters, digits, '_', '.', ':' or "
+    "'-', at most 63 bytes.";
+
 // One round of the classification queue, in three steps so that the worker holds no
 // transaction while it waits for the provider:
 //   Claim   (in a transaction)  recovers abandoned jobs, claims due ones;

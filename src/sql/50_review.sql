@@ -170,12 +170,26 @@ BEGIN
   IF confidence IS NOT NULL AND (confidence < 0 OR confidence > 1 OR confidence = 'NaN') THEN
     RAISE EXCEPTION 'confidence must be between 0 and 1' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF labels IS NOT NULL AND (array_position(labels, NULL) IS NOT NULL
+                              OR array_position(labels, '') IS NOT NULL
+                              OR cardinality(labels) <> (SELECT count(DISTINCT l) FROM unnest(labels) l)) THEN
+    RAISE EXCEPTION 'labels must be distinct, non-empty and not null' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF model_label IS NOT NULL AND labels IS NOT NULL AND NOT model_label = ANY (labels) THEN
     RAISE EXCEPTION 'model_label is not one of labels' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF q = '' THEN  -- a case nobody would look for
     RAISE EXCEPTION 'queue must not be empty' USING ERRCODE = 'invalid_parameter_value',
       HINT = 'Leave it NULL for the default queue.';
+  END IF;
+  -- A queue's name goes into alerts and notifications (an overdue case names it): a
+  -- name, not free text (shown only when it is one).
+  IF q !~ '^[A-Za-z_][A-Za-z0-9_.:-]{0,62}$' THEN
+    RAISE EXCEPTION 'queue % is not a valid queue name',
+      CASE WHEN octet_length(q) <= 63 AND q ~ '^[A-Za-z_][A-Za-z0-9_.:-]*$' THEN '"' || q || '"'
+           ELSE format('(a value of %s bytes that is not a name; not shown)', octet_length(q)) END
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'A queue name starts with a letter or underscore, then letters, digits, ''_'', ''.'', '':'' or ''-'', at most 63 bytes.';
   END IF;
   INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, confidence)
   VALUES (coalesce(q, 'default'), 'external', subject, payload, labels, model_label, confidence)

@@ -426,8 +426,8 @@ const char* LabelProblem(std::string_view label) {
 constexpr size_t kMaxQuotedKey = 64;
 
 [[noreturn]] void BadOption(std::string_view key, std::string_view why) {
-  std::string msg = "invalid training options: key ";
-  json::AppendQuoted(msg, key.substr(0, kMaxQuotedKey));
+  // (Quoted only when it has the form of a name: a key that does not may be data.)
+  std::string msg = "invalid training options: key " + ShownName(key, kMaxQuotedKey);
   throw Error(sqlstate::kInvalidParameterValue, msg + ": " + std::string(why), {},
               "Training options look like {\"epochs\": 5, \"learning_rate\": 2, \"l2\": 1e-6, "
               "\"hash_bits\": 18, \"test_fraction\": 0.2, \"calibration_fraction\": 0.1, "
@@ -771,10 +771,9 @@ Prediction Model::Predict(std::string_view redacted_text,
     for (const std::string& name : *allowed_labels) {
       auto it = std::lower_bound(labels_.begin(), labels_.end(), name);
       if (it == labels_.end() || *it != name) {
-        std::string msg = "label ";
-        json::AppendQuoted(msg,
-                           name.size() > kMaxLabelBytes ? name.substr(0, kMaxLabelBytes) : name);
-        throw Error(sqlstate::kInvalidParameterValue, msg + " is not known to the model");
+        // (Quoted only when it has the form of a name: one that does not may be data.)
+        throw Error(sqlstate::kInvalidParameterValue,
+                    "label " + ShownName(name, kMaxLabelBytes) + " is not known to the model");
       }
       subset.push_back(static_cast<uint32_t>(it - labels_.begin()));
     }
