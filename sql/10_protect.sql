@@ -664,6 +664,12 @@ SELECT 'clinic.erase'::regclass::oid AS erase_oid \gset
 CREATE ROLE forget_user;
 SET ROLE forget_user;
 SELECT * FROM comply.forget(:erase_oid::oid::regclass, '{"id": 3}');
+-- Nor may another role queue a job about a protected table's row: it would end as a
+-- decision or review case like the policy's own.
+SELECT comply.classify_async('Patient chemotherapy referral', ARRAY['general'], 'compliance',
+                             '{"table": "clinic.erase", "column": "summary", "primary_key": {"id": 2}}');
+SELECT comply.classify_async('Patient chemotherapy referral', ARRAY['general'], 'compliance',
+                             '{"table": "clinic.other", "primary_key": {"id": 2}}') > 0 AS other_subject;
 RESET ROLE;
 DROP ROLE forget_user;
 \set VERBOSITY default

@@ -1120,8 +1120,23 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
       throw Error(sqlstate::kInvalidParameterValue, "the openai provider needs labels",
                   "Pass the allowed labels as the second argument.");
     }
+    const bool is_superuser = PgCall([] { return superuser(); });
     AsExtensionOwner owner("ai_jobs");
     SpiScope spi;
+    // A subject naming a protected table is its policy's to queue: a job of anyone else's
+    // about one of its rows would end as a decision or review case indistinguishable from
+    // the policy's own (with one label, a decision of confidence 1).
+    if (subject && !is_superuser) {
+      Oid t[1] = {JSONBOID};
+      Datum v[1] = {subject};
+      if (SpiExec("SELECT known_as FROM comply.policies WHERE jsonb_typeof($1) = 'object' "
+                  "AND known_as = $1 ->> 'table'",
+                  1, t, v, nullptr, true, SPI_OK_SELECT) > 0)
+        throw Error(sqlstate::kInsufficientPrivilege,
+                    "the subject names protected table " + SpiText(0, 1).value_or("") +
+                        ", whose classification jobs its policy queues",
+                    {}, "Name the subject otherwise, or ask a superuser to queue the job.");
+    }
     Oid types[7] = {TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID};
     Datum v[7] = {TextDatum(caller), TextDatum(queue), subject, TextDatum(redacted),
                   labels ? TextArrayDatum(*labels) : (Datum)0, TextDatum(spec.provider),
