@@ -63,6 +63,9 @@ SELECT comply.validate('{}', 'no_such_schema');
 -- is redacted in the paths it names.
 SELECT comply.register_schema('contacts_by_mail', '{"type": "object", "additionalProperties": {"type": "integer"}}');
 SELECT comply.assert_valid('{"maria.garcia@example.org": "x", "ok": 1}', 'contacts_by_mail');
+-- Also where a key holds '/' or '~', which the pointer escapes (~1, ~0): each key is
+-- redacted before it is escaped.
+SELECT comply.assert_valid('{"patients/536-22-8714": "x", "cards/4111 1111 1111 1111": "y", "a~b/c": "z"}', 'contacts_by_mail');
 -- A name that is not a name is not shown: it may be data passed in the wrong argument.
 -- A schema written in the call without ::jsonb resolves to the by-name function.
 SELECT comply.validate('{}', '{"type": "object"}');
