@@ -416,3 +416,9 @@ ALTER SYSTEM RESET comply.ledger_retention;
 SELECT pg_reload_conf();
 \c contrib_regression
 DROP DATABASE comply_archive;
+-- What a caller passes is redacted wherever personal data could hide in it: the action
+-- as well as the object, and the keys of the details as well as their values (an
+-- e-mail keying a map), since the ledger can never drop an entry again.
+SELECT comply.audit('refund for maria.garcia@example.org', 'claims',
+                    '{"maria.garcia@example.org": {"536-22-8714": "called 415-555-2671"}, "reason": "billing"}') AS keyed \gset
+SELECT action, object, details FROM comply.audit_log WHERE id = :keyed;

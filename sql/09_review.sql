@@ -150,6 +150,11 @@ SELECT decided_by_kind, case_id - :c1 AS n, label, model_label, decided_by_model
 SELECT comply.review_enqueue('{"member": "maria.garcia@example.org", "claim": 77}', 'Claim note',
                              NULL, NULL, NULL, 'subjects') AS c6 \gset
 SELECT subject FROM comply.review_cases WHERE id = :c6;
+-- Keys too: a subject keyed by e-mail or SSN is redacted in its keys.
+SELECT comply.review_enqueue('{"maria.garcia@example.org": 1, "536-22-8714": {"4111 1111 1111 1111": true}}', 'x',
+                             NULL, NULL, NULL, 'subjects') AS c7 \gset
+SELECT subject FROM comply.review_cases WHERE id = :c7;
+SELECT details -> 'subject' AS ledger_subject FROM comply.audit_log WHERE action = 'review.enqueue' ORDER BY id DESC LIMIT 1;
 
 DROP ROLE rev_alice;
 DROP ROLE rev_bob;

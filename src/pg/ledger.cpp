@@ -532,12 +532,15 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
     // The object names what the entry is about ("public.orders/42"); a caller may put a
     // key there that is personal data (an e-mail as the key), and the ledger can never
     // drop it again: redacted like the details.
-    if (object) {
-      text* t = PgCall([&] { return DatumGetTextPP(object); });
+    // So is the action, which names what happened ("refund.approved"), but is the
+    // caller's text all the same.
+    for (Datum* d : {&object, &action}) {
+      if (!*d) continue;
+      text* t = PgCall([&] { return DatumGetTextPP(*d); });
       std::string_view raw(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
       std::string r = RedactTextDefault(raw);
       if (r != raw)
-        object = PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(r.data(), r.size())); });
+        *d = PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(r.data(), r.size())); });
     }
     id = AppendAudit(acting_user, action, object, redacted);
   });

@@ -294,9 +294,12 @@ std::string RedactString(std::string_view in, const pii::DetectOptions& opts,
 // Walks a jsonb container, pushing a redacted copy into *state.
 class JsonbRedactor {
  public:
+  // With redact_keys, the object keys are redacted by content too (documents pg_comply
+  // keeps in the ledger or shows reviewers: a key may be personal data, an e-mail
+  // keying a map); comply.redact keeps them.
   JsonbRedactor(const pii::DetectOptions& opts, const pii::OperatorConfig& ops,
-                std::string_view key, const std::set<std::string>& keys)
-      : opts_(opts), ops_(ops), key_(key), keys_(keys) {}
+                std::string_view key, const std::set<std::string>& keys, bool redact_keys = false)
+      : opts_(opts), ops_(ops), key_(key), keys_(keys), redact_keys_(redact_keys) {}
 
   // Returns the redacted copy of root.
   Jsonb* Run(JsonbContainer* root) {
@@ -336,6 +339,13 @@ class JsonbRedactor {
             key_matched = keys_.count(lower_key_) > 0;
           }
           if (key_matched) current_key_ = Upper(k);
+          if (redact_keys_) {
+            const std::string r = RedactString(k, opts_, ops_, key_);
+            if (r != k) {
+              PushString(tok, r, state);
+              break;
+            }
+          }
           PgCall([&] { pushJsonbValue(state, tok, &v); });
           break;
         }
@@ -404,6 +414,7 @@ class JsonbRedactor {
   const pii::OperatorConfig& ops_;
   std::string_view key_;
   const std::set<std::string>& keys_;  // lower-case; outlives the redactor
+  const bool redact_keys_;
   std::string current_key_;  // upper-case, of the last key whose value is replaced whole
   std::string lower_key_;    // scratch
 };
@@ -511,7 +522,11 @@ const pii::Detector& CurrentDetector() {
 Jsonb* RedactJsonbDefault(Jsonb* doc) {
   static const pii::OperatorConfig kDefaultOperators;
   static const std::set<std::string> kNoKeys;
-  return RedactJsonbWith(doc, kDefaultOperators, kNoKeys);
+  if (VARSIZE(doc) > static_cast<size_t>(max_input_bytes))
+    throw Error(sqlstate::kProgramLimitExceeded, "input exceeds comply.max_input_bytes");
+  pii::DetectOptions opts;  // JsonbRedactor keeps a reference
+  JsonbRedactor redactor(opts, kDefaultOperators, std::string_view(), kNoKeys, /*redact_keys=*/true);
+  return redactor.Run(&doc->root);
 }
 
 Jsonb* RedactJsonbWith(Jsonb* doc, const pii::OperatorConfig& ops, const std::set<std::string>& keys) {

@@ -24,7 +24,8 @@ void PiiInit();
 // comply.recognizers changes. Calls PostgreSQL through PgCall; may throw.
 const pii::Detector& CurrentDetector();
 
-// doc with every string redacted by content with the default operators (labels).
+// doc with every string, object keys included, redacted by content with the default
+// operators (labels): for what pg_comply keeps (ledger details, review subjects).
 // Calls PostgreSQL through PgCall; may throw.
 Jsonb* RedactJsonbDefault(Jsonb* doc);
 
