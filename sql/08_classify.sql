@@ -48,6 +48,7 @@ SELECT label, confidence > 0.5 AS confident
 -- person decides (the prior of 'general' is above the review threshold).
 SELECT label, confidence FROM comply.classify('', NULL, 'compliance');
 SELECT label, confidence FROM comply.classify(' -- ... ', NULL, 'compliance');
+SELECT label, confidence FROM comply.classify(E'\u00a0\u2014\u3000', NULL, 'compliance');  -- of any script
 
 -- The builtin model is the default provider; comply.ai_model names the model.
 SET comply.ai_model = 'compliance';
@@ -69,6 +70,9 @@ SELECT * FROM comply.classify('x', NULL, 'compliance', '{"clear_text": true}');
 SELECT * FROM comply.classify('x', ARRAY['a'], 'openai:gpt-4o-mini');
 SELECT * FROM comply.classify(' -- ', ARRAY['a', 'b'], 'openai:gpt-4o-mini');
 SELECT comply.classify_async('', ARRAY['a', 'b'], 'openai:gpt-4o-mini');
+-- Blanks, punctuation and symbols of any script are no word either (a no-break space,
+-- an ideographic space, an em dash, emoji).
+SELECT comply.classify_async(E'\u00a0\u3000\u2014 \U0001F600', ARRAY['a', 'b'], 'openai:gpt-4o-mini');
 SELECT comply.train_classifier('tiny', 'SELECT body, label FROM docs LIMIT 5');
 SELECT comply.train_classifier('one_label', $$SELECT body, 'x' FROM docs LIMIT 50$$);
 SELECT comply.train_classifier('bad name!', 'SELECT body, label FROM docs');

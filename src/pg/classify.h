@@ -7,20 +7,20 @@
 
 #include "core/cancel.h"
 
+namespace comply::ai {
+// (core/ai/classifier.h, which a file that includes PostgreSQL's headers cannot include.)
+bool HasWord(std::string_view text);
+}  // namespace comply::ai
+
 namespace comply::pg {
 
 // Registers the cache invalidation callback for comply.models.
 void ClassifyInit();
 
-// True when text holds something to classify: a letter or a digit (any non-ASCII byte
-// counts as part of a letter). An empty or blank text, or punctuation alone, is not
-// sent to a provider, and a protected table queues no job for it.
-inline bool HasWord(std::string_view text) {
-  for (unsigned char c : text)
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80)
-      return true;
-  return false;
-}
+// True when text holds something to classify: a letter or a digit, of any script. An
+// empty text, or one of blanks, punctuation or symbols alone (a no-break space, an em
+// dash, emoji), is not sent to a provider, and a protected table queues no job for it.
+using ai::HasWord;
 
 // A queue's name (classification jobs, review cases) has the form of a name
 // (IsPlainName): it goes into alerts and notifications, which carry no data.

@@ -378,8 +378,10 @@ TEST(ClassifierPredict, ProbabilitiesAndRestriction) {
   EXPECT_EQ(m.Predict("").probabilities.size(), 6u);
   EXPECT_EQ(m.Predict(std::string("\0\xff\x80[", 4)).probabilities.size(), 6u);
 
-  // Nothing to read: the prior, with confidence 0 (a person decides), whatever the prior.
-  for (const char* nothing : {"", "   \n\t ", "... -- !!"}) {
+  // Nothing to read: the prior, with confidence 0 (a person decides), whatever the prior;
+  // non-ASCII blanks, punctuation and symbols are no more a word than ASCII ones.
+  for (const char* nothing : {"", "   \n\t ", "... -- !!", "\u00a0", "\u3000\u2014 \u200b\ufeff",
+                              "\U0001F600\U0001F44D", "\u00ab\u00bb \u2026"}) {
     const Prediction n = m.Predict(nothing);
     EXPECT_EQ(n.confidence, 0.0) << '"' << nothing << '"';
     EXPECT_GT(n.probabilities[0].second, 0.0);
@@ -387,6 +389,22 @@ TEST(ClassifierPredict, ProbabilitiesAndRestriction) {
   const std::vector<std::string> one = {"hr"};
   EXPECT_EQ(m.Predict("", &one).confidence, 1.0);  // one label allowed: nothing to choose
   EXPECT_GT(m.Predict("ok").confidence, 0.0);
+  EXPECT_GT(m.Predict("\u00e9t\u00e9").confidence, 0.0);  // a word of accented letters
+  EXPECT_GT(m.Predict("\u65e5\u672c").confidence, 0.0);   // of ideographs
+}
+
+TEST(ClassifierTokens, WordsOfAnyScriptAndNothingElse) {
+  for (const char* word : {"x", "7", "\u00e9", "\u65e5\u672c", "\u0434\u0430", "e\u0301", "\xff"})
+    EXPECT_TRUE(HasWord(word)) << word;
+  for (const char* none : {"", " ", "-- !", "\u00a0", "\u3000", "\u2014\u2011", "\u200b", "\ufeff",
+                           "\U0001F600", "\u00a0\u00a0[", "\u2460"})
+    EXPECT_FALSE(HasWord(none)) << none;
+  // A word ends at a non-ASCII blank or dash as at an ASCII one.
+  const std::string t = "card\u00a04242\u2014refund";
+  EXPECT_EQ(WordCharLength(t, 0), 1u);
+  EXPECT_EQ(WordCharLength(t, 4), 0u);   // the no-break space
+  EXPECT_EQ(WordCharLength(t, 10), 0u);  // the em dash
+  EXPECT_EQ(WordCharLength("\u00e9", 0), 2u);
 }
 
 // ------------------------------------------------------------------------- training errors
@@ -544,6 +562,11 @@ TEST(ClassifierOptions, RefusesBadKeysAndValuesNamingTheKey) {
     EXPECT_EQ(SqlstateOf([&] { ParseTrainOptions(json::Parse(text)); }, &msg), "22023") << text;
     EXPECT_NE(msg.find(named), std::string::npos) << text << ": " << msg;
   }
+  // A key that is not a name may be data: described by its length, not shown.
+  std::string shown;
+  SqlstateOf([] { ParseTrainOptions(json::Parse(R"({"maria.garcia@example.org": 1})")); }, &shown);
+  EXPECT_EQ(shown.find("maria"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("24 bytes"), std::string::npos) << shown;
   // Long keys are cut in messages.
   std::string msg;
   SqlstateOf([] { ParseTrainOptions(json::Parse("{\"" + std::string(500, 'k') + "\": 1}")); },

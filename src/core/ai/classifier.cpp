@@ -12,6 +12,9 @@
 #include <numeric>
 
 #include "core/error.h"
+
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
 #include "core/hash.h"
 
 namespace comply::ai {
@@ -67,10 +70,37 @@ bool IsUpperOrDigitOrUnderscore(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-// Word bytes: ASCII letters and digits, and every byte of a non-ASCII character.
-bool IsWordByte(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}  // namespace
+
+size_t WordCharLength(std::string_view text, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? 1 : 0;
+  int32_t at = static_cast<int32_t>(i);
+  UChar32 cp;
+  const int32_t n = static_cast<int32_t>(std::min<size_t>(text.size(), i + 4));
+  U8_NEXT(text.data(), at, n, cp);
+  if (cp < 0) return 1;  // not UTF-8 (a SQL_ASCII database): a byte of a word, as it was
+  const bool word = u_isalnum(cp) || (U_GET_GC_MASK(cp) & U_GC_M_MASK) != 0;
+  return word ? static_cast<size_t>(at) - i : 0;
 }
+
+bool HasWord(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+      ++i;
+      continue;
+    }
+    if (WordCharLength(text, i) > 0) return true;
+    // Past the character that is not a word's (its length: a lead byte and continuations).
+    ++i;
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+  }
+  return false;
+}
+
+namespace {
 
 // Length of the placeholder "[NAME]" at text[i] (text[i] == '['), or 0 if none.
 size_t PlaceholderLength(std::string_view text, size_t i) {
@@ -179,7 +209,8 @@ void Tokenize(std::string_view text, Scratch& s, const CancelCheck& cancel) {
       next_poll = i + kPollBytes;
     }
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (!IsWordByte(c)) {
+    const size_t first = WordCharLength(text, i);
+    if (first == 0) {
       if (size_t len = c == '[' ? PlaceholderLength(text, i) : 0) {
         std::memcpy(norm + out, text.data() + i, len);
         uint64_t h = FnvBytes(FnvByte(kFnvOffset, kTagWord), text.substr(i, len));
@@ -187,21 +218,30 @@ void Tokenize(std::string_view text, Scratch& s, const CancelCheck& cancel) {
         out += static_cast<uint32_t>(len);
         i += len;
       } else {
+        // Past the character (a blank, punctuation, a symbol; non-ASCII ones whole).
         ++i;
+        while (i < n && c >= 0x80 && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
       }
       continue;
     }
     const uint32_t begin = out;
     uint64_t h = FnvByte(kFnvOffset, kTagWord);
-    for (; i < n; ++i) {
-      char b = text[i];
-      if (!IsWordByte(static_cast<unsigned char>(b))) break;
-      if (b >= 'A' && b <= 'Z')
-        b = static_cast<char>(b - 'A' + 'a');
-      else if (b >= '1' && b <= '9')
-        b = '0';
-      norm[out++] = b;
-      h = FnvByte(h, static_cast<unsigned char>(b));
+    for (size_t len = first; len > 0; len = i < n ? WordCharLength(text, i) : 0) {
+      if (len == 1) {
+        char b = text[i];
+        if (b >= 'A' && b <= 'Z')
+          b = static_cast<char>(b - 'A' + 'a');
+        else if (b >= '1' && b <= '9')
+          b = '0';
+        norm[out++] = b;
+        h = FnvByte(h, static_cast<unsigned char>(b));
+        ++i;
+        continue;
+      }
+      for (size_t k = 0; k < len; ++k, ++i) {  // a non-ASCII letter, digit or mark, as it is
+        norm[out++] = text[i];
+        h = FnvByte(h, static_cast<unsigned char>(text[i]));
+      }
     }
     s.tokens.push_back(Token{begin, out, false, h});
   }

@@ -29,6 +29,15 @@
 
 namespace comply::ai {
 
+// Length in bytes of the word character at text[i]: an ASCII letter or digit, or a
+// non-ASCII letter, digit or combining mark (Unicode categories L, N, M); 0 for
+// anything else (blanks, punctuation, symbols, emoji, whatever their script). A byte
+// that does not begin valid UTF-8 counts as a word byte (text of a SQL_ASCII database).
+size_t WordCharLength(std::string_view text, size_t i);
+// Whether text holds a word character: a text without one (blanks, punctuation, a
+// no-break space, emoji) has nothing to classify.
+bool HasWord(std::string_view text);
+
 // One labelled training document. text is redacted the way prediction input will be.
 struct Example {
   std::string label;
