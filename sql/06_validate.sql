@@ -78,9 +78,15 @@ SELECT comply.register_schema('batch', '{"type": "array", "items": {"$ref": "htt
 \set VERBOSITY terse
 SELECT comply.register_schema('intake_copy', '{"$id": "https://example.org/intake#", "type": "object"}');
 SELECT comply.register_schema('meta_copy', '{"$id": "https://json-schema.org/draft/2020-12/schema"}');
+-- Nor past that check by another spelling: an $id is written as a $ref resolves it.
+SELECT comply.register_schema('intake_dots', '{"$id": "https://example.org/./intake", "type": "integer"}');
 \set VERBOSITY default
 SELECT comply.validate('[{"user_id": 1, "email": "a@example.org"}]', 'batch'),
        comply.validate('[{"user_id": 0, "email": "a@example.org"}]', 'batch');
+-- A schema passed as jsonb reaches no registered schema: comply.validate(doc, jsonb) is
+-- immutable (an expression index on it would go stale when the schema is replaced).
+SELECT comply.validate('[{"user_id": 1}]', '{"type": "array", "items": {"$ref": "https://example.org/intake"}}'::jsonb);
+SELECT * FROM comply.validation_errors('[1]', '{"items": {"$ref": "https://example.org/intake"}}'::jsonb);
 
 -- CHECK constraints: rows that do not match are refused.
 CREATE TABLE intake (id serial PRIMARY KEY, payload jsonb CHECK (comply.validate(payload, 'intake_v1')));

@@ -11,6 +11,7 @@
 
 #include "core/json.h"
 #include "core/schema/evaluate.h"
+#include "core/schema/internal.h"
 #include "core/schema/validator.h"
 #include "pg/guard.h"
 #include "pg/jsonb_doc.h"
@@ -147,6 +148,24 @@ schema::Resolver MakeResolver(SchemaCache& c) {
   };
 }
 
+// The resolver of an anonymous schema (comply.validate(doc, '{...}'::jsonb)): the
+// bundled metaschemas only. Those functions are IMMUTABLE (expression indexes, constant
+// folding, CHECK constraints rely on it), so what they answer may not depend on what
+// comply.schemas holds: a $ref to a registered schema is refused, with a way out.
+schema::Resolver AnonymousResolver(SchemaCache& c) {
+  schema::Resolver registered = MakeResolver(c);
+  return [registered](std::string_view uri) -> const json::Value* {
+    if (const json::Value* meta = schema::Metaschema(uri)) return meta;
+    if (registered(uri))
+      throw Error(sqlstate::kFeatureNotSupported,
+                  "a schema passed as jsonb cannot $ref a registered schema",
+                  "comply.validate(doc, schema jsonb) is immutable: its answer may not change "
+                  "when a registered schema is replaced.",
+                  "Register this schema too, and validate by its name.");
+    return nullptr;
+  };
+}
+
 // The compiled form of an anonymous schema, compiled once per backend.
 std::shared_ptr<const schema::CompiledSchema> CompiledFor(Jsonb* schema_jb) {
   SchemaCache& c = Cache();
@@ -154,7 +173,7 @@ std::shared_ptr<const schema::CompiledSchema> CompiledFor(Jsonb* schema_jb) {
   auto it = c.by_content.find(key);
   if (it != c.by_content.end()) return it->second;
   json::Value doc = JsonbToValue(schema_jb);
-  auto compiled = schema::CompiledSchema::Compile(doc, MakeResolver(c));
+  auto compiled = schema::CompiledSchema::Compile(doc, AnonymousResolver(c));
   if (c.by_content.size() >= kMaxCachedSchemas) {
     c.by_content.clear();
     ++schema_generation;
@@ -488,6 +507,14 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
       if (schema::Metaschema(id))
         throw Error(sqlstate::kDuplicateObject, "schema $id \"" + id + "\" is a metaschema's",
                     {}, "Give the schema an $id of its own.");
+      // A $ref is resolved (dot segments removed) before it is looked up: an $id not in
+      // that form could never be reached, and would slip past the check below
+      // ("https://ex.org/./s" beside "https://ex.org/s").
+      const std::string normal = schema::internal::ResolveUri("", id);
+      if (normal != id)
+        throw Error(sqlstate::kInvalidParameterValue,
+                    "schema $id \"" + id + "\" is not in normal form", {},
+                    "Write it as a $ref resolves it: \"" + normal + "\".");
       const char* other = PgCall([&]() -> const char* {
         MemoryContext caller = CurrentMemoryContext;
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
