@@ -172,6 +172,8 @@ SELECT count(*) FILTER (WHERE l::jsonb ->> 'type' = 'entry') AS entries,
        count(*) FILTER (WHERE l::jsonb ->> 'type' = 'block') AS blocks
   FROM comply.export_ledger() l;
 SELECT count(*) AS lines FROM comply.export_ledger(2, 3);
+SELECT count(*) AS empty_ranges FROM (SELECT comply.export_ledger(0, 0) UNION ALL SELECT comply.export_ledger(3, 2) UNION ALL SELECT comply.export_ledger(-5, -1)) e;
+SELECT count(*) = (SELECT count(*) FROM comply.export_ledger()) AS from_zero_is_from_one FROM comply.export_ledger(0);
 
 -- Signatures: with a key set, new blocks are signed and verified.
 SELECT comply.ledger_public_key() IS NULL AS no_key_yet;

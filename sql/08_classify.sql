@@ -190,3 +190,17 @@ SELECT name FROM comply.models ORDER BY 1;
 RESET ROLE;
 SELECT requested_by FROM comply.ai_interactions ORDER BY id DESC LIMIT 1;
 DROP ROLE comply_classify_user;
+-- A role granted training records itself as the trainer (the acting role, as the ledger
+-- does), not the session's login.
+CREATE ROLE comply_trainer;
+GRANT EXECUTE ON FUNCTION comply.train_classifier(text, text, jsonb) TO comply_trainer;
+GRANT SELECT ON docs TO comply_trainer;
+SET ROLE comply_trainer;
+SELECT comply.train_classifier('by_trainer', 'SELECT body, label FROM docs', '{"epochs": 1}') IS NOT NULL AS trained;
+RESET ROLE;
+SELECT trained_by FROM comply.models WHERE name = 'by_trainer';
+SELECT current_user_name FROM comply.audit_log WHERE action = 'model.train' ORDER BY id DESC LIMIT 1;
+DELETE FROM comply.models WHERE name = 'by_trainer';
+REVOKE ALL ON docs FROM comply_trainer;
+REVOKE ALL ON FUNCTION comply.train_classifier(text, text, jsonb) FROM comply_trainer;
+DROP ROLE comply_trainer;

@@ -948,11 +948,13 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
       metrics += ",\"skipped_null_rows\":" + std::to_string(skipped) + "}";
     }
     std::string blob = model.Serialize();
+    // Who trained it: the acting role (as in the ledger), not the session's login.
+    const std::string trainer = PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); });
     {
       AsExtensionOwner owner("models");
       SpiScope spi;
-      Oid types[6] = {TEXTOID, TEXTARRAYOID, BYTEAOID, TEXTOID, TEXTOID, INT8OID};
-      Datum v[6] = {TextDatum(name), TextArrayDatum(model.labels()),
+      Oid types[7] = {TEXTOID, TEXTARRAYOID, BYTEAOID, TEXTOID, TEXTOID, INT8OID, TEXTOID};
+      Datum v[7] = {TextDatum(name), TextArrayDatum(model.labels()),
                     PgCall([&] {
                       bytea* b = static_cast<bytea*>(palloc(VARHDRSZ + blob.size()));
                       SET_VARSIZE(b, VARHDRSZ + blob.size());
@@ -960,14 +962,14 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
                       return PointerGetDatum(b);
                     }),
                     TextDatum(metrics), TextDatum(options_text),
-                    Int64GetDatum(static_cast<int64>(examples.size()))};
+                    Int64GetDatum(static_cast<int64>(examples.size())), TextDatum(trainer)};
       SpiExec("INSERT INTO comply.models AS m (name, labels, model, metrics, options, training_rows, "
-              "trained_by, trained_at) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, session_user, now()) "
+              "trained_by, trained_at) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, now()) "
               "ON CONFLICT (name) DO UPDATE SET labels = EXCLUDED.labels, model = EXCLUDED.model, "
               "metrics = EXCLUDED.metrics, options = EXCLUDED.options, "
               "training_rows = EXCLUDED.training_rows, trained_by = EXCLUDED.trained_by, "
               "trained_at = EXCLUDED.trained_at",
-              6, types, v, nullptr, false, SPI_OK_INSERT);
+              7, types, v, nullptr, false, SPI_OK_INSERT);
     }
     {
       SpiScope spi;

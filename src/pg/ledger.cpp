@@ -1179,7 +1179,10 @@ extern "C" Datum comply_export_ledger(PG_FUNCTION_ARGS) {
     SpiScope spi;
     // Archived blocks have no entries left to export: their export was taken before.
     const int64 archived = ArchivedThrough();
-    if (from_given && from <= archived)
+    // A range that holds no block (through_block before from_block, or before block 1)
+    // exports nothing, archived or not.
+    if (!PG_ARGISNULL(1) && to < std::max<int64>(from, 1)) return (Datum)0;
+    if (from_given && archived > 0 && from <= archived)
       throw Error(sqlstate::kObjectNotInPrerequisiteState,
                   "blocks 1 to " + std::to_string(archived) + " are archived",
                   "Their entries were removed by comply.archive_ledger(), after an export kept "
