@@ -97,3 +97,10 @@ RESET comply.max_input_bytes;
 SELECT count(*) AS rows, count(DISTINCT r) AS distinct_outputs
   FROM (SELECT comply.redact('ssn 536-22-8714 row ' || g) AS r FROM generate_series(1, 1000) g) s
  WHERE r LIKE 'ssn [US_SSN] row %';
+
+-- Separators and digits that are not ASCII (copied from a document, or put there to slip
+-- past a filter): no-break and thin spaces, non-breaking hyphens, zero-width spaces,
+-- fullwidth digits. Read as their ASCII counterparts; the whole span is replaced.
+SELECT comply.redact(E'card 4111\u00a01111\u00a01111\u00a01111 and 5500\u200b0055\u200b5555\u200b5559, ' ||
+                     E'SSN 536\u201122\u20118714 or \uff15\uff13\uff16-\uff12\uff12-\uff18\uff17\uff11\uff14, ' ||
+                     E'call 415\u2009555\u20092671, Dr. Maria\u00a0Garcia') AS redacted;

@@ -370,6 +370,29 @@ TEST_F(DetectorTest, SsnSeparators) {
   EXPECT_TRUE(Lacks("SSN 536/22/8714", "US_SSN"));
 }
 
+// Separators and digits that are not ASCII (copy and paste, or an evasion) are read as
+// their ASCII counterparts; the findings are spans of the text as given.
+TEST_F(DetectorTest, NonAsciiSeparatorsAndDigits) {
+  const std::string nbsp = "\u00a0", thin = "\u2009", nb_hyphen = "\u2011", en_dash = "\u2013",
+                    zwsp = "\u200b", ideo = "\u3000";
+  const std::string card = "4111" + nbsp + "1111" + nbsp + "1111" + nbsp + "1111";
+  EXPECT_TRUE(Has("card " + card + " charged", "CREDIT_CARD", card));
+  const std::string card2 = "4111" + zwsp + "1111" + zwsp + "1111" + zwsp + "1111";
+  EXPECT_TRUE(Has("card " + card2, "CREDIT_CARD", card2));
+  const std::string ssn = "536" + nb_hyphen + "22" + nb_hyphen + "8714";
+  EXPECT_TRUE(Has("SSN " + ssn + ".", "US_SSN", ssn));
+  const std::string ssn2 = "536" + en_dash + "22" + en_dash + "8714";
+  EXPECT_TRUE(Has("SSN " + ssn2, "US_SSN", ssn2));
+  // Fullwidth digits, after other multi-byte text (offsets map back past both).
+  const std::string wide = "\uff15\uff13\uff16-\uff12\uff12-\uff18\uff17\uff11\uff14";
+  EXPECT_TRUE(Has("r\u00e9sum\u00e9" + ideo + "SSN " + wide + " end", "US_SSN", wide));
+  EXPECT_TRUE(Has("call 415" + thin + "555" + thin + "2671 today", "PHONE_NUMBER", "415" + thin + "555" + thin + "2671"));
+  // Still not what is not one: the same digits with a mark between them.
+  EXPECT_TRUE(Lacks("SSN 536\u00b722\u00b78714", "US_SSN"));
+  // A name across a no-break space.
+  EXPECT_TRUE(Has("Patient Maria" + nbsp + "Garcia was seen", "PERSON", "Maria" + nbsp + "Garcia"));
+}
+
 TEST_F(DetectorTest, SsnInvalid) {
   for (const char* bad : {"000-12-3456", "666-12-3456", "536-00-8714", "536-22-0000",
                           "123-45-6789", "078-05-1120", "219-09-9999", "111-11-1111",

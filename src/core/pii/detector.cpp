@@ -6,10 +6,16 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <unordered_map>
@@ -418,8 +424,122 @@ void Detector::Impl::Scan(size_t g, std::string_view text, size_t from, size_t t
 // Up to this many candidates, overlaps are resolved in a sorted vector.
 constexpr size_t kFewCandidates = 256;
 
+namespace {
+
+// What a UTF-8 sequence at text[i] folds to for detection: its ASCII counterpart (a
+// space, '-' or a digit), '\0' for a zero-width character (skipped), or -1 when it is
+// not one of those (kept as it is). *len is the sequence's length.
+int FoldedChar(std::string_view text, size_t i, size_t* len) {
+  const auto at = [&](size_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u; };
+  const unsigned b0 = at(0), b1 = at(1), b2 = at(2);
+  if (b0 == 0xC2 && b1 == 0xA0) {  // U+00A0 no-break space
+    *len = 2;
+    return ' ';
+  }
+  if (b0 == 0xE2 && b1 == 0x80) {
+    *len = 3;
+    if (b2 >= 0x80 && b2 <= 0x8A) return ' ';    // U+2000..U+200A spaces
+    if (b2 == 0x8B || b2 == 0x8D) return '\0';  // U+200B zero-width space, U+200D joiner
+    if (b2 >= 0x90 && b2 <= 0x93) return '-';    // U+2010..U+2013 hyphens, figure and en dash
+    if (b2 == 0xAF) return ' ';                  // U+202F narrow no-break space
+    return -1;
+  }
+  if (b0 == 0xE2 && b1 == 0x81 && b2 == 0xA0) {  // U+2060 word joiner
+    *len = 3;
+    return '\0';
+  }
+  if (b0 == 0xE2 && b1 == 0x88 && b2 == 0x92) {  // U+2212 minus sign
+    *len = 3;
+    return '-';
+  }
+  if (b0 == 0xE3 && b1 == 0x80 && b2 == 0x80) {  // U+3000 ideographic space
+    *len = 3;
+    return ' ';
+  }
+  if (b0 == 0xEF && b1 == 0xBC) {
+    *len = 3;
+    if (b2 >= 0x90 && b2 <= 0x99) return '0' + static_cast<int>(b2 - 0x90);  // U+FF10..U+FF19 digits
+    if (b2 == 0x8D) return '-';                                               // U+FF0D hyphen-minus
+    return -1;
+  }
+  if (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF) {  // U+FEFF zero-width no-break space
+    *len = 3;
+    return '\0';
+  }
+  return -1;
+}
+
+// Offset of the first non-ASCII separator or digit of text (FoldedChar), or npos: one
+// pass, sixteen ASCII bytes at a time (most text has none at all).
+size_t FirstFoldable(std::string_view text) {
+  const size_t n = text.size();
+  const char* p = text.data();
+  size_t i = 0;
+  while (i < n) {
+#if defined(__SSE2__)
+    if (i + 16 <= n) {
+      const int high = _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
+      if (high == 0) {
+        i += 16;
+        continue;
+      }
+      i += static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(high)));  // its first non-ASCII byte
+    }
+#endif
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    size_t len = 0;
+    if ((c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF) && FoldedChar(text, i, &len) >= 0) return i;
+    ++i;
+  }
+  return std::string_view::npos;
+}
+
+// Folds text's non-ASCII separators and digits (FoldedChar), the first at offset first,
+// into *folded, with *where holding, for each byte of *folded and one past its end, its
+// offset in text.
+void FoldSeparators(std::string_view text, size_t first, std::string* folded,
+                    std::vector<uint32_t>* where) {
+  folded->reserve(text.size());
+  where->reserve(text.size() + 1);
+  folded->assign(text.data(), first);
+  where->resize(first);
+  for (size_t i = 0; i < first; ++i) (*where)[i] = static_cast<uint32_t>(i);
+  for (size_t i = first; i < text.size();) {
+    size_t len = 1;
+    const int f = static_cast<unsigned char>(text[i]) >= 0xC2 ? FoldedChar(text, i, &len) : -1;
+    if (f < 0) {
+      len = 1;
+      folded->push_back(text[i]);
+      where->push_back(static_cast<uint32_t>(i));
+    } else if (f > 0) {
+      folded->push_back(static_cast<char>(f));
+      where->push_back(static_cast<uint32_t>(i));
+    }
+    i += len;
+  }
+  where->push_back(static_cast<uint32_t>(text.size()));
+}
+
+}  // namespace
+
 std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions& options,
                                       const CancelCheck& cancel) const {
+  const size_t first = FirstFoldable(text);
+  if (first == std::string_view::npos || text.size() >= std::numeric_limits<uint32_t>::max())
+    return DetectFolded(text, options, cancel);
+  std::string folded;
+  std::vector<uint32_t> where;
+  FoldSeparators(text, first, &folded, &where);
+  std::vector<Finding> found = DetectFolded(folded, options, cancel);
+  for (Finding& f : found) {
+    f.begin = where[f.begin];
+    f.end = where[f.end];
+  }
+  return found;
+}
+
+std::vector<Finding> Detector::DetectFolded(std::string_view text, const DetectOptions& options,
+                                            const CancelCheck& cancel) const {
   std::vector<Finding> candidates;  // no allocation for a text with none (most values)
   CollectAll(text, options, cancel, &candidates);
   if (candidates.size() <= 1) return candidates;

@@ -74,6 +74,10 @@ class Detector {
 
   // Findings in text, ordered by position, overlaps resolved (higher score, then longer,
   // then earlier wins). text must be UTF-8. cancel is polled every window of input.
+  // Separators and digits that are not ASCII (a no-break or thin space, a non-breaking
+  // hyphen or en dash, fullwidth digits, zero-width spaces: what copy and paste or an
+  // evasion puts in a card number or an SSN) are read as their ASCII counterparts (or
+  // skipped, for the zero-width ones); findings are spans of text as given.
   std::vector<Finding> Detect(std::string_view text, const DetectOptions& options,
                               const CancelCheck& cancel = {}) const;
 
@@ -89,6 +93,9 @@ class Detector {
   struct Impl;
   void AddCustom(const std::vector<CustomRecognizer>& custom);
   void Finish(std::vector<std::string> first_names);
+  // Detect over a text whose separators and digits are ASCII already.
+  std::vector<Finding> DetectFolded(std::string_view text, const DetectOptions& options,
+                                    const CancelCheck& cancel) const;
   // Adds the candidates of the base detectors' recognizers, then of this one's.
   void CollectAll(std::string_view text, const DetectOptions& options, const CancelCheck& cancel,
                   std::vector<Finding>* out) const;
