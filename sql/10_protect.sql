@@ -745,6 +745,44 @@ SELECT count(*) AS interactions_of_gone_rows FROM comply.ai_interactions i JOIN 
 DROP TABLE clinic.by_ward_3;
 SELECT comply.unprotect('clinic.by_ward');
 DROP TABLE clinic.by_ward;
+-- A key column of a domain: pg_comply's own lookups of keys (after a partition's
+-- TRUNCATE, before a job is sent, in comply.forget) run as the extension's owner, so
+-- they read a key as the domain's base type, never as the domain, whose CHECK is its
+-- owner's code (here it notes who runs it; it could have made its owner superuser).
+CREATE ROLE key_owner;
+CREATE ROLE key_eraser;
+GRANT EXECUTE ON FUNCTION comply.forget(regclass, jsonb) TO key_eraser;
+CREATE TABLE clinic.check_calls (who name);
+GRANT INSERT ON clinic.check_calls TO PUBLIC;
+GRANT CREATE, USAGE ON SCHEMA clinic TO key_owner;
+SET ROLE key_owner;
+CREATE FUNCTION clinic.key_ok(v int) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO clinic.check_calls VALUES (current_user); RETURN true; END $$;
+CREATE DOMAIN clinic.ward_key AS int CHECK (clinic.key_ok(VALUE));
+CREATE TABLE clinic.dk (id clinic.ward_key, region text, summary text, PRIMARY KEY (id, region))
+  PARTITION BY LIST (region);
+CREATE TABLE clinic.dk_a PARTITION OF clinic.dk FOR VALUES IN ('a');
+RESET ROLE;
+SELECT comply.protect('clinic.dk', '{"columns": {"summary": {"classify": {"labels": ["phi", "pci", "general"], "model": "compliance", "queue": "dk"}}}}');
+SET ROLE key_owner;
+INSERT INTO clinic.dk VALUES (1, 'a', 'Card ending 4242 charged twice.'), (2, 'a', 'Lunch menu for Friday.');
+TRUNCATE clinic.dk_a;
+INSERT INTO clinic.dk VALUES (3, 'a', 'Patient reports chest pain.');
+RESET ROLE;
+SELECT comply.run_jobs() >= 0 AS worked;
+SELECT 'clinic.dk'::regclass::oid AS dk_oid \gset
+SET ROLE key_eraser;
+SELECT what, removed FROM comply.forget(:dk_oid::oid::regclass, '{"id": 3, "region": "a"}') WHERE what = 'ai_jobs';
+RESET ROLE;
+SELECT subject -> 'primary_key' ->> 'id' AS id, status, last_error FROM comply.ai_jobs WHERE queue = 'dk' ORDER BY id;
+SELECT who, count(*) FROM clinic.check_calls GROUP BY who ORDER BY who;
+SELECT comply.unprotect('clinic.dk');
+DROP TABLE clinic.dk, clinic.check_calls;
+DROP DOMAIN clinic.ward_key;
+DROP FUNCTION clinic.key_ok(int);
+REVOKE ALL ON SCHEMA clinic FROM key_owner;
+REVOKE ALL ON FUNCTION comply.forget(regclass, jsonb) FROM key_eraser;
+DROP ROLE key_owner, key_eraser;
 -- A key of dates and times is written the same whatever the writing session's DateStyle
 -- and TimeZone (ISO 8601, a timestamptz in UTC): a DELETE in another session's formats
 -- still cancels the row's job, and comply.forget finds it from a key given in this

@@ -74,6 +74,7 @@ PG_FUNCTION_INFO_V1(comply_protect_row);
 PG_FUNCTION_INFO_V1(comply_protect_existing);
 PG_FUNCTION_INFO_V1(comply_policy_problem);
 PG_FUNCTION_INFO_V1(comply_key_text);
+PG_FUNCTION_INFO_V1(comply_key_type);
 PG_FUNCTION_INFO_V1(comply_cancel_work_of_gone_rows);
 }
 
@@ -1263,10 +1264,13 @@ std::optional<std::string> GoneCondition(const TablePolicy& p) {
   for (size_t i = 0; i < p.pk_attnums.size(); ++i) {
     const Oid type = PgCall([&] { return get_atttype(p.relid, static_cast<AttrNumber>(p.pk_attnums[i])); });
     if (!KeyTypeReadsBack(type)) return std::nullopt;
+    // Cast to the base type, never to a domain: a domain's CHECK is its owner's code, and
+    // this runs as the extension's owner.
+    const Oid base = PgCall([type] { return getBaseType(type); });
     const char* name = p.pk_names[i].c_str();
     const std::string column = PgCall([&] { return quote_identifier(name); });
     const std::string key = PgCall([&] { return static_cast<const char*>(quote_literal_cstr(name)); });
-    const std::string type_name = PgCall([&] { return static_cast<const char*>(format_type_be(type)); });
+    const std::string type_name = PgCall([&] { return static_cast<const char*>(format_type_be(base)); });
     match += (match.empty() ? "" : " AND ") + std::string("t.") + column + " = (j.subject -> 'primary_key' ->> " +
              key + ")::" + type_name;
   }
@@ -1975,6 +1979,23 @@ extern "C" Datum comply_cancel_work_of_gone_rows(PG_FUNCTION_ARGS) {
     if (p && p->partition.empty()) CancelWorkOfGoneRows(*p, what_c);
   });
   PG_RETURN_VOID();
+}
+
+// comply._key_type(tbl regclass, col name) RETURNS text: the type to read a value of
+// key column col of tbl as, for comply.forget and comply._row_exists, which run as the
+// extension's owner: the column's base type (never a domain, whose CHECK is its
+// owner's code) when it is one whose text reads back the same in any session
+// (KeyTypeReadsBack); NULL otherwise (the value is then compared as text).
+extern "C" Datum comply_key_type(PG_FUNCTION_ARGS) {
+  const Oid relid = PG_GETARG_OID(0);
+  const char* col = NameStr(*PG_GETARG_NAME(1));
+  const AttrNumber attnum = get_attnum(relid, col);
+  if (attnum <= 0) PG_RETURN_NULL();
+  const Oid base = getBaseType(get_atttype(relid, attnum));
+  bool reads_back = false;
+  Guarded([&] { reads_back = KeyTypeReadsBack(base); });
+  if (!reads_back) PG_RETURN_NULL();
+  PG_RETURN_TEXT_P(cstring_to_text(format_type_be(base)));
 }
 
 // comply._key_text(value anyelement) RETURNS text: a key value as the subjects of a

@@ -31,12 +31,14 @@ BEGIN
   -- a timestamptz in UTC), read in this session's formats: '03/11/2026' with DateStyle
   -- DMY and '2026-11-03' name the same day.
   SELECT jsonb_object_agg(e.key, e.value #>> '{}') INTO key FROM jsonb_each(primary_key) e;
+  -- (Read as the column's base type, never as a domain: a domain's CHECK is its owner's
+  -- code, and this function runs as the extension's owner.)
   FOR col, col_type IN
-    SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+    SELECT a.attname, comply._key_type(tbl, a.attname)
       FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
      WHERE i.indrelid = tbl AND i.indisprimary
   LOOP
-    CONTINUE WHEN key ->> col IS NULL;
+    CONTINUE WHEN key ->> col IS NULL OR col_type IS NULL;
     BEGIN
       EXECUTE format('SELECT comply._key_text(CAST($1 AS %s))', col_type) INTO value USING key ->> col;
     EXCEPTION WHEN data_exception THEN
@@ -85,9 +87,17 @@ DECLARE
   known boolean;
   found boolean;
 BEGIN
-  -- Each value read as its column's type, in this session's formats.
-  SELECT string_agg(format('%I = CAST(%L AS %s)', e.key, e.value #>> '{}',
-                           format_type(a.atttypid, a.atttypmod)), ' AND '),
+  -- A table only: what else is read here (a view's functions) would run as the
+  -- extension's owner.
+  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) NOT IN ('r', 'p') THEN
+    RETURN NULL;
+  END IF;
+  -- Each value read as its column's base type, in this session's formats (never as a
+  -- domain, whose CHECK is its owner's code); a column of another type is compared as
+  -- text.
+  SELECT string_agg(CASE WHEN comply._key_type(tbl, a.attname) IS NOT NULL
+                         THEN format('%I = CAST(%L AS %s)', e.key, e.value #>> '{}', comply._key_type(tbl, a.attname))
+                         ELSE format('%I::text = %L', e.key, e.value #>> '{}') END, ' AND '),
          bool_and(a.attnum IS NOT NULL)
     INTO cond, known
     FROM jsonb_each(primary_key) e
@@ -103,6 +113,13 @@ END $$;
 COMMENT ON FUNCTION comply._row_exists(regclass, jsonb) IS
   'Whether a table holds the row a primary key names (NULL when that cannot be told)';
 REVOKE ALL ON FUNCTION comply._row_exists(regclass, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION comply._key_type(tbl regclass, col name) RETURNS text
+  AS 'MODULE_PATHNAME', 'comply_key_type'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION comply._key_type(regclass, name) IS
+  'The base type a key column''s value is read as (NULL: compared as text); never a domain';
+REVOKE ALL ON FUNCTION comply._key_type(regclass, name) FROM PUBLIC;
 
 CREATE FUNCTION comply._key_text(value anyelement) RETURNS text
   AS 'MODULE_PATHNAME', 'comply_key_text'
