@@ -287,6 +287,18 @@ SELECT details ->> 'operation' AS operation, details ->> 'column' AS col,
 ALTER TRIGGER comply_protect_after ON clinic.stamped RENAME TO after_stamp;
 SELECT enforced FROM comply.protected_tables WHERE table_name = 'clinic.stamped'::regclass;
 ALTER TRIGGER after_stamp ON clinic.stamped RENAME TO comply_protect_after;
+-- Redefining one under its own name (a WHEN clause, other events, another function) is
+-- refused: a trigger of that name would remain that never runs the policy.
+CREATE OR REPLACE TRIGGER comply_protect_before BEFORE INSERT OR UPDATE ON clinic.stamped
+  FOR EACH ROW WHEN (false) EXECUTE FUNCTION comply._protect_row();
+CREATE OR REPLACE TRIGGER comply_protect_after AFTER TRUNCATE ON clinic.stamped
+  FOR EACH STATEMENT EXECUTE FUNCTION comply._protect_row();
+CREATE OR REPLACE TRIGGER comply_protect_truncate AFTER TRUNCATE ON clinic.stamped
+  FOR EACH STATEMENT EXECUTE FUNCTION clinic.stamp();
+-- As comply.protect makes it, it is accepted (a restore creates them so).
+CREATE OR REPLACE TRIGGER comply_protect_after AFTER INSERT OR UPDATE OR DELETE ON clinic.stamped
+  FOR EACH ROW EXECUTE FUNCTION comply._protect_row();
+SELECT enforced FROM comply.protected_tables WHERE table_name = 'clinic.stamped'::regclass;
 SELECT details ->> 'kind' AS kind, details ->> 'trigger' AS trigger, details ->> 'command' AS command,
        details ->> 'message' AS message
   FROM comply.audit_log WHERE action = 'drift' AND object = 'clinic.stamped' ORDER BY id;

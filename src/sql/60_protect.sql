@@ -133,6 +133,21 @@ CREATE FUNCTION comply._policy_problem(tbl regclass, policy jsonb) RETURNS text
 COMMENT ON FUNCTION comply._policy_problem(regclass, jsonb) IS
   'Why a stored policy no longer fits its table (NULL: it fits)';
 
+-- Whether t is a protect trigger as comply.protect creates it: its function, events,
+-- timing and level, and no WHEN clause, column list or arguments. CREATE OR REPLACE
+-- TRIGGER under the same name with a WHEN (false), or for other events, would leave a
+-- trigger of that name that never runs the policy.
+CREATE FUNCTION comply._protect_trigger_intact(t pg_catalog.pg_trigger) RETURNS boolean
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT t.tgfoid = 'comply._protect_row()'::regprocedure
+     AND t.tgqual IS NULL AND t.tgnargs = 0 AND cardinality(t.tgattr::int2[]) = 0
+     AND t.tgtype = CASE t.tgname WHEN 'comply_protect_before' THEN 23   -- ROW BEFORE INSERT UPDATE
+                                  WHEN 'comply_protect_after' THEN 29    -- ROW AFTER INSERT DELETE UPDATE
+                                  WHEN 'comply_protect_truncate' THEN 32 -- STATEMENT AFTER TRUNCATE
+                    END $$;
+COMMENT ON FUNCTION comply._protect_trigger_intact(pg_catalog.pg_trigger) IS
+  'Whether a trigger is a protect trigger as comply.protect creates it';
+
 CREATE VIEW comply.protected_tables AS
   SELECT p.table_name,
          p.policy,
@@ -154,10 +169,11 @@ CREATE VIEW comply.protected_tables AS
                             (VALUES ('comply_protect_before'::name), ('comply_protect_after'::name)) n(tgname)
                       WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                                          WHERE t.tgrelid = r.relid AND t.tgname = n.tgname
-                                           AND t.tgenabled IN ('O', 'A')))
+                                           AND t.tgenabled IN ('O', 'A')
+                                           AND comply._protect_trigger_intact(t)))
            AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                         WHERE t.tgrelid = p.table_name AND t.tgname = 'comply_protect_truncate'
-                          AND t.tgenabled IN ('O', 'A'))
+                          AND t.tgenabled IN ('O', 'A') AND comply._protect_trigger_intact(t))
            AS enforced
     FROM comply.policies p;
 COMMENT ON VIEW comply.protected_tables IS

@@ -359,6 +359,25 @@ BEGIN
                 HINT = 'Create the table without INHERITS, protect it, then ALTER TABLE ... INHERIT; or make it a partition, which follows its parent''s policy.';
       END IF;
     ELSIF r.classid = 'pg_trigger'::regclass THEN
+      -- A protect trigger redefined (CREATE OR REPLACE TRIGGER under its name with a
+      -- WHEN clause, other events or another function): a trigger of that name would
+      -- remain that never runs the policy. Refused (comply.protect and a restore create
+      -- them as they should be).
+      SELECT tg.tgrelid, tg.tgname, comply._protect_trigger_intact(tg) AS intact INTO obj
+        FROM pg_trigger tg
+       WHERE tg.oid = r.objid
+         AND tg.tgname IN ('comply_protect_before', 'comply_protect_after', 'comply_protect_truncate');
+      IF FOUND AND NOT obj.intact THEN
+        SELECT c.table_name INTO p FROM comply.policies c
+         WHERE c.table_name = obj.tgrelid OR c.table_name IN (SELECT pg_partition_ancestors(obj.tgrelid))
+         LIMIT 1;
+        IF FOUND THEN
+          RAISE EXCEPTION 'protect trigger % of protected table % cannot be redefined', obj.tgname, p.table_name
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'It must run comply._protect_row() for every row written (and the TRUNCATE trigger for every TRUNCATE), without a WHEN clause.',
+                  HINT = 'comply.protect changes the policy, comply.unprotect removes it.';
+        END IF;
+      END IF;
       -- A protect trigger renamed (ALTER TRIGGER): protected_tables no longer finds it.
       -- Other triggers created on a protected table are not drift (a restore creates
       -- them): one that fires before the policy's is harmless, and a BEFORE trigger
