@@ -221,6 +221,9 @@ SELECT comply.protect('clinic.parent', '{"columns": {"note": {"redact": true}}}'
 SELECT comply.protect('clinic.child', '{"columns": {"note": {"redact": true}}}');
 SELECT comply.protect('clinic.parent', '{"columns": {"note": {"redact": true}}}');
 CREATE TABLE clinic.child2 () INHERITS (clinic.parent);
+-- Also inside CREATE SCHEMA, whose commands the drift event trigger sees under its tag.
+CREATE SCHEMA clinic_side CREATE TABLE child3 (id int, note text) INHERITS (clinic.parent);
+SELECT count(*) AS side_schema FROM pg_namespace WHERE nspname = 'clinic_side';
 CREATE TABLE clinic.loose (id int, note text);
 ALTER TABLE clinic.loose INHERIT clinic.parent;
 ALTER TABLE clinic.loose ADD COLUMN seen date;

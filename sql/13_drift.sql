@@ -24,6 +24,10 @@ REVOKE SELECT ON watched.t FROM PUBLIC;
 GRANT SELECT (doc) ON watched.t TO PUBLIC;
 SELECT status, evidence FROM comply.check_server() WHERE check_name = 'public_privileges_on_protected_tables';
 REVOKE SELECT (doc) ON watched.t FROM PUBLIC;
+-- A grant inside CREATE SCHEMA is one too (its commands come under its tag).
+CREATE SCHEMA watched_side GRANT SELECT ON watched.t TO PUBLIC;
+REVOKE SELECT ON watched.t FROM PUBLIC;
+DROP SCHEMA watched_side;
 CREATE POLICY only_mine ON watched.t USING (true);
 ALTER POLICY only_mine ON watched.t USING (id > 0);
 DROP POLICY only_mine ON watched.t;

@@ -496,7 +496,10 @@ CREATE EVENT TRIGGER comply_drift_ddl ON ddl_command_end
                'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE', 'CREATE FOREIGN TABLE',
                'ALTER FOREIGN TABLE', 'ALTER SCHEMA', 'CREATE FUNCTION', 'ALTER FUNCTION',
                'CREATE PROCEDURE', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'CREATE AGGREGATE',
-               'ALTER AGGREGATE', 'CREATE VIEW', 'ALTER VIEW')
+               'ALTER AGGREGATE', 'CREATE VIEW', 'ALTER VIEW',
+               -- (CREATE SCHEMA ... CREATE TABLE, GRANT, CREATE TRIGGER ...: its commands are
+               -- reported under its tag)
+               'CREATE SCHEMA')
   EXECUTE FUNCTION comply._drift_ddl();
 CREATE EVENT TRIGGER comply_drift_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP TRIGGER', 'DROP POLICY', 'DROP SCHEMA', 'DROP OWNED')
