@@ -177,6 +177,16 @@ RESET ROLE;
 -- Its discovery replaced the findings of the column it read, and no other.
 SELECT table_name, column_name, discovered_by FROM comply.discoveries
  WHERE table_ident = 'ctl_disc.people' ORDER BY 1, 2;
+-- Nor remove another's findings of a column it reads (the matrix's gap for it would go).
+SELECT count(*) >= 0 AS rediscovered FROM comply.discover(table_name => 'ctl_disc.people');
+SET ROLE ctl_disc_reader;
+WITH gone AS (DELETE FROM comply.discoveries WHERE table_ident = 'ctl_disc.people' AND column_name = 'd'
+              RETURNING 1)
+SELECT count(*) AS others_findings_removed FROM gone;
+RESET ROLE;
+-- Every change of the findings is a ledger entry.
+SELECT details ->> 'operation' AS operation, count(*) > 0 AS recorded FROM comply.audit_log
+ WHERE object = 'comply.discoveries' GROUP BY 1 ORDER BY 1;
 
 -- A domain over text or jsonb is sampled as its base type, and its suggested policy is
 -- one comply.protect accepts (the domain's constraints then hold on the transformed

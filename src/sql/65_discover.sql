@@ -22,7 +22,15 @@ CREATE POLICY readers_of_the_column ON comply.discoveries
   USING (pg_catalog.has_column_privilege(table_name, column_name, 'SELECT'))
   WITH CHECK (pg_catalog.has_column_privilege(table_name, column_name, 'SELECT')
               AND discovered_by = current_user);
+-- Findings are removed by those who recorded them only (a reader of the column deleting
+-- another's findings made the matrix's gap for it disappear); and every change is a
+-- ledger entry (who recorded, replaced or removed which column's findings).
+CREATE POLICY removed_by_who_recorded ON comply.discoveries AS RESTRICTIVE FOR DELETE
+  USING (discovered_by = current_user);
 GRANT SELECT, INSERT, UPDATE, DELETE ON comply.discoveries TO PUBLIC;
+CREATE TRIGGER comply_discoveries_audit AFTER INSERT OR UPDATE OR DELETE ON comply.discoveries
+  FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger();
+ALTER TABLE comply.discoveries ENABLE ALWAYS TRIGGER comply_discoveries_audit;  -- see 30_ledger.sql
 
 -- The body of comply.discover (PL/pgSQL cannot name an input and an output column alike).
 CREATE FUNCTION comply._discover(p_sample_rows int, p_schema name, p_table regclass)
