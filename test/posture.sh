@@ -98,6 +98,7 @@ log_statement = 'all'
 log_min_duration_statement = 250ms
 session_preload_libraries = 'auto_explain'
 auto_explain.log_min_duration = 0
+log_transaction_sample_rate = 0.5
 log_min_error_statement = error
 log_error_verbosity = terse
 logging_collector = on
@@ -160,6 +161,8 @@ check "lax cluster: the evidence names the logging settings" \
   grep -q '"log_statement": "all"' "$work/lax.out"
 check "lax cluster: a duration in units is read (250ms), and auto_explain is named" \
   grep -q 'statement_logging|fail|.*"log_min_duration_statement": "250ms".*"auto_explain.log_min_duration": "0"' "$work/lax.out"
+check "lax cluster: sampled transactions log their statements: named" \
+  grep -q 'statement_logging|fail|.*"log_transaction_sample_rate": "0.5"' "$work/lax.out"
 check "lax cluster: the evidence says csvlog keeps error details even when terse" \
   grep -q 'error_details_logging|fail|.*"log_destination": "stderr,csvlog"' "$work/lax.out"
 check "lax cluster: the workers' evidence counts the rejected row lost and says why" \

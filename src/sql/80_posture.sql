@@ -107,6 +107,10 @@ BEGIN
      AND current_setting('log_statement_sample_rate')::float8 > 0 THEN
     rules := rules || jsonb_build_object('log_min_duration_sample', current_setting('log_min_duration_sample'));
   END IF;
+  -- A sampled transaction has every one of its statements logged, whatever their duration.
+  IF current_setting('log_transaction_sample_rate')::float8 > 0 THEN
+    rules := rules || jsonb_build_object('log_transaction_sample_rate', current_setting('log_transaction_sample_rate'));
+  END IF;
   -- auto_explain, when loaded, logs the statements it explains, literals and all (and
   -- the plans, whose filters quote them).
   IF (SELECT setting::int FROM pg_settings WHERE name = 'auto_explain.log_min_duration') >= 0 THEN
