@@ -383,6 +383,15 @@ SELECT comply.unprotect('clinic.vault');
 -- AFTER TRUNCATE trigger) or for a partition named (the utility hook: a partition has no
 -- TRUNCATE trigger of its own); rolled back, it leaves none.
 TRUNCATE clinic.events_north_1;
+-- A partition emptied by TRUNCATE ... CASCADE of a table it references is one too.
+CREATE TABLE clinic.south_codes (code int PRIMARY KEY);
+INSERT INTO clinic.south_codes SELECT id FROM clinic.events_south;
+ALTER TABLE clinic.events_south ADD FOREIGN KEY (id) REFERENCES clinic.south_codes;
+SET client_min_messages = warning;
+TRUNCATE clinic.south_codes CASCADE;
+RESET client_min_messages;
+ALTER TABLE clinic.events_south DROP CONSTRAINT events_south_id_fkey;
+DROP TABLE clinic.south_codes;
 BEGIN;
 TRUNCATE clinic.events_west;
 ROLLBACK;

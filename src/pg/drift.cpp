@@ -21,6 +21,7 @@ extern "C" {
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "parser/parsetree.h"
+#include "catalog/heap.h"
 #include "catalog/namespace.h"
 #include "nodes/makefuncs.h"
 #include "catalog/pg_class.h"
@@ -226,13 +227,25 @@ void RecordAlterEventTrigger(AlterEventTrigStmt* stmt) {
 // tables.
 void RecordTruncate(TruncateStmt* stmt) {
   if (!OidIsValid(get_extension_oid("pg_comply", true))) return;
-  Oid* relids = static_cast<Oid*>(palloc(sizeof(Oid) * (list_length(stmt->relations) + 1)));
-  int n = 0;
+  List* named = NIL;
   ListCell* lc;
   foreach (lc, stmt->relations) {
     Oid relid = RangeVarGetRelid(lfirst_node(RangeVar, lc), NoLock, true);
-    if (OidIsValid(relid)) relids[n++] = relid;
+    if (OidIsValid(relid)) named = lappend_oid(named, relid);
   }
+  // With CASCADE, the tables that reference them by foreign key were emptied too, as
+  // TRUNCATE found them (a partition of a protected table among them has no TRUNCATE
+  // trigger of its own either).
+  if (stmt->behavior == DROP_CASCADE) {
+    for (;;) {
+      List* more = heap_truncate_find_FKs(named);
+      if (more == NIL) break;
+      named = list_concat(named, more);
+    }
+  }
+  const int n = list_length(named);
+  Oid* relids = static_cast<Oid*>(palloc(sizeof(Oid) * (n + 1)));
+  for (int i = 0; i < n; ++i) relids[i] = list_nth_oid(named, i);
   RecordTruncatedPartitions(relids, n);
   pfree(relids);
 }
