@@ -286,6 +286,26 @@ SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
 SELECT details ->> 'operation' AS operation, details ->> 'column' AS col,
        details ->> 'changed_after_policy' AS triggers, details ->> 'errors' AS errors
   FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'clinic.stamped' ORDER BY id;
+-- So is a value a later trigger changes in a column the policy validates or requires to
+-- be ciphertext (it checks, it does not transform).
+CREATE EXTENSION pgcrypto;
+CREATE TABLE clinic.sealed (id int PRIMARY KEY, secret bytea, doc jsonb);
+CREATE FUNCTION clinic.swap() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.id = 2 THEN NEW.secret := convert_to('SSN 536-22-8714', 'UTF8'); END IF;
+  IF NEW.id = 3 THEN NEW.doc := '{"patient_id": "x"}'; END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER zzz_swap BEFORE INSERT OR UPDATE ON clinic.sealed FOR EACH ROW EXECUTE FUNCTION clinic.swap();
+SELECT comply.protect('clinic.sealed', '{"columns": {"secret": {"encrypted": true}, "doc": {"validate": "p_intake"}}}');
+INSERT INTO clinic.sealed VALUES (1, '\xc30d040703020102030405060708d23b01' || gen_random_bytes(48), '{"patient_id": "P000001"}');
+INSERT INTO clinic.sealed VALUES (2, '\xc30d040703020102030405060708d23b01' || gen_random_bytes(48), '{"patient_id": "P000002"}');
+INSERT INTO clinic.sealed VALUES (3, '\xc30d040703020102030405060708d23b01' || gen_random_bytes(48), '{"patient_id": "P000003"}');
+SELECT id FROM clinic.sealed ORDER BY id;
+SELECT comply.unprotect('clinic.sealed');
+DROP TABLE clinic.sealed;
+DROP FUNCTION clinic.swap();
+DROP EXTENSION pgcrypto;
 -- Renaming a protect trigger disables the protection: drift.
 ALTER TRIGGER comply_protect_after ON clinic.stamped RENAME TO after_stamp;
 SELECT enforced FROM comply.protected_tables WHERE table_name = 'clinic.stamped'::regclass;

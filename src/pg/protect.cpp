@@ -687,6 +687,18 @@ const char* OperationOf(TriggerData* td) {
   return "DELETE";
 }
 
+// What a stored value of a column declared encrypted looks like (posture::Classify of
+// its first bytes).
+posture::Classification ClassifyStored(Datum d) {
+  bytea* v = PgCall([&] {
+    return reinterpret_cast<bytea*>(pg_detoast_datum_slice(
+        reinterpret_cast<struct varlena*>(DatumGetPointer(d)), 0,
+        static_cast<int32>(posture::kMaxExamined)));
+  });
+  size_t total = PgCall([&] { return static_cast<size_t>(toast_raw_datum_size(d) - VARHDRSZ); });
+  return posture::Classify(std::string_view(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v)), total);
+}
+
 // Rejects the row: the attempt goes to the ledger through the job worker (this
 // transaction rolls back), then check_violation naming the column and the rule, never
 // the value.
@@ -947,14 +959,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
     if (c.encrypted && !existing) {
       // A column declared encrypted refuses a value that is not ciphertext, such as
       // a clear value written by a client that forgot pgp_sym_encrypt().
-      bytea* v = PgCall([&] {
-        return reinterpret_cast<bytea*>(pg_detoast_datum_slice(
-            reinterpret_cast<struct varlena*>(DatumGetPointer(d)), 0,
-            static_cast<int32>(posture::kMaxExamined)));
-      });
-      size_t total = PgCall([&] { return static_cast<size_t>(toast_raw_datum_size(d) - VARHDRSZ); });
-      posture::Classification k =
-          posture::Classify(std::string_view(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v)), total);
+      posture::Classification k = ClassifyStored(d);
       if (k.verdict != posture::Verdict::kEncrypted)
         Reject(td, p, c, "encrypted", "", "the value is not ciphertext (" + k.evidence.format + ")",
                "column \"" + c.name + "\" must hold ciphertext");
@@ -1052,8 +1057,10 @@ void CheckLaterTriggers(TriggerData* td, const TablePolicy& p) {
   const bool is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
   TupleDesc desc = RelationGetDescr(td->tg_relation);
   HeapTuple row = is_update ? td->tg_newtuple : td->tg_trigtuple;
+  const std::string why = "One of the BEFORE triggers that fire after comply_protect_before (" +
+                          *p.later_before + ") changed the value the policy ";
   for (const ColumnPolicy& c : p.columns) {
-    if (c.redact == ColumnPolicy::Redact::kNone) continue;
+    if (c.redact == ColumnPolicy::Redact::kNone && c.schema.empty() && !c.encrypted) continue;
     bool isnull = false;
     Datum d = PgCall([&] { return heap_getattr(row, c.attnum, desc, &isnull); });
     if (isnull) continue;
@@ -1065,12 +1072,32 @@ void CheckLaterTriggers(TriggerData* td, const TablePolicy& p) {
       if (!old_null && PgCall([&] { return datumIsEqual(old, d, att->attbyval, att->attlen); }))
         continue;
     }
+    const std::string changed = "column \"" + c.name + "\" was changed after the policy ran";
+    // A column validated and not transformed: what is stored must still match (one
+    // that is redacted too may not, by design: its labels are no longer the format).
+    if (!c.schema.empty() && c.redact == ColumnPolicy::Redact::kNone) {
+      try {
+        PgCall([&] {
+          (void)FunctionCall2(const_cast<FmgrInfo*>(&p.assert_valid), d,
+                              CStringGetTextDatum(c.schema.c_str()));
+        });
+      } catch (const PgError& e) {
+        if (e.sqlerrcode() != ERRCODE_CHECK_VIOLATION) throw;
+        Reject(td, p, c, "changed_after_policy", *p.later_before,
+               why + "checked against schema \"" + c.schema + "\": " + e.detail(), changed);
+      }
+    }
+    if (c.encrypted) {
+      posture::Classification k = ClassifyStored(d);
+      if (k.verdict != posture::Verdict::kEncrypted)
+        Reject(td, p, c, "changed_after_policy", *p.later_before,
+               why + "checked for ciphertext: the value is not ciphertext (" + k.evidence.format + ")",
+               changed);
+    }
+    if (c.redact == ColumnPolicy::Redact::kNone) continue;
     if (c.NeedsKey()) CheckPolicyKey(p);
     if (!Transform(c, d)) continue;
-    Reject(td, p, c, "changed_after_policy", *p.later_before,
-           "One of the BEFORE triggers that fire after comply_protect_before (" +
-               *p.later_before + ") changed the value the policy stored.",
-           "column \"" + c.name + "\" was changed after the policy ran");
+    Reject(td, p, c, "changed_after_policy", *p.later_before, why + "stored.", changed);
   }
 }
 
