@@ -885,6 +885,12 @@ SELECT count(*) AS not_audited FROM clinic.intake;
 CREATE TABLE clinic.charts_copy (id int, note text);
 INSERT INTO clinic.charts_copy SELECT * FROM clinic.charts WHERE id > 1;
 UPDATE clinic.charts SET note = note WHERE id = 3;
+-- Unless it returns the rows it changes (RETURNING): they reach the client, even from a
+-- transaction that then rolls back.
+BEGIN;
+UPDATE clinic.charts SET id = id RETURNING id;
+DELETE FROM clinic.charts WHERE id = 3 RETURNING id;
+ROLLBACK;
 -- A statement that fails has read too: it may have sent rows before its error (the
 -- count is then unknown), and an attempt refused for want of privilege is an access
 -- attempt; the same inside a subtransaction that rolls back.

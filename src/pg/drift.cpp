@@ -77,6 +77,14 @@ void PrepareReads(const void* key, const Oid* relids, int n, const char* operati
 // the table an INSERT, UPDATE, DELETE or MERGE writes, whose rows its policy audits),
 // in relids (sized for the range table); returns how many. INSERT ... SELECT reads its
 // source as a SELECT does.
+// Whether a write returns the rows it changes as they were stored (UPDATE, DELETE or
+// MERGE ... RETURNING): its target is read too, and the rows reach the client even if
+// the transaction then rolls back. (INSERT ... RETURNING returns what was just written.)
+bool ReturnsStoredRows(QueryDesc* query) {
+  return query->plannedstmt->hasReturning &&
+         (query->operation == CMD_UPDATE || query->operation == CMD_DELETE || query->operation == CMD_MERGE);
+}
+
 int ReadRelations(QueryDesc* query, Oid* relids) {
   int k = 0;
   int index = 0;
@@ -87,7 +95,7 @@ int ReadRelations(QueryDesc* query, Oid* relids) {
     if (rte->rtekind == RTE_RELATION && (rte->requiredPerms & ACL_SELECT) &&
         rte->relid >= FirstNormalObjectId &&
         (rte->relkind == RELKIND_RELATION || rte->relkind == RELKIND_PARTITIONED_TABLE) &&
-        !list_member_int(query->plannedstmt->resultRelations, index))
+        (!list_member_int(query->plannedstmt->resultRelations, index) || ReturnsStoredRows(query)))
       relids[k++] = rte->relid;
   }
   return k;
