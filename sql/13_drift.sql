@@ -28,6 +28,14 @@ REVOKE SELECT (doc) ON watched.t FROM PUBLIC;
 CREATE SCHEMA watched_side GRANT SELECT ON watched.t TO PUBLIC;
 REVOKE SELECT ON watched.t FROM PUBLIC;
 DROP SCHEMA watched_side;
+-- So are REASSIGN OWNED and DROP OWNED, which event triggers do not see.
+CREATE ROLE drift_grantee;
+CREATE ROLE drift_owner;
+GRANT SELECT ON watched.t TO drift_grantee;
+DROP OWNED BY drift_grantee;
+ALTER TABLE watched.t OWNER TO drift_owner;
+REASSIGN OWNED BY drift_owner TO CURRENT_USER;
+DROP ROLE drift_grantee, drift_owner;
 CREATE POLICY only_mine ON watched.t USING (true);
 ALTER POLICY only_mine ON watched.t USING (id > 0);
 DROP POLICY only_mine ON watched.t;

@@ -231,6 +231,19 @@ void RecordAlterEventTrigger(AlterEventTrigStmt* stmt) {
   SPI_finish();
 }
 
+// REASSIGN OWNED and DROP OWNED change protected tables' owners and grants, and event
+// triggers do not see them (DROP OWNED only what it drops): the privileges compared
+// with those last seen, as after a GRANT. Plain C.
+void RecordPrivilegesChanged(const char* command) {
+  if (RecoveryInProgress() || !OidIsValid(get_extension_oid("pg_comply", true))) return;
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  Oid types[1] = {TEXTOID};
+  Datum values[1] = {CStringGetTextDatum(command)};
+  int rc = SPI_execute_with_args("SELECT comply._drift_privileges($1)", 1, types, values, nullptr, false, 1);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "could not compare privileges: %s", SPI_result_code_string(rc));
+  SPI_finish();
+}
+
 // The relations a TRUNCATE named, to the ledger when they are partitions of protected
 // tables.
 void RecordTruncate(TruncateStmt* stmt) {
@@ -348,6 +361,8 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
     RecordTruncate(reinterpret_cast<TruncateStmt*>(pstmt->utilityStmt));
   else if (IsA(pstmt->utilityStmt, AlterEventTrigStmt))
     RecordAlterEventTrigger(reinterpret_cast<AlterEventTrigStmt*>(pstmt->utilityStmt));
+  else if (IsA(pstmt->utilityStmt, ReassignOwnedStmt) || IsA(pstmt->utilityStmt, DropOwnedStmt))
+    RecordPrivilegesChanged(IsA(pstmt->utilityStmt, ReassignOwnedStmt) ? "REASSIGN OWNED" : "DROP OWNED");
 }
 
 }  // namespace

@@ -73,6 +73,30 @@ CREATE FUNCTION comply._is_own_table(rel oid) RETURNS boolean
 $$;
 COMMENT ON FUNCTION comply._is_own_table(oid) IS 'Whether a relation is one of pg_comply''s own tables';
 
+-- Each protected table's privileges compared with those last seen (comply.policies.
+-- acl_snapshot): a difference is drift, and the new privileges the ones seen. After a
+-- GRANT or REVOKE (which report no object), and after REASSIGN OWNED and DROP OWNED,
+-- which event triggers do not see (the utility hook calls this).
+CREATE FUNCTION comply._drift_privileges(command text) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+DECLARE
+  p record;
+BEGIN
+  FOR p IN SELECT c.table_name, c.acl_snapshot, comply._acl_text(c.table_name) AS acl
+             FROM comply.policies c JOIN pg_class k ON k.oid = c.table_name LOOP
+    IF p.acl IS DISTINCT FROM p.acl_snapshot THEN
+      PERFORM comply._drift(p.table_name::text,
+                            format('privileges on protected table %s changed (%s)', p.table_name, command),
+                            jsonb_build_object('kind', 'grants', 'table', p.table_name::text,
+                                               'before', p.acl_snapshot, 'after', p.acl));
+      UPDATE comply.policies SET acl_snapshot = p.acl WHERE table_name = p.table_name;
+    END IF;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION comply._drift_privileges(text) IS
+  'Records as drift the protected tables whose privileges changed since last seen';
+REVOKE ALL ON FUNCTION comply._drift_privileges(text) FROM PUBLIC;
+
 CREATE FUNCTION comply._drift_ddl() RETURNS event_trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
@@ -237,16 +261,7 @@ BEGIN
   FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
     IF r.command_tag IN ('GRANT', 'REVOKE') THEN
       -- GRANT reports no object: compare each protected table's privileges with the last seen.
-      FOR p IN SELECT c.table_name, c.acl_snapshot, comply._acl_text(c.table_name) AS acl
-                 FROM comply.policies c JOIN pg_class k ON k.oid = c.table_name LOOP
-        IF p.acl IS DISTINCT FROM p.acl_snapshot THEN
-          PERFORM comply._drift(p.table_name::text,
-                                format('privileges on protected table %s changed (%s)', p.table_name, r.command_tag),
-                                jsonb_build_object('kind', 'grants', 'table', p.table_name::text,
-                                                   'before', p.acl_snapshot, 'after', p.acl));
-          UPDATE comply.policies SET acl_snapshot = p.acl WHERE table_name = p.table_name;
-        END IF;
-      END LOOP;
+      PERFORM comply._drift_privileges(r.command_tag);
     ELSIF r.classid = 'pg_class'::regclass AND r.command_tag NOT IN ('CREATE TABLE', 'CREATE FOREIGN TABLE')
           AND EXISTS (SELECT 1 FROM comply.policies c
                        WHERE c.table_name = r.objid
@@ -333,6 +348,10 @@ BEGIN
                                                       array_to_string(detached, ', '))
                                           ELSE '' END),
                               details || jsonb_build_object('kind', 'table_altered'));
+        -- (ALTER TABLE ... OWNER TO rewrites the grants to name the new owner: that is
+        -- this entry's change, not one for the next comparison of privileges.)
+        UPDATE comply.policies SET acl_snapshot = comply._acl_text(table_name)
+         WHERE table_name = p.table_name AND acl_snapshot IS DISTINCT FROM comply._acl_text(table_name);
       END IF;
     ELSIF r.classid = 'pg_class'::regclass
           AND r.command_tag IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE')

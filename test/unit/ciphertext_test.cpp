@@ -161,6 +161,20 @@ TEST(CiphertextClassify, OpenPgpEvidence) {
   EXPECT_EQ(c.evidence.judged, ReadFixture("pgp_sym_aes256.gpg").size());
 }
 
+// A made-up OpenPGP header over clear text is not ciphertext, however short the body
+// (the uniformity test needs 128 bytes; shorter payloads get coarser ones).
+TEST(CiphertextClassify, OpenPgpHeaderOverClearTextIsNot) {
+  const std::string header = *DecodeHex("c30d04070302d4da63d4c1ed680469d23c01");  // skesk, seipd of 60
+  std::string clear = "Patient Maria Garcia SSN 536-22-8714 card 4111111111111111";
+  clear.resize(59, '.');
+  EXPECT_NE(Classify(header + clear).verdict, Verdict::kEncrypted);
+  EXPECT_NE(Classify(header + std::string(59, '\0')).verdict, Verdict::kEncrypted);  // padding
+  // The same header over random bytes is, as pgcrypto's short outputs are.
+  for (uint64_t seed = 1; seed <= 200; ++seed)
+    EXPECT_EQ(Classify(header + RandomBytes(59, seed)).verdict, Verdict::kEncrypted) << seed;
+  EXPECT_EQ(Classify(ReadFixture("pgp_sym_aes128_pgcrypto.gpg")).verdict, Verdict::kEncrypted);
+}
+
 // pgcrypto's own encrypt() regression outputs (contrib/pgcrypto/expected/rijndael.out),
 // and openssl reproducing one of them the way make_fixtures.sh runs it.
 TEST(CiphertextClassify, PgcryptoEncryptVectors) {

@@ -504,6 +504,19 @@ Classification JudgeOpenPgp(std::string_view b, const openpgp::Message& m, std::
       c.verdict = Verdict::kUndetermined;
       AddReason(&c, "OpenPGP packets, but the encrypted payload is not random-looking");
     }
+  } else if (payload >= 32) {
+    // Too short for the uniformity test, long enough for two coarse ones that random
+    // bytes fail with a probability below 1e-7: three quarters printable (random bytes
+    // are 37% so), or fewer distinct bytes than a quarter of the length (random ones
+    // repeat little). Clear text under a made-up header fails the first, padding the
+    // second.
+    ByteStats ps = Measure(b.substr(m.payload_begin, payload));
+    size_t distinct = 0;
+    for (uint32_t k : ps.counts) distinct += k > 0;
+    if (ps.printable * 4 >= payload * 3 || distinct * 4 < payload) {
+      c.verdict = Verdict::kUndetermined;
+      AddReason(&c, "OpenPGP packets, but the encrypted payload is not random-looking");
+    }
   }
   if (m.truncated) {
     AddReason(&c, "the message is cut short: its packets declare more bytes than the value has");
