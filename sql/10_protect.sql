@@ -789,6 +789,25 @@ SELECT count(*) AS interactions_of_gone_rows FROM comply.ai_interactions i JOIN 
 DROP TABLE clinic.by_ward_3;
 SELECT comply.unprotect('clinic.by_ward');
 DROP TABLE clinic.by_ward;
+-- An UPDATE that moves a row to another partition inserts it there: the values it left
+-- as they were stored (a redacted document no longer matches its schema) are not checked
+-- or transformed again; values it changes are, as in any UPDATE.
+CREATE TABLE clinic.moves (id int, region text, doc jsonb, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+CREATE TABLE clinic.moves_a PARTITION OF clinic.moves FOR VALUES IN ('a');
+CREATE TABLE clinic.moves_b PARTITION OF clinic.moves FOR VALUES IN ('b');
+SELECT comply.register_schema('contact', '{"type": "object", "properties": {"email": {"type": "string", "pattern": "@"}}}');
+SELECT comply.protect('clinic.moves', '{"columns": {"doc": {"validate": "contact", "redact": true}}}');
+INSERT INTO clinic.moves VALUES (1, 'a', '{"email": "maria.garcia@example.org"}');
+UPDATE clinic.moves SET region = 'b' WHERE id = 1;
+SELECT tableoid::regclass AS stored_in, doc FROM clinic.moves;
+\set VERBOSITY terse
+UPDATE clinic.moves SET region = 'a', doc = '{"email": "no at sign"}' WHERE id = 1;
+\set VERBOSITY default
+UPDATE clinic.moves SET region = 'a', doc = '{"email": "j.doe@example.org"}' WHERE id = 1;
+SELECT tableoid::regclass AS stored_in, doc FROM clinic.moves;
+SELECT comply.unprotect('clinic.moves');
+DROP TABLE clinic.moves;
+DELETE FROM comply.schemas WHERE name = 'contact';
 -- A key column of a domain: pg_comply's own lookups of keys (after a partition's
 -- TRUNCATE, before a job is sent, in comply.forget) run as the extension's owner, so
 -- they read a key as the domain's base type, never as the domain, whose CHECK is its

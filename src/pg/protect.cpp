@@ -844,6 +844,63 @@ bool FromCurrentInsert(Relation rel, AttrNumber attnum, Datum value) {
   return false;
 }
 
+// The policy's values (by column name) of the row the BEFORE UPDATE trigger returned
+// last, with the protected table, transaction and command. An UPDATE that moves a row
+// to another partition deletes it there and inserts it here: the BEFORE INSERT trigger
+// of the new partition then sees values the UPDATE already checked and transformed (or
+// left as stored), which it must not check again (a redacted document need not match
+// its schema) nor transform again.
+struct UpdateMemo {
+  Oid protected_relid = InvalidOid;
+  LocalTransactionId lxid = InvalidLocalTransactionId;
+  CommandId cid = InvalidCommandId;
+  std::vector<std::pair<std::string, std::string>> values;  // column name, datum image
+};
+UpdateMemo update_memo;
+
+void RememberUpdate(Relation rel, HeapTuple row, const TablePolicy& p) {
+  TupleDesc desc = RelationGetDescr(rel);
+  update_memo.protected_relid = InvalidOid;  // invalid until complete
+  size_t n = 0;
+  for (const ColumnPolicy& c : p.columns) {
+    if (c.schema.empty() && c.redact == ColumnPolicy::Redact::kNone && !c.encrypted) continue;
+    bool isnull = false;
+    Datum d = PgCall([&] { return heap_getattr(row, c.attnum, desc, &isnull); });
+    if (isnull) continue;
+    Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
+    if (n == update_memo.values.size()) update_memo.values.emplace_back();
+    auto& slot = update_memo.values[n++];
+    slot.first = c.name;
+    if (att->attbyval) {
+      slot.second.assign(reinterpret_cast<const char*>(&d), sizeof(Datum));
+    } else {
+      size_t size = PgCall([&] { return datumGetSize(d, att->attbyval, att->attlen); });
+      MemoImage(static_cast<const char*>(DatumGetPointer(d)), size, &slot.second);
+    }
+  }
+  update_memo.values.resize(n);
+  update_memo.lxid = MyProc->lxid;
+  update_memo.cid = GetCurrentCommandId(false);
+  update_memo.protected_relid = p.protected_relid;
+}
+
+// True when value of column c, being inserted into a partition of p's table, is the one
+// the current command's last UPDATE of that table left in its row: the insert half of a
+// row moved to another partition.
+bool FromRowMove(Relation rel, const TablePolicy& p, const ColumnPolicy& c, Datum value) {
+  if (p.partition.empty() || update_memo.protected_relid != p.protected_relid ||
+      update_memo.lxid != MyProc->lxid || update_memo.cid != GetCurrentCommandId(false))
+    return false;
+  Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), c.attnum - 1);
+  for (const auto& [name, image] : update_memo.values) {
+    if (name != c.name) continue;
+    if (att->attbyval) return image.size() == sizeof(Datum) && memcmp(image.data(), &value, sizeof(Datum)) == 0;
+    size_t size = PgCall([&] { return datumGetSize(value, att->attbyval, att->attlen); });
+    return SameImage(image, static_cast<const char*>(DatumGetPointer(value)), size);
+  }
+  return false;
+}
+
 // What the policy stores for the value d of column c, which it redacts, pseudonymizes or
 // masks; nullopt when it stores d as it is (a value transformed already, or with nothing
 // to redact). Needs the key for the columns that do (CheckPolicyKey first).
@@ -943,6 +1000,8 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
         continue;
       // SET c = EXCLUDED.c of an upsert: checked and transformed by the insert.
       if (FromCurrentInsert(rel, c.attnum, d)) continue;
+    } else if (FromRowMove(rel, p, c, d)) {
+      continue;  // a row an UPDATE moved here from another partition
     }
     if (!c.schema.empty() && !existing) {
       try {
@@ -1014,6 +1073,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
   }
   if (cols.empty()) {
     if (!is_update) RememberInsert(rel, tup, p);
+    if (is_update && !p.partition.empty()) RememberUpdate(rel, tup, p);
     return existing ? nullptr : tup;
   }
   HeapTuple out = PgCall([&] {
@@ -1023,6 +1083,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
                                      values.data(), isnull);
   });
   if (!is_update) RememberInsert(rel, out, p);
+  if (is_update && !p.partition.empty()) RememberUpdate(rel, out, p);
   return out;
 }
 
