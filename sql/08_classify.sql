@@ -110,7 +110,7 @@ SELECT comply.train_classifier('compliance', 'SELECT body, label FROM docs') IS 
 -- comply.run_jobs() works it here. High confidence decides alone; low goes to review.
 SET comply.review_threshold = 0.5;
 SELECT comply.classify_async('Patient John Smith, SSN 536-22-8714, MRI results and oncology referral; prescription for chemotherapy.',
-                             NULL, 'compliance', '{"table": "intake", "id": 1, "member": "maria.garcia@example.org"}') AS job1 \gset
+                             NULL, 'compliance', '{"table": "intake", "id": 1, "member": "maria.garcia@example.org", "536-22-8714": true}') AS job1 \gset
 SET comply.review_threshold = 1.0;
 SELECT comply.classify_async('Please review the attached document.', ARRAY['legal', 'general'],
                              'compliance', '{"table": "intake", "id": 2}') AS job2 \gset
@@ -123,7 +123,7 @@ SELECT id = :job1 AS first, status, attempts, label IS NOT NULL AS labelled, rou
   FROM comply.ai_jobs ORDER BY id;
 SET comply.review_threshold = 1.0;
 SELECT comply.classify_async('Please review the attached document.', ARRAY['legal', 'general'],
-                             'compliance', '{"table": "intake", "id": 3, "member": "maria.garcia@example.org"}') AS job3 \gset
+                             'compliance', '{"table": "intake", "id": 3, "member": "maria.garcia@example.org", "maria.garcia@example.org": 1}') AS job3 \gset
 SELECT comply.run_jobs();
 SELECT routed_to, case_id IS NOT NULL AS has_case FROM comply.ai_jobs WHERE id = :job3;
 SELECT source, subject, payload, labels, model_label IN ('legal', 'general') AS label_in_set,
@@ -131,7 +131,8 @@ SELECT source, subject, payload, labels, model_label IN ('legal', 'general') AS 
   FROM comply.review_cases;
 SELECT decided_by_kind, subject, label IS NOT NULL AS labelled, decided_by_model, reviewer IS NULL AS no_reviewer
   FROM comply.ai_decisions;
--- Reviewers read cases and decisions, so their subjects are stored redacted; the job
+-- Reviewers read cases and decisions, so their subjects are stored redacted (keys as
+-- well as values: a key may be personal data); the job
 -- (the owner's only) keeps the subject whole, the link back to the record.
 SELECT id = :job1 AS first, subject ->> 'member' AS member FROM comply.ai_jobs WHERE id IN (:job1, :job3) ORDER BY id;
 SELECT action, object LIKE 'comply.ai_jobs/%' AS about_job, details ->> 'routed' AS routed,

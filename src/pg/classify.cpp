@@ -707,18 +707,25 @@ int JobRound::Finish() {
       AddRaw(details, "threshold", Num(review_threshold));
       AddRaw(details, "interaction_id", std::to_string(interaction_id));
       if (j.subject) AddRaw(details, "subject", *j.subject);
+      // Reviewers read decisions and cases: their subject is stored redacted, its keys
+      // as well as its values (as in the ledger), like every value they see; the job
+      // keeps it whole (ai_jobs, owner only).
+      const Datum subject =
+          j.subject ? PgCall([&] {
+            return PointerGetDatum(DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(j.subject->c_str()))));
+          })
+                    : (Datum)0;
+      const Datum redacted_subject = subject ? PointerGetDatum(RedactJsonbDefault(DatumGetJsonbP(subject))) : (Datum)0;
       if (automatic) {
-        Oid types[8] = {INT8OID, TEXTOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID, INT8OID, FLOAT8OID};
-        Datum v[8] = {Int64GetDatum(j.id), j.subject ? TextDatum(*j.subject) : (Datum)0,
+        Oid types[8] = {INT8OID, JSONBOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID, INT8OID, FLOAT8OID};
+        Datum v[8] = {Int64GetDatum(j.id), redacted_subject,
                       TextDatum(j.answer.label), Float8GetDatum(j.answer.confidence),
                       TextDatum(j.provider), TextDatum(j.model), Int64GetDatum(interaction_id),
                       Float8GetDatum(review_threshold)};
         char nulls[8] = {' ', j.subject ? ' ' : 'n', ' ', ' ', ' ', ' ', ' ', ' '};
-        // Reviewers read decisions (comply.ai_decisions): the subject is stored redacted,
-        // like every value they see; the job keeps it whole (ai_jobs, owner only).
         SpiExec("INSERT INTO comply.model_decisions (job_id, subject, label, confidence, provider, "
                 "model, interaction_id, threshold) "
-                "VALUES ($1, comply.redact($2::jsonb), $3, $4, $5, $6, $7, $8)",
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 8, types, v, nulls, false, SPI_OK_INSERT);
         AddField(details, "routed", "auto");
         details += "}";
@@ -731,9 +738,9 @@ int JobRound::Finish() {
           } catch (const Error&) {
           }
         }
-        Oid types[10] = {TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID,
+        Oid types[10] = {TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID,
                          FLOAT8OID, TEXTOID, TEXTOID, INT8OID, INT8OID};
-        Datum v[10] = {TextDatum(j.queue), j.subject ? TextDatum(*j.subject) : (Datum)0,
+        Datum v[10] = {TextDatum(j.queue), redacted_subject,
                        TextDatum(j.input), labels.empty() ? (Datum)0 : TextArrayDatum(labels),
                        TextDatum(j.answer.label), Float8GetDatum(j.answer.confidence),
                        TextDatum(j.provider), TextDatum(j.model), Int64GetDatum(j.id),
@@ -742,7 +749,7 @@ int JobRound::Finish() {
                           ' ', ' ', ' ', ' ', ' ', ' '};
         SpiExec("INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, "
                 "confidence, provider, model, job_id, interaction_id) "
-                "VALUES ($1, 'model', comply.redact($2::jsonb), $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                "VALUES ($1, 'model', $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
                 10, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
         case_id = SpiInt(0, 1).value_or(0);
         AddField(details, "routed", "review");
