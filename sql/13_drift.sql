@@ -35,6 +35,13 @@ GRANT SELECT ON watched.t TO drift_grantee;
 DROP OWNED BY drift_grantee;
 ALTER TABLE watched.t OWNER TO drift_owner;
 REASSIGN OWNED BY drift_owner TO CURRENT_USER;
+-- (Also a table whose privileges were never granted: its owner is compared too.)
+CREATE TABLE watched.ungranted (id int PRIMARY KEY, doc jsonb);
+ALTER TABLE watched.ungranted OWNER TO drift_owner;
+SELECT comply.protect('watched.ungranted', '{"columns": {"doc": {"validate": "d_doc"}}}');
+REASSIGN OWNED BY drift_owner TO CURRENT_USER;
+SELECT comply.unprotect('watched.ungranted');
+DROP TABLE watched.ungranted;
 DROP ROLE drift_grantee, drift_owner;
 CREATE POLICY only_mine ON watched.t USING (true);
 ALTER POLICY only_mine ON watched.t USING (id > 0);

@@ -17,11 +17,14 @@ CREATE TABLE comply.policies (
 COMMENT ON TABLE comply.policies IS
   'The policy of each protected table (written by comply.protect, removed by comply.unprotect)';
 
--- A table's privileges as the drift watch compares them: the table's ACL and its
--- columns' (a GRANT SELECT (col) is a grant too).
+-- A table's privileges as the drift watch compares them: its owner, the table's ACL
+-- and its columns' (a GRANT SELECT (col) is a grant too).
 CREATE FUNCTION comply._acl_text(tbl regclass) RETURNS text
   LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
-  SELECT concat_ws(' ', (SELECT c.relacl::text FROM pg_class c WHERE c.oid = tbl),
+  -- (The owner too: it holds every privilege, and REASSIGN OWNED changes it without a
+  -- grant to show, on a table whose privileges were never granted.)
+  SELECT concat_ws(' ', (SELECT concat_ws(' ', 'owner=' || c.relowner::regrole::text, c.relacl::text)
+                           FROM pg_class c WHERE c.oid = tbl),
                    (SELECT string_agg(quote_ident(a.attname) || ':' || a.attacl::text, ' ' ORDER BY a.attnum)
                       FROM pg_attribute a
                      WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
