@@ -808,6 +808,21 @@ SELECT tableoid::regclass AS stored_in, doc FROM clinic.moves;
 SELECT comply.unprotect('clinic.moves');
 DROP TABLE clinic.moves;
 DELETE FROM comply.schemas WHERE name = 'contact';
+-- A typed table's columns follow its type: an attribute renamed with ALTER TYPE ...
+-- CASCADE breaks the policy of a protected typed table, which says so at once (drift,
+-- policy_broken); its writes are refused until the policy is updated.
+CREATE TYPE clinic.visit AS (id int, notes text);
+CREATE TABLE clinic.typed_visits OF clinic.visit (PRIMARY KEY (id));
+SELECT comply.protect('clinic.typed_visits', '{"columns": {"notes": {"redact": true}}}');
+ALTER TYPE clinic.visit RENAME ATTRIBUTE notes TO note_text CASCADE;
+SELECT details ->> 'kind' AS kind, details ->> 'type' AS type, details -> 'columns' AS columns
+  FROM comply.audit_log WHERE action = 'drift' AND object = 'clinic.typed_visits' ORDER BY id;
+\set VERBOSITY terse
+INSERT INTO clinic.typed_visits VALUES (1, 'SSN 536-22-8714');
+\set VERBOSITY default
+SELECT comply.unprotect('clinic.typed_visits');
+DROP TABLE clinic.typed_visits;
+DROP TYPE clinic.visit;
 -- A key column of a domain: pg_comply's own lookups of keys (after a partition's
 -- TRUNCATE, before a job is sent, in comply.forget) run as the extension's owner, so
 -- they read a key as the domain's base type, never as the domain, whose CHECK is its

@@ -262,6 +262,30 @@ BEGIN
     IF r.command_tag IN ('GRANT', 'REVOKE') THEN
       -- GRANT reports no object: compare each protected table's privileges with the last seen.
       PERFORM comply._drift_privileges(r.command_tag);
+    ELSIF r.command_tag = 'ALTER TYPE'
+          AND (r.classid = 'pg_type'::regclass
+               OR (r.classid = 'pg_class'::regclass  -- (an attribute's address is its type's relation)
+                   AND EXISTS (SELECT 1 FROM pg_class k WHERE k.oid = r.objid AND k.relkind = 'c'))) THEN
+      -- A composite type's attribute renamed, dropped or retyped (CASCADE) changes the
+      -- columns of the typed tables made of it, protected ones too, with no ALTER TABLE
+      -- of theirs to see: a policy that no longer fits says so now.
+      FOR p IN SELECT c.table_name, c.policy, k.reloftype FROM comply.policies c JOIN pg_class k ON k.oid = c.table_name
+                WHERE k.reloftype = CASE WHEN r.classid = 'pg_type'::regclass THEN r.objid
+                                         ELSE (SELECT t.reltype FROM pg_class t WHERE t.oid = r.objid) END LOOP
+        gone := comply._gone_columns(p.table_name, p.policy);
+        problem := CASE WHEN gone IS NULL THEN comply._policy_problem(p.table_name, p.policy) END;
+        CONTINUE WHEN gone IS NULL AND problem IS NULL;
+        PERFORM comply._drift(p.table_name::text,
+                              format('the policy of protected table %s no longer fits it: %s (%s, type %s); '
+                                     'its writes are refused until the policy is updated',
+                                     p.table_name,
+                                     coalesce('it names columns it no longer has: ' || array_to_string(gone, ', '), problem),
+                                     r.command_tag, p.reloftype::regtype),
+                              jsonb_build_object('table', p.table_name::text, 'command', r.command_tag,
+                                                 'type', p.reloftype::regtype::text, 'kind', 'policy_broken')
+                              || CASE WHEN gone IS NOT NULL THEN jsonb_build_object('columns', to_jsonb(gone))
+                                      ELSE jsonb_build_object('problem', problem) END);
+      END LOOP;
     ELSIF r.classid = 'pg_class'::regclass AND r.command_tag NOT IN ('CREATE TABLE', 'CREATE FOREIGN TABLE')
           AND EXISTS (SELECT 1 FROM comply.policies c
                        WHERE c.table_name = r.objid
@@ -518,7 +542,9 @@ CREATE EVENT TRIGGER comply_drift_ddl ON ddl_command_end
                'ALTER AGGREGATE', 'CREATE VIEW', 'ALTER VIEW',
                -- (CREATE SCHEMA ... CREATE TABLE, GRANT, CREATE TRIGGER ...: its commands are
                -- reported under its tag)
-               'CREATE SCHEMA')
+               'CREATE SCHEMA',
+               -- (a composite type's attributes, which typed tables' columns follow)
+               'ALTER TYPE')
   EXECUTE FUNCTION comply._drift_ddl();
 CREATE EVENT TRIGGER comply_drift_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP TRIGGER', 'DROP POLICY', 'DROP SCHEMA', 'DROP OWNED')
