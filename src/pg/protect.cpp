@@ -766,23 +766,29 @@ bool IsPseudonym(std::string_view v) {
 // change.
 Oid existing_relid = InvalidOid;
 
-// The policy's values of the row the BEFORE INSERT trigger returned last (their datum
-// images), with the relation, transaction and command they were written in. In
-// INSERT ... ON CONFLICT DO UPDATE, EXCLUDED is that row: the usual SET c = EXCLUDED.c
-// hands the UPDATE trigger values validated and transformed already, which it must
-// not check again (a redacted document need not match its schema) nor transform again.
-struct InsertMemo {
-  Oid relid = InvalidOid;
+// The policy's values of a row a trigger returned (their datum images, by column name),
+// with the table, transaction and command they were written in.
+// - The row the BEFORE INSERT trigger returned last (key: the relation). In INSERT ... ON
+//   CONFLICT DO UPDATE, EXCLUDED is that row: the usual SET c = EXCLUDED.c hands the
+//   UPDATE trigger values validated and transformed already, which it must not check
+//   again (a redacted document need not match its schema) nor transform again.
+// - The row the BEFORE UPDATE trigger of a partition returned last (key: the protected
+//   table). An UPDATE that moves a row to another partition deletes it there and inserts
+//   it in the new one, whose BEFORE INSERT trigger then sees values the UPDATE already
+//   checked and transformed (or left as stored): the same holds.
+struct RowMemo {
+  Oid key = InvalidOid;
   LocalTransactionId lxid = InvalidLocalTransactionId;
   CommandId cid = InvalidCommandId;
   // Non-null values only: the datum image, or for one larger than kMemoImageMax its
   // SHA-256 (a backend should not keep a copy of the largest document it ever wrote).
-  std::vector<std::pair<AttrNumber, std::string>> values;
+  std::vector<std::pair<std::string, std::string>> values;
 };
-InsertMemo insert_memo;
+RowMemo insert_memo;
+RowMemo update_memo;
 constexpr size_t kMemoImageMax = 64 * 1024;
 
-// What InsertMemo keeps of a datum image.
+// What RowMemo keeps of a datum image.
 void MemoImage(const char* data, size_t size, std::string* out) {
   if (size <= kMemoImageMax) {
     out->assign(data, size);
@@ -800,14 +806,10 @@ bool SameImage(const std::string& kept, const char* data, size_t size) {
   return kept.size() == h.size() && memcmp(kept.data(), h.data(), h.size()) == 0;
 }
 
-bool IsCurrentInsert(const InsertMemo& m, Oid relid) {
-  return m.relid == relid && m.lxid == MyProc->lxid && m.cid == GetCurrentCommandId(false);
-}
-
-// Remembers the policy's values of row, the row a BEFORE INSERT trigger returns.
-void RememberInsert(Relation rel, HeapTuple row, const TablePolicy& p) {
+// Remembers in *m the policy's values of row (of rel), under key.
+void Remember(RowMemo* m, Oid key, Relation rel, HeapTuple row, const TablePolicy& p) {
   TupleDesc desc = RelationGetDescr(rel);
-  insert_memo.relid = InvalidOid;  // invalid until complete
+  m->key = InvalidOid;  // invalid until complete
   size_t n = 0;
   for (const ColumnPolicy& c : p.columns) {
     if (c.schema.empty() && c.redact == ColumnPolicy::Redact::kNone && !c.encrypted) continue;
@@ -815,61 +817,8 @@ void RememberInsert(Relation rel, HeapTuple row, const TablePolicy& p) {
     Datum d = PgCall([&] { return heap_getattr(row, c.attnum, desc, &isnull); });
     if (isnull) continue;
     Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
-    size_t size = PgCall([&] { return datumGetSize(d, att->attbyval, att->attlen); });
-    if (n == insert_memo.values.size()) insert_memo.values.emplace_back();
-    auto& slot = insert_memo.values[n++];
-    slot.first = c.attnum;
-    if (att->attbyval)
-      slot.second.assign(reinterpret_cast<const char*>(&d), sizeof(Datum));
-    else
-      MemoImage(static_cast<const char*>(DatumGetPointer(d)), size, &slot.second);
-  }
-  insert_memo.values.resize(n);
-  insert_memo.lxid = MyProc->lxid;
-  insert_memo.cid = GetCurrentCommandId(false);
-  insert_memo.relid = RelationGetRelid(rel);
-}
-
-// True when value of column attnum is the one the current command's last insert into
-// rel stored (EXCLUDED.c in ON CONFLICT DO UPDATE).
-bool FromCurrentInsert(Relation rel, AttrNumber attnum, Datum value) {
-  if (!IsCurrentInsert(insert_memo, RelationGetRelid(rel))) return false;
-  Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
-  for (const auto& [a, image] : insert_memo.values) {
-    if (a != attnum) continue;
-    if (att->attbyval) return image.size() == sizeof(Datum) && memcmp(image.data(), &value, sizeof(Datum)) == 0;
-    size_t size = PgCall([&] { return datumGetSize(value, att->attbyval, att->attlen); });
-    return SameImage(image, static_cast<const char*>(DatumGetPointer(value)), size);
-  }
-  return false;
-}
-
-// The policy's values (by column name) of the row the BEFORE UPDATE trigger returned
-// last, with the protected table, transaction and command. An UPDATE that moves a row
-// to another partition deletes it there and inserts it here: the BEFORE INSERT trigger
-// of the new partition then sees values the UPDATE already checked and transformed (or
-// left as stored), which it must not check again (a redacted document need not match
-// its schema) nor transform again.
-struct UpdateMemo {
-  Oid protected_relid = InvalidOid;
-  LocalTransactionId lxid = InvalidLocalTransactionId;
-  CommandId cid = InvalidCommandId;
-  std::vector<std::pair<std::string, std::string>> values;  // column name, datum image
-};
-UpdateMemo update_memo;
-
-void RememberUpdate(Relation rel, HeapTuple row, const TablePolicy& p) {
-  TupleDesc desc = RelationGetDescr(rel);
-  update_memo.protected_relid = InvalidOid;  // invalid until complete
-  size_t n = 0;
-  for (const ColumnPolicy& c : p.columns) {
-    if (c.schema.empty() && c.redact == ColumnPolicy::Redact::kNone && !c.encrypted) continue;
-    bool isnull = false;
-    Datum d = PgCall([&] { return heap_getattr(row, c.attnum, desc, &isnull); });
-    if (isnull) continue;
-    Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
-    if (n == update_memo.values.size()) update_memo.values.emplace_back();
-    auto& slot = update_memo.values[n++];
+    if (n == m->values.size()) m->values.emplace_back();
+    auto& slot = m->values[n++];
     slot.first = c.name;
     if (att->attbyval) {
       slot.second.assign(reinterpret_cast<const char*>(&d), sizeof(Datum));
@@ -878,21 +827,18 @@ void RememberUpdate(Relation rel, HeapTuple row, const TablePolicy& p) {
       MemoImage(static_cast<const char*>(DatumGetPointer(d)), size, &slot.second);
     }
   }
-  update_memo.values.resize(n);
-  update_memo.lxid = MyProc->lxid;
-  update_memo.cid = GetCurrentCommandId(false);
-  update_memo.protected_relid = p.protected_relid;
+  m->values.resize(n);
+  m->lxid = MyProc->lxid;
+  m->cid = GetCurrentCommandId(false);
+  m->key = key;
 }
 
-// True when value of column c, being inserted into a partition of p's table, is the one
-// the current command's last UPDATE of that table left in its row: the insert half of a
-// row moved to another partition.
-bool FromRowMove(Relation rel, const TablePolicy& p, const ColumnPolicy& c, Datum value) {
-  if (p.partition.empty() || update_memo.protected_relid != p.protected_relid ||
-      update_memo.lxid != MyProc->lxid || update_memo.cid != GetCurrentCommandId(false))
-    return false;
+// True when value of column c (of rel) is the one m remembered, for key, in the current
+// command.
+bool Remembered(const RowMemo& m, Oid key, Relation rel, const ColumnPolicy& c, Datum value) {
+  if (m.key != key || m.lxid != MyProc->lxid || m.cid != GetCurrentCommandId(false)) return false;
   Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), c.attnum - 1);
-  for (const auto& [name, image] : update_memo.values) {
+  for (const auto& [name, image] : m.values) {
     if (name != c.name) continue;
     if (att->attbyval) return image.size() == sizeof(Datum) && memcmp(image.data(), &value, sizeof(Datum)) == 0;
     size_t size = PgCall([&] { return datumGetSize(value, att->attbyval, att->attlen); });
@@ -999,8 +945,8 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
       if (!old_null && PgCall([&] { return datumIsEqual(old, d, att->attbyval, att->attlen); }))
         continue;
       // SET c = EXCLUDED.c of an upsert: checked and transformed by the insert.
-      if (FromCurrentInsert(rel, c.attnum, d)) continue;
-    } else if (FromRowMove(rel, p, c, d)) {
+      if (Remembered(insert_memo, RelationGetRelid(rel), rel, c, d)) continue;
+    } else if (!p.partition.empty() && Remembered(update_memo, p.protected_relid, rel, c, d)) {
       continue;  // a row an UPDATE moved here from another partition
     }
     if (!c.schema.empty() && !existing) {
@@ -1072,8 +1018,8 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
     nulls.push_back(false);
   }
   if (cols.empty()) {
-    if (!is_update) RememberInsert(rel, tup, p);
-    if (is_update && !p.partition.empty()) RememberUpdate(rel, tup, p);
+    if (!is_update) Remember(&insert_memo, RelationGetRelid(rel), rel, tup, p);
+    if (is_update && !p.partition.empty()) Remember(&update_memo, p.protected_relid, rel, tup, p);
     return existing ? nullptr : tup;
   }
   HeapTuple out = PgCall([&] {
@@ -1082,8 +1028,8 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
     return heap_modify_tuple_by_cols(tup, desc, static_cast<int>(cols.size()), cols.data(),
                                      values.data(), isnull);
   });
-  if (!is_update) RememberInsert(rel, out, p);
-  if (is_update && !p.partition.empty()) RememberUpdate(rel, out, p);
+  if (!is_update) Remember(&insert_memo, RelationGetRelid(rel), rel, out, p);
+  if (is_update && !p.partition.empty()) Remember(&update_memo, p.protected_relid, rel, out, p);
   return out;
 }
 
