@@ -687,6 +687,20 @@ const char* OperationOf(TriggerData* td) {
   return "DELETE";
 }
 
+// Why d does not match column c's schema (comply.assert_valid's detail: paths, keys
+// redacted, no values), or nullopt when it does.
+std::optional<std::string> SchemaErrors(const TablePolicy& p, const ColumnPolicy& c, Datum d) {
+  try {
+    PgCall([&] {
+      (void)FunctionCall2(const_cast<FmgrInfo*>(&p.assert_valid), d, CStringGetTextDatum(c.schema.c_str()));
+    });
+  } catch (const PgError& e) {
+    if (e.sqlerrcode() != ERRCODE_CHECK_VIOLATION) throw;
+    return e.detail();
+  }
+  return std::nullopt;
+}
+
 // What a stored value of a column declared encrypted looks like (posture::Classify of
 // its first bytes).
 posture::Classification ClassifyStored(Datum d) {
@@ -950,16 +964,9 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
       continue;  // a row an UPDATE moved here from another partition
     }
     if (!c.schema.empty() && !existing) {
-      try {
-        PgCall([&] {
-          (void)FunctionCall2(const_cast<FmgrInfo*>(&p.assert_valid), d,
-                              CStringGetTextDatum(c.schema.c_str()));
-        });
-      } catch (const PgError& e) {
-        if (e.sqlerrcode() != ERRCODE_CHECK_VIOLATION) throw;
-        Reject(td, p, c, "schema", c.schema, e.detail(),
+      if (std::optional<std::string> errors = SchemaErrors(p, c, d))
+        Reject(td, p, c, "schema", c.schema, *errors,
                "column \"" + c.name + "\" does not match schema \"" + c.schema + "\"");
-      }
     }
     if (c.encrypted && !existing) {
       // A column declared encrypted refuses a value that is not ciphertext, such as
@@ -1083,16 +1090,9 @@ void CheckLaterTriggers(TriggerData* td, const TablePolicy& p) {
     // A column validated and not transformed: what is stored must still match (one
     // that is redacted too may not, by design: its labels are no longer the format).
     if (!c.schema.empty() && c.redact == ColumnPolicy::Redact::kNone) {
-      try {
-        PgCall([&] {
-          (void)FunctionCall2(const_cast<FmgrInfo*>(&p.assert_valid), d,
-                              CStringGetTextDatum(c.schema.c_str()));
-        });
-      } catch (const PgError& e) {
-        if (e.sqlerrcode() != ERRCODE_CHECK_VIOLATION) throw;
+      if (std::optional<std::string> errors = SchemaErrors(p, c, d))
         Reject(td, p, c, "changed_after_policy", *p.later_before,
-               why + "checked against schema \"" + c.schema + "\": " + e.detail(), changed);
-      }
+               why + "checked against schema \"" + c.schema + "\": " + *errors, changed);
     }
     if (c.encrypted) {
       posture::Classification k = ClassifyStored(d);
