@@ -1361,9 +1361,10 @@ std::vector<int64> CancelJobsOfGoneRows(const std::vector<int64>& ids, const std
   if (ids.empty()) return cancelled;
   AsExtensionOwner owner("ai_jobs");
   SpiScope spi;
+  // (The elements built before the call into PostgreSQL: no C++ object inside it.)
+  std::vector<Datum> elems(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) elems[i] = Int64GetDatum(ids[i]);
   Datum id_array = PgCall([&] {
-    std::vector<Datum> elems(ids.size());
-    for (size_t i = 0; i < ids.size(); ++i) elems[i] = Int64GetDatum(ids[i]);
     return PointerGetDatum(construct_array(elems.data(), static_cast<int>(elems.size()), INT8OID, 8,
                                            FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
   });
