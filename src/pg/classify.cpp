@@ -527,14 +527,18 @@ int JobRound::Claim(int max) {
   return claimed;
 }
 
-void JobRound::DropJobsOfGoneRows() {
-  // A row whose partition was dropped, detached or truncated, or that was deleted while
-  // its table's triggers did not fire, left its jobs queued: nothing of it is sent.
+std::vector<int64_t> JobRound::CancelJobsOfGoneRows(const std::string& reason) {
   std::vector<int64> ids;
   for (const Job& j : impl_->jobs)
     if (j.subject) ids.push_back(j.id);
+  return pg::CancelJobsOfGoneRows(ids, reason);
+}
+
+void JobRound::DropJobsOfGoneRows() {
+  // A row whose partition was dropped, detached or truncated, or that was deleted while
+  // its table's triggers did not fire, left its jobs queued: nothing of it is sent.
   const std::vector<int64> gone =
-      CancelJobsOfGoneRows(ids, "the row was no longer in its table when the job was due");
+      CancelJobsOfGoneRows("the row was no longer in its table when the job was due");
   if (gone.empty()) return;
   impl_->jobs.erase(std::remove_if(impl_->jobs.begin(), impl_->jobs.end(),
                                    [&](const Job& j) {
@@ -624,14 +628,9 @@ void DiscardAnswer(Job& j, bool still_there) {
 
 int JobRound::Finish() {
   if (impl_->jobs.empty()) return 0;
-  {
-    // A row gone while its job was classified (its partition dropped, say): the job is
-    // cancelled, and its answer discarded below like that of any cancelled job.
-    std::vector<int64> ids;
-    for (const Job& j : impl_->jobs)
-      if (j.subject) ids.push_back(j.id);
-    (void)CancelJobsOfGoneRows(ids, "the row was no longer in its table when its answer came");
-  }
+  // A row gone while its job was classified (its partition dropped, say): the job is
+  // cancelled, and its answer discarded below like that of any cancelled job.
+  (void)CancelJobsOfGoneRows("the row was no longer in its table when its answer came");
   AsExtensionOwner owner("ai_jobs");
   SpiScope spi;
   int finished = 0;

@@ -2,8 +2,11 @@
 // comply.run_jobs, and the job rounds the background worker runs.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/cancel.h"
 
@@ -56,6 +59,9 @@ class JobRound {
   static double NextDueSeconds();
 
  private:
+  // Cancels the claimed jobs whose row is no longer in its protected table (see
+  // CancelJobsOfGoneRows in protect.h); returns their ids.
+  std::vector<int64_t> CancelJobsOfGoneRows(const std::string& reason);
   void DropJobsOfGoneRows();
   struct Impl;
   std::unique_ptr<Impl> impl_;

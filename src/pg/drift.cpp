@@ -185,22 +185,30 @@ void DriftExecutorStart(QueryDesc* query, int eflags) {
     standard_ExecutorStart(query, eflags);
 }
 
+// Runs a SELECT of pg_comply's with text arguments args[0, n) in a connection of its own;
+// raises "could not <what>" if it fails. Plain C.
+void RunSelect(const char* sql, int n, const char* const* args, const char* what) {
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
+  Datum values[3];
+  Assert(n <= 3);
+  for (int i = 0; i < n; ++i) values[i] = CStringGetTextDatum(args[i]);
+  const int rc = SPI_execute_with_args(sql, n, types, values, nullptr, false, 1);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "could not %s: %s", what, SPI_result_code_string(rc));
+  SPI_finish();
+}
+
 void RecordAlterSystem(AlterSystemStmt* stmt) {
   // A standby cannot write; the ledger of its primary is the record.
   if (RecoveryInProgress()) return;
   if (!OidIsValid(get_extension_oid("pg_comply", true))) return;
   const char* name = stmt->setstmt->name ? stmt->setstmt->name : "all settings";
   const char* action = stmt->setstmt->kind == VAR_SET_VALUE ? "set" : "reset";
-  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  Oid types[2] = {TEXTOID, TEXTOID};
-  Datum values[2] = {CStringGetTextDatum(name), CStringGetTextDatum(action)};
+  const char* args[2] = {name, action};
   // The value is not recorded: a superuser-only setting's value is not for the ledger.
-  int rc = SPI_execute_with_args(
-      "SELECT comply._drift('setting ' || $1, format('%s was %s with ALTER SYSTEM', $1, $2), "
-      "jsonb_build_object('kind', 'setting', 'setting', $1, 'action', $2))",
-      2, types, values, nullptr, false, 1);
-  if (rc != SPI_OK_SELECT) elog(ERROR, "could not record ALTER SYSTEM: %s", SPI_result_code_string(rc));
-  SPI_finish();
+  RunSelect("SELECT comply._drift('setting ' || $1, format('%s was %s with ALTER SYSTEM', $1, $2), "
+            "jsonb_build_object('kind', 'setting', 'setting', $1, 'action', $2))",
+            2, args, "record ALTER SYSTEM");
 }
 
 // ALTER EVENT TRIGGER of one of pg_comply's (the drift watch, the drop guards) to other
@@ -219,16 +227,10 @@ void RecordAlterEventTrigger(AlterEventTrigStmt* stmt) {
   const char* said = stmt->tgenabled == TRIGGER_DISABLED           ? "disabled"
                      : stmt->tgenabled == TRIGGER_FIRES_ON_REPLICA ? "enabled for replicas only"
                                                                    : "no longer enabled in replica mode";
-  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
-  Datum values[3] = {CStringGetTextDatum(stmt->trigname), CStringGetTextDatum(state),
-                     CStringGetTextDatum(said)};
-  int rc = SPI_execute_with_args(
-      "SELECT comply._drift('event trigger ' || $1, format('event trigger %s of pg_comply is %s', $1, $3), "
-      "jsonb_build_object('kind', 'guard_weakened', 'event_trigger', $1, 'state', $2))",
-      3, types, values, nullptr, false, 1);
-  if (rc != SPI_OK_SELECT) elog(ERROR, "could not record ALTER EVENT TRIGGER: %s", SPI_result_code_string(rc));
-  SPI_finish();
+  const char* args[3] = {stmt->trigname, state, said};
+  RunSelect("SELECT comply._drift('event trigger ' || $1, format('event trigger %s of pg_comply is %s', $1, $3), "
+            "jsonb_build_object('kind', 'guard_weakened', 'event_trigger', $1, 'state', $2))",
+            3, args, "record ALTER EVENT TRIGGER");
 }
 
 // REASSIGN OWNED and DROP OWNED change protected tables' owners and grants, and event
@@ -236,12 +238,7 @@ void RecordAlterEventTrigger(AlterEventTrigStmt* stmt) {
 // with those last seen, as after a GRANT. Plain C.
 void RecordPrivilegesChanged(const char* command) {
   if (RecoveryInProgress() || !OidIsValid(get_extension_oid("pg_comply", true))) return;
-  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  Oid types[1] = {TEXTOID};
-  Datum values[1] = {CStringGetTextDatum(command)};
-  int rc = SPI_execute_with_args("SELECT comply._drift_privileges($1)", 1, types, values, nullptr, false, 1);
-  if (rc != SPI_OK_SELECT) elog(ERROR, "could not compare privileges: %s", SPI_result_code_string(rc));
-  SPI_finish();
+  RunSelect("SELECT comply._drift_privileges($1)", 1, &command, "compare privileges");
 }
 
 // The relations a TRUNCATE named, to the ledger when they are partitions of protected

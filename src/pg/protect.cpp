@@ -498,15 +498,19 @@ std::string TextOf(Datum d) {
 // form that reads back as the same value in any session, whatever its DateStyle,
 // TimeZone or IntervalStyle: a job's subject written by one session is then found by
 // another (a DELETE, comply.forget, the worker's check that its row is still there).
-bool KeyTypeReadsBack(Oid type) {
-  switch (PgCall([type] { return getBaseType(type); })) {
+// If so, the name of the type to read such a key value as, palloc'd: its base type,
+// never a domain (a domain's CHECK is its owner's code, and pg_comply's lookups of keys
+// run as the extension's owner); nullptr otherwise. Plain C (it may raise).
+const char* KeyReadType(Oid type) {
+  const Oid base = getBaseType(type);
+  switch (base) {
     case INT2OID: case INT4OID: case INT8OID: case NUMERICOID: case OIDOID:
     case TEXTOID: case VARCHAROID: case BPCHAROID: case UUIDOID: case BOOLOID:
     case DATEOID: case TIMESTAMPOID: case TIMESTAMPTZOID: case TIMEOID: case TIMETZOID:
     case INTERVALOID:
-      return true;
+      return format_type_be(base);
     default:
-      return false;
+      return nullptr;
   }
 }
 
@@ -1296,15 +1300,14 @@ std::optional<std::string> GoneCondition(const TablePolicy& p) {
   if (p.pk_attnums.empty()) return std::nullopt;
   std::string match;
   for (size_t i = 0; i < p.pk_attnums.size(); ++i) {
-    const Oid type = PgCall([&] { return get_atttype(p.relid, static_cast<AttrNumber>(p.pk_attnums[i])); });
-    if (!KeyTypeReadsBack(type)) return std::nullopt;
-    // Cast to the base type, never to a domain: a domain's CHECK is its owner's code, and
-    // this runs as the extension's owner.
-    const Oid base = PgCall([type] { return getBaseType(type); });
+    const char* read_as = PgCall([&] {
+      return KeyReadType(get_atttype(p.relid, static_cast<AttrNumber>(p.pk_attnums[i])));
+    });
+    if (!read_as) return std::nullopt;
+    const std::string type_name = read_as;
     const char* name = p.pk_names[i].c_str();
     const std::string column = PgCall([&] { return quote_identifier(name); });
     const std::string key = PgCall([&] { return static_cast<const char*>(quote_literal_cstr(name)); });
-    const std::string type_name = PgCall([&] { return static_cast<const char*>(format_type_be(base)); });
     match += (match.empty() ? "" : " AND ") + std::string("t.") + column + " = (j.subject -> 'primary_key' ->> " +
              key + ")::" + type_name;
   }
@@ -2020,17 +2023,15 @@ extern "C" Datum comply_cancel_work_of_gone_rows(PG_FUNCTION_ARGS) {
 // key column col of tbl as, for comply.forget and comply._row_exists, which run as the
 // extension's owner: the column's base type (never a domain, whose CHECK is its
 // owner's code) when it is one whose text reads back the same in any session
-// (KeyTypeReadsBack); NULL otherwise (the value is then compared as text).
+// (KeyReadType); NULL otherwise (the value is then compared as text).
 extern "C" Datum comply_key_type(PG_FUNCTION_ARGS) {
   const Oid relid = PG_GETARG_OID(0);
   const char* col = NameStr(*PG_GETARG_NAME(1));
   const AttrNumber attnum = get_attnum(relid, col);
   if (attnum <= 0) PG_RETURN_NULL();
-  const Oid base = getBaseType(get_atttype(relid, attnum));
-  bool reads_back = false;
-  Guarded([&] { reads_back = KeyTypeReadsBack(base); });
-  if (!reads_back) PG_RETURN_NULL();
-  PG_RETURN_TEXT_P(cstring_to_text(format_type_be(base)));
+  const char* read_as = KeyReadType(get_atttype(relid, attnum));
+  if (!read_as) PG_RETURN_NULL();
+  PG_RETURN_TEXT_P(cstring_to_text(read_as));
 }
 
 // comply._key_text(value anyelement) RETURNS text: a key value as the subjects of a
