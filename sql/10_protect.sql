@@ -787,6 +787,31 @@ SELECT j.subject -> 'primary_key' ->> 'id' AS id, j.status, j.last_error, r.stat
 SELECT count(*) AS interactions_of_gone_rows FROM comply.ai_interactions i JOIN comply.ai_jobs j ON j.id = i.job_id
  WHERE j.queue = 'by_ward' AND j.subject -> 'primary_key' ->> 'id' IN ('3', '102', '201', '301');
 DROP TABLE clinic.by_ward_3;
+-- A partition taken along by another DROP is drift too: one in a schema dropped with
+-- CASCADE, one owned by a role whose objects DROP OWNED drops, and a partition that is
+-- itself partitioned (recorded once: its own partitions go with it).
+CREATE SCHEMA ward_annex;
+CREATE TABLE ward_annex.by_ward_5 PARTITION OF clinic.by_ward FOR VALUES FROM (400) TO (500);
+CREATE ROLE ward_owner;
+GRANT CREATE, USAGE ON SCHEMA clinic TO ward_owner;
+CREATE TABLE clinic.by_ward_6 (id int NOT NULL, summary text);
+ALTER TABLE clinic.by_ward_6 OWNER TO ward_owner;
+ALTER TABLE clinic.by_ward ATTACH PARTITION clinic.by_ward_6 FOR VALUES FROM (500) TO (600);
+CREATE TABLE clinic.by_ward_7 PARTITION OF clinic.by_ward FOR VALUES FROM (600) TO (700) PARTITION BY RANGE (id);
+CREATE TABLE clinic.by_ward_7a PARTITION OF clinic.by_ward_7 FOR VALUES FROM (600) TO (650);
+INSERT INTO clinic.by_ward VALUES (401, 'Card ending 4242 declined.'), (501, 'Patient reports a rash.'),
+                                  (601, 'Card ending 1881 charged twice.');
+SELECT max(id) AS before_drop FROM comply.audit_log \gset
+DROP SCHEMA ward_annex CASCADE;
+DROP OWNED BY ward_owner;
+DROP TABLE clinic.by_ward_7;
+DROP INDEX clinic.by_ward_pkey;  -- (refused: not a drop that takes a partition along)
+SELECT action, details ->> 'kind' AS kind, details ->> 'partition' AS partition, details ->> 'command' AS command
+  FROM comply.audit_log WHERE id > :before_drop AND action = 'drift' ORDER BY id;
+SELECT j.subject -> 'primary_key' ->> 'id' AS id, j.status, j.last_error
+  FROM comply.ai_jobs j WHERE j.queue = 'by_ward' AND (j.subject -> 'primary_key' ->> 'id')::int > 400
+ ORDER BY (j.subject -> 'primary_key' ->> 'id')::int;
+DROP ROLE ward_owner;
 SELECT comply.unprotect('clinic.by_ward');
 DROP TABLE clinic.by_ward;
 -- An UPDATE that moves a row to another partition inserts it there: the values it left

@@ -293,20 +293,22 @@ List* ResolvePartitionNames(AlterTableStmt* stmt) {
   return out;
 }
 
-// The partitions of protected tables a DROP TABLE names (see protect.h), before it runs.
-List* PartitionsToDrop(DropStmt* stmt) {
-  if (stmt->removeType != OBJECT_TABLE && stmt->removeType != OBJECT_FOREIGN_TABLE) return NIL;
-  if (RecoveryInProgress() || !OidIsValid(get_extension_oid("pg_comply", true))) return NIL;
-  Oid* relids = static_cast<Oid*>(palloc(sizeof(Oid) * (list_length(stmt->objects) + 1)));
-  int n = 0;
-  ListCell* lc;
-  foreach (lc, stmt->objects) {
-    Oid relid = RangeVarGetRelid(makeRangeVarFromNameList(static_cast<List*>(lfirst(lc))), NoLock, true);
-    if (OidIsValid(relid)) relids[n++] = relid;
+// The partitions of protected tables before a statement that may drop some (see
+// protect.h): a DROP of any kind (DROP TABLE names them; DROP SCHEMA, DROP SERVER, DROP
+// TYPE, DROP FUNCTION ... CASCADE take them along) or DROP OWNED.
+List* PartitionsBeforeDrop(Node* stmt) {
+  if (!IsA(stmt, DropStmt) && !IsA(stmt, DropOwnedStmt)) return NIL;
+  if (IsA(stmt, DropStmt)) {
+    // Drops that never take a table along (DROP INDEX CONCURRENTLY commits on its way).
+    const ObjectType type = reinterpret_cast<DropStmt*>(stmt)->removeType;
+    if (reinterpret_cast<DropStmt*>(stmt)->concurrent || type == OBJECT_INDEX || type == OBJECT_TRIGGER ||
+        type == OBJECT_POLICY || type == OBJECT_RULE || type == OBJECT_VIEW || type == OBJECT_MATVIEW)
+      return NIL;
   }
-  List* noted = n > 0 ? PartitionsOfProtectedTables(relids, n) : NIL;
-  pfree(relids);
-  return noted;
+  // (Not while an extension's script runs: pg_comply's own may not have its tables yet.)
+  if (creating_extension || RecoveryInProgress() || !OidIsValid(get_extension_oid("pg_comply", true)))
+    return NIL;
+  return PartitionsOfProtectedTables();
 }
 
 void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
@@ -329,8 +331,7 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
       if (OidIsValid(relid)) RecordReplicaWrites(&relid, 1, "COPY");
     }
   }
-  List* dropped_partitions =
-      IsA(pstmt->utilityStmt, DropStmt) ? PartitionsToDrop(reinterpret_cast<DropStmt*>(pstmt->utilityStmt)) : NIL;
+  List* partitions = PartitionsBeforeDrop(pstmt->utilityStmt);
   List* outer_partition_names = partition_names;
   if (IsA(pstmt->utilityStmt, AlterTableStmt))
     partition_names = ResolvePartitionNames(reinterpret_cast<AlterTableStmt*>(pstmt->utilityStmt));
@@ -347,11 +348,8 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
   }
   PG_END_TRY();
   if (OidIsValid(copy_to)) RecordReads(pstmt->utilityStmt, qc ? qc->nprocessed : 0);
-  if (dropped_partitions != NIL)
-    RecordDroppedPartitions(dropped_partitions,
-                            reinterpret_cast<DropStmt*>(pstmt->utilityStmt)->removeType == OBJECT_FOREIGN_TABLE
-                                ? "DROP FOREIGN TABLE"
-                                : "DROP TABLE");
+  if (partitions != NIL && OidIsValid(get_extension_oid("pg_comply", true)))
+    RecordDroppedPartitions(partitions, GetCommandTagName(CreateCommandTag(pstmt->utilityStmt)));
   if (IsA(pstmt->utilityStmt, AlterSystemStmt))
     RecordAlterSystem(reinterpret_cast<AlterSystemStmt*>(pstmt->utilityStmt));
   else if (IsA(pstmt->utilityStmt, TruncateStmt))

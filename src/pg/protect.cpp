@@ -42,6 +42,7 @@ extern "C" {
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
@@ -1419,27 +1420,44 @@ void RecordTruncatedPartitions(const Oid* relids, int n) {
   });
 }
 
-List* PartitionsOfProtectedTables(const Oid* relids, int n) {
+List* PartitionsOfProtectedTables() {
   List* found = NIL;
   Guarded([&] {
-    for (int i = 0; i < n; ++i) {
-      const Oid relid = relids[i];
-      if (!PgCall([relid] { return get_rel_relispartition(relid); })) continue;
-      std::shared_ptr<TablePolicy> p;
-      try {
-        p = PolicyFor(relid);
-      } catch (const Error&) {  // a policy that no longer fits is still a policy
-        continue;
-      }
-      if (!p || p->partition.empty()) continue;
-      const Oid root = p->protected_relid;
-      const char* partition = p->partition.c_str();
-      PgCall([&] {
-        DroppedPartition* d = static_cast<DroppedPartition*>(palloc(sizeof(DroppedPartition)));
-        d->root = root;
-        d->partition = pstrdup(partition);
-        found = lappend(found, d);
+    std::vector<Oid> roots;
+    {
+      AsExtensionOwner owner("policies");
+      SpiScope spi;
+      const uint64 n = SpiExec("SELECT p.table_name::oid::int8 FROM comply.policies p "
+                               "JOIN pg_catalog.pg_class c ON c.oid = p.table_name WHERE c.relkind = 'p'",
+                               0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
+      for (uint64 i = 0; i < n; ++i) roots.push_back(static_cast<Oid>(SpiInt(i, 1).value_or(0)));
+    }
+    for (const Oid root : roots) {
+      // The partitions under it (not inheritance children: those are refused unless
+      // protected themselves), and each one's parent, as they are before the drop.
+      List* below = PgCall([root] {
+        List* out = NIL;
+        List* all = find_all_inheritors(root, NoLock, nullptr);
+        ListCell* lc;
+        foreach (lc, all) {
+          const Oid relid = lfirst_oid(lc);
+          if (relid != root && get_rel_relispartition(relid)) out = lappend_oid(out, relid);
+        }
+        return out;
       });
+      for (int i = 0; i < list_length(below); ++i) {
+        const Oid relid = list_nth_oid(below, i);
+        const std::string name = QualifiedName(relid);
+        const char* name_c = name.c_str();
+        PgCall([&] {
+          DroppedPartition* d = static_cast<DroppedPartition*>(palloc(sizeof(DroppedPartition)));
+          d->root = root;
+          d->relid = relid;
+          d->parent = get_partition_parent(relid, true);
+          d->partition = pstrdup(name_c);
+          found = lappend(found, d);
+        });
+      }
     }
   });
   return found;
@@ -1447,8 +1465,15 @@ List* PartitionsOfProtectedTables(const Oid* relids, int n) {
 
 void RecordDroppedPartitions(List* noted, const char* command) {
   Guarded([&] {
+    std::vector<Oid> roots_done;
     for (int i = 0; i < list_length(noted); ++i) {
       const DroppedPartition* d = static_cast<const DroppedPartition*>(list_nth(noted, i));
+      const bool gone = PgCall([d] {
+        return !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(d->relid)) &&
+               SearchSysCacheExists1(RELOID, ObjectIdGetDatum(d->parent)) &&
+               SearchSysCacheExists1(RELOID, ObjectIdGetDatum(d->root));
+      });
+      if (!gone) continue;
       std::shared_ptr<TablePolicy> p = PolicyFor(d->root);
       if (!p) continue;
       {
@@ -1461,6 +1486,8 @@ void RecordDroppedPartitions(List* noted, const char* command) {
                 "'table', $1, 'partition', $2, 'command', $3))",
                 3, types, values, nullptr, false, SPI_OK_SELECT);
       }
+      if (std::find(roots_done.begin(), roots_done.end(), d->root) != roots_done.end()) continue;
+      roots_done.push_back(d->root);
       CancelWorkOfGoneRows(*p, "the row's partition was dropped");
     }
   });

@@ -19,16 +19,22 @@ void ProtectInit();
 // protected table's own TRUNCATE is recorded by its trigger). May ereport.
 void RecordTruncatedPartitions(const Oid* relids, int n);
 // A DROP of a partition of a protected table takes its rows with it, past the table's
-// triggers. Before a DROP TABLE naming relids[0, n): those that are partitions of
-// protected tables, as a List of DroppedPartition (palloc'd; NIL for none). Once the drop
-// is done, RecordDroppedPartitions records each as drift (`partition_dropped`, command
-// the statement's tag) and cancels the queued jobs and withdraws the open review cases
-// of the rows gone. Both may ereport.
+// triggers, whether the statement names it (DROP TABLE) or takes it with something else
+// (DROP SCHEMA ... CASCADE, DROP OWNED, DROP SERVER ... CASCADE, ...). Before a DROP
+// statement: every partition (at any depth) of every protected partitioned table, as a
+// List of DroppedPartition (palloc'd; NIL for none). Once the statement is done,
+// RecordDroppedPartitions records each of them that is gone while its parent is not (a
+// partition dropped with its parent is the parent's drop) as drift
+// (`partition_dropped`, command the statement's tag), and cancels the queued jobs and
+// withdraws the open review cases of the rows gone (once per protected table). Both
+// may ereport.
 struct DroppedPartition {
   Oid root;         // the protected table
+  Oid relid;        // the partition
+  Oid parent;       // its parent (the root or a partition)
   char* partition;  // the partition's qualified name
 };
-List* PartitionsOfProtectedTables(const Oid* relids, int n);
+List* PartitionsOfProtectedTables();
 void RecordDroppedPartitions(List* noted, const char* command);
 
 // A statement of a session with session_replication_role = replica writes relids[0, n)
