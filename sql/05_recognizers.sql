@@ -24,6 +24,14 @@ INSERT INTO comply.recognizers (entity, pattern, score)
 VALUES ('EMPLOYEE_ID', 'employee id:? (E\d{6})', 0.8);
 SELECT entity, start_pos, length FROM comply.detect('employee id: E123456 badge');
 
+-- A custom pattern runs over the text as given and as the built-ins read it (non-ASCII
+-- separators and digits as ASCII ones): one that spells a no-break space matches it,
+-- one written with ASCII finds the copied form with a non-breaking hyphen.
+INSERT INTO comply.recognizers (entity, pattern, score)
+VALUES ('LOCKER', 'KV\x{00A0}\d{4}', 0.8), ('BADGE', '\bBDG-\d{5}\b', 0.8);
+SELECT entity, start_pos, length FROM comply.detect(E'locker KV\u00a01234, badge BDG\u201112345') ORDER BY start_pos;
+DELETE FROM comply.recognizers WHERE entity IN ('LOCKER', 'BADGE');
+
 -- Disabled and deleted recognizers stop at once, here and in the other session.
 UPDATE comply.recognizers SET enabled = false WHERE entity = 'MEDICAL_RECORD_NUMBER';
 SELECT count(*) FROM comply.detect('member MRN-0012345');

@@ -1047,6 +1047,30 @@ TEST(DetectorCustomTest, ExtensionOfASharedDetectorFindsWhatOneDetectorDoes) {
   EXPECT_EQ(SqlstateOf([] { Detector d(Shared(), {{"BAD", "(unclosed", 0.5, {}}}); }), "2201B");
 }
 
+// Built-in recognizers read non-ASCII separators and digits as ASCII ones; custom ones
+// run over the text as given too, so that a pattern spelling a no-break space or a
+// fullwidth digit itself matches, and over the text as read, so that one written with
+// ASCII finds what copy and paste put in non-ASCII forms.
+TEST(DetectorCustomTest, CustomRecognizersSeeTheTextAsGivenAndAsRead) {
+  const std::vector<CustomRecognizer> custom = {
+      {"SPACED_CODE", "KV\\x{00A0}\\d{4}", 0.8, {}},        // spells the no-break space
+      {"FULLWIDTH_ID", "ID\\x{FF10}\\x{FF10}\\d", 0.8, {}},  // fullwidth zeros
+      {"EMPLOYEE_ID", "\\bemp-\\d{6}\\b", 0.7, {}}};          // ASCII only
+  Detector whole(custom, LoadNameList(COMPLY_SOURCE_DIR "/data/first_names.txt"));
+  Detector extension(Shared(), custom);
+  const std::string nbsp = "\u00a0", fw0 = "\uff10", nb_hyphen = "\u2011";
+  const std::string t1 = "code KV" + nbsp + "1234 here";
+  const std::string t2 = "badge ID" + fw0 + fw0 + "7 ok";
+  const std::string t3 = "staff emp" + nb_hyphen + "123456 and SSN 536" + nb_hyphen + "22" + nb_hyphen + "8714";
+  for (const Detector* d : {&whole, &extension}) {
+    EXPECT_EQ(Describe(t1, Detect(*d, t1, Options(0.5))), "SPACED_CODE[5,13)'KV" + nbsp + "1234'");
+    EXPECT_EQ(Describe(t2, Detect(*d, t2, Options(0.5))), "FULLWIDTH_ID[6,15)'ID" + fw0 + fw0 + "7'");
+    EXPECT_EQ(Describe(t3, Detect(*d, t3, Options(0.5))),
+              "EMPLOYEE_ID[6,18)'emp" + nb_hyphen + "123456' US_SSN[27,42)'536" + nb_hyphen + "22" +
+                  nb_hyphen + "8714'");
+  }
+}
+
 TEST(DetectorCustomTest, BadPatternThrows2201B) {
   std::string message;
   EXPECT_EQ(SqlstateOf([] { Detector d({{"BAD", "(unclosed", 0.5, {}}}); }, &message), "2201B");

@@ -258,6 +258,16 @@ bool IsBuiltinEntity(std::string_view name) {
 Detector::Detector(const std::vector<CustomRecognizer>& custom,
                    std::vector<std::string> first_names)
     : impl_(std::make_unique<Impl>()) {
+  if (!custom.empty()) {
+    // The built-in recognizers in a detector of their own, the custom ones here: Detect
+    // runs them over different texts (the folded one, and the text as given too).
+    owned_base_ = std::make_unique<Detector>(std::vector<CustomRecognizer>{}, std::move(first_names));
+    base_ = owned_base_.get();
+    AddCustom(custom);
+    Finish({});
+    impl_->entities.insert(base_->impl_->entities.begin(), base_->impl_->entities.end());
+    return;
+  }
   for (const PatternDef& d : BuiltinPatterns()) {
     const int hint = HintOfPattern(d.name);
     if (hint < 0) throw Error(sqlstate::kInternalError, std::string("built-in pattern without a hint: ") + d.name);
@@ -524,24 +534,28 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
 
 std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions& options,
                                       const CancelCheck& cancel) const {
+  std::vector<Finding> candidates;  // no allocation for a text with none (most values)
   const size_t first = FirstFoldable(text);
-  if (first == std::string_view::npos || text.size() >= std::numeric_limits<uint32_t>::max())
-    return DetectFolded(text, options, cancel);
+  if (first == std::string_view::npos || text.size() >= std::numeric_limits<uint32_t>::max()) {
+    CollectAll(text, options, cancel, &candidates);
+    return Resolve(std::move(candidates));
+  }
   std::string folded;
   std::vector<uint32_t> where;
   FoldSeparators(text, first, &folded, &where);
-  std::vector<Finding> found = DetectFolded(folded, options, cancel);
-  for (Finding& f : found) {
+  CollectAll(folded, options, cancel, &candidates);
+  for (Finding& f : candidates) {
     f.begin = where[f.begin];
     f.end = where[f.end];
   }
-  return found;
+  // Custom recognizers also run over the text as given: a pattern may spell a no-break
+  // space or a fullwidth digit itself. (The same span found twice is kept once.)
+  for (const Detector* d = this; d; d = d->base_)
+    if (d->impl_->custom) d->impl_->Collect(text, options, cancel, &candidates);
+  return Resolve(std::move(candidates));
 }
 
-std::vector<Finding> Detector::DetectFolded(std::string_view text, const DetectOptions& options,
-                                            const CancelCheck& cancel) const {
-  std::vector<Finding> candidates;  // no allocation for a text with none (most values)
-  CollectAll(text, options, cancel, &candidates);
+std::vector<Finding> Detector::Resolve(std::vector<Finding> candidates) {
   if (candidates.size() <= 1) return candidates;
   // Overlaps: the better score wins, then the longer span, then the earlier one.
   std::sort(candidates.begin(), candidates.end(), [](const Finding& a, const Finding& b) {

@@ -58,8 +58,9 @@ std::vector<std::string> BuiltinEntities();
 
 class Detector {
  public:
-  // Compiles the built-in patterns plus custom ones; throws comply::Error on a bad
-  // custom pattern. first_names (lower-case, one per entry) support PERSON detection.
+  // Compiles the built-in patterns plus custom ones (with custom ones, as an extension,
+  // below, of a built-in detector it owns); throws comply::Error on a bad custom
+  // pattern. first_names (lower-case, one per entry) support PERSON detection.
   explicit Detector(const std::vector<CustomRecognizer>& custom = {},
                     std::vector<std::string> first_names = {});
   // An extension of builtin (which must outlive it): builtin's recognizers and names,
@@ -77,7 +78,8 @@ class Detector {
   // Separators and digits that are not ASCII (a no-break or thin space, a non-breaking
   // hyphen or en dash, fullwidth digits, zero-width spaces: what copy and paste or an
   // evasion puts in a card number or an SSN) are read as their ASCII counterparts (or
-  // skipped, for the zero-width ones); findings are spans of text as given.
+  // skipped, for the zero-width ones); findings are spans of text as given. Custom
+  // recognizers run over both, the text as given and the text so read.
   std::vector<Finding> Detect(std::string_view text, const DetectOptions& options,
                               const CancelCheck& cancel = {}) const;
 
@@ -93,15 +95,15 @@ class Detector {
   struct Impl;
   void AddCustom(const std::vector<CustomRecognizer>& custom);
   void Finish(std::vector<std::string> first_names);
-  // Detect over a text whose separators and digits are ASCII already.
-  std::vector<Finding> DetectFolded(std::string_view text, const DetectOptions& options,
-                                    const CancelCheck& cancel) const;
+  // The findings among candidates, overlaps resolved, ordered by position.
+  static std::vector<Finding> Resolve(std::vector<Finding> candidates);
   // Adds the candidates of the base detectors' recognizers, then of this one's.
   void CollectAll(std::string_view text, const DetectOptions& options, const CancelCheck& cancel,
                   std::vector<Finding>* out) const;
 
   std::unique_ptr<Impl> impl_;
   const Detector* base_ = nullptr;  // an extension's built-in detector
+  std::unique_ptr<Detector> owned_base_;  // base_, when this detector built it
 };
 
 // Reads a first-name list: one name per line, '#' comments; returns lower-case names.
