@@ -127,9 +127,11 @@ SELECT comply.classify_async('Please review the attached document.', ARRAY['lega
 SELECT comply.run_jobs();
 SELECT routed_to, case_id IS NOT NULL AS has_case FROM comply.ai_jobs WHERE id = :job3;
 SELECT source, subject, payload, labels, model_label IN ('legal', 'general') AS label_in_set,
-       status, job_id = :job3 AS from_job
+       status, job_id = :job3 AS from_job, created_by = current_user AS created_by_caller
   FROM comply.review_cases;
-SELECT decided_by_kind, subject, label IS NOT NULL AS labelled, decided_by_model, reviewer IS NULL AS no_reviewer
+-- (requested_by: the role that queued the job)
+SELECT decided_by_kind, subject, label IS NOT NULL AS labelled, decided_by_model, reviewer IS NULL AS no_reviewer,
+       requested_by = current_user AS requested_by_caller
   FROM comply.ai_decisions;
 -- Reviewers read cases and decisions, so their subjects are stored redacted (keys as
 -- well as values: a key may be personal data); the job

@@ -142,7 +142,8 @@ SELECT current_user_name, action, details ->> 'status' AS status, details ->> 'f
 SELECT count(*) AS payloads_in_ledger FROM comply.audit_log WHERE details::text LIKE '%disputes%';
 
 -- The decisions view: overturned when the reviewer chose another label than the model.
-SELECT decided_by_kind, case_id - :c1 AS n, label, model_label, decided_by_model, reviewer, overturned
+SELECT decided_by_kind, case_id - :c1 AS n, label, model_label, decided_by_model, reviewer, overturned,
+       requested_by = session_user AS requested_by_enqueuer
   FROM comply.ai_decisions WHERE case_id >= :c1 ORDER BY case_id;
 
 -- The subject is stored redacted too: reviewers read it (the caller links the case to

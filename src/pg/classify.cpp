@@ -737,19 +737,19 @@ int JobRound::Finish() {
           } catch (const Error&) {
           }
         }
-        Oid types[10] = {TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID,
-                         FLOAT8OID, TEXTOID, TEXTOID, INT8OID, INT8OID};
-        Datum v[10] = {TextDatum(j.queue), redacted_subject,
+        Oid types[11] = {TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID, FLOAT8OID,
+                         TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID};
+        Datum v[11] = {TextDatum(j.queue), redacted_subject,
                        TextDatum(j.input), labels.empty() ? (Datum)0 : TextArrayDatum(labels),
                        TextDatum(j.answer.label), Float8GetDatum(j.answer.confidence),
                        TextDatum(j.provider), TextDatum(j.model), Int64GetDatum(j.id),
-                       Int64GetDatum(interaction_id)};
-        char nulls[10] = {' ', j.subject ? ' ' : 'n', ' ', labels.empty() ? 'n' : ' ',
-                          ' ', ' ', ' ', ' ', ' ', ' '};
+                       Int64GetDatum(interaction_id), TextDatum(j.created_by)};
+        char nulls[11] = {' ', j.subject ? ' ' : 'n', ' ', labels.empty() ? 'n' : ' ',
+                          ' ', ' ', ' ', ' ', ' ', ' ', ' '};
         SpiExec("INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, "
-                "confidence, provider, model, job_id, interaction_id) "
-                "VALUES ($1, 'model', $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                10, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
+                "confidence, provider, model, job_id, interaction_id, created_by) "
+                "VALUES ($1, 'model', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                11, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
         case_id = SpiInt(0, 1).value_or(0);
         AddField(details, "routed", "review");
         AddRaw(details, "case_id", std::to_string(case_id));

@@ -36,6 +36,9 @@ CREATE TABLE comply.review_cases (
   decided_at timestamptz,
   escalated_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
+  -- Who asked for the decision: the role that called review_enqueue or that queued the
+  -- classification job whose answer opened the case (a write's role, for a protected table)
+  created_by text,
   CHECK ((status = 'claimed') = (assignee IS NOT NULL))
 );
 CREATE INDEX review_cases_open ON comply.review_cases (queue, id)
@@ -191,8 +194,8 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'A queue name starts with a letter or underscore, then letters, digits, ''_'', ''.'', '':'' or ''-'', at most 63 bytes.';
   END IF;
-  INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, confidence)
-  VALUES (coalesce(q, 'default'), 'external', subject, payload, labels, model_label, confidence)
+  INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, confidence, created_by)
+  VALUES (coalesce(q, 'default'), 'external', subject, payload, labels, model_label, confidence, caller)
   RETURNING id INTO new_id;
   RETURN new_id;
 END $$;
@@ -293,12 +296,12 @@ CREATE VIEW comply.ai_decisions AS
   SELECT 'model'::text AS decided_by_kind, d.id AS decision_id, d.job_id, NULL::bigint AS case_id,
          d.subject, d.label, d.label AS model_label, d.confidence, d.provider, d.model,
          true AS decided_by_model, NULL::text AS reviewer, d.interaction_id, d.decided_at,
-         false AS overturned
-    FROM comply.model_decisions d
+         false AS overturned, j.created_by AS requested_by
+    FROM comply.model_decisions d LEFT JOIN comply.ai_jobs j ON j.id = d.job_id
   UNION ALL
   SELECT 'review', c.id, c.job_id, c.id, c.subject, c.final_label, c.model_label, c.confidence,
          c.provider, c.model, false, c.decided_by, c.interaction_id, c.decided_at,
-         c.model_label IS NOT NULL AND c.status = 'rejected'
+         c.model_label IS NOT NULL AND c.status = 'rejected', c.created_by
     FROM comply.review_cases c
    WHERE c.status IN ('approved', 'rejected');
 COMMENT ON VIEW comply.ai_decisions IS
