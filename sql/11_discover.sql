@@ -187,6 +187,20 @@ RESET ROLE;
 -- Every change of the findings is a ledger entry.
 SELECT details ->> 'operation' AS operation, count(*) > 0 AS recorded FROM comply.audit_log
  WHERE object = 'comply.discoveries' GROUP BY 1 ORDER BY 1;
+-- Findings of a column dropped go with it, whoever recorded them.
+ALTER TABLE ctl_disc.people ADD COLUMN scratch text;
+GRANT SELECT (scratch) ON ctl_disc.people TO ctl_disc_reader;
+SET ROLE ctl_disc_reader;
+INSERT INTO comply.discoveries (table_name, column_name, table_ident, sample_size, findings)
+VALUES ('ctl_disc.people', 'scratch', 'ctl_disc.people', 0, '[]');
+RESET ROLE;
+SELECT max(id) AS before_drop FROM comply.audit_log \gset
+ALTER TABLE ctl_disc.people DROP COLUMN scratch;
+SELECT count(*) AS findings_of_dropped_column FROM comply.discoveries
+ WHERE table_ident = 'ctl_disc.people' AND column_name = 'scratch';
+SELECT details ->> 'operation' AS operation, details -> 'primary_key' ->> 'column_name' AS column_name,
+       details -> 'changed' -> 'discovered_by' ->> 'old' AS recorded_by
+  FROM comply.audit_log WHERE id > :before_drop AND object = 'comply.discoveries';
 
 -- A domain over text or jsonb is sampled as its base type, and its suggested policy is
 -- one comply.protect accepts (the domain's constraints then hold on the transformed
@@ -236,6 +250,5 @@ SELECT * FROM comply.discover(schema_name => 'ctl_no_such_schema');
 
 DROP SCHEMA ctl_disc CASCADE;
 DROP ROLE ctl_disc_reader;
--- Findings of dropped tables are no longer about any table.
-SELECT count(*) AS findings_of_live_tables
-  FROM comply.discoveries d JOIN pg_class c ON c.oid = d.table_name WHERE d.table_ident LIKE 'ctl_disc.%';
+-- Findings of dropped tables go with them.
+SELECT count(*) AS findings_left FROM comply.discoveries d WHERE d.table_ident LIKE 'ctl_disc.%';

@@ -480,6 +480,15 @@ DECLARE
   withdrawn record;
   t text;
 BEGIN
+  -- The findings of discovery about a table or column dropped go with it (whoever
+  -- recorded them: a later discovery removes only its caller's). Each is a ledger entry.
+  IF EXISTS (SELECT 1 FROM comply.discoveries) THEN
+    DELETE FROM comply.discoveries d
+     USING pg_event_trigger_dropped_objects() o
+     WHERE d.table_name = o.objid
+       AND (o.object_type IN ('table', 'materialized view', 'foreign table')
+            OR (o.object_type = 'table column' AND d.column_name = o.address_names[3]));
+  END IF;
   IF NOT EXISTS (SELECT 1 FROM comply.policies) THEN
     RETURN;
   END IF;
@@ -530,7 +539,7 @@ BEGIN
   END LOOP;
 END $$;
 COMMENT ON FUNCTION comply._drift_drop() IS
-  'Event trigger: records a protected table or one of its protect triggers being dropped';
+  'Event trigger: records a protected table or one of its protect triggers being dropped; removes discovery findings of tables and columns dropped';
 
 REVOKE ALL ON FUNCTION comply._drift_ddl(), comply._drift_drop() FROM PUBLIC;
 
@@ -547,7 +556,8 @@ CREATE EVENT TRIGGER comply_drift_ddl ON ddl_command_end
                'ALTER TYPE')
   EXECUTE FUNCTION comply._drift_ddl();
 CREATE EVENT TRIGGER comply_drift_drop ON sql_drop
-  WHEN TAG IN ('DROP TABLE', 'DROP TRIGGER', 'DROP POLICY', 'DROP SCHEMA', 'DROP OWNED')
+  WHEN TAG IN ('DROP TABLE', 'DROP TRIGGER', 'DROP POLICY', 'DROP SCHEMA', 'DROP OWNED',
+               'DROP FOREIGN TABLE', 'DROP MATERIALIZED VIEW', 'DROP TYPE', 'ALTER TABLE')
   EXECUTE FUNCTION comply._drift_drop();
 ALTER EVENT TRIGGER comply_drift_ddl ENABLE ALWAYS;  -- see 30_ledger.sql
 ALTER EVENT TRIGGER comply_drift_drop ENABLE ALWAYS;
