@@ -75,6 +75,17 @@ UPDATE clinic.intake SET payload = '{"patient_id": 7}' WHERE id = 1;
 SELECT count(*) AS rejected_rows_stored FROM clinic.intake WHERE payload ->> 'patient_id' IN ('536-22-8714', 'X')
    OR payload = '{"age": 40}';
 SELECT count(*) AS rejected_in_ledger_before_the_worker FROM comply.audit_log WHERE action = 'protect.rejected';
+-- The job worker's hand-over is emptied only by a transaction that commits: records
+-- written by one that rolls back (or by a savepoint rolled back) wait for the next.
+BEGIN;
+SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+ROLLBACK;
+BEGIN;
+SAVEPOINT before_jobs;
+SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+ROLLBACK TO SAVEPOINT before_jobs;
+COMMIT;
+SELECT count(*) AS rejected_in_ledger_after_rollbacks FROM comply.audit_log WHERE action = 'protect.rejected';
 SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
 SELECT action, object, details ->> 'operation' AS operation, details ->> 'column' AS col,
        details ->> 'schema' AS schema, details ->> 'errors' AS errors

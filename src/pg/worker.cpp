@@ -387,6 +387,64 @@ int64 xact_min_id = kNoId;      // the lowest id it appended
 bool queued_in_xact = false;    // queued classification jobs (the job worker)
 bool callback_registered = false;
 
+// Deferred records this backend wrote in its open transaction (DrainDeferred): their
+// slots stay taken until it ends, freed if it commits, handed back to be written again
+// if it (or the subtransaction that wrote them) rolls back, and at exit.
+struct Drained {
+  int slot;
+  SubTransactionId subid;
+};
+Drained drained[kDeferredSlots];
+int n_drained = 0;
+bool drain_callbacks_registered = false;
+
+// Sets the drained slots of subtransactions from subid on (all of them for
+// InvalidSubTransactionId) to state, forgetting them, and wakes the job worker when
+// they go back to it.
+void SettleDrained(DeferredSlot::State state, SubTransactionId from = InvalidSubTransactionId) {
+  if (n_drained == 0 || !shared) return;
+  Latch* worker = nullptr;
+  int kept = 0;
+  SpinLockAcquire(&shared->mutex);
+  for (int i = 0; i < n_drained; ++i) {
+    if (from != InvalidSubTransactionId && drained[i].subid < from) {
+      drained[kept++] = drained[i];
+      continue;
+    }
+    shared->deferred[drained[i].slot].state = state;
+  }
+  if (state == DeferredSlot::kReady && kept < n_drained) {
+    SealerSlot* w = FindSlot(MyDatabaseId, kJobs);
+    if (w && w->pid != MyProcPid) worker = w->latch;
+  }
+  SpinLockRelease(&shared->mutex);
+  n_drained = kept;
+  if (worker) SetLatch(worker);
+}
+
+// A transaction that wrote deferred records ends: their slots are free once it has
+// committed; a rollback (or a PREPARE, whose outcome is decided elsewhere: a record
+// written twice rather than lost) hands them back.
+void DrainedAtXactEnd(XactEvent event, void*) {
+  if (n_drained == 0) return;
+  if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
+    SettleDrained(DeferredSlot::kFree);
+  else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE)
+    SettleDrained(DeferredSlot::kReady);
+}
+
+void DrainedAtSubXactEnd(SubXactEvent event, SubTransactionId sub, SubTransactionId parent, void*) {
+  if (n_drained == 0) return;
+  if (event == SUBXACT_EVENT_ABORT_SUB) {
+    SettleDrained(DeferredSlot::kReady, sub);
+  } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
+    for (int i = 0; i < n_drained; ++i)
+      if (drained[i].subid == sub) drained[i].subid = parent;
+  }
+}
+
+void DrainedAtExit(int, Datum) { SettleDrained(DeferredSlot::kReady); }
+
 // At the end of a transaction that appended or queued: at commit, tells this
 // database's sealer the lowest id appended (waking it if idle) and wakes its job
 // worker, or the launcher when one is missing. Aborted transactions leave nothing to
@@ -532,6 +590,14 @@ DeferredStatus GetDeferredStatus() {
 
 int DrainDeferred(const std::function<void(const char*, const std::string&)>& write) {
   if (!shared) return 0;
+  if (!drain_callbacks_registered) {
+    PgCall([] {
+      RegisterXactCallback(DrainedAtXactEnd, nullptr);
+      RegisterSubXactCallback(DrainedAtSubXactEnd, nullptr);
+      before_shmem_exit(DrainedAtExit, 0);
+    });
+    drain_callbacks_registered = true;
+  }
   int n = 0;
   for (DeferredSlot& d : shared->deferred) {
     SpinLockAcquire(&shared->mutex);
@@ -550,9 +616,8 @@ int DrainDeferred(const std::function<void(const char*, const std::string&)>& wr
       SpinLockRelease(&shared->mutex);
       throw;
     }
-    SpinLockAcquire(&shared->mutex);
-    d.state = DeferredSlot::kFree;
-    SpinLockRelease(&shared->mutex);
+    // Taken until this transaction ends (DrainedAtXactEnd).
+    drained[n_drained++] = {static_cast<int>(&d - shared->deferred), GetCurrentSubTransactionId()};
     ++n;
   }
   return n;

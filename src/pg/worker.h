@@ -43,7 +43,10 @@ DeferredStatus GetDeferredStatus();
 
 // Takes this database's deferred records one by one and calls write(kind, json) for
 // each (in the caller's transaction); a record whose write throws goes back to the
-// pool and the exception propagates. Returns the number written.
+// pool and the exception propagates. The records written stay taken until the
+// transaction ends: freed when it commits, back in the pool when it or the
+// subtransaction that wrote them rolls back (or it is prepared, or the process exits
+// first). Returns the number written.
 int DrainDeferred(const std::function<void(const char*, const std::string&)>& write);
 
 // Records that this transaction queued a classification job: when it commits, this
