@@ -424,3 +424,13 @@ DROP DATABASE comply_archive;
 SELECT comply.audit('refund for maria.garcia@example.org', 'claims',
                     '{"maria.garcia@example.org": {"536-22-8714": "called 415-555-2671"}, "reason": "billing"}') AS keyed \gset
 SELECT action, object, details FROM comply.audit_log WHERE id = :keyed;
+-- comply.audit_trigger() fires AFTER ... FOR EACH ROW only: as a BEFORE trigger it would
+-- skip the row it records, per statement it would record a change with no row.
+CREATE TABLE misfired (id int PRIMARY KEY, note text);
+CREATE TRIGGER too_early BEFORE INSERT ON misfired FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger();
+INSERT INTO misfired VALUES (1, 'SSN 612-38-4471');
+DROP TRIGGER too_early ON misfired;
+CREATE TRIGGER per_statement AFTER INSERT ON misfired FOR EACH STATEMENT EXECUTE FUNCTION comply.audit_trigger();
+INSERT INTO misfired VALUES (1, 'SSN 612-38-4471');
+SELECT count(*) AS rows_kept FROM misfired;
+DROP TABLE misfired;

@@ -161,6 +161,14 @@ DECLARE
   pk jsonb;
   changed jsonb;
 BEGIN
+  -- BEFORE, it would return NULL and so skip the row it records; per statement, it
+  -- would record a change with no row.
+  IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' THEN
+    RAISE EXCEPTION 'comply.audit_trigger() must be fired AFTER ... FOR EACH ROW, not % ... FOR EACH %',
+                    TG_WHEN, TG_LEVEL
+      USING ERRCODE = 'trigger_protocol_violated',
+            HINT = format('Create trigger %I as AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.', TG_NAME);
+  END IF;
   SELECT array_agg(a.attname ORDER BY k.ord) INTO pk_cols
     FROM pg_index i
     CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
