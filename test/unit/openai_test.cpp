@@ -191,6 +191,19 @@ TEST(OpenAIParseTest, ParsesAnswerUsageAndModel) {
   EXPECT_EQ(a.model, "gpt-test-2024");
 }
 
+// What PostgreSQL cannot store is not kept: a token count beyond int4 (the interaction's
+// columns) is dropped, a NUL in the rationale is replaced (no text or jsonb holds one).
+TEST(OpenAIParseTest, CountsBeyondInt4AndNulsAreNotKept) {
+  ChatAnswer a = ParseChatResponse(
+      R"({"choices":[{"message":{"content":"{\"label\":\"invoice\",\"confidence\":0.5,\"rationale\":\"a\\u0000b\"}"}}],)"
+      R"("usage":{"prompt_tokens":3000000000,"completion_tokens":2147483647,"total_tokens":8000000000000000}})",
+      kLabels);
+  EXPECT_FALSE(a.prompt_tokens);
+  EXPECT_EQ(a.completion_tokens, 2147483647);
+  EXPECT_FALSE(a.total_tokens);
+  EXPECT_EQ(a.rationale, "a\xEF\xBF\xBD" "b");
+}
+
 TEST(OpenAIParseTest, ToleratesWhitespaceAndOneFence) {
   EXPECT_EQ(
       ParseChatResponse(Completion("\n  {\"label\":\"contract\",\"confidence\":1}  \n"), kLabels)

@@ -75,7 +75,8 @@ std::optional<int64_t> TokenCount(const json::Value* usage, std::string_view key
   const json::Value* v = usage->Find(key);
   if (!v || !v->is_number()) return std::nullopt;
   double d = v->as_number();
-  if (!(d >= 0) || d > 9e15 || d != std::floor(d)) return std::nullopt;
+  // (Stored in int4 columns of comply.ai_interactions: a count beyond is not kept.)
+  if (!(d >= 0) || d > 2147483647.0 || d != std::floor(d)) return std::nullopt;
   return static_cast<int64_t>(d);
 }
 
@@ -241,6 +242,10 @@ ChatAnswer ParseChatResponse(std::string_view body, const std::vector<std::strin
   if (const json::Value* rationale = answer.Find("rationale"); rationale && !rationale->is_null()) {
     if (!rationale->is_string()) BadAnswer("the answer's rationale is not a string");
     out.rationale = rationale->as_string();
+    // A NUL ("\u0000") is valid JSON but no PostgreSQL text or jsonb holds it: the
+    // interaction's response would be stored unreadable as jsonb. Replaced by U+FFFD.
+    for (size_t at = out.rationale.find('\0'); at != std::string::npos; at = out.rationale.find('\0', at))
+      out.rationale.replace(at, 1, "\xEF\xBF\xBD");
   }
 
   const json::Value* usage = root.Find("usage");
