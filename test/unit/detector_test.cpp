@@ -387,6 +387,12 @@ TEST_F(DetectorTest, NonAsciiSeparatorsAndDigits) {
   const std::string wide = "\uff15\uff13\uff16-\uff12\uff12-\uff18\uff17\uff11\uff14";
   EXPECT_TRUE(Has("r\u00e9sum\u00e9" + ideo + "SSN " + wide + " end", "US_SSN", wide));
   EXPECT_TRUE(Has("call 415" + thin + "555" + thin + "2671 today", "PHONE_NUMBER", "415" + thin + "555" + thin + "2671"));
+  // Invisible characters between the digits: zero-width non-joiner, soft hyphen.
+  const std::string zwnj = "\u200c", shy = "\u00ad";
+  const std::string ssn3 = "6" + zwnj + "12-38-4471";
+  EXPECT_TRUE(Has("SSN " + ssn3, "US_SSN", ssn3));
+  const std::string card3 = "4111" + shy + "1111" + shy + "1111" + shy + "1111";
+  EXPECT_TRUE(Has("card " + card3, "CREDIT_CARD", card3));
   // Still not what is not one: the same digits with a mark between them.
   EXPECT_TRUE(Lacks("SSN 536\u00b722\u00b78714", "US_SSN"));
   // A name across a no-break space.

@@ -446,10 +446,14 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     *len = 2;
     return ' ';
   }
+  if (b0 == 0xC2 && b1 == 0xAD) {  // U+00AD soft hyphen (invisible unless a line breaks there)
+    *len = 2;
+    return '\0';
+  }
   if (b0 == 0xE2 && b1 == 0x80) {
     *len = 3;
     if (b2 >= 0x80 && b2 <= 0x8A) return ' ';    // U+2000..U+200A spaces
-    if (b2 == 0x8B || b2 == 0x8D) return '\0';  // U+200B zero-width space, U+200D joiner
+    if (b2 >= 0x8B && b2 <= 0x8D) return '\0';  // U+200B zero-width space, U+200C non-joiner, U+200D joiner
     if (b2 >= 0x90 && b2 <= 0x93) return '-';    // U+2010..U+2013 hyphens, figure and en dash
     if (b2 == 0xAF) return ' ';                  // U+202F narrow no-break space
     return -1;
