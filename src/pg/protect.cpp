@@ -1815,6 +1815,21 @@ void WarnAboutStoredValues(const TablePolicy& p, const std::string& table) {
 }  // namespace comply::pg
 
 // comply.protect(tbl regclass, policy jsonb) RETURNS void
+namespace {
+
+// Runs sql (a SELECT ... FOR KEY SHARE of comply.schemas or comply.models by name $1) as
+// the extension's owner, who may lock their rows (the caller may only read them), in an
+// SPI frame of its own; returns the rows locked.
+uint64 LockedRow(const char* sql, const std::string& name) {
+  AsExtensionOwner owner("schemas");
+  SpiScope spi;
+  Oid types[1] = {TEXTOID};
+  Datum v[1] = {TextDatumOf(name)};
+  return SpiExec(sql, 1, types, v, nullptr, false, SPI_OK_SELECT);
+}
+
+}  // namespace
+
 extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
   Oid relid = PG_GETARG_OID(0);
   Jsonb* policy = PG_GETARG_JSONB_P(1);
@@ -1874,24 +1889,21 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                     {}, "Unprotect the partition first; it then follows the policy of " + p->table + ".");
       }
     }
-    // The schemas and models named must exist now, not at the first row.
+    // The schemas and models named must exist now, not at the first row; each is locked
+    // (FOR KEY SHARE) until this transaction ends, so that a concurrent DELETE or rename
+    // waits and then meets the policy (schemas_guard, models_guard), and one that came
+    // first leaves nothing to lock here.
     {
       SpiScope spi;
       for (const ColumnPolicy& c : p->columns) {
         if (!c.schema.empty()) {
-          Oid types[1] = {TEXTOID};
-          Datum v[1] = {TextDatumOf(c.schema)};
-          if (SpiExec("SELECT 1 FROM comply.schemas WHERE name = $1", 1, types, v, nullptr, true,
-                      SPI_OK_SELECT) == 0)
+          if (LockedRow("SELECT 1 FROM comply.schemas WHERE name = $1 FOR KEY SHARE", c.schema) == 0)
             throw Error(sqlstate::kUndefinedObject, "schema \"" + c.schema + "\" is not registered",
                         {}, "Register it with comply.register_schema().");
         }
         if (c.classify && c.model.rfind("openai:", 0) != 0) {
           std::string m = c.model.rfind("builtin:", 0) == 0 ? c.model.substr(8) : c.model;
-          Oid types[1] = {TEXTOID};
-          Datum v[1] = {TextDatumOf(m)};
-          if (SpiExec("SELECT 1 FROM comply.models WHERE name = $1", 1, types, v, nullptr, true,
-                      SPI_OK_SELECT) == 0)
+          if (LockedRow("SELECT 1 FROM comply.models WHERE name = $1 FOR KEY SHARE", m) == 0)
             throw Error(sqlstate::kUndefinedObject, "builtin model \"" + m + "\" does not exist",
                         {}, "Train one with comply.train_classifier().");
         }
