@@ -25,6 +25,9 @@ SELECT comply.review_enqueue('{}', 'x', ARRAY['a'], 'a', 1.5);
 -- Labels are distinct and non-empty: with a NULL among them, any model label would pass.
 SELECT comply.review_enqueue('{}', 'x', ARRAY['a', NULL], 'zzz', 0.5);
 SELECT comply.review_enqueue('{}', 'x', ARRAY['a', 'a', '']);
+SELECT comply.review_enqueue('{}', 'x', '{}');  -- no label at all: nothing to choose from
+-- A case needs something to decide on.
+SELECT comply.review_enqueue(NULL, NULL, NULL, NULL, NULL, NULL);
 \set VERBOSITY default
 
 -- Claims: the oldest open case, for the caller, until the claim timeout.

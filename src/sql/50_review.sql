@@ -173,7 +173,10 @@ BEGIN
   IF confidence IS NOT NULL AND (confidence < 0 OR confidence > 1 OR confidence = 'NaN') THEN
     RAISE EXCEPTION 'confidence must be between 0 and 1' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF labels IS NOT NULL AND (array_position(labels, NULL) IS NOT NULL
+  IF subject IS NULL AND payload IS NULL THEN  -- nothing for a reviewer to decide on
+    RAISE EXCEPTION 'a review case needs a subject or a payload' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF labels IS NOT NULL AND (cardinality(labels) = 0 OR array_position(labels, NULL) IS NOT NULL
                               OR array_position(labels, '') IS NOT NULL
                               OR cardinality(labels) <> (SELECT count(DISTINCT l) FROM unnest(labels) l)) THEN
     RAISE EXCEPTION 'labels must be distinct, non-empty and not null' USING ERRCODE = 'invalid_parameter_value';
