@@ -173,7 +173,7 @@ std::shared_ptr<const schema::CompiledSchema> CompiledFor(Jsonb* schema_jb) {
   auto it = c.by_content.find(key);
   if (it != c.by_content.end()) return it->second;
   json::Value doc = JsonbToValue(schema_jb);
-  auto compiled = schema::CompiledSchema::Compile(doc, AnonymousResolver(c));
+  auto compiled = schema::CompiledSchema::Compile(doc, AnonymousResolver(c), &InterruptCheck());
   if (c.by_content.size() >= kMaxCachedSchemas) {
     c.by_content.clear();
     ++schema_generation;
@@ -209,7 +209,7 @@ std::shared_ptr<const schema::CompiledSchema> CompiledNamed(const std::string& n
     throw Error(sqlstate::kUndefinedObject, "schema \"" + name + "\" is not registered", {},
                 "Register it with comply.register_schema(name, schema).");
   json::Value doc = json::Parse(rows->doc[0]);
-  auto compiled = schema::CompiledSchema::Compile(doc, MakeResolver(c));
+  auto compiled = schema::CompiledSchema::Compile(doc, MakeResolver(c), &InterruptCheck());
   if (c.by_name.size() >= kMaxCachedSchemas) {
     c.by_name.clear();
     ++schema_generation;
@@ -495,7 +495,7 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
   Guarded([&] {
     CheckSchemaName(name);
     json::Value doc = JsonbToValue(schema_jb);
-    auto compiled = schema::CompileChecked(doc, MakeResolver(Cache()));
+    auto compiled = schema::CompileChecked(doc, MakeResolver(Cache()), &InterruptCheck());
     const char* dialect =
         compiled->dialect() == schema::Dialect::kDraft7 ? "draft-07" : "draft 2020-12";
     // A $ref names a registered schema by its $id: two names with one $id would make

@@ -180,7 +180,8 @@ std::string StripFragment(std::string_view uri) {
 class Compiler {
  public:
   // Keeps the output and the resolver for the duration of one compilation.
-  Compiler(CompiledImpl& out, const Resolver& resolver) : out_(out), resolver_(resolver) {}
+  Compiler(CompiledImpl& out, const Resolver& resolver, const CancelCheck* cancel)
+      : out_(out), resolver_(resolver), cancel_(cancel) {}
 
   // Compiles schema as the root document.
   void Run(const Value& schema, Dialect d) {
@@ -247,6 +248,7 @@ class Compiler {
   // Walks the subschemas of v, recording base URIs, resources and anchors.
   void Scan(const Value& v, const std::string& base_in, Dialect d, int resource,
             const std::string& ptr) {
+    Step();
     if (!v.is_object()) {
       locations_.emplace(&v, Location{resource, d, ptr});
       return;
@@ -357,7 +359,7 @@ class Compiler {
       }
       const Value* next = nullptr;
       if (target->is_object()) {
-        next = target->Find(unescaped);
+        next = FindMember(target, unescaped);
       } else if (target->is_array()) {
         char* end = nullptr;
         unsigned long idx = std::strtoul(unescaped.c_str(), &end, 10);
@@ -380,7 +382,14 @@ class Compiler {
   }
 
   // Returns the node for a scanned subschema, queueing it for compilation.
+  // Polls for cancellation every kPollEvery steps of the compilation.
+  void Step() {
+    constexpr size_t kPollEvery = 1024;
+    if (cancel_ && ++steps_ % kPollEvery == 0) PollCancel(*cancel_);
+  }
+
   int NodeFor(const Value* v) {
+    Step();
     auto it = node_of_.find(v);
     if (it != node_of_.end()) return it->second;
     int id = static_cast<int>(out_.nodes_.size());
@@ -838,8 +847,25 @@ class Compiler {
   std::vector<const Value*> resource_roots_;
   std::vector<std::vector<std::pair<std::string, const Value*>>> dynamic_values_;
   std::map<std::string, const Value*> anchors_;
+  const CancelCheck* cancel_;
+  size_t steps_ = 0;
   std::unordered_map<const Value*, Location> locations_;
   std::unordered_map<const Value*, int> node_of_;
+  // Members of the large objects $refs point into (a "$defs" of thousands), by name:
+  // Value::Find reads the members in turn, which made many such references quadratic.
+  std::unordered_map<const Value*, std::unordered_map<std::string_view, const Value*>> members_;
+
+  // The member key of object obj, as Value::Find finds it.
+  const Value* FindMember(const Value* obj, const std::string& key) {
+    constexpr size_t kIndexFrom = 32;
+    const auto& members = obj->as_object();
+    if (members.size() < kIndexFrom) return obj->Find(key);
+    auto& index = members_[obj];
+    if (index.empty())
+      for (const auto& [k, v] : members) index.emplace(k, &v);  // the first of duplicates, as Find
+    auto it = index.find(key);
+    return it == index.end() ? nullptr : it->second;
+  }
   std::vector<Pending> pending_;
   std::vector<const Value*> scanned_;  // object subschemas in scan order
 };
@@ -859,16 +885,18 @@ std::shared_ptr<const CompiledSchema> CompiledMetaschema(Dialect d) {
 
 // Compiles with draft 2020-12 as the default dialect.
 std::shared_ptr<const CompiledSchema> CompiledSchema::Compile(const Value& schema,
-                                                             const Resolver& resolver) {
-  return Compile(schema, resolver, Dialect::kDraft202012);
+                                                             const Resolver& resolver,
+                                                             const CancelCheck* cancel) {
+  return Compile(schema, resolver, Dialect::kDraft202012, cancel);
 }
 
 // Compiles schema and everything it references into a CompiledImpl.
 std::shared_ptr<const CompiledSchema> CompiledSchema::Compile(const Value& schema,
                                                              const Resolver& resolver,
-                                                             Dialect default_dialect) {
+                                                             Dialect default_dialect,
+                                                             const CancelCheck* cancel) {
   auto impl = std::make_shared<CompiledImpl>();
-  Compiler compiler(*impl, resolver);
+  Compiler compiler(*impl, resolver, cancel);
   compiler.Run(schema, default_dialect);
   impl->fast_ = BuildFastProgram(*impl);
   return impl;
@@ -876,7 +904,8 @@ std::shared_ptr<const CompiledSchema> CompiledSchema::Compile(const Value& schem
 
 // Validates schema against the bundled metaschema, then compiles it.
 std::shared_ptr<const CompiledSchema> CompileChecked(const Value& schema,
-                                                     const Resolver& resolver) {
+                                                     const Resolver& resolver,
+                                                     const CancelCheck* cancel) {
   Dialect d = Dialect::kDraft202012;
   bool known = true;
   if (schema.is_object())
@@ -885,6 +914,7 @@ std::shared_ptr<const CompiledSchema> CompileChecked(const Value& schema,
   if (known) {
     ValidateOptions opts;
     opts.max_errors = 1;
+    opts.cancel = cancel;
     auto errors = CompiledMetaschema(d)->Validate(schema, opts);
     if (!errors.empty()) {
       const ValidationError& e = errors.front();
@@ -894,7 +924,7 @@ std::shared_ptr<const CompiledSchema> CompileChecked(const Value& schema,
                       ": " + e.message);
     }
   }
-  return CompiledSchema::Compile(schema, resolver);
+  return CompiledSchema::Compile(schema, resolver, cancel);
 }
 
 }  // namespace comply::schema

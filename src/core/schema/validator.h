@@ -46,12 +46,16 @@ class CompiledSchema {
   // comply::Error: 22023 for an invalid schema (message names the schema path),
   // 2201B for a pattern RE2 cannot run, 42704 for an unresolvable $ref, 0A000 for an
   // unsupported $schema.
+  // cancel (if set) is polled as the compilation goes (a schema of many thousands of
+  // subschemas takes a while).
   static std::shared_ptr<const CompiledSchema> Compile(const json::Value& schema,
-                                                       const Resolver& resolver = {});
+                                                       const Resolver& resolver = {},
+                                                       const CancelCheck* cancel = nullptr);
   // As above, but a schema without $schema is read as default_dialect.
   static std::shared_ptr<const CompiledSchema> Compile(const json::Value& schema,
                                                        const Resolver& resolver,
-                                                       Dialect default_dialect);
+                                                       Dialect default_dialect,
+                                                       const CancelCheck* cancel = nullptr);
   virtual ~CompiledSchema() = default;
 
   virtual Dialect dialect() const = 0;
@@ -71,6 +75,7 @@ const json::Value* Metaschema(std::string_view uri);
 // Checks schema against its dialect's metaschema and compiles it; the error names the
 // JSON Pointer of the first problem in the schema.
 std::shared_ptr<const CompiledSchema> CompileChecked(const json::Value& schema,
-                                                     const Resolver& resolver = {});
+                                                     const Resolver& resolver = {},
+                                                     const CancelCheck* cancel = nullptr);
 
 }  // namespace comply::schema
