@@ -48,12 +48,18 @@ BEGIN
     key := key || jsonb_build_object(col, value);
   END LOOP;
 
-  SELECT coalesce(array_agg(j.id), '{}') INTO jobs
-    FROM comply.ai_jobs j
-   WHERE j.subject ->> 'table' = tbl_name
-     AND (SELECT jsonb_object_agg(e.key, e.value #>> '{}')
-            FROM jsonb_each(CASE WHEN jsonb_typeof(j.subject -> 'primary_key') = 'object'
-                                 THEN j.subject -> 'primary_key' END) e) = key;
+  -- The jobs are locked first: a worker recording a job's answer holds its row until it
+  -- commits, and the deletes below (a statement of their own, so a snapshot of their
+  -- own) then see the decision and interaction it wrote; a worker that comes later
+  -- finds its job gone and records nothing.
+  SELECT coalesce(array_agg(s.id), '{}') INTO jobs
+    FROM (SELECT j.id
+            FROM comply.ai_jobs j
+           WHERE j.subject ->> 'table' = tbl_name
+             AND (SELECT jsonb_object_agg(e.key, e.value #>> '{}')
+                    FROM jsonb_each(CASE WHEN jsonb_typeof(j.subject -> 'primary_key') = 'object'
+                                         THEN j.subject -> 'primary_key' END) e) = key
+             FOR UPDATE) s;
 
   WITH cases AS (DELETE FROM comply.review_cases r WHERE r.job_id = ANY (jobs) RETURNING 1),
        decisions AS (DELETE FROM comply.model_decisions d WHERE d.job_id = ANY (jobs) RETURNING 1),
