@@ -253,5 +253,19 @@ check "... and the owner's database is sealed all the same" \
     [ "$(psql -X -At -d mallorydb -c "SELECT count(*) = (SELECT count(*) FROM comply.ledger_entries) FROM comply.audit_log")" = t ] && exit 0
     sleep 0.1; done; exit 1'
 
+# Records handed to a job worker that never ran (comply.ai_worker off) are lost when the
+# server stops: the postmaster says how many in the server log.
+q -d postgres -c "ALTER SYSTEM SET comply.ai_worker = off" >/dev/null
+scripts/pgcluster.sh stop >/dev/null; scripts/pgcluster.sh start >/dev/null
+q -c "SELECT comply.register_schema('needs_a', '{\"type\": \"object\", \"required\": [\"a\"]}')" \
+  -c "CREATE TABLE undelivered (id int PRIMARY KEY, doc jsonb)" \
+  -c "SELECT comply.protect('undelivered', '{\"columns\": {\"doc\": {\"validate\": \"needs_a\"}}}')" >/dev/null
+q -c "INSERT INTO undelivered VALUES (1, '{}')" >/dev/null 2>&1 || true
+scripts/pgcluster.sh stop >/dev/null
+check "a record the job worker never wrote is reported lost when the server stops" \
+  grep -q "pg_comply: 1 deferred record .* was not written to the ledger" "$(scripts/pgcluster.sh log)"
+scripts/pgcluster.sh start >/dev/null
+q -d postgres -c "ALTER SYSTEM RESET comply.ai_worker" >/dev/null
+
 echo "ledger workers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

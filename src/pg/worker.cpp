@@ -145,6 +145,22 @@ void RequestShared() {
   RequestAddinShmemSpace(sizeof(WorkerShared));
 }
 
+// When the postmaster lets go of shared memory (at shutdown, or to reinitialize it after
+// a process crashed), deferred records still in it are lost: says how many, in the
+// server log, since nothing else will.
+void ReportUndelivered(int, Datum) {
+  if (!shared) return;
+  int undelivered = 0;
+  for (const DeferredSlot& d : shared->deferred)
+    if (d.state != DeferredSlot::kFree) ++undelivered;
+  if (undelivered > 0)
+    ereport(LOG, (errmsg_plural("pg_comply: %d deferred record (a rejected row, a read or a failed call's "
+                                "interaction) was not written to the ledger before shared memory was released",
+                                "pg_comply: %d deferred records (rejected rows, reads or failed calls' "
+                                "interactions) were not written to the ledger before shared memory was released",
+                                undelivered, undelivered)));
+}
+
 // Creates or attaches the shared state (shmem_startup_hook).
 void StartupShared() {
   if (prev_shmem_startup) prev_shmem_startup();
@@ -156,6 +172,9 @@ void StartupShared() {
     SpinLockInit(&shared->mutex);
   }
   LWLockRelease(AddinShmemInitLock);
+  // (In the postmaster, at each (re)initialization: releasing shared memory clears the
+  // callbacks registered before.)
+  if (!IsUnderPostmaster) on_shmem_exit(ReportUndelivered, 0);
 }
 
 // The slot of dbid's worker of kind, or null; a free slot for dbid InvalidOid (caller
