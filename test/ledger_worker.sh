@@ -253,6 +253,19 @@ check "... and the owner's database is sealed all the same" \
     [ "$(psql -X -At -d mallorydb -c "SELECT count(*) = (SELECT count(*) FROM comply.ledger_entries) FROM comply.audit_log")" = t ] && exit 0
     sleep 0.1; done; exit 1'
 
+# A transaction prepared before a restart (the registry of prepared transactions is in
+# shared memory): the new sealer registers it, and seals its entries once it commits.
+q -d postgres -c "BEGIN" -c "SELECT comply.audit('two-phase', 'prepared before a restart')" \
+  -c "PREPARE TRANSACTION 'comply_2pc_restart'" >/dev/null
+scripts/pgcluster.sh stop >/dev/null; scripts/pgcluster.sh start >/dev/null
+q -d postgres -c "SELECT comply.audit('two-phase', 'after the restart')" >/dev/null
+sleep 1
+q -d postgres -c "COMMIT PREPARED 'comply_2pc_restart'"
+for i in 1 2 3; do q -d postgres -c "SELECT comply.audit('two-phase', 'after commit $i')" >/dev/null; sleep 0.5; done
+check "a transaction prepared before a restart is sealed once it commits" wait_for "$all_sealed" 3
+check "... and verify_ledger does not report it unsealed meanwhile" \
+  wait_for "SELECT count(*) = 0 FROM comply.verify_ledger() WHERE problem = 'entry not sealed'" 1
+
 # Records handed to a job worker that never ran (comply.ai_worker off) are lost when the
 # server stops: the postmaster says how many in the server log.
 q -d postgres -c "ALTER SYSTEM SET comply.ai_worker = off" >/dev/null

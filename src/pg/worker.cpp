@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "pg/alerts.h"
 #include "pg/classify.h"
@@ -680,11 +681,16 @@ void comply_launcher_main(Datum) {
   }
 }
 
+namespace {
+void RegisterPreparedAtStart(Oid dbid);
+}  // namespace
+
 // Sealer of one database: seals every comply.seal_interval, or at once when an append
 // finds it idle; exits when the extension is not installed or sealing is turned off.
 void comply_sealer_main(Datum arg) {
   Oid dbid = DatumGetObjectId(arg);
   SealerSlot* slot = AttachDatabaseWorker(dbid, kSealer);
+  RegisterPreparedAtStart(dbid);
   MemoryContext loop_context =
       AllocSetContextCreate(TopMemoryContext, "pg_comply sealer", ALLOCSET_DEFAULT_SIZES);
   uint64 seen_commits = 0;
@@ -782,6 +788,35 @@ bool InTransaction(const char* activity, Fn&& fn) {
   pgstat_report_activity(STATE_IDLE, nullptr);
   pgstat_report_stat(false);  // see SealRound
   return installed;
+}
+
+// The registry of prepared transactions that appended (PreparedAppend) is in shared
+// memory, empty after a restart, while transactions prepared before it are still
+// prepared: those of this database are registered, their appends unknown (searched
+// from the first entry once they commit), so that their entries are sealed as soon as
+// they commit rather than by the next full search a minute later (verify_ledger would
+// report them unsealed meanwhile). Transactions that did not append cost one search.
+void RegisterPreparedAtStart(Oid dbid) {
+  std::vector<TransactionId> xids;
+  (void)InTransaction("pg_comply: prepared transactions", [&] {
+    SpiScope spi;
+    const uint64 n = SpiExec("SELECT transaction::text::bigint FROM pg_catalog.pg_prepared_xacts "
+                             "WHERE database = current_database()",
+                             0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
+    for (uint64 i = 0; i < n; ++i) xids.push_back(static_cast<TransactionId>(SpiInt(i, 1).value_or(0)));
+  });
+  SpinLockAcquire(&shared->mutex);
+  for (const TransactionId xid : xids) {
+    bool known = false;
+    for (const PreparedAppend& p : shared->prepared) known = known || (p.dbid == dbid && p.xid == xid);
+    if (known || !TransactionIdIsValid(xid)) continue;
+    for (PreparedAppend& p : shared->prepared)
+      if (!OidIsValid(p.dbid)) {
+        p = {dbid, xid, 0};
+        break;
+      }
+  }
+  SpinLockRelease(&shared->mutex);
 }
 
 }  // namespace
