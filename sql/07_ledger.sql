@@ -434,3 +434,7 @@ CREATE TRIGGER per_statement AFTER INSERT ON misfired FOR EACH STATEMENT EXECUTE
 INSERT INTO misfired VALUES (1, 'SSN 612-38-4471');
 SELECT count(*) AS rows_kept FROM misfired;
 DROP TABLE misfired;
+-- comply.seal() needs to see blocks other sessions commit while it runs.
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT * FROM comply.seal();
+ROLLBACK;

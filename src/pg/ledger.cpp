@@ -549,6 +549,13 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
 
 // comply.seal() RETURNS TABLE(block_no bigint, entry_count int)
 extern "C" Datum comply_seal(PG_FUNCTION_ARGS) {
+  // One snapshot for the whole transaction would not see the blocks a concurrent seal
+  // commits meanwhile: its block would take their numbers (a unique violation) or seal
+  // their entries again.
+  if (IsolationUsesXactSnapshot())
+    ereport(ERROR, (errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+                    errmsg("comply.seal() cannot run in a REPEATABLE READ or SERIALIZABLE transaction"),
+                    errhint("Call it in a READ COMMITTED transaction, or let the sealer worker seal.")));
   InitMaterializedSRF(fcinfo, 0);
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   return Guarded([&] {
