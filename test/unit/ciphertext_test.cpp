@@ -169,6 +169,18 @@ TEST(CiphertextClassify, OpenPgpHeaderOverClearTextIsNot) {
   clear.resize(59, '.');
   EXPECT_NE(Classify(header + clear).verdict, Verdict::kEncrypted);
   EXPECT_NE(Classify(header + std::string(59, '\0')).verdict, Verdict::kEncrypted);  // padding
+  // Text in another script: its bytes beyond ASCII are not "printable", but it is
+  // well-formed UTF-8, which random bytes are not.
+  for (std::string other : {"\u041c\u0430\u0440\u0438\u044f \u0418\u0432\u0430\u043d\u043e\u0432\u0430, "
+                            "\u043f\u0430\u0441\u043f\u043e\u0440\u0442 4509 123456, \u0443\u043b.",
+                            "\u738b\u5c0f\u660e \u8eab\u4efd\u8bc1 110101199003071234 \u5317\u4eac\u5e02\u671d\u9633\u533a"}) {
+    // 59 bytes, no character cut in half.
+    size_t end = std::min<size_t>(other.size(), 59);
+    while (end > 0 && end < other.size() && (static_cast<unsigned char>(other[end]) & 0xC0) == 0x80) --end;
+    other.resize(end);
+    other.resize(59, ' ');
+    EXPECT_NE(Classify(header + other).verdict, Verdict::kEncrypted) << other;
+  }
   // The same header over random bytes is, as pgcrypto's short outputs are.
   for (uint64_t seed = 1; seed <= 200; ++seed)
     EXPECT_EQ(Classify(header + RandomBytes(59, seed)).verdict, Verdict::kEncrypted) << seed;
@@ -347,6 +359,10 @@ TEST(CiphertextClassify, JoseAndPseudonyms) {
                     Base64Url(RandomBytes(12, 1)) + "." + Base64Url(RandomBytes(50, 2)) + "." +
                     Base64Url(RandomBytes(16, 3));
   ExpectClass("jwe", jwe, kEnc, "jwe");
+  // A JWE header over a readable "ciphertext" is not encryption.
+  std::string fake = Base64Url(R"({"alg":"dir","enc":"A256GCM"})") + "..AAAA." +
+                     Base64Url("Maria Garcia SSN 536-22-8714 card 4111 1111 1111 1111, seen twice") + ".AAAA";
+  EXPECT_EQ(Classify(fake).verdict, Verdict::kUndetermined);
   std::string jws = Base64Url(R"({"alg":"HS256","typ":"JWT"})") + "." +
                     Base64Url(R"({"sub":"1234567890","name":"Jane"})") + "." +
                     Base64Url(RandomBytes(32, 4));

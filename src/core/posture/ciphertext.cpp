@@ -488,6 +488,46 @@ void FillOpenPgp(Evidence* e, const openpgp::Message& m) {
   e->truncated = m.truncated;
 }
 
+// True if b is well-formed UTF-8 holding at least one multi-byte character: text in a
+// script other than Latin, which random bytes of 32 or more almost never are (fewer than
+// one string in a million).
+bool IsMultibyteUtf8(std::string_view b) {
+  bool multibyte = false;
+  for (size_t i = 0; i < b.size();) {
+    const auto c = static_cast<unsigned char>(b[i]);
+    size_t len = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
+                                                        : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    if (len == 0 || i + len > b.size()) return false;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(b[i + k]) & 0xC0) != 0x80) return false;
+    // (Overlong three- and four-byte forms, surrogates and code points past U+10FFFF.)
+    const auto c1 = len > 1 ? static_cast<unsigned char>(b[i + 1]) : 0u;
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) || (c == 0xF0 && c1 < 0x90) ||
+        (c == 0xF4 && c1 >= 0x90))
+      return false;
+    multibyte = multibyte || len > 1;
+    i += len;
+  }
+  return multibyte;
+}
+
+// Whether the payload of an encryption format (what follows its headers) looks like
+// ciphertext: from 128 bytes on, the uniformity test; from 32, two coarse tests that
+// random bytes fail with a probability below 1e-7: three quarters printable (random
+// bytes are 37% so), or fewer distinct bytes than a quarter of the length (random ones
+// repeat little), and well-formed UTF-8 with characters beyond ASCII (text in another
+// script). Clear text under a made-up header fails one of them, padding the second.
+// Shorter payloads are not judged (true).
+bool PayloadLooksRandom(std::string_view payload) {
+  if (payload.size() >= 128) return LooksUniform(Measure(payload), /*slack=*/4);
+  if (payload.size() < 32) return true;
+  ByteStats ps = Measure(payload);
+  size_t distinct = 0;
+  for (uint32_t k : ps.counts) distinct += k > 0;
+  return !(ps.printable * 4 >= payload.size() * 3 || distinct * 4 < payload.size() ||
+           IsMultibyteUtf8(payload));
+}
+
 // Judges a parsed encrypted OpenPGP message; format names the binary or armored form.
 Classification JudgeOpenPgp(std::string_view b, const openpgp::Message& m, std::string format) {
   Classification c = Result(Verdict::kEncrypted, Evidence::Kind::kStructure, std::move(format));
@@ -497,26 +537,9 @@ Classification JudgeOpenPgp(std::string_view b, const openpgp::Message& m, std::
                     ? "OpenPGP session-key packets followed by an encrypted data packet"
                     : "an OpenPGP encrypted data packet spanning the whole value");
   // The ciphertext itself must look random; a crafted header over plain bytes does not.
-  size_t payload = m.payload_end - m.payload_begin;
-  if (payload >= 128) {
-    ByteStats ps = Measure(b.substr(m.payload_begin, payload));
-    if (!LooksUniform(ps, /*slack=*/4)) {
-      c.verdict = Verdict::kUndetermined;
-      AddReason(&c, "OpenPGP packets, but the encrypted payload is not random-looking");
-    }
-  } else if (payload >= 32) {
-    // Too short for the uniformity test, long enough for two coarse ones that random
-    // bytes fail with a probability below 1e-7: three quarters printable (random bytes
-    // are 37% so), or fewer distinct bytes than a quarter of the length (random ones
-    // repeat little). Clear text under a made-up header fails the first, padding the
-    // second.
-    ByteStats ps = Measure(b.substr(m.payload_begin, payload));
-    size_t distinct = 0;
-    for (uint32_t k : ps.counts) distinct += k > 0;
-    if (ps.printable * 4 >= payload * 3 || distinct * 4 < payload) {
-      c.verdict = Verdict::kUndetermined;
-      AddReason(&c, "OpenPGP packets, but the encrypted payload is not random-looking");
-    }
+  if (!PayloadLooksRandom(b.substr(m.payload_begin, m.payload_end - m.payload_begin))) {
+    c.verdict = Verdict::kUndetermined;
+    AddReason(&c, "OpenPGP packets, but the encrypted payload is not random-looking");
   }
   if (m.truncated) {
     AddReason(&c, "the message is cut short: its packets declare more bytes than the value has");
@@ -619,8 +642,19 @@ std::optional<Classification> JudgeJose(std::string_view t) {
   const json::Value* enc = h.Find("enc");
   if (alg == nullptr || !alg->is_string()) return std::nullopt;
   if (dots == 4 && enc != nullptr && enc->is_string()) {
+    // header.encrypted_key.iv.ciphertext.tag: the ciphertext must decode and look random
+    // (a made-up header over a readable payload does not).
+    size_t from = 0;
+    for (int part = 0; part < 3; ++part) from = t.find('.', from) + 1;
+    std::optional<std::string> ciphertext =
+        DecodeBase64(t.substr(from, t.find('.', from) - from), Base64Alphabet::kUrl);
+    if (!ciphertext) return std::nullopt;
     Classification c = Result(Verdict::kEncrypted, Evidence::Kind::kStructure, "jwe");
     AddReason(&c, "a JSON Web Encryption token (compact form): the payload is encrypted");
+    if (!PayloadLooksRandom(*ciphertext)) {
+      c.verdict = Verdict::kUndetermined;
+      AddReason(&c, "a JWE header, but the ciphertext part is not random-looking");
+    }
     return c;
   }
   if (dots == 2 && enc == nullptr) {
