@@ -103,8 +103,8 @@ log_min_error_statement = error
 log_error_verbosity = terse
 logging_collector = on
 log_destination = 'stderr,csvlog'
-comply.ai_endpoint = 'http://classifier.example.com/v1'
-comply.alert_webhook_url = 'http://hooks.example.com/services/T0SECRET/B0SECRET/webhooktoken123'
+comply.ai_endpoint = 'http://localhost:1@classifier.example.com/v1?key=SECRETQUERY'
+comply.alert_webhook_url = 'http://hooks.example.com?token=SECRETTOKEN&channel=/services/T0SECRET/B0SECRET/webhooktoken123'
 comply.hmac_key_file = 'comply_hmac.key'
 comply.ai_api_key_file = 'comply_ai.key'
 comply.ledger_worker = off
@@ -188,7 +188,12 @@ check "lax cluster: the evidence says why a key file is refused" \
   grep -q 'secret:hmac_key_file|fail|.*group or world access' "$work/lax.out"
 check "no evidence carries a key, the AI endpoint's path or the webhook's token" \
   bash -c '! grep -q "sk-strict\|/v1\|SECRET\|webhooktoken" "$1" "$2"' _ "$work/strict.out" "$work/lax.out"
-check "the webhook's evidence names its host" grep -q 'alert_webhook_tls|fail|.*hooks.example.com' "$work/lax.out"
+check "the webhook's evidence names its host" grep -q 'alert_webhook_tls|fail|.*"host": "hooks.example.com"' "$work/lax.out"
+check "the AI endpoint's host is the URL's, not its user part (http://localhost:1@classifier... fails)" \
+  grep -q 'ai_endpoint_tls|fail|.*"host": "classifier.example.com"' "$work/lax.out"
+check "a role that sees only its own sessions gets unknown for connections without SSL" \
+  bash -c '[ "$(psql -X -At -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -c "CREATE ROLE posture_viewer" -c "SET ROLE posture_viewer" -c "SELECT status FROM comply.check_server() WHERE check_name = '"'"'connections_without_ssl'"'"'" | tail -1)" = unknown ]'
+
 check "ordinary roles get unknown, not the secrets' state" \
   bash -c '[ "$(psql -X -At -d postgres -c "CREATE ROLE posture_user" -c "SET ROLE posture_user" -c "SELECT status FROM comply.check_server() WHERE check_name = '"'"'secret:hmac_key_file'"'"'" | tail -1)" = unknown ]'
 

@@ -62,11 +62,13 @@ int AlertRound::Claim() {
   Oid types[2] = {INT4OID, INT4OID};
   Datum values[2] = {Int32GetDatum(kAlertsPerRound), Int32GetDatum(kClaimSeconds)};
   uint64 n = SpiExec(
-      "UPDATE comply.alerts a SET next_attempt_at = now() + make_interval(secs => $2) "
+      // (RETURNING comes in no particular order: the alerts are posted oldest first.)
+      "WITH claimed AS (UPDATE comply.alerts a SET next_attempt_at = now() + make_interval(secs => $2) "
       "WHERE a.id IN (SELECT id FROM comply.alerts WHERE delivered_at IS NULL "
       "AND next_attempt_at <= now() ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) "
-      "RETURNING a.id, a.attempts, a.kind, a.subject, a.message",
-      2, types, values, nullptr, false, SPI_OK_UPDATE_RETURNING);
+      "RETURNING a.id, a.attempts, a.kind, a.subject, a.message) "
+      "SELECT * FROM claimed ORDER BY id",
+      2, types, values, nullptr, false, SPI_OK_SELECT);
   for (uint64 i = 0; i < n; ++i) {
     Impl::Alert a;
     a.id = SpiInt(i, 1).value_or(0);

@@ -17,6 +17,23 @@ CREATE FUNCTION comply._worker_status() RETURNS jsonb
 COMMENT ON FUNCTION comply._worker_status() IS
   'Whether pg_comply is preloaded, this database''s sealer and job worker run, its records waiting for the job worker, and the records lost since the server started';
 
+-- The scheme of a URL, lower-cased (NULL if none).
+CREATE FUNCTION comply._url_scheme(url text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $$
+  SELECT lower(m[1]) FROM regexp_match(url, E'^\\s*([A-Za-z][A-Za-z0-9+.-]*)://') m $$;
+COMMENT ON FUNCTION comply._url_scheme(text) IS 'Scheme of a URL, lower-cased (NULL if none)';
+-- How a URL pg_comply sends data to stands for TLS: pass (none set, or https), warn (plain
+-- http to this machine), fail (plain http elsewhere, or not a URL). The host is the
+-- URL's own, after any user part ("http://localhost@example.com" goes to example.com).
+CREATE FUNCTION comply._url_tls_status(url text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $$
+  SELECT CASE WHEN url = '' OR comply._url_scheme(url) = 'https' THEN 'pass'
+              WHEN comply._url_scheme(url) = 'http'
+                   AND comply._endpoint_host(url) IN ('127.0.0.1', 'localhost', '[::1]') THEN 'warn'
+              ELSE 'fail' END $$;
+COMMENT ON FUNCTION comply._url_tls_status(text) IS
+  'pass (unset or https), warn (plain http to this machine) or fail (plain http elsewhere): the TLS posture of a URL pg_comply sends data to';
+
 CREATE FUNCTION comply.check_server()
   RETURNS TABLE(check_name text, status text, evidence jsonb)
   LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
@@ -50,10 +67,16 @@ BEGIN
   SELECT count(*) INTO n
     FROM pg_stat_activity a JOIN pg_stat_ssl l USING (pid)
    WHERE a.client_addr IS NOT NULL AND NOT l.ssl;
-  status := CASE WHEN n = 0 THEN 'pass' ELSE 'fail' END;
-  -- Counts only: client addresses are personal data.
-  evidence := jsonb_build_object('tcp_connections_without_ssl', n,
-                                 'visible', is_super OR pg_has_role('pg_read_all_stats', 'member'));
+  -- Counts only: client addresses are personal data. A caller who sees only its own
+  -- sessions cannot tell.
+  IF is_super OR pg_has_role('pg_read_all_stats', 'member') THEN
+    status := CASE WHEN n = 0 THEN 'pass' ELSE 'fail' END;
+    evidence := jsonb_build_object('tcp_connections_without_ssl', n, 'visible', true);
+  ELSE
+    status := 'unknown';
+    evidence := jsonb_build_object('visible', false,
+                                   'reason', 'other sessions are visible to superusers and pg_read_all_stats only');
+  END IF;
   RETURN NEXT;
 
   -- Authentication.
@@ -72,8 +95,18 @@ BEGIN
       INTO rules
       FROM pg_hba_file_rules
      WHERE auth_method IN ('trust', 'password', 'md5') AND error IS NULL;
-    status := CASE WHEN jsonb_array_length(rules) = 0 THEN 'pass' ELSE 'fail' END;
+    -- A file with an error is not loaded: the server keeps the rules it read before,
+    -- which this view does not show.
+    SELECT count(*) INTO n FROM pg_hba_file_rules WHERE error IS NOT NULL;
+    status := CASE WHEN jsonb_array_length(rules) > 0 THEN 'fail'
+                   WHEN n > 0 THEN 'unknown'
+                   ELSE 'pass' END;
     evidence := jsonb_build_object('weak_rules', rules, 'weak_methods', '["trust", "password", "md5"]'::jsonb);
+    IF n > 0 THEN
+      evidence := evidence || jsonb_build_object(
+        'lines_with_errors', n,
+        'reason', 'pg_hba.conf has errors, so it was not loaded: the rules in force are the ones read before, which cannot be seen');
+    END IF;
   EXCEPTION WHEN insufficient_privilege THEN
     status := 'unknown';
     evidence := jsonb_build_object('reason', 'pg_hba_file_rules is readable by superusers only');
@@ -247,11 +280,8 @@ BEGIN
 
   check_name := 'ai_endpoint_tls';
   s := coalesce(current_setting('comply.ai_endpoint', true), '');
-  status := CASE WHEN s = '' OR s LIKE 'https://%' THEN 'pass'
-                 WHEN s ~ E'^http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/]' THEN 'warn'
-                 ELSE 'fail' END;
-  evidence := jsonb_build_object('scheme', nullif(split_part(s, ':', 1), ''),
-                                 'host', nullif(regexp_replace(split_part(split_part(s, '://', 2), '/', 1), '^.*@', ''), ''));
+  status := comply._url_tls_status(s);
+  evidence := jsonb_build_object('scheme', comply._url_scheme(s), 'host', comply._endpoint_host(s));
   RETURN NEXT;
 
   -- The alert webhook: its URL's path is often its secret (an incoming-webhook token),
@@ -262,12 +292,9 @@ BEGIN
     evidence := jsonb_build_object('setting', 'comply.alert_webhook_url', 'reason', 'visible to superusers only');
   ELSE
     s := coalesce(current_setting('comply.alert_webhook_url', true), '');
-    status := CASE WHEN s = '' OR s LIKE 'https://%' THEN 'pass'
-                   WHEN s ~ E'^http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/]' THEN 'warn'
-                   ELSE 'fail' END;
-    evidence := jsonb_build_object('configured', s <> '',
-                                   'scheme', nullif(split_part(s, ':', 1), ''),
-                                   'host', nullif(regexp_replace(split_part(split_part(s, '://', 2), '/', 1), '^.*@', ''), ''));
+    status := comply._url_tls_status(s);
+    evidence := jsonb_build_object('configured', s <> '', 'scheme', comply._url_scheme(s),
+                                   'host', comply._endpoint_host(s));
   END IF;
   RETURN NEXT;
 END $$;
