@@ -387,6 +387,9 @@ TEST_F(DetectorTest, NonAsciiSeparatorsAndDigits) {
   const std::string wide = "\uff15\uff13\uff16-\uff12\uff12-\uff18\uff17\uff11\uff14";
   EXPECT_TRUE(Has("r\u00e9sum\u00e9" + ideo + "SSN " + wide + " end", "US_SSN", wide));
   EXPECT_TRUE(Has("call 415" + thin + "555" + thin + "2671 today", "PHONE_NUMBER", "415" + thin + "555" + thin + "2671"));
+  // An invisible character right after a finding is not part of it (nor one before).
+  EXPECT_EQ(Describe("SSN " + zwsp + "536-22-8714" + zwsp + " x", Detect(Shared(), "SSN " + zwsp + "536-22-8714" + zwsp + " x", Options(0.5))),
+            "US_SSN[7,18)'536-22-8714'");
   // Invisible characters between the digits: zero-width non-joiner, soft hyphen.
   const std::string zwnj = "\u200c", shy = "\u00ad";
   const std::string ssn3 = "6" + zwnj + "12-38-4471";

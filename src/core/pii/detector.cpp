@@ -510,14 +510,20 @@ size_t FirstFoldable(std::string_view text) {
 
 // Folds text's non-ASCII separators and digits (FoldedChar), the first at offset first,
 // into *folded, with *where holding, for each byte of *folded and one past its end, its
-// offset in text.
+// offset in text, and *after, for each byte of *folded, the offset in text just past the
+// character it comes from.
 void FoldSeparators(std::string_view text, size_t first, std::string* folded,
-                    std::vector<uint32_t>* where) {
+                    std::vector<uint32_t>* where, std::vector<uint32_t>* after) {
   folded->reserve(text.size());
   where->reserve(text.size() + 1);
+  after->reserve(text.size());
   folded->assign(text.data(), first);
   where->resize(first);
-  for (size_t i = 0; i < first; ++i) (*where)[i] = static_cast<uint32_t>(i);
+  after->resize(first);
+  for (size_t i = 0; i < first; ++i) {
+    (*where)[i] = static_cast<uint32_t>(i);
+    (*after)[i] = static_cast<uint32_t>(i + 1);
+  }
   for (size_t i = first; i < text.size();) {
     size_t len = 1;
     const int f = static_cast<unsigned char>(text[i]) >= 0xC2 ? FoldedChar(text, i, &len) : -1;
@@ -525,9 +531,11 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
       len = 1;
       folded->push_back(text[i]);
       where->push_back(static_cast<uint32_t>(i));
+      after->push_back(static_cast<uint32_t>(i + 1));
     } else if (f > 0) {
       folded->push_back(static_cast<char>(f));
       where->push_back(static_cast<uint32_t>(i));
+      after->push_back(static_cast<uint32_t>(i + len));
     }
     i += len;
   }
@@ -545,12 +553,14 @@ std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions
     return Resolve(std::move(candidates));
   }
   std::string folded;
-  std::vector<uint32_t> where;
-  FoldSeparators(text, first, &folded, &where);
+  std::vector<uint32_t> where, after;
+  FoldSeparators(text, first, &folded, &where, &after);
   CollectAll(folded, options, cancel, &candidates);
+  // A finding ends after its last character as given: not after characters skipped
+  // (a zero-width space) between it and the next one.
   for (Finding& f : candidates) {
     f.begin = where[f.begin];
-    f.end = where[f.end];
+    f.end = f.end > 0 ? after[f.end - 1] : where[0];
   }
   // Custom recognizers also run over the text as given: a pattern may spell a no-break
   // space or a fullwidth digit itself. (The same span found twice is kept once.)
