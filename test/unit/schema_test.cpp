@@ -165,6 +165,13 @@ TEST(SchemaTest, UnresolvableRefIsAnError) {
   EXPECT_EQ(StateOf([] { Make(R"({"$ref": "http://example.com/x.json"})"); }), "42704");
   // Even when the subschema holding it is never reached.
   EXPECT_EQ(StateOf([] { Make(R"({"$defs": {"x": {"$ref": "#nope"}}})"); }), "42704");
+  // Array indexes in a pointer are "0" or digits without a leading zero (RFC 6901).
+  EXPECT_TRUE(Make(R"({"prefixItems": [true, {"type": "string"}], "items": {"$ref": "#/prefixItems/1"}})")
+                  ->IsValid(json::Parse(R"([1, "a", "b"])"), {}));
+  for (const char* bad : {"#/prefixItems/01", "#/prefixItems/+1", "#/prefixItems/-0", "#/prefixItems/1x"}) {
+    const std::string schema = std::string(R"({"prefixItems": [true, true], "items": {"$ref": ")") + bad + R"("}})";
+    EXPECT_EQ(StateOf([&] { Make(schema); }), "42704") << bad;
+  }
 }
 
 TEST(SchemaTest, UnsupportedSchemaDialect) {

@@ -361,10 +361,15 @@ class Compiler {
       if (target->is_object()) {
         next = FindMember(target, unescaped);
       } else if (target->is_array()) {
-        char* end = nullptr;
-        unsigned long idx = std::strtoul(unescaped.c_str(), &end, 10);
-        if (!unescaped.empty() && *end == 0 && idx < target->as_array().size())
-          next = &target->as_array()[idx];
+        // An array index is "0" or digits without a leading zero (RFC 6901 section 4):
+        // not "01", "+1" or " 1", which strtoul would take.
+        const bool index = !unescaped.empty() && unescaped.size() <= 9 &&
+                           std::all_of(unescaped.begin(), unescaped.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) &&
+                           (unescaped == "0" || unescaped[0] != '0');
+        if (index) {
+          const unsigned long idx = std::strtoul(unescaped.c_str(), nullptr, 10);
+          if (idx < target->as_array().size()) next = &target->as_array()[idx];
+        }
       }
       if (!next)
         throw Error(sqlstate::kUndefinedObject, "unresolvable $ref \"" + full + "\"");
