@@ -200,6 +200,22 @@ TEST(SchemaTest, RecursiveSchemaValidatesTree) {
   EXPECT_EQ(errors[0].schema_path, "/properties/kids/items/$ref/required");
 }
 
+// ECMA-262 patterns: "." matches no line terminator (\n, \r, U+2028, U+2029), and a
+// surrogate pair written as two \u escapes is the one character it encodes.
+TEST(SchemaTest, PatternDotAndSurrogatePairsAreEcma) {
+  auto dot = Make(R"({"pattern": "^a.c$"})");
+  EXPECT_TRUE(dot->IsValid(json::Parse(R"("abc")"), {}));
+  EXPECT_TRUE(dot->IsValid(json::Parse(R"("a\u00e9c")"), {}));
+  for (const char* terminator : {R"("a\nc")", R"("a\rc")", R"("a\u2028c")", R"("a\u2029c")"})
+    EXPECT_FALSE(dot->IsValid(json::Parse(terminator), {})) << terminator;
+  auto escaped_dot = Make(R"({"pattern": "^a\\.[.]c$"})");
+  EXPECT_TRUE(escaped_dot->IsValid(json::Parse(R"("a..c")"), {}));
+  EXPECT_FALSE(escaped_dot->IsValid(json::Parse(R"("axxc")"), {}));
+  auto emoji = Make(R"({"pattern": "^\\uD83D\\uDE00$"})");
+  EXPECT_TRUE(emoji->IsValid(json::Parse(R"("\uD83D\uDE00")"), {}));  // U+1F600
+  EXPECT_FALSE(emoji->IsValid(json::Parse(R"("\uD83D\uDE01")"), {}));
+}
+
 TEST(SchemaTest, CancelIsPolled) {
   auto schema = Make(R"({"items": {"type": "number"}})");
   json::Value::Array items(20000, json::Value::Number(1));

@@ -712,6 +712,20 @@ std::string TranslatePattern(std::string_view p) {
     if (c == '\\' && i + 1 < p.size()) {
       char n = p[i + 1];
       if (n == 'u' && i + 5 < p.size() && IsHex(p[i + 2]) && IsHex(p[i + 3]) && IsHex(p[i + 4]) && IsHex(p[i + 5])) {
+        // A surrogate pair written as two escapes is one character (U+10000 and up),
+        // which is how it stands in the UTF-8 strings validated.
+        const unsigned hi = static_cast<unsigned>(std::stoul(std::string(p.substr(i + 2, 4)), nullptr, 16));
+        if (hi >= 0xD800 && hi <= 0xDBFF && i + 11 < p.size() && p[i + 6] == '\\' && p[i + 7] == 'u' &&
+            IsHex(p[i + 8]) && IsHex(p[i + 9]) && IsHex(p[i + 10]) && IsHex(p[i + 11])) {
+          const unsigned lo = static_cast<unsigned>(std::stoul(std::string(p.substr(i + 8, 4)), nullptr, 16));
+          if (lo >= 0xDC00 && lo <= 0xDFFF) {
+            char buf[16];
+            std::snprintf(buf, sizeof buf, "\\x{%X}", 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
+            out += buf;
+            i += 11;
+            continue;
+          }
+        }
         out += "\\x{";
         out.append(p.substr(i + 2, 4));
         out += '}';
@@ -796,6 +810,11 @@ std::string TranslatePattern(std::string_view p) {
         p[i + 3] != '=' && p[i + 3] != '!') {
       out += "(?P<";  // RE2 spells named groups the Python way
       i += 2;
+      continue;
+    }
+    // ECMA's "." matches no line terminator (\n, \r, U+2028, U+2029); RE2's only not \n.
+    if (c == '.' && !in_class) {
+      out += "[^\\n\\r\\x{2028}\\x{2029}]";
       continue;
     }
     if (c == '[' && !in_class) in_class = true;
