@@ -178,6 +178,12 @@ SELECT control, status FROM pg_temp.matrix() WHERE object = 'ctl_mx.claims';
 SELECT comply.protect('ctl_mx.claims', '{"columns": {"notes": {"redact": true}}, "audit_reads": true, "regulations": ["PCI DSS 10.3", "PCI DSS 10.2"]}');
 SELECT control, status FROM pg_temp.matrix() WHERE object = 'ctl_mx.claims';
 
+-- A redact rule names its entity in any case, as comply.redact reads it: one that keeps
+-- us_ssn in clear leaves the column's SSNs uncovered however it is spelled.
+SELECT comply._covers('{"redact": {"us_ssn": {"op": "keep"}}}', 'US_SSN') AS lower_case_keep_covers,
+       comply._covers('{"redact": {"Us_Ssn": {"op": "mask"}}}', 'US_SSN') AS mixed_case_mask_covers,
+       comply._covers('{"redact": {"default": {"op": "keep"}, "us_ssn": {"op": "label"}}}', 'US_SSN') AS labelled_covers;
+
 -- Nothing protected or discovered anywhere: one row says so.
 BEGIN;
 DELETE FROM comply.policies;

@@ -163,7 +163,10 @@ CREATE FUNCTION comply._covers(spec jsonb, entity text) RETURNS boolean
     WHEN spec ? 'mask' AND spec -> 'mask' <> 'false' THEN true
     WHEN spec -> 'redact' = 'true' THEN true
     WHEN jsonb_typeof(spec -> 'redact') = 'object'
-      THEN coalesce(spec -> 'redact' -> entity ->> 'op', spec -> 'redact' -> 'default' ->> 'op', 'label') <> 'keep'
+      -- (Entity names in any case, as comply.redact reads them.)
+      THEN coalesce((SELECT r.value ->> 'op' FROM jsonb_each(spec -> 'redact') r
+                      WHERE upper(r.key) = upper(entity) ORDER BY r.key = entity DESC LIMIT 1),
+                    spec -> 'redact' -> 'default' ->> 'op', 'label') <> 'keep'
     ELSE false END $$;
 COMMENT ON FUNCTION comply._covers(jsonb, text) IS
   'True if a column policy (redact, pseudonymize or mask) leaves no finding of the entity in clear';
