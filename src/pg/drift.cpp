@@ -233,6 +233,21 @@ void RecordAlterEventTrigger(AlterEventTrigStmt* stmt) {
             3, args, "record ALTER EVENT TRIGGER");
 }
 
+// ALTER EXTENSION pg_comply DROP EVENT TRIGGER (refused while the ledger holds entries,
+// unless comply.allow_ledger_drop is on): the event trigger can then be dropped or
+// replaced by one that watches less, unseen by event triggers, which do not fire for
+// event triggers. Recorded as drift at once. Plain C.
+void RecordExtensionMemberDropped(AlterExtensionContentsStmt* stmt) {
+  if (RecoveryInProgress() || stmt->action >= 0 || strcmp(stmt->extname, "pg_comply") != 0 ||
+      stmt->objtype != OBJECT_EVENT_TRIGGER || !stmt->object || !IsA(stmt->object, String))
+    return;
+  if (!OidIsValid(get_extension_oid("pg_comply", true))) return;
+  const char* args[1] = {strVal(stmt->object)};
+  RunSelect("SELECT comply._drift('event trigger ' || $1, format('event trigger %s was removed from extension pg_comply', $1), "
+            "jsonb_build_object('kind', 'guard_weakened', 'event_trigger', $1, 'state', 'removed from the extension'))",
+            1, args, "record ALTER EXTENSION ... DROP EVENT TRIGGER");
+}
+
 // REASSIGN OWNED and DROP OWNED change protected tables' owners and grants, and event
 // triggers do not see them (DROP OWNED only what it drops): the privileges compared
 // with those last seen, as after a GRANT. Plain C.
@@ -356,6 +371,8 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
     RecordTruncate(reinterpret_cast<TruncateStmt*>(pstmt->utilityStmt));
   else if (IsA(pstmt->utilityStmt, AlterEventTrigStmt))
     RecordAlterEventTrigger(reinterpret_cast<AlterEventTrigStmt*>(pstmt->utilityStmt));
+  else if (IsA(pstmt->utilityStmt, AlterExtensionContentsStmt))
+    RecordExtensionMemberDropped(reinterpret_cast<AlterExtensionContentsStmt*>(pstmt->utilityStmt));
   else if (IsA(pstmt->utilityStmt, ReassignOwnedStmt) || IsA(pstmt->utilityStmt, DropOwnedStmt))
     RecordPrivilegesChanged(IsA(pstmt->utilityStmt, ReassignOwnedStmt) ? "REASSIGN OWNED" : "DROP OWNED");
 }

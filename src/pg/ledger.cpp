@@ -1245,7 +1245,10 @@ extern "C" Datum comply_guard_ledger_drop(PG_FUNCTION_ARGS) {
     Relation rel = nullptr;
     ObjectAddress addr = get_object_address(alter->objtype, alter->object, &rel, AccessShareLock, true);
     if (rel) relation_close(rel, NoLock);
-    unbinds = OidIsValid(addr.objectId) && get_object_namespace(&addr) == ext_nsp;
+    // (Its event triggers too, which belong to no schema: one taken out could be dropped
+    // or replaced by one that watches less.)
+    unbinds = OidIsValid(addr.objectId) &&
+              (get_object_namespace(&addr) == ext_nsp || addr.classId == EventTriggerRelationId);
     if (!unbinds) PG_RETURN_VOID();
   } else if (!IsA(trig->parsetree, DropStmt)) {
     PG_RETURN_VOID();

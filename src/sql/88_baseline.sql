@@ -95,11 +95,13 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
             FROM unnest(coalesce(p.proacl, acldefault('f', p.proowner))) a)
     FROM pg_proc p WHERE p.pronamespace = 'comply'::regnamespace AND p.prokind IN ('f', 'p')
   UNION ALL
-  -- The extension's event triggers (the drift watch, the drop guard): enabled or not.
+  -- The extension's event triggers (the drift watch, the drop guard): enabled or not,
+  -- and the commands they fire for (one recreated to watch fewer is a difference).
   SELECT 'event_trigger', e.evtname,
          concat_ws(' ', e.evtevent, CASE e.evtenabled WHEN 'D' THEN 'disabled' WHEN 'O' THEN 'enabled'
                                                       WHEN 'R' THEN 'replica only' ELSE 'always' END,
-                   e.evtfoid::regproc::text)
+                   e.evtfoid::regproc::text,
+                   'tags: ' || coalesce((SELECT string_agg(t, ',' ORDER BY t) FROM unnest(e.evttags) t), 'all'))
     FROM pg_event_trigger e
    WHERE EXISTS (SELECT 1 FROM pg_depend d
                   WHERE d.classid = 'pg_event_trigger'::regclass AND d.objid = e.oid
