@@ -823,6 +823,15 @@ SELECT j.subject -> 'primary_key' ->> 'id' AS id, j.status, j.last_error
   FROM comply.ai_jobs j WHERE j.queue = 'by_ward' AND (j.subject -> 'primary_key' ->> 'id')::int > 400
  ORDER BY (j.subject -> 'primary_key' ->> 'id')::int;
 DROP ROLE ward_owner;
+-- A partition's rows can be read directly: privileges granted on one are the protected
+-- table's drift, and PUBLIC's count in the posture check.
+SELECT max(id) AS before_grant FROM comply.audit_log \gset
+GRANT SELECT ON clinic.by_ward_1 TO PUBLIC;
+SELECT details ->> 'kind' AS kind, object, details ->> 'after' LIKE '%partition clinic.by_ward_1 {%' AS names_partition
+  FROM comply.audit_log WHERE id > :before_grant AND action = 'drift';
+SELECT status, evidence -> 'tables_open_to_public' AS open_tables FROM comply.check_server()
+ WHERE check_name = 'public_privileges_on_protected_tables';
+REVOKE SELECT ON clinic.by_ward_1 FROM PUBLIC;
 SELECT comply.unprotect('clinic.by_ward');
 DROP TABLE clinic.by_ward;
 -- An UPDATE that moves a row to another partition inserts it there: the values it left

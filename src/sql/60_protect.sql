@@ -19,7 +19,7 @@ COMMENT ON TABLE comply.policies IS
 
 -- A table's privileges as the drift watch compares them: its owner, the table's ACL
 -- and its columns' (a GRANT SELECT (col) is a grant too).
-CREATE FUNCTION comply._acl_text(tbl regclass) RETURNS text
+CREATE FUNCTION comply._acl_text_of(tbl regclass) RETURNS text
   LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
   -- (The owner too: it holds every privilege, and REASSIGN OWNED changes it without a
   -- grant to show, on a table whose privileges were never granted.)
@@ -30,8 +30,25 @@ CREATE FUNCTION comply._acl_text(tbl regclass) RETURNS text
                      WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
                        AND a.attacl IS NOT NULL))
 $$;
+COMMENT ON FUNCTION comply._acl_text_of(regclass) IS
+  'The privileges on one table and on its columns, as text';
+-- The privileges on a table and its columns and, for a partitioned table, those of its
+-- partitions that differ from the defaults (privileges granted on a partition, or
+-- another owner): a partition's rows can be read directly, past the table's own grants.
+CREATE FUNCTION comply._acl_text(tbl regclass) RETURNS text
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+  SELECT concat_ws(' ', comply._acl_text_of(tbl),
+                   (SELECT string_agg('partition ' || r.relid::regclass::text || ' {' || comply._acl_text_of(r.relid) || '}',
+                                      ' ' ORDER BY r.relid::regclass::text)
+                      FROM pg_partition_tree(tbl) r JOIN pg_class k ON k.oid = r.relid
+                     WHERE r.relid <> tbl
+                       AND (k.relacl IS NOT NULL
+                            OR k.relowner <> (SELECT c.relowner FROM pg_class c WHERE c.oid = tbl)
+                            OR EXISTS (SELECT 1 FROM pg_attribute a
+                                        WHERE a.attrelid = r.relid AND a.attnum > 0 AND a.attacl IS NOT NULL))))
+$$;
 COMMENT ON FUNCTION comply._acl_text(regclass) IS
-  'The privileges on a table and on its columns, as text, for the drift watch';
+  'The privileges on a table and on its columns (and on its partitions, where granted), as text, for the drift watch';
 GRANT SELECT ON comply.policies TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('comply.policies', '');
 

@@ -249,10 +249,14 @@ BEGIN
     CROSS JOIN LATERAL (
       SELECT array_agg(x.priv ORDER BY x.priv) AS privs
         FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS x(priv)
-       -- on the table or on any of its columns (GRANT SELECT (col) TO PUBLIC)
-       WHERE CASE WHEN x.priv IN ('SELECT', 'INSERT', 'UPDATE')
-                  THEN has_any_column_privilege('public', p.table_name, x.priv)
-                  ELSE has_table_privilege('public', p.table_name, x.priv) END) pr
+       -- on the table or on any of its columns (GRANT SELECT (col) TO PUBLIC), or on any
+       -- of its partitions (whose rows can be read directly)
+       WHERE EXISTS (SELECT 1
+                       FROM (SELECT p.table_name::oid AS rel
+                             UNION SELECT r.relid FROM pg_partition_tree(p.table_name) r) t
+                      WHERE CASE WHEN x.priv IN ('SELECT', 'INSERT', 'UPDATE')
+                                 THEN has_any_column_privilege('public', t.rel, x.priv)
+                                 ELSE has_table_privilege('public', t.rel, x.priv) END)) pr
    WHERE pr.privs IS NOT NULL;
   status := CASE WHEN jsonb_array_length(rules) = 0 THEN 'pass' ELSE 'fail' END;
   evidence := jsonb_build_object('tables_open_to_public', rules);
