@@ -86,6 +86,15 @@ for c in ssl ssl_min_protocol_version connections_without_ssl password_encryptio
          secret:ledger_signing_key_file secret:ai_api_key_file ai_endpoint_tls alert_webhook_tls; do
   check "strict cluster: $c passes" [ "$(status_of "$work/strict.out" "$c")" = pass ]
 done
+# A logging setting given to one role applies to its sessions only: current_setting
+# does not show it, pg_db_role_setting does (the role is not named in the evidence).
+spsql -c "CREATE ROLE posture_talker" -c "ALTER ROLE posture_talker SET log_statement = 'all'" >/dev/null
+talker=$(spsql -F '|' -c "SELECT status, evidence FROM comply.check_server() WHERE check_name = 'statement_logging'")
+printf '%s\n' "$talker" >"$work/talker.out"
+check "strict cluster: a role whose statements are logged fails statement_logging" \
+  grep -q '^fail|.*"set_for": "a role", "log_statement": "all"' "$work/talker.out"
+check "... and the evidence does not name the role" bash -c '! grep -q posture_talker "$1"' _ "$work/talker.out"
+spsql -c "DROP ROLE posture_talker" >/dev/null
 
 # --- The lax cluster ----------------------------------------------------------------
 lax="$repo/build/posture-lax-cluster"

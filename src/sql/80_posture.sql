@@ -161,6 +161,30 @@ BEGIN
      OR current_setting('debug_print_rewritten') = 'on' THEN
     rules := rules || jsonb_build_object('debug_print', 'on');
   END IF;
+  -- The same settings given to a role or a database (ALTER ROLE ... SET, ALTER DATABASE
+  -- ... SET) apply to their sessions only, and current_setting does not see them. Which
+  -- role or database is not shown (a role may be named after a person).
+  BEGIN
+    SELECT rules || coalesce(jsonb_agg(DISTINCT jsonb_build_object(
+                               split_part(c, '=', 1), substr(c, strpos(c, '=') + 1),
+                               'set_for', CASE WHEN d.setrole <> 0 AND d.setdatabase <> 0 THEN 'a role in a database'
+                                               WHEN d.setrole <> 0 THEN 'a role' ELSE 'a database' END)), '[]')
+      INTO rules
+      FROM pg_db_role_setting d, unnest(d.setconfig) c
+     WHERE CASE lower(split_part(c, '=', 1))
+             WHEN 'log_statement' THEN lower(substr(c, strpos(c, '=') + 1)) IN ('all', 'mod')
+             WHEN 'log_min_duration_statement' THEN substr(c, strpos(c, '=') + 1) !~ '^\s*-1\s*$'
+             WHEN 'log_min_duration_sample' THEN substr(c, strpos(c, '=') + 1) !~ '^\s*-1\s*$'
+             WHEN 'log_transaction_sample_rate' THEN substr(c, strpos(c, '=') + 1) !~ '^\s*0*\.?0*\s*$'
+             WHEN 'auto_explain.log_min_duration' THEN substr(c, strpos(c, '=') + 1) !~ '^\s*-1\s*$'
+             WHEN 'log_min_error_statement' THEN lower(substr(c, strpos(c, '=') + 1)) NOT IN ('panic', 'fatal', 'log')
+             WHEN 'debug_print_parse' THEN lower(substr(c, strpos(c, '=') + 1)) IN ('on', 'true', 'yes', '1')
+             WHEN 'debug_print_plan' THEN lower(substr(c, strpos(c, '=') + 1)) IN ('on', 'true', 'yes', '1')
+             WHEN 'debug_print_rewritten' THEN lower(substr(c, strpos(c, '=') + 1)) IN ('on', 'true', 'yes', '1')
+             ELSE false END;
+  EXCEPTION WHEN insufficient_privilege THEN
+    NULL;
+  END;
   status := CASE WHEN jsonb_array_length(rules) = 0 THEN 'pass' ELSE 'fail' END;
   evidence := jsonb_build_object('settings_that_log_statements', rules);
   RETURN NEXT;
