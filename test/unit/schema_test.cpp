@@ -99,6 +99,18 @@ TEST(SchemaTest, MultipleOfIsExactForDecimals) {
   EXPECT_TRUE(schema->IsValid(json::Parse("0.07"), {}));
   EXPECT_FALSE(schema->IsValid(json::Parse("0.075"), {}));
   EXPECT_TRUE(Make(R"({"multipleOf": 0.1})")->IsValid(json::Parse("0.3"), {}));
+  // Whatever the number of the instance's digits (a double above 2^53 is always whole).
+  EXPECT_FALSE(Make(R"({"multipleOf": 3})")->IsValid(json::Parse("10000000000000000000"), {}));
+  EXPECT_FALSE(Make(R"({"multipleOf": 3})")->IsValid(json::Parse("7e19"), {}));
+  EXPECT_FALSE(Make(R"({"multipleOf": 7})")->IsValid(json::Parse("1e20"), {}));
+  EXPECT_TRUE(Make(R"({"multipleOf": 7})")->IsValid(json::Parse("7e20"), {}));
+  EXPECT_FALSE(Make(R"({"multipleOf": 3})")->IsValid(json::Parse("18446744073709551616"), {}));
+  EXPECT_TRUE(Make(R"({"multipleOf": 3})")->IsValid(json::Parse("18446744073709551618"), {}));
+  EXPECT_TRUE(Make(R"({"multipleOf": 0.0001})")->IsValid(json::Parse("1e308"), {}));
+  EXPECT_TRUE(Make(R"({"multipleOf": 0.5})")->IsValid(json::Parse("1e308"), {}));
+  EXPECT_TRUE(Make(R"({"multipleOf": 1e400})")->IsValid(json::Parse("2e400"), {}));
+  EXPECT_TRUE(Make(R"({"multipleOf": 2})")->IsValid(json::Parse("1.50e1"), {}) == false);
+  EXPECT_TRUE(Make(R"({"multipleOf": 0.25})")->IsValid(json::Parse("-1.750"), {}));
 }
 
 TEST(SchemaTest, LengthCountsCodePoints) {
