@@ -13,6 +13,10 @@ SELECT jsonb_pretty(comply.redact(:'doc'::jsonb, NULL, ARRAY['name', 'SSN', 'con
 SELECT comply.redact('{"ssn": "536-22-8714", "note": "ssn 536-22-8714"}'::jsonb,
                      '{"SSN": {"op": "mask", "keep_last": 4}, "US_SSN": {"op": "label", "label": "<ssn>"}}',
                      ARRAY['ssn']);
+-- "keep" for a listed key keeps its value as it is: a number stays a number, and an
+-- object under it is walked like any other (the card inside is still redacted).
+SELECT comply.redact('{"ssn": 536228714, "o": {"ssn": {"n": "4111111111111111"}}}'::jsonb,
+                     '{"SSN": {"op": "keep"}}', ARRAY['ssn']);
 -- Scalars and arrays at the top level; empty containers; nulls are kept.
 SELECT comply.redact('"mail maria@example.org"'::jsonb);
 SELECT comply.redact('["maria@example.org", 1, null, false, []]'::jsonb);

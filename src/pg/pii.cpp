@@ -370,6 +370,17 @@ class JsonbRedactor {
   // content (strings) or copied.
   void PushValue(JsonbIteratorToken tok, JsonbValue* v, bool whole, const std::string& entity,
                  JsonbParseState** state) {
+    // "keep" for a listed key keeps its value as it is: a number stays a number, and an
+    // object or array is walked like any other (a card number inside is still redacted;
+    // kept whole as text, it was stored in clear).
+    if (whole && ops_.For(entity).kind == pii::OpKind::kKeep) {
+      if (v->type == jbvBinary) {
+        Walk(v->val.binary.data, state);
+      } else {
+        PgCall([&] { pushJsonbValue(state, tok, v); });
+      }
+      return;
+    }
     if (whole && v->type != jbvNull) {
       std::string original;
       if (v->type == jbvString) {
