@@ -6,9 +6,9 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_comply;
 RESET client_min_messages;
 
--- Numbers: bounds and integers compare the nearest double, multipleOf is exact for up to
--- 19 significant digits. Short and long numeric formats (weight or scale beyond 63
--- base-10000 digits), huge and tiny values.
+-- Numbers: bounds and integers compare the nearest double, multipleOf is exact whatever
+-- the number's digits (1e308 and 1e400 are multiples of 0.01). Short and long numeric
+-- formats (weight or scale beyond 63 base-10000 digits), huge and tiny values.
 SELECT n, comply.validate(n::jsonb, '{"type": "integer"}'::jsonb) AS integer,
        comply.validate(n::jsonb, '{"minimum": 1, "maximum": 1e308}'::jsonb) AS in_range,
        comply.validate(n::jsonb, '{"multipleOf": 0.01}'::jsonb) AS cents,
