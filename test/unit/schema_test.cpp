@@ -113,6 +113,26 @@ TEST(SchemaTest, MultipleOfIsExactForDecimals) {
   EXPECT_TRUE(Make(R"({"multipleOf": 0.25})")->IsValid(json::Parse("-1.750"), {}));
 }
 
+// Numbers beyond the doubles' range (read as infinity) are integers, compare exactly for
+// const and enum, and schemas with such keyword values are accepted as the metaschema
+// accepts them.
+TEST(SchemaTest, NumbersBeyondDoublesRange) {
+  EXPECT_TRUE(Make(R"({"type": "integer"})")->IsValid(json::Parse("1e309"), {}));
+  EXPECT_TRUE(Make(R"({"type": "integer"})")->IsValid(json::Parse("-2.5e400"), {}));
+  EXPECT_FALSE(Make(R"({"const": 1e309})")->IsValid(json::Parse("1e310"), {}));
+  EXPECT_TRUE(Make(R"({"const": 1e309})")->IsValid(json::Parse("10e308"), {}));
+  EXPECT_FALSE(Make(R"({"enum": [1e309, -1e309]})")->IsValid(json::Parse("2e309"), {}));
+  EXPECT_TRUE(Make(R"({"enum": [1e309, -1e309]})")->IsValid(json::Parse("-1.0e309"), {}));
+  EXPECT_FALSE(Make(R"({"uniqueItems": true})")->IsValid(json::Parse("[1e400, 10e399]"), {}));
+  EXPECT_TRUE(Make(R"({"uniqueItems": true})")->IsValid(json::Parse("[1e400, 1e401]"), {}));
+  auto tiny = Make(R"({"multipleOf": 1e-400})");
+  EXPECT_TRUE(tiny->IsValid(json::Parse("3e-399"), {}));
+  EXPECT_FALSE(tiny->IsValid(json::Parse("3e-401"), {}));
+  EXPECT_TRUE(Make(R"({"maxItems": 1e400})")->IsValid(json::Parse("[1, 2]"), {}));
+  EXPECT_EQ(StateOf([] { Make(R"({"multipleOf": 0})"); }), "22023");
+  EXPECT_EQ(StateOf([] { Make(R"({"multipleOf": -1e-400})"); }), "22023");
+}
+
 TEST(SchemaTest, LengthCountsCodePoints) {
   auto schema = Make(R"({"maxLength": 2})");
   EXPECT_TRUE(schema->IsValid(json::Parse("\"\u00e9\u00e9\""), {}));

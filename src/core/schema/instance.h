@@ -21,11 +21,65 @@ namespace comply::schema::internal {
 // Tells whether a number has no fractional part (1.0 counts as an integer). Below 2^52
 // in magnitude by a round trip through int64 (two conversions, where floor without
 // SSE4.1 is a dozen dependent instructions); from 2^52 on every finite double is an
-// integer.
+// integer, and so is a decimal beyond the doubles' range (1e309, read as infinity: a
+// fraction there would take over 300 significant digits).
 inline bool IsInteger(double d) {
   constexpr double kTwoTo52 = 4503599627370496.0;
   if (std::fabs(d) < kTwoTo52) return d == static_cast<double>(static_cast<int64_t>(d));
-  return std::isfinite(d);
+  return !std::isnan(d);
+}
+
+// A decimal number's value in a normal form: sign, significant digits (no leading or
+// trailing zero; empty for zero) and the power of ten of the last of them. ok is false
+// when text is not a JSON number.
+struct NormalDecimal {
+  bool ok = false;
+  bool negative = false;
+  std::string digits;
+  int64_t exponent = 0;
+};
+
+inline NormalDecimal Normalize(std::string_view text) {
+  NormalDecimal n;
+  size_t i = 0;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) n.negative = text[i++] == '-';
+  int64_t exp = 0, pending_zeros = 0;
+  bool frac = false;
+  for (; i < text.size() && text[i] != 'e' && text[i] != 'E'; ++i) {
+    const char c = text[i];
+    if (c == '.') {
+      frac = true;
+      continue;
+    }
+    if (c < '0' || c > '9') return n;
+    if (frac) --exp;
+    if (c == '0') {
+      if (!n.digits.empty()) ++pending_zeros;
+      continue;
+    }
+    n.digits.append(static_cast<size_t>(pending_zeros), '0');
+    pending_zeros = 0;
+    n.digits += c;
+  }
+  int64_t e = 0;
+  if (i < text.size()) {
+    ++i;
+    bool neg = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) neg = text[i++] == '-';
+    if (i >= text.size()) return n;
+    for (; i < text.size(); ++i) {
+      if (text[i] < '0' || text[i] > '9') return n;
+      if (e < 1000000) e = e * 10 + (text[i] - '0');
+    }
+    if (neg) e = -e;
+  }
+  n.ok = true;
+  if (n.digits.empty()) {
+    n.negative = false;  // -0 is 0
+    return n;
+  }
+  n.exponent = exp + e + pending_zeros;
+  return n;
 }
 
 // True if the decimal number text (JSON number syntax) is an integer multiple of div
@@ -118,8 +172,14 @@ bool Equal(const A& a, const B& b) {
       return true;
     case json::Type::kBool:
       return a.boolean() == b.boolean();
-    case json::Type::kNumber:
-      return a.number() == b.number();
+    case json::Type::kNumber: {
+      const double x = a.number(), y = b.number();
+      if (std::isfinite(x) && std::isfinite(y)) return x == y;
+      // Beyond the doubles' range (1e309 and 1e310 both read as infinity): exactly.
+      const NormalDecimal p = Normalize(a.number_text()), q = Normalize(b.number_text());
+      if (!p.ok || !q.ok) return x == y;
+      return p.negative == q.negative && p.digits == q.digits && p.exponent == q.exponent;
+    }
     case json::Type::kString:
       return a.string() == b.string();
     case json::Type::kArray: {

@@ -596,8 +596,10 @@ class Compiler {
     if (const Value* m = v.Find("multipleOf")) {
       Keyword k = Make(Kw::kMultipleOf, "multipleOf");
       k.num = Num(*m, ptr, "multipleOf");
-      if (k.num <= 0) Invalid(ptr + "/multipleOf", "must be greater than 0");
       k.dec = ParseDecimal(m->number_text());
+      // (By its decimal when it has one: 1e-400 is greater than 0, although no double is.)
+      if (k.dec.ok ? (k.dec.mantissa == 0 || k.dec.negative) : !(k.num > 0))
+        Invalid(ptr + "/multipleOf", "must be greater than 0");
       k.message = "number is not a multiple of " + FormatNumber(*m);
       kws.push_back(std::move(k));
     }
