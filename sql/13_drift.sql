@@ -96,6 +96,8 @@ SELECT count(*) AS differences FROM comply.drift();
 CREATE ROLE drift_newcomer;
 GRANT comply_reviewer TO drift_newcomer;
 ALTER SYSTEM SET comply.seal_interval = '2s';
+-- (A setting sessions may change for themselves, as the configuration files set it.)
+ALTER SYSTEM SET log_statement = 'mod';
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 -- Widened grants on the extension's objects, and its own guards switched off.
@@ -222,6 +224,7 @@ GRANT EXECUTE ON FUNCTION comply.entities() TO drift_newcomer;
 REVOKE EXECUTE ON FUNCTION comply.entities() FROM drift_newcomer;
 SELECT proacl IS NOT NULL AS acl_now_explicit FROM pg_proc WHERE oid = 'comply.entities()'::regprocedure;
 ALTER SYSTEM RESET comply.seal_interval;
+ALTER SYSTEM RESET log_statement;
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 DROP ROLE drift_newcomer;

@@ -58,6 +58,20 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
    WHERE s.context IN ('postmaster', 'sighup', 'superuser-backend', 'backend')
       OR s.name LIKE 'comply.%' AND s.context <> 'user'
   UNION ALL
+  -- Settings a session may change for itself (contexts superuser and user: log_statement,
+  -- password_encryption ...) as the configuration files set them: the value each session
+  -- sees differs from one session to the next, the files' does not.
+  SELECT 'setting', f.name,
+         CASE WHEN f.name IN ('comply.hmac_key_file', 'comply.ledger_signing_key_file',
+                              'comply.ai_api_key_file', 'comply.alert_webhook_url')
+              THEN 'sha256:' || encode(sha256(convert_to(coalesce(f.setting, ''), 'UTF8')), 'hex')
+              ELSE coalesce(f.setting, '') END
+    FROM (SELECT DISTINCT ON (fs.name) fs.name, fs.setting
+            FROM pg_file_settings fs WHERE fs.applied AND fs.error IS NULL
+           ORDER BY fs.name, fs.seqno DESC) f
+    JOIN pg_settings s ON s.name = f.name
+   WHERE s.context IN ('superuser', 'user') AND NOT (s.name LIKE 'comply.%' AND s.context <> 'user')
+  UNION ALL
   SELECT 'hba', 'line ' || h.line_number,
          concat_ws(' ', h.type, array_to_string(h.database, ','), array_to_string(h.user_name, ','),
                    h.address, h.netmask, h.auth_method, array_to_string(h.options, ','))
