@@ -289,8 +289,11 @@ CREATE TRIGGER zz_restore BEFORE INSERT OR UPDATE ON clinic.stamped FOR EACH ROW
 INSERT INTO clinic.stamped VALUES (2, 'nothing to hide');
 UPDATE clinic.stamped SET seen = now() WHERE id = 1;
 INSERT INTO clinic.stamped SELECT g, 'row ' || g FROM generate_series(3, 5) g;
--- Renamed to sort first: the policy then redacts what it writes.
+-- Renamed to sort first: the policy then redacts what it writes. A BEFORE trigger that
+-- fires before the policy sees the values as written, in clear: drift.
 ALTER TRIGGER zz_restore ON clinic.stamped RENAME TO a_restore;
+SELECT details ->> 'kind' AS kind, details ->> 'trigger' AS trigger, details ->> 'command' AS command
+  FROM comply.audit_log WHERE action = 'drift' AND object = 'clinic.stamped' ORDER BY id;
 INSERT INTO clinic.stamped VALUES (2, 'nothing to hide');
 SELECT id, note FROM clinic.stamped ORDER BY id;
 SELECT comply.run_jobs(0 + 1) >= 0 AS worked;

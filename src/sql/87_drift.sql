@@ -421,10 +421,34 @@ BEGIN
                   HINT = 'comply.protect changes the policy, comply.unprotect removes it.';
         END IF;
       END IF;
+      -- A BEFORE row trigger on INSERT or UPDATE that fires before the policy's (triggers
+      -- fire in name order) sees the values as written, in clear, and may copy them
+      -- anywhere: drift, though not refused (an application's own triggers may do so
+      -- legitimately). One that fires after it has its changes to protected columns
+      -- refused at the write; AFTER triggers see the stored, transformed values.
+      SELECT tg.tgrelid, tg.tgname INTO obj FROM pg_trigger tg
+       WHERE tg.oid = r.objid AND tg.tgfoid <> 'comply._protect_row()'::regprocedure
+         AND (tg.tgtype & 3) = 3 AND (tg.tgtype & (4 | 16)) <> 0      -- ROW, BEFORE; INSERT or UPDATE
+         AND tg.tgname COLLATE "C" < 'comply_protect_before';
+      IF FOUND THEN
+        SELECT c.table_name INTO p FROM comply.policies c
+         WHERE c.table_name = obj.tgrelid OR c.table_name IN (SELECT pg_partition_ancestors(obj.tgrelid))
+         LIMIT 1;
+        IF FOUND THEN
+          PERFORM comply._drift(p.table_name::text,
+                                format('trigger %s of protected table %s fires before its policy and sees the values written in clear (%s)',
+                                       quote_ident(obj.tgname), p.table_name, r.command_tag),
+                                jsonb_build_object('kind', 'trigger_before_policy', 'table', p.table_name::text,
+                                                   'trigger', obj.tgname::text, 'command', r.command_tag)
+                                || CASE WHEN obj.tgrelid <> p.table_name
+                                        THEN jsonb_build_object('partition', obj.tgrelid::regclass::text)
+                                        ELSE '{}'::jsonb END);
+        END IF;
+        CONTINUE;
+      END IF;
       -- A protect trigger renamed (ALTER TRIGGER): protected_tables no longer finds it.
       -- Other triggers created on a protected table are not drift (a restore creates
-      -- them): one that fires before the policy's is harmless, and a BEFORE trigger
-      -- that fires after it has its changes to protected columns refused at the write.
+      -- them).
       SELECT tg.tgrelid, tg.tgname INTO obj FROM pg_trigger tg
        WHERE tg.oid = r.objid AND tg.tgfoid = 'comply._protect_row()'::regprocedure
          AND tg.tgname NOT IN ('comply_protect_before', 'comply_protect_after', 'comply_protect_truncate');
