@@ -65,6 +65,8 @@ SELECT * FROM comply.classify('phi', NULL, 'Maria Garcia called about her claim'
 SELECT * FROM comply.classify('x', ARRAY['phi', 'astrology'], 'compliance');
 SELECT * FROM comply.classify('x', ARRAY[]::text[], 'compliance');
 SELECT * FROM comply.classify('x', ARRAY['phi', NULL], 'compliance');
+SELECT * FROM comply.classify('x', ARRAY['phi', 'phi'], 'compliance');
+SELECT comply.classify_async('x', ARRAY['legal', 'hr', 'hr'], 'compliance');
 SELECT * FROM comply.classify('x', NULL, 'compliance', '{"temperature": 2}');
 SELECT * FROM comply.classify('x', NULL, 'compliance', '{"clear_text": true}');
 SELECT * FROM comply.classify('x', ARRAY['a'], 'openai:gpt-4o-mini');

@@ -726,6 +726,11 @@ SELECT * FROM comply.forget(:erase_oid::oid::regclass, '{"id": 3}');
 -- decision or review case like the policy's own.
 SELECT comply.classify_async('Patient chemotherapy referral', ARRAY['general'], 'compliance',
                              '{"table": "clinic.erase", "column": "summary", "primary_key": {"id": 2}}');
+-- (However the table is spelled.)
+SELECT comply.classify_async('Patient chemotherapy referral', ARRAY['general'], 'compliance',
+                             '{"table": "CLINIC.ERASE", "column": "summary", "primary_key": {"id": 2}}');
+SELECT comply.classify_async('Patient chemotherapy referral', ARRAY['general'], 'compliance',
+                             '{"table": "\"clinic\".\"erase\"", "column": "summary", "primary_key": {"id": 2}}');
 SELECT comply.classify_async('Patient chemotherapy referral', ARRAY['general'], 'compliance',
                              '{"table": "clinic.other", "primary_key": {"id": 2}}') > 0 AS other_subject;
 RESET ROLE;

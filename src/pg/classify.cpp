@@ -143,6 +143,10 @@ std::optional<std::vector<std::string>> LabelsArg(FunctionCallInfo fcinfo, int a
     text* t = PgCall([&] { return DatumGetTextPP(elems[i]); });
     labels.emplace_back(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
     if (labels.back().empty()) throw Error(sqlstate::kInvalidParameterValue, "labels must not be empty strings");
+    // (A label given twice counts once: ARRAY['hr', 'hr'] would be one label, decided
+    // with confidence 1.)
+    if (std::find(labels.begin(), labels.end() - 1, labels.back()) != labels.end() - 1)
+      throw Error(sqlstate::kInvalidParameterValue, "labels must be distinct");
   }
   if (labels.empty()) throw Error(sqlstate::kInvalidParameterValue, "labels must not be an empty array");
   return labels;
@@ -190,8 +194,11 @@ void AddRaw(std::string& out, const char* key, const std::string& raw) {
 }
 std::string Num(double d) {
   if (!std::isfinite(d)) return "null";
+  // The shortest of 15 or 17 significant digits that reads back as d: a confidence and
+  // the threshold it was routed by must not round to the same text.
   char buf[32];
-  snprintf(buf, sizeof(buf), "%.6g", d);
+  snprintf(buf, sizeof(buf), "%.15g", d);
+  if (std::strtod(buf, nullptr) != d) snprintf(buf, sizeof(buf), "%.17g", d);
   return buf;
 }
 
@@ -1137,8 +1144,10 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
     if (subject && !is_superuser) {
       Oid t[1] = {JSONBOID};
       Datum v[1] = {subject};
+      // (By the table the name resolves to, too: "CLINIC.ERASE" and "\"clinic\".\"erase\""
+      // name it as well.)
       if (SpiExec("SELECT known_as FROM comply.policies WHERE jsonb_typeof($1) = 'object' "
-                  "AND known_as = $1 ->> 'table'",
+                  "AND (known_as = $1 ->> 'table' OR table_name = comply._regclass_or_null($1 ->> 'table'))",
                   1, t, v, nullptr, true, SPI_OK_SELECT) > 0)
         throw Error(sqlstate::kInsufficientPrivilege,
                     "the subject names protected table " + SpiText(0, 1).value_or("") +

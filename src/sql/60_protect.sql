@@ -47,6 +47,17 @@ CREATE FUNCTION comply._acl_text(tbl regclass) RETURNS text
                             OR EXISTS (SELECT 1 FROM pg_attribute a
                                         WHERE a.attrelid = r.relid AND a.attnum > 0 AND a.attacl IS NOT NULL))))
 $$;
+-- The relation a name resolves to (as to_regclass), or NULL, also when the text is not a
+-- valid name (to_regclass raises then).
+CREATE FUNCTION comply._regclass_or_null(name text) RETURNS regclass
+  LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN to_regclass(name);
+EXCEPTION WHEN OTHERS THEN
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION comply._regclass_or_null(text) IS
+  'to_regclass that returns NULL for text that is not a valid relation name';
 COMMENT ON FUNCTION comply._acl_text(regclass) IS
   'The privileges on a table and on its columns (and on its partitions, where granted), as text, for the drift watch';
 GRANT SELECT ON comply.policies TO PUBLIC;
