@@ -234,6 +234,31 @@ UPDATE comply.ledger_blocks SET signature = set_byte(signature, 0, get_byte(sign
  WHERE block_no = (SELECT max(block_no) FROM comply.ledger_blocks);
 SELECT problem, detail FROM comply.verify_ledger((SELECT max(block_no) FROM comply.ledger_blocks));
 ROLLBACK;
+-- The first blocks deleted with their entries: the chain no longer starts at block 1 nor
+-- after an archive. (Each tamper below was not reported before.)
+BEGIN;
+ALTER TABLE comply.audit_log DISABLE TRIGGER append_only; ALTER TABLE comply.ledger_blocks DISABLE TRIGGER append_only;
+ALTER TABLE comply.ledger_entries DISABLE TRIGGER append_only;
+DELETE FROM comply.audit_log WHERE id IN (SELECT entry_id FROM comply.ledger_entries WHERE block_no <= 2);
+DELETE FROM comply.ledger_entries WHERE block_no <= 2;
+DELETE FROM comply.ledger_blocks WHERE block_no <= 2;
+SELECT block_no, problem, detail FROM comply.verify_ledger() WHERE problem = 'chain broken';
+SELECT block_no, problem, detail FROM comply.verify_ledger(3, 3) WHERE problem = 'chain broken';
+ROLLBACK;
+-- sealed_at, which the retention check and people read, must say the time the hash covers.
+BEGIN;
+ALTER TABLE comply.ledger_blocks DISABLE TRIGGER append_only;
+UPDATE comply.ledger_blocks SET sealed_at = '2001-01-01' WHERE block_no = 2;
+SELECT block_no, problem, detail FROM comply.verify_ledger(1, 3) WHERE problem = 'block altered';
+ROLLBACK;
+-- A client address's netmask is part of the entry.
+BEGIN;
+ALTER TABLE comply.audit_log DISABLE TRIGGER append_only;
+UPDATE comply.audit_log SET client_addr = '127.0.0.1/8' WHERE id = 2;
+SELECT block_no, entry_id, problem FROM comply.verify_ledger(1, 3) WHERE entry_id = 2;
+ROLLBACK;
+-- Sealing is not for everyone: it locks the blocks until the caller's transaction ends.
+SELECT has_function_privilege('public', 'comply.seal()', 'EXECUTE') AS public_may_seal;
 -- An entry inserted behind the ledger's back, whose transaction ended before the latest
 -- seal, is reported as not sealed.
 BEGIN;

@@ -152,7 +152,7 @@ std::string HashBytes(const Hash& h) { return std::string(h.begin(), h.end()); }
 // Canonical columns of an audit entry, in the order ReadEntry expects (from alias a).
 constexpr const char* kEntryColumns =
     "a.id, (extract(epoch FROM a.logged_at) * 1000000)::int8, a.session_user_name, "
-    "a.current_user_name, a.application_name, host(a.client_addr), a.xid::text, a.action, "
+    "a.current_user_name, a.application_name, a.client_addr::text, a.xid::text, a.action, "
     "a.object, a.details::text";
 
 // Reads the entry whose canonical columns start at column first of row.
@@ -591,6 +591,9 @@ struct BlockRow {
   std::string signature;
   std::string signer_key;  // raw public key; empty when unsigned (or not recorded)
   std::string snapshot_xmin;
+  // sealed_at (a timestamptz for people and for the retention check) says the time the
+  // hash covers (sealed_at_us): the column is not hashed itself.
+  bool sealed_at_agrees = true;
 };
 
 // Reads blocks from..to (inclusive; 0 means open) in order.
@@ -600,7 +603,8 @@ std::vector<BlockRow> ReadBlocks(int64 from, int64 to) {
   Datum values[2] = {Int64GetDatum(from), Int64GetDatum(to)};
   uint64 n = Exec(
       "SELECT block_no, sealed_at_us, entry_count, merkle_root, prev_hash, block_hash, node_id, "
-      "signature, snapshot_xmin::text, signer_key FROM comply.ledger_blocks "
+      "signature, snapshot_xmin::text, signer_key, "
+      "sealed_at IS NOT DISTINCT FROM to_timestamp(sealed_at_us::float8 / 1000000) FROM comply.ledger_blocks "
       "WHERE block_no >= $1 AND ($2 = 0 OR block_no <= $2) ORDER BY block_no",
       2, types, values, nullptr, true, SPI_OK_SELECT);
   std::vector<BlockRow> rows;
@@ -616,6 +620,7 @@ std::vector<BlockRow> ReadBlocks(int64 from, int64 to) {
     b.signature = Bytes(i, 8);
     b.snapshot_xmin = Text(i, 9).value_or("0");
     b.signer_key = Bytes(i, 10);
+    b.sealed_at_agrees = Text(i, 11).value_or("f") == "t";
     rows.push_back(std::move(b));
   }
   return rows;
@@ -827,6 +832,15 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
     }
     if (prev == nullptr && b.block_no == 1 && b.prev_hash != Hash{})
       problems->push_back({b.block_no, 0, "chain broken", "the first block does not start the chain"});
+    // The first block there is, past block 1: the one before it must be archived (the
+    // blocks below an archive are gone on purpose), or it was deleted.
+    if (prev == nullptr && b.block_no > 1 && b.block_no - 1 != archived)
+      problems->push_back({b.block_no, 0, "chain broken",
+                           b.block_no - 1 > archived
+                               ? "block " + std::to_string(b.block_no - 1) + " is missing" +
+                                     (archived > 0 ? " (blocks up to " + std::to_string(archived) + " are archived)"
+                                                   : std::string(" (no block is archived)"))
+                               : "block " + std::to_string(b.block_no) + " is both kept and archived"});
     if (prev && (b.block_no != prev->block_no + 1 || b.prev_hash != prev->block_hash))
       problems->push_back({b.block_no, 0, "chain broken",
                            b.block_no != prev->block_no + 1
@@ -837,6 +851,8 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
       problems->push_back({b.block_no, 0, "chain broken", "block sealed by another node"});
     if (ledger::BlockHash(HeaderOf(b)) != b.block_hash)
       problems->push_back({b.block_no, 0, "block altered", "block hash does not match its header"});
+    if (!b.sealed_at_agrees)
+      problems->push_back({b.block_no, 0, "block altered", "sealed_at differs from the sealing time its hash covers"});
     if (!trusted.empty()) {
       // A block names its signer's key; one that does not (none recorded) is checked
       // against the current key.
@@ -918,11 +934,19 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
     all_matched = Int(0, 1) == sealed_present;
   }
   if (to == 0 && !blocks.empty() && !all_matched) {
+    Oid batch_type[1] = {INT4OID};
+    Datum batch_value[1] = {Int32GetDatum(seal_batch)};
     uint64 n = Exec(
-        "SELECT a.id FROM comply.audit_log a WHERE NOT EXISTS (SELECT 1 FROM "
-        "comply.ledger_entries s WHERE s.entry_id = a.id) AND a.xid < (SELECT snapshot_xmin "
-        "FROM comply.ledger_blocks ORDER BY block_no DESC LIMIT 1) ORDER BY a.id",
-        0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
+        // (A seal takes at most comply.seal_batch entries, in id order, and leaves the
+        // rest of a backlog to the next block: after a full block, only ids below the
+        // highest it sealed should have been in it.)
+        "WITH latest AS (SELECT b.block_no, b.snapshot_xmin, b.entry_count >= $1 AS full_batch, "
+        "  (SELECT max(s.entry_id) FROM comply.ledger_entries s WHERE s.block_no = b.block_no) AS max_id "
+        "  FROM comply.ledger_blocks b ORDER BY b.block_no DESC LIMIT 1) "
+        "SELECT a.id FROM comply.audit_log a, latest l WHERE NOT EXISTS (SELECT 1 FROM "
+        "comply.ledger_entries s WHERE s.entry_id = a.id) AND a.xid < l.snapshot_xmin "
+        "AND (NOT l.full_batch OR a.id < l.max_id) ORDER BY a.id",
+        1, batch_type, batch_value, nullptr, true, SPI_OK_SELECT);
     for (uint64 i = 0; i < n; ++i)
       problems->push_back({0, Int(i, 1), "entry not sealed",
                            "its transaction ended before the latest seal, which did not include it"});
@@ -1368,7 +1392,8 @@ extern "C" Datum comply_archive_ledger(PG_FUNCTION_ARGS) {
       {
         Oid types[2] = {INT8OID, INT4OID};
         Datum values[2] = {Int64GetDatum(through), Int32GetDatum(ledger_retention)};
-        Exec("SELECT sealed_at <= now() - make_interval(secs => $2), "
+        // (By the sealing time the block's hash covers, not the sealed_at column.)
+        Exec("SELECT to_timestamp(sealed_at_us::float8 / 1000000) <= now() - make_interval(secs => $2), "
              "to_char(now() - make_interval(secs => $2), 'YYYY-MM-DD HH24:MI:SS TZ') "
              "FROM comply.ledger_blocks WHERE block_no = $1",
              2, types, values, nullptr, false, SPI_OK_SELECT);

@@ -197,6 +197,10 @@ CREATE FUNCTION comply.seal() RETURNS TABLE(block_no bigint, entry_count int)
   LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION comply.seal() IS
   'Seals the committed unsealed entries now (the background worker''s code path); returns the blocks made';
+-- Not for everyone: sealing locks comply.ledger_blocks until the caller's transaction
+-- ends, so any role could hold up the sealer (and archive_ledger) from an open
+-- transaction.
+REVOKE ALL ON FUNCTION comply.seal() FROM PUBLIC;
 
 CREATE FUNCTION comply.verify_ledger(from_block bigint DEFAULT NULL, to_block bigint DEFAULT NULL)
   RETURNS TABLE(block_no bigint, entry_id bigint, problem text, detail text)
