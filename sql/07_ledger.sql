@@ -118,6 +118,14 @@ SELECT (:'proof'::jsonb) ?& ARRAY['entry_id', 'leaf_index', 'tree_size', 'entry_
 SELECT comply.verify_proof(:'proof');
 SELECT comply.verify_proof(jsonb_set(:'proof', '{entry,action}', '"write"')) AS altered_entry;
 SELECT comply.verify_proof(jsonb_set(:'proof', '{leaf_index}', '0')) AS wrong_leaf;
+-- What a proof says it proves is bound to its hashes: another entry id, block or place
+-- claimed is false; a leaf index that is not an integer is an error.
+SELECT comply.verify_proof(jsonb_set(:'proof', '{entry_id}', '1')) AS other_entry_claimed,
+       comply.verify_proof(jsonb_set(:'proof', '{entry,block_no}', '99')) AS other_block_claimed,
+       comply.verify_proof(jsonb_set(:'proof', '{entry,leaf_index}', '4')) AS other_place_claimed;
+\set VERBOSITY terse
+SELECT comply.verify_proof(jsonb_set(:'proof', '{leaf_index}', to_jsonb(((:'proof'::jsonb ->> 'leaf_index')::int + 0.7))));
+\set VERBOSITY default
 -- A made-up entry in a made-up block, consistent with itself (its Merkle root and block
 -- hash computed with the published encoding, as anyone can): not this ledger's block,
 -- so not verified.

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -1041,8 +1042,9 @@ Hash HashField(const json::Value& obj, const char* key) {
 
 int64 IntField(const json::Value& obj, const char* key) {
   const json::Value* v = obj.Find(key);
-  if (!v || !v->is_number())
-    throw Error(sqlstate::kInvalidParameterValue, std::string("proof field \"") + key + "\" must be a number");
+  // (An integer: 1.7 read as 1 made a proof with a made-up leaf index verify.)
+  if (!v || !v->is_number() || v->as_number() != std::floor(v->as_number()) || std::fabs(v->as_number()) > 9e15)
+    throw Error(sqlstate::kInvalidParameterValue, std::string("proof field \"") + key + "\" must be an integer");
   return static_cast<int64>(v->as_number());
 }
 
@@ -1176,8 +1178,14 @@ extern "C" Datum comply_verify_proof(PG_FUNCTION_ARGS) {
     const json::Value* node = block->Find("node_id");
     header.node_id = node && node->is_string() ? node->as_string() : "";
     ledger::Hash leaf = ledger::EntryHash(e);
+    // What the proof says it proves (the entry's id, its block and place) must be what
+    // its hashes prove, or it proves something else than it claims.
+    const int64 leaf_index = IntField(proof, "leaf_index");
+    if (IntField(proof, "entry_id") != e.id || IntField(*entry, "block_no") != header.block_no ||
+        IntField(*entry, "leaf_index") != leaf_index || leaf_index < 0)
+      return BoolGetDatum(false);
     bool ok = leaf == HashField(proof, "entry_hash") &&
-              ledger::VerifyInclusion(leaf, static_cast<size_t>(IntField(proof, "leaf_index")),
+              ledger::VerifyInclusion(leaf, static_cast<size_t>(leaf_index),
                                       static_cast<size_t>(IntField(proof, "tree_size")), steps,
                                       header.merkle_root) &&
               header.entry_count == IntField(proof, "tree_size") &&
