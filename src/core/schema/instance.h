@@ -87,49 +87,17 @@ inline NormalDecimal Normalize(std::string_view text) {
 // of its significant digits, then of each power of ten its exponent adds, modulo div's
 // mantissa. False in *decided when text is not such a number.
 inline bool DecimalIsMultipleOf(std::string_view text, const Decimal& div, bool* decided) {
-  *decided = false;
-  size_t i = 0;
-  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
-  unsigned __int128 r = 0;
-  int64_t exp = 0;           // of the last significant digit
-  int64_t pending_zeros = 0;  // zeros after the last nonzero digit
-  bool any = false, frac = false;
-  const unsigned __int128 m = div.mantissa;
-  for (; i < text.size() && text[i] != 'e' && text[i] != 'E'; ++i) {
-    const char c = text[i];
-    if (c == '.') {
-      frac = true;
-      continue;
-    }
-    if (c < '0' || c > '9') return false;
-    if (frac) --exp;
-    if (c == '0') {
-      if (any) ++pending_zeros;
-      continue;
-    }
-    for (; pending_zeros > 0; --pending_zeros) r = (r * 10) % m;
-    r = (r * 10 + static_cast<unsigned>(c - '0')) % m;
-    any = true;
-  }
-  int64_t e = 0;
-  if (i < text.size()) {
-    ++i;
-    bool neg = false;
-    if (i < text.size() && (text[i] == '+' || text[i] == '-')) neg = text[i++] == '-';
-    if (i >= text.size()) return false;
-    for (; i < text.size(); ++i) {
-      if (text[i] < '0' || text[i] > '9') return false;
-      if (e < 1000000) e = e * 10 + (text[i] - '0');
-    }
-    if (neg) e = -e;
-  }
-  *decided = true;
-  if (!any) return true;  // zero
-  // value = digits * 10^(exp + e + pending_zeros), digits ending in a nonzero digit.
-  const int64_t k = exp + e + pending_zeros - div.exponent;
-  // div's mantissa carries no trailing zero, nor do the digits: a negative k never divides.
+  const NormalDecimal n = Normalize(text);
+  *decided = n.ok;
+  if (!n.ok) return false;
+  if (n.digits.empty()) return true;  // zero
+  // Neither the digits nor div's mantissa end in a zero: a negative k never divides.
+  const int64_t k = n.exponent - div.exponent;
   if (k < 0) return false;
-  for (int64_t n = 0; n < k && r != 0; ++n) r = (r * 10) % m;
+  const unsigned __int128 m = div.mantissa;
+  unsigned __int128 r = 0;
+  for (char c : n.digits) r = (r * 10 + static_cast<unsigned>(c - '0')) % m;
+  for (int64_t i = 0; i < k && r != 0; ++i) r = (r * 10) % m;
   return r == 0;
 }
 
