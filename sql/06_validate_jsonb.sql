@@ -6,9 +6,11 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_comply;
 RESET client_min_messages;
 
--- Numbers: bounds and integers compare the nearest double, multipleOf is exact whatever
--- the number's digits (1e308 and 1e400 are multiples of 0.01). Short and long numeric
--- formats (weight or scale beyond 63 base-10000 digits), huge and tiny values.
+-- Numbers: bounds, const, enum and multipleOf are exact whatever the number's digits
+-- (1e308 and 1e400 are multiples of 0.01; 0.30000000000000004 is above 0.3 and
+-- 9007199254740992 is not 9007199254740993, although each pair reads as one double);
+-- "integer" reads the nearest double. Short and long numeric formats (weight or scale
+-- beyond 63 base-10000 digits), huge and tiny values.
 SELECT n, comply.validate(n::jsonb, '{"type": "integer"}'::jsonb) AS integer,
        comply.validate(n::jsonb, '{"minimum": 1, "maximum": 1e308}'::jsonb) AS in_range,
        comply.validate(n::jsonb, '{"multipleOf": 0.01}'::jsonb) AS cents,
@@ -26,6 +28,17 @@ FROM unnest(ARRAY['9007199254740992', '9007199254740993.000', '9007199254740994'
 SELECT comply.validate('[1, 1.0]', '{"uniqueItems": true}'::jsonb) AS one_and_one_point_zero,
        comply.validate('[{"a": 1, "b": [2]}, {"b": [2.0], "a": 1.00}]', '{"uniqueItems": true}'::jsonb) AS same_objects,
        comply.validate('[1e400, 1e401]', '{"uniqueItems": true}'::jsonb) AS two_infinities;
+-- Bounds beyond the doubles' range, and on a bound's double, in a CHECK-like call (the
+-- schema a constant) and in the errors.
+SELECT n, comply.validate(n::jsonb, '{"maximum": 1e400}'::jsonb) AS max_1e400,
+       comply.validate(n::jsonb, '{"exclusiveMinimum": -1e400}'::jsonb) AS above_minus_1e400,
+       comply.validate(jsonb_build_object('n', n::jsonb),
+                       '{"properties": {"n": {"minimum": 0.1, "maximum": 0.3}}}'::jsonb) AS in_0_1_to_0_3
+FROM unnest(ARRAY['1e400', '2e400', '-1e400', '-2e400', '0.3', '0.30000000000000000001',
+                  '0.1', '0.09999999999999999999']) AS n;
+SELECT instance_path, schema_path, keyword, message
+FROM comply.validation_errors('{"n": 0.30000000000000000001}',
+                              '{"properties": {"n": {"maximum": 0.3}}}'::jsonb);
 
 -- Raw scalar documents (stored as one-element arrays).
 SELECT d, comply.validate(d::jsonb, '{"type": ["string", "number"]}'::jsonb) AS string_or_number

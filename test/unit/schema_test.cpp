@@ -129,8 +129,56 @@ TEST(SchemaTest, NumbersBeyondDoublesRange) {
   EXPECT_TRUE(tiny->IsValid(json::Parse("3e-399"), {}));
   EXPECT_FALSE(tiny->IsValid(json::Parse("3e-401"), {}));
   EXPECT_TRUE(Make(R"({"maxItems": 1e400})")->IsValid(json::Parse("[1, 2]"), {}));
+  // Bounds beyond the range compare the decimals (both read as infinity).
+  EXPECT_FALSE(Make(R"({"maximum": 1e400})")->IsValid(json::Parse("2e400"), {}));
+  EXPECT_TRUE(Make(R"({"maximum": 1e400})")->IsValid(json::Parse("10e399"), {}));
+  EXPECT_FALSE(Make(R"({"exclusiveMaximum": 1e400})")->IsValid(json::Parse("1e400"), {}));
+  EXPECT_TRUE(Make(R"({"exclusiveMaximum": 1e400})")->IsValid(json::Parse("9.9e399"), {}));
+  EXPECT_FALSE(Make(R"({"minimum": -1e400})")->IsValid(json::Parse("-2e400"), {}));
+  EXPECT_FALSE(Make(R"({"exclusiveMinimum": -1e400})")->IsValid(json::Parse("-1e400"), {}));
+  EXPECT_TRUE(Make(R"({"exclusiveMinimum": -1e400})")->IsValid(json::Parse("-0.5e400"), {}));
   EXPECT_EQ(StateOf([] { Make(R"({"multipleOf": 0})"); }), "22023");
   EXPECT_EQ(StateOf([] { Make(R"({"multipleOf": -1e-400})"); }), "22023");
+}
+
+// Bounds, const and enum compare the decimals when their doubles are equal: beyond a
+// double's 17 digits as beyond its range; the fast program (IsValid) and the node
+// evaluator (Validate) agree.
+TEST(SchemaTest, BoundsAndEqualityAreExact) {
+  struct Case {
+    const char* schema;
+    const char* instance;
+    bool valid;
+  };
+  const Case cases[] = {
+      {R"({"maximum": 0.3})", "0.30000000000000000001", false},
+      {R"({"maximum": 0.3})", "0.29999999999999999999", true},
+      {R"({"maximum": 0.3})", "0.300", true},
+      {R"({"exclusiveMaximum": 9007199254740993})", "9007199254740992", true},
+      {R"({"exclusiveMaximum": 9007199254740993})", "9007199254740993.0", false},
+      {R"({"minimum": 9007199254740993})", "9007199254740992", false},
+      {R"({"minimum": 9007199254740993})", "9.007199254740993e15", true},
+      {R"({"exclusiveMinimum": -0.1})", "-0.10000000000000000001", false},
+      {R"({"exclusiveMinimum": -0.1})", "-0.09999999999999999999", true},
+      {R"({"minimum": 0, "maximum": 0})", "-0.0", true},
+      {R"({"type": "object", "properties": {"n": {"minimum": 1, "maximum": 2}}})",
+       R"({"n": 2.00000000000000000001})", false},
+      {R"({"type": "object", "properties": {"n": {"minimum": 1, "maximum": 2}}})",
+       R"({"n": 0.99999999999999999999})", false},
+      {R"({"type": "object", "properties": {"n": {"minimum": 1, "maximum": 2}}})",
+       R"({"n": 2.0})", true},
+      {R"({"const": 9007199254740993})", "9007199254740992", false},
+      {R"({"const": 9007199254740993})", "9007199254740993.000", true},
+      {R"({"enum": [0.1, 2]})", "0.10000000000000000001", false},
+      {R"({"uniqueItems": true})", "[0.1, 0.10000000000000000001]", true},
+      {R"({"uniqueItems": true})", "[0.1, 0.1000]", false},
+  };
+  for (const Case& k : cases) {
+    auto schema = Make(k.schema);
+    const json::Value instance = json::Parse(k.instance);
+    EXPECT_EQ(schema->IsValid(instance, {}), k.valid) << k.schema << " " << k.instance;
+    EXPECT_EQ(schema->Validate(instance, {}).empty(), k.valid) << k.schema << " " << k.instance;
+  }
 }
 
 TEST(SchemaTest, LengthCountsCodePoints) {

@@ -189,6 +189,8 @@ struct FastMore {
   std::vector<int> all;
   const Keyword* enum_values = nullptr;
   double exclusive_minimum = 0, exclusive_maximum = 0;
+  // The bounds' keywords, whose decimals decide when an instance's double equals one.
+  const Keyword* bounds[4] = {};  // minimum, exclusiveMinimum, maximum, exclusiveMaximum
   size_t min_properties = 0, max_properties = 0;
   // The keywords whose operands are read where they are.
   const Keyword* multiple_of = nullptr;

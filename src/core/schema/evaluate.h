@@ -159,18 +159,31 @@ COMPLY_SCHEMA_INLINE bool EvalAssertion(Context& c, const Keyword& kw, const V& 
       if (c.Collecting()) Record(c, kw, kw.message + json::TypeName(type));
       return false;
     }
-    case Kw::kMaximum:
-      if (type != Type::kNumber || v.number() <= kw.num) return true;
+    // The bounds: by the doubles, and by the decimals when the doubles are equal.
+    case Kw::kMaximum: {
+      if (type != Type::kNumber) return true;
+      const double d = v.number();
+      if (d < kw.num || (d == kw.num && CompareToBound(v, kw.str) <= 0)) return true;
       break;
-    case Kw::kExclusiveMaximum:
-      if (type != Type::kNumber || v.number() < kw.num) return true;
+    }
+    case Kw::kExclusiveMaximum: {
+      if (type != Type::kNumber) return true;
+      const double d = v.number();
+      if (d < kw.num || (d == kw.num && CompareToBound(v, kw.str) < 0)) return true;
       break;
-    case Kw::kMinimum:
-      if (type != Type::kNumber || v.number() >= kw.num) return true;
+    }
+    case Kw::kMinimum: {
+      if (type != Type::kNumber) return true;
+      const double d = v.number();
+      if (d > kw.num || (d == kw.num && CompareToBound(v, kw.str) >= 0)) return true;
       break;
-    case Kw::kExclusiveMinimum:
-      if (type != Type::kNumber || v.number() > kw.num) return true;
+    }
+    case Kw::kExclusiveMinimum: {
+      if (type != Type::kNumber) return true;
+      const double d = v.number();
+      if (d > kw.num || (d == kw.num && CompareToBound(v, kw.str) > 0)) return true;
       break;
+    }
     case Kw::kMaxLength:
       if (type != Type::kString || v.string().size() <= kw.count ||
           CodePoints(v.string()) <= kw.count)

@@ -117,18 +117,22 @@ bool Digest(const Node& node, FastProgram& program, FastNode* out) {
       case Kw::kMaximum:
         f.flags |= kFMaximum;
         f.maximum = kw.num;
+        m.bounds[2] = &kw;
         break;
       case Kw::kExclusiveMaximum:
         f.flags |= kFExclusiveMaximum;
         m.exclusive_maximum = kw.num;
+        m.bounds[3] = &kw;
         break;
       case Kw::kMinimum:
         f.flags |= kFMinimum;
         f.minimum = kw.num;
+        m.bounds[0] = &kw;
         break;
       case Kw::kExclusiveMinimum:
         f.flags |= kFExclusiveMinimum;
         m.exclusive_minimum = kw.num;
+        m.bounds[1] = &kw;
         break;
       case Kw::kMaxLength:
         f.flags |= kFMaxLength;

@@ -195,13 +195,33 @@ inline bool FastChild(FastRun& r, int id, const V& v) {
   return FastChildMode(r, id, r.nodes[id].mode, v);
 }
 
+// A number whose double equals one of its bounds: the bounds by the decimals.
+template <typename V>
+COMPLY_FAST_COLD bool FastBoundsExact(const FastNode& n, const V& v, double d) {
+  const uint32_t f = n.flags;
+  const FastMore& m = *n.more;
+  if ((f & kFMinimum) && d == n.minimum && CompareToBound(v, m.bounds[0]->str) < 0) return false;
+  if ((f & kFMaximum) && d == n.maximum && CompareToBound(v, m.bounds[2]->str) > 0) return false;
+  if ((f & kFExclusiveMinimum) && d == m.exclusive_minimum &&
+      CompareToBound(v, m.bounds[1]->str) <= 0)
+    return false;
+  if ((f & kFExclusiveMaximum) && d == m.exclusive_maximum &&
+      CompareToBound(v, m.bounds[3]->str) >= 0)
+    return false;
+  return true;
+}
+
 // exclusiveMinimum, exclusiveMaximum, multipleOf.
 template <typename V>
 COMPLY_FAST_COLD bool FastNumberRare(const FastNode& n, const V& v, double d) {
   const uint32_t f = n.flags;
   const FastMore& m = *n.more;
-  if ((f & kFExclusiveMinimum) && !(d > m.exclusive_minimum)) return false;
-  if ((f & kFExclusiveMaximum) && !(d < m.exclusive_maximum)) return false;
+  if ((f & kFExclusiveMinimum) && !(d >= m.exclusive_minimum)) return false;
+  if ((f & kFExclusiveMaximum) && !(d <= m.exclusive_maximum)) return false;
+  if (((f & kFExclusiveMinimum) && d == m.exclusive_minimum) ||
+      ((f & kFExclusiveMaximum) && d == m.exclusive_maximum)) {
+    if (!FastBoundsExact(n, v, d)) return false;
+  }
   if ((f & kFMultipleOf) && !IsMultipleOf(v, m.multiple_of->dec, m.multiple_of->num))
     return false;
   return true;
@@ -218,6 +238,11 @@ COMPLY_FAST_INLINE bool FastNumber(const FastNode& n, const V& v) {
   if (!number_ok && !(n.integer && IsInteger(d))) return false;
   if ((f & kFMinimum) && !(d >= n.minimum)) return false;
   if ((f & kFMaximum) && !(d <= n.maximum)) return false;
+  // On a bound's double: the decimals decide (1e400 is above a maximum of 1e309).
+  if (COMPLY_FAST_UNLIKELY(((f & kFMinimum) && d == n.minimum) ||
+                           ((f & kFMaximum) && d == n.maximum)) &&
+      !FastBoundsExact(n, v, d))
+    return false;
   if (COMPLY_FAST_UNLIKELY(f & kFRareNumber) && !FastNumberRare(n, v, d)) return false;
   return true;
 }

@@ -82,6 +82,34 @@ inline NormalDecimal Normalize(std::string_view text) {
   return n;
 }
 
+// The sign of a - b, exactly.
+inline int CompareNormal(const NormalDecimal& a, const NormalDecimal& b) {
+  const int sa = a.digits.empty() ? 0 : (a.negative ? -1 : 1);
+  const int sb = b.digits.empty() ? 0 : (b.negative ? -1 : 1);
+  if (sa != sb || sa == 0) return sa < sb ? -1 : (sa > sb ? 1 : 0);
+  // Same sign, neither zero: the magnitudes, by the place of the first digit, then by
+  // the digits (neither ends in a zero, so a prefix is the smaller).
+  const int64_t la = a.exponent + static_cast<int64_t>(a.digits.size());
+  const int64_t lb = b.exponent + static_cast<int64_t>(b.digits.size());
+  int mag = la < lb ? -1 : (la > lb ? 1 : 0);
+  if (mag == 0) {
+    const int c = a.digits.compare(b.digits);
+    mag = c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  return sa * mag;
+}
+
+// The sign of the number v minus the number written bound (JSON number syntax), for
+// when their doubles are equal (read as the same double, or both beyond the doubles'
+// range): exactly, by their decimals. Reading a decimal as a double rounds it to the
+// nearest, which never reverses an order, so doubles that differ already tell.
+template <typename V>
+__attribute__((cold, noinline)) int CompareToBound(const V& v, const std::string& bound) {
+  const NormalDecimal a = Normalize(v.number_text()), b = Normalize(bound);
+  if (!a.ok || !b.ok) return 0;
+  return CompareNormal(a, b);
+}
+
 // True if the decimal number text (JSON number syntax) is an integer multiple of div
 // (whose mantissa is not 0), exactly, whatever the number of its digits: the remainder
 // of its significant digits, then of each power of ten its exponent adds, modulo div's
@@ -142,11 +170,12 @@ bool Equal(const A& a, const B& b) {
       return a.boolean() == b.boolean();
     case json::Type::kNumber: {
       const double x = a.number(), y = b.number();
-      if (std::isfinite(x) && std::isfinite(y)) return x == y;
-      // Beyond the doubles' range (1e309 and 1e310 both read as infinity): exactly.
+      if (x != y) return false;
+      // The same double: exactly by the decimals, which may differ beyond a double's 17
+      // digits or its range (1e309 and 1e310 both read as infinity).
       const NormalDecimal p = Normalize(a.number_text()), q = Normalize(b.number_text());
-      if (!p.ok || !q.ok) return x == y;
-      return p.negative == q.negative && p.digits == q.digits && p.exponent == q.exponent;
+      if (!p.ok || !q.ok) return true;
+      return CompareNormal(p, q) == 0;
     }
     case json::Type::kString:
       return a.string() == b.string();

@@ -618,6 +618,7 @@ class Compiler {
       if (const Value* m = v.Find(b.name)) {
         Keyword k = Make(b.kind, b.name);
         k.num = Num(*m, ptr, b.name);
+        k.str = m->number_text();  // compared exactly when the doubles are equal
         k.message = b.text + FormatNumber(*m);
         kws.push_back(std::move(k));
       }
