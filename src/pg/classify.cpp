@@ -986,6 +986,7 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
     }
     {
       SpiScope spi;
+      SearchPathPin pin;  // its queries name only pg_catalog's objects and comply's
       Audit("model.train", "comply.models/" + name, metrics);
     }
     return PgCall([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics.c_str())); });

@@ -10,6 +10,7 @@
 #include "pg/drift.h"
 
 #include "pg/protect.h"
+#include "pg/spi.h"
 
 extern "C" {
 #include "postgres.h"
@@ -186,8 +187,10 @@ void DriftExecutorStart(QueryDesc* query, int eflags) {
 }
 
 // Runs a SELECT of pg_comply's with text arguments args[0, n) in a connection of its own;
-// raises "could not <what>" if it fails. Plain C.
+// raises "could not <what>" if it fails; search_path pinned (it runs in the session of
+// whoever ran the command, often a superuser). Plain C.
 void RunSelect(const char* sql, int n, const char* const* args, const char* what) {
+  const int pin = PinSearchPath();
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
   Datum values[3];
@@ -196,6 +199,7 @@ void RunSelect(const char* sql, int n, const char* const* args, const char* what
   const int rc = SPI_execute_with_args(sql, n, types, values, nullptr, false, 1);
   if (rc != SPI_OK_SELECT) elog(ERROR, "could not %s: %s", what, SPI_result_code_string(rc));
   SPI_finish();
+  UnpinSearchPath(pin);
 }
 
 void RecordAlterSystem(AlterSystemStmt* stmt) {

@@ -1313,6 +1313,7 @@ extern "C" Datum comply_guard_ledger_drop(PG_FUNCTION_ARGS) {
   if (!drops) PG_RETURN_VOID();
   int64 entries = 0;
   int64 blocks = 0;
+  const int pin = comply::pg::PinSearchPath();
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   if (SPI_execute("SELECT (SELECT count(*) FROM comply.audit_log), "
                   "(SELECT count(*) FROM comply.ledger_blocks)",
@@ -1323,6 +1324,7 @@ extern "C" Datum comply_guard_ledger_drop(PG_FUNCTION_ARGS) {
     blocks = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
   }
   SPI_finish();
+  comply::pg::UnpinSearchPath(pin);
   if (entries == 0) PG_RETURN_VOID();
   if (!comply::pg::allow_ledger_drop)
     ereport(ERROR,

@@ -13,6 +13,7 @@
 
 #include "core/json.h"
 #include "pg/guard.h"
+#include "pg/spi.h"
 #include "pg/guc.h"
 #include "pg/jsonb_doc.h"
 
@@ -115,6 +116,7 @@ RecognizerRows* ReadRecognizerRows() {
       return rows;
     }
   }
+  const int pin = PinSearchPath();
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   int rc = SPI_execute(
       "SELECT entity, pattern, score::text, array_to_string(context, chr(31)) "
@@ -131,6 +133,7 @@ RecognizerRows* ReadRecognizerRows() {
       (*cols[c])[i] = CopyValue(caller, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1);
   }
   SPI_finish();
+  UnpinSearchPath(pin);
   return rows;
 }
 

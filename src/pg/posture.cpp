@@ -136,6 +136,7 @@ extern "C" Datum comply_check_encryption(PG_FUNCTION_ARGS) {
     posture::ColumnTally tally;
     {
       SpiScope spi;
+      SearchPathPin pin;  // its query names pg_catalog's functions and the column, qualified
       uint64 rows = SpiExec(sql, 0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
       for (uint64 i = 0; i < rows; ++i) {
         std::optional<std::string> prefix = SpiBytes(i, 1);

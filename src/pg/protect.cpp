@@ -1895,6 +1895,7 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
     // first leaves nothing to lock here.
     {
       SpiScope spi;
+      SearchPathPin pin;  // its queries name only pg_catalog's objects and comply's
       for (const ColumnPolicy& c : p->columns) {
         if (!c.schema.empty()) {
           if (LockedRow("SELECT 1 FROM comply.schemas WHERE name = $1 FOR KEY SHARE", c.schema) == 0)
@@ -2113,6 +2114,7 @@ extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
                   std::string("table ") + table + " is not protected");
     {
       SpiScope spi;
+      SearchPathPin pin;  // its queries name only pg_catalog's objects and comply's
       std::string sql = DropTriggersSql(relid, table);
       if (!sql.empty()) PgCall([&] {
         int rc = SPI_execute(sql.c_str(), false, 0);

@@ -84,6 +84,7 @@ CaseResult RunAsOwner(FunctionCallInfo fcinfo, const std::string& call, int narg
 // Appends the ledger entry of a queue action, as the calling role.
 void AuditAsCaller(const char* action, int64 case_id, const std::string& details) {
   SpiScope spi;
+  SearchPathPin pin;  // its queries name only pg_catalog's objects and comply's
   std::string object = "comply.review_cases/" + std::to_string(case_id);
   Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
   Datum values[3];

@@ -19,18 +19,16 @@ extern "C" {
 
 namespace comply::pg {
 
-AsExtensionOwner::AsExtensionOwner(const char* relname, bool restricted) {
-  Oid owner = PgCall([relname] {
-    Oid relid = get_relname_relid(relname, get_namespace_oid("comply", false));
-    if (!OidIsValid(relid)) elog(ERROR, "comply.%s does not exist", relname);
-    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-    if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for relation %u", relid);
-    Oid owner = ((Form_pg_class)GETSTRUCT(tup))->relowner;
-    ReleaseSysCache(tup);
-    return owner;
-  });
-  // Pin search_path before the switch, so that a failure here leaves nothing to undo
-  // but the nest level (the destructor does not run for a constructor that throws).
+int PinSearchPath() {
+  const int level = NewGUCNestLevel();
+  (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+                          GUC_ACTION_SAVE, true, 0, false);
+  return level;
+}
+
+void UnpinSearchPath(int nest_level) { AtEOXact_GUC(false, nest_level); }
+
+SearchPathPin::SearchPathPin() {
   nest_level_ = NewGUCNestLevel();
   try {
     PgCall([] {
@@ -41,16 +39,29 @@ AsExtensionOwner::AsExtensionOwner(const char* relname, bool restricted) {
     AtEOXact_GUC(false, nest_level_);
     throw;
   }
+}
+
+SearchPathPin::~SearchPathPin() { AtEOXact_GUC(false, nest_level_); }
+
+AsExtensionOwner::AsExtensionOwner(const char* relname, bool restricted) {
+  // (search_path is pinned already, by pin_; the destructor does not run for a
+  // constructor that throws, but pin_'s does.)
+  Oid owner = PgCall([relname] {
+    Oid relid = get_relname_relid(relname, get_namespace_oid("comply", false));
+    if (!OidIsValid(relid)) elog(ERROR, "comply.%s does not exist", relname);
+    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for relation %u", relid);
+    Oid owner = ((Form_pg_class)GETSTRUCT(tup))->relowner;
+    ReleaseSysCache(tup);
+    return owner;
+  });
   GetUserIdAndSecContext(&saved_user_, &saved_context_);
   int context = saved_context_ | SECURITY_LOCAL_USERID_CHANGE;
   if (restricted) context |= SECURITY_RESTRICTED_OPERATION;
   SetUserIdAndSecContext(owner, context);
 }
 
-AsExtensionOwner::~AsExtensionOwner() {
-  AtEOXact_GUC(false, nest_level_);
-  SetUserIdAndSecContext(saved_user_, saved_context_);
-}
+AsExtensionOwner::~AsExtensionOwner() { SetUserIdAndSecContext(saved_user_, saved_context_); }
 
 SpiScope::SpiScope() {
   PgCall([] {

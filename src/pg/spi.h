@@ -14,6 +14,28 @@ extern "C" {
 
 namespace comply::pg {
 
+// Pins search_path to pg_catalog, pg_temp for the scope, like a SECURITY DEFINER
+// function's SET clause: pg_comply's own queries then resolve their functions, operators
+// and catalogs there, never to a caller's (or another role's, in a schema on the
+// caller's path) objects of the same name, nor to a temporary table named like a
+// catalog. Restored on scope exit (and by PostgreSQL on abort). Queries that must see
+// the caller's names (a query the caller wrote) run outside one.
+class SearchPathPin {
+ public:
+  SearchPathPin();
+  ~SearchPathPin();
+  SearchPathPin(const SearchPathPin&) = delete;
+  SearchPathPin& operator=(const SearchPathPin&) = delete;
+
+ private:
+  int nest_level_;
+};
+
+// The same for plain C code (inside PgCall): returns the nest level to pass to
+// UnpinSearchPath. May ereport.
+int PinSearchPath();
+void UnpinSearchPath(int nest_level);
+
 // Runs the enclosed code as the owner of table comply.<relname> (the extension's
 // owner), with search_path pinned to pg_catalog, pg_temp like a SECURITY DEFINER
 // function's SET clause, so that PUBLIC needs no privilege on the extension's tables.
@@ -27,9 +49,9 @@ class AsExtensionOwner {
   AsExtensionOwner& operator=(const AsExtensionOwner&) = delete;
 
  private:
+  SearchPathPin pin_;  // first: pinned before the switch, restored after it
   Oid saved_user_;
   int saved_context_;
-  int nest_level_;
 };
 
 // SPI_connect/SPI_finish around a scope.

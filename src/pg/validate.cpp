@@ -17,6 +17,7 @@
 #include "pg/jsonb_doc.h"
 #include "pg/jsonb_view.h"
 #include "pg/pii.h"
+#include "pg/spi.h"
 #include "pg/validate.h"
 
 extern "C" {
@@ -92,6 +93,7 @@ struct SchemaRows {
 SchemaRows* ReadSchemaRows(const char* name) {
   MemoryContext caller = CurrentMemoryContext;
   SchemaRows* rows = static_cast<SchemaRows*>(palloc0(sizeof(SchemaRows)));
+  const int pin = PinSearchPath();
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   int rc;
   if (name) {
@@ -115,6 +117,7 @@ SchemaRows* ReadSchemaRows(const char* name) {
     rows->doc[i] = doc ? MemoryContextStrdup(caller, doc) : nullptr;
   }
   SPI_finish();
+  UnpinSearchPath(pin);
   return rows;
 }
 
@@ -517,6 +520,7 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
                     "Write it as a $ref resolves it: \"" + normal + "\".");
       const char* other = PgCall([&]() -> const char* {
         MemoryContext caller = CurrentMemoryContext;
+        const int pin = PinSearchPath();
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
         Oid types[2] = {TEXTOID, TEXTOID};
         Datum values[2] = {CStringGetTextDatum(name), CStringGetTextDatum(id.c_str())};
@@ -528,6 +532,7 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
         if (rc == SPI_OK_SELECT && SPI_processed == 1)
           found = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
         SPI_finish();
+        UnpinSearchPath(pin);
         return found;
       });
       if (other)
@@ -537,6 +542,7 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
                         std::string(other) + "\" to replace that one.");
     }
     PgCall([&] {
+      const int pin = PinSearchPath();
       if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
       Oid types[3] = {TEXTOID, JSONBOID, TEXTOID};
       Datum values[3] = {CStringGetTextDatum(name), schema_datum, CStringGetTextDatum(dialect)};
@@ -547,6 +553,7 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
           3, types, values, nullptr, false, 0);
       if (rc != SPI_OK_INSERT) elog(ERROR, "could not store schema: %s", SPI_result_code_string(rc));
       SPI_finish();
+      UnpinSearchPath(pin);
     });
   });
   PG_RETURN_VOID();

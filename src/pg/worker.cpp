@@ -226,8 +226,8 @@ SealerSlot* AttachDatabaseWorker(Oid dbid, int kind) {
   SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
   // Nor a search_path its owner set (ALTER DATABASE ... SET search_path = theirs,
   // pg_catalog): the workers run as a superuser, and an operator or function of the
-  // owner's found first would run with that superuser's rights. (SpiScope pins it for
-  // each query already; this covers whatever runs outside one.)
+  // owner's found first would run with that superuser's rights. (AsExtensionOwner and
+  // SearchPathPin pin it around queries in any session; this covers the whole worker.)
   SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
   return slot;
 }

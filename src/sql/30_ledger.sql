@@ -94,7 +94,7 @@ COMMENT ON FUNCTION comply._archiving_through() IS
   'The last block comply.archive_ledger() is removing entries of, while it runs; NULL otherwise';
 
 CREATE FUNCTION comply._ledger_guard() RETURNS trigger
-  LANGUAGE plpgsql SET search_path = pg_catalog SET quote_all_identifiers = off AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 BEGIN
   -- comply.archive_ledger() removes the entries of archived blocks, and only those.
   IF TG_OP = 'DELETE' AND TG_LEVEL = 'ROW' AND TG_TABLE_SCHEMA = 'comply' THEN
@@ -153,7 +153,7 @@ COMMENT ON FUNCTION comply.audit(text, text, jsonb) IS
   'Appends an audit entry (details redacted of PII first) and returns its id';
 
 CREATE FUNCTION comply.audit_trigger() RETURNS trigger
-  LANGUAGE plpgsql SET search_path = pg_catalog SET quote_all_identifiers = off AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   old_row jsonb := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN to_jsonb(OLD) END;
   new_row jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
@@ -170,9 +170,9 @@ BEGIN
             HINT = format('Create trigger %I as AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.', TG_NAME);
   END IF;
   SELECT array_agg(a.attname ORDER BY k.ord) INTO pk_cols
-    FROM pg_index i
+    FROM pg_catalog.pg_index i
     CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
-    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
    WHERE i.indrelid = TG_RELID AND i.indisprimary;
   SELECT jsonb_object_agg(c, coalesce(new_row, old_row) -> c) INTO pk
     FROM unnest(pk_cols) AS c;
@@ -210,7 +210,7 @@ COMMENT ON FUNCTION comply.verify_ledger(bigint, bigint) IS
   'Recomputes entries, Merkle roots, chain links and signatures; no rows means the ledger is intact';
 
 CREATE FUNCTION comply.ledger_digest() RETURNS jsonb
-  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog SET quote_all_identifiers = off AS $$
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
   SELECT jsonb_build_object(
            'block_no', b.block_no,
            'block_hash', encode(b.block_hash, 'hex'),
@@ -225,7 +225,7 @@ COMMENT ON FUNCTION comply.ledger_digest() IS
   'The latest block''s number, hash, entry count, time and signature, to keep outside the database';
 
 CREATE FUNCTION comply.verify_digest(digest jsonb) RETURNS boolean
-  LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog SET quote_all_identifiers = off AS $$
+  LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 BEGIN
   -- A malformed digest is an error, not a digest that fails to verify (which would
   -- read as tampering).

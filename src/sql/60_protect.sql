@@ -52,7 +52,7 @@ $$;
 CREATE FUNCTION comply._regclass_or_null(name text) RETURNS regclass
   LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  RETURN to_regclass(name);
+  RETURN pg_catalog.to_regclass(name);
 EXCEPTION WHEN OTHERS THEN
   RETURN NULL;
 END $$;

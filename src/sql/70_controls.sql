@@ -124,7 +124,7 @@ INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_r
 -- Shipped rows are the extension's: changing one would be lost by pg_dump (only user
 -- rows are dumped) or make the restore collide with it. Add a row of your own instead.
 CREATE FUNCTION comply._controls_guard() RETURNS trigger
-  LANGUAGE plpgsql SET search_path = pg_catalog SET quote_all_identifiers = off AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 BEGIN
   IF TG_OP = 'TRUNCATE' OR (TG_OP IN ('UPDATE', 'DELETE') AND NOT OLD.user_defined)
      OR (TG_OP IN ('INSERT', 'UPDATE') AND NOT NEW.user_defined) THEN
@@ -147,7 +147,7 @@ ALTER TABLE comply.controls ENABLE ALWAYS TRIGGER shipped_rows_truncate;
 -- containing it ("HIPAA §164.312" names "HIPAA §164.312(b)"; "GDPR Art. 5" does not
 -- name "GDPR Art. 50"). Case and runs of spaces do not matter.
 CREATE FUNCTION comply._ref_matches(policy_ref text, control_ref text) RETURNS boolean
-  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $$
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
   SELECT p <> '' AND (c = p OR (left(c, length(p)) = p AND substr(c, length(p) + 1, 1) !~ '[[:alnum:]]'))
     FROM (SELECT lower(regexp_replace(btrim(policy_ref), E'\\s+', ' ', 'g')) AS p,
                  lower(regexp_replace(btrim(control_ref), E'\\s+', ' ', 'g')) AS c) x $$;
@@ -156,7 +156,7 @@ COMMENT ON FUNCTION comply._ref_matches(text, text) IS
 
 -- True if a column's policy leaves no finding of entity in clear.
 CREATE FUNCTION comply._covers(spec jsonb, entity text) RETURNS boolean
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $$
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
   SELECT CASE
     WHEN spec IS NULL OR jsonb_typeof(spec) <> 'object' THEN false
     WHEN spec -> 'pseudonymize' = 'true' THEN true
@@ -173,7 +173,7 @@ COMMENT ON FUNCTION comply._covers(jsonb, text) IS
 
 -- The host of a URL (never its user, password, port, path or query), lower-cased.
 CREATE FUNCTION comply._endpoint_host(url text) RETURNS text
-  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $$
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
   SELECT nullif(lower(m[1]), '')
     FROM regexp_match(url, E'^\\s*[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#]*@)?(\\[[^]/?#]*\\]|[^/?#:]*)') m $$;
 COMMENT ON FUNCTION comply._endpoint_host(text) IS
@@ -550,7 +550,7 @@ COMMENT ON FUNCTION comply.requirements_matrix(boolean) IS
 -- pipes, HTML and newlines cannot end the string or change the graph; DOT gets its
 -- quotes and backslashes escaped and control characters as spaces.
 CREATE FUNCTION comply._flow_label(label text, fmt text) RETURNS text
-  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $$
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
   SELECT CASE fmt
     WHEN 'mermaid' THEN
       (SELECT coalesce(string_agg(CASE WHEN ch ~ '^[A-Za-z0-9 _.,:/()+=-]$' THEN ch
