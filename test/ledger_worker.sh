@@ -7,7 +7,9 @@
 #   - a sealer that hits an ERROR (an unusable signing key) is restarted and resumes;
 #   - crash: 8 pgbench clients append while the worker seals, then
 #     `pg_ctl stop -m immediate` and restart, three times: every committed entry is
-#     sealed exactly once and verify_ledger is clean.
+#     sealed exactly once and verify_ledger is clean;
+#   - a deferred record written with synchronous_commit off survives a crash right
+#     after its transaction commits; one never written is reported lost at shutdown.
 # Needs the extension installed. Prints one line per check and "N passed, M failed".
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -278,6 +280,24 @@ scripts/pgcluster.sh stop >/dev/null
 check "a record the job worker never wrote is reported lost when the server stops" \
   grep -q "pg_comply: 1 deferred record .* was not written to the ledger" "$(scripts/pgcluster.sh log)"
 scripts/pgcluster.sh start >/dev/null
+
+# A record written in a transaction that commits asynchronously (synchronous_commit off)
+# is flushed before its slot is freed: with the WAL writer stopped, nothing else would
+# flush it before the crash below, and the slot held the only other copy.
+rejected="SELECT count(*) FROM comply.audit_log WHERE action = 'protect.rejected'"
+rejected_before=$(q -c "$rejected")
+q -c "INSERT INTO undelivered VALUES (2, '{}')" >/dev/null 2>&1 || true
+walwriter=$(q -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'")
+kill -STOP "$walwriter"
+q -c "SET synchronous_commit = off" -c "SELECT comply.run_jobs()" >/dev/null
+postmaster=$(head -1 "$COMPLY_CLUSTER_DIR/data/postmaster.pid")
+children=$(pgrep -P "$postmaster" | tr '\n' ' ')
+# shellcheck disable=SC2086  # a list of pids
+kill -9 "$postmaster" $children
+while kill -0 "$postmaster" 2>/dev/null; do sleep 0.1; done
+scripts/pgcluster.sh start >/dev/null 2>&1  # (pg_ctl notes the pid file the crash left)
+check "a record written with synchronous_commit off survives a crash right after its commit" \
+  wait_for "SELECT ($rejected) = $rejected_before + 1" 5
 q -d postgres -c "ALTER SYSTEM RESET comply.ai_worker" >/dev/null
 
 echo "ledger workers: $passed passed, $failed failed"

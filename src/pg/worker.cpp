@@ -25,6 +25,7 @@ extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "utils/timestamp.h"
 #include "catalog/pg_database.h"
 #include "commands/extension.h"
@@ -443,12 +444,16 @@ void SettleDrained(DeferredSlot::State state, SubTransactionId from = InvalidSub
 }
 
 // A transaction that wrote deferred records ends: their slots are free once it has
-// committed; a rollback (or a PREPARE, whose outcome is decided elsewhere: a record
-// written twice rather than lost) hands them back.
+// committed, durably: the slot held the only other copy, so with synchronous_commit off
+// (the server's, the database's or the session's) the commit record is flushed first.
+// A rollback (or a PREPARE, whose outcome is decided elsewhere: a record written twice
+// rather than lost) hands them back.
 void DrainedAtXactEnd(XactEvent event, void*) {
   if (n_drained == 0) return;
-  if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
+  if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT) {
+    if (!XLogRecPtrIsInvalid(XactLastCommitEnd)) XLogFlush(XactLastCommitEnd);
     SettleDrained(DeferredSlot::kFree);
+  }
   else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE)
     SettleDrained(DeferredSlot::kReady);
 }
