@@ -1053,3 +1053,26 @@ SET comply.hmac_key_file = :'keyfile';
 SELECT comply.unprotect('keyed.t');
 SELECT comply.unprotect('keyed.plain');
 DROP SCHEMA keyed CASCADE;
+
+-- Protect triggers without a policy (what a schema-only or single-table dump restores:
+-- pg_dump leaves comply.policies' rows out of both): writes are refused, not stored in
+-- clear; a DELETE writes nothing and goes on; protecting the table again enforces it.
+CREATE TABLE orphaned (id int PRIMARY KEY, note text);
+INSERT INTO orphaned VALUES (1, 'stored before');
+CREATE TRIGGER comply_protect_before BEFORE INSERT OR UPDATE ON orphaned
+  FOR EACH ROW EXECUTE FUNCTION comply._protect_row();
+CREATE TRIGGER comply_protect_after AFTER INSERT OR UPDATE OR DELETE ON orphaned
+  FOR EACH ROW EXECUTE FUNCTION comply._protect_row();
+INSERT INTO orphaned VALUES (2, 'SSN 536-22-8714');
+UPDATE orphaned SET note = 'SSN 536-22-8714';
+-- (COPY's error context quotes the line, here and in the server log: no PII in it.)
+COPY orphaned FROM stdin;
+3	a copied note
+\.
+DELETE FROM orphaned WHERE id = 1;
+SELECT count(*) AS rows_left FROM orphaned;
+SELECT comply.protect('orphaned', '{"columns": {"note": {"redact": true}}}');
+INSERT INTO orphaned VALUES (2, 'SSN 536-22-8714');
+SELECT id, note FROM orphaned;
+SELECT comply.unprotect('orphaned');
+DROP TABLE orphaned;
