@@ -66,6 +66,7 @@ extern "C" {
 #include "utils/memutils.h"
 #include "utils/regproc.h"
 #include "utils/rel.h"
+#include "storage/lmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -1384,6 +1385,18 @@ std::vector<int64> CancelJobsOfGoneRows(const std::vector<int64>& ids, const std
     for (uint64 i = 0; i < n; ++i) tables.push_back(static_cast<Oid>(SpiInt(i, 1).value_or(0)));
   }
   for (const Oid relid : tables) {
+    // The job rows are locked already (claimed, or being answered): waiting now for a
+    // lock on the table would deadlock with a DROP, TRUNCATE or ALTER of it, which holds
+    // that lock and then cancels the same jobs. A table someone holds so is skipped
+    // (its command cancels its jobs itself, or they are looked at next time); so is
+    // one dropped meanwhile.
+    const bool locked = PgCall([relid] {
+      if (!ConditionalLockRelationOid(relid, AccessShareLock)) return false;
+      if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid))) return true;
+      UnlockRelationOid(relid, AccessShareLock);
+      return false;
+    });
+    if (!locked) continue;
     std::shared_ptr<TablePolicy> p;
     try {
       p = PolicyFor(relid);
