@@ -64,8 +64,9 @@ install-comply-data: $(CORE_BUILD)/pg_comply_verify
 	$(MKDIR_P) '$(DESTDIR)$(bindir)'
 	$(INSTALL_PROGRAM) $(CORE_BUILD)/pg_comply_verify '$(DESTDIR)$(bindir)/'
 
-# The offline ledger verifier, built from the core by CMake.
-$(CORE_BUILD)/pg_comply_verify: $(CORE_LIB)
+# The offline ledger verifier, built from the core by CMake (which knows when its own
+# source, tools/pg_comply_verify.cpp, changed: asked every time).
+$(CORE_BUILD)/pg_comply_verify: $(CORE_LIB) FORCE
 	@cmake --build $(CORE_BUILD) --target pg_comply_verify
 uninstall: uninstall-comply-data
 uninstall-comply-data:

@@ -76,6 +76,8 @@ step "ledger background workers (test/ledger_worker.sh)" test/ledger_worker.sh
 
 step "a hot standby and a failover (test/standby.sh)" test/standby.sh
 
+step "the ledger across pg_upgrade (test/upgrade.sh)" test/upgrade.sh
+
 step "AI provider and job worker against a local HTTP server (test/ai_worker.sh)" test/ai_worker.sh
 
 step "server posture on a strict and a lax cluster (test/posture.sh)" test/posture.sh

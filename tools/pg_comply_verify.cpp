@@ -224,8 +224,31 @@ class Verifier {
     }
   }
 
+  // A ledger.node_adopted entry sealed in block block_no: (previous_node, node).
+  void NoteAdoption(int64_t block_no, const comply::ledger::Entry& e) {
+    if (!e.action || *e.action != "ledger.node_adopted" || !e.details) return;
+    try {
+      const Value details = comply::json::Parse(*e.details);
+      const Value* from = details.Find("previous_node");
+      const Value* to = details.Find("node");
+      if (from && to && from->is_string() && to->is_string())
+        adoptions_.push_back({block_no, from->as_string(), to->as_string()});
+    } catch (const std::exception&) {
+      // Not JSON: no adoption (its hash is checked like any entry's).
+    }
+  }
+
   // After the last line.
   void Finish() {
+    for (const NodeChange& c : node_changes_) {
+      const bool adopted = std::any_of(adoptions_.begin(), adoptions_.end(), [&](const NodeChange& a) {
+        return a.from == c.from && a.to == c.to && a.block_no >= c.block_no;
+      });
+      if (!adopted) {
+        problems_.Add("block " + std::to_string(c.block_no) + ": sealed by another node (" + c.to +
+                      ", after " + c.from + ") and no ledger.node_adopted entry records the change");
+      }
+    }
     for (const auto& p : pending_) {
       problems_.Add(p.label + ": block " + std::to_string(*p.block_no) +
                     " is not in the file after it");
@@ -468,6 +491,7 @@ class Verifier {
     std::vector<Hash> leaves;
     leaves.reserve(entries.size());
     for (const auto& p : entries) leaves.push_back(p.hash);
+    for (const auto& p : entries) NoteAdoption(h.block_no, p.entry);
     const Hash root = comply::ledger::MerkleRoot(leaves);
     if (header_ok && root != h.merkle_root) {
       std::string which;
@@ -495,8 +519,10 @@ class Verifier {
       } else if (h.prev_hash != prev.computed_hash) {
         bad("prev_hash does not match the hash of block " + std::to_string(prev_no));
       }
-      if (h.node_id != first_node_id_) {
-        bad("node_id differs from block " + std::to_string(first_block_no_));
+      // Another node seals from here on: legitimate only if an entry of this block or a
+      // later one records the change (comply.adopt_node(), after a pg_upgrade).
+      if (h.node_id != prev.header.node_id) {
+        node_changes_.push_back({h.block_no, prev.header.node_id, h.node_id});
       }
     } else if (!first_seen_) {
       first_seen_ = true;
@@ -559,6 +585,13 @@ class Verifier {
   bool first_seen_ = false;
   int64_t first_block_no_ = 0;
   std::string first_node_id_;
+  // Changes of node between consecutive blocks, and the adoptions the entries record.
+  struct NodeChange {
+    int64_t block_no;
+    std::string from, to;
+  };
+  std::vector<NodeChange> node_changes_;
+  std::vector<NodeChange> adoptions_;
   std::set<int64_t> ids_;
   size_t unsealed_ = 0;
   size_t blocks_verified_ = 0;

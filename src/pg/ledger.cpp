@@ -57,6 +57,7 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(comply_audit);
 PG_FUNCTION_INFO_V1(comply_seal);
+PG_FUNCTION_INFO_V1(comply_adopt_node);
 PG_FUNCTION_INFO_V1(comply_verify_ledger);
 PG_FUNCTION_INFO_V1(comply_ledger_proof);
 PG_FUNCTION_INFO_V1(comply_verify_proof);
@@ -577,6 +578,54 @@ extern "C" Datum comply_seal(PG_FUNCTION_ARGS) {
   });
 }
 
+// comply.adopt_node() RETURNS bigint: records in the ledger that this server (node, its
+// system identifier) now seals the blocks of the ledger whose latest blocks another
+// sealed (a pg_upgrade, which gives the new cluster another identifier).
+extern "C" Datum comply_adopt_node(PG_FUNCTION_ARGS) {
+  int64 id = 0;
+  Guarded([&] {
+    const std::string node = NodeId();
+    std::string previous;
+    int64 existing = 0;
+    {
+      AsLedgerOwner owner;
+      SpiScope spi;
+      Oid types[2] = {TEXTOID, TEXTOID};
+      Datum v[2];
+      PgCall([&] { v[0] = CStringGetTextDatum(node.c_str()); });
+      if (Exec("SELECT node_id FROM comply.ledger_blocks WHERE node_id <> $1 "
+               "ORDER BY block_no DESC LIMIT 1",
+               1, types, v, nullptr, true, SPI_OK_SELECT) == 0)
+        throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                    "no block of the ledger was sealed by another node: there is none to take over from",
+                    "This server (node " + node + ") sealed every block there is, or none is sealed yet.");
+      previous = Text(0, 1).value_or("");
+      PgCall([&] { v[0] = CStringGetTextDatum(previous.c_str()); v[1] = CStringGetTextDatum(node.c_str()); });
+      if (Exec("SELECT id FROM comply.audit_log WHERE action = 'ledger.node_adopted' "
+               "AND details ->> 'previous_node' = $1 AND details ->> 'node' = $2 ORDER BY id LIMIT 1",
+               2, types, v, nullptr, true, SPI_OK_SELECT) > 0)
+        existing = Int(0, 1);
+    }
+    if (existing != 0) {
+      id = existing;
+      PgCall([&] {
+        ereport(NOTICE, (errmsg("the change of node from %s to %s is recorded already, by ledger entry %lld",
+                                previous.c_str(), node.c_str(), static_cast<long long>(id))));
+      });
+      return;
+    }
+    const std::string details = "{\"previous_node\": \"" + previous + "\", \"node\": \"" + node + "\"}";
+    Jsonb* doc = PgCall([&] {
+      return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(details.c_str())));
+    });
+    char* user = PgCall([] { return GetUserNameFromId(GetUserId(), false); });
+    Datum action = PgCall([] { return CStringGetTextDatum("ledger.node_adopted"); });
+    Datum object = PgCall([] { return CStringGetTextDatum("ledger"); });
+    id = AppendAudit(user, action, object, doc);
+  });
+  PG_RETURN_INT64(id);
+}
+
 namespace comply::pg {
 namespace {
 
@@ -821,7 +870,22 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
   std::vector<BlockRow> blocks = ReadBlocks(from > 1 ? from - 1 : 1, to);
   const int64 archived = ArchivedThrough();
   const BlockRow* prev = nullptr;
-  std::string node_id = blocks.empty() ? "" : blocks.front().node_id;
+  // The changes of node recorded by comply.adopt_node() and sealed: (block, from, to).
+  struct Adoption {
+    int64 block_no;
+    std::string from, to;
+  };
+  std::vector<Adoption> adoptions;
+  {
+    const uint64 n = Exec(
+        "SELECT s.block_no, a.details ->> 'previous_node', a.details ->> 'node' "
+        "FROM comply.audit_log a JOIN comply.ledger_entries s ON s.entry_id = a.id "
+        "WHERE a.action = 'ledger.node_adopted' ORDER BY s.block_no",
+        0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
+    ResultScope scope;
+    for (uint64 i = 0; i < n; ++i)
+      adoptions.push_back({Int(i, 1), Text(i, 2).value_or(""), Text(i, 3).value_or("")});
+  }
   // From the start, also the records of blocks below 1, which no block seals.
   SealedCursor cursor(from <= 1 ? PG_INT64_MIN : from, to);
   int64 sealed_present = 0;  // sealed entries whose audit row is there
@@ -848,8 +912,17 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
                                ? "block " + std::to_string(prev->block_no + 1) + " is missing"
                                : "previous-block hash does not match block " +
                                      std::to_string(prev->block_no)});
-    if (b.node_id != node_id)
-      problems->push_back({b.block_no, 0, "chain broken", "block sealed by another node"});
+    // Another node seals from here on: a cluster that took over the database's data
+    // (pg_upgrade gives it another system identifier) records that it did, with
+    // comply.adopt_node(), in an entry sealed from this block on; a copy of the ledger
+    // sealed elsewhere without one is a fork.
+    if (prev && b.node_id != prev->node_id &&
+        std::none_of(adoptions.begin(), adoptions.end(), [&](const Adoption& a) {
+          return a.from == prev->node_id && a.to == b.node_id && a.block_no >= b.block_no;
+        }))
+      problems->push_back({b.block_no, 0, "chain broken",
+                           "block sealed by another node (" + b.node_id + ", after " + prev->node_id +
+                               ") and no ledger.node_adopted entry records the change"});
     if (ledger::BlockHash(HeaderOf(b)) != b.block_hash)
       problems->push_back({b.block_no, 0, "block altered", "block hash does not match its header"});
     if (!b.sealed_at_agrees)

@@ -202,6 +202,14 @@ COMMENT ON FUNCTION comply.seal() IS
 -- transaction.
 REVOKE ALL ON FUNCTION comply.seal() FROM PUBLIC;
 
+CREATE FUNCTION comply.adopt_node() RETURNS bigint
+  AS 'MODULE_PATHNAME', 'comply_adopt_node'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply.adopt_node() IS
+  'Records in the ledger that this server now seals the blocks another node sealed before (after pg_upgrade, which changes the system identifier); returns the entry id';
+-- Not for everyone: it tells verify_ledger that a change of node is legitimate.
+REVOKE ALL ON FUNCTION comply.adopt_node() FROM PUBLIC;
+
 CREATE FUNCTION comply.verify_ledger(from_block bigint DEFAULT NULL, to_block bigint DEFAULT NULL)
   RETURNS TABLE(block_no bigint, entry_id bigint, problem text, detail text)
   AS 'MODULE_PATHNAME', 'comply_verify_ledger'
