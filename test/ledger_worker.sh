@@ -9,7 +9,8 @@
 #     `pg_ctl stop -m immediate` and restart, three times: every committed entry is
 #     sealed exactly once and verify_ledger is clean;
 #   - a deferred record written with synchronous_commit off survives a crash right
-#     after its transaction commits; one never written is reported lost at shutdown.
+#     after its transaction commits; one never written is reported lost at shutdown;
+#   - DROP DATABASE, RENAME and CREATE DATABASE ... TEMPLATE of a database with workers.
 # Needs the extension installed. Prints one line per check and "N passed, M failed".
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -293,12 +294,33 @@ q -c "SET synchronous_commit = off" -c "SELECT comply.run_jobs()" >/dev/null
 postmaster=$(head -1 "$COMPLY_CLUSTER_DIR/data/postmaster.pid")
 children=$(pgrep -P "$postmaster" | tr '\n' ' ')
 # shellcheck disable=SC2086  # a list of pids
-kill -9 "$postmaster" $children
+kill -9 "$postmaster" $children 2>/dev/null || true
 while kill -0 "$postmaster" 2>/dev/null; do sleep 0.1; done
 scripts/pgcluster.sh start >/dev/null 2>&1  # (pg_ctl notes the pid file the crash left)
 check "a record written with synchronous_commit off survives a crash right after its commit" \
   wait_for "SELECT ($rejected) = $rejected_before + 1" 5
 q -d postgres -c "ALTER SYSTEM RESET comply.ai_worker" >/dev/null
+
+# Commands that need a database to themselves find its workers gone: they stay connected,
+# and DROP DATABASE (without FORCE), RENAME and CREATE DATABASE ... TEMPLATE waited 5 s
+# for them and failed ("being accessed by other users").
+workers_in() {
+  wait_for "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = '$1' AND backend_type LIKE 'pg_comply%'" 20
+}
+q -d postgres -c "CREATE DATABASE busy"
+q -d busy -c "CREATE EXTENSION pg_comply" -c "SELECT comply.audit('busy', 'a database with workers')" >/dev/null
+workers_in busy
+check "CREATE DATABASE ... TEMPLATE a database with pg_comply's workers" \
+  q -d postgres -c "CREATE DATABASE busy_copy TEMPLATE busy"
+q -d busy -c "SELECT comply.audit('busy', 'asks for a sealer again')" >/dev/null
+workers_in busy
+check "ALTER DATABASE ... RENAME TO of one" q -d postgres -c "ALTER DATABASE busy RENAME TO busy_renamed"
+q -d busy_renamed -c "SELECT comply.audit('busy', 'renamed')" >/dev/null
+workers_in busy_renamed
+check "... whose workers seal again afterwards" \
+  wait_for "SELECT count(*) = (SELECT count(*) FROM comply.ledger_entries) FROM comply.audit_log" 10 busy_renamed
+check "DROP DATABASE of one" q -d postgres -c "DROP DATABASE busy_renamed"
+q -d postgres -c "DROP DATABASE busy_copy WITH (FORCE)"
 
 echo "ledger workers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -11,6 +11,7 @@
 
 #include "pg/protect.h"
 #include "pg/spi.h"
+#include "pg/worker.h"
 
 extern "C" {
 #include "postgres.h"
@@ -350,6 +351,7 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
       if (OidIsValid(relid)) RecordReplicaWrites(&relid, 1, "COPY");
     }
   }
+  LetGoOfDatabaseFor(pstmt->utilityStmt);
   List* partitions = PartitionsBeforeDrop(pstmt->utilityStmt);
   List* outer_partition_names = partition_names;
   if (IsA(pstmt->utilityStmt, AlterTableStmt))

@@ -28,6 +28,10 @@ extern "C" {
 #include "access/xlog.h"
 #include "utils/timestamp.h"
 #include "catalog/pg_database.h"
+#include "commands/dbcommands.h"
+#include "commands/defrem.h"
+#include "nodes/parsenodes.h"
+#include "utils/acl.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -346,6 +350,59 @@ void NoteAbsent(Oid dbid, bool absent) {
   if (!absent && slot && slot->dbid == dbid) *slot = {InvalidOid, 0};
   SpinLockRelease(&shared->mutex);
 }
+
+// How long the launcher leaves a database alone after LetGoOfDatabaseFor: its command
+// waits up to 5 s for sessions to leave.
+constexpr int kLetGoMs = 30000;
+
+}  // namespace
+
+void LetGoOfDatabaseFor(Node* stmt) {
+  if (!shared || stmt == nullptr) return;
+  const char* name = nullptr;
+  if (IsA(stmt, DropdbStmt)) {
+    name = reinterpret_cast<DropdbStmt*>(stmt)->dbname;
+  } else if (IsA(stmt, RenameStmt) && reinterpret_cast<RenameStmt*>(stmt)->renameType == OBJECT_DATABASE) {
+    name = reinterpret_cast<RenameStmt*>(stmt)->subname;
+  } else if (IsA(stmt, CreatedbStmt) || IsA(stmt, AlterDatabaseStmt)) {
+    const bool create = IsA(stmt, CreatedbStmt);
+    List* options = create ? reinterpret_cast<CreatedbStmt*>(stmt)->options
+                           : reinterpret_cast<AlterDatabaseStmt*>(stmt)->options;
+    ListCell* lc;
+    foreach (lc, options) {
+      DefElem* d = static_cast<DefElem*>(lfirst(lc));
+      if (create && strcmp(d->defname, "template") == 0 && d->arg) name = defGetString(d);
+      if (!create && strcmp(d->defname, "tablespace") == 0)
+        name = reinterpret_cast<AlterDatabaseStmt*>(stmt)->dbname;
+    }
+  }
+  if (name == nullptr) return;
+  const Oid dbid = get_database_oid(name, true);
+  // (Not for anyone who may merely type the command: the workers would stop for
+  // nothing, and sealing with them.)
+  if (!OidIsValid(dbid) || dbid == MyDatabaseId ||
+      !(superuser() || pg_database_ownercheck(dbid, GetUserId())))
+    return;
+  pid_t pids[kKinds];
+  int n = 0;
+  const TimestampTz now = GetCurrentTimestamp();
+  SpinLockAcquire(&shared->mutex);
+  for (const SealerSlot& s : shared->slots)
+    if (s.dbid == dbid && s.pid != 0 && n < kKinds) pids[n++] = s.pid;
+  AbsentDb* slot = nullptr;  // as NoteAbsent, for kLetGoMs
+  for (AbsentDb& a : shared->absent) {
+    if (a.dbid == dbid) {
+      slot = &a;
+      break;
+    }
+    if (slot == nullptr && (a.dbid == InvalidOid || a.until < now)) slot = &a;
+  }
+  if (slot) *slot = {dbid, TimestampTzPlusMilliseconds(now, kLetGoMs)};
+  SpinLockRelease(&shared->mutex);
+  for (int i = 0; i < n; ++i) (void)kill(pids[i], SIGTERM);
+}
+
+namespace {
 
 // Seals entries with id >= min_id until none is left, one transaction per block;
 // returns the entries sealed (-1 when pg_comply is not installed).

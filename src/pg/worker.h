@@ -5,6 +5,8 @@
 #include <functional>
 #include <string>
 
+struct Node;  // PostgreSQL's parse node
+
 namespace comply::pg {
 
 // Registers the launcher and the shared state; only when loaded through
@@ -52,5 +54,11 @@ int DrainDeferred(const std::function<void(const char*, const std::string&)>& wr
 // Records that this transaction queued a classification job: when it commits, this
 // database's job worker is woken (or the launcher, to start one).
 void NoteJobQueued();
+
+// Before a utility statement that needs a database to itself (DROP DATABASE, ALTER
+// DATABASE ... RENAME TO or SET TABLESPACE, CREATE DATABASE ... TEMPLATE), run by its
+// owner or a superuser: stops pg_comply's workers there, which stay connected, and
+// keeps the launcher from starting them again for a while. Plain C (may ereport).
+void LetGoOfDatabaseFor(::Node* stmt);
 
 }  // namespace comply::pg
