@@ -135,5 +135,34 @@ SELECT t.o AS options,
        comply.validate('{"dob": "1984-02-30"}', '{"properties": {"dob": {"format": "date"}}}'::jsonb, t.o::jsonb) AS valid
   FROM (VALUES (1, NULL), (2, '{"format": "assert"}'), (3, NULL)) AS t(i, o) ORDER BY t.i;
 
+-- In PL/pgSQL a call's state lives for the whole transaction while its variables
+-- change: a schema given by a variable is the one each call names (only a literal one is
+-- taken once for all), by name, by value and in assert_valid.
+SELECT comply.register_schema('pl_int', '{"type": "integer"}'),
+       comply.register_schema('pl_str', '{"type": "string"}');
+CREATE TABLE pl_docs (kind text, doc jsonb);
+CREATE FUNCTION pl_check() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT comply.validate(NEW.doc, NEW.kind) THEN
+    RAISE EXCEPTION 'document does not match schema %', NEW.kind USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER pl_check BEFORE INSERT ON pl_docs FOR EACH ROW EXECUTE FUNCTION pl_check();
+INSERT INTO pl_docs VALUES ('pl_int', '1'), ('pl_str', '2');
+INSERT INTO pl_docs VALUES ('pl_int', '1'), ('pl_str', '"two"');
+SELECT kind, doc FROM pl_docs;
+CREATE FUNCTION pl_valid(i jsonb, s jsonb) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN RETURN comply.validate(i, s); END $$;
+SELECT pl_valid('"x"', '{"type": "integer"}') AS as_integer, pl_valid('"x"', '{"type": "string"}') AS as_string;
+CREATE FUNCTION pl_assert(i jsonb, n text) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN RETURN comply.assert_valid(i, n); END $$;
+BEGIN;
+SELECT pl_assert('"x"', 'pl_str') AS first_call;
+SELECT pl_assert('"x"', 'pl_int') AS second_call;
+ROLLBACK;
+DROP TABLE pl_docs;
+DROP FUNCTION pl_check(), pl_valid(jsonb, jsonb), pl_assert(jsonb, text);
+
 DROP TABLE intake, intake_safe;
 DELETE FROM comply.schemas;

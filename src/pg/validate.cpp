@@ -303,11 +303,20 @@ const CallMemo& Remember(FmgrInfo* flinfo, int nargs, const char* key, uint32 ke
   m->options_len = opts_len;
   m->compiled = compiled;
   m->options = options;
-  // Constants or external parameters keep their values for as long as the FmgrInfo
-  // lives (it is rebuilt for each execution of a plan).
+  // Constants keep their values for as long as the FmgrInfo lives. External parameters
+  // (get_fn_expr_arg_stable's other case) do not: PL/pgSQL keeps a simple expression's
+  // state for the whole transaction while its variables change, so a memo taken as
+  // constant there validated every later call against the first call's schema.
   m->constant = PgCall([&] {
-    for (int arg = 1; arg < nargs; ++arg)
-      if (!get_fn_expr_arg_stable(flinfo, arg)) return false;
+    const Node* expr = flinfo->fn_expr;
+    if (expr == nullptr || !IsA(expr, FuncExpr)) return false;
+    const List* args = reinterpret_cast<const FuncExpr*>(expr)->args;
+    for (int arg = 1; arg < nargs; ++arg) {
+      if (arg >= list_length(args)) return false;
+      const Node* a = static_cast<const Node*>(list_nth(args, arg));
+      while (a && IsA(a, RelabelType)) a = reinterpret_cast<const Node*>(reinterpret_cast<const RelabelType*>(a)->arg);
+      if (a == nullptr || !IsA(a, Const)) return false;
+    }
     return true;
   });
   m->generation = schema_generation;
