@@ -80,6 +80,9 @@ SELECT comply.redact('x', '{"US_SSN": "label"}');
 SELECT comply.redact('x', '{"US_SSN": {}}');
 SELECT comply.redact('x', '["label"]');
 SELECT comply.redact('x', '{"default": {"op": "label", "keep_last": 2}}');
+-- A label is at most 1 KiB (so that what a redaction builds stays bounded).
+SELECT comply.redact('x', jsonb_build_object('default', jsonb_build_object('op', 'label', 'label', repeat('X', 1025))));
+SELECT length(comply.redact('SSN 536-22-8714', jsonb_build_object('default', jsonb_build_object('op', 'label', 'label', repeat('X', 1024))))) AS longest_label;
 \set VERBOSITY sqlstate
 SELECT comply.redact('x', '{"US_SSN": {"op": "shred"}}');
 SELECT comply.redact('ssn 536-22-8714', NULL, 2);

@@ -291,7 +291,7 @@ Datum TextResult(const std::string& s) {
 std::string RedactString(std::string_view in, const pii::DetectOptions& opts,
                          const pii::OperatorConfig& ops, std::string_view key) {
   std::vector<pii::Finding> findings = CurrentDetector().Detect(in, opts, InterruptCheck());
-  return pii::Redact(in, findings, ops, key);
+  return pii::Redact(in, findings, ops, key, InterruptCheck());
 }
 
 // Walks a jsonb container, pushing a redacted copy into *state.

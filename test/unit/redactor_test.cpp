@@ -291,6 +291,29 @@ TEST(RedactTest, HashWithoutKeyThrowsOnlyWhenUsed) {
   EXPECT_EQ(SqlstateOf([&] { Redact("abc", {F("EMAIL_ADDRESS", 0, 3)}, c, ""); }), "55000");
 }
 
+// Labels are at most 1 KiB; a redacted text longer than a PostgreSQL text holds (1 GB)
+// is refused (54000) rather than built, and the loop polls for a cancel as it writes.
+TEST(RedactTest, BoundsLabelsAndOutput) {
+  auto labelled = [](const std::string& label) {
+    return std::string(R"({"default": {"op": "label", "label": ")") + label + R"("}})";
+  };
+  const std::string too_long = labelled(std::string(1025, 'X'));
+  EXPECT_EQ(SqlstateOf([&] { Ops(too_long); }), "22023");
+  const std::string label(1024, 'X');
+  OperatorConfig c = Ops(labelled(label));
+  const size_t n = kMaxRedactedBytes / label.size() + 1;
+  const std::string text(n, 'a');
+  std::vector<Finding> findings;
+  findings.reserve(n);
+  for (size_t i = 0; i < n; ++i) findings.push_back(F("A", i, i + 1));
+  EXPECT_EQ(SqlstateOf([&] { Redact(text, findings, c, ""); }), "54000");
+  // Cancel: the callback runs once a MiB or so has been written.
+  findings.resize(4096);
+  int polls = 0;
+  EXPECT_EQ(Redact(text.substr(0, 4096), findings, c, "", [&] { ++polls; }).size(), 4096 * label.size());
+  EXPECT_GE(polls, 3);
+}
+
 TEST(RedactTest, RejectsOverlappingUnsortedOrOutOfRangeFindings) {
   OperatorConfig c = Ops("{}");
   EXPECT_EQ(SqlstateOf([&] { Redact("abcdef", {F("A", 0, 4), F("B", 3, 6)}, c, ""); }), "XX000");

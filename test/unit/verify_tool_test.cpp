@@ -96,6 +96,8 @@ struct ExportOptions {
   bool shuffle_leaves = false;  // list each block's entries in reverse leaf order
   // Called on each header before it is hashed and signed (a "re-hashing" attacker).
   std::function<void(BlockHeader&)> tamper_header;
+  // Called on each entry (with its block's number) before it is hashed.
+  std::function<void(Entry&, int64_t)> edit_entry;
 };
 
 Export MakeExport(const ExportOptions& opt = {}) {
@@ -117,6 +119,7 @@ Export MakeExport(const ExportOptions& opt = {}) {
       e.action = "read";
       e.object = "patients";
       e.details = "{\"n\": " + std::to_string(id) + ", \"note\": \"\\u00e9\"}";
+      if (opt.edit_entry) opt.edit_entry(e, static_cast<int64_t>(b + 1));
       entries.push_back(e);
     }
     std::vector<Hash> leaves;
@@ -444,7 +447,40 @@ TEST(VerifyTool, NodeIdMustNotChange) {
   };
   RunResult r = Verify(MakeExport(opt).lines);
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_TRUE(Contains(r.output, "block 2: node_id differs from block 1")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "block 2: sealed by another node (7301234567890123457, after " +
+                                     std::string(kNodeId) + ")"))
+      << r.output;
+  EXPECT_TRUE(Contains(r.output, "block 3: sealed by another node (" + std::string(kNodeId) +
+                                     ", after 7301234567890123457)"))
+      << r.output;
+}
+
+// A change of node that a ledger.node_adopted entry, sealed from the block where the node
+// changed on, records (comply.adopt_node() after a pg_upgrade) is accepted; one that
+// names other nodes, or sits in a block before the change, is not.
+TEST(VerifyTool, NodeChangeRecordedByAnAdoptionIsAccepted) {
+  const std::string next = "7301234567890123457";
+  auto run = [&](int64_t adoption_block, const std::string& from) {
+    ExportOptions opt;
+    opt.tamper_header = [&](BlockHeader& h) {
+      if (h.block_no >= 2) h.node_id = next;
+    };
+    opt.edit_entry = [&](Entry& e, int64_t block_no) {
+      if (block_no == adoption_block && e.action == "read") {
+        e.action = "ledger.node_adopted";
+        e.object = "ledger";
+        e.details = "{\"node\": \"" + next + "\", \"previous_node\": \"" + from + "\"}";
+      }
+    };
+    return Verify(MakeExport(opt).lines);
+  };
+  RunResult adopted = run(3, kNodeId);
+  EXPECT_EQ(adopted.exit_code, 0) << adopted.output;
+  RunResult other = run(3, "1234");
+  EXPECT_EQ(other.exit_code, 1) << other.output;
+  EXPECT_TRUE(Contains(other.output, "block 2: sealed by another node")) << other.output;
+  RunResult early = run(1, kNodeId);
+  EXPECT_EQ(early.exit_code, 1) << early.output;
 }
 
 TEST(VerifyTool, EntryMovedToAnotherBlockIsFound) {

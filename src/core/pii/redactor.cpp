@@ -66,6 +66,8 @@ Operator ParseOne(const std::string& key, const json::Value& v) {
     } else if (name == "label" && op.kind == OpKind::kLabel) {
       if (!value.is_string() || value.as_string().find('\0') != std::string::npos)
         BadOperator(where, "expected a string without NUL characters");
+      if (value.as_string().size() > kMaxLabelBytes)
+        BadOperator(where, "a label may have at most " + std::to_string(kMaxLabelBytes) + " bytes");
       op.label = value.as_string();
     } else {
       BadOperator(where, "not an option of operator \"" + k + "\"");
@@ -169,17 +171,29 @@ std::string ApplyOperator(const Operator& op, std::string_view entity, std::stri
 }
 
 std::string Redact(std::string_view text, const std::vector<Finding>& findings,
-                   const OperatorConfig& config, std::string_view key) {
+                   const OperatorConfig& config, std::string_view key, const CancelCheck& cancel) {
   std::string out;
-  out.reserve(text.size());
+  out.reserve(std::min(text.size(), kMaxRedactedBytes));
   size_t pos = 0;
+  size_t polled = 0;
+  auto too_long = [] {
+    throw Error(sqlstate::kProgramLimitExceeded, "the redacted text would be longer than 1 GB", {},
+                "Its labels are longer than what they replace: use shorter labels, or redact "
+                "smaller texts.");
+  };
   for (const Finding& f : findings) {
     if (f.begin < pos || f.end > text.size()) throw Error(sqlstate::kInternalError, "overlapping findings");
     out.append(text.substr(pos, f.begin - pos));
     out += ApplyOperator(config.For(f.entity), f.entity, text.substr(f.begin, f.end - f.begin), key);
+    if (out.size() > kMaxRedactedBytes) too_long();
     pos = f.end;
+    if (out.size() - polled > (1u << 20)) {  // every MiB written
+      PollCancel(cancel);
+      polled = out.size();
+    }
   }
   out.append(text.substr(pos));
+  if (out.size() > kMaxRedactedBytes) too_long();
   return out;
 }
 

@@ -3,6 +3,8 @@
 #pragma once
 #include "core/no_postgres.h"
 
+#include "core/cancel.h"
+
 #include <map>
 #include <string>
 #include <string_view>
@@ -54,11 +56,20 @@ std::string KeyId(std::string_view key);
 std::string ApplyOperator(const Operator& op, std::string_view entity,
                           std::string_view original, std::string_view key);
 
+// Longest label an operator may give, in bytes.
+constexpr size_t kMaxLabelBytes = 1024;
+// Longest redacted text, in bytes: what one PostgreSQL text value holds (1 GB less its
+// header).
+constexpr size_t kMaxRedactedBytes = 0x3FFFFFFF - 4;
+
 // Returns text with each finding replaced according to config. Findings must be sorted
 // and non-overlapping (as Detector::Detect returns them). key is the HMAC key (may be
-// empty when no operator hashes).
+// empty when no operator hashes). Throws 54000 rather than build a text longer than
+// kMaxRedactedBytes (labels longer than what they replace, many times over); polls
+// cancel as it goes.
 std::string Redact(std::string_view text, const std::vector<Finding>& findings,
-                   const OperatorConfig& config, std::string_view key);
+                   const OperatorConfig& config, std::string_view key,
+                   const CancelCheck& cancel = {});
 
 // Reads a secret key file, refusing it unless it is a regular file not readable by
 // group or others (or owned by root and not readable by others), like PostgreSQL's
