@@ -296,6 +296,29 @@ TEST(SchemaTest, PatternDotAndSurrogatePairsAreEcma) {
   EXPECT_FALSE(emoji->IsValid(json::Parse(R"("\uD83D\uDE01")"), {}));
 }
 
+// \s and \S are ECMA's (Unicode spaces) in a class too; \u{...} names a code point.
+TEST(SchemaTest, PatternSpaceClassesAndBracedEscapesAreEcma) {
+  auto not_space = Make(R"({"pattern": "^[\\S]$"})");
+  auto space_or_x = Make(R"({"pattern": "^[\\sx]$"})");
+  auto neither = Make(R"({"pattern": "^[^\\S]$"})");
+  for (const char* space : {R"(" ")", R"("\u00a0")", R"("\u000b")", R"("\u1680")", R"("\u2005")",
+                            R"("\u202f")", R"("\u205f")", R"("\u3000")", R"("\ufeff")", R"("\u2028")"}) {
+    const json::Value v = json::Parse(space);
+    EXPECT_FALSE(not_space->IsValid(v, {})) << space;
+    EXPECT_FALSE(not_space->Validate(v, {}).empty()) << space;
+    EXPECT_TRUE(space_or_x->IsValid(v, {})) << space;
+    EXPECT_TRUE(neither->IsValid(v, {})) << space;
+  }
+  for (const char* other : {R"("a")", R"("\u00e9")", R"("\u200b")", R"("\u3001")", R"("\uD83D\uDE00")"}) {
+    const json::Value v = json::Parse(other);
+    EXPECT_TRUE(not_space->IsValid(v, {})) << other;
+    EXPECT_FALSE(neither->IsValid(v, {})) << other;
+  }
+  auto braced = Make(R"({"pattern": "^\\u{1F600}\\u{e9}$"})");
+  EXPECT_TRUE(braced->IsValid(json::Parse(R"("\uD83D\uDE00\u00e9")"), {}));
+  EXPECT_FALSE(braced->IsValid(json::Parse(R"("\uD83D\uDE01\u00e9")"), {}));
+}
+
 TEST(SchemaTest, CancelIsPolled) {
   auto schema = Make(R"({"items": {"type": "number"}})");
   json::Value::Array items(20000, json::Value::Number(1));

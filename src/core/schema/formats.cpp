@@ -732,6 +732,18 @@ std::string TranslatePattern(std::string_view p) {
         i += 5;
         continue;
       }
+      // \u{...}: a code point by its hex digits (ECMA's Unicode mode).
+      if (n == 'u' && i + 2 < p.size() && p[i + 2] == '{') {
+        const size_t close = p.find('}', i + 3);
+        if (close != std::string_view::npos && close > i + 3 && close - (i + 3) <= 6 &&
+            std::all_of(p.begin() + i + 3, p.begin() + close, IsHex)) {
+          out += "\\x{";
+          out.append(p.substr(i + 3, close - i - 3));
+          out += '}';
+          i = close;
+          continue;
+        }
+      }
       if (n == 'c' && i + 2 < p.size() && IsAlpha(p[i + 2])) {
         char buf[16];
         std::snprintf(buf, sizeof buf, "\\x{%02X}", p[i + 2] % 32);
@@ -778,11 +790,15 @@ std::string TranslatePattern(std::string_view p) {
         const char* set = "\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}"
                           "\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}";
         if (in_class) {
-          if (n == 's') {
-            out += set;
-            ++i;
-            continue;
-          }
+          // In a class, \S is written out as the ranges between those spaces (RE2's
+          // would be ASCII's, and a class cannot hold a negated one).
+          out += n == 's' ? set
+                          : "\\x{0}-\\x{8}\\x{E}-\\x{1F}\\x{21}-\\x{9F}\\x{A1}-\\x{167F}"
+                            "\\x{1681}-\\x{1FFF}\\x{200B}-\\x{2027}\\x{202A}-\\x{202E}"
+                            "\\x{2030}-\\x{205E}\\x{2060}-\\x{2FFF}\\x{3001}-\\x{FEFE}"
+                            "\\x{FF00}-\\x{10FFFF}";
+          ++i;
+          continue;
         } else {
           out += n == 's' ? "[" : "[^";
           out += set;
