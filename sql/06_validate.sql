@@ -80,6 +80,9 @@ SELECT comply.register_schema('intake_copy', '{"$id": "https://example.org/intak
 SELECT comply.register_schema('meta_copy', '{"$id": "https://json-schema.org/draft/2020-12/schema"}');
 -- Nor past that check by another spelling: an $id is written as a $ref resolves it.
 SELECT comply.register_schema('intake_dots', '{"$id": "https://example.org/./intake", "type": "integer"}');
+-- Nor one nested deeper than its text can be read back (512 levels): it would be stored
+-- and break every $ref to a registered schema.
+SELECT comply.register_schema('too_deep', ('{"$id": "urn:too-deep", "const": ' || repeat('[', 600) || '1' || repeat(']', 600) || '}')::jsonb);
 \set VERBOSITY default
 SELECT comply.validate('[{"user_id": 1, "email": "a@example.org"}]', 'batch'),
        comply.validate('[{"user_id": 0, "email": "a@example.org"}]', 'batch');

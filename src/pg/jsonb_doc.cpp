@@ -104,7 +104,7 @@ TokenList* Tokenize(Jsonb* jb) {
 
 }  // namespace
 
-json::Value JsonbToValue(Jsonb* jb) {
+json::Value JsonbToValue(Jsonb* jb, size_t* depth) {
   TokenList* tokens = PgCall([&] { return Tokenize(jb); });
   // Containers under construction; a key waits beside its object until its value comes.
   struct Frame {
@@ -127,9 +127,11 @@ json::Value JsonbToValue(Jsonb* jb) {
     switch (t.kind) {
       case kBeginObject:
         stack.push_back({json::Value::MakeObject(), {}});
+        if (depth && stack.size() > *depth) *depth = stack.size();
         break;
       case kBeginArray:
         stack.push_back({json::Value::MakeArray(), {}});
+        if (depth && stack.size() > *depth) *depth = stack.size();
         break;
       case kEndObject:
       case kEndArray: {

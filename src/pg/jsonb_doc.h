@@ -13,6 +13,6 @@ extern "C" {
 namespace comply::pg {
 
 // The document held by jb. Calls PostgreSQL through PgCall; may throw.
-json::Value JsonbToValue(Jsonb* jb);
+json::Value JsonbToValue(Jsonb* jb, size_t* depth = nullptr);  // depth: deepest nesting seen
 
 }  // namespace comply::pg

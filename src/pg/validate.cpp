@@ -49,11 +49,16 @@ namespace {
 // named ones by name. Both are dropped when comply.schemas changes, since a schema may
 // $ref another registered one.
 constexpr size_t kMaxCachedSchemas = 256;
+// And at most this many bytes of anonymous schemas' jsonb, which any role may pass: a
+// compiled schema takes tens of times its jsonb (an enum of 500,000 values, 1.75 MB,
+// about 100 MB), and eight of them held 845 MB until the session ended.
+constexpr size_t kMaxCachedSchemaBytes = size_t{4} << 20;
 // Errors shown in assert_valid's detail.
 constexpr size_t kAssertDetailErrors = 5;
 
 struct SchemaCache {
   std::unordered_map<std::string, std::shared_ptr<const schema::CompiledSchema>> by_content;
+  size_t by_content_bytes = 0;  // the keys' bytes
   std::unordered_map<std::string, std::shared_ptr<const schema::CompiledSchema>> by_name;
   std::map<std::string, json::Value, std::less<>> registered_by_id;  // $id -> document
   bool registered_loaded = false;
@@ -74,6 +79,7 @@ void InvalidateSchemas(Datum, Oid relid) {
   if (cache && (relid == InvalidOid || relid == cache->schemas_relid ||
                 cache->schemas_relid == InvalidOid)) {
     cache->by_content.clear();
+    cache->by_content_bytes = 0;
     cache->by_name.clear();
     cache->registered_by_id.clear();
     cache->registered_loaded = false;
@@ -129,7 +135,14 @@ void LoadRegistered(SchemaCache& c) {
   for (int i = 0; i < rows->n; ++i) {
     std::string id = rows->id[i];
     while (!id.empty() && id.back() == '#') id.pop_back();  // "$id": "x#" names x
-    c.registered_by_id[id] = json::Parse(rows->doc[i]);
+    // One that cannot be read back (stored before register_schema refused schemas
+    // nested too deep, or behind its back) is left out: a $ref to it does not resolve,
+    // and the $refs to the others still do.
+    try {
+      c.registered_by_id[id] = json::Parse(rows->doc[i]);
+    } catch (const Error&) {
+      c.registered_by_id.erase(id);
+    }
   }
   c.registered_loaded = true;
 }
@@ -177,10 +190,13 @@ std::shared_ptr<const schema::CompiledSchema> CompiledFor(Jsonb* schema_jb) {
   if (it != c.by_content.end()) return it->second;
   json::Value doc = JsonbToValue(schema_jb);
   auto compiled = schema::CompiledSchema::Compile(doc, AnonymousResolver(c), &InterruptCheck());
-  if (c.by_content.size() >= kMaxCachedSchemas) {
+  if (c.by_content.size() >= kMaxCachedSchemas ||
+      (!c.by_content.empty() && c.by_content_bytes + key.size() > kMaxCachedSchemaBytes)) {
     c.by_content.clear();
+    c.by_content_bytes = 0;
     ++schema_generation;
   }
+  c.by_content_bytes += key.size();
   c.by_content.emplace(std::move(key), compiled);
   return compiled;
 }
@@ -506,7 +522,17 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
   Datum schema_datum = PG_GETARG_DATUM(1);
   Guarded([&] {
     CheckSchemaName(name);
-    json::Value doc = JsonbToValue(schema_jb);
+    size_t depth = 0;
+    json::Value doc = JsonbToValue(schema_jb, &depth);
+    // A registered schema is read back from its text, by a parser that stops at
+    // json::kMaxDepth levels: one nested deeper could be stored but never used, and
+    // would break the $refs of every other schema to registered ones.
+    if (depth > static_cast<size_t>(json::kMaxDepth))
+      throw Error(sqlstate::kProgramLimitExceeded,
+                  "schema \"" + std::string(name) + "\" nests deeper than " +
+                      std::to_string(json::kMaxDepth) + " levels",
+                  "A registered schema is read back from its text, which may nest " +
+                      std::to_string(json::kMaxDepth) + " levels at most.");
     auto compiled = schema::CompileChecked(doc, MakeResolver(Cache()), &InterruptCheck());
     const char* dialect =
         compiled->dialect() == schema::Dialect::kDraft7 ? "draft-07" : "draft 2020-12";
