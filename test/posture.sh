@@ -95,6 +95,15 @@ check "strict cluster: a role whose statements are logged fails statement_loggin
   grep -q '^fail|.*"set_for": "a role", "log_statement": "all"' "$work/talker.out"
 check "... and the evidence does not name the role" bash -c '! grep -q posture_talker "$1"' _ "$work/talker.out"
 spsql -c "DROP ROLE posture_talker" >/dev/null
+# A template database has no workers (one connected there would make every CREATE
+# DATABASE from it fail): the check says so, not "see the server log".
+spsql -c "CREATE DATABASE posture_template" >/dev/null
+spsql -d posture_template -c "CREATE EXTENSION pg_comply" >/dev/null
+spsql -c "ALTER DATABASE posture_template IS_TEMPLATE true" >/dev/null
+tmpl=$(spsql -d posture_template -F '|' -c "SELECT status, evidence FROM comply.check_server() WHERE check_name = 'workers'")
+check "strict cluster: the workers check of a template database says why none runs there" \
+  bash -c '[[ "$1" == *"this database is a template"* && "$1" != *"max_worker_processes"* ]]' _ "$tmpl"
+spsql -c "ALTER DATABASE posture_template IS_TEMPLATE false" -c "DROP DATABASE posture_template" >/dev/null
 
 # --- The lax cluster ----------------------------------------------------------------
 lax="$repo/build/posture-lax-cluster"

@@ -221,6 +221,9 @@ BEGIN
   rules := '[]';
   IF NOT (w ->> 'preloaded')::boolean THEN
     rules := rules || to_jsonb('pg_comply is not in shared_preload_libraries: no sealer and no job worker run'::text);
+  ELSIF (SELECT datistemplate OR NOT datallowconn FROM pg_database WHERE datname = current_database()) THEN
+    -- (A worker connected there would make every CREATE DATABASE from it fail.)
+    rules := rules || to_jsonb('this database is a template or does not allow connections: no worker runs in it (comply.seal() seals, comply.run_jobs() writes its records)'::text);
   ELSE
     IF current_setting('comply.ai_worker') = 'off' THEN
       rules := rules || to_jsonb('comply.ai_worker is off: rejected rows and audited reads cannot reach the ledger'::text);
