@@ -262,8 +262,9 @@ bool StillStarting(Oid dbid, int kind) {
   return false;
 }
 
-// Starts dbid's worker of kind unless one runs or is starting (launcher only).
-void StartSealer(Oid dbid, int kind) {
+// Starts dbid's worker of kind unless one runs or is starting (launcher only); dbname
+// names it in the server log.
+void StartSealer(Oid dbid, int kind, const char* dbname) {
   SpinLockAcquire(&shared->mutex);
   bool running = FindSlot(dbid, kind) != nullptr;
   SpinLockRelease(&shared->mutex);
@@ -276,8 +277,8 @@ void StartSealer(Oid dbid, int kind) {
   w.bgw_restart_time = BGW_NEVER_RESTART;  // the launcher starts it again
   snprintf(w.bgw_library_name, BGW_MAXLEN, "pg_comply");
   snprintf(w.bgw_function_name, BGW_MAXLEN, jobs ? "comply_jobs_main" : "comply_sealer_main");
-  snprintf(w.bgw_name, BGW_MAXLEN, "pg_comply %s for database %u", jobs ? "job worker" : "sealer",
-           dbid);
+  snprintf(w.bgw_name, BGW_MAXLEN, "pg_comply %s for database \"%s\"", jobs ? "job worker" : "sealer",
+           dbname);
   snprintf(w.bgw_type, BGW_MAXLEN, jobs ? "pg_comply job worker" : "pg_comply sealer");
   w.bgw_main_arg = ObjectIdGetDatum(dbid);
   w.bgw_notify_pid = 0;
@@ -286,8 +287,8 @@ void StartSealer(Oid dbid, int kind) {
   bool ok = RegisterDynamicBackgroundWorker(&w, &handle);
   MemoryContextSwitchTo(old);
   if (!ok) {
-    ereport(LOG, (errmsg("pg_comply: no background worker slot for the %s of database %u",
-                         jobs ? "job worker" : "sealer", dbid),
+    ereport(LOG, (errmsg("pg_comply: no background worker slot for the %s of database \"%s\"",
+                         jobs ? "job worker" : "sealer", dbname),
                   errhint("Raise max_worker_processes.")));
     return;
   }
@@ -308,10 +309,14 @@ void StartSealers() {
   TableScanDesc scan = table_beginscan_catalog(rel, 0, nullptr);
   HeapTuple tup;
   Oid ids[kMaxSealers];
+  NameData names[kMaxSealers];
   int n = 0;
   while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr && n < kMaxSealers) {
     Form_pg_database db = (Form_pg_database)GETSTRUCT(tup);
-    if (db->datallowconn && !db->datistemplate) ids[n++] = db->oid;
+    if (db->datallowconn && !db->datistemplate) {
+      names[n] = db->datname;
+      ids[n++] = db->oid;
+    }
   }
   table_endscan(scan);
   table_close(rel, AccessShareLock);
@@ -327,8 +332,8 @@ void StartSealers() {
   SpinLockRelease(&shared->mutex);
   for (int i = 0; i < n; ++i) {
     if (!OidIsValid(ids[i])) continue;
-    if (ledger_worker) StartSealer(ids[i], kSealer);
-    if (ai_worker) StartSealer(ids[i], kJobs);
+    if (ledger_worker) StartSealer(ids[i], kSealer, NameStr(names[i]));
+    if (ai_worker) StartSealer(ids[i], kJobs, NameStr(names[i]));
   }
 }
 
