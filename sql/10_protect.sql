@@ -656,6 +656,24 @@ SELECT * FROM comply.forget('clinic.erase', '[1]');
 SELECT * FROM comply.forget('clinic.erase', '{}');
 SELECT * FROM comply.forget('clinic.erase', NULL);
 \set VERBOSITY default
+-- A key of a type forget does not read (an enum here, whose owner made its cast to
+-- text): nothing of the table owner's runs as the extension's owner; whether the row is
+-- still stored is unknown.
+CREATE ROLE forget_owner;
+CREATE SCHEMA forget_s AUTHORIZATION forget_owner;
+SET ROLE forget_owner;
+CREATE TYPE forget_s.k AS ENUM ('a', 'b');
+CREATE FUNCTION forget_s.k2t(forget_s.k) RETURNS text LANGUAGE plpgsql
+  AS $$BEGIN RAISE EXCEPTION 'the table owner''s cast ran as %', current_user; END$$;
+CREATE CAST (forget_s.k AS text) WITH FUNCTION forget_s.k2t(forget_s.k);
+CREATE TABLE forget_s.subjects (id forget_s.k PRIMARY KEY, note text);
+INSERT INTO forget_s.subjects VALUES ('a', 'x');
+RESET ROLE;
+SELECT * FROM comply.forget('forget_s.subjects', '{"id": "a"}');
+SELECT details -> 'row_still_stored' AS row_still_stored FROM comply.audit_log
+ WHERE action = 'forget' AND object = 'forget_s.subjects';
+DROP SCHEMA forget_s CASCADE;
+DROP ROLE forget_owner;
 -- A row deleted, or its classified value changed, before its job ran: the job still
 -- queued is cancelled (it would send a value no longer stored to a model); a change of
 -- another column leaves it queued.

@@ -99,17 +99,18 @@ BEGIN
     RETURN NULL;
   END IF;
   -- Each value read as its column's base type, in this session's formats (never as a
-  -- domain, whose CHECK is its owner's code); a column of another type is compared as
-  -- text.
-  SELECT string_agg(CASE WHEN comply._key_type(tbl, a.attname) IS NOT NULL
-                         THEN format('%I = CAST(%L AS %s)', e.key, e.value #>> '{}', comply._key_type(tbl, a.attname))
-                         ELSE format('%I::text = %L', e.key, e.value #>> '{}') END, ' AND '),
-         bool_and(a.attnum IS NOT NULL)
+  -- domain, whose CHECK is its owner's code). A column of another type (an enum, a
+  -- composite, a type of the table owner's) is not compared at all: its cast to text,
+  -- its input or its equality may be the owner's code, which would run here as the
+  -- extension's owner. Unknown then.
+  SELECT string_agg(format('%I = CAST(%L AS %s)', e.key, e.value #>> '{}', comply._key_type(tbl, a.attname)),
+                    ' AND '),
+         bool_and(a.attnum IS NOT NULL AND comply._key_type(tbl, a.attname) IS NOT NULL)
     INTO cond, known
     FROM jsonb_each(primary_key) e
     LEFT JOIN pg_attribute a ON a.attrelid = tbl AND a.attname = e.key AND a.attnum > 0 AND NOT a.attisdropped;
   IF NOT known THEN
-    RETURN NULL;  -- not a column of the table: unknown
+    RETURN NULL;  -- not a column of the table, or of a type not read here: unknown
   END IF;
   EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %s)', tbl, cond) INTO found;
   RETURN found;
