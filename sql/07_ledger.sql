@@ -402,6 +402,8 @@ SELECT * FROM comply.archive_ledger(NULL);
 SELECT comply.export_ledger(1, 2);
 SELECT comply.ledger_proof(2);
 SELECT comply.audit('ledger.archived', 'forged', '{"through_block": 2}');
+-- Nor a change of node (which verify_ledger accepts once recorded), in any case.
+SELECT comply.audit('Ledger.Node_Adopted', 'ledger', '{"previous_node": "1", "node": "2"}');
 -- The guards still hold for everyone else.
 DELETE FROM comply.audit_log WHERE object = 'obj/6';
 DELETE FROM comply.ledger_entries;

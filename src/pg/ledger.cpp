@@ -516,13 +516,16 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
   // Said plainly, rather than by the identity sequence's nextval() (a standby too).
   PreventCommandIfReadOnly("comply.audit()");
   Datum action = PG_GETARG_DATUM(0);
-  // The entry that vouches for an archive (comply.verify_ledger() checks each archive
-  // against it) is written by comply.archive_ledger() alone.
+  // The ledger's own entries, which comply.verify_ledger() trusts, are written by
+  // pg_comply alone: the one that vouches for an archive (comply.archive_ledger()) and
+  // the one that records a change of node (comply.adopt_node()); "ledger." is reserved
+  // in any case.
   {
     char* name = text_to_cstring(DatumGetTextPP(action));
-    if (strcmp(name, "ledger.archived") == 0)
+    if (pg_strncasecmp(name, "ledger.", 7) == 0)
       ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                      errmsg("audit action \"ledger.archived\" is reserved for comply.archive_ledger()")));
+                      errmsg("audit actions beginning with \"ledger.\" are reserved for pg_comply's own entries"),
+                      errhint("comply.archive_ledger() and comply.adopt_node() write them.")));
     pfree(name);
   }
   Datum object = PG_ARGISNULL(1) ? (Datum)0 : PG_GETARG_DATUM(1);
