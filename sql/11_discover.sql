@@ -174,16 +174,25 @@ VALUES ('ctl_disc.people', 'a', 'ctl_disc.people', 0, '[]');
 DELETE FROM comply.discoveries WHERE table_name = 'ctl_disc.people'::regclass AND column_name = 'a';
 \set VERBOSITY default
 RESET ROLE;
--- Its discovery replaced the findings of the column it read, and no other.
+-- Its discovery recorded findings of the column it read (and no other), under its name.
 SELECT table_name, column_name, discovered_by FROM comply.discoveries
  WHERE table_ident = 'ctl_disc.people' ORDER BY 1, 2;
 -- Nor remove another's findings of a column it reads (the matrix's gap for it would go).
 SELECT count(*) >= 0 AS rediscovered FROM comply.discover(table_name => 'ctl_disc.people');
 SET ROLE ctl_disc_reader;
 WITH gone AS (DELETE FROM comply.discoveries WHERE table_ident = 'ctl_disc.people' AND column_name = 'd'
-              RETURNING 1)
+                AND discovered_by <> current_user RETURNING 1)
 SELECT count(*) AS others_findings_removed FROM gone;
+-- Nor replace them with none (an UPDATE, under its own name, made the column look clean
+-- to the matrix): each role's discovery of a column is a row of its own, and the matrix
+-- takes anyone's finding.
+WITH cleared AS (UPDATE comply.discoveries SET findings = '[]', discovered_by = current_user
+                  WHERE table_ident = 'ctl_disc.people' AND column_name = 'd'
+                    AND discovered_by <> current_user RETURNING 1)
+SELECT count(*) AS others_findings_cleared FROM cleared;
 RESET ROLE;
+SELECT column_name, discovered_by, findings <> '[]' AS found
+  FROM comply.discoveries WHERE table_ident = 'ctl_disc.people' AND column_name = 'd' ORDER BY 2;
 -- Every change of the findings is a ledger entry.
 SELECT details ->> 'operation' AS operation, count(*) > 0 AS recorded FROM comply.audit_log
  WHERE object = 'comply.discoveries' GROUP BY 1 ORDER BY 1;

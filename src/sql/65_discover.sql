@@ -1,10 +1,11 @@
 -- PII discovery: where personal data actually is, found by content in a sample of
 -- each table's text, varchar, char and jsonb columns, with a suggested protect policy.
 
--- The latest discovery of each column, read by comply.requirements_matrix() and
--- comply.data_flow(). Anyone may record findings, but only for columns they can read
--- (row-level security), and each row says who recorded it; a role that can read one
--- column replaces the findings of that column only.
+-- The latest discovery of each column by each role, read by comply.requirements_matrix()
+-- and comply.data_flow(), which take a finding by anyone as found. Anyone may record
+-- findings, but only for columns they can read (row-level security), under their own
+-- name, and replace or remove only their own: a reader of a column who replaced
+-- another's findings with none (an UPDATE) made the matrix call the column clean.
 CREATE TABLE comply.discoveries (
   table_name regclass NOT NULL,
   column_name name NOT NULL,
@@ -13,7 +14,7 @@ CREATE TABLE comply.discoveries (
   findings jsonb NOT NULL,                 -- [{"entity": ..., "share": 0.xxxx}], [] for none
   discovered_by text NOT NULL DEFAULT current_user,
   discovered_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (table_name, column_name)
+  PRIMARY KEY (table_name, column_name, discovered_by)
 );
 COMMENT ON TABLE comply.discoveries IS
   'The latest comply.discover() result of each column: entities found and their shares (never values), who ran it and when';
@@ -26,6 +27,8 @@ CREATE POLICY readers_of_the_column ON comply.discoveries
 -- another's findings made the matrix's gap for it disappear); and every change is a
 -- ledger entry (who recorded, replaced or removed which column's findings).
 CREATE POLICY removed_by_who_recorded ON comply.discoveries AS RESTRICTIVE FOR DELETE
+  USING (discovered_by = current_user);
+CREATE POLICY replaced_by_who_recorded ON comply.discoveries AS RESTRICTIVE FOR UPDATE
   USING (discovered_by = current_user);
 GRANT SELECT, INSERT, UPDATE, DELETE ON comply.discoveries TO PUBLIC;
 CREATE TRIGGER comply_discoveries_audit AFTER INSERT OR UPDATE OR DELETE ON comply.discoveries
@@ -269,7 +272,8 @@ BEGIN
     IF NOT read_only THEN
       -- Columns that are gone or no longer sampled lose their findings; the sampled
       -- ones get theirs (none is a finding too: the column was looked at).
-      DELETE FROM comply.discoveries d WHERE d.table_name = t.oid AND d.column_name <> ALL (names);
+      DELETE FROM comply.discoveries d WHERE d.table_name = t.oid AND d.column_name <> ALL (names)
+                                         AND d.discovered_by = current_user;
       INSERT INTO comply.discoveries AS d (table_name, column_name, table_ident, sample_size, findings,
                                            discovered_by, discovered_at)
       SELECT t.oid, names[k], t.ident, coalesce(nn.n, 0),

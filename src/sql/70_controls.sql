@@ -287,7 +287,7 @@ BEGIN
            d.findings,
            -- columns with PII in clear: "notes (EMAIL_ADDRESS, US_SSN)"
            (SELECT array_agg(x.col || ' (' || x.entities || ')' ORDER BY x.col)
-              FROM (SELECT f ->> 'column' AS col, string_agg(f ->> 'entity', ', ' ORDER BY f ->> 'entity') AS entities
+              FROM (SELECT f ->> 'column' AS col, string_agg(DISTINCT f ->> 'entity', ', ' ORDER BY f ->> 'entity') AS entities
                       FROM jsonb_array_elements(d.findings) f
                      WHERE NOT comply._covers(p.policy -> 'columns' -> (f ->> 'column'), f ->> 'entity')
                      GROUP BY 1) x) AS uncovered,
