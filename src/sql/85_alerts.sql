@@ -31,10 +31,12 @@ BEGIN
   INSERT INTO comply.alerts (kind, subject, message, details)
   VALUES (kind, subject, message, coalesce(details, '{}'))
   RETURNING id INTO new_id;
-  PERFORM pg_notify('comply_alerts', jsonb_build_object('id', new_id, 'kind', kind,
-                                                        'subject', subject, 'message', message)::text);
+  -- Any role may LISTEN on a channel (and NOTIFY on it): the payload says only that an
+  -- alert was raised, its id and kind; what it says is read from comply.alerts, which
+  -- ordinary roles cannot read (and where a NOTIFY of anyone else's finds nothing).
+  PERFORM pg_notify('comply_alerts', jsonb_build_object('id', new_id, 'kind', kind)::text);
   RETURN new_id;
 END $$;
 COMMENT ON FUNCTION comply._raise_alert(text, text, text, jsonb) IS
-  'Adds an alert to the outbox and announces it with NOTIFY comply_alerts (texts made by pg_comply, never data)';
+  'Adds an alert to the outbox and announces it with NOTIFY comply_alerts (its id and kind only: any role may listen)';
 REVOKE ALL ON FUNCTION comply._raise_alert(text, text, text, jsonb) FROM PUBLIC;
