@@ -785,9 +785,13 @@ std::vector<SealedEntry> ReadSealed(int64 block_no) {
 
 // The last block whose entries comply.archive_ledger() removed (0: none). Archives
 // cover blocks 1 to it without a gap (comply.verify_ledger() checks that).
-int64 ArchivedThrough() {
+// read_only: in the statement's snapshot, as the reads it goes with (verify_ledger's and
+// export_ledger's: a fresh one saw an archive that committed meanwhile, while their
+// blocks and entries did not, and verify reported every entry of those blocks as
+// inserted); else in a new one (archive_ledger, after taking its lock).
+int64 ArchivedThrough(bool read_only) {
   Exec("SELECT coalesce(max(through_block), 0) FROM comply.ledger_archives", 0, nullptr, nullptr,
-       nullptr, false, SPI_OK_SELECT);
+       nullptr, read_only, SPI_OK_SELECT);
   ResultScope scope;
   return Int(0, 1);
 }
@@ -871,7 +875,7 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
     return std::find(trusted.begin(), trusted.end(), key) != trusted.end();
   };
   std::vector<BlockRow> blocks = ReadBlocks(from > 1 ? from - 1 : 1, to);
-  const int64 archived = ArchivedThrough();
+  const int64 archived = ArchivedThrough(true);
   const BlockRow* prev = nullptr;
   // The changes of node recorded by comply.adopt_node() and sealed: (block, from, to).
   struct Adoption {
@@ -1293,7 +1297,7 @@ extern "C" Datum comply_export_ledger(PG_FUNCTION_ARGS) {
     AsLedgerOwner owner;
     SpiScope spi;
     // Archived blocks have no entries left to export: their export was taken before.
-    const int64 archived = ArchivedThrough();
+    const int64 archived = ArchivedThrough(true);
     // A range that holds no block (through_block before from_block, or before block 1)
     // exports nothing, archived or not.
     if (!PG_ARGISNULL(1) && to < std::max<int64>(from, 1)) return (Datum)0;
@@ -1457,7 +1461,7 @@ extern "C" Datum comply_archive_ledger(PG_FUNCTION_ARGS) {
       // No block is sealed meanwhile (the sealer takes the same lock).
       Exec("LOCK TABLE comply.ledger_blocks IN EXCLUSIVE MODE", 0, nullptr, nullptr, nullptr, false,
            SPI_OK_UTILITY);
-      from = ArchivedThrough() + 1;
+      from = ArchivedThrough(false) + 1;
       Exec("SELECT coalesce(max(block_no), 0) FROM comply.ledger_blocks", 0, nullptr, nullptr, nullptr,
            false, SPI_OK_SELECT);
       int64 latest;

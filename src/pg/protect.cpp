@@ -1390,11 +1390,25 @@ std::vector<int64> CancelJobsOfGoneRows(const std::vector<int64>& ids, const std
     // that lock and then cancels the same jobs. A table someone holds so is skipped
     // (its command cancels its jobs itself, or they are looked at next time); so is
     // one dropped meanwhile.
+    // The look-up reads a partitioned table's partitions too, each of which a TRUNCATE
+    // or DETACH ... CONCURRENTLY may hold alone: each is tried likewise.
     const bool locked = PgCall([relid] {
       if (!ConditionalLockRelationOid(relid, AccessShareLock)) return false;
-      if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid))) return true;
-      UnlockRelationOid(relid, AccessShareLock);
-      return false;
+      if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid))) {
+        UnlockRelationOid(relid, AccessShareLock);
+        return false;
+      }
+      if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE) return true;
+      List* tree = find_all_inheritors(relid, NoLock, nullptr);
+      ListCell* lc;
+      foreach (lc, tree) {
+        const Oid part = lfirst_oid(lc);
+        if (part == relid) continue;
+        // (Locks taken stay until the transaction ends, as the query's would.)
+        if (!ConditionalLockRelationOid(part, AccessShareLock)) return false;
+        if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(part))) return false;
+      }
+      return true;
     });
     if (!locked) continue;
     std::shared_ptr<TablePolicy> p;
@@ -1711,10 +1725,29 @@ using namespace comply::pg;
 
 // comply._policy_problem(tbl regclass, policy jsonb) RETURNS text: why the policy no
 // longer fits the table (what a write would be refused with), or NULL.
+// Locks relid (ACCESS SHARE, until the transaction ends) and tells whether it still
+// exists: a table named by a regclass argument may be dropped by a transaction that
+// commits while this one waits for it, and opening it then failed with XX000 "could
+// not open relation". Plain C.
+static bool LockIfStillThere(Oid relid) {
+  LockRelationOid(relid, AccessShareLock);  // accepts the invalidations of a drop
+  if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid))) return true;
+  UnlockRelationOid(relid, AccessShareLock);
+  return false;
+}
+
+// The same, raising 42P01 when it is gone.
+static void LockStillThere(Oid relid) {
+  if (!LockIfStillThere(relid))
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                    errmsg("the table was dropped while this command waited for it")));
+}
+
 extern "C" Datum comply_policy_problem(PG_FUNCTION_ARGS) {
   Oid relid = PG_GETARG_OID(0);
   Jsonb* policy = PG_GETARG_JSONB_P(1);
-  if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid))) PG_RETURN_NULL();
+  if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) || !LockIfStillThere(relid))
+    PG_RETURN_NULL();
   char* policy_text = JsonbToCString(nullptr, &policy->root, VARSIZE(policy));
   // The answer is made inside Guarded: no C++ object outlives it into PostgreSQL calls.
   Datum result = Guarded([&]() -> Datum {
@@ -1845,6 +1878,7 @@ uint64 LockedRow(const char* sql, const std::string& name) {
 
 extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
   Oid relid = PG_GETARG_OID(0);
+  LockStillThere(relid);
   Jsonb* policy = PG_GETARG_JSONB_P(1);
   char* policy_text = JsonbToCString(nullptr, &policy->root, VARSIZE(policy));
   char relkind = get_rel_relkind(relid);
@@ -2145,6 +2179,7 @@ extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
 // are not updated. Returns the rows changed, each a ledger entry when audited.
 extern "C" Datum comply_protect_existing(PG_FUNCTION_ARGS) {
   Oid relid = PG_GETARG_OID(0);
+  LockStillThere(relid);
   int64 changed = 0;
   Guarded([&] {
     std::shared_ptr<TablePolicy> p = PolicyFor(relid);

@@ -24,6 +24,13 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Such as {"id": 42}: the keys and values the ledger entries of the row show.';
   END IF;
+  -- The table first (its partitions with it), before any job: a TRUNCATE, RENAME or
+  -- DROP holds it while it cancels or renames the table's jobs, which this function
+  -- locks below; waiting for the table after those (to tell whether the row is still
+  -- stored) deadlocked with it. A view or other relation is not read (see _row_exists).
+  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) IN ('r', 'p') THEN
+    EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', tbl);
+  END IF;
   SELECT format('%I.%I', n.nspname, c.relname) INTO tbl_name
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = tbl;
   -- Values compared as text: {"id": 42} and {"id": "42"} name the same row. A value of a

@@ -240,6 +240,9 @@ BEGIN
              JOIN pg_namespace n ON n.oid = k.relnamespace
             WHERE c.known_as IS DISTINCT FROM format('%I.%I', n.nspname, k.relname)
   LOOP
+    -- The jobs first, as comply.forget and the worker lock them (the decisions first
+    -- deadlocked with a forget of one of the table's rows).
+    PERFORM 1 FROM comply.ai_jobs j WHERE j.subject ->> 'table' = p.known_as FOR UPDATE;
     -- (Decisions and review cases hold the subject redacted: found through their job.)
     UPDATE comply.model_decisions md SET subject = jsonb_set(md.subject, '{table}', comply.redact(to_jsonb(p.now_as)))
       FROM comply.ai_jobs j
