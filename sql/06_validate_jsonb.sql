@@ -7,7 +7,7 @@ CREATE EXTENSION IF NOT EXISTS pg_comply;
 RESET client_min_messages;
 
 -- Numbers: bounds, const, enum and multipleOf are exact whatever the number's digits
--- (1e308 and 1e400 are multiples of 0.01; 0.30000000000000004 is above 0.3 and
+-- (1e308 and 1e400 are multiples of 0.01; 0.29999999999999998 is below 0.3 and
 -- 9007199254740992 is not 9007199254740993, although each pair reads as one double);
 -- "integer" reads the nearest double. Short and long numeric formats (weight or scale
 -- beyond 63 base-10000 digits), huge and tiny values.

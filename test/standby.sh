@@ -146,10 +146,11 @@ for query in "SELECT comply.audit('x', 'y')" "SELECT comply.seal()" \
   check "on the standby, $query is refused with 25006 (got ${code:-none})" [ "$code" = 25006 ]
 done
 # The server log: errors other than those of this script's psql sessions (the refusals
-# above) or of the WAL receiver losing its primary, or a process that crashed.
+# above) or of the WAL receiver losing its primary (or stopped by the promotion, when it
+# had not noticed yet), or a process that crashed.
 log_problems() {
   grep -E "ERROR|FATAL|PANIC|terminated by signal|exited with exit code" "$replica/server.log" |
-    grep -v -E "^[-0-9: .]+UTC \[[0-9]+\] psql |primary server|end-of-streaming" || true
+    grep -v -E "^[-0-9: .]+UTC \[[0-9]+\] psql |primary server|end-of-streaming|terminating walreceiver process due to administrator command" || true
 }
 check "the standby's server log has no error but the refusals" bash -c '[ -z "$1" ]' _ "$(log_problems)"
 

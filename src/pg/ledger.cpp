@@ -923,7 +923,9 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
     // (pg_upgrade gives it another system identifier) records that it did, with
     // comply.adopt_node(), in an entry sealed from this block on; a copy of the ledger
     // sealed elsewhere without one is a fork.
-    if (prev && b.node_id != prev->node_id &&
+    // (A change within the archived blocks was checked when they were archived, which
+    // needs the range to verify; their entries, the adoption among them, are gone since.)
+    if (prev && b.node_id != prev->node_id && b.block_no > archived &&
         std::none_of(adoptions.begin(), adoptions.end(), [&](const Adoption& a) {
           return a.from == prev->node_id && a.to == b.node_id && a.block_no >= b.block_no;
         }))

@@ -2110,7 +2110,8 @@ extern "C" Datum comply_cancel_work_of_gone_rows(PG_FUNCTION_ARGS) {
 // key column col of tbl as, for comply.forget and comply._row_exists, which run as the
 // extension's owner: the column's base type (never a domain, whose CHECK is its
 // owner's code) when it is one whose text reads back the same in any session
-// (KeyReadType); NULL otherwise (the value is then compared as text).
+// (KeyReadType); NULL otherwise (forget then matches subjects by the key's text, and does
+// not read the table to tell whether the row is still stored).
 extern "C" Datum comply_key_type(PG_FUNCTION_ARGS) {
   const Oid relid = PG_GETARG_OID(0);
   const char* col = NameStr(*PG_GETARG_NAME(1));

@@ -17,7 +17,7 @@ CREATE TABLE comply.discoveries (
   PRIMARY KEY (table_name, column_name, discovered_by)
 );
 COMMENT ON TABLE comply.discoveries IS
-  'The latest comply.discover() result of each column: entities found and their shares (never values), who ran it and when';
+  'The latest comply.discover() result of each column by each role: entities found and their shares (never values), who ran it and when';
 ALTER TABLE comply.discoveries ENABLE ROW LEVEL SECURITY;
 CREATE POLICY readers_of_the_column ON comply.discoveries
   USING (pg_catalog.has_column_privilege(table_name, column_name, 'SELECT'))
@@ -270,8 +270,8 @@ BEGIN
     END IF;
 
     IF NOT read_only THEN
-      -- Columns that are gone or no longer sampled lose their findings; the sampled
-      -- ones get theirs (none is a finding too: the column was looked at).
+      -- Columns that are gone or no longer sampled lose the caller's findings; the
+      -- sampled ones get theirs (none is a finding too: the column was looked at).
       DELETE FROM comply.discoveries d WHERE d.table_name = t.oid AND d.column_name <> ALL (names)
                                          AND d.discovered_by = current_user;
       INSERT INTO comply.discoveries AS d (table_name, column_name, table_ident, sample_size, findings,

@@ -132,7 +132,7 @@ CREATE FUNCTION comply._key_type(tbl regclass, col name) RETURNS text
   AS 'MODULE_PATHNAME', 'comply_key_type'
   LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION comply._key_type(regclass, name) IS
-  'The base type a key column''s value is read as (NULL: compared as text); never a domain';
+  'The base type a key column''s value is read as (NULL: a type not read: forget matches subjects by text, and cannot tell whether the row is stored); never a domain';
 REVOKE ALL ON FUNCTION comply._key_type(regclass, name) FROM PUBLIC;
 
 CREATE FUNCTION comply._key_text(value anyelement) RETURNS text

@@ -40,7 +40,7 @@ SELECT ok(has_function_privilege('public', 'comply.audit(text, text, jsonb)', 'e
           'everyone may append through comply.audit');
 SELECT is((SELECT prosecdef FROM pg_proc WHERE oid = 'comply.verify_digest(jsonb)'::regprocedure),
           true, 'verify_digest is SECURITY DEFINER');
-SELECT ok((SELECT proconfig @> ARRAY['search_path=pg_catalog'] FROM pg_proc
+SELECT ok((SELECT proconfig @> ARRAY['search_path=pg_catalog, pg_temp'] FROM pg_proc
             WHERE oid = 'comply.ledger_digest()'::regprocedure),
           'its search_path is pinned');
 SELECT ok((SELECT bool_and(tgenabled = 'A') AND count(*) = 8 FROM pg_trigger

@@ -54,7 +54,7 @@ SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'comply.discoveries':
           'discoveries have row-level security');
 SELECT ok(NOT (SELECT 'comply.discoveries'::regclass = ANY (extconfig) FROM pg_extension
                 WHERE extname = 'pg_comply'), 'discoveries are not dumped');
-SELECT col_is_pk('comply', 'discoveries', ARRAY['table_name', 'column_name'], 'one row of findings per column');
+SELECT col_is_pk('comply', 'discoveries', ARRAY['table_name', 'column_name', 'discovered_by'], 'one row of findings per column and role');
 
 -- Behaviour: a format is checked; the provider's host only.
 SELECT throws_ok($$SELECT comply.data_flow('png')$$, '22023', NULL, 'unknown formats are refused');
