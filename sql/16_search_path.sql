@@ -53,6 +53,34 @@ SELECT comply._regclass_or_null('sp.patients') AS subject;
 SELECT comply.unprotect('sp.patients');
 RESET search_path;
 
+-- The DDL that protect and unprotect run (their triggers) fires the caller's event
+-- triggers with the caller's search_path, which such a trigger may rely on (a DDL log
+-- named without its schema).
+CREATE TABLE public.sp_ddl_log (tag text, what text);
+CREATE FUNCTION public.sp_log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
+    INSERT INTO sp_ddl_log VALUES (r.command_tag, r.object_identity);
+  END LOOP;
+END $$;
+CREATE FUNCTION public.sp_log_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type = 'trigger' LOOP
+    INSERT INTO sp_ddl_log VALUES ('DROP', r.object_identity);
+  END LOOP;
+END $$;
+CREATE EVENT TRIGGER sp_log_ddl ON ddl_command_end EXECUTE FUNCTION public.sp_log_ddl();
+CREATE EVENT TRIGGER sp_log_drop ON sql_drop EXECUTE FUNCTION public.sp_log_drop();
+SELECT comply.protect('sp.patients', '{"columns": {"email": {"redact": true}}}');
+SELECT comply.unprotect('sp.patients');
+DROP EVENT TRIGGER sp_log_ddl;
+DROP EVENT TRIGGER sp_log_drop;
+SELECT tag, what FROM public.sp_ddl_log WHERE what LIKE 'comply_protect_%' ORDER BY 1, 2;
+DROP TABLE public.sp_ddl_log;
+DROP FUNCTION public.sp_log_ddl(), public.sp_log_drop();
+
 -- A temporary view named pg_index, read by a trigger function whose search_path left
 -- out pg_temp (searched first then): it would name the primary key, and run the
 -- function of the role that made it as whoever fires the trigger.

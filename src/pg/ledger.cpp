@@ -585,6 +585,7 @@ extern "C" Datum comply_seal(PG_FUNCTION_ARGS) {
 // system identifier) now seals the blocks of the ledger whose latest blocks another
 // sealed (a pg_upgrade, which gives the new cluster another identifier).
 extern "C" Datum comply_adopt_node(PG_FUNCTION_ARGS) {
+  PreventCommandIfReadOnly("comply.adopt_node()");  // said plainly (a standby too)
   int64 id = 0;
   Guarded([&] {
     const std::string node = NodeId();

@@ -1243,6 +1243,7 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
 
 // DROP TRIGGER statements for the protect triggers that exist on relid (needs SPI).
 std::string DropTriggersSql(Oid relid, const std::string& table) {
+  SearchPathPin pin;  // (the DROP statements run after, with the caller's path)
   Oid types[1] = {OIDOID};
   Datum values[1] = {ObjectIdGetDatum(relid)};
   uint64 n = SpiExec("SELECT tgname::text FROM pg_catalog.pg_trigger WHERE tgrelid = $1 "
@@ -1784,6 +1785,7 @@ namespace {
 // values are stored alike, and the label is no referenced key). Pseudonyms stay
 // distinct, and match across tables pseudonymized with the same key. In SPI; names only.
 void WarnAboutStoredValues(const TablePolicy& p, const std::string& table) {
+  SearchPathPin pin;  // pg_catalog's quote_ident, whatever the caller's path
   std::string transformed;
   std::string collapsing;
   for (const ColumnPolicy& c : p.columns) {
@@ -1942,7 +1944,6 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
     // first leaves nothing to lock here.
     {
       SpiScope spi;
-      SearchPathPin pin;  // its queries name only pg_catalog's objects and comply's
       for (const ColumnPolicy& c : p->columns) {
         if (!c.schema.empty()) {
           if (LockedRow("SELECT 1 FROM comply.schemas WHERE name = $1 FOR KEY SHARE", c.schema) == 0)
@@ -1982,6 +1983,7 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
       // Rules rewrite writes before any trigger sees them (DO INSTEAD sends them
       // elsewhere, DO ALSO may copy the values written anywhere).
       {
+        SearchPathPin pin;  // pg_catalog's quote_ident, whatever the caller's path
         Oid types[1] = {OIDOID};
         Datum v[1] = {ObjectIdGetDatum(relid)};
         if (SpiExec("SELECT string_agg(quote_ident(rulename), ', ' ORDER BY rulename) "
@@ -1994,7 +1996,8 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                       "Drop the rules (a trigger can do what they do), then protect the table.");
       }
       // The triggers, created as the caller (who must own the table), replacing those
-      // of an earlier policy.
+      // of an earlier policy; with the caller's search_path, which the caller's event
+      // triggers, fired by this DDL, may rely on (the statements name everything).
       // CREATE OR REPLACE: nothing is dropped, so the drift watch sees no dropped trigger.
       std::string sql =
           "CREATE OR REPLACE TRIGGER comply_protect_before BEFORE INSERT OR UPDATE ON " + t +
@@ -2010,6 +2013,7 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
       // BEFORE row triggers fire in the order of their names: one that sorts after
       // comply_protect_before sees, and may change, the values the policy produced.
       {
+        SearchPathPin pin;
         Oid types[1] = {OIDOID};
         Datum v[1] = {ObjectIdGetDatum(relid)};
         if (SpiExec("SELECT string_agg(quote_ident(tgname), ', ' ORDER BY tgname) "
@@ -2162,7 +2166,6 @@ extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
                   std::string("table ") + table + " is not protected");
     {
       SpiScope spi;
-      SearchPathPin pin;  // its queries name only pg_catalog's objects and comply's
       std::string sql = DropTriggersSql(relid, table);
       if (!sql.empty()) PgCall([&] {
         int rc = SPI_execute(sql.c_str(), false, 0);
