@@ -19,10 +19,19 @@ extern "C" {
 
 namespace comply::pg {
 
-int PinSearchPath() {
-  const int level = NewGUCNestLevel();
+namespace {
+
+// Sets search_path for the current GUC nest level, restored when it ends.
+void SetPinnedSearchPath() {
   (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
                           GUC_ACTION_SAVE, true, 0, false);
+}
+
+}  // namespace
+
+int PinSearchPath() {
+  const int level = NewGUCNestLevel();
+  SetPinnedSearchPath();
   return level;
 }
 
@@ -31,10 +40,7 @@ void UnpinSearchPath(int nest_level) { AtEOXact_GUC(false, nest_level); }
 SearchPathPin::SearchPathPin() {
   nest_level_ = NewGUCNestLevel();
   try {
-    PgCall([] {
-      (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-                              GUC_ACTION_SAVE, true, 0, false);
-    });
+    PgCall(SetPinnedSearchPath);
   } catch (...) {
     AtEOXact_GUC(false, nest_level_);
     throw;

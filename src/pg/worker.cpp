@@ -339,11 +339,10 @@ void StartSealers() {
 
 // Remembers whether dbid lacks pg_comply, so that the launcher does not start a sealer
 // there every naptime (but restarts at once one that failed where it is installed).
-void NoteAbsent(Oid dbid, bool absent) {
-  TimestampTz now = GetCurrentTimestamp();
-  TimestampTz until = TimestampTzPlusMilliseconds(now, kAbsentRetryMs);
-  SpinLockAcquire(&shared->mutex);
-  AbsentDb* slot = nullptr;  // this database's entry, else a free or expired one
+// dbid's entry of shared->absent, else a free or expired one, or null (caller holds the
+// mutex).
+AbsentDb* AbsentSlot(Oid dbid, TimestampTz now) {
+  AbsentDb* slot = nullptr;
   for (AbsentDb& a : shared->absent) {
     if (a.dbid == dbid) {
       slot = &a;
@@ -351,6 +350,14 @@ void NoteAbsent(Oid dbid, bool absent) {
     }
     if (slot == nullptr && (a.dbid == InvalidOid || a.until < now)) slot = &a;
   }
+  return slot;
+}
+
+void NoteAbsent(Oid dbid, bool absent) {
+  TimestampTz now = GetCurrentTimestamp();
+  TimestampTz until = TimestampTzPlusMilliseconds(now, kAbsentRetryMs);
+  SpinLockAcquire(&shared->mutex);
+  AbsentDb* slot = AbsentSlot(dbid, now);
   if (absent && slot) *slot = {dbid, until};
   if (!absent && slot && slot->dbid == dbid) *slot = {InvalidOid, 0};
   SpinLockRelease(&shared->mutex);
@@ -394,15 +401,7 @@ void LetGoOfDatabaseFor(Node* stmt) {
   SpinLockAcquire(&shared->mutex);
   for (const SealerSlot& s : shared->slots)
     if (s.dbid == dbid && s.pid != 0 && n < kKinds) pids[n++] = s.pid;
-  AbsentDb* slot = nullptr;  // as NoteAbsent, for kLetGoMs
-  for (AbsentDb& a : shared->absent) {
-    if (a.dbid == dbid) {
-      slot = &a;
-      break;
-    }
-    if (slot == nullptr && (a.dbid == InvalidOid || a.until < now)) slot = &a;
-  }
-  if (slot) *slot = {dbid, TimestampTzPlusMilliseconds(now, kLetGoMs)};
+  if (AbsentDb* slot = AbsentSlot(dbid, now)) *slot = {dbid, TimestampTzPlusMilliseconds(now, kLetGoMs)};
   SpinLockRelease(&shared->mutex);
   for (int i = 0; i < n; ++i) (void)kill(pids[i], SIGTERM);
 }
