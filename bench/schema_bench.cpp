@@ -139,6 +139,7 @@ class VirtualView {
   bool boolean() const { return node_->boolean(v_); }
   double number() const { return node_->number(v_); }
   std::string number_text() const { return node_->number_text(v_); }
+  bool integral() const { return comply::schema::internal::IntegralText(number_text(), number()); }
   std::string_view string() const { return node_->string(v_); }
   size_t size() const { return node_->size(v_); }
 

@@ -6,11 +6,11 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_comply;
 RESET client_min_messages;
 
--- Numbers: bounds, const, enum and multipleOf are exact whatever the number's digits
--- (1e308 and 1e400 are multiples of 0.01; 0.29999999999999998 is below 0.3 and
--- 9007199254740992 is not 9007199254740993, although each pair reads as one double);
--- "integer" reads the nearest double. Short and long numeric formats (weight or scale
--- beyond 63 base-10000 digits), huge and tiny values.
+-- Numbers: "integer", bounds, const, enum and multipleOf are exact whatever the number's
+-- digits (1e308 and 1e400 are multiples of 0.01; 0.29999999999999998 is below 0.3,
+-- 9007199254740992 is not 9007199254740993 and 1.0000000000000001 is not an integer,
+-- although each reads as the double of an integer or of the other). Short and long
+-- numeric formats (weight or scale beyond 63 base-10000 digits), huge and tiny values.
 SELECT n, comply.validate(n::jsonb, '{"type": "integer"}'::jsonb) AS integer,
        comply.validate(n::jsonb, '{"minimum": 1, "maximum": 1e308}'::jsonb) AS in_range,
        comply.validate(n::jsonb, '{"multipleOf": 0.01}'::jsonb) AS cents,
@@ -20,7 +20,8 @@ FROM unnest(ARRAY['0', '-0', '1', '1.0', '1.5', '19.99', '19.991', '0.2999999999
                   '1e-400', '9007199254740993', '123456789012345678901234567890.01',
                   '0.0000000000000000000000000000000000000000000000000000000000000000000001',
                   '1.00000000000000000000000000000000000000000000000000000000000000000000000',
-                  '12345678901234567.25']) AS n;
+                  '12345678901234567.25', '1.0000000000000001', '4503599627370496.5',
+                  '100000000000000000000.000']) AS n;
 SELECT n, comply.validate(n::jsonb, '{"const": 9007199254740993}'::jsonb) AS const,
        comply.validate(n::jsonb, '{"enum": [10000, 0.0001, -1e-8]}'::jsonb) AS enum
 FROM unnest(ARRAY['9007199254740992', '9007199254740993.000', '9007199254740994', '1e4',

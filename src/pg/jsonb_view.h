@@ -32,6 +32,8 @@ class __attribute__((visibility("hidden"))) JsonbView {
   double number() const;
   // The number as numeric_out writes it.
   std::string number_text() const;
+  // Whether the number has no fractional part, by its stored digits.
+  bool integral() const;
   std::string_view string() const { return {ptr_, len_}; }
   size_t size() const { return JsonContainerSize(container()); }
 

@@ -172,6 +172,16 @@ TEST(SchemaTest, BoundsAndEqualityAreExact) {
       {R"({"enum": [0.1, 2]})", "0.10000000000000000001", false},
       {R"({"uniqueItems": true})", "[0.1, 0.10000000000000000001]", true},
       {R"({"uniqueItems": true})", "[0.1, 0.1000]", false},
+      {R"({"type": "integer"})", "1.0000000000000001", false},
+      {R"({"type": "integer"})", "4503599627370496.5", false},
+      {R"({"type": "integer"})", "1.000", true},
+      {R"({"type": "integer"})", "1.5e1", true},
+      {R"({"type": "integer"})", "1.55e1", false},
+      {R"({"type": "integer"})", "15e-1", false},
+      {R"({"type": "integer"})", "150e-1", true},
+      {R"({"type": "integer"})", "1e400", true},
+      {R"({"type": "object", "properties": {"n": {"type": "integer", "minimum": 1}}})",
+       R"({"n": 2.0000000000000001})", false},
   };
   for (const Case& k : cases) {
     auto schema = Make(k.schema);
@@ -452,6 +462,11 @@ TEST(SchemaTest, CompileCheckedNamesSchemaPath) {
               "invalid schema at /properties/age/minimum: expected type number, got string");
   }
   EXPECT_EQ(StateOf([] { CompileChecked(json::Parse(R"({"type": "strin"})")); }), "22023");
+  // A count with a fraction beyond a double's precision is not an integer.
+  EXPECT_EQ(StateOf([] { CompileChecked(json::Parse(R"({"maxLength": 2.0000000000000001})")); }),
+            "22023");
+  EXPECT_EQ(StateOf([] { CompiledSchema::Compile(json::Parse(R"({"maxLength": 2.0000000000000001})")); }),
+            "22023");
   EXPECT_EQ(StateOf([] {
               CompileChecked(json::Parse(R"({"$schema": "http://json-schema.org/draft-07/schema#",
                                             "items": [{"minItems": -1}]})"));

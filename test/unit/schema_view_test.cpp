@@ -73,6 +73,7 @@ class JsonbLikeView {
   bool boolean() const { return v_->as_bool(); }
   double number() const { return std::strtod(v_->number_text().c_str(), nullptr); }
   std::string number_text() const { return v_->number_text(); }
+  bool integral() const { return comply::schema::internal::IntegralText(number_text(), number()); }
   std::string_view string() const { return v_->as_string(); }
   size_t size() const { return v_->is_array() ? v_->as_array().size() : v_->as_object().size(); }
 

@@ -155,7 +155,7 @@ COMPLY_SCHEMA_INLINE bool EvalAssertion(Context& c, const Keyword& kw, const V& 
     case Kw::kType: {
       unsigned bit = 1u << static_cast<unsigned>(type);
       if (kw.types & bit) return true;
-      if (type == Type::kNumber && (kw.types & kIntegerBit) && IsInteger(v.number())) return true;
+      if (type == Type::kNumber && (kw.types & kIntegerBit) && IsIntegral(v, v.number())) return true;
       if (c.Collecting()) Record(c, kw, kw.message + json::TypeName(type));
       return false;
     }

@@ -235,7 +235,7 @@ COMPLY_FAST_INLINE bool FastNumber(const FastNode& n, const V& v) {
   // Nothing to read when any number will do.
   if (number_ok && !(f & (kFMinimum | kFMaximum | kFRareNumber))) return true;
   const double d = v.number();
-  if (!number_ok && !(n.integer && IsInteger(d))) return false;
+  if (!number_ok && !(n.integer && IsIntegral(v, d))) return false;
   if ((f & kFMinimum) && !(d >= n.minimum)) return false;
   if ((f & kFMaximum) && !(d <= n.maximum)) return false;
   // On a bound's double: the decimals decide (1e400 is above a maximum of 1e309).

@@ -15,88 +15,15 @@
 #include "core/hash.h"
 #include "core/json.h"
 #include "core/schema/compiled.h"
+#include "core/schema/decimal.h"
 
 namespace comply::schema::internal {
 
-// Tells whether a number has no fractional part (1.0 counts as an integer). Below 2^52
-// in magnitude by a round trip through int64 (two conversions, where floor without
-// SSE4.1 is a dozen dependent instructions); from 2^52 on every finite double is an
-// integer, and so is a decimal beyond the doubles' range (1e309, read as infinity: a
-// fraction there would take over 300 significant digits).
-inline bool IsInteger(double d) {
-  constexpr double kTwoTo52 = 4503599627370496.0;
-  if (std::fabs(d) < kTwoTo52) return d == static_cast<double>(static_cast<int64_t>(d));
-  return !std::isnan(d);
-}
-
-// A decimal number's value in a normal form: sign, significant digits (no leading or
-// trailing zero; empty for zero) and the power of ten of the last of them. ok is false
-// when text is not a JSON number.
-struct NormalDecimal {
-  bool ok = false;
-  bool negative = false;
-  std::string digits;
-  int64_t exponent = 0;
-};
-
-inline NormalDecimal Normalize(std::string_view text) {
-  NormalDecimal n;
-  size_t i = 0;
-  if (i < text.size() && (text[i] == '-' || text[i] == '+')) n.negative = text[i++] == '-';
-  int64_t exp = 0, pending_zeros = 0;
-  bool frac = false;
-  for (; i < text.size() && text[i] != 'e' && text[i] != 'E'; ++i) {
-    const char c = text[i];
-    if (c == '.') {
-      frac = true;
-      continue;
-    }
-    if (c < '0' || c > '9') return n;
-    if (frac) --exp;
-    if (c == '0') {
-      if (!n.digits.empty()) ++pending_zeros;
-      continue;
-    }
-    n.digits.append(static_cast<size_t>(pending_zeros), '0');
-    pending_zeros = 0;
-    n.digits += c;
-  }
-  int64_t e = 0;
-  if (i < text.size()) {
-    ++i;
-    bool neg = false;
-    if (i < text.size() && (text[i] == '+' || text[i] == '-')) neg = text[i++] == '-';
-    if (i >= text.size()) return n;
-    for (; i < text.size(); ++i) {
-      if (text[i] < '0' || text[i] > '9') return n;
-      if (e < 1000000) e = e * 10 + (text[i] - '0');
-    }
-    if (neg) e = -e;
-  }
-  n.ok = true;
-  if (n.digits.empty()) {
-    n.negative = false;  // -0 is 0
-    return n;
-  }
-  n.exponent = exp + e + pending_zeros;
-  return n;
-}
-
-// The sign of a - b, exactly.
-inline int CompareNormal(const NormalDecimal& a, const NormalDecimal& b) {
-  const int sa = a.digits.empty() ? 0 : (a.negative ? -1 : 1);
-  const int sb = b.digits.empty() ? 0 : (b.negative ? -1 : 1);
-  if (sa != sb || sa == 0) return sa < sb ? -1 : (sa > sb ? 1 : 0);
-  // Same sign, neither zero: the magnitudes, by the place of the first digit, then by
-  // the digits (neither ends in a zero, so a prefix is the smaller).
-  const int64_t la = a.exponent + static_cast<int64_t>(a.digits.size());
-  const int64_t lb = b.exponent + static_cast<int64_t>(b.digits.size());
-  int mag = la < lb ? -1 : (la > lb ? 1 : 0);
-  if (mag == 0) {
-    const int c = a.digits.compare(b.digits);
-    mag = c < 0 ? -1 : (c > 0 ? 1 : 0);
-  }
-  return sa * mag;
+// Tells whether the number v, whose double is d, is an integer: by its double, then by
+// its decimals (4503599627370496.5 and 1.0000000000000001 read as integral doubles).
+template <typename V>
+inline bool IsIntegral(const V& v, double d) {
+  return IsInteger(d) && v.integral();
 }
 
 // The sign of the number v minus the number written bound (JSON number syntax), for

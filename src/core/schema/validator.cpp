@@ -446,7 +446,7 @@ class Compiler {
 
   // Reads a non-negative integer keyword value.
   size_t Count(const Value& v, const std::string& ptr, const char* kw) {
-    if (!v.is_number() || !IsInteger(v.as_number()) || v.as_number() < 0)
+    if (!v.is_number() || !IntegralText(v.number_text(), v.as_number()) || v.as_number() < 0)
       Invalid(ptr + "/" + kw, "expected a non-negative integer");
     double d = v.as_number();
     return d >= 1.8e19 ? std::numeric_limits<size_t>::max() : static_cast<size_t>(d);

@@ -8,6 +8,8 @@
 //   double number() const                  kNumber: the double nearest to its decimal value
 //   std::string number_text() const        kNumber: its decimal value as a JSON number
 //                                          (may return const std::string& instead)
+//   bool integral() const                  kNumber: whether its decimal value has no
+//                                          fractional part (exactly: not its double)
 //   std::string_view string() const        kString: its UTF-8 bytes, not copied
 //   size_t size() const                    kArray: items; kObject: members
 //   V::Items items() const                 kArray: an iterator over the items
@@ -27,6 +29,7 @@
 #include <string_view>
 
 #include "core/json.h"
+#include "core/schema/decimal.h"
 
 namespace comply::schema {
 
@@ -39,6 +42,7 @@ class ValueView {
   bool boolean() const { return v_->as_bool(); }
   double number() const { return v_->as_number(); }
   const std::string& number_text() const { return v_->number_text(); }
+  bool integral() const { return internal::IntegralText(v_->number_text(), v_->as_number()); }
   std::string_view string() const { return v_->as_string(); }
   size_t size() const { return v_->is_array() ? v_->as_array().size() : v_->as_object().size(); }
 
