@@ -13,6 +13,10 @@ SELECT jsonb_pretty(comply.redact(:'doc'::jsonb, NULL, ARRAY['name', 'SSN', 'con
 SELECT comply.redact('{"ssn": "536-22-8714", "note": "ssn 536-22-8714"}'::jsonb,
                      '{"SSN": {"op": "mask", "keep_last": 4}, "US_SSN": {"op": "label", "label": "<ssn>"}}',
                      ARRAY['ssn']);
+-- A mask keeps the end of a string or a number under a listed key, and nothing of an
+-- object or array (the end of its text is the end of what it holds).
+SELECT comply.redact('{"ssn": 536228714, "nested": {"SSN": {"x": "maria@example.org"}}, "l": {"ssn": ["ab", "cd"]}}'::jsonb,
+                     '{"SSN": {"op": "mask", "keep_last": 4}}', ARRAY['ssn']);
 -- "keep" for a listed key keeps its value as it is: a number stays a number, and an
 -- object under it is walked like any other (the card inside is still redacted).
 SELECT comply.redact('{"ssn": 536228714, "o": {"ssn": {"n": "4111111111111111"}}}'::jsonb,

@@ -398,7 +398,16 @@ class JsonbRedactor {
         });
         original = s;
       }
-      PushString(tok, pii::ApplyOperator(ops_.For(entity), entity, original, key_), state);
+      const pii::Operator& op = ops_.For(entity);
+      if (op.kind == pii::OpKind::kMask && v->type == jbvBinary && op.keep_last > 0) {
+        // The end of an object's or array's text is the end of what it holds (the last
+        // characters of an e-mail inside it): a container is masked whole.
+        pii::Operator whole_mask = op;
+        whole_mask.keep_last = 0;
+        PushString(tok, pii::ApplyOperator(whole_mask, entity, original, key_), state);
+        return;
+      }
+      PushString(tok, pii::ApplyOperator(op, entity, original, key_), state);
       return;
     }
     if (v->type == jbvBinary) {

@@ -118,6 +118,18 @@ bool HasContext(std::string_view text, size_t begin, size_t end,
     while (pos > limit && IsWordByte(text[pos - 1])) --pos;
     if (wend > pos && matches(text.substr(pos, wend - pos))) return true;
   }
+  // A context word written with dots or hyphens ("D.O.B.", "e-mail", "S.S.N."), just
+  // before the candidate: compared without them.
+  {
+    size_t p = begin;
+    while (p > limit && !IsWordByte(text[p - 1]) && text[p - 1] != '.') --p;
+    size_t wend = p;
+    while (p > limit && (IsWordByte(text[p - 1]) || text[p - 1] == '.' || text[p - 1] == '-')) --p;
+    std::string word;
+    for (size_t i = p; i < wend && word.size() < 15; ++i)
+      if (text[i] != '.' && text[i] != '-') word += text[i];
+    if (word.size() < wend - p && matches(word)) return true;
+  }
   // Words after it.
   pos = end;
   limit = std::min(text.size(), end + kContextMaxBytes);

@@ -22,8 +22,8 @@ enum : uint8_t {
   kLowerClass = 4,
   kHexClass = 8,
   kWordClass = 16,   // \b's word bytes: [0-9A-Za-z_]
-  kLocalClass = 32,  // the e-mail pattern's local part: [A-Za-z0-9._%+'-]
-  kDomainClass = 64,  // its domain: [A-Za-z0-9.-]
+  kLocalClass = 32,  // the e-mail pattern's local part: [A-Za-z0-9._%+'-] and non-ASCII
+  kDomainClass = 64,  // its domain: [A-Za-z0-9.-] and non-ASCII
 };
 
 constexpr std::array<uint8_t, 256> MakeClasses() {
@@ -37,6 +37,7 @@ constexpr std::array<uint8_t, 256> MakeClasses() {
   for (char c : {'.', '_', '%', '+', '\'', '-'}) t[static_cast<unsigned char>(c)] |= kLocalClass;
   for (int c = 0; c < 256; ++c)
     if ((t[c] & (kDigitClass | kUpperClass | kLowerClass)) || c == '.' || c == '-') t[c] |= kDomainClass;
+  for (int c = 0x80; c < 256; ++c) t[c] |= kLocalClass | kDomainClass;
   return t;
 }
 constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
@@ -161,8 +162,9 @@ class Scanner {
         continue;
       }
       switch (c) {
-        case '@':  // EMAIL: [local]+@[A-Za-z0-9]..., around its '@'
-          if (i > 0 && (kClasses[t_[i - 1]] & kLocalClass) && i + 1 < n_ && Alnum(t_[i + 1])) {
+        case '@':  // EMAIL: [local]+@[A-Za-z0-9 or non-ASCII]..., around its '@'
+          if (i > 0 && (kClasses[t_[i - 1]] & kLocalClass) && i + 1 < n_ &&
+              (Alnum(t_[i + 1]) || t_[i + 1] >= 0x80)) {
             size_t lo = i - 1, hi = i + 1;
             while (lo > 0 && (kClasses[t_[lo - 1]] & kLocalClass)) --lo;
             while (hi < n_ && (kClasses[t_[hi]] & kDomainClass)) ++hi;
@@ -382,11 +384,13 @@ class Scanner {
     // SSN/ITIN: \d{3}-\d{2}-\d{4} (or with ' ' or '.', the same twice)
     if (j21 != 0 && j21 == j10 && In(j10, "- .") && n2 >= 3 && n1 == 2 && n0 >= 4)
       Set(Hint::kNineGrouped, r2.s, r0.e);
-    // Cards: \b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b, \b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b
+    // Cards: \b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b, \b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b,
+    // \b\d{4}[ \-]\d{4}[ \-](?:\d{4}[ \-]\d|\d{5})\b
     if (In(j21, " -") && In(j10, " -") && n2 == 4) {
-      if (n1 == 4 && n0 == 4 && In(j32, " -") && r3.len() == 4)
+      if (n1 == 4 && (n0 == 4 || n0 == 1) && In(j32, " -") && r3.len() == 4)
         Set(Hint::kCardGrouped, r3.s, Fwd(r0.e, 4));  // and perhaps [ \-]\d{3}
       if (n1 == 6 && (n0 == 4 || n0 == 5)) Set(Hint::kCardGrouped, r2.s, r0.e);
+      if (n1 == 4 && n0 == 5) Set(Hint::kCardGrouped, r2.s, r0.e);
     }
     // IPv4: (?:\d{1,3}\.){3}\d{1,3}
     if (j32 == '.' && j21 == '.' && j10 == '.' && n2 <= 3 && n1 <= 3) Set(Hint::kIpv4, r3.s, r0.e);

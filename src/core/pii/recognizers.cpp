@@ -74,6 +74,94 @@ bool RefineNotInRun(std::string_view text, size_t* begin, size_t* end) {
   return true;
 }
 
+// Refuses an IPv4 candidate that is only part of a longer dotted run (1.3.6.1 inside
+// the OID 1.3.6.1.4.1, four parts of a version 1.2.3.4.5) or glued to a word by a
+// hyphen (v-1.2.3.4, 1.2.3.4-beta); a port (10.0.0.1:5432), a range (10.0.0.1-10.0.0.9)
+// or a prefix (host:10.0.0.1) leaves the address an address.
+bool RefineIpv4(std::string_view text, size_t* begin, size_t* end) {
+  auto letter = [&](size_t i) { return IsAsciiAlnum(text[i]) && !(text[i] >= '0' && text[i] <= '9'); };
+  if (*begin >= 2 && text[*begin - 1] == '.' && IsAsciiAlnum(text[*begin - 2])) return false;
+  if (*end + 1 < text.size() && text[*end] == '.' && IsAsciiAlnum(text[*end + 1])) return false;
+  if (*begin >= 2 && text[*begin - 1] == '-' && letter(*begin - 2)) return false;
+  if (*end + 1 < text.size() && text[*end] == '-' && letter(*end + 1)) return false;
+  return true;
+}
+
+// The code point of the UTF-8 sequence that ends just before text[at] (at > 0), and
+// where it begins (*start).
+char32_t CodePointBefore(std::string_view text, size_t at, size_t* start) {
+  size_t i = at - 1;
+  while (i > 0 && at - i < 4 && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
+  *start = i;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data()) + i;
+  const size_t n = at - i;
+  if (n == 1) return p[0];
+  if (n == 2) return (char32_t{p[0]} & 0x1F) << 6 | (p[1] & 0x3F);
+  if (n == 3) return (char32_t{p[0]} & 0x0F) << 12 | (char32_t{p[1]} & 0x3F) << 6 | (p[2] & 0x3F);
+  return (char32_t{p[0]} & 0x07) << 18 | (char32_t{p[1]} & 0x3F) << 12 |
+         (char32_t{p[2]} & 0x3F) << 6 | (p[3] & 0x3F);
+}
+
+// Whether a non-ASCII code point may stand in an address's local part or domain label:
+// letters, marks and digits of any script, not the punctuation, symbols and spaces
+// that surround an address in text (quotes, dashes, ellipses, no-break spaces, emoji).
+bool AddressCodePoint(char32_t c) {
+  if (c < 0xC0) return c == 0xAA || c == 0xB5 || c == 0xBA;  // Latin-1: ª µ º
+  if (c == 0xD7 || c == 0xF7) return false;                   // × ÷
+  if (c >= 0x2000 && c <= 0x2BFF) return false;  // punctuation, symbols, arrows, shapes
+  if (c >= 0x3000 && c <= 0x303F) return false;  // CJK punctuation
+  if (c >= 0xFE30 && c <= 0xFE4F) return false;  // CJK compatibility forms
+  if (c >= 0xFF00 && c <= 0xFF0F) return false;  // fullwidth punctuation
+  if (c >= 0xFF1A && c <= 0xFF20) return false;
+  if (c >= 0xFFF0 && c <= 0xFFFF) return false;  // specials
+  if (c >= 0x1F000 && c <= 0x1FAFF) return false;  // emoji and pictographs
+  return true;
+}
+
+// An e-mail match begins at the first character of its local part that is a letter or a
+// digit (as \b made it), after any character the pattern reads as non-ASCII but that is
+// punctuation or a symbol; and extends back over the letters of the local part written
+// in other scripts (hans.müller@, josé@), so no part of the name stays outside it.
+bool RefineEmail(std::string_view text, size_t* begin, size_t* end) {
+  auto ascii_local = [](char c) {
+    return IsAsciiAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '\'' || c == '-';
+  };
+  // Extend back over the local part.
+  size_t b = *begin;
+  while (b > 0) {
+    const unsigned char c = static_cast<unsigned char>(text[b - 1]);
+    if (c < 0x80) {
+      // Not over a doubled dot: "john..doe@" is at most "doe@" (the address cannot
+      // begin before it).
+      if (!ascii_local(static_cast<char>(c)) || (c == '.' && b >= 2 && text[b - 2] == '.')) break;
+      --b;
+      continue;
+    }
+    size_t start;
+    if (!AddressCodePoint(CodePointBefore(text, b, &start))) break;
+    b = start;
+  }
+  // Then forward to its first letter or digit, ASCII or not.
+  const size_t at = text.find('@', b);
+  if (at == std::string_view::npos || at >= *end) return false;
+  while (b < at) {
+    const unsigned char c = static_cast<unsigned char>(text[b]);
+    if (c < 0x80) {
+      if (IsAsciiAlnum(static_cast<char>(c))) break;
+      ++b;
+      continue;
+    }
+    size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+    size_t start;
+    const size_t next = std::min(at, b + len);
+    if (AddressCodePoint(CodePointBefore(text, next, &start))) break;
+    b = next;
+  }
+  if (b >= at) return false;
+  *begin = b;
+  return true;
+}
+
 // kUnknown for a digit string of Min to Max digits (a shape, not a checksum).
 template <size_t Min, size_t Max>
 Validity DigitsBetween(std::string_view s) {
@@ -119,7 +207,8 @@ Validity ValidateEmail(std::string_view s) {
 #define MONTH                                                                         \
   "(?:[Jj]an(?:uary)?|[Ff]eb(?:ruary)?|[Mm]ar(?:ch)?|[Aa]pr(?:il)?|[Mm]ay|[Jj]une?|" \
   "[Jj]uly?|[Aa]ug(?:ust)?|[Ss]ep(?:t(?:ember)?)?|[Oo]ct(?:ober)?|[Nn]ov(?:ember)?|"  \
-  "[Dd]ec(?:ember)?|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)"
+  "[Dd]ec(?:ember)?|JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|" \
+  "AUG(?:UST)?|SEP(?:T(?:EMBER)?)?|OCT(?:OBER)?|NOV(?:EMBER)?|DEC(?:EMBER)?)"
 
 const std::vector<std::string> kDateContext = {"birth", "born",  "dob",      "birthday",
                                                "date",  "birthdate", "d.o.b", "bday"};
@@ -153,9 +242,12 @@ constexpr const char* kLetterDigits =
 const std::vector<PatternDef>& BuiltinPatterns() {
   static const std::vector<PatternDef> patterns = {
       {"EMAIL_ADDRESS", "email",
-       "\\b[A-Za-z0-9._%+'\\-]+@[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?"
-       "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,24}\\b",
-       0.5, 1.0, ValidateEmail, nullptr, {"email", "e-mail", "mail", "contact"}},
+       "(?:[A-Za-z0-9._%+'\\-]|[^\\x00-\\x7F])+@[A-Za-z0-9\\x{80}-\\x{10FFFF}]"
+       "(?:[A-Za-z0-9\\-\\x{80}-\\x{10FFFF}]{0,61}[A-Za-z0-9\\x{80}-\\x{10FFFF}])?"
+       "(?:\\.[A-Za-z0-9\\x{80}-\\x{10FFFF}]"
+       "(?:[A-Za-z0-9\\-\\x{80}-\\x{10FFFF}]{0,61}[A-Za-z0-9\\x{80}-\\x{10FFFF}])?)*"
+       "\\.[A-Za-z]{2,24}\\b",
+       0.5, 1.0, ValidateEmail, RefineEmail, {"email", "e-mail", "mail", "contact"}},
       {"URL", "url",
        "\\b(?:https?|ftp)://[^\\s<>\"'\\]\\[{}|\\\\^`]+"
        "|\\bwww\\.[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)+(?:/[^\\s<>\"']*)?",
@@ -171,12 +263,13 @@ const std::vector<PatternDef>& BuiltinPatterns() {
       {"CREDIT_CARD", "card_plain", kDigitRun, 0.3, 1.0, ValidateCreditCard, nullptr,
        kCardContext},
       {"CREDIT_CARD", "card_grouped",
-       "\\b\\d{4}(?:[ \\-]\\d{4}){3}(?:[ \\-]\\d{3})?\\b|\\b\\d{4}[ \\-]\\d{6}[ \\-]\\d{4,5}\\b", 0.3,
+       "\\b\\d{4}(?:[ \\-]\\d{4}){3}(?:[ \\-]\\d{3})?\\b|\\b\\d{4}[ \\-]\\d{6}[ \\-]\\d{4,5}\\b"
+       "|\\b\\d{4}[ \\-]\\d{4}[ \\-](?:\\d{4}[ \\-]\\d|\\d{5})\\b", 0.3,
        1.0, ValidateCreditCard, nullptr, kCardContext},
       {"IBAN_CODE", "iban", "\\b[A-Z]{2}\\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\\b", 0.3,
        1.0, ValidateIban, RefineIban, {"iban", "bank", "transfer", "account", "sepa"}},
       {"IP_ADDRESS", "ipv4", "\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b", 0.4, 0.6, ValidateIpAddress,
-       RefineNotInRun, {"ip", "ipv4", "address", "host", "client", "server"}},
+       RefineIpv4, {"ip", "ipv4", "address", "host", "client", "server"}},
       {"IP_ADDRESS", "ipv6",
        "[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?:\\.\\d{1,3}){3})?", 0.4, 0.8,
        ValidateIpAddress, RefineIp, {"ip", "ipv6", "address", "host", "client", "server"}},
@@ -207,11 +300,11 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        {"driver", "drivers", "driver's", "license", "licence", "dl", "dln", "permit"}},
       {"US_DRIVER_LICENSE", "driver_license_digits", kDigitRun, 0.15, 0.15, DigitsBetween<7, 9>,
        nullptr, {"driver", "drivers", "driver's", "license", "licence", "dl", "dln"}},
-      {"US_NPI", "npi", kDigitRun, 0.1, 0.5, ValidateUsNpi, nullptr,
+      {"US_NPI", "npi", kDigitRun, 0.1, 0.45, ValidateUsNpi, nullptr,
        {"npi", "provider", "prescriber", "physician", "practitioner"}},
-      {"UK_NHS", "nhs_plain", kDigitRun, 0.1, 0.5, ValidateUkNhs, nullptr,
+      {"UK_NHS", "nhs_plain", kDigitRun, 0.1, 0.45, ValidateUkNhs, nullptr,
        {"nhs", "health", "patient", "service"}},
-      {"UK_NHS", "nhs_grouped", kPhoneForms, 0.1, 0.5, ValidateUkNhs, nullptr,
+      {"UK_NHS", "nhs_grouped", kPhoneForms, 0.1, 0.45, ValidateUkNhs, nullptr,
        {"nhs", "health", "patient", "service"}},
       {"CRYPTO", "crypto",
        "\\b[13][1-9A-HJ-NP-Za-km-z]{25,34}\\b|\\b(?i:bc1|tb1)[02-9AC-HJ-NP-Zac-hj-np-z]{6,87}\\b"
@@ -336,8 +429,16 @@ Validity ValidatePhoneNanp(std::string_view candidate) {
 Validity ValidatePhoneAnyForm(std::string_view candidate) {
   if (!candidate.empty() && candidate[0] == '+') return ValidatePhone(candidate);
   size_t first = candidate.find_first_of("0123456789");
-  if (first != std::string_view::npos && candidate[first] == '0')
-    return ValidatePhoneNational(candidate);
+  if (first != std::string_view::npos && candidate[first] == '0') {
+    // A national number written as one run of digits is only likely (below the default
+    // threshold without a context word): order, account and routing numbers that begin
+    // with 0 are often valid numbers of some region, and an SSN or ITIN with its
+    // context word must outrank them.
+    const Validity v = ValidatePhoneNational(candidate);
+    if (v == Validity::kValid && candidate.find_first_not_of("0123456789") == std::string_view::npos)
+      return Validity::kUnknown;
+    return v;
+  }
   return ValidatePhoneNanp(candidate);
 }
 
