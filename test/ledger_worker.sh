@@ -299,6 +299,18 @@ while kill -0 "$postmaster" 2>/dev/null; do sleep 0.1; done
 scripts/pgcluster.sh start >/dev/null 2>&1  # (pg_ctl notes the pid file the crash left)
 check "a record written with synchronous_commit off survives a crash right after its commit" \
   wait_for "SELECT ($rejected) = $rejected_before + 1" 5
+# With every hand-over slot taken (no worker), a rejected row is reported lost in the
+# server log; the line must not quote the statement, whose values are the row's.
+q -c "DO \$\$ BEGIN FOR i IN 1..70 LOOP
+        BEGIN INSERT INTO undelivered VALUES (100 + i, '{}'); EXCEPTION WHEN check_violation THEN NULL; END;
+      END LOOP; END \$\$" >/dev/null
+q -c "DO \$\$ BEGIN EXECUTE format('INSERT INTO undelivered VALUES (%s, %L)', 1000,
+        '{\"ssn\": \"536-22-8714\", \"name\": \"Patient Maria Garcia\"}');
+      EXCEPTION WHEN check_violation THEN NULL; END \$\$" >/dev/null
+check "a rejected row reported lost (all slots taken) is logged without its statement's values" \
+  bash -c "grep -q 'a rejected row could not be recorded' '$(scripts/pgcluster.sh log)' &&
+           ! grep -q '536-22-8714' '$(scripts/pgcluster.sh log)'"
+q -c "SELECT comply.run_jobs()" >/dev/null
 q -d postgres -c "ALTER SYSTEM RESET comply.ai_worker" >/dev/null
 
 # Commands that need a database to themselves find its workers gone: they stay connected,

@@ -1067,8 +1067,10 @@ extern "C" Datum comply_classify(PG_FUNCTION_ARGS) {
         // The error rolls back this transaction; the record survives through the worker.
         if (!DeferRecord("interaction", InteractionJson(rec)))
           PgCall([] {
+            // No context nor statement: they would quote the caller's values.
             ereport(LOG, (errmsg("pg_comply: the record of a failed AI call could not be kept"),
-                          errhint("Load pg_comply through shared_preload_libraries.")));
+                          errhint("Load pg_comply through shared_preload_libraries."),
+                          errhidecontext(true), errhidestmt(true)));
           });
         throw Error(rec.outcome == "invalid_answer" ? sqlstate::kInvalidTextRepresentation
                                                     : "58000",  // system_error

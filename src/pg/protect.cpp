@@ -765,7 +765,9 @@ posture::Classification ClassifyStored(Datum d) {
                     errdetail("Rejected rows reach the ledger through the job worker: pg_comply "
                               "is not in shared_preload_libraries, comply.ai_worker is off, or "
                               "the worker did not keep up."),
-                    errhint("Load pg_comply through shared_preload_libraries, with comply.ai_worker on.")));
+                    errhint("Load pg_comply through shared_preload_libraries, with comply.ai_worker on."),
+                    // The context would quote the statement, and so the row's values.
+                    errhidecontext(true), errhidestmt(true)));
     });
   throw Error(sqlstate::kCheckViolation, "row rejected by the policy of " + p.table + ": " + message,
               errors);
@@ -1568,7 +1570,10 @@ void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation) {
                         "session_replication_role is \"replica\"", table.c_str()),
                  errdetail("The write is recorded in the ledger as drift, and raised as an alert."),
                  errhint("Reset session_replication_role, or unprotect the table if its rows must "
-                         "be written as they are.")));
+                         "be written as they are."),
+                 // Logged (log_min_messages is warning): the context would quote the
+                 // statement, and so the row's values.
+                 errhidecontext(true), errhidestmt(true)));
       });
     }
   });
@@ -1627,9 +1632,11 @@ void EmitRead(const PendingRead& r, int64 rows) noexcept {
       record += ",\"details\":" + details + "}";
       if (!DeferRecord("audit", record))
         PgCall([] {  // the strings above are alive: an error here must not jump over them
-          elog(LOG, "pg_comply: a read of a protected table could not be recorded in the ledger "
-                    "(reads reach it through the job worker: pg_comply is not in "
-                    "shared_preload_libraries, comply.ai_worker is off, or the worker did not keep up)");
+          ereport(LOG, (errmsg("pg_comply: a read of a protected table could not be recorded in "
+                               "the ledger (reads reach it through the job worker: pg_comply is "
+                               "not in shared_preload_libraries, comply.ai_worker is off, or the "
+                               "worker did not keep up)"),
+                        errhidecontext(true), errhidestmt(true)));
         });
     }
   } catch (...) {
