@@ -160,6 +160,22 @@ SELECT comply.review_enqueue('{"maria.garcia@example.org": 1, "536-22-8714": {"4
 SELECT subject FROM comply.review_cases WHERE id = :c7;
 SELECT details -> 'subject' AS ledger_subject FROM comply.audit_log WHERE action = 'review.enqueue' ORDER BY id DESC LIMIT 1;
 
+-- The head of a queue is read from its index in review_next's order (escalated first,
+-- then the oldest), not found by sorting every open case: the plan of its query on a
+-- queue of 20,000 cases has no Sort (its WHERE clause as in comply._review_next).
+INSERT INTO comply.review_cases (queue, payload, labels, status, created_at)
+SELECT 'big', 'x', ARRAY['a'], 'pending', now() FROM generate_series(1, 20000);
+ANALYZE comply.review_cases;
+EXPLAIN (COSTS OFF)
+SELECT * FROM comply.review_cases r
+ WHERE r.queue = 'big'
+   AND r.status IN ('pending', 'escalated', 'claimed')
+   AND (r.status <> 'claimed' OR r.claim_expires_at < clock_timestamp())
+ ORDER BY (r.escalated_at IS NULL), r.id
+ LIMIT 1
+ FOR UPDATE SKIP LOCKED;
+DELETE FROM comply.review_cases WHERE queue = 'big';
+
 DROP ROLE rev_alice;
 DROP ROLE rev_bob;
 DROP ROLE not_a_reviewer;

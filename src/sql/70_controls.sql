@@ -599,7 +599,11 @@ DECLARE
   shape_open text;
   shape_close text;
 BEGIN
-  IF fmt IS NULL OR fmt NOT IN ('mermaid', 'dot') THEN
+  IF fmt IS NULL THEN
+    RAISE EXCEPTION 'the data flow format must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed', HINT = 'Use ''mermaid'' or ''dot''.';
+  END IF;
+  IF fmt NOT IN ('mermaid', 'dot') THEN
     RAISE EXCEPTION 'unknown data flow format "%"', coalesce(format, 'NULL')
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''mermaid'' or ''dot''.';
   END IF;
