@@ -115,43 +115,72 @@ extern "C" Datum comply_check_encryption(PG_FUNCTION_ARGS) {
                                            get_rel_name(relid));
   const char* qcol = quote_identifier(col);
   float4 reltuples = 0;
+  int32 relpages = 0;
   {
     HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
     if (HeapTupleIsValid(tup)) {
       reltuples = ((Form_pg_class)GETSTRUCT(tup))->reltuples;
+      relpages = ((Form_pg_class)GETSTRUCT(tup))->relpages;
       ReleaseSysCache(tup);
     }
   }
   // text is read as its UTF-8 bytes.
-  const char* bytes = type == BYTEAOID ? psprintf("%s::bytea", qcol)
-                                       : psprintf("convert_to(%s::text, 'UTF8')", qcol);
-  const bool by_block = reltuples > 10.0 * sample_rows;
-  char* from = by_block ? psprintf("%s TABLESAMPLE SYSTEM (%f)", table,
-                                   std::min(100.0, 300.0 * sample_rows / reltuples))
-                        : table;
-  char* sql = psprintf("SELECT substr(%s, 1, %d), octet_length(%s) FROM %s WHERE %s IS NOT NULL %s LIMIT %d",
-                       bytes, static_cast<int>(posture::kMaxExamined), qcol, from, qcol,
-                       by_block ? "" : "ORDER BY random()", sample_rows);
+  const std::string bytes = type == BYTEAOID ? std::string(qcol) + "::bytea"
+                                             : "convert_to(" + std::string(qcol) + "::text, 'UTF8')";
+  // Tables of up to kSmallPages pages (or few rows) are read whole in random order;
+  // larger ones by block, the share of pages chosen to hold about three times the rows
+  // asked for and at least kMinPages pages, and taken again, four times larger, while a
+  // sample comes back empty (a share of a page is often no page at all: a column full
+  // of data then looked empty, and its control passed).
+  constexpr int32 kSmallPages = 128, kMinPages = 16;
+  const bool by_block = relpages > kSmallPages && reltuples > 10.0 * sample_rows;
+  double pct = 100.0;
+  if (by_block) {
+    const double rows_per_page = std::max(1.0, static_cast<double>(reltuples) / relpages);
+    const double pages = std::max<double>(kMinPages, 3.0 * sample_rows / rows_per_page);
+    pct = std::min(100.0, 100.0 * pages / relpages);
+  }
+  const std::string table_name(table);
   Guarded([&] {
     posture::ColumnTally tally;
+    int attempts = 0;
     {
       SpiScope spi;
       SearchPathPin pin;  // its query names pg_catalog's functions and the column, qualified
-      uint64 rows = SpiExec(sql, 0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
-      for (uint64 i = 0; i < rows; ++i) {
-        std::optional<std::string> prefix = SpiBytes(i, 1);
-        if (!prefix) {
-          tally.AddNull();
+      for (;;) {
+        ++attempts;
+        char share[32];
+        snprintf(share, sizeof share, "%.6f", pct);  // (pg_snprintf: raises nothing)
+        const std::string from =
+            pct < 100.0 ? table_name + " TABLESAMPLE SYSTEM (" + share + ")" : table_name;
+        const std::string sql = "SELECT substr(" + bytes + ", 1, " +
+                                std::to_string(static_cast<int>(posture::kMaxExamined)) +
+                                "), octet_length(" + qcol + ") FROM " + from + " WHERE " + qcol +
+                                " IS NOT NULL" + (by_block ? "" : " ORDER BY random()") +
+                                " LIMIT " + std::to_string(sample_rows);
+        uint64 rows = SpiExec(sql.c_str(), 0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
+        if (rows == 0 && pct < 100.0) {
+          pct = std::min(100.0, pct * 4);
           continue;
         }
-        int64 total = SpiInt(i, 2).value_or(0);
-        tally.Add(posture::Classify(*prefix, static_cast<size_t>(total)));
-        PollCancel(InterruptCheck());
+        for (uint64 i = 0; i < rows; ++i) {
+          std::optional<std::string> prefix = SpiBytes(i, 1);
+          if (!prefix) {
+            tally.AddNull();
+            continue;
+          }
+          int64 total = SpiInt(i, 2).value_or(0);
+          tally.Add(posture::Classify(*prefix, static_cast<size_t>(total)));
+          PollCancel(InterruptCheck());
+        }
+        break;
       }
     }
     std::string evidence = tally.EvidenceJson();
     evidence.pop_back();  // add how the sample was taken
-    evidence += std::string(",\"sampled\":") + (by_block ? "\"by block\"" : "\"rows at random\"") + "}";
+    evidence += std::string(",\"sampled\":") + (by_block ? "\"by block\"" : "\"rows at random\"");
+    if (by_block) evidence += ",\"attempts\":" + std::to_string(attempts);
+    evidence += "}";
     PgCall([&] {
       Datum values[4] = {CStringGetTextDatum(tally.verdict()), Float8GetDatum(tally.encrypted_share()),
                          Int32GetDatum(static_cast<int32>(tally.sample_size())),
