@@ -334,5 +334,19 @@ check "... whose workers seal again afterwards" \
 check "DROP DATABASE of one" q -d postgres -c "DROP DATABASE busy_renamed"
 q -d postgres -c "DROP DATABASE busy_copy WITH (FORCE)"
 
+# More databases than places for workers (64): the first rows of pg_database, with
+# pg_comply or not, took every place, and a database past them was never sealed (its
+# rejected rows and reads waited in shared memory). Those without it now take no place
+# once tried, and one whose append finds no sealer goes first.
+for i in $(seq 1 66); do echo "CREATE DATABASE crowd_$i;"; done | q -d postgres
+q -d postgres -c "CREATE DATABASE crowd_late"
+q -d crowd_late -c "CREATE EXTENSION pg_comply" \
+  -c "SELECT comply.audit('crowd', 'after 66 databases without pg_comply')" >/dev/null
+SECONDS=0
+check "a database after 66 without pg_comply gets its sealer" wait_for "$all_sealed" 60 crowd_late
+echo "# (sealed after ${SECONDS}s)"
+for i in $(seq 1 66); do echo "DROP DATABASE crowd_$i WITH (FORCE);"; done | q -d postgres
+q -d postgres -c "DROP DATABASE crowd_late WITH (FORCE)"
+
 echo "ledger workers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

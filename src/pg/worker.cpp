@@ -63,8 +63,14 @@ namespace {
 // A sealer that heard of no committed append still searches for unsealed entries this
 // often, for entries written behind comply.audit's back.
 constexpr int kFullCheckMs = 60000;
-// Databases with workers at most; more are left without (and logged).
+// Databases with workers at once, at most; more wait for a place (and are logged).
 constexpr int kMaxSealers = 64;
+// Databases remembered as without pg_comply (so that they take no place), at most.
+constexpr int kMaxAbsent = 1024;
+// Databases the launcher considers in one round, at most.
+constexpr int kMaxScanned = 8192;
+// How often, at most, the launcher logs that databases wait for workers.
+constexpr int kWaitingLogMs = 300000;
 // Kinds of per-database worker.
 enum WorkerKind : int { kSealer = 0, kJobs = 1 };
 constexpr int kKinds = 2;
@@ -73,8 +79,10 @@ constexpr int kKinds = 2;
 constexpr int kMaintainMs = 5000;
 // How long a database found without pg_comply is left alone.
 constexpr int kAbsentRetryMs = 300000;
-// How often the launcher looks for databases that need a sealer.
+// How often the launcher looks for databases that need a sealer; and how soon again when
+// one that asked for a sealer found no worker slot free.
 constexpr int kLauncherNaptimeMs = 10000;
+constexpr int kLauncherRetryMs = 1000;
 
 struct SealerSlot {
   Oid dbid;
@@ -136,7 +144,7 @@ struct WorkerShared {
   Latch* launcher_latch;
   Oid requested_db;  // a database whose appends found no sealer
   SealerSlot slots[kMaxSealers * kKinds];
-  AbsentDb absent[kMaxSealers];
+  AbsentDb absent[kMaxAbsent];
   DeferredSlot deferred[kDeferredSlots];
   PreparedAppend prepared[kPreparedAppends];
 };
@@ -263,12 +271,12 @@ bool StillStarting(Oid dbid, int kind) {
 }
 
 // Starts dbid's worker of kind unless one runs or is starting (launcher only); dbname
-// names it in the server log.
-void StartSealer(Oid dbid, int kind, const char* dbname) {
+// names it in the server log. False if no background worker slot was free.
+bool StartSealer(Oid dbid, int kind, const char* dbname) {
   SpinLockAcquire(&shared->mutex);
   bool running = FindSlot(dbid, kind) != nullptr;
   SpinLockRelease(&shared->mutex);
-  if (running || StillStarting(dbid, kind)) return;
+  if (running || StillStarting(dbid, kind)) return true;
   const bool jobs = kind == kJobs;
   BackgroundWorker w;
   memset(&w, 0, sizeof(w));
@@ -290,50 +298,116 @@ void StartSealer(Oid dbid, int kind, const char* dbname) {
     ereport(LOG, (errmsg("pg_comply: no background worker slot for the %s of database \"%s\"",
                          jobs ? "job worker" : "sealer", dbname),
                   errhint("Raise max_worker_processes.")));
-    return;
+    return false;
   }
   for (Registered& r : registered)
     if (r.handle == nullptr) {
       r = {dbid, kind, handle};
-      return;
+      return true;
     }
   pfree(handle);  // more registrations pending than databases: not tracked
+  return true;
 }
 
-// Starts sealers for every database that accepts connections (launcher only). A
-// sealer whose database lacks the extension exits at once; it is tried again later.
+// The databases of one round of the launcher (static: in no memory context, and too
+// large for its stack).
+Oid scan_ids[kMaxScanned];
+NameData scan_names[kMaxScanned];
+// Where the next round begins among the databases waiting for a place, so that each
+// gets its turn when more wait than there are places.
+int scan_rotation = 0;
+TimestampTz waiting_logged_at = 0;
+
+// Starts the workers of every database that accepts connections and is not known to
+// lack pg_comply (launcher only); a worker whose database lacks the extension exits at
+// once, and the database is left alone for a while (NoteAbsent). At most kMaxSealers
+// databases have workers at once: a database whose append found no sealer goes first,
+// the others take turns, and those left waiting are logged. (The first 64 rows of
+// pg_database, with pg_comply or not, used to take every place.)
 void StartSealers() {
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
   Relation rel = table_open(DatabaseRelationId, AccessShareLock);
   TableScanDesc scan = table_beginscan_catalog(rel, 0, nullptr);
   HeapTuple tup;
-  Oid ids[kMaxSealers];
-  NameData names[kMaxSealers];
-  int n = 0;
-  while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr && n < kMaxSealers) {
+  int n = 0, beyond = 0;
+  while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
     Form_pg_database db = (Form_pg_database)GETSTRUCT(tup);
-    if (db->datallowconn && !db->datistemplate) {
-      names[n] = db->datname;
-      ids[n++] = db->oid;
+    if (!db->datallowconn || db->datistemplate) continue;
+    if (n == kMaxScanned) {
+      ++beyond;
+      continue;
     }
+    scan_names[n] = db->datname;
+    scan_ids[n++] = db->oid;
   }
   table_endscan(scan);
   table_close(rel, AccessShareLock);
   CommitTransactionCommand();
+  const int want = (ledger_worker ? 1 : 0) + (ai_worker ? 1 : 0);
+  if (want == 0) return;
   TimestampTz now = GetCurrentTimestamp();
+  int free_slots = 0;
+  bool running[kMaxScanned];  // has a worker of a kind it wants: keeps its place
   SpinLockAcquire(&shared->mutex);
   Oid requested = shared->requested_db;
   shared->requested_db = InvalidOid;
+  for (const SealerSlot& slot : shared->slots) free_slots += slot.dbid == InvalidOid;
   for (int i = 0; i < n; ++i) {
+    running[i] = (ledger_worker && FindSlot(scan_ids[i], kSealer)) ||
+                 (ai_worker && FindSlot(scan_ids[i], kJobs));
+    if (scan_ids[i] == requested || running[i]) continue;
     for (const AbsentDb& a : shared->absent)
-      if (a.dbid == ids[i] && a.until > now && ids[i] != requested) ids[i] = InvalidOid;
+      if (a.dbid == scan_ids[i] && a.until > now) scan_ids[i] = InvalidOid;
   }
   SpinLockRelease(&shared->mutex);
-  for (int i = 0; i < n; ++i) {
-    if (!OidIsValid(ids[i])) continue;
-    if (ledger_worker) StartSealer(ids[i], kSealer, NameStr(names[i]));
-    if (ai_worker) StartSealer(ids[i], kJobs, NameStr(names[i]));
+  // Registered workers not yet in their slots will take places too.
+  for (const Registered& r : registered) free_slots -= r.handle != nullptr;
+  // Databases with workers keep them (a missing kind is started again, in its place);
+  // then the one that asked; then the others from where the last round stopped.
+  auto start = [&](int i) {
+    bool ok = true;
+    if (ledger_worker) ok &= StartSealer(scan_ids[i], kSealer, NameStr(scan_names[i]));
+    if (ai_worker) ok &= StartSealer(scan_ids[i], kJobs, NameStr(scan_names[i]));
+    // The database that asked asks again (first in the next round) if it got no worker
+    // slot: the workers of databases without pg_comply, which exit at once, may have
+    // taken them all for a moment.
+    if (!ok && scan_ids[i] == requested) {
+      SpinLockAcquire(&shared->mutex);
+      if (!OidIsValid(shared->requested_db)) shared->requested_db = requested;
+      SpinLockRelease(&shared->mutex);
+    }
+    scan_ids[i] = InvalidOid;
+  };
+  for (int i = 0; i < n; ++i)
+    if (OidIsValid(scan_ids[i]) && running[i]) start(i);
+  for (int i = 0; i < n; ++i)
+    if (OidIsValid(scan_ids[i]) && scan_ids[i] == requested && free_slots >= want) {
+      free_slots -= want;
+      start(i);
+    }
+  int waiting = 0;
+  const int first = n > 0 ? scan_rotation % n : 0;
+  for (int k = 0; k < n; ++k) {
+    const int i = (first + k) % n;
+    if (!OidIsValid(scan_ids[i])) continue;
+    if (free_slots < want) {
+      ++waiting;
+      continue;
+    }
+    free_slots -= want;
+    start(i);
+    scan_rotation = i + 1;
+  }
+  if ((waiting > 0 || beyond > 0) &&
+      TimestampDifferenceExceeds(waiting_logged_at, now, kWaitingLogMs)) {
+    waiting_logged_at = now;
+    ereport(LOG, (errmsg("pg_comply: %d databases wait for a sealer and a job worker: at most %d "
+                         "databases have them at once",
+                         waiting + beyond, kMaxSealers),
+                  errdetail("Databases with pg_comply take turns; one whose audit entries wait "
+                            "for a sealer goes first. Databases found without pg_comply take "
+                            "no place once tried.")));
   }
 }
 
@@ -741,8 +815,12 @@ void comply_launcher_main(Datum) {
       ProcessConfigFile(PGC_SIGHUP);
     }
     if (ledger_worker || ai_worker) StartSealers();
-    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kLauncherNaptimeMs,
-                    PG_WAIT_EXTENSION);
+    // A database still asking (no worker slot was free) is tried again soon.
+    SpinLockAcquire(&shared->mutex);
+    const bool asking = OidIsValid(shared->requested_db);
+    SpinLockRelease(&shared->mutex);
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                    asking ? kLauncherRetryMs : kLauncherNaptimeMs, PG_WAIT_EXTENSION);
     ResetLatch(MyLatch);
   }
 }
