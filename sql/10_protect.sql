@@ -845,6 +845,11 @@ DROP TABLE clinic.by_ward_7;
 DROP INDEX clinic.by_ward_pkey;  -- (refused: not a drop that takes a partition along)
 SELECT action, details ->> 'kind' AS kind, details ->> 'partition' AS partition, details ->> 'command' AS command
   FROM comply.audit_log WHERE id > :before_drop AND action = 'drift' ORDER BY id;
+-- (The partition DROP OWNED took along had its own owner, in the privileges the drift
+-- watch remembers for the table: they are the table's as it now is, not a change of
+-- grants to report later.)
+SELECT acl_snapshot = comply._acl_text(table_name) AS privileges_remembered_as_they_are
+  FROM comply.policies WHERE table_name = 'clinic.by_ward'::regclass;
 SELECT j.subject -> 'primary_key' ->> 'id' AS id, j.status, j.last_error
   FROM comply.ai_jobs j WHERE j.queue = 'by_ward' AND (j.subject -> 'primary_key' ->> 'id')::int > 400
  ORDER BY (j.subject -> 'primary_key' ->> 'id')::int;

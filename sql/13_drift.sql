@@ -24,6 +24,15 @@ REVOKE SELECT ON watched.t FROM PUBLIC;
 GRANT SELECT (doc) ON watched.t TO PUBLIC;
 SELECT status, evidence FROM comply.check_server() WHERE check_name = 'public_privileges_on_protected_tables';
 REVOKE SELECT (doc) ON watched.t FROM PUBLIC;
+-- A grant in a subtransaction (a savepoint, a PL/pgSQL block with an exception
+-- handler) is one too: the watch reads the tables whose catalog rows this transaction or
+-- its subtransactions wrote.
+BEGIN;
+SAVEPOINT s1;
+GRANT SELECT ON watched.t TO PUBLIC;
+RELEASE SAVEPOINT s1;
+DO $$ BEGIN REVOKE SELECT ON watched.t FROM PUBLIC; EXCEPTION WHEN OTHERS THEN NULL; END $$;
+COMMIT;
 -- A grant inside CREATE SCHEMA is one too (its commands come under its tag).
 CREATE SCHEMA watched_side GRANT SELECT ON watched.t TO PUBLIC;
 REVOKE SELECT ON watched.t FROM PUBLIC;

@@ -425,6 +425,15 @@ Datum comply_adds_inheritance(PG_FUNCTION_ARGS) {
   PG_RETURN_BOOL(false);
 }
 
+// comply._changed_here(x xid) RETURNS boolean: whether x is this transaction's or one of
+// its subtransactions' (a catalog row whose xmin it is was written here: the pg_class
+// row of a table whose privileges a GRANT in this transaction changed).
+PG_FUNCTION_INFO_V1(comply_changed_here);
+Datum comply_changed_here(PG_FUNCTION_ARGS) {
+  const TransactionId xid = PG_GETARG_TRANSACTIONID(0);
+  PG_RETURN_BOOL(TransactionIdIsNormal(xid) && TransactionIdIsCurrentTransactionId(xid));
+}
+
 // comply._reshapes(cmd pg_ddl_command) RETURNS text: how a command that an event trigger
 // reports changes the names or columns a relation's users rely on: 'relation' (ALTER
 // TABLE ... RENAME TO or SET SCHEMA), 'column renamed', 'column dropped', 'column

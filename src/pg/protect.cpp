@@ -1518,6 +1518,17 @@ void RecordDroppedPartitions(List* noted, const char* command) {
       }
       if (std::find(roots_done.begin(), roots_done.end(), d->root) != roots_done.end()) continue;
       roots_done.push_back(d->root);
+      {
+        // The privileges the drift watch remembers for the table named the partition if it
+        // had its own grants or owner: they are the table's as it now is (the drop is the
+        // drift recorded; the watch reads only tables whose catalog rows changed).
+        AsExtensionOwner owner;
+        SpiScope spi;
+        Oid types[1] = {OIDOID};
+        Datum values[1] = {ObjectIdGetDatum(d->root)};
+        SpiExec("UPDATE comply.policies SET acl_snapshot = comply._acl_text(table_name) "
+                "WHERE table_name = $1::regclass", 1, types, values, nullptr, false, SPI_OK_UPDATE);
+      }
       CancelWorkOfGoneRows(*p, "the row's partition was dropped");
     }
   });

@@ -75,15 +75,37 @@ COMMENT ON FUNCTION comply._is_own_table(oid) IS 'Whether a relation is one of p
 
 -- Each protected table's privileges compared with those last seen (comply.policies.
 -- acl_snapshot): a difference is drift, and the new privileges the ones seen. After a
+-- Whether a transaction id is this transaction's or one of its subtransactions'.
+CREATE FUNCTION comply._changed_here(x xid) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'comply_changed_here'
+  LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION comply._changed_here(xid) IS
+  'Whether a transaction id is the current transaction''s or one of its subtransactions'' (a catalog row written here)';
+REVOKE ALL ON FUNCTION comply._changed_here(xid) FROM PUBLIC;
+
 -- GRANT or REVOKE (which report no object), and after REASSIGN OWNED and DROP OWNED,
--- which event triggers do not see (the utility hook calls this).
+-- which event triggers do not see (the utility hook calls this). Only the protected
+-- tables whose catalog rows (pg_class, pg_attribute, a partition's) this transaction
+-- wrote can have new privileges: the others are not read again (every GRANT in the
+-- database compared them all, 0.3 ms a protected table: 600 ms with 2,000).
 CREATE FUNCTION comply._drift_privileges(command text) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   p record;
 BEGIN
   FOR p IN SELECT c.table_name, c.acl_snapshot, comply._acl_text(c.table_name) AS acl
-             FROM comply.policies c JOIN pg_class k ON k.oid = c.table_name LOOP
+             FROM comply.policies c JOIN pg_class k ON k.oid = c.table_name
+            WHERE comply._changed_here(k.xmin)
+               OR EXISTS (SELECT 1 FROM pg_attribute a
+                           WHERE a.attrelid = c.table_name AND comply._changed_here(a.xmin))
+               OR (k.relkind = 'p'
+                   AND EXISTS (SELECT 1 FROM pg_partition_tree(c.table_name) r
+                                JOIN pg_class q ON q.oid = r.relid
+                               WHERE r.relid <> c.table_name
+                                 AND (comply._changed_here(q.xmin)
+                                      OR EXISTS (SELECT 1 FROM pg_attribute a
+                                                  WHERE a.attrelid = r.relid
+                                                    AND comply._changed_here(a.xmin))))) LOOP
     IF p.acl IS DISTINCT FROM p.acl_snapshot THEN
       PERFORM comply._drift(p.table_name::text,
                             format('privileges on protected table %s changed (%s)', p.table_name, command),
