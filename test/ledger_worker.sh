@@ -94,6 +94,29 @@ check "... and verify_ledger never reported them unsealed" \
 check "the rolled-back prepared transaction left no entry" \
   wait_for "SELECT count(*) = 0 FROM comply.audit_log WHERE object = 'rolled back'" 1
 
+# A transaction that raises an alert can be prepared: alerts are announced (NOTIFY
+# comply_alerts) when a transaction commits, and not by a prepared one, which PostgreSQL
+# refuses to prepare once it notified (a GRANT on a protected table in a two-phase
+# transaction failed at PREPARE). Its alert is in comply.alerts once committed. And an
+# alert raised in a subtransaction rolled back is not announced.
+q -d postgres -c "CREATE TABLE two_phase (id int PRIMARY KEY, n text)" \
+  -c "SELECT comply.protect('two_phase', '{\"columns\": {\"n\": {\"redact\": true}}}')" >/dev/null
+check "a GRANT on a protected table (drift, an alert) in a transaction that is prepared" \
+  q -d postgres -c "BEGIN" -c "GRANT SELECT ON two_phase TO PUBLIC" -c "PREPARE TRANSACTION 'comply_2pc_grant'"
+q -d postgres -c "COMMIT PREPARED 'comply_2pc_grant'" >/dev/null
+check "... its alert is in comply.alerts once committed" \
+  wait_for "SELECT count(*) = 1 FROM comply.alerts WHERE kind = 'drift' AND message LIKE '%two_phase%(GRANT)%'" 1
+psql -X -d postgres -c "LISTEN comply_alerts" -c "SELECT pg_sleep(3)" >"$COMPLY_CLUSTER_DIR/listen.out" 2>&1 &
+listener=$!
+sleep 1
+q -d postgres -c "BEGIN" -c "SAVEPOINT s" -c "REVOKE SELECT ON two_phase FROM PUBLIC" \
+  -c "ROLLBACK TO SAVEPOINT s" -c "COMMIT" >/dev/null
+q -d postgres -c "REVOKE SELECT ON two_phase FROM PUBLIC" >/dev/null
+wait "$listener" || true
+check "an alert is announced at commit, one rolled back with its subtransaction is not" \
+  [ "$(grep -c 'comply_alerts' "$COMPLY_CLUSTER_DIR/listen.out")" = 1 ]
+q -d postgres -c "SELECT comply.unprotect('two_phase')" -c "DROP TABLE two_phase" >/dev/null
+
 # A burst of rejected rows: 8 sessions each have a row rejected 2,000 times in a loop.
 # Rejections reach the ledger through the job worker (their transactions roll back),
 # by 64 hand-over slots in shared memory; when all are taken, the rejecting session

@@ -17,9 +17,13 @@
 extern "C" {
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/async.h"
 #include "executor/spi.h"
+#include "nodes/pg_list.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 }
 
 namespace comply::pg {
@@ -150,3 +154,84 @@ double AlertRound::NextDueSeconds() {
 }
 
 }  // namespace comply::pg
+
+// comply._notify_at_commit(channel text, payload text): NOTIFY channel, payload when the
+// transaction commits, and not at all when it is prepared. A NOTIFY in a transaction
+// makes PREPARE TRANSACTION fail, and pg_comply's announcements of alerts and
+// escalations are raised from inside users' DDL and control runs (a GRANT on a protected
+// table in a two-phase transaction failed at PREPARE); what they announce is in a table
+// either way. Plain C: the callbacks run inside PostgreSQL's commit.
+namespace {
+
+struct PendingNotify {
+  SubTransactionId subid;  // the subtransaction that asked (its parent's once it commits)
+  char* channel;
+  char* payload;
+};
+List* pending_notifies = NIL;  // of PendingNotify*, in TopTransactionContext
+bool notify_callbacks_registered = false;
+
+void NotifyAtCommitXact(XactEvent event, void*) {
+  if (event == XACT_EVENT_PRE_COMMIT) {
+    // Before PreCommit_Notify, which queues what this adds.
+    List* pending = pending_notifies;
+    pending_notifies = NIL;
+    ListCell* lc;
+    foreach (lc, pending) {
+      const PendingNotify* p = static_cast<const PendingNotify*>(lfirst(lc));
+      Async_Notify(p->channel, p->payload);
+    }
+    return;
+  }
+  // Prepared (no announcement), committed or aborted: the list's memory is gone.
+  if (event == XACT_EVENT_PRE_PREPARE || event == XACT_EVENT_PREPARE ||
+      event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+      event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
+    pending_notifies = NIL;
+}
+
+void NotifyAtCommitSubXact(SubXactEvent event, SubTransactionId my_subid,
+                           SubTransactionId parent_subid, void*) {
+  ListCell* lc;
+  if (event == SUBXACT_EVENT_ABORT_SUB) {
+    foreach (lc, pending_notifies) {
+      if (static_cast<PendingNotify*>(lfirst(lc))->subid == my_subid)
+        pending_notifies = foreach_delete_current(pending_notifies, lc);
+    }
+  } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
+    foreach (lc, pending_notifies) {
+      PendingNotify* p = static_cast<PendingNotify*>(lfirst(lc));
+      if (p->subid == my_subid) p->subid = parent_subid;
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" {
+PG_FUNCTION_INFO_V1(comply_notify_at_commit);
+Datum comply_notify_at_commit(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("channel and payload must not be NULL")));
+  char* channel = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  char* payload = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  // As Async_Notify checks them, now rather than in the commit.
+  if (channel[0] == '\0' || strlen(channel) >= NAMEDATALEN)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid channel name")));
+  if (strlen(payload) >= BLCKSZ - NAMEDATALEN - 128)  // async.c's NOTIFY_PAYLOAD_MAX_LENGTH
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("payload string too long")));
+  if (!notify_callbacks_registered) {
+    RegisterXactCallback(NotifyAtCommitXact, nullptr);
+    RegisterSubXactCallback(NotifyAtCommitSubXact, nullptr);
+    notify_callbacks_registered = true;
+  }
+  MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+  PendingNotify* p = static_cast<PendingNotify*>(palloc(sizeof(PendingNotify)));
+  p->subid = GetCurrentSubTransactionId();
+  p->channel = pstrdup(channel);
+  p->payload = pstrdup(payload);
+  pending_notifies = lappend(pending_notifies, p);
+  MemoryContextSwitchTo(old);
+  PG_RETURN_VOID();
+}
+}

@@ -140,7 +140,7 @@ BEGIN
    WHERE r.id = c.id
   RETURNING * INTO c;
   IF new_status = 'escalated' THEN
-    PERFORM pg_notify('comply_review', jsonb_build_object('event', 'escalated', 'case_id', c.id,
+    PERFORM comply._notify_at_commit('comply_review', jsonb_build_object('event', 'escalated', 'case_id', c.id,
                                                           'queue', c.queue, 'by', 'reviewer')::text);
   END IF;
   RETURN c;
@@ -234,7 +234,7 @@ BEGIN
     PERFORM comply.audit('review.escalate', 'comply.review_cases/' || r.id,
                          jsonb_build_object('case_id', r.id, 'queue', r.queue, 'reason', 'sla',
                                             'sla', sla::text));
-    PERFORM pg_notify('comply_review', jsonb_build_object('event', 'escalated', 'case_id', r.id,
+    PERFORM comply._notify_at_commit('comply_review', jsonb_build_object('event', 'escalated', 'case_id', r.id,
                                                           'queue', r.queue, 'by', 'sla')::text);
     PERFORM comply._raise_alert('review_escalated', 'comply.review_cases/' || r.id,
                                 format('review case %s in queue %s waited longer than its SLA (%s)',

@@ -22,6 +22,15 @@ COMMENT ON TABLE comply.alerts IS
   'Alert outbox: each alert is announced by NOTIFY comply_alerts and delivered to comply.alert_webhook_url by the worker';
 REVOKE ALL ON comply.alerts FROM PUBLIC;
 
+-- NOTIFY when the transaction commits, not at all when it is prepared (PostgreSQL
+-- cannot prepare a transaction that notified, and alerts are raised inside users' DDL).
+CREATE FUNCTION comply._notify_at_commit(channel text, payload text) RETURNS void
+  AS 'MODULE_PATHNAME', 'comply_notify_at_commit'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply._notify_at_commit(text, text) IS
+  'NOTIFY channel, payload when the transaction commits; nothing when it is prepared';
+REVOKE ALL ON FUNCTION comply._notify_at_commit(text, text) FROM PUBLIC;
+
 CREATE FUNCTION comply._raise_alert(kind text, subject text, message text, details jsonb DEFAULT '{}')
   RETURNS bigint
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
@@ -34,9 +43,10 @@ BEGIN
   -- Any role may LISTEN on a channel (and NOTIFY on it): the payload says only that an
   -- alert was raised, its id and kind; what it says is read from comply.alerts, which
   -- ordinary roles cannot read (and where a NOTIFY of anyone else's finds nothing).
-  PERFORM pg_notify('comply_alerts', jsonb_build_object('id', new_id, 'kind', kind)::text);
+  -- (At commit: a prepared transaction announces nothing, its alerts are in the table.)
+  PERFORM comply._notify_at_commit('comply_alerts', jsonb_build_object('id', new_id, 'kind', kind)::text);
   RETURN new_id;
 END $$;
 COMMENT ON FUNCTION comply._raise_alert(text, text, text, jsonb) IS
-  'Adds an alert to the outbox and announces it with NOTIFY comply_alerts (its id and kind only: any role may listen)';
+  'Adds an alert to the outbox and announces it with NOTIFY comply_alerts at commit (its id and kind only: any role may listen)';
 REVOKE ALL ON FUNCTION comply._raise_alert(text, text, text, jsonb) FROM PUBLIC;
