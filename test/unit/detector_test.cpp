@@ -343,6 +343,22 @@ TEST_F(DetectorTest, UrlAfterAndWithMultiByteText) {
 // ---------------------------------------------------------------------------------------
 // PHONE_NUMBER
 
+// The national forms of the regions the detector validates in, as people write them.
+TEST_F(DetectorTest, PhoneNationalForms) {
+  EXPECT_TRUE(Has("Paris 01 42 68 53 00", "PHONE_NUMBER", "01 42 68 53 00"));
+  EXPECT_TRUE(Has("portable 06.12.34.56.78", "PHONE_NUMBER", "06.12.34.56.78"));
+  EXPECT_TRUE(Has("Sydney 02 9374 4000", "PHONE_NUMBER", "02 9374 4000"));
+  EXPECT_TRUE(Has("Sydney (02) 9374 4000", "PHONE_NUMBER", "(02) 9374 4000"));
+  EXPECT_TRUE(Has("Melbourne 03 9123 4567", "PHONE_NUMBER", "03 9123 4567"));
+  EXPECT_TRUE(Has("mobile 098765 43210", "PHONE_NUMBER", "098765 43210"));
+  // The trunk prefix in brackets after the country code.
+  EXPECT_TRUE(Has("call +44 (0)20 7946 0958", "PHONE_NUMBER", "+44 (0)20 7946 0958"));
+  EXPECT_TRUE(Has("+33 (0)1 42 68 53 00", "PHONE_NUMBER", "+33 (0)1 42 68 53 00"));
+  // Not a phone number: pairs that begin with another digit, a version string.
+  EXPECT_TRUE(Lacks("grid 12 42 68 53 00", "PHONE_NUMBER"));
+  EXPECT_TRUE(Lacks("+44 (0)00 0000 0000", "PHONE_NUMBER"));
+}
+
 TEST_F(DetectorTest, PhoneValid) {
   EXPECT_TRUE(Has("call +44 20 7946 0958 now", "PHONE_NUMBER", "+44 20 7946 0958"));
   EXPECT_TRUE(Has("+33 1 42 68 53 00", "PHONE_NUMBER", "+33 1 42 68 53 00"));

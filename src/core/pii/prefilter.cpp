@@ -381,6 +381,18 @@ class Scanner {
     if (In(j10, " -") && t_[r1.s] == '0' && n1 + n0 >= 9) Set(Hint::kPhone, r1.s, Fwd(r1.s, 15));
     if (In(j10, " -") && In(j21, " -") && t_[r2.s] == '0' && n2 + n1 + n0 >= 9)
       Set(Hint::kPhone, r2.s, Fwd(r2.s, 15));
+    // PHONE, French form: \b0\d(?:[ .\-]\d{2}){4}\b, five pairs of digits joined by
+    // one of ' ', '.', '-', the first starting with 0 (anywhere in a longer chain).
+    pairs2_ = n0 == 2 ? (n1 == 2 && In(j10, " .-") ? pairs2_ + 1 : 1) : 0;
+    if (pairs2_ > 0) pair_starts_[pairs2_ % 5] = r0.s;
+    if (pairs2_ >= 5 && t_[pair_starts_[(pairs2_ - 4) % 5]] == '0')
+      Set(Hint::kPhone, pair_starts_[(pairs2_ - 4) % 5], r0.e);
+    // PHONE, Australian form: (?:\(0\d\)|\b0\d)[ \-]?\d{4}[ \-]?\d{4}\b: a run right after
+    // a bracketed "(0d)" and its separator, and the 9 bytes from it (an unbracketed
+    // "0d" is the trunk-0 form's runs).
+    if (n1 == 2 && t_[r1.s] == '0' && r1.s > 0 && t_[r1.s - 1] == '(' && r1.e < n_ &&
+        t_[r1.e] == ')' && r0.s - r1.e <= 2)
+      Set(Hint::kPhone, r1.s - 1, Fwd(r0.s, 9));
     // SSN/ITIN: \d{3}-\d{2}-\d{4} (or with ' ' or '.', the same twice)
     if (j21 != 0 && j21 == j10 && In(j10, "- .") && n2 >= 3 && n1 == 2 && n0 >= 4)
       Set(Hint::kNineGrouped, r2.s, r0.e);
@@ -413,6 +425,8 @@ class Scanner {
   Span hex_;           // the last word of hex digits
   int pairs_ = 0;      // hex words of two joined by ':' or '-' up to the last one
   int quads_ = 0;      // hex words of four joined by '.' up to the last one
+  int pairs2_ = 0;     // digit runs of two joined by ' ', '.' or '-' up to the last one
+  size_t pair_starts_[5] = {};  // where the last five of them start (by pairs2_ % 5)
   size_t colon_ = kNone;
   size_t month_lo_ = kNone, month_hi_ = 0;  // the first and last month's start
   bool run4_ = false, fold_ = false;

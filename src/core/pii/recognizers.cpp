@@ -227,11 +227,17 @@ const std::vector<std::string> kBankContext = {"bank", "account", "acct", "check
 // Regexes read by several recognizers (each is compiled and searched once).
 // A plain run of digits: every number written without separators.
 constexpr const char* kDigitRun = "\\b\\d{7,19}\\b";
-// Phone numbers in international (+), North American and trunk-0 national forms.
+// Phone numbers in international (+, with a trunk (0) perhaps), North American and
+// trunk-0 national forms: area code and groups of 3 or 4 (GB, DE, IN landlines), two
+// digits in pairs (FR), a two-digit area code, bracketed or not, and two groups of four
+// (AU), five and five digits (IN mobiles).
 constexpr const char* kPhoneForms =
     "\\+\\d{1,3}[ .\\-]?(?:\\(\\d{1,4}\\)[ .\\-]?)?\\d{1,4}(?:[ .\\-]?\\d{2,4}){1,4}\\b"
     "|(?:\\b1[ .\\-]?)?(?:\\(\\d{3}\\)[ .\\-]?|\\b\\d{3}[ .\\-])\\d{3}[ .\\-]\\d{4}\\b"
-    "|\\b0\\d{2,4}[ \\-]?\\d{3,4}[ \\-]?\\d{3,4}\\b";
+    "|\\b0\\d{2,4}[ \\-]?\\d{3,4}[ \\-]?\\d{3,4}\\b"
+    "|\\b0\\d(?:[ .\\-]\\d{2}){4}\\b"
+    "|(?:\\(0\\d\\)|\\b0\\d)[ \\-]?\\d{4}[ \\-]?\\d{4}\\b"
+    "|\\b0\\d{5}[ \\-]\\d{5}\\b";
 // Nine digits grouped 3-2-4 with one separator (SSN and ITIN).
 constexpr const char* kNineGrouped =
     "\\b\\d{3}-\\d{2}-\\d{4}\\b|\\b\\d{3} \\d{2} \\d{4}\\b|\\b\\d{3}\\.\\d{2}\\.\\d{4}\\b";
@@ -368,6 +374,16 @@ bool IsCallingCode(int code) {
 }  // namespace
 
 Validity ValidatePhone(std::string_view candidate) {
+  // "+44 (0)20 7946 0958": the trunk prefix in brackets after the country code is not
+  // part of the international number.
+  std::string without_trunk;
+  if (!candidate.empty() && candidate[0] == '+') {
+    const size_t open = candidate.find("(0)");
+    if (open != std::string_view::npos && open <= 5) {
+      without_trunk = std::string(candidate.substr(0, open)) + std::string(candidate.substr(open + 3));
+      candidate = without_trunk;
+    }
+  }
   std::string digits = DigitsOnly(candidate);
   if (candidate.empty() || candidate[0] != '+') {
     for (const char* region : kPhoneRegions)
