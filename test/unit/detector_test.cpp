@@ -844,6 +844,20 @@ TEST_F(DetectorTest, PersonFromFirstNameList) {
   EXPECT_TRUE(Lacks("sarah connor", "PERSON"));  // not capitalised
 }
 
+// Surnames with an inner capital or an apostrophe, and with particles, are found whole:
+// no part of the name is left beside the label.
+TEST_F(DetectorTest, PersonSurnameForms) {
+  EXPECT_TRUE(Has("We met John McDonald yesterday", "PERSON", "John McDonald"));
+  EXPECT_TRUE(Has("We met Sean O'Brien yesterday", "PERSON", "Sean O'Brien"));
+  EXPECT_TRUE(Has("with Maria DeVito and", "PERSON", "Maria DeVito"));
+  EXPECT_TRUE(Has("Mrs. Linda van der Berg called", "PERSON", "Linda van der Berg"));
+  EXPECT_TRUE(Has("call John Van Dyke today", "PERSON", "John Van Dyke"));
+  EXPECT_TRUE(Has("Patient: Ana de la Cruz", "PERSON", "Ana de la Cruz"));
+  EXPECT_TRUE(Has("Yesterday Linda van der Berg called.", "PERSON", "Linda van der Berg"));
+  // A particle alone is not a surname.
+  EXPECT_TRUE(Has("Dear John, de la", "PERSON", "John"));
+}
+
 TEST_F(DetectorTest, PersonStopwordsAreNotNames) {
   EXPECT_TRUE(Lacks("Dear Customer, thanks.", "PERSON"));
   EXPECT_TRUE(Lacks("Patient Portal is down.", "PERSON"));

@@ -315,8 +315,7 @@ void Detector::Finish(std::vector<std::string> first_names) {
   if (impl_->set && !impl_->set->Compile())
     throw Error(sqlstate::kProgramLimitExceeded, "pattern set too large to compile");
   impl_->first_names.Assign(std::vector<std::string_view>(first_names.begin(), first_names.end()));
-  impl_->surname = std::make_unique<RE2>(
-      "\\p{Lu}[\\p{Ll}'\u2019]+(?:-\\p{Lu}[\\p{Ll}'\u2019]+)?", PatternOptions());
+  impl_->surname = std::make_unique<RE2>(SurnamePattern(), PatternOptions());
   if (!impl_->first_names.empty()) impl_->entities.insert("PERSON");
   impl_->all_patterns.assign(impl_->patterns.size(), true);
   impl_->all_groups.assign(impl_->groups.size(), true);

@@ -191,11 +191,15 @@ Validity ValidateEmail(std::string_view s) {
   return Validity::kValid;
 }
 
-// Names are sequences of capitalised words (Unicode), initials allowed.
+// Names are sequences of capitalised words (Unicode), initials allowed, and the
+// particles of surnames between them ("van der Berg", "de la Cruz", "Van Dyke").
 #define NAME_WORD                                                           \
   "(?:\\p{Lu}['\u2019]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?"         \
   "(?:['\u2019]\\p{Ll}+)?(?:-\\p{Lu}?\\p{Ll}+)?|\\p{Lu}\\.)"
-#define NAME_SEQ NAME_WORD "(?:[ \\t]+" NAME_WORD "){0,3}"
+#define NAME_PARTICLE                                                                  \
+  "(?:van|von|der|den|de|del|della|di|da|du|dos|das|la|le|Van|Von|Der|Den|De|Del|Della|" \
+  "Di|Da|Du|Dos|Das|La|Le|bin|ibn|al|St\\.?)"
+#define NAME_SEQ NAME_WORD "(?:[ \\t]+(?:" NAME_PARTICLE "[ \\t]+){0,2}" NAME_WORD "){0,3}"
 #define HONORIFIC "(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sr|Sra|Srta|Herr|Frau|Mme|Mlle)"
 // Longer cues first: the regex ends at the cue, so "signed by" must win over "signed".
 #define NAME_CUES                                                                       \
@@ -465,6 +469,10 @@ Validity ValidatePhoneNational(std::string_view candidate) {
   for (const char* region : kTrunkZeroRegions)
     if (NationalValidIn(digits, region)) return Validity::kValid;
   return Validity::kInvalid;
+}
+
+const char* SurnamePattern() {
+  return "(?:" NAME_PARTICLE "[ \\t]+){0,2}" NAME_WORD;
 }
 
 bool IsNameStopword(std::string_view word) {

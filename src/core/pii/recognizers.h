@@ -55,4 +55,9 @@ inline constexpr const char* kTrunkZeroRegions[] = {"GB", "DE", "FR", "AU", "IN"
 // follows a name cue ("Dear Customer", "Patient Portal").
 bool IsNameStopword(std::string_view word);
 
+// The surname after a listed first name ("John McDonald", "Linda van der Berg",
+// "Sean O'Brien"), matched anchored: the name patterns' word, after at most two
+// particles.
+const char* SurnamePattern();
+
 }  // namespace comply::pii
