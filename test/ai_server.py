@@ -39,7 +39,7 @@ Any behaviour may carry "delay_ms" (wait that long before acting).
                first key of "rules" ({"keyword": "label"}) found in the user messages
                (case-insensitive), else "label" if given, else the first label of the
                request's response_format enum (else "unknown"). C is "confidence"
-               (default 0.95).
+               (default 0.95), the rationale "rationale" (default "test").
     delay      ok after "delay_ms" (default 100)
     error      "status" (default 500) with an OpenAI-style error body; "retry_after", if
                given, is sent as a Retry-After header
@@ -208,7 +208,7 @@ def ok_content(request, behaviour):
     if label is None:
         label = behaviour.get("label") or (labels[0] if labels else "unknown")
     return json.dumps({"label": label, "confidence": behaviour.get("confidence", 0.95),
-                       "rationale": "test"})
+                       "rationale": behaviour.get("rationale", "test")})
 
 
 def sleep_unless_stopped(seconds):

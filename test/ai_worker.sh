@@ -201,6 +201,24 @@ check "a 429 is retried no sooner than its Retry-After" \
 check "... (second attempt at least 2 s after the first)" \
   is_true "SELECT max(at) - min(at) >= interval '1.9 s' FROM comply.ai_interactions WHERE job_id = $job"
 
+# A long rationale (the model's to write) is kept cut, and redacted: its redaction failed
+# beyond comply.max_input_bytes, and with it the worker's round, again and again, the
+# job sent each time and never counted.
+q -c "ALTER SYSTEM SET comply.max_input_bytes = '64kB'" -c "SELECT pg_reload_conf()" >/dev/null
+long=$(python3 -c 'print("SSN 536-22-8714 " + "word " * 20000)')
+ctl mode "{\"mode\": \"ok\", \"rationale\": \"$long\"}"
+job=$(q -c "SELECT comply.classify_async('long rationale', $labels, 'openai:test-model')")
+check "a job whose answer has a 100 kB rationale is done, in one attempt" \
+  wait_for "SELECT status = 'done' AND attempts = 1 FROM comply.ai_jobs WHERE id = $job" 15
+check "... its rationale kept cut to 4 kB and redacted" \
+  is_true "SELECT response::jsonb ->> 'rationale' LIKE 'SSN [US_SSN] word%[rationale cut: % bytes]'
+                  AND octet_length(response::jsonb ->> 'rationale') < 4200
+             FROM comply.ai_interactions WHERE job_id = $job"
+check "... and so is a synchronous call's (no 54000 for a 14-byte input)" \
+  is_true "SELECT label = 'phi' FROM comply.classify('long rationale', $labels, 'openai:test-model')"
+ctl mode '{"mode": "ok"}'
+q -c "ALTER SYSTEM RESET comply.max_input_bytes" -c "SELECT pg_reload_conf()" >/dev/null
+
 # Dead letters: a job that keeps failing stops after comply.ai_max_attempts.
 q -c "ALTER SYSTEM SET comply.ai_max_attempts = 3" -c "SELECT pg_reload_conf()" >/dev/null
 ctl script '[{"mode": "badlabel"}, {"mode": "badlabel"}, {"mode": "badlabel"}]'
@@ -250,7 +268,15 @@ job=$(q -c "SELECT comply.classify_async('server dies', $labels, 'openai:test-mo
 wait_for "SELECT status = 'running' FROM comply.ai_jobs WHERE id = $job" 10 || true
 "${as_pg[@]}" "$bindir/pg_ctl" -D "$datadir" stop -m immediate >/dev/null 2>&1 || true
 ctl mode '{"mode": "ok"}'
-scripts/pgcluster.sh start >/dev/null
+# (Restarted with proxies in its environment, which libcurl would use by default: the
+# provider must still be reached directly, not through 127.0.0.1:9, where nothing listens.)
+http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9 \
+  scripts/pgcluster.sh start >/dev/null
+postmaster=$(head -1 "$datadir/postmaster.pid")
+check "the server now has proxies in its environment" \
+  bash -c 'tr "\0" "\n" <"/proc/$1/environ" | grep -q "^http_proxy=http://127.0.0.1:9"' _ "$postmaster"
+check "... which a provider call does not use (it reaches the provider directly)" \
+  is_true "SELECT label = 'phi' FROM comply.classify('x', $labels, 'openai:test-model')"
 check "a job running when the server crashed is done after the restart" \
   wait_for "SELECT status = 'done' FROM comply.ai_jobs WHERE id = $job" 40
 check "no job is left behind" \

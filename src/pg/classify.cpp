@@ -50,6 +50,10 @@ PG_FUNCTION_INFO_V1(comply_run_jobs);
 namespace comply::pg {
 namespace {
 
+// The connect timeout of every provider request, at most (and the total, comply.ai_timeout,
+// bounds it too).
+constexpr int kConnectTimeoutSeconds = 10;
+
 // ---------------------------------------------------------------------------------
 // Builtin models, loaded from comply.models once per backend.
 
@@ -219,13 +223,32 @@ struct Interaction {
 };
 
 // Inserts the interaction (as the extension's owner); returns its id. Needs SPI.
+// The longest rationale kept, in bytes (and at most half of comply.max_input_bytes,
+// which redaction refuses beyond): a model's rationale is a sentence or two, and a
+// longer one made its redaction fail, and with it the job worker's whole round, again
+// and again.
+constexpr size_t kMaxRationaleBytes = 4096;
+
+// rationale cut to at most max bytes, at a blank when one is near (a value cut in two
+// could escape detection), else at a character's start, and marked so.
+std::string CutRationale(const std::string& rationale, size_t max) {
+  if (rationale.size() <= max) return rationale;
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(rationale[cut]) & 0xC0) == 0x80) --cut;
+  const size_t blank = rationale.find_last_of(" \t\n", cut);
+  if (blank != std::string::npos && blank + 256 >= cut) cut = blank;
+  return rationale.substr(0, cut) + " [rationale cut: " + std::to_string(rationale.size()) + " bytes]";
+}
+
 int64 RecordInteraction(const Interaction& in) {
   Interaction r = in;
   if (r.rationale && r.label && r.confidence) {
     std::string response = "{";
     AddField(response, "label", *r.label);
     AddRaw(response, "confidence", Num(*r.confidence));
-    AddField(response, "rationale", RedactTextDefault(*r.rationale));
+    const size_t max_rationale =
+        std::min(kMaxRationaleBytes, static_cast<size_t>(max_input_bytes) / 2);
+    AddField(response, "rationale", RedactTextDefault(CutRationale(*r.rationale, max_rationale)));
     response += "}";
     r.response = response;
   }
@@ -378,7 +401,7 @@ ai::HttpRequest MakeRequest(const ProviderConfig& c, const std::string& model,
   req.headers = ai::RequestHeaders(c.api_key);
   req.body = ai::BuildChatBody({model, labels, text});
   req.timeout_ms = c.timeout_ms;
-  req.connect_timeout_ms = std::min<long>(c.timeout_ms, 10000);
+  req.connect_timeout_ms = std::min<long>(c.timeout_ms, kConnectTimeoutSeconds * 1000L);
   return req;
 }
 
@@ -497,8 +520,14 @@ int JobRound::Claim(int max) {
             "(SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = worker_pid))",
             0, nullptr, nullptr, nullptr, false, SPI_OK_UPDATE);
     Oid types[2] = {INT4OID, INT4OID};
-    // A claim lasts longer than any request can: timeout plus margin.
-    int lease = ai_timeout / 1000 * 2 + 60;
+    // A claim lasts longer than the round can: its requests run ai_concurrency at a time,
+    // each within the connect and total timeouts, and nothing is committed before all
+    // are answered. (It lasted two timeouts: a batch of 32 at a concurrency of 1 and a
+    // slow provider outlived it, and a comply.run_jobs() call then took the live
+    // worker's jobs back, sent them again and discarded its answers.)
+    const int waves = (max + std::max(1, ai_concurrency) - 1) / std::max(1, ai_concurrency);
+    const int lease = static_cast<int>(std::min<int64>(
+        int64{waves} * (ai_timeout / 1000 + kConnectTimeoutSeconds + 1) + 60, 86400));
     Datum values[2] = {Int32GetDatum(max), Int32GetDatum(lease)};
     uint64 n = SpiExec(
         "WITH c AS (SELECT id FROM comply.ai_jobs WHERE status = 'queued' AND next_attempt_at <= now() "

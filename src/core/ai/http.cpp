@@ -168,6 +168,10 @@ std::unique_ptr<Transfer> Start(CURLM* multi, const HttpRequest& request, size_t
         "CURLOPT_REDIR_PROTOCOLS");
 #endif
   Check(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L), "CURLOPT_FOLLOWLOCATION");
+  // No proxy, whatever the server's environment says (http_proxy, https_proxy,
+  // ALL_PROXY): text goes only where comply.ai_endpoint, which only a superuser sets,
+  // says, and the interaction log names that host.
+  Check(curl_easy_setopt(h, CURLOPT_PROXY, ""), "CURLOPT_PROXY");
   Check(curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L), "CURLOPT_SSL_VERIFYPEER");
   Check(curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L), "CURLOPT_SSL_VERIFYHOST");
   Check(curl_easy_setopt(h, CURLOPT_PROXY_SSL_VERIFYPEER, 1L), "CURLOPT_PROXY_SSL_VERIFYPEER");
