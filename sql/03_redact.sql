@@ -47,7 +47,8 @@ CREATE TEMP TABLE a AS SELECT comply.pseudonymize(v) AS p FROM (VALUES ('536-22-
 CREATE TEMP TABLE b AS SELECT comply.redact(v, '{"default": {"op": "hash"}}') AS p FROM (VALUES ('536-22-8714')) t(v);
 SELECT count(*) AS joined FROM a JOIN b USING (p);
 -- A key file that others can read is refused (COPY writes files with mode 0644), and
--- so is a missing one; the error names the file, never its content.
+-- so is a missing one; the error names the setting (hidden from ordinary roles, who may
+-- meet it), never the file's path or content.
 COPY (SELECT 'regression-test-key-0123456789abcdef') TO :'openkeyfile';
 SET comply.hmac_key_file = :'openkeyfile';
 \set VERBOSITY sqlstate

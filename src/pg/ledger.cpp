@@ -186,8 +186,10 @@ int64 NowUnixMicros() {
 std::unique_ptr<ledger::Signer> LoadSigner() {
   std::string path = ledger_signing_key_file ? ledger_signing_key_file : "";
   if (path.empty()) return nullptr;
-  std::string pem = pii::LoadKeyFile(path);  // permission-checked like ssl_key_file
-  return std::make_unique<ledger::Signer>(ledger::Signer::FromPem(pem, path));
+  // Permission-checked like ssl_key_file; errors name the setting, not the path.
+  std::string pem = pii::LoadKeyFile(path, "comply.ledger_signing_key_file");
+  return std::make_unique<ledger::Signer>(
+      ledger::Signer::FromPem(pem, "the key file of comply.ledger_signing_key_file"));
 }
 
 // bytea datum of bytes (palloc'd; plain C).

@@ -586,7 +586,7 @@ const std::string& HmacKey() {
               st.st_mtim.tv_sec == key_cache->st.st_mtim.tv_sec &&
               st.st_mtim.tv_nsec == key_cache->st.st_mtim.tv_nsec;
   if (!same) {
-    key_cache->key = pii::LoadKeyFile(path);
+    key_cache->key = pii::LoadKeyFile(path, "comply.hmac_key_file");
     key_cache->id = pii::KeyId(key_cache->key);
     key_cache->path = path;
     stat(path.c_str(), &key_cache->st);

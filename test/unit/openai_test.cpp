@@ -382,8 +382,12 @@ TEST(OpenAIHeadersTest, RefusesHeaderInjection) {
   std::string text;
   std::string state = SqlstateOf([&] { ReadApiKeyFile(path); }, &text);
   if (state != "F0000") return ::testing::AssertionFailure() << "sqlstate '" << state << "'";
-  if (text.find(path) == std::string::npos)
-    return ::testing::AssertionFailure() << "path not named in: " << text;
+  // The setting is named, not the path: the setting is hidden from ordinary roles, who
+  // meet this error when they classify.
+  if (text.find("comply.ai_api_key_file") == std::string::npos)
+    return ::testing::AssertionFailure() << "setting not named in: " << text;
+  if (path.size() > 4 && text.find(path) != std::string::npos)
+    return ::testing::AssertionFailure() << "path named in: " << text;
   if (text.find(reason) == std::string::npos)
     return ::testing::AssertionFailure() << "'" << reason << "' not in: " << text;
   if (text.find("sk-") != std::string::npos)

@@ -346,14 +346,19 @@ TEST(RedactTest, Utf8Length) {
 // LoadKeyFile
 
 constexpr char kSecret[] = "S3CR3T-KEY-MATERIAL-0123456789";
+constexpr char kSetting[] = "comply.hmac_key_file";
 
-// Loads path expecting an F0000 error that names the path and not the key content.
+// Loads path expecting an F0000 error that names the setting, not the path (the
+// settings are hidden from the ordinary roles who may meet the error) and not the key
+// content.
 ::testing::AssertionResult Refused(const std::string& path, std::string_view reason) {
   std::string text;
-  std::string state = SqlstateOf([&] { LoadKeyFile(path); }, &text);
+  std::string state = SqlstateOf([&] { LoadKeyFile(path, kSetting); }, &text);
   if (state != "F0000") return ::testing::AssertionFailure() << "sqlstate '" << state << "'";
-  if (text.find(path) == std::string::npos)
-    return ::testing::AssertionFailure() << "path not named in: " << text;
+  if (text.find(std::string("the key file of ") + kSetting) == std::string::npos)
+    return ::testing::AssertionFailure() << "setting not named in: " << text;
+  if (text.find(path) != std::string::npos)
+    return ::testing::AssertionFailure() << "path named in: " << text;
   if (text.find(reason) == std::string::npos)
     return ::testing::AssertionFailure() << "'" << reason << "' not in: " << text;
   if (text.find("S3CR3T") != std::string::npos || text.find("0123456789") != std::string::npos)
@@ -363,13 +368,13 @@ constexpr char kSecret[] = "S3CR3T-KEY-MATERIAL-0123456789";
 
 TEST(KeyFileTest, OwnerOnlyFileLoadsTrimmed) {
   TempFile f(std::string(kSecret) + "\n", 0600);
-  EXPECT_EQ(LoadKeyFile(f.path()), kSecret);
+  EXPECT_EQ(LoadKeyFile(f.path(), kSetting), kSecret);
   TempFile crlf(std::string(kSecret) + " \t\r\n\n", 0400);
-  EXPECT_EQ(LoadKeyFile(crlf.path()), kSecret);
+  EXPECT_EQ(LoadKeyFile(crlf.path(), kSetting), kSecret);
   TempFile inner(std::string("  a key with spaces inside  \n"), 0600);  // leading kept
-  EXPECT_EQ(LoadKeyFile(inner.path()), "  a key with spaces inside");
+  EXPECT_EQ(LoadKeyFile(inner.path(), kSetting), "  a key with spaces inside");
   TempFile exact16("0123456789abcdef", 0600);
-  EXPECT_EQ(LoadKeyFile(exact16.path()), "0123456789abcdef");
+  EXPECT_EQ(LoadKeyFile(exact16.path(), kSetting), "0123456789abcdef");
 }
 
 TEST(KeyFileTest, GroupOrWorldAccessRefused) {
@@ -380,7 +385,7 @@ TEST(KeyFileTest, GroupOrWorldAccessRefused) {
   // Group read only is allowed for a root-owned file (as PostgreSQL's ssl_key_file).
   TempFile g(kSecret, 0640);
   if (geteuid() == 0) {
-    EXPECT_EQ(LoadKeyFile(g.path()), kSecret);
+    EXPECT_EQ(LoadKeyFile(g.path(), kSetting), kSecret);
   } else {
     EXPECT_TRUE(Refused(g.path(), "group or world access"));
   }

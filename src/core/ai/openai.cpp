@@ -309,20 +309,21 @@ std::vector<std::string> RequestHeaders(std::string_view api_key) {
 }
 
 std::string ReadApiKeyFile(const std::string& path) {
-  std::string content = ReadSecretFile(path);
+  static const std::string kSetting = "comply.ai_api_key_file";
+  std::string content = ReadSecretFile(path, kSetting);
   std::string_view key = content;
   while (!key.empty() && std::isspace(static_cast<unsigned char>(key.front())))
     key.remove_prefix(1);
   while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.remove_suffix(1);
   if (key.empty())
-    throw Error(sqlstate::kConfigFileError, "API key file \"" + path + "\" is empty");
+    throw Error(sqlstate::kConfigFileError, "the API key file of " + kSetting + " is empty");
   if (key.size() > kMaxApiKeyBytes)
-    throw Error(sqlstate::kConfigFileError, "API key file \"" + path + "\" holds more than " +
+    throw Error(sqlstate::kConfigFileError, "the API key file of " + kSetting + " holds more than " +
                                                 std::to_string(kMaxApiKeyBytes) + " bytes");
   if (!std::all_of(key.begin(), key.end(), IsTokenChar))
     throw Error(
         sqlstate::kConfigFileError,
-        "API key file \"" + path + "\" must hold one line of printable ASCII without spaces");
+        "the API key file of " + kSetting + " must hold one line of printable ASCII without spaces");
   return std::string(key);
 }
 

@@ -87,7 +87,7 @@ inline constexpr size_t kMaxApiKeyBytes = 4096;
 // Reads an API key from a file permission-checked like ssl_key_file (ReadSecretFile).
 // Surrounding whitespace (a final newline) is trimmed; what is left must be one line of
 // 1 to kMaxApiKeyBytes printable ASCII characters without spaces. Errors (F0000) name
-// the path, never the content.
+// the file as the key file of comply.ai_api_key_file, never its path or content.
 std::string ReadApiKeyFile(const std::string& path);
 
 // Longest Retry-After honoured by BackoffSeconds, in seconds.

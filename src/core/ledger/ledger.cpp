@@ -294,9 +294,8 @@ Signer::~Signer() {
   if (!seed_.empty()) OPENSSL_cleanse(seed_.data(), seed_.size());
 }
 
-Signer Signer::FromPem(std::string_view pem, const std::string& path_for_errors) {
-  const std::string not_ed25519 =
-      "file \"" + path_for_errors + "\" does not hold an Ed25519 private key";
+Signer Signer::FromPem(std::string_view pem, const std::string& file_for_errors) {
+  const std::string not_ed25519 = file_for_errors + " does not hold an Ed25519 private key";
   if (pem.size() > static_cast<size_t>(INT32_MAX)) {
     throw Error(sqlstate::kConfigFileError, not_ed25519);
   }

@@ -96,7 +96,8 @@ class Signer {
  public:
   // Throws comply::Error (F0000) naming the path if the file is not an Ed25519 key;
   // the key file's permissions are checked by the caller.
-  static Signer FromPem(std::string_view pem, const std::string& path_for_errors);
+  // file_for_errors names the file in errors ("the key file of <setting>").
+  static Signer FromPem(std::string_view pem, const std::string& file_for_errors);
   // A signer from a raw 32-byte Ed25519 private key (the RFC 8032 "secret key"), for
   // test vectors and tools; throws comply::Error (22023) if seed is not 32 bytes. The
   // message never contains key material.

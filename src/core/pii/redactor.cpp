@@ -198,11 +198,11 @@ std::string Redact(std::string_view text, const std::vector<Finding>& findings,
 }
 
 // Reads a permission-checked key file and trims trailing whitespace.
-std::string LoadKeyFile(const std::string& path) {
-  std::string key = ReadSecretFile(path);
+std::string LoadKeyFile(const std::string& path, const std::string& setting) {
+  std::string key = ReadSecretFile(path, setting);
   while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
   if (key.size() < 16)
-    throw Error(sqlstate::kConfigFileError, "key file \"" + path + "\" holds fewer than 16 bytes");
+    throw Error(sqlstate::kConfigFileError, "the key file of " + setting + " holds fewer than 16 bytes");
   return key;
 }
 

@@ -73,9 +73,10 @@ std::string Redact(std::string_view text, const std::vector<Finding>& findings,
 
 // Reads a secret key file, refusing it unless it is a regular file not readable by
 // group or others (or owned by root and not readable by others), like PostgreSQL's
-// ssl_key_file. Trailing whitespace is trimmed; at least 16 bytes. Errors name the path
-// and never the content.
-std::string LoadKeyFile(const std::string& path);
+// ssl_key_file. Trailing whitespace is trimmed; at least 16 bytes. Errors name the file
+// as the key file of setting (the superuser-only setting that names it), never its path
+// or content.
+std::string LoadKeyFile(const std::string& path, const std::string& setting);
 
 // Number of UTF-8 characters in s (bytes that are not continuation bytes).
 size_t Utf8Length(std::string_view s);
