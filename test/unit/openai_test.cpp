@@ -299,6 +299,14 @@ TEST(OpenAIParseTest, RejectsBadAnswers) {
   }
   EXPECT_TRUE(Rejected(Completion(R"({"label":"contract","confidence":0.5,"rationale":3})"),
                        "rationale is not a string"));
+  // Only the members asked for.
+  EXPECT_TRUE(Rejected(Completion(R"({"label":"contract","confidence":0.5,"label2":"invoice"})"),
+                       "members other than label, confidence and rationale"));
+  EXPECT_TRUE(Rejected(Completion(R"({"label":"contract","confidence":0.5,"ssn":"536-22-8714"})"),
+                       "members other than", "536"));
+  // -0 is 0.
+  ChatAnswer zero = ParseChatResponse(Completion(R"({"label":"contract","confidence":-0.0})"), kLabels);
+  EXPECT_FALSE(std::signbit(zero.confidence));
 }
 
 TEST(OpenAIParseTest, CutOffAnswerSaysSo) {

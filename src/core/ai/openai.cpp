@@ -223,6 +223,11 @@ ChatAnswer ParseChatResponse(std::string_view body, const std::vector<std::strin
               e.what());
   }
   if (!answer.is_object()) BadAnswer("the answer is not a JSON object");
+  // Exactly the members asked for (the request's schema has additionalProperties false):
+  // an answer with others is not the answer to this request.
+  for (const auto& [key, value] : answer.as_object())
+    if (key != "label" && key != "confidence" && key != "rationale")
+      BadAnswer("the answer has members other than label, confidence and rationale");
 
   ChatAnswer out;
   const json::Value* label = answer.Find("label");
@@ -237,7 +242,7 @@ ChatAnswer ParseChatResponse(std::string_view body, const std::vector<std::strin
   if (!confidence->is_number()) BadAnswer("the answer's confidence is not a number");
   double c = confidence->as_number();
   if (!(c >= 0 && c <= 1)) BadAnswer("the answer's confidence is outside [0, 1]");
-  out.confidence = c;
+  out.confidence = c + 0.0;  // -0 as 0
 
   if (const json::Value* rationale = answer.Find("rationale"); rationale && !rationale->is_null()) {
     if (!rationale->is_string()) BadAnswer("the answer's rationale is not a string");
