@@ -59,14 +59,22 @@ constexpr int kConnectTimeoutSeconds = 10;
 
 struct ModelCache {
   std::map<std::string, std::shared_ptr<const ai::Model>> models;
+  size_t bytes = 0;  // the serialized size of the models held
   Oid models_relid = InvalidOid;
 };
+// At most this many models, of this many serialized bytes in all, are kept per backend
+// (the job worker lives long and may meet every model of the database): beyond, the
+// cache starts again empty.
+constexpr size_t kMaxCachedModels = 32;
+constexpr size_t kMaxCachedModelBytes = size_t{64} << 20;
 ModelCache* model_cache = nullptr;
 
 void InvalidateModels(Datum, Oid relid) {
   if (model_cache && (relid == InvalidOid || relid == model_cache->models_relid ||
-                      model_cache->models_relid == InvalidOid))
+                      model_cache->models_relid == InvalidOid)) {
     model_cache->models.clear();
+    model_cache->bytes = 0;
+  }
 }
 
 // The builtin model called name; throws 42704 if there is none.
@@ -90,7 +98,13 @@ std::shared_ptr<const ai::Model> LoadModel(const std::string& name) {
     throw Error(sqlstate::kUndefinedObject, "builtin model " + ShownName(name, 63) + " does not exist", {},
                 "Train one with comply.train_classifier().");
   auto model = std::make_shared<const ai::Model>(ai::Model::Deserialize(*blob));
+  if (model_cache->models.size() >= kMaxCachedModels ||
+      model_cache->bytes + blob->size() > kMaxCachedModelBytes) {
+    model_cache->models.clear();
+    model_cache->bytes = 0;
+  }
   model_cache->models[name] = model;
+  model_cache->bytes += blob->size();
   return model;
 }
 
