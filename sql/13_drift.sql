@@ -100,7 +100,11 @@ DROP SCHEMA watched CASCADE;
 -- What event triggers cannot see: a baseline of settings, pg_hba rules, roles and the
 -- extension's functions, compared by comply.drift() (the worker runs the comparison
 -- every comply.drift_interval and records each new difference once).
+-- Without a baseline the posture check says so (drift from it cannot be found).
+SELECT status, evidence ? 'required' AS says_what_to_do FROM comply.check_server() WHERE check_name = 'drift_baseline';
 SELECT comply.snapshot_baseline() > 0 AS baseline_taken;
+SELECT status, (evidence ->> 'items')::int > 0 AS counted, evidence ? 'taken_at' AS dated
+  FROM comply.check_server() WHERE check_name = 'drift_baseline';
 SELECT count(*) AS differences FROM comply.drift();
 CREATE ROLE drift_newcomer;
 GRANT comply_reviewer TO drift_newcomer;

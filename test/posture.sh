@@ -67,7 +67,8 @@ spsql -c "ALTER ROLE postgres PASSWORD 'strict-test-password'" \
       -c "SELECT comply.register_schema('s', '{}')" >/dev/null
 spsql -c "CREATE TABLE intake (id int PRIMARY KEY, doc jsonb)" \
       -c "REVOKE ALL ON intake FROM PUBLIC" \
-      -c "SELECT comply.protect('intake', '{\"columns\": {\"doc\": {\"validate\": \"s\"}}}')" >/dev/null
+      -c "SELECT comply.protect('intake', '{\"columns\": {\"doc\": {\"validate\": \"s\"}}}')" \
+      -c "SELECT comply.snapshot_baseline()" >/dev/null
 # The workers (the sealer and the job worker) start once the database appends.
 for _ in $(seq 100); do
   [ "$(spsql -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'postgres'
@@ -83,7 +84,8 @@ status_of() { awk -F'|' -v c="$2" '$1 == c { print $2 }' "$1"; }
 for c in ssl ssl_min_protocol_version connections_without_ssl password_encryption pg_hba_methods \
          superusers data_checksums statement_logging error_details_logging workers \
          public_privileges_on_protected_tables replication_into_protected_tables secret:hmac_key_file \
-         secret:ledger_signing_key_file secret:ai_api_key_file ai_endpoint_tls alert_webhook_tls; do
+         secret:ledger_signing_key_file secret:ai_api_key_file ai_endpoint_tls alert_webhook_tls \
+         drift_baseline; do
   check "strict cluster: $c passes" [ "$(status_of "$work/strict.out" "$c")" = pass ]
 done
 # A logging setting given to one role applies to its sessions only: current_setting
@@ -171,6 +173,7 @@ for c in ssl ssl_min_protocol_version connections_without_ssl password_encryptio
   check "lax cluster: $c fails" [ "$(status_of "$work/lax.out" "$c")" = fail ]
 done
 check "lax cluster: two superusers are a warning" [ "$(status_of "$work/lax.out" superusers)" = warn ]
+check "lax cluster: no drift baseline is a warning" [ "$(status_of "$work/lax.out" drift_baseline)" = warn ]
 check "lax cluster: an unset signing key is a warning" \
   [ "$(status_of "$work/lax.out" secret:ledger_signing_key_file)" = warn ]
 check "lax cluster: the evidence names the weak pg_hba rules" \

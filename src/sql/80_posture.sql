@@ -268,6 +268,16 @@ BEGIN
                                  'required', 'ALTER TABLE ... ENABLE ALWAYS TRIGGER comply_protect_before and comply_protect_after on protected tables a subscription writes (or protect the publisher''s table and unprotect the subscriber''s)');
   RETURN NEXT;
 
+  -- Drift from the expected state is found only against a baseline: without one (never
+  -- taken, or not carried over by a dump and restore: it describes its server), the
+  -- worker and comply.drift() compare nothing.
+  check_name := 'drift_baseline';
+  SELECT b.items, b.taken_at INTO n, w FROM (SELECT items, to_jsonb(taken_at) AS taken_at FROM comply._baseline_state()) b;
+  status := CASE WHEN n > 0 THEN 'pass' ELSE 'warn' END;
+  evidence := jsonb_strip_nulls(jsonb_build_object('items', n, 'taken_at', w,
+                'required', CASE WHEN n = 0 THEN 'SELECT comply.snapshot_baseline() once the server is as it should be' END));
+  RETURN NEXT;
+
   check_name := 'public_privileges_on_protected_tables';
   SELECT coalesce(jsonb_agg(jsonb_build_object('table', p.table_name::text, 'privileges', pr.privs)
                             ORDER BY p.table_name::text), '[]')

@@ -190,3 +190,13 @@ COMMENT ON FUNCTION comply._drift_check() IS
   'Records each new difference from the baseline once, as a ledger entry and an alert (the worker runs it)';
 
 REVOKE ALL ON FUNCTION comply.snapshot_baseline(), comply.drift(), comply._drift_check() FROM PUBLIC;
+
+-- Whether a baseline was taken, and when: for comply.check_server(), which runs as its
+-- caller (the baseline itself is not for ordinary roles to read).
+CREATE FUNCTION comply._baseline_state(OUT items bigint, OUT taken_at timestamptz)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT count(*), max(b.taken_at) FROM comply.baseline b
+$$;
+COMMENT ON FUNCTION comply._baseline_state() IS
+  'How many items comply.baseline holds and when it was taken (for comply.check_server)';
+
