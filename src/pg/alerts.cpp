@@ -190,20 +190,19 @@ void NotifyAtCommitXact(XactEvent event, void*) {
     pending_notifies = NIL;
 }
 
+// A subtransaction's announcements are the end of the list: those of the ones it began
+// were dropped or became its own when they ended. So only that end is read (scanning the
+// whole list at every subtransaction's end made a loop of them quadratic).
 void NotifyAtCommitSubXact(SubXactEvent event, SubTransactionId my_subid,
                            SubTransactionId parent_subid, void*) {
-  ListCell* lc;
-  if (event == SUBXACT_EVENT_ABORT_SUB) {
-    foreach (lc, pending_notifies) {
-      if (static_cast<PendingNotify*>(lfirst(lc))->subid == my_subid)
-        pending_notifies = foreach_delete_current(pending_notifies, lc);
-    }
-  } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
-    foreach (lc, pending_notifies) {
-      PendingNotify* p = static_cast<PendingNotify*>(lfirst(lc));
-      if (p->subid == my_subid) p->subid = parent_subid;
-    }
+  if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB) return;
+  int n = list_length(pending_notifies);
+  while (n > 0 && static_cast<PendingNotify*>(list_nth(pending_notifies, n - 1))->subid == my_subid) {
+    if (event == SUBXACT_EVENT_COMMIT_SUB)
+      static_cast<PendingNotify*>(list_nth(pending_notifies, n - 1))->subid = parent_subid;
+    --n;
   }
+  if (event == SUBXACT_EVENT_ABORT_SUB) pending_notifies = list_truncate(pending_notifies, n);
 }
 
 }  // namespace

@@ -243,14 +243,19 @@ struct Interaction {
 // and again.
 constexpr size_t kMaxRationaleBytes = 4096;
 
-// rationale cut to at most max bytes, at a blank when one is near (a value cut in two
-// could escape detection), else at a character's start, and marked so.
+// rationale cut to at most max bytes and marked so, never inside a run of characters
+// that could belong to a value (letters, digits, any non-ASCII character and
+// @._%+-'): the part of a value cut in two could escape detection and stay in clear
+// (john.do of john.doe@example.com). The run cut is dropped whole.
 std::string CutRationale(const std::string& rationale, size_t max) {
   if (rationale.size() <= max) return rationale;
+  auto in_value = [](unsigned char c) {
+    return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+           c == '@' || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '\'';
+  };
   size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(rationale[cut]) & 0xC0) == 0x80) --cut;
-  const size_t blank = rationale.find_last_of(" \t\n", cut);
-  if (blank != std::string::npos && blank + 256 >= cut) cut = blank;
+  if (in_value(static_cast<unsigned char>(rationale[cut])))
+    while (cut > 0 && in_value(static_cast<unsigned char>(rationale[cut - 1]))) --cut;
   return rationale.substr(0, cut) + " [rationale cut: " + std::to_string(rationale.size()) + " bytes]";
 }
 

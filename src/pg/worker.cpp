@@ -295,9 +295,16 @@ bool StartSealer(Oid dbid, int kind, const char* dbname) {
   bool ok = RegisterDynamicBackgroundWorker(&w, &handle);
   MemoryContextSwitchTo(old);
   if (!ok) {
-    ereport(LOG, (errmsg("pg_comply: no background worker slot for the %s of database \"%s\"",
-                         jobs ? "job worker" : "sealer", dbname),
-                  errhint("Raise max_worker_processes.")));
+    // At most every kWaitingLogMs: the launcher tries again each round (each second for
+    // a database that asked), and every try logged three lines.
+    static TimestampTz logged_at = 0;
+    const TimestampTz now = GetCurrentTimestamp();
+    if (TimestampDifferenceExceeds(logged_at, now, kWaitingLogMs)) {
+      logged_at = now;
+      ereport(LOG, (errmsg("pg_comply: no background worker slot for the %s of database \"%s\"",
+                           jobs ? "job worker" : "sealer", dbname),
+                    errhint("Raise max_worker_processes.")));
+    }
     return false;
   }
   for (Registered& r : registered)
@@ -317,6 +324,10 @@ NameData scan_names[kMaxScanned];
 // gets its turn when more wait than there are places.
 int scan_rotation = 0;
 TimestampTz waiting_logged_at = 0;
+// Rounds a database that asked for a sealer and got no worker slot is tried again at
+// once (a second apart), and how many so far.
+constexpr int kRequestRetries = 30;
+int request_retries = 0;
 
 // Starts the workers of every database that accepts connections and is not known to
 // lack pg_comply (launcher only); a worker whose database lacks the extension exits at
@@ -365,18 +376,25 @@ void StartSealers() {
   for (const Registered& r : registered) free_slots -= r.handle != nullptr;
   // Databases with workers keep them (a missing kind is started again, in its place);
   // then the one that asked; then the others from where the last round stopped.
+  int waiting = 0;  // databases left without a worker they want
   auto start = [&](int i) {
     bool ok = true;
     if (ledger_worker) ok &= StartSealer(scan_ids[i], kSealer, NameStr(scan_names[i]));
     if (ai_worker) ok &= StartSealer(scan_ids[i], kJobs, NameStr(scan_names[i]));
-    // The database that asked asks again (first in the next round) if it got no worker
-    // slot: the workers of databases without pg_comply, which exit at once, may have
-    // taken them all for a moment.
-    if (!ok && scan_ids[i] == requested) {
-      SpinLockAcquire(&shared->mutex);
-      if (!OidIsValid(shared->requested_db)) shared->requested_db = requested;
-      SpinLockRelease(&shared->mutex);
+    // The database that asked asks again (first in the next round, a second later) if
+    // it got no worker slot: the workers of databases without pg_comply, which exit at
+    // once, may have taken them all for a moment. For kRequestRetries rounds, not for
+    // ever: the slots may be held for good (by idle workers of other databases).
+    if (scan_ids[i] == requested) {
+      if (ok) {
+        request_retries = 0;
+      } else if (++request_retries <= kRequestRetries) {
+        SpinLockAcquire(&shared->mutex);
+        if (!OidIsValid(shared->requested_db)) shared->requested_db = requested;
+        SpinLockRelease(&shared->mutex);
+      }
     }
+    if (!ok) ++waiting;
     scan_ids[i] = InvalidOid;
   };
   for (int i = 0; i < n; ++i)
@@ -386,7 +404,6 @@ void StartSealers() {
       free_slots -= want;
       start(i);
     }
-  int waiting = 0;
   const int first = n > 0 ? scan_rotation % n : 0;
   for (int k = 0; k < n; ++k) {
     const int i = (first + k) % n;

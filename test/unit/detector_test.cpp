@@ -294,6 +294,13 @@ TEST_F(DetectorTest, EmailNonAsciiWhole) {
   EXPECT_TRUE(Has("\u00a0josé@example.es", "EMAIL_ADDRESS", "josé@example.es"));
   EXPECT_TRUE(Has("(.josé@example.es)", "EMAIL_ADDRESS", "josé@example.es"));
   EXPECT_TRUE(Has("jo..sé@example.es", "EMAIL_ADDRESS", "sé@example.es"));
+  // Nor the words and punctuation before it that the pattern reads as non-ASCII.
+  EXPECT_TRUE(Has("Write to me\u2014josé@x.com", "EMAIL_ADDRESS", "josé@x.com"));
+  EXPECT_TRUE(Has("He said\u2026josé@x.com", "EMAIL_ADDRESS", "josé@x.com"));
+  EXPECT_TRUE(Has("メールアドレス：taro@example.jp", "EMAIL_ADDRESS", "taro@example.jp"));
+  EXPECT_TRUE(Has("お問い合わせはtaro@example.jpまで", "EMAIL_ADDRESS", "taro@example.jp"));
+  EXPECT_TRUE(Has("البريد،ahmed@example.com", "EMAIL_ADDRESS", "ahmed@example.com"));
+  EXPECT_TRUE(Has("पता।ravi@example.in", "EMAIL_ADDRESS", "ravi@example.in"));
   // An e-mail context word written with a hyphen.
   EXPECT_NEAR(ScoreOf("E-mail: x@example.com", "x@example.com"), 1.0, kEps);
 }

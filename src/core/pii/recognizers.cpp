@@ -108,7 +108,14 @@ char32_t CodePointBefore(std::string_view text, size_t at, size_t* start) {
 bool AddressCodePoint(char32_t c) {
   if (c < 0xC0) return c == 0xAA || c == 0xB5 || c == 0xBA;  // Latin-1: ª µ º
   if (c == 0xD7 || c == 0xF7) return false;                   // × ÷
+  // Arabic comma, semicolon, question mark and full stop; Devanagari dandas.
+  if (c == 0x060C || c == 0x061B || c == 0x061F || c == 0x06D4 || c == 0x0964 || c == 0x0965)
+    return false;
   if (c >= 0x2000 && c <= 0x2BFF) return false;  // punctuation, symbols, arrows, shapes
+  if (c >= 0x2E00 && c <= 0x2E7F) return false;  // supplemental punctuation
+  if (c == 0xFEFF) return false;                 // zero width no-break space
+  if (c >= 0xFF3B && c <= 0xFF40) return false;  // fullwidth brackets, accents
+  if (c >= 0xFF5B && c <= 0xFF65) return false;  // fullwidth braces, halfwidth CJK punctuation
   if (c >= 0x3000 && c <= 0x303F) return false;  // CJK punctuation
   if (c >= 0xFE30 && c <= 0xFE4F) return false;  // CJK compatibility forms
   if (c >= 0xFF00 && c <= 0xFF0F) return false;  // fullwidth punctuation
@@ -118,32 +125,44 @@ bool AddressCodePoint(char32_t c) {
   return true;
 }
 
-// An e-mail match begins at the first character of its local part that is a letter or a
-// digit (as \b made it), after any character the pattern reads as non-ASCII but that is
-// punctuation or a symbol; and extends back over the letters of the local part written
-// in other scripts (hans.müller@, josé@), so no part of the name stays outside it.
+// Whether c is a CJK ideograph, kana or Hangul syllable (scripts written without spaces:
+// an address written in Latin letters right after them is not part of their word).
+bool CjkCodePoint(char32_t c) {
+  return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x9FFF) ||
+         (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0xF900 && c <= 0xFAFF) ||
+         (c >= 0x20000 && c <= 0x2FFFF);
+}
+
+// An e-mail match is its local part back from its '@' (the pattern's match may begin
+// earlier, since it reads any non-ASCII character as part of one): over ASCII local
+// characters and letters of other scripts (hans.müller@, josé@), so no part of the name
+// stays outside it, but not over the punctuation, symbols and spaces around an address
+// in text, a doubled dot, nor from Latin letters back into CJK text written without
+// spaces (お問い合わせはtaro@ is taro@); then forward to its first letter or digit.
 bool RefineEmail(std::string_view text, size_t* begin, size_t* end) {
   auto ascii_local = [](char c) {
     return IsAsciiAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '\'' || c == '-';
   };
-  // Extend back over the local part.
-  size_t b = *begin;
+  const size_t at = text.find('@', *begin);
+  if (at == std::string_view::npos || at >= *end) return false;
+  size_t b = at;
+  bool latin_seen = false;
   while (b > 0) {
     const unsigned char c = static_cast<unsigned char>(text[b - 1]);
     if (c < 0x80) {
       // Not over a doubled dot: "john..doe@" is at most "doe@" (the address cannot
       // begin before it).
       if (!ascii_local(static_cast<char>(c)) || (c == '.' && b >= 2 && text[b - 2] == '.')) break;
+      latin_seen = latin_seen || IsAsciiAlnum(static_cast<char>(c));
       --b;
       continue;
     }
     size_t start;
-    if (!AddressCodePoint(CodePointBefore(text, b, &start))) break;
+    const char32_t cp = CodePointBefore(text, b, &start);
+    if (!AddressCodePoint(cp) || (latin_seen && CjkCodePoint(cp))) break;
     b = start;
   }
   // Then forward to its first letter or digit, ASCII or not.
-  const size_t at = text.find('@', b);
-  if (at == std::string_view::npos || at >= *end) return false;
   while (b < at) {
     const unsigned char c = static_cast<unsigned char>(text[b]);
     if (c < 0x80) {
