@@ -409,6 +409,9 @@ TEST(SchemaTest, HostnamesFollowIdna2008) {
   }
   EXPECT_TRUE(check("email", "jo@xn--mnchen-3ya.de"));
   EXPECT_FALSE(check("email", "jo@xn--7a.com"));
+  // A local part of at most 64 octets (RFC 5321).
+  EXPECT_TRUE(check("email", std::string(64, 'a') + "@example.com"));
+  EXPECT_FALSE(check("email", std::string(65, 'a') + "@example.com"));
   EXPECT_TRUE(check("idn-email", json::Parse("\"jo@m\u00fcnchen.de\"").as_string()));
 }
 

@@ -350,6 +350,8 @@ bool IsEmail(std::string_view s, bool idn) {
   size_t at = s.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == s.size()) return false;
   std::string_view local = s.substr(0, at), domain = s.substr(at + 1);
+  // RFC 5321 4.5.3.1.1: a local part of at most 64 octets.
+  if (local.size() > 64) return false;
   if (local.size() >= 2 && local.front() == '"' && local.back() == '"') {
     for (size_t i = 1; i + 1 < local.size(); ++i) {
       unsigned char c = local[i];
