@@ -655,7 +655,33 @@ SELECT * FROM comply.forget('clinic.erase', '{"id": 99}');
 SELECT * FROM comply.forget('clinic.erase', '[1]');
 SELECT * FROM comply.forget('clinic.erase', '{}');
 SELECT * FROM comply.forget('clinic.erase', NULL);
+-- A key that is not exactly the primary key's columns, and a table not protected, are
+-- refused: an erasure that could remove nothing is not recorded as one (nor what was
+-- given with the key).
+SELECT * FROM comply.forget('clinic.erase', '{"id": 1, "requested_by": "Dagobert Fennimore"}');
+SELECT * FROM comply.forget('clinic.erase', '{"ID": 1}');
+CREATE TABLE clinic.never_protected (id int PRIMARY KEY);
+SELECT * FROM comply.forget('clinic.never_protected', '{"id": 1}');
+DROP TABLE clinic.never_protected;
 \set VERBOSITY default
+SELECT count(*) AS refused_requests_recorded FROM comply.audit_log
+ WHERE action = 'forget' AND details::text LIKE '%Dagobert%';
+-- Keys of char(n) and numeric(p,s) read as their columns store them: char(10) pads 'ab',
+-- numeric(10,2) writes 1.5 as 1.50 (a char key was read as char(1): every job of such
+-- a table was cancelled as its row gone, and forget found nothing). A case enqueued by
+-- hand whose subject names the row goes too.
+CREATE TABLE clinic.keyed (code char(10), amount numeric(10,2), summary text, PRIMARY KEY (code, amount));
+SELECT comply.protect('clinic.keyed', '{"columns": {"summary": {"classify": {"labels": ["phi", "pci", "general"], "model": "compliance", "queue": "keyed"}}}}');
+INSERT INTO clinic.keyed VALUES ('ab', 1.5, 'Patient admitted with chest pain; MRI ordered.');
+SELECT comply.run_jobs() >= 0 AS worked;
+SELECT status, subject -> 'primary_key' AS primary_key FROM comply.ai_jobs WHERE queue = 'keyed';
+SELECT comply.review_enqueue('{"table": "clinic.keyed", "primary_key": {"code": "ab        ", "amount": 1.50}}',
+                             'Call back about the chest pain', ARRAY['phi', 'general']) > 0 AS enqueued;
+SELECT * FROM comply.forget('clinic.keyed', '{"code": "ab", "amount": 1.5}');
+SELECT details -> 'row_still_stored' AS row_still_stored FROM comply.audit_log
+ WHERE action = 'forget' AND object = 'clinic.keyed';
+SELECT comply.unprotect('clinic.keyed');
+DROP TABLE clinic.keyed;
 -- A key of a type forget does not read (an enum here, whose owner made its cast to
 -- text): nothing of the table owner's runs as the extension's owner; whether the row is
 -- still stored is unknown.
@@ -669,6 +695,7 @@ CREATE CAST (forget_s.k AS text) WITH FUNCTION forget_s.k2t(forget_s.k);
 CREATE TABLE forget_s.subjects (id forget_s.k PRIMARY KEY, note text);
 INSERT INTO forget_s.subjects VALUES ('a', 'x');
 RESET ROLE;
+SELECT comply.protect('forget_s.subjects', '{"audit": true}');
 SELECT * FROM comply.forget('forget_s.subjects', '{"id": "a"}');
 SELECT details -> 'row_still_stored' AS row_still_stored FROM comply.audit_log
  WHERE action = 'forget' AND object = 'forget_s.subjects';

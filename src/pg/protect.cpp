@@ -502,12 +502,22 @@ std::string TextOf(Datum d) {
 // another (a DELETE, comply.forget, the worker's check that its row is still there).
 // If so, the name of the type to read such a key value as, palloc'd: its base type,
 // never a domain (a domain's CHECK is its owner's code, and pg_comply's lookups of keys
-// run as the extension's owner); nullptr otherwise. Plain C (it may raise).
-const char* KeyReadType(Oid type) {
-  const Oid base = getBaseType(type);
+// run as the extension's owner); nullptr otherwise. typmod is the column's. Plain C (it
+// may raise).
+//
+// char(n) and numeric(p,s) are read with their column's typmod, as the column stores a
+// value: char(10) pads 'ab' as the subjects write it, numeric(10,2) writes 1.5 as 1.50.
+// (Bare, char was char(1), "character", which cut every key to its first character:
+// its jobs were all cancelled as rows gone, and forget found nothing.) Not varchar(n),
+// whose cast would cut a longer value to a stored one instead of refusing it.
+const char* KeyReadType(Oid type, int32 typmod) {
+  int32 base_typmod = typmod;
+  const Oid base = getBaseTypeAndTypmod(type, &base_typmod);
   switch (base) {
-    case INT2OID: case INT4OID: case INT8OID: case NUMERICOID: case OIDOID:
-    case TEXTOID: case VARCHAROID: case BPCHAROID: case UUIDOID: case BOOLOID:
+    case BPCHAROID: case NUMERICOID:
+      return format_type_with_typemod(base, base_typmod);
+    case INT2OID: case INT4OID: case INT8OID: case OIDOID:
+    case TEXTOID: case VARCHAROID: case UUIDOID: case BOOLOID:
     case DATEOID: case TIMESTAMPOID: case TIMESTAMPTZOID: case TIMEOID: case TIMETZOID:
     case INTERVALOID:
       return format_type_be(base);
@@ -1306,7 +1316,12 @@ std::optional<std::string> GoneCondition(const TablePolicy& p) {
   std::string match;
   for (size_t i = 0; i < p.pk_attnums.size(); ++i) {
     const char* read_as = PgCall([&] {
-      return KeyReadType(get_atttype(p.relid, static_cast<AttrNumber>(p.pk_attnums[i])));
+      Oid type;
+      int32 typmod;
+      Oid collation;
+      get_atttypetypmodcoll(p.relid, static_cast<AttrNumber>(p.pk_attnums[i]), &type, &typmod,
+                            &collation);
+      return KeyReadType(type, typmod);
     });
     if (!read_as) return std::nullopt;
     const std::string type_name = read_as;
@@ -2139,7 +2154,11 @@ extern "C" Datum comply_key_type(PG_FUNCTION_ARGS) {
   const char* col = NameStr(*PG_GETARG_NAME(1));
   const AttrNumber attnum = get_attnum(relid, col);
   if (attnum <= 0) PG_RETURN_NULL();
-  const char* read_as = KeyReadType(get_atttype(relid, attnum));
+  Oid type;
+  int32 typmod;
+  Oid collation;
+  get_atttypetypmodcoll(relid, attnum, &type, &typmod, &collation);
+  const char* read_as = KeyReadType(type, typmod);
   if (!read_as) PG_RETURN_NULL();
   PG_RETURN_TEXT_P(cstring_to_text(read_as));
 }

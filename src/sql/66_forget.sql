@@ -31,8 +31,38 @@ BEGIN
   IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) IN ('r', 'p') THEN
     EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', tbl);
   END IF;
+  -- A partition is forgotten through its protected table, which its rows' jobs name.
+  IF (SELECT c.relispartition FROM pg_class c WHERE c.oid = tbl)
+     AND EXISTS (SELECT 1 FROM comply.policies p WHERE p.table_name = pg_partition_root(tbl)) THEN
+    tbl := pg_partition_root(tbl);
+  END IF;
   SELECT format('%I.%I', n.nspname, c.relname) INTO tbl_name
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = tbl;
+  -- What cannot name a row's jobs is refused, not recorded as an erasure that removed
+  -- nothing: a table never protected, and a key that is not exactly its primary key's
+  -- columns (a column missing, a name in another case, a member that is no column, such
+  -- as who asked: the request would keep it in the ledger, which cannot change).
+  IF NOT EXISTS (SELECT 1 FROM comply.policies p WHERE p.table_name = tbl)
+     AND NOT EXISTS (SELECT 1 FROM comply.ai_jobs j WHERE j.subject ->> 'table' = tbl_name) THEN
+    RAISE EXCEPTION 'table % is not protected, and no classification job names it', tbl_name
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'comply.forget removes what pg_comply derived from rows of protected tables.';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = tbl AND i.indisprimary) THEN
+    RAISE EXCEPTION 'table % has no primary key: its rows'' jobs are not named by one', tbl_name
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF (SELECT array_agg(e.key ORDER BY e.key) FROM jsonb_object_keys(primary_key) e(key))
+     IS DISTINCT FROM
+     (SELECT array_agg(a.attname::text ORDER BY a.attname::text)
+        FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+       WHERE i.indrelid = tbl AND i.indisprimary) THEN
+    RAISE EXCEPTION 'primary_key must name exactly the primary key columns of table %: %', tbl_name,
+      (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY array_position(i.indkey::int2[], a.attnum))
+         FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+        WHERE i.indrelid = tbl AND i.indisprimary)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   -- Values compared as text: {"id": 42} and {"id": "42"} name the same row. A value of a
   -- key column is written as the jobs' subjects write it (dates and times in ISO 8601,
   -- a timestamptz in UTC), read in this session's formats: '03/11/2026' with DateStyle
@@ -68,7 +98,15 @@ BEGIN
                                          THEN j.subject -> 'primary_key' END) e) = key
              FOR UPDATE) s;
 
-  WITH cases AS (DELETE FROM comply.review_cases r WHERE r.job_id = ANY (jobs) RETURNING 1),
+  -- Review cases too: those of the row's jobs, and those enqueued by hand whose subject
+  -- names the row as a job's does.
+  WITH cases AS (DELETE FROM comply.review_cases r
+                  WHERE r.job_id = ANY (jobs)
+                     OR (r.job_id IS NULL AND r.subject ->> 'table' = tbl_name
+                         AND (SELECT jsonb_object_agg(e.key, e.value #>> '{}')
+                                FROM jsonb_each(CASE WHEN jsonb_typeof(r.subject -> 'primary_key') = 'object'
+                                                     THEN r.subject -> 'primary_key' END) e) = key)
+                 RETURNING 1),
        decisions AS (DELETE FROM comply.model_decisions d WHERE d.job_id = ANY (jobs) RETURNING 1),
        interactions AS (DELETE FROM comply.ai_interactions i WHERE i.job_id = ANY (jobs) RETURNING 1),
        gone AS (DELETE FROM comply.ai_jobs j WHERE j.id = ANY (jobs) RETURNING 1)
