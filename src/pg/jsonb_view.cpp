@@ -167,11 +167,5 @@ double JsonbView::number() const {
 
 std::string JsonbView::number_text() const { return Text(Decode(ptr_)); }
 
-// A numeric stores no trailing zero digit: it has a fraction when it has digits past
-// the one of weight 0.
-bool JsonbView::integral() const {
-  const Digits d = Decode(ptr_);
-  return !d.special && d.ndigits <= d.weight + 1;
-}
 
 }  // namespace comply::pg

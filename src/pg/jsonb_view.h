@@ -4,6 +4,7 @@
 // storage order (keys by length, then bytes), as JsonbIteratorNext returns them.
 #pragma once
 
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -32,8 +33,30 @@ class __attribute__((visibility("hidden"))) JsonbView {
   double number() const;
   // The number as numeric_out writes it.
   std::string number_text() const;
-  // Whether the number has no fractional part, by its stored digits.
-  bool integral() const;
+  // Whether the number has no fractional part, by its stored digits: a numeric stores no
+  // trailing zero digit, so it has a fraction when it has digits past the one of weight
+  // 0 (numeric.c's NUMERIC_WEIGHT and NUMERIC_NDIGITS; inline, as "integer" asks it of
+  // every integral double).
+  bool integral() const {
+    const char* p = VARDATA_ANY(ptr_);
+    const size_t size = VARSIZE_ANY_EXHDR(ptr_);
+    uint16 header;
+    std::memcpy(&header, p, sizeof header);
+    if ((header & 0xC000) == 0xC000) return false;  // NaN, infinities (not in jsonb)
+    int weight;
+    size_t header_size;
+    if ((header & 0xC000) == 0x8000) {  // short format
+      weight = (header & 0x0040 ? ~0x3F : 0) | (header & 0x3F);
+      header_size = sizeof(uint16);
+    } else {
+      int16 w;
+      std::memcpy(&w, p + sizeof(uint16), sizeof w);
+      weight = w;
+      header_size = 2 * sizeof(uint16);
+    }
+    const int ndigits = static_cast<int>((size - header_size) / sizeof(int16));
+    return ndigits <= weight + 1;
+  }
   std::string_view string() const { return {ptr_, len_}; }
   size_t size() const { return JsonContainerSize(container()); }
 
