@@ -123,12 +123,19 @@ bool HasContext(std::string_view text, size_t begin, size_t end,
   {
     size_t p = begin;
     while (p > limit && !IsWordByte(text[p - 1]) && text[p - 1] != '.') --p;
-    size_t wend = p;
-    while (p > limit && (IsWordByte(text[p - 1]) || text[p - 1] == '.' || text[p - 1] == '-')) --p;
-    std::string word;
-    for (size_t i = p; i < wend && word.size() < 15; ++i)
-      if (text[i] != '.' && text[i] != '-') word += text[i];
-    if (word.size() < wend - p && matches(word)) return true;
+    const size_t wend = p;
+    bool dotted = false;
+    while (p > limit && (IsWordByte(text[p - 1]) || text[p - 1] == '.' || text[p - 1] == '-')) {
+      dotted = dotted || !IsWordByte(text[p - 1]);
+      --p;
+    }
+    if (dotted && wend - p <= 24) {  // (otherwise the words above were these)
+      char word[24];
+      size_t n = 0;
+      for (size_t i = p; i < wend; ++i)
+        if (text[i] != '.' && text[i] != '-') word[n++] = text[i];
+      if (n > 0 && matches(std::string_view(word, n))) return true;
+    }
   }
   // Words after it.
   pos = end;
