@@ -332,9 +332,10 @@ int request_retries = 0;
 // Starts the workers of every database that accepts connections and is not known to
 // lack pg_comply (launcher only); a worker whose database lacks the extension exits at
 // once, and the database is left alone for a while (NoteAbsent). At most kMaxSealers
-// databases have workers at once: a database whose append found no sealer goes first,
-// the others take turns, and those left waiting are logged. (The first 64 rows of
-// pg_database, with pg_comply or not, used to take every place.)
+// databases have workers at once, and one keeps its workers while pg_comply is there:
+// places left free go first to a database whose append found no sealer, then in turn to
+// the others, and those left waiting are logged. (The first 64 rows of pg_database, with
+// pg_comply or not, used to take every place.)
 void StartSealers() {
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
@@ -422,9 +423,10 @@ void StartSealers() {
     ereport(LOG, (errmsg("pg_comply: %d databases wait for a sealer and a job worker: at most %d "
                          "databases have them at once",
                          waiting + beyond, kMaxSealers),
-                  errdetail("Databases with pg_comply take turns; one whose audit entries wait "
-                            "for a sealer goes first. Databases found without pg_comply take "
-                            "no place once tried.")));
+                  errdetail("A database keeps its workers while pg_comply is installed there; "
+                            "places left free go first to one whose audit entries wait for a "
+                            "sealer, then in turn to the others. Databases found without "
+                            "pg_comply take no place once tried.")));
   }
 }
 

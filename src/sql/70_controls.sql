@@ -211,8 +211,8 @@ BEGIN
         INTO problems FROM comply.verify_ledger(last_block, last_block) v;
     END IF;
   EXCEPTION WHEN OTHERS THEN
-    -- An unusable signing key file, say. Its message may name the file, whose name is
-    -- for superusers only: give the SQLSTATE, and run comply.verify_ledger() for more.
+    -- An unusable signing key file, say. Its message names the setting, not the file;
+    -- give the SQLSTATE only, and run comply.verify_ledger() for more.
     problems := 'an error (SQLSTATE ' || SQLSTATE || ')';
   END;
   IF problems IS NOT NULL THEN

@@ -340,7 +340,7 @@ BEGIN
   RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION comply.check_server() IS
-  'Server posture: SSL, TLS version, clients without SSL, password encryption, weak pg_hba rules, superusers, data checksums, statement logging, error details in the log, PUBLIC on protected tables, secret files, AI endpoint and alert webhook TLS';
+  'Server posture: SSL, TLS version, clients without SSL, password encryption, weak pg_hba rules, superusers, data checksums, statement logging, error details in the log, pg_comply''s workers, replication into protected tables, drift baseline taken, PUBLIC on protected tables, secret files, AI endpoint and alert webhook TLS';
 
 -- Column encryption: is a value ciphertext? By structure (pgcrypto's OpenPGP messages,
 -- armored or binary), then known formats that only look random (compressed data,

@@ -1,6 +1,7 @@
 -- Alerts: an outbox of everything a person must hear about (drift, failed controls,
--- ledger verification failures, dead-lettered jobs, escalated reviews), announced at
--- once with NOTIFY comply_alerts and delivered by the job worker to
+-- ledger verification failures, dead-lettered jobs, escalated reviews), announced with
+-- NOTIFY comply_alerts when their transaction commits (not by a prepared transaction)
+-- and delivered by the job worker to
 -- comply.alert_webhook_url until a 2xx acknowledges each. Alerts hold no personal data
 -- and no secrets: their texts are made by pg_comply from names and counts.
 

@@ -73,8 +73,6 @@ CREATE FUNCTION comply._is_own_table(rel oid) RETURNS boolean
 $$;
 COMMENT ON FUNCTION comply._is_own_table(oid) IS 'Whether a relation is one of pg_comply''s own tables';
 
--- Each protected table's privileges compared with those last seen (comply.policies.
--- acl_snapshot): a difference is drift, and the new privileges the ones seen. After a
 -- Whether a transaction id is this transaction's or one of its subtransactions'.
 CREATE FUNCTION comply._changed_here(x xid) RETURNS boolean
   AS 'MODULE_PATHNAME', 'comply_changed_here'
@@ -83,6 +81,8 @@ COMMENT ON FUNCTION comply._changed_here(xid) IS
   'Whether a transaction id is the current transaction''s or one of its subtransactions'' (a catalog row written here)';
 REVOKE ALL ON FUNCTION comply._changed_here(xid) FROM PUBLIC;
 
+-- Each protected table's privileges compared with those last seen (comply.policies.
+-- acl_snapshot): a difference is drift, and the new privileges the ones seen. After a
 -- GRANT or REVOKE (which report no object), and after REASSIGN OWNED and DROP OWNED,
 -- which event triggers do not see (the utility hook calls this). Only the protected
 -- tables whose catalog rows (pg_class, pg_attribute, a partition's) this transaction

@@ -94,9 +94,9 @@ std::optional<std::string> FromHex(std::string_view hex);
 // `openssl genpkey -algorithm ed25519`).
 class Signer {
  public:
-  // Throws comply::Error (F0000) naming the path if the file is not an Ed25519 key;
-  // the key file's permissions are checked by the caller.
-  // file_for_errors names the file in errors ("the key file of <setting>").
+  // Throws comply::Error (F0000), naming the file as file_for_errors says ("the key file
+  // of <setting>"), if the file is not an Ed25519 key; the key file's permissions are
+  // checked by the caller.
   static Signer FromPem(std::string_view pem, const std::string& file_for_errors);
   // A signer from a raw 32-byte Ed25519 private key (the RFC 8032 "secret key"), for
   // test vectors and tools; throws comply::Error (22023) if seed is not 32 bytes. The
