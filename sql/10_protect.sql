@@ -682,6 +682,23 @@ SELECT details -> 'row_still_stored' AS row_still_stored FROM comply.audit_log
  WHERE action = 'forget' AND object = 'clinic.keyed';
 SELECT comply.unprotect('clinic.keyed');
 DROP TABLE clinic.keyed;
+-- A protected table dropped: its rows' jobs still name it, and comply.forget_dropped
+-- erases them by the table's name as they write it.
+CREATE TABLE clinic.dropme (email text PRIMARY KEY, summary text);
+SELECT comply.protect('clinic.dropme', '{"columns": {"summary": {"classify": {"labels": ["phi", "pci", "general"], "model": "compliance", "queue": "dropme"}}}}');
+INSERT INTO clinic.dropme VALUES ('cornelia.ashgrove@example.com', 'Patient admitted with chest pain; MRI ordered.');
+SELECT comply.run_jobs() >= 0 AS worked;
+DROP TABLE clinic.dropme;
+SELECT count(*) AS jobs_naming_it FROM comply.ai_jobs WHERE subject ->> 'table' = 'clinic.dropme';
+\set VERBOSITY terse
+SELECT * FROM comply.forget_dropped('clinic.erase', '{"id": 1}');
+SELECT * FROM comply.forget_dropped('clinic.never_was', '{"id": 1}');
+SELECT * FROM comply.forget_dropped(NULL, '{"id": 1}');
+\set VERBOSITY default
+SELECT * FROM comply.forget_dropped('clinic.dropme', '{"email": "cornelia.ashgrove@example.com"}');
+SELECT count(*) AS jobs_naming_it FROM comply.ai_jobs WHERE subject ->> 'table' = 'clinic.dropme';
+SELECT details -> 'table_dropped' AS table_dropped, details -> 'primary_key' AS primary_key
+  FROM comply.audit_log WHERE action = 'forget' AND object = 'clinic.dropme';
 -- A key of a type forget does not read (an enum here, whose owner made its cast to
 -- text): nothing of the table owner's runs as the extension's owner; whether the row is
 -- still stored is unknown.

@@ -4,6 +4,51 @@
 -- The ledger keeps its entries (they hold no values, and are the record that the row
 -- was written, deleted and forgotten).
 
+-- What pg_comply derived from the row key names in the table named tbl_name (as the
+-- jobs' subjects name it): removed, and counted. For comply.forget and
+-- comply.forget_dropped, which run as the extension's owner.
+CREATE FUNCTION comply._forget_derived(tbl_name text, key jsonb) RETURNS jsonb
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+DECLARE
+  jobs bigint[];
+  counts jsonb;
+BEGIN
+  -- The jobs are locked first: a worker recording a job's answer holds its row until it
+  -- commits, and the deletes below (a statement of their own, so a snapshot of their
+  -- own) then see the decision and interaction it wrote; a worker that comes later
+  -- finds its job gone and records nothing.
+  SELECT coalesce(array_agg(s.id), '{}') INTO jobs
+    FROM (SELECT j.id
+            FROM comply.ai_jobs j
+           WHERE j.subject ->> 'table' = tbl_name
+             AND (SELECT jsonb_object_agg(e.key, e.value #>> '{}')
+                    FROM jsonb_each(CASE WHEN jsonb_typeof(j.subject -> 'primary_key') = 'object'
+                                         THEN j.subject -> 'primary_key' END) e) = key
+             FOR UPDATE) s;
+
+  -- Review cases too: those of the row's jobs, and those enqueued by hand whose subject
+  -- names the row as a job's does.
+  WITH cases AS (DELETE FROM comply.review_cases r
+                  WHERE r.job_id = ANY (jobs)
+                     OR (r.job_id IS NULL AND r.subject ->> 'table' = tbl_name
+                         AND (SELECT jsonb_object_agg(e.key, e.value #>> '{}')
+                                FROM jsonb_each(CASE WHEN jsonb_typeof(r.subject -> 'primary_key') = 'object'
+                                                     THEN r.subject -> 'primary_key' END) e) = key)
+                 RETURNING 1),
+       decisions AS (DELETE FROM comply.model_decisions d WHERE d.job_id = ANY (jobs) RETURNING 1),
+       interactions AS (DELETE FROM comply.ai_interactions i WHERE i.job_id = ANY (jobs) RETURNING 1),
+       gone AS (DELETE FROM comply.ai_jobs j WHERE j.id = ANY (jobs) RETURNING 1)
+  SELECT jsonb_build_object('review_cases', (SELECT count(*) FROM cases),
+                            'model_decisions', (SELECT count(*) FROM decisions),
+                            'ai_interactions', (SELECT count(*) FROM interactions),
+                            'ai_jobs', (SELECT count(*) FROM gone))
+    INTO counts;
+  RETURN counts;
+END $$;
+COMMENT ON FUNCTION comply._forget_derived(text, jsonb) IS
+  'Removes the jobs, interactions, decisions and review cases derived from one row (comply.forget)';
+REVOKE ALL ON FUNCTION comply._forget_derived(text, jsonb) FROM PUBLIC;
+
 CREATE FUNCTION comply.forget(tbl regclass, primary_key jsonb)
   RETURNS TABLE(what text, removed bigint)
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
@@ -13,7 +58,6 @@ DECLARE
   col name;
   col_type text;
   value text;
-  jobs bigint[];
   counts jsonb;
 BEGIN
   IF tbl IS NULL OR primary_key IS NULL THEN
@@ -85,36 +129,7 @@ BEGIN
     key := key || jsonb_build_object(col, value);
   END LOOP;
 
-  -- The jobs are locked first: a worker recording a job's answer holds its row until it
-  -- commits, and the deletes below (a statement of their own, so a snapshot of their
-  -- own) then see the decision and interaction it wrote; a worker that comes later
-  -- finds its job gone and records nothing.
-  SELECT coalesce(array_agg(s.id), '{}') INTO jobs
-    FROM (SELECT j.id
-            FROM comply.ai_jobs j
-           WHERE j.subject ->> 'table' = tbl_name
-             AND (SELECT jsonb_object_agg(e.key, e.value #>> '{}')
-                    FROM jsonb_each(CASE WHEN jsonb_typeof(j.subject -> 'primary_key') = 'object'
-                                         THEN j.subject -> 'primary_key' END) e) = key
-             FOR UPDATE) s;
-
-  -- Review cases too: those of the row's jobs, and those enqueued by hand whose subject
-  -- names the row as a job's does.
-  WITH cases AS (DELETE FROM comply.review_cases r
-                  WHERE r.job_id = ANY (jobs)
-                     OR (r.job_id IS NULL AND r.subject ->> 'table' = tbl_name
-                         AND (SELECT jsonb_object_agg(e.key, e.value #>> '{}')
-                                FROM jsonb_each(CASE WHEN jsonb_typeof(r.subject -> 'primary_key') = 'object'
-                                                     THEN r.subject -> 'primary_key' END) e) = key)
-                 RETURNING 1),
-       decisions AS (DELETE FROM comply.model_decisions d WHERE d.job_id = ANY (jobs) RETURNING 1),
-       interactions AS (DELETE FROM comply.ai_interactions i WHERE i.job_id = ANY (jobs) RETURNING 1),
-       gone AS (DELETE FROM comply.ai_jobs j WHERE j.id = ANY (jobs) RETURNING 1)
-  SELECT jsonb_build_object('review_cases', (SELECT count(*) FROM cases),
-                            'model_decisions', (SELECT count(*) FROM decisions),
-                            'ai_interactions', (SELECT count(*) FROM interactions),
-                            'ai_jobs', (SELECT count(*) FROM gone))
-    INTO counts;
+  counts := comply._forget_derived(tbl_name, key);
 
   PERFORM comply.audit('forget', tbl_name,
                        jsonb_build_object('primary_key', primary_key, 'removed', counts,
@@ -128,6 +143,49 @@ COMMENT ON FUNCTION comply.forget(regclass, jsonb) IS
   'Erasure: removes the classification jobs, provider interactions, automatic decisions and review cases made from a row of a protected table; the ledger records the request';
 -- Not for everyone: granted to the role that handles erasure requests.
 REVOKE ALL ON FUNCTION comply.forget(regclass, jsonb) FROM PUBLIC;
+
+-- Erasure for a row of a protected table dropped since: its name is no longer a
+-- regclass, but its rows' jobs, interactions and review cases stay, and name it. The
+-- table is named as the subjects name it (schema-qualified, quoted where needed) and the
+-- key's values are compared as text, as the subjects write them (no column to read them
+-- as: a date in ISO 8601, a char(n) key padded, a numeric one at its column's scale).
+CREATE FUNCTION comply.forget_dropped(table_name text, primary_key jsonb)
+  RETURNS TABLE(what text, removed bigint)
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+DECLARE
+  key jsonb;
+  counts jsonb;
+BEGIN
+  IF table_name IS NULL OR primary_key IS NULL THEN
+    RAISE EXCEPTION 'table name and primary key must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF jsonb_typeof(primary_key) <> 'object' OR primary_key = '{}' THEN
+    RAISE EXCEPTION 'primary_key must be a JSON object of the key''s columns and values'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Such as {"id": 42}: the keys and values the ledger entries of the row show.';
+  END IF;
+  IF comply._regclass_or_null(table_name) IS NOT NULL THEN
+    RAISE EXCEPTION 'table % exists: use comply.forget', table_name
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM comply.ai_jobs j WHERE j.subject ->> 'table' = table_name)
+     AND NOT EXISTS (SELECT 1 FROM comply.review_cases r WHERE r.subject ->> 'table' = table_name) THEN
+    RAISE EXCEPTION 'no classification job or review case names table %', table_name
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Name it as the jobs'' subjects do: schema-qualified, such as public.intake.';
+  END IF;
+  SELECT jsonb_object_agg(e.key, e.value #>> '{}') INTO key FROM jsonb_each(primary_key) e;
+  counts := comply._forget_derived(table_name, key);
+  PERFORM comply.audit('forget', table_name,
+                       jsonb_build_object('primary_key', primary_key, 'removed', counts,
+                                          'table_dropped', true));
+  FOR what, removed IN SELECT e.key, e.value::bigint FROM jsonb_each(counts) e ORDER BY 1 LOOP
+    RETURN NEXT;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION comply.forget_dropped(text, jsonb) IS
+  'Erasure for a row of a protected table dropped since: removes the jobs, interactions, decisions and review cases that still name it; the ledger records the request';
+REVOKE ALL ON FUNCTION comply.forget_dropped(text, jsonb) FROM PUBLIC;
 
 -- Whether tbl still holds the row primary_key names (forget does not delete the row
 -- itself: that is the application's DELETE, audited by the table's policy).
