@@ -4,6 +4,23 @@
 -- The ledger keeps its entries (they hold no values, and are the record that the row
 -- was written, deleted and forgotten).
 
+-- The key an erasure request gives, checked (a JSON object of the key's columns and
+-- values) and with its values as text: {"id": 42} and {"id": "42"} name the same row.
+-- For comply.forget and comply.forget_dropped.
+CREATE FUNCTION comply._forget_key(primary_key jsonb) RETURNS jsonb
+  LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF jsonb_typeof(primary_key) <> 'object' OR primary_key = '{}' THEN
+    RAISE EXCEPTION 'primary_key must be a JSON object of the key''s columns and values'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Such as {"id": 42}: the keys and values the ledger entries of the row show.';
+  END IF;
+  RETURN (SELECT jsonb_object_agg(e.key, e.value #>> '{}') FROM jsonb_each(primary_key) e);
+END $$;
+COMMENT ON FUNCTION comply._forget_key(jsonb) IS
+  'The key of an erasure request, checked, with its values as text (comply.forget)';
+REVOKE ALL ON FUNCTION comply._forget_key(jsonb) FROM PUBLIC;
+
 -- What pg_comply derived from the row key names in the table named tbl_name (as the
 -- jobs' subjects name it): removed, and counted. For comply.forget and
 -- comply.forget_dropped, which run as the extension's owner.
@@ -63,11 +80,7 @@ BEGIN
   IF tbl IS NULL OR primary_key IS NULL THEN
     RAISE EXCEPTION 'table and primary key must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  IF jsonb_typeof(primary_key) <> 'object' OR primary_key = '{}' THEN
-    RAISE EXCEPTION 'primary_key must be a JSON object of the key''s columns and values'
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Such as {"id": 42}: the keys and values the ledger entries of the row show.';
-  END IF;
+  key := comply._forget_key(primary_key);
   -- The table first (its partitions with it), before any job: a TRUNCATE, RENAME or
   -- DROP holds it while it cancels or renames the table's jobs, which this function
   -- locks below; waiting for the table after those (to tell whether the row is still
@@ -107,11 +120,10 @@ BEGIN
         WHERE i.indrelid = tbl AND i.indisprimary)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  -- Values compared as text: {"id": 42} and {"id": "42"} name the same row. A value of a
-  -- key column is written as the jobs' subjects write it (dates and times in ISO 8601,
+  -- Values compared as text (comply._forget_key): {"id": 42} and {"id": "42"} name the
+  -- same row. A value of a key column is written as the jobs' subjects write it (dates and times in ISO 8601,
   -- a timestamptz in UTC), read in this session's formats: '03/11/2026' with DateStyle
   -- DMY and '2026-11-03' name the same day.
-  SELECT jsonb_object_agg(e.key, e.value #>> '{}') INTO key FROM jsonb_each(primary_key) e;
   -- (Read as the column's base type, never as a domain: a domain's CHECK is its owner's
   -- code, and this function runs as the extension's owner.)
   FOR col, col_type IN
@@ -159,11 +171,7 @@ BEGIN
   IF table_name IS NULL OR primary_key IS NULL THEN
     RAISE EXCEPTION 'table name and primary key must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  IF jsonb_typeof(primary_key) <> 'object' OR primary_key = '{}' THEN
-    RAISE EXCEPTION 'primary_key must be a JSON object of the key''s columns and values'
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Such as {"id": 42}: the keys and values the ledger entries of the row show.';
-  END IF;
+  key := comply._forget_key(primary_key);
   IF comply._regclass_or_null(table_name) IS NOT NULL THEN
     RAISE EXCEPTION 'table % exists: use comply.forget', table_name
       USING ERRCODE = 'invalid_parameter_value';
@@ -174,7 +182,6 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Name it as the jobs'' subjects do: schema-qualified, such as public.intake.';
   END IF;
-  SELECT jsonb_object_agg(e.key, e.value #>> '{}') INTO key FROM jsonb_each(primary_key) e;
   counts := comply._forget_derived(table_name, key);
   PERFORM comply.audit('forget', table_name,
                        jsonb_build_object('primary_key', primary_key, 'removed', counts,
