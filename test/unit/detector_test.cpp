@@ -865,6 +865,23 @@ TEST_F(DetectorTest, PersonSurnameForms) {
   EXPECT_TRUE(Has("Dear John, de la", "PERSON", "John"));
 }
 
+// Two surnames (Spanish, Portuguese) and the surname written first ("Last, First", as
+// records and lists write names) are found whole, never a stopword with them.
+TEST_F(DetectorTest, PersonTwoSurnamesAndSurnameFirst) {
+  EXPECT_TRUE(Has("Yesterday Maria Garcia Lopez called.", "PERSON", "Maria Garcia Lopez"));
+  EXPECT_TRUE(Has("seen by Ana da Silva Santos at noon", "PERSON", "Ana da Silva Santos"));
+  EXPECT_TRUE(Has("call John Smith Monday", "PERSON", "John Smith"));
+  EXPECT_TRUE(Has("Sarah Connor Hospital", "PERSON", "Sarah Connor"));
+  EXPECT_TRUE(Has("patient Garcia, Maria was seen", "PERSON", "Garcia, Maria"));
+  EXPECT_TRUE(Has("Garcia, Maria", "PERSON", "Garcia, Maria"));
+  EXPECT_TRUE(Has("O'Brien, Sean Patrick", "PERSON", "O'Brien, Sean Patrick"));
+  EXPECT_TRUE(Has("list: McDonald,  John;", "PERSON", "McDonald,  John"));
+  EXPECT_TRUE(Lacks("Yes, Maria", "PERSON"));
+  EXPECT_TRUE(Lacks("garcia, Maria", "PERSON"));
+  EXPECT_TRUE(Lacks("Maria", "PERSON"));
+  EXPECT_TRUE(Lacks("A12, Maria", "PERSON"));
+}
+
 TEST_F(DetectorTest, PersonStopwordsAreNotNames) {
   EXPECT_TRUE(Lacks("Dear Customer, thanks.", "PERSON"));
   EXPECT_TRUE(Lacks("Patient Portal is down.", "PERSON"));

@@ -341,6 +341,18 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
     while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
     return i;
   };
+  // The end of the surname (particles, then a capitalised word) starting at at, or 0.
+  auto surname_at = [&](size_t at) -> size_t {
+    re2::StringPiece m;
+    size_t limit = std::min(text.size(), at + 128);
+    if (at >= text.size() ||
+        !surname->Match(re2::StringPiece(text.data(), text.size()), at, limit,
+                        RE2::ANCHOR_START, &m, 1))
+      return 0;
+    size_t end = at + m.size();
+    bool glued = end < text.size() && is_letter(end);
+    return glued || IsNameStopword(text.substr(at, end - at)) ? 0 : end;
+  };
   size_t i = from;
   while (i < keep_before) {
     if (text[i] < 'A' || text[i] > 'Z' || (i > 0 && is_letter(i - 1))) {
@@ -357,8 +369,20 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
       i = j;
       continue;
     }
+    // The surname first, as records and lists write names: "Garcia, Maria".
+    size_t begin = i;
+    size_t comma = i;
+    while (comma > 0 && (text[comma - 1] == ' ' || text[comma - 1] == '\t')) --comma;
+    if (comma < i && comma > 1 && text[comma - 1] == ',') {
+      size_t w = comma - 1;
+      while (w > 0 && (is_letter(w - 1) || text[w - 1] == '\'' || text[w - 1] == '-')) --w;
+      if (w + 1 < comma - 1 && (w == 0 || text[w - 1] < '0' || text[w - 1] > '9') &&
+          surname_at(w) == comma - 1)
+        begin = w;
+    }
     size_t k = skip_blanks(j);
     if (k == j) {
+      if (begin < i) out->push_back({"PERSON", begin, j, kFirstNameScore});
       i = j;
       continue;
     }
@@ -367,18 +391,21 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
       size_t after = skip_blanks(k + 2);
       if (after > k + 2) k = after;
     }
-    re2::StringPiece m;
-    size_t limit = std::min(text.size(), k + 128);
-    if (k < text.size() &&
-        surname->Match(re2::StringPiece(text.data(), text.size()), k, limit, RE2::ANCHOR_START,
-                       &m, 1)) {
-      size_t end = k + m.size();
-      bool glued = end < text.size() && is_letter(end);
-      if (!glued && !IsNameStopword(text.substr(k, end - k))) {
-        out->push_back({"PERSON", i, end, kFirstNameScore});
-        i = end;
-        continue;
+    size_t end = surname_at(k);
+    if (end != 0) {
+      // A second surname, as Spanish and Portuguese names have ("Maria Garcia Lopez",
+      // "Ana da Silva Santos"): left beside the label, it names the person as well.
+      size_t k2 = skip_blanks(end);
+      if (k2 > end) {
+        size_t end2 = surname_at(k2);
+        if (end2 != 0) end = end2;
       }
+    }
+    if (end != 0 || begin < i) {
+      if (end == 0) end = j;
+      out->push_back({"PERSON", begin, end, kFirstNameScore});
+      i = end;
+      continue;
     }
     i = j;
   }
@@ -598,14 +625,24 @@ std::vector<Finding> Detector::Resolve(std::vector<Finding> candidates) {
   });
   std::vector<Finding> kept;
   kept.reserve(candidates.size());
+  // Names that lost to an overlapping finding: a name found from a cue ("patient Garcia")
+  // and the same name found from the first-name list ("Garcia, Maria") are one name, and
+  // the part of it only the loser covered would be left in clear.
+  std::vector<Finding> lost_names;
+  auto lost = [&](const Finding& f) {
+    if (f.entity == "PERSON") lost_names.push_back(f);
+  };
   if (candidates.size() <= kFewCandidates) {
     // The accepted spans, sorted by begin (a handful: a vector beats a tree's nodes).
     std::vector<std::pair<size_t, size_t>> taken;
     taken.reserve(candidates.size());
     for (Finding& f : candidates) {
       auto next = std::lower_bound(taken.begin(), taken.end(), std::make_pair(f.begin, size_t{0}));
-      if (next != taken.end() && next->first < f.end) continue;
-      if (next != taken.begin() && std::prev(next)->second > f.begin) continue;
+      if ((next != taken.end() && next->first < f.end) ||
+          (next != taken.begin() && std::prev(next)->second > f.begin)) {
+        lost(f);
+        continue;
+      }
       taken.insert(next, {f.begin, f.end});
       kept.push_back(f);
     }
@@ -616,14 +653,32 @@ std::vector<Finding> Detector::Resolve(std::vector<Finding> candidates) {
     std::map<size_t, size_t> taken;  // begin -> end of the accepted spans
     for (Finding& f : candidates) {
       auto next = taken.lower_bound(f.begin);
-      if (next != taken.end() && next->first < f.end) continue;
-      if (next != taken.begin() && std::prev(next)->second > f.begin) continue;
+      if ((next != taken.end() && next->first < f.end) ||
+          (next != taken.begin() && std::prev(next)->second > f.begin)) {
+        lost(f);
+        continue;
+      }
       taken.emplace_hint(next, f.begin, f.end);
       kept.push_back(f);
     }
   }
   std::sort(kept.begin(), kept.end(),
             [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
+  // A lost name that overlaps one kept name and nothing else widens it to both spans,
+  // unless that would overlap the findings beside it.
+  for (const Finding& f : lost_names) {
+    auto after = std::lower_bound(kept.begin(), kept.end(), f.end,
+                                  [](const Finding& k, size_t end) { return k.begin < end; });
+    if (after == kept.begin()) continue;
+    auto hit = std::prev(after);  // the last kept finding that begins before f ends
+    if (hit->end <= f.begin || hit->entity != "PERSON") continue;
+    if (hit != kept.begin() && std::prev(hit)->end > f.begin) continue;  // overlaps two
+    const size_t begin = std::min(hit->begin, f.begin), end = std::max(hit->end, f.end);
+    if (hit != kept.begin() && std::prev(hit)->end > begin) continue;
+    if (after != kept.end() && after->begin < end) continue;
+    hit->begin = begin;
+    hit->end = end;
+  }
   return kept;
 }
 
