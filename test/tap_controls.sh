@@ -56,6 +56,21 @@ check "in a read-only transaction, run_controls says the run is not recorded" \
 check "in a read-only transaction, run_controls writes no alert and no ledger entry" \
   bash -c '[ "$(psql -X -At -d comply_controls -c "SELECT (SELECT count(*) FROM comply.alerts) || '"'"'/'"'"' || (SELECT count(*) FROM comply.audit_log)")" = "$1" ]' _ "$before"
 
+# A ledger control needs the tables naming it audited into the ledger, not only the ledger
+# sound; a control that applies to none of the tables naming it does not apply.
+q -c "CREATE TABLE ledgered (id int PRIMARY KEY, notes text)" \
+  -c "SELECT comply.protect('ledgered', '{\"columns\": {\"notes\": {\"redact\": true}}, \"regulations\": [\"HIPAA §164.312(c)(1)\", \"HIPAA §164.312(a)(2)(iv)\"]}')" >/dev/null
+check "an audited table and a sound ledger pass the ledger control HIPAA-164.312-c-1" \
+  bash -c '[ "$(psql -X -At -d comply_controls -c "SELECT status FROM comply.run_controls(ARRAY['"'"'HIPAA-164.312-c-1'"'"'])")" = pass ]'
+check "an encryption control that applies to no table naming it is not_applicable, not pass" \
+  bash -c '[ "$(psql -X -At -d comply_controls -c "SELECT status || '"'"' '"'"' || (evidence->'"'"'objects'"'"'->0->>'"'"'status'"'"') FROM comply.run_controls(ARRAY['"'"'HIPAA-164.312-a-2-iv'"'"'])")" = "not_applicable not applicable: the policy declares no encrypted column" ]'
+check "and TAP skips it" \
+  bash -c 'psql -X -q -At -d comply_controls -c "SELECT * FROM comply.tap_controls(ARRAY['"'"'HIPAA-164.312-a-2-iv'"'"'])" | grep -q "^ok 1 - HIPAA-164.312-a-2-iv .* # SKIP not_applicable$"'
+q -c "CREATE TABLE unledgered (id int PRIMARY KEY, notes text)" \
+  -c "SELECT comply.protect('unledgered', '{\"columns\": {\"notes\": {\"redact\": true}}, \"audit\": false, \"regulations\": [\"HIPAA §164.312(c)(1)\"]}')" >/dev/null
+check "a table naming the ledger control whose policy sets audit false fails it, with the table in the evidence" \
+  bash -c '[ "$(psql -X -At -d comply_controls -c "SELECT status || '"'"' '"'"' || (evidence->>'"'"'ledger_problems'"'"') || '"'"' '"'"' || (SELECT string_agg(o->>'"'"'object'"'"', '"'"','"'"') FROM jsonb_array_elements(evidence->'"'"'objects'"'"') o WHERE o->>'"'"'status'"'"' LIKE '"'"'gap%audit%'"'"') FROM comply.run_controls(ARRAY['"'"'HIPAA-164.312-c-1'"'"'])")" = "fail 0 public.unledgered" ]'
+
 check "every control of the catalog gets a status" \
   bash -c '[ "$(psql -X -At -d comply_controls -c "SELECT count(*) = (SELECT count(*) FROM comply.controls) AND bool_and(status IN ('"'"'pass'"'"', '"'"'fail'"'"', '"'"'not_applicable'"'"', '"'"'not_run'"'"', '"'"'manual'"'"', '"'"'unknown'"'"')) FROM comply.run_controls()")" = t ]'
 

@@ -11,6 +11,7 @@ DECLARE
   rows jsonb;
   n bigint;
   gaps bigint;
+  passed_rows bigint;
   passed int := 0;
   failed int := 0;
   other int := 0;
@@ -28,10 +29,15 @@ BEGIN
     control_id := c.control_id;
     regulation_ref := c.regulation_ref;
     IF c.check_kind = 'ledger_intact' THEN
-      -- The whole ledger is recomputed: entries, Merkle roots, chain, signatures.
+      -- The whole ledger is recomputed: entries, Merkle roots, chain, signatures; and the
+      -- tables naming the control must be audited into it (the matrix's rows).
       SELECT count(*) INTO n FROM comply.verify_ledger();
-      status := CASE WHEN n = 0 THEN 'pass' ELSE 'fail' END;
-      evidence := jsonb_build_object('ledger_problems', n);
+      rows := (SELECT coalesce(jsonb_agg(jsonb_build_object('object', e ->> 'object', 'status', e ->> 'status')
+                                         ORDER BY e ->> 'object'), '[]')
+                 FROM jsonb_array_elements(matrix) e WHERE e ->> 'control' = c.control_id);
+      SELECT count(*) INTO gaps FROM jsonb_array_elements(rows) e WHERE e ->> 'status' LIKE 'gap%';
+      status := CASE WHEN n = 0 AND gaps = 0 THEN 'pass' ELSE 'fail' END;
+      evidence := jsonb_build_object('ledger_problems', n, 'objects', rows);
     ELSIF c.check_kind = 'human_review' THEN
       SELECT count(*) INTO n FROM comply.review_cases r
        WHERE r.status IN ('pending', 'claimed', 'escalated')
@@ -61,7 +67,10 @@ BEGIN
                  FROM jsonb_array_elements(matrix) e WHERE e ->> 'control' = c.control_id);
       n := jsonb_array_length(rows);
       SELECT count(*) INTO gaps FROM jsonb_array_elements(rows) e WHERE e ->> 'status' LIKE 'gap%';
-      status := CASE WHEN n = 0 THEN 'not_applicable' WHEN gaps = 0 THEN 'pass' ELSE 'fail' END;
+      -- A table the control does not apply to ("not applicable: ...", "manual: ...") is
+      -- no evidence that it holds: with no other table, the control does not apply.
+      SELECT count(*) INTO passed_rows FROM jsonb_array_elements(rows) e WHERE e ->> 'status' = 'implemented';
+      status := CASE WHEN gaps > 0 THEN 'fail' WHEN passed_rows > 0 THEN 'pass' ELSE 'not_applicable' END;
       evidence := jsonb_build_object('objects', rows);
       IF n = 0 THEN
         evidence := jsonb_build_object('reason', 'no protected table names this control in its regulations');
