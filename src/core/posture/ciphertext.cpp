@@ -966,7 +966,6 @@ std::string ColumnTally::EvidenceJson() const {
     out += std::to_string(v);
   };
   count("sample_size", sample_size());
-  count("nulls", nulls_);
   count("encrypted", encrypted_);
   count("not_encrypted", not_encrypted_);
   count("undetermined", undetermined_);

@@ -120,10 +120,7 @@ class ColumnTally {
  public:
   // Counts one classified (non-NULL) value.
   void Add(const Classification& c);
-  // Counts a NULL, which is neither judged nor part of the sample size.
-  void AddNull() { ++nulls_; }
-
-  // Values judged (NULLs excluded).
+  // Values judged (the sample is of non-NULL values: NULLs are not counted at all).
   size_t sample_size() const { return encrypted_ + not_encrypted_ + undetermined_; }
   // Share of the judged values that are ciphertext (0 when nothing was judged).
   double encrypted_share() const;
@@ -133,7 +130,7 @@ class ColumnTally {
   // matters: rows written before encryption, or by a path that skips it);
   // "undetermined": mostly undetermined; "no_data": nothing judged.
   const char* verdict() const;
-  // {"sample_size", "nulls", "encrypted", "not_encrypted", "undetermined",
+  // {"sample_size", "encrypted", "not_encrypted", "undetermined",
   //  "formats": {format: count, ...}, "mean_entropy", "bytes_examined"}.
   std::string EvidenceJson() const;
 
@@ -141,7 +138,6 @@ class ColumnTally {
   size_t encrypted_ = 0;
   size_t not_encrypted_ = 0;
   size_t undetermined_ = 0;
-  size_t nulls_ = 0;
   size_t bytes_examined_ = 0;
   double entropy_sum_ = 0;
   std::vector<std::pair<std::string, size_t>> formats_;  // in order of first appearance
