@@ -285,6 +285,10 @@ void RecordTruncate(TruncateStmt* stmt) {
   Oid* relids = static_cast<Oid*>(palloc(sizeof(Oid) * (n + 1)));
   for (int i = 0; i < n; ++i) relids[i] = list_nth_oid(named, i);
   RecordTruncatedPartitions(relids, n);
+  // In replica mode no trigger fired: the protected tables emptied are policy_bypassed
+  // drift, as other writes are (their TRUNCATE entry was the trigger's to write).
+  if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA)
+    RecordReplicaWrites(relids, n, "TRUNCATE");
   pfree(relids);
 }
 

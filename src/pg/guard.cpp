@@ -20,8 +20,16 @@ void CaptureCurrentException(CaughtError* out) noexcept {
   out->kind = CaughtError::kError;
   out->sqlerrcode = ERRCODE_INTERNAL_ERROR;
   out->message[0] = out->detail[0] = out->hint[0] = '\0';
+  out->hide_context = false;
   try {
     throw;
+  } catch (const RowError& e) {
+    const char* s = e.sqlstate();
+    out->sqlerrcode = MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4]);
+    out->hide_context = true;
+    CopyText(out->message, sizeof out->message, e.what());
+    CopyText(out->detail, sizeof out->detail, e.detail().c_str());
+    CopyText(out->hint, sizeof out->hint, e.hint().c_str());
   } catch (const PgError& e) {
     out->sqlerrcode = e.sqlerrcode();
     CopyText(out->message, sizeof out->message, e.what());
@@ -53,6 +61,14 @@ void RaiseCaught(const CaughtError& err) {
     // The interrupt was held off or already serviced: still stop this call.
     ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
                     errmsg("canceling statement due to user request")));
+  }
+  if (err.hide_context) {
+    // The context callbacks (COPY's quotes the input line) are left out of this error;
+    // whoever catches it (PG_CATCH, the top-level handler) restores or resets the stack.
+    error_context_stack = nullptr;
+    ereport(ERROR, (errcode(err.sqlerrcode), errmsg_internal("%s", err.message),
+                    err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
+                    err.hint[0] ? errhint("%s", err.hint) : 0, errhidestmt(true)));
   }
   ereport(ERROR, (errcode(err.sqlerrcode), errmsg_internal("%s", err.message),
                   err.detail[0] ? errdetail_internal("%s", err.detail) : 0,

@@ -43,10 +43,19 @@ class PgError : public std::exception {
   std::string message_, detail_, hint_;
 };
 
+// An error about a row being written, whose error context would quote the row's values
+// (a COPY line, the statement): raised with no context and the statement kept out of
+// the server log.
+class RowError : public comply::Error {
+ public:
+  using comply::Error::Error;
+};
+
 // Plain-C record of a caught exception: fixed buffers, so nothing with a destructor
 // is alive when the error is raised.
 struct CaughtError {
   enum Kind { kNone, kError, kCancel } kind = kNone;
+  bool hide_context = false;  // a RowError
   int sqlerrcode = 0;
   char message[1024];
   char detail[1024];
