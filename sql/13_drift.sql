@@ -322,6 +322,20 @@ SELECT object, details ->> 'operation' AS operation, details ->> 'partition' AS 
  WHERE id > :entries_before AND action = 'drift' AND details ->> 'kind' = 'policy_bypassed' ORDER BY id;
 SELECT kind, subject, message FROM comply.alerts WHERE id > :alerts_before ORDER BY id;
 SELECT id, note FROM bypass.t ORDER BY id;  -- what the bypass let through, now on record
+-- An ALTER TABLE that rewrites a policy column's stored values without the row triggers
+-- (a USING expression; a dropped policy column added back with a default) is
+-- policy_bypassed drift as well, with a WARNING. A cast without USING, or a column
+-- outside the policy, is not.
+SELECT coalesce(max(id), 0) AS entries_before FROM comply.audit_log \gset
+ALTER TABLE bypass.t ALTER COLUMN note TYPE varchar(200) USING note || ' SSN 536-22-8714';
+ALTER TABLE bypass.t ALTER COLUMN note TYPE text;
+ALTER TABLE bypass.t ALTER COLUMN id TYPE bigint USING id + 0;
+ALTER TABLE bypass.parted DROP COLUMN note, ADD COLUMN note text DEFAULT 'x';
+ALTER TABLE bypass.part1 ALTER COLUMN note SET DEFAULT 'y';
+SELECT object, details ->> 'operation' AS operation, details ->> 'column' AS col,
+       details ->> 'partition' AS partition
+  FROM comply.audit_log
+ WHERE id > :entries_before AND action = 'drift' AND details ->> 'kind' = 'policy_bypassed' ORDER BY id;
 SELECT comply.unprotect('bypass.t');
 SELECT comply.unprotect('bypass.parted');
 DROP SCHEMA bypass CASCADE;

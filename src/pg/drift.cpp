@@ -292,6 +292,36 @@ void RecordTruncate(TruncateStmt* stmt) {
   pfree(relids);
 }
 
+// Columns an ALTER TABLE has rewritten without the row triggers: ALTER COLUMN ... TYPE
+// ... USING (any expression of the row), ADD COLUMN ... DEFAULT (a column of the policy
+// dropped earlier comes back with its default in every row). A type change without
+// USING converts each value by its cast, and SET DEFAULT is for rows written later:
+// both leave the policy's values as they were.
+void RecordColumnRewrites(AlterTableStmt* stmt) {
+  if (stmt->objtype != OBJECT_TABLE || RecoveryInProgress() ||
+      !OidIsValid(get_extension_oid("pg_comply", true)))
+    return;
+  const Oid relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+  if (!OidIsValid(relid)) return;
+  ListCell* lc;
+  foreach (lc, stmt->cmds) {
+    AlterTableCmd* at = lfirst_node(AlterTableCmd, lc);
+    if (!at->def || !IsA(at->def, ColumnDef)) continue;
+    const ColumnDef* def = reinterpret_cast<const ColumnDef*>(at->def);
+    if (at->subtype == AT_AlterColumnType && def->raw_default && at->name) {
+      RecordColumnRewrite(relid, at->name, "ALTER COLUMN TYPE ... USING");
+    } else if (at->subtype == AT_AddColumn && def->colname) {
+      bool has_default = def->raw_default || def->cooked_default;
+      ListCell* cc;
+      foreach (cc, def->constraints) {
+        const Constraint* con = lfirst_node(Constraint, cc);
+        if (con->contype == CONSTR_DEFAULT) has_default = true;
+      }
+      if (has_default) RecordColumnRewrite(relid, def->colname, "ADD COLUMN ... DEFAULT");
+    }
+  }
+}
+
 // The partitions an ALTER TABLE ... ATTACH or DETACH PARTITION names without a schema,
 // as the session's search_path resolves them before the command runs: the event
 // trigger's helpers (comply._attached_partitions, comply._detached_partitions) run with
@@ -379,6 +409,8 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
     RecordAlterSystem(reinterpret_cast<AlterSystemStmt*>(pstmt->utilityStmt));
   else if (IsA(pstmt->utilityStmt, TruncateStmt))
     RecordTruncate(reinterpret_cast<TruncateStmt*>(pstmt->utilityStmt));
+  else if (IsA(pstmt->utilityStmt, AlterTableStmt))
+    RecordColumnRewrites(reinterpret_cast<AlterTableStmt*>(pstmt->utilityStmt));
   else if (IsA(pstmt->utilityStmt, AlterEventTrigStmt))
     RecordAlterEventTrigger(reinterpret_cast<AlterEventTrigStmt*>(pstmt->utilityStmt));
   else if (IsA(pstmt->utilityStmt, AlterExtensionContentsStmt))

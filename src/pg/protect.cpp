@@ -1606,6 +1606,44 @@ void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation) {
   });
 }
 
+void RecordColumnRewrite(Oid relid, const char* column, const char* command) {
+  Guarded([&] {
+    std::vector<std::string> tables;
+    {
+      AsExtensionOwner owner;
+      SpiScope spi;
+      SearchPathPin pin;
+      Oid types[3] = {OIDOID, TEXTOID, TEXTOID};
+      Datum values[3] = {ObjectIdGetDatum(relid), TextDatumOf(column), TextDatumOf(command)};
+      const uint64 n = SpiExec(
+          "SELECT p.table_name::text, comply._drift(p.table_name::text, format('column %s of "
+          "protected table %s was rewritten by %s: its policy did not run on the values stored', "
+          "quote_ident($2), p.table_name, $3), jsonb_build_object('kind', 'policy_bypassed', "
+          "'table', p.table_name::text, 'operation', $3, 'column', $2) || CASE WHEN "
+          "p.table_name <> $1 THEN jsonb_build_object('partition', $1::regclass::text) ELSE "
+          "'{}' END) FROM comply.policies p WHERE (p.table_name = $1 OR p.table_name IN "
+          "(SELECT a.relid FROM pg_catalog.pg_partition_ancestors($1) a)) "
+          "AND p.policy -> 'columns' ? $2",
+          3, types, values, nullptr, false, SPI_OK_SELECT);
+      for (uint64 i = 0; i < n; ++i) tables.push_back(SpiText(i, 1).value_or(""));
+    }
+    for (const std::string& table : tables) {
+      PgCall([&] {
+        ereport(WARNING,
+                (errcode(ERRCODE_WARNING),
+                 errmsg("column %s of protected table %s was rewritten by %s without its policy",
+                        quote_identifier(column), table.c_str(), command),
+                 errdetail("The values stored were not validated, redacted or pseudonymized. The "
+                           "rewrite is recorded in the ledger as drift, and raised as an alert."),
+                 errhint("Write the column with UPDATE, which its policy sees, or run "
+                         "comply.protect_existing() on the table."),
+                 // The statement may quote values (a USING expression, a default).
+                 errhidecontext(true), errhidestmt(true)));
+      });
+    }
+  });
+}
+
 namespace {
 
 // A statement about to read tables whose reads are audited: what its entries will say,
