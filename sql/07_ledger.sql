@@ -107,10 +107,14 @@ SELECT comply.verify_digest(:'digest');
 SELECT comply.audit('after', 'digest');
 SELECT count(*) > 0 AS sealed FROM comply.seal();
 SELECT comply.verify_digest(:'digest') AS still_extends;
-SELECT comply.verify_digest(jsonb_set(:'digest', '{block_hash}', '"00"')) AS forged_digest;
+SELECT comply.verify_digest(jsonb_set(:'digest', '{block_hash}', to_jsonb(repeat('0', 64)))) AS forged_digest,
+       comply.verify_digest(jsonb_set(:'digest', '{block_hash}', to_jsonb(upper(:'digest'::jsonb ->> 'block_hash'))))
+         AS upper_case_hex;
+-- A malformed digest is an error, not a digest that fails to verify (read as tampering).
 \set VERBOSITY terse
 SELECT comply.verify_digest('{}');
 SELECT comply.verify_digest('{"block_no": "abc", "block_hash": "00"}');
+SELECT comply.verify_digest(jsonb_set(:'digest', '{block_hash}', '"zz"'));
 \set VERBOSITY default
 SELECT comply.ledger_proof(3) AS proof \gset
 SELECT (:'proof'::jsonb) ?& ARRAY['entry_id', 'leaf_index', 'tree_size', 'entry_hash', 'path', 'entry', 'block'] AS proof_fields,
@@ -157,6 +161,11 @@ SELECT comply.verify_proof(f) AS forged_proof,
        comply.verify_proof(f #- '{block,block_hash}' || jsonb_build_object('block', (f -> 'block') || jsonb_build_object('block_hash', :'proof'::jsonb #>> '{block,block_hash}'))) AS forged_with_real_hash,
        f #>> '{block,block_hash}' <> :'proof'::jsonb #>> '{block,block_hash}' AS differs_from_the_real_block
   FROM forged;
+-- Nor a proof in a block numbered below 1, where the chain has no place (the blocks'
+-- table refuses one; verify_ledger reports one there anyway, below).
+\set VERBOSITY terse
+SELECT comply.verify_proof(jsonb_set(:'proof', '{block,block_no}', '0'));
+\set VERBOSITY default
 -- Reading the ledger's entries is a privilege: not PUBLIC's (its entries name users,
 -- client addresses, tables and keys), but role comply_auditor's.
 CREATE ROLE ledger_outsider;
@@ -252,6 +261,28 @@ DELETE FROM comply.ledger_entries WHERE block_no <= 2;
 DELETE FROM comply.ledger_blocks WHERE block_no <= 2;
 SELECT block_no, problem, detail FROM comply.verify_ledger() WHERE problem = 'chain broken';
 SELECT block_no, problem, detail FROM comply.verify_ledger(3, 3) WHERE problem = 'chain broken';
+ROLLBACK;
+-- A block numbered below 1 is refused, and reported if the refusal is taken away.
+\set VERBOSITY terse
+INSERT INTO comply.ledger_blocks
+  SELECT 0, sealed_at, sealed_at_us, entry_count, merkle_root, prev_hash, block_hash, node_id,
+         snapshot_xmin, signature, signer_key, encoding_version FROM comply.ledger_blocks WHERE block_no = 1;
+\set VERBOSITY default
+BEGIN;
+ALTER TABLE comply.ledger_blocks DROP CONSTRAINT ledger_blocks_block_no_check;
+INSERT INTO comply.ledger_blocks
+  SELECT 0, sealed_at, sealed_at_us, entry_count, merkle_root, prev_hash, block_hash, node_id,
+         snapshot_xmin, signature, signer_key, encoding_version FROM comply.ledger_blocks WHERE block_no = 1;
+SELECT block_no, problem, detail FROM comply.verify_ledger() WHERE detail LIKE '%below 1%';
+ROLLBACK;
+-- A time set to infinity (which no append writes) is an entry altered, not an error that
+-- hides every other problem: verification, the export and the sealer read it as int8's end.
+BEGIN;
+ALTER TABLE comply.audit_log DISABLE TRIGGER append_only;
+UPDATE comply.audit_log SET logged_at = 'infinity' WHERE id = 2;
+UPDATE comply.audit_log SET logged_at = '-infinity' WHERE id = 3;
+SELECT block_no, entry_id, problem FROM comply.verify_ledger(1, 3);
+SELECT count(*) > 0 AS exported FROM comply.export_ledger(1, 3);
 ROLLBACK;
 -- sealed_at, which the retention check and people read, must say the time the hash covers.
 BEGIN;

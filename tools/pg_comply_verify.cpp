@@ -289,8 +289,8 @@ class Verifier {
                       std::to_string(*b.entries_through) + " entries of blocks 1.." +
                       std::to_string(*block_no) + " in the file");
       } else if (!b.entries_through) {
-        std::cout << "note: the file does not start at block 1; the digest's entry_count "
-                     "is not checked\n";
+        std::cout << "note: the file does not hold blocks 1.." << *block_no
+                  << " in order; the digest's entry_count is not checked\n";
       }
     }
     // A signature in the digest must be a valid one of the digested hash.
@@ -681,6 +681,12 @@ int main(int argc, char** argv) {
                 << "\" does not hold a JSON object\n";
       return kExitUsage;
     }
+    // An unusable digest is not evidence of tampering.
+    if (!GetInt(*digest, "block_no") || !GetHash(*digest, "block_hash")) {
+      std::cerr << "pg_comply_verify: digest file \"" << digest_path
+                << "\" needs an integer \"block_no\" and a 64-hex-digit \"block_hash\"\n";
+      return kExitUsage;
+    }
   }
 
   std::ifstream in(ledger_path, std::ios::binary);
@@ -709,6 +715,7 @@ int main(int argc, char** argv) {
     return kExitFailed;
   }
   std::cout << "ok: " << verifier.block_count() << " blocks, " << verifier.entry_count()
-            << " entries verified\n";
+            << " entries verified"
+            << (public_keys.empty() ? " (signatures not checked: no --public-key)" : "") << "\n";
   return kExitOk;
 }

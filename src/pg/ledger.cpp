@@ -153,7 +153,11 @@ std::string HashBytes(const Hash& h) { return std::string(h.begin(), h.end()); }
 
 // Canonical columns of an audit entry, in the order ReadEntry expects (from alias a).
 constexpr const char* kEntryColumns =
-    "a.id, (extract(epoch FROM a.logged_at) * 1000000)::int8, a.session_user_name, "
+    // (+-infinity, which no append writes, as the ends of int8: an entry set to it is
+    // sealed, exported and found altered, rather than stopping the sealer for good)
+    "a.id, CASE WHEN isfinite(a.logged_at) THEN (extract(epoch FROM a.logged_at) * 1000000)::int8 "
+    "WHEN a.logged_at > 'epoch' THEN 9223372036854775807 ELSE -9223372036854775808 END, "
+    "a.session_user_name, "
     "a.current_user_name, a.application_name, a.client_addr::text, a.xid::text, a.action, "
     "a.object, a.details::text";
 
@@ -896,7 +900,17 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
     for (uint64 i = 0; i < n; ++i)
       adoptions.push_back({Int(i, 1), Text(i, 2).value_or(""), Text(i, 3).value_or("")});
   }
-  // From the start, also the records of blocks below 1, which no block seals.
+  // From the start, also the records of blocks below 1, which no block seals, and such
+  // blocks themselves (the table refuses them; a forged one would stand behind a proof).
+  if (from <= 1) {
+    const uint64 n = Exec("SELECT block_no FROM comply.ledger_blocks WHERE block_no < 1 ORDER BY block_no",
+                          0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
+    ResultScope scope;
+    for (uint64 i = 0; i < n; ++i)
+      problems->push_back({Int(i, 1), 0, "chain broken",
+                           "block " + std::to_string(Int(i, 1)) +
+                               " is numbered below 1: the chain starts at block 1"});
+  }
   SealedCursor cursor(from <= 1 ? PG_INT64_MIN : from, to);
   int64 sealed_present = 0;  // sealed entries whose audit row is there
   for (const BlockRow& b : blocks) {
@@ -907,15 +921,17 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
     }
     if (prev == nullptr && b.block_no == 1 && b.prev_hash != Hash{})
       problems->push_back({b.block_no, 0, "chain broken", "the first block does not start the chain"});
-    // The first block there is, past block 1: the one before it must be archived (the
-    // blocks below an archive are gone on purpose), or it was deleted.
-    if (prev == nullptr && b.block_no > 1 && b.block_no - 1 != archived)
+    // The first block there is, past block 1: the blocks before it were deleted
+    // (archiving removes entries, never blocks).
+    if (prev == nullptr && b.block_no > 1)
       problems->push_back({b.block_no, 0, "chain broken",
-                           b.block_no - 1 > archived
-                               ? "block " + std::to_string(b.block_no - 1) + " is missing" +
-                                     (archived > 0 ? " (blocks up to " + std::to_string(archived) + " are archived)"
-                                                   : std::string(" (no block is archived)"))
-                               : "block " + std::to_string(b.block_no) + " is both kept and archived"});
+                           (b.block_no == 2 ? std::string("block 1 is missing")
+                                            : "blocks 1 to " + std::to_string(b.block_no - 1) +
+                                                  " are missing") +
+                               (archived > 0 ? " (blocks up to " + std::to_string(archived) +
+                                                   " are archived: their entries were removed, "
+                                                   "the blocks stay)"
+                                             : std::string())});
     if (prev && (b.block_no != prev->block_no + 1 || b.prev_hash != prev->block_hash))
       problems->push_back({b.block_no, 0, "chain broken",
                            b.block_no != prev->block_no + 1
@@ -1256,6 +1272,8 @@ extern "C" Datum comply_verify_proof(PG_FUNCTION_ARGS) {
     }
     ledger::BlockHeader header;
     header.block_no = IntField(*block, "block_no");
+    if (header.block_no < 1)
+      throw Error(sqlstate::kInvalidParameterValue, "a proof's block_no is at least 1");
     header.prev_hash = HashField(*block, "prev_hash");
     header.merkle_root = HashField(*block, "merkle_root");
     header.entry_count = IntField(*block, "entry_count");

@@ -17,7 +17,7 @@ COMMENT ON TABLE comply.audit_log IS
   'Audit entries, appended by comply.audit() and comply.audit_trigger(); sealed into comply.ledger_blocks';
 
 CREATE TABLE comply.ledger_blocks (
-  block_no bigint PRIMARY KEY,
+  block_no bigint PRIMARY KEY CHECK (block_no >= 1),  -- block 1 starts the chain
   sealed_at timestamptz NOT NULL,
   sealed_at_us bigint NOT NULL,
   entry_count int NOT NULL,
@@ -239,14 +239,15 @@ BEGIN
   -- read as tampering).
   IF jsonb_typeof(digest -> 'block_no') IS DISTINCT FROM 'number'
      OR (digest ->> 'block_no') !~ '^[0-9]{1,18}$'
-     OR jsonb_typeof(digest -> 'block_hash') IS DISTINCT FROM 'string' THEN
+     OR jsonb_typeof(digest -> 'block_hash') IS DISTINCT FROM 'string'
+     OR (digest ->> 'block_hash') !~ '^[0-9A-Fa-f]{64}$' THEN
     RAISE EXCEPTION 'a digest has a block number "block_no" and a hex "block_hash"'
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Pass what comply.ledger_digest() returned.';
   END IF;
   RETURN EXISTS (SELECT 1 FROM comply.ledger_blocks b
                   WHERE b.block_no = (digest ->> 'block_no')::bigint
-                    AND encode(b.block_hash, 'hex') = digest ->> 'block_hash')
+                    AND encode(b.block_hash, 'hex') = lower(digest ->> 'block_hash'))
      AND NOT EXISTS (SELECT 1 FROM comply.verify_ledger((digest ->> 'block_no')::bigint) v
                       WHERE v.problem IN ('chain broken', 'block altered', 'bad signature'));
 END $$;

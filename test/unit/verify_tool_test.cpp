@@ -246,9 +246,10 @@ TEST(VerifyTool, ValidExportPasses) {
   RunResult r = Verify(ex.lines);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output, "ok: 3 blocks, 8 entries verified\n");
-  // Without a key, signatures are not checked.
+  // Without a key, signatures are not checked, and the verdict says so.
   r = Verify(ex.lines, "", /*with_key=*/false);
   EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "ok: 3 blocks, 8 entries verified (signatures not checked: no --public-key)\n");
   // Unsigned blocks are fine without a key.
   ExportOptions unsigned_opt;
   unsigned_opt.sign = false;
@@ -587,6 +588,11 @@ TEST(VerifyTool, Digest) {
   const std::string arr = dir.Write("arr.json", "[]");
   EXPECT_EQ(RunVerifier(base + " --digest " + Quote(arr)).exit_code, 2);
   EXPECT_EQ(RunVerifier(base + " --digest /nonexistent/digest.json").exit_code, 2);
+  // So is one without its hash, or with a hash that is not one: not a failed verification.
+  const std::string no_hash = dir.Write("no_hash.json", "{\"block_no\": 2}");
+  EXPECT_EQ(RunVerifier(base + " --digest " + Quote(no_hash)).exit_code, 2);
+  const std::string short_hash = dir.Write("short.json", "{\"block_no\": 2, \"block_hash\": \"zz\"}");
+  EXPECT_EQ(RunVerifier(base + " --digest " + Quote(short_hash)).exit_code, 2);
 }
 
 TEST(VerifyTool, DigestOfPartialExport) {
