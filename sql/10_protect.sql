@@ -267,8 +267,13 @@ CREATE TABLE clinic.by_mail (id int, email text, note text) PARTITION BY LIST (e
 SELECT comply.protect('clinic.by_mail', '{"columns": {"email": {"redact": true}}}');
 SELECT comply.protect('clinic.by_mail', '{"columns": {"email": {"pseudonymize": true}}}');
 SELECT comply.protect('clinic.by_mail', '{"columns": {"note": {"redact": true}}}');
+-- Nor can a partition partitioned by a transformed column join the tree later.
+CREATE TABLE clinic.by_mail_a PARTITION OF clinic.by_mail FOR VALUES IN ('a') PARTITION BY LIST (note);
+CREATE TABLE clinic.by_mail_b (id int, email text, note text) PARTITION BY RANGE (id, lower(note));
+ALTER TABLE clinic.by_mail ATTACH PARTITION clinic.by_mail_b FOR VALUES IN ('b');
+CREATE TABLE clinic.by_mail_c PARTITION OF clinic.by_mail FOR VALUES IN ('c') PARTITION BY LIST (id);
 SELECT comply.unprotect('clinic.by_mail');
-DROP TABLE clinic.by_mail;
+DROP TABLE clinic.by_mail, clinic.by_mail_b;
 CREATE TABLE clinic.by_hash (id int, note text) PARTITION BY HASH (id);
 CREATE TABLE clinic.by_hash_0 PARTITION OF clinic.by_hash FOR VALUES WITH (MODULUS 2, REMAINDER 0)
   PARTITION BY RANGE (lower(note));

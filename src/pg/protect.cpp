@@ -2010,40 +2010,22 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                     {}, "Unprotect the partition first; it then follows the policy of " + p->table + ".");
       }
       // A row is routed to its partition by the value written, before the partition's
-      // BEFORE trigger transforms it: a transformed column in the partition key of the
-      // table, of a partitioned partition or of an ancestor would send rows where the
-      // stored value does not belong (refused, or placed by the value in clear), and
-      // PostgreSQL's error for a row no partition takes quotes the key's value.
-      std::string transformed = "[";
-      for (const ColumnPolicy& c : p->columns) {
-        if (c.redact == ColumnPolicy::Redact::kNone) continue;
-        if (transformed.size() > 1) transformed += ',';
-        json::AppendQuoted(transformed, c.name);
-      }
-      transformed += ']';
-      if (transformed.size() > 2) {
-        SearchPathPin pin;
+      // BEFORE trigger transforms it: a transformed column in a partition key would send
+      // rows where the stored value does not belong (refused, or placed by the value in
+      // clear), and PostgreSQL's error for a row no partition takes quotes the key's
+      // value. (The drift event trigger refuses such a key added to the tree later.)
+      {
         Oid key_types[2] = {OIDOID, TEXTOID};
-        Datum key_values[2] = {ObjectIdGetDatum(relid), TextDatumOf(transformed)};
-        if (SpiExec("SELECT quote_ident(a.attname), d.objid::regclass::text "
-                    "FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_attribute a "
-                    "ON a.attrelid = d.objid AND a.attnum = d.objsubid "
-                    // (a partition key's columns, plain or in its expressions, are the
-                    // partitioned table's internal dependencies on itself)
-                    "WHERE d.classid = 'pg_catalog.pg_class'::regclass "
-                    "AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = d.objid "
-                    "AND d.refobjsubid = 0 AND d.objsubid > 0 AND d.deptype = 'i' "
-                    "AND (d.objid IN (SELECT t.relid FROM pg_catalog.pg_partition_tree($1::regclass) t) "
-                    "OR d.objid IN (SELECT t.relid FROM pg_catalog.pg_partition_ancestors($1::regclass) t)) "
-                    "AND $2::jsonb ? a.attname ORDER BY 2, 1 LIMIT 1",
-                    2, key_types, key_values, nullptr, true, SPI_OK_SELECT) > 0)
-          throw Error(sqlstate::kFeatureNotSupported,
-                      "column " + SpiText(0, 1).value_or("") + " is in the partition key of " +
-                          SpiText(0, 2).value_or("") + ": its policy cannot transform it",
-                      "Rows are routed to a partition by the value written, before the policy "
-                      "redacts, masks or pseudonymizes it.",
-                      "Partition by another column, or leave this one out of the policy's "
-                      "transformations (validate it only).");
+        Datum key_values[2] = {ObjectIdGetDatum(relid), TextDatumOf(policy_text)};
+        if (SpiExec("SELECT comply._partition_key_problem($1::regclass, $2::jsonb)", 2, key_types,
+                    key_values, nullptr, true, SPI_OK_SELECT) > 0) {
+          if (std::optional<std::string> problem = SpiText(0, 1))
+            throw Error(sqlstate::kFeatureNotSupported, *problem,
+                        "Rows are routed to a partition by the value written, before the policy "
+                        "redacts, masks or pseudonymizes it.",
+                        "Partition by another column, or leave this one out of the policy's "
+                        "transformations (validate it only).");
+        }
       }
     }
     // The schemas and models named must exist now, not at the first row; each is locked

@@ -164,6 +164,29 @@ CREATE FUNCTION comply._policy_problem(tbl regclass, policy jsonb) RETURNS text
 COMMENT ON FUNCTION comply._policy_problem(regclass, jsonb) IS
   'Why a stored policy no longer fits its table (NULL: it fits)';
 
+-- Why a policy cannot apply to its table's partitioning (NULL: it can): a column it
+-- redacts, masks or pseudonymizes in a partition key of the table, of a partition under
+-- it (partitioned in turn) or of an ancestor. A row is routed by the value written,
+-- before the policy transforms it. (A partition key's columns, plain or in its
+-- expressions, are the partitioned table's internal dependencies on itself.)
+CREATE FUNCTION comply._partition_key_problem(tbl regclass, policy jsonb) RETURNS text
+  LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+  SELECT format('column %s is in the partition key of %s: its policy cannot transform it',
+                quote_ident(a.attname), d.objid::regclass)
+    FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.objid AND a.attnum = d.objsubid
+   WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+     AND d.refobjid = d.objid AND d.refobjsubid = 0 AND d.objsubid > 0 AND d.deptype = 'i'
+     AND (d.objid IN (SELECT t.relid FROM pg_partition_tree(tbl) t)
+          OR d.objid IN (SELECT t.relid FROM pg_partition_ancestors(tbl) t))
+     AND EXISTS (SELECT 1 FROM jsonb_each(policy -> 'columns') c
+                  WHERE c.key = a.attname AND jsonb_typeof(c.value) = 'object'
+                    AND (c.value ? 'redact' OR c.value ? 'mask' OR c.value ? 'pseudonymize'))
+   ORDER BY d.objid::regclass::text, a.attname
+   LIMIT 1
+$$;
+COMMENT ON FUNCTION comply._partition_key_problem(regclass, jsonb) IS
+  'A column the policy transforms that is in a partition key of the table''s tree (NULL: none)';
+
 -- Whether t is a protect trigger as comply.protect creates it: its function, events,
 -- timing and level, and no WHEN clause, column list or arguments. CREATE OR REPLACE
 -- TRIGGER under the same name with a WHEN (false), or for other events, would leave a
