@@ -179,3 +179,30 @@ DELETE FROM comply.review_cases WHERE queue = 'big';
 DROP ROLE rev_alice;
 DROP ROLE rev_bob;
 DROP ROLE not_a_reviewer;
+
+-- Storage limitation (comply.ai_retention, comply.purge_ai_history): finished jobs, their
+-- interactions and automatic decisions, and closed cases older than the interval go;
+-- open cases and their jobs stay. (Rolled back: the suites after this one read them.)
+SELECT count(*) AS open_cases_before FROM comply.review_cases
+ WHERE status IN ('pending', 'claimed', 'escalated') \gset
+BEGIN;
+SELECT what, removed > 0 AS some_removed FROM comply.purge_ai_history('0');
+SELECT count(*) = :open_cases_before AS open_cases_kept FROM comply.review_cases
+ WHERE status IN ('pending', 'claimed', 'escalated');
+SELECT count(*) AS closed_cases_left FROM comply.review_cases
+ WHERE status NOT IN ('pending', 'claimed', 'escalated');
+SELECT count(*) AS finished_jobs_left FROM comply.ai_jobs j
+ WHERE j.status IN ('done', 'dead', 'cancelled')
+   AND NOT EXISTS (SELECT 1 FROM comply.review_cases r
+                    WHERE r.job_id = j.id AND r.status IN ('pending', 'claimed', 'escalated'));
+SELECT count(*) AS interactions_left_of_gone_jobs FROM comply.ai_interactions i
+ WHERE i.job_id IS NULL OR NOT EXISTS (SELECT 1 FROM comply.ai_jobs j WHERE j.id = i.job_id);
+SELECT details -> 'removed' AS removed, details -> 'older_than_seconds' AS older_than_seconds
+  FROM comply.audit_log WHERE action = 'ai.purged';
+SELECT count(*) AS removed_by_a_century FROM comply.purge_ai_history('100 years') WHERE removed > 0;
+ROLLBACK;
+\set VERBOSITY terse
+SELECT comply.purge_ai_history('-1 day');
+SELECT comply.purge_ai_history(NULL);
+\set VERBOSITY default
+SELECT has_function_privilege('public', 'comply.purge_ai_history(interval)', 'EXECUTE') AS public_may_purge;

@@ -404,6 +404,20 @@ check "... and only once" \
   is_true "SELECT count(*) = 1 FROM comply.alerts WHERE subject = 'role drift_by_worker'"
 q -c "DROP ROLE drift_by_worker" -c "ALTER SYSTEM RESET comply.drift_interval" -c "SELECT pg_reload_conf()" >/dev/null
 
+# --- Storage limitation: comply.ai_retention ------------------------------------------
+# The worker purges, after a reload that sets it, the finished jobs older than it with
+# their interactions, decisions and closed cases; open cases and their jobs stay.
+finished_before=$(q -c "SELECT count(*) FROM comply.ai_jobs WHERE status IN ('done', 'dead', 'cancelled')")
+check "there are finished jobs to purge" [ "$finished_before" -gt 0 ]
+q -c "ALTER SYSTEM SET comply.ai_retention = '1s'" -c "SELECT pg_reload_conf()" >/dev/null
+check "with comply.ai_retention set, the worker purges the finished jobs and records it" \
+  wait_for "SELECT EXISTS (SELECT 1 FROM comply.audit_log WHERE action = 'ai.purged') AND NOT EXISTS (SELECT 1 FROM comply.ai_jobs j WHERE j.status IN ('done', 'dead', 'cancelled') AND j.finished_at < now() - interval '5 seconds' AND NOT EXISTS (SELECT 1 FROM comply.review_cases r WHERE r.job_id = j.id AND r.status IN ('pending', 'claimed', 'escalated')))" 20
+check "... with their interactions" \
+  is_true "SELECT NOT EXISTS (SELECT 1 FROM comply.ai_interactions i WHERE i.job_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM comply.ai_jobs j WHERE j.id = i.job_id))"
+check "... and not the open review cases nor their jobs" \
+  is_true "SELECT NOT EXISTS (SELECT 1 FROM comply.review_cases r WHERE r.status IN ('pending', 'claimed', 'escalated') AND r.job_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM comply.ai_jobs j WHERE j.id = r.job_id))"
+q -c "ALTER SYSTEM RESET comply.ai_retention" -c "SELECT pg_reload_conf()" >/dev/null
+
 # --- No PII reached the provider ----------------------------------------------------
 leaks=0
 for value in "Maria Garcia" "Garcia" "536-22-8714" "1984-03-12" "$key"; do

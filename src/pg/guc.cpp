@@ -52,6 +52,7 @@ int review_claim_timeout = 15 * 60;
 int review_sla = 24 * 3600;
 char* alert_webhook_url = nullptr;
 int drift_interval = 300;
+int ai_retention = 0;
 
 // Raw keys of a comply.ledger_trusted_keys value: 64 hex digits each, separated by
 // commas or blanks; false if a token is not such a key.
@@ -222,6 +223,13 @@ void GucInit() {
   DefineCustomIntVariable("comply.drift_interval",
                           "How often the worker compares the server with comply.baseline.", nullptr,
                           &drift_interval, drift_interval, 1, 7 * 24 * 3600, PGC_SIGHUP, GUC_UNIT_S,
+                          nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("comply.ai_retention",
+                          "How long the job worker keeps finished classification jobs, their "
+                          "provider interactions, automatic decisions and closed review cases.",
+                          "0 keeps them; otherwise comply.purge_ai_history() runs hourly (and "
+                          "after a configuration reload) with this age.",
+                          &ai_retention, ai_retention, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_S,
                           nullptr, nullptr, nullptr);
   DefineCustomRealVariable("comply.review_threshold",
                            "Confidence below which a model's decision goes to human review.", nullptr,

@@ -53,6 +53,7 @@ extern int review_sla;             // seconds a case may wait before it is escal
 
 // Alerts.
 extern char* alert_webhook_url;    // where the worker posts alerts ({"text": ...})
+extern int ai_retention;           // seconds: the job worker purges older AI history (0: never)
 extern int drift_interval;         // seconds between the worker's baseline comparisons
 
 // Defines the settings; called once from _PG_init.

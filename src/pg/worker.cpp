@@ -77,6 +77,7 @@ constexpr int kKinds = 2;
 // The job worker looks after the review queue (expired claims, SLA) this often, and
 // claims at most this many jobs per round.
 constexpr int kMaintainMs = 5000;
+constexpr int kPurgeMs = 3600 * 1000;  // comply.ai_retention's purge, hourly
 // How long a database found without pg_comply is left alone.
 constexpr int kAbsentRetryMs = 300000;
 // How often the launcher looks for databases that need a sealer; and how soon again when
@@ -995,12 +996,14 @@ void comply_jobs_main(Datum arg) {
       AllocSetContextCreate(TopMemoryContext, "pg_comply job worker", ALLOCSET_DEFAULT_SIZES);
   TimestampTz last_maintain = 0;
   TimestampTz last_drift_check = GetCurrentTimestamp();
+  TimestampTz last_purge = 0;  // at start, then hourly and after each reload
   for (;;) {
     CHECK_FOR_INTERRUPTS();
     AcceptInvalidationMessages();
     if (ConfigReloadPending) {
       ConfigReloadPending = false;
       ProcessConfigFile(PGC_SIGHUP);
+      last_purge = 0;  // comply.ai_retention may have changed
     }
     if (!ai_worker) proc_exit(0);
     if (RecoveryInProgress()) {  // a standby: nothing to do until promoted
@@ -1049,6 +1052,17 @@ void comply_jobs_main(Datum arg) {
         SpiExec("SELECT comply._drift_check()", 0, nullptr, nullptr, nullptr, false, SPI_OK_SELECT);
       });
       last_drift_check = now;
+    }
+    if (ai_retention > 0 && TimestampDifferenceExceeds(last_purge, now, kPurgeMs)) {
+      // Storage limitation: finished jobs, their interactions, decisions and closed cases.
+      (void)InTransaction("purging classification history", [&] {
+        SpiScope spi;
+        Oid types[1] = {INT4OID};
+        Datum values[1] = {Int32GetDatum(ai_retention)};
+        SpiExec("SELECT count(*) FROM comply.purge_ai_history($1 * interval '1 second')", 1, types,
+                values, nullptr, false, SPI_OK_SELECT);
+      });
+      last_purge = now;
     }
     (void)InTransaction("review queue upkeep", [&] {
       (void)WriteDeferredRecords();

@@ -194,6 +194,68 @@ COMMENT ON FUNCTION comply.forget_dropped(text, jsonb) IS
   'Erasure for a row of a protected table dropped since: removes the jobs, interactions, decisions and review cases that still name it; the ledger records the request';
 REVOKE ALL ON FUNCTION comply.forget_dropped(text, jsonb) FROM PUBLIC;
 
+-- Storage limitation (GDPR Art. 5(1)(e)): what classification left behind, once older
+-- than older_than, removed. A job counts when it finished (done, dead or cancelled)
+-- before the cutoff and its review case, if it has one, is closed (approved, rejected
+-- or withdrawn) since before it: with it go its provider interactions, its automatic
+-- decision and that case. Also interactions of no job (comply.classify called directly)
+-- and cases enqueued by hand, closed before the cutoff. Open work is never touched. The
+-- ledger keeps its entries (which hold no values) and records the purge when it removed
+-- anything. The job worker calls it with comply.ai_retention.
+CREATE FUNCTION comply.purge_ai_history(older_than interval)
+  RETURNS TABLE(what text, removed bigint)
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+DECLARE
+  cutoff timestamptz;
+  jobs bigint[];
+  counts jsonb;
+BEGIN
+  IF older_than IS NULL THEN
+    RAISE EXCEPTION 'older_than must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF older_than < interval '0' THEN
+    RAISE EXCEPTION 'older_than must not be negative' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  cutoff := now() - older_than;
+  -- Locked, as forget locks them: a worker still recording one waits or is waited for.
+  SELECT coalesce(array_agg(s.id), '{}') INTO jobs
+    FROM (SELECT j.id FROM comply.ai_jobs j
+           WHERE j.status IN ('done', 'dead', 'cancelled') AND j.finished_at < cutoff
+             AND NOT EXISTS (SELECT 1 FROM comply.review_cases r
+                              WHERE r.job_id = j.id
+                                AND (r.status NOT IN ('approved', 'rejected', 'withdrawn')
+                                     OR r.decided_at IS NULL OR r.decided_at >= cutoff))
+             FOR UPDATE SKIP LOCKED) s;
+  WITH cases AS (DELETE FROM comply.review_cases r
+                  WHERE r.job_id = ANY (jobs)
+                     OR (r.job_id IS NULL AND r.status IN ('approved', 'rejected', 'withdrawn')
+                         AND r.decided_at < cutoff)
+                 RETURNING 1),
+       decisions AS (DELETE FROM comply.model_decisions d WHERE d.job_id = ANY (jobs) RETURNING 1),
+       interactions AS (DELETE FROM comply.ai_interactions i
+                         WHERE i.job_id = ANY (jobs) OR (i.job_id IS NULL AND i.at < cutoff)
+                        RETURNING 1),
+       gone AS (DELETE FROM comply.ai_jobs j WHERE j.id = ANY (jobs) RETURNING 1)
+  SELECT jsonb_build_object('review_cases', (SELECT count(*) FROM cases),
+                            'model_decisions', (SELECT count(*) FROM decisions),
+                            'ai_interactions', (SELECT count(*) FROM interactions),
+                            'ai_jobs', (SELECT count(*) FROM gone))
+    INTO counts;
+  IF EXISTS (SELECT 1 FROM jsonb_each(counts) e WHERE e.value::bigint > 0) THEN
+    PERFORM comply.audit('ai.purged', 'comply.ai_jobs',
+                         -- (the cutoff is the entry's time less this: a timestamp in
+                         -- the details would be redacted as a date)
+                         jsonb_build_object('older_than_seconds', extract(epoch FROM older_than)::float8,
+                                            'removed', counts));
+  END IF;
+  FOR what, removed IN SELECT e.key, e.value::bigint FROM jsonb_each(counts) e ORDER BY 1 LOOP
+    RETURN NEXT;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION comply.purge_ai_history(interval) IS
+  'Removes finished classification jobs, their interactions, automatic decisions and closed review cases older than the interval (storage limitation); a ledger entry records it';
+REVOKE ALL ON FUNCTION comply.purge_ai_history(interval) FROM PUBLIC;
+
 -- Whether tbl still holds the row primary_key names (forget does not delete the row
 -- itself: that is the application's DELETE, audited by the table's policy).
 CREATE FUNCTION comply._row_exists(tbl regclass, primary_key jsonb) RETURNS boolean
