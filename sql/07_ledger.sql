@@ -281,8 +281,19 @@ BEGIN;
 ALTER TABLE comply.audit_log DISABLE TRIGGER append_only;
 UPDATE comply.audit_log SET logged_at = 'infinity' WHERE id = 2;
 UPDATE comply.audit_log SET logged_at = '-infinity' WHERE id = 3;
+UPDATE comply.audit_log SET logged_at = '294270-01-01 00:00:00+00' WHERE id = 4;  -- past int8's microseconds
 SELECT block_no, entry_id, problem FROM comply.verify_ledger(1, 3);
 SELECT count(*) > 0 AS exported FROM comply.export_ledger(1, 3);
+ROLLBACK;
+-- An entry sealed at such a time still has a proof that verifies (its 19 digits read exactly).
+BEGIN;
+ALTER TABLE comply.audit_log DISABLE TRIGGER append_only;
+INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, xid, action, details)
+  VALUES ('infinity', 'x', 'x', pg_current_xact_id(), 'far future', '{}');
+SELECT count(*) > 0 AS sealed FROM comply.seal();
+SELECT comply.verify_proof(comply.ledger_proof(max(id))) AS far_future_proof_verifies,
+       comply.ledger_proof(max(id)) #>> '{entry,logged_at_us}' AS logged_at_us
+  FROM comply.audit_log WHERE action = 'far future';
 ROLLBACK;
 -- sealed_at, which the retention check and people read, must say the time the hash covers.
 BEGIN;

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -153,11 +155,11 @@ std::string HashBytes(const Hash& h) { return std::string(h.begin(), h.end()); }
 
 // Canonical columns of an audit entry, in the order ReadEntry expects (from alias a).
 constexpr const char* kEntryColumns =
-    // (+-infinity, which no append writes, as the ends of int8: an entry set to it is
-    // sealed, exported and found altered, rather than stopping the sealer for good)
-    "a.id, CASE WHEN isfinite(a.logged_at) THEN (extract(epoch FROM a.logged_at) * 1000000)::int8 "
-    "WHEN a.logged_at > 'epoch' THEN 9223372036854775807 ELSE -9223372036854775808 END, "
-    "a.session_user_name, "
+    // (Times past int8's microseconds, +-infinity and the last millennia of timestamptz
+    // alike, which no append writes, as the ends of int8: an entry set to one is sealed,
+    // exported and found altered, rather than stopping the sealer for good.)
+    "a.id, least(greatest(extract(epoch FROM a.logged_at) * 1000000, -9223372036854775808), "
+    "9223372036854775807)::int8, a.session_user_name, "
     "a.current_user_name, a.application_name, a.client_addr::text, a.xid::text, a.action, "
     "a.object, a.details::text";
 
@@ -1143,7 +1145,19 @@ Hash HashField(const json::Value& obj, const char* key) {
 
 int64 IntField(const json::Value& obj, const char* key) {
   const json::Value* v = obj.Find(key);
-  // (An integer: 1.7 read as 1 made a proof with a made-up leaf index verify.)
+  // An integer literal is read exactly: a time at int8's ends (docs/ledger.md) has 19
+  // digits, more than a double holds.
+  if (v && v->is_number()) {
+    const std::string& t = v->number_text();
+    if (!t.empty() && t.size() <= 20 && t.find_first_not_of("-0123456789") == std::string::npos) {
+      errno = 0;
+      char* end = nullptr;
+      const long long x = std::strtoll(t.c_str(), &end, 10);
+      if (errno == 0 && end && *end == '\0' && end != t.c_str()) return static_cast<int64>(x);
+    }
+  }
+  // (Otherwise an integer all the same: 1.7 read as 1 made a proof with a made-up leaf
+  // index verify.)
   if (!v || !v->is_number() || v->as_number() != std::floor(v->as_number()) || std::fabs(v->as_number()) > 9e15)
     throw Error(sqlstate::kInvalidParameterValue, std::string("proof field \"") + key + "\" must be an integer");
   return static_cast<int64>(v->as_number());
