@@ -880,6 +880,17 @@ TEST_F(DetectorTest, PersonTwoSurnamesAndSurnameFirst) {
   EXPECT_TRUE(Lacks("garcia, Maria", "PERSON"));
   EXPECT_TRUE(Lacks("Maria", "PERSON"));
   EXPECT_TRUE(Lacks("A12, Maria", "PERSON"));
+  // A list of names is a name each, never the surname of one taken for the next's.
+  std::string list = "Attendees: John Smith, Mary Jones, Peter Brown.";
+  EXPECT_TRUE(Has(list, "PERSON", "John Smith"));
+  EXPECT_TRUE(Has(list, "PERSON", "Mary Jones"));
+  EXPECT_TRUE(Has(list, "PERSON", "Peter Brown"));
+  EXPECT_EQ(Find(list).size(), 3u);
+  // Words that open a sentence, and places after a preposition, are not surnames.
+  EXPECT_TRUE(Lacks("Okay, John", "PERSON"));
+  EXPECT_TRUE(Lacks("Well, Maria", "PERSON"));
+  EXPECT_TRUE(Lacks("In Boston, Maria said so", "PERSON"));
+  EXPECT_TRUE(Lacks("We met at Denver, Maria and I", "PERSON"));
 }
 
 TEST_F(DetectorTest, PersonStopwordsAreNotNames) {

@@ -514,7 +514,14 @@ bool IsNameStopword(std::string_view word) {
       "Inc", "Ltd", "LLC", "Corp", "Company", "Group", "Insurance", "Health", "Medical",
       "Care", "Please", "Thanks", "Thank", "Regards", "Best", "Sincerely", "Hello", "Hi",
       "Dear", "Re", "Subject", "Attn", "Signed", "Approved", "Visit", "Today",
-      "Tomorrow", "Yesterday", "Called", "Reports", "Denies", "Presents", "Admitted"});
+      "Tomorrow", "Yesterday", "Called", "Reports", "Denies", "Presents", "Admitted",
+      // Words that open a sentence before a comma ("Okay, John"), not surnames.
+      "Okay", "Ok", "Well", "So", "Sorry", "Thus", "Also", "However", "Then", "Now", "Oh",
+      "Hey", "Yeah", "Sure", "Right", "Great", "Fine", "Again", "Still", "Indeed",
+      "Meanwhile", "Therefore", "Besides", "Otherwise", "Instead", "Finally", "First",
+      "Second", "Next", "Later", "Unfortunately", "Fortunately", "Actually", "Anyway",
+      "Alright", "Listen", "Look", "Cheers", "Welcome", "Congratulations", "Good",
+      "Morning", "Afternoon", "Evening", "Night", "Bye", "Goodbye"});
   return stop.Contains(word);
 }
 
