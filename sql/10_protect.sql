@@ -272,6 +272,10 @@ CREATE TABLE clinic.by_mail_a PARTITION OF clinic.by_mail FOR VALUES IN ('a') PA
 CREATE TABLE clinic.by_mail_b (id int, email text, note text) PARTITION BY RANGE (id, lower(note));
 ALTER TABLE clinic.by_mail ATTACH PARTITION clinic.by_mail_b FOR VALUES IN ('b');
 CREATE TABLE clinic.by_mail_c PARTITION OF clinic.by_mail FOR VALUES IN ('c') PARTITION BY LIST (id);
+-- Nor can the protected table be attached under a parent partitioned by it.
+CREATE TABLE clinic.by_note_parent (id int, email text, note text) PARTITION BY LIST (note);
+ALTER TABLE clinic.by_note_parent ATTACH PARTITION clinic.by_mail FOR VALUES IN ('n');
+DROP TABLE clinic.by_note_parent;
 SELECT comply.unprotect('clinic.by_mail');
 DROP TABLE clinic.by_mail, clinic.by_mail_b;
 CREATE TABLE clinic.by_hash (id int, note text) PARTITION BY HASH (id);

@@ -279,6 +279,10 @@ CREATE TABLE bypass.part1 PARTITION OF bypass.parted FOR VALUES FROM (0) TO (100
 CREATE TABLE bypass.plain (id int);
 SELECT comply.protect('bypass.t', '{"columns": {"note": {"redact": true}}}');
 SELECT comply.protect('bypass.parted', '{"columns": {"note": {"redact": true}}}');
+-- A protected partition of an unprotected parent.
+CREATE TABLE bypass.open_parent (id int, note text) PARTITION BY LIST (id);
+CREATE TABLE bypass.open_p1 PARTITION OF bypass.open_parent FOR VALUES IN (1);
+SELECT comply.protect('bypass.open_p1', '{"columns": {"note": {"redact": true}}}');
 SELECT coalesce(max(id), 0) AS alerts_before FROM comply.alerts \gset
 SELECT coalesce(max(id), 0) AS entries_before FROM comply.audit_log \gset
 SET session_replication_role = replica;
@@ -301,6 +305,7 @@ INSERT INTO bypass.parted VALUES (5, 'x');  -- routed to a partition
 INSERT INTO bypass.part1 VALUES (6, 'x');   -- into the partition itself
 WITH gone AS (DELETE FROM bypass.t WHERE id = 3 RETURNING id) SELECT count(*) AS deleted FROM gone;
 TRUNCATE bypass.parted;  -- no TRUNCATE trigger fires either
+TRUNCATE bypass.open_parent;  -- nor the protected partition's, emptied through its parent
 -- Not protected, only explained, or rolled back: nothing recorded.
 INSERT INTO bypass.plain VALUES (1);
 EXPLAIN (COSTS OFF) INSERT INTO bypass.t VALUES (9, 'x');
@@ -332,10 +337,16 @@ ALTER TABLE bypass.t ALTER COLUMN note TYPE text;
 ALTER TABLE bypass.t ALTER COLUMN id TYPE bigint USING id + 0;
 ALTER TABLE bypass.parted DROP COLUMN note, ADD COLUMN note text DEFAULT 'x';
 ALTER TABLE bypass.part1 ALTER COLUMN note SET DEFAULT 'y';
+-- Through an unprotected parent, into its protected partition.
+ALTER TABLE bypass.open_parent ALTER COLUMN note TYPE varchar(300) USING note || ' SSN 536-22-8714';
+-- A domain's default fills the rows as a DEFAULT clause does.
+CREATE DOMAIN bypass.noted AS text DEFAULT 'x';
+ALTER TABLE bypass.t DROP COLUMN note, ADD COLUMN note bypass.noted;
 SELECT object, details ->> 'operation' AS operation, details ->> 'column' AS col,
-       details ->> 'partition' AS partition
+       details ->> 'altered' AS altered
   FROM comply.audit_log
  WHERE id > :entries_before AND action = 'drift' AND details ->> 'kind' = 'policy_bypassed' ORDER BY id;
 SELECT comply.unprotect('bypass.t');
 SELECT comply.unprotect('bypass.parted');
+SELECT comply.unprotect('bypass.open_p1');
 DROP SCHEMA bypass CASCADE;

@@ -37,6 +37,8 @@ extern "C" {
 #include "utils/array.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "catalog/pg_inherits.h"
+#include "utils/lsyscache.h"
 }
 
 namespace comply::pg {
@@ -286,9 +288,28 @@ void RecordTruncate(TruncateStmt* stmt) {
   for (int i = 0; i < n; ++i) relids[i] = list_nth_oid(named, i);
   RecordTruncatedPartitions(relids, n);
   // In replica mode no trigger fired: the protected tables emptied are policy_bypassed
-  // drift, as other writes are (their TRUNCATE entry was the trigger's to write).
-  if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA)
-    RecordReplicaWrites(relids, n, "TRUNCATE");
+  // drift, as other writes are (their TRUNCATE entry was the trigger's to write), the
+  // partitions and inheritance children a TRUNCATE without ONLY took along among them
+  // (a protected partition of an unprotected parent).
+  if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA) {
+    List* emptied = NIL;
+    foreach (lc, named) {
+      const Oid relid = lfirst_oid(lc);
+      emptied = list_append_unique_oid(emptied, relid);
+    }
+    foreach (lc, stmt->relations) {
+      RangeVar* rv = lfirst_node(RangeVar, lc);
+      if (!rv->inh) continue;
+      const Oid relid = RangeVarGetRelid(rv, NoLock, true);
+      if (OidIsValid(relid))
+        emptied = list_concat_unique_oid(emptied, find_all_inheritors(relid, NoLock, nullptr));
+    }
+    const int m = list_length(emptied);
+    Oid* all = static_cast<Oid*>(palloc(sizeof(Oid) * (m + 1)));
+    for (int i = 0; i < m; ++i) all[i] = list_nth_oid(emptied, i);
+    RecordReplicaWrites(all, m, "TRUNCATE");
+    pfree(all);
+  }
   pfree(relids);
 }
 
@@ -308,8 +329,9 @@ void RecordColumnRewrites(AlterTableStmt* stmt) {
     AlterTableCmd* at = lfirst_node(AlterTableCmd, lc);
     if (!at->def || !IsA(at->def, ColumnDef)) continue;
     const ColumnDef* def = reinterpret_cast<const ColumnDef*>(at->def);
+    const bool recurse = stmt->relation->inh;
     if (at->subtype == AT_AlterColumnType && def->raw_default && at->name) {
-      RecordColumnRewrite(relid, at->name, "ALTER COLUMN TYPE ... USING");
+      RecordColumnRewrite(relid, at->name, "ALTER COLUMN TYPE ... USING", recurse);
     } else if (at->subtype == AT_AddColumn && def->colname) {
       bool has_default = def->raw_default || def->cooked_default;
       ListCell* cc;
@@ -317,7 +339,13 @@ void RecordColumnRewrites(AlterTableStmt* stmt) {
         const Constraint* con = lfirst_node(Constraint, cc);
         if (con->contype == CONSTR_DEFAULT) has_default = true;
       }
-      if (has_default) RecordColumnRewrite(relid, def->colname, "ADD COLUMN ... DEFAULT");
+      // Or its type's: a domain with a default fills the rows as well.
+      if (!has_default) {
+        const AttrNumber attnum = get_attnum(relid, def->colname);
+        if (attnum != InvalidAttrNumber && get_typdefault(get_atttype(relid, attnum)) != nullptr)
+          has_default = true;
+      }
+      if (has_default) RecordColumnRewrite(relid, def->colname, "ADD COLUMN ... DEFAULT", recurse);
     }
   }
 }

@@ -1606,25 +1606,31 @@ void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation) {
   });
 }
 
-void RecordColumnRewrite(Oid relid, const char* column, const char* command) {
+void RecordColumnRewrite(Oid relid, const char* column, const char* command, bool recurse) {
   Guarded([&] {
     std::vector<std::string> tables;
     {
       AsExtensionOwner owner;
       SpiScope spi;
       SearchPathPin pin;
-      Oid types[3] = {OIDOID, TEXTOID, TEXTOID};
-      Datum values[3] = {ObjectIdGetDatum(relid), TextDatumOf(column), TextDatumOf(command)};
+      Oid types[4] = {OIDOID, TEXTOID, TEXTOID, BOOLOID};
+      Datum values[4] = {ObjectIdGetDatum(relid), TextDatumOf(column), TextDatumOf(command),
+                         BoolGetDatum(recurse)};
+      // The protected tables the rewrite reached: the table, the partitions and
+      // inheritance children it recursed to (a protected partition under an unprotected
+      // parent among them), and the protected table it is a partition of.
       const uint64 n = SpiExec(
+          "WITH RECURSIVE below(relid) AS (SELECT $1::oid UNION SELECT i.inhrelid FROM "
+          "pg_catalog.pg_inherits i JOIN below b ON i.inhparent = b.relid WHERE $4) "
           "SELECT p.table_name::text, comply._drift(p.table_name::text, format('column %s of "
           "protected table %s was rewritten by %s: its policy did not run on the values stored', "
           "quote_ident($2), p.table_name, $3), jsonb_build_object('kind', 'policy_bypassed', "
           "'table', p.table_name::text, 'operation', $3, 'column', $2) || CASE WHEN "
-          "p.table_name <> $1 THEN jsonb_build_object('partition', $1::regclass::text) ELSE "
-          "'{}' END) FROM comply.policies p WHERE (p.table_name = $1 OR p.table_name IN "
-          "(SELECT a.relid FROM pg_catalog.pg_partition_ancestors($1) a)) "
-          "AND p.policy -> 'columns' ? $2",
-          3, types, values, nullptr, false, SPI_OK_SELECT);
+          "p.table_name <> $1 THEN jsonb_build_object('altered', $1::regclass::text) ELSE "
+          "'{}' END) FROM comply.policies p WHERE (p.table_name IN (SELECT b.relid FROM below b) "
+          "OR p.table_name IN (SELECT a.relid FROM pg_catalog.pg_partition_ancestors($1) a)) "
+          "AND p.policy -> 'columns' ? $2 ORDER BY 1",
+          4, types, values, nullptr, false, SPI_OK_SELECT);
       for (uint64 i = 0; i < n; ++i) tables.push_back(SpiText(i, 1).value_or(""));
     }
     for (const std::string& table : tables) {

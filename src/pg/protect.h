@@ -46,10 +46,11 @@ void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation);
 
 // An ALTER TABLE of relid has just rewritten column's stored values without the row
 // triggers (command: ALTER COLUMN TYPE ... USING, ADD COLUMN ... DEFAULT): when the
-// column is in the policy of relid (or of the protected table relid is a partition of),
-// the rewrite is recorded as policy_bypassed drift (a ledger entry and an alert), with a
-// WARNING to the session. May ereport.
-void RecordColumnRewrite(Oid relid, const char* column, const char* command);
+// column is in the policy of relid, of the protected table relid is a partition of, or
+// (recurse: not ALTER TABLE ONLY) of a protected partition or inheritance child under
+// relid, the rewrite is recorded as policy_bypassed drift (a ledger entry and an alert),
+// with a WARNING to the session. May ereport.
+void RecordColumnRewrite(Oid relid, const char* column, const char* command, bool recurse);
 
 // Reads of protected tables whose policy has "audit_reads", in two steps:
 // PrepareReadAudit before statement `key` runs (a QueryDesc, a COPY) reads relids[0, n)

@@ -286,17 +286,20 @@ BEGIN
   FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
     -- A partition key over a column the policy transforms, added to a protected tree
     -- (a partition attached, or created, partitioned by it): refused, as protect refuses it.
+    -- The policies above the table (its ancestors') and below it (a protected table
+    -- attached under a parent partitioned by such a column).
     IF r.classid = 'pg_class'::regclass AND r.command_tag IN ('CREATE TABLE', 'ALTER TABLE') THEN
-      SELECT comply._partition_key_problem(c.table_name, c.policy) AS problem, c.table_name INTO p
-        FROM comply.policies c
-       WHERE c.table_name = r.objid OR c.table_name IN (SELECT pg_partition_ancestors(r.objid))
-       LIMIT 1;
-      IF FOUND AND p.problem IS NOT NULL THEN
-        RAISE EXCEPTION '%', p.problem
-          USING ERRCODE = 'feature_not_supported',
-                DETAIL = format('Table %s is protected: rows are routed to a partition by the value written, before its policy redacts, masks or pseudonymizes it.', p.table_name),
-                HINT = 'Partition by another column.';
-      END IF;
+      FOR p IN SELECT comply._partition_key_problem(c.table_name, c.policy) AS problem, c.table_name
+                 FROM comply.policies c
+                WHERE c.table_name = r.objid OR c.table_name IN (SELECT pg_partition_ancestors(r.objid))
+                   OR c.table_name IN (SELECT t.relid FROM pg_partition_tree(r.objid) t) LOOP
+        IF p.problem IS NOT NULL THEN
+          RAISE EXCEPTION '%', p.problem
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = format('Table %s is protected: rows are routed to a partition by the value written, before its policy redacts, masks or pseudonymizes it.', p.table_name),
+                  HINT = 'Partition by another column.';
+        END IF;
+      END LOOP;
     END IF;
     IF r.command_tag IN ('GRANT', 'REVOKE') THEN
       -- GRANT reports no object: compare each protected table's privileges with the last seen.
