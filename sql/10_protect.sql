@@ -504,6 +504,10 @@ ALTER TABLE clinic.memo ALTER COLUMN body TYPE int USING 0;
 \set VERBOSITY terse
 INSERT INTO clinic.memo VALUES (1, 7);
 \set VERBOSITY default
+-- (Any error of the trigger, this one too, carries no context: COPY's quotes the line.)
+\copy clinic.memo FROM stdin
+2	7
+\.
 SELECT details ->> 'kind' AS kind, details ->> 'problem' AS problem
   FROM comply.audit_log WHERE action = 'drift' AND object = 'clinic.memo' ORDER BY id DESC LIMIT 2;  -- (the rewrite by USING, then the policy broken by it)
 SELECT DISTINCT status FROM comply.requirements_matrix() WHERE object = 'clinic.memo';
@@ -1163,7 +1167,7 @@ CREATE TRIGGER comply_protect_after AFTER INSERT OR UPDATE OR DELETE ON orphaned
   FOR EACH ROW EXECUTE FUNCTION comply._protect_row();
 INSERT INTO orphaned VALUES (2, 'SSN 536-22-8714');
 UPDATE orphaned SET note = 'SSN 536-22-8714';
--- (COPY's error context quotes the line, here and in the server log: no PII in it.)
+-- (No error context: COPY's would quote the line, here and in the server log.)
 COPY orphaned FROM stdin;
 3	a copied note
 \.

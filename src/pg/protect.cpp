@@ -2339,26 +2339,34 @@ extern "C" Datum comply_protect_row(PG_FUNCTION_ARGS) {
   HeapTuple result = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
   Oid relid = RelationGetRelid(td->tg_relation);
   Guarded([&] {
-    std::shared_ptr<TablePolicy> p = PolicyFor(relid);
-    if (!p) {
-      // Triggers without a policy: a schema-only or single-table dump restored (pg_dump
-      // leaves the rows of comply.policies out of both), or the policy deleted behind
-      // comply.unprotect's back. Nothing would be validated, redacted or audited, so
-      // writes are refused rather than stored in clear; a DELETE (AFTER) writes nothing.
-      if (!before) return;
-      const std::string table = QualifiedName(relid);
-      throw Error(sqlstate::kObjectNotInPrerequisiteState,
-                  "table " + table + " has the protect triggers of pg_comply but no policy",
-                  "Its policy is not in comply.policies (a schema-only or single-table dump "
-                  "leaves it out, or it was deleted): its writes would be neither validated, "
-                  "redacted nor audited.",
-                  "Protect it again with comply.protect(), or drop its triggers "
-                  "comply_protect_before, comply_protect_after and comply_protect_truncate.");
-    }
-    if (before) {
-      if (p->any_before) result = BeforeRow(td, *p);
-    } else {
-      AfterRow(td, *p);
+    // Any of this trigger's errors is raised with no context (RowError): a COPY's would
+    // quote the input line, the row's values and all.
+    try {
+      std::shared_ptr<TablePolicy> p = PolicyFor(relid);
+      if (!p) {
+        // Triggers without a policy: a schema-only or single-table dump restored (pg_dump
+        // leaves the rows of comply.policies out of both), or the policy deleted behind
+        // comply.unprotect's back. Nothing would be validated, redacted or audited, so
+        // writes are refused rather than stored in clear; a DELETE (AFTER) writes nothing.
+        if (!before) return;
+        const std::string table = QualifiedName(relid);
+        throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                    "table " + table + " has the protect triggers of pg_comply but no policy",
+                    "Its policy is not in comply.policies (a schema-only or single-table dump "
+                    "leaves it out, or it was deleted): its writes would be neither validated, "
+                    "redacted nor audited.",
+                    "Protect it again with comply.protect(), or drop its triggers "
+                    "comply_protect_before, comply_protect_after and comply_protect_truncate.");
+      }
+      if (before) {
+        if (p->any_before) result = BeforeRow(td, *p);
+      } else {
+        AfterRow(td, *p);
+      }
+    } catch (const RowError&) {
+      throw;
+    } catch (const Error& e) {
+      throw RowError(e.sqlstate(), e.what(), e.detail(), e.hint());
     }
   });
   return PointerGetDatum(before ? result : nullptr);
