@@ -257,6 +257,63 @@ SELECT * FROM comply.discover(table_name => 'ctl_disc.v');
 SELECT * FROM comply.discover(schema_name => 'ctl_no_such_schema');
 \set VERBOSITY default
 
+-- Types and shapes: a domain over a domain is sampled; a generated column is not (the
+-- columns it is computed from are); a plain table is sampled ONLY (an inheritance
+-- child, sampled on its own, does not make its clean parent look like PII).
+CREATE DOMAIN ctl_disc.mail AS text;
+CREATE DOMAIN ctl_disc.mail2 AS ctl_disc.mail;
+CREATE TABLE ctl_disc.shapes (id int PRIMARY KEY, m ctl_disc.mail2, first text,
+                              g text GENERATED ALWAYS AS (first || '.x@example.org') STORED);
+INSERT INTO ctl_disc.shapes (id, m, first) SELECT g, 'maria.garcia@example.org', 'ana' FROM generate_series(1, 20) g;
+CREATE TABLE ctl_disc.iparent (id int, v text);
+CREATE TABLE ctl_disc.ichild () INHERITS (ctl_disc.iparent);
+INSERT INTO ctl_disc.iparent SELECT g, 'nothing to see here' FROM generate_series(1, 20) g;
+INSERT INTO ctl_disc.ichild SELECT g, 'maria.garcia@example.org' FROM generate_series(1, 20) g;
+SELECT table_name, column_name, entity, round(share::numeric, 2) AS share, suggested_policy
+  FROM comply.discover(table_name => 'ctl_disc.shapes')
+UNION ALL
+SELECT table_name, column_name, entity, round(share::numeric, 2), suggested_policy
+  FROM comply.discover(table_name => 'ctl_disc.iparent')
+UNION ALL
+SELECT table_name, column_name, entity, round(share::numeric, 2), suggested_policy
+  FROM comply.discover(table_name => 'ctl_disc.ichild');
+-- A protected table's rule is kept only if it covers what was found: "redact": false
+-- does not.
+CREATE TABLE ctl_disc.ruled (id int PRIMARY KEY, kept text, clear text);
+INSERT INTO ctl_disc.ruled SELECT g, 'SSN 536-22-8714', 'SSN 536-22-8714' FROM generate_series(1, 20) g;
+SELECT comply.protect('ctl_disc.ruled', '{"columns": {"kept": {"redact": true}, "clear": {"redact": false}}}');
+SELECT DISTINCT suggested_policy FROM comply.discover(table_name => 'ctl_disc.ruled');
+SELECT count(*) AS suggestion_applied
+  FROM (SELECT comply.protect('ctl_disc.ruled', suggested_policy)
+          FROM (SELECT DISTINCT suggested_policy FROM comply.discover(table_name => 'ctl_disc.ruled')) s) x;
+-- Row-level security filtering the caller's rows: not a sample of the table, skipped.
+CREATE TABLE ctl_disc.filtered (id int, owner text, v text);
+INSERT INTO ctl_disc.filtered SELECT g, 'someone', 'maria.garcia@example.org' FROM generate_series(1, 20) g;
+ALTER TABLE ctl_disc.filtered ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON ctl_disc.filtered USING (owner = current_user);
+GRANT SELECT ON ctl_disc.filtered TO ctl_disc_reader;
+SET ROLE ctl_disc_reader;
+SELECT count(*) AS findings FROM comply.discover(table_name => 'ctl_disc.filtered');
+RESET ROLE;
+-- A discovered column renamed: its findings are hidden from readers, no error for them.
+SET ROLE ctl_disc_reader;
+SELECT count(*) >= 0 AS readable_before FROM comply.discoveries;
+RESET ROLE;
+ALTER TABLE ctl_disc.shapes RENAME COLUMN m TO m2;
+SET ROLE ctl_disc_reader;
+SELECT count(*) >= 0 AS readable_after FROM comply.discoveries;
+RESET ROLE;
+-- A partition of a protected table is weighed against that table's policy.
+CREATE TABLE ctl_disc.proot (id int, v text) PARTITION BY LIST (id);
+CREATE TABLE ctl_disc.proot_1 PARTITION OF ctl_disc.proot FOR VALUES IN (1);
+INSERT INTO ctl_disc.proot SELECT 1, 'SSN 536-22-8714' FROM generate_series(1, 20);
+SELECT count(*) > 0 AS found FROM comply.discover(table_name => 'ctl_disc.proot_1');
+SELECT count(*) AS gaps_before FROM comply.requirements_matrix() WHERE object = 'ctl_disc.proot_1';
+SELECT comply.protect('ctl_disc.proot', '{"columns": {"v": {"redact": true}}}');
+SELECT count(*) AS gaps_after FROM comply.requirements_matrix() WHERE object = 'ctl_disc.proot_1';
+SELECT comply.unprotect('ctl_disc.proot');
+SELECT comply.unprotect('ctl_disc.ruled');
+
 DROP SCHEMA ctl_disc CASCADE;
 DROP ROLE ctl_disc_reader;
 -- Findings of dropped tables go with them.

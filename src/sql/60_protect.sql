@@ -180,7 +180,9 @@ CREATE FUNCTION comply._partition_key_problem(tbl regclass, policy jsonb) RETURN
           OR d.objid IN (SELECT t.relid FROM pg_partition_ancestors(tbl) t))
      AND EXISTS (SELECT 1 FROM jsonb_each(policy -> 'columns') c
                   WHERE c.key = a.attname AND jsonb_typeof(c.value) = 'object'
-                    AND (c.value ? 'redact' OR c.value ? 'mask' OR c.value ? 'pseudonymize'))
+                    AND ((c.value ? 'redact' AND c.value -> 'redact' <> 'false')
+                         OR (c.value ? 'mask' AND c.value -> 'mask' <> 'false')
+                         OR c.value -> 'pseudonymize' = 'true'))
    ORDER BY d.objid::regclass::text, a.attname
    LIMIT 1
 $$;

@@ -19,9 +19,17 @@ CREATE TABLE comply.discoveries (
 COMMENT ON TABLE comply.discoveries IS
   'The latest comply.discover() result of each column by each role: entities found and their shares (never values), who ran it and when';
 ALTER TABLE comply.discoveries ENABLE ROW LEVEL SECURITY;
+-- (By the column's number: one renamed or dropped since, whose name
+-- has_column_privilege would fail on for every reader, makes its row NULL, hidden.)
 CREATE POLICY readers_of_the_column ON comply.discoveries
-  USING (pg_catalog.has_column_privilege(table_name, column_name, 'SELECT'))
-  WITH CHECK (pg_catalog.has_column_privilege(table_name, column_name, 'SELECT')
+  USING (pg_catalog.has_column_privilege(table_name,
+           (SELECT a.attnum FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid = table_name AND a.attname = column_name AND NOT a.attisdropped),
+           'SELECT'))
+  WITH CHECK (pg_catalog.has_column_privilege(table_name,
+                (SELECT a.attnum FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = table_name AND a.attname = column_name AND NOT a.attisdropped),
+                'SELECT')
               AND discovered_by = current_user);
 -- Findings are removed by those who recorded them only (a reader of the column deleting
 -- another's findings made the matrix's gap for it disappear); and every change is a
@@ -70,6 +78,7 @@ DECLARE
   results jsonb;            -- [{"col", "n", "entity", "hits", "whole_hits", "whole_rows"}]
   nonnull jsonb;            -- [{"col", "n"}]: non-null values sampled per column
   col_rules jsonb;
+  col_entities jsonb;       -- {column: [entities found]}
   existing jsonb;
   policy jsonb;
   found_cols jsonb;
@@ -109,7 +118,9 @@ BEGIN
                         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
      ORDER BY n.nspname, c.relname
   LOOP
-    IF NOT has_schema_privilege(t.relnamespace, 'USAGE') THEN
+    -- Without USAGE on its schema, or with row-level security filtering what the caller
+    -- sees (a sample of the rows a policy lets through is no sample of the table).
+    IF NOT has_schema_privilege(t.relnamespace, 'USAGE') OR row_security_active(t.oid) THEN
       skipped_tables := skipped_tables + 1;
       CONTINUE;
     END IF;
@@ -124,12 +135,19 @@ BEGIN
       INTO names, kinds, lengths, unreadable
       FROM pg_attribute a
       JOIN pg_type ty ON ty.oid = a.atttypid
-      CROSS JOIN LATERAL (SELECT CASE WHEN ty.typtype = 'd' THEN ty.typbasetype
-                                      ELSE a.atttypid END AS base,
-                                 CASE WHEN ty.typtype = 'd' THEN ty.typtypmod
-                                      ELSE a.atttypmod END AS typmod) b
+      -- The base type under any depth of domains, with the innermost length given.
+      CROSS JOIN LATERAL (WITH RECURSIVE chain(typ, typmod, depth) AS (
+                            SELECT a.atttypid, a.atttypmod, 0
+                            UNION ALL
+                            SELECT y.typbasetype, CASE WHEN c.typmod >= 0 THEN c.typmod ELSE y.typtypmod END,
+                                   c.depth + 1
+                              FROM chain c JOIN pg_type y ON y.oid = c.typ
+                             WHERE y.typtype = 'd' AND c.depth < 64)
+                          SELECT c.typ AS base, c.typmod FROM chain c ORDER BY c.depth DESC LIMIT 1) b
      CROSS JOIN LATERAL (SELECT has_column_privilege(t.oid, a.attnum, 'SELECT') AS readable) r
      WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+       -- (a generated column is computed from others, which a policy protects instead)
+       AND a.attgenerated = ''
        AND b.base IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'jsonb'::regtype);
     skipped_columns := skipped_columns + unreadable;
     IF names IS NULL THEN
@@ -146,7 +164,7 @@ BEGIN
                      / sum(c.relpages) FILTER (WHERE c.reltuples >= 0) END
       INTO pages, est_rows
       FROM pg_class c
-     WHERE c.relkind = 'r'
+     WHERE c.relkind IN ('r', 'm')
        AND c.oid IN (SELECT t.oid UNION ALL SELECT p.relid FROM pg_partition_tree(t.oid) p);
     -- Rows now: pages times the density seen by ANALYZE, or a guess of 20 rows a page.
     est_rows := coalesce(pages, 0) * coalesce(est_rows, 20);
@@ -172,7 +190,8 @@ BEGIN
     attempt := 0;
     LOOP
       attempt := attempt + 1;
-      sample_sql := format('SELECT %s FROM %s%s ORDER BY random() LIMIT %s', sel, t.ident,
+      sample_sql := format('SELECT %s FROM %s%s%s ORDER BY random() LIMIT %s', sel,
+                           CASE WHEN t.relkind = 'p' THEN '' ELSE 'ONLY ' END, t.ident,
                            CASE WHEN pct < 100 THEN format(' TABLESAMPLE SYSTEM (%s)', pct) ELSE '' END,
                            p_sample_rows);
       -- One row per column and entity found (entity NULL for a column with none):
@@ -180,9 +199,9 @@ BEGIN
       -- that are essentially one entity of any kind.
       query := format($q$
         WITH s AS MATERIALIZED (SELECT row_number() OVER () AS rid, x.* FROM (%s) x),
-        v AS (%s),
+        v AS MATERIALIZED (SELECT u.*, char_length(u.v) AS len FROM (%s) u),
         f AS (SELECT v.rid, v.col, d.entity,
-                     bool_or(d.length >= 0.8 * char_length(v.v)) AS whole
+                     bool_or(d.length >= 0.8 * v.len) AS whole
                 FROM v CROSS JOIN LATERAL comply.detect(v.v) d
                GROUP BY v.rid, v.col, d.entity),
         w AS (SELECT f.col, count(DISTINCT f.rid) FILTER (WHERE f.whole) AS whole_rows
@@ -233,12 +252,15 @@ BEGIN
     -- a text column of identifiers is pseudonymized (joins keep working), or masked to
     -- its last four characters for card and account numbers.
     col_rules := '{}';
+    col_entities := '{}';
     FOR f IN
       SELECT (r ->> 'col')::int AS col, (r ->> 'n')::float8 AS n, (r ->> 'whole_rows')::float8 AS whole_rows,
-             (array_agg(r ->> 'entity' ORDER BY (r ->> 'whole_hits')::int DESC, r ->> 'entity'))[1] AS top
+             (array_agg(r ->> 'entity' ORDER BY (r ->> 'whole_hits')::int DESC, r ->> 'entity'))[1] AS top,
+             array_agg(r ->> 'entity') AS entities
         FROM jsonb_array_elements(results) r
        GROUP BY 1, 2, 3
     LOOP
+      col_entities := col_entities || jsonb_build_object(names[f.col], to_jsonb(f.entities));
       col_rules := col_rules || jsonb_build_object(names[f.col],
         CASE WHEN kinds[f.col] = 'j' OR f.whole_rows < whole_value_share * f.n
                THEN '{"redact": true}'::jsonb
@@ -250,16 +272,22 @@ BEGIN
     END LOOP;
 
     -- A protected table's suggestion is its policy, with a rule added to each column
-    -- holding PII that the policy leaves in clear.
+    -- holding PII that the policy leaves in clear: one whose rule covers every entity
+    -- found keeps it (a column declared encrypted too: its ciphertext is the rule), one
+    -- whose rule does not ("redact": false, an operator that keeps) gets the suggestion
+    -- instead.
     SELECT p.policy INTO existing FROM comply.policies p WHERE p.table_name = t.oid;
     existing := coalesce(existing, '{}');
     found_cols := coalesce(existing -> 'columns', '{}');
     SELECT coalesce(jsonb_object_agg(r.key,
              CASE WHEN jsonb_typeof(found_cols -> r.key) = 'object'
-                       AND (found_cols -> r.key) ?| ARRAY['redact', 'pseudonymize', 'mask']
+                       AND ((found_cols -> r.key) -> 'encrypted' = 'true'
+                            OR NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(col_entities -> r.key) e
+                                            WHERE NOT comply._covers(found_cols -> r.key, e)))
                     THEN found_cols -> r.key
                   ELSE coalesce(CASE WHEN jsonb_typeof(found_cols -> r.key) = 'object'
-                                     THEN found_cols -> r.key END, '{}') || r.value END), '{}')
+                                     THEN (found_cols -> r.key) - ARRAY['redact', 'pseudonymize', 'mask'] END,
+                                '{}') || r.value END), '{}')
       INTO col_rules
       FROM jsonb_each(col_rules) r;
     policy := existing || jsonb_build_object('columns', found_cols || col_rules);

@@ -246,6 +246,8 @@ DECLARE
   reviewers boolean := EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid
                                 WHERE r.rolname = 'comply_reviewer');
   t record;
+  anc record;
+  ancestor text;
   c record;
   reasons text[];
   base text[];
@@ -344,6 +346,17 @@ BEGIN
   LOOP
     IF NOT t.protected THEN
       CONTINUE WHEN t.uncovered IS NULL;  -- findings about a table since renamed
+      -- A partition of a protected table is written through that table's policy: its
+      -- findings are weighed against it.
+      ancestor := NULL;
+      SELECT a.table_name::text AS ident, a.policy INTO anc FROM comply.policies a
+       WHERE a.table_name IN (SELECT pg_partition_ancestors(t.oid)) LIMIT 1;
+      IF FOUND THEN
+        ancestor := anc.ident;
+        CONTINUE WHEN NOT EXISTS (SELECT 1 FROM jsonb_array_elements(t.findings) f
+                                   WHERE NOT comply._covers(anc.policy -> 'columns' -> (f ->> 'column'),
+                                                            f ->> 'entity'));
+      END IF;
       any_rows := true;
       -- PII found, nothing protects it: a gap against every control of protection.
       FOR c IN
@@ -358,7 +371,9 @@ BEGIN
         control := c.control_id;
         implemented_by := c.implemented_by;
         status := 'gap: PII found by discovery in ' || array_to_string(t.uncovered, '; ')
-                  || CASE WHEN t.relkind = 'm'
+                  || CASE WHEN ancestor IS NOT NULL
+                          THEN ', a partition of protected table ' || ancestor || ', whose policy leaves it in clear'
+                          WHEN t.relkind = 'm'
                           THEN ', a materialized view, which cannot be protected: protect the tables it is computed from, then refresh it'
                           ELSE ' but the table is not protected' END;
         RETURN NEXT;
