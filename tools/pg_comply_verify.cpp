@@ -681,10 +681,13 @@ int main(int argc, char** argv) {
                 << "\" does not hold a JSON object\n";
       return kExitUsage;
     }
-    // An unusable digest is not evidence of tampering.
-    if (!GetInt(*digest, "block_no") || !GetHash(*digest, "block_hash")) {
+    // An unusable digest is not evidence of tampering: a block number (a JSON number, as
+    // comply.ledger_digest() writes it, from 1) and a hash.
+    const Value* no = digest->Find("block_no");
+    const std::optional<int64_t> block_no = no && no->is_number() ? GetInt(*digest, "block_no") : std::nullopt;
+    if (!block_no || *block_no < 1 || !GetHash(*digest, "block_hash")) {
       std::cerr << "pg_comply_verify: digest file \"" << digest_path
-                << "\" needs an integer \"block_no\" and a 64-hex-digit \"block_hash\"\n";
+                << "\" needs a \"block_no\" of 1 or more and a 64-hex-digit \"block_hash\"\n";
       return kExitUsage;
     }
   }

@@ -593,6 +593,12 @@ TEST(VerifyTool, Digest) {
   EXPECT_EQ(RunVerifier(base + " --digest " + Quote(no_hash)).exit_code, 2);
   const std::string short_hash = dir.Write("short.json", "{\"block_no\": 2, \"block_hash\": \"zz\"}");
   EXPECT_EQ(RunVerifier(base + " --digest " + Quote(short_hash)).exit_code, 2);
+  const std::string hash = ToHex(ex.hashes[1]);
+  for (const char* no : {"0", "-1", "\"2\""}) {
+    const std::string odd = dir.Write("odd.json", std::string("{\"block_no\": ") + no +
+                                                      ", \"block_hash\": \"" + hash + "\"}");
+    EXPECT_EQ(RunVerifier(base + " --digest " + Quote(odd)).exit_code, 2) << no;
+  }
 }
 
 TEST(VerifyTool, DigestOfPartialExport) {
