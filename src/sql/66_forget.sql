@@ -21,6 +21,26 @@ COMMENT ON FUNCTION comply._forget_key(jsonb) IS
   'The key of an erasure request, checked, with its values as text (comply.forget)';
 REVOKE ALL ON FUNCTION comply._forget_key(jsonb) FROM PUBLIC;
 
+-- Removes classification jobs with what they left (their provider interactions,
+-- automatic decisions and review cases), and the cases and interactions of no job
+-- given besides; returns the counts. For _forget_derived and purge_ai_history, which
+-- have locked the jobs.
+CREATE FUNCTION comply._remove_jobs(jobs bigint[], cases bigint[], interactions bigint[]) RETURNS jsonb
+  LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+  WITH c AS (DELETE FROM comply.review_cases r WHERE r.job_id = ANY (jobs) OR r.id = ANY (cases) RETURNING 1),
+       d AS (DELETE FROM comply.model_decisions d WHERE d.job_id = ANY (jobs) RETURNING 1),
+       i AS (DELETE FROM comply.ai_interactions i WHERE i.job_id = ANY (jobs) OR i.id = ANY (interactions)
+             RETURNING 1),
+       j AS (DELETE FROM comply.ai_jobs j WHERE j.id = ANY (jobs) RETURNING 1)
+  SELECT jsonb_build_object('review_cases', (SELECT count(*) FROM c),
+                            'model_decisions', (SELECT count(*) FROM d),
+                            'ai_interactions', (SELECT count(*) FROM i),
+                            'ai_jobs', (SELECT count(*) FROM j))
+$$;
+COMMENT ON FUNCTION comply._remove_jobs(bigint[], bigint[], bigint[]) IS
+  'Removes jobs with their interactions, decisions and cases, and the cases and interactions given (forget, purge)';
+REVOKE ALL ON FUNCTION comply._remove_jobs(bigint[], bigint[], bigint[]) FROM PUBLIC;
+
 -- What pg_comply derived from the row key names in the table named tbl_name (as the
 -- jobs' subjects name it): removed, and counted. For comply.forget and
 -- comply.forget_dropped, which run as the extension's owner.
@@ -28,7 +48,6 @@ CREATE FUNCTION comply._forget_derived(tbl_name text, key jsonb) RETURNS jsonb
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   jobs bigint[];
-  counts jsonb;
 BEGIN
   -- The jobs are locked first: a worker recording a job's answer holds its row until it
   -- commits, and the deletes below (a statement of their own, so a snapshot of their
@@ -45,22 +64,13 @@ BEGIN
 
   -- Review cases too: those of the row's jobs, and those enqueued by hand whose subject
   -- names the row as a job's does.
-  WITH cases AS (DELETE FROM comply.review_cases r
-                  WHERE r.job_id = ANY (jobs)
-                     OR (r.job_id IS NULL AND r.subject ->> 'table' = tbl_name
-                         AND (SELECT jsonb_object_agg(e.key, e.value #>> '{}')
-                                FROM jsonb_each(CASE WHEN jsonb_typeof(r.subject -> 'primary_key') = 'object'
-                                                     THEN r.subject -> 'primary_key' END) e) = key)
-                 RETURNING 1),
-       decisions AS (DELETE FROM comply.model_decisions d WHERE d.job_id = ANY (jobs) RETURNING 1),
-       interactions AS (DELETE FROM comply.ai_interactions i WHERE i.job_id = ANY (jobs) RETURNING 1),
-       gone AS (DELETE FROM comply.ai_jobs j WHERE j.id = ANY (jobs) RETURNING 1)
-  SELECT jsonb_build_object('review_cases', (SELECT count(*) FROM cases),
-                            'model_decisions', (SELECT count(*) FROM decisions),
-                            'ai_interactions', (SELECT count(*) FROM interactions),
-                            'ai_jobs', (SELECT count(*) FROM gone))
-    INTO counts;
-  RETURN counts;
+  RETURN comply._remove_jobs(jobs,
+           ARRAY(SELECT r.id FROM comply.review_cases r
+                  WHERE r.job_id IS NULL AND r.subject ->> 'table' = tbl_name
+                    AND (SELECT jsonb_object_agg(e.key, e.value #>> '{}')
+                           FROM jsonb_each(CASE WHEN jsonb_typeof(r.subject -> 'primary_key') = 'object'
+                                                THEN r.subject -> 'primary_key' END) e) = key),
+           '{}');
 END $$;
 COMMENT ON FUNCTION comply._forget_derived(text, jsonb) IS
   'Removes the jobs, interactions, decisions and review cases derived from one row (comply.forget)';
@@ -226,21 +236,11 @@ BEGIN
                                 AND (r.status NOT IN ('approved', 'rejected', 'withdrawn')
                                      OR r.decided_at IS NULL OR r.decided_at >= cutoff))
              FOR UPDATE SKIP LOCKED) s;
-  WITH cases AS (DELETE FROM comply.review_cases r
-                  WHERE r.job_id = ANY (jobs)
-                     OR (r.job_id IS NULL AND r.status IN ('approved', 'rejected', 'withdrawn')
-                         AND r.decided_at < cutoff)
-                 RETURNING 1),
-       decisions AS (DELETE FROM comply.model_decisions d WHERE d.job_id = ANY (jobs) RETURNING 1),
-       interactions AS (DELETE FROM comply.ai_interactions i
-                         WHERE i.job_id = ANY (jobs) OR (i.job_id IS NULL AND i.at < cutoff)
-                        RETURNING 1),
-       gone AS (DELETE FROM comply.ai_jobs j WHERE j.id = ANY (jobs) RETURNING 1)
-  SELECT jsonb_build_object('review_cases', (SELECT count(*) FROM cases),
-                            'model_decisions', (SELECT count(*) FROM decisions),
-                            'ai_interactions', (SELECT count(*) FROM interactions),
-                            'ai_jobs', (SELECT count(*) FROM gone))
-    INTO counts;
+  counts := comply._remove_jobs(jobs,
+              ARRAY(SELECT r.id FROM comply.review_cases r
+                     WHERE r.job_id IS NULL AND r.status IN ('approved', 'rejected', 'withdrawn')
+                       AND r.decided_at < cutoff),
+              ARRAY(SELECT i.id FROM comply.ai_interactions i WHERE i.job_id IS NULL AND i.at < cutoff));
   IF EXISTS (SELECT 1 FROM jsonb_each(counts) e WHERE e.value::bigint > 0) THEN
     PERFORM comply.audit('ai.purged', 'comply.ai_jobs',
                          -- (the cutoff is the entry's time less this: a timestamp in
