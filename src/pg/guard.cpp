@@ -32,6 +32,7 @@ void CaptureCurrentException(CaughtError* out) noexcept {
     CopyText(out->hint, sizeof out->hint, e.hint().c_str());
   } catch (const PgError& e) {
     out->sqlerrcode = e.sqlerrcode();
+    out->hide_context = e.hide_context();
     CopyText(out->message, sizeof out->message, e.what());
     CopyText(out->detail, sizeof out->detail, e.detail().c_str());
     CopyText(out->hint, sizeof out->hint, e.hint().c_str());

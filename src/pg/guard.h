@@ -37,10 +37,15 @@ class PgError : public std::exception {
   int sqlerrcode() const noexcept { return sqlerrcode_; }
   const std::string& detail() const noexcept { return detail_; }
   const std::string& hint() const noexcept { return hint_; }
+  // Raised again with no context, as a RowError is (a PostgreSQL error met while
+  // writing a row: a domain's check, say).
+  void HideContext() noexcept { hide_context_ = true; }
+  bool hide_context() const noexcept { return hide_context_; }
 
  private:
   int sqlerrcode_;
   std::string message_, detail_, hint_;
+  bool hide_context_ = false;
 };
 
 // An error about a row being written, whose error context would quote the row's values

@@ -2367,6 +2367,9 @@ extern "C" Datum comply_protect_row(PG_FUNCTION_ARGS) {
       throw;
     } catch (const Error& e) {
       throw RowError(e.sqlstate(), e.what(), e.detail(), e.hint());
+    } catch (PgError& e) {
+      e.HideContext();
+      throw;
     }
   });
   return PointerGetDatum(before ? result : nullptr);
