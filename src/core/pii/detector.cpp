@@ -356,20 +356,6 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
   // Where the last name found here ends: a surname written first is never looked for
   // inside it ("John Smith, Mary Jones" is two names, not "Smith, Mary").
   size_t last_end = 0;
-  // The word before position w, lower-cased, if it is a preposition that puts a place
-  // before a comma ("In Boston, Maria said").
-  auto after_preposition = [&](size_t w) {
-    size_t e = w;
-    while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\t')) --e;
-    if (e == w) return false;
-    size_t b = e;
-    while (b > 0 && IsAsciiAlpha(static_cast<unsigned char>(text[b - 1]))) --b;
-    if (e - b < 2 || e - b > 4 || (b > 0 && is_letter(b - 1))) return false;
-    std::string word(text.substr(b, e - b));
-    for (char& c : word) c = static_cast<char>(c | 0x20);
-    return word == "in" || word == "at" || word == "from" || word == "to" || word == "near" ||
-           word == "of" || word == "for" || word == "via" || word == "into" || word == "on";
-  };
   size_t i = from;
   while (i < keep_before) {
     if (text[i] < 'A' || text[i] > 'Z' || (i > 0 && is_letter(i - 1))) {
@@ -394,7 +380,7 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
       size_t w = comma - 1;
       while (w > 0 && (is_letter(w - 1) || text[w - 1] == '\'' || text[w - 1] == '-')) --w;
       if (w + 1 < comma - 1 && w >= last_end && (w == 0 || text[w - 1] < '0' || text[w - 1] > '9') &&
-          surname_at(w) == comma - 1 && !after_preposition(w))
+          surname_at(w) == comma - 1 && !IsSentenceOpener(text.substr(w, comma - 1 - w)))
         begin = w;
     }
     size_t k = skip_blanks(j);

@@ -514,15 +514,22 @@ bool IsNameStopword(std::string_view word) {
       "Inc", "Ltd", "LLC", "Corp", "Company", "Group", "Insurance", "Health", "Medical",
       "Care", "Please", "Thanks", "Thank", "Regards", "Best", "Sincerely", "Hello", "Hi",
       "Dear", "Re", "Subject", "Attn", "Signed", "Approved", "Visit", "Today",
-      "Tomorrow", "Yesterday", "Called", "Reports", "Denies", "Presents", "Admitted",
-      // Words that open a sentence before a comma ("Okay, John"), not surnames.
+      "Tomorrow", "Yesterday", "Called", "Reports", "Denies", "Presents", "Admitted"});
+  return stop.Contains(word);
+}
+
+bool IsSentenceOpener(std::string_view word) {
+  // Only where a surname written first is looked for: several are surnames too ("Mary
+  // Good", "Robert Fine"), and after a first name they are read as such.
+  static const WordSet openers({
       "Okay", "Ok", "Well", "So", "Sorry", "Thus", "Also", "However", "Then", "Now", "Oh",
       "Hey", "Yeah", "Sure", "Right", "Great", "Fine", "Again", "Still", "Indeed",
       "Meanwhile", "Therefore", "Besides", "Otherwise", "Instead", "Finally", "First",
       "Second", "Next", "Later", "Unfortunately", "Fortunately", "Actually", "Anyway",
       "Alright", "Listen", "Look", "Cheers", "Welcome", "Congratulations", "Good",
-      "Morning", "Afternoon", "Evening", "Night", "Bye", "Goodbye"});
-  return stop.Contains(word);
+      "Morning", "Afternoon", "Evening", "Night", "Bye", "Goodbye", "Hello", "Hi",
+      "Thanks", "Yes", "No", "Please", "Dear"});
+  return openers.Contains(word);
 }
 
 }  // namespace comply::pii

@@ -54,6 +54,9 @@ inline constexpr const char* kTrunkZeroRegions[] = {"GB", "DE", "FR", "AU", "IN"
 // True if word (as written) is a capitalised word that is not a name although it often
 // follows a name cue ("Dear Customer", "Patient Portal").
 bool IsNameStopword(std::string_view word);
+// Words that open a sentence before a comma ("Okay, John"): never a surname written
+// before a first name.
+bool IsSentenceOpener(std::string_view word);
 
 // The surname after a listed first name ("John McDonald", "Linda van der Berg",
 // "Sean O'Brien"), matched anchored: the name patterns' word, after at most two
