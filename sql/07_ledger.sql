@@ -115,6 +115,7 @@ SELECT comply.verify_digest(jsonb_set(:'digest', '{block_hash}', to_jsonb(repeat
 SELECT comply.verify_digest('{}');
 SELECT comply.verify_digest('{"block_no": "abc", "block_hash": "00"}');
 SELECT comply.verify_digest(jsonb_set(:'digest', '{block_hash}', '"zz"'));
+SELECT comply.verify_digest(jsonb_set(:'digest', '{block_no}', '0'));
 \set VERBOSITY default
 SELECT comply.ledger_proof(3) AS proof \gset
 SELECT (:'proof'::jsonb) ?& ARRAY['entry_id', 'leaf_index', 'tree_size', 'entry_hash', 'path', 'entry', 'block'] AS proof_fields,

@@ -200,6 +200,7 @@ SELECT count(*) AS interactions_left_of_gone_jobs FROM comply.ai_interactions i
 SELECT details -> 'removed' AS removed, details -> 'older_than_seconds' AS older_than_seconds
   FROM comply.audit_log WHERE action = 'ai.purged';
 SELECT count(*) AS removed_by_a_century FROM comply.purge_ai_history('100 years') WHERE removed > 0;
+SELECT count(*) AS removed_by_ten_millennia FROM comply.purge_ai_history('10000 years') WHERE removed > 0;
 ROLLBACK;
 \set VERBOSITY terse
 SELECT comply.purge_ai_history('-1 day');

@@ -304,12 +304,14 @@ SET ROLE ctl_disc_reader;
 SELECT count(*) >= 0 AS readable_after FROM comply.discoveries;
 RESET ROLE;
 -- A partition of a protected table is weighed against that table's policy.
-CREATE TABLE ctl_disc.proot (id int, v text) PARTITION BY LIST (id);
+CREATE TABLE ctl_disc.proot (id int, v text, w text) PARTITION BY LIST (id);
 CREATE TABLE ctl_disc.proot_1 PARTITION OF ctl_disc.proot FOR VALUES IN (1);
-INSERT INTO ctl_disc.proot SELECT 1, 'SSN 536-22-8714' FROM generate_series(1, 20);
+INSERT INTO ctl_disc.proot SELECT 1, 'SSN 536-22-8714', 'maria.garcia@example.org' FROM generate_series(1, 20);
 SELECT count(*) > 0 AS found FROM comply.discover(table_name => 'ctl_disc.proot_1');
 SELECT count(*) AS gaps_before FROM comply.requirements_matrix() WHERE object = 'ctl_disc.proot_1';
 SELECT comply.protect('ctl_disc.proot', '{"columns": {"v": {"redact": true}}}');
+SELECT DISTINCT status FROM comply.requirements_matrix() WHERE object = 'ctl_disc.proot_1';
+SELECT comply.protect('ctl_disc.proot', '{"columns": {"v": {"redact": true}, "w": {"redact": true}}}');
 SELECT count(*) AS gaps_after FROM comply.requirements_matrix() WHERE object = 'ctl_disc.proot_1';
 SELECT comply.unprotect('ctl_disc.proot');
 SELECT comply.unprotect('ctl_disc.ruled');

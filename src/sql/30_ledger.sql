@@ -238,7 +238,7 @@ BEGIN
   -- A malformed digest is an error, not a digest that fails to verify (which would
   -- read as tampering).
   IF jsonb_typeof(digest -> 'block_no') IS DISTINCT FROM 'number'
-     OR (digest ->> 'block_no') !~ '^[0-9]{1,18}$'
+     OR (digest ->> 'block_no') !~ '^[1-9][0-9]{0,17}$'  -- blocks are numbered from 1
      OR jsonb_typeof(digest -> 'block_hash') IS DISTINCT FROM 'string'
      OR (digest ->> 'block_hash') !~ '^[0-9A-Fa-f]{64}$' THEN
     RAISE EXCEPTION 'a digest has a block number "block_no" and a hex "block_hash"'

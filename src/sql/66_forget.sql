@@ -226,11 +226,18 @@ BEGIN
   IF older_than < interval '0' THEN
     RAISE EXCEPTION 'older_than must not be negative' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  cutoff := now() - older_than;
+  BEGIN
+    cutoff := now() - older_than;
+  EXCEPTION WHEN datetime_field_overflow THEN
+    cutoff := '-infinity';  -- older than anything: nothing goes
+  END;
   -- Locked, as forget locks them: a worker still recording one waits or is waited for.
+  -- A job cancelled while a worker holds it (its text may be with the provider) stays
+  -- until that worker's lease ends: what it sent is still to be recorded.
   SELECT coalesce(array_agg(s.id), '{}') INTO jobs
     FROM (SELECT j.id FROM comply.ai_jobs j
            WHERE j.status IN ('done', 'dead', 'cancelled') AND j.finished_at < cutoff
+             AND (j.locked_until IS NULL OR j.locked_until < clock_timestamp())
              AND NOT EXISTS (SELECT 1 FROM comply.review_cases r
                               WHERE r.job_id = j.id
                                 AND (r.status NOT IN ('approved', 'rejected', 'withdrawn')

@@ -248,6 +248,7 @@ DECLARE
   t record;
   anc record;
   ancestor text;
+  uncovered text[];
   c record;
   reasons text[];
   base text[];
@@ -351,11 +352,16 @@ BEGIN
       ancestor := NULL;
       SELECT a.table_name::text AS ident, a.policy INTO anc FROM comply.policies a
        WHERE a.table_name IN (SELECT pg_partition_ancestors(t.oid)) LIMIT 1;
+      uncovered := t.uncovered;
       IF FOUND THEN
         ancestor := anc.ident;
-        CONTINUE WHEN NOT EXISTS (SELECT 1 FROM jsonb_array_elements(t.findings) f
-                                   WHERE NOT comply._covers(anc.policy -> 'columns' -> (f ->> 'column'),
-                                                            f ->> 'entity'));
+        SELECT array_agg(x.col || ' (' || x.entities || ')' ORDER BY x.col) INTO uncovered
+          FROM (SELECT f ->> 'column' AS col,
+                       string_agg(DISTINCT f ->> 'entity', ', ' ORDER BY f ->> 'entity') AS entities
+                  FROM jsonb_array_elements(t.findings) f
+                 WHERE NOT comply._covers(anc.policy -> 'columns' -> (f ->> 'column'), f ->> 'entity')
+                 GROUP BY 1) x;
+        CONTINUE WHEN uncovered IS NULL;
       END IF;
       any_rows := true;
       -- PII found, nothing protects it: a gap against every control of protection.
@@ -370,7 +376,7 @@ BEGIN
         regulation_ref := c.regulation_ref;
         control := c.control_id;
         implemented_by := c.implemented_by;
-        status := 'gap: PII found by discovery in ' || array_to_string(t.uncovered, '; ')
+        status := 'gap: PII found by discovery in ' || array_to_string(uncovered, '; ')
                   || CASE WHEN ancestor IS NOT NULL
                           THEN ', a partition of protected table ' || ancestor || ', whose policy leaves it in clear'
                           WHEN t.relkind = 'm'
