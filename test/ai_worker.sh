@@ -382,6 +382,22 @@ check "once the receiver is back, the alert is delivered" \
   wait_for "SELECT count(*) = 0 FROM comply.alerts WHERE delivered_at IS NULL" 30
 check "... exactly once" \
   python3 -c 'import json,sys; ok=json.loads(sys.argv[1]); sys.exit(0 if ok and set(ok.values()) == {1} else 1)' "$(hooks)"
+# A receiver that hangs holds the worker for one post's timeout per round, not one per
+# alert: the records it writes for the ledger (a rejected row here) do not wait behind
+# twenty alerts of ten seconds each.
+ctl mode '{"mode": "hang", "max_seconds": 120}'
+q -c "SELECT comply._raise_alert('drift', 'hang ' || g, 'a test alert') FROM generate_series(1, 12) g" >/dev/null
+sleep 2
+q -c "SELECT comply.register_schema('hang_probe', '{\"type\": \"object\", \"required\": [\"a\"]}')" \
+  -c "CREATE TABLE hang_probe (id int PRIMARY KEY, doc jsonb)" \
+  -c "SELECT comply.protect('hang_probe', '{\"columns\": {\"doc\": {\"validate\": \"hang_probe\"}}}')" >/dev/null
+q -c "INSERT INTO hang_probe VALUES (1, '{}')" >/dev/null 2>&1 || true
+check "with the webhook hanging, a rejected row still reaches the ledger within 30 s" \
+  wait_for "SELECT count(*) = 1 FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'public.hang_probe'" 30
+check "... and the alerts not tried wait with the one that failed, their attempts not counted" \
+  is_true "SELECT count(*) FILTER (WHERE attempts = 0) >= 10 FROM comply.alerts WHERE subject LIKE 'hang %' AND delivered_at IS NULL"
+ctl mode '{"mode": "ok"}'
+q -c "SELECT comply.unprotect('hang_probe')" -c "DROP TABLE hang_probe" >/dev/null
 q -c "ALTER SYSTEM RESET comply.seal_batch" -c "ALTER SYSTEM RESET comply.alert_webhook_url" -c "SELECT pg_reload_conf()" >/dev/null
 
 # --- Alerts are announced at once; the worker compares with the baseline -----------
@@ -412,6 +428,7 @@ check "there are finished jobs to purge" [ "$finished_before" -gt 0 ]
 q -c "ALTER SYSTEM SET comply.ai_retention = '1s'" -c "SELECT pg_reload_conf()" >/dev/null
 check "with comply.ai_retention set, the worker purges the finished jobs and records it" \
   wait_for "SELECT EXISTS (SELECT 1 FROM comply.audit_log WHERE action = 'ai.purged') AND NOT EXISTS (SELECT 1 FROM comply.ai_jobs j WHERE j.status IN ('done', 'dead', 'cancelled') AND j.finished_at < now() - interval '5 seconds' AND NOT EXISTS (SELECT 1 FROM comply.review_cases r WHERE r.job_id = j.id AND r.status IN ('pending', 'claimed', 'escalated')))" 20
+q -c "SELECT id, status, worker_pid IS NOT NULL AS held, locked_until > now() AS leased, finished_at < now() - interval '5 seconds' AS old FROM comply.ai_jobs WHERE status IN ('done', 'dead', 'cancelled')" | sed 's/^/# left: /' | head -5
 check "... with their interactions" \
   is_true "SELECT NOT EXISTS (SELECT 1 FROM comply.ai_interactions i WHERE i.job_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM comply.ai_jobs j WHERE j.id = i.job_id))"
 check "... and not the open review cases nor their jobs" \

@@ -47,8 +47,10 @@ struct AlertRound::Impl {
     int64 id;
     int attempts;
     std::string text;
+    bool posted = false;  // tried this round (the round stops at the first failure)
     bool delivered = false;
     std::string error;
+    std::optional<double> retry_after;  // the receiver's Retry-After
   };
   std::vector<Alert> alerts;
   std::string url;
@@ -85,9 +87,11 @@ int AlertRound::Claim() {
 }
 
 void AlertRound::Post(const CancelCheck& cancel) {
-  if (impl_->alerts.empty()) return;
-  std::vector<ai::HttpRequest> requests;
-  for (const Impl::Alert& a : impl_->alerts) {
+  // Alerts go one after another, in the order they were raised, until one fails: a
+  // receiver that is down, hangs or refuses would otherwise hold the job worker (and
+  // the records it writes for the ledger) for a timeout per alert. The rest wait for
+  // the failed one's next attempt.
+  for (Impl::Alert& a : impl_->alerts) {
     ai::HttpRequest r;
     r.url = impl_->url;
     r.headers = {"Content-Type: application/json"};
@@ -97,15 +101,22 @@ void AlertRound::Post(const CancelCheck& cancel) {
     r.body = body;
     r.timeout_ms = kPostTimeoutMs;
     r.connect_timeout_ms = kPostTimeoutMs;
-    requests.push_back(std::move(r));
+    std::vector<ai::HttpRequest> one;
+    one.push_back(std::move(r));
+    a.posted = true;
+    ai::RunHttp(one, 1, [&](size_t, ai::HttpResponse&& resp) {
+      ai::Verdict v = ai::Judge(resp);
+      // A 2xx whose body was too large to read was received all the same.
+      a.delivered = v.d == ai::Disposition::kSuccess ||
+                    (resp.outcome == ai::HttpResponse::Outcome::kTransportError &&
+                     resp.status >= 200 && resp.status < 300);
+      if (!a.delivered) {
+        a.error = v.reason;
+        a.retry_after = v.retry_after_seconds;
+      }
+    }, cancel);
+    if (!a.delivered) break;
   }
-  // Alerts go one after another, in the order they were raised.
-  ai::RunHttp(requests, 1, [&](size_t i, ai::HttpResponse&& resp) {
-    Impl::Alert& a = impl_->alerts[i];
-    ai::Verdict v = ai::Judge(resp);
-    a.delivered = v.d == ai::Disposition::kSuccess;
-    if (!a.delivered) a.error = v.reason;
-  }, cancel);
 }
 
 int AlertRound::Finish() {
@@ -114,8 +125,15 @@ int AlertRound::Finish() {
   SpiScope spi;
   static std::mt19937_64 rng(std::random_device{}());
   int delivered = 0;
+  double failed_delay = 0;  // the failed alert's; those not tried this round wait as long
   for (const Impl::Alert& a : impl_->alerts) {
-    if (a.delivered) {
+    if (!a.posted) {
+      Oid types[2] = {INT8OID, FLOAT8OID};
+      Datum v[2] = {Int64GetDatum(a.id), Float8GetDatum(failed_delay)};
+      SpiExec("UPDATE comply.alerts SET next_attempt_at = now() + make_interval(secs => $2) "
+              "WHERE id = $1",
+              2, types, v, nullptr, false, SPI_OK_UPDATE);
+    } else if (a.delivered) {
       Oid types[1] = {INT8OID};
       Datum v[1] = {Int64GetDatum(a.id)};
       SpiExec("UPDATE comply.alerts SET delivered_at = clock_timestamp(), attempts = attempts + 1, "
@@ -124,7 +142,8 @@ int AlertRound::Finish() {
       ++delivered;
     } else {
       double delay = ai::BackoffSeconds(a.attempts + 1, kRetryBaseSeconds, kRetryMaxSeconds,
-                                        std::nullopt, rng());
+                                        a.retry_after, rng());
+      failed_delay = delay;
       Oid types[3] = {INT8OID, TEXTOID, FLOAT8OID};
       Datum v[3] = {Int64GetDatum(a.id), Text(a.error.empty() ? "not delivered" : a.error),
                     Float8GetDatum(delay)};

@@ -1031,10 +1031,15 @@ void comply_jobs_main(Datum arg) {
       (void)InTransaction("recording classification results", [&] { (void)round->Finish(); });
     }
     delete round;
-    // Alerts to the webhook, also with no transaction open while posting.
+    // Alerts to the webhook, also with no transaction open while posting; the records
+    // waiting in shared memory (rejected rows, audited reads) are written first, so that
+    // a slow webhook keeps neither them waiting nor their slots full.
     AlertRound* alerts = new AlertRound();
     int to_post = 0;
-    (void)InTransaction("claiming alerts", [&] { to_post = alerts->Claim(); });
+    (void)InTransaction("claiming alerts", [&] {
+      (void)WriteDeferredRecords();
+      to_post = alerts->Claim();
+    });
     if (to_post > 0) {
       pgstat_report_activity(STATE_RUNNING, "posting alerts");
       Guarded([&] { alerts->Post(InterruptCheck()); });

@@ -245,6 +245,8 @@ HttpResponse Finish(Transfer& t, CURLcode result) {
     default:
       r.outcome = HttpResponse::Outcome::kTransportError;
       if (t.too_large || result == CURLE_FILESIZE_EXCEEDED) {
+        // The status line did arrive: a caller that needs no body (a webhook) may go by it.
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
         r.error = "response too large (over " + std::to_string(kMaxResponseBytes) +
                   " bytes) from " + t.host;
       } else {

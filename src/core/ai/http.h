@@ -36,7 +36,7 @@ struct HttpResponse {
     kTransportError  // anything else: TLS, a dropped connection, a response too large...
   };
   Outcome outcome = Outcome::kTransportError;
-  long status = 0;
+  long status = 0;  // also for a response too large, whose status line arrived
   std::string body;
   std::string content_type;
   std::optional<double> retry_after_seconds;  // parsed Retry-After (delta-seconds or HTTP-date)
