@@ -58,6 +58,12 @@ DROP POLICY only_mine ON watched.t;
 DROP TRIGGER comply_protect_after ON watched.t;
 ALTER SYSTEM SET comply.seal_batch = 500;
 ALTER SYSTEM RESET comply.seal_batch;
+-- In a read-only transaction ALTER SYSTEM would take effect and its entry fail: refused.
+SET default_transaction_read_only = on;
+ALTER SYSTEM SET comply.seal_batch = 400;
+RESET default_transaction_read_only;
+SELECT count(*) AS seal_batch_in_auto_conf FROM pg_file_settings
+ WHERE name = 'comply.seal_batch' AND sourcefile LIKE '%postgresql.auto.conf';
 -- Changes to tables nobody protects are not drift.
 ALTER TABLE watched.unprotected ADD COLUMN x int;
 GRANT SELECT ON watched.unprotected TO PUBLIC;
@@ -138,6 +144,11 @@ REVOKE EXECUTE ON FUNCTION comply.protect(regclass, jsonb) FROM drift_newcomer;
 ALTER TABLE comply.audit_log ENABLE ALWAYS TRIGGER append_only;
 ALTER TABLE comply.audit_log ENABLE ALWAYS TRIGGER append_only_truncate;
 ALTER EVENT TRIGGER comply_drift_ddl ENABLE ALWAYS;
+-- A difference put back is forgotten: when it comes back, it is recorded again.
+SELECT comply._drift_check() AS recorded_after_putting_back;
+GRANT SELECT ON comply.ai_interactions TO PUBLIC;
+SELECT comply._drift_check() AS recorded_when_it_comes_back;
+REVOKE SELECT ON comply.ai_interactions FROM PUBLIC;
 -- Switching off the event trigger was drift at once as well (the utility hook sees ALTER
 -- EVENT TRIGGER, which event triggers do not); switching it back on is not.
 SELECT object, details ->> 'state' AS state FROM comply.audit_log
@@ -242,9 +253,9 @@ SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 DROP ROLE drift_newcomer;
 SELECT count(*) AS differences_after_undoing FROM comply.drift();
--- The pseudonymization key's identifier is part of the baseline: the same file name
--- may come to hold another key.
-SELECT fingerprint AS key_in_baseline FROM comply.baseline WHERE kind = 'key';
+-- The pseudonymization key's identifier and the ledger signing key's public key are
+-- part of the baseline: the same file name may come to hold another key.
+SELECT object, fingerprint AS key_in_baseline FROM comply.baseline WHERE kind = 'key' ORDER BY object;
 SELECT current_setting('data_directory') || '/comply_test_hmac.key' AS keyfile \gset
 SET comply.hmac_key_file = :'keyfile';
 SELECT kind, object, expected, actual FROM comply.drift() WHERE kind = 'key';

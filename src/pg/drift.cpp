@@ -413,6 +413,16 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
       if (OidIsValid(relid)) RecordReplicaWrites(&relid, 1, "COPY");
     }
   }
+  // ALTER SYSTEM counts as read-only for PostgreSQL (it writes a file, not the database),
+  // so it would run in a read-only transaction and its ledger entry fail after it took
+  // effect: refused before it is applied. (A standby records nothing: its primary's
+  // ledger is the record.)
+  if (IsA(pstmt->utilityStmt, AlterSystemStmt) && XactReadOnly && !RecoveryInProgress() &&
+      OidIsValid(get_extension_oid("pg_comply", true)))
+    ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+                    errmsg("ALTER SYSTEM cannot run in a read-only transaction while pg_comply records it"),
+                    errdetail("Each ALTER SYSTEM is a ledger entry (drift), which a read-only transaction cannot write."),
+                    errhint("Run it in a read-write transaction.")));
   LetGoOfDatabaseFor(pstmt->utilityStmt);
   List* partitions = PartitionsBeforeDrop(pstmt->utilityStmt);
   List* outer_partition_names = partition_names;

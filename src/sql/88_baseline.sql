@@ -44,6 +44,19 @@ COMMENT ON FUNCTION comply._pseudonym_key_state() IS
   'comply.pseudonym_key_id(), or none, or unusable: for the baseline';
 REVOKE ALL ON FUNCTION comply._pseudonym_key_state() FROM PUBLIC;
 
+-- The ledger's signing key as its public key (which it is safe to keep), or none, or
+-- unusable: a key replaced in the same file, or removed, is drift.
+CREATE FUNCTION comply._ledger_key_state() RETURNS text
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+BEGIN
+  RETURN coalesce(comply.ledger_public_key(), 'none');
+EXCEPTION WHEN OTHERS THEN
+  RETURN 'unusable';
+END $$;
+COMMENT ON FUNCTION comply._ledger_key_state() IS
+  'comply.ledger_public_key(), or none, or unusable: for the baseline';
+REVOKE ALL ON FUNCTION comply._ledger_key_state() FROM PUBLIC;
+
 -- The current state, in the baseline's terms. Settings' values are kept as they are
 -- (they are configuration, not data), except superuser-only ones, which are hashed.
 CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT fingerprint text)
@@ -128,8 +141,19 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
    WHERE c.relnamespace = 'comply'::regnamespace AND NOT t.tgisinternal
   UNION ALL
-  -- The pseudonymization key (its identifier, not the key).
+  -- The secret files' settings, which pg_settings does not list (they are hidden), as
+  -- this session has them (the worker's: the configuration's), hashed.
+  SELECT 'setting', n.name,
+         'sha256:' || encode(sha256(convert_to(coalesce(current_setting(n.name, true), ''), 'UTF8')), 'hex')
+    FROM unnest(ARRAY['comply.hmac_key_file', 'comply.ledger_signing_key_file',
+                      'comply.ai_api_key_file', 'comply.alert_webhook_url']) n(name)
+   WHERE NOT EXISTS (SELECT 1 FROM pg_settings s WHERE s.name = n.name)
+  UNION ALL
+  -- The pseudonymization key (its identifier, not the key), and the ledger's signing
+  -- key (its public key).
   SELECT 'key', 'pseudonymization key (comply.hmac_key_file)', comply._pseudonym_key_state()
+  UNION ALL
+  SELECT 'key', 'ledger signing key (comply.ledger_signing_key_file)', comply._ledger_key_state()
 $$;
 COMMENT ON FUNCTION comply._current_state() IS
   'The fingerprints comply.drift() compares with comply.baseline';
@@ -171,11 +195,20 @@ CREATE FUNCTION comply._drift_check() RETURNS int
 DECLARE
   d record;
   n int := 0;
+  current_drift jsonb;
 BEGIN
-  FOR d IN SELECT * FROM comply.drift() x
+  SELECT coalesce(jsonb_agg(to_jsonb(x)), '[]') INTO current_drift FROM comply.drift() x;
+  -- A difference gone (put back as the baseline has it) is forgotten: if it comes back,
+  -- it is recorded and alerted again.
+  DELETE FROM comply.drift_reported r
+   WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(current_drift) e
+                      WHERE e ->> 'kind' = r.kind AND e ->> 'object' = r.object);
+  FOR d IN SELECT e ->> 'kind' AS kind, e ->> 'object' AS object, e ->> 'expected' AS expected,
+                  e ->> 'actual' AS actual
+             FROM jsonb_array_elements(current_drift) e
             WHERE NOT EXISTS (SELECT 1 FROM comply.drift_reported r
-                               WHERE r.kind = x.kind AND r.object = x.object
-                                 AND r.actual IS NOT DISTINCT FROM x.actual) LOOP
+                               WHERE r.kind = e ->> 'kind' AND r.object = e ->> 'object'
+                                 AND r.actual IS NOT DISTINCT FROM e ->> 'actual') LOOP
     PERFORM comply._drift(d.kind || ' ' || d.object,
                           format('%s %s differs from the baseline', d.kind, d.object),
                           jsonb_build_object('kind', 'baseline', 'item', d.kind, 'object', d.object,
