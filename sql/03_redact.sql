@@ -46,6 +46,23 @@ SELECT comply.pseudonymize('536-22-8714') <> comply.pseudonymize('536-22-8715') 
 CREATE TEMP TABLE a AS SELECT comply.pseudonymize(v) AS p FROM (VALUES ('536-22-8714'), ('212-55-1234')) t(v);
 CREATE TEMP TABLE b AS SELECT comply.redact(v, '{"default": {"op": "hash"}}') AS p FROM (VALUES ('536-22-8714')) t(v);
 SELECT count(*) AS joined FROM a JOIN b USING (p);
+-- Computing pseudonyms is a privilege, not PUBLIC's: whoever may can reverse those of
+-- values few enough to try. The hash operator asks for it too; labels and masks do not.
+CREATE ROLE no_pseudonyms;
+SET ROLE no_pseudonyms;
+\set VERBOSITY sqlstate
+SELECT comply.pseudonymize('536-22-8714');
+SELECT comply.redact('ssn 536-22-8714', '{"default": {"op": "hash"}}');
+SELECT comply.redact('{"ssn": "536-22-8714"}'::jsonb, '{"default": {"op": "hash"}}', ARRAY['ssn']);
+\set VERBOSITY default
+SELECT comply.redact('ssn 536-22-8714') AS labels_for_everyone;
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION comply.pseudonymize(text) TO no_pseudonyms;
+SET ROLE no_pseudonyms;
+SELECT comply.redact('536-22-8714', '{"default": {"op": "hash"}}') = comply.pseudonymize('536-22-8714') AS granted;
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION comply.pseudonymize(text) FROM no_pseudonyms;
+DROP ROLE no_pseudonyms;
 -- A key file that others can read is refused (COPY writes files with mode 0644), and
 -- so is a missing one; the error names the setting (hidden from ordinary roles, who may
 -- meet it), never the file's path or content.

@@ -37,6 +37,10 @@ SELECT comply.redact('{"a": 1}'::jsonb, NULL, ARRAY[NULL]::text[]);
 SELECT current_setting('data_directory') || '/comply_test_hmac.key' AS keyfile \gset
 SET comply.hmac_key_file = :'keyfile';
 SELECT comply.redact('{"ssn": "536-22-8714", "n": "ssn 536-22-8714"}'::jsonb, '{"default": {"op": "hash"}}', ARRAY['ssn']);
+-- A pseudonym under a listed key stays as it is: hashed again it would no longer join.
+SELECT comply.redact(comply.redact('{"ssn": "536-22-8714"}'::jsonb, '{"default": {"op": "hash"}}', ARRAY['ssn']),
+                     '{"default": {"op": "hash"}}', ARRAY['ssn'])
+       = comply.redact('{"ssn": "536-22-8714"}'::jsonb, '{"default": {"op": "hash"}}', ARRAY['ssn']) AS pseudonym_kept;
 RESET comply.hmac_key_file;
 -- A table of documents keeps its row count and shape.
 SELECT count(*) AS docs, bool_and(jsonb_typeof(r) = 'object') AS all_objects,

@@ -711,6 +711,20 @@ DROP TABLE clinic.never_protected;
 \set VERBOSITY default
 SELECT count(*) AS refused_requests_recorded FROM comply.audit_log
  WHERE action = 'forget' AND details::text LIKE '%Dagobert%';
+-- A key the policy pseudonymizes is stored, and named by the row's jobs, as a pseudonym:
+-- the identifier a request gives is looked for as such, and the ledger records the
+-- pseudonym, never the identifier.
+CREATE TABLE clinic.erase_ps (member text PRIMARY KEY, summary text);
+SELECT comply.protect('clinic.erase_ps', '{"columns": {"member": {"pseudonymize": true}, "summary": {"classify": {"labels": ["phi", "pci", "general"], "model": "compliance", "queue": "erase_ps"}}}}');
+INSERT INTO clinic.erase_ps VALUES ('Zorblax Quux', 'Patient admitted with chest pain; MRI ordered.');
+SELECT comply.run_jobs() >= 0 AS worked;
+SELECT what, removed FROM comply.forget('clinic.erase_ps', '{"member": "Zorblax Quux"}') WHERE what = 'ai_jobs';
+SELECT details -> 'primary_key' ->> 'member' = comply.pseudonymize('Zorblax Quux') AS pseudonym_recorded,
+       details ->> 'row_still_stored' AS row_still_stored,
+       position('Zorblax' IN details::text) = 0 AS identifier_not_recorded
+  FROM comply.audit_log WHERE action = 'forget' AND object = 'clinic.erase_ps';
+SELECT comply.unprotect('clinic.erase_ps');
+DROP TABLE clinic.erase_ps;
 -- Keys of char(n) and numeric(p,s) read as their columns store them: char(10) pads 'ab',
 -- numeric(10,2) writes 1.5 as 1.50 (a char key was read as char(1): every job of such
 -- a table was cancelled as its row gone, and forget found nothing). A case enqueued by

@@ -23,6 +23,10 @@ std::string ReadSecretFile(const std::string& path, const std::string& setting) 
     throw Error(sqlstate::kConfigFileError, file + " is not a regular file");
   bool owner_ok = st.st_uid == geteuid() && (st.st_mode & (S_IRWXG | S_IRWXO)) == 0;
   bool root_ok = st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO)) == 0;
+  if (st.st_uid != geteuid() && st.st_uid != 0)
+    throw Error(sqlstate::kConfigFileError, file + " is owned by another user",
+                "It must be owned by the database user (permissions u=rw, 0600, or less) or "
+                "by root (u=rw,g=r, 0640, or less).");
   if (!owner_ok && !root_ok)
     throw Error(sqlstate::kConfigFileError, file + " has group or world access",
                 "File must have permissions u=rw (0600) or less if owned by the database user, "

@@ -36,6 +36,10 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
+#include "nodes/makefuncs.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
+#include "utils/acl.h"
 
 PG_FUNCTION_INFO_V1(comply_detect);
 PG_FUNCTION_INFO_V1(comply_redact_text);
@@ -399,6 +403,12 @@ class JsonbRedactor {
         original = s;
       }
       const pii::Operator& op = ops_.For(entity);
+      // A pseudonym stays one: hashed again it would no longer join (an UPDATE of
+      // another member, comply.protect_existing).
+      if (op.kind == pii::OpKind::kHash && v->type == jbvString && pii::IsPseudonym(original)) {
+        PgCall([&] { pushJsonbValue(state, tok, v); });
+        return;
+      }
       if (op.kind == pii::OpKind::kMask && v->type == jbvBinary && op.keep_last > 0) {
         // The end of an object's or array's text is the end of what it holds (the last
         // characters of an e-mail inside it): a container is masked whole.
@@ -584,7 +594,10 @@ const std::string& HmacKey() {
   bool same = path == key_cache->path && stat(path.c_str(), &st) == 0 &&
               st.st_ino == key_cache->st.st_ino && st.st_size == key_cache->st.st_size &&
               st.st_mtim.tv_sec == key_cache->st.st_mtim.tv_sec &&
-              st.st_mtim.tv_nsec == key_cache->st.st_mtim.tv_nsec;
+              st.st_mtim.tv_nsec == key_cache->st.st_mtim.tv_nsec &&
+              // (a chmod or chown changes only the ctime: read again, and checked again)
+              st.st_ctim.tv_sec == key_cache->st.st_ctim.tv_sec &&
+              st.st_ctim.tv_nsec == key_cache->st.st_ctim.tv_nsec;
   if (!same) {
     key_cache->key = pii::LoadKeyFile(path, "comply.hmac_key_file");
     key_cache->id = pii::KeyId(key_cache->key);
@@ -641,6 +654,28 @@ extern "C" Datum comply_detect(PG_FUNCTION_ARGS) {
   });
 }
 
+namespace {
+
+// The hash operator computes keyed pseudonyms, as comply.pseudonymize does: a caller who
+// may not run that function may not hash either. (An oracle for pseudonyms lets a reader
+// of pseudonymized data reverse a small space of values, SSNs say, by trying them all.)
+void CheckMayPseudonymize() {
+  PgCall([] {
+    Oid argtypes[1] = {TEXTOID};
+    const Oid fn = LookupFuncName(list_make2(makeString(pstrdup("comply")), makeString(pstrdup("pseudonymize"))),
+                                  1, argtypes, true);
+    if (OidIsValid(fn) && pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+      ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                      errmsg("the hash operator needs the privilege to run comply.pseudonymize(text)"),
+                      errdetail("Hashing computes keyed pseudonyms; whoever may compute them can "
+                                "reverse pseudonyms of values that are few enough to try."),
+                      errhint("GRANT EXECUTE ON FUNCTION comply.pseudonymize(text) to the roles "
+                              "that must compute pseudonyms.")));
+  });
+}
+
+}  // namespace
+
 // comply.redact(input text, operators jsonb, min_score float8) RETURNS text
 extern "C" Datum comply_redact_text(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0)) PG_RETURN_NULL();
@@ -650,6 +685,7 @@ extern "C" Datum comply_redact_text(PG_FUNCTION_ARGS) {
   double min_score = MinScoreArg(fcinfo, 2);
   return Guarded([&] {
     pii::OperatorConfig ops = OperatorsFrom(operators);
+    if (ops.NeedsKey()) CheckMayPseudonymize();
     std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
     pii::DetectOptions opts = MakeOptions(min_score, nullptr, 0);
     return TextResult(RedactString(TextView(input), opts, ops, key));
@@ -669,6 +705,7 @@ extern "C" Datum comply_redact_jsonb(PG_FUNCTION_ARGS) {
     std::set<std::string> key_set;
     for (int i = 0; keys && i < n_keys; ++i) key_set.insert(Lower(keys[i]));
     pii::OperatorConfig ops = OperatorsFrom(operators, key_set);  // a key's name may be given too
+    if (ops.NeedsKey()) CheckMayPseudonymize();
     std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
     pii::DetectOptions opts = MakeOptions(min_score, nullptr, 0);
     JsonbRedactor redactor(opts, ops, key, key_set);

@@ -784,15 +784,6 @@ posture::Classification ClassifyStored(Datum d) {
                  errors);
 }
 
-// A value pseudonymized already ("ps_" and 32 hexadecimal digits, pii::Pseudonym's
-// form), which pseudonymizing again would change: copied from another pseudonymized
-// column, it keeps joining; found by comply.protect_existing, it stays as it is.
-bool IsPseudonym(std::string_view v) {
-  if (v.size() != pii::kPseudonymLength || v.substr(0, 3) != "ps_") return false;
-  for (char c : v.substr(3))
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
 
 // The protected table whose stored rows comply.protect_existing is rewriting, if any:
 // its UPDATE transforms the values it leaves unchanged, and skips the rows it would not
@@ -898,7 +889,7 @@ std::optional<Datum> Transform(const ColumnPolicy& c, Datum d) {
   switch (c.redact) {
     case ColumnPolicy::Redact::kContent: out = RedactTextWith(in, c.ops); break;
     case ColumnPolicy::Redact::kPseudonymize:
-      out = IsPseudonym(in) ? in : pii::Pseudonym(HmacKey(), in);
+      out = pii::IsPseudonym(in) ? in : pii::Pseudonym(HmacKey(), in);
       break;
     case ColumnPolicy::Redact::kMask: out = pii::ApplyOperator(c.mask, "", in, {}); break;
     default: return std::nullopt;

@@ -60,6 +60,10 @@ CREATE FUNCTION comply.pseudonymize(value text) RETURNS text
   LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION comply.pseudonymize(text) IS
   'Deterministic pseudonym of value: ps_ and 32 hex digits of HMAC-SHA-256 keyed by comply.hmac_key_file';
+-- Not PUBLIC's: whoever may compute keyed pseudonyms can reverse those of values few
+-- enough to try (every SSN of an area, say). The hash operator of comply.redact asks
+-- for the same privilege; protected tables pseudonymize without it.
+REVOKE ALL ON FUNCTION comply.pseudonymize(text) FROM PUBLIC;
 
 CREATE FUNCTION comply.pseudonym_key_id() RETURNS text
   AS 'MODULE_PATHNAME', 'comply_pseudonym_key_id'

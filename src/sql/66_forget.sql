@@ -86,6 +86,7 @@ DECLARE
   col_type text;
   value text;
   counts jsonb;
+  stored_key jsonb;  -- the key as the table stores it (pseudonyms where the policy makes them)
 BEGIN
   IF tbl IS NULL OR primary_key IS NULL THEN
     RAISE EXCEPTION 'table and primary key must not be null' USING ERRCODE = 'null_value_not_allowed';
@@ -150,13 +151,32 @@ BEGIN
     END;
     key := key || jsonb_build_object(col, value);
   END LOOP;
+  -- A key column the policy pseudonymizes is stored, and named by the row's jobs, as its
+  -- pseudonym: the identifier the request gives is looked for as such, and the ledger
+  -- records the pseudonym, never the identifier (a value in pseudonym form is taken as
+  -- given).
+  stored_key := primary_key;
+  FOR col IN SELECT e.k
+               FROM comply.policies p, jsonb_each(coalesce(p.policy -> 'columns', '{}')) e(k, v)
+              WHERE p.table_name = tbl AND e.v -> 'pseudonymize' = 'true' AND key ? e.k LOOP
+    value := key ->> col;
+    IF value !~ '^ps_[0-9a-f]{32}$' THEN
+      -- (char(n) pads; the trigger pseudonymizes what comes before the blanks)
+      IF (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = col) = 'bpchar'::regtype THEN
+        value := rtrim(value, ' ');
+      END IF;
+      value := comply.pseudonymize(value);
+    END IF;
+    key := key || jsonb_build_object(col, value);
+    stored_key := stored_key || jsonb_build_object(col, value);
+  END LOOP;
 
   counts := comply._forget_derived(tbl_name, key);
 
   PERFORM comply.audit('forget', tbl_name,
-                       jsonb_build_object('primary_key', primary_key, 'removed', counts,
+                       jsonb_build_object('primary_key', stored_key, 'removed', counts,
                                           'row_still_stored',
-                                          comply._row_exists(tbl, primary_key)));
+                                          comply._row_exists(tbl, stored_key)));
   FOR what, removed IN SELECT e.key, e.value::bigint FROM jsonb_each(counts) e ORDER BY 1 LOOP
     RETURN NEXT;
   END LOOP;
@@ -237,7 +257,7 @@ BEGIN
   SELECT coalesce(array_agg(s.id), '{}') INTO jobs
     FROM (SELECT j.id FROM comply.ai_jobs j
            WHERE j.status IN ('done', 'dead', 'cancelled') AND j.finished_at < cutoff
-             AND (j.locked_until IS NULL OR j.locked_until < clock_timestamp())
+             AND (j.worker_pid IS NULL OR j.locked_until IS NULL OR j.locked_until < clock_timestamp())
              AND NOT EXISTS (SELECT 1 FROM comply.review_cases r
                               WHERE r.job_id = j.id
                                 AND (r.status NOT IN ('approved', 'rejected', 'withdrawn')

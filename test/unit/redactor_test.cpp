@@ -391,6 +391,15 @@ TEST(KeyFileTest, GroupOrWorldAccessRefused) {
   }
 }
 
+// A file of another user (neither the server's nor root's) is refused as such, whatever
+// its mode: "group or world access" sent a DBA looking at the wrong thing.
+TEST(KeyFileTest, AnotherOwnerRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give the file away";
+  TempFile f(kSecret, 0600);
+  ASSERT_EQ(chown(f.path().c_str(), 65534, 65534), 0);
+  EXPECT_TRUE(Refused(f.path(), "owned by another user"));
+}
+
 TEST(KeyFileTest, ShortKeyRefused) {
   TempFile f("0123456789abcde", 0600);  // 15 bytes
   EXPECT_TRUE(Refused(f.path(), "fewer than 16 bytes"));

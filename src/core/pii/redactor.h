@@ -47,6 +47,16 @@ inline constexpr size_t kPseudonymLength = 35;
 // (kPseudonymLength characters).
 std::string Pseudonym(std::string_view key, std::string_view value);
 
+// A value pseudonymized already ("ps_" and 32 hexadecimal digits, Pseudonym's form),
+// which pseudonymizing again would change: copied from another pseudonymized column, it
+// keeps joining; met again on an UPDATE or by comply.protect_existing, it stays as it is.
+inline bool IsPseudonym(std::string_view v) {
+  if (v.size() != kPseudonymLength || v.substr(0, 3) != "ps_") return false;
+  for (char c : v.substr(3))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
 // The identifier of a pseudonymization key: "kid_" + 16 hex chars of HMAC-SHA-256 of a
 // message that starts with a NUL byte, which no text value holds, so that it is no
 // value's pseudonym. Tells two keys apart without revealing either.
