@@ -723,8 +723,46 @@ SELECT details -> 'primary_key' ->> 'member' = comply.pseudonymize('Zorblax Quux
        details ->> 'row_still_stored' AS row_still_stored,
        position('Zorblax' IN details::text) = 0 AS identifier_not_recorded
   FROM comply.audit_log WHERE action = 'forget' AND object = 'clinic.erase_ps';
+-- A char(n) key is pseudonymized from what comes before its blanks and stored padded;
+-- a value given already as a pseudonym is taken as it is.
+CREATE TABLE clinic.erase_pc (member char(40) PRIMARY KEY, summary text);
+SELECT comply.protect('clinic.erase_pc', '{"columns": {"member": {"pseudonymize": true}, "summary": {"classify": {"labels": ["phi", "pci", "general"], "model": "compliance", "queue": "erase_ps"}}}}');
+INSERT INTO clinic.erase_pc VALUES ('Zorblax Quux', 'Patient admitted with chest pain; MRI ordered.'),
+                                   ('Quux Zorblax', 'Patient admitted with chest pain; MRI ordered.');
+SELECT comply.run_jobs() >= 0 AS worked;
+SELECT what, removed FROM comply.forget('clinic.erase_pc', '{"member": "Zorblax Quux"}') WHERE what = 'ai_jobs';
+SELECT what, removed FROM comply.forget('clinic.erase_pc', jsonb_build_object('member', comply.pseudonymize('Quux Zorblax')))
+ WHERE what = 'ai_jobs';
+-- Dropped since: its jobs name the key by pseudonyms only, so the identifier is refused
+-- (it would match nothing, and stay in the ledger); the pseudonym is taken.
+INSERT INTO clinic.erase_ps VALUES ('Glorbnax Vim', 'Patient admitted with chest pain; MRI ordered.');
+SELECT comply.run_jobs() >= 0 AS worked;
 SELECT comply.unprotect('clinic.erase_ps');
 DROP TABLE clinic.erase_ps;
+\set VERBOSITY terse
+SELECT * FROM comply.forget_dropped('clinic.erase_ps', '{"member": "Glorbnax Vim"}');
+\set VERBOSITY default
+SELECT what, removed FROM comply.forget_dropped('clinic.erase_ps', jsonb_build_object('member', comply.pseudonymize('Glorbnax Vim')))
+ WHERE what = 'ai_jobs';
+SELECT count(*) AS identifiers_in_ledger FROM comply.audit_log WHERE details::text LIKE '%Glorbnax%' OR details::text LIKE '%Zorblax%';
+SELECT comply.unprotect('clinic.erase_pc');
+DROP TABLE clinic.erase_pc;
+-- Protecting with a policy that pseudonymizes is computing pseudonyms for whoever
+-- writes: it asks for the privilege comply.pseudonymize asks for.
+CREATE ROLE protector;
+GRANT EXECUTE ON FUNCTION comply.protect(regclass, jsonb) TO protector;
+GRANT USAGE ON SCHEMA clinic TO protector;
+CREATE TABLE clinic.theirs (id int PRIMARY KEY, ssn text);
+ALTER TABLE clinic.theirs OWNER TO protector;
+SET ROLE protector;
+\set VERBOSITY terse
+SELECT comply.protect('clinic.theirs', '{"columns": {"ssn": {"pseudonymize": true}}}');
+\set VERBOSITY default
+RESET ROLE;
+DROP TABLE clinic.theirs;
+REVOKE USAGE ON SCHEMA clinic FROM protector;
+REVOKE EXECUTE ON FUNCTION comply.protect(regclass, jsonb) FROM protector;
+DROP ROLE protector;
 -- Keys of char(n) and numeric(p,s) read as their columns store them: char(10) pads 'ab',
 -- numeric(10,2) writes 1.5 as 1.50 (a char key was read as char(1): every job of such
 -- a table was cancelled as its row gone, and forget found nothing). A case enqueued by

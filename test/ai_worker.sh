@@ -427,8 +427,8 @@ finished_before=$(q -c "SELECT count(*) FROM comply.ai_jobs WHERE status IN ('do
 check "there are finished jobs to purge" [ "$finished_before" -gt 0 ]
 q -c "ALTER SYSTEM SET comply.ai_retention = '1s'" -c "SELECT pg_reload_conf()" >/dev/null
 check "with comply.ai_retention set, the worker purges the finished jobs and records it" \
-  wait_for "SELECT EXISTS (SELECT 1 FROM comply.audit_log WHERE action = 'ai.purged') AND NOT EXISTS (SELECT 1 FROM comply.ai_jobs j WHERE j.status IN ('done', 'dead', 'cancelled') AND j.finished_at < now() - interval '5 seconds' AND NOT EXISTS (SELECT 1 FROM comply.review_cases r WHERE r.job_id = j.id AND r.status IN ('pending', 'claimed', 'escalated')))" 20
-q -c "SELECT id, status, worker_pid IS NOT NULL AS held, locked_until > now() AS leased, finished_at < now() - interval '5 seconds' AS old FROM comply.ai_jobs WHERE status IN ('done', 'dead', 'cancelled')" | sed 's/^/# left: /' | head -5
+  wait_for "SELECT EXISTS (SELECT 1 FROM comply.audit_log WHERE action = 'ai.purged') AND NOT EXISTS (SELECT 1 FROM comply.ai_jobs j WHERE j.status IN ('done', 'dead', 'cancelled') AND j.finished_at < now() - interval '5 seconds' AND (j.worker_pid IS NULL OR j.locked_until < now()) AND NOT EXISTS (SELECT 1 FROM comply.review_cases r WHERE r.job_id = j.id AND (r.status NOT IN ('approved', 'rejected', 'withdrawn') OR r.decided_at IS NULL OR r.decided_at > now() - interval '5 seconds')))" 20
+q -c "SELECT j.id, j.status, j.worker_pid IS NOT NULL AS held, j.locked_until > now() AS leased, r.status AS case_status, r.decided_at IS NULL AS undecided FROM comply.ai_jobs j LEFT JOIN comply.review_cases r ON r.job_id = j.id WHERE j.status IN ('done', 'dead', 'cancelled')" | sed 's/^/# left: /' | head -8
 check "... with their interactions" \
   is_true "SELECT NOT EXISTS (SELECT 1 FROM comply.ai_interactions i WHERE i.job_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM comply.ai_jobs j WHERE j.id = i.job_id))"
 check "... and not the open review cases nor their jobs" \

@@ -9,8 +9,10 @@
 // elsewhere earlier), it checks that the file still holds that block unchanged and that
 // its chain extends from it.
 //
-// Output: one line per problem, then "ok: N blocks, M entries verified" (exit 0) or
-// "FAILED: K problems" (exit 1). Usage errors and unreadable inputs exit 2.
+// Output: one line per problem, then "ok: N blocks, M entries verified" (exit 0; with
+// " (signatures not checked: no --public-key)" when no key is given) or "FAILED: K
+// problems" (exit 1). Usage errors and unreadable inputs exit 2, a digest file without a
+// "block_no" number of 1 or more and a 64-hex-digit "block_hash" among them.
 
 #include <openssl/bio.h>
 #include <openssl/err.h>

@@ -125,7 +125,10 @@ int AlertRound::Finish() {
   SpiScope spi;
   static std::mt19937_64 rng(std::random_device{}());
   int delivered = 0;
-  double failed_delay = 0;  // the failed alert's; those not tried this round wait as long
+  // The failed alert's delay: those not tried this round wait as long, and go first when
+  // it ends (the failed one a second after them), so that an alert its receiver refuses
+  // for good never holds back the others.
+  double failed_delay = 0;
   for (const Impl::Alert& a : impl_->alerts) {
     if (!a.posted) {
       Oid types[2] = {INT8OID, FLOAT8OID};
@@ -148,7 +151,7 @@ int AlertRound::Finish() {
       Datum v[3] = {Int64GetDatum(a.id), Text(a.error.empty() ? "not delivered" : a.error),
                     Float8GetDatum(delay)};
       SpiExec("UPDATE comply.alerts SET attempts = attempts + 1, last_error = $2, "
-              "next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1",
+              "next_attempt_at = now() + make_interval(secs => $3 + 1) WHERE id = $1",
               3, types, v, nullptr, false, SPI_OK_UPDATE);
     }
   }

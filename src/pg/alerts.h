@@ -9,10 +9,11 @@
 namespace comply::pg {
 
 // One delivery round, in three steps like a JobRound: Claim (in a transaction) takes
-// up to 20 due undelivered alerts; Post (no transaction open) sends each as
-// {"text": ..., "alert_id": n}; Finish (in a transaction) marks those a 2xx
-// acknowledged as delivered and schedules the others again with backoff. Nothing
-// happens while comply.alert_webhook_url is empty. Methods may throw.
+// up to 20 due undelivered alerts; Post (no transaction open) sends them in order as
+// {"text": ..., "alert_id": n} until one fails; Finish (in a transaction) marks those a
+// 2xx acknowledged as delivered, schedules the failed one again with backoff (honouring
+// Retry-After) and the untried ones for the same delay, their attempts not counted.
+// Nothing happens while comply.alert_webhook_url is empty. Methods may throw.
 class AlertRound {
  public:
   AlertRound();

@@ -3,8 +3,10 @@
 // installed. TRUNCATE is seen here too: that of a partition of a protected table, which
 // has no TRUNCATE trigger of its own, goes to the ledger (protect.h). And writes of a
 // session with session_replication_role = replica, where the triggers of protected
-// tables do not fire: DML through the executor hook, COPY FROM through the utility hook
-// (protect.h records them). And reads of protected tables whose policy audits them:
+// tables do not fire: DML through the executor hook, COPY FROM and TRUNCATE through the
+// utility hook (protect.h records them); ALTER TABLE rewrites of a policy column past the
+// triggers (ALTER COLUMN TYPE ... USING, ADD COLUMN ... DEFAULT), policy_bypassed too; and
+// ALTER SYSTEM refused in a read-only transaction, where its entry could not be written. And reads of protected tables whose policy audits them:
 // SELECT through the executor's end hook (the rows are counted by then), COPY TO
 // through the utility hook. Plain PostgreSQL code: no C++ object is alive here.
 #include "pg/drift.h"

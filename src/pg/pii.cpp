@@ -584,6 +584,24 @@ std::string RedactTextWith(std::string_view text, const pii::OperatorConfig& ops
   return RedactString(text, pii::DetectOptions(), ops, key);
 }
 
+// The hash operator computes keyed pseudonyms, as comply.pseudonymize does: a caller who
+// may not run that function may not hash either. (An oracle for pseudonyms lets a reader
+// of pseudonymized data reverse a small space of values, SSNs say, by trying them all.)
+void CheckMayPseudonymize() {
+  PgCall([] {
+    Oid argtypes[1] = {TEXTOID};
+    const Oid fn = LookupFuncName(list_make2(makeString(pstrdup("comply")), makeString(pstrdup("pseudonymize"))),
+                                  1, argtypes, true);
+    if (OidIsValid(fn) && pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+      ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                      errmsg("computing pseudonyms (the hash operator, a policy that pseudonymizes) needs the privilege to run comply.pseudonymize(text)"),
+                      errdetail("Hashing computes keyed pseudonyms; whoever may compute them can "
+                                "reverse pseudonyms of values that are few enough to try."),
+                      errhint("GRANT EXECUTE ON FUNCTION comply.pseudonymize(text) to the roles "
+                              "that must compute pseudonyms.")));
+  });
+}
+
 const std::string& HmacKey() {
   if (!key_cache) key_cache = new KeyCache();
   std::string path = hmac_key_file ? hmac_key_file : "";
@@ -654,27 +672,6 @@ extern "C" Datum comply_detect(PG_FUNCTION_ARGS) {
   });
 }
 
-namespace {
-
-// The hash operator computes keyed pseudonyms, as comply.pseudonymize does: a caller who
-// may not run that function may not hash either. (An oracle for pseudonyms lets a reader
-// of pseudonymized data reverse a small space of values, SSNs say, by trying them all.)
-void CheckMayPseudonymize() {
-  PgCall([] {
-    Oid argtypes[1] = {TEXTOID};
-    const Oid fn = LookupFuncName(list_make2(makeString(pstrdup("comply")), makeString(pstrdup("pseudonymize"))),
-                                  1, argtypes, true);
-    if (OidIsValid(fn) && pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
-      ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                      errmsg("the hash operator needs the privilege to run comply.pseudonymize(text)"),
-                      errdetail("Hashing computes keyed pseudonyms; whoever may compute them can "
-                                "reverse pseudonyms of values that are few enough to try."),
-                      errhint("GRANT EXECUTE ON FUNCTION comply.pseudonymize(text) to the roles "
-                              "that must compute pseudonyms.")));
-  });
-}
-
-}  // namespace
 
 // comply.redact(input text, operators jsonb, min_score float8) RETURNS text
 extern "C" Datum comply_redact_text(PG_FUNCTION_ARGS) {
@@ -685,7 +682,7 @@ extern "C" Datum comply_redact_text(PG_FUNCTION_ARGS) {
   double min_score = MinScoreArg(fcinfo, 2);
   return Guarded([&] {
     pii::OperatorConfig ops = OperatorsFrom(operators);
-    if (ops.NeedsKey()) CheckMayPseudonymize();
+    if (ops.NeedsKey()) pg::CheckMayPseudonymize();
     std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
     pii::DetectOptions opts = MakeOptions(min_score, nullptr, 0);
     return TextResult(RedactString(TextView(input), opts, ops, key));
@@ -705,7 +702,7 @@ extern "C" Datum comply_redact_jsonb(PG_FUNCTION_ARGS) {
     std::set<std::string> key_set;
     for (int i = 0; keys && i < n_keys; ++i) key_set.insert(Lower(keys[i]));
     pii::OperatorConfig ops = OperatorsFrom(operators, key_set);  // a key's name may be given too
-    if (ops.NeedsKey()) CheckMayPseudonymize();
+    if (ops.NeedsKey()) pg::CheckMayPseudonymize();
     std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
     pii::DetectOptions opts = MakeOptions(min_score, nullptr, 0);
     JsonbRedactor redactor(opts, ops, key, key_set);

@@ -55,4 +55,8 @@ const std::string& HmacKey();
 // pii::KeyId of HmacKey(); throws as HmacKey does.
 const std::string& HmacKeyId();
 
+// Throws 42501 unless the current role may run comply.pseudonymize(text): computing keyed
+// pseudonyms (the hash operator, a policy that pseudonymizes) is that function's privilege.
+void CheckMayPseudonymize();
+
 }  // namespace comply::pg

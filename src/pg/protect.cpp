@@ -2044,7 +2044,12 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                         {}, "Train one with comply.train_classifier().");
         }
         // Refuses now when no key is configured; the key's identifier is recorded.
-        if (c.NeedsKey()) key_id = HmacKeyId();
+        // (A policy that pseudonymizes computes pseudonyms for whoever writes: protecting
+        // with one is the privilege to compute them, as comply.pseudonymize's.)
+        if (c.NeedsKey()) {
+          CheckMayPseudonymize();
+          key_id = HmacKeyId();
+        }
       }
       const std::string& t = p->table;
       // Refused before anything is created. Inheritance children (not partitions) have

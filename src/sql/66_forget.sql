@@ -160,12 +160,17 @@ BEGIN
                FROM comply.policies p, jsonb_each(coalesce(p.policy -> 'columns', '{}')) e(k, v)
               WHERE p.table_name = tbl AND e.v -> 'pseudonymize' = 'true' AND key ? e.k LOOP
     value := key ->> col;
+    -- (char(n) pads; the trigger pseudonymizes what comes before the blanks, and stores
+    -- the pseudonym padded again)
+    IF (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = col) = 'bpchar'::regtype THEN
+      value := rtrim(value, ' ');
+    END IF;
     IF value !~ '^ps_[0-9a-f]{32}$' THEN
-      -- (char(n) pads; the trigger pseudonymizes what comes before the blanks)
-      IF (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = col) = 'bpchar'::regtype THEN
-        value := rtrim(value, ' ');
-      END IF;
       value := comply.pseudonymize(value);
+    END IF;
+    col_type := comply._key_type(tbl, col);
+    IF col_type IS NOT NULL THEN
+      EXECUTE format('SELECT comply._key_text(CAST($1 AS %s))', col_type) INTO value USING value;
     END IF;
     key := key || jsonb_build_object(col, value);
     stored_key := stored_key || jsonb_build_object(col, value);
@@ -197,6 +202,7 @@ CREATE FUNCTION comply.forget_dropped(table_name text, primary_key jsonb)
 DECLARE
   key jsonb;
   counts jsonb;
+  col text;
 BEGIN
   IF table_name IS NULL OR primary_key IS NULL THEN
     RAISE EXCEPTION 'table name and primary key must not be null' USING ERRCODE = 'null_value_not_allowed';
@@ -212,6 +218,20 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Name it as the jobs'' subjects do: schema-qualified, such as public.intake.';
   END IF;
+  -- A key column its jobs name by pseudonyms only (the policy pseudonymized it) must be
+  -- given as one: the identifier would match nothing, and stay in the ledger for good.
+  FOR col IN SELECT k FROM jsonb_object_keys(key) k LOOP
+    IF (key ->> col) !~ '^ps_[0-9a-f]{32} *$'
+       AND EXISTS (SELECT 1 FROM comply.ai_jobs j
+                    WHERE j.subject ->> 'table' = table_name AND j.subject -> 'primary_key' ? col)
+       AND NOT EXISTS (SELECT 1 FROM comply.ai_jobs j
+                        WHERE j.subject ->> 'table' = table_name AND j.subject -> 'primary_key' ? col
+                          AND (j.subject -> 'primary_key' ->> col) !~ '^ps_[0-9a-f]{32} *$') THEN
+      RAISE EXCEPTION 'the jobs of table % name key column % by pseudonyms', table_name, quote_ident(col)
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Give the pseudonym, comply.pseudonymize(value), instead of the value.';
+    END IF;
+  END LOOP;
   counts := comply._forget_derived(table_name, key);
   PERFORM comply.audit('forget', table_name,
                        jsonb_build_object('primary_key', primary_key, 'removed', counts,

@@ -15,7 +15,7 @@ CREATE TABLE comply.baseline (
   PRIMARY KEY (kind, object)
 );
 COMMENT ON TABLE comply.baseline IS
-  'The expected state (comply.snapshot_baseline): settings, pg_hba rules, role memberships, function definitions, privileges on the extension''s objects, its event triggers and table triggers, the pseudonymization key''s identifier';
+  'The expected state (comply.snapshot_baseline): settings, pg_hba rules, role memberships, function definitions, privileges on the extension''s objects, its event triggers and table triggers, the pseudonymization key''s identifier, the ledger signing key''s public key, the hidden key-file settings (hashed)';
 REVOKE ALL ON comply.baseline FROM PUBLIC;
 
 -- Differences already reported by the worker, so each is reported once.
@@ -220,7 +220,7 @@ BEGIN
   RETURN n;
 END $$;
 COMMENT ON FUNCTION comply._drift_check() IS
-  'Records each new difference from the baseline once, as a ledger entry and an alert (the worker runs it)';
+  'Records each new difference from the baseline once while it lasts, as a ledger entry and an alert (the worker runs it); a difference put back is forgotten, and recorded again if it comes back';
 
 REVOKE ALL ON FUNCTION comply.snapshot_baseline(), comply.drift(), comply._drift_check() FROM PUBLIC;
 
