@@ -742,11 +742,24 @@ DROP TABLE clinic.erase_ps;
 \set VERBOSITY terse
 SELECT * FROM comply.forget_dropped('clinic.erase_ps', '{"member": "Glorbnax Vim"}');
 \set VERBOSITY default
+-- A job queued by hand naming the identifier does not lift the refusal.
+SELECT comply.classify_async('a note', NULL, 'compliance',
+                             '{"table": "clinic.erase_ps", "primary_key": {"member": "Glorbnax Vim"}}') > 0 AS queued;
+\set VERBOSITY terse
+SELECT * FROM comply.forget_dropped('clinic.erase_ps', '{"member": "Glorbnax Vim"}');
+\set VERBOSITY default
+DELETE FROM comply.ai_jobs WHERE subject -> 'primary_key' ->> 'member' = 'Glorbnax Vim';
 SELECT what, removed FROM comply.forget_dropped('clinic.erase_ps', jsonb_build_object('member', comply.pseudonymize('Glorbnax Vim')))
  WHERE what = 'ai_jobs';
 SELECT count(*) AS identifiers_in_ledger FROM comply.audit_log WHERE details::text LIKE '%Glorbnax%' OR details::text LIKE '%Zorblax%';
+-- Dropped too: the pseudonym as comply.pseudonymize gives it finds the padded one its
+-- jobs store.
+INSERT INTO clinic.erase_pc VALUES ('Vimble Quorx', 'Patient admitted with chest pain; MRI ordered.');
+SELECT comply.run_jobs() >= 0 AS worked;
 SELECT comply.unprotect('clinic.erase_pc');
 DROP TABLE clinic.erase_pc;
+SELECT what, removed FROM comply.forget_dropped('clinic.erase_pc', jsonb_build_object('member', comply.pseudonymize('Vimble Quorx')))
+ WHERE what = 'ai_jobs';
 -- Protecting with a policy that pseudonymizes is computing pseudonyms for whoever
 -- writes: it asks for the privilege comply.pseudonymize asks for.
 CREATE ROLE protector;
