@@ -32,7 +32,9 @@ arrived; the log file on disk holds only its SHA-256.
 Behaviours
 ----------
 A behaviour is a JSON object {"mode": M, ...options}; a bare string "M" means {"mode": M}.
-Any behaviour may carry "delay_ms" (wait that long before acting).
+Any behaviour may carry "delay_ms" (wait that long before acting), and
+"reject_containing": a text; a request whose body holds it gets 400 whatever the mode
+(a receiver that refuses one payload for good).
 
     ok         200 with a chat completion whose message content is the JSON text
                {"label": L, "confidence": C, "rationale": "test"}. L is the label of the
@@ -366,6 +368,11 @@ class Handler(BaseHTTPRequestHandler):
         })
         if not isinstance(request, dict):
             request = {}
+
+        reject = behaviour.get("reject_containing")
+        if isinstance(reject, str) and reject and reject.encode("utf-8") in raw:
+            self.send_json(400, {"error": {"message": "rejected", "type": "invalid_request_error"}})
+            return
 
         delay_ms = behaviour.get("delay_ms", 100 if mode == "delay" else 0)
         if delay_ms:

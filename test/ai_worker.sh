@@ -398,6 +398,17 @@ check "... and the alerts not tried wait with the one that failed, their attempt
   is_true "SELECT count(*) FILTER (WHERE attempts = 0) >= 10 FROM comply.alerts WHERE subject LIKE 'hang %' AND delivered_at IS NULL"
 ctl mode '{"mode": "ok"}'
 q -c "SELECT comply.unprotect('hang_probe')" -c "DROP TABLE hang_probe" >/dev/null
+# An alert the receiver refuses for good does not hold back those raised after it.
+check "the alerts left from the hang are delivered" \
+  wait_for "SELECT count(*) = 0 FROM comply.alerts WHERE delivered_at IS NULL" 40
+ctl mode '{"mode": "ok", "reject_containing": "POISON"}'
+q -c "SELECT comply._raise_alert('drift', 'POISON', 'a test alert the receiver refuses')" \
+  -c "SELECT comply._raise_alert('drift', 'after ' || g, 'a test alert') FROM generate_series(1, 3) g" >/dev/null
+check "an alert the receiver refuses for good does not hold back the later ones" \
+  wait_for "SELECT count(*) = 3 FROM comply.alerts WHERE subject LIKE 'after %' AND delivered_at IS NOT NULL" 20
+check "... while it waits, its attempts counted" \
+  is_true "SELECT attempts >= 1 AND delivered_at IS NULL FROM comply.alerts WHERE subject = 'POISON'"
+ctl mode '{"mode": "ok"}'
 q -c "ALTER SYSTEM RESET comply.seal_batch" -c "ALTER SYSTEM RESET comply.alert_webhook_url" -c "SELECT pg_reload_conf()" >/dev/null
 
 # --- Alerts are announced at once; the worker compares with the baseline -----------
