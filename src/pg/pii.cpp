@@ -67,6 +67,8 @@ struct DetectorCache {
   std::unique_ptr<pii::Detector> owned;     // compiled here (custom recognizers)
   std::set<std::string> entities;  // built-in and custom entity names
   bool stale = true;
+  uint64 invalidations = 0;  // received, so that one during a rebuild is not lost
+  LocalTransactionId only_in = InvalidLocalTransactionId;  // see CacheLxid
   Oid recognizers_relid = InvalidOid;
 };
 DetectorCache* detector_cache = nullptr;
@@ -83,8 +85,10 @@ KeyCache* key_cache = nullptr;
 void InvalidateRecognizers(Datum, Oid relid) {
   if (detector_cache &&
       (relid == InvalidOid || relid == detector_cache->recognizers_relid ||
-       detector_cache->recognizers_relid == InvalidOid))
+       detector_cache->recognizers_relid == InvalidOid)) {
     detector_cache->stale = true;
+    ++detector_cache->invalidations;
+  }
 }
 
 // Plain-C copy of the enabled rows of comply.recognizers, made inside one PgCall.
@@ -95,6 +99,7 @@ struct RecognizerRows {
   char** score;
   char** context;  // words separated by \x1f, or NULL
   Oid relid;
+  bool latest;  // read under the latest snapshot (PushConfigSnapshot)
 };
 
 // Copies an SPI value into context cxt (NULL stays NULL).
@@ -107,6 +112,7 @@ char* CopyValue(MemoryContext cxt, HeapTuple tup, TupleDesc desc, int col) {
 RecognizerRows* ReadRecognizerRows() {
   MemoryContext caller = CurrentMemoryContext;
   RecognizerRows* rows = static_cast<RecognizerRows*>(palloc0(sizeof(RecognizerRows)));
+  rows->latest = true;
   rows->relid = get_relname_relid("recognizers", get_namespace_oid("comply", false));
   // A table that has never held a row has no block: nothing to read, and no query to
   // plan on a session's first redaction (most databases have no custom recognizer).
@@ -122,6 +128,7 @@ RecognizerRows* ReadRecognizerRows() {
   }
   const int pin = PinSearchPath();
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  rows->latest = PushConfigSnapshot();
   int rc = SPI_execute(
       "SELECT entity, pattern, score::text, array_to_string(context, chr(31)) "
       "FROM comply.recognizers WHERE enabled ORDER BY id",
@@ -136,6 +143,7 @@ RecognizerRows* ReadRecognizerRows() {
     for (int i = 0; i < n; ++i)
       (*cols[c])[i] = CopyValue(caller, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1);
   }
+  PopConfigSnapshot();
   SPI_finish();
   UnpinSearchPath(pin);
   return rows;
@@ -500,7 +508,8 @@ void PiiInit() {
 const pii::Detector& CurrentDetector() {
   if (!detector_cache) detector_cache = new DetectorCache();
   DetectorCache& c = *detector_cache;
-  if (c.detector && !c.stale) return *c.detector;
+  if (c.detector && !c.stale && CacheValid(c.only_in)) return *c.detector;
+  const uint64 invalidations = c.invalidations;
   RecognizerRows* rows = PgCall([] { return ReadRecognizerRows(); });
   std::vector<pii::CustomRecognizer> custom;
   for (int i = 0; i < rows->n; ++i) {
@@ -548,7 +557,9 @@ const pii::Detector& CurrentDetector() {
   for (const std::string& e : pii::BuiltinEntities()) c.entities.insert(e);
   for (const pii::CustomRecognizer& r : custom) c.entities.insert(r.entity);
   c.recognizers_relid = rows->relid;
-  c.stale = false;
+  // A change received while reading may not be in what was read: rebuilt at next use.
+  c.stale = c.invalidations != invalidations;
+  c.only_in = CacheLxid(rows->latest);
   return *c.detector;
 }
 

@@ -10,12 +10,17 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "access/xact.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 }
+
+#include <exception>
 
 namespace comply::pg {
 
@@ -45,6 +50,33 @@ SearchPathPin::SearchPathPin() {
     AtEOXact_GUC(false, nest_level_);
     throw;
   }
+}
+
+bool PushConfigSnapshot() {
+  if (IsInParallelMode()) {
+    PushActiveSnapshot(ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot());
+    return false;
+  }
+  PushActiveSnapshot(GetLatestSnapshot());
+  return true;
+}
+
+void PopConfigSnapshot() { PopActiveSnapshot(); }
+
+ConfigSnapshot::ConfigSnapshot() : uncaught_(std::uncaught_exceptions()) {
+  latest_ = PgCall([] { return PushConfigSnapshot(); });
+}
+
+ConfigSnapshot::~ConfigSnapshot() {
+  // Not while unwinding from an error: the snapshots SPI pushed may still be above it,
+  // and the (sub)transaction's abort pops them all.
+  if (std::uncaught_exceptions() == uncaught_) PopActiveSnapshot();
+}
+
+LocalTransactionId CacheLxid(bool latest) { return latest ? InvalidLocalTransactionId : MyProc->lxid; }
+
+bool CacheValid(LocalTransactionId only_in) {
+  return only_in == InvalidLocalTransactionId || only_in == MyProc->lxid;
 }
 
 SearchPathPin::~SearchPathPin() { AtEOXact_GUC(false, nest_level_); }

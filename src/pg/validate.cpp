@@ -62,6 +62,11 @@ struct SchemaCache {
   std::unordered_map<std::string, std::shared_ptr<const schema::CompiledSchema>> by_name;
   std::map<std::string, json::Value, std::less<>> registered_by_id;  // $id -> document
   bool registered_loaded = false;
+  // What was read may be older than a change received (see ConfigSnapshot): emptied at
+  // the next compilation (only_in: in another transaction; outdated: a change received
+  // while reading).
+  LocalTransactionId only_in = InvalidLocalTransactionId;
+  bool outdated = false;
   Oid schemas_relid = InvalidOid;
 };
 SchemaCache* cache = nullptr;
@@ -83,6 +88,10 @@ void InvalidateSchemas(Datum, Oid relid) {
     cache->by_name.clear();
     cache->registered_by_id.clear();
     cache->registered_loaded = false;
+    // Looked up again at the next compilation: the table itself may be what went (the
+    // extension dropped and created again in this session: a new comply.schemas, whose
+    // changes must not be taken for another relation's).
+    cache->schemas_relid = InvalidOid;
     ++schema_generation;
   }
 }
@@ -92,6 +101,7 @@ struct SchemaRows {
   int n;
   char** id;
   char** doc;
+  bool latest;  // read under the latest snapshot (PushConfigSnapshot)
 };
 
 // Reads registered schemas ($id and text) through SPI; name NULL reads every schema
@@ -101,6 +111,7 @@ SchemaRows* ReadSchemaRows(const char* name) {
   SchemaRows* rows = static_cast<SchemaRows*>(palloc0(sizeof(SchemaRows)));
   const int pin = PinSearchPath();
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  rows->latest = PushConfigSnapshot();
   int rc;
   if (name) {
     Oid types[1] = {TEXTOID};
@@ -122,6 +133,7 @@ SchemaRows* ReadSchemaRows(const char* name) {
     rows->id[i] = id ? MemoryContextStrdup(caller, id) : nullptr;
     rows->doc[i] = doc ? MemoryContextStrdup(caller, doc) : nullptr;
   }
+  PopConfigSnapshot();
   SPI_finish();
   UnpinSearchPath(pin);
   return rows;
@@ -130,7 +142,12 @@ SchemaRows* ReadSchemaRows(const char* name) {
 // Loads the registered schemas that have an $id, for $ref between them.
 void LoadRegistered(SchemaCache& c) {
   if (c.registered_loaded) return;
+  const uint64 generation = schema_generation;
   SchemaRows* rows = PgCall([] { return ReadSchemaRows(nullptr); });
+  // Kept for the compilation under way (its resolver holds pointers into them), and
+  // dropped before the next one if they may be older than what was received.
+  if (schema_generation != generation) c.outdated = true;
+  if (!rows->latest) c.only_in = CacheLxid(false);
   c.registered_by_id.clear();
   for (int i = 0; i < rows->n; ++i) {
     std::string id = rows->id[i];
@@ -182,9 +199,20 @@ schema::Resolver AnonymousResolver(SchemaCache& c) {
   };
 }
 
+// Empties the cache if what it holds may be out of date (see SchemaCache::only_in), as
+// an invalidation would. Before a lookup, never during a compilation.
+void DropIfOutdated(SchemaCache& c) {
+  if (c.outdated || !CacheValid(c.only_in)) {
+    InvalidateSchemas((Datum)0, InvalidOid);
+    c.outdated = false;
+    c.only_in = InvalidLocalTransactionId;
+  }
+}
+
 // The compiled form of an anonymous schema, compiled once per backend.
 std::shared_ptr<const schema::CompiledSchema> CompiledFor(Jsonb* schema_jb) {
   SchemaCache& c = Cache();
+  DropIfOutdated(c);
   std::string key(reinterpret_cast<const char*>(schema_jb), VARSIZE(schema_jb));
   auto it = c.by_content.find(key);
   if (it != c.by_content.end()) return it->second;
@@ -220,15 +248,20 @@ void CheckSchemaName(const std::string& name) {
 // The compiled form of a registered schema; 42704 if the name is not registered.
 std::shared_ptr<const schema::CompiledSchema> CompiledNamed(const std::string& name) {
   SchemaCache& c = Cache();
+  DropIfOutdated(c);
   auto it = c.by_name.find(name);
   if (it != c.by_name.end()) return it->second;
   CheckSchemaName(name);
+  const uint64 generation = schema_generation;
   SchemaRows* rows = PgCall([&] { return ReadSchemaRows(name.c_str()); });
+  if (!rows->latest) c.only_in = CacheLxid(false);
   if (rows->n == 0)
     throw Error(sqlstate::kUndefinedObject, "schema \"" + name + "\" is not registered", {},
                 "Register it with comply.register_schema(name, schema).");
   json::Value doc = json::Parse(rows->doc[0]);
   auto compiled = schema::CompiledSchema::Compile(doc, MakeResolver(c), &InterruptCheck());
+  // A change received while reading may not be in what was read: not kept.
+  if (schema_generation != generation) return compiled;
   if (c.by_name.size() >= kMaxCachedSchemas) {
     c.by_name.clear();
     ++schema_generation;
