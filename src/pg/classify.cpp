@@ -60,6 +60,8 @@ constexpr int kConnectTimeoutSeconds = 10;
 struct ModelCache {
   std::map<std::string, std::shared_ptr<const ai::Model>> models;
   size_t bytes = 0;  // the serialized size of the models held
+  uint64 invalidations = 0;  // received, so that one during a read is not lost
+  LocalTransactionId only_in = InvalidLocalTransactionId;  // see CacheLxid
   Oid models_relid = InvalidOid;
 };
 // At most this many models, of this many serialized bytes in all, are kept per backend
@@ -74,18 +76,28 @@ void InvalidateModels(Datum, Oid relid) {
                       model_cache->models_relid == InvalidOid)) {
     model_cache->models.clear();
     model_cache->bytes = 0;
+    ++model_cache->invalidations;
   }
 }
 
 // The builtin model called name; throws 42704 if there is none.
 std::shared_ptr<const ai::Model> LoadModel(const std::string& name) {
   if (!model_cache) model_cache = new ModelCache();
+  if (!CacheValid(model_cache->only_in)) {
+    model_cache->models.clear();
+    model_cache->bytes = 0;
+    model_cache->only_in = InvalidLocalTransactionId;
+  }
   auto it = model_cache->models.find(name);
   if (it != model_cache->models.end()) return it->second;
   std::optional<std::string> blob;
+  const uint64 invalidations = model_cache->invalidations;
+  bool latest;
   {
     AsExtensionOwner owner("models");
     SpiScope spi;
+    ConfigSnapshot snapshot;
+    latest = snapshot.latest();
     Oid types[1] = {TEXTOID};
     Datum values[1] = {PgCall([&] { return CStringGetTextDatum(name.c_str()); })};
     if (SpiExec("SELECT model FROM comply.models WHERE name = $1", 1, types, values, nullptr, true,
@@ -98,6 +110,9 @@ std::shared_ptr<const ai::Model> LoadModel(const std::string& name) {
     throw Error(sqlstate::kUndefinedObject, "builtin model " + ShownName(name, 63) + " does not exist", {},
                 "Train one with comply.train_classifier().");
   auto model = std::make_shared<const ai::Model>(ai::Model::Deserialize(*blob));
+  // A change received while reading may not be in what was read: not kept.
+  if (model_cache->invalidations != invalidations) return model;
+  if (!latest) model_cache->only_in = CacheLxid(false);
   if (model_cache->models.size() >= kMaxCachedModels ||
       model_cache->bytes + blob->size() > kMaxCachedModelBytes) {
     model_cache->models.clear();

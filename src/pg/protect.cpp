@@ -146,6 +146,8 @@ struct TablePolicy {
 
 struct PolicyCache {
   std::unordered_map<Oid, std::shared_ptr<TablePolicy>> by_rel;  // null: not protected
+  uint64 invalidations = 0;  // received, so that one during a read is not lost
+  LocalTransactionId only_in = InvalidLocalTransactionId;  // see CacheLxid
   Oid policies_relid = InvalidOid;
 };
 PolicyCache* policy_cache = nullptr;
@@ -162,6 +164,7 @@ void InvalidatePolicies(Datum, Oid relid) {
                        policy_cache->policies_relid == InvalidOid ||
                        policy_cache->by_rel.count(relid))) {
     policy_cache->by_rel.clear();
+    ++policy_cache->invalidations;
   }
   // Protecting or unprotecting a table changes its triggers, which invalidates it; a
   // policy changed invalidates comply.policies.
@@ -443,16 +446,33 @@ std::vector<Oid> PartitionAncestors(Oid relid) {
 // without a policy of its own follows that of its nearest protected ancestor: the
 // protect triggers of a partitioned table are cloned onto its partitions (those
 // attached or created later too), and fire there with the partition as their relation.
-std::shared_ptr<TablePolicy> PolicyFor(Oid relid) {
+// Empties the policy caches if they were filled for another transaction only (read in
+// parallel mode: see ConfigSnapshot).
+void DropPoliciesIfOutdated() {
+  if (!policy_cache || CacheValid(policy_cache->only_in)) return;
+  policy_cache->by_rel.clear();
+  policy_cache->only_in = InvalidLocalTransactionId;
+  if (read_audit) read_audit->clear();
+}
+
+// cached, if given, says whether the answer is kept for later transactions (read under
+// the latest snapshot, no change received meanwhile).
+std::shared_ptr<TablePolicy> PolicyFor(Oid relid, bool* cached = nullptr) {
   if (!policy_cache) policy_cache = new PolicyCache();
+  DropPoliciesIfOutdated();
+  if (cached) *cached = true;
   auto it = policy_cache->by_rel.find(relid);
   if (it != policy_cache->by_rel.end()) return it->second;
   std::optional<std::string> text;
   std::optional<std::string> key_id;
   Oid protected_relid = relid;
+  const uint64 invalidations = policy_cache->invalidations;
+  bool latest;
   {
     AsExtensionOwner owner("policies");
     SpiScope spi;
+    ConfigSnapshot snapshot;
+    latest = snapshot.latest();
     std::vector<Oid> candidates = {relid};
     for (Oid a : PartitionAncestors(relid)) candidates.push_back(a);
     for (Oid candidate : candidates) {
@@ -484,6 +504,12 @@ std::shared_ptr<TablePolicy> PolicyFor(Oid relid) {
     }
     p->key_id = key_id.value_or("");
   }
+  // A change received while reading may not be in what was read: not kept.
+  if (policy_cache->invalidations != invalidations) {
+    if (cached) *cached = false;
+    return p;
+  }
+  if (!latest) policy_cache->only_in = CacheLxid(false);
   policy_cache->by_rel[relid] = p;
   return p;
 }
@@ -1265,7 +1291,10 @@ std::string DropTriggersSql(Oid relid, const std::string& table) {
 // A schema renamed: the cached policies name their tables by qualified name (the ledger
 // entries' object), and no relcache invalidation says so.
 void InvalidatePoliciesOnSchema(Datum, int, uint32) {
-  if (policy_cache) policy_cache->by_rel.clear();
+  if (policy_cache) {
+    policy_cache->by_rel.clear();
+    ++policy_cache->invalidations;
+  }
   if (read_audit) read_audit->clear();
 }
 
@@ -1747,6 +1776,7 @@ void PrepareReadAudit(const void* key, const Oid* relids, int n, const char* ope
       });
     }
     if (not_a_read) return;
+    DropPoliciesIfOutdated();
     PendingRead pending;
     for (int i = 0; i < n; ++i) {
       const Oid relid = relids[i];
@@ -1755,14 +1785,19 @@ void PrepareReadAudit(const void* key, const Oid* relids, int n, const char* ope
       // Known to audit them (its policy may have left the policy cache since), or not
       // looked up yet, which needs pg_comply installed here.
       std::shared_ptr<TablePolicy> p;
+      bool cached = true;
       if (it != read_audit->end() ||
           PgCall([] { return OidIsValid(get_extension_oid("pg_comply", true)); })) {
         try {
-          p = PolicyFor(relid);
+          p = PolicyFor(relid, &cached);
         } catch (const Error&) {  // a policy that no longer fits: its writes say so
+          cached = false;
         }
       }
-      (*read_audit)[relid] = p && p->audit_reads;
+      if (cached)
+        (*read_audit)[relid] = p && p->audit_reads;
+      else
+        read_audit->erase(relid);
       if (!p || !p->audit_reads) continue;
       bool seen = false;
       for (const auto& t : pending.tables) seen |= t.first == p->table;
