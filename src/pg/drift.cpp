@@ -63,8 +63,7 @@ bool recording_reads = false;
 // Prepares the audit of statement key's reads of relids[0, n) (see protect.h), unless
 // recording already; RecordReads records them when it ends.
 void PrepareReads(const void* key, const Oid* relids, int n, const char* operation) {
-  if (n == 0 || recording_reads || IsParallelWorker() || !IsTransactionState() ||
-      RecoveryInProgress())
+  if (n == 0 || recording_reads || !IsTransactionState() || RecoveryInProgress())
     return;
   recording_reads = true;
   PG_TRY();
@@ -107,9 +106,17 @@ int ReadRelations(QueryDesc* query, Oid* relids) {
   return k;
 }
 
+// A parallel worker's share of its leader's statement (ParallelQueryMain's, which sends
+// its rows to the leader through a tuple queue; nothing else in a worker does): the
+// leader records that statement. A statement a worker runs of its own (the query of a
+// PARALLEL SAFE function it calls) is recorded like any other, through the job worker.
+bool IsLeadersStatement(QueryDesc* query) {
+  return IsParallelWorker() && query->dest && query->dest->mydest == DestTupleQueue;
+}
+
 bool IsRead(QueryDesc* query, int eflags) {
   return query->operation != CMD_UTILITY && query->operation != CMD_NOTHING &&
-         !recording_reads && !(eflags & EXEC_FLAG_EXPLAIN_ONLY);
+         !recording_reads && !(eflags & EXEC_FLAG_EXPLAIN_ONLY) && !IsLeadersStatement(query);
 }
 
 // The statement that read, for its ledger entry (a SELECT, or the write whose source it
