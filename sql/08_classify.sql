@@ -84,7 +84,19 @@ SELECT comply.train_classifier('badopts', 'SELECT body, label FROM docs', '{"epo
 SELECT comply.train_classifier('badopts', 'SELECT body, label FROM docs', '{"maria.garcia@example.org": 1}');
 SELECT * FROM comply.classify('x', ARRAY['Maria Garcia SSN 536-22-8714'], 'compliance');
 SELECT comply.train_classifier('onecol', 'SELECT body FROM docs');
+-- The text and the label swapped: labels holding personal data are refused (every role
+-- reads comply.models), described by their length only.
+SELECT comply.train_classifier('swapped', $$SELECT label, 'note of ' || body || ' ssn 536-22-8714' FROM docs$$);
 \set VERBOSITY default
+-- A char(n) label is trained without its padding, as classify is given labels.
+CREATE TABLE docs_padded (body text, label char(40));
+INSERT INTO docs_padded SELECT body, label FROM docs;
+SELECT comply.train_classifier('padded', 'SELECT body, label FROM docs_padded') -> 'labels' AS padded_labels;
+SELECT labels FROM comply.models WHERE name = 'padded';
+SELECT count(*) AS classified FROM comply.classify('card 4111 1111 1111 1111 was charged twice',
+                                                   (SELECT labels FROM comply.models WHERE name = 'padded'), 'padded');
+DELETE FROM comply.models WHERE name = 'padded';
+DROP TABLE docs_padded;
 SELECT count(*) AS models FROM comply.models;
 -- NULL input: no row.
 SELECT count(*) FROM comply.classify(NULL, NULL, 'compliance');

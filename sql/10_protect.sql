@@ -143,6 +143,16 @@ SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"m
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SSN": {"op": "explode"}}}}}');
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SNN": {"op": "mask"}}}}}');
 SELECT comply.protect('clinic.intake', '[]');
+-- A label the builtin model does not know: every job would be dead-lettered.
+SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"labels": ["phi", "astrology"], "model": "compliance"}}}}');
+-- A key or a column that is not a name may be data: shown by its length only.
+SELECT comply.protect('clinic.intake', '{"536-22-8714": 1}');
+SELECT comply.protect('clinic.intake', '{"columns": {"maria.garcia@example.org": {"redact": true}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": true, "536-22-8714": 1}}}');
+-- A regclass that names nothing.
+SELECT comply.unprotect(0::regclass);
+SELECT comply.protect(0::regclass, '{}');
+SELECT comply.protect_existing(0::regclass);
 -- One transformation a column (which would apply would depend on the keys' order), none
 -- on a column declared encrypted.
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": true, "mask": {"keep_last": 4}}}}');
@@ -155,8 +165,10 @@ SELECT comply.protect('comply.policies', '{}');
 -- What a policy names cannot be removed from under it: its schema, its model.
 DELETE FROM comply.schemas WHERE name = 'p_intake';
 CREATE TABLE clinic.triage (id int PRIMARY KEY, summary text);
-SELECT comply.protect('clinic.triage', '{"columns": {"summary": {"classify": {"model": "builtin:compliance"}}}}');
+SELECT comply.protect('clinic.triage', '{"columns": {"summary": {"classify": {"model": "builtin:compliance", "labels": ["phi", "pci"]}}}}');
 DELETE FROM comply.models WHERE name = 'compliance';
+-- Nor retrained without a label the policy names (its jobs would all be dead-lettered).
+SELECT comply.train_classifier('compliance', $$SELECT body, label FROM docs WHERE label <> 'pci'$$);
 UPDATE comply.models SET name = 'compliance_v0' WHERE name = 'compliance';
 SELECT comply.unprotect('clinic.triage');
 CREATE VIEW clinic.v AS SELECT 1 AS x;
@@ -1173,6 +1185,30 @@ SELECT comply.run_jobs() >= 0 AS drained;
 SELECT action, object, details ->> 'rows' AS rows, details ->> 'partition' AS partition,
        details ->> 'statement' AS statement, details ->> 'failed' AS failed, details ->> 'read_by' AS reader
   FROM comply.audit_log WHERE id > :reads_before AND action IN ('SELECT', 'COPY') ORDER BY id;
+-- A statement a parallel worker runs of its own (the query of a PARALLEL SAFE function
+-- it calls) is recorded like any other; the worker's share of its leader's statement is
+-- the leader's entry. (Here the function runs in the worker: "Workers Launched: 1".)
+CREATE FUNCTION clinic.chart_count(int) RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE
+  AS $$ SELECT count(*) FROM clinic.charts WHERE id <= $1 $$;
+SELECT comply.run_jobs() >= 0 AS drained;
+SELECT coalesce(max(id), 0) AS reads_before FROM comply.audit_log \gset
+SET force_parallel_mode = on;
+SET parallel_leader_participation = off;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT clinic.chart_count(2);
+SELECT clinic.chart_count(3);
+RESET parallel_leader_participation;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SELECT count(*) FROM clinic.charts;
+RESET min_parallel_table_scan_size;
+RESET parallel_tuple_cost;
+RESET parallel_setup_cost;
+RESET force_parallel_mode;
+SELECT comply.run_jobs() >= 0 AS drained;
+SELECT action, object, details ->> 'rows' AS rows, details ->> 'read_by' AS reader
+  FROM comply.audit_log WHERE id > :reads_before AND action IN ('SELECT', 'COPY') ORDER BY id;
+DROP FUNCTION clinic.chart_count(int);
 -- Without "audit_reads" any more, reads are not recorded.
 SELECT comply.protect('clinic.charts', '{"columns": {"note": {"redact": true}}}');
 SELECT comply.run_jobs() >= 0 AS drained;

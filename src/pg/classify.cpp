@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <set>
 #include <optional>
 #include <random>
 #include <string>
@@ -1001,6 +1002,11 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
           return SPI_processed;
         });
         if (n == 0) break;
+        // A char(n) label is read without the padding its type ignores ('billing   ' is
+        // 'billing'), as the labels classify is given.
+        const bool padded = PgCall([] {
+          return getBaseType(SPI_gettypeid(SPI_tuptable->tupdesc, 2)) == BPCHAROID;
+        });
         for (uint64 i = 0; i < n; ++i) {
           std::optional<std::string> doc = SpiText(i, 1);
           std::optional<std::string> label = SpiText(i, 2);
@@ -1008,6 +1014,7 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
             ++skipped;
             continue;
           }
+          if (padded) label->erase(label->find_last_not_of(' ') + 1);
           // The model learns from redacted text, the only kind it will ever be shown.
           examples.push_back({*label, RedactTextDefault(*doc)});
         }
@@ -1016,8 +1023,44 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
       }
       PgCall([&] { SPI_cursor_close(portal); });
     }
+    // Labels are stored as given, readable by every role (comply.models): one that holds
+    // personal data is most likely a text (the query's columns swapped), and is refused.
+    {
+      std::set<std::string_view> labels;
+      for (const ai::Example& e : examples) labels.insert(e.label);
+      for (std::string_view l : labels)
+        if (RedactTextDefault(std::string(l)) != l)
+          throw Error(sqlstate::kInvalidParameterValue,
+                      "a label of the training rows holds personal data (" +
+                          std::to_string(l.size()) + " bytes, not shown)",
+                      "Labels are stored in comply.models, which every role can read.",
+                      "training_query returns the text first, then its label: are they swapped?");
+    }
     ai::TrainReport report;
     ai::Model model = ai::Train(examples, options, InterruptCheck(), &report);
+    // A model replaced under a protected table's policy must still answer with every
+    // label the policy names: the jobs of its rows would otherwise all be dead-lettered.
+    {
+      AsExtensionOwner owner("policies");
+      SpiScope spi;
+      Oid types[2] = {TEXTOID, TEXTARRAYOID};
+      Datum v[2] = {TextDatum(name), TextArrayDatum(model.labels())};
+      if (SpiExec("SELECT p.table_name::text, c.key FROM comply.policies p, "
+                  "jsonb_each(p.policy->'columns') c, "
+                  "jsonb_array_elements_text(CASE jsonb_typeof(c.value->'classify'->'labels') "
+                  "WHEN 'array' THEN c.value->'classify'->'labels' ELSE '[]' END) l "
+                  "WHERE c.value->'classify'->>'model' IN ($1, 'builtin:' || $1) "
+                  "AND NOT l = ANY ($2) ORDER BY 1, 2 LIMIT 1",
+                  2, types, v, nullptr, true, SPI_OK_SELECT) > 0)
+        throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                    "the training rows leave out a label that the policy of protected table " +
+                        SpiText(0, 1).value_or("") + " classifies column \"" +
+                        SpiText(0, 2).value_or("") + "\" into",
+                    "The model answers only with the labels it was trained on: every job of that "
+                    "column would be dead-lettered.",
+                    "Train with examples of every label the policy names, or change the policy "
+                    "first (comply.protect).");
+    }
     std::string metrics = ai::ReportJson(report);
     if (skipped > 0) {
       metrics.pop_back();

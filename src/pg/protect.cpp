@@ -227,7 +227,12 @@ std::string QualifiedName(Oid relid) {
     const char* name = nullptr;
     PG_TRY();
     {
-      name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+      const char* rel = get_rel_name(relid);
+      const char* nsp = rel ? get_namespace_name(get_rel_namespace(relid)) : nullptr;
+      if (!rel || !nsp)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("relation with OID %u does not exist", relid)));
+      name = quote_qualified_identifier(nsp, rel);
     }
     PG_FINALLY();
     {
@@ -272,7 +277,7 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
         c.name = col;
         const char* colname = c.name.c_str();  // structured bindings cannot be captured
         int attnum = PgCall([&] { return static_cast<int>(get_attnum(relid, colname)); });
-        if (attnum <= 0) Invalid("column \"" + col + "\" does not exist");
+        if (attnum <= 0) Invalid("column " + ShownName(col) + " does not exist");
         c.attnum = attnum;
         PgCall([&] {
           Oid collation;
@@ -388,14 +393,14 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
                   Invalid("\"queue\" " + ShownName(v.as_string(), kMaxQueueName) + " is not a valid queue name");
                 c.queue = v.as_string();
               } else {
-                Invalid("unknown or invalid key \"" + k + "\" in \"classify\"");
+                Invalid("unknown or invalid key " + ShownName(k) + " in \"classify\"");
               }
             }
             if (c.model.empty()) Invalid("\"classify\" needs a \"model\"");
             if (c.model.rfind("openai:", 0) == 0 && c.labels.empty())
               Invalid("\"classify\" with an openai model needs \"labels\"");
           } else {
-            Invalid("unknown key \"" + what + "\" for column \"" + col + "\"");
+            Invalid("unknown key " + ShownName(what) + " for column \"" + col + "\"");
           }
         }
         if (!c.schema.empty() || c.redact != ColumnPolicy::Redact::kNone || c.encrypted) {
@@ -411,7 +416,7 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
         p->columns.push_back(std::move(c));
       }
     } else {
-      Invalid("unknown key \"" + key + "\"",
+      Invalid("unknown key " + ShownName(key),
               "A policy has \"columns\", \"audit\", \"workflow_step\" and \"regulations\".");
     }
   }
@@ -1841,8 +1846,12 @@ static bool LockIfStillThere(Oid relid) {
   return false;
 }
 
-// The same, raising 42P01 when it is gone.
+// The same, raising 42P01 when it is gone (or never was: a regclass argument can hold
+// any OID, 0::regclass or a dropped table's).
 static void LockStillThere(Oid relid) {
+  if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                    errmsg("relation with OID %u does not exist", relid)));
   if (!LockIfStillThere(relid))
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
                     errmsg("the table was dropped while this command waited for it")));
@@ -1980,6 +1989,16 @@ uint64 LockedRow(const char* sql, const std::string& name) {
   return SpiExec(sql, 1, types, v, nullptr, false, SPI_OK_SELECT);
 }
 
+// Whether builtin model m knows label l (its labels, as comply.models holds them).
+bool ModelKnowsLabel(const std::string& m, const std::string& l) {
+  AsExtensionOwner owner("models");
+  SpiScope spi;
+  Oid types[2] = {TEXTOID, TEXTOID};
+  Datum v[2] = {TextDatumOf(m), TextDatumOf(l)};
+  return SpiExec("SELECT 1 FROM comply.models WHERE name = $1 AND $2 = ANY (labels)", 2, types, v,
+                 nullptr, true, SPI_OK_SELECT) > 0;
+}
+
 }  // namespace
 
 extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
@@ -2069,14 +2088,21 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
       for (const ColumnPolicy& c : p->columns) {
         if (!c.schema.empty()) {
           if (LockedRow("SELECT 1 FROM comply.schemas WHERE name = $1 FOR KEY SHARE", c.schema) == 0)
-            throw Error(sqlstate::kUndefinedObject, "schema \"" + c.schema + "\" is not registered",
+            throw Error(sqlstate::kUndefinedObject, "schema " + ShownName(c.schema) + " is not registered",
                         {}, "Register it with comply.register_schema().");
         }
         if (c.classify && c.model.rfind("openai:", 0) != 0) {
           std::string m = c.model.rfind("builtin:", 0) == 0 ? c.model.substr(8) : c.model;
           if (LockedRow("SELECT 1 FROM comply.models WHERE name = $1 FOR KEY SHARE", m) == 0)
-            throw Error(sqlstate::kUndefinedObject, "builtin model \"" + m + "\" does not exist",
+            throw Error(sqlstate::kUndefinedObject, "builtin model " + ShownName(m, 63) + " does not exist",
                         {}, "Train one with comply.train_classifier().");
+          // Its jobs would all be dead-lettered: the model answers only with its labels.
+          for (const std::string& l : c.labels)
+            if (!ModelKnowsLabel(m, l))
+              throw Error(sqlstate::kInvalidParameterValue,
+                          "label " + ShownName(l, 1024) + " of the \"classify\" of column \"" +
+                              c.name + "\" is not known to builtin model " + ShownName(m, 63),
+                          {}, "Train the model with examples of it, or leave it out of the policy.");
         }
         // Refuses now when no key is configured; the key's identifier is recorded.
         // (A policy that pseudonymizes computes pseudonyms for whoever writes: protecting
@@ -2269,6 +2295,7 @@ extern "C" Datum comply_key_text(PG_FUNCTION_ARGS) {
 
 extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
   Oid relid = PG_GETARG_OID(0);
+  LockStillThere(relid);
   Guarded([&] {
     const std::string table = QualifiedName(relid);
     uint64 removed;
