@@ -207,3 +207,22 @@ SELECT comply.purge_ai_history('-1 day');
 SELECT comply.purge_ai_history(NULL);
 \set VERBOSITY default
 SELECT has_function_privilege('public', 'comply.purge_ai_history(interval)', 'EXECUTE') AS public_may_purge;
+
+-- A case without a model label (the model could not answer) that a reviewer labels is
+-- 'labelled': nothing was approved or rejected, and it is no overturned decision.
+SELECT comply.review_enqueue('{"table": "claims", "id": 20}', 'No model answer', ARRAY['approve_claim', 'deny_claim'],
+                             NULL, NULL, 'nolabel') AS c4 \gset
+CREATE ROLE rev_carol IN ROLE comply_reviewer;
+SET ROLE rev_carol;
+SELECT id = :c4 AS claimed FROM comply.review_next('nolabel');
+SELECT status, final_label FROM comply.review_decide(:c4, 'deny_claim');
+RESET ROLE;
+SELECT label, model_label, overturned, reviewer FROM comply.ai_decisions WHERE case_id = :c4;
+DROP ROLE rev_carol;
+SELECT details ->> 'status' AS ledger_status FROM comply.audit_log
+ WHERE action LIKE 'review.%' AND object = 'comply.review_cases/' || :c4 ORDER BY id DESC LIMIT 1;
+-- A NULL case id, or labels as a two-dimensional array: refused as such.
+\set VERBOSITY terse
+SELECT comply.review_decide(NULL, 'approve');
+SELECT comply.review_enqueue('{}', 'x', ARRAY[['a', 'b'], ['c', 'd']]);
+\set VERBOSITY default

@@ -25,7 +25,8 @@ CREATE TABLE comply.review_cases (
   job_id bigint,
   interaction_id bigint,
   status text NOT NULL DEFAULT 'pending'
-    CHECK (status IN ('pending', 'claimed', 'approved', 'rejected', 'escalated', 'withdrawn')),
+    CHECK (status IN ('pending', 'claimed', 'approved', 'rejected', 'labelled', 'escalated',
+                      'withdrawn')),
   assignee text,
   claimed_at timestamptz,
   claim_expires_at timestamptz,
@@ -93,6 +94,9 @@ DECLARE
   new_status text;
   final text;
 BEGIN
+  IF case_id IS NULL THEN
+    RAISE EXCEPTION 'the review case id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   SELECT * INTO c FROM comply.review_cases r WHERE r.id = case_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'review case % does not exist', case_id USING ERRCODE = 'no_data_found';
@@ -126,7 +130,10 @@ BEGIN
     -- that is also a decision word ('reject', say) unambiguously.
     final := CASE WHEN decision LIKE 'label:%' AND substr(decision, 7) = ANY (c.labels)
                   THEN substr(decision, 7) ELSE decision END;
-    new_status := CASE WHEN final = c.model_label THEN 'approved' ELSE 'rejected' END;
+    -- A case with no model label (a job the model could not answer) is labelled: there
+    -- was nothing to approve or reject.
+    new_status := CASE WHEN c.model_label IS NULL THEN 'labelled'
+                       WHEN final = c.model_label THEN 'approved' ELSE 'rejected' END;
   ELSE
     RAISE EXCEPTION 'invalid review decision'
       USING ERRCODE = 'invalid_parameter_value',
@@ -152,6 +159,9 @@ CREATE FUNCTION comply._review_release(caller text, case_id bigint)
 DECLARE
   c comply.review_cases;
 BEGIN
+  IF case_id IS NULL THEN
+    RAISE EXCEPTION 'the review case id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   SELECT * INTO c FROM comply.review_cases r WHERE r.id = case_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'review case % does not exist', case_id USING ERRCODE = 'no_data_found';
@@ -180,6 +190,9 @@ BEGIN
   END IF;
   IF subject IS NULL AND payload IS NULL THEN  -- nothing for a reviewer to decide on
     RAISE EXCEPTION 'a review case needs a subject or a payload' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF labels IS NOT NULL AND array_ndims(labels) > 1 THEN
+    RAISE EXCEPTION 'labels must be a one-dimensional array' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF labels IS NOT NULL AND (cardinality(labels) = 0 OR array_position(labels, NULL) IS NOT NULL
                               OR array_position(labels, '') IS NOT NULL
@@ -311,7 +324,7 @@ CREATE VIEW comply.ai_decisions AS
          c.provider, c.model, false, c.decided_by, c.interaction_id, c.decided_at,
          c.model_label IS NOT NULL AND c.status = 'rejected', c.created_by
     FROM comply.review_cases c
-   WHERE c.status IN ('approved', 'rejected');
+   WHERE c.status IN ('approved', 'rejected', 'labelled');
 COMMENT ON VIEW comply.ai_decisions IS
   'Every decision, by a model alone or by a reviewer, with confidence, reviewer and interaction';
 GRANT SELECT ON comply.ai_decisions TO comply_reviewer;

@@ -290,12 +290,12 @@ BEGIN
              AND (j.worker_pid IS NULL OR j.locked_until IS NULL OR j.locked_until < clock_timestamp())
              AND NOT EXISTS (SELECT 1 FROM comply.review_cases r
                               WHERE r.job_id = j.id
-                                AND (r.status NOT IN ('approved', 'rejected', 'withdrawn')
+                                AND (r.status NOT IN ('approved', 'rejected', 'labelled', 'withdrawn')
                                      OR r.decided_at IS NULL OR r.decided_at >= cutoff))
              FOR UPDATE SKIP LOCKED) s;
   counts := comply._remove_jobs(jobs,
               ARRAY(SELECT r.id FROM comply.review_cases r
-                     WHERE r.job_id IS NULL AND r.status IN ('approved', 'rejected', 'withdrawn')
+                     WHERE r.job_id IS NULL AND r.status IN ('approved', 'rejected', 'labelled', 'withdrawn')
                        AND r.decided_at < cutoff),
               ARRAY(SELECT i.id FROM comply.ai_interactions i WHERE i.job_id IS NULL AND i.at < cutoff));
   IF EXISTS (SELECT 1 FROM jsonb_each(counts) e WHERE e.value::bigint > 0) THEN
