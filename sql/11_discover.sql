@@ -166,6 +166,11 @@ RESET ROLE;
 SELECT details -> 'tables' AS tables, details -> 'tables_not_readable' AS tables_not_readable,
        details -> 'columns_not_readable' AS columns_not_readable
   FROM comply.audit_log WHERE action = 'discover' ORDER BY id DESC LIMIT 1;
+\set VERBOSITY terse
+SELECT * FROM comply.discover(1, NULL, 0::regclass);
+SELECT * FROM comply.discover(1, 'maria.garcia@example.org');
+SELECT * FROM comply.discover(1, 'no_such_schema');
+\set VERBOSITY default
 SET ROLE ctl_disc_reader;
 SELECT table_name, column_name FROM comply.discoveries WHERE table_ident LIKE 'ctl_disc.%' ORDER BY 1, 2;
 \set VERBOSITY terse

@@ -271,6 +271,16 @@ SELECT line FROM regexp_split_to_table(comply.data_flow(schema_name => 'ctl_mx')
 \set VERBOSITY sqlstate
 SELECT comply.data_flow('svg');
 SELECT comply.data_flow(NULL);
+\set VERBOSITY terse
+-- A format that is not a name may be data: shown by its length only.
+SELECT comply.data_flow('maria.garcia@example.org');
+-- A selection of controls that names no control is refused: as TAP, a plan of no tests
+-- passes, and a misspelt id would make a CI job pass without checking anything.
+SELECT * FROM comply.run_controls(ARRAY['GDPR-32-encryptoin']);
+SELECT * FROM comply.tap_controls(ARRAY['536-22-8714']);
+SELECT * FROM comply.run_controls('{}');
+SELECT * FROM comply.run_controls(ARRAY[NULL]::text[]);
+SELECT * FROM comply.run_controls(ARRAY[['a'], ['b']]);
 \set VERBOSITY default
 
 RESET comply.hmac_key_file;

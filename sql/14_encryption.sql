@@ -70,6 +70,8 @@ SELECT count(*) AS values_in_evidence FROM comply.check_encryption('enc.patients
 \set VERBOSITY terse
 SELECT * FROM comply.check_encryption('enc.patients', 'id');
 SELECT * FROM comply.check_encryption('enc.patients', 'nope');
+SELECT * FROM comply.check_encryption('enc.patients', '536-22-8714');
+SELECT * FROM comply.check_encryption(0::regclass, 'x');
 SELECT * FROM comply.check_encryption('enc.patients', 'ssn_enc', 0);
 \set VERBOSITY default
 DROP SCHEMA enc CASCADE;

@@ -101,10 +101,19 @@ extern "C" Datum comply_check_encryption(PG_FUNCTION_ARGS) {
   if (sample_rows < 1 || sample_rows > 1000000)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("sample_rows must be between 1 and 1000000")));
+  if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                    errmsg("relation with OID %u does not exist", relid)));
   AttrNumber attnum = get_attnum(relid, col);
-  if (attnum <= 0)
+  // A column name that is not one may be data passed in the wrong argument: its length
+  // only (ShownName's rule; nothing of C++ is alive across the ereport).
+  if (attnum <= 0 && comply::IsPlainName(col))
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
                     errmsg("column \"%s\" of relation %s does not exist", col, get_rel_name(relid))));
+  if (attnum <= 0)
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                    errmsg("column (a value of %zu bytes that is not a name; not shown) of relation "
+                           "%s does not exist", strlen(col), get_rel_name(relid))));
   Oid type = getBaseType(get_atttype(relid, attnum));  // a domain as its base type
   if (type != BYTEAOID && type != TEXTOID && type != VARCHAROID && type != BPCHAROID)
     ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),

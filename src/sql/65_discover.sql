@@ -94,6 +94,9 @@ BEGIN
     RAISE EXCEPTION 'sample_rows must be between 1 and 1000000'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF p_table IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = p_table) THEN
+    RAISE EXCEPTION 'relation with OID % does not exist', p_table::oid USING ERRCODE = 'undefined_table';
+  END IF;
   IF p_table IS NOT NULL
      AND (SELECT c.relkind FROM pg_class c WHERE c.oid = p_table) NOT IN ('r', 'p', 'm') THEN
     RAISE EXCEPTION '"%" is not a table', p_table
@@ -101,7 +104,8 @@ BEGIN
             HINT = 'Discovery samples tables and materialized views, which store data; views do not.';
   END IF;
   IF p_schema IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = p_schema) THEN
-    RAISE EXCEPTION 'schema "%" does not exist', p_schema USING ERRCODE = 'invalid_schema_name';
+    RAISE EXCEPTION 'schema % does not exist', comply._shown_name(p_schema)
+      USING ERRCODE = 'invalid_schema_name';
   END IF;
 
   FOR t IN

@@ -18,7 +18,29 @@ DECLARE
   -- A read-only transaction, or a standby (an auditor's usual connection): the controls
   -- are checked all the same, but neither the run nor its failures can be recorded.
   read_only boolean := current_setting('transaction_read_only')::boolean;
+  unknown text;
 BEGIN
+  -- A selection that names no control ran nothing: as TAP, a plan of 0 tests passes, so
+  -- a misspelt control id would let a CI job pass without checking anything.
+  IF controls IS NOT NULL THEN
+    IF cardinality(controls) = 0 THEN
+      RAISE EXCEPTION 'no control selected' USING ERRCODE = 'invalid_parameter_value',
+        HINT = 'Leave the list NULL to run every control of comply.controls.';
+    END IF;
+    IF array_ndims(controls) > 1 THEN
+      RAISE EXCEPTION 'controls must be a one-dimensional array of control ids'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF array_position(controls, NULL) IS NOT NULL THEN
+      RAISE EXCEPTION 'a control id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT u INTO unknown FROM unnest(controls) u
+     WHERE NOT EXISTS (SELECT 1 FROM comply.controls k WHERE k.control_id = u) LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'unknown control %', comply._shown_name(unknown)
+        USING ERRCODE = 'invalid_parameter_value', HINT = 'The controls are listed in comply.controls.';
+    END IF;
+  END IF;
   -- The matrix and the server posture are computed once for every control.
   SELECT coalesce(jsonb_agg(to_jsonb(m)), '[]') INTO matrix FROM comply.requirements_matrix() m;
   SELECT jsonb_object_agg(s.check_name, jsonb_build_object('status', s.status, 'evidence', s.evidence))

@@ -35,22 +35,30 @@ std::string Upper(std::string_view s) {
               "with \"keep_last\" and \"mask_char\" for mask and \"label\" for label.");
 }
 
+// Where in the operators a problem is: "key \"US_SSN.keep_last\"", the key and option
+// shown only if they look like names (a key may be a value pasted in the wrong place).
+std::string Where(const std::string& key, const std::string& option = {}) {
+  if (IsPlainName(key) && (option.empty() || IsPlainName(option)))
+    return "key \"" + key + (option.empty() ? "" : "." + option) + "\"";
+  return "key " + ShownName(key) + (option.empty() ? "" : ", option " + ShownName(option));
+}
+
 // Parses one operator object found under key.
 Operator ParseOne(const std::string& key, const json::Value& v) {
-  if (!v.is_object()) BadOperator("key \"" + key + "\"", "expected an object, got " + std::string(json::TypeName(v.type())));
+  if (!v.is_object()) BadOperator(Where(key), "expected an object, got " + std::string(json::TypeName(v.type())));
   Operator op;
   const json::Value* kind = v.Find("op");
-  if (!kind) BadOperator("key \"" + key + "\"", "missing \"op\"");
-  if (!kind->is_string()) BadOperator("key \"" + key + ".op\"", "expected a string");
+  if (!kind) BadOperator(Where(key), "missing \"op\"");
+  if (!kind->is_string()) BadOperator(Where(key, "op"), "expected a string");
   const std::string& k = kind->as_string();
   if (k == "label") op.kind = OpKind::kLabel;
   else if (k == "mask") op.kind = OpKind::kMask;
   else if (k == "hash") op.kind = OpKind::kHash;
   else if (k == "remove") op.kind = OpKind::kRemove;
   else if (k == "keep") op.kind = OpKind::kKeep;
-  else BadOperator("key \"" + key + ".op\"", "unknown operator (expected label, mask, hash, remove or keep)");
+  else BadOperator(Where(key, "op"), "unknown operator (expected label, mask, hash, remove or keep)");
   for (const auto& [name, value] : v.as_object()) {
-    std::string where = "key \"" + key + "." + name + "\"";
+    std::string where = Where(key, name);
     if (name == "op") continue;
     if (name == "keep_last" && op.kind == OpKind::kMask) {
       // Range first: casting an out-of-range double to int is undefined.
@@ -70,7 +78,7 @@ Operator ParseOne(const std::string& key, const json::Value& v) {
         BadOperator(where, "a label may have at most " + std::to_string(kMaxLabelBytes) + " bytes");
       op.label = value.as_string();
     } else {
-      BadOperator(where, "not an option of operator \"" + k + "\"");
+      BadOperator(where, "not an option of operator " + ShownName(k));
     }
   }
   return op;
