@@ -243,6 +243,12 @@ SealerSlot* AttachDatabaseWorker(Oid dbid, int kind) {
   // owner's found first would run with that superuser's rights. (AsExtensionOwner and
   // SearchPathPin pin it around queries in any session; this covers the whole worker.)
   SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+  // A sealed block is on disk before anyone sees it, whatever synchronous_commit the
+  // server or the database has: a digest of a block that a crash then lost (its number
+  // sealed again, with another hash) would no longer verify, which is what a tail cut
+  // off the ledger looks like. One flush per sealing round. (The job worker flushes the
+  // commits that write deferred records itself: DrainedAtXactEnd.)
+  if (kind == kSealer) SetConfigOption("synchronous_commit", "on", PGC_SUSET, PGC_S_OVERRIDE);
   return slot;
 }
 
