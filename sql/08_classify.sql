@@ -140,6 +140,18 @@ SELECT comply.classify_async('Please review the attached document.', ARRAY['lega
                              'compliance', '{"table": "intake", "id": 3, "member": "maria.garcia@example.org", "maria.garcia@example.org": 1}') AS job3 \gset
 SELECT comply.run_jobs();
 SELECT routed_to, case_id IS NOT NULL AS has_case FROM comply.ai_jobs WHERE id = :job3;
+-- Which version of the model decided: its checksum (the SHA-256 that ends its blob in
+-- comply.models) in each decision's ledger entry and interaction, as its model.train
+-- entry records it.
+SELECT encode(substring(model FROM octet_length(model) - 31), 'hex') AS checksum
+  FROM comply.models WHERE name = 'compliance' \gset
+SELECT action, details ->> 'model_checksum' = :'checksum' AS this_version FROM comply.audit_log
+ WHERE action IN ('ai.decision', 'ai.review_needed')
+   AND object IN ('comply.ai_jobs/' || :job1, 'comply.ai_jobs/' || :job3) ORDER BY id;
+SELECT count(*) AS interactions_of_this_version FROM comply.ai_interactions
+ WHERE job_id IN (:job1, :job3) AND (response::jsonb ->> 'model_checksum') = :'checksum';
+SELECT details ->> 'model_checksum' = :'checksum' AS trained_version FROM comply.audit_log
+ WHERE action = 'model.train' AND object = 'comply.models/compliance' ORDER BY id DESC LIMIT 1;
 SELECT source, subject, payload, labels, model_label IN ('legal', 'general') AS label_in_set,
        status, job_id = :job3 AS from_job, created_by = current_user AS created_by_caller
   FROM comply.review_cases;

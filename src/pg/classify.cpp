@@ -22,6 +22,7 @@
 #include "pg/guc.h"
 #include "pg/pii.h"
 #include "pg/protect.h"
+#include "core/ledger/ledger.h"
 #include "pg/spi.h"
 #include "pg/worker.h"
 
@@ -58,8 +59,12 @@ constexpr int kConnectTimeoutSeconds = 10;
 // ---------------------------------------------------------------------------------
 // Builtin models, loaded from comply.models once per backend.
 
+struct CachedModel {
+  std::shared_ptr<const ai::Model> model;
+  std::string checksum;  // ModelChecksum of its blob
+};
 struct ModelCache {
-  std::map<std::string, std::shared_ptr<const ai::Model>> models;
+  std::map<std::string, CachedModel> models;
   size_t bytes = 0;  // the serialized size of the models held
   uint64 invalidations = 0;  // received, so that one during a read is not lost
   LocalTransactionId only_in = InvalidLocalTransactionId;  // see CacheLxid
@@ -81,8 +86,16 @@ void InvalidateModels(Datum, Oid relid) {
   }
 }
 
-// The builtin model called name; throws 42704 if there is none.
-std::shared_ptr<const ai::Model> LoadModel(const std::string& name) {
+// Which version of a builtin model decided: the SHA-256 that ends its blob (in hex), as
+// its model.train ledger entry records it and comply.models holds it (the last 32 bytes
+// of the model column).
+std::string ModelChecksum(std::string_view blob) {
+  return blob.size() >= 32 ? ledger::ToHex(blob.substr(blob.size() - 32)) : std::string();
+}
+
+// The builtin model called name (and, in checksum, ModelChecksum of it); throws 42704
+// if there is none.
+std::shared_ptr<const ai::Model> LoadModel(const std::string& name, std::string* checksum = nullptr) {
   if (!model_cache) model_cache = new ModelCache();
   if (!CacheValid(model_cache->only_in)) {
     model_cache->models.clear();
@@ -90,7 +103,10 @@ std::shared_ptr<const ai::Model> LoadModel(const std::string& name) {
     model_cache->only_in = InvalidLocalTransactionId;
   }
   auto it = model_cache->models.find(name);
-  if (it != model_cache->models.end()) return it->second;
+  if (it != model_cache->models.end()) {
+    if (checksum) *checksum = it->second.checksum;
+    return it->second.model;
+  }
   std::optional<std::string> blob;
   const uint64 invalidations = model_cache->invalidations;
   bool latest;
@@ -111,6 +127,7 @@ std::shared_ptr<const ai::Model> LoadModel(const std::string& name) {
     throw Error(sqlstate::kUndefinedObject, "builtin model " + ShownName(name, 63) + " does not exist", {},
                 "Train one with comply.train_classifier().");
   auto model = std::make_shared<const ai::Model>(ai::Model::Deserialize(*blob));
+  if (checksum) *checksum = ModelChecksum(*blob);
   // A change received while reading may not be in what was read: not kept.
   if (model_cache->invalidations != invalidations) return model;
   if (!latest) model_cache->only_in = CacheLxid(false);
@@ -119,7 +136,7 @@ std::shared_ptr<const ai::Model> LoadModel(const std::string& name) {
     model_cache->models.clear();
     model_cache->bytes = 0;
   }
-  model_cache->models[name] = model;
+  model_cache->models[name] = {model, ModelChecksum(*blob)};
   model_cache->bytes += blob->size();
   return model;
 }
@@ -386,7 +403,7 @@ struct Answer {
 };
 
 // Classifies redacted text with a builtin model.
-Answer ClassifyBuiltin(const ai::Model& model, const std::string& text,
+Answer ClassifyBuiltin(const ai::Model& model, const std::string& checksum, const std::string& text,
                        const std::optional<std::vector<std::string>>& labels, Interaction* rec) {
   auto t0 = std::chrono::steady_clock::now();
   ai::Prediction p = model.Predict(text, labels ? &*labels : nullptr);
@@ -398,6 +415,7 @@ Answer ClassifyBuiltin(const ai::Model& model, const std::string& text,
   for (const auto& [label, prob] : p.probabilities) AddRaw(probs, label.c_str(), Num(prob));
   probs += "}";
   AddRaw(response, "probabilities", probs);
+  AddField(response, "model_checksum", checksum);
   response += "}";
   rec->response = response;
   rec->label = p.label;
@@ -490,6 +508,7 @@ struct Job {
   std::string input;  // redacted
   std::optional<std::vector<std::string>> labels;
   std::string provider, model, queue, created_by;
+  std::string model_checksum;  // a builtin model's, once loaded (ModelChecksum)
   std::optional<std::string> subject;  // jsonb text
   int attempts = 0;
   // Filled by Call (openai) or Finish (builtin).
@@ -739,8 +758,8 @@ int JobRound::Finish() {
       j.rec.model = j.model;
       j.rec.prompt = j.input;
       try {
-        std::shared_ptr<const ai::Model> model = LoadModel(j.model);
-        j.answer = ClassifyBuiltin(*model, j.input, j.labels, &j.rec);
+        std::shared_ptr<const ai::Model> model = LoadModel(j.model, &j.model_checksum);
+        j.answer = ClassifyBuiltin(*model, j.model_checksum, j.input, j.labels, &j.rec);
       } catch (const Error& e) {
         j.answer.error = e.what();
         j.rec.outcome = "error";
@@ -772,6 +791,7 @@ int JobRound::Finish() {
       AddRaw(details, "job_id", std::to_string(j.id));
       AddField(details, "provider", j.provider);
       AddField(details, "model", j.model);
+      if (!j.model_checksum.empty()) AddField(details, "model_checksum", j.model_checksum);
       AddField(details, "label", j.answer.label);
       AddRaw(details, "confidence", Num(j.answer.confidence));
       AddRaw(details, "threshold", Num(review_threshold));
@@ -1093,7 +1113,10 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
     {
       SpiScope spi;
       SearchPathPin pin;  // its queries name only pg_catalog's objects and comply's
-      Audit("model.train", "comply.models/" + name, metrics);
+      std::string details = metrics;
+      details.pop_back();
+      details += ",\"model_checksum\":\"" + ModelChecksum(blob) + "\"}";
+      Audit("model.train", "comply.models/" + name, details);
     }
     return PgCall([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics.c_str())); });
   });
@@ -1141,8 +1164,9 @@ extern "C" Datum comply_classify(PG_FUNCTION_ARGS) {
     rec.clear_text = clear_text;
     Answer a;
     if (spec.provider == "builtin") {
-      std::shared_ptr<const ai::Model> model = LoadModel(spec.model);
-      a = ClassifyBuiltin(*model, redacted, labels, &rec);
+      std::string checksum;
+      std::shared_ptr<const ai::Model> model = LoadModel(spec.model, &checksum);
+      a = ClassifyBuiltin(*model, checksum, redacted, labels, &rec);
     } else {
       if (!labels)
         throw Error(sqlstate::kInvalidParameterValue, "the openai provider needs labels",
