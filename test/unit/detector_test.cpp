@@ -877,6 +877,13 @@ TEST_F(DetectorTest, PersonTwoSurnamesAndSurnameFirst) {
   EXPECT_TRUE(Has("O'Brien, Sean Patrick", "PERSON", "O'Brien, Sean Patrick"));
   EXPECT_TRUE(Has("list: McDonald,  John;", "PERSON", "McDonald,  John"));
   EXPECT_TRUE(Lacks("Yes, Maria", "PERSON"));
+  // Names written with diacritics are looked up as the list writes them.
+  EXPECT_TRUE(Has("Señor José Pérez llamó", "PERSON", "José Pérez"));
+  EXPECT_TRUE(Has("seen by François Müller today", "PERSON", "François Müller"));
+  EXPECT_TRUE(Has("call Zoë Ørsted now", "PERSON", "Zoë Ørsted"));
+  EXPECT_TRUE(Has("Pérez, José", "PERSON", "Pérez, José"));
+  EXPECT_TRUE(Has("Björn Åström signed", "PERSON", "Björn Åström"));
+  EXPECT_TRUE(Lacks("Café Olé", "PERSON"));
   EXPECT_TRUE(Lacks("garcia, Maria", "PERSON"));
   EXPECT_TRUE(Lacks("Maria", "PERSON"));
   EXPECT_TRUE(Lacks("A12, Maria", "PERSON"));

@@ -328,6 +328,49 @@ void Detector::Finish(std::vector<std::string> first_names) {
   impl_->all_groups.assign(impl_->groups.size(), true);
 }
 
+namespace {
+
+// A Latin letter with a diacritic, U+00C0 to U+017F (two bytes of UTF-8 from b0, b1), as
+// the ASCII letters a name list writes it with ("é" e, "ñ" n, "ß" ss, "Ł" l, "Ø" o),
+// lower-case; *upper says whether it was a capital. nullptr for other characters (×, ÷).
+const char* FoldLatin(unsigned char b0, unsigned char b1, bool* upper) {
+  if (b0 < 0xC3 || b0 > 0xC5 || (b1 & 0xC0) != 0x80) return nullptr;
+  const unsigned cp = ((b0 & 0x1Fu) << 6) | (b1 & 0x3Fu);
+  if (cp < 0xC0) return nullptr;
+  if (cp < 0x100) {
+    static const char* const kLatin1[64] = {
+        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+        "d", "n", "o", "o", "o", "o", "o", nullptr, "o", "u", "u", "u", "u", "y", "th", "ss",
+        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+        "d", "n", "o", "o", "o", "o", "o", nullptr, "o", "u", "u", "u", "u", "y", "th", "y"};
+    *upper = cp < 0xDF;
+    return kLatin1[cp - 0xC0];
+  }
+  // Latin Extended-A: capitals and small letters in pairs, the capital first, except
+  // from U+0139 to U+0148 and U+0179 to U+017E (the small letter first by one).
+  struct Range {
+    unsigned last;
+    const char* base;
+  };
+  static const Range kExtA[] = {{0x105, "a"}, {0x10D, "c"}, {0x111, "d"}, {0x11B, "e"},
+                                {0x123, "g"}, {0x127, "h"}, {0x131, "i"}, {0x133, "ij"},
+                                {0x135, "j"}, {0x138, "k"}, {0x142, "l"}, {0x14B, "n"},
+                                {0x151, "o"}, {0x153, "oe"}, {0x159, "r"}, {0x161, "s"},
+                                {0x167, "t"}, {0x173, "u"}, {0x175, "w"}, {0x178, "y"},
+                                {0x17E, "z"}, {0x17F, "s"}};
+  if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E))
+    *upper = cp % 2 == 1;
+  else
+    *upper = cp % 2 == 0 && cp != 0x138 && cp != 0x17F;
+  if (cp == 0x149) *upper = false;  // ŉ
+  if (cp == 0x178) *upper = true;   // Ÿ
+  for (const Range& r : kExtA)
+    if (cp <= r.last) return r.base;
+  return nullptr;
+}
+
+}  // namespace
+
 void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t keep_before,
                                     const DetectOptions& options,
                                     std::vector<Finding>* out) const {
@@ -357,18 +400,58 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
   // inside it ("John Smith, Mary Jones" is two names, not "Smith, Mary").
   size_t last_end = 0;
   size_t i = from;
+  std::string folded;  // a name written with diacritics, as the list writes it
   while (i < keep_before) {
-    if (text[i] < 'A' || text[i] > 'Z' || (i > 0 && is_letter(i - 1))) {
+    bool upper = false;
+    const char* first_folded = nullptr;
+    if (text[i] >= 'A' && text[i] <= 'Z') {
+      upper = true;
+    } else if (static_cast<unsigned char>(text[i]) >= 0xC3 && i + 1 < text.size()) {
+      first_folded = FoldLatin(text[i], text[i + 1], &upper);
+      upper = upper && first_folded;
+    }
+    if (!upper || (i > 0 && is_letter(i - 1))) {
       ++i;
       continue;
     }
-    size_t j = i + 1;
-    while (j < text.size() && is_lower(j)) ++j;
+    // The word: small letters, ASCII or Latin with diacritics ("José", "Søren", "Łukasz").
+    bool plain = !first_folded;
+    size_t j = i + (first_folded ? 2 : 1);
+    for (;;) {
+      if (j < text.size() && is_lower(j)) {
+        ++j;
+        continue;
+      }
+      bool small = false;
+      if (j + 1 < text.size() && static_cast<unsigned char>(text[j]) >= 0xC3 &&
+          FoldLatin(text[j], text[j + 1], &small) && !small) {
+        plain = false;
+        j += 2;
+        continue;
+      }
+      break;
+    }
     if (j - i < 2 || (j < text.size() && is_letter(j))) {
       i = j;
       continue;
     }
-    if (!first_names.Contains(text.substr(i, j - i), /*lower_first=*/true)) {
+    std::string_view word = text.substr(i, j - i);
+    if (!plain) {
+      folded.clear();
+      for (size_t b = i; b < j;) {
+        bool cap = false;
+        const char* f = static_cast<unsigned char>(text[b]) >= 0x80 ? FoldLatin(text[b], text[b + 1], &cap) : nullptr;
+        if (f) {
+          folded += f;
+          b += 2;
+        } else {
+          folded += static_cast<char>(text[b] | 0x20);
+          ++b;
+        }
+      }
+      word = folded;
+    }
+    if (!first_names.Contains(word, /*lower_first=*/plain)) {
       i = j;
       continue;
     }
