@@ -280,6 +280,19 @@ TEST_F(DetectorTest, EmailInvalid) {
 
 // A local part or a domain in another script is one address, found whole: no letter of
 // the name is left outside the finding (hans.mü[EMAIL_ADDRESS] was).
+// A run with no letter or digit before an '@' is no local part, however long, and the
+// search goes on after the '@' (it used to restart at each character of the run: a
+// 64 kB run took seconds, uncancellable). The addresses after it are still found.
+TEST_F(DetectorTest, EmailLongRunWithoutLocalPart) {
+  for (const char* filler : {"-", "_", ".", "\u2014"}) {
+    std::string run;
+    while (run.size() < 200000) run += filler;
+    EXPECT_TRUE(Lacks(run + "@example.com", "EMAIL_ADDRESS")) << filler;
+    EXPECT_TRUE(Has(run + "@example.com and bob@example.org", "EMAIL_ADDRESS", "bob@example.org")) << filler;
+    EXPECT_TRUE(Has(run + "x@example.com", "EMAIL_ADDRESS", "x@example.com")) << filler;
+  }
+}
+
 TEST_F(DetectorTest, EmailNonAsciiWhole) {
   EXPECT_TRUE(Has("to hans.müller@example.de now", "EMAIL_ADDRESS", "hans.müller@example.de"));
   EXPECT_TRUE(Has("josé.garcía@example.es", "EMAIL_ADDRESS", "josé.garcía@example.es"));
