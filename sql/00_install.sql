@@ -40,3 +40,27 @@ DROP EXTENSION pg_comply;
 RESET comply.allow_ledger_drop;
 CREATE EXTENSION pg_comply;
 SELECT count(*) AS entries_after_recreate FROM comply.audit_log;
+
+-- DROP OWNED BY the role that owns the extension would drop the extension and its ledger
+-- with everything else the role owns: refused as DROP EXTENSION is, unless the session
+-- sets comply.allow_ledger_drop.
+CREATE ROLE comply_ext_owner SUPERUSER;
+CREATE DATABASE comply_owned OWNER comply_ext_owner ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+\c comply_owned
+SET ROLE comply_ext_owner;
+SET client_min_messages = warning;
+CREATE EXTENSION pg_comply;
+RESET client_min_messages;
+SELECT comply.audit('owned-test', 'drop owned') IS NOT NULL AS recorded;
+RESET ROLE;
+\set VERBOSITY terse
+DROP OWNED BY comply_ext_owner;
+\set VERBOSITY default
+SELECT count(*) AS entries_kept FROM comply.audit_log;
+SET comply.allow_ledger_drop = on;
+DROP OWNED BY comply_ext_owner;
+RESET comply.allow_ledger_drop;
+SELECT count(*) AS extensions_left FROM pg_extension WHERE extname = 'pg_comply';
+\c contrib_regression
+DROP DATABASE comply_owned;
+DROP ROLE comply_ext_owner;

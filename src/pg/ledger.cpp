@@ -25,7 +25,13 @@
 extern "C" {
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "catalog/pg_extension.h"
+#include "utils/acl.h"
+#include "utils/fmgroids.h"
+#include "utils/syscache.h"
 #include "access/relation.h"
 #include "access/table.h"
 #include "catalog/objectaddress.h"
@@ -1399,11 +1405,36 @@ extern "C" Datum comply_guard_ledger_drop(PG_FUNCTION_ARGS) {
     unbinds = OidIsValid(addr.objectId) &&
               (get_object_namespace(&addr) == ext_nsp || addr.classId == EventTriggerRelationId);
     if (!unbinds) PG_RETURN_VOID();
+  } else if (IsA(trig->parsetree, DropOwnedStmt)) {
+    // DROP OWNED BY the role that owns the extension (or its ledger) drops them with
+    // everything else it owns.
+    DropOwnedStmt* owned = reinterpret_cast<DropOwnedStmt*>(trig->parsetree);
+    Oid ext_owner = InvalidOid;
+    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(get_relname_relid("audit_log", ext_nsp)));
+    const Oid ledger_owner = HeapTupleIsValid(tup) ? ((Form_pg_class)GETSTRUCT(tup))->relowner : InvalidOid;
+    if (HeapTupleIsValid(tup)) ReleaseSysCache(tup);
+    {
+      Relation extrel = table_open(ExtensionRelationId, AccessShareLock);
+      ScanKeyData key;
+      ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(ext));
+      SysScanDesc scan = systable_beginscan(extrel, ExtensionOidIndexId, true, nullptr, 1, &key);
+      HeapTuple et = systable_getnext(scan);
+      if (HeapTupleIsValid(et)) ext_owner = ((Form_pg_extension)GETSTRUCT(et))->extowner;
+      systable_endscan(scan);
+      table_close(extrel, AccessShareLock);
+    }
+    ListCell* lc;
+    foreach (lc, owned->roles) {
+      const Oid role = get_rolespec_oid(lfirst_node(RoleSpec, lc), true);
+      if (OidIsValid(role) && (role == ext_owner || role == ledger_owner)) drops = true;
+    }
+    if (!drops) PG_RETURN_VOID();
   } else if (!IsA(trig->parsetree, DropStmt)) {
     PG_RETURN_VOID();
   }
-  DropStmt* stmt = unbinds ? nullptr : reinterpret_cast<DropStmt*>(trig->parsetree);
-  if (unbinds) {
+  const bool drop_owned = IsA(trig->parsetree, DropOwnedStmt);
+  DropStmt* stmt = unbinds || drop_owned ? nullptr : reinterpret_cast<DropStmt*>(trig->parsetree);
+  if (unbinds || drop_owned) {
     drops = true;
   } else if (stmt->removeType == OBJECT_TABLE) {
     // The ledger's tables themselves, should one no longer belong to the extension.
@@ -1447,6 +1478,7 @@ extern "C" Datum comply_guard_ledger_drop(PG_FUNCTION_ARGS) {
     ereport(ERROR,
             (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
              unbinds ? errmsg("objects cannot be taken out of pg_comply while its ledger holds audit entries")
+             : drop_owned ? errmsg("DROP OWNED BY the owner of pg_comply would drop its ledger, which holds audit entries")
              : stmt->removeType == OBJECT_TABLE
                  ? errmsg("the ledger's tables cannot be dropped while they hold audit entries")
                  : errmsg("pg_comply cannot be dropped while its ledger holds audit entries"),

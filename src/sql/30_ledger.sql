@@ -295,7 +295,7 @@ COMMENT ON FUNCTION comply.ledger_public_key() IS
 -- DROP EXTENSION pg_comply (or DROP SCHEMA comply CASCADE) would delete the ledger with
 -- the extension: refused while it holds entries, unless comply.allow_ledger_drop is on;
 -- so are ALTER EXTENSION pg_comply DROP (which makes a member droppable on its own) and
--- DROP TABLE of the ledger's tables.
+-- DROP TABLE of the ledger's tables, and DROP OWNED BY the role that owns them.
 CREATE FUNCTION comply._guard_ledger_drop() RETURNS event_trigger
   AS 'MODULE_PATHNAME', 'comply_guard_ledger_drop'
   LANGUAGE C;
@@ -303,6 +303,6 @@ COMMENT ON FUNCTION comply._guard_ledger_drop() IS
   'Event trigger: refuses to drop pg_comply while its ledger holds entries (see comply.allow_ledger_drop)';
 REVOKE ALL ON FUNCTION comply._guard_ledger_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER comply_guard_ledger_drop ON ddl_command_start
-  WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA', 'DROP TABLE', 'ALTER EXTENSION')
+  WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA', 'DROP TABLE', 'ALTER EXTENSION', 'DROP OWNED')
   EXECUTE FUNCTION comply._guard_ledger_drop();
 ALTER EVENT TRIGGER comply_guard_ledger_drop ENABLE ALWAYS;
