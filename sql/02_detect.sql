@@ -106,6 +106,9 @@ SELECT * FROM comply.detect('ssn 536-22-8714', 0.5, ARRAY[NULL]);
 SELECT * FROM comply.detect('ssn 536-22-8714', 0.5, ARRAY['NOT_AN_ENTITY']);
 -- An entity that is not a name is not shown (arguments swapped: the text as an entity).
 SELECT * FROM comply.detect('ssn', 0.5, ARRAY['ssn 536-22-8714']);
+-- Nor one that has the form of a name but holds personal data (an IBAN, an SSN).
+SELECT * FROM comply.detect('x', 0.5, ARRAY['GB29NWBK60161331926819']);
+SELECT * FROM comply.detect('x', 0.5, ARRAY['ssn:536-22-8714']);
 
 -- Inputs over comply.max_input_bytes are refused.
 SET comply.max_input_bytes = '1kB';

@@ -102,6 +102,7 @@ SELECT comply.redact('x', '{"default": {"op": "label", "keep_last": 2}}');
 SELECT comply.redact('x', '{"536-22-8714": {"op": "mask", "keep_last": -1}}');
 SELECT comply.redact('x', '{"maria.garcia@example.org": {"op": "bogus"}}');
 SELECT comply.redact('x', '{"US_SSN": {"op": "mask", "536-22-8714": 1}}');
+SELECT comply.redact('x', '{"GB82WEST12345698765432": {"op": "bogus"}}');
 SELECT comply.redact('{}'::jsonb, '{"maria.garcia@example.org": 5}', ARRAY['x']);
 -- A label is at most 1 KiB (so that what a redaction builds stays bounded).
 SELECT comply.redact('x', jsonb_build_object('default', jsonb_build_object('op', 'label', 'label', repeat('X', 1025))));

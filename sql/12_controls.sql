@@ -278,6 +278,8 @@ SELECT comply.data_flow('maria.garcia@example.org');
 -- passes, and a misspelt id would make a CI job pass without checking anything.
 SELECT * FROM comply.run_controls(ARRAY['GDPR-32-encryptoin']);
 SELECT * FROM comply.tap_controls(ARRAY['536-22-8714']);
+SELECT * FROM comply.run_controls(ARRAY['GB82WEST12345698765432']);
+SELECT comply.data_flow('DE89370400440532013000');
 SELECT * FROM comply.run_controls('{}');
 SELECT * FROM comply.run_controls(ARRAY[NULL]::text[]);
 SELECT * FROM comply.run_controls(ARRAY[['a'], ['b']]);

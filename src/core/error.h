@@ -60,11 +60,26 @@ inline bool IsPlainName(std::string_view s, size_t max_len = 128) {
   return true;
 }
 
-// A name given by the caller as a message shows it: quoted when it looks like a name;
+// Whether a text holds personal data: set once by the glue to its PII detector (the
+// built-in recognizers). nullptr: the form alone decides what messages show.
+using PersonalDataCheck = bool (*)(std::string_view) noexcept;
+inline PersonalDataCheck& ShownNameCheck() {
+  static PersonalDataCheck check = nullptr;
+  return check;
+}
+
+// Whether a message may show a caller's name as it is: it has the form of a name and
+// holds nothing the detector finds (an IBAN, a card number, "ssn:536-22-8714" have the
+// form of a name).
+inline bool ShowsAsName(std::string_view s, size_t max_len = 128) {
+  return IsPlainName(s, max_len) && !(ShownNameCheck() && ShownNameCheck()(s));
+}
+
+// A name given by the caller as a message shows it: quoted when it shows as a name;
 // otherwise only its length, since a value that is not a name may be data passed in the
 // wrong argument (a document, a note), and messages never contain data.
 inline std::string ShownName(std::string_view s, size_t max_len = 128) {
-  if (IsPlainName(s, max_len)) return "\"" + std::string(s) + "\"";
+  if (ShowsAsName(s, max_len)) return "\"" + std::string(s) + "\"";
   return "(a value of " + std::to_string(s.size()) + " bytes that is not a name; not shown)";
 }
 

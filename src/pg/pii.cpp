@@ -495,9 +495,29 @@ void PreloadDetector() {
                       errdetail("Each session compiles its own on first use.")));
 }
 
+// ShownName's check (error.h): whether a caller's name holds personal data, by the
+// session's detector if it has one (custom recognizers included), else the one built at
+// server start, else one of the built-in recognizers built here once. Never calls
+// PostgreSQL (messages are built in any context); when in doubt, the name is not shown.
+bool HoldsPersonalData(std::string_view s) noexcept {
+  try {
+    const pii::Detector* d =
+        detector_cache && detector_cache->detector ? detector_cache->detector : preloaded_detector;
+    if (!d) {
+      static const pii::Detector* builtin = nullptr;
+      if (!builtin) builtin = new pii::Detector(std::vector<pii::CustomRecognizer>{}, std::vector<std::string>{});
+      d = builtin;
+    }
+    return !d->Detect(s, pii::DetectOptions{}).empty();
+  } catch (...) {
+    return true;
+  }
+}
+
 }  // namespace
 
 void PiiInit() {
+  ShownNameCheck() = HoldsPersonalData;
   CacheRegisterRelcacheCallback(InvalidateRecognizers, (Datum)0);
 #ifndef EXEC_BACKEND
   // (With EXEC_BACKEND, backends are not forked from the postmaster: each would run it.)

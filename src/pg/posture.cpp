@@ -107,7 +107,7 @@ extern "C" Datum comply_check_encryption(PG_FUNCTION_ARGS) {
   AttrNumber attnum = get_attnum(relid, col);
   // A column name that is not one may be data passed in the wrong argument: its length
   // only (ShownName's rule; nothing of C++ is alive across the ereport).
-  if (attnum <= 0 && comply::IsPlainName(col))
+  if (attnum <= 0 && comply::ShowsAsName(col))
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
                     errmsg("column \"%s\" of relation %s does not exist", col, get_rel_name(relid))));
   if (attnum <= 0)

@@ -625,7 +625,7 @@ BEGIN
       USING ERRCODE = 'null_value_not_allowed', HINT = 'Use ''mermaid'' or ''dot''.';
   END IF;
   IF fmt NOT IN ('mermaid', 'dot') THEN
-    RAISE EXCEPTION 'unknown data flow format %', comply._shown_name(fmt)
+    RAISE EXCEPTION 'unknown data flow format %', comply._shown_name(format)
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''mermaid'' or ''dot''.';
   END IF;
   node_ids := node_ids || 'clients'::text;

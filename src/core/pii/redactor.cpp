@@ -38,7 +38,7 @@ std::string Upper(std::string_view s) {
 // Where in the operators a problem is: "key \"US_SSN.keep_last\"", the key and option
 // shown only if they look like names (a key may be a value pasted in the wrong place).
 std::string Where(const std::string& key, const std::string& option = {}) {
-  if (IsPlainName(key) && (option.empty() || IsPlainName(option)))
+  if (ShowsAsName(key) && (option.empty() || ShowsAsName(option)))
     return "key \"" + key + (option.empty() ? "" : "." + option) + "\"";
   return "key " + ShownName(key) + (option.empty() ? "" : ", option " + ShownName(option));
 }
