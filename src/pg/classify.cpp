@@ -67,7 +67,6 @@ struct ModelCache {
   std::map<std::string, CachedModel> models;
   size_t bytes = 0;  // the serialized size of the models held
   uint64 invalidations = 0;  // received, so that one during a read is not lost
-  LocalTransactionId only_in = InvalidLocalTransactionId;  // see CacheLxid
   Oid models_relid = InvalidOid;
 };
 // At most this many models, of this many serialized bytes in all, are kept per backend
@@ -97,11 +96,6 @@ std::string ModelChecksum(std::string_view blob) {
 // if there is none.
 std::shared_ptr<const ai::Model> LoadModel(const std::string& name, std::string* checksum = nullptr) {
   if (!model_cache) model_cache = new ModelCache();
-  if (!CacheValid(model_cache->only_in)) {
-    model_cache->models.clear();
-    model_cache->bytes = 0;
-    model_cache->only_in = InvalidLocalTransactionId;
-  }
   auto it = model_cache->models.find(name);
   if (it != model_cache->models.end()) {
     if (checksum) *checksum = it->second.checksum;
@@ -109,12 +103,10 @@ std::shared_ptr<const ai::Model> LoadModel(const std::string& name, std::string*
   }
   std::optional<std::string> blob;
   const uint64 invalidations = model_cache->invalidations;
-  bool latest;
   {
     AsExtensionOwner owner("models");
     SpiScope spi;
     ConfigSnapshot snapshot;
-    latest = snapshot.latest();
     Oid types[1] = {TEXTOID};
     Datum values[1] = {PgCall([&] { return CStringGetTextDatum(name.c_str()); })};
     if (SpiExec("SELECT model FROM comply.models WHERE name = $1", 1, types, values, nullptr, true,
@@ -130,7 +122,6 @@ std::shared_ptr<const ai::Model> LoadModel(const std::string& name, std::string*
   if (checksum) *checksum = ModelChecksum(*blob);
   // A change received while reading may not be in what was read: not kept.
   if (model_cache->invalidations != invalidations) return model;
-  if (!latest) model_cache->only_in = CacheLxid(false);
   if (model_cache->models.size() >= kMaxCachedModels ||
       model_cache->bytes + blob->size() > kMaxCachedModelBytes) {
     model_cache->models.clear();

@@ -68,7 +68,6 @@ struct DetectorCache {
   std::set<std::string> entities;  // built-in and custom entity names
   bool stale = true;
   uint64 invalidations = 0;  // received, so that one during a rebuild is not lost
-  LocalTransactionId only_in = InvalidLocalTransactionId;  // see CacheLxid
   Oid recognizers_relid = InvalidOid;
 };
 DetectorCache* detector_cache = nullptr;
@@ -99,7 +98,6 @@ struct RecognizerRows {
   char** score;
   char** context;  // words separated by \x1f, or NULL
   Oid relid;
-  bool latest;  // read under the latest snapshot (PushConfigSnapshot)
 };
 
 // Copies an SPI value into context cxt (NULL stays NULL).
@@ -112,7 +110,6 @@ char* CopyValue(MemoryContext cxt, HeapTuple tup, TupleDesc desc, int col) {
 RecognizerRows* ReadRecognizerRows() {
   MemoryContext caller = CurrentMemoryContext;
   RecognizerRows* rows = static_cast<RecognizerRows*>(palloc0(sizeof(RecognizerRows)));
-  rows->latest = true;
   rows->relid = get_relname_relid("recognizers", get_namespace_oid("comply", false));
   // A table that has never held a row has no block: nothing to read, and no query to
   // plan on a session's first redaction (most databases have no custom recognizer).
@@ -128,7 +125,7 @@ RecognizerRows* ReadRecognizerRows() {
   }
   const int pin = PinSearchPath();
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  rows->latest = PushConfigSnapshot();
+  PushConfigSnapshot();
   int rc = SPI_execute(
       "SELECT entity, pattern, score::text, array_to_string(context, chr(31)) "
       "FROM comply.recognizers WHERE enabled ORDER BY id",
@@ -528,7 +525,7 @@ void PiiInit() {
 const pii::Detector& CurrentDetector() {
   if (!detector_cache) detector_cache = new DetectorCache();
   DetectorCache& c = *detector_cache;
-  if (c.detector && !c.stale && CacheValid(c.only_in)) return *c.detector;
+  if (c.detector && !c.stale) return *c.detector;
   const uint64 invalidations = c.invalidations;
   RecognizerRows* rows = PgCall([] { return ReadRecognizerRows(); });
   std::vector<pii::CustomRecognizer> custom;
@@ -579,7 +576,6 @@ const pii::Detector& CurrentDetector() {
   c.recognizers_relid = rows->relid;
   // A change received while reading may not be in what was read: rebuilt at next use.
   c.stale = c.invalidations != invalidations;
-  c.only_in = CacheLxid(rows->latest);
   return *c.detector;
 }
 

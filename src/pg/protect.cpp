@@ -147,7 +147,6 @@ struct TablePolicy {
 struct PolicyCache {
   std::unordered_map<Oid, std::shared_ptr<TablePolicy>> by_rel;  // null: not protected
   uint64 invalidations = 0;  // received, so that one during a read is not lost
-  LocalTransactionId only_in = InvalidLocalTransactionId;  // see CacheLxid
   Oid policies_relid = InvalidOid;
 };
 PolicyCache* policy_cache = nullptr;
@@ -451,20 +450,9 @@ std::vector<Oid> PartitionAncestors(Oid relid) {
 // without a policy of its own follows that of its nearest protected ancestor: the
 // protect triggers of a partitioned table are cloned onto its partitions (those
 // attached or created later too), and fire there with the partition as their relation.
-// Empties the policy caches if they were filled for another transaction only (read in
-// parallel mode: see ConfigSnapshot).
-void DropPoliciesIfOutdated() {
-  if (!policy_cache || CacheValid(policy_cache->only_in)) return;
-  policy_cache->by_rel.clear();
-  policy_cache->only_in = InvalidLocalTransactionId;
-  if (read_audit) read_audit->clear();
-}
-
-// cached, if given, says whether the answer is kept for later transactions (read under
-// the latest snapshot, no change received meanwhile).
+// cached, if given, says whether the answer is kept (no change received while reading).
 std::shared_ptr<TablePolicy> PolicyFor(Oid relid, bool* cached = nullptr) {
   if (!policy_cache) policy_cache = new PolicyCache();
-  DropPoliciesIfOutdated();
   if (cached) *cached = true;
   auto it = policy_cache->by_rel.find(relid);
   if (it != policy_cache->by_rel.end()) return it->second;
@@ -472,12 +460,10 @@ std::shared_ptr<TablePolicy> PolicyFor(Oid relid, bool* cached = nullptr) {
   std::optional<std::string> key_id;
   Oid protected_relid = relid;
   const uint64 invalidations = policy_cache->invalidations;
-  bool latest;
   {
     AsExtensionOwner owner("policies");
     SpiScope spi;
     ConfigSnapshot snapshot;
-    latest = snapshot.latest();
     std::vector<Oid> candidates = {relid};
     for (Oid a : PartitionAncestors(relid)) candidates.push_back(a);
     for (Oid candidate : candidates) {
@@ -514,7 +500,6 @@ std::shared_ptr<TablePolicy> PolicyFor(Oid relid, bool* cached = nullptr) {
     if (cached) *cached = false;
     return p;
   }
-  if (!latest) policy_cache->only_in = CacheLxid(false);
   policy_cache->by_rel[relid] = p;
   return p;
 }
@@ -1781,7 +1766,6 @@ void PrepareReadAudit(const void* key, const Oid* relids, int n, const char* ope
       });
     }
     if (not_a_read) return;
-    DropPoliciesIfOutdated();
     PendingRead pending;
     for (int i = 0; i < n; ++i) {
       const Oid relid = relids[i];

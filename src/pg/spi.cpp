@@ -13,6 +13,7 @@ extern "C" {
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
+#include "storage/procarray.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -52,19 +53,22 @@ SearchPathPin::SearchPathPin() {
   }
 }
 
-bool PushConfigSnapshot() {
+void PushConfigSnapshot() {
   if (IsInParallelMode()) {
-    PushActiveSnapshot(ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot());
-    return false;
+    // GetLatestSnapshot refuses here, so that every participant of a parallel query
+    // reads its data under one snapshot; the settings are not the query's data, and a
+    // worker reading them under the query's would use an older version than its leader.
+    static SnapshotData parallel_snapshot = {SNAPSHOT_MVCC};
+    PushActiveSnapshot(GetSnapshotData(&parallel_snapshot));
+    return;
   }
   PushActiveSnapshot(GetLatestSnapshot());
-  return true;
 }
 
 void PopConfigSnapshot() { PopActiveSnapshot(); }
 
 ConfigSnapshot::ConfigSnapshot() : uncaught_(std::uncaught_exceptions()) {
-  latest_ = PgCall([] { return PushConfigSnapshot(); });
+  PgCall([] { PushConfigSnapshot(); });
 }
 
 ConfigSnapshot::~ConfigSnapshot() {
@@ -73,11 +77,6 @@ ConfigSnapshot::~ConfigSnapshot() {
   if (std::uncaught_exceptions() == uncaught_) PopActiveSnapshot();
 }
 
-LocalTransactionId CacheLxid(bool latest) { return latest ? InvalidLocalTransactionId : MyProc->lxid; }
-
-bool CacheValid(LocalTransactionId only_in) {
-  return only_in == InvalidLocalTransactionId || only_in == MyProc->lxid;
-}
 
 SearchPathPin::~SearchPathPin() { AtEOXact_GUC(false, nest_level_); }
 

@@ -71,14 +71,14 @@ class SpiScope {
 // in a REPEATABLE READ transaction begun earlier or a statement begun before the commit),
 // and keep it in later transactions. So they are read under the latest snapshot, which
 // sees every committed change whose invalidation this backend has received (an
-// invalidation is sent after its transaction is visible) and this transaction's own.
-// In parallel mode no new snapshot can be taken: the active one is used, and what is
-// read is to be cached for the current transaction only (CacheLxid).
+// invalidation is sent after its transaction is visible) and this transaction's own; in
+// a parallel query too, leader and workers alike (which otherwise read under the
+// query's snapshot, older than what the leader may have cached).
 //
-// Plain C (inside PgCall): pushes the snapshot as the active one; returns whether it is
-// the latest. PopConfigSnapshot undoes it on the way out without error (an error path
-// leaves it to the transaction's abort).
-bool PushConfigSnapshot();
+// Plain C (inside PgCall): pushes the snapshot as the active one. PopConfigSnapshot
+// undoes it on the way out without error (an error path leaves it to the transaction's
+// abort).
+void PushConfigSnapshot();
 void PopConfigSnapshot();
 
 // The same around a C++ scope (SPI queries with read_only = true use it).
@@ -88,18 +88,10 @@ class ConfigSnapshot {
   ~ConfigSnapshot();
   ConfigSnapshot(const ConfigSnapshot&) = delete;
   ConfigSnapshot& operator=(const ConfigSnapshot&) = delete;
-  bool latest() const { return latest_; }
 
  private:
-  bool latest_;
   int uncaught_;
 };
-
-// What a cache filled under a ConfigSnapshot records: InvalidLocalTransactionId when
-// the snapshot was the latest (valid until invalidated), otherwise the current local
-// transaction id (valid in this transaction only). CacheValid tells them apart later.
-LocalTransactionId CacheLxid(bool latest);
-bool CacheValid(LocalTransactionId only_in);
 
 // Runs sql with parameters (nulls as SPI wants them, may be null); throws unless SPI
 // returns `expected`; returns SPI_processed.

@@ -62,10 +62,8 @@ struct SchemaCache {
   std::unordered_map<std::string, std::shared_ptr<const schema::CompiledSchema>> by_name;
   std::map<std::string, json::Value, std::less<>> registered_by_id;  // $id -> document
   bool registered_loaded = false;
-  // What was read may be older than a change received (see ConfigSnapshot): emptied at
-  // the next compilation (only_in: in another transaction; outdated: a change received
-  // while reading).
-  LocalTransactionId only_in = InvalidLocalTransactionId;
+  // What was read may be older than a change received while reading it (see
+  // ConfigSnapshot): emptied at the next compilation.
   bool outdated = false;
   Oid schemas_relid = InvalidOid;
 };
@@ -101,7 +99,6 @@ struct SchemaRows {
   int n;
   char** id;
   char** doc;
-  bool latest;  // read under the latest snapshot (PushConfigSnapshot)
 };
 
 // Reads registered schemas ($id and text) through SPI; name NULL reads every schema
@@ -111,7 +108,7 @@ SchemaRows* ReadSchemaRows(const char* name) {
   SchemaRows* rows = static_cast<SchemaRows*>(palloc0(sizeof(SchemaRows)));
   const int pin = PinSearchPath();
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  rows->latest = PushConfigSnapshot();
+  PushConfigSnapshot();
   int rc;
   if (name) {
     Oid types[1] = {TEXTOID};
@@ -147,7 +144,6 @@ void LoadRegistered(SchemaCache& c) {
   // Kept for the compilation under way (its resolver holds pointers into them), and
   // dropped before the next one if they may be older than what was received.
   if (schema_generation != generation) c.outdated = true;
-  if (!rows->latest) c.only_in = CacheLxid(false);
   c.registered_by_id.clear();
   for (int i = 0; i < rows->n; ++i) {
     std::string id = rows->id[i];
@@ -199,13 +195,12 @@ schema::Resolver AnonymousResolver(SchemaCache& c) {
   };
 }
 
-// Empties the cache if what it holds may be out of date (see SchemaCache::only_in), as
-// an invalidation would. Before a lookup, never during a compilation.
+// Empties the cache if what it holds may be out of date (SchemaCache::outdated), as an
+// invalidation would. Before a lookup, never during a compilation.
 void DropIfOutdated(SchemaCache& c) {
-  if (c.outdated || !CacheValid(c.only_in)) {
+  if (c.outdated) {
     InvalidateSchemas((Datum)0, InvalidOid);
     c.outdated = false;
-    c.only_in = InvalidLocalTransactionId;
   }
 }
 
@@ -254,7 +249,6 @@ std::shared_ptr<const schema::CompiledSchema> CompiledNamed(const std::string& n
   CheckSchemaName(name);
   const uint64 generation = schema_generation;
   SchemaRows* rows = PgCall([&] { return ReadSchemaRows(name.c_str()); });
-  if (!rows->latest) c.only_in = CacheLxid(false);
   if (rows->n == 0)
     throw Error(sqlstate::kUndefinedObject, "schema \"" + name + "\" is not registered", {},
                 "Register it with comply.register_schema(name, schema).");
