@@ -222,7 +222,22 @@ for ((i = 0; i < 50; i++)); do kill -0 "$postmaster" 2>/dev/null || break; sleep
 scripts/pgcluster.sh start
 check "a digest taken with synchronous_commit off still verifies after a crash" \
   wait_for "SELECT comply.verify_digest('$digest'::jsonb)" 5
-q -d postgres -c "ALTER SYSTEM RESET synchronous_commit" -c "SELECT pg_reload_conf()" >/dev/null
+# A block sealed by comply.seal() commits with the caller's synchronous_commit: the
+# digest flushes the WAL before it answers (the sealer stopped, so that seal() does it).
+q -d postgres -c "ALTER SYSTEM SET comply.ledger_worker = off" -c "SELECT pg_reload_conf()" >/dev/null
+wait_for "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pg_comply sealer'" 15 || true
+walwriter=$(q -d postgres -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'")
+kill -STOP "$walwriter"
+q -d postgres -c "SELECT comply.audit('digest-durability', 'seal() crash test')" -c "SELECT comply.seal()" >/dev/null
+digest=$(q -d postgres -c "SELECT comply.ledger_digest()")
+postmaster=$(head -1 "$COMPLY_CLUSTER_DIR/data/postmaster.pid")
+kill -9 "$postmaster" $(pgrep -P "$postmaster") 2>/dev/null || true
+for ((i = 0; i < 50; i++)); do kill -0 "$postmaster" 2>/dev/null || break; sleep 0.1; done
+scripts/pgcluster.sh start
+check "... and one of a block sealed by comply.seal() in such a session" \
+  wait_for "SELECT comply.verify_digest('$digest'::jsonb)" 5
+q -d postgres -c "ALTER SYSTEM RESET synchronous_commit" -c "ALTER SYSTEM RESET comply.ledger_worker" \
+  -c "SELECT pg_reload_conf()" >/dev/null
 # Offline: the export checks with pg_comply_verify against the digest and the public key
 # (the blocks sealed before the key was set are left out: they are unsigned).
 export_file=$(mktemp)

@@ -74,6 +74,7 @@ PG_FUNCTION_INFO_V1(comply_ledger_public_key);
 PG_FUNCTION_INFO_V1(comply_guard_ledger_drop);
 PG_FUNCTION_INFO_V1(comply_archive_ledger);
 PG_FUNCTION_INFO_V1(comply_archiving_through);
+PG_FUNCTION_INFO_V1(comply_flush_wal);
 }
 
 namespace comply::pg {
@@ -1199,6 +1200,22 @@ extern "C" Datum comply_verify_ledger(PG_FUNCTION_ARGS) {
 }
 
 // comply.ledger_proof(entry_id bigint) RETURNS jsonb
+// WAL flushed up to what has been inserted so far: a block read before (by a digest or
+// a proof) is then on disk, whatever synchronous_commit the transaction that sealed it
+// ran with (comply.seal() runs with the caller's). Otherwise a crash could lose a block
+// already handed out; its number would be sealed again with another hash, and the digest
+// kept outside would fail as a tail cut off the ledger does. A standby has nothing to
+// flush. Plain C.
+static void FlushInsertedWal() {
+  if (!RecoveryInProgress()) XLogFlush(GetXLogInsertRecPtr());
+}
+
+// comply._flush_wal(): FlushInsertedWal, for comply.ledger_digest().
+extern "C" Datum comply_flush_wal(PG_FUNCTION_ARGS) {
+  FlushInsertedWal();
+  PG_RETURN_VOID();
+}
+
 extern "C" Datum comply_ledger_proof(PG_FUNCTION_ARGS) {
   int64 entry_id = PG_GETARG_INT64(0);
   return Guarded([&]() -> Datum {
@@ -1251,6 +1268,8 @@ extern "C" Datum comply_ledger_proof(PG_FUNCTION_ARGS) {
       out += "],\"entry\":" + EntryLine(*mine->entry, block_no, static_cast<int64>(index));
       out += ",\"block\":" + BlockLine(blocks.front()) + "}";
     }
+    // The proof's block on disk before it is handed out (see FlushInsertedWal).
+    PgCall(FlushInsertedWal);
     return PgCall([&] { return JsonbFromText(out); });
   });
 }

@@ -217,8 +217,20 @@ CREATE FUNCTION comply.verify_ledger(from_block bigint DEFAULT NULL, to_block bi
 COMMENT ON FUNCTION comply.verify_ledger(bigint, bigint) IS
   'Recomputes entries, Merkle roots, chain links and signatures; no rows means the ledger is intact';
 
+CREATE FUNCTION comply._flush_wal() RETURNS void
+  AS 'MODULE_PATHNAME', 'comply_flush_wal'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply._flush_wal() IS
+  'Internal: flushes the WAL inserted so far, so that a block read before it is on disk';
+REVOKE ALL ON FUNCTION comply._flush_wal() FROM PUBLIC;
+
+-- The latest block, flushed to disk before it is handed out (a digest of a block that a
+-- crash then lost would not verify, as if the ledger's tail had been cut off).
 CREATE FUNCTION comply.ledger_digest() RETURNS jsonb
-  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+DECLARE
+  digest jsonb;
+BEGIN
   SELECT jsonb_build_object(
            'block_no', b.block_no,
            'block_hash', encode(b.block_hash, 'hex'),
@@ -228,7 +240,11 @@ CREATE FUNCTION comply.ledger_digest() RETURNS jsonb
            'node_id', b.node_id,
            'signature', encode(b.signature, 'hex'),
            'signer_key', encode(b.signer_key, 'hex'))
-    FROM comply.ledger_blocks b ORDER BY b.block_no DESC LIMIT 1 $$;
+    INTO digest
+    FROM comply.ledger_blocks b ORDER BY b.block_no DESC LIMIT 1;
+  PERFORM comply._flush_wal();
+  RETURN digest;
+END $$;
 COMMENT ON FUNCTION comply.ledger_digest() IS
   'The latest block''s number, hash, entry count, time and signature, to keep outside the database';
 
