@@ -1049,29 +1049,6 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
     }
     ai::TrainReport report;
     ai::Model model = ai::Train(examples, options, InterruptCheck(), &report);
-    // A model replaced under a protected table's policy must still answer with every
-    // label the policy names: the jobs of its rows would otherwise all be dead-lettered.
-    {
-      AsExtensionOwner owner("policies");
-      SpiScope spi;
-      Oid types[2] = {TEXTOID, TEXTARRAYOID};
-      Datum v[2] = {TextDatum(name), TextArrayDatum(model.labels())};
-      if (SpiExec("SELECT p.table_name::text, c.key FROM comply.policies p, "
-                  "jsonb_each(p.policy->'columns') c, "
-                  "jsonb_array_elements_text(CASE jsonb_typeof(c.value->'classify'->'labels') "
-                  "WHEN 'array' THEN c.value->'classify'->'labels' ELSE '[]' END) l "
-                  "WHERE c.value->'classify'->>'model' IN ($1, 'builtin:' || $1) "
-                  "AND NOT l = ANY ($2) ORDER BY 1, 2 LIMIT 1",
-                  2, types, v, nullptr, true, SPI_OK_SELECT) > 0)
-        throw Error(sqlstate::kObjectNotInPrerequisiteState,
-                    "the training rows leave out a label that the policy of protected table " +
-                        SpiText(0, 1).value_or("") + " classifies column \"" +
-                        SpiText(0, 2).value_or("") + "\" into",
-                    "The model answers only with the labels it was trained on: every job of that "
-                    "column would be dead-lettered.",
-                    "Train with examples of every label the policy names, or change the policy "
-                    "first (comply.protect).");
-    }
     std::string metrics = ai::ReportJson(report);
     if (skipped > 0) {
       metrics.pop_back();
@@ -1100,6 +1077,33 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
               "training_rows = EXCLUDED.training_rows, trained_by = EXCLUDED.trained_by, "
               "trained_at = EXCLUDED.trained_at",
               7, types, v, nullptr, false, SPI_OK_INSERT);
+    }
+    // A model replaced under a protected table's policy must still answer with every
+    // label the policy names: the jobs of its rows would otherwise all be dead-lettered.
+    // Checked once the model's row is written (and locked: a comply.protect naming it
+    // holds it FOR SHARE, and the upsert waited for it), under the latest snapshot, so
+    // that a policy committed meanwhile is seen.
+    {
+      AsExtensionOwner owner("policies");
+      SpiScope spi;
+      ConfigSnapshot snapshot;
+      Oid types[2] = {TEXTOID, TEXTARRAYOID};
+      Datum v[2] = {TextDatum(name), TextArrayDatum(model.labels())};
+      if (SpiExec("SELECT p.table_name::text, c.key FROM comply.policies p, "
+                  "jsonb_each(p.policy->'columns') c, "
+                  "jsonb_array_elements_text(CASE jsonb_typeof(c.value->'classify'->'labels') "
+                  "WHEN 'array' THEN c.value->'classify'->'labels' ELSE '[]' END) l "
+                  "WHERE c.value->'classify'->>'model' IN ($1, 'builtin:' || $1) "
+                  "AND NOT l = ANY ($2) ORDER BY 1, 2 LIMIT 1",
+                  2, types, v, nullptr, true, SPI_OK_SELECT) > 0)
+        throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                    "the training rows leave out a label that the policy of protected table " +
+                        SpiText(0, 1).value_or("") + " classifies column \"" +
+                        SpiText(0, 2).value_or("") + "\" into",
+                    "The model answers only with the labels it was trained on: every job of that "
+                    "column would be dead-lettered.",
+                    "Train with examples of every label the policy names, or change the policy "
+                    "first (comply.protect).");
     }
     {
       SpiScope spi;

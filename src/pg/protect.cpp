@@ -1973,10 +1973,12 @@ uint64 LockedRow(const char* sql, const std::string& name) {
   return SpiExec(sql, 1, types, v, nullptr, false, SPI_OK_SELECT);
 }
 
-// Whether builtin model m knows label l (its labels, as comply.models holds them).
+// Whether builtin model m knows label l (its labels, as comply.models holds them, under
+// the latest snapshot).
 bool ModelKnowsLabel(const std::string& m, const std::string& l) {
   AsExtensionOwner owner("models");
   SpiScope spi;
+  ConfigSnapshot snapshot;  // a retraining committed while the row's lock was awaited
   Oid types[2] = {TEXTOID, TEXTOID};
   Datum v[2] = {TextDatumOf(m), TextDatumOf(l)};
   return SpiExec("SELECT 1 FROM comply.models WHERE name = $1 AND $2 = ANY (labels)", 2, types, v,
@@ -2077,7 +2079,9 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
         }
         if (c.classify && c.model.rfind("openai:", 0) != 0) {
           std::string m = c.model.rfind("builtin:", 0) == 0 ? c.model.substr(8) : c.model;
-          if (LockedRow("SELECT 1 FROM comply.models WHERE name = $1 FOR KEY SHARE", m) == 0)
+          // FOR SHARE, not KEY SHARE: a retraining (an UPDATE of its labels) waits for
+          // this transaction, then sees its policy (train_classifier's check).
+          if (LockedRow("SELECT 1 FROM comply.models WHERE name = $1 FOR SHARE", m) == 0)
             throw Error(sqlstate::kUndefinedObject, "builtin model " + ShownName(m, 63) + " does not exist",
                         {}, "Train one with comply.train_classifier().");
           // Its jobs would all be dead-lettered: the model answers only with its labels.
