@@ -171,6 +171,13 @@ SELECT * FROM comply.discover(1, NULL, 0::regclass);
 SELECT * FROM comply.discover(1, 'maria.garcia@example.org');
 SELECT * FROM comply.discover(1, 'no_such_schema');
 \set VERBOSITY default
+-- A TRUNCATE of the findings (a superuser's) is a ledger entry too, with their count.
+BEGIN;
+SELECT count(*) AS findings FROM comply.discoveries \gset
+TRUNCATE comply.discoveries;
+SELECT action, object, (details ->> 'rows')::int = :findings AS counted FROM comply.audit_log
+ WHERE object = 'comply.discoveries' ORDER BY id DESC LIMIT 1;
+ROLLBACK;
 SET ROLE ctl_disc_reader;
 SELECT table_name, column_name FROM comply.discoveries WHERE table_ident LIKE 'ctl_disc.%' ORDER BY 1, 2;
 \set VERBOSITY terse

@@ -113,6 +113,41 @@ CREATE TRIGGER models_guard
   FOR EACH ROW EXECUTE FUNCTION comply._policy_dependency_guard('model');
 ALTER TABLE comply.schemas ENABLE ALWAYS TRIGGER schemas_guard;  -- see 30_ledger.sql
 ALTER TABLE comply.models ENABLE ALWAYS TRIGGER models_guard;
+-- TRUNCATE removes every row past the row triggers: refused while any policy uses a
+-- registered schema (or a builtin model) at all.
+CREATE FUNCTION comply._policy_dependency_truncate_guard() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+DECLARE
+  t regclass;
+  used text;
+BEGIN
+  SELECT p.table_name,
+         CASE TG_ARGV[0] WHEN 'schema' THEN c.value ->> 'validate' ELSE c.value -> 'classify' ->> 'model' END
+    INTO t, used
+    FROM comply.policies p,
+         jsonb_each(CASE WHEN jsonb_typeof(p.policy -> 'columns') = 'object'
+                         THEN p.policy -> 'columns' ELSE '{}' END) c
+   WHERE jsonb_typeof(c.value) = 'object'
+     AND CASE TG_ARGV[0]
+           WHEN 'schema' THEN c.value ->> 'validate' IS NOT NULL
+           ELSE c.value -> 'classify' ->> 'model' IS NOT NULL
+                AND c.value -> 'classify' ->> 'model' NOT LIKE 'openai:%' END
+   ORDER BY p.table_name::text LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION '% "%" is used by the policy of protected table %', TG_ARGV[0], used, t
+      USING ERRCODE = 'dependent_objects_still_exist',
+            HINT = 'TRUNCATE removes every row: change or unprotect the tables whose policies use them first.';
+  END IF;
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION comply._policy_dependency_truncate_guard() IS
+  'Trigger function: refuses TRUNCATE of comply.schemas or comply.models while a protected table''s policy uses one';
+CREATE TRIGGER schemas_truncate_guard BEFORE TRUNCATE ON comply.schemas
+  FOR EACH STATEMENT EXECUTE FUNCTION comply._policy_dependency_truncate_guard('schema');
+CREATE TRIGGER models_truncate_guard BEFORE TRUNCATE ON comply.models
+  FOR EACH STATEMENT EXECUTE FUNCTION comply._policy_dependency_truncate_guard('model');
+ALTER TABLE comply.schemas ENABLE ALWAYS TRIGGER schemas_truncate_guard;
+ALTER TABLE comply.models ENABLE ALWAYS TRIGGER models_truncate_guard;
 
 CREATE FUNCTION comply._protect_row() RETURNS trigger
   AS 'MODULE_PATHNAME', 'comply_protect_row'

@@ -42,6 +42,21 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON comply.discoveries TO PUBLIC;
 CREATE TRIGGER comply_discoveries_audit AFTER INSERT OR UPDATE OR DELETE ON comply.discoveries
   FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger();
 ALTER TABLE comply.discoveries ENABLE ALWAYS TRIGGER comply_discoveries_audit;  -- see 30_ledger.sql
+-- A TRUNCATE (a superuser's) passes no row trigger: it is a ledger entry of its own, with
+-- the findings it removes counted.
+CREATE FUNCTION comply._discoveries_truncated() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+BEGIN
+  PERFORM comply.audit('TRUNCATE', 'comply.discoveries',
+                       jsonb_build_object('operation', 'TRUNCATE',
+                                          'rows', (SELECT count(*) FROM comply.discoveries)));
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION comply._discoveries_truncated() IS
+  'Trigger function: records a TRUNCATE of comply.discoveries in the ledger, with the rows it removes';
+CREATE TRIGGER comply_discoveries_truncate BEFORE TRUNCATE ON comply.discoveries
+  FOR EACH STATEMENT EXECUTE FUNCTION comply._discoveries_truncated();
+ALTER TABLE comply.discoveries ENABLE ALWAYS TRIGGER comply_discoveries_truncate;
 
 -- The body of comply.discover (PL/pgSQL cannot name an input and an output column alike).
 CREATE FUNCTION comply._discover(p_sample_rows int, p_schema name, p_table regclass)
