@@ -26,6 +26,11 @@ SELECT comply.redact('"mail maria@example.org"'::jsonb);
 SELECT comply.redact('["maria@example.org", 1, null, false, []]'::jsonb);
 SELECT comply.redact('{}'::jsonb), comply.redact('[]'::jsonb), comply.redact('null'::jsonb);
 SELECT comply.redact('{"ssn": null}'::jsonb, NULL, ARRAY['ssn']);
+-- Listed keys match in any case, of any script ("PRÉNOM" is "prénom"); the label is
+-- the key upper-cased, and an operator can name it in any case.
+SELECT comply.redact('{"PRÉNOM": "Jürgen", "prénom": "Renée", "Número": "811228"}'::jsonb, NULL,
+                     ARRAY['prénom', 'NÚMERO']);
+SELECT comply.redact('{"prénom": "Renée"}'::jsonb, '{"Prénom": {"op": "mask"}}', ARRAY['prénom']);
 -- Keys themselves are kept (they name fields, they are not values).
 SELECT comply.redact('{"maria@example.org": "x"}'::jsonb);
 -- Deep nesting.

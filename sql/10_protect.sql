@@ -1223,6 +1223,12 @@ SELECT count(*) AS reads_after_policy_change FROM comply.audit_log
 \set VERBOSITY terse
 SELECT comply.protect('clinic.charts', '{"audit_reads": "yes"}');
 \set VERBOSITY default
+-- Keys listed in a policy match in any case, of any script.
+CREATE TABLE clinic.kunden (id int PRIMARY KEY, doc jsonb);
+SELECT comply.protect('clinic.kunden', '{"columns": {"doc": {"redact": {"keys": ["prénom", "número"]}}}, "audit": false}');
+INSERT INTO clinic.kunden VALUES (1, '{"PRÉNOM": "Jürgen", "Número": "811228-9874"}');
+SELECT doc FROM clinic.kunden;
+SELECT comply.unprotect('clinic.kunden');
 SELECT comply.unprotect('clinic.charts');
 SELECT comply.unprotect('clinic.wards');
 DROP SCHEMA clinic CASCADE;

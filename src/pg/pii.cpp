@@ -230,8 +230,8 @@ void CheckOperatorEntities(const pii::OperatorConfig& ops, const std::set<std::s
   if (ops.per_entity.empty()) return;
   CurrentDetector();  // loads the entity list
   for (const auto& [entity, op] : ops.per_entity) {
-    std::string lower(entity);
-    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string lower;
+    pii::LowerCaseInto(entity, &lower);
     if (!detector_cache->entities.count(entity) && !keys.count(lower))
       throw Error(sqlstate::kInvalidParameterValue,
                   "invalid redaction operators: unknown entity " + ShownName(entity), {},
@@ -251,22 +251,14 @@ pii::OperatorConfig OperatorsFrom(Jsonb* operators, const std::set<std::string>&
   return ops;
 }
 
-// Upper-cases ASCII letters.
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return out;
-}
+// Upper-cases letters, of any script (pii::UpperCase).
+std::string Upper(std::string_view s) { return pii::UpperCase(s); }
 
-// Lower-cases the ASCII letters of s into *out (its buffer reused).
-void LowerInto(std::string_view s, std::string* out) {
-  out->assign(s);
-  for (char& c : *out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-}
+// Lower-cases the letters of s into *out (its buffer reused): a key of a jsonb
+// document compared with the policy's keys in any case ("PRÉNOM" is "prénom").
+void LowerInto(std::string_view s, std::string* out) { pii::LowerCaseInto(s, out); }
 
-// Lower-cases ASCII letters.
+// Lower-cases letters.
 std::string Lower(std::string_view s) {
   std::string out;
   LowerInto(s, &out);

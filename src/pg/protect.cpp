@@ -334,8 +334,8 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
                 for (const json::Value& key : v.as_array()) {
                   if (!key.is_string() || key.as_string().empty())
                     Invalid("\"keys\" must be an array of key names");
-                  std::string name = key.as_string();
-                  for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                  std::string name;
+                  pii::LowerCaseInto(key.as_string(), &name);  // any case, any script
                   c.keys.insert(std::move(name));
                 }
               }

@@ -8,10 +8,57 @@
 #include <cctype>
 #include <cmath>
 
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
 #include "core/error.h"
 #include "core/secret_file.h"
 
 namespace comply::pii {
+namespace {
+
+// s with each code point mapped by map (ICU's simple case mappings); ASCII alone is
+// mapped without ICU. Ill-formed UTF-8 is kept as it is.
+template <typename Ascii, typename Map>
+void MapCase(std::string_view s, std::string* out, Ascii ascii, Map map) {
+  out->clear();
+  out->reserve(s.size());
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const int32_t n = static_cast<int32_t>(s.size());
+  for (int32_t i = 0; i < n;) {
+    if (p[i] < 0x80) {
+      out->push_back(ascii(static_cast<char>(p[i])));
+      ++i;
+      continue;
+    }
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(p, i, n, c);
+    if (c < 0) {
+      out->append(s.substr(start, i - start));
+      continue;
+    }
+    uint8_t buf[U8_MAX_LENGTH];
+    int32_t len = 0;
+    U8_APPEND_UNSAFE(buf, len, map(c));
+    out->append(reinterpret_cast<const char*>(buf), len);
+  }
+}
+
+}  // namespace
+
+std::string UpperCase(std::string_view s) {
+  std::string out;
+  MapCase(s, &out, [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; },
+          [](UChar32 c) { return u_toupper(c); });
+  return out;
+}
+
+void LowerCaseInto(std::string_view s, std::string* out) {
+  MapCase(s, out, [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; },
+          [](UChar32 c) { return u_tolower(c); });
+}
+
 namespace {
 
 // Returns the number of bytes of the UTF-8 sequence starting with lead byte c.
@@ -23,11 +70,7 @@ size_t Utf8SeqLen(unsigned char c) {
   return 1;
 }
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
+std::string Upper(std::string_view s) { return UpperCase(s); }
 
 [[noreturn]] void BadOperator(const std::string& where, const std::string& why) {
   throw Error(sqlstate::kInvalidParameterValue, "invalid redaction operators: " + where + ": " + why,

@@ -15,6 +15,12 @@
 
 namespace comply::pii {
 
+// Case mappings of UTF-8 text, code point by code point (ICU's simple mappings: 'é' and
+// 'É', not only ASCII): how entity names and jsonb keys are compared case-insensitively.
+std::string UpperCase(std::string_view s);
+void LowerCaseInto(std::string_view s, std::string* out);
+
+
 enum class OpKind { kLabel, kMask, kHash, kRemove, kKeep };
 
 struct Operator {
