@@ -37,6 +37,7 @@ extern "C" {
 #include "catalog/objectaddress.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "access/xlog_internal.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_class.h"
 #include "catalog/namespace.h"
@@ -1207,7 +1208,16 @@ extern "C" Datum comply_verify_ledger(PG_FUNCTION_ARGS) {
 // kept outside would fail as a tail cut off the ledger does. A standby has nothing to
 // flush. Plain C.
 static void FlushInsertedWal() {
-  if (!RecoveryInProgress()) XLogFlush(GetXLogInsertRecPtr());
+  if (RecoveryInProgress()) return;
+  XLogRecPtr upto = GetXLogInsertRecPtr();
+  // Right after a page's header nothing is on that page yet (the insert position of
+  // a record that ended at the page's start is past the header): flushing there would
+  // ask for bytes never written ("xlog flush request ... is not satisfied").
+  const uint32 in_page = static_cast<uint32>(upto % XLOG_BLCKSZ);
+  if (in_page == SizeOfXLogShortPHD ||
+      (in_page == SizeOfXLogLongPHD && XLogSegmentOffset(upto, wal_segment_size) == SizeOfXLogLongPHD))
+    upto -= in_page;
+  XLogFlush(upto);
 }
 
 // comply._flush_wal(): FlushInsertedWal, for comply.ledger_digest().
