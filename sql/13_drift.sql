@@ -160,6 +160,12 @@ ALTER TABLE comply.ledger_blocks ENABLE TRIGGER append_only;
 ALTER TABLE comply.ledger_blocks ENABLE ALWAYS TRIGGER append_only;
 SELECT object, details ->> 'trigger' AS trigger, details ->> 'state' AS state FROM comply.audit_log
  WHERE action = 'drift' AND details ->> 'kind' = 'guard_weakened' ORDER BY id;
+-- So is a guard dropped rather than disabled. (Rolled back here.)
+BEGIN;
+DROP TRIGGER append_only ON comply.ledger_blocks;
+SELECT object, details ->> 'trigger' AS trigger, details ->> 'state' AS state FROM comply.audit_log
+ WHERE action = 'drift' AND details ->> 'kind' = 'guard_weakened' ORDER BY id DESC LIMIT 1;
+ROLLBACK;
 -- An event trigger taken out of the extension (so that it can be dropped, or replaced by
 -- one that fires for fewer commands) is drift at once; one recreated with fewer commands
 -- differs from the baseline.

@@ -555,6 +555,20 @@ BEGIN
        AND (o.object_type IN ('table', 'materialized view', 'foreign table')
             OR (o.object_type = 'table column' AND d.column_name = o.address_names[3]));
   END IF;
+  -- A trigger of the extension's own tables (the ledger's append-only guards, cache
+  -- invalidation, the guards of schemas, models and findings) dropped by itself: drift at
+  -- once, as disabling one is; the next baseline comparison would come later, and only
+  -- where a baseline was taken.
+  FOR r IN SELECT o.object_identity FROM pg_event_trigger_dropped_objects() o
+            WHERE o.object_type = 'trigger' AND o.original
+              AND comply._is_own_table(to_regclass(substring(o.object_identity FROM ' on (.*)$'))) LOOP
+    t := substring(r.object_identity FROM ' on (.*)$');
+    PERFORM comply._drift(t, format('trigger %s of %s was dropped (DROP TRIGGER)',
+                                    split_part(r.object_identity, ' ', 1), t),
+                          jsonb_build_object('kind', 'guard_weakened', 'table', t,
+                                             'trigger', split_part(r.object_identity, ' ', 1),
+                                             'state', 'dropped'));
+  END LOOP;
   IF NOT EXISTS (SELECT 1 FROM comply.policies) THEN
     RETURN;
   END IF;
@@ -605,7 +619,7 @@ BEGIN
   END LOOP;
 END $$;
 COMMENT ON FUNCTION comply._drift_drop() IS
-  'Event trigger: records a protected table or one of its protect triggers being dropped; removes discovery findings of tables and columns dropped';
+  'Event trigger: records a protected table, one of its protect triggers or a trigger of pg_comply''s tables being dropped; removes discovery findings of tables and columns dropped';
 
 REVOKE ALL ON FUNCTION comply._drift_ddl(), comply._drift_drop() FROM PUBLIC;
 
