@@ -160,6 +160,27 @@ ALTER TABLE comply.ledger_blocks ENABLE TRIGGER append_only;
 ALTER TABLE comply.ledger_blocks ENABLE ALWAYS TRIGGER append_only;
 SELECT object, details ->> 'trigger' AS trigger, details ->> 'state' AS state FROM comply.audit_log
  WHERE action = 'drift' AND details ->> 'kind' = 'guard_weakened' ORDER BY id;
+-- A policy deleted, changed or truncated in comply.policies rather than by
+-- comply.unprotect or comply.protect is drift at once (policy_edited). (Rolled back.)
+CREATE TABLE drift_edited (id int PRIMARY KEY, note text);
+SELECT comply.protect('drift_edited', '{"columns": {"note": {"redact": true}}}');
+BEGIN;
+UPDATE comply.policies SET policy = '{}' WHERE table_name = 'drift_edited'::regclass;
+DELETE FROM comply.policies WHERE table_name = 'drift_edited'::regclass;
+SELECT details ->> 'command' AS command, object FROM comply.audit_log
+ WHERE action = 'drift' AND details ->> 'kind' = 'policy_edited' ORDER BY id;
+ROLLBACK;
+BEGIN;
+TRUNCATE comply.policies;
+SELECT details ->> 'command' AS command, object FROM comply.audit_log
+ WHERE action = 'drift' AND details ->> 'kind' = 'policy_edited' ORDER BY id;
+ROLLBACK;
+-- comply.unprotect and dropping the table are not that.
+SELECT comply.unprotect('drift_edited');
+SELECT comply.protect('drift_edited', '{}');
+DROP TABLE drift_edited;
+SELECT count(*) AS policy_edited_entries FROM comply.audit_log
+ WHERE action = 'drift' AND details ->> 'kind' = 'policy_edited';
 -- So is a guard dropped rather than disabled. (Rolled back here.)
 BEGIN;
 DROP TRIGGER append_only ON comply.ledger_blocks;

@@ -72,6 +72,7 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(comply_protect);
 PG_FUNCTION_INFO_V1(comply_unprotect);
+PG_FUNCTION_INFO_V1(comply_writing_policies);
 PG_FUNCTION_INFO_V1(comply_protect_row);
 PG_FUNCTION_INFO_V1(comply_protect_existing);
 PG_FUNCTION_INFO_V1(comply_policy_problem);
@@ -157,6 +158,15 @@ std::unordered_map<Oid, bool>* read_audit = nullptr;
 // Set around pg_comply's own look at a table (protect: does it hold rows?), which is
 // not a read of its data to audit.
 bool not_a_read = false;
+// Set while comply.protect or comply.unprotect writes comply.policies: a change made
+// otherwise is drift (comply._policy_edited asks comply._writing_policies()).
+bool writing_policies = false;
+struct WritingPolicies {
+  WritingPolicies() { writing_policies = true; }
+  ~WritingPolicies() { writing_policies = false; }
+  WritingPolicies(const WritingPolicies&) = delete;
+  WritingPolicies& operator=(const WritingPolicies&) = delete;
+};
 
 void InvalidatePolicies(Datum, Oid relid) {
   if (policy_cache && (relid == InvalidOid || relid == policy_cache->policies_relid ||
@@ -2220,6 +2230,7 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
       Datum v[4] = {ObjectIdGetDatum(relid), TextDatumOf(policy_text), TextDatumOf(key_id),
                     TextDatumOf(p->table)};
       const char nulls[4] = {' ', ' ', key_id.empty() ? 'n' : ' ', ' '};
+      WritingPolicies writing;
       SpiExec("INSERT INTO comply.policies AS p (table_name, policy, protected_by, protected_at, "
               "acl_snapshot, pseudonym_key_id, known_as) VALUES ($1::regclass, $2::jsonb, "
               "session_user, now(), comply._acl_text($1::regclass), $3, $4) "
@@ -2281,6 +2292,10 @@ extern "C" Datum comply_key_text(PG_FUNCTION_ARGS) {
   PG_RETURN_TEXT_P(cstring_to_text(KeyTextOf(PG_GETARG_DATUM(0), type)));
 }
 
+// comply._writing_policies(): whether comply.protect or comply.unprotect is writing
+// comply.policies (see writing_policies).
+extern "C" Datum comply_writing_policies(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(writing_policies); }
+
 extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
   Oid relid = PG_GETARG_OID(0);
   LockStillThere(relid);
@@ -2304,6 +2319,7 @@ extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
                         SpiText(0, 1).value_or(""),
                     "Rows written into it directly do not pass through its parent's triggers.",
                     "Detach it with ALTER TABLE ... NO INHERIT first.");
+      WritingPolicies writing;
       removed = SpiExec("DELETE FROM comply.policies WHERE table_name = $1::regclass", 1, types, v,
                         nullptr, false, SPI_OK_DELETE);
     }

@@ -73,6 +73,58 @@ CREATE TRIGGER policies_changed
   FOR EACH STATEMENT EXECUTE FUNCTION comply._policies_changed();
 ALTER TABLE comply.policies ENABLE ALWAYS TRIGGER policies_changed;  -- see 30_ledger.sql
 
+-- A policy deleted or changed in comply.policies other than by comply.protect or
+-- comply.unprotect (a superuser's DELETE, UPDATE or TRUNCATE) weakens its table with no
+-- protect or unprotect ledger entry: drift at once (policy_edited). A policy that goes
+-- with its dropped table is that table's drift (table_dropped); other columns
+-- (privileges last seen, the name last known) are the drift watch's own.
+CREATE FUNCTION comply._writing_policies() RETURNS boolean
+  AS 'MODULE_PATHNAME', 'comply_writing_policies'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply._writing_policies() IS
+  'Internal: whether comply.protect or comply.unprotect is writing comply.policies';
+REVOKE ALL ON FUNCTION comply._writing_policies() FROM PUBLIC;
+CREATE FUNCTION comply._policy_edited() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+DECLARE
+  r record;
+BEGIN
+  IF comply._writing_policies() THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'TRUNCATE' THEN
+    FOR r IN SELECT p.table_name FROM comply.policies p ORDER BY p.table_name::text LOOP
+      PERFORM comply._drift(r.table_name::text,
+                            format('the policy of protected table %s was removed by TRUNCATE comply.policies', r.table_name),
+                            jsonb_build_object('kind', 'policy_edited', 'table', r.table_name::text,
+                                               'command', 'TRUNCATE'));
+    END LOOP;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = OLD.table_name) THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.table_name = NEW.table_name AND OLD.policy IS NOT DISTINCT FROM NEW.policy
+     AND OLD.pseudonym_key_id IS NOT DISTINCT FROM NEW.pseudonym_key_id THEN
+    RETURN NULL;
+  END IF;
+  PERFORM comply._drift(OLD.table_name::text,
+                        format('the policy of protected table %s was %s in comply.policies, not by comply.%s',
+                               OLD.table_name, CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END,
+                               CASE TG_OP WHEN 'DELETE' THEN 'unprotect' ELSE 'protect' END),
+                        jsonb_build_object('kind', 'policy_edited', 'table', OLD.table_name::text,
+                                           'command', TG_OP));
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION comply._policy_edited() IS
+  'Trigger function: a policy deleted or changed other than by comply.protect or comply.unprotect is drift';
+CREATE TRIGGER policies_edited AFTER UPDATE OR DELETE ON comply.policies
+  FOR EACH ROW EXECUTE FUNCTION comply._policy_edited();
+CREATE TRIGGER policies_truncated BEFORE TRUNCATE ON comply.policies
+  FOR EACH STATEMENT EXECUTE FUNCTION comply._policy_edited();
+ALTER TABLE comply.policies ENABLE ALWAYS TRIGGER policies_edited;
+ALTER TABLE comply.policies ENABLE ALWAYS TRIGGER policies_truncated;
+
 -- A registered schema a policy validates against, or a builtin model it classifies
 -- with, cannot be removed or renamed from under it (its table's writes would fail from
 -- the next row on, or its jobs would all be dead-lettered): as DROP refuses an object
