@@ -874,6 +874,11 @@ TEST_F(DetectorTest, PersonSurnameForms) {
   EXPECT_TRUE(Has("call John Van Dyke today", "PERSON", "John Van Dyke"));
   EXPECT_TRUE(Has("Patient: Ana de la Cruz", "PERSON", "Ana de la Cruz"));
   EXPECT_TRUE(Has("Yesterday Linda van der Berg called.", "PERSON", "Linda van der Berg"));
+  // After a title or a cue, a surname may come alone with its particles.
+  EXPECT_TRUE(Has("Mrs. van der Berg called", "PERSON", "van der Berg"));
+  EXPECT_TRUE(Has("Sehr geehrter Herr von Goethe,", "PERSON", "von Goethe"));
+  EXPECT_TRUE(Has("Patient: de la Cruz", "PERSON", "de la Cruz"));
+  EXPECT_TRUE(Lacks("Dr. de la", "PERSON"));
   // A particle alone is not a surname.
   EXPECT_TRUE(Has("Dear John, de la", "PERSON", "John"));
 }

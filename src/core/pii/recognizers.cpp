@@ -224,6 +224,9 @@ Validity ValidateEmail(std::string_view s) {
   "(?:van|von|der|den|de|del|della|di|da|du|dos|das|la|le|Van|Von|Der|Den|De|Del|Della|" \
   "Di|Da|Du|Dos|Das|La|Le|bin|ibn|al|St\\.?)"
 #define NAME_SEQ NAME_WORD "(?:[ \\t]+(?:" NAME_PARTICLE "[ \\t]+){0,2}" NAME_WORD "){0,3}"
+// After a title or a cue the surname may come alone, its particles first ("Mrs. van der
+// Berg", "Herr von Goethe", "Patient: de la Cruz").
+#define NAME_SEQ_AFTER_CUE "(?:" NAME_PARTICLE "[ \\t]+){0,2}" NAME_SEQ
 #define HONORIFIC "(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sr|Sra|Srta|Herr|Frau|Mme|Mlle)"
 // Longer cues first: the regex ends at the cue, so "signed by" must win over "signed".
 #define NAME_CUES                                                                       \
@@ -349,9 +352,9 @@ const std::vector<PatternDef>& BuiltinPatterns() {
       // after it. The Unicode name classes stay out of the searched regex, whose DFA and
       // submatch passes they would make several times slower.
       {"PERSON", "person_honorific", "\\b" HONORIFIC "\\.?[ \\t]+", 0.85, 0.85, nullptr,
-       nullptr, {}, NAME_SEQ},
+       nullptr, {}, NAME_SEQ_AFTER_CUE},
       {"PERSON", "person_cue", "(?i:\\b" NAME_CUES ")[:,]?[ \\t]+", 0.7, 0.7, nullptr, nullptr,
-       {}, NAME_SEQ},
+       {}, NAME_SEQ_AFTER_CUE},
       {"PERSON", "person_closing", "(?i:\\b" CLOSINGS ")[,.]?\\s+", 0.7, 0.7, nullptr, nullptr,
        {}, NAME_SEQ},
   };
