@@ -291,6 +291,13 @@ TEST_F(DetectorTest, EmailLongRunWithoutLocalPart) {
     EXPECT_TRUE(Has(run + "@example.com and bob@example.org", "EMAIL_ADDRESS", "bob@example.org")) << filler;
     EXPECT_TRUE(Has(run + "x@example.com", "EMAIL_ADDRESS", "x@example.com")) << filler;
   }
+  // Likewise a local part that the validator refuses (a trailing dot), however long.
+  for (const char* filler : {"a", "1", "a.", "\u00e9", "\u65e5"}) {
+    std::string run;
+    while (run.size() < 200000) run += filler;
+    EXPECT_TRUE(Lacks(run + ".@example.com", "EMAIL_ADDRESS")) << filler;
+    EXPECT_TRUE(Has(run + ".@example.com and bob@example.org", "EMAIL_ADDRESS", "bob@example.org")) << filler;
+  }
 }
 
 TEST_F(DetectorTest, EmailNonAsciiWhole) {

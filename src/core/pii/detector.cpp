@@ -574,7 +574,12 @@ void Detector::Impl::Scan(size_t g, std::string_view text, size_t from, size_t t
       for (size_t i : grp.members) {
         if (!wanted[i]) continue;
         size_t member_skip = 0;
-        accepted |= Accept(i, text, begin, end, options, out, &member_skip);
+        if (Accept(i, text, begin, end, options, out, &member_skip)) {
+          accepted = true;
+        } else if (ResumesAfterAt(patterns[i].refine)) {
+          const size_t at = text.find('@', mbegin);
+          if (at != std::string_view::npos && at < mend) member_skip = std::max(member_skip, at + 1);
+        }
         skip = std::min(skip, member_skip);
       }
     }

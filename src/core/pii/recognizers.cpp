@@ -540,4 +540,6 @@ bool IsSentenceOpener(std::string_view word) {
   return openers.Contains(word);
 }
 
+bool ResumesAfterAt(RefineFn refine) { return refine == &RefineEmail; }
+
 }  // namespace comply::pii

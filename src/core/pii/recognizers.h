@@ -38,6 +38,13 @@ inline constexpr double kFirstNameScore = 0.6;
 // The built-in pattern table, in a fixed order.
 const std::vector<PatternDef>& BuiltinPatterns();
 
+// Whether a candidate of a pattern with this refine, once rejected (by the refine, its
+// validator or its score), means that no other candidate starting before its '@' can be
+// kept: an e-mail address's local part is found by walking back from the '@', so every
+// such start gives the same address. The search then resumes after the '@' (a long run
+// before an '@' was otherwise searched again from each of its characters).
+bool ResumesAfterAt(RefineFn refine);
+
 // PHONE_NUMBER validation through libphonenumber: a number written with '+' is parsed
 // as international, others against each region of kPhoneRegions; valid if any parse
 // gives a valid number for that region.
