@@ -31,6 +31,8 @@ SELECT comply.redact('{"ssn": null}'::jsonb, NULL, ARRAY['ssn']);
 SELECT comply.redact('{"PRÉNOM": "Jürgen", "prénom": "Renée", "Número": "811228"}'::jsonb, NULL,
                      ARRAY['prénom', 'NÚMERO']);
 SELECT comply.redact('{"prénom": "Renée"}'::jsonb, '{"Prénom": {"op": "mask"}}', ARRAY['prénom']);
+-- Compared by case folding, not lower-casing: a Greek key's final sigma too.
+SELECT comply.redact('{"ΕΠΏΝΥΜΟΣ": "x", "οδος": "y"}'::jsonb, '{"ΟΔΟΣ": {"op": "mask"}}', ARRAY['επώνυμος', 'ΟΔΟΣ']);
 -- Keys themselves are kept (they name fields, they are not values).
 SELECT comply.redact('{"maria@example.org": "x"}'::jsonb);
 -- Deep nesting.

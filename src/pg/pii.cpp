@@ -231,7 +231,7 @@ void CheckOperatorEntities(const pii::OperatorConfig& ops, const std::set<std::s
   CurrentDetector();  // loads the entity list
   for (const auto& [entity, op] : ops.per_entity) {
     std::string lower;
-    pii::LowerCaseInto(entity, &lower);
+    pii::FoldCaseInto(entity, &lower);
     if (!detector_cache->entities.count(entity) && !keys.count(lower))
       throw Error(sqlstate::kInvalidParameterValue,
                   "invalid redaction operators: unknown entity " + ShownName(entity), {},
@@ -256,7 +256,7 @@ std::string Upper(std::string_view s) { return pii::UpperCase(s); }
 
 // Lower-cases the letters of s into *out (its buffer reused): a key of a jsonb
 // document compared with the policy's keys in any case ("PRÉNOM" is "prénom").
-void LowerInto(std::string_view s, std::string* out) { pii::LowerCaseInto(s, out); }
+void LowerInto(std::string_view s, std::string* out) { pii::FoldCaseInto(s, out); }
 
 // Lower-cases letters.
 std::string Lower(std::string_view s) {
@@ -497,7 +497,22 @@ bool HoldsPersonalData(std::string_view s) noexcept {
       if (!builtin) builtin = new pii::Detector(std::vector<pii::CustomRecognizer>{}, std::vector<std::string>{});
       d = builtin;
     }
-    return !d->Detect(s, pii::DetectOptions{}).empty();
+    if (!d->Detect(s, pii::DetectOptions{}).empty()) return true;
+    // A name's parts are glued by '_' or by a letter next to a digit, where the
+    // patterns see no word boundary ("card_4111111111111111", "SSN536-22-8714"): looked
+    // at again with those split.
+    auto alpha_at = [&](size_t i) { return (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z'); };
+    std::string split;
+    for (size_t i = 0; i < s.size(); ++i) {
+      const char c = s[i];
+      if (i > 0) {
+        const bool digit = c >= '0' && c <= '9', prev_digit = s[i - 1] >= '0' && s[i - 1] <= '9';
+        const bool alpha = alpha_at(i), prev_alpha = alpha_at(i - 1);
+        if ((digit && prev_alpha) || (alpha && prev_digit)) split += ' ';
+      }
+      split += c == '_' ? ' ' : c;
+    }
+    return split != s && !d->Detect(split, pii::DetectOptions{}).empty();
   } catch (...) {
     return true;
   }

@@ -345,7 +345,7 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
                   if (!key.is_string() || key.as_string().empty())
                     Invalid("\"keys\" must be an array of key names");
                   std::string name;
-                  pii::LowerCaseInto(key.as_string(), &name);  // any case, any script
+                  pii::FoldCaseInto(key.as_string(), &name);  // any case, any script
                   c.keys.insert(std::move(name));
                 }
               }

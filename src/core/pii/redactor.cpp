@@ -21,6 +21,14 @@ namespace {
 // mapped without ICU. Ill-formed UTF-8 is kept as it is.
 template <typename Ascii, typename Map>
 void MapCase(std::string_view s, std::string* out, Ascii ascii, Map map) {
+  // ASCII only (nearly every key and entity name): in place, no decoding.
+  bool ascii_only = true;
+  for (char c : s) ascii_only &= static_cast<unsigned char>(c) < 0x80;
+  if (ascii_only) {
+    out->assign(s);
+    for (char& c : *out) c = ascii(c);
+    return;
+  }
   out->clear();
   out->reserve(s.size());
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());
@@ -54,9 +62,9 @@ std::string UpperCase(std::string_view s) {
   return out;
 }
 
-void LowerCaseInto(std::string_view s, std::string* out) {
+void FoldCaseInto(std::string_view s, std::string* out) {
   MapCase(s, out, [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; },
-          [](UChar32 c) { return u_tolower(c); });
+          [](UChar32 c) { return u_foldCase(c, U_FOLD_CASE_DEFAULT); });
 }
 
 namespace {

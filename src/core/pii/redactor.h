@@ -15,10 +15,11 @@
 
 namespace comply::pii {
 
-// Case mappings of UTF-8 text, code point by code point (ICU's simple mappings: 'é' and
-// 'É', not only ASCII): how entity names and jsonb keys are compared case-insensitively.
+// Case mappings of UTF-8 text, code point by code point (ICU's simple mappings, not
+// only ASCII): UpperCase for labels and entity names ('é' 'É'); FoldCaseInto, case
+// folding, for comparing names and jsonb keys in any case ('Σ', 'σ' and 'ς' alike).
 std::string UpperCase(std::string_view s);
-void LowerCaseInto(std::string_view s, std::string* out);
+void FoldCaseInto(std::string_view s, std::string* out);
 
 
 enum class OpKind { kLabel, kMask, kHash, kRemove, kKeep };
