@@ -109,6 +109,8 @@ SELECT * FROM comply.detect('ssn', 0.5, ARRAY['ssn 536-22-8714']);
 -- Nor one that has the form of a name but holds personal data (an IBAN, an SSN).
 SELECT * FROM comply.detect('x', 0.5, ARRAY['GB29NWBK60161331926819']);
 SELECT * FROM comply.detect('x', 0.5, ARRAY['ssn:536-22-8714']);
+SELECT * FROM comply.detect('x', 0.5, ARRAY['card_4111111111111111']);
+SELECT comply._shown_name('ssn_536-22-8714') AS shown, comply._shown_name('HIPAA-164.312-a-1') AS control_id;
 
 -- Inputs over comply.max_input_bytes are refused.
 SET comply.max_input_bytes = '1kB';

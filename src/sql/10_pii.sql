@@ -84,7 +84,11 @@ COMMENT ON FUNCTION comply.entities() IS
 CREATE FUNCTION comply._shown_name(s text) RETURNS text
   LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
   SELECT CASE WHEN octet_length(s) <= 128 AND s ~ '^[A-Za-z_][A-Za-z0-9_.:-]*$'
-                   AND NOT EXISTS (SELECT FROM comply.detect(s)) THEN '"' || s || '"'
+                   AND NOT EXISTS (SELECT FROM comply.detect(s))
+                   -- its parts glued by '_' or a letter next to a digit, split
+                   AND NOT EXISTS (SELECT FROM comply.detect(regexp_replace(regexp_replace(
+                         translate(s, '_', ' '), '([A-Za-z])([0-9])', '\1 \2', 'g'),
+                         '([0-9])([A-Za-z])', '\1 \2', 'g'))) THEN '"' || s || '"'
               ELSE format('(a value of %s bytes that is not a name; not shown)', octet_length(s)) END
 $$;
 COMMENT ON FUNCTION comply._shown_name(text) IS
