@@ -178,6 +178,17 @@ TRUNCATE comply.discoveries;
 SELECT action, object, (details ->> 'rows')::int = :findings AS counted FROM comply.audit_log
  WHERE object = 'comply.discoveries' ORDER BY id DESC LIMIT 1;
 ROLLBACK;
+-- Counted whole when the truncating role reads only some of them (row security).
+BEGIN;
+SELECT count(*) AS findings FROM comply.discoveries \gset
+CREATE ROLE disc_truncater;
+GRANT TRUNCATE ON comply.discoveries TO disc_truncater;
+SET ROLE disc_truncater;
+TRUNCATE comply.discoveries;
+RESET ROLE;
+SELECT (details ->> 'rows')::int = :findings AND :findings > 0 AS counted_all FROM comply.audit_log
+ WHERE object = 'comply.discoveries' ORDER BY id DESC LIMIT 1;
+ROLLBACK;
 SET ROLE ctl_disc_reader;
 SELECT table_name, column_name FROM comply.discoveries WHERE table_ident LIKE 'ctl_disc.%' ORDER BY 1, 2;
 \set VERBOSITY terse
