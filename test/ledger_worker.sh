@@ -209,31 +209,36 @@ q -d postgres -c "SELECT problem, detail, count(*) FROM comply.verify_ledger() G
 # on, whatever the server's. With it off and the WAL writer stopped, a block sealed and
 # digested, then lost in a crash, would be sealed again under its number with another
 # hash, and the digest kept outside would fail as a tail cut off the ledger does.
+# Stops the WAL writer (nothing flushes WAL in the background any more).
+stop_wal_writer() {
+  kill -STOP "$(q -d postgres -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'")"
+}
+# Kills the postmaster and every child at once (the stopped WAL writer included), as a
+# power loss would, and starts the cluster again.
+crash_and_restart() {
+  local postmaster i
+  postmaster=$(head -1 "$COMPLY_CLUSTER_DIR/data/postmaster.pid")
+  kill -9 "$postmaster" $(pgrep -P "$postmaster") 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do kill -0 "$postmaster" 2>/dev/null || break; sleep 0.1; done
+  scripts/pgcluster.sh start
+}
 q -d postgres -c "ALTER SYSTEM SET synchronous_commit = off" -c "SELECT pg_reload_conf()" >/dev/null
 sleep 0.5
-walwriter=$(q -d postgres -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'")
-kill -STOP "$walwriter"
+stop_wal_writer
 q -d postgres -c "SELECT comply.audit('digest-durability', 'crash test')" >/dev/null
 wait_for "$all_sealed" 10 || true
 digest=$(q -d postgres -c "SELECT comply.ledger_digest()")
-postmaster=$(head -1 "$COMPLY_CLUSTER_DIR/data/postmaster.pid")
-kill -9 "$postmaster" $(pgrep -P "$postmaster") 2>/dev/null || true
-for ((i = 0; i < 50; i++)); do kill -0 "$postmaster" 2>/dev/null || break; sleep 0.1; done
-scripts/pgcluster.sh start
+crash_and_restart
 check "a digest taken with synchronous_commit off still verifies after a crash" \
   wait_for "SELECT comply.verify_digest('$digest'::jsonb)" 5
 # A block sealed by comply.seal() commits with the caller's synchronous_commit: the
 # digest flushes the WAL before it answers (the sealer stopped, so that seal() does it).
 q -d postgres -c "ALTER SYSTEM SET comply.ledger_worker = off" -c "SELECT pg_reload_conf()" >/dev/null
 wait_for "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pg_comply sealer'" 15 || true
-walwriter=$(q -d postgres -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'")
-kill -STOP "$walwriter"
+stop_wal_writer
 q -d postgres -c "SELECT comply.audit('digest-durability', 'seal() crash test')" -c "SELECT comply.seal()" >/dev/null
 digest=$(q -d postgres -c "SELECT comply.ledger_digest()")
-postmaster=$(head -1 "$COMPLY_CLUSTER_DIR/data/postmaster.pid")
-kill -9 "$postmaster" $(pgrep -P "$postmaster") 2>/dev/null || true
-for ((i = 0; i < 50; i++)); do kill -0 "$postmaster" 2>/dev/null || break; sleep 0.1; done
-scripts/pgcluster.sh start
+crash_and_restart
 check "... and one of a block sealed by comply.seal() in such a session" \
   wait_for "SELECT comply.verify_digest('$digest'::jsonb)" 5
 q -d postgres -c "ALTER SYSTEM RESET synchronous_commit" -c "ALTER SYSTEM RESET comply.ledger_worker" \
