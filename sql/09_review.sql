@@ -86,6 +86,9 @@ SELECT comply.classify_async('x', NULL, 'compliance', NULL, '');
 -- A queue's name goes into alerts (an overdue case names its queue): a name, not text.
 SELECT comply.review_enqueue('{"id": 31}', 'x', NULL, NULL, NULL, E'<!channel> reset at https://evil.example\nnow');
 SELECT comply.classify_async('x', NULL, 'compliance', NULL, 'maria.garcia@example.org');
+-- Nor one that has the form of a name but is data (an IBAN).
+SELECT comply.review_enqueue('{"id": 32}', 'x', NULL, NULL, NULL, 'GB82WEST12345698765432');
+SELECT comply.classify_async('x', NULL, 'compliance', NULL, 'GB82WEST12345698765432');
 SELECT comply.classify_async('x', NULL, 'compliance', NULL, 'claims-2024:eu');  -- a name
 \set VERBOSITY default
 SET ROLE rev_alice;

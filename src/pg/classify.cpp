@@ -1251,7 +1251,7 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
                   "Leave it NULL for the default queue.");
     // A queue's name goes into alerts and notifications (an overdue case names it):
     // a name, not free text.
-    if (!IsPlainName(queue, kMaxQueueName))
+    if (!ShowsAsName(queue, kMaxQueueName))
       throw Error(sqlstate::kInvalidParameterValue,
                   "queue " + ShownName(queue, kMaxQueueName) + " is not a valid queue name", {},
                   kQueueNameHint);

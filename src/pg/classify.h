@@ -25,8 +25,9 @@ void ClassifyInit();
 // dash, emoji), is not sent to a provider, and a protected table queues no job for it.
 using ai::HasWord;
 
-// A queue's name (classification jobs, review cases) has the form of a name
-// (IsPlainName): it goes into alerts and notifications, which carry no data.
+// A queue's name (classification jobs, review cases) has the form of a name and holds
+// nothing the PII detector finds (ShowsAsName): it goes into alerts and notifications,
+// which carry no data.
 constexpr size_t kMaxQueueName = 63;
 constexpr const char* kQueueNameHint =
     "A queue name starts with a letter or underscore, then letters, digits, '_', '.', ':' or "

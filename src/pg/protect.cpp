@@ -398,7 +398,7 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
               } else if (k == "model" && v.is_string() && !v.as_string().empty()) {
                 c.model = v.as_string();
               } else if (k == "queue" && v.is_string() && !v.as_string().empty()) {
-                if (!IsPlainName(v.as_string(), kMaxQueueName))
+                if (!ShowsAsName(v.as_string(), kMaxQueueName))
                   Invalid("\"queue\" " + ShownName(v.as_string(), kMaxQueueName) + " is not a valid queue name");
                 c.queue = v.as_string();
               } else {

@@ -208,9 +208,9 @@ BEGIN
   END IF;
   -- A queue's name goes into alerts and notifications (an overdue case names it): a
   -- name, not free text (shown only when it is one).
-  IF q !~ '^[A-Za-z_][A-Za-z0-9_.:-]{0,62}$' THEN
+  IF q !~ '^[A-Za-z_][A-Za-z0-9_.:-]{0,62}$' OR comply._shown_name(q) NOT LIKE '"%' THEN
     RAISE EXCEPTION 'queue % is not a valid queue name',
-      CASE WHEN octet_length(q) <= 63 AND q ~ '^[A-Za-z_][A-Za-z0-9_.:-]*$' THEN '"' || q || '"'
+      CASE WHEN octet_length(q) <= 63 THEN comply._shown_name(q)
            ELSE format('(a value of %s bytes that is not a name; not shown)', octet_length(q)) END
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'A queue name starts with a letter or underscore, then letters, digits, ''_'', ''.'', '':'' or ''-'', at most 63 bytes.';
