@@ -229,3 +229,24 @@ SELECT details ->> 'status' AS ledger_status FROM comply.audit_log
 SELECT comply.review_decide(NULL, 'approve');
 SELECT comply.review_enqueue('{}', 'x', ARRAY[['a', 'b'], ['c', 'd']]);
 \set VERBOSITY default
+
+-- A claim follows the role, not its name: a role renamed to the claimant's name cannot
+-- decide the case; the claimant, renamed, still can.
+SELECT comply.review_enqueue('{"id": 33}', 'rename test', ARRAY['a', 'b'], 'a', 0.5, 'renames') AS c5 \gset
+CREATE ROLE rev_dave IN ROLE comply_reviewer;
+CREATE ROLE rev_erin IN ROLE comply_reviewer;
+SET ROLE rev_dave;
+SELECT id = :c5 AS claimed FROM comply.review_next('renames');
+RESET ROLE;
+ALTER ROLE rev_dave RENAME TO rev_dave_old;
+ALTER ROLE rev_erin RENAME TO rev_dave;
+SET ROLE rev_dave;
+\set VERBOSITY sqlstate
+SELECT comply.review_decide(:c5, 'a');
+\set VERBOSITY default
+RESET ROLE;
+SET ROLE rev_dave_old;
+SELECT status, decided_by FROM comply.review_decide(:c5, 'a');
+RESET ROLE;
+DROP ROLE rev_dave;
+DROP ROLE rev_dave_old;

@@ -1179,7 +1179,7 @@ void CancelPendingWork(const TablePolicy& p, const std::string* pk, const Column
                          "finished_at = now() WHERE status IN ('queued', 'running') AND ") + row).c_str(),
             4, types, v, nulls, false, SPI_OK_UPDATE);
     const uint64 n = SpiExec(
-        (std::string("UPDATE comply.review_cases r SET status = 'withdrawn', assignee = NULL, "
+        (std::string("UPDATE comply.review_cases r SET status = 'withdrawn', assignee = NULL, assignee_role = NULL, "
                      "claimed_at = NULL, claim_expires_at = NULL, decided_at = clock_timestamp() "
                      "WHERE r.status IN ('pending', 'escalated', 'claimed') AND r.job_id IN "
                      "(SELECT id FROM comply.ai_jobs WHERE ") + row + ") RETURNING r.id").c_str(),
@@ -1388,7 +1388,7 @@ void CancelWorkOfGoneRows(const TablePolicy& p, const std::string& what) {
                     "WHERE j.status IN ('queued', 'running') AND " + gone,
                     2, types, v, SPI_OK_UPDATE);
     const uint64 n = SpiExecNotARead(
-        "UPDATE comply.review_cases r SET status = 'withdrawn', assignee = NULL, claimed_at = NULL, "
+        "UPDATE comply.review_cases r SET status = 'withdrawn', assignee = NULL, assignee_role = NULL, claimed_at = NULL, "
         "claim_expires_at = NULL, decided_at = clock_timestamp() FROM comply.ai_jobs j "
         "WHERE r.job_id = j.id AND r.status IN ('pending', 'escalated', 'claimed') AND " + gone +
         " RETURNING r.id",

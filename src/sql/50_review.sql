@@ -28,6 +28,9 @@ CREATE TABLE comply.review_cases (
     CHECK (status IN ('pending', 'claimed', 'approved', 'rejected', 'labelled', 'escalated',
                       'withdrawn')),
   assignee text,
+  -- The claimant's role, by OID: a claim follows the role, not its name (a role renamed
+  -- to a claimant's name cannot decide the case; the claimant renamed still can).
+  assignee_role oid,
   claimed_at timestamptz,
   claim_expires_at timestamptz,
   decision text,
@@ -80,7 +83,9 @@ BEGIN
   END IF;
   t := clock_timestamp();
   UPDATE comply.review_cases r
-     SET status = 'claimed', assignee = caller, claimed_at = t, claim_expires_at = t + claim_timeout
+     SET status = 'claimed', assignee = caller,
+         assignee_role = (SELECT o.oid FROM pg_roles o WHERE o.rolname = caller),
+         claimed_at = t, claim_expires_at = t + claim_timeout
    WHERE r.id = c.id
   RETURNING * INTO c;
   RETURN c;
@@ -101,7 +106,8 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'review case % does not exist', case_id USING ERRCODE = 'no_data_found';
   END IF;
-  IF c.status <> 'claimed' OR c.assignee IS DISTINCT FROM caller THEN
+  IF c.status <> 'claimed'
+     OR c.assignee_role IS DISTINCT FROM (SELECT o.oid FROM pg_roles o WHERE o.rolname = caller) THEN
     RAISE EXCEPTION 'review case % is not claimed by you', case_id
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Claim a case with comply.review_next() before deciding it.';
@@ -143,7 +149,7 @@ BEGIN
      SET status = new_status, decision = _review_decide.decision, final_label = final,
          note = _review_decide.note, decided_by = caller, decided_at = clock_timestamp(),
          escalated_at = CASE WHEN new_status = 'escalated' THEN clock_timestamp() ELSE r.escalated_at END,
-         assignee = NULL, claimed_at = NULL, claim_expires_at = NULL
+         assignee = NULL, assignee_role = NULL, claimed_at = NULL, claim_expires_at = NULL
    WHERE r.id = c.id
   RETURNING * INTO c;
   IF new_status = 'escalated' THEN
@@ -166,13 +172,14 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'review case % does not exist', case_id USING ERRCODE = 'no_data_found';
   END IF;
-  IF c.status <> 'claimed' OR c.assignee IS DISTINCT FROM caller THEN
+  IF c.status <> 'claimed'
+     OR c.assignee_role IS DISTINCT FROM (SELECT o.oid FROM pg_roles o WHERE o.rolname = caller) THEN
     RAISE EXCEPTION 'review case % is not claimed by you', case_id
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   UPDATE comply.review_cases r
      SET status = CASE WHEN r.escalated_at IS NOT NULL THEN 'escalated' ELSE 'pending' END,
-         assignee = NULL, claimed_at = NULL, claim_expires_at = NULL
+         assignee = NULL, assignee_role = NULL, claimed_at = NULL, claim_expires_at = NULL
    WHERE r.id = c.id
   RETURNING * INTO c;
   RETURN c;
@@ -231,7 +238,7 @@ BEGIN
   escalated := 0;
   FOR r IN UPDATE comply.review_cases c
               SET status = CASE WHEN c.escalated_at IS NOT NULL THEN 'escalated' ELSE 'pending' END,
-                  assignee = NULL, claimed_at = NULL, claim_expires_at = NULL
+                  assignee = NULL, assignee_role = NULL, claimed_at = NULL, claim_expires_at = NULL
             WHERE c.status = 'claimed' AND c.claim_expires_at < clock_timestamp()
         RETURNING c.id LOOP
     released := released + 1;

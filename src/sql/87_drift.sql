@@ -589,7 +589,7 @@ BEGIN
                                 last_error = 'the table was dropped before it was classified'
        WHERE status IN ('queued', 'running') AND subject ->> 'table' = t;
       FOR withdrawn IN UPDATE comply.review_cases rc
-                  SET status = 'withdrawn', assignee = NULL, claimed_at = NULL,
+                  SET status = 'withdrawn', assignee = NULL, assignee_role = NULL, claimed_at = NULL,
                       claim_expires_at = NULL, decided_at = clock_timestamp()
                 WHERE rc.status IN ('pending', 'escalated', 'claimed')
                   AND rc.job_id IN (SELECT j.id FROM comply.ai_jobs j WHERE j.subject ->> 'table' = t)
