@@ -181,6 +181,12 @@ SELECT comply.protect('drift_edited', '{}');
 DROP TABLE drift_edited;
 SELECT count(*) AS policy_edited_entries FROM comply.audit_log
  WHERE action = 'drift' AND details ->> 'kind' = 'policy_edited';
+-- The indexes and constraints of pg_comply's tables keep their names (its code names
+-- some of them).
+\set VERBOSITY terse
+ALTER INDEX comply.discoveries_pkey RENAME TO dp;
+ALTER TABLE comply.drift_reported RENAME CONSTRAINT drift_reported_pkey TO drp;
+\set VERBOSITY default
 -- So is a guard dropped rather than disabled. (Rolled back here.)
 BEGIN;
 DROP TRIGGER append_only ON comply.ledger_blocks;

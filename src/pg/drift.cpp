@@ -554,6 +554,9 @@ Datum comply_reshapes(PG_FUNCTION_ARGS) {
         case OBJECT_COLUMN:
           what = "column renamed";
           break;
+        case OBJECT_TABCONSTRAINT:
+          what = "constraint renamed";
+          break;
         default:
           break;
       }

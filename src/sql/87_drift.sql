@@ -223,6 +223,21 @@ BEGIN
                                                                          ELSE 'origin' END));
     END LOOP;
   END LOOP;
+  -- An index or a constraint of the extension's tables renamed: pg_comply's code names
+  -- some of them (ON CONFLICT ON CONSTRAINT in discovery and the drift check, which then
+  -- failed at every run). Refused, but in the extension's own scripts.
+  FOR r IN SELECT c.objid FROM pg_event_trigger_ddl_commands() c
+            WHERE NOT c.in_extension
+              AND comply._reshapes(c.command) IN ('relation', 'constraint renamed')
+              AND ((c.classid = 'pg_class'::regclass
+                    AND comply._is_own_table((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.objid)))
+                   OR (c.classid = 'pg_constraint'::regclass
+                       AND comply._is_own_table((SELECT k.conrelid FROM pg_constraint k WHERE k.oid = c.objid))))
+  LOOP
+    RAISE EXCEPTION 'indexes and constraints of pg_comply''s tables cannot be renamed'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'pg_comply''s functions and workers name some of them.';
+  END LOOP;
   -- A rule on one of the extension's tables (the ledger's, say) would rewrite pg_comply's
   -- own writes: ON INSERT DO INSTEAD NOTHING on comply.audit_log would make every entry
   -- vanish without an error. Refused.
@@ -624,7 +639,7 @@ COMMENT ON FUNCTION comply._drift_drop() IS
 REVOKE ALL ON FUNCTION comply._drift_ddl(), comply._drift_drop() FROM PUBLIC;
 
 CREATE EVENT TRIGGER comply_drift_ddl ON ddl_command_end
-  WHEN TAG IN ('ALTER TABLE', 'GRANT', 'REVOKE', 'CREATE POLICY', 'ALTER POLICY', 'CREATE TABLE',
+  WHEN TAG IN ('ALTER TABLE', 'ALTER INDEX', 'GRANT', 'REVOKE', 'CREATE POLICY', 'ALTER POLICY', 'CREATE TABLE',
                'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE', 'CREATE FOREIGN TABLE',
                'ALTER FOREIGN TABLE', 'ALTER SCHEMA', 'CREATE FUNCTION', 'ALTER FUNCTION',
                'CREATE PROCEDURE', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'CREATE AGGREGATE',
