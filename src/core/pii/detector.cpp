@@ -237,8 +237,7 @@ struct Detector::Impl {
 
   // Scores one match of group g for recognizer i; false if the recognizer rejects it.
   bool Accept(size_t i, std::string_view text, size_t begin, size_t end,
-              const DetectOptions& options, std::vector<Finding>* out,
-              size_t* skip_to = nullptr) const;
+              const DetectOptions& options, std::vector<Finding>* out) const;
 
   // Finds PERSON names that start with a listed first name in [from, keep_before).
   // Done in code rather than with a pattern: a pattern for "two capitalised words"
@@ -505,17 +504,9 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
 Detector::~Detector() = default;
 
 bool Detector::Impl::Accept(size_t i, std::string_view text, size_t begin, size_t end,
-                            const DetectOptions& options, std::vector<Finding>* out,
-                            size_t* skip_to) const {
+                            const DetectOptions& options, std::vector<Finding>* out) const {
   const Pattern& p = patterns[i];
-  if (p.refine) {
-    const size_t candidate = begin;
-    if (!p.refine(text, &begin, &end)) {
-      // A refine that moved begin says where the search may resume (RefineFn).
-      if (skip_to) *skip_to = begin > candidate ? begin : 0;
-      return false;
-    }
-  }
+  if (p.refine && !p.refine(text, &begin, &end)) return false;
   double score = p.base_score;
   if (p.validate) {
     Validity v = p.validate(text.substr(begin, end - begin));
@@ -566,19 +557,19 @@ void Detector::Impl::Scan(size_t g, std::string_view text, size_t from, size_t t
       mend = end;
     }
     bool accepted = false;
-    // Where every member's refine says no later candidate before it can be kept (an
-    // e-mail's local part with no letter or digit: rescanning it from each of its
-    // characters made a long run of them quadratic).
+    // Where no later candidate can be kept, by every member rejecting this one (an
+    // e-mail candidate: every start before its '@' gives the same address, so a long
+    // run before it was otherwise searched again from each of its characters).
     size_t skip = SIZE_MAX;
     if (end > begin) {
       for (size_t i : grp.members) {
         if (!wanted[i]) continue;
         size_t member_skip = 0;
-        if (Accept(i, text, begin, end, options, out, &member_skip)) {
+        if (Accept(i, text, begin, end, options, out)) {
           accepted = true;
         } else if (ResumesAfterAt(patterns[i].refine)) {
           const size_t at = text.find('@', mbegin);
-          if (at != std::string_view::npos && at < mend) member_skip = std::max(member_skip, at + 1);
+          if (at != std::string_view::npos && at < mend) member_skip = at + 1;
         }
         skip = std::min(skip, member_skip);
       }

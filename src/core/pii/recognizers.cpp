@@ -176,12 +176,7 @@ bool RefineEmail(std::string_view text, size_t* begin, size_t* end) {
     if (AddressCodePoint(CodePointBefore(text, next, &start))) break;
     b = next;
   }
-  if (b >= at) {
-    // No letter or digit before this '@': nor for any later start before it, which
-    // would end at the same '@'. The search resumes after it.
-    *begin = std::max(*begin, at + 1);
-    return false;
-  }
+  if (b >= at) return false;
   *begin = b;
   return true;
 }

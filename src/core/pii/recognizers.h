@@ -12,9 +12,7 @@
 namespace comply::pii {
 
 // Adjusts a candidate span inside text (for example trims trailing punctuation from a
-// URL); returns false to drop it. begin/end are byte offsets, updated in place. On
-// false, a refine may move *begin forward to where the search may resume: no candidate
-// starting before it can be kept (otherwise the search resumes at the next character).
+// URL); returns false to drop it. begin/end are byte offsets, updated in place.
 using RefineFn = bool (*)(std::string_view text, size_t* begin, size_t* end);
 using ValidateFn = Validity (*)(std::string_view candidate);
 
