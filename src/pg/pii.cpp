@@ -48,6 +48,7 @@ PG_FUNCTION_INFO_V1(comply_pseudonymize);
 PG_FUNCTION_INFO_V1(comply_pseudonym_key_id);
 PG_FUNCTION_INFO_V1(comply_check_pattern);
 PG_FUNCTION_INFO_V1(comply_builtin_entities);
+PG_FUNCTION_INFO_V1(comply_shown_name);
 }
 
 namespace comply::pg {
@@ -782,5 +783,16 @@ extern "C" Datum comply_builtin_entities(PG_FUNCTION_ARGS) {
       });
     }
     return (Datum)0;
+  });
+}
+
+// comply._shown_name(s text) RETURNS text: ShownName, for the messages of SQL functions
+// (quoted when it has the form of a name and holds nothing the detector finds).
+extern "C" Datum comply_shown_name(PG_FUNCTION_ARGS) {
+  text* t = PG_GETARG_TEXT_PP(0);
+  const std::string_view s(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+  return Guarded([&]() -> Datum {
+    const std::string shown = ShownName(s);
+    return PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(shown.data(), shown.size())); });
   });
 }

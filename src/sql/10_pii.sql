@@ -77,19 +77,12 @@ CREATE FUNCTION comply.entities() RETURNS SETOF text
 COMMENT ON FUNCTION comply.entities() IS
   'Entities that comply.detect can report: the built-in ones and those of enabled custom recognizers';
 
--- A name given by the caller, as a message shows it (the C++ ShownName): quoted when it
--- has the form of a name and holds nothing comply.detect finds, otherwise only its
--- length, since a value that is not a name may be data passed in the wrong argument (an
--- IBAN has the form of a name), and messages never contain data.
+-- A name given by the caller, as a message shows it (ShownName, in C++ as everywhere
+-- else): quoted when it has the form of a name and holds nothing the PII detector finds,
+-- otherwise only its length, since a value that is not a name may be data passed in the
+-- wrong argument (an IBAN has the form of a name), and messages never contain data.
 CREATE FUNCTION comply._shown_name(s text) RETURNS text
-  LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT CASE WHEN octet_length(s) <= 128 AND s ~ '^[A-Za-z_][A-Za-z0-9_.:-]*$'
-                   AND NOT EXISTS (SELECT FROM comply.detect(s))
-                   -- its parts glued by '_' or a letter next to a digit, split
-                   AND NOT EXISTS (SELECT FROM comply.detect(regexp_replace(regexp_replace(
-                         translate(s, '_', ' '), '([A-Za-z])([0-9])', '\1 \2', 'g'),
-                         '([0-9])([A-Za-z])', '\1 \2', 'g'))) THEN '"' || s || '"'
-              ELSE format('(a value of %s bytes that is not a name; not shown)', octet_length(s)) END
-$$;
+  AS 'MODULE_PATHNAME', 'comply_shown_name'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION comply._shown_name(text) IS
   'Internal: a caller''s name as messages show it (quoted if it is a name, else its length)';
