@@ -240,6 +240,44 @@ ALTER TABLE comply.audit_log RENAME COLUMN details TO detail;
 ALTER TABLE comply.audit_log DROP COLUMN details;
 ALTER TABLE comply.audit_log ALTER COLUMN details TYPE text USING '{}';
 ALTER TABLE comply.ledger_entries ADD COLUMN note text, DROP COLUMN entry_hash;
+-- Nor what decides which of pg_comply's own writes succeed and who makes them: a CHECK
+-- on the ledger failed the job worker's appends for ever, its primary key dropped let an
+-- entry stored twice go unsealed. Constraints, defaults, NOT NULL, identity, new
+-- columns, row security and its policies, inheritance, the owner, unique indexes.
+ALTER TABLE comply.audit_log ADD CONSTRAINT no_x CHECK (action <> 'x');
+ALTER TABLE comply.audit_log ADD CONSTRAINT one_per_xid UNIQUE (xid, id);
+ALTER TABLE comply.audit_log DROP CONSTRAINT audit_log_pkey;
+ALTER TABLE comply.ledger_blocks DROP CONSTRAINT ledger_blocks_block_no_check;
+ALTER TABLE comply.audit_log ALTER COLUMN logged_at DROP NOT NULL;
+ALTER TABLE comply.audit_log ALTER COLUMN application_name SET DEFAULT 'x';
+ALTER TABLE comply.audit_log ALTER COLUMN id RESTART WITH 1;
+ALTER TABLE comply.audit_log ADD COLUMN extra int;
+ALTER TABLE comply.discoveries DISABLE ROW LEVEL SECURITY;
+ALTER TABLE comply.audit_log ENABLE ROW LEVEL SECURITY;
+CREATE ROLE own_tables_owner;
+ALTER TABLE comply.policies OWNER TO own_tables_owner;
+DROP ROLE own_tables_owner;
+CREATE TABLE own_tables_parent (id bigint);
+ALTER TABLE comply.audit_log INHERIT own_tables_parent;
+DROP TABLE own_tables_parent;
+CREATE UNIQUE INDEX ON comply.audit_log (id, action);
+CREATE POLICY everyone ON comply.discoveries FOR SELECT USING (true);
+ALTER POLICY readers_of_the_column ON comply.discoveries USING (true);
+\set VERBOSITY default
+ALTER TABLE comply.audit_log SET (fillfactor = 90), ADD CONSTRAINT no_x CHECK (action <> 'x');
+\set VERBOSITY terse
+-- What tunes storage, statistics or lookups stays free, and appends go on.
+ALTER TABLE comply.audit_log SET (autovacuum_vacuum_scale_factor = 0.05), ALTER COLUMN details SET STATISTICS 200;
+CREATE INDEX audit_log_by_object ON comply.audit_log (object);
+ALTER TABLE comply.audit_log RESET (autovacuum_vacuum_scale_factor), ALTER COLUMN details SET STATISTICS -1;
+DROP INDEX comply.audit_log_by_object;
+SELECT comply.audit('drift.own_tables', 'still appended') > 0 AS appended;
+SELECT (SELECT count(*) FROM pg_constraint WHERE conrelid = 'comply.audit_log'::regclass) AS audit_log_constraints,
+       (SELECT count(*) FROM pg_index WHERE indrelid = 'comply.audit_log'::regclass) AS audit_log_indexes,
+       (SELECT count(*) FROM pg_attribute WHERE attrelid = 'comply.audit_log'::regclass AND attnum > 0 AND NOT attisdropped) AS audit_log_columns,
+       (SELECT relrowsecurity FROM pg_class WHERE oid = 'comply.discoveries'::regclass) AS discoveries_row_security,
+       (SELECT count(*) FROM pg_policy WHERE polrelid = 'comply.discoveries'::regclass) AS discoveries_policies,
+       (SELECT relowner = (SELECT extowner FROM pg_extension WHERE extname = 'pg_comply') FROM pg_class WHERE oid = 'comply.policies'::regclass) AS policies_owner_kept;
 SELECT count(*) AS still_named FROM pg_class WHERE relnamespace = 'comply'::regnamespace
    AND relname IN ('audit_log', 'policies');
 SELECT count(*) = :with_details AS details_intact FROM comply.audit_log WHERE details <> '{}';

@@ -566,6 +566,88 @@ Datum comply_reshapes(PG_FUNCTION_ARGS) {
   PG_RETURN_TEXT_P(cstring_to_text(what));
 }
 
+// comply._own_table_change(cmd pg_ddl_command) RETURNS text: what an ALTER TABLE of one
+// of pg_comply's own tables changes that its code relies on, or null when it only tunes
+// storage, statistics, clustering, the tablespace, the replica identity, triggers' or
+// rules' firing (reported as drift elsewhere), or is handled by its own refusal (names,
+// columns dropped or retyped, UNLOGGED). A constraint, a default, NOT NULL, an identity,
+// a new column, row security, inheritance, a partition or a new owner changes which of
+// pg_comply's own writes succeed (a CHECK on the ledger made the job worker retry an
+// append for ever; its primary key dropped, an entry stored twice was never sealed) or
+// who may read and change them.
+PG_FUNCTION_INFO_V1(comply_own_table_change);
+Datum comply_own_table_change(PG_FUNCTION_ARGS) {
+  const CollectedCommand* cmd = reinterpret_cast<const CollectedCommand*>(PG_GETARG_POINTER(0));
+  const char* what = nullptr;
+  if (cmd->type == SCT_AlterTable) {
+    ListCell* lc;
+    foreach (lc, cmd->d.alterTable.subcmds) {
+      const CollectedATSubcmd* sub = static_cast<const CollectedATSubcmd*>(lfirst(lc));
+      if (!sub->parsetree || !IsA(sub->parsetree, AlterTableCmd)) continue;
+      switch (reinterpret_cast<const AlterTableCmd*>(sub->parsetree)->subtype) {
+        case AT_AddColumn:
+        case AT_AddColumnRecurse:
+          what = "a column added";
+          break;
+        case AT_ColumnDefault:
+        case AT_CookedColumnDefault:
+        case AT_DropExpression:
+          what = "a column's default changed";
+          break;
+        case AT_DropNotNull:
+        case AT_SetNotNull:
+          what = "a column's NOT NULL changed";
+          break;
+        case AT_AddIdentity:
+        case AT_SetIdentity:
+        case AT_DropIdentity:
+          what = "a column's identity changed";
+          break;
+        case AT_AddIndex:
+        case AT_AddIndexConstraint:
+        case AT_AddConstraint:
+        case AT_AddConstraintRecurse:
+          what = "a constraint added";
+          break;
+        case AT_DropConstraint:
+        case AT_DropConstraintRecurse:
+          what = "a constraint dropped";
+          break;
+        case AT_AlterConstraint:
+          what = "a constraint altered";
+          break;
+        case AT_ChangeOwner:
+          what = "a new owner";
+          break;
+        case AT_EnableRowSecurity:
+        case AT_DisableRowSecurity:
+        case AT_ForceRowSecurity:
+        case AT_NoForceRowSecurity:
+          what = "row security changed";
+          break;
+        case AT_AddInherit:
+        case AT_DropInherit:
+        case AT_AddOf:
+        case AT_DropOf:
+        case AT_AttachPartition:
+        case AT_DetachPartition:
+        case AT_DetachPartitionFinalize:
+          what = "an inheritance or partition changed";
+          break;
+        case AT_GenericOptions:
+        case AT_AlterColumnGenericOptions:
+          what = "foreign options";
+          break;
+        default:
+          break;
+      }
+      if (what) break;
+    }
+  }
+  if (!what) PG_RETURN_NULL();
+  PG_RETURN_TEXT_P(cstring_to_text(what));
+}
+
 // The tables an ALTER TABLE that an event trigger reports attached (ATTACH PARTITION)
 // or detached (DETACH PARTITION, also CONCURRENTLY and FINALIZE) as partitions.
 Datum PartitionsOf(FunctionCallInfo fcinfo, bool attached) {

@@ -35,6 +35,17 @@ COMMENT ON FUNCTION comply._reshapes(pg_ddl_command) IS
   'How a DDL command changes a relation''s name or columns: relation, column renamed, column dropped, column retyped, or null (event triggers)';
 REVOKE ALL ON FUNCTION comply._reshapes(pg_ddl_command) FROM PUBLIC;
 
+-- What an event trigger's ALTER TABLE of one of pg_comply's own tables changes that its
+-- code relies on ('a constraint added', 'a column''s default changed', 'a new owner',
+-- ...), or null when it only tunes storage, statistics, clustering, the tablespace, the
+-- replica identity or triggers' firing.
+CREATE FUNCTION comply._own_table_change(cmd pg_ddl_command) RETURNS text
+  AS 'MODULE_PATHNAME', 'comply_own_table_change'
+  LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION comply._own_table_change(pg_ddl_command) IS
+  'What an ALTER TABLE of one of pg_comply''s own tables changes that its code relies on, or null (event triggers)';
+REVOKE ALL ON FUNCTION comply._own_table_change(pg_ddl_command) FROM PUBLIC;
+
 -- The tables an event trigger's ALTER TABLE ... ATTACH PARTITION attached (empty for
 -- any other command).
 CREATE FUNCTION comply._attached_partitions(cmd pg_ddl_command) RETURNS oid[]
@@ -209,6 +220,20 @@ BEGIN
         USING ERRCODE = 'object_not_in_prerequisite_state',
               DETAIL = 'Crash recovery empties an unlogged table, and standbys never receive its rows.';
     END IF;
+    -- Likewise what decides which of pg_comply's own writes succeed, and who may make
+    -- them: a CHECK constraint or a NOT NULL on the ledger failed the job worker's
+    -- appends for ever; its primary key dropped, an entry stored twice under one id was
+    -- never sealed; a default, an identity, a new column, row security, inheritance or
+    -- a new owner change what its code writes and reads. Storage, statistics,
+    -- clustering, the tablespace, the replica identity and triggers' firing stay free.
+    IF NOT r.in_extension AND comply._own_table_change(r.command) IS NOT NULL THEN
+      RAISE EXCEPTION 'table % of pg_comply cannot have its constraints, defaults, columns, row security or owner changed',
+                      r.objid::regclass
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = format('The command has %s. pg_comply''s code writes and reads these tables as its scripts made them.',
+                              comply._own_table_change(r.command)),
+              HINT = 'Storage parameters, statistics, CLUSTER ON, SET TABLESPACE, REPLICA IDENTITY and indexes that are not unique can be changed.';
+    END IF;
     FOR p IN SELECT t.tgname, t.tgenabled FROM pg_trigger t
               WHERE t.tgrelid = r.objid AND NOT t.tgisinternal AND t.tgenabled <> 'A' ORDER BY t.tgname LOOP
       PERFORM comply._drift(r.objid::regclass::text,
@@ -237,6 +262,29 @@ BEGIN
     RAISE EXCEPTION 'indexes and constraints of pg_comply''s tables cannot be renamed'
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = 'pg_comply''s functions and workers name some of them.';
+  END LOOP;
+  -- A unique index on one of the extension's tables refuses some of pg_comply's own
+  -- writes (two ledger entries of one action); a row security policy on one changes who
+  -- reads and writes it (comply.discoveries has its own). Refused, but in the extension's
+  -- own scripts; other indexes (to search the ledger, say) are fine.
+  FOR r IN SELECT c.objid, c.classid FROM pg_event_trigger_ddl_commands() c
+            WHERE NOT c.in_extension
+              AND ((c.classid = 'pg_class'::regclass AND c.command_tag = 'CREATE INDEX'
+                    AND EXISTS (SELECT 1 FROM pg_index i
+                                 WHERE i.indexrelid = c.objid AND (i.indisunique OR i.indisexclusion)
+                                   AND comply._is_own_table(i.indrelid)))
+                   OR (c.classid = 'pg_policy'::regclass
+                       AND comply._is_own_table((SELECT pol.polrelid FROM pg_policy pol WHERE pol.oid = c.objid))))
+  LOOP
+    IF r.classid = 'pg_policy'::regclass THEN
+      RAISE EXCEPTION 'row security policies of pg_comply''s tables cannot be created or altered'
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'pg_comply decides who reads and writes its own tables; its functions grant what a role may see.';
+    END IF;
+    RAISE EXCEPTION 'unique indexes cannot be added to pg_comply''s tables'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Index %s would refuse some of pg_comply''s own writes.', r.objid::regclass),
+            HINT = 'An index that is not unique can be added.';
   END LOOP;
   -- A rule on one of the extension's tables (the ledger's, say) would rewrite pg_comply's
   -- own writes: ON INSERT DO INSTEAD NOTHING on comply.audit_log would make every entry
@@ -639,7 +687,7 @@ COMMENT ON FUNCTION comply._drift_drop() IS
 REVOKE ALL ON FUNCTION comply._drift_ddl(), comply._drift_drop() FROM PUBLIC;
 
 CREATE EVENT TRIGGER comply_drift_ddl ON ddl_command_end
-  WHEN TAG IN ('ALTER TABLE', 'ALTER INDEX', 'GRANT', 'REVOKE', 'CREATE POLICY', 'ALTER POLICY', 'CREATE TABLE',
+  WHEN TAG IN ('ALTER TABLE', 'ALTER INDEX', 'CREATE INDEX', 'GRANT', 'REVOKE', 'CREATE POLICY', 'ALTER POLICY', 'CREATE TABLE',
                'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE', 'CREATE FOREIGN TABLE',
                'ALTER FOREIGN TABLE', 'ALTER SCHEMA', 'CREATE FUNCTION', 'ALTER FUNCTION',
                'CREATE PROCEDURE', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'CREATE AGGREGATE',
