@@ -212,6 +212,22 @@ check "no evidence carries a key, the AI endpoint's path or the webhook's token"
 check "the webhook's evidence names its host" grep -q 'alert_webhook_tls|fail|.*"host": "hooks.example.com"' "$work/lax.out"
 check "the AI endpoint's host is the URL's, not its user part (http://localhost:1@classifier... fails)" \
   grep -q 'ai_endpoint_tls|fail|.*"host": "classifier.example.com"' "$work/lax.out"
+# A reload logs the settings it changed, with their values: the webhook's path and the
+# AI endpoint's are cut from that line (in the log files and the CSV log alike). (This
+# cluster logs every statement: the ALTER SYSTEM itself is in its log, as
+# statement_logging reports.)
+lpsql -c "ALTER SYSTEM SET comply.alert_webhook_url = 'http://hooks.example.com/services/T0RELOAD/B0RELOAD/reloadtoken456'" \
+      -c "ALTER SYSTEM SET comply.ai_endpoint = 'http://user:RELOADPASS@classifier.example.com/v1/RELOADPATH'" \
+      -c "SELECT pg_reload_conf()" >/dev/null
+sleep 2
+check "a reload's log line shows the webhook's scheme and host only" \
+  bash -c 'grep -rhq "parameter \"comply.alert_webhook_url\" changed to \"http://hooks.example.com/...\"" "$1"/log/*.log' _ "$lax/data"
+check "... and the AI endpoint's, without its user" \
+  bash -c 'grep -rhq "parameter \"\"comply.ai_endpoint\"\" changed to \"\"http://classifier.example.com/...\"\"" "$1"/log/*.csv' _ "$lax/data"
+check "... and neither their paths nor the password are in the lines of the reload" \
+  bash -c '[ "$(grep -rh "changed to" "$1"/log/ | grep -c "comply\.")" -ge 4 ] && ! grep -rh "changed to" "$1"/log/ | grep -q "reloadtoken456\|RELOADPASS\|RELOADPATH\|T0RELOAD"' _ "$lax/data"
+lpsql -c "ALTER SYSTEM RESET comply.alert_webhook_url" -c "ALTER SYSTEM RESET comply.ai_endpoint" \
+      -c "SELECT pg_reload_conf()" >/dev/null
 check "a role that sees only its own sessions gets unknown for connections without SSL" \
   bash -c '[ "$(psql -X -At -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -c "CREATE ROLE posture_viewer" -c "SET ROLE posture_viewer" -c "SELECT status FROM comply.check_server() WHERE check_name = '"'"'connections_without_ssl'"'"'" | tail -1)" = unknown ]'
 

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <climits>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "core/ledger/ledger.h"
 
 extern "C" {
+#include "utils/elog.h"
 #include "utils/guc.h"
 }
 
@@ -124,9 +126,54 @@ bool CheckProvider(char** newval, void**, GucSource) {
   return false;
 }
 
+// The server log's "parameter ... changed to ..." after a reload shows a setting's new
+// value, and a webhook's path is often its token (an AI endpoint's may be too): for
+// those two settings, the value's user name, path and query are cut from the message
+// in place (scheme and host stay, as in the posture reports, and "/..." for the rest).
+// The message is found by its untranslated format, and the URL in it by its "://".
+emit_log_hook_type prev_emit_log_hook = nullptr;
+
+void HideUrlPaths(ErrorData* edata) {
+  if (edata->message_id != nullptr && edata->message != nullptr &&
+      strcmp(edata->message_id, "parameter \"%s\" changed to \"%s\"") == 0 &&
+      (strstr(edata->message, "\"comply.alert_webhook_url\"") != nullptr ||
+       strstr(edata->message, "\"comply.ai_endpoint\"") != nullptr)) {
+    char* scheme = strstr(edata->message, "://");
+    if (scheme != nullptr) {
+      char* host = scheme + 3;
+      // The URL ends at a quote, a blank or a byte outside ASCII (a translation's quote).
+      auto in_url = [](char c) {
+        return c > ' ' && c < 0x7f && c != '"';
+      };
+      char* end = host;
+      while (in_url(*end)) ++end;
+      char* host_end = host;
+      while (host_end < end && *host_end != '/' && *host_end != '?' && *host_end != '#') ++host_end;
+      // A user name and password before the host go too.
+      for (char* at = host_end; at > host; --at) {
+        if (at[-1] == '@') {
+          memmove(host, at, strlen(at) + 1);
+          end -= at - host;
+          host_end -= at - host;
+          break;
+        }
+      }
+      // What followed the host is shown as "/..." where it had room for it.
+      if (end - host_end >= 4) {
+        memcpy(host_end, "/...", 4);
+        host_end += 4;
+      }
+      if (host_end < end) memmove(host_end, end, strlen(end) + 1);
+    }
+  }
+  if (prev_emit_log_hook != nullptr) prev_emit_log_hook(edata);
+}
+
 }  // namespace
 
 void GucInit() {
+  prev_emit_log_hook = emit_log_hook;
+  emit_log_hook = HideUrlPaths;
   DefineCustomIntVariable(
       "comply.max_input_bytes", "Largest input, in bytes, that PII detection and redaction accept.",
       "Larger inputs are refused with program_limit_exceeded.", &max_input_bytes,
