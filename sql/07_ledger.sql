@@ -6,9 +6,10 @@ CREATE EXTENSION IF NOT EXISTS pg_comply;
 CREATE EXTENSION IF NOT EXISTS dblink;
 RESET client_min_messages;
 
--- Appends: details are redacted before they are stored, and so is the object (a key
--- that is personal data could never be dropped from the ledger again).
-SELECT comply.audit('read', 'patients', '{"reason": "billing", "note": "called 415-555-2671 about SSN 536-22-8714"}');
+-- Appends: details are redacted before they are stored (strings and numbers alike: a card
+-- number stored as a JSON number too), and so is the object (a key that is personal data
+-- could never be dropped from the ledger again).
+SELECT comply.audit('read', 'patients', '{"reason": "billing", "note": "called 415-555-2671 about SSN 536-22-8714", "card": 4111111111111111, "visits": 3}');
 SELECT comply.audit('export', 'claims/maria.garcia@example.org');
 SELECT comply.audit('login', NULL, NULL);
 SELECT id, session_user_name = session_user AS session_ok, current_user_name, action, object, details
@@ -525,3 +526,11 @@ ALTER TABLE comply.audit_log DISABLE TRIGGER append_only;
 UPDATE comply.audit_log SET client_addr = set_masklen(client_addr, 8) WHERE id = :tcp_entry;
 SELECT entry_id = :tcp_entry AS the_entry, problem FROM comply.verify_ledger() WHERE problem = 'entry altered';
 ROLLBACK;
+-- A row's numbers are redacted by content in its entry: a card number in a bigint column
+-- is its label there, the other numbers stay numbers.
+CREATE TABLE card_payments (id int PRIMARY KEY, card_number bigint, amount numeric);
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON card_payments
+  FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger();
+INSERT INTO card_payments VALUES (1, 4111111111111111, 12.50);
+SELECT details FROM comply.audit_log WHERE object = 'public.card_payments' ORDER BY id;
+DROP TABLE card_payments;

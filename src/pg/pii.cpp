@@ -372,7 +372,7 @@ class JsonbRedactor {
   }
 
   // Pushes one value: replaced whole (under a listed key), recursed into, redacted by
-  // content (strings) or copied.
+  // content (strings, numbers) or copied.
   void PushValue(JsonbIteratorToken tok, JsonbValue* v, bool whole, const std::string& entity,
                  JsonbParseState** state) {
     // "keep" for a listed key keeps its value as it is: a number stays a number, and an
@@ -426,6 +426,20 @@ class JsonbRedactor {
       std::string_view in(v->val.string.val, v->val.string.len);
       PushString(tok, RedactString(in, opts_, ops_, key_), state);
       return;
+    }
+    if (v->type == jbvNumeric) {
+      // A number is personal data when its digits are (a card number stored as a JSON
+      // number, a bigint column's value in an audit entry): read as its text, and
+      // replaced by the redacted string only when the detector finds something in it.
+      const char* digits = PgCall([&] {
+        return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+      });
+      const std::string_view in(digits);
+      const std::string r = RedactString(in, opts_, ops_, key_);
+      if (r != in) {
+        PushString(tok, r, state);
+        return;
+      }
     }
     PgCall([&] { pushJsonbValue(state, tok, v); });
   }
