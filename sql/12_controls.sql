@@ -293,3 +293,26 @@ DELETE FROM comply.controls WHERE control_id = 'ACME-7';
 DELETE FROM comply.models WHERE name = 'ctl_model';
 DELETE FROM comply.schemas WHERE name = 'ctl_intake';
 DROP ROLE ctl_mx_reviewer;
+-- Regulation references and entity names are compared in ASCII case, whatever the
+-- database's collation: under a Turkish one, upper('email_address') is 'EMAİL_ADDRESS'
+-- and lower('PCI') is 'pcı' (a keep rule read as covering, a reference matching no control).
+SELECT comply._covers('{"redact": {"email_address": {"op": "keep"}}}', 'EMAIL_ADDRESS' COLLATE "tr-TR-x-icu") AS tr_keep_covers,
+       comply._ref_matches('pci dss 10.2' COLLATE "tr-TR-x-icu", 'PCI DSS 10.2') AS tr_pci_matches,
+       comply._ref_matches('hipaa §164.312(b)', 'HIPAA §164.312(b)' COLLATE "tr-TR-x-icu") AS tr_hipaa_matches;
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS comply_tr;
+CREATE DATABASE comply_tr TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'tr-TR'
+  LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8';
+RESET client_min_messages;
+SELECT dblink_exec(format('dbname=comply_tr port=%s host=%s', current_setting('port'), split_part(current_setting('unix_socket_directories'), ',', 1)),
+                   'SET client_min_messages = warning; CREATE EXTENSION pg_comply') AS created;
+SELECT * FROM dblink(format('dbname=comply_tr port=%s host=%s', current_setting('port'), split_part(current_setting('unix_socket_directories'), ',', 1)),
+                     $$SELECT comply._covers('{"redact": {"email_address": {"op": "keep"}}}', 'EMAIL_ADDRESS'),
+                              comply._covers('{"redact": {"email_address": {"op": "mask"}}}', 'EMAIL_ADDRESS'),
+                              comply._ref_matches('hipaa §164.312(b)', 'HIPAA §164.312(b)')$$)
+  AS t(keep_covers boolean, mask_covers boolean, hipaa_matches boolean);
+SET client_min_messages = warning;
+SET comply.allow_ledger_drop = on;
+DROP DATABASE comply_tr;
+RESET comply.allow_ledger_drop;
+RESET client_min_messages;

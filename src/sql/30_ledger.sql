@@ -263,7 +263,7 @@ BEGIN
   END IF;
   RETURN EXISTS (SELECT 1 FROM comply.ledger_blocks b
                   WHERE b.block_no = (digest ->> 'block_no')::bigint
-                    AND encode(b.block_hash, 'hex') = lower(digest ->> 'block_hash'))
+                    AND encode(b.block_hash, 'hex') = lower((digest ->> 'block_hash') COLLATE "C"))
      AND NOT EXISTS (SELECT 1 FROM comply.verify_ledger((digest ->> 'block_no')::bigint) v
                       WHERE v.problem IN ('chain broken', 'block altered', 'bad signature'));
 END $$;

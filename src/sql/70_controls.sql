@@ -149,8 +149,8 @@ ALTER TABLE comply.controls ENABLE ALWAYS TRIGGER shipped_rows_truncate;
 CREATE FUNCTION comply._ref_matches(policy_ref text, control_ref text) RETURNS boolean
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
   SELECT p <> '' AND (c = p OR (left(c, length(p)) = p AND substr(c, length(p) + 1, 1) !~ '[[:alnum:]]'))
-    FROM (SELECT lower(regexp_replace(btrim(policy_ref), E'\\s+', ' ', 'g')) AS p,
-                 lower(regexp_replace(btrim(control_ref), E'\\s+', ' ', 'g')) AS c) x $$;
+    FROM (SELECT lower(regexp_replace(btrim(policy_ref), E'\\s+', ' ', 'g') COLLATE "C") AS p,
+                 lower(regexp_replace(btrim(control_ref), E'\\s+', ' ', 'g') COLLATE "C") AS c) x $$;
 COMMENT ON FUNCTION comply._ref_matches(text, text) IS
   'True if a policy''s regulation reference names the control''s (equal, or a prefix ending at a part boundary)';
 
@@ -165,7 +165,7 @@ CREATE FUNCTION comply._covers(spec jsonb, entity text) RETURNS boolean
     WHEN jsonb_typeof(spec -> 'redact') = 'object'
       -- (Entity names in any case, as comply.redact reads them.)
       THEN coalesce((SELECT r.value ->> 'op' FROM jsonb_each(spec -> 'redact') r
-                      WHERE upper(r.key) = upper(entity) ORDER BY r.key = entity DESC LIMIT 1),
+                      WHERE upper(r.key COLLATE "C") = upper(entity COLLATE "C") ORDER BY r.key = entity DESC LIMIT 1),
                     spec -> 'redact' -> 'default' ->> 'op', 'label') <> 'keep'
     ELSE false END $$;
 COMMENT ON FUNCTION comply._covers(jsonb, text) IS
@@ -174,7 +174,7 @@ COMMENT ON FUNCTION comply._covers(jsonb, text) IS
 -- The host of a URL (never its user, password, port, path or query), lower-cased.
 CREATE FUNCTION comply._endpoint_host(url text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT nullif(lower(m[1]), '')
+  SELECT nullif(lower(m[1] COLLATE "C"), '')
     FROM regexp_match(url, E'^\\s*[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#]*@)?(\\[[^]/?#]*\\]|[^/?#:]*)') m $$;
 COMMENT ON FUNCTION comply._endpoint_host(text) IS
   'Host part of a URL, without credentials, port, path or query (NULL if none)';
@@ -241,7 +241,7 @@ DECLARE
   ssl_on boolean := current_setting('ssl') = 'on';
   endpoint text := btrim(coalesce(current_setting('comply.ai_endpoint', true), ''));
   endpoint_host text := comply._endpoint_host(endpoint);
-  endpoint_scheme text := lower(substring(endpoint FROM '^([A-Za-z][A-Za-z0-9+.-]*)://'));
+  endpoint_scheme text := lower(substring(endpoint FROM '^([A-Za-z][A-Za-z0-9+.-]*)://') COLLATE "C");
   threshold float8 := coalesce(current_setting('comply.review_threshold', true), '0.85')::float8;
   reviewers boolean := EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid
                                 WHERE r.rolname = 'comply_reviewer');
@@ -586,10 +586,10 @@ CREATE FUNCTION comply.data_flow(format text DEFAULT 'mermaid', schema_name name
   RETURNS text
   LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off SET jit = off AS $$
 DECLARE
-  fmt text := lower(btrim(format));
+  fmt text := lower(btrim(format) COLLATE "C");
   endpoint text := btrim(coalesce(current_setting('comply.ai_endpoint', true), ''));
   endpoint_host text := comply._endpoint_host(endpoint);
-  endpoint_scheme text := lower(substring(endpoint FROM '^([A-Za-z][A-Za-z0-9+.-]*)://'));
+  endpoint_scheme text := lower(substring(endpoint FROM '^([A-Za-z][A-Za-z0-9+.-]*)://') COLLATE "C");
   threshold text := coalesce(current_setting('comply.review_threshold', true), '0.85');
   -- Nodes: id (a safe identifier made here, never from a name), shape, label.
   node_ids text[] := '{}';

@@ -20,7 +20,7 @@ COMMENT ON FUNCTION comply._worker_status() IS
 -- The scheme of a URL, lower-cased (NULL if none).
 CREATE FUNCTION comply._url_scheme(url text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT lower(m[1]) FROM regexp_match(url, E'^\\s*([A-Za-z][A-Za-z0-9+.-]*)://') m $$;
+  SELECT lower(m[1] COLLATE "C") FROM regexp_match(url, E'^\\s*([A-Za-z][A-Za-z0-9+.-]*)://') m $$;
 COMMENT ON FUNCTION comply._url_scheme(text) IS 'Scheme of a URL, lower-cased (NULL if none)';
 -- How a URL pg_comply sends data to stands for TLS: pass (none set, or https), warn (plain
 -- http to this machine), fail (plain http elsewhere, or not a URL). The host is the
