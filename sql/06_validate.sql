@@ -66,6 +66,19 @@ SELECT comply.assert_valid('{"maria.garcia@example.org": "x", "ok": 1}', 'contac
 -- Also where a key holds '/' or '~', which the pointer escapes (~1, ~0): each key is
 -- redacted before it is escaped.
 SELECT comply.assert_valid('{"patients/536-22-8714": "x", "cards/4111 1111 1111 1111": "y", "a~b/c": "z"}', 'contacts_by_mail');
+-- A detail longer than an error holds is cut at a character's boundary: cut inside one,
+-- it was not valid UTF-8 (and a client in another encoding got 22021 in place of 23514).
+DO $$
+DECLARE
+  state text;
+  detail text;
+BEGIN
+  PERFORM comply.assert_valid(jsonb_build_object('x' || repeat(U&'\00FC', 600), 'x'), 'contacts_by_mail');
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, detail = PG_EXCEPTION_DETAIL;
+  PERFORM convert_from(convert_to(detail, 'UTF8'), 'UTF8');  -- 22021 if a character is cut
+  RAISE NOTICE 'sqlstate %, detail over 900 bytes: %, valid UTF-8', state, octet_length(detail) > 900;
+END $$;
 -- A name that is not a name is not shown: it may be data passed in the wrong argument.
 -- A schema written in the call without ::jsonb resolves to the by-name function.
 SELECT comply.validate('{}', '{"type": "object"}');

@@ -9,9 +9,18 @@
 namespace comply::pg {
 namespace {
 
-// Copies s into a fixed buffer, truncating.
+// Copies s into a fixed buffer, truncating at a character boundary (the database is
+// UTF-8: a message cut inside a character was an invalid string, refused by a client
+// converting it to another encoding with 22021 in place of the error it reported).
 void CopyText(char* dst, size_t size, const char* s) {
-  snprintf(dst, size, "%s", s ? s : "");
+  if (s == nullptr) s = "";
+  const size_t len = strlen(s);
+  size_t n = len < size ? len : size - 1;
+  if (n < len) {
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // s[n] begins a character
+  }
+  memcpy(dst, s, n);
+  dst[n] = '\0';
 }
 
 }  // namespace
