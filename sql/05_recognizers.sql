@@ -51,6 +51,7 @@ SELECT count(*) FROM comply.detect('see TCK12345');
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(unclosed');
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(\d)\1');
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(?<=x)y');
+INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', 'XM\C');
 \set VERBOSITY terse
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('lower_case', 'x');
 INSERT INTO comply.recognizers (entity, pattern, score) VALUES ('SCORE', 'x', 1.5);

@@ -1273,6 +1273,12 @@ TEST(DetectorCustomTest, CheckPattern) {
   EXPECT_EQ(SqlstateOf([] { CheckPattern("a**"); }), "2201B");
   EXPECT_EQ(SqlstateOf([] { CheckPattern("(?<=x)y"); }), "2201B");  // no lookbehind in RE2
   EXPECT_EQ(SqlstateOf([] { CheckPattern("[z-a]"); }), "2201B");
+  // \C (one byte) could end a finding inside a character; an escaped backslash before a
+  // C is fine.
+  EXPECT_EQ(SqlstateOf([] { CheckPattern("XM\\C"); }, &message), "2201B");
+  EXPECT_NE(message.find("single byte"), std::string::npos) << message;
+  EXPECT_NO_THROW(CheckPattern("a\\\\Cb"));
+  EXPECT_NO_THROW(CheckPattern("\\d+C"));
 }
 
 }  // namespace

@@ -257,6 +257,16 @@ struct Detector::Impl {
 };
 
 void CheckPattern(std::string_view pattern) {
+  // \C matches one byte, which can be half a character: a finding ending there would be
+  // redacted into invalid UTF-8 (stored, and then refused by a restore).
+  for (size_t i = 0; i + 1 < pattern.size(); ++i) {
+    if (pattern[i] != '\\') continue;
+    if (pattern[i + 1] == 'C')
+      throw Error(sqlstate::kInvalidRegularExpression,
+                  "invalid regular expression: \\C matches a single byte, which can be part of a character",
+                  "", "Use . to match one character.");
+    ++i;  // (the escaped character, a backslash included)
+  }
   RE2 re(pattern, PatternOptions());
   if (!re.ok())
     throw Error(sqlstate::kInvalidRegularExpression, "invalid regular expression: " + re.error());
