@@ -409,6 +409,39 @@ SELECT object, details ->> 'operation' AS operation, details ->> 'partition' AS 
  WHERE id > :entries_before AND action = 'drift' AND details ->> 'kind' = 'policy_bypassed' ORDER BY id;
 SELECT kind, subject, message FROM comply.alerts WHERE id > :alerts_before ORDER BY id;
 SELECT id, note FROM bypass.t ORDER BY id;  -- what the bypass let through, now on record
+-- Protect triggers enabled ALWAYS (as on a subscriber whose own policy applies) fire in
+-- replica mode: the policy ran, and nothing is recorded as bypassed. A partition whose
+-- own triggers were left ordinary is (a write into the partitioned table is recorded
+-- whenever one of its partitions' triggers would not fire: which partitions its rows go
+-- to is not known before it runs).
+CREATE TABLE bypass.always (id int PRIMARY KEY, note text);
+SELECT comply.protect('bypass.always', '{"columns": {"note": {"redact": true}}}');
+CREATE TABLE bypass.always_parted (id int PRIMARY KEY, note text) PARTITION BY RANGE (id);
+CREATE TABLE bypass.always_p1 PARTITION OF bypass.always_parted FOR VALUES FROM (0) TO (100);
+CREATE TABLE bypass.always_p2 PARTITION OF bypass.always_parted FOR VALUES FROM (100) TO (200);
+SELECT comply.protect('bypass.always_parted', '{"columns": {"note": {"redact": true}}}');
+SET client_min_messages = warning;
+ALTER TABLE bypass.always ENABLE ALWAYS TRIGGER comply_protect_before, ENABLE ALWAYS TRIGGER comply_protect_after,
+  ENABLE ALWAYS TRIGGER comply_protect_truncate;
+ALTER TABLE bypass.always_parted ENABLE ALWAYS TRIGGER comply_protect_before, ENABLE ALWAYS TRIGGER comply_protect_after;
+ALTER TABLE bypass.always_p2 ENABLE TRIGGER comply_protect_before, ENABLE TRIGGER comply_protect_after;
+RESET client_min_messages;
+SELECT coalesce(max(id), 0) AS entries_before FROM comply.audit_log \gset
+SET session_replication_role = replica;
+INSERT INTO bypass.always VALUES (1, 'SSN 536-22-8714');
+TRUNCATE bypass.always;
+INSERT INTO bypass.always VALUES (2, 'SSN 536-22-8714');
+INSERT INTO bypass.always_parted VALUES (1, 'SSN 536-22-8714');
+INSERT INTO bypass.always_parted VALUES (150, 'SSN 536-22-8714');
+RESET session_replication_role;
+SELECT object, action, details ->> 'kind' AS kind, details ->> 'operation' AS operation
+  FROM comply.audit_log WHERE id > :entries_before ORDER BY id;
+SELECT id, note FROM bypass.always UNION ALL SELECT id, note FROM bypass.always_parted ORDER BY id;
+-- What a subscription would write there: through the policy into the first table; past
+-- it into the second, whose partition's triggers are ordinary (check_server's
+-- replication_into_protected_tables reads the same).
+SELECT comply._replicated_past_policy('bypass.always'::regclass) AS always_past,
+       comply._replicated_past_policy('bypass.always_parted'::regclass) AS parted_past;
 -- An ALTER TABLE that rewrites a policy column's stored values without the row triggers
 -- (a USING expression; a dropped policy column added back with a default) is
 -- policy_bypassed drift as well, with a WARNING. A cast without USING, or a column

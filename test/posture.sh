@@ -33,6 +33,7 @@ log_statement = 'none'
 log_min_duration_statement = -1
 log_min_error_statement = panic
 log_error_verbosity = terse
+log_min_messages = fatal
 comply.ai_endpoint = 'https://api.example.com/v1'
 comply.hmac_key_file = 'comply_hmac.key'
 comply.ledger_signing_key_file = 'comply_ledger.pem'
@@ -85,7 +86,7 @@ for c in ssl ssl_min_protocol_version connections_without_ssl password_encryptio
          superusers data_checksums statement_logging error_details_logging workers \
          public_privileges_on_protected_tables replication_into_protected_tables secret:hmac_key_file \
          secret:ledger_signing_key_file secret:ai_api_key_file ai_endpoint_tls alert_webhook_tls \
-         drift_baseline; do
+         drift_baseline replication_of_pg_comply_tables; do
   check "strict cluster: $c passes" [ "$(status_of "$work/strict.out" "$c")" = pass ]
 done
 # A logging setting given to one role applies to its sessions only: current_setting
@@ -97,6 +98,45 @@ check "strict cluster: a role whose statements are logged fails statement_loggin
   grep -q '^fail|.*"set_for": "a role", "log_statement": "all"' "$work/talker.out"
 check "... and the evidence does not name the role" bash -c '! grep -q posture_talker "$1"' _ "$work/talker.out"
 spsql -c "DROP ROLE posture_talker" >/dev/null
+# Other ways statements reach the log, each set for some sessions only or read wrong
+# before: the status of statement_logging (or error_details_logging) after each, then reset.
+logging_status() {  # [check] [SQL run first in the same session]
+  spsql -c "${2:-SELECT 1}" -c "SELECT status FROM comply.check_server() WHERE check_name = '${1:-statement_logging}'" | tail -1
+}
+reload() { spsql -c "SELECT pg_reload_conf()" >/dev/null; sleep 0.5; }
+spsql -c "ALTER SYSTEM SET log_statement = 'all'" >/dev/null; reload
+check "strict cluster: a session that turned its own logging off still sees the server's log_statement" \
+  [ "$(logging_status statement_logging "SET log_statement = 'none'")" = fail ]
+spsql -c "ALTER SYSTEM RESET log_statement" >/dev/null; reload
+spsql -c "CREATE ROLE posture_r" -c "ALTER ROLE posture_r SET log_min_error_statement = 'fatal'" >/dev/null
+check "strict cluster: log_min_error_statement = fatal for a role logs statements (a FATAL's)" \
+  [ "$(logging_status)" = fail ]
+spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER ROLE posture_r SET log_min_messages = 'debug2'" >/dev/null
+check "strict cluster: log_min_messages = debug2 for a role logs statements as they are parsed" \
+  [ "$(logging_status)" = fail ]
+spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER ROLE posture_r SET log_statement_sample_rate = 1" \
+      -c "ALTER SYSTEM SET log_min_duration_sample = 0" -c "ALTER SYSTEM SET log_statement_sample_rate = 0" >/dev/null; reload
+check "strict cluster: a role's log_statement_sample_rate with a server-wide log_min_duration_sample fails" \
+  [ "$(logging_status)" = fail ]
+spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER SYSTEM RESET log_min_duration_sample" \
+      -c "ALTER SYSTEM RESET log_statement_sample_rate" -c "LOAD 'auto_explain'" \
+      -c "ALTER SYSTEM SET auto_explain.log_min_duration = 0" \
+      -c "ALTER ROLE posture_r SET session_preload_libraries = 'auto_explain'" >/dev/null; reload
+check "strict cluster: auto_explain loaded for one role only, its duration in the configuration, fails" \
+  [ "$(logging_status)" = fail ]
+spsql -c "ALTER ROLE posture_r RESET ALL" -c "LOAD 'auto_explain'" -c "ALTER SYSTEM RESET auto_explain.log_min_duration" >/dev/null; reload
+spsql -c "GRANT SET ON PARAMETER log_statement TO posture_r" >/dev/null
+check "strict cluster: SET on log_statement granted to a role fails" [ "$(logging_status)" = fail ]
+spsql -c "REVOKE SET ON PARAMETER log_statement FROM posture_r" -c "DROP ROLE posture_r" >/dev/null
+spsql -c "ALTER SYSTEM SET log_statement = 'ddl'" -c "ALTER SYSTEM SET log_parameter_max_length = 0" >/dev/null; reload
+check "strict cluster: log_statement = ddl (CREATE TABLE AS logs its literals) is a warning" \
+  [ "$(logging_status)" = warn ]
+spsql -c "ALTER SYSTEM RESET log_statement" -c "ALTER SYSTEM RESET log_parameter_max_length" \
+      -c "ALTER SYSTEM SET log_min_messages = 'warning'" >/dev/null; reload
+check "strict cluster: errors logged tersely are a warning (an error's message may quote the value it refused)" \
+  [ "$(logging_status error_details_logging)" = warn ]
+spsql -c "ALTER SYSTEM RESET log_min_messages" >/dev/null; reload
+check "strict cluster: ... and statement_logging passes again once all is reset" [ "$(logging_status)" = pass ]
 # A template database has no workers (one connected there would make every CREATE
 # DATABASE from it fail): the check says so, not "see the server log".
 spsql -c "CREATE DATABASE posture_template" >/dev/null
@@ -162,6 +202,8 @@ lpsql -c "CREATE TABLE replicated (id int PRIMARY KEY, note text)" \
       -c "SELECT comply.protect('replicated', '{\"columns\": {\"note\": {\"redact\": true}}, \"regulations\": [\"GDPR Art. 25\"]}')" \
       -c "CREATE SUBSCRIPTION from_pub CONNECTION 'host=$PGHOST port=$PGPORT dbname=pubdb user=postgres'
             PUBLICATION to_lax WITH (create_slot = false, slot_name = 'to_lax')" >/dev/null
+# A publication of every table publishes pg_comply's too.
+lpsql -c "CREATE PUBLICATION everything FOR ALL TABLES" >/dev/null
 # Over TCP without SSL (the lax pg_hba trusts it), so this connection counts.
 psql -X -At -F '|' -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
   -c "SELECT check_name, status, evidence FROM comply.check_server() ORDER BY 1" >"$work/lax.out" 2>&1 || true
@@ -169,7 +211,7 @@ psql -X -At -F '|' -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
 for c in ssl ssl_min_protocol_version connections_without_ssl password_encryption pg_hba_methods \
          data_checksums statement_logging error_details_logging workers public_privileges_on_protected_tables \
          replication_into_protected_tables secret:hmac_key_file secret:ai_api_key_file ai_endpoint_tls \
-         alert_webhook_tls; do
+         alert_webhook_tls replication_of_pg_comply_tables; do
   check "lax cluster: $c fails" [ "$(status_of "$work/lax.out" "$c")" = fail ]
 done
 check "lax cluster: two superusers are a warning" [ "$(status_of "$work/lax.out" superusers)" = warn ]
@@ -194,8 +236,13 @@ check "lax cluster: the requirements matrix shows the replicated table's gap" \
   bash -c '[ "$(psql -X -q -At -d postgres -c "SELECT count(*) FROM comply.requirements_matrix() WHERE object = '"'"'public.replicated'"'"' AND status LIKE '"'"'gap:%logical replication writes it past its policy (subscription from_pub%'"'"'")" -gt 0 ]'
 check "lax cluster: the data-flow diagram shows the subscription writing past the policy" \
   bash -c 'lpsql() { psql -X -q -At -d postgres "$@"; }; lpsql -c "SELECT comply.data_flow()" | grep -q "s1 -\.->|\"replicated writes - policy not applied\"| t"'
+check "lax cluster: the evidence names the publication of pg_comply's tables" \
+  grep -q 'replication_of_pg_comply_tables|fail|.*"publications_of_pg_comply_tables": \["everything"\]' "$work/lax.out"
 lpsql -c "ALTER TABLE replicated ENABLE ALWAYS TRIGGER comply_protect_before" \
       -c "ALTER TABLE replicated ENABLE ALWAYS TRIGGER comply_protect_after" >/dev/null
+check "lax cluster: ... a replicated TRUNCATE still passes the policy's truncate trigger unfired" \
+  [ "$(lpsql -c "SELECT status FROM comply.check_server() WHERE check_name = 'replication_into_protected_tables'")" = fail ]
+lpsql -c "ALTER TABLE replicated ENABLE ALWAYS TRIGGER comply_protect_truncate" >/dev/null
 check "lax cluster: ... which passes once its protect triggers are enabled ALWAYS" \
   [ "$(lpsql -c "SELECT status FROM comply.check_server() WHERE check_name = 'replication_into_protected_tables'")" = pass ]
 check "lax cluster: ... and the matrix no longer shows that gap" \

@@ -1570,6 +1570,25 @@ void RecordDroppedPartitions(List* noted, const char* command) {
   });
 }
 
+// Whether the protect triggers that operation fires on relid (and on every partition
+// under it) are enabled ALWAYS or REPLICA: then the policy did run in replica mode, as a
+// subscriber's DBA is told to set them (docs/protect.md), and nothing was bypassed.
+bool PolicyRunsInReplicaMode(Oid relid, const char* operation) {
+  const bool truncate = strcmp(operation, "TRUNCATE") == 0;
+  AsExtensionOwner owner;
+  SpiScope spi;
+  Oid types[2] = {OIDOID, BOOLOID};
+  Datum values[2] = {ObjectIdGetDatum(relid), BoolGetDatum(truncate)};
+  SpiExec("SELECT NOT EXISTS (SELECT 1 FROM (SELECT $1::regclass AS relid UNION SELECT relid FROM pg_catalog.pg_partition_tree($1)) r "
+          "JOIN pg_catalog.pg_class c ON c.oid = r.relid AND c.relkind IN ('r', 'f') "
+          "CROSS JOIN unnest(CASE WHEN $2 THEN ARRAY['comply_protect_truncate'] "
+          "ELSE ARRAY['comply_protect_before', 'comply_protect_after'] END::name[]) t(name) "
+          "WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE g.tgrelid = r.relid "
+          "AND g.tgname = t.name AND g.tgenabled IN ('A', 'R')))",
+          2, types, values, nullptr, true, SPI_OK_SELECT);
+  return SpiBool(0, 1).value_or(false);
+}
+
 void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation) {
   if (!replica_writes_memo) replica_writes_memo = new std::vector<Oid>();
   std::vector<Oid>* memo = replica_writes_memo;
@@ -1597,6 +1616,7 @@ void RecordReplicaRoleWrites(const Oid* relids, int n, const char* operation) {
       } catch (const Error&) {  // a policy that no longer fits is still a policy
         table = QualifiedName(relid);
       }
+      if (PolicyRunsInReplicaMode(relid, operation)) continue;
       {
         AsExtensionOwner owner;
         SpiScope spi;

@@ -154,6 +154,20 @@ CREATE FUNCTION comply._ref_matches(policy_ref text, control_ref text) RETURNS b
 COMMENT ON FUNCTION comply._ref_matches(text, text) IS
   'True if a policy''s regulation reference names the control''s (equal, or a prefix ending at a part boundary)';
 
+-- Whether what a logical replication subscription applies to rel (the relation it
+-- subscribes, a partitioned table's partitions under it included) can pass its protect
+-- triggers without them firing: the apply worker writes in replica mode, where only
+-- triggers enabled ALWAYS fire (its TRUNCATE too).
+CREATE FUNCTION comply._replicated_past_policy(rel oid) RETURNS boolean
+  LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM (SELECT rel AS relid UNION SELECT r.relid FROM pg_partition_tree(rel) r) t
+                   JOIN pg_trigger tg ON tg.tgrelid = t.relid
+                  WHERE tg.tgenabled <> 'A'
+                    AND (tg.tgname IN ('comply_protect_before', 'comply_protect_after')
+                         OR (tg.tgname = 'comply_protect_truncate' AND t.relid = rel))) $$;
+COMMENT ON FUNCTION comply._replicated_past_policy(oid) IS
+  'Whether a relation a subscription writes (or a partition under it) has protect triggers that do not fire for the apply worker (not enabled ALWAYS)';
+
 -- True if a column's policy leaves no finding of entity in clear.
 CREATE FUNCTION comply._covers(spec jsonb, entity text) RETURNS boolean
   LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
@@ -412,12 +426,10 @@ BEGIN
     SELECT string_agg(DISTINCT quote_ident(sub.subname), ', ') INTO replicated_by
       FROM pg_subscription_rel sr JOIN pg_subscription sub ON sub.oid = sr.srsubid
      WHERE sr.srrelid IN (SELECT r.relid FROM pg_partition_tree(t.oid) r UNION SELECT t.oid)
-       AND EXISTS (SELECT 1 FROM pg_trigger tg
-                    WHERE tg.tgrelid = sr.srrelid AND tg.tgenabled <> 'A'
-                      AND tg.tgname IN ('comply_protect_before', 'comply_protect_after'));
+       AND comply._replicated_past_policy(sr.srrelid);
     IF replicated_by IS NOT NULL THEN
       base := base || ('logical replication writes it past its policy (subscription ' || replicated_by
-                       || '; its protect triggers are not enabled ALWAYS)');
+                       || '; its protect triggers, or those of a partition, are not enabled ALWAYS)');
     END IF;
 
     FOR c IN
@@ -700,10 +712,9 @@ BEGIN
       e_label := e_label || 'stored rows'::text; e_dashed := e_dashed || false;
     END LOOP;
     FOR c IN SELECT sub.subname::text AS subname,
-                    bool_and(coalesce((SELECT bool_and(tg.tgenabled = 'A') FROM pg_trigger tg
-                                        WHERE tg.tgrelid = sr.srrelid
-                                          AND tg.tgname IN ('comply_protect_before', 'comply_protect_after')),
-                                      false)) AS applied
+                    bool_and(EXISTS (SELECT 1 FROM pg_trigger tg
+                                      WHERE tg.tgrelid = sr.srrelid AND tg.tgname = 'comply_protect_before')
+                             AND NOT comply._replicated_past_policy(sr.srrelid)) AS applied
                FROM pg_subscription_rel sr JOIN pg_subscription sub ON sub.oid = sr.srsubid
               WHERE sr.srrelid IN (SELECT r.relid FROM pg_partition_tree(t.relid) r UNION SELECT t.relid)
               GROUP BY sub.subname ORDER BY 1

@@ -44,6 +44,8 @@ DECLARE
   s text;
   problem text;
   w jsonb;
+  cautions jsonb;
+  given jsonb;
   protected boolean := EXISTS (SELECT 1 FROM comply.policies);
 BEGIN
   -- Encryption in transit.
@@ -128,6 +130,7 @@ BEGIN
   -- The server log: settings that write statements (and the personal data in them).
   check_name := 'statement_logging';
   rules := '[]';
+  cautions := '[]';
   IF current_setting('log_statement') IN ('all', 'mod') THEN
     rules := rules || jsonb_build_object('log_statement', current_setting('log_statement'));
   END IF;
@@ -144,14 +147,22 @@ BEGIN
   IF current_setting('log_transaction_sample_rate')::float8 > 0 THEN
     rules := rules || jsonb_build_object('log_transaction_sample_rate', current_setting('log_transaction_sample_rate'));
   END IF;
-  -- auto_explain, when loaded, logs the statements it explains, literals and all (and
-  -- the plans, whose filters quote them).
-  IF (SELECT setting::int FROM pg_settings WHERE name = 'auto_explain.log_min_duration') >= 0 THEN
+  -- auto_explain logs the statements it explains, literals and all (and the plans, whose
+  -- filters quote them). Its setting is read as the configuration gives it even in a
+  -- session that has not loaded it (a role may load it for its own sessions only).
+  IF coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1') !~ '^\s*-1\s*$' THEN
     rules := rules || jsonb_build_object('auto_explain.log_min_duration',
-                                         current_setting('auto_explain.log_min_duration'));
+                                         current_setting('auto_explain.log_min_duration', true));
   END IF;
-  IF current_setting('log_min_error_statement') NOT IN ('panic', 'fatal', 'log') THEN
+  -- Any level but panic adds the statement to the messages it lets through: an error's,
+  -- a FATAL's (a session terminated mid-statement), a LOG's (a lock wait, a temporary
+  -- file).
+  IF current_setting('log_min_error_statement') <> 'panic' THEN
     rules := rules || jsonb_build_object('log_min_error_statement', current_setting('log_min_error_statement'));
+  END IF;
+  -- DEBUG2 and below log each statement as it is parsed, bound and executed.
+  IF current_setting('log_min_messages') IN ('debug5', 'debug4', 'debug3', 'debug2') THEN
+    rules := rules || jsonb_build_object('log_min_messages', current_setting('log_min_messages'));
   END IF;
   IF (SELECT setting::int FROM pg_settings WHERE name = 'log_parameter_max_length') <> 0
      AND current_setting('log_statement') <> 'none' THEN
@@ -161,32 +172,96 @@ BEGIN
      OR current_setting('debug_print_rewritten') = 'on' THEN
     rules := rules || jsonb_build_object('debug_print', 'on');
   END IF;
+  -- log_statement = ddl logs CREATE TABLE ... AS SELECT and SELECT INTO with their
+  -- literals, and a DEFAULT or USING expression; pg_stat_statements keeps utility
+  -- statements (DO, CALL, COPY, EXPLAIN) unnormalized, for pg_read_all_stats to read.
+  IF current_setting('log_statement') = 'ddl' THEN
+    cautions := cautions || jsonb_build_object('log_statement', 'ddl');
+  END IF;
+  IF current_setting('pg_stat_statements.track_utility', true) = 'on' THEN
+    cautions := cautions || jsonb_build_object('pg_stat_statements.track_utility', 'on');
+  END IF;
+  -- A role granted SET on a logging setting (GRANT SET ON PARAMETER) can log its own
+  -- statements. Which role is not shown.
+  SELECT rules || coalesce(jsonb_agg(DISTINCT jsonb_build_object('set_granted_on_parameter', p.parname::text)), '[]')
+    INTO rules
+    FROM pg_parameter_acl p, aclexplode(p.paracl) a
+   WHERE a.privilege_type IN ('SET', 'ALTER SYSTEM')
+     AND p.parname IN ('log_statement', 'log_min_duration_statement', 'log_min_duration_sample',
+                       'log_statement_sample_rate', 'log_transaction_sample_rate', 'log_min_error_statement',
+                       'log_min_messages', 'log_parameter_max_length', 'log_parameter_max_length_on_error',
+                       'debug_print_parse', 'debug_print_plan', 'debug_print_rewritten',
+                       'auto_explain.log_min_duration', 'session_preload_libraries');
   -- The same settings given to a role or a database (ALTER ROLE ... SET, ALTER DATABASE
-  -- ... SET) apply to their sessions only, and current_setting does not see them. Which
-  -- role or database is not shown (a role may be named after a person).
+  -- ... SET) apply to their sessions only, and current_setting does not see them; and
+  -- where this session's own value comes from such a setting (a monitoring role that
+  -- logs nothing, say), the configuration files' value, which every other session has,
+  -- is read too. Which role or database is not shown (a role may be named after a person).
+  given := '[]';
   BEGIN
-    SELECT rules || coalesce(jsonb_agg(DISTINCT jsonb_build_object(
-                               split_part(c, '=', 1), substr(c, strpos(c, '=') + 1),
-                               'set_for', CASE WHEN d.setrole <> 0 AND d.setdatabase <> 0 THEN 'a role in a database'
-                                               WHEN d.setrole <> 0 THEN 'a role' ELSE 'a database' END)), '[]')
-      INTO rules
-      FROM pg_db_role_setting d, unnest(d.setconfig) c
-     WHERE CASE lower(split_part(c, '=', 1))
-             WHEN 'log_statement' THEN lower(substr(c, strpos(c, '=') + 1)) IN ('all', 'mod')
-             WHEN 'log_min_duration_statement' THEN substr(c, strpos(c, '=') + 1) !~ '^\s*-1\s*$'
-             WHEN 'log_min_duration_sample' THEN substr(c, strpos(c, '=') + 1) !~ '^\s*-1\s*$'
-             WHEN 'log_transaction_sample_rate' THEN substr(c, strpos(c, '=') + 1) !~ '^\s*0*\.?0*\s*$'
-             WHEN 'auto_explain.log_min_duration' THEN substr(c, strpos(c, '=') + 1) !~ '^\s*-1\s*$'
-             WHEN 'log_min_error_statement' THEN lower(substr(c, strpos(c, '=') + 1)) NOT IN ('panic', 'fatal', 'log')
-             WHEN 'debug_print_parse' THEN lower(substr(c, strpos(c, '=') + 1)) IN ('on', 'true', 'yes', '1')
-             WHEN 'debug_print_plan' THEN lower(substr(c, strpos(c, '=') + 1)) IN ('on', 'true', 'yes', '1')
-             WHEN 'debug_print_rewritten' THEN lower(substr(c, strpos(c, '=') + 1)) IN ('on', 'true', 'yes', '1')
-             ELSE false END;
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+             'name', lower(split_part(c, '=', 1) COLLATE "C"), 'value', substr(c, strpos(c, '=') + 1),
+             'set_for', CASE WHEN d.setrole <> 0 AND d.setdatabase <> 0 THEN 'a role in a database'
+                             WHEN d.setrole <> 0 THEN 'a role' ELSE 'a database' END)), '[]')
+      INTO given
+      FROM pg_db_role_setting d, unnest(d.setconfig) c;
   EXCEPTION WHEN insufficient_privilege THEN
     NULL;
   END;
-  status := CASE WHEN jsonb_array_length(rules) = 0 THEN 'pass' ELSE 'fail' END;
-  evidence := jsonb_build_object('settings_that_log_statements', rules);
+  BEGIN
+    SELECT given || coalesce(jsonb_agg(jsonb_build_object(
+             'name', g.name,
+             'value', coalesce((SELECT f.setting FROM pg_file_settings f
+                                 WHERE f.name = g.name AND f.applied ORDER BY f.seqno DESC LIMIT 1),
+                               g.boot_val, '-1'),
+             'set_for', 'the server')), '[]')
+      INTO given
+      FROM pg_settings g
+     WHERE g.source IN ('user', 'database', 'database user', 'session', 'client')
+       AND g.name IN ('log_statement', 'log_min_duration_statement', 'log_min_duration_sample',
+                      'log_statement_sample_rate', 'log_transaction_sample_rate', 'log_min_error_statement',
+                      'log_min_messages', 'debug_print_parse', 'debug_print_plan', 'debug_print_rewritten');
+  EXCEPTION WHEN insufficient_privilege THEN
+    NULL;
+  END;
+  SELECT rules || coalesce(jsonb_agg(DISTINCT jsonb_build_object(g.name, g.value, 'set_for', g.set_for)), '[]')
+    INTO rules
+    FROM jsonb_to_recordset(given) g(name text, value text, set_for text)
+   WHERE CASE g.name
+           WHEN 'log_statement' THEN lower(g.value COLLATE "C") IN ('all', 'mod')
+           WHEN 'log_min_duration_statement' THEN g.value !~ '^\s*-1\s*$'
+           WHEN 'log_min_duration_sample' THEN g.value !~ '^\s*-1\s*$'
+           -- (a sample rate matters where statements are sampled by duration)
+           WHEN 'log_statement_sample_rate' THEN g.value !~ '^\s*0*\.?0*\s*$'
+             AND ((SELECT setting::int FROM pg_settings WHERE name = 'log_min_duration_sample') >= 0
+                  OR EXISTS (SELECT 1 FROM jsonb_to_recordset(given) x(name text, value text)
+                              WHERE x.name = 'log_min_duration_sample' AND x.value !~ '^\s*-1\s*$'))
+           WHEN 'log_transaction_sample_rate' THEN g.value !~ '^\s*0*\.?0*\s*$'
+           WHEN 'auto_explain.log_min_duration' THEN g.value !~ '^\s*-1\s*$'
+           WHEN 'log_min_error_statement' THEN lower(g.value COLLATE "C") <> 'panic'
+           WHEN 'log_min_messages' THEN lower(g.value COLLATE "C") IN ('debug5', 'debug4', 'debug3', 'debug2')
+           WHEN 'debug_print_parse' THEN lower(g.value COLLATE "C") IN ('on', 'true', 'yes', '1')
+           WHEN 'debug_print_plan' THEN lower(g.value COLLATE "C") IN ('on', 'true', 'yes', '1')
+           WHEN 'debug_print_rewritten' THEN lower(g.value COLLATE "C") IN ('on', 'true', 'yes', '1')
+           -- auto_explain loaded for some sessions only, with a duration set for them or
+           -- in the configuration
+           WHEN 'session_preload_libraries' THEN g.value ~* 'auto_explain'
+             AND (coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1') !~ '^\s*-1\s*$'
+                  OR EXISTS (SELECT 1 FROM jsonb_to_recordset(given) x(name text, value text)
+                              WHERE x.name = 'auto_explain.log_min_duration' AND x.value !~ '^\s*-1\s*$'))
+           WHEN 'local_preload_libraries' THEN g.value ~* 'auto_explain'
+             AND (coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1') !~ '^\s*-1\s*$'
+                  OR EXISTS (SELECT 1 FROM jsonb_to_recordset(given) x(name text, value text)
+                              WHERE x.name = 'auto_explain.log_min_duration' AND x.value !~ '^\s*-1\s*$'))
+           ELSE false END;
+  SELECT cautions || coalesce(jsonb_agg(DISTINCT jsonb_build_object('log_statement', 'ddl', 'set_for', g.set_for)), '[]')
+    INTO cautions
+    FROM jsonb_to_recordset(given) g(name text, value text, set_for text)
+   WHERE g.name = 'log_statement' AND lower(g.value COLLATE "C") = 'ddl';
+  status := CASE WHEN jsonb_array_length(rules) > 0 THEN 'fail'
+                 WHEN jsonb_array_length(cautions) > 0 THEN 'warn' ELSE 'pass' END;
+  evidence := jsonb_build_object('settings_that_log_statements', rules,
+                                 'settings_that_may_log_statements', cautions);
   RETURN NEXT;
 
   -- The server log again: PostgreSQL's own errors carry row values in their DETAIL
@@ -204,10 +279,17 @@ BEGIN
       rules := rules || jsonb_build_object('log_destination', s);
     END IF;
   END IF;
-  status := CASE WHEN jsonb_array_length(rules) = 0 THEN 'pass' ELSE 'fail' END;
+  -- Terse as it may be, an error's message itself can quote a value: the input a type
+  -- refused ('invalid input syntax for type integer: "..."', 'value "..." is out of
+  -- range'), a stored one a cast failed on. Only errors left out of the log keep those
+  -- out: a warning otherwise.
+  status := CASE WHEN jsonb_array_length(rules) > 0 THEN 'fail'
+                 WHEN current_setting('log_min_messages') NOT IN ('log', 'fatal', 'panic') THEN 'warn'
+                 ELSE 'pass' END;
   evidence := jsonb_build_object('settings_that_log_error_details', rules,
                                  'log_min_messages', current_setting('log_min_messages'),
-                                 'required', 'log_error_verbosity = terse with stderr or syslog only, or log_min_messages above error');
+                                 'required', 'log_error_verbosity = terse with stderr or syslog only, or log_min_messages above error',
+                                 'remaining', CASE WHEN status = 'warn' THEN 'errors are logged, and the message of an error may quote the value it refused (invalid input syntax, a value out of range); only log_min_messages above error keeps them out of the log' END);
   RETURN NEXT;
 
   -- Protected tables must not be open to PUBLIC.
@@ -260,12 +342,28 @@ BEGIN
    WHERE EXISTS (SELECT 1 FROM comply.policies c
                   WHERE c.table_name = sr.srrelid
                      OR c.table_name IN (SELECT pg_partition_ancestors(sr.srrelid)))
-     AND EXISTS (SELECT 1 FROM pg_trigger tg
-                  WHERE tg.tgrelid = sr.srrelid AND tg.tgenabled <> 'A'
-                    AND tg.tgname IN ('comply_protect_before', 'comply_protect_after'));
+     AND comply._replicated_past_policy(sr.srrelid);
   status := CASE WHEN jsonb_array_length(rules) = 0 THEN 'pass' ELSE 'fail' END;
   evidence := jsonb_build_object('tables_written_past_their_policy', rules,
-                                 'required', 'ALTER TABLE ... ENABLE ALWAYS TRIGGER comply_protect_before and comply_protect_after on protected tables a subscription writes (or protect the publisher''s table and unprotect the subscriber''s)');
+                                 'required', 'ALTER TABLE ... ENABLE ALWAYS TRIGGER comply_protect_before, comply_protect_after and comply_protect_truncate on protected tables a subscription writes, and on their partitions (or protect the publisher''s table and unprotect the subscriber''s)');
+  RETURN NEXT;
+
+  -- pg_comply's own tables replicated: a FOR ALL TABLES publication includes them, and a
+  -- subscriber with pg_comply then receives another database's ledger, policies and
+  -- queues into its own (the ids collide with its own appends, its apply worker stops at
+  -- the first one, its sealer seals the other database's entries into its own chain; a
+  -- policy row names a table whose triggers it does not have). Each database's ledger
+  -- is its own: publish the tables a subscriber needs by name or by schema.
+  check_name := 'replication_of_pg_comply_tables';
+  SELECT coalesce(jsonb_agg(DISTINCT p.pubname::text), '[]') INTO rules
+    FROM pg_publication_tables p WHERE p.schemaname = 'comply';
+  SELECT coalesce(jsonb_agg(DISTINCT sub.subname::text), '[]') INTO w
+    FROM pg_subscription_rel sr JOIN pg_subscription sub ON sub.oid = sr.srsubid
+   WHERE comply._is_own_table(sr.srrelid);
+  status := CASE WHEN jsonb_array_length(rules) + jsonb_array_length(w) = 0 THEN 'pass' ELSE 'fail' END;
+  evidence := jsonb_build_object('publications_of_pg_comply_tables', rules,
+                                 'subscriptions_into_pg_comply_tables', w,
+                                 'required', 'publish the tables a subscriber needs by name or by schema (FOR TABLE, FOR TABLES IN SCHEMA), not FOR ALL TABLES: pg_comply''s ledger, policies and queues are each database''s own');
   RETURN NEXT;
 
   -- Drift from the expected state is found only against a baseline: without one (never
@@ -340,7 +438,7 @@ BEGIN
   RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION comply.check_server() IS
-  'Server posture: SSL, TLS version, clients without SSL, password encryption, weak pg_hba rules, superusers, data checksums, statement logging, error details in the log, pg_comply''s workers, replication into protected tables, drift baseline taken, PUBLIC on protected tables, secret files, AI endpoint and alert webhook TLS';
+  'Server posture: SSL, TLS version, clients without SSL, password encryption, weak pg_hba rules, superusers, data checksums, statement logging, error details in the log, pg_comply''s workers, replication into protected tables, replication of pg_comply''s own tables, drift baseline taken, PUBLIC on protected tables, secret files, AI endpoint and alert webhook TLS';
 
 -- Column encryption: is a value ciphertext? By structure (pgcrypto's OpenPGP messages,
 -- armored or binary), then known formats that only look random (compressed data,
