@@ -248,6 +248,7 @@ q -d postgres -c "ALTER SYSTEM RESET synchronous_commit" -c "ALTER SYSTEM RESET 
 export_file=$(mktemp)
 digest_file=$(mktemp)
 first_signed=$(q -d postgres -c "SELECT min(block_no) FROM comply.ledger_blocks WHERE signature IS NOT NULL")
+q -d postgres -c "SELECT comply.audit('prüfung', 'tabelle_ß', '{\"note\": \"Größe 😀 日本\"}')" >/dev/null
 q -d postgres -c "SELECT comply.seal()" >/dev/null
 q -d postgres -c "SELECT l FROM comply.export_ledger($first_signed) l" >"$export_file"
 q -d postgres -c "SELECT comply.ledger_digest()" >"$digest_file"
@@ -255,6 +256,12 @@ pubkey=$(q -d postgres -c "SELECT comply.ledger_public_key()")
 verify="$(pg_config --bindir)/pg_comply_verify"
 check "pg_comply_verify accepts the export, digest and key" \
   "$verify" --ledger "$export_file" --digest "$digest_file" --public-key "$pubkey"
+# Characters outside ASCII are \u escapes: a client in another encoding (Latin-1, which
+# has no 日) reads the same bytes.
+check "the export is ASCII, and the same bytes for a Latin-1 client" \
+  bash -c 'grep -q "pr\\\\u00fcfung" "$1" && ! LC_ALL=C grep -q "[^[:print:][:space:]]" "$1" &&
+           PGCLIENTENCODING=LATIN1 psql -X -q -At -d postgres -c "SELECT l FROM comply.export_ledger($2) l" | cmp -s - "$1"' \
+  _ "$export_file" "$first_signed"
 sed -i '0,/"action":"pgbench"/s//"action":"pgbenck"/' "$export_file"
 check "pg_comply_verify refuses an altered export" \
   bash -c '! "$0" --ledger "$1" --public-key "$2" >/dev/null' "$verify" "$export_file" "$pubkey"

@@ -564,8 +564,12 @@ Value Parse(std::string_view text) { return Parser(text).ParseDocument(); }
 
 // Quotes s. Bytes that are not valid UTF-8 become U+FFFD (one per byte) so the output
 // always parses, whatever a caller put in a Value.
-void AppendQuoted(std::string& out, std::string_view s) {
+void AppendQuoted(std::string& out, std::string_view s, bool ascii_only) {
   static constexpr char kHex[] = "0123456789abcdef";
+  auto escape_unit = [&out](uint32_t u) {
+    out += "\\u";
+    for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(u >> shift) & 0xF];
+  };
   out.reserve(out.size() + s.size() + 2);
   out += '"';
   size_t i = 0;
@@ -574,8 +578,21 @@ void AppendQuoted(std::string& out, std::string_view s) {
     if (c >= 0x80) {
       size_t len = Utf8SequenceLength(s, i);
       if (len == 0) {
-        out += "\xEF\xBF\xBD";
+        if (ascii_only) escape_unit(0xFFFD);
+        else out += "\xEF\xBF\xBD";
         ++i;
+      } else if (ascii_only) {
+        // The code point, as one \u escape or a surrogate pair.
+        uint32_t cp = len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
+        for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
+        if (cp >= 0x10000) {
+          cp -= 0x10000;
+          escape_unit(0xD800 + (cp >> 10));
+          escape_unit(0xDC00 + (cp & 0x3FF));
+        } else {
+          escape_unit(cp);
+        }
+        i += len;
       } else {
         out.append(s.data() + i, len);
         i += len;

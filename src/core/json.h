@@ -76,7 +76,9 @@ inline constexpr int kMaxDepth = 512;
 Value Parse(std::string_view text);
 
 // Appends s to out as a JSON string literal (quotes included). Bytes of s that are not
-// valid UTF-8 are written as U+FFFD so the result always parses.
-void AppendQuoted(std::string& out, std::string_view s);
+// valid UTF-8 are written as U+FFFD so the result always parses. With ascii_only, every
+// character outside ASCII is a \u escape (a surrogate pair beyond U+FFFF): the text
+// is then the same bytes in any client encoding.
+void AppendQuoted(std::string& out, std::string_view s, bool ascii_only = false);
 
 }  // namespace comply::json

@@ -1065,12 +1065,15 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
   }
 }
 
-// Appends "key": value pairs to a JSON object under construction.
+// Appends "key": value pairs to a JSON object under construction. Characters outside
+// ASCII are \u escapes: an export read by a client in another encoding (psql under a
+// Latin-1 locale) is the same bytes, and verifies; converted, it did not, and a
+// character the client's encoding lacks failed the export.
 void AddString(std::string& out, const char* key, const std::optional<std::string>& v) {
   if (out.back() != '{') out += ',';
   json::AppendQuoted(out, key);
   out += ':';
-  if (v) json::AppendQuoted(out, *v);
+  if (v) json::AppendQuoted(out, *v, /*ascii_only=*/true);
   else out += "null";
 }
 

@@ -416,6 +416,20 @@ TEST(JsonDump, InvalidUtf8BecomesReplacementCharacter) {
   EXPECT_NO_THROW(Parse(out.substr(1)));
 }
 
+// With ascii_only every character outside ASCII is a \u escape (a surrogate pair beyond
+// U+FFFF) that parses back to the same text; invalid bytes are U+FFFD as before.
+TEST(JsonTest, AppendQuotedAsciiOnly) {
+  const std::string text = "Gr\xC3\xB6\xC3\x9F" "e \xF0\x9F\x98\x80 \xE6\x97\xA5 \"q\"";
+  std::string out;
+  AppendQuoted(out, text, /*ascii_only=*/true);
+  EXPECT_EQ(out, "\"Gr\\u00f6\\u00dfe \\ud83d\\ude00 \\u65e5 \\\"q\\\"\"");
+  for (unsigned char c : out) EXPECT_LT(c, 0x80);
+  EXPECT_EQ(Parse(out).as_string(), text);
+  out.clear();
+  AppendQuoted(out, "a\xFF", /*ascii_only=*/true);
+  EXPECT_EQ(out, "\"a\\ufffd\"");
+}
+
 TEST(JsonDump, NumbersFromDoubles) {
   EXPECT_EQ(Value::Number(1.5).Dump(), "1.5");
   EXPECT_EQ(Value::Number(-3).Dump(), "-3");
