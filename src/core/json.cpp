@@ -165,7 +165,7 @@ std::string RenderNumber(double d) {
 // (two frames per level), which is far below any thread's stack.
 class Parser {
  public:
-  explicit Parser(std::string_view text) : s_(text) {}
+  Parser(std::string_view text, bool unique_keys) : s_(text), unique_keys_(unique_keys) {}
 
   // Parses the whole text as one value surrounded by optional whitespace.
   Value ParseDocument() {
@@ -292,6 +292,7 @@ class Parser {
         if (!inserted) existing = it->second;
       }
       if (existing != kNpos) {
+        if (unique_keys_) Fail(pos_, "a key repeated in an object");
         members[existing].second = std::move(value);
       } else {
         members.emplace_back(std::move(key), std::move(value));
@@ -433,6 +434,7 @@ class Parser {
 
   std::string_view s_;
   size_t pos_ = 0;
+  bool unique_keys_;  // a repeated key fails the parse instead of replacing the earlier value
 };
 
 // Appends v to out in compact form; recursion depth is that of the value.
@@ -560,7 +562,9 @@ const char* TypeName(Type t) {
 }
 
 // Parses one document.
-Value Parse(std::string_view text) { return Parser(text).ParseDocument(); }
+Value Parse(std::string_view text) { return Parser(text, false).ParseDocument(); }
+
+Value ParseUniqueKeys(std::string_view text) { return Parser(text, true).ParseDocument(); }
 
 // Quotes s. Bytes that are not valid UTF-8 become U+FFFD (one per byte) so the output
 // always parses, whatever a caller put in a Value.

@@ -75,6 +75,11 @@ inline constexpr int kMaxDepth = 512;
 // naming the (0-based) byte offset of the problem, never the text itself.
 Value Parse(std::string_view text);
 
+// The same, but a key repeated in an object fails the parse (22P02): for text whose
+// meaning must not depend on which of two values a reader takes, such as a model's
+// answer ({"label": "benign", "label": "phi"}).
+Value ParseUniqueKeys(std::string_view text);
+
 // Appends s to out as a JSON string literal (quotes included). Bytes of s that are not
 // valid UTF-8 are written as U+FFFD so the result always parses. With ascii_only, every
 // character outside ASCII is a \u escape (a surrogate pair beyond U+FFFF): the text

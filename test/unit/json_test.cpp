@@ -416,6 +416,18 @@ TEST(JsonDump, InvalidUtf8BecomesReplacementCharacter) {
   EXPECT_NO_THROW(Parse(out.substr(1)));
 }
 
+// ParseUniqueKeys refuses a repeated key, at any depth and past the hash index's
+// threshold; Parse keeps the last value.
+TEST(JsonTest, ParseUniqueKeys) {
+  EXPECT_EQ(Parse(R"({"a":1,"a":2})").Find("a")->as_number(), 2);
+  EXPECT_THROW(ParseUniqueKeys(R"({"a":1,"a":2})"), Error);
+  EXPECT_THROW(ParseUniqueKeys(R"({"x":{"b":1,"b":1}})"), Error);
+  std::string many = "{";
+  for (int i = 0; i < 40; ++i) many += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  EXPECT_NO_THROW(ParseUniqueKeys(many + "\"z\":0}"));
+  EXPECT_THROW(ParseUniqueKeys(many + "\"k3\":0}"), Error);
+}
+
 // With ascii_only every character outside ASCII is a \u escape (a surrogate pair beyond
 // U+FFFF) that parses back to the same text; invalid bytes are U+FFFD as before.
 TEST(JsonTest, AppendQuotedAsciiOnly) {

@@ -304,6 +304,9 @@ TEST(OpenAIParseTest, RejectsBadAnswers) {
                        "members other than label, confidence and rationale"));
   EXPECT_TRUE(Rejected(Completion(R"({"label":"contract","confidence":0.5,"ssn":"536-22-8714"})"),
                        "members other than", "536"));
+  // A member given twice: which of the two labels the answer means is not known.
+  EXPECT_TRUE(Rejected(Completion(R"({"label":"invoice","confidence":0.5,"label":"contract"})"),
+                       "not JSON"));
   // -0 is 0.
   ChatAnswer zero = ParseChatResponse(Completion(R"({"label":"contract","confidence":-0.0})"), kLabels);
   EXPECT_FALSE(std::signbit(zero.confidence));

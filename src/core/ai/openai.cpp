@@ -216,7 +216,7 @@ ChatAnswer ParseChatResponse(std::string_view body, const std::vector<std::strin
 
   json::Value answer;
   try {
-    answer = json::Parse(Unfence(TrimSpace(content->as_string())));
+    answer = json::ParseUniqueKeys(Unfence(TrimSpace(content->as_string())));
   } catch (const Error& e) {
     BadAnswer(finish == "length" ? "the answer is not JSON (cut off: finish_reason \"length\")"
                                  : "the answer is not JSON",
