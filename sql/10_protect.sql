@@ -945,6 +945,17 @@ SELECT object, details ->> 'kind' AS kind, details ->> 'dropped_with' AS dropped
 SELECT j.subject -> 'primary_key' ->> 'id' AS id, j.status, j.last_error, r.status AS case_status
   FROM comply.ai_jobs j LEFT JOIN comply.review_cases r ON r.job_id = j.id
  WHERE j.queue = 'doomed' ORDER BY 1;
+-- Dropped by DROP OWNED BY its owner: the entry says so, as for a schema dropped with it.
+CREATE ROLE doomed_owner;
+CREATE TABLE public.owned_notes (id int PRIMARY KEY, summary text);
+ALTER TABLE public.owned_notes OWNER TO doomed_owner;
+SELECT comply.protect('public.owned_notes', '{"columns": {"summary": {"redact": true}}}');
+SET client_min_messages = warning;
+DROP OWNED BY doomed_owner;
+RESET client_min_messages;
+DROP ROLE doomed_owner;
+SELECT object, details ->> 'kind' AS kind, details ->> 'dropped_with' AS dropped_with
+  FROM comply.audit_log WHERE action = 'drift' AND object = 'public.owned_notes' AND details ->> 'kind' = 'table_dropped';
 SELECT details ->> 'reason' AS reason FROM comply.audit_log
  WHERE action = 'review.withdrawn' ORDER BY id DESC LIMIT 1;
 -- A partition truncated alone: its rows' jobs (which name the protected table and the

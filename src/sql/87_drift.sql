@@ -645,7 +645,7 @@ BEGIN
       t := quote_ident(r.schema_name) || '.' || quote_ident(r.object_name);
       PERFORM comply._drift(t, format('protected table %s was dropped', t),
                             jsonb_build_object('kind', 'table_dropped', 'table', t)
-                            || CASE WHEN r.original THEN '{}'::jsonb
+                            || CASE WHEN r.original AND tg_tag <> 'DROP OWNED' THEN '{}'::jsonb
                                     ELSE jsonb_build_object('dropped_with', tg_tag) END);
       DELETE FROM comply.policies WHERE table_name = r.objid;
       UPDATE comply.ai_jobs SET status = 'cancelled', finished_at = now(),
