@@ -304,6 +304,16 @@ CREATE TABLE clinic.by_note (id int, note text) PARTITION BY RANGE (note);
 CREATE TABLE clinic.by_note_all PARTITION OF clinic.by_note FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
 SELECT comply.protect('clinic.by_note_all', '{"columns": {"note": {"redact": true}}}');
 DROP TABLE clinic.by_note;
+-- A key over the whole row names every column, the transformed one included.
+CREATE TYPE clinic.mail_row AS (id int, email text);
+CREATE FUNCTION clinic.mail_of(clinic.mail_row) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT $1.email';
+CREATE TABLE clinic.by_row OF clinic.mail_row PARTITION BY LIST (clinic.mail_of(by_row));
+CREATE TABLE clinic.by_row_any PARTITION OF clinic.by_row DEFAULT;
+SELECT comply.protect('clinic.by_row', '{"columns": {"email": {"mask": true}}}');
+SELECT comply.protect('clinic.by_row_any', '{"columns": {"email": {"mask": true}}}');
+DROP TABLE clinic.by_row;
+DROP FUNCTION clinic.mail_of(clinic.mail_row);
+DROP TYPE clinic.mail_row;
 DROP FOREIGN TABLE clinic.remote;
 DROP SERVER clinic_remote;
 DROP FOREIGN DATA WRAPPER clinic_fdw;
@@ -584,6 +594,13 @@ SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
 SELECT details ->> 'column' AS col, details ->> 'domain' AS domain, details ->> 'errors' AS errors
   FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'clinic.contacts';
 SELECT comply.unprotect('clinic.contacts');
+-- A pseudonym is of the exact text: under a nondeterministic collation, values equal
+-- there (in another case) get different ones, and protect says so.
+CREATE COLLATION clinic.nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE TABLE clinic.by_mail_ci (id int PRIMARY KEY, email text COLLATE clinic.nocase UNIQUE);
+SELECT comply.protect('clinic.by_mail_ci', '{"columns": {"email": {"pseudonymize": true}}}');
+DROP TABLE clinic.by_mail_ci;
+DROP COLLATION clinic.nocase;
 -- Nor is a label or a pseudonym stored longer than varchar(n) or char(n) allows: the
 -- row is rejected and recorded; a mask keeps the length, char(n) stays padded.
 CREATE TABLE clinic.short (id int PRIMARY KEY, mail varchar(12), code char(6), note varchar(40));
@@ -595,6 +612,7 @@ SELECT id, mail, code, octet_length(code) AS code_bytes, note FROM clinic.short;
 -- A pseudonym's length is known beforehand: a column too short for it is refused.
 \set VERBOSITY terse
 SELECT comply.protect('clinic.short', '{"columns": {"code": {"pseudonymize": true}}}');
+SELECT comply.protect('clinic.short', '{"columns": {"mail": {"redact": {"EMAIL_ADDRESS": {"op": "hash"}}}}}');
 \set VERBOSITY default
 SELECT comply.unprotect('clinic.short');
 

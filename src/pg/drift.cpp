@@ -468,6 +468,72 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
 
 }  // namespace
 
+// The first non-null that describe gives for the subtype of one of the subcommands of an
+// ALTER TABLE that an event trigger reports (null for any other command).
+template <typename Describe>
+const char* FirstSubcommand(const CollectedCommand* cmd, Describe describe) {
+  if (cmd->type != SCT_AlterTable) return nullptr;
+  ListCell* lc;
+  foreach (lc, cmd->d.alterTable.subcmds) {
+    const CollectedATSubcmd* sub = static_cast<const CollectedATSubcmd*>(lfirst(lc));
+    if (!sub->parsetree || !IsA(sub->parsetree, AlterTableCmd)) continue;
+    if (const char* what = describe(reinterpret_cast<const AlterTableCmd*>(sub->parsetree)->subtype))
+      return what;
+  }
+  return nullptr;
+}
+
+// What an ALTER TABLE subcommand changes of one of pg_comply's own tables that its code
+// relies on (comply._own_table_change), or null.
+const char* OwnTableChange(AlterTableType t) {
+  switch (t) {
+    case AT_AddColumn:
+    case AT_AddColumnRecurse:
+      return "a column added";
+    case AT_ColumnDefault:
+    case AT_CookedColumnDefault:
+    case AT_DropExpression:
+      return "a column's default changed";
+    case AT_DropNotNull:
+    case AT_SetNotNull:
+      return "a column's NOT NULL changed";
+    case AT_AddIdentity:
+    case AT_SetIdentity:
+    case AT_DropIdentity:
+      return "a column's identity changed";
+    case AT_AddIndex:
+    case AT_AddIndexConstraint:
+    case AT_AddConstraint:
+    case AT_AddConstraintRecurse:
+      return "a constraint added";
+    case AT_DropConstraint:
+    case AT_DropConstraintRecurse:
+      return "a constraint dropped";
+    case AT_AlterConstraint:
+      return "a constraint altered";
+    case AT_ChangeOwner:
+      return "a new owner";
+    case AT_EnableRowSecurity:
+    case AT_DisableRowSecurity:
+    case AT_ForceRowSecurity:
+    case AT_NoForceRowSecurity:
+      return "row security changed";
+    case AT_AddInherit:
+    case AT_DropInherit:
+    case AT_AddOf:
+    case AT_DropOf:
+    case AT_AttachPartition:
+    case AT_DetachPartition:
+    case AT_DetachPartitionFinalize:
+      return "an inheritance or partition changed";
+    case AT_GenericOptions:
+    case AT_AlterColumnGenericOptions:
+      return "foreign options";
+    default:
+      return nullptr;
+  }
+}
+
 void DriftInit() {
   prev_utility = ProcessUtility_hook;
   ProcessUtility_hook = DriftUtility;
@@ -524,21 +590,15 @@ Datum comply_changed_here(PG_FUNCTION_ARGS) {
 PG_FUNCTION_INFO_V1(comply_reshapes);
 Datum comply_reshapes(PG_FUNCTION_ARGS) {
   const CollectedCommand* cmd = reinterpret_cast<const CollectedCommand*>(PG_GETARG_POINTER(0));
-  const char* what = nullptr;
-  if (cmd->type == SCT_AlterTable) {
-    ListCell* lc;
-    foreach (lc, cmd->d.alterTable.subcmds) {
-      const CollectedATSubcmd* sub = static_cast<const CollectedATSubcmd*>(lfirst(lc));
-      if (!sub->parsetree || !IsA(sub->parsetree, AlterTableCmd)) continue;
-      const AlterTableType t = reinterpret_cast<const AlterTableCmd*>(sub->parsetree)->subtype;
-      if (t == AT_DropColumn) what = "column dropped";
+  const char* what = comply::pg::FirstSubcommand(cmd, [](AlterTableType t) -> const char* {
+    if (t == AT_DropColumn) return "column dropped";
 #if PG_VERSION_NUM < 160000
-      if (t == AT_DropColumnRecurse) what = "column dropped";  // (what ALTER TABLE makes of it)
+    if (t == AT_DropColumnRecurse) return "column dropped";  // (what ALTER TABLE makes of it)
 #endif
-      if (t == AT_AlterColumnType) what = "column retyped";
-      if (what) break;
-    }
-  } else if (cmd->type == SCT_Simple && cmd->parsetree) {
+    if (t == AT_AlterColumnType) return "column retyped";
+    return nullptr;
+  });
+  if (cmd->type == SCT_Simple && cmd->parsetree) {
     if (IsA(cmd->parsetree, AlterObjectSchemaStmt)) {
       what = "relation";
     } else if (IsA(cmd->parsetree, RenameStmt)) {
@@ -577,73 +637,8 @@ Datum comply_reshapes(PG_FUNCTION_ARGS) {
 // who may read and change them.
 PG_FUNCTION_INFO_V1(comply_own_table_change);
 Datum comply_own_table_change(PG_FUNCTION_ARGS) {
-  const CollectedCommand* cmd = reinterpret_cast<const CollectedCommand*>(PG_GETARG_POINTER(0));
-  const char* what = nullptr;
-  if (cmd->type == SCT_AlterTable) {
-    ListCell* lc;
-    foreach (lc, cmd->d.alterTable.subcmds) {
-      const CollectedATSubcmd* sub = static_cast<const CollectedATSubcmd*>(lfirst(lc));
-      if (!sub->parsetree || !IsA(sub->parsetree, AlterTableCmd)) continue;
-      switch (reinterpret_cast<const AlterTableCmd*>(sub->parsetree)->subtype) {
-        case AT_AddColumn:
-        case AT_AddColumnRecurse:
-          what = "a column added";
-          break;
-        case AT_ColumnDefault:
-        case AT_CookedColumnDefault:
-        case AT_DropExpression:
-          what = "a column's default changed";
-          break;
-        case AT_DropNotNull:
-        case AT_SetNotNull:
-          what = "a column's NOT NULL changed";
-          break;
-        case AT_AddIdentity:
-        case AT_SetIdentity:
-        case AT_DropIdentity:
-          what = "a column's identity changed";
-          break;
-        case AT_AddIndex:
-        case AT_AddIndexConstraint:
-        case AT_AddConstraint:
-        case AT_AddConstraintRecurse:
-          what = "a constraint added";
-          break;
-        case AT_DropConstraint:
-        case AT_DropConstraintRecurse:
-          what = "a constraint dropped";
-          break;
-        case AT_AlterConstraint:
-          what = "a constraint altered";
-          break;
-        case AT_ChangeOwner:
-          what = "a new owner";
-          break;
-        case AT_EnableRowSecurity:
-        case AT_DisableRowSecurity:
-        case AT_ForceRowSecurity:
-        case AT_NoForceRowSecurity:
-          what = "row security changed";
-          break;
-        case AT_AddInherit:
-        case AT_DropInherit:
-        case AT_AddOf:
-        case AT_DropOf:
-        case AT_AttachPartition:
-        case AT_DetachPartition:
-        case AT_DetachPartitionFinalize:
-          what = "an inheritance or partition changed";
-          break;
-        case AT_GenericOptions:
-        case AT_AlterColumnGenericOptions:
-          what = "foreign options";
-          break;
-        default:
-          break;
-      }
-      if (what) break;
-    }
-  }
+  const char* what = comply::pg::FirstSubcommand(
+      reinterpret_cast<const CollectedCommand*>(PG_GETARG_POINTER(0)), comply::pg::OwnTableChange);
   if (!what) PG_RETURN_NULL();
   PG_RETURN_TEXT_P(cstring_to_text(what));
 }

@@ -350,6 +350,14 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
                 }
               }
               c.ops = pii::ParseOperators(ops);
+              // A hash operator writes a pseudonym for what it finds, as "pseudonymize" does
+              // for the whole value: varchar(n) or char(n) must hold one.
+              if (c.ops.NeedsKey() && c.typmod >= 0 && (c.type == VARCHAROID || c.type == BPCHAROID) &&
+                  static_cast<size_t>(c.typmod - VARHDRSZ) < pii::kPseudonymLength)
+                Invalid("column \"" + col + "\" holds at most " + std::to_string(c.typmod - VARHDRSZ) +
+                            " characters; the hash operator writes pseudonyms of " +
+                            std::to_string(pii::kPseudonymLength),
+                        "Widen the column, or use another operator for it (a label or a mask).");
               // At protect, not at each build of a stored policy: a custom recognizer
               // removed later must not stop the table's writes.
               if (!OidIsValid(protected_relid)) CheckOperatorEntities(c.ops, c.keys);
@@ -1049,10 +1057,18 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
           domain_check(replaced, false, c.domain, &c.domain_cache, p.context);
         });
       } catch (const PgError& e) {
-        if (e.sqlerrcode() != ERRCODE_CHECK_VIOLATION && e.sqlerrcode() != ERRCODE_NOT_NULL_VIOLATION)
-          throw;
+        // A check that fails on the transformed value by raising a data exception of its
+        // own (a cast of a masked value, say) refuses it as much as one that says false:
+        // a rejection too, its message (which may quote the value) left out.
+        const int code = e.sqlerrcode();
+        const bool violated = code == ERRCODE_CHECK_VIOLATION || code == ERRCODE_NOT_NULL_VIOLATION;
+        if (!violated && ERRCODE_TO_CATEGORY(code) != ERRCODE_DATA_EXCEPTION) throw;
         const std::string domain = PgCall([&] { return static_cast<const char*>(format_type_be(c.domain)); });
-        Reject(td, p, c, "domain", domain, e.what(),
+        Reject(td, p, c, "domain", domain,
+               violated ? std::string(e.what())
+                        : std::string("the check of domain ") + domain +
+                              " raised an error on the transformed value (SQLSTATE " +
+                              PgCall([&] { return static_cast<const char*>(unpack_sql_state(code)); }) + ")",
                "column \"" + c.name + "\" as transformed breaks the constraints of domain " + domain);
       }
     }
@@ -1922,8 +1938,14 @@ void WarnAboutStoredValues(const TablePolicy& p, const std::string& table) {
         (c.redact == ColumnPolicy::Redact::kContent && !c.ops.NeedsKey()))
       collapsing += (collapsing.empty() ? "{" : ",") + std::to_string(c.attnum);
   }
+  std::string pseudonymized;
+  for (const ColumnPolicy& c : p.columns)
+    if (c.redact == ColumnPolicy::Redact::kPseudonymize ||
+        (c.redact == ColumnPolicy::Redact::kContent && c.ops.NeedsKey()))
+      pseudonymized += (pseudonymized.empty() ? "{" : ",") + std::to_string(c.attnum);
   if (!transformed.empty()) transformed += '}';
   if (!collapsing.empty()) collapsing += '}';
+  if (!pseudonymized.empty()) pseudonymized += '}';
   struct Check {
     const std::string& attnums;
     const char* sql;  // $1 the table, $2 the columns: rows of (column, what)
@@ -1969,6 +1991,28 @@ void WarnAboutStoredValues(const TablePolicy& p, const std::string& table) {
        "Masking and redaction store different values alike (a label such as [EMAIL_ADDRESS], "
        "or the same last characters): the second such row fails with a unique violation.",
        "Pseudonymize the column instead (distinct values stay distinct), or drop the index."},
+      {transformed,
+       "SELECT quote_ident(a.attname), string_agg(DISTINCT pg_catalog.format_type(k.contypid, NULL), ', ') "
+       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_constraint k "
+       "ON k.contypid = a.atttypid AND k.contype = 'c' "
+       "WHERE a.attrelid = $1 AND a.attnum = ANY ($2::int2[]) "
+       "GROUP BY a.attname ORDER BY a.attname",
+       "column %s of table %s is of domain %s, whose CHECK constraints judge the values its "
+       "policy stores, not those written",
+       "The domain's constraints are checked again on the transformed value: a label, a mask "
+       "or a pseudonym must satisfy them, or the row is rejected.",
+       "Make the domain accept what the policy stores, or give the column its base type."},
+      {pseudonymized,
+       "SELECT quote_ident(a.attname), quote_ident(c.collname) "
+       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation "
+       "WHERE a.attrelid = $1 AND a.attnum = ANY ($2::int2[]) AND NOT c.collisdeterministic "
+       "ORDER BY a.attname",
+       "column %s of table %s has the nondeterministic collation %s: values equal under it "
+       "get different pseudonyms",
+       "A pseudonym is computed from the exact text: a unique constraint or a join that "
+       "matched such values (in another case, say) no longer does.",
+       "Normalize the values before they are written (lower-case e-mail addresses, say), or "
+       "give the column a deterministic collation."},
   };
   for (const Check& check : checks) {
     if (check.attnums.empty()) continue;

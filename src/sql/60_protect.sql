@@ -256,21 +256,41 @@ COMMENT ON FUNCTION comply._policy_problem(regclass, jsonb) IS
 -- it (partitioned in turn) or of an ancestor. A row is routed by the value written,
 -- before the policy transforms it. (A partition key's columns, plain or in its
 -- expressions, are the partitioned table's internal dependencies on itself.)
+-- Whether a column's policy changes the value stored (redacts, masks or pseudonymizes).
+CREATE FUNCTION comply._policy_transforms(spec jsonb) RETURNS boolean
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT jsonb_typeof(spec) = 'object'
+     AND ((spec ? 'redact' AND spec -> 'redact' <> 'false')
+          OR (spec ? 'mask' AND spec -> 'mask' <> 'false')
+          OR spec -> 'pseudonymize' = 'true') $$;
+COMMENT ON FUNCTION comply._policy_transforms(jsonb) IS
+  'Whether a column policy changes the value stored (redact, mask or pseudonymize)';
+
 CREATE FUNCTION comply._partition_key_problem(tbl regclass, policy jsonb) RETURNS text
   LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
-  SELECT format('column %s is in the partition key of %s: its policy cannot transform it',
-                quote_ident(a.attname), d.objid::regclass)
-    FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.objid AND a.attnum = d.objsubid
-   WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-     AND d.refobjid = d.objid AND d.refobjsubid = 0 AND d.objsubid > 0 AND d.deptype = 'i'
-     AND (d.objid IN (SELECT t.relid FROM pg_partition_tree(tbl) t)
-          OR d.objid IN (SELECT t.relid FROM pg_partition_ancestors(tbl) t))
-     AND EXISTS (SELECT 1 FROM jsonb_each(policy -> 'columns') c
-                  WHERE c.key = a.attname AND jsonb_typeof(c.value) = 'object'
-                    AND ((c.value ? 'redact' AND c.value -> 'redact' <> 'false')
-                         OR (c.value ? 'mask' AND c.value -> 'mask' <> 'false')
-                         OR c.value -> 'pseudonymize' = 'true'))
-   ORDER BY d.objid::regclass::text, a.attname
+  SELECT x.problem FROM (
+    SELECT format('column %s is in the partition key of %s: its policy cannot transform it',
+                  quote_ident(a.attname), d.objid::regclass) AS problem,
+           d.objid::regclass::text AS rel, a.attname::text AS col
+      FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.objid AND a.attnum = d.objsubid
+     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+       AND d.refobjid = d.objid AND d.refobjsubid = 0 AND d.objsubid > 0 AND d.deptype = 'i'
+       AND (d.objid IN (SELECT t.relid FROM pg_partition_tree(tbl) t)
+            OR d.objid IN (SELECT t.relid FROM pg_partition_ancestors(tbl) t))
+       AND EXISTS (SELECT 1 FROM jsonb_each(policy -> 'columns') c
+                    WHERE c.key = a.attname AND comply._policy_transforms(c.value))
+    UNION ALL
+    -- A key expression over the whole row (f(t) of a typed table, say) names every
+    -- column, and leaves no dependency on any: read from the expression itself.
+    SELECT format('the partition key of %s uses the whole row, column %s included: its policy cannot transform it',
+                  pt.partrelid::regclass, quote_ident(c.key)),
+           pt.partrelid::regclass::text, c.key
+      FROM pg_partitioned_table pt, jsonb_each(policy -> 'columns') c
+     WHERE (pt.partrelid IN (SELECT t.relid FROM pg_partition_tree(tbl) t)
+            OR pt.partrelid IN (SELECT t.relid FROM pg_partition_ancestors(tbl) t))
+       AND pt.partexprs IS NOT NULL AND pt.partexprs::text ~ ':varattno 0 '
+       AND comply._policy_transforms(c.value)) x
+   ORDER BY x.rel, x.col
    LIMIT 1
 $$;
 COMMENT ON FUNCTION comply._partition_key_problem(regclass, jsonb) IS
