@@ -263,6 +263,19 @@ DROP TABLE own_tables_parent;
 CREATE UNIQUE INDEX ON comply.audit_log (id, action);
 CREATE POLICY everyone ON comply.discoveries FOR SELECT USING (true);
 ALTER POLICY readers_of_the_column ON comply.discoveries USING (true);
+DROP POLICY removed_by_who_recorded ON comply.discoveries;
+-- Nor from another table: a child of one (read as its rows), a foreign key to one (its
+-- triggers would refuse pg_comply's own deletes), its identity's sequence restarted, a
+-- unique index built concurrently (committed before an event trigger could refuse it).
+CREATE TABLE own_tables_child () INHERITS (comply.audit_log);
+CREATE TABLE own_tables_child (LIKE comply.audit_log);
+ALTER TABLE own_tables_child INHERIT comply.audit_log;
+DROP TABLE own_tables_child;
+CREATE TABLE own_tables_fk (t regclass REFERENCES comply.policies (table_name));
+ALTER SEQUENCE comply.audit_log_id_seq RESTART WITH 1;
+CREATE UNIQUE INDEX CONCURRENTLY own_tables_unique ON comply.audit_log (action);
+SELECT count(*) AS left_behind FROM pg_class
+ WHERE relname IN ('own_tables_child', 'own_tables_fk', 'own_tables_unique');
 \set VERBOSITY default
 ALTER TABLE comply.audit_log SET (fillfactor = 90), ADD CONSTRAINT no_x CHECK (action <> 'x');
 \set VERBOSITY terse

@@ -33,6 +33,7 @@ extern "C" {
 #include "commands/event_trigger.h"
 #include "catalog/pg_event_trigger.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "catalog/pg_type.h"
 #include "tcop/deparse_utility.h"
@@ -432,6 +433,21 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
                     errmsg("ALTER SYSTEM cannot run in a read-only transaction while pg_comply records it"),
                     errdetail("Each ALTER SYSTEM is a ledger entry (drift), which a read-only transaction cannot write."),
                     errhint("Run it in a read-write transaction.")));
+  // A unique (or exclusion) index on one of pg_comply's own tables refuses some of its
+  // own writes. Refused before it is built: CREATE INDEX CONCURRENTLY commits before the
+  // drift event trigger could refuse it, which left an index enforcing uniqueness.
+  if (IsA(pstmt->utilityStmt, IndexStmt) && !creating_extension && !IsBinaryUpgrade) {
+    const IndexStmt* index = reinterpret_cast<IndexStmt*>(pstmt->utilityStmt);
+    const Oid extension = get_extension_oid("pg_comply", true);
+    if ((index->unique || index->excludeOpNames != NIL) && index->relation && OidIsValid(extension)) {
+      const Oid relid = RangeVarGetRelid(index->relation, NoLock, true);
+      if (OidIsValid(relid) && getExtensionOfObject(RelationRelationId, relid) == extension)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("unique indexes cannot be added to pg_comply's tables"),
+                        errdetail("The index would refuse some of pg_comply's own writes."),
+                        errhint("An index that is not unique can be added.")));
+    }
+  }
   LetGoOfDatabaseFor(pstmt->utilityStmt);
   List* partitions = PartitionsBeforeDrop(pstmt->utilityStmt);
   List* outer_partition_names = partition_names;

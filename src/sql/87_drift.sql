@@ -263,6 +263,44 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = 'pg_comply''s functions and workers name some of them.';
   END LOOP;
+  -- A table made a child of one of the extension's tables (CREATE TABLE ... INHERITS,
+  -- ALTER TABLE ... INHERIT): its rows would be read as the ledger's (sealed, and then
+  -- changed past the append-only guard through the child). Nor may another table hold a
+  -- foreign key to one: its constraint triggers would refuse pg_comply's own deletes
+  -- and updates (unprotect, archiving, erasure). Refused.
+  FOR r IN SELECT c.objid, k.conname FROM pg_event_trigger_ddl_commands() c
+             LEFT JOIN pg_constraint k ON k.conrelid = c.objid AND k.contype = 'f'
+                                      AND comply._is_own_table(k.confrelid)
+            WHERE NOT c.in_extension AND c.classid = 'pg_class'::regclass
+              AND c.command_tag IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE')
+              AND NOT comply._is_own_table(c.objid)
+              AND (k.conname IS NOT NULL
+                   OR EXISTS (SELECT 1 FROM pg_inherits i
+                               WHERE i.inhrelid = c.objid AND comply._is_own_table(i.inhparent)))
+  LOOP
+    IF r.conname IS NOT NULL THEN
+      RAISE EXCEPTION 'foreign keys cannot reference pg_comply''s tables'
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = format('Constraint %s of %s would refuse pg_comply''s own updates and deletes.',
+                              quote_ident(r.conname), r.objid::regclass);
+    END IF;
+    RAISE EXCEPTION 'tables of pg_comply cannot be inherited from'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('%s would be read as part of pg_comply''s table, its rows past its guards.', r.objid::regclass);
+  END LOOP;
+  -- The sequence of one of the extension's tables' identity (the ledger's ids) restarted
+  -- or reversed: every append then failed on a duplicate id, or was never sealed.
+  FOR r IN SELECT c.objid FROM pg_event_trigger_ddl_commands() c
+            WHERE NOT c.in_extension AND c.command_tag = 'ALTER SEQUENCE' AND c.classid = 'pg_class'::regclass
+              AND EXISTS (SELECT 1 FROM pg_depend d
+                           WHERE d.classid = 'pg_class'::regclass AND d.objid = c.objid
+                             AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+                             AND comply._is_own_table(d.refobjid))
+  LOOP
+    RAISE EXCEPTION 'sequences of pg_comply''s tables cannot be altered'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('%s numbers pg_comply''s own rows, the ledger''s entries among them.', r.objid::regclass);
+  END LOOP;
   -- A unique index on one of the extension's tables refuses some of pg_comply's own
   -- writes (two ledger entries of one action); a row security policy on one changes who
   -- reads and writes it (comply.discoveries has its own). Refused, but in the extension's
@@ -632,6 +670,16 @@ BEGIN
                                              'trigger', split_part(r.object_identity, ' ', 1),
                                              'state', 'dropped'));
   END LOOP;
+  -- A row security policy of the extension's own tables (comply.discoveries' restrict
+  -- who changes whose findings) dropped by itself would widen access: refused, as
+  -- creating or altering one is.
+  FOR r IN SELECT o.object_identity FROM pg_event_trigger_dropped_objects() o
+            WHERE o.object_type = 'policy' AND o.original
+              AND comply._is_own_table(to_regclass(substring(o.object_identity FROM ' on (.*)$'))) LOOP
+    RAISE EXCEPTION 'row security policies of pg_comply''s tables cannot be dropped'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'pg_comply decides who reads and writes its own tables.';
+  END LOOP;
   IF NOT EXISTS (SELECT 1 FROM comply.policies) THEN
     RETURN;
   END IF;
@@ -687,7 +735,7 @@ COMMENT ON FUNCTION comply._drift_drop() IS
 REVOKE ALL ON FUNCTION comply._drift_ddl(), comply._drift_drop() FROM PUBLIC;
 
 CREATE EVENT TRIGGER comply_drift_ddl ON ddl_command_end
-  WHEN TAG IN ('ALTER TABLE', 'ALTER INDEX', 'CREATE INDEX', 'GRANT', 'REVOKE', 'CREATE POLICY', 'ALTER POLICY', 'CREATE TABLE',
+  WHEN TAG IN ('ALTER TABLE', 'ALTER INDEX', 'CREATE INDEX', 'ALTER SEQUENCE', 'GRANT', 'REVOKE', 'CREATE POLICY', 'ALTER POLICY', 'CREATE TABLE',
                'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE', 'CREATE FOREIGN TABLE',
                'ALTER FOREIGN TABLE', 'ALTER SCHEMA', 'CREATE FUNCTION', 'ALTER FUNCTION',
                'CREATE PROCEDURE', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'CREATE AGGREGATE',
