@@ -263,7 +263,7 @@ check "the AI endpoint's host is the URL's, not its user part (http://localhost:
 # AI endpoint's are cut from that line (in the log files and the CSV log alike). (This
 # cluster logs every statement: the ALTER SYSTEM itself is in its log, as
 # statement_logging reports.)
-lpsql -c "ALTER SYSTEM SET comply.alert_webhook_url = 'http://hooks.example.com/services/T0RELOAD/B0RELOAD/reloadtoken456'" \
+lpsql -c "ALTER SYSTEM SET comply.alert_webhook_url = 'http://hooks.example.com/services/T0RELOAD/B0\"RELOADé/reloadtoken456'" \
       -c "ALTER SYSTEM SET comply.ai_endpoint = 'http://user:RELOADPASS@classifier.example.com/v1/RELOADPATH'" \
       -c "SELECT pg_reload_conf()" >/dev/null
 sleep 2

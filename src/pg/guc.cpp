@@ -141,12 +141,10 @@ void HideUrlPaths(ErrorData* edata) {
     char* scheme = strstr(edata->message, "://");
     if (scheme != nullptr) {
       char* host = scheme + 3;
-      // The URL ends at a quote, a blank or a byte outside ASCII (a translation's quote).
-      auto in_url = [](char c) {
-        return c > ' ' && c < 0x7f && c != '"';
-      };
-      char* end = host;
-      while (in_url(*end)) ++end;
+      // The value ends at the message's last quote (it may hold quotes, blanks or bytes
+      // outside ASCII of its own), or with the message in a translation quoting otherwise.
+      char* last_quote = strrchr(host, '"');
+      char* end = last_quote != nullptr ? last_quote : host + strlen(host);
       char* host_end = host;
       while (host_end < end && *host_end != '/' && *host_end != '?' && *host_end != '#') ++host_end;
       // A user name and password before the host go too.
