@@ -107,13 +107,28 @@ reload() { spsql -c "SELECT pg_reload_conf()" >/dev/null; sleep 0.5; }
 spsql -c "ALTER SYSTEM SET log_statement = 'all'" >/dev/null; reload
 check "strict cluster: a session that turned its own logging off still sees the server's log_statement" \
   [ "$(logging_status statement_logging "SET log_statement = 'none'")" = fail ]
+# A role that is no superuser, whose own sessions log nothing, cannot read the
+# configuration files that other sessions follow: unknown, not pass.
+spsql -c "CREATE ROLE posture_mon LOGIN PASSWORD 'posture-mon-password'" \
+      -c "ALTER ROLE posture_mon SET log_statement = 'none'" >/dev/null
+check "strict cluster: ... and a role that is no superuser, its own logging off, gets unknown" \
+  [ "$(PGPASSWORD=posture-mon-password PGSSLMODE=require psql -X -At -h 127.0.0.1 -p "$port_strict" -U posture_mon -d postgres \
+        -c "SELECT status FROM comply.check_server() WHERE check_name = 'statement_logging'")" = unknown ]
+spsql -c "DROP ROLE posture_mon" >/dev/null
 spsql -c "ALTER SYSTEM RESET log_statement" >/dev/null; reload
 spsql -c "CREATE ROLE posture_r" -c "ALTER ROLE posture_r SET log_min_error_statement = 'fatal'" >/dev/null
 check "strict cluster: log_min_error_statement = fatal for a role logs statements (a FATAL's)" \
   [ "$(logging_status)" = fail ]
-spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER ROLE posture_r SET log_min_messages = 'debug2'" >/dev/null
-check "strict cluster: log_min_messages = debug2 for a role logs statements as they are parsed" \
+spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER ROLE posture_r SET log_min_messages = 'debug'" >/dev/null
+check "strict cluster: log_min_messages = debug (debug2) for a role logs statements as they are parsed" \
   [ "$(logging_status)" = fail ]
+spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER ROLE posture_r SET log_min_messages = 'error'" >/dev/null
+check "strict cluster: a role whose errors are logged makes error_details_logging a warning" \
+  [ "$(logging_status error_details_logging)" = warn ]
+spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER ROLE posture_r SET debug_print_plan = 't'" >/dev/null
+check "strict cluster: debug_print_plan = t (true) for a role fails" [ "$(logging_status)" = fail ]
+spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER ROLE posture_r SET log_transaction_sample_rate = '0.0e0'" >/dev/null
+check "strict cluster: ... and a sample rate of 0.0e0 (none) passes" [ "$(logging_status)" = pass ]
 spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER ROLE posture_r SET log_statement_sample_rate = 1" \
       -c "ALTER SYSTEM SET log_min_duration_sample = 0" -c "ALTER SYSTEM SET log_statement_sample_rate = 0" >/dev/null; reload
 check "strict cluster: a role's log_statement_sample_rate with a server-wide log_min_duration_sample fails" \

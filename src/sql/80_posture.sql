@@ -34,6 +34,24 @@ CREATE FUNCTION comply._url_tls_status(url text) RETURNS text
 COMMENT ON FUNCTION comply._url_tls_status(text) IS
   'pass (unset or https), warn (plain http to this machine) or fail (plain http elsewhere): the TLS posture of a URL pg_comply sends data to';
 
+-- A setting's number as PostgreSQL reads it (0.0e0 is 0); NULL for what is not one.
+CREATE FUNCTION comply._setting_number(value text) RETURNS float8
+  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN btrim(value)::float8;
+EXCEPTION WHEN invalid_text_representation OR numeric_value_out_of_range THEN
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION comply._setting_number(text) IS
+  'A setting''s value read as a number, as PostgreSQL reads it (NULL if it is not one)';
+
+-- A boolean setting's value as PostgreSQL reads it: on, 1, or any prefix of true or yes.
+CREATE FUNCTION comply._setting_true(value text) RETURNS boolean
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT lower(btrim(value) COLLATE "C") IN ('on', '1', 't', 'tr', 'tru', 'true', 'y', 'ye', 'yes') $$;
+COMMENT ON FUNCTION comply._setting_true(text) IS
+  'Whether a boolean setting''s value reads as true, as PostgreSQL reads it (on, 1, a prefix of true or yes)';
+
 CREATE FUNCTION comply.check_server()
   RETURNS TABLE(check_name text, status text, evidence jsonb)
   LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
@@ -46,6 +64,7 @@ DECLARE
   w jsonb;
   cautions jsonb;
   given jsonb;
+  files_unread boolean;
   protected boolean := EXISTS (SELECT 1 FROM comply.policies);
 BEGIN
   -- Encryption in transit.
@@ -208,6 +227,9 @@ BEGIN
   EXCEPTION WHEN insufficient_privilege THEN
     NULL;
   END;
+  -- (Read by a superuser only: for another caller whose own session overrides one of
+  -- these, the check cannot tell what other sessions have, and says unknown.)
+  files_unread := false;
   BEGIN
     SELECT given || coalesce(jsonb_agg(jsonb_build_object(
              'name', g.name,
@@ -220,61 +242,83 @@ BEGIN
      WHERE g.source IN ('user', 'database', 'database user', 'session', 'client')
        AND g.name IN ('log_statement', 'log_min_duration_statement', 'log_min_duration_sample',
                       'log_statement_sample_rate', 'log_transaction_sample_rate', 'log_min_error_statement',
-                      'log_min_messages', 'debug_print_parse', 'debug_print_plan', 'debug_print_rewritten');
+                      'log_min_messages', 'log_error_verbosity', 'debug_print_parse', 'debug_print_plan',
+                      'debug_print_rewritten');
   EXCEPTION WHEN insufficient_privilege THEN
-    NULL;
+    files_unread := EXISTS (SELECT 1 FROM pg_settings g
+                             WHERE g.source IN ('user', 'database', 'database user', 'session', 'client')
+                               AND g.name IN ('log_statement', 'log_min_duration_statement', 'log_min_duration_sample',
+                                              'log_statement_sample_rate', 'log_transaction_sample_rate',
+                                              'log_min_error_statement', 'log_min_messages', 'log_error_verbosity',
+                                              'debug_print_parse', 'debug_print_plan', 'debug_print_rewritten'));
   END;
+  -- Values as PostgreSQL reads them: a duration below 0 is off (-1, -1ms), a rate is a
+  -- number (0.0e0 is 0), a boolean any prefix of true, yes or on, 1; 'debug' is debug2.
   SELECT rules || coalesce(jsonb_agg(DISTINCT jsonb_build_object(g.name, g.value, 'set_for', g.set_for)), '[]')
     INTO rules
     FROM jsonb_to_recordset(given) g(name text, value text, set_for text)
    WHERE CASE g.name
-           WHEN 'log_statement' THEN lower(g.value COLLATE "C") IN ('all', 'mod')
-           WHEN 'log_min_duration_statement' THEN g.value !~ '^\s*-1\s*$'
-           WHEN 'log_min_duration_sample' THEN g.value !~ '^\s*-1\s*$'
+           WHEN 'log_statement' THEN lower(btrim(g.value) COLLATE "C") IN ('all', 'mod')
+           WHEN 'log_min_duration_statement' THEN g.value !~ '^\s*-'
+           WHEN 'log_min_duration_sample' THEN g.value !~ '^\s*-'
            -- (a sample rate matters where statements are sampled by duration)
-           WHEN 'log_statement_sample_rate' THEN g.value !~ '^\s*0*\.?0*\s*$'
+           WHEN 'log_statement_sample_rate' THEN comply._setting_number(g.value) <> 0
              AND ((SELECT setting::int FROM pg_settings WHERE name = 'log_min_duration_sample') >= 0
                   OR EXISTS (SELECT 1 FROM jsonb_to_recordset(given) x(name text, value text)
-                              WHERE x.name = 'log_min_duration_sample' AND x.value !~ '^\s*-1\s*$'))
-           WHEN 'log_transaction_sample_rate' THEN g.value !~ '^\s*0*\.?0*\s*$'
-           WHEN 'auto_explain.log_min_duration' THEN g.value !~ '^\s*-1\s*$'
-           WHEN 'log_min_error_statement' THEN lower(g.value COLLATE "C") <> 'panic'
-           WHEN 'log_min_messages' THEN lower(g.value COLLATE "C") IN ('debug5', 'debug4', 'debug3', 'debug2')
-           WHEN 'debug_print_parse' THEN lower(g.value COLLATE "C") IN ('on', 'true', 'yes', '1')
-           WHEN 'debug_print_plan' THEN lower(g.value COLLATE "C") IN ('on', 'true', 'yes', '1')
-           WHEN 'debug_print_rewritten' THEN lower(g.value COLLATE "C") IN ('on', 'true', 'yes', '1')
+                              WHERE x.name = 'log_min_duration_sample' AND x.value !~ '^\s*-'))
+           WHEN 'log_transaction_sample_rate' THEN comply._setting_number(g.value) <> 0
+           WHEN 'auto_explain.log_min_duration' THEN g.value !~ '^\s*-'
+           WHEN 'log_min_error_statement' THEN lower(btrim(g.value) COLLATE "C") <> 'panic'
+           WHEN 'log_min_messages' THEN lower(btrim(g.value) COLLATE "C") IN ('debug5', 'debug4', 'debug3', 'debug2', 'debug')
+           WHEN 'debug_print_parse' THEN comply._setting_true(g.value)
+           WHEN 'debug_print_plan' THEN comply._setting_true(g.value)
+           WHEN 'debug_print_rewritten' THEN comply._setting_true(g.value)
            -- auto_explain loaded for some sessions only, with a duration set for them or
            -- in the configuration
            WHEN 'session_preload_libraries' THEN g.value ~* 'auto_explain'
-             AND (coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1') !~ '^\s*-1\s*$'
+             AND (coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1') !~ '^\s*-'
                   OR EXISTS (SELECT 1 FROM jsonb_to_recordset(given) x(name text, value text)
-                              WHERE x.name = 'auto_explain.log_min_duration' AND x.value !~ '^\s*-1\s*$'))
+                              WHERE x.name = 'auto_explain.log_min_duration' AND x.value !~ '^\s*-'))
            WHEN 'local_preload_libraries' THEN g.value ~* 'auto_explain'
-             AND (coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1') !~ '^\s*-1\s*$'
+             AND (coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1') !~ '^\s*-'
                   OR EXISTS (SELECT 1 FROM jsonb_to_recordset(given) x(name text, value text)
-                              WHERE x.name = 'auto_explain.log_min_duration' AND x.value !~ '^\s*-1\s*$'))
+                              WHERE x.name = 'auto_explain.log_min_duration' AND x.value !~ '^\s*-'))
            ELSE false END;
   SELECT cautions || coalesce(jsonb_agg(DISTINCT jsonb_build_object('log_statement', 'ddl', 'set_for', g.set_for)), '[]')
     INTO cautions
     FROM jsonb_to_recordset(given) g(name text, value text, set_for text)
-   WHERE g.name = 'log_statement' AND lower(g.value COLLATE "C") = 'ddl';
+   WHERE g.name = 'log_statement' AND lower(btrim(g.value) COLLATE "C") = 'ddl';
   status := CASE WHEN jsonb_array_length(rules) > 0 THEN 'fail'
+                 WHEN files_unread THEN 'unknown'
                  WHEN jsonb_array_length(cautions) > 0 THEN 'warn' ELSE 'pass' END;
   evidence := jsonb_build_object('settings_that_log_statements', rules,
-                                 'settings_that_may_log_statements', cautions);
+                                 'settings_that_may_log_statements', cautions)
+              || CASE WHEN files_unread AND jsonb_array_length(rules) = 0
+                      THEN jsonb_build_object('reason', 'this session''s own logging settings come from a role or database setting, and the configuration files that other sessions follow are readable by superusers only')
+                      ELSE '{}' END;
   RETURN NEXT;
 
   -- The server log again: PostgreSQL's own errors carry row values in their DETAIL
   -- ("Key (email)=(...) already exists", "Failing row contains (...)"), which the log
   -- keeps unless errors are not logged at all or log_error_verbosity is terse; csvlog
-  -- and jsonlog write the DETAIL whatever the verbosity.
+  -- and jsonlog write the DETAIL whatever the verbosity. Read for this session, for the
+  -- roles and databases that set them, and for the server where this session overrides
+  -- them, as above.
   check_name := 'error_details_logging';
   s := current_setting('log_destination');
   rules := '[]';
-  IF current_setting('log_min_messages') NOT IN ('log', 'fatal', 'panic') THEN
+  SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('log_min_messages', g.value, 'set_for', g.set_for)), '[]')
+    INTO w
+    FROM jsonb_to_recordset(given) g(name text, value text, set_for text)
+   WHERE g.name = 'log_min_messages' AND lower(btrim(g.value) COLLATE "C") NOT IN ('log', 'fatal', 'panic');
+  IF current_setting('log_min_messages') NOT IN ('log', 'fatal', 'panic') OR jsonb_array_length(w) > 0 THEN
     IF current_setting('log_error_verbosity') <> 'terse' THEN
       rules := rules || jsonb_build_object('log_error_verbosity', current_setting('log_error_verbosity'));
     END IF;
+    SELECT rules || coalesce(jsonb_agg(DISTINCT jsonb_build_object('log_error_verbosity', g.value, 'set_for', g.set_for)), '[]')
+      INTO rules
+      FROM jsonb_to_recordset(given) g(name text, value text, set_for text)
+     WHERE g.name = 'log_error_verbosity' AND lower(btrim(g.value) COLLATE "C") <> 'terse';
     IF s ~* '(csvlog|jsonlog)' THEN
       rules := rules || jsonb_build_object('log_destination', s);
     END IF;
@@ -284,10 +328,13 @@ BEGIN
   -- range'), a stored one a cast failed on. Only errors left out of the log keep those
   -- out: a warning otherwise.
   status := CASE WHEN jsonb_array_length(rules) > 0 THEN 'fail'
-                 WHEN current_setting('log_min_messages') NOT IN ('log', 'fatal', 'panic') THEN 'warn'
+                 WHEN current_setting('log_min_messages') NOT IN ('log', 'fatal', 'panic')
+                      OR jsonb_array_length(w) > 0 THEN 'warn'
+                 WHEN files_unread THEN 'unknown'
                  ELSE 'pass' END;
   evidence := jsonb_build_object('settings_that_log_error_details', rules,
                                  'log_min_messages', current_setting('log_min_messages'),
+                                 'errors_logged_for', w,
                                  'required', 'log_error_verbosity = terse with stderr or syslog only, or log_min_messages above error',
                                  'remaining', CASE WHEN status = 'warn' THEN 'errors are logged, and the message of an error may quote the value it refused (invalid input syntax, a value out of range); only log_min_messages above error keeps them out of the log' END);
   RETURN NEXT;
