@@ -10,7 +10,7 @@ packages=(
   libtap-parser-sourcehandler-pgtap-perl
   libre2-dev libssl-dev libcurl4-openssl-dev libphonenumber-dev libprotobuf-dev libicu-dev
   libgtest-dev libbenchmark-dev
-  python3 ca-certificates openssl
+  python3 ca-certificates openssl locales
 )
 
 sudo=()

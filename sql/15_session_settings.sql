@@ -52,5 +52,33 @@ INSERT INTO settings_probe.notes VALUES (3, 'SSN 536-22-8714');
 SELECT action, object, details -> 'primary_key' AS pk FROM comply.audit_log
  WHERE object IN ('settings_probe.notes', '"settings_probe"."notes"') AND action IN ('protect', 'INSERT') ORDER BY id;
 SELECT id, note FROM settings_probe.notes ORDER BY id;
+-- A session whose first check_server runs with legacy escapes still reads its patterns
+-- (a role's sample rate of 1 is found).
+CREATE ROLE settings_sampled;
+ALTER ROLE settings_sampled SET log_transaction_sample_rate = 1;
+\c
+SET client_min_messages = error;
+SET standard_conforming_strings = off;
+SELECT status FROM comply.check_server() WHERE check_name = 'statement_logging';
+RESET standard_conforming_strings;
+RESET client_min_messages;
+DROP ROLE settings_sampled;
+-- Keys of float and bytea columns name their rows alike whatever extra_float_digits and
+-- bytea_output (1.2345678 was written 1 with extra_float_digits -15, naming another row).
+CREATE TABLE settings_probe.by_float (id float8 PRIMARY KEY, note text);
+CREATE TABLE settings_probe.by_bytes (id bytea PRIMARY KEY, note text);
+SELECT comply.protect('settings_probe.by_float', '{"columns": {"note": {"redact": true}}}');
+SELECT comply.protect('settings_probe.by_bytes', '{"columns": {"note": {"redact": true}}}');
+SET extra_float_digits = -15;
+SET bytea_output = 'escape';
+INSERT INTO settings_probe.by_float VALUES (1.2345678, 'x');
+INSERT INTO settings_probe.by_bytes VALUES ('abc', 'x');
+RESET extra_float_digits;
+RESET bytea_output;
+INSERT INTO settings_probe.by_float VALUES (1, 'x');
+SELECT object, details -> 'primary_key' AS pk FROM comply.audit_log
+ WHERE object IN ('settings_probe.by_float', 'settings_probe.by_bytes') AND action = 'INSERT' ORDER BY id;
+SELECT comply.unprotect('settings_probe.by_float');
+SELECT comply.unprotect('settings_probe.by_bytes');
 SELECT comply.unprotect('settings_probe.notes');
 DROP SCHEMA settings_probe CASCADE;

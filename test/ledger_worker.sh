@@ -165,6 +165,15 @@ check "... and a read there reaches the ledger and is sealed" \
                   AND object = 'public.charts' AND (details ->> 'rows')::int = 1
                AND ($all_sealed)" 15
 q -d postgres -c "SET default_transaction_read_only = off" -c "ALTER DATABASE postgres RESET default_transaction_read_only"
+# Nor do memory limits meant for applications stop the sealer: with a tiny work_mem and
+# no temporary files allowed, a round of thousands of entries failed at every start.
+q -d postgres -c "ALTER DATABASE postgres SET work_mem = '64kB'" -c "ALTER DATABASE postgres SET temp_file_limit = 0"
+old_pids=$(q -d postgres -c "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE $workers")
+PGOPTIONS="-c temp_file_limit=-1 -c work_mem=4MB" q -d postgres -c "SELECT comply.audit('limits', 'x') FROM generate_series(1, 20000)" >/dev/null
+q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE $workers" >/dev/null
+check "with work_mem 64kB and temp_file_limit 0 for the database, a backlog of 20,000 entries is sealed" \
+  wait_for "SELECT ($all_sealed) AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE $workers AND pid NOT IN ($old_pids))" 60
+q -d postgres -c "ALTER DATABASE postgres RESET work_mem" -c "ALTER DATABASE postgres RESET temp_file_limit"
 
 # A sealer that fails (unusable signing key) is restarted, and resumes once fixed.
 badkey="$COMPLY_CLUSTER_DIR/data/bad_key.pem"

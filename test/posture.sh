@@ -162,6 +162,16 @@ check "strict cluster: the workers check of a template database says why none ru
   bash -c '[[ "$1" == *"this database is a template"* && "$1" != *"max_worker_processes"* ]]' _ "$tmpl"
 spsql -c "ALTER DATABASE posture_template IS_TEMPLATE false" -c "DROP DATABASE posture_template" >/dev/null
 
+# A German locale for the lax cluster's messages (made here when it is missing: the
+# translated reload line quotes the value in other quotes), where this machine can.
+german=
+if locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then
+  german=de_DE.UTF-8
+elif [ "$(id -u)" -eq 0 ] && command -v localedef >/dev/null && [ -e /usr/share/i18n/locales/de_DE ] \
+     && localedef -i de_DE -f UTF-8 de_DE.UTF-8 >/dev/null 2>&1; then
+  german=de_DE.UTF-8
+fi
+
 # --- The lax cluster ----------------------------------------------------------------
 lax="$repo/build/posture-lax-cluster"
 clusters+=("$lax")
@@ -290,6 +300,20 @@ check "... and neither their paths nor the password are in the lines of the relo
   bash -c '[ "$(grep -rh "changed to" "$1"/log/ | grep -c "comply\.")" -ge 4 ] && ! grep -rh "changed to" "$1"/log/ | grep -q "reloadtoken456\|RELOADPASS\|RELOADPATH\|T0RELOAD"' _ "$lax/data"
 lpsql -c "ALTER SYSTEM RESET comply.alert_webhook_url" -c "ALTER SYSTEM RESET comply.ai_endpoint" \
       -c "SELECT pg_reload_conf()" >/dev/null
+if [ -n "$german" ]; then
+  lpsql -c "ALTER SYSTEM SET lc_messages = '$german'" -c "SELECT pg_reload_conf()" >/dev/null
+  sleep 0.5
+  lpsql -c "ALTER SYSTEM SET comply.alert_webhook_url = 'https://hooks.example.com/services/T0GERMAN/B0GERMAN/germantoken789'" \
+        -c "SELECT pg_reload_conf()" >/dev/null
+  sleep 2
+  check "a German server log's reload line (its value in guillemets) shows the webhook's host only" \
+    bash -c 'grep -rhaq "comply.alert_webhook_url« auf »https://hooks.example.com/...« gesetzt" "$1"/log/*.log &&
+             ! grep -rha "gesetzt" "$1"/log/ | grep -q "germantoken789\|T0GERMAN"' _ "$lax/data"
+  lpsql -c "ALTER SYSTEM RESET comply.alert_webhook_url" -c "ALTER SYSTEM RESET lc_messages" \
+        -c "SELECT pg_reload_conf()" >/dev/null
+else
+  echo "# (no German locale on this machine: the translated reload line is not checked)"
+fi
 check "a role that sees only its own sessions gets unknown for connections without SSL" \
   bash -c '[ "$(psql -X -At -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -c "CREATE ROLE posture_viewer" -c "SET ROLE posture_viewer" -c "SELECT status FROM comply.check_server() WHERE check_name = '"'"'connections_without_ssl'"'"'" | tail -1)" = unknown ]'
 

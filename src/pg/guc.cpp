@@ -130,21 +130,26 @@ bool CheckProvider(char** newval, void**, GucSource) {
 // value, and a webhook's path is often its token (an AI endpoint's may be too): for
 // those two settings, the value's user name, path and query are cut from the message
 // in place (scheme and host stay, as in the posture reports, and "/..." for the rest).
-// The message is found by its untranslated format, and the URL in it by its "://".
+// The message is found by its untranslated format; in it, the value runs from the
+// setting's name to what the (translated) format has after its last %s: the closing
+// quote, ASCII or not ("..." in English, a German translation's >>...<< in guillemets).
 emit_log_hook_type prev_emit_log_hook = nullptr;
 
 void HideUrlPaths(ErrorData* edata) {
+  static const char kFormat[] = "parameter \"%s\" changed to \"%s\"";
   if (edata->message_id != nullptr && edata->message != nullptr &&
-      strcmp(edata->message_id, "parameter \"%s\" changed to \"%s\"") == 0 &&
-      (strstr(edata->message, "\"comply.alert_webhook_url\"") != nullptr ||
-       strstr(edata->message, "\"comply.ai_endpoint\"") != nullptr)) {
-    char* scheme = strstr(edata->message, "://");
+      strcmp(edata->message_id, kFormat) == 0) {
+    char* name = strstr(edata->message, "comply.alert_webhook_url");
+    if (name == nullptr) name = strstr(edata->message, "comply.ai_endpoint");
+    char* scheme = name != nullptr ? strstr(name, "://") : nullptr;
     if (scheme != nullptr) {
       char* host = scheme + 3;
-      // The value ends at the message's last quote (it may hold quotes, blanks or bytes
-      // outside ASCII of its own), or with the message in a translation quoting otherwise.
-      char* last_quote = strrchr(host, '"');
-      char* end = last_quote != nullptr ? last_quote : host + strlen(host);
+      const char* translated = edata->domain != nullptr ? dgettext(edata->domain, kFormat) : kFormat;
+      const char* last_arg = translated;
+      for (const char* p = strstr(translated, "%s"); p != nullptr; p = strstr(p + 2, "%s")) last_arg = p;
+      const size_t suffix = last_arg != translated ? strlen(last_arg + 2) : 1;
+      const size_t len = strlen(host);
+      char* end = len >= suffix ? host + len - suffix : host + len;
       char* host_end = host;
       while (host_end < end && *host_end != '/' && *host_end != '?' && *host_end != '#') ++host_end;
       // A user name and password before the host go too.

@@ -48,6 +48,7 @@ extern "C" {
 #include "commands/extension.h"
 #include "catalog/pg_trigger.h"
 #include "commands/trigger.h"
+#include "common/shortest_dec.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -554,7 +555,7 @@ const char* KeyReadType(Oid type, int32 typmod) {
     case INT2OID: case INT4OID: case INT8OID: case OIDOID:
     case TEXTOID: case VARCHAROID: case UUIDOID: case BOOLOID:
     case DATEOID: case TIMESTAMPOID: case TIMESTAMPTZOID: case TIMEOID: case TIMETZOID:
-    case INTERVALOID:
+    case INTERVALOID: case FLOAT4OID: case FLOAT8OID: case BYTEAOID:
       return format_type_be(base);
     default:
       return nullptr;
@@ -563,7 +564,8 @@ const char* KeyReadType(Oid type, int32 typmod) {
 
 // The text of a key value: dates and times in ISO 8601 (a timestamptz in UTC) and
 // intervals in ISO 8601 too, whatever the session's DateStyle, TimeZone and
-// IntervalStyle; other types by their output function.
+// IntervalStyle; floats and bytea whatever extra_float_digits and bytea_output; other
+// types by their output function.
 const char* KeyTextOf(Datum d, Oid type) {
   char buf[MAXDATELEN + 1];
   switch (getBaseType(type)) {
@@ -578,6 +580,34 @@ const char* KeyTextOf(Datum d, Oid type) {
       interval2itm(*DatumGetIntervalP(d), &itm);
       EncodeInterval(&itm, INTSTYLE_ISO_8601, buf);
       return pstrdup(buf);
+    }
+    // Floats in their shortest exact form (the output under extra_float_digits 1, the
+    // default), bytea in hex: a session with extra_float_digits 0 wrote 1.2345678 as 1,
+    // naming another row, and bytea_output 'escape' another text for the same bytes.
+    case FLOAT8OID: {
+      char digits[DOUBLE_SHORTEST_DECIMAL_LEN];
+      double_to_shortest_decimal_buf(DatumGetFloat8(d), digits);
+      return pstrdup(digits);
+    }
+    case FLOAT4OID: {
+      char digits[FLOAT_SHORTEST_DECIMAL_LEN];
+      float_to_shortest_decimal_buf(DatumGetFloat4(d), digits);
+      return pstrdup(digits);
+    }
+    case BYTEAOID: {
+      static const char kHex[] = "0123456789abcdef";
+      const bytea* b = DatumGetByteaPP(d);
+      const size_t n = VARSIZE_ANY_EXHDR(b);
+      const unsigned char* bytes = reinterpret_cast<const unsigned char*>(VARDATA_ANY(b));
+      char* out = static_cast<char*>(palloc(2 * n + 3));
+      out[0] = '\\';
+      out[1] = 'x';
+      for (size_t i = 0; i < n; ++i) {
+        out[2 + 2 * i] = kHex[bytes[i] >> 4];
+        out[3 + 2 * i] = kHex[bytes[i] & 0xF];
+      }
+      out[2 * n + 2] = '\0';
+      return out;
     }
     default: {
       Oid out;

@@ -238,6 +238,12 @@ SealerSlot* AttachDatabaseWorker(Oid dbid, int kind) {
   SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
   SetConfigOption("idle_in_transaction_session_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
   SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
+  // Nor memory limits meant for applications' queries: a temp_file_limit below what a
+  // sealing round of comply.seal_batch entries spills (with a tiny work_mem) failed the
+  // sealer at every start, its backlog never sealed. The workers' queries are pg_comply's
+  // own, bounded by the batch: they get the default work_mem at least, and no file limit.
+  if (work_mem < 4096) SetConfigOption("work_mem", "4MB", PGC_SUSET, PGC_S_OVERRIDE);
+  SetConfigOption("temp_file_limit", "-1", PGC_SUSET, PGC_S_OVERRIDE);
   // Nor a search_path its owner set (ALTER DATABASE ... SET search_path = theirs,
   // pg_catalog): the workers run as a superuser, and an operator or function of the
   // owner's found first would run with that superuser's rights. (AsExtensionOwner and

@@ -52,9 +52,12 @@ CREATE FUNCTION comply._setting_true(value text) RETURNS boolean
 COMMENT ON FUNCTION comply._setting_true(text) IS
   'Whether a boolean setting''s value reads as true, as PostgreSQL reads it (on, 1, a prefix of true or yes)';
 
+-- (standard_conforming_strings on: its patterns are written with backslashes, which a
+-- session with it off would read as escapes, '\s' as 's'.)
 CREATE FUNCTION comply.check_server()
   RETURNS TABLE(check_name text, status text, evidence jsonb)
-  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off
+  SET standard_conforming_strings = on AS $$
 DECLARE
   is_super boolean := (SELECT rolsuper FROM pg_roles WHERE rolname = current_user);
   n bigint;
@@ -169,7 +172,7 @@ BEGIN
   -- auto_explain logs the statements it explains, literals and all (and the plans, whose
   -- filters quote them). Its setting is read as the configuration gives it even in a
   -- session that has not loaded it (a role may load it for its own sessions only).
-  IF coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1') !~ '^\s*-1\s*$' THEN
+  IF coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1') !~ '^\s*-' THEN
     rules := rules || jsonb_build_object('auto_explain.log_min_duration',
                                          current_setting('auto_explain.log_min_duration', true));
   END IF;
