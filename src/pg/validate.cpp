@@ -288,12 +288,15 @@ schema::ValidateOptions OptionsFrom(const json::Value* options) {
 
 // What a call site (its FmgrInfo's fn_extra) remembers between calls: the compiled
 // schema and options for the last schema and options arguments it saw (their bytes), so
-// that a CHECK constraint looks nothing up per row. The schema stays in the cache, which
-// owns it, while schema_generation is unchanged.
+// that a CHECK constraint looks nothing up per row; valid while schema_generation is
+// unchanged. The memo owns its share of the schema: one compiled while a change arrived
+// is not kept in the cache, and a schema the cache drops may still be running (a memo
+// that pointed into the cache ran a freed program: a crash with new sessions under
+// load). Its destructor runs when the call site's memory goes (a reset callback).
 struct CallMemo {
   uint64 generation = 0;
   bool constant = false;  // the schema and options arguments are constants of the call site
-  const schema::CompiledSchema* compiled = nullptr;
+  std::shared_ptr<const schema::CompiledSchema> compiled;
   schema::ValidateOptions options;
   uint32 key_len = 0;      // bytes of the schema argument (a name, or a jsonb)
   uint32 options_len = 0;  // bytes of the options argument (0: none)
@@ -318,14 +321,23 @@ bool RemembersConstant(const CallMemo* m) {
 // Makes flinfo's memo hold compiled and options for the key and opts bytes.
 // nargs is the call's number of arguments: all but the instance must be constants for
 // the memo to hold without comparing them.
+// generation is the schema_generation the schema was read under: one bumped since (a
+// change arrived while it was read) leaves the memo to be filled again at the next call.
 const CallMemo& Remember(FmgrInfo* flinfo, int nargs, const char* key, uint32 key_len,
                          const char* opts, uint32 opts_len,
-                         const schema::CompiledSchema* compiled,
-                         const schema::ValidateOptions& options) {
+                         std::shared_ptr<const schema::CompiledSchema> compiled,
+                         const schema::ValidateOptions& options, uint64 generation) {
   auto* m = static_cast<CallMemo*>(flinfo->fn_extra);
   const uint32 need = key_len + opts_len;
   if (!m) {
-    void* raw = PgCall([&] { return MemoryContextAlloc(flinfo->fn_mcxt, sizeof(CallMemo)); });
+    void* raw = PgCall([&] {
+      void* memory = MemoryContextAlloc(flinfo->fn_mcxt, sizeof(CallMemo) + sizeof(MemoryContextCallback));
+      auto* callback = reinterpret_cast<MemoryContextCallback*>(static_cast<char*>(memory) + sizeof(CallMemo));
+      callback->func = [](void* arg) { static_cast<CallMemo*>(arg)->~CallMemo(); };
+      callback->arg = memory;
+      MemoryContextRegisterResetCallback(flinfo->fn_mcxt, callback);
+      return memory;
+    });
     m = new (raw) CallMemo();
     flinfo->fn_extra = m;
   }
@@ -344,7 +356,7 @@ const CallMemo& Remember(FmgrInfo* flinfo, int nargs, const char* key, uint32 ke
   if (opts_len) std::memcpy(m->bytes + key_len, opts, opts_len);
   m->key_len = key_len;
   m->options_len = opts_len;
-  m->compiled = compiled;
+  m->compiled = std::move(compiled);
   m->options = options;
   // Constants keep their values for as long as the FmgrInfo lives. External parameters
   // (get_fn_expr_arg_stable's other case) do not: PL/pgSQL keeps a simple expression's
@@ -362,7 +374,7 @@ const CallMemo& Remember(FmgrInfo* flinfo, int nargs, const char* key, uint32 ke
     }
     return true;
   });
-  m->generation = schema_generation;
+  m->generation = generation;
   return *m;
 }
 
@@ -372,9 +384,10 @@ const CallMemo& NamedCall(FunctionCallInfo fcinfo, const text* name) {
   const uint32 len = VARSIZE_ANY_EXHDR(name);
   const auto* m = static_cast<const CallMemo*>(fcinfo->flinfo->fn_extra);
   if (RemembersConstant(m) || Remembers(m, key, len, nullptr, 0)) return *m;
+  const uint64 generation = schema_generation;
   auto compiled = CompiledNamed(std::string(key, len));
-  return Remember(fcinfo->flinfo, PG_NARGS(), key, len, nullptr, 0, compiled.get(),
-                  OptionsFrom(nullptr));
+  return Remember(fcinfo->flinfo, PG_NARGS(), key, len, nullptr, 0, std::move(compiled),
+                  OptionsFrom(nullptr), generation);
 }
 
 // The compiled schema and options of a call with an anonymous schema and options
@@ -386,10 +399,11 @@ const CallMemo& AnonymousCall(FunctionCallInfo fcinfo, Jsonb* schema_jb, Jsonb* 
   const uint32 opts_len = options ? VARSIZE(options) : 0;
   const auto* m = static_cast<const CallMemo*>(fcinfo->flinfo->fn_extra);
   if (RemembersConstant(m) || Remembers(m, key, len, opts, opts_len)) return *m;
+  const uint64 generation = schema_generation;
   auto compiled = CompiledFor(schema_jb);
   json::Value opts_doc = options ? JsonbToValue(options) : json::Value();
-  return Remember(fcinfo->flinfo, PG_NARGS(), key, len, opts, opts_len, compiled.get(),
-                  OptionsFrom(&opts_doc));
+  return Remember(fcinfo->flinfo, PG_NARGS(), key, len, opts, opts_len, std::move(compiled),
+                  OptionsFrom(&opts_doc), generation);
 }
 
 // The jsonb argument n, detoasted only when it has to be, as pg_detoast_datum would
