@@ -594,6 +594,12 @@ SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
 SELECT details ->> 'column' AS col, details ->> 'domain' AS domain, details ->> 'errors' AS errors
   FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'clinic.contacts';
 SELECT comply.unprotect('clinic.contacts');
+-- (Also for a domain over a domain that has the constraint.)
+CREATE DOMAIN clinic.email_too AS clinic.email;
+CREATE TABLE clinic.contacts_too (id int PRIMARY KEY, email clinic.email_too);
+SELECT comply.protect('clinic.contacts_too', '{"columns": {"email": {"redact": true}}}');
+DROP TABLE clinic.contacts_too;
+DROP DOMAIN clinic.email_too;
 -- A pseudonym is of the exact text: under a nondeterministic collation, values equal
 -- there (in another case) get different ones, and protect says so.
 CREATE COLLATION clinic.nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);

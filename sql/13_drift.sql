@@ -264,6 +264,13 @@ CREATE UNIQUE INDEX ON comply.audit_log (id, action);
 CREATE POLICY everyone ON comply.discoveries FOR SELECT USING (true);
 ALTER POLICY readers_of_the_column ON comply.discoveries USING (true);
 DROP POLICY removed_by_who_recorded ON comply.discoveries;
+-- (A policy or trigger of another table whose name holds " on " drops as before.)
+CREATE TABLE own_tables_named (id int);
+CREATE POLICY "a on comply.discoveries" ON own_tables_named USING (true);
+DROP POLICY "a on comply.discoveries" ON own_tables_named;
+CREATE TRIGGER "t on x" AFTER INSERT ON own_tables_named FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger();
+DROP TRIGGER "t on x" ON own_tables_named;
+DROP TABLE own_tables_named;
 -- Nor from another table: a child of one (read as its rows), a foreign key to one (its
 -- triggers would refuse pg_comply's own deletes), its identity's sequence restarted, a
 -- unique index built concurrently (committed before an event trigger could refuse it).

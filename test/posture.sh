@@ -129,6 +129,11 @@ spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER ROLE posture_r SET debug_pri
 check "strict cluster: debug_print_plan = t (true) for a role fails" [ "$(logging_status)" = fail ]
 spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER ROLE posture_r SET log_transaction_sample_rate = '0.0e0'" >/dev/null
 check "strict cluster: ... and a sample rate of 0.0e0 (none) passes" [ "$(logging_status)" = pass ]
+spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER ROLE posture_r SET log_min_duration_statement = '-0'" >/dev/null
+check "strict cluster: log_min_duration_statement = -0 (read as 0: every statement) for a role fails" \
+  [ "$(logging_status)" = fail ]
+spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER ROLE posture_r SET log_min_duration_statement = '-1ms'" >/dev/null
+check "strict cluster: ... and -1ms (off) passes" [ "$(logging_status)" = pass ]
 spsql -c "ALTER ROLE posture_r RESET ALL" -c "ALTER ROLE posture_r SET log_statement_sample_rate = 1" \
       -c "ALTER SYSTEM SET log_min_duration_sample = 0" -c "ALTER SYSTEM SET log_statement_sample_rate = 0" >/dev/null; reload
 check "strict cluster: a role's log_statement_sample_rate with a server-wide log_min_duration_sample fails" \

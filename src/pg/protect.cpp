@@ -2022,9 +2022,12 @@ void WarnAboutStoredValues(const TablePolicy& p, const std::string& table) {
        "or the same last characters): the second such row fails with a unique violation.",
        "Pseudonymize the column instead (distinct values stay distinct), or drop the index."},
       {transformed,
+       // (the domain's own constraints and those of the domains it is over)
        "SELECT quote_ident(a.attname), string_agg(DISTINCT pg_catalog.format_type(k.contypid, NULL), ', ') "
-       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_constraint k "
-       "ON k.contypid = a.atttypid AND k.contype = 'c' "
+       "FROM pg_catalog.pg_attribute a CROSS JOIN LATERAL ("
+       "WITH RECURSIVE chain(t) AS (SELECT a.atttypid UNION ALL SELECT ty.typbasetype "
+       "FROM pg_catalog.pg_type ty JOIN chain ON ty.oid = chain.t WHERE ty.typtype = 'd') "
+       "SELECT t FROM chain) d JOIN pg_catalog.pg_constraint k ON k.contypid = d.t AND k.contype = 'c' "
        "WHERE a.attrelid = $1 AND a.attnum = ANY ($2::int2[]) "
        "GROUP BY a.attname ORDER BY a.attname",
        "column %s of table %s is of domain %s, whose CHECK constraints judge the values its "

@@ -45,6 +45,16 @@ END $$;
 COMMENT ON FUNCTION comply._setting_number(text) IS
   'A setting''s value read as a number, as PostgreSQL reads it (NULL if it is not one)';
 
+-- Whether a duration setting's value (log_min_duration_statement and the like, units
+-- allowed) is off: below 0 once rounded as PostgreSQL rounds it, so -1 and -1ms are, and
+-- -0 and -0.4 (read as 0: every statement) are not.
+CREATE FUNCTION comply._setting_off(value text) RETURNS boolean
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce(round(comply._setting_number(substring(value FROM E'^\\s*([-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?)'))) < 0,
+                  false) $$;
+COMMENT ON FUNCTION comply._setting_off(text) IS
+  'Whether a duration setting''s value is off (below 0 once rounded, as PostgreSQL reads it)';
+
 -- A boolean setting's value as PostgreSQL reads it: on, 1, or any prefix of true or yes.
 CREATE FUNCTION comply._setting_true(value text) RETURNS boolean
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
@@ -172,7 +182,7 @@ BEGIN
   -- auto_explain logs the statements it explains, literals and all (and the plans, whose
   -- filters quote them). Its setting is read as the configuration gives it even in a
   -- session that has not loaded it (a role may load it for its own sessions only).
-  IF coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1') !~ '^\s*-' THEN
+  IF NOT comply._setting_off(coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1')) THEN
     rules := rules || jsonb_build_object('auto_explain.log_min_duration',
                                          current_setting('auto_explain.log_min_duration', true));
   END IF;
@@ -262,15 +272,15 @@ BEGIN
     FROM jsonb_to_recordset(given) g(name text, value text, set_for text)
    WHERE CASE g.name
            WHEN 'log_statement' THEN lower(btrim(g.value) COLLATE "C") IN ('all', 'mod')
-           WHEN 'log_min_duration_statement' THEN g.value !~ '^\s*-'
-           WHEN 'log_min_duration_sample' THEN g.value !~ '^\s*-'
+           WHEN 'log_min_duration_statement' THEN NOT comply._setting_off(g.value)
+           WHEN 'log_min_duration_sample' THEN NOT comply._setting_off(g.value)
            -- (a sample rate matters where statements are sampled by duration)
            WHEN 'log_statement_sample_rate' THEN comply._setting_number(g.value) <> 0
              AND ((SELECT setting::int FROM pg_settings WHERE name = 'log_min_duration_sample') >= 0
                   OR EXISTS (SELECT 1 FROM jsonb_to_recordset(given) x(name text, value text)
-                              WHERE x.name = 'log_min_duration_sample' AND x.value !~ '^\s*-'))
+                              WHERE x.name = 'log_min_duration_sample' AND NOT comply._setting_off(x.value)))
            WHEN 'log_transaction_sample_rate' THEN comply._setting_number(g.value) <> 0
-           WHEN 'auto_explain.log_min_duration' THEN g.value !~ '^\s*-'
+           WHEN 'auto_explain.log_min_duration' THEN NOT comply._setting_off(g.value)
            WHEN 'log_min_error_statement' THEN lower(btrim(g.value) COLLATE "C") <> 'panic'
            WHEN 'log_min_messages' THEN lower(btrim(g.value) COLLATE "C") IN ('debug5', 'debug4', 'debug3', 'debug2', 'debug')
            WHEN 'debug_print_parse' THEN comply._setting_true(g.value)
@@ -279,13 +289,13 @@ BEGIN
            -- auto_explain loaded for some sessions only, with a duration set for them or
            -- in the configuration
            WHEN 'session_preload_libraries' THEN g.value ~* 'auto_explain'
-             AND (coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1') !~ '^\s*-'
+             AND (NOT comply._setting_off(coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1'))
                   OR EXISTS (SELECT 1 FROM jsonb_to_recordset(given) x(name text, value text)
-                              WHERE x.name = 'auto_explain.log_min_duration' AND x.value !~ '^\s*-'))
+                              WHERE x.name = 'auto_explain.log_min_duration' AND NOT comply._setting_off(x.value)))
            WHEN 'local_preload_libraries' THEN g.value ~* 'auto_explain'
-             AND (coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1') !~ '^\s*-'
+             AND (NOT comply._setting_off(coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1'))
                   OR EXISTS (SELECT 1 FROM jsonb_to_recordset(given) x(name text, value text)
-                              WHERE x.name = 'auto_explain.log_min_duration' AND x.value !~ '^\s*-'))
+                              WHERE x.name = 'auto_explain.log_min_duration' AND NOT comply._setting_off(x.value)))
            ELSE false END;
   SELECT cautions || coalesce(jsonb_agg(DISTINCT jsonb_build_object('log_statement', 'ddl', 'set_for', g.set_for)), '[]')
     INTO cautions

@@ -660,22 +660,23 @@ BEGIN
   -- invalidation, the guards of schemas, models and findings) dropped by itself: drift at
   -- once, as disabling one is; the next baseline comparison would come later, and only
   -- where a baseline was taken.
-  FOR r IN SELECT o.object_identity FROM pg_event_trigger_dropped_objects() o
+  -- (The table from the address, {schema, table, name}: a name may hold " on ".)
+  FOR r IN SELECT format('%I.%I', o.address_names[1], o.address_names[2]) AS tbl,
+                  quote_ident(o.address_names[3]) AS tgname
+             FROM pg_event_trigger_dropped_objects() o
             WHERE o.object_type = 'trigger' AND o.original
-              AND comply._is_own_table(to_regclass(substring(o.object_identity FROM ' on (.*)$'))) LOOP
-    t := substring(r.object_identity FROM ' on (.*)$');
-    PERFORM comply._drift(t, format('trigger %s of %s was dropped (DROP TRIGGER)',
-                                    split_part(r.object_identity, ' ', 1), t),
+              AND comply._is_own_table(to_regclass(format('%I.%I', o.address_names[1], o.address_names[2]))) LOOP
+    t := r.tbl;
+    PERFORM comply._drift(t, format('trigger %s of %s was dropped (DROP TRIGGER)', r.tgname, t),
                           jsonb_build_object('kind', 'guard_weakened', 'table', t,
-                                             'trigger', split_part(r.object_identity, ' ', 1),
-                                             'state', 'dropped'));
+                                             'trigger', r.tgname, 'state', 'dropped'));
   END LOOP;
   -- A row security policy of the extension's own tables (comply.discoveries' restrict
   -- who changes whose findings) dropped by itself would widen access: refused, as
   -- creating or altering one is.
   FOR r IN SELECT o.object_identity FROM pg_event_trigger_dropped_objects() o
             WHERE o.object_type = 'policy' AND o.original
-              AND comply._is_own_table(to_regclass(substring(o.object_identity FROM ' on (.*)$'))) LOOP
+              AND comply._is_own_table(to_regclass(format('%I.%I', o.address_names[1], o.address_names[2]))) LOOP
     RAISE EXCEPTION 'row security policies of pg_comply''s tables cannot be dropped'
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = 'pg_comply decides who reads and writes its own tables.';
@@ -711,7 +712,7 @@ BEGIN
                                                 'reason', 'the table was dropped before it was reviewed'));
       END LOOP;
     ELSIF r.object_type = 'policy' THEN
-      t := substring(r.object_identity FROM ' on (.*)$');
+      t := format('%I.%I', r.address_names[1], r.address_names[2]);  -- (a name may hold " on ")
       IF EXISTS (SELECT 1 FROM comply.policies c WHERE c.table_name = to_regclass(t)) THEN
         PERFORM comply._drift(t, format('a row security policy of protected table %s was dropped', t),
                               jsonb_build_object('kind', 'row_security', 'table', t, 'command', 'DROP POLICY'));
