@@ -594,6 +594,30 @@ SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
 SELECT details ->> 'column' AS col, details ->> 'domain' AS domain, details ->> 'errors' AS errors
   FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'clinic.contacts';
 SELECT comply.unprotect('clinic.contacts');
+-- A domain check that writes the same protected table again (a function in its CHECK)
+-- uses a cache of its own: sharing the running check's, the nested one overwrote its
+-- value, and a row breaking the domain was stored.
+CREATE FUNCTION clinic.note_again(v text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  IF v LIKE 'LONG%' THEN
+    INSERT INTO clinic.nested_notes VALUES (1000 + (SELECT count(*) FROM clinic.nested_notes), '536-22-8714');
+  END IF;
+  RETURN true;
+END $$;
+CREATE DOMAIN clinic.shortish AS text CHECK (clinic.note_again(VALUE) AND length(VALUE) < 30);
+CREATE TABLE clinic.nested_notes (id int PRIMARY KEY, note clinic.shortish);
+SET client_min_messages = error;
+SELECT comply.protect('clinic.nested_notes', '{"columns": {"note": {"redact": {"US_SSN": {"op": "label", "label": "S"},
+  "EMAIL_ADDRESS": {"op": "label", "label": "LONGLONGLONGLONGLONGLONGLONGLONGLONG"}}}}, "audit": false}');
+RESET client_min_messages;
+\set VERBOSITY terse
+INSERT INTO clinic.nested_notes VALUES (2, 'john.smith@example.com');
+\set VERBOSITY default
+SELECT id, note FROM clinic.nested_notes ORDER BY id;
+SELECT comply.unprotect('clinic.nested_notes');
+DROP TABLE clinic.nested_notes;
+DROP DOMAIN clinic.shortish;
+DROP FUNCTION clinic.note_again(text);
 -- (Also for a domain over a domain that has the constraint.)
 CREATE DOMAIN clinic.email_too AS clinic.email;
 CREATE TABLE clinic.contacts_too (id int PRIMARY KEY, email clinic.email_too);

@@ -93,6 +93,7 @@ struct ColumnPolicy {
   Oid domain = InvalidOid;  // the column's domain, if it has one
   int32 typmod = -1;        // varchar(n), char(n): the length the stored value may have
   mutable void* domain_cache = nullptr;  // domain_check's, in TablePolicy::context
+  mutable bool domain_busy = false;      // a check with domain_cache is running
   std::string schema;  // validate against this registered schema (jsonb columns)
   enum class Redact { kNone, kContent, kPseudonymize, kMask } redact = Redact::kNone;
   pii::OperatorConfig ops;  // kContent
@@ -448,7 +449,12 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
     Oid argtypes[2] = {JSONBOID, TEXTOID};
     List* name = list_make2(makeString(pstrdup("comply")), makeString(pstrdup("assert_valid")));
     Oid fn = LookupFuncName(name, 2, argtypes, false);
-    fmgr_info_cxt(fn, &p->assert_valid, TopMemoryContext);
+    // In the policy's own memory: the call site's memo (which owns a compiled schema)
+    // goes with the policy. In TopMemoryContext it outlived it, and every compiled
+    // version of a schema a session had used stayed in memory.
+    if (!p->context)
+      p->context = AllocSetContextCreate(TopMemoryContext, "pg_comply policy", ALLOCSET_SMALL_SIZES);
+    fmgr_info_cxt(fn, &p->assert_valid, p->context);
   });
   return p;
 }
@@ -1080,11 +1086,25 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
       // PostgreSQL checked the domain's constraints on the value written, not on ours:
       // a value that breaks them must not be stored (a dump could not be restored).
       try {
+        // The column's cache is in use by a check that is still running when that check
+        // writes this table again (a function in the domain's CHECK): the nested check
+        // gets a cache of its own, which would otherwise overwrite the running one's value.
+        struct Busy {
+          bool& flag;
+          const bool was;
+          explicit Busy(bool& f) : flag(f), was(f) { flag = true; }
+          ~Busy() { flag = was; }
+        } busy(c.domain_busy);
         PgCall([&] {
           if (!p.context)
             p.context = AllocSetContextCreate(TopMemoryContext, "pg_comply policy",
                                               ALLOCSET_SMALL_SIZES);
-          domain_check(replaced, false, c.domain, &c.domain_cache, p.context);
+          if (busy.was) {
+            void* own_cache = nullptr;
+            domain_check(replaced, false, c.domain, &own_cache, CurrentMemoryContext);
+          } else {
+            domain_check(replaced, false, c.domain, &c.domain_cache, p.context);
+          }
         });
       } catch (const PgError& e) {
         // A check that fails on the transformed value by raising a data exception of its
