@@ -78,6 +78,12 @@ DECLARE
   cautions jsonb;
   given jsonb;
   files_unread boolean;
+  -- The logging settings a role, a database or a session can set for itself.
+  overridable constant text[] := ARRAY['log_statement', 'log_min_duration_statement', 'log_min_duration_sample',
+                                       'log_statement_sample_rate', 'log_transaction_sample_rate',
+                                       'log_min_error_statement', 'log_min_messages', 'log_error_verbosity',
+                                       'debug_print_parse', 'debug_print_plan', 'debug_print_rewritten'];
+  explain_on boolean;  -- auto_explain's duration set, here or for some sessions
   protected boolean := EXISTS (SELECT 1 FROM comply.policies);
 BEGIN
   -- Encryption in transit.
@@ -182,7 +188,8 @@ BEGIN
   -- auto_explain logs the statements it explains, literals and all (and the plans, whose
   -- filters quote them). Its setting is read as the configuration gives it even in a
   -- session that has not loaded it (a role may load it for its own sessions only).
-  IF NOT comply._setting_off(coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1')) THEN
+  explain_on := NOT comply._setting_off(coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1'));
+  IF explain_on THEN
     rules := rules || jsonb_build_object('auto_explain.log_min_duration',
                                          current_setting('auto_explain.log_min_duration', true));
   END IF;
@@ -252,19 +259,15 @@ BEGIN
              'set_for', 'the server')), '[]')
       INTO given
       FROM pg_settings g
-     WHERE g.source IN ('user', 'database', 'database user', 'session', 'client')
-       AND g.name IN ('log_statement', 'log_min_duration_statement', 'log_min_duration_sample',
-                      'log_statement_sample_rate', 'log_transaction_sample_rate', 'log_min_error_statement',
-                      'log_min_messages', 'log_error_verbosity', 'debug_print_parse', 'debug_print_plan',
-                      'debug_print_rewritten');
+     WHERE g.source IN ('user', 'database', 'database user', 'session', 'client') AND g.name = ANY (overridable);
   EXCEPTION WHEN insufficient_privilege THEN
     files_unread := EXISTS (SELECT 1 FROM pg_settings g
                              WHERE g.source IN ('user', 'database', 'database user', 'session', 'client')
-                               AND g.name IN ('log_statement', 'log_min_duration_statement', 'log_min_duration_sample',
-                                              'log_statement_sample_rate', 'log_transaction_sample_rate',
-                                              'log_min_error_statement', 'log_min_messages', 'log_error_verbosity',
-                                              'debug_print_parse', 'debug_print_plan', 'debug_print_rewritten'));
+                               AND g.name = ANY (overridable));
   END;
+  explain_on := explain_on OR EXISTS (SELECT 1 FROM jsonb_to_recordset(given) x(name text, value text)
+                                       WHERE x.name = 'auto_explain.log_min_duration'
+                                         AND NOT comply._setting_off(x.value));
   -- Values as PostgreSQL reads them: a duration below 0 is off (-1, -1ms), a rate is a
   -- number (0.0e0 is 0), a boolean any prefix of true, yes or on, 1; 'debug' is debug2.
   SELECT rules || coalesce(jsonb_agg(DISTINCT jsonb_build_object(g.name, g.value, 'set_for', g.set_for)), '[]')
@@ -288,14 +291,8 @@ BEGIN
            WHEN 'debug_print_rewritten' THEN comply._setting_true(g.value)
            -- auto_explain loaded for some sessions only, with a duration set for them or
            -- in the configuration
-           WHEN 'session_preload_libraries' THEN g.value ~* 'auto_explain'
-             AND (NOT comply._setting_off(coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1'))
-                  OR EXISTS (SELECT 1 FROM jsonb_to_recordset(given) x(name text, value text)
-                              WHERE x.name = 'auto_explain.log_min_duration' AND NOT comply._setting_off(x.value)))
-           WHEN 'local_preload_libraries' THEN g.value ~* 'auto_explain'
-             AND (NOT comply._setting_off(coalesce(nullif(btrim(current_setting('auto_explain.log_min_duration', true)), ''), '-1'))
-                  OR EXISTS (SELECT 1 FROM jsonb_to_recordset(given) x(name text, value text)
-                              WHERE x.name = 'auto_explain.log_min_duration' AND NOT comply._setting_off(x.value)))
+           WHEN 'session_preload_libraries' THEN g.value ~* 'auto_explain' AND explain_on
+           WHEN 'local_preload_libraries' THEN g.value ~* 'auto_explain' AND explain_on
            ELSE false END;
   SELECT cautions || coalesce(jsonb_agg(DISTINCT jsonb_build_object('log_statement', 'ddl', 'set_for', g.set_for)), '[]')
     INTO cautions
