@@ -94,6 +94,30 @@ SELECT action, object, details ->> 'operation' AS operation, details ->> 'column
   FROM comply.audit_log WHERE action = 'protect.rejected' ORDER BY id;
 SELECT count(*) AS values_in_ledger FROM comply.audit_log
  WHERE details::text LIKE '%536-22-8714%' OR details::text LIKE '%Garcia%';
+-- The entry names who attempted the row, as a direct entry would: the session's user,
+-- its role, application and client, not the job worker's (here run_jobs, from another
+-- application), even for a role named like an e-mail address.
+CREATE ROLE "intake.clerk@example.com";
+GRANT USAGE ON SCHEMA clinic TO "intake.clerk@example.com";
+GRANT INSERT ON clinic.intake TO "intake.clerk@example.com";
+GRANT USAGE ON SEQUENCE clinic.intake_id_seq TO "intake.clerk@example.com";
+SET application_name = 'intake-form';
+SET ROLE "intake.clerk@example.com";
+INSERT INTO clinic.intake (payload) VALUES ('{"age": 41}');
+RESET ROLE;
+SET application_name = 'job-runner';
+SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+RESET application_name;
+SELECT session_user_name = session_user AS session_user_named, current_user_name, application_name,
+       details ? 'attempted_by' AS actor_in_details
+  FROM comply.audit_log WHERE action = 'protect.rejected' ORDER BY id DESC LIMIT 1;
+-- The classification job a row queues names the role that wrote it, not pg_comply's owner.
+BEGIN;
+SET ROLE "intake.clerk@example.com";
+INSERT INTO clinic.intake (payload, summary) VALUES ('{"patient_id": "P000077", "age": 52}', 'Card payment dispute');
+RESET ROLE;
+SELECT created_by FROM comply.ai_jobs ORDER BY id DESC LIMIT 1;
+ROLLBACK;
 
 -- Audit: one entry per row change, with the primary key and the names of the changed
 -- columns (never their values).
@@ -1245,7 +1269,7 @@ DROP ROLE chart_peeker;
 \set VERBOSITY default
 SELECT comply.run_jobs() >= 0 AS drained;
 SELECT action, object, details ->> 'rows' AS rows, details ->> 'partition' AS partition,
-       details ->> 'statement' AS statement, details ->> 'failed' AS failed, details ->> 'read_by' AS reader
+       details ->> 'statement' AS statement, details ->> 'failed' AS failed, current_user_name AS reader
   FROM comply.audit_log WHERE id > :reads_before AND action IN ('SELECT', 'COPY') ORDER BY id;
 -- A statement a parallel worker runs of its own (the query of a PARALLEL SAFE function
 -- it calls) is recorded like any other; the worker's share of its leader's statement is
@@ -1268,7 +1292,7 @@ RESET parallel_tuple_cost;
 RESET parallel_setup_cost;
 RESET force_parallel_mode;
 SELECT comply.run_jobs() >= 0 AS drained;
-SELECT action, object, details ->> 'rows' AS rows, details ->> 'read_by' AS reader
+SELECT action, object, details ->> 'rows' AS rows, current_user_name AS reader
   FROM comply.audit_log WHERE id > :reads_before AND action IN ('SELECT', 'COPY') ORDER BY id;
 DROP FUNCTION clinic.chart_count(int);
 -- Without "audit_reads" any more, reads are not recorded.
@@ -1291,6 +1315,7 @@ SELECT comply.unprotect('clinic.kunden');
 SELECT comply.unprotect('clinic.charts');
 SELECT comply.unprotect('clinic.wards');
 DROP SCHEMA clinic CASCADE;
+DROP ROLE "intake.clerk@example.com";
 
 -- The pseudonymization key: protect records its identifier (comply.pseudonym_key_id(),
 -- which tells keys apart without revealing them) when a column is pseudonymized. With

@@ -52,6 +52,29 @@ REASSIGN OWNED BY drift_owner TO CURRENT_USER;
 SELECT comply.unprotect('watched.ungranted');
 DROP TABLE watched.ungranted;
 DROP ROLE drift_grantee, drift_owner;
+-- A role that is no superuser runs ALTER SYSTEM when granted it, and DROP OWNED of its
+-- own objects (the watch compares privileges as pg_comply's owner); the entries name it.
+CREATE ROLE drift_self;
+GRANT CREATE ON SCHEMA watched TO drift_self;
+GRANT ALTER SYSTEM ON PARAMETER comply.seal_batch TO drift_self;
+SET ROLE drift_self;
+ALTER SYSTEM SET comply.seal_batch = 600;
+ALTER SYSTEM RESET comply.seal_batch;
+CREATE TABLE watched.own_things (i int);
+DROP OWNED BY drift_self;
+RESET ROLE;
+SELECT current_user_name, details ->> 'by' = session_user AS by_session_user, details ->> 'action' AS action
+  FROM comply.audit_log WHERE action = 'drift' AND object = 'setting comply.seal_batch' ORDER BY id DESC LIMIT 2;
+REVOKE CREATE ON SCHEMA watched FROM drift_self;
+REVOKE ALTER SYSTEM ON PARAMETER comply.seal_batch FROM drift_self;
+DROP ROLE drift_self;
+-- Role names in a grant's drift are kept as they are (not taken for e-mail addresses).
+CREATE ROLE "jane.auditor@example.com";
+GRANT SELECT ON watched.t TO "jane.auditor@example.com";
+SELECT details -> 'after' AS after_grant FROM comply.audit_log
+ WHERE action = 'drift' AND details ->> 'kind' = 'grants' ORDER BY id DESC LIMIT 1;
+REVOKE SELECT ON watched.t FROM "jane.auditor@example.com";
+DROP ROLE "jane.auditor@example.com";
 CREATE POLICY only_mine ON watched.t USING (true);
 ALTER POLICY only_mine ON watched.t USING (id > 0);
 DROP POLICY only_mine ON watched.t;
@@ -97,9 +120,41 @@ SET ROLE drift_user;
 SELECT comply._raise_alert('drift', 'x', 'y');
 SELECT comply._drift('x', 'y', '{}');
 SELECT count(*) FROM comply.alerts;
+-- ... nor dismiss them; whether alerts are delivered is unknown to them.
+SELECT comply.dismiss_alert(1, 'not mine');
+SELECT status, evidence FROM comply.check_server() WHERE check_name = 'alert_delivery';
 \set VERBOSITY default
 RESET ROLE;
 DROP ROLE drift_user;
+-- With no webhook set, waiting alerts are a warning (not a failure: nothing was tried).
+SELECT status, (evidence ->> 'undelivered')::int > 0 AS counted, evidence ->> 'failing' AS failing,
+       evidence -> 'webhook_configured' AS webhook, evidence ? 'remaining' AS says_what_to_do
+  FROM comply.check_server() WHERE check_name = 'alert_delivery';
+-- A person ends the delivery of an alert, with a reason; the ledger records it.
+SELECT min(id) AS first_alert FROM comply.alerts WHERE id > :alerts_before \gset
+\set VERBOSITY terse
+SELECT comply.dismiss_alert(NULL, 'x');
+SELECT comply.dismiss_alert(:first_alert, NULL);
+SELECT comply.dismiss_alert(:first_alert, '  ');
+SELECT comply.dismiss_alert(-1, 'no such alert');
+CREATE ROLE drift_dismisser;
+GRANT EXECUTE ON FUNCTION comply.dismiss_alert(bigint, text) TO drift_dismisser;
+SET ROLE drift_dismisser;
+SELECT comply.dismiss_alert(:first_alert, 'seen in the outbox; SSN 536-22-8714 was never in it');
+RESET ROLE;
+\set VERBOSITY sqlstate
+SELECT comply.dismiss_alert(:first_alert, 'twice');
+\set VERBOSITY default
+SELECT dismissed_at IS NOT NULL AS dismissed, delivered_at IS NULL AS undelivered
+  FROM comply.alerts WHERE id = :first_alert;
+SELECT object = 'comply.alerts/' || :first_alert AS names_the_alert, current_user_name AS dismissed_by,
+       details ->> 'kind' AS kind, details ->> 'attempts' AS attempts, details ->> 'reason' AS reason
+  FROM comply.audit_log WHERE action = 'alert.dismissed';
+REVOKE EXECUTE ON FUNCTION comply.dismiss_alert(bigint, text) FROM drift_dismisser;
+DROP ROLE drift_dismisser;
+-- The others still wait.
+SELECT count(*) FILTER (WHERE delivered_at IS NULL AND dismissed_at IS NULL) > 0 AS others_wait
+  FROM comply.alerts;
 SELECT comply.unprotect('watched.t2');
 DROP SCHEMA watched CASCADE;
 

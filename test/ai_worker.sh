@@ -408,6 +408,32 @@ check "an alert the receiver refuses for good does not hold back the later ones"
   wait_for "SELECT count(*) = 3 FROM comply.alerts WHERE subject LIKE 'after %' AND delivered_at IS NOT NULL" 20
 check "... while it waits, its attempts counted" \
   is_true "SELECT attempts >= 1 AND delivered_at IS NULL FROM comply.alerts WHERE subject = 'POISON'"
+# Refused for good, it is never given up by itself; check_server says so, and a person
+# ends its delivery with a reason recorded in the ledger.
+check "after three refusals check_server's alert_delivery fails, naming the HTTP status" \
+  wait_for "SELECT status = 'fail' AND evidence -> 'last_errors' ? 'HTTP 400 (bad request)' AND (evidence ->> 'failing')::int = 1
+              FROM comply.check_server() WHERE check_name = 'alert_delivery'" 30
+check "... and its evidence says nothing of what the alert says" \
+  is_true "SELECT evidence::text !~ '(POISON|test alert)' FROM comply.check_server() WHERE check_name = 'alert_delivery'"
+q -c "CREATE ROLE alert_outsider LOGIN" >/dev/null
+check "... unknown to a role that cannot read comply.alerts" \
+  [ "$(psql -X -At -U alert_outsider -d postgres -c "SELECT status FROM comply.check_server() WHERE check_name = 'alert_delivery'")" = unknown ]
+check "a role without the grant cannot dismiss an alert (42501)" \
+  bash -c '[ "$(psql -X -At -U alert_outsider -d postgres -v VERBOSITY=sqlstate -c "SELECT comply.dismiss_alert(1, '"'"'x'"'"')" 2>&1)" = "ERROR:  42501" ]'
+q -c "DROP ROLE alert_outsider" >/dev/null
+poison=$(q -c "SELECT id FROM comply.alerts WHERE subject = 'POISON'")
+q -c "SELECT comply.dismiss_alert($poison, 'read in comply.alerts; receiver rejects it, ticket OPS-17')" >/dev/null
+check "a dismissed alert is an alert.dismissed ledger entry with its last error and the reason" \
+  is_true "SELECT count(*) = 1 FROM comply.audit_log WHERE action = 'alert.dismissed' AND object = 'comply.alerts/$poison'
+             AND details ->> 'last_error' = 'HTTP 400 (bad request)' AND details ->> 'reason' LIKE '%OPS-17' AND details ->> 'kind' = 'drift'"
+attempts=$(q -c "SELECT attempts FROM comply.alerts WHERE id = $poison")
+sleep 4
+check "... it is posted no more" \
+  is_true "SELECT attempts = $attempts AND delivered_at IS NULL AND dismissed_at IS NOT NULL FROM comply.alerts WHERE id = $poison"
+check "... and alert_delivery passes again" \
+  is_true "SELECT status = 'pass' FROM comply.check_server() WHERE check_name = 'alert_delivery'"
+check "dismissing it again is 55000" \
+  [ "$(q -v VERBOSITY=sqlstate -c "SELECT comply.dismiss_alert($poison, 'again')" 2>&1)" = "ERROR:  55000" ]
 ctl mode '{"mode": "ok"}'
 q -c "ALTER SYSTEM RESET comply.seal_batch" -c "ALTER SYSTEM RESET comply.alert_webhook_url" -c "SELECT pg_reload_conf()" >/dev/null
 

@@ -71,7 +71,7 @@ int AlertRound::Claim() {
       // (RETURNING comes in no particular order: the alerts are posted oldest first.)
       "WITH claimed AS (UPDATE comply.alerts a SET next_attempt_at = now() + make_interval(secs => $2) "
       "WHERE a.id IN (SELECT id FROM comply.alerts WHERE delivered_at IS NULL "
-      "AND next_attempt_at <= now() ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+      "AND dismissed_at IS NULL AND next_attempt_at <= now() ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) "
       "RETURNING a.id, a.attempts, a.kind, a.subject, a.message) "
       "SELECT * FROM claimed ORDER BY id",
       2, types, values, nullptr, false, SPI_OK_SELECT);
@@ -168,7 +168,7 @@ double AlertRound::NextDueSeconds() {
   AsExtensionOwner owner("alerts");
   SpiScope spi;
   SpiExec("SELECT extract(epoch FROM min(next_attempt_at) - clock_timestamp())::float8 "
-          "FROM comply.alerts WHERE delivered_at IS NULL",
+          "FROM comply.alerts WHERE delivered_at IS NULL AND dismissed_at IS NULL",
           0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
   std::optional<double> s = SpiFloat(0, 1);
   if (!s) return -1;

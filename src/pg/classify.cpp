@@ -927,9 +927,8 @@ int WriteDeferredRecords() {
       Datum values[1] = {TextDatum(json)};
       PgCall([&] {
         if (!audit_plan) {
-          audit_plan = SPI_prepare("SELECT comply.audit(j ->> 'action', j ->> 'object', j -> 'details') "
-                                   "FROM (SELECT $1::jsonb AS j) s",
-                                   1, types);
+          // (Written as who acted in the session that handed the record over.)
+          audit_plan = SPI_prepare("SELECT comply._audit_deferred($1::jsonb)", 1, types);
           if (!audit_plan) elog(ERROR, "could not plan: %s", SPI_result_code_string(SPI_result));
         }
         int rc = SPI_execute_plan(audit_plan, values, nullptr, false, 0);

@@ -29,6 +29,7 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "nodes/makefuncs.h"
 #include "catalog/pg_class.h"
+#include "utils/syscache.h"
 #include "commands/extension.h"
 #include "commands/event_trigger.h"
 #include "catalog/pg_event_trigger.h"
@@ -201,9 +202,23 @@ void DriftExecutorStart(QueryDesc* query, int eflags) {
 
 // Runs a SELECT of pg_comply's with text arguments args[0, n) in a connection of its own;
 // raises "could not <what>" if it fails; search_path pinned (it runs in the session of
-// whoever ran the command, often a superuser). Plain C.
+// whoever ran the command). As the extension's owner, like the event triggers' functions:
+// what it calls is not granted to anyone, and the command may be a non-superuser's (DROP
+// OWNED of its own objects, ALTER SYSTEM granted with GRANT ALTER SYSTEM); the entries it
+// writes name the session's own role all the same (comply._audit_as_caller). An error
+// aborts the (sub)transaction, which restores the user. Plain C.
 void RunSelect(const char* sql, int n, const char* const* args, const char* what) {
   const int pin = PinSearchPath();
+  const Oid ledger = get_relname_relid("audit_log", get_namespace_oid("comply", false));
+  if (!OidIsValid(ledger)) elog(ERROR, "comply.audit_log does not exist");
+  HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(ledger));
+  if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for relation %u", ledger);
+  const Oid owner = ((Form_pg_class)GETSTRUCT(tup))->relowner;
+  ReleaseSysCache(tup);
+  Oid saved_user;
+  int saved_context;
+  GetUserIdAndSecContext(&saved_user, &saved_context);
+  SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE);
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
   Datum values[3];
@@ -212,6 +227,7 @@ void RunSelect(const char* sql, int n, const char* const* args, const char* what
   const int rc = SPI_execute_with_args(sql, n, types, values, nullptr, false, 1);
   if (rc != SPI_OK_SELECT) elog(ERROR, "could not %s: %s", what, SPI_result_code_string(rc));
   SPI_finish();
+  SetUserIdAndSecContext(saved_user, saved_context);
   UnpinSearchPath(pin);
 }
 

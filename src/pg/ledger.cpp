@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,8 @@ extern "C" {
 #include "utils/xid8.h"
 
 PG_FUNCTION_INFO_V1(comply_audit);
+PG_FUNCTION_INFO_V1(comply_audit_as_caller);
+PG_FUNCTION_INFO_V1(comply_audit_deferred);
 PG_FUNCTION_INFO_V1(comply_seal);
 PG_FUNCTION_INFO_V1(comply_adopt_node);
 PG_FUNCTION_INFO_V1(comply_verify_ledger);
@@ -406,6 +409,16 @@ Datum ClientAddr(bool* isnull) {
   return d;
 }
 
+}  // namespace
+
+char* ClientAddrText() {
+  bool isnull = true;
+  Datum addr = ClientAddr(&isnull);
+  return isnull ? nullptr : DatumGetCString(DirectFunctionCall1(inet_out, addr));
+}
+
+namespace {
+
 // Appends one entry the way the INSERT of the SPI path below would, without planning or
 // running a query: the row is built here and stored with ExecSimpleRelationInsert (the
 // routine logical replication applies rows with: constraints, heap, indexes). Only when
@@ -413,7 +426,8 @@ Datum ClientAddr(bool* isnull) {
 // rule, no row-level security, no index on an expression or with a predicate. Returns 0
 // otherwise (the caller then runs the INSERT). No privilege is checked: like the INSERT
 // run as the ledger's owner, this is pg_comply's own write.
-int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jsonb* details) {
+int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jsonb* details,
+                        const AuditOrigin* origin) {
   return PgCall([&]() -> int64 {
     Oid relid = audit_layout.known ? audit_layout.relid : InvalidOid;
     if (!OidIsValid(relid)) {
@@ -459,13 +473,19 @@ int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jso
       };
       set(0, Int64GetDatum(id));
       set(1, TimestampTzGetDatum(GetCurrentTimestamp()));
-      set(2, CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false)));
+      set(2, CStringGetTextDatum(origin ? origin->session_user.c_str()
+                                        : GetUserNameFromId(GetSessionUserId(), false)));
       set(3, CStringGetTextDatum(acting_user));
-      if (application_name != nullptr && application_name[0] != '\0')
-        set(4, CStringGetTextDatum(application_name));
-      bool no_addr = true;
-      Datum addr = ClientAddr(&no_addr);
-      if (!no_addr) set(5, addr);
+      const char* app = origin ? origin->application_name.c_str() : application_name;
+      if (app != nullptr && app[0] != '\0') set(4, CStringGetTextDatum(app));
+      if (origin) {
+        if (!origin->client_addr.empty())
+          set(5, DirectFunctionCall1(inet_in, CStringGetDatum(origin->client_addr.c_str())));
+      } else {
+        bool no_addr = true;
+        Datum addr = ClientAddr(&no_addr);
+        if (!no_addr) set(5, addr);
+      }
       set(6, FullTransactionIdGetDatum(GetTopFullTransactionId()));
       set(7, action);
       if (object != (Datum)0) set(8, object);
@@ -486,14 +506,38 @@ int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jso
 
 void LedgerInit() { CacheRegisterRelcacheCallback(InvalidateAuditLayout, (Datum)0); }
 
-int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* details) {
-  int64 id = AppendAuditDirect(acting_user, action, object, details);
+int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* details,
+                  const AuditOrigin* origin) {
+  int64 id = AppendAuditDirect(acting_user, action, object, details, origin);
   if (id != 0) {
     NoteAppend(id);
     return id;
   }
   AsLedgerOwner owner;
   SpiScope spi;
+  if (origin) {
+    // Rare (comply.audit_log altered, a trigger on it): no plan kept.
+    PgCall([&] {
+      Oid types[7] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID};
+      Datum values[7] = {CStringGetTextDatum(acting_user), action, object,
+                         details ? JsonbPGetDatum(details) : (Datum)0,
+                         CStringGetTextDatum(origin->session_user.c_str()),
+                         CStringGetTextDatum(origin->application_name.c_str()),
+                         CStringGetTextDatum(origin->client_addr.c_str())};
+      char nulls[7] = {' ', ' ', object ? ' ' : 'n', details ? ' ' : 'n', ' ', ' ', ' '};
+      int rc = SPI_execute_with_args(
+          "INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, "
+          "application_name, client_addr, xid, action, object, details) "
+          "VALUES (clock_timestamp(), $5, $1, nullif($6, ''), nullif($7, '')::inet, "
+          "pg_current_xact_id(), $2, $3, coalesce($4, '{}'::jsonb)) RETURNING id",
+          7, types, values, nulls, false, 1);
+      if (rc != SPI_OK_INSERT_RETURNING) elog(ERROR, "could not append audit entry");
+      bool isnull;
+      id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    });
+    NoteAppend(id);
+    return id;
+  }
   PgCall([&] {
     // Prepared once per backend: parsing and planning cost more than the insert. The
     // plan keeps the search_path it was prepared under (pinned by AsLedgerOwner).
@@ -525,6 +569,64 @@ int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* de
 
 }  // namespace comply::pg
 
+namespace {
+
+// Appends an entry whose action, object and details come from a caller: action and
+// object are redacted of PII as texts, details as a document; clear (may be null) is
+// added to the details as it is (pg_comply's own names of who acted and of roles'
+// privileges, which the detector would take for e-mail addresses or names). For
+// comply.audit and the internal entry points below.
+// origin_session (if not null) and origin_app, origin_addr (empty: NULL) name the
+// session the entry is about (AuditOrigin).
+int64 AuditFromCaller(Datum action, Datum object, Jsonb* details, Jsonb* clear,
+                      const char* acting_user, const char* origin_session = nullptr,
+                      const char* origin_app = "", const char* origin_addr = "") {
+  int64 id = 0;
+  Guarded([&] {
+    std::optional<AuditOrigin> origin;
+    if (origin_session) origin = AuditOrigin{origin_session, origin_app, origin_addr};
+    Jsonb* redacted = details ? RedactJsonbDefault(details) : nullptr;
+    if (clear)
+      redacted = PgCall([&] {
+        Jsonb* base = redacted ? redacted
+                               : DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+        return DatumGetJsonbP(
+            DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(base), JsonbPGetDatum(clear)));
+      });
+    // The object names what the entry is about ("public.orders/42"); a caller may put a
+    // key there that is personal data (an e-mail as the key), and the ledger can never
+    // drop it again: redacted like the details.
+    // So is the action, which names what happened ("refund.approved"), but is the
+    // caller's text all the same.
+    for (Datum* d : {&object, &action}) {
+      if (!*d) continue;
+      text* t = PgCall([&] { return DatumGetTextPP(*d); });
+      std::string_view raw(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+      std::string r = RedactTextDefault(raw);
+      if (r != raw)
+        *d = PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(r.data(), r.size())); });
+    }
+    id = AppendAudit(acting_user, action, object, redacted, origin ? &*origin : nullptr);
+  });
+  return id;
+}
+
+// A member of a deferred record's object (plain C).
+JsonbValue* DeferredMember(JsonbContainer* c, const char* key) {
+  JsonbValue k;
+  k.type = jbvString;
+  k.val.string.val = const_cast<char*>(key);
+  k.val.string.len = static_cast<int>(strlen(key));
+  return findJsonbValueFromContainer(c, JB_FOBJECT, &k);
+}
+
+// A string member's text, palloc'd; nullptr if v is not a string.
+char* DeferredText(JsonbValue* v) {
+  return v && v->type == jbvString ? pnstrdup(v->val.string.val, v->val.string.len) : nullptr;
+}
+
+}  // namespace
+
 // comply.audit(action text, object text, details jsonb) RETURNS bigint
 extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0))
@@ -547,25 +649,68 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
   Datum object = PG_ARGISNULL(1) ? (Datum)0 : PG_GETARG_DATUM(1);
   Jsonb* details = PG_ARGISNULL(2) ? nullptr : PG_GETARG_JSONB_P(2);
   char* acting_user = GetUserNameFromId(GetUserId(), false);
-  int64 id = 0;
-  Guarded([&] {
-    Jsonb* redacted = details ? RedactJsonbDefault(details) : nullptr;
-    // The object names what the entry is about ("public.orders/42"); a caller may put a
-    // key there that is personal data (an e-mail as the key), and the ledger can never
-    // drop it again: redacted like the details.
-    // So is the action, which names what happened ("refund.approved"), but is the
-    // caller's text all the same.
-    for (Datum* d : {&object, &action}) {
-      if (!*d) continue;
-      text* t = PgCall([&] { return DatumGetTextPP(*d); });
-      std::string_view raw(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-      std::string r = RedactTextDefault(raw);
-      if (r != raw)
-        *d = PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(r.data(), r.size())); });
-    }
-    id = AppendAudit(acting_user, action, object, redacted);
-  });
-  PG_RETURN_INT64(id);
+  PG_RETURN_INT64(AuditFromCaller(action, object, details, nullptr, acting_user));
+}
+
+// comply._audit_as_caller(action text, object text, details jsonb, clear jsonb) RETURNS
+// bigint: comply.audit for pg_comply's SECURITY DEFINER functions (forget, dismiss_alert,
+// the drift records, ...), which run as the extension's owner: the entry names as its
+// acting role the role of the session that called them (its SET ROLE role: a security
+// definer function does not change it), not the owner; clear's members are added to the
+// details unredacted. Not granted to anyone.
+extern "C" Datum comply_audit_as_caller(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("audit action must not be null")));
+  PreventCommandIfReadOnly("comply.audit()");
+  Datum action = PG_GETARG_DATUM(0);
+  Datum object = PG_ARGISNULL(1) ? (Datum)0 : PG_GETARG_DATUM(1);
+  Jsonb* details = PG_ARGISNULL(2) ? nullptr : PG_GETARG_JSONB_P(2);
+  Jsonb* clear = PG_ARGISNULL(3) ? nullptr : PG_GETARG_JSONB_P(3);
+  if (clear && !JB_ROOT_IS_OBJECT(clear))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("clear must be a JSON object")));
+  char* acting_user = GetUserNameFromId(GetOuterUserId(), false);
+  PG_RETURN_INT64(AuditFromCaller(action, object, details, clear, acting_user));
+}
+
+// comply._audit_deferred(record jsonb) RETURNS bigint: appends a record another session
+// handed to the job worker (a rejected row, an audited read: {"action", "object",
+// "details", "origin": {"session_user", "current_user", "application_name",
+// "client_addr"}}), naming that session, not the worker, as who acted. Not granted to
+// anyone.
+extern "C" Datum comply_audit_deferred(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("the record must not be null")));
+  Jsonb* record = PG_GETARG_JSONB_P(0);
+  if (!JB_ROOT_IS_OBJECT(record))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("the record must be a JSON object")));
+  JsonbValue* action_v = DeferredMember(&record->root, "action");
+  JsonbValue* object_v = DeferredMember(&record->root, "object");
+  JsonbValue* details_v = DeferredMember(&record->root, "details");
+  JsonbValue* origin_v = DeferredMember(&record->root, "origin");
+  if (!action_v || action_v->type != jbvString)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("the record has no action")));
+  Datum action = PointerGetDatum(cstring_to_text_with_len(action_v->val.string.val, action_v->val.string.len));
+  Datum object = object_v && object_v->type == jbvString
+                     ? PointerGetDatum(cstring_to_text_with_len(object_v->val.string.val, object_v->val.string.len))
+                     : (Datum)0;
+  Jsonb* details = details_v ? JsonbValueToJsonb(details_v) : nullptr;
+  char* session = nullptr;
+  char* acting = nullptr;
+  char* app = nullptr;
+  char* addr = nullptr;
+  if (origin_v && origin_v->type == jbvBinary && JsonContainerIsObject(origin_v->val.binary.data)) {
+    JsonbContainer* o = origin_v->val.binary.data;
+    session = DeferredText(DeferredMember(o, "session_user"));
+    acting = DeferredText(DeferredMember(o, "current_user"));
+    app = DeferredText(DeferredMember(o, "application_name"));
+    addr = DeferredText(DeferredMember(o, "client_addr"));
+  }
+  if (!session || !acting || !*session || !*acting) {  // (none: the writing session's)
+    session = nullptr;
+    acting = GetUserNameFromId(GetUserId(), false);
+  }
+  PG_RETURN_INT64(AuditFromCaller(action, object, details, nullptr, acting, session,
+                                  app ? app : "", addr ? addr : ""));
 }
 
 // comply.seal() RETURNS TABLE(block_no bigint, entry_count int)

@@ -1,6 +1,8 @@
 // The audit ledger's sealing step, shared by comply.seal() and the background worker.
 #pragma once
 
+#include <string>
+
 extern "C" {
 #include "postgres.h"
 #include "utils/jsonb.h"
@@ -23,6 +25,20 @@ int64 SealOnce(int64* entries_sealed, int64 min_id = 0, int64* next_id = nullptr
 // are text datums (object may be 0: NULL); details (may be null: '{}') must already be
 // redacted: comply.audit redacts what callers pass, the protect trigger builds its own
 // details from redacted parts. Returns the entry id. Calls PostgreSQL through PgCall.
-int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* details);
+// origin (if given) names who did what the entry records, when the entry is written in
+// another session (a rejected row's or an audited read's, written by the job worker): its
+// session user, application name and client address (empty strings: NULL) go into the
+// entry instead of the writing session's.
+struct AuditOrigin {
+  std::string session_user;
+  std::string application_name;
+  std::string client_addr;
+};
+int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* details,
+                  const AuditOrigin* origin = nullptr);
+
+// inet_client_addr() as text, palloc'd; nullptr on a Unix socket (or in a worker).
+// Plain C.
+char* ClientAddrText();
 
 }  // namespace comply::pg

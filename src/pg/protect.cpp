@@ -800,6 +800,24 @@ posture::Classification ClassifyStored(Datum d) {
   return posture::Classify(std::string_view(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v)), total);
 }
 
+// Who acts in this session, as a ledger entry written here would name them, for a
+// record the job worker writes later (comply._audit_deferred): ,"origin":{...}.
+std::string OriginMember() {
+  const char* session = PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetSessionUserId(), false)); });
+  const char* acting = PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); });
+  const char* addr = PgCall([] { return static_cast<const char*>(ClientAddrText()); });
+  std::string out = ",\"origin\":{\"session_user\":";
+  json::AppendQuoted(out, session);
+  out += ",\"current_user\":";
+  json::AppendQuoted(out, acting);
+  out += ",\"application_name\":";
+  json::AppendQuoted(out, application_name ? application_name : "");
+  out += ",\"client_addr\":";
+  json::AppendQuoted(out, addr ? addr : "");
+  out += '}';
+  return out;
+}
+
 // Rejects the row: the attempt goes to the ledger through the job worker (this
 // transaction rolls back), then check_violation naming the column and the rule, never
 // the value.
@@ -822,10 +840,6 @@ posture::Classification ClassifyStored(Datum d) {
   json::AppendQuoted(details, "errors");
   details += ':';
   json::AppendQuoted(details, errors);
-  details += ',';
-  json::AppendQuoted(details, "attempted_by");
-  details += ':';
-  json::AppendQuoted(details, PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); }));
   if (!p.partition.empty()) {
     details += ',';
     json::AppendQuoted(details, "partition");
@@ -839,7 +853,7 @@ posture::Classification ClassifyStored(Datum d) {
   json::AppendQuoted(record, "object");
   record += ':';
   json::AppendQuoted(record, p.table);
-  record += ",\"details\":" + details + "}";
+  record += ",\"details\":" + details + OriginMember() + "}";
   if (!DeferRecord("audit", record))
     PgCall([] {
       ereport(LOG, (errmsg("pg_comply: a rejected row could not be recorded in the ledger"),
@@ -1323,10 +1337,13 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
     bool openai = c.model.rfind("openai:", 0) == 0;
     std::string model = openai ? c.model.substr(7)
                                : (c.model.rfind("builtin:", 0) == 0 ? c.model.substr(8) : c.model);
+    // The writing role, read before the switch to the extension's owner.
+    const Datum writer =
+        TextDatumOf(PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); }));
     AsExtensionOwner owner("ai_jobs");
     SpiScope spi;
     Oid types[7] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-    Datum v[7] = {TextDatumOf(PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); })),
+    Datum v[7] = {writer,
                   TextDatumOf(c.queue), TextDatumOf(subject), TextDatumOf(input),
                   TextDatumOf(labels), TextDatumOf(openai ? "openai" : "builtin"), TextDatumOf(model)};
     SpiExec("INSERT INTO comply.ai_jobs (created_by, queue, subject, input, labels, provider, model) "
@@ -1766,7 +1783,7 @@ struct PendingRead {
   const void* key;  // the statement (its QueryDesc, or its COPY)
   SubTransactionId subid;
   std::string operation;
-  std::string reader;
+  std::string origin;  // who reads (OriginMember)
   std::vector<std::pair<std::string, std::string>> tables;  // protected table, partition
 };
 std::vector<PendingRead>* pending_reads = nullptr;
@@ -1789,10 +1806,6 @@ void EmitRead(const PendingRead& r, int64 rows) noexcept {
       }
       details += ",\"rows\":" + (rows >= 0 ? std::to_string(rows) : std::string("null"));
       if (rows < 0) details += ",\"failed\":true";
-      details += ',';
-      json::AppendQuoted(details, "read_by");
-      details += ':';
-      json::AppendQuoted(details, r.reader);
       if (!partition.empty()) {
         details += ',';
         json::AppendQuoted(details, "partition");
@@ -1806,7 +1819,7 @@ void EmitRead(const PendingRead& r, int64 rows) noexcept {
       json::AppendQuoted(record, "object");
       record += ':';
       json::AppendQuoted(record, table);
-      record += ",\"details\":" + details + "}";
+      record += ",\"details\":" + details + r.origin + "}";
       if (!DeferRecord("audit", record))
         PgCall([] {  // the strings above are alive: an error here must not jump over them
           ereport(LOG, (errmsg("pg_comply: a read of a protected table could not be recorded in "
@@ -1892,8 +1905,7 @@ void PrepareReadAudit(const void* key, const Oid* relids, int n, const char* ope
     pending.key = key;
     pending.subid = PgCall([] { return GetCurrentSubTransactionId(); });
     pending.operation = operation;
-    pending.reader =
-        PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); });
+    pending.origin = OriginMember();
     pending_reads->push_back(std::move(pending));
   });
 }

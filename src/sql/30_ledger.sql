@@ -152,6 +152,26 @@ CREATE FUNCTION comply.audit(action text, object text, details jsonb DEFAULT '{}
 COMMENT ON FUNCTION comply.audit(text, text, jsonb) IS
   'Appends an audit entry (details redacted of PII first) and returns its id';
 
+-- The same for pg_comply's own SECURITY DEFINER functions, which run as the extension's
+-- owner: the entry names the calling session's role (its SET ROLE role) as the acting
+-- role, and clear's members join the details unredacted (who acted, roles' privileges).
+CREATE FUNCTION comply._audit_as_caller(action text, object text, details jsonb, clear jsonb DEFAULT NULL)
+  RETURNS bigint
+  AS 'MODULE_PATHNAME', 'comply_audit_as_caller'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply._audit_as_caller(text, text, jsonb, jsonb) IS
+  'comply.audit for pg_comply''s security definer functions: the calling session''s role acts; clear joins the details unredacted';
+REVOKE ALL ON FUNCTION comply._audit_as_caller(text, text, jsonb, jsonb) FROM PUBLIC;
+
+-- A record another session handed to the job worker (a rejected row, an audited read),
+-- appended naming that session's user, role, application and client.
+CREATE FUNCTION comply._audit_deferred(record jsonb) RETURNS bigint
+  AS 'MODULE_PATHNAME', 'comply_audit_deferred'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION comply._audit_deferred(jsonb) IS
+  'Appends a record handed to the job worker, naming the session that handed it over as who acted';
+REVOKE ALL ON FUNCTION comply._audit_deferred(jsonb) FROM PUBLIC;
+
 CREATE FUNCTION comply.audit_trigger() RETURNS trigger
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE

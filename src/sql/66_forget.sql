@@ -178,7 +178,7 @@ BEGIN
 
   counts := comply._forget_derived(tbl_name, key);
 
-  PERFORM comply.audit('forget', tbl_name,
+  PERFORM comply._audit_as_caller('forget', tbl_name,
                        jsonb_build_object('primary_key', stored_key, 'removed', counts,
                                           'row_still_stored',
                                           comply._row_exists(tbl, stored_key)));
@@ -243,7 +243,7 @@ BEGIN
     END IF;
   END LOOP;
   counts := comply._forget_derived(table_name, key);
-  PERFORM comply.audit('forget', table_name,
+  PERFORM comply._audit_as_caller('forget', table_name,
                        jsonb_build_object('primary_key', primary_key, 'removed', counts,
                                           'table_dropped', true));
   FOR what, removed IN SELECT e.key, e.value::bigint FROM jsonb_each(counts) e ORDER BY 1 LOOP
@@ -299,7 +299,7 @@ BEGIN
                        AND r.decided_at < cutoff),
               ARRAY(SELECT i.id FROM comply.ai_interactions i WHERE i.job_id IS NULL AND i.at < cutoff));
   IF EXISTS (SELECT 1 FROM jsonb_each(counts) e WHERE e.value::bigint > 0) THEN
-    PERFORM comply.audit('ai.purged', 'comply.ai_jobs',
+    PERFORM comply._audit_as_caller('ai.purged', 'comply.ai_jobs',
                          -- (the cutoff is the entry's time less this: a timestamp in
                          -- the details would be redacted as a date)
                          jsonb_build_object('older_than_seconds', extract(epoch FROM older_than)::float8,

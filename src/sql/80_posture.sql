@@ -493,9 +493,40 @@ BEGIN
                                    'host', comply._endpoint_host(s));
   END IF;
   RETURN NEXT;
+
+  -- Alerts reach someone: none waiting behind a webhook that keeps failing (three
+  -- attempts, or a quarter of an hour: the backoff is at most five minutes but for a
+  -- receiver's Retry-After), and a webhook to post them to. The evidence counts them and
+  -- names the errors (an HTTP status, a connection error), never what the alerts say.
+  check_name := 'alert_delivery';
+  IF NOT has_table_privilege('comply.alerts', 'SELECT') THEN
+    status := 'unknown';
+    evidence := jsonb_build_object('reason', 'comply.alerts is not readable by this role');
+  ELSE
+    given := CASE WHEN is_super THEN to_jsonb(coalesce(current_setting('comply.alert_webhook_url', true), '') <> '') END;
+    SELECT jsonb_build_object(
+             'undelivered', count(*),
+             'failing', count(*) FILTER (WHERE a.attempts >= 3 OR (a.raised_at < now() - interval '15 minutes'
+                                                                   AND coalesce(given = 'true', a.attempts > 0))),
+             'oldest_raised_at', min(a.raised_at),
+             'most_attempts', coalesce(max(a.attempts), 0),
+             'last_errors', coalesce((SELECT jsonb_agg(DISTINCT b.last_error) FROM comply.alerts b
+                                       WHERE b.delivered_at IS NULL AND b.dismissed_at IS NULL
+                                         AND b.last_error IS NOT NULL), '[]'))
+      INTO w
+      FROM comply.alerts a WHERE a.delivered_at IS NULL AND a.dismissed_at IS NULL;
+    status := CASE WHEN (w ->> 'failing')::bigint > 0 THEN 'fail'
+                   WHEN given = 'false' AND (w ->> 'undelivered')::bigint > 0 THEN 'warn'
+                   ELSE 'pass' END;
+    evidence := w || jsonb_build_object('webhook_configured', given,
+                                        'remaining', CASE status
+                                          WHEN 'fail' THEN 'alerts are not reaching the webhook: mend the receiver or comply.alert_webhook_url; comply.dismiss_alert ends the delivery of one it refuses for good'
+                                          WHEN 'warn' THEN 'comply.alert_webhook_url is empty: alerts reached only the sessions listening on comply_alerts when they were raised' END);
+  END IF;
+  RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION comply.check_server() IS
-  'Server posture: SSL, TLS version, clients without SSL, password encryption, weak pg_hba rules, superusers, data checksums, statement logging, error details in the log, pg_comply''s workers, replication into protected tables, replication of pg_comply''s own tables, drift baseline taken, PUBLIC on protected tables, secret files, AI endpoint and alert webhook TLS';
+  'Server posture: SSL, TLS version, clients without SSL, password encryption, weak pg_hba rules, superusers, data checksums, statement logging, error details in the log, pg_comply''s workers, replication into protected tables, replication of pg_comply''s own tables, drift baseline taken, PUBLIC on protected tables, secret files, AI endpoint and alert webhook TLS, alerts delivered';
 
 -- Column encryption: is a value ciphertext? By structure (pgcrypto's OpenPGP messages,
 -- armored or binary), then known formats that only look random (compressed data,

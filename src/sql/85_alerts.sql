@@ -16,9 +16,13 @@ CREATE TABLE comply.alerts (
   attempts int NOT NULL DEFAULT 0,
   next_attempt_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   delivered_at timestamptz,
-  last_error text
+  last_error text,
+  -- An alert a person gave up delivering (comply.dismiss_alert): no longer posted (one
+  -- posted as it was dismissed may still be marked delivered).
+  dismissed_at timestamptz
 );
-CREATE INDEX alerts_undelivered ON comply.alerts (next_attempt_at, id) WHERE delivered_at IS NULL;
+CREATE INDEX alerts_undelivered ON comply.alerts (next_attempt_at, id)
+  WHERE delivered_at IS NULL AND dismissed_at IS NULL;
 COMMENT ON TABLE comply.alerts IS
   'Alert outbox: each alert is announced by NOTIFY comply_alerts and delivered to comply.alert_webhook_url by the worker';
 REVOKE ALL ON comply.alerts FROM PUBLIC;
@@ -51,3 +55,37 @@ END $$;
 COMMENT ON FUNCTION comply._raise_alert(text, text, text, jsonb) IS
   'Adds an alert to the outbox and announces it with NOTIFY comply_alerts at commit (its id and kind only: any role may listen)';
 REVOKE ALL ON FUNCTION comply._raise_alert(text, text, text, jsonb) FROM PUBLIC;
+
+-- An alert its receiver refuses for good (a 4xx: a webhook revoked, a payload it will
+-- never take) is posted again and again, and comply.check_server's alert_delivery fails
+-- while it waits. A person who has read it elsewhere ends its delivery here; the
+-- dismissal is a ledger entry (who, when, why), and the alert stays in the table.
+CREATE FUNCTION comply.dismiss_alert(alert_id bigint, reason text) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+DECLARE
+  a record;
+BEGIN
+  IF alert_id IS NULL OR reason IS NULL THEN
+    RAISE EXCEPTION 'the alert id and the reason must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF btrim(reason) = '' THEN
+    RAISE EXCEPTION 'a dismissal needs a reason' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT x.id, x.kind, x.attempts, x.last_error, x.delivered_at, x.dismissed_at INTO a
+    FROM comply.alerts x WHERE x.id = alert_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'there is no alert %', alert_id USING ERRCODE = 'invalid_parameter_value';
+  ELSIF a.delivered_at IS NOT NULL THEN
+    RAISE EXCEPTION 'alert % was delivered', alert_id USING ERRCODE = 'object_not_in_prerequisite_state';
+  ELSIF a.dismissed_at IS NOT NULL THEN
+    RAISE EXCEPTION 'alert % was dismissed already', alert_id USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  UPDATE comply.alerts SET dismissed_at = clock_timestamp() WHERE id = alert_id;
+  -- (The reason is the caller's text: the ledger redacts what it finds in it.)
+  PERFORM comply._audit_as_caller('alert.dismissed', 'comply.alerts/' || alert_id,
+                       jsonb_build_object('kind', a.kind, 'attempts', a.attempts,
+                                          'last_error', a.last_error, 'reason', reason));
+END $$;
+COMMENT ON FUNCTION comply.dismiss_alert(bigint, text) IS
+  'Ends the delivery of an undelivered alert (one its webhook refuses for good), recording who dismissed it and why in the ledger';
+REVOKE ALL ON FUNCTION comply.dismiss_alert(bigint, text) FROM PUBLIC;

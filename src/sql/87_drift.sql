@@ -8,8 +8,14 @@ CREATE FUNCTION comply._drift(subject text, message text, details jsonb)
   RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 BEGIN
-  PERFORM comply.audit('drift', subject, details || jsonb_build_object('message', message,
-                                                                      'by', session_user::text));
+  -- Who acted (the session's user and role: the entry's columns name them too) and the
+  -- privileges before and after (role names) are recorded as they are: the detector
+  -- would take a role named like an e-mail address or a person for personal data.
+  PERFORM comply._audit_as_caller('drift', subject,
+                                  (details - 'before' - 'after') || jsonb_build_object('message', message),
+                                  jsonb_build_object('by', session_user::text)
+                                  || jsonb_strip_nulls(jsonb_build_object('before', details -> 'before',
+                                                                          'after', details -> 'after')));
   PERFORM comply._raise_alert('drift', subject, message, details);
 END $$;
 COMMENT ON FUNCTION comply._drift(text, text, jsonb) IS
@@ -707,7 +713,7 @@ BEGIN
                   AND rc.job_id IN (SELECT j.id FROM comply.ai_jobs j WHERE j.subject ->> 'table' = t)
                 RETURNING rc.id
       LOOP
-        PERFORM comply.audit('review.withdrawn', 'comply.review_cases/' || withdrawn.id,
+        PERFORM comply._audit_as_caller('review.withdrawn', 'comply.review_cases/' || withdrawn.id,
                              jsonb_build_object('case_id', withdrawn.id,
                                                 'reason', 'the table was dropped before it was reviewed'));
       END LOOP;

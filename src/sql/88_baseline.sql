@@ -169,7 +169,7 @@ BEGIN
   INSERT INTO comply.baseline (kind, object, fingerprint)
   SELECT s.kind, s.object, s.fingerprint FROM comply._current_state() s;
   GET DIAGNOSTICS n = ROW_COUNT;
-  PERFORM comply.audit('baseline', 'comply.baseline',
+  PERFORM comply._audit_as_caller('baseline', 'comply.baseline',
                        jsonb_build_object('items', n, 'by', session_user::text));
   RETURN n;
 END $$;
