@@ -99,6 +99,17 @@ SET ROLE enc_auditor;
 SELECT control, status FROM comply.requirements_matrix()
  WHERE object = 'enc2.patients' AND control = 'GDPR-32-encryption';
 RESET ROLE;
+-- Granted run_controls, it runs them: the run is recorded as its own, and its failures
+-- raise no alert (it may not raise alerts), which a notice says.
+GRANT EXECUTE ON FUNCTION comply.run_controls(text[]) TO enc_auditor;
+SELECT count(*) AS alerts_before_run FROM comply.alerts \gset
+SET ROLE enc_auditor;
+SELECT control_id, status FROM comply.run_controls(ARRAY['GDPR-32-encryption']);
+RESET ROLE;
+SELECT current_user_name, details ->> 'failed' AS failed FROM comply.audit_log
+ WHERE action = 'controls.run' ORDER BY id DESC LIMIT 1;
+SELECT count(*) - :alerts_before_run AS alerts_raised FROM comply.alerts;
+REVOKE EXECUTE ON FUNCTION comply.run_controls(text[]) FROM enc_auditor;
 DROP OWNED BY enc_auditor;
 DROP ROLE enc_auditor;
 \set VERBOSITY terse

@@ -18,6 +18,10 @@ DECLARE
   -- A read-only transaction, or a standby (an auditor's usual connection): the controls
   -- are checked all the same, but neither the run nor its failures can be recorded.
   read_only boolean := current_setting('transaction_read_only')::boolean;
+  -- Alerts are raised by roles that may raise them (comply._raise_alert is granted to
+  -- nobody): run by another role granted run_controls (an auditor), the run is recorded
+  -- and its failures reported, without alerts.
+  may_alert constant boolean := has_function_privilege('comply._raise_alert(text, text, text, jsonb)', 'EXECUTE');
   unknown text;
 BEGIN
   -- A selection that names no control ran nothing: as TAP, a plan of 0 tests passes, so
@@ -100,7 +104,7 @@ BEGIN
     END IF;
     IF status = 'pass' THEN passed := passed + 1;
     ELSIF status = 'fail' THEN failed := failed + 1;
-      IF NOT read_only THEN
+      IF NOT read_only AND may_alert THEN
         PERFORM comply._raise_alert(CASE WHEN c.check_kind = 'ledger_intact' THEN 'ledger'
                                          ELSE 'control_failed' END, control_id,
                                     format('control %s (%s) failed', control_id, regulation_ref),
@@ -117,6 +121,10 @@ BEGIN
                           ELSE 'The transaction is read-only.' END,
             HINT = 'Run comply.run_controls() on the primary, in a read-write transaction, to record the run.';
   ELSE
+    IF failed > 0 AND NOT may_alert THEN
+      RAISE NOTICE '% control(s) failed and raised no alert: this role may not raise alerts', failed
+        USING HINT = 'The run is recorded in the ledger; a role that may execute comply._raise_alert (the extension''s owner) raises them.';
+    END IF;
     PERFORM comply.audit('controls.run', 'comply.controls',
                          jsonb_build_object('passed', passed, 'failed', failed, 'other', other,
                                             'selection', to_jsonb(controls)));
