@@ -266,8 +266,10 @@ BEGIN
           sampled := -1;
       END;
       EXIT WHEN sampled < 0 OR pct >= 100 OR sampled >= p_sample_rows OR attempt >= 2;
-      -- The block sample came back short (stale statistics): sample again, larger.
-      pct := least(100, pct * 2 * p_sample_rows / greatest(sampled, 1));
+      -- The block sample came back short (stale statistics, or a sample of a few pages
+      -- that happened to draw none): sample again, larger, but at most ten times (an
+      -- empty draw of a big table would otherwise read all of it).
+      pct := least(100, pct * least(10, 2 * p_sample_rows / greatest(sampled, 1)));
     END LOOP;
     IF sampled < 0 THEN
       skipped_tables := skipped_tables + 1;
