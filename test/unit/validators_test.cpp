@@ -519,6 +519,141 @@ TEST(UkNhsTest, Separators) {
 // --- Keccak / crypto
 // --------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------
+// European national identifiers. Every number below is invented: its check character
+// computed with the published algorithm, for no one in particular.
+
+TEST(EsNifTest, ControlLetter) {
+  ExpectAll(ValidateEsNif, {"73516284G", "48029317G", "73516284-G", "73516284 G"}, kValid);
+  // Every other letter is wrong for the number.
+  for (char c = 'A'; c <= 'Z'; ++c) {
+    if (c == 'G') continue;
+    EXPECT_EQ(ValidateEsNif(std::string("73516284") + c), kInvalid) << c;
+  }
+  ExpectAll(ValidateEsNif,
+            {"73516284g", "7351628G", "073516284G", "73516284--G", "73516284 -G", "-73516284G",
+             "7351 6284G", "73516284G ", "X3851726P", "00000000T", "73516284", ""},
+            kInvalid);
+}
+
+TEST(EsNieTest, PrefixCountsInTheControlLetter) {
+  ExpectAll(ValidateEsNie,
+            {"X3851726P", "Y2049183N", "Z7163052Y", "X-3851726-P", "X 3851726 P", "Y2049183-N"},
+            kValid);
+  // The same digits with another prefix need another letter.
+  ExpectAll(ValidateEsNie, {"Y3851726P", "Z3851726P", "X3851726Q", "A3851726P"}, kInvalid);
+  ExpectAll(ValidateEsNie, {"x3851726P", "X3851726p", "X38517260P", "X--3851726P", "73516284G"},
+            kInvalid);
+  // An NIE is never an NIF.
+  EXPECT_EQ(ValidateEsNif("X3851726P"), kInvalid);
+}
+
+TEST(ItFiscalCodeTest, CheckLetterDateAndPlace) {
+  ExpectAll(ValidateItFiscalCode, {"BNCLRA91E52H501U", "VRDGPP80A01F205X", "PLMLCU75T10Z404T"},
+            kValid);
+  // Omocodia: digits replaced from the right by LMNPQRSTUV.
+  ExpectAll(ValidateItFiscalCode, {"VRDGPP80A01F20RS", "VRDGPP80A01F2LRD"}, kValid);
+  // The check letter.
+  ExpectAll(ValidateItFiscalCode, {"BNCLRA91E52H501V", "VRDGPP80A01F205Y", "VRDGPP80A01F20RT"},
+            kInvalid);
+  // Valid check letters, broken structure: day 72 - 40 = 32; a replaced digit left of a
+  // digit; a place letter after M other than Z; a month letter outside ABCDEHLMPRST.
+  ExpectAll(ValidateItFiscalCode, {"BNCLRA91E72H501W", "VRDGPP80A01F2L5I", "BNCLRA91E52N501A"},
+            kInvalid);
+  // 29 February (a woman's day 69) in a year divisible by 4 only.
+  EXPECT_EQ(ValidateItFiscalCode("BNCLRA92B69H501D"), kValid);
+  EXPECT_EQ(ValidateItFiscalCode("BNCLRA91B69H501C"), kInvalid);
+  ExpectAll(ValidateItFiscalCode,
+            {"bnclra91e52h501u", "BNCLRA91E52H501", "BNCLRA91E52H501UU", "BNCLRA91F52H501U",
+             "BNC LRA 91E52 H501U"},
+            kInvalid);
+}
+
+TEST(PlPeselTest, ChecksumAndEncodedDate) {
+  ExpectAll(ValidatePlPesel,
+            {"87120347853",   // 3 December 1987
+             "02271149363",   // 11 July 2002: month + 20
+             "04811504124",   // 15 January 1804: month + 80
+             "00651212308"},  // 12 May 2200: month + 60
+            kValid);
+  ExpectTyposInvalid(ValidatePlPesel, "87120347853");
+  // Valid checksums, dates that do not exist: 31 February 1953, 29 February 1999.
+  ExpectAll(ValidatePlPesel, {"53023101232", "99022900007"}, kInvalid);
+  ExpectAll(ValidatePlPesel, {"8712034785", "871203478530", "8712-0347853", "8712034785a"},
+            kInvalid);
+}
+
+TEST(FiPersonalIdentityCodeTest, CenturySignsDateAndCheckCharacter) {
+  ExpectAll(ValidateFiPersonalIdentityCode,
+            {"150387-472S", "010203A568B", "311299+3417",
+             "240599Y1231"},  // a sign added in 2023 for the 1900s
+            kValid);
+  // The same number with another sign of the same century is just as valid.
+  ExpectAll(ValidateFiPersonalIdentityCode, {"150387U472S", "150387X472S", "010203C568B"}, kValid);
+  ExpectAll(ValidateFiPersonalIdentityCode,
+            {"150387-472T",   // check character
+             "310287-4729",   // 31 February, its check character right
+             "150387-001K",   // individual number 001 is not given
+             "150387G472S"},  // not a century sign
+            kInvalid);
+  ExpectTyposInvalid(ValidateFiPersonalIdentityCode, "150387-472S");
+  ExpectAll(ValidateFiPersonalIdentityCode, {"150387-472s", "150387472S", "150387--472S", ""},
+            kInvalid);
+}
+
+TEST(UkNinoTest, PrefixSuffixAndSpacing) {
+  EXPECT_EQ(ValidateUkNino("AB123456C"), kUnknown);  // no checksum: well formed at most
+  EXPECT_EQ(ValidateUkNino("AB 12 34 56 C"), kUnknown);
+  EXPECT_EQ(ValidateUkNino("ZA 99 00 01 D"), kUnknown);
+  ExpectAll(ValidateUkNino,
+            {"DA123456C", "FA123456C", "IA123456C", "QA123456C", "UA123456C", "VA123456C",
+             "AO123456C", "AD123456C", "GB123456C", "BG123456C", "NK123456C", "KN123456C",
+             "TN123456C", "NT123456C", "ZZ123456C"},
+            kInvalid);
+  ExpectAll(ValidateUkNino,
+            {"AB123456E", "AB1234567", "ab123456c", "AB 1234 56 C", "AB12 34 56 C", "AB123456 C",
+             "AB 12 34 56C", "AB12345C"},
+            kInvalid);
+}
+
+TEST(DeTaxIdTest, RepeatedDigitRuleAndIso7064) {
+  ExpectAll(ValidateDeTaxId,
+            {"47815293646",   // 4 twice
+             "86271539024",   // 2 twice
+             "33135792601"},  // 3 three times (allowed since 2016)
+            kValid);
+  ExpectTyposInvalid(ValidateDeTaxId, "47815293646");
+  // Right check digits, wrong repetitions: none, two digits twice, one four times.
+  ExpectAll(ValidateDeTaxId, {"47815293603", "47815293488", "33135392607"}, kInvalid);
+  ExpectAll(ValidateDeTaxId, {"07815293646", "4781529364", "478152936460", "47 815 293 646"},
+            kInvalid);
+}
+
+TEST(FrNirTest, KeyMonthDepartmentAndGrouping) {
+  ExpectAll(ValidateFrNir,
+            {"187067512304514", "1 87 06 75 123 045 14", "1870675123045 14", "293091305624796",
+             "187207512304544"},  // month 20: unknown month
+            kValid);
+  // Corsica: 2A counts as 19, 2B as 18 in the key.
+  ExpectAll(ValidateFrNir, {"182022A00401569", "1 82 02 2A 004 015 69", "290102B03311276"}, kValid);
+  EXPECT_EQ(ValidateFrNir("182022B00401569"), kInvalid);
+  EXPECT_EQ(ValidateFrNir("182021900401569"), kValid);  // department 19: the same key as 2A
+  ExpectTyposInvalid(ValidateFrNir, "187067512304514");
+  // Right keys, wrong fields: month 13, department 00, sex 3.
+  ExpectAll(ValidateFrNir, {"187137512304529", "187060012304502", "387067512304511"}, kInvalid);
+  ExpectAll(ValidateFrNir,
+            {"18706751230451", "1870675123045140", "1 87 06 75 123 04514", "18 70 67 51 230 451 4",
+             "1-87-06-75-123-045-14", "187067512304 514", "1 87 06 2C 123 045 14"},
+            kInvalid);
+}
+
+TEST(NlBsnTest, ElevenProof) {
+  ExpectAll(ValidateNlBsn, {"174638516", "239584703", "536228711"}, kValid);
+  ExpectTyposInvalid(ValidateNlBsn, "174638516");
+  ExpectAll(ValidateNlBsn, {"000000000", "17463851", "1746385160", "174 638 516", "17463851x"},
+            kInvalid);
+}
+
 TEST(Keccak256Test, KnownVectors) {
   EXPECT_EQ(Hex(Keccak256("")),
             "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
@@ -767,6 +902,15 @@ const std::vector<std::pair<const char*, Validator>>& AllValidators() {
       {"Crypto", ValidateCrypto},
       {"MacAddress", ValidateMacAddress},
       {"Date", ValidateDate},
+      {"EsNif", ValidateEsNif},
+      {"EsNie", ValidateEsNie},
+      {"ItFiscalCode", ValidateItFiscalCode},
+      {"PlPesel", ValidatePlPesel},
+      {"FiPersonalIdentityCode", ValidateFiPersonalIdentityCode},
+      {"UkNino", ValidateUkNino},
+      {"DeTaxId", ValidateDeTaxId},
+      {"FrNir", ValidateFrNir},
+      {"NlBsn", ValidateNlBsn},
   };
   return kAll;
 }
@@ -850,6 +994,15 @@ TEST(GarbageTest, TruncationsOfValidInputsDoNotCrash) {
       {ValidateMacAddress, "001a.2b3c.4d5e"},
       {ValidateDate, "March 5th, 1984 10:20:30 PM"},
       {ValidateDate, "1984-03-05T10:20:30.123+01:00"},
+      {ValidateEsNif, "73516284-G"},
+      {ValidateEsNie, "X-3851726-P"},
+      {ValidateItFiscalCode, "VRDGPP80A01F2LRD"},
+      {ValidatePlPesel, "87120347853"},
+      {ValidateFiPersonalIdentityCode, "311299+3417"},
+      {ValidateUkNino, "AB 12 34 56 C"},
+      {ValidateDeTaxId, "33135792601"},
+      {ValidateFrNir, "1 82 02 2A 004 015 69"},
+      {ValidateNlBsn, "174638516"},
   };
   for (const auto& [validate, input] : valid) {
     for (size_t n = 0; n <= input.size(); ++n) {

@@ -385,14 +385,17 @@ constexpr int kMaxYear = 2100;
 // Applies the Gregorian leap-year rule.
 bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-// Checks that year-month-day exists and the year is in the accepted range.
-bool DateExists(int year, int month, int day) {
+// Checks that year-month-day exists in the Gregorian calendar, whatever the year.
+bool CalendarDateExists(int year, int month, int day) {
   static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (year < kMinYear || year > kMaxYear || month < 1 || month > 12 || day < 1) {
-    return false;
-  }
+  if (month < 1 || month > 12 || day < 1) return false;
   int days = kDays[month - 1] + (month == 2 && IsLeapYear(year) ? 1 : 0);
   return day <= days;
+}
+
+// Checks that year-month-day exists and the year is in the accepted range.
+bool DateExists(int year, int month, int day) {
+  return year >= kMinYear && year <= kMaxYear && CalendarDateExists(year, month, day);
 }
 
 // A forward-only reader over the candidate text.
@@ -759,5 +762,254 @@ std::string Keccak256(std::string_view data) {
 }
 
 size_t IbanCountryLength(std::string_view country) { return IbanLength(country); }
+
+// --- European national identifiers ------------------------------------------------
+
+namespace {
+
+// The control letters of the Spanish DNI/NIF and NIE, indexed by the number mod 23.
+constexpr std::string_view kSpanishLetters = "TRWAGMYFPDXBNJZSQVHLCKE";
+
+// True if s, without the one separator allowed at each of the given positions (a
+// space or a hyphen, or nothing), is the characters kept in *out.
+bool DropSeparatorsAt(std::string_view s, std::string* out,
+                      std::initializer_list<size_t> positions) {
+  // positions: offsets in the compact form before which a separator may stand.
+  out->clear();
+  auto allowed = [&](size_t at) {
+    return std::find(positions.begin(), positions.end(), at) != positions.end();
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == ' ' || c == '-') {
+      if (out->empty() || !allowed(out->size()) || i + 1 == s.size() || s[i + 1] == ' ' ||
+          s[i + 1] == '-')
+        return false;
+      continue;
+    }
+    out->push_back(c);
+  }
+  return true;
+}
+
+// One digit repeated over the whole of digits (a placeholder such as 000000000).
+bool OneDigitRepeated(std::string_view digits) {
+  return !digits.empty() && digits.find_first_not_of(digits[0]) == std::string_view::npos;
+}
+
+// Validates the Spanish control letter of an 8-digit number (the NIE's X, Y, Z already
+// replaced by 0, 1, 2).
+Validity SpanishControl(std::string_view digits, char letter) {
+  if (digits.size() != 8 || !AllDigits(digits)) return Validity::kInvalid;
+  const int number = Number(digits, 0, 8);
+  return kSpanishLetters[number % 23] == letter ? Validity::kValid : Validity::kInvalid;
+}
+
+// The Italian fiscal code's omocodia letters, which stand for the digits 0-9.
+constexpr std::string_view kOmocodia = "LMNPQRSTUV";
+// Values of the characters in odd positions (1st, 3rd, ...) for the check letter: a
+// digit counts as the letter of the same index (0 as A, 1 as B, ...).
+constexpr int kFiscalOdd[26] = {1,  0,  5, 7, 9, 13, 15, 17, 19, 21, 2,  4,  18,
+                                20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23};
+
+// The Finnish check characters, indexed by DDMMYYZZZ mod 31.
+constexpr std::string_view kFinnishCheck = "0123456789ABCDEFHJKLMNPRSTUVWXY";
+
+}  // namespace
+
+Validity ValidateEsNif(std::string_view s) {
+  std::string compact;
+  if (s.size() > 10 || !DropSeparatorsAt(s, &compact, {8}) || compact.size() != 9 ||
+      !IsUpper(compact[8]))
+    return Validity::kInvalid;
+  const std::string_view digits = std::string_view(compact).substr(0, 8);
+  if (OneDigitRepeated(digits)) return Validity::kInvalid;
+  return SpanishControl(digits, compact[8]);
+}
+
+Validity ValidateEsNie(std::string_view s) {
+  std::string compact;
+  if (s.size() > 11 || !DropSeparatorsAt(s, &compact, {1, 8}) || compact.size() != 9 ||
+      !IsUpper(compact[8]))
+    return Validity::kInvalid;
+  const size_t prefix = std::string_view("XYZ").find(compact[0]);
+  if (prefix == std::string_view::npos) return Validity::kInvalid;
+  compact[0] = static_cast<char>('0' + prefix);
+  return SpanishControl(std::string_view(compact).substr(0, 8), compact[8]);
+}
+
+Validity ValidateItFiscalCode(std::string_view s) {
+  if (s.size() != 16) return Validity::kInvalid;
+  for (char c : s)
+    if (!IsUpper(c) && !IsDigit(c)) return Validity::kInvalid;
+  for (size_t i : {0, 1, 2, 3, 4, 5, 8, 11, 15})
+    if (!IsUpper(s[i])) return Validity::kInvalid;
+  // The digit positions, right to left as omocodia replaces them: once one holds a
+  // digit, every one left of it does too.
+  static constexpr size_t kDigitPositions[] = {14, 13, 12, 10, 9, 7, 6};
+  char digits[16];
+  bool digit_seen = false;
+  for (size_t i : kDigitPositions) {
+    const char c = s[i];
+    if (IsDigit(c)) {
+      digit_seen = true;
+      digits[i] = c;
+    } else {
+      const size_t v = kOmocodia.find(c);
+      if (v == std::string_view::npos || digit_seen) return Validity::kInvalid;
+      digits[i] = static_cast<char>('0' + v);
+    }
+  }
+  static constexpr std::string_view kMonths = "ABCDEHLMPRST";
+  const size_t month = kMonths.find(s[8]);
+  if (month == std::string_view::npos) return Validity::kInvalid;
+  const int year = (digits[6] - '0') * 10 + (digits[7] - '0');
+  int day = (digits[9] - '0') * 10 + (digits[10] - '0');
+  if (day > 40) day -= 40;  // women
+  // The century is not written: 29 February is allowed in every year divisible by 4
+  // (2000 was a leap year, 1900 was not, so "00" may be either).
+  if (!CalendarDateExists(year % 4 == 0 ? 2000 : 2001, static_cast<int>(month) + 1, day))
+    return Validity::kInvalid;
+  // The place: a municipality's code (A001-M999) or a foreign country's (Z...).
+  if (s[11] > 'M' && s[11] != 'Z') return Validity::kInvalid;
+  int sum = 0;
+  for (size_t i = 0; i < 15; ++i) {
+    const char c = s[i];
+    const int v = IsDigit(c) ? c - '0' : c - 'A';
+    sum += i % 2 == 0 ? kFiscalOdd[v] : v;
+  }
+  return s[15] == 'A' + sum % 26 ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidatePlPesel(std::string_view s) {
+  if (s.size() != 11 || !AllDigits(s)) return Validity::kInvalid;
+  static constexpr int kWeights[10] = {1, 3, 7, 9, 1, 3, 7, 9, 1, 3};
+  int sum = 0;
+  for (size_t i = 0; i < 10; ++i) sum += kWeights[i] * DigitAt(s, i);
+  if ((10 - sum % 10) % 10 != DigitAt(s, 10)) return Validity::kInvalid;
+  // The month carries the century: 81-92 the 1800s, 01-12 the 1900s, 21-32 the 2000s,
+  // 41-52 the 2100s, 61-72 the 2200s.
+  int month = Number(s, 2, 2);
+  static constexpr int kCenturies[5] = {1900, 2000, 2100, 2200, 1800};
+  const int century = kCenturies[month / 20];
+  month %= 20;
+  return CalendarDateExists(century + Number(s, 0, 2), month, Number(s, 4, 2)) ? Validity::kValid
+                                                                               : Validity::kInvalid;
+}
+
+Validity ValidateFiPersonalIdentityCode(std::string_view s) {
+  if (s.size() != 11 || !AllDigits(s.substr(0, 6)) || !AllDigits(s.substr(7, 3)))
+    return Validity::kInvalid;
+  int century;
+  const char sign = s[6];
+  if (sign == '+')
+    century = 1800;
+  else if (sign == '-' || (sign >= 'U' && sign <= 'Y'))
+    century = 1900;
+  else if (sign >= 'A' && sign <= 'F')
+    century = 2000;
+  else
+    return Validity::kInvalid;
+  if (!CalendarDateExists(century + Number(s, 4, 2), Number(s, 2, 2), Number(s, 0, 2)))
+    return Validity::kInvalid;
+  const int individual = Number(s, 7, 3);
+  if (individual < 2) return Validity::kInvalid;  // 000 and 001 are not given
+  const int number = Number(s, 0, 6) * 1000 + individual;
+  return s[10] == kFinnishCheck[number % 31] ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidateUkNino(std::string_view s) {
+  std::string compact;
+  if (s.size() == 13) {  // AB 12 34 56 C: one space between each pair
+    for (size_t i = 0; i < 13; ++i) {
+      if (i % 3 == 2) {
+        if (s[i] != ' ') return Validity::kInvalid;
+      } else {
+        compact.push_back(s[i]);
+      }
+    }
+  } else if (s.size() == 9) {
+    compact = std::string(s);
+  } else {
+    return Validity::kInvalid;
+  }
+  if (compact.size() != 9 || !IsUpper(compact[0]) || !IsUpper(compact[1]) ||
+      !AllDigits(std::string_view(compact).substr(2, 6)) || compact[8] < 'A' || compact[8] > 'D')
+    return Validity::kInvalid;
+  static constexpr std::string_view kNeverFirst = "DFIQUV", kNeverSecond = "DFIOQUV";
+  if (kNeverFirst.find(compact[0]) != std::string_view::npos ||
+      kNeverSecond.find(compact[1]) != std::string_view::npos)
+    return Validity::kInvalid;
+  const std::string_view prefix = std::string_view(compact).substr(0, 2);
+  for (std::string_view never : {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"})
+    if (prefix == never) return Validity::kInvalid;
+  return Validity::kUnknown;
+}
+
+Validity ValidateDeTaxId(std::string_view s) {
+  if (s.size() != 11 || !AllDigits(s) || s[0] == '0') return Validity::kInvalid;
+  int count[10] = {};
+  for (size_t i = 0; i < 10; ++i) ++count[DigitAt(s, i)];
+  int repeated = 0;
+  for (int c : count) {
+    if (c > 3) return Validity::kInvalid;
+    if (c > 1) ++repeated;
+  }
+  if (repeated != 1) return Validity::kInvalid;
+  // ISO 7064 MOD 11,10.
+  int product = 10;
+  for (size_t i = 0; i < 10; ++i) {
+    int sum = (DigitAt(s, i) + product) % 10;
+    if (sum == 0) sum = 10;
+    product = sum * 2 % 11;
+  }
+  const int check = (11 - product) % 10;
+  return check == DigitAt(s, 10) ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidateFrNir(std::string_view s) {
+  std::string compact;
+  if (s.size() == 21) {  // 1 84 12 76 451 089 46
+    static constexpr size_t kSpaces[] = {1, 4, 7, 10, 14, 18};
+    size_t next = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (next < 6 && i == kSpaces[next]) {
+        if (s[i] != ' ') return Validity::kInvalid;
+        ++next;
+      } else {
+        compact.push_back(s[i]);
+      }
+    }
+  } else if (s.size() == 16) {  // 1841276451089 46
+    if (s[13] != ' ') return Validity::kInvalid;
+    compact = std::string(s.substr(0, 13)) + std::string(s.substr(14));
+  } else if (s.size() == 15) {
+    compact = std::string(s);
+  } else {
+    return Validity::kInvalid;
+  }
+  if (compact.size() != 15) return Validity::kInvalid;
+  // Corsica's departments 2A and 2B count as 19 and 18 in the key.
+  if (compact[5] == '2' && (compact[6] == 'A' || compact[6] == 'B'))
+    compact.replace(5, 2, compact[6] == 'A' ? "19" : "18");
+  else if (compact[5] == '0' && compact[6] == '0')
+    return Validity::kInvalid;
+  if (!AllDigits(compact) || (compact[0] != '1' && compact[0] != '2')) return Validity::kInvalid;
+  const int month = Number(compact, 3, 2);
+  if (!((month >= 1 && month <= 12) || month == 20 || (month >= 30 && month <= 42) || month >= 50))
+    return Validity::kInvalid;
+  if (Number(compact, 7, 3) == 0 || Number(compact, 10, 3) == 0) return Validity::kInvalid;
+  uint64_t number = 0;
+  for (size_t i = 0; i < 13; ++i) number = number * 10 + static_cast<uint64_t>(DigitAt(compact, i));
+  const int key = Number(compact, 13, 2);
+  return key == 97 - static_cast<int>(number % 97) ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidateNlBsn(std::string_view s) {
+  if (s.size() != 9 || !AllDigits(s) || OneDigitRepeated(s)) return Validity::kInvalid;
+  int sum = -DigitAt(s, 8);
+  for (size_t i = 0; i < 8; ++i) sum += static_cast<int>(9 - i) * DigitAt(s, i);
+  return sum % 11 == 0 ? Validity::kValid : Validity::kInvalid;
+}
 
 }  // namespace comply::pii

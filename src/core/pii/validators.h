@@ -76,6 +76,66 @@ Validity ValidateMacAddress(std::string_view s);
 // +hh:mm) whose fields must be in range. Anything else is kInvalid.
 Validity ValidateDate(std::string_view s);
 
+// National identifiers of European countries. Each takes the candidate as matched
+// (separators included), upper-case letters only, and says kValid when its check
+// character and structure hold, kInvalid otherwise (UK_NINO, which has no check
+// character, says kUnknown for a well-formed number).
+
+// ES_NIF: Spanish DNI/NIF, 8 digits and a control letter, optionally after one space
+// or hyphen; the letter is "TRWAGMYFPDXBNJZSQVHLCKE"[number mod 23]. One digit
+// repeated eight times is a placeholder (00000000T), refused.
+Validity ValidateEsNif(std::string_view s);
+
+// ES_NIE: Spanish foreigner's number, X, Y or Z, 7 digits and a control letter (a
+// space or hyphen allowed after the X/Y/Z and before the letter); the letter is that
+// of the NIF whose number is the 7 digits after 0, 1 or 2 for X, Y or Z.
+Validity ValidateEsNie(std::string_view s);
+
+// IT_FISCAL_CODE: Italian codice fiscale, 16 characters: 6 letters (surname, name), 2
+// year digits, a month letter of ABCDEHLMPRST, 2 day digits (01-31, or 41-71 for
+// women; the day must exist in that month, 29 February in years divisible by 4), the
+// letter of the place of birth (A-M for Italian municipalities, Z for a foreign
+// country) and 3 digits, and a check letter from the odd/even position tables mod 26.
+// Omocodia (duplicate codes, digits replaced from the right by LMNPQRSTUV for 0-9) is
+// read back: a replaced position must have every digit position right of it replaced.
+Validity ValidateItFiscalCode(std::string_view s);
+
+// PL_PESEL: 11 digits YYMMDDZZZZQ, the month carrying the century (+80 for the 1800s,
+// +0 the 1900s, +20 the 2000s, +40 the 2100s, +60 the 2200s), the date must exist, and
+// the check digit is (10 - sum of the first ten times 1,3,7,9,1,3,7,9,1,3 mod 10) mod 10.
+// One number in ten passes the sum: the recognizer needs a context word.
+Validity ValidatePlPesel(std::string_view s);
+
+// FI_PERSONAL_IDENTITY_CODE: Finnish henkilötunnus DDMMYYCZZZQ: the century sign C
+// ('+' for the 1800s; '-' or U-Y for the 1900s; A-F for the 2000s, the 2023 additions
+// included), the date must exist, the individual number ZZZ is 002-999, and Q is
+// "0123456789ABCDEFHJKLMNPRSTUVWXY"[DDMMYYZZZ mod 31].
+Validity ValidateFiPersonalIdentityCode(std::string_view s);
+
+// UK_NINO: National Insurance number, two prefix letters (the first not D, F, I, Q, U
+// or V; the second not those or O; not BG, GB, NK, KN, TN, NT or ZZ), 6 digits and a
+// suffix A-D, written without spaces or with one between the pairs (AB 12 34 56 C).
+// There is no check character: kUnknown when well formed.
+Validity ValidateUkNino(std::string_view s);
+
+// DE_TAX_ID: German Steuerliche Identifikationsnummer, 11 digits, the first not 0; in
+// the first ten exactly one digit occurs twice or three times and every other at most
+// once; the last is the ISO 7064 MOD 11,10 check digit of the first ten.
+Validity ValidateDeTaxId(std::string_view s);
+
+// FR_NIR: French social security number (NIR, numéro INSEE), 13 characters and a
+// 2-digit key: sex 1 or 2, year, month (01-12, or 20, 30-42 and 50-99, which INSEE
+// gives when the month is unknown), department (01-99, or 2A and 2B for Corsica),
+// commune and order number (3 digits each, not 000), key = 97 - (the 13 as a number mod
+// 97) with 2A read as 19 and 2B as 18. Written without spaces, with the key alone
+// after one ("1841276451089 46"), or grouped 1 2 2 2 3 3 2 ("1 84 12 76 451 089 46").
+Validity ValidateFrNir(std::string_view s);
+
+// NL_BSN: Dutch burgerservicenummer, 9 digits passing the "11-proof": 9*d1 + 8*d2 + ...
+// + 2*d8 - d9 is a multiple of 11 (one digit repeated nine times, 000000000 included,
+// is refused). One number in eleven passes: the recognizer needs a context word.
+Validity ValidateNlBsn(std::string_view s);
+
 // Keccak-256 (the pre-standard padding Ethereum uses) of data, 32 bytes.
 std::string Keccak256(std::string_view data);
 
