@@ -145,10 +145,11 @@ class DetectorTest : public ::testing::Test {
 
 TEST(DetectorEntitiesTest, BuiltinEntitiesAreSortedAndComplete) {
   std::vector<std::string> expected = {
-      "ABA_ROUTING_NUMBER", "CREDIT_CARD", "CRYPTO",      "DATE_TIME",       "EMAIL_ADDRESS",
-      "IBAN_CODE",          "IP_ADDRESS",  "MAC_ADDRESS", "PERSON",          "PHONE_NUMBER",
-      "UK_NHS",             "URL",         "US_BANK_NUMBER", "US_DRIVER_LICENSE", "US_ITIN",
-      "US_NPI",             "US_PASSPORT", "US_SSN"};
+      "ABA_ROUTING_NUMBER", "CREDIT_CARD", "CRYPTO", "DATE_TIME", "DE_TAX_ID", "EMAIL_ADDRESS",
+      "ES_NIE", "ES_NIF", "FI_PERSONAL_IDENTITY_CODE", "FR_NIR", "IBAN_CODE", "IP_ADDRESS",
+      "IT_FISCAL_CODE", "MAC_ADDRESS", "NL_BSN", "PERSON", "PHONE_NUMBER", "PL_PESEL", "UK_NHS",
+      "UK_NINO", "URL", "US_BANK_NUMBER", "US_DRIVER_LICENSE", "US_ITIN", "US_NPI",
+      "US_PASSPORT", "US_SSN"};
   EXPECT_EQ(BuiltinEntities(), expected);
   for (const std::string& e : expected) EXPECT_TRUE(IsBuiltinEntity(e)) << e;
 }
@@ -821,6 +822,153 @@ TEST_F(DetectorTest, NhsInvalid) {
   EXPECT_TRUE(Lacks("NHS 943 476-5919", "UK_NHS"));  // mixed separators
   EXPECT_TRUE(Lacks("NHS 19434765919", "UK_NHS"));
   EXPECT_TRUE(Lacks("NHS 9434765919x", "UK_NHS"));
+}
+
+// ---------------------------------------------------------------------------------------
+// National identifiers of Europe. Every number is invented (its check character computed
+// with the published algorithm), for no one in particular.
+
+// Score of entity's finding spanning exactly needle, with only that entity searched
+// (min_score 0: another entity's candidate may win the span otherwise), or -1.
+double EntityScoreOf(std::string_view text, std::string_view needle, const std::string& entity) {
+  std::vector<Finding> found = Find(text, 0.0, {entity});
+  const Finding* f = At(found, text, needle);
+  return f ? f->score : -1;
+}
+
+// The findings at the default threshold, described.
+std::string Found(std::string_view text) { return Describe(text, Find(text)); }
+
+TEST_F(DetectorTest, EsNif) {
+  EXPECT_TRUE(Has("Mi DNI es 73516284G y vivo en Madrid.", "ES_NIF", "73516284G"));
+  EXPECT_TRUE(Has("NIF: 48029317-G", "ES_NIF", "48029317-G"));
+  EXPECT_TRUE(Has("Her Spanish ID card reads 73516284 G.", "ES_NIF", "73516284 G"));
+  EXPECT_NEAR(ScoreOf("ref 73516284G", "73516284G"), 0.85, kEps);
+  EXPECT_NEAR(ScoreOf("DNI 73516284G", "73516284G"), 1.0, kEps);
+  EXPECT_TRUE(Lacks("DNI 73516284H", "ES_NIF"));  // control letter
+  EXPECT_TRUE(Lacks("DNI 73516284g", "ES_NIF"));
+  EXPECT_TRUE(Lacks("DNI 173516284G", "ES_NIF"));
+  EXPECT_TRUE(Lacks("DNI 73516284GX", "ES_NIF"));
+  EXPECT_EQ(Found("DNI 73516284H"), "");  // nor anything else at the default threshold
+}
+
+TEST_F(DetectorTest, EsNie) {
+  EXPECT_TRUE(Has("Número de identidad de extranjero: X3851726P.", "ES_NIE", "X3851726P"));
+  EXPECT_TRUE(Has("NIE Y-2049183-N, expedido en Barcelona", "ES_NIE", "Y-2049183-N"));
+  EXPECT_TRUE(Has("His foreigner number is Z7163052Y.", "ES_NIE", "Z7163052Y"));
+  EXPECT_NEAR(ScoreOf("ref X3851726P", "X3851726P"), 0.9, kEps);
+  EXPECT_TRUE(Lacks("NIE X3851726Q", "ES_NIE"));
+  EXPECT_TRUE(Lacks("NIE Y3851726P", "ES_NIE"));  // Y counts as 1: another letter
+  EXPECT_TRUE(Lacks("NIE X3851726P", "ES_NIF"));
+}
+
+TEST_F(DetectorTest, ItFiscalCode) {
+  EXPECT_TRUE(
+      Has("Il mio codice fiscale è BNCLRA91E52H501U.", "IT_FISCAL_CODE", "BNCLRA91E52H501U"));
+  EXPECT_TRUE(Has("Italian tax code: VRDGPP80A01F205X", "IT_FISCAL_CODE", "VRDGPP80A01F205X"));
+  // Omocodia: a code whose last digits are replaced by letters.
+  EXPECT_TRUE(Has("C.F. VRDGPP80A01F2LRD", "IT_FISCAL_CODE", "VRDGPP80A01F2LRD"));
+  EXPECT_NEAR(ScoreOf("ref PLMLCU75T10Z404T", "PLMLCU75T10Z404T"), 1.0, kEps);
+  EXPECT_TRUE(Lacks("codice fiscale BNCLRA91E52H501V", "IT_FISCAL_CODE"));  // check letter
+  EXPECT_TRUE(Lacks("codice fiscale BNCLRA91E72H501W", "IT_FISCAL_CODE"));  // day 32
+  EXPECT_TRUE(Lacks("codice fiscale bnclra91e52h501u", "IT_FISCAL_CODE"));
+  EXPECT_TRUE(Lacks("codice fiscale XBNCLRA91E52H501U", "IT_FISCAL_CODE"));
+}
+
+// A checksum one number in ten passes, and a date: reported only with a context word.
+TEST_F(DetectorTest, PlPeselNeedsContext) {
+  EXPECT_TRUE(Has("Numer PESEL: 87120347853", "PL_PESEL", "87120347853"));
+  EXPECT_TRUE(Has("Her Polish national ID is 02271149363.", "PL_PESEL", "02271149363"));
+  EXPECT_NEAR(ScoreOf("ref 87120347853", "87120347853"), 0.4, kEps);
+  EXPECT_NEAR(ScoreOf("pesel 87120347853", "87120347853"), 0.75, kEps);
+  EXPECT_EQ(Found("ref 87120347853"), "");
+  EXPECT_TRUE(Lacks("PESEL 87120347854", "PL_PESEL"));  // check digit
+  EXPECT_TRUE(Lacks("PESEL 53023101232", "PL_PESEL"));  // 31 February
+  EXPECT_TRUE(Lacks("PESEL 871203478530", "PL_PESEL"));
+}
+
+TEST_F(DetectorTest, FiPersonalIdentityCode) {
+  EXPECT_TRUE(Has("Henkilötunnus: 150387-472S", "FI_PERSONAL_IDENTITY_CODE", "150387-472S"));
+  EXPECT_TRUE(Has("hetu 010203A568B.", "FI_PERSONAL_IDENTITY_CODE", "010203A568B"));
+  EXPECT_TRUE(Has("The Finnish identity code 311299+3417 belongs to the estate.",
+                  "FI_PERSONAL_IDENTITY_CODE", "311299+3417"));
+  EXPECT_TRUE(Has("ref 240599Y1231", "FI_PERSONAL_IDENTITY_CODE", "240599Y1231"));
+  EXPECT_NEAR(ScoreOf("ref 150387-472S", "150387-472S"), 0.9, kEps);
+  EXPECT_TRUE(Lacks("hetu 150387-472T", "FI_PERSONAL_IDENTITY_CODE"));  // check character
+  EXPECT_TRUE(Lacks("hetu 310287-4729", "FI_PERSONAL_IDENTITY_CODE"));  // 31 February
+  EXPECT_TRUE(Lacks("hetu 150387G472S", "FI_PERSONAL_IDENTITY_CODE"));
+  EXPECT_TRUE(Lacks("hetu 1150387-472S", "FI_PERSONAL_IDENTITY_CODE"));
+}
+
+// Structure only, no checksum: a modest score that a context word raises.
+TEST_F(DetectorTest, UkNinoNeedsContext) {
+  EXPECT_TRUE(Has("Her NI number is AB 12 34 56 C.", "UK_NINO", "AB 12 34 56 C"));
+  EXPECT_TRUE(Has("National Insurance: ZA123456D", "UK_NINO", "ZA123456D"));
+  EXPECT_NEAR(ScoreOf("ref AB123456C", "AB123456C"), 0.45, kEps);
+  EXPECT_NEAR(ScoreOf("NINO AB123456C", "AB123456C"), 0.8, kEps);
+  EXPECT_EQ(Found("ref AB123456C"), "");
+  EXPECT_TRUE(Lacks("NI number GB123456A", "UK_NINO"));  // a prefix never issued
+  EXPECT_TRUE(Lacks("NI number AO123456A", "UK_NINO"));  // O is never second
+  EXPECT_TRUE(Lacks("NI number AB123456E", "UK_NINO"));  // suffix A-D
+  EXPECT_TRUE(Lacks("NI number AB 1234 56 C", "UK_NINO"));
+}
+
+TEST_F(DetectorTest, DeTaxId) {
+  EXPECT_TRUE(Has("Steuerliche Identifikationsnummer: 47815293646", "DE_TAX_ID", "47815293646"));
+  EXPECT_TRUE(Has("German tax ID 86271539024 on the payslip.", "DE_TAX_ID", "86271539024"));
+  EXPECT_TRUE(Has("IdNr 33135792601", "DE_TAX_ID", "33135792601"));
+  EXPECT_NEAR(ScoreOf("ref 47815293646", "47815293646"), 0.7, kEps);
+  EXPECT_NEAR(ScoreOf("Steuer-ID 47815293646", "47815293646"), 1.0, kEps);
+  EXPECT_TRUE(Lacks("Steuer-ID 47815293647", "DE_TAX_ID"));  // check digit
+  EXPECT_TRUE(Lacks("Steuer-ID 47815293603", "DE_TAX_ID"));  // no digit repeated
+  EXPECT_TRUE(Lacks("Steuer-ID 07815293646", "DE_TAX_ID"));
+}
+
+TEST_F(DetectorTest, FrNir) {
+  EXPECT_TRUE(
+      Has("Numéro de sécurité sociale : 1 87 06 75 123 045 14", "FR_NIR", "1 87 06 75 123 045 14"));
+  EXPECT_TRUE(Has("NIR 187067512304514.", "FR_NIR", "187067512304514"));
+  EXPECT_TRUE(Has("NIR 1870675123045 14", "FR_NIR", "1870675123045 14"));
+  EXPECT_TRUE(Has("né en Corse : 1 82 02 2A 004 015 69", "FR_NIR", "1 82 02 2A 004 015 69"));
+  EXPECT_TRUE(Has("INSEE 182022A00401569", "FR_NIR", "182022A00401569"));
+  EXPECT_TRUE(
+      Has("His French social security number is 293091305624796.", "FR_NIR", "293091305624796"));
+  EXPECT_NEAR(ScoreOf("ref 2 93 09 13 056 247 96", "2 93 09 13 056 247 96"), 0.9, kEps);
+  EXPECT_TRUE(Lacks("NIR 1 87 06 75 123 045 15", "FR_NIR"));  // key
+  EXPECT_TRUE(Lacks("NIR 187137512304529", "FR_NIR"));        // month 13
+  EXPECT_TRUE(Lacks("NIR 1 87 06 75 123 045", "FR_NIR"));     // no key
+}
+
+// A checksum one number in eleven passes, on nine digits (as a US SSN has): below the
+// plain SSN's score without a Dutch word, so US texts find what they found before.
+TEST_F(DetectorTest, NlBsnNeedsDutchContext) {
+  EXPECT_TRUE(Has("Mijn BSN is 174638516.", "NL_BSN", "174638516"));
+  EXPECT_TRUE(Has("burgerservicenummer: 239584703", "NL_BSN", "239584703"));
+  EXPECT_TRUE(Has("Dutch citizen service number 174638516", "NL_BSN", "174638516"));
+  EXPECT_NEAR(EntityScoreOf("ref 174638516", "174638516", "NL_BSN"), 0.25, kEps);
+  EXPECT_NEAR(EntityScoreOf("sofinummer 174638516", "174638516", "NL_BSN"), 0.6, kEps);
+  EXPECT_EQ(Found("ref 174638516"), "");
+  EXPECT_TRUE(Lacks("BSN 174638517", "NL_BSN"));  // 11-proof
+  EXPECT_TRUE(Lacks("BSN 000000000", "NL_BSN"));
+  // 536228711 is a valid SSN and passes the 11-proof: US texts still say US_SSN.
+  EXPECT_EQ(Found("Employee SSN 536228711 verified."), "US_SSN[13,22)'536228711'");
+  EXPECT_EQ(Found("Social Security number: 536228711"), "US_SSN[24,33)'536228711'");
+  EXPECT_EQ(Found("Employee SSN 536-22-8711 verified."), "US_SSN[13,24)'536-22-8711'");
+  EXPECT_EQ(Found("ref 536228711"), "");
+  EXPECT_EQ(Describe("ref 536228711", Find("ref 536228711", 0.0)), "US_SSN[4,13)'536228711'");
+  // With a Dutch word, the same digits are a BSN.
+  EXPECT_EQ(Found("BSN 536228711"), "NL_BSN[4,13)'536228711'");
+}
+
+// Overlaps: one 11-digit run valid as a PESEL and as a German tax id is the tax id
+// unless a Polish word is near; a Spanish id inside an English US record is found
+// beside the SSN.
+TEST_F(DetectorTest, NationalIdOverlaps) {
+  EXPECT_EQ(Found("ref 60092583478"), "DE_TAX_ID[4,15)'60092583478'");
+  EXPECT_EQ(Found("PESEL 60092583478"), "PL_PESEL[6,17)'60092583478'");
+  EXPECT_EQ(Found("Steuer-ID 60092583478"), "DE_TAX_ID[10,21)'60092583478'");
+  EXPECT_EQ(Found("SSN 536-22-8714, DNI 73516284G."),
+            "US_SSN[4,15)'536-22-8714' ES_NIF[21,30)'73516284G'");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -44,6 +44,13 @@ const char* const kShapes[] = {
     "LLLL.LLL@LLLL.com", "L@L.io", "L'LL@LL-LL.LL.uk", "LL+LL@LLLLL.org", "https://LLLL.com/LL",
     "http://L.L", "ftp://LLL", "www.LLLL.LLL", "www.L-L.LL/LL", "DD June DDDD",
     "Dst March, DDDD", "DDth Sept DDDD", "March DD, DDDD", "Dnd jan. DDDD", "SEP DDth, DDDD",
+    // European national identifiers (literal letters stand for themselves, except the
+    // shape letters D, H, U, L, B).
+    "DDDDDDDDU", "DDDDDDDD-U", "DDDDDDDD U", "XDDDDDDDU", "Y-DDDDDDD-U", "Z DDDDDDD U",
+    "UUUUUUDDEDDADDDU", "UUUUUUDDUDDUDDDU", "UUUUUUDDTDDZDDRU", "UUUUUUSMASRAPRSU",
+    "DDDDDD-DDDU", "DDDDDD+DDDD", "DDDDDDADDDU", "DDDDDDYDDDD", "UUDDDDDDA", "UU DD DD DD C",
+    "UU DDDDDD A", "D DD DD DD DDD DDD DD", "D DD DD 2A DDD DDD DD", "DDDDDDDDDDDDD DD",
+    "DDDDD2ADDDDDDDD", "DDDDD2ADDDDDD DD",
 };
 
 const char* const kWords[] = {
@@ -198,6 +205,20 @@ TEST(PrefilterTest, HintsAreSelective) {
   EXPECT_EQ(BuiltinHints("at 14:30:00").mask, HintBit(Hint::kIpv6));
   EXPECT_EQ(BuiltinHints("seen March 3, 2024").mask, HintBit(Hint::kDate));
   EXPECT_EQ(BuiltinHints("seen in March").mask, 0u);
+  // (A run of 7 digits is a kDigitRun as well; the two capitals before "91" could begin
+  // an IBAN, and a run of 6 before 'A' and a digit a Finnish id.)
+  EXPECT_EQ(BuiltinHints("DNI 73516284G").mask, HintBit(Hint::kSpanishId));
+  EXPECT_EQ(BuiltinHints("NIE X-3851726-P").mask, HintBit(Hint::kSpanishId) | HintBit(Hint::kDigitRun));
+  EXPECT_EQ(BuiltinHints("CF BNCLRA91E52H501U").mask,
+            HintBit(Hint::kItalianFiscalCode) | HintBit(Hint::kIban));
+  EXPECT_EQ(BuiltinHints("hetu 150387-472S").mask, HintBit(Hint::kFinnishId));
+  EXPECT_EQ(BuiltinHints("NI AB 12 34 56 C").mask, HintBit(Hint::kNino));
+  EXPECT_EQ(BuiltinHints("NIR 1 82 02 2A 004 015 69").mask, HintBit(Hint::kFrNirForms));
+  EXPECT_EQ(BuiltinHints("NIR 182022A00401569").mask,
+            HintBit(Hint::kFrNirForms) | HintBit(Hint::kFinnishId));
+  EXPECT_EQ(BuiltinHints("BSN 174638516").mask, HintBit(Hint::kDigitRun));
+  EXPECT_EQ(BuiltinHints("SSN 536-22-8714").mask, HintBit(Hint::kNineGrouped));
+  EXPECT_EQ(BuiltinHints("the WORLDWIDEWEBSITES of the 1990s").mask, 0u);  // 17 capitals
   // (?i) matches the long s and the Kelvin sign as 's' and 'k': cues stay possible.
   EXPECT_EQ(BuiltinHints("ſpouse Ann").mask, HintBit(Hint::kNameCue) | HintBit(Hint::kClosing));
 }

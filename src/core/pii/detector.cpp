@@ -903,6 +903,11 @@ std::vector<std::string_view> Detector::WarmUp() const {
       "Call 030 901820 or +49 30 901820, Paris 01 42 68 53 00 or +33 1 42 68 53 00, Sydney "
       "02 9374 4000 or +61 2 9374 4000, Delhi 011 2301 2345 or +91 11 2301 2345, Toronto "
       "+1 416 555 0199, London 020 7946 0958, not a number 0999 999 9999.",
+      // National identifiers of Europe (invented numbers with valid check characters),
+      // each beside its context word.
+      "DNI 73516284G, NIE X3851726P, codice fiscale BNCLRA91E52H501U, PESEL 87120347853, "
+      "hetu 150387-472S, NI number AB 12 34 56 C, Steuer-ID 47815293646, NIR 1 87 06 75 "
+      "123 045 14 and 187067512304514, BSN 174638516.",
       "the quick brown fox jumps over the lazy dog; nothing here, no numbers, no names.",
   };
   DetectOptions all;

@@ -276,6 +276,11 @@ class Scanner {
           if ((a == 'b' && b == 'c') || (a == 't' && b == 'b')) Set(Hint::kCrypto, i, j);
         }
       }
+      // IT_FISCAL_CODE: \b[A-Z]{6}...[A-Z]\b, 16 word bytes: the whole word, six
+      // capitals first.
+      if (len == 16 && Upper(c0) && Upper(t_[i + 1]) && Upper(t_[i + 2]) && Upper(t_[i + 3]) &&
+          Upper(t_[i + 4]) && Upper(t_[i + 5]))
+        Set(Hint::kItalianFiscalCode, i, j);
       const unsigned char initial = static_cast<unsigned char>(ToLower(c0));
       if (len <= kLongestWord && initial >= 'a' && initial <= 'z' &&
           (w.by_initial[initial - 'a'] >> len & 1)) {
@@ -416,6 +421,43 @@ class Scanner {
     // ABA routing, formatted: \b[0-36-8]\d{3}-\d{4}-\d\b
     if (j21 == '-' && j10 == '-' && n2 == 4 && n1 == 4 && n0 == 1)
       Set(Hint::kAbaFormatted, r2.s, r0.e);
+    // Spanish ids: \b(?:[XYZ][ \-]?\d{7}|\d{8})[ \-]?[A-Z]\b. The digits are a whole
+    // run (after \b, X, Y, Z or a separator; before a separator or a letter) of 8, or
+    // of 7 for an NIE, followed by a capital or by ' ' or '-' and a capital; the match
+    // starts at most 2 bytes before the run and ends at most 2 after it.
+    if ((n0 == 8 || n0 == 7) && r0.e < n_ &&
+        (Upper(t_[r0.e]) || (In(t_[r0.e], " -") && r0.e + 1 < n_ && Upper(t_[r0.e + 1]))))
+      Set(Hint::kSpanishId, Back(r0.s, 2), Fwd(r0.e, 2));
+    // Finnish id: \b\d{6}[+\-A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]\b, a whole run of 6 (after \b,
+    // before the sign), the sign, a digit; 11 bytes from the run.
+    if (n0 == 6 && r0.e + 1 < n_ && In(t_[r0.e], "+-ABCDEFUVWXY") && Digit(t_[r0.e + 1]))
+      Set(Hint::kFinnishId, r0.s, Fwd(r0.s, 11));
+    // UK_NINO: \b[A-Z]{2}(?: ?\d{2}){3} ?[A-D]\b: its first digits are a run of at
+    // least 2 right after two capitals that begin a word (\b), or after those and a
+    // space; the match starts at most 3 bytes before the run and is at most 13 long.
+    auto word_start = [&](size_t k) { return k == 0 || !(kClasses[t_[k - 1]] & kWordClass); };
+    if (n0 >= 2 &&
+        ((r0.s >= 2 && Upper(t_[r0.s - 1]) && Upper(t_[r0.s - 2]) && word_start(r0.s - 2)) ||
+         (r0.s >= 3 && t_[r0.s - 1] == ' ' && Upper(t_[r0.s - 2]) && Upper(t_[r0.s - 3]) &&
+          word_start(r0.s - 3))))
+      Set(Hint::kNino, Back(r0.s, 3), Fwd(r0.s, 10));
+    // FR_NIR, kFrNirForms: each form ends with a run of 2 (the key) or of 8 (Corsica's
+    // unspaced form).
+    //  - grouped: the key joined by ' ' to two runs of 3 joined by ' ' (the 1 2 2 2 or
+    //    1 2 2 2A before them are at most 11 bytes);
+    //  - key apart: the key joined by ' ' to a run of 13, or to a run of 6 after 'A' or
+    //    'B' right after a run of 6 (Corsica);
+    //  - Corsica unspaced: a run of 8 after 'A' or 'B' right after a run of 6.
+    auto corsican = [&](const Span& before, const Span& after) {
+      return before.s != kNone && before.len() == 6 && after.s == before.e + 1 &&
+             In(t_[before.e], "AB");
+    };
+    if (n0 == 2 && j10 == ' ') {
+      if (n1 == 3 && j21 == ' ' && n2 == 3) Set(Hint::kFrNirForms, Back(r2.s, 11), r0.e);
+      if (n1 == 13) Set(Hint::kFrNirForms, r1.s, r0.e);
+      if (n1 == 6 && corsican(r2, r1)) Set(Hint::kFrNirForms, r2.s, r0.e);
+    }
+    if (n0 == 8 && corsican(r1, r0)) Set(Hint::kFrNirForms, r1.s, r0.e);
   }
 
   const unsigned char* t_;
@@ -456,6 +498,16 @@ int HintOfPattern(std::string_view name) {
       {"driver_license_digits", Hint::kDigitRun},
       {"npi", Hint::kDigitRun},
       {"nhs_plain", Hint::kDigitRun},
+      {"pl_pesel", Hint::kDigitRun},
+      {"de_tax_id", Hint::kDigitRun},
+      {"fr_nir_plain", Hint::kDigitRun},
+      {"nl_bsn", Hint::kDigitRun},
+      {"es_nif", Hint::kSpanishId},
+      {"es_nie", Hint::kSpanishId},
+      {"it_fiscal_code", Hint::kItalianFiscalCode},
+      {"fi_personal_identity_code", Hint::kFinnishId},
+      {"uk_nino", Hint::kNino},
+      {"fr_nir_forms", Hint::kFrNirForms},
       {"card_grouped", Hint::kCardGrouped},
       {"iban", Hint::kIban},
       {"ipv4", Hint::kIpv4},

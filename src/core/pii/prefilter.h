@@ -23,7 +23,7 @@
 namespace comply::pii {
 
 // One bit per built-in regex (several recognizers share one: the plain digit run is
-// read by nine of them).
+// read by thirteen of them).
 enum class Hint : uint8_t {
   kEmail,
   kUrl,
@@ -42,6 +42,11 @@ enum class Hint : uint8_t {
   kHonorific,     // PERSON after Mr, Dr, ...
   kNameCue,       // PERSON after "patient", "dear", ...
   kClosing,       // PERSON after "sincerely", "regards", ...
+  kSpanishId,     // ES_NIF, ES_NIE
+  kItalianFiscalCode,
+  kFinnishId,
+  kNino,          // UK_NINO
+  kFrNirForms,    // FR_NIR grouped, key apart, Corsican
   kCount
 };
 

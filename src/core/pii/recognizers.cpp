@@ -247,6 +247,8 @@ const std::vector<std::string> kPhoneContext = {"phone", "telephone", "tel", "ce
                                                 "contact", "ph"};
 const std::vector<std::string> kBankContext = {"bank", "account", "acct", "checking",
                                                "savings", "debit", "deposit", "iban"};
+const std::vector<std::string> kNirContext = {"nir",    "insee",  "sécurité", "securite",
+                                              "sociale", "social", "security", "vitale"};
 
 }  // namespace
 
@@ -270,6 +272,23 @@ constexpr const char* kNineGrouped =
 // A capital letter and digits (driver licenses, next-generation passports).
 constexpr const char* kLetterDigits =
     "\\b[A-Z]\\d{3,12}\\b|\\b[A-Z]{2}\\d{5,7}\\b|\\b\\d{3}[A-Z]{2}\\d{4}\\b";
+// Spanish DNI/NIF (8 digits) and NIE (X, Y or Z and 7 digits) with their control
+// letter, a space or hyphen allowed before it (and after the NIE's X, Y or Z).
+constexpr const char* kSpanishId = "\\b(?:[XYZ][ \\-]?\\d{7}|\\d{8})[ \\-]?[A-Z]\\b";
+// The Italian codice fiscale: its digit positions may hold the omocodia letters.
+constexpr const char* kItalianFiscalCode =
+    "\\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\\b";
+// The Finnish henkilötunnus: date, century sign, individual number, check character.
+constexpr const char* kFinnishId = "\\b\\d{6}[+\\-A-FU-Y]\\d{3}[0-9A-FHJ-NPR-Y]\\b";
+// The UK National Insurance number, its pairs of digits joined or spaced.
+constexpr const char* kNino = "\\b[A-Z]{2}(?: ?\\d{2}){3} ?[A-D]\\b";
+// The French NIR in the forms that are not one run of digits (that one is kDigitRun's):
+// grouped 1 2 2 2 3 3 2, its key alone after a space, and Corsica's departments 2A and
+// 2B written without spaces.
+constexpr const char* kFrNirForms =
+    "\\b[12] \\d{2} \\d{2} (?:\\d{2}|2[AB]) \\d{3} \\d{3} \\d{2}\\b"
+    "|\\b[12]\\d{4}(?:\\d{2}|2[AB])\\d{6} \\d{2}\\b"
+    "|\\b[12]\\d{4}2[AB]\\d{8}\\b";
 
 const std::vector<PatternDef>& BuiltinPatterns() {
   static const std::vector<PatternDef> patterns = {
@@ -338,6 +357,34 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        {"nhs", "health", "patient", "service"}},
       {"UK_NHS", "nhs_grouped", kPhoneForms, 0.1, 0.45, ValidateUkNhs, nullptr,
        {"nhs", "health", "patient", "service"}},
+      // National identifiers of Europe. A checksum that one number in ten or eleven
+      // passes (PESEL, BSN) is reported only with a context word; the BSN scores below
+      // a plain US SSN's 0.3, so nine bare digits in a US text stay an SSN (or nothing)
+      // unless a Dutch word is near. An 11-digit run that is both a PESEL and
+      // a German tax id is the tax id (0.7) unless a Polish word raises the PESEL (0.75).
+      {"ES_NIF", "es_nif", kSpanishId, 0.3, 0.85, ValidateEsNif, nullptr,
+       {"dni", "nif", "documento", "identidad", "nacional", "fiscal", "identity", "national",
+        "id", "tax"}},
+      {"ES_NIE", "es_nie", kSpanishId, 0.3, 0.9, ValidateEsNie, nullptr,
+       {"nie", "extranjero", "extranjera", "extranjeros", "identidad", "residencia",
+        "foreigner", "identity", "residence", "id"}},
+      {"IT_FISCAL_CODE", "it_fiscal_code", kItalianFiscalCode, 0.3, 1.0, ValidateItFiscalCode,
+       nullptr, {"codice", "fiscale", "cf", "tessera", "sanitaria", "fiscal", "tax", "code"}},
+      {"PL_PESEL", "pl_pesel", kDigitRun, 0.1, 0.4, ValidatePlPesel, nullptr,
+       {"pesel", "ewidencyjny", "ewidencyjnego", "identyfikacyjny", "polish", "poland"}},
+      {"FI_PERSONAL_IDENTITY_CODE", "fi_personal_identity_code", kFinnishId, 0.3, 0.9,
+       ValidateFiPersonalIdentityCode, nullptr,
+       {"henkilötunnus", "hetu", "sotu", "personbeteckning", "identity", "finnish", "personal",
+        "id"}},
+      {"UK_NINO", "uk_nino", kNino, 0.45, 0.45, ValidateUkNino, nullptr,
+       {"nino", "ni", "nin", "nic", "national", "insurance"}},
+      {"DE_TAX_ID", "de_tax_id", kDigitRun, 0.1, 0.7, ValidateDeTaxId, nullptr,
+       {"steuer", "steuerid", "steueridentifikationsnummer", "identifikationsnummer", "idnr",
+        "steuernummer", "tin", "tax", "german"}},
+      {"FR_NIR", "fr_nir_plain", kDigitRun, 0.3, 0.9, ValidateFrNir, nullptr, kNirContext},
+      {"FR_NIR", "fr_nir_forms", kFrNirForms, 0.3, 0.9, ValidateFrNir, nullptr, kNirContext},
+      {"NL_BSN", "nl_bsn", kDigitRun, 0.1, 0.25, ValidateNlBsn, nullptr,
+       {"bsn", "burgerservicenummer", "sofinummer", "sofi", "citizen", "dutch"}},
       {"CRYPTO", "crypto",
        "\\b[13][1-9A-HJ-NP-Za-km-z]{25,34}\\b|\\b(?i:bc1|tb1)[02-9AC-HJ-NP-Zac-hj-np-z]{6,87}\\b"
        "|\\b0x[0-9A-Fa-f]{40}\\b",
