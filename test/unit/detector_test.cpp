@@ -922,6 +922,12 @@ TEST_F(DetectorTest, DeTaxId) {
   EXPECT_TRUE(Lacks("Steuer-ID 47815293647", "DE_TAX_ID"));  // check digit
   EXPECT_TRUE(Lacks("Steuer-ID 47815293603", "DE_TAX_ID"));  // no digit repeated
   EXPECT_TRUE(Lacks("Steuer-ID 07815293646", "DE_TAX_ID"));
+  // Grouped as the tax office prints it: also how a large amount is written, so only
+  // with a context word.
+  EXPECT_TRUE(Has("Ihre Identifikationsnummer: 47 815 293 646", "DE_TAX_ID", "47 815 293 646"));
+  EXPECT_NEAR(ScoreOf("total 47 815 293 646 EUR", "47 815 293 646"), 0.45, kEps);
+  EXPECT_EQ(Found("total 47 815 293 646 EUR"), "");
+  EXPECT_TRUE(Lacks("IdNr 47 815 293 647", "DE_TAX_ID"));
 }
 
 TEST_F(DetectorTest, FrNir) {

@@ -50,7 +50,7 @@ const char* const kShapes[] = {
     "UUUUUUDDEDDADDDU", "UUUUUUDDUDDUDDDU", "UUUUUUDDTDDZDDRU", "UUUUUUSMASRAPRSU",
     "DDDDDD-DDDU", "DDDDDD+DDDD", "DDDDDDADDDU", "DDDDDDYDDDD", "UUDDDDDDA", "UU DD DD DD C",
     "UU DDDDDD A", "D DD DD DD DDD DDD DD", "D DD DD 2A DDD DDD DD", "DDDDDDDDDDDDD DD",
-    "DDDDD2ADDDDDDDD", "DDDDD2ADDDDDD DD",
+    "DDDDD2ADDDDDDDD", "DDDDD2ADDDDDD DD", "DD DDD DDD DDD",
 };
 
 const char* const kWords[] = {
@@ -217,6 +217,7 @@ TEST(PrefilterTest, HintsAreSelective) {
   EXPECT_EQ(BuiltinHints("NIR 182022A00401569").mask,
             HintBit(Hint::kFrNirForms) | HintBit(Hint::kFinnishId));
   EXPECT_EQ(BuiltinHints("BSN 174638516").mask, HintBit(Hint::kDigitRun));
+  EXPECT_EQ(BuiltinHints("IdNr 47 815 293 646").mask, HintBit(Hint::kDeTaxIdGrouped));
   EXPECT_EQ(BuiltinHints("SSN 536-22-8714").mask, HintBit(Hint::kNineGrouped));
   EXPECT_EQ(BuiltinHints("the WORLDWIDEWEBSITES of the 1990s").mask, 0u);  // 17 capitals
   // (?i) matches the long s and the Kelvin sign as 's' and 'k': cues stay possible.

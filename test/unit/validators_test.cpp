@@ -625,7 +625,10 @@ TEST(DeTaxIdTest, RepeatedDigitRuleAndIso7064) {
   ExpectTyposInvalid(ValidateDeTaxId, "47815293646");
   // Right check digits, wrong repetitions: none, two digits twice, one four times.
   ExpectAll(ValidateDeTaxId, {"47815293603", "47815293488", "33135392607"}, kInvalid);
-  ExpectAll(ValidateDeTaxId, {"07815293646", "4781529364", "478152936460", "47 815 293 646"},
+  EXPECT_EQ(ValidateDeTaxId("47 815 293 646"), kValid);  // as the tax office prints it
+  ExpectAll(ValidateDeTaxId,
+            {"07815293646", "4781529364", "478152936460", "47 815 293 647", "478 15 293 646",
+             "47-815-293-646", "47 815 293646"},
             kInvalid);
 }
 
@@ -1001,6 +1004,7 @@ TEST(GarbageTest, TruncationsOfValidInputsDoNotCrash) {
       {ValidateFiPersonalIdentityCode, "311299+3417"},
       {ValidateUkNino, "AB 12 34 56 C"},
       {ValidateDeTaxId, "33135792601"},
+      {ValidateDeTaxId, "33 135 792 601"},
       {ValidateFrNir, "1 82 02 2A 004 015 69"},
       {ValidateNlBsn, "174638516"},
   };

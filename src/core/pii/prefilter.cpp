@@ -458,6 +458,10 @@ class Scanner {
       if (n1 == 6 && corsican(r2, r1)) Set(Hint::kFrNirForms, r2.s, r0.e);
     }
     if (n0 == 8 && corsican(r1, r0)) Set(Hint::kFrNirForms, r1.s, r0.e);
+    // DE_TAX_ID grouped: \b[1-9]\d \d{3} \d{3} \d{3}\b, four whole runs of 2, 3, 3, 3
+    // joined by ' '.
+    if (n0 == 3 && n1 == 3 && n2 == 3 && j10 == ' ' && j21 == ' ' && j32 == ' ' && r3.len() == 2)
+      Set(Hint::kDeTaxIdGrouped, r3.s, r0.e);
   }
 
   const unsigned char* t_;
@@ -508,6 +512,7 @@ int HintOfPattern(std::string_view name) {
       {"fi_personal_identity_code", Hint::kFinnishId},
       {"uk_nino", Hint::kNino},
       {"fr_nir_forms", Hint::kFrNirForms},
+      {"de_tax_id_grouped", Hint::kDeTaxIdGrouped},
       {"card_grouped", Hint::kCardGrouped},
       {"iban", Hint::kIban},
       {"ipv4", Hint::kIpv4},

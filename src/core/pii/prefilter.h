@@ -47,6 +47,7 @@ enum class Hint : uint8_t {
   kFinnishId,
   kNino,          // UK_NINO
   kFrNirForms,    // FR_NIR grouped, key apart, Corsican
+  kDeTaxIdGrouped,
   kCount
 };
 

@@ -247,6 +247,9 @@ const std::vector<std::string> kPhoneContext = {"phone", "telephone", "tel", "ce
                                                 "contact", "ph"};
 const std::vector<std::string> kBankContext = {"bank", "account", "acct", "checking",
                                                "savings", "debit", "deposit", "iban"};
+const std::vector<std::string> kDeTaxContext = {
+    "steuer", "steuerid", "steueridentifikationsnummer", "identifikationsnummer", "idnr",
+    "steuernummer", "tin", "tax", "german"};
 const std::vector<std::string> kNirContext = {"nir",    "insee",  "sécurité", "securite",
                                               "sociale", "social", "security", "vitale"};
 
@@ -289,6 +292,8 @@ constexpr const char* kFrNirForms =
     "\\b[12] \\d{2} \\d{2} (?:\\d{2}|2[AB]) \\d{3} \\d{3} \\d{2}\\b"
     "|\\b[12]\\d{4}(?:\\d{2}|2[AB])\\d{6} \\d{2}\\b"
     "|\\b[12]\\d{4}2[AB]\\d{8}\\b";
+// The German tax id as its letters print it, 2-3-3-3 ("12 345 678 901").
+constexpr const char* kDeTaxIdGrouped = "\\b[1-9]\\d \\d{3} \\d{3} \\d{3}\\b";
 
 const std::vector<PatternDef>& BuiltinPatterns() {
   static const std::vector<PatternDef> patterns = {
@@ -378,9 +383,11 @@ const std::vector<PatternDef>& BuiltinPatterns() {
         "id"}},
       {"UK_NINO", "uk_nino", kNino, 0.45, 0.45, ValidateUkNino, nullptr,
        {"nino", "ni", "nin", "nic", "national", "insurance"}},
-      {"DE_TAX_ID", "de_tax_id", kDigitRun, 0.1, 0.7, ValidateDeTaxId, nullptr,
-       {"steuer", "steuerid", "steueridentifikationsnummer", "identifikationsnummer", "idnr",
-        "steuernummer", "tin", "tax", "german"}},
+      {"DE_TAX_ID", "de_tax_id", kDigitRun, 0.1, 0.7, ValidateDeTaxId, nullptr, kDeTaxContext},
+      // Grouped, it is also how French and German texts write a large amount
+      // ("12 345 678 901 EUR"): a context word is needed.
+      {"DE_TAX_ID", "de_tax_id_grouped", kDeTaxIdGrouped, 0.1, 0.45, ValidateDeTaxId, nullptr,
+       kDeTaxContext},
       {"FR_NIR", "fr_nir_plain", kDigitRun, 0.3, 0.9, ValidateFrNir, nullptr, kNirContext},
       {"FR_NIR", "fr_nir_forms", kFrNirForms, 0.3, 0.9, ValidateFrNir, nullptr, kNirContext},
       {"NL_BSN", "nl_bsn", kDigitRun, 0.1, 0.25, ValidateNlBsn, nullptr,

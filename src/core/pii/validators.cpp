@@ -947,6 +947,13 @@ Validity ValidateUkNino(std::string_view s) {
 }
 
 Validity ValidateDeTaxId(std::string_view s) {
+  std::string grouped;
+  if (s.size() == 14) {  // 12 345 678 901
+    if (s[2] != ' ' || s[6] != ' ' || s[10] != ' ') return Validity::kInvalid;
+    grouped = std::string(s.substr(0, 2)) + std::string(s.substr(3, 3)) +
+              std::string(s.substr(7, 3)) + std::string(s.substr(11));
+    s = grouped;
+  }
   if (s.size() != 11 || !AllDigits(s) || s[0] == '0') return Validity::kInvalid;
   int count[10] = {};
   for (size_t i = 0; i < 10; ++i) ++count[DigitAt(s, i)];

@@ -118,9 +118,10 @@ Validity ValidateFiPersonalIdentityCode(std::string_view s);
 // There is no check character: kUnknown when well formed.
 Validity ValidateUkNino(std::string_view s);
 
-// DE_TAX_ID: German Steuerliche Identifikationsnummer, 11 digits, the first not 0; in
-// the first ten exactly one digit occurs twice or three times and every other at most
-// once; the last is the ISO 7064 MOD 11,10 check digit of the first ten.
+// DE_TAX_ID: German Steuerliche Identifikationsnummer, 11 digits (or grouped 2-3-3-3
+// with spaces, as the tax office prints it), the first not 0; in the first ten exactly
+// one digit occurs twice or three times and every other at most once; the last is the
+// ISO 7064 MOD 11,10 check digit of the first ten.
 Validity ValidateDeTaxId(std::string_view s);
 
 // FR_NIR: French social security number (NIR, numéro INSEE), 13 characters and a
