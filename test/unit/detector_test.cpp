@@ -664,6 +664,29 @@ TEST_F(DetectorTest, MacAddressInvalid) {
 // ---------------------------------------------------------------------------------------
 // DATE_TIME
 
+// Day-first dates with month names of German, French, Spanish, Italian and Dutch; the
+// names that are words ("mai", "mars", "mei", "set") make no date without a day before
+// and a year after them.
+TEST_F(DetectorTest, DateTimeEuropeanMonthNames) {
+  EXPECT_TRUE(Has("geboren am 3. M\u00e4rz 1984 in Köln", "DATE_TIME", "3. M\u00e4rz 1984"));
+  EXPECT_TRUE(Has("né le 12 janvier 1985 à Lyon", "DATE_TIME", "12 janvier 1985"));
+  EXPECT_TRUE(Has("le 1er mai 1990", "DATE_TIME", "1er mai 1990"));
+  EXPECT_TRUE(Has("depuis le 15 ao\u00fbt 1969", "DATE_TIME", "15 ao\u00fbt 1969"));
+  EXPECT_TRUE(Has("nacido el 5 de mayo de 1990", "DATE_TIME", "5 de mayo de 1990"));
+  EXPECT_TRUE(Has("nato il 5 maggio 1990 a Roma", "DATE_TIME", "5 maggio 1990"));
+  EXPECT_TRUE(Has("geboren op 5 mei 1990", "DATE_TIME", "5 mei 1990"));
+  EXPECT_NEAR(ScoreOf("geboren am 3. M\u00e4rz 1984", "3. M\u00e4rz 1984"), 0.95, kEps);
+  EXPECT_TRUE(Lacks("am 31. Februar 1984", "DATE_TIME"));
+  EXPECT_TRUE(Lacks("il 29 febbraio 1991", "DATE_TIME"));
+  // English prose with those words: no new dates.
+  for (const char* text :
+       {"We set 12 goals for 2024.", "Scratches mar 3 of the 1200 tiles.",
+        "The Mars 2020 rover landed.", "mai 1990 und mei 2001", "Gen 3 arrived in 2024 ago",
+        "Section 5 ago 2024", "mai and mei, 5 de 1990"}) {
+    EXPECT_TRUE(Lacks(text, "DATE_TIME")) << text;
+  }
+}
+
 TEST_F(DetectorTest, DateTimeValid) {
   EXPECT_TRUE(Has("on 1984-03-05 we", "DATE_TIME", "1984-03-05"));
   EXPECT_TRUE(Has("on 03/05/1984 we", "DATE_TIME", "03/05/1984"));

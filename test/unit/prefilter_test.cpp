@@ -51,6 +51,11 @@ const char* const kShapes[] = {
     "DDDDDD-DDDU", "DDDDDD+DDDD", "DDDDDDADDDU", "DDDDDDYDDDD", "UUDDDDDDA", "UU DD DD DD C",
     "UU DDDDDD A", "D DD DD DD DDD DDD DD", "D DD DD 2A DDD DDD DD", "DDDDDDDDDDDDD DD",
     "DDDDD2ADDDDDDDD", "DDDDD2ADDDDDD DD", "DD DDD DDD DDD",
+    // Day-first month names of Europe (no D, H, U, L or B in them: those are shapes).
+    "DD. M\u00e4rz DDDD", "D. Maerz DDDD", "DD janvier DDDD", "Der mai DDDD",
+    "DD de mayo de DDDD", "D de septiembre, DDDD", "DD maggio DDDD", "D mei DDDD",
+    "DD d\u00e9cembre DDDD", "D ao\u00fbt DDDD", "DD f\u00e9vrier DDDD", "D. April DDDD",
+    "DD giugno DDDD", "D maart DDDD", "DD. Oktober DDDD",
 };
 
 const char* const kWords[] = {
@@ -64,6 +69,8 @@ const char* const kWords[] = {
     "Feb", "march", "Mar", "APR", "May", "may", "June", "jul", "July", "Aug", "Sept",
     "september", "OCT", "Nov", "dec", "December", "st", "nd", "th", "www", "http", "ftp",
     "com", "the", "and", "of", "called", "Maria", "Lopez", "x", "e", "fe", "ab", "cafe",
+    "M\u00e4rz", "Dezember", "d\u00e9cembre", "ao\u00fbt", "mai", "mei", "de", "er", "mars",
+    "set", "ago", "Luglio", "Januari", "Mayo",
     // (?i) matches U+017F and U+212A as 's' and 'k'.
     "\u017Fon", "cu\u017Ftomer", "\u017Fincerely", "\u212Aind regards", "\u212AIND",
 };

@@ -855,6 +855,24 @@ TEST(DateTest, NumericForms) {
             kInvalid);
 }
 
+// Day-first dates of Europe with the month in full: German, French, Spanish, Italian,
+// Dutch.
+TEST(DateTest, EuropeanMonthNames) {
+  ExpectAll(ValidateDate,
+            {"3. M\u00e4rz 1984", "3. Maerz 1984", "31. Dezember 1999", "3. April 1984",
+             "12 janvier 1985", "1er mai 1990", "29 f\u00e9vrier 2024", "15 ao\u00fbt 1969",
+             "5 d\u00e9cembre 2001", "5 de mayo de 1990", "5 de septiembre 1990", "5 mayo, 1990",
+             "5 Mayo 1990", "5 maggio 1990", "1 gennaio 2000", "5 mei 1990", "5 maart 1990",
+             "17 augustus 1945", "5 setiembre 1990"},
+            kValid);
+  ExpectAll(
+      ValidateDate,
+      {"31. Februar 1984", "29 febbraio 1991", "31 avril 1990", "0 mai 1990", "5 de mayo de 90",
+       "5 mai", "mai 1990", "5. mai. 1990", "5 MAI 1990", "5 maio 1990", "5 mayo de de 1990",
+       "5th mayo 1990", "5. Mar 1990", "3.M\u00e4rz 1984", "123 mai 1990", "5 mai 1990 10:20"},
+      kInvalid);
+}
+
 TEST(DateTest, MonthNameForms) {
   ExpectAll(ValidateDate,
             {"March 5, 1984", "March 5 1984", "Mar 5 1984", "Mar. 5, 1984",

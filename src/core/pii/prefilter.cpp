@@ -54,8 +54,13 @@ const char* const kClosingWords[] = {"sincerely", "best",   "kind",         "reg
 // Case-sensitive, as in the pattern.
 const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  "Prof", "Rev",
                                    "Sr",  "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle"};
-const char* const kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                               "jul", "aug", "sep", "oct", "nov", "dec"};
+// The first three bytes of the month names of MONTH and MONTH_EUROPE, lower-case (a
+// name whose first three bytes hold a non-ASCII letter by those bytes: "m\xC3\xA4" for
+// März).
+const char* const kMonths[] = {
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    "mae", "mai", "okt", "dez", "avr", "jui", "ene", "abr", "ago", "set", "dic", "gen",
+    "mag", "giu", "lug", "ott", "maa", "mei", "m\xC3\xA4", "f\xC3\xA9", "d\xC3\xA9", "ao\xC3"};
 constexpr size_t kLongestWord = 12;  // "respectfully"
 
 // A few short words (at most 16 bytes) packed into two words each, found with one
@@ -111,8 +116,10 @@ struct Words {
   PackedWords cues{kCueWords}, closings{kClosingWords}, honorifics{kHonorifics};
   // Bit n of by_initial[c - 'a']: some cue or closing word starting with c has n bytes.
   uint16_t by_initial[26] = {};
-  // The months' first three letters, as 24-bit keys.
-  uint32_t months[12] = {};
+  // The months' first three bytes, as 24-bit keys in an open-addressed table (a word of
+  // three letters or more is looked up: one multiply and a probe or two, not a loop).
+  static constexpr size_t kMonthSlots = 128;
+  uint32_t months[kMonthSlots] = {};
 
   Words() {
     auto index = [this](const char* w) {
@@ -120,17 +127,23 @@ struct Words {
     };
     for (const char* w : kCueWords) index(w);
     for (const char* w : kClosingWords) index(w);
-    for (size_t m = 0; m < 12; ++m)
-      months[m] = MonthKey(kMonths[m][0], kMonths[m][1], kMonths[m][2]);
+    for (const char* m : kMonths) {
+      const uint32_t key = MonthKey(m[0], m[1], m[2]);
+      size_t s = MonthSlot(key);
+      while (months[s] != 0) s = (s + 1) % kMonthSlots;
+      months[s] = key;
+    }
   }
   static uint32_t MonthKey(char a, char b, char c) {
     return uint32_t(uint8_t(a)) << 16 | uint32_t(uint8_t(b)) << 8 | uint8_t(c);
   }
+  static size_t MonthSlot(uint32_t key) { return (key * 0x9E3779B1u) >> 25; }
   bool IsMonth(char a, char b, char c) const {
     const uint32_t key = MonthKey(a, b, c);
-    for (uint32_t m : months)
-      if (m == key) return true;
-    return false;
+    for (size_t s = MonthSlot(key);; s = (s + 1) % kMonthSlots) {
+      if (months[s] == key) return true;
+      if (months[s] == 0) return false;
+    }
   }
 };
 
@@ -201,9 +214,10 @@ class Scanner {
       }
       ++i;
     }
-    // DATE with a month name: MONTH and \d{4} in either order; a match starts at most
-    // 5 bytes before its month ("12th ") and ends at most 21 bytes after its start.
-    if (month_lo_ != kNone && run4_) Set(Hint::kDate, Back(month_lo_, 5), Fwd(month_hi_, 24));
+    // DATE with a month name: MONTH or MONTH_EUROPE and \d{4} in either order; a match
+    // starts at most 6 bytes before its month ("12th ", "12 de ") and ends at most 24
+    // bytes after the month's start ("septiembre, de 1990").
+    if (month_lo_ != kNone && run4_) Set(Hint::kDate, Back(month_lo_, 6), Fwd(month_hi_, 24));
     // The case-insensitive cues may be written with a letter that folds to ASCII.
     if (fold_) {
       Set(Hint::kNameCue, 0, n_);
@@ -263,10 +277,8 @@ class Scanner {
         const bool rest_lower = Lower(t_[i + 1]) && Lower(t_[i + 2]);
         const bool all_upper = Upper(c0) && Upper(t_[i + 1]) && Upper(t_[i + 2]);
         if ((rest_lower || all_upper) &&
-            w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2]))) {
-          if (month_lo_ == kNone) month_lo_ = i;
-          month_hi_ = i;
-        }
+            w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2])))
+          Month(i);
         if (len == 3 && c0 == 'w' && t_[i + 1] == 'w' && t_[i + 2] == 'w' && j < n_ &&
             t_[j] == '.')
           Set(Hint::kUrl, i, n_);  // \bwww\.
@@ -281,6 +293,12 @@ class Scanner {
       if (len == 16 && Upper(c0) && Upper(t_[i + 1]) && Upper(t_[i + 2]) && Upper(t_[i + 3]) &&
           Upper(t_[i + 4]) && Upper(t_[i + 5]))
         Set(Hint::kItalianFiscalCode, i, j);
+      // MONTH_EUROPE's names with a non-ASCII letter among their first three bytes
+      // (M\u00e4rz, f\u00e9vrier, d\u00e9cembre, ao\u00fbt): a word of one or two
+      // letters followed by a byte above 0x7F.
+      if (len < 3 && i + 3 <= n_ && t_[j] >= 0x80 &&
+          w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2])))
+        Month(i);
       const unsigned char initial = static_cast<unsigned char>(ToLower(c0));
       if (len <= kLongestWord && initial >= 'a' && initial <= 'z' &&
           (w.by_initial[initial - 'a'] >> len & 1)) {
@@ -314,6 +332,12 @@ class Scanner {
         d = e;
       }
     }
+  }
+
+  // A month name begins at i.
+  void Month(size_t i) {
+    if (month_lo_ == kNone) month_lo_ = i;
+    month_hi_ = i;
   }
 
   // Where the match of a cue word ending at j can end at the latest: after a mark of

@@ -235,9 +235,24 @@ Validity ValidateEmail(std::string_view s) {
   "[Jj]uly?|[Aa]ug(?:ust)?|[Ss]ep(?:t(?:ember)?)?|[Oo]ct(?:ober)?|[Nn]ov(?:ember)?|"  \
   "[Dd]ec(?:ember)?|JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|" \
   "AUG(?:UST)?|SEP(?:T(?:EMBER)?)?|OCT(?:OBER)?|NOV(?:EMBER)?|DEC(?:EMBER)?)"
+// Month names of German, French, Spanish, Italian and Dutch in full (the ones English
+// spells alike are in MONTH), lower case or capitalised. Several are words ("mai",
+// "mars", "mei"): the regex wants a day before and a 4-digit year after them.
+#define MONTH_EUROPE                                                                         \
+  "(?:[Jj]anuar|[Ff]ebruar|[Mm]\u00e4rz|[Mm]aerz|[Mm]ai|[Jj]uni|[Jj]uli|[Oo]ktober|"         \
+  "[Dd]ezember|[Jj]anvier|[Ff]\u00e9vrier|[Mm]ars|[Aa]vril|[Jj]uin|[Jj]uillet|[Aa]o\u00fbt|" \
+  "[Ss]eptembre|[Oo]ctobre|[Nn]ovembre|[Dd]\u00e9cembre|[Ee]nero|[Ff]ebrero|[Mm]arzo|"       \
+  "[Aa]bril|[Mm]ayo|[Jj]unio|[Jj]ulio|[Aa]gosto|[Ss]e(?:p)?tiembre|[Oo]ctubre|[Nn]oviembre|" \
+  "[Dd]iciembre|[Gg]ennaio|[Ff]ebbraio|[Aa]prile|[Mm]aggio|[Gg]iugno|[Ll]uglio|"             \
+  "[Ss]ettembre|[Oo]ttobre|[Dd]icembre|[Jj]anuari|[Ff]ebruari|[Mm]aart|[Mm]ei|[Aa]ugustus|"  \
+  "[Jj]anuary|[Ff]ebruary|[Mm]arch|[Aa]pril|[Mm]ay|[Jj]une|[Jj]uly|[Aa]ugust|[Ss]eptember|"  \
+  "[Oo]ctober|[Nn]ovember|[Dd]ecember)"
 
-const std::vector<std::string> kDateContext = {"birth", "born",  "dob",      "birthday",
-                                               "date",  "birthdate", "d.o.b", "bday"};
+const std::vector<std::string> kDateContext = {
+    "birth", "born", "dob", "birthday", "date", "birthdate", "d.o.b", "bday",
+    // German, French, Spanish, Italian, Dutch
+    "geboren", "geburtsdatum", "né", "née", "naissance", "nacido", "nacida", "nacimiento",
+    "nascita", "geboortedatum"};
 const std::vector<std::string> kSsnContext = {"social", "security", "ssn", "ssns", "ss#", "ssid"};
 const std::vector<std::string> kCardContext = {"credit", "card", "visa", "mastercard", "cc",
                                                "amex", "discover", "jcb", "diners", "maestro",
@@ -340,7 +355,8 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        "|\\b\\d{4}/\\d{1,2}/\\d{1,2}\\b"
        "|\\b\\d{1,2}[/\\-.]\\d{1,2}[/\\-.]\\d{4}\\b"
        "|\\b" MONTH "\\.? \\d{1,2}(?:st|nd|rd|th)?,? \\d{4}\\b"
-       "|\\b\\d{1,2}(?:st|nd|rd|th)? " MONTH "\\.?,? \\d{4}\\b",
+       "|\\b\\d{1,2}(?:st|nd|rd|th)? " MONTH "\\.?,? \\d{4}\\b"
+       "|\\b\\d{1,2}(?:\\.|er)? (?:de )?" MONTH_EUROPE ",? (?:de )?\\d{4}\\b",
        0.6, 0.6, ValidateDate, nullptr, kDateContext},
       {"US_BANK_NUMBER", "bank_account", kDigitRun, 0.2, 0.2, DigitsBetween<8, 17>, nullptr,
        kBankContext},

@@ -404,6 +404,7 @@ class Cursor {
   explicit Cursor(std::string_view s) : s_(s) {}
   bool AtEnd() const { return pos_ == s_.size(); }
   char Peek() const { return AtEnd() ? '\0' : s_[pos_]; }
+  char PeekAt(size_t k) const { return pos_ + k < s_.size() ? s_[pos_ + k] : '\0'; }
   size_t Pos() const { return pos_; }
 
   // Consumes c if it is next.
@@ -426,6 +427,19 @@ class Cursor {
     size_t start = pos_;
     while (pos_ < s_.size() && IsAlpha(s_[pos_])) ++pos_;
     return s_.substr(start, pos_ - start);
+  }
+  // Consumes a word of ASCII letters and non-ASCII bytes (März, février, août).
+  std::string_view Word() {
+    size_t start = pos_;
+    while (pos_ < s_.size() && (IsAlpha(s_[pos_]) || static_cast<unsigned char>(s_[pos_]) >= 0x80))
+      ++pos_;
+    return s_.substr(start, pos_ - start);
+  }
+  // Consumes word if it is next.
+  bool EatWord(std::string_view word) {
+    if (s_.substr(pos_, word.size()) != word) return false;
+    pos_ += word.size();
+    return true;
   }
 
  private:
@@ -450,6 +464,42 @@ int MonthFromName(std::string_view word, bool* abbreviated) {
   return 0;
 }
 
+// Returns 1-12 for a German, French, Spanish, Italian or Dutch month name, written in
+// full, in lower case or capitalised (the form the detector's regex finds), 0 otherwise.
+int EuropeanMonthFromName(std::string_view word) {
+  static constexpr struct {
+    std::string_view name;
+    int month;
+  } kNames[] = {
+      // German
+      {"januar", 1}, {"februar", 2}, {"m\u00e4rz", 3}, {"maerz", 3}, {"mai", 5}, {"juni", 6},
+      {"juli", 7}, {"oktober", 10}, {"dezember", 12},
+      // French
+      {"janvier", 1}, {"f\u00e9vrier", 2}, {"mars", 3}, {"avril", 4}, {"juin", 6},
+      {"juillet", 7}, {"ao\u00fbt", 8}, {"septembre", 9}, {"octobre", 10}, {"novembre", 11},
+      {"d\u00e9cembre", 12},
+      // Spanish
+      {"enero", 1}, {"febrero", 2}, {"marzo", 3}, {"abril", 4}, {"mayo", 5}, {"junio", 6},
+      {"julio", 7}, {"agosto", 8}, {"septiembre", 9}, {"setiembre", 9}, {"octubre", 10},
+      {"noviembre", 11}, {"diciembre", 12},
+      // Italian
+      {"gennaio", 1}, {"febbraio", 2}, {"aprile", 4}, {"maggio", 5}, {"giugno", 6},
+      {"luglio", 7}, {"settembre", 9}, {"ottobre", 10}, {"dicembre", 12},
+      // Dutch (april, juni, juli, september, oktober, november and december are above or
+      // English)
+      {"januari", 1}, {"februari", 2}, {"maart", 3}, {"mei", 5}, {"augustus", 8},
+  };
+  if (word.empty() || word.size() > 12) return 0;
+  std::string lower;
+  lower.push_back(ToLower(word[0]));
+  lower.append(word.substr(1));  // the rest as written: lower case
+  for (const auto& entry : kNames)
+    if (lower == entry.name) return entry.month;
+  bool abbreviated = false;
+  const int english = MonthFromName(lower, &abbreviated);
+  return abbreviated ? 0 : english;
+}
+
 // Parses a month name, with a "." allowed after an abbreviation.
 int ParseMonthName(Cursor& in) {
   bool abbreviated = false;
@@ -464,6 +514,21 @@ bool EatOrdinalSuffix(Cursor& in) {
   std::string_view suffix = in.Letters();
   return suffix.empty() || suffix == "st" || suffix == "nd" || suffix == "rd" ||
          suffix == "th";
+}
+
+// Parses the rest of a day-first date of Europe after its day: "3. März 1984", "1er mai
+// 1990", "5 de mayo de 1990", "12 janvier 1985", "5 maggio 1990", "5 mei 1990".
+bool EuropeanDateValid(Cursor& in, int day) {
+  if (!in.Eat('.')) in.EatWord("er");
+  if (!in.Eat(' ')) return false;
+  in.EatWord("de ");
+  int month = EuropeanMonthFromName(in.Word());
+  if (month == 0) return false;
+  in.Eat(',');
+  if (!in.Eat(' ')) return false;
+  in.EatWord("de ");
+  int year = in.Digits(4, 4);
+  return year >= 0 && in.AtEnd() && DateExists(year, month, day);
 }
 
 // Parses an optional time part ("T10:20", " 10:20:30.5Z", " 9:05 pm") to the end.
@@ -511,8 +576,15 @@ bool NumericDateValid(Cursor& in) {
     int day = in.Digits(1, 2);
     return day >= 0 && DateExists(first, month, day) && TimeValid(in);
   }
-  if (sep == ' ' || IsAlpha(sep)) {  // 5 March 1984, 5th March 1984
-    if (!EatOrdinalSuffix(in) || !in.Eat(' ')) return false;
+  const bool dot_space = sep == '.' && in.PeekAt(1) == ' ';  // 3. März 1984
+  if (sep == ' ' || IsAlpha(sep) || dot_space) {  // 5 March 1984, 5th March 1984
+    // A day-first date of Europe ("3. März 1984", "5 de mayo de 1990") is read on a
+    // copy of the cursor; otherwise the English forms.
+    if (first_len <= 2) {
+      Cursor european = in;
+      if (EuropeanDateValid(european, first)) return true;
+    }
+    if (dot_space || !EatOrdinalSuffix(in) || !in.Eat(' ')) return false;
     int month = ParseMonthName(in);
     if (month == 0) return false;
     in.Eat(',');
