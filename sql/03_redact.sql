@@ -131,3 +131,18 @@ SELECT count(*) AS rows, count(DISTINCT r) AS distinct_outputs
 SELECT comply.redact(E'card 4111\u00a01111\u00a01111\u00a01111 and 5500\u200b0055\u200b5555\u200b5559, ' ||
                      E'SSN 536\u201122\u20118714 or \uff15\uff13\uff16-\uff12\uff12-\uff18\uff17\uff11\uff14, ' ||
                      E'call 415\u2009555\u20092671, Dr. Maria\u00a0Garcia') AS redacted;
+
+-- National identifiers of European countries (GDPR), each confirmed by its checksum or
+-- structure, in the country's language; a date with a month name of those languages.
+SELECT comply.redact(t) AS redacted
+  FROM (VALUES ('Mi DNI es 73516284G, NIE X3851726P.'),
+               ('Il mio codice fiscale è BNCLRA91E52H501U.'),
+               ('Numer PESEL: 87120347853'),
+               ('Henkilötunnus: 150387-472S'),
+               ('Her NI number is AB 12 34 56 C.'),
+               ('Steuerliche Identifikationsnummer: 47815293646, geboren am 3. März 1984'),
+               ('Numéro de sécurité sociale : 1 87 06 75 123 045 14, né le 12 janvier 1985')) v(t);
+-- A wrong check character or digit is not an identifier; nine digits in English stay an
+-- SSN (a Dutch BSN needs its own word).
+SELECT comply.redact('DNI 73516284H, PESEL 87120347854, Steuer-ID 47815293647, SSN 536-22-8714') AS redacted;
+SELECT entity FROM comply.detect('SSN 536228714') ORDER BY 1;
