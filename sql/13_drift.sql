@@ -164,6 +164,8 @@ DROP SCHEMA watched CASCADE;
 -- Without a baseline the posture check says so (drift from it cannot be found).
 SELECT status, evidence ? 'required' AS says_what_to_do FROM comply.check_server() WHERE check_name = 'drift_baseline';
 SELECT comply.snapshot_baseline() > 0 AS baseline_taken;
+SELECT details ->> 'by' = session_user AS by_whom, current_user_name = current_user AS acting_role
+  FROM comply.audit_log WHERE action = 'baseline' ORDER BY id DESC LIMIT 1;
 SELECT status, (evidence ->> 'items')::int > 0 AS counted, evidence ? 'taken_at' AS dated
   FROM comply.check_server() WHERE check_name = 'drift_baseline';
 SELECT count(*) AS differences FROM comply.drift();

@@ -269,7 +269,8 @@ BEGIN
       -- The block sample came back short (stale statistics, or a sample of a few pages
       -- that happened to draw none): sample again, larger, but at most ten times (an
       -- empty draw of a big table would otherwise read all of it).
-      pct := least(100, pct * least(10, 2 * p_sample_rows / greatest(sampled, 1)));
+      -- Nor to 100, which reads the whole table: at most half of it, or what was asked.
+      pct := least(greatest(pct, 50), pct * least(10, 2 * p_sample_rows / greatest(sampled, 1)));
     END LOOP;
     IF sampled < 0 THEN
       skipped_tables := skipped_tables + 1;

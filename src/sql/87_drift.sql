@@ -14,8 +14,10 @@ BEGIN
   PERFORM comply._audit_as_caller('drift', subject,
                                   (details - 'before' - 'after') || jsonb_build_object('message', message),
                                   jsonb_build_object('by', session_user::text)
-                                  || jsonb_strip_nulls(jsonb_build_object('before', details -> 'before',
-                                                                          'after', details -> 'after')));
+                                  || CASE WHEN details ? 'before' OR details ? 'after'
+                                          THEN jsonb_build_object('before', details -> 'before',
+                                                                  'after', details -> 'after')
+                                          ELSE '{}' END);
   PERFORM comply._raise_alert('drift', subject, message, details);
 END $$;
 COMMENT ON FUNCTION comply._drift(text, text, jsonb) IS

@@ -169,8 +169,8 @@ BEGIN
   INSERT INTO comply.baseline (kind, object, fingerprint)
   SELECT s.kind, s.object, s.fingerprint FROM comply._current_state() s;
   GET DIAGNOSTICS n = ROW_COUNT;
-  PERFORM comply._audit_as_caller('baseline', 'comply.baseline',
-                       jsonb_build_object('items', n, 'by', session_user::text));
+  PERFORM comply._audit_as_caller('baseline', 'comply.baseline', jsonb_build_object('items', n),
+                                  jsonb_build_object('by', session_user::text));
   RETURN n;
 END $$;
 COMMENT ON FUNCTION comply.snapshot_baseline() IS
