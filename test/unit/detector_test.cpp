@@ -673,6 +673,8 @@ TEST_F(DetectorTest, DateTimeEuropeanMonthNames) {
   EXPECT_TRUE(Has("le 1er mai 1990", "DATE_TIME", "1er mai 1990"));
   EXPECT_TRUE(Has("depuis le 15 ao\u00fbt 1969", "DATE_TIME", "15 ao\u00fbt 1969"));
   EXPECT_TRUE(Has("nacido el 5 de mayo de 1990", "DATE_TIME", "5 de mayo de 1990"));
+  // Spanish writes "del" before years from 2000 on.
+  EXPECT_TRUE(Has("nacido el 12 de julio del 2003", "DATE_TIME", "12 de julio del 2003"));
   EXPECT_TRUE(Has("nato il 5 maggio 1990 a Roma", "DATE_TIME", "5 maggio 1990"));
   EXPECT_TRUE(Has("geboren op 5 mei 1990", "DATE_TIME", "5 mei 1990"));
   EXPECT_NEAR(ScoreOf("geboren am 3. M\u00e4rz 1984", "3. M\u00e4rz 1984"), 0.95, kEps);
@@ -682,7 +684,11 @@ TEST_F(DetectorTest, DateTimeEuropeanMonthNames) {
   for (const char* text :
        {"We set 12 goals for 2024.", "Scratches mar 3 of the 1200 tiles.",
         "The Mars 2020 rover landed.", "mai 1990 und mei 2001", "Gen 3 arrived in 2024 ago",
-        "Section 5 ago 2024", "mai and mei, 5 de 1990"}) {
+        "Section 5 ago 2024", "mai and mei, 5 de 1990",
+        // French and Dutch write these months in lower case; capitalised they are the
+        // planet, the chocolate bar, a name.
+        "The 10 Mars 1998 edition sold out.", "Our top 12 Mars 2020 instruments",
+        "Meet 5 Mei 2024 fans"}) {
     EXPECT_TRUE(Lacks(text, "DATE_TIME")) << text;
   }
 }
@@ -942,6 +948,11 @@ TEST_F(DetectorTest, UkNinoNeedsContext) {
   EXPECT_TRUE(Has("National Insurance: ZA123456D", "UK_NINO", "ZA123456D"));
   EXPECT_NEAR(ScoreOf("ref AB123456C", "AB123456C"), 0.45, kEps);
   EXPECT_NEAR(ScoreOf("NINO AB123456C", "AB123456C"), 0.8, kEps);
+  // The other ways people write it: the six digits together between letters apart, or
+  // the suffix alone.
+  EXPECT_TRUE(Has("NI No: CS 744718 C", "UK_NINO", "CS 744718 C"));
+  EXPECT_TRUE(Has("National Insurance number: AZ666784 D", "UK_NINO", "AZ666784 D"));
+  EXPECT_TRUE(Has("NINO AB 123456C", "UK_NINO", "AB 123456C"));
   EXPECT_EQ(Found("ref AB123456C"), "");
   EXPECT_TRUE(Lacks("NI number GB123456A", "UK_NINO"));  // a prefix never issued
   EXPECT_TRUE(Lacks("NI number AO123456A", "UK_NINO"));  // O is never second

@@ -55,7 +55,8 @@ const char* const kShapes[] = {
     "DD. M\u00e4rz DDDD", "D. Maerz DDDD", "DD janvier DDDD", "Der mai DDDD",
     "DD de mayo de DDDD", "D de septiembre, DDDD", "DD maggio DDDD", "D mei DDDD",
     "DD d\u00e9cembre DDDD", "D ao\u00fbt DDDD", "DD f\u00e9vrier DDDD", "D. April DDDD",
-    "DD giugno DDDD", "D maart DDDD", "DD. Oktober DDDD",
+    "DD giugno DDDD", "D maart DDDD", "DD. Oktober DDDD", "DD de julio del DDDD",
+    "D septiembre, del DDDD",
 };
 
 const char* const kWords[] = {
@@ -69,7 +70,7 @@ const char* const kWords[] = {
     "Feb", "march", "Mar", "APR", "May", "may", "June", "jul", "July", "Aug", "Sept",
     "september", "OCT", "Nov", "dec", "December", "st", "nd", "th", "www", "http", "ftp",
     "com", "the", "and", "of", "called", "Maria", "Lopez", "x", "e", "fe", "ab", "cafe",
-    "M\u00e4rz", "Dezember", "d\u00e9cembre", "ao\u00fbt", "mai", "mei", "de", "er", "mars",
+    "M\u00e4rz", "Dezember", "d\u00e9cembre", "ao\u00fbt", "mai", "mei", "de", "del", "er", "mars", "Mars", "Mei",
     "set", "ago", "Luglio", "Januari", "Mayo",
     // (?i) matches U+017F and U+212A as 's' and 'k'.
     "\u017Fon", "cu\u017Ftomer", "\u017Fincerely", "\u212Aind regards", "\u212AIND",

@@ -605,14 +605,16 @@ TEST(UkNinoTest, PrefixSuffixAndSpacing) {
   EXPECT_EQ(ValidateUkNino("AB123456C"), kUnknown);  // no checksum: well formed at most
   EXPECT_EQ(ValidateUkNino("AB 12 34 56 C"), kUnknown);
   EXPECT_EQ(ValidateUkNino("ZA 99 00 01 D"), kUnknown);
+  ExpectAll(ValidateUkNino, {"AB 123456 C", "AB123456 C", "AB 123456C"}, kUnknown);
   ExpectAll(ValidateUkNino,
             {"DA123456C", "FA123456C", "IA123456C", "QA123456C", "UA123456C", "VA123456C",
              "AO123456C", "AD123456C", "GB123456C", "BG123456C", "NK123456C", "KN123456C",
              "TN123456C", "NT123456C", "ZZ123456C"},
             kInvalid);
   ExpectAll(ValidateUkNino,
-            {"AB123456E", "AB1234567", "ab123456c", "AB 1234 56 C", "AB12 34 56 C", "AB123456 C",
-             "AB 12 34 56C", "AB12345C"},
+            {"AB123456E", "AB1234567", "ab123456c", "AB 1234 56 C", "AB12 34 56 C", "AB 12 3456 C",
+             "AB 12 34 56C", "AB12345C", "AB  123456 C", "AB 123456  C", " AB123456C",
+             "AB123456C "},
             kInvalid);
 }
 
@@ -863,13 +865,14 @@ TEST(DateTest, EuropeanMonthNames) {
              "12 janvier 1985", "1er mai 1990", "29 f\u00e9vrier 2024", "15 ao\u00fbt 1969",
              "5 d\u00e9cembre 2001", "5 de mayo de 1990", "5 de septiembre 1990", "5 mayo, 1990",
              "5 Mayo 1990", "5 maggio 1990", "1 gennaio 2000", "5 mei 1990", "5 maart 1990",
-             "17 augustus 1945", "5 setiembre 1990"},
+             "17 augustus 1945", "5 setiembre 1990", "12 de julio del 2003", "5 mayo del 2010"},
             kValid);
   ExpectAll(
       ValidateDate,
       {"31. Februar 1984", "29 febbraio 1991", "31 avril 1990", "0 mai 1990", "5 de mayo de 90",
        "5 mai", "mai 1990", "5. mai. 1990", "5 MAI 1990", "5 maio 1990", "5 mayo de de 1990",
-       "5th mayo 1990", "5. Mar 1990", "3.M\u00e4rz 1984", "123 mai 1990", "5 mai 1990 10:20"},
+       "5th mayo 1990", "5. Mar 1990", "3.M\u00e4rz 1984", "123 mai 1990", "5 mai 1990 10:20",
+       "5 Mars 1990", "5 Mei 1990", "5 mayo del del 2010", "5 del mayo 2010"},
       kInvalid);
 }
 

@@ -280,14 +280,16 @@ Validity ValidateEmail(std::string_view s) {
   "AUG(?:UST)?|SEP(?:T(?:EMBER)?)?|OCT(?:OBER)?|NOV(?:EMBER)?|DEC(?:EMBER)?)"
 // Month names of German, French, Spanish, Italian and Dutch in full (the ones English
 // spells alike are in MONTH), lower case or capitalised. Several are words ("mai",
-// "mars", "mei"): the regex wants a day before and a 4-digit year after them.
+// "mars", "mei"): the regex wants a day before and a 4-digit year after them, and
+// "mars" and "mei" only in lower case, as French and Dutch write them (capitalised, they
+// are the planet, a chocolate bar, a name: "the 10 Mars 2020 instruments").
 #define MONTH_EUROPE                                                                         \
   "(?:[Jj]anuar|[Ff]ebruar|[Mm]\u00e4rz|[Mm]aerz|[Mm]ai|[Jj]uni|[Jj]uli|[Oo]ktober|"         \
-  "[Dd]ezember|[Jj]anvier|[Ff]\u00e9vrier|[Mm]ars|[Aa]vril|[Jj]uin|[Jj]uillet|[Aa]o\u00fbt|" \
+  "[Dd]ezember|[Jj]anvier|[Ff]\u00e9vrier|mars|[Aa]vril|[Jj]uin|[Jj]uillet|[Aa]o\u00fbt|" \
   "[Ss]eptembre|[Oo]ctobre|[Nn]ovembre|[Dd]\u00e9cembre|[Ee]nero|[Ff]ebrero|[Mm]arzo|"       \
   "[Aa]bril|[Mm]ayo|[Jj]unio|[Jj]ulio|[Aa]gosto|[Ss]e(?:p)?tiembre|[Oo]ctubre|[Nn]oviembre|" \
   "[Dd]iciembre|[Gg]ennaio|[Ff]ebbraio|[Aa]prile|[Mm]aggio|[Gg]iugno|[Ll]uglio|"             \
-  "[Ss]ettembre|[Oo]ttobre|[Dd]icembre|[Jj]anuari|[Ff]ebruari|[Mm]aart|[Mm]ei|[Aa]ugustus|"  \
+  "[Ss]ettembre|[Oo]ttobre|[Dd]icembre|[Jj]anuari|[Ff]ebruari|[Mm]aart|mei|[Aa]ugustus|"  \
   "[Jj]anuary|[Ff]ebruary|[Mm]arch|[Aa]pril|[Mm]ay|[Jj]une|[Jj]uly|[Aa]ugust|[Ss]eptember|"  \
   "[Oo]ctober|[Nn]ovember|[Dd]ecember)"
 
@@ -399,7 +401,7 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        "|\\b\\d{1,2}[/\\-.]\\d{1,2}[/\\-.]\\d{4}\\b"
        "|\\b" MONTH "\\.? \\d{1,2}(?:st|nd|rd|th)?,? \\d{4}\\b"
        "|\\b\\d{1,2}(?:st|nd|rd|th)? " MONTH "\\.?,? \\d{4}\\b"
-       "|\\b\\d{1,2}(?:\\.|er)? (?:de )?" MONTH_EUROPE ",? (?:de )?\\d{4}\\b",
+       "|\\b\\d{1,2}(?:\\.|er)? (?:de )?" MONTH_EUROPE ",? (?:del? )?\\d{4}\\b",
        0.6, 0.6, ValidateDate, nullptr, kDateContext},
       {"US_BANK_NUMBER", "bank_account", kDigitRun, 0.2, 0.2, DigitsBetween<8, 17>, nullptr,
        kBankContext},

@@ -490,6 +490,9 @@ int EuropeanMonthFromName(std::string_view word) {
       {"januari", 1}, {"februari", 2}, {"maart", 3}, {"mei", 5}, {"augustus", 8},
   };
   if (word.empty() || word.size() > 12) return 0;
+  // French and Dutch write "mars" and "mei" in lower case; capitalised they are the
+  // planet, a chocolate bar, a name ("the 10 Mars 2020 instruments").
+  if (word == "Mars" || word == "Mei") return 0;
   std::string lower;
   lower.push_back(ToLower(word[0]));
   lower.append(word.substr(1));  // the rest as written: lower case
@@ -526,7 +529,7 @@ bool EuropeanDateValid(Cursor& in, int day) {
   if (month == 0) return false;
   in.Eat(',');
   if (!in.Eat(' ')) return false;
-  in.EatWord("de ");
+  if (!in.EatWord("del ")) in.EatWord("de ");  // "5 de mayo del 2010"
   int year = in.Digits(4, 4);
   return year >= 0 && in.AtEnd() && DateExists(year, month, day);
 }
@@ -1000,8 +1003,19 @@ Validity ValidateUkNino(std::string_view s) {
         compact.push_back(s[i]);
       }
     }
-  } else if (s.size() == 9) {
-    compact = std::string(s);
+  } else if (s.size() >= 9 && s.size() <= 11) {
+    // AB123456C, and with a space after the letters, before the suffix or both (AB
+    // 123456 C): the six digits together.
+    size_t i = 0;
+    compact.append(s.substr(0, 2));
+    i = 2;
+    if (s[i] == ' ') ++i;
+    if (s.size() - i < 7) return Validity::kInvalid;
+    compact.append(s.substr(i, 6));
+    i += 6;
+    if (i < s.size() && s[i] == ' ') ++i;
+    if (s.size() - i != 1) return Validity::kInvalid;
+    compact.push_back(s[i]);
   } else {
     return Validity::kInvalid;
   }
