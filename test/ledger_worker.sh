@@ -400,8 +400,20 @@ workers_in() {
 q -d postgres -c "CREATE DATABASE busy"
 q -d busy -c "CREATE EXTENSION pg_comply" -c "SELECT comply.audit('busy', 'a database with workers')" >/dev/null
 workers_in busy
+wait_for "$all_sealed" 10 busy || true
 check "CREATE DATABASE ... TEMPLATE a database with pg_comply's workers" \
   q -d postgres -c "CREATE DATABASE busy_copy TEMPLATE busy"
+# The copy holds its template's ledger; the node its blocks name is the database too, so
+# it does not continue that chain unnoticed: adopt_node() records the copy.
+q -d busy_copy -c "SELECT comply.audit('busy', 'in the copy')" >/dev/null
+check "a copy's first block is reported as sealed by another node" \
+  wait_for "SELECT ($all_sealed) AND (SELECT count(*) = 1 AND bool_and(problem = 'chain broken')
+              FROM comply.verify_ledger() WHERE detail <> 'block is not signed')" 15 busy_copy
+check "... until the copy adopts the chain" \
+  bash -c '[ "$(psql -X -At -d busy_copy -c "SELECT comply.adopt_node() > 0")" = t ]'
+check "... after which verify_ledger is clean" \
+  wait_for "SELECT ($all_sealed) AND NOT EXISTS (SELECT 1 FROM comply.verify_ledger()
+              WHERE detail <> 'block is not signed')" 15 busy_copy
 q -d busy -c "SELECT comply.audit('busy', 'asks for a sealer again')" >/dev/null
 workers_in busy
 check "ALTER DATABASE ... RENAME TO of one" q -d postgres -c "ALTER DATABASE busy RENAME TO busy_renamed"

@@ -78,7 +78,7 @@ upgrade_log=$("${as_pg[@]}" bash -c 'cd "$1" && "$2/pg_upgrade" -b "$2" -B "$2" 
 check "pg_upgrade succeeds" [ "$rc" = 0 ]
 [ "$rc" = 0 ] || echo "$upgrade_log" | tail -20
 scripts/pgcluster.sh start >/dev/null
-new_node=$(q -c "SELECT system_identifier::text FROM pg_control_system()")
+new_node=$(q -c "SELECT system_identifier::text || '/' || (SELECT oid FROM pg_database WHERE datname = current_database()) FROM pg_control_system()")
 check "the new cluster is another node" [ "$new_node" != "$old_node" ]
 q -c "INSERT INTO notes VALUES (4, 'SSN 536-22-8714')"
 check "the new cluster's workers seal new entries" wait_for "$all_sealed" 15

@@ -190,8 +190,14 @@ ledger::Entry ReadEntry(uint64 row, int first) {
   return e;
 }
 
-// The node identity bound into every block.
-std::string NodeId() { return std::to_string(GetSystemIdentifier()); }
+// The node identity bound into every block: the cluster (its system identifier) and
+// the database (its OID), so that the ledgers of two databases of one cluster are told
+// apart, and a database copied from another (CREATE DATABASE ... TEMPLATE) continues the
+// copied chain only through comply.adopt_node(). A promoted physical standby has both
+// the same; pg_upgrade keeps the OID (PostgreSQL 15) but not the identifier.
+std::string NodeId() {
+  return std::to_string(GetSystemIdentifier()) + "/" + std::to_string(MyDatabaseId);
+}
 
 // Microseconds since the Unix epoch now.
 int64 NowUnixMicros() {
