@@ -169,7 +169,11 @@ SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SN
 SELECT comply.protect('clinic.intake', '[]');
 -- A label the builtin model does not know: every job would be dead-lettered.
 SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"labels": ["phi", "astrology"], "model": "compliance"}}}}');
--- A key or a column that is not a name may be data: shown by its length only.
+-- A key or a column that is not a name may be data: shown by its length only (also an
+-- identifier that needs a context word to be reported in a text, or one glued to a word
+-- by '_').
+SELECT comply.redact('x', '{"AB123456C": {"op": "keep"}}');
+SELECT comply.redact('x', '{"cf_BNCLRA91E52H501U": {"op": "keep"}}');
 SELECT comply.protect('clinic.intake', '{"536-22-8714": 1}');
 SELECT comply.protect('clinic.intake', '{"columns": {"maria.garcia@example.org": {"redact": true}}}');
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": true, "536-22-8714": 1}}}');
@@ -235,6 +239,9 @@ CREATE TABLE clinic.by_email (email text PRIMARY KEY, note text);
 SELECT comply.protect('clinic.accounts', '{"columns": {"note": {"redact": true}}}');
 SELECT comply.protect('clinic.by_email', '{"columns": {"note": {"redact": true}}}');
 INSERT INTO clinic.accounts VALUES (4155552671, 'x');
+-- ... unless their digits are personal data: a card number or a German tax id used as a
+-- bigint key is written as its label (docs/protect.md, "Ledger entries").
+INSERT INTO clinic.accounts VALUES (4111111111111111, 'card'), (47815293646, 'tax id');
 INSERT INTO clinic.by_email VALUES ('maria.garcia@example.org', 'y');
 SELECT object, details -> 'primary_key' AS pk FROM comply.audit_log
  WHERE object IN ('clinic.accounts', 'clinic.by_email') AND action = 'INSERT' ORDER BY id;

@@ -512,12 +512,18 @@ bool HoldsPersonalData(std::string_view s) noexcept {
       if (!builtin) builtin = new pii::Detector(std::vector<pii::CustomRecognizer>{}, std::vector<std::string>{});
       d = builtin;
     }
-    if (!d->Detect(s, pii::DetectOptions{}).empty()) return true;
+    // Below the default threshold too: an identifier that needs a context word to be
+    // reported in a text (a UK NI number, a Polish PESEL, a Spanish NIF alone) is as
+    // personal in a name an error message would show.
+    pii::DetectOptions options;
+    options.min_score = 0.3;
+    if (!d->Detect(s, options).empty()) return true;
     // A name's parts are glued by '_' or by a letter next to a digit, where the
     // patterns see no word boundary ("card_4111111111111111", "SSN536-22-8714"): looked
-    // at again with those split.
+    // at again with those split, and with '_' alone split (identifiers mixing letters
+    // and digits, "cf_BNCLRA91E52H501U", "hetu_150387-472S", fall apart otherwise).
     auto alpha_at = [&](size_t i) { return (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z'); };
-    std::string split;
+    std::string split, underscores;
     for (size_t i = 0; i < s.size(); ++i) {
       const char c = s[i];
       if (i > 0) {
@@ -526,8 +532,10 @@ bool HoldsPersonalData(std::string_view s) noexcept {
         if ((digit && prev_alpha) || (alpha && prev_digit)) split += ' ';
       }
       split += c == '_' ? ' ' : c;
+      underscores += c == '_' ? ' ' : c;
     }
-    return split != s && !d->Detect(split, pii::DetectOptions{}).empty();
+    if (underscores != s && !d->Detect(underscores, options).empty()) return true;
+    return split != s && split != underscores && !d->Detect(split, options).empty();
   } catch (...) {
     return true;
   }

@@ -645,8 +645,9 @@ struct KeyPart {
   std::optional<int64> integer;  // the value of a smallint, integer or bigint key
 };
 
-// The primary key of tup; with redact, string values are redacted as comply.audit would
-// (numbers are not: it redacts strings only).
+// The primary key of tup; with redact, values are redacted as comply.audit would: a
+// string by content, a number by the content of its text (a card number or a tax id
+// used as a bigint key becomes its label, a string), as jsonb numbers are.
 std::vector<KeyPart> PrimaryKeyParts(const TablePolicy& p, HeapTuple tup, TupleDesc desc,
                                      bool redact) {
   std::vector<KeyPart> parts(p.pk_attnums.size());
@@ -665,14 +666,20 @@ std::vector<KeyPart> PrimaryKeyParts(const TablePolicy& p, HeapTuple tup, TupleD
         k.value = std::to_string(*k.integer);
         k.number = true;
       }
-      continue;
+    } else {
+      k.value = KeyText(tup, desc, p.pk_attnums[i]);
+      // Numbers stay numbers unless their digits are personal data (below). A text key
+      // (an e-mail, say) is a string and is redacted.
+      k.number = (type == OIDOID || type == NUMERICOID) &&
+                 k.value && *k.value != "NaN" && k.value->find("Infinity") == std::string::npos;
     }
-    k.value = KeyText(tup, desc, p.pk_attnums[i]);
-    // Numbers stay numbers: the ledger redacts strings only, and a 10-digit id is not
-    // a health number. A text key (an e-mail, say) is a string and is redacted.
-    k.number = (type == OIDOID || type == NUMERICOID) &&
-               k.value && *k.value != "NaN" && k.value->find("Infinity") == std::string::npos;
-    if (k.value && !k.number && redact) k.value = RedactTextDefault(*k.value);
+    if (!k.value || !redact) continue;
+    std::string redacted = RedactTextDefault(*k.value);
+    if (redacted != *k.value) {
+      k.value = std::move(redacted);
+      k.number = false;
+      k.integer.reset();
+    }
   }
   return parts;
 }
