@@ -146,3 +146,9 @@ SELECT comply.redact(t) AS redacted
 -- SSN (a Dutch BSN needs its own word).
 SELECT comply.redact('DNI 73516284H, PESEL 87120347854, Steuer-ID 47815293647, SSN 536-22-8714') AS redacted;
 SELECT entity FROM comply.detect('SSN 536228714') ORDER BY 1;
+-- The name a value is stored under is its context: a member's key, an array's for its
+-- items, a column's (comply.detect's context); words of it, not parts of words.
+SELECT comply.redact('{"nif": "73516284G", "pesel": 87120347853, "ssn": "536228714",
+                       "bsn_list": ["174638516"], "ref": "73516284G", "snippet": "87120347853"}'::jsonb) AS redacted;
+SELECT entity FROM comply.detect('73516284G', context => 'customer_nif');
+SELECT count(*) AS without_the_name FROM comply.detect('73516284G');

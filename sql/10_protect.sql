@@ -243,8 +243,13 @@ INSERT INTO clinic.accounts VALUES (4155552671, 'x');
 -- bigint key is written as its label (docs/protect.md, "Ledger entries").
 INSERT INTO clinic.accounts VALUES (4111111111111111, 'card'), (47815293646, 'tax id');
 INSERT INTO clinic.by_email VALUES ('maria.garcia@example.org', 'y');
+-- A key column's name is the context of its values: a Spanish NIF under "nif".
+CREATE TABLE clinic.by_nif (nif text PRIMARY KEY, note text);
+SELECT comply.protect('clinic.by_nif', '{"columns": {"note": {"redact": true}}}');
+INSERT INTO clinic.by_nif VALUES ('73516284G', 'z');
 SELECT object, details -> 'primary_key' AS pk FROM comply.audit_log
- WHERE object IN ('clinic.accounts', 'clinic.by_email') AND action = 'INSERT' ORDER BY id;
+ WHERE object IN ('clinic.accounts', 'clinic.by_email', 'clinic.by_nif') AND action = 'INSERT' ORDER BY id;
+SELECT comply.unprotect('clinic.by_nif');
 SELECT comply.unprotect('clinic.accounts');
 SELECT comply.unprotect('clinic.by_email');
 -- A composite key, read from the relation cache: its key columns in key order, after a

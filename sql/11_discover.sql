@@ -338,6 +338,13 @@ SELECT comply.protect('ctl_disc.proot', '{"columns": {"v": {"redact": true}, "w"
 SELECT count(*) AS gaps_after FROM comply.requirements_matrix() WHERE object = 'ctl_disc.proot_1';
 SELECT comply.unprotect('ctl_disc.proot');
 SELECT comply.unprotect('ctl_disc.ruled');
+-- Identifiers that need their word nearby are found alone in a column named for them
+-- (its name is their context), not in one named otherwise.
+CREATE TABLE ctl_disc.eu (id int PRIMARY KEY, customer_nif text, pesel varchar(11), ref text);
+INSERT INTO ctl_disc.eu
+SELECT i, (ARRAY['73516284G', '48029317G'])[1 + i % 2], '87120347853', '73516284G' FROM generate_series(1, 50) i;
+SELECT column_name, entity, share, suggested_policy -> 'columns' -> column_name AS rule
+  FROM comply.discover(table_name => 'ctl_disc.eu') ORDER BY 1, 2;
 
 DROP SCHEMA ctl_disc CASCADE;
 DROP ROLE ctl_disc_reader;

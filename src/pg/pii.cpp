@@ -304,24 +304,27 @@ class JsonbRedactor {
   // keying a map); comply.redact keeps them.
   JsonbRedactor(const pii::DetectOptions& opts, const pii::OperatorConfig& ops,
                 std::string_view key, const std::set<std::string>& keys, bool redact_keys = false)
-      : opts_(opts), ops_(ops), key_(key), keys_(keys), redact_keys_(redact_keys) {}
+      : opts_(opts), ops_(ops), key_(key), keys_(keys), redact_keys_(redact_keys), named_(opts) {}
 
-  // Returns the redacted copy of root.
-  Jsonb* Run(JsonbContainer* root) {
+  // Returns the redacted copy of root. name (a column's) is the context of the values
+  // not under a key (the document a scalar, an array's items at the root).
+  Jsonb* Run(JsonbContainer* root, std::string_view name = {}) {
     JsonbParseState* state = nullptr;
-    JsonbValue* result = Walk(root, &state);
+    JsonbValue* result = Walk(root, &state, name);
     return PgCall([&] { return JsonbValueToJsonb(result); });
   }
 
  private:
   // Pushes container c (redacted) and returns the value completed by its end token.
-  JsonbValue* Walk(JsonbContainer* c, JsonbParseState** state) {
+  // name is the key c is stored under (its items' context; its members have their own).
+  JsonbValue* Walk(JsonbContainer* c, JsonbParseState** state, std::string_view name) {
     PgCall([] { check_stack_depth(); });
     InterruptCheck()();
     JsonbIterator* it = PgCall([&] { return JsonbIteratorInit(c); });
     JsonbValue v;
     JsonbValue* last = nullptr;
     bool key_matched = false;
+    std::string_view member;  // the key of the member whose value comes next
     for (;;) {
       JsonbIteratorToken tok = PgCall([&] { return JsonbIteratorNext(&it, &v, true); });
       if (tok == WJB_DONE) break;
@@ -338,6 +341,7 @@ class JsonbRedactor {
           // The key names the entity of a value replaced whole: only then is it needed
           // upper-cased. Lower-cased into a buffer kept across keys (no allocation).
           std::string_view k(v.val.string.val, v.val.string.len);
+          member = k;  // (the container's bytes: valid for the whole walk)
           key_matched = false;
           if (!keys_.empty()) {
             LowerInto(k, &lower_key_);
@@ -357,7 +361,8 @@ class JsonbRedactor {
         case WJB_VALUE:
         case WJB_ELEM: {
           bool whole = tok == WJB_VALUE && key_matched;
-          PushValue(tok, &v, whole, current_key_, state);  // the key is read when whole
+          // The key is read when whole; a value's name is its key, an item's its array's.
+          PushValue(tok, &v, whole, current_key_, state, tok == WJB_VALUE ? member : name);
           break;
         }
         case WJB_END_ARRAY:
@@ -374,13 +379,13 @@ class JsonbRedactor {
   // Pushes one value: replaced whole (under a listed key), recursed into, redacted by
   // content (strings, numbers) or copied.
   void PushValue(JsonbIteratorToken tok, JsonbValue* v, bool whole, const std::string& entity,
-                 JsonbParseState** state) {
+                 JsonbParseState** state, std::string_view name) {
     // "keep" for a listed key keeps its value as it is: a number stays a number, and an
     // object or array is walked like any other (a card number inside is still redacted;
     // kept whole as text, it was stored in clear).
     if (whole && ops_.For(entity).kind == pii::OpKind::kKeep) {
       if (v->type == jbvBinary) {
-        Walk(v->val.binary.data, state);
+        Walk(v->val.binary.data, state, name);
       } else {
         PgCall([&] { pushJsonbValue(state, tok, v); });
       }
@@ -419,12 +424,14 @@ class JsonbRedactor {
       return;
     }
     if (v->type == jbvBinary) {
-      Walk(v->val.binary.data, state);
+      Walk(v->val.binary.data, state, name);
       return;
     }
+    // The value's name is context for the detector ("nif": "73516284G").
+    named_.context = name;
     if (v->type == jbvString) {
       std::string_view in(v->val.string.val, v->val.string.len);
-      PushString(tok, RedactString(in, opts_, ops_, key_), state);
+      PushString(tok, RedactString(in, named_, ops_, key_), state);
       return;
     }
     if (v->type == jbvNumeric) {
@@ -435,7 +442,7 @@ class JsonbRedactor {
         return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
       });
       const std::string_view in(digits);
-      const std::string r = RedactString(in, opts_, ops_, key_);
+      const std::string r = RedactString(in, named_, ops_, key_);
       if (r != in) {
         PushString(tok, r, state);
         return;
@@ -460,6 +467,7 @@ class JsonbRedactor {
   std::string_view key_;
   const std::set<std::string>& keys_;  // lower-case; outlives the redactor
   const bool redact_keys_;
+  pii::DetectOptions named_;  // opts_ with the name of the value being redacted
   std::string current_key_;  // upper-case, of the last key whose value is replaced whole
   std::string lower_key_;    // scratch
 };
@@ -619,26 +627,31 @@ Jsonb* RedactJsonbDefault(Jsonb* doc) {
   return redactor.Run(&doc->root);
 }
 
-Jsonb* RedactJsonbWith(Jsonb* doc, const pii::OperatorConfig& ops, const std::set<std::string>& keys) {
+Jsonb* RedactJsonbWith(Jsonb* doc, const pii::OperatorConfig& ops, const std::set<std::string>& keys,
+                       std::string_view name) {
   if (VARSIZE(doc) > static_cast<size_t>(max_input_bytes))
     throw Error(sqlstate::kProgramLimitExceeded, "input exceeds comply.max_input_bytes");
   std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
   pii::DetectOptions opts;  // JsonbRedactor keeps a reference
   JsonbRedactor redactor(opts, ops, key, keys);
-  return redactor.Run(&doc->root);
+  return redactor.Run(&doc->root, name);
 }
 
-std::string RedactTextDefault(std::string_view text) {
+std::string RedactTextDefault(std::string_view text, std::string_view name) {
   if (text.size() > static_cast<size_t>(max_input_bytes))
     throw Error(sqlstate::kProgramLimitExceeded, "input exceeds comply.max_input_bytes");
-  return RedactString(text, pii::DetectOptions(), pii::OperatorConfig(), {});
+  pii::DetectOptions opts;
+  opts.context = name;
+  return RedactString(text, opts, pii::OperatorConfig(), {});
 }
 
-std::string RedactTextWith(std::string_view text, const pii::OperatorConfig& ops) {
+std::string RedactTextWith(std::string_view text, const pii::OperatorConfig& ops, std::string_view name) {
   if (text.size() > static_cast<size_t>(max_input_bytes))
     throw Error(sqlstate::kProgramLimitExceeded, "input exceeds comply.max_input_bytes");
   std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
-  return RedactString(text, pii::DetectOptions(), ops, key);
+  pii::DetectOptions opts;
+  opts.context = name;
+  return RedactString(text, opts, ops, key);
 }
 
 // The hash operator computes keyed pseudonyms, as comply.pseudonymize does: a caller who
@@ -692,7 +705,7 @@ const std::string& HmacKeyId() {
 using namespace comply;
 using namespace comply::pg;
 
-// comply.detect(input text, min_score float8, entities text[])
+// comply.detect(input text, min_score float8, entities text[], context text)
 //   RETURNS TABLE(entity text, start_pos int, length int, score float8)
 extern "C" Datum comply_detect(PG_FUNCTION_ARGS) {
   InitMaterializedSRF(fcinfo, 0);
@@ -702,10 +715,13 @@ extern "C" Datum comply_detect(PG_FUNCTION_ARGS) {
   double min_score = MinScoreArg(fcinfo, 1);
   int n_entities;
   char** entities = TextArrayArg(fcinfo, 2, &n_entities, "entities");
+  // The name the text is stored under (a column's): its words are context words.
+  text* context = PG_NARGS() > 3 && !PG_ARGISNULL(3) ? PG_GETARG_TEXT_PP(3) : nullptr;
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   return Guarded([&] {
     std::string_view in = TextView(input);
     pii::DetectOptions opts = MakeOptions(min_score, entities, n_entities);
+    if (context) opts.context = TextView(context);
     std::vector<pii::Finding> findings = CurrentDetector().Detect(in, opts, InterruptCheck());
     size_t pos = 0;
     int64 chars = 0;

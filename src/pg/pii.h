@@ -31,8 +31,11 @@ Jsonb* RedactJsonbDefault(Jsonb* doc);
 
 // doc redacted as comply.redact(doc, operators, keys) does: every string by content with
 // ops, and the values under keys (lower-case names, any depth) replaced whole. A key is
-// fetched when an operator needs one. Calls PostgreSQL through PgCall; may throw.
-Jsonb* RedactJsonbWith(Jsonb* doc, const pii::OperatorConfig& ops, const std::set<std::string>& keys);
+// fetched when an operator needs one. Each value's key (an item's, its array's) is
+// context for the detector, and name (a column's) for values under no key. Calls
+// PostgreSQL through PgCall; may throw.
+Jsonb* RedactJsonbWith(Jsonb* doc, const pii::OperatorConfig& ops, const std::set<std::string>& keys,
+                       std::string_view name = {});
 
 // Throws 22023 if ops names an entity that no recognizer (built-in or custom) produces
 // and that is not one of keys (lower-case jsonb key names, whose values operators may
@@ -41,12 +44,14 @@ void CheckOperatorEntities(const pii::OperatorConfig& ops, const std::set<std::s
 
 // text redacted by content with the default operators (labels such as [US_SSN]).
 // Calls PostgreSQL through PgCall; may throw (also when text exceeds
-// comply.max_input_bytes).
-std::string RedactTextDefault(std::string_view text);
+// comply.max_input_bytes). name (a column's, a key's: what the text is stored under) is
+// context for the detector (pii::DetectOptions::context).
+std::string RedactTextDefault(std::string_view text, std::string_view name = {});
 
 // text redacted by content with the given operators (a key is fetched when an operator
 // hashes). Calls PostgreSQL through PgCall; may throw.
-std::string RedactTextWith(std::string_view text, const pii::OperatorConfig& ops);
+std::string RedactTextWith(std::string_view text, const pii::OperatorConfig& ops,
+                           std::string_view name = {});
 
 // The HMAC key from comply.hmac_key_file, re-read when the file changes; throws if no
 // key is configured.

@@ -674,7 +674,7 @@ std::vector<KeyPart> PrimaryKeyParts(const TablePolicy& p, HeapTuple tup, TupleD
                  k.value && *k.value != "NaN" && k.value->find("Infinity") == std::string::npos;
     }
     if (!k.value || !redact) continue;
-    std::string redacted = RedactTextDefault(*k.value);
+    std::string redacted = RedactTextDefault(*k.value, k.name);
     if (redacted != *k.value) {
       k.value = std::move(redacted);
       k.number = false;
@@ -968,7 +968,7 @@ bool Remembered(const RowMemo& m, Oid key, Relation rel, const ColumnPolicy& c, 
 std::optional<Datum> Transform(const ColumnPolicy& c, Datum d) {
   if (c.type == JSONBOID) {
     Jsonb* jb = PgCall([&] { return DatumGetJsonbP(d); });
-    Jsonb* out = RedactJsonbWith(jb, c.ops, c.keys);
+    Jsonb* out = RedactJsonbWith(jb, c.ops, c.keys, c.name);
     if (VARSIZE(out) == VARSIZE(jb) && memcmp(out, jb, VARSIZE(jb)) == 0) return std::nullopt;
     return PointerGetDatum(out);
   }
@@ -978,7 +978,7 @@ std::optional<Datum> Transform(const ColumnPolicy& c, Datum d) {
   if (c.type == BPCHAROID) in.erase(in.find_last_not_of(' ') + 1);
   std::string out;
   switch (c.redact) {
-    case ColumnPolicy::Redact::kContent: out = RedactTextWith(in, c.ops); break;
+    case ColumnPolicy::Redact::kContent: out = RedactTextWith(in, c.ops, c.name); break;
     case ColumnPolicy::Redact::kPseudonymize:
       out = pii::IsPseudonym(in) ? in : pii::Pseudonym(HmacKey(), in);
       break;
@@ -1334,7 +1334,7 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
     subject += ",\"primary_key\":" + pk + ",\"column\":";
     json::AppendQuoted(subject, c.name);
     subject += '}';
-    std::string input = RedactTextDefault(value);
+    std::string input = RedactTextDefault(value, c.name);
     std::string labels = "[";
     for (const std::string& l : c.labels) {
       if (labels.size() > 1) labels += ',';

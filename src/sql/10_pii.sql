@@ -33,12 +33,13 @@ CREATE TRIGGER recognizers_changed
   FOR EACH STATEMENT EXECUTE FUNCTION comply._recognizers_changed();
 ALTER TABLE comply.recognizers ENABLE ALWAYS TRIGGER recognizers_changed;  -- see 30_ledger.sql
 
-CREATE FUNCTION comply.detect(input text, min_score float8 DEFAULT 0.5, entities text[] DEFAULT NULL)
+CREATE FUNCTION comply.detect(input text, min_score float8 DEFAULT 0.5, entities text[] DEFAULT NULL,
+                              context text DEFAULT NULL)
   RETURNS TABLE(entity text, start_pos int, length int, score float8)
   AS 'MODULE_PATHNAME', 'comply_detect'
   LANGUAGE C STABLE PARALLEL SAFE ROWS 4;
-COMMENT ON FUNCTION comply.detect(text, float8, text[]) IS
-  'Finds PII in input: entity, 1-based character position, length in characters and score, in order of position';
+COMMENT ON FUNCTION comply.detect(text, float8, text[], text) IS
+  'Finds PII in input: entity, 1-based character position, length in characters and score, in order of position; context is the name input is stored under (a column''s), whose words count as context words';
 
 CREATE FUNCTION comply.redact(input text, operators jsonb DEFAULT NULL, min_score float8 DEFAULT 0.5)
   RETURNS text

@@ -205,12 +205,13 @@ BEGIN
       sel := sel || CASE WHEN i > 1 THEN ', ' ELSE '' END || format('%I AS c%s', names[i], i);
       nonnull_parts := nonnull_parts || format('SELECT %s AS col, count(c%s) AS n FROM s', i, i);
       IF kinds[i] = 'j' THEN
-        parts := parts || format('SELECT s.rid, %s AS col, left(j #>> ''{}'', %s) AS v FROM s '
+        -- (The column's name is the context of its values, as a key's is in protect.)
+        parts := parts || format('SELECT s.rid, %s AS col, %L::text AS name, left(j #>> ''{}'', %s) AS v FROM s '
                                  'CROSS JOIN LATERAL jsonb_path_query(s.c%s, ''strict $.**'') AS j '
-                                 'WHERE jsonb_typeof(j) = ''string''', i, max_chars, i);
+                                 'WHERE jsonb_typeof(j) = ''string''', i, names[i], max_chars, i);
       ELSE
-        parts := parts || format('SELECT s.rid, %s AS col, left(btrim(s.c%s::text), %s) AS v FROM s '
-                                 'WHERE s.c%s IS NOT NULL', i, i, max_chars, i);
+        parts := parts || format('SELECT s.rid, %s AS col, %L::text AS name, left(btrim(s.c%s::text), %s) AS v FROM s '
+                                 'WHERE s.c%s IS NOT NULL', i, names[i], i, max_chars, i);
       END IF;
     END LOOP;
 
@@ -229,7 +230,7 @@ BEGIN
         v AS MATERIALIZED (SELECT u.*, char_length(u.v) AS len FROM (%s) u),
         f AS (SELECT v.rid, v.col, d.entity,
                      bool_or(d.length >= 0.8 * v.len) AS whole
-                FROM v CROSS JOIN LATERAL comply.detect(v.v) d
+                FROM v CROSS JOIN LATERAL comply.detect(v.v, context => v.name) d
                GROUP BY v.rid, v.col, d.entity),
         w AS (SELECT f.col, count(DISTINCT f.rid) FILTER (WHERE f.whole) AS whole_rows
                 FROM f GROUP BY f.col),

@@ -21,7 +21,7 @@ SELECT volatility_is('comply', 'redact', ARRAY['text', 'jsonb', 'double precisio
 SELECT is_strict('comply', 'pseudonymize', ARRAY['text']);
 SELECT isnt_strict('comply', 'redact', ARRAY['text', 'jsonb', 'double precision'],
                    'redact is not strict: NULL operators mean the defaults');
-SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'comply.detect(text, float8, text[])'::regprocedure),
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'comply.detect(text, float8, text[], text)'::regprocedure),
           's'::"char", 'detect is parallel safe');
 SELECT ok(NOT has_function_privilege('public', 'comply._boundary_raise(text)', 'execute'),
           'boundary self-tests are not granted to PUBLIC');

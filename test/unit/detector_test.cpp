@@ -909,6 +909,32 @@ TEST_F(DetectorTest, ItFiscalCode) {
   EXPECT_TRUE(Lacks("codice fiscale XBNCLRA91E52H501U", "IT_FISCAL_CODE"));
 }
 
+// The name a value is stored under (a column's, a member's key) is context too: an
+// identifier that needs its word nearby is found alone in a column named for it.
+TEST_F(DetectorTest, NameOfTheValueIsContext) {
+  auto entities_in = [](std::string_view text, std::string_view name) {
+    DetectOptions options;
+    options.context = name;
+    std::string out;
+    for (const Finding& f : Detect(Shared(), text, options)) out += std::string(f.entity) + ";";
+    return out;
+  };
+  EXPECT_EQ(entities_in("87120347853", ""), "");
+  EXPECT_EQ(entities_in("87120347853", "pesel"), "PL_PESEL;");
+  EXPECT_EQ(entities_in("87120347853", "customer_PESEL"), "PL_PESEL;");
+  EXPECT_EQ(entities_in("AB123456C", "ninoNumber"), "UK_NINO;");
+  EXPECT_EQ(entities_in("73516284G", "client-nif"), "ES_NIF;");
+  EXPECT_EQ(entities_in("536228714", "ssn"), "US_SSN;");
+  // Words, not substrings: "snippet" holds no "nif"; a name of other words adds nothing.
+  EXPECT_EQ(entities_in("73516284G", "snippet"), "");
+  EXPECT_EQ(entities_in("87120347853", "order_ref"), "");
+  // "id" is any key's name ("order_id"), not an identity document's as in a text.
+  EXPECT_EQ(entities_in("62645770A", "order_id"), "");
+  EXPECT_EQ(entities_in("73516284G", "tax_id"), "ES_NIF;");
+  // An invalid checksum stays invalid whatever the name.
+  EXPECT_EQ(entities_in("87120347854", "pesel"), "");
+}
+
 // A checksum one number in ten passes, and a date: reported only with a context word.
 TEST_F(DetectorTest, PlPeselNeedsContext) {
   EXPECT_TRUE(Has("Numer PESEL: 87120347853", "PL_PESEL", "87120347853"));

@@ -92,6 +92,42 @@ std::string AsciiLower(std::string_view s) {
   return out;
 }
 
+// True if one of the words of name (a column's or a key's name: split at every byte
+// that is not an ASCII letter or digit, between a lower-case and an upper-case letter,
+// and between letters and digits) is in context. "id" does not count: in a text it is
+// said of an identity document ("ID 73516284G"), in a name of any key ("order_id").
+bool NameHasContext(std::string_view name, const std::vector<std::string>& context) {
+  if (name.empty() || context.empty()) return false;
+  auto kind = [](unsigned char c) {
+    return (c >= 'a' && c <= 'z') ? 1 : (c >= 'A' && c <= 'Z') ? 2 : (c >= '0' && c <= '9') ? 3 : 0;
+  };
+  size_t i = 0;
+  while (i < name.size()) {
+    while (i < name.size() && kind(static_cast<unsigned char>(name[i])) == 0) ++i;
+    size_t j = i;
+    while (j < name.size()) {
+      const int k = kind(static_cast<unsigned char>(name[j]));
+      if (k == 0) break;
+      if (j > i) {
+        const int prev = kind(static_cast<unsigned char>(name[j - 1]));
+        if ((prev == 1 && k == 2) || (prev == 3) != (k == 3)) break;  // camelCase, digits
+      }
+      ++j;
+    }
+    if (j > i && !(j - i == 2 && (name[i] | 0x20) == 'i' && (name[i + 1] | 0x20) == 'd')) {
+      const std::string_view w = name.substr(i, j - i);
+      for (const std::string& c : context) {
+        if (c.size() != w.size()) continue;
+        size_t n = 0;
+        while (n < w.size() && AsciiToLower(static_cast<unsigned char>(w[n])) == c[n]) ++n;
+        if (n == w.size()) return true;
+      }
+    }
+    i = j;
+  }
+  return false;
+}
+
 // True if one of the words near [begin, end) is in context.
 bool HasContext(std::string_view text, size_t begin, size_t end,
                 const std::vector<std::string>& context) {
@@ -526,7 +562,9 @@ bool Detector::Impl::Accept(size_t i, std::string_view text, size_t begin, size_
   if (p.entity == "PERSON" && !TrimNameSpan(text, &begin, &end)) return false;
   // Sums such as 0.3 + 0.35 are rounded so that a threshold equal to them holds.
   double boosted = std::min(std::round((score + kContextBoost) * 1e6) / 1e6, 1.0);
-  if (boosted >= options.min_score && HasContext(text, begin, end, p.context)) score = boosted;
+  if (boosted >= options.min_score &&
+      (HasContext(text, begin, end, p.context) || NameHasContext(options.context, p.context)))
+    score = boosted;
   if (score < options.min_score) return false;
   out->push_back({p.entity, begin, end, score});
   return true;
