@@ -150,5 +150,11 @@ SELECT entity FROM comply.detect('SSN 536228714') ORDER BY 1;
 -- items, a column's (comply.detect's context); words of it, not parts of words.
 SELECT comply.redact('{"nif": "73516284G", "pesel": 87120347853, "ssn": "536228714",
                        "bsn_list": ["174638516"], "ref": "73516284G", "snippet": "87120347853"}'::jsonb) AS redacted;
+-- A value's name is its key after the keys it is under: an audit entry's change of a
+-- column pesel, {"pesel": {"old": ..., "new": ...}}.
+SELECT comply.redact('{"pesel": {"old": "87120347853", "new": "02271149363"}, "ref": {"old": "87120347853"}}'::jsonb) AS change;
 SELECT entity FROM comply.detect('73516284G', context => 'customer_nif');
+-- Only a value stored alone, and only words that name the identifier.
+SELECT count(*) AS in_a_longer_text FROM comply.detect('ref 73516284G', context => 'nif');
+SELECT count(*) AS broader_word FROM comply.detect('73516284G', context => 'tax_id');
 SELECT count(*) AS without_the_name FROM comply.detect('73516284G');

@@ -325,6 +325,7 @@ class JsonbRedactor {
     JsonbValue* last = nullptr;
     bool key_matched = false;
     std::string_view member;  // the key of the member whose value comes next
+    std::string named;        // name and member: the name of that value
     for (;;) {
       JsonbIteratorToken tok = PgCall([&] { return JsonbIteratorNext(&it, &v, true); });
       if (tok == WJB_DONE) break;
@@ -361,8 +362,21 @@ class JsonbRedactor {
         case WJB_VALUE:
         case WJB_ELEM: {
           bool whole = tok == WJB_VALUE && key_matched;
-          // The key is read when whole; a value's name is its key, an item's its array's.
-          PushValue(tok, &v, whole, current_key_, state, tok == WJB_VALUE ? member : name);
+          // The key is read when whole. A value's name is its key after the names of the
+          // members it is in ({"pesel": {"old": ..., "new": ...}}, an audit entry's
+          // change), an item's its array's.
+          std::string_view value_name = name;
+          if (tok == WJB_VALUE) {
+            if (name.empty() || name.size() + member.size() > 255) {
+              value_name = member;
+            } else {
+              named.assign(name);
+              named += ' ';
+              named.append(member);
+              value_name = named;
+            }
+          }
+          PushValue(tok, &v, whole, current_key_, state, value_name);
           break;
         }
         case WJB_END_ARRAY:

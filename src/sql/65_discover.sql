@@ -205,7 +205,9 @@ BEGIN
       sel := sel || CASE WHEN i > 1 THEN ', ' ELSE '' END || format('%I AS c%s', names[i], i);
       nonnull_parts := nonnull_parts || format('SELECT %s AS col, count(c%s) AS n FROM s', i, i);
       IF kinds[i] = 'j' THEN
-        -- (The column's name is the context of its values, as a key's is in protect.)
+        -- (The column's name is the context of its values: a value that is one identifier
+        -- stored under a name made for it, "nif" or "pesel". A jsonb document's values are
+        -- given the column's name too, their keys being lost here.)
         parts := parts || format('SELECT s.rid, %s AS col, %L::text AS name, left(j #>> ''{}'', %s) AS v FROM s '
                                  'CROSS JOIN LATERAL jsonb_path_query(s.c%s, ''strict $.**'') AS j '
                                  'WHERE jsonb_typeof(j) = ''string''', i, names[i], max_chars, i);

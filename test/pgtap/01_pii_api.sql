@@ -10,13 +10,13 @@ SELECT plan(41);
 -- Catalog contract.
 SELECT has_schema('comply');
 SELECT has_table('comply', 'recognizers', 'custom recognizers live in a table');
-SELECT has_function('comply', 'detect', ARRAY['text', 'double precision', 'text[]']);
+SELECT has_function('comply', 'detect', ARRAY['text', 'double precision', 'text[]', 'text']);
 SELECT has_function('comply', 'redact', ARRAY['text', 'jsonb', 'double precision']);
 SELECT has_function('comply', 'redact', ARRAY['jsonb', 'jsonb', 'text[]', 'double precision']);
 SELECT has_function('comply', 'pseudonymize', ARRAY['text']);
 SELECT function_returns('comply', 'redact', ARRAY['text', 'jsonb', 'double precision'], 'text');
 SELECT function_returns('comply', 'redact', ARRAY['jsonb', 'jsonb', 'text[]', 'double precision'], 'jsonb');
-SELECT volatility_is('comply', 'detect', ARRAY['text', 'double precision', 'text[]'], 'stable');
+SELECT volatility_is('comply', 'detect', ARRAY['text', 'double precision', 'text[]', 'text'], 'stable');
 SELECT volatility_is('comply', 'redact', ARRAY['text', 'jsonb', 'double precision'], 'stable');
 SELECT is_strict('comply', 'pseudonymize', ARRAY['text']);
 SELECT isnt_strict('comply', 'redact', ARRAY['text', 'jsonb', 'double precision'],

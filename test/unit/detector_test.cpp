@@ -928,9 +928,15 @@ TEST_F(DetectorTest, NameOfTheValueIsContext) {
   // Words, not substrings: "snippet" holds no "nif"; a name of other words adds nothing.
   EXPECT_EQ(entities_in("73516284G", "snippet"), "");
   EXPECT_EQ(entities_in("87120347853", "order_ref"), "");
-  // "id" is any key's name ("order_id"), not an identity document's as in a text.
+  // Only words that name the identifier itself, not a text's broader context words
+  // ("id" of "order_id", "tax", "account", "security"), common in other names.
   EXPECT_EQ(entities_in("62645770A", "order_id"), "");
-  EXPECT_EQ(entities_in("73516284G", "tax_id"), "ES_NIF;");
+  EXPECT_EQ(entities_in("73516284G", "tax_id"), "");
+  EXPECT_EQ(entities_in("12345678", "account_id"), "");
+  EXPECT_EQ(entities_in("536228714", "security_id"), "");
+  // Only a value stored alone under the name: in a longer text, the text's own words.
+  EXPECT_EQ(entities_in("ref 87120347853", "pesel"), "");
+  EXPECT_EQ(entities_in(" 87120347853\n", "pesel"), "PL_PESEL;");
   // An invalid checksum stays invalid whatever the name.
   EXPECT_EQ(entities_in("87120347854", "pesel"), "");
 }

@@ -94,8 +94,7 @@ std::string AsciiLower(std::string_view s) {
 
 // True if one of the words of name (a column's or a key's name: split at every byte
 // that is not an ASCII letter or digit, between a lower-case and an upper-case letter,
-// and between letters and digits) is in context. "id" does not count: in a text it is
-// said of an identity document ("ID 73516284G"), in a name of any key ("order_id").
+// and between letters and digits) is in context. "id" never counts ("order_id").
 bool NameHasContext(std::string_view name, const std::vector<std::string>& context) {
   if (name.empty() || context.empty()) return false;
   auto kind = [](unsigned char c) {
@@ -126,6 +125,45 @@ bool NameHasContext(std::string_view name, const std::vector<std::string>& conte
     i = j;
   }
   return false;
+}
+
+// The words that name an identifier itself, which a column or a key named for it holds
+// ("customer_nif", "pesel"): not the broader context words of a text ("account",
+// "security", "tax", "id"), which are common in names of other things.
+const std::vector<std::string>& NameWords(std::string_view entity) {
+  static const std::vector<std::pair<std::string_view, std::vector<std::string>>> kNames = {
+      {"US_SSN", {"ssn", "ssns"}},
+      {"US_ITIN", {"itin"}},
+      {"UK_NHS", {"nhs"}},
+      {"US_NPI", {"npi"}},
+      {"ES_NIF", {"nif", "dni"}},
+      {"ES_NIE", {"nie"}},
+      {"PL_PESEL", {"pesel"}},
+      {"FI_PERSONAL_IDENTITY_CODE", {"hetu", "henkilotunnus"}},
+      {"UK_NINO", {"nino"}},
+      {"DE_TAX_ID", {"steuerid", "idnr", "steueridentifikationsnummer", "identifikationsnummer"}},
+      {"FR_NIR", {"nir", "insee"}},
+      {"NL_BSN", {"bsn", "burgerservicenummer", "sofinummer"}},
+  };
+  static const std::vector<std::string> kNone;
+  for (const auto& [e, words] : kNames)
+    if (e == entity) return words;
+  return kNone;
+}
+
+// Whether a name (DetectOptions::context) counts for the candidate [begin, end) of a
+// pattern of entity: when the candidate is the whole text (blanks aside: a value stored
+// alone under the name), the name is not too long to be one, and one of its words names
+// the identifier (NameWords).
+bool NameCounts(std::string_view name, std::string_view text, size_t begin, size_t end,
+                std::string_view entity) {
+  if (name.empty() || name.size() > 256) return false;
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  for (size_t i = 0; i < begin; ++i)
+    if (!blank(text[i])) return false;
+  for (size_t i = end; i < text.size(); ++i)
+    if (!blank(text[i])) return false;
+  return NameHasContext(name, NameWords(entity));
 }
 
 // True if one of the words near [begin, end) is in context.
@@ -563,7 +601,7 @@ bool Detector::Impl::Accept(size_t i, std::string_view text, size_t begin, size_
   // Sums such as 0.3 + 0.35 are rounded so that a threshold equal to them holds.
   double boosted = std::min(std::round((score + kContextBoost) * 1e6) / 1e6, 1.0);
   if (boosted >= options.min_score &&
-      (HasContext(text, begin, end, p.context) || NameHasContext(options.context, p.context)))
+      (HasContext(text, begin, end, p.context) || NameCounts(options.context, text, begin, end, p.entity)))
     score = boosted;
   if (score < options.min_score) return false;
   out->push_back({p.entity, begin, end, score});

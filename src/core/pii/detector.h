@@ -35,10 +35,12 @@ struct CustomRecognizer {
 struct DetectOptions {
   double min_score = 0.5;
   std::vector<std::string> entities;  // empty: every entity
-  // The name the text is stored under (a column's, a JSON member's key): its words count
-  // as context words before every candidate ("nif", "customer_pesel", "taxId"), so that
-  // an identifier that needs its word nearby is found alone in a column or member named
-  // for it. Empty: none. Not owned: it must outlive the Detect call.
+  // The name the text is stored under (a column's, a JSON member's key): a candidate
+  // that is the whole text is scored as after a context word when a word of the name
+  // names its identifier itself ("nif", "customer_pesel", "ssn"; not broader words such
+  // as "account" or "tax"), so that an identifier that needs its word nearby is found
+  // stored alone under a name made for it. Empty: none. Not owned: it must outlive the
+  // Detect call.
   std::string_view context;
   // Searches every built-in regex in every text: no shortcut on the text's bytes, no
   // prefilter (the same findings, more slowly: for tests).
