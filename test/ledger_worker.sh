@@ -347,23 +347,55 @@ check "a transaction prepared before a restart is sealed once it commits" wait_f
 check "... and verify_ledger does not report it unsealed meanwhile" \
   wait_for "SELECT count(*) = 0 FROM comply.verify_ledger() WHERE problem = 'entry not sealed'" 1
 
-# Records handed to a job worker that never ran (comply.ai_worker off) are lost when the
-# server stops: the postmaster says how many in the server log.
+# Records handed to a job worker that never ran (comply.ai_worker off) outlive the
+# server: each is also in a file of its own (pg_stat_tmp/pg_comply), which the postmaster
+# counts in the server log when it stops, and the first drain after the restart writes.
+rejected="SELECT count(*) FROM comply.audit_log WHERE action = 'protect.rejected'"
+spool="$COMPLY_CLUSTER_DIR/data/pg_stat_tmp/pg_comply"
 q -d postgres -c "ALTER SYSTEM SET comply.ai_worker = off" >/dev/null
 scripts/pgcluster.sh stop >/dev/null; scripts/pgcluster.sh start >/dev/null
 q -c "SELECT comply.register_schema('needs_a', '{\"type\": \"object\", \"required\": [\"a\"]}')" \
   -c "CREATE TABLE undelivered (id int PRIMARY KEY, doc jsonb)" \
   -c "SELECT comply.protect('undelivered', '{\"columns\": {\"doc\": {\"validate\": \"needs_a\"}}}')" >/dev/null
+rejected_before=$(q -c "$rejected")
 q -c "INSERT INTO undelivered VALUES (1, '{}')" >/dev/null 2>&1 || true
+check "a rejected row waiting for the job worker is also on disk" \
+  bash -c "[ \$(cat '$spool'/*.rec | grep -ac '^PGCOMPLY-DEFERRED 1 L') = 1 ]"
 scripts/pgcluster.sh stop >/dev/null
-check "a record the job worker never wrote is reported lost when the server stops" \
-  grep -q "pg_comply: 1 deferred record .* was not written to the ledger" "$(scripts/pgcluster.sh log)"
+check "a record the job worker never wrote is kept on disk when the server stops" \
+  grep -q "pg_comply: 1 deferred record .* is kept in pg_stat_tmp/pg_comply" "$(scripts/pgcluster.sh log)"
 scripts/pgcluster.sh start >/dev/null
+check "... check_server counts it as on disk" \
+  wait_for "SELECT (evidence->>'records_on_disk')::int = 1 FROM comply.check_server() WHERE check_name = 'workers'" 1
+q -c "SELECT comply.run_jobs()" >/dev/null
+check "... and the first drain after the restart writes it to the ledger" \
+  wait_for "SELECT ($rejected) = $rejected_before + 1" 1
+check "... after which no live record is left on disk" \
+  bash -c "[ \$(cat '$spool'/*.rec | grep -ac '^PGCOMPLY-DEFERRED 1 L') = 0 ]"
+check "... with who was refused, from the session that tried" \
+  wait_for "SELECT session_user_name = current_user FROM comply.audit_log WHERE action = 'protect.rejected'
+              ORDER BY id DESC LIMIT 1" 1
+
+# A crash (a backend killed: the postmaster reinitializes shared memory) loses nothing
+# either: the records handed over before it are taken back by the first drain after it.
+rejected_before=$(q -c "$rejected")
+q -c "DO \$\$ BEGIN FOR i IN 1..3 LOOP
+        BEGIN INSERT INTO undelivered VALUES (10 + i, '{}'); EXCEPTION WHEN check_violation THEN NULL; END;
+      END LOOP; END \$\$" >/dev/null
+victim=$(q -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
+psql -X -q -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+sleeper=$!
+wait_for "SELECT count(*) = 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'" 5 || true
+kill -9 "$(q -c "SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'")"
+wait "$sleeper" 2>/dev/null || true
+wait_for "SELECT pid <> $victim FROM pg_stat_activity WHERE backend_type = 'checkpointer'" 30 || true
+q -c "SELECT comply.run_jobs()" >/dev/null
+check "rejected rows waiting when a backend crashed reach the ledger after the restart" \
+  wait_for "SELECT ($rejected) = $rejected_before + 3" 5
 
 # A record written in a transaction that commits asynchronously (synchronous_commit off)
 # is flushed before its slot is freed: with the WAL writer stopped, nothing else would
 # flush it before the crash below, and the slot held the only other copy.
-rejected="SELECT count(*) FROM comply.audit_log WHERE action = 'protect.rejected'"
 rejected_before=$(q -c "$rejected")
 q -c "INSERT INTO undelivered VALUES (2, '{}')" >/dev/null 2>&1 || true
 walwriter=$(q -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'")
@@ -377,15 +409,32 @@ while kill -0 "$postmaster" 2>/dev/null; do sleep 0.1; done
 scripts/pgcluster.sh start >/dev/null 2>&1  # (pg_ctl notes the pid file the crash left)
 check "a record written with synchronous_commit off survives a crash right after its commit" \
   wait_for "SELECT ($rejected) = $rejected_before + 1" 5
-# With every hand-over slot taken (no worker), a rejected row is reported lost in the
-# server log; the line must not quote the statement, whose values are the row's.
+q -c "SELECT comply.run_jobs()" >/dev/null
+check "... and is not written twice" \
+  wait_for "SELECT ($rejected) = $rejected_before + 1" 1
+# With every hand-over slot taken (no worker), rejected rows wait on disk alone, and the
+# next drains write them all.
+rejected_before=$(q -c "$rejected")
 q -c "DO \$\$ BEGIN FOR i IN 1..70 LOOP
         BEGIN INSERT INTO undelivered VALUES (100 + i, '{}'); EXCEPTION WHEN check_violation THEN NULL; END;
       END LOOP; END \$\$" >/dev/null
+check "rejected rows beyond the hand-over slots wait on disk (64 slots a database)" \
+  bash -c "[ \$(ls '$spool' | grep -cE -- '-d[0-9]+\\.rec\$') = 6 ]"
+q -c "SELECT comply.run_jobs()" >/dev/null
+q -c "SELECT comply.run_jobs()" >/dev/null
+check "... and reach the ledger, all of them, through two drains" \
+  wait_for "SELECT ($rejected) = $rejected_before + 70" 1
+# With the files unwritable too (a full disk), a rejected row is reported lost in the
+# server log; the line must not quote the statement, whose values are the row's.
+q -c "DO \$\$ BEGIN FOR i IN 1..64 LOOP
+        BEGIN INSERT INTO undelivered VALUES (200 + i, '{}'); EXCEPTION WHEN check_violation THEN NULL; END;
+      END LOOP; END \$\$" >/dev/null
+chmod 000 "$spool"
 q -c "DO \$\$ BEGIN EXECUTE format('INSERT INTO undelivered VALUES (%s, %L)', 1000,
         '{\"ssn\": \"536-22-8714\", \"name\": \"Patient Maria Garcia\"}');
       EXCEPTION WHEN check_violation THEN NULL; END \$\$" >/dev/null
-check "a rejected row reported lost (all slots taken) is logged without its statement's values" \
+chmod 700 "$spool"
+check "a rejected row reported lost (all slots taken, no file) is logged without its statement's values" \
   bash -c "grep -q 'a rejected row could not be recorded' '$(scripts/pgcluster.sh log)' &&
            ! grep -q '536-22-8714' '$(scripts/pgcluster.sh log)'"
 q -c "SELECT comply.run_jobs()" >/dev/null

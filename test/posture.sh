@@ -258,8 +258,8 @@ check "lax cluster: sampled transactions log their statements: named" \
   grep -q 'statement_logging|fail|.*"log_transaction_sample_rate": "0.5"' "$work/lax.out"
 check "lax cluster: the evidence says csvlog keeps error details even when terse" \
   grep -q 'error_details_logging|fail|.*"log_destination": "stderr,csvlog"' "$work/lax.out"
-check "lax cluster: the workers' evidence counts the rejected row lost and says why" \
-  grep -q 'workers|fail|.*comply.ai_worker is off.*"records_lost": 6, .*"records_waiting": 64' "$work/lax.out"
+check "lax cluster: the workers' evidence counts the rejected rows waiting (beyond the slots: on disk) and says why" \
+  grep -q 'workers|fail|.*comply.ai_worker is off.*"records_lost": 0, .*"records_on_disk": 6, "records_waiting": 64' "$work/lax.out"
 check "lax cluster: the evidence names the table a subscription writes past its policy, and the subscription" \
   grep -q 'replication_into_protected_tables|fail|.*"table": "public.replicated", "subscription": "from_pub"' "$work/lax.out"
 check "lax cluster: the requirements matrix shows the replicated table's gap" \

@@ -68,8 +68,8 @@ extern "C" Datum comply_worker_status(PG_FUNCTION_ARGS) {
   char buf[256];
   snprintf(buf, sizeof(buf),
            "{\"preloaded\": %s, \"records_lost\": %llu, \"records_waiting\": %d, "
-           "\"sealer\": %s, \"job_worker\": %s}",
-           st.shared ? "true" : "false", static_cast<unsigned long long>(st.lost), st.waiting,
+           "\"records_on_disk\": %d, \"sealer\": %s, \"job_worker\": %s}",
+           st.shared ? "true" : "false", static_cast<unsigned long long>(st.lost), st.waiting, st.on_disk,
            st.sealer ? "true" : "false", st.job_worker ? "true" : "false");
   PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf)));
 }

@@ -4,7 +4,15 @@
 // queued). Modelled on pg_cron's loop.
 #include "pg/worker.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -33,6 +41,8 @@ extern "C" {
 #include "nodes/parsenodes.h"
 #include "utils/acl.h"
 #include "commands/extension.h"
+#include "common/file_perm.h"
+#include "port/pg_crc32c.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -121,6 +131,7 @@ constexpr int kDeferredPerDatabase = kDeferredSlots / 2;
 struct DeferredSlot {
   enum State : int { kFree = 0, kWriting, kReady, kTaken } state;
   Oid dbid;
+  bool spooled;  // also in its file (SpoolWriteSlot)
   uint32 len;
   char kind[32];
   char data[kDeferredRecordBytes];
@@ -142,6 +153,13 @@ struct WorkerShared {
   // Records DeferRecord could not hand over since the server started (each also a LOG
   // line where it failed), for comply.check_server(): audit entries lost.
   uint64 deferred_lost;
+  // Names the files of the records in the slots (SpoolFile): a new value each time
+  // shared memory is initialized, so that files of an earlier one are known to belong to
+  // no slot. next_seq numbers the other files; disk_only counts the records written to a
+  // file without a slot, so that drains know to look for them (SpoolOrphans).
+  uint64 generation;
+  uint64 next_seq;
+  uint64 disk_only;
   Latch* launcher_latch;
   Oid requested_db;  // a database whose appends found no sealer
   SealerSlot slots[kMaxSealers * kKinds];
@@ -160,20 +178,201 @@ void RequestShared() {
   RequestAddinShmemSpace(sizeof(WorkerShared));
 }
 
+// Deferred records on disk ------------------------------------------------------------
+//
+// Shared memory does not outlive the server, nor a crash of any of its processes (the
+// postmaster then initializes it anew). So each record DeferRecord puts in slot i is also
+// written, before it returns, to the file of slot i in this generation of shared memory
+// (SlotFile), as a live record; once the transaction that wrote it to the ledger has
+// committed, the record is marked done in its file (DrainedAtXactEnd), and the next
+// record of that slot overwrites it. A file of another generation holding a live record
+// belongs to no slot: the next drain in its database takes it back (SpoolOrphans). So
+// does a record written to a file of its own with no slot at all (DiskFile: every slot
+// taken and no job worker to free one in time), which would otherwise be lost.
+//
+// One file a slot, created once a generation and rewritten in place: creating a file
+// costs far more than writing one (about 350 against 15 µs on the development machine),
+// and audited reads hand over tens of thousands of records a second. The directory is in
+// pg_stat_tmp, whose contents base backups and pg_rewind leave out: a standby made from a
+// backup does not write again what its primary writes. The files are not fsync'ed: the
+// records survive a crash or an immediate shutdown of PostgreSQL, not one of the
+// operating system before the kernel wrote them out; and a crash in the instant between
+// a drain's commit and the marks of its records writes those records twice.
+constexpr char kSpoolDir[] = "pg_stat_tmp/pg_comply";  // relative to the data directory
+
+// A record on disk: a header line, then the record's bytes.
+//   "PGCOMPLY-DEFERRED 1 L <database> <crc32c of the bytes, hex> <length> <kind>\n"
+// where L (live) becomes D (done) in place, at kStateOffset.
+constexpr char kSpoolMagic[] = "PGCOMPLY-DEFERRED 1 ";
+constexpr off_t kStateOffset = sizeof(kSpoolMagic) - 1;
+
+// <generation, 16 hex digits>-<s slot | d sequence | t sequence>.<rec | tmp>: a slot's
+// file, a record without a slot, a record being taken back (SpoolOrphans).
+std::string SpoolFile(uint64 gen, char what, uint64 n, const char* ext = "rec") {
+  char buf[128];
+  snprintf(buf, sizeof(buf), "%s/%016llx-%c%llu.%s", kSpoolDir, static_cast<unsigned long long>(gen), what,
+           static_cast<unsigned long long>(n), ext);
+  return buf;
+}
+
+struct SpoolName {
+  uint64 gen;
+  char what;  // 's', 'd' or 't'
+  bool tmp;
+};
+
+// Reads a directory entry's name as SpoolFile writes it; false for anything else.
+bool ParseSpoolName(const char* name, SpoolName* out) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long gen = strtoull(name, &end, 16);
+  if (end != name + 16 || *end != '-' || errno) return false;
+  const char what = end[1];
+  if (what != 's' && what != 'd' && what != 't') return false;
+  const char* p = end + 2;
+  (void)strtoull(p, &end, 10);
+  if (end == p || errno) return false;
+  std::string_view ext(end);
+  if (ext != ".rec" && ext != ".tmp") return false;
+  *out = {gen, what, ext == ".tmp"};
+  return true;
+}
+
+std::string EncodeRecord(Oid dbid, const char* kind, const std::string& json) {
+  pg_crc32c crc;
+  INIT_CRC32C(crc);
+  COMP_CRC32C(crc, json.data(), json.size());
+  FIN_CRC32C(crc);
+  char head[128];
+  snprintf(head, sizeof(head), "%sL %u %08x %zu %s\n", kSpoolMagic, dbid, crc, json.size(), kind);
+  return head + json;
+}
+
+bool WriteAt(int fd, const std::string& bytes, off_t at) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = pwrite(fd, bytes.data() + done, bytes.size() - done, at + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+int OpenSpoolFile(const std::string& path, int flags) {
+  int fd = open(path.c_str(), flags | PG_BINARY, pg_file_create_mode);
+  if (fd < 0 && errno == ENOENT && (flags & O_CREAT)) {
+    (void)mkdir("pg_stat_tmp", pg_dir_create_mode);
+    (void)mkdir(kSpoolDir, pg_dir_create_mode);
+    fd = open(path.c_str(), flags | PG_BINARY, pg_file_create_mode);
+  }
+  return fd;
+}
+
+// Writes a live record into slot's file of generation gen (in place). Plain C++ and
+// POSIX calls only (DeferRecord runs in any state of a transaction); false on failure.
+bool SpoolWriteSlot(uint64 gen, int slot, Oid dbid, const char* kind, const std::string& json) noexcept {
+  try {
+    int fd = OpenSpoolFile(SpoolFile(gen, 's', slot), O_WRONLY | O_CREAT);
+    if (fd < 0) return false;
+    bool ok = WriteAt(fd, EncodeRecord(dbid, kind, json), 0);
+    if (close(fd) != 0) ok = false;
+    return ok;
+  } catch (...) {
+    return false;
+  }
+}
+
+// Writes a live record to a file of its own (a temporary file renamed into place, so
+// that a drain never reads half of it); false on failure.
+bool SpoolWriteDisk(uint64 gen, uint64 seq, Oid dbid, const char* kind, const std::string& json) noexcept {
+  try {
+    const std::string tmp = SpoolFile(gen, 'd', seq, "tmp");
+    int fd = OpenSpoolFile(tmp, O_WRONLY | O_CREAT | O_TRUNC);
+    if (fd < 0) return false;
+    bool ok = WriteAt(fd, EncodeRecord(dbid, kind, json), 0);
+    if (close(fd) != 0) ok = false;
+    if (ok && rename(tmp.c_str(), SpoolFile(gen, 'd', seq).c_str()) != 0) ok = false;
+    if (!ok) (void)unlink(tmp.c_str());
+    return ok;
+  } catch (...) {
+    return false;
+  }
+}
+
+// Marks the record in slot's file done (written to the ledger and committed).
+void SpoolMarkDone(uint64 gen, int slot) noexcept {
+  char path[128];
+  snprintf(path, sizeof(path), "%s/%016llx-s%d.rec", kSpoolDir, static_cast<unsigned long long>(gen), slot);
+  int fd = open(path, O_WRONLY | PG_BINARY, 0);
+  if (fd < 0) return;
+  (void)!pwrite(fd, "D", 1, kStateOffset);
+  (void)close(fd);
+}
+
+struct SpoolRecord {
+  bool live = false;
+  Oid dbid = InvalidOid;
+  std::string kind;
+  std::string json;
+};
+
+// Reads a record SpoolWrite* wrote; false when the file is missing or the record not
+// whole (its length or checksum do not match: the system crashed while it was written).
+bool SpoolRead(const std::string& path, SpoolRecord* out) {
+  FILE* f = fopen(path.c_str(), "rb");
+  if (!f) return false;
+  std::string all;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && all.size() <= kDeferredRecordBytes + 256) all.append(buf, n);
+  fclose(f);
+  const size_t nl = all.find('\n');
+  if (all.compare(0, kStateOffset, kSpoolMagic) != 0 || nl == std::string::npos || nl > 200) return false;
+  const std::string head = all.substr(0, nl);
+  char state = 0, kind[64] = {0};
+  unsigned int dbid = 0, crc = 0;
+  size_t len = 0;
+  if (sscanf(head.c_str() + kStateOffset, "%c %u %8x %zu %63s", &state, &dbid, &crc, &len, kind) != 5) return false;
+  if ((state != 'L' && state != 'D') || nl + 1 + len > all.size() || len > kDeferredRecordBytes ||
+      strlen(kind) >= sizeof(DeferredSlot::kind))
+    return false;
+  out->json = all.substr(nl + 1, len);
+  pg_crc32c check;
+  INIT_CRC32C(check);
+  COMP_CRC32C(check, out->json.data(), out->json.size());
+  FIN_CRC32C(check);
+  if (check != crc) return false;
+  out->live = state == 'L';
+  out->dbid = dbid;
+  out->kind = kind;
+  return true;
+}
+
 // When the postmaster lets go of shared memory (at shutdown, or to reinitialize it after
-// a process crashed), deferred records still in it are lost: says how many, in the
-// server log, since nothing else will.
+// a process crashed), deferred records still in it are not written yet: says how many
+// are kept on disk (written when their database's job worker or comply.run_jobs() next
+// drains) and how many are lost (their file could not be written), in the server log,
+// since nothing else will.
 void ReportUndelivered(int, Datum) {
   if (!shared) return;
-  int undelivered = 0;
+  int kept = 0, lost = 0;
   for (const DeferredSlot& d : shared->deferred)
-    if (d.state != DeferredSlot::kFree) ++undelivered;
-  if (undelivered > 0)
+    if (d.state != DeferredSlot::kFree) ++(d.spooled ? kept : lost);
+  if (kept > 0)
+    ereport(LOG, (errmsg_plural("pg_comply: %d deferred record (a rejected row, a read or a failed call's "
+                                "interaction) was not yet written to the ledger when shared memory was "
+                                "released; it is kept in %s until its database's job worker writes it",
+                                "pg_comply: %d deferred records (rejected rows, reads or failed calls' "
+                                "interactions) were not yet written to the ledger when shared memory was "
+                                "released; they are kept in %s until their database's job worker writes them",
+                                kept, kept, kSpoolDir)));
+  if (lost > 0)
     ereport(LOG, (errmsg_plural("pg_comply: %d deferred record (a rejected row, a read or a failed call's "
                                 "interaction) was not written to the ledger before shared memory was released",
                                 "pg_comply: %d deferred records (rejected rows, reads or failed calls' "
                                 "interactions) were not written to the ledger before shared memory was released",
-                                undelivered, undelivered)));
+                                lost, lost)));
 }
 
 // Creates or attaches the shared state (shmem_startup_hook).
@@ -185,6 +384,10 @@ void StartupShared() {
   if (!found) {
     memset(shared, 0, sizeof(WorkerShared));
     SpinLockInit(&shared->mutex);
+    // (Never 0, and unlike the last one's, as far as the clock and chance go.)
+    uint64 g = 0;
+    if (!pg_strong_random(&g, sizeof(g))) g = static_cast<uint64>(GetCurrentTimestamp());
+    shared->generation = g == 0 ? 1 : g;
   }
   LWLockRelease(AddinShmemInitLock);
   // (In the postmaster, at each (re)initialization: releasing shared memory clears the
@@ -619,6 +822,10 @@ void DrainedAtXactEnd(XactEvent event, void*) {
   if (n_drained == 0) return;
   if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT) {
     if (!XLogRecPtrIsInvalid(XactLastCommitEnd)) XLogFlush(XactLastCommitEnd);
+    // Then their records on disk are done (the slots are still ours: taken).
+    if (shared)
+      for (int i = 0; i < n_drained; ++i)
+        if (shared->deferred[drained[i].slot].spooled) SpoolMarkDone(shared->generation, drained[i].slot);
     SettleDrained(DeferredSlot::kFree);
   }
   else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE)
@@ -716,9 +923,10 @@ bool DeferRecord(const char* kind, const std::string& json) {
   Latch* latch = nullptr;
   // All slots taken (a burst of rejected rows), or this database's share of them: while
   // its job worker runs, wake it and wait for it to free one, so that the burst slows
-  // down to the pace of the ledger rather than losing entries. Interrupts are left
+  // down to the pace of the ledger rather than piling up on disk. Interrupts are left
   // pending for the caller (a cancel takes effect at most kDeferWaitMs later).
   int waited_ms = 0;
+  uint64 gen = 0, seq = 0;
   for (;;) {
     Latch* worker = nullptr;
     SpinLockAcquire(&shared->mutex);
@@ -738,9 +946,19 @@ bool DeferRecord(const char* kind, const std::string& json) {
       slot->state = DeferredSlot::kWriting;
       slot->dbid = MyDatabaseId;
     }
+    gen = shared->generation;
+    if (!slot) seq = ++shared->next_seq;
     SpinLockRelease(&shared->mutex);
     if (slot) break;
-    if (!worker || worker == MyLatch || waited_ms >= kDeferWaitMs) return lost();
+    if (!worker || worker == MyLatch || waited_ms >= kDeferWaitMs) {
+      // No slot: the record waits on disk alone, for a drain to take it (SpoolOrphans).
+      if (!SpoolWriteDisk(gen, seq, MyDatabaseId, kind, json)) return lost();
+      SpinLockAcquire(&shared->mutex);
+      ++shared->disk_only;
+      SpinLockRelease(&shared->mutex);
+      if (worker && worker != MyLatch) SetLatch(worker);
+      return true;
+    }
     SetLatch(worker);
     try {
       PgCall([] {
@@ -753,7 +971,9 @@ bool DeferRecord(const char* kind, const std::string& json) {
     }
     waited_ms += kDeferPollMs;
   }
-  // The copy happens outside the spinlock: the slot is ours while it is kWriting.
+  // The copies happen outside the spinlock: the slot is ours while it is kWriting. The
+  // file first: a drain may remove it as soon as the slot is ready.
+  slot->spooled = SpoolWriteSlot(gen, static_cast<int>(slot - shared->deferred), MyDatabaseId, kind, json);
   slot->len = static_cast<uint32>(json.size());
   strlcpy(slot->kind, kind, sizeof(slot->kind));
   memcpy(slot->data, json.data(), json.size());
@@ -766,6 +986,125 @@ bool DeferRecord(const char* kind, const std::string& json) {
   return true;
 }
 
+namespace {
+
+// Whether this process has taken back the records on disk of its database that belong
+// to no slot (SpoolOrphans), and the count of records written to disk alone it had seen
+// then (shared->disk_only): a drain looks again when either says so.
+bool spool_checked = false;
+uint64 spool_disk_seen = 0;
+
+struct OrphanCount {
+  int taken = 0;  // into slots
+  int left = 0;   // still on disk alone (no slot free; or only counted)
+};
+
+// The records on disk of this database that belong to no slot: files of an earlier
+// generation of shared memory (the server restarted, or crashed, before they were
+// written) and files written with no slot. With take, each is claimed by renaming it to
+// a name of the current generation (a drain elsewhere at the same time then finds it
+// gone) and read into a free slot of this database's share, ready to be written; a file
+// that is not whole (the system crashed while it was written) is logged and removed.
+// Stale temporary files of an earlier generation are removed. Plain C++ and POSIX calls;
+// logs through PgCall (callers are in C++ territory).
+OrphanCount SpoolOrphans(bool take) {
+  OrphanCount count;
+  std::vector<std::string> names;
+  if (DIR* dir = opendir(kSpoolDir)) {
+    while (struct dirent* de = readdir(dir)) names.emplace_back(de->d_name);
+    closedir(dir);
+  }
+  SpinLockAcquire(&shared->mutex);
+  const uint64 gen = shared->generation;
+  SpinLockRelease(&shared->mutex);
+  int damaged = 0;
+  for (const std::string& name : names) {
+    SpoolName n;
+    if (!ParseSpoolName(name.c_str(), &n)) continue;
+    const bool current = n.gen == gen;
+    const std::string from = std::string(kSpoolDir) + "/" + name;
+    if (n.tmp) {
+      if (!current && take) (void)unlink(from.c_str());  // its writer died
+      continue;
+    }
+    if (current && n.what != 'd') continue;  // a slot's, or being taken back
+    SpoolRecord rec;
+    if (!SpoolRead(from, &rec)) {
+      // Not whole: written when the system crashed (a file of this generation without a
+      // slot is renamed into place whole; one gone meanwhile was taken by another drain).
+      if (!current && take && access(from.c_str(), F_OK) == 0) {
+        (void)unlink(from.c_str());
+        ++damaged;
+      }
+      continue;
+    }
+    if (!rec.live) {
+      if (!current && take) (void)unlink(from.c_str());  // written and committed
+      continue;
+    }
+    if (rec.dbid != MyDatabaseId) continue;
+    if (!take) {
+      ++count.left;
+      continue;
+    }
+    DeferredSlot* slot = nullptr;
+    uint64 seq = 0;
+    SpinLockAcquire(&shared->mutex);
+    int held = 0;
+    for (DeferredSlot& d : shared->deferred) {
+      if (d.state == DeferredSlot::kFree) {
+        if (!slot) slot = &d;
+      } else if (d.dbid == MyDatabaseId) {
+        ++held;
+      }
+    }
+    if (held >= kDeferredPerDatabase) slot = nullptr;
+    if (slot) {
+      slot->state = DeferredSlot::kWriting;
+      slot->dbid = MyDatabaseId;
+      seq = ++shared->next_seq;
+    }
+    SpinLockRelease(&shared->mutex);
+    if (!slot) {
+      ++count.left;
+      continue;
+    }
+    // Claimed by renaming it (a drain elsewhere at the same time then finds it gone), then
+    // copied into the slot and its file, then removed (a crash in between: twice).
+    const std::string taken = SpoolFile(gen, 't', seq);
+    if (rename(from.c_str(), taken.c_str()) != 0) {
+      SpinLockAcquire(&shared->mutex);
+      slot->state = DeferredSlot::kFree;
+      SpinLockRelease(&shared->mutex);
+      continue;
+    }
+    slot->spooled = SpoolWriteSlot(gen, static_cast<int>(slot - shared->deferred), MyDatabaseId,
+                                   rec.kind.c_str(), rec.json);
+    slot->len = static_cast<uint32>(rec.json.size());
+    strlcpy(slot->kind, rec.kind.c_str(), sizeof(slot->kind));
+    memcpy(slot->data, rec.json.data(), rec.json.size());
+    SpinLockAcquire(&shared->mutex);
+    slot->state = DeferredSlot::kReady;
+    SpinLockRelease(&shared->mutex);
+    (void)unlink(taken.c_str());
+    ++count.taken;
+  }
+  if (damaged > 0)
+    PgCall([&] {
+      ereport(LOG, (errmsg_plural("pg_comply: %d deferred record kept on disk was not whole and is lost",
+                                  "pg_comply: %d deferred records kept on disk were not whole and are lost",
+                                  damaged, damaged)));
+    });
+  if (count.taken > 0)
+    PgCall([&] {
+      ereport(DEBUG1, (errmsg("pg_comply: %d deferred records kept on disk taken back to be written",
+                              count.taken)));
+    });
+  return count;
+}
+
+}  // namespace
+
 DeferredStatus GetDeferredStatus() {
   DeferredStatus st;
   if (!shared) return st;
@@ -777,6 +1116,11 @@ DeferredStatus GetDeferredStatus() {
   st.sealer = FindSlot(MyDatabaseId, kSealer) != nullptr;
   st.job_worker = FindSlot(MyDatabaseId, kJobs) != nullptr;
   SpinLockRelease(&shared->mutex);
+  try {
+    st.on_disk = SpoolOrphans(false).left;
+  } catch (...) {
+    st.on_disk = -1;
+  }
   return st;
 }
 
@@ -789,6 +1133,22 @@ int DrainDeferred(const std::function<void(const char*, const std::string&)>& wr
       before_shmem_exit(DrainedAtExit, 0);
     });
     drain_callbacks_registered = true;
+  }
+  SpinLockAcquire(&shared->mutex);
+  const uint64 disk_only = shared->disk_only;
+  SpinLockRelease(&shared->mutex);
+  if (!spool_checked || disk_only != spool_disk_seen) {
+    spool_disk_seen = disk_only;
+    const OrphanCount c = SpoolOrphans(true);
+    spool_checked = c.left == 0;
+    // More than the slots could take: the job worker goes round again at once.
+    if (c.left > 0 && c.taken > 0) {
+      SpinLockAcquire(&shared->mutex);
+      SealerSlot* w = FindSlot(MyDatabaseId, kJobs);
+      const bool me = w && w->pid == MyProcPid;
+      SpinLockRelease(&shared->mutex);
+      if (me) SetLatch(MyLatch);
+    }
   }
   int n = 0;
   for (DeferredSlot& d : shared->deferred) {

@@ -23,11 +23,14 @@ constexpr size_t kDeferredRecordBytes = 8192;
 
 // Hands a record (JSON text, already redacted) to this database's job worker, which
 // writes it in a transaction of its own: for records that must outlive the caller's
-// rollback, such as the interaction of a synchronous call that failed. When all slots
-// are taken, or this database's share of them, and the job worker runs, waits (up to
-// 5 s) for it to free one. Returns false, and counts the record lost, when it cannot (no
-// shared memory without shared_preload_libraries, no slot and no worker, or the wait
-// over, record too large). Never throws; safe in any state of the transaction.
+// rollback, such as the interaction of a synchronous call that failed. The record is
+// also written to disk (pg_stat_tmp/pg_comply) before this returns, so that it outlives
+// a restart or a crash of the server too (the first drain after it takes it back).
+// When all slots are taken, or this database's share of them, and the job worker runs,
+// waits (up to 5 s) for it to free one; with none free then, or no worker, the record
+// waits on disk alone. Returns false, and counts the record lost, when it cannot (no
+// shared memory without shared_preload_libraries, record too large, or no slot and its
+// file not written). Never throws; safe in any state of the transaction.
 bool DeferRecord(const char* kind, const std::string& json);
 
 // What comply.check_server() reports of the hand-over: whether the shared state exists
@@ -38,6 +41,7 @@ struct DeferredStatus {
   bool shared = false;
   uint64_t lost = 0;
   int waiting = 0;
+  int on_disk = 0;  // this database's records on disk that no slot holds (-1: unknown)
   bool sealer = false;
   bool job_worker = false;
 };
