@@ -1,6 +1,7 @@
 // SQL functions of JSON Schema validation: comply.validate (by schema and by name),
 // comply.validation_errors, comply.assert_valid, comply.register_schema, and the cache
 // of compiled schemas.
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -19,6 +20,10 @@
 #include "pg/pii.h"
 #include "pg/spi.h"
 #include "pg/validate.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 extern "C" {
 #include "postgres.h"
@@ -53,13 +58,25 @@ constexpr size_t kMaxCachedSchemas = 256;
 // compiled schema takes tens of times its jsonb (an enum of 500,000 values, 1.75 MB,
 // about 100 MB), and eight of them held 845 MB until the session ended.
 constexpr size_t kMaxCachedSchemaBytes = size_t{4} << 20;
+// And, in each of the two caches, at most this many bytes of compiled schemas (as the
+// heap grew while compiling them): the named cache had no bound but its 256 entries,
+// and a session that validated by 12 names of 100,000-value enums held 240 MB.
+constexpr size_t kMaxCachedCompiledBytes = size_t{64} << 20;
 // Errors shown in assert_valid's detail.
 constexpr size_t kAssertDetailErrors = 5;
 
+// A compiled schema in the cache, with the bytes its compilation kept.
+struct CachedSchema {
+  std::shared_ptr<const schema::CompiledSchema> compiled;
+  size_t bytes = 0;
+};
+
 struct SchemaCache {
-  std::unordered_map<std::string, std::shared_ptr<const schema::CompiledSchema>> by_content;
-  size_t by_content_bytes = 0;  // the keys' bytes
-  std::unordered_map<std::string, std::shared_ptr<const schema::CompiledSchema>> by_name;
+  std::unordered_map<std::string, CachedSchema> by_content;
+  size_t by_content_bytes = 0;     // the keys' bytes
+  size_t by_content_compiled = 0;  // the compiled schemas' bytes
+  std::unordered_map<std::string, CachedSchema> by_name;
+  size_t by_name_compiled = 0;
   std::map<std::string, json::Value, std::less<>> registered_by_id;  // $id -> document
   bool registered_loaded = false;
   // What was read may be older than a change received while reading it (see
@@ -83,7 +100,9 @@ void InvalidateSchemas(Datum, Oid relid) {
                 cache->schemas_relid == InvalidOid)) {
     cache->by_content.clear();
     cache->by_content_bytes = 0;
+    cache->by_content_compiled = 0;
     cache->by_name.clear();
+    cache->by_name_compiled = 0;
     cache->registered_by_id.clear();
     cache->registered_loaded = false;
     // Looked up again at the next compilation: the table itself may be what went (the
@@ -204,23 +223,52 @@ void DropIfOutdated(SchemaCache& c) {
   }
 }
 
+// Bytes of the backend's heap in use (glibc's count), or 0 where it cannot be read.
+size_t HeapBytesInUse() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+#else
+  return 0;
+#endif
+}
+
+// Runs compile (returning a compiled schema) and tells the bytes the heap kept from it,
+// at least floor (the schema's own size, all there is where the heap cannot be read).
+// compile should read the schema's document too: the compiled schema keeps that tree.
+template <typename Compile>
+CachedSchema CompileMeasured(size_t floor, Compile&& compile) {
+  const size_t before = HeapBytesInUse();
+  CachedSchema out;
+  out.compiled = compile();
+  const size_t after = HeapBytesInUse();
+  out.bytes = std::max(after > before ? after - before : size_t{0}, floor);
+  return out;
+}
+
 // The compiled form of an anonymous schema, compiled once per backend.
 std::shared_ptr<const schema::CompiledSchema> CompiledFor(Jsonb* schema_jb) {
   SchemaCache& c = Cache();
   DropIfOutdated(c);
   std::string key(reinterpret_cast<const char*>(schema_jb), VARSIZE(schema_jb));
   auto it = c.by_content.find(key);
-  if (it != c.by_content.end()) return it->second;
-  json::Value doc = JsonbToValue(schema_jb);
-  auto compiled = schema::CompiledSchema::Compile(doc, AnonymousResolver(c), &InterruptCheck());
+  if (it != c.by_content.end()) return it->second.compiled;
+  CachedSchema entry = CompileMeasured(key.size(), [&] {
+    json::Value doc = JsonbToValue(schema_jb);
+    return schema::CompiledSchema::Compile(doc, AnonymousResolver(c), &InterruptCheck());
+  });
   if (c.by_content.size() >= kMaxCachedSchemas ||
-      (!c.by_content.empty() && c.by_content_bytes + key.size() > kMaxCachedSchemaBytes)) {
+      (!c.by_content.empty() && (c.by_content_bytes + key.size() > kMaxCachedSchemaBytes ||
+                                 c.by_content_compiled + entry.bytes > kMaxCachedCompiledBytes))) {
     c.by_content.clear();
     c.by_content_bytes = 0;
+    c.by_content_compiled = 0;
     ++schema_generation;
   }
   c.by_content_bytes += key.size();
-  c.by_content.emplace(std::move(key), compiled);
+  c.by_content_compiled += entry.bytes;
+  auto compiled = entry.compiled;
+  c.by_content.emplace(std::move(key), std::move(entry));
   return compiled;
 }
 
@@ -245,22 +293,28 @@ std::shared_ptr<const schema::CompiledSchema> CompiledNamed(const std::string& n
   SchemaCache& c = Cache();
   DropIfOutdated(c);
   auto it = c.by_name.find(name);
-  if (it != c.by_name.end()) return it->second;
+  if (it != c.by_name.end()) return it->second.compiled;
   CheckSchemaName(name);
   const uint64 generation = schema_generation;
   SchemaRows* rows = PgCall([&] { return ReadSchemaRows(name.c_str()); });
   if (rows->n == 0)
     throw Error(sqlstate::kUndefinedObject, "schema \"" + name + "\" is not registered", {},
                 "Register it with comply.register_schema(name, schema).");
-  json::Value doc = json::Parse(rows->doc[0]);
-  auto compiled = schema::CompiledSchema::Compile(doc, MakeResolver(c), &InterruptCheck());
+  CachedSchema entry = CompileMeasured(std::strlen(rows->doc[0]), [&] {
+    json::Value doc = json::Parse(rows->doc[0]);
+    return schema::CompiledSchema::Compile(doc, MakeResolver(c), &InterruptCheck());
+  });
   // A change received while reading may not be in what was read: not kept.
-  if (schema_generation != generation) return compiled;
-  if (c.by_name.size() >= kMaxCachedSchemas) {
+  if (schema_generation != generation) return entry.compiled;
+  if (c.by_name.size() >= kMaxCachedSchemas ||
+      (!c.by_name.empty() && c.by_name_compiled + entry.bytes > kMaxCachedCompiledBytes)) {
     c.by_name.clear();
+    c.by_name_compiled = 0;
     ++schema_generation;
   }
-  c.by_name.emplace(name, compiled);
+  c.by_name_compiled += entry.bytes;
+  auto compiled = entry.compiled;
+  c.by_name.emplace(name, std::move(entry));
   return compiled;
 }
 
