@@ -56,6 +56,9 @@ step "compliance as a TAP suite through pg_prove (test/tap_controls.sh)" test/ta
 
 step "pg_dump and pg_restore of a database using pg_comply (test/dump_restore.sh)" test/dump_restore.sh
 
+step "a session's memory for large JSON Schemas stays bounded (test/schema_cache_memory.sh)" \
+  test/schema_cache_memory.sh
+
 # The demo's SQL (the quick start's first command), which stops at any error it does not
 # expect, on the test cluster: its server log is then scanned with the rest.
 demo_sql() {
