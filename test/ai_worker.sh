@@ -323,6 +323,30 @@ check "... the job cancelled as its row was gone, no decision and no review case
                   AND NOT EXISTS (SELECT 1 FROM comply.model_decisions d WHERE d.job_id = j.id)
              FROM comply.ai_jobs j WHERE j.subject -> 'primary_key' ->> 'id' = '3'
               AND j.subject ->> 'table' = 'public.intake_notes'"
+# A writer's transaction left open on a row whose job is with the provider (its UPDATE
+# cancels the job, and holds the job's row): the worker records the call and goes on,
+# rather than wait for that transaction with every other job, alert and rejected row
+# behind it; the job is the transaction's to end.
+ctl mode '{"mode": "delay", "delay_ms": 3000, "confidence": 0.95}'
+q -c "INSERT INTO intake_notes VALUES (4, 'Oncology referral, held open')"
+check "the fourth row's job is with the provider" \
+  wait_for "SELECT count(*) = 1 FROM comply.ai_jobs WHERE subject ->> 'table' = 'public.intake_notes' AND status = 'running'" 10
+psql -X -q -d postgres -c "BEGIN" -c "UPDATE intake_notes SET note = 'Chargeback, held open' WHERE id = 4" \
+  -c "SELECT pg_sleep(12)" -c "COMMIT" >/dev/null 2>&1 &
+holder=$!
+wait_for "SELECT count(*) = 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(12)'" 5 || true
+ctl mode '{"mode": "ok"}'
+job=$(q -c "SELECT comply.classify_async('a job behind the held one', $labels, 'openai:test-model')")
+check "a transaction holding a job's row does not hold the worker: a later job is done meanwhile" \
+  wait_for "SELECT (SELECT status = 'done' FROM comply.ai_jobs WHERE id = $job)
+              AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(12)')" 10
+check "... the held job's answer is discarded, its call on record" \
+  is_true "SELECT count(*) = 1 FROM comply.audit_log WHERE action = 'ai.discarded'
+             AND details ->> 'reason' LIKE 'another transaction held the job%' AND details ? 'interaction_id'"
+wait "$holder" 2>/dev/null || true
+check "... and once that transaction commits, its job is cancelled and the row's new text classified" \
+  wait_for "SELECT array_agg(status ORDER BY id) = ARRAY['cancelled', 'done'] FROM comply.ai_jobs
+              WHERE subject ->> 'table' = 'public.intake_notes' AND subject -> 'primary_key' ->> 'id' = '4'" 15
 q -c "SELECT comply.unprotect('intake_notes')" -c "DROP TABLE intake_notes" >/dev/null
 
 # --- Review upkeep by the worker ----------------------------------------------------

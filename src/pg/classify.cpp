@@ -559,10 +559,12 @@ int JobRound::Claim(int max) {
     SpiScope spi;
     // Jobs left running by a worker that is gone (crash, restart) go back to the queue;
     // the attempt they used is given back, since no answer was recorded for it.
+    // (Not waiting for a job a transaction holds: the next round looks again.)
     SpiExec("UPDATE comply.ai_jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), "
             "worker_pid = NULL, locked_until = NULL "
-            "WHERE status = 'running' AND (locked_until < now() OR NOT EXISTS "
-            "(SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = worker_pid))",
+            "WHERE id IN (SELECT id FROM comply.ai_jobs WHERE status = 'running' AND (locked_until < now() "
+            "OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = worker_pid)) "
+            "FOR UPDATE SKIP LOCKED)",
             0, nullptr, nullptr, nullptr, false, SPI_OK_UPDATE);
     Oid types[2] = {INT4OID, INT4OID};
     // A claim lasts longer than the round can: its requests run ai_concurrency at a time,
@@ -689,15 +691,17 @@ void JobRound::Call(const CancelCheck& cancel) {
 // as an interaction, masked like any other, since it was disclosed; but not for a job
 // forgotten (comply.forget has removed everything derived from its row). The ledger
 // records that the answer was discarded.
-void DiscardAnswer(Job& j, bool still_there) {
+void DiscardAnswer(Job& j, bool still_there, bool held = false) {
   std::string details = "{";
   AddRaw(details, "job_id", std::to_string(j.id));
   AddField(details, "provider", j.provider);
   AddField(details, "model", j.model);
   // (Not called: the circuit breaker held it back, or the builtin model had not run yet.)
   AddField(details, "reason",
-           std::string(still_there ? "the job was cancelled " : "the job was forgotten ") +
-               (j.called ? "while it was classified" : "before it was classified"));
+           held ? std::string("another transaction held the job when it was to be recorded "
+                              "(it goes back to the queue unless that transaction ends it)")
+                : std::string(still_there ? "the job was cancelled " : "the job was forgotten ") +
+                      (j.called ? "while it was classified" : "before it was classified"));
   if (still_there && j.called) {
     j.rec.job_id = j.id;
     j.rec.requested_by = j.created_by;
@@ -720,15 +724,28 @@ int JobRound::Finish() {
     // The job as it stands now, locked: while it was being classified, a DELETE or a
     // change of its row may have cancelled it, comply.forget removed it, or a rename of
     // its table changed its subject.
+    // Not waited for when a transaction holds it (a write of its row that cancels it, a
+    // comply.forget, left open): the worker would wait as long, with every other job,
+    // alert and hand-over record behind it.
     std::optional<std::string> status;
+    bool held = false;
     {
       Oid types[1] = {INT8OID};
       Datum v[1] = {Int64GetDatum(j.id)};
-      if (SpiExec("SELECT status, subject::text FROM comply.ai_jobs WHERE id = $1 FOR UPDATE", 1,
+      if (SpiExec("SELECT status, subject::text FROM comply.ai_jobs WHERE id = $1 FOR UPDATE SKIP LOCKED", 1,
                   types, v, nullptr, false, SPI_OK_SELECT) > 0) {
         status = SpiText(0, 1);
         j.subject = SpiText(0, 2);
+      } else {
+        held = SpiExec("SELECT 1 FROM comply.ai_jobs WHERE id = $1", 1, types, v, nullptr, true,
+                       SPI_OK_SELECT) > 0;
       }
+    }
+    if (held) {
+      // Left running: if that transaction does not end it, the job goes back to the
+      // queue when its claim expires (Claim), and is classified again.
+      DiscardAnswer(j, true, true);
+      continue;
     }
     if (status != std::optional<std::string>("running")) {
       DiscardAnswer(j, status.has_value());
