@@ -261,6 +261,9 @@ q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type 
 ctl mode '{"mode": "ok"}'
 check "a job whose worker was killed mid-request is done by the next worker" \
   wait_for "SELECT status = 'done' FROM comply.ai_jobs WHERE id = $job" 30
+check "... and the request the stopped worker had out is on record as an interaction (cancelled)" \
+  wait_for "SELECT count(*) = 1 FROM comply.ai_interactions WHERE job_id = $job AND outcome = 'cancelled'
+              AND error LIKE 'cancelled: the worker was stopped%'" 5
 
 # The server crashes in the middle of a request: the job is not lost.
 ctl mode '{"mode": "hang", "max_seconds": 30}'

@@ -660,30 +660,60 @@ void JobRound::Call(const CancelCheck& cancel) {
   // The breaker is asked before each request starts: a closed circuit lets every one
   // through, an open one none (not even the rest of this batch once it opens), a
   // half-open one a single probe. Jobs not sent go back to the queue unchanged.
+  std::vector<bool> started(sent.size(), false);
   auto may_start = [&](size_t i) {
     double now = NowSeconds();
-    if (breaker.Allow(now)) return true;
+    if (breaker.Allow(now)) {
+      started[i] = true;
+      return true;
+    }
     sent[i]->deferred = true;
     sent[i]->defer_seconds = breaker.state() == ai::CircuitBreaker::State::kOpen
                                  ? std::max(0.1, breaker.open_until() - now)
                                  : 0.5;  // half-open: waiting for the probe's outcome
     return false;
   };
-  ai::RunHttp(requests, ai_concurrency, [&](size_t i, ai::HttpResponse&& resp) {
-    Job* j = sent[i];
-    j->called = true;
-    j->answer = JudgeResponse(resp, *j->labels, &j->rec);
-    if (j->answer.ok) {
-      breaker.RecordSuccess();
-      breaker_state->failures = 0;
-    } else if (j->rec.outcome != "invalid_answer") {
-      breaker.RecordFailure(NowSeconds());
-      breaker_state->failures++;
-      impl_->breaker_error = j->answer.error;
-    } else {
-      breaker.RecordSuccess();  // the provider answered: it is up, if wrong
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    ai::RunHttp(requests, ai_concurrency, [&](size_t i, ai::HttpResponse&& resp) {
+      Job* j = sent[i];
+      j->called = true;
+      j->answer = JudgeResponse(resp, *j->labels, &j->rec);
+      if (j->answer.ok) {
+        breaker.RecordSuccess();
+        breaker_state->failures = 0;
+      } else if (j->rec.outcome != "invalid_answer") {
+        breaker.RecordFailure(NowSeconds());
+        breaker_state->failures++;
+        impl_->breaker_error = j->answer.error;
+      } else {
+        breaker.RecordSuccess();  // the provider answered: it is up, if wrong
+      }
+    }, cancel, may_start);
+  } catch (const Cancelled&) {
+    // The worker is stopped (a shutdown, pg_terminate_backend) or the call cancelled
+    // while requests are out: their jobs go back to the queue when this process is gone,
+    // but the provider has their text. Each is recorded as an interaction, through the
+    // hand-over (this transaction, if any, will not commit); the answers already in,
+    // whose round will not be recorded, too.
+    for (size_t i = 0; i < sent.size(); ++i) {
+      Job* j = sent[i];
+      if (!started[i]) continue;
+      if (!j->called) {
+        j->rec.outcome = "cancelled";
+        j->rec.error = "cancelled: the worker was stopped while the request was out";
+        j->rec.latency_ms = MillisSince(t0);
+      }
+      j->rec.job_id = j->id;
+      j->rec.requested_by = j->created_by;
+      if (!DeferRecord("interaction", InteractionJson(j->rec)))
+        PgCall([] {
+          ereport(LOG, (errmsg("pg_comply: the record of an AI call cut short could not be kept"),
+                        errhidecontext(true), errhidestmt(true)));
+        });
     }
-  }, cancel, may_start);
+    throw;
+  }
 }
 
 // A job cancelled (still_there) or forgotten while it was classified: no decision, no
