@@ -57,3 +57,6 @@ SELECT count(*) AS docs, bool_and(jsonb_typeof(r) = 'object') AS all_objects,
 -- A number is redacted by content too, as its text: a card number stored as a JSON
 -- number becomes its label (a string); numbers the detector finds nothing in stay numbers.
 SELECT comply.redact('{"card": 4111111111111111, "not_luhn": 4111111111111112, "n": 42, "f": 3.5, "big": 1e20, "arr": [4111111111111111, 7]}'::jsonb);
+-- ... the whole number, whatever follows what was found in it: no "[CREDIT_CARD].0".
+SELECT comply.redact('{"card": 4111111111111111.0, "exp": 4111111111111111e0}'::jsonb);
+SELECT comply.redact('{"card": 4111111111111111.0}'::jsonb, '{"CREDIT_CARD": {"op": "mask", "keep_last": 4}}');

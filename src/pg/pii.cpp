@@ -455,10 +455,17 @@ class JsonbRedactor {
       const char* digits = PgCall([&] {
         return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
       });
+      // A number is one value: what is found in it stands for all of it (the card
+      // number in 4111111111111111.0 or 4111111111111111e0 is not followed by a ".0"
+      // that a label would keep), under the entity scored highest.
       const std::string_view in(digits);
-      const std::string r = RedactString(in, named_, ops_, key_);
-      if (r != in) {
-        PushString(tok, r, state);
+      std::vector<pii::Finding> found = CurrentDetector().Detect(in, named_, InterruptCheck());
+      if (!found.empty()) {
+        pii::Finding whole = *std::max_element(found.begin(), found.end(),
+            [](const pii::Finding& a, const pii::Finding& b) { return a.score < b.score; });
+        whole.begin = 0;
+        whole.end = in.size();
+        PushString(tok, pii::Redact(in, {whole}, ops_, key_, InterruptCheck()), state);
         return;
       }
     }
