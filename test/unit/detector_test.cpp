@@ -693,6 +693,24 @@ TEST_F(DetectorTest, DateTimeEuropeanMonthNames) {
   }
 }
 
+// Month names of Europe in capitals, as forms and headings write them.
+TEST_F(DetectorTest, DateTimeEuropeanMonthsInCapitals) {
+  EXPECT_TRUE(Has("GEBOREN AM 3. M\u00c4RZ 1984", "DATE_TIME", "3. M\u00c4RZ 1984"));
+  EXPECT_TRUE(Has("N\u00c9 LE 12 F\u00c9VRIER 1985", "DATE_TIME", "12 F\u00c9VRIER 1985"));
+  EXPECT_TRUE(Has("NACIDO EL 5 DE MAYO DE 1990", "DATE_TIME", "5 DE MAYO DE 1990"));
+  EXPECT_TRUE(Has("NATO IL 5 MAGGIO 1990", "DATE_TIME", "5 MAGGIO 1990"));
+  EXPECT_TRUE(Has("le 1ER MAI 1990", "DATE_TIME", "1ER MAI 1990"));
+  EXPECT_TRUE(Has("depuis le 15 AO\u00dbT 1969", "DATE_TIME", "15 AO\u00dbT 1969"));
+  EXPECT_TRUE(Has("au 5 D\u00c9CEMBRE 2001", "DATE_TIME", "5 D\u00c9CEMBRE 2001"));
+  EXPECT_TRUE(Has("NACIDO EL 12 DE JULIO DEL 2003", "DATE_TIME", "12 DE JULIO DEL 2003"));
+  EXPECT_TRUE(Has("N\u00c9 LE 12 MARS 1985", "DATE_TIME", "12 MARS 1985"));
+  EXPECT_TRUE(Has("GEBOREN OP 5 MEI 1990", "DATE_TIME", "5 MEI 1990"));
+  EXPECT_TRUE(Has("on 15 MARCH 1985", "DATE_TIME", "15 MARCH 1985"));  // English, as before
+  EXPECT_NEAR(ScoreOf("GEBOREN AM 3. M\u00c4RZ 1984", "3. M\u00c4RZ 1984"), 0.95, kEps);
+  EXPECT_TRUE(Lacks("AM 31. FEBRUAR 1984", "DATE_TIME"));
+  EXPECT_TRUE(Lacks("The 10 Mars 1998 edition", "DATE_TIME"));
+}
+
 TEST_F(DetectorTest, DateTimeValid) {
   EXPECT_TRUE(Has("on 1984-03-05 we", "DATE_TIME", "1984-03-05"));
   EXPECT_TRUE(Has("on 03/05/1984 we", "DATE_TIME", "03/05/1984"));

@@ -57,6 +57,10 @@ const char* const kShapes[] = {
     "DD d\u00e9cembre DDDD", "D ao\u00fbt DDDD", "DD f\u00e9vrier DDDD", "D. April DDDD",
     "DD giugno DDDD", "D maart DDDD", "DD. Oktober DDDD", "DD de julio del DDDD",
     "D septiembre, del DDDD",
+    // In capitals (no D, H, U, L or B in them either; the others are in kWords).
+    "DD. M\u00c4RZ DDDD", "D. MAERZ DDDD", "DD F\u00c9VRIER DDDD", "DD MAGGIO DDDD",
+    "D MARS DDDD", "D MEI DDDD", "DD JANVIER DDDD", "DD MAYO, DDDD", "DER MAI DDDD",
+    "DD AO\u00dbT DDDD", "DDER MAI DDDD",
 };
 
 const char* const kWords[] = {
@@ -71,7 +75,9 @@ const char* const kWords[] = {
     "september", "OCT", "Nov", "dec", "December", "st", "nd", "th", "www", "http", "ftp",
     "com", "the", "and", "of", "called", "Maria", "Lopez", "x", "e", "fe", "ab", "cafe",
     "M\u00e4rz", "Dezember", "d\u00e9cembre", "ao\u00fbt", "mai", "mei", "de", "del", "er", "mars", "Mars", "Mei",
-    "set", "ago", "Luglio", "Januari", "Mayo",
+    "set", "ago", "Luglio", "Januari", "Mayo", "M\u00c4RZ", "F\u00c9VRIER", "D\u00c9CEMBRE",
+    "AO\u00dbT", "MAGGIO", "MAYO", "JULIO", "DE", "DEL", "ER", "MARS", "MEI", "DEZEMBER",
+    "DICIEMBRE", "JUILLET",
     // (?i) matches U+017F and U+212A as 's' and 'k'.
     "\u017Fon", "cu\u017Ftomer", "\u017Fincerely", "\u212Aind regards", "\u212AIND",
 };

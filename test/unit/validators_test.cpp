@@ -870,10 +870,26 @@ TEST(DateTest, EuropeanMonthNames) {
   ExpectAll(
       ValidateDate,
       {"31. Februar 1984", "29 febbraio 1991", "31 avril 1990", "0 mai 1990", "5 de mayo de 90",
-       "5 mai", "mai 1990", "5. mai. 1990", "5 MAI 1990", "5 maio 1990", "5 mayo de de 1990",
+       "5 mai", "mai 1990", "5. mai. 1990", "5 maio 1990", "5 mayo de de 1990",
        "5th mayo 1990", "5. Mar 1990", "3.M\u00e4rz 1984", "123 mai 1990", "5 mai 1990 10:20",
        "5 Mars 1990", "5 Mei 1990", "5 mayo del del 2010", "5 del mayo 2010"},
       kInvalid);
+}
+
+// The same in capitals, as forms and headings write them; the capitals of Latin-1 fold
+// as their small letters do (\u00c4, \u00c9, \u00db). "Mars" and "Mei" capitalised
+// are no months, "MARS" and "MEI" are.
+TEST(DateTest, EuropeanMonthNamesInCapitals) {
+  ExpectAll(ValidateDate,
+            {"3. M\u00c4RZ 1984", "3. MAERZ 1984", "12 F\u00c9VRIER 1985", "5 DE MAYO DE 1990",
+             "5 MAGGIO 1990", "5 MAI 1990", "1ER MAI 1990", "15 AO\u00dbT 1969",
+             "5 D\u00c9CEMBRE 2001", "12 MARS 1985", "5 MEI 1990", "12 DE JULIO DEL 2003",
+             "31. DEZEMBER 1999", "5 mars 1990", "5 M\u00e4rz 1990"},
+            kValid);
+  ExpectAll(ValidateDate,
+            {"31 F\u00c9VRIER 1985", "5 Mars 1990", "5 Mei 1990", "5 M\u00c4RZ 1899",
+             "5 M\u00d7RZ 1990"},
+            kInvalid);
 }
 
 TEST(DateTest, MonthNameForms) {

@@ -279,19 +279,28 @@ Validity ValidateEmail(std::string_view s) {
   "[Dd]ec(?:ember)?|JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|" \
   "AUG(?:UST)?|SEP(?:T(?:EMBER)?)?|OCT(?:OBER)?|NOV(?:EMBER)?|DEC(?:EMBER)?)"
 // Month names of German, French, Spanish, Italian and Dutch in full (the ones English
-// spells alike are in MONTH), lower case or capitalised. Several are words ("mai",
-// "mars", "mei"): the regex wants a day before and a 4-digit year after them, and
-// "mars" and "mei" only in lower case, as French and Dutch write them (capitalised, they
-// are the planet, a chocolate bar, a name: "the 10 Mars 2020 instruments").
-#define MONTH_EUROPE                                                                         \
-  "(?:[Jj]anuar|[Ff]ebruar|[Mm]\u00e4rz|[Mm]aerz|[Mm]ai|[Jj]uni|[Jj]uli|[Oo]ktober|"         \
-  "[Dd]ezember|[Jj]anvier|[Ff]\u00e9vrier|mars|[Aa]vril|[Jj]uin|[Jj]uillet|[Aa]o\u00fbt|" \
-  "[Ss]eptembre|[Oo]ctobre|[Nn]ovembre|[Dd]\u00e9cembre|[Ee]nero|[Ff]ebrero|[Mm]arzo|"       \
-  "[Aa]bril|[Mm]ayo|[Jj]unio|[Jj]ulio|[Aa]gosto|[Ss]e(?:p)?tiembre|[Oo]ctubre|[Nn]oviembre|" \
-  "[Dd]iciembre|[Gg]ennaio|[Ff]ebbraio|[Aa]prile|[Mm]aggio|[Gg]iugno|[Ll]uglio|"             \
-  "[Ss]ettembre|[Oo]ttobre|[Dd]icembre|[Jj]anuari|[Ff]ebruari|[Mm]aart|mei|[Aa]ugustus|"  \
-  "[Jj]anuary|[Ff]ebruary|[Mm]arch|[Aa]pril|[Mm]ay|[Jj]une|[Jj]uly|[Aa]ugust|[Ss]eptember|"  \
-  "[Oo]ctober|[Nn]ovember|[Dd]ecember)"
+// spells alike are in MONTH), lower case, capitalised or in capitals ("M\u00c4RZ", as
+// forms and headings write them). Several are words ("mai", "mars", "mei"): the regex
+// wants a day before and a 4-digit year after them, and "mars" and "mei" not
+// capitalised, as French and Dutch never write them (capitalised, they are the planet, a
+// chocolate bar, a name: "the 10 Mars 2020 instruments").
+#define MONTH_EUROPE \
+  "(?:" \
+  "[Jj]anuar|JANUAR|[Ff]ebruar|FEBRUAR|[Mm]\u00e4rz|M\u00c4RZ|[Mm]aerz|MAERZ|[Mm]ai|" \
+  "MAI|[Jj]uni|JUNI|[Jj]uli|JULI|[Oo]ktober|OKTOBER|[Dd]ezember|DEZEMBER|[Jj]anvier|" \
+  "JANVIER|[Ff]\u00e9vrier|F\u00c9VRIER|[Aa]vril|AVRIL|[Jj]uin|JUIN|[Jj]uillet|JUILLET|" \
+  "[Aa]o\u00fbt|AO\u00dbT|[Ss]eptembre|SEPTEMBRE|[Oo]ctobre|OCTOBRE|[Nn]ovembre|" \
+  "NOVEMBRE|[Dd]\u00e9cembre|D\u00c9CEMBRE|[Ee]nero|ENERO|[Ff]ebrero|FEBRERO|[Mm]arzo|" \
+  "MARZO|[Aa]bril|ABRIL|[Mm]ayo|MAYO|[Jj]unio|JUNIO|[Jj]ulio|JULIO|[Aa]gosto|AGOSTO|" \
+  "[Ss]e(?:p)?tiembre|SE(?:P)?TIEMBRE|[Oo]ctubre|OCTUBRE|[Nn]oviembre|NOVIEMBRE|" \
+  "[Dd]iciembre|DICIEMBRE|[Gg]ennaio|GENNAIO|[Ff]ebbraio|FEBBRAIO|[Aa]prile|APRILE|" \
+  "[Mm]aggio|MAGGIO|[Gg]iugno|GIUGNO|[Ll]uglio|LUGLIO|[Ss]ettembre|SETTEMBRE|" \
+  "[Oo]ttobre|OTTOBRE|[Dd]icembre|DICEMBRE|[Jj]anuari|JANUARI|[Ff]ebruari|FEBRUARI|" \
+  "[Mm]aart|MAART|[Aa]ugustus|AUGUSTUS|[Jj]anuary|JANUARY|[Ff]ebruary|FEBRUARY|" \
+  "[Mm]arch|MARCH|[Aa]pril|APRIL|[Mm]ay|MAY|[Jj]une|JUNE|[Jj]uly|JULY|[Aa]ugust|AUGUST|" \
+  "[Ss]eptember|SEPTEMBER|[Oo]ctober|OCTOBER|[Nn]ovember|NOVEMBER|[Dd]ecember|DECEMBER|" \
+  "mars|MARS|mei|MEI" \
+  ")"
 
 const std::vector<std::string> kDateContext = {
     "birth", "born", "dob", "birthday", "date", "birthdate", "d.o.b", "bday",
@@ -401,7 +410,7 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        "|\\b\\d{1,2}[/\\-.]\\d{1,2}[/\\-.]\\d{4}\\b"
        "|\\b" MONTH "\\.? \\d{1,2}(?:st|nd|rd|th)?,? \\d{4}\\b"
        "|\\b\\d{1,2}(?:st|nd|rd|th)? " MONTH "\\.?,? \\d{4}\\b"
-       "|\\b\\d{1,2}(?:\\.|er)? (?:de )?" MONTH_EUROPE ",? (?:del? )?\\d{4}\\b",
+       "|\\b\\d{1,2}(?:\\.|er|ER)? (?:de |DE )?" MONTH_EUROPE ",? (?:del? |DEL? )?\\d{4}\\b",
        0.6, 0.6, ValidateDate, nullptr, kDateContext},
       {"US_BANK_NUMBER", "bank_account", kDigitRun, 0.2, 0.2, DigitsBetween<8, 17>, nullptr,
        kBankContext},

@@ -464,8 +464,26 @@ int MonthFromName(std::string_view word, bool* abbreviated) {
   return 0;
 }
 
-// Returns 1-12 for a German, French, Spanish, Italian or Dutch month name, written in
-// full, in lower case or capitalised (the form the detector's regex finds), 0 otherwise.
+// Lower-cases the ASCII capitals of word and the capitals of Latin-1 (U+00C0 to U+00DE
+// but U+00D7: "\u00c4" to "\u00e4", "\u00c9" to "\u00e9"); other bytes as written.
+std::string LowerLatin1(std::string_view word) {
+  std::string lower(word);
+  for (size_t i = 0; i < lower.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(lower[i]);
+    if (c >= 'A' && c <= 'Z') {
+      lower[i] = static_cast<char>(c | 0x20);
+    } else if (c == 0xC3 && i + 1 < lower.size()) {
+      const unsigned char d = static_cast<unsigned char>(lower[i + 1]);
+      if (d >= 0x80 && d <= 0x9E && d != 0x97) lower[i + 1] = static_cast<char>(d | 0x20);
+      ++i;
+    }
+  }
+  return lower;
+}
+
+// Returns 1-12 for a German, French, Spanish, Italian or Dutch month name written in
+// full, in any case (the detector's regex finds it lower-case, capitalised or in
+// capitals: "M\u00e4rz", "M\u00c4RZ"), 0 otherwise.
 int EuropeanMonthFromName(std::string_view word) {
   static constexpr struct {
     std::string_view name;
@@ -490,12 +508,11 @@ int EuropeanMonthFromName(std::string_view word) {
       {"januari", 1}, {"februari", 2}, {"maart", 3}, {"mei", 5}, {"augustus", 8},
   };
   if (word.empty() || word.size() > 12) return 0;
-  // French and Dutch write "mars" and "mei" in lower case; capitalised they are the
-  // planet, a chocolate bar, a name ("the 10 Mars 2020 instruments").
+  // French and Dutch write "mars" and "mei" in lower case (in capitals too, on forms and
+  // headings); capitalised they are the planet, a chocolate bar, a name ("the 10 Mars
+  // 2020 instruments").
   if (word == "Mars" || word == "Mei") return 0;
-  std::string lower;
-  lower.push_back(ToLower(word[0]));
-  lower.append(word.substr(1));  // the rest as written: lower case
+  const std::string lower = LowerLatin1(word);
   for (const auto& entry : kNames)
     if (lower == entry.name) return entry.month;
   bool abbreviated = false;
@@ -522,14 +539,15 @@ bool EatOrdinalSuffix(Cursor& in) {
 // Parses the rest of a day-first date of Europe after its day: "3. März 1984", "1er mai
 // 1990", "5 de mayo de 1990", "12 janvier 1985", "5 maggio 1990", "5 mei 1990".
 bool EuropeanDateValid(Cursor& in, int day) {
-  if (!in.Eat('.')) in.EatWord("er");
+  if (!in.Eat('.') && !in.EatWord("er")) in.EatWord("ER");
   if (!in.Eat(' ')) return false;
-  in.EatWord("de ");
+  if (!in.EatWord("de ")) in.EatWord("DE ");
   int month = EuropeanMonthFromName(in.Word());
   if (month == 0) return false;
   in.Eat(',');
   if (!in.Eat(' ')) return false;
-  if (!in.EatWord("del ")) in.EatWord("de ");  // "5 de mayo del 2010"
+  // "5 de mayo del 2010", "5 DE MAYO DE 1990"
+  if (!in.EatWord("del ") && !in.EatWord("de ") && !in.EatWord("DEL ")) in.EatWord("DE ");
   int year = in.Digits(4, 4);
   return year >= 0 && in.AtEnd() && DateExists(year, month, day);
 }
