@@ -466,6 +466,45 @@ TEST_F(DetectorTest, NonAsciiSeparatorsAndDigits) {
   EXPECT_TRUE(Has("Patient Maria" + nbsp + "Garcia was seen", "PERSON", "Maria" + nbsp + "Garcia"));
 }
 
+// Accents written decomposed (Unicode NFD: "e" and U+0301 for "\u00e9", as macOS file
+// names and some keyboards and exports write them) are read as the letter they compose
+// to; the findings are spans of the text as given, the combining marks included.
+TEST_F(DetectorTest, DecomposedAccents) {
+  const std::string acute = "\u0301", diaeresis = "\u0308", cedilla = "\u0327",
+                    circumflex = "\u0302";
+  // Month names.
+  const std::string fevrier = "12 fe" + acute + "vrier 1985";
+  EXPECT_TRUE(Has("n\u00e9e le " + fevrier + " \u00e0 Lyon", "DATE_TIME", fevrier));
+  const std::string marz = "3. Ma" + diaeresis + "rz 1984";
+  EXPECT_TRUE(Has("geboren am " + marz, "DATE_TIME", marz));
+  EXPECT_NEAR(ScoreOf("geboren am " + marz, marz), 0.95, kEps);
+  const std::string fevrier_caps = "12 FE" + acute + "VRIER 1985";
+  EXPECT_TRUE(Has("NE" + acute + " LE " + fevrier_caps, "DATE_TIME", fevrier_caps));
+  const std::string aout = "15 aou" + circumflex + "t 1969";
+  EXPECT_TRUE(Has("le " + aout, "DATE_TIME", aout));
+  // Names: a listed first name and its surname, whole, marks and all.
+  const std::string jose = "Jose" + acute + " Pe" + acute + "rez";
+  EXPECT_TRUE(Has("Se\u00f1or " + jose + " llam\u00f3", "PERSON", jose));
+  const std::string francois = "Franc" + cedilla + "ois Mu" + diaeresis + "ller";
+  EXPECT_TRUE(Has("seen by " + francois + " today", "PERSON", francois));
+  const std::string zoe = "Zoe" + diaeresis + " Dupont";
+  EXPECT_TRUE(Has("called " + zoe + " back", "PERSON", zoe));
+  // After a title: the surname's mark is not left beside the label.
+  const std::string perez = "Pe" + acute + "rez";
+  EXPECT_TRUE(Has("Dr. " + perez + " called", "PERSON", perez));
+  // Surname first.
+  const std::string written_first = "Pe" + acute + "rez, Jose" + acute;
+  EXPECT_TRUE(Has(written_first + " (patient)", "PERSON", written_first));
+  // An e-mail address with a decomposed accent in its local part, whole.
+  const std::string mail = "jose" + acute + ".perez@example.com";
+  EXPECT_TRUE(Has("write to " + mail + " today", "EMAIL_ADDRESS", mail));
+  // Offsets after composed letters map back to the text as given.
+  const std::string text = "Ame" + acute + "lie, SSN 536-22-8714.";
+  EXPECT_TRUE(Has(text, "US_SSN", "536-22-8714"));
+  // A mark that composes with nothing of Latin-1 or Latin Extended-A stays as written.
+  EXPECT_TRUE(Has("q" + acute + " SSN 536-22-8714", "US_SSN", "536-22-8714"));
+}
+
 TEST_F(DetectorTest, SsnInvalid) {
   for (const char* bad : {"000-12-3456", "666-12-3456", "536-00-8714", "536-22-0000",
                           "123-45-6789", "078-05-1120", "219-09-9999", "111-11-1111",

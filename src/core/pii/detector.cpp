@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <unordered_map>
 
@@ -671,6 +672,61 @@ constexpr size_t kFewCandidates = 256;
 
 namespace {
 
+// The letters of Latin-1 and Latin Extended-A (U+00C0 to U+017F) that Unicode
+// decomposes into an ASCII letter and one combining mark of U+0300 to U+0328 (NFD:
+// "e" U+0301 for "\u00e9", "a" U+0308 for "\u00e4"): key (mark - U+0300) << 8 | letter,
+// sorted, and the letter it composes to (NFC). Generated from Python's unicodedata.
+struct Composition {
+  uint16_t key;
+  uint16_t composed;
+};
+constexpr Composition kCompositions[] = {
+    {0x0041, 0x0C0}, {0x0045, 0x0C8}, {0x0049, 0x0CC}, {0x004F, 0x0D2}, {0x0055, 0x0D9},
+    {0x0061, 0x0E0}, {0x0065, 0x0E8}, {0x0069, 0x0EC}, {0x006F, 0x0F2}, {0x0075, 0x0F9},
+    {0x0141, 0x0C1}, {0x0143, 0x106}, {0x0145, 0x0C9}, {0x0149, 0x0CD}, {0x014C, 0x139},
+    {0x014E, 0x143}, {0x014F, 0x0D3}, {0x0152, 0x154}, {0x0153, 0x15A}, {0x0155, 0x0DA},
+    {0x0159, 0x0DD}, {0x015A, 0x179}, {0x0161, 0x0E1}, {0x0163, 0x107}, {0x0165, 0x0E9},
+    {0x0169, 0x0ED}, {0x016C, 0x13A}, {0x016E, 0x144}, {0x016F, 0x0F3}, {0x0172, 0x155},
+    {0x0173, 0x15B}, {0x0175, 0x0FA}, {0x0179, 0x0FD}, {0x017A, 0x17A}, {0x0241, 0x0C2},
+    {0x0243, 0x108}, {0x0245, 0x0CA}, {0x0247, 0x11C}, {0x0248, 0x124}, {0x0249, 0x0CE},
+    {0x024A, 0x134}, {0x024F, 0x0D4}, {0x0253, 0x15C}, {0x0255, 0x0DB}, {0x0257, 0x174},
+    {0x0259, 0x176}, {0x0261, 0x0E2}, {0x0263, 0x109}, {0x0265, 0x0EA}, {0x0267, 0x11D},
+    {0x0268, 0x125}, {0x0269, 0x0EE}, {0x026A, 0x135}, {0x026F, 0x0F4}, {0x0273, 0x15D},
+    {0x0275, 0x0FB}, {0x0277, 0x175}, {0x0279, 0x177}, {0x0341, 0x0C3}, {0x0349, 0x128},
+    {0x034E, 0x0D1}, {0x034F, 0x0D5}, {0x0355, 0x168}, {0x0361, 0x0E3}, {0x0369, 0x129},
+    {0x036E, 0x0F1}, {0x036F, 0x0F5}, {0x0375, 0x169}, {0x0441, 0x100}, {0x0445, 0x112},
+    {0x0449, 0x12A}, {0x044F, 0x14C}, {0x0455, 0x16A}, {0x0461, 0x101}, {0x0465, 0x113},
+    {0x0469, 0x12B}, {0x046F, 0x14D}, {0x0475, 0x16B}, {0x0641, 0x102}, {0x0645, 0x114},
+    {0x0647, 0x11E}, {0x0649, 0x12C}, {0x064F, 0x14E}, {0x0655, 0x16C}, {0x0661, 0x103},
+    {0x0665, 0x115}, {0x0667, 0x11F}, {0x0669, 0x12D}, {0x066F, 0x14F}, {0x0675, 0x16D},
+    {0x0743, 0x10A}, {0x0745, 0x116}, {0x0747, 0x120}, {0x0749, 0x130}, {0x075A, 0x17B},
+    {0x0763, 0x10B}, {0x0765, 0x117}, {0x0767, 0x121}, {0x077A, 0x17C}, {0x0841, 0x0C4},
+    {0x0845, 0x0CB}, {0x0849, 0x0CF}, {0x084F, 0x0D6}, {0x0855, 0x0DC}, {0x0859, 0x178},
+    {0x0861, 0x0E4}, {0x0865, 0x0EB}, {0x0869, 0x0EF}, {0x086F, 0x0F6}, {0x0875, 0x0FC},
+    {0x0879, 0x0FF}, {0x0A41, 0x0C5}, {0x0A55, 0x16E}, {0x0A61, 0x0E5}, {0x0A75, 0x16F},
+    {0x0B4F, 0x150}, {0x0B55, 0x170}, {0x0B6F, 0x151}, {0x0B75, 0x171}, {0x0C43, 0x10C},
+    {0x0C44, 0x10E}, {0x0C45, 0x11A}, {0x0C4C, 0x13D}, {0x0C4E, 0x147}, {0x0C52, 0x158},
+    {0x0C53, 0x160}, {0x0C54, 0x164}, {0x0C5A, 0x17D}, {0x0C63, 0x10D}, {0x0C64, 0x10F},
+    {0x0C65, 0x11B}, {0x0C6C, 0x13E}, {0x0C6E, 0x148}, {0x0C72, 0x159}, {0x0C73, 0x161},
+    {0x0C74, 0x165}, {0x0C7A, 0x17E}, {0x2743, 0x0C7}, {0x2747, 0x122}, {0x274B, 0x136},
+    {0x274C, 0x13B}, {0x274E, 0x145}, {0x2752, 0x156}, {0x2753, 0x15E}, {0x2754, 0x162},
+    {0x2763, 0x0E7}, {0x2767, 0x123}, {0x276B, 0x137}, {0x276C, 0x13C}, {0x276E, 0x146},
+    {0x2772, 0x157}, {0x2773, 0x15F}, {0x2774, 0x163}, {0x2841, 0x104}, {0x2845, 0x118},
+    {0x2849, 0x12E}, {0x2855, 0x172}, {0x2861, 0x105}, {0x2865, 0x119}, {0x2869, 0x12F},
+    {0x2875, 0x173},
+};
+
+// The code point that the ASCII letter base and the combining mark written b1 b2 (UTF-8
+// of U+0300 to U+033F: 0xCC, then b2) compose to, 0 if none of kCompositions.
+unsigned Composed(unsigned char base, unsigned char b1, unsigned char b2) {
+  if (b1 != 0xCC || b2 < 0x80 || b2 > 0xA8 || !IsAsciiAlpha(base)) return 0;
+  const uint16_t key = static_cast<uint16_t>((b2 - 0x80u) << 8 | base);
+  const Composition* end = std::end(kCompositions);
+  const Composition* it = std::lower_bound(std::begin(kCompositions), end, key,
+                                           [](const Composition& c, uint16_t k) { return c.key < k; });
+  return it != end && it->key == key ? it->composed : 0;
+}
+
 // What a UTF-8 sequence at text[i] folds to for detection: its ASCII counterpart (a
 // space, '-' or a digit), '\0' for a zero-width character (skipped), or -1 when it is
 // not one of those (kept as it is). *len is the sequence's length.
@@ -718,8 +774,9 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
   return -1;
 }
 
-// Offset of the first non-ASCII separator or digit of text (FoldedChar), or npos: one
-// pass, sixteen ASCII bytes at a time (most text has none at all).
+// Offset of the first non-ASCII separator or digit of text (FoldedChar), or of the
+// first ASCII letter followed by a combining mark it composes with (Composed), or npos:
+// one pass, sixteen ASCII bytes at a time (most text has none at all).
 size_t FirstFoldable(std::string_view text) {
   const size_t n = text.size();
   const char* p = text.data();
@@ -738,12 +795,15 @@ size_t FirstFoldable(std::string_view text) {
     const unsigned char c = static_cast<unsigned char>(p[i]);
     size_t len = 0;
     if ((c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF) && FoldedChar(text, i, &len) >= 0) return i;
+    // A combining mark after the ASCII letter it composes with: from the letter on.
+    if (c == 0xCC && i > 0 && i + 1 < n && Composed(p[i - 1], c, p[i + 1]) != 0) return i - 1;
     ++i;
   }
   return std::string_view::npos;
 }
 
-// Folds text's non-ASCII separators and digits (FoldedChar), the first at offset first,
+// Folds text's non-ASCII separators and digits (FoldedChar), and composes its ASCII
+// letters with the combining marks after them (Composed), the first at offset first,
 // into *folded, with *where holding, for each byte of *folded and one past its end, its
 // offset in text, and *after, for each byte of *folded, the offset in text just past the
 // character it comes from.
@@ -760,6 +820,19 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
     (*after)[i] = static_cast<uint32_t>(i + 1);
   }
   for (size_t i = first; i < text.size();) {
+    // An ASCII letter and a combining mark (NFD) as the one letter they compose to (NFC):
+    // two bytes of UTF-8, each from the letter to past the mark.
+    if (i + 2 < text.size()) {
+      if (const unsigned cp = Composed(text[i], text[i + 1], text[i + 2])) {
+        for (char b : {static_cast<char>(0xC0 | cp >> 6), static_cast<char>(0x80 | (cp & 0x3F))}) {
+          folded->push_back(b);
+          where->push_back(static_cast<uint32_t>(i));
+          after->push_back(static_cast<uint32_t>(i + 3));
+        }
+        i += 3;
+        continue;
+      }
+    }
     size_t len = 1;
     const int f = static_cast<unsigned char>(text[i]) >= 0xC2 ? FoldedChar(text, i, &len) : -1;
     if (f < 0) {
