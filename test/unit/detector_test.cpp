@@ -750,6 +750,41 @@ TEST_F(DetectorTest, DateTimeEuropeanMonthsInCapitals) {
   EXPECT_TRUE(Lacks("The 10 Mars 1998 edition", "DATE_TIME"));
 }
 
+// Abbreviated month names of Europe, with or without a dot; the English words among
+// them (gen, mag, lug, ago, set) only with their dot, so English prose makes no date.
+TEST_F(DetectorTest, DateTimeEuropeanMonthAbbreviations) {
+  EXPECT_TRUE(Has("n\u00e9 le 12 janv. 1985 \u00e0 Lyon", "DATE_TIME", "12 janv. 1985"));
+  EXPECT_TRUE(Has("n\u00e9e le 29 f\u00e9vr. 2024", "DATE_TIME", "29 f\u00e9vr. 2024"));
+  EXPECT_TRUE(Has("le 14 juil. 1989", "DATE_TIME", "14 juil. 1989"));
+  EXPECT_TRUE(Has("le 5 d\u00e9c. 1990", "DATE_TIME", "5 d\u00e9c. 1990"));
+  EXPECT_TRUE(Has("geboren am 3. M\u00e4r. 1984", "DATE_TIME", "3. M\u00e4r. 1984"));
+  EXPECT_TRUE(Has("geboren am 3. Okt 1984", "DATE_TIME", "3. Okt 1984"));
+  EXPECT_TRUE(Has("geboren am 24. Dez. 1984", "DATE_TIME", "24. Dez. 1984"));
+  EXPECT_TRUE(Has("am 3. Sept. 1984", "DATE_TIME", "3. Sept. 1984"));
+  EXPECT_TRUE(Has("nacido el 5 ene. 1990", "DATE_TIME", "5 ene. 1990"));
+  EXPECT_TRUE(Has("nacido el 5 abr 1990", "DATE_TIME", "5 abr 1990"));
+  EXPECT_TRUE(Has("nacido el 5 ago. 1990", "DATE_TIME", "5 ago. 1990"));
+  EXPECT_TRUE(Has("nacido el 5 dic. 1990", "DATE_TIME", "5 dic. 1990"));
+  EXPECT_TRUE(Has("nato il 5 gen. 1990", "DATE_TIME", "5 gen. 1990"));
+  EXPECT_TRUE(Has("nato il 5 mag. 1990", "DATE_TIME", "5 mag. 1990"));
+  EXPECT_TRUE(Has("nato il 5 set. 1990", "DATE_TIME", "5 set. 1990"));
+  EXPECT_TRUE(Has("nato il 5 ott 1990", "DATE_TIME", "5 ott 1990"));
+  EXPECT_TRUE(Has("geboren op 5 mrt. 1990", "DATE_TIME", "5 mrt. 1990"));
+  EXPECT_TRUE(Has("geboren op 5 mrt 1990", "DATE_TIME", "5 mrt 1990"));
+  EXPECT_TRUE(Has("geboren op 5 okt. 1990", "DATE_TIME", "5 okt. 1990"));
+  EXPECT_TRUE(Has("N\u00c9 LE 12 JANV. 1985", "DATE_TIME", "12 JANV. 1985"));
+  EXPECT_NEAR(ScoreOf("geboren op 5 mrt. 1990", "5 mrt. 1990"), 0.95, kEps);
+  EXPECT_TRUE(Lacks("le 30 f\u00e9vr. 2024", "DATE_TIME"));
+  // English prose with those words: no new dates.
+  for (const char* text :
+       {"Section 5 ago 2024", "We won 3 set 2019 titles.", "The 4 gen 2020 models shipped.",
+        "Issue 12 mag 2023 is out.", "Tighten 5 lug 2020 nuts", "Best of 3 set 2019",
+        "Our 2 Gen 2024 units", "the 12 Set 2020 box", "all 5 mag 1990 covers",
+        "since 3 ago 2001", "Scratches mar 3 of the 1200 tiles.", "She set 5 records in 2024."}) {
+    EXPECT_TRUE(Lacks(text, "DATE_TIME")) << text;
+  }
+}
+
 TEST_F(DetectorTest, DateTimeValid) {
   EXPECT_TRUE(Has("on 1984-03-05 we", "DATE_TIME", "1984-03-05"));
   EXPECT_TRUE(Has("on 03/05/1984 we", "DATE_TIME", "03/05/1984"));

@@ -61,6 +61,10 @@ const char* const kShapes[] = {
     "DD. M\u00c4RZ DDDD", "D. MAERZ DDDD", "DD F\u00c9VRIER DDDD", "DD MAGGIO DDDD",
     "D MARS DDDD", "D MEI DDDD", "DD JANVIER DDDD", "DD MAYO, DDDD", "DER MAI DDDD",
     "DD AO\u00dbT DDDD", "DDER MAI DDDD",
+    // Abbreviated, with a dot or without.
+    "DD janv. DDDD", "D. M\u00e4r DDDD", "DD mrt DDDD", "DD ago. DDDD", "D f\u00e9vr. DDDD",
+    "DD d\u00e9c. DDDD", "DD giu DDDD", "D set. DDDD", "DD ott. DDDD", "D JANV. DDDD",
+    "D MRT DDDD", "D. Okt. DDDD", "DD de ene. de DDDD", "D gen DDDD", "DD. M\u00c4R. DDDD",
 };
 
 const char* const kWords[] = {
@@ -77,7 +81,8 @@ const char* const kWords[] = {
     "M\u00e4rz", "Dezember", "d\u00e9cembre", "ao\u00fbt", "mai", "mei", "de", "del", "er", "mars", "Mars", "Mei",
     "set", "ago", "Luglio", "Januari", "Mayo", "M\u00c4RZ", "F\u00c9VRIER", "D\u00c9CEMBRE",
     "AO\u00dbT", "MAGGIO", "MAYO", "JULIO", "DE", "DEL", "ER", "MARS", "MEI", "DEZEMBER",
-    "DICIEMBRE", "JUILLET",
+    "DICIEMBRE", "JUILLET", "janv", "f\u00e9vr", "f\u00e9v", "juil", "mrt", "M\u00e4r", "gen",
+    "mag", "lug", "dic", "ene", "abr", "avr", "giu", "ott", "okt", "dez", "D\u00c9C", "MRT",
     // (?i) matches U+017F and U+212A as 's' and 'k'.
     "\u017Fon", "cu\u017Ftomer", "\u017Fincerely", "\u212Aind regards", "\u212AIND",
 };

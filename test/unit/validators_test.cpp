@@ -871,7 +871,7 @@ TEST(DateTest, EuropeanMonthNames) {
       ValidateDate,
       {"31. Februar 1984", "29 febbraio 1991", "31 avril 1990", "0 mai 1990", "5 de mayo de 90",
        "5 mai", "mai 1990", "5. mai. 1990", "5 maio 1990", "5 mayo de de 1990",
-       "5th mayo 1990", "5. Mar 1990", "3.M\u00e4rz 1984", "123 mai 1990", "5 mai 1990 10:20",
+       "5th mayo 1990", "3.M\u00e4rz 1984", "123 mai 1990", "5 mai 1990 10:20",
        "5 Mars 1990", "5 Mei 1990", "5 mayo del del 2010", "5 del mayo 2010"},
       kInvalid);
 }
@@ -889,6 +889,43 @@ TEST(DateTest, EuropeanMonthNamesInCapitals) {
   ExpectAll(ValidateDate,
             {"31 F\u00c9VRIER 1985", "5 Mars 1990", "5 Mei 1990", "5 M\u00c4RZ 1899",
              "5 M\u00d7RZ 1990"},
+            kInvalid);
+}
+
+// Day-first dates of Europe with the month abbreviated, with or without a dot (only
+// with it for those that are English words: gen, mag, lug, ago, set), in any case.
+TEST(DateTest, EuropeanMonthAbbreviations) {
+  ExpectAll(ValidateDate,
+            {// French
+             "12 janv. 1985", "12 janv 1985", "29 f\u00e9vr. 2024", "3 f\u00e9v. 1990",
+             "5 avr. 1990", "14 juil. 1989", "5 sept. 1990", "5 oct. 1990", "5 nov. 1990",
+             "5 d\u00e9c. 1990", "1er janv. 2000", "12 JANV. 1985", "5 D\u00c9C 1990",
+             // German
+             "3. Jan. 1984", "3. Feb 1984", "3. M\u00e4r. 1984", "3. M\u00e4r 1984",
+             "3. Apr. 1984", "3. Jun. 1984", "3. Jul 1984", "3. Aug. 1984", "3. Sep. 1984",
+             "3. Sept. 1984", "3. Okt. 1984", "3. Nov. 1984", "3. Dez. 1984", "3. M\u00c4R 1984",
+             "5. Mar 1990",
+             // Spanish
+             "5 ene. 1990", "5 de ene. de 1990", "5 feb 1990", "5 mar. 1990", "5 abr. 1990",
+             "5 may. 1990", "5 jun 1990", "5 jul. 1990", "5 ago. 1990", "5 sep. 1990",
+             "5 sept. 1990", "5 oct. 1990", "5 nov 1990", "5 dic. 1990", "5 DIC 1990",
+             // Italian
+             "5 gen. 1990", "5 feb. 1990", "5 mar 1990", "5 apr. 1990", "5 mag. 1990",
+             "5 giu. 1990", "5 lug. 1990", "5 ago. 1990", "5 set. 1990", "5 ott. 1990",
+             "5 nov. 1990", "5 dic 1990", "5 GEN. 1990",
+             // Dutch
+             "5 jan. 1990", "5 feb 1990", "5 mrt. 1990", "5 mrt 1990", "5 apr 1990",
+             "5 jun. 1990", "5 jul 1990", "5 aug. 1990", "5 sep 1990", "5 okt. 1990",
+             "5 nov 1990", "5 dec. 1990", "5 MRT 1990"},
+            kValid);
+  ExpectAll(ValidateDate,
+            {// English words: months only with their dot.
+             "5 gen 1990", "5 mag 1990", "5 lug 1990", "5 ago 2024", "3 set 2019",
+             "5 Set 2019", "5 GEN 2024",
+             // Dates that do not exist, dots where none goes, other words.
+             "30 f\u00e9vr. 2024", "31 avr. 1990", "31. Sept. 1984", "5 janv.. 1990",
+             "5 janv. 90", "5 jan.v 1990", "5 ja. 1990", "5 mrtt 1990", "5 mai. 1990",
+             "5 d\u00e9c. 1899"},
             kInvalid);
 }
 

@@ -302,6 +302,22 @@ Validity ValidateEmail(std::string_view s) {
   "mars|MARS|mei|MEI" \
   ")"
 
+// Their abbreviations as dates write them ("12 janv. 1985", "3. M\u00e4r 1984", "5 mrt
+// 1990"), with or without a dot, in the same three cases; those that are English words
+// ("gen", "mag", "lug", "ago", "set") only with their dot (MONTH_EUROPE_DOTTED).
+#define MONTH_EUROPE_ABBR \
+  "(?:" \
+  "[Ff]\u00e9vr|F\u00c9VR|[Ff]\u00e9v|F\u00c9V|[Mm]\u00e4r|M\u00c4R|[Dd]\u00e9c|" \
+  "D\u00c9C|[Jj]anv|JANV|[Jj]uil|JUIL|[Ss]ept|SEPT|[Jj]an|JAN|[Ee]ne|ENE|[Ff]eb|FEB|" \
+  "[Mm]ar|MAR|[Mm]rt|MRT|[Aa]pr|APR|[Aa]vr|AVR|[Aa]br|ABR|[Mm]ay|MAY|[Jj]un|JUN|[Gg]iu|" \
+  "GIU|[Jj]ul|JUL|[Aa]ug|AUG|[Ss]ep|SEP|[Oo]ct|OCT|[Oo]kt|OKT|[Oo]tt|OTT|[Nn]ov|NOV|" \
+  "[Dd]ec|DEC|[Dd]ez|DEZ|[Dd]ic|DIC" \
+  ")"
+#define MONTH_EUROPE_DOTTED \
+  "(?:" \
+  "[Gg]en|GEN|[Mm]ag|MAG|[Ll]ug|LUG|[Aa]go|AGO|[Ss]et|SET" \
+  ")"
+
 const std::vector<std::string> kDateContext = {
     "birth", "born", "dob", "birthday", "date", "birthdate", "d.o.b", "bday",
     // German, French, Spanish, Italian, Dutch
@@ -410,7 +426,9 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        "|\\b\\d{1,2}[/\\-.]\\d{1,2}[/\\-.]\\d{4}\\b"
        "|\\b" MONTH "\\.? \\d{1,2}(?:st|nd|rd|th)?,? \\d{4}\\b"
        "|\\b\\d{1,2}(?:st|nd|rd|th)? " MONTH "\\.?,? \\d{4}\\b"
-       "|\\b\\d{1,2}(?:\\.|er|ER)? (?:de |DE )?" MONTH_EUROPE ",? (?:del? |DEL? )?\\d{4}\\b",
+       "|\\b\\d{1,2}(?:\\.|er|ER)? (?:de |DE )?"
+       "(?:" MONTH_EUROPE "|" MONTH_EUROPE_ABBR "\\.?|" MONTH_EUROPE_DOTTED "\\.)"
+       ",? (?:del? |DEL? )?\\d{4}\\b",
        0.6, 0.6, ValidateDate, nullptr, kDateContext},
       {"US_BANK_NUMBER", "bank_account", kDigitRun, 0.2, 0.2, DigitsBetween<8, 17>, nullptr,
        kBankContext},

@@ -481,10 +481,32 @@ std::string LowerLatin1(std::string_view word) {
   return lower;
 }
 
+// The abbreviations of the month names of German, French, Spanish, Italian and Dutch
+// as dates write them, lower-case, with the month and whether the dot after them is
+// required: those that are English words ("set", "ago", "gen", "mag", "lug": "we set 5
+// goals", "5 ago 2024") are months only with their dot.
+struct MonthAbbreviation {
+  std::string_view name;
+  int month;
+  bool dot_required = false;
+};
+constexpr MonthAbbreviation kEuropeanAbbreviations[] = {
+    {"jan", 1},  {"janv", 1},          {"ene", 1},          {"gen", 1, true},
+    {"feb", 2},  {"f\u00e9vr", 2},     {"f\u00e9v", 2},     {"m\u00e4r", 3},
+    {"mar", 3},  {"mrt", 3},           {"apr", 4},          {"avr", 4},
+    {"abr", 4},  {"may", 5},           {"mag", 5, true},    {"jun", 6},
+    {"giu", 6},  {"jul", 7},           {"juil", 7},         {"lug", 7, true},
+    {"aug", 8},  {"ago", 8, true},     {"sep", 9},          {"sept", 9},
+    {"set", 9, true}, {"oct", 10},     {"okt", 10},         {"ott", 10},
+    {"nov", 11}, {"dec", 12},          {"d\u00e9c", 12},    {"dez", 12},
+    {"dic", 12},
+};
+
 // Returns 1-12 for a German, French, Spanish, Italian or Dutch month name written in
-// full, in any case (the detector's regex finds it lower-case, capitalised or in
-// capitals: "M\u00e4rz", "M\u00c4RZ"), 0 otherwise.
-int EuropeanMonthFromName(std::string_view word) {
+// full or abbreviated (kEuropeanAbbreviations), in any case (the detector's regex finds
+// it lower-case, capitalised or in capitals: "M\u00e4rz", "M\u00c4RZ", "janv"), 0
+// otherwise. *abbreviation is the abbreviation's entry, or null for a name in full.
+int EuropeanMonthFromName(std::string_view word, const MonthAbbreviation** abbreviation) {
   static constexpr struct {
     std::string_view name;
     int month;
@@ -507,6 +529,7 @@ int EuropeanMonthFromName(std::string_view word) {
       // English)
       {"januari", 1}, {"februari", 2}, {"maart", 3}, {"mei", 5}, {"augustus", 8},
   };
+  *abbreviation = nullptr;
   if (word.empty() || word.size() > 12) return 0;
   // French and Dutch write "mars" and "mei" in lower case (in capitals too, on forms and
   // headings); capitalised they are the planet, a chocolate bar, a name ("the 10 Mars
@@ -515,6 +538,12 @@ int EuropeanMonthFromName(std::string_view word) {
   const std::string lower = LowerLatin1(word);
   for (const auto& entry : kNames)
     if (lower == entry.name) return entry.month;
+  for (const MonthAbbreviation& entry : kEuropeanAbbreviations) {
+    if (lower == entry.name) {
+      *abbreviation = &entry;
+      return entry.month;
+    }
+  }
   bool abbreviated = false;
   const int english = MonthFromName(lower, &abbreviated);
   return abbreviated ? 0 : english;
@@ -537,13 +566,16 @@ bool EatOrdinalSuffix(Cursor& in) {
 }
 
 // Parses the rest of a day-first date of Europe after its day: "3. März 1984", "1er mai
-// 1990", "5 de mayo de 1990", "12 janvier 1985", "5 maggio 1990", "5 mei 1990".
+// 1990", "5 de mayo de 1990", "12 janvier 1985", "5 maggio 1990", "5 mei 1990", and with
+// the month abbreviated: "12 janv. 1985", "3. Mär 1984", "5 mrt. 1990", "5 ago. 1990".
 bool EuropeanDateValid(Cursor& in, int day) {
   if (!in.Eat('.') && !in.EatWord("er")) in.EatWord("ER");
   if (!in.Eat(' ')) return false;
   if (!in.EatWord("de ")) in.EatWord("DE ");
-  int month = EuropeanMonthFromName(in.Word());
+  const MonthAbbreviation* abbreviation = nullptr;
+  int month = EuropeanMonthFromName(in.Word(), &abbreviation);
   if (month == 0) return false;
+  if (abbreviation && !in.Eat('.') && abbreviation->dot_required) return false;
   in.Eat(',');
   if (!in.Eat(' ')) return false;
   // "5 de mayo del 2010", "5 DE MAYO DE 1990"
