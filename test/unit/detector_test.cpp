@@ -1129,6 +1129,31 @@ TEST_F(DetectorTest, FrNir) {
 
 // A checksum one number in eleven passes, on nine digits (as a US SSN has): below the
 // plain SSN's score without a Dutch word, so US texts find what they found before.
+// Dotted forms: the NIF by thousands, the BSN 4-2-3 as passports print it (labelled
+// "persoonsnummer") or 3-3-3; never a part of a longer dotted run or an amount.
+TEST_F(DetectorTest, EsNifAndNlBsnDotted) {
+  EXPECT_TRUE(Has("DNI 73.516.284-G", "ES_NIF", "73.516.284-G"));
+  EXPECT_TRUE(Has("NIF: 73.516.284 G.", "ES_NIF", "73.516.284 G"));
+  EXPECT_TRUE(Has("documento 73.516.284G", "ES_NIF", "73.516.284G"));
+  EXPECT_NEAR(EntityScoreOf("DNI 73.516.284-G", "73.516.284-G", "ES_NIF"), 0.8, kEps);
+  EXPECT_NEAR(EntityScoreOf("ref 73.516.284-G", "73.516.284-G", "ES_NIF"), 0.45, kEps);
+  EXPECT_TRUE(Lacks("DNI 73.516.284-H", "ES_NIF"));
+  EXPECT_TRUE(Lacks("DNI 1.73.516.284-G", "ES_NIF"));
+  EXPECT_TRUE(Lacks("DNI 3,73.516.284-G", "ES_NIF"));
+  EXPECT_TRUE(Has("BSN 1746.38.516", "NL_BSN", "1746.38.516"));
+  EXPECT_TRUE(Has("persoonsnummer 1746.38.516", "NL_BSN", "1746.38.516"));
+  EXPECT_TRUE(Has("persoonsnummer 174638516", "NL_BSN", "174638516"));
+  EXPECT_TRUE(Has("burgerservicenummer: 174.638.516", "NL_BSN", "174.638.516"));
+  EXPECT_NEAR(EntityScoreOf("BSN 1746.38.516", "1746.38.516", "NL_BSN"), 0.6, kEps);
+  EXPECT_NEAR(EntityScoreOf("ref 1746.38.516", "1746.38.516", "NL_BSN"), 0.25, kEps);
+  EXPECT_TRUE(Lacks("BSN 1746.38.517", "NL_BSN"));
+  EXPECT_TRUE(Lacks("BSN 1.174.638.516", "NL_BSN"));
+  EXPECT_TRUE(Lacks("BSN 174.638.516.000", "NL_BSN"));
+  EXPECT_TRUE(Lacks("bsn totaal 174.638.516,00", "NL_BSN"));
+  EXPECT_TRUE(Lacks("bsn totaal \u20ac 174.638.516", "NL_BSN"));
+  EXPECT_TRUE(Lacks("bsn totaal 174.638.516 EUR", "NL_BSN"));
+}
+
 TEST_F(DetectorTest, NlBsnNeedsDutchContext) {
   EXPECT_TRUE(Has("Mijn BSN is 174638516.", "NL_BSN", "174638516"));
   EXPECT_TRUE(Has("burgerservicenummer: 239584703", "NL_BSN", "239584703"));

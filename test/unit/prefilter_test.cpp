@@ -50,7 +50,8 @@ const char* const kShapes[] = {
     "UUUUUUDDEDDADDDU", "UUUUUUDDUDDUDDDU", "UUUUUUDDTDDZDDRU", "UUUUUUSMASRAPRSU",
     "DDDDDD-DDDU", "DDDDDD+DDDD", "DDDDDDADDDU", "DDDDDDYDDDD", "UUDDDDDDA", "UU DD DD DD C",
     "UU DDDDDD A", "D DD DD DD DDD DDD DD", "D DD DD 2A DDD DDD DD", "DDDDDDDDDDDDD DD",
-    "DDDDD2ADDDDDDDD", "DDDDD2ADDDDDD DD", "DD DDD DDD DDD",
+    "DDDDD2ADDDDDDDD", "DDDDD2ADDDDDD DD", "DD DDD DDD DDD", "DD.DDD.DDD-U", "DD.DDD.DDD U",
+    "DD.DDD.DDDU", "DDDD.DD.DDD", "DDD.DDD.DDD",
     // Day-first month names of Europe (no D, H, U, L or B in them: those are shapes).
     "DD. M\u00e4rz DDDD", "D. Maerz DDDD", "DD janvier DDDD", "Der mai DDDD",
     "DD de mayo de DDDD", "D de septiembre, DDDD", "DD maggio DDDD", "D mei DDDD",

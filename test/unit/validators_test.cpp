@@ -652,6 +652,24 @@ TEST(FrNirTest, KeyMonthDepartmentAndGrouping) {
             kInvalid);
 }
 
+// The NIF grouped by thousands with dots, as the DNI card prints it.
+TEST(EsNifTest, Dotted) {
+  ExpectAll(ValidateEsNif, {"73.516.284-G", "73.516.284 G", "73.516.284G"}, kValid);
+  ExpectAll(ValidateEsNif,
+            {"73.516.284-H", "735.16.284G", "7.3516.284G", "73.516.284--G", "73.516284G",
+             "73516.284G", "00.000.000-T", "73,516,284G"},
+            kInvalid);
+}
+
+// The BSN dotted 4-2-3, as passports and identity cards print it, and 3-3-3.
+TEST(NlBsnTest, Dotted) {
+  ExpectAll(ValidateNlBsn, {"1746.38.516", "174.638.516"}, kValid);
+  ExpectAll(ValidateNlBsn,
+            {"1746.38.517", "17.4638.516", "1746.385.16", "174638.516", "1746-38-516",
+             "1746 38 516", "0000.00.000"},
+            kInvalid);
+}
+
 TEST(NlBsnTest, ElevenProof) {
   ExpectAll(ValidateNlBsn, {"174638516", "239584703", "536228711"}, kValid);
   ExpectTyposInvalid(ValidateNlBsn, "174638516");

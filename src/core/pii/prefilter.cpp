@@ -448,13 +448,17 @@ class Scanner {
     // ABA routing, formatted: \b[0-36-8]\d{3}-\d{4}-\d\b
     if (j21 == '-' && j10 == '-' && n2 == 4 && n1 == 4 && n0 == 1)
       Set(Hint::kAbaFormatted, r2.s, r0.e);
-    // Spanish ids: \b(?:[XYZ][ \-]?\d{7}|\d{8})[ \-]?[A-Z]\b. The digits are a whole
+    // Spanish ids: \b(?:[XYZ][ \-]?\d{7}|\d{8}|...)[ \-]?[A-Z]\b. The digits are a whole
     // run (after \b, X, Y, Z or a separator; before a separator or a letter) of 8, or
     // of 7 for an NIE, followed by a capital or by ' ' or '-' and a capital; the match
     // starts at most 2 bytes before the run and ends at most 2 after it.
-    if ((n0 == 8 || n0 == 7) && r0.e < n_ &&
-        (Upper(t_[r0.e]) || (In(t_[r0.e], " -") && r0.e + 1 < n_ && Upper(t_[r0.e + 1]))))
-      Set(Hint::kSpanishId, Back(r0.s, 2), Fwd(r0.e, 2));
+    const bool letter_after =
+        r0.e < n_ && (Upper(t_[r0.e]) || (In(t_[r0.e], " -") && r0.e + 1 < n_ && Upper(t_[r0.e + 1])));
+    if ((n0 == 8 || n0 == 7) && letter_after) Set(Hint::kSpanishId, Back(r0.s, 2), Fwd(r0.e, 2));
+    // The NIF grouped by dots, \d{2}\.\d{3}\.\d{3} and the letter: whole runs of 2, 3
+    // and 3 joined by '.', the last followed as above.
+    if (n0 == 3 && n1 == 3 && n2 == 2 && j10 == '.' && j21 == '.' && letter_after)
+      Set(Hint::kSpanishId, r2.s, Fwd(r0.e, 2));
     // Finnish id: \b\d{6}[+\-A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]\b, a whole run of 6 (after \b,
     // before the sign), the sign, a digit; 11 bytes from the run.
     if (n0 == 6 && r0.e + 1 < n_ && In(t_[r0.e], "+-ABCDEFUVWXY") && Digit(t_[r0.e + 1]))
@@ -485,6 +489,10 @@ class Scanner {
       if (n1 == 6 && corsican(r2, r1)) Set(Hint::kFrNirForms, r2.s, r0.e);
     }
     if (n0 == 8 && corsican(r1, r0)) Set(Hint::kFrNirForms, r1.s, r0.e);
+    // NL_BSN dotted: \b\d{4}\.\d{2}\.\d{3}\b, \b\d{3}\.\d{3}\.\d{3}\b, three whole runs
+    // joined by '.'.
+    if (n0 == 3 && j10 == '.' && j21 == '.' && ((n2 == 4 && n1 == 2) || (n2 == 3 && n1 == 3)))
+      Set(Hint::kBsnDotted, r2.s, r0.e);
     // DE_TAX_ID grouped: \b[1-9]\d \d{3} \d{3} \d{3}\b, four whole runs of 2, 3, 3, 3
     // joined by ' '.
     if (n0 == 3 && n1 == 3 && n2 == 3 && j10 == ' ' && j21 == ' ' && j32 == ' ' && r3.len() == 2)
@@ -540,6 +548,7 @@ int HintOfPattern(std::string_view name) {
       {"uk_nino", Hint::kNino},
       {"fr_nir_forms", Hint::kFrNirForms},
       {"de_tax_id_grouped", Hint::kDeTaxIdGrouped},
+      {"nl_bsn_dotted", Hint::kBsnDotted},
       {"card_grouped", Hint::kCardGrouped},
       {"iban", Hint::kIban},
       {"ipv4", Hint::kIpv4},

@@ -48,6 +48,7 @@ enum class Hint : uint8_t {
   kNino,          // UK_NINO
   kFrNirForms,    // FR_NIR grouped, key apart, Corsican
   kDeTaxIdGrouped,
+  kBsnDotted,     // NL_BSN 4-2-3 and 3-3-3 with dots
   kCount
 };
 

@@ -211,6 +211,18 @@ bool RefineNotAmount(std::string_view text, size_t* begin, size_t* end) {
   return true;
 }
 
+// Refuses a number grouped by dots that is only part of a longer dotted run
+// ("1.12.345.678" is not "12.345.678") or an amount ("123.456.782,00 EUR", "\u20ac
+// 123.456.782"); a candidate without a dot is left as it is.
+bool RefineDottedNumber(std::string_view text, size_t* begin, size_t* end) {
+  if (text.substr(*begin, *end - *begin).find('.') == std::string_view::npos) return true;
+  auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+  if (*begin >= 2 && (text[*begin - 1] == '.' || text[*begin - 1] == ',') && digit(*begin - 2))
+    return false;
+  if (*end + 1 < text.size() && text[*end] == '.' && digit(*end + 1)) return false;
+  return RefineNotAmount(text, begin, end);
+}
+
 // The Finnish code read as the detector reports it: valid (0.9) unless it is six digits,
 // a hyphen and four digits, which is also how references stamped with their date are
 // written ("contract 240315-0070": YYMMDD-NNNN reads as a date of the 1900s whenever its
@@ -335,6 +347,9 @@ const std::vector<std::string> kBankContext = {"bank", "account", "acct", "check
 const std::vector<std::string> kDeTaxContext = {
     "steuer", "steuerid", "steueridentifikationsnummer", "identifikationsnummer", "idnr",
     "steuernummer", "tin", "tax", "german"};
+// "persoonsnummer" is the BSN's label on passports and identity cards.
+const std::vector<std::string> kBsnContext = {"bsn", "burgerservicenummer", "sofinummer",
+                                              "sofi", "citizen", "persoonsnummer"};
 const std::vector<std::string> kNirContext = {"nir",    "insee",  "sécurité", "securite",
                                               "sociale", "social", "security", "vitale"};
 
@@ -362,7 +377,11 @@ constexpr const char* kLetterDigits =
     "\\b[A-Z]\\d{3,12}\\b|\\b[A-Z]{2}\\d{5,7}\\b|\\b\\d{3}[A-Z]{2}\\d{4}\\b";
 // Spanish DNI/NIF (8 digits) and NIE (X, Y or Z and 7 digits) with their control
 // letter, a space or hyphen allowed before it (and after the NIE's X, Y or Z).
-constexpr const char* kSpanishId = "\\b(?:[XYZ][ \\-]?\\d{7}|\\d{8})[ \\-]?[A-Z]\\b";
+// The DNI/NIF also grouped by thousands with dots ("12.345.678-Z").
+constexpr const char* kSpanishId =
+    "\\b(?:[XYZ][ \\-]?\\d{7}|\\d{8}|\\d{2}\\.\\d{3}\\.\\d{3})[ \\-]?[A-Z]\\b";
+// The Dutch BSN dotted, 4-2-3 as passports and identity cards print it, or 3-3-3.
+constexpr const char* kBsnDotted = "\\b\\d{4}\\.\\d{2}\\.\\d{3}\\b|\\b\\d{3}\\.\\d{3}\\.\\d{3}\\b";
 // The Italian codice fiscale: its digit positions may hold the omocodia letters.
 constexpr const char* kItalianFiscalCode =
     "\\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\\b";
@@ -456,7 +475,7 @@ const std::vector<PatternDef>& BuiltinPatterns() {
       // a plain US SSN's 0.3, so nine bare digits in a US text stay an SSN (or nothing)
       // unless a Dutch word is near. An 11-digit run that is both a PESEL and
       // a German tax id is the tax id (0.7) unless a Polish word raises the PESEL (0.75).
-      {"ES_NIF", "es_nif", kSpanishId, 0.3, 0.45, ValidateEsNif, nullptr,
+      {"ES_NIF", "es_nif", kSpanishId, 0.3, 0.45, ValidateEsNif, RefineDottedNumber,
        {"dni", "nif", "documento", "identidad", "nacional", "fiscal", "identity", "national",
         "id", "tax"}},
       {"ES_NIE", "es_nie", kSpanishId, 0.3, 0.9, ValidateEsNie, nullptr,
@@ -479,8 +498,9 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        RefineNotAmount, kDeTaxContext},
       {"FR_NIR", "fr_nir_plain", kDigitRun, 0.3, 0.9, ValidateFrNir, nullptr, kNirContext},
       {"FR_NIR", "fr_nir_forms", kFrNirForms, 0.3, 0.9, ValidateFrNir, nullptr, kNirContext},
-      {"NL_BSN", "nl_bsn", kDigitRun, 0.1, 0.25, ValidateNlBsn, nullptr,
-       {"bsn", "burgerservicenummer", "sofinummer", "sofi", "citizen"}},
+      {"NL_BSN", "nl_bsn", kDigitRun, 0.1, 0.25, ValidateNlBsn, nullptr, kBsnContext},
+      {"NL_BSN", "nl_bsn_dotted", kBsnDotted, 0.1, 0.25, ValidateNlBsn, RefineDottedNumber,
+       kBsnContext},
       {"CRYPTO", "crypto",
        "\\b[13][1-9A-HJ-NP-Za-km-z]{25,34}\\b|\\b(?i:bc1|tb1)[02-9AC-HJ-NP-Zac-hj-np-z]{6,87}\\b"
        "|\\b0x[0-9A-Fa-f]{40}\\b",

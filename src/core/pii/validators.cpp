@@ -943,6 +943,13 @@ constexpr std::string_view kFinnishCheck = "0123456789ABCDEFHJKLMNPRSTUVWXY";
 }  // namespace
 
 Validity ValidateEsNif(std::string_view s) {
+  // Grouped by thousands with dots, as the DNI card and many forms print it:
+  // "12.345.678-Z", "12.345.678 Z", "12.345.678Z".
+  std::string undotted;
+  if (s.size() >= 11 && s[2] == '.' && s[6] == '.') {
+    undotted = std::string(s.substr(0, 2)) + std::string(s.substr(3, 3)) + std::string(s.substr(7));
+    s = undotted;
+  }
   std::string compact;
   if (s.size() > 10 || !DropSeparatorsAt(s, &compact, {8}) || compact.size() != 9 ||
       !IsUpper(compact[8]))
@@ -1149,6 +1156,16 @@ Validity ValidateFrNir(std::string_view s) {
 }
 
 Validity ValidateNlBsn(std::string_view s) {
+  // Dotted: 4-2-3 as passports, identity cards and driving licences print it
+  // ("1234.56.782"), or 3-3-3 by thousands ("123.456.782").
+  std::string undotted;
+  if (s.size() == 11) {
+    const bool printed = s[4] == '.' && s[7] == '.', thousands = s[3] == '.' && s[7] == '.';
+    if (!printed && !thousands) return Validity::kInvalid;
+    for (char c : s)
+      if (c != '.') undotted.push_back(c);
+    s = undotted;
+  }
   if (s.size() != 9 || !AllDigits(s) || OneDigitRepeated(s)) return Validity::kInvalid;
   int sum = -DigitAt(s, 8);
   for (size_t i = 0; i < 8; ++i) sum += static_cast<int>(9 - i) * DigitAt(s, i);

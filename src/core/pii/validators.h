@@ -86,8 +86,8 @@ Validity ValidateDate(std::string_view s);
 // character and structure hold, kInvalid otherwise (UK_NINO, which has no check
 // character, says kUnknown for a well-formed number).
 
-// ES_NIF: Spanish DNI/NIF, 8 digits and a control letter, optionally after one space
-// or hyphen; the letter is "TRWAGMYFPDXBNJZSQVHLCKE"[number mod 23]. One digit
+// ES_NIF: Spanish DNI/NIF, 8 digits (or grouped 2-3-3 by dots, "12.345.678") and a
+// control letter, optionally after one space or hyphen; the letter is "TRWAGMYFPDXBNJZSQVHLCKE"[number mod 23]. One digit
 // repeated eight times is a placeholder (00000000T), refused.
 Validity ValidateEsNif(std::string_view s);
 
@@ -139,7 +139,8 @@ Validity ValidateFrNir(std::string_view s);
 
 // NL_BSN: Dutch burgerservicenummer, 9 digits passing the "11-proof": 9*d1 + 8*d2 + ...
 // + 2*d8 - d9 is a multiple of 11 (one digit repeated nine times, 000000000 included,
-// is refused). One number in eleven passes: the recognizer needs a context word.
+// is refused), or dotted 4-2-3 as the passport prints it ("1234.56.782") or 3-3-3
+// ("123.456.782"). One number in eleven passes: the recognizer needs a context word.
 Validity ValidateNlBsn(std::string_view s);
 
 // Keccak-256 (the pre-standard padding Ethereum uses) of data, 32 bytes.
