@@ -997,8 +997,31 @@ TEST_F(DetectorTest, ItFiscalCode) {
   EXPECT_NEAR(ScoreOf("ref PLMLCU75T10Z404T", "PLMLCU75T10Z404T"), 1.0, kEps);
   EXPECT_TRUE(Lacks("codice fiscale BNCLRA91E52H501V", "IT_FISCAL_CODE"));  // check letter
   EXPECT_TRUE(Lacks("codice fiscale BNCLRA91E72H501W", "IT_FISCAL_CODE"));  // day 32
-  EXPECT_TRUE(Lacks("codice fiscale bnclra91e52h501u", "IT_FISCAL_CODE"));
+  EXPECT_TRUE(Lacks("codice fiscale bnclra91E52h501u", "IT_FISCAL_CODE"));  // mixed case
   EXPECT_TRUE(Lacks("codice fiscale XBNCLRA91E52H501U", "IT_FISCAL_CODE"));
+}
+
+// In small letters, as a form's field or a database may keep them: the codice fiscale
+// scores as in capitals (its check letter), the NINO below them (no check character:
+// logins and references are written so).
+TEST_F(DetectorTest, ItFiscalCodeAndUkNinoInSmallLetters) {
+  EXPECT_TRUE(Has("codice fiscale bnclra91e52h501u", "IT_FISCAL_CODE", "bnclra91e52h501u"));
+  EXPECT_TRUE(Has("cf: vrdgpp80a01f2lrd", "IT_FISCAL_CODE", "vrdgpp80a01f2lrd"));  // omocodia
+  EXPECT_NEAR(ScoreOf("ref plmlcu75t10z404t", "plmlcu75t10z404t"), 1.0, kEps);
+  EXPECT_TRUE(Lacks("codice fiscale bnclra91e52h501v", "IT_FISCAL_CODE"));  // check letter
+  EXPECT_TRUE(Lacks("codice fiscale bnclra91e72h501w", "IT_FISCAL_CODE"));  // day 32
+  EXPECT_TRUE(Has("NI number: ab 12 34 56 c", "UK_NINO", "ab 12 34 56 c"));
+  EXPECT_TRUE(Has("national insurance ab123456c", "UK_NINO", "ab123456c"));
+  EXPECT_TRUE(Has("nino: cs 744718 c", "UK_NINO", "cs 744718 c"));
+  EXPECT_NEAR(ScoreOf("NINO ab123456c", "ab123456c"), 0.65, kEps);
+  EXPECT_NEAR(ScoreOf("login ab123456c", "ab123456c"), 0.3, kEps);
+  EXPECT_EQ(Found("login ab123456c"), "");
+  EXPECT_TRUE(Lacks("NI number gb123456a", "UK_NINO"));  // a prefix never issued
+  EXPECT_TRUE(Lacks("NI number ab123456e", "UK_NINO"));  // suffix a-d
+  EXPECT_TRUE(Lacks("NI number Ab123456c", "UK_NINO"));  // mixed case
+  EXPECT_TRUE(Lacks("NI number ab123456C", "UK_NINO"));
+  // Two small letters and digits in prose are no NINO.
+  EXPECT_TRUE(Lacks("national insurance: at 14:30 on 12 34 56 or so", "UK_NINO"));
 }
 
 // The name a value is stored under (a column's, a member's key) is context too: an

@@ -564,7 +564,7 @@ TEST(ItFiscalCodeTest, CheckLetterDateAndPlace) {
   EXPECT_EQ(ValidateItFiscalCode("BNCLRA92B69H501D"), kValid);
   EXPECT_EQ(ValidateItFiscalCode("BNCLRA91B69H501C"), kInvalid);
   ExpectAll(ValidateItFiscalCode,
-            {"bnclra91e52h501u", "BNCLRA91E52H501", "BNCLRA91E52H501UU", "BNCLRA91F52H501U",
+            {"bnclra91E52h501u", "BNCLRA91E52H501", "BNCLRA91E52H501UU", "BNCLRA91F52H501U",
              "BNC LRA 91E52 H501U"},
             kInvalid);
 }
@@ -601,6 +601,20 @@ TEST(FiPersonalIdentityCodeTest, CenturySignsDateAndCheckCharacter) {
             kInvalid);
 }
 
+// In small letters, all of them: read as in capitals.
+TEST(ItFiscalCodeTest, SmallLetters) {
+  ExpectAll(ValidateItFiscalCode, {"bnclra91e52h501u", "vrdgpp80a01f2lrd"}, kValid);
+  ExpectAll(ValidateItFiscalCode, {"bnclra91e52h501v", "bnclra91E52h501u", "Bnclra91e52h501u"},
+            kInvalid);
+}
+
+TEST(UkNinoTest, SmallLetters) {
+  ExpectAll(ValidateUkNino, {"ab123456c", "ab 12 34 56 c", "ab 123456 c", "ab123456 d"},
+            kUnknown);
+  ExpectAll(ValidateUkNino, {"ab123456e", "gb123456a", "ao123456a", "aB123456c", "ab123456C"},
+            kInvalid);
+}
+
 TEST(UkNinoTest, PrefixSuffixAndSpacing) {
   EXPECT_EQ(ValidateUkNino("AB123456C"), kUnknown);  // no checksum: well formed at most
   EXPECT_EQ(ValidateUkNino("AB 12 34 56 C"), kUnknown);
@@ -612,7 +626,7 @@ TEST(UkNinoTest, PrefixSuffixAndSpacing) {
              "TN123456C", "NT123456C", "ZZ123456C"},
             kInvalid);
   ExpectAll(ValidateUkNino,
-            {"AB123456E", "AB1234567", "ab123456c", "AB 1234 56 C", "AB12 34 56 C", "AB 12 3456 C",
+            {"AB123456E", "AB1234567", "ab123456C", "AB 1234 56 C", "AB12 34 56 C", "AB 12 3456 C",
              "AB 12 34 56C", "AB12345C", "AB  123456 C", "AB 123456  C", " AB123456C",
              "AB123456C "},
             kInvalid);

@@ -240,6 +240,7 @@ class Scanner {
   static bool Upper(unsigned char c) { return kClasses[c] & kUpperClass; }
   static bool Lower(unsigned char c) { return kClasses[c] & kLowerClass; }
   static bool Hex(unsigned char c) { return kClasses[c] & kHexClass; }
+  static bool Alpha(unsigned char c) { return kClasses[c] & (kUpperClass | kLowerClass); }
   static bool Alnum(unsigned char c) { return kClasses[c] & (kDigitClass | kUpperClass | kLowerClass); }
   static char ToLower(unsigned char c) { return static_cast<char>(Upper(c) ? c | 0x20 : c); }
   static bool In(unsigned char c, const char* set) { return c != 0 && std::strchr(set, c); }
@@ -291,10 +292,10 @@ class Scanner {
           if ((a == 'b' && b == 'c') || (a == 't' && b == 'b')) Set(Hint::kCrypto, i, j);
         }
       }
-      // IT_FISCAL_CODE: \b[A-Z]{6}...[A-Z]\b, 16 word bytes: the whole word, six
-      // capitals first.
-      if (len == 16 && Upper(c0) && Upper(t_[i + 1]) && Upper(t_[i + 2]) && Upper(t_[i + 3]) &&
-          Upper(t_[i + 4]) && Upper(t_[i + 5]))
+      // IT_FISCAL_CODE: \b[A-Z]{6}...[A-Z]\b or \b[a-z]{6}...[a-z]\b, 16 word bytes:
+      // the whole word, six letters first.
+      if (len == 16 && Alpha(c0) && Alpha(t_[i + 1]) && Alpha(t_[i + 2]) && Alpha(t_[i + 3]) &&
+          Alpha(t_[i + 4]) && Alpha(t_[i + 5]))
         Set(Hint::kItalianFiscalCode, i, j);
       // MONTH_EUROPE's names with a non-ASCII letter among their first three bytes
       // (M\u00e4rz, f\u00e9vrier, d\u00e9cembre, ao\u00fbt): a word of one or two
@@ -466,11 +467,18 @@ class Scanner {
     // UK_NINO: \b[A-Z]{2}(?: ?\d{2}){3} ?[A-D]\b: its first digits are a run of at
     // least 2 right after two capitals that begin a word (\b), or after those and a
     // space; the match starts at most 3 bytes before the run and is at most 13 long.
+    // In small letters, \b[a-z]{2}(?: ?\d{2}){3} ?[a-d]\b, the same after two small
+    // letters, and the run is 2, 4 or 6 long and, short of 6, followed by ' ' and a
+    // digit (two small letters and two digits are common in prose: "at 14:30").
     auto word_start = [&](size_t k) { return k == 0 || !(kClasses[t_[k - 1]] & kWordClass); };
-    if (n0 >= 2 &&
-        ((r0.s >= 2 && Upper(t_[r0.s - 1]) && Upper(t_[r0.s - 2]) && word_start(r0.s - 2)) ||
-         (r0.s >= 3 && t_[r0.s - 1] == ' ' && Upper(t_[r0.s - 2]) && Upper(t_[r0.s - 3]) &&
-          word_start(r0.s - 3))))
+    auto two_before = [&](bool (*letter)(unsigned char)) {
+      return (r0.s >= 2 && letter(t_[r0.s - 1]) && letter(t_[r0.s - 2]) && word_start(r0.s - 2)) ||
+             (r0.s >= 3 && t_[r0.s - 1] == ' ' && letter(t_[r0.s - 2]) && letter(t_[r0.s - 3]) &&
+              word_start(r0.s - 3));
+    };
+    const bool pairs_go_on = n0 == 6 || ((n0 == 2 || n0 == 4) && r0.e + 1 < n_ && t_[r0.e] == ' ' &&
+                                         Digit(t_[r0.e + 1]));
+    if (n0 >= 2 && (two_before(Upper) || (pairs_go_on && two_before(Lower))))
       Set(Hint::kNino, Back(r0.s, 3), Fwd(r0.s, 10));
     // FR_NIR, kFrNirForms: each form ends with a run of 2 (the key) or of 8 (Corsica's
     // unspaced form).
@@ -544,8 +552,10 @@ int HintOfPattern(std::string_view name) {
       {"es_nif", Hint::kSpanishId},
       {"es_nie", Hint::kSpanishId},
       {"it_fiscal_code", Hint::kItalianFiscalCode},
+      {"it_fiscal_code_lower", Hint::kItalianFiscalCode},
       {"fi_personal_identity_code", Hint::kFinnishId},
       {"uk_nino", Hint::kNino},
+      {"uk_nino_lower", Hint::kNino},
       {"fr_nir_forms", Hint::kFrNirForms},
       {"de_tax_id_grouped", Hint::kDeTaxIdGrouped},
       {"nl_bsn_dotted", Hint::kBsnDotted},

@@ -970,7 +970,21 @@ Validity ValidateEsNie(std::string_view s) {
   return SpanishControl(std::string_view(compact).substr(0, 8), compact[8]);
 }
 
-Validity ValidateItFiscalCode(std::string_view s) {
+// s with its ASCII letters in capitals, if they are all small (a form's field or a
+// database that stores it lower-cased: "rssmra85t10a562s"); otherwise s as it is (a
+// mixed case is refused by the callers' checks of capitals).
+std::string UpperIfAllLower(std::string_view s) {
+  std::string upper(s);
+  for (char c : s)
+    if (IsUpper(c)) return upper;
+  for (char& c : upper)
+    if (IsLower(c)) c = static_cast<char>(c - 'a' + 'A');
+  return upper;
+}
+
+Validity ValidateItFiscalCode(std::string_view written) {
+  const std::string upper = UpperIfAllLower(written);
+  const std::string_view s = upper;
   if (s.size() != 16) return Validity::kInvalid;
   for (char c : s)
     if (!IsUpper(c) && !IsDigit(c)) return Validity::kInvalid;
@@ -1050,7 +1064,9 @@ Validity ValidateFiPersonalIdentityCode(std::string_view s) {
   return s[10] == kFinnishCheck[number % 31] ? Validity::kValid : Validity::kInvalid;
 }
 
-Validity ValidateUkNino(std::string_view s) {
+Validity ValidateUkNino(std::string_view written) {
+  const std::string upper = UpperIfAllLower(written);
+  const std::string_view s = upper;
   std::string compact;
   if (s.size() == 13) {  // AB 12 34 56 C: one space between each pair
     for (size_t i = 0; i < 13; ++i) {

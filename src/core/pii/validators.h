@@ -82,7 +82,8 @@ Validity ValidateMacAddress(std::string_view s);
 Validity ValidateDate(std::string_view s);
 
 // National identifiers of European countries. Each takes the candidate as matched
-// (separators included), upper-case letters only, and says kValid when its check
+// (separators included), its letters in capitals (the codice fiscale and the NINO also
+// all in small letters, read as in capitals), and says kValid when its check
 // character and structure hold, kInvalid otherwise (UK_NINO, which has no check
 // character, says kUnknown for a well-formed number).
 
