@@ -1150,6 +1150,22 @@ TEST_F(DetectorTest, FrNir) {
   EXPECT_TRUE(Lacks("NIR 1 87 06 75 123 045", "FR_NIR"));     // no key
 }
 
+// Temporary numbers (a foreigner being registered: 3, 4; waiting, NIA: 7, 8) only next
+// to a context word: one 15-digit serial or IMEI in about 130 passes the key and fields.
+TEST_F(DetectorTest, FrNirTemporaryNumbers) {
+  EXPECT_TRUE(Has("num\u00e9ro de s\u00e9curit\u00e9 sociale provisoire : 7 90 05 75 112 003 20",
+                  "FR_NIR", "7 90 05 75 112 003 20"));
+  EXPECT_TRUE(Has("NIA 790057511200320", "FR_NIR", "790057511200320"));
+  EXPECT_TRUE(Has("immatriculation en cours, NIR 385079913504290", "FR_NIR", "385079913504290"));
+  EXPECT_TRUE(Has("NIR 4 92 05 99 217 008 52", "FR_NIR", "4 92 05 99 217 008 52"));
+  EXPECT_TRUE(Has("INSEE 8011169123045 46", "FR_NIR", "8011169123045 46"));
+  EXPECT_NEAR(EntityScoreOf("NIR 790057511200320", "790057511200320", "FR_NIR"), 0.65, kEps);
+  EXPECT_NEAR(EntityScoreOf("IMEI 385079913504290", "385079913504290", "FR_NIR"), 0.3, kEps);
+  EXPECT_EQ(Found("serial 385079913504290"), "");
+  EXPECT_TRUE(Lacks("NIR 790057511200321", "FR_NIR"));  // key
+  EXPECT_TRUE(Lacks("NIR 587067512304508", "FR_NIR"));  // 5 begins none
+}
+
 // A checksum one number in eleven passes, on nine digits (as a US SSN has): below the
 // plain SSN's score without a Dutch word, so US texts find what they found before.
 // Dotted forms: the NIF by thousands, the BSN 4-2-3 as passports print it (labelled

@@ -658,12 +658,26 @@ TEST(FrNirTest, KeyMonthDepartmentAndGrouping) {
   EXPECT_EQ(ValidateFrNir("182022B00401569"), kInvalid);
   EXPECT_EQ(ValidateFrNir("182021900401569"), kValid);  // department 19: the same key as 2A
   ExpectTyposInvalid(ValidateFrNir, "187067512304514");
-  // Right keys, wrong fields: month 13, department 00, sex 3.
-  ExpectAll(ValidateFrNir, {"187137512304529", "187060012304502", "387067512304511"}, kInvalid);
+  // Right keys, wrong fields: month 13, department 00, first digit 5, 6, 9 or 0.
+  ExpectAll(ValidateFrNir,
+            {"187137512304529", "187060012304502", "587067512304508", "687067512304555",
+             "987067512304502", "087067512304564"},
+            kInvalid);
   ExpectAll(ValidateFrNir,
             {"18706751230451", "1870675123045140", "1 87 06 75 123 04514", "18 70 67 51 230 451 4",
              "1-87-06-75-123-045-14", "187067512304 514", "1 87 06 2C 123 045 14"},
             kInvalid);
+}
+
+// Temporary numbers: 3 or 4 for a foreigner being registered, 7 or 8 for a number
+// given while waiting (NIA); the same fields and key.
+TEST(FrNirTest, TemporaryNumbers) {
+  ExpectAll(ValidateFrNir,
+            {"387067512304511", "385079913504290", "492059921700852", "790057511200320",
+             "801116912304546", "7 90 05 75 112 003 20", "3850799135042 90"},
+            kValid);
+  ExpectTyposInvalid(ValidateFrNir, "790057511200320");
+  ExpectAll(ValidateFrNir, {"790057511200321", "385139913504290"}, kInvalid);  // key, month 13
 }
 
 // The NIF grouped by thousands with dots, as the DNI card prints it.

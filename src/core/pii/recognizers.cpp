@@ -223,6 +223,15 @@ bool RefineDottedNumber(std::string_view text, size_t* begin, size_t* end) {
   return RefineNotAmount(text, begin, end);
 }
 
+// The NIR read as the detector reports it: valid (0.9) when it begins with 1 or 2;
+// a foreigner's number being registered (3, 4) or a temporary one (7, 8) only with a
+// context word (kUnknown, 0.3 or 0.65), as one 15-digit serial in about 130 passes the
+// key and fields, and IMEIs, 15 digits, mostly begin with 35.
+Validity ValidateFrNirAsReported(std::string_view s) {
+  const Validity v = ValidateFrNir(s);
+  return v == Validity::kValid && s[0] != '1' && s[0] != '2' ? Validity::kUnknown : v;
+}
+
 // The Finnish code read as the detector reports it: valid (0.9) unless it is six digits,
 // a hyphen and four digits, which is also how references stamped with their date are
 // written ("contract 240315-0070": YYMMDD-NNNN reads as a date of the 1900s whenever its
@@ -354,8 +363,9 @@ const std::vector<std::string> kNinoContext = {"nino", "ni",       "nin",
 // "persoonsnummer" is the BSN's label on passports and identity cards.
 const std::vector<std::string> kBsnContext = {"bsn", "burgerservicenummer", "sofinummer",
                                               "sofi", "citizen", "persoonsnummer"};
-const std::vector<std::string> kNirContext = {"nir",    "insee",  "sécurité", "securite",
-                                              "sociale", "social", "security", "vitale"};
+const std::vector<std::string> kNirContext = {
+    "nir",      "insee",  "sécurité", "securite",   "sociale",        "social",
+    "security", "vitale", "nia",      "provisoire", "immatriculation"};
 
 }  // namespace
 
@@ -403,9 +413,9 @@ constexpr const char* kNinoLower = "\\b[a-z]{2}(?: ?\\d{2}){3} ?[a-d]\\b";
 // grouped 1 2 2 2 3 3 2, its key alone after a space, and Corsica's departments 2A and
 // 2B written without spaces.
 constexpr const char* kFrNirForms =
-    "\\b[12] \\d{2} \\d{2} (?:\\d{2}|2[AB]) \\d{3} \\d{3} \\d{2}\\b"
-    "|\\b[12]\\d{4}(?:\\d{2}|2[AB])\\d{6} \\d{2}\\b"
-    "|\\b[12]\\d{4}2[AB]\\d{8}\\b";
+    "\\b[1-478] \\d{2} \\d{2} (?:\\d{2}|2[AB]) \\d{3} \\d{3} \\d{2}\\b"
+    "|\\b[1-478]\\d{4}(?:\\d{2}|2[AB])\\d{6} \\d{2}\\b"
+    "|\\b[1-478]\\d{4}2[AB]\\d{8}\\b";
 // The German tax id as its letters print it, 2-3-3-3 ("12 345 678 901").
 constexpr const char* kDeTaxIdGrouped = "\\b[1-9]\\d \\d{3} \\d{3} \\d{3}\\b";
 
@@ -516,8 +526,10 @@ const std::vector<PatternDef>& BuiltinPatterns() {
       // ("12 345 678 901 EUR"): a context word is needed.
       {"DE_TAX_ID", "de_tax_id_grouped", kDeTaxIdGrouped, 0.1, 0.45, ValidateDeTaxId,
        RefineNotAmount, kDeTaxContext},
-      {"FR_NIR", "fr_nir_plain", kDigitRun, 0.3, 0.9, ValidateFrNir, nullptr, kNirContext},
-      {"FR_NIR", "fr_nir_forms", kFrNirForms, 0.3, 0.9, ValidateFrNir, nullptr, kNirContext},
+      {"FR_NIR", "fr_nir_plain", kDigitRun, 0.3, 0.9, ValidateFrNirAsReported, nullptr,
+       kNirContext},
+      {"FR_NIR", "fr_nir_forms", kFrNirForms, 0.3, 0.9, ValidateFrNirAsReported, nullptr,
+       kNirContext},
       {"NL_BSN", "nl_bsn", kDigitRun, 0.1, 0.25, ValidateNlBsn, nullptr, kBsnContext},
       {"NL_BSN", "nl_bsn_dotted", kBsnDotted, 0.1, 0.25, ValidateNlBsn, RefineDottedNumber,
        kBsnContext},

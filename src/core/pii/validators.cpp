@@ -1160,7 +1160,10 @@ Validity ValidateFrNir(std::string_view s) {
     compact.replace(5, 2, compact[6] == 'A' ? "19" : "18");
   else if (compact[5] == '0' && compact[6] == '0')
     return Validity::kInvalid;
-  if (!AllDigits(compact) || (compact[0] != '1' && compact[0] != '2')) return Validity::kInvalid;
+  // 1 or 2 the sex; 3 or 4 a foreigner's number while being registered, 7 or 8 a
+  // temporary number (NIA): the same fields and key.
+  if (!AllDigits(compact) || std::string_view("123478").find(compact[0]) == std::string_view::npos)
+    return Validity::kInvalid;
   const int month = Number(compact, 3, 2);
   if (!((month >= 1 && month <= 12) || month == 20 || (month >= 30 && month <= 42) || month >= 50))
     return Validity::kInvalid;
