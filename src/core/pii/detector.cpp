@@ -1057,6 +1057,9 @@ std::vector<std::string_view> Detector::WarmUp() const {
       "DNI 73516284G, NIE X3851726P, codice fiscale BNCLRA91E52H501U, PESEL 87120347853, "
       "hetu 150387-472S, NI number AB 12 34 56 C, Steuer-ID 47815293646, NIR 1 87 06 75 "
       "123 045 14 and 187067512304514, BSN 174638516.",
+      // Their other written forms, each a regex of its own, and dates of Europe.
+      "DNI 73.516.284-G, BSN 1746.38.516, cf bnclra91e52h501u, NI ab 12 34 56 c, geboren am "
+      "3. M\u00e4rz 1984, n\u00e9 le 12 janv. 1985, NIA 7 90 05 75 112 003 20.",
       "the quick brown fox jumps over the lazy dog; nothing here, no numbers, no names.",
   };
   DetectOptions all;
