@@ -722,8 +722,9 @@ unsigned Composed(unsigned char base, unsigned char b1, unsigned char b2) {
   if (b1 != 0xCC || b2 < 0x80 || b2 > 0xA8 || !IsAsciiAlpha(base)) return 0;
   const uint16_t key = static_cast<uint16_t>((b2 - 0x80u) << 8 | base);
   const Composition* end = std::end(kCompositions);
-  const Composition* it = std::lower_bound(std::begin(kCompositions), end, key,
-                                           [](const Composition& c, uint16_t k) { return c.key < k; });
+  const Composition* it =
+      std::lower_bound(std::begin(kCompositions), end, key,
+                       [](const Composition& c, uint16_t k) { return c.key < k; });
   return it != end && it->key == key ? it->composed : 0;
 }
 

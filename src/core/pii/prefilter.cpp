@@ -60,10 +60,11 @@ const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  
 // letters lower-case (a name whose first three bytes hold a non-ASCII letter by those
 // bytes, in either case: "m\xC3\xA4" for M\u00e4rz, "m\xC3\x84" for M\u00c4RZ).
 const char* const kMonths[] = {
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    "mae", "mai", "okt", "dez", "avr", "jui", "ene", "abr", "ago", "set", "dic", "gen",
-    "mag", "giu", "lug", "ott", "maa", "mei", "m\xC3\xA4", "f\xC3\xA9", "d\xC3\xA9", "ao\xC3",
-    "m\xC3\x84", "f\xC3\x89", "d\xC3\x89", "mrt"};
+    "jan",       "feb",    "mar",       "apr",       "may",       "jun", "jul",       "aug",
+    "sep",       "oct",    "nov",       "dec",       "mae",       "mai", "okt",       "dez",
+    "avr",       "jui",    "ene",       "abr",       "ago",       "set", "dic",       "gen",
+    "mag",       "giu",    "lug",       "ott",       "maa",       "mei", "m\xC3\xA4", "f\xC3\xA9",
+    "d\xC3\xA9", "ao\xC3", "m\xC3\x84", "f\xC3\x89", "d\xC3\x89", "mrt"};
 constexpr size_t kLongestWord = 12;  // "respectfully"
 
 // A few short words (at most 16 bytes) packed into two words each, found with one
@@ -454,7 +455,8 @@ class Scanner {
     // of 7 for an NIE, followed by a capital or by ' ' or '-' and a capital; the match
     // starts at most 2 bytes before the run and ends at most 2 after it.
     const bool letter_after =
-        r0.e < n_ && (Upper(t_[r0.e]) || (In(t_[r0.e], " -") && r0.e + 1 < n_ && Upper(t_[r0.e + 1])));
+        r0.e < n_ &&
+        (Upper(t_[r0.e]) || (In(t_[r0.e], " -") && r0.e + 1 < n_ && Upper(t_[r0.e + 1])));
     if ((n0 == 8 || n0 == 7) && letter_after) Set(Hint::kSpanishId, Back(r0.s, 2), Fwd(r0.e, 2));
     // The NIF grouped by dots, \d{2}\.\d{3}\.\d{3} and the letter: whole runs of 2, 3
     // and 3 joined by '.', the last followed as above.

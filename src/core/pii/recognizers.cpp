@@ -305,37 +305,37 @@ Validity ValidateEmail(std::string_view s) {
 // wants a day before and a 4-digit year after them, and "mars" and "mei" not
 // capitalised, as French and Dutch never write them (capitalised, they are the planet, a
 // chocolate bar, a name: "the 10 Mars 2020 instruments").
-#define MONTH_EUROPE \
-  "(?:" \
-  "[Jj]anuar|JANUAR|[Ff]ebruar|FEBRUAR|[Mm]\u00e4rz|M\u00c4RZ|[Mm]aerz|MAERZ|[Mm]ai|" \
-  "MAI|[Jj]uni|JUNI|[Jj]uli|JULI|[Oo]ktober|OKTOBER|[Dd]ezember|DEZEMBER|[Jj]anvier|" \
+#define MONTH_EUROPE                                                                     \
+  "(?:"                                                                                  \
+  "[Jj]anuar|JANUAR|[Ff]ebruar|FEBRUAR|[Mm]\u00e4rz|M\u00c4RZ|[Mm]aerz|MAERZ|[Mm]ai|"    \
+  "MAI|[Jj]uni|JUNI|[Jj]uli|JULI|[Oo]ktober|OKTOBER|[Dd]ezember|DEZEMBER|[Jj]anvier|"    \
   "JANVIER|[Ff]\u00e9vrier|F\u00c9VRIER|[Aa]vril|AVRIL|[Jj]uin|JUIN|[Jj]uillet|JUILLET|" \
-  "[Aa]o\u00fbt|AO\u00dbT|[Ss]eptembre|SEPTEMBRE|[Oo]ctobre|OCTOBRE|[Nn]ovembre|" \
-  "NOVEMBRE|[Dd]\u00e9cembre|D\u00c9CEMBRE|[Ee]nero|ENERO|[Ff]ebrero|FEBRERO|[Mm]arzo|" \
-  "MARZO|[Aa]bril|ABRIL|[Mm]ayo|MAYO|[Jj]unio|JUNIO|[Jj]ulio|JULIO|[Aa]gosto|AGOSTO|" \
-  "[Ss]e(?:p)?tiembre|SE(?:P)?TIEMBRE|[Oo]ctubre|OCTUBRE|[Nn]oviembre|NOVIEMBRE|" \
-  "[Dd]iciembre|DICIEMBRE|[Gg]ennaio|GENNAIO|[Ff]ebbraio|FEBBRAIO|[Aa]prile|APRILE|" \
-  "[Mm]aggio|MAGGIO|[Gg]iugno|GIUGNO|[Ll]uglio|LUGLIO|[Ss]ettembre|SETTEMBRE|" \
-  "[Oo]ttobre|OTTOBRE|[Dd]icembre|DICEMBRE|[Jj]anuari|JANUARI|[Ff]ebruari|FEBRUARI|" \
-  "[Mm]aart|MAART|[Aa]ugustus|AUGUSTUS|[Jj]anuary|JANUARY|[Ff]ebruary|FEBRUARY|" \
+  "[Aa]o\u00fbt|AO\u00dbT|[Ss]eptembre|SEPTEMBRE|[Oo]ctobre|OCTOBRE|[Nn]ovembre|"        \
+  "NOVEMBRE|[Dd]\u00e9cembre|D\u00c9CEMBRE|[Ee]nero|ENERO|[Ff]ebrero|FEBRERO|[Mm]arzo|"  \
+  "MARZO|[Aa]bril|ABRIL|[Mm]ayo|MAYO|[Jj]unio|JUNIO|[Jj]ulio|JULIO|[Aa]gosto|AGOSTO|"    \
+  "[Ss]e(?:p)?tiembre|SE(?:P)?TIEMBRE|[Oo]ctubre|OCTUBRE|[Nn]oviembre|NOVIEMBRE|"        \
+  "[Dd]iciembre|DICIEMBRE|[Gg]ennaio|GENNAIO|[Ff]ebbraio|FEBBRAIO|[Aa]prile|APRILE|"     \
+  "[Mm]aggio|MAGGIO|[Gg]iugno|GIUGNO|[Ll]uglio|LUGLIO|[Ss]ettembre|SETTEMBRE|"           \
+  "[Oo]ttobre|OTTOBRE|[Dd]icembre|DICEMBRE|[Jj]anuari|JANUARI|[Ff]ebruari|FEBRUARI|"     \
+  "[Mm]aart|MAART|[Aa]ugustus|AUGUSTUS|[Jj]anuary|JANUARY|[Ff]ebruary|FEBRUARY|"         \
   "[Mm]arch|MARCH|[Aa]pril|APRIL|[Mm]ay|MAY|[Jj]une|JUNE|[Jj]uly|JULY|[Aa]ugust|AUGUST|" \
   "[Ss]eptember|SEPTEMBER|[Oo]ctober|OCTOBER|[Nn]ovember|NOVEMBER|[Dd]ecember|DECEMBER|" \
-  "mars|MARS|mei|MEI" \
+  "mars|MARS|mei|MEI"                                                                    \
   ")"
 
 // Their abbreviations as dates write them ("12 janv. 1985", "3. M\u00e4r 1984", "5 mrt
 // 1990"), with or without a dot, in the same three cases; those that are English words
 // ("gen", "mag", "lug", "ago", "set") only with their dot (MONTH_EUROPE_DOTTED).
-#define MONTH_EUROPE_ABBR \
-  "(?:" \
-  "[Ff]\u00e9vr|F\u00c9VR|[Ff]\u00e9v|F\u00c9V|[Mm]\u00e4r|M\u00c4R|[Dd]\u00e9c|" \
-  "D\u00c9C|[Jj]anv|JANV|[Jj]uil|JUIL|[Ss]ept|SEPT|[Jj]an|JAN|[Ee]ne|ENE|[Ff]eb|FEB|" \
+#define MONTH_EUROPE_ABBR                                                                \
+  "(?:"                                                                                  \
+  "[Ff]\u00e9vr|F\u00c9VR|[Ff]\u00e9v|F\u00c9V|[Mm]\u00e4r|M\u00c4R|[Dd]\u00e9c|"        \
+  "D\u00c9C|[Jj]anv|JANV|[Jj]uil|JUIL|[Ss]ept|SEPT|[Jj]an|JAN|[Ee]ne|ENE|[Ff]eb|FEB|"    \
   "[Mm]ar|MAR|[Mm]rt|MRT|[Aa]pr|APR|[Aa]vr|AVR|[Aa]br|ABR|[Mm]ay|MAY|[Jj]un|JUN|[Gg]iu|" \
-  "GIU|[Jj]ul|JUL|[Aa]ug|AUG|[Ss]ep|SEP|[Oo]ct|OCT|[Oo]kt|OKT|[Oo]tt|OTT|[Nn]ov|NOV|" \
-  "[Dd]ec|DEC|[Dd]ez|DEZ|[Dd]ic|DIC" \
+  "GIU|[Jj]ul|JUL|[Aa]ug|AUG|[Ss]ep|SEP|[Oo]ct|OCT|[Oo]kt|OKT|[Oo]tt|OTT|[Nn]ov|NOV|"    \
+  "[Dd]ec|DEC|[Dd]ez|DEZ|[Dd]ic|DIC"                                                     \
   ")"
-#define MONTH_EUROPE_DOTTED \
-  "(?:" \
+#define MONTH_EUROPE_DOTTED                                \
+  "(?:"                                                    \
   "[Gg]en|GEN|[Mm]ag|MAG|[Ll]ug|LUG|[Aa]go|AGO|[Ss]et|SET" \
   ")"
 
@@ -356,16 +356,15 @@ const std::vector<std::string> kBankContext = {"bank", "account", "acct", "check
 const std::vector<std::string> kDeTaxContext = {
     "steuer", "steuerid", "steueridentifikationsnummer", "identifikationsnummer", "idnr",
     "steuernummer", "tin", "tax", "german"};
-const std::vector<std::string> kFiscalCodeContext = {
-    "codice", "fiscale", "cf", "tessera", "sanitaria", "fiscal", "tax", "code"};
-const std::vector<std::string> kNinoContext = {"nino", "ni",       "nin",
-                                               "nic",  "national", "insurance"};
+const std::vector<std::string> kFiscalCodeContext = {"codice",    "fiscale", "cf",  "tessera",
+                                                     "sanitaria", "fiscal",  "tax", "code"};
+const std::vector<std::string> kNinoContext = {"nino", "ni", "nin", "nic", "national", "insurance"};
 // "persoonsnummer" is the BSN's label on passports and identity cards.
-const std::vector<std::string> kBsnContext = {"bsn", "burgerservicenummer", "sofinummer",
-                                              "sofi", "citizen", "persoonsnummer"};
-const std::vector<std::string> kNirContext = {
-    "nir",      "insee",  "sécurité", "securite",   "sociale",        "social",
-    "security", "vitale", "nia",      "provisoire", "immatriculation"};
+const std::vector<std::string> kBsnContext = {
+    "bsn", "burgerservicenummer", "sofinummer", "sofi", "citizen", "persoonsnummer"};
+const std::vector<std::string> kNirContext = {"nir",     "insee",      "sécurité",       "securite",
+                                              "sociale", "social",     "security",       "vitale",
+                                              "nia",     "provisoire", "immatriculation"};
 
 }  // namespace
 

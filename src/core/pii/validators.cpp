@@ -491,15 +491,13 @@ struct MonthAbbreviation {
   bool dot_required = false;
 };
 constexpr MonthAbbreviation kEuropeanAbbreviations[] = {
-    {"jan", 1},  {"janv", 1},          {"ene", 1},          {"gen", 1, true},
-    {"feb", 2},  {"f\u00e9vr", 2},     {"f\u00e9v", 2},     {"m\u00e4r", 3},
-    {"mar", 3},  {"mrt", 3},           {"apr", 4},          {"avr", 4},
-    {"abr", 4},  {"may", 5},           {"mag", 5, true},    {"jun", 6},
-    {"giu", 6},  {"jul", 7},           {"juil", 7},         {"lug", 7, true},
-    {"aug", 8},  {"ago", 8, true},     {"sep", 9},          {"sept", 9},
-    {"set", 9, true}, {"oct", 10},     {"okt", 10},         {"ott", 10},
-    {"nov", 11}, {"dec", 12},          {"d\u00e9c", 12},    {"dez", 12},
-    {"dic", 12},
+    {"jan", 1},       {"janv", 1},      {"ene", 1},      {"gen", 1, true}, {"feb", 2},
+    {"f\u00e9vr", 2}, {"f\u00e9v", 2},  {"m\u00e4r", 3}, {"mar", 3},       {"mrt", 3},
+    {"apr", 4},       {"avr", 4},       {"abr", 4},      {"may", 5},       {"mag", 5, true},
+    {"jun", 6},       {"giu", 6},       {"jul", 7},      {"juil", 7},      {"lug", 7, true},
+    {"aug", 8},       {"ago", 8, true}, {"sep", 9},      {"sept", 9},      {"set", 9, true},
+    {"oct", 10},      {"okt", 10},      {"ott", 10},     {"nov", 11},      {"dec", 12},
+    {"d\u00e9c", 12}, {"dez", 12},      {"dic", 12},
 };
 
 // Returns 1-12 for a German, French, Spanish, Italian or Dutch month name written in

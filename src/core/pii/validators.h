@@ -88,8 +88,9 @@ Validity ValidateDate(std::string_view s);
 // character, says kUnknown for a well-formed number).
 
 // ES_NIF: Spanish DNI/NIF, 8 digits (or grouped 2-3-3 by dots, "12.345.678") and a
-// control letter, optionally after one space or hyphen; the letter is "TRWAGMYFPDXBNJZSQVHLCKE"[number mod 23]. One digit
-// repeated eight times is a placeholder (00000000T), refused.
+// control letter, optionally after one space or hyphen; the letter is
+// "TRWAGMYFPDXBNJZSQVHLCKE"[number mod 23]. One digit repeated eight times is a
+// placeholder (00000000T), refused.
 Validity ValidateEsNif(std::string_view s);
 
 // ES_NIE: Spanish foreigner's number, X, Y or Z, 7 digits and a control letter (a
@@ -132,9 +133,9 @@ Validity ValidateDeTaxId(std::string_view s);
 
 // FR_NIR: French social security number (NIR, numéro INSEE), 13 characters and a
 // 2-digit key: sex 1 or 2 (3 or 4 for a foreigner being registered, 7 or 8 for a
-// temporary number, NIA, built and keyed the same way), year, month (01-12, or 20, 30-42 and 50-99, which INSEE
-// gives when the month is unknown), department (01-99, or 2A and 2B for Corsica),
-// commune and order number (3 digits each, not 000), key = 97 - (the 13 as a number mod
+// temporary number, NIA, built and keyed the same way), year, month (01-12, or 20,
+// 30-42 and 50-99, which INSEE gives when the month is unknown), department (01-99, or
+// 2A and 2B for Corsica), commune and order number (3 digits each, not 000), key = 97 - (the 13 as a number mod
 // 97) with 2A read as 19 and 2B as 18. Written without spaces, with the key alone
 // after one ("1841276451089 46"), or grouped 1 2 2 2 3 3 2 ("1 84 12 76 451 089 46").
 Validity ValidateFrNir(std::string_view s);
