@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/pii/word_set.h"
+#include "core/rng.h"
 
 namespace comply::pii {
 
@@ -783,6 +784,71 @@ TEST_F(DetectorTest, DateTimeEuropeanMonthAbbreviations) {
         "since 3 ago 2001", "Scratches mar 3 of the 1200 tiles.", "She set 5 records in 2024."}) {
     EXPECT_TRUE(Lacks(text, "DATE_TIME")) << text;
   }
+}
+
+// Invented business text of English and European suppliers, dense in what this file's
+// European forms could be read in, and holding none of them: English words that
+// abbreviate months between a day and a year, dotted order numbers and amounts,
+// lower-case logins, 15-digit serials. At the default threshold nothing is found.
+TEST_F(DetectorTest, EuropeanFormsInInventedBusinessText) {
+  SplitMix64 rng(20261130);
+  auto digits = [&](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += static_cast<char>('0' + rng.Range(0, 9));
+    return s;
+  };
+  auto letters = [&](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += static_cast<char>('a' + rng.Range(0, 25));
+    return s;
+  };
+  static const char* const kWords[] = {"set", "gen", "ago", "mag", "lug", "Set",  "Gen",
+                                       "Mag", "Lug", "Ago", "SET", "GEN", "sets", "gens"};
+  static const char* const kVerbs[] = {"won", "set", "lost", "shipped", "sold"};
+  const std::vector<std::string> entities = {"DATE_TIME", "ES_NIF", "NL_BSN", "UK_NINO", "FR_NIR"};
+  size_t below = 0;
+  for (int n = 0; n < 3000; ++n) {
+    const std::string day = std::to_string(rng.Range(1, 28)),
+                      year = std::to_string(rng.Range(1900, 2100));
+    std::string text;
+    switch (rng.Range(0, 6)) {
+      case 0:
+        text = std::string("We ") + rng.Pick(kVerbs) + " " + day + " " + rng.Pick(kWords) + " " +
+               year + " records in the " + rng.Pick(kWords) + " " + day + " series.";
+        break;
+      case 1:
+        text = "Section " + day + " " + rng.Pick(kWords) + " " + year + " of the manual, page " +
+               digits(3) + ".";
+        break;
+      case 2:
+        text = "Factura " + digits(2) + "." + digits(3) + "." + digits(3) + " pendiente, total " +
+               digits(3) + "." + digits(3) + "." + digits(3) + ",00 EUR.";
+        break;
+      case 3:
+        text = "Factuur " + digits(4) + "." + digits(2) + "." + digits(3) + " betaald; voorraad " +
+               digits(1) + "." + digits(3) + "." + digits(3) + "." + digits(3) + " stuks.";
+        break;
+      case 4:
+        text = "user " + letters(2) + digits(6) + static_cast<char>('a' + rng.Range(0, 3)) +
+               " logged in at " + digits(2) + ":" + digits(2) + " on " + letters(2) + " " +
+               digits(2) + " " + digits(2) + " " + digits(2) + " a.";
+        break;
+      case 5:
+        text = "Serial " + std::to_string(rng.Range(3, 8)) + digits(14) + " and IMEI 35" +
+               digits(13) + " replaced.";
+        break;
+      default:
+        text = "Tighten " + day + " lug " + year + " nuts; " + day + " mag " + year +
+               " covers; since " + day + " ago " + year + ".";
+        break;
+    }
+    for (const Finding& f : Find(text, 0.5, entities))
+      ADD_FAILURE() << f.entity << " in \"" << text << "\": " << Describe(text, {f});
+    below += Find(text, 0.0, entities).size();
+  }
+  // The text does reach those forms: below the threshold, dotted numbers that pass the
+  // BSN's 11-proof, logins of the NINO's shape, serials that pass the NIR's key.
+  EXPECT_GT(below, 300u);
 }
 
 TEST_F(DetectorTest, DateTimeValid) {
