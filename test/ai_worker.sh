@@ -461,6 +461,19 @@ check "... and alert_delivery passes again" \
   is_true "SELECT status = 'pass' FROM comply.check_server() WHERE check_name = 'alert_delivery'"
 check "dismissing it again is 55000" \
   [ "$(q -v VERBOSITY=sqlstate -c "SELECT comply.dismiss_alert($poison, 'again')" 2>&1)" = "ERROR:  55000" ]
+# A worker stopped while it posts: the alerts it had claimed are posted by the next one
+# first, without waiting for the claim to expire (two minutes).
+ctl mode '{"mode": "hang", "max_seconds": 60}'
+q -c "SELECT comply._raise_alert('drift', 'stopped ' || g, 'a test alert') FROM generate_series(1, 2) g" >/dev/null
+wait_for "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'pg_comply job worker' AND query = 'posting alerts')" 10 || true
+q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'pg_comply job worker'" >/dev/null
+ctl mode '{"mode": "ok"}'
+q -c "SELECT comply._raise_alert('drift', 'after the stop', 'a test alert')" >/dev/null
+check "alerts claimed by a worker stopped mid-post are delivered by the next one, not after the claim's two minutes" \
+  wait_for "SELECT count(*) = 3 FROM comply.alerts WHERE (subject LIKE 'stopped %' OR subject = 'after the stop') AND delivered_at IS NOT NULL" 40
+check "... before the alert raised after them" \
+  is_true "SELECT max(delivered_at) FILTER (WHERE subject LIKE 'stopped %') <= min(delivered_at) FILTER (WHERE subject = 'after the stop')
+             FROM comply.alerts"
 ctl mode '{"mode": "ok"}'
 q -c "ALTER SYSTEM RESET comply.seal_batch" -c "ALTER SYSTEM RESET comply.alert_webhook_url" -c "SELECT pg_reload_conf()" >/dev/null
 

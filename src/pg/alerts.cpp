@@ -69,9 +69,15 @@ int AlertRound::Claim() {
   Datum values[2] = {Int32GetDatum(kAlertsPerRound), Int32GetDatum(kClaimSeconds)};
   uint64 n = SpiExec(
       // (RETURNING comes in no particular order: the alerts are posted oldest first.)
-      "WITH claimed AS (UPDATE comply.alerts a SET next_attempt_at = now() + make_interval(secs => $2) "
-      "WHERE a.id IN (SELECT id FROM comply.alerts WHERE delivered_at IS NULL "
-      "AND dismissed_at IS NULL AND next_attempt_at <= now() ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+      // A claim lasts kClaimSeconds, or until the process that holds it is gone (a
+      // worker stopped, or killed, while posting): such alerts come first, in the
+      // order they were raised.
+      "WITH claimed AS (UPDATE comply.alerts a SET next_attempt_at = now() + make_interval(secs => $2), "
+      "claimed_by = pg_backend_pid() "
+      "WHERE a.id IN (SELECT id FROM comply.alerts WHERE delivered_at IS NULL AND dismissed_at IS NULL "
+      "AND (next_attempt_at <= now() OR (claimed_by IS NOT NULL AND claimed_by <> pg_backend_pid() "
+      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity s WHERE s.pid = claimed_by))) "
+      "ORDER BY claimed_by IS NULL, next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) "
       "RETURNING a.id, a.attempts, a.kind, a.subject, a.message) "
       "SELECT * FROM claimed ORDER BY id",
       2, types, values, nullptr, false, SPI_OK_SELECT);
@@ -133,14 +139,14 @@ int AlertRound::Finish() {
     if (!a.posted) {
       Oid types[2] = {INT8OID, FLOAT8OID};
       Datum v[2] = {Int64GetDatum(a.id), Float8GetDatum(failed_delay)};
-      SpiExec("UPDATE comply.alerts SET next_attempt_at = now() + make_interval(secs => $2) "
-              "WHERE id = $1",
+      SpiExec("UPDATE comply.alerts SET next_attempt_at = now() + make_interval(secs => $2), "
+              "claimed_by = NULL WHERE id = $1",
               2, types, v, nullptr, false, SPI_OK_UPDATE);
     } else if (a.delivered) {
       Oid types[1] = {INT8OID};
       Datum v[1] = {Int64GetDatum(a.id)};
       SpiExec("UPDATE comply.alerts SET delivered_at = clock_timestamp(), attempts = attempts + 1, "
-              "last_error = NULL WHERE id = $1",
+              "last_error = NULL, claimed_by = NULL WHERE id = $1",
               1, types, v, nullptr, false, SPI_OK_UPDATE);
       ++delivered;
     } else {
@@ -151,7 +157,7 @@ int AlertRound::Finish() {
       Datum v[3] = {Int64GetDatum(a.id), Text(a.error.empty() ? "not delivered" : a.error),
                     Float8GetDatum(delay)};
       SpiExec("UPDATE comply.alerts SET attempts = attempts + 1, last_error = $2, "
-              "next_attempt_at = now() + make_interval(secs => $3 + 1) WHERE id = $1",
+              "next_attempt_at = now() + make_interval(secs => $3 + 1), claimed_by = NULL WHERE id = $1",
               3, types, v, nullptr, false, SPI_OK_UPDATE);
     }
   }
@@ -167,7 +173,10 @@ double AlertRound::NextDueSeconds() {
   if (!alert_webhook_url || !*alert_webhook_url) return -1;
   AsExtensionOwner owner("alerts");
   SpiScope spi;
-  SpiExec("SELECT extract(epoch FROM min(next_attempt_at) - clock_timestamp())::float8 "
+  // (An alert claimed by a process that is gone is due now: Claim.)
+  SpiExec("SELECT extract(epoch FROM min(CASE WHEN claimed_by IS NOT NULL AND claimed_by <> pg_backend_pid() "
+          "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity s WHERE s.pid = claimed_by) "
+          "THEN clock_timestamp() ELSE next_attempt_at END) - clock_timestamp())::float8 "
           "FROM comply.alerts WHERE delivered_at IS NULL AND dismissed_at IS NULL",
           0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);
   std::optional<double> s = SpiFloat(0, 1);

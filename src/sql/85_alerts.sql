@@ -17,6 +17,9 @@ CREATE TABLE comply.alerts (
   next_attempt_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   delivered_at timestamptz,
   last_error text,
+  -- The job worker posting it (its claim ends at next_attempt_at, or when that process is
+  -- gone: a worker stopped mid-post does not hold the alert back for the claim's length).
+  claimed_by int,
   -- An alert a person gave up delivering (comply.dismiss_alert): no longer posted (one
   -- posted as it was dismissed may still be marked delivered).
   dismissed_at timestamptz
