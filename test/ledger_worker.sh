@@ -419,11 +419,13 @@ q -c "DO \$\$ BEGIN FOR i IN 1..70 LOOP
         BEGIN INSERT INTO undelivered VALUES (100 + i, '{}'); EXCEPTION WHEN check_violation THEN NULL; END;
       END LOOP; END \$\$" >/dev/null
 check "rejected rows beyond the hand-over slots wait on disk (64 slots a database)" \
-  bash -c "[ \$(ls '$spool' | grep -cE -- '-d[0-9]+\\.rec\$') = 6 ]"
+  bash -c "[ \$(ls '$spool' | grep -cE -- '-d[0-9]+-[0-9]+\\.rec\$') = 6 ]"
 q -c "SELECT comply.run_jobs()" >/dev/null
 q -c "SELECT comply.run_jobs()" >/dev/null
 check "... and reach the ledger, all of them, through two drains" \
   wait_for "SELECT ($rejected) = $rejected_before + 70" 1
+check "... after which nothing of them is left on disk (the slots' files emptied, the others removed)" \
+  bash -c "[ \$(find '$spool' -name '*.rec' -size +0 | wc -l) = 0 ]"
 # With the files unwritable too (a full disk), a rejected row is reported lost in the
 # server log; the line must not quote the statement, whose values are the row's.
 q -c "DO \$\$ BEGIN FOR i IN 1..64 LOOP

@@ -701,7 +701,7 @@ void JobRound::Call(const CancelCheck& cancel) {
       if (!started[i]) continue;
       if (!j->called) {
         j->rec.outcome = "cancelled";
-        j->rec.error = "cancelled: the worker was stopped while the request was out";
+        j->rec.error = "cancelled while the request was out (the worker stopped, or its call cancelled)";
         j->rec.latency_ms = MillisSince(t0);
       }
       j->rec.job_id = j->id;
@@ -735,7 +735,17 @@ void DiscardAnswer(Job& j, bool still_there, bool held = false) {
   if (still_there && j.called) {
     j.rec.job_id = j.id;
     j.rec.requested_by = j.created_by;
-    AddRaw(details, "interaction_id", std::to_string(RecordInteraction(j.rec)));
+    if (held) {
+      // Handed over, written once the job is free, unless its holder removes it
+      // (comply.forget): WriteDeferredRecords.
+      if (!DeferRecord("interaction", InteractionJson(j.rec)))
+        PgCall([] {
+          ereport(LOG, (errmsg("pg_comply: the record of an AI call whose job was held could not be kept"),
+                        errhidecontext(true), errhidestmt(true)));
+        });
+    } else {
+      AddRaw(details, "interaction_id", std::to_string(RecordInteraction(j.rec)));
+    }
   }
   details += "}";
   Audit("ai.discarded", "comply.ai_jobs/" + std::to_string(j.id), details);
@@ -981,10 +991,23 @@ int WriteDeferredRecords() {
         int rc = SPI_execute_plan(audit_plan, values, nullptr, false, 0);
         if (rc != SPI_OK_SELECT) elog(ERROR, "internal query failed: %s", SPI_result_code_string(rc));
       });
-      return;
+      return true;
     }
-    if (strcmp(kind, "interaction") != 0) return;
+    if (strcmp(kind, "interaction") != 0) return true;
     Datum values[1] = {TextDatum(json)};
+    // The interaction of a job (a stopped worker's request, an answer its job's holder
+    // kept from being recorded) is written only while the job exists: one comply.forget
+    // or comply.purge_ai_history removed (or holds, locked, about to remove) must not
+    // come back through the hand-over. A job held is looked at again next time.
+    SpiExec("SELECT (j ->> 'job_id')::bigint IS NULL, "
+            "EXISTS (SELECT 1 FROM comply.ai_jobs WHERE id = (j ->> 'job_id')::bigint FOR KEY SHARE SKIP LOCKED), "
+            "EXISTS (SELECT 1 FROM comply.ai_jobs WHERE id = (j ->> 'job_id')::bigint) "
+            "FROM (SELECT $1::jsonb AS j) s",
+            1, types, values, nullptr, false, SPI_OK_SELECT);
+    const bool no_job = SpiBool(0, 1).value_or(true);
+    const bool job_free = SpiBool(0, 2).value_or(false);
+    const bool job_exists = SpiBool(0, 3).value_or(false);
+    if (!no_job && !job_free) return !job_exists;  // held: later; gone: dropped
     SpiExec("INSERT INTO comply.ai_interactions (at, provider, model, endpoint_host, job_id, "
             "requested_by, prompt, response, label, confidence, outcome, http_status, error, "
             "latency_ms, prompt_tokens, completion_tokens, clear_text) "
@@ -995,6 +1018,7 @@ int WriteDeferredRecords() {
             "(j ->> 'prompt_tokens')::int, (j ->> 'completion_tokens')::int, "
             "(j ->> 'clear_text')::boolean FROM (SELECT $1::jsonb AS j) s",
             1, types, values, nullptr, false, SPI_OK_INSERT);
+    return true;
   });
 }
 

@@ -62,7 +62,8 @@ extern "C" Datum comply_secret_file_problem(PG_FUNCTION_ARGS) {
 
 // comply._worker_status() RETURNS jsonb: the hand-over of records that must outlive
 // their transaction (rejected rows, audited reads) to this database's job worker, and
-// whether its workers run (GetDeferredStatus: shared memory only, no error raised).
+// whether its workers run (GetDeferredStatus: shared memory, and the names of the files
+// of records on disk; no error raised).
 extern "C" Datum comply_worker_status(PG_FUNCTION_ARGS) {
   const DeferredStatus st = GetDeferredStatus();
   char buf[256];

@@ -156,10 +156,12 @@ struct WorkerShared {
   // Names the files of the records in the slots (SpoolFile): a new value each time
   // shared memory is initialized, so that files of an earlier one are known to belong to
   // no slot. next_seq numbers the other files; disk_only counts the records written to a
-  // file without a slot, so that drains know to look for them (SpoolOrphans).
+  // file without a slot, so that drains know to look for them (SpoolOrphans), and
+  // disk_waiting those of them still there (kMaxDiskOnly).
   uint64 generation;
   uint64 next_seq;
   uint64 disk_only;
+  uint64 disk_waiting;
   Latch* launcher_latch;
   Oid requested_db;  // a database whose appends found no sealer
   SealerSlot slots[kMaxSealers * kKinds];
@@ -182,13 +184,14 @@ void RequestShared() {
 //
 // Shared memory does not outlive the server, nor a crash of any of its processes (the
 // postmaster then initializes it anew). So each record DeferRecord puts in slot i is also
-// written, before it returns, to the file of slot i in this generation of shared memory
-// (SlotFile), as a live record; once the transaction that wrote it to the ledger has
-// committed, the record is marked done in its file (DrainedAtXactEnd), and the next
-// record of that slot overwrites it. A file of another generation holding a live record
-// belongs to no slot: the next drain in its database takes it back (SpoolOrphans). So
-// does a record written to a file of its own with no slot at all (DiskFile: every slot
-// taken and no job worker to free one in time), which would otherwise be lost.
+// written, before it returns, to the file of slot i in this generation of shared memory,
+// as a live record; once the transaction that wrote it to the ledger has committed, the
+// file is emptied (DrainedAtXactEnd: the record, redacted as it is, is not left on disk
+// after it is in the ledger, nor after comply.forget or comply.ai_retention removed it
+// there). A file of another generation holding a live record belongs to no slot: the
+// next drain in its database takes it back (SpoolOrphans). So does a record written to
+// a file of its own with no slot at all (every slot taken and no job worker to free one
+// in time), which would otherwise be lost; at most kMaxDiskOnly of those at once.
 //
 // One file a slot, created once a generation and rewritten in place: creating a file
 // costs far more than writing one (about 350 against 15 µs on the development machine),
@@ -197,27 +200,41 @@ void RequestShared() {
 // backup does not write again what its primary writes. The files are not fsync'ed: the
 // records survive a crash or an immediate shutdown of PostgreSQL, not one of the
 // operating system before the kernel wrote them out; and a crash in the instant between
-// a drain's commit and the marks of its records writes those records twice.
+// a drain's commit and the emptying of its files, or between a record's copy into a slot
+// and the removal of the file it was taken back from, writes that record twice.
 constexpr char kSpoolDir[] = "pg_stat_tmp/pg_comply";  // relative to the data directory
+// Records on disk without a slot, cluster-wide, at most (8 kB each at most).
+constexpr uint64 kMaxDiskOnly = 10000;
 
 // A record on disk: a header line, then the record's bytes.
 //   "PGCOMPLY-DEFERRED 1 L <database> <crc32c of the bytes, hex> <length> <kind>\n"
-// where L (live) becomes D (done) in place, at kStateOffset.
 constexpr char kSpoolMagic[] = "PGCOMPLY-DEFERRED 1 ";
-constexpr off_t kStateOffset = sizeof(kSpoolMagic) - 1;
+constexpr size_t kStateOffset = sizeof(kSpoolMagic) - 1;
 
-// <generation, 16 hex digits>-<s slot | d sequence | t sequence>.<rec | tmp>: a slot's
-// file, a record without a slot, a record being taken back (SpoolOrphans).
-std::string SpoolFile(uint64 gen, char what, uint64 n, const char* ext = "rec") {
-  char buf[128];
-  snprintf(buf, sizeof(buf), "%s/%016llx-%c%llu.%s", kSpoolDir, static_cast<unsigned long long>(gen), what,
-           static_cast<unsigned long long>(n), ext);
-  return buf;
+// A file's path, built without allocating (some are built while a slot is held):
+//   <generation, 16 hex digits>-s<slot>.<ext>              a slot's file
+//   <generation>-d<sequence>-<database>.<ext>              a record without a slot
+//   <generation>-t<sequence>-<database>.<ext>              a record being taken back
+// with ext rec, or tmp while a record without a slot is written.
+struct SpoolPath {
+  char s[128];
+  const char* c_str() const { return s; }
+};
+SpoolPath SpoolFile(uint64 gen, char what, uint64 n, Oid dbid = InvalidOid, const char* ext = "rec") {
+  SpoolPath p;
+  if (what == 's')
+    snprintf(p.s, sizeof(p.s), "%s/%016llx-s%llu.%s", kSpoolDir, static_cast<unsigned long long>(gen),
+             static_cast<unsigned long long>(n), ext);
+  else
+    snprintf(p.s, sizeof(p.s), "%s/%016llx-%c%llu-%u.%s", kSpoolDir, static_cast<unsigned long long>(gen), what,
+             static_cast<unsigned long long>(n), dbid, ext);
+  return p;
 }
 
 struct SpoolName {
   uint64 gen;
   char what;  // 's', 'd' or 't'
+  Oid dbid;   // InvalidOid for a slot's file (it says inside)
   bool tmp;
 };
 
@@ -232,9 +249,15 @@ bool ParseSpoolName(const char* name, SpoolName* out) {
   const char* p = end + 2;
   (void)strtoull(p, &end, 10);
   if (end == p || errno) return false;
-  std::string_view ext(end);
-  if (ext != ".rec" && ext != ".tmp") return false;
-  *out = {gen, what, ext == ".tmp"};
+  unsigned long db = 0;
+  if (what != 's') {
+    if (*end != '-') return false;
+    p = end + 1;
+    db = strtoul(p, &end, 10);
+    if (end == p || errno) return false;
+  }
+  if (strcmp(end, ".rec") != 0 && strcmp(end, ".tmp") != 0) return false;
+  *out = {gen, what, static_cast<Oid>(db), strcmp(end, ".tmp") == 0};
   return true;
 }
 
@@ -259,26 +282,32 @@ bool WriteAt(int fd, const std::string& bytes, off_t at) {
   return true;
 }
 
-int OpenSpoolFile(const std::string& path, int flags) {
-  int fd = open(path.c_str(), flags | PG_BINARY, pg_file_create_mode);
+int OpenSpoolFile(const char* path, int flags) {
+  int fd = open(path, flags | PG_BINARY, pg_file_create_mode);
   if (fd < 0 && errno == ENOENT && (flags & O_CREAT)) {
     (void)mkdir("pg_stat_tmp", pg_dir_create_mode);
     (void)mkdir(kSpoolDir, pg_dir_create_mode);
-    fd = open(path.c_str(), flags | PG_BINARY, pg_file_create_mode);
+    fd = open(path, flags | PG_BINARY, pg_file_create_mode);
   }
   return fd;
 }
 
-// Writes a live record into slot's file of generation gen (in place). Plain C++ and
-// POSIX calls only (DeferRecord runs in any state of a transaction); false on failure.
+// Writes a live record into slot's file of generation gen (in place: the file is empty
+// unless it was never written). Plain C++ and POSIX calls only (DeferRecord runs in any
+// state of a transaction); false on failure, the file then emptied if it can be (a live
+// record left there would be written again after a restart).
 bool SpoolWriteSlot(uint64 gen, int slot, Oid dbid, const char* kind, const std::string& json) noexcept {
+  const SpoolPath path = SpoolFile(gen, 's', static_cast<uint64>(slot));
   try {
-    int fd = OpenSpoolFile(SpoolFile(gen, 's', slot), O_WRONLY | O_CREAT);
+    const std::string bytes = EncodeRecord(dbid, kind, json);
+    int fd = OpenSpoolFile(path.c_str(), O_WRONLY | O_CREAT);
     if (fd < 0) return false;
-    bool ok = WriteAt(fd, EncodeRecord(dbid, kind, json), 0);
+    bool ok = WriteAt(fd, bytes, 0) && ftruncate(fd, static_cast<off_t>(bytes.size())) == 0;
     if (close(fd) != 0) ok = false;
+    if (!ok) (void)truncate(path.c_str(), 0);
     return ok;
   } catch (...) {
+    (void)truncate(path.c_str(), 0);
     return false;
   }
 }
@@ -286,28 +315,25 @@ bool SpoolWriteSlot(uint64 gen, int slot, Oid dbid, const char* kind, const std:
 // Writes a live record to a file of its own (a temporary file renamed into place, so
 // that a drain never reads half of it); false on failure.
 bool SpoolWriteDisk(uint64 gen, uint64 seq, Oid dbid, const char* kind, const std::string& json) noexcept {
+  const SpoolPath tmp = SpoolFile(gen, 'd', seq, dbid, "tmp");
   try {
-    const std::string tmp = SpoolFile(gen, 'd', seq, "tmp");
-    int fd = OpenSpoolFile(tmp, O_WRONLY | O_CREAT | O_TRUNC);
+    const std::string bytes = EncodeRecord(dbid, kind, json);
+    int fd = OpenSpoolFile(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC);
     if (fd < 0) return false;
-    bool ok = WriteAt(fd, EncodeRecord(dbid, kind, json), 0);
+    bool ok = WriteAt(fd, bytes, 0);
     if (close(fd) != 0) ok = false;
-    if (ok && rename(tmp.c_str(), SpoolFile(gen, 'd', seq).c_str()) != 0) ok = false;
+    if (ok && rename(tmp.c_str(), SpoolFile(gen, 'd', seq, dbid).c_str()) != 0) ok = false;
     if (!ok) (void)unlink(tmp.c_str());
     return ok;
   } catch (...) {
+    (void)unlink(tmp.c_str());
     return false;
   }
 }
 
-// Marks the record in slot's file done (written to the ledger and committed).
+// Empties slot's file: its record is in the ledger, committed.
 void SpoolMarkDone(uint64 gen, int slot) noexcept {
-  char path[128];
-  snprintf(path, sizeof(path), "%s/%016llx-s%d.rec", kSpoolDir, static_cast<unsigned long long>(gen), slot);
-  int fd = open(path, O_WRONLY | PG_BINARY, 0);
-  if (fd < 0) return;
-  (void)!pwrite(fd, "D", 1, kStateOffset);
-  (void)close(fd);
+  (void)truncate(SpoolFile(gen, 's', static_cast<uint64>(slot)).c_str(), 0);
 }
 
 struct SpoolRecord {
@@ -317,36 +343,50 @@ struct SpoolRecord {
   std::string json;
 };
 
-// Reads a record SpoolWrite* wrote; false when the file is missing or the record not
-// whole (its length or checksum do not match: the system crashed while it was written).
-bool SpoolRead(const std::string& path, SpoolRecord* out) {
-  FILE* f = fopen(path.c_str(), "rb");
-  if (!f) return false;
+enum class SpoolRead { kRecord, kEmpty, kDamaged, kUnreadable };
+
+// Reads a record SpoolWrite* wrote: kEmpty for an emptied file (written and committed),
+// kDamaged when the record is not whole (its length or checksum does not match: the
+// system crashed while it was written), kUnreadable when the file could not be read (gone,
+// or an error of the system: left as it is).
+SpoolRead ReadSpoolFile(const char* path, SpoolRecord* out) {
+  FILE* f = fopen(path, "rb");
+  if (!f) return SpoolRead::kUnreadable;
   std::string all;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && all.size() <= kDeferredRecordBytes + 256) all.append(buf, n);
+  bool failed = false;
+  try {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && all.size() <= kDeferredRecordBytes + 256) all.append(buf, n);
+    failed = ferror(f) != 0;
+  } catch (...) {
+    failed = true;
+  }
   fclose(f);
+  if (failed) return SpoolRead::kUnreadable;
+  if (all.empty()) return SpoolRead::kEmpty;
   const size_t nl = all.find('\n');
-  if (all.compare(0, kStateOffset, kSpoolMagic) != 0 || nl == std::string::npos || nl > 200) return false;
+  if (all.compare(0, kStateOffset, kSpoolMagic) != 0 || nl == std::string::npos || nl > 200)
+    return SpoolRead::kDamaged;
   const std::string head = all.substr(0, nl);
   char state = 0, kind[64] = {0};
   unsigned int dbid = 0, crc = 0;
   size_t len = 0;
-  if (sscanf(head.c_str() + kStateOffset, "%c %u %8x %zu %63s", &state, &dbid, &crc, &len, kind) != 5) return false;
-  if ((state != 'L' && state != 'D') || nl + 1 + len > all.size() || len > kDeferredRecordBytes ||
+  if (sscanf(head.c_str() + kStateOffset, "%c %u %8x %zu %63s", &state, &dbid, &crc, &len, kind) != 5)
+    return SpoolRead::kDamaged;
+  if ((state != 'L' && state != 'D') || nl + 1 + len != all.size() || len > kDeferredRecordBytes ||
       strlen(kind) >= sizeof(DeferredSlot::kind))
-    return false;
+    return SpoolRead::kDamaged;
   out->json = all.substr(nl + 1, len);
   pg_crc32c check;
   INIT_CRC32C(check);
   COMP_CRC32C(check, out->json.data(), out->json.size());
   FIN_CRC32C(check);
-  if (check != crc) return false;
+  if (check != crc) return SpoolRead::kDamaged;
   out->live = state == 'L';
   out->dbid = dbid;
   out->kind = kind;
-  return true;
+  return SpoolRead::kRecord;
 }
 
 // When the postmaster lets go of shared memory (at shutdown, or to reinitialize it after
@@ -947,15 +987,29 @@ bool DeferRecord(const char* kind, const std::string& json) {
       slot->dbid = MyDatabaseId;
     }
     gen = shared->generation;
-    if (!slot) seq = ++shared->next_seq;
+    // Without a wait: no worker to free a slot, this process is the worker, or it holds
+    // drained slots itself (comply.run_jobs()), or is being cancelled or stopped (a
+    // stopped worker hands over each request it had out).
+    const bool no_wait = !worker || worker == MyLatch || waited_ms >= kDeferWaitMs || n_drained > 0 ||
+                         QueryCancelPending || ProcDiePending;
+    bool on_disk = false;
+    if (!slot && no_wait && shared->disk_waiting < kMaxDiskOnly) {
+      seq = ++shared->next_seq;
+      ++shared->disk_waiting;
+      on_disk = true;
+    }
     SpinLockRelease(&shared->mutex);
     if (slot) break;
-    if (!worker || worker == MyLatch || waited_ms >= kDeferWaitMs) {
-      // No slot: the record waits on disk alone, for a drain to take it (SpoolOrphans).
-      if (!SpoolWriteDisk(gen, seq, MyDatabaseId, kind, json)) return lost();
+    if (no_wait) {
+      // No slot: the record waits on disk alone, for a drain to take it (SpoolOrphans),
+      // unless kMaxDiskOnly wait there already.
+      if (!on_disk) return lost();
+      const bool written = SpoolWriteDisk(gen, seq, MyDatabaseId, kind, json);
       SpinLockAcquire(&shared->mutex);
-      ++shared->disk_only;
+      if (written) ++shared->disk_only;
+      else --shared->disk_waiting;
       SpinLockRelease(&shared->mutex);
+      if (!written) return lost();
       if (worker && worker != MyLatch) SetLatch(worker);
       return true;
     }
@@ -1001,12 +1055,14 @@ struct OrphanCount {
 
 // The records on disk of this database that belong to no slot: files of an earlier
 // generation of shared memory (the server restarted, or crashed, before they were
-// written) and files written with no slot. With take, each is claimed by renaming it to
-// a name of the current generation (a drain elsewhere at the same time then finds it
-// gone) and read into a free slot of this database's share, ready to be written; a file
-// that is not whole (the system crashed while it was written) is logged and removed.
-// Stale temporary files of an earlier generation are removed. Plain C++ and POSIX calls;
-// logs through PgCall (callers are in C++ territory).
+// written) and files written with no slot. With take, each is claimed by renaming it
+// (a drain elsewhere at the same time then finds it gone), copied into a free slot of
+// this database's share and that slot's file, ready to be written, and removed; it stops
+// at the first record no slot is free for (left is then 1: look again next time). A file
+// whose record is not whole (the system crashed while it was written) is logged and
+// removed, and so are emptied files and stale temporary files of earlier generations.
+// Without take, counts them (reading only the slots' files of earlier generations: the
+// others name their database). Plain C++ and POSIX calls; logs through PgCall.
 OrphanCount SpoolOrphans(bool take) {
   OrphanCount count;
   std::vector<std::string> names;
@@ -1019,27 +1075,31 @@ OrphanCount SpoolOrphans(bool take) {
   SpinLockRelease(&shared->mutex);
   int damaged = 0;
   for (const std::string& name : names) {
+    if (take) PollCancel(InterruptCheck());
     SpoolName n;
     if (!ParseSpoolName(name.c_str(), &n)) continue;
     const bool current = n.gen == gen;
+    if (n.what != 's' && n.dbid != MyDatabaseId) continue;
     const std::string from = std::string(kSpoolDir) + "/" + name;
     if (n.tmp) {
       if (!current && take) (void)unlink(from.c_str());  // its writer died
       continue;
     }
     if (current && n.what != 'd') continue;  // a slot's, or being taken back
-    SpoolRecord rec;
-    if (!SpoolRead(from, &rec)) {
-      // Not whole: written when the system crashed (a file of this generation without a
-      // slot is renamed into place whole; one gone meanwhile was taken by another drain).
-      if (!current && take && access(from.c_str(), F_OK) == 0) {
-        (void)unlink(from.c_str());
-        ++damaged;
-      }
+    if (!take && n.what != 's') {
+      ++count.left;
       continue;
     }
-    if (!rec.live) {
-      if (!current && take) (void)unlink(from.c_str());  // written and committed
+    SpoolRecord rec;
+    const SpoolRead r = ReadSpoolFile(from.c_str(), &rec);
+    if (r == SpoolRead::kUnreadable) continue;
+    if (r != SpoolRead::kRecord || !rec.live) {
+      // Not whole (only files of earlier generations can be: the others are renamed
+      // into place whole), or emptied: written and committed.
+      if (take && (!current || r == SpoolRead::kDamaged)) {
+        (void)unlink(from.c_str());
+        if (r == SpoolRead::kDamaged) ++damaged;
+      }
       continue;
     }
     if (rec.dbid != MyDatabaseId) continue;
@@ -1066,25 +1126,38 @@ OrphanCount SpoolOrphans(bool take) {
     }
     SpinLockRelease(&shared->mutex);
     if (!slot) {
-      ++count.left;
-      continue;
+      count.left = 1;  // no slot free: the next drain looks again
+      break;
     }
-    // Claimed by renaming it (a drain elsewhere at the same time then finds it gone), then
-    // copied into the slot and its file, then removed (a crash in between: twice).
-    const std::string taken = SpoolFile(gen, 't', seq);
-    if (rename(from.c_str(), taken.c_str()) != 0) {
+    const int index = static_cast<int>(slot - shared->deferred);
+    auto release = [&] {
       SpinLockAcquire(&shared->mutex);
       slot->state = DeferredSlot::kFree;
       SpinLockRelease(&shared->mutex);
+    };
+    // Claimed by renaming it, then copied into the slot and its file, then removed.
+    const SpoolPath taken = SpoolFile(gen, 't', seq, MyDatabaseId);
+    if (rename(from.c_str(), taken.c_str()) != 0) {  // taken by another drain
+      release();
       continue;
     }
-    slot->spooled = SpoolWriteSlot(gen, static_cast<int>(slot - shared->deferred), MyDatabaseId,
-                                   rec.kind.c_str(), rec.json);
+    if (!SpoolWriteSlot(gen, index, MyDatabaseId, rec.kind.c_str(), rec.json)) {
+      // Back on disk alone, for a later drain (or, if even that fails, a later restart).
+      release();
+      (void)rename(taken.c_str(), SpoolFile(gen, 'd', seq, MyDatabaseId).c_str());
+      SpinLockAcquire(&shared->mutex);
+      ++shared->disk_only;
+      SpinLockRelease(&shared->mutex);
+      count.left = 1;
+      break;
+    }
+    slot->spooled = true;
     slot->len = static_cast<uint32>(rec.json.size());
     strlcpy(slot->kind, rec.kind.c_str(), sizeof(slot->kind));
     memcpy(slot->data, rec.json.data(), rec.json.size());
     SpinLockAcquire(&shared->mutex);
     slot->state = DeferredSlot::kReady;
+    if (current && n.what == 'd' && shared->disk_waiting > 0) --shared->disk_waiting;
     SpinLockRelease(&shared->mutex);
     (void)unlink(taken.c_str());
     ++count.taken;
@@ -1093,12 +1166,14 @@ OrphanCount SpoolOrphans(bool take) {
     PgCall([&] {
       ereport(LOG, (errmsg_plural("pg_comply: %d deferred record kept on disk was not whole and is lost",
                                   "pg_comply: %d deferred records kept on disk were not whole and are lost",
-                                  damaged, damaged)));
+                                  damaged, damaged),
+                    errhidestmt(true), errhidecontext(true)));
     });
   if (count.taken > 0)
     PgCall([&] {
       ereport(DEBUG1, (errmsg("pg_comply: %d deferred records kept on disk taken back to be written",
-                              count.taken)));
+                              count.taken),
+                       errhidestmt(true), errhidecontext(true)));
     });
   return count;
 }
@@ -1124,7 +1199,7 @@ DeferredStatus GetDeferredStatus() {
   return st;
 }
 
-int DrainDeferred(const std::function<void(const char*, const std::string&)>& write) {
+int DrainDeferred(const std::function<bool(const char*, const std::string&)>& write) {
   if (!shared) return 0;
   if (!drain_callbacks_registered) {
     PgCall([] {
@@ -1138,8 +1213,8 @@ int DrainDeferred(const std::function<void(const char*, const std::string&)>& wr
   const uint64 disk_only = shared->disk_only;
   SpinLockRelease(&shared->mutex);
   if (!spool_checked || disk_only != spool_disk_seen) {
-    spool_disk_seen = disk_only;
     const OrphanCount c = SpoolOrphans(true);
+    spool_disk_seen = disk_only;
     spool_checked = c.left == 0;
     // More than the slots could take: the job worker goes round again at once.
     if (c.left > 0 && c.taken > 0) {
@@ -1159,14 +1234,22 @@ int DrainDeferred(const std::function<void(const char*, const std::string&)>& wr
     if (!mine) continue;
     std::string kind(d.kind);
     std::string data(d.data, d.len);
-    // A failure to write puts the record back for the next round.
+    // A failure to write puts the record back for the next round; so does a record the
+    // writer leaves for later.
+    bool written = false;
     try {
-      write(kind.c_str(), data);
+      written = write(kind.c_str(), data);
     } catch (...) {
       SpinLockAcquire(&shared->mutex);
       d.state = DeferredSlot::kReady;
       SpinLockRelease(&shared->mutex);
       throw;
+    }
+    if (!written) {
+      SpinLockAcquire(&shared->mutex);
+      d.state = DeferredSlot::kReady;
+      SpinLockRelease(&shared->mutex);
+      continue;
     }
     // Taken until this transaction ends (DrainedAtXactEnd).
     drained[n_drained++] = {static_cast<int>(&d - shared->deferred), GetCurrentSubTransactionId()};

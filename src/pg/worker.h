@@ -48,12 +48,13 @@ struct DeferredStatus {
 DeferredStatus GetDeferredStatus();
 
 // Takes this database's deferred records one by one and calls write(kind, json) for
-// each (in the caller's transaction); a record whose write throws goes back to the
-// pool and the exception propagates. The records written stay taken until the
-// transaction ends: freed when it commits, back in the pool when it or the
-// subtransaction that wrote them rolls back (or it is prepared, or the process exits
-// first). Returns the number written.
-int DrainDeferred(const std::function<void(const char*, const std::string&)>& write);
+// each (in the caller's transaction), which returns false to leave it for a later drain;
+// a record whose write throws goes back to the pool and the exception propagates. The
+// records written stay taken until the transaction ends: freed when it commits, back in
+// the pool when it or the subtransaction that wrote them rolls back (or it is prepared,
+// or the process exits first). Takes back first the records on disk that no slot holds
+// (a restart or a crash left them, or no slot was free). Returns the number written.
+int DrainDeferred(const std::function<bool(const char*, const std::string&)>& write);
 
 // Records that this transaction queued a classification job: when it commits, this
 // database's job worker is woken (or the launcher, to start one).

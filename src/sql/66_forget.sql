@@ -52,7 +52,8 @@ BEGIN
   -- The jobs are locked first: a worker recording a job's answer holds its row until it
   -- commits, and the deletes below (a statement of their own, so a snapshot of their
   -- own) then see the decision and interaction it wrote; a worker that comes later
-  -- finds its job gone and records nothing.
+  -- finds its job gone and records nothing; one whose answer comes while this holds the
+  -- job hands the call's record over, which is dropped once the job is gone.
   SELECT coalesce(array_agg(s.id), '{}') INTO jobs
     FROM (SELECT j.id
             FROM comply.ai_jobs j

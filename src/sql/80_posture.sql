@@ -353,8 +353,9 @@ BEGIN
   -- The background workers this database relies on: the sealer (or entries stay
   -- unsealed), and the job worker, through which rejected rows and audited reads reach
   -- the ledger (their own transactions roll back or cannot write), alerts are delivered
-  -- and classification jobs run. Without it those records are lost, each a LOG line
-  -- and counted here. A sealing left to comply.seal() (ledger_worker off) is a warning.
+  -- and classification jobs run. Without pg_comply preloaded those records are lost,
+  -- each a LOG line and counted here; without a job worker they wait, in shared memory
+  -- and then on disk, for comply.run_jobs(). A sealing left to comply.seal() (ledger_worker off) is a warning.
   check_name := 'workers';
   w := comply._worker_status();
   rules := '[]';
@@ -365,7 +366,7 @@ BEGIN
     rules := rules || to_jsonb('this database is a template or does not allow connections: no worker runs in it (comply.seal() seals, comply.run_jobs() writes its records)'::text);
   ELSE
     IF current_setting('comply.ai_worker') = 'off' THEN
-      rules := rules || to_jsonb('comply.ai_worker is off: rejected rows and audited reads cannot reach the ledger'::text);
+      rules := rules || to_jsonb('comply.ai_worker is off: rejected rows and audited reads wait (in shared memory, then on disk) for comply.run_jobs() to reach the ledger'::text);
     ELSIF NOT (w ->> 'job_worker')::boolean THEN
       rules := rules || to_jsonb('no job worker runs for this database (see the server log; max_worker_processes?)'::text);
     END IF;
