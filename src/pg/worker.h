@@ -27,8 +27,9 @@ constexpr size_t kDeferredRecordBytes = 8192;
 // also written to disk (pg_stat_tmp/pg_comply) before this returns, so that it outlives
 // a restart or a crash of the server too (the first drain after it takes it back).
 // When all slots are taken, or this database's share of them, and the job worker runs,
-// waits (up to 5 s) for it to free one; with none free then, or no worker, the record
-// waits on disk alone. Returns false, and counts the record lost, when it cannot (no
+// waits (up to 5 s) for it to free one (not when the caller is being cancelled or
+// stopped, or holds drained slots itself); with none free then, or no worker, the record
+// waits on disk alone (at most 10,000 such records in the cluster). Returns false, and counts the record lost, when it cannot (no
 // shared memory without shared_preload_libraries, record too large, or no slot and its
 // file not written). Never throws; safe in any state of the transaction.
 bool DeferRecord(const char* kind, const std::string& json);
