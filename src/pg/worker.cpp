@@ -966,6 +966,28 @@ void RegisterCallbackOnce() {
 
 }  // namespace
 
+namespace {
+
+// A free slot of this database's share, taken (kWriting, ours to fill), or null when
+// none is free or the database holds its share (caller holds the mutex).
+DeferredSlot* TakeSlotLocked() {
+  int held = 0;
+  DeferredSlot* free_slot = nullptr;
+  for (DeferredSlot& d : shared->deferred) {
+    if (d.state == DeferredSlot::kFree) {
+      if (!free_slot) free_slot = &d;
+    } else if (d.dbid == MyDatabaseId) {
+      ++held;
+    }
+  }
+  if (!free_slot || held >= kDeferredPerDatabase) return nullptr;
+  free_slot->state = DeferredSlot::kWriting;
+  free_slot->dbid = MyDatabaseId;
+  return free_slot;
+}
+
+}  // namespace
+
 bool DeferRecord(const char* kind, const std::string& json) {
   if (!shared) return false;
   auto lost = [] {
@@ -988,20 +1010,7 @@ bool DeferRecord(const char* kind, const std::string& json) {
     SpinLockAcquire(&shared->mutex);
     SealerSlot* w = FindSlot(MyDatabaseId, kJobs);
     if (w) worker = w->latch;
-    int held = 0;
-    DeferredSlot* free_slot = nullptr;
-    for (DeferredSlot& d : shared->deferred) {
-      if (d.state == DeferredSlot::kFree) {
-        if (!free_slot) free_slot = &d;
-      } else if (d.dbid == MyDatabaseId) {
-        ++held;
-      }
-    }
-    if (free_slot && held < kDeferredPerDatabase) {
-      slot = free_slot;
-      slot->state = DeferredSlot::kWriting;
-      slot->dbid = MyDatabaseId;
-    }
+    slot = TakeSlotLocked();
     gen = shared->generation;
     // Without a wait: no worker to free a slot, this process is the worker, or it holds
     // drained slots itself (comply.run_jobs()), or is being cancelled or stopped (a
@@ -1127,20 +1136,8 @@ OrphanCount SpoolOrphans(bool take) {
     DeferredSlot* slot = nullptr;
     uint64 seq = 0;
     SpinLockAcquire(&shared->mutex);
-    int held = 0;
-    for (DeferredSlot& d : shared->deferred) {
-      if (d.state == DeferredSlot::kFree) {
-        if (!slot) slot = &d;
-      } else if (d.dbid == MyDatabaseId) {
-        ++held;
-      }
-    }
-    if (held >= kDeferredPerDatabase) slot = nullptr;
-    if (slot) {
-      slot->state = DeferredSlot::kWriting;
-      slot->dbid = MyDatabaseId;
-      seq = ++shared->next_seq;
-    }
+    slot = TakeSlotLocked();
+    if (slot) seq = ++shared->next_seq;
     SpinLockRelease(&shared->mutex);
     if (!slot) {
       count.left = 1;  // no slot free: the next drain looks again
