@@ -133,6 +133,19 @@ SELECT dblink_disconnect('other');
 INSERT INTO intake (payload) VALUES ('{"user_id": "now a string is fine"}');
 SELECT count(*) FROM intake;
 
+-- Registering the same schema again changes nothing (no new row version, so no
+-- session drops what it compiled); the same numbers written otherwise (1.0 for 1) are
+-- stored.
+SELECT xmin AS schema_xmin, updated_at AS schema_updated FROM comply.schemas WHERE name = 'intake_v1' \gset
+SELECT comply.register_schema('intake_v1', '{"required": ["user_id"], "type": "object"}');
+SELECT xmin = :'schema_xmin' AS same_row_version, updated_at = :'schema_updated' AS same_updated_at
+  FROM comply.schemas WHERE name = 'intake_v1';
+SELECT comply.register_schema('intake_v1', '{"type": "object", "required": ["user_id"], "minProperties": 1.0}');
+SELECT comply.register_schema('intake_v1', '{"type": "object", "required": ["user_id"], "minProperties": 1}');
+SELECT xmin = :'schema_xmin' AS same_row_version, schema->'minProperties' AS min_properties
+  FROM comply.schemas WHERE name = 'intake_v1';
+SELECT comply.register_schema('intake_v1', '{"type": "object", "required": ["user_id"]}');
+
 -- Many rows against one schema.
 SELECT count(*) FILTER (WHERE comply.validate(jsonb_build_object('user_id', g, 'email', 'u' || g || '@example.org'), :'intake'::jsonb)) AS valid,
        count(*) FILTER (WHERE NOT comply.validate(jsonb_build_object('user_id', -g, 'email', 'u@example.org'), :'intake'::jsonb)) AS invalid

@@ -684,7 +684,21 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
       if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
       Oid types[3] = {TEXTOID, JSONBOID, TEXTOID};
       Datum values[3] = {CStringGetTextDatum(name), schema_datum, CStringGetTextDatum(dialect)};
+      // The same schema registered again (a deployment script run at every release)
+      // changes nothing: no new row version, and every session keeps what it compiled
+      // (an update would make each of them drop its whole cache and compile again).
+      // Compared as text, so that 1.0 written where 1 was is stored.
       int rc = SPI_execute_with_args(
+          "SELECT 1 FROM comply.schemas WHERE name = $1 AND dialect = $3 "
+          "AND schema::text = $2::text",
+          3, types, values, nullptr, true, 1);
+      if (rc != SPI_OK_SELECT) elog(ERROR, "could not read comply.schemas: %s", SPI_result_code_string(rc));
+      if (SPI_processed == 1) {
+        SPI_finish();
+        UnpinSearchPath(pin);
+        return;
+      }
+      rc = SPI_execute_with_args(
           "INSERT INTO comply.schemas AS s (name, schema, dialect) VALUES ($1, $2, $3) "
           "ON CONFLICT (name) DO UPDATE SET schema = EXCLUDED.schema, "
           "dialect = EXCLUDED.dialect, updated_at = now()",
