@@ -173,7 +173,8 @@ EXPLAIN (COSTS OFF)
 SELECT * FROM comply.review_cases r
  WHERE r.queue = 'big'
    AND r.status IN ('pending', 'escalated', 'claimed')
-   AND (r.status <> 'claimed' OR r.claim_expires_at < clock_timestamp())
+   AND (r.status <> 'claimed' OR r.claim_expires_at < clock_timestamp()
+        OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles o WHERE o.oid = r.assignee_role))
  ORDER BY (r.escalated_at IS NULL), r.id
  LIMIT 1
  FOR UPDATE SKIP LOCKED;
@@ -250,3 +251,28 @@ SELECT status, decided_by FROM comply.review_decide(:c5, 'a');
 RESET ROLE;
 DROP ROLE rev_dave;
 DROP ROLE rev_dave_old;
+
+-- A claim of a role dropped since can never be decided: the next reviewer gets the case
+-- at once (not after comply.review_claim_timeout), and review_maintain returns such
+-- claims to the queue, saying why.
+SELECT comply.review_enqueue('{"id": 34}', 'dropped claimant', ARRAY['a', 'b'], 'a', 0.5, 'dropped') AS c8 \gset
+SELECT comply.review_enqueue('{"id": 35}', 'dropped claimant', ARRAY['a', 'b'], 'a', 0.5, 'dropped2') AS c9 \gset
+CREATE ROLE rev_gone IN ROLE comply_reviewer;
+CREATE ROLE rev_next IN ROLE comply_reviewer;
+SET ROLE rev_gone;
+SELECT id = :c8 AS claimed FROM comply.review_next('dropped');
+SELECT id = :c9 AS claimed FROM comply.review_next('dropped2');
+RESET ROLE;
+DROP ROLE rev_gone;
+SET ROLE rev_next;
+SELECT id = :c8 AS claimed_again, assignee FROM comply.review_next('dropped');
+RESET ROLE;
+SELECT released >= 1 AS released FROM comply.review_maintain();
+SELECT status, assignee, assignee_role FROM comply.review_cases WHERE id = :c9;
+SELECT details - 'case_id' AS details, (details ->> 'case_id')::bigint = :c9 AS names_case FROM comply.audit_log
+ WHERE action = 'review.claim_expired' AND object = 'comply.review_cases/' || :c9;
+SELECT status, assignee FROM comply.review_cases WHERE id = :c8;
+SET ROLE rev_next;
+SELECT status, assignee FROM comply.review_release(:c8);
+RESET ROLE;
+DROP ROLE rev_next;

@@ -67,14 +67,16 @@ DECLARE
   c comply.review_cases;
   t timestamptz;
 BEGIN
-  -- Escalated cases first (they are overdue), then the oldest; claims that expired
-  -- are free again even before the worker returns them.
+  -- Escalated cases first (they are overdue), then the oldest; claims that expired,
+  -- and claims of a role dropped since (no one can decide them), are free again even
+  -- before the worker returns them.
   SELECT * INTO c FROM comply.review_cases r
    WHERE r.queue = q
      -- The open cases as review_cases_open's predicate says, then the expired claims
      -- among the claimed (written as an OR of both, the planner sorted them all).
      AND r.status IN ('pending', 'escalated', 'claimed')
-     AND (r.status <> 'claimed' OR r.claim_expires_at < clock_timestamp())
+     AND (r.status <> 'claimed' OR r.claim_expires_at < clock_timestamp()
+          OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles o WHERE o.oid = r.assignee_role))
    ORDER BY (r.escalated_at IS NULL), r.id
    LIMIT 1
    FOR UPDATE SKIP LOCKED;
@@ -228,7 +230,8 @@ BEGIN
   RETURN new_id;
 END $$;
 
--- Returns expired claims to the queue and escalates cases pending longer than sla.
+-- Returns expired claims, and claims of roles dropped since, to the queue and escalates
+-- cases pending longer than sla.
 CREATE FUNCTION comply._review_maintain(sla interval, OUT released int, OUT escalated int)
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
@@ -236,14 +239,25 @@ DECLARE
 BEGIN
   released := 0;
   escalated := 0;
-  FOR r IN UPDATE comply.review_cases c
+  FOR r IN WITH freed AS (
+             SELECT c.id, NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles o
+                                       WHERE o.oid = c.assignee_role) AS claimant_dropped
+               FROM comply.review_cases c
+              WHERE c.status = 'claimed'
+                AND (c.claim_expires_at < clock_timestamp()
+                     OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles o WHERE o.oid = c.assignee_role))
+                FOR UPDATE SKIP LOCKED)
+           UPDATE comply.review_cases c
               SET status = CASE WHEN c.escalated_at IS NOT NULL THEN 'escalated' ELSE 'pending' END,
                   assignee = NULL, assignee_role = NULL, claimed_at = NULL, claim_expires_at = NULL
-            WHERE c.status = 'claimed' AND c.claim_expires_at < clock_timestamp()
-        RETURNING c.id LOOP
+             FROM freed f
+            WHERE c.id = f.id
+        RETURNING c.id, f.claimant_dropped LOOP
     released := released + 1;
     PERFORM comply.audit('review.claim_expired', 'comply.review_cases/' || r.id,
-                         jsonb_build_object('case_id', r.id));
+                         CASE WHEN r.claimant_dropped
+                              THEN jsonb_build_object('case_id', r.id, 'reason', 'claimant role dropped')
+                              ELSE jsonb_build_object('case_id', r.id) END);
   END LOOP;
   FOR r IN UPDATE comply.review_cases c
               SET status = 'escalated', escalated_at = clock_timestamp()
