@@ -129,7 +129,11 @@ constexpr int kDeferPollMs = 2;
 // it, or no worker slot left) or falls behind cannot take all the slots of the others.
 constexpr int kDeferredPerDatabase = kDeferredSlots / 2;
 struct DeferredSlot {
-  enum State : int { kFree = 0, kWriting, kReady, kTaken } state;
+  // kDone: written to the ledger and committed, but its file could be neither emptied
+  // nor removed (SpoolMarkDone): kept out of use until the launcher (SweepSpool) or the
+  // postmaster at shutdown (ReportUndelivered) empties it, since a restart meanwhile
+  // would write its record again.
+  enum State : int { kFree = 0, kWriting, kReady, kTaken, kDone } state;
   Oid dbid;
   bool spooled;        // also in its file (SpoolWriteSlot)
   uint32 spool_bytes;  // the bytes it takes there
@@ -191,10 +195,14 @@ void RequestShared() {
 // not left on disk after it is in the ledger, nor after comply.forget or
 // comply.ai_retention removed it there). Zeros rather than a truncation: freeing and
 // allocating the file's block for each record made audited reads four times slower on the
-// development machine (its file system discards freed blocks). A file of another generation holding a live record belongs to no slot: the
-// next drain in its database takes it back (SpoolOrphans). So does a record written to
-// a file of its own with no slot at all (every slot taken and no job worker to free one
-// in time), which would otherwise be lost; at most kMaxDiskOnly of those at once.
+// development machine (its file system discards freed blocks); a file that cannot be
+// zeroed is removed instead, and a slot whose file can be neither is kept out of use
+// until it can (kDone). A file of another generation holding a live record belongs to
+// no slot: the next drain in its database writes it straight from the file
+// (SpoolOrphans). So does a record written to a file of its own with no slot at all
+// (every slot taken and no job worker to free one in time), which would otherwise be
+// lost; at most kMaxDiskOnly of those at once. The records of a database that no longer
+// exists are removed by the launcher (SweepSpool).
 //
 // One file a slot, created once a generation and rewritten in place: creating a file
 // costs far more than writing one (about 350 against 15 µs on the development machine),
@@ -203,8 +211,7 @@ void RequestShared() {
 // backup does not write again what its primary writes. The files are not fsync'ed: the
 // records survive a crash or an immediate shutdown of PostgreSQL, not one of the
 // operating system before the kernel wrote them out; and a crash in the instant between
-// a drain's commit and the emptying of its files, or between a record's copy into a slot
-// and the removal of the file it was taken back from, writes that record twice.
+// a drain's commit and the emptying or removal of its files writes that record twice.
 constexpr char kSpoolDir[] = "pg_stat_tmp/pg_comply";  // relative to the data directory
 // Records on disk without a slot, cluster-wide, at most (8 kB each at most).
 constexpr uint64 kMaxDiskOnly = 10000;
@@ -341,12 +348,30 @@ bool SpoolWriteDisk(uint64 gen, uint64 seq, Oid dbid, const char* kind, const st
   }
 }
 
-// Overwrites the bytes of slot's record with zeros: it is in the ledger, committed.
-void SpoolMarkDone(uint64 gen, int slot, uint32 bytes) noexcept {
-  int fd = open(SpoolFile(gen, 's', static_cast<uint64>(slot)).c_str(), O_WRONLY | PG_BINARY, 0);
-  if (fd < 0) return;
-  (void)!pwrite(fd, kZeros, std::min<size_t>(bytes, sizeof(kZeros)), 0);
-  (void)close(fd);
+// How SpoolMarkDone emptied a slot's file.
+enum class MarkDone { kZeroed, kRemoved, kFailed };
+
+// Empties slot's file: its record is in the ledger, committed. Its bytes are overwritten
+// with zeros; when that fails (no file descriptor left, an error of the system), the file
+// is removed instead (the slot's next record creates it again). kFailed, errno set, when
+// neither could be done: the record is still live there, and a restart would write it
+// to the ledger a second time.
+MarkDone SpoolMarkDone(uint64 gen, int slot, uint32 bytes) noexcept {
+  const SpoolPath path = SpoolFile(gen, 's', static_cast<uint64>(slot));
+  int fd = open(path.c_str(), O_WRONLY | PG_BINARY, 0);
+  if (fd < 0 && errno == ENOENT) return MarkDone::kZeroed;  // nothing to empty
+  if (fd >= 0) {
+    const size_t n = std::min<size_t>(bytes, sizeof(kZeros));
+    bool ok = pwrite(fd, kZeros, n, 0) == static_cast<ssize_t>(n);
+    if (close(fd) != 0) ok = false;
+    if (ok) return MarkDone::kZeroed;
+  }
+  const int failed = errno;
+  if (unlink(path.c_str()) == 0 || errno == ENOENT) {
+    errno = failed;
+    return MarkDone::kRemoved;
+  }
+  return MarkDone::kFailed;
 }
 
 struct SpoolRecord {
@@ -409,11 +434,29 @@ SpoolRead ReadSpoolFile(const char* path, SpoolRecord* out) {
 // are kept on disk (written when their database's job worker or comply.run_jobs() next
 // drains) and how many are lost (their file could not be written), in the server log,
 // since nothing else will.
+// Records already written whose files could not be emptied (kDone) are emptied now, or
+// logged as what they are: records a restart writes a second time.
 void ReportUndelivered(int, Datum) {
   if (!shared) return;
-  int kept = 0, lost = 0;
-  for (const DeferredSlot& d : shared->deferred)
-    if (d.state != DeferredSlot::kFree) ++(d.spooled ? kept : lost);
+  int kept = 0, lost = 0, twice = 0;
+  for (DeferredSlot& d : shared->deferred) {
+    if (d.state == DeferredSlot::kDone) {
+      if (SpoolMarkDone(shared->generation, static_cast<int>(&d - shared->deferred), d.spool_bytes) ==
+          MarkDone::kFailed)
+        ++twice;
+      d.state = DeferredSlot::kFree;
+    } else if (d.state != DeferredSlot::kFree) {
+      ++(d.spooled ? kept : lost);
+    }
+  }
+  if (twice > 0)
+    ereport(WARNING, (errcode_for_file_access(),
+                      errmsg_plural("pg_comply: %d deferred record already written to the ledger is still "
+                                    "live in its file in %s: %m",
+                                    "pg_comply: %d deferred records already written to the ledger are still "
+                                    "live in their files in %s: %m",
+                                    twice, twice, kSpoolDir),
+                      errdetail("After the restart they are written to the ledger a second time.")));
   if (kept > 0)
     ereport(LOG, (errmsg_plural("pg_comply: %d deferred record (a rejected row, a read or a failed call's "
                                 "interaction) was not yet written to the ledger when shared memory was "
@@ -844,11 +887,40 @@ Drained drained[kDeferredSlots];
 int n_drained = 0;
 bool drain_callbacks_registered = false;
 
+// Records on disk that belong to no slot, written in the open transaction straight from
+// their files (SpoolOrphans): each file renamed to <generation>-t<seq>-<database>.rec,
+// this backend's while the transaction lasts; removed once it has committed, put back as
+// a record without a slot (a new -d name) if it or the subtransaction that wrote it rolls
+// back, and at exit. At most kDirectPerDrain in one transaction.
+constexpr int kDirectPerDrain = 1024;
+struct Direct {
+  uint64 seq;              // of its t name, in this generation
+  bool counted;            // counted in shared->disk_waiting (written without a slot in this generation)
+  SubTransactionId subid;
+};
+Direct direct[kDirectPerDrain];
+int n_direct = 0;
+
+// Puts a record taken from its file back on disk as a record without a slot, for a later
+// drain (one that cannot be renamed stays as it is, until the next generation).
+void HandBackDirect(const Direct& t) {
+  SpinLockAcquire(&shared->mutex);
+  const uint64 gen = shared->generation;
+  const uint64 seq = ++shared->next_seq;
+  SpinLockRelease(&shared->mutex);
+  if (rename(SpoolFile(gen, 't', t.seq, MyDatabaseId).c_str(), SpoolFile(gen, 'd', seq, MyDatabaseId).c_str()) != 0)
+    return;
+  SpinLockAcquire(&shared->mutex);
+  ++shared->disk_only;  // drains look again
+  if (!t.counted) ++shared->disk_waiting;
+  SpinLockRelease(&shared->mutex);
+}
+
 // Sets the drained slots of subtransactions from subid on (all of them for
 // InvalidSubTransactionId) to state, forgetting them, and wakes the job worker when
-// they go back to it.
+// they go back to it; hands back the records taken from their files with them.
 void SettleDrained(DeferredSlot::State state, SubTransactionId from = InvalidSubTransactionId) {
-  if (n_drained == 0 || !shared) return;
+  if ((n_drained == 0 && n_direct == 0) || !shared) return;
   Latch* worker = nullptr;
   int kept = 0;
   SpinLockAcquire(&shared->mutex);
@@ -859,42 +931,107 @@ void SettleDrained(DeferredSlot::State state, SubTransactionId from = InvalidSub
     }
     shared->deferred[drained[i].slot].state = state;
   }
-  if (state == DeferredSlot::kReady && kept < n_drained) {
+  if (state == DeferredSlot::kReady && (kept < n_drained || n_direct > 0)) {
     SealerSlot* w = FindSlot(MyDatabaseId, kJobs);
     if (w && w->pid != MyProcPid) worker = w->latch;
   }
   SpinLockRelease(&shared->mutex);
   n_drained = kept;
+  kept = 0;
+  for (int i = 0; i < n_direct; ++i) {
+    if (from != InvalidSubTransactionId && direct[i].subid < from)
+      direct[kept++] = direct[i];
+    else
+      HandBackDirect(direct[i]);
+  }
+  n_direct = kept;
   if (worker) SetLatch(worker);
 }
 
 // A transaction that wrote deferred records ends: their slots are free once it has
 // committed, durably: the slot held the only other copy, so with synchronous_commit off
 // (the server's, the database's or the session's) the commit record is flushed first.
-// A rollback (or a PREPARE, whose outcome is decided elsewhere: a record written twice
-// rather than lost) hands them back.
+// Then their files are emptied, and those of the records taken from disk removed; a
+// slot whose file can be neither emptied nor removed is kept out of use (kDone) and
+// logged, for a restart would write its record again. A rollback (or a PREPARE, whose
+// outcome is decided elsewhere: a record written twice rather than lost) hands them back.
 void DrainedAtXactEnd(XactEvent event, void*) {
-  if (n_drained == 0) return;
+  if (n_drained == 0 && n_direct == 0) return;
   if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT) {
     if (!XLogRecPtrIsInvalid(XactLastCommitEnd)) XLogFlush(XactLastCommitEnd);
-    // Then their records on disk are done (the slots are still ours: taken).
-    if (shared)
-      for (int i = 0; i < n_drained; ++i)
-        if (shared->deferred[drained[i].slot].spooled)
-          SpoolMarkDone(shared->generation, drained[i].slot, shared->deferred[drained[i].slot].spool_bytes);
-    SettleDrained(DeferredSlot::kFree);
-  }
-  else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE)
+    if (!shared) return;
+    // (The slots are still ours: taken.)
+    const uint64 gen = shared->generation;
+    int removed = 0, failed = 0, removed_errno = 0, failed_errno = 0;
+    bool kept[kDeferredSlots];
+    for (int i = 0; i < n_drained; ++i) {
+      const DeferredSlot& d = shared->deferred[drained[i].slot];
+      const MarkDone m = d.spooled ? SpoolMarkDone(gen, drained[i].slot, d.spool_bytes) : MarkDone::kZeroed;
+      if (m == MarkDone::kRemoved) {
+        ++removed;
+        removed_errno = errno;
+      } else if (m == MarkDone::kFailed) {
+        ++failed;
+        failed_errno = errno;
+      }
+      kept[i] = m == MarkDone::kFailed;
+    }
+    int counted = 0;
+    for (int i = 0; i < n_direct; ++i) {
+      // Removed; or, failing that, emptied (its first byte zeroed: an empty record).
+      const SpoolPath path = SpoolFile(gen, 't', direct[i].seq, MyDatabaseId);
+      if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+        const int err = errno;
+        const int fd = open(path.c_str(), O_WRONLY | PG_BINARY, 0);
+        const bool emptied = fd >= 0 && pwrite(fd, kZeros, 1, 0) == 1;
+        if (fd >= 0) (void)close(fd);
+        if (!emptied) {
+          ++failed;
+          failed_errno = err;
+        }
+      }
+      counted += direct[i].counted;
+    }
+    SpinLockAcquire(&shared->mutex);
+    for (int i = 0; i < n_drained; ++i)
+      shared->deferred[drained[i].slot].state = kept[i] ? DeferredSlot::kDone : DeferredSlot::kFree;
+    shared->disk_waiting -= std::min<uint64>(shared->disk_waiting, static_cast<uint64>(counted));
+    SpinLockRelease(&shared->mutex);
+    n_drained = n_direct = 0;
+    // (Plain ereports, no C++ object alive: a LOG line returns.)
+    if (removed > 0) {
+      errno = removed_errno;
+      ereport(LOG, (errcode_for_file_access(),
+                    errmsg("pg_comply: could not empty the files of %d deferred records written to the "
+                           "ledger, removed them instead: %m",
+                           removed),
+                    errhidestmt(true), errhidecontext(true)));
+    }
+    if (failed > 0) {
+      errno = failed_errno;
+      ereport(WARNING, (errcode_for_file_access(),
+                        errmsg("pg_comply: could neither empty nor remove the files of %d deferred records "
+                               "written to the ledger: %m",
+                               failed),
+                        errdetail("A restart before they are emptied writes them to the ledger a second "
+                                  "time. The launcher tries again every 10 seconds to empty those of the "
+                                  "hand-over's slots, and the postmaster at shutdown."),
+                        errhidestmt(true), errhidecontext(true)));
+    }
+  } else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE) {
     SettleDrained(DeferredSlot::kReady);
+  }
 }
 
 void DrainedAtSubXactEnd(SubXactEvent event, SubTransactionId sub, SubTransactionId parent, void*) {
-  if (n_drained == 0) return;
+  if (n_drained == 0 && n_direct == 0) return;
   if (event == SUBXACT_EVENT_ABORT_SUB) {
     SettleDrained(DeferredSlot::kReady, sub);
   } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
     for (int i = 0; i < n_drained; ++i)
       if (drained[i].subid == sub) drained[i].subid = parent;
+    for (int i = 0; i < n_direct; ++i)
+      if (direct[i].subid == sub) direct[i].subid = parent;
   }
 }
 
@@ -1068,28 +1205,32 @@ bool DeferRecord(const char* kind, const std::string& json) {
 
 namespace {
 
-// Whether this process has taken back the records on disk of its database that belong
+// Whether this process has written the records on disk of its database that belong
 // to no slot (SpoolOrphans), and the count of records written to disk alone it had seen
 // then (shared->disk_only): a drain looks again when either says so.
 bool spool_checked = false;
 uint64 spool_disk_seen = 0;
 
 struct OrphanCount {
-  int taken = 0;  // into slots
-  int left = 0;   // still on disk alone (no slot free; or only counted)
+  int taken = 0;  // written
+  int left = 0;   // still on disk (with take: 1 when this drain stopped before the end)
 };
 
 // The records on disk of this database that belong to no slot: files of an earlier
 // generation of shared memory (the server restarted, or crashed, before they were
-// written) and files written with no slot. With take, each is claimed by renaming it
-// (a drain elsewhere at the same time then finds it gone), copied into a free slot of
-// this database's share and that slot's file, ready to be written, and removed; it stops
-// at the first record no slot is free for (left is then 1: look again next time). A file
-// whose record is not whole (the system crashed while it was written) is logged and
-// removed, and so are emptied files and stale temporary files of earlier generations.
-// Without take, counts them (reading only the slots' files of earlier generations: the
-// others name their database). Plain C++ and POSIX calls; logs through PgCall.
-OrphanCount SpoolOrphans(bool take) {
+// written) and files written with no slot. With write, each is claimed by renaming it
+// (Direct: a drain elsewhere at the same time then finds it gone) and written by write
+// in the caller's transaction, at most kDirectPerDrain in one transaction (left is then
+// 1: look again next time); a record write leaves for later, or whose write throws, is
+// put back at once. (They used to be copied into this database's free slots, at most 64
+// a drain: a burst of thousands, with comply.run_jobs() as the only drain, took as many
+// calls.) A file whose record is not whole (the system crashed while it was written) is
+// logged and removed, and so are emptied files and stale temporary files of earlier
+// generations. Without write, counts them (reading only the slots' files of earlier
+// generations: the others name their database). Plain C++ and POSIX calls; logs and
+// writes through PgCall.
+OrphanCount SpoolOrphans(const std::function<bool(const char*, const std::string&)>* write) {
+  const bool take = write != nullptr;
   OrphanCount count;
   std::vector<std::string> names;
   if (DIR* dir = opendir(kSpoolDir)) {
@@ -1111,7 +1252,7 @@ OrphanCount SpoolOrphans(bool take) {
       if (!current && take) (void)unlink(from.c_str());  // its writer died
       continue;
     }
-    if (current && n.what != 'd') continue;  // a slot's, or being taken back
+    if (current && n.what != 'd') continue;  // a slot's, or being written by a drain
     if (!take && n.what != 's') {
       ++count.left;
       continue;
@@ -1133,49 +1274,27 @@ OrphanCount SpoolOrphans(bool take) {
       ++count.left;
       continue;
     }
-    DeferredSlot* slot = nullptr;
-    uint64 seq = 0;
-    SpinLockAcquire(&shared->mutex);
-    slot = TakeSlotLocked();
-    if (slot) seq = ++shared->next_seq;
-    SpinLockRelease(&shared->mutex);
-    if (!slot) {
-      count.left = 1;  // no slot free: the next drain looks again
+    if (n_direct == kDirectPerDrain) {
+      count.left = 1;  // the next drain goes on
       break;
     }
-    const int index = static_cast<int>(slot - shared->deferred);
-    auto release = [&] {
-      SpinLockAcquire(&shared->mutex);
-      slot->state = DeferredSlot::kFree;
-      SpinLockRelease(&shared->mutex);
-    };
-    // Claimed by renaming it, then copied into the slot and its file, then removed.
-    const SpoolPath taken = SpoolFile(gen, 't', seq, MyDatabaseId);
-    if (rename(from.c_str(), taken.c_str()) != 0) {  // taken by another drain
-      release();
+    SpinLockAcquire(&shared->mutex);
+    const uint64 seq = ++shared->next_seq;
+    SpinLockRelease(&shared->mutex);
+    const Direct t = {seq, current && n.what == 'd', GetCurrentSubTransactionId()};
+    if (rename(from.c_str(), SpoolFile(gen, 't', seq, MyDatabaseId).c_str()) != 0) continue;  // another drain's
+    bool written = false;
+    try {
+      written = (*write)(rec.kind.c_str(), rec.json);
+    } catch (...) {
+      HandBackDirect(t);
+      throw;
+    }
+    if (!written) {
+      HandBackDirect(t);
       continue;
     }
-    const uint32 bytes = SpoolWriteSlot(gen, index, MyDatabaseId, rec.kind.c_str(), rec.json);
-    if (bytes == 0) {
-      // Back on disk alone, for a later drain (or, if even that fails, a later restart).
-      release();
-      (void)rename(taken.c_str(), SpoolFile(gen, 'd', seq, MyDatabaseId).c_str());
-      SpinLockAcquire(&shared->mutex);
-      ++shared->disk_only;
-      SpinLockRelease(&shared->mutex);
-      count.left = 1;
-      break;
-    }
-    slot->spooled = true;
-    slot->spool_bytes = bytes;
-    slot->len = static_cast<uint32>(rec.json.size());
-    strlcpy(slot->kind, rec.kind.c_str(), sizeof(slot->kind));
-    memcpy(slot->data, rec.json.data(), rec.json.size());
-    SpinLockAcquire(&shared->mutex);
-    slot->state = DeferredSlot::kReady;
-    if (current && n.what == 'd' && shared->disk_waiting > 0) --shared->disk_waiting;
-    SpinLockRelease(&shared->mutex);
-    (void)unlink(taken.c_str());
+    direct[n_direct++] = t;  // until this transaction ends (DrainedAtXactEnd)
     ++count.taken;
   }
   if (damaged > 0)
@@ -1187,11 +1306,141 @@ OrphanCount SpoolOrphans(bool take) {
     });
   if (count.taken > 0)
     PgCall([&] {
-      ereport(DEBUG1, (errmsg("pg_comply: %d deferred records kept on disk taken back to be written",
+      ereport(DEBUG1, (errmsg("pg_comply: %d deferred records kept on disk written",
                               count.taken),
                        errhidestmt(true), errhidecontext(true)));
     });
   return count;
+}
+
+// Databases the launcher's sweep of the deferred records can tell exist, at most (with
+// more, it removes nothing).
+constexpr int kMaxSweptDatabases = 65536;
+Oid sweep_ids[kMaxSweptDatabases];
+
+// Looks after the deferred records on disk and in the slots on behalf of no database
+// (launcher only, every kLauncherNaptimeMs): empties the files of slots written whose
+// files could not be emptied (kDone), and removes the records of databases that no
+// longer exist, which nothing could ever write (they stayed in the slots, in the files
+// and in the bound of records without a slot for ever), with a LOG line giving their
+// count and the database's OID. The files are listed, and the slots read, before the
+// catalog is: a database created since cannot be taken for a dropped one. Records of a
+// database that exists but lacks pg_comply (DROP EXTENSION) are kept: the first drain
+// once it is installed again writes them.
+void SweepSpool() {
+  // The slots written whose files could not be emptied.
+  for (int i = 0; i < kDeferredSlots; ++i) {
+    DeferredSlot& d = shared->deferred[i];
+    SpinLockAcquire(&shared->mutex);
+    const bool done = d.state == DeferredSlot::kDone;
+    if (done) d.state = DeferredSlot::kWriting;  // ours meanwhile
+    const uint64 gen = shared->generation;
+    SpinLockRelease(&shared->mutex);
+    if (!done) continue;
+    const bool emptied = SpoolMarkDone(gen, i, d.spool_bytes) != MarkDone::kFailed;
+    SpinLockAcquire(&shared->mutex);
+    d.state = emptied ? DeferredSlot::kFree : DeferredSlot::kDone;
+    SpinLockRelease(&shared->mutex);
+  }
+  // What names a database: files by name (by content for slots' files of earlier
+  // generations), and the slots holding a record.
+  struct Named {
+    std::string path;  // empty for a slot
+    Oid dbid;
+    int slot;
+    bool counted;  // a record without a slot of this generation (shared->disk_waiting)
+    bool tmp;      // being written, or its writer died: no record yet
+  };
+  std::vector<Named> named;
+  SpinLockAcquire(&shared->mutex);
+  const uint64 gen = shared->generation;
+  for (int i = 0; i < kDeferredSlots; ++i)
+    if (shared->deferred[i].state == DeferredSlot::kReady) named.push_back({"", shared->deferred[i].dbid, i, false, false});
+  SpinLockRelease(&shared->mutex);
+  std::vector<std::string> names;
+  if (DIR* dir = opendir(kSpoolDir)) {
+    while (struct dirent* de = readdir(dir)) names.emplace_back(de->d_name);
+    closedir(dir);
+  }
+  for (const std::string& name : names) {
+    SpoolName n;
+    if (!ParseSpoolName(name.c_str(), &n)) continue;
+    std::string path = std::string(kSpoolDir) + "/" + name;
+    if (n.what != 's') {
+      named.push_back({path, n.dbid, -1, n.gen == gen && n.what == 'd' && !n.tmp, n.tmp});
+      continue;
+    }
+    if (n.gen == gen || n.tmp) continue;  // a slot's (above)
+    SpoolRecord rec;
+    if (ReadSpoolFile(path.c_str(), &rec) == SpoolRead::kRecord && rec.live)
+      named.push_back({path, rec.dbid, -1, false, false});
+  }
+  if (named.empty()) return;
+  // The databases that exist (a catalog snapshot taken now).
+  const int n_ids = PgCall([] {
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    Relation rel = table_open(DatabaseRelationId, AccessShareLock);
+    TableScanDesc scan = table_beginscan_catalog(rel, 0, nullptr);
+    HeapTuple tup;
+    int n = 0;
+    while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
+      if (n == kMaxSweptDatabases) {
+        n = -1;
+        break;
+      }
+      sweep_ids[n++] = ((Form_pg_database)GETSTRUCT(tup))->oid;
+    }
+    table_endscan(scan);
+    table_close(rel, AccessShareLock);
+    CommitTransactionCommand();
+    return n;
+  });
+  if (n_ids < 0) return;
+  std::sort(sweep_ids, sweep_ids + n_ids);
+  std::vector<std::pair<Oid, int>> removed;  // per database
+  for (const Named& x : named) {
+    if (!OidIsValid(x.dbid) || std::binary_search(sweep_ids, sweep_ids + n_ids, x.dbid)) continue;
+    bool gone = false;
+    if (x.slot >= 0) {
+      // (No process can be in a dropped database: the slot is left as it was, ready.)
+      DeferredSlot& d = shared->deferred[x.slot];
+      SpinLockAcquire(&shared->mutex);
+      const bool still = d.state == DeferredSlot::kReady && d.dbid == x.dbid;
+      if (still) d.state = DeferredSlot::kWriting;
+      SpinLockRelease(&shared->mutex);
+      if (!still) continue;
+      if (d.spooled) (void)SpoolMarkDone(gen, x.slot, d.spool_bytes);
+      SpinLockAcquire(&shared->mutex);
+      d.state = DeferredSlot::kFree;
+      SpinLockRelease(&shared->mutex);
+      gone = true;
+    } else if (unlink(x.path.c_str()) == 0) {
+      gone = !x.tmp;
+      if (x.counted) {
+        SpinLockAcquire(&shared->mutex);
+        if (shared->disk_waiting > 0) --shared->disk_waiting;
+        SpinLockRelease(&shared->mutex);
+      }
+    }
+    if (!gone) continue;
+    auto it = std::find_if(removed.begin(), removed.end(), [&](const auto& r) { return r.first == x.dbid; });
+    if (it == removed.end())
+      removed.emplace_back(x.dbid, 1);
+    else
+      ++it->second;
+  }
+  for (const std::pair<Oid, int>& r : removed) {
+    const Oid dbid = r.first;
+    const int count = r.second;
+    PgCall([&] {
+      ereport(LOG, (errmsg_plural("pg_comply: %d deferred record of database %u removed: the database no "
+                                  "longer exists",
+                                  "pg_comply: %d deferred records of database %u removed: the database no "
+                                  "longer exists",
+                                  count, count, dbid)));
+    });
+  }
 }
 
 }  // namespace
@@ -1203,12 +1452,12 @@ DeferredStatus GetDeferredStatus() {
   SpinLockAcquire(&shared->mutex);
   st.lost = shared->deferred_lost;
   for (const DeferredSlot& d : shared->deferred)
-    if (d.state != DeferredSlot::kFree && d.dbid == MyDatabaseId) ++st.waiting;
+    if (d.state != DeferredSlot::kFree && d.state != DeferredSlot::kDone && d.dbid == MyDatabaseId) ++st.waiting;
   st.sealer = FindSlot(MyDatabaseId, kSealer) != nullptr;
   st.job_worker = FindSlot(MyDatabaseId, kJobs) != nullptr;
   SpinLockRelease(&shared->mutex);
   try {
-    st.on_disk = SpoolOrphans(false).left;
+    st.on_disk = SpoolOrphans(nullptr).left;
   } catch (...) {
     st.on_disk = -1;
   }
@@ -1228,11 +1477,13 @@ int DrainDeferred(const std::function<bool(const char*, const std::string&)>& wr
   SpinLockAcquire(&shared->mutex);
   const uint64 disk_only = shared->disk_only;
   SpinLockRelease(&shared->mutex);
+  int n = 0;
   if (!spool_checked || disk_only != spool_disk_seen) {
-    const OrphanCount c = SpoolOrphans(true);
+    const OrphanCount c = SpoolOrphans(&write);
+    n += c.taken;
     spool_disk_seen = disk_only;
     spool_checked = c.left == 0;
-    // More than the slots could take: the job worker goes round again at once.
+    // More than one transaction takes: the job worker goes round again at once.
     if (c.left > 0 && c.taken > 0) {
       SpinLockAcquire(&shared->mutex);
       SealerSlot* w = FindSlot(MyDatabaseId, kJobs);
@@ -1241,7 +1492,6 @@ int DrainDeferred(const std::function<bool(const char*, const std::string&)>& wr
       if (me) SetLatch(MyLatch);
     }
   }
-  int n = 0;
   for (DeferredSlot& d : shared->deferred) {
     SpinLockAcquire(&shared->mutex);
     bool mine = d.state == DeferredSlot::kReady && d.dbid == MyDatabaseId;
@@ -1299,6 +1549,7 @@ void comply_launcher_main(Datum) {
   SpinLockAcquire(&shared->mutex);
   shared->launcher_latch = MyLatch;
   SpinLockRelease(&shared->mutex);
+  TimestampTz swept_at = 0;
   for (;;) {
     CHECK_FOR_INTERRUPTS();
     if (ConfigReloadPending) {
@@ -1306,6 +1557,12 @@ void comply_launcher_main(Datum) {
       ProcessConfigFile(PGC_SIGHUP);
     }
     if (ledger_worker || ai_worker) StartSealers();
+    // The deferred records on disk of no database, and slots' files left to empty.
+    const TimestampTz now = GetCurrentTimestamp();
+    if (TimestampDifferenceExceeds(swept_at, now, kLauncherNaptimeMs)) {
+      swept_at = now;
+      Guarded([] { SweepSpool(); });
+    }
     // A database still asking (no worker slot was free) is tried again soon.
     SpinLockAcquire(&shared->mutex);
     const bool asking = OidIsValid(shared->requested_db);

@@ -53,8 +53,9 @@ DeferredStatus GetDeferredStatus();
 // a record whose write throws goes back to the pool and the exception propagates. The
 // records written stay taken until the transaction ends: freed when it commits, back in
 // the pool when it or the subtransaction that wrote them rolls back (or it is prepared,
-// or the process exits first). Takes back first the records on disk that no slot holds
-// (a restart or a crash left them, or no slot was free). Returns the number written.
+// or the process exits first). Writes first, straight from their files and on the same
+// terms, the records on disk that no slot holds (a restart or a crash left them, or no
+// slot was free), at most 1,024 a transaction. Returns the number written.
 int DrainDeferred(const std::function<bool(const char*, const std::string&)>& write);
 
 // Records that this transaction queued a classification job: when it commits, this
