@@ -10,6 +10,9 @@
 #     sealed exactly once and verify_ledger is clean;
 #   - a deferred record written with synchronous_commit off survives a crash right
 #     after its transaction commits; one never written is reported lost at shutdown;
+#   - deferred records on disk without a slot are written straight from their files
+#     (2,000 in two drains); one whose slot's file cannot be emptied is not written
+#     again after a restart; those of a dropped database are removed by the launcher;
 #   - DROP DATABASE, RENAME and CREATE DATABASE ... TEMPLATE of a database with workers.
 # Needs the extension installed. Prints one line per check and "N passed, M failed".
 set -euo pipefail
@@ -440,6 +443,69 @@ check "a rejected row reported lost (all slots taken, no file) is logged without
   bash -c "grep -q 'a rejected row could not be recorded' '$(scripts/pgcluster.sh log)' &&
            ! grep -q '536-22-8714' '$(scripts/pgcluster.sh log)'"
 q -c "SELECT comply.run_jobs()" >/dev/null
+
+# Records on disk without a slot are written straight from their files: after a burst
+# (no job worker: 64 in this database's slots, the rest on disk alone), one drain writes
+# 1,024 of them and the slots' 64. (Each drain used to copy at most the database's free
+# slots' worth, 64, into slots: thousands took as many calls of comply.run_jobs().)
+rejected_before=$(q -c "$rejected")
+q -c "DO \$\$ BEGIN FOR i IN 1..2000 LOOP
+        BEGIN INSERT INTO undelivered VALUES (10000 + i, '{}'); EXCEPTION WHEN check_violation THEN NULL; END;
+      END LOOP; END \$\$" >/dev/null
+on_disk_alone() { ls "$spool" | grep -cE -- '-d[0-9]+-[0-9]+\.rec$' || true; }
+check "2,000 rejected rows without a job worker: 1,936 wait on disk without a slot" \
+  [ "$(on_disk_alone)" = 1936 ]
+q -c "BEGIN" -c "SAVEPOINT s" -c "SELECT comply.run_jobs()" -c "ROLLBACK TO SAVEPOINT s" -c "COMMIT" >/dev/null
+check "... a drain rolled back to a savepoint puts them back on disk" [ "$(on_disk_alone)" = 1936 ]
+q -c "SELECT comply.run_jobs()" >/dev/null
+q -c "SELECT comply.run_jobs()" >/dev/null
+check "... and two drains then write them all" wait_for "SELECT ($rejected) = $rejected_before + 2000" 1
+q -c "SELECT comply.run_jobs()" >/dev/null
+check "... once each, with nothing of them left on disk" \
+  bash -c "[ \"\$(psql -X -At -c \"$rejected\")\" = $((rejected_before + 2000)) ] &&
+           [ \$(cat '$spool'/*.rec | tr -d '\0' | wc -c) = 0 ]"
+
+# A record in the ledger whose slot's file cannot be emptied (here its permissions; a
+# process out of file descriptors, an error of the system) is removed instead, and the
+# server log says so: it used to stay live there, silently, and a restart wrote it to
+# the ledger a second time.
+rejected_before=$(q -c "$rejected")
+q -c "INSERT INTO undelivered VALUES (3000, '{}')" >/dev/null 2>&1 || true
+chmod 444 "$spool"/*-s*.rec
+q -c "SELECT comply.run_jobs()" >/dev/null
+chmod 600 "$spool"/*-s*.rec
+check "a record whose slot's file cannot be emptied is written to the ledger" \
+  wait_for "SELECT ($rejected) = $rejected_before + 1" 1
+check "... its file removed instead, and the server log says so" \
+  bash -c "grep -q 'could not empty the files of 1 deferred records written to the ledger, removed them instead' \
+             '$(scripts/pgcluster.sh log)' &&
+           [ \$(cat '$spool'/*.rec | grep -ao 'PGCOMPLY-DEFERRED 1 L' | wc -l) = 0 ]"
+scripts/pgcluster.sh stop >/dev/null; scripts/pgcluster.sh start >/dev/null
+q -c "SELECT comply.run_jobs()" >/dev/null
+check "... and a restart does not write it again" wait_for "SELECT ($rejected) = $rejected_before + 1" 1
+
+# Records of a database dropped while they wait can never be written: the launcher
+# removes them (in the slots, their files, and those on disk alone) within its naptime,
+# with a LOG line giving their count and the database's OID. They used to stay for ever,
+# and those on disk alone held places of the cluster's 10,000.
+q -c "CREATE DATABASE doomed"
+q -d doomed -c "CREATE EXTENSION pg_comply" \
+  -c "SELECT comply.register_schema('needs_a', '{\"type\": \"object\", \"required\": [\"a\"]}')" \
+  -c "CREATE TABLE undelivered (id int PRIMARY KEY, doc jsonb)" \
+  -c "SELECT comply.protect('undelivered', '{\"columns\": {\"doc\": {\"validate\": \"needs_a\"}}}')" >/dev/null
+doomed=$(q -c "SELECT oid FROM pg_database WHERE datname = 'doomed'")
+q -d doomed -c "DO \$\$ BEGIN FOR i IN 1..70 LOOP
+        BEGIN INSERT INTO undelivered VALUES (i, '{}'); EXCEPTION WHEN check_violation THEN NULL; END;
+      END LOOP; END \$\$" >/dev/null
+live_of() { cat "$spool"/*.rec | grep -ao "PGCOMPLY-DEFERRED 1 L $1 " | wc -l; }
+check "a database's 70 records wait in its slots and on disk" [ "$(live_of "$doomed")" = 70 ]
+q -c "DROP DATABASE doomed"
+check "... once it is dropped, the launcher removes them within seconds" \
+  bash -c "for i in \$(seq 250); do [ \$(cat '$spool'/*.rec 2>/dev/null | grep -ao 'PGCOMPLY-DEFERRED 1 L $doomed ' | wc -l) = 0 ] && exit 0; sleep 0.1; done; exit 1"
+check "... with a LOG line giving their count and the database's OID, nothing else" \
+  grep -q "LOG:  pg_comply: 70 deferred records of database $doomed removed: the database no longer exists\$" \
+    "$(scripts/pgcluster.sh log)"
+
 q -d postgres -c "ALTER SYSTEM RESET comply.ai_worker" >/dev/null
 
 # Commands that need a database to themselves find its workers gone: they stay connected,
