@@ -132,7 +132,9 @@ bool NameHasContext(std::string_view name, const std::vector<std::string>& conte
 // ("customer_nif", "pesel"): not the broader context words of a text ("account",
 // "security", "tax", "id"), which are common in names of other things.
 const std::vector<std::string>& NameWords(std::string_view entity) {
-  static const std::vector<std::pair<std::string_view, std::vector<std::string>>> kNames = {
+  // Never destroyed (nor kNone): see kDateContext in recognizers.cpp.
+  using Names = std::vector<std::pair<std::string_view, std::vector<std::string>>>;
+  static const Names& kNames = *new Names{
       {"US_SSN", {"ssn", "ssns"}},
       {"US_ITIN", {"itin"}},
       {"UK_NHS", {"nhs"}},
@@ -146,7 +148,7 @@ const std::vector<std::string>& NameWords(std::string_view entity) {
       {"FR_NIR", {"nir", "insee"}},
       {"NL_BSN", {"bsn", "burgerservicenummer", "sofinummer"}},
   };
-  static const std::vector<std::string> kNone;
+  static const std::vector<std::string>& kNone = *new std::vector<std::string>;
   for (const auto& [e, words] : kNames)
     if (e == entity) return words;
   return kNone;
@@ -986,7 +988,9 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
     resume_heap.assign(im.groups.size(), 0);
     resume = resume_heap.data();
   }
-  thread_local std::vector<int> hits;  // its capacity kept from call to call
+  // Its capacity kept from call to call; never destroyed (the postmaster's warm-up fills
+  // it: see kDateContext in recognizers.cpp).
+  thread_local std::vector<int>& hits = *new std::vector<int>;
   for (size_t start = 0; start < text.size(); start += kWindowBytes) {
     PollCancel(cancel);
     size_t keep_before = std::min(text.size(), start + kWindowBytes);
@@ -1008,7 +1012,7 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
       }
     }
     if (im.set) {
-      thread_local std::vector<int> found;
+      thread_local std::vector<int>& found = *new std::vector<int>;
       found.clear();
       RE2::Set::ErrorInfo info{};
       if (!im.set->Match(re2::StringPiece(window.data(), window.size()), &found, &info) &&

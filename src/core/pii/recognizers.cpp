@@ -339,32 +339,36 @@ Validity ValidateEmail(std::string_view s) {
   "[Gg]en|GEN|[Mm]ag|MAG|[Ll]ug|LUG|[Aa]go|AGO|[Ss]et|SET" \
   ")"
 
-const std::vector<std::string> kDateContext = {
+// The objects of this file are never destroyed (built with new, never deleted): the
+// postmaster builds them when it loads the library and warms the detector up, and a
+// backend's exit destroying them would write to memory it shares with the postmaster,
+// each page touched a copy-on-write fault (see TheRegions in phone_national.cpp).
+using Words = std::vector<std::string>;
+const Words& kDateContext = *new Words{
     "birth", "born", "dob", "birthday", "date", "birthdate", "d.o.b", "bday",
     // German, French, Spanish, Italian, Dutch
     "geboren", "geburtsdatum", "né", "née", "naissance", "nacido", "nacida", "nacimiento",
     "nascita", "geboortedatum"};
-const std::vector<std::string> kSsnContext = {"social", "security", "ssn", "ssns", "ss#", "ssid"};
-const std::vector<std::string> kCardContext = {"credit", "card", "visa", "mastercard", "cc",
-                                               "amex", "discover", "jcb", "diners", "maestro",
-                                               "debit", "cardholder", "pan"};
-const std::vector<std::string> kPhoneContext = {"phone", "telephone", "tel", "cell",
-                                                "cellphone", "mobile", "call", "fax",
-                                                "contact", "ph"};
-const std::vector<std::string> kBankContext = {"bank", "account", "acct", "checking",
-                                               "savings", "debit", "deposit", "iban"};
-const std::vector<std::string> kDeTaxContext = {
+const Words& kSsnContext = *new Words{"social", "security", "ssn", "ssns", "ss#", "ssid"};
+const Words& kCardContext =
+    *new Words{"credit", "card",   "visa",    "mastercard", "cc",         "amex", "discover",
+               "jcb",    "diners", "maestro", "debit",      "cardholder", "pan"};
+const Words& kPhoneContext = *new Words{"phone",  "telephone", "tel", "cell",    "cellphone",
+                                        "mobile", "call",      "fax", "contact", "ph"};
+const Words& kBankContext =
+    *new Words{"bank", "account", "acct", "checking", "savings", "debit", "deposit", "iban"};
+const Words& kDeTaxContext = *new Words{
     "steuer", "steuerid", "steueridentifikationsnummer", "identifikationsnummer", "idnr",
     "steuernummer", "tin", "tax", "german"};
-const std::vector<std::string> kFiscalCodeContext = {"codice",    "fiscale", "cf",  "tessera",
-                                                     "sanitaria", "fiscal",  "tax", "code"};
-const std::vector<std::string> kNinoContext = {"nino", "ni", "nin", "nic", "national", "insurance"};
+const Words& kFiscalCodeContext =
+    *new Words{"codice", "fiscale", "cf", "tessera", "sanitaria", "fiscal", "tax", "code"};
+const Words& kNinoContext = *new Words{"nino", "ni", "nin", "nic", "national", "insurance"};
 // "persoonsnummer" is the BSN's label on passports and identity cards.
-const std::vector<std::string> kBsnContext = {
-    "bsn", "burgerservicenummer", "sofinummer", "sofi", "citizen", "persoonsnummer"};
-const std::vector<std::string> kNirContext = {"nir",     "insee",      "sécurité",       "securite",
-                                              "sociale", "social",     "security",       "vitale",
-                                              "nia",     "provisoire", "immatriculation"};
+const Words& kBsnContext =
+    *new Words{"bsn", "burgerservicenummer", "sofinummer", "sofi", "citizen", "persoonsnummer"};
+const Words& kNirContext =
+    *new Words{"nir",      "insee",  "sécurité", "securite",   "sociale",        "social",
+               "security", "vitale", "nia",      "provisoire", "immatriculation"};
 
 }  // namespace
 
@@ -419,7 +423,7 @@ constexpr const char* kFrNirForms =
 constexpr const char* kDeTaxIdGrouped = "\\b[1-9]\\d \\d{3} \\d{3} \\d{3}\\b";
 
 const std::vector<PatternDef>& BuiltinPatterns() {
-  static const std::vector<PatternDef> patterns = {
+  static const std::vector<PatternDef>& patterns = *new std::vector<PatternDef>{
       {"EMAIL_ADDRESS", "email",
        "(?:[A-Za-z0-9._%+'\\-]|[^\\x00-\\x7F])+@[A-Za-z0-9\\x{80}-\\x{10FFFF}]"
        "(?:[A-Za-z0-9\\-\\x{80}-\\x{10FFFF}]{0,61}[A-Za-z0-9\\x{80}-\\x{10FFFF}])?"
@@ -651,7 +655,9 @@ Validity ValidatePhoneNanp(std::string_view candidate) {
   // In libphonenumber's US and CA metadata, validity of a ten-digit number depends on
   // its area code and exchange only (checked over random numbers when this was
   // written; test/unit checks it again), so answers are kept per six-digit prefix.
-  thread_local std::unordered_map<uint32_t, bool> by_prefix;
+  // Never destroyed, like this file's other objects (see kDateContext).
+  thread_local std::unordered_map<uint32_t, bool>& by_prefix =
+      *new std::unordered_map<uint32_t, bool>;
   uint32_t prefix = static_cast<uint32_t>(std::stoul(digits.substr(0, 6)));
   auto it = by_prefix.find(prefix);
   if (it == by_prefix.end()) {
@@ -692,7 +698,7 @@ const char* SurnamePattern() {
 }
 
 bool IsNameStopword(std::string_view word) {
-  static const WordSet stop({
+  static const WordSet& stop = *new WordSet({
       "The", "This", "That", "These", "Those", "There", "Here", "His", "Her", "Their",
       "Our", "Your", "My", "Its", "An", "A", "And", "Or", "But", "If", "On", "In", "At",
       "To", "For", "From", "With", "By", "Of", "As", "Is", "Was", "Are", "Were", "Be",
@@ -718,7 +724,7 @@ bool IsNameStopword(std::string_view word) {
 bool IsSentenceOpener(std::string_view word) {
   // Only where a surname written first is looked for: several are surnames too ("Mary
   // Good", "Robert Fine"), and after a first name they are read as such.
-  static const WordSet openers({
+  static const WordSet& openers = *new WordSet({
       "Okay", "Ok", "Well", "So", "Sorry", "Thus", "Also", "However", "Then", "Now", "Oh",
       "Hey", "Yeah", "Sure", "Right", "Great", "Fine", "Again", "Still", "Indeed",
       "Meanwhile", "Therefore", "Besides", "Otherwise", "Instead", "Finally", "First",
