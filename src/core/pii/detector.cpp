@@ -1048,8 +1048,13 @@ std::vector<std::string_view> Detector::WarmUp() const {
       "Client IP 192.168.10.25, fe80::1ff:fe23:4567:890a, MAC 00:1A:2B:3C:4D:5E; see "
       "https://portal.example.com/cases?id=42 or www.example.org/help. Driver "
       "license D1234567, NPI 1234567893, NHS 943 476 5919, 020 7946 0958.",
-      "Her passport X12345678 was renewed in May. Wallet "
-      "1BoatSLRHtKNngkdXEeobR76b53LETtpyT and 0x52908400098527886E0F7030069857D2E4169EE7; "
+      // The first wallet is a Base58 address cut short: matched, and rejected by its
+      // length before its checksum, a SHA-256 whose first use has OpenSSL build its table
+      // of digests here, in the postmaster, which every backend's exit then frees,
+      // writing to pages it shares with the postmaster (20 page faults a connection; a
+      // session builds the table, about 0.2 ms, on its own first digest, if it has one).
+      "Her passport X12345678 was renewed in May. Wallet 1BoatSLRHtKNngkdXEeobR76b5 and "
+      "0x52908400098527886E0F7030069857D2E4169EE7; "
       "5th June, 2023 at 2023-06-05T14:30:00Z.",
       // Numbers of every region the phone validation tries, national and international,
       // so that libphonenumber compiles their patterns here (one an invalid number,
