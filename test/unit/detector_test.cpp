@@ -786,6 +786,32 @@ TEST_F(DetectorTest, DateTimeEuropeanMonthAbbreviations) {
   }
 }
 
+// French month names as people type them, without their accents, and the German "Mrz"
+// (M\u00e4rz): found as the written forms are; English prose with "fev", "aout", "dec"
+// or "mrz" between a number and a year makes no date.
+TEST_F(DetectorTest, DateTimeEuropeanMonthsWithoutAccents) {
+  EXPECT_TRUE(Has("n\u00e9 le 12 fevrier 1985 \u00e0 Lyon", "DATE_TIME", "12 fevrier 1985"));
+  EXPECT_TRUE(Has("nee le 15 aout 1990", "DATE_TIME", "15 aout 1990"));
+  EXPECT_TRUE(Has("date de naissance : 3 decembre 1970", "DATE_TIME", "3 decembre 1970"));
+  EXPECT_TRUE(Has("NE LE 12 FEVRIER 1985", "DATE_TIME", "12 FEVRIER 1985"));
+  EXPECT_TRUE(Has("NE LE 15 AOUT 1990", "DATE_TIME", "15 AOUT 1990"));
+  EXPECT_TRUE(Has("NE LE 3 DECEMBRE 1970", "DATE_TIME", "3 DECEMBRE 1970"));
+  EXPECT_TRUE(Has("le 1er aout 1990", "DATE_TIME", "1er aout 1990"));
+  EXPECT_TRUE(Has("n\u00e9 le 12 fevr. 1985", "DATE_TIME", "12 fevr. 1985"));
+  EXPECT_TRUE(Has("n\u00e9 le 3 fev. 1990", "DATE_TIME", "3 fev. 1990"));
+  EXPECT_TRUE(Has("n\u00e9 le 3 dec. 1970", "DATE_TIME", "3 dec. 1970"));
+  EXPECT_TRUE(Has("geboren am 3. Mrz 1984", "DATE_TIME", "3. Mrz 1984"));
+  EXPECT_TRUE(Has("geboren am 3. Mrz. 1984", "DATE_TIME", "3. Mrz. 1984"));
+  EXPECT_TRUE(Has("geboren am 3. Maerz 1984", "DATE_TIME", "3. Maerz 1984"));
+  EXPECT_NEAR(ScoreOf("n\u00e9 le 12 fevrier 1985", "12 fevrier 1985"), 0.95, kEps);
+  EXPECT_TRUE(Lacks("le 30 fevrier 2024", "DATE_TIME"));
+  // FEV (a lung function measure) is a month only with its dot.
+  for (const char* text : {"FEV 1 2.5 L in 2019", "measured 3 FEV 2019 values",
+                           "the 3 fev 2019 runs", "FEV1 12 FEV 2020 trial"}) {
+    EXPECT_TRUE(Lacks(text, "DATE_TIME")) << text;
+  }
+}
+
 // Invented business text of English and European suppliers, dense in what this file's
 // European forms could be read in, and holding none of them: English words that
 // abbreviate months between a day and a year, dotted order numbers and amounts,

@@ -69,6 +69,9 @@ const char* const kShapes[] = {
     "DD janv. DDDD", "D. M\u00e4r DDDD", "DD mrt DDDD", "DD ago. DDDD", "D f\u00e9vr. DDDD",
     "DD d\u00e9c. DDDD", "DD giu DDDD", "D set. DDDD", "DD ott. DDDD", "D JANV. DDDD",
     "D MRT DDDD", "D. Okt. DDDD", "DD de ene. de DDDD", "D gen DDDD", "DD. M\u00c4R. DDDD",
+    // French without accents, German "Mrz" (AOUT and DECEMBRE hold shape letters: kWords).
+    "DD fevrier DDDD", "D aout DDDD", "DD decembre DDDD", "DD FEVRIER DDDD", "D fevr. DDDD",
+    "D fev. DDDD", "D FEV. DDDD", "D. Mrz DDDD", "D. Mrz. DDDD", "D. MRZ DDDD",
 };
 
 const char* const kWords[] = {
@@ -87,6 +90,7 @@ const char* const kWords[] = {
     "AO\u00dbT", "MAGGIO", "MAYO", "JULIO", "DE", "DEL", "ER", "MARS", "MEI", "DEZEMBER",
     "DICIEMBRE", "JUILLET", "janv", "f\u00e9vr", "f\u00e9v", "juil", "mrt", "M\u00e4r", "gen",
     "mag", "lug", "dic", "ene", "abr", "avr", "giu", "ott", "okt", "dez", "D\u00c9C", "MRT",
+    "fevrier", "aout", "decembre", "AOUT", "DECEMBRE", "Fevrier", "fevr", "fev", "Mrz", "MRZ",
     // (?i) matches U+017F and U+212A as 's' and 'k'.
     "\u017Fon", "cu\u017Ftomer", "\u017Fincerely", "\u212Aind regards", "\u212AIND",
 };

@@ -975,6 +975,25 @@ TEST(DateTest, EuropeanMonthAbbreviations) {
             kInvalid);
 }
 
+// French month names typed without their accents, and the German "Mrz" (M\u00e4rz):
+// in full, abbreviated, in any case; "fev" (FEV, a lung function measure) only with its
+// dot, like the English words.
+TEST(DateTest, EuropeanMonthNamesWithoutAccents) {
+  ExpectAll(ValidateDate,
+            {"12 fevrier 1985", "29 fevrier 2024", "15 aout 1990", "3 decembre 1970",
+             "1er aout 1990", "12 Fevrier 1985", "15 Aout 1990", "3 Decembre 1970",
+             "12 FEVRIER 1985", "15 AOUT 1990", "3 DECEMBRE 1970", "12 fevr. 1985",
+             "12 fevr 1985", "12 FEVR. 1985", "3 fev. 1990", "3 FEV. 1990", "3 dec. 1970",
+             "3. Mrz 1984", "3. Mrz. 1984", "3. mrz 1984", "3. MRZ 1984", "3 Mrz. 1984",
+             "3. Maerz 1984", "3. MAERZ 1984"},
+            kValid);
+  ExpectAll(ValidateDate,
+            {"30 fevrier 2024", "29 fevrier 2023", "32 aout 1990", "3 fev 1990", "3 FEV 2019",
+             "3 aou 1990", "3 aout. 1990", "3 decembr 1970", "3 fevrie 1985", "3. Mrzz 1984",
+             "3. Mz 1984", "3 decembre 90"},
+            kInvalid);
+}
+
 TEST(DateTest, MonthNameForms) {
   ExpectAll(ValidateDate,
             {"March 5, 1984", "March 5 1984", "Mar 5 1984", "Mar. 5, 1984",

@@ -55,16 +55,17 @@ const char* const kClosingWords[] = {"sincerely", "best",   "kind",         "reg
 const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  "Prof", "Rev",
                                    "Sr",  "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle"};
 // The first three bytes of the month names of MONTH, MONTH_EUROPE and its
-// abbreviations (MONTH_EUROPE_ABBR, MONTH_EUROPE_DOTTED; "mrt" is the only one that
-// begins no name in full), their ASCII
+// abbreviations (MONTH_EUROPE_ABBR, MONTH_EUROPE_DOTTED; "mrt" and "mrz" begin no name
+// in full; "fev" and "aou" are the French names typed without accents), their ASCII
 // letters lower-case (a name whose first three bytes hold a non-ASCII letter by those
 // bytes, in either case: "m\xC3\xA4" for M\u00e4rz, "m\xC3\x84" for M\u00c4RZ).
 const char* const kMonths[] = {
-    "jan",       "feb",    "mar",       "apr",       "may",       "jun", "jul",       "aug",
-    "sep",       "oct",    "nov",       "dec",       "mae",       "mai", "okt",       "dez",
-    "avr",       "jui",    "ene",       "abr",       "ago",       "set", "dic",       "gen",
-    "mag",       "giu",    "lug",       "ott",       "maa",       "mei", "m\xC3\xA4", "f\xC3\xA9",
-    "d\xC3\xA9", "ao\xC3", "m\xC3\x84", "f\xC3\x89", "d\xC3\x89", "mrt"};
+    "jan",       "feb",       "mar",       "apr",       "may",       "jun",    "jul",
+    "aug",       "sep",       "oct",       "nov",       "dec",       "mae",    "mai",
+    "okt",       "dez",       "avr",       "jui",       "ene",       "abr",    "ago",
+    "set",       "dic",       "gen",       "mag",       "giu",       "lug",    "ott",
+    "maa",       "mei",       "m\xC3\xA4", "f\xC3\xA9", "d\xC3\xA9", "ao\xC3", "m\xC3\x84",
+    "f\xC3\x89", "d\xC3\x89", "mrt",       "mrz",       "fev",       "aou"};
 constexpr size_t kLongestWord = 12;  // "respectfully"
 
 // A few short words (at most 16 bytes) packed into two words each, found with one

@@ -304,14 +304,17 @@ Validity ValidateEmail(std::string_view s) {
 // forms and headings write them). Several are words ("mai", "mars", "mei"): the regex
 // wants a day before and a 4-digit year after them, and "mars" and "mei" not
 // capitalised, as French and Dutch never write them (capitalised, they are the planet, a
-// chocolate bar, a name: "the 10 Mars 2020 instruments").
+// chocolate bar, a name: "the 10 Mars 2020 instruments"). The French names with an
+// accent also without it, as people type them on a keyboard without one ("12 fevrier
+// 1985", "15 aout 1990", "3 decembre 1970"); the German "Maerz" too.
 #define MONTH_EUROPE                                                                     \
   "(?:"                                                                                  \
   "[Jj]anuar|JANUAR|[Ff]ebruar|FEBRUAR|[Mm]\u00e4rz|M\u00c4RZ|[Mm]aerz|MAERZ|[Mm]ai|"    \
   "MAI|[Jj]uni|JUNI|[Jj]uli|JULI|[Oo]ktober|OKTOBER|[Dd]ezember|DEZEMBER|[Jj]anvier|"    \
   "JANVIER|[Ff]\u00e9vrier|F\u00c9VRIER|[Aa]vril|AVRIL|[Jj]uin|JUIN|[Jj]uillet|JUILLET|" \
   "[Aa]o\u00fbt|AO\u00dbT|[Ss]eptembre|SEPTEMBRE|[Oo]ctobre|OCTOBRE|[Nn]ovembre|"        \
-  "NOVEMBRE|[Dd]\u00e9cembre|D\u00c9CEMBRE|[Ee]nero|ENERO|[Ff]ebrero|FEBRERO|[Mm]arzo|"  \
+  "NOVEMBRE|[Dd]\u00e9cembre|D\u00c9CEMBRE|[Ff]evrier|FEVRIER|[Aa]out|AOUT|[Dd]ecembre|" \
+  "DECEMBRE|[Ee]nero|ENERO|[Ff]ebrero|FEBRERO|[Mm]arzo|"                                 \
   "MARZO|[Aa]bril|ABRIL|[Mm]ayo|MAYO|[Jj]unio|JUNIO|[Jj]ulio|JULIO|[Aa]gosto|AGOSTO|"    \
   "[Ss]e(?:p)?tiembre|SE(?:P)?TIEMBRE|[Oo]ctubre|OCTUBRE|[Nn]oviembre|NOVIEMBRE|"        \
   "[Dd]iciembre|DICIEMBRE|[Gg]ennaio|GENNAIO|[Ff]ebbraio|FEBBRAIO|[Aa]prile|APRILE|"     \
@@ -324,19 +327,22 @@ Validity ValidateEmail(std::string_view s) {
   ")"
 
 // Their abbreviations as dates write them ("12 janv. 1985", "3. M\u00e4r 1984", "5 mrt
-// 1990"), with or without a dot, in the same three cases; those that are English words
-// ("gen", "mag", "lug", "ago", "set") only with their dot (MONTH_EUROPE_DOTTED).
+// 1990"), with or without a dot, in the same three cases, the French ones also without
+// their accent ("fevr."), the German "Mrz" (M\u00e4rz) too; those that are English words
+// ("gen", "mag", "lug", "ago", "set") or an English abbreviation ("fev", FEV, a lung
+// function measure in clinical notes) only with their dot (MONTH_EUROPE_DOTTED).
 #define MONTH_EUROPE_ABBR                                                                \
   "(?:"                                                                                  \
   "[Ff]\u00e9vr|F\u00c9VR|[Ff]\u00e9v|F\u00c9V|[Mm]\u00e4r|M\u00c4R|[Dd]\u00e9c|"        \
-  "D\u00c9C|[Jj]anv|JANV|[Jj]uil|JUIL|[Ss]ept|SEPT|[Jj]an|JAN|[Ee]ne|ENE|[Ff]eb|FEB|"    \
+  "D\u00c9C|[Ff]evr|FEVR|[Mm]rz|MRZ|[Jj]anv|JANV|[Jj]uil|JUIL|[Ss]ept|SEPT|[Jj]an|JAN|"  \
+  "[Ee]ne|ENE|[Ff]eb|FEB|"                                                               \
   "[Mm]ar|MAR|[Mm]rt|MRT|[Aa]pr|APR|[Aa]vr|AVR|[Aa]br|ABR|[Mm]ay|MAY|[Jj]un|JUN|[Gg]iu|" \
   "GIU|[Jj]ul|JUL|[Aa]ug|AUG|[Ss]ep|SEP|[Oo]ct|OCT|[Oo]kt|OKT|[Oo]tt|OTT|[Nn]ov|NOV|"    \
   "[Dd]ec|DEC|[Dd]ez|DEZ|[Dd]ic|DIC"                                                     \
   ")"
-#define MONTH_EUROPE_DOTTED                                \
-  "(?:"                                                    \
-  "[Gg]en|GEN|[Mm]ag|MAG|[Ll]ug|LUG|[Aa]go|AGO|[Ss]et|SET" \
+#define MONTH_EUROPE_DOTTED                                           \
+  "(?:"                                                               \
+  "[Gg]en|GEN|[Mm]ag|MAG|[Ll]ug|LUG|[Aa]go|AGO|[Ss]et|SET|[Ff]ev|FEV" \
   ")"
 
 // The objects of this file are never destroyed (built with new, never deleted): the

@@ -484,7 +484,9 @@ std::string LowerLatin1(std::string_view word) {
 // The abbreviations of the month names of German, French, Spanish, Italian and Dutch
 // as dates write them, lower-case, with the month and whether the dot after them is
 // required: those that are English words ("set", "ago", "gen", "mag", "lug": "we set 5
-// goals", "5 ago 2024") are months only with their dot.
+// goals", "5 ago 2024") or abbreviations ("fev": FEV, a lung function measure) are
+// months only with their dot. The French ones also without their accents ("fevr", "fev");
+// the German "Mrz", the short form of M\u00e4rz.
 struct MonthAbbreviation {
   std::string_view name;
   int month;
@@ -497,7 +499,8 @@ constexpr MonthAbbreviation kEuropeanAbbreviations[] = {
     {"jun", 6},       {"giu", 6},       {"jul", 7},      {"juil", 7},      {"lug", 7, true},
     {"aug", 8},       {"ago", 8, true}, {"sep", 9},      {"sept", 9},      {"set", 9, true},
     {"oct", 10},      {"okt", 10},      {"ott", 10},     {"nov", 11},      {"dec", 12},
-    {"d\u00e9c", 12}, {"dez", 12},      {"dic", 12},
+    {"d\u00e9c", 12}, {"dez", 12},      {"dic", 12},     {"fevr", 2},      {"fev", 2, true},
+    {"mrz", 3},
 };
 
 // Returns 1-12 for a German, French, Spanish, Italian or Dutch month name written in
@@ -516,6 +519,8 @@ int EuropeanMonthFromName(std::string_view word, const MonthAbbreviation** abbre
       {"janvier", 1}, {"f\u00e9vrier", 2}, {"mars", 3}, {"avril", 4}, {"juin", 6},
       {"juillet", 7}, {"ao\u00fbt", 8}, {"septembre", 9}, {"octobre", 10}, {"novembre", 11},
       {"d\u00e9cembre", 12},
+      // French without its accents, as typed on a keyboard without them
+      {"fevrier", 2}, {"aout", 8}, {"decembre", 12},
       // Spanish
       {"enero", 1}, {"febrero", 2}, {"marzo", 3}, {"abril", 4}, {"mayo", 5}, {"junio", 6},
       {"julio", 7}, {"agosto", 8}, {"septiembre", 9}, {"setiembre", 9}, {"octubre", 10},

@@ -74,7 +74,9 @@ Validity ValidateMacAddress(std::string_view s);
 // "Mar 5 1984" (names in any case, "Mar.", ordinals such as "5th", "5 March, 1984"),
 // day-first dates of Europe with month names in full or abbreviated ("12 janv. 1985",
 // "5 mrt 1990"; "gen", "mag", "lug", "ago" and "set", English words, only with their
-// dot), in any case (but "Mars" and "Mei" capitalised: the planet, a name):
+// dot), in any case (but "Mars" and "Mei" capitalised: the planet, a name), the French
+// ones also without their accents ("12 fevrier 1985", "15 aout 1990", "12 fevr. 1985";
+// "fev" only with its dot), German "Mrz" and "Maerz" for M\u00e4rz:
 // German "3. März 1984", French "12 janvier 1985" and "1er mai 1990", Spanish "5 de
 // mayo de 1990", Italian "5 maggio 1990", Dutch "5 mei 1990" (no time part after those),
 // with an optional time part ("T10:20:30", " 10:20", " 9:05 pm", fractions, Z or
