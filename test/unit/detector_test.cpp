@@ -1080,6 +1080,20 @@ TEST_F(DetectorTest, EsNie) {
   EXPECT_TRUE(Lacks("NIE X3851726P", "ES_NIF"));
 }
 
+// The NIE of before July 2008, X and 8 digits the first of which is 0, as older cards,
+// forms and databases write it: same control letter as the 7-digit form.
+TEST_F(DetectorTest, EsNieFormOfBefore2008) {
+  EXPECT_TRUE(Has("NIE X-03851726-P, expedido en 2005", "ES_NIE", "X-03851726-P"));
+  EXPECT_TRUE(Has("N\u00famero de identidad de extranjero: X05271938Q.", "ES_NIE", "X05271938Q"));
+  EXPECT_TRUE(Has("NIE X 06094417 S", "ES_NIE", "X 06094417 S"));
+  EXPECT_NEAR(ScoreOf("NIE X03851726P", "X03851726P"), 1.0, kEps);
+  EXPECT_TRUE(Lacks("NIE X03851726Q", "ES_NIE"));
+  EXPECT_TRUE(Lacks("NIE Y03851726P", "ES_NIE"));
+  EXPECT_TRUE(Lacks("NIE X03851726P", "ES_NIF"));
+  // Its last eight digits and letter make a valid NIF: the NIE wins the span whole.
+  EXPECT_EQ(ScoreOf("NIE X-03851726-P", "03851726-P"), -1);
+}
+
 TEST_F(DetectorTest, ItFiscalCode) {
   EXPECT_TRUE(
       Has("Il mio codice fiscale è BNCLRA91E52H501U.", "IT_FISCAL_CODE", "BNCLRA91E52H501U"));

@@ -47,6 +47,7 @@ const char* const kShapes[] = {
     // European national identifiers (literal letters stand for themselves, except the
     // shape letters D, H, U, L, B).
     "DDDDDDDDU", "DDDDDDDD-U", "DDDDDDDD U", "XDDDDDDDU", "Y-DDDDDDD-U", "Z DDDDDDD U",
+    "X0DDDDDDDU", "X-0DDDDDDD-U", "X 0DDDDDDD U",
     "UUUUUUDDEDDADDDU", "UUUUUUDDUDDUDDDU", "UUUUUUDDTDDZDDRU", "UUUUUUSMASRAPRSU",
     "DDDDDD-DDDU", "DDDDDD+DDDD", "DDDDDDADDDU", "DDDDDDYDDDD", "UUDDDDDDA", "UU DD DD DD C",
     "UU DDDDDD A", "D DD DD DD DDD DDD DD", "D DD DD 2A DDD DDD DD", "DDDDDDDDDDDDD DD",
@@ -236,6 +237,8 @@ TEST(PrefilterTest, HintsAreSelective) {
   // an IBAN, and a run of 6 before 'A' and a digit a Finnish id.)
   EXPECT_EQ(BuiltinHints("DNI 73516284G").mask, HintBit(Hint::kSpanishId));
   EXPECT_EQ(BuiltinHints("NIE X-3851726-P").mask, HintBit(Hint::kSpanishId) | HintBit(Hint::kDigitRun));
+  EXPECT_TRUE(BuiltinHints("NIE X-03851726-P").mask & HintBit(Hint::kSpanishId));
+  EXPECT_TRUE(BuiltinHints("NIE X03851726P").mask & HintBit(Hint::kSpanishId));
   EXPECT_EQ(BuiltinHints("CF BNCLRA91E52H501U").mask,
             HintBit(Hint::kItalianFiscalCode) | HintBit(Hint::kIban));
   EXPECT_EQ(BuiltinHints("hetu 150387-472S").mask, HintBit(Hint::kFinnishId));

@@ -548,6 +548,21 @@ TEST(EsNieTest, PrefixCountsInTheControlLetter) {
   EXPECT_EQ(ValidateEsNif("X3851726P"), kInvalid);
 }
 
+// Before July 2008 an NIE was X and 8 digits, the first a 0: the same number and
+// control letter as today's form without that 0.
+TEST(EsNieTest, FormOfBefore2008) {
+  ExpectAll(ValidateEsNie,
+            {"X03851726P", "X-03851726-P", "X 03851726 P", "X03851726-P", "X-03851726P",
+             "X05271938Q", "X06094417S"},
+            kValid);
+  ExpectAll(ValidateEsNie,
+            {"X13851726P", "X53851726P", "Y03851726P", "Z03851726P", "X03851726Q",
+             "X0-3851726P", "X003851726P", "x03851726P", "X03851726p", "X--03851726-P",
+             "X-03851726--P", "X0385172P"},
+            kInvalid);
+  EXPECT_EQ(ValidateEsNif("X03851726P"), kInvalid);
+}
+
 TEST(ItFiscalCodeTest, CheckLetterDateAndPlace) {
   ExpectAll(ValidateItFiscalCode, {"BNCLRA91E52H501U", "VRDGPP80A01F205X", "PLMLCU75T10Z404T"},
             kValid);
@@ -1138,6 +1153,7 @@ TEST(GarbageTest, TruncationsOfValidInputsDoNotCrash) {
       {ValidateDate, "1984-03-05T10:20:30.123+01:00"},
       {ValidateEsNif, "73516284-G"},
       {ValidateEsNie, "X-3851726-P"},
+      {ValidateEsNie, "X-03851726-P"},
       {ValidateItFiscalCode, "VRDGPP80A01F2LRD"},
       {ValidatePlPesel, "87120347853"},
       {ValidateFiPersonalIdentityCode, "311299+3417"},

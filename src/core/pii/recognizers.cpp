@@ -400,9 +400,10 @@ constexpr const char* kLetterDigits =
     "\\b[A-Z]\\d{3,12}\\b|\\b[A-Z]{2}\\d{5,7}\\b|\\b\\d{3}[A-Z]{2}\\d{4}\\b";
 // Spanish DNI/NIF (8 digits) and NIE (X, Y or Z and 7 digits) with their control
 // letter, a space or hyphen allowed before it (and after the NIE's X, Y or Z).
-// The DNI/NIF also grouped by thousands with dots ("12.345.678-Z").
+// The DNI/NIF also grouped by thousands with dots ("12.345.678-Z"); the NIE also in its
+// form of before July 2008, X and 8 digits, the first a 0 ("X-01234567-L").
 constexpr const char* kSpanishId =
-    "\\b(?:[XYZ][ \\-]?\\d{7}|\\d{8}|\\d{2}\\.\\d{3}\\.\\d{3})[ \\-]?[A-Z]\\b";
+    "\\b(?:[XYZ][ \\-]?\\d{7}|X[ \\-]?0\\d{7}|\\d{8}|\\d{2}\\.\\d{3}\\.\\d{3})[ \\-]?[A-Z]\\b";
 // The Dutch BSN dotted, 4-2-3 as passports and identity cards print it, or 3-3-3.
 constexpr const char* kBsnDotted = "\\b\\d{4}\\.\\d{2}\\.\\d{3}\\b|\\b\\d{3}\\.\\d{3}\\.\\d{3}\\b";
 // The Italian codice fiscale: its digit positions may hold the omocodia letters.

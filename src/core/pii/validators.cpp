@@ -964,9 +964,15 @@ Validity ValidateEsNif(std::string_view s) {
 
 Validity ValidateEsNie(std::string_view s) {
   std::string compact;
-  if (s.size() > 11 || !DropSeparatorsAt(s, &compact, {1, 8}) || compact.size() != 9 ||
-      !IsUpper(compact[8]))
+  // Before July 2008 (Orden INT/2058/2008) an NIE was X and 8 digits, the first a 0
+  // while fewer than ten million were given ("X-01234567-L"); the 0 dropped, it is the
+  // number of today's form, with the same control letter.
+  if (s.size() >= 10 && s.size() <= 12 && DropSeparatorsAt(s, &compact, {1, 9}) &&
+      compact.size() == 10 && compact[0] == 'X' && compact[1] == '0')
+    compact.erase(1, 1);
+  else if (s.size() > 11 || !DropSeparatorsAt(s, &compact, {1, 8}) || compact.size() != 9)
     return Validity::kInvalid;
+  if (!IsUpper(compact[8])) return Validity::kInvalid;
   const size_t prefix = std::string_view("XYZ").find(compact[0]);
   if (prefix == std::string_view::npos) return Validity::kInvalid;
   compact[0] = static_cast<char>('0' + prefix);

@@ -97,7 +97,9 @@ Validity ValidateEsNif(std::string_view s);
 
 // ES_NIE: Spanish foreigner's number, X, Y or Z, 7 digits and a control letter (a
 // space or hyphen allowed after the X/Y/Z and before the letter); the letter is that
-// of the NIF whose number is the 7 digits after 0, 1 or 2 for X, Y or Z.
+// of the NIF whose number is the 7 digits after 0, 1 or 2 for X, Y or Z. Also the form
+// of before July 2008, X and 8 digits the first of which is 0 ("X-01234567-L", the same
+// number and letter as "X-1234567-L").
 Validity ValidateEsNie(std::string_view s);
 
 // IT_FISCAL_CODE: Italian codice fiscale, 16 characters: 6 letters (surname, name), 2
