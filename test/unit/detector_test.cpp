@@ -506,6 +506,36 @@ TEST_F(DetectorTest, DecomposedAccents) {
   EXPECT_TRUE(Has("q" + acute + " SSN 536-22-8714", "US_SSN", "536-22-8714"));
 }
 
+// Romanian names: s and t with a comma below (U+0218 to U+021B, precomposed or written
+// "s" U+0326) and with a cedilla, the older spelling (U+015E, U+015F, U+0162, U+0163,
+// or "s" U+0327): a listed first name is looked up without its mark, and no name is cut
+// at one (half of it would stay in clear beside the label).
+TEST_F(DetectorTest, RomanianCommaBelowAndCedilla) {
+  const std::string comma = "\u0326", cedilla = "\u0327";
+  // Precomposed: the first name's capital \u0218 folds as "s".
+  EXPECT_TRUE(Has("pacient \u0218tefan Popescu, 45 ani", "PERSON", "\u0218tefan Popescu"));
+  EXPECT_TRUE(Has("pacient \u015etefan Popescu, 45 ani", "PERSON", "\u015etefan Popescu"));
+  EXPECT_TRUE(Has("semnat Andrei \u021aepe\u0219 azi", "PERSON", "Andrei \u021aepe\u0219"));
+  EXPECT_TRUE(
+      Has("Dr. Ionu\u021b \u021aepe\u0219 a semnat", "PERSON", "Ionu\u021b \u021aepe\u0219"));
+  EXPECT_TRUE(
+      Has("\u0218TEFAN POPESCU: Stefania Ni\u021b\u0103", "PERSON", "Stefania Ni\u021b\u0103"));
+  // Decomposed, comma below and cedilla.
+  const std::string stefan = "S" + comma + "tefan Popescu";
+  EXPECT_TRUE(Has("pacient " + stefan + ", 45 ani", "PERSON", stefan));
+  const std::string stefan_cedilla = "S" + cedilla + "tefan Popescu";
+  EXPECT_TRUE(Has("pacient " + stefan_cedilla + ", 45 ani", "PERSON", stefan_cedilla));
+  const std::string tepes = "Andrei T" + comma + "epes" + comma;
+  EXPECT_TRUE(Has("semnat " + tepes + " azi", "PERSON", tepes));
+  const std::string ionut = "Ionut" + comma + " T" + comma + "epes" + comma;
+  EXPECT_TRUE(Has("Dr. " + ionut + " a semnat", "PERSON", ionut));
+  EXPECT_TRUE(Has("Patient: " + ionut, "PERSON", ionut));
+  // Offsets after the composed letters map back to the text as given.
+  EXPECT_TRUE(Has("S" + comma + "tefan, SSN 536-22-8714.", "US_SSN", "536-22-8714"));
+  // A small \u0219 begins no name (names in lower case are not found).
+  EXPECT_TRUE(Lacks("dar \u0219tefan popescu a venit", "PERSON"));
+}
+
 TEST_F(DetectorTest, SsnInvalid) {
   for (const char* bad : {"000-12-3456", "666-12-3456", "536-00-8714", "536-22-0000",
                           "123-45-6789", "078-05-1120", "219-09-9999", "111-11-1111",

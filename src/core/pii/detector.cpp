@@ -417,10 +417,16 @@ void Detector::Finish(std::vector<std::string> first_names) {
 
 namespace {
 
-// A Latin letter with a diacritic, U+00C0 to U+017F (two bytes of UTF-8 from b0, b1), as
-// the ASCII letters a name list writes it with ("é" e, "ñ" n, "ß" ss, "Ł" l, "Ø" o),
-// lower-case; *upper says whether it was a capital. nullptr for other characters (×, ÷).
+// A Latin letter with a diacritic, U+00C0 to U+017F, or Romanian's s and t with a comma
+// below, U+0218 to U+021B (two bytes of UTF-8 from b0, b1), as the ASCII letters a name
+// list writes it with ("é" e, "ñ" n, "ß" ss, "Ł" l, "Ø" o, "Ș" s), lower-case; *upper
+// says whether it was a capital. nullptr for other characters (×, ÷, other letters of
+// Latin Extended-B and of other scripts).
 const char* FoldLatin(unsigned char b0, unsigned char b1, bool* upper) {
+  if (b0 == 0xC8 && b1 >= 0x98 && b1 <= 0x9B) {  // U+0218 Ș, U+0219 ș, U+021A Ț, U+021B ț
+    *upper = b1 % 2 == 0;
+    return b1 < 0x9A ? "s" : "t";
+  }
   if (b0 < 0xC3 || b0 > 0xC5 || (b1 & 0xC0) != 0x80) return nullptr;
   const unsigned cp = ((b0 & 0x1Fu) << 6) | (b1 & 0x3Fu);
   if (cp < 0xC0) return nullptr;
@@ -676,8 +682,11 @@ namespace {
 
 // The letters of Latin-1 and Latin Extended-A (U+00C0 to U+017F) that Unicode
 // decomposes into an ASCII letter and one combining mark of U+0300 to U+0328 (NFD:
-// "e" U+0301 for "\u00e9", "a" U+0308 for "\u00e4"): key (mark - U+0300) << 8 | letter,
-// sorted, and the letter it composes to (NFC). Generated from Python's unicodedata.
+// "e" U+0301 for "\u00e9", "a" U+0308 for "\u00e4"), and Romanian's s and t with a comma
+// below (U+0218 to U+021B, "s" U+0326; their cedilla forms U+015E, U+015F, U+0162 and
+// U+0163 are of Latin Extended-A): key (mark - U+0300) << 8 | letter, sorted, and the
+// letter it composes to (NFC). Generated from Python's unicodedata. No other letter of
+// Latin Extended-B or beyond is composed: a mark after one stays as written.
 struct Composition {
   uint16_t key;
   uint16_t composed;
@@ -710,12 +719,12 @@ constexpr Composition kCompositions[] = {
     {0x0C44, 0x10E}, {0x0C45, 0x11A}, {0x0C4C, 0x13D}, {0x0C4E, 0x147}, {0x0C52, 0x158},
     {0x0C53, 0x160}, {0x0C54, 0x164}, {0x0C5A, 0x17D}, {0x0C63, 0x10D}, {0x0C64, 0x10F},
     {0x0C65, 0x11B}, {0x0C6C, 0x13E}, {0x0C6E, 0x148}, {0x0C72, 0x159}, {0x0C73, 0x161},
-    {0x0C74, 0x165}, {0x0C7A, 0x17E}, {0x2743, 0x0C7}, {0x2747, 0x122}, {0x274B, 0x136},
-    {0x274C, 0x13B}, {0x274E, 0x145}, {0x2752, 0x156}, {0x2753, 0x15E}, {0x2754, 0x162},
-    {0x2763, 0x0E7}, {0x2767, 0x123}, {0x276B, 0x137}, {0x276C, 0x13C}, {0x276E, 0x146},
-    {0x2772, 0x157}, {0x2773, 0x15F}, {0x2774, 0x163}, {0x2841, 0x104}, {0x2845, 0x118},
-    {0x2849, 0x12E}, {0x2855, 0x172}, {0x2861, 0x105}, {0x2865, 0x119}, {0x2869, 0x12F},
-    {0x2875, 0x173},
+    {0x0C74, 0x165}, {0x0C7A, 0x17E}, {0x2653, 0x218}, {0x2654, 0x21A}, {0x2673, 0x219},
+    {0x2674, 0x21B}, {0x2743, 0x0C7}, {0x2747, 0x122}, {0x274B, 0x136}, {0x274C, 0x13B},
+    {0x274E, 0x145}, {0x2752, 0x156}, {0x2753, 0x15E}, {0x2754, 0x162}, {0x2763, 0x0E7},
+    {0x2767, 0x123}, {0x276B, 0x137}, {0x276C, 0x13C}, {0x276E, 0x146}, {0x2772, 0x157},
+    {0x2773, 0x15F}, {0x2774, 0x163}, {0x2841, 0x104}, {0x2845, 0x118}, {0x2849, 0x12E},
+    {0x2855, 0x172}, {0x2861, 0x105}, {0x2865, 0x119}, {0x2869, 0x12F}, {0x2875, 0x173},
 };
 
 // The code point that the ASCII letter base and the combining mark written b1 b2 (UTF-8
