@@ -137,7 +137,8 @@ Validity ValidateDeTaxId(std::string_view s);
 
 // FR_NIR: French social security number (NIR, numéro INSEE), 13 characters and a
 // 2-digit key: sex 1 or 2 (3 or 4 for a foreigner being registered, 7 or 8 for a
-// temporary number, NIA, built and keyed the same way), year, month (01-12, or 20,
+// temporary number, NIA, when built and keyed the same way: the health insurance's NNP,
+// 7 or 8 then 1 or 2, a fund and an order number, is not), year, month (01-12, or 20,
 // 30-42 and 50-99, which INSEE gives when the month is unknown), department (01-99, or
 // 2A and 2B for Corsica), commune and order number (3 digits each, not 000), key = 97 - (the 13 as a number mod
 // 97) with 2A read as 19 and 2B as 18. Written without spaces, with the key alone
