@@ -11,7 +11,8 @@
 #   - a deferred record written with synchronous_commit off survives a crash right
 #     after its transaction commits; one never written is reported lost at shutdown;
 #   - deferred records on disk without a slot are written straight from their files
-#     (2,000 in two drains); one whose slot's file cannot be emptied is not written
+#     (2,000 in two drains); a drain cannot be prepared, and one terminated mid-write
+#     hands its record back; one whose slot's file cannot be emptied is not written
 #     again after a restart; those of a dropped database are removed by the launcher;
 #   - DROP DATABASE, RENAME and CREATE DATABASE ... TEMPLATE of a database with workers.
 # Needs the extension installed. Prints one line per check and "N passed, M failed".
@@ -464,6 +465,46 @@ q -c "SELECT comply.run_jobs()" >/dev/null
 check "... once each, with nothing of them left on disk" \
   bash -c "[ \"\$(psql -X -At -c \"$rejected\")\" = $((rejected_before + 2000)) ] &&
            [ \$(cat '$spool'/*.rec | tr -d '\0' | wc -c) = 0 ]"
+
+# A transaction that wrote deferred records cannot be prepared (as one that used a
+# temporary table): PREPARE handed them back while COMMIT PREPARED then wrote them, so the
+# next drain wrote each of them a second time.
+rejected_before=$(q -c "$rejected")
+q -c "DO \$\$ BEGIN FOR i IN 1..70 LOOP
+        BEGIN INSERT INTO undelivered VALUES (20000 + i, '{}'); EXCEPTION WHEN check_violation THEN NULL; END;
+      END LOOP; END \$\$" >/dev/null
+check "a transaction that wrote deferred records cannot be prepared (0A000)" \
+  bash -c "psql -X -At -v VERBOSITY=sqlstate -c 'BEGIN' -c 'SELECT comply.run_jobs()' \
+             -c \"PREPARE TRANSACTION 'comply_2pc_drain'\" 2>&1 | grep -q '^ERROR:  0A000'"
+prepared=$(q -c "SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'comply_2pc_drain'")
+q -c "SELECT comply.run_jobs()" >/dev/null
+# (Had it been prepared, committing it writes its copies of the records too.)
+[ "$prepared" = 0 ] || q -c "COMMIT PREPARED 'comply_2pc_drain'" >/dev/null
+check "... nothing prepared, and the next drain writes its records once" \
+  bash -c "[ $prepared = 0 ] && [ \"\$(psql -X -At -c \"$rejected\")\" = $((rejected_before + 70)) ]"
+
+# A drain ended by FATAL while it writes a record (pg_terminate_backend, here while the
+# ledger is locked) hands that record back at exit: it was listed only once written, and
+# stayed claimed (a -t file, or a slot taken) and unwritten until a restart.
+rejected_before=$(q -c "$rejected")
+q -c "DO \$\$ BEGIN FOR i IN 1..70 LOOP
+        BEGIN INSERT INTO undelivered VALUES (30000 + i, '{}'); EXCEPTION WHEN check_violation THEN NULL; END;
+      END LOOP; END \$\$" >/dev/null
+q -c "BEGIN" -c "SET LOCAL lock_timeout = '5s'" -c "LOCK TABLE comply.audit_log IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(4)" \
+  -c "ROLLBACK" >/dev/null &
+locker=$!
+wait_for "SELECT count(*) = 1 FROM pg_locks WHERE relation = 'comply.audit_log'::regclass AND mode = 'AccessExclusiveLock' AND granted" 3 || true
+PGAPPNAME=comply_killed_drain q -c "SELECT comply.run_jobs()" >/dev/null 2>&1 &
+drainer=$!
+wait_for "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'comply_killed_drain' AND wait_event_type = 'Lock'" 3 || true
+q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'comply_killed_drain'" >/dev/null
+wait "$drainer" || true
+wait "$locker" || true
+q -c "SELECT comply.run_jobs()" >/dev/null
+q -c "SELECT comply.run_jobs()" >/dev/null
+check "a drain terminated while writing a record: the next drains write all of them, once each" \
+  bash -c "[ \"\$(psql -X -At -c \"$rejected\")\" = $((rejected_before + 70)) ] &&
+           [ \$(ls '$spool' | grep -c -- '-t[0-9]') = 0 ]"
 
 # A record in the ledger whose slot's file cannot be emptied (here its permissions; a
 # process out of file descriptors, an error of the system) is removed instead, and the

@@ -953,10 +953,19 @@ void SettleDrained(DeferredSlot::State state, SubTransactionId from = InvalidSub
 // (the server's, the database's or the session's) the commit record is flushed first.
 // Then their files are emptied, and those of the records taken from disk removed; a
 // slot whose file can be neither emptied nor removed is kept out of use (kDone) and
-// logged, for a restart would write its record again. A rollback (or a PREPARE, whose
-// outcome is decided elsewhere: a record written twice rather than lost) hands them back.
+// logged, for a restart would write its record again. A rollback hands them back. A
+// transaction that wrote some cannot be prepared (as one that used a temporary table):
+// its outcome would be decided elsewhere, after this process let go of them, and a
+// COMMIT PREPARED wrote each of them a second time.
 void DrainedAtXactEnd(XactEvent event, void*) {
   if (n_drained == 0 && n_direct == 0) return;
+  if (event == XACT_EVENT_PRE_PREPARE)
+    // (A plain ereport: no C++ object alive here. The abort that follows hands them back.)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("cannot PREPARE a transaction that wrote pg_comply's deferred records"),
+                    errdetail("comply.run_jobs() wrote rejected rows, audited reads or AI calls' "
+                              "interactions handed over for the ledger in this transaction."),
+                    errhint("Call comply.run_jobs() in a transaction of its own.")));
   if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT) {
     if (!XLogRecPtrIsInvalid(XactLastCommitEnd)) XLogFlush(XactLastCommitEnd);
     if (!shared) return;
@@ -1283,18 +1292,21 @@ OrphanCount SpoolOrphans(const std::function<bool(const char*, const std::string
     SpinLockRelease(&shared->mutex);
     const Direct t = {seq, current && n.what == 'd', GetCurrentSubTransactionId()};
     if (rename(from.c_str(), SpoolFile(gen, 't', seq, MyDatabaseId).c_str()) != 0) continue;  // another drain's
+    // Ours until this transaction ends (DrainedAtXactEnd), counted before it is written:
+    // a FATAL during the write (pg_terminate_backend) exits without an exception, and
+    // the exit (DrainedAtExit) or the abort hands back what is listed here.
+    direct[n_direct++] = t;
     bool written = false;
     try {
       written = (*write)(rec.kind.c_str(), rec.json);
     } catch (...) {
-      HandBackDirect(t);
+      HandBackDirect(direct[--n_direct]);
       throw;
     }
     if (!written) {
-      HandBackDirect(t);
+      HandBackDirect(direct[--n_direct]);
       continue;
     }
-    direct[n_direct++] = t;  // until this transaction ends (DrainedAtXactEnd)
     ++count.taken;
   }
   if (damaged > 0)
@@ -1351,12 +1363,20 @@ void SweepSpool() {
     bool counted;  // a record without a slot of this generation (shared->disk_waiting)
     bool tmp;      // being written, or its writer died: no record yet
   };
-  std::vector<Named> named;
+  // The slots' states read under the spinlock into plain arrays (nothing that can
+  // allocate or throw may run while it is held), then listed.
+  bool ready[kDeferredSlots];
+  Oid ready_db[kDeferredSlots];
   SpinLockAcquire(&shared->mutex);
   const uint64 gen = shared->generation;
-  for (int i = 0; i < kDeferredSlots; ++i)
-    if (shared->deferred[i].state == DeferredSlot::kReady) named.push_back({"", shared->deferred[i].dbid, i, false, false});
+  for (int i = 0; i < kDeferredSlots; ++i) {
+    ready[i] = shared->deferred[i].state == DeferredSlot::kReady;
+    ready_db[i] = shared->deferred[i].dbid;
+  }
   SpinLockRelease(&shared->mutex);
+  std::vector<Named> named;
+  for (int i = 0; i < kDeferredSlots; ++i)
+    if (ready[i]) named.push_back({"", ready_db[i], i, false, false});
   std::vector<std::string> names;
   if (DIR* dir = opendir(kSpoolDir)) {
     while (struct dirent* de = readdir(dir)) names.emplace_back(de->d_name);
@@ -1498,27 +1518,31 @@ int DrainDeferred(const std::function<bool(const char*, const std::string&)>& wr
     if (mine) d.state = DeferredSlot::kTaken;
     SpinLockRelease(&shared->mutex);
     if (!mine) continue;
-    std::string kind(d.kind);
-    std::string data(d.data, d.len);
+    // Taken until this transaction ends (DrainedAtXactEnd), listed before it is written:
+    // a FATAL during the write exits without an exception, and the exit (DrainedAtExit)
+    // or the abort gives back what is listed here.
+    drained[n_drained++] = {static_cast<int>(&d - shared->deferred), GetCurrentSubTransactionId()};
     // A failure to write puts the record back for the next round; so does a record the
     // writer leaves for later.
-    bool written = false;
-    try {
-      written = write(kind.c_str(), data);
-    } catch (...) {
+    auto give_back = [&] {
+      --n_drained;
       SpinLockAcquire(&shared->mutex);
       d.state = DeferredSlot::kReady;
       SpinLockRelease(&shared->mutex);
+    };
+    bool written = false;
+    try {
+      std::string kind(d.kind);
+      std::string data(d.data, d.len);
+      written = write(kind.c_str(), data);
+    } catch (...) {
+      give_back();
       throw;
     }
     if (!written) {
-      SpinLockAcquire(&shared->mutex);
-      d.state = DeferredSlot::kReady;
-      SpinLockRelease(&shared->mutex);
+      give_back();
       continue;
     }
-    // Taken until this transaction ends (DrainedAtXactEnd).
-    drained[n_drained++] = {static_cast<int>(&d - shared->deferred), GetCurrentSubTransactionId()};
     ++n;
   }
   return n;
