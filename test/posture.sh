@@ -116,6 +116,16 @@ check "strict cluster: ... and a role that is no superuser, its own logging off,
         -c "SELECT status FROM comply.check_server() WHERE check_name = 'statement_logging'")" = unknown ]
 spsql -c "DROP ROLE posture_mon" >/dev/null
 spsql -c "ALTER SYSTEM RESET log_statement" >/dev/null; reload
+# A value given on the server's command line (pg_ctl -o "-c ..."), which outranks the
+# configuration files, is seen too by a session that overrides it (read from
+# postmaster.opts; pg_settings shows it only to sessions that do not).
+"${as_pg[@]}" "$(pg_config --bindir)/pg_ctl" -D "$data" -l "$(scripts/pgcluster.sh log)" \
+  -o "-c log_statement=all" -w -m fast restart >/dev/null
+check "strict cluster: ... and log_statement given on the server's command line" \
+  [ "$(logging_status statement_logging "SET log_statement = 'none'")" = fail ]
+scripts/pgcluster.sh stop >/dev/null; scripts/pgcluster.sh start >/dev/null
+check "strict cluster: ... which passes once the server runs without it" \
+  [ "$(logging_status statement_logging "SET log_statement = 'none'")" = pass ]
 spsql -c "CREATE ROLE posture_r" -c "ALTER ROLE posture_r SET log_min_error_statement = 'fatal'" >/dev/null
 check "strict cluster: log_min_error_statement = fatal for a role logs statements (a FATAL's)" \
   [ "$(logging_status)" = fail ]

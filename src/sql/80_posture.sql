@@ -62,6 +62,47 @@ CREATE FUNCTION comply._setting_true(value text) RETURNS boolean
 COMMENT ON FUNCTION comply._setting_true(text) IS
   'Whether a boolean setting''s value reads as true, as PostgreSQL reads it (on, 1, a prefix of true or yes)';
 
+-- The settings given on the server's command line (postgres -c name=value, --name=value,
+-- -d N for log_min_messages; pg_ctl -o), from postmaster.opts in the data directory:
+-- they outrank the configuration files, and pg_settings shows them only to a session
+-- that does not override them. Needs pg_read_file (superuser or pg_read_server_files);
+-- no rows when the file is missing. Each argument is double-quoted there, as the
+-- postmaster writes it.
+CREATE FUNCTION comply._command_line_settings()
+  RETURNS TABLE(name text, value text, ord int)
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on AS $$
+DECLARE
+  args text[];
+  a text;
+  i int := 1;  -- (the program before them is not quoted)
+BEGIN
+  SELECT array_agg(replace(m[1], '\"', '"') ORDER BY n) INTO args
+    FROM regexp_matches(coalesce(pg_read_file('postmaster.opts', 0, 65536, true), ''), '"((?:[^"\\]|\\.)*)"', 'g')
+         WITH ORDINALITY AS t(m, n);
+  WHILE i <= coalesce(array_length(args, 1), 0) LOOP
+    a := args[i];
+    ord := i;
+    IF a IN ('-c', '-d') AND i < array_length(args, 1) THEN
+      i := i + 1;
+      a := a || args[i];
+    END IF;
+    IF a ~ '^-c.+=' OR a ~ '^--.+=' THEN
+      a := substr(a, 3);
+      name := lower(replace(split_part(a, '=', 1), '-', '_'));
+      value := substr(a, strpos(a, '=') + 1);
+      RETURN NEXT;
+    ELSIF a ~ '^-d\s*[0-9]{1,9}$' AND substring(a FROM '[0-9]+')::int > 0 THEN
+      name := 'log_min_messages';
+      value := 'debug' || least(substring(a FROM '[0-9]+')::int, 5);
+      RETURN NEXT;
+    END IF;
+    i := i + 1;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION comply._command_line_settings() IS
+  'The settings given on the server''s command line, read from postmaster.opts (superuser or pg_read_server_files)';
+REVOKE ALL ON FUNCTION comply._command_line_settings() FROM PUBLIC;
+
 -- (standard_conforming_strings on: its patterns are written with backslashes, which a
 -- session with it off would read as escapes, '\s' as 's'.)
 CREATE FUNCTION comply.check_server()
@@ -253,7 +294,9 @@ BEGIN
   BEGIN
     SELECT given || coalesce(jsonb_agg(jsonb_build_object(
              'name', g.name,
-             'value', coalesce((SELECT f.setting FROM pg_file_settings f
+             'value', coalesce((SELECT o.value FROM comply._command_line_settings() o
+                                 WHERE o.name = g.name ORDER BY o.ord DESC LIMIT 1),
+                               (SELECT f.setting FROM pg_file_settings f
                                  WHERE f.name = g.name AND f.applied ORDER BY f.seqno DESC LIMIT 1),
                                g.boot_val, '-1'),
              'set_for', 'the server')), '[]')
