@@ -145,6 +145,15 @@ SELECT comply.register_schema('intake_v1', '{"type": "object", "required": ["use
 SELECT xmin = :'schema_xmin' AS same_row_version, schema->'minProperties' AS min_properties
   FROM comply.schemas WHERE name = 'intake_v1';
 SELECT comply.register_schema('intake_v1', '{"type": "object", "required": ["user_id"]}');
+-- A role that may not write comply.schemas is refused, the schema unchanged or not.
+CREATE ROLE schema_reader;
+SET ROLE schema_reader;
+\set VERBOSITY terse
+SELECT comply.register_schema('intake_v1', '{"type": "object", "required": ["user_id"]}');
+SELECT comply.register_schema('intake_v1', '{"type": "object"}');
+\set VERBOSITY default
+RESET ROLE;
+DROP ROLE schema_reader;
 
 -- Many rows against one schema.
 SELECT count(*) FILTER (WHERE comply.validate(jsonb_build_object('user_id', g, 'email', 'u' || g || '@example.org'), :'intake'::jsonb)) AS valid,

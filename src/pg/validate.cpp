@@ -687,11 +687,13 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
       // The same schema registered again (a deployment script run at every release)
       // changes nothing: no new row version, and every session keeps what it compiled
       // (an update would make each of them drop its whole cache and compile again).
-      // Compared as text, so that 1.0 written where 1 was is stored.
+      // Compared as text, so that 1.0 written where 1 was is stored. FOR UPDATE: a role
+      // that may not write comply.schemas is refused as before, and a registration
+      // under way in another transaction is waited for.
       int rc = SPI_execute_with_args(
           "SELECT 1 FROM comply.schemas WHERE name = $1 AND dialect = $3 "
-          "AND schema::text = $2::text",
-          3, types, values, nullptr, true, 1);
+          "AND schema::text = $2::text FOR UPDATE",
+          3, types, values, nullptr, false, 1);
       if (rc != SPI_OK_SELECT) elog(ERROR, "could not read comply.schemas: %s", SPI_result_code_string(rc));
       if (SPI_processed == 1) {
         SPI_finish();
