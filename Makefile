@@ -35,7 +35,7 @@ PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
 # Server headers are system headers: their warnings are not ours.
 PG_CPPFLAGS = -isystem $(PG_INCLUDE_SERVER) -Isrc
 PG_CXXFLAGS = -std=c++17 -fexceptions -Wall -Wno-unused-parameter -Wno-register
-SHLIB_LINK = $(CORE_LIB) $(shell pkg-config --libs re2 icu-uc) -lphonenumber -lprotobuf -lcurl -lcrypto -lstdc++
+SHLIB_LINK = $(CORE_LIB) $(shell pkg-config --libs re2 icu-uc) -lphonenumber -lprotobuf -lcrypto -lstdc++
 
 include $(PGXS)
 

@@ -4,6 +4,7 @@
 #include "core/ai/http.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -18,17 +19,94 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+[[noreturn]] void CurlFailure(const std::string& what);
+
+// libcurl, loaded on first use (dlopen) rather than linked: pg_comply is preloaded into
+// the postmaster, so a linked libcurl and its six libraries were mapped into every
+// backend, and each backend's exit ran their exit code on pages it shares with the
+// postmaster (about 28 page faults, 2 ms, a connection on the development machine),
+// though only the job worker and sessions calling a provider use it. The functions this
+// file calls, by pointer (their prototypes from curl.h).
+struct CurlApi {
+  decltype(&::curl_global_init) global_init;
+  decltype(&::curl_easy_init) easy_init;
+  decltype(&::curl_easy_cleanup) easy_cleanup;
+  decltype(&::curl_easy_setopt) easy_setopt;
+  decltype(&::curl_easy_getinfo) easy_getinfo;
+  decltype(&::curl_easy_strerror) easy_strerror;
+  decltype(&::curl_free) free;
+  decltype(&::curl_getdate) getdate;
+  decltype(&::curl_multi_init) multi_init;
+  decltype(&::curl_multi_cleanup) multi_cleanup;
+  decltype(&::curl_multi_add_handle) multi_add_handle;
+  decltype(&::curl_multi_remove_handle) multi_remove_handle;
+  decltype(&::curl_multi_info_read) multi_info_read;
+  decltype(&::curl_multi_perform) multi_perform;
+  decltype(&::curl_multi_poll) multi_poll;
+  decltype(&::curl_multi_strerror) multi_strerror;
+  decltype(&::curl_slist_append) slist_append;
+  decltype(&::curl_slist_free_all) slist_free_all;
+  decltype(&::curl_url) url;
+  decltype(&::curl_url_cleanup) url_cleanup;
+  decltype(&::curl_url_get) url_get;
+  decltype(&::curl_url_set) url_set;
+};
+
+template <typename F>
+void Load(void* lib, const char* name, F* out) {
+  void* f = dlsym(lib, name);
+  if (!f) CurlFailure(std::string("libcurl has no ") + name);
+  *out = reinterpret_cast<F>(f);
+}
+
+// Loaded once per process; a failure (libcurl missing) is an error of the call that
+// needed it, and the next call tries again.
+const CurlApi& Curl() {
+  static const CurlApi api = [] {
+    void* h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+      const char* why = dlerror();
+      CurlFailure(std::string("could not load libcurl.so.4: ") + (why ? why : "unknown error"));
+    }
+    CurlApi a{};
+    Load(h, "curl_global_init", &a.global_init);
+    Load(h, "curl_easy_init", &a.easy_init);
+    Load(h, "curl_easy_cleanup", &a.easy_cleanup);
+    Load(h, "curl_easy_setopt", &a.easy_setopt);
+    Load(h, "curl_easy_getinfo", &a.easy_getinfo);
+    Load(h, "curl_easy_strerror", &a.easy_strerror);
+    Load(h, "curl_free", &a.free);
+    Load(h, "curl_getdate", &a.getdate);
+    Load(h, "curl_multi_init", &a.multi_init);
+    Load(h, "curl_multi_cleanup", &a.multi_cleanup);
+    Load(h, "curl_multi_add_handle", &a.multi_add_handle);
+    Load(h, "curl_multi_remove_handle", &a.multi_remove_handle);
+    Load(h, "curl_multi_info_read", &a.multi_info_read);
+    Load(h, "curl_multi_perform", &a.multi_perform);
+    Load(h, "curl_multi_poll", &a.multi_poll);
+    Load(h, "curl_multi_strerror", &a.multi_strerror);
+    Load(h, "curl_slist_append", &a.slist_append);
+    Load(h, "curl_slist_free_all", &a.slist_free_all);
+    Load(h, "curl_url", &a.url);
+    Load(h, "curl_url_cleanup", &a.url_cleanup);
+    Load(h, "curl_url_get", &a.url_get);
+    Load(h, "curl_url_set", &a.url_set);
+    return a;
+  }();
+  return api;
+}
+
 struct EasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+  void operator()(CURL* h) const { Curl().easy_cleanup(h); }
 };
 struct MultiDeleter {
-  void operator()(CURLM* h) const { curl_multi_cleanup(h); }
+  void operator()(CURLM* h) const { Curl().multi_cleanup(h); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const { Curl().slist_free_all(l); }
 };
 struct UrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
+  void operator()(CURLU* u) const { Curl().url_cleanup(u); }
 };
 using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
 using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
@@ -42,25 +120,25 @@ using UrlPtr = std::unique_ptr<CURLU, UrlDeleter>;
 // Initialises libcurl once per process. curl_global_init is not thread-safe, but the
 // core runs in single-threaded PostgreSQL processes.
 void GlobalInit() {
-  static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+  static const CURLcode rc = Curl().global_init(CURL_GLOBAL_DEFAULT);
   if (rc != CURLE_OK)
-    CurlFailure(std::string("curl_global_init failed: ") + curl_easy_strerror(rc));
+    CurlFailure(std::string("curl_global_init failed: ") + Curl().easy_strerror(rc));
 }
 
 void Check(CURLcode rc, const char* option) {
   if (rc != CURLE_OK)
-    CurlFailure(std::string("libcurl refused ") + option + ": " + curl_easy_strerror(rc));
+    CurlFailure(std::string("libcurl refused ") + option + ": " + Curl().easy_strerror(rc));
 }
 
 // Returns the host of url for messages (never the path, query or credentials).
 std::string HostOf(const std::string& url) {
-  UrlPtr u(curl_url());
+  UrlPtr u(Curl().url());
   if (!u) return "unknown host";
-  if (curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "an invalid URL";
+  if (Curl().url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "an invalid URL";
   char* host = nullptr;
-  if (curl_url_get(u.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK || !host) return "unknown host";
+  if (Curl().url_get(u.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK || !host) return "unknown host";
   std::string out(host);
-  curl_free(host);
+  Curl().free(host);
   return out;
 }
 
@@ -97,7 +175,7 @@ struct Transfer {
   Clock::time_point start;
 
   ~Transfer() {
-    if (attached) curl_multi_remove_handle(attached, easy.get());
+    if (attached) Curl().multi_remove_handle(attached, easy.get());
   }
 };
 
@@ -142,63 +220,63 @@ std::unique_ptr<Transfer> Start(CURLM* multi, const HttpRequest& request, size_t
   t->index = index;
   t->request = &request;
   t->host = HostOf(request.url);
-  t->easy.reset(curl_easy_init());
+  t->easy.reset(Curl().easy_init());
   if (!t->easy) CurlFailure("curl_easy_init failed");
   for (const std::string& h : request.headers) {
-    curl_slist* l = curl_slist_append(t->headers.get(), h.c_str());
+    curl_slist* l = Curl().slist_append(t->headers.get(), h.c_str());
     if (!l) CurlFailure("out of memory for header list");
     t->headers.release();
     t->headers.reset(l);
   }
-  curl_slist* l = curl_slist_append(t->headers.get(), "Expect:");
+  curl_slist* l = Curl().slist_append(t->headers.get(), "Expect:");
   if (!l) CurlFailure("out of memory for header list");
   t->headers.release();
   t->headers.reset(l);
 
   CURL* h = t->easy.get();
-  Check(curl_easy_setopt(h, CURLOPT_URL, request.url.c_str()), "CURLOPT_URL");
+  Check(Curl().easy_setopt(h, CURLOPT_URL, request.url.c_str()), "CURLOPT_URL");
 #if LIBCURL_VERSION_NUM >= 0x075500  // 7.85.0: protocol lists as strings
-  Check(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https"), "CURLOPT_PROTOCOLS_STR");
-  Check(curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"),
+  Check(Curl().easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https"), "CURLOPT_PROTOCOLS_STR");
+  Check(Curl().easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"),
         "CURLOPT_REDIR_PROTOCOLS_STR");
 #else
-  Check(curl_easy_setopt(h, CURLOPT_PROTOCOLS, long{CURLPROTO_HTTP | CURLPROTO_HTTPS}),
+  Check(Curl().easy_setopt(h, CURLOPT_PROTOCOLS, long{CURLPROTO_HTTP | CURLPROTO_HTTPS}),
         "CURLOPT_PROTOCOLS");
-  Check(curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, long{CURLPROTO_HTTP | CURLPROTO_HTTPS}),
+  Check(Curl().easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, long{CURLPROTO_HTTP | CURLPROTO_HTTPS}),
         "CURLOPT_REDIR_PROTOCOLS");
 #endif
-  Check(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L), "CURLOPT_FOLLOWLOCATION");
+  Check(Curl().easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L), "CURLOPT_FOLLOWLOCATION");
   // No proxy, whatever the server's environment says (http_proxy, https_proxy,
   // ALL_PROXY): text goes only where comply.ai_endpoint, which only a superuser sets,
   // says, and the interaction log names that host.
-  Check(curl_easy_setopt(h, CURLOPT_PROXY, ""), "CURLOPT_PROXY");
-  Check(curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L), "CURLOPT_SSL_VERIFYPEER");
-  Check(curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L), "CURLOPT_SSL_VERIFYHOST");
-  Check(curl_easy_setopt(h, CURLOPT_PROXY_SSL_VERIFYPEER, 1L), "CURLOPT_PROXY_SSL_VERIFYPEER");
-  Check(curl_easy_setopt(h, CURLOPT_PROXY_SSL_VERIFYHOST, 2L), "CURLOPT_PROXY_SSL_VERIFYHOST");
-  Check(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L), "CURLOPT_NOSIGNAL");
-  Check(curl_easy_setopt(h, CURLOPT_POST, 1L), "CURLOPT_POST");
-  Check(curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data()), "CURLOPT_POSTFIELDS");
-  Check(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+  Check(Curl().easy_setopt(h, CURLOPT_PROXY, ""), "CURLOPT_PROXY");
+  Check(Curl().easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L), "CURLOPT_SSL_VERIFYPEER");
+  Check(Curl().easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L), "CURLOPT_SSL_VERIFYHOST");
+  Check(Curl().easy_setopt(h, CURLOPT_PROXY_SSL_VERIFYPEER, 1L), "CURLOPT_PROXY_SSL_VERIFYPEER");
+  Check(Curl().easy_setopt(h, CURLOPT_PROXY_SSL_VERIFYHOST, 2L), "CURLOPT_PROXY_SSL_VERIFYHOST");
+  Check(Curl().easy_setopt(h, CURLOPT_NOSIGNAL, 1L), "CURLOPT_NOSIGNAL");
+  Check(Curl().easy_setopt(h, CURLOPT_POST, 1L), "CURLOPT_POST");
+  Check(Curl().easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data()), "CURLOPT_POSTFIELDS");
+  Check(Curl().easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                          static_cast<curl_off_t>(request.body.size())),
         "CURLOPT_POSTFIELDSIZE_LARGE");
-  Check(curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->headers.get()), "CURLOPT_HTTPHEADER");
-  Check(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, std::max(1L, request.timeout_ms)),
+  Check(Curl().easy_setopt(h, CURLOPT_HTTPHEADER, t->headers.get()), "CURLOPT_HTTPHEADER");
+  Check(Curl().easy_setopt(h, CURLOPT_TIMEOUT_MS, std::max(1L, request.timeout_ms)),
         "CURLOPT_TIMEOUT_MS");
-  Check(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, std::max(1L, request.connect_timeout_ms)),
+  Check(Curl().easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, std::max(1L, request.connect_timeout_ms)),
         "CURLOPT_CONNECTTIMEOUT_MS");
-  Check(curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxResponseBytes)),
+  Check(Curl().easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxResponseBytes)),
         "CURLOPT_MAXFILESIZE_LARGE");
-  Check(curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""), "CURLOPT_ACCEPT_ENCODING");
-  Check(curl_easy_setopt(h, CURLOPT_USERAGENT, "pg_comply"), "CURLOPT_USERAGENT");
-  Check(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody), "CURLOPT_WRITEFUNCTION");
-  Check(curl_easy_setopt(h, CURLOPT_WRITEDATA, t.get()), "CURLOPT_WRITEDATA");
-  Check(curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader), "CURLOPT_HEADERFUNCTION");
-  Check(curl_easy_setopt(h, CURLOPT_HEADERDATA, t.get()), "CURLOPT_HEADERDATA");
+  Check(Curl().easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""), "CURLOPT_ACCEPT_ENCODING");
+  Check(Curl().easy_setopt(h, CURLOPT_USERAGENT, "pg_comply"), "CURLOPT_USERAGENT");
+  Check(Curl().easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody), "CURLOPT_WRITEFUNCTION");
+  Check(Curl().easy_setopt(h, CURLOPT_WRITEDATA, t.get()), "CURLOPT_WRITEDATA");
+  Check(Curl().easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader), "CURLOPT_HEADERFUNCTION");
+  Check(Curl().easy_setopt(h, CURLOPT_HEADERDATA, t.get()), "CURLOPT_HEADERDATA");
 
   t->start = Clock::now();
-  CURLMcode mc = curl_multi_add_handle(multi, h);
-  if (mc != CURLM_OK) CurlFailure(std::string("curl_multi_add_handle: ") + curl_multi_strerror(mc));
+  CURLMcode mc = Curl().multi_add_handle(multi, h);
+  if (mc != CURLM_OK) CurlFailure(std::string("curl_multi_add_handle: ") + Curl().multi_strerror(mc));
   t->attached = multi;
   return t;
 }
@@ -209,13 +287,13 @@ HttpResponse Finish(Transfer& t, CURLcode result) {
   r.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - t.start).count();
   CURL* h = t.easy.get();
   std::string code =
-      "curl error " + std::to_string(static_cast<int>(result)) + ": " + curl_easy_strerror(result);
+      "curl error " + std::to_string(static_cast<int>(result)) + ": " + Curl().easy_strerror(result);
   switch (result) {
     case CURLE_OK: {
       r.outcome = HttpResponse::Outcome::kResponse;
-      curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+      Curl().easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
       char* type = nullptr;
-      if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
+      if (Curl().easy_getinfo(h, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
         r.content_type = type;
       r.body = std::move(t.body);
       if (!t.retry_after.empty())
@@ -225,7 +303,7 @@ HttpResponse Finish(Transfer& t, CURLcode result) {
     case CURLE_OPERATION_TIMEDOUT: {
       r.outcome = HttpResponse::Outcome::kTimeout;
       curl_off_t connect_us = 0;
-      curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
+      Curl().easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
       const HttpRequest& q = *t.request;
       if (connect_us == 0) {
         long limit = std::min(std::max(1L, q.connect_timeout_ms), std::max(1L, q.timeout_ms));
@@ -246,7 +324,7 @@ HttpResponse Finish(Transfer& t, CURLcode result) {
       r.outcome = HttpResponse::Outcome::kTransportError;
       if (t.too_large || result == CURLE_FILESIZE_EXCEEDED) {
         // The status line did arrive: a caller that needs no body (a webhook) may go by it.
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+        Curl().easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
         r.error = "response too large (over " + std::to_string(kMaxResponseBytes) +
                   " bytes) from " + t.host;
       } else {
@@ -267,7 +345,7 @@ std::optional<double> ParseRetryAfter(std::string_view value, std::time_t now) {
     return seconds;
   }
   std::string date(value);
-  std::time_t when = curl_getdate(date.c_str(), nullptr);
+  std::time_t when = Curl().getdate(date.c_str(), nullptr);
   if (when == -1) return std::nullopt;
   return when > now ? static_cast<double>(when - now) : 0.0;
 }
@@ -299,7 +377,7 @@ void RunHttp(const std::vector<HttpRequest>& requests, int concurrency,
              const std::function<void(size_t, HttpResponse&&)>& on_done,
              const CancelCheck& cancel, const std::function<bool(size_t)>& may_start) {
   GlobalInit();
-  MultiPtr multi(curl_multi_init());
+  MultiPtr multi(Curl().multi_init());
   if (!multi) CurlFailure("curl_multi_init failed");
   // Declared after multi so transfers are detached before the multi handle goes.
   std::vector<std::unique_ptr<Transfer>> active;
@@ -317,12 +395,12 @@ void RunHttp(const std::vector<HttpRequest>& requests, int concurrency,
     CURLMcode mc;
     {
       SignalsBlocked blocked;  // resolver threads start here
-      mc = curl_multi_perform(multi.get(), &running);
+      mc = Curl().multi_perform(multi.get(), &running);
     }
-    if (mc != CURLM_OK) CurlFailure(std::string("curl_multi_perform: ") + curl_multi_strerror(mc));
+    if (mc != CURLM_OK) CurlFailure(std::string("curl_multi_perform: ") + Curl().multi_strerror(mc));
     int queued = 0;
     bool finished_any = false;
-    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &queued)) {
+    while (CURLMsg* msg = Curl().multi_info_read(multi.get(), &queued)) {
       if (msg->msg != CURLMSG_DONE) continue;
       CURL* easy = msg->easy_handle;
       CURLcode result = msg->data.result;
@@ -339,8 +417,8 @@ void RunHttp(const std::vector<HttpRequest>& requests, int concurrency,
     }
     // A freed slot is filled at once; otherwise wait for activity, cancel-bounded.
     if (finished_any) continue;
-    mc = curl_multi_poll(multi.get(), nullptr, 0, kCancelPollMs, nullptr);
-    if (mc != CURLM_OK) CurlFailure(std::string("curl_multi_poll: ") + curl_multi_strerror(mc));
+    mc = Curl().multi_poll(multi.get(), nullptr, 0, kCancelPollMs, nullptr);
+    if (mc != CURLM_OK) CurlFailure(std::string("curl_multi_poll: ") + Curl().multi_strerror(mc));
   }
 }
 
