@@ -903,7 +903,33 @@ SELECT count(*) AS jobs_naming_it FROM comply.ai_jobs WHERE subject ->> 'table' 
 SELECT * FROM comply.forget_dropped('clinic.erase', '{"id": 1}');
 SELECT * FROM comply.forget_dropped('clinic.never_was', '{"id": 1}');
 SELECT * FROM comply.forget_dropped(NULL, '{"id": 1}');
+-- A value given where the table's name goes (the arguments swapped) is not echoed.
+SELECT * FROM comply.forget_dropped('cornelia.ashgrove@example.com', '{"id": 1}');
+-- A key holding a null names no row: refused, not recorded as an erasure of nothing.
+SELECT * FROM comply.forget('clinic.erase', '{"id": null}');
+SELECT * FROM comply.forget_dropped('clinic.dropme', '{"email": null}');
 \set VERBOSITY default
+-- Whether the row is still stored is asked with the key's values as parameters: an error
+-- while that query runs (here a row security policy's; in production a lock or statement
+-- timeout, a cancel) shows the query in its CONTEXT, without the key being erased.
+CREATE ROLE forget_reader;
+CREATE TABLE clinic.rls_keyed (ssn text PRIMARY KEY);
+INSERT INTO clinic.rls_keyed VALUES ('372-48-5190');
+ALTER TABLE clinic.rls_keyed ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION clinic.refuse() RETURNS boolean LANGUAGE plpgsql
+  AS $$BEGIN RAISE EXCEPTION 'row security refused the read'; END$$;
+CREATE POLICY refuse ON clinic.rls_keyed USING (clinic.refuse());
+GRANT USAGE ON SCHEMA clinic TO forget_reader;
+GRANT SELECT ON clinic.rls_keyed TO forget_reader;
+GRANT EXECUTE ON FUNCTION comply._row_exists(regclass, jsonb), comply._key_type(regclass, name) TO forget_reader;
+SET ROLE forget_reader;
+SELECT comply._row_exists('clinic.rls_keyed', '{"ssn": "372-48-5190"}');
+RESET ROLE;
+DROP TABLE clinic.rls_keyed;
+DROP FUNCTION clinic.refuse();
+REVOKE ALL ON SCHEMA clinic FROM forget_reader;
+REVOKE EXECUTE ON FUNCTION comply._row_exists(regclass, jsonb), comply._key_type(regclass, name) FROM forget_reader;
+DROP ROLE forget_reader;
 SELECT * FROM comply.forget_dropped('clinic.dropme', '{"email": "cornelia.ashgrove@example.com"}');
 SELECT count(*) AS jobs_naming_it FROM comply.ai_jobs WHERE subject ->> 'table' = 'clinic.dropme';
 SELECT details -> 'table_dropped' AS table_dropped, details -> 'primary_key' AS primary_key

@@ -15,6 +15,13 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Such as {"id": 42}: the keys and values the ledger entries of the row show.';
   END IF;
+  -- A primary key's column is never NULL: such a key names no row, and would be
+  -- recorded as an erasure that removed nothing.
+  IF EXISTS (SELECT 1 FROM jsonb_each(primary_key) e WHERE jsonb_typeof(e.value) = 'null') THEN
+    RAISE EXCEPTION 'primary_key must not hold a null value'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'A primary key column is never NULL: give the value the ledger entries of the row show.';
+  END IF;
   RETURN (SELECT jsonb_object_agg(e.key, e.value #>> '{}') FROM jsonb_each(primary_key) e);
 END $$;
 COMMENT ON FUNCTION comply._forget_key(jsonb) IS
@@ -211,12 +218,12 @@ BEGIN
   END IF;
   key := comply._forget_key(primary_key);
   IF comply._regclass_or_null(table_name) IS NOT NULL THEN
-    RAISE EXCEPTION 'table % exists: use comply.forget', table_name
+    RAISE EXCEPTION 'table % exists: use comply.forget', comply._shown_name(table_name)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF NOT EXISTS (SELECT 1 FROM comply.ai_jobs j WHERE j.subject ->> 'table' = table_name)
      AND NOT EXISTS (SELECT 1 FROM comply.review_cases r WHERE r.subject ->> 'table' = table_name) THEN
-    RAISE EXCEPTION 'no classification job or review case names table %', table_name
+    RAISE EXCEPTION 'no classification job or review case names table %', comply._shown_name(table_name)
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Name it as the jobs'' subjects do: schema-qualified, such as public.intake.';
   END IF;
@@ -320,6 +327,7 @@ CREATE FUNCTION comply._row_exists(tbl regclass, primary_key jsonb) RETURNS bool
   LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   cond text;
+  vals text[];
   known boolean;
   found boolean;
 BEGIN
@@ -333,16 +341,20 @@ BEGIN
   -- composite, a type of the table owner's) is not compared at all: its cast to text,
   -- its input or its equality may be the owner's code, which would run here as the
   -- extension's owner. Unknown then.
-  SELECT string_agg(format('%I = CAST(%L AS %s)', e.key, e.value #>> '{}', comply._key_type(tbl, a.attname)),
-                    ' AND '),
+  -- The values are parameters, never literals of the query: an error while it runs (a
+  -- lock or statement timeout, a cancel) shows the query in its CONTEXT, and the key
+  -- being erased must not be in it.
+  SELECT string_agg(format('%I = CAST(($1)[%s] AS %s)', e.key, e.n, comply._key_type(tbl, a.attname)),
+                    ' AND ' ORDER BY e.n),
+         array_agg(e.value #>> '{}' ORDER BY e.n),
          bool_and(a.attnum IS NOT NULL AND comply._key_type(tbl, a.attname) IS NOT NULL)
-    INTO cond, known
-    FROM jsonb_each(primary_key) e
+    INTO cond, vals, known
+    FROM jsonb_each(primary_key) WITH ORDINALITY e(key, value, n)
     LEFT JOIN pg_attribute a ON a.attrelid = tbl AND a.attname = e.key AND a.attnum > 0 AND NOT a.attisdropped;
   IF NOT known THEN
     RETURN NULL;  -- not a column of the table, or of a type not read here: unknown
   END IF;
-  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %s)', tbl, cond) INTO found;
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %s)', tbl, cond) INTO found USING vals;
   RETURN found;
 EXCEPTION WHEN insufficient_privilege OR data_exception THEN
   RETURN NULL;  -- not readable, or not a value of the column's type: unknown
