@@ -174,6 +174,9 @@ GRANT comply_reviewer TO drift_newcomer;
 ALTER SYSTEM SET comply.seal_interval = '2s';
 -- (A setting sessions may change for themselves, as the configuration files set it.)
 ALTER SYSTEM SET log_statement = 'mod';
+-- (Settings that may hold a credential, hashed: the baseline's values go into drift
+-- entries of the ledger, which cannot be changed, and into alerts.)
+ALTER SYSTEM SET primary_conninfo = 'host=10.0.0.5 user=replicator password=Repl-Secret-372485190';
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 -- Widened grants on the extension's objects, and its own guards switched off.
@@ -193,6 +196,13 @@ SELECT kind, object, CASE kind WHEN 'function' THEN 'its definition'
   FROM comply.drift() ORDER BY 1, 2;
 SELECT comply._drift_check() AS recorded_now;
 SELECT comply._drift_check() AS recorded_again;
+SELECT count(*) FILTER (WHERE details::text ~ 'Repl-Secret') AS secrets_in_the_ledger,
+       count(*) FILTER (WHERE details ->> 'object' = 'primary_conninfo'
+                          AND details ->> 'actual' ~ '^sha256:[0-9a-f]{64}$') AS hashed_entries
+  FROM comply.audit_log WHERE action = 'drift';
+SELECT count(*) AS secrets_in_alerts FROM comply.alerts WHERE details::text ~ 'Repl-Secret';
+SELECT comply._hba_option_fingerprint('ldapbindpasswd=LdapSecret372') ~ '^ldapbindpasswd=sha256:[0-9a-f]{64}$' AS hba_secret_hashed,
+       comply._hba_option_fingerprint('ldapserver=ldap.example.org') AS hba_option_kept;
 SELECT details ->> 'item' AS item, details ->> 'object' AS object FROM comply.audit_log
  WHERE action = 'drift' AND details ->> 'kind' = 'baseline' ORDER BY id;
 ALTER FUNCTION comply.check_server() RESET work_mem;
@@ -397,6 +407,7 @@ REVOKE EXECUTE ON FUNCTION comply.entities() FROM drift_newcomer;
 SELECT proacl IS NOT NULL AS acl_now_explicit FROM pg_proc WHERE oid = 'comply.entities()'::regprocedure;
 ALTER SYSTEM RESET comply.seal_interval;
 ALTER SYSTEM RESET log_statement;
+ALTER SYSTEM RESET primary_conninfo;
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 DROP ROLE drift_newcomer;

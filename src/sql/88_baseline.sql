@@ -57,16 +57,47 @@ COMMENT ON FUNCTION comply._ledger_key_state() IS
   'comply.ledger_public_key(), or none, or unusable: for the baseline';
 REVOKE ALL ON FUNCTION comply._ledger_key_state() FROM PUBLIC;
 
+-- A setting's value as the baseline keeps it: as it is (configuration, not data), or
+-- hashed where it may hold a credential, since the baseline's values go into drift
+-- entries of the ledger, which cannot be changed, and into alerts: pg_comply's key files
+-- and webhook URL, a connection string (primary_conninfo: a password), a shell command
+-- (archive_command, restore_command, ssl_passphrase_command ...: keys in its
+-- environment), and any value that says password or secret. A change still shows, as a
+-- different hash.
+CREATE FUNCTION comply._setting_fingerprint(name text, setting text) RETURNS text
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN name IN ('comply.hmac_key_file', 'comply.ledger_signing_key_file',
+                            'comply.ai_api_key_file', 'comply.alert_webhook_url')
+                   OR name ~ '(conninfo|_command)$'
+                   OR setting ~* '(passw|secret|token|credential)'
+              THEN 'sha256:' || encode(sha256(convert_to(coalesce(setting, ''), 'UTF8')), 'hex')
+              ELSE coalesce(setting, '') END
+$$;
+COMMENT ON FUNCTION comply._setting_fingerprint(text, text) IS
+  'A setting''s value as the baseline keeps it: hashed where it may hold a credential';
+REVOKE ALL ON FUNCTION comply._setting_fingerprint(text, text) FROM PUBLIC;
+
+-- An option of a pg_hba.conf line as the baseline keeps it: one naming a password or a
+-- secret (ldapbindpasswd, radiussecrets) hashed, the others as they are.
+CREATE FUNCTION comply._hba_option_fingerprint(option text) RETURNS text
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN split_part(option, '=', 1) ~* '(passw|secret)'
+              THEN split_part(option, '=', 1) || '=sha256:'
+                   || encode(sha256(convert_to(substr(option, length(split_part(option, '=', 1)) + 2), 'UTF8')), 'hex')
+              ELSE option END
+$$;
+COMMENT ON FUNCTION comply._hba_option_fingerprint(text) IS
+  'An option of a pg_hba.conf line as the baseline keeps it: a password or secret hashed';
+REVOKE ALL ON FUNCTION comply._hba_option_fingerprint(text) FROM PUBLIC;
+
 -- The current state, in the baseline's terms. Settings' values are kept as they are
--- (they are configuration, not data), except superuser-only ones, which are hashed.
+-- (they are configuration, not data), except those that may hold a credential, which are
+-- hashed (comply._setting_fingerprint), as are the passwords and secrets of pg_hba.conf's
+-- options.
 CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT fingerprint text)
   RETURNS SETOF record
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
-  SELECT 'setting', s.name,
-         CASE WHEN s.name IN ('comply.hmac_key_file', 'comply.ledger_signing_key_file',
-                              'comply.ai_api_key_file', 'comply.alert_webhook_url')
-              THEN 'sha256:' || encode(sha256(convert_to(coalesce(s.setting, ''), 'UTF8')), 'hex')
-              ELSE coalesce(s.setting, '') END
+  SELECT 'setting', s.name, comply._setting_fingerprint(s.name, s.setting)
     FROM pg_settings s
    WHERE s.context IN ('postmaster', 'sighup', 'superuser-backend', 'backend')
       OR s.name LIKE 'comply.%' AND s.context <> 'user'
@@ -74,11 +105,7 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
   -- Settings a session may change for itself (contexts superuser and user: log_statement,
   -- password_encryption ...) as the configuration files set them: the value each session
   -- sees differs from one session to the next, the files' does not.
-  SELECT 'setting', f.name,
-         CASE WHEN f.name IN ('comply.hmac_key_file', 'comply.ledger_signing_key_file',
-                              'comply.ai_api_key_file', 'comply.alert_webhook_url')
-              THEN 'sha256:' || encode(sha256(convert_to(coalesce(f.setting, ''), 'UTF8')), 'hex')
-              ELSE coalesce(f.setting, '') END
+  SELECT 'setting', f.name, comply._setting_fingerprint(f.name, f.setting)
     FROM (SELECT DISTINCT ON (fs.name) fs.name, fs.setting
             FROM pg_file_settings fs WHERE fs.applied AND fs.error IS NULL
            ORDER BY fs.name, fs.seqno DESC) f
@@ -87,7 +114,9 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
   UNION ALL
   SELECT 'hba', 'line ' || h.line_number,
          concat_ws(' ', h.type, array_to_string(h.database, ','), array_to_string(h.user_name, ','),
-                   h.address, h.netmask, h.auth_method, array_to_string(h.options, ','))
+                   h.address, h.netmask, h.auth_method,
+                   (SELECT string_agg(comply._hba_option_fingerprint(o), ',' ORDER BY n)
+                      FROM unnest(h.options) WITH ORDINALITY u(o, n)))
     FROM pg_hba_file_rules h WHERE h.error IS NULL
   UNION ALL
   SELECT 'role', r.rolname,
