@@ -45,7 +45,9 @@ DELETE FROM comply.audit_log WHERE id = 1;
 TRUNCATE comply.audit_log;
 TRUNCATE comply.ledger_blocks CASCADE;
 
--- A row-change trigger any table can use.
+-- A row-change trigger any table can use: the primary key and the names of the columns
+-- a change touched, never their values (the ledger cannot be changed, and a name in a
+-- name column is no PII by its form).
 CREATE TABLE patients (id int PRIMARY KEY, name text, phone text, ward int);
 CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON patients
   FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger();
@@ -530,7 +532,19 @@ ROLLBACK;
 -- is its label there, the other numbers stay numbers.
 CREATE TABLE card_payments (id int PRIMARY KEY, card_number bigint, amount numeric);
 CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON card_payments
-  FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger();
+  FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger('values');
 INSERT INTO card_payments VALUES (1, 4111111111111111, 12.50);
 SELECT details FROM comply.audit_log WHERE object = 'public.card_payments' ORDER BY id;
 DROP TABLE card_payments;
+-- With the argument 'values', old and new values are kept, redacted by content.
+CREATE TABLE patients_v (id int PRIMARY KEY, name text, phone text, ward int);
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON patients_v
+  FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger('values');
+INSERT INTO patients_v VALUES (1, 'Patient Maria Garcia', '(415) 555-2671', 3);
+UPDATE patients_v SET ward = 4 WHERE id = 1;
+DELETE FROM patients_v WHERE id = 1;
+SELECT action, details FROM comply.audit_log WHERE object = 'public.patients_v' ORDER BY id;
+-- Any other argument is refused (a misspelt 'values' would drop the values silently).
+CREATE TRIGGER audit2 AFTER INSERT ON patients_v FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger('value');
+INSERT INTO patients_v VALUES (2, 'x', 'y', 1);
+DROP TABLE patients_v;

@@ -172,6 +172,12 @@ COMMENT ON FUNCTION comply._audit_deferred(jsonb) IS
   'Appends a record handed to the job worker, naming the session that handed it over as who acted';
 REVOKE ALL ON FUNCTION comply._audit_deferred(jsonb) FROM PUBLIC;
 
+-- By default an entry names the columns a change touched, never their values: the
+-- ledger cannot be changed (comply.forget cannot reach it), and the detector finds
+-- personal data by its form, so a name in a name column, a phone number stored as a
+-- number or an address would be sealed in clear. With the argument 'values'
+-- (EXECUTE FUNCTION comply.audit_trigger('values')) the old and new values are kept,
+-- redacted by content, for tables whose values the audit must show.
 CREATE FUNCTION comply.audit_trigger() RETURNS trigger
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
@@ -189,6 +195,11 @@ BEGIN
       USING ERRCODE = 'trigger_protocol_violated',
             HINT = format('Create trigger %I as AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.', TG_NAME);
   END IF;
+  IF TG_NARGS > 1 OR (TG_NARGS = 1 AND TG_ARGV[0] IS DISTINCT FROM 'values') THEN
+    RAISE EXCEPTION 'comply.audit_trigger() takes no argument, or ''values'' (trigger %)', quote_ident(TG_NAME)
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Without an argument an entry names the changed columns; with ''values'' it keeps their values, redacted by content.';
+  END IF;
   SELECT array_agg(a.attname ORDER BY k.ord) INTO pk_cols
     FROM pg_catalog.pg_index i
     CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
@@ -196,6 +207,18 @@ BEGIN
    WHERE i.indrelid = TG_RELID AND i.indisprimary;
   SELECT jsonb_object_agg(c, coalesce(new_row, old_row) -> c) INTO pk
     FROM unnest(pk_cols) AS c;
+  IF TG_NARGS = 0 THEN
+    -- The columns the change touched, in the table's order (all of them for an INSERT
+    -- or a DELETE), as a protected table's entries name them.
+    SELECT coalesce(jsonb_agg(a.attname ORDER BY a.attnum), '[]') INTO changed
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped
+       AND (TG_OP <> 'UPDATE' OR old_row -> a.attname::text IS DISTINCT FROM new_row -> a.attname::text);
+    PERFORM comply.audit(TG_OP, quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME),
+                         jsonb_build_object('operation', TG_OP, 'primary_key', coalesce(pk, '{}'),
+                                            'columns', changed));
+    RETURN NULL;
+  END IF;
   IF TG_OP = 'UPDATE' THEN
     SELECT jsonb_object_agg(key, jsonb_build_object('old', old_row -> key, 'new', value)) INTO changed
       FROM jsonb_each(new_row) WHERE old_row -> key IS DISTINCT FROM value;
@@ -210,7 +233,7 @@ BEGIN
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION comply.audit_trigger() IS
-  'AFTER row trigger: records operation, table, primary key and changed columns (values redacted)';
+  'AFTER row trigger: records operation, table, primary key and the changed columns'' names (with the argument ''values'', their old and new values, redacted by content)';
 
 CREATE FUNCTION comply.seal() RETURNS TABLE(block_no bigint, entry_count int)
   AS 'MODULE_PATHNAME', 'comply_seal'

@@ -39,8 +39,10 @@ CREATE POLICY removed_by_who_recorded ON comply.discoveries AS RESTRICTIVE FOR D
 CREATE POLICY replaced_by_who_recorded ON comply.discoveries AS RESTRICTIVE FOR UPDATE
   USING (discovered_by = current_user);
 GRANT SELECT, INSERT, UPDATE, DELETE ON comply.discoveries TO PUBLIC;
+-- With its values: names of tables, columns and roles and counts of entities, no personal
+-- data, and the audit must show who recorded or removed which findings.
 CREATE TRIGGER comply_discoveries_audit AFTER INSERT OR UPDATE OR DELETE ON comply.discoveries
-  FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger();
+  FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger('values');
 ALTER TABLE comply.discoveries ENABLE ALWAYS TRIGGER comply_discoveries_audit;  -- see 30_ledger.sql
 -- A TRUNCATE (a superuser's) passes no row trigger: it is a ledger entry of its own, with
 -- the findings it removes counted.
