@@ -271,6 +271,7 @@ SELECT line FROM regexp_split_to_table(comply.data_flow(schema_name => 'ctl_mx')
 \set VERBOSITY sqlstate
 SELECT comply.data_flow('svg');
 SELECT comply.data_flow(NULL);
+SELECT comply.data_flow('mermaid', 'ctl_no_such_schema');
 \set VERBOSITY terse
 -- A format that is not a name may be data: shown by its length only.
 SELECT comply.data_flow('maria.garcia@example.org');

@@ -1336,6 +1336,11 @@ extern "C" Datum comply_verify_ledger(PG_FUNCTION_ARGS) {
   int64 to = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   return Guarded([&] {
+    // No rows means intact: a range reversed would verify nothing and say so.
+    if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1) && to < from)
+      throw Error(sqlstate::kInvalidParameterValue,
+                  "to_block " + std::to_string(to) + " is before from_block " + std::to_string(from),
+                  "", "comply.verify_ledger(from_block, to_block) verifies the blocks from_block to to_block.");
     std::vector<Problem> problems;
     {
       AsLedgerOwner owner;

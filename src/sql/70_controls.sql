@@ -640,6 +640,11 @@ BEGIN
     RAISE EXCEPTION 'unknown data flow format %', comply._shown_name(format)
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''mermaid'' or ''dot''.';
   END IF;
+  -- A schema misspelt would draw an empty graph, as if nothing there were protected.
+  IF schema_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = schema_name) THEN
+    RAISE EXCEPTION 'schema % does not exist', comply._shown_name(schema_name)
+      USING ERRCODE = 'invalid_schema_name';
+  END IF;
   node_ids := node_ids || 'clients'::text;
   node_shapes := node_shapes || 'start'::text;
   node_labels := node_labels || 'applications: INSERT, UPDATE, COPY'::text;
