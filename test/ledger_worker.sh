@@ -14,6 +14,7 @@
 #     (2,000 in two drains); a drain cannot be prepared, and one terminated mid-write
 #     hands its record back; one whose slot's file cannot be emptied is not written
 #     again after a restart; those of a dropped database are removed by the launcher;
+#   - the bound of 10,000 records on disk without a slot counts those earlier runs left;
 #   - DROP DATABASE, RENAME and CREATE DATABASE ... TEMPLATE of a database with workers.
 # Needs the extension installed. Prints one line per check and "N passed, M failed".
 set -euo pipefail
@@ -546,6 +547,43 @@ check "... once it is dropped, the launcher removes them within seconds" \
 check "... with a LOG line giving their count and the database's OID, nothing else" \
   grep -q "LOG:  pg_comply: 70 deferred records of database $doomed removed: the database no longer exists\$" \
     "$(scripts/pgcluster.sh log)"
+
+reject_in() {  # reject_in DATABASE FIRST-ID COUNT: that many rows rejected there
+  q -d "$1" -c "DO \$\$ BEGIN FOR i IN $2..$(($2 + $3 - 1)) LOOP
+        BEGIN INSERT INTO undelivered VALUES (i, '{}'); EXCEPTION WHEN check_violation THEN NULL; END;
+      END LOOP; END \$\$" >/dev/null
+}
+
+# The bound of 10,000 records on disk without a slot holds across restarts: the records
+# earlier runs of the server left on disk count (here a slot's file kept at a stop, and
+# 9,999 copies of it under the name of an earlier run's records without a slot). The
+# count started from 0 at each start, and restarts without drains piled up any number.
+rejected_before=$(q -c "$rejected")
+postgres_oid=$(q -c "SELECT oid FROM pg_database WHERE datname = 'postgres'")
+reject_in postgres 50000 1
+scripts/pgcluster.sh stop >/dev/null
+kept=$(grep -la 'PGCOMPLY-DEFERRED 1 L' "$spool"/*-s*.rec)
+"${as_pg[@]}" python3 -c '
+import sys
+data = open(sys.argv[1], "rb").read()
+for i in range(1, 10000):
+    with open("%s/0000000000000001-d%d-%s.rec" % (sys.argv[2], i, sys.argv[3]), "wb") as f:
+        f.write(data)' "$kept" "$spool" "$postgres_oid"
+scripts/pgcluster.sh start >/dev/null
+lost_before=$(grep -c "a rejected row could not be recorded" "$(scripts/pgcluster.sh log)" || true)
+reject_in postgres 50001 65
+check "with 10,000 records left on disk by an earlier run, a rejected row finding no slot is refused" \
+  [ "$(on_disk_alone)" = 9999 ]
+check "... and logged as lost" \
+  [ "$(grep -c "a rejected row could not be recorded" "$(scripts/pgcluster.sh log)" || true)" = $((lost_before + 1)) ]
+for i in $(seq 1 11); do q -c "SELECT comply.run_jobs()" >/dev/null; done
+check "... the drains write them all, once" wait_for "SELECT ($rejected) = $rejected_before + 10064" 1
+reject_in postgres 51000 65
+check "... after which a rejected row finding no slot waits on disk again" [ "$(on_disk_alone)" = 1 ]
+q -c "SELECT comply.run_jobs()" -c "SELECT comply.run_jobs()" >/dev/null
+check "... and is written with the others, nothing left on disk" \
+  bash -c "[ \"\$(psql -X -At -c \"$rejected\")\" = $((rejected_before + 10064 + 65)) ] &&
+           [ \$(cat '$spool'/*.rec | grep -ao 'PGCOMPLY-DEFERRED 1 L' | wc -l) = 0 ]"
 
 q -d postgres -c "ALTER SYSTEM RESET comply.ai_worker" >/dev/null
 

@@ -162,7 +162,10 @@ struct WorkerShared {
   // shared memory is initialized, so that files of an earlier one are known to belong to
   // no slot. next_seq numbers the other files; disk_only counts the records written to a
   // file without a slot, so that drains know to look for them (SpoolOrphans), and
-  // disk_waiting those of them still there (kMaxDiskOnly).
+  // disk_waiting the records on disk that no slot of this generation holds, for the bound
+  // kMaxDiskOnly: those written without a slot, and those earlier generations left, counted when shared memory is initialized
+  // (CountSpoolAtStartup: they used to start from 0 at each restart, and restarts without
+  // drains piled up any number).
   uint64 generation;
   uint64 next_seq;
   uint64 disk_only;
@@ -201,8 +204,9 @@ void RequestShared() {
 // no slot: the next drain in its database writes it straight from the file
 // (SpoolOrphans). So does a record written to a file of its own with no slot at all
 // (every slot taken and no job worker to free one in time), which would otherwise be
-// lost; at most kMaxDiskOnly of those at once. The records of a database that no longer
-// exists are removed by the launcher (SweepSpool).
+// lost. At most kMaxDiskOnly records on disk that no slot holds at once, those of
+// earlier generations included. The records of a database
+// that no longer exists are removed by the launcher (SweepSpool).
 //
 // One file a slot, created once a generation and rewritten in place: creating a file
 // costs far more than writing one (about 350 against 15 µs on the development machine),
@@ -213,7 +217,8 @@ void RequestShared() {
 // operating system before the kernel wrote them out; and a crash in the instant between
 // a drain's commit and the emptying or removal of its files writes that record twice.
 constexpr char kSpoolDir[] = "pg_stat_tmp/pg_comply";  // relative to the data directory
-// Records on disk without a slot, cluster-wide, at most (8 kB each at most).
+// Records on disk without a slot, cluster-wide, at most (8 kB each at most): written
+// without one, or left by an earlier generation of shared memory.
 constexpr uint64 kMaxDiskOnly = 10000;
 
 // A record on disk: a header line, then the record's bytes.
@@ -429,6 +434,48 @@ SpoolRead ReadSpoolFile(const char* path, SpoolRecord* out) {
   return SpoolRead::kRecord;
 }
 
+// Whether a file, of a name ParseSpoolName read, counts toward kMaxDiskOnly: a record
+// without a slot, written (-d) or being taken back (-t), whole or not; a slot's file of an
+// earlier generation unless it is known to hold no live record (emptied, or never
+// written: such a file is removed by the next drain, and counts for nothing). Temporary
+// files hold no record yet. (A slot's file of this generation belongs to its slot.)
+bool CountsTowardBound(const SpoolName& n, SpoolRead r, const SpoolRecord& rec) {
+  if (n.tmp) return false;
+  if (n.what != 's') return true;
+  return !(r == SpoolRead::kEmpty || (r == SpoolRead::kRecord && !rec.live));
+}
+
+// The records on disk when a generation of shared memory begins, which no slot of it
+// holds: they count toward kMaxDiskOnly until a drain writes them (or finds them
+// damaged or empty) and removes them, or the launcher removes those of a dropped
+// database. Run by the postmaster in StartupShared, before any process of the new
+// generation: the files of earlier ones no longer change but by being removed. Plain C++
+// and POSIX calls, nothing that raises an error (the postmaster must not); a failure to
+// read the directory counts nothing, as before.
+uint64 CountSpoolAtStartup() noexcept {
+  DIR* dir = opendir(kSpoolDir);
+  if (!dir) return 0;
+  uint64 n = 0;
+  try {
+    while (struct dirent* de = readdir(dir)) {
+      SpoolName name;
+      if (!ParseSpoolName(de->d_name, &name)) continue;
+      SpoolRecord rec;
+      SpoolRead r = SpoolRead::kUnreadable;
+      if (name.what == 's' && !name.tmp) {
+        char path[MAXPGPATH];
+        snprintf(path, sizeof(path), "%s/%s", kSpoolDir, de->d_name);
+        r = ReadSpoolFile(path, &rec);
+      }
+      if (CountsTowardBound(name, r, rec)) ++n;
+    }
+  } catch (...) {
+    // (Out of memory reading a slot's file: the count so far.)
+  }
+  closedir(dir);
+  return n;
+}
+
 // When the postmaster lets go of shared memory (at shutdown, or to reinitialize it after
 // a process crashed), deferred records still in it are not written yet: says how many
 // are kept on disk (written when their database's job worker or comply.run_jobs() next
@@ -486,6 +533,8 @@ void StartupShared() {
     uint64 g = 0;
     if (!pg_strong_random(&g, sizeof(g))) g = static_cast<uint64>(GetCurrentTimestamp());
     shared->generation = g == 0 ? 1 : g;
+    // (Only the postmaster, or a single-user backend, initializes it.)
+    shared->disk_waiting = CountSpoolAtStartup();
   }
   LWLockRelease(AddinShmemInitLock);
   // (In the postmaster, at each (re)initialization: releasing shared memory clears the
@@ -891,18 +940,26 @@ bool drain_callbacks_registered = false;
 // their files (SpoolOrphans): each file renamed to <generation>-t<seq>-<database>.rec,
 // this backend's while the transaction lasts; removed once it has committed, put back as
 // a record without a slot (a new -d name) if it or the subtransaction that wrote it rolls
-// back, and at exit. At most kDirectPerDrain in one transaction.
+// back, and at exit. At most kDirectPerDrain in one transaction. Each counts in
+// shared->disk_waiting until it is removed.
 constexpr int kDirectPerDrain = 1024;
 struct Direct {
   uint64 seq;              // of its t name, in this generation
-  bool counted;            // counted in shared->disk_waiting (written without a slot in this generation)
   SubTransactionId subid;
 };
 Direct direct[kDirectPerDrain];
 int n_direct = 0;
 
+// Records on disk removed that counted toward kMaxDiskOnly (shared->disk_waiting).
+void Uncount(uint64 n) {
+  SpinLockAcquire(&shared->mutex);
+  shared->disk_waiting -= std::min(shared->disk_waiting, n);
+  SpinLockRelease(&shared->mutex);
+}
+
 // Puts a record taken from its file back on disk as a record without a slot, for a later
-// drain (one that cannot be renamed stays as it is, until the next generation).
+// drain (one that cannot be renamed stays as it is, until the next generation). It still
+// counts in shared->disk_waiting, as it did while taken.
 void HandBackDirect(const Direct& t) {
   SpinLockAcquire(&shared->mutex);
   const uint64 gen = shared->generation;
@@ -912,7 +969,6 @@ void HandBackDirect(const Direct& t) {
     return;
   SpinLockAcquire(&shared->mutex);
   ++shared->disk_only;  // drains look again
-  if (!t.counted) ++shared->disk_waiting;
   SpinLockRelease(&shared->mutex);
 }
 
@@ -999,12 +1055,12 @@ void DrainedAtXactEnd(XactEvent event, void*) {
           failed_errno = err;
         }
       }
-      counted += direct[i].counted;
+      ++counted;
     }
     SpinLockAcquire(&shared->mutex);
     for (int i = 0; i < n_drained; ++i)
       shared->deferred[drained[i].slot].state = kept[i] ? DeferredSlot::kDone : DeferredSlot::kFree;
-    shared->disk_waiting -= std::min<uint64>(shared->disk_waiting, static_cast<uint64>(counted));
+    shared->disk_waiting -= std::min(shared->disk_waiting, static_cast<uint64>(counted));
     SpinLockRelease(&shared->mutex);
     n_drained = n_direct = 0;
     // (Plain ereports, no C++ object alive: a LOG line returns.)
@@ -1273,7 +1329,7 @@ OrphanCount SpoolOrphans(const std::function<bool(const char*, const std::string
       // Not whole (only files of earlier generations can be: the others are renamed
       // into place whole), or emptied: written and committed.
       if (take && (!current || r == SpoolRead::kDamaged)) {
-        (void)unlink(from.c_str());
+        if (unlink(from.c_str()) == 0 && CountsTowardBound(n, r, rec)) Uncount(1);
         if (r == SpoolRead::kDamaged) ++damaged;
       }
       continue;
@@ -1290,7 +1346,7 @@ OrphanCount SpoolOrphans(const std::function<bool(const char*, const std::string
     SpinLockAcquire(&shared->mutex);
     const uint64 seq = ++shared->next_seq;
     SpinLockRelease(&shared->mutex);
-    const Direct t = {seq, current && n.what == 'd', GetCurrentSubTransactionId()};
+    const Direct t = {seq, GetCurrentSubTransactionId()};
     if (rename(from.c_str(), SpoolFile(gen, 't', seq, MyDatabaseId).c_str()) != 0) continue;  // another drain's
     // Ours until this transaction ends (DrainedAtXactEnd), counted before it is written:
     // a FATAL during the write (pg_terminate_backend) exits without an exception, and
@@ -1360,7 +1416,7 @@ void SweepSpool() {
     std::string path;  // empty for a slot
     Oid dbid;
     int slot;
-    bool counted;  // a record without a slot of this generation (shared->disk_waiting)
+    bool counted;  // a record on disk that no slot holds (shared->disk_waiting)
     bool tmp;      // being written, or its writer died: no record yet
   };
   // The slots' states read under the spinlock into plain arrays (nothing that can
@@ -1387,13 +1443,13 @@ void SweepSpool() {
     if (!ParseSpoolName(name.c_str(), &n)) continue;
     std::string path = std::string(kSpoolDir) + "/" + name;
     if (n.what != 's') {
-      named.push_back({path, n.dbid, -1, n.gen == gen && n.what == 'd' && !n.tmp, n.tmp});
+      named.push_back({path, n.dbid, -1, !n.tmp, n.tmp});
       continue;
     }
     if (n.gen == gen || n.tmp) continue;  // a slot's (above)
     SpoolRecord rec;
     if (ReadSpoolFile(path.c_str(), &rec) == SpoolRead::kRecord && rec.live)
-      named.push_back({path, rec.dbid, -1, false, false});
+      named.push_back({path, rec.dbid, -1, true, false});
   }
   if (named.empty()) return;
   // The databases that exist (a catalog snapshot taken now).
@@ -1437,11 +1493,7 @@ void SweepSpool() {
       gone = true;
     } else if (unlink(x.path.c_str()) == 0) {
       gone = !x.tmp;
-      if (x.counted) {
-        SpinLockAcquire(&shared->mutex);
-        if (shared->disk_waiting > 0) --shared->disk_waiting;
-        SpinLockRelease(&shared->mutex);
-      }
+      if (x.counted) Uncount(1);
     }
     if (!gone) continue;
     auto it = std::find_if(removed.begin(), removed.end(), [&](const auto& r) { return r.first == x.dbid; });
