@@ -14,6 +14,8 @@
 #     (2,000 in two drains); a drain cannot be prepared, and one terminated mid-write
 #     hands its record back; one whose slot's file cannot be emptied is not written
 #     again after a restart; those of a dropped database are removed by the launcher;
+#   - records waiting a minute in their slots, unclaimed (two databases nobody drains),
+#     are moved by the launcher to files of their own, freeing the slots for the others;
 #   - the bound of 10,000 records on disk without a slot counts those earlier runs left;
 #   - DROP DATABASE, RENAME and CREATE DATABASE ... TEMPLATE of a database with workers.
 # Needs the extension installed. Prints one line per check and "N passed, M failed".
@@ -548,11 +550,56 @@ check "... with a LOG line giving their count and the database's OID, nothing el
   grep -q "LOG:  pg_comply: 70 deferred records of database $doomed removed: the database no longer exists\$" \
     "$(scripts/pgcluster.sh log)"
 
+# A database whose records nobody writes (no job worker there, no comply.run_jobs())
+# held its 64 slots for ever: two such took all 128, and every other database's records
+# then each waited in a file of its own. The launcher moves a record that waited a
+# minute in its slot, unclaimed, to a file of its own (in its round, every 10 seconds),
+# freeing the slot; the first drains there write each of them once.
+make_protected_db() {
+  q -c "CREATE DATABASE $1"
+  q -d "$1" -c "CREATE EXTENSION pg_comply" \
+    -c "SELECT comply.register_schema('needs_a', '{\"type\": \"object\", \"required\": [\"a\"]}')" \
+    -c "CREATE TABLE undelivered (id int PRIMARY KEY, doc jsonb)" \
+    -c "SELECT comply.protect('undelivered', '{\"columns\": {\"doc\": {\"validate\": \"needs_a\"}}}')" >/dev/null
+}
 reject_in() {  # reject_in DATABASE FIRST-ID COUNT: that many rows rejected there
   q -d "$1" -c "DO \$\$ BEGIN FOR i IN $2..$(($2 + $3 - 1)) LOOP
         BEGIN INSERT INTO undelivered VALUES (i, '{}'); EXCEPTION WHEN check_violation THEN NULL; END;
       END LOOP; END \$\$" >/dev/null
 }
+# The hand-over as check_server reports it for database $1: "<in slots>/<on disk>".
+handover_of() {
+  q -d "$1" -c "SELECT (evidence->>'records_waiting') || '/' || (evidence->>'records_on_disk')
+                FROM comply.check_server() WHERE check_name = 'workers'"
+}
+# Waits up to $3 seconds, polling each second, for handover_of $1 to be $2.
+wait_handover() {
+  local i
+  for ((i = 0; i < $3; i++)); do [ "$(handover_of "$1")" = "$2" ] && return 0; sleep 1; done
+  return 1
+}
+make_protected_db stale_a
+make_protected_db stale_b
+reject_in stale_a 1 70
+reject_in stale_b 1 64
+check "two databases nobody drains hold all 128 slots (64 each, and 6 records on disk)" \
+  [ "$(handover_of stale_a) $(handover_of stale_b)" = "64/6 64/0" ]
+reject_in postgres 40000 1
+check "... so another database's rejected row waits in a file of its own" [ "$(handover_of postgres)" = 0/1 ]
+q -c "SELECT comply.run_jobs()" >/dev/null
+SECONDS=0
+check "... until the launcher moves records that waited a minute in their slots to files of their own" \
+  wait_handover stale_a 0/70 90
+echo "# (moved after ${SECONDS}s)"
+check "... both databases' records" wait_handover stale_b 0/64 15
+reject_in postgres 40001 1
+check "... after which another database's rejected row goes to a slot again" [ "$(handover_of postgres)" = 1/0 ]
+q -c "SELECT comply.run_jobs()" >/dev/null
+for db in stale_a stale_b; do q -d "$db" -c "SELECT comply.run_jobs()" -c "SELECT comply.run_jobs()" >/dev/null; done
+check "... and the drains there write every moved record, once" \
+  bash -c "[ \"\$(psql -X -At -d stale_a -c \"$rejected\")/\$(psql -X -At -d stale_b -c \"$rejected\")\" = 70/64 ] &&
+           [ \$(cat '$spool'/*.rec | grep -ao 'PGCOMPLY-DEFERRED 1 L' | wc -l) = 0 ]"
+q -c "DROP DATABASE stale_a" -c "DROP DATABASE stale_b"
 
 # The bound of 10,000 records on disk without a slot holds across restarts: the records
 # earlier runs of the server left on disk count (here a slot's file kept at a stop, and

@@ -135,6 +135,7 @@ struct DeferredSlot {
   // would write its record again.
   enum State : int { kFree = 0, kWriting, kReady, kTaken, kDone } state;
   Oid dbid;
+  TimestampTz ready_at;  // when it last became kReady (SpillStaleSlots)
   bool spooled;        // also in its file (SpoolWriteSlot)
   uint32 spool_bytes;  // the bytes it takes there
   uint32 len;
@@ -163,7 +164,8 @@ struct WorkerShared {
   // no slot. next_seq numbers the other files; disk_only counts the records written to a
   // file without a slot, so that drains know to look for them (SpoolOrphans), and
   // disk_waiting the records on disk that no slot of this generation holds, for the bound
-  // kMaxDiskOnly: those written without a slot, and those earlier generations left, counted when shared memory is initialized
+  // kMaxDiskOnly: those written without a slot or moved out of one (SpillStaleSlots), and
+  // those earlier generations left, counted when shared memory is initialized
   // (CountSpoolAtStartup: they used to start from 0 at each restart, and restarts without
   // drains piled up any number).
   uint64 generation;
@@ -204,8 +206,10 @@ void RequestShared() {
 // no slot: the next drain in its database writes it straight from the file
 // (SpoolOrphans). So does a record written to a file of its own with no slot at all
 // (every slot taken and no job worker to free one in time), which would otherwise be
-// lost. At most kMaxDiskOnly records on disk that no slot holds at once, those of
-// earlier generations included. The records of a database
+// lost; and so does a record the launcher moved out of its slot after it waited there
+// kSpillAfterMs unclaimed (SpillStaleSlots: a database whose records nobody drains must
+// not hold its share of the slots for ever). At most kMaxDiskOnly records on disk that no
+// slot holds at once, those of earlier generations included. The records of a database
 // that no longer exists are removed by the launcher (SweepSpool).
 //
 // One file a slot, created once a generation and rewritten in place: creating a file
@@ -218,8 +222,14 @@ void RequestShared() {
 // a drain's commit and the emptying or removal of its files writes that record twice.
 constexpr char kSpoolDir[] = "pg_stat_tmp/pg_comply";  // relative to the data directory
 // Records on disk without a slot, cluster-wide, at most (8 kB each at most): written
-// without one, or left by an earlier generation of shared memory.
+// without one, moved out of one, or left by an earlier generation of shared memory.
 constexpr uint64 kMaxDiskOnly = 10000;
+// A record that waited this long in its slot, unclaimed by any drain, is moved by the
+// launcher to a file of its own (SpillStaleSlots, in its round every kLauncherNaptimeMs:
+// so after 60 to 70 seconds). A database whose job worker runs drains its slots within
+// milliseconds; one whose records nobody drains (no job worker there, comply.run_jobs()
+// not called, pg_comply dropped) then holds its slots for a minute, not for ever.
+constexpr int kSpillAfterMs = 60000;
 
 // A record on disk: a header line, then the record's bytes.
 //   "PGCOMPLY-DEFERRED 1 L <database> <crc32c of the bytes, hex> <length> <kind>\n"
@@ -979,6 +989,7 @@ void SettleDrained(DeferredSlot::State state, SubTransactionId from = InvalidSub
   if ((n_drained == 0 && n_direct == 0) || !shared) return;
   Latch* worker = nullptr;
   int kept = 0;
+  const TimestampTz now = GetCurrentTimestamp();
   SpinLockAcquire(&shared->mutex);
   for (int i = 0; i < n_drained; ++i) {
     if (from != InvalidSubTransactionId && drained[i].subid < from) {
@@ -986,6 +997,7 @@ void SettleDrained(DeferredSlot::State state, SubTransactionId from = InvalidSub
       continue;
     }
     shared->deferred[drained[i].slot].state = state;
+    shared->deferred[drained[i].slot].ready_at = now;  // a drain claimed it: not stale
   }
   if (state == DeferredSlot::kReady && (kept < n_drained || n_direct > 0)) {
     SealerSlot* w = FindSlot(MyDatabaseId, kJobs);
@@ -1259,7 +1271,9 @@ bool DeferRecord(const char* kind, const std::string& json) {
   slot->len = static_cast<uint32>(json.size());
   strlcpy(slot->kind, kind, sizeof(slot->kind));
   memcpy(slot->data, json.data(), json.size());
+  const TimestampTz now = GetCurrentTimestamp();
   SpinLockAcquire(&shared->mutex);
+  slot->ready_at = now;
   slot->state = DeferredSlot::kReady;
   SealerSlot* w = FindSlot(MyDatabaseId, kJobs);
   if (w) latch = w->latch;
@@ -1386,6 +1400,116 @@ OrphanCount SpoolOrphans(const std::function<bool(const char*, const std::string
 constexpr int kMaxSweptDatabases = 65536;
 Oid sweep_ids[kMaxSweptDatabases];
 
+// Moves slot i's record, which the caller holds (kWriting), to a file of its own of
+// generation gen, sequence seq: by renaming the slot's file when it holds the record
+// (spooled), so that the record is in one file or the other at every instant (a crash
+// in between loses nothing and writes nothing twice); else (its file could not be
+// written, or is gone) by writing the copy in shared memory to a new file, the slot's
+// file holding no live record. Plain C++ and POSIX calls only, nothing that throws: the
+// caller must give the slot back, whatever happens. False when the record is still
+// where it was, in the slot (and its file).
+bool MoveSlotToDisk(uint64 gen, int i, uint64 seq) noexcept {
+  const DeferredSlot& d = shared->deferred[i];
+  if (d.spooled) {
+    const SpoolPath from = SpoolFile(gen, 's', static_cast<uint64>(i));
+    if (rename(from.c_str(), SpoolFile(gen, 'd', seq, d.dbid).c_str()) == 0) return true;
+    if (errno != ENOENT) return false;  // still live in the slot's file: not written elsewhere
+  }
+  try {
+    return SpoolWriteDisk(gen, seq, d.dbid, d.kind, std::string(d.data, d.len));
+  } catch (...) {
+    return false;
+  }
+}
+
+// Moves the records that waited kSpillAfterMs in their slots, unclaimed, to files of
+// their own, freeing the slots (launcher only, in each SweepSpool). A database whose
+// records nobody drains (no job worker there, comply.run_jobs() not called, pg_comply
+// dropped) held up to kDeferredPerDatabase slots for ever: two such held them all, and
+// every other database's records then each took a file of its own, created and written
+// in the rejecting statement (creating a file costs about 350 µs, rewriting a slot's 15).
+// Once moved, a record waits as a record without a slot does (SpoolOrphans writes it,
+// and it counts toward kMaxDiskOnly: while that bound is reached, records stay in their
+// slots).
+// A slot is claimed as drains claim one, under the spinlock (kReady to kWriting): a drain
+// then passes it by, and a record a drain holds (kTaken) is not touched. Its file is
+// renamed or written with the spinlock released, and the slot freed under it again; a
+// failure gives the record back to its slot, tried again in the next round. The
+// launcher cannot exit in between (no interrupt is processed there); a crash of it
+// reinitializes shared memory, the record then in the slot's file or in its own.
+void SpillStaleSlots() {
+  const TimestampTz stale_before =
+      TimestampTzPlusMilliseconds(GetCurrentTimestamp(), -kSpillAfterMs);
+  int moved = 0, failed = 0, failed_errno = 0;
+  for (int i = 0; i < kDeferredSlots; ++i) {
+    DeferredSlot& d = shared->deferred[i];
+    uint64 gen = 0, seq = 0;
+    SpinLockAcquire(&shared->mutex);
+    const bool stale = d.state == DeferredSlot::kReady && d.ready_at <= stale_before &&
+                       shared->disk_waiting < kMaxDiskOnly;
+    if (stale) {
+      d.state = DeferredSlot::kWriting;  // ours meanwhile
+      ++shared->disk_waiting;
+      gen = shared->generation;
+      seq = ++shared->next_seq;
+    }
+    SpinLockRelease(&shared->mutex);
+    if (!stale) continue;
+    const bool ok = MoveSlotToDisk(gen, i, seq);
+    if (!ok) {
+      ++failed;
+      failed_errno = errno;
+    }
+    Latch* worker = nullptr;
+    SpinLockAcquire(&shared->mutex);
+    if (ok) {
+      d.state = DeferredSlot::kFree;
+      d.spooled = false;  // (its file is gone: the slot's next record creates it again)
+      ++shared->disk_only;  // drains look for it
+      if (SealerSlot* w = FindSlot(d.dbid, kJobs)) worker = w->latch;
+    } else {
+      d.state = DeferredSlot::kReady;
+      shared->disk_waiting -= std::min<uint64>(shared->disk_waiting, 1);
+    }
+    SpinLockRelease(&shared->mutex);
+    if (worker) SetLatch(worker);
+    moved += ok;
+  }
+  // Logged at most every kWaitingLogMs (a database whose records nobody drains has some
+  // moved in every round), with the counts since the last line. Counts only, nothing of
+  // what the records say.
+  static TimestampTz logged_at = 0;
+  static int moved_since = 0, failed_since = 0;
+  moved_since += moved;
+  failed_since += failed;
+  const TimestampTz now = GetCurrentTimestamp();
+  if ((moved_since == 0 && failed_since == 0) ||
+      !TimestampDifferenceExceeds(logged_at, now, kWaitingLogMs))
+    return;
+  logged_at = now;
+  moved = moved_since;
+  failed = failed_since;
+  moved_since = failed_since = 0;
+  PgCall([&] {
+    if (moved > 0)
+      ereport(LOG, (errmsg_plural("pg_comply: %d deferred record waited over a minute in shared memory, "
+                                  "unwritten; moved to a file of its own in %s",
+                                  "pg_comply: %d deferred records waited over a minute in shared memory, "
+                                  "unwritten; moved to files of their own in %s",
+                                  moved, moved, kSpoolDir),
+                    errhint("Records of rejected rows, audited reads and failed calls are written by "
+                            "their database's job worker (comply.ai_worker) or comply.run_jobs(); "
+                            "comply.check_server() reports those waiting.")));
+    errno = failed_errno;
+    if (failed > 0)
+      ereport(LOG, (errcode_for_file_access(),
+                    errmsg_plural("pg_comply: could not move %d deferred record out of its slot: %m",
+                                  "pg_comply: could not move %d deferred records out of their slots: %m",
+                                  failed, failed),
+                    errdetail("They wait in their slots, tried again every 10 seconds.")));
+  });
+}
+
 // Looks after the deferred records on disk and in the slots on behalf of no database
 // (launcher only, every kLauncherNaptimeMs): empties the files of slots written whose
 // files could not be emptied (kDone), and removes the records of databases that no
@@ -1394,7 +1518,8 @@ Oid sweep_ids[kMaxSweptDatabases];
 // count and the database's OID. The files are listed, and the slots read, before the
 // catalog is: a database created since cannot be taken for a dropped one. Records of a
 // database that exists but lacks pg_comply (DROP EXTENSION) are kept: the first drain
-// once it is installed again writes them.
+// once it is installed again writes them. Records that waited too long in their slots
+// are moved to files of their own first (SpillStaleSlots).
 void SweepSpool() {
   // The slots written whose files could not be emptied.
   for (int i = 0; i < kDeferredSlots; ++i) {
@@ -1410,6 +1535,8 @@ void SweepSpool() {
     d.state = emptied ? DeferredSlot::kFree : DeferredSlot::kDone;
     SpinLockRelease(&shared->mutex);
   }
+  // Records that waited too long in their slots, to files of their own.
+  SpillStaleSlots();
   // What names a database: files by name (by content for slots' files of earlier
   // generations), and the slots holding a record.
   struct Named {
@@ -1578,7 +1705,9 @@ int DrainDeferred(const std::function<bool(const char*, const std::string&)>& wr
     // writer leaves for later.
     auto give_back = [&] {
       --n_drained;
+      const TimestampTz now = GetCurrentTimestamp();
       SpinLockAcquire(&shared->mutex);
+      d.ready_at = now;
       d.state = DeferredSlot::kReady;
       SpinLockRelease(&shared->mutex);
     };
