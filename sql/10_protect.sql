@@ -1420,3 +1420,25 @@ INSERT INTO orphaned VALUES (2, 'SSN 536-22-8714');
 SELECT id, note FROM orphaned;
 SELECT comply.unprotect('orphaned');
 DROP TABLE orphaned;
+-- A statement cancelled while the trigger works (here its validation, against a schema
+-- whose evaluation runs for seconds, stopped by statement_timeout): the cancel carries no
+-- error context either, where COPY's would quote the line. (A cancel PostgreSQL itself
+-- notices, outside the trigger, keeps COPY's context: comply.check_server's
+-- error_details_logging is about that.)
+SELECT comply.register_schema('slow_to_check', jsonb_build_object(
+  '$defs', (SELECT jsonb_object_agg(l, jsonb_build_object('anyOf', b))
+              FROM (SELECT l, (SELECT jsonb_agg(CASE WHEN l = 'e' AND g > 0 THEN '{"type": "string"}'::jsonb
+                                                     ELSE jsonb_build_object('$ref', '#/$defs/' || chr(ascii(l) + 1)) END)
+                                 FROM generate_series(1, 60) g) b
+                      FROM unnest(ARRAY['a', 'b', 'c', 'd', 'e']) l) x),
+  '$ref', '#/$defs/a'));
+CREATE TABLE slow_checks (id int PRIMARY KEY, note text, doc jsonb);
+SELECT comply.protect('slow_checks', '{"columns": {"doc": {"validate": "slow_to_check"}}}');
+SET statement_timeout = '500ms';
+COPY slow_checks (id, note, doc) FROM stdin;
+1	SSN 536-22-8714	1
+\.
+RESET statement_timeout;
+SELECT comply.unprotect('slow_checks');
+DROP TABLE slow_checks;
+DELETE FROM comply.schemas WHERE name = 'slow_to_check';
