@@ -135,7 +135,10 @@ struct DeferredSlot {
   // would write its record again.
   enum State : int { kFree = 0, kWriting, kReady, kTaken, kDone } state;
   Oid dbid;
-  TimestampTz ready_at;  // when it last became kReady (SpillStaleSlots)
+  // When its record was handed over (SpillStaleSlots); not reset by a drain that took it
+  // and gave it back (a rollback, a failed write): a database whose drains keep failing
+  // must not keep its slots for that.
+  TimestampTz ready_at;
   bool spooled;        // also in its file (SpoolWriteSlot)
   uint32 spool_bytes;  // the bytes it takes there
   uint32 len;
@@ -355,7 +358,11 @@ bool SpoolWriteDisk(uint64 gen, uint64 seq, Oid dbid, const char* kind, const st
     bool ok = WriteAt(fd, bytes, 0);
     if (close(fd) != 0) ok = false;
     if (ok && rename(tmp.c_str(), SpoolFile(gen, 'd', seq, dbid).c_str()) != 0) ok = false;
-    if (!ok) (void)unlink(tmp.c_str());
+    if (!ok) {
+      const int err = errno;  // the write's or the rename's, for the caller's %m
+      (void)unlink(tmp.c_str());
+      errno = err;
+    }
     return ok;
   } catch (...) {
     (void)unlink(tmp.c_str());
@@ -989,7 +996,6 @@ void SettleDrained(DeferredSlot::State state, SubTransactionId from = InvalidSub
   if ((n_drained == 0 && n_direct == 0) || !shared) return;
   Latch* worker = nullptr;
   int kept = 0;
-  const TimestampTz now = GetCurrentTimestamp();
   SpinLockAcquire(&shared->mutex);
   for (int i = 0; i < n_drained; ++i) {
     if (from != InvalidSubTransactionId && drained[i].subid < from) {
@@ -997,7 +1003,6 @@ void SettleDrained(DeferredSlot::State state, SubTransactionId from = InvalidSub
       continue;
     }
     shared->deferred[drained[i].slot].state = state;
-    shared->deferred[drained[i].slot].ready_at = now;  // a drain claimed it: not stale
   }
   if (state == DeferredSlot::kReady && (kept < n_drained || n_direct > 0)) {
     SealerSlot* w = FindSlot(MyDatabaseId, kJobs);
@@ -1183,8 +1188,9 @@ void RegisterCallbackOnce() {
 namespace {
 
 // A free slot of this database's share, taken (kWriting, ours to fill), or null when
-// none is free or the database holds its share (caller holds the mutex).
-DeferredSlot* TakeSlotLocked() {
+// none is free or the database holds its share (caller holds the mutex). *held_out: the
+// slots the database holds (before this one).
+DeferredSlot* TakeSlotLocked(int* held_out) {
   int held = 0;
   DeferredSlot* free_slot = nullptr;
   for (DeferredSlot& d : shared->deferred) {
@@ -1194,6 +1200,7 @@ DeferredSlot* TakeSlotLocked() {
       ++held;
     }
   }
+  *held_out = held;
   if (!free_slot || held >= kDeferredPerDatabase) return nullptr;
   free_slot->state = DeferredSlot::kWriting;
   free_slot->dbid = MyDatabaseId;
@@ -1224,13 +1231,16 @@ bool DeferRecord(const char* kind, const std::string& json) {
     SpinLockAcquire(&shared->mutex);
     SealerSlot* w = FindSlot(MyDatabaseId, kJobs);
     if (w) worker = w->latch;
-    slot = TakeSlotLocked();
+    int held = 0;
+    slot = TakeSlotLocked(&held);
     gen = shared->generation;
     // Without a wait: no worker to free a slot, this process is the worker, or it holds
     // drained slots itself (comply.run_jobs()), or is being cancelled or stopped (a
-    // stopped worker hands over each request it had out).
+    // stopped worker hands over each request it had out); or the database holds no slot
+    // (all taken by others' records: its worker can free none, and waiting made each of
+    // its rejected rows take 5 s while databases nobody drains held every slot).
     const bool no_wait = !worker || worker == MyLatch || waited_ms >= kDeferWaitMs || n_drained > 0 ||
-                         QueryCancelPending || ProcDiePending;
+                         held == 0 || QueryCancelPending || ProcDiePending;
     bool on_disk = false;
     if (!slot && no_wait && shared->disk_waiting < kMaxDiskOnly) {
       seq = ++shared->next_seq;
@@ -1246,7 +1256,7 @@ bool DeferRecord(const char* kind, const std::string& json) {
       const bool written = SpoolWriteDisk(gen, seq, MyDatabaseId, kind, json);
       SpinLockAcquire(&shared->mutex);
       if (written) ++shared->disk_only;
-      else --shared->disk_waiting;
+      else shared->disk_waiting -= std::min<uint64>(shared->disk_waiting, 1);
       SpinLockRelease(&shared->mutex);
       if (!written) return lost();
       if (worker && worker != MyLatch) SetLatch(worker);
@@ -1705,9 +1715,7 @@ int DrainDeferred(const std::function<bool(const char*, const std::string&)>& wr
     // writer leaves for later.
     auto give_back = [&] {
       --n_drained;
-      const TimestampTz now = GetCurrentTimestamp();
       SpinLockAcquire(&shared->mutex);
-      d.ready_at = now;
       d.state = DeferredSlot::kReady;
       SpinLockRelease(&shared->mutex);
     };
