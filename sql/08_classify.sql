@@ -180,7 +180,39 @@ SELECT comply.classify_async('anything', NULL, 'doomed');
 SELECT comply.classify_async('anything', ARRAY['x'], 'compliance');
 SELECT comply.classify_async(NULL);
 SELECT comply.run_jobs(0);
+-- An openai model's name and labels go to the provider as they are and are stored with
+-- the job, the interaction, the decision and the review case: a name, and labels in
+-- which the detector finds nothing (a text or a name passed in the wrong argument),
+-- refused and shown by length only.
+SELECT comply.classify_async('Patient x', ARRAY['phi', 'pci'], 'openai:Wilhelmina Okonkwo 372-48-5190', NULL, 'q1');
+SELECT comply.classify_async('Patient x', ARRAY['phi', 'pci'], 'openai:ssn_536-22-8714', NULL, 'q1');
+SELECT comply.classify_async('Patient x', ARRAY['phi', 'pci'], 'openai:', NULL, 'q1');
+SELECT comply.classify_async('Patient x', ARRAY['phi', 'Wilhelmina Okonkwo 372-48-5190'], 'openai:gpt-x', NULL, 'q1');
+SELECT comply.classify_async('Patient x', ARRAY['phi', repeat('x', 201)], 'openai:gpt-x', NULL, 'q1');
+SELECT * FROM comply.classify('Patient x', ARRAY['jane.roe@example.org', 'pci'], 'openai:gpt-x');
+SELECT * FROM comply.classify('Patient x', ARRAY['phi', 'pci'], 'openai:Maria Garcia');
+SET comply.ai_provider = 'openai';
+SET comply.ai_model = 'Maria Garcia 536-22-8714';
+SELECT * FROM comply.classify('Patient x', ARRAY['phi', 'pci']);
+RESET comply.ai_model;
+RESET comply.ai_provider;
 \set VERBOSITY default
+SELECT count(*) AS refused_jobs_stored FROM comply.ai_jobs WHERE input = 'Patient x';
+-- Model names of the usual forms are names (checked here without a call: no labels).
+\set VERBOSITY terse
+SELECT comply.classify_async('Patient x', NULL, 'openai:meta-llama/Llama-3.1-8B-Instruct');
+SELECT comply.classify_async('Patient x', NULL, 'openai:ft:gpt-4o-mini-2024-07-18:org::9x2Ab');
+SELECT comply.classify_async('Patient x', NULL, 'openai:gpt-4o-2024-08-06');
+SELECT comply.classify_async('Patient x', NULL, 'openai:1984-03-17');
+\set VERBOSITY default
+-- A job queued before names were checked (written here directly) that is dead-lettered:
+-- its alert's text, posted to the webhook, shows the model's name by length only.
+INSERT INTO comply.ai_jobs (created_by, queue, input, provider, model)
+VALUES (current_user, 'default', 'anything', 'builtin', 'Wilhelmina Okonkwo 372-48-5190') RETURNING id AS job5 \gset
+SELECT comply.run_jobs();
+SELECT status FROM comply.ai_jobs WHERE id = :job5;
+SELECT replace(message, :'job5', 'N') AS message, details ->> 'model' AS model FROM comply.alerts
+ WHERE kind = 'dead_letter' AND subject = 'comply.ai_jobs/' || :job5;
 
 -- An endpoint is an http or https URL with a host, refused at once otherwise (libcurl
 -- would refuse it only at the first call).

@@ -169,6 +169,11 @@ SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SN
 SELECT comply.protect('clinic.intake', '[]');
 -- A label the builtin model does not know: every job would be dead-lettered.
 SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"labels": ["phi", "astrology"], "model": "compliance"}}}}');
+-- An openai model's name and labels are checked as comply.classify_async checks them:
+-- the policy is readable by every role, and they go to the provider and into every job.
+SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"labels": ["phi", "Wilhelmina Okonkwo"], "model": "openai:gpt-4o"}}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"labels": ["phi", "pci"], "model": "openai:Wilhelmina Okonkwo"}}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"labels": ["phi", "pci"], "model": "openai:"}}}}');
 -- A key or a column that is not a name may be data: shown by its length only (also an
 -- identifier that needs a context word to be reported in a text, or one glued to a word
 -- by '_').

@@ -50,6 +50,32 @@ PG_FUNCTION_INFO_V1(comply_run_jobs);
 }
 
 namespace comply::pg {
+
+static_assert(kMaxLabelBytes == ai::kMaxLabelBytes, "a label is as long as a builtin model's");
+
+std::string LabelProblem(std::string_view label) {
+  // By the default redaction, as train_classifier's check of the labels it stores: a
+  // label an openai job, a review case or a builtin model accepts is the same.
+  if (label.size() > kMaxLabelBytes)
+    return "is longer than " + std::to_string(kMaxLabelBytes) + " bytes (" +
+           std::to_string(label.size()) + " bytes, not shown)";
+  if (RedactTextDefault(label) != label)
+    return "holds personal data (" + std::to_string(label.size()) + " bytes, not shown)";
+  return {};
+}
+
+bool IsOpenAiModelName(std::string_view model) {
+  if (model.empty() || model.size() > kMaxOpenAiModelName) return false;
+  auto word = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  // (Not a digit first: a date or a number alone is no model's name.)
+  if (!word(model[0]) || (model[0] >= '0' && model[0] <= '9')) return false;
+  for (char c : model)
+    if (!word(c) && c != '.' && c != ':' && c != '-' && c != '/') return false;
+  return !HoldsPersonalDataBesidesDates(model);
+}
+
 namespace {
 
 // The connect timeout of every provider request, at most (and the total, comply.ai_timeout,
@@ -159,6 +185,15 @@ ModelSpec ResolveModel(const std::optional<std::string>& model) {
     throw Error(sqlstate::kInvalidParameterValue, "no model given",
                 "Neither the model argument nor comply.ai_model names a model.",
                 "Pass a builtin model's name or 'openai:<model>', or set comply.ai_model.");
+  // Sent to the endpoint as it is (the text is redacted, the model name is not) and
+  // stored with the job, the interaction and the decision: a name, not data passed in
+  // the wrong argument. (A builtin model's name is one of comply.models, checked when
+  // it was trained.)
+  if (spec.provider == "openai" && !IsOpenAiModelName(spec.model))
+    throw Error(sqlstate::kInvalidParameterValue,
+                "openai model " + ShownName(spec.model, kMaxOpenAiModelName) +
+                    " is not a valid model name",
+                model ? "" : "The model is comply.ai_model's.", kOpenAiModelNameHint);
   return spec;
 }
 
@@ -185,6 +220,12 @@ std::optional<std::vector<std::string>> LabelsArg(FunctionCallInfo fcinfo, int a
     text* t = PgCall([&] { return DatumGetTextPP(elems[i]); });
     labels.emplace_back(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
     if (labels.back().empty()) throw Error(sqlstate::kInvalidParameterValue, "labels must not be empty strings");
+    // Sent to a provider and stored with the job, the decision and the review case.
+    if (std::string problem = LabelProblem(labels.back()); !problem.empty())
+      throw Error(sqlstate::kInvalidParameterValue, "label " + std::to_string(i + 1) + " " + problem,
+                  "Labels are sent to the AI provider and stored with the jobs, decisions and "
+                  "review cases that reviewers read.",
+                  "The text to classify is the first argument, its labels the second: are they swapped?");
     // (A label given twice counts once: ARRAY['hr', 'hr'] would be one label, decided
     // with confidence 1.)
     if (std::find(labels.begin(), labels.end() - 1, labels.back()) != labels.end() - 1)
@@ -914,10 +955,16 @@ int JobRound::Finish() {
       SpiExec("UPDATE comply.ai_jobs SET status = 'dead', last_error = $2, interaction_id = $3, "
               "worker_pid = NULL, locked_until = NULL, finished_at = now() WHERE id = $1",
               3, types, v, nullptr, false, SPI_OK_UPDATE);
+      // The model's name goes into the alert's text, posted to the webhook: shown when
+      // it is a name (a job queued before names were checked may hold anything).
+      const std::string model = IsOpenAiModelName(j.model)
+                                    ? j.model
+                                    : "(a model name of " + std::to_string(j.model.size()) +
+                                          " bytes, not shown)";
       std::string details = "{";
       AddRaw(details, "job_id", std::to_string(j.id));
       AddField(details, "provider", j.provider);
-      AddField(details, "model", j.model);
+      AddField(details, "model", model);
       AddRaw(details, "attempts", std::to_string(j.attempts));
       AddField(details, "error", j.answer.error);
       AddRaw(details, "interaction_id", std::to_string(interaction_id));
@@ -926,7 +973,7 @@ int JobRound::Finish() {
       {
         // Someone must hear of it: an alert (texts made here, no content).
         std::string message = "classification job " + std::to_string(j.id) + " (" + j.provider +
-                              " " + j.model + ") was dead-lettered after " +
+                              " " + model + ") was dead-lettered after " +
                               std::to_string(j.attempts) + " attempts: " + j.answer.error;
         Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
         Datum v[3] = {TextDatum(object), TextDatum(message), TextDatum(details)};

@@ -33,6 +33,27 @@ constexpr const char* kQueueNameHint =
     "A queue name starts with a letter or underscore, then letters, digits, '_', '.', ':' or "
     "'-', at most 63 bytes.";
 
+// A label (of classify, classify_async, a protect policy's "classify", review_enqueue)
+// is stored with jobs, decisions and review cases, which reviewers read, and sent to the
+// AI provider: at most as long as a builtin model's (ai::kMaxLabelBytes), and holding
+// nothing the PII detector finds (a label that does is most likely a text passed in the
+// wrong argument).
+constexpr size_t kMaxLabelBytes = 200;
+// Why label may not be a label, a message's end naming it by length only
+// ("holds personal data (18 bytes, not shown)"); empty when it may.
+std::string LabelProblem(std::string_view label);
+
+// An openai model's name is sent to the endpoint and stored with jobs, interactions and
+// decisions: it has the form of a model name (a letter or '_', then letters, digits,
+// '_', '.', ':', '-' or '/', at most kMaxOpenAiModelName bytes: "gpt-4o-mini",
+// "meta-llama/Llama-3.1-8B-Instruct", "ft:gpt-4o-2024-08-06:org::id") and holds nothing
+// the PII detector finds but a date (its release date).
+constexpr size_t kMaxOpenAiModelName = 128;
+bool IsOpenAiModelName(std::string_view model);
+constexpr const char* kOpenAiModelNameHint =
+    "An openai model name starts with a letter or underscore, then letters, digits, "
+    "'_', '.', ':', '-' or '/', at most 128 bytes.";
+
 // One round of the classification queue, in three steps so that the worker holds no
 // transaction while it waits for the provider:
 //   Claim   (in a transaction)  recovers abandoned jobs, claims due ones;

@@ -532,7 +532,9 @@ void PreloadDetector() {
 // session's detector if it has one (custom recognizers included), else the one built at
 // server start, else one of the built-in recognizers built here once. Never calls
 // PostgreSQL (messages are built in any context); when in doubt, the name is not shown.
-bool HoldsPersonalData(std::string_view s) noexcept {
+// With dates_allowed, a date alone is not personal data (an openai model's name carries
+// its release date: "gpt-4o-2024-08-06").
+bool HoldsPersonalDataOf(std::string_view s, bool dates_allowed) noexcept {
   try {
     const pii::Detector* d =
         detector_cache && detector_cache->detector ? detector_cache->detector : preloaded_detector;
@@ -546,7 +548,12 @@ bool HoldsPersonalData(std::string_view s) noexcept {
     // personal in a name an error message would show.
     pii::DetectOptions options;
     options.min_score = 0.3;
-    if (!d->Detect(s, options).empty()) return true;
+    auto found = [&](std::string_view text) {
+      for (const pii::Finding& f : d->Detect(text, options))
+        if (!(dates_allowed && f.entity == "DATE_TIME")) return true;
+      return false;
+    };
+    if (found(s)) return true;
     // A name's parts are glued by '_' or by a letter next to a digit, where the
     // patterns see no word boundary ("card_4111111111111111", "SSN536-22-8714"): looked
     // at again with those split, and with '_' alone split (identifiers mixing letters
@@ -563,14 +570,18 @@ bool HoldsPersonalData(std::string_view s) noexcept {
       split += c == '_' ? ' ' : c;
       underscores += c == '_' ? ' ' : c;
     }
-    if (underscores != s && !d->Detect(underscores, options).empty()) return true;
-    return split != s && split != underscores && !d->Detect(split, options).empty();
+    if (underscores != s && found(underscores)) return true;
+    return split != s && split != underscores && found(split);
   } catch (...) {
     return true;
   }
 }
 
+bool HoldsPersonalData(std::string_view s) noexcept { return HoldsPersonalDataOf(s, false); }
+
 }  // namespace
+
+bool HoldsPersonalDataBesidesDates(std::string_view s) noexcept { return HoldsPersonalDataOf(s, true); }
 
 void PiiInit() {
   ShownNameCheck() = HoldsPersonalData;

@@ -53,6 +53,11 @@ std::string RedactTextDefault(std::string_view text, std::string_view name = {})
 std::string RedactTextWith(std::string_view text, const pii::OperatorConfig& ops,
                            std::string_view name = {});
 
+// Whether the detector (the session's, as ShownName's check) finds personal data in s
+// other than a date alone (an openai model's name carries its release date). Never
+// calls PostgreSQL; true when in doubt.
+bool HoldsPersonalDataBesidesDates(std::string_view s) noexcept;
+
 // The HMAC key from comply.hmac_key_file, re-read when the file changes; throws if no
 // key is configured.
 const std::string& HmacKey();

@@ -2237,6 +2237,23 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                           "label " + ShownName(l, 1024) + " of the \"classify\" of column \"" +
                               c.name + "\" is not known to builtin model " + ShownName(m, 63),
                           {}, "Train the model with examples of it, or leave it out of the policy.");
+        } else if (c.classify) {
+          // What comply.classify_async refuses (IsOpenAiModelName, LabelProblem): the policy
+          // is readable by every role (comply.policies), and its model and labels go to
+          // the provider and into every job, decision and review case of the column.
+          const std::string m = c.model.substr(7);
+          if (!IsOpenAiModelName(m))
+            throw Error(sqlstate::kInvalidParameterValue,
+                        "openai model " + ShownName(m, kMaxOpenAiModelName) + " of the \"classify\" of column \"" +
+                            c.name + "\" is not a valid model name",
+                        {}, kOpenAiModelNameHint);
+          for (size_t i = 0; i < c.labels.size(); ++i)
+            if (std::string problem = LabelProblem(c.labels[i]); !problem.empty())
+              throw Error(sqlstate::kInvalidParameterValue,
+                          "label " + std::to_string(i + 1) + " of the \"classify\" of column \"" + c.name +
+                              "\" " + problem,
+                          "Policies are readable by every role (comply.policies); labels are sent to "
+                          "the AI provider and stored with the jobs, decisions and review cases.");
         }
         // Refuses now when no key is configured; the key's identifier is recorded.
         // (A policy that pseudonymizes computes pseudonyms for whoever writes: protecting
