@@ -28,7 +28,17 @@ SELECT comply.review_enqueue('{}', 'x', ARRAY['a', 'a', '']);
 SELECT comply.review_enqueue('{}', 'x', '{}');  -- no label at all: nothing to choose from
 -- A case needs something to decide on.
 SELECT comply.review_enqueue(NULL, NULL, NULL, NULL, NULL, NULL);
+-- Labels and the model's label are stored as given, for reviewers to read (a decision
+-- and a final label are one of them or approve, reject, escalate): one in which the
+-- detector finds personal data is refused, shown by its length only, and so is one
+-- longer than a label may be (200 bytes).
+SELECT comply.review_enqueue('{"x": 1}', 'p', ARRAY['phi', 'Wilhelmina Okonkwo'], 'phi', 0.4, 'claims');
+SELECT comply.review_enqueue('{"x": 1}', 'p', ARRAY['phi', 'SSN 536-22-8714'], NULL, 0.4, 'claims');
+SELECT comply.review_enqueue('{"x": 1}', 'p', NULL, 'Wilhelmina Okonkwo', 0.4, 'claims');
+SELECT comply.review_enqueue('{"x": 1}', 'p', ARRAY['phi', repeat('x', 201)], NULL, 0.4, 'claims');
+SELECT comply.review_enqueue('{"x": 1}', 'p', NULL, repeat('x', 100000), 0.4, 'claims');
 \set VERBOSITY default
+SELECT count(*) AS refused_cases_stored FROM comply.review_cases WHERE payload = 'p';
 
 -- Claims: the oldest open case, for the caller, until the claim timeout.
 SET ROLE rev_alice;

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "pg/classify.h"
 #include "pg/guard.h"
 #include "pg/guc.h"
 #include "pg/pii.h"
@@ -20,6 +21,7 @@ extern "C" {
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(comply_review_next);
@@ -207,6 +209,34 @@ extern "C" Datum comply_review_enqueue(PG_FUNCTION_ARGS) {
   Datum caller_d = CStringGetTextDatum(caller);
   int64 id = 0;
   Guarded([&] {
+    // Labels and the model's label are stored as given, for reviewers to read and decide
+    // with (a decision is one of them, or approve, reject, escalate: nothing else is
+    // stored as a decision or a final label): as classify_async's, a label holding
+    // personal data is refused (most likely a text passed in the wrong argument), and
+    // so is one longer than a label is.
+    if (labels) {
+      Datum* elems = nullptr;
+      bool* elem_nulls = nullptr;
+      int n = 0;
+      PgCall([&] {
+        deconstruct_array(DatumGetArrayTypeP(labels), TEXTOID, -1, false, TYPALIGN_INT, &elems,
+                          &elem_nulls, &n);
+      });
+      for (int i = 0; i < n; ++i) {
+        if (elem_nulls[i]) continue;  // refused by _review_enqueue
+        text* t = PgCall([&] { return DatumGetTextPP(elems[i]); });
+        if (std::string problem = LabelProblem({VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)}); !problem.empty())
+          throw Error(sqlstate::kInvalidParameterValue, "label " + std::to_string(i + 1) + " " + problem,
+                      "Labels are stored with the review case, which reviewers read.",
+                      "The payload is the second argument, the labels the third: are they swapped?");
+      }
+    }
+    if (model_label) {
+      text* t = PgCall([&] { return DatumGetTextPP(model_label); });
+      if (std::string problem = LabelProblem({VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)}); !problem.empty())
+        throw Error(sqlstate::kInvalidParameterValue, "model_label " + problem,
+                    "The model's label is stored with the review case, which reviewers read.");
+    }
     // The payload is stored redacted, like every payload of the queue, and so is the
     // subject: reviewers read both (the caller keeps its own link through the case id).
     if (subject) {
