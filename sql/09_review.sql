@@ -48,7 +48,17 @@ SELECT id - :c1 AS n, status, assignee, claim_expires_at > now() AS has_expiry,
 SET ROLE rev_bob;
 SELECT id - :c1 AS n, status, assignee FROM comply.review_next('claims');
 -- An empty queue gives NULL.
-SELECT (comply.review_next('nothing here')).id IS NULL AS none;
+SELECT (comply.review_next('nothing_here')).id IS NULL AS none;
+-- A queue's name that is not one (a value in the wrong argument) is refused, as by
+-- review_enqueue, rather than answered with "nothing to review".
+\set VERBOSITY terse
+SELECT comply.review_next('nothing here');
+SELECT comply.review_next('SSN 536-22-8714');
+SELECT comply.review_next('ssn_536-22-8714');
+SELECT comply.review_next('');
+-- NULL is no case to release (as review_decide's NULL), not "no case".
+SELECT comply.review_release(NULL);
+\set VERBOSITY default
 -- Nobody decides or releases a case claimed by someone else.
 \set VERBOSITY terse
 SELECT comply.review_decide(:c1, 'approve');

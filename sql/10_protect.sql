@@ -617,6 +617,20 @@ SELECT comply.unprotect('clinic.legacy');
 \set VERBOSITY terse
 SELECT comply.protect_existing('clinic.legacy');
 \set VERBOSITY default
+-- The triggers of pg_comply's cached tables are for those tables, after each statement:
+-- called directly, or made a row trigger (whose NULL would skip every row, silently),
+-- they refuse.
+\set VERBOSITY terse
+SELECT comply._policies_changed();
+CREATE TABLE clinic.dropper (id int);
+CREATE TRIGGER d BEFORE INSERT ON clinic.dropper FOR EACH ROW EXECUTE FUNCTION comply._recognizers_changed();
+INSERT INTO clinic.dropper VALUES (1);
+DROP TRIGGER d ON clinic.dropper;
+CREATE TRIGGER d BEFORE INSERT ON clinic.dropper FOR EACH STATEMENT EXECUTE FUNCTION comply._schemas_changed();
+INSERT INTO clinic.dropper VALUES (1);
+\set VERBOSITY default
+SELECT count(*) AS rows_kept FROM clinic.dropper;
+DROP TABLE clinic.dropper;
 -- A column of a domain over text or jsonb is protected as its base type; the domain's
 -- constraints must hold on the transformed value too (PostgreSQL checked them on the
 -- value written), or the row is rejected, and recorded, like an invalid one.

@@ -18,6 +18,7 @@ extern "C" {
 
 #include "commands/trigger.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 PG_MODULE_MAGIC;
@@ -61,8 +62,17 @@ void _PG_init(void) {
 // Statement trigger on the configuration tables whose contents backends cache
 // (comply.recognizers, comply.schemas): a relcache invalidation of the table reaches
 // every backend, whose callback drops what it compiled from it.
+// Anything else is refused (39P01): called directly, it has nothing to invalidate; as
+// a row trigger its NULL would skip the row (BEFORE), silently.
 extern "C" Datum comply_table_changed(PG_FUNCTION_ARGS) {
-  if (!CALLED_AS_TRIGGER(fcinfo)) elog(ERROR, "comply_table_changed: not called by trigger manager");
-  CacheInvalidateRelcache(reinterpret_cast<TriggerData*>(fcinfo->context)->tg_relation);
+  TriggerData* td = CALLED_AS_TRIGGER(fcinfo) ? reinterpret_cast<TriggerData*>(fcinfo->context) : nullptr;
+  if (td == nullptr || !TRIGGER_FIRED_AFTER(td->tg_event) || TRIGGER_FIRED_FOR_ROW(td->tg_event)) {
+    const Oid fn = fcinfo->flinfo->fn_oid;
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("%s.%s() must be called as an AFTER ... FOR EACH STATEMENT trigger",
+                           get_namespace_name(get_func_namespace(fn)), get_func_name(fn)),
+                    errdetail("It is the trigger of a table of pg_comply whose contents every session caches.")));
+  }
+  CacheInvalidateRelcache(td->tg_relation);
   return PointerGetDatum(nullptr);
 }

@@ -183,6 +183,8 @@ extern "C" Datum comply_review_decide(PG_FUNCTION_ARGS) {
 
 // comply.review_release(case_id bigint) RETURNS comply.review_cases
 extern "C" Datum comply_review_release(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0))  // as review_decide's: no case to release is a mistake, not "no case"
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("case_id must not be null")));
   char* caller = CallerName();
   int64 case_id = PG_GETARG_INT64(0);
   Datum caller_d = CStringGetTextDatum(caller);

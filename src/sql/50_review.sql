@@ -60,6 +60,22 @@ GRANT SELECT ON comply.review_cases TO comply_reviewer;
 -- The SQL bodies of the review functions. They take the caller's name from the C entry
 -- points (which run them as the extension's owner) and are not callable by others; the
 -- C entry point then records the action in the ledger as the caller.
+-- A queue's name goes into alerts and notifications (an overdue case names it): a
+-- name, not free text (shown only when it is one). Refused with 22023 otherwise, by
+-- review_enqueue and by review_next (no case is ever in such a queue: its NULL would
+-- say "nothing to review" to a caller who passed a wrong argument).
+CREATE FUNCTION comply._check_queue_name(q text) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF q !~ '^[A-Za-z_][A-Za-z0-9_.:-]{0,62}$' OR comply._shown_name(q) NOT LIKE '"%' THEN
+    RAISE EXCEPTION 'queue % is not a valid queue name',
+      CASE WHEN octet_length(q) <= 63 THEN comply._shown_name(q)
+           ELSE format('(a value of %s bytes that is not a name; not shown)', octet_length(q)) END
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'A queue name starts with a letter or underscore, then letters, digits, ''_'', ''.'', '':'' or ''-'', at most 63 bytes.';
+  END IF;
+END $$;
+
 CREATE FUNCTION comply._review_next(caller text, q text, claim_timeout interval)
   RETURNS comply.review_cases
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
@@ -67,6 +83,7 @@ DECLARE
   c comply.review_cases;
   t timestamptz;
 BEGIN
+  PERFORM comply._check_queue_name(q);
   -- Escalated cases first (they are overdue), then the oldest; claims that expired,
   -- and claims of a role dropped since (no one can decide them), are free again even
   -- before the worker returns them.
@@ -215,15 +232,7 @@ BEGIN
     RAISE EXCEPTION 'queue must not be empty' USING ERRCODE = 'invalid_parameter_value',
       HINT = 'Leave it NULL for the default queue.';
   END IF;
-  -- A queue's name goes into alerts and notifications (an overdue case names it): a
-  -- name, not free text (shown only when it is one).
-  IF q !~ '^[A-Za-z_][A-Za-z0-9_.:-]{0,62}$' OR comply._shown_name(q) NOT LIKE '"%' THEN
-    RAISE EXCEPTION 'queue % is not a valid queue name',
-      CASE WHEN octet_length(q) <= 63 THEN comply._shown_name(q)
-           ELSE format('(a value of %s bytes that is not a name; not shown)', octet_length(q)) END
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'A queue name starts with a letter or underscore, then letters, digits, ''_'', ''.'', '':'' or ''-'', at most 63 bytes.';
-  END IF;
+  PERFORM comply._check_queue_name(q);
   INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, confidence, created_by)
   VALUES (coalesce(q, 'default'), 'external', subject, payload, labels, model_label, confidence, caller)
   RETURNING id INTO new_id;
@@ -285,10 +294,12 @@ COMMENT ON FUNCTION comply._review_release(text, bigint) IS
   'Body of comply.review_release (run as the extension owner for the named caller)';
 COMMENT ON FUNCTION comply._review_enqueue(text, jsonb, text, text[], text, float8, text) IS
   'Body of comply.review_enqueue (run as the extension owner for the named caller)';
+COMMENT ON FUNCTION comply._check_queue_name(text) IS
+  'Refuses (22023) a review queue''s name that is not a name or holds personal data';
 COMMENT ON FUNCTION comply._review_maintain(interval) IS
   'Body of comply.review_maintain: returns expired claims, escalates cases older than sla';
 
-REVOKE ALL ON FUNCTION comply._review_next(text, text, interval),
+REVOKE ALL ON FUNCTION comply._check_queue_name(text), comply._review_next(text, text, interval),
   comply._review_decide(text, bigint, text, text), comply._review_release(text, bigint),
   comply._review_enqueue(text, jsonb, text, text[], text, float8, text),
   comply._review_maintain(interval) FROM PUBLIC;
@@ -308,7 +319,7 @@ COMMENT ON FUNCTION comply.review_decide(bigint, text, text) IS
 
 CREATE FUNCTION comply.review_release(case_id bigint) RETURNS comply.review_cases
   AS 'MODULE_PATHNAME', 'comply_review_release'
-  LANGUAGE C VOLATILE STRICT;
+  LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION comply.review_release(bigint) IS
   'Gives a claimed case back to the queue';
 
