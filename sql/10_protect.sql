@@ -617,6 +617,32 @@ SELECT comply.unprotect('clinic.legacy');
 \set VERBOSITY terse
 SELECT comply.protect_existing('clinic.legacy');
 \set VERBOSITY default
+-- A constraint of the table broken by the transformed values fails protect_existing's
+-- own UPDATE. PostgreSQL's detail would quote the row (its other columns in clear) or
+-- the key: the error keeps its SQLSTATE, message and constraint, its detail says which
+-- columns were rewritten, and no value.
+CREATE TABLE clinic.legacy2 (id int PRIMARY KEY, email text, born date, note text CHECK (length(note) < 10));
+INSERT INTO clinic.legacy2 VALUES (1, 'wilhelmina.okonkwo@kestrel-mail.net', '1984-03-17', 'a@b.cd');
+SET client_min_messages = error;  -- (protect warns of the CHECK)
+SELECT comply.protect('clinic.legacy2', '{"columns": {"note": {"redact": true}}}');
+RESET client_min_messages;
+SELECT comply.protect_existing('clinic.legacy2');
+DO $$
+DECLARE
+  st text; con text; tab text; det text;
+BEGIN
+  PERFORM comply.protect_existing('clinic.legacy2');
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, con = CONSTRAINT_NAME, tab = TABLE_NAME, det = PG_EXCEPTION_DETAIL;
+  RAISE NOTICE 'SQLSTATE %, constraint %, table %, detail quotes the row: %', st, con, tab, det LIKE '%okonkwo%';
+END $$;
+CREATE TABLE clinic.legacy3 (id int PRIMARY KEY, email text, owner text, UNIQUE (email, owner));
+INSERT INTO clinic.legacy3 VALUES (1, 'a.one@example.org', 'Wilhelmina Okonkwo'), (2, 'b.two@example.org', 'Wilhelmina Okonkwo');
+SELECT comply.protect('clinic.legacy3', '{"columns": {"email": {"redact": true}}, "audit": false}');
+SELECT comply.protect_existing('clinic.legacy3');
+SELECT id, email FROM clinic.legacy2 UNION ALL SELECT id, email FROM clinic.legacy3 ORDER BY 1, 2;
+SELECT comply.unprotect('clinic.legacy2'), comply.unprotect('clinic.legacy3');
+DROP TABLE clinic.legacy2, clinic.legacy3;
 -- The triggers of pg_comply's cached tables are for those tables, after each statement:
 -- called directly, or made a row trigger (whose NULL would skip every row, silently),
 -- they refuse.

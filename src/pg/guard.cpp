@@ -29,6 +29,7 @@ void CaptureCurrentException(CaughtError* out) noexcept {
   out->kind = CaughtError::kError;
   out->sqlerrcode = ERRCODE_INTERNAL_ERROR;
   out->message[0] = out->detail[0] = out->hint[0] = '\0';
+  out->schema[0] = out->table[0] = out->column[0] = out->datatype[0] = out->constraint[0] = '\0';
   out->hide_context = false;
   try {
     throw;
@@ -45,6 +46,12 @@ void CaptureCurrentException(CaughtError* out) noexcept {
     CopyText(out->message, sizeof out->message, e.what());
     CopyText(out->detail, sizeof out->detail, e.detail().c_str());
     CopyText(out->hint, sizeof out->hint, e.hint().c_str());
+    const PgError::Objects& o = e.objects();
+    CopyText(out->schema, sizeof out->schema, o.schema.c_str());
+    CopyText(out->table, sizeof out->table, o.table.c_str());
+    CopyText(out->column, sizeof out->column, o.column.c_str());
+    CopyText(out->datatype, sizeof out->datatype, o.datatype.c_str());
+    CopyText(out->constraint, sizeof out->constraint, o.constraint.c_str());
   } catch (const comply::Error& e) {
     const char* s = e.sqlstate();
     out->sqlerrcode = MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4]);
@@ -78,16 +85,30 @@ void RaiseCaught(const CaughtError& err) {
     error_context_stack = nullptr;
     ereport(ERROR, (errcode(err.sqlerrcode), errmsg_internal("%s", err.message),
                     err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
-                    err.hint[0] ? errhint("%s", err.hint) : 0, errhidestmt(true)));
+                    err.hint[0] ? errhint("%s", err.hint) : 0,
+                    err.schema[0] ? err_generic_string(PG_DIAG_SCHEMA_NAME, err.schema) : 0,
+                    err.table[0] ? err_generic_string(PG_DIAG_TABLE_NAME, err.table) : 0,
+                    err.column[0] ? err_generic_string(PG_DIAG_COLUMN_NAME, err.column) : 0,
+                    err.datatype[0] ? err_generic_string(PG_DIAG_DATATYPE_NAME, err.datatype) : 0,
+                    err.constraint[0] ? err_generic_string(PG_DIAG_CONSTRAINT_NAME, err.constraint) : 0,
+                    errhidestmt(true)));
   }
   ereport(ERROR, (errcode(err.sqlerrcode), errmsg_internal("%s", err.message),
                   err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
-                  err.hint[0] ? errhint("%s", err.hint) : 0));
+                  err.hint[0] ? errhint("%s", err.hint) : 0,
+                  err.schema[0] ? err_generic_string(PG_DIAG_SCHEMA_NAME, err.schema) : 0,
+                  err.table[0] ? err_generic_string(PG_DIAG_TABLE_NAME, err.table) : 0,
+                  err.column[0] ? err_generic_string(PG_DIAG_COLUMN_NAME, err.column) : 0,
+                  err.datatype[0] ? err_generic_string(PG_DIAG_DATATYPE_NAME, err.datatype) : 0,
+                  err.constraint[0] ? err_generic_string(PG_DIAG_CONSTRAINT_NAME, err.constraint) : 0));
 }
 
 void ThrowCopiedError(ErrorData* edata) {
   PgError e(edata->sqlerrcode, edata->message ? edata->message : "",
             edata->detail ? edata->detail : "", edata->hint ? edata->hint : "");
+  auto name = [](const char* s) { return std::string(s ? s : ""); };
+  e.set_objects({name(edata->schema_name), name(edata->table_name), name(edata->column_name),
+                 name(edata->datatype_name), name(edata->constraint_name)});
   FreeErrorData(edata);
   throw e;
 }

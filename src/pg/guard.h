@@ -37,6 +37,15 @@ class PgError : public std::exception {
   int sqlerrcode() const noexcept { return sqlerrcode_; }
   const std::string& detail() const noexcept { return detail_; }
   const std::string& hint() const noexcept { return hint_; }
+  void set_detail(std::string detail) { detail_ = std::move(detail); }
+  void set_hint(std::string hint) { hint_ = std::move(hint); }
+  // The objects the error names (PostgreSQL's SCHEMA NAME, TABLE NAME, COLUMN NAME,
+  // DATATYPE NAME, CONSTRAINT NAME fields), raised again with it; empty when not given.
+  struct Objects {
+    std::string schema, table, column, datatype, constraint;
+  };
+  const Objects& objects() const noexcept { return objects_; }
+  void set_objects(Objects objects) { objects_ = std::move(objects); }
   // Raised again with no context, as a RowError is (a PostgreSQL error met while
   // writing a row: a domain's check, say).
   void HideContext() noexcept { hide_context_ = true; }
@@ -45,6 +54,7 @@ class PgError : public std::exception {
  private:
   int sqlerrcode_;
   std::string message_, detail_, hint_;
+  Objects objects_;
   bool hide_context_ = false;
 };
 
@@ -65,6 +75,9 @@ struct CaughtError {
   char message[1024];
   char detail[1024];
   char hint[512];
+  // PgError::Objects (identifiers: NAMEDATALEN bytes at most).
+  char schema[NAMEDATALEN], table[NAMEDATALEN], column[NAMEDATALEN], datatype[NAMEDATALEN],
+      constraint[NAMEDATALEN];
 };
 
 // Fills out from the exception currently being handled (call only inside catch).

@@ -2506,11 +2506,14 @@ extern "C" Datum comply_protect_existing(PG_FUNCTION_ARGS) {
       throw Error(sqlstate::kObjectNotInPrerequisiteState,
                   "table " + QualifiedName(relid) + " is not protected", {},
                   "Protect it with comply.protect() first.");
-    std::string set;
+    std::string set, names;
+    int transformed = 0;
     for (const ColumnPolicy& c : p->columns) {
       if (c.redact == ColumnPolicy::Redact::kNone) continue;
       const char* q = PgCall([&] { return quote_identifier(c.name.c_str()); });
       set += std::string(set.empty() ? "" : ", ") + q + " = " + q;
+      names += std::string(names.empty() ? "" : ", ") + "\"" + c.name + "\"";
+      ++transformed;
     }
     if (set.empty()) return;  // nothing the policy transforms
     const std::string sql = "UPDATE " + QualifiedName(relid) + " SET " + set;
@@ -2519,11 +2522,30 @@ extern "C" Datum comply_protect_existing(PG_FUNCTION_ARGS) {
       ~Existing() { existing_relid = InvalidOid; }
     } scope(p->protected_relid);
     SpiScope spi;
-    changed = PgCall([&] {
-      int rc = SPI_execute(sql.c_str(), false, 0);
-      if (rc != SPI_OK_UPDATE) elog(ERROR, "could not update the stored rows: %s", SPI_result_code_string(rc));
-      return static_cast<int64>(SPI_processed);
-    });
+    try {
+      changed = PgCall([&] {
+        int rc = SPI_execute(sql.c_str(), false, 0);
+        if (rc != SPI_OK_UPDATE) elog(ERROR, "could not update the stored rows: %s", SPI_result_code_string(rc));
+        return static_cast<int64>(SPI_processed);
+      });
+    } catch (PgError& e) {
+      // A constraint of the table broken by the transformed values (a CHECK, NOT NULL,
+      // a unique key two rows now share): PostgreSQL's detail quotes the row ("Failing
+      // row contains (...)") or the key, other columns in clear, and this row was
+      // written by pg_comply's statement, not the caller's. The message, SQLSTATE and
+      // the names of the table and constraint are kept; the values are not. (The
+      // protect trigger's own rejections name no table: their details are its own.)
+      if (ERRCODE_TO_CATEGORY(e.sqlerrcode()) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION &&
+          !(e.objects().table.empty() && e.objects().constraint.empty())) {
+        e.set_detail("The row was rewritten by comply.protect_existing, which wrote the policy's "
+                     "transformed values of " + std::string(transformed == 1 ? "column " : "columns ") +
+                     names + "; its values are not shown.");
+        e.set_hint("Make the constraint accept the transformed values (labels such as "
+                   "[EMAIL_ADDRESS], masks, pseudonyms), or leave the column out of the policy's "
+                   "transformations.");
+      }
+      throw;
+    }
   });
   PG_RETURN_INT64(changed);
 }
