@@ -643,6 +643,36 @@ SELECT comply.protect_existing('clinic.legacy3');
 SELECT id, email FROM clinic.legacy2 UNION ALL SELECT id, email FROM clinic.legacy3 ORDER BY 1, 2;
 SELECT comply.unprotect('clinic.legacy2'), comply.unprotect('clinic.legacy3');
 DROP TABLE clinic.legacy2, clinic.legacy3;
+-- A domain's check that fails on the transformed value by raising an error of its own
+-- (here a RAISE EXCEPTION, P0001) is a rejection like one that says false: recorded,
+-- and its message, which may quote the value, left out.
+CREATE FUNCTION clinic.chk(v text) RETURNS boolean LANGUAGE plpgsql AS
+$$ BEGIN IF v LIKE '%[%' THEN RAISE EXCEPTION 'refusing value %', v; END IF; RETURN true; END $$;
+CREATE DOMAIN clinic.d_chk AS text CHECK (clinic.chk(VALUE));
+CREATE TABLE clinic.t4 (id int PRIMARY KEY, note clinic.d_chk);
+SELECT comply.protect('clinic.t4', '{"columns": {"note": {"redact": true}}}');
+INSERT INTO clinic.t4 VALUES (1, 'okonkwo lives at 42 Kestrel Lane, SSN 372-48-5190');
+SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+SELECT details ->> 'column' AS col, details ->> 'domain' AS domain, details ->> 'errors' AS errors
+  FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'clinic.t4';
+-- One that is no verdict on the value (a serialization failure, a deadlock, a lock
+-- timeout) keeps its SQLSTATE, so that a client retries; not recorded as a rejection,
+-- and with a message of pg_comply's.
+CREATE OR REPLACE FUNCTION clinic.chk(v text) RETURNS boolean LANGUAGE plpgsql AS
+$$ BEGIN IF v LIKE '%[%' THEN RAISE EXCEPTION 'busy with %', v USING ERRCODE = 'serialization_failure'; END IF; RETURN true; END $$;
+INSERT INTO clinic.t4 VALUES (2, 'okonkwo, SSN 372-48-5190');
+DO $$
+BEGIN
+  INSERT INTO clinic.t4 VALUES (2, 'okonkwo, SSN 372-48-5190');
+EXCEPTION WHEN serialization_failure THEN
+  RAISE NOTICE 'SQLSTATE %', SQLSTATE;
+END $$;
+SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+SELECT count(*) AS rejections FROM comply.audit_log WHERE action = 'protect.rejected' AND object = 'clinic.t4';
+SELECT comply.unprotect('clinic.t4');
+DROP TABLE clinic.t4;
+DROP DOMAIN clinic.d_chk;
+DROP FUNCTION clinic.chk(text);
 -- The triggers of pg_comply's cached tables are for those tables, after each statement:
 -- called directly, or made a row trigger (whose NULL would skip every row, silently),
 -- they refuse.

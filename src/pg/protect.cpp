@@ -1128,18 +1128,36 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
           }
         });
       } catch (const PgError& e) {
-        // A check that fails on the transformed value by raising a data exception of its
-        // own (a cast of a masked value, say) refuses it as much as one that says false:
-        // a rejection too, its message (which may quote the value) left out.
+        // A check that fails on the transformed value by raising an error of its own (a
+        // cast of a masked value, a function's RAISE EXCEPTION) refuses it as much as one
+        // that says false: a rejection too, its message (which may quote the value) left
+        // out. Errors that are no verdict on the value (a cancel, a deadlock or
+        // serialization failure, a lock timeout, resources, the system) are raised again
+        // with their SQLSTATE, so that a client retries as it would, but with a message
+        // of pg_comply's: the check's own may quote the value all the same.
         const int code = e.sqlerrcode();
         const bool violated = code == ERRCODE_CHECK_VIOLATION || code == ERRCODE_NOT_NULL_VIOLATION;
-        if (!violated && ERRCODE_TO_CATEGORY(code) != ERRCODE_DATA_EXCEPTION) throw;
         const std::string domain = PgCall([&] { return static_cast<const char*>(format_type_be(c.domain)); });
+        const std::string state = PgCall([&] { return static_cast<const char*>(unpack_sql_state(code)); });
+        const int category = ERRCODE_TO_CATEGORY(code);
+        if (category == ERRCODE_TO_CATEGORY(ERRCODE_QUERY_CANCELED)) throw;  // 57: PostgreSQL's own words
+        if (!violated &&
+            (category == ERRCODE_CONNECTION_EXCEPTION || category == ERRCODE_INVALID_TRANSACTION_STATE ||
+             category == ERRCODE_TRANSACTION_ROLLBACK || category == ERRCODE_INSUFFICIENT_RESOURCES ||
+             category == ERRCODE_PROGRAM_LIMIT_EXCEEDED ||
+             category == ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE || category == ERRCODE_SYSTEM_ERROR ||
+             category == ERRCODE_CONFIG_FILE_ERROR || category == ERRCODE_INTERNAL_ERROR)) {
+          PgError again(code,
+                        "the check of domain " + domain + " on the transformed value of column \"" +
+                            c.name + "\" of " + p.table + " failed (SQLSTATE " + state + ")",
+                        "The check's own message is not shown: it may quote the value.", {});
+          again.HideContext();
+          throw again;
+        }
         Reject(td, p, c, "domain", domain,
                violated ? std::string(e.what())
                         : std::string("the check of domain ") + domain +
-                              " raised an error on the transformed value (SQLSTATE " +
-                              PgCall([&] { return static_cast<const char*>(unpack_sql_state(code)); }) + ")",
+                              " raised an error on the transformed value (SQLSTATE " + state + ")",
                "column \"" + c.name + "\" as transformed breaks the constraints of domain " + domain);
       }
     }
