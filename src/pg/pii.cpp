@@ -611,7 +611,12 @@ const pii::Detector& CurrentDetector() {
   c.owned.reset();
   if (custom.empty() && preloaded_detector) {
     c.detector = preloaded_detector;
-    PgCall([] { elog(DEBUG1, "pg_comply: using the PII detector built at server start"); });
+    // Each of these lines hides its context and statement: whatever runs at the first
+    // detection would be quoted (a COPY's input line, a statement's literals).
+    PgCall([] {
+      ereport(DEBUG1, (errmsg("pg_comply: using the PII detector built at server start"),
+                       errhidecontext(true), errhidestmt(true)));
+    });
   } else if (preloaded_detector) {
     // Only the custom recognizers are compiled here.
     c.owned = std::make_unique<pii::Detector>(*preloaded_detector, custom);
@@ -622,7 +627,8 @@ const pii::Detector& CurrentDetector() {
                                      "with %d custom recognizer compiled for this session",
                                      "pg_comply: using the PII detector built at server start, "
                                      "with %d custom recognizers compiled for this session",
-                                     n, n)));
+                                     n, n),
+                       errhidecontext(true), errhidestmt(true)));
     });
   } else {
     std::vector<std::string> names;
@@ -637,7 +643,8 @@ const pii::Detector& CurrentDetector() {
     PgCall([n] {
       ereport(DEBUG1, (errmsg_plural("pg_comply: compiled a PII detector for this session (%d custom recognizer)",
                                      "pg_comply: compiled a PII detector for this session (%d custom recognizers)",
-                                     n, n)));
+                                     n, n),
+                       errhidecontext(true), errhidestmt(true)));
     });
   }
   c.entities.clear();
