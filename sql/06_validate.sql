@@ -66,6 +66,14 @@ SELECT comply.assert_valid('{"maria.garcia@example.org": "x", "ok": 1}', 'contac
 -- Also where a key holds '/' or '~', which the pointer escapes (~1, ~0): each key is
 -- redacted before it is escaped.
 SELECT comply.assert_valid('{"patients/536-22-8714": "x", "cards/4111 1111 1111 1111": "y", "a~b/c": "z"}', 'contacts_by_mail');
+-- Each key is redacted with the keys above it as its context, as a document's values
+-- are: a bare SSN keying a map under "ssn" is found. A key of six digits or more that
+-- the detector leaves (a phone's digits with no context) reads [DIGITS]; an array's
+-- index, which is no data, is shown as it is, however long.
+SELECT comply.register_schema('keyed_maps', '{"type": "object", "properties": {"list": {"type": "array", "items": {"type": "integer"}}}, "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}');
+SELECT comply.assert_valid('{"ssn": {"536228714": 1}}', 'keyed_maps');
+SELECT comply.assert_valid('{"phones": {"4155552671": 1, "12345": 2, "home": 3}}', 'keyed_maps');
+SELECT comply.assert_valid(jsonb_build_object('list', (SELECT jsonb_agg(i) FROM generate_series(1, 100000) i) || '["x"]'::jsonb), 'keyed_maps');
 -- A detail longer than an error holds is cut at a character's boundary: cut inside one,
 -- it was not valid UTF-8 (and a client in another encoding got 22021 in place of 23514).
 DO $$

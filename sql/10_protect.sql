@@ -1517,3 +1517,16 @@ RESET statement_timeout;
 SELECT comply.unprotect('slow_checks');
 DROP TABLE slow_checks;
 DELETE FROM comply.schemas WHERE name = 'slow_to_check';
+
+-- A rejected row's paths are redacted key by key, each with the keys above it as
+-- context, in the error and in the protect.rejected entry: a bare SSN keying a map under
+-- "ssn" is found, a key of phone digits reads [DIGITS].
+SELECT comply.register_schema('p_keyed', '{"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}');
+CREATE TABLE keyed_docs (id int PRIMARY KEY, doc jsonb);
+SELECT comply.protect('keyed_docs', '{"columns": {"doc": {"validate": "p_keyed"}}}');
+INSERT INTO keyed_docs VALUES (1, '{"ssn": {"536228714": 1}, "phones": {"4155552671": 2}}');
+SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+SELECT details ->> 'errors' AS errors FROM comply.audit_log
+ WHERE action = 'protect.rejected' ORDER BY id DESC LIMIT 1;
+SELECT comply.unprotect('keyed_docs');
+DROP TABLE keyed_docs;

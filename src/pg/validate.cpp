@@ -564,11 +564,27 @@ extern "C" Datum comply_validation_errors_named(PG_FUNCTION_ARGS) {
   });
 }
 
-// A JSON Pointer into a document with each key redacted: the escapes (~1 for '/', ~0
-// for '~') would otherwise glue a key's characters to their neighbours, and the detector
-// would not know "cards~14111 1111 1111 1111" for a card number.
-std::string RedactedPointer(const std::string& pointer) {
+// Whether key is digits only, six or more of them: a phone number, an account's or a
+// national identifier's digits, which the detector finds only with a context word.
+bool LongDigits(const std::string& key) {
+  if (key.size() < 6) return false;
+  for (char c : key)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// A JSON Pointer into instance with each key redacted: the escapes (~1 for '/', ~0 for
+// '~') would otherwise glue a key's characters to their neighbours, and the detector
+// would not know "cards~14111 1111 1111 1111" for a card number. Each key is redacted
+// with the keys above it as context, as the values of a redacted document are (a bare
+// SSN keying a map under "ssn": /ssn/[US_SSN]), and a key of six digits or more that the
+// detector leaves as it is reads [DIGITS]. An array's index is shown as it is: the
+// pointer is followed through instance to tell an index from a key of digits.
+std::string RedactedPointer(const std::string& pointer, const Jsonb* instance) {
   std::string out;
+  std::string context;  // the keys above the token (what a value's name is in JsonbRedactor)
+  bool resolved = true;  // at is the value the pointer reached so far
+  JsonbView at = JsonbView::Root(instance);
   size_t start = 0;
   while (start < pointer.size()) {
     if (pointer[start] != '/') return RedactTextDefault(pointer);  // not a pointer
@@ -583,8 +599,42 @@ std::string RedactedPointer(const std::string& pointer) {
         key += pointer[i];
       }
     }
+    bool index = false;
+    if (resolved && at.type() == json::Type::kArray) {
+      // An array's item: its index is no data, and the item's context is its array's.
+      size_t n = 0;
+      bool digits = !key.empty() && key.size() <= 9;
+      for (char c : key) {
+        if (c < '0' || c > '9') digits = false;
+        else n = n * 10 + static_cast<size_t>(c - '0');
+      }
+      resolved = digits && n < at.size();
+      if (resolved) {
+        index = true;
+        auto item = at.items();
+        for (size_t i = 0; i < n; ++i) item.next();
+        at = item.value();
+      }
+    } else if (resolved && at.type() == json::Type::kObject) {
+      JsonbView child = at;
+      resolved = at.Find(key, &child);
+      if (resolved) at = child;
+    } else {
+      resolved = false;
+    }
+    std::string shown = key;
+    if (!index) {
+      shown = RedactTextDefault(key, context);
+      if (shown == key && LongDigits(key)) shown = "[DIGITS]";
+      if (context.empty() || context.size() + key.size() > 255) {
+        context = key;
+      } else {
+        context += ' ';
+        context += key;
+      }
+    }
     out += '/';
-    for (char c : RedactTextDefault(key)) {
+    for (char c : shown) {
       if (c == '~') out += "~0";
       else if (c == '/') out += "~1";
       else out += c;
@@ -608,7 +658,7 @@ extern "C" Datum comply_assert_valid(PG_FUNCTION_ARGS) {
     std::string detail;
     for (const schema::ValidationError& e : errors)
       detail += (detail.empty() ? "" : "\n") + std::string("at \"") +
-                RedactedPointer(e.instance_path) + "\": " + e.message;
+                RedactedPointer(e.instance_path, instance) + "\": " + e.message;
     throw Error(sqlstate::kCheckViolation,
                 "document does not match schema \"" +
                     std::string(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) + "\"",
