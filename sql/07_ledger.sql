@@ -504,6 +504,15 @@ DROP DATABASE comply_archive;
 SELECT comply.audit('refund for maria.garcia@example.org', 'claims',
                     '{"maria.garcia@example.org": {"536-22-8714": "called 415-555-2671"}, "reason": "billing"}') AS keyed \gset
 SELECT action, object, details FROM comply.audit_log WHERE id = :keyed;
+-- Keys redacted alike stay distinct members, numbered in the order jsonb keeps the keys
+-- in (shorter first): one key, jsonb kept the last value only, and two of three outcomes
+-- were lost from the ledger. A key that already reads "[EMAIL_ADDRESS]#2" is kept, and
+-- not taken; a key is redacted with the keys above it as context (a bare SSN under "ssn").
+SELECT comply.audit('bulk.update', 'crm',
+                    '{"recipients": {"maria.garcia@example.org": "sent", "maria@example.org": "bounced",
+                      "k.mensah@example.org": "failed", "[EMAIL_ADDRESS]#2": "literal"},
+                      "ssn": {"536228714": "checked"}}') AS collide \gset
+SELECT jsonb_pretty(details) AS details FROM comply.audit_log WHERE id = :collide;
 -- comply.audit_trigger() fires AFTER ... FOR EACH ROW only: as a BEFORE trigger it would
 -- skip the row it records, per statement it would record a change with no row.
 CREATE TABLE misfired (id int PRIMARY KEY, note text);

@@ -182,6 +182,11 @@ SELECT comply.review_enqueue('{"maria.garcia@example.org": 1, "536-22-8714": {"4
                              NULL, NULL, NULL, 'subjects') AS c7 \gset
 SELECT subject FROM comply.review_cases WHERE id = :c7;
 SELECT details -> 'subject' AS ledger_subject FROM comply.audit_log WHERE action = 'review.enqueue' ORDER BY id DESC LIMIT 1;
+-- Keys redacted alike stay distinct (one key, jsonb kept one value of the two).
+SELECT comply.review_enqueue('{"maria.garcia@example.org": "x", "maria@example.org": "y"}', 'x',
+                             NULL, NULL, NULL, 'subjects') AS c8 \gset
+SELECT subject FROM comply.review_cases WHERE id = :c8;
+SELECT details -> 'subject' AS ledger_subject FROM comply.audit_log WHERE action = 'review.enqueue' ORDER BY id DESC LIMIT 1;
 
 -- The head of a queue is read from its index in review_next's order (escalated first,
 -- then the oldest), not found by sorting every open case: the plan of its query on a

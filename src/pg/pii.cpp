@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -299,6 +300,12 @@ std::string RedactString(std::string_view in, const pii::DetectOptions& opts,
 // Walks a jsonb container, pushing a redacted copy into *state.
 class JsonbRedactor {
  public:
+  // The redacted keys given in one object, and for each redacted form the next number.
+  struct GivenKeys {
+    std::set<std::string> names;
+    std::map<std::string, uint64> next;
+  };
+
   // With redact_keys, the object keys are redacted by content too (documents pg_comply
   // keeps in the ledger or shows reviewers: a key may be personal data, an e-mail
   // keying a map); comply.redact keeps them.
@@ -326,6 +333,7 @@ class JsonbRedactor {
     bool key_matched = false;
     std::string_view member;  // the key of the member whose value comes next
     std::string named;        // name and member: the name of that value
+    GivenKeys renamed;        // the redacted keys given so far in this object
     for (;;) {
       JsonbIteratorToken tok = PgCall([&] { return JsonbIteratorNext(&it, &v, true); });
       if (tok == WJB_DONE) break;
@@ -350,9 +358,12 @@ class JsonbRedactor {
           }
           if (key_matched) current_key_ = Upper(k);
           if (redact_keys_) {
-            const std::string r = RedactString(k, opts_, ops_, key_);
+            // A key's context is the keys above it, as a value's is: a bare SSN keying
+            // a map under "ssn".
+            named_.context = name;
+            const std::string r = RedactString(k, named_, ops_, key_);
             if (r != k) {
-              PushString(tok, r, state);
+              PushString(tok, DistinctKey(c, r, &renamed), state);
               break;
             }
           }
@@ -388,6 +399,30 @@ class JsonbRedactor {
       }
     }
     return last;
+  }
+
+  // The key that redacted key r of object c becomes: r, or r#2, r#3 ... for the second
+  // and later keys of c redacted alike (three e-mails keying a map are three members,
+  // "[EMAIL_ADDRESS]", "[EMAIL_ADDRESS]#2", "[EMAIL_ADDRESS]#3", numbered in the order
+  // jsonb keeps the keys in; one key, as jsonb keeps only the last of equal keys, lost
+  // the others' values). Never one of c's own keys ("[EMAIL_ADDRESS]#2" written as such,
+  // kept as it is) nor one given already (in *given, with the next number to try for r:
+  // each key is one lookup or a few, however many share its label).
+  std::string DistinctKey(JsonbContainer* c, const std::string& r, GivenKeys* given) {
+    uint64& next = given->next[r];  // 0: r itself not tried yet
+    for (;;) {
+      std::string candidate = next == 0 ? r : r + "#" + std::to_string(next);
+      next = next == 0 ? 2 : next + 1;
+      if (given->names.count(candidate)) continue;
+      const bool own = PgCall([&] {
+        JsonbValue found;
+        return getKeyJsonValueFromContainer(c, candidate.data(), static_cast<int>(candidate.size()),
+                                            &found) != nullptr;
+      });
+      if (own) continue;
+      given->names.insert(candidate);
+      return candidate;
+    }
   }
 
   // Pushes one value: replaced whole (under a listed key), recursed into, redacted by
