@@ -26,6 +26,14 @@ SELECT n, comply.validate(n::jsonb, '{"const": 9007199254740993}'::jsonb) AS con
        comply.validate(n::jsonb, '{"enum": [10000, 0.0001, -1e-8]}'::jsonb) AS enum
 FROM unnest(ARRAY['9007199254740992', '9007199254740993.000', '9007199254740994', '1e4',
                   '10000.0000', '1e-4', '-0.00000001', '0.0001000000000000000000001']) AS n;
+-- multipleOf by a divisor beyond the doubles' range, which jsonb writes out in full (a 1
+-- and 309 zeros: it was not read as a decimal, and 0.5 / inf = 0 made 0.5 a multiple),
+-- or whose quotient underflows; in the fast program (validate) and the errors.
+SELECT d, n, comply.validate(n::jsonb, jsonb_build_object('multipleOf', d::jsonb)) AS multiple,
+       (SELECT count(*) FROM comply.validation_errors(n::jsonb, jsonb_build_object('multipleOf', d::jsonb))) AS errors
+FROM (VALUES ('1e309', '0.5'), ('1e400', '0.5'), ('1e300', '1e-300'), ('1e308', '0.5'),
+             ('1e309', '3e309'), ('1e309', '0'), ('1.2345678901234567890123e309', '0.5'),
+             ('1.2345678901234567890123e300', '1e-300')) AS t(d, n);
 SELECT comply.validate('[1, 1.0]', '{"uniqueItems": true}'::jsonb) AS one_and_one_point_zero,
        comply.validate('[{"a": 1, "b": [2]}, {"b": [2.0], "a": 1.00}]', '{"uniqueItems": true}'::jsonb) AS same_objects,
        comply.validate('[1e400, 1e401]', '{"uniqueItems": true}'::jsonb) AS two_infinities;

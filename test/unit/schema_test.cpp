@@ -141,6 +141,40 @@ TEST(SchemaTest, NumbersBeyondDoublesRange) {
   EXPECT_EQ(StateOf([] { Make(R"({"multipleOf": -1e-400})"); }), "22023");
 }
 
+// multipleOf with a divisor beyond the doubles' range, written with an exponent or out in
+// full (as jsonb writes 1e309: a 1 and 309 zeros), or a quotient that underflows: no
+// number but 0 is a multiple of a divisor larger than itself. The fast program (IsValid)
+// and the node evaluator (Validate) agree.
+TEST(SchemaTest, MultipleOfBeyondDoublesRangeOrUnderflow) {
+  const std::string e309 = "1" + std::string(309, '0');
+  const std::string e400 = "1" + std::string(400, '0');
+  const std::string tiny = "0." + std::string(299, '0') + "1";  // 1e-300
+  struct Case {
+    std::string divisor, instance;
+    bool valid;
+  };
+  const Case cases[] = {
+      {"1e309", "0.5", false},          {e309, "0.5", false},
+      {e400, "0.5", false},             {"1e300", "1e-300", false},
+      {"1" + std::string(300, '0'), tiny, false},
+      {e309, "0", true},                {e309, "2" + std::string(309, '0'), true},
+      {e309, "3e309", true},            {e309, "1" + std::string(308, '0'), false},
+      {e400, "1e400", true},            {"1e308", "0.5", false},
+      {"100", "300", true},             {"100", "350", false},
+      {"1" + std::string(18, '0'), "5" + std::string(18, '0'), true},
+      // More than 19 significant digits: the doubles decide; a quotient of 0 is none.
+      {"1.2345678901234567890123e309", "0.5", false},
+      {"1.2345678901234567890123e300", "1e-300", false},
+      {"1.2345678901234567890123e300", "0", true},
+  };
+  for (const Case& c : cases) {
+    auto schema = Make(R"({"multipleOf": )" + c.divisor + "}");
+    auto doc = json::Parse(c.instance);
+    EXPECT_EQ(schema->IsValid(doc, {}), c.valid) << c.divisor << " " << c.instance;
+    EXPECT_EQ(schema->Validate(doc, {}).empty(), c.valid) << c.divisor << " " << c.instance;
+  }
+}
+
 // Bounds, const and enum compare the decimals when their doubles are equal: beyond a
 // double's 17 digits as beyond its range; the fast program (IsValid) and the node
 // evaluator (Validate) agree.

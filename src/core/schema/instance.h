@@ -66,8 +66,14 @@ bool IsMultipleOf(const V& v, const Decimal& div, double div_num) {
     const bool multiple = DecimalIsMultipleOf(text, div, &decided);
     if (decided) return multiple;
   }
-  double q = v.number() / div_num;
+  // By doubles (a divisor of more than 19 significant digits): inexact. A quotient of 0
+  // from a number that is not 0 is no multiple: it underflowed (1e-300 / 1e300), or the
+  // divisor is beyond the doubles' range (0.5 / inf), and a multiple of a divisor larger
+  // than the number is 0 itself.
+  const double x = v.number();
+  const double q = x / div_num;
   if (!std::isfinite(q)) return false;
+  if (q == 0) return x == 0;
   return q == std::floor(q);
 }
 

@@ -25,7 +25,10 @@
 namespace comply::schema {
 namespace internal {
 
-// Parses a JSON number's text into an exact decimal (fails beyond 19 digits).
+// Parses a JSON number's text into an exact decimal (fails beyond 19 significant
+// digits). Trailing zeros are not significant: jsonb writes 1e309 out in full, as a 1 and
+// 309 zeros, which must still be read (it was not, and multipleOf fell back to doubles,
+// where 0.5 / 1e309 is 0.5 / inf = 0, a whole quotient).
 Decimal ParseDecimal(std::string_view text) {
   Decimal d;
   size_t i = 0;
@@ -36,6 +39,7 @@ Decimal ParseDecimal(std::string_view text) {
   uint64_t m = 0;
   int digits = 0;
   int64_t exp = 0;
+  int64_t zeros = 0;  // zeros after m's last digit, not yet in m
   bool frac = false;
   for (; i < text.size(); ++i) {
     char c = text[i];
@@ -45,15 +49,17 @@ Decimal ParseDecimal(std::string_view text) {
     }
     if (c == 'e' || c == 'E') break;
     if (c < '0' || c > '9') return d;
-    if (m == 0 && c == '0') {
-      if (frac) --exp;
+    if (frac) --exp;
+    if (c == '0') {
+      if (m != 0) ++zeros;
       continue;
     }
-    if (digits >= 19) return d;
+    if (digits + zeros >= 19) return d;
+    for (; zeros > 0; --zeros, ++digits) m *= 10;
     m = m * 10 + (c - '0');
     ++digits;
-    if (frac) --exp;
   }
+  exp += zeros;  // m times 10^zeros is the digits read
   if (i < text.size()) {
     ++i;
     bool neg = false;
