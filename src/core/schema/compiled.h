@@ -313,6 +313,7 @@ struct Resource {
 class CompiledImpl final : public CompiledSchema {
  public:
   Dialect dialect() const override { return dialect_; }
+  size_t PatternBytes() const override { return pattern_bytes_; }
   bool IsValid(const json::Value& instance, const ValidateOptions& options) const override;
   std::vector<ValidationError> Validate(const json::Value& instance,
                                         const ValidateOptions& options) const override;
@@ -323,6 +324,7 @@ class CompiledImpl final : public CompiledSchema {
   std::vector<Node> nodes_;
   std::vector<Resource> resources_;
   std::map<std::string, std::unique_ptr<Pattern>> regexes_;
+  size_t pattern_bytes_ = 0;  // the sum of regexes_' MemoryBytes
   std::unique_ptr<FastProgram> fast_;  // nullptr: the node evaluator only
 };
 

@@ -96,6 +96,11 @@ class ByteDfa {
   // Number of states, the dead state included, for tests.
   size_t states() const { return accepting_.size(); }
 
+  // Bytes of memory the DFA holds (its tables: up to 128 kB).
+  size_t MemoryBytes() const {
+    return sizeof(ByteDfa) + next_.capacity() * sizeof(uint16_t) + accepting_.capacity();
+  }
+
  private:
   // States are numbered by their offset in next_ (index << shift_); 0 is the dead one.
   static constexpr uint32_t kDead = 0;

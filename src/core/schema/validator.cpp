@@ -445,6 +445,7 @@ class Compiler {
       throw Error(sqlstate::kInvalidRegularExpression,
                   "pattern \"" + pattern + "\" at " + ptr + " is not supported: " + re->error(),
                   "", "Patterns run on RE2: backreferences and lookaround are not available.");
+    out_.pattern_bytes_ += re->MemoryBytes();
     const Pattern* raw = re.get();
     out_.regexes_.emplace(pattern, std::move(re));
     return raw;

@@ -60,6 +60,10 @@ class CompiledSchema {
 
   virtual Dialect dialect() const = 0;
 
+  // Bytes of memory its compiled patterns hold (Pattern::MemoryBytes, each distinct
+  // pattern once): most of what a schema of many patterns takes, far more than its text.
+  virtual size_t PatternBytes() const = 0;
+
   // True if instance is valid. Throws comply::Error 54000 when a limit is exceeded and
   // whatever options.cancel throws.
   virtual bool IsValid(const json::Value& instance, const ValidateOptions& options) const = 0;
