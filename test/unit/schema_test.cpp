@@ -397,7 +397,9 @@ TEST(SchemaTest, CompilingManyReferencesIsLinearAndPollsCancel) {
 }
 
 // A schema of patterns tells what they take compiled, far more than their text (the
-// cache of compiled schemas took 62 kB of them for 1 MB where they held 78 MB).
+// cache of compiled schemas took 62 kB of them for 1 MB where they held 78 MB), and one
+// whose patterns would take more than kMaxPatternBytes is refused as they compile, not
+// after gigabytes (20,000 of them took 1 GB).
 std::string PatternPropertiesSchema(int from, int n) {
   std::string text = R"({"patternProperties": {)";
   for (int i = from; i < from + n; ++i)
@@ -421,6 +423,23 @@ TEST(SchemaTest, PatternBytesCountWhatPatternsTake) {
   EXPECT_GT(Make(text)->PatternBytes(), size_t{1} << 20);
   // RE2 alone (outside the DFA's subset): its program counts.
   EXPECT_GT(Make(R"({"pattern": "^.{1,1000}$"})")->PatternBytes(), 100000u);
+}
+
+TEST(SchemaTest, PatternsBeyondTheBudgetAreRefusedAsTheyCompile) {
+  // About 1,000 such patterns make kMaxPatternBytes: 3,000 would take three times it.
+  const json::Value schema = json::Parse(PatternPropertiesSchema(0, 3000));
+  try {
+    CompiledSchema::Compile(schema);
+    ADD_FAILURE() << "compiled";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.sqlstate(), "54000");
+    EXPECT_EQ(std::string(e.what()), "the schema's patterns would take more than 64 MB compiled");
+    EXPECT_NE(e.detail().find("/patternProperties, after "), std::string::npos) << e.detail();
+  }
+  // Half the budget compiles.
+  auto half = Make(PatternPropertiesSchema(0, 300));
+  EXPECT_LT(half->PatternBytes(), kMaxPatternBytes);
+  EXPECT_GT(half->PatternBytes(), kMaxPatternBytes / 8);
 }
 
 TEST(SchemaTest, FormatIsAnnotationUnlessAsserted) {

@@ -445,7 +445,17 @@ class Compiler {
       throw Error(sqlstate::kInvalidRegularExpression,
                   "pattern \"" + pattern + "\" at " + ptr + " is not supported: " + re->error(),
                   "", "Patterns run on RE2: backreferences and lookaround are not available.");
+    // Counted as they compile, so that a schema of many costly patterns is refused at
+    // the budget (one pattern past it at most), not after gigabytes.
     out_.pattern_bytes_ += re->MemoryBytes();
+    if (out_.pattern_bytes_ > kMaxPatternBytes)
+      throw Error(sqlstate::kProgramLimitExceeded,
+                  "the schema's patterns would take more than " +
+                      std::to_string(kMaxPatternBytes >> 20) + " MB compiled",
+                  "Refused at " + ptr + ", after " + std::to_string(out_.regexes_.size() + 1) +
+                      " distinct patterns.",
+                  "Use fewer patterns, or simpler ones: a bounded repetition such as "
+                  "x{1,50} compiles to many states.");
     const Pattern* raw = re.get();
     out_.regexes_.emplace(pattern, std::move(re));
     return raw;

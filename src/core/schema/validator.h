@@ -34,6 +34,10 @@ struct ValidateOptions {
 // Bounds that keep a validation finite whatever the schema.
 inline constexpr int kMaxDepth = 256;              // nested schema evaluations
 inline constexpr size_t kMaxSteps = 50'000'000;    // keyword evaluations per validation
+// Bound on the memory one schema's compiled patterns take (CompiledSchema::PatternBytes):
+// a pattern of 40 bytes may compile to 130 kB (a DFA for x{1,50}), so a schema of 20,000
+// of them took 1 GB. Compile refuses a schema beyond it (54000).
+inline constexpr size_t kMaxPatternBytes = size_t{64} << 20;
 
 // Resolves an absolute URI (no fragment) to a schema document: registered schemas by
 // $id, the test suite's remotes, the bundled metaschemas. Returns nullptr if unknown.
@@ -45,7 +49,7 @@ class CompiledSchema {
   // Compiles schema (its $schema selects the dialect; default draft 2020-12). Throws
   // comply::Error: 22023 for an invalid schema (message names the schema path),
   // 2201B for a pattern RE2 cannot run, 42704 for an unresolvable $ref, 0A000 for an
-  // unsupported $schema.
+  // unsupported $schema, 54000 for patterns that would take more than kMaxPatternBytes.
   // cancel (if set) is polled as the compilation goes (a schema of many thousands of
   // subschemas takes a while).
   static std::shared_ptr<const CompiledSchema> Compile(const json::Value& schema,
