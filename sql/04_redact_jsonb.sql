@@ -60,3 +60,9 @@ SELECT comply.redact('{"card": 4111111111111111, "not_luhn": 4111111111111112, "
 -- ... the whole number, whatever follows what was found in it: no "[CREDIT_CARD].0".
 SELECT comply.redact('{"card": 4111111111111111.0, "exp": 4111111111111111e0}'::jsonb);
 SELECT comply.redact('{"card": 4111111111111111.0}'::jsonb, '{"CREDIT_CARD": {"op": "mask", "keep_last": 4}}');
+-- A redacted document whose strings would take more than a jsonb holds (256 MB) is
+-- refused as they are written, not once the whole tree is built (1.4 GB of labels for
+-- a document of 60 MB).
+SELECT comply.redact((SELECT jsonb_agg(jsonb_build_object('k', 'x')) FROM generate_series(1, 262200)),
+                     jsonb_build_object('default', jsonb_build_object('op', 'label', 'label', repeat('X', 1024))),
+                     ARRAY['k']);

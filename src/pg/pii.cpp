@@ -316,6 +316,7 @@ class JsonbRedactor {
   // Returns the redacted copy of root. name (a column's) is the context of the values
   // not under a key (the document a scalar, an array's items at the root).
   Jsonb* Run(JsonbContainer* root, std::string_view name = {}) {
+    string_bytes_ = 0;
     JsonbParseState* state = nullptr;
     JsonbValue* result = Walk(root, &state, name);
     return PgCall([&] { return JsonbValueToJsonb(result); });
@@ -507,8 +508,17 @@ class JsonbRedactor {
     PgCall([&] { pushJsonbValue(state, tok, v); });
   }
 
-  // Pushes s as a string value (copied into palloc'd memory).
+  // Pushes s as a string value (copied into palloc'd memory). The strings' bytes are
+  // counted as they are pushed: more than a jsonb holds (JENTRY_OFFLENMASK, 256 MB, every
+  // string's bytes inside the root's) is refused then, not once the whole tree was built
+  // (1.4 GB of labels for 60 MB of jsonb).
   void PushString(JsonbIteratorToken tok, const std::string& s, JsonbParseState** state) {
+    string_bytes_ += s.size();
+    if (string_bytes_ > JENTRY_OFFLENMASK)
+      throw Error(sqlstate::kProgramLimitExceeded,
+                  "the redacted jsonb would be larger than 256 MB", {},
+                  "Its labels are longer than what they replace: use shorter labels, or redact "
+                  "smaller documents.");
     PgCall([&] {
       JsonbValue out;
       out.type = jbvString;
@@ -526,6 +536,7 @@ class JsonbRedactor {
   pii::DetectOptions named_;  // opts_ with the name of the value being redacted
   std::string current_key_;  // upper-case, of the last key whose value is replaced whole
   std::string lower_key_;    // scratch
+  size_t string_bytes_ = 0;  // of the strings pushed by PushString into this document
 };
 
 // Builds and warms the preloaded detector (plain C++: reports failure in why).

@@ -314,6 +314,49 @@ TEST(RedactTest, BoundsLabelsAndOutput) {
   EXPECT_GE(polls, 3);
 }
 
+// ReplacementBytes tells the bytes ApplyOperator writes, for every operator.
+TEST(RedactTest, ReplacementBytesIsWhatTheOperatorWrites) {
+  const char* configs[] = {
+      "{}",
+      R"({"default": {"op": "label", "label": "<redacted value>"}})",
+      R"({"default": {"op": "remove"}})",
+      R"({"default": {"op": "keep"}})",
+      R"({"default": {"op": "hash"}})",
+      R"({"default": {"op": "mask"}})",
+      R"({"default": {"op": "mask", "keep_last": 0, "mask_char": "•"}})",
+      R"({"default": {"op": "mask", "keep_last": 7, "mask_char": "😀"}})",
+  };
+  const std::string originals[] = {"", "a", "536-22-8714", "é😀 xyz ü", "jean@example.fr",
+                                   std::string("\x80\xff\xc3", 3) + "abc\xe2\x82"};
+  for (const char* config : configs) {
+    OperatorConfig c = Ops(config);
+    for (const std::string& original : originals)
+      EXPECT_EQ(ReplacementBytes(c.For("US_SSN"), "US_SSN", original),
+                ApplyOperator(c.For("US_SSN"), "US_SSN", original, kKey).size())
+          << config << " on " << original.size() << " bytes";
+  }
+}
+
+// The length of a redacted text is counted before it is written: one too long is
+// refused before any replacement is made (it was built first, past 1 GB, then refused:
+// a hash without a key, met first, then threw instead).
+TEST(RedactTest, TooLongIsRefusedBeforeAnythingIsWritten) {
+  OperatorConfig c = Ops(std::string(R"({"EMAIL_ADDRESS": {"op": "hash"}, "default": {"op": "label", "label": ")") +
+                         std::string(1024, 'X') + R"("}})");
+  const size_t n = kMaxRedactedBytes / 1024 + 2;
+  const std::string text(n, 'a');
+  std::vector<Finding> findings;
+  findings.reserve(n);
+  findings.push_back(F("EMAIL_ADDRESS", 0, 1));
+  for (size_t i = 1; i < n; ++i) findings.push_back(F("A", i, i + 1));
+  int polls = 0;
+  EXPECT_EQ(SqlstateOf([&] { Redact(text, findings, c, "", [&] { ++polls; }); }), "54000");
+  EXPECT_GE(polls, 10);  // the count polls for a cancel too
+  // Within the limit, the hash without a key is what is refused.
+  findings.resize(2);
+  EXPECT_EQ(SqlstateOf([&] { Redact(text.substr(0, 2), findings, c, ""); }), "55000");
+}
+
 TEST(RedactTest, RejectsOverlappingUnsortedOrOutOfRangeFindings) {
   OperatorConfig c = Ops("{}");
   EXPECT_EQ(SqlstateOf([&] { Redact("abcdef", {F("A", 0, 4), F("B", 3, 6)}, c, ""); }), "XX000");

@@ -229,22 +229,65 @@ std::string ApplyOperator(const Operator& op, std::string_view entity, std::stri
   return {};
 }
 
+size_t ReplacementBytes(const Operator& op, std::string_view entity, std::string_view original) {
+  switch (op.kind) {
+    case OpKind::kLabel:
+      return op.label.empty() ? entity.size() + 2 : op.label.size();
+    case OpKind::kRemove:
+      return 0;
+    case OpKind::kKeep:
+      return original.size();
+    case OpKind::kHash:
+      return kPseudonymLength;
+    case OpKind::kMask: {
+      // As ApplyOperator's loop, counting instead of writing.
+      size_t chars = Utf8Length(original);
+      size_t keep = std::min(chars / 2, static_cast<size_t>(op.keep_last));
+      size_t bytes = 0;
+      size_t i = 0, n = 0;
+      while (i < original.size()) {
+        size_t len = std::min(Utf8SeqLen(original[i]), original.size() - i);
+        bytes += n < chars - keep ? op.mask_char.size() : len;
+        i += len;
+        ++n;
+      }
+      return bytes;
+    }
+  }
+  return 0;
+}
+
 std::string Redact(std::string_view text, const std::vector<Finding>& findings,
                    const OperatorConfig& config, std::string_view key, const CancelCheck& cancel) {
-  std::string out;
-  out.reserve(std::min(text.size(), kMaxRedactedBytes));
-  size_t pos = 0;
-  size_t polled = 0;
   auto too_long = [] {
     throw Error(sqlstate::kProgramLimitExceeded, "the redacted text would be longer than 1 GB", {},
                 "Its labels are longer than what they replace: use shorter labels, or redact "
                 "smaller texts.");
   };
+  // The output's length first, counted as it grows: refused before anything is written
+  // (built first, a std::string doubled past 1 GB and the text was copied again, 2.3 GB
+  // to refuse 61 MB of text with long labels), and written into one exact allocation.
+  size_t total = 0;
+  size_t pos = 0;
+  size_t counted = 0;
   for (const Finding& f : findings) {
     if (f.begin < pos || f.end > text.size()) throw Error(sqlstate::kInternalError, "overlapping findings");
+    total += (f.begin - pos) +
+             ReplacementBytes(config.For(f.entity), f.entity, text.substr(f.begin, f.end - f.begin));
+    if (total > kMaxRedactedBytes) too_long();
+    pos = f.end;
+    if (++counted % 65536 == 0) PollCancel(cancel);
+  }
+  total += text.size() - pos;
+  if (total > kMaxRedactedBytes) too_long();
+  std::string out;
+  out.reserve(total);
+  pos = 0;
+  size_t polled = 0;
+  for (const Finding& f : findings) {
     out.append(text.substr(pos, f.begin - pos));
     out += ApplyOperator(config.For(f.entity), f.entity, text.substr(f.begin, f.end - f.begin), key);
-    if (out.size() > kMaxRedactedBytes) too_long();
+    if (out.size() > kMaxRedactedBytes) too_long();  // (never: counted above)
     pos = f.end;
     if (out.size() - polled > (1u << 20)) {  // every MiB written
       PollCancel(cancel);

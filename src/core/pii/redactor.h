@@ -73,6 +73,9 @@ std::string KeyId(std::string_view key);
 std::string ApplyOperator(const Operator& op, std::string_view entity,
                           std::string_view original, std::string_view key);
 
+// Bytes of ApplyOperator(op, entity, original, any key), without building it.
+size_t ReplacementBytes(const Operator& op, std::string_view entity, std::string_view original);
+
 // Longest label an operator may give, in bytes.
 constexpr size_t kMaxLabelBytes = 1024;
 // Longest redacted text, in bytes: what one PostgreSQL text value holds (1 GB less its
