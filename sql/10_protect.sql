@@ -1530,3 +1530,15 @@ SELECT details ->> 'errors' AS errors FROM comply.audit_log
  WHERE action = 'protect.rejected' ORDER BY id DESC LIMIT 1;
 SELECT comply.unprotect('keyed_docs');
 DROP TABLE keyed_docs;
+-- A value too large to redact (over comply.max_input_bytes) is refused, naming the
+-- column, and recorded like any row the policy refuses.
+CREATE TABLE big_notes (id int PRIMARY KEY, note text);
+SELECT comply.protect('big_notes', '{"columns": {"note": {"redact": true}}}');
+SET comply.max_input_bytes = '1kB';
+INSERT INTO big_notes VALUES (1, repeat('SSN 536-22-8714 ', 100));
+RESET comply.max_input_bytes;
+SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+SELECT details ->> 'column' AS column_name, details ->> 'errors' AS errors FROM comply.audit_log
+ WHERE action = 'protect.rejected' AND object = 'public.big_notes';
+SELECT comply.unprotect('big_notes');
+DROP TABLE big_notes;

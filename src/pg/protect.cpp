@@ -830,7 +830,7 @@ std::string OriginMember() {
 // the value.
 [[noreturn]] void Reject(TriggerData* td, const TablePolicy& p, const ColumnPolicy& c,
                          const char* rule_key, const std::string& rule, const std::string& errors,
-                         const std::string& message) {
+                         const std::string& message, const char* state = sqlstate::kCheckViolation) {
   std::string details = "{";
   json::AppendQuoted(details, "operation");
   details += ':';
@@ -871,8 +871,7 @@ std::string OriginMember() {
                     // The context would quote the statement, and so the row's values.
                     errhidecontext(true), errhidestmt(true)));
     });
-  throw RowError(sqlstate::kCheckViolation, "row rejected by the policy of " + p.table + ": " + message,
-                 errors);
+  throw RowError(state, "row rejected by the policy of " + p.table + ": " + message, errors);
 }
 
 
@@ -1079,7 +1078,19 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
     }
     if (c.redact == ColumnPolicy::Redact::kNone) continue;
     if (c.NeedsKey()) CheckPolicyKey(p);
-    std::optional<Datum> transformed = Transform(c, d);
+    std::optional<Datum> transformed;
+    try {
+      transformed = Transform(c, d);
+    } catch (const Error& e) {
+      // A value larger than comply.max_input_bytes cannot be redacted: the row is
+      // refused as it was (54000), now naming the column, and recorded like any row the
+      // policy refuses (it said only "input exceeds comply.max_input_bytes", and left no
+      // trace of the attempt).
+      if (std::string_view(e.sqlstate()) != sqlstate::kProgramLimitExceeded) throw;
+      Reject(td, p, c, "redact", "",
+             "the value is larger than comply.max_input_bytes (" + std::to_string(max_input_bytes) + " bytes)",
+             "column \"" + c.name + "\" is too large to redact", sqlstate::kProgramLimitExceeded);
+    }
     if (!transformed) continue;
     Datum replaced = *transformed;
     if (c.type != JSONBOID) {
