@@ -50,6 +50,17 @@ SELECT length(comply.redact((repeat('[', 200) || '"536-22-8714"' || repeat(']', 
 \set VERBOSITY sqlstate
 SELECT comply.redact((repeat('[', 6000) || '"536-22-8714"' || repeat(']', 6000))::jsonb);
 \set VERBOSITY default
+-- A schema passed in the call, or its options, nested deeper than 512 levels is refused
+-- as register_schema refuses one (54000), before it is compiled: the compiler recurses
+-- once per level, and 30,000 levels (made where max_stack_depth is large) crashed it.
+SELECT comply.validate('1', (repeat('{"not": ', 600) || '{}' || repeat('}', 600))::jsonb);
+\set VERBOSITY sqlstate
+SELECT comply.validate('1', (repeat('{"not": ', 600) || '{}' || repeat('}', 600))::jsonb);
+\set VERBOSITY default
+SELECT * FROM comply.validation_errors('1', (repeat('{"not": ', 600) || '{}' || repeat('}', 600))::jsonb);
+SELECT comply.validate('1', '{}'::jsonb, ('{"format": ' || repeat('[', 600) || repeat(']', 600) || '}')::jsonb);
+-- 512 levels are compiled as before.
+SELECT comply.validate('1', (repeat('{"$defs": {"a": ', 255) || '{"type": "integer"}' || repeat('}}', 255))::jsonb);
 
 -- Named schemas: checked against the metaschema, stored, used by name.
 SELECT comply.register_schema('intake_v1', :'intake'::jsonb);

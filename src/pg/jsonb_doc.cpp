@@ -104,7 +104,7 @@ TokenList* Tokenize(Jsonb* jb) {
 
 }  // namespace
 
-json::Value JsonbToValue(Jsonb* jb, size_t* depth) {
+json::Value JsonbToValue(Jsonb* jb, size_t* depth, size_t max_depth) {
   TokenList* tokens = PgCall([&] { return Tokenize(jb); });
   // Containers under construction; a key waits beside its object until its value comes.
   struct Frame {
@@ -126,11 +126,13 @@ json::Value JsonbToValue(Jsonb* jb, size_t* depth) {
     const Token& t = tokens->items[i];
     switch (t.kind) {
       case kBeginObject:
-        stack.push_back({json::Value::MakeObject(), {}});
-        if (depth && stack.size() > *depth) *depth = stack.size();
-        break;
       case kBeginArray:
-        stack.push_back({json::Value::MakeArray(), {}});
+        if (stack.size() >= max_depth) {
+          *depth = max_depth + 1;
+          return json::Value();
+        }
+        stack.push_back(
+            {t.kind == kBeginObject ? json::Value::MakeObject() : json::Value::MakeArray(), {}});
         if (depth && stack.size() > *depth) *depth = stack.size();
         break;
       case kEndObject:

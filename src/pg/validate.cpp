@@ -259,6 +259,22 @@ CachedSchema CompileMeasured(size_t schema_bytes, Compile&& compile) {
   return out;
 }
 
+// The document held by jb, a schema or options given in a call (what_nests says which); 54000 if it nests
+// deeper than json::kMaxDepth levels, as register_schema refuses a schema: the compiler
+// recurses once per level of a schema, which a jsonb nested tens of thousands of levels
+// deep (as a session with a large max_stack_depth can make one) would overflow the stack.
+json::Value JsonbOfDepth(Jsonb* jb, const char* what_nests) {
+  size_t depth = 0;
+  json::Value doc = JsonbToValue(jb, &depth, json::kMaxDepth);
+  if (depth > static_cast<size_t>(json::kMaxDepth))
+    throw Error(sqlstate::kProgramLimitExceeded,
+                std::string(what_nests) + " deeper than " + std::to_string(json::kMaxDepth) +
+                    " levels",
+                "A schema, and the options of a validation, may nest " +
+                    std::to_string(json::kMaxDepth) + " levels at most.");
+  return doc;
+}
+
 // The compiled form of an anonymous schema, compiled once per backend.
 std::shared_ptr<const schema::CompiledSchema> CompiledFor(Jsonb* schema_jb) {
   SchemaCache& c = Cache();
@@ -267,7 +283,7 @@ std::shared_ptr<const schema::CompiledSchema> CompiledFor(Jsonb* schema_jb) {
   auto it = c.by_content.find(key);
   if (it != c.by_content.end()) return it->second.compiled;
   CachedSchema entry = CompileMeasured(key.size(), [&] {
-    json::Value doc = JsonbToValue(schema_jb);
+    json::Value doc = JsonbOfDepth(schema_jb, "schema nests");
     return schema::CompiledSchema::Compile(doc, AnonymousResolver(c), &InterruptCheck());
   });
   if (c.by_content.size() >= kMaxCachedSchemas ||
@@ -468,7 +484,7 @@ const CallMemo& AnonymousCall(FunctionCallInfo fcinfo, Jsonb* schema_jb, Jsonb* 
   if (RemembersConstant(m) || Remembers(m, key, len, opts, opts_len)) return *m;
   const uint64 generation = schema_generation;
   auto compiled = CompiledFor(schema_jb);
-  json::Value opts_doc = options ? JsonbToValue(options) : json::Value();
+  json::Value opts_doc = options ? JsonbOfDepth(options, "options nest") : json::Value();
   return Remember(fcinfo->flinfo, PG_NARGS(), key, len, opts, opts_len, std::move(compiled),
                   OptionsFrom(&opts_doc), generation);
 }
