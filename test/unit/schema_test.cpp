@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "core/schema/instance.h"
 #include "core/schema/validator.h"
 
 namespace comply::schema {
@@ -440,6 +441,163 @@ TEST(SchemaTest, PatternsBeyondTheBudgetAreRefusedAsTheyCompile) {
   auto half = Make(PatternPropertiesSchema(0, 300));
   EXPECT_LT(half->PatternBytes(), kMaxPatternBytes);
   EXPECT_GT(half->PatternBytes(), kMaxPatternBytes / 8);
+}
+
+// A view (view.h) of an array of `items` items, each an array nested depth - 1 levels deep
+// around the number 1, without a document: nested deeper than a json::Value can be
+// (whose destructor recurses), as deep as a jsonb a session with a large max_stack_depth
+// parsed.
+class DeepView {
+ public:
+  explicit DeepView(size_t depth, size_t items = 1) : depth_(depth), items_(items) {}
+  json::Type type() const { return depth_ ? json::Type::kArray : json::Type::kNumber; }
+  bool boolean() const { return false; }
+  double number() const { return 1; }
+  std::string number_text() const { return "1"; }
+  bool integral() const { return true; }
+  std::string_view string() const { return {}; }
+  size_t size() const { return items_; }
+  class Items {
+   public:
+    Items(size_t depth, size_t items) : depth_(depth), items_(items) {}
+    bool done() const { return i_ == items_; }
+    void next() { ++i_; }
+    size_t index() const { return i_; }
+    std::string_view key() const { return {}; }
+    DeepView value() const { return DeepView(depth_ - 1); }
+
+   private:
+    size_t depth_, items_, i_ = 0;
+  };
+  using Members = Items;  // no objects
+  Items items() const { return Items(depth_, items_); }
+  Members members() const { return Items(depth_, items_); }
+  bool Find(std::string_view, DeepView*) const { return false; }
+
+ private:
+  size_t depth_, items_;
+};
+
+// uniqueItems compares and hashes items nested a million levels deep without recursing
+// once per level (that overflowed the stack at 40,000 levels, a SIGSEGV of the backend),
+// and counts a step per level.
+TEST(SchemaTest, UniqueItemsOfDeeplyNestedItemsDoesNotRecurse) {
+  using internal::Found;
+  constexpr size_t kDeep = 1000000;
+  size_t steps = 0;
+  internal::Work w{steps, nullptr};
+  EXPECT_TRUE(internal::Equal(DeepView(kDeep), DeepView(kDeep), w));
+  EXPECT_GE(steps, kDeep);
+  EXPECT_FALSE(internal::Equal(DeepView(kDeep), DeepView(kDeep + 1), w));
+  EXPECT_EQ(internal::HashValue(DeepView(kDeep), w), internal::HashValue(DeepView(kDeep), w));
+  EXPECT_NE(internal::HashValue(DeepView(kDeep), w), internal::HashValue(DeepView(kDeep - 1), w));
+  steps = 0;
+  EXPECT_EQ(internal::ItemsUnique(DeepView(kDeep + 1, 2), w), Found::kNo);  // pairwise
+  steps = 0;
+  EXPECT_EQ(internal::ItemsUnique(DeepView(kDeep / 10 + 1, 20), w), Found::kNo);  // hashed
+  // Past kMaxSteps it stops, for the evaluator to raise its 54000.
+  steps = kMaxSteps - 10;
+  EXPECT_EQ(internal::ItemsUnique(DeepView(kDeep + 1, 2), w), Found::kStop);
+}
+
+// uniqueItems on numbers of one double but different decimals (20-digit integers) hashes
+// them by their decimals, rather than comparing every pair of one bucket (40,000 of them
+// took minutes and could not be cancelled), and its work is counted and polls for
+// cancellation, in both evaluators.
+TEST(SchemaTest, UniqueItemsOfNumbersOfOneDoubleIsHashedAndPollsCancel) {
+  auto schema = Make(R"({"uniqueItems": true})");
+  json::Value::Array items;
+  for (int i = 1; i <= 20000; ++i) {
+    std::string digits = std::to_string(i);
+    std::string text = "1" + std::string(19 - digits.size(), '0') + digits;  // 20 digits
+    items.push_back(json::Value::Number(std::strtod(text.c_str(), nullptr), text));
+  }
+  const json::Value unique = json::Value::MakeArray(items);
+  int polls = 0;
+  CancelCheck count = [&] { ++polls; };
+  ValidateOptions opts;
+  opts.cancel = &count;
+  EXPECT_TRUE(schema->IsValid(unique, opts));
+  EXPECT_GT(polls, 2);
+  polls = 0;
+  EXPECT_TRUE(schema->Validate(unique, opts).empty());
+  EXPECT_GT(polls, 2);
+  // The same value as the first item, written otherwise.
+  items.push_back(json::Value::Number(1e19, "1.0000000000000000001e19"));
+  const json::Value repeated = json::Value::MakeArray(items);
+  EXPECT_FALSE(schema->IsValid(repeated, {}));
+  EXPECT_EQ(schema->Validate(repeated, {}).size(), 1u);
+  CancelCheck cancel = [] { throw Cancelled(); };
+  opts.cancel = &cancel;
+  EXPECT_THROW(schema->IsValid(unique, opts), Cancelled);
+  EXPECT_THROW(schema->Validate(unique, opts), Cancelled);
+}
+
+// const and enum count a step per value they compare: 10,000 items compared with a const
+// object of 100 members is a million steps (it was about 20,000, so a large enum or const
+// could not be cancelled for a long time, and escaped kMaxSteps).
+TEST(SchemaTest, ConstAndEnumCountTheirWork) {
+  std::string object = "{";
+  for (int i = 0; i < 100; ++i) object += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  object += "}";
+  std::string instance = "[";
+  for (int i = 0; i < 10000; ++i) instance += (i ? "," : "") + object;
+  instance += "]";
+  const json::Value doc = json::Parse(instance);
+  std::string small_enum = "[1, 2, " + object + "]", large_enum = "[" + object;
+  for (int i = 0; i < 40; ++i) large_enum += "," + std::to_string(i);
+  large_enum += "]";
+  for (const std::string& schema_text :
+       {R"({"items": {"const": )" + object + "}}", R"({"items": {"enum": )" + small_enum + "}}",
+        R"({"items": {"enum": )" + large_enum + "}}"}) {
+    auto schema = Make(schema_text);
+    int polls = 0;
+    CancelCheck count = [&] { ++polls; };
+    ValidateOptions opts;
+    opts.cancel = &count;
+    EXPECT_TRUE(schema->IsValid(doc, opts));
+    EXPECT_GT(polls, 200);
+    polls = 0;
+    EXPECT_TRUE(schema->Validate(doc, opts).empty());
+    EXPECT_GT(polls, 200);
+    CancelCheck cancel = [] { throw Cancelled(); };
+    opts.cancel = &cancel;
+    EXPECT_THROW(schema->IsValid(doc, opts), Cancelled);
+  }
+}
+
+// An enum of many values is looked up by their hashes, with enum's equality all the same
+// (numbers by value, exactly; objects in any order), in both evaluators.
+TEST(SchemaTest, LargeEnumIsHashedWithEnumEquality) {
+  std::string values;
+  for (int i = 0; i < 30; ++i) values += std::to_string(i) + ",";
+  values += R"(1e400, "s", null, true, [1, [2]], {"a": 1, "b": [1]}, 0.10000000000000000001,
+               12345678901234567890, -2.5)";
+  auto schema = Make(R"({"enum": [)" + values + "]}");
+  std::string strings;
+  for (int i = 0; i < 100; ++i) strings += (i ? ",\"s" : "\"s") + std::to_string(i) + "\"";
+  auto string_schema = Make(R"({"enum": [)" + strings + "]}");
+  const std::vector<std::pair<const char*, bool>> cases = {
+      {"1.0", true}, {"10e-1", true}, {"-0", true}, {"0.0", true}, {"29", true}, {"30", false},
+      {"1e400", true}, {"10e399", true}, {"1e401", false}, {"\"s\"", true}, {"\"t\"", false},
+      {"null", true}, {"false", false}, {"true", true}, {"[1, [2.0]]", true}, {"[1, [2], 3]", false},
+      {"[[2], 1]", false}, {R"({"b": [1.0], "a": 1})", true}, {R"({"a": 1})", false}, {"0.1", false},
+      {"0.10000000000000000001", true}, {"12345678901234567890", true},
+      {"12345678901234567891", false}, {"-2.50", true}, {"2.5", false}, {"{}", false}};
+  for (const auto& [text, valid] : cases) {
+    const json::Value v = json::Parse(text);
+    EXPECT_EQ(schema->IsValid(v, {}), valid) << text;
+    EXPECT_EQ(schema->Validate(v, {}).empty(), valid) << text;
+    EXPECT_FALSE(string_schema->IsValid(v, {})) << text;
+  }
+  for (const char* text : {"\"s0\"", "\"s57\"", "\"s99\""}) {
+    EXPECT_TRUE(string_schema->IsValid(json::Parse(text), {})) << text;
+    EXPECT_TRUE(string_schema->Validate(json::Parse(text), {}).empty()) << text;
+  }
+  for (const char* text : {"\"s100\"", "\"s\"", "5"}) {
+    EXPECT_FALSE(string_schema->IsValid(json::Parse(text), {})) << text;
+    EXPECT_FALSE(string_schema->Validate(json::Parse(text), {}).empty()) << text;
+  }
 }
 
 TEST(SchemaTest, FormatIsAnnotationUnlessAsserted) {

@@ -89,6 +89,9 @@ struct Keyword {
   size_t count2 = std::numeric_limits<size_t>::max();
   Decimal dec;
   std::vector<json::Value> values;
+  // enum: the hashes of values (HashValue, instance.h), sorted, each with its value's
+  // index; empty for an enum of fewer than kHashedEnum values (IndexEnum).
+  std::vector<std::pair<uint64_t, uint32_t>> value_index;
   const Pattern* re = nullptr;
   std::string str;
   std::vector<Sub> subs;   // properties (by name) / prefix items / allOf ... / dependent schemas

@@ -196,12 +196,13 @@ COMPLY_SCHEMA_INLINE bool EvalAssertion(Context& c, const Keyword& kw, const V& 
       if (type != Type::kString || kw.re->Matches(v.string())) return true;
       break;
     case Kw::kEnum:
-      for (const json::Value& e : kw.values)
-        if (Equal(v, ValueView(e))) return true;
+    case Kw::kConst: {  // const: an enum of one value
+      Work w{c.steps, c.options.cancel};
+      const Found found = InEnum(v, kw.values, kw.value_index, w);
+      if (found == Found::kStop) ThrowStepLimit();
+      if (found == Found::kYes) return true;
       break;
-    case Kw::kConst:
-      if (Equal(v, ValueView(kw.values[0]))) return true;
-      break;
+    }
     case Kw::kMaxItems:
       if (type != Type::kArray || v.size() <= kw.count) return true;
       break;
@@ -250,7 +251,11 @@ bool EvalKeyword(Context& c, const Keyword& kw, const V& v, Annotations* ann) {
       Report(c, kw, kw.message);
       return false;
     case Kw::kUniqueItems: {
-      if (type != Type::kArray || ItemsUnique(v)) return true;
+      if (type != Type::kArray) return true;
+      Work w{c.steps, c.options.cancel};
+      const Found unique = ItemsUnique(v, w);
+      if (unique == Found::kStop) ThrowStepLimit();
+      if (unique == Found::kYes) return true;
       Report(c, kw, kw.message);
       return false;
     }

@@ -137,13 +137,24 @@ COMPLY_FAST_INLINE bool FastArrayNode(FastRun& r, const FastNode& n, const V& v)
 }
 
 // Tells whether v is one of the strings of an enum of strings only (compared as Equal
-// compares them, without its dispatch).
+// compares them, without its dispatch; by their hashes when there are many), counting
+// the steps as InEnum counts them when it is.
 template <typename V>
-COMPLY_FAST_INLINE bool FastEnumStrings(const FastNode& n, const V& v) {
+COMPLY_FAST_INLINE bool FastEnumStrings(FastRun& r, const FastNode& n, const V& v) {
   if (v.type() != json::Type::kString) return false;
+  const Keyword& kw = *n.more->enum_values;
+  Work w{r.steps, r.options.cancel};
+  if (COMPLY_FAST_UNLIKELY(!kw.value_index.empty()))
+    return InEnum(v, kw.values, kw.value_index, w) == Found::kYes;
   const std::string_view s = v.string();
-  for (std::string_view e : n.more->enum_strings)
-    if (e == s) return true;
+  size_t compared = 0;
+  for (std::string_view e : n.more->enum_strings) {
+    ++compared;
+    if (e == s) {
+      w.Charge(compared);
+      return !w.over();
+    }
+  }
   return false;
 }
 
@@ -184,7 +195,7 @@ inline bool FastChildMode(FastRun& r, int id, FastNode::Mode mode, const V& v) {
     case Mode::kArray:
       return FastArrayNode(r, n, v);
     case Mode::kEnumStrings:
-      return FastSteps(r, n) && FastEnumStrings(n, v);
+      return FastSteps(r, n) && FastEnumStrings(r, n, v);
   }
   return false;
 }
@@ -281,7 +292,10 @@ COMPLY_FAST_COLD bool FastArrayRare(FastRun& r, const FastNode& n, const V& v) {
     }
     if (matches < kw.count || matches > kw.count2) return false;
   }
-  if ((f & kFUniqueItems) && !ItemsUnique(v)) return false;
+  if (f & kFUniqueItems) {
+    Work w{r.steps, r.options.cancel};  // counted as EvalKeyword counts it
+    if (ItemsUnique(v, w) != Found::kYes) return false;
+  }
   return true;
 }
 
@@ -407,17 +421,17 @@ template <typename V>
 COMPLY_FAST_COLD bool FastInPlaceRare(FastRun& r, const FastNode& n, const V& v) {
   const uint32_t f = n.flags;
   const FastMore& m = *n.more;
+  // Counted as EvalKeyword counts them.
   if (f & kFEnumAny) {
-    bool any = false;
-    for (const json::Value& e : m.enum_values->values) {
-      if (Equal(v, ValueView(e))) {
-        any = true;
-        break;
-      }
-    }
-    if (!any) return false;
+    const Keyword& kw = *m.enum_values;
+    Work w{r.steps, r.options.cancel};
+    if (InEnum(v, kw.values, kw.value_index, w) != Found::kYes) return false;
   }
-  if ((f & kFConst) && !Equal(v, ValueView(m.const_value->values[0]))) return false;
+  if (f & kFConst) {
+    const Keyword& kw = *m.const_value;
+    Work w{r.steps, r.options.cancel};
+    if (InEnum(v, kw.values, kw.value_index, w) != Found::kYes) return false;
+  }
   if (f & kFAnyOf) {
     bool any = false;
     for (const Sub& s : m.any_of->subs) {
@@ -450,7 +464,7 @@ COMPLY_FAST_COLD bool FastInPlaceRare(FastRun& r, const FastNode& n, const V& v)
 template <typename V>
 inline bool FastInPlace(FastRun& r, const FastNode& n, const V& v) {
   const uint32_t f = n.flags;
-  if ((f & kFEnum) && !(f & kFEnumAny) && !FastEnumStrings(n, v)) return false;
+  if ((f & kFEnum) && !(f & kFEnumAny) && !FastEnumStrings(r, n, v)) return false;
   if (f & kFAll)
     for (int id : n.more->all)
       if (!FastChild(r, id, v)) return false;

@@ -12,10 +12,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/cancel.h"
 #include "core/hash.h"
 #include "core/json.h"
 #include "core/schema/compiled.h"
 #include "core/schema/decimal.h"
+#include "core/schema/view.h"
 
 namespace comply::schema::internal {
 
@@ -90,115 +92,330 @@ bool Has(const V& v, std::string_view key) {
   return v.Find(key, nullptr);
 }
 
-// Compares two JSON values, possibly of different representations, for equality
-// (numbers by value: 1 == 1.0).
+// The work of comparing and hashing instance values (enum, const, uniqueItems), counted
+// against the steps of the evaluation that does it: one step per value visited, so that
+// a keyword whose cost grows with its operand or with the instance (a 100,000-value enum,
+// uniqueItems on 40,000 items) is bounded by kMaxSteps like any other work, and polls
+// for cancellation as the evaluators do, whenever the count crosses a multiple of 4096.
+// The functions below only count; their callers stop once over() tells the limit is
+// passed (each call's own work is bounded by the size of the values it reads).
+struct Work {
+  size_t& steps;
+  const CancelCheck* cancel;
+
+  // Counts n steps, polling for cancellation when the count crosses a multiple of 4096.
+  void Charge(size_t n = 1) {
+    const size_t before = steps;
+    steps += n;
+    if (((before ^ steps) >> 12) != 0 && cancel) PollCancel(*cancel);
+  }
+  // Tells whether the evaluation has passed kMaxSteps.
+  bool over() const { return steps > kMaxSteps; }
+};
+
+// Compares two JSON numbers, of the same double, exactly by their decimals, which may
+// differ beyond a double's 17 digits or its range (1e309 and 1e310 both read as
+// infinity).
 template <typename A, typename B>
-bool Equal(const A& a, const B& b) {
-  json::Type t = a.type();
-  if (t != b.type()) return false;
-  switch (t) {
-    case json::Type::kNull:
-      return true;
-    case json::Type::kBool:
-      return a.boolean() == b.boolean();
-    case json::Type::kNumber: {
-      const double x = a.number(), y = b.number();
-      if (x != y) return false;
-      // The same double: exactly by the decimals, which may differ beyond a double's 17
-      // digits or its range (1e309 and 1e310 both read as infinity).
-      const NormalDecimal p = Normalize(a.number_text()), q = Normalize(b.number_text());
-      if (!p.ok || !q.ok) return true;
-      return CompareNormal(p, q) == 0;
+bool SameNumber(const A& a, const B& b) {
+  if (a.number() != b.number()) return false;
+  const NormalDecimal p = Normalize(a.number_text()), q = Normalize(b.number_text());
+  if (!p.ok || !q.ok) return true;
+  return CompareNormal(p, q) == 0;
+}
+
+// Compares two JSON values, possibly of different representations, for equality
+// (numbers by value: 1 == 1.0), charging w a step per pair of values compared. It walks
+// the two values with a stack of its own, not by recursion: an instance may be nested
+// as deep as PostgreSQL's max_stack_depth let it be parsed, possibly by a session with
+// a larger one (tens of thousands of levels), deeper than this function's frames would
+// fit in the stack left.
+template <typename A, typename B>
+bool Equal(const A& a, const B& b, Work& w) {
+  struct ArrayPair {
+    typename A::Items x;
+    typename B::Items y;
+  };
+  // An object's members are those of b's, each looked up in a: a is the instance's view,
+  // which finds a key by binary search where it is jsonb, and b a schema's value (const,
+  // enum), whose json::Value finds one by a linear search (each member of a 5,000-member
+  // const looked up in it made 2,000 items take minutes).
+  struct ObjectPair {
+    typename B::Members y;
+    A other;
+  };
+  std::vector<ArrayPair> arrays;
+  std::vector<ObjectPair> objects;
+  std::vector<char> open;  // the containers being compared, innermost last: 1 for objects
+  A x = a;
+  B y = b;
+  for (;;) {
+    w.Charge();
+    const json::Type t = x.type();
+    if (t != y.type()) return false;
+    switch (t) {
+      case json::Type::kNull:
+        break;
+      case json::Type::kBool:
+        if (x.boolean() != y.boolean()) return false;
+        break;
+      case json::Type::kNumber:
+        if (!SameNumber(x, y)) return false;
+        break;
+      case json::Type::kString:
+        if (x.string() != y.string()) return false;
+        break;
+      case json::Type::kArray:
+        if (x.size() != y.size()) return false;
+        if (x.size() != 0) {
+          arrays.push_back({x.items(), y.items()});
+          open.push_back(0);
+        }
+        break;
+      case json::Type::kObject:
+        if (x.size() != y.size()) return false;
+        if (x.size() != 0) {
+          objects.push_back({y.members(), x});
+          open.push_back(1);
+        }
+        break;
     }
-    case json::Type::kString:
-      return a.string() == b.string();
-    case json::Type::kArray: {
-      if (a.size() != b.size()) return false;
-      auto y = b.items();
-      for (auto x = a.items(); !x.done(); x.next(), y.next())
-        if (!Equal(x.value(), y.value())) return false;
-      return true;
-    }
-    case json::Type::kObject: {
-      if (a.size() != b.size()) return false;
-      for (auto x = a.members(); !x.done(); x.next()) {
-        B o = b;
-        if (!b.Find(x.key(), &o) || !Equal(x.value(), o)) return false;
+    // The next pair: the next item or member of the innermost container not done.
+    for (;;) {
+      if (open.empty()) return true;
+      if (open.back() == 0) {
+        ArrayPair& p = arrays.back();
+        if (p.x.done()) {
+          arrays.pop_back();
+          open.pop_back();
+          continue;
+        }
+        x = p.x.value();
+        y = p.y.value();
+        p.x.next();
+        p.y.next();
+      } else {
+        ObjectPair& p = objects.back();
+        if (p.y.done()) {
+          objects.pop_back();
+          open.pop_back();
+          continue;
+        }
+        if (!p.other.Find(p.y.key(), &x)) return false;
+        y = p.y.value();
+        p.y.next();
       }
-      return true;
+      break;
     }
   }
-  return false;
+}
+
+// A hash of a JSON string.
+inline uint64_t HashString(std::string_view s) {
+  return Fmix64(std::hash<std::string_view>()(s) ^ 0x510e527fade682d1ULL);
+}
+
+// A hash of a JSON number consistent with SameNumber: by its value's decimals (1, 1.0
+// and 10e-1 alike, -0 as 0), not its double, so that numbers of one double but
+// different decimals (20-digit integers) hash apart; by its double when its text is not
+// a JSON number (which SameNumber then compares by its double).
+template <typename V>
+uint64_t HashNumber(const V& v) {
+  const NormalDecimal n = Normalize(v.number_text());
+  if (!n.ok) {
+    double d = v.number();
+    if (d == 0) d = 0;  // -0 == 0
+    uint64_t bits;
+    static_assert(sizeof bits == sizeof d);
+    std::memcpy(&bits, &d, sizeof bits);
+    return Fmix64(bits ^ 0xa54ff53a5f1d36f1ULL);
+  }
+  uint64_t h = std::hash<std::string_view>()(n.digits);
+  h ^= static_cast<uint64_t>(n.exponent) * 0x9e3779b97f4a7c15ULL;
+  return Fmix64(h ^ (n.negative ? 0x2545f4914f6cdd1dULL : 0xa54ff53a5f1d36f1ULL));
 }
 
 // A hash of a JSON value consistent with Equal: equal values hash alike (numbers by
-// value, -0 as 0; an object's members in any order).
+// value, -0 as 0; an object's members in any order). Charges w a step per value, and
+// walks v with a stack of its own, as Equal does.
 template <typename V>
-uint64_t HashValue(const V& v) {
-  switch (v.type()) {
-    case json::Type::kNull:
-      return 0x6a09e667f3bcc908ULL;
-    case json::Type::kBool:
-      return v.boolean() ? 0xbb67ae8584caa73bULL : 0x3c6ef372fe94f82bULL;
-    case json::Type::kNumber: {
-      double d = v.number();
-      if (d == 0) d = 0;  // -0 == 0
-      uint64_t bits;
-      static_assert(sizeof bits == sizeof d);
-      std::memcpy(&bits, &d, sizeof bits);
-      return Fmix64(bits ^ 0xa54ff53a5f1d36f1ULL);
+uint64_t HashValue(const V& v, Work& w) {
+  struct ArrayHash {
+    typename V::Items it;
+    uint64_t h;
+  };
+  struct ObjectHash {
+    typename V::Members it;
+    uint64_t h;
+    uint64_t key;  // of the member being hashed
+  };
+  std::vector<ArrayHash> arrays;
+  std::vector<ObjectHash> objects;
+  std::vector<char> open;  // the containers being hashed, innermost last: 1 for objects
+  V x = v;
+  for (;;) {
+    w.Charge();
+    uint64_t h;
+    bool done = true;  // x's hash is h
+    switch (x.type()) {
+      case json::Type::kNull:
+        h = 0x6a09e667f3bcc908ULL;
+        break;
+      case json::Type::kBool:
+        h = x.boolean() ? 0xbb67ae8584caa73bULL : 0x3c6ef372fe94f82bULL;
+        break;
+      case json::Type::kNumber:
+        h = HashNumber(x);
+        break;
+      case json::Type::kString:
+        h = HashString(x.string());
+        break;
+      case json::Type::kArray:
+        arrays.push_back({x.items(), 0x9b05688c2b3e6c1fULL});
+        open.push_back(0);
+        done = false;
+        break;
+      case json::Type::kObject:
+        // A sum: the members' order does not count.
+        objects.push_back({x.members(), 0x1f83d9abfb41bd6bULL, 0});
+        open.push_back(1);
+        done = false;
+        break;
+      default:
+        h = 0;
+        break;
     }
-    case json::Type::kString:
-      return Fmix64(std::hash<std::string_view>()(v.string()) ^ 0x510e527fade682d1ULL);
-    case json::Type::kArray: {
-      uint64_t h = 0x9b05688c2b3e6c1fULL;
-      for (auto x = v.items(); !x.done(); x.next()) h = Fmix64(h ^ HashValue(x.value()));
-      return h;
-    }
-    case json::Type::kObject: {
-      uint64_t h = 0x1f83d9abfb41bd6bULL;  // a sum: the members' order does not count
-      for (auto x = v.members(); !x.done(); x.next())
-        h += Fmix64(std::hash<std::string_view>()(x.key()) * 31 + HashValue(x.value()));
-      return h;
+    // Adds finished hashes into their containers until one has a value left to hash.
+    for (;;) {
+      if (done) {
+        if (open.empty()) return h;
+        if (open.back() == 0)
+          arrays.back().h = Fmix64(arrays.back().h ^ h);
+        else
+          objects.back().h += Fmix64(objects.back().key * 31 + h);
+        done = false;
+      }
+      if (open.back() == 0) {
+        ArrayHash& a = arrays.back();
+        if (a.it.done()) {
+          h = a.h;
+          arrays.pop_back();
+          open.pop_back();
+          done = true;
+          continue;
+        }
+        x = a.it.value();
+        a.it.next();
+      } else {
+        ObjectHash& o = objects.back();
+        if (o.it.done()) {
+          h = o.h;
+          objects.pop_back();
+          open.pop_back();
+          done = true;
+          continue;
+        }
+        o.key = std::hash<std::string_view>()(o.it.key());
+        x = o.it.value();
+        o.it.next();
+      }
+      break;
     }
   }
-  return 0;
 }
+
+// The answer of a membership or uniqueness test that counts its work: kStop when the
+// evaluation passed kMaxSteps before it could tell.
+enum class Found : uint8_t { kNo, kYes, kStop };
 
 // Tells whether the items of the array v are unique (uniqueItems). Pairwise for a
 // short array; for a longer one, only the items whose hashes are equal are compared, so
-// that a long array costs n log n, not n squared (80,000 items took a minute).
+// that a long array costs n log n, not n squared (80,000 items took a minute). kYes:
+// unique, kNo: not; every comparison and hash is charged to w.
 template <typename V>
-bool ItemsUnique(const V& v) {
+Found ItemsUnique(const V& v, Work& w) {
   constexpr size_t kPairwise = 16;
   const size_t n = v.size();
-  if (n < 2) return true;
+  if (n < 2) return Found::kYes;
   if (n <= kPairwise) {
     for (auto i = v.items(); !i.done(); i.next()) {
       auto j = i;
-      for (j.next(); !j.done(); j.next())
-        if (Equal(i.value(), j.value())) return false;
+      for (j.next(); !j.done(); j.next()) {
+        const bool same = Equal(i.value(), j.value(), w);
+        if (w.over()) return Found::kStop;
+        if (same) return Found::kNo;
+      }
     }
-    return true;
+    return Found::kYes;
   }
   std::vector<decltype(v.items().value())> items;
   std::vector<std::pair<uint64_t, uint32_t>> hashes;
   items.reserve(n);
   hashes.reserve(n);
   for (auto it = v.items(); !it.done(); it.next()) {
-    hashes.emplace_back(HashValue(it.value()), static_cast<uint32_t>(items.size()));
+    hashes.emplace_back(HashValue(it.value(), w), static_cast<uint32_t>(items.size()));
+    if (w.over()) return Found::kStop;
     items.push_back(it.value());
   }
   std::sort(hashes.begin(), hashes.end());
   for (size_t a = 0; a < hashes.size();) {
     size_t b = a + 1;
     while (b < hashes.size() && hashes[b].first == hashes[a].first) ++b;
-    for (size_t x = a; x < b; ++x)
-      for (size_t y = x + 1; y < b; ++y)
-        if (Equal(items[hashes[x].second], items[hashes[y].second])) return false;
+    for (size_t x = a; x < b; ++x) {
+      for (size_t y = x + 1; y < b; ++y) {
+        const bool same = Equal(items[hashes[x].second], items[hashes[y].second], w);
+        if (w.over()) return Found::kStop;
+        if (same) return Found::kNo;
+      }
+    }
     a = b;
   }
-  return true;
+  return Found::kYes;
+}
+
+// The smallest enum that is looked up by the hashes of its values (EnumIndex) rather
+// than compared with each of them.
+inline constexpr size_t kHashedEnum = 16;
+
+// The hashes of an enum's values (HashValue), sorted, each with its value's index.
+using EnumIndex = decltype(Keyword::value_index);
+
+// The index of values, or nothing if there are fewer than kHashedEnum of them.
+inline EnumIndex IndexEnum(const std::vector<json::Value>& values) {
+  EnumIndex index;
+  if (values.size() < kHashedEnum) return index;
+  size_t steps = 0;  // not an evaluation's: the values are the schema's
+  Work w{steps, nullptr};
+  index.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    index.emplace_back(HashValue(ValueView(values[i]), w), static_cast<uint32_t>(i));
+  std::sort(index.begin(), index.end());
+  return index;
+}
+
+// Tells whether v equals one of values (enum; const is an enum of one value), whose
+// index is index (IndexEnum): by its hash, then compared with the values of that hash
+// only; with each value in turn for a small enum.
+template <typename V>
+Found InEnum(const V& v, const std::vector<json::Value>& values, const EnumIndex& index,
+             Work& w) {
+  if (index.empty()) {
+    for (const json::Value& e : values) {
+      const bool same = Equal(v, ValueView(e), w);
+      if (w.over()) return Found::kStop;
+      if (same) return Found::kYes;
+    }
+    return Found::kNo;
+  }
+  const uint64_t h = HashValue(v, w);
+  if (w.over()) return Found::kStop;
+  auto it = std::lower_bound(index.begin(), index.end(), std::make_pair(h, uint32_t{0}));
+  for (; it != index.end() && it->first == h; ++it) {
+    const bool same = Equal(v, ValueView(values[it->second]), w);
+    if (w.over()) return Found::kStop;
+    if (same) return Found::kYes;
+  }
+  return Found::kNo;
 }
 
 }  // namespace comply::schema::internal

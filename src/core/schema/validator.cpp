@@ -607,6 +607,7 @@ class Compiler {
       if (!e->is_array()) Invalid(ptr + "/enum", "expected type array");
       Keyword k = Make(Kw::kEnum, "enum");
       k.values = e->as_array();
+      k.value_index = IndexEnum(k.values);
       k.message = "value not in enum";
       kws.push_back(std::move(k));
     }
