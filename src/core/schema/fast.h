@@ -142,15 +142,19 @@ COMPLY_FAST_INLINE bool FastArrayNode(FastRun& r, const FastNode& n, const V& v)
 template <typename V>
 COMPLY_FAST_INLINE bool FastEnumStrings(FastRun& r, const FastNode& n, const V& v) {
   if (v.type() != json::Type::kString) return false;
-  const Keyword& kw = *n.more->enum_values;
-  Work w{r.steps, r.options.cancel};
-  if (COMPLY_FAST_UNLIKELY(!kw.value_index.empty()))
+  // (The keyword, out of the program's hot bytes, is read only for an enum large enough
+  // to be indexed: IndexEnum's kHashedEnum, which enum_strings' size tells.)
+  if (COMPLY_FAST_UNLIKELY(n.more->enum_strings.size() >= kHashedEnum)) {
+    const Keyword& kw = *n.more->enum_values;
+    Work w{r.steps, r.options.cancel};
     return InEnum(v, kw.values, kw.value_index, w) == Found::kYes;
+  }
   const std::string_view s = v.string();
   size_t compared = 0;
   for (std::string_view e : n.more->enum_strings) {
     ++compared;
     if (e == s) {
+      Work w{r.steps, r.options.cancel};
       w.Charge(compared);
       return !w.over();
     }
