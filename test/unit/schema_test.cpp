@@ -500,6 +500,25 @@ TEST(SchemaTest, UniqueItemsOfDeeplyNestedItemsDoesNotRecurse) {
   EXPECT_EQ(internal::ItemsUnique(DeepView(kDeep + 1, 2), w), Found::kStop);
 }
 
+// Validating doc against schema polls for cancellation more than min_polls times, in
+// both evaluators (doc valid), and a cancel stops both.
+template <typename S>
+void ExpectPollsAndCancels(const S& schema, const json::Value& doc, int min_polls) {
+  int polls = 0;
+  CancelCheck count = [&] { ++polls; };
+  ValidateOptions opts;
+  opts.cancel = &count;
+  EXPECT_TRUE(schema->IsValid(doc, opts));
+  EXPECT_GT(polls, min_polls);
+  polls = 0;
+  EXPECT_TRUE(schema->Validate(doc, opts).empty());
+  EXPECT_GT(polls, min_polls);
+  CancelCheck cancel = [] { throw Cancelled(); };
+  opts.cancel = &cancel;
+  EXPECT_THROW(schema->IsValid(doc, opts), Cancelled);
+  EXPECT_THROW(schema->Validate(doc, opts), Cancelled);
+}
+
 // uniqueItems on numbers of one double but different decimals (20-digit integers) hashes
 // them by their decimals, rather than comparing every pair of one bucket (40,000 of them
 // took minutes and could not be cancelled), and its work is counted and polls for
@@ -513,24 +532,12 @@ TEST(SchemaTest, UniqueItemsOfNumbersOfOneDoubleIsHashedAndPollsCancel) {
     items.push_back(json::Value::Number(std::strtod(text.c_str(), nullptr), text));
   }
   const json::Value unique = json::Value::MakeArray(items);
-  int polls = 0;
-  CancelCheck count = [&] { ++polls; };
-  ValidateOptions opts;
-  opts.cancel = &count;
-  EXPECT_TRUE(schema->IsValid(unique, opts));
-  EXPECT_GT(polls, 2);
-  polls = 0;
-  EXPECT_TRUE(schema->Validate(unique, opts).empty());
-  EXPECT_GT(polls, 2);
+  ExpectPollsAndCancels(schema, unique, 2);
   // The same value as the first item, written otherwise.
   items.push_back(json::Value::Number(1e19, "1.0000000000000000001e19"));
   const json::Value repeated = json::Value::MakeArray(items);
   EXPECT_FALSE(schema->IsValid(repeated, {}));
   EXPECT_EQ(schema->Validate(repeated, {}).size(), 1u);
-  CancelCheck cancel = [] { throw Cancelled(); };
-  opts.cancel = &cancel;
-  EXPECT_THROW(schema->IsValid(unique, opts), Cancelled);
-  EXPECT_THROW(schema->Validate(unique, opts), Cancelled);
 }
 
 // const and enum count a step per value they compare: 10,000 items compared with a const
@@ -550,19 +557,7 @@ TEST(SchemaTest, ConstAndEnumCountTheirWork) {
   for (const std::string& schema_text :
        {R"({"items": {"const": )" + object + "}}", R"({"items": {"enum": )" + small_enum + "}}",
         R"({"items": {"enum": )" + large_enum + "}}"}) {
-    auto schema = Make(schema_text);
-    int polls = 0;
-    CancelCheck count = [&] { ++polls; };
-    ValidateOptions opts;
-    opts.cancel = &count;
-    EXPECT_TRUE(schema->IsValid(doc, opts));
-    EXPECT_GT(polls, 200);
-    polls = 0;
-    EXPECT_TRUE(schema->Validate(doc, opts).empty());
-    EXPECT_GT(polls, 200);
-    CancelCheck cancel = [] { throw Cancelled(); };
-    opts.cancel = &cancel;
-    EXPECT_THROW(schema->IsValid(doc, opts), Cancelled);
+    ExpectPollsAndCancels(Make(schema_text), doc, 200);
   }
 }
 
