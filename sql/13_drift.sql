@@ -176,7 +176,7 @@ ALTER SYSTEM SET comply.seal_interval = '2s';
 ALTER SYSTEM SET log_statement = 'mod';
 -- (Settings that may hold a credential, hashed: the baseline's values go into drift
 -- entries of the ledger, which cannot be changed, and into alerts.)
-ALTER SYSTEM SET primary_conninfo = 'host=10.0.0.5 user=replicator password=Repl-Secret-372485190';
+ALTER SYSTEM SET primary_conninfo = 'host=replica.internal user=replicator password=Repl-Secret-wxyz';
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 -- Widened grants on the extension's objects, and its own guards switched off.
