@@ -334,9 +334,13 @@ uint32 SpoolWriteSlot(uint64 gen, int slot, Oid dbid, const char* kind, const st
     const std::string bytes = EncodeRecord(dbid, kind, json);
     fd = OpenSpoolFile(path.c_str(), O_WRONLY | O_CREAT);
     if (fd < 0) return 0;
-    bool ok = WriteAt(fd, bytes, 0);
+    const bool ok = WriteAt(fd, bytes, 0);
     if (!ok) (void)!pwrite(fd, kZeros, 1, 0);
-    if (close(fd) != 0) ok = false;
+    // A close() failing after the whole record was written (a delayed write error of the
+    // system) leaves the record in the file: it is taken as written, so that the drain
+    // empties the file (SpoolMarkDone) once the record is in the ledger. Taken as not
+    // written, the file was never emptied and a restart wrote the record a second time.
+    (void)close(fd);
     return ok ? static_cast<uint32>(bytes.size()) : 0;
   } catch (...) {
     if (fd >= 0) {
