@@ -95,6 +95,39 @@ TEST(OperatorParseTest, PerEntityAndDefault) {
   EXPECT_EQ(Ops(R"({"DEFAULT": {"op": "remove"}})").default_op.kind, OpKind::kRemove);
 }
 
+// "redact_keys" with a boolean is the option (any case); with an object it is still an
+// entity's operator; anything else is refused.
+TEST(OperatorParseTest, RedactKeysOption) {
+  EXPECT_FALSE(Ops("{}").redact_keys);
+  OperatorConfig c = Ops(R"({"redact_keys": true, "US_SSN": {"op": "mask"}})");
+  EXPECT_TRUE(c.redact_keys);
+  EXPECT_EQ(c.per_entity.size(), 1u);  // not an entity
+  EXPECT_TRUE(Ops(R"({"REDACT_KEYS": true})").redact_keys);
+  EXPECT_FALSE(Ops(R"({"redact_keys": false})").redact_keys);
+  OperatorConfig entity = Ops(R"({"redact_keys": {"op": "remove"}})");
+  EXPECT_FALSE(entity.redact_keys);
+  EXPECT_EQ(entity.For("REDACT_KEYS").kind, OpKind::kRemove);
+  for (const char* bad : {R"({"redact_keys": "true"})", R"({"redact_keys": 1})",
+                          R"({"redact_keys": null})", R"({"Redact_Keys": [true]})"})
+    EXPECT_TRUE(OperatorError(bad, "eys\": expected true or false")) << bad;  // the key as given
+}
+
+// Keys take labels: the entity's own label text, or "[ENTITY]"; keep stays keep.
+TEST(OperatorParseTest, KeyOperatorsAreLabels) {
+  OperatorConfig c = KeyOperators(Ops(R"({"US_SSN": {"op": "mask"}, "EMAIL_ADDRESS": {"op": "hash"},
+                                          "PERSON": {"op": "label", "label": "<name>"},
+                                          "IBAN_CODE": {"op": "keep"}, "CRYPTO": {"op": "remove"},
+                                          "default": {"op": "mask"}, "redact_keys": true})"));
+  EXPECT_FALSE(c.NeedsKey());
+  EXPECT_EQ(ApplyOperator(c.For("US_SSN"), "US_SSN", "536-22-8714", {}), "[US_SSN]");
+  EXPECT_EQ(ApplyOperator(c.For("EMAIL_ADDRESS"), "EMAIL_ADDRESS", "a@b.org", {}), "[EMAIL_ADDRESS]");
+  EXPECT_EQ(ApplyOperator(c.For("PERSON"), "PERSON", "Ada", {}), "<name>");
+  EXPECT_EQ(ApplyOperator(c.For("IBAN_CODE"), "IBAN_CODE", "GB82", {}), "GB82");
+  EXPECT_EQ(ApplyOperator(c.For("CRYPTO"), "CRYPTO", "1BoatSLRHt", {}), "[CRYPTO]");
+  EXPECT_EQ(ApplyOperator(c.For("PHONE_NUMBER"), "PHONE_NUMBER", "555", {}), "[PHONE_NUMBER]");
+  EXPECT_EQ(KeyOperators(Ops(R"({"default": {"op": "keep"}})")).default_op.kind, OpKind::kKeep);
+}
+
 TEST(OperatorParseTest, MaskDefaultsAndLimits) {
   Operator m = Ops(R"({"X": {"op": "mask"}})").For("X");
   EXPECT_EQ(m.keep_last, 4);

@@ -155,6 +155,16 @@ OperatorConfig ParseOperators(const json::Value& config) {
   if (!config.is_object())
     BadOperator("top level", "expected an object keyed by entity, got " + std::string(json::TypeName(config.type())));
   for (const auto& [key, value] : config.as_object()) {
+    if (Upper(key) == "REDACT_KEYS" && !value.is_object()) {
+      if (!value.is_bool())
+        throw Error(sqlstate::kInvalidParameterValue,
+                    "invalid redaction operators: " + Where(key) + ": expected true or false, got " +
+                        json::TypeName(value.type()),
+                    {}, "\"redact_keys\": true redacts the keys of jsonb objects by content too "
+                    "(with labels); an entity's operator is an object such as {\"op\": \"label\"}.");
+      out.redact_keys = value.as_bool();
+      continue;
+    }
     if (key == "default" || key == "DEFAULT") {
       out.default_op = ParseOne(key, value);
     } else {
@@ -162,6 +172,17 @@ OperatorConfig ParseOperators(const json::Value& config) {
       out.per_entity[Upper(key)] = ParseOne(key, value);
     }
   }
+  return out;
+}
+
+OperatorConfig KeyOperators(const OperatorConfig& ops) {
+  auto for_key = [](const Operator& op) {
+    if (op.kind == OpKind::kKeep || op.kind == OpKind::kLabel) return op;
+    return Operator{};  // a label: "[ENTITY]"
+  };
+  OperatorConfig out;
+  out.default_op = for_key(ops.default_op);
+  for (const auto& [entity, op] : ops.per_entity) out.per_entity[entity] = for_key(op);
   return out;
 }
 

@@ -37,15 +37,29 @@ inline constexpr int kMaxKeepLast = 1000;
 struct OperatorConfig {
   std::map<std::string, Operator> per_entity;  // keys upper-case
   Operator default_op;
+  // "redact_keys": true: the object keys of a jsonb document are redacted by content
+  // too, with KeyOperators(*this) (comply.redact of jsonb, a protected jsonb column).
+  bool redact_keys = false;
 
   const Operator& For(std::string_view entity) const;
   bool NeedsKey() const;  // true if any operator is kHash
 };
 
 // Parses operators JSON such as
-//   {"US_SSN": {"op": "mask", "keep_last": 4}, "default": {"op": "label"}}
+//   {"US_SSN": {"op": "mask", "keep_last": 4}, "default": {"op": "label"},
+//    "redact_keys": true}
+// "redact_keys" (any case) with a boolean is that option; with an object it is still the
+// operator of an entity (or jsonb key) of that name, as before the option existed.
 // Throws comply::Error (22023) naming the offending key, never a value.
 OperatorConfig ParseOperators(const json::Value& config);
+
+// The operators that redact a jsonb object's keys, from those of its values: a key must
+// stay a distinct, non-empty string that names its member, so every operator but keep
+// becomes a label (the entity's own label text if its operator is a label with one,
+// else "[ENTITY]"): no mask (two keys masked alike, and the kept characters of an
+// e-mail are the domain), no remove (an empty key), no hash (keys are no join columns,
+// and a label needs no key). An entity kept in values is kept in keys.
+OperatorConfig KeyOperators(const OperatorConfig& ops);
 
 // The length of every pseudonym.
 inline constexpr size_t kPseudonymLength = 35;
