@@ -33,8 +33,33 @@ SELECT comply.redact('{"PRÉNOM": "Jürgen", "prénom": "Renée", "Número": "81
 SELECT comply.redact('{"prénom": "Renée"}'::jsonb, '{"Prénom": {"op": "mask"}}', ARRAY['prénom']);
 -- Compared by case folding, not lower-casing: a Greek key's final sigma too.
 SELECT comply.redact('{"ΕΠΏΝΥΜΟΣ": "x", "οδος": "y"}'::jsonb, '{"ΟΔΟΣ": {"op": "mask"}}', ARRAY['επώνυμος', 'ΟΔΟΣ']);
--- Keys themselves are kept (they name fields, they are not values).
+-- Keys themselves are kept by default (they name fields, they are not values)...
 SELECT comply.redact('{"maria@example.org": "x"}'::jsonb);
+-- ... and redacted by content with "redact_keys": true, always with labels (a key stays
+-- a distinct string): two e-mails keying one map stay two members, [EMAIL_ADDRESS] and
+-- [EMAIL_ADDRESS]#2, never one of the object's own keys ("[EMAIL_ADDRESS]#2" kept as is).
+SELECT comply.redact('{"recipients": {"wilhelmina.okonkwo@kestrel-mail.net": "sent", "bo.li@example.org": "failed"}, "n": 1}'::jsonb,
+                     '{"redact_keys": true}');
+SELECT comply.redact('{"wilhelmina.okonkwo@kestrel-mail.net": 1, "bo.li@example.org": 2, "[EMAIL_ADDRESS]#2": 3}'::jsonb,
+                     '{"REDACT_KEYS": true}');
+-- Values take their operators, keys their labels (a mask or a hash is no key); an
+-- entity kept in values is kept in keys; a key's context is the keys above it (a bare
+-- SSN keying a map under "ssn"); a listed key still replaces its value whole.
+SELECT comply.redact('{"maria@example.org": "maria@example.org", "ssn": {"536228714": "x"}, "n": {"4111111111111111": "a", "name": "Wilhelmina"}}'::jsonb,
+                     '{"redact_keys": true, "EMAIL_ADDRESS": {"op": "mask"}, "CREDIT_CARD": {"op": "label", "label": "<card>"}, "US_SSN": {"op": "remove"}}',
+                     ARRAY['name']);
+SELECT comply.redact('{"maria@example.org": "maria@example.org"}'::jsonb,
+                     '{"redact_keys": true, "EMAIL_ADDRESS": {"op": "keep"}}');
+-- Redacting again changes nothing.
+SELECT comply.redact(comply.redact('{"a@example.org": 1, "b@example.org": 2}'::jsonb, '{"redact_keys": true}'), '{"redact_keys": true}');
+-- false is the default; anything but a boolean (or an entity's operator object) is refused;
+-- a text has no keys.
+SELECT comply.redact('{"maria@example.org": "x"}'::jsonb, '{"redact_keys": false}');
+SELECT comply.redact('{"a": 1}'::jsonb, '{"redact_keys": "true"}');
+SELECT comply.redact('{"a": 1}'::jsonb, '{"redact_keys": 1}');
+SELECT comply.redact('{"a": 1}'::jsonb, '{"redact_keys": null}');
+SELECT comply.redact('{"a": 1}'::jsonb, '{"redact_keys": {"op": "label"}}');
+SELECT comply.redact('mail maria@example.org', '{"redact_keys": true}');
 -- Deep nesting.
 SELECT comply.redact(repeat('[', 500) || '"536-22-8714"' || repeat(']', 500))::text LIKE '%[US_SSN]%' AS deep_ok;
 -- NULL doc gives NULL; bad keys argument.
@@ -48,6 +73,8 @@ SELECT comply.redact('{"ssn": "536-22-8714", "n": "ssn 536-22-8714"}'::jsonb, '{
 SELECT comply.redact(comply.redact('{"ssn": "536-22-8714"}'::jsonb, '{"default": {"op": "hash"}}', ARRAY['ssn']),
                      '{"default": {"op": "hash"}}', ARRAY['ssn'])
        = comply.redact('{"ssn": "536-22-8714"}'::jsonb, '{"default": {"op": "hash"}}', ARRAY['ssn']) AS pseudonym_kept;
+-- With redact_keys, values are hashed and keys labelled (a pseudonym is no key name).
+SELECT comply.redact('{"maria@example.org": "maria@example.org"}'::jsonb, '{"redact_keys": true, "default": {"op": "hash"}}');
 RESET comply.hmac_key_file;
 -- A table of documents keeps its row count and shape.
 SELECT count(*) AS docs, bool_and(jsonb_typeof(r) = 'object') AS all_objects,

@@ -1542,3 +1542,37 @@ SELECT details ->> 'column' AS column_name, details ->> 'errors' AS errors FROM 
  WHERE action = 'protect.rejected' AND object = 'public.big_notes';
 SELECT comply.unprotect('big_notes');
 DROP TABLE big_notes;
+-- "redact_keys": true in a jsonb column's redact object redacts the object keys by
+-- content too (an e-mail keying a map), with labels; two keys redacted alike stay two
+-- members ([EMAIL_ADDRESS], [EMAIL_ADDRESS]#2). Without it keys are kept, as before.
+CREATE TABLE mail_log (id int PRIMARY KEY, doc jsonb, note text);
+INSERT INTO mail_log VALUES (1, '{"recipients": {"wilhelmina.okonkwo@kestrel-mail.net": "sent"}}', 'stored before');
+SELECT comply.protect('mail_log', '{"columns": {"doc": {"redact": {"redact_keys": true}}, "note": {"redact": true}}}');
+-- protect_existing rewrites the row stored before, then finds nothing left to change.
+SELECT comply.protect_existing('mail_log') AS changed;
+SELECT comply.protect_existing('mail_log') AS changed_again;
+INSERT INTO mail_log VALUES (2, '{"recipients": {"wilhelmina.okonkwo@kestrel-mail.net": "sent", "bo.li@example.org": "failed"}, "from": "desk@kestrel-mail.net"}');
+COPY mail_log (id, doc) FROM STDIN;
+3	{"cc": {"carl.jung@example.net": 1, "ada.obi@example.com": 2, "[EMAIL_ADDRESS]#2": 3}}
+\.
+SELECT id, doc, note FROM mail_log ORDER BY id;
+-- An UPDATE of another column leaves the document as stored (not rewritten, not in the
+-- entry's "columns"); one that adds an e-mail key gives it the next free name.
+UPDATE mail_log SET note = 'checked' WHERE id = 2;
+UPDATE mail_log SET doc = jsonb_set(doc, '{recipients,emily.watson@example.org}', '"queued"') WHERE id = 2;
+SELECT doc FROM mail_log WHERE id = 2;
+-- An upsert's SET doc = EXCLUDED.doc stores what the insert's trigger redacted, once.
+INSERT INTO mail_log VALUES (2, '{"recipients": {"wilhelmina.okonkwo@kestrel-mail.net": "resent", "bo.li@example.org": "sent"}}')
+  ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc;
+SELECT doc FROM mail_log WHERE id = 2;
+SELECT action, details -> 'columns' AS columns FROM comply.audit_log
+ WHERE object = 'public.mail_log' AND action IN ('INSERT', 'UPDATE') ORDER BY id;
+-- The option is a boolean, and only for jsonb columns.
+SELECT comply.protect('mail_log', '{"columns": {"doc": {"redact": {"redact_keys": "yes"}}}}');
+SELECT comply.protect('mail_log', '{"columns": {"note": {"redact": {"redact_keys": true}}}}');
+-- Without it (redact: true) keys stay as they are.
+SELECT comply.protect('mail_log', '{"columns": {"doc": {"redact": true}}}');
+INSERT INTO mail_log VALUES (4, '{"recipients": {"bo.li@example.org": "sent"}}');
+SELECT doc FROM mail_log WHERE id = 4;
+SELECT comply.unprotect('mail_log');
+DROP TABLE mail_log;

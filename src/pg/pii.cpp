@@ -306,12 +306,17 @@ class JsonbRedactor {
     std::map<std::string, uint64> next;
   };
 
-  // With redact_keys, the object keys are redacted by content too (documents pg_comply
-  // keeps in the ledger or shows reviewers: a key may be personal data, an e-mail
-  // keying a map); comply.redact keeps them.
+  // With redact_keys, or operators that say "redact_keys": true, the object keys are
+  // redacted by content too (a key may be personal data, an e-mail keying a map): always
+  // in documents pg_comply keeps in the ledger or shows reviewers; in comply.redact's
+  // and a protected column's when their operators ask. Keys take labels
+  // (pii::KeyOperators), whatever the values' operators.
   JsonbRedactor(const pii::DetectOptions& opts, const pii::OperatorConfig& ops,
                 std::string_view key, const std::set<std::string>& keys, bool redact_keys = false)
-      : opts_(opts), ops_(ops), key_(key), keys_(keys), redact_keys_(redact_keys), named_(opts) {}
+      : opts_(opts), ops_(ops), key_(key), keys_(keys),
+        redact_keys_(redact_keys || ops.redact_keys), named_(opts) {
+    if (redact_keys_) key_ops_ = pii::KeyOperators(ops);
+  }
 
   // Returns the redacted copy of root. name (a column's) is the context of the values
   // not under a key (the document a scalar, an array's items at the root).
@@ -362,7 +367,7 @@ class JsonbRedactor {
             // A key's context is the keys above it, as a value's is: a bare SSN keying
             // a map under "ssn".
             named_.context = name;
-            const std::string r = RedactString(k, named_, ops_, key_);
+            const std::string r = RedactString(k, named_, key_ops_, {});
             if (r != k) {
               PushString(tok, DistinctKey(c, r, &renamed), state);
               break;
@@ -533,6 +538,7 @@ class JsonbRedactor {
   std::string_view key_;
   const std::set<std::string>& keys_;  // lower-case; outlives the redactor
   const bool redact_keys_;
+  pii::OperatorConfig key_ops_;  // with redact_keys_: the operators of keys (labels, keep)
   pii::DetectOptions named_;  // opts_ with the name of the value being redacted
   std::string current_key_;  // upper-case, of the last key whose value is replaced whole
   std::string lower_key_;    // scratch
@@ -840,6 +846,11 @@ extern "C" Datum comply_redact_text(PG_FUNCTION_ARGS) {
   double min_score = MinScoreArg(fcinfo, 2);
   return Guarded([&] {
     pii::OperatorConfig ops = OperatorsFrom(operators);
+    // A text has no keys: said rather than ignored (as a protected text column's policy).
+    if (ops.redact_keys)
+      throw Error(sqlstate::kInvalidParameterValue,
+                  "invalid redaction operators: \"redact_keys\" redacts the keys of jsonb documents; "
+                  "the input is text");
     if (ops.NeedsKey()) pg::CheckMayPseudonymize();
     std::string_view key = ops.NeedsKey() ? std::string_view(HmacKey()) : std::string_view();
     pii::DetectOptions opts = MakeOptions(min_score, nullptr, 0);

@@ -352,6 +352,8 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
                 }
               }
               c.ops = pii::ParseOperators(ops);
+              if (c.ops.redact_keys && c.type != JSONBOID)
+                Invalid("\"redact_keys\" redacts the keys of jsonb documents; \"" + col + "\" is not jsonb");
               // A hash operator writes a pseudonym for what it finds, as "pseudonymize" does
               // for the whole value: varchar(n) or char(n) must hold one.
               if (c.ops.NeedsKey() && c.typmod >= 0 && (c.type == VARCHAROID || c.type == BPCHAROID) &&
