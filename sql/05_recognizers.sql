@@ -66,15 +66,32 @@ SELECT unnest(extconfig)::regclass FROM pg_extension WHERE extname = 'pg_comply'
 
 SELECT dblink_disconnect('other');
 
--- An ordinary role, in a fresh session, can detect and redact (it reads the
--- recognizers) but not change them.
+-- An ordinary role, in a fresh session, can detect and redact with every recognizer,
+-- custom ones included, but neither read nor change them: a custom recognizer may be a
+-- deny-list of known people's names (the detector reads the table as the extension's
+-- owner, and the role is itself again afterwards).
 SELECT current_user AS original_user \gset
+INSERT INTO comply.recognizers (entity, pattern, score, description)
+VALUES ('WATCHLIST', '\b(Okonkwo|Wilhelmina)\b', 0.9, 'people who asked not to be contacted');
 CREATE ROLE comply_regress_reader LOGIN;
 \c - comply_regress_reader
-SELECT comply.redact('ssn 536-22-8714');
-SELECT count(*) FROM comply.detect('ssn 536-22-8714');
+SELECT comply.redact('ssn 536-22-8714, from Wilhelmina Okonkwo');
+SELECT entity, start_pos, length FROM comply.detect('ssn 536-22-8714, from Wilhelmina Okonkwo');
+SELECT comply.redact('{"from": "Okonkwo"}'::jsonb);
+SELECT 'WATCHLIST' IN (SELECT comply.entities()) AS custom_entity_listed;
+SELECT current_user = 'comply_regress_reader' AS still_the_reader;
+SELECT * FROM comply.recognizers;
+SELECT pattern FROM comply.recognizers;
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('X', 'x');
+-- The owner changes a recognizer: the role uses the new pattern, still unable to read it.
 \c - :original_user
+UPDATE comply.recognizers SET pattern = '\b(Okonkwo)\b' WHERE entity = 'WATCHLIST';
+\c - comply_regress_reader
+SELECT comply.redact('Wilhelmina Okonkwo');
+SELECT * FROM comply.recognizers;
+\c - :original_user
+DELETE FROM comply.recognizers WHERE entity = 'WATCHLIST';
+SELECT has_table_privilege('public', 'comply.recognizers', 'SELECT') AS public_may_read;
 DROP ROLE comply_regress_reader;
 
 -- pg_comply is preloaded here, so the postmaster built the detector when it started:

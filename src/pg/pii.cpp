@@ -108,7 +108,8 @@ char* CopyValue(MemoryContext cxt, HeapTuple tup, TupleDesc desc, int col) {
   return v ? MemoryContextStrdup(cxt, v) : nullptr;
 }
 
-// Reads comply.recognizers through SPI into the caller's memory; may ereport.
+// Reads comply.recognizers through SPI into the caller's memory; may ereport. Runs as
+// the extension's owner (CurrentDetector), not as the caller.
 RecognizerRows* ReadRecognizerRows() {
   MemoryContext caller = CurrentMemoryContext;
   RecognizerRows* rows = static_cast<RecognizerRows*>(palloc0(sizeof(RecognizerRows)));
@@ -649,7 +650,14 @@ const pii::Detector& CurrentDetector() {
   DetectorCache& c = *detector_cache;
   if (c.detector && !c.stale) return *c.detector;
   const uint64 invalidations = c.invalidations;
-  RecognizerRows* rows = PgCall([] { return ReadRecognizerRows(); });
+  RecognizerRows* rows;
+  {
+    // As the extension's owner: a custom recognizer may be a deny-list of people's names,
+    // which PUBLIC may not read; every role's detector uses it all the same. Restored
+    // at the scope's end, an error's included (AsExtensionOwner's destructor).
+    AsExtensionOwner owner("recognizers");
+    rows = PgCall([] { return ReadRecognizerRows(); });
+  }
   std::vector<pii::CustomRecognizer> custom;
   for (int i = 0; i < rows->n; ++i) {
     pii::CustomRecognizer r;

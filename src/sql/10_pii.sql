@@ -18,8 +18,11 @@ CREATE TABLE comply.recognizers (
 );
 COMMENT ON TABLE comply.recognizers IS
   'Custom PII recognizers: an RE2 pattern (group 1, if any, is the span), a score and context words';
--- Every session reads the recognizers to build its detector; only the owner changes them.
-GRANT SELECT ON comply.recognizers TO PUBLIC;
+-- Not PUBLIC's: a custom recognizer may be a deny-list of known people's names or
+-- identifiers. Every session's detector reads the table as the extension's owner
+-- (pii.cpp, CurrentDetector), so detection and redaction need no privilege on it; only
+-- the owner (and superusers, and roles it grants SELECT) reads or changes the rows.
+REVOKE ALL ON comply.recognizers FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('comply.recognizers', '');
 SELECT pg_catalog.pg_extension_config_dump('comply.recognizers_id_seq', '');
 
