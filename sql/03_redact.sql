@@ -98,6 +98,16 @@ SELECT comply.redact('x', '{"US_SSN": "label"}');
 SELECT comply.redact('x', '{"US_SSN": {}}');
 SELECT comply.redact('x', '["label"]');
 SELECT comply.redact('x', '{"default": {"op": "label", "keep_last": 2}}');
+-- Operators nested deeper than 512 levels are refused (54000, naming the argument)
+-- before they are read: read whole, 100,000 levels (made by a loop of
+-- jsonb_build_array) crashed the server.
+SELECT comply.redact('x', (repeat('[', 600) || repeat(']', 600))::jsonb);
+SELECT comply.redact('{"a": 1}'::jsonb, ('{"default": ' || repeat('[', 600) || repeat(']', 600) || '}')::jsonb);
+\set VERBOSITY sqlstate
+SELECT comply.redact('x', (repeat('[', 600) || repeat(']', 600))::jsonb);
+\set VERBOSITY default
+-- 501 levels are read (and refused for what they say, not for their depth).
+SELECT comply.redact('ssn 536-22-8714', ('{"x": ' || repeat('[', 500) || repeat(']', 500) || '}')::jsonb);
 -- A key or an option that is not a name may be data: shown by its length only.
 SELECT comply.redact('x', '{"536-22-8714": {"op": "mask", "keep_last": -1}}');
 SELECT comply.redact('x', '{"maria.garcia@example.org": {"op": "bogus"}}');

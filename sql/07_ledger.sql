@@ -134,6 +134,8 @@ SELECT comply.verify_proof(jsonb_set(:'proof', '{entry_id}', '1')) AS other_entr
 \set VERBOSITY terse
 SELECT comply.verify_proof(jsonb_set(:'proof', '{leaf_index}', to_jsonb(((:'proof'::jsonb ->> 'leaf_index')::int + 0.7))));
 \set VERBOSITY default
+-- A proof nested deeper than 512 levels is refused (54000) before it is read.
+SELECT comply.verify_proof(jsonb_set(:'proof', '{path}', (repeat('[', 600) || repeat(']', 600))::jsonb));
 -- A made-up entry in a made-up block, consistent with itself (its Merkle root and block
 -- hash computed with the published encoding, as anyone can): not this ledger's block,
 -- so not verified.

@@ -69,6 +69,9 @@ SELECT * FROM comply.classify('x', ARRAY['phi', 'phi'], 'compliance');
 SELECT comply.classify_async('x', ARRAY['legal', 'hr', 'hr'], 'compliance');
 SELECT * FROM comply.classify('x', NULL, 'compliance', '{"temperature": 2}');
 SELECT * FROM comply.classify('x', NULL, 'compliance', '{"clear_text": true}');
+-- Options nested deeper than 512 levels: 54000, naming the argument, before they are read.
+SELECT * FROM comply.classify('x', NULL, 'compliance', ('{"x": ' || repeat('[', 600) || repeat(']', 600) || '}')::jsonb);
+SELECT comply.train_classifier('deep', 'SELECT body, label FROM docs', (repeat('[', 600) || repeat(']', 600))::jsonb);
 SELECT * FROM comply.classify('x', ARRAY['a'], 'openai:gpt-4o-mini');
 SELECT * FROM comply.classify(' -- ', ARRAY['a', 'b'], 'openai:gpt-4o-mini');
 SELECT comply.classify_async('', ARRAY['a', 'b'], 'openai:gpt-4o-mini');

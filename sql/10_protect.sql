@@ -167,6 +167,9 @@ SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"m
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SSN": {"op": "explode"}}}}}');
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SNN": {"op": "mask"}}}}}');
 SELECT comply.protect('clinic.intake', '[]');
+-- A policy nested deeper than 512 levels: 54000, naming the argument, before it is read.
+SELECT comply.protect('clinic.intake', ('{"columns": {"notes": {"redact": ' || repeat('[', 600) || repeat(']', 600) || '}}}')::jsonb);
+SELECT comply._policy_problem('clinic.intake', (repeat('[', 600) || repeat(']', 600))::jsonb);
 -- A label the builtin model does not know: every job would be dead-lettered.
 SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"labels": ["phi", "astrology"], "model": "compliance"}}}}');
 -- An openai model's name and labels are checked as comply.classify_async checks them:

@@ -20,6 +20,7 @@
 #include "core/json.h"
 #include "pg/guard.h"
 #include "pg/guc.h"
+#include "pg/jsonb_doc.h"
 #include "pg/pii.h"
 #include "pg/protect.h"
 #include "core/ledger/ledger.h"
@@ -1106,11 +1107,15 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
                   "digits, underscores, dots or hyphens.");
     std::string query = *OptText(fcinfo, 1);
     std::string options_text = "{}";
-    if (!PG_ARGISNULL(2))
+    json::Value options_doc = json::Value::MakeObject();
+    if (!PG_ARGISNULL(2)) {
+      Jsonb* options_jb = PgCall([&] { return PG_GETARG_JSONB_P(2); });
+      options_doc = JsonbArgument(options_jb, "options");  // (first: 54000 if too deep)
       options_text = PgCall([&] {
-        return static_cast<const char*>(JsonbToCString(nullptr, &PG_GETARG_JSONB_P(2)->root, 0));
+        return static_cast<const char*>(JsonbToCString(nullptr, &options_jb->root, 0));
       });
-    ai::TrainOptions options = ai::ParseTrainOptions(json::Parse(options_text));
+    }
+    ai::TrainOptions options = ai::ParseTrainOptions(options_doc);
     // The training rows, read as the caller (the query is theirs) through a cursor.
     std::vector<ai::Example> examples;
     int64 skipped = 0;
@@ -1251,10 +1256,7 @@ extern "C" Datum comply_classify(PG_FUNCTION_ARGS) {
     ModelSpec spec = ResolveModel(OptText(fcinfo, 2));
     bool clear_text = false;
     if (PG_NARGS() > 3 && !PG_ARGISNULL(3)) {
-      std::string opts = PgCall([&] {
-        return static_cast<const char*>(JsonbToCString(nullptr, &PG_GETARG_JSONB_P(3)->root, 0));
-      });
-      json::Value o = json::Parse(opts);
+      json::Value o = JsonbArgument(PgCall([&] { return PG_GETARG_JSONB_P(3); }), "options");
       if (!o.is_object()) throw Error(sqlstate::kInvalidParameterValue, "options must be a JSON object");
       for (const auto& [key, value] : o.as_object()) {
         if (key == "clear_text" && value.is_bool()) {

@@ -128,7 +128,7 @@ json::Value JsonbToValue(Jsonb* jb, size_t* depth, size_t max_depth) {
       case kBeginObject:
       case kBeginArray:
         if (stack.size() >= max_depth) {
-          *depth = max_depth + 1;
+          if (depth) *depth = max_depth + 1;
           return json::Value();
         }
         stack.push_back(
@@ -164,6 +164,17 @@ json::Value JsonbToValue(Jsonb* jb, size_t* depth, size_t max_depth) {
     }
   }
   return root;
+}
+
+json::Value JsonbArgument(Jsonb* jb, const char* argument) {
+  size_t depth = 0;
+  json::Value doc = JsonbToValue(jb, &depth, json::kMaxDepth);
+  if (depth > static_cast<size_t>(json::kMaxDepth))
+    throw Error(sqlstate::kProgramLimitExceeded,
+                std::string("argument \"") + argument + "\" nests deeper than " +
+                    std::to_string(json::kMaxDepth) + " levels",
+                "A jsonb argument may nest " + std::to_string(json::kMaxDepth) + " levels at most.");
+  return doc;
 }
 
 }  // namespace comply::pg

@@ -20,4 +20,12 @@ namespace comply::pg {
 json::Value JsonbToValue(Jsonb* jb, size_t* depth = nullptr,
                          size_t max_depth = static_cast<size_t>(-1));
 
+// The document held by jb, the argument named argument of a call: 54000 (naming the
+// argument) if it nests deeper than json::kMaxDepth levels. A json::Value's destruction,
+// and the code that reads one, recurse once per level: a jsonb nested tens of thousands
+// of levels deep (which a session with a large max_stack_depth, or a loop of
+// jsonb_build_array, can make) would overflow the stack. For every jsonb argument
+// converted whole; a schema has its own message (validate.cpp).
+json::Value JsonbArgument(Jsonb* jb, const char* argument);
+
 }  // namespace comply::pg

@@ -1448,7 +1448,7 @@ extern "C" Datum comply_ledger_proof(PG_FUNCTION_ARGS) {
 extern "C" Datum comply_verify_proof(PG_FUNCTION_ARGS) {
   Jsonb* proof_jb = PG_GETARG_JSONB_P(0);
   return Guarded([&] {
-    json::Value proof = JsonbToValue(proof_jb);
+    json::Value proof = JsonbArgument(proof_jb, "proof");
     if (!proof.is_object()) throw Error(sqlstate::kInvalidParameterValue, "proof must be a JSON object");
     const json::Value* block = proof.Find("block");
     const json::Value* entry = proof.Find("entry");

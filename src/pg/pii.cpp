@@ -249,7 +249,7 @@ namespace {
 // jsonb like every other jsonb argument.
 pii::OperatorConfig OperatorsFrom(Jsonb* operators, const std::set<std::string>& keys = {}) {
   if (!operators) return {};
-  pii::OperatorConfig ops = pii::ParseOperators(JsonbToValue(operators));
+  pii::OperatorConfig ops = pii::ParseOperators(JsonbArgument(operators, "operators"));
   CheckOperatorEntities(ops, keys);
   return ops;
 }

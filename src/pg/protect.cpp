@@ -25,6 +25,7 @@
 #include "pg/classify.h"
 #include "pg/guard.h"
 #include "pg/guc.h"
+#include "pg/jsonb_doc.h"
 #include "pg/ledger.h"
 #include "pg/pii.h"
 #include "pg/protect.h"
@@ -1992,13 +1993,12 @@ extern "C" Datum comply_policy_problem(PG_FUNCTION_ARGS) {
   Jsonb* policy = PG_GETARG_JSONB_P(1);
   if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) || !LockIfStillThere(relid))
     PG_RETURN_NULL();
-  char* policy_text = JsonbToCString(nullptr, &policy->root, VARSIZE(policy));
   // The answer is made inside Guarded: no C++ object outlives it into PostgreSQL calls.
   Datum result = Guarded([&]() -> Datum {
     std::string problem;
     try {
       // As for a write (relid as its own protected table): what stops writes, no more.
-      std::shared_ptr<TablePolicy> p = BuildPolicy(relid, json::Parse(policy_text), relid);
+      std::shared_ptr<TablePolicy> p = BuildPolicy(relid, JsonbArgument(policy, "policy"), relid);
       bool needs_key = false;
       for (const ColumnPolicy& c : p->columns) needs_key |= c.NeedsKey();
       if (needs_key) problem = KeyProblem(relid);
@@ -2192,7 +2192,7 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                     errmsg("temporary tables cannot be protected"),
                     errhint("Their rows go with the session: protect the tables the data is kept in.")));
   Guarded([&] {
-    std::shared_ptr<TablePolicy> p = BuildPolicy(relid, json::Parse(policy_text));
+    std::shared_ptr<TablePolicy> p = BuildPolicy(relid, JsonbArgument(policy, "policy"));
     std::string key_id;  // of the pseudonymization key, when a column needs it
     // One policy on any path from a partitioned table to its partitions: the triggers
     // of a partitioned table are its partitions' too (PolicyFor), so a partition can
