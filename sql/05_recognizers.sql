@@ -52,6 +52,9 @@ INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(unclosed');
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(\d)\1');
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(?<=x)y');
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', 'XM\C');
+-- The part of a long pattern RE2 names is cut after 64 characters (then its length):
+-- it went whole into the message and the server log.
+INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(' || repeat('a', 100000));
 \set VERBOSITY terse
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('lower_case', 'x');
 INSERT INTO comply.recognizers (entity, pattern, score) VALUES ('SCORE', 'x', 1.5);

@@ -40,6 +40,21 @@ SELECT comply.validate('"a"', '{"pattern": "(a)\\1"}'::jsonb);
 SELECT comply.validate('1', '{"$ref": "#/$defs/missing"}'::jsonb);
 \set VERBOSITY default
 SELECT comply.validate('"a"', '{"pattern": "(?<=a)b"}'::jsonb);
+-- The schema's text a message quotes is cut after 64 characters (on a character
+-- boundary), followed by its length: a megabyte $ref went whole into the message and the
+-- server log. Quotes and control characters are escaped; a backslash is shown as written.
+SELECT comply.validate('1', jsonb_build_object('$ref', 'urn:' || repeat('é', 100000)));
+SELECT comply.validate('1', jsonb_build_object('type', repeat('t', 100000)));
+SELECT comply.validate('1', jsonb_build_object('$schema', repeat('s', 1000)));
+SELECT comply.validate('"a"', jsonb_build_object('pattern', repeat('a', 100000) || '('));
+SELECT comply.validate('"a"', jsonb_build_object('pattern', E'a"\n' || repeat('b', 70) || '('));
+SELECT keyword, message FROM comply.validation_errors('{}', jsonb_build_object('required', jsonb_build_array(repeat('k', 100000))));
+SELECT keyword, message FROM comply.validation_errors('"b"', jsonb_build_object('pattern', '^a' || repeat('x', 100)));
+-- RE2's part of a pattern is shown only where it is the pattern's as written: RE2 names
+-- a part of the pattern it compiled ("\x{110000", cut short), translated from ECMA's.
+SELECT comply.validate('"a"', '{"pattern": "\\u{110000}"}'::jsonb);
+-- A pattern is shown as written: its backslashes are not doubled as in JSON.
+SELECT keyword, message FROM comply.validation_errors('"a"', '{"pattern": "\\p{L}+\\d"}'::jsonb);
 -- A schema that would loop forever gets an error, not a hang.
 SELECT comply.validate('1', '{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}'::jsonb);
 -- So does a document nested too deeply under a recursive schema; deep jsonb is no
@@ -112,6 +127,12 @@ SELECT comply.register_schema('intake_copy', '{"$id": "https://example.org/intak
 SELECT comply.register_schema('meta_copy', '{"$id": "https://json-schema.org/draft/2020-12/schema"}');
 -- Nor past that check by another spelling: an $id is written as a $ref resolves it.
 SELECT comply.register_schema('intake_dots', '{"$id": "https://example.org/./intake", "type": "integer"}');
+-- A long $id is quoted cut (64 characters, then its length).
+BEGIN;
+SELECT comply.register_schema('long_id', jsonb_build_object('$id', 'urn:' || repeat('i', 100000)));
+SELECT comply.register_schema('long_id2', jsonb_build_object('$id', 'urn:' || repeat('i', 100000)));
+ROLLBACK;
+SELECT comply.register_schema('long_dots', jsonb_build_object('$id', 'https://example.org/./' || repeat('i', 100000)));
 -- Nor one nested deeper than its text can be read back (512 levels): it would be stored
 -- and break every $ref to a registered schema.
 SELECT comply.register_schema('too_deep', ('{"$id": "urn:too-deep", "const": ' || repeat('[', 600) || '1' || repeat(']', 600) || '}')::jsonb);

@@ -83,6 +83,82 @@ inline std::string ShownName(std::string_view s, size_t max_len = 128) {
   return "(a value of " + std::to_string(s.size()) + " bytes that is not a name; not shown)";
 }
 
+// How many characters of a caller's text a message quotes (ShownText).
+inline constexpr size_t kShownTextChars = 64;
+
+// A text of the caller's that is not data but may be of any length, shown in a message (a
+// schema's $ref, $id, type or pattern, a property name, a recognizer's pattern): as
+// written (a backslash is a backslash), but with a double quote and control characters
+// escaped (\", \n, \t, \r, \u00XX) and bytes that are not UTF-8 shown as \xXX; cut after
+// kShownTextChars characters, on a character boundary, with "..." and its length in bytes
+// after it, so that a megabyte $ref does not end up in the message and the server log.
+// quoted: between double quotes (the form every such message uses), else bare (RE2's
+// part of a pattern, which messages have always shown bare).
+inline std::string ShownText(std::string_view s, bool quoted = true) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  if (quoted) out += '"';
+  size_t i = 0, chars = 0;
+  for (; i < s.size() && chars < kShownTextChars; ++chars) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    // The length of the well-formed UTF-8 character at i (0: not one).
+    size_t len = c < 0x80 ? 1 : (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3
+               : (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+    if (len == 0 || i + len > s.size()) {
+      len = 0;
+    } else {
+      for (size_t k = 1; k < len; ++k)
+        if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) len = 0;
+      // No overlongs, surrogates or code points past U+10FFFF.
+      const unsigned char c1 = len > 1 ? static_cast<unsigned char>(s[i + 1]) : 0;
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0) || (c == 0xf0 && c1 < 0x90) ||
+          (c == 0xf4 && c1 >= 0x90))
+        len = 0;
+    }
+    if (len == 0) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+      ++i;
+      continue;
+    }
+    if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c == '\r') out += "\\r";
+    else if (c < 0x20 || c == 0x7f) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out.append(s.data() + i, len);
+    }
+    i += len;
+  }
+  if (i < s.size()) out += "...";
+  if (quoted) out += '"';
+  if (i < s.size()) out += " (" + std::to_string(s.size()) + " bytes)";
+  return out;
+}
+
+// RE2's complaint about a pattern for a message: what is wrong ("missing )"), then the
+// part of the pattern RE2 names, shown (ShownText, bare) only when it is a part of the
+// pattern as written (RE2 names a part of the pattern it compiled, which a translation,
+// as of a schema's ECMA pattern, may have changed: "\u{110000}" is compiled as
+// "\x{110000}") and, when the message quotes the whole pattern already (pattern_shown),
+// not all of it. error and arg are RE2's error() and error_arg().
+inline std::string RegexProblem(std::string_view error, std::string_view arg,
+                                std::string_view as_written, bool pattern_shown) {
+  const bool with_arg = !arg.empty() && error.size() >= arg.size() + 2 &&
+                        error.substr(error.size() - arg.size() - 2, 2) == ": " &&
+                        error.substr(error.size() - arg.size()) == arg;
+  if (!with_arg) return ShownText(error, false);  // (not "what: arg": shown capped)
+  std::string out(error.substr(0, error.size() - arg.size() - 2));
+  if (as_written.find(arg) != std::string_view::npos && !(pattern_shown && arg == as_written))
+    out += ": " + ShownText(arg, false);
+  return out;
+}
+
 // Thrown by a cancellation callback; the glue turns it into the pending interrupt.
 class Cancelled : public std::exception {
  public:

@@ -717,7 +717,7 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
       std::string id = id_value->as_string();
       while (!id.empty() && id.back() == '#') id.pop_back();
       if (schema::Metaschema(id))
-        throw Error(sqlstate::kDuplicateObject, "schema $id \"" + id + "\" is a metaschema's",
+        throw Error(sqlstate::kDuplicateObject, "schema $id " + ShownText(id) + " is a metaschema's",
                     {}, "Give the schema an $id of its own.");
       // A $ref is resolved (dot segments removed) before it is looked up: an $id not in
       // that form could never be reached, and would slip past the check below
@@ -725,8 +725,8 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
       const std::string normal = schema::internal::ResolveUri("", id);
       if (normal != id)
         throw Error(sqlstate::kInvalidParameterValue,
-                    "schema $id \"" + id + "\" is not in normal form", {},
-                    "Write it as a $ref resolves it: \"" + normal + "\".");
+                    "schema $id " + ShownText(id) + " is not in normal form", {},
+                    "Write it as a $ref resolves it: " + ShownText(normal) + ".");
       const char* other = PgCall([&]() -> const char* {
         MemoryContext caller = CurrentMemoryContext;
         const int pin = PinSearchPath();
@@ -746,7 +746,7 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
       });
       if (other)
         throw Error(sqlstate::kDuplicateObject,
-                    "schema $id \"" + id + "\" is already registered as \"" + other + "\"", {},
+                    "schema $id " + ShownText(id) + " is already registered as \"" + other + "\"", {},
                     "Give this schema another $id, or register it under the name \"" +
                         std::string(other) + "\" to replace that one.");
     }

@@ -742,3 +742,70 @@ TEST(SchemaTest, ResolverSuppliesDocuments) {
 
 }  // namespace
 }  // namespace comply::schema
+
+namespace comply {
+namespace {
+
+// A caller's text quoted in a message: as written, escaped where it must be, cut after
+// kShownTextChars characters on a character boundary, with its length.
+TEST(ShownTextTest, QuotesCutsAndEscapes) {
+  EXPECT_EQ(ShownText("user_id"), "\"user_id\"");
+  EXPECT_EQ(ShownText(""), "\"\"");
+  EXPECT_EQ(ShownText("\\p{L}+\\d"), "\"\\p{L}+\\d\"");  // backslashes as written
+  EXPECT_EQ(ShownText("a\"b\n\t\x01"), "\"a\\\"b\\n\\t\\u0001\"");
+  EXPECT_EQ(ShownText("a\xff" "b"), "\"a\\xffb\"");  // not UTF-8
+  EXPECT_EQ(ShownText("(abc", false), "(abc");
+  const std::string exact(kShownTextChars, 'x');
+  EXPECT_EQ(ShownText(exact), "\"" + exact + "\"");
+  EXPECT_EQ(ShownText(exact + "y"), "\"" + exact + "...\" (65 bytes)");
+  // Cut on a character boundary: 64 two-byte characters kept whole.
+  std::string accents;
+  for (int i = 0; i < 100; ++i) accents += "\xc3\xa9";
+  std::string kept;
+  for (size_t i = 0; i < kShownTextChars; ++i) kept += "\xc3\xa9";
+  EXPECT_EQ(ShownText(accents), "\"" + kept + "...\" (200 bytes)");
+  EXPECT_EQ(ShownText(std::string(1 << 20, 'r'), false),
+            std::string(kShownTextChars, 'r') + "... (1048576 bytes)");
+}
+
+// RE2's complaint: what is wrong, and its argument only when it is the pattern's as written.
+TEST(ShownTextTest, RegexProblem) {
+  EXPECT_EQ(RegexProblem("missing ): (unclosed", "(unclosed", "(unclosed", false),
+            "missing ): (unclosed");
+  EXPECT_EQ(RegexProblem("missing ): (unclosed", "(unclosed", "(unclosed", true), "missing )");
+  EXPECT_EQ(RegexProblem("invalid perl operator: (?<", "(?<", "(?<=a)b", true),
+            "invalid perl operator: (?<");
+  // Of the translated pattern, cut short by RE2: left out.
+  EXPECT_EQ(RegexProblem("invalid escape sequence: \\x{110000", "\\x{110000", "\\u{110000}", true),
+            "invalid escape sequence");
+  const std::string long_pattern = "(" + std::string(100000, 'a');
+  EXPECT_EQ(RegexProblem("missing ): " + long_pattern, long_pattern, long_pattern, false),
+            "missing ): (" + std::string(kShownTextChars - 1, 'a') + "... (100001 bytes)");
+  EXPECT_EQ(RegexProblem("pattern too large - compile failed", "", "x", false),
+            "pattern too large - compile failed");
+}
+
+// The schema's text in compile errors and validation messages is capped.
+TEST(ShownTextTest, SchemaMessagesAreCapped) {
+  auto message_of = [](const std::string& schema) {
+    try {
+      schema::CompiledSchema::Compile(json::Parse(schema));
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string big(100000, 'q');
+  EXPECT_EQ(message_of("{\"type\": \"" + big + "\"}"),
+            "invalid schema at /type: unknown type \"" + std::string(kShownTextChars, 'q') +
+                "...\" (100000 bytes)");
+  EXPECT_LT(message_of("{\"$ref\": \"urn:" + big + "\"}").size(), 200u);
+  EXPECT_LT(message_of("{\"pattern\": \"(" + big + "\"}").size(), 200u);
+  auto errors = schema::CompiledSchema::Compile(json::Parse("{\"required\": [\"" + big + "\"]}"))
+                    ->Validate(json::Parse("{}"), schema::ValidateOptions());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_LT(errors[0].message.size(), 200u);
+}
+
+}  // namespace
+}  // namespace comply

@@ -290,7 +290,9 @@ struct Detector::Impl {
     if (fresh) {
       auto re = std::make_unique<RE2>(source, PatternOptions());
       if (!re->ok())
-        throw Error(sqlstate::kInvalidRegularExpression, "invalid regular expression: " + re->error());
+        throw Error(sqlstate::kInvalidRegularExpression,
+                    "invalid regular expression: " +
+                        RegexProblem(re->error(), re->error_arg(), source, false));
       if (hint < 0) {
         if (!set) {
           RE2::Options set_options = PatternOptions();
@@ -346,7 +348,8 @@ void CheckPattern(std::string_view pattern) {
   }
   RE2 re(pattern, PatternOptions());
   if (!re.ok())
-    throw Error(sqlstate::kInvalidRegularExpression, "invalid regular expression: " + re.error());
+    throw Error(sqlstate::kInvalidRegularExpression,
+                "invalid regular expression: " + RegexProblem(re.error(), re.error_arg(), pattern, false));
 }
 
 std::vector<std::string> BuiltinEntities() {

@@ -36,6 +36,7 @@ class Pattern {
   // Whether RE2 accepted the pattern, and why not.
   bool ok() const { return re_.ok(); }
   const std::string& error() const { return re_.error(); }
+  const std::string& error_arg() const { return re_.error_arg(); }
   // Whether the pattern has the fixed shape (checked by its runs, unless it has a DFA).
   bool fixed_shape() const { return fixed_shape_; }
   // Whether the pattern runs on its own DFA.

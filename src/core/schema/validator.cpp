@@ -88,9 +88,7 @@ void Record(Context& c, const Keyword& kw, std::string_view message) {
 
 // Appends the error of a missing required property.
 void RecordMissing(Context& c, const Keyword& kw, std::string_view name) {
-  std::string message = "missing required property ";
-  json::AppendQuoted(message, name);
-  Record(c, kw, message);
+  Record(c, kw, "missing required property " + ShownText(name));
 }
 
 // Throws 54000 for an evaluation that took more than kMaxSteps steps.
@@ -228,7 +226,7 @@ class Compiler {
       }
     }
     throw Error(sqlstate::kFeatureNotSupported,
-                "unsupported $schema \"" + s.as_string() + "\"", "",
+                "unsupported $schema " + ShownText(s.as_string()), "",
                 "Use \"" + std::string(kUri202012) + "\" or \"" + kUriDraft7 + "#\".");
   }
 
@@ -337,14 +335,14 @@ class Compiler {
     int res = LoadResource(uri, d);
     if (res < 0 || !resource_roots_[res])
       throw Error(sqlstate::kUndefinedObject,
-                  "unresolvable $ref \"" + full + "\" at " + (ptr.empty() ? "(root)" : ptr));
+                  "unresolvable $ref " + ShownText(full) + " at " + (ptr.empty() ? "(root)" : ptr));
     const Value* target = resource_roots_[res];
     if (frag.empty()) return NodeFor(target);
     if (frag[0] != '/') {
       auto it = anchors_.find(uri + "#" + frag);
       if (it == anchors_.end())
         throw Error(sqlstate::kUndefinedObject,
-                    "unresolvable $ref \"" + full + "\": no such anchor");
+                    "unresolvable $ref " + ShownText(full) + ": no such anchor");
       return NodeFor(it->second);
     }
     const Location& base_loc = locations_.at(target);
@@ -378,7 +376,7 @@ class Compiler {
         }
       }
       if (!next)
-        throw Error(sqlstate::kUndefinedObject, "unresolvable $ref \"" + full + "\"");
+        throw Error(sqlstate::kUndefinedObject, "unresolvable $ref " + ShownText(full));
       walked += Token(unescaped);
       target = next;
       if (slash == std::string::npos) break;
@@ -443,7 +441,8 @@ class Compiler {
     auto re = std::make_unique<Pattern>(internal::TranslatePattern(pattern));
     if (!re->ok())
       throw Error(sqlstate::kInvalidRegularExpression,
-                  "pattern \"" + pattern + "\" at " + ptr + " is not supported: " + re->error(),
+                  "pattern " + ShownText(pattern) + " at " + ptr + " is not supported: " +
+                      RegexProblem(re->error(), re->error_arg(), pattern, true),
                   "", "Patterns run on RE2: backreferences and lookaround are not available.");
     // Counted as they compile, so that a schema of many costly patterns is refused at
     // the budget (one pattern past it at most), not after gigabytes.
@@ -590,7 +589,7 @@ class Compiler {
         else if (s == "array") k.types |= 1u << static_cast<unsigned>(Type::kArray);
         else if (s == "object") k.types |= 1u << static_cast<unsigned>(Type::kObject);
         else if (s == "integer") k.types |= kIntegerBit;
-        else Invalid(ptr + "/type", "unknown type \"" + s + "\"");
+        else Invalid(ptr + "/type", "unknown type " + ShownText(s));
         if (!names.empty()) names += " or ";
         names += s;
       }
@@ -657,8 +656,7 @@ class Compiler {
       if (!p->is_string()) Invalid(ptr + "/pattern", "expected type string");
       Keyword k = Make(Kw::kPattern, "pattern");
       k.re = Regex(p->as_string(), ptr + "/pattern");
-      k.message = "does not match pattern ";
-      json::AppendQuoted(k.message, p->as_string());
+      k.message = "does not match pattern " + ShownText(p->as_string());
       kws.push_back(std::move(k));
     }
     if (const Value* f = v.Find("format")) {
