@@ -82,6 +82,13 @@ SELECT id - :c1 AS n, status, decision, final_label, decided_by, note
 SELECT note FROM comply.review_cases WHERE id = :c2;
 \set VERBOSITY terse
 SELECT comply.review_decide(:c2, 'reject');
+-- A case already decided is said to be, by review_release too (it said "is not claimed
+-- by you", to the reviewer who had just decided it).
+SELECT comply.review_release(:c2);
+\set VERBOSITY sqlstate
+SELECT comply.review_release(:c2);
+\set VERBOSITY default
+SELECT comply.review_release(:c2);
 \set VERBOSITY default
 
 -- Release gives the case back; the next claim gets it.

@@ -1055,6 +1055,22 @@ SELECT j.subject -> 'primary_key' ->> 'id' AS id, r.status, r.decided_at IS NOT 
  WHERE j.queue = 'erase' AND j.subject -> 'primary_key' ->> 'id' IN ('5', '6', '7') ORDER BY 1;
 SELECT object LIKE 'comply.review_cases/%' AS names_the_case, details ->> 'reason' AS reason
   FROM comply.audit_log WHERE action = 'review.withdrawn' ORDER BY id;
+-- A withdrawn case is said to be, to whoever would decide or release it (55000).
+SELECT r.id AS withdrawn_case FROM comply.review_cases r JOIN comply.ai_jobs j ON j.id = r.job_id
+ WHERE j.queue = 'erase' AND j.subject -> 'primary_key' ->> 'id' = '7' \gset
+\set VERBOSITY sqlstate
+SELECT comply.review_release(:withdrawn_case);
+\set VERBOSITY default
+SET comply_test.withdrawn_case = :withdrawn_case;
+DO $$
+DECLARE m text;
+BEGIN
+  PERFORM comply.review_decide(current_setting('comply_test.withdrawn_case')::bigint, 'reject');
+EXCEPTION WHEN object_not_in_prerequisite_state THEN
+  GET STACKED DIAGNOSTICS m = MESSAGE_TEXT;
+  RAISE NOTICE '%', regexp_replace(m, '[0-9]+', 'N');
+END $$;
+RESET comply_test.withdrawn_case;
 -- A protected table renamed or moved: the subjects of its rows' jobs, decisions and
 -- review cases follow it (a DELETE or comply.forget still finds them), and the ledger
 -- records each rename, with both names, as drift.

@@ -110,6 +110,24 @@ BEGIN
   RETURN c;
 END $$;
 
+-- A case that is closed (decided, or withdrawn) can be neither decided nor released:
+-- said so (55000), rather than "not claimed by you", which sends its own reviewer
+-- looking for a claim that was never lost.
+CREATE FUNCTION comply._review_check_open(c comply.review_cases) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF c.status IN ('approved', 'rejected', 'labelled') THEN
+    RAISE EXCEPTION 'review case % has already been decided', c.id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Its status is %s.', c.status),
+            HINT = 'A decided case is closed: comply.review_enqueue() opens a new one.';
+  ELSIF c.status = 'withdrawn' THEN
+    RAISE EXCEPTION 'review case % has been withdrawn', c.id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'What it was about is gone (the row deleted, its value changed, its table truncated, dropped or detached): there is nothing left to decide.';
+  END IF;
+END $$;
+
 CREATE FUNCTION comply._review_decide(caller text, case_id bigint, decision text, note text)
   RETURNS comply.review_cases
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
@@ -125,6 +143,7 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'review case % does not exist', case_id USING ERRCODE = 'no_data_found';
   END IF;
+  PERFORM comply._review_check_open(c);
   IF c.status <> 'claimed'
      OR c.assignee_role IS DISTINCT FROM (SELECT o.oid FROM pg_roles o WHERE o.rolname = caller) THEN
     RAISE EXCEPTION 'review case % is not claimed by you', case_id
@@ -191,6 +210,7 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'review case % does not exist', case_id USING ERRCODE = 'no_data_found';
   END IF;
+  PERFORM comply._review_check_open(c);
   IF c.status <> 'claimed'
      OR c.assignee_role IS DISTINCT FROM (SELECT o.oid FROM pg_roles o WHERE o.rolname = caller) THEN
     RAISE EXCEPTION 'review case % is not claimed by you', case_id
@@ -288,6 +308,8 @@ END $$;
 
 COMMENT ON FUNCTION comply._review_next(text, text, interval) IS
   'Body of comply.review_next (run as the extension owner for the named caller)';
+COMMENT ON FUNCTION comply._review_check_open(comply.review_cases) IS
+  'Refuses (55000) to decide or release a case already decided or withdrawn';
 COMMENT ON FUNCTION comply._review_decide(text, bigint, text, text) IS
   'Body of comply.review_decide (run as the extension owner for the named caller)';
 COMMENT ON FUNCTION comply._review_release(text, bigint) IS
@@ -300,6 +322,7 @@ COMMENT ON FUNCTION comply._review_maintain(interval) IS
   'Body of comply.review_maintain: returns expired claims, escalates cases older than sla';
 
 REVOKE ALL ON FUNCTION comply._check_queue_name(text), comply._review_next(text, text, interval),
+  comply._review_check_open(comply.review_cases),
   comply._review_decide(text, bigint, text, text), comply._review_release(text, bigint),
   comply._review_enqueue(text, jsonb, text, text[], text, float8, text),
   comply._review_maintain(interval) FROM PUBLIC;
