@@ -644,6 +644,31 @@ INSERT INTO clinic.legacy3 VALUES (1, 'a.one@example.org', 'Wilhelmina Okonkwo')
 SELECT comply.protect('clinic.legacy3', '{"columns": {"email": {"redact": true}}, "audit": false}');
 SELECT comply.protect_existing('clinic.legacy3');
 SELECT id, email FROM clinic.legacy2 UNION ALL SELECT id, email FROM clinic.legacy3 ORDER BY 1, 2;
+-- A deferrable unique key is checked at the statement's end, not as the row is written:
+-- the row the trigger saw last is not the one it refuses, and none is named.
+CREATE TABLE clinic.legacy6 (id int PRIMARY KEY, email text UNIQUE DEFERRABLE);
+INSERT INTO clinic.legacy6 VALUES (1, 'a.one@example.org'), (2, 'b.two@example.org'), (3, 'none');
+SET client_min_messages = error;
+SELECT comply.protect('clinic.legacy6', '{"columns": {"email": {"redact": true}}, "audit": false}');
+RESET client_min_messages;
+SELECT comply.protect_existing('clinic.legacy6');
+SELECT comply.unprotect('clinic.legacy6');
+DROP TABLE clinic.legacy6;
+-- A row the policy itself refuses as transformed (a label longer than varchar(n)) is
+-- named by its ctid, never its values, in the error and in the protect.rejected entry:
+-- protect_existing stops at it, and the DBA must find it.
+CREATE TABLE clinic.legacy5 (id int PRIMARY KEY, code varchar(10));
+INSERT INTO clinic.legacy5 VALUES (1, 'none'), (2, 'ann@x.org'), (3, 'none');
+SET client_min_messages = error;  -- (protect's NOTICE of the stored rows)
+SELECT comply.protect('clinic.legacy5', '{"columns": {"code": {"redact": true}}}');
+RESET client_min_messages;
+SELECT comply.protect_existing('clinic.legacy5');
+SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+SELECT details ->> 'column' AS col, details ->> 'ctid' AS ctid, details ->> 'by' AS by,
+       (SELECT id FROM clinic.legacy5 WHERE ctid = (a.details ->> 'ctid')::tid) AS row_id
+  FROM comply.audit_log a WHERE action = 'protect.rejected' AND object = 'clinic.legacy5';
+SELECT comply.unprotect('clinic.legacy5');
+DROP TABLE clinic.legacy5;
 SELECT comply.unprotect('clinic.legacy2'), comply.unprotect('clinic.legacy3');
 DROP TABLE clinic.legacy2, clinic.legacy3;
 -- A domain's check that fails on the transformed value by raising an error of its own

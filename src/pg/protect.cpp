@@ -828,9 +828,48 @@ std::string OriginMember() {
   return out;
 }
 
+// The protected table whose stored rows comply.protect_existing is rewriting, if any:
+// its UPDATE transforms the values it leaves unchanged, and skips the rows it would not
+// change.
+Oid existing_relid = InvalidOid;
+
+// The stored row comply.protect_existing's UPDATE is at (set by BeforeRow for each row
+// it rewrites): the table it is stored in (a partition, for a partitioned table) and its
+// ctid, which identify the row it stopped at without showing a value of it.
+struct ExistingRow {
+  Oid relid = InvalidOid;
+  std::string table;  // relid's name, schema-qualified (read before any error)
+  ItemPointerData ctid;
+};
+ExistingRow existing_row;
+
+// Whether td is comply.protect_existing's UPDATE of a stored row of p's table.
+bool RewritingExisting(TriggerData* td, const TablePolicy& p) {
+  return TRIGGER_FIRED_BY_UPDATE(td->tg_event) && OidIsValid(existing_relid) &&
+         existing_relid == p.protected_relid;
+}
+
+// The row existing_row names, for a message: its ctid as text ("(0,3)").
+std::string ExistingCtid() {
+  return "(" + std::to_string(ItemPointerGetBlockNumberNoCheck(&existing_row.ctid)) + "," +
+         std::to_string(ItemPointerGetOffsetNumberNoCheck(&existing_row.ctid)) + ")";
+}
+
+// A DETAIL's sentence naming the row comply.protect_existing stopped at, and a HINT that
+// finds it: by its table and ctid, never its values.
+std::string ExistingRowDetail() {
+  return "The row is stored at ctid " + ExistingCtid() + " of table " + existing_row.table +
+         "; its values are not shown.";
+}
+std::string ExistingRowHint() {
+  return "SELECT * FROM " + existing_row.table + " WHERE ctid = '" + ExistingCtid() +
+         "' reads it (until it is updated again).";
+}
+
 // Rejects the row: the attempt goes to the ledger through the job worker (this
 // transaction rolls back), then check_violation naming the column and the rule, never
-// the value.
+// the value. A row of comply.protect_existing's is named by its ctid (in the ledger entry
+// and the DETAIL).
 [[noreturn]] void Reject(TriggerData* td, const TablePolicy& p, const ColumnPolicy& c,
                          const char* rule_key, const std::string& rule, const std::string& errors,
                          const std::string& message, const char* state = sqlstate::kCheckViolation) {
@@ -856,6 +895,14 @@ std::string OriginMember() {
     details += ':';
     json::AppendQuoted(details, p.partition);
   }
+  const bool existing = RewritingExisting(td, p);
+  if (existing) {
+    details += ',';
+    json::AppendQuoted(details, "ctid");
+    details += ':';
+    json::AppendQuoted(details, ExistingCtid());
+    details += ",\"by\":\"comply.protect_existing\"";
+  }
   details += '}';
   std::string record = "{";
   json::AppendQuoted(record, "action");
@@ -874,14 +921,13 @@ std::string OriginMember() {
                     // The context would quote the statement, and so the row's values.
                     errhidecontext(true), errhidestmt(true)));
     });
+  if (existing)
+    throw RowError(state, "row rejected by the policy of " + p.table + ": " + message,
+                   errors.empty() ? ExistingRowDetail() : errors + "\n" + ExistingRowDetail(),
+                   ExistingRowHint());
   throw RowError(state, "row rejected by the policy of " + p.table + ": " + message, errors);
 }
 
-
-// The protected table whose stored rows comply.protect_existing is rewriting, if any:
-// its UPDATE transforms the values it leaves unchanged, and skips the rows it would not
-// change.
-Oid existing_relid = InvalidOid;
 
 // The policy's values of a row a trigger returned (their datum images, by column name),
 // with the table, transaction and command they were written in.
@@ -1041,7 +1087,12 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
   // comply.protect_existing: the stored values are transformed as if written now; they
   // are not validated again (a schema may have changed since; comply.validate finds
   // the rows that do not match).
-  const bool existing = is_update && OidIsValid(existing_relid) && existing_relid == p.protected_relid;
+  const bool existing = RewritingExisting(td, p);
+  if (existing) {
+    existing_row.relid = RelationGetRelid(rel);
+    existing_row.table = p.partition.empty() ? p.table : p.partition;
+    existing_row.ctid = td->tg_trigtuple->t_self;
+  }
   HeapTuple tup = is_update ? td->tg_newtuple : td->tg_trigtuple;
   std::vector<int> cols;
   std::vector<Datum> values;
@@ -2553,6 +2604,22 @@ extern "C" Datum comply_protect_existing(PG_FUNCTION_ARGS) {
       ~Existing() { existing_relid = InvalidOid; }
     } scope(p->protected_relid);
     SpiScope spi;
+    // The constraints checked at the end of the statement, not as each row is written (a
+    // deferrable unique or exclusion constraint): the row one of them refuses is not the
+    // last one the trigger saw.
+    std::set<std::string> deferred;
+    PgCall([&] {
+      // (pg_partition_tree() is empty for a table that is not partitioned.)
+      char query[256];
+      snprintf(query, sizeof query,
+               "SELECT c.conname FROM pg_catalog.pg_constraint c WHERE c.condeferrable AND "
+               "(c.conrelid = %u OR c.conrelid IN (SELECT relid FROM pg_catalog.pg_partition_tree(%u)))",
+               relid, relid);
+      if (SPI_execute(query, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not read the constraints");
+    });
+    for (uint64 i = 0; i < SPI_processed; ++i)
+      deferred.insert(PgCall([&] { return SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1); }));
+    existing_row.relid = InvalidOid;
     try {
       changed = PgCall([&] {
         int rc = SPI_execute(sql.c_str(), false, 0);
@@ -2568,10 +2635,19 @@ extern "C" Datum comply_protect_existing(PG_FUNCTION_ARGS) {
       // protect trigger's own rejections name no table: their details are its own.)
       if (ERRCODE_TO_CATEGORY(e.sqlerrcode()) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION &&
           !(e.objects().table.empty() && e.objects().constraint.empty())) {
+        // A constraint checked as the row is written (a CHECK, NOT NULL, a unique key
+        // that is not deferrable) refused the row the trigger saw last: named by its ctid.
+        const int code = e.sqlerrcode();
+        const bool this_row =
+            OidIsValid(existing_row.relid) &&
+            (code == ERRCODE_CHECK_VIOLATION || code == ERRCODE_NOT_NULL_VIOLATION ||
+             ((code == ERRCODE_UNIQUE_VIOLATION || code == ERRCODE_EXCLUSION_VIOLATION) &&
+              !e.objects().constraint.empty() && !deferred.count(e.objects().constraint)));
         e.set_detail("The row was rewritten by comply.protect_existing, which wrote the policy's "
                      "transformed values of " + std::string(transformed == 1 ? "column " : "columns ") +
-                     names + "; its values are not shown.");
-        e.set_hint("Make the constraint accept the transformed values (labels such as "
+                     names + (this_row ? ". " + ExistingRowDetail() : "; its values are not shown."));
+        e.set_hint((this_row ? ExistingRowHint() + " " : std::string()) +
+                   "Make the constraint accept the transformed values (labels such as "
                    "[EMAIL_ADDRESS], masks, pseudonyms), or leave the column out of the policy's "
                    "transformations.");
       }
