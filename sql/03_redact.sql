@@ -141,7 +141,11 @@ SELECT count(*) AS rows, count(DISTINCT r) AS distinct_outputs
 SELECT comply.redact(E'card 4111\u00a01111\u00a01111\u00a01111 and 5500\u200b0055\u200b5555\u200b5559, ' ||
                      E'SSN 536\u201122\u20118714 or \uff15\uff13\uff16-\uff12\uff12-\uff18\uff17\uff11\uff14, ' ||
                      E'call 415\u2009555\u20092671, Dr. Maria\u00a0Garcia') AS redacted;
-
+-- A fullwidth or small at sign and a fullwidth full stop read as '@' and '.'; an
+-- ideographic full stop as '.' only between ASCII letters or digits (a domain's dot), not
+-- where it ends a sentence.
+SELECT comply.redact(E'mail john\uff20example.com, jo\ufe6bmail\uff0eexample\uff0eorg, ' ||
+                     E'ann@example\u3002com\u3002 \u4eca\u65e5\u3002') AS redacted;
 -- National identifiers of European countries (GDPR), each confirmed by its checksum or
 -- structure, in the country's language; a date with a month name of those languages.
 SELECT comply.redact(t) AS redacted

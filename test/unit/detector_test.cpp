@@ -467,6 +467,35 @@ TEST_F(DetectorTest, NonAsciiSeparatorsAndDigits) {
   EXPECT_TRUE(Has("Patient Maria" + nbsp + "Garcia was seen", "PERSON", "Maria" + nbsp + "Garcia"));
 }
 
+// An at sign or a full stop written fullwidth (U+FF20, U+FF0E) or small (U+FE6B), as
+// Unicode's compatibility mapping (NFKC) reads them, is read as '@' or '.'; an ideographic
+// full stop (U+3002, or its halfwidth form U+FF61) only between ASCII letters or digits,
+// where it is a domain's dot ("example\u3002com", as browsers read it), not where it ends
+// a sentence.
+TEST_F(DetectorTest, FullwidthAtSignAndFullStop) {
+  const std::string at = "\uff20", small_at = "\ufe6b", stop = "\uff0e", ideo_stop = "\u3002",
+                    half_stop = "\uff61";
+  const std::string mail = "john" + at + "example.com";
+  EXPECT_EQ(Describe("mail " + mail, Detect(Shared(), "mail " + mail, Options(0.5))),
+            "EMAIL_ADDRESS[5,23)'" + mail + "'");
+  const std::string mail2 = "john" + small_at + "example.com";
+  EXPECT_TRUE(Has("mail " + mail2 + " today", "EMAIL_ADDRESS", mail2));
+  const std::string mail3 = "john.doe" + at + "mail" + stop + "example" + stop + "org";
+  EXPECT_TRUE(Has("r\u00e9sum\u00e9: " + mail3 + ".", "EMAIL_ADDRESS", mail3));
+  const std::string mail4 = "jo@example" + ideo_stop + "com";
+  EXPECT_TRUE(Has("write to " + mail4 + ideo_stop, "EMAIL_ADDRESS", mail4));
+  const std::string mail5 = "jo" + at + "example" + half_stop + "co" + half_stop + "uk";
+  EXPECT_TRUE(Has(mail5, "EMAIL_ADDRESS", mail5));
+  // An ideographic full stop that ends a sentence stays one: no address across it.
+  EXPECT_TRUE(Lacks("\u9023\u7d61\u5148\u306fjo@example" + ideo_stop + " com", "EMAIL_ADDRESS"));
+  EXPECT_TRUE(Find("\u4eca\u65e5\u306f\u6674\u308c\u3067\u3059" + ideo_stop + "\u660e\u65e5" +
+                       ideo_stop,
+                   0.0)
+                  .empty());
+  // A fullwidth at sign alone is not an address.
+  EXPECT_TRUE(Lacks("\u30e1\u30fc\u30eb" + at + " \u306a\u3057", "EMAIL_ADDRESS"));
+}
+
 // Accents written decomposed (Unicode NFD: "e" and U+0301 for "\u00e9", as macOS file
 // names and some keyboards and exports write them) are read as the letter they compose
 // to; the findings are spans of the text as given, the combining marks included.

@@ -743,8 +743,8 @@ unsigned Composed(unsigned char base, unsigned char b1, unsigned char b2) {
 }
 
 // What a UTF-8 sequence at text[i] folds to for detection: its ASCII counterpart (a
-// space, '-' or a digit), '\0' for a zero-width character (skipped), or -1 when it is
-// not one of those (kept as it is). *len is the sequence's length.
+// space, '-', '.', '@' or a digit), '\0' for a zero-width character (skipped), or -1
+// when it is not one of those (kept as it is). *len is the sequence's length.
 int FoldedChar(std::string_view text, size_t i, size_t* len) {
   const auto at = [&](size_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u; };
   const unsigned b0 = at(0), b1 = at(1), b2 = at(2);
@@ -776,11 +776,24 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     *len = 3;
     return ' ';
   }
+  // U+3002 ideographic full stop and U+FF61 its halfwidth form, between two ASCII letters
+  // or digits: a domain's dot, as browsers read it ("example\u3002com"). Elsewhere (ending
+  // a sentence of Chinese or Japanese) they stay as written.
+  if ((b0 == 0xE3 && b1 == 0x80 && b2 == 0x82) || (b0 == 0xEF && b1 == 0xBD && b2 == 0xA1)) {
+    *len = 3;
+    return i > 0 && IsAsciiAlnum(static_cast<unsigned char>(text[i - 1])) && IsAsciiAlnum(at(3)) ? '.' : -1;
+  }
   if (b0 == 0xEF && b1 == 0xBC) {
     *len = 3;
     if (b2 >= 0x90 && b2 <= 0x99) return '0' + static_cast<int>(b2 - 0x90);  // U+FF10..U+FF19 digits
     if (b2 == 0x8D) return '-';                                               // U+FF0D hyphen-minus
+    if (b2 == 0x8E) return '.';                                               // U+FF0E full stop
+    if (b2 == 0xA0) return '@';                                               // U+FF20 at sign
     return -1;
+  }
+  if (b0 == 0xEF && b1 == 0xB9 && b2 == 0xAB) {  // U+FE6B small commercial at
+    *len = 3;
+    return '@';
   }
   if (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF) {  // U+FEFF zero-width no-break space
     *len = 3;
