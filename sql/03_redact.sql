@@ -146,6 +146,15 @@ SELECT comply.redact(E'card 4111\u00a01111\u00a01111\u00a01111 and 5500\u200b005
 -- where it ends a sentence.
 SELECT comply.redact(E'mail john\uff20example.com, jo\ufe6bmail\uff0eexample\uff0eorg, ' ||
                      E'ann@example\u3002com\u3002 \u4eca\u65e5\u3002') AS redacted;
+-- Decimal digits of other scripts (Arabic-Indic, Extended Arabic-Indic, Devanagari,
+-- Bengali) read as ASCII digits; a price and a quantity in Arabic-Indic digits stay.
+SELECT comply.redact(E'SSN \u0665\u0663\u0666-\u0662\u0662-\u0661\u0662\u0663\u0664, ' ||
+                     E'SSN \u06f5\u06f3\u06f6-\u06f2\u06f2-\u06f8\u06f7\u06f1\u06f4, ' ||
+                     E'SSN \u096b\u0969\u096c-\u0968\u0968-\u096e\u096d\u0967\u096a, ' ||
+                     E'card \u09ea\u09e7\u09e7\u09e7 \u09e7\u09e7\u09e7\u09e7 \u09e7\u09e7\u09e7\u09e7 \u09e7\u09e7\u09e7\u09e7; ' ||
+                     E'\u0627\u0644\u0633\u0639\u0631 \u0662\u0665\u060c \u0627\u0644\u0643\u0645\u064a\u0629 \u0661\u0662\u0660') AS redacted;
+SELECT comply.redact(E'SSN \u0665\u0663\u0666-\u0662\u0662-\u0661\u0662\u0663\u0664',
+                     '{"US_SSN": {"op": "mask", "keep_last": 4}}') AS masked;
 -- National identifiers of European countries (GDPR), each confirmed by its checksum or
 -- structure, in the country's language; a date with a month name of those languages.
 SELECT comply.redact(t) AS redacted

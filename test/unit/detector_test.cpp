@@ -496,6 +496,52 @@ TEST_F(DetectorTest, FullwidthAtSignAndFullStop) {
   EXPECT_TRUE(Lacks("\u30e1\u30fc\u30eb" + at + " \u306a\u3057", "EMAIL_ADDRESS"));
 }
 
+// Decimal digits of every script (Unicode's general category Nd: Arabic-Indic, Extended
+// Arabic-Indic, Devanagari, Bengali, Thai, the mathematical digits...) are read as the
+// ASCII digits they are; findings are spans of the text as given.
+TEST_F(DetectorTest, DecimalDigitsOfEveryScript) {
+  // Arabic-Indic (U+0660..): SSN 536-22-1234, the finding's span is the digits as given.
+  const std::string arabic = "\u0665\u0663\u0666-\u0662\u0662-\u0661\u0662\u0663\u0664";
+  EXPECT_EQ(Describe("SSN " + arabic, Detect(Shared(), "SSN " + arabic, Options(0.5))),
+            "US_SSN[4," + std::to_string(4 + arabic.size()) + ")'" + arabic + "'");
+  EXPECT_NEAR(ScoreOf("SSN " + arabic, arabic), 0.95, kEps);
+  // Extended Arabic-Indic (U+06F0..), Devanagari (U+0966..), after Arabic and Hindi words.
+  const std::string persian = "\u06f5\u06f3\u06f6-\u06f2\u06f2-\u06f8\u06f7\u06f1\u06f4";
+  EXPECT_TRUE(Has("\u0634\u0645\u0627\u0631\u0647 SSN " + persian + " \u0627\u0633\u062a", "US_SSN", persian));
+  const std::string devanagari = "\u096b\u0969\u096c-\u0968\u0968-\u096e\u096d\u0967\u096a";
+  EXPECT_TRUE(Has("\u0938\u0902\u0916\u094d\u092f\u093e ssn: " + devanagari, "US_SSN", devanagari));
+  // A card in Bengali digits (U+09E6..), a phone number in Thai digits (U+0E50..).
+  const std::string bn1 = "\u09e7\u09e7\u09e7\u09e7";
+  const std::string bengali = "\u09ea" + std::string("\u09e7\u09e7\u09e7") + " " + bn1 + " " + bn1 + " " + bn1;
+  EXPECT_TRUE(Has("card " + bengali + " charged", "CREDIT_CARD", bengali));
+  const std::string thai = "\u0e54\u0e51\u0e55-\u0e55\u0e55\u0e55-\u0e52\u0e56\u0e57\u0e51";
+  EXPECT_TRUE(Has("call " + thai + " today", "PHONE_NUMBER", thai));
+  // Four bytes of UTF-8: mathematical bold digits (U+1D7CE..).
+  const std::string bold = "\U0001d7d3\U0001d7d1\U0001d7d4-\U0001d7d0\U0001d7d0-\U0001d7d6"
+                           "\U0001d7d5\U0001d7cf\U0001d7d2";
+  EXPECT_TRUE(Has("SSN " + bold + ".", "US_SSN", bold));
+  // Digits of several scripts in one number are read as one number (what a validator
+  // sees is its ASCII digits: this card passes Luhn's check as 4111 1111 1111 1111).
+  const std::string mixed = "4111 \u0661\u0661\u0661\u0661 1111 \u0ae7\u0ae7\u0ae7\u0ae7";
+  EXPECT_TRUE(Has("card " + mixed, "CREDIT_CARD", mixed));
+  EXPECT_TRUE(Has("IBAN DE89 \u0663\u0667\u0660\u0664 0044 0532 0130 00", "IBAN_CODE",
+                  "DE89 \u0663\u0667\u0660\u0664 0044 0532 0130 00"));
+  // Still validated: an invalid card or SSN in other digits is not one.
+  EXPECT_TRUE(Lacks("card \u0664\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0662", "CREDIT_CARD"));
+  EXPECT_TRUE(Lacks("SSN \u0660\u0660\u0660-\u0661\u0662-\u0663\u0664\u0665\u0666", "US_SSN"));
+  // Arabic text with numbers that are not PII-shaped stays as it is: a price, a quantity,
+  // a percentage, a chapter.
+  EXPECT_TRUE(Find("\u0627\u0644\u0633\u0639\u0631 \u0662\u0665 \u062f\u064a\u0646\u0627\u0631\u0627\u064b"
+                   "\u060c \u0648\u0627\u0644\u0643\u0645\u064a\u0629 \u0661\u0662\u0660\u060c "
+                   "\u0627\u0644\u062e\u0635\u0645 \u0665\u0660\u066a\u060c \u0627\u0644\u0641\u0635\u0644 \u0663",
+                   0.5)
+                  .empty());
+  // A digit-like character that is not a decimal digit (superscript two, Roman numeral) is
+  // not read as one.
+  EXPECT_TRUE(Lacks("SSN 536-22-871\u00b2", "US_SSN"));
+  EXPECT_TRUE(Lacks("SSN 536-22-871\u2163", "US_SSN"));
+}
+
 // Accents written decomposed (Unicode NFD: "e" and U+0301 for "\u00e9", as macOS file
 // names and some keyboards and exports write them) are read as the letter they compose
 // to; the findings are spans of the text as given, the combining marks included.

@@ -742,6 +742,48 @@ unsigned Composed(unsigned char base, unsigned char b1, unsigned char b2) {
   return it != end && it->key == key ? it->composed : 0;
 }
 
+// The first code point of each run of ten decimal digits (general category Nd) of
+// Unicode 15.0 but ASCII's, sorted: every run is its script's 0 to 9, in order (the
+// mathematical digits of U+1D7CE to U+1D7FF are five runs). Generated with ICU 72.
+constexpr uint32_t kDigitZeros[] = {
+    0x0660,  0x06F0,  0x07C0,  0x0966,  0x09E6,  0x0A66,  0x0AE6,  0x0B66,  0x0BE6,  0x0C66,
+    0x0CE6,  0x0D66,  0x0DE6,  0x0E50,  0x0ED0,  0x0F20,  0x1040,  0x1090,  0x17E0,  0x1810,
+    0x1946,  0x19D0,  0x1A80,  0x1A90,  0x1B50,  0x1BB0,  0x1C40,  0x1C50,  0xA620,  0xA8D0,
+    0xA900,  0xA9D0,  0xA9F0,  0xAA50,  0xABF0,  0xFF10,  0x104A0, 0x10D30, 0x11066, 0x110F0,
+    0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950,
+    0x11C50, 0x11D50, 0x11DA0, 0x11F50, 0x16A60, 0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2,
+    0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E4F0, 0x1E950, 0x1FBF0,
+};
+
+// The code point of the UTF-8 sequence of two to four bytes at text[i], with *len its
+// length; 0 when there is none there (an ASCII byte, a stray or truncated sequence).
+uint32_t MultiByteAt(std::string_view text, size_t i, size_t* len) {
+  const size_t n = text.size() - i;
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const auto cont = [&](size_t k) { return k < n && (b(k) & 0xC0) == 0x80; };
+  const unsigned b0 = b(0);
+  if (b0 >= 0xC2 && b0 <= 0xDF && cont(1)) {
+    *len = 2;
+    return (b0 & 0x1Fu) << 6 | (b(1) & 0x3Fu);
+  }
+  if (b0 >= 0xE0 && b0 <= 0xEF && cont(1) && cont(2)) {
+    *len = 3;
+    return (b0 & 0x0Fu) << 12 | (b(1) & 0x3Fu) << 6 | (b(2) & 0x3Fu);
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4 && cont(1) && cont(2) && cont(3)) {
+    *len = 4;
+    return (b0 & 0x07u) << 18 | (b(1) & 0x3Fu) << 12 | (b(2) & 0x3Fu) << 6 | (b(3) & 0x3Fu);
+  }
+  return 0;
+}
+
+// The value of a decimal digit that is not ASCII (kDigitZeros), or -1.
+int DigitValue(uint32_t cp) {
+  if (cp < kDigitZeros[0]) return -1;
+  const uint32_t* zero = std::upper_bound(std::begin(kDigitZeros), std::end(kDigitZeros), cp) - 1;
+  return cp - *zero < 10 ? static_cast<int>(cp - *zero) : -1;
+}
+
 // What a UTF-8 sequence at text[i] folds to for detection: its ASCII counterpart (a
 // space, '-', '.', '@' or a digit), '\0' for a zero-width character (skipped), or -1
 // when it is not one of those (kept as it is). *len is the sequence's length.
@@ -799,7 +841,22 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     *len = 3;
     return '\0';
   }
+  // A decimal digit of another script (Arabic-Indic, Devanagari, Thai...): its ASCII digit.
+  if (b0 == 0xD9 || b0 == 0xDB || b0 == 0xDF || b0 == 0xE0 || b0 == 0xE1 || b0 == 0xEA || b0 == 0xF0) {
+    size_t n = 0;
+    const int d = DigitValue(MultiByteAt(text, i, &n));
+    if (d >= 0) {
+      *len = n;
+      return '0' + d;
+    }
+  }
   return -1;
+}
+
+// The first bytes of the UTF-8 sequences that FoldedChar may fold.
+constexpr bool MayFold(unsigned char c) {
+  return c == 0xC2 || c == 0xD9 || c == 0xDB || c == 0xDF || c == 0xE0 || c == 0xE1 ||
+         c == 0xE2 || c == 0xE3 || c == 0xEA || c == 0xEF || c == 0xF0;
 }
 
 // Offset of the first non-ASCII separator or digit of text (FoldedChar), or of the
@@ -822,7 +879,7 @@ size_t FirstFoldable(std::string_view text) {
 #endif
     const unsigned char c = static_cast<unsigned char>(p[i]);
     size_t len = 0;
-    if ((c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF) && FoldedChar(text, i, &len) >= 0) return i;
+    if (MayFold(c) && FoldedChar(text, i, &len) >= 0) return i;
     // A combining mark after the ASCII letter it composes with: from the letter on.
     if (c == 0xCC && i > 0 && i + 1 < n && Composed(p[i - 1], c, p[i + 1]) != 0) return i - 1;
     ++i;
