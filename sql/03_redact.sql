@@ -155,6 +155,11 @@ SELECT comply.redact(E'SSN \u0665\u0663\u0666-\u0662\u0662-\u0661\u0662\u0663\u0
                      E'\u0627\u0644\u0633\u0639\u0631 \u0662\u0665\u060c \u0627\u0644\u0643\u0645\u064a\u0629 \u0661\u0662\u0660') AS redacted;
 SELECT comply.redact(E'SSN \u0665\u0663\u0666-\u0662\u0662-\u0661\u0662\u0663\u0664',
                      '{"US_SSN": {"op": "mask", "keep_last": 4}}') AS masked;
+-- Combining marks after digits and separators are skipped, and those after a finding's
+-- last digit are replaced with it; an accented letter is as it was.
+SELECT comply.redact(E'ssn 5\u03013\u03016-22-1234, SSN 536-22-871\u03014\u0301 ok, ' ||
+                     E'Dr. Pe\u0301rez') AS redacted;
+
 -- National identifiers of European countries (GDPR), each confirmed by its checksum or
 -- structure, in the country's language; a date with a month name of those languages.
 SELECT comply.redact(t) AS redacted

@@ -542,6 +542,46 @@ TEST_F(DetectorTest, DecimalDigitsOfEveryScript) {
   EXPECT_TRUE(Lacks("SSN 536-22-871\u2163", "US_SSN"));
 }
 
+// Combining marks after a digit, a separator or an at sign ("5\u0301": U+0300..U+036F,
+// U+1AB0.., U+1DC0.., U+20D0.. (a keycap's U+20E3), the variation selectors U+FE00..
+// and U+FE20..) are skipped, as zero-width characters are; a finding takes the marks of
+// its last character along.
+TEST_F(DetectorTest, CombiningMarksAfterDigitsAndSeparators) {
+  const std::string acute = "\u0301";
+  const std::string ssn = "5" + acute + "3" + acute + "6-22-1234";
+  EXPECT_EQ(Describe("ssn " + ssn, Detect(Shared(), "ssn " + ssn, Options(0.5))),
+            "US_SSN[4,19)'" + ssn + "'");
+  // After the last digit: the mark is part of the finding (no stray mark left beside
+  // what replaces it).
+  const std::string ssn2 = "536-22-871" + std::string("4\u0331\u0301");
+  EXPECT_EQ(Describe("SSN " + ssn2 + " ok", Detect(Shared(), "SSN " + ssn2 + " ok", Options(0.5))),
+            "US_SSN[4,19)'" + ssn2 + "'");
+  // After separators, after a folded digit, in each block of marks.
+  const std::string ssn3 = "536-\u030122\u1ab0-\u1dc08714";
+  EXPECT_TRUE(Has("SSN " + ssn3, "US_SSN", ssn3));
+  const std::string ssn4 = "\u0665\u0301\u0663\u0666-\u0662\u0662-\u0661\u0662\u0663\u0664";
+  EXPECT_TRUE(Has("SSN " + ssn4, "US_SSN", ssn4));
+  const std::string card = "4111\ufe20 1111 1111 1111\u20d2";
+  EXPECT_TRUE(Has("card " + card, "CREDIT_CARD", card));
+  // Keycap digits: digit, U+FE0F, U+20E3.
+  const std::string keycap = "\ufe0f\u20e3";
+  const std::string ssn5 = "5" + keycap + "3" + keycap + "6" + keycap + "-2" + keycap + "2" +
+                           keycap + "-8" + keycap + "7" + keycap + "1" + keycap + "4" + keycap;
+  EXPECT_TRUE(Has("SSN " + ssn5, "US_SSN", ssn5));
+  // Around an at sign.
+  const std::string mail = "john@\u0301example.com";
+  EXPECT_TRUE(Has("mail " + mail, "EMAIL_ADDRESS", mail));
+  // An accented letter is unaffected: a name written decomposed is found whole, and the
+  // number beside it with its own span.
+  const std::string perez = "Pe" + acute + "rez";
+  EXPECT_EQ(Describe("Dr. " + perez + " 536-22-8714", Detect(Shared(), "Dr. " + perez + " 536-22-8714", Options(0.5))),
+            "PERSON[4,11)'" + perez + "' US_SSN[12,23)'536-22-8714'");
+  // A mark after a letter is not skipped: the letter and its mark stay between the digits.
+  EXPECT_TRUE(Lacks("SSN 536-2q\u03012-8714", "US_SSN"));
+  // A text with no number is as it was.
+  EXPECT_TRUE(Find("caf\u00e9 ! \u0301 ; e\u0301t\u00e9", 0.0).empty());
+}
+
 // Accents written decomposed (Unicode NFD: "e" and U+0301 for "\u00e9", as macOS file
 // names and some keyboards and exports write them) are read as the letter they compose
 // to; the findings are spans of the text as given, the combining marks included.

@@ -784,6 +784,25 @@ int DigitValue(uint32_t cp) {
   return cp - *zero < 10 ? static_cast<int>(cp - *zero) : -1;
 }
 
+// True if b is an ASCII byte that the detector reads as part of a number, an address or
+// a separator: a digit, a space or a punctuation mark (not a letter, not a control).
+bool IsAsciiNonLetter(unsigned char b) { return b >= 0x20 && b < 0x7F && !IsAsciiAlpha(b); }
+
+// The length of the combining mark at text[i] (U+0300 to U+036F, U+1AB0 to U+1AFF,
+// U+1DC0 to U+1DFF, U+20D0 to U+20FF, U+FE00 to U+FE0F (variation selectors, as in a
+// keycap digit: '5' U+FE0F U+20E3) and U+FE20 to U+FE2F: the blocks of combining marks
+// that a Latin text may carry), or 0 if there is none.
+size_t MarkLength(std::string_view text, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(text[i]);
+  if (c != 0xCC && c != 0xCD && c != 0xE1 && c != 0xE2 && c != 0xEF) return 0;
+  size_t len = 0;
+  const uint32_t cp = MultiByteAt(text, i, &len);
+  const bool mark = (cp >= 0x300 && cp <= 0x36F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+                    (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) ||
+                    (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xFE20 && cp <= 0xFE2F);
+  return mark ? len : 0;
+}
+
 // What a UTF-8 sequence at text[i] folds to for detection: its ASCII counterpart (a
 // space, '-', '.', '@' or a digit), '\0' for a zero-width character (skipped), or -1
 // when it is not one of those (kept as it is). *len is the sequence's length.
@@ -859,9 +878,10 @@ constexpr bool MayFold(unsigned char c) {
          c == 0xE2 || c == 0xE3 || c == 0xEA || c == 0xEF || c == 0xF0;
 }
 
-// Offset of the first non-ASCII separator or digit of text (FoldedChar), or of the
-// first ASCII letter followed by a combining mark it composes with (Composed), or npos:
-// one pass, sixteen ASCII bytes at a time (most text has none at all).
+// Offset of the first non-ASCII separator or digit of text (FoldedChar), of the first
+// ASCII letter followed by a combining mark it composes with (Composed), or of the first
+// combining mark after an ASCII digit, space or punctuation mark (FoldSeparators skips
+// it), or npos: one pass, sixteen ASCII bytes at a time (most text has none at all).
 size_t FirstFoldable(std::string_view text) {
   const size_t n = text.size();
   const char* p = text.data();
@@ -880,18 +900,25 @@ size_t FirstFoldable(std::string_view text) {
     const unsigned char c = static_cast<unsigned char>(p[i]);
     size_t len = 0;
     if (MayFold(c) && FoldedChar(text, i, &len) >= 0) return i;
-    // A combining mark after the ASCII letter it composes with: from the letter on.
-    if (c == 0xCC && i > 0 && i + 1 < n && Composed(p[i - 1], c, p[i + 1]) != 0) return i - 1;
+    if (c >= 0xCC && i > 0) {
+      // A combining mark after the ASCII letter it composes with: from the letter on.
+      if (c == 0xCC && i + 1 < n && Composed(p[i - 1], c, p[i + 1]) != 0) return i - 1;
+      // One after a digit, a space or a punctuation mark.
+      if (IsAsciiNonLetter(static_cast<unsigned char>(p[i - 1])) && MarkLength(text, i) > 0) return i;
+    }
     ++i;
   }
   return std::string_view::npos;
 }
 
-// Folds text's non-ASCII separators and digits (FoldedChar), and composes its ASCII
-// letters with the combining marks after them (Composed), the first at offset first,
-// into *folded, with *where holding, for each byte of *folded and one past its end, its
-// offset in text, and *after, for each byte of *folded, the offset in text just past the
-// character it comes from.
+// Folds text's non-ASCII separators and digits (FoldedChar), composes its ASCII letters
+// with the combining marks after them (Composed), and skips the combining marks after a
+// digit, a space or a punctuation mark, ASCII or folded to one ("5\u0301": a mark
+// between digits keeps no number from being read). The first of these is at offset
+// first. The result goes into *folded, with *where holding, for each byte of *folded and
+// one past its end, its offset in text, and *after, for each byte of *folded, the offset
+// in text just past the character it comes from (and past the marks skipped right after
+// it: a finding that ends with the character takes its marks along).
 void FoldSeparators(std::string_view text, size_t first, std::string* folded,
                     std::vector<uint32_t>* where, std::vector<uint32_t>* after) {
   folded->reserve(text.size());
@@ -904,6 +931,10 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
     (*where)[i] = static_cast<uint32_t>(i);
     (*after)[i] = static_cast<uint32_t>(i + 1);
   }
+  // Whether the last character put into *folded is one after which a combining mark is
+  // skipped, and where in text the characters it took (itself, its marks) end.
+  bool skip_marks = first > 0 && IsAsciiNonLetter(static_cast<unsigned char>(text[first - 1]));
+  size_t taken_end = first;
   for (size_t i = first; i < text.size();) {
     // An ASCII letter and a combining mark (NFD) as the one letter they compose to (NFC):
     // two bytes of UTF-8, each from the letter to past the mark.
@@ -915,20 +946,36 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
           after->push_back(static_cast<uint32_t>(i + 3));
         }
         i += 3;
+        skip_marks = false;
         continue;
       }
     }
+    const unsigned char c = static_cast<unsigned char>(text[i]);
     size_t len = 1;
-    const int f = static_cast<unsigned char>(text[i]) >= 0xC2 ? FoldedChar(text, i, &len) : -1;
+    if (skip_marks && c >= 0xCC) {
+      if (const size_t m = MarkLength(text, i)) {
+        if (taken_end == i) {
+          after->back() = static_cast<uint32_t>(i + m);
+          taken_end = i + m;
+        }
+        i += m;
+        continue;
+      }
+    }
+    const int f = c >= 0xC2 ? FoldedChar(text, i, &len) : -1;
     if (f < 0) {
       len = 1;
       folded->push_back(text[i]);
       where->push_back(static_cast<uint32_t>(i));
       after->push_back(static_cast<uint32_t>(i + 1));
+      skip_marks = IsAsciiNonLetter(c);
+      taken_end = i + 1;
     } else if (f > 0) {
       folded->push_back(static_cast<char>(f));
       where->push_back(static_cast<uint32_t>(i));
       after->push_back(static_cast<uint32_t>(i + len));
+      skip_marks = true;
+      taken_end = i + len;
     }
     i += len;
   }
