@@ -1,6 +1,7 @@
 #include "core/pii/detector.h"
 
 #include <gtest/gtest.h>
+#include <unicode/uchar.h>
 
 #include <algorithm>
 #include <memory>
@@ -540,6 +541,40 @@ TEST_F(DetectorTest, DecimalDigitsOfEveryScript) {
   // not read as one.
   EXPECT_TRUE(Lacks("SSN 536-22-871\u00b2", "US_SSN"));
   EXPECT_TRUE(Lacks("SSN 536-22-871\u2163", "US_SSN"));
+}
+
+// Every decimal digit ICU knows (general category Nd, in runs of ten) is read: an SSN
+// written in each run's digits is found, its span the digits as given.
+TEST_F(DetectorTest, EveryDecimalDigitRunIsRead) {
+  auto utf8 = [](UChar32 cp) {
+    std::string out;
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | cp >> 6);
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | cp >> 12);
+      out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | cp >> 18);
+      out += static_cast<char>(0x80 | (cp >> 12 & 0x3F));
+      out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return out;
+  };
+  int runs = 0;
+  for (UChar32 zero = 0x80; zero < 0x110000; ++zero) {
+    if (u_charType(zero) != U_DECIMAL_DIGIT_NUMBER || u_charDigitValue(zero) != 0) continue;
+    ++runs;
+    std::string ssn;
+    for (char c : std::string("536-22-8714"))
+      ssn += c == '-' ? std::string("-") : utf8(zero + (c - '0'));
+    EXPECT_TRUE(Has("SSN " + ssn, "US_SSN", ssn)) << std::hex << zero;
+  }
+  EXPECT_GE(runs, 67);
 }
 
 // Combining marks after a digit, a separator or an at sign ("5\u0301": U+0300..U+036F,

@@ -777,9 +777,25 @@ uint32_t MultiByteAt(std::string_view text, size_t i, size_t* len) {
   return 0;
 }
 
+// For each sixteen code points of the Basic Multilingual Plane, whether one of them is a
+// digit of kDigitZeros (bit cp >> 4): most letters of a script with digits of its own
+// (Arabic, Devanagari) are told apart from its digits without a search.
+struct DigitChunks {
+  uint64_t bits[0x10000 / 16 / 64];
+};
+constexpr DigitChunks MakeDigitChunks() {
+  DigitChunks chunks{};
+  for (uint32_t zero : kDigitZeros)
+    for (uint32_t d = zero; d < zero + 10 && d < 0x10000; ++d)
+      chunks.bits[d >> 10] |= uint64_t{1} << (d >> 4 & 63);
+  return chunks;
+}
+constexpr DigitChunks kDigitChunks = MakeDigitChunks();
+
 // The value of a decimal digit that is not ASCII (kDigitZeros), or -1.
 int DigitValue(uint32_t cp) {
   if (cp < kDigitZeros[0]) return -1;
+  if (cp < 0x10000 && (kDigitChunks.bits[cp >> 10] >> (cp >> 4 & 63) & 1) == 0) return -1;
   const uint32_t* zero = std::upper_bound(std::begin(kDigitZeros), std::end(kDigitZeros), cp) - 1;
   return cp - *zero < 10 ? static_cast<int>(cp - *zero) : -1;
 }
