@@ -819,6 +819,21 @@ size_t MarkLength(std::string_view text, size_t i) {
   return mark ? len : 0;
 }
 
+// True if c is the first byte of the UTF-8 of a digit of kDigitZeros but the fullwidth
+// ones (which FoldedChar reads with the other fullwidth forms).
+constexpr bool IsDigitLead(unsigned c) {
+  return c == 0xD9 || c == 0xDB || c == 0xDF || c == 0xE0 || c == 0xE1 || c == 0xEA || c == 0xF0;
+}
+
+// '0' plus the value of the digit of kDigitZeros at text[i], with *len its length, or -1.
+int DigitAt(std::string_view text, size_t i, size_t* len) {
+  size_t n = 0;
+  const int d = DigitValue(MultiByteAt(text, i, &n));
+  if (d < 0) return -1;
+  *len = n;
+  return '0' + d;
+}
+
 // What a UTF-8 sequence at text[i] folds to for detection: its ASCII counterpart (a
 // space, '-', '.', '@' or a digit), '\0' for a zero-width character (skipped), or -1
 // when it is not one of those (kept as it is). *len is the sequence's length.
@@ -877,21 +892,8 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     return '\0';
   }
   // A decimal digit of another script (Arabic-Indic, Devanagari, Thai...): its ASCII digit.
-  if (b0 == 0xD9 || b0 == 0xDB || b0 == 0xDF || b0 == 0xE0 || b0 == 0xE1 || b0 == 0xEA || b0 == 0xF0) {
-    size_t n = 0;
-    const int d = DigitValue(MultiByteAt(text, i, &n));
-    if (d >= 0) {
-      *len = n;
-      return '0' + d;
-    }
-  }
+  if (IsDigitLead(b0)) return DigitAt(text, i, len);
   return -1;
-}
-
-// The first bytes of the UTF-8 sequences that FoldedChar may fold.
-constexpr bool MayFold(unsigned char c) {
-  return c == 0xC2 || c == 0xD9 || c == 0xDB || c == 0xDF || c == 0xE0 || c == 0xE1 ||
-         c == 0xE2 || c == 0xE3 || c == 0xEA || c == 0xEF || c == 0xF0;
 }
 
 // Offset of the first non-ASCII separator or digit of text (FoldedChar), of the first
@@ -915,7 +917,8 @@ size_t FirstFoldable(std::string_view text) {
 #endif
     const unsigned char c = static_cast<unsigned char>(p[i]);
     size_t len = 0;
-    if (MayFold(c) && FoldedChar(text, i, &len) >= 0) return i;
+    if ((c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF) && FoldedChar(text, i, &len) >= 0) return i;
+    if (IsDigitLead(c) && DigitAt(text, i, &len) >= 0) return i;
     if (c >= 0xCC && i > 0) {
       // A combining mark after the ASCII letter it composes with: from the letter on.
       if (c == 0xCC && i + 1 < n && Composed(p[i - 1], c, p[i + 1]) != 0) return i - 1;
