@@ -669,6 +669,52 @@ SELECT details ->> 'column' AS col, details ->> 'ctid' AS ctid, details ->> 'by'
   FROM comply.audit_log a WHERE action = 'protect.rejected' AND object = 'clinic.legacy5';
 SELECT comply.unprotect('clinic.legacy5');
 DROP TABLE clinic.legacy5;
+-- A row the AFTER trigger refuses (a later BEFORE trigger changed the policy's value)
+-- is refused at the statement's end, when the BEFORE trigger saw another row last: the
+-- row named is the one refused (id 1 at (0,1)), not the last one rewritten.
+CREATE TABLE clinic.legacy7 (id int PRIMARY KEY, note text);
+INSERT INTO clinic.legacy7 SELECT g, 'mail person' || g || '@example.org' FROM generate_series(1, 3) g;
+CREATE FUNCTION clinic.legacy7_change() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN IF NEW.id = 1 THEN NEW.note := 'write to other.person@example.org'; END IF; RETURN NEW; END $$;
+CREATE TRIGGER zz_change BEFORE UPDATE ON clinic.legacy7 FOR EACH ROW EXECUTE FUNCTION clinic.legacy7_change();
+SET client_min_messages = error;
+SELECT comply.protect('clinic.legacy7', '{"columns": {"note": {"redact": true}}}');
+RESET client_min_messages;
+DO $$
+DECLARE det text; hint text;
+BEGIN
+  PERFORM comply.protect_existing('clinic.legacy7');
+EXCEPTION WHEN check_violation THEN
+  GET STACKED DIAGNOSTICS det = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+  RAISE NOTICE 'names (0,1): %, %', det LIKE '%ctid (0,1) of table clinic.legacy7%', hint LIKE '%''(0,1)''%';
+END $$;
+SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+SELECT details ->> 'ctid' AS ctid,
+       (SELECT id FROM clinic.legacy7 WHERE ctid = (a.details ->> 'ctid')::tid) AS row_id
+  FROM comply.audit_log a WHERE action = 'protect.rejected' AND object = 'clinic.legacy7';
+SELECT comply.unprotect('clinic.legacy7');
+DROP TABLE clinic.legacy7;
+DROP FUNCTION clinic.legacy7_change();
+-- A constraint of another table (here a CHECK of the table an FK cascades to) refuses no
+-- row of the table rewritten: none is named.
+CREATE TABLE clinic.legacy8 (id int PRIMARY KEY, code text UNIQUE);
+INSERT INTO clinic.legacy8 SELECT g, 'person' || g || '@example.org' FROM generate_series(1, 3) g;
+CREATE TABLE clinic.legacy8_child (code text REFERENCES clinic.legacy8 (code) ON UPDATE CASCADE,
+                                   CHECK (code NOT LIKE 'ps\_%'));
+INSERT INTO clinic.legacy8_child VALUES ('person1@example.org');
+SET client_min_messages = error;
+SELECT comply.protect('clinic.legacy8', '{"columns": {"code": {"redact": {"default": {"op": "hash"}}}}, "audit": false}');
+RESET client_min_messages;
+DO $$
+DECLARE det text; tab text;
+BEGIN
+  PERFORM comply.protect_existing('clinic.legacy8');
+EXCEPTION WHEN check_violation THEN
+  GET STACKED DIAGNOSTICS det = PG_EXCEPTION_DETAIL, tab = TABLE_NAME;
+  RAISE NOTICE 'table %, names a row: %', tab, det LIKE '%ctid%';
+END $$;
+SELECT comply.unprotect('clinic.legacy8');
+DROP TABLE clinic.legacy8_child, clinic.legacy8;
 SELECT comply.unprotect('clinic.legacy2'), comply.unprotect('clinic.legacy3');
 DROP TABLE clinic.legacy2, clinic.legacy3;
 -- A domain's check that fails on the transformed value by raising an error of its own

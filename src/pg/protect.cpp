@@ -839,6 +839,7 @@ Oid existing_relid = InvalidOid;
 struct ExistingRow {
   Oid relid = InvalidOid;
   std::string table;  // relid's name, schema-qualified (read before any error)
+  std::string nspname, relname;  // the same, unquoted: as an error's fields name tables
   ItemPointerData ctid;
 };
 ExistingRow existing_row;
@@ -847,6 +848,20 @@ ExistingRow existing_row;
 bool RewritingExisting(TriggerData* td, const TablePolicy& p) {
   return TRIGGER_FIRED_BY_UPDATE(td->tg_event) && OidIsValid(existing_relid) &&
          existing_relid == p.protected_relid;
+}
+
+// Notes the row td is about as the one comply.protect_existing is rewriting: its ctid
+// (that of the stored version, which the statement's rollback leaves in place).
+void NoteExistingRow(TriggerData* td, const TablePolicy& p) {
+  Relation rel = td->tg_relation;
+  if (existing_row.relid != RelationGetRelid(rel)) {
+    existing_row.relid = RelationGetRelid(rel);
+    existing_row.table = p.partition.empty() ? p.table : p.partition;
+    existing_row.relname = RelationGetRelationName(rel);
+    const char* nsp = PgCall([&] { return get_namespace_name(RelationGetNamespace(rel)); });
+    existing_row.nspname = nsp ? nsp : "";
+  }
+  existing_row.ctid = td->tg_trigtuple->t_self;
 }
 
 // The row existing_row names, for a message: its ctid as text ("(0,3)").
@@ -897,6 +912,9 @@ std::string ExistingRowHint() {
   }
   const bool existing = RewritingExisting(td, p);
   if (existing) {
+    // The row at fault (the AFTER trigger runs at the end of the statement, when the row
+    // the BEFORE trigger saw last is another).
+    NoteExistingRow(td, p);
     details += ',';
     json::AppendQuoted(details, "ctid");
     details += ':';
@@ -1088,11 +1106,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
   // are not validated again (a schema may have changed since; comply.validate finds
   // the rows that do not match).
   const bool existing = RewritingExisting(td, p);
-  if (existing) {
-    existing_row.relid = RelationGetRelid(rel);
-    existing_row.table = p.partition.empty() ? p.table : p.partition;
-    existing_row.ctid = td->tg_trigtuple->t_self;
-  }
+  if (existing) NoteExistingRow(td, p);
   HeapTuple tup = is_update ? td->tg_newtuple : td->tg_trigtuple;
   std::vector<int> cols;
   std::vector<Datum> values;
@@ -2637,9 +2651,12 @@ extern "C" Datum comply_protect_existing(PG_FUNCTION_ARGS) {
           !(e.objects().table.empty() && e.objects().constraint.empty())) {
         // A constraint checked as the row is written (a CHECK, NOT NULL, a unique key
         // that is not deferrable) refused the row the trigger saw last: named by its ctid.
+        // Only an error of the table being rewritten: a constraint of another table (an
+        // FK's cascade, a user's trigger writing elsewhere) is no verdict on that row.
         const int code = e.sqlerrcode();
         const bool this_row =
-            OidIsValid(existing_row.relid) &&
+            OidIsValid(existing_row.relid) && e.objects().table == existing_row.relname &&
+            e.objects().schema == existing_row.nspname &&
             (code == ERRCODE_CHECK_VIOLATION || code == ERRCODE_NOT_NULL_VIOLATION ||
              ((code == ERRCODE_UNIQUE_VIOLATION || code == ERRCODE_EXCLUSION_VIOLATION) &&
               !e.objects().constraint.empty() && !deferred.count(e.objects().constraint)));
