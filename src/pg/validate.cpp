@@ -697,7 +697,7 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
   Guarded([&] {
     CheckSchemaName(name);
     size_t depth = 0;
-    json::Value doc = JsonbToValue(schema_jb, &depth);
+    json::Value doc = JsonbToValue(schema_jb, &depth, json::kMaxDepth);  // (not built deeper)
     // A registered schema is read back from its text, by a parser that stops at
     // json::kMaxDepth levels: one nested deeper could be stored but never used, and
     // would break the $refs of every other schema to registered ones.
