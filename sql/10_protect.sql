@@ -715,6 +715,29 @@ EXCEPTION WHEN check_violation THEN
 END $$;
 SELECT comply.unprotect('clinic.legacy8');
 DROP TABLE clinic.legacy8_child, clinic.legacy8;
+-- A later BEFORE trigger that puts a stored value back undoes the transformation: the
+-- row is refused, not counted as changed with its value left in clear.
+CREATE TABLE clinic.legacy9 (id int PRIMARY KEY, note text);
+INSERT INTO clinic.legacy9 SELECT g, 'mail person' || g || '@example.org' FROM generate_series(1, 3) g;
+CREATE FUNCTION clinic.legacy9_putback() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN IF NEW.id = 1 THEN NEW.note := OLD.note; END IF; RETURN NEW; END $$;
+CREATE TRIGGER zz_putback BEFORE UPDATE ON clinic.legacy9 FOR EACH ROW EXECUTE FUNCTION clinic.legacy9_putback();
+SET client_min_messages = error;
+SELECT comply.protect('clinic.legacy9', '{"columns": {"note": {"redact": true}}, "audit": false}');
+RESET client_min_messages;
+DO $$
+DECLARE msg text; det text;
+BEGIN
+  PERFORM comply.protect_existing('clinic.legacy9');
+  RAISE NOTICE 'not refused';
+EXCEPTION WHEN check_violation THEN
+  GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+  RAISE NOTICE '%; names (0,1): %', msg, det LIKE '%ctid (0,1)%';
+END $$;
+SELECT count(*) FILTER (WHERE note LIKE '%@example.org') AS in_clear FROM clinic.legacy9;
+SELECT comply.unprotect('clinic.legacy9');
+DROP TABLE clinic.legacy9;
+DROP FUNCTION clinic.legacy9_putback();
 SELECT comply.unprotect('clinic.legacy2'), comply.unprotect('clinic.legacy3');
 DROP TABLE clinic.legacy2, clinic.legacy3;
 -- A domain's check that fails on the transformed value by raising an error of its own

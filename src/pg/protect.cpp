@@ -1298,23 +1298,27 @@ void CheckLaterTriggers(TriggerData* td, const TablePolicy& p) {
     bool isnull = false;
     Datum d = PgCall([&] { return heap_getattr(row, c.attnum, desc, &isnull); });
     if (isnull) continue;
+    bool unchanged = false;
     if (is_update) {
-      // Unchanged: it was stored through the policy before.
+      // Unchanged: it was stored through the policy before. Not in comply.protect_existing's
+      // rewrite, where the stored value may predate the policy: a later trigger that puts
+      // it back undoes the transformation (the row was counted as changed, its value left
+      // in clear); only whether it would be transformed is asked then.
       bool old_null = false;
       Datum old = PgCall([&] { return heap_getattr(td->tg_trigtuple, c.attnum, desc, &old_null); });
       Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
-      if (!old_null && PgCall([&] { return datumIsEqual(old, d, att->attbyval, att->attlen); }))
-        continue;
+      unchanged = !old_null && PgCall([&] { return datumIsEqual(old, d, att->attbyval, att->attlen); });
+      if (unchanged && (c.redact == ColumnPolicy::Redact::kNone || !RewritingExisting(td, p))) continue;
     }
     const std::string changed = "column \"" + c.name + "\" was changed after the policy ran";
     // A column validated and not transformed: what is stored must still match (one
     // that is redacted too may not, by design: its labels are no longer the format).
-    if (!c.schema.empty() && c.redact == ColumnPolicy::Redact::kNone) {
+    if (!unchanged && !c.schema.empty() && c.redact == ColumnPolicy::Redact::kNone) {
       if (std::optional<std::string> errors = SchemaErrors(p, c, d))
         Reject(td, p, c, "changed_after_policy", *p.later_before,
                why + "checked against schema \"" + c.schema + "\": " + *errors, changed);
     }
-    if (c.encrypted) {
+    if (!unchanged && c.encrypted) {
       posture::Classification k = ClassifyStored(d);
       if (k.verdict != posture::Verdict::kEncrypted)
         Reject(td, p, c, "changed_after_policy", *p.later_before,
