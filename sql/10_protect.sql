@@ -738,6 +738,24 @@ SELECT count(*) FILTER (WHERE note LIKE '%@example.org') AS in_clear FROM clinic
 SELECT comply.unprotect('clinic.legacy9');
 DROP TABLE clinic.legacy9;
 DROP FUNCTION clinic.legacy9_putback();
+-- An inheritance child has a policy of its own (or none): rewritten through its parent,
+-- its rows were counted as changed and left in clear. The parent's call rewrites the
+-- parent's rows only; the child's, the child's.
+CREATE TABLE clinic.legacy10 (id int, note text);
+CREATE TABLE clinic.legacy10_child () INHERITS (clinic.legacy10);
+INSERT INTO clinic.legacy10 VALUES (1, 'mail parent1@example.org');
+INSERT INTO clinic.legacy10_child SELECT g, 'mail child' || g || '@example.org' FROM generate_series(2, 3) g;
+SET client_min_messages = error;
+SELECT comply.protect('clinic.legacy10_child', '{"columns": {"note": {"redact": true}}, "audit": false}');
+SELECT comply.protect('clinic.legacy10', '{"columns": {"note": {"redact": true}}, "audit": false}');
+RESET client_min_messages;
+SELECT comply.protect_existing('clinic.legacy10') AS parent_rows;
+SELECT count(*) FILTER (WHERE note LIKE '%@example.org') AS in_clear FROM clinic.legacy10;
+SELECT comply.protect_existing('clinic.legacy10_child') AS child_rows;
+SELECT id, note FROM clinic.legacy10 ORDER BY id;
+SELECT comply.unprotect('clinic.legacy10');
+SELECT comply.unprotect('clinic.legacy10_child');
+DROP TABLE clinic.legacy10 CASCADE;
 SELECT comply.unprotect('clinic.legacy2'), comply.unprotect('clinic.legacy3');
 DROP TABLE clinic.legacy2, clinic.legacy3;
 -- A domain's check that fails on the transformed value by raising an error of its own

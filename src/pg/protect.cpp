@@ -2616,7 +2616,13 @@ extern "C" Datum comply_protect_existing(PG_FUNCTION_ARGS) {
       ++transformed;
     }
     if (set.empty()) return;  // nothing the policy transforms
-    const std::string sql = "UPDATE " + QualifiedName(relid) + " SET " + set;
+    // A partitioned table's partitions follow its policy; a table's inheritance children
+    // have policies (and triggers) of their own, or none: rewritten through the parent,
+    // their rows were counted as changed and left as they were. ONLY this table, then:
+    // each child is rewritten by a call of its own.
+    const bool partitioned = PgCall([&] { return get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE; });
+    const std::string sql = std::string(partitioned ? "UPDATE " : "UPDATE ONLY ") + QualifiedName(relid) +
+                            " SET " + set;
     struct Existing {  // existing_relid while the UPDATE runs, whatever happens
       explicit Existing(Oid relid) { existing_relid = relid; }
       ~Existing() { existing_relid = InvalidOid; }
