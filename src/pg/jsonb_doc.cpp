@@ -166,15 +166,19 @@ json::Value JsonbToValue(Jsonb* jb, size_t* depth, size_t max_depth) {
   return root;
 }
 
-json::Value JsonbArgument(Jsonb* jb, const char* argument) {
+json::Value JsonbWithinDepth(Jsonb* jb, const std::string& subject, const std::string& detail) {
   size_t depth = 0;
   json::Value doc = JsonbToValue(jb, &depth, json::kMaxDepth);
   if (depth > static_cast<size_t>(json::kMaxDepth))
     throw Error(sqlstate::kProgramLimitExceeded,
-                std::string("argument \"") + argument + "\" nests deeper than " +
-                    std::to_string(json::kMaxDepth) + " levels",
-                "A jsonb argument may nest " + std::to_string(json::kMaxDepth) + " levels at most.");
+                subject + " deeper than " + std::to_string(json::kMaxDepth) + " levels", detail);
   return doc;
+}
+
+json::Value JsonbArgument(Jsonb* jb, const char* argument) {
+  return JsonbWithinDepth(jb, std::string("argument \"") + argument + "\" nests",
+                          "A jsonb argument may nest " + std::to_string(json::kMaxDepth) +
+                              " levels at most.");
 }
 
 }  // namespace comply::pg

@@ -4,6 +4,8 @@
 
 #include "core/json.h"
 
+#include <string>
+
 extern "C" {
 #include "postgres.h"
 
@@ -27,5 +29,9 @@ json::Value JsonbToValue(Jsonb* jb, size_t* depth = nullptr,
 // jsonb_build_array, can make) would overflow the stack. For every jsonb argument
 // converted whole; a schema has its own message (validate.cpp).
 json::Value JsonbArgument(Jsonb* jb, const char* argument);
+
+// The same, with the error's subject ("schema \"x\"", what "nests deeper than ...
+// levels") and its detail given: for a schema, whose reasons are its own.
+json::Value JsonbWithinDepth(Jsonb* jb, const std::string& subject, const std::string& detail);
 
 }  // namespace comply::pg

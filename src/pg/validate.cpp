@@ -264,15 +264,9 @@ CachedSchema CompileMeasured(size_t schema_bytes, Compile&& compile) {
 // recurses once per level of a schema, which a jsonb nested tens of thousands of levels
 // deep (as a session with a large max_stack_depth can make one) would overflow the stack.
 json::Value JsonbOfDepth(Jsonb* jb, const char* what_nests) {
-  size_t depth = 0;
-  json::Value doc = JsonbToValue(jb, &depth, json::kMaxDepth);
-  if (depth > static_cast<size_t>(json::kMaxDepth))
-    throw Error(sqlstate::kProgramLimitExceeded,
-                std::string(what_nests) + " deeper than " + std::to_string(json::kMaxDepth) +
-                    " levels",
-                "A schema, and the options of a validation, may nest " +
-                    std::to_string(json::kMaxDepth) + " levels at most.");
-  return doc;
+  return JsonbWithinDepth(jb, what_nests,
+                          "A schema, and the options of a validation, may nest " +
+                              std::to_string(json::kMaxDepth) + " levels at most.");
 }
 
 // The compiled form of an anonymous schema, compiled once per backend.
@@ -696,17 +690,13 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
   Datum schema_datum = PG_GETARG_DATUM(1);
   Guarded([&] {
     CheckSchemaName(name);
-    size_t depth = 0;
-    json::Value doc = JsonbToValue(schema_jb, &depth, json::kMaxDepth);  // (not built deeper)
     // A registered schema is read back from its text, by a parser that stops at
     // json::kMaxDepth levels: one nested deeper could be stored but never used, and
     // would break the $refs of every other schema to registered ones.
-    if (depth > static_cast<size_t>(json::kMaxDepth))
-      throw Error(sqlstate::kProgramLimitExceeded,
-                  "schema \"" + std::string(name) + "\" nests deeper than " +
-                      std::to_string(json::kMaxDepth) + " levels",
-                  "A registered schema is read back from its text, which may nest " +
-                      std::to_string(json::kMaxDepth) + " levels at most.");
+    json::Value doc = JsonbWithinDepth(
+        schema_jb, "schema \"" + std::string(name) + "\" nests",
+        "A registered schema is read back from its text, which may nest " +
+            std::to_string(json::kMaxDepth) + " levels at most.");
     auto compiled = schema::CompileChecked(doc, MakeResolver(Cache()), &InterruptCheck());
     const char* dialect =
         compiled->dialect() == schema::Dialect::kDraft7 ? "draft-07" : "draft 2020-12";
