@@ -433,7 +433,7 @@ namespace {
 // otherwise (the caller then runs the INSERT). No privilege is checked: like the INSERT
 // run as the ledger's owner, this is pg_comply's own write.
 int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jsonb* details,
-                        const AuditOrigin* origin) {
+                        const AuditOrigin* origin, const std::string& app) {
   return PgCall([&]() -> int64 {
     Oid relid = audit_layout.known ? audit_layout.relid : InvalidOid;
     if (!OidIsValid(relid)) {
@@ -482,8 +482,7 @@ int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jso
       set(2, CStringGetTextDatum(origin ? origin->session_user.c_str()
                                         : GetUserNameFromId(GetSessionUserId(), false)));
       set(3, CStringGetTextDatum(acting_user));
-      const char* app = origin ? origin->application_name.c_str() : application_name;
-      if (app != nullptr && app[0] != '\0') set(4, CStringGetTextDatum(app));
+      if (!app.empty()) set(4, CStringGetTextDatum(app.c_str()));
       if (origin) {
         if (!origin->client_addr.empty())
           set(5, DirectFunctionCall1(inet_in, CStringGetDatum(origin->client_addr.c_str())));
@@ -512,9 +511,19 @@ int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jso
 
 void LedgerInit() { CacheRegisterRelcacheCallback(InvalidateAuditLayout, (Datum)0); }
 
+// The application_name an entry stores: the client's text (any role may set it, and a
+// database owner for every session), which the ledger could never drop again, so
+// redacted like an entry's action. Empty for none.
+static std::string LedgerApplicationName(const AuditOrigin* origin) {
+  const char* raw = origin ? origin->application_name.c_str() : application_name;
+  if (raw == nullptr || raw[0] == '\0') return {};
+  return RedactTextDefault(raw);
+}
+
 int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* details,
                   const AuditOrigin* origin) {
-  int64 id = AppendAuditDirect(acting_user, action, object, details, origin);
+  const std::string app = LedgerApplicationName(origin);
+  int64 id = AppendAuditDirect(acting_user, action, object, details, origin, app);
   if (id != 0) {
     NoteAppend(id);
     return id;
@@ -528,7 +537,7 @@ int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* de
       Datum values[7] = {CStringGetTextDatum(acting_user), action, object,
                          details ? JsonbPGetDatum(details) : (Datum)0,
                          CStringGetTextDatum(origin->session_user.c_str()),
-                         CStringGetTextDatum(origin->application_name.c_str()),
+                         CStringGetTextDatum(app.c_str()),
                          CStringGetTextDatum(origin->client_addr.c_str())};
       char nulls[7] = {' ', ' ', object ? ' ' : 'n', details ? ' ' : 'n', ' ', ' ', ' '};
       int rc = SPI_execute_with_args(
@@ -549,21 +558,21 @@ int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* de
     // plan keeps the search_path it was prepared under (pinned by AsLedgerOwner).
     static SPIPlanPtr plan = nullptr;
     if (plan == nullptr) {
-      Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID};
+      Oid types[5] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID};
       SPIPlanPtr p = SPI_prepare(
           "INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, "
           "application_name, client_addr, xid, action, object, details) "
           "VALUES (clock_timestamp(), session_user, $1, "
-          "nullif(current_setting('application_name'), ''), inet_client_addr(), "
+          "nullif($5, ''), inet_client_addr(), "
           "pg_current_xact_id(), $2, $3, coalesce($4, '{}'::jsonb)) RETURNING id",
-          4, types);
+          5, types);
       if (p == nullptr) elog(ERROR, "could not prepare the audit insert");
       if (SPI_keepplan(p) != 0) elog(ERROR, "could not keep the audit insert plan");
       plan = p;
     }
-    Datum values[4] = {CStringGetTextDatum(acting_user), action, object,
-                       details ? JsonbPGetDatum(details) : (Datum)0};
-    char nulls[4] = {' ', ' ', object ? ' ' : 'n', details ? ' ' : 'n'};
+    Datum values[5] = {CStringGetTextDatum(acting_user), action, object,
+                       details ? JsonbPGetDatum(details) : (Datum)0, CStringGetTextDatum(app.c_str())};
+    char nulls[5] = {' ', ' ', object ? ' ' : 'n', details ? ' ' : 'n', ' '};
     int rc = SPI_execute_plan(plan, values, nulls, false, 1);
     if (rc != SPI_OK_INSERT_RETURNING) elog(ERROR, "could not append audit entry");
     bool isnull;
