@@ -378,6 +378,7 @@ CREATE TABLE clinic.stamped (id int PRIMARY KEY, note text, seen timestamptz);
 CREATE FUNCTION clinic.stamp() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN NEW.seen := now(); RETURN NEW; END $$;
 CREATE TRIGGER set_seen BEFORE INSERT OR UPDATE ON clinic.stamped FOR EACH ROW EXECUTE FUNCTION clinic.stamp();
+-- One that sorts before it sees the values written, in clear: protect names it too.
 CREATE TRIGGER a_first BEFORE INSERT ON clinic.stamped FOR EACH ROW EXECUTE FUNCTION clinic.stamp();
 SELECT comply.protect('clinic.stamped', '{"columns": {"note": {"redact": true}}}');
 INSERT INTO clinic.stamped VALUES (1, 'SSN 536-22-8714');

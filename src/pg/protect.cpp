@@ -2263,6 +2263,7 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
   Guarded([&] {
     std::shared_ptr<TablePolicy> p = BuildPolicy(relid, JsonbArgument(policy, "policy"));
     std::string key_id;  // of the pseudonymization key, when a column needs it
+    std::string triggers_before;  // JSON array: BEFORE triggers that fire before the policy's
     // One policy on any path from a partitioned table to its partitions: the triggers
     // of a partitioned table are its partitions' too (PolicyFor), so a partition can
     // neither have nor be given a policy of its own under a protected ancestor.
@@ -2435,6 +2436,45 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
           });
         }
       }
+      // BEFORE row triggers that fire before comply_protect_before (on the table or on a
+      // partition of it) see the values as written, in clear, and may copy them anywhere.
+      // Created later, each is drift (trigger_before_policy); those already here are named
+      // now, and in the ledger entry, so that protecting over one leaves a trace too.
+      {
+        SearchPathPin pin;
+        Oid types[1] = {OIDOID};
+        Datum v[1] = {ObjectIdGetDatum(relid)};
+        if (SpiExec("SELECT string_agg(quote_ident(tg.tgname) || CASE WHEN tg.tgrelid <> $1 "
+                    "THEN ' (' || tg.tgrelid::regclass::text || ')' ELSE '' END, ', ' "
+                    "ORDER BY tg.tgrelid <> $1, tg.tgrelid::regclass::text, tg.tgname), "
+                    "jsonb_agg(jsonb_build_object('trigger', tg.tgname::text, 'table', "
+                    "tg.tgrelid::regclass::text) ORDER BY tg.tgrelid <> $1, "
+                    "tg.tgrelid::regclass::text, tg.tgname)::text "
+                    // (pg_partition_tree has no rows for a table that is not partitioned.)
+                    "FROM (SELECT $1::pg_catalog.regclass AS relid UNION "
+                    "SELECT relid FROM pg_catalog.pg_partition_tree($1)) pt "
+                    "JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = pt.relid "
+                    "WHERE NOT tg.tgisinternal "
+                    "AND tg.tgfoid <> 'comply._protect_row()'::pg_catalog.regprocedure "
+                    "AND (tg.tgtype & 3) = 3 AND (tg.tgtype & (4 | 16)) <> 0 "  // ROW, BEFORE; INSERT or UPDATE
+                    "AND tg.tgname < 'comply_protect_before' "
+                    // (A clone of a trigger of a table in the tree is that trigger.)
+                    "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger pa "
+                    "WHERE pa.oid = tg.tgparentid AND (pa.tgrelid = $1 OR pa.tgrelid IN "
+                    "(SELECT relid FROM pg_catalog.pg_partition_tree($1)))) "
+                    "HAVING count(*) > 0",
+                    1, types, v, nullptr, true, SPI_OK_SELECT) > 0) {
+          const std::string earlier = SpiText(0, 1).value_or("");
+          triggers_before = SpiText(0, 2).value_or("");
+          PgCall([&] {
+            ereport(NOTICE,
+                    (errmsg("BEFORE triggers of table %s fire before its policy and see the values "
+                            "written in clear: %s", t.c_str(), earlier.c_str()),
+                     errhint("They are named in the protect ledger entry; rename them to sort after "
+                             "comply_protect_before if they need not see the values as written.")));
+          });
+        }
+      }
       // The triggers see the writes from now on; rows already stored stay as they are.
       bool transforms = false;
       for (const ColumnPolicy& c : p->columns) transforms |= c.redact != ColumnPolicy::Redact::kNone;
@@ -2495,6 +2535,7 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
     }
     std::string details = std::string("{\"policy\":") + policy_text;
     if (!key_id.empty()) details += ",\"pseudonym_key_id\":\"" + key_id + "\"";
+    if (!triggers_before.empty()) details += ",\"triggers_before_policy\":" + triggers_before;
     Audit("protect", p->table, details + "}");
   });
   PG_RETURN_VOID();

@@ -503,6 +503,26 @@ BEGIN
                   HINT = format('comply.protect_existing(%L) applies the policy to them.', p.table_name::text);
           details := details || jsonb_build_object('attached_with_rows', to_jsonb(filled));
         END IF;
+        -- A partition attached with a BEFORE row trigger of its own that fires before the
+        -- policy's: it sees the values written into the partition in clear, as one created
+        -- there later would (below). (Its clones of the protected table's triggers are
+        -- those triggers.)
+        FOR obj IN SELECT tg.tgrelid, tg.tgname
+                     FROM unnest(comply._attached_partitions(r.command)) a,
+                          LATERAL pg_partition_tree(a) pt
+                     JOIN pg_trigger tg ON tg.tgrelid = pt.relid
+                    WHERE NOT tg.tgisinternal AND tg.tgparentid = 0
+                      AND tg.tgfoid <> 'comply._protect_row()'::regprocedure
+                      AND (tg.tgtype & 3) = 3 AND (tg.tgtype & (4 | 16)) <> 0   -- ROW, BEFORE; INSERT or UPDATE
+                      AND tg.tgname COLLATE "C" < 'comply_protect_before'
+                    ORDER BY tg.tgrelid::regclass::text, tg.tgname LOOP
+          PERFORM comply._drift(p.table_name::text,
+                                format('trigger %s of protected table %s fires before its policy and sees the values written in clear (%s)',
+                                       quote_ident(obj.tgname), p.table_name, r.command_tag),
+                                jsonb_build_object('kind', 'trigger_before_policy', 'table', p.table_name::text,
+                                                   'trigger', obj.tgname::text, 'command', r.command_tag,
+                                                   'partition', obj.tgrelid::regclass::text));
+        END LOOP;
         -- A partition detached takes its rows out of the table and of its policy: the
         -- work still to be done for them (queued jobs, open review cases) is dropped.
         detached := NULL;
