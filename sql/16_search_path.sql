@@ -105,7 +105,10 @@ SELECT action, details -> 'primary_key' AS primary_key FROM comply.audit_log
 INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_ref, description,
                              implemented_by, check_kind)
 VALUES ('SP-1', 'review', 'GDPR', E'GDPR Art. 22 # TODO\nok 99 - injected \\ too', 'd', 'i', 'human_review');
-SELECT t FROM comply.tap_controls(ARRAY['SP-1']) AS t WHERE t NOT LIKE '# evidence%';
+-- (Its status, ok or not, depends on whether the cluster has reviewers, roles being
+-- cluster-wide: not this test's business.)
+SELECT regexp_replace(t, '^(not )?ok ', '<status> ') AS t
+  FROM comply.tap_controls(ARRAY['SP-1']) AS t WHERE t NOT LIKE '# evidence%';
 DELETE FROM comply.controls WHERE control_id = 'SP-1';
 DELETE FROM comply.schemas WHERE name IN ('sp_doc', 'sp_ref');
 
