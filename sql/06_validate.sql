@@ -50,6 +50,13 @@ SELECT comply.validate('"a"', jsonb_build_object('pattern', repeat('a', 100000) 
 SELECT comply.validate('"a"', jsonb_build_object('pattern', E'a"\n' || repeat('b', 70) || '('));
 SELECT keyword, message FROM comply.validation_errors('{}', jsonb_build_object('required', jsonb_build_array(repeat('k', 100000))));
 SELECT keyword, message FROM comply.validation_errors('"b"', jsonb_build_object('pattern', '^a' || repeat('x', 100)));
+-- So is a pointer into the schema that a message names: each of its tokens like such a
+-- text, and a deep one in its middle; the message's end (what is wrong) is kept. A
+-- property name of 100,000 characters filled the message, which was cut at 1 kB.
+SELECT comply.validate('1', jsonb_build_object('properties', jsonb_build_object(repeat('p', 100000), '{"type": 5}'::jsonb)));
+SELECT comply.register_schema('long_key', jsonb_build_object('properties', jsonb_build_object(repeat('p', 100000), '{"type": 5}'::jsonb)));
+SELECT comply.validate('1', jsonb_build_object('$defs', jsonb_build_object(repeat('d', 100000), '{"$ref": "urn:nowhere"}'::jsonb)));
+SELECT comply.validate('1', (repeat('{"not": ', 100) || '{"minimum": "x"}' || repeat('}', 100))::jsonb);
 -- RE2's part of a pattern is shown only where it is the pattern's as written: RE2 names
 -- a part of the pattern it compiled ("\x{110000", cut short), translated from ECMA's.
 SELECT comply.validate('"a"', '{"pattern": "\\u{110000}"}'::jsonb);
@@ -100,6 +107,9 @@ SELECT comply.register_schema('keyed_maps', '{"type": "object", "properties": {"
 SELECT comply.assert_valid('{"ssn": {"536228714": 1}}', 'keyed_maps');
 SELECT comply.assert_valid('{"phones": {"4155552671": 1, "12345": 2, "home": 3}}', 'keyed_maps');
 SELECT comply.assert_valid(jsonb_build_object('list', (SELECT jsonb_agg(i) FROM generate_series(1, 100000) i) || '["x"]'::jsonb), 'keyed_maps');
+-- A long key is cut in the detail as a schema's pointer is (64 characters, then its
+-- length): a key of 100,000 characters filled the detail, the rule pushed out of it.
+SELECT comply.assert_valid(jsonb_build_object(repeat('k', 100000), 'x'), 'contacts_by_mail');
 -- A detail longer than an error holds is cut at a character's boundary: cut inside one,
 -- it was not valid UTF-8 (and a client in another encoding got 22021 in place of 23514).
 DO $$
@@ -107,7 +117,7 @@ DECLARE
   state text;
   detail text;
 BEGIN
-  PERFORM comply.assert_valid(jsonb_build_object('x' || repeat(U&'\00FC', 600), 'x'), 'contacts_by_mail');
+  PERFORM comply.assert_valid((SELECT jsonb_object_agg('x' || i || repeat(U&'\+01F600', 600), 'x') FROM generate_series(1, 5) i), 'contacts_by_mail');
 EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, detail = PG_EXCEPTION_DETAIL;
   PERFORM convert_from(convert_to(detail, 'UTF8'), 'UTF8');  -- 22021 if a character is cut

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace comply {
 
@@ -138,6 +139,63 @@ inline std::string ShownText(std::string_view s, bool quoted = true) {
   if (i < s.size()) out += "...";
   if (quoted) out += '"';
   if (i < s.size()) out += " (" + std::to_string(s.size()) + " bytes)";
+  return out;
+}
+
+// How many bytes of a JSON Pointer a message shows in full (ShownPointer).
+inline constexpr size_t kShownPointerBytes = 256;
+
+// A JSON Pointer shown in a message (where in a schema a problem is; where in a document,
+// its keys redacted, in assert_valid's detail): "(root)" for "", otherwise each reference
+// token as ShownText shows a text (bare: escaped, cut after kShownTextChars characters
+// with "..." and its length in bytes), and, when that is still longer than
+// kShownPointerBytes (a path many levels deep), its first tokens and as many of its last
+// as fit, the ones between left out as "/... (N tokens)". The end of a pointer is where
+// the problem is: it is always shown, and the message's text after it is not pushed out
+// by a property name of 100,000 characters.
+inline std::string ShownPointer(std::string_view pointer) {
+  if (pointer.empty()) return "(root)";
+  std::vector<std::string> tokens;  // each with its leading '/' (none for a first "token"
+                                    // before any '/', in a text that is not a pointer)
+  size_t start = 0;
+  if (pointer[0] != '/') {
+    const size_t slash = pointer.find('/');
+    tokens.push_back(ShownText(pointer.substr(0, slash), false));
+    start = slash;
+  }
+  size_t total = tokens.empty() ? 0 : tokens[0].size();
+  while (start < pointer.size()) {
+    size_t end = pointer.find('/', start + 1);
+    if (end == std::string_view::npos) end = pointer.size();
+    tokens.push_back("/" + ShownText(pointer.substr(start + 1, end - start - 1), false));
+    total += tokens.back().size();
+    start = end;
+  }
+  std::string out;
+  if (total <= kShownPointerBytes) {
+    for (const std::string& t : tokens) out += t;
+    return out;
+  }
+  // The last tokens, in three quarters of the bytes (at least the last token), then the
+  // first ones in what is left.
+  constexpr size_t kMarkerBytes = 24;  // "/... (N tokens)"
+  size_t tail = tokens.size() - 1, tail_bytes = tokens.back().size();
+  while (tail > 1 && tail_bytes + tokens[tail - 1].size() <= kShownPointerBytes * 3 / 4) {
+    --tail;
+    tail_bytes += tokens[tail].size();
+  }
+  size_t head = 0, head_bytes = 0;
+  while (head < tail && head_bytes + tokens[head].size() + tail_bytes + kMarkerBytes <=
+                            kShownPointerBytes) {
+    head_bytes += tokens[head].size();
+    ++head;
+  }
+  for (size_t k = 0; k < head; ++k) out += tokens[k];
+  if (head < tail) {
+    const size_t left_out = tail - head;
+    out += "/... (" + std::to_string(left_out) + (left_out == 1 ? " token)" : " tokens)");
+  }
+  for (size_t k = tail; k < tokens.size(); ++k) out += tokens[k];
   return out;
 }
 

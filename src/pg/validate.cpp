@@ -669,11 +669,15 @@ extern "C" Datum comply_assert_valid(PG_FUNCTION_ARGS) {
     std::vector<schema::ValidationError> errors = ErrorsOf(call, instance, kAssertDetailErrors);
     if (errors.empty()) return;
     // The detail reaches the server log and, for a protected table, the ledger: a key of
-    // the document that is personal data (an object keyed by e-mail) is redacted in it.
+    // the document that is personal data (an object keyed by e-mail) is redacted in it,
+    // and a long key or a deep path is cut (ShownPointer), so that one key of 100,000
+    // characters does not fill the detail and push out the rule and the other errors.
     std::string detail;
     for (const schema::ValidationError& e : errors)
       detail += (detail.empty() ? "" : "\n") + std::string("at \"") +
-                RedactedPointer(e.instance_path, instance) + "\": " + e.message;
+                (e.instance_path.empty() ? std::string()
+                                         : ShownPointer(RedactedPointer(e.instance_path, instance))) +
+                "\": " + e.message;
     throw Error(sqlstate::kCheckViolation,
                 "document does not match schema \"" +
                     std::string(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) + "\"",

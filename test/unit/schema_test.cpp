@@ -807,5 +807,74 @@ TEST(ShownTextTest, SchemaMessagesAreCapped) {
   EXPECT_LT(errors[0].message.size(), 200u);
 }
 
+// A JSON Pointer in a message: each token as ShownText shows it, and a long path cut in
+// its middle, its end (where the problem is) kept.
+TEST(ShownTextTest, ShownPointer) {
+  EXPECT_EQ(ShownPointer(""), "(root)");
+  EXPECT_EQ(ShownPointer("/"), "/");
+  EXPECT_EQ(ShownPointer("/properties/a~1b/type"), "/properties/a~1b/type");
+  EXPECT_EQ(ShownPointer("/properties/a\"b\n/type"), "/properties/a\\\"b\\n/type");
+  const std::string big(100000, 'q');
+  EXPECT_EQ(ShownPointer("/properties/" + big + "/type"),
+            "/properties/" + std::string(kShownTextChars, 'q') + "... (100000 bytes)/type");
+  // 40 levels of /properties/p: the first ones and the last ones, within the bound.
+  std::string deep;
+  for (int i = 0; i < 40; ++i) deep += "/properties/p" + std::to_string(i);
+  deep += "/type";
+  const std::string shown = ShownPointer(deep);
+  EXPECT_LE(shown.size(), kShownPointerBytes);
+  EXPECT_EQ(shown.rfind("/properties/p0/", 0), 0u) << shown;
+  EXPECT_NE(shown.find("/... ("), std::string::npos) << shown;
+  EXPECT_EQ(shown.substr(shown.size() - 20), "/properties/p39/type") << shown;
+  // A path just within the bound is shown whole.
+  std::string within;
+  for (size_t i = 0; i < kShownPointerBytes / 64; ++i) within += "/" + std::string(63, 'w');
+  ASSERT_EQ(within.size(), kShownPointerBytes);
+  EXPECT_EQ(ShownPointer(within), within);
+  // Many long tokens: still bounded, the last token whole as ShownText shows it.
+  std::string wide;
+  for (int i = 0; i < 1000; ++i) wide += "/" + big.substr(0, 100 + i);
+  const std::string wide_shown = ShownPointer(wide);
+  EXPECT_LT(wide_shown.size(), 2 * kShownPointerBytes);
+  EXPECT_NE(wide_shown.find("(1099 bytes)"), std::string::npos) << wide_shown;
+}
+
+// The pointers in a schema's compile errors are capped, and the message's end (what is
+// wrong) is kept: by the compiler, by the metaschema check, and in a $ref's.
+TEST(ShownTextTest, SchemaPointersAreCapped) {
+  auto message_of = [](const std::string& schema, bool checked) {
+    try {
+      if (checked) schema::CompileChecked(json::Parse(schema));
+      else schema::CompiledSchema::Compile(json::Parse(schema));
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string big(100000, 'q');
+  const std::string cut = std::string(kShownTextChars, 'q') + "... (100000 bytes)";
+  EXPECT_EQ(message_of("{\"properties\": {\"" + big + "\": {\"type\": 5}}}", false),
+            "invalid schema at /properties/" + cut + "/type: expected a type name");
+  const std::string checked =
+      message_of("{\"properties\": {\"" + big + "\": {\"type\": 5}}}", true);
+  EXPECT_EQ(checked.rfind("invalid schema at /properties/" + cut + "/type: ", 0), 0u) << checked;
+  EXPECT_LT(checked.size(), 300u);
+  EXPECT_EQ(message_of("{\"$defs\": {\"" + big + "\": {\"$ref\": \"urn:nowhere\"}}}", false),
+            "unresolvable $ref \"urn:nowhere\" at /$defs/" + cut);
+  EXPECT_EQ(message_of("{\"$defs\": {\"" + big + "\": {\"pattern\": \"(\"}}}", false)
+                .rfind("pattern \"(\" at /$defs/" + cut + "/pattern is not supported: ", 0),
+            0u);
+  // Nested deep: the pointer is cut in its middle, its end kept.
+  std::string deep, close;
+  for (int i = 0; i < 200; ++i) {
+    deep += "{\"not\": ";
+    close += "}";
+  }
+  const std::string deep_message = message_of(deep + "{\"minimum\": \"x\"}" + close, false);
+  EXPECT_LT(deep_message.size(), kShownPointerBytes + 60) << deep_message;
+  EXPECT_NE(deep_message.find("/not/not/minimum: expected type number"), std::string::npos)
+      << deep_message;
+}
+
 }  // namespace
 }  // namespace comply

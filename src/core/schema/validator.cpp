@@ -245,8 +245,7 @@ class Compiler {
   // Throws 22023 for a malformed keyword at pointer.
   [[noreturn]] void Invalid(const std::string& pointer, const std::string& what) {
     throw Error(sqlstate::kInvalidParameterValue,
-                "invalid schema at " + (pointer.empty() ? std::string("(root)") : pointer) +
-                    ": " + what);
+                "invalid schema at " + ShownPointer(pointer) + ": " + what);
   }
 
   // Walks the subschemas of v, recording base URIs, resources and anchors.
@@ -335,7 +334,7 @@ class Compiler {
     int res = LoadResource(uri, d);
     if (res < 0 || !resource_roots_[res])
       throw Error(sqlstate::kUndefinedObject,
-                  "unresolvable $ref " + ShownText(full) + " at " + (ptr.empty() ? "(root)" : ptr));
+                  "unresolvable $ref " + ShownText(full) + " at " + ShownPointer(ptr));
     const Value* target = resource_roots_[res];
     if (frag.empty()) return NodeFor(target);
     if (frag[0] != '/') {
@@ -441,7 +440,7 @@ class Compiler {
     auto re = std::make_unique<Pattern>(internal::TranslatePattern(pattern));
     if (!re->ok())
       throw Error(sqlstate::kInvalidRegularExpression,
-                  "pattern " + ShownText(pattern) + " at " + ptr + " is not supported: " +
+                  "pattern " + ShownText(pattern) + " at " + ShownPointer(ptr) + " is not supported: " +
                       RegexProblem(re->error(), re->error_arg(), pattern, true),
                   "", "Patterns run on RE2: backreferences and lookaround are not available.");
     // Counted as they compile, so that a schema of many costly patterns is refused at
@@ -451,7 +450,7 @@ class Compiler {
       throw Error(sqlstate::kProgramLimitExceeded,
                   "the schema's patterns would take more than " +
                       std::to_string(kMaxPatternBytes >> 20) + " MB compiled",
-                  "Refused at " + ptr + ", after " + std::to_string(out_.regexes_.size() + 1) +
+                  "Refused at " + ShownPointer(ptr) + ", after " + std::to_string(out_.regexes_.size() + 1) +
                       " distinct patterns.",
                   "Use fewer patterns, or simpler ones: a bounded repetition such as "
                   "x{1,50} compiles to many states.");
@@ -943,9 +942,7 @@ std::shared_ptr<const CompiledSchema> CompileChecked(const Value& schema,
     if (!errors.empty()) {
       const ValidationError& e = errors.front();
       throw Error(sqlstate::kInvalidParameterValue,
-                  "invalid schema at " +
-                      (e.instance_path.empty() ? std::string("(root)") : e.instance_path) +
-                      ": " + e.message);
+                  "invalid schema at " + ShownPointer(e.instance_path) + ": " + e.message);
     }
   }
   return CompiledSchema::Compile(schema, resolver, cancel);
