@@ -42,12 +42,16 @@ SELECT comply.validate('1', '{"$ref": "#/$defs/missing"}'::jsonb);
 SELECT comply.validate('"a"', '{"pattern": "(?<=a)b"}'::jsonb);
 -- The schema's text a message quotes is cut after 64 characters (on a character
 -- boundary), followed by its length: a megabyte $ref went whole into the message and the
--- server log. Quotes and control characters are escaped; a backslash is shown as written.
+-- server log. It is escaped as a JSON string is: quotes, control characters, and a
+-- backslash (\\), so that \xff written in a schema does not read as a byte 0xff would.
 SELECT comply.validate('1', jsonb_build_object('$ref', 'urn:' || repeat('é', 100000)));
 SELECT comply.validate('1', jsonb_build_object('type', repeat('t', 100000)));
 SELECT comply.validate('1', jsonb_build_object('$schema', repeat('s', 1000)));
 SELECT comply.validate('"a"', jsonb_build_object('pattern', repeat('a', 100000) || '('));
 SELECT comply.validate('"a"', jsonb_build_object('pattern', E'a"\n' || repeat('b', 70) || '('));
+-- A backslash and an n, then a newline: two texts, shown two ways.
+SELECT comply.validate('1', '{"type": "a\\nb"}'::jsonb);
+SELECT comply.validate('1', '{"type": "a\nb"}'::jsonb);
 SELECT keyword, message FROM comply.validation_errors('{}', jsonb_build_object('required', jsonb_build_array(repeat('k', 100000))));
 SELECT keyword, message FROM comply.validation_errors('"b"', jsonb_build_object('pattern', '^a' || repeat('x', 100)));
 -- So is a pointer into the schema that a message names: each of its tokens like such a
@@ -60,7 +64,7 @@ SELECT comply.validate('1', (repeat('{"not": ', 100) || '{"minimum": "x"}' || re
 -- RE2's part of a pattern is shown only where it is the pattern's as written: RE2 names
 -- a part of the pattern it compiled ("\x{110000", cut short), translated from ECMA's.
 SELECT comply.validate('"a"', '{"pattern": "\\u{110000}"}'::jsonb);
--- A pattern is shown as written: its backslashes are not doubled as in JSON.
+-- A pattern's backslashes are doubled, as in JSON: each escape reads one way.
 SELECT keyword, message FROM comply.validation_errors('"a"', '{"pattern": "\\p{L}+\\d"}'::jsonb);
 -- A schema that would loop forever gets an error, not a hang.
 SELECT comply.validate('1', '{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}'::jsonb);

@@ -88,9 +88,10 @@ inline std::string ShownName(std::string_view s, size_t max_len = 128) {
 inline constexpr size_t kShownTextChars = 64;
 
 // A text of the caller's that is not data but may be of any length, shown in a message (a
-// schema's $ref, $id, type or pattern, a property name, a recognizer's pattern): as
-// written (a backslash is a backslash), but with a double quote and control characters
-// escaped (\", \n, \t, \r, \u00XX) and bytes that are not UTF-8 shown as \xXX; cut after
+// schema's $ref, $id, type or pattern, a property name, a recognizer's pattern): escaped
+// as a JSON string is (\\ for a backslash, \", \n, \t, \r, \u00XX for the other control
+// characters), and bytes that are not UTF-8 shown as \xXX, so that every escape reads one
+// way (a text of the four characters \xff is shown \\xff; the byte 0xff alone, \xff); cut after
 // kShownTextChars characters, on a character boundary, with "..." and its length in bytes
 // after it, so that a megabyte $ref does not end up in the message and the server log.
 // quoted: between double quotes (the form every such message uses), else bare (RE2's
@@ -124,6 +125,7 @@ inline std::string ShownText(std::string_view s, bool quoted = true) {
       continue;
     }
     if (c == '"') out += "\\\"";
+    else if (c == '\\') out += "\\\\";
     else if (c == '\n') out += "\\n";
     else if (c == '\t') out += "\\t";
     else if (c == '\r') out += "\\r";

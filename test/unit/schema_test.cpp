@@ -751,7 +751,14 @@ namespace {
 TEST(ShownTextTest, QuotesCutsAndEscapes) {
   EXPECT_EQ(ShownText("user_id"), "\"user_id\"");
   EXPECT_EQ(ShownText(""), "\"\"");
-  EXPECT_EQ(ShownText("\\p{L}+\\d"), "\"\\p{L}+\\d\"");  // backslashes as written
+  // A backslash is escaped as the other escapes are, so each reads one way: the four
+  // characters \xff are not shown as the byte 0xff is.
+  EXPECT_EQ(ShownText("\\p{L}+\\d"), "\"\\\\p{L}+\\\\d\"");
+  EXPECT_EQ(ShownText("\\xff"), "\"\\\\xff\"");
+  EXPECT_EQ(ShownText("\xff"), "\"\\xff\"");
+  EXPECT_NE(ShownText("\\xff"), ShownText("\xff"));
+  EXPECT_NE(ShownText("\\n"), ShownText("\n"));
+  EXPECT_EQ(ShownText("a\\", false), "a\\\\");
   EXPECT_EQ(ShownText("a\"b\n\t\x01"), "\"a\\\"b\\n\\t\\u0001\"");
   EXPECT_EQ(ShownText("a\xff" "b"), "\"a\\xffb\"");  // not UTF-8
   EXPECT_EQ(ShownText("(abc", false), "(abc");
