@@ -149,8 +149,8 @@ ROLLBACK;
 SELECT comply.register_schema('long_dots', jsonb_build_object('$id', 'https://example.org/./' || repeat('i', 100000)));
 -- Nor one nested deeper than its text can be read back (512 levels): it would be stored
 -- and break every $ref to a registered schema.
-SELECT comply.register_schema('too_deep', ('{"$id": "urn:too-deep", "const": ' || repeat('[', 600) || '1' || repeat(']', 600) || '}')::jsonb);
 \set VERBOSITY default
+SELECT comply.register_schema('too_deep', ('{"$id": "urn:too-deep", "const": ' || repeat('[', 600) || '1' || repeat(']', 600) || '}')::jsonb);
 -- A schema whose patterns would take more than 64 MB compiled is refused as they
 -- compile, passed as jsonb or registered: each such pattern, about 40 bytes, compiles to
 -- a DFA of 50 to 130 kB (20,000 of them took 1 GB). (Terse: the detail counts them, a

@@ -166,19 +166,24 @@ json::Value JsonbToValue(Jsonb* jb, size_t* depth, size_t max_depth) {
   return root;
 }
 
-json::Value JsonbWithinDepth(Jsonb* jb, const std::string& subject, const std::string& detail) {
+json::Value JsonbWithinDepth(Jsonb* jb, const std::string& subject, const std::string& detail,
+                             const std::string& hint) {
   size_t depth = 0;
   json::Value doc = JsonbToValue(jb, &depth, json::kMaxDepth);
   if (depth > static_cast<size_t>(json::kMaxDepth))
     throw Error(sqlstate::kProgramLimitExceeded,
-                subject + " deeper than " + std::to_string(json::kMaxDepth) + " levels", detail);
+                subject + " deeper than " + std::to_string(json::kMaxDepth) + " levels", detail,
+                hint);
   return doc;
 }
 
 json::Value JsonbArgument(Jsonb* jb, const char* argument) {
-  return JsonbWithinDepth(jb, std::string("argument \"") + argument + "\" nests",
-                          "A jsonb argument may nest " + std::to_string(json::kMaxDepth) +
-                              " levels at most.");
+  return JsonbWithinDepth(
+      jb, std::string("argument \"") + argument + "\" nests",
+      "pg_comply reads a jsonb argument to at most " + std::to_string(json::kMaxDepth) +
+          " levels of nesting.",
+      std::string("Check the value passed as \"") + argument +
+          "\": no argument of pg_comply's needs that many levels.");
 }
 
 }  // namespace comply::pg

@@ -31,7 +31,9 @@ json::Value JsonbToValue(Jsonb* jb, size_t* depth = nullptr,
 json::Value JsonbArgument(Jsonb* jb, const char* argument);
 
 // The same, with the error's subject ("schema \"x\"", what "nests deeper than ...
-// levels") and its detail given: for a schema, whose reasons are its own.
-json::Value JsonbWithinDepth(Jsonb* jb, const std::string& subject, const std::string& detail);
+// levels"), its detail (facts: the limit and why) and its hint (what to do) given: for
+// a schema, whose reasons are its own.
+json::Value JsonbWithinDepth(Jsonb* jb, const std::string& subject, const std::string& detail,
+                             const std::string& hint);
 
 }  // namespace comply::pg

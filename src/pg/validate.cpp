@@ -73,6 +73,12 @@ constexpr size_t kCompiledBytesPerSchemaByte = 16;
 // Errors shown in assert_valid's detail.
 constexpr size_t kAssertDetailErrors = 5;
 
+// What to do about a schema nested deeper than json::kMaxDepth levels (the HINT of its
+// 54000; the DETAIL says what the limit is).
+constexpr const char* kFlatterSchemaHint =
+    "Nest the schema less deeply: a subschema kept in \"$defs\" and referred to with "
+    "\"$ref\" adds no levels where it is used.";
+
 // A compiled schema in the cache, with the bytes its compilation kept.
 struct CachedSchema {
   std::shared_ptr<const schema::CompiledSchema> compiled;
@@ -259,14 +265,18 @@ CachedSchema CompileMeasured(size_t schema_bytes, Compile&& compile) {
   return out;
 }
 
-// The document held by jb, a schema or options given in a call (what_nests says which); 54000 if it nests
+// The document held by jb, a schema or (options) the options given in a call; 54000 if it nests
 // deeper than json::kMaxDepth levels, as register_schema refuses a schema: the compiler
 // recurses once per level of a schema, which a jsonb nested tens of thousands of levels
 // deep (as a session with a large max_stack_depth can make one) would overflow the stack.
-json::Value JsonbOfDepth(Jsonb* jb, const char* what_nests) {
-  return JsonbWithinDepth(jb, what_nests,
-                          "A schema, and the options of a validation, may nest " +
-                              std::to_string(json::kMaxDepth) + " levels at most.");
+json::Value JsonbOfDepth(Jsonb* jb, bool options) {
+  const std::string levels = std::to_string(json::kMaxDepth) + " levels of nesting.";
+  if (options)
+    return JsonbWithinDepth(jb, "options nest",
+                            "The options of a validation are read to at most " + levels,
+                            "The options are one flat object, such as {\"format\": \"assert\"}.");
+  return JsonbWithinDepth(jb, "schema nests", "A schema is compiled to at most " + levels,
+                          kFlatterSchemaHint);
 }
 
 // The compiled form of an anonymous schema, compiled once per backend.
@@ -277,7 +287,7 @@ std::shared_ptr<const schema::CompiledSchema> CompiledFor(Jsonb* schema_jb) {
   auto it = c.by_content.find(key);
   if (it != c.by_content.end()) return it->second.compiled;
   CachedSchema entry = CompileMeasured(key.size(), [&] {
-    json::Value doc = JsonbOfDepth(schema_jb, "schema nests");
+    json::Value doc = JsonbOfDepth(schema_jb, false);
     return schema::CompiledSchema::Compile(doc, AnonymousResolver(c), &InterruptCheck());
   });
   if (c.by_content.size() >= kMaxCachedSchemas ||
@@ -478,7 +488,7 @@ const CallMemo& AnonymousCall(FunctionCallInfo fcinfo, Jsonb* schema_jb, Jsonb* 
   if (RemembersConstant(m) || Remembers(m, key, len, opts, opts_len)) return *m;
   const uint64 generation = schema_generation;
   auto compiled = CompiledFor(schema_jb);
-  json::Value opts_doc = options ? JsonbOfDepth(options, "options nest") : json::Value();
+  json::Value opts_doc = options ? JsonbOfDepth(options, true) : json::Value();
   return Remember(fcinfo->flinfo, PG_NARGS(), key, len, opts, opts_len, std::move(compiled),
                   OptionsFrom(&opts_doc), generation);
 }
@@ -699,8 +709,9 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
     // would break the $refs of every other schema to registered ones.
     json::Value doc = JsonbWithinDepth(
         schema_jb, "schema \"" + std::string(name) + "\" nests",
-        "A registered schema is read back from its text, which may nest " +
-            std::to_string(json::kMaxDepth) + " levels at most.");
+        "A registered schema is read back from its text, to at most " +
+            std::to_string(json::kMaxDepth) + " levels of nesting.",
+        kFlatterSchemaHint);
     auto compiled = schema::CompileChecked(doc, MakeResolver(Cache()), &InterruptCheck());
     const char* dialect =
         compiled->dialect() == schema::Dialect::kDraft7 ? "draft-07" : "draft 2020-12";
