@@ -54,6 +54,21 @@ SELECT label, confidence FROM comply.classify(E'\u00a0\u2014\u3000', NULL, 'comp
 SET comply.ai_model = 'compliance';
 SELECT label FROM comply.classify('Litigation hold notice: preserve all emails related to the subpoena.');
 RESET comply.ai_model;
+-- comply.ai_model is checked when it is set for what can be told without a catalog (a
+-- check hook also runs at the server's start): the form of a model's name, which a
+-- refused value is not shown by, and no provider's prefix.
+SET comply.ai_model = 'gpt 4o';
+SET comply.ai_model = 'openai:gpt-4o';
+SET comply.ai_model = 'builtin:compliance';
+SET comply.ai_model = 'meta-llama/Llama-3.1-8B-Instruct';
+SHOW comply.ai_model;
+SET comply.ai_model = '';
+-- Whether a model of that name exists, only comply.models can tell: the error names the
+-- setting (it failed naming only the model, as though passed in the call).
+SET comply.ai_model = 'no-such-model';
+SELECT label FROM comply.classify('Litigation hold notice.');
+SELECT comply.classify_async('Litigation hold notice.');
+RESET comply.ai_model;
 
 -- Errors: no model, unknown model, unknown label, empty labels, bad options, clear
 -- text for the builtin provider.

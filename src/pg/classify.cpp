@@ -120,8 +120,9 @@ std::string ModelChecksum(std::string_view blob) {
 }
 
 // The builtin model called name (and, in checksum, ModelChecksum of it); throws 42704
-// if there is none.
-std::shared_ptr<const ai::Model> LoadModel(const std::string& name, std::string* checksum = nullptr) {
+// if there is none, naming comply.ai_model when the name is that setting's (by_setting).
+std::shared_ptr<const ai::Model> LoadModel(const std::string& name, std::string* checksum = nullptr,
+                                           bool by_setting = false) {
   if (!model_cache) model_cache = new ModelCache();
   auto it = model_cache->models.find(name);
   if (it != model_cache->models.end()) {
@@ -142,6 +143,13 @@ std::shared_ptr<const ai::Model> LoadModel(const std::string& name, std::string*
     model_cache->models_relid = PgCall(
         [] { return get_relname_relid("models", get_namespace_oid("comply", false)); });
   }
+  if (!blob && by_setting)
+    throw Error(sqlstate::kUndefinedObject,
+                "builtin model " + ShownName(name, 63) + " named by comply.ai_model does not exist",
+                "comply.ai_provider is \"builtin\": comply.ai_model is read as the name of a "
+                "model of comply.models.",
+                "Train it with comply.train_classifier(), or set comply.ai_provider to "
+                "\"openai\" for a provider's model.");
   if (!blob)
     throw Error(sqlstate::kUndefinedObject, "builtin model " + ShownName(name, 63) + " does not exist", {},
                 "Train one with comply.train_classifier().");
@@ -165,6 +173,7 @@ std::shared_ptr<const ai::Model> LoadModel(const std::string& name, std::string*
 struct ModelSpec {
   std::string provider;  // "builtin" or "openai"
   std::string model;
+  bool by_setting = false;  // named by comply.ai_provider and comply.ai_model
 };
 
 // The provider and model named by model (builtin name, "builtin:<name>" or
@@ -180,7 +189,7 @@ ModelSpec ResolveModel(const std::optional<std::string>& model) {
       spec = {"builtin", *model};
     }
   } else {
-    spec = {ai_provider ? ai_provider : "builtin", ai_model ? ai_model : ""};
+    spec = {ai_provider ? ai_provider : "builtin", ai_model ? ai_model : "", true};
   }
   if (spec.model.empty())
     throw Error(sqlstate::kInvalidParameterValue, "no model given",
@@ -1279,7 +1288,7 @@ extern "C" Datum comply_classify(PG_FUNCTION_ARGS) {
     Answer a;
     if (spec.provider == "builtin") {
       std::string checksum;
-      std::shared_ptr<const ai::Model> model = LoadModel(spec.model, &checksum);
+      std::shared_ptr<const ai::Model> model = LoadModel(spec.model, &checksum, spec.by_setting);
       a = ClassifyBuiltin(*model, checksum, redacted, labels, &rec);
     } else {
       if (!labels)
@@ -1376,7 +1385,7 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
                   kQueueNameHint);
     if (spec.provider == "builtin") {
       // Refuse now what the worker could only dead-letter.
-      std::shared_ptr<const ai::Model> model = LoadModel(spec.model);
+      std::shared_ptr<const ai::Model> model = LoadModel(spec.model, nullptr, spec.by_setting);
       if (labels) (void)model->Predict("", &*labels);
     } else if (!labels) {
       throw Error(sqlstate::kInvalidParameterValue, "the openai provider needs labels",

@@ -3,12 +3,15 @@
 
 #include <optional>
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/error.h"
 #include "core/ledger/ledger.h"
+#include "pg/classify.h"
 
 extern "C" {
 #include "utils/elog.h"
@@ -119,6 +122,45 @@ bool CheckWebhook(char** newval, void**, GucSource) {
   return CheckHttpUrl("comply.alert_webhook_url", newval);
 }
 
+// comply.ai_model is empty or has the form of a model's name. Whether a model of that
+// name exists only comply.models (for builtin) or the provider can tell, and a check hook
+// runs where no catalog can be read (at the postmaster's start, from postgresql.conf);
+// which provider the name is for is comply.ai_provider's, which may be set after it. So
+// the form either provider takes: an openai model's name (IsOpenAiModelName: a letter or
+// '_', then letters, digits, '_', '.', ':', '-' or '/', at most 128 bytes, nothing the
+// PII detector finds but a date), of which a builtin model's name is one; and not with
+// the provider's prefix that classify's model argument takes ("openai:gpt-4o"), which
+// would be sent to the provider, or looked up among builtin models, as it is. A refused
+// value is not shown: a setting's value goes into the server log.
+bool CheckModel(char** newval, void**, GucSource) {
+  const char* v = *newval ? *newval : "";
+  if (*v == '\0') return true;
+  const char* provider = nullptr;  // the prefix the value begins with, if any
+  char shown[kMaxOpenAiModelName + 64] = "(not shown)";
+  // (The C++ part first, its objects gone before GUC_check_errmsg, which may raise.)
+  try {
+    const std::string_view s(v);
+    if (s.rfind("openai:", 0) == 0) provider = "openai";
+    else if (s.rfind("builtin:", 0) == 0) provider = "builtin";
+    else if (IsOpenAiModelName(s)) return true;
+    else snprintf(shown, sizeof shown, "%s", ShownName(s, kMaxOpenAiModelName).c_str());
+  } catch (...) {
+  }
+  if (provider != nullptr) {
+    GUC_check_errmsg("comply.ai_model takes a model's name without its provider's prefix");
+    GUC_check_errdetail("The value begins with \"%s:\", the prefix that the model argument of comply.classify takes.",
+                        provider);
+    GUC_check_errhint("Set comply.ai_provider to \"%s\" and comply.ai_model to the model's name alone.",
+                      provider);
+    return false;
+  }
+  GUC_check_errmsg("invalid value for parameter \"comply.ai_model\": %s", shown);
+  GUC_check_errdetail("A model name starts with a letter or underscore, then letters, digits, "
+                      "'_', '.', ':', '-' or '/', at most %d bytes, and holds no personal data.",
+                      static_cast<int>(kMaxOpenAiModelName));
+  return false;
+}
+
 // comply.ai_provider is one of the providers pg_comply has.
 bool CheckProvider(char** newval, void**, GucSource) {
   if (strcmp(*newval, "builtin") == 0 || strcmp(*newval, "openai") == 0) return true;
@@ -226,7 +268,7 @@ void GucInit() {
                              nullptr, nullptr);
   DefineCustomStringVariable("comply.ai_model",
                              "Model used when comply.classify names none (a builtin model's name, or the provider's model).",
-                             nullptr, &ai_model, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                             nullptr, &ai_model, "", PGC_USERSET, 0, CheckModel, nullptr, nullptr);
   DefineCustomStringVariable("comply.ai_endpoint",
                              "Base URL of the OpenAI-compatible API, such as https://api.openai.com/v1.",
                              "Only a superuser chooses where text may be sent.", &ai_endpoint, "",
