@@ -187,8 +187,8 @@ inline std::string ShownPointer(std::string_view pointer) {
     tail_bytes += tokens[tail].size();
   }
   size_t head = 0, head_bytes = 0;
-  while (head < tail && head_bytes + tokens[head].size() + tail_bytes + kMarkerBytes <=
-                            kShownPointerBytes) {
+  while (head < tail &&
+         head_bytes + tokens[head].size() + tail_bytes + kMarkerBytes <= kShownPointerBytes) {
     head_bytes += tokens[head].size();
     ++head;
   }

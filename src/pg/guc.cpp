@@ -140,24 +140,32 @@ bool CheckModel(char** newval, void**, GucSource) {
   // (The C++ part first, its objects gone before GUC_check_errmsg, which may raise.)
   try {
     const std::string_view s(v);
-    if (s.rfind("openai:", 0) == 0) provider = "openai";
-    else if (s.rfind("builtin:", 0) == 0) provider = "builtin";
-    else if (IsOpenAiModelName(s)) return true;
-    else snprintf(shown, sizeof shown, "%s", ShownName(s, kMaxOpenAiModelName).c_str());
+    if (s.rfind("openai:", 0) == 0)
+      provider = "openai";
+    else if (s.rfind("builtin:", 0) == 0)
+      provider = "builtin";
+    else if (IsOpenAiModelName(s))
+      return true;
+    else
+      snprintf(shown, sizeof shown, "%s", ShownName(s, kMaxOpenAiModelName).c_str());
   } catch (...) {
   }
   if (provider != nullptr) {
     GUC_check_errmsg("comply.ai_model takes a model's name without its provider's prefix");
-    GUC_check_errdetail("The value begins with \"%s:\", the prefix that the model argument of comply.classify takes.",
-                        provider);
-    GUC_check_errhint("Set comply.ai_provider to \"%s\" and comply.ai_model to the model's name alone.",
-                      provider);
+    GUC_check_errdetail(
+        "The value begins with \"%s:\", the prefix that the model argument of comply.classify "
+        "takes.",
+        provider);
+    GUC_check_errhint(
+        "Set comply.ai_provider to \"%s\" and comply.ai_model to the model's name alone.",
+        provider);
     return false;
   }
   GUC_check_errmsg("invalid value for parameter \"comply.ai_model\": %s", shown);
-  GUC_check_errdetail("A model name starts with a letter or underscore, then letters, digits, "
-                      "'_', '.', ':', '-' or '/', at most %d bytes, and holds no personal data.",
-                      static_cast<int>(kMaxOpenAiModelName));
+  GUC_check_errdetail(
+      "A model name starts with a letter or underscore, then letters, digits, "
+      "'_', '.', ':', '-' or '/', at most %d bytes, and holds no personal data.",
+      static_cast<int>(kMaxOpenAiModelName));
   return false;
 }
 
@@ -267,7 +275,8 @@ void GucInit() {
                              nullptr, &ai_provider, "builtin", PGC_USERSET, 0, CheckProvider,
                              nullptr, nullptr);
   DefineCustomStringVariable("comply.ai_model",
-                             "Model used when comply.classify names none (a builtin model's name, or the provider's model).",
+                             "Model used when comply.classify names none (a builtin model's name, "
+                             "or the provider's model).",
                              nullptr, &ai_model, "", PGC_USERSET, 0, CheckModel, nullptr, nullptr);
   DefineCustomStringVariable("comply.ai_endpoint",
                              "Base URL of the OpenAI-compatible API, such as https://api.openai.com/v1.",

@@ -178,12 +178,11 @@ json::Value JsonbWithinDepth(Jsonb* jb, const std::string& subject, const std::s
 }
 
 json::Value JsonbArgument(Jsonb* jb, const char* argument) {
-  return JsonbWithinDepth(
-      jb, std::string("argument \"") + argument + "\" nests",
-      "pg_comply reads a jsonb argument to at most " + std::to_string(json::kMaxDepth) +
-          " levels of nesting.",
-      std::string("Check the value passed as \"") + argument +
-          "\": no argument of pg_comply's needs that many levels.");
+  return JsonbWithinDepth(jb, std::string("argument \"") + argument + "\" nests",
+                          "pg_comply reads a jsonb argument to at most " +
+                              std::to_string(json::kMaxDepth) + " levels of nesting.",
+                          std::string("Check the value passed as \"") + argument +
+                              "\": no argument of pg_comply's needs that many levels.");
 }
 
 }  // namespace comply::pg

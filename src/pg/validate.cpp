@@ -684,10 +684,11 @@ extern "C" Datum comply_assert_valid(PG_FUNCTION_ARGS) {
     // characters does not fill the detail and push out the rule and the other errors.
     std::string detail;
     for (const schema::ValidationError& e : errors)
-      detail += (detail.empty() ? "" : "\n") + std::string("at \"") +
-                (e.instance_path.empty() ? std::string()
-                                         : ShownPointer(RedactedPointer(e.instance_path, instance))) +
-                "\": " + e.message;
+      detail +=
+          (detail.empty() ? "" : "\n") + std::string("at \"") +
+          (e.instance_path.empty() ? std::string()
+                                   : ShownPointer(RedactedPointer(e.instance_path, instance))) +
+          "\": " + e.message;
     throw Error(sqlstate::kCheckViolation,
                 "document does not match schema \"" +
                     std::string(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) + "\"",
@@ -707,11 +708,11 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
     // A registered schema is read back from its text, by a parser that stops at
     // json::kMaxDepth levels: one nested deeper could be stored but never used, and
     // would break the $refs of every other schema to registered ones.
-    json::Value doc = JsonbWithinDepth(
-        schema_jb, "schema \"" + std::string(name) + "\" nests",
-        "A registered schema is read back from its text, to at most " +
-            std::to_string(json::kMaxDepth) + " levels of nesting.",
-        kFlatterSchemaHint);
+    json::Value doc =
+        JsonbWithinDepth(schema_jb, "schema \"" + std::string(name) + "\" nests",
+                         "A registered schema is read back from its text, to at most " +
+                             std::to_string(json::kMaxDepth) + " levels of nesting.",
+                         kFlatterSchemaHint);
     auto compiled = schema::CompileChecked(doc, MakeResolver(Cache()), &InterruptCheck());
     const char* dialect =
         compiled->dialect() == schema::Dialect::kDraft7 ? "draft-07" : "draft 2020-12";

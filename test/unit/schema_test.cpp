@@ -851,8 +851,10 @@ TEST(ShownTextTest, ShownPointer) {
 TEST(ShownTextTest, SchemaPointersAreCapped) {
   auto message_of = [](const std::string& schema, bool checked) {
     try {
-      if (checked) schema::CompileChecked(json::Parse(schema));
-      else schema::CompiledSchema::Compile(json::Parse(schema));
+      if (checked)
+        schema::CompileChecked(json::Parse(schema));
+      else
+        schema::CompiledSchema::Compile(json::Parse(schema));
     } catch (const Error& e) {
       return std::string(e.what());
     }

@@ -439,10 +439,11 @@ class Compiler {
     if (it != out_.regexes_.end()) return it->second.get();
     auto re = std::make_unique<Pattern>(internal::TranslatePattern(pattern));
     if (!re->ok())
-      throw Error(sqlstate::kInvalidRegularExpression,
-                  "pattern " + ShownText(pattern) + " at " + ShownPointer(ptr) + " is not supported: " +
-                      RegexProblem(re->error(), re->error_arg(), pattern, true),
-                  "", "Patterns run on RE2: backreferences and lookaround are not available.");
+      throw Error(
+          sqlstate::kInvalidRegularExpression,
+          "pattern " + ShownText(pattern) + " at " + ShownPointer(ptr) +
+              " is not supported: " + RegexProblem(re->error(), re->error_arg(), pattern, true),
+          "", "Patterns run on RE2: backreferences and lookaround are not available.");
     // Counted as they compile, so that a schema of many costly patterns is refused at
     // the budget (one pattern past it at most), not after gigabytes.
     out_.pattern_bytes_ += re->MemoryBytes();
@@ -450,8 +451,8 @@ class Compiler {
       throw Error(sqlstate::kProgramLimitExceeded,
                   "the schema's patterns would take more than " +
                       std::to_string(kMaxPatternBytes >> 20) + " MB compiled",
-                  "Refused at " + ShownPointer(ptr) + ", after " + std::to_string(out_.regexes_.size() + 1) +
-                      " distinct patterns.",
+                  "Refused at " + ShownPointer(ptr) + ", after " +
+                      std::to_string(out_.regexes_.size() + 1) + " distinct patterns.",
                   "Use fewer patterns, or simpler ones: a bounded repetition such as "
                   "x{1,50} compiles to many states.");
     const Pattern* raw = re.get();
