@@ -834,9 +834,43 @@ int DigitAt(std::string_view text, size_t i, size_t* len) {
   return '0' + d;
 }
 
+// The ASCII character that a fullwidth form (U+FF01 to U+FF5E, the UTF-8 lead bytes
+// 0xEF 0xBC or 0xEF 0xBD then b2) reads as, as Unicode's compatibility mapping (NFKC)
+// reads it: the code point less 0xFEE0, '!' to '~'. -1 for the rest of those two rows
+// (U+FF00, U+FF5F to U+FF7F: the white parentheses, halfwidth CJK punctuation and kana).
+int FullwidthAscii(unsigned b1, unsigned b2) {
+  if (b2 < 0x80 || b2 > 0xBF) return -1;
+  const unsigned cp = 0xFF00 + ((b1 - 0xBC) << 6) + (b2 - 0x80);
+  return cp >= 0xFF01 && cp <= 0xFF5E ? static_cast<int>(cp - 0xFEE0) : -1;
+}
+
+// The ASCII letter or digit the character at text[i] reads as (ASCII itself, a fullwidth
+// letter or digit, a decimal digit of another script), or -1.
+int AlnumAt(std::string_view text, size_t i) {
+  if (i >= text.size()) return -1;
+  const unsigned char c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) return IsAsciiAlnum(c) ? c : -1;
+  size_t len = 0;
+  const uint32_t cp = MultiByteAt(text, i, &len);
+  if (cp >= 0xFF01 && cp <= 0xFF5E) return IsAsciiAlnum(cp - 0xFEE0) ? static_cast<int>(cp - 0xFEE0) : -1;
+  const int d = DigitValue(cp);
+  return d < 0 ? -1 : '0' + d;
+}
+
+// Like AlnumAt, for the character that ends just before text[end] (end > 0).
+int AlnumBefore(std::string_view text, size_t end) {
+  size_t i = end - 1;
+  while (i > 0 && end - i < 4 && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
+  size_t len = 0;
+  if (static_cast<unsigned char>(text[i]) >= 0x80 && (MultiByteAt(text, i, &len) == 0 || i + len != end))
+    return -1;
+  return AlnumAt(text, i);
+}
+
 // What a UTF-8 sequence at text[i] folds to for detection: its ASCII counterpart (a
-// space, '-', '.', '@' or a digit), '\0' for a zero-width character (skipped), or -1
-// when it is not one of those (kept as it is). *len is the sequence's length.
+// space, '-', '.', '@', a digit, or any ASCII character written fullwidth), '\0' for a
+// zero-width character (skipped), or -1 when it is not one of those (kept as it is).
+// *len is the sequence's length.
 int FoldedChar(std::string_view text, size_t i, size_t* len) {
   const auto at = [&](size_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u; };
   const unsigned b0 = at(0), b1 = at(1), b2 = at(2);
@@ -868,20 +902,19 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     *len = 3;
     return ' ';
   }
-  // U+3002 ideographic full stop and U+FF61 its halfwidth form, between two ASCII letters
-  // or digits: a domain's dot, as browsers read it ("example\u3002com"). Elsewhere (ending
-  // a sentence of Chinese or Japanese) they stay as written.
+  // U+3002 ideographic full stop and U+FF61 its halfwidth form, between two letters or
+  // digits read as ASCII ones (AlnumAt: fullwidth ones too): a domain's dot, as browsers
+  // read it ("example\u3002com"). Elsewhere (ending a sentence of Chinese or Japanese)
+  // they stay as written.
   if ((b0 == 0xE3 && b1 == 0x80 && b2 == 0x82) || (b0 == 0xEF && b1 == 0xBD && b2 == 0xA1)) {
     *len = 3;
-    return i > 0 && IsAsciiAlnum(static_cast<unsigned char>(text[i - 1])) && IsAsciiAlnum(at(3)) ? '.' : -1;
+    return i > 0 && AlnumBefore(text, i) >= 0 && AlnumAt(text, i + 3) >= 0 ? '.' : -1;
   }
-  if (b0 == 0xEF && b1 == 0xBC) {
+  // The fullwidth forms of ASCII (U+FF01..U+FF5E): digits, letters, '-', '.', '@', the
+  // rest of its punctuation, each as the ASCII character, as NFKC reads them.
+  if (b0 == 0xEF && (b1 == 0xBC || b1 == 0xBD)) {
     *len = 3;
-    if (b2 >= 0x90 && b2 <= 0x99) return '0' + static_cast<int>(b2 - 0x90);  // U+FF10..U+FF19 digits
-    if (b2 == 0x8D) return '-';                                               // U+FF0D hyphen-minus
-    if (b2 == 0x8E) return '.';                                               // U+FF0E full stop
-    if (b2 == 0xA0) return '@';                                               // U+FF20 at sign
-    return -1;
+    return FullwidthAscii(b1, b2);
   }
   if (b0 == 0xEF && b1 == 0xB9 && b2 == 0xAB) {  // U+FE6B small commercial at
     *len = 3;
@@ -990,10 +1023,26 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
       skip_marks = IsAsciiNonLetter(c);
       taken_end = i + 1;
     } else if (f > 0) {
+      // A fullwidth letter and a combining mark: the letter they compose to, as with an
+      // ASCII letter (NFKC composes them so).
+      if (IsAsciiAlpha(static_cast<unsigned char>(f)) && i + len + 1 < text.size()) {
+        if (const unsigned cp = Composed(static_cast<unsigned char>(f), text[i + len], text[i + len + 1])) {
+          for (char b : {static_cast<char>(0xC0 | cp >> 6), static_cast<char>(0x80 | (cp & 0x3F))}) {
+            folded->push_back(b);
+            where->push_back(static_cast<uint32_t>(i));
+            after->push_back(static_cast<uint32_t>(i + len + 2));
+          }
+          i += len + 2;
+          skip_marks = false;
+          taken_end = i;
+          continue;
+        }
+      }
       folded->push_back(static_cast<char>(f));
       where->push_back(static_cast<uint32_t>(i));
       after->push_back(static_cast<uint32_t>(i + len));
-      skip_marks = true;
+      // A mark after a letter (fullwidth) is an accent and stays, as after an ASCII one.
+      skip_marks = IsAsciiNonLetter(static_cast<unsigned char>(f));
       taken_end = i + len;
     }
     i += len;
