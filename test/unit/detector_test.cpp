@@ -591,6 +591,32 @@ TEST_F(DetectorTest, FullwidthTextReadsAsAscii) {
   EXPECT_TRUE(Find("\u53d7\u4ed8\u756a\u53f7 " + digits, 0.5).empty());
 }
 
+// Dashes that word processors put between digits: the em dash U+2014 (only between two
+// digits: in prose it joins words), the figure dash U+2012, the minus sign U+2212, the
+// small hyphen-minus U+FE63 (and the hyphen U+2010, read as '-' like the en dash).
+TEST_F(DetectorTest, WordProcessorDashes) {
+  for (const char* dash : {"\u2014", "\u2012", "\u2212", "\ufe63", "\u2010"}) {
+    const std::string ssn = std::string("536") + dash + "22" + dash + "8714";
+    EXPECT_EQ(Describe("SSN " + ssn + ".", Detect(Shared(), "SSN " + ssn + ".", Options(0.5))),
+              "US_SSN[4," + std::to_string(4 + ssn.size()) + ")'" + ssn + "'")
+        << dash;
+    const std::string phone = std::string("415") + dash + "555" + dash + "2671";
+    EXPECT_TRUE(Has("call " + phone + " today", "PHONE_NUMBER", phone)) << dash;
+  }
+  // Between fullwidth digits too.
+  const std::string wide = "\uff15\uff13\uff16\u2014\uff12\uff12\u2014\uff18\uff17\uff11\uff14";
+  EXPECT_TRUE(Has("SSN " + wide, "US_SSN", wide));
+  // An em dash between words stays one: it is not read into an address, a host name or a
+  // hyphenated name.
+  EXPECT_EQ(Describe("write to us\u2014ann@example.com\u2014today",
+                     Detect(Shared(), "write to us\u2014ann@example.com\u2014today", Options(0.5))),
+            "EMAIL_ADDRESS[14,29)'ann@example.com'");
+  EXPECT_EQ(Describe("see www.example.com\u2014the site", Detect(Shared(), "see www.example.com\u2014the site", Options(0.5))),
+            "URL[4,19)'www.example.com'");
+  // Nor between a digit and a letter.
+  EXPECT_TRUE(Lacks("SSN 536\u201422\u20148714x", "US_SSN"));
+}
+
 // Decimal digits of every script (Unicode's general category Nd: Arabic-Indic, Extended
 // Arabic-Indic, Devanagari, Bengali, Thai, the mathematical digits...) are read as the
 // ASCII digits they are; findings are spans of the text as given.

@@ -867,6 +867,9 @@ int AlnumBefore(std::string_view text, size_t end) {
   return AlnumAt(text, i);
 }
 
+// True if a is a digit ('0' to '9'; AlnumAt's -1 is not).
+bool IsDigitChar(int a) { return a >= '0' && a <= '9'; }
+
 // What a UTF-8 sequence at text[i] folds to for detection: its ASCII counterpart (a
 // space, '-', '.', '@', a digit, or any ASCII character written fullwidth), '\0' for a
 // zero-width character (skipped), or -1 when it is not one of those (kept as it is).
@@ -887,6 +890,11 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     if (b2 >= 0x80 && b2 <= 0x8A) return ' ';    // U+2000..U+200A spaces
     if (b2 >= 0x8B && b2 <= 0x8D) return '\0';  // U+200B zero-width space, U+200C non-joiner, U+200D joiner
     if (b2 >= 0x90 && b2 <= 0x93) return '-';    // U+2010..U+2013 hyphens, figure and en dash
+    // U+2014 em dash, between two digits only (word processors write "123--45" so): in
+    // prose it joins words ("us\u2014john@example.com"), which as '-' would be read into
+    // an address, a host name or a hyphenated name.
+    if (b2 == 0x94)
+      return i > 0 && IsDigitChar(AlnumBefore(text, i)) && IsDigitChar(AlnumAt(text, i + 3)) ? '-' : -1;
     if (b2 == 0xAF) return ' ';                  // U+202F narrow no-break space
     return -1;
   }
@@ -916,9 +924,9 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     *len = 3;
     return FullwidthAscii(b1, b2);
   }
-  if (b0 == 0xEF && b1 == 0xB9 && b2 == 0xAB) {  // U+FE6B small commercial at
+  if (b0 == 0xEF && b1 == 0xB9 && (b2 == 0xAB || b2 == 0xA3)) {  // U+FE6B small at, U+FE63 small hyphen-minus
     *len = 3;
-    return '@';
+    return b2 == 0xAB ? '@' : '-';
   }
   if (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF) {  // U+FEFF zero-width no-break space
     *len = 3;

@@ -83,9 +83,10 @@ class Detector {
   // Findings in text, ordered by position, overlaps resolved (higher score, then longer,
   // then earlier wins). text must be UTF-8. cancel is polled every window of input.
   // Separators and digits that are not ASCII (a no-break or thin space, a non-breaking
-  // hyphen or en dash, a fullwidth at sign or full stop, the decimal digits of every
-  // script, zero-width spaces, combining marks after a digit or a separator: what copy
-  // and paste or an evasion puts in a card number, an SSN or an address) are read as
+  // hyphen, an en dash, an em dash between digits, the fullwidth forms of ASCII letters,
+  // digits and punctuation, the decimal digits of every script, zero-width spaces,
+  // combining marks after a digit or a separator: what copy and paste, an input method
+  // or an evasion puts in a card number, an SSN, an address or a name) are read as
   // their ASCII counterparts (or skipped, for the zero-width ones and the marks);
   // findings are spans of text as given. Custom recognizers run over both, the text as
   // given and the text so read.
