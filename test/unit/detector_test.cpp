@@ -617,6 +617,30 @@ TEST_F(DetectorTest, WordProcessorDashes) {
   EXPECT_TRUE(Lacks("SSN 536\u201422\u20148714x", "US_SSN"));
 }
 
+// A combining mark after a letter is an accent (decomposed, NFD), not an evasion to fold
+// away: a name written so is read as the name written precomposed, and an address with
+// one in its local part is found whole, marks included (read as the accented letter);
+// a letter with a mark in an IBAN's country code is another letter, and no IBAN.
+TEST_F(DetectorTest, CombiningMarksAfterLetters) {
+  const std::string decomposed = "Jose\u0301 Garci\u0301a", composed = "Jos\u00e9 Garc\u00eda";
+  const std::string pre = "Patient ", post = " was seen on 2024-03-14.";
+  const std::vector<Finding> a = Find(pre + decomposed + post, 0.0), b = Find(pre + composed + post, 0.0);
+  ASSERT_EQ(a.size(), b.size()) << Describe(pre + decomposed + post, a);
+  for (size_t k = 0; k < a.size(); ++k) {
+    EXPECT_EQ(a[k].entity, b[k].entity);
+    EXPECT_NEAR(a[k].score, b[k].score, kEps);
+  }
+  EXPECT_TRUE(Has(pre + decomposed + post, "PERSON", decomposed));
+  EXPECT_TRUE(Has(pre + composed + post, "PERSON", composed));
+  const std::string mail = "jo\u0301hn@example.com";
+  EXPECT_EQ(Describe("mail " + mail, Detect(Shared(), "mail " + mail, Options(0.5))),
+            "EMAIL_ADDRESS[5,23)'" + mail + "'");
+  EXPECT_TRUE(Lacks("IBAN D\u0301E89 3704 0044 0532 0130 00", "IBAN_CODE"));
+  // The digit case is read (the mark is skipped): an IBAN with a mark after a digit.
+  const std::string iban = "DE8\u03019 3704 0044 0532 0130 00";
+  EXPECT_TRUE(Has("IBAN " + iban, "IBAN_CODE", iban));
+}
+
 // Decimal digits of every script (Unicode's general category Nd: Arabic-Indic, Extended
 // Arabic-Indic, Devanagari, Bengali, Thai, the mathematical digits...) are read as the
 // ASCII digits they are; findings are spans of the text as given.
