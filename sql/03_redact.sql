@@ -146,6 +146,16 @@ SELECT comply.redact(E'card 4111\u00a01111\u00a01111\u00a01111 and 5500\u200b005
 -- where it ends a sentence.
 SELECT comply.redact(E'mail john\uff20example.com, jo\ufe6bmail\uff0eexample\uff0eorg, ' ||
                      E'ann@example\u3002com\u3002 \u4eca\u65e5\u3002') AS redacted;
+-- Text written in fullwidth forms (U+FF01..U+FF5E: letters, digits, punctuation) reads
+-- as the ASCII it stands for, as NFKC reads it; an em dash between digits (a word
+-- processor's) as '-', not where it joins words; Japanese prose in fullwidth forms with
+-- nothing of an identifier's shape stays as it is.
+SELECT comply.redact(E'\uff4a\uff4f\uff48\uff4e\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d, ' ||
+                     E'\uff33\uff33\uff2e \uff15\uff13\uff16\uff0d\uff12\uff12\uff0d\uff18\uff17\uff11\uff14, ' ||
+                     E'\uff2d\uff52\uff0e \uff33\uff4d\uff49\uff54\uff48, SSN 536\u201422\u20148714, ' ||
+                     E'us\u2014ann@example.com') AS redacted;
+SELECT comply.redact(E'\uff2a\uff32\u6771\u65e5\u672c\u306e\u65b0\u5e79\u7dda\u306f\uff11\uff10\u6642\uff13\uff10\u5206' ||
+                     E'\u767a\uff08\uff2e\uff28\uff2b\uff09\u3002\u4fa1\u683c\uff11\uff0c\uff12\uff13\uff14\u5186\uff01') AS redacted;
 -- Decimal digits of other scripts (Arabic-Indic, Extended Arabic-Indic, Devanagari,
 -- Bengali) read as ASCII digits; a price and a quantity in Arabic-Indic digits stay.
 SELECT comply.redact(E'SSN \u0665\u0663\u0666-\u0662\u0662-\u0661\u0662\u0663\u0664, ' ||
