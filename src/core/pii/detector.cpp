@@ -1022,7 +1022,9 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
         continue;
       }
     }
-    const int f = c >= 0xC2 ? FoldedChar(text, i, &len) : -1;
+    // Only the lead bytes FoldedChar reads (FirstFoldable's test): not a CJK ideograph's
+    // (0xE4 to 0xE9), which a text in Chinese or Japanese is mostly made of.
+    const int f = c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF || IsDigitLead(c) ? FoldedChar(text, i, &len) : -1;
     if (f < 0) {
       len = 1;
       folded->push_back(text[i]);
