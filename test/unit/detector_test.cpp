@@ -500,7 +500,8 @@ TEST_F(DetectorTest, FullwidthAtSignAndFullStop) {
 // text with each ASCII character from '!' to '~' written in its fullwidth form (U+FF01 to
 // U+FF5E, the character plus 0xFEE0), and its spaces as U+3000 when ideographic_space;
 // offsets[k] is where byte k of text (or its end, k == size) is in the result.
-std::string Widen(std::string_view text, std::vector<size_t>* offsets, bool ideographic_space = false) {
+std::string Widen(std::string_view text, std::vector<size_t>* offsets,
+                  bool ideographic_space = false) {
   std::string out;
   offsets->clear();
   for (char ch : text) {
@@ -541,7 +542,8 @@ TEST_F(DetectorTest, FullwidthTextReadsAsAscii) {
       std::vector<size_t> at;
       const std::string wide = Widen(ascii, &at, ideographic_space);
       const std::vector<Finding> found = Find(wide, 0.0);
-      ASSERT_EQ(found.size(), expected.size()) << Describe(wide, found) << " vs " << Describe(ascii, expected);
+      ASSERT_EQ(found.size(), expected.size())
+          << Describe(wide, found) << " vs " << Describe(ascii, expected);
       for (size_t k = 0; k < found.size(); ++k) {
         EXPECT_EQ(found[k].entity, expected[k].entity) << ascii;
         EXPECT_EQ(found[k].begin, at[expected[k].begin]) << Describe(wide, found);
@@ -551,15 +553,19 @@ TEST_F(DetectorTest, FullwidthTextReadsAsAscii) {
     }
   }
   // The brief's own cases, spans the characters as given.
-  const std::string mail = "\uff4a\uff4f\uff48\uff4e\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d";
-  EXPECT_EQ(Describe("mail: " + mail + "\u3002", Detect(Shared(), "mail: " + mail + "\u3002", Options(0.5))),
+  const std::string mail =
+      "\uff4a\uff4f\uff48\uff4e\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f"
+      "\uff4d";
+  EXPECT_EQ(Describe("mail: " + mail + "\u3002",
+                     Detect(Shared(), "mail: " + mail + "\u3002", Options(0.5))),
             "EMAIL_ADDRESS[6,54)'" + mail + "'");
   const std::string ssn = "\uff15\uff13\uff16\uff0d\uff12\uff12\uff0d\uff18\uff17\uff11\uff14";
   const std::string ssn_text = "\uff33\uff33\uff2e " + ssn;
   EXPECT_TRUE(Has(ssn_text, "US_SSN", ssn));
   EXPECT_NEAR(ScoreOf(ssn_text, ssn), 0.95, kEps);  // the context word, fullwidth, counts
   const std::string smith = "\uff33\uff4d\uff49\uff54\uff48";
-  EXPECT_TRUE(Has("\uff2d\uff52\uff0e " + smith + "\u3001\u3053\u3093\u306b\u3061\u306f", "PERSON", smith));
+  EXPECT_TRUE(
+      Has("\uff2d\uff52\uff0e " + smith + "\u3001\u3053\u3093\u306b\u3061\u306f", "PERSON", smith));
   // Fullwidth letters mixed with ASCII ones in one word (a look-alike evasion, or an input
   // method switched mid-word) are read the same way: each character as NFKC reads it.
   const std::string mixed = "j\uff4fhn@ex\uff41mple.com";
@@ -567,24 +573,31 @@ TEST_F(DetectorTest, FullwidthTextReadsAsAscii) {
   const std::string iban = "\uff24E89 3704 0044 0532 0130 00";
   EXPECT_TRUE(Has("IBAN " + iban, "IBAN_CODE", iban));
   // An ideographic full stop between fullwidth letters is a domain's dot too.
-  const std::string mail2 = "\uff41\uff4e\uff4e@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\u3002\uff43\uff4f\uff4d";
+  const std::string mail2 =
+      "\uff41\uff4e\uff4e@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\u3002\uff43\uff4f\uff4d";
   EXPECT_TRUE(Has("\u30e1\u30fc\u30eb " + mail2 + "\u3002", "EMAIL_ADDRESS", mail2));
   // A fullwidth letter and a combining mark compose as the ASCII letter and the mark do:
   // a name written so is found whole, its marks included.
   const std::string jose = "\uff2a\uff4f\uff53\uff45\u0301 \uff30\uff45\u0301\uff52\uff45\uff5a";
   EXPECT_TRUE(Has("seen by " + jose + " today", "PERSON", jose));
   // Still validated: an SSN that is no SSN in ASCII is none fullwidth either.
-  EXPECT_TRUE(Lacks("\uff33\uff33\uff2e \uff11\uff12\uff13\uff0d\uff14\uff15\uff0d\uff16\uff17\uff18\uff19", "US_SSN"));
+  EXPECT_TRUE(
+      Lacks("\uff33\uff33\uff2e \uff11\uff12\uff13\uff0d\uff14\uff15\uff0d\uff16\uff17\uff18\uff19",
+            "US_SSN"));
   // Japanese prose with fullwidth letters and digits that are not PII-shaped stays as it
   // is: an acronym, a time, a price, an order number of five digits, a percentage.
   const std::string prose =
       "\u672c\u65e5\u306f\uff2a\uff32\u6771\u65e5\u672c\u306e\u65b0\u5e79\u7dda\u3067"
-      "\uff11\uff10\u6642\uff13\uff10\u5206\u306b\u51fa\u767a\u3057\u307e\u3059\uff08\uff2e\uff28\uff2b\uff09\u3002"
-      "\u4fa1\u683c\u306f\uff11\uff0c\uff12\uff13\uff14\u5186\u3001\u6ce8\u6587\u756a\u53f7\uff1a\uff11\uff12\uff13\uff14\uff15\u3001"
-      "\u5272\u5f15\uff15\uff10\uff05\uff01\u3000\uff30\uff24\uff26\u3092\u3054\u89a7\u304f\u3060\u3055\u3044\uff1f";
+      "\uff11\uff10\u6642\uff13\uff10\u5206\u306b\u51fa\u767a\u3057\u307e\u3059\uff08\uff2e\uff28"
+      "\uff2b\uff09\u3002"
+      "\u4fa1\u683c\u306f\uff11\uff0c\uff12\uff13\uff14\u5186\u3001\u6ce8\u6587\u756a\u53f7\uff1a"
+      "\uff11\uff12\uff13\uff14\uff15\u3001"
+      "\u5272\u5f15\uff15\uff10\uff05\uff01\u3000\uff30\uff24\uff26\u3092\u3054\u89a7\u304f\u3060"
+      "\u3055\u3044\uff1f";
   EXPECT_TRUE(Find(prose, 0.5).empty()) << Describe(prose, Find(prose, 0.5));
   // A fullwidth digit string that is not PII-shaped: not an SSN, card or phone number.
-  const std::string digits = "\uff12\uff10\uff12\uff14\uff10\uff13\uff11\uff15";  // 20240315, a date stamp
+  const std::string digits =
+      "\uff12\uff10\uff12\uff14\uff10\uff13\uff11\uff15";  // 20240315, a date stamp
   EXPECT_TRUE(Lacks("\u53d7\u4ed8\u756a\u53f7 " + digits, "US_SSN"));
   EXPECT_TRUE(Lacks("\u53d7\u4ed8\u756a\u53f7 " + digits, "CREDIT_CARD"));
   EXPECT_TRUE(Lacks("\u53d7\u4ed8\u756a\u53f7 " + digits, "PHONE_NUMBER"));
@@ -611,7 +624,8 @@ TEST_F(DetectorTest, WordProcessorDashes) {
   EXPECT_EQ(Describe("write to us\u2014ann@example.com\u2014today",
                      Detect(Shared(), "write to us\u2014ann@example.com\u2014today", Options(0.5))),
             "EMAIL_ADDRESS[14,29)'ann@example.com'");
-  EXPECT_EQ(Describe("see www.example.com\u2014the site", Detect(Shared(), "see www.example.com\u2014the site", Options(0.5))),
+  EXPECT_EQ(Describe("see www.example.com\u2014the site",
+                     Detect(Shared(), "see www.example.com\u2014the site", Options(0.5))),
             "URL[4,19)'www.example.com'");
   // Nor between a digit and a letter.
   EXPECT_TRUE(Lacks("SSN 536\u201422\u20148714x", "US_SSN"));
@@ -624,7 +638,8 @@ TEST_F(DetectorTest, WordProcessorDashes) {
 TEST_F(DetectorTest, CombiningMarksAfterLetters) {
   const std::string decomposed = "Jose\u0301 Garci\u0301a", composed = "Jos\u00e9 Garc\u00eda";
   const std::string pre = "Patient ", post = " was seen on 2024-03-14.";
-  const std::vector<Finding> a = Find(pre + decomposed + post, 0.0), b = Find(pre + composed + post, 0.0);
+  const std::vector<Finding> a = Find(pre + decomposed + post, 0.0),
+                             b = Find(pre + composed + post, 0.0);
   ASSERT_EQ(a.size(), b.size()) << Describe(pre + decomposed + post, a);
   for (size_t k = 0; k < a.size(); ++k) {
     EXPECT_EQ(a[k].entity, b[k].entity);

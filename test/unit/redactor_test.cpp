@@ -412,16 +412,23 @@ TEST(RedactTest, DetectedFindingsEndToEnd) {
 TEST(RedactTest, FullwidthAndEmDashFindingsEndToEnd) {
   Detector detector;
   const std::string text =
-      "\u30e1\u30fc\u30eb\uff1a\uff4a\uff4f\uff48\uff4e\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d\u3001"
-      "\uff33\uff33\uff2e \uff15\uff13\uff16\uff0d\uff12\uff12\uff0d\uff18\uff17\uff11\uff14\u3001SSN 536\u201422\u20148714\u3002"
+      "\u30e1\u30fc\u30eb\uff1a\uff4a\uff4f\uff48\uff4e\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c"
+      "\uff45\uff0e\uff43\uff4f\uff4d\u3001"
+      "\uff33\uff33\uff2e "
+      "\uff15\uff13\uff16\uff0d\uff12\uff12\uff0d\uff18\uff17\uff11\uff14\u3001SSN "
+      "536\u201422\u20148714\u3002"
       "\u4fa1\u683c\uff11\uff0c\uff12\uff13\uff14\u5186";
   std::vector<Finding> found = detector.Detect(text, DetectOptions{});
   EXPECT_EQ(Redact(text, found, Ops(R"({"default": {"op": "label"}})"), ""),
-            "\u30e1\u30fc\u30eb\uff1a[EMAIL_ADDRESS]\u3001\uff33\uff33\uff2e [US_SSN]\u3001SSN [US_SSN]\u3002"
+            "\u30e1\u30fc\u30eb\uff1a[EMAIL_ADDRESS]\u3001\uff33\uff33\uff2e [US_SSN]\u3001SSN "
+            "[US_SSN]\u3002"
             "\u4fa1\u683c\uff11\uff0c\uff12\uff13\uff14\u5186");
-  EXPECT_EQ(Redact(text, found, Ops(R"({"US_SSN": {"op": "mask", "keep_last": 4}, "default": {"op": "label"}})"), ""),
-            "\u30e1\u30fc\u30eb\uff1a[EMAIL_ADDRESS]\u3001\uff33\uff33\uff2e *******\uff18\uff17\uff11\uff14\u3001"
-            "SSN *******8714\u3002\u4fa1\u683c\uff11\uff0c\uff12\uff13\uff14\u5186");
+  EXPECT_EQ(
+      Redact(text, found,
+             Ops(R"({"US_SSN": {"op": "mask", "keep_last": 4}, "default": {"op": "label"}})"), ""),
+      "\u30e1\u30fc\u30eb\uff1a[EMAIL_ADDRESS]\u3001\uff33\uff33\uff2e "
+      "*******\uff18\uff17\uff11\uff14\u3001"
+      "SSN *******8714\u3002\u4fa1\u683c\uff11\uff0c\uff12\uff13\uff14\u5186");
 }
 
 TEST(RedactTest, Utf8Length) {

@@ -852,7 +852,8 @@ int AlnumAt(std::string_view text, size_t i) {
   if (c < 0x80) return IsAsciiAlnum(c) ? c : -1;
   size_t len = 0;
   const uint32_t cp = MultiByteAt(text, i, &len);
-  if (cp >= 0xFF01 && cp <= 0xFF5E) return IsAsciiAlnum(cp - 0xFEE0) ? static_cast<int>(cp - 0xFEE0) : -1;
+  if (cp >= 0xFF01 && cp <= 0xFF5E)
+    return IsAsciiAlnum(cp - 0xFEE0) ? static_cast<int>(cp - 0xFEE0) : -1;
   const int d = DigitValue(cp);
   return d < 0 ? -1 : '0' + d;
 }
@@ -862,7 +863,8 @@ int AlnumBefore(std::string_view text, size_t end) {
   size_t i = end - 1;
   while (i > 0 && end - i < 4 && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
   size_t len = 0;
-  if (static_cast<unsigned char>(text[i]) >= 0x80 && (MultiByteAt(text, i, &len) == 0 || i + len != end))
+  if (static_cast<unsigned char>(text[i]) >= 0x80 &&
+      (MultiByteAt(text, i, &len) == 0 || i + len != end))
     return -1;
   return AlnumAt(text, i);
 }
@@ -893,8 +895,11 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     // U+2014 em dash, between two digits only (word processors write "123--45" so): in
     // prose it joins words ("us\u2014john@example.com"), which as '-' would be read into
     // an address, a host name or a hyphenated name.
-    if (b2 == 0x94)
-      return i > 0 && IsDigitChar(AlnumBefore(text, i)) && IsDigitChar(AlnumAt(text, i + 3)) ? '-' : -1;
+    if (b2 == 0x94) {
+      const bool between_digits =
+          i > 0 && IsDigitChar(AlnumBefore(text, i)) && IsDigitChar(AlnumAt(text, i + 3));
+      return between_digits ? '-' : -1;
+    }
     if (b2 == 0xAF) return ' ';                  // U+202F narrow no-break space
     return -1;
   }
@@ -924,7 +929,8 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     *len = 3;
     return FullwidthAscii(b1, b2);
   }
-  if (b0 == 0xEF && b1 == 0xB9 && (b2 == 0xAB || b2 == 0xA3)) {  // U+FE6B small at, U+FE63 small hyphen-minus
+  // U+FE6B small commercial at, U+FE63 small hyphen-minus.
+  if (b0 == 0xEF && b1 == 0xB9 && (b2 == 0xAB || b2 == 0xA3)) {
     *len = 3;
     return b2 == 0xAB ? '@' : '-';
   }
@@ -1024,7 +1030,8 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
     }
     // Only the lead bytes FoldedChar reads (FirstFoldable's test): not a CJK ideograph's
     // (0xE4 to 0xE9), which a text in Chinese or Japanese is mostly made of.
-    const int f = c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF || IsDigitLead(c) ? FoldedChar(text, i, &len) : -1;
+    const bool may_fold = c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF || IsDigitLead(c);
+    const int f = may_fold ? FoldedChar(text, i, &len) : -1;
     if (f < 0) {
       len = 1;
       folded->push_back(text[i]);
@@ -1036,8 +1043,10 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
       // A fullwidth letter and a combining mark: the letter they compose to, as with an
       // ASCII letter (NFKC composes them so).
       if (IsAsciiAlpha(static_cast<unsigned char>(f)) && i + len + 1 < text.size()) {
-        if (const unsigned cp = Composed(static_cast<unsigned char>(f), text[i + len], text[i + len + 1])) {
-          for (char b : {static_cast<char>(0xC0 | cp >> 6), static_cast<char>(0x80 | (cp & 0x3F))}) {
+        if (const unsigned cp =
+                Composed(static_cast<unsigned char>(f), text[i + len], text[i + len + 1])) {
+          for (char b :
+               {static_cast<char>(0xC0 | cp >> 6), static_cast<char>(0x80 | (cp & 0x3F))}) {
             folded->push_back(b);
             where->push_back(static_cast<uint32_t>(i));
             after->push_back(static_cast<uint32_t>(i + len + 2));
