@@ -62,3 +62,55 @@ bench_cluster_down() {
   [ -n "${bench_conf:-}" ] && rm -f "$bench_conf"
   return 0
 }
+
+# The callgrind counts (bench/*_instructions.sh): instructions of statements run in a
+# single-user backend, which do not depend on the machine's load.
+# After ir_cluster_up NAME: valgrind and the installed extension are checked, the
+# throwaway cluster build/bench-cluster-NAME runs (PG* variables point at it), ir_out is a
+# scratch directory, and both are removed on exit unless COMPLY_BENCH_KEEP=1.
+ir_cluster_up() {
+  local name=$1 repo
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  ir_name=$name
+  command -v valgrind > /dev/null || { echo "${name}_instructions: valgrind is needed" >&2; exit 1; }
+  if [ ! -f "$(pg_config --sharedir)/extension/pg_comply.control" ]; then
+    echo "${name}_instructions: pg_comply is not installed; run 'make install' first" >&2
+    exit 1
+  fi
+  export COMPLY_CLUSTER_DIR="$repo/build/bench-cluster-$name-ir"
+  ir_cluster="$repo/scripts/pgcluster.sh"
+  ir_out=$(mktemp -d)
+  chmod 777 "$ir_out"
+  trap ir_cluster_down EXIT
+  "$ir_cluster" destroy > /dev/null 2>&1 || true
+  "$ir_cluster" start > /dev/null
+  eval "$("$ir_cluster" env)"
+  ir_as_pg=()
+  if [ "$(id -u)" -eq 0 ]; then ir_as_pg=(runuser -u "${COMPLY_PG_USER:-postgres}" --); fi
+}
+
+ir_cluster_down() {
+  if [ "${COMPLY_BENCH_KEEP:-0}" = 1 ]; then
+    echo "${ir_name}_instructions: kept $ir_out and $COMPLY_CLUSTER_DIR" >&2
+  else
+    "$ir_cluster" destroy > /dev/null 2>&1 || true
+    rm -rf "$ir_out"
+  fi
+}
+
+# ir_count NAME SQL_FILE DATA_DIR [postgres option...]: runs the statements of SQL_FILE in
+# a single-user backend of DATA_DIR's database comply_bench under callgrind (its files
+# $ir_out/NAME.cg and NAME.log) and prints its instructions; stops the script on an ERROR.
+ir_count() {
+  local name=$1 sql=$2 data=$3
+  shift 3
+  chmod 644 "$sql"
+  "${ir_as_pg[@]}" valgrind --tool=callgrind --callgrind-out-file="$ir_out/$name.cg" \
+    "$(pg_config --bindir)/postgres" --single -D "$data" "$@" comply_bench \
+    < "$sql" > "$ir_out/$name.log" 2>&1
+  if grep -q "ERROR" "$ir_out/$name.log"; then
+    grep "ERROR" "$ir_out/$name.log" >&2
+    exit 1
+  fi
+  sed -n 's/^summary: //p' "$ir_out/$name.cg"
+}

@@ -37,29 +37,9 @@ if [ "$half" -lt 1 ]; then
   echo "protect_instructions: BENCH_ROWS must be at least 2" >&2
   exit 1
 fi
-command -v valgrind > /dev/null || { echo "protect_instructions: valgrind is needed" >&2; exit 1; }
-sharedir=$(pg_config --sharedir)
-if [ ! -f "$sharedir/extension/pg_comply.control" ]; then
-  echo "protect_instructions: pg_comply is not installed; run 'make install' first" >&2
-  exit 1
-fi
-export COMPLY_CLUSTER_DIR="$repo/build/bench-cluster-protect-ir"
-cluster="$repo/scripts/pgcluster.sh"
-out=$(mktemp -d)
-chmod 777 "$out"
-cleanup() {
-  if [ "${COMPLY_BENCH_KEEP:-0}" = 1 ]; then
-    echo "protect_instructions: kept $out and $COMPLY_CLUSTER_DIR" >&2
-  else
-    "$cluster" destroy > /dev/null 2>&1 || true
-    rm -rf "$out"
-  fi
-}
-trap cleanup EXIT
-
-"$cluster" destroy > /dev/null 2>&1 || true
-"$cluster" start > /dev/null
-eval "$("$cluster" env)"
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
+ir_cluster_up protect
 export PGOPTIONS="-c client_min_messages=warning"
 psql=(psql -X -q -v ON_ERROR_STOP=1)
 "${psql[@]}" -d postgres -c "CREATE DATABASE comply_bench"
@@ -68,28 +48,11 @@ psql=(psql -X -q -v ON_ERROR_STOP=1)
 "${psql[@]}" -d comply_bench -v rows="$rows" -f "$repo/bench/protect/setup.sql" > /dev/null
 data=$("${psql[@]}" -d comply_bench -Atc "SHOW data_directory")
 version=$("${psql[@]}" -d comply_bench -Atc "SHOW server_version")
-"$cluster" stop > /dev/null
-
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u "${COMPLY_PG_USER:-postgres}" --); fi
-bindir=$(pg_config --bindir)
-
-# Instructions of a single-user backend that runs the statements of file $2 (named $1).
-count() {
-  local name=$1 sql=$2 file="$out/$1.cg"
-  chmod 644 "$sql"
-  "${as_pg[@]}" valgrind --tool=callgrind --callgrind-out-file="$file" \
-    "$bindir/postgres" --single -D "$data" comply_bench < "$sql" > "$out/$name.log" 2>&1
-  if grep -q "ERROR" "$out/$name.log"; then
-    grep "ERROR" "$out/$name.log" >&2
-    exit 1
-  fi
-  sed -n 's/^summary: //p' "$file"
-}
+"$ir_cluster" stop > /dev/null
 
 # n one-row transactions into <table>_intake (pool rows 1..n), then the table emptied.
 run() {
-  local table=$1 n=$2 sql="$out/$1.$2.sql"
+  local table=$1 n=$2 sql="$ir_out/$1.$2.sql"
   {
     # As pgbench's sessions (their application_name is stored with each ledger entry).
     echo "SET jit = off; SET application_name = 'pgbench';"
@@ -98,7 +61,7 @@ run() {
     seq 1 "$n" | sed 's/.*/EXECUTE ins(&);/'
     echo "TRUNCATE ${table}_intake;"
   } > "$sql"
-  count "$table.$n" "$sql"
+  ir_count "$table.$n" "$sql" "$data"
 }
 
 echo "== pg_comply protected-table benchmark, instructions (callgrind)"

@@ -26,29 +26,9 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 rows=${BENCH_ROWS:-100000}
 repeat=${BENCH_REPEAT:-2}
-command -v valgrind > /dev/null || { echo "validate_instructions: valgrind is needed" >&2; exit 1; }
-sharedir=$(pg_config --sharedir)
-if [ ! -f "$sharedir/extension/pg_comply.control" ]; then
-  echo "validate_instructions: pg_comply is not installed; run 'make install' first" >&2
-  exit 1
-fi
-export COMPLY_CLUSTER_DIR="$repo/build/bench-cluster-validate-ir"
-cluster="$repo/scripts/pgcluster.sh"
-out=$(mktemp -d)
-chmod 777 "$out"
-cleanup() {
-  if [ "${COMPLY_BENCH_KEEP:-0}" = 1 ]; then
-    echo "validate_instructions: kept $out and $COMPLY_CLUSTER_DIR" >&2
-  else
-    "$cluster" destroy > /dev/null 2>&1 || true
-    rm -rf "$out"
-  fi
-}
-trap cleanup EXIT
-
-"$cluster" destroy > /dev/null 2>&1 || true
-"$cluster" start > /dev/null
-eval "$("$cluster" env)"
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
+ir_cluster_up validate
 psql=(psql -X -q -v ON_ERROR_STOP=1)
 "${psql[@]}" -d postgres -c "CREATE DATABASE comply_bench"
 "${psql[@]}" -d comply_bench -v rows="$rows" <<SQL
@@ -63,29 +43,17 @@ VACUUM ANALYZE bench_docs;
 SQL
 data=$("${psql[@]}" -d comply_bench -Atc "SHOW data_directory")
 version=$("${psql[@]}" -d comply_bench -Atc "SHOW server_version")
-"$cluster" stop > /dev/null
-
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u "${COMPLY_PG_USER:-postgres}" --); fi
-bindir=$(pg_config --bindir)
+"$ir_cluster" stop > /dev/null
 
 # Instructions of one INSERT ... SELECT of every document into t_<table>, in a backend
 # of its own (the callgrind total: the backend's start and end are the same for both
 # tables and cancel out in the difference).
 run() {
   local table=$1 n=$2
-  local sql="$out/$table.$n.sql" file="$out/$table.$n.cg"
+  local sql="$ir_out/$table.$n.sql"
   printf 'SET jit = off;\nSET max_parallel_workers_per_gather = 0;\nINSERT INTO t_%s SELECT doc FROM bench_docs;\nTRUNCATE t_%s;\n' \
     "$table" "$table" > "$sql"
-  chmod 644 "$sql"
-  "${as_pg[@]}" valgrind --tool=callgrind --callgrind-out-file="$file" \
-    "$bindir/postgres" --single -D "$data" -c shared_preload_libraries='' comply_bench \
-    < "$sql" > "$out/$table.$n.log" 2>&1
-  if grep -q "ERROR" "$out/$table.$n.log"; then
-    grep "ERROR" "$out/$table.$n.log" >&2
-    exit 1
-  fi
-  sed -n 's/^summary: //p' "$file"
+  ir_count "$table.$n" "$sql" "$data" -c shared_preload_libraries=''
 }
 
 echo "== pg_comply validation benchmark, instructions (callgrind)"
@@ -100,7 +68,7 @@ for n in $(seq 1 "$repeat"); do
     if [ -z "${best[$table]:-}" ] || [ "$ir" -lt "${best[$table]}" ]; then best[$table]=$ir; fi
   done
 done
-last=$(ls "$out"/check.*.cg | tail -n 1)
+last=$(ls "$ir_out"/check.*.cg | tail -n 1)
 validate=$(callgrind_annotate --inclusive=yes "$last" 2> /dev/null |
   sed -n 's/^ *\([0-9,]*\) ([ 0-9.]*%) *[^ ]*:comply_validate_named .*/\1/p' | head -n 1 | tr -d ,)
 awk -v none="${best[none]}" -v check="${best[check]}" -v rows="$rows" -v validate="${validate:-0}" 'BEGIN {
