@@ -21,6 +21,7 @@
 #include "pg/guard.h"
 #include "pg/guc.h"
 #include "pg/jsonb_doc.h"
+#include "pg/ledger.h"
 #include "pg/pii.h"
 #include "pg/protect.h"
 #include "core/ledger/ledger.h"
@@ -424,11 +425,9 @@ std::string InteractionJson(const Interaction& r) {
   return out;
 }
 
-// Appends a ledger entry (SPI, as whoever runs it).
+// Appends a ledger entry as whoever runs it.
 void Audit(const std::string& action, const std::string& object, const std::string& details) {
-  Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
-  Datum values[3] = {TextDatum(action), TextDatum(object), TextDatum(details)};
-  SpiExec("SELECT comply.audit($1, $2, $3::jsonb)", 3, types, values, nullptr, false, SPI_OK_SELECT);
+  (void)AppendOwnAudit(action, object, details);
 }
 
 // ---------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(comply_audit);
 PG_FUNCTION_INFO_V1(comply_audit_as_caller);
+PG_FUNCTION_INFO_V1(comply_audit_own);
 PG_FUNCTION_INFO_V1(comply_audit_deferred);
 PG_FUNCTION_INFO_V1(comply_seal);
 PG_FUNCTION_INFO_V1(comply_adopt_node);
@@ -589,39 +590,46 @@ namespace {
 // Appends an entry whose action, object and details come from a caller: action and
 // object are redacted of PII as texts, details as a document; clear (may be null) is
 // added to the details as it is (pg_comply's own names of who acted and of roles'
-// privileges, which the detector would take for e-mail addresses or names). For
-// comply.audit and the internal entry points below.
+// privileges, which the detector would take for e-mail addresses or names).
 // origin_session (if not null) and origin_app, origin_addr (empty: NULL) name the
-// session the entry is about (AuditOrigin).
+// session the entry is about (AuditOrigin). May throw.
+int64 AppendRedacted(Datum action, Datum object, Jsonb* details, Jsonb* clear,
+                     const char* acting_user, const char* origin_session = nullptr,
+                     const char* origin_app = "", const char* origin_addr = "") {
+  std::optional<AuditOrigin> origin;
+  if (origin_session) origin = AuditOrigin{origin_session, origin_app, origin_addr};
+  Jsonb* redacted = details ? RedactJsonbDefault(details) : nullptr;
+  if (clear)
+    redacted = PgCall([&] {
+      Jsonb* base = redacted ? redacted
+                             : DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+      return DatumGetJsonbP(
+          DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(base), JsonbPGetDatum(clear)));
+    });
+  // The object names what the entry is about ("public.orders/42"); a caller may put a
+  // key there that is personal data (an e-mail as the key), and the ledger can never
+  // drop it again: redacted like the details.
+  // So is the action, which names what happened ("refund.approved"), but is the
+  // caller's text all the same.
+  for (Datum* d : {&object, &action}) {
+    if (!*d) continue;
+    text* t = PgCall([&] { return DatumGetTextPP(*d); });
+    std::string_view raw(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+    std::string r = RedactTextDefault(raw);
+    if (r != raw)
+      *d = PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(r.data(), r.size())); });
+  }
+  return AppendAudit(acting_user, action, object, redacted, origin ? &*origin : nullptr);
+}
+
+// AppendRedacted for the SQL entry points below: any C++ exception becomes an ERROR.
 int64 AuditFromCaller(Datum action, Datum object, Jsonb* details, Jsonb* clear,
                       const char* acting_user, const char* origin_session = nullptr,
                       const char* origin_app = "", const char* origin_addr = "") {
   int64 id = 0;
   Guarded([&] {
-    std::optional<AuditOrigin> origin;
-    if (origin_session) origin = AuditOrigin{origin_session, origin_app, origin_addr};
-    Jsonb* redacted = details ? RedactJsonbDefault(details) : nullptr;
-    if (clear)
-      redacted = PgCall([&] {
-        Jsonb* base = redacted ? redacted
-                               : DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
-        return DatumGetJsonbP(
-            DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(base), JsonbPGetDatum(clear)));
-      });
-    // The object names what the entry is about ("public.orders/42"); a caller may put a
-    // key there that is personal data (an e-mail as the key), and the ledger can never
-    // drop it again: redacted like the details.
-    // So is the action, which names what happened ("refund.approved"), but is the
-    // caller's text all the same.
-    for (Datum* d : {&object, &action}) {
-      if (!*d) continue;
-      text* t = PgCall([&] { return DatumGetTextPP(*d); });
-      std::string_view raw(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-      std::string r = RedactTextDefault(raw);
-      if (r != raw)
-        *d = PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(r.data(), r.size())); });
-    }
-    id = AppendAudit(acting_user, action, object, redacted, origin ? &*origin : nullptr);
+    id = AppendRedacted(action, object, details, clear, acting_user, origin_session, origin_app,
+                        origin_addr);
   });
   return id;
 }
@@ -642,6 +650,24 @@ char* DeferredText(JsonbValue* v) {
 
 }  // namespace
 
+namespace comply::pg {
+
+// Appends one of pg_comply's own entries from C++ (ledger.h), as comply.audit() would.
+int64 AppendOwnAudit(const std::string& action, const std::string& object,
+                     const std::string& details) {
+  char* acting_user = PgCall([] { return GetUserNameFromId(GetUserId(), false); });
+  Datum a = PgCall(
+      [&] { return PointerGetDatum(cstring_to_text_with_len(action.data(), action.size())); });
+  Datum o = PgCall(
+      [&] { return PointerGetDatum(cstring_to_text_with_len(object.data(), object.size())); });
+  Jsonb* d = PgCall([&] {
+    return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(details.c_str())));
+  });
+  return AppendRedacted(a, o, d, nullptr, acting_user);
+}
+
+}  // namespace comply::pg
+
 // comply.audit(action text, object text, details jsonb) RETURNS bigint
 extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0))
@@ -661,6 +687,21 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
                       errhint("comply.archive_ledger() and comply.adopt_node() write them.")));
     pfree(name);
   }
+  Datum object = PG_ARGISNULL(1) ? (Datum)0 : PG_GETARG_DATUM(1);
+  Jsonb* details = PG_ARGISNULL(2) ? nullptr : PG_GETARG_JSONB_P(2);
+  char* acting_user = GetUserNameFromId(GetUserId(), false);
+  PG_RETURN_INT64(AuditFromCaller(action, object, details, nullptr, acting_user));
+}
+
+// comply._audit_own(action text, object text, details jsonb) RETURNS bigint: comply.audit
+// for pg_comply's SQL that writes its own entries as the role it runs as
+// (comply._review_maintain, run as the extension's owner). Not granted to anyone.
+extern "C" Datum comply_audit_own(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0))
+    ereport(ERROR,
+            (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("audit action must not be null")));
+  PreventCommandIfReadOnly("comply.audit()");
+  Datum action = PG_GETARG_DATUM(0);
   Datum object = PG_ARGISNULL(1) ? (Datum)0 : PG_GETARG_DATUM(1);
   Jsonb* details = PG_ARGISNULL(2) ? nullptr : PG_GETARG_JSONB_P(2);
   char* acting_user = GetUserNameFromId(GetUserId(), false);

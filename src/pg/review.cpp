@@ -10,6 +10,7 @@
 #include "pg/classify.h"
 #include "pg/guard.h"
 #include "pg/guc.h"
+#include "pg/ledger.h"
 #include "pg/pii.h"
 #include "pg/spi.h"
 
@@ -85,18 +86,7 @@ CaseResult RunAsOwner(FunctionCallInfo fcinfo, const std::string& call, int narg
 
 // Appends the ledger entry of a queue action, as the calling role.
 void AuditAsCaller(const char* action, int64 case_id, const std::string& details) {
-  SpiScope spi;
-  SearchPathPin pin;  // its queries name only pg_catalog's objects and comply's
-  std::string object = "comply.review_cases/" + std::to_string(case_id);
-  Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
-  Datum values[3];
-  PgCall([&] {
-    values[0] = CStringGetTextDatum(action);
-    values[1] = CStringGetTextDatum(object.c_str());
-    values[2] = CStringGetTextDatum(details.c_str());
-  });
-  SpiExec("SELECT comply.audit($1, $2, $3::jsonb)", 3, types, values, nullptr, false,
-          SPI_OK_SELECT);
+  (void)AppendOwnAudit(action, "comply.review_cases/" + std::to_string(case_id), details);
 }
 
 // The calling role's name (palloc'd).

@@ -283,10 +283,10 @@ BEGIN
             WHERE c.id = f.id
         RETURNING c.id, f.claimant_dropped LOOP
     released := released + 1;
-    PERFORM comply.audit('review.claim_expired', 'comply.review_cases/' || r.id,
-                         CASE WHEN r.claimant_dropped
-                              THEN jsonb_build_object('case_id', r.id, 'reason', 'claimant role dropped')
-                              ELSE jsonb_build_object('case_id', r.id) END);
+    PERFORM comply._audit_own('review.claim_expired', 'comply.review_cases/' || r.id,
+                              CASE WHEN r.claimant_dropped
+                                   THEN jsonb_build_object('case_id', r.id, 'reason', 'claimant role dropped')
+                                   ELSE jsonb_build_object('case_id', r.id) END);
   END LOOP;
   FOR r IN UPDATE comply.review_cases c
               SET status = 'escalated', escalated_at = clock_timestamp()
@@ -294,9 +294,9 @@ BEGIN
               AND c.created_at < clock_timestamp() - sla
         RETURNING c.id, c.queue LOOP
     escalated := escalated + 1;
-    PERFORM comply.audit('review.escalate', 'comply.review_cases/' || r.id,
-                         jsonb_build_object('case_id', r.id, 'queue', r.queue, 'reason', 'sla',
-                                            'sla', sla::text));
+    PERFORM comply._audit_own('review.escalate', 'comply.review_cases/' || r.id,
+                              jsonb_build_object('case_id', r.id, 'queue', r.queue, 'reason', 'sla',
+                                                 'sla', sla::text));
     PERFORM comply._notify_at_commit('comply_review', jsonb_build_object('event', 'escalated', 'case_id', r.id,
                                                           'queue', r.queue, 'by', 'sla')::text);
     PERFORM comply._raise_alert('review_escalated', 'comply.review_cases/' || r.id,
