@@ -77,7 +77,80 @@ ALTER TABLE priv.parts ATTACH PARTITION priv.parts_3 FOR VALUES FROM (200) TO (3
 SELECT action, details - 'by' AS details FROM comply.audit_log WHERE id > :before_parts ORDER BY id;
 SELECT comply.unprotect('priv.parts');
 
+-- comply.audit is PUBLIC's, but the action names pg_comply writes itself are not: an
+-- entry a role appended as "unprotect" or "review.decide" would read as pg_comply's
+-- evidence. They are refused (42501) in any letter case and with white space around them;
+-- a role's own names, and the row changes comply.audit_trigger records as the writing
+-- role (INSERT, UPDATE, DELETE), stay open.
+CREATE ROLE priv_app;
+CREATE ROLE priv_reviewer IN ROLE comply_reviewer;
+GRANT USAGE ON SCHEMA priv TO priv_app;
+CREATE TABLE priv.orders (id int PRIMARY KEY, total int);
+GRANT SELECT, INSERT, UPDATE, DELETE ON priv.orders TO priv_app;
+CREATE TRIGGER orders_audit AFTER INSERT OR UPDATE OR DELETE ON priv.orders
+  FOR EACH ROW EXECUTE FUNCTION comply.audit_trigger();
+SELECT coalesce(max(id), 0) AS before_reserved FROM comply.audit_log \gset
+SET ROLE priv_app;
+SELECT comply.audit('Unprotect', 'priv.orders', '{}');
+\set VERBOSITY terse
+SELECT comply.audit('DRIFT', 'priv.orders', '{"message": "nothing changed"}');
+SELECT comply.audit('Review.Decide', 'comply.review_cases/1', '{"decision": "approve"}');
+SELECT comply.audit(' protect.rejected ', 'priv.orders', '{}');
+SELECT comply.audit(E'ai.decision\n', 'comply.ai_jobs/1', '{}');
+SELECT comply.audit('select', 'priv.orders', '{"rows": 0}');
+-- Every reserved name, in mixed case.
+DO $$
+DECLARE
+  a text;
+  refused int := 0;
+BEGIN
+  FOREACH a IN ARRAY ARRAY['Protect', 'UNPROTECT', 'Protect.Rejected', 'Select', 'Copy', 'Drift',
+                           'Baseline', 'Forget', 'AI.Purged', 'Alert.Dismissed', 'AI.Decision',
+                           'AI.Review_Needed', 'AI.Dead_Letter', 'AI.Discarded', 'AI.Clear_Text_Sent',
+                           'Model.Train', 'Review.Claim', 'Review.Decide', 'Review.Release',
+                           'Review.Enqueue', 'Review.Claim_Expired', 'Review.Escalate',
+                           'Review.Withdrawn', ' Ledger.Anything'] LOOP
+    BEGIN
+      PERFORM comply.audit(a, 'x');
+      RAISE NOTICE 'not refused: %', a;
+    EXCEPTION WHEN insufficient_privilege THEN
+      refused := refused + 1;
+    END;
+  END LOOP;
+  RAISE NOTICE '% refused', refused;
+END $$;
+-- Nor may the role call the internal entry points that write them.
+SELECT comply._audit_own('drift', 'priv.orders', '{}');
+SELECT comply._audit_as_caller('unprotect', 'priv.orders', '{}');
+\set VERBOSITY default
+-- Its own names are its own, those that only resemble pg_comply's included.
+SELECT comply.audit('refund.approved', 'priv.orders/1', '{}') > 0 AS own_name;
+SELECT comply.audit('drift.checked', 'priv.orders', '{}') > 0 AS resembling_name;
+SELECT comply.audit('reviewed', 'priv.orders', '{}') > 0 AS resembling_name;
+INSERT INTO priv.orders VALUES (1, 10);
+UPDATE priv.orders SET total = 20;
+DELETE FROM priv.orders;
+-- discover (and controls.run) stay open too: comply.discover runs as its caller, any role.
+SELECT count(*) AS findings FROM comply.discover(table_name => 'priv.orders');
+RESET ROLE;
+-- pg_comply's own paths still write them, as the role that acts: the review queue's (a
+-- reviewer who is not the owner), the protect's and the drift's.
+SELECT comply.review_enqueue('{"table": "priv.orders", "id": 1}', 'refund over the limit',
+                             ARRAY['approve', 'reject'], queue => 'priv_refunds') AS priv_case \gset
+SET ROLE priv_reviewer;
+SELECT (comply.review_next('priv_refunds')).id = :priv_case AS claimed;
+SELECT status FROM comply.review_decide(:priv_case, 'reject');
+RESET ROLE;
+SELECT comply.protect('priv.orders', '{"columns": {}}');
+ALTER TABLE priv.orders ADD COLUMN note text;
+SELECT comply.unprotect('priv.orders');
+SELECT action, current_user_name, regexp_replace(object, '/[0-9]+$', '/N') AS object
+  FROM comply.audit_log WHERE id > :before_reserved ORDER BY id;
+DROP TABLE priv.orders;
+
 SET client_min_messages = warning;
 DROP SCHEMA priv CASCADE;
 RESET client_min_messages;
 DELETE FROM comply.schemas WHERE name = 'priv_doc';
+DROP ROLE priv_app;
+DROP ROLE priv_reviewer;

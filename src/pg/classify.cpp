@@ -425,7 +425,8 @@ std::string InteractionJson(const Interaction& r) {
   return out;
 }
 
-// Appends a ledger entry as whoever runs it.
+// Appends a ledger entry as whoever runs it (not through comply.audit(), which refuses
+// the classifier's action names to its callers).
 void Audit(const std::string& action, const std::string& object, const std::string& details) {
   (void)AppendOwnAudit(action, object, details);
 }

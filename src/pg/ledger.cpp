@@ -587,6 +587,59 @@ int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* de
 
 namespace {
 
+// The action names pg_comply writes itself, each with what writes it, refused to
+// comply.audit() (which any role may call) so that an entry under one of them is
+// pg_comply's evidence, never a role's: their writers append through AppendAudit,
+// AppendOwnAudit or the internal SQL functions (comply._audit_as_caller, _audit_own,
+// _audit_deferred), none granted to PUBLIC. Left open, as any role writes them through
+// pg_comply's own code: INSERT, UPDATE, DELETE and TRUNCATE (comply.audit_trigger(),
+// which users attach to their tables, writes them as the writing role), discover
+// (comply.discover() runs as its caller) and controls.run (comply.run_controls() runs as
+// its caller, any role granted it). "ledger." is reserved as a prefix (comply_audit).
+struct ReservedAction {
+  const char* name;
+  const char* writer;
+};
+constexpr ReservedAction kReservedActions[] = {
+    {"protect", "comply.protect()"},
+    {"unprotect", "comply.unprotect()"},
+    {"protect.rejected", "A protected table's policy (through the job worker)"},
+    {"SELECT", "A protected table's audited reads (through the job worker)"},
+    {"COPY", "A protected table's audited reads (through the job worker)"},
+    {"drift", "Drift detection"},
+    {"baseline", "comply.snapshot_baseline()"},
+    {"forget", "comply.forget() and comply.forget_dropped()"},
+    {"ai.purged", "comply.purge_ai_history()"},
+    {"alert.dismissed", "comply.dismiss_alert()"},
+    {"ai.decision", "The AI job worker"},
+    {"ai.review_needed", "The AI job worker"},
+    {"ai.dead_letter", "The AI job worker"},
+    {"ai.discarded", "The AI job worker"},
+    {"ai.clear_text_sent", "comply.classify()"},
+    {"model.train", "comply.train_classifier()"},
+    {"review.claim", "comply.review_next()"},
+    {"review.decide", "comply.review_decide()"},
+    {"review.release", "comply.review_release()"},
+    {"review.enqueue", "comply.review_enqueue()"},
+    {"review.claim_expired", "comply.review_maintain() (and the job worker)"},
+    {"review.escalate", "comply.review_maintain() (and the job worker)"},
+    {"review.withdrawn", "A protected table's triggers (a row gone) and drift detection"},
+};
+
+// Whether c is ASCII white space (the C locale's isspace, whatever the server's locale).
+constexpr bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// Finds the reserved action (kReservedActions) that name is, ignoring letter case and
+// surrounding white space (an auditor would read " Drift" as "drift"); nullptr if none.
+const ReservedAction* FindReservedAction(const char* name) {
+  while (IsAsciiSpace(*name)) ++name;
+  size_t len = strlen(name);
+  while (len > 0 && IsAsciiSpace(name[len - 1])) --len;
+  for (const ReservedAction& r : kReservedActions)
+    if (strlen(r.name) == len && pg_strncasecmp(name, r.name, len) == 0) return &r;
+  return nullptr;
+}
+
 // Appends an entry whose action, object and details come from a caller: action and
 // object are redacted of PII as texts, details as a document; clear (may be null) is
 // added to the details as it is (pg_comply's own names of who acted and of roles'
@@ -678,13 +731,23 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
   // The ledger's own entries, which comply.verify_ledger() trusts, are written by
   // pg_comply alone: the one that vouches for an archive (comply.archive_ledger()) and
   // the one that records a change of node (comply.adopt_node()); "ledger." is reserved
-  // in any case.
+  // in any case. So are the other names pg_comply writes itself (kReservedActions): an
+  // entry a role wrote under one would read as pg_comply's evidence.
   {
     char* name = text_to_cstring(DatumGetTextPP(action));
-    if (pg_strncasecmp(name, "ledger.", 7) == 0)
+    const char* start = name;
+    while (IsAsciiSpace(*start)) ++start;
+    if (pg_strncasecmp(start, "ledger.", 7) == 0)
       ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                       errmsg("audit actions beginning with \"ledger.\" are reserved for pg_comply's own entries"),
                       errhint("comply.archive_ledger() and comply.adopt_node() write them.")));
+    // (The message names the reserved name, not the caller's text.)
+    if (const ReservedAction* r = FindReservedAction(name))
+      ereport(
+          ERROR,
+          (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+           errmsg("audit action \"%s\" is reserved for pg_comply's own entries", r->name),
+           errhint("%s writes it; an application's own entries take another name.", r->writer)));
     pfree(name);
   }
   Datum object = PG_ARGISNULL(1) ? (Datum)0 : PG_GETARG_DATUM(1);
@@ -694,8 +757,9 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
 }
 
 // comply._audit_own(action text, object text, details jsonb) RETURNS bigint: comply.audit
-// for pg_comply's SQL that writes its own entries as the role it runs as
-// (comply._review_maintain, run as the extension's owner). Not granted to anyone.
+// without its refusal of pg_comply's own action names, for pg_comply's SQL that writes
+// them as the role it runs as (comply._review_maintain, run as the extension's owner).
+// Not granted to anyone.
 extern "C" Datum comply_audit_own(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0))
     ereport(ERROR,

@@ -39,8 +39,8 @@ int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* de
 
 // Appends an entry as comply.audit() does (action, object and details, JSON text, redacted
 // of PII first; the current role acts), for pg_comply's own entries written from C++
-// (the review queue's, the classifier's), without a query through comply.audit().
-// Calls PostgreSQL through PgCall; may throw.
+// (the review queue's, the classifier's): comply.audit() refuses their action names to
+// its callers. Calls PostgreSQL through PgCall; may throw.
 int64 AppendOwnAudit(const std::string& action, const std::string& object,
                      const std::string& details);
 

@@ -84,7 +84,8 @@ CaseResult RunAsOwner(FunctionCallInfo fcinfo, const std::string& call, int narg
   return out;
 }
 
-// Appends the ledger entry of a queue action, as the calling role.
+// Appends the ledger entry of a queue action, as the calling role (not through
+// comply.audit(), which refuses the queue's action names to its callers).
 void AuditAsCaller(const char* action, int64 case_id, const std::string& details) {
   (void)AppendOwnAudit(action, "comply.review_cases/" + std::to_string(case_id), details);
 }

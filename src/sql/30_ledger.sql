@@ -163,14 +163,14 @@ COMMENT ON FUNCTION comply._audit_as_caller(text, text, jsonb, jsonb) IS
   'comply.audit for pg_comply''s security definer functions: the calling session''s role acts; clear joins the details unredacted';
 REVOKE ALL ON FUNCTION comply._audit_as_caller(text, text, jsonb, jsonb) FROM PUBLIC;
 
--- comply.audit for pg_comply's SQL that writes its own entries as the role it runs as
--- (the review queue's upkeep).
+-- comply.audit without its refusal of the action names pg_comply writes itself, for
+-- pg_comply's SQL that writes them as the role it runs as (the review queue's upkeep).
 CREATE FUNCTION comply._audit_own(action text, object text, details jsonb DEFAULT '{}')
   RETURNS bigint
   AS 'MODULE_PATHNAME', 'comply_audit_own'
   LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION comply._audit_own(text, text, jsonb) IS
-  'comply.audit for pg_comply''s own entries, written by its SQL as the role it runs as (not granted to anyone)';
+  'comply.audit for pg_comply''s own entries: may use the action names comply.audit refuses (not granted to anyone)';
 REVOKE ALL ON FUNCTION comply._audit_own(text, text, jsonb) FROM PUBLIC;
 
 -- A record another session handed to the job worker (a rejected row, an audited read),

@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pg_comply;
 RESET client_min_messages;
-SELECT plan(34);
+SELECT plan(37);
 
 -- Validation.
 SELECT has_function('comply', 'validate', ARRAY['jsonb', 'jsonb']);
@@ -53,6 +53,12 @@ SELECT ok(NOT has_function_privilege('public', 'comply.archive_ledger(bigint)', 
           'archiving (removing entries) is not granted to PUBLIC');
 SELECT is(current_setting('comply.ledger_retention'), '2557d', 'entries are kept seven years by default');
 SELECT lives_ok($$SELECT comply.audit('tap', 'test', '{"mail": "a@example.com"}')$$, 'an append');
+SELECT throws_ok($$SELECT comply.audit('Review.Decide', 'comply.review_cases/1')$$, '42501', NULL,
+                 'pg_comply''s own action names are refused, even to the owner');
+SELECT ok(NOT has_function_privilege('public', 'comply._audit_own(text, text, jsonb)', 'execute'),
+          'the internal append that may use them is not granted to PUBLIC');
+SELECT lives_ok($$SELECT comply.audit('review.decided_by_app', 'test')$$,
+                'a name that only resembles one is the caller''s own');
 SELECT throws_ok($$UPDATE comply.audit_log SET action = 'x' WHERE action = 'tap'$$, '42501', NULL,
                  'UPDATE is refused even to the owner');
 SELECT is((SELECT details ->> 'mail' FROM comply.audit_log WHERE action = 'tap'), '[EMAIL_ADDRESS]',
