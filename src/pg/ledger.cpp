@@ -593,7 +593,10 @@ namespace {
 // AppendOwnAudit or the internal SQL functions (comply._audit_as_caller, _audit_own,
 // _audit_deferred), none granted to PUBLIC. Left open, as any role writes them through
 // pg_comply's own code: INSERT, UPDATE, DELETE and TRUNCATE (comply.audit_trigger(),
-// which users attach to their tables, writes them as the writing role), discover
+// which users attach to their tables, writes them as the writing role), SELECT and COPY
+// (a protected table's audited reads write them through the job worker, but like the
+// other statements' names they are what an application logging its own reads would
+// call its entries), discover
 // (comply.discover() runs as its caller) and controls.run (comply.run_controls() runs as
 // its caller, any role granted it). "ledger." is reserved as a prefix (comply_audit).
 struct ReservedAction {
@@ -604,8 +607,6 @@ constexpr ReservedAction kReservedActions[] = {
     {"protect", "comply.protect()"},
     {"unprotect", "comply.unprotect()"},
     {"protect.rejected", "A protected table's policy (through the job worker)"},
-    {"SELECT", "A protected table's audited reads (through the job worker)"},
-    {"COPY", "A protected table's audited reads (through the job worker)"},
     {"drift", "Drift detection"},
     {"baseline", "comply.snapshot_baseline()"},
     {"forget", "comply.forget() and comply.forget_dropped()"},
