@@ -63,6 +63,18 @@ SET comply.ai_model = 'builtin:compliance';
 SET comply.ai_model = 'meta-llama/Llama-3.1-8B-Instruct';
 SHOW comply.ai_model;
 SET comply.ai_model = '';
+-- Not even a refused value that has the form of a plain name is shown (at the server's
+-- start no check of shown names for personal data is set up yet).
+SET comply.ai_model = '4o';
+-- The personal data it must not hold is what the built-in recognizers find, whatever
+-- custom recognizers the session has loaded: the same answer in every process (a
+-- custom recognizer loaded by the redact call below would refuse 'acme-123').
+INSERT INTO comply.recognizers (entity, pattern, score) VALUES ('CLASSIFY_PROJECT', 'acme-[0-9]{3}', 0.9);
+SELECT comply.redact('project acme-123') AS custom_recognizer_loaded;
+SET comply.ai_model = 'acme-123';
+SET comply.ai_model = 'ssn_536-22-8714';
+RESET comply.ai_model;
+DELETE FROM comply.recognizers WHERE entity = 'CLASSIFY_PROJECT';
 -- Whether a model of that name exists, only comply.models can tell: the error names the
 -- setting (it failed naming only the model, as though passed in the call).
 SET comply.ai_model = 'no-such-model';

@@ -67,6 +67,10 @@ std::string LabelProblem(std::string_view label) {
 }
 
 bool IsOpenAiModelName(std::string_view model) {
+  return HasOpenAiModelNameForm(model) && !HoldsPersonalDataBesidesDates(model);
+}
+
+bool HasOpenAiModelNameForm(std::string_view model) {
   if (model.empty() || model.size() > kMaxOpenAiModelName) return false;
   auto word = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -75,7 +79,7 @@ bool IsOpenAiModelName(std::string_view model) {
   if (!word(model[0]) || (model[0] >= '0' && model[0] <= '9')) return false;
   for (char c : model)
     if (!word(c) && c != '.' && c != ':' && c != '-' && c != '/') return false;
-  return !HoldsPersonalDataBesidesDates(model);
+  return true;
 }
 
 namespace {

@@ -50,6 +50,8 @@ std::string LabelProblem(std::string_view label);
 // the PII detector finds but a date (its release date).
 constexpr size_t kMaxOpenAiModelName = 128;
 bool IsOpenAiModelName(std::string_view model);
+// The form alone (no personal data check).
+bool HasOpenAiModelNameForm(std::string_view model);
 constexpr const char* kOpenAiModelNameHint =
     "An openai model name starts with a letter or underscore, then letters, digits, "
     "'_', '.', ':', '-' or '/', at most 128 bytes.";

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/ledger/ledger.h"
 #include "pg/classify.h"
+#include "pg/pii.h"
 
 extern "C" {
 #include "utils/elog.h"
@@ -130,13 +131,16 @@ bool CheckWebhook(char** newval, void**, GucSource) {
 // '_', then letters, digits, '_', '.', ':', '-' or '/', at most 128 bytes, nothing the
 // PII detector finds but a date), of which a builtin model's name is one; and not with
 // the provider's prefix that classify's model argument takes ("openai:gpt-4o"), which
-// would be sent to the provider, or looked up among builtin models, as it is. A refused
-// value is not shown: a setting's value goes into the server log.
+// would be sent to the provider, or looked up among builtin models, as it is. The
+// personal data check is the built-in recognizers' (the same answer in the postmaster and
+// in a session that has loaded its database's custom recognizers, or not). A refused
+// value is never shown: a setting's value goes into the server log, and at the server's
+// start no check for personal data in a shown name is set up yet.
 bool CheckModel(char** newval, void**, GucSource) {
   const char* v = *newval ? *newval : "";
   if (*v == '\0') return true;
   const char* provider = nullptr;  // the prefix the value begins with, if any
-  char shown[kMaxOpenAiModelName + 64] = "(not shown)";
+  const size_t size = strlen(v);
   // (The C++ part first, its objects gone before GUC_check_errmsg, which may raise.)
   try {
     const std::string_view s(v);
@@ -144,10 +148,8 @@ bool CheckModel(char** newval, void**, GucSource) {
       provider = "openai";
     else if (s.rfind("builtin:", 0) == 0)
       provider = "builtin";
-    else if (IsOpenAiModelName(s))
+    else if (HasOpenAiModelNameForm(s) && !BuiltinFindsPersonalDataBesidesDates(s))
       return true;
-    else
-      snprintf(shown, sizeof shown, "%s", ShownName(s, kMaxOpenAiModelName).c_str());
   } catch (...) {
   }
   if (provider != nullptr) {
@@ -161,7 +163,10 @@ bool CheckModel(char** newval, void**, GucSource) {
         provider);
     return false;
   }
-  GUC_check_errmsg("invalid value for parameter \"comply.ai_model\": %s", shown);
+  GUC_check_errmsg(
+      "invalid value for parameter \"comply.ai_model\": a value of %zu bytes that is not a "
+      "model's name (not shown)",
+      size);
   GUC_check_errdetail(
       "A model name starts with a letter or underscore, then letters, digits, "
       "'_', '.', ':', '-' or '/', at most %d bytes, and holds no personal data.",

@@ -586,11 +586,14 @@ void PreloadDetector() {
 // server start, else one of the built-in recognizers built here once. Never calls
 // PostgreSQL (messages are built in any context); when in doubt, the name is not shown.
 // With dates_allowed, a date alone is not personal data (an openai model's name carries
-// its release date: "gpt-4o-2024-08-06").
-bool HoldsPersonalDataOf(std::string_view s, bool dates_allowed) noexcept {
+// its release date: "gpt-4o-2024-08-06"). With builtin_only, the built-in recognizers
+// alone (the detector built at server start, else the one built here), whatever the
+// session has loaded: the same answer in every process (a setting's check hook).
+bool HoldsPersonalDataOf(std::string_view s, bool dates_allowed, bool builtin_only = false) noexcept {
   try {
-    const pii::Detector* d =
-        detector_cache && detector_cache->detector ? detector_cache->detector : preloaded_detector;
+    const pii::Detector* d = !builtin_only && detector_cache && detector_cache->detector
+                                 ? detector_cache->detector
+                                 : preloaded_detector;
     if (!d) {
       static const pii::Detector* builtin = nullptr;
       if (!builtin) builtin = new pii::Detector(std::vector<pii::CustomRecognizer>{}, std::vector<std::string>{});
@@ -635,6 +638,10 @@ bool HoldsPersonalData(std::string_view s) noexcept { return HoldsPersonalDataOf
 }  // namespace
 
 bool HoldsPersonalDataBesidesDates(std::string_view s) noexcept { return HoldsPersonalDataOf(s, true); }
+
+bool BuiltinFindsPersonalDataBesidesDates(std::string_view s) noexcept {
+  return HoldsPersonalDataOf(s, true, true);
+}
 
 void PiiInit() {
   ShownNameCheck() = HoldsPersonalData;

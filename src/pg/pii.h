@@ -57,6 +57,10 @@ std::string RedactTextWith(std::string_view text, const pii::OperatorConfig& ops
 // other than a date alone (an openai model's name carries its release date). Never
 // calls PostgreSQL; true when in doubt.
 bool HoldsPersonalDataBesidesDates(std::string_view s) noexcept;
+// The same by the built-in recognizers alone, whatever the session has loaded (custom
+// recognizers are the database's): the same answer in every process, for a setting's
+// check hook, which must not depend on what a session did before.
+bool BuiltinFindsPersonalDataBesidesDates(std::string_view s) noexcept;
 
 // The HMAC key from comply.hmac_key_file, re-read when the file changes; throws if no
 // key is configured.
