@@ -100,16 +100,19 @@ ir_cluster_down() {
 
 # ir_count NAME SQL_FILE DATA_DIR [postgres option...]: runs the statements of SQL_FILE in
 # a single-user backend of DATA_DIR's database comply_bench under callgrind (its files
-# $ir_out/NAME.cg and NAME.log) and prints its instructions; stops the script on an ERROR.
+# $ir_out/NAME.cg and NAME.log) and prints its instructions; fails (a count of a run
+# that did not do its work would mislead) when the backend or valgrind fails, or the
+# log has an ERROR, FATAL or PANIC.
 ir_count() {
-  local name=$1 sql=$2 data=$3
+  local name=$1 sql=$2 data=$3 rc=0
   shift 3
   chmod 644 "$sql"
   "${ir_as_pg[@]}" valgrind --tool=callgrind --callgrind-out-file="$ir_out/$name.cg" \
     "$(pg_config --bindir)/postgres" --single -D "$data" "$@" comply_bench \
-    < "$sql" > "$ir_out/$name.log" 2>&1
-  if grep -q "ERROR" "$ir_out/$name.log"; then
-    grep "ERROR" "$ir_out/$name.log" >&2
+    < "$sql" > "$ir_out/$name.log" 2>&1 || rc=$?
+  if [ "$rc" -ne 0 ] || grep -Eq "(ERROR|FATAL|PANIC):" "$ir_out/$name.log" || [ ! -s "$ir_out/$name.cg" ]; then
+    echo "${ir_name}_instructions: run $name failed (exit $rc):" >&2
+    grep -E "ERROR|FATAL|PANIC|valgrind:" "$ir_out/$name.log" | head -n 5 >&2
     exit 1
   fi
   sed -n 's/^summary: //p' "$ir_out/$name.cg"
