@@ -331,7 +331,7 @@ std::shared_ptr<const schema::CompiledSchema> CompiledNamed(const std::string& n
   const uint64 generation = schema_generation;
   SchemaRows* rows = PgCall([&] { return ReadSchemaRows(name.c_str()); });
   if (rows->n == 0)
-    throw Error(sqlstate::kUndefinedObject, "schema \"" + name + "\" is not registered", {},
+    throw Error(sqlstate::kUndefinedObject, "schema " + ShownName(name) + " is not registered", {},
                 "Register it with comply.register_schema(name, schema).");
   CachedSchema entry = CompileMeasured(std::strlen(rows->doc[0]), [&] {
     json::Value doc = json::Parse(rows->doc[0]);
@@ -709,7 +709,7 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
     // json::kMaxDepth levels: one nested deeper could be stored but never used, and
     // would break the $refs of every other schema to registered ones.
     json::Value doc =
-        JsonbWithinDepth(schema_jb, "schema \"" + std::string(name) + "\" nests",
+        JsonbWithinDepth(schema_jb, "schema " + ShownName(name) + " nests",
                          "A registered schema is read back from its text, to at most " +
                              std::to_string(json::kMaxDepth) + " levels of nesting.",
                          kFlatterSchemaHint);
