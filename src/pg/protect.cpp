@@ -2468,8 +2468,9 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
           triggers_before = SpiText(0, 2).value_or("");
           PgCall([&] {
             ereport(NOTICE,
-                    (errmsg("BEFORE triggers of table %s fire before its policy and see the values "
-                            "written in clear: %s", t.c_str(), earlier.c_str()),
+                    (errmsg("BEFORE triggers of table %s are ordered before its policy and see the "
+                            "values written in clear when they fire: %s",
+                            t.c_str(), earlier.c_str()),
                      errhint("They are named in the protect ledger entry; rename them to sort after "
                              "comply_protect_before if they need not see the values as written.")));
           });
