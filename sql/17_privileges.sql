@@ -97,6 +97,13 @@ SELECT comply.audit('DRIFT', 'priv.orders', '{"message": "nothing changed"}');
 SELECT comply.audit('Review.Decide', 'comply.review_cases/1', '{"decision": "approve"}');
 SELECT comply.audit(' protect.rejected ', 'priv.orders', '{}');
 SELECT comply.audit(E'ai.decision\n', 'comply.ai_jobs/1', '{}');
+-- Nor under a name that only displays as one: invisible characters, fullwidth forms,
+-- Cyrillic or Greek letters that look like Latin ones (compared as a reader takes them).
+SELECT comply.audit(E'\u200bdrift', 'priv.orders', '{}');
+SELECT comply.audit(E'review.decide\u034f', 'comply.review_cases/1', '{}');
+SELECT comply.audit(E'dr\u0456ft', 'priv.orders', '{}');
+SELECT comply.audit(E'\uff4c\uff45\uff44\uff47\uff45\uff52.archived', 'x', '{}');
+SELECT comply.audit(E'\u00a0ledger.node_adopted', 'x', '{}');
 -- Every reserved name, in mixed case.
 DO $$
 DECLARE
@@ -126,6 +133,7 @@ SELECT comply._audit_as_caller('unprotect', 'priv.orders', '{}');
 SELECT comply.audit('refund.approved', 'priv.orders/1', '{}') > 0 AS own_name;
 SELECT comply.audit('drift.checked', 'priv.orders', '{}') > 0 AS resembling_name;
 SELECT comply.audit('reviewed', 'priv.orders', '{}') > 0 AS resembling_name;
+SELECT comply.audit(E'facture.pay\u00e9e', 'priv.orders/1', '{}') > 0 AS own_name;
 -- So are the statements' names (SELECT, COPY), which an application logging its own reads
 -- would use (pg_comply's audited reads write them too, through the job worker).
 SELECT comply.audit('SELECT', 'priv.orders/1', '{"rows": 1}') > 0 AS statement_name;

@@ -627,17 +627,15 @@ constexpr ReservedAction kReservedActions[] = {
     {"review.withdrawn", "A protected table's triggers (a row gone) and drift detection"},
 };
 
-// Whether c is ASCII white space (the C locale's isspace, whatever the server's locale).
-constexpr bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-
-// Finds the reserved action (kReservedActions) that name is, ignoring letter case and
-// surrounding white space (an auditor would read " Drift" as "drift"); nullptr if none.
-const ReservedAction* FindReservedAction(const char* name) {
-  while (IsAsciiSpace(*name)) ++name;
-  size_t len = strlen(name);
-  while (len > 0 && IsAsciiSpace(name[len - 1])) --len;
-  for (const ReservedAction& r : kReservedActions)
-    if (strlen(r.name) == len && pg_strncasecmp(name, r.name, len) == 0) return &r;
+// Finds the reserved action (kReservedActions) that name reads as (ActionSkeleton: letter
+// case, white space, invisible characters, fullwidth forms and Latin look-alikes aside:
+// an auditor would read " Drift" or "dr\u0456ft" as "drift"); nullptr if none.
+const ReservedAction* FindReservedAction(const std::string& skeleton) {
+  for (const ReservedAction& r : kReservedActions) {
+    std::string lower(r.name);
+    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+    if (skeleton == lower) return &r;
+  }
   return nullptr;
 }
 
@@ -735,21 +733,27 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
   // in any case. So are the other names pg_comply writes itself (kReservedActions): an
   // entry a role wrote under one would read as pg_comply's evidence.
   {
-    char* name = text_to_cstring(DatumGetTextPP(action));
-    const char* start = name;
-    while (IsAsciiSpace(*start)) ++start;
-    if (pg_strncasecmp(start, "ledger.", 7) == 0)
+    text* t = DatumGetTextPP(action);
+    // (C++ objects gone before an ereport: what the skeleton says is copied out first.)
+    bool ledger_prefix = false;
+    const ReservedAction* reserved = nullptr;
+    Guarded([&] {
+      const std::string skeleton =
+          ledger::ActionSkeleton(std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)));
+      ledger_prefix = skeleton.rfind("ledger.", 0) == 0;
+      reserved = FindReservedAction(skeleton);
+    });
+    if (ledger_prefix)
       ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                       errmsg("audit actions beginning with \"ledger.\" are reserved for pg_comply's own entries"),
                       errhint("comply.archive_ledger() and comply.adopt_node() write them.")));
     // (The message names the reserved name, not the caller's text.)
-    if (const ReservedAction* r = FindReservedAction(name))
-      ereport(
-          ERROR,
-          (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-           errmsg("audit action \"%s\" is reserved for pg_comply's own entries", r->name),
-           errhint("%s writes it; an application's own entries take another name.", r->writer)));
-    pfree(name);
+    if (reserved)
+      ereport(ERROR,
+              (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+               errmsg("audit action \"%s\" is reserved for pg_comply's own entries", reserved->name),
+               errhint("%s writes it; an application's own entries take another name.",
+                       reserved->writer)));
   }
   Datum object = PG_ARGISNULL(1) ? (Datum)0 : PG_GETARG_DATUM(1);
   Jsonb* details = PG_ARGISNULL(2) ? nullptr : PG_GETARG_JSONB_P(2);

@@ -680,3 +680,35 @@ TEST(LedgerEd25519, FromPemRefusesEncryptedKeyWithoutPrompting) {
 
 }  // namespace
 }  // namespace comply::ledger
+
+// The names comply.audit() reserves are compared as a reader takes them: look-alikes of
+// "drift" and of the "ledger." prefix must read as those.
+TEST(ActionSkeleton, LookAlikesReadAsTheNameTheyShow) {
+  using comply::ledger::ActionSkeleton;
+  EXPECT_EQ(ActionSkeleton("drift"), "drift");
+  EXPECT_EQ(ActionSkeleton(" Drift\n"), "drift");
+  EXPECT_EQ(ActionSkeleton("REVIEW.Decide"), "review.decide");
+  // Zero-width space, word joiner, soft hyphen, no-break and ideographic spaces, a bidi
+  // control, a variation selector, a tag character, the combining grapheme joiner.
+  EXPECT_EQ(ActionSkeleton("\u200Bdri\u2060ft\u00AD"), "drift");
+  EXPECT_EQ(ActionSkeleton("\u00A0drift\u3000"), "drift");
+  EXPECT_EQ(ActionSkeleton("\u202Edrift\uFE0F\U000E0041"), "drift");
+  EXPECT_EQ(ActionSkeleton("review.decide\u034F"), "review.decide");
+  // A combining mark on a letter.
+  EXPECT_EQ(ActionSkeleton("dri\u0301ft"), "drift");
+  // Fullwidth forms, Cyrillic and Greek look-alikes, a dot look-alike.
+  EXPECT_EQ(ActionSkeleton("\uFF44\uFF52\uFF49\uFF46\uFF54"), "drift");
+  EXPECT_EQ(ActionSkeleton("dr\u0456ft"), "drift");                  // Cyrillic i
+  EXPECT_EQ(ActionSkeleton("\u0440r\u043Etect"), "protect");         // Cyrillic p, o
+  EXPECT_EQ(ActionSkeleton("\u0391I.decision"), "ai.decision");      // Greek Alpha
+  EXPECT_EQ(ActionSkeleton("ledger\u2024archived"), "ledger.archived");
+  EXPECT_EQ(ActionSkeleton("\uFF4Cedger.anything"), "ledger.anything");
+  // Other names keep what makes them other: letters of other scripts, accents on their
+  // own, bytes that are not UTF-8.
+  EXPECT_EQ(ActionSkeleton("facture.pay\u00E9e"), "facture.pay\u00E9e");
+  // (A Cyrillic word: its look-alike letter read as Latin, the others kept.)
+  EXPECT_EQ(ActionSkeleton("\u0434\u0440\u0438\u0444\u0442"), "\u0434p\u0438\u0444\u0442");
+  EXPECT_EQ(ActionSkeleton(std::string("dr\xFFift", 6)), std::string("dr\xFFift", 6));
+  EXPECT_EQ(ActionSkeleton("refund.approved"), "refund.approved");
+  EXPECT_EQ(ActionSkeleton(""), "");
+}

@@ -383,4 +383,114 @@ bool VerifySignature(std::string_view public_key, const Hash& h, std::string_vie
       signature);
 }
 
+namespace {
+
+// The code point of the UTF-8 sequence at s[i] and its length; {-1, 1} for a byte that
+// does not start a valid sequence.
+std::pair<int32_t, size_t> CodePointAt(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = b(0);
+  size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return {-1, 1};
+  int32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xC0) != 0x80) return {-1, 1};
+    cp = cp << 6 | (b(k) & 0x3F);
+  }
+  const int32_t min = n == 2 ? 0x80 : n == 3 ? 0x800 : n == 4 ? 0x10000 : 0;
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {-1, 1};
+  return {cp, n};
+}
+
+// Characters that show nothing (or only space) in a name: white space, controls, format
+// characters, variation selectors, tags, combining marks.
+bool Invisible(int32_t cp) {
+  if (cp <= 0x20 || (cp >= 0x7F && cp <= 0xA0) || cp == 0xAD) return true;
+  if ((cp >= 0x300 && cp <= 0x36F) || (cp >= 0x483 && cp <= 0x489)) return true;
+  if (cp == 0x61C || cp == 0x115F || cp == 0x1160 || cp == 0x1680 || cp == 0x17B4 || cp == 0x17B5)
+    return true;
+  if (cp >= 0x180B && cp <= 0x180F) return true;
+  if ((cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF)) return true;
+  if ((cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F))
+    return true;
+  if ((cp >= 0x20D0 && cp <= 0x20FF) || cp == 0x3000 || cp == 0x3164) return true;
+  if ((cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xFE20 && cp <= 0xFE2F) || cp == 0xFEFF || cp == 0xFFA0)
+    return true;
+  if (cp >= 0xFFF9 && cp <= 0xFFFB) return true;
+  if ((cp >= 0x1D173 && cp <= 0x1D17A) || (cp >= 0xE0000 && cp <= 0xE0FFF)) return true;
+  return false;
+}
+
+// The ASCII character a look-alike reads as (lower case), or 0.
+char LookAlike(int32_t cp) {
+  if (cp >= 0xFF01 && cp <= 0xFF5E) return static_cast<char>(cp - 0xFEE0);  // fullwidth
+  switch (cp) {
+    case 0x2024: case 0xFE52: case 0x3002: case 0xFF61: return '.';
+    case 0xFE4D: case 0xFE4E: case 0xFE4F: return '_';
+    case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2212: case 0xFE63: return '-';
+    // Cyrillic
+    case 0x0430: case 0x0410: return 'a';
+    case 0x0412: return 'b';
+    case 0x0441: case 0x0421: return 'c';
+    case 0x0501: return 'd';
+    case 0x0435: case 0x0415: return 'e';
+    case 0x04BB: case 0x041D: return 'h';
+    case 0x0456: case 0x0406: case 0x04CF: return 'i';
+    case 0x0458: case 0x0408: return 'j';
+    case 0x041A: return 'k';
+    case 0x041C: return 'm';
+    case 0x043E: case 0x041E: return 'o';
+    case 0x0440: case 0x0420: return 'p';
+    case 0x051B: return 'q';
+    case 0x0455: case 0x0405: return 's';
+    case 0x0422: return 't';
+    case 0x051D: return 'w';
+    case 0x0445: case 0x0425: return 'x';
+    case 0x0443: case 0x0423: return 'y';
+    // Greek
+    case 0x03B1: case 0x0391: return 'a';
+    case 0x0392: return 'b';
+    case 0x03B5: case 0x0395: return 'e';
+    case 0x0397: return 'h';
+    case 0x03B9: case 0x0399: return 'i';
+    case 0x03BA: case 0x039A: return 'k';
+    case 0x039C: return 'm';
+    case 0x03BD: case 0x039D: return 'n';
+    case 0x03BF: case 0x039F: return 'o';
+    case 0x03C1: case 0x03A1: return 'p';
+    case 0x03C4: case 0x03A4: return 't';
+    case 0x03C5: return 'u';
+    case 0x03C7: case 0x03A7: return 'x';
+    case 0x03A5: return 'y';
+    case 0x0396: return 'z';
+    // Latin letters that read as ASCII ones
+    case 0x0131: case 0x0269: return 'i';
+    case 0x017F: return 's';
+    case 0x0261: return 'g';
+    case 0x212A: return 'k';
+    default: return 0;
+  }
+}
+
+}  // namespace
+
+std::string ActionSkeleton(std::string_view action) {
+  std::string out;
+  out.reserve(action.size());
+  for (size_t i = 0; i < action.size();) {
+    const auto [cp, len] = CodePointAt(action, i);
+    if (cp < 0) {
+      out += action[i];  // not UTF-8: kept
+    } else if (Invisible(cp)) {
+      // dropped
+    } else if (const char a = cp < 0x80 ? static_cast<char>(cp) : LookAlike(cp)) {
+      out += (a >= 'A' && a <= 'Z') ? static_cast<char>(a | 0x20) : a;
+    } else {
+      out.append(action.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
+
 }  // namespace comply::ledger

@@ -126,4 +126,14 @@ bool VerifySignature(std::string_view public_key, const Hash& h, std::string_vie
 bool VerifyMessageSignature(std::string_view public_key, std::string_view message,
                             std::string_view signature);
 
+// An audit action's name as a reader would take it, for comparing a caller's action with
+// the names pg_comply reserves: ASCII letters in lower case; white space, control and
+// format characters (zero-width spaces, joiners, bidi controls, variation selectors, tag
+// characters) and combining marks dropped; the fullwidth forms of ASCII read as ASCII;
+// dot look-alikes as '.'; the Cyrillic and Greek letters that look like Latin ones as
+// those. Other characters are kept (UTF-8 as given), and so are bytes that are not UTF-8.
+// Not a general confusables skeleton: enough that a name which displays as a reserved
+// one is caught.
+std::string ActionSkeleton(std::string_view action);
+
 }  // namespace comply::ledger
