@@ -47,13 +47,15 @@ SELECT entity FROM comply.detect('see TCK12345');
 ROLLBACK;
 SELECT count(*) FROM comply.detect('see TCK12345');
 
--- Bad rows are refused: RE2's message for bad patterns, constraints for the rest.
+-- Bad rows are refused: RE2's message for bad patterns (the part of the pattern it names
+-- by its length only: a recognizer may be a list of people's names, and the message
+-- reaches the server log), constraints for the rest.
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(unclosed');
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(\d)\1');
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(?<=x)y');
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', 'XM\C');
--- The part of a long pattern RE2 names is cut after 64 characters (then its length):
--- it went whole into the message and the server log.
+INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(?i)(john smith|jane doe');
+-- A long pattern: it went whole into the message and the server log.
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(' || repeat('a', 100000));
 \set VERBOSITY terse
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('lower_case', 'x');

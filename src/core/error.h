@@ -206,14 +206,23 @@ inline std::string ShownPointer(std::string_view pointer) {
 // pattern as written (RE2 names a part of the pattern it compiled, which a translation,
 // as of a schema's ECMA pattern, may have changed: "\u{110000}" is compiled as
 // "\x{110000}") and, when the message quotes the whole pattern already (pattern_shown),
-// not all of it. error and arg are RE2's error() and error_arg().
+// not all of it. error and arg are RE2's error() and error_arg(). With hide_arg (a
+// custom recognizer's pattern, which may be a list of people's names), the part is never
+// shown, only its length.
 inline std::string RegexProblem(std::string_view error, std::string_view arg,
-                                std::string_view as_written, bool pattern_shown) {
+                                std::string_view as_written, bool pattern_shown,
+                                bool hide_arg = false) {
   const bool with_arg = !arg.empty() && error.size() >= arg.size() + 2 &&
                         error.substr(error.size() - arg.size() - 2, 2) == ": " &&
                         error.substr(error.size() - arg.size()) == arg;
-  if (!with_arg) return ShownText(error, false);  // (not "what: arg": shown capped)
+  if (!with_arg) {
+    if (hide_arg && !arg.empty())
+      return "a pattern RE2 cannot compile (" + std::to_string(as_written.size()) +
+             " bytes, not shown)";
+    return ShownText(error, false);  // (not "what: arg": shown capped)
+  }
   std::string out(error.substr(0, error.size() - arg.size() - 2));
+  if (hide_arg) return out + " (in a part of " + std::to_string(arg.size()) + " bytes, not shown)";
   if (as_written.find(arg) != std::string_view::npos && !(pattern_shown && arg == as_written))
     out += ": " + ShownText(arg, false);
   return out;

@@ -292,7 +292,7 @@ struct Detector::Impl {
       if (!re->ok())
         throw Error(sqlstate::kInvalidRegularExpression,
                     "invalid regular expression: " +
-                        RegexProblem(re->error(), re->error_arg(), source, false));
+                        RegexProblem(re->error(), re->error_arg(), source, false, true));
       if (hint < 0) {
         if (!set) {
           RE2::Options set_options = PatternOptions();
@@ -349,7 +349,7 @@ void CheckPattern(std::string_view pattern) {
   RE2 re(pattern, PatternOptions());
   if (!re.ok())
     throw Error(sqlstate::kInvalidRegularExpression,
-                "invalid regular expression: " + RegexProblem(re.error(), re.error_arg(), pattern, false));
+                "invalid regular expression: " + RegexProblem(re.error(), re.error_arg(), pattern, false, true));
 }
 
 std::vector<std::string> BuiltinEntities() {
