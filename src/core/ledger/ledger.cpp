@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/utf8.h"
 
 namespace comply::ledger {
 
@@ -385,23 +386,6 @@ bool VerifySignature(std::string_view public_key, const Hash& h, std::string_vie
 
 namespace {
 
-// The code point of the UTF-8 sequence at s[i] and its length; {-1, 1} for a byte that
-// does not start a valid sequence.
-std::pair<int32_t, size_t> CodePointAt(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return {-1, 1};
-  int32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return {-1, 1};
-    cp = cp << 6 | (b(k) & 0x3F);
-  }
-  const int32_t min = n == 2 ? 0x80 : n == 3 ? 0x800 : n == 4 ? 0x10000 : 0;
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {-1, 1};
-  return {cp, n};
-}
-
 // Characters that show nothing (or only space) in a name: white space, controls, format
 // characters, variation selectors, tags, combining marks.
 bool Invisible(int32_t cp) {
@@ -478,8 +462,10 @@ std::string ActionSkeleton(std::string_view action) {
   std::string out;
   out.reserve(action.size());
   for (size_t i = 0; i < action.size();) {
-    const auto [cp, len] = CodePointAt(action, i);
-    if (cp < 0) {
+    const unsigned char c = static_cast<unsigned char>(action[i]);
+    size_t len = 1;
+    const int32_t cp = c < 0x80 ? c : static_cast<int32_t>(MultiByteAt(action, i, &len));
+    if (cp == 0 && c != 0) {
       out += action[i];  // not UTF-8: kept
     } else if (Invisible(cp)) {
       // dropped

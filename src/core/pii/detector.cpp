@@ -25,6 +25,7 @@
 #include "core/pii/prefilter.h"
 #include "core/pii/recognizers.h"
 #include "core/pii/word_set.h"
+#include "core/utf8.h"
 
 namespace comply::pii {
 namespace {
@@ -755,27 +756,6 @@ constexpr uint32_t kDigitZeros[] = {
     0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E4F0, 0x1E950, 0x1FBF0,
 };
 
-// The code point of the UTF-8 sequence of two to four bytes at text[i], with *len its
-// length; 0 when there is none there (an ASCII byte, a stray or truncated sequence).
-uint32_t MultiByteAt(std::string_view text, size_t i, size_t* len) {
-  const size_t n = text.size() - i;
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
-  const auto cont = [&](size_t k) { return k < n && (b(k) & 0xC0) == 0x80; };
-  const unsigned b0 = b(0);
-  if (b0 >= 0xC2 && b0 <= 0xDF && cont(1)) {
-    *len = 2;
-    return (b0 & 0x1Fu) << 6 | (b(1) & 0x3Fu);
-  }
-  if (b0 >= 0xE0 && b0 <= 0xEF && cont(1) && cont(2)) {
-    *len = 3;
-    return (b0 & 0x0Fu) << 12 | (b(1) & 0x3Fu) << 6 | (b(2) & 0x3Fu);
-  }
-  if (b0 >= 0xF0 && b0 <= 0xF4 && cont(1) && cont(2) && cont(3)) {
-    *len = 4;
-    return (b0 & 0x07u) << 18 | (b(1) & 0x3Fu) << 12 | (b(2) & 0x3Fu) << 6 | (b(3) & 0x3Fu);
-  }
-  return 0;
-}
 
 // For each sixteen code points of the Basic Multilingual Plane, whether one of them is a
 // digit of kDigitZeros (bit cp >> 4): most letters of a script with digits of its own
