@@ -630,12 +630,10 @@ constexpr ReservedAction kReservedActions[] = {
 // Finds the reserved action (kReservedActions) that name reads as (ActionSkeleton: letter
 // case, white space, invisible characters, fullwidth forms and Latin look-alikes aside:
 // an auditor would read " Drift" or "dr\u0456ft" as "drift"); nullptr if none.
+// (kReservedActions' names are in lower case, as a skeleton is.)
 const ReservedAction* FindReservedAction(const std::string& skeleton) {
-  for (const ReservedAction& r : kReservedActions) {
-    std::string lower(r.name);
-    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
-    if (skeleton == lower) return &r;
-  }
+  for (const ReservedAction& r : kReservedActions)
+    if (skeleton == r.name) return &r;
   return nullptr;
 }
 
@@ -720,8 +718,11 @@ int64 AppendOwnAudit(const std::string& action, const std::string& object,
 
 }  // namespace comply::pg
 
-// comply.audit(action text, object text, details jsonb) RETURNS bigint
-extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
+namespace {
+
+// comply.audit() and comply._audit_own(): (action text, object text, details jsonb), the
+// current role acting; with reserved, pg_comply's own action names refused.
+Datum AuditCall(FunctionCallInfo fcinfo, bool refuse_reserved) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("audit action must not be null")));
   // Said plainly, rather than by the identity sequence's nextval() (a standby too).
@@ -732,7 +733,7 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
   // the one that records a change of node (comply.adopt_node()); "ledger." is reserved
   // in any case. So are the other names pg_comply writes itself (kReservedActions): an
   // entry a role wrote under one would read as pg_comply's evidence.
-  {
+  if (refuse_reserved) {
     text* t = DatumGetTextPP(action);
     // (C++ objects gone before an ereport: what the skeleton says is copied out first.)
     bool ledger_prefix = false;
@@ -761,21 +762,16 @@ extern "C" Datum comply_audit(PG_FUNCTION_ARGS) {
   PG_RETURN_INT64(AuditFromCaller(action, object, details, nullptr, acting_user));
 }
 
+}  // namespace
+
+// comply.audit(action text, object text, details jsonb) RETURNS bigint
+extern "C" Datum comply_audit(PG_FUNCTION_ARGS) { return AuditCall(fcinfo, true); }
+
 // comply._audit_own(action text, object text, details jsonb) RETURNS bigint: comply.audit
 // without its refusal of pg_comply's own action names, for pg_comply's SQL that writes
 // them as the role it runs as (comply._review_maintain, run as the extension's owner).
 // Not granted to anyone.
-extern "C" Datum comply_audit_own(PG_FUNCTION_ARGS) {
-  if (PG_ARGISNULL(0))
-    ereport(ERROR,
-            (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("audit action must not be null")));
-  PreventCommandIfReadOnly("comply.audit()");
-  Datum action = PG_GETARG_DATUM(0);
-  Datum object = PG_ARGISNULL(1) ? (Datum)0 : PG_GETARG_DATUM(1);
-  Jsonb* details = PG_ARGISNULL(2) ? nullptr : PG_GETARG_JSONB_P(2);
-  char* acting_user = GetUserNameFromId(GetUserId(), false);
-  PG_RETURN_INT64(AuditFromCaller(action, object, details, nullptr, acting_user));
-}
+extern "C" Datum comply_audit_own(PG_FUNCTION_ARGS) { return AuditCall(fcinfo, false); }
 
 // comply._audit_as_caller(action text, object text, details jsonb, clear jsonb) RETURNS
 // bigint: comply.audit for pg_comply's SECURITY DEFINER functions (forget, dismiss_alert,
