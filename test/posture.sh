@@ -34,6 +34,7 @@ log_min_duration_statement = -1
 log_min_error_statement = panic
 log_error_verbosity = terse
 log_min_messages = fatal
+log_line_prefix = '%m [%p] %%app '
 comply.ai_endpoint = 'https://api.example.com/v1'
 comply.hmac_key_file = 'comply_hmac.key'
 comply.ledger_signing_key_file = 'comply_ledger.pem'
@@ -86,7 +87,7 @@ for c in ssl ssl_min_protocol_version connections_without_ssl password_encryptio
          superusers data_checksums statement_logging error_details_logging workers \
          public_privileges_on_protected_tables replication_into_protected_tables secret:hmac_key_file \
          secret:ledger_signing_key_file secret:ai_api_key_file ai_endpoint_tls alert_webhook_tls \
-         drift_baseline replication_of_pg_comply_tables; do
+         drift_baseline replication_of_pg_comply_tables application_name_logging; do
   check "strict cluster: $c passes" [ "$(status_of "$work/strict.out" "$c")" = pass ]
 done
 # A logging setting given to one role applies to its sessions only: current_setting
@@ -203,6 +204,8 @@ log_min_error_statement = error
 log_error_verbosity = terse
 logging_collector = on
 log_destination = 'stderr,csvlog'
+log_line_prefix = '%m [%p] %-12a '
+log_connections = on
 comply.ai_endpoint = 'http://localhost:1@classifier.example.com/v1?key=SECRETQUERY'
 comply.alert_webhook_url = 'http://hooks.example.com?token=SECRETTOKEN&channel=/services/T0SECRET/B0SECRET/webhooktoken123'
 comply.hmac_key_file = 'comply_hmac.key'
@@ -266,6 +269,8 @@ check "lax cluster: a duration in units is read (250ms), and auto_explain is nam
   grep -q 'statement_logging|fail|.*"log_min_duration_statement": "250ms".*"auto_explain.log_min_duration": "0"' "$work/lax.out"
 check "lax cluster: sampled transactions log their statements: named" \
   grep -q 'statement_logging|fail|.*"log_transaction_sample_rate": "0.5"' "$work/lax.out"
+check "lax cluster: application_name in the log line prefix, csvlog and log_connections are a warning, each named" \
+  grep -q 'application_name_logging|warn|.*"settings_that_log_application_name": \[{"log_line_prefix": "%m \[%p\] %-12a "}, {"log_destination": "stderr,csvlog"}, {"log_connections": "on"}\]' "$work/lax.out"
 check "lax cluster: the evidence says csvlog keeps error details even when terse" \
   grep -q 'error_details_logging|fail|.*"log_destination": "stderr,csvlog"' "$work/lax.out"
 check "lax cluster: the workers' evidence counts the rejected rows waiting (beyond the slots: on disk) and says why" \

@@ -392,6 +392,28 @@ BEGIN
                                  'remaining', CASE WHEN status = 'warn' THEN 'errors are logged, and the message of an error may quote the value it refused (invalid input syntax, a value out of range); only log_min_messages above error keeps them out of the log' END);
   RETURN NEXT;
 
+  -- application_name is any client's text (a role sets it for itself, a database owner
+  -- for every session of the database), which the ledger stores redacted; the server
+  -- log writes it as given: on every line with %a in log_line_prefix, in every csvlog
+  -- and jsonlog record, and in each "connection authorized" line with log_connections.
+  -- A warning: what an application puts there is up to it.
+  check_name := 'application_name_logging';
+  rules := '[]';
+  -- (%% is a literal percent sign: "%%a" writes "%a", not the name.)
+  IF regexp_replace(current_setting('log_line_prefix'), '%%', '', 'g') ~ '%-?[0-9]*a' THEN
+    rules := rules || jsonb_build_object('log_line_prefix', current_setting('log_line_prefix'));
+  END IF;
+  IF current_setting('log_destination') ~* '(csvlog|jsonlog)' THEN
+    rules := rules || jsonb_build_object('log_destination', current_setting('log_destination'));
+  END IF;
+  IF current_setting('log_connections') = 'on' THEN
+    rules := rules || jsonb_build_object('log_connections', 'on');
+  END IF;
+  status := CASE WHEN jsonb_array_length(rules) > 0 THEN 'warn' ELSE 'pass' END;
+  evidence := jsonb_build_object('settings_that_log_application_name', rules,
+                                 'remaining', CASE WHEN status = 'warn' THEN 'application_name is set by each client as it likes and written to the server log as given (pg_comply''s ledger stores it redacted): keep personal data out of it, or these settings off' END);
+  RETURN NEXT;
+
   -- Protected tables must not be open to PUBLIC.
   -- The background workers this database relies on: the sealer (or entries stay
   -- unsealed), and the job worker, through which rejected rows and audited reads reach
