@@ -308,3 +308,60 @@ SET ROLE rev_next;
 SELECT status, assignee FROM comply.review_release(:c8);
 RESET ROLE;
 DROP ROLE rev_next;
+
+-- Four eyes (comply.review_four_eyes, set by superusers only): a case is decided by
+-- someone other than the role whose write or call opened it, and than the reviewer who
+-- escalated it: review_next skips them, review_decide refuses one claimed while the
+-- setting was off.
+CREATE ROLE rev_frank IN ROLE comply_reviewer;
+CREATE ROLE rev_grace IN ROLE comply_reviewer;
+CREATE ROLE rev_heidi IN ROLE comply_reviewer;
+GRANT EXECUTE ON FUNCTION comply.review_enqueue(jsonb, text, text[], text, float8, text) TO rev_frank;
+SET ROLE rev_frank;
+SELECT comply.review_enqueue('{"id": 40}', 'four eyes', ARRAY['a', 'b'], 'a', 0.5, 'four_eyes') AS c10 \gset
+-- Off, the default: the role that opened the case may claim it.
+SELECT current_setting('comply.review_four_eyes') AS four_eyes;
+SELECT id = :c10 AS claimed_own FROM comply.review_next('four_eyes');
+SELECT status FROM comply.review_release(:c10);
+-- A reviewer cannot change the setting for his own session.
+\set VERBOSITY sqlstate
+SET comply.review_four_eyes = on;
+\set VERBOSITY default
+RESET ROLE;
+SET comply.review_four_eyes = on;
+SET ROLE rev_frank;
+SELECT (comply.review_next('four_eyes')).id IS NULL AS own_case_skipped;
+RESET ROLE;
+-- A claim taken while it was off cannot be decided once it is on.
+SET comply.review_four_eyes = off;
+SET ROLE rev_frank;
+SELECT id = :c10 AS claimed FROM comply.review_next('four_eyes');
+RESET ROLE;
+SET comply.review_four_eyes = on;
+SET ROLE rev_frank;
+SELECT set_config('regress.c10', :'c10', false) IS NOT NULL AS set;
+DO $$
+DECLARE d text; h text;
+BEGIN
+  PERFORM comply.review_decide(current_setting('regress.c10')::bigint, 'a');
+EXCEPTION WHEN insufficient_privilege THEN
+  GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL, h = PG_EXCEPTION_HINT;
+  RAISE NOTICE '42501: % / % / %', replace(SQLERRM, current_setting('regress.c10'), 'N'), d, h;
+END $$;
+SELECT status FROM comply.review_release(:c10);
+-- Another reviewer decides it; one who escalates it does not get it back.
+SET ROLE rev_grace;
+SELECT id = :c10 AS claimed FROM comply.review_next('four_eyes');
+SELECT status, decided_by FROM comply.review_decide(:c10, 'escalate');
+SELECT (comply.review_next('four_eyes')).id IS NULL AS escalated_case_skipped;
+SET ROLE rev_heidi;
+SELECT id = :c10 AS claimed, assignee FROM comply.review_next('four_eyes');
+SELECT status, decided_by, final_label FROM comply.review_decide(:c10, 'b');
+RESET ROLE;
+RESET comply.review_four_eyes;
+SELECT action, current_user_name FROM comply.audit_log
+ WHERE object = 'comply.review_cases/' || :c10 ORDER BY id;
+REVOKE EXECUTE ON FUNCTION comply.review_enqueue(jsonb, text, text[], text, float8, text) FROM rev_frank;
+DROP ROLE rev_frank;
+DROP ROLE rev_grace;
+DROP ROLE rev_heidi;

@@ -55,6 +55,7 @@ int ai_breaker_cooldown = 30000;
 bool ai_worker = true;
 double review_threshold = 0.85;
 int review_claim_timeout = 15 * 60;
+bool review_four_eyes = false;
 int review_sla = 24 * 3600;
 char* alert_webhook_url = nullptr;
 int drift_interval = 300;
@@ -345,6 +346,13 @@ void GucInit() {
                           "How long a reviewer's claim on a case lasts.", nullptr,
                           &review_claim_timeout, review_claim_timeout, 1, 7 * 24 * 3600, PGC_SUSET,
                           GUC_UNIT_S, nullptr, nullptr, nullptr);
+  // Superusers only: a reviewer must not be able to switch it off for his own session.
+  DefineCustomBoolVariable(
+      "comply.review_four_eyes",
+      "A review case is decided by someone other than the role whose write or call opened it.",
+      "On: comply.review_next skips the caller's own cases and the cases he escalated, and "
+      "comply.review_decide refuses them.",
+      &review_four_eyes, review_four_eyes, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("comply.review_sla",
                           "How long a case may wait for review before it is escalated.", nullptr,
                           &review_sla, review_sla, 1, 365 * 24 * 3600, PGC_SUSET, GUC_UNIT_S,

@@ -49,6 +49,7 @@ extern bool ai_worker;             // whether the background worker works the jo
 // Review queue.
 extern double review_threshold;    // confidence below which a person decides
 extern int review_claim_timeout;   // seconds a claim lasts
+extern bool review_four_eyes;       // a case is decided by someone other than who opened it
 extern int review_sla;             // seconds a case may wait before it is escalated
 
 // Alerts.

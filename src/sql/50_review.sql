@@ -82,6 +82,8 @@ CREATE FUNCTION comply._review_next(caller text, q text, claim_timeout interval)
 DECLARE
   c comply.review_cases;
   t timestamptz;
+  -- (Off where pg_comply's library is not loaded: the C entry points load it.)
+  four_eyes boolean := coalesce(current_setting('comply.review_four_eyes', true), 'off') = 'on';
 BEGIN
   PERFORM comply._check_queue_name(q);
   -- Escalated cases first (they are overdue), then the oldest; claims that expired,
@@ -94,6 +96,9 @@ BEGIN
      AND r.status IN ('pending', 'escalated', 'claimed')
      AND (r.status <> 'claimed' OR r.claim_expires_at < clock_timestamp()
           OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles o WHERE o.oid = r.assignee_role))
+     -- Four eyes: not the caller's own cases, nor those he escalated (to someone else).
+     AND NOT (four_eyes AND (r.created_by = caller
+                             OR (r.escalated_at IS NOT NULL AND r.decided_by = caller)))
    ORDER BY (r.escalated_at IS NULL), r.id
    LIMIT 1
    FOR UPDATE SKIP LOCKED;
@@ -149,6 +154,15 @@ BEGIN
     RAISE EXCEPTION 'review case % is not claimed by you', case_id
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Claim a case with comply.review_next() before deciding it.';
+  END IF;
+  -- (A claim taken while comply.review_four_eyes was off.)
+  IF coalesce(current_setting('comply.review_four_eyes', true), 'off') = 'on'
+     AND (c.created_by = caller OR (c.escalated_at IS NOT NULL AND c.decided_by = caller)) THEN
+    RAISE EXCEPTION 'review case % must be decided by another reviewer', case_id
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = CASE WHEN c.created_by = caller THEN 'Your own write or call opened it, and comply.review_four_eyes is on.'
+                          ELSE 'You escalated it, and comply.review_four_eyes is on.' END,
+            HINT = 'Release it with comply.review_release().';
   END IF;
   IF c.claim_expires_at < clock_timestamp() THEN
     RAISE EXCEPTION 'your claim on review case % has expired', case_id
