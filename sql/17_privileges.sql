@@ -30,6 +30,42 @@ SELECT comply.run_jobs(10) >= 0 AS ran;
 RESET application_name;
 SELECT action, application_name FROM comply.audit_log WHERE id > :before_app ORDER BY id;
 SELECT comply.unprotect('priv.intake');
+-- A session keeps the last application_name it redacted, with what it became (the same
+-- name on every entry costs one redaction): each entry still stores the session's name
+-- as it is when the entry is written, after a SET, a SET back to an earlier name, a
+-- RESET, and a custom recognizer added (then removed) that finds something in it.
+SELECT current_setting('application_name') AS default_app \gset
+SELECT coalesce(max(id), 0) AS before_names FROM comply.audit_log \gset
+SET application_name = 'billing for maria.garcia@example.org';
+SELECT comply.audit('privileges.names', '1') > 0 AS appended;
+SELECT comply.audit('privileges.names', '2') > 0 AS appended;
+SET application_name = 'billing';
+SELECT comply.audit('privileges.names', '3') > 0 AS appended;
+SET application_name = 'billing for maria.garcia@example.org';
+SELECT comply.audit('privileges.names', '4') > 0 AS appended;
+SET application_name = 'billing';
+SELECT comply.audit('privileges.names', '5') > 0 AS appended;
+INSERT INTO comply.recognizers (entity, pattern, score) VALUES ('BILLING_APP', '\bbilling\b', 0.9);
+SELECT comply.audit('privileges.names', '6') > 0 AS appended;
+DELETE FROM comply.recognizers WHERE entity = 'BILLING_APP';
+SELECT comply.audit('privileges.names', '7') > 0 AS appended;
+RESET application_name;
+SELECT comply.audit('privileges.names', '8') > 0 AS appended;
+SET application_name = '';
+SELECT comply.audit('privileges.names', '9') > 0 AS appended;
+CREATE TABLE priv.names (id int PRIMARY KEY, notes text);
+SELECT comply.protect('priv.names', '{"columns": {"notes": {"redact": true}}, "audit": true}');
+SET application_name = 'billing';
+INSERT INTO priv.names VALUES (1, 'hello');
+SET application_name = 'billing for maria.garcia@example.org';
+INSERT INTO priv.names VALUES (2, 'hello');
+RESET application_name;
+SELECT comply.unprotect('priv.names');
+DROP TABLE priv.names;
+SELECT action, object, application_name,
+       application_name IS NOT DISTINCT FROM nullif(:'default_app', '') AS is_default
+  FROM comply.audit_log WHERE id > :before_names AND action IN ('privileges.names', 'INSERT')
+ ORDER BY id;
 
 -- A BEFORE row trigger that fires before the policy's (names sort before
 -- comply_protect_before) sees what is written in clear. Created on a protected table it

@@ -512,13 +512,39 @@ int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jso
 
 void LedgerInit() { CacheRegisterRelcacheCallback(InvalidateAuditLayout, (Datum)0); }
 
+// The last application_name LedgerApplicationName redacted, and what it became: a
+// session keeps its name for every entry it writes (pgbench's, an application's), and the
+// detector's pass costs about a thousand instructions an entry. Reused only for the same
+// text, redacted by the same detector (CurrentDetectorGeneration: custom recognizers
+// changed since, it is redacted again); so a SET application_name, a RESET, or a deferred
+// record's origin naming another is compared, not trusted.
+struct AppNameMemo {
+  bool valid = false;
+  uint64 generation = 0;
+  std::string raw, redacted;
+};
+static AppNameMemo app_name_memo;
+
 // The application_name an entry stores: the client's text (any role may set it, and a
 // database owner for every session), which the ledger could never drop again, so
 // redacted like an entry's action. Empty for none.
 static std::string LedgerApplicationName(const AuditOrigin* origin) {
   const char* raw = origin ? origin->application_name.c_str() : application_name;
   if (raw == nullptr || raw[0] == '\0') return {};
-  return RedactTextDefault(raw);
+  const std::string_view text(raw);
+  const uint64 generation = CurrentDetectorGeneration();
+  AppNameMemo& m = app_name_memo;
+  // (A text longer than comply.max_input_bytes, lowered since, is refused again below.)
+  if (m.valid && m.generation == generation && m.raw == text &&
+      text.size() <= static_cast<size_t>(max_input_bytes))
+    return m.redacted;
+  std::string redacted = RedactTextDefault(text);
+  m.valid = false;  // (until both are assigned: an allocation may throw)
+  m.raw.assign(text);
+  m.redacted = redacted;
+  m.generation = generation;
+  m.valid = true;
+  return redacted;
 }
 
 int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* details,

@@ -71,6 +71,7 @@ struct DetectorCache {
   bool stale = true;
   uint64 invalidations = 0;  // received, so that one during a rebuild is not lost
   Oid recognizers_relid = InvalidOid;
+  uint64 generation = 0;  // detectors built (CurrentDetectorGeneration)
 };
 DetectorCache* detector_cache = nullptr;
 
@@ -718,9 +719,15 @@ const pii::Detector& CurrentDetector() {
   for (const std::string& e : pii::BuiltinEntities()) c.entities.insert(e);
   for (const pii::CustomRecognizer& r : custom) c.entities.insert(r.entity);
   c.recognizers_relid = rows->relid;
+  ++c.generation;
   // A change received while reading may not be in what was read: rebuilt at next use.
   c.stale = c.invalidations != invalidations;
   return *c.detector;
+}
+
+uint64 CurrentDetectorGeneration() {
+  (void)CurrentDetector();
+  return detector_cache->generation;
 }
 
 Jsonb* RedactJsonbDefault(Jsonb* doc) {

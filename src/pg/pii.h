@@ -24,6 +24,12 @@ void PiiInit();
 // comply.recognizers changes. Calls PostgreSQL through PgCall; may throw.
 const pii::Detector& CurrentDetector();
 
+// The number of the detector CurrentDetector() returns now (it calls it): a new number
+// each time the backend's detector is rebuilt, so that what was computed with an earlier
+// one (a redaction kept to be reused) can tell it is stale. Calls PostgreSQL through
+// PgCall; may throw.
+uint64 CurrentDetectorGeneration();
+
 // doc with every string, object keys included, redacted by content with the default
 // operators (labels): for what pg_comply keeps (ledger details, review subjects).
 // Calls PostgreSQL through PgCall; may throw.
