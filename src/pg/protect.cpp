@@ -703,52 +703,83 @@ std::string PrimaryKeyJson(const TablePolicy& p, HeapTuple tup, TupleDesc desc,
   return out;
 }
 
+// Sorts the members of a jsonb object as jsonb keeps them (and as pushJsonbValue's end of
+// an object sorts them): shorter keys first, keys of one length by their bytes. The keys
+// must be distinct. Plain C.
+void SortJsonbPairs(JsonbPair* pairs, int n) {
+  auto less = [](const JsonbValue& a, const JsonbValue& b) {
+    if (a.val.string.len != b.val.string.len) return a.val.string.len < b.val.string.len;
+    return memcmp(a.val.string.val, b.val.string.val, a.val.string.len) < 0;
+  };
+  for (int i = 1; i < n; ++i) {
+    JsonbPair p = pairs[i];
+    int j = i;
+    for (; j > 0 && less(p.key, pairs[j - 1].key); --j) pairs[j] = pairs[j - 1];
+    pairs[j] = p;
+  }
+  for (int i = 0; i < n; ++i) pairs[i].order = static_cast<uint32>(i);
+}
+
 // The details of a row's ledger entry, {"operation": op, "primary_key": {...},
 // "columns": [names]}, built as jsonb directly (no JSON text to parse). key holds
-// redacted parts; op and the names are the table's own identifiers, not data.
+// redacted parts; op and the names are the table's own identifiers, not data. The tree
+// is made here, its objects' members in jsonb's order, and converted once: the jsonb
+// pushJsonbValue would build, for a small part of its work (each push copies a value
+// and each object's end sorts its members).
 Jsonb* RowAuditDetails(const char* op, const std::vector<KeyPart>& key,
                        const std::vector<const char*>& columns, const std::string& partition) {
   return PgCall([&] {
-    JsonbParseState* st = nullptr;
-    JsonbValue v;
-    auto string = [&](JsonbIteratorToken token, const char* s, size_t len) {
-      v.type = jbvString;
-      v.val.string.val = const_cast<char*>(s);
-      v.val.string.len = static_cast<int>(len);
-      (void)pushJsonbValue(&st, token, &v);
+    auto string = [](JsonbValue* v, const char* s, size_t len) {
+      v->type = jbvString;
+      v->val.string.val = const_cast<char*>(s);
+      v->val.string.len = static_cast<int>(len);
     };
-    (void)pushJsonbValue(&st, WJB_BEGIN_OBJECT, nullptr);
-    string(WJB_KEY, "operation", strlen("operation"));
-    string(WJB_VALUE, op, strlen(op));
-    string(WJB_KEY, "primary_key", strlen("primary_key"));
-    (void)pushJsonbValue(&st, WJB_BEGIN_OBJECT, nullptr);
-    for (const KeyPart& k : key) {
-      string(WJB_KEY, k.name.data(), k.name.size());
+    JsonbValue* pk = static_cast<JsonbValue*>(palloc0(sizeof(JsonbValue)));
+    pk->type = jbvObject;
+    pk->val.object.nPairs = static_cast<int>(key.size());
+    pk->val.object.pairs = static_cast<JsonbPair*>(palloc0(sizeof(JsonbPair) * (key.size() + 1)));
+    for (size_t i = 0; i < key.size(); ++i) {
+      const KeyPart& k = key[i];
+      JsonbPair& pair = pk->val.object.pairs[i];
+      string(&pair.key, k.name.data(), k.name.size());
       if (!k.value) {
-        v.type = jbvNull;
-        (void)pushJsonbValue(&st, WJB_VALUE, &v);
+        pair.value.type = jbvNull;
       } else if (k.number) {
-        v.type = jbvNumeric;
-        v.val.numeric = k.integer ? int64_to_numeric(*k.integer)
-                                  : DatumGetNumeric(DirectFunctionCall3(
-                                        numeric_in, CStringGetDatum(k.value->c_str()),
-                                        ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-        (void)pushJsonbValue(&st, WJB_VALUE, &v);
+        pair.value.type = jbvNumeric;
+        pair.value.val.numeric = k.integer ? int64_to_numeric(*k.integer)
+                                           : DatumGetNumeric(DirectFunctionCall3(
+                                                 numeric_in, CStringGetDatum(k.value->c_str()),
+                                                 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
       } else {
-        string(WJB_VALUE, k.value->data(), k.value->size());
+        string(&pair.value, k.value->data(), k.value->size());
       }
     }
-    (void)pushJsonbValue(&st, WJB_END_OBJECT, nullptr);
-    string(WJB_KEY, "columns", strlen("columns"));
-    (void)pushJsonbValue(&st, WJB_BEGIN_ARRAY, nullptr);
-    for (const char* c : columns) string(WJB_ELEM, c, strlen(c));
-    (void)pushJsonbValue(&st, WJB_END_ARRAY, nullptr);
+    SortJsonbPairs(pk->val.object.pairs, pk->val.object.nPairs);
+    JsonbValue* cols = static_cast<JsonbValue*>(palloc0(sizeof(JsonbValue)));
+    cols->type = jbvArray;
+    cols->val.array.nElems = static_cast<int>(columns.size());
+    cols->val.array.elems = static_cast<JsonbValue*>(palloc0(sizeof(JsonbValue) * (columns.size() + 1)));
+    cols->val.array.rawScalar = false;
+    for (size_t i = 0; i < columns.size(); ++i)
+      string(&cols->val.array.elems[i], columns[i], strlen(columns[i]));
+    JsonbValue root;
+    root.type = jbvObject;
+    JsonbPair* members = static_cast<JsonbPair*>(palloc0(sizeof(JsonbPair) * 4));
+    int n = 0;
+    string(&members[n].key, "operation", strlen("operation"));
+    string(&members[n++].value, op, strlen(op));
+    string(&members[n].key, "primary_key", strlen("primary_key"));
+    members[n++].value = *pk;
+    string(&members[n].key, "columns", strlen("columns"));
+    members[n++].value = *cols;
     if (!partition.empty()) {
-      string(WJB_KEY, "partition", strlen("partition"));
-      string(WJB_VALUE, partition.data(), partition.size());
+      string(&members[n].key, "partition", strlen("partition"));
+      string(&members[n++].value, partition.data(), partition.size());
     }
-    JsonbValue* root = pushJsonbValue(&st, WJB_END_OBJECT, nullptr);
-    return JsonbValueToJsonb(root);
+    SortJsonbPairs(members, n);
+    root.val.object.nPairs = n;
+    root.val.object.pairs = members;
+    return JsonbValueToJsonb(&root);
   });
 }
 
