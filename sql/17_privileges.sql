@@ -66,6 +66,29 @@ SELECT action, object, application_name,
        application_name IS NOT DISTINCT FROM nullif(:'default_app', '') AS is_default
   FROM comply.audit_log WHERE id > :before_names AND action IN ('privileges.names', 'INSERT')
  ORDER BY id;
+-- Likewise the names of the roles (kept for the last two asked): an entry names the
+-- acting role as it is called when the entry is written, renamed in the same session,
+-- or in the same transaction.
+CREATE ROLE priv_clerk;
+GRANT EXECUTE ON FUNCTION comply.audit(text, text, jsonb) TO priv_clerk;
+SET ROLE priv_clerk;
+SELECT comply.audit('privileges.roles', '1') > 0 AS appended;
+RESET ROLE;
+SELECT comply.audit('privileges.roles', '2') > 0 AS appended;
+ALTER ROLE priv_clerk RENAME TO priv_officer;
+SET ROLE priv_officer;
+SELECT comply.audit('privileges.roles', '3') > 0 AS appended;
+RESET ROLE;
+BEGIN;
+ALTER ROLE priv_officer RENAME TO priv_auditor;
+SET LOCAL ROLE priv_auditor;
+SELECT comply.audit('privileges.roles', '4') > 0 AS appended;
+COMMIT;
+SELECT object, CASE WHEN current_user_name = session_user THEN '(session user)' ELSE current_user_name END AS acting,
+       session_user_name = session_user AS session_ok
+  FROM comply.audit_log WHERE id > :before_names AND action = 'privileges.roles' ORDER BY id;
+REVOKE EXECUTE ON FUNCTION comply.audit(text, text, jsonb) FROM priv_auditor;
+DROP ROLE priv_auditor;
 
 -- A BEFORE row trigger that fires before the policy's (names sort before
 -- comply_protect_before) sees what is written in clear. Created on a protected table it

@@ -426,6 +426,33 @@ char* ClientAddrText() {
 
 namespace {
 
+// RoleName's memo: two roles and their names (InvalidOid: none), the next to replace.
+struct RoleNameMemo {
+  Oid roleid[2] = {InvalidOid, InvalidOid};
+  NameData name[2];
+  int next = 0;
+};
+RoleNameMemo role_names;
+
+// A role renamed or dropped (or the whole cache reset): the memo is forgotten.
+void InvalidateRoleNames(Datum, int, uint32) { role_names.roleid[0] = role_names.roleid[1] = InvalidOid; }
+
+}  // namespace
+
+char* RoleName(Oid roleid) {
+  RoleNameMemo& m = role_names;
+  for (int i = 0; i < 2; ++i)
+    if (OidIsValid(roleid) && m.roleid[i] == roleid) return pstrdup(NameStr(m.name[i]));
+  char* name = GetUserNameFromId(roleid, false);
+  const int slot = m.next;
+  m.next = 1 - slot;
+  namestrcpy(&m.name[slot], name);
+  m.roleid[slot] = roleid;
+  return name;
+}
+
+namespace {
+
 // Appends one entry the way the INSERT of the SPI path below would, without planning or
 // running a query: the row is built here and stored with ExecSimpleRelationInsert (the
 // routine logical replication applies rows with: constraints, heap, indexes). Only when
@@ -480,8 +507,7 @@ int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jso
       };
       set(0, Int64GetDatum(id));
       set(1, TimestampTzGetDatum(GetCurrentTimestamp()));
-      set(2, CStringGetTextDatum(origin ? origin->session_user.c_str()
-                                        : GetUserNameFromId(GetSessionUserId(), false)));
+      set(2, CStringGetTextDatum(origin ? origin->session_user.c_str() : RoleName(GetSessionUserId())));
       set(3, CStringGetTextDatum(acting_user));
       if (!app.empty()) set(4, CStringGetTextDatum(app.c_str()));
       if (origin) {
@@ -510,7 +536,10 @@ int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jso
 
 }  // namespace
 
-void LedgerInit() { CacheRegisterRelcacheCallback(InvalidateAuditLayout, (Datum)0); }
+void LedgerInit() {
+  CacheRegisterRelcacheCallback(InvalidateAuditLayout, (Datum)0);
+  CacheRegisterSyscacheCallback(AUTHOID, InvalidateRoleNames, (Datum)0);
+}
 
 // The last application_name LedgerApplicationName redacted, and what it became: a
 // session keeps its name for every entry it writes (pgbench's, an application's), and the

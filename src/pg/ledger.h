@@ -48,4 +48,10 @@ int64 AppendOwnAudit(const std::string& action, const std::string& object,
 // Plain C.
 char* ClientAddrText();
 
+// GetUserNameFromId(roleid, false): the role's name, palloc'd, from a per-backend memo of
+// the last two roles asked (a ledger entry names the session's role and the acting one)
+// that pg_authid's invalidations clear, as they do the catalog cache it is read from.
+// Plain C (raises an error for a role that does not exist).
+char* RoleName(Oid roleid);
+
 }  // namespace comply::pg

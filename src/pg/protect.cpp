@@ -786,7 +786,7 @@ Jsonb* RowAuditDetails(const char* op, const std::vector<KeyPart>& key,
 // Appends a ledger entry as comply.audit does, with details already redacted (built
 // from redacted parts).
 void Audit(const std::string& action, const std::string& object, Jsonb* details) {
-  char* user = PgCall([] { return GetUserNameFromId(GetUserId(), false); });
+  char* user = PgCall([] { return RoleName(GetUserId()); });
   (void)AppendAudit(user, TextDatumOf(action), TextDatumOf(object), details);
 }
 
