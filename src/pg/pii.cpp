@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -299,7 +300,11 @@ std::string RedactString(std::string_view in, const pii::DetectOptions& opts,
   return pii::Redact(in, findings, ops, key, InterruptCheck());
 }
 
-// Walks a jsonb container, pushing a redacted copy into *state.
+// Walks a jsonb container, building its redacted copy: a tree of JsonbValues converted
+// into jsonb once (JsonbValueToJsonb), made directly rather than pushed value by value
+// (pushJsonbValue copies each value into arrays it grows, and sorts each object at its
+// end). A copied container has as many members or items as the original, in its order,
+// which is jsonb's; an object some of whose keys were redacted is sorted again.
 class JsonbRedactor {
  public:
   // The redacted keys given in one object, and for each redacted form the next number.
@@ -324,81 +329,77 @@ class JsonbRedactor {
   // not under a key (the document a scalar, an array's items at the root).
   Jsonb* Run(JsonbContainer* root, std::string_view name = {}) {
     string_bytes_ = 0;
-    JsonbParseState* state = nullptr;
-    JsonbValue* result = Walk(root, &state, name);
-    return PgCall([&] {
-      if (pending_.set) result = PushPending();  // (none: Walk's last step pushed it)
-      return JsonbValueToJsonb(result);
-    });
+    texts_.clear();
+    JsonbValue* result = Walk(root, name);
+    // (The copy's strings are the document's bytes or texts_', copied into the result.)
+    return PgCall([&] { return JsonbValueToJsonb(result); });
   }
 
  private:
-  // A push into the copy not made yet: made by the walk's next call into PostgreSQL,
-  // which is most often the iterator's next step, in one PgCall with it (one setjmp for
-  // both instead of one each: about half of the walk's). Pushes stay in order: a
-  // push deferred while another waits makes that one first. (An error of a push is
-  // raised the same, a step later.)
-  struct Pending {
-    bool set = false;
-    JsonbParseState** state = nullptr;
-    JsonbIteratorToken tok = WJB_DONE;
-    bool has_value = false;  // else pushed with no value (a container's start or end)
-    JsonbValue v;            // the value, a string's bytes in the document or text_
-    bool copy = false;       // v's string is text_, copied into palloc'd memory then
+  // The copy of one container: its value (jbvObject or jbvArray, arrays palloc'd for
+  // the original's number of members or items) and that number, which it never exceeds.
+  struct Copy {
+    JsonbValue* value = nullptr;
+    int capacity = 0;
   };
 
-  // Defers the push of tok (with v if given, copied).
-  void Defer(JsonbParseState** state, JsonbIteratorToken tok, const JsonbValue* v) {
-    if (pending_.set) PgCall([&] { (void)PushPending(); });
-    pending_.state = state;
-    pending_.tok = tok;
-    pending_.has_value = v != nullptr;
-    if (v) pending_.v = *v;
-    pending_.copy = false;
-    pending_.set = true;
+  // Adds v (copied: a string's bytes stay where they are) to copy as the token tok
+  // reads it: an object's key (the member's value comes next), a member's value, or an
+  // array's item.
+  static void Add(Copy* copy, JsonbIteratorToken tok, const JsonbValue& v) {
+    JsonbValue* c = copy->value;
+    if (tok == WJB_ELEM) {
+      if (c->type != jbvArray || c->val.array.nElems >= copy->capacity) Overrun();
+      c->val.array.elems[c->val.array.nElems++] = v;
+      return;
+    }
+    if (c->type != jbvObject || c->val.object.nPairs >= copy->capacity) Overrun();
+    JsonbPair& pair = c->val.object.pairs[c->val.object.nPairs];
+    if (tok == WJB_KEY) {
+      pair.key = v;
+      pair.order = static_cast<uint32>(c->val.object.nPairs);
+    } else {
+      pair.value = v;
+      ++c->val.object.nPairs;
+    }
   }
 
-  // Makes the pending push (plain PostgreSQL code: call inside PgCall) and returns what
-  // pushJsonbValue returned (the value an end token completed); nullptr if none waits.
-  JsonbValue* PushPending() {
-    if (!pending_.set) return nullptr;
-    pending_.set = false;
-    if (pending_.copy)
-      pending_.v.val.string.val = pnstrdup(pending_.v.val.string.val, pending_.v.val.string.len);
-    return pushJsonbValue(pending_.state, pending_.tok, pending_.has_value ? &pending_.v : nullptr);
+  [[noreturn]] static void Overrun() {
+    throw Error(sqlstate::kInternalError, "a jsonb container holds another number of members than its header says");
   }
 
-  // Pushes container c (redacted) and returns the value completed by its end token.
-  // name is the key c is stored under (its items' context; its members have their own).
-  JsonbValue* Walk(JsonbContainer* c, JsonbParseState** state, std::string_view name) {
+  // Walks container c and returns its redacted copy. name is the key c is stored under
+  // (its items' context; its members have their own).
+  JsonbValue* Walk(JsonbContainer* c, std::string_view name) {
     InterruptCheck()();
+    Copy copy;
     JsonbIterator* it = PgCall([&] {
       check_stack_depth();
+      const int n = static_cast<int>(JsonContainerSize(c));
+      JsonbValue* v = static_cast<JsonbValue*>(palloc0(sizeof(JsonbValue)));
+      if (JsonContainerIsObject(c)) {
+        v->type = jbvObject;
+        v->val.object.pairs = static_cast<JsonbPair*>(palloc(sizeof(JsonbPair) * (n + 1)));
+      } else {
+        v->type = jbvArray;
+        v->val.array.elems = static_cast<JsonbValue*>(palloc(sizeof(JsonbValue) * (n + 1)));
+      }
+      copy.value = v;
+      copy.capacity = n;
       return JsonbIteratorInit(c);
     });
     JsonbValue v;
-    JsonbValue* last = nullptr;
     bool key_matched = false;
+    bool keys_redacted = false;  // some key of this object was: sorted again at its end
     std::string_view member;  // the key of the member whose value comes next
     std::string named;        // name and member: the name of that value
     GivenKeys renamed;        // the redacted keys given so far in this object
     for (;;) {
-      // The push deferred last (the end token's, at the end), then the next token.
-      JsonbIteratorToken tok = PgCall([&] {
-        if (pending_.set) {
-          const bool end = pending_.tok == WJB_END_ARRAY || pending_.tok == WJB_END_OBJECT;
-          JsonbValue* pushed = PushPending();
-          if (end) last = pushed;
-        }
-        return JsonbIteratorNext(&it, &v, true);
-      });
+      JsonbIteratorToken tok = PgCall([&] { return JsonbIteratorNext(&it, &v, true); });
       if (tok == WJB_DONE) break;
       switch (tok) {
         case WJB_BEGIN_ARRAY:
-          Defer(state, tok, v.val.array.rawScalar ? &v : nullptr);
-          break;
-        case WJB_BEGIN_OBJECT:
-          Defer(state, tok, nullptr);
+          copy.value->val.array.rawScalar = v.val.array.rawScalar;
           break;
         case WJB_KEY: {
           // The key names the entity of a value replaced whole: only then is it needed
@@ -417,11 +418,12 @@ class JsonbRedactor {
             named_.context = name;
             const std::string r = RedactString(k, named_, key_ops_, {});
             if (r != k) {
-              PushString(tok, DistinctKey(c, r, &renamed), state);
+              AddString(&copy, tok, DistinctKey(c, r, &renamed));
+              keys_redacted = true;
               break;
             }
           }
-          Defer(state, tok, &v);  // (the key's bytes are the document's)
+          Add(&copy, tok, v);  // (the key's bytes are the document's)
           break;
         }
         case WJB_VALUE:
@@ -441,18 +443,22 @@ class JsonbRedactor {
               value_name = named;
             }
           }
-          PushValue(tok, &v, whole, current_key_, state, value_name);
+          AddValue(&copy, tok, &v, whole, current_key_, value_name);
           break;
         }
-        case WJB_END_ARRAY:
-        case WJB_END_OBJECT:
-          Defer(state, tok, nullptr);  // pushed with the next step, which ends the walk
-          break;
-        default:
+        default:  // the container's start (an object's) and end
           break;
       }
     }
-    return last;
+    JsonbValue* out = copy.value;
+    if (out->type == jbvObject ? out->val.object.nPairs != copy.capacity
+                               : out->val.array.nElems != copy.capacity)
+      Overrun();
+    // Redacted keys are not where the originals were in jsonb's order (shorter keys
+    // first): the object is sorted again, as pushJsonbValue's end of an object would.
+    // (DistinctKey gave keys unlike the object's own and each other.)
+    if (keys_redacted) SortJsonbPairs(out->val.object.pairs, out->val.object.nPairs);
+    return out;
   }
 
   // The key that redacted key r of object c becomes: r, or r#2, r#3 ... for the second
@@ -479,18 +485,18 @@ class JsonbRedactor {
     }
   }
 
-  // Pushes one value: replaced whole (under a listed key), recursed into, redacted by
+  // Adds one value: replaced whole (under a listed key), recursed into, redacted by
   // content (strings, numbers) or copied.
-  void PushValue(JsonbIteratorToken tok, JsonbValue* v, bool whole, const std::string& entity,
-                 JsonbParseState** state, std::string_view name) {
+  void AddValue(Copy* copy, JsonbIteratorToken tok, JsonbValue* v, bool whole, const std::string& entity,
+                std::string_view name) {
     // "keep" for a listed key keeps its value as it is: a number stays a number, and an
     // object or array is walked like any other (a card number inside is still redacted;
     // kept whole as text, it was stored in clear).
     if (whole && ops_.For(entity).kind == pii::OpKind::kKeep) {
       if (v->type == jbvBinary) {
-        Walk(v->val.binary.data, state, name);
+        Add(copy, tok, *Walk(v->val.binary.data, name));
       } else {
-        Defer(state, tok, v);
+        Add(copy, tok, *v);
       }
       return;
     }
@@ -512,7 +518,7 @@ class JsonbRedactor {
       // A pseudonym stays one: hashed again it would no longer join (an UPDATE of
       // another member, comply.protect_existing).
       if (op.kind == pii::OpKind::kHash && v->type == jbvString && pii::IsPseudonym(original)) {
-        Defer(state, tok, v);
+        Add(copy, tok, *v);
         return;
       }
       if (op.kind == pii::OpKind::kMask && v->type == jbvBinary && op.keep_last > 0) {
@@ -520,14 +526,14 @@ class JsonbRedactor {
         // characters of an e-mail inside it): a container is masked whole.
         pii::Operator whole_mask = op;
         whole_mask.keep_last = 0;
-        PushString(tok, pii::ApplyOperator(whole_mask, entity, original, key_), state);
+        AddString(copy, tok, pii::ApplyOperator(whole_mask, entity, original, key_));
         return;
       }
-      PushString(tok, pii::ApplyOperator(op, entity, original, key_), state);
+      AddString(copy, tok, pii::ApplyOperator(op, entity, original, key_));
       return;
     }
     if (v->type == jbvBinary) {
-      Walk(v->val.binary.data, state, name);
+      Add(copy, tok, *Walk(v->val.binary.data, name));
       return;
     }
     // The value's name is context for the detector ("nif": "73516284G").
@@ -535,12 +541,12 @@ class JsonbRedactor {
     if (v->type == jbvString) {
       std::string_view in(v->val.string.val, v->val.string.len);
       std::string out = RedactString(in, named_, ops_, key_);
-      // Nothing found (most strings): the document's own bytes are pushed, not a copy.
+      // Nothing found (most strings): the document's own bytes, not a copy.
       if (out == in) {
         CountString(in.size());
-        Defer(state, tok, v);
+        Add(copy, tok, *v);
       } else {
-        PushString(tok, std::move(out), state);
+        AddString(copy, tok, std::move(out));
       }
       return;
     }
@@ -561,14 +567,14 @@ class JsonbRedactor {
             [](const pii::Finding& a, const pii::Finding& b) { return a.score < b.score; });
         whole.begin = 0;
         whole.end = in.size();
-        PushString(tok, pii::Redact(in, {whole}, ops_, key_, InterruptCheck()), state);
+        AddString(copy, tok, pii::Redact(in, {whole}, ops_, key_, InterruptCheck()));
         return;
       }
     }
-    Defer(state, tok, v);
+    Add(copy, tok, *v);
   }
 
-  // Counts the bytes of a string pushed. More than a jsonb holds (JENTRY_OFFLENMASK, 256
+  // Counts the bytes of a string added. More than a jsonb holds (JENTRY_OFFLENMASK, 256
   // MB, every string's bytes inside the root's) is refused then, not once the whole tree
   // was built (1.4 GB of labels for 60 MB of jsonb).
   void CountString(size_t size) {
@@ -580,18 +586,15 @@ class JsonbRedactor {
                   "smaller documents.");
   }
 
-  // Pushes s as a string value (kept in text_ until the push copies it into palloc'd
-  // memory), counted first.
-  void PushString(JsonbIteratorToken tok, std::string s, JsonbParseState** state) {
+  // Adds s as a string (counted first), kept in texts_ until the copy is converted.
+  void AddString(Copy* copy, JsonbIteratorToken tok, std::string s) {
     CountString(s.size());
-    if (pending_.set) PgCall([&] { (void)PushPending(); });  // (it may be text_'s)
-    text_ = std::move(s);
+    texts_.push_back(std::move(s));
     JsonbValue out;
     out.type = jbvString;
-    out.val.string.len = static_cast<int>(text_.size());
-    out.val.string.val = text_.data();
-    Defer(state, tok, &out);
-    pending_.copy = true;
+    out.val.string.len = static_cast<int>(texts_.back().size());
+    out.val.string.val = texts_.back().data();
+    Add(copy, tok, out);
   }
 
   const pii::DetectOptions& opts_;
@@ -603,9 +606,10 @@ class JsonbRedactor {
   pii::DetectOptions named_;  // opts_ with the name of the value being redacted
   std::string current_key_;  // upper-case, of the last key whose value is replaced whole
   std::string lower_key_;    // scratch
-  size_t string_bytes_ = 0;  // of the strings pushed into this document (CountString)
-  Pending pending_;          // the push not made yet (Defer)
-  std::string text_;         // the string of a pending push, until it is copied
+  size_t string_bytes_ = 0;  // of the strings added to this document (CountString)
+  // The strings of the copy that are not the document's (redacted), until Run converts
+  // it (a deque: its strings stay where they are as more are added).
+  std::deque<std::string> texts_;
 };
 
 // Builds and warms the preloaded detector (plain C++: reports failure in why).

@@ -703,23 +703,6 @@ std::string PrimaryKeyJson(const TablePolicy& p, HeapTuple tup, TupleDesc desc,
   return out;
 }
 
-// Sorts the members of a jsonb object as jsonb keeps them (and as pushJsonbValue's end of
-// an object sorts them): shorter keys first, keys of one length by their bytes. The keys
-// must be distinct. Plain C.
-void SortJsonbPairs(JsonbPair* pairs, int n) {
-  auto less = [](const JsonbValue& a, const JsonbValue& b) {
-    if (a.val.string.len != b.val.string.len) return a.val.string.len < b.val.string.len;
-    return memcmp(a.val.string.val, b.val.string.val, a.val.string.len) < 0;
-  };
-  for (int i = 1; i < n; ++i) {
-    JsonbPair p = pairs[i];
-    int j = i;
-    for (; j > 0 && less(p.key, pairs[j - 1].key); --j) pairs[j] = pairs[j - 1];
-    pairs[j] = p;
-  }
-  for (int i = 0; i < n; ++i) pairs[i].order = static_cast<uint32>(i);
-}
-
 // The details of a row's ledger entry, {"operation": op, "primary_key": {...},
 // "columns": [names]}, built as jsonb directly (no JSON text to parse). key holds
 // redacted parts; op and the names are the table's own identifiers, not data. The tree
