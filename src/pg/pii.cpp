@@ -508,8 +508,8 @@ class JsonbRedactor {
         char* s = PgCall([&] {
           if (v->type == jbvBinary)
             return JsonbToCString(nullptr, v->val.binary.data, v->val.binary.len);
-          JsonbValue copy = *v;
-          Jsonb* jb = JsonbValueToJsonb(&copy);
+          JsonbValue scalar = *v;
+          Jsonb* jb = JsonbValueToJsonb(&scalar);
           return JsonbToCString(nullptr, &jb->root, VARSIZE(jb));
         });
         original = s;
@@ -540,14 +540,19 @@ class JsonbRedactor {
     named_.context = name;
     if (v->type == jbvString) {
       std::string_view in(v->val.string.val, v->val.string.len);
-      std::string out = RedactString(in, named_, ops_, key_);
-      // Nothing found (most strings): the document's own bytes, not a copy.
-      if (out == in) {
-        CountString(in.size());
-        Add(copy, tok, *v);
-      } else {
-        AddString(copy, tok, std::move(out));
+      // Nothing found (most strings), or nothing changed: the document's own bytes, not
+      // a copy. (With no finding pii::Redact returns the text as it is: a jsonb's
+      // string, under 256 MB, is never too long for it.)
+      std::vector<pii::Finding> found = CurrentDetector().Detect(in, named_, InterruptCheck());
+      if (!found.empty()) {
+        std::string out = pii::Redact(in, found, ops_, key_, InterruptCheck());
+        if (out != in) {
+          AddString(copy, tok, std::move(out));
+          return;
+        }
       }
+      CountString(in.size());
+      Add(copy, tok, *v);
       return;
     }
     if (v->type == jbvNumeric) {
