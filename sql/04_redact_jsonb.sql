@@ -93,3 +93,12 @@ SELECT comply.redact('{"card": 4111111111111111.0}'::jsonb, '{"CREDIT_CARD": {"o
 SELECT comply.redact((SELECT jsonb_agg(jsonb_build_object('k', 'x')) FROM generate_series(1, 262200)),
                      jsonb_build_object('default', jsonb_build_object('op', 'label', 'label', repeat('X', 1024))),
                      ARRAY['k']);
+-- The redacted copy's objects are in jsonb's order (shorter keys first) even where keys
+-- were redacted: a label longer than the key it replaces moves it after "abcdefghij", a
+-- shorter one before "middle_key_abcdefghij". Members are found by their keys, and the
+-- copy is the document its text reads back as.
+SELECT j, j -> 'abcdefghij' AS a, j -> 'middle_key_abcdefghij' AS m, j ->> '[EMAIL_ADDRESS]' AS e1,
+       j ->> '[EMAIL_ADDRESS]#2' AS e2, j -> 'zz' ->> 'ab' AS ab, j = (j::text)::jsonb AS same_as_text
+  FROM (SELECT comply.redact('{"k@ex.io": 1, "abcdefghij": 2, "a.very.long.address@example.org": 3,
+                               "middle_key_abcdefghij": 4, "zz": {"x.y@example.org": 5, "ab": 6}}'::jsonb,
+                             '{"redact_keys": true}') AS j) s;
