@@ -1,9 +1,11 @@
 #include "core/pii/detector.h"
 
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 #include <unicode/uchar.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/pii/recognizers.h"
 #include "core/pii/word_set.h"
 #include "core/rng.h"
 
@@ -2207,6 +2210,64 @@ TEST(WordSetTest, AgreesWithStdSet) {
   EXPECT_TRUE(with_empty.Contains("x"));
   EXPECT_FALSE(with_empty.Contains("X"));
   EXPECT_TRUE(with_empty.Contains("X", true));
+}
+
+// The detector stops searching a built-in regex where its hint's range ends: a search
+// from there could only find a match that ends past every match's end, or, in a window
+// of a long text (whose last byte the prefilter sees as the text's end), a match of one
+// character at the window's end. Sound because no built-in regex matches the empty text
+// nor one character, whatever is around it. A match this short depends on its
+// neighbours only through \b, \B, ^, $, \A and \z: none, a word byte, another byte or a
+// newline on either side covers them all.
+TEST(DetectorRegexTest, BuiltinRegexesMatchNeitherNothingNorOneCharacter) {
+  RE2::Options o;
+  o.set_encoding(RE2::Options::EncodingUTF8);
+  o.set_log_errors(false);
+  const std::vector<std::string> sides = {"", "a", "7", "_", " ", ".", "\n", "\u00e9"};
+  std::set<std::string> seen;
+  for (const PatternDef& d : BuiltinPatterns()) {
+    if (!seen.insert(d.pattern).second) continue;
+    RE2 re(d.pattern, o);
+    ASSERT_TRUE(re.ok()) << d.name;
+    std::vector<std::string> chars = {"", "\u00e9", "\u00c9", "\u00a0", "\u4e2d", "\U0001F600"};
+    for (int c = 0; c < 0x80; ++c) chars.push_back(std::string(1, static_cast<char>(c)));
+    for (const std::string& before : sides) {
+      for (const std::string& after : sides) {
+        for (const std::string& c : chars) {
+          const std::string text = before + c + after;
+          EXPECT_FALSE(re.Match(text, before.size(), before.size() + c.size(), RE2::ANCHOR_BOTH,
+                                nullptr, 0))
+              << d.name << " matches \"" << c << "\" between \"" << before << "\" and \""
+              << after << "\"";
+        }
+      }
+    }
+  }
+}
+
+// A range whose start is no match's (a hint's first token that is not one) is searched
+// on from its next character: the match after it is found, as in the full scan.
+TEST_F(DetectorTest, RangeStartThatIsNoMatchIsSearchedOn) {
+  DetectOptions full = Options(0.0);
+  full.full_scan = true;
+  for (const char* text :
+       {"ref AB12 then DE89370400440532013000 for the rent",
+        "see .@example and jo@example.com", "x-@y.z or ann@example.org",
+        "Mr 12, Mr. Smith", "dear 5, dear John Smith", "Regards 7. Regards, Ann Lee",
+        "1234567 8 and 123456789012", "192.168.1 and 10.0.0.1", "536-22-87145 and 536-22-8714",
+        "4111 1111 1111 11111 or 4111 1111 1111 1111", "tail Mr. x", "Patient: van"}) {
+    const std::vector<Finding> quick = Find(text, 0.0);
+    const std::vector<Finding> all = Shared().Detect(text, full);
+    ASSERT_EQ(quick.size(), all.size()) << text;
+    for (size_t i = 0; i < all.size(); ++i) {
+      EXPECT_EQ(quick[i].entity, all[i].entity) << text;
+      EXPECT_EQ(quick[i].begin, all[i].begin) << text;
+      EXPECT_EQ(quick[i].end, all[i].end) << text;
+      EXPECT_EQ(quick[i].score, all[i].score) << text;
+    }
+  }
+  EXPECT_FALSE(Find("ref AB12 then DE89370400440532013000 for the rent", 0.5).empty());
+  EXPECT_FALSE(Find("see .@example and jo@example.com", 0.5).empty());
 }
 
 }  // namespace

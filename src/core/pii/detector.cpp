@@ -243,6 +243,36 @@ bool MayHoldBuiltin(std::string_view text) {
   return false;
 }
 
+// Whether a hint's range (BuiltinHints) begins where its condition found the start of a
+// match's first token (a run of digits, a cue word, an e-mail's local part), not some
+// bytes before it: the range's first match then mostly begins there, and an anchored
+// search finds it in one pass. The findings never depend on this list (a range whose
+// start is no match's is searched on from its next character), only the number of
+// searches: a hint missing here is searched unanchored, one listed wrongly costs one
+// anchored search that fails at its range's start.
+bool StartsAtHint(int h) {
+  switch (static_cast<Hint>(h)) {
+    case Hint::kEmail:
+    case Hint::kNineGrouped:
+    case Hint::kDigitRun:
+    case Hint::kCardGrouped:
+    case Hint::kIban:
+    case Hint::kIpv4:
+    case Hint::kAbaFormatted:
+    case Hint::kLetterDigits:
+    case Hint::kCrypto:
+    case Hint::kHonorific:
+    case Hint::kNameCue:
+    case Hint::kClosing:
+    case Hint::kItalianFiscalCode:
+    case Hint::kBsnDotted:
+    case Hint::kDeTaxIdGrouped:
+      return true;
+    default:  // a range from some bytes before its token: phone numbers, dates, NINO...
+      return false;
+  }
+}
+
 // Drops name-cue stopwords from both ends of a PERSON span; false if nothing is left.
 bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end) {
   for (;;) {
@@ -266,6 +296,20 @@ bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end) {
     return true;
   }
 }
+
+// Where a group is searched: over [from, to) of the text, for matches that end by
+// last_end (a built-in regex's hint range holds every match of it, so a search from
+// last_end on can only fail: no built-in regex matches the empty text or a single
+// character, see detector_test's BuiltinRegexesMatchNeitherNothingNorOneCharacter). When
+// start_known, a match that begins at from, if there is one, is the first: it is
+// matched anchored there (RE2 then runs one automaton forward instead of one forward
+// to find its end and one backward to find its start).
+struct SearchRange {
+  size_t from;
+  size_t to;
+  size_t last_end;
+  bool start_known;
+};
 
 }  // namespace
 
@@ -329,9 +373,9 @@ struct Detector::Impl {
   void Collect(std::string_view text, const DetectOptions& options, const CancelCheck& cancel,
                std::vector<Finding>* candidates) const;
 
-  // Searches group g over [from, to) of text (context from the whole text), adding
-  // the wanted recognizers' candidates that start before keep_before.
-  void Scan(size_t g, std::string_view text, size_t from, size_t to, size_t keep_before,
+  // Searches group g over range (context from the whole text), adding the wanted
+  // recognizers' candidates that start before keep_before.
+  void Scan(size_t g, std::string_view text, const SearchRange& range, size_t keep_before,
             size_t* resume, const std::vector<bool>& wanted, const DetectOptions& options,
             std::vector<Finding>* out) const;
 };
@@ -621,15 +665,27 @@ bool Detector::Impl::Accept(size_t i, std::string_view text, size_t begin, size_
   return true;
 }
 
-void Detector::Impl::Scan(size_t g, std::string_view text, size_t from, size_t to,
+void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& range,
                           size_t keep_before, size_t* resume, const std::vector<bool>& wanted,
                           const DetectOptions& options, std::vector<Finding>* out) const {
   const Group& grp = groups[g];
+  const size_t to = range.to;
   re2::StringPiece whole(text.data(), text.size());
   re2::StringPiece match[2];
-  size_t pos = std::max(from, *resume);
-  while (pos < to && pos < keep_before) {
-    if (!grp.re->Match(whole, pos, to, RE2::UNANCHORED, match, 1 + grp.ngroups)) break;
+  size_t pos = std::max(range.from, *resume);
+  // The range's first search, when a match that begins at its start would be the first
+  // one: matched anchored there, and searched on from the next character if none does.
+  bool anchored = range.start_known && pos == range.from;
+  while (pos < to && pos < keep_before && pos < range.last_end) {
+    if (anchored) {
+      anchored = false;
+      if (!grp.re->Match(whole, pos, to, RE2::ANCHOR_START, match, 1 + grp.ngroups)) {
+        pos = NextCharStart(text, pos);
+        continue;
+      }
+    } else if (!grp.re->Match(whole, pos, to, RE2::UNANCHORED, match, 1 + grp.ngroups)) {
+      break;
+    }
     size_t mbegin = match[0].data() - text.data();
     size_t mend = mbegin + match[0].size();
     if (mbegin >= keep_before) break;
@@ -1194,17 +1250,17 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
     hits.clear();
     const std::string_view window = text.substr(start, to - start);
     // Each built-in regex hinted at is searched over the range where it may match.
-    size_t from_stack[kStackGroups], to_stack[kStackGroups];
+    SearchRange ranges[kStackGroups];
     if (im.builtin_groups > 0) {
       const Hints hints = options.full_scan ? Hints::All(window.size()) : BuiltinHints(window);
       for (size_t g = 0; g < im.builtin_groups; ++g) {
         const int h = im.groups[g].hint;
         if (!hints.Has(h)) continue;
         hits.push_back(static_cast<int>(g));
-        from_stack[g] = start + hints.lo[h];
         // One byte past the last end, so that no match ends at the range's end (which
         // would have it matched again against the rest of the text).
-        to_stack[g] = std::min(to, start + hints.hi[h] + 1);
+        ranges[g] = {start + hints.lo[h], std::min(to, start + hints.hi[h] + 1),
+                     start + hints.hi[h], !options.full_scan && StartsAtHint(h)};
       }
     }
     if (im.set) {
@@ -1223,8 +1279,8 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
     for (int g : hits) {
       if (!(*group_wanted)[g]) continue;
       const bool builtin = static_cast<size_t>(g) < im.builtin_groups;
-      im.Scan(g, text, builtin ? from_stack[g] : start, builtin ? to_stack[g] : to, keep_before,
-              &resume[g], *wanted, options, &candidates);
+      const SearchRange range = builtin ? ranges[g] : SearchRange{start, to, to, false};
+      im.Scan(g, text, range, keep_before, &resume[g], *wanted, options, &candidates);
     }
     if (want_person) im.ScanFirstNames(text, start, keep_before, options, &candidates);
   }
