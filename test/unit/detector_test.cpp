@@ -2245,6 +2245,44 @@ TEST(DetectorRegexTest, BuiltinRegexesMatchNeitherNothingNorOneCharacter) {
   }
 }
 
+// MayBeginName is asked before a name regex is searched (after a cue, for a surname):
+// for a byte it refuses, no tail regex nor the surname regex matches a text that begins
+// with it, whatever follows (names, particles, initials, apostrophes, or nothing).
+TEST(DetectorRegexTest, NameRegexesBeginWhereMayBeginNameSays) {
+  RE2::Options o;
+  o.set_encoding(RE2::Options::EncodingUTF8);
+  o.set_log_errors(false);
+  std::vector<std::unique_ptr<RE2>> regexes;
+  std::set<std::string> seen;
+  for (const PatternDef& d : BuiltinPatterns())
+    if (d.tail && seen.insert(d.tail).second) regexes.push_back(std::make_unique<RE2>(d.tail, o));
+  regexes.push_back(std::make_unique<RE2>(SurnamePattern(), o));
+  ASSERT_EQ(regexes.size(), 3u);  // NAME_SEQ_AFTER_CUE, NAME_SEQ and the surname's
+  const std::vector<std::string> rests = {
+      "",        "Smith",     "mith",        "an der Berg", "an Dyke",     "on Goethe",
+      "e la Cruz", "el Toro",   "i Maria",     "a Silva",     "os Santos",   "u Pont",
+      "'Brien",  "\u2019Neil", ". Smith",     ".",           "in Laden",    "bn Sina",
+      "l Sharif", "t. John",   "e Smith",     "a",           " Smith",      "-Smith",
+      "ohn Smith", "\u00e9rez", "\u00c9mile",  "Ma",          "cDonald",     "x"};
+  std::vector<std::string> cases;
+  for (int c = 0; c < 0x80; ++c) {
+    if (MayBeginName(static_cast<unsigned char>(c))) continue;
+    for (const std::string& rest : rests) cases.push_back(std::string(1, static_cast<char>(c)) + rest);
+  }
+  ASSERT_EQ(cases.size(), 96u * rests.size());  // all ASCII but A to Z and a, b, d, i, l, v
+  for (const std::string& text : cases)
+    for (const auto& re : regexes)
+      EXPECT_FALSE(re->Match(text, 0, text.size(), RE2::ANCHOR_START, nullptr, 0))
+          << re->pattern() << " matches at the start of \"" << text << "\"";
+  // And the bytes it accepts do begin names: capitals, particles, other scripts.
+  for (const char* name : {"Smith", "van Dyke", "de la Cruz", "bin Laden", "ibn Sina", "al Sharif",
+                           "le Blanc", "\u00c9mile", "St. John"}) {
+    EXPECT_TRUE(MayBeginName(static_cast<unsigned char>(name[0]))) << name;
+    EXPECT_TRUE(regexes.back()->Match(name, 0, std::strlen(name), RE2::ANCHOR_START, nullptr, 0))
+        << name;
+  }
+}
+
 // A range whose start is no match's (a hint's first token that is not one) is searched
 // on from its next character: the match after it is found, as in the full scan.
 TEST_F(DetectorTest, RangeStartThatIsNoMatchIsSearchedOn) {

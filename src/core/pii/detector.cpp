@@ -529,7 +529,7 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
   auto surname_at = [&](size_t at) -> size_t {
     re2::StringPiece m;
     size_t limit = std::min(text.size(), at + 128);
-    if (at >= text.size() ||
+    if (at >= text.size() || !MayBeginName(static_cast<unsigned char>(text[at])) ||
         !surname->Match(re2::StringPiece(text.data(), text.size()), at, limit,
                         RE2::ANCHOR_START, &m, 1))
       return 0;
@@ -707,7 +707,8 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
       re2::StringPiece name;
       size_t limit = std::min(text.size(), mend + kMaxTailBytes);
       begin = end = mend;
-      if (mend < text.size() && grp.tail->Match(whole, mend, limit, RE2::ANCHOR_START, &name, 1))
+      if (mend < text.size() && MayBeginName(static_cast<unsigned char>(text[mend])) &&
+          grp.tail->Match(whole, mend, limit, RE2::ANCHOR_START, &name, 1))
         end = mend + name.size();
       mend = end;
     }

@@ -704,6 +704,12 @@ const char* SurnamePattern() {
   return "(?:" NAME_PARTICLE "[ \\t]+){0,2}" NAME_WORD;
 }
 
+bool MayBeginName(unsigned char c) {
+  // NAME_WORD's \p{Lu}, and NAME_PARTICLE's first letters (its capitals are A to Z).
+  return (c >= 'A' && c <= 'Z') || c >= 0x80 || c == 'a' || c == 'b' || c == 'd' || c == 'i' ||
+         c == 'l' || c == 'v';
+}
+
 bool IsNameStopword(std::string_view word) {
   static const WordSet& stop = *new WordSet({
       "The", "This", "That", "These", "Those", "There", "Here", "His", "Her", "Their",

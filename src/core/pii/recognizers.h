@@ -26,7 +26,8 @@ struct PatternDef {
   RefineFn refine;      // may be null
   std::vector<std::string> context;  // lower-case words
   // When set, the pattern finds a cue ("Dear ") and the span is the anchored match of
-  // this regex right after it (the name); no match there rejects the candidate.
+  // this regex right after it (the name); no match there rejects the candidate. It is
+  // one of the name regexes (NAME_SEQ, NAME_SEQ_AFTER_CUE): see MayBeginName.
   const char* tail = nullptr;
 };
 
@@ -69,5 +70,11 @@ bool IsSentenceOpener(std::string_view word);
 // "Sean O'Brien"), matched anchored: the name patterns' word, after at most two
 // particles.
 const char* SurnamePattern();
+
+// False when no match of a name regex (a PatternDef's tail, SurnamePattern()) can begin
+// with byte c: a name's word begins with a capital (\p{Lu}: A to Z, or a character of
+// more than one byte) and a particle with one of a, b, d, i, l, v or a capital. The
+// detector asks it before searching one (most words after a cue are not names).
+bool MayBeginName(unsigned char c);
 
 }  // namespace comply::pii
