@@ -48,24 +48,36 @@ int Number(std::string_view s, size_t pos, size_t n) {
 std::optional<std::string> SplitDigits(std::string_view s, std::string_view seps,
                                        std::initializer_list<size_t> groups = {}) {
   std::string digits;
-  std::vector<size_t> lengths{0};
+  size_t group = 0;  // digits of the group being read
   char sep = 0;
   for (char c : s) {
     if (IsDigit(c)) {
       digits.push_back(c);
-      ++lengths.back();
+      ++group;
     } else if (seps.find(c) != std::string_view::npos && (sep == 0 || c == sep)) {
-      if (lengths.back() == 0) return std::nullopt;  // leading or doubled separator
+      if (group == 0) return std::nullopt;  // leading or doubled separator
       sep = c;
-      lengths.push_back(0);
+      group = 0;
     } else {
       return std::nullopt;
     }
   }
-  if (lengths.back() == 0) return std::nullopt;  // empty input or trailing separator
-  if (sep != 0 && groups.size() != 0 &&
-      !std::equal(groups.begin(), groups.end(), lengths.begin(), lengths.end())) {
-    return std::nullopt;
+  if (group == 0) return std::nullopt;  // empty input or trailing separator
+  if (sep != 0 && groups.size() != 0) {
+    // s is now groups of digits joined by sep: their lengths must be groups, in order
+    // (counted again here rather than kept in a vector, a heap allocation a candidate).
+    auto want = groups.begin();
+    size_t length = 0;
+    for (char c : s) {
+      if (c != sep) {
+        ++length;
+        continue;
+      }
+      if (want == groups.end() || *want != length) return std::nullopt;
+      ++want;
+      length = 0;
+    }
+    if (want == groups.end() || *want != length || ++want != groups.end()) return std::nullopt;
   }
   return digits;
 }
