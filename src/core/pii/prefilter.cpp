@@ -42,6 +42,23 @@ constexpr std::array<uint8_t, 256> MakeClasses() {
 }
 constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
 
+// A set of ASCII bytes, one bit each, made at compile time from a literal: a test is a
+// shift, where strchr over the literal was a call.
+struct ByteSet {
+  uint64_t lo = 0, hi = 0;  // bytes 0-63, 64-127
+  constexpr explicit ByteSet(const char* s) {
+    for (; *s != 0; ++s) {
+      const auto c = static_cast<unsigned char>(*s);
+      (c < 64 ? lo : hi) |= uint64_t{1} << (c & 63);
+    }
+  }
+  constexpr bool Has(unsigned char c) const {
+    return c < 64 ? lo >> c & 1 : c < 128 && (hi >> (c & 63) & 1);
+  }
+};
+constexpr ByteSet kBlanks(" \t\n\r\f\v"), kMarks(":,."), kSpaceDash(" -"), kGroupSeps(" .-"),
+    kAfterAreaCode(") .-"), kDateSeps("/-."), kFinnishSigns("+-ABCDEFUVWXY"), kAB("AB");
+
 // The words that may begin a cue of the case-insensitive name patterns (a multi-word
 // cue such as "signed by" by its first word), lower-case.
 const char* const kCueWords[] = {
@@ -245,7 +262,7 @@ class Scanner {
   static bool Alpha(unsigned char c) { return kClasses[c] & (kUpperClass | kLowerClass); }
   static bool Alnum(unsigned char c) { return kClasses[c] & (kDigitClass | kUpperClass | kLowerClass); }
   static char ToLower(unsigned char c) { return static_cast<char>(Upper(c) ? c | 0x20 : c); }
-  static bool In(unsigned char c, const char* set) { return c != 0 && std::strchr(set, c); }
+  static bool In(unsigned char c, ByteSet set) { return set.Has(c); }
 
   // Hint h, for a match within [lo, hi).
   void Set(Hint h, size_t lo, size_t hi) {
@@ -350,9 +367,9 @@ class Scanner {
   // [:,.], blanks ([ \t] for most, \s for the closings), a second word (the "by" of
   // "signed by", the "you" of "thank you"), a mark and blanks again.
   size_t CueEnd(size_t j) const {
-    auto mark = [&](size_t k) { return k < n_ && In(t_[k], ":,.") ? k + 1 : k; };
+    auto mark = [&](size_t k) { return k < n_ && In(t_[k], kMarks) ? k + 1 : k; };
     auto blanks = [&](size_t k) {
-      while (k < n_ && In(t_[k], " \t\n\r\f\v")) ++k;
+      while (k < n_ && In(t_[k], kBlanks)) ++k;
       return k;
     };
     size_t k = blanks(mark(j));
@@ -407,18 +424,19 @@ class Scanner {
     // PHONE, North American form: (?:\b1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b,
     // so a run of three after ')' or a separator, joined to a run of four (the match
     // starts at most 8 bytes before the three: "1-(415) ").
-    if (In(j10, " .-") && n1 == 3 && n0 == 4 && r1.s > 0 && In(t_[r1.s - 1], ") .-"))
+    if (In(j10, kGroupSeps) && n1 == 3 && n0 == 4 && r1.s > 0 && In(t_[r1.s - 1], kAfterAreaCode))
       Set(Hint::kPhone, Back(r1.s, 8), r0.e);
     // PHONE, trunk-0 form: \b0\d{2,4}[ \-]?\d{3,4}[ \-]?\d{3,4}\b, nine digits or more
     // in at most three runs joined by ' ' or '-', the first starting with 0 (and the
     // match with it, at most 15 bytes).
     if (t_[r0.s] == '0' && n0 >= 9) Set(Hint::kPhone, r0.s, Fwd(r0.s, 15));
-    if (In(j10, " -") && t_[r1.s] == '0' && n1 + n0 >= 9) Set(Hint::kPhone, r1.s, Fwd(r1.s, 15));
-    if (In(j10, " -") && In(j21, " -") && t_[r2.s] == '0' && n2 + n1 + n0 >= 9)
+    if (In(j10, kSpaceDash) && t_[r1.s] == '0' && n1 + n0 >= 9)
+      Set(Hint::kPhone, r1.s, Fwd(r1.s, 15));
+    if (In(j10, kSpaceDash) && In(j21, kSpaceDash) && t_[r2.s] == '0' && n2 + n1 + n0 >= 9)
       Set(Hint::kPhone, r2.s, Fwd(r2.s, 15));
     // PHONE, French form: \b0\d(?:[ .\-]\d{2}){4}\b, five pairs of digits joined by
     // one of ' ', '.', '-', the first starting with 0 (anywhere in a longer chain).
-    pairs2_ = n0 == 2 ? (n1 == 2 && In(j10, " .-") ? pairs2_ + 1 : 1) : 0;
+    pairs2_ = n0 == 2 ? (n1 == 2 && In(j10, kGroupSeps) ? pairs2_ + 1 : 1) : 0;
     if (pairs2_ > 0) pair_starts_[pairs2_ % 5] = r0.s;
     if (pairs2_ >= 5 && t_[pair_starts_[(pairs2_ - 4) % 5]] == '0')
       Set(Hint::kPhone, pair_starts_[(pairs2_ - 4) % 5], r0.e);
@@ -429,12 +447,12 @@ class Scanner {
         t_[r1.e] == ')' && r0.s - r1.e <= 2)
       Set(Hint::kPhone, r1.s - 1, Fwd(r0.s, 9));
     // SSN/ITIN: \d{3}-\d{2}-\d{4} (or with ' ' or '.', the same twice)
-    if (j21 != 0 && j21 == j10 && In(j10, "- .") && n2 >= 3 && n1 == 2 && n0 >= 4)
+    if (j21 != 0 && j21 == j10 && In(j10, kGroupSeps) && n2 >= 3 && n1 == 2 && n0 >= 4)
       Set(Hint::kNineGrouped, r2.s, r0.e);
     // Cards: \b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b, \b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b,
     // \b\d{4}[ \-]\d{4}[ \-](?:\d{4}[ \-]\d|\d{5})\b
-    if (In(j21, " -") && In(j10, " -") && n2 == 4) {
-      if (n1 == 4 && (n0 == 4 || n0 == 1) && In(j32, " -") && r3.len() == 4)
+    if (In(j21, kSpaceDash) && In(j10, kSpaceDash) && n2 == 4) {
+      if (n1 == 4 && (n0 == 4 || n0 == 1) && In(j32, kSpaceDash) && r3.len() == 4)
         Set(Hint::kCardGrouped, r3.s, Fwd(r0.e, 4));  // and perhaps [ \-]\d{3}
       if (n1 == 6 && (n0 == 4 || n0 == 5)) Set(Hint::kCardGrouped, r2.s, r0.e);
       if (n1 == 4 && n0 == 5) Set(Hint::kCardGrouped, r2.s, r0.e);
@@ -446,7 +464,7 @@ class Scanner {
     if (j21 == '-' && j10 == '-' && n2 >= 4 && n1 == 2 && n0 >= 2)
       Set(Hint::kDate, r2.s, Fwd(r0.e, 26));
     if ((j21 == '/' && j10 == '/' && n2 >= 4 && n1 <= 2) ||
-        (In(j21, "/-.") && In(j10, "/-.") && n2 <= 2 && n1 <= 2 && n0 >= 4))
+        (In(j21, kDateSeps) && In(j10, kDateSeps) && n2 <= 2 && n1 <= 2 && n0 >= 4))
       Set(Hint::kDate, r2.s, r0.e);
     // ABA routing, formatted: \b[0-36-8]\d{3}-\d{4}-\d\b
     if (j21 == '-' && j10 == '-' && n2 == 4 && n1 == 4 && n0 == 1)
@@ -457,7 +475,7 @@ class Scanner {
     // starts at most 2 bytes before the run and ends at most 2 after it.
     const bool letter_after =
         r0.e < n_ &&
-        (Upper(t_[r0.e]) || (In(t_[r0.e], " -") && r0.e + 1 < n_ && Upper(t_[r0.e + 1])));
+        (Upper(t_[r0.e]) || (In(t_[r0.e], kSpaceDash) && r0.e + 1 < n_ && Upper(t_[r0.e + 1])));
     if ((n0 == 8 || n0 == 7) && letter_after) Set(Hint::kSpanishId, Back(r0.s, 2), Fwd(r0.e, 2));
     // The NIF grouped by dots, \d{2}\.\d{3}\.\d{3} and the letter: whole runs of 2, 3
     // and 3 joined by '.', the last followed as above.
@@ -465,7 +483,7 @@ class Scanner {
       Set(Hint::kSpanishId, r2.s, Fwd(r0.e, 2));
     // Finnish id: \b\d{6}[+\-A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]\b, a whole run of 6 (after \b,
     // before the sign), the sign, a digit; 11 bytes from the run.
-    if (n0 == 6 && r0.e + 1 < n_ && In(t_[r0.e], "+-ABCDEFUVWXY") && Digit(t_[r0.e + 1]))
+    if (n0 == 6 && r0.e + 1 < n_ && In(t_[r0.e], kFinnishSigns) && Digit(t_[r0.e + 1]))
       Set(Hint::kFinnishId, r0.s, Fwd(r0.s, 11));
     // UK_NINO: \b[A-Z]{2}(?: ?\d{2}){3} ?[A-D]\b: its first digits are a run of at
     // least 2 right after two capitals that begin a word (\b), or after those and a
@@ -492,7 +510,7 @@ class Scanner {
     //  - Corsica unspaced: a run of 8 after 'A' or 'B' right after a run of 6.
     auto corsican = [&](const Span& before, const Span& after) {
       return before.s != kNone && before.len() == 6 && after.s == before.e + 1 &&
-             In(t_[before.e], "AB");
+             In(t_[before.e], kAB);
     };
     if (n0 == 2 && j10 == ' ') {
       if (n1 == 3 && j21 == ' ' && n2 == 3) Set(Hint::kFrNirForms, Back(r2.s, 11), r0.e);
