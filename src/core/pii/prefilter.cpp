@@ -61,13 +61,13 @@ constexpr ByteSet kBlanks(" \t\n\r\f\v"), kMarks(":,."), kSpaceDash(" -"), kGrou
 
 // The words that may begin a cue of the case-insensitive name patterns (a multi-word
 // cue such as "signed by" by its first word), lower-case.
-const char* const kCueWords[] = {
+constexpr const char* kCueWords[] = {
     "patient", "full", "signed", "approved", "referred", "account", "pt", "name", "dear",
     "attn", "attention", "insured", "employee", "customer", "client", "member", "guardian",
     "physician", "nurse", "applicant", "beneficiary", "cardholder", "contact", "witness",
     "reviewer", "spouse", "mother", "father", "son", "daughter"};
-const char* const kClosingWords[] = {"sincerely", "best",   "kind",         "regards", "thank",
-                                     "thanks",    "cheers", "respectfully", "signed"};
+constexpr const char* kClosingWords[] = {"sincerely", "best",   "kind",         "regards", "thank",
+                                         "thanks",    "cheers", "respectfully", "signed"};
 // Case-sensitive, as in the pattern.
 const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  "Prof", "Rev",
                                    "Sr",  "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle"};
@@ -84,6 +84,22 @@ const char* const kMonths[] = {
     "maa",       "mei",       "m\xC3\xA4", "f\xC3\xA9", "d\xC3\xA9", "ao\xC3", "m\xC3\x84",
     "f\xC3\x89", "d\xC3\x89", "mrt",       "mrz",       "fev",       "aou"};
 constexpr size_t kLongestWord = 12;  // "respectfully"
+
+// The shortest and longest word of a list.
+template <size_t N>
+constexpr size_t WordLength(const char* const (&words)[N], bool longest) {
+  size_t out = longest ? 0 : ~size_t{0};
+  for (const char* w : words) {
+    size_t len = 0;
+    while (w[len] != 0) ++len;
+    out = longest ? std::max(out, len) : std::min(out, len);
+  }
+  return out;
+}
+static_assert(WordLength(kCueWords, true) <= kLongestWord &&
+                  WordLength(kClosingWords, true) <= kLongestWord &&
+                  WordLength(kCueWords, false) >= 2 && WordLength(kClosingWords, false) >= 2,
+              "Words::by_pair holds a bit for each cue length");
 
 // A few short words (at most 16 bytes) packed into two words each, found with one
 // multiply and a probe or two. Not WordSet (word_set.h), whose FNV hash goes byte by
@@ -134,22 +150,51 @@ class PackedWords {
   Key slots_[kSlots];
 };
 
+// What a word may be by its first two bytes and its length (Words::by_pair): a cue or
+// closing word of n bytes (bit n, 2 to kLongestWord: kMayBeCue), or
+enum : uint16_t {
+  kMayBeMonth = 1u << 13,      // a month (MONTH, MONTH_EUROPE and their abbreviations)
+  kMayBeHonorific = 1u << 14,  // an honorific
+  kMayBeWww = 1u << 15,        // "www"
+  kMayBeCue = (1u << (kLongestWord + 1)) - 4,  // bits 2 to kLongestWord
+};
+// by_length[min(len, 16)]: the bits a word of len bytes may have (a month is at least
+// three bytes, an honorific two to four).
+constexpr std::array<uint16_t, 17> MakeByLength() {
+  std::array<uint16_t, 17> t{};
+  for (size_t len = 0; len <= 16; ++len) {
+    if (len >= 2 && len <= kLongestWord) t[len] |= 1u << len;
+    if (len >= 3) t[len] |= kMayBeMonth;
+    if (len >= 2 && len <= 4) t[len] |= kMayBeHonorific;
+    if (len == 3) t[len] |= kMayBeWww;
+  }
+  return t;
+}
+constexpr std::array<uint16_t, 17> kByLength = MakeByLength();
+
 struct Words {
   PackedWords cues{kCueWords}, closings{kClosingWords}, honorifics{kHonorifics};
-  // Bit n of by_initial[c - 'a']: some cue or closing word starting with c has n bytes.
-  uint16_t by_initial[26] = {};
+  // by_pair[a & 31][b & 31]: the kMayBe bits (and cue lengths) of the list words whose
+  // first two bytes are a and b, in either case (a letter's low five bits are its
+  // place in the alphabet; a digit's are those of a letter, which only lets more words
+  // through). Every list word begins with two letters, so with kByLength two loads
+  // reject most words of prose (and every word of one letter, whose second byte is
+  // taken as 0) before the checks that decide, each exact on its own.
+  uint16_t by_pair[32][32] = {};
   // The months' first three bytes, as 24-bit keys in an open-addressed table (a word of
   // three letters or more is looked up: one multiply and a probe or two, not a loop).
   static constexpr size_t kMonthSlots = 128;
   uint32_t months[kMonthSlots] = {};
 
   Words() {
-    auto index = [this](const char* w) {
-      by_initial[w[0] - 'a'] |= static_cast<uint16_t>(1u << std::strlen(w));
-    };
+    auto pair = [this](const char* w) -> uint16_t& { return by_pair[w[0] & 31][w[1] & 31]; };
+    auto index = [&](const char* w) { pair(w) |= static_cast<uint16_t>(1u << std::strlen(w)); };
     for (const char* w : kCueWords) index(w);
     for (const char* w : kClosingWords) index(w);
+    for (const char* h : kHonorifics) pair(h) |= kMayBeHonorific;
+    pair("www") |= kMayBeWww;
     for (const char* m : kMonths) {
+      pair(m) |= kMayBeMonth;
       const uint32_t key = MonthKey(m[0], m[1], m[2]);
       size_t s = MonthSlot(key);
       while (months[s] != 0) s = (s + 1) % kMonthSlots;
@@ -289,27 +334,15 @@ class Scanner {
   void Word(size_t i, size_t j, uint8_t all, uint8_t any) {
     const size_t len = j - i;
     const unsigned char c0 = t_[i];
-    if (!Digit(c0) && c0 != '_') {
+    if (Alpha(c0)) {
       const Words& w = GetWords();
-      // A cue's match is the cue, perhaps a second word ("signed by"), a punctuation
-      // mark and blanks.
-      if (len <= 4 && Upper(c0) && w.honorifics.Contains(t_ + i, len, false))
-        Set(Hint::kHonorific, i, CueEnd(j));
-      if (len >= 3) {
-        // MONTH: [Jj]an..., [Ff]eb..., or JAN, FEB, ...
-        const bool rest_lower = Lower(t_[i + 1]) && Lower(t_[i + 2]);
-        const bool all_upper = Upper(c0) && Upper(t_[i + 1]) && Upper(t_[i + 2]);
-        if ((rest_lower || all_upper) &&
-            w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2])))
-          Month(i);
-        if (len == 3 && c0 == 'w' && t_[i + 1] == 'w' && t_[i + 2] == 'w' && j < n_ &&
-            t_[j] == '.')
-          Set(Hint::kUrl, i, n_);  // \bwww\.
-        // CRYPTO: (?i:bc1|tb1) then at least six more.
-        if (len >= 9 && t_[i + 2] == '1') {
-          const char a = ToLower(c0), b = ToLower(t_[i + 1]);
-          if ((a == 'b' && b == 'c') || (a == 't' && b == 'b')) Set(Hint::kCrypto, i, j);
-        }
+      const uint16_t maybe =
+          w.by_pair[c0 & 31][(len > 1 ? t_[i + 1] : 0) & 31] & kByLength[std::min<size_t>(len, 16)];
+      if (maybe != 0) PairWord(i, j, maybe);
+      // CRYPTO: (?i:bc1|tb1) then at least six more.
+      if (len >= 9 && t_[i + 2] == '1') {
+        const char a = ToLower(c0), b = ToLower(t_[i + 1]);
+        if ((a == 'b' && b == 'c') || (a == 't' && b == 'b')) Set(Hint::kCrypto, i, j);
       }
       // IT_FISCAL_CODE: \b[A-Z]{6}...[A-Z]\b or \b[a-z]{6}...[a-z]\b, 16 word bytes:
       // the whole word, six letters first.
@@ -322,12 +355,6 @@ class Scanner {
       if (len < 3 && i + 3 <= n_ && t_[j] >= 0x80 &&
           w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2])))
         Month(i);
-      const unsigned char initial = static_cast<unsigned char>(ToLower(c0));
-      if (len <= kLongestWord && initial >= 'a' && initial <= 'z' &&
-          (w.by_initial[initial - 'a'] >> len & 1)) {
-        if (w.cues.Contains(t_ + i, len, true)) Set(Hint::kNameCue, i, CueEnd(j));
-        if (w.closings.Contains(t_ + i, len, true)) Set(Hint::kClosing, i, CueEnd(j));
-      }
     } else if (Digit(c0)) {
       // CRYPTO: \b[13]...{25,34}\b, \b0x[0-9A-Fa-f]{40}\b: the whole word.
       if ((c0 == '1' || c0 == '3') && len >= 26) Set(Hint::kCrypto, i, j);
@@ -354,6 +381,34 @@ class Scanner {
         DigitRun({d, e});
         d = e;
       }
+    }
+  }
+
+  // A word [i, j) that begins with a letter and may be a list word (maybe: its
+  // by_pair bits that its length allows).
+  void PairWord(size_t i, size_t j, uint16_t maybe) {
+    const Words& w = GetWords();
+    const size_t len = j - i;
+    const unsigned char c0 = t_[i];
+    // A cue's match is the cue, perhaps a second word ("signed by"), a punctuation
+    // mark and blanks.
+    if ((maybe & kMayBeHonorific) && len <= 4 && Upper(c0) &&
+        w.honorifics.Contains(t_ + i, len, false))
+      Set(Hint::kHonorific, i, CueEnd(j));
+    // MONTH: [Jj]an..., [Ff]eb..., or JAN, FEB, ...
+    if ((maybe & kMayBeMonth) && len >= 3) {
+      const bool rest_lower = Lower(t_[i + 1]) && Lower(t_[i + 2]);
+      const bool all_upper = Upper(c0) && Upper(t_[i + 1]) && Upper(t_[i + 2]);
+      if ((rest_lower || all_upper) &&
+          w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2])))
+        Month(i);
+    }
+    if ((maybe & kMayBeWww) && len == 3 && c0 == 'w' && t_[i + 1] == 'w' && t_[i + 2] == 'w' &&
+        j < n_ && t_[j] == '.')
+      Set(Hint::kUrl, i, n_);  // \bwww\.
+    if (maybe & kMayBeCue) {
+      if (w.cues.Contains(t_ + i, len, true)) Set(Hint::kNameCue, i, CueEnd(j));
+      if (w.closings.Contains(t_ + i, len, true)) Set(Hint::kClosing, i, CueEnd(j));
     }
   }
 
