@@ -222,7 +222,7 @@ const Words& GetWords() {
 class Scanner {
  public:
   explicit Scanner(std::string_view text)
-      : t_(reinterpret_cast<const unsigned char*>(text.data())), n_(text.size()) {}
+      : w_(GetWords()), t_(reinterpret_cast<const unsigned char*>(text.data())), n_(text.size()) {}
 
   Hints Run() {
     size_t i = 0;
@@ -335,7 +335,7 @@ class Scanner {
     const size_t len = j - i;
     const unsigned char c0 = t_[i];
     if (Alpha(c0)) {
-      const Words& w = GetWords();
+      const Words& w = w_;
       const uint16_t maybe =
           w.by_pair[c0 & 31][(len > 1 ? t_[i + 1] : 0) & 31] & kByLength[std::min<size_t>(len, 16)];
       if (maybe != 0) PairWord(i, j, maybe);
@@ -387,7 +387,7 @@ class Scanner {
   // A word [i, j) that begins with a letter and may be a list word (maybe: its
   // by_pair bits that its length allows).
   void PairWord(size_t i, size_t j, uint16_t maybe) {
-    const Words& w = GetWords();
+    const Words& w = w_;
     const size_t len = j - i;
     const unsigned char c0 = t_[i];
     // A cue's match is the cue, perhaps a second word ("signed by"), a punctuation
@@ -583,6 +583,7 @@ class Scanner {
       Set(Hint::kDeTaxIdGrouped, r3.s, r0.e);
   }
 
+  const Words& w_;  // GetWords(), once per text: its guard cost a call per word
   const unsigned char* t_;
   size_t n_;
   Hints hints_;
