@@ -21,9 +21,10 @@ enum : uint8_t {
   kUpperClass = 2,
   kLowerClass = 4,
   kHexClass = 8,
-  kWordClass = 16,   // \b's word bytes: [0-9A-Za-z_]
-  kLocalClass = 32,  // the e-mail pattern's local part: [A-Za-z0-9._%+'-] and non-ASCII
-  kDomainClass = 64,  // its domain: [A-Za-z0-9.-] and non-ASCII
+  kWordClass = 16,     // \b's word bytes: [0-9A-Za-z_]
+  kLocalClass = 32,    // the e-mail pattern's local part: [A-Za-z0-9._%+'-] and non-ASCII
+  kDomainClass = 64,   // its domain: [A-Za-z0-9.-] and non-ASCII
+  kSwitchClass = 128,  // the bytes that Run's switch reads: '@', ':', '+', 0xC4, 0xC5, 0xE2
 };
 
 constexpr std::array<uint8_t, 256> MakeClasses() {
@@ -38,6 +39,7 @@ constexpr std::array<uint8_t, 256> MakeClasses() {
   for (int c = 0; c < 256; ++c)
     if ((t[c] & (kDigitClass | kUpperClass | kLowerClass)) || c == '.' || c == '-') t[c] |= kDomainClass;
   for (int c = 0x80; c < 256; ++c) t[c] |= kLocalClass | kDomainClass;
+  for (int c : {int{'@'}, int{':'}, int{'+'}, 0xC4, 0xC5, 0xE2}) t[c] |= kSwitchClass;
   return t;
 }
 constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
@@ -228,8 +230,9 @@ class Scanner {
     size_t i = 0;
     while (i < n_) {
       const unsigned char c = t_[i];
-      if (kClasses[c] & kWordClass) {
-        uint8_t all = kClasses[c], any = all;
+      const uint8_t cls = kClasses[c];
+      if (cls & kWordClass) {
+        uint8_t all = cls, any = all;
         size_t j = i + 1;
         for (; j < n_; ++j) {
           const uint8_t k = kClasses[t_[j]];
@@ -239,6 +242,10 @@ class Scanner {
         }
         Word(i, j, all, any);
         i = j;
+        continue;
+      }
+      if (!(cls & kSwitchClass)) {  // blanks and most punctuation: nothing to do
+        ++i;
         continue;
       }
       switch (c) {
