@@ -121,21 +121,22 @@ class PackedWords {
 
   // True if the len bytes at w (lower-cased first if lower) are one of the words.
   bool Contains(const unsigned char* w, size_t len, bool lower) const {
-    if (len == 0 || len > 16) return false;
-    const Key k = Pack(w, len, lower);
+    return len != 0 && len <= 16 && Contains(Pack(w, len, lower));
+  }
+
+  // The same with the bytes packed already (to look one word up in two lists).
+  struct Key {
+    uint64_t lo = 0, hi = 0;
+    size_t len = 0;
+  };
+  bool Contains(const Key& k) const {
     for (size_t i = Slot(k);; i = (i + 1) % kSlots) {
       const Key& s = slots_[i];
       if (s.len == 0) return false;
       if (s.lo == k.lo && s.hi == k.hi && s.len == k.len) return true;
     }
   }
-
- private:
-  static constexpr size_t kSlots = 64;  // more than twice the longest list
-  struct Key {
-    uint64_t lo = 0, hi = 0;
-    size_t len = 0;
-  };
+  // At most 16 bytes.
   static Key Pack(const unsigned char* w, size_t len, bool lower) {
     Key k;
     k.len = len;
@@ -146,6 +147,9 @@ class PackedWords {
     }
     return k;
   }
+
+ private:
+  static constexpr size_t kSlots = 64;  // more than twice the longest list
   static size_t Slot(const Key& k) {
     return static_cast<size_t>(((k.lo ^ (k.hi * 31) ^ k.len) * 0x9E3779B97F4A7C15ull) >> 58);
   }
@@ -414,8 +418,9 @@ class Scanner {
         j < n_ && t_[j] == '.')
       Set(Hint::kUrl, i, n_);  // \bwww\.
     if (maybe & kMayBeCue) {
-      if (w.cues.Contains(t_ + i, len, true)) Set(Hint::kNameCue, i, CueEnd(j));
-      if (w.closings.Contains(t_ + i, len, true)) Set(Hint::kClosing, i, CueEnd(j));
+      const PackedWords::Key key = PackedWords::Pack(t_ + i, len, true);
+      if (w.cues.Contains(key)) Set(Hint::kNameCue, i, CueEnd(j));
+      if (w.closings.Contains(key)) Set(Hint::kClosing, i, CueEnd(j));
     }
   }
 
