@@ -254,6 +254,44 @@ TEST(PrefilterTest, HintsAreSelective) {
   EXPECT_EQ(BuiltinHints("ſpouse Ann").mask, HintBit(Hint::kNameCue) | HintBit(Hint::kClosing));
 }
 
+// Every list word gets past the gate of the word pass (a table by its first two bytes
+// and its length), in lower case, capitalized and in capitals where its pattern allows
+// them; words that share a list word's first two letters but not its length do not.
+TEST(PrefilterTest, ListWordsPassTheirGateInEveryCase) {
+  auto cased = [](std::string w) {
+    std::string capitalized = w, upper = w;
+    capitalized[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(w[0])));
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return std::vector<std::string>{w, capitalized, upper};
+  };
+  const char* const cues[] = {
+      "patient", "full", "signed", "approved", "referred", "account", "pt", "name", "dear",
+      "attn", "attention", "insured", "employee", "customer", "client", "member", "guardian",
+      "physician", "nurse", "applicant", "beneficiary", "cardholder", "contact", "witness",
+      "reviewer", "spouse", "mother", "father", "son", "daughter"};
+  for (const char* w : cues)
+    for (const std::string& v : cased(w))
+      EXPECT_TRUE(BuiltinHints(v + ": Ann").mask & HintBit(Hint::kNameCue)) << v;
+  const char* const closings[] = {"sincerely", "best", "kind", "regards", "thank",
+                                  "thanks", "cheers", "respectfully", "signed"};
+  for (const char* w : closings)
+    for (const std::string& v : cased(w))
+      EXPECT_TRUE(BuiltinHints(v + ", Ann").mask & HintBit(Hint::kClosing)) << v;
+  for (const char* h : {"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Sr", "Sra",
+                        "Srta", "Herr", "Frau", "Mme", "Mlle"})
+    EXPECT_TRUE(BuiltinHints(std::string(h) + ". Smith").mask & HintBit(Hint::kHonorific)) << h;
+  for (const char* m : {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                        "nov", "dec", "mae", "mai", "okt", "dez", "avr", "jui", "ene", "abr",
+                        "ago", "set", "dic", "gen", "mag", "giu", "lug", "ott", "maa", "mei",
+                        "mrt", "mrz", "fev", "aou"})
+    for (const std::string& v : cased(m))
+      EXPECT_TRUE(BuiltinHints("3 " + v + " 2024").mask & HintBit(Hint::kDate)) << v;
+  EXPECT_EQ(BuiltinHints("see www.example.org").mask, HintBit(Hint::kUrl));
+  // Words that only begin like a list word ("thank", "attn", "father", "cardholder",
+  // "Frau") are none.
+  EXPECT_EQ(BuiltinHints("the these there attempts failed cannot from Fr www").mask, 0u);
+}
+
 // The ranges are narrow where the shape fixes them: an SSN's three runs, an e-mail's
 // bytes around its '@'.
 TEST(PrefilterTest, RangesCoverTheShapeOnly) {
