@@ -186,7 +186,7 @@ struct Words {
   // through). Every list word begins with two letters, so with kByLength two loads
   // reject most words of prose (and every word of one letter, whose second byte is
   // taken as 0) before the checks that decide, each exact on its own.
-  uint16_t by_pair[32][32] = {};
+  alignas(64) uint16_t by_pair[32][32] = {};  // a row a cache line
   // The months' first three bytes, as 24-bit keys in an open-addressed table (a word of
   // three letters or more is looked up: one multiply and a probe or two, not a loop).
   static constexpr size_t kMonthSlots = 128;

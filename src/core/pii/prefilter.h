@@ -6,7 +6,10 @@
 // its pass cost six times its warm time (7 us a 350-byte record against 1). This pass
 // checks, for each built-in regex, a condition that every match of it implies (a run of
 // seven digits, two uppercase letters before two digits, a cue word, ...): it touches
-// the text, one 256-byte table and, for some words, a small word table.
+// the text, one 256-byte table and, for a word that begins with a letter, one 64-byte
+// row of a table by its first two bytes and length (Words::by_pair, which lets through
+// only the words that may be a cue, closing, honorific or month: the few that pass are
+// looked up in small word tables).
 //
 // The conditions are necessary, not sufficient: a hint set for a regex that then does
 // not match costs one search, a hint missing for a regex that matches would lose a
