@@ -347,6 +347,8 @@ class Scanner {
     const unsigned char c0 = t_[i];
     if (Alpha(c0)) {
       const Words& w = w_;
+      // The cue, closing, honorific, month and www checks, for the few words whose first
+      // two bytes and length let them through.
       const uint16_t maybe =
           w.by_pair[c0 & 31][(len > 1 ? t_[i + 1] : 0) & 31] & kByLength[std::min<size_t>(len, 16)];
       if (maybe != 0) PairWord(i, j, maybe);
