@@ -554,12 +554,13 @@ class Scanner {
     // before the sign), the sign, a digit; 11 bytes from the run.
     if (n0 == 6 && r0.e + 1 < n_ && In(t_[r0.e], kFinnishSigns) && Digit(t_[r0.e + 1]))
       Set(Hint::kFinnishId, r0.s, Fwd(r0.s, 11));
-    // UK_NINO: \b[A-Z]{2}(?: ?\d{2}){3} ?[A-D]\b: its first digits are a run of at
-    // least 2 right after two capitals that begin a word (\b), or after those and a
-    // space; the match starts at most 3 bytes before the run and is at most 13 long.
-    // In small letters, \b[a-z]{2}(?: ?\d{2}){3} ?[a-d]\b, the same after two small
-    // letters, and the run is 2, 4 or 6 long and, short of 6, followed by ' ' and a
-    // digit (two small letters and two digits are common in prose: "at 14:30").
+    // UK_NINO: \b[A-Z]{2}(?: ?\d{2}){3} ?[A-D]\b: its first digits are a run right
+    // after two capitals that begin a word (\b), or after those and a space; the match
+    // starts at most 3 bytes before the run and is at most 13 long. Its six digits are
+    // pairs, each after an optional space, so that run is 2, 4 or 6 long and, short of
+    // 6, followed by ' ' and a digit (the next pair): two capitals and a number are
+    // common in text ("HR 90.", "BP 155/81", an IBAN's "DE16" or "ES8279..."). In small
+    // letters, \b[a-z]{2}(?: ?\d{2}){3} ?[a-d]\b, the same after two small letters.
     auto word_start = [&](size_t k) { return k == 0 || !(kClasses[t_[k - 1]] & kWordClass); };
     auto two_before = [&](bool (*letter)(unsigned char)) {
       return (r0.s >= 2 && letter(t_[r0.s - 1]) && letter(t_[r0.s - 2]) && word_start(r0.s - 2)) ||
@@ -568,7 +569,7 @@ class Scanner {
     };
     const bool pairs_go_on = n0 == 6 || ((n0 == 2 || n0 == 4) && r0.e + 1 < n_ && t_[r0.e] == ' ' &&
                                          Digit(t_[r0.e + 1]));
-    if (n0 >= 2 && (two_before(Upper) || (pairs_go_on && two_before(Lower))))
+    if (pairs_go_on && (two_before(Upper) || two_before(Lower)))
       Set(Hint::kNino, Back(r0.s, 3), Fwd(r0.s, 10));
     // FR_NIR, kFrNirForms: each form ends with a run of 2 (the key) or of 8 (Corsica's
     // unspaced form).
