@@ -361,6 +361,32 @@ RESET ROLE;
 RESET comply.review_four_eyes;
 SELECT action, current_user_name FROM comply.audit_log
  WHERE object = 'comply.review_cases/' || :c10 ORDER BY id;
+-- A case the SLA escalated (no reviewer did) is anyone's, and first in its queue.
+SET ROLE rev_frank;
+SELECT comply.review_enqueue('{"id": 41}', 'four eyes, overdue', ARRAY['a', 'b'], 'a', 0.5, 'four_eyes_sla') AS c11 \gset
+RESET ROLE;
+SET comply.review_sla = '1s';
+SELECT pg_sleep(1.2);
+SELECT escalated >= 1 AS escalated FROM comply.review_maintain();
+RESET comply.review_sla;
+SET comply.review_four_eyes = on;
+SET ROLE rev_grace;
+SELECT id = :c11 AS claimed, created_by, decided_by FROM comply.review_next('four_eyes_sla');
+SELECT status FROM comply.review_release(:c11);
+-- A reviewer who is a member of the role that opened a case (he may write as it, SET
+-- ROLE to it) acts as it: its cases are not his to decide, claimed from a session of
+-- his own or after SET ROLE.
+RESET ROLE;
+GRANT rev_frank TO rev_grace;
+SET ROLE rev_grace;
+SELECT (comply.review_next('four_eyes_sla')).id IS NULL AS member_of_the_opener_skipped;
+RESET ROLE;
+REVOKE rev_frank FROM rev_grace;
+SET ROLE rev_heidi;
+SELECT id = :c11 AS claimed FROM comply.review_next('four_eyes_sla');
+SELECT status, decided_by FROM comply.review_decide(:c11, 'a');
+RESET ROLE;
+RESET comply.review_four_eyes;
 REVOKE EXECUTE ON FUNCTION comply.review_enqueue(jsonb, text, text[], text, float8, text) FROM rev_frank;
 DROP ROLE rev_frank;
 DROP ROLE rev_grace;

@@ -76,6 +76,24 @@ BEGIN
   END IF;
 END $$;
 
+-- Four eyes (comply.review_four_eyes): the names a reviewer acts under, whose cases he
+-- must not decide: the caller's role, the session's (a reviewer who SET ROLE to a role of
+-- his), and every role either is a member of, directly or through others (a reviewer who
+-- may SET ROLE to the application's role wrote as it). Membership as pg_auth_members
+-- records it: a superuser is not taken for a member of every role.
+CREATE FUNCTION comply._review_roles_of(caller text) RETURNS text[]
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  WITH RECURSIVE mine(roleid) AS (
+    SELECT o.oid FROM pg_roles o WHERE o.rolname IN (caller, session_user)
+    UNION
+    SELECT m.roleid FROM pg_auth_members m JOIN mine ON m.member = mine.roleid)
+  SELECT array_agg(DISTINCT n) FROM (
+    SELECT o.rolname::text AS n FROM mine JOIN pg_roles o ON o.oid = mine.roleid
+    UNION ALL SELECT caller UNION ALL SELECT session_user::text) x $$;
+COMMENT ON FUNCTION comply._review_roles_of(text) IS
+  'The role names a reviewer acts under (his role, the session''s, the roles either is a member of), for comply.review_four_eyes';
+REVOKE ALL ON FUNCTION comply._review_roles_of(text) FROM PUBLIC;
+
 CREATE FUNCTION comply._review_next(caller text, q text, claim_timeout interval)
   RETURNS comply.review_cases
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
@@ -84,6 +102,7 @@ DECLARE
   t timestamptz;
   -- (Off where pg_comply's library is not loaded: the C entry points load it.)
   four_eyes boolean := coalesce(current_setting('comply.review_four_eyes', true), 'off') = 'on';
+  mine text[] := CASE WHEN four_eyes THEN comply._review_roles_of(caller) END;
 BEGIN
   PERFORM comply._check_queue_name(q);
   -- Escalated cases first (they are overdue), then the oldest; claims that expired,
@@ -97,8 +116,9 @@ BEGIN
      AND (r.status <> 'claimed' OR r.claim_expires_at < clock_timestamp()
           OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles o WHERE o.oid = r.assignee_role))
      -- Four eyes: not the caller's own cases, nor those he escalated (to someone else).
-     AND NOT (four_eyes AND (r.created_by = caller
-                             OR (r.escalated_at IS NOT NULL AND r.decided_by = caller)))
+     -- (A case opened by no known role, or escalated by the SLA, is anyone's.)
+     AND NOT (four_eyes AND (coalesce(r.created_by = ANY (mine), false)
+                             OR (r.escalated_at IS NOT NULL AND coalesce(r.decided_by = ANY (mine), false))))
    ORDER BY (r.escalated_at IS NULL), r.id
    LIMIT 1
    FOR UPDATE SKIP LOCKED;
@@ -140,6 +160,8 @@ DECLARE
   c comply.review_cases;
   new_status text;
   final text;
+  mine text[];
+  opened boolean;
 BEGIN
   IF case_id IS NULL THEN
     RAISE EXCEPTION 'the review case id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -156,13 +178,16 @@ BEGIN
             HINT = 'Claim a case with comply.review_next() before deciding it.';
   END IF;
   -- (A claim taken while comply.review_four_eyes was off.)
-  IF coalesce(current_setting('comply.review_four_eyes', true), 'off') = 'on'
-     AND (c.created_by = caller OR (c.escalated_at IS NOT NULL AND c.decided_by = caller)) THEN
-    RAISE EXCEPTION 'review case % must be decided by another reviewer', case_id
-      USING ERRCODE = 'insufficient_privilege',
-            DETAIL = CASE WHEN c.created_by = caller THEN 'Your own write or call opened it, and comply.review_four_eyes is on.'
-                          ELSE 'You escalated it, and comply.review_four_eyes is on.' END,
-            HINT = 'Release it with comply.review_release().';
+  IF coalesce(current_setting('comply.review_four_eyes', true), 'off') = 'on' THEN
+    mine := comply._review_roles_of(caller);
+    opened := coalesce(c.created_by = ANY (mine), false);
+    IF opened OR (c.escalated_at IS NOT NULL AND coalesce(c.decided_by = ANY (mine), false)) THEN
+      RAISE EXCEPTION 'review case % must be decided by another reviewer', case_id
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = CASE WHEN opened THEN 'A write or call of yours (as your role, your session''s, or a role you are a member of) opened it, and comply.review_four_eyes is on.'
+                            ELSE 'You escalated it, and comply.review_four_eyes is on.' END,
+              HINT = 'Release it with comply.review_release().';
+    END IF;
   END IF;
   IF c.claim_expires_at < clock_timestamp() THEN
     RAISE EXCEPTION 'your claim on review case % has expired', case_id
