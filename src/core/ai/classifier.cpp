@@ -16,6 +16,7 @@
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
 #include "core/hash.h"
+#include "core/sha256.h"
 
 namespace comply::ai {
 namespace {
@@ -577,7 +578,7 @@ void PutF32(std::string& out, float f) {
 std::array<unsigned char, kChecksumBytes> Sha256(std::string_view data) {
   std::array<unsigned char, kChecksumBytes> h{};
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), h.data(), &len, EVP_sha256(), nullptr) != 1 ||
+  if (EVP_Digest(data.data(), data.size(), h.data(), &len, Sha256Md(), nullptr) != 1 ||
       len != h.size())
     throw Error(sqlstate::kInternalError, "EVP_Digest(SHA-256) failed");
   return h;

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/sha256.h"
 #include "core/utf8.h"
 
 namespace comply::ledger {
@@ -160,7 +161,7 @@ std::string EncodeEntry(const Entry& e) {
 Hash Sha256(std::string_view data) {
   Hash h{};
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), h.data(), &len, EVP_sha256(), nullptr) != 1 ||
+  if (EVP_Digest(data.data(), data.size(), h.data(), &len, Sha256Md(), nullptr) != 1 ||
       len != h.size()) {
     Internal("EVP_Digest(SHA-256)");
   }
@@ -168,7 +169,7 @@ Hash Sha256(std::string_view data) {
 }
 
 Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+  if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), Sha256Md(), nullptr) != 1) {
     EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
     ctx_ = nullptr;
     Internal("EVP_DigestInit_ex(SHA-256)");

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/sha256.h"
+
 namespace comply::pii {
 namespace {
 
@@ -379,8 +381,8 @@ Validity ValidateBase58Check(std::string_view s) {
   }
   unsigned char first[EVP_MAX_MD_SIZE];
   unsigned char second[EVP_MAX_MD_SIZE];
-  if (EVP_Digest(bytes.data(), 21, first, nullptr, EVP_sha256(), nullptr) != 1 ||
-      EVP_Digest(first, 32, second, nullptr, EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(bytes.data(), 21, first, nullptr, Sha256Md(), nullptr) != 1 ||
+      EVP_Digest(first, 32, second, nullptr, Sha256Md(), nullptr) != 1) {
     return Validity::kUnknown;  // libcrypto failure says nothing about the address
   }
   for (int i = 0; i < 4; ++i) {
