@@ -267,6 +267,21 @@ TEST(PseudonymTest, KnownAnswer) {
             "ps_f7bc83f430538424b13298e6aa6fb143");
 }
 
+// The HMAC's context is prepared once for a key and kept: another key, one that only
+// begins like it, and the first again each get their own HMAC (the vector above and
+// RFC 4231's test case 2, "Jefe").
+TEST(PseudonymTest, KeysTakenInTurnEachGetTheirOwnHmac) {
+  const std::string fox = "The quick brown fox jumps over the lazy dog";
+  const std::string jefe = "what do ya want for nothing?";
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(Pseudonym("key", fox), "ps_f7bc83f430538424b13298e6aa6fb143");
+    EXPECT_EQ(Pseudonym("Jefe", jefe), "ps_5bdcc146bf60754e6a042426089575c7");
+    EXPECT_NE(Pseudonym("keyX", fox), Pseudonym("key", fox));
+    EXPECT_NE(Pseudonym("ke", fox), Pseudonym("key", fox));
+    EXPECT_EQ(Pseudonym("key", fox), "ps_f7bc83f430538424b13298e6aa6fb143");
+  }
+}
+
 TEST(PseudonymTest, KeyIdTellsKeysApartAndIsNoValuesPseudonym) {
   const std::string id = KeyId(kKey);
   ASSERT_EQ(id.size(), 20u) << id;
