@@ -52,7 +52,15 @@ struct Pattern {
   ValidateFn validate;
   RefineFn refine;
   std::vector<std::string> context;
+  // Set by Impl::Add: bit n for a context word of n bytes (63: 63 or more), so that a word
+  // near a candidate of no such length is not compared with each (HasContext runs for
+  // every candidate); and whether entity is PERSON.
+  uint64_t context_lengths = 0;
+  bool person = false;
 };
+
+// The bit of Pattern::context_lengths for a word of n bytes.
+inline uint64_t LengthBit(size_t n) { return uint64_t{1} << std::min<size_t>(n, 63); }
 
 // One compiled regex and the recognizers that read its matches (several recognizers
 // share the regex of a plain digit run, so it is searched once, not once each).
@@ -172,13 +180,14 @@ bool NameCounts(std::string_view name, std::string_view text, size_t begin, size
 
 // True if one of the words near [begin, end) is in context.
 bool HasContext(std::string_view text, size_t begin, size_t end,
-                const std::vector<std::string>& context) {
+                const std::vector<std::string>& context, uint64_t lengths) {
   if (context.empty()) return false;
   // Compares in place (no copies): this runs for every candidate.
   auto matches = [&](std::string_view w) {
     while (!w.empty() && (w.back() == ':' || w.back() == '\'')) w.remove_suffix(1);
     if (w.size() > 2 && (w.substr(w.size() - 2) == "'s" || w.substr(w.size() - 2) == "'S"))
       w.remove_suffix(2);
+    if (!(lengths & LengthBit(w.size()))) return false;  // no context word that long
     for (const std::string& c : context) {
       if (c.size() != w.size()) continue;
       size_t i = 0;
@@ -331,6 +340,8 @@ struct Detector::Impl {
   // one when the set finds its regex. Every built-in recognizer is added before any
   // custom one.
   void Add(Pattern p, const std::string& source, const char* tail = nullptr, int hint = -1) {
+    for (const std::string& w : p.context) p.context_lengths |= LengthBit(w.size());
+    p.person = p.entity == "PERSON";
     auto [it, fresh] = group_of_source.emplace(source, groups.size());
     if (fresh) {
       auto re = std::make_unique<RE2>(source, PatternOptions());
@@ -672,11 +683,13 @@ bool Detector::Impl::Accept(size_t i, std::string_view text, size_t begin, size_
     if (v == Validity::kInvalid) return false;
     if (v == Validity::kValid) score = p.valid_score;
   }
-  if (p.entity == "PERSON" && !TrimNameSpan(text, &begin, &end)) return false;
+  if (p.person && !TrimNameSpan(text, &begin, &end)) return false;
   // Sums such as 0.3 + 0.35 are rounded so that a threshold equal to them holds.
+  // (A score the cap leaves where it is, 1.0 for a valid e-mail, card or IBAN, needs no
+  // look at the words around: most candidates.)
   double boosted = std::min(std::round((score + kContextBoost) * 1e6) / 1e6, 1.0);
-  if (boosted >= options.min_score &&
-      (HasContext(text, begin, end, p.context) || NameCounts(options.context, text, begin, end, p.entity)))
+  if (boosted > score && boosted >= options.min_score &&
+      (HasContext(text, begin, end, p.context, p.context_lengths) || NameCounts(options.context, text, begin, end, p.entity)))
     score = boosted;
   if (score < options.min_score) return false;
   out->push_back({p.entity, begin, end, score});
