@@ -146,6 +146,31 @@ SET comply.review_threshold = 0;
 SELECT object, status FROM pg_temp.matrix() WHERE control = 'GDPR-22';
 RESET comply.review_threshold;
 SELECT object, status FROM pg_temp.matrix() WHERE control = 'GDPR-22';
+-- SOX segregation of duties: with comply.review_four_eyes off, the role whose write
+-- opened a case may decide it, a gap of each classified table naming SOX; a table not
+-- classified opens no case. run_controls gives the setting and, as evidence, the closed
+-- cases decided by the role that opened them.
+SELECT comply.protect('ctl_mx.leads', $${
+  "columns": {"email": {"pseudonymize": true},
+              "message": {"redact": true, "classify": {"labels": ["billing", "clinical"], "model": "ctl_model"}}},
+  "workflow_step": "triage", "regulations": ["SOX §404"]}$$);
+SELECT comply.protect('ctl_mx.claims', '{"columns": {"notes": {"redact": true}}, "regulations": ["SOX"]}');
+SELECT object, status FROM pg_temp.matrix() WHERE control = 'SOX-404-segregation-of-duties' ORDER BY object;
+SELECT status, evidence FROM comply.run_controls(ARRAY['SOX-404-segregation-of-duties']);
+SET comply.review_four_eyes = on;
+SELECT object, status FROM pg_temp.matrix() WHERE control = 'SOX-404-segregation-of-duties' ORDER BY object;
+BEGIN;
+INSERT INTO comply.review_cases (queue, status, decision, created_by, decided_by, decided_at)
+VALUES ('ctl', 'approved', 'approve', 'ctl_clerk', 'ctl_clerk', now()),
+       ('ctl', 'rejected', 'reject', 'ctl_clerk', 'ctl_checker', now()),
+       ('ctl', 'pending', NULL, 'ctl_clerk', NULL, NULL);
+SELECT status, evidence FROM comply.run_controls(ARRAY['SOX-404-segregation-of-duties']);
+ROLLBACK;
+RESET comply.review_four_eyes;
+SELECT comply.protect('ctl_mx.leads', $${
+  "columns": {"email": {"pseudonymize": true},
+              "message": {"redact": true, "classify": {"labels": ["sales", "support"], "model": "openai:gpt-4o-mini"}}},
+  "workflow_step": "triage", "regulations": ["HIPAA §164.312(e)(1)", "GDPR Art. 22"]}$$);
 -- A schema a policy validates against cannot be deleted; removed behind the guard's
 -- back (a superuser with the triggers off), validation is a gap.
 SELECT comply.protect('ctl_mx.claims', '{"columns": {"payload": {"validate": "ctl_intake"}}, "regulations": ["SOX §404"]}');

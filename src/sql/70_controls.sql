@@ -12,8 +12,8 @@ CREATE TABLE comply.controls (
   check_kind text NOT NULL DEFAULT 'manual'
     CHECK (check_kind IN ('enforced', 'pii_covered', 'validated', 'audited', 'reads_audited', 'ledger_intact',
                           'access_restricted', 'pan_protected', 'ai_transport', 'client_tls',
-                          'human_review', 'documented', 'encrypted', 'server_auth', 'planned',
-                          'manual')),
+                          'human_review', 'four_eyes', 'documented', 'encrypted', 'server_auth',
+                          'planned', 'manual')),
   user_defined boolean NOT NULL DEFAULT true
 );
 COMMENT ON TABLE comply.controls IS
@@ -96,6 +96,10 @@ INSERT INTO comply.controls (control_id, workflow_step, regulation, regulation_r
  'Internal control over financial reporting: input controls reject malformed records',
  'JSON Schema validation in the protect trigger; rejected attempts recorded in the ledger',
  'validated', false),
+('SOX-404-segregation-of-duties', 'review', 'SOX', 'SOX §404',
+ 'Internal control over financial reporting: segregation of duties: a record is not approved by the person who entered it',
+ 'comply.review_four_eyes = on: a review case is decided by a role other than the one whose write or call opened it (and than the reviewer who escalated it); comply.review_next skips such cases and comply.review_decide refuses them; every decision names its reviewer in the ledger',
+ 'four_eyes', false),
 ('PCI-3.4', 'store', 'PCI DSS v4.0', 'PCI DSS 3.4',
  'Access to displays of full PAN is restricted: PAN masked when displayed (at most BIN and last four digits)',
  'comply.protect "mask" {"keep_last": 4} (or redaction) on card columns: the full PAN is never stored, so never displayed',
@@ -259,6 +263,8 @@ DECLARE
   threshold float8 := coalesce(current_setting('comply.review_threshold', true), '0.85')::float8;
   reviewers boolean := EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid
                                 WHERE r.rolname = 'comply_reviewer');
+  -- (Off where pg_comply's library is not loaded, as the review functions read it.)
+  four_eyes boolean := coalesce(current_setting('comply.review_four_eyes', true), 'off') = 'on';
   t record;
   anc record;
   ancestor text;
@@ -510,6 +516,13 @@ BEGIN
             IF t.missing_models IS NOT NULL THEN
               reasons := reasons || ('builtin model ' || array_to_string(t.missing_models, ', ') || ' does not exist');
             END IF;
+          END IF;
+        WHEN 'four_eyes' THEN
+          -- Review cases come from a table's writes only when it is classified.
+          IF t.models IS NULL THEN
+            na := 'not applicable: the table is not classified';
+          ELSIF NOT four_eyes THEN
+            reasons := reasons || 'comply.review_four_eyes is off: the role whose write opened a review case may decide it'::text;
           END IF;
         WHEN 'documented' THEN
           IF t.step IS NULL THEN

@@ -83,6 +83,21 @@ BEGIN
                      WHEN EXISTS (SELECT 1 FROM jsonb_each(rows) e WHERE e.value ->> 'status' = 'unknown') THEN 'unknown'
                      ELSE 'pass' END;
       evidence := rows;
+    ELSIF c.check_kind = 'four_eyes' THEN
+      -- The matrix's rows (comply.review_four_eyes on for every classified table naming
+      -- the control), and for the auditor the closed cases decided by the role that
+      -- opened them (by name, as recorded): decisions before four eyes was turned on
+      -- stay in the count, so it is evidence to look at rather than a failure.
+      rows := (SELECT coalesce(jsonb_agg(jsonb_build_object('object', e ->> 'object', 'status', e ->> 'status')
+                                         ORDER BY e ->> 'object'), '[]')
+                 FROM jsonb_array_elements(matrix) e WHERE e ->> 'control' = c.control_id);
+      SELECT count(*) INTO gaps FROM jsonb_array_elements(rows) e WHERE e ->> 'status' LIKE 'gap%';
+      SELECT count(*) INTO passed_rows FROM jsonb_array_elements(rows) e WHERE e ->> 'status' = 'implemented';
+      SELECT count(*) INTO n FROM comply.review_cases r
+       WHERE r.status IN ('approved', 'rejected', 'labelled') AND r.decided_by = r.created_by;
+      status := CASE WHEN gaps > 0 THEN 'fail' WHEN passed_rows > 0 THEN 'pass' ELSE 'not_applicable' END;
+      evidence := jsonb_build_object('review_four_eyes', coalesce(current_setting('comply.review_four_eyes', true), 'off'),
+                                     'self_decided_cases', n, 'objects', rows);
     ELSIF c.check_kind IN ('planned', 'manual') THEN
       status := CASE c.check_kind WHEN 'planned' THEN 'not_run' ELSE 'manual' END;
       evidence := jsonb_build_object('reason', c.implemented_by);
