@@ -365,9 +365,13 @@ q -c "SELECT comply.register_schema('needs_a', '{\"type\": \"object\", \"require
   -c "CREATE TABLE undelivered (id int PRIMARY KEY, doc jsonb)" \
   -c "SELECT comply.protect('undelivered', '{\"columns\": {\"doc\": {\"validate\": \"needs_a\"}}}')" >/dev/null
 rejected_before=$(q -c "$rejected")
-q -c "INSERT INTO undelivered VALUES (1, '{}')" >/dev/null 2>&1 || true
+# (From a client whose application_name holds an e-mail address: the ledger stores it
+# redacted, and the record waiting on disk holds it redacted already.)
+PGAPPNAME='batch for grace.hopper@example.org' q -c "INSERT INTO undelivered VALUES (1, '{}')" >/dev/null 2>&1 || true
 check "a rejected row waiting for the job worker is also on disk" \
   bash -c "[ \$(cat '$spool'/*.rec | grep -ao 'PGCOMPLY-DEFERRED 1 L' | wc -l) = 1 ]"
+check "... without the client's application_name in clear" \
+  bash -c "cat '$spool'/*.rec | grep -aqF 'batch for [EMAIL_ADDRESS]' && ! cat '$spool'/*.rec | grep -aq 'grace.hopper'"
 scripts/pgcluster.sh stop >/dev/null
 check "a record the job worker never wrote is kept on disk when the server stops" \
   grep -q "pg_comply: 1 deferred record .* is kept in pg_stat_tmp/pg_comply" "$(scripts/pgcluster.sh log)"
@@ -382,6 +386,9 @@ check "... after which no live record is left on disk" \
 check "... with who was refused, from the session that tried" \
   wait_for "SELECT session_user_name = current_user FROM comply.audit_log WHERE action = 'protect.rejected'
               ORDER BY id DESC LIMIT 1" 1
+check "... and its application_name, redacted" \
+  wait_for "SELECT application_name = 'batch for [EMAIL_ADDRESS]' FROM comply.audit_log
+             WHERE action = 'protect.rejected' ORDER BY id DESC LIMIT 1" 1
 
 # A crash (a backend killed: the postmaster reinitializes shared memory) loses nothing
 # either: the records handed over before it are taken back by the first drain after it.

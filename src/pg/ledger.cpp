@@ -576,6 +576,8 @@ static std::string LedgerApplicationName(const AuditOrigin* origin) {
   return redacted;
 }
 
+std::string RedactedApplicationName() { return LedgerApplicationName(nullptr); }
+
 int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* details,
                   const AuditOrigin* origin) {
   const std::string app = LedgerApplicationName(origin);

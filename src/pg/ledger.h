@@ -37,6 +37,12 @@ struct AuditOrigin {
 int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* details,
                   const AuditOrigin* origin = nullptr);
 
+// This session's application_name as a ledger entry stores it (redacted; empty for none),
+// for an AuditOrigin handed to the job worker: the record waits in shared memory and in
+// a file of pg_stat_tmp, which then never hold the client's text in clear. (Redacting
+// the redacted text again, as AppendAudit does, leaves it as it is.) May throw.
+std::string RedactedApplicationName();
+
 // Appends an entry as comply.audit() does (action, object and details, JSON text, redacted
 // of PII first; the current role acts), for pg_comply's own entries written from C++
 // (the review queue's, the classifier's): comply.audit() refuses their action names to

@@ -825,7 +825,8 @@ posture::Classification ClassifyStored(Datum d) {
 }
 
 // Who acts in this session, as a ledger entry written here would name them, for a
-// record the job worker writes later (comply._audit_deferred): ,"origin":{...}.
+// record the job worker writes later (comply._audit_deferred): ,"origin":{...}. The
+// application_name redacted already, as the entry will hold it.
 std::string OriginMember() {
   const char* session = PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetSessionUserId(), false)); });
   const char* acting = PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); });
@@ -835,7 +836,7 @@ std::string OriginMember() {
   out += ",\"current_user\":";
   json::AppendQuoted(out, acting);
   out += ",\"application_name\":";
-  json::AppendQuoted(out, application_name ? application_name : "");
+  json::AppendQuoted(out, RedactedApplicationName());
   out += ",\"client_addr\":";
   json::AppendQuoted(out, addr ? addr : "");
   out += '}';
