@@ -66,8 +66,9 @@ bench_cluster_down() {
 # The callgrind counts (bench/*_instructions.sh): instructions of statements run in a
 # single-user backend, which do not depend on the machine's load.
 # After ir_cluster_up NAME: valgrind and the installed extension are checked, the
-# throwaway cluster build/bench-cluster-NAME runs (PG* variables point at it), ir_out is a
-# scratch directory, and both are removed on exit unless COMPLY_BENCH_KEEP=1.
+# throwaway cluster build/bench-cluster-NAME-ir (or $COMPLY_BENCH_IR_DIR) runs (PG* variables
+# point at it), ir_out is a scratch directory, and both are removed on exit unless
+# COMPLY_BENCH_KEEP=1.
 ir_cluster_up() {
   local name=$1 repo
   repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -77,7 +78,7 @@ ir_cluster_up() {
     echo "${name}_instructions: pg_comply is not installed; run 'make install' first" >&2
     exit 1
   fi
-  export COMPLY_CLUSTER_DIR="$repo/build/bench-cluster-$name-ir"
+  export COMPLY_CLUSTER_DIR="${COMPLY_BENCH_IR_DIR:-$repo/build/bench-cluster-$name-ir}"
   ir_cluster="$repo/scripts/pgcluster.sh"
   ir_out=$(mktemp -d)
   chmod 777 "$ir_out"
