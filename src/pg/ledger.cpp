@@ -35,6 +35,7 @@ extern "C" {
 #include "utils/syscache.h"
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/objectaddress.h"
 #include "access/xact.h"
 #include "access/xlog.h"
@@ -224,6 +225,165 @@ Datum ByteaDatum(const std::string& bytes) {
   return PointerGetDatum(b);
 }
 
+// Whether an insert into rel can skip the executor's statement machinery: a plain table
+// (not partitioned, not a partition, no rule, no row-level security) with no insert
+// trigger of any kind.
+bool InsertsPlainly(Relation rel) {
+  const TriggerDesc* trig = rel->trigdesc;
+  return rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rules == nullptr &&
+         !rel->rd_rel->relispartition && !rel->rd_rel->relrowsecurity &&
+         !(trig && (trig->trig_insert_before_row || trig->trig_insert_after_row ||
+                    trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
+                    trig->trig_insert_after_statement || trig->trig_insert_new_table));
+}
+
+// The columns of comply.ledger_entries as the extension's script creates them.
+constexpr int kSealedColumns = 4;
+constexpr const char* kSealedNames[kSealedColumns] = {"entry_id", "block_no", "leaf_index",
+                                                      "entry_hash"};
+constexpr Oid kSealedTypes[kSealedColumns] = {INT8OID, INT8OID, INT4OID, BYTEAOID};
+
+// What RecordSealedDirect learns of comply.ledger_entries, kept per backend until a
+// relcache invalidation of the table (any ALTER, a trigger, rule or policy added, the
+// table dropped) or of every relation: its OID, whether it is as the extension made it
+// (its four columns, inserted plainly: InsertsPlainly) and where each column is.
+struct SealedLayout {
+  bool known = false;  // the rest is valid
+  Oid relid = InvalidOid;
+  bool plain = false;
+  int attnum[kSealedColumns] = {};
+};
+SealedLayout sealed_layout;
+
+void InvalidateSealedLayout(Datum, Oid relid) {
+  if (relid == InvalidOid || relid == sealed_layout.relid) sealed_layout.known = false;
+}
+
+// Learns rel's layout (rel is comply.ledger_entries, open).
+void LearnSealedLayout(Relation rel) {
+  SealedLayout l;
+  l.relid = RelationGetRelid(rel);
+  TupleDesc desc = RelationGetDescr(rel);
+  l.plain = InsertsPlainly(rel);
+  int live = 0;
+  for (int i = 0; l.plain && i < desc->natts; ++i) {
+    Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (att->attisdropped) continue;
+    ++live;
+    int c = 0;
+    while (c < kSealedColumns && strcmp(NameStr(att->attname), kSealedNames[c]) != 0) ++c;
+    if (c == kSealedColumns || att->atttypid != kSealedTypes[c] || att->attgenerated) l.plain = false;
+    else l.attnum[c] = i + 1;
+  }
+  if (live != kSealedColumns) l.plain = false;
+  l.known = true;
+  sealed_layout = l;
+}
+
+// Records the n sealed entries of block block_no (entry ids[i] at leaf i, its hash
+// leaves[i]) in comply.ledger_entries the way the INSERT of the SPI path in SealOnce
+// would, without planning or running a query: rows built here, stored a thousand at a
+// time with table_multi_insert (as COPY does: one WAL record a page, not a row), each
+// checked against the table's constraints (ExecConstraints) and entered in every index
+// with ExecInsertIndexTuples, which checks uniqueness (a leaf recorded twice raises
+// unique_violation, as the INSERT does). Only when comply.ledger_entries is as the
+// extension made it (SealedLayout) and has no index on an expression or with a
+// predicate; returns false otherwise, having inserted nothing (the caller then runs the
+// INSERT). No privilege is checked: like the INSERT run as the ledger's owner, this is
+// pg_comply's own write. The rows are visible to the transaction's later commands (a
+// CommandCounterIncrement here). Plain C (raises PostgreSQL errors).
+bool RecordSealedDirect(int64 block_no, uint64 n, const int64* ids, const Hash* leaves) {
+  Oid relid = sealed_layout.known ? sealed_layout.relid : InvalidOid;
+  if (!OidIsValid(relid)) {
+    Oid nsp = get_namespace_oid("comply", false);
+    relid = get_relname_relid("ledger_entries", nsp);
+    if (!OidIsValid(relid)) elog(ERROR, "comply.ledger_entries does not exist");
+  }
+  Relation rel = table_open(relid, RowExclusiveLock);
+  // Learned after the lock, so that an invalidation it brought in counts.
+  if (!sealed_layout.known || sealed_layout.relid != relid) LearnSealedLayout(rel);
+  const SealedLayout& layout = sealed_layout;
+  if (!layout.plain) {
+    table_close(rel, RowExclusiveLock);
+    return false;
+  }
+  int attnum[kSealedColumns];
+  memcpy(attnum, layout.attnum, sizeof(attnum));
+  EState* estate = CreateExecutorState();
+  RangeTblEntry* rte = makeNode(RangeTblEntry);
+  rte->rtekind = RTE_RELATION;
+  rte->relid = relid;
+  rte->relkind = rel->rd_rel->relkind;
+  rte->rellockmode = RowExclusiveLock;
+  ExecInitRangeTable(estate, list_make1(rte));
+  const CommandId cid = GetCurrentCommandId(true);
+  estate->es_output_cid = cid;
+  ResultRelInfo* rri = makeNode(ResultRelInfo);
+  InitResultRelInfo(rri, rel, 1, nullptr, 0);
+  ExecOpenIndices(rri, false);
+  bool plain = true;
+  for (int i = 0; i < rri->ri_NumIndices; ++i) {
+    const IndexInfo* ii = rri->ri_IndexRelationInfo[i];
+    if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL) plain = false;
+  }
+  if (plain && n > 0) {
+    TupleDesc desc = RelationGetDescr(rel);
+    constexpr uint64 kBatch = 1000;
+    const int nslots = static_cast<int>(std::min<uint64>(n, kBatch));
+    TupleTableSlot** slots = static_cast<TupleTableSlot**>(palloc(sizeof(TupleTableSlot*) * nslots));
+    for (int j = 0; j < nslots; ++j)
+      slots[j] = ExecInitExtraTupleSlot(estate, desc, table_slot_callbacks(rel));
+    // The batch's hashes and tuples, freed once it is stored.
+    MemoryContext batch_cxt =
+        AllocSetContextCreate(CurrentMemoryContext, "ledger entries batch", ALLOCSET_DEFAULT_SIZES);
+    for (uint64 start = 0; start < n; start += kBatch) {
+      CHECK_FOR_INTERRUPTS();
+      const int m = static_cast<int>(std::min<uint64>(n - start, kBatch));
+      MemoryContext old = MemoryContextSwitchTo(batch_cxt);
+      for (int j = 0; j < m; ++j) {
+        const uint64 i = start + j;
+        TupleTableSlot* slot = slots[j];
+        ExecClearTuple(slot);
+        for (int k = 0; k < desc->natts; ++k) slot->tts_isnull[k] = true;
+        bytea* h = static_cast<bytea*>(palloc(VARHDRSZ + leaves[i].size()));
+        SET_VARSIZE(h, VARHDRSZ + leaves[i].size());
+        memcpy(VARDATA(h), leaves[i].data(), leaves[i].size());
+        const Datum v[kSealedColumns] = {Int64GetDatum(ids[i]), Int64GetDatum(block_no),
+                                         Int32GetDatum(static_cast<int32>(i)), PointerGetDatum(h)};
+        for (int c = 0; c < kSealedColumns; ++c) {
+          slot->tts_values[attnum[c] - 1] = v[c];
+          slot->tts_isnull[attnum[c] - 1] = false;
+        }
+        ExecStoreVirtualTuple(slot);
+        if (desc->constr) ExecConstraints(rri, slot, estate);
+      }
+      table_multi_insert(rel, slots, m, cid, 0, nullptr);
+      for (int j = 0; j < m; ++j) {
+        List* recheck = ExecInsertIndexTuples(rri, slots[j], estate, false, false, nullptr, NIL);
+        list_free(recheck);
+        ResetPerTupleExprContext(estate);
+      }
+      MemoryContextSwitchTo(old);
+      for (int j = 0; j < m; ++j) ExecClearTuple(slots[j]);
+      MemoryContextReset(batch_cxt);
+    }
+    MemoryContextDelete(batch_cxt);
+    pfree(slots);
+  }
+  ExecCloseIndices(rri);
+  ExecResetTupleTable(estate->es_tupleTable, false);
+  FreeExecutorState(estate);
+  if (!plain) {
+    table_close(rel, RowExclusiveLock);
+    return false;
+  }
+  table_close(rel, NoLock);  // the lock is kept to the end of the transaction
+  // The next round's queries (comply.seal() seals several blocks in one transaction)
+  // see the rows.
+  CommandCounterIncrement();
+  return true;
+}
+
 }  // namespace
 
 int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id) {
@@ -324,6 +484,7 @@ int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id) {
         "VALUES ($1, to_timestamp($2::float8 / 1000000), $2, $3, $4, $5, $6, $7, $8::xid8, $9, $10, $11)",
         11, btypes, bvalues, bnulls, false, 0);
     if (rc != SPI_OK_INSERT) elog(ERROR, "could not insert block: %s", SPI_result_code_string(rc));
+    if (RecordSealedDirect(header.block_no, n, ids.data(), leaves.data())) return;
     Datum* id_d = static_cast<Datum*>(palloc(sizeof(Datum) * n));
     Datum* hash_d = static_cast<Datum*>(palloc(sizeof(Datum) * n));
     for (uint64 i = 0; i < n; ++i) {
@@ -385,12 +546,7 @@ void LearnAuditLayout(Relation rel) {
   AuditLayout l;
   l.relid = RelationGetRelid(rel);
   TupleDesc desc = RelationGetDescr(rel);
-  const TriggerDesc* trig = rel->trigdesc;
-  l.plain = rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rules == nullptr &&
-            !rel->rd_rel->relispartition && !rel->rd_rel->relrowsecurity &&
-            !(trig && (trig->trig_insert_before_row || trig->trig_insert_after_row ||
-                       trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
-                       trig->trig_insert_after_statement || trig->trig_insert_new_table));
+  l.plain = InsertsPlainly(rel);
   int live = 0;
   for (int i = 0; l.plain && i < desc->natts; ++i) {
     Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -538,6 +694,7 @@ int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jso
 
 void LedgerInit() {
   CacheRegisterRelcacheCallback(InvalidateAuditLayout, (Datum)0);
+  CacheRegisterRelcacheCallback(InvalidateSealedLayout, (Datum)0);
   CacheRegisterSyscacheCallback(AUTHOID, InvalidateRoleNames, (Datum)0);
 }
 
