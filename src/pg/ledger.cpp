@@ -65,6 +65,7 @@ extern "C" {
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/xid8.h"
+#include "common/int.h"
 
 PG_FUNCTION_INFO_V1(comply_audit);
 PG_FUNCTION_INFO_V1(comply_audit_as_caller);
@@ -189,6 +190,115 @@ ledger::Entry ReadEntry(uint64 row, int first) {
   e.action = Text(row, first + 7);
   e.object = Text(row, first + 8);
   e.details = Text(row, first + 9);
+  return e;
+}
+
+// The sealer's columns of a candidate entry (from alias a), as stored: ReadRawEntry
+// converts them in C as kEntryColumns' expressions do in SQL (a projection of those
+// expressions cost more than hashing the entry, and ran for every row the search sorted,
+// not only those it returned). The casts pin the types ReadRawEntry reads (no-ops on the
+// table as the extension makes it). comply.verify_ledger() reads kEntryColumns, so it
+// checks what the sealer hashed against the SQL conversions.
+constexpr int kRawEntryColumnCount = 10;
+constexpr const char* kRawEntryColumns =
+    "a.id::int8, a.logged_at::timestamptz, a.session_user_name::text, a.current_user_name::text, "
+    "a.application_name::text, a.client_addr::inet, a.xid::xid8, a.action::text, a.object::text, "
+    "a.details::jsonb";
+
+// An entry's column as read by ReadRawEntry: a text's bytes (ptr, len) where they are,
+// with to_free (if not null) the palloc'd copy or conversion to free once copied.
+struct RawText {
+  bool isnull = true;
+  const char* ptr = nullptr;
+  size_t len = 0;
+  void* to_free = nullptr;
+};
+
+// The bytes of text datum d (detoasted if it must be: then to_free). Plain C.
+void RawTextOf(Datum d, bool isnull, RawText* out) {
+  out->isnull = isnull;
+  if (isnull) return;
+  struct varlena* v = reinterpret_cast<struct varlena*>(DatumGetPointer(d));
+  if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v)) {
+    v = pg_detoast_datum_packed(v);
+    out->to_free = v;
+  }
+  out->ptr = VARDATA_ANY(v);
+  out->len = VARSIZE_ANY_EXHDR(v);
+}
+
+// A C string (palloc'd, then to_free) as a RawText. Plain C.
+void RawCString(char* s, RawText* out) {
+  out->isnull = false;
+  out->ptr = s;
+  out->len = strlen(s);
+  out->to_free = s;
+}
+
+std::optional<std::string> TakeText(RawText& t) {
+  if (t.isnull) return std::nullopt;
+  std::string out(t.ptr, t.len);
+  if (t.to_free) {
+    pfree(t.to_free);
+    t.to_free = nullptr;
+  }
+  return out;
+}
+
+// Reads the entry whose kRawEntryColumns start at column first of row, as ReadEntry
+// reads kEntryColumns: logged_at as microseconds since the Unix epoch (times past int8,
+// and +-infinity, as the ends of int8), client_addr as inet's text cast (text(inet):
+// with its mask length), xid and details as their output functions write them.
+ledger::Entry ReadRawEntry(uint64 row, int first) {
+  constexpr int kMaxColumns = 16;
+  ledger::Entry e;
+  int64 id = 0, logged_at_us = 0;
+  RawText t[kRawEntryColumnCount];  // by column: 2..9 used
+  PgCall([&] {
+    Datum values[kMaxColumns];
+    bool nulls[kMaxColumns];
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    if (desc->natts > kMaxColumns || first + kRawEntryColumnCount - 1 > desc->natts)
+      elog(ERROR, "unexpected columns in the ledger's entry query");
+    heap_deform_tuple(SPI_tuptable->vals[row], desc, values, nulls);
+    const Datum* v = values + (first - 1);
+    const bool* n = nulls + (first - 1);
+    id = n[0] ? 0 : DatumGetInt64(v[0]);
+    if (!n[1]) {
+      const TimestampTz ts = DatumGetTimestampTz(v[1]);
+      // extract(epoch ...) * 1000000, clamped to int8 (kEntryColumns).
+      constexpr int64 kUnixOffsetUs = (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+      if (TIMESTAMP_IS_NOBEGIN(ts)) logged_at_us = PG_INT64_MIN;
+      else if (TIMESTAMP_IS_NOEND(ts) || pg_add_s64_overflow(ts, kUnixOffsetUs, &logged_at_us))
+        logged_at_us = PG_INT64_MAX;
+    }
+    RawTextOf(v[2], n[2], &t[2]);
+    RawTextOf(v[3], n[3], &t[3]);
+    RawTextOf(v[4], n[4], &t[4]);
+    if (!n[5]) RawCString(TextDatumGetCString(DirectFunctionCall1(network_show, v[5])), &t[5]);
+    if (!n[6]) {
+      char buf[32];
+      snprintf(buf, sizeof(buf), UINT64_FORMAT, U64FromFullTransactionId(DatumGetFullTransactionId(v[6])));
+      RawCString(pstrdup(buf), &t[6]);
+    }
+    RawTextOf(v[7], n[7], &t[7]);
+    RawTextOf(v[8], n[8], &t[8]);
+    if (!n[9]) {
+      Jsonb* jb = DatumGetJsonbP(v[9]);
+      RawCString(JsonbToCString(nullptr, &jb->root, VARSIZE(jb)), &t[9]);
+      if (reinterpret_cast<Pointer>(jb) != DatumGetPointer(v[9])) pfree(jb);  // a detoasted copy
+    }
+  });
+  e.id = id;
+  e.logged_at_us = logged_at_us;
+  e.session_user = TakeText(t[2]);
+  e.current_user = TakeText(t[3]);
+  e.application_name = TakeText(t[4]);
+  e.client_addr = TakeText(t[5]);
+  e.xid = TakeText(t[6]);
+  e.action = TakeText(t[7]);
+  e.object = TakeText(t[8]);
+  e.details = TakeText(t[9]);
   return e;
 }
 
@@ -417,7 +527,7 @@ int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id) {
   Oid types[2] = {INT4OID, INT8OID};
   Datum values[2] = {Int32GetDatum(seal_batch), Int64GetDatum(min_id)};
   std::string sql = std::string("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ") +
-                    kEntryColumns + " FROM comply.audit_log a WHERE a.id >= $2" +
+                    kRawEntryColumns + " FROM comply.audit_log a WHERE a.id >= $2" +
                     (full ? " AND NOT EXISTS (SELECT 1 FROM comply.ledger_entries s "
                             "WHERE s.entry_id = a.id)"
                           : "") +
@@ -427,7 +537,7 @@ int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id) {
   std::string xmin = *Text(0, 1);
   std::vector<ledger::Entry> entries;
   entries.reserve(fetched);
-  for (uint64 i = 0; i < fetched; ++i) entries.push_back(ReadEntry(i, 2));
+  for (uint64 i = 0; i < fetched; ++i) entries.push_back(ReadRawEntry(i, 2));
   if (next_id && fetched >= static_cast<uint64>(seal_batch)) *next_id = entries.back().id + 1;
   if (!full) {
     // The sealed ids among the candidates (entries are in id order).
