@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "pg/guard.h"
 #include "pg/guc.h"
 #include "pg/jsonb_doc.h"
+#include "pg/jsonb_view.h"
 #include "pg/pii.h"
 #include "pg/spi.h"
 #include "pg/worker.h"
@@ -245,6 +247,96 @@ std::optional<std::string> TakeText(RawText& t) {
   return out;
 }
 
+// Appends s as escape_json (utils/adt/json.c) writes a JSON string: quoted, with \b \f
+// \n \r \t \" \\ and the other control characters as \u00XX (lower-case hex).
+void AppendJsonString(std::string_view s, std::string& out) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < ' ' || c == '"' || c == '\\') break;
+    ++i;
+  }
+  if (i == s.size()) {  // nothing to escape (keys, most values): one copy
+    const size_t at = out.size();
+    out.resize(at + s.size() + 2);
+    char* p = &out[at];
+    p[0] = '"';
+    std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
+    return;
+  }
+  out += '"';
+  size_t run = 0;  // start of the bytes not yet copied
+  for (; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= ' ' && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      default: {
+        static const char kHex[] = "0123456789abcdef";
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        out.append(esc, sizeof esc);
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+// The deepest nesting AppendJsonbText renders (it recurses); deeper documents are left
+// to JsonbToCString.
+constexpr int kMaxRenderedDepth = 100;
+
+// Appends v as JsonbToCString (jsonb_out, jsonb::text) writes it: members in jsonb's
+// order, ", " between items and ": " after keys, strings as escape_json writes them,
+// numbers as numeric_out does (JsonbView::number_text). Reads the document in place, no
+// PostgreSQL call. Returns false (out then partial) past kMaxRenderedDepth.
+bool AppendJsonbText(const JsonbView& v, std::string& out, int depth = 0) {
+  switch (v.type()) {
+    case json::Type::kNull:
+      out += "null";
+      return true;
+    case json::Type::kBool:
+      out += v.boolean() ? "true" : "false";
+      return true;
+    case json::Type::kNumber:
+      out += v.number_text();
+      return true;
+    case json::Type::kString:
+      AppendJsonString(v.string(), out);
+      return true;
+    case json::Type::kArray:
+      if (depth >= kMaxRenderedDepth) return false;
+      out += '[';
+      for (JsonbView::Items it = v.items(); !it.done(); it.next()) {
+        if (it.index() > 0) out += ", ";
+        if (!AppendJsonbText(it.value(), out, depth + 1)) return false;
+      }
+      out += ']';
+      return true;
+    case json::Type::kObject:
+      if (depth >= kMaxRenderedDepth) return false;
+      out += '{';
+      for (JsonbView::Members m = v.members(); !m.done(); m.next()) {
+        if (m.index() > 0) out += ", ";
+        AppendJsonString(m.key(), out);
+        out += ": ";
+        if (!AppendJsonbText(m.value(), out, depth + 1)) return false;
+      }
+      out += '}';
+      return true;
+  }
+  return false;
+}
+
 // Reads the entry whose kRawEntryColumns start at column first of row, as ReadEntry
 // reads kEntryColumns: logged_at as microseconds since the Unix epoch (times past int8,
 // and +-infinity, as the ends of int8), client_addr as inet's text cast (text(inet):
@@ -253,7 +345,9 @@ ledger::Entry ReadRawEntry(uint64 row, int first) {
   constexpr int kMaxColumns = 16;
   ledger::Entry e;
   int64 id = 0, logged_at_us = 0;
-  RawText t[kRawEntryColumnCount];  // by column: 2..9 used
+  RawText t[kRawEntryColumnCount];  // by column: 2..8 used
+  Jsonb* jb = nullptr;  // the details, detoasted
+  bool jb_copied = false;
   PgCall([&] {
     Datum values[kMaxColumns];
     bool nulls[kMaxColumns];
@@ -284,11 +378,22 @@ ledger::Entry ReadRawEntry(uint64 row, int first) {
     RawTextOf(v[7], n[7], &t[7]);
     RawTextOf(v[8], n[8], &t[8]);
     if (!n[9]) {
-      Jsonb* jb = DatumGetJsonbP(v[9]);
-      RawCString(JsonbToCString(nullptr, &jb->root, VARSIZE(jb)), &t[9]);
-      if (reinterpret_cast<Pointer>(jb) != DatumGetPointer(v[9])) pfree(jb);  // a detoasted copy
+      jb = DatumGetJsonbP(v[9]);
+      jb_copied = reinterpret_cast<Pointer>(jb) != DatumGetPointer(v[9]);  // detoasted
     }
   });
+  if (jb) {
+    std::string text;
+    text.reserve(2 * VARSIZE(jb));
+    if (AppendJsonbText(JsonbView::Root(jb), text)) {
+      e.details = std::move(text);
+    } else {
+      RawText deep;
+      PgCall([&] { RawCString(JsonbToCString(nullptr, &jb->root, VARSIZE(jb)), &deep); });
+      e.details = TakeText(deep);
+    }
+    if (jb_copied) pfree(jb);
+  }
   e.id = id;
   e.logged_at_us = logged_at_us;
   e.session_user = TakeText(t[2]);
@@ -298,7 +403,6 @@ ledger::Entry ReadRawEntry(uint64 row, int first) {
   e.xid = TakeText(t[6]);
   e.action = TakeText(t[7]);
   e.object = TakeText(t[8]);
-  e.details = TakeText(t[9]);
   return e;
 }
 
