@@ -37,12 +37,24 @@ SELECT * FROM comply.seal();
 SELECT block_no, entry_id, problem FROM comply.verify_ledger();
 SELECT count(*) AS sealed, min(leaf_index) AS first_leaf, max(leaf_index) AS last_leaf
   FROM comply.ledger_entries;
+-- The same entries again, sealed one a block: the first round of comply.seal() is a full
+-- search (the query), the next ones search from the last id sealed (audit_log's primary
+-- key read directly).
+INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, application_name,
+                              client_addr, xid, action, object, details)
+SELECT logged_at, session_user_name, current_user_name, application_name, client_addr, xid,
+       action || '.again', object, details
+  FROM comply.audit_log WHERE action LIKE 'test.%' ORDER BY id;
+SET comply.seal_batch = 1;
+SELECT count(*) AS blocks, sum(entry_count) AS entries FROM comply.seal();
+RESET comply.seal_batch;
+SELECT block_no, entry_id, problem FROM comply.verify_ledger();
 
 -- A leaf recorded already is refused as the INSERT refused it: a unique violation, and
 -- nothing of the block is kept. (A row for the next block's first leaf, put there by a
 -- superuser.)
 SELECT comply.audit('after.dup', 'obj', '{"n": 1}') > 0 AS appended;
-INSERT INTO comply.ledger_entries VALUES (999999, 2, 0, sha256('x'));
+INSERT INTO comply.ledger_entries VALUES (999999, 15, 0, sha256('x'));
 SELECT * FROM comply.seal();
 SELECT count(*) AS blocks FROM comply.ledger_blocks;
 ALTER TABLE comply.ledger_entries DISABLE TRIGGER append_only;

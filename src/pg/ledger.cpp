@@ -67,6 +67,11 @@ extern "C" {
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/xid8.h"
+#include "utils/snapmgr.h"
+#include "utils/relcache.h"
+#include "access/transam.h"
+#include "access/skey.h"
+#include "catalog/pg_am.h"
 #include "common/int.h"
 
 PG_FUNCTION_INFO_V1(comply_audit);
@@ -337,52 +342,63 @@ bool AppendJsonbText(const JsonbView& v, std::string& out, int depth = 0) {
   return false;
 }
 
-// Reads the entry whose kRawEntryColumns start at column first of row, as ReadEntry
-// reads kEntryColumns: logged_at as microseconds since the Unix epoch (times past int8,
-// and +-infinity, as the ends of int8), client_addr as inet's text cast (text(inet):
-// with its mask length), xid and details as their output functions write them.
-ledger::Entry ReadRawEntry(uint64 row, int first) {
-  constexpr int kMaxColumns = 16;
-  ledger::Entry e;
-  int64 id = 0, logged_at_us = 0;
+// An entry's stored columns, taken from a row for RawEntryFinish: what can be read in
+// place, and the palloc'd conversions.
+struct RawEntry {
+  int64 id = 0;
+  int64 logged_at_us = 0;
   RawText t[kRawEntryColumnCount];  // by column: 2..8 used
-  Jsonb* jb = nullptr;  // the details, detoasted
+  Jsonb* jb = nullptr;              // the details, detoasted
   bool jb_copied = false;
-  PgCall([&] {
-    Datum values[kMaxColumns];
-    bool nulls[kMaxColumns];
-    TupleDesc desc = SPI_tuptable->tupdesc;
-    if (desc->natts > kMaxColumns || first + kRawEntryColumnCount - 1 > desc->natts)
-      elog(ERROR, "unexpected columns in the ledger's entry query");
-    heap_deform_tuple(SPI_tuptable->vals[row], desc, values, nulls);
-    const Datum* v = values + (first - 1);
-    const bool* n = nulls + (first - 1);
-    id = n[0] ? 0 : DatumGetInt64(v[0]);
-    if (!n[1]) {
-      const TimestampTz ts = DatumGetTimestampTz(v[1]);
-      // extract(epoch ...) * 1000000, clamped to int8 (kEntryColumns).
-      constexpr int64 kUnixOffsetUs = (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-      if (TIMESTAMP_IS_NOBEGIN(ts)) logged_at_us = PG_INT64_MIN;
-      else if (TIMESTAMP_IS_NOEND(ts) || pg_add_s64_overflow(ts, kUnixOffsetUs, &logged_at_us))
-        logged_at_us = PG_INT64_MAX;
-    }
-    RawTextOf(v[2], n[2], &t[2]);
-    RawTextOf(v[3], n[3], &t[3]);
-    RawTextOf(v[4], n[4], &t[4]);
-    if (!n[5]) RawCString(TextDatumGetCString(DirectFunctionCall1(network_show, v[5])), &t[5]);
-    if (!n[6]) {
-      char buf[32];
-      snprintf(buf, sizeof(buf), UINT64_FORMAT, U64FromFullTransactionId(DatumGetFullTransactionId(v[6])));
-      RawCString(pstrdup(buf), &t[6]);
-    }
-    RawTextOf(v[7], n[7], &t[7]);
-    RawTextOf(v[8], n[8], &t[8]);
-    if (!n[9]) {
-      jb = DatumGetJsonbP(v[9]);
-      jb_copied = reinterpret_cast<Pointer>(jb) != DatumGetPointer(v[9]);  // detoasted
-    }
-  });
-  if (jb) {
+};
+
+// Takes the entry whose columns (kRawEntryColumns' types and order) are v[0..9] and
+// n[0..9] (null flags) into *r, converting as kEntryColumns' SQL does: logged_at as
+// microseconds since the Unix epoch (times past int8, and +-infinity, as the ends of
+// int8), client_addr as inet's text cast (text(inet): with its mask length), xid as its
+// output function writes it. Plain C.
+void RawEntryExtract(const Datum* v, const bool* n, RawEntry* r) {
+  r->id = n[0] ? 0 : DatumGetInt64(v[0]);
+  if (!n[1]) {
+    const TimestampTz ts = DatumGetTimestampTz(v[1]);
+    // extract(epoch ...) * 1000000, clamped to int8 (kEntryColumns).
+    constexpr int64 kUnixOffsetUs = (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+    if (TIMESTAMP_IS_NOBEGIN(ts)) r->logged_at_us = PG_INT64_MIN;
+    else if (TIMESTAMP_IS_NOEND(ts) || pg_add_s64_overflow(ts, kUnixOffsetUs, &r->logged_at_us))
+      r->logged_at_us = PG_INT64_MAX;
+  }
+  RawTextOf(v[2], n[2], &r->t[2]);
+  RawTextOf(v[3], n[3], &r->t[3]);
+  RawTextOf(v[4], n[4], &r->t[4]);
+  if (!n[5]) RawCString(TextDatumGetCString(DirectFunctionCall1(network_show, v[5])), &r->t[5]);
+  if (!n[6]) {
+    char buf[32];
+    snprintf(buf, sizeof(buf), UINT64_FORMAT, U64FromFullTransactionId(DatumGetFullTransactionId(v[6])));
+    RawCString(pstrdup(buf), &r->t[6]);
+  }
+  RawTextOf(v[7], n[7], &r->t[7]);
+  RawTextOf(v[8], n[8], &r->t[8]);
+  if (!n[9]) {
+    r->jb = DatumGetJsonbP(v[9]);
+    r->jb_copied = reinterpret_cast<Pointer>(r->jb) != DatumGetPointer(v[9]);  // detoasted
+  }
+}
+
+// The entry r holds, its texts copied (and r's conversions freed); details as jsonb_out
+// writes them (AppendJsonbText, or JsonbToCString for deep documents). r's texts read in
+// place must still be there (the row's buffer pinned).
+ledger::Entry RawEntryFinish(RawEntry& r) {
+  ledger::Entry e;
+  e.id = r.id;
+  e.logged_at_us = r.logged_at_us;
+  e.session_user = TakeText(r.t[2]);
+  e.current_user = TakeText(r.t[3]);
+  e.application_name = TakeText(r.t[4]);
+  e.client_addr = TakeText(r.t[5]);
+  e.xid = TakeText(r.t[6]);
+  e.action = TakeText(r.t[7]);
+  e.object = TakeText(r.t[8]);
+  if (Jsonb* jb = r.jb) {
     std::string text;
     text.reserve(2 * VARSIZE(jb));
     if (AppendJsonbText(JsonbView::Root(jb), text)) {
@@ -392,18 +408,26 @@ ledger::Entry ReadRawEntry(uint64 row, int first) {
       PgCall([&] { RawCString(JsonbToCString(nullptr, &jb->root, VARSIZE(jb)), &deep); });
       e.details = TakeText(deep);
     }
-    if (jb_copied) pfree(jb);
+    if (r.jb_copied) pfree(jb);
+    r.jb = nullptr;
   }
-  e.id = id;
-  e.logged_at_us = logged_at_us;
-  e.session_user = TakeText(t[2]);
-  e.current_user = TakeText(t[3]);
-  e.application_name = TakeText(t[4]);
-  e.client_addr = TakeText(t[5]);
-  e.xid = TakeText(t[6]);
-  e.action = TakeText(t[7]);
-  e.object = TakeText(t[8]);
   return e;
+}
+
+// Reads the entry whose kRawEntryColumns start at column first of the SPI result's row.
+ledger::Entry ReadRawEntry(uint64 row, int first) {
+  constexpr int kMaxColumns = 16;
+  RawEntry r;
+  PgCall([&] {
+    Datum values[kMaxColumns];
+    bool nulls[kMaxColumns];
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    if (desc->natts > kMaxColumns || first + kRawEntryColumnCount - 1 > desc->natts)
+      elog(ERROR, "unexpected columns in the ledger's entry query");
+    heap_deform_tuple(SPI_tuptable->vals[row], desc, values, nulls);
+    RawEntryExtract(values + (first - 1), nulls + (first - 1), &r);
+  });
+  return RawEntryFinish(r);
 }
 
 // The node identity bound into every block: the cluster (its system identifier) and
@@ -598,6 +622,9 @@ bool RecordSealedDirect(int64 block_no, uint64 n, const int64* ids, const Hash* 
   return true;
 }
 
+bool ReadCandidatesDirect(int64 min_id, int limit, std::vector<ledger::Entry>* entries,
+                          std::string* xmin);
+
 }  // namespace
 
 int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id) {
@@ -627,21 +654,29 @@ int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id) {
   // committed earlier) with one range scan of the sealed ids: it costs what was appended
   // since. (With the anti-join in the query, the planner hashed the whole ledger every
   // round when the statistics were stale, or probed the sealed entries row by row.)
+  // The search from min_id reads audit_log's primary key itself (ReadCandidatesDirect)
+  // when the table is as the extension made it.
   const bool full = min_id <= 0;
-  Oid types[2] = {INT4OID, INT8OID};
-  Datum values[2] = {Int32GetDatum(seal_batch), Int64GetDatum(min_id)};
-  std::string sql = std::string("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ") +
-                    kRawEntryColumns + " FROM comply.audit_log a WHERE a.id >= $2" +
-                    (full ? " AND NOT EXISTS (SELECT 1 FROM comply.ledger_entries s "
-                            "WHERE s.entry_id = a.id)"
-                          : "") +
-                    " ORDER BY a.id LIMIT $1";
-  uint64 fetched = Exec(sql.c_str(), 2, types, values, nullptr, false, SPI_OK_SELECT);
-  if (fetched == 0) return 0;
-  std::string xmin = *Text(0, 1);
+  std::string xmin;
   std::vector<ledger::Entry> entries;
-  entries.reserve(fetched);
-  for (uint64 i = 0; i < fetched; ++i) entries.push_back(ReadRawEntry(i, 2));
+  if (!full && ReadCandidatesDirect(min_id, seal_batch, &entries, &xmin)) {
+    if (entries.empty()) return 0;
+  } else {
+    Oid types[2] = {INT4OID, INT8OID};
+    Datum values[2] = {Int32GetDatum(seal_batch), Int64GetDatum(min_id)};
+    std::string sql = std::string("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ") +
+                      kRawEntryColumns + " FROM comply.audit_log a WHERE a.id >= $2" +
+                      (full ? " AND NOT EXISTS (SELECT 1 FROM comply.ledger_entries s "
+                              "WHERE s.entry_id = a.id)"
+                            : "") +
+                      " ORDER BY a.id LIMIT $1";
+    uint64 rows = Exec(sql.c_str(), 2, types, values, nullptr, false, SPI_OK_SELECT);
+    if (rows == 0) return 0;
+    xmin = *Text(0, 1);
+    entries.reserve(rows);
+    for (uint64 i = 0; i < rows; ++i) entries.push_back(ReadRawEntry(i, 2));
+  }
+  const uint64 fetched = entries.size();
   if (next_id && fetched >= static_cast<uint64>(seal_batch)) *next_id = entries.back().id + 1;
   if (!full) {
     // The sealed ids among the candidates (entries are in id order).
@@ -775,6 +810,102 @@ void LearnAuditLayout(Relation rel) {
   if (l.plain) l.seqid = getIdentitySequence(l.relid, static_cast<AttrNumber>(l.attnum[0]), false);
   l.known = true;
   audit_layout = l;
+}
+
+// Reads, in id order, up to limit entries of comply.audit_log with id >= min_id that a
+// snapshot taken now sees (READ COMMITTED: the current command's, as the SPI query's
+// would be), through the table's primary key, without a query: no planning, no sort
+// (with stale statistics the planner sorted a bitmap scan of every row from min_id), no
+// row copied into a result. Each entry is converted as ReadRawEntry does (RawEntryExtract,
+// RawEntryFinish) while its buffer is pinned. *xmin gets the snapshot's xmin as
+// pg_snapshot_xmin(pg_current_snapshot())::text writes it (widen_snapshot_xid: relative
+// to the next full transaction id's epoch). Only when audit_log is as the extension made
+// it (AuditLayout) and its primary key is a btree on id alone; returns false otherwise,
+// having read nothing (the caller then runs the query).
+bool ReadCandidatesDirect(int64 min_id, int limit, std::vector<ledger::Entry>* entries,
+                          std::string* xmin) {
+  struct Scan {
+    Relation rel = nullptr;
+    Relation idx = nullptr;
+    Snapshot snap = nullptr;
+    IndexScanDesc scan = nullptr;
+    TupleTableSlot* slot = nullptr;
+    int attnum[kAuditColumns] = {};
+    uint64 xmin = 0;
+  };
+  Scan sc;
+  const bool ok = PgCall([&]() -> bool {
+    Oid relid = audit_layout.known ? audit_layout.relid : InvalidOid;
+    if (!OidIsValid(relid)) {
+      Oid nsp = get_namespace_oid("comply", false);
+      relid = get_relname_relid("audit_log", nsp);
+      if (!OidIsValid(relid)) elog(ERROR, "comply.audit_log does not exist");
+    }
+    Relation rel = table_open(relid, AccessShareLock);
+    // Learned after the lock, so that an invalidation it brought in counts.
+    if (!audit_layout.known || audit_layout.relid != relid) LearnAuditLayout(rel);
+    const AuditLayout& layout = audit_layout;
+    const Oid pk = layout.plain ? RelationGetPrimaryKeyIndex(rel) : InvalidOid;
+    Relation idx = OidIsValid(pk) ? index_open(pk, AccessShareLock) : nullptr;
+    if (idx == nullptr || idx->rd_rel->relam != BTREE_AM_OID || idx->rd_index->indnatts != 1 ||
+        idx->rd_index->indkey.values[0] != layout.attnum[0]) {
+      if (idx) index_close(idx, AccessShareLock);
+      table_close(rel, AccessShareLock);
+      return false;
+    }
+    memcpy(sc.attnum, layout.attnum, sizeof(sc.attnum));
+    // What this transaction wrote so far is seen, as by the SPI query (which advances
+    // the command counter first).
+    CommandCounterIncrement();
+    Snapshot snap = RegisterSnapshot(GetTransactionSnapshot());
+    const FullTransactionId next = ReadNextFullTransactionId();
+    const TransactionId x = snap->xmin;
+    if (!TransactionIdIsNormal(x)) {
+      sc.xmin = x;
+    } else {
+      uint32 epoch = EpochFromFullTransactionId(next);
+      if (x > XidFromFullTransactionId(next)) --epoch;
+      sc.xmin = U64FromFullTransactionId(FullTransactionIdFromEpochAndXid(epoch, x));
+    }
+    ScanKeyData key;
+    ScanKeyInit(&key, 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(min_id));
+    IndexScanDesc scan = index_beginscan(rel, idx, snap, 1, 0);
+    index_rescan(scan, &key, 1, nullptr, 0);
+    sc.rel = rel;
+    sc.idx = idx;
+    sc.snap = snap;
+    sc.scan = scan;
+    sc.slot = table_slot_create(rel, nullptr);
+    return true;
+  });
+  if (!ok) return false;
+  *xmin = std::to_string(sc.xmin);
+  for (int count = 0; count < limit; ++count) {
+    RawEntry r;
+    const bool got = PgCall([&]() -> bool {
+      CHECK_FOR_INTERRUPTS();
+      if (!index_getnext_slot(sc.scan, ForwardScanDirection, sc.slot)) return false;
+      slot_getallattrs(sc.slot);
+      Datum v[kAuditColumns];
+      bool n[kAuditColumns];
+      for (int c = 0; c < kAuditColumns; ++c) {
+        v[c] = sc.slot->tts_values[sc.attnum[c] - 1];
+        n[c] = sc.slot->tts_isnull[sc.attnum[c] - 1];
+      }
+      RawEntryExtract(v, n, &r);
+      return true;
+    });
+    if (!got) break;
+    entries->push_back(RawEntryFinish(r));
+  }
+  PgCall([&] {
+    ExecDropSingleTupleTableSlot(sc.slot);
+    index_endscan(sc.scan);
+    UnregisterSnapshot(sc.snap);
+    index_close(sc.idx, NoLock);
+    table_close(sc.rel, NoLock);  // the locks are kept to the end of the transaction
+  });
+  return true;
 }
 
 // inet_client_addr(), which returns NULL on a Unix socket.
