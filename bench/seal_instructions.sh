@@ -23,6 +23,8 @@
 # Assumes the extension is built and installed (`make install` first) and valgrind.
 #   BENCH_ENTRIES=30000  entries of the longer run (the shorter seals half of them)
 #   BENCH_TOP=25         functions listed from callgrind_annotate (0: none)
+#   BENCH_ANALYZE=1      ANALYZE comply.audit_log after each load (statistics as
+#                        autovacuum keeps them: the searches' query plans then change)
 #   COMPLY_BENCH_KEEP=1  keep the callgrind files and the cluster (default: removed)
 set -euo pipefail
 
@@ -70,6 +72,7 @@ append() {
 
 # Copies the data directory (the server stopped) to $ir_out/data.NAME.
 snapshot() {
+  if [ "${BENCH_ANALYZE:-0}" = 1 ]; then "${psql[@]}" -d comply_bench -c "ANALYZE comply.audit_log"; fi
   "$ir_cluster" stop > /dev/null
   "${ir_as_pg[@]}" cp -a "$data" "$ir_out/data.$1"
 }
@@ -83,7 +86,7 @@ snapshot "$entries"
 sql="$ir_out/seal.sql"
 echo "SELECT comply.seal();" > "$sql"
 echo "== pg_comply sealer benchmark, instructions (callgrind)"
-echo "server:  $version; comply.seal() of $half and of $entries unsealed entries (protected-table INSERTs)"
+echo "server:  $version; comply.seal() of $half and of $entries unsealed entries (protected-table INSERTs)$([ "${BENCH_ANALYZE:-0}" = 1 ] && echo ', audit_log analyzed')"
 a=$(ir_count "seal.$half" "$sql" "$ir_out/data.$half")
 b=$(ir_count "seal.$entries" "$sql" "$ir_out/data.$entries")
 printf '%-12s %16s\n' entries instructions "$half" "$a" "$entries" "$b"
