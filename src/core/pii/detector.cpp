@@ -22,6 +22,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "core/pii/matchers.h"
 #include "core/pii/prefilter.h"
 #include "core/pii/recognizers.h"
 #include "core/pii/word_set.h"
@@ -70,6 +71,8 @@ struct Group {
   int ngroups;                  // 0, or 1 when group 1 is the span
   std::vector<size_t> members;  // indexes into Impl::patterns
   int hint;                     // a built-in regex's Hint; -1: searched when the set says
+  // A built-in regex's hand matcher (matchers.h), searched in place of re; null: re.
+  MatcherFn matcher = nullptr;
 };
 
 // Returns RE2 options shared by every pattern (UTF-8, no logging of bad patterns).
@@ -339,7 +342,8 @@ struct Detector::Impl {
   // A built-in one (hint >= 0) is searched when the prefilter's hint says so, a custom
   // one when the set finds its regex. Every built-in recognizer is added before any
   // custom one.
-  void Add(Pattern p, const std::string& source, const char* tail = nullptr, int hint = -1) {
+  void Add(Pattern p, const std::string& source, const char* tail = nullptr, int hint = -1,
+           MatcherFn matcher = nullptr) {
     for (const std::string& w : p.context) p.context_lengths |= LengthBit(w.size());
     p.person = p.entity == "PERSON";
     auto [it, fresh] = group_of_source.emplace(source, groups.size());
@@ -362,8 +366,10 @@ struct Detector::Impl {
         builtin_groups = groups.size() + 1;
       }
       int ngroups = std::min(re->NumberOfCapturingGroups(), 1);
+      if (matcher && ngroups != 0)  // a hand matcher gives the whole match only
+        throw Error(sqlstate::kInternalError, "hand matcher for a regex with a capturing group");
       auto tail_re = tail ? std::make_unique<RE2>(tail, PatternOptions()) : nullptr;
-      groups.push_back({std::move(re), std::move(tail_re), ngroups, {}, hint});
+      groups.push_back({std::move(re), std::move(tail_re), ngroups, {}, hint, matcher});
     }
     groups[it->second].members.push_back(patterns.size());
     entities.insert(p.entity);
@@ -437,7 +443,7 @@ Detector::Detector(const std::vector<CustomRecognizer>& custom,
     const int hint = HintOfPattern(d.name);
     if (hint < 0) throw Error(sqlstate::kInternalError, std::string("built-in pattern without a hint: ") + d.name);
     impl_->Add({d.entity, d.base_score, d.valid_score, d.validate, d.refine, d.context},
-               d.pattern, d.tail, hint);
+               d.pattern, d.tail, hint, HandMatcher(d.name));
   }
   AddCustom(custom);
   Finish(std::move(first_names));
@@ -703,6 +709,16 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
   const size_t to = range.to;
   re2::StringPiece whole(text.data(), text.size());
   re2::StringPiece match[2];
+  // RE2's search of the group's regex over [from, upto), or its hand matcher's.
+  auto search = [&](size_t from, size_t upto, RE2::Anchor anchor) {
+    if (grp.matcher) {
+      size_t b, e;
+      if (!grp.matcher(text, from, upto, anchor == RE2::ANCHOR_START, &b, &e)) return false;
+      match[0] = re2::StringPiece(text.data() + b, e - b);
+      return true;
+    }
+    return grp.re->Match(whole, from, upto, anchor, match, 1 + grp.ngroups);
+  };
   size_t pos = std::max(range.from, *resume);
   // The range's first search, when a match that begins at its start would be the first
   // one: matched anchored there, and searched on from the next character if none does.
@@ -710,11 +726,11 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
   while (pos < to && pos < keep_before && pos < range.last_end) {
     if (anchored) {
       anchored = false;
-      if (!grp.re->Match(whole, pos, to, RE2::ANCHOR_START, match, 1 + grp.ngroups)) {
+      if (!search(pos, to, RE2::ANCHOR_START)) {
         pos = NextCharStart(text, pos);
         continue;
       }
-    } else if (!grp.re->Match(whole, pos, to, RE2::UNANCHORED, match, 1 + grp.ngroups)) {
+    } else if (!search(pos, to, RE2::UNANCHORED)) {
       break;
     }
     size_t mbegin = match[0].data() - text.data();
@@ -723,7 +739,7 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
     // A match cut by the end of the search range may be longer: match it again from
     // its start against the rest of the text.
     if (mend == to && to < text.size()) {
-      if (!grp.re->Match(whole, mbegin, text.size(), RE2::ANCHOR_START, match, 1 + grp.ngroups))
+      if (!search(mbegin, text.size(), RE2::ANCHOR_START))
         break;
       mend = mbegin + match[0].size();
     }

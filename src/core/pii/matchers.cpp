@@ -1,0 +1,322 @@
+// The hand matchers (matchers.h). Each mirrors its regex in recognizers.cpp step by step:
+// RE2's \d is [0-9], its \b an ASCII word boundary ([0-9A-Za-z_] on one side only, read
+// from the whole text), and its (?i:) folds ASCII letters as Unicode does, so that 's'
+// also matches U+017F (long s) and 'k' U+212A (Kelvin sign), the only code points beyond
+// ASCII that fold to an ASCII letter. Leftmost-first: the first alternative (and the
+// longest greedy repetition) that leads to a match wins, as RE2 and Perl choose.
+#include "core/pii/matchers.h"
+
+#include <array>
+#include <cstdint>
+#include <iterator>
+
+namespace comply::pii {
+namespace {
+
+constexpr size_t kNone = static_cast<size_t>(-1);
+
+constexpr std::array<bool, 256> MakeWordBytes() {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  t['_'] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kWordByte = MakeWordBytes();
+
+inline unsigned char At(std::string_view t, size_t q) { return static_cast<unsigned char>(t[q]); }
+inline bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+inline bool IsUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+
+// \b at q: a word byte on exactly one side of it, in the whole text.
+inline bool Boundary(std::string_view t, size_t q) {
+  const bool before = q > 0 && kWordByte[At(t, q - 1)];
+  const bool after = q < t.size() && kWordByte[At(t, q)];
+  return before != after;
+}
+
+// n digits at t[q], all before to.
+inline bool Digits(std::string_view t, size_t q, size_t n, size_t to) {
+  if (q + n > to) return false;
+  for (size_t i = 0; i < n; ++i)
+    if (!IsDigit(At(t, q + i))) return false;
+  return true;
+}
+
+// The number of digits at t[q] (before to), at most max.
+inline size_t DigitRun(std::string_view t, size_t q, size_t max, size_t to) {
+  size_t n = 0;
+  while (n < max && q + n < to && IsDigit(At(t, q + n))) ++n;
+  return n;
+}
+
+// [ \-] at t[q], before to.
+inline bool SpaceOrHyphen(std::string_view t, size_t q, size_t to) {
+  return q < to && (t[q] == ' ' || t[q] == '-');
+}
+
+// [A-Z0-9]{n} at t[q], before to.
+inline bool UpperOrDigits(std::string_view t, size_t q, size_t n, size_t to) {
+  if (q + n > to) return false;
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char c = At(t, q + i);
+    if (!IsUpper(c) && !IsDigit(c)) return false;
+  }
+  return true;
+}
+
+// The search of RE2::Match over [from, to): the first start (only from, anchored) at
+// which Here (the end of the match that begins there, or kNone) finds a match.
+template <size_t (*Here)(std::string_view, size_t, size_t)>
+bool Search(std::string_view t, size_t from, size_t to, bool anchored, size_t* begin,
+            size_t* end) {
+  for (size_t p = from; p < to; ++p) {
+    const size_t e = Here(t, p, to);
+    if (e != kNone) {
+      *begin = p;
+      *end = e;
+      return true;
+    }
+    if (anchored) break;
+  }
+  return false;
+}
+
+// ---- Cue words: "(?i:\b(?:w1|w2|...))[:,]?[ \t]+" and the like ----
+
+// A regex made of a word boundary, an alternation of literal words (case folded or not),
+// one optional byte of a set, and a run of spaces.
+struct CueRegex {
+  const char* const* words;  // in the regex's order; lower case when folded
+  size_t count;
+  bool fold;             // (?i:)
+  const char* optional;  // the bytes of the optional class after the word
+  bool white;            // \s+ ([\t\n\f\r ]) rather than [ \t]+
+  // By a byte, the words that may begin with it (bit i: words[i]).
+  std::array<uint64_t, 256> first;
+  // By a byte, the words whose second character may begin with it (every word has two).
+  std::array<uint64_t, 256> second;
+};
+
+// The word w at t[q] (before to), folded as (?i:) folds it when fold: its end, or kNone.
+inline size_t Literal(std::string_view t, size_t q, size_t to, const char* w, bool fold) {
+  for (; *w != 0; ++w) {
+    if (q >= to) return kNone;
+    const unsigned char b = At(t, q);
+    const unsigned char c = static_cast<unsigned char>(*w);
+    if (b == c || (fold && c >= 'a' && c <= 'z' && b == c - 32)) {
+      ++q;
+      continue;
+    }
+    if (fold && c == 's' && b == 0xC5 && q + 1 < to && At(t, q + 1) == 0xBF) {  // U+017F
+      q += 2;
+      continue;
+    }
+    if (fold && c == 'k' && b == 0xE2 && q + 2 < to && At(t, q + 1) == 0x84 &&
+        At(t, q + 2) == 0xAA) {  // U+212A
+      q += 3;
+      continue;
+    }
+    return kNone;
+  }
+  return q;
+}
+
+template <const CueRegex& R>
+size_t CueHere(std::string_view t, size_t p, size_t to) {
+  const unsigned char c = At(t, p);
+  uint64_t words = R.first[c];
+  // The second byte narrows them down, unless the first character is a fold of more
+  // than one byte (U+017F, U+212A).
+  if (c < 0x80) words &= p + 1 < to ? R.second[At(t, p + 1)] : 0;
+  if (words == 0 || !Boundary(t, p)) return kNone;
+  for (; words != 0; words &= words - 1) {  // in the regex's order
+    size_t q = Literal(t, p, to, R.words[__builtin_ctzll(words)], R.fold);
+    if (q == kNone) continue;
+    // The optional byte, greedy: if taken, the run of spaces must follow it; if not,
+    // the run must begin where it stands, which is not a space.
+    if (q < to) {
+      for (const char* o = R.optional; *o != 0; ++o)
+        if (t[q] == *o) {
+          ++q;
+          break;
+        }
+    }
+    size_t r = q;
+    while (r < to && (t[r] == ' ' || t[r] == '\t' ||
+                      (R.white && (t[r] == '\n' || t[r] == '\f' || t[r] == '\r'))))
+      ++r;
+    if (r > q) return r;
+  }
+  return kNone;
+}
+
+// The search of a cue regex: as Search, but over a word of ASCII letters and digits at
+// once, since no match begins inside one (its first byte is a word byte with a word byte
+// before it, where \b does not hold).
+template <const CueRegex& R>
+bool SearchCue(std::string_view t, size_t from, size_t to, bool anchored, size_t* begin,
+               size_t* end) {
+  size_t p = from;
+  while (p < to) {
+    const unsigned char c = At(t, p);
+    if (R.first[c] != 0) {
+      const size_t e = CueHere<R>(t, p, to);
+      if (e != kNone) {
+        *begin = p;
+        *end = e;
+        return true;
+      }
+    }
+    if (anchored) break;
+    ++p;
+    if (kWordByte[c])
+      while (p < to && kWordByte[At(t, p)]) ++p;
+  }
+  return false;
+}
+
+constexpr std::array<uint64_t, 256> FirstBytes(const char* const* words, size_t count, bool fold,
+                                               int at = 0) {
+  std::array<uint64_t, 256> t{};
+  for (size_t i = 0; i < count; ++i) {
+    const auto c = static_cast<unsigned char>(words[i][at]);
+    const uint64_t bit = uint64_t{1} << i;
+    t[c] |= bit;
+    if (fold && c >= 'a' && c <= 'z') t[c - 32] |= bit;
+    if (fold && c == 's') t[0xC5] |= bit;
+    if (fold && c == 'k') t[0xE2] |= bit;
+  }
+  return t;
+}
+
+// recognizers.cpp's NAME_CUES, CLOSINGS and HONORIFIC, in their order.
+constexpr const char* kNameCues[] = {
+    "patient name", "full name", "signed by", "approved by", "referred by", "account holder",
+    "patient", "pt", "name", "signed", "dear", "attn", "attention", "insured", "employee",
+    "customer", "client", "member", "guardian", "physician", "nurse", "applicant",
+    "beneficiary", "cardholder", "contact", "witness", "reviewer", "spouse", "mother",
+    "father", "son", "daughter"};
+constexpr const char* kClosings[] = {"sincerely", "best regards", "kind regards", "regards",
+                                     "best", "thank you", "thanks", "cheers", "respectfully",
+                                     "signed"};
+constexpr const char* kHonorifics[] = {"Mr",  "Mrs",  "Ms",   "Miss", "Mx",  "Dr",  "Prof", "Rev",
+                                       "Sr",  "Sra",  "Srta", "Herr", "Frau", "Mme", "Mlle"};
+
+static_assert(std::size(kNameCues) <= 64 && std::size(kClosings) <= 64 && std::size(kHonorifics) <= 64,
+              "a word's bit in CueRegex::first");
+#define COMPLY_CUE_REGEX(name, words, fold, optional, white)                                   \
+  constexpr CueRegex name = {words, sizeof(words) / sizeof(words[0]), fold, optional, white, \
+                             FirstBytes(words, sizeof(words) / sizeof(words[0]), fold),       \
+                             FirstBytes(words, sizeof(words) / sizeof(words[0]), fold, 1)}
+// "(?i:\b" NAME_CUES ")[:,]?[ \t]+"
+COMPLY_CUE_REGEX(kCueRegex, kNameCues, true, ":,", false);
+// "(?i:\b" CLOSINGS ")[,.]?\s+"
+COMPLY_CUE_REGEX(kClosingRegex, kClosings, true, ",.", true);
+// "\b" HONORIFIC "\.?[ \t]+"
+COMPLY_CUE_REGEX(kHonorificRegex, kHonorifics, false, ".", false);
+#undef COMPLY_CUE_REGEX
+
+// ---- Numbers ----
+
+// "\b\d{3}-\d{2}-\d{4}\b|\b\d{3} \d{2} \d{4}\b|\b\d{3}\.\d{2}\.\d{4}\b": the three
+// alternatives differ by their separator, so at most one can match at a start.
+size_t NineGroupedHere(std::string_view t, size_t p, size_t to) {
+  if (!IsDigit(At(t, p)) || !Boundary(t, p) || p + 11 > to) return kNone;
+  const char sep = t[p + 3];
+  if ((sep != '-' && sep != ' ' && sep != '.') || t[p + 6] != sep) return kNone;
+  if (!Digits(t, p, 3, to) || !Digits(t, p + 4, 2, to) || !Digits(t, p + 7, 4, to))
+    return kNone;
+  return Boundary(t, p + 11) ? p + 11 : kNone;
+}
+
+// "\b(?:\d{1,3}\.){3}\d{1,3}\b": a group's digits are followed by a dot (or, the last,
+// by \b), which a shorter take of them would leave a digit: only the greedy take of each
+// can match.
+size_t Ipv4Here(std::string_view t, size_t p, size_t to) {
+  if (!IsDigit(At(t, p)) || !Boundary(t, p)) return kNone;
+  size_t q = p;
+  for (int i = 0; i < 3; ++i) {
+    const size_t n = DigitRun(t, q, 3, to);
+    if (n == 0) return kNone;
+    q += n;
+    if (q >= to || t[q] != '.') return kNone;
+    ++q;
+  }
+  const size_t n = DigitRun(t, q, 3, to);
+  if (n == 0) return kNone;
+  q += n;
+  return Boundary(t, q) ? q : kNone;
+}
+
+// "\b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b|\b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b"
+// "|\b\d{4}[ \-]\d{4}[ \-](?:\d{4}[ \-]\d|\d{5})\b"
+size_t CardGroupedHere(std::string_view t, size_t p, size_t to) {
+  if (!IsDigit(At(t, p)) || !Boundary(t, p) || !Digits(t, p, 4, to)) return kNone;
+  const size_t q = p + 4;
+  if (!SpaceOrHyphen(t, q, to)) return kNone;  // every alternative goes on with one
+  // 4-4-4-4, then 3 more digits if they end at \b.
+  if (Digits(t, q + 1, 4, to) && SpaceOrHyphen(t, q + 5, to) && Digits(t, q + 6, 4, to) &&
+      SpaceOrHyphen(t, q + 10, to) && Digits(t, q + 11, 4, to)) {
+    const size_t r = q + 15;
+    if (SpaceOrHyphen(t, r, to) && Digits(t, r + 1, 3, to) && Boundary(t, r + 4)) return r + 4;
+    if (Boundary(t, r)) return r;
+  }
+  // 4-6-5 or 4-6-4.
+  if (Digits(t, q + 1, 6, to) && SpaceOrHyphen(t, q + 7, to)) {
+    const size_t r = q + 8;
+    if (Digits(t, r, 5, to) && Boundary(t, r + 5)) return r + 5;
+    if (Digits(t, r, 4, to) && Boundary(t, r + 4)) return r + 4;
+  }
+  // 4-4-4-1 or 4-4-5.
+  if (Digits(t, q + 1, 4, to) && SpaceOrHyphen(t, q + 5, to)) {
+    const size_t r = q + 6;
+    if (Digits(t, r, 4, to) && SpaceOrHyphen(t, r + 4, to) && Digits(t, r + 5, 1, to) &&
+        Boundary(t, r + 6))
+      return r + 6;
+    if (Digits(t, r, 5, to) && Boundary(t, r + 5)) return r + 5;
+  }
+  return kNone;
+}
+
+// "\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b". Each group's " ?" takes
+// the space when there is one (without it, the group would have to begin with the
+// space), so the groups' ends are fixed; the repetition gives them back from the last.
+size_t IbanHere(std::string_view t, size_t p, size_t to) {
+  if (!IsUpper(At(t, p)) || !Boundary(t, p) || p + 4 > to || !IsUpper(At(t, p + 1)) ||
+      !IsDigit(At(t, p + 2)) || !IsDigit(At(t, p + 3)))
+    return kNone;
+  size_t ends[8];
+  ends[0] = p + 4;
+  int k = 0;
+  while (k < 7) {
+    size_t q = ends[k];
+    if (q < to && t[q] == ' ') ++q;
+    if (!UpperOrDigits(t, q, 4, to)) break;
+    ends[++k] = q + 4;
+  }
+  for (; k >= 2; --k) {
+    const size_t q = ends[k];
+    const size_t base = q < to && t[q] == ' ' ? q + 1 : q;
+    for (size_t n = 3; n >= 1; --n)
+      if (UpperOrDigits(t, base, n, to) && Boundary(t, base + n)) return base + n;
+    if (Boundary(t, q)) return q;
+  }
+  return kNone;
+}
+
+}  // namespace
+
+MatcherFn HandMatcher(std::string_view name) {
+  if (name == "person_cue") return &SearchCue<kCueRegex>;
+  if (name == "person_closing") return &SearchCue<kClosingRegex>;
+  if (name == "person_honorific") return &SearchCue<kHonorificRegex>;
+  if (name == "ssn_formatted" || name == "itin_formatted") return &Search<&NineGroupedHere>;
+  if (name == "ipv4") return &Search<&Ipv4Here>;
+  if (name == "card_grouped") return &Search<&CardGroupedHere>;
+  if (name == "iban") return &Search<&IbanHere>;
+  return nullptr;
+}
+
+}  // namespace comply::pii

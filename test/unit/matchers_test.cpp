@@ -1,0 +1,226 @@
+// The hand matchers (src/core/pii/matchers.h) against RE2 on their regexes, read from
+// the built-in pattern table: for every generated text, range and anchoring, the matcher
+// finds what RE2::Match finds (or both nothing). The regex is the definition: an edit of
+// it that its matcher does not follow fails here.
+#include "core/pii/matchers.h"
+
+#include <gtest/gtest.h>
+#include <re2/re2.h>
+
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/pii/recognizers.h"
+#include "core/rng.h"
+
+namespace comply::pii {
+namespace {
+
+using Rng = SplitMix64;
+
+struct Subject {
+  std::string name;
+  MatcherFn matcher;
+  std::unique_ptr<RE2> re;
+};
+
+// The built-in patterns that have a hand matcher, each with its regex compiled as the
+// detector compiles it.
+std::vector<Subject> Subjects() {
+  std::vector<Subject> out;
+  for (const PatternDef& d : BuiltinPatterns()) {
+    MatcherFn m = HandMatcher(d.name);
+    if (!m) continue;
+    RE2::Options o;
+    o.set_encoding(RE2::Options::EncodingUTF8);
+    o.set_log_errors(false);
+    auto re = std::make_unique<RE2>(d.pattern, o);
+    EXPECT_TRUE(re->ok()) << d.name;
+    out.push_back({d.name, m, std::move(re)});
+  }
+  return out;
+}
+
+// Pieces that texts are made of: single bytes of the classes the regexes read, the
+// words of the cue regexes (in any case, a letter perhaps replaced by its non-ASCII
+// fold: long s, Kelvin sign), shapes of the numbers, and multi-byte UTF-8.
+const char* const kPieces[] = {
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "12", "345", "6789", "1234",
+    " ", " ", " ", "  ", "-", ".", ":", ",", "\t", "\n", "\r", "\f", "\v", "_", "/", "(", ")",
+    "+", "@", "#", "'", "A", "B", "Z", "Q", "a", "z", "x", "GB", "DE", "NL", "ES", "WEST",
+    "ABCD", "X9Y8", "AB", "\xC5\xBF", "\xE2\x84\xAA", "\xC3\xA9", "\xC3\x89", "\xEF\xBC\x91",
+    "\xEF\xBC\x8D", "\xE2\x80\x93", "\xC2\xA0", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\xC5",
+    "\xBF", "\xE2\x84", "\x80", "\xFF",
+    "patient name", "full name", "signed by", "approved by", "referred by", "account holder",
+    "patient", "pt", "name", "signed", "dear", "attn", "attention", "insured", "employee",
+    "customer", "client", "member", "guardian", "physician", "nurse", "applicant",
+    "beneficiary", "cardholder", "contact", "witness", "reviewer", "spouse", "mother",
+    "father", "son", "daughter", "sincerely", "best regards", "kind regards", "regards",
+    "best", "thank you", "thanks", "cheers", "respectfully", "Mr", "Mrs", "Ms", "Miss",
+    "Mx", "Dr", "Prof", "Rev", "Sr", "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle", "Mrs.",
+    "patients", "names", "nam", "pati",
+};
+
+// A word of kPieces with its letters' case changed at random, and now and then an s or
+// k written as its non-ASCII fold.
+std::string Mangle(Rng& rng, std::string w) {
+  std::string out;
+  const int mode = rng.Range(0, 5);  // 0, 3, 4, 5: as written
+  for (char c : w) {
+    const bool letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+    if (letter && (c | 0x20) == 's' && rng.Range(0, 9) == 0) {
+      out += "\xC5\xBF";
+    } else if (letter && (c | 0x20) == 'k' && rng.Range(0, 5) == 0) {
+      out += "\xE2\x84\xAA";
+    } else if (letter && mode == 1) {
+      out += static_cast<char>(c & ~0x20);
+    } else if (letter && mode == 2 && rng.Range(0, 1)) {
+      out += static_cast<char>(c ^ 0x20);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The shapes of the numbers' regexes (D a digit, U a capital, A a capital or a digit),
+// each character perhaps dropped, doubled or swapped for another separator, so that the
+// texts sit on the regexes' edges.
+const char* const kShapes[] = {
+    "DDDD DDDD DDDD DDDD", "DDDD-DDDD-DDDD-DDDD DDD", "DDDD DDDDDD DDDDD", "DDDD-DDDDDD-DDDD",
+    "DDDD DDDD DDDD D", "DDDD DDDD DDDDD", "DDD-DD-DDDD", "DDD DD DDDD", "DDD.DD.DDDD",
+    "DDD.DDD.DDD.DDD", "D.DD.D.DDD", "UUDD DDDD DDDD DDDD DDDD DD", "UUDDUUUUDDDDDDDDDDDDDD",
+    "UUDD AAAA AAAA A", "UUDD AAAA AAAA AAAA AAA", "UUDDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+};
+
+std::string NumberShape(Rng& rng) {
+  static const char kSeps[] = {' ', '-', '.'};
+  const std::string shape = kShapes[rng.Range(0, static_cast<int>(std::size(kShapes)) - 1)];
+  const bool mutate = rng.Range(0, 1) == 0;
+  std::string out;
+  for (char c : shape) {
+    int copies = 1;
+    if (mutate && rng.Range(0, 19) == 0) copies = rng.Range(0, 2);
+    for (int i = 0; i < copies; ++i) {
+      if (c == 'D') {
+        out += static_cast<char>('0' + rng.Range(0, 9));
+      } else if (c == 'U') {
+        out += static_cast<char>('A' + rng.Range(0, 25));
+      } else if (c == 'A') {
+        out += rng.Range(0, 1) ? static_cast<char>('A' + rng.Range(0, 25))
+                               : static_cast<char>('0' + rng.Range(0, 9));
+      } else {
+        out += mutate && rng.Range(0, 9) == 0 ? kSeps[rng.Range(0, 2)] : c;
+      }
+    }
+  }
+  return out;
+}
+
+std::string Generate(Rng& rng) {
+  std::string s;
+  const int n = rng.Range(1, 14);
+  for (int i = 0; i < n; ++i) {
+    const int kind = rng.Range(0, 9);
+    if (kind < 3) {
+      s += NumberShape(rng);
+    } else {
+      s += Mangle(rng, kPieces[rng.Range(0, static_cast<int>(std::size(kPieces)) - 1)]);
+      if (rng.Range(0, 2) == 0) s += rng.Range(0, 3) ? " " : ". ";
+    }
+  }
+  return s;
+}
+
+// "" if the matcher and RE2 agree on text over [from, to), else what differs.
+std::string Compare(const Subject& s, const std::string& text, size_t from, size_t to,
+                    bool anchored) {
+  re2::StringPiece whole(text.data(), text.size());
+  re2::StringPiece m;
+  const bool want =
+      s.re->Match(whole, from, to, anchored ? RE2::ANCHOR_START : RE2::UNANCHORED, &m, 1);
+  size_t b = 0, e = 0;
+  const bool got = s.matcher(text, from, to, anchored, &b, &e);
+  const size_t wb = want ? static_cast<size_t>(m.data() - text.data()) : 0;
+  const size_t we = want ? wb + m.size() : 0;
+  if (want == got && (!want || (wb == b && we == e))) return "";
+  return s.name + " on \"" + text + "\" [" + std::to_string(from) + ", " + std::to_string(to) +
+         (anchored ? ") anchored" : ")") + ": RE2 " +
+         (want ? "[" + std::to_string(wb) + ", " + std::to_string(we) + ")" : "none") +
+         ", matcher " + (got ? "[" + std::to_string(b) + ", " + std::to_string(e) + ")" : "none");
+}
+
+TEST(HandMatchers, CoverTheMostSearchedRegexes) {
+  for (const char* name : {"person_cue", "person_closing", "person_honorific", "ssn_formatted",
+                           "itin_formatted", "ipv4", "card_grouped", "iban"})
+    EXPECT_NE(HandMatcher(name), nullptr) << name;
+  EXPECT_EQ(HandMatcher("email"), nullptr);
+  EXPECT_EQ(HandMatcher("no such pattern"), nullptr);
+}
+
+TEST(HandMatchers, AgreeWithRe2OnEdgeCases) {
+  const char* const kTexts[] = {
+      "Mrs. Smith", "Mr.Smith", "Mrs Smith", "Mr\tX", "Mrss X", "xMr. X", "_Mr. X",
+      "Srta. X", "Sra  X", "Mlle. X", "patient name: X", "patient names: X",
+      "Patient:\tX", "PATIENT NAME,  X", "\xC5\xBFigned by X", "x\xC5\xBFigned X",
+      "kind regards,\nX", "\xE2\x84\xAAind regards.\r\nX", "Best  X", "best,X",
+      "sons X", "son: X", "attention X", "attn: X", "4111 1111 1111 1111",
+      "4111-1111-1111-1111-123", "4111 1111 1111 1111 1234", "3782 822463 10005",
+      "3782 822463 1000", "6011 1111 1111 1 ", "6011 1111 11111", "6011 1111 111111",
+      "123-45-6789", "123 45 6789", "123.45.6789", "123-45 6789", "0123-45-6789",
+      "1.2.3.4", "192.168.010.255", "1234.1.1.1", "1.1.1.1234", "1.1.1.1.1", "a1.1.1.1",
+      "GB82 WEST 1234 5698 7654 32", "DE89370400440532013000", "DE89 3704 0044 0532 0130 00",
+      "GB82WEST12345698765432XY", "NL91 ABNA 0417 1643 00", "XX12 ABCD", "XX12 ABCD EFGH",
+      "XX12 ABCD EFGH I", "XX12 ABCD EFGH IJK L", "XX12ABCDEFGHIJKLMNOPQRSTUVWXYZ12345678",
+  };
+  const std::vector<Subject> subjects = Subjects();
+  for (const char* t : kTexts) {
+    const std::string text = t;
+    for (const Subject& s : subjects)
+      for (size_t from = 0; from <= text.size(); ++from)
+        for (size_t to : {text.size(), from + (text.size() - from) / 2})
+          for (bool anchored : {false, true}) {
+            const std::string diff = Compare(s, text, from, to, anchored);
+            EXPECT_EQ(diff, "");
+          }
+  }
+}
+
+// Hundreds of thousands of generated texts, ranges and anchorings (a fixed seed).
+TEST(HandMatchers, AgreeWithRe2OnGeneratedTexts) {
+  const std::vector<Subject> subjects = Subjects();
+  Rng rng(0x6d617463686572ULL);
+  size_t cases = 0, failures = 0;
+  std::vector<size_t> matched(subjects.size());
+  for (int i = 0; i < 60000 && failures < 10; ++i) {
+    const std::string text = Generate(rng);
+    for (size_t j = 0; j < subjects.size(); ++j) {
+      const Subject& s = subjects[j];
+      for (int k = 0; k < 2; ++k) {
+        size_t from = 0, to = text.size();
+        if (k == 1) {
+          from = static_cast<size_t>(rng.Range(0, static_cast<int>(text.size())));
+          to = static_cast<size_t>(rng.Range(static_cast<int>(from), static_cast<int>(text.size())));
+        }
+        const bool anchored = rng.Range(0, 3) == 0;
+        const std::string diff = Compare(s, text, from, to, anchored);
+        ++cases;
+        if (!diff.empty()) {
+          ++failures;
+          ADD_FAILURE() << diff;
+        }
+        size_t b, e;
+        matched[j] += s.matcher(text, from, to, anchored, &b, &e);
+      }
+    }
+  }
+  EXPECT_GE(cases, 500000u);
+  // The texts reach each regex's matches, not only their absence.
+  for (size_t j = 0; j < subjects.size(); ++j)
+    EXPECT_GE(matched[j], cases / subjects.size() / 200) << subjects[j].name;
+}
+
+}  // namespace
+}  // namespace comply::pii
