@@ -85,7 +85,8 @@ std::string Mangle(Rng& rng, std::string w) {
   return out;
 }
 
-// The shapes of the numbers' regexes (D a digit, U a capital, A a capital or a digit),
+// The shapes of the numbers' regexes (D a digit, U a capital, L a small letter, A a
+// capital or a digit),
 // each character perhaps dropped, doubled or swapped for another separator, so that the
 // texts sit on the regexes' edges.
 const char* const kShapes[] = {
@@ -93,6 +94,13 @@ const char* const kShapes[] = {
     "DDDD DDDD DDDD D", "DDDD DDDD DDDDD", "DDD-DD-DDDD", "DDD DD DDDD", "DDD.DD.DDDD",
     "DDD.DDD.DDD.DDD", "D.DD.D.DDD", "UUDD DDDD DDDD DDDD DDDD DD", "UUDDUUUUDDDDDDDDDDDDDD",
     "UUDD AAAA AAAA A", "UUDD AAAA AAAA AAAA AAA", "UUDDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "+DD (D) DDDD-DDDD", "+DD (DDDD)DDD", "(DDD) DDD-DDDD", "(DDD)DDD.DDDD", "1-DDD-DDD-DDDD",
+    "1DDD DDD DDDD", "+D DDD DDD DDDD", "+DDDDDDDDDDDD", "+DDD.DD.DD-DDDD DD", "0DD DDDD DDDD",
+    "0DDDDDDDDDD", "0DDDD-DDD DDDD", "0D DD DD DD DD", "0D.DD.DD.DD.DD", "(0D) DDDD DDDD",
+    "(0D)DDDDDDDD", "0D DDDDDDDD", "0DDDDD DDDDD", "+DD (0)DD DDDD DDDD",
+    "DDDDDDDDD", "DDDDDDDDDDDDDDDDDDD", "DDDD.DD.DDD", "DDD.DDD.DDD", "UDDDDDDDD", "UUDDDDDD",
+    "DDDUUDDDD", "UU DD DD DD U", "UUDDDDDDU", "UU DD DD DD C", "UUDDDDDDB",
+    "LL DD DD DD c", "LLDDDDDDa", "LL DDDDDD d", "DDDDDD-DDDU", "DDDDDDUDDDD", "DDDDDD+DDDD",
 };
 
 std::string NumberShape(Rng& rng) {
@@ -108,6 +116,8 @@ std::string NumberShape(Rng& rng) {
         out += static_cast<char>('0' + rng.Range(0, 9));
       } else if (c == 'U') {
         out += static_cast<char>('A' + rng.Range(0, 25));
+      } else if (c == 'L') {
+        out += static_cast<char>('a' + rng.Range(0, 25));
       } else if (c == 'A') {
         out += rng.Range(0, 1) ? static_cast<char>('A' + rng.Range(0, 25))
                                : static_cast<char>('0' + rng.Range(0, 9));
@@ -154,7 +164,10 @@ std::string Compare(const Subject& s, const std::string& text, size_t from, size
 
 TEST(HandMatchers, CoverTheMostSearchedRegexes) {
   for (const char* name : {"person_cue", "person_closing", "person_honorific", "ssn_formatted",
-                           "itin_formatted", "ipv4", "card_grouped", "iban"})
+                           "itin_formatted", "ipv4", "card_grouped", "iban", "phone",
+                           "nhs_grouped", "ssn_plain", "nl_bsn", "passport_next_gen",
+                           "nl_bsn_dotted", "uk_nino", "uk_nino_lower",
+                           "fi_personal_identity_code"})
     EXPECT_NE(HandMatcher(name), nullptr) << name;
   EXPECT_EQ(HandMatcher("email"), nullptr);
   EXPECT_EQ(HandMatcher("no such pattern"), nullptr);
@@ -174,6 +187,15 @@ TEST(HandMatchers, AgreeWithRe2OnEdgeCases) {
       "GB82 WEST 1234 5698 7654 32", "DE89370400440532013000", "DE89 3704 0044 0532 0130 00",
       "GB82WEST12345698765432XY", "NL91 ABNA 0417 1643 00", "XX12 ABCD", "XX12 ABCD EFGH",
       "XX12 ABCD EFGH I", "XX12 ABCD EFGH IJK L", "XX12ABCDEFGHIJKLMNOPQRSTUVWXYZ12345678",
+      "+44 (0)20 7946 0958", "+1 (415) 555-2671", "+14155552671", "+1 415 555 2671 x",
+      "+123456", "+1234567", "(415) 555-2671", "(415)555-2671", "1-415-555-2671",
+      "1 (415) 555-2671", "415.555.2671", "a415-555-2671", "020 7946 0958", "02079460958",
+      "0207946095", "01 42 68 53 00", "01.42.68.53.00", "(02) 9374 4000", "(02)93744000",
+      "02 9374 4000", "098765 43210", "0987654 3210", "+33 1 42 68 53 00 00 00",
+      "1234567", "123456", "1234567890123456789", "12345678901234567890", "x1234567",
+      "1746.38.516", "174.638.516", "174.638.5167", "X12345678", "AB1234567", "AB12345678",
+      "123AB4567", "AB 12 34 56 C", "AB123456C", "ab 12 34 56 c", "AB 12 34 56 E",
+      "150387-472S", "150387A472S", "150387+472G", "150387-4721", "150387-472SX",
   };
   const std::vector<Subject> subjects = Subjects();
   for (const char* t : kTexts) {

@@ -306,6 +306,220 @@ size_t IbanHere(std::string_view t, size_t p, size_t to) {
   return kNone;
 }
 
+// ---- Other numbers and letters ----
+
+// "\b\d{7,19}\b": a shorter take of the run leaves a digit after it, where \b fails.
+size_t DigitRunHere(std::string_view t, size_t p, size_t to) {
+  if (!IsDigit(At(t, p)) || !Boundary(t, p)) return kNone;
+  const size_t n = DigitRun(t, p, 19, to);
+  return n >= 7 && Boundary(t, p + n) ? p + n : kNone;
+}
+
+// "\b\d{4}\.\d{2}\.\d{3}\b|\b\d{3}\.\d{3}\.\d{3}\b"
+size_t BsnDottedHere(std::string_view t, size_t p, size_t to) {
+  if (!IsDigit(At(t, p)) || !Boundary(t, p)) return kNone;
+  if (Digits(t, p, 4, to) && p + 4 < to && t[p + 4] == '.' && Digits(t, p + 5, 2, to) &&
+      p + 7 < to && t[p + 7] == '.' && Digits(t, p + 8, 3, to) && Boundary(t, p + 11))
+    return p + 11;
+  if (Digits(t, p, 3, to) && p + 3 < to && t[p + 3] == '.' && Digits(t, p + 4, 3, to) &&
+      p + 7 < to && t[p + 7] == '.' && Digits(t, p + 8, 3, to) && Boundary(t, p + 11))
+    return p + 11;
+  return kNone;
+}
+
+// "\b[A-Z]\d{3,12}\b|\b[A-Z]{2}\d{5,7}\b|\b\d{3}[A-Z]{2}\d{4}\b"
+size_t LetterDigitsHere(std::string_view t, size_t p, size_t to) {
+  const unsigned char c = At(t, p);
+  if (!(IsUpper(c) || IsDigit(c)) || !Boundary(t, p)) return kNone;
+  if (IsUpper(c)) {
+    size_t n = DigitRun(t, p + 1, 12, to);
+    if (n >= 3 && Boundary(t, p + 1 + n)) return p + 1 + n;
+    if (p + 1 < to && IsUpper(At(t, p + 1))) {
+      n = DigitRun(t, p + 2, 7, to);
+      if (n >= 5 && Boundary(t, p + 2 + n)) return p + 2 + n;
+    }
+    return kNone;
+  }
+  if (Digits(t, p, 3, to) && p + 5 <= to && IsUpper(At(t, p + 3)) && IsUpper(At(t, p + 4)) &&
+      Digits(t, p + 5, 4, to) && Boundary(t, p + 9))
+    return p + 9;
+  return kNone;
+}
+
+// "\b[A-Z]{2}(?: ?\d{2}){3} ?[A-D]\b", or its small letters ("[a-z]", "[a-d]"): each
+// " ?" stands before a digit or the letter, so it is taken when it is there.
+template <char kA, char kD, char kZ>
+size_t NinoHere(std::string_view t, size_t p, size_t to) {
+  auto letter = [&](size_t q, char last) { return q < to && t[q] >= kA && t[q] <= last; };
+  if (!letter(p, kZ) || !letter(p + 1, kZ) || !Boundary(t, p)) return kNone;
+  size_t q = p + 2;
+  for (int i = 0; i < 3; ++i) {
+    if (q < to && t[q] == ' ') ++q;
+    if (!Digits(t, q, 2, to)) return kNone;
+    q += 2;
+  }
+  if (q < to && t[q] == ' ') ++q;
+  if (!letter(q, kD)) return kNone;
+  return Boundary(t, q + 1) ? q + 1 : kNone;
+}
+
+// "\b\d{6}[+\-A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]\b"
+size_t FinnishIdHere(std::string_view t, size_t p, size_t to) {
+  if (!IsDigit(At(t, p)) || !Boundary(t, p) || p + 11 > to || !Digits(t, p, 6, to))
+    return kNone;
+  const char sign = t[p + 6];
+  if (!(sign == '+' || sign == '-' || (sign >= 'A' && sign <= 'F') || (sign >= 'U' && sign <= 'Y')))
+    return kNone;
+  if (!Digits(t, p + 7, 3, to)) return kNone;
+  const char check = t[p + 10];
+  if (!((check >= '0' && check <= '9') || (check >= 'A' && check <= 'F') || check == 'H' ||
+        (check >= 'J' && check <= 'N') || check == 'P' || (check >= 'R' && check <= 'Y')))
+    return kNone;
+  return Boundary(t, p + 11) ? p + 11 : kNone;
+}
+
+// ---- Phone numbers (kPhoneForms) ----
+//
+// Six alternatives, tried in order at each start. In each, an optional separator stands
+// before a digit or a '(' that must follow it, so it is taken when it is there (not
+// taken, the next item would have to begin with it): only the digit counts are
+// backtracked, the greedy ones longest first.
+
+// [ .\-] (or [ \-] when !dot) at t[q], before to: the position after the optional one.
+inline size_t OptSep(std::string_view t, size_t q, size_t to, bool dot) {
+  return q < to && (t[q] == ' ' || t[q] == '-' || (dot && t[q] == '.')) ? q + 1 : q;
+}
+inline bool Sep(std::string_view t, size_t q, size_t to, bool dot) {
+  return q < to && (t[q] == ' ' || t[q] == '-' || (dot && t[q] == '.'));
+}
+
+// (?:[ .\-]?\d{2,4}){k_min..4 more, of which k done}\b
+size_t PhoneGroups(std::string_view t, size_t q, size_t to, int done) {
+  if (done < 4) {
+    const size_t d = OptSep(t, q, to, true);
+    const size_t run = DigitRun(t, d, 4, to);
+    for (size_t n = run; n >= 2; --n) {
+      const size_t r = PhoneGroups(t, d + n, to, done + 1);
+      if (r != kNone) return r;
+    }
+  }
+  return done >= 1 && Boundary(t, q) ? q : kNone;
+}
+
+// "\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]?\d{2,4}){1,4}\b"
+size_t PhoneInternational(std::string_view t, size_t p, size_t to) {
+  if (t[p] != '+') return kNone;
+  const size_t q0 = p + 1;
+  for (size_t a = DigitRun(t, q0, 3, to); a >= 1; --a) {
+    const size_t q1 = OptSep(t, q0 + a, to, true);
+    // The bracketed group, greedy (each of its digit counts), then without it.
+    size_t starts[5];
+    int nstarts = 0;
+    if (q1 < to && t[q1] == '(') {
+      for (size_t b = DigitRun(t, q1 + 1, 4, to); b >= 1; --b)
+        if (q1 + 1 + b < to && t[q1 + 1 + b] == ')') starts[nstarts++] = OptSep(t, q1 + 2 + b, to, true);
+    }
+    starts[nstarts++] = q1;
+    for (int i = 0; i < nstarts; ++i) {
+      const size_t q2 = starts[i];
+      for (size_t c = DigitRun(t, q2, 4, to); c >= 1; --c) {
+        const size_t r = PhoneGroups(t, q2 + c, to, 0);
+        if (r != kNone) return r;
+      }
+    }
+  }
+  return kNone;
+}
+
+// "\d{3}[ .\-]\d{4}\b" at q: its end or kNone.
+inline size_t NanpTail(std::string_view t, size_t q, size_t to) {
+  if (!Digits(t, q, 3, to) || !Sep(t, q + 3, to, true) || !Digits(t, q + 4, 4, to)) return kNone;
+  return Boundary(t, q + 8) ? q + 8 : kNone;
+}
+
+// "(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b" at q.
+inline size_t NanpCore(std::string_view t, size_t q, size_t to) {
+  if (q < to && t[q] == '(' && Digits(t, q + 1, 3, to) && q + 4 < to && t[q + 4] == ')') {
+    const size_t r = NanpTail(t, OptSep(t, q + 5, to, true), to);
+    if (r != kNone) return r;
+  }
+  if (Boundary(t, q) && Digits(t, q, 3, to) && Sep(t, q + 3, to, true))
+    return NanpTail(t, q + 4, to);
+  return kNone;
+}
+
+// "(?:\b1[ .\-]?)?" then NanpCore.
+size_t PhoneNanp(std::string_view t, size_t p, size_t to) {
+  if (t[p] == '1' && Boundary(t, p)) {
+    const size_t r = NanpCore(t, OptSep(t, p + 1, to, true), to);
+    if (r != kNone) return r;
+  }
+  return NanpCore(t, p, to);
+}
+
+// "\b0\d{2,4}[ \-]?\d{3,4}[ \-]?\d{3,4}\b"
+size_t PhoneTrunk(std::string_view t, size_t p, size_t to) {
+  for (size_t a = DigitRun(t, p + 1, 4, to); a >= 2; --a) {
+    const size_t q1 = OptSep(t, p + 1 + a, to, false);
+    for (size_t b = DigitRun(t, q1, 4, to); b >= 3; --b) {
+      const size_t q2 = OptSep(t, q1 + b, to, false);
+      for (size_t c = DigitRun(t, q2, 4, to); c >= 3; --c)
+        if (Boundary(t, q2 + c)) return q2 + c;
+    }
+  }
+  return kNone;
+}
+
+// "\b0\d(?:[ .\-]\d{2}){4}\b"
+size_t PhonePairs(std::string_view t, size_t p, size_t to) {
+  if (!Digits(t, p + 1, 1, to)) return kNone;
+  size_t q = p + 2;
+  for (int i = 0; i < 4; ++i, q += 3)
+    if (!Sep(t, q, to, true) || !Digits(t, q + 1, 2, to)) return kNone;
+  return Boundary(t, q) ? q : kNone;
+}
+
+// "[ \-]?\d{4}[ \-]?\d{4}\b" at q.
+inline size_t FourFour(std::string_view t, size_t q, size_t to) {
+  q = OptSep(t, q, to, false);
+  if (!Digits(t, q, 4, to)) return kNone;
+  q = OptSep(t, q + 4, to, false);
+  if (!Digits(t, q, 4, to)) return kNone;
+  return Boundary(t, q + 4) ? q + 4 : kNone;
+}
+
+// "(?:\(0\d\)|\b0\d)[ \-]?\d{4}[ \-]?\d{4}\b"
+size_t PhoneAreaFours(std::string_view t, size_t p, size_t to) {
+  if (t[p] == '(') {
+    if (p + 3 < to && t[p + 1] == '0' && IsDigit(At(t, p + 2)) && t[p + 3] == ')')
+      return FourFour(t, p + 4, to);
+    return kNone;
+  }
+  if (t[p] != '0' || !Boundary(t, p) || !Digits(t, p + 1, 1, to)) return kNone;
+  return FourFour(t, p + 2, to);
+}
+
+// "\b0\d{5}[ \-]\d{5}\b"
+size_t PhoneFiveFive(std::string_view t, size_t p, size_t to) {
+  if (!Digits(t, p + 1, 5, to) || !Sep(t, p + 6, to, false) || !Digits(t, p + 7, 5, to))
+    return kNone;
+  return Boundary(t, p + 12) ? p + 12 : kNone;
+}
+
+size_t PhoneHere(std::string_view t, size_t p, size_t to) {
+  const unsigned char c = At(t, p);
+  if (c == '+') return PhoneInternational(t, p, to);
+  if (c != '(' && !IsDigit(c)) return kNone;
+  size_t r = PhoneNanp(t, p, to);
+  if (r != kNone) return r;
+  const bool zero = c == '0' && Boundary(t, p);
+  if (zero && (r = PhoneTrunk(t, p, to)) != kNone) return r;
+  if (zero && (r = PhonePairs(t, p, to)) != kNone) return r;
+  if ((zero || c == '(') && (r = PhoneAreaFours(t, p, to)) != kNone) return r;
+  if (zero) return PhoneFiveFive(t, p, to);
+  return kNone;
+}
+
 }  // namespace
 
 MatcherFn HandMatcher(std::string_view name) {
@@ -316,6 +530,18 @@ MatcherFn HandMatcher(std::string_view name) {
   if (name == "ipv4") return &Search<&Ipv4Here>;
   if (name == "card_grouped") return &Search<&CardGroupedHere>;
   if (name == "iban") return &Search<&IbanHere>;
+  if (name == "phone" || name == "nhs_grouped") return &Search<&PhoneHere>;
+  // The recognizers that read kDigitRun, kLetterDigits and kNinoLower (recognizers.cpp).
+  for (const char* n : {"ssn_plain", "itin_plain", "card_plain", "bank_account", "aba_plain",
+                        "passport_digits", "driver_license_digits", "npi", "nhs_plain",
+                        "pl_pesel", "de_tax_id", "fr_nir_plain", "nl_bsn"})
+    if (name == n) return &Search<&DigitRunHere>;
+  if (name == "passport_next_gen" || name == "driver_license_alnum")
+    return &Search<&LetterDigitsHere>;
+  if (name == "nl_bsn_dotted") return &Search<&BsnDottedHere>;
+  if (name == "uk_nino") return &Search<&NinoHere<'A', 'D', 'Z'>>;
+  if (name == "uk_nino_lower") return &Search<&NinoHere<'a', 'd', 'z'>>;
+  if (name == "fi_personal_identity_code") return &Search<&FinnishIdHere>;
   return nullptr;
 }
 
