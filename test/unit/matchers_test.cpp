@@ -60,7 +60,12 @@ const char* const kPieces[] = {
     "father", "son", "daughter", "sincerely", "best regards", "kind regards", "regards",
     "best", "thank you", "thanks", "cheers", "respectfully", "Mr", "Mrs", "Ms", "Miss",
     "Mx", "Dr", "Prof", "Rev", "Sr", "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle", "Mrs.",
-    "patients", "names", "nam", "pati",
+    "patients", "names", "nam", "pati", "@", "@", "john.doe", "x_y%z+w'v", "-a", "a-",
+    "example", ".com", ".co", ".", "..", "mail.example.org", "\xE0\x80\x80", "\xF4\x90\x80\x80",
+    "\xED\xA0\x80", "\xC0\x80", "\xF5\x80\x80\x80", "\xC3", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "a@b.co", "john.doe@example.com", "x@mail.example.org",
+    "j_o+1@ex-ample.co.uk", "\xC3\xA9@\xC3\xA9t\xC3\xA9.fr", "@example.com", "@a-b.c-d.ef",
+    "@x.y", "@1.de", "@a..de", "@a.b.", "@-a.de",
 };
 
 // A word of kPieces with its letters' case changed at random, and now and then an s or
@@ -169,7 +174,8 @@ TEST(HandMatchers, CoverTheMostSearchedRegexes) {
                            "nl_bsn_dotted", "uk_nino", "uk_nino_lower",
                            "fi_personal_identity_code"})
     EXPECT_NE(HandMatcher(name), nullptr) << name;
-  EXPECT_EQ(HandMatcher("email"), nullptr);
+  EXPECT_NE(HandMatcher("email"), nullptr);
+  EXPECT_EQ(HandMatcher("date"), nullptr);
   EXPECT_EQ(HandMatcher("no such pattern"), nullptr);
 }
 
@@ -196,6 +202,14 @@ TEST(HandMatchers, AgreeWithRe2OnEdgeCases) {
       "1746.38.516", "174.638.516", "174.638.5167", "X12345678", "AB1234567", "AB12345678",
       "123AB4567", "AB 12 34 56 C", "AB123456C", "ab 12 34 56 c", "AB 12 34 56 E",
       "150387-472S", "150387A472S", "150387+472G", "150387-4721", "150387-472SX",
+      "john.doe@example.com", "a@b.co", "a@b.c", "a@b.co-uk.x", "a@b.com2", "a@b.com_x",
+      "a@b.com\xC3\xA9", "\xC3\xA9l\xC3\xA8ve@\xC3\xA9" "cole.fr", "x@-a.com", "x@a-.com",
+      "x@a..com", "@a.com", "a@@b.com", "a@b@c.com", "a b@c.de", "\xE0\x80\x80@a.de",
+      "\xC0\x80@a.de", "\xF4\x90\x80\x80@a.de", "\xF5\x80\x80\x80@a.de", "\xE2\xC3\xA9@a.de",
+      "x@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.de",
+      "x@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.de",
+      "x@a.abcdefghijklmnopqrstuvwx", "x@a.abcdefghijklmnopqrstuvwxy", "x@a.b.c.d.e.f.gh.i",
+      "o'brien+hr@mail.example.org.", "x@1.2.3.45", "x@a.b1.cd",
   };
   const std::vector<Subject> subjects = Subjects();
   for (const char* t : kTexts) {

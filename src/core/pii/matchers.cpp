@@ -378,6 +378,117 @@ size_t FinnishIdHere(std::string_view t, size_t p, size_t to) {
   return Boundary(t, p + 11) ? p + 11 : kNone;
 }
 
+// ---- E-mail addresses ----
+//
+// "(?:[A-Za-z0-9._%+'\-]|[^\x00-\x7F])+@" LABEL "(?:\." LABEL ")*\.[A-Za-z]{2,24}\b", a
+// LABEL being "[A-Za-z0-9\x{80}-\x{10FFFF}](?:[A-Za-z0-9\-\x{80}-\x{10FFFF}]{0,61}"
+// "[A-Za-z0-9\x{80}-\x{10FFFF}])?". RE2 compiles the class of every code point above
+// 0x7F to byte sequences it checks loosely: a lead byte C2 to DF and one continuation
+// byte, E0 to EF and two, F0 to F4 and three (overlong forms, surrogates and values up
+// to F4 BF BF BF pass; C0, C1 and F5 to FF do not).
+
+// The length of the character at t[q] as that class reads it, or 0 if it is none (an
+// ASCII byte, a stray continuation byte, a bad lead, a sequence cut by to).
+inline size_t MultiByteChar(std::string_view t, size_t q, size_t to) {
+  const unsigned char c = At(t, q);
+  const size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || q + n > to) return 0;
+  for (size_t i = 1; i < n; ++i)
+    if ((At(t, q + i) & 0xC0) != 0x80) return 0;
+  return n;
+}
+
+inline bool IsAsciiAlnum(unsigned char c) {
+  return IsDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+// A LABEL at t[q] that a '.' follows: the end of its run of [A-Za-z0-9\-] and other
+// characters (the '.' can only stand after the run), which must neither begin nor end
+// with '-' and hold 1 to 63 characters; kNone if it is no such label.
+size_t EmailLabel(std::string_view t, size_t q, size_t to) {
+  size_t r = q, chars = 0;
+  bool last_hyphen = false;
+  while (r < to) {
+    const unsigned char c = At(t, r);
+    if (c < 0x80) {
+      if (!IsAsciiAlnum(c) && c != '-') break;
+      if (chars == 0 && c == '-') return kNone;
+      last_hyphen = c == '-';
+      ++r;
+    } else {
+      const size_t n = MultiByteChar(t, r, to);
+      if (n == 0) break;
+      last_hyphen = false;
+      r += n;
+    }
+    ++chars;
+  }
+  if (chars == 0 || chars > 63 || last_hyphen || r >= to || t[r] != '.') return kNone;
+  return r;
+}
+
+// "[A-Za-z]{2,24}\b" at q: its end, or kNone. A longer run of letters leaves a letter
+// after any take of it, where \b fails.
+inline size_t TopLevelDomain(std::string_view t, size_t q, size_t to) {
+  size_t n = 0;
+  while (n < 24 && q + n < to && ((At(t, q + n) | 0x20) >= 'a' && (At(t, q + n) | 0x20) <= 'z'))
+    ++n;
+  return n >= 2 && Boundary(t, q + n) ? q + n : kNone;
+}
+
+// The domain after an '@' at d: its match's end, or kNone. The first label, then as
+// many labels as follow (each a whole run ending at a '.'), then the top-level domain:
+// the repetition is greedy, so of the segments after a '.' the last that reads as a
+// top-level domain ends the match.
+size_t EmailDomain(std::string_view t, size_t d, size_t to) {
+  size_t r = EmailLabel(t, d, to);
+  if (r == kNone) return kNone;
+  size_t best = kNone;
+  for (;;) {
+    const size_t q = r + 1;
+    const size_t e = TopLevelDomain(t, q, to);
+    if (e != kNone) best = e;
+    r = EmailLabel(t, q, to);
+    if (r == kNone) return best;
+  }
+}
+
+// The search of the e-mail regex: its local part is a run of [A-Za-z0-9._%+'\-] and
+// other characters that ends at an '@' (which it cannot hold), so the leftmost match
+// begins where the run before the first '@' with a domain after it begins.
+bool SearchEmail(std::string_view t, size_t from, size_t to, bool anchored, size_t* begin,
+                 size_t* end) {
+  size_t run = from;  // where the current run of local-part characters began
+  size_t q = from;
+  while (q < to) {
+    const unsigned char c = At(t, q);
+    if (c == '@') {
+      if (q > run) {
+        const size_t e = EmailDomain(t, q + 1, to);
+        if (e != kNone) {
+          *begin = run;
+          *end = e;
+          return true;
+        }
+      }
+      if (anchored) return false;
+      run = ++q;
+      continue;
+    }
+    size_t n = 1;
+    const bool local = c < 0x80 ? IsAsciiAlnum(c) || c == '.' || c == '_' || c == '%' ||
+                                      c == '+' || c == '\'' || c == '-'
+                                : (n = MultiByteChar(t, q, to)) != 0;
+    if (!local) {
+      if (anchored) return false;
+      n = 1;
+      run = q + 1;
+    }
+    q += n;
+  }
+  return false;
+}
+
 // ---- Phone numbers (kPhoneForms) ----
 //
 // Six alternatives, tried in order at each start. In each, an optional separator stands
@@ -530,6 +641,7 @@ MatcherFn HandMatcher(std::string_view name) {
   if (name == "ipv4") return &Search<&Ipv4Here>;
   if (name == "card_grouped") return &Search<&CardGroupedHere>;
   if (name == "iban") return &Search<&IbanHere>;
+  if (name == "email") return &SearchEmail;
   if (name == "phone" || name == "nhs_grouped") return &Search<&PhoneHere>;
   // The recognizers that read kDigitRun, kLetterDigits and kNinoLower (recognizers.cpp).
   for (const char* n : {"ssn_plain", "itin_plain", "card_plain", "bank_account", "aba_plain",
