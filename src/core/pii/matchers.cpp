@@ -10,6 +10,10 @@
 #include <cstdint>
 #include <iterator>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace comply::pii {
 namespace {
 
@@ -159,6 +163,48 @@ template <const CueRegex& R>
 bool SearchCue(std::string_view t, size_t from, size_t to, bool anchored, size_t* begin,
                size_t* end) {
   size_t p = from;
+#if defined(__SSE2__)
+  // Sixteen bytes at a time: the starts of words (a word byte after a byte that is not
+  // one) and the bytes above 0x7F (a fold of more than one byte may begin there) are the
+  // only places a match may begin; each is tried in order.
+  if (!anchored) {
+    const auto* data = reinterpret_cast<const unsigned char*>(t.data());
+    uint32_t carry = p > 0 && kWordByte[data[p - 1]] ? 1 : 0;
+    const __m128i k0 = _mm_set1_epi8(static_cast<char>('0' - 128));
+    const __m128i k9 = _mm_set1_epi8(static_cast<char>(9 - 128));
+    const __m128i ka = _mm_set1_epi8(static_cast<char>('a' - 128));
+    const __m128i kz = _mm_set1_epi8(static_cast<char>(25 - 128));
+    const __m128i k20 = _mm_set1_epi8(0x20);
+    const __m128i kunder = _mm_set1_epi8('_');
+    while (p + 16 <= to) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + p));
+      // Unsigned ranges as signed compares: (c - lo) - 128 <= (hi - lo) - 128.
+      const __m128i digit = _mm_cmpgt_epi8(_mm_sub_epi8(v, k0), k9);
+      const __m128i alpha = _mm_cmpgt_epi8(_mm_sub_epi8(_mm_or_si128(v, k20), ka), kz);
+      const uint32_t not_digit = static_cast<uint32_t>(_mm_movemask_epi8(digit));
+      const uint32_t not_alpha = static_cast<uint32_t>(_mm_movemask_epi8(alpha));
+      const uint32_t under = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, kunder)));
+      const uint32_t word = (~not_digit | ~not_alpha | under) & 0xFFFF;
+      const uint32_t high = static_cast<uint32_t>(_mm_movemask_epi8(v));
+      uint32_t cand = (word & ~((word << 1) | carry)) | high;
+      carry = word >> 15;
+      for (; cand != 0; cand &= cand - 1) {
+        const size_t q = p + static_cast<size_t>(__builtin_ctz(cand));
+        const unsigned char c = data[q];
+        // CueHere's own first test, on two bytes (q + 1 < p + 16 <= to, or the next block's).
+        if ((c < 0x80 ? R.first[c] & R.second[data[q + 1 < to ? q + 1 : q]] : R.first[c]) == 0)
+          continue;
+        const size_t e = CueHere<R>(t, q, to);
+        if (e != kNone) {
+          *begin = q;
+          *end = e;
+          return true;
+        }
+      }
+      p += 16;
+    }
+  }
+#endif
   while (p < to) {
     const unsigned char c = At(t, p);
     if (R.first[c] != 0) {
