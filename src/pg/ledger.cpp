@@ -475,6 +475,25 @@ bool InsertsPlainly(Relation rel) {
                     trig->trig_insert_after_statement || trig->trig_insert_new_table));
 }
 
+// Whether rel (open) inserts plainly (InsertsPlainly) and its live columns are exactly
+// the n named names[c] with types[c], none generated; if so, attnum[c] gets column c's
+// number. (n live columns each matching a distinct name: every name is there.)
+bool HasColumnsAsMade(Relation rel, int n, const char* const* names, const Oid* types, int* attnum) {
+  if (!InsertsPlainly(rel)) return false;
+  TupleDesc desc = RelationGetDescr(rel);
+  int live = 0;
+  for (int i = 0; i < desc->natts; ++i) {
+    Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (att->attisdropped) continue;
+    ++live;
+    int c = 0;
+    while (c < n && strcmp(NameStr(att->attname), names[c]) != 0) ++c;
+    if (c == n || att->atttypid != types[c] || att->attgenerated) return false;
+    attnum[c] = i + 1;
+  }
+  return live == n;
+}
+
 // The columns of comply.ledger_entries as the extension's script creates them.
 constexpr int kSealedColumns = 4;
 constexpr const char* kSealedNames[kSealedColumns] = {"entry_id", "block_no", "leaf_index",
@@ -501,19 +520,7 @@ void InvalidateSealedLayout(Datum, Oid relid) {
 void LearnSealedLayout(Relation rel) {
   SealedLayout l;
   l.relid = RelationGetRelid(rel);
-  TupleDesc desc = RelationGetDescr(rel);
-  l.plain = InsertsPlainly(rel);
-  int live = 0;
-  for (int i = 0; l.plain && i < desc->natts; ++i) {
-    Form_pg_attribute att = TupleDescAttr(desc, i);
-    if (att->attisdropped) continue;
-    ++live;
-    int c = 0;
-    while (c < kSealedColumns && strcmp(NameStr(att->attname), kSealedNames[c]) != 0) ++c;
-    if (c == kSealedColumns || att->atttypid != kSealedTypes[c] || att->attgenerated) l.plain = false;
-    else l.attnum[c] = i + 1;
-  }
-  if (live != kSealedColumns) l.plain = false;
+  l.plain = HasColumnsAsMade(rel, kSealedColumns, kSealedNames, kSealedTypes, l.attnum);
   l.known = true;
   sealed_layout = l;
 }
@@ -794,19 +801,7 @@ void InvalidateAuditLayout(Datum, Oid relid) {
 void LearnAuditLayout(Relation rel) {
   AuditLayout l;
   l.relid = RelationGetRelid(rel);
-  TupleDesc desc = RelationGetDescr(rel);
-  l.plain = InsertsPlainly(rel);
-  int live = 0;
-  for (int i = 0; l.plain && i < desc->natts; ++i) {
-    Form_pg_attribute att = TupleDescAttr(desc, i);
-    if (att->attisdropped) continue;
-    ++live;
-    int c = 0;
-    while (c < kAuditColumns && strcmp(NameStr(att->attname), kAuditNames[c]) != 0) ++c;
-    if (c == kAuditColumns || att->atttypid != kAuditTypes[c] || att->attgenerated) l.plain = false;
-    else l.attnum[c] = i + 1;
-  }
-  if (live != kAuditColumns) l.plain = false;
+  l.plain = HasColumnsAsMade(rel, kAuditColumns, kAuditNames, kAuditTypes, l.attnum);
   if (l.plain) l.seqid = getIdentitySequence(l.relid, static_cast<AttrNumber>(l.attnum[0]), false);
   l.known = true;
   audit_layout = l;
