@@ -475,6 +475,46 @@ bool InsertsPlainly(Relation rel) {
                     trig->trig_insert_after_statement || trig->trig_insert_new_table));
 }
 
+// The OID of the extension's table comply.name: cached (a layout's, valid) or looked up.
+// Plain C (raises an error if the table is gone).
+Oid LedgerTableOid(Oid cached, const char* name) {
+  if (OidIsValid(cached)) return cached;
+  Oid relid = get_relname_relid(name, get_namespace_oid("comply", false));
+  if (!OidIsValid(relid)) elog(ERROR, "comply.%s does not exist", name);
+  return relid;
+}
+
+// An executor state and result relation for inserting into rel (open with
+// RowExclusiveLock) as pg_comply's own write, with its indexes open (ExecOpenIndices);
+// *plain_indexes says whether every index is on plain columns without a predicate (the
+// direct inserts insert only then). Close with CloseInsertTarget. Plain C.
+ResultRelInfo* OpenInsertTarget(Relation rel, EState** estate_out, bool* plain_indexes) {
+  EState* estate = CreateExecutorState();
+  RangeTblEntry* rte = makeNode(RangeTblEntry);
+  rte->rtekind = RTE_RELATION;
+  rte->relid = RelationGetRelid(rel);
+  rte->relkind = rel->rd_rel->relkind;
+  rte->rellockmode = RowExclusiveLock;
+  ExecInitRangeTable(estate, list_make1(rte));
+  estate->es_output_cid = GetCurrentCommandId(true);
+  ResultRelInfo* rri = makeNode(ResultRelInfo);
+  InitResultRelInfo(rri, rel, 1, nullptr, 0);
+  ExecOpenIndices(rri, false);
+  *plain_indexes = true;
+  for (int i = 0; i < rri->ri_NumIndices; ++i) {
+    const IndexInfo* ii = rri->ri_IndexRelationInfo[i];
+    if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL) *plain_indexes = false;
+  }
+  *estate_out = estate;
+  return rri;
+}
+
+void CloseInsertTarget(ResultRelInfo* rri, EState* estate) {
+  ExecCloseIndices(rri);
+  ExecResetTupleTable(estate->es_tupleTable, false);
+  FreeExecutorState(estate);
+}
+
 // Whether rel (open) inserts plainly (InsertsPlainly) and its live columns are exactly
 // the n named names[c] with types[c], none generated; if so, attnum[c] gets column c's
 // number. (n live columns each matching a distinct name: every name is there.)
@@ -538,12 +578,7 @@ void LearnSealedLayout(Relation rel) {
 // pg_comply's own write. The rows are visible to the transaction's later commands (a
 // CommandCounterIncrement here). Plain C (raises PostgreSQL errors).
 bool RecordSealedDirect(int64 block_no, uint64 n, const int64* ids, const Hash* leaves) {
-  Oid relid = sealed_layout.known ? sealed_layout.relid : InvalidOid;
-  if (!OidIsValid(relid)) {
-    Oid nsp = get_namespace_oid("comply", false);
-    relid = get_relname_relid("ledger_entries", nsp);
-    if (!OidIsValid(relid)) elog(ERROR, "comply.ledger_entries does not exist");
-  }
+  const Oid relid = LedgerTableOid(sealed_layout.known ? sealed_layout.relid : InvalidOid, "ledger_entries");
   Relation rel = table_open(relid, RowExclusiveLock);
   // Learned after the lock, so that an invalidation it brought in counts.
   if (!sealed_layout.known || sealed_layout.relid != relid) LearnSealedLayout(rel);
@@ -554,23 +589,10 @@ bool RecordSealedDirect(int64 block_no, uint64 n, const int64* ids, const Hash* 
   }
   int attnum[kSealedColumns];
   memcpy(attnum, layout.attnum, sizeof(attnum));
-  EState* estate = CreateExecutorState();
-  RangeTblEntry* rte = makeNode(RangeTblEntry);
-  rte->rtekind = RTE_RELATION;
-  rte->relid = relid;
-  rte->relkind = rel->rd_rel->relkind;
-  rte->rellockmode = RowExclusiveLock;
-  ExecInitRangeTable(estate, list_make1(rte));
-  const CommandId cid = GetCurrentCommandId(true);
-  estate->es_output_cid = cid;
-  ResultRelInfo* rri = makeNode(ResultRelInfo);
-  InitResultRelInfo(rri, rel, 1, nullptr, 0);
-  ExecOpenIndices(rri, false);
+  EState* estate = nullptr;
   bool plain = true;
-  for (int i = 0; i < rri->ri_NumIndices; ++i) {
-    const IndexInfo* ii = rri->ri_IndexRelationInfo[i];
-    if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL) plain = false;
-  }
+  ResultRelInfo* rri = OpenInsertTarget(rel, &estate, &plain);
+  const CommandId cid = estate->es_output_cid;
   if (plain && n > 0) {
     TupleDesc desc = RelationGetDescr(rel);
     constexpr uint64 kBatch = 1000;
@@ -615,9 +637,7 @@ bool RecordSealedDirect(int64 block_no, uint64 n, const int64* ids, const Hash* 
     MemoryContextDelete(batch_cxt);
     pfree(slots);
   }
-  ExecCloseIndices(rri);
-  ExecResetTupleTable(estate->es_tupleTable, false);
-  FreeExecutorState(estate);
+  CloseInsertTarget(rri, estate);
   if (!plain) {
     table_close(rel, RowExclusiveLock);
     return false;
@@ -830,12 +850,7 @@ bool ReadCandidatesDirect(int64 min_id, int limit, std::vector<ledger::Entry>* e
   };
   Scan sc;
   const bool ok = PgCall([&]() -> bool {
-    Oid relid = audit_layout.known ? audit_layout.relid : InvalidOid;
-    if (!OidIsValid(relid)) {
-      Oid nsp = get_namespace_oid("comply", false);
-      relid = get_relname_relid("audit_log", nsp);
-      if (!OidIsValid(relid)) elog(ERROR, "comply.audit_log does not exist");
-    }
+    const Oid relid = LedgerTableOid(audit_layout.known ? audit_layout.relid : InvalidOid, "audit_log");
     Relation rel = table_open(relid, AccessShareLock);
     // Learned after the lock, so that an invalidation it brought in counts.
     if (!audit_layout.known || audit_layout.relid != relid) LearnAuditLayout(rel);
@@ -959,12 +974,7 @@ namespace {
 int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jsonb* details,
                         const AuditOrigin* origin, const std::string& app) {
   return PgCall([&]() -> int64 {
-    Oid relid = audit_layout.known ? audit_layout.relid : InvalidOid;
-    if (!OidIsValid(relid)) {
-      Oid nsp = get_namespace_oid("comply", false);
-      relid = get_relname_relid("audit_log", nsp);
-      if (!OidIsValid(relid)) elog(ERROR, "comply.audit_log does not exist");
-    }
+    const Oid relid = LedgerTableOid(audit_layout.known ? audit_layout.relid : InvalidOid, "audit_log");
     Relation rel = table_open(relid, RowExclusiveLock);
     // Learned after the lock, so that an invalidation it brought in counts.
     if (!audit_layout.known || audit_layout.relid != relid) LearnAuditLayout(rel);
@@ -976,21 +986,8 @@ int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jso
       table_close(rel, RowExclusiveLock);
       return 0;
     }
-    EState* estate = CreateExecutorState();
-    RangeTblEntry* rte = makeNode(RangeTblEntry);
-    rte->rtekind = RTE_RELATION;
-    rte->relid = relid;
-    rte->relkind = rel->rd_rel->relkind;
-    rte->rellockmode = RowExclusiveLock;
-    ExecInitRangeTable(estate, list_make1(rte));
-    estate->es_output_cid = GetCurrentCommandId(true);
-    ResultRelInfo* rri = makeNode(ResultRelInfo);
-    InitResultRelInfo(rri, rel, 1, nullptr, 0);
-    ExecOpenIndices(rri, false);
-    for (int i = 0; plain && i < rri->ri_NumIndices; ++i) {
-      const IndexInfo* ii = rri->ri_IndexRelationInfo[i];
-      if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL) plain = false;
-    }
+    EState* estate = nullptr;
+    ResultRelInfo* rri = OpenInsertTarget(rel, &estate, &plain);
     int64 id = 0;
     if (plain) {
       id = nextval_internal(layout.seqid, false);
@@ -1022,9 +1019,7 @@ int64 AppendAuditDirect(const char* acting_user, Datum action, Datum object, Jso
       ExecStoreVirtualTuple(slot);
       ExecSimpleRelationInsert(rri, estate, slot);
     }
-    ExecCloseIndices(rri);
-    ExecResetTupleTable(estate->es_tupleTable, false);
-    FreeExecutorState(estate);
+    CloseInsertTarget(rri, estate);
     table_close(rel, NoLock);  // the lock is kept to the end of the transaction
     return id;
   });
