@@ -141,6 +141,10 @@ std::string Generate(Rng& rng) {
     const int kind = rng.Range(0, 9);
     if (kind < 3) {
       s += NumberShape(rng);
+    } else if (kind == 3 && rng.Range(0, 1) == 0) {
+      // Any byte at all, so that a regex edited to take one no piece holds (a ';' among
+      // a cue's separators, a '!' in an e-mail's local part) fails here too.
+      s += static_cast<char>(rng.Range(0, 255));
     } else {
       s += Mangle(rng, kPieces[rng.Range(0, static_cast<int>(std::size(kPieces)) - 1)]);
       if (rng.Range(0, 2) == 0) s += rng.Range(0, 3) ? " " : ". ";
@@ -210,6 +214,9 @@ TEST(HandMatchers, AgreeWithRe2OnEdgeCases) {
       "x@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.de",
       "x@a.abcdefghijklmnopqrstuvwx", "x@a.abcdefghijklmnopqrstuvwxy", "x@a.b.c.d.e.f.gh.i",
       "o'brien+hr@mail.example.org.", "x@1.2.3.45", "x@a.b1.cd",
+      // A '+' before digits that cannot end at a word boundary: every split fails (the
+      // phone matcher remembers the failed states).
+      "+1234567890123456789_", "+12 (3456) 7890-1234-5678-9012_", "+123.4567.8901.2345.6789a",
   };
   const std::vector<Subject> subjects = Subjects();
   for (const char* t : kTexts) {
@@ -221,6 +228,48 @@ TEST(HandMatchers, AgreeWithRe2OnEdgeCases) {
             const std::string diff = Compare(s, text, from, to, anchored);
             EXPECT_EQ(diff, "");
           }
+  }
+}
+
+// Every byte, and a few multi-byte characters, in each place of texts the regexes match
+// where a separator, a word's neighbour or a character of an e-mail stands ('?' in the
+// templates): a regex edited to take one more character there (';' among a cue's
+// separators, '!' in an e-mail's local part) fails here even if no generated piece
+// holds it.
+TEST(HandMatchers, AgreeWithRe2OnEveryByteInPlace) {
+  const char* const kTemplates[] = {
+      "patient name? X", "?patient: X", "patient?X", "kind regards? X", "best?\nX", "Mr? Smith",
+      "?Mrs. X", "Dr.?X", "john?doe@example.com", "?a@b.co", "a@b?example.com", "a@ex?mple.com",
+      "a@b.co?", "x@a.b?", "+44?20 7946 0958", "+1 (415)?555-2671", "+1 415 555?2671?",
+      "(415)?555-2671", "1?415-555-2671", "020?7946 0958", "01 42?68 53 00", "4111?1111 1111 1111",
+      "4111 1111 1111 1111?", "123?45-6789", "1.2?3.4", "?192.168.1.1", "GB82?WEST 1234 5698 7654 32",
+      "GB82 WEST 1234 5698 7654 32?", "AB 12 34?56 C", "150387?472S", "1746?38.516", "?123456789",
+  };
+  std::vector<std::string> fills;
+  for (int b = 0; b < 256; ++b) fills.push_back(std::string(1, static_cast<char>(b)));
+  for (const char* m : {"\xC2\xA0", "\xC3\xA9", "\xE2\x80\x93", "\xEF\xBC\x9A", "\xC5\xBF", ""})
+    fills.push_back(m);
+  const std::vector<Subject> subjects = Subjects();
+  size_t failures = 0;
+  for (const char* t : kTemplates) {
+    const std::string tmpl = t;
+    for (const std::string& fill : fills) {
+      std::string text;
+      for (char c : tmpl) {
+        if (c == '?') text += fill;
+        else text += c;
+      }
+      for (const Subject& s : subjects)
+        for (size_t from = 0; from <= text.size() && failures < 10; ++from)
+          for (bool anchored : {false, true}) {
+            if (!anchored && from > 0) continue;
+            const std::string diff = Compare(s, text, from, text.size(), anchored);
+            if (!diff.empty()) {
+              ++failures;
+              ADD_FAILURE() << diff;
+            }
+          }
+    }
   }
 }
 
