@@ -166,6 +166,17 @@ VALUES ('ctl', 'approved', 'approve', 'ctl_clerk', 'ctl_clerk', now()),
        ('ctl', 'pending', NULL, 'ctl_clerk', NULL, NULL);
 SELECT status, evidence FROM comply.run_controls(ARRAY['SOX-404-segregation-of-duties']);
 ROLLBACK;
+-- An auditor granted run_controls, who may not read comply.review_cases, gets the review
+-- queue's evidence as counts (the whole run failed with 42501 before).
+CREATE ROLE ctl_auditor IN ROLE comply_auditor;
+GRANT EXECUTE ON FUNCTION comply.run_controls(text[]) TO ctl_auditor;
+SET ROLE ctl_auditor;
+SELECT has_table_privilege('comply.review_cases', 'SELECT') AS reads_cases;
+SELECT control_id, status, evidence - 'objects' - 'reviewers' AS evidence
+  FROM comply.run_controls(ARRAY['GDPR-22', 'SOX-404-segregation-of-duties']) ORDER BY 1;
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION comply.run_controls(text[]) FROM ctl_auditor;
+DROP ROLE ctl_auditor;
 RESET comply.review_four_eyes;
 SELECT comply.protect('ctl_mx.leads', $${
   "columns": {"email": {"pseudonymize": true},

@@ -14,7 +14,7 @@ RESET client_min_messages;
 -- IPv6, a network: text(inet) keeps the mask length), NULLs, details with escapes,
 -- control characters, non-ASCII text, numbers as numeric_out writes them, empty and
 -- nested containers, scalar documents, a document nested deeper than the sealer renders
--- itself (left to JsonbToCString), and a time past int8's microseconds.
+-- itself (left to JsonbToCString), and times at and past the end of int8's microseconds.
 INSERT INTO comply.audit_log (logged_at, session_user_name, current_user_name, application_name,
                               client_addr, xid, action, object, details)
 SELECT t, 'alice', 'bob', app, addr::inet, pg_current_xact_id(), 'test.' || n, obj, d::jsonb
@@ -31,7 +31,13 @@ SELECT t, 'alice', 'bob', app, addr::inet, pg_current_xact_id(), 'test.' || n, o
     (10, now(), 'x', NULL, 'x', repeat('[', 150) || '"deep"' || repeat(']', 150)),
     (11, now(), 'x', NULL, 'x', repeat('{"k": ', 120) || '1' || repeat('}', 120)),
     (12, '294276-12-31 23:59:59+00'::timestamptz, 'x', NULL, 'x', '{"far": "future"}'),
-    (13, '4713-01-01 00:00:00+00 BC'::timestamptz, 'x', NULL, 'x', '{"far": "past"}')
+    (13, '4713-01-01 00:00:00+00 BC'::timestamptz, 'x', NULL, 'x', '{"far": "past"}'),
+    -- int8's last microsecond since 1970 and the next: extract(epoch) is numeric division
+    -- from there, seconds rounded to 4 decimals (.775807 to .775849 read ...775800).
+    (14, '294247-01-10 04:00:54.775806+00'::timestamptz, 'x', NULL, 'x', '{}'),
+    (15, '294247-01-10 04:00:54.775807+00'::timestamptz, 'x', NULL, 'x', '{}'),
+    (16, '294247-01-10 04:00:54.775849+00'::timestamptz, 'x', NULL, 'x', '{}'),
+    (17, '294247-01-10 04:00:54.775850+00'::timestamptz, 'x', NULL, 'x', '{}')
   ) AS v(n, t, app, addr, obj, d);
 SELECT * FROM comply.seal();
 SELECT block_no, entry_id, problem FROM comply.verify_ledger();
@@ -54,7 +60,7 @@ SELECT block_no, entry_id, problem FROM comply.verify_ledger();
 -- nothing of the block is kept. (A row for the next block's first leaf, put there by a
 -- superuser.)
 SELECT comply.audit('after.dup', 'obj', '{"n": 1}') > 0 AS appended;
-INSERT INTO comply.ledger_entries VALUES (999999, 15, 0, sha256('x'));
+INSERT INTO comply.ledger_entries SELECT 999999, max(block_no) + 1, 0, sha256('x') FROM comply.ledger_blocks;
 SELECT * FROM comply.seal();
 SELECT count(*) AS blocks FROM comply.ledger_blocks;
 ALTER TABLE comply.ledger_entries DISABLE TRIGGER append_only;

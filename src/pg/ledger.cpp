@@ -58,6 +58,7 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
 #include "utils/inval.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
@@ -363,9 +364,22 @@ void RawEntryExtract(const Datum* v, const bool* n, RawEntry* r) {
     const TimestampTz ts = DatumGetTimestampTz(v[1]);
     // extract(epoch ...) * 1000000, clamped to int8 (kEntryColumns).
     constexpr int64 kUnixOffsetUs = (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-    if (TIMESTAMP_IS_NOBEGIN(ts)) r->logged_at_us = PG_INT64_MIN;
-    else if (TIMESTAMP_IS_NOEND(ts) || pg_add_s64_overflow(ts, kUnixOffsetUs, &r->logged_at_us))
+    if (TIMESTAMP_IS_NOBEGIN(ts)) {
+      r->logged_at_us = PG_INT64_MIN;
+    } else if (TIMESTAMP_IS_NOEND(ts)) {
       r->logged_at_us = PG_INT64_MAX;
+    } else if (pg_add_s64_overflow(ts, kUnixOffsetUs, &r->logged_at_us) ||
+               r->logged_at_us == PG_INT64_MAX) {
+      // From int8's last microsecond on, extract(epoch) divides as numeric, rounding the
+      // seconds to 4 decimals (a time 42 µs past it reads ...775800): computed here as
+      // the SQL does, never reached by an append (the year 294247).
+      Datum secs = DirectFunctionCall2(extract_timestamptz, CStringGetTextDatum("epoch"), v[1]);
+      Datum us = DirectFunctionCall2(numeric_mul, secs, NumericGetDatum(int64_to_numeric(1000000)));
+      Datum top = NumericGetDatum(int64_to_numeric(PG_INT64_MAX));
+      r->logged_at_us = DatumGetInt32(DirectFunctionCall2(numeric_cmp, us, top)) >= 0
+                            ? PG_INT64_MAX
+                            : DatumGetInt64(DirectFunctionCall1(numeric_int8, us));
+    }
   }
   RawTextOf(v[2], n[2], &r->t[2]);
   RawTextOf(v[3], n[3], &r->t[3]);
@@ -1050,6 +1064,7 @@ static AppNameMemo app_name_memo;
 // database owner for every session), which the ledger could never drop again, so
 // redacted like an entry's action. Empty for none.
 static std::string LedgerApplicationName(const AuditOrigin* origin) {
+  if (origin && origin->application_name_redacted) return origin->application_name;
   const char* raw = origin ? origin->application_name.c_str() : application_name;
   if (raw == nullptr || raw[0] == '\0') return {};
   const std::string_view text(raw);
@@ -1194,9 +1209,10 @@ const ReservedAction* FindReservedAction(const std::string& skeleton) {
 // session the entry is about (AuditOrigin). May throw.
 int64 AppendRedacted(Datum action, Datum object, Jsonb* details, Jsonb* clear,
                      const char* acting_user, const char* origin_session = nullptr,
-                     const char* origin_app = "", const char* origin_addr = "") {
+                     const char* origin_app = "", const char* origin_addr = "",
+                     bool origin_app_redacted = false) {
   std::optional<AuditOrigin> origin;
-  if (origin_session) origin = AuditOrigin{origin_session, origin_app, origin_addr};
+  if (origin_session) origin = AuditOrigin{origin_session, origin_app, origin_addr, origin_app_redacted};
   Jsonb* redacted = details ? RedactJsonbDefault(details) : nullptr;
   if (clear)
     redacted = PgCall([&] {
@@ -1224,11 +1240,12 @@ int64 AppendRedacted(Datum action, Datum object, Jsonb* details, Jsonb* clear,
 // AppendRedacted for the SQL entry points below: any C++ exception becomes an ERROR.
 int64 AuditFromCaller(Datum action, Datum object, Jsonb* details, Jsonb* clear,
                       const char* acting_user, const char* origin_session = nullptr,
-                      const char* origin_app = "", const char* origin_addr = "") {
+                      const char* origin_app = "", const char* origin_addr = "",
+                      bool origin_app_redacted = false) {
   int64 id = 0;
   Guarded([&] {
     id = AppendRedacted(action, object, details, clear, acting_user, origin_session, origin_app,
-                        origin_addr);
+                        origin_addr, origin_app_redacted);
   });
   return id;
 }
@@ -1368,19 +1385,23 @@ extern "C" Datum comply_audit_deferred(PG_FUNCTION_ARGS) {
   char* acting = nullptr;
   char* app = nullptr;
   char* addr = nullptr;
+  bool app_redacted = false;
   if (origin_v && origin_v->type == jbvBinary && JsonContainerIsObject(origin_v->val.binary.data)) {
     JsonbContainer* o = origin_v->val.binary.data;
     session = DeferredText(DeferredMember(o, "session_user"));
     acting = DeferredText(DeferredMember(o, "current_user"));
     app = DeferredText(DeferredMember(o, "application_name"));
     addr = DeferredText(DeferredMember(o, "client_addr"));
+    // (Records spooled before the name was redacted in the session have no such member.)
+    const JsonbValue* flag = DeferredMember(o, "application_name_redacted");
+    app_redacted = flag && flag->type == jbvBool && flag->val.boolean;
   }
   if (!session || !acting || !*session || !*acting) {  // (none: the writing session's)
     session = nullptr;
     acting = GetUserNameFromId(GetUserId(), false);
   }
   PG_RETURN_INT64(AuditFromCaller(action, object, details, nullptr, acting, session,
-                                  app ? app : "", addr ? addr : ""));
+                                  app ? app : "", addr ? addr : "", app_redacted));
 }
 
 // comply.seal() RETURNS TABLE(block_no bigint, entry_count int)

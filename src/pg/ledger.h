@@ -33,14 +33,18 @@ struct AuditOrigin {
   std::string session_user;
   std::string application_name;
   std::string client_addr;
+  // application_name is redacted already (RedactedApplicationName, in the session that
+  // spooled the record): stored as it is, since a second pass of the detector over a
+  // redacted text can change it (a number next to a label read as another entity).
+  bool application_name_redacted = false;
 };
 int64 AppendAudit(const char* acting_user, Datum action, Datum object, Jsonb* details,
                   const AuditOrigin* origin = nullptr);
 
 // This session's application_name as a ledger entry stores it (redacted; empty for none),
 // for an AuditOrigin handed to the job worker: the record waits in shared memory and in
-// a file of pg_stat_tmp, which then never hold the client's text in clear. (Redacting
-// the redacted text again, as AppendAudit does, leaves it as it is.) May throw.
+// a file of pg_stat_tmp, which then never hold the client's text in clear (the record
+// says so: AuditOrigin::application_name_redacted). May throw.
 std::string RedactedApplicationName();
 
 // Appends an entry as comply.audit() does (action, object and details, JSON text, redacted

@@ -837,6 +837,7 @@ std::string OriginMember() {
   json::AppendQuoted(out, acting);
   out += ",\"application_name\":";
   json::AppendQuoted(out, RedactedApplicationName());
+  out += ",\"application_name_redacted\":true";
   out += ",\"client_addr\":";
   json::AppendQuoted(out, addr ? addr : "");
   out += '}';
