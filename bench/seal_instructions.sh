@@ -48,7 +48,7 @@ rm -f "$conf"
 export PGOPTIONS="-c client_min_messages=warning"
 psql=(psql -X -q -v ON_ERROR_STOP=1)
 "${psql[@]}" -d postgres -c "CREATE DATABASE comply_bench"
-"${psql[@]}" -d comply_bench <<'SQL'
+"${psql[@]}" -d comply_bench > /dev/null <<'SQL'
 CREATE EXTENSION pg_comply;
 CREATE TABLE protected_intake (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -91,9 +91,14 @@ a=$(ir_count "seal.$half" "$sql" "$ir_out/data.$half")
 b=$(ir_count "seal.$entries" "$sql" "$ir_out/data.$entries")
 printf '%-12s %16s\n' entries instructions "$half" "$a" "$entries" "$b"
 printf 'an entry:    %16s instructions\n' $(( (b - a) / (entries - half) ))
-# Every entry sealed once: the runs did their work.
+# The runs did their work: no error, and every entry appended sealed (comply.seal()'s
+# rows, "(block_no,entry_count)" in the single-user backend's output; the protect call's
+# own entry too).
 for n in "$half" "$entries"; do
   grep -q "ERROR" "$ir_out/seal.$n.log" && { echo "seal_instructions: run $n failed" >&2; exit 1; }
+  sealed=$(grep -o 'seal = "([0-9]*,[0-9]*)"' "$ir_out/seal.$n.log" | sed 's/.*,\([0-9]*\))"/\1/' |
+           awk '{ s += $1 } END { print s + 0 }')
+  [ "$sealed" -ge "$n" ] || { echo "seal_instructions: run $n sealed $sealed entries of $n" >&2; exit 1; }
 done
 
 if [ "$top" -gt 0 ] && command -v callgrind_annotate > /dev/null; then
