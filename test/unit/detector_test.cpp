@@ -409,6 +409,16 @@ TEST_F(DetectorTest, PhoneSeparators) {
   }
 }
 
+// A match the validator rejects may hide a valid shorter one from the same start: the
+// international form's last group runs on into the identity code after it, and the
+// search, resuming inside the rejected match, never tried from the '+' again (one pass
+// of redaction left the number in clear; a second found it).
+TEST_F(DetectorTest, PhoneInsideARejectedLongerMatch) {
+  EXPECT_TRUE(Has("Dear +31 20 123 4567 131052-308T Doe", "PHONE_NUMBER", "+31 20 123 4567"));
+  EXPECT_TRUE(Has("Dear +31 20 123 4567 131052-308T Doe", "FI_PERSONAL_IDENTITY_CODE", "131052-308T"));
+  EXPECT_TRUE(Has("call +44 20 7946 0958 1234 56 today", "PHONE_NUMBER", "+44 20 7946 0958"));
+}
+
 TEST_F(DetectorTest, PhoneInvalid) {
   EXPECT_TRUE(Lacks("+999 123 456", "PHONE_NUMBER"));  // no such country code
   EXPECT_TRUE(Lacks("123-456-7890", "PHONE_NUMBER"));  // area code 123 does not exist

@@ -42,6 +42,8 @@ constexpr int64_t kSetMaxMem = 64 << 20;
 constexpr size_t kStackGroups = 64;
 // Longest span a tail regex (a name after its cue) may cover.
 constexpr size_t kMaxTailBytes = 256;
+// Shorter matches tried from the start of a rejected one (Scan).
+constexpr int kShorterTries = 3;
 // Bytes around a candidate searched for context words.
 constexpr size_t kContextMaxBytes = 96;
 
@@ -775,6 +777,26 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
           if (at != std::string_view::npos && at < mend) member_skip = at + 1;
         }
         skip = std::min(skip, member_skip);
+      }
+    }
+    // A rejected match may also hide a valid shorter one from the same start: a phone
+    // number whose last group runs on into an identity code ("+31 20 123 4567 1310 52"
+    // is no number; "+31 20 123 4567" is), which the search, resuming inside it, never
+    // tries from the '+' again. The regex is matched again from its start, ending before
+    // the rejected match's end, a few times at most.
+    if (!accepted && grp.ngroups == 0 && !grp.tail && end > begin) {
+      size_t cut = mend;
+      for (int tries = 0; tries < kShorterTries && cut > mbegin + 1; ++tries) {
+        if (!search(mbegin, cut - 1, RE2::ANCHOR_START)) break;
+        const size_t shorter = mbegin + match[0].size();
+        if (shorter <= mbegin || shorter >= cut) break;
+        for (size_t i : grp.members)
+          if (wanted[i] && Accept(i, text, mbegin, shorter, options, out)) accepted = true;
+        if (accepted) {
+          mend = shorter;
+          break;
+        }
+        cut = shorter;
       }
     }
     if (accepted) pos = std::max(pos, mend);
