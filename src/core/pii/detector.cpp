@@ -766,12 +766,18 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
     // e-mail candidate: every start before its '@' gives the same address, so a long
     // run before it was otherwise searched again from each of its characters).
     size_t skip = SIZE_MAX;
+    // Where the accepted findings end: a name after a cue is trimmed of the stopwords
+    // that end it (TrimNameSpan: "Prof. John Dr. Maria" gives "John", not "John Dr"), and
+    // the search resumes there, so that the cue it ran into is read as one ("Dr. Maria"
+    // was skipped, left in clear until a second redaction found it).
+    size_t accepted_end = 0;
     if (end > begin) {
       for (size_t i : grp.members) {
         if (!wanted[i]) continue;
         size_t member_skip = 0;
         if (Accept(i, text, begin, end, options, out)) {
           accepted = true;
+          accepted_end = std::max(accepted_end, out->back().end);
         } else if (ResumesAfterAt(patterns[i].refine)) {
           const size_t at = text.find('@', mbegin);
           if (at != std::string_view::npos && at < mend) member_skip = at + 1;
@@ -799,7 +805,7 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
         cut = shorter;
       }
     }
-    if (accepted) pos = std::max(pos, mend);
+    if (accepted) pos = std::max(pos, grp.tail ? accepted_end : mend);
     else if (skip != SIZE_MAX && skip > pos) pos = std::min(skip, to);
     *resume = pos;
   }
