@@ -99,6 +99,7 @@ class State:
         self.lock = threading.Lock()
         self.log_path = log_path
         self.log_file = open(log_path, "a", encoding="utf-8") if log_path else None
+        self.in_flight = 0
         self.reset()
 
     def reset(self):
@@ -106,8 +107,10 @@ class State:
         self.script = collections.deque()
         self.records = []
         self.seq = 0
-        self.in_flight = 0
-        self.max_in_flight = 0
+        # in_flight counts the requests being answered now, not since the last reset: a
+        # hanging request of the test before may still be noticing its client left, and
+        # its leave() took the count to -1 (a test then waited 30 s for it to be 0).
+        self.max_in_flight = self.in_flight
 
     def record(self, entry):
         with self.lock:
