@@ -333,6 +333,8 @@ struct Detector::Impl {
   std::unordered_map<std::string, size_t> group_of_source;
   std::vector<bool> all_patterns, all_groups;  // masks for "every entity"
   size_t builtin_groups = 0;                   // groups [0, builtin_groups) have a hint
+  // By hint, the built-in groups searched when it is set (bit g: group g); set by Finish.
+  uint64_t hint_groups[Hints::kCount] = {};
   std::unique_ptr<RE2::Set> set;               // the custom regexes; null if none
   std::vector<size_t> set_groups;              // the group of each of the set's regexes
   WordSet first_names;  // lower-case
@@ -473,6 +475,8 @@ void Detector::AddCustom(const std::vector<CustomRecognizer>& custom) {
 void Detector::Finish(std::vector<std::string> first_names) {
   if (impl_->builtin_groups > kStackGroups)
     throw Error(sqlstate::kInternalError, "too many built-in regexes");
+  for (size_t g = 0; g < impl_->builtin_groups; ++g)
+    impl_->hint_groups[impl_->groups[g].hint] |= uint64_t{1} << g;
   if (impl_->set && !impl_->set->Compile())
     throw Error(sqlstate::kProgramLimitExceeded, "pattern set too large to compile");
   impl_->first_names.Assign(std::vector<std::string_view>(first_names.begin(), first_names.end()));
@@ -1302,38 +1306,50 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
                      std::find(options.entities.begin(), options.entities.end(), "PERSON") !=
                          options.entities.end();
   std::vector<Finding>& candidates = *out;
-  // Where each group's search resumes; on the stack for the built-in groups.
-  size_t resume_stack[kStackGroups] = {};
+  // Where each group's search resumes, from 0; on the stack for up to kStackGroups groups
+  // (the built-in ones), where an entry is set only when its group is first searched
+  // (bit g of started: most texts need few of the groups).
+  size_t resume_stack[kStackGroups];
+  uint64_t started = 0;
   std::vector<size_t> resume_heap;
-  size_t* resume = resume_stack;
-  if (im.groups.size() > kStackGroups) {
-    resume_heap.assign(im.groups.size(), 0);
-    resume = resume_heap.data();
-  }
-  // Its capacity kept from call to call; never destroyed (the postmaster's warm-up fills
-  // it: see kDateContext in recognizers.cpp).
-  thread_local std::vector<int>& hits = *new std::vector<int>;
+  if (im.groups.size() > kStackGroups) resume_heap.assign(im.groups.size(), 0);
   for (size_t start = 0; start < text.size(); start += kWindowBytes) {
     PollCancel(cancel);
     size_t keep_before = std::min(text.size(), start + kWindowBytes);
     size_t to = std::min(text.size(), keep_before + kWindowMargin);
-    hits.clear();
     const std::string_view window = text.substr(start, to - start);
-    // Each built-in regex hinted at is searched over the range where it may match.
-    SearchRange ranges[kStackGroups];
+    auto scan = [&](size_t g, const SearchRange& range) {
+      if (!(*group_wanted)[g]) return;
+      size_t* resume;
+      if (resume_heap.empty()) {
+        if (!(started >> g & 1)) {
+          resume_stack[g] = 0;
+          started |= uint64_t{1} << g;
+        }
+        resume = &resume_stack[g];
+      } else {
+        resume = &resume_heap[g];
+      }
+      im.Scan(g, text, range, keep_before, resume, *wanted, options, &candidates);
+    };
+    // Each built-in regex hinted at is searched over the range where it may match, in
+    // the order of the groups: only the groups of the hints set are visited.
     if (im.builtin_groups > 0) {
       const Hints hints = options.full_scan ? Hints::All(window.size()) : BuiltinHints(window);
-      for (size_t g = 0; g < im.builtin_groups; ++g) {
+      uint64_t hinted = 0;
+      for (HintMask m = hints.mask; m != 0; m &= m - 1) hinted |= im.hint_groups[__builtin_ctz(m)];
+      for (; hinted != 0; hinted &= hinted - 1) {
+        const size_t g = static_cast<size_t>(__builtin_ctzll(hinted));
         const int h = im.groups[g].hint;
-        if (!hints.Has(h)) continue;
-        hits.push_back(static_cast<int>(g));
         // One byte past the last end, so that no match ends at the range's end (which
         // would have it matched again against the rest of the text).
-        ranges[g] = {start + hints.lo[h], std::min(to, start + hints.hi[h] + 1),
-                     start + hints.hi[h], !options.full_scan && StartsAtHint(h)};
+        scan(g, {start + hints.lo[h], std::min(to, start + hints.hi[h] + 1), start + hints.hi[h],
+                 !options.full_scan && StartsAtHint(h)});
       }
     }
     if (im.set) {
+      // Its capacity kept from call to call; never destroyed (the postmaster's warm-up
+      // fills it: see kDateContext in recognizers.cpp).
       thread_local std::vector<int>& found = *new std::vector<int>;
       found.clear();
       RE2::Set::ErrorInfo info{};
@@ -1344,13 +1360,7 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
         for (size_t k = 0; k < im.set_groups.size(); ++k) found.push_back(static_cast<int>(k));
       }
       std::sort(found.begin(), found.end());
-      for (int k : found) hits.push_back(static_cast<int>(im.set_groups[k]));
-    }
-    for (int g : hits) {
-      if (!(*group_wanted)[g]) continue;
-      const bool builtin = static_cast<size_t>(g) < im.builtin_groups;
-      const SearchRange range = builtin ? ranges[g] : SearchRange{start, to, to, false};
-      im.Scan(g, text, range, keep_before, &resume[g], *wanted, options, &candidates);
+      for (int k : found) scan(im.set_groups[k], {start, to, to, false});
     }
     if (want_person) im.ScanFirstNames(text, start, keep_before, options, &candidates);
   }
