@@ -75,6 +75,9 @@ struct Group {
   int hint;                     // a built-in regex's Hint; -1: searched when the set says
   // A built-in regex's hand matcher (matchers.h), searched in place of re; null: re.
   MatcherFn matcher = nullptr;
+  // One for its common forms (matchers.h), searched before re, which searches when it
+  // cannot tell; may be null.
+  PartialMatcherFn partial = nullptr;
 };
 
 // Returns RE2 options shared by every pattern (UTF-8, no logging of bad patterns).
@@ -347,7 +350,7 @@ struct Detector::Impl {
   // one when the set finds its regex. Every built-in recognizer is added before any
   // custom one.
   void Add(Pattern p, const std::string& source, const char* tail = nullptr, int hint = -1,
-           MatcherFn matcher = nullptr) {
+           MatcherFn matcher = nullptr, PartialMatcherFn partial = nullptr) {
     for (const std::string& w : p.context) p.context_lengths |= LengthBit(w.size());
     p.person = p.entity == "PERSON";
     auto [it, fresh] = group_of_source.emplace(source, groups.size());
@@ -370,10 +373,10 @@ struct Detector::Impl {
         builtin_groups = groups.size() + 1;
       }
       int ngroups = std::min(re->NumberOfCapturingGroups(), 1);
-      if (matcher && ngroups != 0)  // a hand matcher gives the whole match only
+      if ((matcher || partial) && ngroups != 0)  // a hand matcher gives the whole match only
         throw Error(sqlstate::kInternalError, "hand matcher for a regex with a capturing group");
       auto tail_re = tail ? std::make_unique<RE2>(tail, PatternOptions()) : nullptr;
-      groups.push_back({std::move(re), std::move(tail_re), ngroups, {}, hint, matcher});
+      groups.push_back({std::move(re), std::move(tail_re), ngroups, {}, hint, matcher, partial});
     }
     groups[it->second].members.push_back(patterns.size());
     entities.insert(p.entity);
@@ -446,8 +449,8 @@ Detector::Detector(const std::vector<CustomRecognizer>& custom,
   for (const PatternDef& d : BuiltinPatterns()) {
     const int hint = HintOfPattern(d.name);
     if (hint < 0) throw Error(sqlstate::kInternalError, std::string("built-in pattern without a hint: ") + d.name);
-    impl_->Add({d.entity, d.base_score, d.valid_score, d.validate, d.refine, d.context},
-               d.pattern, d.tail, hint, HandMatcher(d.name));
+    impl_->Add({d.entity, d.base_score, d.valid_score, d.validate, d.refine, d.context}, d.pattern,
+               d.tail, hint, HandMatcher(d.name), PartialHandMatcher(d.name));
   }
   AddCustom(custom);
   Finish(std::move(first_names));
@@ -722,6 +725,15 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
       if (!grp.matcher(text, from, upto, anchor == RE2::ANCHOR_START, &b, &e)) return false;
       match[0] = re2::StringPiece(text.data() + b, e - b);
       return true;
+    }
+    if (grp.partial) {
+      size_t b, e;
+      const int found = grp.partial(text, from, upto, anchor == RE2::ANCHOR_START, &b, &e);
+      if (found == 0) return false;
+      if (found == 1) {
+        match[0] = re2::StringPiece(text.data() + b, e - b);
+        return true;
+      }
     }
     return grp.re->Match(whole, from, upto, anchor, match, 1 + grp.ngroups);
   };
