@@ -1,6 +1,7 @@
 // Fuzzes the hand matchers (src/core/pii/matchers.h) against RE2: for every built-in
 // pattern that has one, the matcher and RE2::Match of the pattern's regex must find the
-// same span (or both nothing) in the same text, range and anchoring. The input's first
+// same span (or both nothing) in the same text, range and anchoring; a partial one
+// (PartialHandMatcher) too, where it decides. The input's first
 // four bytes choose the range [from, to) and the anchoring; the rest is the text.
 #include <re2/re2.h>
 
@@ -20,6 +21,7 @@ namespace {
 
 struct Subject {
   comply::pii::MatcherFn matcher;
+  comply::pii::PartialMatcherFn partial;
   std::unique_ptr<RE2> re;
 };
 
@@ -28,13 +30,14 @@ const std::vector<Subject>& Subjects() {
     auto* out = new std::vector<Subject>;
     for (const comply::pii::PatternDef& d : comply::pii::BuiltinPatterns()) {
       comply::pii::MatcherFn m = comply::pii::HandMatcher(d.name);
-      if (!m) continue;
+      comply::pii::PartialMatcherFn partial = comply::pii::PartialHandMatcher(d.name);
+      if (!m && !partial) continue;
       RE2::Options o;  // as the detector compiles its patterns
       o.set_encoding(RE2::Options::EncodingUTF8);
       o.set_log_errors(false);
       auto re = std::make_unique<RE2>(d.pattern, o);
       if (!re->ok()) Die("a built-in regex does not compile");
-      out->push_back({m, std::move(re)});
+      out->push_back({m, partial, std::move(re)});
     }
     return out;
   }();
@@ -59,7 +62,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const bool want =
         s.re->Match(whole, from, to, anchored ? RE2::ANCHOR_START : RE2::UNANCHORED, &m, 1);
     size_t mb = 0, me = 0;
-    const bool got = s.matcher(text, from, to, anchored, &mb, &me);
+    bool got;
+    if (s.partial) {
+      const int r = s.partial(text, from, to, anchored, &mb, &me);
+      if (r < 0) continue;  // left to RE2
+      got = r == 1;
+    } else {
+      got = s.matcher(text, from, to, anchored, &mb, &me);
+    }
     if (want != got) Die(want ? "RE2 matches, the hand matcher does not" : "the hand matcher matches, RE2 does not");
     if (want && (static_cast<size_t>(m.data() - text.data()) != mb || mb + m.size() != me))
       Die("the hand matcher's span differs from RE2's");

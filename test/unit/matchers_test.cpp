@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <re2/re2.h>
 
+#include <cstdio>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -180,6 +181,8 @@ TEST(HandMatchers, CoverTheMostSearchedRegexes) {
     EXPECT_NE(HandMatcher(name), nullptr) << name;
   EXPECT_NE(HandMatcher("email"), nullptr);
   EXPECT_EQ(HandMatcher("date"), nullptr);
+  EXPECT_NE(PartialHandMatcher("date"), nullptr);
+  EXPECT_EQ(PartialHandMatcher("email"), nullptr);
   EXPECT_EQ(HandMatcher("no such pattern"), nullptr);
 }
 
@@ -270,6 +273,247 @@ TEST(HandMatchers, AgreeWithRe2OnEveryByteInPlace) {
             }
           }
     }
+  }
+}
+
+// Texts for the date regex: its numeric forms, each character perhaps dropped, doubled
+// or swapped for another, digit runs of every length, month names and their
+// abbreviations, the suffixes and words around them, letters, non-ASCII bytes.
+std::string GenerateDateText(Rng& rng) {
+  static const char* const kDateShapes[] = {
+      "DDDD-DD-DD",
+      "DDDD-DD-DDTDD:DD",
+      "DDDD-DD-DD DD:DD:DD",
+      "DDDD-DD-DDTDD:DD:DD.DDDZ",
+      "DDDD-DD-DDTDD:DD:DD.DDDDDDDDDDD",
+      "DDDD-DD-DDTDD:DD:DD+DD:DD",
+      "DDDD-DD-DDTDD:DD-DDDD",
+      "DDDD-DD-DD DD:DDZ",
+      "DDDD-DD-DDTDD:DD:DD.D+DDDD",
+      "DDDD/DD/DD",
+      "DDDD/D/D",
+      "DDDD/DD/D",
+      "DD/DD/DDDD",
+      "D/D/DDDD",
+      "DD-D-DDDD",
+      "D.DD.DDDD",
+      "DD.DD.DDDDD",
+      "DDDDD-DD-DD",
+  };
+  static const char* const kMonths[] = {
+      "Jan",           "January",   "jan",       "JANUARY",   "Sept",     "sep",
+      "SEPT",          "September", "Mar",       "MAR",       "March",    "May",
+      "june",          "July",      "M\u00e4rz", "M\u00c4RZ", "janv",     "f\u00e9vr",
+      "d\u00e9cembre", "M\u00e4r",  "f\u00e9v",  "D\u00c9C",  "d\u00e9c", "mei",
+      "mars",          "Mars",      "gen",       "fev",       "Mrz",      "SEPTIEMBRE",
+      "setiembre",     "enero",     "agosto",    "ottobre",   "maart",    "mai",
+  };
+  static const char* const kWords[] = {
+      "st",  "nd",   "rd",       "th",           "er",       "ER",    "de ", "del ",
+      "DE ", "DEL ", "on ",      "DOB ",         "born ",    "seen ", "x",   "Q",
+      "ab",  "_",    "\xC3\xA9", "\xE2\x80\x93", "\xC2\xA0", "\xC3",
+  };
+  static const char* const kMonthShapes[] = {
+      "D M YYYY",         "DD M. YYYY", "M D, YYYY",         "M. DDth, YYYY",
+      "DDst M, YYYY",     "DD. M YYYY", "Der de M del YYYY", "DD DE M DEL YYYY",
+      "DD de M, de YYYY", "M DD YYYY",  "DD M.,YYYY",
+  };
+  static const char kOthers[] = "/-.: TZ+,_x";
+  std::string s;
+  const int n = rng.Range(1, 10);
+  for (int i = 0; i < n; ++i) {
+    const int kind = rng.Range(0, 11);
+    if (kind >= 10) {
+      // A date with a month name (a word of kWords), perhaps a character dropped.
+      const std::string shape =
+          kMonthShapes[rng.Range(0, static_cast<int>(std::size(kMonthShapes)) - 1)];
+      const bool mutate = rng.Range(0, 2) == 0;
+      for (char c : shape) {
+        if (mutate && rng.Range(0, 14) == 0) continue;
+        if (c == 'D' || c == 'Y')
+          s += static_cast<char>('0' + rng.Range(0, 9));
+        else if (c == 'M')
+          s += kMonths[rng.Range(0, static_cast<int>(std::size(kMonths)) - 1)];
+        else
+          s += c;
+      }
+    } else if (kind < 4) {
+      const std::string shape =
+          kDateShapes[rng.Range(0, static_cast<int>(std::size(kDateShapes)) - 1)];
+      const bool mutate = rng.Range(0, 1) == 0;
+      for (char c : shape) {
+        int copies = 1;
+        if (mutate && rng.Range(0, 14) == 0) copies = rng.Range(0, 2);
+        for (int k = 0; k < copies; ++k) {
+          if (c == 'D')
+            s += static_cast<char>('0' + rng.Range(0, 9));
+          else if (mutate && rng.Range(0, 9) == 0)
+            s += kOthers[rng.Range(0, 10)];
+          else
+            s += c;
+        }
+      }
+    } else if (kind == 4) {
+      const int digits = rng.Range(1, 12);
+      for (int k = 0; k < digits; ++k) s += static_cast<char>('0' + rng.Range(0, 9));
+    } else if (kind == 5) {
+      s += kOthers[rng.Range(0, 10)];
+    } else if (kind == 6 && rng.Range(0, 1) == 0) {
+      s += static_cast<char>(rng.Range(0, 255));
+    } else if (kind < 8) {
+      s += kWords[rng.Range(0, static_cast<int>(std::size(kWords)) - 1)];
+    } else {
+      s += kMonths[rng.Range(0, static_cast<int>(std::size(kMonths)) - 1)];
+    }
+    const int gap = rng.Range(0, 5);
+    if (gap == 0)
+      s += " ";
+    else if (gap == 1)
+      s += ", ";
+    else if (gap == 2)
+      s += ". ";
+  }
+  return s;
+}
+
+// The date regex compiled as the detector compiles it.
+std::unique_ptr<RE2> DateRegex() {
+  RE2::Options o;
+  o.set_encoding(RE2::Options::EncodingUTF8);
+  o.set_log_errors(false);
+  for (const PatternDef& d : BuiltinPatterns())
+    if (std::string(d.name) == "date") return std::make_unique<RE2>(d.pattern, o);
+  return nullptr;
+}
+
+// "" if SearchNumericDate leaves the search to RE2 (-1) or finds what RE2 finds, else
+// what differs; counts its answers.
+std::string CompareNumericDate(const RE2& re, const std::string& text, size_t from, size_t to,
+                               bool anchored, size_t counts[4]) {
+  size_t b = 0, e = 0;
+  const int r = SearchNumericDate(text, from, to, anchored, &b, &e);
+  ++counts[r + 1];
+  re2::StringPiece m;
+  const bool want = re.Match(re2::StringPiece(text.data(), text.size()), from, to,
+                             anchored ? RE2::ANCHOR_START : RE2::UNANCHORED, &m, 1);
+  const size_t wb = want ? static_cast<size_t>(m.data() - text.data()) : 0;
+  const size_t we = want ? wb + m.size() : 0;
+  // A match of a form with a month name (its bytes hold a letter and another after it).
+  for (size_t i = wb; want && i + 1 < we; ++i)
+    if ((text[i] | 0x20) >= 'a' && (text[i] | 0x20) <= 'z' &&
+        (((text[i + 1] | 0x20) >= 'a' && (text[i + 1] | 0x20) <= 'z') || (text[i + 1] & 0x80))) {
+      ++counts[3];
+      break;
+    }
+  if (r < 0) return "";
+  if (want == (r == 1) && (!want || (wb == b && we == e))) return "";
+  return "date on \"" + text + "\" [" + std::to_string(from) + ", " + std::to_string(to) +
+         (anchored ? ") anchored" : ")") + ": RE2 " +
+         (want ? "[" + std::to_string(wb) + ", " + std::to_string(we) + ")" : "none") +
+         ", SearchNumericDate " +
+         (r == 1 ? "[" + std::to_string(b) + ", " + std::to_string(e) + ")" : "none");
+}
+
+// Where SearchNumericDate decides (without RE2), it finds what RE2 finds, on generated
+// texts, every byte in the places of the numeric forms, and the forms whose month
+// stands furthest from their start, from every start; and it decides often.
+TEST(HandMatchers, NumericDateAgreesWithRe2) {
+  const std::unique_ptr<RE2> re = DateRegex();
+  ASSERT_TRUE(re && re->ok());
+  Rng rng(0x646174652d726532ULL);
+  size_t cases = 0, failures = 0;
+  size_t counts[4] = {0, 0, 0, 0};  // left to RE2, no match, a match; RE2's month matches
+  for (int i = 0; i < 150000 && failures < 10; ++i) {
+    const std::string text = GenerateDateText(rng);
+    for (int k = 0; k < 3; ++k) {
+      size_t from = 0, to = text.size();
+      if (k > 0) {
+        from = static_cast<size_t>(rng.Range(0, static_cast<int>(text.size())));
+        to = k == 1 ? text.size()
+                    : static_cast<size_t>(
+                          rng.Range(static_cast<int>(from), static_cast<int>(text.size())));
+      }
+      const bool anchored = rng.Range(0, 3) == 0;
+      ++cases;
+      const std::string diff = CompareNumericDate(*re, text, from, to, anchored, counts);
+      if (!diff.empty()) {
+        ++failures;
+        ADD_FAILURE() << diff;
+      }
+    }
+  }
+  EXPECT_GE(cases, 450000u);
+  EXPECT_GE(counts[0], cases / 20);
+  EXPECT_GE(counts[1], cases / 10);
+  EXPECT_GE(counts[2], cases / 20);
+  EXPECT_GE(counts[3], cases / 40);
+  std::printf(
+      "date: %zu cases: %zu left to RE2, %zu without a match, %zu with one; RE2 found "
+      "%zu with a month name\n",
+      cases, counts[0], counts[1], counts[2], counts[3]);
+  const char* const kTemplates[] = {
+      "?2024-03-14",
+      "2024-03-14?",
+      "2024?03-14",
+      "2024-03-14?10:30",
+      "2024-03-14T10?30",
+      "2024-03-14T10:30?00",
+      "2024-03-14T10:30:00?123Z",
+      "2024-03-14T10:30:00.123?",
+      "2024-03-14T10:30:00?01:00",
+      "2024-03-14T10:30:00+01?00",
+      "2024-03-14T10:30+0100?",
+      "2024-03-14T10:30:00.123456789?",
+      "2024/3?14",
+      "2024/03/1?",
+      "12?03?2024",
+      "1.3.2024?",
+      "?3/14/2024",
+      "March? 3, 2024",
+      "3?March 2024",
+      "Mar.?3rd 2024",
+      "12.?M\xC3\xA4rz 1984",
+      "12 de? enero del 1990",
+      "x?1.2.1984",
+      "12?d\xC3\xA9"
+      "c 1985 1/2/1985",
+  };
+  std::vector<std::string> fills;
+  for (int b = 0; b < 256; ++b) fills.push_back(std::string(1, static_cast<char>(b)));
+  for (const char* m : {"\xC2\xA0", "\xC3\xA9", "\xE2\x80\x93", "\xEF\xBC\x91", ""})
+    fills.push_back(m);
+  for (const char* t : kTemplates) {
+    for (const std::string& fill : fills) {
+      std::string text;
+      for (const char* c = t; *c != 0; ++c) {
+        if (*c == '?')
+          text += fill;
+        else
+          text += *c;
+      }
+      for (size_t from = 0; from <= text.size() && failures < 20; ++from)
+        for (bool anchored : {false, true}) {
+          if (!anchored && from > 0) continue;
+          const std::string diff =
+              CompareNumericDate(*re, text, from, text.size(), anchored, counts);
+          if (!diff.empty()) {
+            ++failures;
+            ADD_FAILURE() << diff;
+          }
+        }
+    }
+  }
+  for (const char* t : {"12er de enero 1990 2024-01-02", "1ER DE ENERO DEL 1990-01-02",
+                        "12. de M\xC3\xA4r 1984 1.2.1984", "12th March, 2020/3/4",
+                        "x 12. d\xC3\xA9"
+                        "c 1985 01/02/1985",
+                        "Sept. 12th, 1990-01-02T10:00Z", "12 F\xC3\x89V. 1985-02-03",
+                        "31 de diciembre, del 1999 12/31/1999", "3 M\xC3\xA4r 1984 1.2.1984",
+                        "12. f\xC3\xA9v 1985-02-03"}) {
+    const std::string text = t;
+    for (size_t from = 0; from <= text.size(); ++from)
+      for (bool anchored : {false, true})
+        EXPECT_EQ(CompareNumericDate(*re, text, from, text.size(), anchored, counts), "");
   }
 }
 

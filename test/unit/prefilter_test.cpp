@@ -233,6 +233,14 @@ TEST(PrefilterTest, HintsAreSelective) {
   EXPECT_EQ(BuiltinHints("at 14:30:00").mask, HintBit(Hint::kIpv6));
   EXPECT_EQ(BuiltinHints("seen March 3, 2024").mask, HintBit(Hint::kDate));
   EXPECT_EQ(BuiltinHints("seen in March").mask, 0u);
+  // A word that begins as a month does only where a month name may stand: followed by
+  // "\.?,? " (and a year somewhere).
+  EXPECT_EQ(BuiltinHints("Maria 2024").mask, HintBit(Hint::kDate));
+  EXPECT_EQ(BuiltinHints("Mar., 2024").mask, HintBit(Hint::kDate));
+  EXPECT_EQ(BuiltinHints("(Maria) 2024").mask, 0u);
+  EXPECT_EQ(BuiltinHints("Maria: 2024").mask, 0u);
+  EXPECT_EQ(BuiltinHints("Mar,. 2024").mask, 0u);
+  EXPECT_EQ(BuiltinHints("maria.lee@x.org 2024").mask, HintBit(Hint::kEmail));
   // (A run of 7 digits is a kDigitRun as well; the two capitals before "91" could begin
   // an IBAN, and a run of 6 before 'A' and a digit a Finnish id.)
   EXPECT_EQ(BuiltinHints("DNI 73516284G").mask, HintBit(Hint::kSpanishId));

@@ -360,22 +360,23 @@ TEST(IbanTest, ReservedCheckDigitsAreInvalid) {
   }
 }
 
+// The SWIFT registry's IBAN lengths, written out apart from validators.cpp's table.
+const std::vector<std::pair<const char*, size_t>> kLengths = {
+    {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16}, {"BG", 22},
+    {"BH", 22}, {"BR", 29}, {"BY", 28}, {"CH", 21}, {"CR", 22}, {"CY", 28}, {"CZ", 24}, {"DE", 22},
+    {"DK", 18}, {"DO", 28}, {"EE", 20}, {"EG", 29}, {"ES", 24}, {"FI", 18}, {"FO", 18}, {"FR", 27},
+    {"GB", 22}, {"GE", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27}, {"GT", 28}, {"HR", 21}, {"HU", 28},
+    {"IE", 22}, {"IL", 23}, {"IQ", 23}, {"IS", 26}, {"IT", 27}, {"JO", 30}, {"KW", 30}, {"KZ", 20},
+    {"LB", 28}, {"LC", 32}, {"LI", 21}, {"LT", 20}, {"LU", 20}, {"LV", 21}, {"MC", 27}, {"MD", 24},
+    {"ME", 22}, {"MK", 19}, {"MR", 27}, {"MT", 31}, {"MU", 30}, {"NL", 18}, {"NO", 15}, {"PK", 24},
+    {"PL", 28}, {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22}, {"SA", 24}, {"SC", 31},
+    {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27}, {"ST", 25}, {"SV", 28}, {"TL", 23}, {"TN", 24},
+    {"TR", 26}, {"UA", 29}, {"VA", 22}, {"VG", 24}, {"XK", 20}, {"BI", 27}, {"DJ", 27}, {"FK", 18},
+    {"HN", 28}, {"LY", 25}, {"MN", 20}, {"NI", 28}, {"OM", 23}, {"RU", 33}, {"SD", 18}, {"SO", 23},
+    {"YE", 30},
+};
+
 TEST(IbanTest, EveryRegistryCountryLength) {
-  const std::vector<std::pair<const char*, size_t>> kLengths = {
-      {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16},
-      {"BG", 22}, {"BH", 22}, {"BR", 29}, {"BY", 28}, {"CH", 21}, {"CR", 22}, {"CY", 28},
-      {"CZ", 24}, {"DE", 22}, {"DK", 18}, {"DO", 28}, {"EE", 20}, {"EG", 29}, {"ES", 24},
-      {"FI", 18}, {"FO", 18}, {"FR", 27}, {"GB", 22}, {"GE", 22}, {"GI", 23}, {"GL", 18},
-      {"GR", 27}, {"GT", 28}, {"HR", 21}, {"HU", 28}, {"IE", 22}, {"IL", 23}, {"IQ", 23},
-      {"IS", 26}, {"IT", 27}, {"JO", 30}, {"KW", 30}, {"KZ", 20}, {"LB", 28}, {"LC", 32},
-      {"LI", 21}, {"LT", 20}, {"LU", 20}, {"LV", 21}, {"MC", 27}, {"MD", 24}, {"ME", 22},
-      {"MK", 19}, {"MR", 27}, {"MT", 31}, {"MU", 30}, {"NL", 18}, {"NO", 15}, {"PK", 24},
-      {"PL", 28}, {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22}, {"SA", 24},
-      {"SC", 31}, {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27}, {"ST", 25}, {"SV", 28},
-      {"TL", 23}, {"TN", 24}, {"TR", 26}, {"UA", 29}, {"VA", 22}, {"VG", 24}, {"XK", 20},
-      {"BI", 27}, {"DJ", 27}, {"FK", 18}, {"HN", 28}, {"LY", 25}, {"MN", 20}, {"NI", 28},
-      {"OM", 23}, {"RU", 33}, {"SD", 18}, {"SO", 23}, {"YE", 30},
-  };
   const std::string kFiller = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
   for (const auto& [country, length] : kLengths) {
     std::string bban = kFiller.substr(0, length - 4);
@@ -393,6 +394,32 @@ TEST(IbanTest, EveryRegistryCountryLength) {
     EXPECT_EQ(ValidateIban(longer), kInvalid) << longer;
     EXPECT_EQ(ValidateIban(shorter), kInvalid) << shorter;
   }
+}
+
+// IbanCountryLength reads a table indexed by the two letters: against a lookup in the
+// list above (what it did before), for every pair of bytes, lower case, and codes of
+// other lengths.
+TEST(IbanTest, CountryLengthTableAgreesWithTheList) {
+  auto listed = [](std::string_view country) -> size_t {
+    for (const auto& [code, length] : kLengths)
+      if (country == code) return length;
+    return 0;
+  };
+  size_t known = 0;
+  for (int a = 0; a < 256; ++a) {
+    for (int b = 0; b < 256; ++b) {
+      const std::string country{static_cast<char>(a), static_cast<char>(b)};
+      ASSERT_EQ(IbanCountryLength(country), listed(country)) << a << " " << b;
+      known += listed(country) != 0;
+    }
+  }
+  EXPECT_EQ(known, kLengths.size());
+  for (const char* country :
+       {"", "G", "D", "GBR", "DEU", "GB ", "gb", "De", "dE", "ZZ", "AA", "US"})
+    EXPECT_EQ(IbanCountryLength(country), listed(country)) << country;
+  EXPECT_EQ(IbanCountryLength("US"), 0u);
+  EXPECT_EQ(IbanCountryLength("GB"), 22u);
+  EXPECT_EQ(IbanCountryLength(std::string_view("GB\0", 3)), 0u);
 }
 
 // --- IP addresses -------------------------------------------------------------------

@@ -75,6 +75,9 @@ struct Group {
   int hint;                     // a built-in regex's Hint; -1: searched when the set says
   // A built-in regex's hand matcher (matchers.h), searched in place of re; null: re.
   MatcherFn matcher = nullptr;
+  // One for its common forms (matchers.h), searched before re, which searches when it
+  // cannot tell; may be null.
+  PartialMatcherFn partial = nullptr;
 };
 
 // Returns RE2 options shared by every pattern (UTF-8, no logging of bad patterns).
@@ -333,6 +336,8 @@ struct Detector::Impl {
   std::unordered_map<std::string, size_t> group_of_source;
   std::vector<bool> all_patterns, all_groups;  // masks for "every entity"
   size_t builtin_groups = 0;                   // groups [0, builtin_groups) have a hint
+  // By hint, the built-in groups searched when it is set (bit g: group g); set by Finish.
+  uint64_t hint_groups[Hints::kCount] = {};
   std::unique_ptr<RE2::Set> set;               // the custom regexes; null if none
   std::vector<size_t> set_groups;              // the group of each of the set's regexes
   WordSet first_names;  // lower-case
@@ -345,7 +350,7 @@ struct Detector::Impl {
   // one when the set finds its regex. Every built-in recognizer is added before any
   // custom one.
   void Add(Pattern p, const std::string& source, const char* tail = nullptr, int hint = -1,
-           MatcherFn matcher = nullptr) {
+           MatcherFn matcher = nullptr, PartialMatcherFn partial = nullptr) {
     for (const std::string& w : p.context) p.context_lengths |= LengthBit(w.size());
     p.person = p.entity == "PERSON";
     auto [it, fresh] = group_of_source.emplace(source, groups.size());
@@ -368,10 +373,10 @@ struct Detector::Impl {
         builtin_groups = groups.size() + 1;
       }
       int ngroups = std::min(re->NumberOfCapturingGroups(), 1);
-      if (matcher && ngroups != 0)  // a hand matcher gives the whole match only
+      if ((matcher || partial) && ngroups != 0)  // a hand matcher gives the whole match only
         throw Error(sqlstate::kInternalError, "hand matcher for a regex with a capturing group");
       auto tail_re = tail ? std::make_unique<RE2>(tail, PatternOptions()) : nullptr;
-      groups.push_back({std::move(re), std::move(tail_re), ngroups, {}, hint, matcher});
+      groups.push_back({std::move(re), std::move(tail_re), ngroups, {}, hint, matcher, partial});
     }
     groups[it->second].members.push_back(patterns.size());
     entities.insert(p.entity);
@@ -444,8 +449,8 @@ Detector::Detector(const std::vector<CustomRecognizer>& custom,
   for (const PatternDef& d : BuiltinPatterns()) {
     const int hint = HintOfPattern(d.name);
     if (hint < 0) throw Error(sqlstate::kInternalError, std::string("built-in pattern without a hint: ") + d.name);
-    impl_->Add({d.entity, d.base_score, d.valid_score, d.validate, d.refine, d.context},
-               d.pattern, d.tail, hint, HandMatcher(d.name));
+    impl_->Add({d.entity, d.base_score, d.valid_score, d.validate, d.refine, d.context}, d.pattern,
+               d.tail, hint, HandMatcher(d.name), PartialHandMatcher(d.name));
   }
   AddCustom(custom);
   Finish(std::move(first_names));
@@ -473,6 +478,8 @@ void Detector::AddCustom(const std::vector<CustomRecognizer>& custom) {
 void Detector::Finish(std::vector<std::string> first_names) {
   if (impl_->builtin_groups > kStackGroups)
     throw Error(sqlstate::kInternalError, "too many built-in regexes");
+  for (size_t g = 0; g < impl_->builtin_groups; ++g)
+    impl_->hint_groups[impl_->groups[g].hint] |= uint64_t{1} << g;
   if (impl_->set && !impl_->set->Compile())
     throw Error(sqlstate::kProgramLimitExceeded, "pattern set too large to compile");
   impl_->first_names.Assign(std::vector<std::string_view>(first_names.begin(), first_names.end()));
@@ -718,6 +725,15 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
       if (!grp.matcher(text, from, upto, anchor == RE2::ANCHOR_START, &b, &e)) return false;
       match[0] = re2::StringPiece(text.data() + b, e - b);
       return true;
+    }
+    if (grp.partial) {
+      size_t b, e;
+      const int found = grp.partial(text, from, upto, anchor == RE2::ANCHOR_START, &b, &e);
+      if (found == 0) return false;
+      if (found == 1) {
+        match[0] = re2::StringPiece(text.data() + b, e - b);
+        return true;
+      }
     }
     return grp.re->Match(whole, from, upto, anchor, match, 1 + grp.ngroups);
   };
@@ -1308,38 +1324,50 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
                      std::find(options.entities.begin(), options.entities.end(), "PERSON") !=
                          options.entities.end();
   std::vector<Finding>& candidates = *out;
-  // Where each group's search resumes; on the stack for the built-in groups.
-  size_t resume_stack[kStackGroups] = {};
+  // Where each group's search resumes, from 0; on the stack for up to kStackGroups groups
+  // (the built-in ones), where an entry is set only when its group is first searched
+  // (bit g of started: most texts need few of the groups).
+  size_t resume_stack[kStackGroups];
+  uint64_t started = 0;
   std::vector<size_t> resume_heap;
-  size_t* resume = resume_stack;
-  if (im.groups.size() > kStackGroups) {
-    resume_heap.assign(im.groups.size(), 0);
-    resume = resume_heap.data();
-  }
-  // Its capacity kept from call to call; never destroyed (the postmaster's warm-up fills
-  // it: see kDateContext in recognizers.cpp).
-  thread_local std::vector<int>& hits = *new std::vector<int>;
+  if (im.groups.size() > kStackGroups) resume_heap.assign(im.groups.size(), 0);
   for (size_t start = 0; start < text.size(); start += kWindowBytes) {
     PollCancel(cancel);
     size_t keep_before = std::min(text.size(), start + kWindowBytes);
     size_t to = std::min(text.size(), keep_before + kWindowMargin);
-    hits.clear();
     const std::string_view window = text.substr(start, to - start);
-    // Each built-in regex hinted at is searched over the range where it may match.
-    SearchRange ranges[kStackGroups];
+    auto scan = [&](size_t g, const SearchRange& range) {
+      if (!(*group_wanted)[g]) return;
+      size_t* resume;
+      if (resume_heap.empty()) {
+        if (!(started >> g & 1)) {
+          resume_stack[g] = 0;
+          started |= uint64_t{1} << g;
+        }
+        resume = &resume_stack[g];
+      } else {
+        resume = &resume_heap[g];
+      }
+      im.Scan(g, text, range, keep_before, resume, *wanted, options, &candidates);
+    };
+    // Each built-in regex hinted at is searched over the range where it may match, in
+    // the order of the groups: only the groups of the hints set are visited.
     if (im.builtin_groups > 0) {
       const Hints hints = options.full_scan ? Hints::All(window.size()) : BuiltinHints(window);
-      for (size_t g = 0; g < im.builtin_groups; ++g) {
+      uint64_t hinted = 0;
+      for (HintMask m = hints.mask; m != 0; m &= m - 1) hinted |= im.hint_groups[__builtin_ctz(m)];
+      for (; hinted != 0; hinted &= hinted - 1) {
+        const size_t g = static_cast<size_t>(__builtin_ctzll(hinted));
         const int h = im.groups[g].hint;
-        if (!hints.Has(h)) continue;
-        hits.push_back(static_cast<int>(g));
         // One byte past the last end, so that no match ends at the range's end (which
         // would have it matched again against the rest of the text).
-        ranges[g] = {start + hints.lo[h], std::min(to, start + hints.hi[h] + 1),
-                     start + hints.hi[h], !options.full_scan && StartsAtHint(h)};
+        scan(g, {start + hints.lo[h], std::min(to, start + hints.hi[h] + 1), start + hints.hi[h],
+                 !options.full_scan && StartsAtHint(h)});
       }
     }
     if (im.set) {
+      // Its capacity kept from call to call; never destroyed (the postmaster's warm-up
+      // fills it: see kDateContext in recognizers.cpp).
       thread_local std::vector<int>& found = *new std::vector<int>;
       found.clear();
       RE2::Set::ErrorInfo info{};
@@ -1350,13 +1378,7 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
         for (size_t k = 0; k < im.set_groups.size(); ++k) found.push_back(static_cast<int>(k));
       }
       std::sort(found.begin(), found.end());
-      for (int k : found) hits.push_back(static_cast<int>(im.set_groups[k]));
-    }
-    for (int g : hits) {
-      if (!(*group_wanted)[g]) continue;
-      const bool builtin = static_cast<size_t>(g) < im.builtin_groups;
-      const SearchRange range = builtin ? ranges[g] : SearchRange{start, to, to, false};
-      im.Scan(g, text, range, keep_before, &resume[g], *wanted, options, &candidates);
+      for (int k : found) scan(im.set_groups[k], {start, to, to, false});
     }
     if (want_person) im.ScanFirstNames(text, start, keep_before, options, &candidates);
   }

@@ -6,6 +6,7 @@
 // longest greedy repetition) that leads to a match wins, as RE2 and Perl choose.
 #include "core/pii/matchers.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <iterator>
@@ -694,7 +695,103 @@ size_t PhoneHere(std::string_view t, size_t p, size_t to) {
   return kNone;
 }
 
+// ---- Dates ----
+
+// "(?:Z|[+\-]\d{2}:?\d{2})?\b" at q: the end of its first way that ends at a word
+// boundary, or kNone.
+size_t DateZoneEnd(std::string_view t, size_t q, size_t to) {
+  if (q < to && t[q] == 'Z' && Boundary(t, q + 1)) return q + 1;
+  if (q < to && (t[q] == '+' || t[q] == '-') && Digits(t, q + 1, 2, to)) {
+    if (q + 3 < to && t[q + 3] == ':' && Digits(t, q + 4, 2, to) && Boundary(t, q + 6))
+      return q + 6;
+    if (Digits(t, q + 3, 2, to) && Boundary(t, q + 5)) return q + 5;
+  }
+  return Boundary(t, q) ? q : kNone;
+}
+
+// The numeric forms of the date regex, in its order, at p:
+// "\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+\-]\d{2}:?\d{2})?)?\b"
+// "|\b\d{4}/\d{1,2}/\d{1,2}\b|\b\d{1,2}[/\-.]\d{1,2}[/\-.]\d{4}\b"
+size_t NumericDateHere(std::string_view t, size_t p, size_t to) {
+  if (!IsDigit(At(t, p)) || !Boundary(t, p)) return kNone;
+  if (Digits(t, p, 4, to)) {
+    if (p + 4 < to && t[p + 4] == '-' && Digits(t, p + 5, 2, to) && p + 7 < to && t[p + 7] == '-' &&
+        Digits(t, p + 8, 2, to)) {
+      const size_t day = p + 10;  // the end of the day's digits
+      if (day < to && (t[day] == 'T' || t[day] == ' ') && Digits(t, day + 1, 2, to) &&
+          day + 3 < to && t[day + 3] == ':' && Digits(t, day + 4, 2, to)) {
+        const size_t minutes = day + 6;  // the end of the minutes' digits
+        if (minutes < to && t[minutes] == ':' && Digits(t, minutes + 1, 2, to)) {
+          const size_t seconds = minutes + 3;  // the end of the seconds' digits
+          if (seconds < to && t[seconds] == '.') {
+            for (size_t k = DigitRun(t, seconds + 1, 9, to); k >= 1; --k) {
+              const size_t e = DateZoneEnd(t, seconds + 1 + k, to);
+              if (e != kNone) return e;
+            }
+          }
+          const size_t e = DateZoneEnd(t, seconds, to);
+          if (e != kNone) return e;
+        }
+        const size_t e = DateZoneEnd(t, minutes, to);
+        if (e != kNone) return e;
+      }
+      if (Boundary(t, day)) return day;
+    }
+    if (p + 4 < to && t[p + 4] == '/') {
+      for (size_t m = 2; m >= 1; --m) {
+        if (!Digits(t, p + 5, m, to) || p + 5 + m >= to || t[p + 5 + m] != '/') continue;
+        const size_t q = p + 6 + m;
+        for (size_t d = 2; d >= 1; --d)
+          if (Digits(t, q, d, to) && Boundary(t, q + d)) return q + d;
+      }
+    }
+  }
+  auto sep = [&](size_t q) { return q < to && (t[q] == '/' || t[q] == '-' || t[q] == '.'); };
+  for (size_t a = 2; a >= 1; --a) {
+    if (!Digits(t, p, a, to) || !sep(p + a)) continue;
+    for (size_t b = 2; b >= 1; --b) {
+      const size_t q = p + a + 1;
+      if (Digits(t, q, b, to) && sep(q + b) && Digits(t, q + b + 1, 4, to) &&
+          Boundary(t, q + b + 5))
+        return q + b + 5;
+    }
+  }
+  return kNone;
+}
+
+// Whether a month name may begin at q: the first two bytes of each (MONTH, MONTH_EUROPE
+// and their abbreviations in recognizers.cpp) are an ASCII letter and an ASCII letter or
+// the lead byte of "\u00e4", "\u00e9", "\u00c4", "\u00c9".
+inline bool MayBeginMonth(std::string_view t, size_t q) {
+  const unsigned char a = At(t, q) | 0x20, b = At(t, q + 1);
+  return a >= 'a' && a <= 'z' && (((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || b >= 0x80);
+}
+
 }  // namespace
+
+int SearchNumericDate(std::string_view t, size_t from, size_t to, bool anchored, size_t* begin,
+                      size_t* end) {
+  // A form with a month name has its month at most 8 bytes after its start ("12er de ",
+  // "12th "), so it may come first where a month may begin before the first numeric
+  // match's start + 8, unless that match starts at from (at the same start the numeric
+  // forms come first): the search gives up at the first such place.
+  const size_t last = anchored ? std::min(to, from + 1) : to;
+  for (size_t p = from; p < last; ++p) {
+    if (p + 1 < to && MayBeginMonth(t, p)) return -1;
+    const size_t e = NumericDateHere(t, p, to);
+    if (e == kNone) continue;
+    if (p > from)
+      for (size_t q = p + 1; q < p + 8 && q + 1 < to; ++q)
+        if (MayBeginMonth(t, q)) return -1;
+    *begin = p;
+    *end = e;
+    return 1;
+  }
+  if (anchored)
+    for (size_t q = from + 1; q < from + 9 && q + 1 < to; ++q)
+      if (MayBeginMonth(t, q)) return -1;
+  return 0;
+}
 
 MatcherFn HandMatcher(std::string_view name) {
   if (name == "person_cue") return &SearchCue<kCueRegex>;
@@ -717,6 +814,11 @@ MatcherFn HandMatcher(std::string_view name) {
   if (name == "uk_nino") return &Search<&NinoHere<'A', 'D', 'Z'>>;
   if (name == "uk_nino_lower") return &Search<&NinoHere<'a', 'd', 'z'>>;
   if (name == "fi_personal_identity_code") return &Search<&FinnishIdHere>;
+  return nullptr;
+}
+
+PartialMatcherFn PartialHandMatcher(std::string_view name) {
+  if (name == "date") return &SearchNumericDate;
   return nullptr;
 }
 

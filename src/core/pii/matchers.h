@@ -26,4 +26,21 @@ using MatcherFn = bool (*)(std::string_view text, size_t from, size_t to, bool a
 // searched with RE2.
 MatcherFn HandMatcher(std::string_view pattern_name);
 
+// What RE2::Match (as MatcherFn) finds for a built-in regex as far as a hand matcher of
+// its common forms can tell: 1 and the span in [*begin, *end) when the match is one of
+// them, 0 when there is no match, -1 when a match of the other forms may come first and
+// RE2 must search.
+using PartialMatcherFn = int (*)(std::string_view text, size_t from, size_t to, bool anchored,
+                                 size_t* begin, size_t* end);
+
+// The partial hand matcher of a built-in pattern, or null: for the date regex, its
+// numeric forms (SearchNumericDate).
+PartialMatcherFn PartialHandMatcher(std::string_view pattern_name);
+
+// The date regex's numeric forms (PartialMatcherFn): -1 when a letter followed by a
+// letter or a byte above 0x7F, where a month name may begin, lies where the month of a
+// match that comes first would be.
+int SearchNumericDate(std::string_view text, size_t from, size_t to, bool anchored, size_t* begin,
+                      size_t* end);
+
 }  // namespace comply::pii

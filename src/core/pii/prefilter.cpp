@@ -408,8 +408,10 @@ class Scanner {
     if ((maybe & kMayBeHonorific) && len <= 4 && Upper(c0) &&
         w.honorifics.Contains(t_ + i, len, false))
       Set(Hint::kHonorific, i, CueEnd(j));
-    // MONTH: [Jj]an..., [Ff]eb..., or JAN, FEB, ...
-    if ((maybe & kMayBeMonth) && len >= 3) {
+    // MONTH: [Jj]an..., [Ff]eb..., or JAN, FEB, ... A name whose first three bytes are
+    // ASCII letters is ASCII letters only, so it is the whole word, and each form wants
+    // "\.?,? " after it: a word followed otherwise ("Maria)", "maria.garcia@") is none.
+    if ((maybe & kMayBeMonth) && len >= 3 && FollowedAsMonth(j)) {
       const bool rest_lower = Lower(t_[i + 1]) && Lower(t_[i + 2]);
       const bool all_upper = Upper(c0) && Upper(t_[i + 1]) && Upper(t_[i + 2]);
       if ((rest_lower || all_upper) &&
@@ -424,6 +426,13 @@ class Scanner {
       if (w.cues.Contains(key)) Set(Hint::kNameCue, i, CueEnd(j));
       if (w.closings.Contains(key)) Set(Hint::kClosing, i, CueEnd(j));
     }
+  }
+
+  // Whether what the forms with a month name want after it, "\.?,? ", stands at j.
+  bool FollowedAsMonth(size_t j) const {
+    if (j < n_ && t_[j] == '.') ++j;
+    if (j < n_ && t_[j] == ',') ++j;
+    return j < n_ && t_[j] == ' ';
   }
 
   // A month name begins at i.
