@@ -2331,9 +2331,9 @@ TEST_F(DetectorTest, NameAfterCueEndingInAnotherCueLeavesThatCueItsName) {
 }
 
 // Redaction is done in one pass: the labels put in place of the names of generated
-// texts (two names, each after an honorific or a cue, next to each other or apart) hold
-// no name that a second pass finds. Each case is the same text with labels, so this
-// tests the detector's one pass, not the redactor.
+// texts (three names, each after an honorific, a cue or a word, next to each other or
+// apart) hold no name that a second pass finds. The labels are put in by the test, so
+// this tests the detector's one pass, not the redactor.
 TEST_F(DetectorTest, NamesAreAllFoundInOnePass) {
   const char* cues[] = {"Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "Dr", "Herr", "Patient:", "Dear",
                         "Attn:", "signed by", "Regards,", "patient", "Yesterday"};
