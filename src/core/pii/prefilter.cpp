@@ -24,7 +24,7 @@ enum : uint8_t {
   kWordClass = 16,     // \b's word bytes: [0-9A-Za-z_]
   kLocalClass = 32,    // the e-mail pattern's local part: [A-Za-z0-9._%+'-] and non-ASCII
   kDomainClass = 64,   // its domain: [A-Za-z0-9.-] and non-ASCII
-  kSwitchClass = 128,  // the bytes that Run's switch reads: '@', ':', '+', 0xC4, 0xC5, 0xE2
+  kSwitchClass = 128,  // the bytes that Mark reads: '@', ':', '+', 0xC4, 0xC5, 0xE2
 };
 
 constexpr std::array<uint8_t, 256> MakeClasses() {
@@ -43,6 +43,32 @@ constexpr std::array<uint8_t, 256> MakeClasses() {
   return t;
 }
 constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
+
+// What Run's loop reads of a byte: one OR over a word's bytes tells Word() all it asks
+// (a digit in it, only digits, only hex digits), where an AND and an OR over kClasses
+// took one more instruction a byte.
+enum : uint8_t {
+  kScanWord = 1,      // kWordClass
+  kScanDigit = 2,     // a digit
+  kScanNotDigit = 4,  // a word byte not a digit
+  kScanNotHex = 8,    // a word byte not a hex digit
+  kScanSwitch = 16,   // kSwitchClass
+};
+
+constexpr std::array<uint8_t, 256> MakeScanClasses() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const uint8_t k = kClasses[c];
+    if (k & kWordClass) {
+      t[c] |= kScanWord;
+      t[c] |= (k & kDigitClass) ? kScanDigit : kScanNotDigit;
+      if (!(k & kHexClass)) t[c] |= kScanNotHex;
+    }
+    if (k & kSwitchClass) t[c] |= kScanSwitch;
+  }
+  return t;
+}
+constexpr std::array<uint8_t, 256> kScanClasses = MakeScanClasses();
 
 // A set of ASCII bytes, one bit each, made at compile time from a literal: a test is a
 // shift, where strchr over the literal was a call.
@@ -231,65 +257,43 @@ class Scanner {
       : w_(GetWords()), t_(reinterpret_cast<const unsigned char*>(text.data())), n_(text.size()) {}
 
   Hints Run() {
+    // Where the text's last word begins (n_ if the text ends with a byte of no word): a
+    // word that begins before it ends at a byte of no word before it, so its loop below
+    // need not check for the text's end.
+    size_t last_word = n_;
+    while (last_word > 0 && (kScanClasses[t_[last_word - 1]] & kScanWord)) --last_word;
     size_t i = 0;
     while (i < n_) {
-      const unsigned char c = t_[i];
-      const uint8_t cls = kClasses[c];
-      if (cls & kWordClass) {
-        uint8_t all = cls, any = all;
+      unsigned char c = t_[i];
+      uint8_t k = kScanClasses[c];
+      if (k & kScanWord) {
+        uint8_t acc = k;
         size_t j = i + 1;
-        for (; j < n_; ++j) {
-          const uint8_t k = kClasses[t_[j]];
-          if (!(k & kWordClass)) break;
-          all &= k;
-          any |= k;
+        if (i < last_word) {
+          for (;; ++j) {
+            k = kScanClasses[t_[j]];
+            if (!(k & kScanWord)) break;
+            acc |= k;
+          }
+        } else {
+          for (; j < n_; ++j) {
+            k = kScanClasses[t_[j]];
+            if (!(k & kScanWord)) break;
+            acc |= k;
+          }
         }
-        Word(i, j, all, any);
+        Word(i, j, acc);
+        if (j == n_) break;
+        // The byte that ends the word (its k read already) is handled below, without a
+        // second turn of this loop.
         i = j;
-        continue;
+        c = t_[i];
       }
-      if (!(cls & kSwitchClass)) {  // blanks and most punctuation: nothing to do
+      if (!(k & kScanSwitch)) {  // blanks and most punctuation: nothing to do
         ++i;
         continue;
       }
-      switch (c) {
-        case '@':  // EMAIL: [local]+@[A-Za-z0-9 or non-ASCII]..., around its '@'
-          if (i > 0 && (kClasses[t_[i - 1]] & kLocalClass) && i + 1 < n_ &&
-              (Alnum(t_[i + 1]) || t_[i + 1] >= 0x80)) {
-            size_t lo = i - 1, hi = i + 1;
-            while (lo > 0 && (kClasses[t_[lo - 1]] & kLocalClass)) --lo;
-            while (hi < n_ && (kClasses[t_[hi]] & kDomainClass)) ++hi;
-            Set(Hint::kEmail, lo, hi);
-          }
-          break;
-        case ':':
-          // URL: (?:https?|ftp)://, from its scheme on
-          if (i + 2 < n_ && t_[i + 1] == '/' && t_[i + 2] == '/') Set(Hint::kUrl, Back(i, 5), n_);
-          // IPv6: two colons with at most four hex digits, and nothing else, between. A
-          // match has at most 4 hex digits before its first colon, and 7 groups and a
-          // dotted quad (47 bytes) from it.
-          if (colon_ != kNone) {
-            const size_t gap = i - colon_ - 1;
-            if (gap == 0 || (gap <= 4 && hex_.s == colon_ + 1 && hex_.e == i))
-              Set(Hint::kIpv6, Back(colon_, 4), Fwd(colon_, 48));
-          }
-          colon_ = i;
-          break;
-        case '+':  // PHONE, international form: \+\d..., at most 36 bytes
-          if (i + 1 < n_ && Digit(t_[i + 1])) Set(Hint::kPhone, i, Fwd(i, 37));
-          break;
-        case 0xC4:  // U+0130, U+0131
-          if (i + 1 < n_ && (t_[i + 1] == 0xB0 || t_[i + 1] == 0xB1)) fold_ = true;
-          break;
-        case 0xC5:  // U+017F LATIN SMALL LETTER LONG S, which (?i) matches as 's'
-          if (i + 1 < n_ && t_[i + 1] == 0xBF) fold_ = true;
-          break;
-        case 0xE2:  // U+212A KELVIN SIGN, which (?i) matches as 'k'
-          if (i + 2 < n_ && t_[i + 1] == 0x84 && t_[i + 2] == 0xAA) fold_ = true;
-          break;
-        default:
-          break;
-      }
+      Mark(i, c);
       ++i;
     }
     // DATE with a month name: MONTH or MONTH_EUROPE and \d{4} in either order; a match
@@ -340,50 +344,104 @@ class Scanner {
     return a.e != kNone && b.s == a.e + 1 ? t_[a.e] : 0;
   }
 
-  // A word: a maximal run of [0-9A-Za-z_] in [i, j); all and any: the AND and the OR
-  // of its bytes' classes.
-  void Word(size_t i, size_t j, uint8_t all, uint8_t any) {
+  // A byte of kSwitchClass (outside words) at i: '@', ':', '+' or the first byte of a
+  // letter that folds to ASCII. Not inlined, as OtherWord and PairWord: Run's loop then
+  // keeps its few variables in registers.
+  __attribute__((noinline)) void Mark(size_t i, unsigned char c) {
+    switch (c) {
+      case '@':  // EMAIL: [local]+@[A-Za-z0-9 or non-ASCII]..., around its '@'
+        if (i > 0 && (kClasses[t_[i - 1]] & kLocalClass) && i + 1 < n_ &&
+            (Alnum(t_[i + 1]) || t_[i + 1] >= 0x80)) {
+          size_t lo = i - 1, hi = i + 1;
+          while (lo > 0 && (kClasses[t_[lo - 1]] & kLocalClass)) --lo;
+          while (hi < n_ && (kClasses[t_[hi]] & kDomainClass)) ++hi;
+          Set(Hint::kEmail, lo, hi);
+        }
+        break;
+      case ':':
+        // URL: (?:https?|ftp)://, from its scheme on
+        if (i + 2 < n_ && t_[i + 1] == '/' && t_[i + 2] == '/') Set(Hint::kUrl, Back(i, 5), n_);
+        // IPv6: two colons with at most four hex digits, and nothing else, between. A
+        // match has at most 4 hex digits before its first colon, and 7 groups and a
+        // dotted quad (47 bytes) from it.
+        if (colon_ != kNone) {
+          const size_t gap = i - colon_ - 1;
+          if (gap == 0 || (gap <= 4 && hex_.s == colon_ + 1 && hex_.e == i))
+            Set(Hint::kIpv6, Back(colon_, 4), Fwd(colon_, 48));
+        }
+        colon_ = i;
+        break;
+      case '+':  // PHONE, international form: \+\d..., at most 36 bytes
+        if (i + 1 < n_ && Digit(t_[i + 1])) Set(Hint::kPhone, i, Fwd(i, 37));
+        break;
+      case 0xC4:  // U+0130, U+0131
+        if (i + 1 < n_ && (t_[i + 1] == 0xB0 || t_[i + 1] == 0xB1)) fold_ = true;
+        break;
+      case 0xC5:  // U+017F LATIN SMALL LETTER LONG S, which (?i) matches as 's'
+        if (i + 1 < n_ && t_[i + 1] == 0xBF) fold_ = true;
+        break;
+      case 0xE2:  // U+212A KELVIN SIGN, which (?i) matches as 'k'
+        if (i + 2 < n_ && t_[i + 1] == 0x84 && t_[i + 2] == 0xAA) fold_ = true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  // A word: a maximal run of [0-9A-Za-z_] in [i, j); acc: the OR of its bytes'
+  // kScanClasses. Most words are letters only, read here; the others by OtherWord.
+  void Word(size_t i, size_t j, uint8_t acc) {
+    const unsigned char c0 = t_[i];
+    if ((acc & kScanDigit) || !Alpha(c0)) {
+      OtherWord(i, j, acc);
+      return;
+    }
+    const size_t len = j - i;
+    const Words& w = w_;
+    // The cue, closing, honorific, month and www checks, for the few words whose first
+    // two bytes and length let them through.
+    const uint16_t maybe =
+        w.by_pair[c0 & 31][(len > 1 ? t_[i + 1] : 0) & 31] & kByLength[std::min<size_t>(len, 16)];
+    if (maybe != 0) PairWord(i, j, maybe);
+    // A fiscal code's digits may all be written as letters (see ItalianFiscalCode).
+    if (len == 16) ItalianFiscalCode(i, j);
+    if (len < 3) NonAsciiMonth(i, j);
+    // No CRYPTO form and no digit run: each holds a digit.
+    if (!(acc & kScanNotHex)) HexWord({i, j});
+  }
+
+  // The words of Word that hold a digit or begin with '_'.
+  __attribute__((noinline)) void OtherWord(size_t i, size_t j, uint8_t acc) {
     const size_t len = j - i;
     const unsigned char c0 = t_[i];
     if (Alpha(c0)) {
       const Words& w = w_;
-      // The cue, closing, honorific, month and www checks, for the few words whose first
-      // two bytes and length let them through.
       const uint16_t maybe =
           w.by_pair[c0 & 31][(len > 1 ? t_[i + 1] : 0) & 31] & kByLength[std::min<size_t>(len, 16)];
       if (maybe != 0) PairWord(i, j, maybe);
+      if (len == 16) ItalianFiscalCode(i, j);
+      if (len < 3) NonAsciiMonth(i, j);
       // CRYPTO: (?i:bc1|tb1) then at least six more.
       if (len >= 9 && t_[i + 2] == '1') {
         const char a = ToLower(c0), b = ToLower(t_[i + 1]);
         if ((a == 'b' && b == 'c') || (a == 't' && b == 'b')) Set(Hint::kCrypto, i, j);
       }
-      // IT_FISCAL_CODE: \b[A-Z]{6}...[A-Z]\b or \b[a-z]{6}...[a-z]\b, 16 word bytes:
-      // the whole word, six letters first.
-      if (len == 16 && Alpha(c0) && Alpha(t_[i + 1]) && Alpha(t_[i + 2]) && Alpha(t_[i + 3]) &&
-          Alpha(t_[i + 4]) && Alpha(t_[i + 5]))
-        Set(Hint::kItalianFiscalCode, i, j);
-      // MONTH_EUROPE's names with a non-ASCII letter among their first three bytes
-      // (M\u00e4rz, f\u00e9vrier, d\u00e9cembre, ao\u00fbt): a word of one or two
-      // letters followed by a byte above 0x7F.
-      if (len < 3 && i + 3 <= n_ && t_[j] >= 0x80 &&
-          w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2])))
-        Month(i);
     } else if (Digit(c0)) {
       // CRYPTO: \b[13]...{25,34}\b, \b0x[0-9A-Fa-f]{40}\b: the whole word.
       if ((c0 == '1' || c0 == '3') && len >= 26) Set(Hint::kCrypto, i, j);
       if (c0 == '0' && len >= 42 && t_[i + 1] == 'x') Set(Hint::kCrypto, i, j);
     }
-    if (any & kDigitClass) {
+    if (acc & kScanDigit) {
       // \b\d{7,19}\b: a word of 7 to 19 digits.
-      if ((all & kDigitClass) && len >= 7 && len <= 19) Set(Hint::kDigitRun, i, j);
+      if (!(acc & kScanNotDigit) && len >= 7 && len <= 19) Set(Hint::kDigitRun, i, j);
       // \b[A-Z]\d{3,12}\b, \b[A-Z]{2}\d{5,7}\b, \b\d{3}[A-Z]{2}\d{4}\b: whole words.
       if (len >= 4 && len <= 13 && LettersThenDigits(i, j)) Set(Hint::kLetterDigits, i, j);
     }
     // MAC addresses and IPv6 read hex digits only in words made of them: each of their
     // groups lies between separators or \b.
-    if (all & kHexClass) HexWord({i, j});
+    if (!(acc & kScanNotHex)) HexWord({i, j});
     // The runs of digits inside the word (glued letters matter: IBANs, licenses).
-    if (any & kDigitClass) {
+    if (acc & kScanDigit) {
       for (size_t d = i; d < j;) {
         if (!Digit(t_[d])) {
           ++d;
@@ -397,9 +455,26 @@ class Scanner {
     }
   }
 
+  // IT_FISCAL_CODE: \b[A-Z]{6}...[A-Z]\b or \b[a-z]{6}...[a-z]\b, 16 word bytes: the
+  // whole word [i, j) of 16 bytes that begins with a letter, six letters first.
+  void ItalianFiscalCode(size_t i, size_t j) {
+    if (Alpha(t_[i + 1]) && Alpha(t_[i + 2]) && Alpha(t_[i + 3]) && Alpha(t_[i + 4]) &&
+        Alpha(t_[i + 5]))
+      Set(Hint::kItalianFiscalCode, i, j);
+  }
+
+  // MONTH_EUROPE's names with a non-ASCII letter among their first three bytes
+  // (M\u00e4rz, f\u00e9vrier, d\u00e9cembre, ao\u00fbt): a word [i, j) of one or two
+  // letters (the first of them at i) followed by a byte above 0x7F.
+  void NonAsciiMonth(size_t i, size_t j) {
+    if (i + 3 <= n_ && t_[j] >= 0x80 &&
+        w_.IsMonth(ToLower(t_[i]), ToLower(t_[i + 1]), ToLower(t_[i + 2])))
+      Month(i);
+  }
+
   // A word [i, j) that begins with a letter and may be a list word (maybe: its
   // by_pair bits that its length allows).
-  void PairWord(size_t i, size_t j, uint16_t maybe) {
+  __attribute__((noinline)) void PairWord(size_t i, size_t j, uint16_t maybe) {
     const Words& w = w_;
     const size_t len = j - i;
     const unsigned char c0 = t_[i];
