@@ -85,7 +85,8 @@ struct ByteSet {
   }
 };
 constexpr ByteSet kBlanks(" \t\n\r\f\v"), kMarks(":,."), kSpaceDash(" -"), kGroupSeps(" .-"),
-    kAfterAreaCode(") .-"), kDateSeps("/-."), kFinnishSigns("+-ABCDEFUVWXY"), kAB("AB");
+    kAfterAreaCode(") .-"), kDateSeps("/-."), kJoins(" .-/"), kFinnishSigns("+-ABCDEFUVWXY"),
+    kAB("AB");
 
 // The words that may begin a cue of the case-insensitive name patterns (a multi-word
 // cue such as "signed by" by its first word), lower-case.
@@ -574,19 +575,10 @@ class Scanner {
     // (at most 4 + 7 * 5 + 4 bytes).
     if (n0 >= 2 && r0.s >= 2 && Upper(t_[r0.s - 1]) && Upper(t_[r0.s - 2]))
       Set(Hint::kIban, r0.s - 2, Fwd(r0.s - 2, 43));
-    // PHONE, North American form: (?:\b1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b,
-    // so a run of three after ')' or a separator, joined to a run of four (the match
-    // starts at most 8 bytes before the three: "1-(415) ").
-    if (In(j10, kGroupSeps) && n1 == 3 && n0 == 4 && r1.s > 0 && In(t_[r1.s - 1], kAfterAreaCode))
-      Set(Hint::kPhone, Back(r1.s, 8), r0.e);
     // PHONE, trunk-0 form: \b0\d{2,4}[ \-]?\d{3,4}[ \-]?\d{3,4}\b, nine digits or more
     // in at most three runs joined by ' ' or '-', the first starting with 0 (and the
     // match with it, at most 15 bytes).
     if (t_[r0.s] == '0' && n0 >= 9) Set(Hint::kPhone, r0.s, Fwd(r0.s, 15));
-    if (In(j10, kSpaceDash) && t_[r1.s] == '0' && n1 + n0 >= 9)
-      Set(Hint::kPhone, r1.s, Fwd(r1.s, 15));
-    if (In(j10, kSpaceDash) && In(j21, kSpaceDash) && t_[r2.s] == '0' && n2 + n1 + n0 >= 9)
-      Set(Hint::kPhone, r2.s, Fwd(r2.s, 15));
     // PHONE, French form: \b0\d(?:[ .\-]\d{2}){4}\b, five pairs of digits joined by
     // one of ' ', '.', '-', the first starting with 0 (anywhere in a longer chain).
     pairs2_ = n0 == 2 ? (n1 == 2 && In(j10, kGroupSeps) ? pairs2_ + 1 : 1) : 0;
@@ -599,29 +591,6 @@ class Scanner {
     if (n1 == 2 && t_[r1.s] == '0' && r1.s > 0 && t_[r1.s - 1] == '(' && r1.e < n_ &&
         t_[r1.e] == ')' && r0.s - r1.e <= 2)
       Set(Hint::kPhone, r1.s - 1, Fwd(r0.s, 9));
-    // SSN/ITIN: \d{3}-\d{2}-\d{4} (or with ' ' or '.', the same twice)
-    if (j21 != 0 && j21 == j10 && In(j10, kGroupSeps) && n2 >= 3 && n1 == 2 && n0 >= 4)
-      Set(Hint::kNineGrouped, r2.s, r0.e);
-    // Cards: \b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b, \b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b,
-    // \b\d{4}[ \-]\d{4}[ \-](?:\d{4}[ \-]\d|\d{5})\b
-    if (In(j21, kSpaceDash) && In(j10, kSpaceDash) && n2 == 4) {
-      if (n1 == 4 && (n0 == 4 || n0 == 1) && In(j32, kSpaceDash) && r3.len() == 4)
-        Set(Hint::kCardGrouped, r3.s, Fwd(r0.e, 4));  // and perhaps [ \-]\d{3}
-      if (n1 == 6 && (n0 == 4 || n0 == 5)) Set(Hint::kCardGrouped, r2.s, r0.e);
-      if (n1 == 4 && n0 == 5) Set(Hint::kCardGrouped, r2.s, r0.e);
-    }
-    // IPv4: (?:\d{1,3}\.){3}\d{1,3}
-    if (j32 == '.' && j21 == '.' && j10 == '.' && n2 <= 3 && n1 <= 3) Set(Hint::kIpv4, r3.s, r0.e);
-    // DATE: \d{4}-\d{2}-\d{2} (and a time of at most 25 bytes), \d{4}/\d{1,2}/\d{1,2},
-    // \d{1,2}[/\-.]\d{1,2}[/\-.]\d{4}
-    if (j21 == '-' && j10 == '-' && n2 >= 4 && n1 == 2 && n0 >= 2)
-      Set(Hint::kDate, r2.s, Fwd(r0.e, 26));
-    if ((j21 == '/' && j10 == '/' && n2 >= 4 && n1 <= 2) ||
-        (In(j21, kDateSeps) && In(j10, kDateSeps) && n2 <= 2 && n1 <= 2 && n0 >= 4))
-      Set(Hint::kDate, r2.s, r0.e);
-    // ABA routing, formatted: \b[0-36-8]\d{3}-\d{4}-\d\b
-    if (j21 == '-' && j10 == '-' && n2 == 4 && n1 == 4 && n0 == 1)
-      Set(Hint::kAbaFormatted, r2.s, r0.e);
     // Spanish ids: \b(?:[XYZ][ \-]?\d{7}|\d{8}|...)[ \-]?[A-Z]\b. The digits are a whole
     // run (after \b, X, Y, Z or a separator; before a separator or a letter) of 8, or
     // of 7 for an NIE, followed by a capital or by ' ' or '-' and a capital; the match
@@ -630,10 +599,6 @@ class Scanner {
         r0.e < n_ &&
         (Upper(t_[r0.e]) || (In(t_[r0.e], kSpaceDash) && r0.e + 1 < n_ && Upper(t_[r0.e + 1])));
     if ((n0 == 8 || n0 == 7) && letter_after) Set(Hint::kSpanishId, Back(r0.s, 2), Fwd(r0.e, 2));
-    // The NIF grouped by dots, \d{2}\.\d{3}\.\d{3} and the letter: whole runs of 2, 3
-    // and 3 joined by '.', the last followed as above.
-    if (n0 == 3 && n1 == 3 && n2 == 2 && j10 == '.' && j21 == '.' && letter_after)
-      Set(Hint::kSpanishId, r2.s, Fwd(r0.e, 2));
     // Finnish id: \b\d{6}[+\-A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]\b, a whole run of 6 (after \b,
     // before the sign), the sign, a digit; 11 bytes from the run.
     if (n0 == 6 && r0.e + 1 < n_ && In(t_[r0.e], kFinnishSigns) && Digit(t_[r0.e + 1]))
@@ -666,12 +631,53 @@ class Scanner {
       return before.s != kNone && before.len() == 6 && after.s == before.e + 1 &&
              In(t_[before.e], kAB);
     };
+    if (n0 == 8 && corsican(r1, r0)) Set(Hint::kFrNirForms, r1.s, r0.e);
+    // The forms below join this run to the one before by one of ' ', '.', '-', '/'
+    // (those above do not need it): most runs are not.
+    if (!In(j10, kJoins)) return;
+    // PHONE, North American form: (?:\b1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b,
+    // so a run of three after ')' or a separator, joined to a run of four (the match
+    // starts at most 8 bytes before the three: "1-(415) ").
+    if (In(j10, kGroupSeps) && n1 == 3 && n0 == 4 && r1.s > 0 && In(t_[r1.s - 1], kAfterAreaCode))
+      Set(Hint::kPhone, Back(r1.s, 8), r0.e);
+    // PHONE, trunk-0 form (see above), in two or three runs.
+    if (In(j10, kSpaceDash) && t_[r1.s] == '0' && n1 + n0 >= 9)
+      Set(Hint::kPhone, r1.s, Fwd(r1.s, 15));
+    if (In(j10, kSpaceDash) && In(j21, kSpaceDash) && t_[r2.s] == '0' && n2 + n1 + n0 >= 9)
+      Set(Hint::kPhone, r2.s, Fwd(r2.s, 15));
+    // SSN/ITIN: \d{3}-\d{2}-\d{4} (or with ' ' or '.', the same twice)
+    if (j21 != 0 && j21 == j10 && In(j10, kGroupSeps) && n2 >= 3 && n1 == 2 && n0 >= 4)
+      Set(Hint::kNineGrouped, r2.s, r0.e);
+    // Cards: \b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b, \b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b,
+    // \b\d{4}[ \-]\d{4}[ \-](?:\d{4}[ \-]\d|\d{5})\b
+    if (In(j21, kSpaceDash) && In(j10, kSpaceDash) && n2 == 4) {
+      if (n1 == 4 && (n0 == 4 || n0 == 1) && In(j32, kSpaceDash) && r3.len() == 4)
+        Set(Hint::kCardGrouped, r3.s, Fwd(r0.e, 4));  // and perhaps [ \-]\d{3}
+      if (n1 == 6 && (n0 == 4 || n0 == 5)) Set(Hint::kCardGrouped, r2.s, r0.e);
+      if (n1 == 4 && n0 == 5) Set(Hint::kCardGrouped, r2.s, r0.e);
+    }
+    // IPv4: (?:\d{1,3}\.){3}\d{1,3}
+    if (j32 == '.' && j21 == '.' && j10 == '.' && n2 <= 3 && n1 <= 3) Set(Hint::kIpv4, r3.s, r0.e);
+    // DATE: \d{4}-\d{2}-\d{2} (and a time of at most 25 bytes), \d{4}/\d{1,2}/\d{1,2},
+    // \d{1,2}[/\-.]\d{1,2}[/\-.]\d{4}
+    if (j21 == '-' && j10 == '-' && n2 >= 4 && n1 == 2 && n0 >= 2)
+      Set(Hint::kDate, r2.s, Fwd(r0.e, 26));
+    if ((j21 == '/' && j10 == '/' && n2 >= 4 && n1 <= 2) ||
+        (In(j21, kDateSeps) && In(j10, kDateSeps) && n2 <= 2 && n1 <= 2 && n0 >= 4))
+      Set(Hint::kDate, r2.s, r0.e);
+    // ABA routing, formatted: \b[0-36-8]\d{3}-\d{4}-\d\b
+    if (j21 == '-' && j10 == '-' && n2 == 4 && n1 == 4 && n0 == 1)
+      Set(Hint::kAbaFormatted, r2.s, r0.e);
+    // The NIF grouped by dots, \d{2}\.\d{3}\.\d{3} and the letter: whole runs of 2, 3
+    // and 3 joined by '.', the last followed as above.
+    if (n0 == 3 && n1 == 3 && n2 == 2 && j10 == '.' && j21 == '.' && letter_after)
+      Set(Hint::kSpanishId, r2.s, Fwd(r0.e, 2));
+    // FR_NIR grouped and key apart (see above).
     if (n0 == 2 && j10 == ' ') {
       if (n1 == 3 && j21 == ' ' && n2 == 3) Set(Hint::kFrNirForms, Back(r2.s, 11), r0.e);
       if (n1 == 13) Set(Hint::kFrNirForms, r1.s, r0.e);
       if (n1 == 6 && corsican(r2, r1)) Set(Hint::kFrNirForms, r2.s, r0.e);
     }
-    if (n0 == 8 && corsican(r1, r0)) Set(Hint::kFrNirForms, r1.s, r0.e);
     // NL_BSN dotted: \b\d{4}\.\d{2}\.\d{3}\b, \b\d{3}\.\d{3}\.\d{3}\b, three whole runs
     // joined by '.'.
     if (n0 == 3 && j10 == '.' && j21 == '.' && ((n2 == 4 && n1 == 2) || (n2 == 3 && n1 == 3)))
