@@ -112,7 +112,24 @@ const char* const kMonths[] = {
     "set",       "dic",       "gen",       "mag",       "giu",       "lug",    "ott",
     "maa",       "mei",       "m\xC3\xA4", "f\xC3\xA9", "d\xC3\xA9", "ao\xC3", "m\xC3\x84",
     "f\xC3\x89", "d\xC3\x89", "mrt",       "mrz",       "fev",       "aou"};
+// The month names of ASCII letters only, in full and abbreviated, as MONTH, MONTH_EUROPE,
+// MONTH_EUROPE_ABBR and MONTH_EUROPE_DOTTED spell them, small ("sep", "sept" and
+// "september" for [Ss]ep(?:t(?:ember)?)?); the regex allows each with its first letter
+// in either case and the others small, or in capitals ("mars" and "mei" not capitalised:
+// a word that is more is no miss).
+constexpr const char* kMonthNames[] = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "januar", "februar", "maerz", "mai", "juni", "juli",
+    "oktober", "dezember", "janvier", "avril", "juin", "juillet", "septembre", "octobre",
+    "novembre", "fevrier", "aout", "decembre", "enero", "febrero", "marzo", "abril", "mayo",
+    "junio", "julio", "agosto", "septiembre", "setiembre", "octubre", "noviembre",
+    "diciembre", "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre",
+    "ottobre", "dicembre", "januari", "februari", "maart", "augustus", "mars", "mei", "fevr",
+    "mrz", "janv", "juil", "ene", "mrt", "avr", "abr", "giu", "okt", "ott", "dez", "dic", "gen",
+    "mag", "lug", "ago", "set", "fev"};
 constexpr size_t kLongestWord = 12;  // "respectfully"
+constexpr size_t kLongestMonth = 10;  // "septiembre"
 
 // The shortest and longest word of a list.
 template <size_t N>
@@ -125,6 +142,7 @@ constexpr size_t WordLength(const char* const (&words)[N], bool longest) {
   }
   return out;
 }
+static_assert(WordLength(kMonthNames, true) == kLongestMonth, "kLongestMonth");
 static_assert(WordLength(kCueWords, true) <= kLongestWord &&
                   WordLength(kClosingWords, true) <= kLongestWord &&
                   WordLength(kCueWords, false) >= 2 && WordLength(kClosingWords, false) >= 2,
@@ -134,10 +152,12 @@ static_assert(WordLength(kCueWords, true) <= kLongestWord &&
 // multiply and a probe or two. Not WordSet (word_set.h), whose FNV hash goes byte by
 // byte: with it this pass made PII-free prose 14% slower (detector_bench BM_DetectNoPii
 // 2.48 -> 2.83 ms a MiB), every word of which is looked up.
-class PackedWords {
+// (2^kBits slots, more than twice the longest list.)
+template <int kBits = 6>
+class PackedWordsOf {
  public:
   template <typename List>
-  explicit PackedWords(const List& words) {
+  explicit PackedWordsOf(const List& words) {
     for (const char* w : words) {
       const Key k = Pack(reinterpret_cast<const unsigned char*>(w), std::strlen(w), false);
       size_t i = Slot(k);
@@ -176,12 +196,14 @@ class PackedWords {
   }
 
  private:
-  static constexpr size_t kSlots = 64;  // more than twice the longest list
+  static constexpr size_t kSlots = size_t{1} << kBits;
   static size_t Slot(const Key& k) {
-    return static_cast<size_t>(((k.lo ^ (k.hi * 31) ^ k.len) * 0x9E3779B97F4A7C15ull) >> 58);
+    return static_cast<size_t>(((k.lo ^ (k.hi * 31) ^ k.len) * 0x9E3779B97F4A7C15ull) >>
+                               (64 - kBits));
   }
   Key slots_[kSlots];
 };
+using PackedWords = PackedWordsOf<>;
 
 // What a word may be by its first two bytes and its length (Words::by_pair): a cue or
 // closing word of n bytes (bit n, 2 to kLongestWord: kMayBeCue), or
@@ -207,6 +229,7 @@ constexpr std::array<uint16_t, 17> kByLength = MakeByLength();
 
 struct Words {
   PackedWords cues{kCueWords}, closings{kClosingWords}, honorifics{kHonorifics};
+  PackedWordsOf<8> month_names{kMonthNames};  // 89 names
   // by_pair[a & 31][b & 31]: the kMayBe bits (and cue lengths) of the list words whose
   // first two bytes are a and b, in either case (a letter's low five bits are its
   // place in the alphabet; a digit's are those of a letter, which only lets more words
@@ -226,6 +249,7 @@ struct Words {
     for (const char* w : kClosingWords) index(w);
     for (const char* h : kHonorifics) pair(h) |= kMayBeHonorific;
     pair("www") |= kMayBeWww;
+    for (const char* m : kMonthNames) pair(m) |= kMayBeMonth;  // each is in kMonths too
     for (const char* m : kMonths) {
       pair(m) |= kMayBeMonth;
       const uint32_t key = MonthKey(m[0], m[1], m[2]);
@@ -484,16 +508,15 @@ class Scanner {
     if ((maybe & kMayBeHonorific) && len <= 4 && Upper(c0) &&
         w.honorifics.Contains(t_ + i, len, false))
       Set(Hint::kHonorific, i, CueEnd(j));
-    // MONTH: [Jj]an..., [Ff]eb..., or JAN, FEB, ... A name whose first three bytes are
-    // ASCII letters is ASCII letters only, so it is the whole word, and each form wants
-    // "\.?,? " after it: a word followed otherwise ("Maria)", "maria.garcia@") is none.
-    if ((maybe & kMayBeMonth) && len >= 3 && FollowedAsMonth(j)) {
-      const bool rest_lower = Lower(t_[i + 1]) && Lower(t_[i + 2]);
-      const bool all_upper = Upper(c0) && Upper(t_[i + 1]) && Upper(t_[i + 2]);
-      if ((rest_lower || all_upper) &&
-          w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2])))
-        Month(i);
-    }
+    // MONTH, MONTH_EUROPE and their abbreviations: a name of ASCII letters is the whole
+    // word (each form wants \b or a blank before it and "\.?,? " after it), one of
+    // kMonthNames in a case the regex allows. Not "e-mail ", "Maria, ", "Marketing ",
+    // which begin like one.
+    // Its first three letters first (kMonths), which most words that get here fail.
+    if ((maybe & kMayBeMonth) && len >= 3 && len <= kLongestMonth && FollowedAsMonth(j) &&
+        w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2])) && MonthCase(i, j) &&
+        w.month_names.Contains(t_ + i, len, true))
+      Month(i);
     if ((maybe & kMayBeWww) && len == 3 && c0 == 'w' && t_[i + 1] == 'w' && t_[i + 2] == 'w' &&
         j < n_ && t_[j] == '.')
       Set(Hint::kUrl, i, n_);  // \bwww\.
@@ -502,6 +525,17 @@ class Scanner {
       if (w.cues.Contains(key)) Set(Hint::kNameCue, i, CueEnd(j));
       if (w.closings.Contains(key)) Set(Hint::kClosing, i, CueEnd(j));
     }
+  }
+
+  // Whether the word [i, j) is written as the regex writes a month: its first letter in
+  // either case and the others small, or all in capitals.
+  bool MonthCase(size_t i, size_t j) const {
+    bool rest_lower = true, all_upper = Upper(t_[i]);
+    for (size_t k = i + 1; k < j; ++k) {
+      rest_lower = rest_lower && Lower(t_[k]);
+      all_upper = all_upper && Upper(t_[k]);
+    }
+    return rest_lower || all_upper;
   }
 
   // Whether what the forms with a month name want after it, "\.?,? ", stands at j.
