@@ -291,10 +291,10 @@ TEST(PrefilterTest, ListWordsPassTheirGateInEveryCase) {
   for (const char* h : {"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Sr", "Sra",
                         "Srta", "Herr", "Frau", "Mme", "Mlle"})
     EXPECT_TRUE(BuiltinHints(std::string(h) + ". Smith").mask & HintBit(Hint::kHonorific)) << h;
-  for (const char* m : {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                        "nov", "dec", "mai", "okt", "dez", "avr", "ene", "abr",
-                        "ago", "set", "dic", "gen", "mag", "giu", "lug", "ott", "maart", "mei",
-                        "mrt", "mrz", "fev", "aout", "maerz", "juin", "juillet"})
+  for (const char* m :
+       {"jan", "feb", "mar",   "apr", "may", "jun", "jul", "aug",  "sep",   "oct",  "nov",    "dec",
+        "mai", "okt", "dez",   "avr", "ene", "abr", "ago", "set",  "dic",   "gen",  "mag",    "giu",
+        "lug", "ott", "maart", "mei", "mrt", "mrz", "fev", "aout", "maerz", "juin", "juillet"})
     for (const std::string& v : cased(m))
       EXPECT_TRUE(BuiltinHints("3 " + v + " 2024").mask & HintBit(Hint::kDate)) << v;
   EXPECT_EQ(BuiltinHints("see www.example.org").mask, HintBit(Hint::kUrl));
@@ -364,8 +364,8 @@ std::string SoupToken(Rng& rng) {
 }
 
 // The scan gives what the older scan gave (prefilter_reference.h): the same mask and,
-// for each hint set, the same range (the date's within the old one), over 300,000 generated texts and every prefix of
-// a few of them (a word cut by the text's end).
+// for each hint set, the same range (the date's within the old one), over 300,000
+// generated texts and every prefix of a few of them (a word cut by the text's end).
 TEST(PrefilterTest, SameHintsAsTheReference) {
   Rng rng(20261202);
   auto same = [](std::string_view text) {
@@ -395,7 +395,8 @@ TEST(PrefilterTest, SameHintsAsTheReference) {
     }
     ASSERT_TRUE(same(text)) << text;
     if (n % 100 == 0)
-      for (size_t k = 0; k < text.size(); ++k) ASSERT_TRUE(same(std::string_view(text).substr(0, k))) << text;
+      for (size_t k = 0; k < text.size(); ++k)
+        ASSERT_TRUE(same(std::string_view(text).substr(0, k))) << text;
     hints += static_cast<size_t>(__builtin_popcount(BuiltinHints(text).mask));
   }
   EXPECT_GT(hints, 300000u);

@@ -575,8 +575,9 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
     // passed over (as the test below would, one by one). Bit k of may_begin(at): the
     // byte at + k is one.
     auto may_begin = [&](size_t at) {
-      const __m128i v = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at)),
-                                      _mm_set1_epi8(static_cast<char>(0x80)));  // signed c - 128
+      const __m128i v =
+          _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at)),
+                        _mm_set1_epi8(static_cast<char>(0x80)));  // signed c - 128
       const __m128i capital = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1 - 128)),
                                             _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1 - 128)));
       const __m128i lead = _mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(0xC3 - 1 - 128)));

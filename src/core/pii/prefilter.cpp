@@ -118,16 +118,19 @@ const char* const kMonths[] = {
 // in either case and the others small, or in capitals ("mars" and "mei" not capitalised:
 // a word that is more is no miss).
 constexpr const char* kMonthNames[] = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-    "sept", "oct", "nov", "dec", "januar", "februar", "maerz", "mai", "juni", "juli",
-    "oktober", "dezember", "janvier", "avril", "juin", "juillet", "septembre", "octobre",
-    "novembre", "fevrier", "aout", "decembre", "enero", "febrero", "marzo", "abril", "mayo",
-    "junio", "julio", "agosto", "septiembre", "setiembre", "octubre", "noviembre",
-    "diciembre", "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre",
-    "ottobre", "dicembre", "januari", "februari", "maart", "augustus", "mars", "mei", "fevr",
-    "mrz", "janv", "juil", "ene", "mrt", "avr", "abr", "giu", "okt", "ott", "dez", "dic", "gen",
-    "mag", "lug", "ago", "set", "fev"};
+    "january",  "february",   "march",     "april",    "may",       "june",      "july",
+    "august",   "september",  "october",   "november", "december",  "jan",       "feb",
+    "mar",      "apr",        "jun",       "jul",      "aug",       "sep",       "sept",
+    "oct",      "nov",        "dec",       "januar",   "februar",   "maerz",     "mai",
+    "juni",     "juli",       "oktober",   "dezember", "janvier",   "avril",     "juin",
+    "juillet",  "septembre",  "octobre",   "novembre", "fevrier",   "aout",      "decembre",
+    "enero",    "febrero",    "marzo",     "abril",    "mayo",      "junio",     "julio",
+    "agosto",   "septiembre", "setiembre", "octubre",  "noviembre", "diciembre", "gennaio",
+    "febbraio", "aprile",     "maggio",    "giugno",   "luglio",    "settembre", "ottobre",
+    "dicembre", "januari",    "februari",  "maart",    "augustus",  "mars",      "mei",
+    "fevr",     "mrz",        "janv",      "juil",     "ene",       "mrt",       "avr",
+    "abr",      "giu",        "okt",       "ott",      "dez",       "dic",       "gen",
+    "mag",      "lug",        "ago",       "set",      "fev"};
 constexpr size_t kLongestWord = 12;  // "respectfully"
 constexpr size_t kLongestMonth = 10;  // "septiembre"
 

@@ -84,7 +84,8 @@ class WordSet {
     if (rest >= 4) {
       h = (h ^ (Load<uint32_t>(p) | uint64_t{Load<uint32_t>(p + rest - 4)} << 32)) * kPrime;
     } else if (rest > 0) {
-      const uint64_t a = static_cast<unsigned char>(p[0]), b = static_cast<unsigned char>(p[rest / 2]),
+      const uint64_t a = static_cast<unsigned char>(p[0]),
+                     b = static_cast<unsigned char>(p[rest / 2]),
                      c = static_cast<unsigned char>(p[rest - 1]);
       h = (h ^ (a | b << 8 | c << 16)) * kPrime;
     }
