@@ -209,26 +209,29 @@ class PackedWordsOf {
 using PackedWords = PackedWordsOf<>;
 
 // What a word may be by its first two bytes and its length (Words::by_pair): a cue or
-// closing word of n bytes (bit n, 2 to kLongestWord: kMayBeCue), or
-enum : uint16_t {
-  kMayBeMonth = 1u << 13,      // a month (MONTH, MONTH_EUROPE and their abbreviations)
-  kMayBeHonorific = 1u << 14,  // an honorific
-  kMayBeWww = 1u << 15,        // "www"
+// closing word of n bytes (bit n, 2 to kLongestWord: kMayBeCue), a month name of n
+// bytes (bit kMonthBit + n, 3 to kLongestMonth: kMayBeMonth), or
+enum : uint32_t {
+  kMayBeHonorific = 1u << 14,                  // an honorific
+  kMayBeWww = 1u << 15,                        // "www"
   kMayBeCue = (1u << (kLongestWord + 1)) - 4,  // bits 2 to kLongestWord
+  kMonthBit = 13,
+  kMayBeMonth = ((1u << (kMonthBit + kLongestMonth + 1)) - 1) & ~((1u << (kMonthBit + 3)) - 1),
 };
-// by_length[min(len, 16)]: the bits a word of len bytes may have (a month is at least
-// three bytes, an honorific two to four).
-constexpr std::array<uint16_t, 17> MakeByLength() {
-  std::array<uint16_t, 17> t{};
+static_assert(kMonthBit + 3 > 15 && kMonthBit + kLongestMonth < 32, "the bits of by_pair");
+// by_length[min(len, 16)]: the bits a word of len bytes may have (an honorific is two to
+// four bytes).
+constexpr std::array<uint32_t, 17> MakeByLength() {
+  std::array<uint32_t, 17> t{};
   for (size_t len = 0; len <= 16; ++len) {
     if (len >= 2 && len <= kLongestWord) t[len] |= 1u << len;
-    if (len >= 3) t[len] |= kMayBeMonth;
+    if (len >= 3 && len <= kLongestMonth) t[len] |= 1u << (kMonthBit + len);
     if (len >= 2 && len <= 4) t[len] |= kMayBeHonorific;
     if (len == 3) t[len] |= kMayBeWww;
   }
   return t;
 }
-constexpr std::array<uint16_t, 17> kByLength = MakeByLength();
+constexpr std::array<uint32_t, 17> kByLength = MakeByLength();
 
 struct Words {
   PackedWords cues{kCueWords}, closings{kClosingWords}, honorifics{kHonorifics};
@@ -239,22 +242,21 @@ struct Words {
   // through). Every list word begins with two letters, so with kByLength two loads
   // reject most words of prose (and every word of one letter, whose second byte is
   // taken as 0) before the checks that decide, each exact on its own.
-  alignas(64) uint16_t by_pair[32][32] = {};  // a row a cache line
+  alignas(64) uint32_t by_pair[32][32] = {};  // a row two cache lines
   // The months' first three bytes, as 24-bit keys in an open-addressed table (a word of
   // three letters or more is looked up: one multiply and a probe or two, not a loop).
   static constexpr size_t kMonthSlots = 128;
   uint32_t months[kMonthSlots] = {};
 
   Words() {
-    auto pair = [this](const char* w) -> uint16_t& { return by_pair[w[0] & 31][w[1] & 31]; };
-    auto index = [&](const char* w) { pair(w) |= static_cast<uint16_t>(1u << std::strlen(w)); };
+    auto pair = [this](const char* w) -> uint32_t& { return by_pair[w[0] & 31][w[1] & 31]; };
+    auto index = [&](const char* w) { pair(w) |= 1u << std::strlen(w); };
     for (const char* w : kCueWords) index(w);
     for (const char* w : kClosingWords) index(w);
     for (const char* h : kHonorifics) pair(h) |= kMayBeHonorific;
     pair("www") |= kMayBeWww;
-    for (const char* m : kMonthNames) pair(m) |= kMayBeMonth;  // each is in kMonths too
+    for (const char* m : kMonthNames) pair(m) |= 1u << (kMonthBit + std::strlen(m));
     for (const char* m : kMonths) {
-      pair(m) |= kMayBeMonth;
       const uint32_t key = MonthKey(m[0], m[1], m[2]);
       size_t s = MonthSlot(key);
       while (months[s] != 0) s = (s + 1) % kMonthSlots;
@@ -428,7 +430,7 @@ class Scanner {
     const Words& w = w_;
     // The cue, closing, honorific, month and www checks, for the few words whose first
     // two bytes and length let them through.
-    const uint16_t maybe =
+    const uint32_t maybe =
         w.by_pair[c0 & 31][(len > 1 ? t_[i + 1] : 0) & 31] & kByLength[std::min<size_t>(len, 16)];
     if (maybe != 0) PairWord(i, j, maybe);
     // A fiscal code's digits may all be written as letters (see ItalianFiscalCode).
@@ -444,7 +446,7 @@ class Scanner {
     const unsigned char c0 = t_[i];
     if (Alpha(c0)) {
       const Words& w = w_;
-      const uint16_t maybe =
+      const uint32_t maybe =
           w.by_pair[c0 & 31][(len > 1 ? t_[i + 1] : 0) & 31] & kByLength[std::min<size_t>(len, 16)];
       if (maybe != 0) PairWord(i, j, maybe);
       if (len == 16) ItalianFiscalCode(i, j);
@@ -502,7 +504,7 @@ class Scanner {
 
   // A word [i, j) that begins with a letter and may be a list word (maybe: its
   // by_pair bits that its length allows).
-  __attribute__((noinline)) void PairWord(size_t i, size_t j, uint16_t maybe) {
+  __attribute__((noinline)) void PairWord(size_t i, size_t j, uint32_t maybe) {
     const Words& w = w_;
     const size_t len = j - i;
     const unsigned char c0 = t_[i];
