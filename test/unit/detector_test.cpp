@@ -1732,6 +1732,24 @@ TEST_F(DetectorTest, PersonFromFirstNameList) {
   EXPECT_TRUE(Lacks("sarah connor", "PERSON"));  // not capitalised
 }
 
+// The first-name scan passes over 16 bytes at a time, and over the last ones of a text
+// with the 16 that end it: a name is found at every distance from the end, after bytes
+// that may begin a name or not, the accented ones too.
+TEST_F(DetectorTest, PersonAtEveryDistanceFromTheEnd) {
+  for (const char* name : {"Maria Garcia", "Sarah Connor", "Jos\u00e9 Garcia"}) {
+    for (const char* filler : {"x", "X", "\u00e9", "- "}) {
+      for (size_t pad = 0; pad < 40; ++pad) {
+        for (const char* tail : {"", ".", " ok", " is here"}) {
+          std::string text;
+          for (size_t k = 0; k < pad; ++k) text += filler;
+          text += std::string(" met ") + name + tail;
+          EXPECT_TRUE(Has(text, "PERSON", name)) << pad;
+        }
+      }
+    }
+  }
+}
+
 // Surnames with an inner capital or an apostrophe, and with particles, are found whole:
 // no part of the name is left beside the label.
 TEST_F(DetectorTest, PersonSurnameForms) {

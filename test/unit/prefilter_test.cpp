@@ -4,7 +4,8 @@
 // patterns (each shape with a group one digit longer or shorter, its separators
 // swapped, letters or digits glued to either side), plus token soups and the folding
 // letters that (?i) matches as ASCII. And the detector with the prefilter must find
-// exactly what the full scan (every regex searched) finds.
+// exactly what the full scan (every regex searched) finds. And the scan gives the hints
+// the older, slower one gave (prefilter_reference.h), text by text.
 #include "core/pii/prefilter.h"
 
 #include <gtest/gtest.h>
@@ -20,6 +21,7 @@
 #include "core/pii/detector.h"
 #include "core/pii/recognizers.h"
 #include "core/rng.h"
+#include "prefilter_reference.h"
 
 namespace comply::pii {
 namespace {
@@ -233,9 +235,10 @@ TEST(PrefilterTest, HintsAreSelective) {
   EXPECT_EQ(BuiltinHints("at 14:30:00").mask, HintBit(Hint::kIpv6));
   EXPECT_EQ(BuiltinHints("seen March 3, 2024").mask, HintBit(Hint::kDate));
   EXPECT_EQ(BuiltinHints("seen in March").mask, 0u);
-  // A word that begins as a month does only where a month name may stand: followed by
+  // A month is a whole word that is a month name, where one may stand: followed by
   // "\.?,? " (and a year somewhere).
-  EXPECT_EQ(BuiltinHints("Maria 2024").mask, HintBit(Hint::kDate));
+  EXPECT_EQ(BuiltinHints("Maria 2024").mask, 0u);
+  EXPECT_EQ(BuiltinHints("Mar 2024").mask, HintBit(Hint::kDate));
   EXPECT_EQ(BuiltinHints("Mar., 2024").mask, HintBit(Hint::kDate));
   EXPECT_EQ(BuiltinHints("(Maria) 2024").mask, 0u);
   EXPECT_EQ(BuiltinHints("Maria: 2024").mask, 0u);
@@ -288,10 +291,10 @@ TEST(PrefilterTest, ListWordsPassTheirGateInEveryCase) {
   for (const char* h : {"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Sr", "Sra",
                         "Srta", "Herr", "Frau", "Mme", "Mlle"})
     EXPECT_TRUE(BuiltinHints(std::string(h) + ". Smith").mask & HintBit(Hint::kHonorific)) << h;
-  for (const char* m : {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                        "nov", "dec", "mae", "mai", "okt", "dez", "avr", "jui", "ene", "abr",
-                        "ago", "set", "dic", "gen", "mag", "giu", "lug", "ott", "maa", "mei",
-                        "mrt", "mrz", "fev", "aou"})
+  for (const char* m :
+       {"jan", "feb", "mar",   "apr", "may", "jun", "jul", "aug",  "sep",   "oct",  "nov",    "dec",
+        "mai", "okt", "dez",   "avr", "ene", "abr", "ago", "set",  "dic",   "gen",  "mag",    "giu",
+        "lug", "ott", "maart", "mei", "mrt", "mrz", "fev", "aout", "maerz", "juin", "juillet"})
     for (const std::string& v : cased(m))
       EXPECT_TRUE(BuiltinHints("3 " + v + " 2024").mask & HintBit(Hint::kDate)) << v;
   EXPECT_EQ(BuiltinHints("see www.example.org").mask, HintBit(Hint::kUrl));
@@ -310,6 +313,189 @@ TEST(PrefilterTest, RangesCoverTheShapeOnly) {
   ASSERT_TRUE(hints.Has(mail));
   EXPECT_EQ(text.substr(hints.lo[ssn], hints.hi[ssn] - hints.lo[ssn]), "536-22-8714");
   EXPECT_EQ(text.substr(hints.lo[mail], hints.hi[mail] - hints.lo[mail]), "jo.ann@example.com");
+}
+
+// A token of the soup SameHintsAsTheReference reads: letter words of every length
+// around 8 and 16 (hex letters only, or not), digit runs, letters and digits glued
+// (with '_'), e-mails, list words, shapes, non-ASCII letters, bytes of every value.
+std::string SoupToken(Rng& rng) {
+  static const char kLetters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  static const char kHexLetters[] = "abcdefABCDEF";
+  static const char kAlnum[] = "abcXYZ0123456789_fF";
+  std::string t;
+  const int len = rng.Chance(0.5) ? rng.Range(1, 10) : rng.Range(1, 26);
+  switch (rng.Range(0, 11)) {
+    case 0:
+    case 1:
+      for (int i = 0; i < len; ++i) t += kLetters[rng.Range(0, 51)];
+      break;
+    case 2:
+      for (int i = 0; i < len; ++i) t += kHexLetters[rng.Range(0, 11)];
+      break;
+    case 3:
+      for (int i = 0; i < len; ++i) t += static_cast<char>('0' + rng.Range(0, 9));
+      break;
+    case 4:
+      for (int i = 0; i < len; ++i) t += kAlnum[rng.Range(0, 18)];
+      break;
+    case 5:
+      t = Word(rng);
+      break;
+    case 6:
+      t = Shape(rng);
+      break;
+    case 7:
+      t = Word(rng) + "." + Word(rng) + "@" + Word(rng) + ".com";
+      break;
+    case 8: {
+      static const char* const kNonAscii[] = {"\u00e4", "\u00e9", "\u00c4", "\u00fb", "\u017F",
+                                              "\u212A", "\u0130", "\u0131", "\u2014", "\u00df"};
+      t = rng.Pick(kNonAscii);
+      break;
+    }
+    case 9:
+      t += static_cast<char>(rng.Range(0, 255));
+      break;
+    default:
+      t = rng.Pick(kGlue);
+      break;
+  }
+  return t;
+}
+
+// The scan gives what the older scan gave (prefilter_reference.h): the same mask and,
+// for each hint set, the same range (the date's within the old one), over 300,000
+// generated texts and every prefix of a few of them (a word cut by the text's end).
+TEST(PrefilterTest, SameHintsAsTheReference) {
+  Rng rng(20261202);
+  auto same = [](std::string_view text) {
+    const Hints a = BuiltinHints(text), b = reference::BuiltinHints(text);
+    // The date hint may be narrower or unset: a month is now a whole word that is a
+    // name (MonthWordsOfTheDateRegexSetTheDateHint), not one that begins like one.
+    const int date = static_cast<int>(Hint::kDate);
+    const HintMask date_bit = HintBit(Hint::kDate);
+    if ((a.mask & ~date_bit) != (b.mask & ~date_bit)) return false;
+    if (a.Has(date) && !(b.Has(date) && a.lo[date] >= b.lo[date] && a.hi[date] <= b.hi[date]))
+      return false;
+    for (int h = 0; h < Hints::kCount; ++h)
+      if (h != date && a.Has(h) && (a.lo[h] != b.lo[h] || a.hi[h] != b.hi[h])) return false;
+    return true;
+  };
+  size_t hints = 0;
+  for (int n = 0; n < 300000; ++n) {
+    std::string text;
+    if (n % 3 == 0) {
+      text = Text(rng);
+    } else {
+      const int parts = rng.Range(1, 12);
+      for (int i = 0; i < parts; ++i) {
+        text += SoupToken(rng);
+        if (rng.Chance(0.5)) text += rng.Pick(kGlue);
+      }
+    }
+    ASSERT_TRUE(same(text)) << text;
+    if (n % 100 == 0)
+      for (size_t k = 0; k < text.size(); ++k)
+        ASSERT_TRUE(same(std::string_view(text).substr(0, k))) << text;
+    hints += static_cast<size_t>(__builtin_popcount(BuiltinHints(text).mask));
+  }
+  EXPECT_GT(hints, 300000u);
+}
+
+// The strings a piece of regex matches, for the few constructs of the date regex's
+// month names: literals (bytes), \x, [..] of literal bytes, (?:a|b) and ? after an atom.
+// At pos; stops at an unmatched ')' or '|' (left at pos) or the end.
+std::set<std::string> Expand(std::string_view re, size_t& pos);
+
+std::set<std::string> ExpandAtom(std::string_view re, size_t& pos) {
+  std::set<std::string> out;
+  if (re.compare(pos, 3, "(?:") == 0) {
+    pos += 3;
+    while (true) {
+      for (const std::string& s : Expand(re, pos)) out.insert(s);
+      if (re[pos++] == ')') break;  // else '|'
+    }
+  } else if (re[pos] == '[') {
+    for (++pos; re[pos] != ']'; ++pos) out.insert(std::string(1, re[pos]));
+    ++pos;
+  } else if (re[pos] == '\\') {
+    out.insert(std::string(1, re[pos + 1]));
+    pos += 2;
+  } else {
+    out.insert(std::string(1, re[pos++]));
+  }
+  return out;
+}
+
+std::set<std::string> Expand(std::string_view re, size_t& pos) {
+  std::set<std::string> out = {""};
+  while (pos < re.size() && re[pos] != ')' && re[pos] != '|') {
+    std::set<std::string> atom = ExpandAtom(re, pos);
+    if (pos < re.size() && re[pos] == '?') {
+      atom.insert("");
+      ++pos;
+    }
+    std::set<std::string> next;
+    for (const std::string& a : out)
+      for (const std::string& b : atom) next.insert(a + b);
+    out.swap(next);
+  }
+  return out;
+}
+
+// Every month name the date regex accepts, in each case it accepts, sets the date hint
+// in each of the regex's forms (the names come from the regex itself: its group of
+// MONTH and the one of MONTH_EUROPE and its abbreviations, expanded); and the words that
+// only begin like a month no longer do.
+TEST(PrefilterTest, MonthWordsOfTheDateRegexSetTheDateHint) {
+  std::string date_re;
+  for (const PatternDef& d : BuiltinPatterns())
+    if (std::string_view(d.name) == "date") date_re = d.pattern;
+  ASSERT_FALSE(date_re.empty());
+  std::set<std::string> english, europe;
+  size_t pos = date_re.find("\\b(?:[Jj]an");
+  ASSERT_NE(pos, std::string::npos);
+  pos += 2;
+  english = ExpandAtom(date_re, pos);
+  pos = date_re.find("(?:(?:[Jj]anuar");
+  ASSERT_NE(pos, std::string::npos);
+  europe = ExpandAtom(date_re, pos);  // with the '.' of an abbreviation (or not)
+  EXPECT_GT(english.size(), 60u);
+  EXPECT_GT(europe.size(), 350u);
+  RE2::Options o;
+  o.set_encoding(RE2::Options::EncodingUTF8);
+  const RE2 re(date_re, o);
+  const int date = static_cast<int>(Hint::kDate);
+  size_t checked = 0;
+  auto check = [&](const std::string& text, const std::string& month) {
+    re2::StringPiece m;
+    ASSERT_TRUE(re.Match(text, 0, text.size(), RE2::UNANCHORED, &m, 1)) << text;
+    ASSERT_NE(m.find(month), re2::StringPiece::npos) << text;  // a month form
+    const Hints hints = BuiltinHints(text);
+    ASSERT_TRUE(hints.Has(date)) << text;
+    const size_t b = static_cast<size_t>(m.data() - text.data());
+    EXPECT_LE(hints.lo[date], b) << text;
+    EXPECT_GE(hints.hi[date], b + m.size()) << text;
+    ++checked;
+  };
+  for (const std::string& n : english) {
+    for (const char* f : {"on %. 12, 2020 x", "% 3rd, 1999", "(12th %., 2020)", "1 % 2020"}) {
+      std::string text = f;
+      text.replace(text.find('%'), 1, n);
+      check(text, n);
+    }
+  }
+  for (const std::string& n : europe) {
+    for (const char* f : {"le 12 % 2020", "12. %, 2020", "1 de % de 2020", "3er %, del 2020"}) {
+      std::string text = f;
+      text.replace(text.find('%'), 1, n);
+      check(text, n);
+    }
+  }
+  EXPECT_GT(checked, 1500u);
+  for (const char* t : {"e-mail 2020", "Maria, 2020", "Marketing 2020", "mayor. 2020",
+                        "Mayor 12 2020", "JANuary 2020", "Augustin, 2020", "dece 2020"})
+    EXPECT_FALSE(BuiltinHints(t).Has(date)) << t;
 }
 
 // The detector with the prefilter finds what it finds with every regex searched.

@@ -572,19 +572,30 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
 #if defined(__SSE2__)
     // Most bytes are neither an ASCII capital nor the lead byte of a Latin letter with a
     // diacritic (0xC3 and up), the only ones a name can start at: 16 such at a time are
-    // passed over (as the test below would, one by one).
-    if (i + 16 <= keep_before) {
-      const __m128i v = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i)),
-                                      _mm_set1_epi8(static_cast<char>(0x80)));  // signed c - 128
+    // passed over (as the test below would, one by one). Bit k of may_begin(at): the
+    // byte at + k is one.
+    auto may_begin = [&](size_t at) {
+      const __m128i v =
+          _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at)),
+                        _mm_set1_epi8(static_cast<char>(0x80)));  // signed c - 128
       const __m128i capital = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1 - 128)),
                                             _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1 - 128)));
       const __m128i lead = _mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(0xC3 - 1 - 128)));
-      const int may = _mm_movemask_epi8(_mm_or_si128(capital, lead));
+      return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(capital, lead)));
+    };
+    if (i + 16 <= keep_before) {
+      const unsigned may = may_begin(i);
       if (may == 0) {
         i += 16;
         continue;
       }
-      i += static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(may)));
+      i += static_cast<size_t>(__builtin_ctz(may));
+    } else if (keep_before >= 16) {
+      // The last bytes: the 16 that end at keep_before, without those before i.
+      const size_t at = keep_before - 16;
+      const unsigned may = may_begin(at) >> (i - at);
+      if (may == 0) break;
+      i += static_cast<size_t>(__builtin_ctz(may));
     }
 #endif
     bool upper = false;

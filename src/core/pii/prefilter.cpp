@@ -24,7 +24,7 @@ enum : uint8_t {
   kWordClass = 16,     // \b's word bytes: [0-9A-Za-z_]
   kLocalClass = 32,    // the e-mail pattern's local part: [A-Za-z0-9._%+'-] and non-ASCII
   kDomainClass = 64,   // its domain: [A-Za-z0-9.-] and non-ASCII
-  kSwitchClass = 128,  // the bytes that Run's switch reads: '@', ':', '+', 0xC4, 0xC5, 0xE2
+  kSwitchClass = 128,  // the bytes that Mark reads: '@', ':', '+', 0xC4, 0xC5, 0xE2
 };
 
 constexpr std::array<uint8_t, 256> MakeClasses() {
@@ -44,6 +44,32 @@ constexpr std::array<uint8_t, 256> MakeClasses() {
 }
 constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
 
+// What Run's loop reads of a byte: one OR over a word's bytes tells Word() all it asks
+// (a digit in it, only digits, only hex digits), where an AND and an OR over kClasses
+// took one more instruction a byte.
+enum : uint8_t {
+  kScanWord = 1,      // kWordClass
+  kScanDigit = 2,     // a digit
+  kScanNotDigit = 4,  // a word byte not a digit
+  kScanNotHex = 8,    // a word byte not a hex digit
+  kScanSwitch = 16,   // kSwitchClass
+};
+
+constexpr std::array<uint8_t, 256> MakeScanClasses() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const uint8_t k = kClasses[c];
+    if (k & kWordClass) {
+      t[c] |= kScanWord;
+      t[c] |= (k & kDigitClass) ? kScanDigit : kScanNotDigit;
+      if (!(k & kHexClass)) t[c] |= kScanNotHex;
+    }
+    if (k & kSwitchClass) t[c] |= kScanSwitch;
+  }
+  return t;
+}
+constexpr std::array<uint8_t, 256> kScanClasses = MakeScanClasses();
+
 // A set of ASCII bytes, one bit each, made at compile time from a literal: a test is a
 // shift, where strchr over the literal was a call.
 struct ByteSet {
@@ -59,7 +85,8 @@ struct ByteSet {
   }
 };
 constexpr ByteSet kBlanks(" \t\n\r\f\v"), kMarks(":,."), kSpaceDash(" -"), kGroupSeps(" .-"),
-    kAfterAreaCode(") .-"), kDateSeps("/-."), kFinnishSigns("+-ABCDEFUVWXY"), kAB("AB");
+    kAfterAreaCode(") .-"), kDateSeps("/-."), kJoins(" .-/"), kFinnishSigns("+-ABCDEFUVWXY"),
+    kAB("AB");
 
 // The words that may begin a cue of the case-insensitive name patterns (a multi-word
 // cue such as "signed by" by its first word), lower-case.
@@ -85,7 +112,27 @@ const char* const kMonths[] = {
     "set",       "dic",       "gen",       "mag",       "giu",       "lug",    "ott",
     "maa",       "mei",       "m\xC3\xA4", "f\xC3\xA9", "d\xC3\xA9", "ao\xC3", "m\xC3\x84",
     "f\xC3\x89", "d\xC3\x89", "mrt",       "mrz",       "fev",       "aou"};
+// The month names of ASCII letters only, in full and abbreviated, as MONTH, MONTH_EUROPE,
+// MONTH_EUROPE_ABBR and MONTH_EUROPE_DOTTED spell them, small ("sep", "sept" and
+// "september" for [Ss]ep(?:t(?:ember)?)?); the regex allows each with its first letter
+// in either case and the others small, or in capitals ("mars" and "mei" not capitalised:
+// a word that is more is no miss).
+constexpr const char* kMonthNames[] = {
+    "january",  "february",   "march",     "april",    "may",       "june",      "july",
+    "august",   "september",  "october",   "november", "december",  "jan",       "feb",
+    "mar",      "apr",        "jun",       "jul",      "aug",       "sep",       "sept",
+    "oct",      "nov",        "dec",       "januar",   "februar",   "maerz",     "mai",
+    "juni",     "juli",       "oktober",   "dezember", "janvier",   "avril",     "juin",
+    "juillet",  "septembre",  "octobre",   "novembre", "fevrier",   "aout",      "decembre",
+    "enero",    "febrero",    "marzo",     "abril",    "mayo",      "junio",     "julio",
+    "agosto",   "septiembre", "setiembre", "octubre",  "noviembre", "diciembre", "gennaio",
+    "febbraio", "aprile",     "maggio",    "giugno",   "luglio",    "settembre", "ottobre",
+    "dicembre", "januari",    "februari",  "maart",    "augustus",  "mars",      "mei",
+    "fevr",     "mrz",        "janv",      "juil",     "ene",       "mrt",       "avr",
+    "abr",      "giu",        "okt",       "ott",      "dez",       "dic",       "gen",
+    "mag",      "lug",        "ago",       "set",      "fev"};
 constexpr size_t kLongestWord = 12;  // "respectfully"
+constexpr size_t kLongestMonth = 10;  // "septiembre"
 
 // The shortest and longest word of a list.
 template <size_t N>
@@ -98,6 +145,7 @@ constexpr size_t WordLength(const char* const (&words)[N], bool longest) {
   }
   return out;
 }
+static_assert(WordLength(kMonthNames, true) == kLongestMonth, "kLongestMonth");
 static_assert(WordLength(kCueWords, true) <= kLongestWord &&
                   WordLength(kClosingWords, true) <= kLongestWord &&
                   WordLength(kCueWords, false) >= 2 && WordLength(kClosingWords, false) >= 2,
@@ -107,10 +155,12 @@ static_assert(WordLength(kCueWords, true) <= kLongestWord &&
 // multiply and a probe or two. Not WordSet (word_set.h), whose FNV hash goes byte by
 // byte: with it this pass made PII-free prose 14% slower (detector_bench BM_DetectNoPii
 // 2.48 -> 2.83 ms a MiB), every word of which is looked up.
-class PackedWords {
+// (2^kBits slots, more than twice the longest list.)
+template <int kBits = 6>
+class PackedWordsOf {
  public:
   template <typename List>
-  explicit PackedWords(const List& words) {
+  explicit PackedWordsOf(const List& words) {
     for (const char* w : words) {
       const Key k = Pack(reinterpret_cast<const unsigned char*>(w), std::strlen(w), false);
       size_t i = Slot(k);
@@ -149,58 +199,64 @@ class PackedWords {
   }
 
  private:
-  static constexpr size_t kSlots = 64;  // more than twice the longest list
+  static constexpr size_t kSlots = size_t{1} << kBits;
   static size_t Slot(const Key& k) {
-    return static_cast<size_t>(((k.lo ^ (k.hi * 31) ^ k.len) * 0x9E3779B97F4A7C15ull) >> 58);
+    return static_cast<size_t>(((k.lo ^ (k.hi * 31) ^ k.len) * 0x9E3779B97F4A7C15ull) >>
+                               (64 - kBits));
   }
   Key slots_[kSlots];
 };
+using PackedWords = PackedWordsOf<>;
 
 // What a word may be by its first two bytes and its length (Words::by_pair): a cue or
-// closing word of n bytes (bit n, 2 to kLongestWord: kMayBeCue), or
-enum : uint16_t {
-  kMayBeMonth = 1u << 13,      // a month (MONTH, MONTH_EUROPE and their abbreviations)
-  kMayBeHonorific = 1u << 14,  // an honorific
-  kMayBeWww = 1u << 15,        // "www"
+// closing word of n bytes (bit n, 2 to kLongestWord: kMayBeCue), a month name of n
+// bytes (bit kMonthBit + n, 3 to kLongestMonth: kMayBeMonth), or
+enum : uint32_t {
+  kMayBeHonorific = 1u << 14,                  // an honorific
+  kMayBeWww = 1u << 15,                        // "www"
   kMayBeCue = (1u << (kLongestWord + 1)) - 4,  // bits 2 to kLongestWord
+  kMonthBit = 13,
+  kMayBeMonth = ((1u << (kMonthBit + kLongestMonth + 1)) - 1) & ~((1u << (kMonthBit + 3)) - 1),
 };
-// by_length[min(len, 16)]: the bits a word of len bytes may have (a month is at least
-// three bytes, an honorific two to four).
-constexpr std::array<uint16_t, 17> MakeByLength() {
-  std::array<uint16_t, 17> t{};
+static_assert(kMonthBit + 3 > 15 && kMonthBit + kLongestMonth < 32, "the bits of by_pair");
+// by_length[min(len, 16)]: the bits a word of len bytes may have (an honorific is two to
+// four bytes).
+constexpr std::array<uint32_t, 17> MakeByLength() {
+  std::array<uint32_t, 17> t{};
   for (size_t len = 0; len <= 16; ++len) {
     if (len >= 2 && len <= kLongestWord) t[len] |= 1u << len;
-    if (len >= 3) t[len] |= kMayBeMonth;
+    if (len >= 3 && len <= kLongestMonth) t[len] |= 1u << (kMonthBit + len);
     if (len >= 2 && len <= 4) t[len] |= kMayBeHonorific;
     if (len == 3) t[len] |= kMayBeWww;
   }
   return t;
 }
-constexpr std::array<uint16_t, 17> kByLength = MakeByLength();
+constexpr std::array<uint32_t, 17> kByLength = MakeByLength();
 
 struct Words {
   PackedWords cues{kCueWords}, closings{kClosingWords}, honorifics{kHonorifics};
+  PackedWordsOf<8> month_names{kMonthNames};  // 89 names
   // by_pair[a & 31][b & 31]: the kMayBe bits (and cue lengths) of the list words whose
   // first two bytes are a and b, in either case (a letter's low five bits are its
   // place in the alphabet; a digit's are those of a letter, which only lets more words
   // through). Every list word begins with two letters, so with kByLength two loads
   // reject most words of prose (and every word of one letter, whose second byte is
   // taken as 0) before the checks that decide, each exact on its own.
-  alignas(64) uint16_t by_pair[32][32] = {};  // a row a cache line
+  alignas(64) uint32_t by_pair[32][32] = {};  // a row two cache lines
   // The months' first three bytes, as 24-bit keys in an open-addressed table (a word of
   // three letters or more is looked up: one multiply and a probe or two, not a loop).
   static constexpr size_t kMonthSlots = 128;
   uint32_t months[kMonthSlots] = {};
 
   Words() {
-    auto pair = [this](const char* w) -> uint16_t& { return by_pair[w[0] & 31][w[1] & 31]; };
-    auto index = [&](const char* w) { pair(w) |= static_cast<uint16_t>(1u << std::strlen(w)); };
+    auto pair = [this](const char* w) -> uint32_t& { return by_pair[w[0] & 31][w[1] & 31]; };
+    auto index = [&](const char* w) { pair(w) |= 1u << std::strlen(w); };
     for (const char* w : kCueWords) index(w);
     for (const char* w : kClosingWords) index(w);
     for (const char* h : kHonorifics) pair(h) |= kMayBeHonorific;
     pair("www") |= kMayBeWww;
+    for (const char* m : kMonthNames) pair(m) |= 1u << (kMonthBit + std::strlen(m));
     for (const char* m : kMonths) {
-      pair(m) |= kMayBeMonth;
       const uint32_t key = MonthKey(m[0], m[1], m[2]);
       size_t s = MonthSlot(key);
       while (months[s] != 0) s = (s + 1) % kMonthSlots;
@@ -231,65 +287,43 @@ class Scanner {
       : w_(GetWords()), t_(reinterpret_cast<const unsigned char*>(text.data())), n_(text.size()) {}
 
   Hints Run() {
+    // Where the text's last word begins (n_ if the text ends with a byte of no word): a
+    // word that begins before it ends at a byte of no word before it, so its loop below
+    // need not check for the text's end.
+    size_t last_word = n_;
+    while (last_word > 0 && (kScanClasses[t_[last_word - 1]] & kScanWord)) --last_word;
     size_t i = 0;
     while (i < n_) {
-      const unsigned char c = t_[i];
-      const uint8_t cls = kClasses[c];
-      if (cls & kWordClass) {
-        uint8_t all = cls, any = all;
+      unsigned char c = t_[i];
+      uint8_t k = kScanClasses[c];
+      if (k & kScanWord) {
+        uint8_t acc = k;
         size_t j = i + 1;
-        for (; j < n_; ++j) {
-          const uint8_t k = kClasses[t_[j]];
-          if (!(k & kWordClass)) break;
-          all &= k;
-          any |= k;
+        if (i < last_word) {
+          for (;; ++j) {
+            k = kScanClasses[t_[j]];
+            if (!(k & kScanWord)) break;
+            acc |= k;
+          }
+        } else {
+          for (; j < n_; ++j) {
+            k = kScanClasses[t_[j]];
+            if (!(k & kScanWord)) break;
+            acc |= k;
+          }
         }
-        Word(i, j, all, any);
+        Word(i, j, acc);
+        if (j == n_) break;
+        // The byte that ends the word (its k read already) is handled below, without a
+        // second turn of this loop.
         i = j;
-        continue;
+        c = t_[i];
       }
-      if (!(cls & kSwitchClass)) {  // blanks and most punctuation: nothing to do
+      if (!(k & kScanSwitch)) {  // blanks and most punctuation: nothing to do
         ++i;
         continue;
       }
-      switch (c) {
-        case '@':  // EMAIL: [local]+@[A-Za-z0-9 or non-ASCII]..., around its '@'
-          if (i > 0 && (kClasses[t_[i - 1]] & kLocalClass) && i + 1 < n_ &&
-              (Alnum(t_[i + 1]) || t_[i + 1] >= 0x80)) {
-            size_t lo = i - 1, hi = i + 1;
-            while (lo > 0 && (kClasses[t_[lo - 1]] & kLocalClass)) --lo;
-            while (hi < n_ && (kClasses[t_[hi]] & kDomainClass)) ++hi;
-            Set(Hint::kEmail, lo, hi);
-          }
-          break;
-        case ':':
-          // URL: (?:https?|ftp)://, from its scheme on
-          if (i + 2 < n_ && t_[i + 1] == '/' && t_[i + 2] == '/') Set(Hint::kUrl, Back(i, 5), n_);
-          // IPv6: two colons with at most four hex digits, and nothing else, between. A
-          // match has at most 4 hex digits before its first colon, and 7 groups and a
-          // dotted quad (47 bytes) from it.
-          if (colon_ != kNone) {
-            const size_t gap = i - colon_ - 1;
-            if (gap == 0 || (gap <= 4 && hex_.s == colon_ + 1 && hex_.e == i))
-              Set(Hint::kIpv6, Back(colon_, 4), Fwd(colon_, 48));
-          }
-          colon_ = i;
-          break;
-        case '+':  // PHONE, international form: \+\d..., at most 36 bytes
-          if (i + 1 < n_ && Digit(t_[i + 1])) Set(Hint::kPhone, i, Fwd(i, 37));
-          break;
-        case 0xC4:  // U+0130, U+0131
-          if (i + 1 < n_ && (t_[i + 1] == 0xB0 || t_[i + 1] == 0xB1)) fold_ = true;
-          break;
-        case 0xC5:  // U+017F LATIN SMALL LETTER LONG S, which (?i) matches as 's'
-          if (i + 1 < n_ && t_[i + 1] == 0xBF) fold_ = true;
-          break;
-        case 0xE2:  // U+212A KELVIN SIGN, which (?i) matches as 'k'
-          if (i + 2 < n_ && t_[i + 1] == 0x84 && t_[i + 2] == 0xAA) fold_ = true;
-          break;
-        default:
-          break;
-      }
+      Mark(i, c);
       ++i;
     }
     // DATE with a month name: MONTH or MONTH_EUROPE and \d{4} in either order; a match
@@ -340,50 +374,104 @@ class Scanner {
     return a.e != kNone && b.s == a.e + 1 ? t_[a.e] : 0;
   }
 
-  // A word: a maximal run of [0-9A-Za-z_] in [i, j); all and any: the AND and the OR
-  // of its bytes' classes.
-  void Word(size_t i, size_t j, uint8_t all, uint8_t any) {
+  // A byte of kSwitchClass (outside words) at i: '@', ':', '+' or the first byte of a
+  // letter that folds to ASCII. Not inlined, as OtherWord and PairWord: Run's loop then
+  // keeps its few variables in registers.
+  __attribute__((noinline)) void Mark(size_t i, unsigned char c) {
+    switch (c) {
+      case '@':  // EMAIL: [local]+@[A-Za-z0-9 or non-ASCII]..., around its '@'
+        if (i > 0 && (kClasses[t_[i - 1]] & kLocalClass) && i + 1 < n_ &&
+            (Alnum(t_[i + 1]) || t_[i + 1] >= 0x80)) {
+          size_t lo = i - 1, hi = i + 1;
+          while (lo > 0 && (kClasses[t_[lo - 1]] & kLocalClass)) --lo;
+          while (hi < n_ && (kClasses[t_[hi]] & kDomainClass)) ++hi;
+          Set(Hint::kEmail, lo, hi);
+        }
+        break;
+      case ':':
+        // URL: (?:https?|ftp)://, from its scheme on
+        if (i + 2 < n_ && t_[i + 1] == '/' && t_[i + 2] == '/') Set(Hint::kUrl, Back(i, 5), n_);
+        // IPv6: two colons with at most four hex digits, and nothing else, between. A
+        // match has at most 4 hex digits before its first colon, and 7 groups and a
+        // dotted quad (47 bytes) from it.
+        if (colon_ != kNone) {
+          const size_t gap = i - colon_ - 1;
+          if (gap == 0 || (gap <= 4 && hex_.s == colon_ + 1 && hex_.e == i))
+            Set(Hint::kIpv6, Back(colon_, 4), Fwd(colon_, 48));
+        }
+        colon_ = i;
+        break;
+      case '+':  // PHONE, international form: \+\d..., at most 36 bytes
+        if (i + 1 < n_ && Digit(t_[i + 1])) Set(Hint::kPhone, i, Fwd(i, 37));
+        break;
+      case 0xC4:  // U+0130, U+0131
+        if (i + 1 < n_ && (t_[i + 1] == 0xB0 || t_[i + 1] == 0xB1)) fold_ = true;
+        break;
+      case 0xC5:  // U+017F LATIN SMALL LETTER LONG S, which (?i) matches as 's'
+        if (i + 1 < n_ && t_[i + 1] == 0xBF) fold_ = true;
+        break;
+      case 0xE2:  // U+212A KELVIN SIGN, which (?i) matches as 'k'
+        if (i + 2 < n_ && t_[i + 1] == 0x84 && t_[i + 2] == 0xAA) fold_ = true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  // A word: a maximal run of [0-9A-Za-z_] in [i, j); acc: the OR of its bytes'
+  // kScanClasses. Most words are letters only, read here; the others by OtherWord.
+  void Word(size_t i, size_t j, uint8_t acc) {
+    const unsigned char c0 = t_[i];
+    if ((acc & kScanDigit) || !Alpha(c0)) {
+      OtherWord(i, j, acc);
+      return;
+    }
+    const size_t len = j - i;
+    const Words& w = w_;
+    // The cue, closing, honorific, month and www checks, for the few words whose first
+    // two bytes and length let them through.
+    const uint32_t maybe =
+        w.by_pair[c0 & 31][(len > 1 ? t_[i + 1] : 0) & 31] & kByLength[std::min<size_t>(len, 16)];
+    if (maybe != 0) PairWord(i, j, maybe);
+    // A fiscal code's digits may all be written as letters (see ItalianFiscalCode).
+    if (len == 16) ItalianFiscalCode(i, j);
+    if (len < 3) NonAsciiMonth(i, j);
+    // No CRYPTO form and no digit run: each holds a digit.
+    if (!(acc & kScanNotHex)) HexWord({i, j});
+  }
+
+  // The words of Word that hold a digit or begin with '_'.
+  __attribute__((noinline)) void OtherWord(size_t i, size_t j, uint8_t acc) {
     const size_t len = j - i;
     const unsigned char c0 = t_[i];
     if (Alpha(c0)) {
       const Words& w = w_;
-      // The cue, closing, honorific, month and www checks, for the few words whose first
-      // two bytes and length let them through.
-      const uint16_t maybe =
+      const uint32_t maybe =
           w.by_pair[c0 & 31][(len > 1 ? t_[i + 1] : 0) & 31] & kByLength[std::min<size_t>(len, 16)];
       if (maybe != 0) PairWord(i, j, maybe);
+      if (len == 16) ItalianFiscalCode(i, j);
+      if (len < 3) NonAsciiMonth(i, j);
       // CRYPTO: (?i:bc1|tb1) then at least six more.
       if (len >= 9 && t_[i + 2] == '1') {
         const char a = ToLower(c0), b = ToLower(t_[i + 1]);
         if ((a == 'b' && b == 'c') || (a == 't' && b == 'b')) Set(Hint::kCrypto, i, j);
       }
-      // IT_FISCAL_CODE: \b[A-Z]{6}...[A-Z]\b or \b[a-z]{6}...[a-z]\b, 16 word bytes:
-      // the whole word, six letters first.
-      if (len == 16 && Alpha(c0) && Alpha(t_[i + 1]) && Alpha(t_[i + 2]) && Alpha(t_[i + 3]) &&
-          Alpha(t_[i + 4]) && Alpha(t_[i + 5]))
-        Set(Hint::kItalianFiscalCode, i, j);
-      // MONTH_EUROPE's names with a non-ASCII letter among their first three bytes
-      // (M\u00e4rz, f\u00e9vrier, d\u00e9cembre, ao\u00fbt): a word of one or two
-      // letters followed by a byte above 0x7F.
-      if (len < 3 && i + 3 <= n_ && t_[j] >= 0x80 &&
-          w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2])))
-        Month(i);
     } else if (Digit(c0)) {
       // CRYPTO: \b[13]...{25,34}\b, \b0x[0-9A-Fa-f]{40}\b: the whole word.
       if ((c0 == '1' || c0 == '3') && len >= 26) Set(Hint::kCrypto, i, j);
       if (c0 == '0' && len >= 42 && t_[i + 1] == 'x') Set(Hint::kCrypto, i, j);
     }
-    if (any & kDigitClass) {
+    if (acc & kScanDigit) {
       // \b\d{7,19}\b: a word of 7 to 19 digits.
-      if ((all & kDigitClass) && len >= 7 && len <= 19) Set(Hint::kDigitRun, i, j);
+      if (!(acc & kScanNotDigit) && len >= 7 && len <= 19) Set(Hint::kDigitRun, i, j);
       // \b[A-Z]\d{3,12}\b, \b[A-Z]{2}\d{5,7}\b, \b\d{3}[A-Z]{2}\d{4}\b: whole words.
       if (len >= 4 && len <= 13 && LettersThenDigits(i, j)) Set(Hint::kLetterDigits, i, j);
     }
     // MAC addresses and IPv6 read hex digits only in words made of them: each of their
     // groups lies between separators or \b.
-    if (all & kHexClass) HexWord({i, j});
+    if (!(acc & kScanNotHex)) HexWord({i, j});
     // The runs of digits inside the word (glued letters matter: IBANs, licenses).
-    if (any & kDigitClass) {
+    if (acc & kScanDigit) {
       for (size_t d = i; d < j;) {
         if (!Digit(t_[d])) {
           ++d;
@@ -397,9 +485,26 @@ class Scanner {
     }
   }
 
+  // IT_FISCAL_CODE: \b[A-Z]{6}...[A-Z]\b or \b[a-z]{6}...[a-z]\b, 16 word bytes: the
+  // whole word [i, j) of 16 bytes that begins with a letter, six letters first.
+  void ItalianFiscalCode(size_t i, size_t j) {
+    if (Alpha(t_[i + 1]) && Alpha(t_[i + 2]) && Alpha(t_[i + 3]) && Alpha(t_[i + 4]) &&
+        Alpha(t_[i + 5]))
+      Set(Hint::kItalianFiscalCode, i, j);
+  }
+
+  // MONTH_EUROPE's names with a non-ASCII letter among their first three bytes
+  // (M\u00e4rz, f\u00e9vrier, d\u00e9cembre, ao\u00fbt): a word [i, j) of one or two
+  // letters (the first of them at i) followed by a byte above 0x7F.
+  void NonAsciiMonth(size_t i, size_t j) {
+    if (i + 3 <= n_ && t_[j] >= 0x80 &&
+        w_.IsMonth(ToLower(t_[i]), ToLower(t_[i + 1]), ToLower(t_[i + 2])))
+      Month(i);
+  }
+
   // A word [i, j) that begins with a letter and may be a list word (maybe: its
   // by_pair bits that its length allows).
-  void PairWord(size_t i, size_t j, uint16_t maybe) {
+  __attribute__((noinline)) void PairWord(size_t i, size_t j, uint32_t maybe) {
     const Words& w = w_;
     const size_t len = j - i;
     const unsigned char c0 = t_[i];
@@ -408,16 +513,15 @@ class Scanner {
     if ((maybe & kMayBeHonorific) && len <= 4 && Upper(c0) &&
         w.honorifics.Contains(t_ + i, len, false))
       Set(Hint::kHonorific, i, CueEnd(j));
-    // MONTH: [Jj]an..., [Ff]eb..., or JAN, FEB, ... A name whose first three bytes are
-    // ASCII letters is ASCII letters only, so it is the whole word, and each form wants
-    // "\.?,? " after it: a word followed otherwise ("Maria)", "maria.garcia@") is none.
-    if ((maybe & kMayBeMonth) && len >= 3 && FollowedAsMonth(j)) {
-      const bool rest_lower = Lower(t_[i + 1]) && Lower(t_[i + 2]);
-      const bool all_upper = Upper(c0) && Upper(t_[i + 1]) && Upper(t_[i + 2]);
-      if ((rest_lower || all_upper) &&
-          w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2])))
-        Month(i);
-    }
+    // MONTH, MONTH_EUROPE and their abbreviations: a name of ASCII letters is the whole
+    // word (each form wants \b or a blank before it and "\.?,? " after it), one of
+    // kMonthNames in a case the regex allows. Not "e-mail ", "Maria, ", "Marketing ",
+    // which begin like one.
+    // Its first three letters first (kMonths), which most words that get here fail.
+    if ((maybe & kMayBeMonth) && len >= 3 && len <= kLongestMonth && FollowedAsMonth(j) &&
+        w.IsMonth(ToLower(c0), ToLower(t_[i + 1]), ToLower(t_[i + 2])) && MonthCase(i, j) &&
+        w.month_names.Contains(t_ + i, len, true))
+      Month(i);
     if ((maybe & kMayBeWww) && len == 3 && c0 == 'w' && t_[i + 1] == 'w' && t_[i + 2] == 'w' &&
         j < n_ && t_[j] == '.')
       Set(Hint::kUrl, i, n_);  // \bwww\.
@@ -426,6 +530,17 @@ class Scanner {
       if (w.cues.Contains(key)) Set(Hint::kNameCue, i, CueEnd(j));
       if (w.closings.Contains(key)) Set(Hint::kClosing, i, CueEnd(j));
     }
+  }
+
+  // Whether the word [i, j) is written as the regex writes a month: its first letter in
+  // either case and the others small, or all in capitals.
+  bool MonthCase(size_t i, size_t j) const {
+    bool rest_lower = true, all_upper = Upper(t_[i]);
+    for (size_t k = i + 1; k < j; ++k) {
+      rest_lower = rest_lower && Lower(t_[k]);
+      all_upper = all_upper && Upper(t_[k]);
+    }
+    return rest_lower || all_upper;
   }
 
   // Whether what the forms with a month name want after it, "\.?,? ", stands at j.
@@ -499,19 +614,10 @@ class Scanner {
     // (at most 4 + 7 * 5 + 4 bytes).
     if (n0 >= 2 && r0.s >= 2 && Upper(t_[r0.s - 1]) && Upper(t_[r0.s - 2]))
       Set(Hint::kIban, r0.s - 2, Fwd(r0.s - 2, 43));
-    // PHONE, North American form: (?:\b1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b,
-    // so a run of three after ')' or a separator, joined to a run of four (the match
-    // starts at most 8 bytes before the three: "1-(415) ").
-    if (In(j10, kGroupSeps) && n1 == 3 && n0 == 4 && r1.s > 0 && In(t_[r1.s - 1], kAfterAreaCode))
-      Set(Hint::kPhone, Back(r1.s, 8), r0.e);
     // PHONE, trunk-0 form: \b0\d{2,4}[ \-]?\d{3,4}[ \-]?\d{3,4}\b, nine digits or more
     // in at most three runs joined by ' ' or '-', the first starting with 0 (and the
     // match with it, at most 15 bytes).
     if (t_[r0.s] == '0' && n0 >= 9) Set(Hint::kPhone, r0.s, Fwd(r0.s, 15));
-    if (In(j10, kSpaceDash) && t_[r1.s] == '0' && n1 + n0 >= 9)
-      Set(Hint::kPhone, r1.s, Fwd(r1.s, 15));
-    if (In(j10, kSpaceDash) && In(j21, kSpaceDash) && t_[r2.s] == '0' && n2 + n1 + n0 >= 9)
-      Set(Hint::kPhone, r2.s, Fwd(r2.s, 15));
     // PHONE, French form: \b0\d(?:[ .\-]\d{2}){4}\b, five pairs of digits joined by
     // one of ' ', '.', '-', the first starting with 0 (anywhere in a longer chain).
     pairs2_ = n0 == 2 ? (n1 == 2 && In(j10, kGroupSeps) ? pairs2_ + 1 : 1) : 0;
@@ -524,29 +630,6 @@ class Scanner {
     if (n1 == 2 && t_[r1.s] == '0' && r1.s > 0 && t_[r1.s - 1] == '(' && r1.e < n_ &&
         t_[r1.e] == ')' && r0.s - r1.e <= 2)
       Set(Hint::kPhone, r1.s - 1, Fwd(r0.s, 9));
-    // SSN/ITIN: \d{3}-\d{2}-\d{4} (or with ' ' or '.', the same twice)
-    if (j21 != 0 && j21 == j10 && In(j10, kGroupSeps) && n2 >= 3 && n1 == 2 && n0 >= 4)
-      Set(Hint::kNineGrouped, r2.s, r0.e);
-    // Cards: \b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b, \b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b,
-    // \b\d{4}[ \-]\d{4}[ \-](?:\d{4}[ \-]\d|\d{5})\b
-    if (In(j21, kSpaceDash) && In(j10, kSpaceDash) && n2 == 4) {
-      if (n1 == 4 && (n0 == 4 || n0 == 1) && In(j32, kSpaceDash) && r3.len() == 4)
-        Set(Hint::kCardGrouped, r3.s, Fwd(r0.e, 4));  // and perhaps [ \-]\d{3}
-      if (n1 == 6 && (n0 == 4 || n0 == 5)) Set(Hint::kCardGrouped, r2.s, r0.e);
-      if (n1 == 4 && n0 == 5) Set(Hint::kCardGrouped, r2.s, r0.e);
-    }
-    // IPv4: (?:\d{1,3}\.){3}\d{1,3}
-    if (j32 == '.' && j21 == '.' && j10 == '.' && n2 <= 3 && n1 <= 3) Set(Hint::kIpv4, r3.s, r0.e);
-    // DATE: \d{4}-\d{2}-\d{2} (and a time of at most 25 bytes), \d{4}/\d{1,2}/\d{1,2},
-    // \d{1,2}[/\-.]\d{1,2}[/\-.]\d{4}
-    if (j21 == '-' && j10 == '-' && n2 >= 4 && n1 == 2 && n0 >= 2)
-      Set(Hint::kDate, r2.s, Fwd(r0.e, 26));
-    if ((j21 == '/' && j10 == '/' && n2 >= 4 && n1 <= 2) ||
-        (In(j21, kDateSeps) && In(j10, kDateSeps) && n2 <= 2 && n1 <= 2 && n0 >= 4))
-      Set(Hint::kDate, r2.s, r0.e);
-    // ABA routing, formatted: \b[0-36-8]\d{3}-\d{4}-\d\b
-    if (j21 == '-' && j10 == '-' && n2 == 4 && n1 == 4 && n0 == 1)
-      Set(Hint::kAbaFormatted, r2.s, r0.e);
     // Spanish ids: \b(?:[XYZ][ \-]?\d{7}|\d{8}|...)[ \-]?[A-Z]\b. The digits are a whole
     // run (after \b, X, Y, Z or a separator; before a separator or a letter) of 8, or
     // of 7 for an NIE, followed by a capital or by ' ' or '-' and a capital; the match
@@ -555,10 +638,6 @@ class Scanner {
         r0.e < n_ &&
         (Upper(t_[r0.e]) || (In(t_[r0.e], kSpaceDash) && r0.e + 1 < n_ && Upper(t_[r0.e + 1])));
     if ((n0 == 8 || n0 == 7) && letter_after) Set(Hint::kSpanishId, Back(r0.s, 2), Fwd(r0.e, 2));
-    // The NIF grouped by dots, \d{2}\.\d{3}\.\d{3} and the letter: whole runs of 2, 3
-    // and 3 joined by '.', the last followed as above.
-    if (n0 == 3 && n1 == 3 && n2 == 2 && j10 == '.' && j21 == '.' && letter_after)
-      Set(Hint::kSpanishId, r2.s, Fwd(r0.e, 2));
     // Finnish id: \b\d{6}[+\-A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]\b, a whole run of 6 (after \b,
     // before the sign), the sign, a digit; 11 bytes from the run.
     if (n0 == 6 && r0.e + 1 < n_ && In(t_[r0.e], kFinnishSigns) && Digit(t_[r0.e + 1]))
@@ -591,12 +670,53 @@ class Scanner {
       return before.s != kNone && before.len() == 6 && after.s == before.e + 1 &&
              In(t_[before.e], kAB);
     };
+    if (n0 == 8 && corsican(r1, r0)) Set(Hint::kFrNirForms, r1.s, r0.e);
+    // The forms below join this run to the one before by one of ' ', '.', '-', '/'
+    // (those above do not need it): most runs are not.
+    if (!In(j10, kJoins)) return;
+    // PHONE, North American form: (?:\b1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b,
+    // so a run of three after ')' or a separator, joined to a run of four (the match
+    // starts at most 8 bytes before the three: "1-(415) ").
+    if (In(j10, kGroupSeps) && n1 == 3 && n0 == 4 && r1.s > 0 && In(t_[r1.s - 1], kAfterAreaCode))
+      Set(Hint::kPhone, Back(r1.s, 8), r0.e);
+    // PHONE, trunk-0 form (see above), in two or three runs.
+    if (In(j10, kSpaceDash) && t_[r1.s] == '0' && n1 + n0 >= 9)
+      Set(Hint::kPhone, r1.s, Fwd(r1.s, 15));
+    if (In(j10, kSpaceDash) && In(j21, kSpaceDash) && t_[r2.s] == '0' && n2 + n1 + n0 >= 9)
+      Set(Hint::kPhone, r2.s, Fwd(r2.s, 15));
+    // SSN/ITIN: \d{3}-\d{2}-\d{4} (or with ' ' or '.', the same twice)
+    if (j21 != 0 && j21 == j10 && In(j10, kGroupSeps) && n2 >= 3 && n1 == 2 && n0 >= 4)
+      Set(Hint::kNineGrouped, r2.s, r0.e);
+    // Cards: \b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b, \b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b,
+    // \b\d{4}[ \-]\d{4}[ \-](?:\d{4}[ \-]\d|\d{5})\b
+    if (In(j21, kSpaceDash) && In(j10, kSpaceDash) && n2 == 4) {
+      if (n1 == 4 && (n0 == 4 || n0 == 1) && In(j32, kSpaceDash) && r3.len() == 4)
+        Set(Hint::kCardGrouped, r3.s, Fwd(r0.e, 4));  // and perhaps [ \-]\d{3}
+      if (n1 == 6 && (n0 == 4 || n0 == 5)) Set(Hint::kCardGrouped, r2.s, r0.e);
+      if (n1 == 4 && n0 == 5) Set(Hint::kCardGrouped, r2.s, r0.e);
+    }
+    // IPv4: (?:\d{1,3}\.){3}\d{1,3}
+    if (j32 == '.' && j21 == '.' && j10 == '.' && n2 <= 3 && n1 <= 3) Set(Hint::kIpv4, r3.s, r0.e);
+    // DATE: \d{4}-\d{2}-\d{2} (and a time of at most 25 bytes), \d{4}/\d{1,2}/\d{1,2},
+    // \d{1,2}[/\-.]\d{1,2}[/\-.]\d{4}
+    if (j21 == '-' && j10 == '-' && n2 >= 4 && n1 == 2 && n0 >= 2)
+      Set(Hint::kDate, r2.s, Fwd(r0.e, 26));
+    if ((j21 == '/' && j10 == '/' && n2 >= 4 && n1 <= 2) ||
+        (In(j21, kDateSeps) && In(j10, kDateSeps) && n2 <= 2 && n1 <= 2 && n0 >= 4))
+      Set(Hint::kDate, r2.s, r0.e);
+    // ABA routing, formatted: \b[0-36-8]\d{3}-\d{4}-\d\b
+    if (j21 == '-' && j10 == '-' && n2 == 4 && n1 == 4 && n0 == 1)
+      Set(Hint::kAbaFormatted, r2.s, r0.e);
+    // The NIF grouped by dots, \d{2}\.\d{3}\.\d{3} and the letter: whole runs of 2, 3
+    // and 3 joined by '.', the last followed as above.
+    if (n0 == 3 && n1 == 3 && n2 == 2 && j10 == '.' && j21 == '.' && letter_after)
+      Set(Hint::kSpanishId, r2.s, Fwd(r0.e, 2));
+    // FR_NIR grouped and key apart (see above).
     if (n0 == 2 && j10 == ' ') {
       if (n1 == 3 && j21 == ' ' && n2 == 3) Set(Hint::kFrNirForms, Back(r2.s, 11), r0.e);
       if (n1 == 13) Set(Hint::kFrNirForms, r1.s, r0.e);
       if (n1 == 6 && corsican(r2, r1)) Set(Hint::kFrNirForms, r2.s, r0.e);
     }
-    if (n0 == 8 && corsican(r1, r0)) Set(Hint::kFrNirForms, r1.s, r0.e);
     // NL_BSN dotted: \b\d{4}\.\d{2}\.\d{3}\b, \b\d{3}\.\d{3}\.\d{3}\b, three whole runs
     // joined by '.'.
     if (n0 == 3 && j10 == '.' && j21 == '.' && ((n2 == 4 && n1 == 2) || (n2 == 3 && n1 == 3)))

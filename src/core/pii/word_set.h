@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,15 +69,36 @@ class WordSet {
 
   static char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; }
 
+  // The first byte (lower-cased with lower_first), then the others eight at a time, the
+  // last one to seven in one or two loads that may overlap (a byte at a time, this was
+  // most of a lookup), and a final mix: the slot is the hash's low bits.
   static uint64_t Hash(std::string_view w, bool lower_first) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < w.size(); ++i) {
-      char c = i == 0 && lower_first ? Lower(w[0]) : w[i];
-      h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    constexpr uint64_t kPrime = 1099511628211ull;
+    const size_t n = w.size();
+    uint64_t h = 1469598103934665603ull ^ n;
+    if (n == 0) return h;
+    h = (h ^ static_cast<unsigned char>(lower_first ? Lower(w[0]) : w[0])) * kPrime;
+    const char* p = w.data() + 1;
+    size_t rest = n - 1;
+    for (; rest >= 8; p += 8, rest -= 8) h = (h ^ Load<uint64_t>(p)) * kPrime;
+    if (rest >= 4) {
+      h = (h ^ (Load<uint32_t>(p) | uint64_t{Load<uint32_t>(p + rest - 4)} << 32)) * kPrime;
+    } else if (rest > 0) {
+      const uint64_t a = static_cast<unsigned char>(p[0]),
+                     b = static_cast<unsigned char>(p[rest / 2]),
+                     c = static_cast<unsigned char>(p[rest - 1]);
+      h = (h ^ (a | b << 8 | c << 16)) * kPrime;
     }
-    return h;
+    h ^= h >> 32;
+    h *= 0xD6E8FEB86659FD93ull;
+    return h ^ h >> 32;
   }
-
+  template <typename T>
+  static T Load(const char* p) {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
   std::vector<Slot> slots_;
   std::string text_;
   size_t size_ = 0;
