@@ -323,6 +323,7 @@ class JsonbRedactor {
       : opts_(opts), ops_(ops), key_(key), keys_(keys),
         redact_keys_(redact_keys || ops.redact_keys), named_(opts) {
     if (redact_keys_) key_ops_ = pii::KeyOperators(ops);
+    for (const std::string& k : keys_) keys_lengths_ |= LengthBit(k.size());
   }
 
   // Returns the redacted copy of root. name (a column's) is the context of the values
@@ -368,6 +369,18 @@ class JsonbRedactor {
       pair.value = v;
       ++c->val.object.nPairs;
     }
+  }
+
+  // Bit n of a length mask: a length of n bytes (n < 63), or of 63 or more (bit 63).
+  static uint64 LengthBit(size_t n) { return uint64{1} << std::min<size_t>(n, 63); }
+
+  // Whether key k may be one of keys_ once case-folded: a key of ASCII bytes keeps its
+  // length, so one of a length no listed key has is none of them, without folding it
+  // (the fold cost more than the rest of a member's walk); others are folded.
+  bool MayBeListed(std::string_view k) const {
+    unsigned char high = 0;
+    for (char c : k) high |= static_cast<unsigned char>(c);
+    return (high & 0x80) != 0 || (keys_lengths_ & LengthBit(k.size())) != 0;
   }
 
   [[noreturn]] static void Overrun() {
@@ -430,7 +443,7 @@ class JsonbRedactor {
           std::string_view k(v.val.string.val, v.val.string.len);
           member = k;  // (the container's bytes: valid for the whole walk)
           key_matched = false;
-          if (!keys_.empty()) {
+          if (!keys_.empty() && MayBeListed(k)) {
             LowerInto(k, &lower_key_);
             key_matched = keys_.count(lower_key_) > 0;
           }
@@ -635,6 +648,7 @@ class JsonbRedactor {
   pii::DetectOptions named_;  // opts_ with the name of the value being redacted
   std::string current_key_;  // upper-case, of the last key whose value is replaced whole
   std::string lower_key_;    // scratch
+  uint64 keys_lengths_ = 0;  // LengthBit of each of keys_' lengths
   size_t string_bytes_ = 0;  // of the strings added to this document (CountString)
   // The strings of the copy that are not the document's (redacted), until Run converts
   // it (a deque: its strings stay where they are as more are added).
