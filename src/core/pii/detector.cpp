@@ -11,6 +11,7 @@
 #endif
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <map>
 #include <cctype>
@@ -55,15 +56,33 @@ struct Pattern {
   ValidateFn validate;
   RefineFn refine;
   std::vector<std::string> context;
-  // Set by Impl::Add: bit n for a context word of n bytes (63: 63 or more), so that a word
-  // near a candidate of no such length is not compared with each (HasContext runs for
-  // every candidate); and whether entity is PERSON.
-  uint64_t context_lengths = 0;
+  // Set by Impl::Add: context ordered by length (a length of 63 or more counts as 63), the
+  // start of each length's words in it (by_length[n] to by_length[n + 1]), and for each
+  // length the FirstBit of its words' first bytes, so that a word near a candidate is
+  // compared only with the context words of its length, and only when one of them begins
+  // as it does (HasContext runs for every candidate); the two scores with the context
+  // boost; and whether entity is PERSON.
+  std::vector<std::string> context_by_length;
+  uint32_t by_length[65] = {};
+  uint32_t first_bytes[64] = {};
+  double boosted_base = 0, boosted_valid = 0;
   bool person = false;
 };
 
-// The bit of Pattern::context_lengths for a word of n bytes.
-inline uint64_t LengthBit(size_t n) { return uint64_t{1} << std::min<size_t>(n, 63); }
+// The length bucket of Pattern::context_by_length for a word of n bytes.
+inline size_t LengthBucket(size_t n) { return std::min<size_t>(n, 63); }
+
+// The bit of Pattern::first_bytes for a word w of n bytes: its first byte's low five bits
+// (the byte lower-cased, as HasContext compares it), or bit 0 for an empty word.
+inline uint32_t FirstBit(const char* w, size_t n) {
+  return n == 0 ? 1u : uint32_t{1} << (static_cast<unsigned char>(w[0]) & 31);
+}
+
+// A score raised by the context boost: sums such as 0.3 + 0.35 are rounded so that a
+// threshold equal to them holds.
+double Boosted(double score) {
+  return std::min(std::round((score + kContextBoost) * 1e6) / 1e6, 1.0);
+}
 
 // One compiled regex and the recognizers that read its matches (several recognizers
 // share the regex of a plain digit run, so it is searched once, not once each).
@@ -101,7 +120,17 @@ bool IsAsciiAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= '
 bool IsAsciiAlnum(unsigned char c) { return IsAsciiAlpha(c) || (c >= '0' && c <= '9'); }
 char AsciiToLower(unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c); }
 
-bool IsWordByte(unsigned char c) { return IsAsciiAlnum(c) || c == '#' || c == '\'' || c >= 0x80; }
+// The bytes of a word for context words (IsWordByte), by byte: HasContext reads every
+// byte around each candidate.
+constexpr std::array<bool, 256> kWordBytes = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '#' ||
+           c == '\'' || c >= 0x80;
+  return t;
+}();
+
+bool IsWordByte(unsigned char c) { return kWordBytes[c]; }
 
 // Lower-cases ASCII letters of s.
 std::string AsciiLower(std::string_view s) {
@@ -187,16 +216,18 @@ bool NameCounts(std::string_view name, std::string_view text, size_t begin, size
 }
 
 // True if one of the words near [begin, end) is in context.
-bool HasContext(std::string_view text, size_t begin, size_t end,
-                const std::vector<std::string>& context, uint64_t lengths) {
-  if (context.empty()) return false;
+bool HasContext(std::string_view text, size_t begin, size_t end, const Pattern& p) {
+  if (p.context.empty()) return false;
   // Compares in place (no copies): this runs for every candidate.
   auto matches = [&](std::string_view w) {
     while (!w.empty() && (w.back() == ':' || w.back() == '\'')) w.remove_suffix(1);
     if (w.size() > 2 && (w.substr(w.size() - 2) == "'s" || w.substr(w.size() - 2) == "'S"))
       w.remove_suffix(2);
-    if (!(lengths & LengthBit(w.size()))) return false;  // no context word that long
-    for (const std::string& c : context) {
+    const size_t n = LengthBucket(w.size());
+    const char first = w.empty() ? 0 : AsciiToLower(static_cast<unsigned char>(w[0]));
+    if (!(p.first_bytes[n] & FirstBit(&first, w.size()))) return false;  // none begins so
+    for (size_t k = p.by_length[n]; k < p.by_length[n + 1]; ++k) {
+      const std::string& c = p.context_by_length[k];
       if (c.size() != w.size()) continue;
       size_t i = 0;
       while (i < w.size() && AsciiToLower(static_cast<unsigned char>(w[i])) == c[i]) ++i;
@@ -351,7 +382,19 @@ struct Detector::Impl {
   // custom one.
   void Add(Pattern p, const std::string& source, const char* tail = nullptr, int hint = -1,
            MatcherFn matcher = nullptr, PartialMatcherFn partial = nullptr) {
-    for (const std::string& w : p.context) p.context_lengths |= LengthBit(w.size());
+    p.context_by_length = p.context;
+    std::stable_sort(p.context_by_length.begin(), p.context_by_length.end(),
+                     [](const std::string& a, const std::string& b) {
+                       return LengthBucket(a.size()) < LengthBucket(b.size());
+                     });
+    for (const std::string& w : p.context_by_length) {
+      const size_t n = LengthBucket(w.size());
+      p.first_bytes[n] |= FirstBit(w.data(), w.size());
+      ++p.by_length[n + 1];
+    }
+    for (size_t n = 0; n < 64; ++n) p.by_length[n + 1] += p.by_length[n];
+    p.boosted_base = Boosted(p.base_score);
+    p.boosted_valid = Boosted(p.valid_score);
     p.person = p.entity == "PERSON";
     auto [it, fresh] = group_of_source.emplace(source, groups.size());
     if (fresh) {
@@ -704,18 +747,20 @@ bool Detector::Impl::Accept(size_t i, std::string_view text, size_t begin, size_
   const Pattern& p = patterns[i];
   if (p.refine && !p.refine(text, &begin, &end)) return false;
   double score = p.base_score;
+  double boosted = p.boosted_base;  // Boosted(score)
   if (p.validate) {
     Validity v = p.validate(text.substr(begin, end - begin));
     if (v == Validity::kInvalid) return false;
-    if (v == Validity::kValid) score = p.valid_score;
+    if (v == Validity::kValid) {
+      score = p.valid_score;
+      boosted = p.boosted_valid;
+    }
   }
   if (p.person && !TrimNameSpan(text, &begin, &end)) return false;
-  // Sums such as 0.3 + 0.35 are rounded so that a threshold equal to them holds.
   // (A score the cap leaves where it is, 1.0 for a valid e-mail, card or IBAN, needs no
   // look at the words around: most candidates.)
-  double boosted = std::min(std::round((score + kContextBoost) * 1e6) / 1e6, 1.0);
   if (boosted > score && boosted >= options.min_score &&
-      (HasContext(text, begin, end, p.context, p.context_lengths) || NameCounts(options.context, text, begin, end, p.entity)))
+      (HasContext(text, begin, end, p) || NameCounts(options.context, text, begin, end, p.entity)))
     score = boosted;
   if (score < options.min_score) return false;
   out->push_back({p.entity, begin, end, score});
