@@ -322,10 +322,23 @@ bool StartsAtHint(int h) {
 }
 
 // Drops name-cue stopwords from both ends of a PERSON span; false if nothing is left.
+// span.find_first_of(" \t") and span.find_last_of(" \t"), without a memchr call for each
+// byte of span (TrimNameSpan runs for every name candidate).
+size_t FirstBlank(std::string_view span) {
+  for (size_t i = 0; i < span.size(); ++i)
+    if (span[i] == ' ' || span[i] == '\t') return i;
+  return std::string_view::npos;
+}
+size_t LastBlank(std::string_view span) {
+  for (size_t i = span.size(); i > 0; --i)
+    if (span[i - 1] == ' ' || span[i - 1] == '\t') return i - 1;
+  return std::string_view::npos;
+}
+
 bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end) {
   for (;;) {
     std::string_view span = text.substr(*begin, *end - *begin);
-    size_t sp = span.find_first_of(" \t");
+    size_t sp = FirstBlank(span);
     std::string_view first = span.substr(0, sp);
     if (IsNameStopword(first) || (first.size() == 2 && first[1] == '.' && sp == std::string_view::npos)) {
       if (sp == std::string_view::npos) return false;
@@ -333,7 +346,7 @@ bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end) {
       while (*begin < *end && (text[*begin] == ' ' || text[*begin] == '\t')) ++*begin;
       continue;
     }
-    size_t lsp = span.find_last_of(" \t");
+    size_t lsp = LastBlank(span);
     if (lsp == std::string_view::npos) return !IsNameStopword(span);
     std::string_view last = span.substr(lsp + 1);
     if (IsNameStopword(last)) {
