@@ -322,6 +322,16 @@ bool StartsAtHint(int h) {
 }
 
 // Drops name-cue stopwords from both ends of a PERSON span; false if nothing is left.
+// Candidates room is made for at the first one: a text's few candidates otherwise grew
+// their vector one reallocation at a time (1, 2, 4, 8 ...).
+constexpr size_t kFirstCandidates = 16;
+
+// Appends f to the candidates out.
+void AddCandidate(std::vector<Finding>* out, const Finding& f) {
+  if (out->capacity() == 0) out->reserve(kFirstCandidates);
+  out->push_back(f);
+}
+
 // span.find_first_of(" \t") and span.find_last_of(" \t"), without a memchr call for each
 // byte of span (TrimNameSpan runs for every name candidate).
 size_t FirstBlank(std::string_view span) {
@@ -721,7 +731,7 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
     size_t k = skip_blanks(j);
     if (k == j) {
       if (begin < i) {
-        out->push_back({"PERSON", begin, j, kFirstNameScore});
+        AddCandidate(out, {"PERSON", begin, j, kFirstNameScore});
         last_end = j;
       }
       i = j;
@@ -744,7 +754,7 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
     }
     if (end != 0 || begin < i) {
       if (end == 0) end = j;
-      out->push_back({"PERSON", begin, end, kFirstNameScore});
+      AddCandidate(out, {"PERSON", begin, end, kFirstNameScore});
       last_end = end;
       i = end;
       continue;
@@ -776,7 +786,7 @@ bool Detector::Impl::Accept(size_t i, std::string_view text, size_t begin, size_
       (HasContext(text, begin, end, p) || NameCounts(options.context, text, begin, end, p.entity)))
     score = boosted;
   if (score < options.min_score) return false;
-  out->push_back({p.entity, begin, end, score});
+  AddCandidate(out, {p.entity, begin, end, score});
   return true;
 }
 
