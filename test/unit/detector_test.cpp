@@ -2142,6 +2142,45 @@ TEST(DetectorCustomTest, ExtensionOfASharedDetectorFindsWhatOneDetectorDoes) {
   EXPECT_EQ(SqlstateOf([] { Detector d(Shared(), {{"BAD", "(unclosed", 0.5, {}}}); }), "2201B");
 }
 
+// A context word counts whatever its length and first byte: an empty one (a word of
+// quotes), one of more than 63 bytes, one that begins with a digit, '#' or a non-ASCII
+// byte; words of its length that begin otherwise, or of its first byte and another
+// length, do not.
+TEST(DetectorCustomTest, ContextWordsOfEveryLengthAndFirstByte) {
+  const std::string k70(70, 'k'), m63(63, 'm'), m64(64, 'm');
+  const std::vector<CustomRecognizer> custom = {
+      {"ZED", "\\bZZ-\\d{3}\\b", 0.3,
+       {"", "a", "zeta", "xray", "\xc3\xa9t\xc3\xa9", "#tag", "1st", k70, m63}}};
+  Detector d(custom, {});
+  const std::vector<std::pair<std::string, double>> cases = {
+      {"ZZ-123", 0.3},
+      {"' ZZ-123", 0.65},
+      {"A ZZ-123", 0.65},
+      {"b ZZ-123", 0.3},
+      {"ZETA: ZZ-123", 0.65},
+      {"zeta's ZZ-123", 0.65},
+      {"zetas ZZ-123", 0.3},
+      {"beta ZZ-123", 0.3},
+      {"X-Ray ZZ-123", 0.65},
+      {"\xc3\xa9t\xc3\xa9 ZZ-123", 0.65},
+      {"\xc3\x89t\xc3\xa9 ZZ-123", 0.3},
+      {"#tag ZZ-123", 0.65},
+      {"ctag ZZ-123", 0.3},
+      {"1st ZZ-123", 0.65},
+      {"qst ZZ-123", 0.3},
+      {k70 + " ZZ-123", 0.65},
+      {std::string(71, 'k') + " ZZ-123", 0.3},
+      {m63 + " ZZ-123", 0.65},
+      {m64 + " ZZ-123", 0.3},
+      {"ZZ-123 for zeta", 0.65},
+      {"ZZ-123 for the zebra", 0.3}};
+  for (const auto& [text, score] : cases) {
+    const std::vector<Finding> found = Detect(d, text, Options(0.0, {"ZED"}));
+    ASSERT_EQ(found.size(), 1u) << text;
+    EXPECT_NEAR(found[0].score, score, kEps) << text;
+  }
+}
+
 // Built-in recognizers read non-ASCII separators and digits as ASCII ones; custom ones
 // run over the text as given too, so that a pattern spelling a no-break space or a
 // fullwidth digit itself matches, and over the text as read, so that one written with

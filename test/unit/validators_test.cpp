@@ -129,6 +129,22 @@ TEST(CreditCardTest, IssuerTestNumbersAreValid) {
             kValid);
 }
 
+// Digit runs longer than any number (more than the 32 digits the digit splitter keeps)
+// are no card, SSN, ITIN, routing or NHS number, written alone or in groups.
+TEST(CreditCardTest, VeryLongDigitRunsAreInvalid) {
+  for (const std::string& digits :
+       {std::string(33, '4'), std::string(40, '9'), "4111111111111111" + std::string(17, '0')}) {
+    for (const std::string& s : {digits, digits.substr(0, 4) + " " + digits.substr(4),
+                                 digits.substr(0, 3) + "-" + digits.substr(3)}) {
+      EXPECT_EQ(ValidateCreditCard(s), kInvalid) << s;
+      EXPECT_EQ(ValidateUsSsn(s), kInvalid) << s;
+      EXPECT_EQ(ValidateUsItin(s), kInvalid) << s;
+      EXPECT_EQ(ValidateAbaRouting(s), kInvalid) << s;
+      EXPECT_EQ(ValidateUkNhs(s), kInvalid) << s;
+    }
+  }
+}
+
 TEST(CreditCardTest, FailingLuhnIsInvalid) {
   ExpectAll(ValidateCreditCard,
             {"4111 1111 1111 1112", "4012888888881882", "5555-5555-5555-4445",

@@ -11,6 +11,7 @@
 #endif
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <map>
 #include <cctype>
@@ -55,15 +56,33 @@ struct Pattern {
   ValidateFn validate;
   RefineFn refine;
   std::vector<std::string> context;
-  // Set by Impl::Add: bit n for a context word of n bytes (63: 63 or more), so that a word
-  // near a candidate of no such length is not compared with each (HasContext runs for
-  // every candidate); and whether entity is PERSON.
-  uint64_t context_lengths = 0;
+  // Set by Impl::Add: context ordered by length (a length of 63 or more counts as 63), the
+  // start of each length's words in it (by_length[n] to by_length[n + 1]), and for each
+  // length the FirstBit of its words' first bytes, so that a word near a candidate is
+  // compared only with the context words of its length, and only when one of them begins
+  // as it does (HasContext runs for every candidate); the two scores with the context
+  // boost; and whether entity is PERSON.
+  std::vector<std::string> context_by_length;
+  uint32_t by_length[65] = {};
+  uint32_t first_bytes[64] = {};
+  double boosted_base = 0, boosted_valid = 0;
   bool person = false;
 };
 
-// The bit of Pattern::context_lengths for a word of n bytes.
-inline uint64_t LengthBit(size_t n) { return uint64_t{1} << std::min<size_t>(n, 63); }
+// The length bucket of Pattern::context_by_length for a word of n bytes.
+inline size_t LengthBucket(size_t n) { return std::min<size_t>(n, 63); }
+
+// The bit of Pattern::first_bytes for a word w of n bytes: its first byte's low five bits
+// (the byte lower-cased, as HasContext compares it), or bit 0 for an empty word.
+inline uint32_t FirstBit(const char* w, size_t n) {
+  return n == 0 ? 1u : uint32_t{1} << (static_cast<unsigned char>(w[0]) & 31);
+}
+
+// A score raised by the context boost: sums such as 0.3 + 0.35 are rounded so that a
+// threshold equal to them holds.
+double Boosted(double score) {
+  return std::min(std::round((score + kContextBoost) * 1e6) / 1e6, 1.0);
+}
 
 // One compiled regex and the recognizers that read its matches (several recognizers
 // share the regex of a plain digit run, so it is searched once, not once each).
@@ -101,7 +120,17 @@ bool IsAsciiAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= '
 bool IsAsciiAlnum(unsigned char c) { return IsAsciiAlpha(c) || (c >= '0' && c <= '9'); }
 char AsciiToLower(unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c); }
 
-bool IsWordByte(unsigned char c) { return IsAsciiAlnum(c) || c == '#' || c == '\'' || c >= 0x80; }
+// The bytes of a word for context words (IsWordByte), by byte: HasContext reads every
+// byte around each candidate.
+constexpr std::array<bool, 256> kWordBytes = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '#' ||
+           c == '\'' || c >= 0x80;
+  return t;
+}();
+
+bool IsWordByte(unsigned char c) { return kWordBytes[c]; }
 
 // Lower-cases ASCII letters of s.
 std::string AsciiLower(std::string_view s) {
@@ -187,16 +216,18 @@ bool NameCounts(std::string_view name, std::string_view text, size_t begin, size
 }
 
 // True if one of the words near [begin, end) is in context.
-bool HasContext(std::string_view text, size_t begin, size_t end,
-                const std::vector<std::string>& context, uint64_t lengths) {
-  if (context.empty()) return false;
+bool HasContext(std::string_view text, size_t begin, size_t end, const Pattern& p) {
+  if (p.context.empty()) return false;
   // Compares in place (no copies): this runs for every candidate.
   auto matches = [&](std::string_view w) {
     while (!w.empty() && (w.back() == ':' || w.back() == '\'')) w.remove_suffix(1);
     if (w.size() > 2 && (w.substr(w.size() - 2) == "'s" || w.substr(w.size() - 2) == "'S"))
       w.remove_suffix(2);
-    if (!(lengths & LengthBit(w.size()))) return false;  // no context word that long
-    for (const std::string& c : context) {
+    const size_t n = LengthBucket(w.size());
+    const char first = w.empty() ? 0 : AsciiToLower(static_cast<unsigned char>(w[0]));
+    if (!(p.first_bytes[n] & FirstBit(&first, w.size()))) return false;  // none begins so
+    for (size_t k = p.by_length[n]; k < p.by_length[n + 1]; ++k) {
+      const std::string& c = p.context_by_length[k];
       if (c.size() != w.size()) continue;
       size_t i = 0;
       while (i < w.size() && AsciiToLower(static_cast<unsigned char>(w[i])) == c[i]) ++i;
@@ -291,10 +322,33 @@ bool StartsAtHint(int h) {
 }
 
 // Drops name-cue stopwords from both ends of a PERSON span; false if nothing is left.
+// Candidates room is made for at the first one: a text's few candidates otherwise grew
+// their vector one reallocation at a time (1, 2, 4, 8 ...).
+constexpr size_t kFirstCandidates = 16;
+
+// Appends f to the candidates out.
+void AddCandidate(std::vector<Finding>* out, const Finding& f) {
+  if (out->capacity() == 0) out->reserve(kFirstCandidates);
+  out->push_back(f);
+}
+
+// span.find_first_of(" \t") and span.find_last_of(" \t"), without a memchr call for each
+// byte of span (TrimNameSpan runs for every name candidate).
+size_t FirstBlank(std::string_view span) {
+  for (size_t i = 0; i < span.size(); ++i)
+    if (span[i] == ' ' || span[i] == '\t') return i;
+  return std::string_view::npos;
+}
+size_t LastBlank(std::string_view span) {
+  for (size_t i = span.size(); i > 0; --i)
+    if (span[i - 1] == ' ' || span[i - 1] == '\t') return i - 1;
+  return std::string_view::npos;
+}
+
 bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end) {
   for (;;) {
     std::string_view span = text.substr(*begin, *end - *begin);
-    size_t sp = span.find_first_of(" \t");
+    size_t sp = FirstBlank(span);
     std::string_view first = span.substr(0, sp);
     if (IsNameStopword(first) || (first.size() == 2 && first[1] == '.' && sp == std::string_view::npos)) {
       if (sp == std::string_view::npos) return false;
@@ -302,7 +356,7 @@ bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end) {
       while (*begin < *end && (text[*begin] == ' ' || text[*begin] == '\t')) ++*begin;
       continue;
     }
-    size_t lsp = span.find_last_of(" \t");
+    size_t lsp = LastBlank(span);
     if (lsp == std::string_view::npos) return !IsNameStopword(span);
     std::string_view last = span.substr(lsp + 1);
     if (IsNameStopword(last)) {
@@ -351,7 +405,19 @@ struct Detector::Impl {
   // custom one.
   void Add(Pattern p, const std::string& source, const char* tail = nullptr, int hint = -1,
            MatcherFn matcher = nullptr, PartialMatcherFn partial = nullptr) {
-    for (const std::string& w : p.context) p.context_lengths |= LengthBit(w.size());
+    p.context_by_length = p.context;
+    std::stable_sort(p.context_by_length.begin(), p.context_by_length.end(),
+                     [](const std::string& a, const std::string& b) {
+                       return LengthBucket(a.size()) < LengthBucket(b.size());
+                     });
+    for (const std::string& w : p.context_by_length) {
+      const size_t n = LengthBucket(w.size());
+      p.first_bytes[n] |= FirstBit(w.data(), w.size());
+      ++p.by_length[n + 1];
+    }
+    for (size_t n = 0; n < 64; ++n) p.by_length[n + 1] += p.by_length[n];
+    p.boosted_base = Boosted(p.base_score);
+    p.boosted_valid = Boosted(p.valid_score);
     p.person = p.entity == "PERSON";
     auto [it, fresh] = group_of_source.emplace(source, groups.size());
     if (fresh) {
@@ -665,7 +731,7 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
     size_t k = skip_blanks(j);
     if (k == j) {
       if (begin < i) {
-        out->push_back({"PERSON", begin, j, kFirstNameScore});
+        AddCandidate(out, {"PERSON", begin, j, kFirstNameScore});
         last_end = j;
       }
       i = j;
@@ -688,7 +754,7 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
     }
     if (end != 0 || begin < i) {
       if (end == 0) end = j;
-      out->push_back({"PERSON", begin, end, kFirstNameScore});
+      AddCandidate(out, {"PERSON", begin, end, kFirstNameScore});
       last_end = end;
       i = end;
       continue;
@@ -704,21 +770,23 @@ bool Detector::Impl::Accept(size_t i, std::string_view text, size_t begin, size_
   const Pattern& p = patterns[i];
   if (p.refine && !p.refine(text, &begin, &end)) return false;
   double score = p.base_score;
+  double boosted = p.boosted_base;  // Boosted(score)
   if (p.validate) {
     Validity v = p.validate(text.substr(begin, end - begin));
     if (v == Validity::kInvalid) return false;
-    if (v == Validity::kValid) score = p.valid_score;
+    if (v == Validity::kValid) {
+      score = p.valid_score;
+      boosted = p.boosted_valid;
+    }
   }
   if (p.person && !TrimNameSpan(text, &begin, &end)) return false;
-  // Sums such as 0.3 + 0.35 are rounded so that a threshold equal to them holds.
   // (A score the cap leaves where it is, 1.0 for a valid e-mail, card or IBAN, needs no
   // look at the words around: most candidates.)
-  double boosted = std::min(std::round((score + kContextBoost) * 1e6) / 1e6, 1.0);
   if (boosted > score && boosted >= options.min_score &&
-      (HasContext(text, begin, end, p.context, p.context_lengths) || NameCounts(options.context, text, begin, end, p.entity)))
+      (HasContext(text, begin, end, p) || NameCounts(options.context, text, begin, end, p.entity)))
     score = boosted;
   if (score < options.min_score) return false;
-  out->push_back({p.entity, begin, end, score});
+  AddCandidate(out, {p.entity, begin, end, score});
   return true;
 }
 
@@ -1244,8 +1312,9 @@ std::vector<Finding> Detector::Resolve(std::vector<Finding> candidates) {
     if (a.begin != b.begin) return a.begin < b.begin;
     return a.entity < b.entity;
   });
-  std::vector<Finding> kept;
-  kept.reserve(candidates.size());
+  // The kept findings are moved to the front of candidates, in the order they are kept
+  // (no vector of their own: one allocation fewer a text).
+  size_t kept = 0;
   // Names that lost to an overlapping finding: a name found from a cue ("patient Garcia")
   // and the same name found from the first-name list ("Garcia, Maria") are one name, and
   // the part of it only the loser covered would be left in clear.
@@ -1254,25 +1323,34 @@ std::vector<Finding> Detector::Resolve(std::vector<Finding> candidates) {
     if (f.entity == "PERSON") lost_names.push_back(f);
   };
   if (candidates.size() <= kFewCandidates) {
-    // The accepted spans, sorted by begin (a handful: a vector beats a tree's nodes).
-    std::vector<std::pair<size_t, size_t>> taken;
-    taken.reserve(candidates.size());
-    for (Finding& f : candidates) {
-      auto next = std::lower_bound(taken.begin(), taken.end(), std::make_pair(f.begin, size_t{0}));
-      if ((next != taken.end() && next->first < f.end) ||
-          (next != taken.begin() && std::prev(next)->second > f.begin)) {
+    // The accepted spans, sorted by begin (a handful: an array on the stack beats a tree's
+    // nodes, and a vector's allocation).
+    struct Span {
+      size_t begin, end;
+    };
+    Span taken[kFewCandidates];
+    size_t ntaken = 0;
+    for (size_t c = 0; c < candidates.size(); ++c) {
+      const Finding f = candidates[c];
+      Span* next = std::lower_bound(taken, taken + ntaken, f.begin,
+                                    [](const Span& s, size_t begin) { return s.begin < begin; });
+      if ((next != taken + ntaken && next->begin < f.end) ||
+          (next != taken && std::prev(next)->end > f.begin)) {
         lost(f);
         continue;
       }
-      taken.insert(next, {f.begin, f.end});
-      kept.push_back(f);
+      std::move_backward(next, taken + ntaken, taken + ntaken + 1);
+      *next = {f.begin, f.end};
+      ++ntaken;
+      candidates[kept++] = f;
     }
   } else {
     // A large text's many findings come in order of score, not of position: inserting
     // each into the middle of a vector made resolving them quadratic (a 40 MB text took
     // minutes). A tree keeps it O(n log n).
     std::map<size_t, size_t> taken;  // begin -> end of the accepted spans
-    for (Finding& f : candidates) {
+    for (size_t c = 0; c < candidates.size(); ++c) {
+      const Finding f = candidates[c];
       auto next = taken.lower_bound(f.begin);
       if ((next != taken.end() && next->first < f.end) ||
           (next != taken.begin() && std::prev(next)->second > f.begin)) {
@@ -1280,27 +1358,28 @@ std::vector<Finding> Detector::Resolve(std::vector<Finding> candidates) {
         continue;
       }
       taken.emplace_hint(next, f.begin, f.end);
-      kept.push_back(f);
+      candidates[kept++] = f;
     }
   }
-  std::sort(kept.begin(), kept.end(),
+  candidates.resize(kept);
+  std::sort(candidates.begin(), candidates.end(),
             [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
   // A lost name that overlaps one kept name and nothing else widens it to both spans,
   // unless that would overlap the findings beside it.
   for (const Finding& f : lost_names) {
-    auto after = std::lower_bound(kept.begin(), kept.end(), f.end,
+    auto after = std::lower_bound(candidates.begin(), candidates.end(), f.end,
                                   [](const Finding& k, size_t end) { return k.begin < end; });
-    if (after == kept.begin()) continue;
+    if (after == candidates.begin()) continue;
     auto hit = std::prev(after);  // the last kept finding that begins before f ends
     if (hit->end <= f.begin || hit->entity != "PERSON") continue;
-    if (hit != kept.begin() && std::prev(hit)->end > f.begin) continue;  // overlaps two
+    if (hit != candidates.begin() && std::prev(hit)->end > f.begin) continue;  // overlaps two
     const size_t begin = std::min(hit->begin, f.begin), end = std::max(hit->end, f.end);
-    if (hit != kept.begin() && std::prev(hit)->end > begin) continue;
-    if (after != kept.end() && after->begin < end) continue;
+    if (hit != candidates.begin() && std::prev(hit)->end > begin) continue;
+    if (after != candidates.end() && after->begin < end) continue;
     hit->begin = begin;
     hit->end = end;
   }
-  return kept;
+  return candidates;
 }
 
 void Detector::CollectAll(std::string_view text, const DetectOptions& options,

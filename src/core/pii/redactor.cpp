@@ -143,7 +143,8 @@ Operator ParseOne(const std::string& key, const json::Value& v) {
 }  // namespace
 
 const Operator& OperatorConfig::For(std::string_view entity) const {
-  auto it = per_entity.find(std::string(entity));
+  if (per_entity.empty()) return default_op;  // (the common case: one operator for all)
+  auto it = per_entity.find(entity);
   return it == per_entity.end() ? default_op : it->second;
 }
 
@@ -270,38 +271,58 @@ std::string KeyId(std::string_view key) {
   return HmacHex(key, std::string_view(kMessage, sizeof(kMessage) - 1), "kid_", 8);
 }
 
-std::string ApplyOperator(const Operator& op, std::string_view entity, std::string_view original,
-                          std::string_view key) {
+namespace {
+
+// Appends ApplyOperator(op, entity, original, key) to out: Redact writes each
+// replacement in place, with no string of its own.
+void AppendOperator(const Operator& op, std::string_view entity, std::string_view original,
+                    std::string_view key, std::string* out) {
   switch (op.kind) {
     case OpKind::kLabel:
-      return op.label.empty() ? "[" + std::string(entity) + "]" : op.label;
+      if (op.label.empty()) {
+        out->push_back('[');
+        out->append(entity);
+        out->push_back(']');
+      } else {
+        out->append(op.label);
+      }
+      return;
     case OpKind::kRemove:
-      return {};
+      return;
     case OpKind::kKeep:
-      return std::string(original);
+      out->append(original);
+      return;
     case OpKind::kHash:
       if (key.empty())
         throw Error(sqlstate::kObjectNotInPrerequisiteState, "no HMAC key is configured",
                     {}, "Set comply.hmac_key_file to a file holding the secret key.");
-      return Pseudonym(key, original);
+      out->append(Pseudonym(key, original));
+      return;
     case OpKind::kMask: {
       // Never more than half the characters kept: keep_last 4 on a value of 4 or 5
       // characters (a short account number, a PIN) must not show it whole.
       size_t chars = Utf8Length(original);
       size_t keep = std::min(chars / 2, static_cast<size_t>(op.keep_last));
-      std::string out;
       size_t i = 0, n = 0;
       while (i < original.size()) {
         size_t len = std::min(Utf8SeqLen(original[i]), original.size() - i);
-        if (n < chars - keep) out += op.mask_char;
-        else out.append(original.substr(i, len));
+        if (n < chars - keep) *out += op.mask_char;
+        else out->append(original.substr(i, len));
         i += len;
         ++n;
       }
-      return out;
+      return;
     }
   }
-  return {};
+}
+
+}  // namespace
+
+std::string ApplyOperator(const Operator& op, std::string_view entity, std::string_view original,
+                          std::string_view key) {
+  std::string out;
+  AppendOperator(op, entity, original, key, &out);
+  return out;
 }
 
 size_t ReplacementBytes(const Operator& op, std::string_view entity, std::string_view original) {
@@ -361,7 +382,8 @@ std::string Redact(std::string_view text, const std::vector<Finding>& findings,
   size_t polled = 0;
   for (const Finding& f : findings) {
     out.append(text.substr(pos, f.begin - pos));
-    out += ApplyOperator(config.For(f.entity), f.entity, text.substr(f.begin, f.end - f.begin), key);
+    AppendOperator(config.For(f.entity), f.entity, text.substr(f.begin, f.end - f.begin), key,
+                   &out);
     if (out.size() > kMaxRedactedBytes) too_long();  // (never: counted above)
     pos = f.end;
     if (out.size() - polled > (1u << 20)) {  // every MiB written

@@ -5,6 +5,7 @@
 
 #include "core/cancel.h"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -35,7 +36,8 @@ struct Operator {
 inline constexpr int kMaxKeepLast = 1000;
 
 struct OperatorConfig {
-  std::map<std::string, Operator> per_entity;  // keys upper-case
+  // Keys upper-case; looked up by a finding's entity, a string_view, without a copy.
+  std::map<std::string, Operator, std::less<>> per_entity;
   Operator default_op;
   // "redact_keys": true: the object keys of a jsonb document are redacted by content
   // too, with KeyOperators(*this) (comply.redact of jsonb, a protected jsonb column).

@@ -44,25 +44,34 @@ int Number(std::string_view s, size_t pos, size_t n) {
   return v;
 }
 
-// Returns the digits of s when s is digit groups joined by one separator taken from
-// seps and used throughout (or no separator at all). A non-empty groups list fixes the
-// group lengths a separated form must have. Returns nullopt for any other shape.
-std::optional<std::string> SplitDigits(std::string_view s, std::string_view seps,
-                                       std::initializer_list<size_t> groups = {}) {
-  std::string digits;
+// Most digits SplitDigits reads: more than any of its callers accepts (a card's 19).
+constexpr size_t kMaxSplitDigits = 32;
+
+// Returns the digits of s, written to buf, when s is digit groups joined by one
+// separator taken from seps and used throughout (or no separator at all). A non-empty
+// groups list fixes the group lengths a separated form must have. Returns nullopt for
+// any other shape, and for more than kMaxSplitDigits digits. (On the stack, not in a
+// std::string: this runs for every candidate, and a card's digits were a heap
+// allocation.)
+std::optional<std::string_view> SplitDigits(std::string_view s, std::string_view seps,
+                                            char (&buf)[kMaxSplitDigits],
+                                            std::initializer_list<size_t> groups = {}) {
+  size_t n = 0;
   size_t group = 0;  // digits of the group being read
   char sep = 0;
   for (char c : s) {
     if (IsDigit(c)) {
-      digits.push_back(c);
+      if (n == kMaxSplitDigits) return std::nullopt;
+      buf[n++] = c;
       ++group;
-    } else if (seps.find(c) != std::string_view::npos && (sep == 0 || c == sep)) {
-      if (group == 0) return std::nullopt;  // leading or doubled separator
-      sep = c;
-      group = 0;
-    } else {
-      return std::nullopt;
+      continue;
     }
+    bool in_seps = false;  // (seps.find(c), without a memchr call)
+    for (char x : seps) in_seps |= x == c;
+    if (!in_seps || (sep != 0 && c != sep)) return std::nullopt;
+    if (group == 0) return std::nullopt;  // leading or doubled separator
+    sep = c;
+    group = 0;
   }
   if (group == 0) return std::nullopt;  // empty input or trailing separator
   if (sep != 0 && groups.size() != 0) {
@@ -81,12 +90,12 @@ std::optional<std::string> SplitDigits(std::string_view s, std::string_view seps
     }
     if (want == groups.end() || *want != length || ++want != groups.end()) return std::nullopt;
   }
-  return digits;
+  return std::string_view(buf, n);
 }
 
-// Checks the 3-2-4 SSN/ITIN shape and returns its 9 digits.
-std::optional<std::string> SsnDigits(std::string_view s) {
-  auto digits = SplitDigits(s, "- .", {3, 2, 4});
+// Checks the 3-2-4 SSN/ITIN shape and returns its 9 digits, written to buf.
+std::optional<std::string_view> SsnDigits(std::string_view s, char (&buf)[kMaxSplitDigits]) {
+  auto digits = SplitDigits(s, "- .", buf, {3, 2, 4});
   if (!digits || digits->size() != 9) return std::nullopt;
   return digits;
 }
@@ -725,7 +734,8 @@ bool LuhnValid(std::string_view digits) {
 }
 
 Validity ValidateCreditCard(std::string_view s) {
-  auto digits = SplitDigits(s, " -");
+  char buf[kMaxSplitDigits];
+  auto digits = SplitDigits(s, " -", buf);
   if (!digits || digits->size() < 13 || digits->size() > 19) return Validity::kInvalid;
   bool known_issuer = false;
   for (const CardRule& rule : kCardRules) {
@@ -740,7 +750,8 @@ Validity ValidateCreditCard(std::string_view s) {
 }
 
 Validity ValidateUsSsn(std::string_view s) {
-  auto digits = SsnDigits(s);
+  char buf[kMaxSplitDigits];
+  auto digits = SsnDigits(s, buf);
   if (!digits) return Validity::kInvalid;
   int area = Number(*digits, 0, 3);
   int group = Number(*digits, 3, 2);
@@ -760,7 +771,8 @@ Validity ValidateUsSsn(std::string_view s) {
 }
 
 Validity ValidateUsItin(std::string_view s) {
-  auto digits = SsnDigits(s);
+  char buf[kMaxSplitDigits];
+  auto digits = SsnDigits(s, buf);
   if (!digits || (*digits)[0] != '9') return Validity::kInvalid;
   int group = Number(*digits, 3, 2);
   bool group_ok = (group >= 50 && group <= 65) || (group >= 70 && group <= 88) ||
@@ -813,7 +825,8 @@ Validity ValidateIpAddress(std::string_view s) {
 }
 
 Validity ValidateAbaRouting(std::string_view s) {
-  auto digits = SplitDigits(s, "-", {4, 4, 1});
+  char buf[kMaxSplitDigits];
+  auto digits = SplitDigits(s, "-", buf, {4, 4, 1});
   if (!digits || digits->size() != 9) return Validity::kInvalid;
   // A checksum of zero makes 000000000 pass, but it is a placeholder, not a bank.
   if (*digits == "000000000") return Validity::kInvalid;
@@ -840,7 +853,8 @@ Validity ValidateUsNpi(std::string_view s) {
 }
 
 Validity ValidateUkNhs(std::string_view s) {
-  auto digits = SplitDigits(s, " -", {3, 3, 4});
+  char buf[kMaxSplitDigits];
+  auto digits = SplitDigits(s, " -", buf, {3, 3, 4});
   if (!digits || digits->size() != 10) return Validity::kInvalid;
   // One repeated digit passes mod 11 but is a placeholder, never an issued number.
   if (digits->find_first_not_of((*digits)[0]) == std::string::npos) return Validity::kInvalid;
