@@ -16,6 +16,10 @@
 namespace comply::pii {
 namespace {
 
+// Forced inline: a check shared by the scan's short path and OtherWord, which the
+// compiler might otherwise call.
+#define COMPLY_PREFILTER_INLINE inline __attribute__((always_inline))
+
 enum : uint8_t {
   kDigitClass = 1,
   kUpperClass = 2,
@@ -426,18 +430,24 @@ class Scanner {
       OtherWord(i, j, acc);
       return;
     }
+    LetterWord(i, j);
+    // No CRYPTO form and no digit run: each holds a digit.
+    if (!(acc & kScanNotHex)) HexWord({i, j});
+  }
+
+  // The checks of a word [i, j) that begins with a letter, whatever else it holds: the
+  // cue, closing, honorific, month and www checks for the few words whose first two
+  // bytes and length let them through, the fiscal code (whose digits may all be written
+  // as letters: see ItalianFiscalCode) and the months with a non-ASCII letter.
+  COMPLY_PREFILTER_INLINE void LetterWord(size_t i, size_t j) {
     const size_t len = j - i;
+    const unsigned char c0 = t_[i];
     const Words& w = w_;
-    // The cue, closing, honorific, month and www checks, for the few words whose first
-    // two bytes and length let them through.
     const uint32_t maybe =
         w.by_pair[c0 & 31][(len > 1 ? t_[i + 1] : 0) & 31] & kByLength[std::min<size_t>(len, 16)];
     if (maybe != 0) PairWord(i, j, maybe);
-    // A fiscal code's digits may all be written as letters (see ItalianFiscalCode).
     if (len == 16) ItalianFiscalCode(i, j);
     if (len < 3) NonAsciiMonth(i, j);
-    // No CRYPTO form and no digit run: each holds a digit.
-    if (!(acc & kScanNotHex)) HexWord({i, j});
   }
 
   // The words of Word that hold a digit or begin with '_'.
@@ -445,12 +455,7 @@ class Scanner {
     const size_t len = j - i;
     const unsigned char c0 = t_[i];
     if (Alpha(c0)) {
-      const Words& w = w_;
-      const uint32_t maybe =
-          w.by_pair[c0 & 31][(len > 1 ? t_[i + 1] : 0) & 31] & kByLength[std::min<size_t>(len, 16)];
-      if (maybe != 0) PairWord(i, j, maybe);
-      if (len == 16) ItalianFiscalCode(i, j);
-      if (len < 3) NonAsciiMonth(i, j);
+      LetterWord(i, j);
       // CRYPTO: (?i:bc1|tb1) then at least six more.
       if (len >= 9 && t_[i + 2] == '1') {
         const char a = ToLower(c0), b = ToLower(t_[i + 1]);
