@@ -102,3 +102,43 @@ SELECT j, j -> 'abcdefghij' AS a, j -> 'middle_key_abcdefghij' AS m, j ->> '[EMA
   FROM (SELECT comply.redact('{"k@ex.io": 1, "abcdefghij": 2, "a.very.long.address@example.org": 3,
                                "middle_key_abcdefghij": 4, "zz": {"x.y@example.org": 5, "ab": 6}}'::jsonb,
                              '{"redact_keys": true}') AS j) s;
+-- The redacted copy is written in jsonb's binary form directly: byte for byte what
+-- PostgreSQL makes of its text (keys then values, numbers and containers int-aligned
+-- after strings that changed length, every 32nd entry an offset, raw scalars), for
+-- values redacted by content, keys redacted and sorted again, and values replaced whole.
+CREATE CAST (jsonb AS bytea) WITHOUT FUNCTION;
+CREATE TEMP TABLE bin_docs (id serial, doc jsonb);
+INSERT INTO bin_docs (doc) VALUES
+  ('"SSN 536-22-8714"'), ('4111111111111111'), ('42.50'), ('null'), ('true'), ('{}'), ('[]'),
+  ('[{}, [], "maria@example.org", [[]]]'),
+  ('{"a": 1.5, "ssn": "536-22-8714", "n": 4111111111111111, "t": true, "f": false,
+    "o": {"x": [1, "maria@example.org", 2.25, {"y": null, "z": "call 212-555-0147"}], "w": -7e-3}}');
+INSERT INTO bin_docs (doc)
+  SELECT jsonb_object_agg('k' || g, CASE g % 5 WHEN 0 THEN to_jsonb(g * 1.5)
+                                               WHEN 1 THEN to_jsonb('call 212-555-0147 #' || g)
+                                               WHEN 2 THEN jsonb_build_array(g, 'maria@example.org', jsonb_build_object('n', g))
+                                               WHEN 3 THEN 'null'::jsonb
+                                               ELSE to_jsonb(g % 2 = 0) END)
+    FROM generate_series(1, 70) g;
+INSERT INTO bin_docs (doc)
+  SELECT jsonb_agg(CASE g % 4 WHEN 0 THEN to_jsonb(g)
+                              WHEN 1 THEN to_jsonb('SSN 536-22-' || lpad(g::text, 4, '0'))
+                              WHEN 2 THEN jsonb_build_object('e', 'x' || g || '@example.org', 'v', g / 7.0)
+                              ELSE to_jsonb('plain ' || g) END)
+    FROM generate_series(1, 100) g;
+INSERT INTO bin_docs (doc)
+  SELECT jsonb_object_agg('user' || g || '@example.org', g) || jsonb_object_agg('k' || g, 'v' || g)
+         || '{"o": {"maria@example.org": [1, 2.5]}}'
+    FROM generate_series(1, 40) g;
+SELECT count(*) AS docs,
+       count(*) FILTER (WHERE doc::bytea = doc::text::jsonb::bytea) AS documents_canonical,
+       count(*) FILTER (WHERE r1::bytea = r1::text::jsonb::bytea) AS by_content,
+       count(*) FILTER (WHERE r2::bytea = r2::text::jsonb::bytea) AS keys_redacted,
+       count(*) FILTER (WHERE r3::bytea = r3::text::jsonb::bytea) AS replaced_whole,
+       count(*) FILTER (WHERE r1 <> doc) AS changed_by_content,
+       count(*) FILTER (WHERE r2 <> r1) AS keys_changed,
+       count(*) FILTER (WHERE r3 <> r1) AS changed_whole
+  FROM (SELECT doc, comply.redact(doc) AS r1, comply.redact(doc, '{"redact_keys": true}') AS r2,
+               comply.redact(doc, '{"default": {"op": "mask"}}', ARRAY['o', 'k3', 'k5', 'n', 'a']) AS r3
+          FROM bin_docs) s;
+DROP CAST (jsonb AS bytea);

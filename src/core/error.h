@@ -15,6 +15,7 @@ namespace comply {
 namespace sqlstate {
 inline constexpr const char* kInvalidParameterValue = "22023";
 inline constexpr const char* kProgramLimitExceeded = "54000";
+inline constexpr const char* kStatementTooComplex = "54001";
 inline constexpr const char* kInvalidRegularExpression = "2201B";
 inline constexpr const char* kInvalidTextRepresentation = "22P02";
 inline constexpr const char* kCharacterNotInRepertoire = "22021";

@@ -7,11 +7,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <deque>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/json.h"
 #include "pg/guard.h"
@@ -300,11 +301,15 @@ std::string RedactString(std::string_view in, const pii::DetectOptions& opts,
   return pii::Redact(in, findings, ops, key, InterruptCheck());
 }
 
-// Walks a jsonb container, building its redacted copy: a tree of JsonbValues converted
-// into jsonb once (JsonbValueToJsonb), made directly rather than pushed value by value
-// (pushJsonbValue copies each value into arrays it grows, and sorts each object at its
-// end). A copied container has as many members or items as the original, in its order,
-// which is jsonb's; an object some of whose keys were redacted is sorted again.
+// Walks a jsonb document and writes its redacted copy directly in jsonb's binary form,
+// container by container, as PostgreSQL's convertToJsonb would write the same values
+// (jsonb_util.c: keys then values, each container int-aligned, numbers int-aligned, the
+// padding counted in the length of what follows it, every JB_OFFSET_STRIDE'th entry an
+// offset): no tree of JsonbValues, no iterator, no PostgreSQL call but for numbers' text.
+// Keys are copied as they are (their entries and bytes at once) unless some key of the
+// object is redacted, when the members are sorted again in jsonb's order (shorter keys
+// first). sql/04_redact_jsonb.sql compares the copies with what PostgreSQL makes of their
+// text, byte for byte.
 class JsonbRedactor {
  public:
   // The redacted keys given in one object, and for each redacted form the next number.
@@ -326,50 +331,36 @@ class JsonbRedactor {
     for (const std::string& k : keys_) keys_lengths_ |= LengthBit(k.size());
   }
 
-  // Returns the redacted copy of root. name (a column's) is the context of the values
-  // not under a key (the document a scalar, an array's items at the root).
-  Jsonb* Run(JsonbContainer* root, std::string_view name = {}) {
+  // Returns the redacted copy of root (a detoasted document's). name (a column's) is
+  // the context of the values not under a key (the document a scalar, an array's items
+  // at the root).
+  Jsonb* Run(const JsonbContainer* root, std::string_view name = {}) {
     string_bytes_ = 0;
-    texts_.clear();
-    JsonbValue* result = Walk(root, name);
-    // (The copy's strings are the document's bytes or texts_', copied into the result.)
-    return PgCall([&] { return JsonbValueToJsonb(result); });
+    out_.Clear();
+    out_.Zeros(VARHDRSZ);  // the varlena header, set once the size is known
+    WriteContainer(root, name);
+    return PgCall([&] {
+      Jsonb* result = static_cast<Jsonb*>(palloc(out_.size()));
+      std::memcpy(result, out_.data(), out_.size());
+      SET_VARSIZE(result, out_.size());
+      return result;
+    });
   }
 
  private:
-  // The copy of one container: its value (jbvObject or jbvArray, arrays palloc'd for
-  // the original's number of members or items) and that number, which it never exceeds.
-  struct Copy {
-    JsonbValue* value = nullptr;
-    int capacity = 0;
+  // One child of a container as stored: its entry, and where its data start and end
+  // from the start of the container's data, base (a number's or a container's padding
+  // included: it is aligned from base, which is int-aligned).
+  struct Child {
+    JEntry entry;
+    const char* base;
+    uint32 start;
+    uint32 end;
   };
 
-  // One token of a container as JsonbIteratorNext reads it.
-  struct Token {
-    JsonbIteratorToken tok;
-    JsonbValue v;
-  };
-
-  // Adds v (copied: a string's bytes stay where they are) to copy as the token tok
-  // reads it: an object's key (the member's value comes next), a member's value, or an
-  // array's item.
-  static void Add(Copy* copy, JsonbIteratorToken tok, const JsonbValue& v) {
-    JsonbValue* c = copy->value;
-    if (tok == WJB_ELEM) {
-      if (c->type != jbvArray || c->val.array.nElems >= copy->capacity) Overrun();
-      c->val.array.elems[c->val.array.nElems++] = v;
-      return;
-    }
-    if (c->type != jbvObject || c->val.object.nPairs >= copy->capacity) Overrun();
-    JsonbPair& pair = c->val.object.pairs[c->val.object.nPairs];
-    if (tok == WJB_KEY) {
-      pair.key = v;
-      pair.order = static_cast<uint32>(c->val.object.nPairs);
-    } else {
-      pair.value = v;
-      ++c->val.object.nPairs;
-    }
-  }
+  // What becomes of a value: copied as it is, replaced by a string, or (a container)
+  // walked.
+  enum class Fate { kKeep, kReplace, kWalk };
 
   // Bit n of a length mask: a length of n bytes (n < 63), or of 63 or more (bit 63).
   static uint64 LengthBit(size_t n) { return uint64{1} << std::min<size_t>(n, 63); }
@@ -383,119 +374,264 @@ class JsonbRedactor {
     return (high & 0x80) != 0 || (keys_lengths_ & LengthBit(k.size())) != 0;
   }
 
-  [[noreturn]] static void Overrun() {
-    throw Error(sqlstate::kInternalError, "a jsonb container holds another number of members than its header says");
+  // Whether the value of key k is replaced whole: k is one of keys_, case-folded.
+  bool Listed(std::string_view k) {
+    if (keys_.empty() || !MayBeListed(k)) return false;
+    LowerInto(k, &lower_key_);
+    return keys_.count(lower_key_) > 0;
   }
 
-  // Walks container c and returns its redacted copy. name is the key c is stored under
-  // (its items' context; its members have their own).
-  JsonbValue* Walk(JsonbContainer* c, std::string_view name) {
+  // The data of container c's children start after its header and entries.
+  static const char* DataOf(const JsonbContainer* c, uint32 entries) {
+    return reinterpret_cast<const char*>(&c->children[entries]);
+  }
+
+  // Where child i's data end, given where they start (jsonb_util.c's getJsonbOffset,
+  // read in order).
+  static uint32 EndOf(JEntry e, uint32 start) {
+    return JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : start + JBE_OFFLENFLD(e);
+  }
+
+  // The bytes of the copy, appended inline (std::string's append is a call each).
+  class Bytes {
+   public:
+    size_t size() const { return size_; }
+    const char* data() const { return buf_.get(); }
+    char* At(size_t at) { return buf_.get() + at; }
+    void Clear() { size_ = 0; }
+    void Append(const void* p, size_t n) {
+      Reserve(n);
+      std::memcpy(buf_.get() + size_, p, n);
+      size_ += n;
+    }
+    void Append(std::string_view s) { Append(s.data(), s.size()); }
+    void Zeros(size_t n) {
+      Reserve(n);
+      std::memset(buf_.get() + size_, 0, n);
+      size_ += n;
+    }
+
+   private:
+    void Reserve(size_t n) {
+      if (capacity_ - size_ >= n) return;
+      const size_t capacity = std::max({size_ + n, 2 * capacity_, size_t{1024}});
+      std::unique_ptr<char[]> grown(new char[capacity]);
+      if (size_) std::memcpy(grown.get(), buf_.get(), size_);
+      buf_ = std::move(grown);
+      capacity_ = capacity;
+    }
+
+    std::unique_ptr<char[]> buf_;
+    size_t size_ = 0;
+    size_t capacity_ = 0;
+  };
+
+  // Pads out_ with zeros to a multiple of 4 bytes (padBufferToInt); returns the padding.
+  uint32 Pad() {
+    const size_t pad = INTALIGN(out_.size()) - out_.size();
+    out_.Zeros(pad);
+    return static_cast<uint32>(pad);
+  }
+
+  void AppendWord(uint32 w) { out_.Append(&w, sizeof w); }
+
+  // Stores the entry of child i of the container whose entries start at out_[at],
+  // whose children's data so far are *total bytes long (meta's length added here).
+  void SetEntry(size_t at, uint32 i, JEntry meta, uint32* total) {
+    if (JBE_OFFLENFLD(meta) > JENTRY_OFFLENMASK - *total) TooLarge();
+    *total += JBE_OFFLENFLD(meta);
+    if (i % JB_OFFSET_STRIDE == 0) meta = (meta & JENTRY_TYPEMASK) | *total | JENTRY_HAS_OFF;
+    std::memcpy(out_.At(at + sizeof(JEntry) * i), &meta, sizeof meta);
+  }
+
+  [[noreturn]] static void TooLarge() {
+    throw Error(sqlstate::kProgramLimitExceeded, "the redacted jsonb would be larger than 256 MB", {},
+                "Its labels are longer than what they replace: use shorter labels, or redact "
+                "smaller documents.");
+  }
+
+  // Writes the redacted copy of container c; returns its entry in its parent. name is
+  // the key c is stored under (its items' context; its members have their own).
+  JEntry WriteContainer(const JsonbContainer* c, std::string_view name) {
     InterruptCheck()();
-    Copy copy;
-    // The container's tokens, read at once in one PgCall (a PG_TRY each cost about a
-    // tenth of a protected row's jsonb walk): its start, an object's keys and values or
-    // an array's items (nested containers as jbvBinary, strings as the document's
-    // bytes), its end.
-    Token* tokens = nullptr;
-    const int n_tokens = PgCall([&] {
-      check_stack_depth();
-      const int n = static_cast<int>(JsonContainerSize(c));
-      JsonbValue* v = static_cast<JsonbValue*>(palloc0(sizeof(JsonbValue)));
-      if (JsonContainerIsObject(c)) {
-        v->type = jbvObject;
-        v->val.object.pairs = static_cast<JsonbPair*>(palloc(sizeof(JsonbPair) * (n + 1)));
-      } else {
-        v->type = jbvArray;
-        v->val.array.elems = static_cast<JsonbValue*>(palloc(sizeof(JsonbValue) * (n + 1)));
+    if (stack_is_too_deep())  // (does not raise: check_stack_depth would)
+      throw Error(sqlstate::kStatementTooComplex, "stack depth limit exceeded", {},
+                  "The document is nested too deeply to be redacted.");
+    const size_t base = out_.size();
+    Pad();
+    const uint32 n = JsonContainerSize(c);
+    if (!JsonContainerIsObject(c)) {
+      AppendWord(c->header & (JB_CMASK | JB_FARRAY | JB_FSCALAR));  // (a raw scalar stays one)
+      const size_t at = out_.size();
+      out_.Zeros(sizeof(JEntry) * n);
+      const char* data = DataOf(c, n);
+      uint32 start = 0, total = 0;
+      for (uint32 i = 0; i < n; ++i) {
+        const JEntry e = c->children[i];
+        const uint32 end = EndOf(e, start);
+        SetEntry(at, i, WriteValue({e, data, start, end}, false, {}, name), &total);
+        start = end;
       }
-      copy.value = v;
-      copy.capacity = n;
-      // At most 2n + 2 tokens (begin, a key and a value per member, end) before
-      // WJB_DONE; a container that gives more is cut there and refused as Overrun.
-      const int max = 2 * n + 3;
-      Token* t = static_cast<Token*>(palloc(sizeof(Token) * max));
-      JsonbIterator* it = JsonbIteratorInit(c);
-      int count = 0;
-      while (count < max) {
-        t[count].tok = JsonbIteratorNext(&it, &t[count].v, true);
-        if (t[count].tok == WJB_DONE) break;
-        ++count;
-      }
-      tokens = t;
-      return count == max ? -1 : count;
-    });
-    if (n_tokens < 0) Overrun();
-    bool key_matched = false;
-    bool keys_redacted = false;  // some key of this object was: sorted again at its end
-    std::string_view member;  // the key of the member whose value comes next
-    std::string named;        // name and member: the name of that value
-    GivenKeys renamed;        // the redacted keys given so far in this object
-    for (int i = 0; i < n_tokens; ++i) {
-      const JsonbIteratorToken tok = tokens[i].tok;
-      JsonbValue& v = tokens[i].v;
-      switch (tok) {
-        case WJB_BEGIN_ARRAY:
-          copy.value->val.array.rawScalar = v.val.array.rawScalar;
-          break;
-        case WJB_KEY: {
-          // The key names the entity of a value replaced whole: only then is it needed
-          // upper-cased. Lower-cased into a buffer kept across keys (no allocation).
-          std::string_view k(v.val.string.val, v.val.string.len);
-          member = k;  // (the container's bytes: valid for the whole walk)
-          key_matched = false;
-          if (!keys_.empty() && MayBeListed(k)) {
-            LowerInto(k, &lower_key_);
-            key_matched = keys_.count(lower_key_) > 0;
-          }
-          if (key_matched) current_key_ = Upper(k);
-          if (redact_keys_) {
-            // A key's context is the keys above it, as a value's is: a bare SSN keying
-            // a map under "ssn".
-            named_.context = name;
-            const std::string r = RedactString(k, named_, key_ops_, {});
-            if (r != k) {
-              AddString(&copy, tok, DistinctKey(c, r, &renamed));
-              keys_redacted = true;
-              break;
-            }
-          }
-          Add(&copy, tok, v);  // (the key's bytes are the document's)
-          break;
-        }
-        case WJB_VALUE:
-        case WJB_ELEM: {
-          bool whole = tok == WJB_VALUE && key_matched;
-          // The key is read when whole. A value's name is its key after the names of the
-          // members it is in ({"pesel": {"old": ..., "new": ...}}, an audit entry's
-          // change), an item's its array's.
-          std::string_view value_name = name;
-          if (tok == WJB_VALUE) {
-            if (name.empty() || name.size() + member.size() > 255) {
-              value_name = member;
-            } else {
-              named.assign(name);
-              named += ' ';
-              named.append(member);
-              value_name = named;
-            }
-          }
-          AddValue(&copy, tok, &v, whole, current_key_, value_name);
-          break;
-        }
-        default:  // the container's start (an object's) and end
-          break;
+      return JENTRY_ISCONTAINER | static_cast<uint32>(out_.size() - base);
+    }
+    AppendWord(n | JB_FOBJECT);
+    const size_t at = out_.size();
+    const char* data = DataOf(c, 2 * n);
+    // The keys' end (where the values' data start).
+    uint32 keys_end = 0;
+    for (uint32 i = 0; i < n; ++i) keys_end = EndOf(c->children[i], keys_end);
+    // Keys redacted by content, if any: the index of each member's new key in renamed.
+    std::vector<std::string> renamed;
+    std::vector<int> renamed_of;
+    if (redact_keys_) {
+      GivenKeys given;
+      uint32 start = 0;
+      for (uint32 i = 0; i < n; ++i) {
+        const uint32 end = EndOf(c->children[i], start);
+        const std::string_view k(data + start, end - start);
+        start = end;
+        // A key's context is the keys above it, as a value's is: a bare SSN keying a
+        // map under "ssn".
+        named_.context = name;
+        const std::string r = RedactString(k, named_, key_ops_, {});
+        if (r == k) continue;
+        if (renamed_of.empty()) renamed_of.assign(n, -1);
+        renamed_of[i] = static_cast<int>(renamed.size());
+        renamed.push_back(DistinctKey(c, r, &given));
       }
     }
-    pfree(tokens);  // (their values are copied into the copy)
-    JsonbValue* out = copy.value;
-    if (out->type == jbvObject ? out->val.object.nPairs != copy.capacity
-                               : out->val.array.nElems != copy.capacity)
-      Overrun();
-    // Redacted keys are not where the originals were in jsonb's order (shorter keys
-    // first): the object is sorted again, as pushJsonbValue's end of an object would.
-    // (DistinctKey gave keys unlike the object's own and each other.)
-    if (keys_redacted) SortJsonbPairs(out->val.object.pairs, out->val.object.nPairs);
-    return out;
+    uint32 total = 0;
+    // Scratch for a member's name after the object's (WriteMember): name and a space.
+    std::string named;
+    if (!name.empty() && name.size() <= 255) {
+      named.assign(name);
+      named += ' ';
+    }
+    if (renamed.empty()) {
+      // The keys as they are: their entries and bytes.
+      out_.Append(c->children, sizeof(JEntry) * n);
+      out_.Zeros(sizeof(JEntry) * n);
+      out_.Append(data, keys_end);
+      total = keys_end;
+      uint32 key_start = 0, start = keys_end;
+      for (uint32 i = 0; i < n; ++i) {
+        const uint32 key_end = EndOf(c->children[i], key_start);
+        const JEntry e = c->children[n + i];
+        const uint32 end = EndOf(e, start);
+        WriteMember(at, n, i, {e, data, start, end},
+                    std::string_view(data + key_start, key_end - key_start), name, &named, &total);
+        key_start = key_end;
+        start = end;
+      }
+    } else {
+      // Some keys redacted: the members in the order of their new keys (DistinctKey
+      // gave keys unlike the object's own and each other), as pushJsonbValue's end of an
+      // object would sort them.
+      struct Member {
+        std::string_view key;       // as written
+        std::string_view original;  // the document's (the value's context)
+        Child value;
+      };
+      std::vector<Member> members(n);
+      uint32 key_start = 0, start = keys_end;
+      for (uint32 i = 0; i < n; ++i) {
+        const uint32 key_end = EndOf(c->children[i], key_start);
+        const JEntry e = c->children[n + i];
+        const uint32 end = EndOf(e, start);
+        members[i].original = std::string_view(data + key_start, key_end - key_start);
+        members[i].key = renamed_of[i] < 0 ? members[i].original : std::string_view(renamed[renamed_of[i]]);
+        members[i].value = {e, data, start, end};
+        key_start = key_end;
+        start = end;
+      }
+      std::sort(members.begin(), members.end(), [](const Member& a, const Member& b) {
+        return a.key.size() != b.key.size() ? a.key.size() < b.key.size() : a.key < b.key;
+      });
+      out_.Zeros(2 * sizeof(JEntry) * n);
+      for (uint32 i = 0; i < n; ++i) {
+        out_.Append(members[i].key);
+        SetEntry(at, i, JENTRY_ISSTRING | static_cast<uint32>(members[i].key.size()), &total);
+      }
+      for (uint32 i = 0; i < n; ++i)
+        WriteMember(at, n, i, members[i].value, members[i].original, name, &named, &total);
+    }
+    return JENTRY_ISCONTAINER | static_cast<uint32>(out_.size() - base);
+  }
+
+  // Writes the value of member i of an object of n members, under key member; name is
+  // the object's (*named: the object's scratch string for the value's, holding name
+  // and a space).
+  void WriteMember(size_t at, uint32 n, uint32 i, const Child& value, std::string_view member,
+                   std::string_view name, std::string* named, uint32* total) {
+    const bool whole = Listed(member);
+    if (whole) current_key_ = Upper(member);
+    // A value's name is its key after the names of the members it is in ({"pesel":
+    // {"old": ..., "new": ...}}, an audit entry's change).
+    std::string_view value_name = member;
+    if (!name.empty() && name.size() + member.size() <= 255) {
+      named->resize(name.size() + 1);
+      named->append(member);
+      value_name = *named;
+    }
+    SetEntry(at, n + i, WriteValue(value, whole, current_key_, value_name), total);
+  }
+
+  // Writes one value (replaced whole when whole, under entity), returns its entry.
+  JEntry WriteValue(const Child& child, bool whole, const std::string& entity, std::string_view name) {
+    const uint32 type = child.entry & JENTRY_TYPEMASK;
+    // A number's or a container's data start int-aligned (fillJsonbValue).
+    const uint32 start = type == JENTRY_ISNUMERIC || type == JENTRY_ISCONTAINER ? INTALIGN(child.start)
+                                                                                : child.start;
+    const char* const data = child.base + start;
+    const uint32 len = child.end - start;
+    JsonbValue v;
+    switch (type) {
+      case JENTRY_ISSTRING:
+        v.type = jbvString;
+        v.val.string.val = const_cast<char*>(data);
+        v.val.string.len = static_cast<int>(len);
+        break;
+      case JENTRY_ISNUMERIC:
+        v.type = jbvNumeric;
+        v.val.numeric = reinterpret_cast<Numeric>(const_cast<char*>(data));
+        break;
+      case JENTRY_ISBOOL_FALSE:
+      case JENTRY_ISBOOL_TRUE:
+        v.type = jbvBool;
+        v.val.boolean = type == JENTRY_ISBOOL_TRUE;
+        break;
+      case JENTRY_ISNULL:
+        v.type = jbvNull;
+        break;
+      default:
+        v.type = jbvBinary;
+        v.val.binary.data = reinterpret_cast<JsonbContainer*>(const_cast<char*>(data));
+        v.val.binary.len = static_cast<int>(len);
+        break;
+    }
+    std::string replacement;
+    switch (Decide(&v, whole, entity, name, &replacement)) {
+      case Fate::kWalk:
+        return WriteContainer(v.val.binary.data, name);
+      case Fate::kReplace:
+        CountString(replacement.size());
+        out_.Append(replacement);
+        return JENTRY_ISSTRING | static_cast<uint32>(replacement.size());
+      case Fate::kKeep:
+        break;
+    }
+    if (type == JENTRY_ISSTRING) {
+      CountString(len);
+      out_.Append(data, len);
+      return JENTRY_ISSTRING | len;
+    }
+    if (type == JENTRY_ISNUMERIC || type == JENTRY_ISCONTAINER) {
+      // Its bytes (a container's offsets are its own), int-aligned here.
+      const uint32 padded = Pad();
+      out_.Append(data, len);
+      return type | (padded + len);
+    }
+    return type;  // true, false, null: no data
   }
 
   // The key that redacted key r of object c becomes: r, or r#2, r#3 ... for the second
@@ -505,7 +641,7 @@ class JsonbRedactor {
   // the others' values). Never one of c's own keys ("[EMAIL_ADDRESS]#2" written as such,
   // kept as it is) nor one given already (in *given, with the next number to try for r:
   // each key is one lookup or a few, however many share its label).
-  std::string DistinctKey(JsonbContainer* c, const std::string& r, GivenKeys* given) {
+  std::string DistinctKey(const JsonbContainer* c, const std::string& r, GivenKeys* given) {
     uint64& next = given->next[r];  // 0: r itself not tried yet
     for (;;) {
       std::string candidate = next == 0 ? r : r + "#" + std::to_string(next);
@@ -513,8 +649,8 @@ class JsonbRedactor {
       if (given->names.count(candidate)) continue;
       const bool own = PgCall([&] {
         JsonbValue found;
-        return getKeyJsonValueFromContainer(c, candidate.data(), static_cast<int>(candidate.size()),
-                                            &found) != nullptr;
+        return getKeyJsonValueFromContainer(const_cast<JsonbContainer*>(c), candidate.data(),
+                                            static_cast<int>(candidate.size()), &found) != nullptr;
       });
       if (own) continue;
       given->names.insert(candidate);
@@ -522,21 +658,15 @@ class JsonbRedactor {
     }
   }
 
-  // Adds one value: replaced whole (under a listed key), recursed into, redacted by
-  // content (strings, numbers) or copied.
-  void AddValue(Copy* copy, JsonbIteratorToken tok, JsonbValue* v, bool whole, const std::string& entity,
-                std::string_view name) {
+  // What becomes of one value: replaced whole (under a listed key), walked, redacted by
+  // content (strings, numbers: *replacement) or kept.
+  Fate Decide(JsonbValue* v, bool whole, const std::string& entity, std::string_view name,
+              std::string* replacement) {
     // "keep" for a listed key keeps its value as it is: a number stays a number, and an
     // object or array is walked like any other (a card number inside is still redacted;
     // kept whole as text, it was stored in clear).
-    if (whole && ops_.For(entity).kind == pii::OpKind::kKeep) {
-      if (v->type == jbvBinary) {
-        Add(copy, tok, *Walk(v->val.binary.data, name));
-      } else {
-        Add(copy, tok, *v);
-      }
-      return;
-    }
+    if (whole && ops_.For(entity).kind == pii::OpKind::kKeep)
+      return v->type == jbvBinary ? Fate::kWalk : Fate::kKeep;
     if (whole && v->type != jbvNull) {
       std::string original;
       if (v->type == jbvString) {
@@ -554,43 +684,31 @@ class JsonbRedactor {
       const pii::Operator& op = ops_.For(entity);
       // A pseudonym stays one: hashed again it would no longer join (an UPDATE of
       // another member, comply.protect_existing).
-      if (op.kind == pii::OpKind::kHash && v->type == jbvString && pii::IsPseudonym(original)) {
-        Add(copy, tok, *v);
-        return;
-      }
+      if (op.kind == pii::OpKind::kHash && v->type == jbvString && pii::IsPseudonym(original))
+        return Fate::kKeep;
       if (op.kind == pii::OpKind::kMask && v->type == jbvBinary && op.keep_last > 0) {
         // The end of an object's or array's text is the end of what it holds (the last
         // characters of an e-mail inside it): a container is masked whole.
         pii::Operator whole_mask = op;
         whole_mask.keep_last = 0;
-        AddString(copy, tok, pii::ApplyOperator(whole_mask, entity, original, key_));
-        return;
+        *replacement = pii::ApplyOperator(whole_mask, entity, original, key_);
+        return Fate::kReplace;
       }
-      AddString(copy, tok, pii::ApplyOperator(op, entity, original, key_));
-      return;
+      *replacement = pii::ApplyOperator(op, entity, original, key_);
+      return Fate::kReplace;
     }
-    if (v->type == jbvBinary) {
-      Add(copy, tok, *Walk(v->val.binary.data, name));
-      return;
-    }
+    if (v->type == jbvBinary) return Fate::kWalk;
     // The value's name is context for the detector ("nif": "73516284G").
     named_.context = name;
     if (v->type == jbvString) {
       std::string_view in(v->val.string.val, v->val.string.len);
-      // Nothing found (most strings), or nothing changed: the document's own bytes, not
-      // a copy. (With no finding pii::Redact returns the text as it is: a jsonb's
-      // string, under 256 MB, is never too long for it.)
+      // Nothing found (most strings), or nothing changed: the document's own bytes.
+      // (With no finding pii::Redact returns the text as it is: a jsonb's string, under
+      // 256 MB, is never too long for it.)
       std::vector<pii::Finding> found = CurrentDetector().Detect(in, named_, InterruptCheck());
-      if (!found.empty()) {
-        std::string out = pii::Redact(in, found, ops_, key_, InterruptCheck());
-        if (out != in) {
-          AddString(copy, tok, std::move(out));
-          return;
-        }
-      }
-      CountString(in.size());
-      Add(copy, tok, *v);
-      return;
+      if (found.empty()) return Fate::kKeep;
+      *replacement = pii::Redact(in, found, ops_, key_, InterruptCheck());
+      return *replacement == in ? Fate::kKeep : Fate::kReplace;
     }
     if (v->type == jbvNumeric) {
       // A number is personal data when its digits are (a card number stored as a JSON
@@ -605,38 +723,23 @@ class JsonbRedactor {
       const std::string_view in(digits);
       std::vector<pii::Finding> found = CurrentDetector().Detect(in, named_, InterruptCheck());
       if (!found.empty()) {
-        pii::Finding whole = *std::max_element(found.begin(), found.end(),
+        pii::Finding whole_number = *std::max_element(found.begin(), found.end(),
             [](const pii::Finding& a, const pii::Finding& b) { return a.score < b.score; });
-        whole.begin = 0;
-        whole.end = in.size();
-        AddString(copy, tok, pii::Redact(in, {whole}, ops_, key_, InterruptCheck()));
-        return;
+        whole_number.begin = 0;
+        whole_number.end = in.size();
+        *replacement = pii::Redact(in, {whole_number}, ops_, key_, InterruptCheck());
+        return Fate::kReplace;
       }
     }
-    Add(copy, tok, *v);
+    return Fate::kKeep;
   }
 
-  // Counts the bytes of a string added. More than a jsonb holds (JENTRY_OFFLENMASK, 256
-  // MB, every string's bytes inside the root's) is refused then, not once the whole tree
-  // was built (1.4 GB of labels for 60 MB of jsonb).
+  // Counts the bytes of a string written. More than a jsonb holds (JENTRY_OFFLENMASK,
+  // 256 MB, every string's bytes inside the root's) is refused then, not once the whole
+  // copy was written.
   void CountString(size_t size) {
     string_bytes_ += size;
-    if (string_bytes_ > JENTRY_OFFLENMASK)
-      throw Error(sqlstate::kProgramLimitExceeded,
-                  "the redacted jsonb would be larger than 256 MB", {},
-                  "Its labels are longer than what they replace: use shorter labels, or redact "
-                  "smaller documents.");
-  }
-
-  // Adds s as a string (counted first), kept in texts_ until the copy is converted.
-  void AddString(Copy* copy, JsonbIteratorToken tok, std::string s) {
-    CountString(s.size());
-    texts_.push_back(std::move(s));
-    JsonbValue out;
-    out.type = jbvString;
-    out.val.string.len = static_cast<int>(texts_.back().size());
-    out.val.string.val = texts_.back().data();
-    Add(copy, tok, out);
+    if (string_bytes_ > JENTRY_OFFLENMASK) TooLarge();
   }
 
   const pii::DetectOptions& opts_;
@@ -649,10 +752,8 @@ class JsonbRedactor {
   std::string current_key_;  // upper-case, of the last key whose value is replaced whole
   std::string lower_key_;    // scratch
   uint64 keys_lengths_ = 0;  // LengthBit of each of keys_' lengths
-  size_t string_bytes_ = 0;  // of the strings added to this document (CountString)
-  // The strings of the copy that are not the document's (redacted), until Run converts
-  // it (a deque: its strings stay where they are as more are added).
-  std::deque<std::string> texts_;
+  size_t string_bytes_ = 0;  // of the strings written in this document (CountString)
+  Bytes out_;                // the copy being written: a varlena header, then the root
 };
 
 // Builds and warms the preloaded detector (plain C++: reports failure in why).
