@@ -1708,3 +1708,13 @@ INSERT INTO mail_log VALUES (4, '{"recipients": {"bo.li@example.org": "sent"}}')
 SELECT doc FROM mail_log WHERE id = 4;
 SELECT comply.unprotect('mail_log');
 DROP TABLE mail_log;
+-- The details of rows' ledger entries are written in jsonb's binary form directly:
+-- byte for byte what PostgreSQL makes of their text (keys of every length and type,
+-- composite and partitioned keys, NULL parts, labels for redacted parts).
+CREATE CAST (jsonb AS bytea) WITHOUT FUNCTION;
+SELECT count(*) > 50 AS row_entries,
+       count(DISTINCT details -> 'primary_key') > 20 AS distinct_keys,
+       count(*) FILTER (WHERE details ? 'partition') > 0 AS with_partition,
+       count(*) FILTER (WHERE details::bytea <> details::text::jsonb::bytea) AS not_canonical
+  FROM comply.audit_log WHERE details ? 'primary_key';
+DROP CAST (jsonb AS bytea);

@@ -185,18 +185,4 @@ json::Value JsonbArgument(Jsonb* jb, const char* argument) {
                               "\": no argument of pg_comply's needs that many levels.");
 }
 
-void SortJsonbPairs(JsonbPair* pairs, int n) {
-  auto less = [](const JsonbValue& a, const JsonbValue& b) {
-    if (a.val.string.len != b.val.string.len) return a.val.string.len < b.val.string.len;
-    return memcmp(a.val.string.val, b.val.string.val, a.val.string.len) < 0;
-  };
-  for (int i = 1; i < n; ++i) {
-    JsonbPair p = pairs[i];
-    int j = i;
-    for (; j > 0 && less(p.key, pairs[j - 1].key); --j) pairs[j] = pairs[j - 1];
-    pairs[j] = p;
-  }
-  for (int i = 0; i < n; ++i) pairs[i].order = static_cast<uint32>(i);
-}
-
 }  // namespace comply::pg

@@ -36,11 +36,4 @@ json::Value JsonbArgument(Jsonb* jb, const char* argument);
 json::Value JsonbWithinDepth(Jsonb* jb, const std::string& subject, const std::string& detail,
                              const std::string& hint);
 
-// Sorts the members of a jsonb object as jsonb keeps them (and as pushJsonbValue's end of
-// an object sorts them): shorter keys first, keys of one length by their bytes; sets
-// their order. For a tree of JsonbValues built directly and converted by
-// JsonbValueToJsonb, whose objects must be so sorted. The keys must be distinct. Plain C
-// (calls nothing).
-void SortJsonbPairs(JsonbPair* pairs, int n);
-
 }  // namespace comply::pg

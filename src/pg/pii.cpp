@@ -19,6 +19,7 @@
 #include "pg/spi.h"
 #include "pg/guc.h"
 #include "pg/jsonb_doc.h"
+#include "pg/jsonb_write.h"
 
 extern "C" {
 #include "postgres.h"
@@ -337,14 +338,8 @@ class JsonbRedactor {
   Jsonb* Run(const JsonbContainer* root, std::string_view name = {}) {
     string_bytes_ = 0;
     out_.Clear();
-    out_.Zeros(VARHDRSZ);  // the varlena header, set once the size is known
     WriteContainer(root, name);
-    return PgCall([&] {
-      Jsonb* result = static_cast<Jsonb*>(palloc(out_.size()));
-      std::memcpy(result, out_.data(), out_.size());
-      SET_VARSIZE(result, out_.size());
-      return result;
-    });
+    return PgCall([&] { return out_.ToJsonb(); });
   }
 
  private:
@@ -392,64 +387,6 @@ class JsonbRedactor {
     return JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : start + JBE_OFFLENFLD(e);
   }
 
-  // The bytes of the copy, appended inline (std::string's append is a call each).
-  class Bytes {
-   public:
-    size_t size() const { return size_; }
-    const char* data() const { return buf_.get(); }
-    char* At(size_t at) { return buf_.get() + at; }
-    void Clear() { size_ = 0; }
-    void Append(const void* p, size_t n) {
-      Reserve(n);
-      std::memcpy(buf_.get() + size_, p, n);
-      size_ += n;
-    }
-    void Append(std::string_view s) { Append(s.data(), s.size()); }
-    void Zeros(size_t n) {
-      Reserve(n);
-      std::memset(buf_.get() + size_, 0, n);
-      size_ += n;
-    }
-
-   private:
-    void Reserve(size_t n) {
-      if (capacity_ - size_ >= n) return;
-      const size_t capacity = std::max({size_ + n, 2 * capacity_, size_t{1024}});
-      std::unique_ptr<char[]> grown(new char[capacity]);
-      if (size_) std::memcpy(grown.get(), buf_.get(), size_);
-      buf_ = std::move(grown);
-      capacity_ = capacity;
-    }
-
-    std::unique_ptr<char[]> buf_;
-    size_t size_ = 0;
-    size_t capacity_ = 0;
-  };
-
-  // Pads out_ with zeros to a multiple of 4 bytes (padBufferToInt); returns the padding.
-  uint32 Pad() {
-    const size_t pad = INTALIGN(out_.size()) - out_.size();
-    out_.Zeros(pad);
-    return static_cast<uint32>(pad);
-  }
-
-  void AppendWord(uint32 w) { out_.Append(&w, sizeof w); }
-
-  // Stores the entry of child i of the container whose entries start at out_[at],
-  // whose children's data so far are *total bytes long (meta's length added here).
-  void SetEntry(size_t at, uint32 i, JEntry meta, uint32* total) {
-    if (JBE_OFFLENFLD(meta) > JENTRY_OFFLENMASK - *total) TooLarge();
-    *total += JBE_OFFLENFLD(meta);
-    if (i % JB_OFFSET_STRIDE == 0) meta = (meta & JENTRY_TYPEMASK) | *total | JENTRY_HAS_OFF;
-    std::memcpy(out_.At(at + sizeof(JEntry) * i), &meta, sizeof meta);
-  }
-
-  [[noreturn]] static void TooLarge() {
-    throw Error(sqlstate::kProgramLimitExceeded, "the redacted jsonb would be larger than 256 MB", {},
-                "Its labels are longer than what they replace: use shorter labels, or redact "
-                "smaller documents.");
-  }
-
   // Writes the redacted copy of container c; returns its entry in its parent. name is
   // the key c is stored under (its items' context; its members have their own).
   JEntry WriteContainer(const JsonbContainer* c, std::string_view name) {
@@ -457,25 +394,21 @@ class JsonbRedactor {
     if (stack_is_too_deep())  // (does not raise: check_stack_depth would)
       throw Error(sqlstate::kStatementTooComplex, "stack depth limit exceeded", {},
                   "The document is nested too deeply to be redacted.");
-    const size_t base = out_.size();
-    Pad();
     const uint32 n = JsonContainerSize(c);
     if (!JsonContainerIsObject(c)) {
-      AppendWord(c->header & (JB_CMASK | JB_FARRAY | JB_FSCALAR));  // (a raw scalar stays one)
-      const size_t at = out_.size();
-      out_.Zeros(sizeof(JEntry) * n);
+      // (A raw scalar stays one.)
+      JsonbContainerWriter array(&out_, n, false, c->header & (JB_FARRAY | JB_FSCALAR));
       const char* data = DataOf(c, n);
-      uint32 start = 0, total = 0;
+      uint32 start = 0;
       for (uint32 i = 0; i < n; ++i) {
         const JEntry e = c->children[i];
         const uint32 end = EndOf(e, start);
-        SetEntry(at, i, WriteValue({e, data, start, end}, false, {}, name), &total);
+        array.Entry(WriteValue({e, data, start, end}, false, {}, name));
         start = end;
       }
-      return JENTRY_ISCONTAINER | static_cast<uint32>(out_.size() - base);
+      return array.End();
     }
-    AppendWord(n | JB_FOBJECT);
-    const size_t at = out_.size();
+    JsonbContainerWriter object(&out_, n, true);
     const char* data = DataOf(c, 2 * n);
     // The keys' end (where the values' data start).
     uint32 keys_end = 0;
@@ -500,7 +433,6 @@ class JsonbRedactor {
         renamed.push_back(DistinctKey(c, r, &given));
       }
     }
-    uint32 total = 0;
     // Scratch for a member's name after the object's (WriteMember): name and a space.
     std::string named;
     if (!name.empty() && name.size() <= 255) {
@@ -509,17 +441,15 @@ class JsonbRedactor {
     }
     if (renamed.empty()) {
       // The keys as they are: their entries and bytes.
-      out_.Append(c->children, sizeof(JEntry) * n);
-      out_.Zeros(sizeof(JEntry) * n);
+      object.Copied(c->children, n, keys_end);
       out_.Append(data, keys_end);
-      total = keys_end;
       uint32 key_start = 0, start = keys_end;
       for (uint32 i = 0; i < n; ++i) {
         const uint32 key_end = EndOf(c->children[i], key_start);
         const JEntry e = c->children[n + i];
         const uint32 end = EndOf(e, start);
-        WriteMember(at, n, i, {e, data, start, end},
-                    std::string_view(data + key_start, key_end - key_start), name, &named, &total);
+        WriteMember(&object, {e, data, start, end},
+                    std::string_view(data + key_start, key_end - key_start), name, &named);
         key_start = key_end;
         start = end;
       }
@@ -547,22 +477,17 @@ class JsonbRedactor {
       std::sort(members.begin(), members.end(), [](const Member& a, const Member& b) {
         return a.key.size() != b.key.size() ? a.key.size() < b.key.size() : a.key < b.key;
       });
-      out_.Zeros(2 * sizeof(JEntry) * n);
-      for (uint32 i = 0; i < n; ++i) {
-        out_.Append(members[i].key);
-        SetEntry(at, i, JENTRY_ISSTRING | static_cast<uint32>(members[i].key.size()), &total);
-      }
-      for (uint32 i = 0; i < n; ++i)
-        WriteMember(at, n, i, members[i].value, members[i].original, name, &named, &total);
+      for (uint32 i = 0; i < n; ++i) object.Entry(out_.String(members[i].key));
+      for (uint32 i = 0; i < n; ++i) WriteMember(&object, members[i].value, members[i].original, name, &named);
     }
-    return JENTRY_ISCONTAINER | static_cast<uint32>(out_.size() - base);
+    return object.End();
   }
 
-  // Writes the value of member i of an object of n members, under key member; name is
-  // the object's (*named: the object's scratch string for the value's, holding name
-  // and a space).
-  void WriteMember(size_t at, uint32 n, uint32 i, const Child& value, std::string_view member,
-                   std::string_view name, std::string* named, uint32* total) {
+  // Writes the value of the next member of object, under key member; name is the
+  // object's (*named: the object's scratch string for the value's, holding name and a
+  // space).
+  void WriteMember(JsonbContainerWriter* object, const Child& value, std::string_view member,
+                   std::string_view name, std::string* named) {
     const bool whole = Listed(member);
     if (whole) current_key_ = Upper(member);
     // A value's name is its key after the names of the members it is in ({"pesel":
@@ -573,7 +498,7 @@ class JsonbRedactor {
       named->append(member);
       value_name = *named;
     }
-    SetEntry(at, n + i, WriteValue(value, whole, current_key_, value_name), total);
+    object->Entry(WriteValue(value, whole, current_key_, value_name));
   }
 
   // Writes one value (replaced whole when whole, under entity), returns its entry.
@@ -615,19 +540,17 @@ class JsonbRedactor {
         return WriteContainer(v.val.binary.data, name);
       case Fate::kReplace:
         CountString(replacement.size());
-        out_.Append(replacement);
-        return JENTRY_ISSTRING | static_cast<uint32>(replacement.size());
+        return out_.String(replacement);
       case Fate::kKeep:
         break;
     }
     if (type == JENTRY_ISSTRING) {
       CountString(len);
-      out_.Append(data, len);
-      return JENTRY_ISSTRING | len;
+      return out_.String(std::string_view(data, len));
     }
     if (type == JENTRY_ISNUMERIC || type == JENTRY_ISCONTAINER) {
       // Its bytes (a container's offsets are its own), int-aligned here.
-      const uint32 padded = Pad();
+      const uint32 padded = out_.Pad();
       out_.Append(data, len);
       return type | (padded + len);
     }
@@ -739,7 +662,7 @@ class JsonbRedactor {
   // copy was written.
   void CountString(size_t size) {
     string_bytes_ += size;
-    if (string_bytes_ > JENTRY_OFFLENMASK) TooLarge();
+    if (string_bytes_ > JENTRY_OFFLENMASK) out_.TooLarge();
   }
 
   const pii::DetectOptions& opts_;
@@ -753,7 +676,10 @@ class JsonbRedactor {
   std::string lower_key_;    // scratch
   uint64 keys_lengths_ = 0;  // LengthBit of each of keys_' lengths
   size_t string_bytes_ = 0;  // of the strings written in this document (CountString)
-  Bytes out_;                // the copy being written: a varlena header, then the root
+  // The copy being written.
+  JsonbBytes out_{"the redacted jsonb",
+                  "Its labels are longer than what they replace: use shorter labels, or redact "
+                  "smaller documents."};
 };
 
 // Builds and warms the preloaded detector (plain C++: reports failure in why).

@@ -26,6 +26,7 @@
 #include "pg/guard.h"
 #include "pg/guc.h"
 #include "pg/jsonb_doc.h"
+#include "pg/jsonb_write.h"
 #include "pg/ledger.h"
 #include "pg/pii.h"
 #include "pg/protect.h"
@@ -704,66 +705,51 @@ std::string PrimaryKeyJson(const TablePolicy& p, HeapTuple tup, TupleDesc desc,
 }
 
 // The details of a row's ledger entry, {"operation": op, "primary_key": {...},
-// "columns": [names]}, built as jsonb directly (no JSON text to parse). key holds
-// redacted parts; op and the names are the table's own identifiers, not data. The tree
-// is made here, its objects' members in jsonb's order, and converted once: the jsonb
-// pushJsonbValue would build, for a small part of its work (each push copies a value
-// and each object's end sorts its members).
+// "columns": [names]}, written in jsonb's binary form directly (jsonb_write.h: no
+// JSON text to parse, no tree of JsonbValues to convert). key holds redacted parts; op
+// and the names are the table's own identifiers, not data.
 Jsonb* RowAuditDetails(const char* op, const std::vector<KeyPart>& key,
                        const std::vector<const char*>& columns, const std::string& partition) {
-  return PgCall([&] {
-    auto string = [](JsonbValue* v, const char* s, size_t len) {
-      v->type = jbvString;
-      v->val.string.val = const_cast<char*>(s);
-      v->val.string.len = static_cast<int>(len);
-    };
-    JsonbValue* pk = static_cast<JsonbValue*>(palloc0(sizeof(JsonbValue)));
-    pk->type = jbvObject;
-    pk->val.object.nPairs = static_cast<int>(key.size());
-    pk->val.object.pairs = static_cast<JsonbPair*>(palloc0(sizeof(JsonbPair) * (key.size() + 1)));
+  // The key's numbers as numerics, first (PostgreSQL's: the only calls but the last).
+  std::vector<Numeric> numbers(key.size(), nullptr);
+  PgCall([&] {
     for (size_t i = 0; i < key.size(); ++i) {
       const KeyPart& k = key[i];
-      JsonbPair& pair = pk->val.object.pairs[i];
-      string(&pair.key, k.name.data(), k.name.size());
-      if (!k.value) {
-        pair.value.type = jbvNull;
-      } else if (k.number) {
-        pair.value.type = jbvNumeric;
-        pair.value.val.numeric = k.integer ? int64_to_numeric(*k.integer)
-                                           : DatumGetNumeric(DirectFunctionCall3(
-                                                 numeric_in, CStringGetDatum(k.value->c_str()),
-                                                 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-      } else {
-        string(&pair.value, k.value->data(), k.value->size());
-      }
+      if (!k.value || !k.number) continue;
+      numbers[i] = k.integer ? int64_to_numeric(*k.integer)
+                             : DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(k.value->c_str()),
+                                                                   ObjectIdGetDatum(InvalidOid),
+                                                                   Int32GetDatum(-1)));
     }
-    SortJsonbPairs(pk->val.object.pairs, pk->val.object.nPairs);
-    JsonbValue* cols = static_cast<JsonbValue*>(palloc0(sizeof(JsonbValue)));
-    cols->type = jbvArray;
-    cols->val.array.nElems = static_cast<int>(columns.size());
-    cols->val.array.elems = static_cast<JsonbValue*>(palloc0(sizeof(JsonbValue) * (columns.size() + 1)));
-    cols->val.array.rawScalar = false;
-    for (size_t i = 0; i < columns.size(); ++i)
-      string(&cols->val.array.elems[i], columns[i], strlen(columns[i]));
-    JsonbValue root;
-    root.type = jbvObject;
-    JsonbPair* members = static_cast<JsonbPair*>(palloc0(sizeof(JsonbPair) * 4));
-    int n = 0;
-    string(&members[n].key, "operation", strlen("operation"));
-    string(&members[n++].value, op, strlen(op));
-    string(&members[n].key, "primary_key", strlen("primary_key"));
-    members[n++].value = *pk;
-    string(&members[n].key, "columns", strlen("columns"));
-    members[n++].value = *cols;
-    if (!partition.empty()) {
-      string(&members[n].key, "partition", strlen("partition"));
-      string(&members[n++].value, partition.data(), partition.size());
-    }
-    SortJsonbPairs(members, n);
-    root.val.object.nPairs = n;
-    root.val.object.pairs = members;
-    return JsonbValueToJsonb(&root);
   });
+  // The key's members in jsonb's order (shorter names first, then by their bytes).
+  std::vector<size_t> order(key.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const std::string& x = key[a].name;
+    const std::string& y = key[b].name;
+    return x.size() != y.size() ? x.size() < y.size() : x < y;
+  });
+  // {"columns": [...], "operation": op, "partition": ..., "primary_key": {...}}: the
+  // keys in jsonb's order.
+  JsonbBytes out("the row's audit details");
+  const bool partitioned = !partition.empty();
+  JsonbContainerWriter root(&out, partitioned ? 4 : 3, true);
+  root.Entry(out.String("columns"));
+  root.Entry(out.String("operation"));
+  if (partitioned) root.Entry(out.String("partition"));
+  root.Entry(out.String("primary_key"));
+  JsonbContainerWriter names(&out, static_cast<uint32>(columns.size()), false);
+  for (const char* c : columns) names.Entry(out.String(c));
+  root.Entry(names.End());
+  root.Entry(out.String(op));
+  if (partitioned) root.Entry(out.String(partition));
+  JsonbContainerWriter pk(&out, static_cast<uint32>(key.size()), true);
+  for (size_t i : order) pk.Entry(out.String(key[i].name));
+  for (size_t i : order)
+    pk.Entry(!key[i].value ? JENTRY_ISNULL : key[i].number ? out.Numeric(numbers[i]) : out.String(*key[i].value));
+  root.Entry(pk.End());
+  return PgCall([&] { return out.ToJsonb(); });
 }
 
 // Appends a ledger entry as comply.audit does, with details already redacted (built
