@@ -617,11 +617,12 @@ TEST_F(DetectorTest, FullwidthTextReadsAsAscii) {
   EXPECT_TRUE(Find("\u53d7\u4ed8\u756a\u53f7 " + digits, 0.5).empty());
 }
 
-// Dashes that word processors put between digits: the em dash U+2014 (only between two
-// digits: in prose it joins words), the figure dash U+2012, the minus sign U+2212, the
-// small hyphen-minus U+FE63 (and the hyphen U+2010, read as '-' like the en dash).
+// Dashes that word processors put between digits: the em dash U+2014, the horizontal bar
+// U+2015 and the small em dash U+FE58 (only between two digits: in prose they join
+// words), the figure dash U+2012, the minus sign U+2212, the small hyphen-minus U+FE63
+// (and the hyphen U+2010, read as '-' like the en dash).
 TEST_F(DetectorTest, WordProcessorDashes) {
-  for (const char* dash : {"\u2014", "\u2012", "\u2212", "\ufe63", "\u2010"}) {
+  for (const char* dash : {"\u2014", "\u2015", "\ufe58", "\u2012", "\u2212", "\ufe63", "\u2010"}) {
     const std::string ssn = std::string("536") + dash + "22" + dash + "8714";
     EXPECT_EQ(Describe("SSN " + ssn + ".", Detect(Shared(), "SSN " + ssn + ".", Options(0.5))),
               "US_SSN[4," + std::to_string(4 + ssn.size()) + ")'" + ssn + "'")
@@ -640,6 +641,10 @@ TEST_F(DetectorTest, WordProcessorDashes) {
   EXPECT_EQ(Describe("see www.example.com\u2014the site",
                      Detect(Shared(), "see www.example.com\u2014the site", Options(0.5))),
             "URL[4,19)'www.example.com'");
+  // (So is a horizontal bar. A small em dash is not ASCII punctuation to the e-mail
+  // pattern: "us\ufe58ann@example.com" is read as an internationalized address, whole.)
+  const std::string bar = "write to us\u2015ann@example.com\u2015today";
+  EXPECT_EQ(Describe(bar, Detect(Shared(), bar, Options(0.5))), "EMAIL_ADDRESS[14,29)'ann@example.com'");
   // Nor between a digit and a letter.
   EXPECT_TRUE(Lacks("SSN 536\u201422\u20148714x", "US_SSN"));
 }

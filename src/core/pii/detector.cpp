@@ -1099,10 +1099,11 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     if (b2 >= 0x80 && b2 <= 0x8A) return ' ';    // U+2000..U+200A spaces
     if (b2 >= 0x8B && b2 <= 0x8D) return '\0';  // U+200B zero-width space, U+200C non-joiner, U+200D joiner
     if (b2 >= 0x90 && b2 <= 0x93) return '-';    // U+2010..U+2013 hyphens, figure and en dash
-    // U+2014 em dash, between two digits only (word processors write "123--45" so): in
-    // prose it joins words ("us\u2014john@example.com"), which as '-' would be read into
-    // an address, a host name or a hyphenated name.
-    if (b2 == 0x94) {
+    // U+2014 em dash and U+2015 horizontal bar (a "quotation dash" that fonts draw as
+    // an em dash), between two digits only (word processors write "123--45" so): in
+    // prose they join words ("us\u2014john@example.com"), which as '-' would be read
+    // into an address, a host name or a hyphenated name.
+    if (b2 == 0x94 || b2 == 0x95) {
       const bool between_digits =
           i > 0 && IsDigitChar(AlnumBefore(text, i)) && IsDigitChar(AlnumAt(text, i + 3));
       return between_digits ? '-' : -1;
@@ -1136,10 +1137,15 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     *len = 3;
     return FullwidthAscii(b1, b2);
   }
-  // U+FE6B small commercial at, U+FE63 small hyphen-minus.
+  // U+FE6B small commercial at, U+FE63 small hyphen-minus; U+FE58 small em dash
+  // between two digits, as the em dash.
   if (b0 == 0xEF && b1 == 0xB9 && (b2 == 0xAB || b2 == 0xA3)) {
     *len = 3;
     return b2 == 0xAB ? '@' : '-';
+  }
+  if (b0 == 0xEF && b1 == 0xB9 && b2 == 0x98) {
+    *len = 3;
+    return i > 0 && IsDigitChar(AlnumBefore(text, i)) && IsDigitChar(AlnumAt(text, i + 3)) ? '-' : -1;
   }
   if (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF) {  // U+FEFF zero-width no-break space
     *len = 3;
