@@ -142,3 +142,14 @@ SELECT count(*) AS docs,
                comply.redact(doc, '{"default": {"op": "mask"}}', ARRAY['o', 'k3', 'k5', 'n', 'a']) AS r3
           FROM bin_docs) s;
 DROP CAST (jsonb AS bytea);
+-- A document nested deeper than the stack allows is refused with 54001, not a crash;
+-- a thousand levels are redacted.
+SELECT length(comply.redact((repeat('[', 1000) || '"536-22-8714"' || repeat(']', 1000))::jsonb)::text) AS deep;
+DO $$
+DECLARE doc jsonb := (repeat('[', 10000) || '"536-22-8714"' || repeat(']', 10000))::jsonb;
+BEGIN
+  PERFORM comply.redact(doc);
+  RAISE NOTICE 'redacted';
+EXCEPTION WHEN statement_too_complex THEN
+  RAISE NOTICE 'refused: %', SQLSTATE;
+END $$;

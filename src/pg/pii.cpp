@@ -393,7 +393,9 @@ class JsonbRedactor {
     InterruptCheck()();
     if (stack_is_too_deep())  // (does not raise: check_stack_depth would)
       throw Error(sqlstate::kStatementTooComplex, "stack depth limit exceeded", {},
-                  "The document is nested too deeply to be redacted.");
+                  "The document is nested too deeply to be redacted within max_stack_depth: "
+                  "raise it (after ensuring the platform's stack depth limit is adequate), or "
+                  "nest the document less deeply.");
     const uint32 n = JsonContainerSize(c);
     if (!JsonContainerIsObject(c)) {
       // (A raw scalar stays one.)
