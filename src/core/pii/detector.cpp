@@ -97,6 +97,9 @@ struct Group {
   // One for its common forms (matchers.h), searched before re, which searches when it
   // cannot tell; may be null.
   PartialMatcherFn partial = nullptr;
+  // tail's form for MatchName (matchers.h), which matches it where it can tell (names of
+  // ASCII letters) instead of tail; kNone: tail only.
+  NameForm tail_form = NameForm::kNone;
 };
 
 // Returns RE2 options shared by every pattern (UTF-8, no logging of bad patterns).
@@ -404,7 +407,8 @@ struct Detector::Impl {
   // one when the set finds its regex. Every built-in recognizer is added before any
   // custom one.
   void Add(Pattern p, const std::string& source, const char* tail = nullptr, int hint = -1,
-           MatcherFn matcher = nullptr, PartialMatcherFn partial = nullptr) {
+           MatcherFn matcher = nullptr, PartialMatcherFn partial = nullptr,
+           NameForm tail_form = NameForm::kNone) {
     p.context_by_length = p.context;
     std::stable_sort(p.context_by_length.begin(), p.context_by_length.end(),
                      [](const std::string& a, const std::string& b) {
@@ -442,7 +446,8 @@ struct Detector::Impl {
       if ((matcher || partial) && ngroups != 0)  // a hand matcher gives the whole match only
         throw Error(sqlstate::kInternalError, "hand matcher for a regex with a capturing group");
       auto tail_re = tail ? std::make_unique<RE2>(tail, PatternOptions()) : nullptr;
-      groups.push_back({std::move(re), std::move(tail_re), ngroups, {}, hint, matcher, partial});
+      groups.push_back(
+          {std::move(re), std::move(tail_re), ngroups, {}, hint, matcher, partial, tail_form});
     }
     groups[it->second].members.push_back(patterns.size());
     entities.insert(p.entity);
@@ -516,7 +521,8 @@ Detector::Detector(const std::vector<CustomRecognizer>& custom,
     const int hint = HintOfPattern(d.name);
     if (hint < 0) throw Error(sqlstate::kInternalError, std::string("built-in pattern without a hint: ") + d.name);
     impl_->Add({d.entity, d.base_score, d.valid_score, d.validate, d.refine, d.context}, d.pattern,
-               d.tail, hint, HandMatcher(d.name), PartialHandMatcher(d.name));
+               d.tail, hint, HandMatcher(d.name), PartialHandMatcher(d.name),
+               d.tail ? NameTailForm(d.name) : NameForm::kNone);
   }
   AddCustom(custom);
   Finish(std::move(first_names));
@@ -619,13 +625,19 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
   };
   // The end of the surname (particles, then a capitalised word) starting at at, or 0.
   auto surname_at = [&](size_t at) -> size_t {
-    re2::StringPiece m;
     size_t limit = std::min(text.size(), at + 128);
-    if (at >= text.size() || !MayBeginName(static_cast<unsigned char>(text[at])) ||
-        !surname->Match(re2::StringPiece(text.data(), text.size()), at, limit,
-                        RE2::ANCHOR_START, &m, 1))
-      return 0;
-    size_t end = at + m.size();
+    if (at >= text.size() || !MayBeginName(static_cast<unsigned char>(text[at]))) return 0;
+    // The hand matcher where it can tell (a surname of ASCII letters), else RE2.
+    size_t end;
+    const int found = MatchName(NameForm::kSurname, text, at, limit, &end);
+    if (found == 0) return 0;
+    if (found < 0) {
+      re2::StringPiece m;
+      if (!surname->Match(re2::StringPiece(text.data(), text.size()), at, limit, RE2::ANCHOR_START,
+                          &m, 1))
+        return 0;
+      end = at + m.size();
+    }
     bool glued = end < text.size() && is_letter(end);
     return glued || IsNameStopword(text.substr(at, end - at)) ? 0 : end;
   };
@@ -848,12 +860,19 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
       begin = match[1].data() ? match[1].data() - text.data() : 0;
       end = match[1].data() ? begin + match[1].size() : 0;
     } else if (grp.tail) {
-      re2::StringPiece name;
       size_t limit = std::min(text.size(), mend + kMaxTailBytes);
       begin = end = mend;
-      if (mend < text.size() && MayBeginName(static_cast<unsigned char>(text[mend])) &&
-          grp.tail->Match(whole, mend, limit, RE2::ANCHOR_START, &name, 1))
-        end = mend + name.size();
+      if (mend < text.size() && MayBeginName(static_cast<unsigned char>(text[mend]))) {
+        size_t name_end;
+        const int found = grp.tail_form == NameForm::kNone
+                              ? -1
+                              : MatchName(grp.tail_form, text, mend, limit, &name_end);
+        re2::StringPiece name;
+        if (found == 1)
+          end = name_end;
+        else if (found < 0 && grp.tail->Match(whole, mend, limit, RE2::ANCHOR_START, &name, 1))
+          end = mend + name.size();
+      }
       mend = end;
     }
     bool accepted = false;

@@ -793,6 +793,213 @@ int SearchNumericDate(std::string_view t, size_t from, size_t to, bool anchored,
   return 0;
 }
 
+namespace {
+
+// ---- Names: NAME_WORD, NAME_PARTICLE, NAME_SEQ (recognizers.cpp) ----
+//
+// NAME_WORD is \p{Lu}['’]\p{Lu}\p{Ll}+ | \p{Lu}\p{Ll}+(?:\p{Lu}\p{Ll}+)?(?:['’]\p{Ll}+)?
+// (?:-\p{Lu}?\p{Ll}+)? | \p{Lu}\. : its alternatives differ by their second character,
+// and what follows a word in every name regex may be nothing, so a word's match is its
+// first alternative's, each repetition as long as it goes. A particle is a literal that
+// [ \t]+ must follow: of the literals, at most one is followed by a blank at a place (a
+// longer one goes on with a letter where a shorter one wants the blank), so a particle
+// at q is the run of letters from q when a blank (or ". " for "St.") ends it. What reads
+// a byte above 0x7F where a letter class stands gives up (kUnsure): \p{Lu} and \p{Ll}
+// hold letters of every script. A byte above 0x7F compared with an ASCII literal or with
+// [ \t] fails as it does in RE2.
+
+// The byte at q, or 0 at to and past it (no byte of a name is 0, as RE2 sees nothing
+// there).
+inline unsigned char NameByte(std::string_view t, size_t q, size_t to) {
+  return q < to ? At(t, q) : 0;
+}
+
+constexpr size_t kUnsure = static_cast<size_t>(-2);
+
+inline bool IsLowerAscii(unsigned char c) { return c >= 'a' && c <= 'z'; }
+
+// ['’] at q: the end of the apostrophe, or kNone.
+inline size_t Apostrophe(std::string_view t, size_t q, size_t to) {
+  const unsigned char c = NameByte(t, q, to);
+  if (c == '\'') return q + 1;
+  if (c == 0xE2 && NameByte(t, q + 1, to) == 0x80 && NameByte(t, q + 2, to) == 0x99) return q + 3;
+  return kNone;
+}
+
+// The end of the longest run of \p{Ll} at q (q itself if none), or kUnsure when a byte
+// above 0x7F may go on with it (not '’', which is no letter).
+inline size_t LowerRun(std::string_view t, size_t q, size_t to) {
+  while (IsLowerAscii(NameByte(t, q, to))) ++q;
+  return NameByte(t, q, to) >= 0x80 && Apostrophe(t, q, to) == kNone ? kUnsure : q;
+}
+
+// NAME_WORD at q: its end, kNone, or kUnsure.
+size_t NameWordAt(std::string_view t, size_t q, size_t to) {
+  const unsigned char c0 = NameByte(t, q, to);
+  if (c0 >= 0x80) return kUnsure;
+  if (!IsUpper(c0)) return kNone;
+  // \p{Lu}['’]\p{Lu}\p{Ll}+ ("O'Brien")
+  size_t a = Apostrophe(t, q + 1, to);
+  if (a != kNone) {
+    const unsigned char c = NameByte(t, a, to);
+    if (c >= 0x80) return kUnsure;
+    if (!IsUpper(c)) return kNone;
+    const unsigned char l = NameByte(t, a + 1, to);
+    if (l >= 0x80) return kUnsure;
+    return IsLowerAscii(l) ? LowerRun(t, a + 2, to) : kNone;
+  }
+  const unsigned char c1 = NameByte(t, q + 1, to);
+  if (c1 >= 0x80) return kUnsure;  // \p{Ll}, or the apostrophe's first byte
+  if (c1 == '.') return q + 2;     // \p{Lu}\.
+  if (!IsLowerAscii(c1)) return kNone;
+  size_t e = LowerRun(t, q + 2, to);
+  if (e == kUnsure) return kUnsure;
+  // (?:\p{Lu}\p{Ll}+)? ("McDonald")
+  unsigned char c = NameByte(t, e, to);  // ASCII or '’' (LowerRun)
+  if (IsUpper(c)) {
+    const unsigned char l = NameByte(t, e + 1, to);
+    if (l >= 0x80) return kUnsure;
+    if (IsLowerAscii(l)) {
+      e = LowerRun(t, e + 2, to);
+      if (e == kUnsure) return kUnsure;
+    }
+  }
+  // (?:['’]\p{Ll}+)? ("D'angelo")
+  a = Apostrophe(t, e, to);
+  if (a != kNone) {
+    const unsigned char l = NameByte(t, a, to);
+    if (l >= 0x80) return kUnsure;
+    if (IsLowerAscii(l)) {
+      e = LowerRun(t, a + 1, to);
+      if (e == kUnsure) return kUnsure;
+    }
+  }
+  // (?:-\p{Lu}?\p{Ll}+)? ("Smith-Jones", "Garcia-lopez")
+  if (NameByte(t, e, to) == '-') {
+    c = NameByte(t, e + 1, to);
+    if (c >= 0x80) return kUnsure;
+    size_t l = e + 1;
+    if (IsUpper(c)) {
+      ++l;  // \p{Lu}? takes it; given back, \p{Ll}+ would fail on it
+      c = NameByte(t, l, to);
+      if (c >= 0x80) return kUnsure;
+    }
+    if (IsLowerAscii(c)) e = LowerRun(t, l + 1, to);
+  }
+  return e;
+}
+
+// The end of the run of [ \t] at q (q if none).
+inline size_t NameBlanks(std::string_view t, size_t q, size_t to) {
+  for (unsigned char c = NameByte(t, q, to); c == ' ' || c == '\t'; c = NameByte(t, q, to)) ++q;
+  return q;
+}
+
+// The bytes of a word of at most 5 (a particle's longest), one a byte from the lowest.
+constexpr uint64_t PackParticle(const char* w) {
+  uint64_t k = 0;
+  for (int i = 0; w[i] != 0; ++i) k |= uint64_t{static_cast<unsigned char>(w[i])} << (8 * i);
+  return k;
+}
+
+// NAME_PARTICLE[ \t]+ at q: its end, or kNone.
+size_t ParticleAt(std::string_view t, size_t q, size_t to) {
+  uint64_t key = 0;
+  size_t e = q;
+  for (unsigned char c = NameByte(t, e, to); (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+       c = NameByte(t, e, to)) {
+    if (e - q == 5) return kNone;  // longer than any particle
+    key |= uint64_t{c} << (8 * (e - q));
+    ++e;
+  }
+  if (key == PackParticle("St") && NameByte(t, e, to) == '.') ++e;  // St\.?
+  const unsigned char b = NameByte(t, e, to);
+  if (b != ' ' && b != '\t') return kNone;
+  switch (key) {
+    case PackParticle("van"):
+    case PackParticle("von"):
+    case PackParticle("der"):
+    case PackParticle("den"):
+    case PackParticle("de"):
+    case PackParticle("del"):
+    case PackParticle("della"):
+    case PackParticle("di"):
+    case PackParticle("da"):
+    case PackParticle("du"):
+    case PackParticle("dos"):
+    case PackParticle("das"):
+    case PackParticle("la"):
+    case PackParticle("le"):
+    case PackParticle("Van"):
+    case PackParticle("Von"):
+    case PackParticle("Der"):
+    case PackParticle("Den"):
+    case PackParticle("De"):
+    case PackParticle("Del"):
+    case PackParticle("Della"):
+    case PackParticle("Di"):
+    case PackParticle("Da"):
+    case PackParticle("Du"):
+    case PackParticle("Dos"):
+    case PackParticle("Das"):
+    case PackParticle("La"):
+    case PackParticle("Le"):
+    case PackParticle("bin"):
+    case PackParticle("ibn"):
+    case PackParticle("al"):
+    case PackParticle("St"):
+      return NameBlanks(t, e + 1, to);
+    default:
+      return kNone;
+  }
+}
+
+// (?:NAME_PARTICLE[ \t]+){0,2} NAME_WORD at q (NAME_WORD alone without particles): its
+// end, kNone or kUnsure. Two particles are tried first, then one, then none.
+size_t NameAt(std::string_view t, size_t q, size_t to, bool particles) {
+  if (particles) {
+    const size_t p1 = ParticleAt(t, q, to);
+    if (p1 != kNone) {
+      const size_t p2 = ParticleAt(t, p1, to);
+      if (p2 != kNone) {
+        const size_t e = NameWordAt(t, p2, to);
+        if (e != kNone) return e;
+      }
+      const size_t e = NameWordAt(t, p1, to);
+      if (e != kNone) return e;
+    }
+  }
+  return NameWordAt(t, q, to);
+}
+
+}  // namespace
+
+NameForm NameTailForm(std::string_view name) {
+  if (name == "person_cue" || name == "person_honorific") return NameForm::kAfterCue;
+  if (name == "person_closing") return NameForm::kSequence;
+  return NameForm::kNone;
+}
+
+int MatchName(NameForm form, std::string_view t, size_t from, size_t to, size_t* end) {
+  // The first word, perhaps after particles.
+  size_t e = NameAt(t, from, to, form != NameForm::kSequence);
+  if (e == kNone) return 0;
+  if (e == kUnsure) return -1;
+  // NAME_SEQ's (?:[ \t]+(?:NAME_PARTICLE[ \t]+){0,2}NAME_WORD){0,3}.
+  if (form != NameForm::kSurname) {
+    for (int more = 0; more < 3; ++more) {
+      const size_t q = NameBlanks(t, e, to);
+      if (q == e) break;
+      const size_t next = NameAt(t, q, to, true);
+      if (next == kUnsure) return -1;
+      if (next == kNone) break;
+      e = next;
+    }
+  }
+  *end = e;
+  return 1;
+}
+
 MatcherFn HandMatcher(std::string_view name) {
   if (name == "person_cue") return &SearchCue<kCueRegex>;
   if (name == "person_closing") return &SearchCue<kClosingRegex>;
