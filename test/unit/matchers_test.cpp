@@ -66,7 +66,7 @@ const char* const kPieces[] = {
     "\xED\xA0\x80", "\xC0\x80", "\xF5\x80\x80\x80", "\xC3", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "a@b.co", "john.doe@example.com", "x@mail.example.org",
     "j_o+1@ex-ample.co.uk", "\xC3\xA9@\xC3\xA9t\xC3\xA9.fr", "@example.com", "@a-b.c-d.ef",
-    "@x.y", "@1.de", "@a..de", "@a.b.", "@-a.de",
+    "@x.y", "@1.de", "@a..de", "@a.b.", "@-a.de", "::", "db8", "ffff", "fe80", "10:30",
 };
 
 // A word of kPieces with its letters' case changed at random, and now and then an s or
@@ -174,7 +174,7 @@ std::string Compare(const Subject& s, const std::string& text, size_t from, size
 
 TEST(HandMatchers, CoverTheMostSearchedRegexes) {
   for (const char* name : {"person_cue", "person_closing", "person_honorific", "ssn_formatted",
-                           "itin_formatted", "ipv4", "card_grouped", "iban", "phone",
+                           "itin_formatted", "ipv4", "ipv6", "card_grouped", "iban", "phone",
                            "nhs_grouped", "ssn_plain", "nl_bsn", "passport_next_gen",
                            "nl_bsn_dotted", "uk_nino", "uk_nino_lower",
                            "fi_personal_identity_code"})
@@ -220,6 +220,11 @@ TEST(HandMatchers, AgreeWithRe2OnEdgeCases) {
       // A '+' before digits that cannot end at a word boundary: every split fails (the
       // phone matcher remembers the failed states).
       "+1234567890123456789_", "+12 (3456) 7890-1234-5678-9012_", "+123.4567.8901.2345.6789a",
+      // IPv6: groups up to seven, runs of hex digits too long, the IPv4 tail whole or not.
+      "2001:db8::1", "::1", "::", ":", "fe80::1%eth0", "::ffff:192.168.1.1", "10:30:00",
+      "2024-03-14T10:30:00Z", "1:2:3:4:5:6:7:8:9", "12345:1:2", "1:23456:7", "1:2:34567",
+      "a:b:c.1.2.3", "::1.2.3.4444", "::1.2.3", "::1.2", "1::2.3.4.5.6", "ABCD:EF01::G",
+      "x::1.22.333.4444", "::.1.2.3", "1:2:3:4:5:6:7:8.1.2.3.4",
   };
   const std::vector<Subject> subjects = Subjects();
   for (const char* t : kTexts) {

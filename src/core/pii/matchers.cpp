@@ -297,6 +297,38 @@ size_t Ipv4Here(std::string_view t, size_t p, size_t to) {
   return Boundary(t, q) ? q : kNone;
 }
 
+// "[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?:\.\d{1,3}){3})?" (no \b): each run of
+// hex digits is followed by ':' (or ends the groups), which a shorter take of it would
+// leave a hex digit: only the greedy take of each can go on, and once two groups are
+// taken whatever follows is optional, so the first match at p is the greedy one: its
+// groups up to seven, then the IPv4 tail if all of it is there. A run of hex digits
+// longer than four at p leaves no ':' after the first four: no match at p.
+size_t Ipv6Here(std::string_view t, size_t p, size_t to) {
+  auto hex = [&](size_t q) {  // the end of [0-9A-Fa-f]{0,4} at q
+    for (size_t n = 0; n < 4 && q < to; ++n, ++q) {
+      const unsigned char c = At(t, q);
+      if (!IsDigit(c) && !((c | 0x20) >= 'a' && (c | 0x20) <= 'f')) break;
+    }
+    return q;
+  };
+  size_t q = hex(p);
+  int groups = 0;
+  while (groups < 7 && q < to && t[q] == ':') {
+    q = hex(q + 1);
+    ++groups;
+  }
+  if (groups < 2) return kNone;
+  // (?:\.\d{1,3}){3}: a group's digits are followed by a dot but the last's.
+  size_t r = q;
+  for (int i = 0; i < 3; ++i) {
+    if (r >= to || t[r] != '.') return q;
+    const size_t n = DigitRun(t, r + 1, 3, to);
+    if (n == 0) return q;
+    r += 1 + n;
+  }
+  return r;
+}
+
 // "\b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b|\b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b"
 // "|\b\d{4}[ \-]\d{4}[ \-](?:\d{4}[ \-]\d|\d{5})\b"
 size_t CardGroupedHere(std::string_view t, size_t p, size_t to) {
@@ -1006,6 +1038,7 @@ MatcherFn HandMatcher(std::string_view name) {
   if (name == "person_honorific") return &SearchCue<kHonorificRegex>;
   if (name == "ssn_formatted" || name == "itin_formatted") return &Search<&NineGroupedHere>;
   if (name == "ipv4") return &Search<&Ipv4Here>;
+  if (name == "ipv6") return &Search<&Ipv6Here>;
   if (name == "card_grouped") return &Search<&CardGroupedHere>;
   if (name == "iban") return &Search<&IbanHere>;
   if (name == "email") return &SearchEmail;
