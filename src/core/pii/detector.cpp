@@ -383,6 +383,12 @@ struct SearchRange {
   size_t to;
   size_t last_end;
   bool start_known;
+  // When not null, every match begins at one of these offsets (from base, ascending;
+  // Hints::cue_starts): the search from a place is the anchored match at each of them
+  // from it on, the first that matches, instead of a pass over the bytes between.
+  const uint32_t* starts = nullptr;
+  size_t nstarts = 0;
+  size_t base = 0;
 };
 
 }  // namespace
@@ -828,6 +834,20 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
     }
     return grp.re->Match(whole, from, upto, anchor, match, 1 + grp.ngroups);
   };
+  // The leftmost match from a place on: RE2's search, or with the starts of the matches
+  // known, the first of them from there where the regex matches anchored (the same
+  // match: leftmost-first at that start).
+  size_t next_start = 0;
+  auto search_from = [&](size_t from) {
+    if (!range.starts) return search(from, to, RE2::UNANCHORED);
+    for (; next_start < range.nstarts; ++next_start) {
+      const size_t s = range.base + range.starts[next_start];
+      if (s < from) continue;
+      if (s >= to) return false;
+      if (search(s, to, RE2::ANCHOR_START)) return true;
+    }
+    return false;
+  };
   size_t pos = std::max(range.from, *resume);
   // The range's first search, when a match that begins at its start would be the first
   // one: matched anchored there, and searched on from the next character if none does.
@@ -839,7 +859,7 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
         pos = NextCharStart(text, pos);
         continue;
       }
-    } else if (!search(pos, to, RE2::UNANCHORED)) {
+    } else if (!search_from(pos)) {
       break;
     }
     size_t mbegin = match[0].data() - text.data();
@@ -1470,8 +1490,14 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
         const int h = im.groups[g].hint;
         // One byte past the last end, so that no match ends at the range's end (which
         // would have it matched again against the rest of the text).
-        scan(g, {start + hints.lo[h], std::min(to, start + hints.hi[h] + 1), start + hints.hi[h],
-                 !options.full_scan && StartsAtHint(h)});
+        SearchRange range{start + hints.lo[h], std::min(to, start + hints.hi[h] + 1),
+                          start + hints.hi[h], !options.full_scan && StartsAtHint(h)};
+        if (h == static_cast<int>(Hint::kNameCue) && hints.ncue_starts <= Hints::kMaxCueStarts) {
+          range.starts = hints.cue_starts;
+          range.nstarts = hints.ncue_starts;
+          range.base = start;
+        }
+        scan(g, range);
       }
     }
     if (im.set) {

@@ -336,6 +336,7 @@ class Scanner {
     if (month_lo_ != kNone && run4_) Set(Hint::kDate, Back(month_lo_, 6), Fwd(month_hi_, 24));
     // The case-insensitive cues may be written with a letter that folds to ASCII.
     if (fold_) {
+      hints_.ncue_starts = Hints::kManyCueStarts;
       Set(Hint::kNameCue, 0, n_);
       Set(Hint::kClosing, 0, n_);
     }
@@ -532,7 +533,14 @@ class Scanner {
       Set(Hint::kUrl, i, n_);  // \bwww\.
     if (maybe & kMayBeCue) {
       const PackedWords::Key key = PackedWords::Pack(t_ + i, len, true);
-      if (w.cues.Contains(key)) Set(Hint::kNameCue, i, CueEnd(j));
+      if (w.cues.Contains(key)) {
+        Set(Hint::kNameCue, i, CueEnd(j));
+        uint8_t& n = hints_.ncue_starts;
+        if (n < Hints::kMaxCueStarts && i <= UINT32_MAX)
+          hints_.cue_starts[n++] = static_cast<uint32_t>(i);
+        else
+          n = Hints::kManyCueStarts;
+      }
       if (w.closings.Contains(key)) Set(Hint::kClosing, i, CueEnd(j));
     }
   }
