@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/pii/detector.h"
+#include "core/pii/matchers.h"
 #include "core/pii/recognizers.h"
 #include "core/rng.h"
 #include "prefilter_reference.h"
@@ -486,6 +487,11 @@ TEST(PrefilterTest, MonthWordsOfTheDateRegexSetTheDateHint) {
     const size_t b = static_cast<size_t>(m.data() - text.data());
     EXPECT_LE(hints.lo[date], b) << text;
     EXPECT_GE(hints.hi[date], b + m.size()) << text;
+    // The numeric dates' matcher leaves the match to RE2: a month may begin there.
+    ASSERT_GE(month.size(), 3u);
+    EXPECT_TRUE(MayBeginMonthName(reinterpret_cast<const unsigned char*>(month.data()))) << month;
+    size_t nb = 0, ne = 0;
+    EXPECT_EQ(SearchNumericDate(text, 0, text.size(), false, &nb, &ne), -1) << text;
     ++checked;
   };
   for (const std::string& n : english) {

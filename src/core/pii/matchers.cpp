@@ -791,13 +791,68 @@ size_t NumericDateHere(std::string_view t, size_t p, size_t to) {
   return kNone;
 }
 
-// Whether a month name may begin at q: the first two bytes of each (MONTH, MONTH_EUROPE
-// and their abbreviations in recognizers.cpp) are an ASCII letter and an ASCII letter or
-// the lead byte of "\u00e4", "\u00e9", "\u00c4", "\u00c9".
-inline bool MayBeginMonth(std::string_view t, size_t q) {
-  const unsigned char a = At(t, q) | 0x20, b = At(t, q + 1);
-  return a >= 'a' && a <= 'z' && (((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || b >= 0x80);
+// The classes of a byte in the first three of a month name: an ASCII letter (either
+// case) its place in the alphabet, 0 to 25; 0xC3 (the lead byte of "\u00e4", "\u00e9",
+// "\u00fb" and their capitals) 26; a continuation byte 27; none else (-1).
+constexpr int MonthByteClass(unsigned char c) {
+  return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ? (c | 0x20) - 'a'
+         : c == 0xC3                              ? 26
+         : (c >= 0x80 && c <= 0xBF)               ? 27
+                                                  : -1;
 }
+
+// The first three bytes of every month name of the date regex (MONTH, MONTH_EUROPE,
+// MONTH_EUROPE_ABBR, MONTH_EUROPE_DOTTED in recognizers.cpp; the prefilter's kMonths),
+// by class: kMonthStarts.bits[a][b] has bit c when a name begins with bytes of classes a, b,
+// c. test/unit/prefilter_test.cpp checks every name the regex spells against it.
+struct MonthStarts {
+  uint32_t bits[28][28] = {};
+  constexpr MonthStarts() {
+    const char* const kStarts[] = {
+        "jan",       "feb",       "mar",    "apr",       "may",       "jun",      "jul",
+        "aug",       "sep",       "oct",    "nov",       "dec",       "mae",      "mai",
+        "okt",       "dez",       "avr",    "jui",       "ene",       "abr",      "ago",
+        "set",       "dic",       "gen",    "mag",       "giu",       "lug",      "ott",
+        "maa",       "mei",       "mrt",    "mrz",       "fev",       "aou",      "m\xC3\xA4",
+        "f\xC3\xA9", "d\xC3\xA9", "ao\xC3", "m\xC3\x84", "f\xC3\x89", "d\xC3\x89"};
+    for (const char* w : kStarts)
+      bits[MonthByteClass(static_cast<unsigned char>(w[0]))]
+          [MonthByteClass(static_cast<unsigned char>(w[1]))] |=
+          uint32_t{1} << MonthByteClass(static_cast<unsigned char>(w[2]));
+  }
+};
+constexpr MonthStarts kMonthStarts;
+
+}  // namespace
+
+bool MayBeginMonthName(const unsigned char* p) {
+  const int a = MonthByteClass(p[0]), b = MonthByteClass(p[1]), c = MonthByteClass(p[2]);
+  return a >= 0 && b >= 0 && c >= 0 && (kMonthStarts.bits[a][b] >> c & 1);
+}
+
+namespace {
+
+// Whether the month of a form with a month name may begin at q, within [.., to). With
+// names: every form has \b or a space before its month (so no byte of \w), and every
+// month name has three bytes or more, the first three as MayBeginMonthName knows them
+// (after a date, the rest of its hint's range, words of prose, is then decided here
+// instead of by RE2). Without: at any ASCII letter followed by an ASCII letter or a byte
+// above 0x7F, as every month name begins.
+inline bool MayBeginMonth(std::string_view t, size_t q, size_t to, bool names) {
+  if (!names) {
+    const unsigned char a = At(t, q) | 0x20, b = At(t, q + 1);
+    return a >= 'a' && a <= 'z' && (((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || b >= 0x80);
+  }
+  if (q + 3 > to || (q > 0 && kWordByte[At(t, q - 1)])) return false;
+  return MayBeginMonthName(reinterpret_cast<const unsigned char*>(t.data()) + q);
+}
+
+// The longest range SearchNumericDate reads with the month names (MayBeginMonth): over a
+// longer one (a large text's window), where RE2's automaton reads the bytes for less than
+// its loop, it gives up at the first pair of letters. And how far it reads them: past
+// that without a match, it leaves the rest to RE2 (a record's dates are within it).
+constexpr size_t kMonthNamesRange = 1024;
+constexpr size_t kMonthNamesScan = 64;
 
 }  // namespace
 
@@ -807,22 +862,27 @@ int SearchNumericDate(std::string_view t, size_t from, size_t to, bool anchored,
   // "12th "), so it may come first where a month may begin before the first numeric
   // match's start + 8, unless that match starts at from (at the same start the numeric
   // forms come first): the search gives up at the first such place.
-  const size_t last = anchored ? std::min(to, from + 1) : to;
+  const bool names = to - from <= kMonthNamesRange;
+  const size_t last = anchored ? std::min(to, from + 1)
+                      : names  ? std::min(to, from + kMonthNamesScan)
+                               : to;
   for (size_t p = from; p < last; ++p) {
-    if (p + 1 < to && MayBeginMonth(t, p)) return -1;
+    // Every form begins a word (a digit after \b, or its month): nothing begins elsewhere.
+    if (!kWordByte[At(t, p)] || (p > 0 && kWordByte[At(t, p - 1)])) continue;
+    if (p + 1 < to && MayBeginMonth(t, p, to, names)) return -1;
     const size_t e = NumericDateHere(t, p, to);
     if (e == kNone) continue;
     if (p > from)
       for (size_t q = p + 1; q < p + 8 && q + 1 < to; ++q)
-        if (MayBeginMonth(t, q)) return -1;
+        if (MayBeginMonth(t, q, to, names)) return -1;
     *begin = p;
     *end = e;
     return 1;
   }
   if (anchored)
     for (size_t q = from + 1; q < from + 9 && q + 1 < to; ++q)
-      if (MayBeginMonth(t, q)) return -1;
-  return 0;
+      if (MayBeginMonth(t, q, to, names)) return -1;
+  return last < to && !anchored ? -1 : 0;
 }
 
 namespace {

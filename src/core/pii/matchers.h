@@ -38,6 +38,11 @@ using PartialMatcherFn = int (*)(std::string_view text, size_t from, size_t to, 
 // numeric forms (SearchNumericDate).
 PartialMatcherFn PartialHandMatcher(std::string_view pattern_name);
 
+// Whether the three bytes at p may begin a month name of the date regex (MONTH,
+// MONTH_EUROPE and their abbreviations, in every case the regex allows): every one of
+// them begins so (SearchNumericDate leaves the search to RE2 where one may begin).
+bool MayBeginMonthName(const unsigned char* p);
+
 // The date regex's numeric forms (PartialMatcherFn): -1 when a letter followed by a
 // letter or a byte above 0x7F, where a month name may begin, lies where the month of a
 // match that comes first would be.
