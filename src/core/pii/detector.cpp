@@ -1209,6 +1209,10 @@ size_t FirstFoldable(std::string_view text) {
     }
 #endif
     const unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c < 0x80) {  // (the last bytes, fewer than 16, one at a time: every test below wants more)
+      ++i;
+      continue;
+    }
     size_t len = 0;
     if ((c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF) && FoldedChar(text, i, &len) >= 0) return i;
     if (IsDigitLead(c) && DigitAt(text, i, &len) >= 0) return i;
