@@ -996,6 +996,14 @@ constexpr uint64_t PackParticle(const char* w) {
 
 // NAME_PARTICLE[ \t]+ at q: its end, or kNone.
 size_t ParticleAt(std::string_view t, size_t q, size_t to) {
+  // Their first letters, bit c - 'A': most words of a name begin with another.
+  constexpr uint64_t kFirst = uint64_t{1} << ('v' - 'A') | uint64_t{1} << ('d' - 'A') |
+                              uint64_t{1} << ('l' - 'A') | uint64_t{1} << ('b' - 'A') |
+                              uint64_t{1} << ('i' - 'A') | uint64_t{1} << ('a' - 'A') |
+                              uint64_t{1} << ('V' - 'A') | uint64_t{1} << ('D' - 'A') |
+                              uint64_t{1} << ('L' - 'A') | uint64_t{1} << ('S' - 'A');
+  const unsigned char c0 = NameByte(t, q, to);
+  if (c0 < 'A' || c0 > 'z' || !(kFirst >> (c0 - 'A') & 1)) return kNone;
   uint64_t key = 0;
   size_t e = q;
   for (unsigned char c = NameByte(t, e, to); (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
