@@ -813,6 +813,9 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
                           const DetectOptions& options, std::vector<Finding>* out) const {
   const Group& grp = groups[g];
   const size_t to = range.to;
+  // Every recognizer wanted (no entity filter: Collect's all-true mask), so that the
+  // mask's bits are not read for each member of each match.
+  const bool every = &wanted == &all_patterns;
   re2::StringPiece whole(text.data(), text.size());
   re2::StringPiece match[2];
   // RE2's search of the group's regex over [from, upto), or its hand matcher's.
@@ -907,7 +910,7 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
     size_t accepted_end = 0;
     if (end > begin) {
       for (size_t i : grp.members) {
-        if (!wanted[i]) continue;
+        if (!every && !wanted[i]) continue;
         size_t member_skip = 0;
         if (Accept(i, text, begin, end, options, out)) {
           accepted = true;
@@ -931,7 +934,8 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
         const size_t shorter = mbegin + match[0].size();
         if (shorter <= mbegin || shorter >= cut) break;
         for (size_t i : grp.members)
-          if (wanted[i] && Accept(i, text, mbegin, shorter, options, out)) accepted = true;
+          if ((every || wanted[i]) && Accept(i, text, mbegin, shorter, options, out))
+            accepted = true;
         if (accepted) {
           mend = shorter;
           break;
