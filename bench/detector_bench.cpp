@@ -460,6 +460,37 @@ void BM_DetectShortValues(benchmark::State& state) {
 }
 BENCHMARK(BM_DetectShortValues);
 
+// More short strings, as a protected row's jsonb payload holds them (a customer record's
+// members: names, e-mails, dates and timestamps, street names, cities, zip codes,
+// countries, phone numbers, tags, states, ids), one Detect call each: where per-call
+// fixed costs weigh most.
+void BM_DetectShortStrings(benchmark::State& state) {
+  static const std::vector<std::string> values = {
+      "Barbara", "Miller", "Barbara Miller", "barbara.miller2@hotmail.com", "1962-02-07",
+      "2024-03-14T10:30:00Z", "9749 Hillcrest Ave", "Hillcrest Avenue", "Madison", "WI",
+      "53703", "06082-1234", "United States", "US", "+1 608 555 0142", "(608) 555-0142",
+      "mobile-first", "wholesale", "trial", "partner", "loyalty", "web", "active", "pending",
+      "gold", "true", "en-US", "EUR", "Priya Okafor", "sofia.obrien12@gmail.com",
+      "O'Brien", "Dr. Maria Lopez", "412 Oak St", "Apt 4B", "Springfield", "IL", "62704",
+      "Jan 5, 2024", "03/14/2024", "14.03.2024", "cust_00042", "order-7731",
+      "a1b2c3d4-e5f6-4789-9abc-def012345678", "Rue de la Paix 12", "75002", "Paris", "FR",
+      "Note: call back tomorrow", "VIP"};
+  const Detector& det = GetDetector();
+  DetectOptions opts;
+  size_t findings = 0;
+  for (auto _ : state) {
+    findings = 0;
+    for (const std::string& v : values) {
+      std::vector<Finding> f = det.Detect(v, opts);
+      findings += f.size();
+      benchmark::DoNotOptimize(f.data());
+    }
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(values.size()));
+  state.counters["findings"] = double(findings);
+}
+BENCHMARK(BM_DetectShortStrings);
+
 // Building a Detector (compiling every pattern): paid once per backend and cache rebuild.
 void BM_DetectorConstruct(benchmark::State& state) {
   std::vector<std::string> names =

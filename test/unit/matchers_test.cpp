@@ -66,7 +66,7 @@ const char* const kPieces[] = {
     "\xED\xA0\x80", "\xC0\x80", "\xF5\x80\x80\x80", "\xC3", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "a@b.co", "john.doe@example.com", "x@mail.example.org",
     "j_o+1@ex-ample.co.uk", "\xC3\xA9@\xC3\xA9t\xC3\xA9.fr", "@example.com", "@a-b.c-d.ef",
-    "@x.y", "@1.de", "@a..de", "@a.b.", "@-a.de",
+    "@x.y", "@1.de", "@a..de", "@a.b.", "@-a.de", "::", "db8", "ffff", "fe80", "10:30",
 };
 
 // A word of kPieces with its letters' case changed at random, and now and then an s or
@@ -174,7 +174,7 @@ std::string Compare(const Subject& s, const std::string& text, size_t from, size
 
 TEST(HandMatchers, CoverTheMostSearchedRegexes) {
   for (const char* name : {"person_cue", "person_closing", "person_honorific", "ssn_formatted",
-                           "itin_formatted", "ipv4", "card_grouped", "iban", "phone",
+                           "itin_formatted", "ipv4", "ipv6", "card_grouped", "iban", "phone",
                            "nhs_grouped", "ssn_plain", "nl_bsn", "passport_next_gen",
                            "nl_bsn_dotted", "uk_nino", "uk_nino_lower",
                            "fi_personal_identity_code"})
@@ -220,6 +220,11 @@ TEST(HandMatchers, AgreeWithRe2OnEdgeCases) {
       // A '+' before digits that cannot end at a word boundary: every split fails (the
       // phone matcher remembers the failed states).
       "+1234567890123456789_", "+12 (3456) 7890-1234-5678-9012_", "+123.4567.8901.2345.6789a",
+      // IPv6: groups up to seven, runs of hex digits too long, the IPv4 tail whole or not.
+      "2001:db8::1", "::1", "::", ":", "fe80::1%eth0", "::ffff:192.168.1.1", "10:30:00",
+      "2024-03-14T10:30:00Z", "1:2:3:4:5:6:7:8:9", "12345:1:2", "1:23456:7", "1:2:34567",
+      "a:b:c.1.2.3", "::1.2.3.4444", "::1.2.3", "::1.2", "1::2.3.4.5.6", "ABCD:EF01::G",
+      "x::1.22.333.4444", "::.1.2.3", "1:2:3:4:5:6:7:8.1.2.3.4",
   };
   const std::vector<Subject> subjects = Subjects();
   for (const char* t : kTexts) {
@@ -549,6 +554,130 @@ TEST(HandMatchers, AgreeWithRe2OnGeneratedTexts) {
   // The texts reach each regex's matches, not only their absence.
   for (size_t j = 0; j < subjects.size(); ++j)
     EXPECT_GE(matched[j], cases / subjects.size() / 200) << subjects[j].name;
+}
+
+// ---- MatchName: the name regexes, matched anchored ----
+
+// "" if MatchName leaves the match to RE2 (-1) or finds what RE2 finds, else what
+// differs; counts its answers (left to RE2, no match, a match).
+std::string CompareName(NameForm form, const RE2& re, const std::string& text, size_t from,
+                        size_t to, size_t counts[3]) {
+  size_t e = 0;
+  const int r = MatchName(form, text, from, to, &e);
+  ++counts[r + 1];
+  if (r < 0) return "";
+  re2::StringPiece m;
+  const bool want =
+      re.Match(re2::StringPiece(text.data(), text.size()), from, to, RE2::ANCHOR_START, &m, 1);
+  const size_t we = want ? from + m.size() : 0;
+  if (want == (r == 1) && (!want || we == e)) return "";
+  return "name form " + std::to_string(static_cast<int>(form)) + " on \"" + text + "\" [" +
+         std::to_string(from) + ", " + std::to_string(to) + "): RE2 " +
+         (want ? "to " + std::to_string(we) : "none") + ", MatchName " +
+         (r == 1 ? "to " + std::to_string(e) : "none");
+}
+
+// Names and what stands around them: capitalised words, initials, particles in both
+// cases (and words that begin like one), apostrophes ASCII and typographic, hyphens,
+// blanks, letters and marks beyond ASCII, and bytes the regexes never read.
+const char* const kNamePieces[] = {
+    "John", "Smith", "Mc", "Donald", "McDonald", "O'Brien", "O\xE2\x80\x99", "Brien", "D'angelo",
+    "d\xE2\x80\x99", "Smith-Jones", "-", "-j", "-J", "-Jo", "J.", "F.", ".", "'", "'s",
+    "\xE2\x80\x99", "\xE2\x80\x98", "\xE2\x80", " ", " ", " ", "  ", "\t", "\n", ",", ":", "van",
+    "von", "der", "den", "de", "del", "della", "dell", "delta", "di", "da", "du", "dos", "das",
+    "la", "le", "Van", "Von", "Der", "Den", "De", "Del", "Della", "Di", "Da", "Du", "Dos", "Das",
+    "La", "Le", "bin", "ibn", "al", "St", "St.", "Ste", "VAN", "a", "b", "x", "A", "B", "Z", "AB",
+    "Ab", "aB", "abc", "Abc", "ABC", "ab", "\xC3\x89", "\xC3\xA9", "\xC3\x9F", "\xC3", "\xD0\x96",
+    "\xD0\xB6", "\xE4\xB8\xAD", "\xC2\xA0", "\xFF", "\x80", "0", "7", "_", "@", "Dr", "Mrs.",
+    "Customer", "Garcia", "Lopez", "Maria", "Ana", "Silva", "Santos",
+};
+
+// One to nine pieces of kNamePieces.
+std::string GenerateName(Rng& rng) {
+  std::string text;
+  const int n = rng.Range(1, 9);
+  for (int i = 0; i < n; ++i)
+    text += kNamePieces[rng.Range(0, static_cast<int>(std::size(kNamePieces)) - 1)];
+  return text;
+}
+
+// Where MatchName decides (without RE2), it matches what RE2 matches, for each name
+// regex (the tails of the patterns that have one, and SurnamePattern()), on generated
+// texts from every start, cut at every end; and it decides often.
+TEST(HandMatchers, MatchNameAgreesWithRe2) {
+  RE2::Options o;
+  o.set_encoding(RE2::Options::EncodingUTF8);
+  o.set_log_errors(false);
+  std::vector<std::pair<NameForm, std::unique_ptr<RE2>>> forms;
+  for (const PatternDef& d : BuiltinPatterns()) {
+    EXPECT_EQ(NameTailForm(d.name) != NameForm::kNone, d.tail != nullptr) << d.name;
+    if (d.tail) forms.emplace_back(NameTailForm(d.name), std::make_unique<RE2>(d.tail, o));
+  }
+  forms.emplace_back(NameForm::kSurname, std::make_unique<RE2>(SurnamePattern(), o));
+  ASSERT_EQ(forms.size(), 4u);
+  for (const auto& f : forms) ASSERT_TRUE(f.second->ok());
+  Rng rng(0x6e616d652d726532ULL);
+  size_t cases = 0, failures = 0;
+  size_t counts[3] = {0, 0, 0};
+  for (int i = 0; i < 40000 && failures < 10; ++i) {
+    const std::string text = GenerateName(rng);
+    for (const auto& [form, re] : forms) {
+      for (size_t from = 0; from <= text.size(); ++from) {
+        // The whole text, and a cut at random.
+        for (size_t to :
+             {text.size(), static_cast<size_t>(
+                               rng.Range(static_cast<int>(from), static_cast<int>(text.size())))}) {
+          ++cases;
+          const std::string diff = CompareName(form, *re, text, from, to, counts);
+          if (!diff.empty()) {
+            ++failures;
+            ADD_FAILURE() << diff;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GE(cases, 1000000u);
+  EXPECT_GE(counts[0], cases / 50);
+  EXPECT_GE(counts[1], cases / 4);
+  EXPECT_GE(counts[2], cases / 20);
+  std::printf("names: %zu cases: %zu left to RE2, %zu without a match, %zu with one\n", cases,
+              counts[0], counts[1], counts[2]);
+  for (const char* t : {"O'Brien",
+                        "O\xE2\x80\x99"
+                        "Brien",
+                        "D'angelo's",
+                        "McDonald-smith",
+                        "Smith-J",
+                        "Smith-Jo",
+                        "de la Cruz",
+                        "van der Berg Jr",
+                        "St. John",
+                        "St John",
+                        "St.John",
+                        "della Rosa",
+                        "Della",
+                        "de la",
+                        "Maria de la",
+                        "J. F. Kennedy",
+                        "Ana  da\tSilva  Santos Lopez Garcia Diaz",
+                        "Le Pen",
+                        "La",
+                        "al Rashid",
+                        "bin Laden",
+                        "Van Dyke",
+                        "Jos\xC3\xA9 Garcia",
+                        "Garcia Jos\xC3\xA9",
+                        "O'\xC3\x89",
+                        "Smith\xE2\x80\x99s",
+                        "Smith\xE2\x80\x99"
+                        "Jones"}) {
+    const std::string text = t;
+    for (const auto& [form, re] : forms)
+      for (size_t from = 0; from <= text.size(); ++from)
+        for (size_t to = from; to <= text.size(); ++to)
+          EXPECT_EQ(CompareName(form, *re, text, from, to, counts), "");
+  }
 }
 
 }  // namespace

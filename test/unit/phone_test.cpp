@@ -40,6 +40,24 @@ TEST(PhoneTest, NanpMemoAgreesWithLibphonenumber) {
   EXPECT_GT(valid, 100);  // the sample holds valid numbers, not only invalid ones
 }
 
+// The memo's key is the whole six-digit prefix: every exchange, in order, of area codes
+// where libphonenumber's metadata refuses some exchanges (505, 524) and of others.
+TEST(PhoneTest, NanpMemoAgreesWithLibphonenumberOnEveryExchange) {
+  int valid = 0, invalid = 0;
+  for (uint64_t area : {201u, 505u, 524u, 613u}) {
+    for (uint64_t exchange = 200; exchange <= 999; ++exchange) {
+      const uint64_t national = area * 10000000ULL + exchange * 10000ULL + 4567;
+      std::string text = std::to_string(national);
+      text.insert(6, "-").insert(3, "-");
+      const bool expected = DirectNanpValid(national);
+      EXPECT_EQ(ValidatePhoneNanp(text) == Validity::kValid, expected) << text;
+      (expected ? valid : invalid)++;
+    }
+  }
+  EXPECT_GT(valid, 100);
+  EXPECT_GT(invalid, 10);
+}
+
 // Numbers of region to check NationalNumberValid on: libphonenumber's example number of
 // each type with its digits from a random position on replaced, one digit longer or
 // shorter, and random digit strings of 4 to 14 digits; none starts with 0.

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "core/pii/detector.h"
+#include "core/pii/matchers.h"
 #include "core/pii/recognizers.h"
 #include "core/rng.h"
 #include "prefilter_reference.h"
@@ -195,6 +197,7 @@ TEST(PrefilterTest, NoMatchWithoutItsHintOrOutsideItsRange) {
   std::vector<Regex> regexes = BuiltinRegexes();
   Rng rng(20261129);
   std::vector<int> matched(regexes.size(), 0);
+  size_t cue_starts_checked = 0;
   for (int n = 0; n < 200000; ++n) {
     const std::string text = Text(rng);
     const Hints hints = BuiltinHints(text);
@@ -210,6 +213,13 @@ TEST(PrefilterTest, NoMatchWithoutItsHintOrOutsideItsRange) {
                                   << regexes[r].source << " in \"" << text << "\"";
         ASSERT_LE(hints.lo[h], begin) << regexes[r].source << " in \"" << text << "\"";
         ASSERT_GE(hints.hi[h], end) << regexes[r].source << " in \"" << text << "\"";
+        // A name cue's match begins where the pass saw a cue's word, when it tells.
+        if (h == static_cast<int>(Hint::kNameCue) && hints.ncue_starts <= Hints::kMaxCueStarts) {
+          ASSERT_NE(std::find(hints.cue_starts, hints.cue_starts + hints.ncue_starts, begin),
+                    hints.cue_starts + hints.ncue_starts)
+              << "no cue start at " << begin << " in \"" << text << "\"";
+          ++cue_starts_checked;
+        }
         pos = begin + 1;
         while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
       }
@@ -218,6 +228,7 @@ TEST(PrefilterTest, NoMatchWithoutItsHintOrOutsideItsRange) {
   // The generator reaches every regex many times (else the test would prove little).
   for (size_t r = 0; r < regexes.size(); ++r)
     EXPECT_GT(matched[r], 200) << regexes[r].source;
+  EXPECT_GT(cue_starts_checked, 1000u);
 }
 
 // Selectivity: the hints are not a constant; prose holds none, each shape its own.
@@ -476,6 +487,11 @@ TEST(PrefilterTest, MonthWordsOfTheDateRegexSetTheDateHint) {
     const size_t b = static_cast<size_t>(m.data() - text.data());
     EXPECT_LE(hints.lo[date], b) << text;
     EXPECT_GE(hints.hi[date], b + m.size()) << text;
+    // The numeric dates' matcher leaves the match to RE2: a month may begin there.
+    ASSERT_GE(month.size(), 3u);
+    EXPECT_TRUE(MayBeginMonthName(reinterpret_cast<const unsigned char*>(month.data()))) << month;
+    size_t nb = 0, ne = 0;
+    EXPECT_EQ(SearchNumericDate(text, 0, text.size(), false, &nb, &ne), -1) << text;
     ++checked;
   };
   for (const std::string& n : english) {

@@ -97,6 +97,9 @@ struct Group {
   // One for its common forms (matchers.h), searched before re, which searches when it
   // cannot tell; may be null.
   PartialMatcherFn partial = nullptr;
+  // tail's form for MatchName (matchers.h), which matches it where it can tell (names of
+  // ASCII letters) instead of tail; kNone: tail only.
+  NameForm tail_form = NameForm::kNone;
 };
 
 // Returns RE2 options shared by every pattern (UTF-8, no logging of bad patterns).
@@ -275,6 +278,16 @@ bool HasContext(std::string_view text, size_t begin, size_t end, const Pattern& 
   return false;
 }
 
+// The bytes MayHoldBuiltin looks for, by byte: one load for each byte of a short value,
+// where it compared the byte with seven ranges and values.
+constexpr std::array<bool, 256> kMayHoldBytes = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c >= 0x80 || c == '@' || c == ':' ||
+           c == '.' || c == '-';
+  return t;
+}();
+
 // True if a built-in recognizer may find something in text. Each one's match holds a
 // digit (numbers, dates, IBANs, crypto addresses), '@' (e-mail), ':' or '.' (URLs, IPv6,
 // MAC addresses), '-' (MAC addresses of letters a-f), or a capital letter, ASCII or not
@@ -282,12 +295,8 @@ bool HasContext(std::string_view text, size_t begin, size_t end, const Pattern& 
 // text with none of these bytes, nor any byte above 0x7F, holds nothing to find (a tag,
 // an enum value, a word of a jsonb document). Tested against the full scan.
 bool MayHoldBuiltin(std::string_view text) {
-  for (char ch : text) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c >= 0x80 || c == '@' ||
-        c == ':' || c == '.' || c == '-')
-      return true;
-  }
+  for (char ch : text)
+    if (kMayHoldBytes[static_cast<unsigned char>(ch)]) return true;
   return false;
 }
 
@@ -380,6 +389,12 @@ struct SearchRange {
   size_t to;
   size_t last_end;
   bool start_known;
+  // When not null, every match begins at one of these offsets (from base, ascending;
+  // Hints::cue_starts): the search from a place is the anchored match at each of them
+  // from it on, the first that matches, instead of a pass over the bytes between.
+  const uint32_t* starts = nullptr;
+  size_t nstarts = 0;
+  size_t base = 0;
 };
 
 }  // namespace
@@ -404,7 +419,8 @@ struct Detector::Impl {
   // one when the set finds its regex. Every built-in recognizer is added before any
   // custom one.
   void Add(Pattern p, const std::string& source, const char* tail = nullptr, int hint = -1,
-           MatcherFn matcher = nullptr, PartialMatcherFn partial = nullptr) {
+           MatcherFn matcher = nullptr, PartialMatcherFn partial = nullptr,
+           NameForm tail_form = NameForm::kNone) {
     p.context_by_length = p.context;
     std::stable_sort(p.context_by_length.begin(), p.context_by_length.end(),
                      [](const std::string& a, const std::string& b) {
@@ -442,7 +458,8 @@ struct Detector::Impl {
       if ((matcher || partial) && ngroups != 0)  // a hand matcher gives the whole match only
         throw Error(sqlstate::kInternalError, "hand matcher for a regex with a capturing group");
       auto tail_re = tail ? std::make_unique<RE2>(tail, PatternOptions()) : nullptr;
-      groups.push_back({std::move(re), std::move(tail_re), ngroups, {}, hint, matcher, partial});
+      groups.push_back(
+          {std::move(re), std::move(tail_re), ngroups, {}, hint, matcher, partial, tail_form});
     }
     groups[it->second].members.push_back(patterns.size());
     entities.insert(p.entity);
@@ -516,7 +533,8 @@ Detector::Detector(const std::vector<CustomRecognizer>& custom,
     const int hint = HintOfPattern(d.name);
     if (hint < 0) throw Error(sqlstate::kInternalError, std::string("built-in pattern without a hint: ") + d.name);
     impl_->Add({d.entity, d.base_score, d.valid_score, d.validate, d.refine, d.context}, d.pattern,
-               d.tail, hint, HandMatcher(d.name), PartialHandMatcher(d.name));
+               d.tail, hint, HandMatcher(d.name), PartialHandMatcher(d.name),
+               d.tail ? NameTailForm(d.name) : NameForm::kNone);
   }
   AddCustom(custom);
   Finish(std::move(first_names));
@@ -619,13 +637,19 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
   };
   // The end of the surname (particles, then a capitalised word) starting at at, or 0.
   auto surname_at = [&](size_t at) -> size_t {
-    re2::StringPiece m;
     size_t limit = std::min(text.size(), at + 128);
-    if (at >= text.size() || !MayBeginName(static_cast<unsigned char>(text[at])) ||
-        !surname->Match(re2::StringPiece(text.data(), text.size()), at, limit,
-                        RE2::ANCHOR_START, &m, 1))
-      return 0;
-    size_t end = at + m.size();
+    if (at >= text.size() || !MayBeginName(static_cast<unsigned char>(text[at]))) return 0;
+    // The hand matcher where it can tell (a surname of ASCII letters), else RE2.
+    size_t end;
+    const int found = MatchName(NameForm::kSurname, text, at, limit, &end);
+    if (found == 0) return 0;
+    if (found < 0) {
+      re2::StringPiece m;
+      if (!surname->Match(re2::StringPiece(text.data(), text.size()), at, limit, RE2::ANCHOR_START,
+                          &m, 1))
+        return 0;
+      end = at + m.size();
+    }
     bool glued = end < text.size() && is_letter(end);
     return glued || IsNameStopword(text.substr(at, end - at)) ? 0 : end;
   };
@@ -795,6 +819,9 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
                           const DetectOptions& options, std::vector<Finding>* out) const {
   const Group& grp = groups[g];
   const size_t to = range.to;
+  // Every recognizer wanted (no entity filter: Collect's all-true mask), so that the
+  // mask's bits are not read for each member of each match.
+  const bool every = &wanted == &all_patterns;
   re2::StringPiece whole(text.data(), text.size());
   re2::StringPiece match[2];
   // RE2's search of the group's regex over [from, upto), or its hand matcher's.
@@ -816,6 +843,20 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
     }
     return grp.re->Match(whole, from, upto, anchor, match, 1 + grp.ngroups);
   };
+  // The leftmost match from a place on: RE2's search, or with the starts of the matches
+  // known, the first of them from there where the regex matches anchored (the same
+  // match: leftmost-first at that start).
+  size_t next_start = 0;
+  auto search_from = [&](size_t from) {
+    if (!range.starts) return search(from, to, RE2::UNANCHORED);
+    for (; next_start < range.nstarts; ++next_start) {
+      const size_t s = range.base + range.starts[next_start];
+      if (s < from) continue;
+      if (s >= to) return false;
+      if (search(s, to, RE2::ANCHOR_START)) return true;
+    }
+    return false;
+  };
   size_t pos = std::max(range.from, *resume);
   // The range's first search, when a match that begins at its start would be the first
   // one: matched anchored there, and searched on from the next character if none does.
@@ -827,7 +868,7 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
         pos = NextCharStart(text, pos);
         continue;
       }
-    } else if (!search(pos, to, RE2::UNANCHORED)) {
+    } else if (!search_from(pos)) {
       break;
     }
     size_t mbegin = match[0].data() - text.data();
@@ -848,12 +889,19 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
       begin = match[1].data() ? match[1].data() - text.data() : 0;
       end = match[1].data() ? begin + match[1].size() : 0;
     } else if (grp.tail) {
-      re2::StringPiece name;
       size_t limit = std::min(text.size(), mend + kMaxTailBytes);
       begin = end = mend;
-      if (mend < text.size() && MayBeginName(static_cast<unsigned char>(text[mend])) &&
-          grp.tail->Match(whole, mend, limit, RE2::ANCHOR_START, &name, 1))
-        end = mend + name.size();
+      if (mend < text.size() && MayBeginName(static_cast<unsigned char>(text[mend]))) {
+        size_t name_end;
+        const int found = grp.tail_form == NameForm::kNone
+                              ? -1
+                              : MatchName(grp.tail_form, text, mend, limit, &name_end);
+        re2::StringPiece name;
+        if (found == 1)
+          end = name_end;
+        else if (found < 0 && grp.tail->Match(whole, mend, limit, RE2::ANCHOR_START, &name, 1))
+          end = mend + name.size();
+      }
       mend = end;
     }
     bool accepted = false;
@@ -868,7 +916,7 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
     size_t accepted_end = 0;
     if (end > begin) {
       for (size_t i : grp.members) {
-        if (!wanted[i]) continue;
+        if (!every && !wanted[i]) continue;
         size_t member_skip = 0;
         if (Accept(i, text, begin, end, options, out)) {
           accepted = true;
@@ -892,7 +940,8 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
         const size_t shorter = mbegin + match[0].size();
         if (shorter <= mbegin || shorter >= cut) break;
         for (size_t i : grp.members)
-          if (wanted[i] && Accept(i, text, mbegin, shorter, options, out)) accepted = true;
+          if ((every || wanted[i]) && Accept(i, text, mbegin, shorter, options, out))
+            accepted = true;
         if (accepted) {
           mend = shorter;
           break;
@@ -1176,6 +1225,10 @@ size_t FirstFoldable(std::string_view text) {
     }
 #endif
     const unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c < 0x80) {  // (the last bytes, fewer than 16, one at a time: every test below wants more)
+      ++i;
+      continue;
+    }
     size_t len = 0;
     if ((c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF) && FoldedChar(text, i, &len) >= 0) return i;
     if (IsDigitLead(c) && DigitAt(text, i, &len) >= 0) return i;
@@ -1457,8 +1510,14 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
         const int h = im.groups[g].hint;
         // One byte past the last end, so that no match ends at the range's end (which
         // would have it matched again against the rest of the text).
-        scan(g, {start + hints.lo[h], std::min(to, start + hints.hi[h] + 1), start + hints.hi[h],
-                 !options.full_scan && StartsAtHint(h)});
+        SearchRange range{start + hints.lo[h], std::min(to, start + hints.hi[h] + 1),
+                          start + hints.hi[h], !options.full_scan && StartsAtHint(h)};
+        if (h == static_cast<int>(Hint::kNameCue) && hints.ncue_starts <= Hints::kMaxCueStarts) {
+          range.starts = hints.cue_starts;
+          range.nstarts = hints.ncue_starts;
+          range.base = start;
+        }
+        scan(g, range);
       }
     }
     if (im.set) {

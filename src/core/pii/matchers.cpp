@@ -297,6 +297,38 @@ size_t Ipv4Here(std::string_view t, size_t p, size_t to) {
   return Boundary(t, q) ? q : kNone;
 }
 
+// "[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?:\.\d{1,3}){3})?" (no \b): each run of
+// hex digits is followed by ':' (or ends the groups), which a shorter take of it would
+// leave a hex digit: only the greedy take of each can go on, and once two groups are
+// taken whatever follows is optional, so the first match at p is the greedy one: its
+// groups up to seven, then the IPv4 tail if all of it is there. A run of hex digits
+// longer than four at p leaves no ':' after the first four: no match at p.
+size_t Ipv6Here(std::string_view t, size_t p, size_t to) {
+  auto hex = [&](size_t q) {  // the end of [0-9A-Fa-f]{0,4} at q
+    for (size_t n = 0; n < 4 && q < to; ++n, ++q) {
+      const unsigned char c = At(t, q);
+      if (!IsDigit(c) && !((c | 0x20) >= 'a' && (c | 0x20) <= 'f')) break;
+    }
+    return q;
+  };
+  size_t q = hex(p);
+  int groups = 0;
+  while (groups < 7 && q < to && t[q] == ':') {
+    q = hex(q + 1);
+    ++groups;
+  }
+  if (groups < 2) return kNone;
+  // (?:\.\d{1,3}){3}: a group's digits are followed by a dot but the last's.
+  size_t r = q;
+  for (int i = 0; i < 3; ++i) {
+    if (r >= to || t[r] != '.') return q;
+    const size_t n = DigitRun(t, r + 1, 3, to);
+    if (n == 0) return q;
+    r += 1 + n;
+  }
+  return r;
+}
+
 // "\b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b|\b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b"
 // "|\b\d{4}[ \-]\d{4}[ \-](?:\d{4}[ \-]\d|\d{5})\b"
 size_t CardGroupedHere(std::string_view t, size_t p, size_t to) {
@@ -759,13 +791,68 @@ size_t NumericDateHere(std::string_view t, size_t p, size_t to) {
   return kNone;
 }
 
-// Whether a month name may begin at q: the first two bytes of each (MONTH, MONTH_EUROPE
-// and their abbreviations in recognizers.cpp) are an ASCII letter and an ASCII letter or
-// the lead byte of "\u00e4", "\u00e9", "\u00c4", "\u00c9".
-inline bool MayBeginMonth(std::string_view t, size_t q) {
-  const unsigned char a = At(t, q) | 0x20, b = At(t, q + 1);
-  return a >= 'a' && a <= 'z' && (((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || b >= 0x80);
+// The classes of a byte in the first three of a month name: an ASCII letter (either
+// case) its place in the alphabet, 0 to 25; 0xC3 (the lead byte of "\u00e4", "\u00e9",
+// "\u00fb" and their capitals) 26; a continuation byte 27; none else (-1).
+constexpr int MonthByteClass(unsigned char c) {
+  return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ? (c | 0x20) - 'a'
+         : c == 0xC3                              ? 26
+         : (c >= 0x80 && c <= 0xBF)               ? 27
+                                                  : -1;
 }
+
+// The first three bytes of every month name of the date regex (MONTH, MONTH_EUROPE,
+// MONTH_EUROPE_ABBR, MONTH_EUROPE_DOTTED in recognizers.cpp; the prefilter's kMonths),
+// by class: kMonthStarts.bits[a][b] has bit c when a name begins with bytes of classes a, b,
+// c. test/unit/prefilter_test.cpp checks every name the regex spells against it.
+struct MonthStarts {
+  uint32_t bits[28][28] = {};
+  constexpr MonthStarts() {
+    const char* const kStarts[] = {
+        "jan",       "feb",       "mar",    "apr",       "may",       "jun",      "jul",
+        "aug",       "sep",       "oct",    "nov",       "dec",       "mae",      "mai",
+        "okt",       "dez",       "avr",    "jui",       "ene",       "abr",      "ago",
+        "set",       "dic",       "gen",    "mag",       "giu",       "lug",      "ott",
+        "maa",       "mei",       "mrt",    "mrz",       "fev",       "aou",      "m\xC3\xA4",
+        "f\xC3\xA9", "d\xC3\xA9", "ao\xC3", "m\xC3\x84", "f\xC3\x89", "d\xC3\x89"};
+    for (const char* w : kStarts)
+      bits[MonthByteClass(static_cast<unsigned char>(w[0]))]
+          [MonthByteClass(static_cast<unsigned char>(w[1]))] |=
+          uint32_t{1} << MonthByteClass(static_cast<unsigned char>(w[2]));
+  }
+};
+constexpr MonthStarts kMonthStarts;
+
+}  // namespace
+
+bool MayBeginMonthName(const unsigned char* p) {
+  const int a = MonthByteClass(p[0]), b = MonthByteClass(p[1]), c = MonthByteClass(p[2]);
+  return a >= 0 && b >= 0 && c >= 0 && (kMonthStarts.bits[a][b] >> c & 1);
+}
+
+namespace {
+
+// Whether the month of a form with a month name may begin at q, within [.., to). With
+// names: every form has \b or a space before its month (so no byte of \w), and every
+// month name has three bytes or more, the first three as MayBeginMonthName knows them
+// (after a date, the rest of its hint's range, words of prose, is then decided here
+// instead of by RE2). Without: at any ASCII letter followed by an ASCII letter or a byte
+// above 0x7F, as every month name begins.
+inline bool MayBeginMonth(std::string_view t, size_t q, size_t to, bool names) {
+  if (!names) {
+    const unsigned char a = At(t, q) | 0x20, b = At(t, q + 1);
+    return a >= 'a' && a <= 'z' && (((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || b >= 0x80);
+  }
+  if (q + 3 > to || (q > 0 && kWordByte[At(t, q - 1)])) return false;
+  return MayBeginMonthName(reinterpret_cast<const unsigned char*>(t.data()) + q);
+}
+
+// The longest range SearchNumericDate reads with the month names (MayBeginMonth): over a
+// longer one (a large text's window), where RE2's automaton reads the bytes for less than
+// its loop, it gives up at the first pair of letters. And how far it reads them: past
+// that without a match, it leaves the rest to RE2 (a record's dates are within it).
+constexpr size_t kMonthNamesRange = 1024;
+constexpr size_t kMonthNamesScan = 64;
 
 }  // namespace
 
@@ -775,22 +862,242 @@ int SearchNumericDate(std::string_view t, size_t from, size_t to, bool anchored,
   // "12th "), so it may come first where a month may begin before the first numeric
   // match's start + 8, unless that match starts at from (at the same start the numeric
   // forms come first): the search gives up at the first such place.
-  const size_t last = anchored ? std::min(to, from + 1) : to;
+  const bool names = to - from <= kMonthNamesRange;
+  const size_t last = anchored ? std::min(to, from + 1)
+                      : names  ? std::min(to, from + kMonthNamesScan)
+                               : to;
   for (size_t p = from; p < last; ++p) {
-    if (p + 1 < to && MayBeginMonth(t, p)) return -1;
+    // Every form begins a word (a digit after \b, or its month): nothing begins elsewhere.
+    if (!kWordByte[At(t, p)] || (p > 0 && kWordByte[At(t, p - 1)])) continue;
+    if (p + 1 < to && MayBeginMonth(t, p, to, names)) return -1;
     const size_t e = NumericDateHere(t, p, to);
     if (e == kNone) continue;
     if (p > from)
       for (size_t q = p + 1; q < p + 8 && q + 1 < to; ++q)
-        if (MayBeginMonth(t, q)) return -1;
+        if (MayBeginMonth(t, q, to, names)) return -1;
     *begin = p;
     *end = e;
     return 1;
   }
   if (anchored)
     for (size_t q = from + 1; q < from + 9 && q + 1 < to; ++q)
-      if (MayBeginMonth(t, q)) return -1;
-  return 0;
+      if (MayBeginMonth(t, q, to, names)) return -1;
+  return last < to && !anchored ? -1 : 0;
+}
+
+namespace {
+
+// ---- Names: NAME_WORD, NAME_PARTICLE, NAME_SEQ (recognizers.cpp) ----
+//
+// NAME_WORD is \p{Lu}['’]\p{Lu}\p{Ll}+ | \p{Lu}\p{Ll}+(?:\p{Lu}\p{Ll}+)?(?:['’]\p{Ll}+)?
+// (?:-\p{Lu}?\p{Ll}+)? | \p{Lu}\. : its alternatives differ by their second character,
+// and what follows a word in every name regex may be nothing, so a word's match is its
+// first alternative's, each repetition as long as it goes. A particle is a literal that
+// [ \t]+ must follow: of the literals, at most one is followed by a blank at a place (a
+// longer one goes on with a letter where a shorter one wants the blank), so a particle
+// at q is the run of letters from q when a blank (or ". " for "St.") ends it. What reads
+// a byte above 0x7F where a letter class stands gives up (kUnsure): \p{Lu} and \p{Ll}
+// hold letters of every script. A byte above 0x7F compared with an ASCII literal or with
+// [ \t] fails as it does in RE2.
+
+// The byte at q, or 0 at to and past it (no byte of a name is 0, as RE2 sees nothing
+// there).
+inline unsigned char NameByte(std::string_view t, size_t q, size_t to) {
+  return q < to ? At(t, q) : 0;
+}
+
+constexpr size_t kUnsure = static_cast<size_t>(-2);
+
+inline bool IsLowerAscii(unsigned char c) { return c >= 'a' && c <= 'z'; }
+
+// ['’] at q: the end of the apostrophe, or kNone.
+inline size_t Apostrophe(std::string_view t, size_t q, size_t to) {
+  const unsigned char c = NameByte(t, q, to);
+  if (c == '\'') return q + 1;
+  if (c == 0xE2 && NameByte(t, q + 1, to) == 0x80 && NameByte(t, q + 2, to) == 0x99) return q + 3;
+  return kNone;
+}
+
+// The end of the longest run of \p{Ll} at q (q itself if none), or kUnsure when a byte
+// above 0x7F may go on with it (not '’', which is no letter).
+inline size_t LowerRun(std::string_view t, size_t q, size_t to) {
+  while (IsLowerAscii(NameByte(t, q, to))) ++q;
+  return NameByte(t, q, to) >= 0x80 && Apostrophe(t, q, to) == kNone ? kUnsure : q;
+}
+
+// NAME_WORD at q: its end, kNone, or kUnsure.
+size_t NameWordAt(std::string_view t, size_t q, size_t to) {
+  const unsigned char c0 = NameByte(t, q, to);
+  if (c0 >= 0x80) return kUnsure;
+  if (!IsUpper(c0)) return kNone;
+  // \p{Lu}['’]\p{Lu}\p{Ll}+ ("O'Brien")
+  size_t a = Apostrophe(t, q + 1, to);
+  if (a != kNone) {
+    const unsigned char c = NameByte(t, a, to);
+    if (c >= 0x80) return kUnsure;
+    if (!IsUpper(c)) return kNone;
+    const unsigned char l = NameByte(t, a + 1, to);
+    if (l >= 0x80) return kUnsure;
+    return IsLowerAscii(l) ? LowerRun(t, a + 2, to) : kNone;
+  }
+  const unsigned char c1 = NameByte(t, q + 1, to);
+  if (c1 >= 0x80) return kUnsure;  // \p{Ll}, or the apostrophe's first byte
+  if (c1 == '.') return q + 2;     // \p{Lu}\.
+  if (!IsLowerAscii(c1)) return kNone;
+  size_t e = LowerRun(t, q + 2, to);
+  if (e == kUnsure) return kUnsure;
+  // (?:\p{Lu}\p{Ll}+)? ("McDonald")
+  unsigned char c = NameByte(t, e, to);  // ASCII or '’' (LowerRun)
+  if (IsUpper(c)) {
+    const unsigned char l = NameByte(t, e + 1, to);
+    if (l >= 0x80) return kUnsure;
+    if (IsLowerAscii(l)) {
+      e = LowerRun(t, e + 2, to);
+      if (e == kUnsure) return kUnsure;
+    }
+  }
+  // (?:['’]\p{Ll}+)? ("D'angelo")
+  a = Apostrophe(t, e, to);
+  if (a != kNone) {
+    const unsigned char l = NameByte(t, a, to);
+    if (l >= 0x80) return kUnsure;
+    if (IsLowerAscii(l)) {
+      e = LowerRun(t, a + 1, to);
+      if (e == kUnsure) return kUnsure;
+    }
+  }
+  // (?:-\p{Lu}?\p{Ll}+)? ("Smith-Jones", "Garcia-lopez")
+  if (NameByte(t, e, to) == '-') {
+    c = NameByte(t, e + 1, to);
+    if (c >= 0x80) return kUnsure;
+    size_t l = e + 1;
+    if (IsUpper(c)) {
+      ++l;  // \p{Lu}? takes it; given back, \p{Ll}+ would fail on it
+      c = NameByte(t, l, to);
+      if (c >= 0x80) return kUnsure;
+    }
+    if (IsLowerAscii(c)) e = LowerRun(t, l + 1, to);
+  }
+  return e;
+}
+
+// The end of the run of [ \t] at q (q if none).
+inline size_t NameBlanks(std::string_view t, size_t q, size_t to) {
+  for (unsigned char c = NameByte(t, q, to); c == ' ' || c == '\t'; c = NameByte(t, q, to)) ++q;
+  return q;
+}
+
+// The bytes of a word of at most 5 (a particle's longest), one a byte from the lowest.
+constexpr uint64_t PackParticle(const char* w) {
+  uint64_t k = 0;
+  for (int i = 0; w[i] != 0; ++i) k |= uint64_t{static_cast<unsigned char>(w[i])} << (8 * i);
+  return k;
+}
+
+// NAME_PARTICLE[ \t]+ at q: its end, or kNone.
+size_t ParticleAt(std::string_view t, size_t q, size_t to) {
+  // Their first letters, bit c - 'A': most words of a name begin with another.
+  constexpr uint64_t kFirst = uint64_t{1} << ('v' - 'A') | uint64_t{1} << ('d' - 'A') |
+                              uint64_t{1} << ('l' - 'A') | uint64_t{1} << ('b' - 'A') |
+                              uint64_t{1} << ('i' - 'A') | uint64_t{1} << ('a' - 'A') |
+                              uint64_t{1} << ('V' - 'A') | uint64_t{1} << ('D' - 'A') |
+                              uint64_t{1} << ('L' - 'A') | uint64_t{1} << ('S' - 'A');
+  const unsigned char c0 = NameByte(t, q, to);
+  if (c0 < 'A' || c0 > 'z' || !(kFirst >> (c0 - 'A') & 1)) return kNone;
+  uint64_t key = 0;
+  size_t e = q;
+  for (unsigned char c = NameByte(t, e, to); (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+       c = NameByte(t, e, to)) {
+    if (e - q == 5) return kNone;  // longer than any particle
+    key |= uint64_t{c} << (8 * (e - q));
+    ++e;
+  }
+  if (key == PackParticle("St") && NameByte(t, e, to) == '.') ++e;  // St\.?
+  const unsigned char b = NameByte(t, e, to);
+  if (b != ' ' && b != '\t') return kNone;
+  switch (key) {
+    case PackParticle("van"):
+    case PackParticle("von"):
+    case PackParticle("der"):
+    case PackParticle("den"):
+    case PackParticle("de"):
+    case PackParticle("del"):
+    case PackParticle("della"):
+    case PackParticle("di"):
+    case PackParticle("da"):
+    case PackParticle("du"):
+    case PackParticle("dos"):
+    case PackParticle("das"):
+    case PackParticle("la"):
+    case PackParticle("le"):
+    case PackParticle("Van"):
+    case PackParticle("Von"):
+    case PackParticle("Der"):
+    case PackParticle("Den"):
+    case PackParticle("De"):
+    case PackParticle("Del"):
+    case PackParticle("Della"):
+    case PackParticle("Di"):
+    case PackParticle("Da"):
+    case PackParticle("Du"):
+    case PackParticle("Dos"):
+    case PackParticle("Das"):
+    case PackParticle("La"):
+    case PackParticle("Le"):
+    case PackParticle("bin"):
+    case PackParticle("ibn"):
+    case PackParticle("al"):
+    case PackParticle("St"):
+      return NameBlanks(t, e + 1, to);
+    default:
+      return kNone;
+  }
+}
+
+// (?:NAME_PARTICLE[ \t]+){0,2} NAME_WORD at q (NAME_WORD alone without particles): its
+// end, kNone or kUnsure. Two particles are tried first, then one, then none.
+size_t NameAt(std::string_view t, size_t q, size_t to, bool particles) {
+  if (particles) {
+    const size_t p1 = ParticleAt(t, q, to);
+    if (p1 != kNone) {
+      const size_t p2 = ParticleAt(t, p1, to);
+      if (p2 != kNone) {
+        const size_t e = NameWordAt(t, p2, to);
+        if (e != kNone) return e;
+      }
+      const size_t e = NameWordAt(t, p1, to);
+      if (e != kNone) return e;
+    }
+  }
+  return NameWordAt(t, q, to);
+}
+
+}  // namespace
+
+NameForm NameTailForm(std::string_view name) {
+  if (name == "person_cue" || name == "person_honorific") return NameForm::kAfterCue;
+  if (name == "person_closing") return NameForm::kSequence;
+  return NameForm::kNone;
+}
+
+int MatchName(NameForm form, std::string_view t, size_t from, size_t to, size_t* end) {
+  // The first word, perhaps after particles.
+  size_t e = NameAt(t, from, to, form != NameForm::kSequence);
+  if (e == kNone) return 0;
+  if (e == kUnsure) return -1;
+  // NAME_SEQ's (?:[ \t]+(?:NAME_PARTICLE[ \t]+){0,2}NAME_WORD){0,3}.
+  if (form != NameForm::kSurname) {
+    for (int more = 0; more < 3; ++more) {
+      const size_t q = NameBlanks(t, e, to);
+      if (q == e) break;
+      const size_t next = NameAt(t, q, to, true);
+      if (next == kUnsure) return -1;
+      if (next == kNone) break;
+      e = next;
+    }
+  }
+  *end = e;
+  return 1;
 }
 
 MatcherFn HandMatcher(std::string_view name) {
@@ -799,6 +1106,7 @@ MatcherFn HandMatcher(std::string_view name) {
   if (name == "person_honorific") return &SearchCue<kHonorificRegex>;
   if (name == "ssn_formatted" || name == "itin_formatted") return &Search<&NineGroupedHere>;
   if (name == "ipv4") return &Search<&Ipv4Here>;
+  if (name == "ipv6") return &Search<&Ipv6Here>;
   if (name == "card_grouped") return &Search<&CardGroupedHere>;
   if (name == "iban") return &Search<&IbanHere>;
   if (name == "email") return &SearchEmail;

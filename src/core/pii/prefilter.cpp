@@ -287,10 +287,15 @@ const Words& GetWords() {
 
 class Scanner {
  public:
-  explicit Scanner(std::string_view text)
-      : w_(GetWords()), t_(reinterpret_cast<const unsigned char*>(text.data())), n_(text.size()) {}
+  // The hints go into *out (the caller's, returned in place: a copy of them from a member
+  // of the scanner was some sixty instructions a text, much of a short value's pass).
+  Scanner(std::string_view text, Hints* out)
+      : w_(GetWords()),
+        t_(reinterpret_cast<const unsigned char*>(text.data())),
+        n_(text.size()),
+        hints_(*out) {}
 
-  Hints Run() {
+  void Run() {
     // Where the text's last word begins (n_ if the text ends with a byte of no word): a
     // word that begins before it ends at a byte of no word before it, so its loop below
     // need not check for the text's end.
@@ -336,10 +341,10 @@ class Scanner {
     if (month_lo_ != kNone && run4_) Set(Hint::kDate, Back(month_lo_, 6), Fwd(month_hi_, 24));
     // The case-insensitive cues may be written with a letter that folds to ASCII.
     if (fold_) {
+      hints_.ncue_starts = Hints::kManyCueStarts;
       Set(Hint::kNameCue, 0, n_);
       Set(Hint::kClosing, 0, n_);
     }
-    return hints_;
   }
 
  private:
@@ -532,7 +537,14 @@ class Scanner {
       Set(Hint::kUrl, i, n_);  // \bwww\.
     if (maybe & kMayBeCue) {
       const PackedWords::Key key = PackedWords::Pack(t_ + i, len, true);
-      if (w.cues.Contains(key)) Set(Hint::kNameCue, i, CueEnd(j));
+      if (w.cues.Contains(key)) {
+        Set(Hint::kNameCue, i, CueEnd(j));
+        uint8_t& n = hints_.ncue_starts;
+        if (n < Hints::kMaxCueStarts && i <= UINT32_MAX)
+          hints_.cue_starts[n++] = static_cast<uint32_t>(i);
+        else
+          n = Hints::kManyCueStarts;
+      }
       if (w.closings.Contains(key)) Set(Hint::kClosing, i, CueEnd(j));
     }
   }
@@ -735,7 +747,7 @@ class Scanner {
   const Words& w_;  // GetWords(), once per text: its guard cost a call per word
   const unsigned char* t_;
   size_t n_;
-  Hints hints_;
+  Hints& hints_;
   Span runs_[4];       // the last digit runs, newest first
   Span hex_;           // the last word of hex digits
   int pairs_ = 0;      // hex words of two joined by ':' or '-' up to the last one
@@ -749,7 +761,11 @@ class Scanner {
 
 }  // namespace
 
-Hints BuiltinHints(std::string_view text) { return Scanner(text).Run(); }
+Hints BuiltinHints(std::string_view text) {
+  Hints hints;
+  Scanner(text, &hints).Run();
+  return hints;
+}
 
 int HintOfPattern(std::string_view name) {
   static const struct {

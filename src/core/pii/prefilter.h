@@ -71,10 +71,20 @@ struct Hints {
   size_t lo[kCount];
   size_t hi[kCount];
 
+  // Where the name cues' words begin (kNameCue), in order: every match of the cue regex
+  // begins at one of them (its cue is a whole word, the first of it a list word), so a
+  // search need only try them, anchored. Known when ncue_starts <= kMaxCueStarts; else
+  // (more of them, or a letter in the text that (?i) folds to ASCII, which makes a cue
+  // this pass does not read as one) kManyCueStarts, and the range alone tells.
+  static constexpr uint8_t kMaxCueStarts = 8, kManyCueStarts = 255;
+  uint8_t ncue_starts = 0;
+  uint32_t cue_starts[kMaxCueStarts];
+
   bool Has(int h) const { return mask >> h & 1; }
   // Every hint, each over the whole of a text of size bytes.
   static Hints All(size_t size) {
     Hints all;
+    all.ncue_starts = kManyCueStarts;
     all.mask = (HintMask{1} << kCount) - 1;
     for (int h = 0; h < kCount; ++h) {
       all.lo[h] = 0;

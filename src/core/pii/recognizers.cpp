@@ -665,7 +665,10 @@ Validity ValidatePhoneNanp(std::string_view candidate) {
   // Never destroyed, like this file's other objects (see kDateContext).
   thread_local std::unordered_map<uint32_t, bool>& by_prefix =
       *new std::unordered_map<uint32_t, bool>;
-  uint32_t prefix = static_cast<uint32_t>(std::stoul(digits.substr(0, 6)));
+  // The first six digits' value (what std::stoul of them gave, without a string and a
+  // locale-aware parse for each candidate).
+  uint32_t prefix = 0;
+  for (size_t i = 0; i < 6; ++i) prefix = prefix * 10 + static_cast<uint32_t>(digits[i] - '0');
   auto it = by_prefix.find(prefix);
   if (it == by_prefix.end()) {
     if (by_prefix.size() >= kNanpMemoEntries) by_prefix.clear();
