@@ -1,7 +1,9 @@
 // Fuzzes the hand matchers (src/core/pii/matchers.h) against RE2: for every built-in
 // pattern that has one, the matcher and RE2::Match of the pattern's regex must find the
 // same span (or both nothing) in the same text, range and anchoring; a partial one
-// (PartialHandMatcher) too, where it decides. The input's first
+// (PartialHandMatcher) too, where it decides; and MatchName, where it decides, the name
+// regexes matched anchored at the range's start (the patterns' tails and the surname
+// after a first name). The input's first
 // four bytes choose the range [from, to) and the anchoring; the rest is the text.
 #include <re2/re2.h>
 
@@ -25,6 +27,33 @@ struct Subject {
   std::unique_ptr<RE2> re;
 };
 
+struct NameSubject {
+  comply::pii::NameForm form;
+  std::unique_ptr<RE2> re;
+};
+
+RE2::Options DetectorOptions() {  // as the detector compiles its patterns
+  RE2::Options o;
+  o.set_encoding(RE2::Options::EncodingUTF8);
+  o.set_log_errors(false);
+  return o;
+}
+
+const std::vector<NameSubject>& NameSubjects() {
+  static const std::vector<NameSubject>* subjects = [] {
+    auto* out = new std::vector<NameSubject>;
+    for (const comply::pii::PatternDef& d : comply::pii::BuiltinPatterns())
+      if (d.tail)
+        out->push_back({comply::pii::NameTailForm(d.name), std::make_unique<RE2>(d.tail, DetectorOptions())});
+    out->push_back({comply::pii::NameForm::kSurname,
+                    std::make_unique<RE2>(comply::pii::SurnamePattern(), DetectorOptions())});
+    for (const NameSubject& n : *out)
+      if (n.form == comply::pii::NameForm::kNone || !n.re->ok()) Die("a name regex without its form");
+    return out;
+  }();
+  return *subjects;
+}
+
 const std::vector<Subject>& Subjects() {
   static const std::vector<Subject>* subjects = [] {
     auto* out = new std::vector<Subject>;
@@ -32,10 +61,7 @@ const std::vector<Subject>& Subjects() {
       comply::pii::MatcherFn m = comply::pii::HandMatcher(d.name);
       comply::pii::PartialMatcherFn partial = comply::pii::PartialHandMatcher(d.name);
       if (!m && !partial) continue;
-      RE2::Options o;  // as the detector compiles its patterns
-      o.set_encoding(RE2::Options::EncodingUTF8);
-      o.set_log_errors(false);
-      auto re = std::make_unique<RE2>(d.pattern, o);
+      auto re = std::make_unique<RE2>(d.pattern, DetectorOptions());
       if (!re->ok()) Die("a built-in regex does not compile");
       out->push_back({m, partial, std::move(re)});
     }
@@ -73,6 +99,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (want != got) Die(want ? "RE2 matches, the hand matcher does not" : "the hand matcher matches, RE2 does not");
     if (want && (static_cast<size_t>(m.data() - text.data()) != mb || mb + m.size() != me))
       Die("the hand matcher's span differs from RE2's");
+  }
+  for (const NameSubject& n : NameSubjects()) {
+    size_t end = 0;
+    const int r = comply::pii::MatchName(n.form, text, from, to, &end);
+    if (r < 0) continue;  // left to RE2
+    re2::StringPiece m;
+    const bool want = n.re->Match(whole, from, to, RE2::ANCHOR_START, &m, 1);
+    if (want != (r == 1)) Die(want ? "RE2 matches a name, MatchName does not" : "MatchName matches, RE2 does not");
+    if (want && static_cast<size_t>(m.data() - text.data()) + m.size() != end)
+      Die("MatchName's end differs from RE2's");
   }
   return 0;
 }
