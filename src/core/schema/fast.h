@@ -100,7 +100,7 @@ COMPLY_FAST_INLINE bool FastNumber(const FastNode& n, const V& v);
 
 // minLength and maxLength of a kLeafString* node (max_length UINT32_MAX and min_length
 // 0 when absent), as FastString checks them.
-inline bool FastStringLengths(const FastNode& n, std::string_view s) {
+COMPLY_FAST_INLINE bool FastStringLengths(const FastNode& n, std::string_view s) {
   const size_t size = s.size();
   // At most as many code points as bytes.
   if (size > n.max_length && CodePoints(s) > n.max_length) return false;
