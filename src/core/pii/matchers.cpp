@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #if defined(__SSE2__)
@@ -20,11 +21,11 @@ namespace {
 
 constexpr size_t kNone = static_cast<size_t>(-1);
 
-// A Here function (see Search) that a start filter serves: inlined into Search's
-// byte-by-byte loop, as it was when that loop was its only caller (HereCalled is the
-// other). Left to GCC, PhoneHere was called instead, and BM_DetectShortStrings took 0.5%
-// more instructions.
-#define COMPLY_HERE inline __attribute__((always_inline))
+// A function that the byte-by-byte search of short texts calls and the faster search of
+// long ranges too (a Here function that a start filter serves, see Search; EmailDomain):
+// inlined into the first, as it was when that was its only caller. Left to GCC,
+// PhoneHere was called instead, and BM_DetectShortStrings took 0.5% more instructions.
+#define COMPLY_INLINED inline __attribute__((always_inline))
 
 constexpr std::array<bool, 256> MakeWordBytes() {
   std::array<bool, 256> t{};
@@ -395,7 +396,7 @@ COMPLY_CUE_REGEX(kHonorificRegex, kHonorifics, false, ".", false);
 
 // "\b\d{3}-\d{2}-\d{4}\b|\b\d{3} \d{2} \d{4}\b|\b\d{3}\.\d{2}\.\d{4}\b": the three
 // alternatives differ by their separator, so at most one can match at a start.
-COMPLY_HERE size_t NineGroupedHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t NineGroupedHere(std::string_view t, size_t p, size_t to) {
   if (!IsDigit(At(t, p)) || !Boundary(t, p) || p + 11 > to) return kNone;
   const char sep = t[p + 3];
   if ((sep != '-' && sep != ' ' && sep != '.') || t[p + 6] != sep) return kNone;
@@ -407,7 +408,7 @@ COMPLY_HERE size_t NineGroupedHere(std::string_view t, size_t p, size_t to) {
 // "\b(?:\d{1,3}\.){3}\d{1,3}\b": a group's digits are followed by a dot (or, the last,
 // by \b), which a shorter take of them would leave a digit: only the greedy take of each
 // can match.
-COMPLY_HERE size_t Ipv4Here(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t Ipv4Here(std::string_view t, size_t p, size_t to) {
   if (!IsDigit(At(t, p)) || !Boundary(t, p)) return kNone;
   size_t q = p;
   for (int i = 0; i < 3; ++i) {
@@ -457,7 +458,7 @@ size_t Ipv6Here(std::string_view t, size_t p, size_t to) {
 
 // "\b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b|\b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b"
 // "|\b\d{4}[ \-]\d{4}[ \-](?:\d{4}[ \-]\d|\d{5})\b"
-COMPLY_HERE size_t CardGroupedHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t CardGroupedHere(std::string_view t, size_t p, size_t to) {
   if (!IsDigit(At(t, p)) || !Boundary(t, p) || !Digits(t, p, 4, to)) return kNone;
   const size_t q = p + 4;
   if (!SpaceOrHyphen(t, q, to)) return kNone;  // every alternative goes on with one
@@ -488,7 +489,7 @@ COMPLY_HERE size_t CardGroupedHere(std::string_view t, size_t p, size_t to) {
 // "\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b". Each group's " ?" takes
 // the space when there is one (without it, the group would have to begin with the
 // space), so the groups' ends are fixed; the repetition gives them back from the last.
-COMPLY_HERE size_t IbanHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t IbanHere(std::string_view t, size_t p, size_t to) {
   if (!IsUpper(At(t, p)) || !Boundary(t, p) || p + 4 > to || !IsUpper(At(t, p + 1)) ||
       !IsDigit(At(t, p + 2)) || !IsDigit(At(t, p + 3)))
     return kNone;
@@ -514,14 +515,14 @@ COMPLY_HERE size_t IbanHere(std::string_view t, size_t p, size_t to) {
 // ---- Other numbers and letters ----
 
 // "\b\d{7,19}\b": a shorter take of the run leaves a digit after it, where \b fails.
-COMPLY_HERE size_t DigitRunHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t DigitRunHere(std::string_view t, size_t p, size_t to) {
   if (!IsDigit(At(t, p)) || !Boundary(t, p)) return kNone;
   const size_t n = DigitRun(t, p, 19, to);
   return n >= 7 && Boundary(t, p + n) ? p + n : kNone;
 }
 
 // "\b\d{4}\.\d{2}\.\d{3}\b|\b\d{3}\.\d{3}\.\d{3}\b"
-COMPLY_HERE size_t BsnDottedHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t BsnDottedHere(std::string_view t, size_t p, size_t to) {
   if (!IsDigit(At(t, p)) || !Boundary(t, p)) return kNone;
   if (Digits(t, p, 4, to) && p + 4 < to && t[p + 4] == '.' && Digits(t, p + 5, 2, to) &&
       p + 7 < to && t[p + 7] == '.' && Digits(t, p + 8, 3, to) && Boundary(t, p + 11))
@@ -533,7 +534,7 @@ COMPLY_HERE size_t BsnDottedHere(std::string_view t, size_t p, size_t to) {
 }
 
 // "\b[A-Z]\d{3,12}\b|\b[A-Z]{2}\d{5,7}\b|\b\d{3}[A-Z]{2}\d{4}\b"
-COMPLY_HERE size_t LetterDigitsHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t LetterDigitsHere(std::string_view t, size_t p, size_t to) {
   const unsigned char c = At(t, p);
   if (!(IsUpper(c) || IsDigit(c)) || !Boundary(t, p)) return kNone;
   if (IsUpper(c)) {
@@ -554,7 +555,7 @@ COMPLY_HERE size_t LetterDigitsHere(std::string_view t, size_t p, size_t to) {
 // "\b[A-Z]{2}(?: ?\d{2}){3} ?[A-D]\b", or its small letters ("[a-z]", "[a-d]"): each
 // " ?" stands before a digit or the letter, so it is taken when it is there.
 template <char kA, char kD, char kZ>
-COMPLY_HERE size_t NinoHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t NinoHere(std::string_view t, size_t p, size_t to) {
   auto letter = [&](size_t q, char last) { return q < to && t[q] >= kA && t[q] <= last; };
   if (!letter(p, kZ) || !letter(p + 1, kZ) || !Boundary(t, p)) return kNone;
   size_t q = p + 2;
@@ -569,7 +570,7 @@ COMPLY_HERE size_t NinoHere(std::string_view t, size_t p, size_t to) {
 }
 
 // "\b\d{6}[+\-A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]\b"
-COMPLY_HERE size_t FinnishIdHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t FinnishIdHere(std::string_view t, size_t p, size_t to) {
   if (!IsDigit(At(t, p)) || !Boundary(t, p) || p + 11 > to || !Digits(t, p, 6, to))
     return kNone;
   const char sign = t[p + 6];
@@ -645,7 +646,7 @@ inline size_t TopLevelDomain(std::string_view t, size_t q, size_t to) {
 // many labels as follow (each a whole run ending at a '.'), then the top-level domain:
 // the repetition is greedy, so of the segments after a '.' the last that reads as a
 // top-level domain ends the match.
-size_t EmailDomain(std::string_view t, size_t d, size_t to) {
+COMPLY_INLINED size_t EmailDomain(std::string_view t, size_t d, size_t to) {
   size_t r = EmailLabel(t, d, to);
   if (r == kNone) return kNone;
   size_t best = kNone;
@@ -658,11 +659,70 @@ size_t EmailDomain(std::string_view t, size_t d, size_t to) {
   }
 }
 
+// [A-Za-z0-9._%+'\-]: the ASCII characters of the local part.
+inline bool IsLocalAscii(unsigned char c) {
+  return IsAsciiAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '\'' || c == '-';
+}
+
+// Where the run of local-part characters that ends at the '@' at a begins, as
+// SearchEmail's walk from lo (where a run begins; no '@' in [lo, a)) finds it. Read back
+// from a while the bytes are ASCII: no character of more bytes holds one, so the walk
+// stops at each and reads it as here. A byte above 0x7F, whose reading depends on where
+// its character begins, has the run walked from lo.
+size_t LocalRunStart(std::string_view t, size_t lo, size_t a, size_t to) {
+  size_t x = a;
+  for (; x > lo; --x) {
+    const unsigned char c = At(t, x - 1);
+    if (c >= 0x80) break;
+    if (!IsLocalAscii(c)) return x;
+  }
+  if (x == lo) return lo;
+  size_t run = lo;
+  for (size_t q = lo; q < a;) {
+    const unsigned char c = At(t, q);
+    size_t n = 1;
+    if (c < 0x80 ? !IsLocalAscii(c) : (n = MultiByteChar(t, q, to)) == 0) {
+      n = 1;
+      run = q + 1;
+    }
+    q += n;
+  }
+  return run;
+}
+
+// The longest range SearchEmail walks byte by byte unanchored: over a longer one it goes
+// from '@' to '@' (memchr's call and the run read twice cost more in a short value's).
+constexpr size_t kEmailWalk = 64;
+
+// SearchEmail over a long range, unanchored: from '@' to '@' (memchr), each run read back
+// from its '@', where the walk read every byte of a large text's range. Apart, so that
+// the walk's code stays as it was.
+__attribute__((noinline)) bool SearchEmailLong(std::string_view t, size_t from, size_t to,
+                                               size_t* begin, size_t* end) {
+  for (size_t q = from; q < to;) {
+    const void* at = std::memchr(t.data() + q, '@', to - q);
+    if (at == nullptr) return false;
+    const size_t a = static_cast<size_t>(static_cast<const char*>(at) - t.data());
+    const size_t run = LocalRunStart(t, q, a, to);
+    if (a > run) {
+      const size_t e = EmailDomain(t, a + 1, to);
+      if (e != kNone) {
+        *begin = run;
+        *end = e;
+        return true;
+      }
+    }
+    q = a + 1;
+  }
+  return false;
+}
+
 // The search of the e-mail regex: its local part is a run of [A-Za-z0-9._%+'\-] and
 // other characters that ends at an '@' (which it cannot hold), so the leftmost match
 // begins where the run before the first '@' with a domain after it begins.
 bool SearchEmail(std::string_view t, size_t from, size_t to, bool anchored, size_t* begin,
                  size_t* end) {
+  if (!anchored && to - from > kEmailWalk) return SearchEmailLong(t, from, to, begin, end);
   size_t run = from;  // where the current run of local-part characters began
   size_t q = from;
   while (q < to) {
@@ -681,9 +741,7 @@ bool SearchEmail(std::string_view t, size_t from, size_t to, bool anchored, size
       continue;
     }
     size_t n = 1;
-    const bool local = c < 0x80 ? IsAsciiAlnum(c) || c == '.' || c == '_' || c == '%' ||
-                                      c == '+' || c == '\'' || c == '-'
-                                : (n = MultiByteChar(t, q, to)) != 0;
+    const bool local = c < 0x80 ? IsLocalAscii(c) : (n = MultiByteChar(t, q, to)) != 0;
     if (!local) {
       if (anchored) return false;
       n = 1;
@@ -839,7 +897,7 @@ size_t PhoneFiveFive(std::string_view t, size_t p, size_t to) {
   return Boundary(t, p + 12) ? p + 12 : kNone;
 }
 
-COMPLY_HERE size_t PhoneHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t PhoneHere(std::string_view t, size_t p, size_t to) {
   const unsigned char c = At(t, p);
   if (c == '+') return PhoneInternational(t, p, to);
   if (c != '(' && !IsDigit(c)) return kNone;
