@@ -116,52 +116,73 @@ inline uint32_t WordBits(__m128i v) {
          Equal(v, '_');
 }
 
-// A filter: the block at b, and which of its places begin a word (a word byte that no
-// word byte precedes, in the whole text: where \b holds before a word byte).
-using StartFilter = uint32_t (*)(const unsigned char* b, uint32_t word_starts);
+// A block of 16 bytes of a text, where a filter looks for starts.
+struct Block {
+  const unsigned char* text;
+  size_t p;  // the block is text[p, p + 16)
+
+  const unsigned char* At(size_t i) const { return text + p + i; }
+  // Which of its places begin a word (a word byte that no word byte precedes, in the
+  // whole text: where \b holds before a word byte). Asked only where the rest of a
+  // filter's condition holds: most blocks of prose hold no digit.
+  uint32_t WordStarts() const {
+    const uint32_t word = WordBits(Load(At(0)));
+    return word & ~((word << 1) | (p > 0 && kWordByte[text[p - 1]] ? 1u : 0u));
+  }
+};
+
+// A filter: the places of a block where a match may begin, bit i for p + i.
+using StartFilter = uint32_t (*)(const Block& k);
 
 // n digits that begin a word ("\b\d{n}"): the numbers' regexes that begin so.
 template <int n>
-uint32_t DigitsStart(const unsigned char* b, uint32_t word_starts) {
+uint32_t DigitsStart(const Block& k) {
   static_assert(n >= 1 && n <= static_cast<int>(kStartLook) + 1, "within the filter's reach");
-  uint32_t m = word_starts & DigitBits(b);
-  for (int i = 1; i < n; ++i) m &= DigitBits(b + i);
-  return m;
+  uint32_t m = DigitBits(k.At(0));
+  for (int i = 1; i < n; ++i) m &= DigitBits(k.At(i));
+  return m != 0 ? m & k.WordStarts() : 0;
 }
 
 // CardGroupedHere: four digits that begin a word, then ' ' or '-'.
-uint32_t CardStart(const unsigned char* b, uint32_t word_starts) {
-  const __m128i s = Load(b + 4);
-  return DigitsStart<4>(b, word_starts) & (Equal(s, ' ') | Equal(s, '-'));
+uint32_t CardStart(const Block& k) {
+  const __m128i s = Load(k.At(4));
+  const uint32_t m = DigitBits(k.At(0)) & DigitBits(k.At(1)) & DigitBits(k.At(2)) &
+                     DigitBits(k.At(3)) & (Equal(s, ' ') | Equal(s, '-'));
+  return m != 0 ? m & k.WordStarts() : 0;
 }
 
 // IbanHere: two capitals that begin a word, then two digits.
-uint32_t IbanStart(const unsigned char* b, uint32_t word_starts) {
-  return word_starts & UpperBits(b) & UpperBits(b + 1) & DigitBits(b + 2) & DigitBits(b + 3);
+uint32_t IbanStart(const Block& k) {
+  const uint32_t m =
+      UpperBits(k.At(0)) & UpperBits(k.At(1)) & DigitBits(k.At(2)) & DigitBits(k.At(3));
+  return m != 0 ? m & k.WordStarts() : 0;
 }
 
 // LetterDigitsHere: a capital or a digit that begins a word, then another (every form
 // has one of them second).
-uint32_t LetterDigitsStart(const unsigned char* b, uint32_t word_starts) {
-  const __m128i v0 = Load(b), v1 = Load(b + 1);
-  return word_starts & (InRange(v0, 'A', 'Z') | InRange(v0, '0', '9')) &
-         (InRange(v1, 'A', 'Z') | InRange(v1, '0', '9'));
+uint32_t LetterDigitsStart(const Block& k) {
+  const __m128i v0 = Load(k.At(0)), v1 = Load(k.At(1));
+  const uint32_t m = (InRange(v0, 'A', 'Z') | InRange(v0, '0', '9')) &
+                     (InRange(v1, 'A', 'Z') | InRange(v1, '0', '9'));
+  return m != 0 ? m & k.WordStarts() : 0;
 }
 
 // NinoHere: two letters of [kA-kZ] that begin a word, then a digit or a space.
 template <char kA, char kZ>
-uint32_t NinoStart(const unsigned char* b, uint32_t word_starts) {
-  const __m128i v2 = Load(b + 2);
-  return word_starts & InRange(Load(b), kA, kZ) & InRange(Load(b + 1), kA, kZ) &
-         (InRange(v2, '0', '9') | Equal(v2, ' '));
+uint32_t NinoStart(const Block& k) {
+  const __m128i v2 = Load(k.At(2));
+  const uint32_t m = InRange(Load(k.At(0)), kA, kZ) & InRange(Load(k.At(1)), kA, kZ) &
+                     (InRange(v2, '0', '9') | Equal(v2, ' '));
+  return m != 0 ? m & k.WordStarts() : 0;
 }
 
 // PhoneHere: a digit that begins a word (each form with a digit first has \b before
 // it), or '+' or '(' before a digit.
-uint32_t PhoneStart(const unsigned char* b, uint32_t word_starts) {
-  const __m128i v = Load(b);
-  return (word_starts & InRange(v, '0', '9')) |
-         ((Equal(v, '+') | Equal(v, '(')) & DigitBits(b + 1));
+uint32_t PhoneStart(const Block& k) {
+  const __m128i v = Load(k.At(0));
+  const uint32_t d = InRange(v, '0', '9');
+  const uint32_t m = (Equal(v, '+') | Equal(v, '(')) & DigitBits(k.At(1));
+  return d != 0 ? m | (d & k.WordStarts()) : m;
 }
 
 // Here, called for the places a filter lets through (not inlined: Search's byte-by-byte
@@ -171,7 +192,8 @@ __attribute__((noinline)) size_t HereCalled(std::string_view t, size_t p, size_t
   return Here(t, p, to);
 }
 #else
-using StartFilter = uint32_t (*)(const unsigned char*, uint32_t);
+struct Block;
+using StartFilter = uint32_t (*)(const Block& k);
 #endif
 
 // The search of RE2::Match over [from, to): the first start (only from, anchored) at
@@ -184,12 +206,8 @@ bool Search(std::string_view t, size_t from, size_t to, bool anchored, size_t* b
   if constexpr (Starts != nullptr) {
     if (!anchored) {
       const auto* data = reinterpret_cast<const unsigned char*>(t.data());
-      uint32_t carry = p > 0 && kWordByte[data[p - 1]] ? 1 : 0;
-      while (p + 16 + kStartLook <= to) {
-        const uint32_t word = WordBits(Load(data + p));
-        const uint32_t word_starts = word & ~((word << 1) | carry);
-        carry = word >> 15;
-        for (uint32_t cand = Starts(data + p, word_starts); cand != 0; cand &= cand - 1) {
+      for (; p + 16 + kStartLook <= to; p += 16) {
+        for (uint32_t cand = Starts(Block{data, p}); cand != 0; cand &= cand - 1) {
           const size_t q = p + static_cast<size_t>(__builtin_ctz(cand));
           const size_t e = HereCalled<Here>(t, q, to);
           if (e != kNone) {
@@ -198,7 +216,6 @@ bool Search(std::string_view t, size_t from, size_t to, bool anchored, size_t* b
             return true;
           }
         }
-        p += 16;
       }
     }
   }
