@@ -301,6 +301,23 @@ size_t CueHere(std::string_view t, size_t p, size_t to) {
   return kNone;
 }
 
+#if defined(__SSE2__)
+// The lowest (or the highest) ASCII byte that begins a word of a cue regex (its first).
+constexpr unsigned char FirstByteBound(const std::array<uint64_t, 256>& first, bool lowest) {
+  int bound = lowest ? 0x7F : 0;
+  for (int c = 0; c < 0x80; ++c)
+    if (first[c] != 0) bound = lowest ? std::min(bound, c) : std::max(bound, c);
+  return static_cast<unsigned char>(bound);
+}
+
+// Whether a byte above 0x7F begins a word of a cue regex (the first byte of a fold).
+constexpr bool FirstByteAboveAscii(const std::array<uint64_t, 256>& first) {
+  for (int c = 0x80; c < 0x100; ++c)
+    if (first[c] != 0) return true;
+  return false;
+}
+#endif
+
 // The search of a cue regex: as Search, but over a word of ASCII letters and digits at
 // once, since no match begins inside one (its first byte is a word byte with a word byte
 // before it, where \b does not hold).
@@ -310,8 +327,13 @@ bool SearchCue(std::string_view t, size_t from, size_t to, bool anchored, size_t
   size_t p = from;
 #if defined(__SSE2__)
   // Sixteen bytes at a time: the starts of words (a word byte after a byte that is not
-  // one) and the bytes above 0x7F (a fold of more than one byte may begin there) are the
-  // only places a match may begin; each is tried in order.
+  // one) between the lowest and the highest ASCII byte that begins a word of the regex,
+  // and the bytes above 0x7F if a fold of more than one byte begins one, are the only
+  // places a match may begin; each is tried in order. (The honorifics begin with a
+  // capital from 'D' to 'S': most words of a large text are not tried.)
+  constexpr unsigned char kLowFirst = FirstByteBound(R.first, true);
+  constexpr unsigned char kTopFirst = FirstByteBound(R.first, false);
+  constexpr bool kHighFirst = FirstByteAboveAscii(R.first);
   if (!anchored) {
     const auto* data = reinterpret_cast<const unsigned char*>(t.data());
     uint32_t carry = p > 0 && kWordByte[data[p - 1]] ? 1 : 0;
@@ -330,8 +352,8 @@ bool SearchCue(std::string_view t, size_t from, size_t to, bool anchored, size_t
       const uint32_t not_alpha = static_cast<uint32_t>(_mm_movemask_epi8(alpha));
       const uint32_t under = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, kunder)));
       const uint32_t word = (~not_digit | ~not_alpha | under) & 0xFFFF;
-      const uint32_t high = static_cast<uint32_t>(_mm_movemask_epi8(v));
-      uint32_t cand = (word & ~((word << 1) | carry)) | high;
+      const uint32_t high = kHighFirst ? static_cast<uint32_t>(_mm_movemask_epi8(v)) : 0;
+      uint32_t cand = (word & ~((word << 1) | carry) & InRange(v, kLowFirst, kTopFirst)) | high;
       carry = word >> 15;
       for (; cand != 0; cand &= cand - 1) {
         const size_t q = p + static_cast<size_t>(__builtin_ctz(cand));
