@@ -556,6 +556,51 @@ TEST(HandMatchers, AgreeWithRe2OnGeneratedTexts) {
     EXPECT_GE(matched[j], cases / subjects.size() / 200) << subjects[j].name;
 }
 
+// Over long texts (generated ones joined, up to 4 KiB), where Search reads sixteen bytes
+// at a time and tries a match only where its start filter lets one begin: from random
+// places, each search and the next from just after its match's start (as the detector
+// searches on), the matcher finds what RE2 finds. A filter that held back a place where
+// a match begins fails here.
+TEST(HandMatchers, AgreeWithRe2OnLongTexts) {
+  const std::vector<Subject> subjects = Subjects();
+  Rng rng(0x6c6f6e6774657874ULL);
+  size_t cases = 0, failures = 0;
+  std::vector<size_t> matched(subjects.size());
+  for (int i = 0; i < 1000 && failures < 10; ++i) {
+    std::string text;
+    const size_t size = static_cast<size_t>(rng.Range(17, 4096));
+    while (text.size() < size) {
+      text += Generate(rng);
+      if (rng.Range(0, 1)) text += " ";
+    }
+    const re2::StringPiece whole(text.data(), text.size());
+    for (size_t j = 0; j < subjects.size() && failures < 10; ++j) {
+      const Subject& s = subjects[j];
+      size_t from =
+          i % 4 == 0 ? 0 : static_cast<size_t>(rng.Range(0, static_cast<int>(text.size())));
+      // To the end, or a range that ends inside the text (a hint's).
+      const size_t to = i % 3 == 0 ? static_cast<size_t>(rng.Range(static_cast<int>(from),
+                                                                   static_cast<int>(text.size())))
+                                   : text.size();
+      for (int step = 0; step < 300 && from < to; ++step) {
+        const std::string diff = Compare(s, text, from, to, false);
+        ++cases;
+        if (!diff.empty()) {
+          ++failures;
+          ADD_FAILURE() << diff;
+          break;
+        }
+        re2::StringPiece m;
+        if (!s.re->Match(whole, from, to, RE2::UNANCHORED, &m, 1)) break;
+        ++matched[j];
+        from = static_cast<size_t>(m.data() - text.data()) + 1;
+      }
+    }
+  }
+  EXPECT_GE(cases, 50000u);
+  for (size_t j = 0; j < subjects.size(); ++j) EXPECT_GE(matched[j], 100u) << subjects[j].name;
+}
+
 // ---- MatchName: the name regexes, matched anchored ----
 
 // "" if MatchName leaves the match to RE2 (-1) or finds what RE2 finds, else what

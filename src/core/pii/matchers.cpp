@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #if defined(__SSE2__)
@@ -19,6 +20,12 @@ namespace comply::pii {
 namespace {
 
 constexpr size_t kNone = static_cast<size_t>(-1);
+
+// A function that the byte-by-byte search of short texts calls and the faster search of
+// long ranges too (a Here function that a start filter serves, see Search; EmailDomain):
+// inlined into the first, as it was when that was its only caller. Left to GCC,
+// PhoneHere was called instead, and BM_DetectShortStrings took 0.5% more instructions.
+#define COMPLY_INLINED inline __attribute__((always_inline))
 
 constexpr std::array<bool, 256> MakeWordBytes() {
   std::array<bool, 256> t{};
@@ -71,12 +78,149 @@ inline bool UpperOrDigits(std::string_view t, size_t q, size_t n, size_t to) {
   return true;
 }
 
-// The search of RE2::Match over [from, to): the first start (only from, anchored) at
-// which Here (the end of the match that begins there, or kNone) finds a match.
+#if defined(__SSE2__)
+// ---- Starts: where a match may begin, sixteen places at a time ----
+//
+// A search over a large text's hint range (a window of 64 KiB, when its matches are
+// spread over it) tried Here at every byte: 10 to 25 instructions a byte for each regex.
+// A start filter reads a block of 16 bytes (and the kStartLook after it) and returns the
+// places of the block where a match may begin, bit i for p + i, from conditions that
+// every match of the regex holds (a digit that begins a word, then three more ...); Search
+// calls Here at those only. A filter may let through a place where Here finds nothing,
+// never hold back one where it finds a match: test/unit/matchers_test.cpp compares the
+// searches with RE2 over long texts.
+
+// The bytes a filter may read past its block.
+constexpr size_t kStartLook = 4;
+
+inline uint32_t Bits(__m128i m) { return static_cast<uint32_t>(_mm_movemask_epi8(m)); }
+
+// The 16 bytes at b.
+inline __m128i Load(const unsigned char* b) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+}
+
+// Which bytes of v lie in [lo, hi]: unsigned ranges as signed compares,
+// (c - lo) - 128 <= (hi - lo) - 128.
+inline uint32_t InRange(__m128i v, unsigned char lo, unsigned char hi) {
+  const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 128)));
+  return ~Bits(_mm_cmpgt_epi8(d, _mm_set1_epi8(static_cast<char>(hi - lo - 128)))) & 0xFFFF;
+}
+inline uint32_t Equal(__m128i v, char c) { return Bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(c))); }
+inline uint32_t DigitBits(const unsigned char* b) { return InRange(Load(b), '0', '9'); }
+inline uint32_t UpperBits(const unsigned char* b) { return InRange(Load(b), 'A', 'Z'); }
+
+// Which bytes of v are word bytes ([0-9A-Za-z_], kWordByte).
+inline uint32_t WordBits(__m128i v) {
+  return InRange(v, '0', '9') | InRange(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z') |
+         Equal(v, '_');
+}
+
+// A block of 16 bytes of a text, where a filter looks for starts.
+struct Block {
+  const unsigned char* text;
+  size_t p;  // the block is text[p, p + 16)
+
+  const unsigned char* At(size_t i) const { return text + p + i; }
+  // Which of its places begin a word (a word byte that no word byte precedes, in the
+  // whole text: where \b holds before a word byte). Asked only where the rest of a
+  // filter's condition holds: most blocks of prose hold no digit.
+  uint32_t WordStarts() const {
+    const uint32_t word = WordBits(Load(At(0)));
+    return word & ~((word << 1) | (p > 0 && kWordByte[text[p - 1]] ? 1u : 0u));
+  }
+};
+
+// A filter: the places of a block where a match may begin, bit i for p + i.
+using StartFilter = uint32_t (*)(const Block& k);
+
+// n digits that begin a word ("\b\d{n}"): the numbers' regexes that begin so.
+template <int n>
+uint32_t DigitsStart(const Block& k) {
+  static_assert(n >= 1 && n <= static_cast<int>(kStartLook) + 1, "within the filter's reach");
+  uint32_t m = DigitBits(k.At(0));
+  for (int i = 1; i < n; ++i) m &= DigitBits(k.At(i));
+  return m != 0 ? m & k.WordStarts() : 0;
+}
+
+// CardGroupedHere: four digits that begin a word, then ' ' or '-'.
+uint32_t CardStart(const Block& k) {
+  const __m128i s = Load(k.At(4));
+  const uint32_t m = DigitBits(k.At(0)) & DigitBits(k.At(1)) & DigitBits(k.At(2)) &
+                     DigitBits(k.At(3)) & (Equal(s, ' ') | Equal(s, '-'));
+  return m != 0 ? m & k.WordStarts() : 0;
+}
+
+// IbanHere: two capitals that begin a word, then two digits.
+uint32_t IbanStart(const Block& k) {
+  const uint32_t m =
+      UpperBits(k.At(0)) & UpperBits(k.At(1)) & DigitBits(k.At(2)) & DigitBits(k.At(3));
+  return m != 0 ? m & k.WordStarts() : 0;
+}
+
+// LetterDigitsHere: a capital or a digit that begins a word, then another (every form
+// has one of them second).
+uint32_t LetterDigitsStart(const Block& k) {
+  const __m128i v0 = Load(k.At(0)), v1 = Load(k.At(1));
+  const uint32_t m = (InRange(v0, 'A', 'Z') | InRange(v0, '0', '9')) &
+                     (InRange(v1, 'A', 'Z') | InRange(v1, '0', '9'));
+  return m != 0 ? m & k.WordStarts() : 0;
+}
+
+// NinoHere: two letters of [kA-kZ] that begin a word, then a digit or a space.
+template <char kA, char kZ>
+uint32_t NinoStart(const Block& k) {
+  const __m128i v2 = Load(k.At(2));
+  const uint32_t m = InRange(Load(k.At(0)), kA, kZ) & InRange(Load(k.At(1)), kA, kZ) &
+                     (InRange(v2, '0', '9') | Equal(v2, ' '));
+  return m != 0 ? m & k.WordStarts() : 0;
+}
+
+// PhoneHere: a digit that begins a word (each form with a digit first has \b before
+// it), or '+' or '(' before a digit.
+uint32_t PhoneStart(const Block& k) {
+  const __m128i v = Load(k.At(0));
+  const uint32_t d = InRange(v, '0', '9');
+  const uint32_t m = (Equal(v, '+') | Equal(v, '(')) & DigitBits(k.At(1));
+  return d != 0 ? m | (d & k.WordStarts()) : m;
+}
+
+// Here, called for the places a filter lets through (not inlined: Search's byte-by-byte
+// loop, which short texts run, keeps the code it had).
 template <size_t (*Here)(std::string_view, size_t, size_t)>
-bool Search(std::string_view t, size_t from, size_t to, bool anchored, size_t* begin,
-            size_t* end) {
-  for (size_t p = from; p < to; ++p) {
+__attribute__((noinline)) size_t HereCalled(std::string_view t, size_t p, size_t to) {
+  return Here(t, p, to);
+}
+#else
+struct Block;
+using StartFilter = uint32_t (*)(const Block& k);
+#endif
+
+// The search of RE2::Match over [from, to): the first start (only from, anchored) at
+// which Here (the end of the match that begins there, or kNone) finds a match. With a
+// start filter, unanchored, Here is tried only where the filter lets a match begin.
+template <size_t (*Here)(std::string_view, size_t, size_t), StartFilter Starts = nullptr>
+bool Search(std::string_view t, size_t from, size_t to, bool anchored, size_t* begin, size_t* end) {
+  size_t p = from;
+#if defined(__SSE2__)
+  if constexpr (Starts != nullptr) {
+    if (!anchored) {
+      const auto* data = reinterpret_cast<const unsigned char*>(t.data());
+      for (; p + 16 + kStartLook <= to; p += 16) {
+        for (uint32_t cand = Starts(Block{data, p}); cand != 0; cand &= cand - 1) {
+          const size_t q = p + static_cast<size_t>(__builtin_ctz(cand));
+          const size_t e = HereCalled<Here>(t, q, to);
+          if (e != kNone) {
+            *begin = q;
+            *end = e;
+            return true;
+          }
+        }
+      }
+    }
+  }
+#endif
+  for (; p < to; ++p) {
     const size_t e = Here(t, p, to);
     if (e != kNone) {
       *begin = p;
@@ -157,6 +301,23 @@ size_t CueHere(std::string_view t, size_t p, size_t to) {
   return kNone;
 }
 
+#if defined(__SSE2__)
+// The lowest (or the highest) ASCII byte that begins a word of a cue regex (its first).
+constexpr unsigned char FirstByteBound(const std::array<uint64_t, 256>& first, bool lowest) {
+  int bound = lowest ? 0x7F : 0;
+  for (int c = 0; c < 0x80; ++c)
+    if (first[c] != 0) bound = lowest ? std::min(bound, c) : std::max(bound, c);
+  return static_cast<unsigned char>(bound);
+}
+
+// Whether a byte above 0x7F begins a word of a cue regex (the first byte of a fold).
+constexpr bool FirstByteAboveAscii(const std::array<uint64_t, 256>& first) {
+  for (int c = 0x80; c < 0x100; ++c)
+    if (first[c] != 0) return true;
+  return false;
+}
+#endif
+
 // The search of a cue regex: as Search, but over a word of ASCII letters and digits at
 // once, since no match begins inside one (its first byte is a word byte with a word byte
 // before it, where \b does not hold).
@@ -166,8 +327,13 @@ bool SearchCue(std::string_view t, size_t from, size_t to, bool anchored, size_t
   size_t p = from;
 #if defined(__SSE2__)
   // Sixteen bytes at a time: the starts of words (a word byte after a byte that is not
-  // one) and the bytes above 0x7F (a fold of more than one byte may begin there) are the
-  // only places a match may begin; each is tried in order.
+  // one) between the lowest and the highest ASCII byte that begins a word of the regex,
+  // and the bytes above 0x7F if a fold of more than one byte begins one, are the only
+  // places a match may begin; each is tried in order. (The honorifics begin with a
+  // capital from 'D' to 'S': most words of a large text are not tried.)
+  constexpr unsigned char kLowFirst = FirstByteBound(R.first, true);
+  constexpr unsigned char kTopFirst = FirstByteBound(R.first, false);
+  constexpr bool kHighFirst = FirstByteAboveAscii(R.first);
   if (!anchored) {
     const auto* data = reinterpret_cast<const unsigned char*>(t.data());
     uint32_t carry = p > 0 && kWordByte[data[p - 1]] ? 1 : 0;
@@ -186,8 +352,8 @@ bool SearchCue(std::string_view t, size_t from, size_t to, bool anchored, size_t
       const uint32_t not_alpha = static_cast<uint32_t>(_mm_movemask_epi8(alpha));
       const uint32_t under = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, kunder)));
       const uint32_t word = (~not_digit | ~not_alpha | under) & 0xFFFF;
-      const uint32_t high = static_cast<uint32_t>(_mm_movemask_epi8(v));
-      uint32_t cand = (word & ~((word << 1) | carry)) | high;
+      const uint32_t high = kHighFirst ? static_cast<uint32_t>(_mm_movemask_epi8(v)) : 0;
+      uint32_t cand = (word & ~((word << 1) | carry) & InRange(v, kLowFirst, kTopFirst)) | high;
       carry = word >> 15;
       for (; cand != 0; cand &= cand - 1) {
         const size_t q = p + static_cast<size_t>(__builtin_ctz(cand));
@@ -269,7 +435,7 @@ COMPLY_CUE_REGEX(kHonorificRegex, kHonorifics, false, ".", false);
 
 // "\b\d{3}-\d{2}-\d{4}\b|\b\d{3} \d{2} \d{4}\b|\b\d{3}\.\d{2}\.\d{4}\b": the three
 // alternatives differ by their separator, so at most one can match at a start.
-size_t NineGroupedHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t NineGroupedHere(std::string_view t, size_t p, size_t to) {
   if (!IsDigit(At(t, p)) || !Boundary(t, p) || p + 11 > to) return kNone;
   const char sep = t[p + 3];
   if ((sep != '-' && sep != ' ' && sep != '.') || t[p + 6] != sep) return kNone;
@@ -281,7 +447,7 @@ size_t NineGroupedHere(std::string_view t, size_t p, size_t to) {
 // "\b(?:\d{1,3}\.){3}\d{1,3}\b": a group's digits are followed by a dot (or, the last,
 // by \b), which a shorter take of them would leave a digit: only the greedy take of each
 // can match.
-size_t Ipv4Here(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t Ipv4Here(std::string_view t, size_t p, size_t to) {
   if (!IsDigit(At(t, p)) || !Boundary(t, p)) return kNone;
   size_t q = p;
   for (int i = 0; i < 3; ++i) {
@@ -331,7 +497,7 @@ size_t Ipv6Here(std::string_view t, size_t p, size_t to) {
 
 // "\b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b|\b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b"
 // "|\b\d{4}[ \-]\d{4}[ \-](?:\d{4}[ \-]\d|\d{5})\b"
-size_t CardGroupedHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t CardGroupedHere(std::string_view t, size_t p, size_t to) {
   if (!IsDigit(At(t, p)) || !Boundary(t, p) || !Digits(t, p, 4, to)) return kNone;
   const size_t q = p + 4;
   if (!SpaceOrHyphen(t, q, to)) return kNone;  // every alternative goes on with one
@@ -362,7 +528,7 @@ size_t CardGroupedHere(std::string_view t, size_t p, size_t to) {
 // "\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b". Each group's " ?" takes
 // the space when there is one (without it, the group would have to begin with the
 // space), so the groups' ends are fixed; the repetition gives them back from the last.
-size_t IbanHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t IbanHere(std::string_view t, size_t p, size_t to) {
   if (!IsUpper(At(t, p)) || !Boundary(t, p) || p + 4 > to || !IsUpper(At(t, p + 1)) ||
       !IsDigit(At(t, p + 2)) || !IsDigit(At(t, p + 3)))
     return kNone;
@@ -388,14 +554,14 @@ size_t IbanHere(std::string_view t, size_t p, size_t to) {
 // ---- Other numbers and letters ----
 
 // "\b\d{7,19}\b": a shorter take of the run leaves a digit after it, where \b fails.
-size_t DigitRunHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t DigitRunHere(std::string_view t, size_t p, size_t to) {
   if (!IsDigit(At(t, p)) || !Boundary(t, p)) return kNone;
   const size_t n = DigitRun(t, p, 19, to);
   return n >= 7 && Boundary(t, p + n) ? p + n : kNone;
 }
 
 // "\b\d{4}\.\d{2}\.\d{3}\b|\b\d{3}\.\d{3}\.\d{3}\b"
-size_t BsnDottedHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t BsnDottedHere(std::string_view t, size_t p, size_t to) {
   if (!IsDigit(At(t, p)) || !Boundary(t, p)) return kNone;
   if (Digits(t, p, 4, to) && p + 4 < to && t[p + 4] == '.' && Digits(t, p + 5, 2, to) &&
       p + 7 < to && t[p + 7] == '.' && Digits(t, p + 8, 3, to) && Boundary(t, p + 11))
@@ -407,7 +573,7 @@ size_t BsnDottedHere(std::string_view t, size_t p, size_t to) {
 }
 
 // "\b[A-Z]\d{3,12}\b|\b[A-Z]{2}\d{5,7}\b|\b\d{3}[A-Z]{2}\d{4}\b"
-size_t LetterDigitsHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t LetterDigitsHere(std::string_view t, size_t p, size_t to) {
   const unsigned char c = At(t, p);
   if (!(IsUpper(c) || IsDigit(c)) || !Boundary(t, p)) return kNone;
   if (IsUpper(c)) {
@@ -428,7 +594,7 @@ size_t LetterDigitsHere(std::string_view t, size_t p, size_t to) {
 // "\b[A-Z]{2}(?: ?\d{2}){3} ?[A-D]\b", or its small letters ("[a-z]", "[a-d]"): each
 // " ?" stands before a digit or the letter, so it is taken when it is there.
 template <char kA, char kD, char kZ>
-size_t NinoHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t NinoHere(std::string_view t, size_t p, size_t to) {
   auto letter = [&](size_t q, char last) { return q < to && t[q] >= kA && t[q] <= last; };
   if (!letter(p, kZ) || !letter(p + 1, kZ) || !Boundary(t, p)) return kNone;
   size_t q = p + 2;
@@ -443,7 +609,7 @@ size_t NinoHere(std::string_view t, size_t p, size_t to) {
 }
 
 // "\b\d{6}[+\-A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]\b"
-size_t FinnishIdHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t FinnishIdHere(std::string_view t, size_t p, size_t to) {
   if (!IsDigit(At(t, p)) || !Boundary(t, p) || p + 11 > to || !Digits(t, p, 6, to))
     return kNone;
   const char sign = t[p + 6];
@@ -519,7 +685,7 @@ inline size_t TopLevelDomain(std::string_view t, size_t q, size_t to) {
 // many labels as follow (each a whole run ending at a '.'), then the top-level domain:
 // the repetition is greedy, so of the segments after a '.' the last that reads as a
 // top-level domain ends the match.
-size_t EmailDomain(std::string_view t, size_t d, size_t to) {
+COMPLY_INLINED size_t EmailDomain(std::string_view t, size_t d, size_t to) {
   size_t r = EmailLabel(t, d, to);
   if (r == kNone) return kNone;
   size_t best = kNone;
@@ -532,11 +698,70 @@ size_t EmailDomain(std::string_view t, size_t d, size_t to) {
   }
 }
 
+// [A-Za-z0-9._%+'\-]: the ASCII characters of the local part.
+inline bool IsLocalAscii(unsigned char c) {
+  return IsAsciiAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '\'' || c == '-';
+}
+
+// Where the run of local-part characters that ends at the '@' at a begins, as
+// SearchEmail's walk from lo (where a run begins; no '@' in [lo, a)) finds it. Read back
+// from a while the bytes are ASCII: no character of more bytes holds one, so the walk
+// stops at each and reads it as here. A byte above 0x7F, whose reading depends on where
+// its character begins, has the run walked from lo.
+size_t LocalRunStart(std::string_view t, size_t lo, size_t a, size_t to) {
+  size_t x = a;
+  for (; x > lo; --x) {
+    const unsigned char c = At(t, x - 1);
+    if (c >= 0x80) break;
+    if (!IsLocalAscii(c)) return x;
+  }
+  if (x == lo) return lo;
+  size_t run = lo;
+  for (size_t q = lo; q < a;) {
+    const unsigned char c = At(t, q);
+    size_t n = 1;
+    if (c < 0x80 ? !IsLocalAscii(c) : (n = MultiByteChar(t, q, to)) == 0) {
+      n = 1;
+      run = q + 1;
+    }
+    q += n;
+  }
+  return run;
+}
+
+// The longest range SearchEmail walks byte by byte unanchored: over a longer one it goes
+// from '@' to '@' (memchr's call and the run read twice cost more in a short value's).
+constexpr size_t kEmailWalk = 64;
+
+// SearchEmail over a long range, unanchored: from '@' to '@' (memchr), each run read back
+// from its '@', where the walk read every byte of a large text's range. Apart, so that
+// the walk's code stays as it was.
+__attribute__((noinline)) bool SearchEmailLong(std::string_view t, size_t from, size_t to,
+                                               size_t* begin, size_t* end) {
+  for (size_t q = from; q < to;) {
+    const void* at = std::memchr(t.data() + q, '@', to - q);
+    if (at == nullptr) return false;
+    const size_t a = static_cast<size_t>(static_cast<const char*>(at) - t.data());
+    const size_t run = LocalRunStart(t, q, a, to);
+    if (a > run) {
+      const size_t e = EmailDomain(t, a + 1, to);
+      if (e != kNone) {
+        *begin = run;
+        *end = e;
+        return true;
+      }
+    }
+    q = a + 1;
+  }
+  return false;
+}
+
 // The search of the e-mail regex: its local part is a run of [A-Za-z0-9._%+'\-] and
 // other characters that ends at an '@' (which it cannot hold), so the leftmost match
 // begins where the run before the first '@' with a domain after it begins.
 bool SearchEmail(std::string_view t, size_t from, size_t to, bool anchored, size_t* begin,
                  size_t* end) {
+  if (!anchored && to - from > kEmailWalk) return SearchEmailLong(t, from, to, begin, end);
   size_t run = from;  // where the current run of local-part characters began
   size_t q = from;
   while (q < to) {
@@ -555,9 +780,7 @@ bool SearchEmail(std::string_view t, size_t from, size_t to, bool anchored, size
       continue;
     }
     size_t n = 1;
-    const bool local = c < 0x80 ? IsAsciiAlnum(c) || c == '.' || c == '_' || c == '%' ||
-                                      c == '+' || c == '\'' || c == '-'
-                                : (n = MultiByteChar(t, q, to)) != 0;
+    const bool local = c < 0x80 ? IsLocalAscii(c) : (n = MultiByteChar(t, q, to)) != 0;
     if (!local) {
       if (anchored) return false;
       n = 1;
@@ -713,7 +936,7 @@ size_t PhoneFiveFive(std::string_view t, size_t p, size_t to) {
   return Boundary(t, p + 12) ? p + 12 : kNone;
 }
 
-size_t PhoneHere(std::string_view t, size_t p, size_t to) {
+COMPLY_INLINED size_t PhoneHere(std::string_view t, size_t p, size_t to) {
   const unsigned char c = At(t, p);
   if (c == '+') return PhoneInternational(t, p, to);
   if (c != '(' && !IsDigit(c)) return kNone;
@@ -1100,30 +1323,43 @@ int MatchName(NameForm form, std::string_view t, size_t from, size_t to, size_t*
   return 1;
 }
 
+// A start filter where SSE2 builds them, else none (Search then tries every byte).
+#if defined(__SSE2__)
+#define COMPLY_STARTS(filter) filter
+#else
+#define COMPLY_STARTS(filter) nullptr
+#endif
+
 MatcherFn HandMatcher(std::string_view name) {
   if (name == "person_cue") return &SearchCue<kCueRegex>;
   if (name == "person_closing") return &SearchCue<kClosingRegex>;
   if (name == "person_honorific") return &SearchCue<kHonorificRegex>;
-  if (name == "ssn_formatted" || name == "itin_formatted") return &Search<&NineGroupedHere>;
-  if (name == "ipv4") return &Search<&Ipv4Here>;
+  if (name == "ssn_formatted" || name == "itin_formatted")
+    return &Search<&NineGroupedHere, COMPLY_STARTS(&DigitsStart<3>)>;
+  if (name == "ipv4") return &Search<&Ipv4Here, COMPLY_STARTS(&DigitsStart<1>)>;
   if (name == "ipv6") return &Search<&Ipv6Here>;
-  if (name == "card_grouped") return &Search<&CardGroupedHere>;
-  if (name == "iban") return &Search<&IbanHere>;
+  if (name == "card_grouped") return &Search<&CardGroupedHere, COMPLY_STARTS(&CardStart)>;
+  if (name == "iban") return &Search<&IbanHere, COMPLY_STARTS(&IbanStart)>;
   if (name == "email") return &SearchEmail;
-  if (name == "phone" || name == "nhs_grouped") return &Search<&PhoneHere>;
+  if (name == "phone" || name == "nhs_grouped")
+    return &Search<&PhoneHere, COMPLY_STARTS(&PhoneStart)>;
   // The recognizers that read kDigitRun, kLetterDigits and kNinoLower (recognizers.cpp).
   for (const char* n : {"ssn_plain", "itin_plain", "card_plain", "bank_account", "aba_plain",
                         "passport_digits", "driver_license_digits", "npi", "nhs_plain",
                         "pl_pesel", "de_tax_id", "fr_nir_plain", "nl_bsn"})
-    if (name == n) return &Search<&DigitRunHere>;
+    if (name == n) return &Search<&DigitRunHere, COMPLY_STARTS(&DigitsStart<5>)>;
   if (name == "passport_next_gen" || name == "driver_license_alnum")
-    return &Search<&LetterDigitsHere>;
-  if (name == "nl_bsn_dotted") return &Search<&BsnDottedHere>;
-  if (name == "uk_nino") return &Search<&NinoHere<'A', 'D', 'Z'>>;
-  if (name == "uk_nino_lower") return &Search<&NinoHere<'a', 'd', 'z'>>;
-  if (name == "fi_personal_identity_code") return &Search<&FinnishIdHere>;
+    return &Search<&LetterDigitsHere, COMPLY_STARTS(&LetterDigitsStart)>;
+  if (name == "nl_bsn_dotted") return &Search<&BsnDottedHere, COMPLY_STARTS(&DigitsStart<3>)>;
+  if (name == "uk_nino")
+    return &Search<&NinoHere<'A', 'D', 'Z'>, COMPLY_STARTS((&NinoStart<'A', 'Z'>))>;
+  if (name == "uk_nino_lower")
+    return &Search<&NinoHere<'a', 'd', 'z'>, COMPLY_STARTS((&NinoStart<'a', 'z'>))>;
+  if (name == "fi_personal_identity_code")
+    return &Search<&FinnishIdHere, COMPLY_STARTS(&DigitsStart<5>)>;
   return nullptr;
 }
+#undef COMPLY_STARTS
 
 PartialMatcherFn PartialHandMatcher(std::string_view name) {
   if (name == "date") return &SearchNumericDate;
