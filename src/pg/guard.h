@@ -87,9 +87,10 @@ void CaptureCurrentException(CaughtError* out) noexcept;
 void RaiseCaught(const CaughtError& err);
 
 // Runs body (returning Datum, or void) and converts any C++ exception into an
-// ereport(ERROR) raised after the body's stack frame is gone.
+// ereport(ERROR) raised after the body's stack frame is gone. (Inlined: each body is a
+// lambda of its own, so each instantiation has one caller.)
 template <typename Body>
-Datum Guarded(Body&& body) {
+inline __attribute__((always_inline)) Datum Guarded(Body&& body) {
   CaughtError err;
   Datum result = (Datum)0;
   try {

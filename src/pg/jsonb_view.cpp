@@ -151,8 +151,9 @@ JsonbView JsonbView::Root(const Jsonb* jb) {
 
 // Up to 16 significant digits and a small power of ten, the value is an exact integer
 // times or divided by an exact power of ten: one rounding, as correct as strtod's
-// (Clinger's fast path). Otherwise, strtod of the text.
-double JsonbView::number() const {
+// (Clinger's fast path; number() takes it inline for short-format numerics). Otherwise,
+// strtod of the text.
+double JsonbView::NumberSlow() const {
   Digits d = Decode(ptr_);
   if (!d.special && d.ndigits <= 4) {
     uint64_t m = 0;

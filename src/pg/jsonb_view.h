@@ -4,6 +4,7 @@
 // storage order (keys by length, then bytes), as JsonbIteratorNext returns them.
 #pragma once
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -29,15 +30,41 @@ class __attribute__((visibility("hidden"))) JsonbView {
 
   json::Type type() const { return type_; }
   bool boolean() const { return len_ != 0; }
-  // The double nearest to the number (what strtod makes of its numeric_out text).
-  double number() const;
+  // The double nearest to the number (what strtod makes of its numeric_out text). Inline
+  // for a short-format numeric of up to four base-10000 digits and a small power of ten
+  // (most JSON numbers: an integer up to 2^53, a decimal with a few digits), where the
+  // value is an exact integer times or divided by an exact power of ten, so one rounding
+  // gives the nearest double (Clinger's fast path); NumberSlow otherwise.
+  __attribute__((always_inline)) double number() const {
+    const char* p = VARDATA_ANY(ptr_);
+    const size_t size = VARSIZE_ANY_EXHDR(ptr_);
+    uint16 header;
+    std::memcpy(&header, p, sizeof header);
+    const size_t ndigits = (size - sizeof(uint16)) / sizeof(int16);
+    if ((header & 0xC000) != 0x8000 || ndigits > 4) return NumberSlow();  // NUMERIC_SHORT
+    // NUMERIC_SHORT_WEIGHT_SIGN_MASK, NUMERIC_SHORT_WEIGHT_MASK, NUMERIC_SHORT_SIGN_MASK
+    const int weight = (header & 0x0040 ? ~0x3F : 0) | (header & 0x3F);
+    uint64_t m = 0;
+    for (size_t i = 0; i < ndigits; ++i) {
+      int16 d;
+      std::memcpy(&d, p + sizeof(uint16) + i * sizeof(int16), sizeof d);
+      m = m * 10000 + static_cast<uint64_t>(d);
+    }
+    const int exp10 = ndigits == 0 ? 0 : 4 * (weight - static_cast<int>(ndigits) + 1);
+    if (exp10 < -22 || exp10 > 22 || m > (uint64_t{1} << 53)) return NumberSlow();
+    double v = static_cast<double>(m);  // exact
+    v = exp10 >= 0 ? v * kExactPow10[exp10] : v / kExactPow10[-exp10];
+    return header & 0x2000 ? -v : v;
+  }
+  // number() for the other numerics.
+  double NumberSlow() const;
   // The number as numeric_out writes it.
   std::string number_text() const;
   // Whether the number has no fractional part, by its stored digits: a numeric stores no
   // trailing zero digit, so it has a fraction when it has digits past the one of weight
   // 0 (numeric.c's NUMERIC_WEIGHT and NUMERIC_NDIGITS; inline, as "integer" asks it of
   // every integral double).
-  bool integral() const {
+  __attribute__((always_inline)) bool integral() const {
     const char* p = VARDATA_ANY(ptr_);
     const size_t size = VARSIZE_ANY_EXHDR(ptr_);
     uint16 header;
@@ -190,6 +217,11 @@ class __attribute__((visibility("hidden"))) JsonbView {
     const uint32 at = kind == (JENTRY_ISNUMERIC >> 28) ? INTALIGN(start) : start;
     return {type, base + at, len};
   }
+
+  // Powers of ten that are exact doubles.
+  static constexpr double kExactPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                           1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                           1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
   json::Type type_;
   uint32 len_;       // kString: byte length; kBool: the value

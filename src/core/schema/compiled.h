@@ -299,10 +299,6 @@ struct FastProgram {
   std::vector<FastProp> props;
   std::vector<FastSlot> slots;  // the properties' hash tables
   std::deque<FastMore> more;   // stable addresses
-  // The memory an evaluation of a typical document reads (nodes, properties, hash
-  // tables, the first lines of the FastMore of objects, arrays and enums, patterns'
-  // tables), asked for at once before it starts (fast.h, WarmUp).
-  std::vector<std::pair<const void*, size_t>> warm;
 };
 
 // The fast program of a compiled schema, or nullptr if it has no fast program (fast.cpp).

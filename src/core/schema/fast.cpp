@@ -32,7 +32,6 @@ constexpr uint64_t kHashMultipliers[] = {
     0xFF51AFD7ED558CCDull, 0xC4CEB9FE1A85EC53ull, 0x94D049BB133111EBull, 0xBF58476D1CE4E5B9ull};
 constexpr uint32_t kMaxHashBits = 12;
 // The bytes of a FastMore that objects, arrays and string enums read.
-constexpr size_t kFastMoreHotBytes = offsetof(FastMore, enum_values);
 
 // Finds a perfect hash for the count properties from props[begin] (a table of two to
 // sixteen times their number of slots), or leaves m->hash_shift 0 (binary search).
@@ -339,26 +338,6 @@ std::unique_ptr<FastProgram> BuildFastProgram(const CompiledImpl& schema) {
   // The modes of the slots' nodes (known once every node is digested).
   for (FastSlot& slot : program->slots)
     if (slot.index >= 0) slot.mode = static_cast<uint8_t>(program->nodes[slot.node].mode);
-  // What WarmUp asks for.
-  auto& warm = program->warm;
-  warm.emplace_back(program->nodes.data(), program->nodes.size() * sizeof(FastNode));
-  warm.emplace_back(program->props.data(), program->props.size() * sizeof(FastProp));
-  warm.emplace_back(program->slots.data(), program->slots.size() * sizeof(FastSlot));
-  for (size_t id = 0; id < nodes.size(); ++id) {
-    const FastNode& f = program->nodes[id];
-    if (!seen[id] || f.more == nullptr) continue;
-    const FastMore& m = *f.more;
-    if (f.flags & (kFMembers | kFItems | kFMinItems | kFMaxItems | kFEnum | kFAll))
-      warm.emplace_back(&m, kFastMoreHotBytes);
-    if (!m.items_prefix.empty())
-      warm.emplace_back(m.items_prefix.data(), m.items_prefix.size() * sizeof(int));
-    if (!m.all.empty()) warm.emplace_back(m.all.data(), m.all.size() * sizeof(int));
-    if (!m.enum_strings.empty()) {
-      warm.emplace_back(m.enum_strings.data(), m.enum_strings.size() * sizeof(std::string_view));
-      warm.emplace_back(m.enum_chars.data(), m.enum_chars.size());
-    }
-    if (f.pattern) f.pattern->AddWarmRanges(&warm);
-  }
   return program;
 }
 

@@ -113,6 +113,13 @@ COMPLY_FAST_INLINE bool FastStringLengths(const FastNode& n, std::string_view s)
   return true;
 }
 
+// Whether the n bytes at a and b are the same.
+COMPLY_FAST_INLINE bool SameBytes(const char* a, const char* b, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 template <typename V>
 bool FastObject(FastRun& r, const FastNode& n, const V& v);
 template <typename V>
@@ -158,7 +165,9 @@ COMPLY_FAST_INLINE bool FastEnumStrings(FastRun& r, const FastNode& n, const V& 
   if (COMPLY_FAST_UNLIKELY(strings.size() >= kHashedEnum)) return FastEnumIndexed(r, n, v);
   const std::string_view s = v.string();
   for (size_t i = 0; i < strings.size(); ++i) {
-    if (strings[i] == s) {
+    // (Compared here rather than by memcmp: a call to libc's code, out of the cache
+    // between the rows of an INSERT, costs more than the few bytes of an enum value.)
+    if (strings[i].size() == s.size() && SameBytes(strings[i].data(), s.data(), s.size())) {
       // A step per value compared, as Work::Charge counts them (at most kHashedEnum - 1).
       const size_t before = r.steps;
       r.steps += i + 1;
@@ -552,30 +561,11 @@ COMPLY_FAST_HOT bool FastEval(FastRun& r, int id, const V& v) {
   return ok;
 }
 
-// Asks for the memory of program that an evaluation will read, all at once, rather than
-// one dependent load at a time (between the rows of an INSERT it has usually left the
-// first-level cache). At most kWarmBytes. Measured: a few percent of the constraint's
-// cost in validate_bench.sh, at the edge of its noise.
-inline void WarmUp(const FastProgram& program) {
-  constexpr size_t kLine = 64, kWarmBytes = 16384;
-  size_t budget = kWarmBytes;
-  for (const auto& [ptr, bytes] : program.warm) {
-    const uintptr_t begin = reinterpret_cast<uintptr_t>(ptr) & ~uintptr_t{kLine - 1};
-    const uintptr_t end = reinterpret_cast<uintptr_t>(ptr) + bytes;
-    for (uintptr_t line = begin; line < end; line += kLine) {
-      if (budget < kLine) return;
-      budget -= kLine;
-      __builtin_prefetch(reinterpret_cast<const void*>(line));
-    }
-  }
-}
-
 // True if instance is valid against program; false if it is not, or if a limit was
 // reached (the node evaluator then decides).
 template <typename V>
 bool FastIsValid(const FastProgram& program, int root, const V& instance,
                  const ValidateOptions& options) {
-  WarmUp(program);
   FastRun r{program.nodes.data(), program.props.data(), program.slots.data(), options};
   return FastChild(r, root, instance);
 }

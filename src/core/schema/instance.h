@@ -24,7 +24,7 @@ namespace comply::schema::internal {
 // Tells whether the number v, whose double is d, is an integer: by its double, then by
 // its decimals (4503599627370496.5 and 1.0000000000000001 read as integral doubles).
 template <typename V>
-inline bool IsIntegral(const V& v, double d) {
+inline __attribute__((always_inline)) bool IsIntegral(const V& v, double d) {
   return IsInteger(d) && v.integral();
 }
 

@@ -81,7 +81,7 @@ class Pattern {
   // endian words of bytes [0, 8) and [n - 8, n) from 8 bytes on; of [0, 4) and
   // [n - 4, n) from 4 bytes on; of bytes 0, n / 2 and n - 1 below; zeros elsewhere.
   // Never reads past the string.
-  static void FixedWords(const char* p, size_t n, uint64_t w[2]) {
+  __attribute__((always_inline)) static void FixedWords(const char* p, size_t n, uint64_t w[2]) {
     if (n >= 8) {
       std::memcpy(&w[0], p, 8);
       std::memcpy(&w[1], p + n - 8, 8);
@@ -96,19 +96,6 @@ class Pattern {
       w[0] = byte(0) | byte(n >> 1) << 8 | byte(n - 1) << 16;
       w[1] = 0;
     }
-  }
-
-  // Adds the memory Matches reads (for the fast program's WarmUp).
-  void AddWarmRanges(std::vector<std::pair<const void*, size_t>>* out) const {
-    // Everything ahead of RE2's object.
-    out->emplace_back(this, static_cast<size_t>(reinterpret_cast<const char*>(&re_) -
-                                                reinterpret_cast<const char*>(this)));
-    if (fixed_.length != 0)
-      return;
-    else if (dfa_)
-      dfa_->AddWarmRanges(out);
-    else if (fixed_shape_)
-      out->emplace_back(runs_.data(), runs_.size() * sizeof(Run));
   }
 
   // Tells whether s matches anywhere (JSON Schema patterns are not anchored implicitly).

@@ -87,12 +87,6 @@ class ByteDfa {
     return accepting_[state >> shift_];
   }
 
-  // Adds the memory Matches reads: the class maps and the table (at most 4 KB of it).
-  void AddWarmRanges(std::vector<std::pair<const void*, size_t>>* out) const {
-    out->emplace_back(this, sizeof(ByteDfa));
-    out->emplace_back(next_.data(), std::min<size_t>(next_.size() * sizeof(uint16_t), 4096));
-  }
-
   // Number of states, the dead state included, for tests.
   size_t states() const { return accepting_.size(); }
 
