@@ -125,10 +125,11 @@ bool FastObject(FastRun& r, const FastNode& n, const V& v);
 template <typename V>
 bool FastArray(FastRun& r, const FastNode& n, const V& v);
 
-// The checks of a kObject or kArray node (its walk one level deeper).
+// The checks of a kObject or kArray node, its steps counted (its walk one level
+// deeper).
 template <typename V>
 COMPLY_FAST_INLINE bool FastObjectNode(FastRun& r, const FastNode& n, const V& v) {
-  if (!FastSteps(r, n) || v.type() != json::Type::kObject) return false;
+  if (v.type() != json::Type::kObject) return false;
   ++r.depth;
   const bool ok = FastObject(r, n, v);
   --r.depth;
@@ -136,7 +137,7 @@ COMPLY_FAST_INLINE bool FastObjectNode(FastRun& r, const FastNode& n, const V& v
 }
 template <typename V>
 COMPLY_FAST_INLINE bool FastArrayNode(FastRun& r, const FastNode& n, const V& v) {
-  if (!FastSteps(r, n) || v.type() != json::Type::kArray) return false;
+  if (v.type() != json::Type::kArray) return false;
   ++r.depth;
   const bool ok = FastArray(r, n, v);
   --r.depth;
@@ -179,55 +180,63 @@ COMPLY_FAST_INLINE bool FastEnumStrings(FastRun& r, const FastNode& n, const V& 
   return false;
 }
 
-// A node that is an enum of strings only, out of line: inlined in FastChildMode, its
-// loop and step count took one more register, saved and restored at every call of
-// FastChildMode (two instructions each, about 4% of the validator's in the bulk
-// benchmark's documents, where a tenth of the calls are enums).
+// A node that is an enum of strings only, its steps counted, out of line: inlined in
+// FastChildMode, its loop and step count took one more register, saved and restored at
+// every call of FastChildMode (two instructions each, about 4% of the validator's in the
+// bulk benchmark's documents, where a tenth of the calls are enums).
 template <typename V>
 __attribute__((noinline)) bool FastEnumStringsNode(FastRun& r, const FastNode& n, const V& v) {
-  return FastSteps(r, n) && FastEnumStrings(r, n, v);
+  return FastEnumStrings(r, n, v);
 }
 
 // Evaluates node id, whose mode is mode, on v: one dispatch on the mode; boolean
 // schemas, leaves (nodes that check numbers and strings only: most properties) and the
 // other nodes with a mode of their own inline, the rest through FastEval. (Given the
 // mode, as a hash slot holds it, the jump need not wait for the node's cache line.)
+// Written for few code bytes: between the rows of an INSERT this function is out of the
+// first-level instruction cache, and each of its cache lines that a member's checks
+// touch costs more than a branch (and evicts a line of PostgreSQL's insert). So the
+// steps are counted once for the modes that count them, and the string modes share
+// their type and length checks.
 template <typename V>
 inline bool FastChildMode(FastRun& r, int id, FastNode::Mode mode, const V& v) {
   using Mode = FastNode::Mode;
   const FastNode& n = r.nodes[id];
+  static_assert(Mode::kTrue < Mode::kChecks && Mode::kFalse < Mode::kChecks &&
+                    Mode::kLeaf < Mode::kChecks,
+                "the modes that count no steps here come first");
+  if (mode <= Mode::kChecks) {
+    if (mode == Mode::kLeaf) return FastLeaf(r, n, v);  // counts its steps
+    if (mode == Mode::kChecks) return FastEval(r, id, v);  // counts its steps
+    return mode == Mode::kTrue;
+  }
+  if (!FastSteps(r, n)) return false;
   switch (mode) {
-    case Mode::kTrue:
-      return true;
-    case Mode::kFalse:
-      return false;
-    case Mode::kChecks:
-      return FastEval(r, id, v);
-    case Mode::kLeaf:
-      return FastLeaf(r, n, v);
     case Mode::kLeafTypes:
-      return FastSteps(r, n) && ((n.types >> static_cast<unsigned>(v.type())) & 1);
+      return (n.types >> static_cast<unsigned>(v.type())) & 1;
     case Mode::kLeafString:
-      return FastSteps(r, n) && v.type() == json::Type::kString && FastStringLengths(n, v.string());
     case Mode::kLeafStringFixed:
-      return FastSteps(r, n) && v.type() == json::Type::kString &&
-             FastStringLengths(n, v.string()) && n.pattern->MatchesFixed(v.string());
     case Mode::kLeafStringDfa:
-      return FastSteps(r, n) && v.type() == json::Type::kString &&
-             FastStringLengths(n, v.string()) && n.pattern->dfa()->Matches(v.string());
-    case Mode::kLeafStringPattern:
-      return FastSteps(r, n) && v.type() == json::Type::kString &&
-             FastStringLengths(n, v.string()) && n.pattern->Matches(v.string());
+    case Mode::kLeafStringPattern: {
+      if (v.type() != json::Type::kString) return false;
+      const std::string_view s = v.string();
+      if (!FastStringLengths(n, s)) return false;
+      if (mode == Mode::kLeafString) return true;
+      if (mode == Mode::kLeafStringFixed) return n.pattern->MatchesFixed(s);
+      if (mode == Mode::kLeafStringDfa) return n.pattern->dfa()->Matches(s);
+      return n.pattern->Matches(s);
+    }
     case Mode::kLeafNumber:
-      return FastSteps(r, n) && v.type() == json::Type::kNumber && FastNumber(n, v);
+      return v.type() == json::Type::kNumber && FastNumber(n, v);
     case Mode::kObject:
       return FastObjectNode(r, n, v);
     case Mode::kArray:
       return FastArrayNode(r, n, v);
     case Mode::kEnumStrings:
       return FastEnumStringsNode(r, n, v);
+    default:
+      return false;
   }
-  return false;
 }
 
 // Evaluates node id on v (FastChildMode with the node's mode).
