@@ -2,7 +2,7 @@
 -- table without a constraint and against the same rules written by hand as a plain-SQL
 -- CHECK (jsonb_typeof, ?, ?&, -, length, ~, jsonb_path_exists), then checks that both
 -- constraints reject a set of deliberately invalid documents.
--- Run by bench/validate_bench.sh; psql variables: rows (default 100000), runs (default 3),
+-- Run by bench/validate_bench.sh; psql variables: rows (default 100000), runs (default 5),
 -- comply (default 1; 0 leaves comply.validate out, to try the SQL-only parts without the
 -- extension).
 --
@@ -19,7 +19,7 @@
 \endif
 \if :{?runs}
 \else
-  \set runs 3
+  \set runs 5
 \endif
 \if :{?comply}
 \else
@@ -247,12 +247,20 @@ WHERE n.name = 'no check' AND n.form = b.form
 ORDER BY b.form, t.ord;
 
 \if :comply
-\echo 'Ratios (target: the comply.validate constraint costs at most 30% more than no check):'
-WITH best AS (SELECT form, name, min(seconds) AS s FROM bench_run GROUP BY form, name)
+\echo 'Ratios (target: the comply.validate constraint costs at most 30% more than no check). Best of'
+\echo 'the runs of each table, and the median of each run''s own ratio (its two inserts ran one after'
+\echo 'the other: a change of the machine''s speed between runs moves both):'
+WITH best AS (SELECT form, name, min(seconds) AS s FROM bench_run GROUP BY form, name),
+paired AS (
+  SELECT n.form, percentile_cont(0.5) WITHIN GROUP (ORDER BY c.seconds / n.seconds) AS ratio
+  FROM bench_run n JOIN bench_run c ON c.form = n.form AND c.run = n.run
+  WHERE n.name = 'no check' AND c.name = 'comply.validate'
+  GROUP BY n.form)
 SELECT n.form,
        round((c.s / n.s)::numeric, 2) AS "comply / no check",
        round((100 * (c.s / n.s - 1))::numeric) || '%' AS "constraint overhead",
        CASE WHEN c.s / n.s <= 1.30 THEN 'yes' ELSE 'no' END AS "within 30%",
+       round(p.ratio::numeric, 2) AS "median run ratio",
        round((c.s / h.s)::numeric, 2) AS "comply / hand-written",
        round(((c.s - n.s) / nullif(h.s - n.s, 0))::numeric, 2) AS "same, no-check time subtracted",
        round((c.s / e.s)::numeric, 2) AS "comply / simplest CHECK"
@@ -260,6 +268,7 @@ FROM best n
 JOIN best c ON c.form = n.form AND c.name = 'comply.validate'
 JOIN best h ON h.form = n.form AND h.name = 'hand-written SQL'
 JOIN best e ON e.form = n.form AND e.name LIKE 'simplest CHECK%'
+JOIN paired p ON p.form = n.form
 WHERE n.name = 'no check'
 ORDER BY n.form;
 \else
