@@ -103,12 +103,14 @@ ir_cluster_down() {
 # a single-user backend of DATA_DIR's database comply_bench under callgrind (its files
 # $ir_out/NAME.cg and NAME.log) and prints its instructions; fails (a count of a run
 # that did not do its work would mislead) when the backend or valgrind fails, or the
-# log has an ERROR, FATAL or PANIC.
+# log has an ERROR, FATAL or PANIC. IR_CALLGRIND_OPTS: more callgrind options (e.g.
+# --cache-sim=yes: the summary then has the cache model's counts after the instructions).
 ir_count() {
   local name=$1 sql=$2 data=$3 rc=0
   shift 3
   chmod 644 "$sql"
-  "${ir_as_pg[@]}" valgrind --tool=callgrind --callgrind-out-file="$ir_out/$name.cg" \
+  # shellcheck disable=SC2086 # options, split on spaces
+  "${ir_as_pg[@]}" valgrind --tool=callgrind ${IR_CALLGRIND_OPTS:-} --callgrind-out-file="$ir_out/$name.cg" \
     "$(pg_config --bindir)/postgres" --single -D "$data" "$@" comply_bench \
     < "$sql" > "$ir_out/$name.log" 2>&1 || rc=$?
   if [ "$rc" -ne 0 ] || grep -Eq "(ERROR|FATAL|PANIC):" "$ir_out/$name.log" || [ ! -s "$ir_out/$name.cg" ]; then
