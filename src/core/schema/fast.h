@@ -125,8 +125,8 @@ bool FastObject(FastRun& r, const FastNode& n, const V& v);
 template <typename V>
 bool FastArray(FastRun& r, const FastNode& n, const V& v);
 
-// The checks of a kObject or kArray node, its steps counted (its walk one level
-// deeper).
+// The checks of a kObject or kArray node whose steps the caller has counted (its walk
+// one level deeper).
 template <typename V>
 COMPLY_FAST_INLINE bool FastObjectNode(FastRun& r, const FastNode& n, const V& v) {
   if (v.type() != json::Type::kObject) return false;
@@ -180,10 +180,10 @@ COMPLY_FAST_INLINE bool FastEnumStrings(FastRun& r, const FastNode& n, const V& 
   return false;
 }
 
-// A node that is an enum of strings only, its steps counted, out of line: inlined in
-// FastChildMode, its loop and step count took one more register, saved and restored at
-// every call of FastChildMode (two instructions each, about 4% of the validator's in the
-// bulk benchmark's documents, where a tenth of the calls are enums).
+// A node that is an enum of strings only, whose steps the caller has counted, out of
+// line: inlined in FastChildMode, its loop and step count took one more register, saved
+// and restored at every call of FastChildMode (two instructions each, about 4% of the
+// validator's in the bulk benchmark's documents, where a tenth of the calls are enums).
 template <typename V>
 __attribute__((noinline)) bool FastEnumStringsNode(FastRun& r, const FastNode& n, const V& v) {
   return FastEnumStrings(r, n, v);
@@ -347,8 +347,8 @@ COMPLY_FAST_HOT bool FastArray(FastRun& r, const FastNode& n, const V& v) {
   if ((f & kFMinItems) && size < m.min_items) return false;
   if ((f & kFMaxItems) && size > m.max_items) return false;
   if (f & kFItems) {
-    // One walk for prefixItems and the rest: one copy of its code (fast.h's code bytes
-    // are what an INSERT's rows pay for most, FastChildMode).
+    // One walk for prefixItems and the rest: one copy of its code (code bytes cost
+    // more than instructions here: see FastChildMode).
     const size_t prefix = std::min(size, m.items_prefix.size());
     const size_t end = m.items_rest >= 0 ? size : prefix;
     for (auto it = v.items(); !it.done() && it.index() < end; it.next()) {
