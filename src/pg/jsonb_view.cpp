@@ -116,11 +116,6 @@ std::string Text(const Digits& d) {
   return out;
 }
 
-// Powers of ten that are exact doubles.
-constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-constexpr uint64_t kMaxExactInteger = uint64_t{1} << 53;
-
 // The start of a document that Root asks the CPU to fetch, a cache line at a time.
 constexpr size_t kCacheLine = 64;
 constexpr size_t kPrefetchBytes = 1024;
@@ -162,7 +157,7 @@ double JsonbView::NumberSlow() const {
     if (d.ndigits == 0) exp10 = 0;
     if (m <= kMaxExactInteger && exp10 >= -22 && exp10 <= 22) {
       double v = static_cast<double>(m);
-      v = exp10 >= 0 ? v * kPow10[exp10] : v / kPow10[-exp10];
+      v = exp10 >= 0 ? v * kExactPow10[exp10] : v / kExactPow10[-exp10];
       return d.negative ? -v : v;
     }
   }

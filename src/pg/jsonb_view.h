@@ -51,7 +51,7 @@ class __attribute__((visibility("hidden"))) JsonbView {
       m = m * 10000 + static_cast<uint64_t>(d);
     }
     const int exp10 = ndigits == 0 ? 0 : 4 * (weight - static_cast<int>(ndigits) + 1);
-    if (exp10 < -22 || exp10 > 22 || m > (uint64_t{1} << 53)) return NumberSlow();
+    if (exp10 < -22 || exp10 > 22 || m > kMaxExactInteger) return NumberSlow();
     double v = static_cast<double>(m);  // exact
     v = exp10 >= 0 ? v * kExactPow10[exp10] : v / kExactPow10[-exp10];
     return header & 0x2000 ? -v : v;
@@ -218,7 +218,8 @@ class __attribute__((visibility("hidden"))) JsonbView {
     return {type, base + at, len};
   }
 
-  // Powers of ten that are exact doubles.
+  // The integers and powers of ten that are exact doubles (number() and NumberSlow).
+  static constexpr uint64_t kMaxExactInteger = uint64_t{1} << 53;
   static constexpr double kExactPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                            1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                            1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
