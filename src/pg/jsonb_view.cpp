@@ -144,25 +144,10 @@ JsonbView JsonbView::Root(const Jsonb* jb) {
           reinterpret_cast<const char*>(root), 0};
 }
 
-// Up to 16 significant digits and a small power of ten, the value is an exact integer
-// times or divided by an exact power of ten: one rounding, as correct as strtod's
-// (Clinger's fast path; number() takes it inline for short-format numerics). Otherwise,
-// strtod of the text.
-double JsonbView::NumberSlow() const {
-  Digits d = Decode(ptr_);
-  if (!d.special && d.ndigits <= 4) {
-    uint64_t m = 0;
-    for (int i = 0; i < d.ndigits; ++i) m = m * 10000 + d.digit(i);
-    int exp10 = kDecDigits * (d.weight - d.ndigits + 1);
-    if (d.ndigits == 0) exp10 = 0;
-    if (m <= kMaxExactInteger && exp10 >= -22 && exp10 <= 22) {
-      double v = static_cast<double>(m);
-      v = exp10 >= 0 ? v * kExactPow10[exp10] : v / kExactPow10[-exp10];
-      return d.negative ? -v : v;
-    }
-  }
-  return std::strtod(Text(d).c_str(), nullptr);
-}
+// The numerics number() does not read inline (long format, more than four base-10000
+// digits, a power of ten beyond 10^22, or more than 2^53): strtod of their numeric_out
+// text, the double nearest to it.
+double JsonbView::NumberSlow() const { return std::strtod(Text(Decode(ptr_)).c_str(), nullptr); }
 
 std::string JsonbView::number_text() const { return Text(Decode(ptr_)); }
 

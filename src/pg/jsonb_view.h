@@ -218,7 +218,7 @@ class __attribute__((visibility("hidden"))) JsonbView {
     return {type, base + at, len};
   }
 
-  // The integers and powers of ten that are exact doubles (number() and NumberSlow).
+  // The integers and powers of ten that are exact doubles (number()'s fast path).
   static constexpr uint64_t kMaxExactInteger = uint64_t{1} << 53;
   static constexpr double kExactPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                            1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,

@@ -31,7 +31,6 @@ constexpr uint64_t kHashMultipliers[] = {
     0x9E3779B97F4A7C15ull, 0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull, 0xD6E8FEB86659FD93ull,
     0xFF51AFD7ED558CCDull, 0xC4CEB9FE1A85EC53ull, 0x94D049BB133111EBull, 0xBF58476D1CE4E5B9ull};
 constexpr uint32_t kMaxHashBits = 12;
-// The bytes of a FastMore that objects, arrays and string enums read.
 
 // Finds a perfect hash for the count properties from props[begin] (a table of two to
 // sixteen times their number of slots), or leaves m->hash_shift 0 (binary search).
