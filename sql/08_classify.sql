@@ -183,7 +183,8 @@ SELECT count(*) AS interactions_of_this_version FROM comply.ai_interactions
 SELECT details ->> 'model_checksum' = :'checksum' AS trained_version FROM comply.audit_log
  WHERE action = 'model.train' AND object = 'comply.models/compliance' ORDER BY id DESC LIMIT 1;
 SELECT source, subject, payload, labels, model_label IN ('legal', 'general') AS label_in_set,
-       status, job_id = :job3 AS from_job, created_by = current_user AS created_by_caller
+       status, job_id = :job3 AS from_job, created_by = current_user AS created_by_caller,
+       created_by_role = to_regrole(current_user) AS created_by_role_caller
   FROM comply.review_cases;
 -- (requested_by: the role that queued the job)
 SELECT decided_by_kind, subject, label IS NOT NULL AS labelled, decided_by_model, reviewer IS NULL AS no_reviewer,

@@ -386,8 +386,49 @@ SET ROLE rev_heidi;
 SELECT id = :c11 AS claimed FROM comply.review_next('four_eyes_sla');
 SELECT status, decided_by FROM comply.review_decide(:c11, 'a');
 RESET ROLE;
+-- Roles, not names: the role that opened a case, renamed since, still may not decide it,
+-- nor may the reviewer who escalated it, renamed; a new role given the opener's old name
+-- is someone else and may.
+SET ROLE rev_frank;
+SELECT comply.review_enqueue('{"id": 42}', 'four eyes, renamed', ARRAY['a', 'b'], 'a', 0.5, 'four_eyes_rename') AS c12 \gset
+RESET ROLE;
+ALTER ROLE rev_frank RENAME TO rev_frank_renamed;
+SET ROLE rev_frank_renamed;
+SELECT (comply.review_next('four_eyes_rename')).id IS NULL AS renamed_opener_skipped;
+SET ROLE rev_grace;
+SELECT id = :c12 AS claimed FROM comply.review_next('four_eyes_rename');
+SELECT status, decided_by FROM comply.review_decide(:c12, 'escalate');
+RESET ROLE;
+ALTER ROLE rev_grace RENAME TO rev_grace_renamed;
+SET ROLE rev_grace_renamed;
+SELECT (comply.review_next('four_eyes_rename')).id IS NULL AS renamed_escalator_skipped;
+RESET ROLE;
+CREATE ROLE rev_frank IN ROLE comply_reviewer;
+SET ROLE rev_frank;
+SELECT id = :c12 AS claimed_by_new_role_of_old_name FROM comply.review_next('four_eyes_rename');
+SELECT status, decided_by FROM comply.review_decide(:c12, 'a');
+RESET ROLE;
+SELECT created_by, created_by_role = 'rev_frank_renamed'::regrole AS opener_by_oid,
+       decided_by, decided_by_role = 'rev_frank'::regrole AS decider_by_oid
+  FROM comply.review_cases WHERE id = :c12;
+-- The run_controls evidence of self-decided cases compares roles too: the renamed opener
+-- deciding its own case (four eyes off) is counted.
 RESET comply.review_four_eyes;
-REVOKE EXECUTE ON FUNCTION comply.review_enqueue(jsonb, text, text[], text, float8, text) FROM rev_frank;
-DROP ROLE rev_frank;
-DROP ROLE rev_grace;
+SELECT self_decided_cases AS self_decided_before FROM comply._review_evidence() \gset
+GRANT EXECUTE ON FUNCTION comply.review_enqueue(jsonb, text, text[], text, float8, text) TO rev_frank;
+SET ROLE rev_frank;
+SELECT comply.review_enqueue('{"id": 43}', 'self-decided, renamed', ARRAY['a', 'b'], 'a', 0.5, 'four_eyes_rename') AS c13 \gset
+RESET ROLE;
+ALTER ROLE rev_frank RENAME TO rev_frank_second;
+SET ROLE rev_frank_second;
+SELECT id = :c13 AS claimed_own FROM comply.review_next('four_eyes_rename');
+SELECT status, created_by, decided_by FROM comply.review_decide(:c13, 'a');
+RESET ROLE;
+SELECT self_decided_cases - :self_decided_before AS self_decided_added FROM comply._review_evidence();
+DELETE FROM comply.review_cases WHERE id = :c13;  -- (12_controls counts them from zero)
+REVOKE EXECUTE ON FUNCTION comply.review_enqueue(jsonb, text, text[], text, float8, text) FROM rev_frank_second;
+REVOKE EXECUTE ON FUNCTION comply.review_enqueue(jsonb, text, text[], text, float8, text) FROM rev_frank_renamed;
+DROP ROLE rev_frank_second;
+DROP ROLE rev_frank_renamed;
+DROP ROLE rev_grace_renamed;
 DROP ROLE rev_heidi;

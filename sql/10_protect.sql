@@ -116,7 +116,8 @@ BEGIN;
 SET ROLE "intake.clerk@example.com";
 INSERT INTO clinic.intake (payload, summary) VALUES ('{"patient_id": "P000077", "age": 52}', 'Card payment dispute');
 RESET ROLE;
-SELECT created_by FROM comply.ai_jobs ORDER BY id DESC LIMIT 1;
+SELECT created_by, created_by_role = to_regrole('"intake.clerk@example.com"') AS writer_role
+  FROM comply.ai_jobs ORDER BY id DESC LIMIT 1;
 ROLLBACK;
 
 -- Audit: one entry per row change, with the primary key and the names of the changed

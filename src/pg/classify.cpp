@@ -940,9 +940,11 @@ int JobRound::Finish() {
                        Int64GetDatum(interaction_id), TextDatum(j.created_by)};
         char nulls[11] = {' ', j.subject ? ' ' : 'n', ' ', labels.empty() ? 'n' : ' ',
                           ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+        // The job's author by OID too (comply.review_four_eyes compares roles).
         SpiExec("INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, "
-                "confidence, provider, model, job_id, interaction_id, created_by) "
-                "VALUES ($1, 'model', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                "confidence, provider, model, job_id, interaction_id, created_by, created_by_role) "
+                "VALUES ($1, 'model', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+                "(SELECT j.created_by_role FROM comply.ai_jobs j WHERE j.id = $9)) RETURNING id",
                 11, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
         case_id = SpiInt(0, 1).value_or(0);
         AddField(details, "routed", "review");
@@ -1366,7 +1368,8 @@ extern "C" Datum comply_classify(PG_FUNCTION_ARGS) {
 extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("input must not be null")));
-  char* caller = GetUserNameFromId(GetUserId(), false);
+  const Oid caller_role = GetUserId();
+  char* caller = GetUserNameFromId(caller_role, false);
   Datum subject = PG_ARGISNULL(3) ? (Datum)0 : PG_GETARG_DATUM(3);
   int64 id = 0;
   Guarded([&] {
@@ -1414,14 +1417,14 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
                         ", whose classification jobs its policy queues",
                     {}, "Name the subject otherwise, or ask a superuser to queue the job.");
     }
-    Oid types[7] = {TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID};
-    Datum v[7] = {TextDatum(caller), TextDatum(queue), subject, TextDatum(redacted),
+    Oid types[8] = {TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, OIDOID};
+    Datum v[8] = {TextDatum(caller), TextDatum(queue), subject, TextDatum(redacted),
                   labels ? TextArrayDatum(*labels) : (Datum)0, TextDatum(spec.provider),
-                  TextDatum(spec.model)};
-    char nulls[7] = {' ', ' ', subject ? ' ' : 'n', ' ', labels ? ' ' : 'n', ' ', ' '};
-    SpiExec("INSERT INTO comply.ai_jobs (created_by, queue, subject, input, labels, provider, model) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            7, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
+                  TextDatum(spec.model), ObjectIdGetDatum(caller_role)};
+    char nulls[8] = {' ', ' ', subject ? ' ' : 'n', ' ', labels ? ' ' : 'n', ' ', ' ', ' '};
+    SpiExec("INSERT INTO comply.ai_jobs (created_by, queue, subject, input, labels, provider, model, "
+            "created_by_role) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            8, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
     id = SpiInt(0, 1).value_or(0);
   });
   NoteJobQueued();

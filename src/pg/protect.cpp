@@ -1448,18 +1448,21 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
     std::string model = openai ? c.model.substr(7)
                                : (c.model.rfind("builtin:", 0) == 0 ? c.model.substr(8) : c.model);
     // The writing role, read before the switch to the extension's owner.
+    const Oid writer_role = GetUserId();
     const Datum writer =
-        TextDatumOf(PgCall([] { return static_cast<const char*>(GetUserNameFromId(GetUserId(), false)); }));
+        TextDatumOf(PgCall([=] { return static_cast<const char*>(GetUserNameFromId(writer_role, false)); }));
     AsExtensionOwner owner("ai_jobs");
     SpiScope spi;
-    Oid types[7] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-    Datum v[7] = {writer,
+    Oid types[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID};
+    Datum v[8] = {writer,
                   TextDatumOf(c.queue), TextDatumOf(subject), TextDatumOf(input),
-                  TextDatumOf(labels), TextDatumOf(openai ? "openai" : "builtin"), TextDatumOf(model)};
-    SpiExec("INSERT INTO comply.ai_jobs (created_by, queue, subject, input, labels, provider, model) "
+                  TextDatumOf(labels), TextDatumOf(openai ? "openai" : "builtin"), TextDatumOf(model),
+                  ObjectIdGetDatum(writer_role)};
+    SpiExec("INSERT INTO comply.ai_jobs (created_by, queue, subject, input, labels, provider, model, "
+            "created_by_role) "
             "SELECT $1, $2, $3::jsonb, $4, CASE WHEN $5 = '[]' THEN NULL "
-            "ELSE ARRAY(SELECT jsonb_array_elements_text($5::jsonb)) END, $6, $7",
-            7, types, v, nullptr, false, SPI_OK_INSERT);
+            "ELSE ARRAY(SELECT jsonb_array_elements_text($5::jsonb)) END, $6, $7, $8",
+            8, types, v, nullptr, false, SPI_OK_INSERT);
     NoteJobQueued();
   }
 }

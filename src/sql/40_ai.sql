@@ -59,6 +59,9 @@ CREATE TABLE comply.ai_jobs (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   created_at timestamptz NOT NULL DEFAULT now(),
   created_by text NOT NULL,
+  -- The same role by OID: a case opened from the job follows the role, not its name, for
+  -- comply.review_four_eyes (a role renamed after it queued the job is still its author).
+  created_by_role oid,
   queue text NOT NULL DEFAULT 'default',
   subject jsonb,
   input text NOT NULL,                     -- redacted before it was stored

@@ -37,12 +37,18 @@ CREATE TABLE comply.review_cases (
   final_label text,
   note text,
   decided_by text,
+  -- The decider's role, by OID (for comply.review_four_eyes: whoever escalated a case does
+  -- not decide it again, renamed or not).
+  decided_by_role oid,
   decided_at timestamptz,
   escalated_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
   -- Who asked for the decision: the role that called review_enqueue or that queued the
   -- classification job whose answer opened the case (a write's role, for a protected table)
   created_by text,
+  -- The same role by OID: four eyes compares roles, not names, so that renaming the role
+  -- that opened a case (or a role its reviewer is a member of) does not let him decide it.
+  created_by_role oid,
   CHECK ((status = 'claimed') = (assignee IS NOT NULL))
 );
 -- In comply.review_next's order (escalated cases first, then the oldest), so that a claim
@@ -76,22 +82,23 @@ BEGIN
   END IF;
 END $$;
 
--- Four eyes (comply.review_four_eyes): the names a reviewer acts under, whose cases he
+-- Four eyes (comply.review_four_eyes): the roles a reviewer acts under, whose cases he
 -- must not decide: the caller's role, the session's (a reviewer who SET ROLE to a role of
 -- his), and every role either is a member of, directly or through others (a reviewer who
 -- may SET ROLE to the application's role wrote as it). Membership as pg_auth_members
--- records it: a superuser is not taken for a member of every role.
-CREATE FUNCTION comply._review_roles_of(caller text) RETURNS text[]
+-- records it: a superuser is not taken for a member of every role. By OID: a case
+-- records the role that opened it (created_by_role) and the role that escalated it
+-- (decided_by_role), and renaming either afterwards changes nothing. (The caller and the
+-- session's role cannot be renamed while they are in use, so their names are exact.)
+CREATE FUNCTION comply._review_roles_of(caller text) RETURNS oid[]
   LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   WITH RECURSIVE mine(roleid) AS (
     SELECT o.oid FROM pg_roles o WHERE o.rolname IN (caller, session_user)
     UNION
     SELECT m.roleid FROM pg_auth_members m JOIN mine ON m.member = mine.roleid)
-  SELECT array_agg(DISTINCT n) FROM (
-    SELECT o.rolname::text AS n FROM mine JOIN pg_roles o ON o.oid = mine.roleid
-    UNION ALL SELECT caller UNION ALL SELECT session_user::text) x $$;
+  SELECT array_agg(roleid) FROM mine $$;
 COMMENT ON FUNCTION comply._review_roles_of(text) IS
-  'The role names a reviewer acts under (his role, the session''s, the roles either is a member of), for comply.review_four_eyes';
+  'The roles (OIDs) a reviewer acts under (his role, the session''s, the roles either is a member of), for comply.review_four_eyes';
 REVOKE ALL ON FUNCTION comply._review_roles_of(text) FROM PUBLIC;
 
 CREATE FUNCTION comply._review_next(caller text, q text, claim_timeout interval)
@@ -102,7 +109,7 @@ DECLARE
   t timestamptz;
   -- (Off where pg_comply's library is not loaded: the C entry points load it.)
   four_eyes boolean := coalesce(current_setting('comply.review_four_eyes', true), 'off') = 'on';
-  mine text[] := CASE WHEN four_eyes THEN comply._review_roles_of(caller) END;
+  mine oid[] := CASE WHEN four_eyes THEN comply._review_roles_of(caller) END;
 BEGIN
   PERFORM comply._check_queue_name(q);
   -- Escalated cases first (they are overdue), then the oldest; claims that expired,
@@ -117,8 +124,8 @@ BEGIN
           OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles o WHERE o.oid = r.assignee_role))
      -- Four eyes: not the caller's own cases, nor those he escalated (to someone else).
      -- (A case opened by no known role, or escalated by the SLA, is anyone's.)
-     AND NOT (four_eyes AND (coalesce(r.created_by = ANY (mine), false)
-                             OR (r.escalated_at IS NOT NULL AND coalesce(r.decided_by = ANY (mine), false))))
+     AND NOT (four_eyes AND (coalesce(r.created_by_role = ANY (mine), false)
+                             OR (r.escalated_at IS NOT NULL AND coalesce(r.decided_by_role = ANY (mine), false))))
    ORDER BY (r.escalated_at IS NULL), r.id
    LIMIT 1
    FOR UPDATE SKIP LOCKED;
@@ -160,7 +167,7 @@ DECLARE
   c comply.review_cases;
   new_status text;
   final text;
-  mine text[];
+  mine oid[];
   opened boolean;
 BEGIN
   IF case_id IS NULL THEN
@@ -180,8 +187,8 @@ BEGIN
   -- (A claim taken while comply.review_four_eyes was off.)
   IF coalesce(current_setting('comply.review_four_eyes', true), 'off') = 'on' THEN
     mine := comply._review_roles_of(caller);
-    opened := coalesce(c.created_by = ANY (mine), false);
-    IF opened OR (c.escalated_at IS NOT NULL AND coalesce(c.decided_by = ANY (mine), false)) THEN
+    opened := coalesce(c.created_by_role = ANY (mine), false);
+    IF opened OR (c.escalated_at IS NOT NULL AND coalesce(c.decided_by_role = ANY (mine), false)) THEN
       RAISE EXCEPTION 'review case % must be decided by another reviewer', case_id
         USING ERRCODE = 'insufficient_privilege',
               DETAIL = CASE WHEN opened THEN 'A write or call of yours (as your role, your session''s, or a role you are a member of) opened it, and comply.review_four_eyes is on.'
@@ -224,7 +231,8 @@ BEGIN
   END IF;
   UPDATE comply.review_cases r
      SET status = new_status, decision = _review_decide.decision, final_label = final,
-         note = _review_decide.note, decided_by = caller, decided_at = clock_timestamp(),
+         note = _review_decide.note, decided_by = caller, decided_by_role = c.assignee_role,
+         decided_at = clock_timestamp(),
          escalated_at = CASE WHEN new_status = 'escalated' THEN clock_timestamp() ELSE r.escalated_at END,
          assignee = NULL, assignee_role = NULL, claimed_at = NULL, claim_expires_at = NULL
    WHERE r.id = c.id
@@ -292,8 +300,10 @@ BEGIN
       HINT = 'Leave it NULL for the default queue.';
   END IF;
   PERFORM comply._check_queue_name(q);
-  INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, confidence, created_by)
-  VALUES (coalesce(q, 'default'), 'external', subject, payload, labels, model_label, confidence, caller)
+  INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, confidence,
+                                   created_by, created_by_role)
+  VALUES (coalesce(q, 'default'), 'external', subject, payload, labels, model_label, confidence,
+          caller, (SELECT o.oid FROM pg_roles o WHERE o.rolname = caller))
   RETURNING id INTO new_id;
   RETURN new_id;
 END $$;

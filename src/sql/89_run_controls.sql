@@ -9,7 +9,10 @@ CREATE FUNCTION comply._review_evidence(OUT cases_past_sla bigint, OUT self_deci
   SELECT count(*) FILTER (WHERE r.status IN ('pending', 'claimed', 'escalated')
                             AND r.created_at < now() - current_setting('comply.review_sla')::interval),
          count(*) FILTER (WHERE r.status IN ('approved', 'rejected', 'labelled')
-                            AND r.decided_by = r.created_by)
+                            -- by role (renames change nothing); by name where a
+                            -- case has no roles recorded (one inserted by hand)
+                            AND coalesce(r.decided_by_role = r.created_by_role,
+                                         r.decided_by = r.created_by))
     FROM comply.review_cases r $$;
 COMMENT ON FUNCTION comply._review_evidence() IS
   'Counts of the review queue for comply.run_controls: open cases past comply.review_sla, closed cases decided by the role that opened them';
