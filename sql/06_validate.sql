@@ -93,6 +93,9 @@ SELECT comply.register_schema('intake_v1', :'intake'::jsonb);
 SELECT name, dialect FROM comply.schemas;
 SELECT comply.register_schema('broken', '{"type": "objekt"}');
 SELECT comply.register_schema('broken', '{"properties": {"age": {"minimum": "ten"}}}');
+-- NULLs are refused (22004), not a NULL result that would look like success.
+SELECT comply.register_schema(NULL, '{}');
+SELECT comply.register_schema('broken', NULL);
 SELECT comply.validate('{"user_id": 7, "email": "a@example.org"}', 'intake_v1');
 SELECT * FROM comply.validation_errors('{"user_id": 0, "email": "a@example.org"}', 'intake_v1');
 SELECT comply.validate('{}', 'no_such_schema');

@@ -168,6 +168,16 @@ SELECT comply.protect('clinic.intake', '{"columns": {"summary": {"classify": {"m
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SSN": {"op": "explode"}}}}}');
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SNN": {"op": "mask"}}}}}');
 SELECT comply.protect('clinic.intake', '[]');
+-- A NULL argument is refused (22004): a NULL result would look like success and leave the
+-- table as it was (a policy read by a subquery that found nothing, say).
+SELECT comply.protect('clinic.intake', NULL);
+SELECT comply.protect(NULL, '{"columns": {}}');
+SELECT comply.protect('clinic.intake', (SELECT policy FROM comply.policies WHERE false));
+SELECT comply.unprotect(NULL);
+SELECT comply.protect_existing(NULL);
+\set VERBOSITY sqlstate
+SELECT comply.protect('clinic.intake', NULL);
+\set VERBOSITY terse
 -- A policy nested deeper than 512 levels: 54000, naming the argument, before it is read.
 SELECT comply.protect('clinic.intake', ('{"columns": {"notes": {"redact": ' || repeat('[', 600) || repeat(']', 600) || '}}}')::jsonb);
 SELECT comply._policy_problem('clinic.intake', (repeat('[', 600) || repeat(']', 600))::jsonb);

@@ -2239,6 +2239,8 @@ bool ModelKnowsLabel(const std::string& m, const std::string& l) {
 }  // namespace
 
 extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("the table and the policy must not be NULL")));
   Oid relid = PG_GETARG_OID(0);
   LockStillThere(relid);
   Jsonb* policy = PG_GETARG_JSONB_P(1);
@@ -2597,6 +2599,8 @@ extern "C" Datum comply_key_text(PG_FUNCTION_ARGS) {
 extern "C" Datum comply_writing_policies(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(writing_policies); }
 
 extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("the table must not be NULL")));
   Oid relid = PG_GETARG_OID(0);
   LockStillThere(relid);
   Guarded([&] {
@@ -2644,6 +2648,8 @@ extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
 // from then on), as an UPDATE of those columns by the caller; rows it leaves as they are
 // are not updated. Returns the rows changed, each a ledger entry when audited.
 extern "C" Datum comply_protect_existing(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("the table must not be NULL")));
   Oid relid = PG_GETARG_OID(0);
   LockStillThere(relid);
   int64 changed = 0;

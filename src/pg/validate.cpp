@@ -700,6 +700,9 @@ extern "C" Datum comply_assert_valid(PG_FUNCTION_ARGS) {
 // comply.register_schema(name text, schema jsonb) RETURNS void: checks the schema
 // against its metaschema, compiles it, and stores it in comply.schemas.
 extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                    errmsg("the schema's name and the schema must not be NULL")));
   char* name = text_to_cstring(PG_GETARG_TEXT_PP(0));
   Jsonb* schema_jb = PG_GETARG_JSONB_P(1);
   Datum schema_datum = PG_GETARG_DATUM(1);

@@ -61,8 +61,10 @@ CREATE FUNCTION comply.assert_valid(instance jsonb, schema_name text) RETURNS js
 COMMENT ON FUNCTION comply.assert_valid(jsonb, text) IS
   'Returns instance if valid against schema_name, else raises check_violation naming the failing paths';
 
+-- Not STRICT: a NULL name or schema is refused (22004), not taken for a call that did
+-- nothing (a deployment script whose schema came back NULL would go on unaware).
 CREATE FUNCTION comply.register_schema(name text, schema jsonb) RETURNS void
   AS 'MODULE_PATHNAME', 'comply_register_schema'
-  LANGUAGE C VOLATILE STRICT;
+  LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION comply.register_schema(text, jsonb) IS
   'Checks schema against its metaschema and stores it as name (replacing any previous one)';

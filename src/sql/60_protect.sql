@@ -207,21 +207,24 @@ CREATE FUNCTION comply._protect_row() RETURNS trigger
 COMMENT ON FUNCTION comply._protect_row() IS
   'Trigger function of protected tables: validates, redacts, audits and queues classification by policy';
 
+-- Not STRICT, these three: a NULL argument is refused (22004). Returning NULL would
+-- look like success and leave the table unprotected (a policy read by a subquery that
+-- found nothing, say).
 CREATE FUNCTION comply.protect(tbl regclass, policy jsonb) RETURNS void
   AS 'MODULE_PATHNAME', 'comply_protect'
-  LANGUAGE C VOLATILE STRICT;
+  LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION comply.protect(regclass, jsonb) IS
   'Declares (or replaces) the policy of a table and installs its triggers; recorded in the ledger';
 
 CREATE FUNCTION comply.unprotect(tbl regclass) RETURNS void
   AS 'MODULE_PATHNAME', 'comply_unprotect'
-  LANGUAGE C VOLATILE STRICT;
+  LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION comply.unprotect(regclass) IS
   'Removes the policy and triggers of a table; recorded in the ledger';
 
 CREATE FUNCTION comply.protect_existing(tbl regclass) RETURNS bigint
   AS 'MODULE_PATHNAME', 'comply_protect_existing'
-  LANGUAGE C VOLATILE STRICT;
+  LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION comply.protect_existing(regclass) IS
   'Applies the redaction, pseudonymization and masking of a protected table''s policy to its stored rows; returns the rows changed';
 
