@@ -178,6 +178,17 @@ SELECT comply.protect_existing(NULL);
 \set VERBOSITY sqlstate
 SELECT comply.protect('clinic.intake', NULL);
 \set VERBOSITY terse
+-- The policy's own text (its workflow step, its regulations) is readable by every role:
+-- personal data in it is refused, shown by length only, and so is text longer than a
+-- label; dates and requirement numbers shaped like IP addresses are not personal data.
+SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": true}}, "workflow_step": "intake for john.doe@example.com"}');
+SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": true}}, "regulations": ["GDPR", "GDPR Art. 5 per SSN 536-22-8714"]}');
+SELECT comply.protect('clinic.intake', jsonb_build_object('columns', '{"notes": {"redact": true}}'::jsonb, 'workflow_step', repeat('x', 201)));
+BEGIN;
+SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": true}}, "workflow_step": "intake review 2026-12-01", "regulations": ["PCI DSS 10.2.1.1", "HIPAA §164.312(a)(2)(iv)"]}');
+SELECT policy -> 'workflow_step' AS step, policy -> 'regulations' AS regulations
+  FROM comply.policies WHERE table_name = 'clinic.intake'::regclass;
+ROLLBACK;
 -- A policy nested deeper than 512 levels: 54000, naming the argument, before it is read.
 SELECT comply.protect('clinic.intake', ('{"columns": {"notes": {"redact": ' || repeat('[', 600) || repeat(']', 600) || '}}}')::jsonb);
 SELECT comply._policy_problem('clinic.intake', (repeat('[', 600) || repeat(']', 600))::jsonb);

@@ -256,6 +256,42 @@ std::string QualifiedName(Oid relid) {
   });
 }
 
+// The policy's own text, "workflow_step" and each of "regulations", is readable by every
+// role (comply.policies, requirements_matrix(), data_flow()): refused, like a classify
+// label, when the detector finds personal data in it or when it is longer than a label.
+// Dates and numbers shaped like IP addresses are not refused: a step may be dated, and
+// PCI DSS numbers requirements 10.2.1.1. Checked by protect only (a policy stored before
+// is not refused at its writes).
+void CheckPolicyText(const json::Value& doc) {
+  if (!doc.is_object()) return;
+  auto check = [](const std::string& what, const std::string& text) {
+    const char* hint =
+        "Policies are readable by every role (comply.policies, comply.requirements_matrix(), "
+        "comply.data_flow()).";
+    if (text.size() > kMaxLabelBytes)
+      throw Error(sqlstate::kInvalidParameterValue,
+                  what + " is longer than " + std::to_string(kMaxLabelBytes) + " bytes (" +
+                      std::to_string(text.size()) + " bytes, not shown)",
+                  {}, hint);
+    for (const pii::Finding& f : CurrentDetector().Detect(text, pii::DetectOptions()))
+      if (f.entity != "DATE_TIME" && f.entity != "IP_ADDRESS")
+        throw Error(sqlstate::kInvalidParameterValue,
+                    what + " holds personal data (" + std::to_string(text.size()) + " bytes, not shown)",
+                    {}, hint);
+  };
+  for (const auto& [key, value] : doc.as_object()) {
+    if (key == "workflow_step" && value.is_string()) {
+      check("\"workflow_step\"", value.as_string());
+    } else if (key == "regulations" && value.is_array()) {
+      size_t i = 0;
+      for (const json::Value& r : value.as_array()) {
+        ++i;
+        if (r.is_string()) check("regulation " + std::to_string(i) + " of \"regulations\"", r.as_string());
+      }
+    }
+  }
+}
+
 // Builds a policy from its JSON for the relation; checks every name and type. For a
 // partition that follows the policy of protected, an ancestor, columns are found in
 // the partition by name (its column numbers may differ from the ancestor's).
@@ -2268,7 +2304,9 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                     errmsg("temporary tables cannot be protected"),
                     errhint("Their rows go with the session: protect the tables the data is kept in.")));
   Guarded([&] {
-    std::shared_ptr<TablePolicy> p = BuildPolicy(relid, JsonbArgument(policy, "policy"));
+    const json::Value doc = JsonbArgument(policy, "policy");
+    std::shared_ptr<TablePolicy> p = BuildPolicy(relid, doc);
+    CheckPolicyText(doc);
     std::string key_id;  // of the pseudonymization key, when a column needs it
     std::string triggers_before;  // JSON array: BEFORE triggers that fire before the policy's
     // One policy on any path from a partitioned table to its partitions: the triggers
