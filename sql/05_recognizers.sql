@@ -57,9 +57,19 @@ INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', 'XM\C');
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(?i)(john smith|jane doe');
 -- A long pattern: it went whole into the message and the server log.
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(' || repeat('a', 100000));
-\set VERBOSITY terse
+-- The table's other rules are checked by a trigger before its constraints, whose DETAIL
+-- would quote the whole row, pattern and description (a deny-list of names) included.
+INSERT INTO comply.recognizers (entity, pattern) VALUES ('lower_case', '\b(Okonkwo|Wilhelmina)\b');
+INSERT INTO comply.recognizers (entity, pattern, score, description)
+VALUES ('SCORE', '\b(Okonkwo|Wilhelmina)\b', 1.5, 'Wilhelmina Okonkwo');
+INSERT INTO comply.recognizers (entity, pattern, score) VALUES ('SCORE', '\b(Okonkwo|Wilhelmina)\b', 'NaN');
+INSERT INTO comply.recognizers (entity, pattern, score) VALUES ('SCORE', '\b(Okonkwo|Wilhelmina)\b', NULL);
+INSERT INTO comply.recognizers (entity, pattern) VALUES ('Wilhelmina Okonkwo', 'x');
+INSERT INTO comply.recognizers (entity, pattern, context) VALUES (NULL, 'Okonkwo', NULL);
+\set VERBOSITY sqlstate
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('lower_case', 'x');
 INSERT INTO comply.recognizers (entity, pattern, score) VALUES ('SCORE', 'x', 1.5);
+INSERT INTO comply.recognizers (entity, pattern) VALUES (NULL, 'x');
 \set VERBOSITY default
 \set VERBOSITY sqlstate
 INSERT INTO comply.recognizers (entity, pattern) VALUES ('BAD', '(unclosed');

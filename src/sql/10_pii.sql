@@ -26,6 +26,43 @@ REVOKE ALL ON comply.recognizers FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('comply.recognizers', '');
 SELECT pg_catalog.pg_extension_config_dump('comply.recognizers_id_seq', '');
 
+-- The table's own checks, made before its constraints are: a failing constraint's DETAIL
+-- quotes the whole row ("Failing row contains (...)"), the pattern and the description
+-- with it (a deny-list of names), to the client and the server log. Same SQLSTATEs, no
+-- values (an entity is shown by its length: it may be a value put in the wrong column).
+CREATE FUNCTION comply._recognizers_check() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NEW.entity IS NULL OR NEW.pattern IS NULL OR NEW.score IS NULL OR NEW.context IS NULL
+     OR NEW.enabled IS NULL OR NEW.created_at IS NULL THEN
+    RAISE EXCEPTION 'a recognizer''s % must not be NULL',
+      concat_ws(', ', CASE WHEN NEW.entity IS NULL THEN 'entity' END,
+                CASE WHEN NEW.pattern IS NULL THEN 'pattern' END,
+                CASE WHEN NEW.score IS NULL THEN 'score' END,
+                CASE WHEN NEW.context IS NULL THEN 'context' END,
+                CASE WHEN NEW.enabled IS NULL THEN 'enabled' END,
+                CASE WHEN NEW.created_at IS NULL THEN 'created_at' END)
+      USING ERRCODE = 'not_null_violation';
+  END IF;
+  IF NEW.entity !~ '^[A-Z][A-Z0-9_]{0,62}$' THEN
+    RAISE EXCEPTION 'a recognizer''s entity must be an upper-case name (a value of % bytes is not; not shown)',
+      octet_length(NEW.entity)
+      USING ERRCODE = 'check_violation',
+            HINT = 'A letter A-Z, then letters A-Z, digits and ''_'', at most 63 bytes: EMPLOYEE_ID, say.';
+  END IF;
+  IF NOT (NEW.score >= 0 AND NEW.score <= 1) THEN  -- NaN too, as the constraint
+    RAISE EXCEPTION 'a recognizer''s score must be between 0 and 1 (not %)', NEW.score
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+COMMENT ON FUNCTION comply._recognizers_check() IS
+  'Trigger function: refuses a bad comply.recognizers row before its constraints would quote the row (the pattern) in their DETAIL';
+REVOKE ALL ON FUNCTION comply._recognizers_check() FROM PUBLIC;
+CREATE TRIGGER recognizers_check BEFORE INSERT OR UPDATE ON comply.recognizers
+  FOR EACH ROW EXECUTE FUNCTION comply._recognizers_check();
+ALTER TABLE comply.recognizers ENABLE ALWAYS TRIGGER recognizers_check;
+
 CREATE FUNCTION comply._recognizers_changed() RETURNS trigger
   AS 'MODULE_PATHNAME', 'comply_table_changed'
   LANGUAGE C;
