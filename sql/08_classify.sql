@@ -105,6 +105,12 @@ SELECT comply.classify_async('', ARRAY['a', 'b'], 'openai:gpt-4o-mini');
 -- Blanks, punctuation and symbols of any script are no word either (a no-break space,
 -- an ideographic space, an em dash, emoji).
 SELECT comply.classify_async(E'\u00a0\u3000\u2014 \U0001F600', ARRAY['a', 'b'], 'openai:gpt-4o-mini');
+-- The builtin model answers such a text with confidence 0, for a person to decide: queued
+-- with a subject (the reviewer looks the row up), refused without one (nothing to show).
+SELECT comply.classify_async('   ', NULL, 'compliance');
+BEGIN;
+SELECT comply.classify_async(' -- ', NULL, 'compliance', '{"table": "intake", "id": 9}') > 0 AS queued_with_subject;
+ROLLBACK;
 SELECT comply.train_classifier('tiny', 'SELECT body, label FROM docs LIMIT 5');
 SELECT comply.train_classifier('one_label', $$SELECT body, 'x' FROM docs LIMIT 50$$);
 SELECT comply.train_classifier('bad name!', 'SELECT body, label FROM docs');

@@ -28,6 +28,9 @@ SELECT comply.review_enqueue('{}', 'x', ARRAY['a', 'a', '']);
 SELECT comply.review_enqueue('{}', 'x', '{}');  -- no label at all: nothing to choose from
 -- A case needs something to decide on.
 SELECT comply.review_enqueue(NULL, NULL, NULL, NULL, NULL, NULL);
+-- A blank payload is none either (with no subject, a reviewer would see nothing).
+SELECT comply.review_enqueue(NULL, '');
+SELECT comply.review_enqueue(NULL, E' \t\n ');
 -- Labels and the model's label are stored as given, for reviewers to read (a decision
 -- and a final label are one of them or approve, reject, escalate): one in which the
 -- detector finds personal data is refused, shown by its length only, and so is one

@@ -1381,6 +1381,12 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
     if (spec.provider != "builtin" && !HasWord(redacted))
       throw Error(sqlstate::kInvalidParameterValue, "nothing to classify: the text has no word",
                   {}, "A provider would only guess; the builtin model answers with confidence 0.");
+    // The builtin model answers such a text with confidence 0, for a person to decide;
+    // with no subject either, its review case would show him nothing to decide on.
+    if (!HasWord(redacted) && PG_ARGISNULL(3))
+      throw Error(sqlstate::kInvalidParameterValue,
+                  "nothing to classify: the text has no word, and no subject names where it came from",
+                  {}, "Pass a subject (the row the text belongs to), or leave the text out of the queue.");
     if (queue.empty())  // its review cases would go to a queue nobody looks for
       throw Error(sqlstate::kInvalidParameterValue, "queue must not be empty", {},
                   "Leave it NULL for the default queue.");

@@ -284,6 +284,10 @@ BEGIN
   IF subject IS NULL AND payload IS NULL THEN  -- nothing for a reviewer to decide on
     RAISE EXCEPTION 'a review case needs a subject or a payload' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  IF subject IS NULL AND payload !~ '[^[:space:]]' THEN  -- nor here
+    RAISE EXCEPTION 'a review case needs a subject or a payload: the payload is blank'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF labels IS NOT NULL AND array_ndims(labels) > 1 THEN
     RAISE EXCEPTION 'labels must be a one-dimensional array' USING ERRCODE = 'invalid_parameter_value';
   END IF;
