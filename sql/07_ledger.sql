@@ -16,6 +16,10 @@ SELECT id, session_user_name = session_user AS session_ok, current_user_name, ac
   FROM comply.audit_log ORDER BY id;
 \set VERBOSITY terse
 SELECT comply.audit(NULL, 'x');
+-- An action is a name entries are searched by, kept for years: not blank, not a document.
+SELECT comply.audit('', 'x');
+SELECT comply.audit(E' \t ', 'x');
+SELECT comply.audit(repeat('a', 201), 'x');
 BEGIN READ ONLY;
 SELECT comply.audit('read-only', 'x');
 ROLLBACK;

@@ -1294,6 +1294,24 @@ Datum AuditCall(FunctionCallInfo fcinfo, bool refuse_reserved) {
   // Said plainly, rather than by the identity sequence's nextval() (a standby too).
   PreventCommandIfReadOnly("comply.audit()");
   Datum action = PG_GETARG_DATUM(0);
+  // An action is a name to search entries by, kept for the retention period: not blank
+  // (an entry no WHERE action = ... finds) and not a document (any role may call this).
+  {
+    constexpr size_t kMaxActionBytes = 200;
+    text* t = DatumGetTextPP(action);
+    const char* p = VARDATA_ANY(t);
+    const size_t n = VARSIZE_ANY_EXHDR(t);
+    bool blank = true;
+    for (size_t i = 0; i < n && blank; ++i)
+      blank = p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r' || p[i] == '\f' || p[i] == '\v';
+    if (blank)
+      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("audit action must not be empty")));
+    if (n > kMaxActionBytes)
+      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                      errmsg("audit action is longer than %zu bytes (%zu bytes, not shown)", kMaxActionBytes, n),
+                      errhint("An action names what happened (\"login\", \"export.approved\"); "
+                              "put what it concerns in the object and the details.")));
+  }
   // The ledger's own entries, which comply.verify_ledger() trusts, are written by
   // pg_comply alone: the one that vouches for an archive (comply.archive_ledger()) and
   // the one that records a change of node (comply.adopt_node()); "ledger." is reserved
