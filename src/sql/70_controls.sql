@@ -147,14 +147,23 @@ CREATE TRIGGER shipped_rows_truncate BEFORE TRUNCATE ON comply.controls
 ALTER TABLE comply.controls ENABLE ALWAYS TRIGGER shipped_rows;  -- see 30_ledger.sql
 ALTER TABLE comply.controls ENABLE ALWAYS TRIGGER shipped_rows_truncate;
 
+-- A regulation reference as _ref_matches compares it: lower case, runs of spaces as one,
+-- without a version word (" v4", " v4.0.1").
+CREATE FUNCTION comply._ref_normal(ref text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT btrim(regexp_replace(regexp_replace(lower(btrim(ref) COLLATE "C"), E'\\s+', ' ', 'g'),
+                              E' v[0-9]+(\\.[0-9]+)*( |$)', ' ', 'g')) $$;
+COMMENT ON FUNCTION comply._ref_normal(text) IS
+  'A regulation reference as comply._ref_matches compares it: lower case, spaces collapsed, no version word';
+
 -- True if the regulation reference of a policy names the control's reference or a part
 -- containing it ("HIPAA §164.312" names "HIPAA §164.312(b)"; "GDPR Art. 5" does not
--- name "GDPR Art. 50"). Case and runs of spaces do not matter.
+-- name "GDPR Art. 50"). Case and runs of spaces do not matter, nor a version word
+-- ("PCI DSS v4.0 3.4" names "PCI DSS 3.4").
 CREATE FUNCTION comply._ref_matches(policy_ref text, control_ref text) RETURNS boolean
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
   SELECT p <> '' AND (c = p OR (left(c, length(p)) = p AND substr(c, length(p) + 1, 1) !~ '[[:alnum:]]'))
-    FROM (SELECT lower(regexp_replace(btrim(policy_ref), E'\\s+', ' ', 'g') COLLATE "C") AS p,
-                 lower(regexp_replace(btrim(control_ref), E'\\s+', ' ', 'g') COLLATE "C") AS c) x $$;
+    FROM (SELECT comply._ref_normal(policy_ref) AS p, comply._ref_normal(control_ref) AS c) x $$;
 COMMENT ON FUNCTION comply._ref_matches(text, text) IS
   'True if a policy''s regulation reference names the control''s (equal, or a prefix ending at a part boundary)';
 
