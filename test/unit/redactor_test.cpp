@@ -166,6 +166,10 @@ TEST(OperatorParseTest, ErrorsNameTheKeyNeverTheValue) {
                             "US_SSN.mask_char"));
   EXPECT_TRUE(OperatorError(R"({"PERSON": {"op": "label", "label": 98765}})", "PERSON.label",
                             "98765"));
+  // Said as it is: a number is not a string (it was "expected a string without NUL
+  // characters", as if a NUL were the fault).
+  EXPECT_TRUE(OperatorError(R"({"PERSON": {"op": "label", "label": 98765}})",
+                            "expected a string, got number", "98765"));
   EXPECT_TRUE(OperatorError(R"({"PERSON": {"op": "mask", "label": "hush-value"}})",
                             "PERSON.label", "hush-value"));  // not an option of mask
   EXPECT_TRUE(OperatorError(R"({"PERSON": {"op": "label", "keep_last": 4}})",

@@ -128,8 +128,10 @@ Operator ParseOne(const std::string& key, const json::Value& v) {
         BadOperator(where, "expected a string of one character");
       op.mask_char = value.as_string();
     } else if (name == "label" && op.kind == OpKind::kLabel) {
-      if (!value.is_string() || value.as_string().find('\0') != std::string::npos)
-        BadOperator(where, "expected a string without NUL characters");
+      if (!value.is_string())
+        BadOperator(where, "expected a string, got " + std::string(json::TypeName(value.type())));
+      if (value.as_string().find('\0') != std::string::npos)
+        BadOperator(where, "a label may not hold NUL characters");
       if (value.as_string().size() > kMaxLabelBytes)
         BadOperator(where, "a label may have at most " + std::to_string(kMaxLabelBytes) + " bytes");
       op.label = value.as_string();
