@@ -275,6 +275,7 @@ SELECT position('people_copy' IN comply.data_flow()) = 0 AS not_in_data_flow;
 -- Arguments.
 \set VERBOSITY sqlstate
 SELECT * FROM comply.discover(0);
+SELECT * FROM comply.discover(NULL);  -- 22004, as other NULL arguments
 CREATE VIEW ctl_disc.v AS SELECT * FROM ctl_disc.people;
 SELECT * FROM comply.discover(table_name => 'ctl_disc.v');
 SELECT * FROM comply.discover(schema_name => 'ctl_no_such_schema');

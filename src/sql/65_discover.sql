@@ -115,7 +115,10 @@ DECLARE
   skipped_tables int := 0;
   skipped_columns int := 0;
 BEGIN
-  IF p_sample_rows IS NULL OR p_sample_rows < 1 OR p_sample_rows > 1000000 THEN
+  IF p_sample_rows IS NULL THEN
+    RAISE EXCEPTION 'sample_rows must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF p_sample_rows < 1 OR p_sample_rows > 1000000 THEN
     RAISE EXCEPTION 'sample_rows must be between 1 and 1000000'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
