@@ -367,7 +367,7 @@ schema::ValidateOptions OptionsFrom(const json::Value* options) {
       o.format_assert = value.as_string() == "assert";
     } else {
       throw Error(sqlstate::kInvalidParameterValue, "unknown validation option " + ShownName(key),
-                  {}, "The only option is \"format\": \"assert\".");
+                  {}, "The only option is \"format\": \"assert\" (or \"annotate\", the default).");
     }
   }
   return o;

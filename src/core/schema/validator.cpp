@@ -942,8 +942,18 @@ std::shared_ptr<const CompiledSchema> CompileChecked(const Value& schema,
     auto errors = CompiledMetaschema(d)->Validate(schema, opts);
     if (!errors.empty()) {
       const ValidationError& e = errors.front();
+      // The metaschema's first error can be vague ("value does not match any anyOf
+      // schema" for an unknown type): what the compiler makes of the schema, when it
+      // refuses it too, goes in the detail ("unknown type \"objet\"").
+      std::string detail;
+      try {
+        CompiledSchema::Compile(schema, resolver, cancel);
+      } catch (const Error& c) {
+        if (std::string_view(c.sqlstate()) == sqlstate::kQueryCanceled) throw;
+        detail = std::string("The schema compiler: ") + c.what() + ".";
+      }
       throw Error(sqlstate::kInvalidParameterValue,
-                  "invalid schema at " + ShownPointer(e.instance_path) + ": " + e.message);
+                  "invalid schema at " + ShownPointer(e.instance_path) + ": " + e.message, detail);
     }
   }
   return CompiledSchema::Compile(schema, resolver, cancel);
