@@ -5,6 +5,7 @@
 // ASCII that fold to an ASCII letter. Leftmost-first: the first alternative (and the
 // longest greedy repetition) that leads to a match wins, as RE2 and Perl choose.
 #include "core/pii/matchers.h"
+#include "core/pii/month_starts.h"
 
 #include <algorithm>
 #include <array>
@@ -1024,21 +1025,13 @@ constexpr int MonthByteClass(unsigned char c) {
                                                   : -1;
 }
 
-// The first three bytes of every month name of the date regex (MONTH, MONTH_EUROPE,
-// MONTH_EUROPE_ABBR, MONTH_EUROPE_DOTTED in recognizers.cpp; the prefilter's kMonths),
-// by class: kMonthStarts.bits[a][b] has bit c when a name begins with bytes of classes a, b,
+// The first three bytes of every month name of the date regexes (month_starts.h), by
+// class: kMonthStarts.bits[a][b] has bit c when a name begins with bytes of classes a, b,
 // c. test/unit/prefilter_test.cpp checks every name the regex spells against it.
 struct MonthStarts {
   uint32_t bits[28][28] = {};
   constexpr MonthStarts() {
-    const char* const kStarts[] = {
-        "jan",       "feb",       "mar",    "apr",       "may",       "jun",      "jul",
-        "aug",       "sep",       "oct",    "nov",       "dec",       "mae",      "mai",
-        "okt",       "dez",       "avr",    "jui",       "ene",       "abr",      "ago",
-        "set",       "dic",       "gen",    "mag",       "giu",       "lug",      "ott",
-        "maa",       "mei",       "mrt",    "mrz",       "fev",       "aou",      "m\xC3\xA4",
-        "f\xC3\xA9", "d\xC3\xA9", "ao\xC3", "m\xC3\x84", "f\xC3\x89", "d\xC3\x89"};
-    for (const char* w : kStarts)
+    for (const char* w : internal::kMonthStarts3)
       bits[MonthByteClass(static_cast<unsigned char>(w[0]))]
           [MonthByteClass(static_cast<unsigned char>(w[1]))] |=
           uint32_t{1} << MonthByteClass(static_cast<unsigned char>(w[2]));

@@ -6,6 +6,7 @@
 // a maximal run of digits, a word a maximal run of [0-9A-Za-z_]; two runs (or words) are
 // joined by c when exactly the one byte c separates them.
 #include "core/pii/prefilter.h"
+#include "core/pii/month_starts.h"
 
 #include <algorithm>
 #include <array>
@@ -104,18 +105,8 @@ constexpr const char* kClosingWords[] = {"sincerely", "best",   "kind",         
 // Case-sensitive, as in the pattern.
 const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  "Prof", "Rev",
                                    "Sr",  "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle"};
-// The first three bytes of the month names of MONTH, MONTH_EUROPE and its
-// abbreviations (MONTH_EUROPE_ABBR, MONTH_EUROPE_DOTTED; "mrt" and "mrz" begin no name
-// in full; "fev" and "aou" are the French names typed without accents), their ASCII
-// letters lower-case (a name whose first three bytes hold a non-ASCII letter by those
-// bytes, in either case: "m\xC3\xA4" for M\u00e4rz, "m\xC3\x84" for M\u00c4RZ).
-const char* const kMonths[] = {
-    "jan",       "feb",       "mar",       "apr",       "may",       "jun",    "jul",
-    "aug",       "sep",       "oct",       "nov",       "dec",       "mae",    "mai",
-    "okt",       "dez",       "avr",       "jui",       "ene",       "abr",    "ago",
-    "set",       "dic",       "gen",       "mag",       "giu",       "lug",    "ott",
-    "maa",       "mei",       "m\xC3\xA4", "f\xC3\xA9", "d\xC3\xA9", "ao\xC3", "m\xC3\x84",
-    "f\xC3\x89", "d\xC3\x89", "mrt",       "mrz",       "fev",       "aou"};
+// (The first three bytes of the month names: internal::kMonthStarts3, month_starts.h.)
+constexpr auto& kMonths = internal::kMonthStarts3;
 // The month names of ASCII letters only, in full and abbreviated, as MONTH, MONTH_EUROPE,
 // MONTH_EUROPE_ABBR and MONTH_EUROPE_DOTTED spell them, small ("sep", "sept" and
 // "september" for [Ss]ep(?:t(?:ember)?)?); the regex allows each with its first letter
