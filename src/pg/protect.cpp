@@ -1144,7 +1144,12 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
   // are not validated again (a schema may have changed since; comply.validate finds
   // the rows that do not match).
   const bool existing = RewritingExisting(td, p);
-  if (existing) NoteExistingRow(td, p);
+  if (existing)
+    NoteExistingRow(td, p);
+  else if (OidIsValid(existing_relid) && existing_relid == p.protected_relid)
+    // Another write to the table being rewritten (a user's trigger inserting into it): a
+    // constraint error now is about that row, not the one rewritten last.
+    existing_row.relid = InvalidOid;
   HeapTuple tup = is_update ? td->tg_newtuple : td->tg_trigtuple;
   std::vector<int> cols;
   std::vector<Datum> values;
