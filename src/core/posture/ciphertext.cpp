@@ -356,8 +356,11 @@ bool IsComplyPseudonym(std::string_view t) {
 // word or identifier: (1) the chi-square (2 degrees of freedom) of its symbol classes
 // (upper case, lower case, digits and punctuation) against random base64's 26:26:12 of
 // 64; (2) the count of adjacent lower-case pairs, (26/64)^2 of pairs when random and
-// most pairs in words ("HelloWorldThisIsAPlainIdentifier"). Random base64 fails (1) once
-// in 20,000 and (2) a few times in a million.
+// most pairs in words ("HelloWorldThisIsAPlainIdentifier"); (3) no run of nine digits or
+// more (a phone, account or social security number in an identifier,
+// "MariaGarcia536228714SanFrancisco", which (1) and (2) pass: 32 symbols are few).
+// Random base64 fails (1) once in 20,000, (2) a few times in a million and (3) about
+// twice in a million tokens of 32 symbols.
 // counts: the byte histogram of the text holding the token (whitespace aside, the same
 // symbols). Also tells which alphabet's punctuation the token uses (+/ or -_).
 bool LooksLikeRandomBase64(std::string_view symbols, const std::array<uint32_t, 256>& counts,
@@ -372,10 +375,13 @@ bool LooksLikeRandomBase64(std::string_view symbols, const std::array<uint32_t, 
   *url = dash_underscore > 0;
   size_t lower_pairs = 0;
   unsigned previous = 0;
+  size_t digits = 0;
   for (unsigned char c : symbols) {
     unsigned is_lower = static_cast<unsigned>(c - 'a') < 26u;
     lower_pairs += previous & is_lower;
     previous = is_lower;
+    digits = static_cast<unsigned>(c - '0') < 10u ? digits + 1 : 0;
+    if (digits >= 9) return false;
   }
   double n = double(upper + lower + other);
   if (n < 4) return false;
