@@ -216,6 +216,16 @@ check "... its rationale kept cut to 4 kB and redacted" \
              FROM comply.ai_interactions WHERE job_id = $job"
 check "... and so is a synchronous call's (no 54000 for a 14-byte input)" \
   is_true "SELECT label = 'phi' FROM comply.classify('long rationale', $labels, 'openai:test-model')"
+# A card number written in groups across the cut (at 4,096 bytes): redacted whole before the
+# rationale is cut (cut first, its first 12 digits stayed in clear).
+long=$(python3 -c 'print("word " * 816 + "x " + "4111 1111 1111 1111 " + "word " * 100)')
+ctl mode "{\"mode\": \"ok\", \"rationale\": \"$long\"}"
+job=$(q -c "SELECT comply.classify_async('card across the cut', $labels, 'openai:test-model')")
+check "a card number across the rationale's cut is not kept in part" \
+  wait_for "SELECT status = 'done' FROM comply.ai_jobs WHERE id = $job" 15
+check "... (no group of its digits in the interaction's response)" \
+  is_true "SELECT count(*) = 1 AND bool_and(response NOT LIKE '%4111 1111%' AND response NOT LIKE '%1111 1111%')
+             FROM comply.ai_interactions WHERE job_id = $job"
 ctl mode '{"mode": "ok"}'
 q -c "ALTER SYSTEM RESET comply.max_input_bytes" -c "SELECT pg_reload_conf()" >/dev/null
 

@@ -323,11 +323,11 @@ struct Interaction {
 // and again.
 constexpr size_t kMaxRationaleBytes = 4096;
 
-// rationale cut to at most max bytes and marked so, never inside a run of characters
-// that could belong to a value (letters, digits, any non-ASCII character and
-// @._%+-'): the part of a value cut in two could escape detection and stay in clear
-// (john.do of john.doe@example.com). The run cut is dropped whole.
-std::string CutRationale(const std::string& rationale, size_t max) {
+// rationale (redacted already) cut to at most max bytes and marked so with its length
+// before (original_size), never inside a run of characters that could belong to a value
+// (letters, digits, any non-ASCII character and @._%+-'), such as a label. The run cut
+// is dropped whole.
+std::string CutRationale(const std::string& rationale, size_t max, size_t original_size) {
   if (rationale.size() <= max) return rationale;
   auto in_value = [](unsigned char c) {
     return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
@@ -336,7 +336,7 @@ std::string CutRationale(const std::string& rationale, size_t max) {
   size_t cut = max;
   if (in_value(static_cast<unsigned char>(rationale[cut])))
     while (cut > 0 && in_value(static_cast<unsigned char>(rationale[cut - 1]))) --cut;
-  return rationale.substr(0, cut) + " [rationale cut: " + std::to_string(rationale.size()) + " bytes]";
+  return rationale.substr(0, cut) + " [rationale cut: " + std::to_string(original_size) + " bytes]";
 }
 
 int64 RecordInteraction(const Interaction& in) {
@@ -347,7 +347,17 @@ int64 RecordInteraction(const Interaction& in) {
     AddRaw(response, "confidence", Num(*r.confidence));
     const size_t max_rationale =
         std::min(kMaxRationaleBytes, static_cast<size_t>(max_input_bytes) / 2);
-    AddField(response, "rationale", RedactTextDefault(CutRationale(*r.rationale, max_rationale)));
+    // Redacted, then cut: cut first, a value split by the cut escaped detection (a card
+    // number written in groups kept 12 digits in clear, "4111 1111 1111 | 1111"). What
+    // redaction takes is bounded by comply.max_input_bytes, at least twice max_rationale:
+    // a value split there lies past the part kept (cut at a character's boundary).
+    const std::string& full = *r.rationale;
+    size_t bound = std::min(full.size(), static_cast<size_t>(max_input_bytes));
+    while (bound > 0 && bound < full.size() && (static_cast<unsigned char>(full[bound]) & 0xC0) == 0x80)
+      --bound;
+    AddField(response, "rationale",
+             CutRationale(RedactTextDefault(std::string_view(full).substr(0, bound)), max_rationale,
+                          full.size()));
     response += "}";
     r.response = response;
   }
