@@ -117,7 +117,7 @@ void AlertRound::Post(const CancelCheck& cancel) {
                     (resp.outcome == ai::HttpResponse::Outcome::kTransportError &&
                      resp.status >= 200 && resp.status < 300);
       if (!a.delivered) {
-        a.error = v.reason;
+        a.error = ai::WebhookReason(v);
         a.retry_after = v.retry_after_seconds;
       }
     }, cancel);

@@ -348,6 +348,17 @@ TEST(OpenAIJudgeTest, Statuses) {
   EXPECT_EQ(Judge(Status(400)).reason.find("John"), std::string::npos);
 }
 
+TEST(OpenAIJudgeTest, WebhookReasonsNameTheWebhook) {
+  // Not the AI provider's advice ("check the endpoint and the model") for an alert's post.
+  EXPECT_EQ(WebhookReason(Judge(Status(404))), "HTTP 404 (not found: check comply.alert_webhook_url)");
+  EXPECT_EQ(WebhookReason(Judge(Status(401))),
+            "HTTP 401 (refused: check the credentials in comply.alert_webhook_url)");
+  EXPECT_EQ(WebhookReason(Judge(Status(403))),
+            "HTTP 403 (refused: check the credentials in comply.alert_webhook_url)");
+  EXPECT_EQ(WebhookReason(Judge(Status(400))), "HTTP 400 (bad request)");
+  EXPECT_EQ(WebhookReason(Judge(Status(503))), "HTTP 503 (unavailable)");
+}
+
 TEST(OpenAIJudgeTest, RetryAfterOnlyFor429And503) {
   EXPECT_EQ(Judge(Status(429, 2.0)).retry_after_seconds, 2.0);
   EXPECT_EQ(Judge(Status(503, 7.0)).retry_after_seconds, 7.0);

@@ -301,6 +301,19 @@ Verdict Judge(const HttpResponse& response) {
   return v;
 }
 
+std::string WebhookReason(const Verdict& v) {
+  switch (v.status) {
+    case 401:
+    case 403:
+      return "HTTP " + std::to_string(v.status) +
+             " (refused: check the credentials in comply.alert_webhook_url)";
+    case 404:
+      return "HTTP 404 (not found: check comply.alert_webhook_url)";
+    default:
+      return v.reason;
+  }
+}
+
 std::vector<std::string> RequestHeaders(std::string_view api_key) {
   std::vector<std::string> headers = {"Content-Type: application/json", "Accept: application/json"};
   if (!api_key.empty()) {

@@ -76,6 +76,11 @@ struct Verdict {
 // (400, 401, 403, 404, 422, an unfollowed 3xx...) is permanent.
 Verdict Judge(const HttpResponse& response);
 
+// v's reason in a webhook's terms (comply.alert_webhook_url): Judge's notes for 401, 403
+// and 404 name the AI provider's settings ("check the endpoint and the model"), which a
+// webhook has not.
+std::string WebhookReason(const Verdict& v);
+
 // Header lines of a request: JSON content type and accept, and "Authorization: Bearer
 // <key>" when api_key is not empty. Throws comply::Error (22023), without the key, if
 // the key holds a control character, a space or a non-ASCII byte.
