@@ -96,6 +96,14 @@ SELECT comply.register_schema('broken', '{"properties": {"age": {"minimum": "ten
 -- NULLs are refused (22004), not a NULL result that would look like success.
 SELECT comply.register_schema(NULL, '{}');
 SELECT comply.register_schema('broken', NULL);
+-- A registered schema without "$schema" is draft 2020-12 (the default) also where a
+-- draft-07 schema refers to it: its 2020-12 keywords apply through the $ref.
+SELECT comply.register_schema('base_2020', '{"$id": "https://example.org/base-2020", "type": "object",
+  "properties": {"a": true}, "unevaluatedProperties": false, "dependentRequired": {"a": ["b"]}}');
+SELECT comply.register_schema('wrap_07', '{"$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "https://example.org/wrap-07", "$ref": "https://example.org/base-2020"}');
+SELECT d AS doc, comply.validate(d, 'base_2020') AS direct, comply.validate(d, 'wrap_07') AS through_draft_07
+  FROM (VALUES ('{"zzz": 1}'::jsonb), ('{"a": 1}'), ('{}')) v(d);
 SELECT comply.validate('{"user_id": 7, "email": "a@example.org"}', 'intake_v1');
 SELECT * FROM comply.validation_errors('{"user_id": 0, "email": "a@example.org"}', 'intake_v1');
 SELECT comply.validate('{}', 'no_such_schema');

@@ -185,7 +185,15 @@ void LoadRegistered(SchemaCache& c) {
     // nested too deep, or behind its back) is left out: a $ref to it does not resolve,
     // and the $refs to the others still do.
     try {
-      c.registered_by_id[id] = json::Parse(rows->doc[i]);
+      json::Value doc = json::Parse(rows->doc[i]);
+      // Without "$schema" it was registered, checked and compiled as draft 2020-12 (the
+      // default), and is read so where another schema refers to it: a draft-07 schema's
+      // $ref would otherwise read it as draft-07 and skip its 2020-12 keywords
+      // (unevaluatedProperties, dependentRequired, prefixItems, $dynamicRef).
+      if (doc.is_object() && !doc.Find("$schema"))
+        doc.as_object().emplace_back("$schema",
+                                     json::Value::String("https://json-schema.org/draft/2020-12/schema"));
+      c.registered_by_id[id] = std::move(doc);
     } catch (const Error&) {
       c.registered_by_id.erase(id);
     }

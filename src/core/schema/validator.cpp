@@ -100,9 +100,11 @@ void ThrowStepLimit() {
 // Throws 54000 for an evaluation nested more than kMaxDepth schemas deep.
 void ThrowDepthLimit() {
   throw Error(sqlstate::kProgramLimitExceeded,
-              "schema evaluation exceeded maximum depth " + std::to_string(kMaxDepth), "",
+              "schema evaluation nested more than " + std::to_string(kMaxDepth) + " schemas deep", "",
               "Either the schema has a $ref cycle that never consumes the instance, or the "
-              "document is nested more deeply than that under a recursive schema.");
+              "document is nested too deep for a recursive schema: each level of the document "
+              "may take several nested schemas (a subschema and the $ref in it), so the "
+              "document's own limit is lower, 128 levels for {\"items\": {\"$ref\": \"#\"}}.");
 }
 
 // Evaluates without collecting errors, stopping at the first failure.
