@@ -222,6 +222,21 @@ SELECT comply.protect('comply.audit_log', '{"columns": {"object": {"redact": tru
 SELECT comply.protect('comply.policies', '{}');
 -- What a policy names cannot be removed from under it: its schema, its model.
 DELETE FROM comply.schemas WHERE name = 'p_intake';
+-- Nor a schema its schema reaches by a $ref, nor can that one take another $id (the $ref
+-- would not resolve, and the table's writes would fail); replaced under its $id, it may be.
+SELECT comply.register_schema('p_base', '{"$id": "https://example.org/p-base", "type": "object"}');
+SELECT comply.register_schema('p_wrap', '{"$id": "https://example.org/p-wrap", "$ref": "https://example.org/p-base#"}');
+CREATE TABLE clinic.refd (id int PRIMARY KEY, doc jsonb);
+SELECT comply.protect('clinic.refd', '{"columns": {"doc": {"validate": "p_wrap"}}, "audit": false}');
+DELETE FROM comply.schemas WHERE name = 'p_base';
+UPDATE comply.schemas SET name = 'p_base_old' WHERE name = 'p_base';
+SELECT comply.register_schema('p_base', '{"$id": "https://example.org/p-base-2", "type": "object"}');
+SELECT comply.register_schema('p_base', '{"$id": "https://example.org/p-base", "type": "object", "required": ["a"]}');
+INSERT INTO clinic.refd VALUES (1, '{"a": 1}');
+INSERT INTO clinic.refd VALUES (2, '{"b": 1}');
+SELECT comply.unprotect('clinic.refd');
+DROP TABLE clinic.refd;
+DELETE FROM comply.schemas WHERE name IN ('p_wrap', 'p_base');
 CREATE TABLE clinic.triage (id int PRIMARY KEY, summary text);
 SELECT comply.protect('clinic.triage', '{"columns": {"summary": {"classify": {"model": "builtin:compliance", "labels": ["phi", "pci"]}}}}');
 DELETE FROM comply.models WHERE name = 'compliance';

@@ -125,15 +125,62 @@ CREATE TRIGGER policies_truncated BEFORE TRUNCATE ON comply.policies
 ALTER TABLE comply.policies ENABLE ALWAYS TRIGGER policies_edited;
 ALTER TABLE comply.policies ENABLE ALWAYS TRIGGER policies_truncated;
 
--- A registered schema a policy validates against, or a builtin model it classifies
--- with, cannot be removed or renamed from under it (its table's writes would fail from
--- the next row on, or its jobs would all be dead-lettered): as DROP refuses an object
--- others depend on. TG_ARGV[0] says which: 'schema' or 'model'.
+-- The registered schemas a $ref reaches from those the policies validate against, with
+-- the protected table whose policy reaches each (absolute references to a registered
+-- $id, the fragment aside, as register_schema resolves them; a "$ref" key anywhere
+-- counts, even in an enum's data: a dependency too many refuses a deletion, one too
+-- few would break a table's writes).
+CREATE FUNCTION comply._schemas_referenced_by_policies()
+  RETURNS TABLE(name text, table_name regclass)
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  WITH RECURSIVE used(name, table_name) AS (
+    SELECT c.value ->> 'validate', p.table_name
+      FROM comply.policies p,
+           jsonb_each(CASE WHEN jsonb_typeof(p.policy -> 'columns') = 'object'
+                           THEN p.policy -> 'columns' ELSE '{}' END) c
+     WHERE jsonb_typeof(c.value) = 'object' AND c.value ? 'validate'
+    UNION
+    SELECT s2.name, u.table_name
+      FROM used u
+      JOIN comply.schemas s ON s.name = u.name
+      CROSS JOIN LATERAL jsonb_path_query(s.schema, 'lax $.**."$ref"') r
+      JOIN comply.schemas s2 ON rtrim(s2.schema ->> '$id', '#') = split_part(r #>> '{}', '#', 1)
+                            AND s2.schema ->> '$id' <> '')
+  SELECT u.name, u.table_name FROM used u
+   WHERE NOT EXISTS (SELECT 1 FROM comply.policies p,
+                            jsonb_each(CASE WHEN jsonb_typeof(p.policy -> 'columns') = 'object'
+                                            THEN p.policy -> 'columns' ELSE '{}' END) c
+                      WHERE p.table_name = u.table_name AND jsonb_typeof(c.value) = 'object'
+                        AND c.value ->> 'validate' = u.name) $$;
+COMMENT ON FUNCTION comply._schemas_referenced_by_policies() IS
+  'The registered schemas that a $ref reaches from the schemas protected tables'' policies validate against, with each table';
+REVOKE ALL ON FUNCTION comply._schemas_referenced_by_policies() FROM PUBLIC;
+
+-- A registered schema a policy validates against (or one a $ref reaches from it), or a
+-- builtin model it classifies with, cannot be removed or renamed from under it (its
+-- table's writes would fail from the next row on, or its jobs would all be
+-- dead-lettered): as DROP refuses an object others depend on. Nor can a schema a $ref
+-- reaches be given another $id. TG_ARGV[0] says which: 'schema' or 'model'.
 CREATE FUNCTION comply._policy_dependency_guard() RETURNS trigger
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   t regclass;
 BEGIN
+  IF TG_ARGV[0] = 'schema' THEN
+    IF TG_OP = 'DELETE' OR NEW.name <> OLD.name
+       OR rtrim(NEW.schema ->> '$id', '#') IS DISTINCT FROM rtrim(OLD.schema ->> '$id', '#') THEN
+      SELECT r.table_name INTO t FROM comply._schemas_referenced_by_policies() r
+       WHERE r.name = OLD.name ORDER BY r.table_name::text LIMIT 1;
+    END IF;
+    IF t IS NOT NULL THEN
+      RAISE EXCEPTION 'schema "%" is reached by a $ref from a schema the policy of protected table % validates against', OLD.name, t
+        USING ERRCODE = 'dependent_objects_still_exist',
+              DETAIL = CASE WHEN TG_OP = 'UPDATE' AND NEW.name = OLD.name
+                            THEN 'Registering it with another $id would leave that $ref unresolved.'
+                            ELSE 'Without it, that $ref would not resolve and the table''s writes would fail.' END,
+              HINT = 'Change the referring schema or that table''s policy first.';
+    END IF;
+  END IF;
   IF TG_OP = 'UPDATE' AND NEW.name = OLD.name THEN
     RETURN NEW;
   END IF;
@@ -158,7 +205,7 @@ END $$;
 COMMENT ON FUNCTION comply._policy_dependency_guard() IS
   'Trigger function: refuses to remove or rename a registered schema or builtin model a protected table''s policy uses';
 CREATE TRIGGER schemas_guard
-  BEFORE DELETE OR UPDATE OF name ON comply.schemas
+  BEFORE DELETE OR UPDATE OF name, schema ON comply.schemas
   FOR EACH ROW EXECUTE FUNCTION comply._policy_dependency_guard('schema');
 CREATE TRIGGER models_guard
   BEFORE DELETE OR UPDATE OF name ON comply.models
