@@ -4,7 +4,8 @@
 -- The review queue's evidence for run_controls, as counts: the auditor who runs the
 -- controls may not read comply.review_cases (payloads, notes, who opened what), and the
 -- whole run would fail on it.
-CREATE FUNCTION comply._review_evidence(OUT cases_past_sla bigint, OUT self_decided_cases bigint)
+CREATE FUNCTION comply._review_evidence(OUT cases_past_sla bigint, OUT self_decided_cases bigint,
+                                        OUT cases bigint)
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
   SELECT count(*) FILTER (WHERE r.status IN ('pending', 'claimed', 'escalated')
                             AND r.created_at < now() - current_setting('comply.review_sla')::interval),
@@ -12,10 +13,11 @@ CREATE FUNCTION comply._review_evidence(OUT cases_past_sla bigint, OUT self_deci
                             -- by role (renames change nothing); by name where a
                             -- case has no roles recorded (one inserted by hand)
                             AND coalesce(r.decided_by_role = r.created_by_role,
-                                         r.decided_by = r.created_by))
+                                         r.decided_by = r.created_by)),
+         count(*)
     FROM comply.review_cases r $$;
 COMMENT ON FUNCTION comply._review_evidence() IS
-  'Counts of the review queue for comply.run_controls: open cases past comply.review_sla, closed cases decided by the role that opened them';
+  'Counts of the review queue for comply.run_controls: open cases past comply.review_sla, closed cases decided by the role that opened them, all cases';
 
 CREATE FUNCTION comply.run_controls(controls text[] DEFAULT NULL)
   RETURNS TABLE(control_id text, regulation_ref text, status text, evidence jsonb)
@@ -81,10 +83,19 @@ BEGIN
       status := CASE WHEN n = 0 AND gaps = 0 THEN 'pass' ELSE 'fail' END;
       evidence := jsonb_build_object('ledger_problems', n, 'objects', rows);
     ELSIF c.check_kind = 'human_review' THEN
-      SELECT e.cases_past_sla INTO n FROM comply._review_evidence() e;
+      SELECT e.cases_past_sla, e.cases INTO n, passed_rows FROM comply._review_evidence() e;
       SELECT count(*) INTO gaps FROM pg_auth_members m
         JOIN pg_roles g ON g.oid = m.roleid WHERE g.rolname = 'comply_reviewer';
-      status := CASE WHEN n = 0 AND gaps > 0 THEN 'pass' ELSE 'fail' END;
+      -- As the matrix says: it applies to the tables classified (whose jobs open cases),
+      -- and to a queue that holds cases however they came (review_enqueue). Neither: not
+      -- applicable, rather than a failure (and an alert) on every run.
+      status := CASE WHEN passed_rows = 0
+                          AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(matrix) e
+                                           WHERE e ->> 'control' = c.control_id
+                                             AND e ->> 'status' NOT LIKE 'not applicable%'
+                                             AND e ->> 'status' NOT LIKE 'manual%')
+                       THEN 'not_applicable'
+                     WHEN n = 0 AND gaps > 0 THEN 'pass' ELSE 'fail' END;
       evidence := jsonb_build_object('cases_past_sla', n, 'reviewers', gaps,
                                      'review_threshold', current_setting('comply.review_threshold'));
     ELSIF c.check_kind = 'client_tls' OR c.control_id = 'HIPAA-164.312-d' THEN
@@ -100,7 +111,7 @@ BEGIN
     ELSIF c.check_kind = 'four_eyes' THEN
       -- The matrix's rows (comply.review_four_eyes on for every classified table naming
       -- the control), and for the auditor the closed cases decided by the role that
-      -- opened them (by name, as recorded): decisions before four eyes was turned on
+      -- opened them (by role, as four eyes compares): decisions before four eyes was turned on
       -- stay in the count, so it is evidence to look at rather than a failure.
       rows := (SELECT coalesce(jsonb_agg(jsonb_build_object('object', e ->> 'object', 'status', e ->> 'status')
                                          ORDER BY e ->> 'object'), '[]')
