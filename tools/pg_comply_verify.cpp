@@ -12,7 +12,8 @@
 // Output: one line per problem, then "ok: N blocks, M entries verified" (exit 0; with
 // " (signatures not checked: no --public-key)" when no key is given) or "FAILED: K
 // problems" (exit 1). Usage errors and unreadable inputs exit 2, a digest file without a
-// "block_no" number of 1 or more and a 64-hex-digit "block_hash" among them.
+// "block_no" number of 1 or more and a 64-hex-digit "block_hash" among them, and a ledger
+// file that holds no block (empty, or entries alone: nothing verified).
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -713,6 +714,13 @@ int main(int argc, char** argv) {
   }
   verifier.Finish();
   if (digest) verifier.CheckDigest(*digest);
+  // No block at all: nothing was verified (an export that failed and left an empty file
+  // said "ok: 0 blocks").
+  if (verifier.block_count() == 0 && verifier.problem_count() == 0) {
+    std::cerr << "pg_comply_verify: ledger file \"" << ledger_path
+              << "\" holds no block: nothing to verify\n";
+    return kExitUsage;
+  }
 
   if (verifier.problem_count() > 0) {
     std::cout << "FAILED: " << verifier.problem_count()

@@ -257,6 +257,15 @@ TEST(VerifyTool, ValidExportPasses) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
+TEST(VerifyTool, AFileWithoutBlocksIsNotVerified) {
+  // An empty file (an export that failed, redirected) is no ledger: exit 2, not "ok".
+  RunResult r = Verify({});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(Contains(r.output, "holds no block: nothing to verify")) << r.output;
+  r = Verify({"", ""});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
 TEST(VerifyTool, LeafOrderInFileDoesNotMatter) {
   ExportOptions opt;
   opt.shuffle_leaves = true;
