@@ -130,6 +130,12 @@ SELECT (:'proof'::jsonb) ?& ARRAY['entry_id', 'leaf_index', 'tree_size', 'entry_
 SELECT comply.verify_proof(:'proof');
 SELECT comply.verify_proof(jsonb_set(:'proof', '{entry,action}', '"write"')) AS altered_entry;
 SELECT comply.verify_proof(jsonb_set(:'proof', '{leaf_index}', '0')) AS wrong_leaf;
+-- The signature and signer key a proof shows are the stored block's: a made-up one is
+-- false (the proof looked signed); a proof without them proves the rest all the same.
+SELECT comply.verify_proof(jsonb_set(:'proof', '{block,signature}', to_jsonb(repeat('0', 128)))) AS made_up_signature,
+       comply.verify_proof(jsonb_set(:'proof', '{block,signer_key}', to_jsonb(repeat('1', 64)))) AS made_up_signer,
+       comply.verify_proof(jsonb_set(:'proof', '{block,signature}', '"zz"')) AS not_hex,
+       comply.verify_proof(:'proof'::jsonb #- '{block,signature}' #- '{block,signer_key}') AS without_them;
 -- What a proof says it proves is bound to its hashes: another entry id, block or place
 -- claimed is false; a leaf index that is not an integer is an error.
 SELECT comply.verify_proof(jsonb_set(:'proof', '{entry_id}', '1')) AS other_entry_claimed,

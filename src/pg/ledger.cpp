@@ -2220,14 +2220,36 @@ extern "C" Datum comply_verify_proof(PG_FUNCTION_ARGS) {
     // header that agree): the block must be this ledger's block of that number, as
     // stored. (Whether the stored blocks themselves are intact is verify_ledger's and
     // verify_digest's question.)
+    // The signature and signer key the proof shows (ledger_proof writes both, a JSON null
+    // for an unsigned block) must be the stored block's too: a proof handed to a third
+    // party with a made-up signature would otherwise look signed.
+    auto shown = [&](const char* key, bool* present) -> std::optional<std::string> {
+      const json::Value* v = block->Find(key);
+      *present = v != nullptr;
+      if (!v || v->is_null()) return std::nullopt;
+      if (!v->is_string()) return std::string("not hex");  // matches no stored value
+      return v->as_string();
+    };
+    bool has_signature = false, has_signer = false;
+    const std::optional<std::string> signature = shown("signature", &has_signature);
+    const std::optional<std::string> signer = shown("signer_key", &has_signer);
+    auto hex_ok = [](const std::optional<std::string>& h) { return !h || ledger::FromHex(*h).has_value(); };
+    if (!hex_ok(signature) || !hex_ok(signer)) return BoolGetDatum(false);
     AsLedgerOwner owner;
     SpiScope spi;
-    Oid types[2] = {INT8OID, TEXTOID};
-    Datum v[2] = {Int64GetDatum(header.block_no),
-                  PgCall([&] { return CStringGetTextDatum(block->Find("block_hash")->as_string().c_str()); })};
+    Oid types[6] = {INT8OID, TEXTOID, BOOLOID, TEXTOID, BOOLOID, TEXTOID};
+    Datum v[6] = {Int64GetDatum(header.block_no),
+                  PgCall([&] { return CStringGetTextDatum(block->Find("block_hash")->as_string().c_str()); }),
+                  BoolGetDatum(has_signature),
+                  signature ? PgCall([&] { return CStringGetTextDatum(signature->c_str()); }) : (Datum)0,
+                  BoolGetDatum(has_signer),
+                  signer ? PgCall([&] { return CStringGetTextDatum(signer->c_str()); }) : (Datum)0};
+    const char nulls[6] = {' ', ' ', ' ', signature ? ' ' : 'n', ' ', signer ? ' ' : 'n'};
     return BoolGetDatum(Exec("SELECT 1 FROM comply.ledger_blocks WHERE block_no = $1 "
-                             "AND block_hash = decode($2, 'hex')",
-                             2, types, v, nullptr, true, SPI_OK_SELECT) == 1);
+                             "AND block_hash = decode($2, 'hex') "
+                             "AND (NOT $3 OR signature IS NOT DISTINCT FROM decode($4, 'hex')) "
+                             "AND (NOT $5 OR signer_key IS NOT DISTINCT FROM decode($6, 'hex'))",
+                             6, types, v, nulls, true, SPI_OK_SELECT) == 1);
   });
 }
 
