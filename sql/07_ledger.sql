@@ -246,6 +246,13 @@ INSERT INTO comply.audit_log (id, logged_at, session_user_name, current_user_nam
 INSERT INTO comply.ledger_entries VALUES (1000, 1, 99, sha256('x'));
 SELECT * FROM comply.verify_ledger(1, 3);
 ROLLBACK;
+-- A leaf's record deleted: that leaf is missing (its entry no longer sealed); the next
+-- leaf is not taken for one inserted.
+BEGIN;
+ALTER TABLE comply.ledger_entries DISABLE TRIGGER append_only;
+DELETE FROM comply.ledger_entries WHERE block_no = 1 AND leaf_index = 1;
+SELECT block_no, problem, detail FROM comply.verify_ledger(1, 1) WHERE block_no = 1;
+ROLLBACK;
 -- A record of a block that does not exist (ledger_entries has no foreign key), between
 -- blocks and after the last one.
 BEGIN;

@@ -1865,15 +1865,28 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
     }
     std::vector<Hash> leaves;
     bool entry_problem = false;
+    int64 next_leaf = 0;  // the leaf expected next (leaves come in order)
     for (size_t i = 0; i < sealed.size(); ++i) {
       const SealedEntry& s = sealed[i];
       leaves.push_back(s.sealed_hash);
       if (s.entry) ++sealed_present;
-      if (s.leaf_index != static_cast<int64>(i)) {
+      if (s.leaf_index < next_leaf || s.leaf_index >= b.entry_count) {
+        // A leaf the block does not have, or one recorded twice.
         problems->push_back({b.block_no, s.entry_id, "entry inserted into sealed block",
                              "leaf " + std::to_string(s.leaf_index) + " out of sequence"});
         entry_problem = true;
+      } else if (s.leaf_index > next_leaf) {
+        // Leaves before this one are not recorded: those are what is missing, not this
+        // entry inserted (the entries they sealed are reported "entry not sealed").
+        problems->push_back({b.block_no, 0, "entry missing",
+                             s.leaf_index - next_leaf == 1
+                                 ? "leaf " + std::to_string(next_leaf) + " is not recorded in comply.ledger_entries"
+                                 : "leaves " + std::to_string(next_leaf) + " to " +
+                                       std::to_string(s.leaf_index - 1) +
+                                       " are not recorded in comply.ledger_entries"});
+        entry_problem = true;
       }
+      if (s.leaf_index >= next_leaf && s.leaf_index < b.entry_count) next_leaf = s.leaf_index + 1;
       if (!s.entry) {
         problems->push_back({b.block_no, s.entry_id, "entry missing",
                              "sealed entry is no longer in comply.audit_log"});
