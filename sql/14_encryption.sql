@@ -91,6 +91,10 @@ SELECT details ->> 'column' AS col, details ->> 'errors' AS errors FROM comply.a
 SELECT control, status FROM comply.requirements_matrix()
  WHERE object = 'enc2.patients' AND control IN ('GDPR-32-encryption', 'HIPAA-164.312-a-2-iv') ORDER BY 1;
 SELECT control_id, status FROM comply.run_controls(ARRAY['GDPR-32-encryption', 'HIPAA-164.312-a-2-iv']);
+-- The data-flow diagram draws the ciphertext check, and the rows it refuses, as it draws
+-- a schema's.
+SELECT line FROM regexp_split_to_table(comply.data_flow(schema_name => 'enc2'), E'\n') line
+ WHERE line ~ '(ciphertext|rejected)' ORDER BY line;
 -- The matrix runs as its caller: a role that may not read the encrypted column gets a
 -- gap saying it was not verified, not an error.
 CREATE ROLE enc_auditor;

@@ -689,9 +689,14 @@ BEGIN
     node_labels := node_labels || (t.ident || coalesce(' (step: ' || (t.policy ->> 'workflow_step') || ')', '')
                                    || CASE WHEN t.enforced THEN '' ELSE ' - protect triggers disabled' END);
     prev := 'clients';
-    -- Validation, then redaction, then the row is stored (the trigger's order).
-    SELECT string_agg(e.key || ' against ' || (e.value ->> 'validate'), ', ' ORDER BY e.key) INTO model_label
-      FROM jsonb_each(t.cols) e WHERE e.value ? 'validate';
+    -- Validation (schemas, and the ciphertext check of columns declared encrypted: both
+    -- refuse rows), then redaction, then the row is stored (the trigger's order).
+    SELECT string_agg(x.what, ', ' ORDER BY x.col, x.what) INTO model_label
+      FROM (SELECT e.key AS col, e.key || ' against ' || (e.value ->> 'validate') AS what
+              FROM jsonb_each(t.cols) e WHERE e.value ? 'validate'
+            UNION ALL
+            SELECT e.key, e.key || ' is ciphertext'
+              FROM jsonb_each(t.cols) e WHERE e.value -> 'encrypted' = 'true') x;
     IF model_label IS NOT NULL THEN
       any_validation := true;
       node_ids := node_ids || (tid || '_validate');
