@@ -103,14 +103,16 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
       OR s.name LIKE 'comply.%' AND s.context <> 'user'
   UNION ALL
   -- Settings a session may change for itself (contexts superuser and user: log_statement,
-  -- password_encryption ...) as the configuration files set them: the value each session
-  -- sees differs from one session to the next, the files' does not.
-  SELECT 'setting', f.name, comply._setting_fingerprint(f.name, f.setting)
-    FROM (SELECT DISTINCT ON (fs.name) fs.name, fs.setting
-            FROM pg_file_settings fs WHERE fs.applied AND fs.error IS NULL
-           ORDER BY fs.name, fs.seqno DESC) f
-    JOIN pg_settings s ON s.name = f.name
+  -- password_encryption ...) as the configuration files set them, or their built-in
+  -- default where no file does (so that one set later shows what it was before): the
+  -- value each session sees differs from one session to the next, the files' does not.
+  SELECT 'setting', s.name, comply._setting_fingerprint(s.name, coalesce(f.setting, s.boot_val))
+    FROM pg_settings s
+    LEFT JOIN (SELECT DISTINCT ON (fs.name) fs.name, fs.setting
+                 FROM pg_file_settings fs WHERE fs.applied AND fs.error IS NULL
+                ORDER BY fs.name, fs.seqno DESC) f ON f.name = s.name
    WHERE s.context IN ('superuser', 'user') AND NOT (s.name LIKE 'comply.%' AND s.context <> 'user')
+     AND (f.name IS NOT NULL OR s.boot_val IS NOT NULL)
   UNION ALL
   SELECT 'hba', 'line ' || h.line_number,
          concat_ws(' ', h.type, array_to_string(h.database, ','), array_to_string(h.user_name, ','),
