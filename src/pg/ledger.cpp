@@ -2236,18 +2236,20 @@ extern "C" Datum comply_verify_proof(PG_FUNCTION_ARGS) {
     // The signature and signer key the proof shows (ledger_proof writes both, a JSON null
     // for an unsigned block) must be the stored block's too: a proof handed to a third
     // party with a made-up signature would otherwise look signed.
-    auto shown = [&](const char* key, bool* present) -> std::optional<std::string> {
+    // What the proof shows under key: absent (*present false: not compared), null, or hex
+    // text (*hex); false for anything else, which no stored block holds.
+    auto shown = [&](const char* key, bool* present, std::optional<std::string>* hex) {
       const json::Value* v = block->Find(key);
       *present = v != nullptr;
-      if (!v || v->is_null()) return std::nullopt;
-      if (!v->is_string()) return std::string("not hex");  // matches no stored value
-      return v->as_string();
+      if (!v || v->is_null()) return true;
+      if (!v->is_string() || !ledger::FromHex(v->as_string())) return false;
+      *hex = v->as_string();
+      return true;
     };
     bool has_signature = false, has_signer = false;
-    const std::optional<std::string> signature = shown("signature", &has_signature);
-    const std::optional<std::string> signer = shown("signer_key", &has_signer);
-    auto hex_ok = [](const std::optional<std::string>& h) { return !h || ledger::FromHex(*h).has_value(); };
-    if (!hex_ok(signature) || !hex_ok(signer)) return BoolGetDatum(false);
+    std::optional<std::string> signature, signer;
+    if (!shown("signature", &has_signature, &signature) || !shown("signer_key", &has_signer, &signer))
+      return BoolGetDatum(false);
     AsLedgerOwner owner;
     SpiScope spi;
     Oid types[6] = {INT8OID, TEXTOID, BOOLOID, TEXTOID, BOOLOID, TEXTOID};

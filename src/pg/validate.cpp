@@ -191,8 +191,7 @@ void LoadRegistered(SchemaCache& c) {
       // $ref would otherwise read it as draft-07 and skip its 2020-12 keywords
       // (unevaluatedProperties, dependentRequired, prefixItems, $dynamicRef).
       if (doc.is_object() && !doc.Find("$schema"))
-        doc.as_object().emplace_back("$schema",
-                                     json::Value::String("https://json-schema.org/draft/2020-12/schema"));
+        doc.as_object().emplace_back("$schema", json::Value::String(schema::kUri202012));
       c.registered_by_id[id] = std::move(doc);
     } catch (const Error&) {
       c.registered_by_id.erase(id);

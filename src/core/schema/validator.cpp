@@ -126,9 +126,6 @@ using json::Type;
 using json::Value;
 using namespace internal;
 
-constexpr const char* kUri202012 = "https://json-schema.org/draft/2020-12/schema";
-constexpr const char* kUriDraft7 = "http://json-schema.org/draft-07/schema";
-
 // Returns the escaped pointer segment "/token".
 std::string Token(std::string_view token) {
   std::string s;

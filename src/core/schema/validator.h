@@ -17,6 +17,9 @@
 namespace comply::schema {
 
 enum class Dialect { kDraft202012, kDraft7 };
+// The dialects' metaschema URIs, as "$schema" names them (draft-07's also with "#").
+inline constexpr const char* kUri202012 = "https://json-schema.org/draft/2020-12/schema";
+inline constexpr const char* kUriDraft7 = "http://json-schema.org/draft-07/schema";
 
 struct ValidationError {
   std::string instance_path;  // JSON Pointer into the instance ("" is the root)
