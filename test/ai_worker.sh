@@ -251,6 +251,23 @@ check "... and shows it open in comply.ai_provider_status" \
   is_true "SELECT state IN ('open', 'half-open') AND consecutive_failures >= 3 FROM comply.ai_provider_status"
 check "... while no job is lost or dead" \
   is_true "SELECT count(*) = 20 FROM comply.ai_jobs WHERE input LIKE 'outage%' AND status IN ('queued', 'running')"
+# The breaker is the server's, not each process's: comply.run_jobs() from new sessions (a
+# cron job's connections) holds back while it is open, where each new session used to
+# start with a closed breaker of its own and send a batch. The jobs are made due at once,
+# so that only the breaker holds them back.
+q -c "ALTER SYSTEM SET comply.ai_worker = off" -c "SELECT pg_reload_conf()" >/dev/null
+wait_for "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pg_comply job worker'" 15 || true
+attempts_before=$(q -c "SELECT sum(attempts) FROM comply.ai_jobs WHERE input LIKE 'outage%'")
+before=$(request_count)
+for _ in 1 2 3; do
+  q -c "UPDATE comply.ai_jobs SET next_attempt_at = now() WHERE input LIKE 'outage%' AND status = 'queued'" \
+    -c "SELECT comply.run_jobs()" >/dev/null
+done
+sent=$(( $(request_count) - before ))
+attempts_spent=$(( $(q -c "SELECT sum(attempts) FROM comply.ai_jobs WHERE input LIKE 'outage%'") - attempts_before ))
+check "with the circuit open, comply.run_jobs() in three new sessions sends at most one probe (${sent} requests)" [ "$sent" -le 1 ]
+check "... and spends no attempt of the jobs it holds back (${attempts_spent} spent)" [ "$attempts_spent" -le 1 ]
+q -c "ALTER SYSTEM RESET comply.ai_worker" -c "SELECT pg_reload_conf()" >/dev/null
 
 # Provider down (connection refused), then back on the same port: every job is done.
 stop_server

@@ -35,9 +35,12 @@ extern "C" {
 #include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -575,27 +578,71 @@ struct Job {
   Interaction rec;
 };
 
-// The worker's circuit breaker for the configured endpoint (per process).
-struct BreakerState {
-  std::string url;
-  std::unique_ptr<ai::CircuitBreaker> breaker;
-  std::string last_state;
-  int failures = 0;  // consecutive failed calls, for comply.ai_provider_status
+// The circuit breaker of each provider endpoint, shared by every process of the server
+// (the job workers, comply.run_jobs() in any session: a cron job's new connection used to
+// start with a closed breaker of its own and send a whole batch to a provider the worker
+// had found down) when pg_comply is preloaded; without shared memory, each process's own.
+// An endpoint is known by a hash of its URL; with more endpoints than slots, the one used
+// least recently gives its slot up.
+constexpr int kBreakerSlots = 8;
+struct BreakerSlot {
+  uint64 url_hash;   // 0: free
+  uint64 last_used;  // BreakerShared::clock when last used
+  ai::CircuitBreaker::Data data;
+  int failures;  // consecutive failed calls, for comply.ai_provider_status
 };
-BreakerState* breaker_state = nullptr;
+struct BreakerShared {
+  slock_t mutex;
+  uint64 clock;
+  BreakerSlot slots[kBreakerSlots];
+};
+BreakerShared* shared_breakers = nullptr;
+BreakerShared local_breakers;  // without shared memory (its mutex unused)
 
 double NowSeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-ai::CircuitBreaker& BreakerFor(const std::string& url) {
-  if (!breaker_state) breaker_state = new BreakerState();
-  if (!breaker_state->breaker || breaker_state->url != url) {
-    breaker_state->url = url;
-    breaker_state->breaker = std::make_unique<ai::CircuitBreaker>(
-        ai_breaker_threshold, ai_breaker_cooldown / 1000.0, ai_breaker_cooldown * 10 / 1000.0);
+// The slot of url_hash, taken if need be (the caller holds the mutex).
+BreakerSlot& BreakerSlotOf(BreakerShared& b, uint64 url_hash) {
+  BreakerSlot* pick = nullptr;
+  for (BreakerSlot& s : b.slots) {
+    if (s.url_hash == url_hash) {
+      pick = &s;
+      break;
+    }
+    if (!pick || (pick->url_hash != 0 && (s.url_hash == 0 || s.last_used < pick->last_used))) pick = &s;
   }
-  return *breaker_state->breaker;
+  if (pick->url_hash != url_hash) {
+    pick->url_hash = url_hash;
+    pick->data = ai::CircuitBreaker::Data();
+    pick->failures = 0;
+  }
+  pick->last_used = ++b.clock;
+  return *pick;
+}
+
+// Runs f(breaker, failures) on url's breaker, under the shared breakers' lock: f only
+// asks and records (no error can be raised, nothing waits), and what it changes is kept
+// for every process. The settings apply as they are now (comply.ai_breaker_threshold,
+// comply.ai_breaker_cooldown, at most ten times that after failed probes); a probe whose
+// outcome is not recorded within comply.ai_timeout and 5 s (its process stopped) no
+// longer holds the others back.
+template <class F>
+auto WithBreaker(const std::string& url, F&& f) {
+  uint64 h = static_cast<uint64>(hash_bytes_extended(reinterpret_cast<const unsigned char*>(url.data()),
+                                                     static_cast<int>(url.size()), 0));
+  if (h == 0) h = 1;
+  ai::CircuitBreaker breaker(ai_breaker_threshold, ai_breaker_cooldown / 1000.0,
+                             ai_breaker_cooldown * 10 / 1000.0, ai_timeout / 1000.0 + 5);
+  BreakerShared& b = shared_breakers ? *shared_breakers : local_breakers;
+  if (shared_breakers) SpinLockAcquire(&b.mutex);
+  BreakerSlot& slot = BreakerSlotOf(b, h);
+  breaker.Load(slot.data);
+  auto result = f(breaker, slot.failures);
+  slot.data = breaker.data();
+  if (shared_breakers) SpinLockRelease(&b.mutex);
+  return result;
 }
 
 const char* StateName(ai::CircuitBreaker::State s) {
@@ -613,6 +660,7 @@ struct JobRound::Impl {
   std::optional<ProviderConfig> provider;
   std::string provider_error;  // configuration problem, applied to every openai job
   std::string breaker_error;
+  std::string breaker_url;  // the endpoint whose breaker this round asked
 };
 
 JobRound::JobRound() : impl_(std::make_unique<Impl>()) {}
@@ -706,7 +754,8 @@ void JobRound::Call(const CancelCheck& cancel) {
     impl_->provider_error = e.what();
     return;
   }
-  ai::CircuitBreaker& breaker = BreakerFor(impl_->provider->url);
+  const std::string url = impl_->provider->url;
+  impl_->breaker_url = url;
   std::vector<ai::HttpRequest> requests;
   std::vector<Job*> sent;
   for (Job* j : http_jobs) {
@@ -726,16 +775,25 @@ void JobRound::Call(const CancelCheck& cancel) {
   // through, an open one none (not even the rest of this batch once it opens), a
   // half-open one a single probe. Jobs not sent go back to the queue unchanged.
   std::vector<bool> started(sent.size(), false);
+  std::vector<bool> probe(sent.size(), false);  // let through by an open or half-open breaker
   auto may_start = [&](size_t i) {
-    double now = NowSeconds();
-    if (breaker.Allow(now)) {
+    const double now = NowSeconds();
+    struct Verdict { bool allowed, probe; double defer; };
+    Verdict v = WithBreaker(url, [&](ai::CircuitBreaker& breaker, int&) {
+      const bool closed = breaker.state() == ai::CircuitBreaker::State::kClosed;
+      if (breaker.Allow(now)) return Verdict{true, !closed, 0};
+      return Verdict{false, false,
+                     breaker.state() == ai::CircuitBreaker::State::kOpen
+                         ? std::max(0.1, breaker.open_until() - now)
+                         : 0.5};  // half-open: waiting for the probe's outcome
+    });
+    if (v.allowed) {
       started[i] = true;
+      probe[i] = v.probe;
       return true;
     }
     sent[i]->deferred = true;
-    sent[i]->defer_seconds = breaker.state() == ai::CircuitBreaker::State::kOpen
-                                 ? std::max(0.1, breaker.open_until() - now)
-                                 : 0.5;  // half-open: waiting for the probe's outcome
+    sent[i]->defer_seconds = v.defer;
     return false;
   };
   const auto t0 = std::chrono::steady_clock::now();
@@ -744,16 +802,19 @@ void JobRound::Call(const CancelCheck& cancel) {
       Job* j = sent[i];
       j->called = true;
       j->answer = JudgeResponse(resp, *j->labels, &j->rec);
-      if (j->answer.ok) {
-        breaker.RecordSuccess();
-        breaker_state->failures = 0;
-      } else if (j->rec.outcome != "invalid_answer") {
-        breaker.RecordFailure(NowSeconds());
-        breaker_state->failures++;
-        impl_->breaker_error = j->answer.error;
-      } else {
-        breaker.RecordSuccess();  // the provider answered: it is up, if wrong
-      }
+      const bool failed = !j->answer.ok && j->rec.outcome != "invalid_answer";
+      const double now = NowSeconds();
+      WithBreaker(url, [&](ai::CircuitBreaker& breaker, int& failures) {
+        if (failed) {
+          breaker.RecordFailure(now);
+          failures++;
+        } else {
+          breaker.RecordSuccess();  // an invalid answer too: the provider is up, if wrong
+          failures = 0;
+        }
+        return 0;
+      });
+      if (failed) impl_->breaker_error = j->answer.error;
     }, cancel, may_start);
   } catch (const Cancelled&) {
     // The worker is stopped (a shutdown, pg_terminate_backend) or the call cancelled
@@ -761,6 +822,12 @@ void JobRound::Call(const CancelCheck& cancel) {
     // but the provider has their text. Each is recorded as an interaction, through the
     // hand-over (this transaction, if any, will not commit); the answers already in,
     // whose round will not be recorded, too.
+    for (size_t i = 0; i < sent.size(); ++i)
+      if (started[i] && probe[i] && !sent[i]->called)  // another process may probe at once
+        WithBreaker(url, [](ai::CircuitBreaker& breaker, int&) {
+          breaker.AbandonProbe();
+          return 0;
+        });
     for (size_t i = 0; i < sent.size(); ++i) {
       Job* j = sent[i];
       if (!started[i]) continue;
@@ -1021,14 +1088,18 @@ int JobRound::Finish() {
     }
   }
   // The circuit breaker's state, for people to see.
-  if (breaker_state && breaker_state->breaker && impl_->provider) {
-    ai::CircuitBreaker& b = *breaker_state->breaker;
-    std::string state = StateName(b.state());
-    if (state != breaker_state->last_state || state != "closed") {
-      double until = b.state() == ai::CircuitBreaker::State::kClosed ? 0 : b.open_until() - NowSeconds();
+  if (!impl_->breaker_url.empty() && impl_->provider) {
+    struct Seen { ai::CircuitBreaker::State state; int failures; double open_until; };
+    const Seen seen = WithBreaker(impl_->breaker_url, [](ai::CircuitBreaker& b, int& failures) {
+      return Seen{b.state(), failures, b.open_until()};
+    });
+    static std::string last_state;  // this process's last row
+    std::string state = StateName(seen.state);
+    if (state != last_state || state != "closed") {
+      double until = seen.state == ai::CircuitBreaker::State::kClosed ? 0 : seen.open_until - NowSeconds();
       Oid types[5] = {TEXTOID, TEXTOID, INT4OID, FLOAT8OID, TEXTOID};
       Datum v[5] = {TextDatum("openai " + impl_->provider->host), TextDatum(state),
-                    Int32GetDatum(breaker_state->failures), Float8GetDatum(until),
+                    Int32GetDatum(seen.failures), Float8GetDatum(until),
                     TextDatum(impl_->breaker_error)};
       char nulls[5] = {' ', ' ', ' ', ' ', impl_->breaker_error.empty() ? 'n' : ' '};
       SpiExec("INSERT INTO comply.ai_provider_status AS s (provider, state, consecutive_failures, "
@@ -1038,7 +1109,7 @@ int JobRound::Finish() {
               "consecutive_failures = EXCLUDED.consecutive_failures, open_until = EXCLUDED.open_until, "
               "last_error = coalesce(EXCLUDED.last_error, s.last_error), updated_at = now()",
               5, types, v, nulls, false, SPI_OK_INSERT);
-      breaker_state->last_state = state;
+      last_state = state;
     }
   }
   impl_->jobs.clear();
@@ -1107,6 +1178,18 @@ double JobRound::NextDueSeconds() {
 }
 
 void ClassifyInit() { CacheRegisterRelcacheCallback(InvalidateModels, (Datum)0); }
+
+size_t BreakerShmemSize() { return sizeof(BreakerShared); }
+
+void BreakerShmemInit() {
+  bool found;
+  auto* b = static_cast<BreakerShared*>(ShmemInitStruct("pg_comply breakers", sizeof(BreakerShared), &found));
+  if (!found) {
+    b = new (b) BreakerShared();
+    SpinLockInit(&b->mutex);
+  }
+  shared_breakers = b;
+}
 
 }  // namespace comply::pg
 

@@ -20,6 +20,12 @@ namespace comply::pg {
 // Registers the cache invalidation callback for comply.models.
 void ClassifyInit();
 
+// The circuit breakers of the AI endpoints, shared by the server's processes: the shared
+// memory they take (shmem_request_hook), and creating or attaching it (shmem_startup_hook,
+// under AddinShmemInitLock). Without them (pg_comply not preloaded), each process has its own.
+size_t BreakerShmemSize();
+void BreakerShmemInit();
+
 // True when text holds something to classify: a letter or a digit, of any script. An
 // empty text, or one of blanks, punctuation or symbols alone (a no-break space, an em
 // dash, emoji), is not sent to a provider, and a protected table queues no job for it.

@@ -191,6 +191,7 @@ shmem_startup_hook_type prev_shmem_startup = nullptr;
 void RequestShared() {
   if (prev_shmem_request) prev_shmem_request();
   RequestAddinShmemSpace(sizeof(WorkerShared));
+  RequestAddinShmemSpace(BreakerShmemSize());
 }
 
 // Deferred records on disk ------------------------------------------------------------
@@ -557,6 +558,7 @@ void StartupShared() {
     // (Only the postmaster, or a single-user backend, initializes it.)
     shared->disk_waiting = CountSpoolAtStartup();
   }
+  BreakerShmemInit();
   LWLockRelease(AddinShmemInitLock);
   // (In the postmaster, at each (re)initialization: releasing shared memory clears the
   // callbacks registered before.)

@@ -566,6 +566,70 @@ TEST(CircuitBreakerTest, OddParameters) {
   EXPECT_EQ(b.state(), State::kHalfOpen);
 }
 
+TEST(CircuitBreakerTest, AProbeWithoutOutcomeTimesOut) {
+  CircuitBreaker b(1, 10, 80, 5);
+  b.RecordFailure(0);
+  ASSERT_TRUE(b.Allow(10));  // the probe; its caller never records the outcome
+  EXPECT_FALSE(b.Allow(14.9));
+  EXPECT_TRUE(b.Allow(15));  // timed out: a new probe
+  EXPECT_EQ(b.state(), State::kHalfOpen);
+  EXPECT_FALSE(b.Allow(19.9));
+  b.RecordFailure(16);  // the new probe failed: open again, the cooldown doubled
+  EXPECT_EQ(b.state(), State::kOpen);
+  EXPECT_EQ(b.open_until(), 36);
+}
+
+TEST(CircuitBreakerTest, AnAbandonedProbeLetsTheNextCallProbe) {
+  CircuitBreaker b(1, 10, 80);
+  b.RecordFailure(0);
+  ASSERT_TRUE(b.Allow(10));
+  EXPECT_FALSE(b.Allow(11));
+  b.AbandonProbe();
+  EXPECT_TRUE(b.Allow(11));
+  EXPECT_FALSE(b.Allow(11));
+  b.RecordSuccess();
+  b.AbandonProbe();  // closed: nothing to abandon
+  EXPECT_EQ(b.state(), State::kClosed);
+}
+
+// Processes share a breaker by loading its Data before each step and storing it after:
+// failures counted by two of them add up, and an open state holds both back.
+TEST(CircuitBreakerTest, SharedDataActsAsOneBreaker) {
+  CircuitBreaker::Data shared;
+  auto step = [&](auto&& f) {
+    CircuitBreaker b(3, 10, 80, 30);
+    b.Load(shared);
+    auto r = f(b);
+    shared = b.data();
+    return r;
+  };
+  step([](CircuitBreaker& b) { b.RecordFailure(0); return 0; });
+  step([](CircuitBreaker& b) { b.RecordFailure(0); return 0; });
+  EXPECT_EQ(shared.state, State::kClosed);
+  step([](CircuitBreaker& b) { b.RecordFailure(1); return 0; });
+  EXPECT_EQ(shared.state, State::kOpen);
+  EXPECT_FALSE(step([](CircuitBreaker& b) { return b.Allow(5); }));
+  EXPECT_TRUE(step([](CircuitBreaker& b) { return b.Allow(11); }));   // one process's probe
+  EXPECT_FALSE(step([](CircuitBreaker& b) { return b.Allow(12); }));  // not another's
+  step([](CircuitBreaker& b) { b.RecordFailure(13); return 0; });
+  EXPECT_EQ(shared.open_until, 33);
+}
+
+TEST(CircuitBreakerTest, LoadKeepsTheCooldownWithinTheSettings) {
+  CircuitBreaker::Data d;
+  d.state = State::kHalfOpen;
+  d.cooldown = 640;  // doubled under an earlier, larger maximum
+  CircuitBreaker b(1, 10, 80);
+  b.Load(d);
+  EXPECT_EQ(b.cooldown(), 80);
+  d.cooldown = 2;  // below a base raised since
+  b.Load(d);
+  EXPECT_EQ(b.cooldown(), 10);
+  d.cooldown = std::nan("");
+  b.Load(d);
+  EXPECT_EQ(b.cooldown(), 10);
+}
+
 // ---------------------------------------------------------------------------------------
 // The whole exchange against test/ai_server.py
 

@@ -356,52 +356,65 @@ double BackoffSeconds(int attempt, double base_seconds, double cap_seconds,
 }
 
 CircuitBreaker::CircuitBreaker(int failure_threshold, double cooldown_seconds,
-                               double max_cooldown_seconds)
+                               double max_cooldown_seconds, double probe_timeout_seconds)
     : threshold_(std::max(1, failure_threshold)),
       base_cooldown_(Seconds(cooldown_seconds)),
       max_cooldown_(std::max(Seconds(max_cooldown_seconds), Seconds(cooldown_seconds))),
-      cooldown_(base_cooldown_) {}
+      probe_timeout_(Seconds(probe_timeout_seconds)) {
+  d_.cooldown = base_cooldown_;
+}
+
+void CircuitBreaker::Load(const Data& d) {
+  d_ = d;
+  if (!(d_.cooldown >= base_cooldown_)) d_.cooldown = base_cooldown_;  // NaN too
+  d_.cooldown = std::min(d_.cooldown, max_cooldown_);
+  d_.failures = std::max(0, d_.failures);
+}
 
 bool CircuitBreaker::Allow(double now) {
-  switch (state_) {
+  switch (d_.state) {
     case State::kClosed:
       return true;
     case State::kOpen:
-      if (now < open_until_) return false;
-      state_ = State::kHalfOpen;
-      probe_in_flight_ = true;
-      return true;
+      if (now < d_.open_until) return false;
+      d_.state = State::kHalfOpen;
+      break;
     case State::kHalfOpen:
-      if (probe_in_flight_) return false;
-      probe_in_flight_ = true;
-      return true;
+      if (d_.probe_in_flight && now < d_.probe_deadline) return false;
+      break;
   }
-  return false;
+  d_.probe_in_flight = true;
+  d_.probe_deadline = now + probe_timeout_;
+  return true;
 }
 
 void CircuitBreaker::RecordSuccess() {
-  state_ = State::kClosed;
-  failures_ = 0;
-  cooldown_ = base_cooldown_;
-  probe_in_flight_ = false;
+  d_.state = State::kClosed;
+  d_.failures = 0;
+  d_.cooldown = base_cooldown_;
+  d_.probe_in_flight = false;
 }
 
 void CircuitBreaker::RecordFailure(double now) {
-  switch (state_) {
+  switch (d_.state) {
     case State::kClosed:
-      if (++failures_ < threshold_) return;
-      cooldown_ = base_cooldown_;
+      if (++d_.failures < threshold_) return;
+      d_.cooldown = base_cooldown_;
       break;
     case State::kHalfOpen:
-      cooldown_ = std::min(cooldown_ * 2, max_cooldown_);
+      d_.cooldown = std::min(d_.cooldown * 2, max_cooldown_);
       break;
     case State::kOpen:
       return;
   }
-  state_ = State::kOpen;
-  open_until_ = now + cooldown_;
-  failures_ = 0;
-  probe_in_flight_ = false;
+  d_.state = State::kOpen;
+  d_.open_until = now + d_.cooldown;
+  d_.failures = 0;
+  d_.probe_in_flight = false;
+}
+
+void CircuitBreaker::AbandonProbe() {
+  if (d_.state == State::kHalfOpen) d_.probe_in_flight = false;
 }
 
 }  // namespace comply::ai

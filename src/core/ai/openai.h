@@ -110,37 +110,57 @@ double BackoffSeconds(int attempt, double base_seconds, double cap_seconds,
 // Closed: every call is allowed. After failure_threshold consecutive failures it opens
 // for cooldown_seconds; then it is half-open and allows one probe at a time. A
 // successful probe closes it; a failed one reopens it with the cooldown doubled, up to
-// max_cooldown_seconds. Pure logic, no clock or thread of its own.
+// max_cooldown_seconds. A probe whose outcome is not recorded within probe_timeout_seconds
+// (its caller stopped or died) no longer holds the others back: the next call is a new
+// probe. Pure logic, no clock or thread of its own; its whole state is a Data, plain
+// bytes that processes can share (each call then loads it, acts, and stores it back
+// under the caller's lock).
 class CircuitBreaker {
  public:
   enum class State { kClosed, kOpen, kHalfOpen };
 
-  CircuitBreaker(int failure_threshold, double cooldown_seconds, double max_cooldown_seconds);
+  struct Data {
+    State state = State::kClosed;
+    int failures = 0;  // consecutive, while closed
+    double cooldown = 0;
+    double open_until = 0;
+    bool probe_in_flight = false;
+    double probe_deadline = 0;
+  };
+
+  CircuitBreaker(int failure_threshold, double cooldown_seconds, double max_cooldown_seconds,
+                 double probe_timeout_seconds = 1e18);
 
   // Whether a call may start now. Moves an open breaker whose cooldown has passed to
-  // half-open and lets exactly one probe through until its result is recorded.
+  // half-open and lets exactly one probe through until its result is recorded (or it
+  // times out).
   bool Allow(double now);
   // Records a successful call: closes the breaker and resets the cooldown.
   void RecordSuccess();
   // Records a failed call: counts it while closed (opening at the threshold); reopens a
   // half-open breaker with a doubled cooldown; ignored while open (late results).
   void RecordFailure(double now);
+  // Records that a probe let through will have no outcome (its request was cancelled):
+  // the next call may probe at once.
+  void AbandonProbe();
 
-  State state() const { return state_; }
+  State state() const { return d_.state; }
   // When an open breaker lets a probe through (meaningful while open).
-  double open_until() const { return open_until_; }
+  double open_until() const { return d_.open_until; }
   // Length of the current or last open period (doubled by each failed probe).
-  double cooldown() const { return cooldown_; }
+  double cooldown() const { return d_.cooldown; }
+
+  // The state, to keep or share, and a state kept before (its cooldown brought within
+  // this breaker's bounds, which a setting may have changed since).
+  const Data& data() const { return d_; }
+  void Load(const Data& d);
 
  private:
   int threshold_;
   double base_cooldown_;
   double max_cooldown_;
-  double cooldown_;
-  State state_ = State::kClosed;
-  int failures_ = 0;
-  double open_until_ = 0;
-  bool probe_in_flight_ = false;
+  double probe_timeout_;
+  Data d_;
 };
 
 }  // namespace comply::ai
