@@ -107,6 +107,27 @@ SELECT d AS doc, comply.validate(d, 'base_2020') AS direct, comply.validate(d, '
 SELECT comply.validate('{"user_id": 7, "email": "a@example.org"}', 'intake_v1');
 SELECT * FROM comply.validation_errors('{"user_id": 0, "email": "a@example.org"}', 'intake_v1');
 SELECT comply.validate('{}', 'no_such_schema');
+-- Formats asserted by name too (a third argument, as for a schema written in the call):
+-- in comply.validate, validation_errors, assert_valid and a CHECK constraint. NULL
+-- options are the defaults; bad options are 22023.
+SELECT comply.validate(d, 'intake_v1') AS annotated, comply.validate(d, 'intake_v1', '{"format": "assert"}') AS asserted,
+       comply.validate(d, 'intake_v1', NULL) AS null_options, comply.validate(d, 'intake_v1', '{"format": "annotate"}') AS annotate
+  FROM (VALUES ('{"user_id": 7, "email": "a@example.org", "dob": "1984-02-29"}'::jsonb),
+               ('{"user_id": 7, "email": "not an email", "dob": "1984-02-30"}')) v(d);
+SELECT * FROM comply.validation_errors('{"user_id": 7, "email": "not an email", "dob": "1984-02-30"}', 'intake_v1', '{"format": "assert"}');
+SELECT comply.assert_valid('{"user_id": 7, "email": "a@example.org", "dob": "1984-02-30"}', 'intake_v1', '{"format": "assert"}');
+SELECT comply.assert_valid('{"user_id": 7, "email": "a@example.org", "dob": "1984-02-30"}', 'intake_v1', NULL) ->> 'dob' AS null_options;
+SELECT comply.assert_valid(NULL, 'intake_v1', '{"format": "assert"}') IS NULL AS null_instance,
+       comply.validate(NULL, 'intake_v1', '{"format": "assert"}') IS NULL AS null_instance_validate;
+SELECT comply.validate('{}', 'intake_v1', '{"format": "strict"}');
+SELECT comply.validate('{}', 'intake_v1', '[]');
+CREATE TABLE formats_checked (doc jsonb CHECK (comply.validate(doc, 'intake_v1', '{"format": "assert"}')));
+INSERT INTO formats_checked VALUES ('{"user_id": 7, "email": "a@example.org", "dob": "1984-02-29"}');
+INSERT INTO formats_checked VALUES ('{"user_id": 7, "email": "a@example.org", "dob": "1984-02-30"}');
+-- One call site with options that change from row to row: each row's own.
+SELECT o, comply.validate('{"user_id": 7, "email": "a@example.org", "dob": "1984-02-30"}', 'intake_v1', o::jsonb) AS valid
+  FROM (VALUES (1, '{"format": "assert"}'), (2, NULL), (3, '{"format": "assert"}'), (4, '{"format": "annotate"}')) t(i, o) ORDER BY i;
+DROP TABLE formats_checked;
 -- A name the detector finds personal data in (a value passed in the wrong argument) is not
 -- shown, only its length.
 SELECT comply.validate('{}', 'ssn:536-22-8714');

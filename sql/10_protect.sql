@@ -189,6 +189,21 @@ SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": true}},
 SELECT policy -> 'workflow_step' AS step, policy -> 'regulations' AS regulations
   FROM comply.policies WHERE table_name = 'clinic.intake'::regclass;
 ROLLBACK;
+-- "validate_options" as comply.validate's options: formats asserted on a protected
+-- column. It needs "validate", and bad options are refused.
+SELECT comply.protect('clinic.intake', '{"columns": {"payload": {"validate_options": {"format": "assert"}}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"payload": {"validate": "p_intake", "validate_options": {"format": "strict"}}}}');
+SELECT comply.protect('clinic.intake', '{"columns": {"payload": {"validate": "p_intake", "validate_options": "assert"}}}');
+SELECT comply.register_schema('p_dated', '{"type": "object", "properties": {"seen": {"type": "string", "format": "date"}}}');
+CREATE TABLE clinic.dated (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, doc jsonb, loose jsonb);
+SELECT comply.protect('clinic.dated', '{"columns": {"doc": {"validate": "p_dated", "validate_options": {"format": "assert"}},
+  "loose": {"validate": "p_dated"}}, "audit": false}');
+INSERT INTO clinic.dated (doc, loose) VALUES ('{"seen": "2026-02-28"}', '{"seen": "2026-02-30"}');
+INSERT INTO clinic.dated (doc, loose) VALUES ('{"seen": "2026-02-30"}', '{}');
+UPDATE clinic.dated SET doc = '{"seen": "yesterday"}';
+SELECT doc, loose FROM clinic.dated;
+SELECT comply.unprotect('clinic.dated');
+DROP TABLE clinic.dated;
 -- A policy nested deeper than 512 levels: 54000, naming the argument, before it is read.
 SELECT comply.protect('clinic.intake', ('{"columns": {"notes": {"redact": ' || repeat('[', 600) || repeat(']', 600) || '}}}')::jsonb);
 SELECT comply._policy_problem('clinic.intake', (repeat('[', 600) || repeat(']', 600))::jsonb);

@@ -30,6 +30,7 @@
 #include "pg/ledger.h"
 #include "pg/pii.h"
 #include "pg/protect.h"
+#include "pg/validate.h"
 #include "pg/spi.h"
 #include "pg/worker.h"
 
@@ -97,6 +98,8 @@ struct ColumnPolicy {
   mutable void* domain_cache = nullptr;  // domain_check's, in TablePolicy::context
   mutable bool domain_busy = false;      // a check with domain_cache is running
   std::string schema;  // validate against this registered schema (jsonb columns)
+  std::string schema_options;  // "validate_options" as JSON text, empty for none
+  Datum schema_options_jsonb = 0;  // the same as jsonb, in TablePolicy::context
   enum class Redact { kNone, kContent, kPseudonymize, kMask } redact = Redact::kNone;
   pii::OperatorConfig ops;  // kContent
   std::set<std::string> keys;  // kContent, jsonb: values under these keys (lower-case) replaced whole
@@ -147,6 +150,7 @@ struct TablePolicy {
     if (context) MemoryContextDelete(context);
   }
   FmgrInfo assert_valid;  // comply.assert_valid(jsonb, text), for its per-call-site cache
+  FmgrInfo assert_valid_options;  // comply.assert_valid(jsonb, text, jsonb), if a column has options
 };
 
 struct PolicyCache {
@@ -363,6 +367,16 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
             if (!arg.is_string()) Invalid("\"validate\" names a registered schema");
             if (c.type != JSONBOID) Invalid("column \"" + col + "\" must be jsonb to be validated");
             c.schema = arg.as_string();
+          } else if (what == "validate_options") {
+            // As comply.validate's options argument: {"format": "assert"}.
+            if (!arg.is_object())
+              Invalid("\"validate_options\" is an object of validation options, such as {\"format\": \"assert\"}");
+            try {
+              CheckValidationOptions(arg);
+            } catch (const Error& e) {
+              Invalid(std::string("\"validate_options\" of column \"") + col + "\": " + e.what());
+            }
+            c.schema_options = arg.Dump();
           } else if (what == "redact") {
             if (!IsTextType(c.type) && c.type != JSONBOID)
               Invalid("column \"" + col + "\" must be text, varchar or jsonb to be redacted");
@@ -462,6 +476,8 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
             Invalid("unknown key " + ShownName(what) + " for column \"" + col + "\"");
           }
         }
+        if (!c.schema_options.empty() && c.schema.empty())
+          Invalid("\"validate_options\" of column \"" + col + "\" needs \"validate\"");
         if (!c.schema.empty() || c.redact != ColumnPolicy::Redact::kNone || c.encrypted) {
           // A stored generated column is computed after BEFORE triggers, from the other
           // columns: what the trigger did to it would be overwritten, silently.
@@ -495,6 +511,19 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
     if (!p->context)
       p->context = AllocSetContextCreate(TopMemoryContext, "pg_comply policy", ALLOCSET_SMALL_SIZES);
     fmgr_info_cxt(fn, &p->assert_valid, p->context);
+    bool any_options = false;
+    for (ColumnPolicy& c : p->columns) {
+      if (c.schema_options.empty()) continue;
+      MemoryContext old = MemoryContextSwitchTo(p->context);
+      c.schema_options_jsonb = DirectFunctionCall1(jsonb_in, CStringGetDatum(c.schema_options.c_str()));
+      MemoryContextSwitchTo(old);
+      any_options = true;
+    }
+    if (any_options) {
+      Oid argtypes3[3] = {JSONBOID, TEXTOID, JSONBOID};
+      List* name3 = list_make2(makeString(pstrdup("comply")), makeString(pstrdup("assert_valid")));
+      fmgr_info_cxt(LookupFuncName(name3, 3, argtypes3, false), &p->assert_valid_options, p->context);
+    }
   });
   return p;
 }
@@ -825,7 +854,11 @@ const char* OperationOf(TriggerData* td) {
 std::optional<std::string> SchemaErrors(const TablePolicy& p, const ColumnPolicy& c, Datum d) {
   try {
     PgCall([&] {
-      (void)FunctionCall2(const_cast<FmgrInfo*>(&p.assert_valid), d, CStringGetTextDatum(c.schema.c_str()));
+      if (c.schema_options_jsonb)
+        (void)FunctionCall3(const_cast<FmgrInfo*>(&p.assert_valid_options), d,
+                            CStringGetTextDatum(c.schema.c_str()), c.schema_options_jsonb);
+      else
+        (void)FunctionCall2(const_cast<FmgrInfo*>(&p.assert_valid), d, CStringGetTextDatum(c.schema.c_str()));
     });
   } catch (const PgError& e) {
     if (e.sqlerrcode() != ERRCODE_CHECK_VIOLATION) throw;

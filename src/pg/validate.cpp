@@ -41,6 +41,7 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(comply_validate);
 PG_FUNCTION_INFO_V1(comply_validate_named);
+PG_FUNCTION_INFO_V1(comply_validate_named_options);
 PG_FUNCTION_INFO_V1(comply_validation_errors);
 PG_FUNCTION_INFO_V1(comply_validation_errors_named);
 PG_FUNCTION_INFO_V1(comply_assert_valid);
@@ -472,16 +473,20 @@ const CallMemo& Remember(FmgrInfo* flinfo, int nargs, const char* key, uint32 ke
   return *m;
 }
 
-// The compiled schema and options of a call with a named schema.
-const CallMemo& NamedCall(FunctionCallInfo fcinfo, const text* name) {
+// The compiled schema and options of a call with a named schema and options (nullptr:
+// none).
+const CallMemo& NamedCall(FunctionCallInfo fcinfo, const text* name, Jsonb* options = nullptr) {
   const char* key = VARDATA_ANY(name);
   const uint32 len = VARSIZE_ANY_EXHDR(name);
+  const char* opts = reinterpret_cast<const char*>(options);
+  const uint32 opts_len = options ? VARSIZE(options) : 0;
   const auto* m = static_cast<const CallMemo*>(fcinfo->flinfo->fn_extra);
-  if (RemembersConstant(m) || Remembers(m, key, len, nullptr, 0)) return *m;
+  if (RemembersConstant(m) || Remembers(m, key, len, opts, opts_len)) return *m;
   const uint64 generation = schema_generation;
   auto compiled = CompiledNamed(std::string(key, len));
-  return Remember(fcinfo->flinfo, PG_NARGS(), key, len, nullptr, 0, std::move(compiled),
-                  OptionsFrom(nullptr), generation);
+  json::Value opts_doc = options ? JsonbOfDepth(options, true) : json::Value();
+  return Remember(fcinfo->flinfo, PG_NARGS(), key, len, opts, opts_len, std::move(compiled),
+                  OptionsFrom(&opts_doc), generation);
 }
 
 // The compiled schema and options of a call with an anonymous schema and options
@@ -536,6 +541,8 @@ void EmitErrors(ReturnSetInfo* rsinfo, const std::vector<schema::ValidationError
 // Registers the invalidation callback for comply.schemas.
 void ValidateInit() { CacheRegisterRelcacheCallback(InvalidateSchemas, (Datum)0); }
 
+void CheckValidationOptions(const json::Value& options) { (void)OptionsFrom(&options); }
+
 }  // namespace comply::pg
 
 using namespace comply;
@@ -566,6 +573,20 @@ extern "C" Datum comply_validate_named(PG_FUNCTION_ARGS) {
   });
 }
 
+// comply.validate(instance jsonb, schema_name text, options jsonb) RETURNS boolean
+// (not STRICT: NULL options are the defaults)
+extern "C" Datum comply_validate_named_options(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
+  Jsonb* instance = JsonbArg(fcinfo, 0);
+  const auto* memo = static_cast<const CallMemo*>(fcinfo->flinfo->fn_extra);
+  text* name = RemembersConstant(memo) ? nullptr : PG_GETARG_TEXT_PP(1);
+  Jsonb* options = (name && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
+  return Guarded([&] {
+    const CallMemo& call = name ? NamedCall(fcinfo, name, options) : *memo;
+    return BoolGetDatum(schema::IsValid(*call.compiled, JsonbView::Root(instance), call.options));
+  });
+}
+
 // comply.validation_errors(instance jsonb, schema jsonb [, options jsonb])
 //   RETURNS TABLE(instance_path text, schema_path text, keyword text, message text)
 extern "C" Datum comply_validation_errors(PG_FUNCTION_ARGS) {
@@ -582,15 +603,17 @@ extern "C" Datum comply_validation_errors(PG_FUNCTION_ARGS) {
   });
 }
 
-// comply.validation_errors(instance jsonb, schema_name text) RETURNS TABLE(...)
+// comply.validation_errors(instance jsonb, schema_name text [, options jsonb])
+//   RETURNS TABLE(...)
 extern "C" Datum comply_validation_errors_named(PG_FUNCTION_ARGS) {
   InitMaterializedSRF(fcinfo, 0);
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
   Jsonb* instance = PG_GETARG_JSONB_P(0);
   text* name = PG_GETARG_TEXT_PP(1);
+  Jsonb* options = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   return Guarded([&] {
-    const CallMemo& call = NamedCall(fcinfo, name);
+    const CallMemo& call = NamedCall(fcinfo, name, options);
     EmitErrors(rsinfo, ErrorsOf(call, instance, call.options.max_errors));
     return (Datum)0;
   });
@@ -678,11 +701,14 @@ std::string RedactedPointer(const std::string& pointer, const Jsonb* instance) {
 
 // comply.assert_valid(instance jsonb, schema_name text) RETURNS jsonb: the instance, or
 // check_violation with the first errors' paths in the detail.
+// The three-argument form is not STRICT: NULL options are the defaults.
 extern "C" Datum comply_assert_valid(PG_FUNCTION_ARGS) {
+  if (PG_NARGS() > 2 && (PG_ARGISNULL(0) || PG_ARGISNULL(1))) PG_RETURN_NULL();
   Jsonb* instance = PG_GETARG_JSONB_P(0);
   text* name = PG_GETARG_TEXT_PP(1);
+  Jsonb* options = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
   Guarded([&] {
-    const CallMemo& call = NamedCall(fcinfo, name);
+    const CallMemo& call = NamedCall(fcinfo, name, options);
     std::vector<schema::ValidationError> errors = ErrorsOf(call, instance, kAssertDetailErrors);
     if (errors.empty()) return;
     // The detail reaches the server log and, for a protected table, the ledger: a key of

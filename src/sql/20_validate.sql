@@ -41,6 +41,13 @@ CREATE FUNCTION comply.validate(instance jsonb, schema_name text) RETURNS boolea
 COMMENT ON FUNCTION comply.validate(jsonb, text) IS
   'True if instance is valid against the schema registered under schema_name (usable in CHECK)';
 
+-- Not STRICT: NULL options are the defaults.
+CREATE FUNCTION comply.validate(instance jsonb, schema_name text, options jsonb) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'comply_validate_named_options'
+  LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION comply.validate(jsonb, text, jsonb) IS
+  'comply.validate by schema name with options: {"format": "assert"} checks "format" keywords (usable in CHECK)';
+
 CREATE FUNCTION comply.validation_errors(instance jsonb, schema jsonb, options jsonb DEFAULT NULL)
   RETURNS TABLE(instance_path text, schema_path text, keyword text, message text)
   AS 'MODULE_PATHNAME', 'comply_validation_errors'
@@ -55,11 +62,25 @@ CREATE FUNCTION comply.validation_errors(instance jsonb, schema_name text)
 COMMENT ON FUNCTION comply.validation_errors(jsonb, text) IS
   'Why instance fails the registered schema schema_name';
 
+CREATE FUNCTION comply.validation_errors(instance jsonb, schema_name text, options jsonb)
+  RETURNS TABLE(instance_path text, schema_path text, keyword text, message text)
+  AS 'MODULE_PATHNAME', 'comply_validation_errors_named'
+  LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION comply.validation_errors(jsonb, text, jsonb) IS
+  'Why instance fails the registered schema schema_name, with options ({"format": "assert"})';
+
 CREATE FUNCTION comply.assert_valid(instance jsonb, schema_name text) RETURNS jsonb
   AS 'MODULE_PATHNAME', 'comply_assert_valid'
   LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION comply.assert_valid(jsonb, text) IS
   'Returns instance if valid against schema_name, else raises check_violation naming the failing paths';
+
+-- Not STRICT: NULL options are the defaults.
+CREATE FUNCTION comply.assert_valid(instance jsonb, schema_name text, options jsonb) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'comply_assert_valid'
+  LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION comply.assert_valid(jsonb, text, jsonb) IS
+  'comply.assert_valid with options: {"format": "assert"} checks "format" keywords';
 
 -- Not STRICT: a NULL name or schema is refused (22004), not taken for a call that did
 -- nothing (a deployment script whose schema came back NULL would go on unaware).
