@@ -340,7 +340,9 @@ std::shared_ptr<const schema::CompiledSchema> CompiledNamed(const std::string& n
   SchemaRows* rows = PgCall([&] { return ReadSchemaRows(name.c_str()); });
   if (rows->n == 0)
     throw Error(sqlstate::kUndefinedObject, "schema " + ShownName(name) + " is not registered", {},
-                "Register it with comply.register_schema(name, schema).");
+                "Register it with comply.register_schema(name, schema). In a restore, restore "
+                "comply's configuration before the tables whose CHECK constraints name it "
+                "(README, \"Dump and restore with such a CHECK\").");
   CachedSchema entry = CompileMeasured(std::strlen(rows->doc[0]), [&] {
     json::Value doc = json::Parse(rows->doc[0]);
     return schema::CompiledSchema::Compile(doc, MakeResolver(c), &InterruptCheck());
