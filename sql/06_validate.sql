@@ -128,6 +128,28 @@ INSERT INTO formats_checked VALUES ('{"user_id": 7, "email": "a@example.org", "d
 SELECT o, comply.validate('{"user_id": 7, "email": "a@example.org", "dob": "1984-02-30"}', 'intake_v1', o::jsonb) AS valid
   FROM (VALUES (1, '{"format": "assert"}'), (2, NULL), (3, '{"format": "assert"}'), (4, '{"format": "annotate"}')) t(i, o) ORDER BY i;
 DROP TABLE formats_checked;
+-- A schema that a CHECK constraint names (of a table, of a domain), or reaches by a $ref,
+-- cannot be deleted, renamed or (reached by a $ref) given another $id: every write the
+-- constraint checks would fail (2BP01). Re-registering it is free.
+SELECT comply.register_schema('chk_base', '{"$id": "https://example.org/chk-base", "type": "integer"}');
+SELECT comply.register_schema('chk_doc', '{"type": "object", "properties": {"n": {"$ref": "https://example.org/chk-base"}}}');
+CREATE TABLE chk_table (doc jsonb CONSTRAINT doc_ok CHECK (comply.validate(doc, 'chk_doc')));
+CREATE DOMAIN chk_domain AS jsonb CHECK (comply.assert_valid(VALUE, 'intake_v1', '{"format": "assert"}') IS NOT NULL);
+\set VERBOSITY default
+DELETE FROM comply.schemas WHERE name = 'chk_doc';
+\set VERBOSITY terse
+UPDATE comply.schemas SET name = 'chk_doc2' WHERE name = 'chk_doc';
+DELETE FROM comply.schemas WHERE name = 'chk_base';
+UPDATE comply.schemas SET schema = jsonb_set(schema, '{$id}', '"https://example.org/other"') WHERE name = 'chk_base';
+DELETE FROM comply.schemas WHERE name = 'intake_v1';
+TRUNCATE comply.schemas;
+\set VERBOSITY default
+SELECT comply.register_schema('chk_doc', '{"type": "object"}');
+-- No longer reached by a $ref: free.
+DELETE FROM comply.schemas WHERE name = 'chk_base';
+DROP TABLE chk_table;
+DROP DOMAIN chk_domain;
+DELETE FROM comply.schemas WHERE name = 'chk_doc';
 -- A name the detector finds personal data in (a value passed in the wrong argument) is not
 -- shown, only its length.
 SELECT comply.validate('{}', 'ssn:536-22-8714');

@@ -156,6 +156,37 @@ COMMENT ON FUNCTION comply._schemas_referenced_by_policies() IS
   'The registered schemas that a $ref reaches from the schemas protected tables'' policies validate against, with each table';
 REVOKE ALL ON FUNCTION comply._schemas_referenced_by_policies() FROM PUBLIC;
 
+-- The registered schemas that CHECK constraints (of tables and of domains) name in a call
+-- of comply.validate, validation_errors or assert_valid (direct), and those a $ref reaches
+-- from them, with each constraint and what it constrains. Read from the constraints'
+-- text: any registered name written as a text literal in a constraint that calls one of
+-- those counts (a dependency too many refuses a deletion; one too few would fail every
+-- write of the table). A name computed at run time is not seen.
+CREATE FUNCTION comply._schemas_named_by_constraints()
+  RETURNS TABLE(name text, constraint_name name, object text, direct boolean)
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+  WITH RECURSIVE named(name, constraint_name, object, direct) AS (
+    SELECT DISTINCT m[1], c.conname,
+           CASE WHEN c.conrelid <> 0 THEN 'table ' || c.conrelid::regclass::text
+                ELSE 'domain ' || c.contypid::regtype::text END,
+           true
+      FROM pg_constraint c
+     CROSS JOIN LATERAL pg_get_constraintdef(c.oid) d(def)
+     CROSS JOIN LATERAL regexp_matches(d.def, '''([A-Za-z_][A-Za-z0-9_.:-]{0,127})''::text', 'g') m
+     WHERE c.contype = 'c' AND d.def ~ 'comply\.(validate|validation_errors|assert_valid)\('
+       AND EXISTS (SELECT 1 FROM comply.schemas s WHERE s.name = m[1])
+    UNION
+    SELECT s2.name, n.constraint_name, n.object, false
+      FROM named n
+      JOIN comply.schemas s ON s.name = n.name
+      CROSS JOIN LATERAL jsonb_path_query(s.schema, 'lax $.**."$ref"') r
+      JOIN comply.schemas s2 ON rtrim(s2.schema ->> '$id', '#') = split_part(r #>> '{}', '#', 1)
+                            AND s2.schema ->> '$id' <> '')
+  SELECT * FROM named $$;
+COMMENT ON FUNCTION comply._schemas_named_by_constraints() IS
+  'The registered schemas that CHECK constraints validate against by name, or reach by a $ref from those, with each constraint';
+REVOKE ALL ON FUNCTION comply._schemas_named_by_constraints() FROM PUBLIC;
+
 -- A registered schema a policy validates against (or one a $ref reaches from it), or a
 -- builtin model it classifies with, cannot be removed or renamed from under it (its
 -- table's writes would fail from the next row on, or its jobs would all be
@@ -165,6 +196,8 @@ CREATE FUNCTION comply._policy_dependency_guard() RETURNS trigger
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
   t regclass;
+  con record;
+  constrained boolean := false;
 BEGIN
   IF TG_ARGV[0] = 'schema' THEN
     IF TG_OP = 'DELETE' OR NEW.name <> OLD.name
@@ -179,6 +212,29 @@ BEGIN
                             THEN 'Registering it with another $id would leave that $ref unresolved.'
                             ELSE 'Without it, that $ref would not resolve and the table''s writes would fail.' END,
               HINT = 'Change the referring schema or that table''s policy first.';
+    END IF;
+  END IF;
+  -- CHECK constraints that name it, or that reach it by a $ref (then its $id too).
+  -- (Not when the UPDATE keeps the name and the $id: re-registering, the common case.)
+  IF TG_ARGV[0] = 'schema' THEN
+    IF TG_OP = 'DELETE' OR NEW.name <> OLD.name
+       OR rtrim(NEW.schema ->> '$id', '#') IS DISTINCT FROM rtrim(OLD.schema ->> '$id', '#') THEN
+      SELECT n.constraint_name, n.object, n.direct INTO con
+        FROM comply._schemas_named_by_constraints() n
+       WHERE n.name = OLD.name
+         AND (TG_OP = 'DELETE' OR NEW.name <> OLD.name OR NOT n.direct)
+       ORDER BY n.direct DESC, n.object, n.constraint_name LIMIT 1;
+      constrained := FOUND;
+    END IF;
+    IF constrained THEN
+      RAISE EXCEPTION 'schema "%" is % check constraint "%" of %', OLD.name,
+            CASE WHEN con.direct THEN 'named by' ELSE 'reached by a $ref from a schema named by' END,
+            con.constraint_name, con.object
+        USING ERRCODE = 'dependent_objects_still_exist',
+              DETAIL = CASE WHEN TG_OP = 'UPDATE' AND NEW.name = OLD.name
+                            THEN 'Registering it with another $id would leave that $ref unresolved.'
+                            ELSE 'Without it, every write the constraint checks would fail.' END,
+              HINT = 'Drop or change that constraint first.';
     END IF;
   END IF;
   IF TG_OP = 'UPDATE' AND NEW.name = OLD.name THEN
@@ -219,6 +275,7 @@ CREATE FUNCTION comply._policy_dependency_truncate_guard() RETURNS trigger
 DECLARE
   t regclass;
   used text;
+  con record;
 BEGIN
   SELECT p.table_name,
          CASE TG_ARGV[0] WHEN 'schema' THEN c.value ->> 'validate' ELSE c.value -> 'classify' ->> 'model' END
@@ -236,6 +293,15 @@ BEGIN
     RAISE EXCEPTION '% "%" is used by the policy of protected table %', TG_ARGV[0], used, t
       USING ERRCODE = 'dependent_objects_still_exist',
             HINT = 'TRUNCATE removes every row: change or unprotect the tables whose policies use them first.';
+  END IF;
+  IF TG_ARGV[0] = 'schema' THEN
+    SELECT n.name, n.constraint_name, n.object INTO con
+      FROM comply._schemas_named_by_constraints() n ORDER BY n.direct DESC, n.object, n.constraint_name LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'schema "%" is used by check constraint "%" of %', con.name, con.constraint_name, con.object
+        USING ERRCODE = 'dependent_objects_still_exist',
+              HINT = 'TRUNCATE removes every row: drop or change the constraints that name them first.';
+    END IF;
   END IF;
   RETURN NULL;
 END $$;
