@@ -1452,6 +1452,21 @@ UPDATE clinic.moves SET region = 'a', doc = '{"email": "no at sign"}' WHERE id =
 \set VERBOSITY default
 UPDATE clinic.moves SET region = 'a', doc = '{"email": "j.doe@example.org"}' WHERE id = 1;
 SELECT tableoid::regclass AS stored_in, doc FROM clinic.moves;
+-- Only the moved row is spared: another row the same statement inserts, repeating a
+-- value the UPDATE left as stored (here one stored before the table was protected), goes
+-- through the policy (both were stored in clear).
+CREATE TABLE clinic.moves_n (id int, region text, notes text) PARTITION BY LIST (region);
+CREATE TABLE clinic.moves_n_a PARTITION OF clinic.moves_n FOR VALUES IN ('a');
+CREATE TABLE clinic.moves_n_b PARTITION OF clinic.moves_n FOR VALUES IN ('b');
+INSERT INTO clinic.moves_n VALUES (1, 'a', 'legacy SSN 536-22-8714');
+SELECT comply.protect('clinic.moves_n', '{"columns": {"notes": {"redact": true}}, "audit": false}');
+WITH u AS (UPDATE clinic.moves_n SET id = id WHERE id = 1 RETURNING notes)
+  INSERT INTO clinic.moves_n SELECT 3, 'b', notes FROM u;
+WITH u AS (UPDATE clinic.moves_n SET region = 'b' WHERE id = 1 RETURNING notes)
+  INSERT INTO clinic.moves_n SELECT 4, 'a', notes FROM u;
+SELECT id, tableoid::regclass AS stored_in, notes FROM clinic.moves_n ORDER BY id;
+SELECT comply.unprotect('clinic.moves_n');
+DROP TABLE clinic.moves_n;
 SELECT comply.unprotect('clinic.moves');
 DROP TABLE clinic.moves;
 DELETE FROM comply.schemas WHERE name = 'contact';

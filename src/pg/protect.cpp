@@ -1027,7 +1027,13 @@ std::string ExistingRowHint() {
 // - The row the BEFORE UPDATE trigger of a partition returned last (key: the protected
 //   table). An UPDATE that moves a row to another partition deletes it there and inserts
 //   it in the new one, whose BEFORE INSERT trigger then sees values the UPDATE already
-//   checked and transformed (or left as stored): the same holds.
+//   checked and transformed (or left as stored): the same holds. That INSERT comes right
+//   after the UPDATE's trigger, into another partition, with the same key: the memo
+//   serves one INSERT that follows it (it is dropped at the next INSERT either way), and
+//   only one into another partition whose row has the same primary key (or, without
+//   one, the same values in every column). Another row written by the same statement
+//   (WITH u AS (UPDATE ...) INSERT ...) that merely repeats a value the UPDATE left as
+//   stored used to be taken for the moved row, and stored untransformed.
 struct RowMemo {
   Oid key = InvalidOid;
   LocalTransactionId lxid = InvalidLocalTransactionId;
@@ -1035,6 +1041,10 @@ struct RowMemo {
   // Non-null values only: the datum image, or for one larger than kMemoImageMax its
   // SHA-256 (a backend should not keep a copy of the largest document it ever wrote).
   std::vector<std::pair<std::string, std::string>> values;
+  // update_memo: the partition the UPDATE ran in, and the row's identity: its primary
+  // key's columns, or all its columns (name, then 'N' for null or 'V' and the image).
+  Oid from_relid = InvalidOid;
+  std::vector<std::pair<std::string, std::string>> identity;
 };
 RowMemo insert_memo;
 RowMemo update_memo;
@@ -1085,10 +1095,65 @@ void Remember(RowMemo* m, Oid key, Relation rel, HeapTuple row, const TablePolic
   m->key = key;
 }
 
+// The identity of row (of rel) as RowMemo::identity keeps it: the columns named in names,
+// or every column when names is empty.
+void RowIdentity(Relation rel, HeapTuple row, const std::vector<std::string>& names,
+                 std::vector<std::pair<std::string, std::string>>* out) {
+  TupleDesc desc = RelationGetDescr(rel);
+  out->clear();
+  for (int i = 0; i < desc->natts; ++i) {
+    Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (att->attisdropped) continue;
+    std::string name = NameStr(att->attname);
+    if (!names.empty() && std::find(names.begin(), names.end(), name) == names.end()) continue;
+    bool isnull = false;
+    Datum d = PgCall([&] { return heap_getattr(row, att->attnum, desc, &isnull); });
+    std::string image = isnull ? "N" : "V";
+    if (!isnull) {
+      if (att->attbyval) {
+        image.append(reinterpret_cast<const char*>(&d), sizeof(Datum));
+      } else {
+        size_t size = PgCall([&] { return datumGetSize(d, att->attbyval, att->attlen); });
+        std::string kept;
+        MemoImage(static_cast<const char*>(DatumGetPointer(d)), size, &kept);
+        image += kept;
+      }
+    }
+    out->emplace_back(std::move(name), std::move(image));
+  }
+}
+
+// Remembers the row a BEFORE UPDATE trigger of partition rel returns, for the INSERT of
+// a row movement (RowMoved).
+void RememberUpdate(Relation rel, HeapTuple row, const TablePolicy& p) {
+  Remember(&update_memo, p.protected_relid, rel, row, p);
+  update_memo.key = InvalidOid;  // invalid until complete
+  RowIdentity(rel, row, p.pk_names, &update_memo.identity);
+  update_memo.from_relid = RelationGetRelid(rel);
+  update_memo.key = p.protected_relid;
+}
+
+// Whether row, inserted into partition rel of p's table, is the row the last UPDATE moved
+// there (see RowMemo). The memo is dropped either way.
+bool RowMoved(Relation rel, HeapTuple row, const TablePolicy& p) {
+  RowMemo& m = update_memo;
+  const bool current = m.key == p.protected_relid && m.lxid == MyProc->lxid &&
+                       m.cid == GetCurrentCommandId(false) && m.from_relid != RelationGetRelid(rel);
+  m.key = InvalidOid;
+  if (!current) return false;
+  std::vector<std::pair<std::string, std::string>> identity;
+  RowIdentity(rel, row, p.pk_names, &identity);
+  std::sort(identity.begin(), identity.end());
+  std::vector<std::pair<std::string, std::string>> kept = m.identity;
+  std::sort(kept.begin(), kept.end());
+  return !kept.empty() && identity == kept;
+}
+
 // True when value of column c (of rel) is the one m remembered, for key, in the current
-// command.
+// command (key InvalidOid: m was found current already, as RowMoved does).
 bool Remembered(const RowMemo& m, Oid key, Relation rel, const ColumnPolicy& c, Datum value) {
-  if (m.key != key || m.lxid != MyProc->lxid || m.cid != GetCurrentCommandId(false)) return false;
+  if (OidIsValid(key) && (m.key != key || m.lxid != MyProc->lxid || m.cid != GetCurrentCommandId(false)))
+    return false;
   Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), c.attnum - 1);
   for (const auto& [name, image] : m.values) {
     if (name != c.name) continue;
@@ -1184,6 +1249,8 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
     // constraint error now is about that row, not the one rewritten last.
     existing_row.relid = InvalidOid;
   HeapTuple tup = is_update ? td->tg_newtuple : td->tg_trigtuple;
+  // (Its values are compared below, column by column, with the memo's.)
+  const bool moved = !is_update && !existing && !p.partition.empty() && RowMoved(rel, tup, p);
   std::vector<int> cols;
   std::vector<Datum> values;
   std::vector<bool> nulls;
@@ -1204,7 +1271,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
         continue;
       // SET c = EXCLUDED.c of an upsert: checked and transformed by the insert.
       if (Remembered(insert_memo, RelationGetRelid(rel), rel, c, d)) continue;
-    } else if (!p.partition.empty() && Remembered(update_memo, p.protected_relid, rel, c, d)) {
+    } else if (moved && Remembered(update_memo, InvalidOid, rel, c, d)) {
       continue;  // a row an UPDATE moved here from another partition
     }
     if (!c.schema.empty() && !existing) {
@@ -1322,7 +1389,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
   }
   if (cols.empty()) {
     if (!is_update) Remember(&insert_memo, RelationGetRelid(rel), rel, tup, p);
-    if (is_update && !p.partition.empty()) Remember(&update_memo, p.protected_relid, rel, tup, p);
+    if (is_update && !p.partition.empty()) RememberUpdate(rel, tup, p);
     return existing ? nullptr : tup;
   }
   HeapTuple out = PgCall([&] {
@@ -1332,7 +1399,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
                                      values.data(), isnull);
   });
   if (!is_update) Remember(&insert_memo, RelationGetRelid(rel), rel, out, p);
-  if (is_update && !p.partition.empty()) Remember(&update_memo, p.protected_relid, rel, out, p);
+  if (is_update && !p.partition.empty()) RememberUpdate(rel, out, p);
   return out;
 }
 
