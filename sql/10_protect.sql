@@ -1018,6 +1018,24 @@ SELECT comply.protect('clinic.logins', '{"columns": {"email": {"redact": true},
   "ssn": {"mask": {"keep_last": 4}}, "handle": {"pseudonymize": true}}}');
 INSERT INTO clinic.logins VALUES (1, 'wei.zhang@example.org', '536-22-8714', 'wzhang');
 INSERT INTO clinic.logins VALUES (2, 'kwame@example.org', '536-22-9999', 'kwame');
+-- PostgreSQL's own errors in a transaction that wrote to a protected table (the unique
+-- violation of the redacted row, a COPY's duplicate key, a statement_timeout while the
+-- trigger redacts a long COPY line) keep their statement, and the row a COPY context
+-- quotes, out of the server log (test/check_log_pii.sh scans it): those hold the values
+-- as the client sent them. The context keeps the line's number.
+SET log_min_error_statement = error;
+INSERT INTO clinic.logins VALUES (3, 'amara.okafor@example.org', '536-22-7777', 'amara');
+COPY clinic.logins FROM stdin;
+4	li.na.obi@example.org	372-44-1856	lina
+\.
+CREATE TEMP TABLE long_line AS
+  SELECT 5 AS id, repeat('Patient Farah Haddad, SSN 372-44-1856, mail farah.haddad@example.net. ', 150000) AS email;
+SELECT current_setting('data_directory') || '/comply_test_long_line.tsv' AS long_line_file \gset
+COPY long_line TO :'long_line_file';
+SET statement_timeout = '300ms';
+COPY clinic.logins (id, email) FROM :'long_line_file';
+RESET statement_timeout;
+RESET log_min_error_statement;
 SELECT comply.unprotect('clinic.logins');
 DROP TABLE clinic.logins;
 CREATE TABLE clinic.subscribers (email text PRIMARY KEY);

@@ -13,6 +13,7 @@
 #include "core/ledger/ledger.h"
 #include "pg/classify.h"
 #include "pg/pii.h"
+#include "pg/protect.h"
 
 extern "C" {
 #include "utils/elog.h"
@@ -191,6 +192,37 @@ bool CheckProvider(char** newval, void**, GucSource) {
 // quote, ASCII or not ("..." in English, a German translation's >>...<< in guillemets).
 emit_log_hook_type prev_emit_log_hook = nullptr;
 
+// An error in a transaction that wrote to a protected table: its statement and the row a
+// COPY context quotes hold the values as the client sent them, before the policy ran
+// (a cancel while the trigger redacted a long line, a unique violation of the redacted
+// row). The statement is kept out of the server log, and the quoted data out of the
+// context ("COPY t, line 2: \"...\"" becomes "COPY t, line 2"; the client sees the same).
+// The protect trigger's own errors hide both already.
+void HideProtectedRow(ErrorData* edata) {
+  edata->hide_stmt = true;
+  if (edata->context == nullptr) return;
+  char* out = edata->context;
+  for (const char* line = edata->context; *line != '\0';) {
+    const char* end = strchr(line, '\n');
+    const size_t len = end != nullptr ? static_cast<size_t>(end - line) : strlen(line);
+    size_t keep = len;
+    if (strncmp(line, "COPY ", 5) == 0) {
+      // Cut at the first ": " after which a quoted value or "null input" follows.
+      for (size_t i = 5; i + 2 < len; ++i)
+        if (line[i] == ':' && line[i + 1] == ' ') {
+          keep = i;
+          break;
+        }
+    }
+    memmove(out, line, keep);
+    out += keep;
+    if (end == nullptr) break;
+    *out++ = '\n';
+    line = end + 1;
+  }
+  *out = '\0';
+}
+
 void HideUrlPaths(ErrorData* edata) {
   static const char kFormat[] = "parameter \"%s\" changed to \"%s\"";
   if (edata->message_id != nullptr && edata->message != nullptr &&
@@ -225,6 +257,7 @@ void HideUrlPaths(ErrorData* edata) {
       if (host_end < end) memmove(host_end, end, strlen(end) + 1);
     }
   }
+  if (edata->elevel >= ERROR && ProtectedWriteSeen()) HideProtectedRow(edata);
   if (prev_emit_log_hook != nullptr) prev_emit_log_hook(edata);
 }
 

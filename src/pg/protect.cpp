@@ -1048,6 +1048,9 @@ struct RowMemo {
 };
 RowMemo insert_memo;
 RowMemo update_memo;
+
+// The transaction in which a protected table's row trigger last ran (ProtectedWriteSeen).
+LocalTransactionId protected_write_lxid = InvalidLocalTransactionId;
 constexpr size_t kMemoImageMax = 64 * 1024;
 
 // What RowMemo keeps of a datum image.
@@ -1650,6 +1653,11 @@ void ForgetReplicaWritesOnAbort(SubXactEvent event, SubTransactionId, SubTransac
 }
 
 }  // namespace
+
+bool ProtectedWriteSeen() {
+  return MyProc != nullptr && protected_write_lxid != InvalidLocalTransactionId &&
+         protected_write_lxid == MyProc->lxid;
+}
 
 void ProtectInit() {
   CacheRegisterRelcacheCallback(InvalidatePolicies, (Datum)0);
@@ -2885,6 +2893,7 @@ extern "C" Datum comply_protect_row(PG_FUNCTION_ARGS) {
   if (!CALLED_AS_TRIGGER(fcinfo))
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                     errmsg("comply._protect_row() must be called as a trigger")));
+  protected_write_lxid = MyProc->lxid;
   TriggerData* td = reinterpret_cast<TriggerData*>(fcinfo->context);
   if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event) && TRIGGER_FIRED_AFTER(td->tg_event)) {
     // AFTER TRUNCATE, for each statement: every row is gone at once; one ledger entry.

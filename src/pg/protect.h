@@ -14,6 +14,12 @@ namespace comply::pg {
 // Registers the cache invalidation callback for comply.policies.
 void ProtectInit();
 
+// Whether a protected table's row trigger has run in this transaction. An error raised
+// then (a cancel or statement_timeout while the trigger ran, a unique violation of the
+// transformed row, any error of a COPY into the table) keeps its statement, and the
+// row a COPY context quotes, out of the server log: guc.cpp's emit_log_hook.
+bool ProtectedWriteSeen();
+
 // Records in the ledger the TRUNCATE of those of relids[0, n) that are partitions of a
 // protected table (called by the utility hook after a TRUNCATE naming them; the
 // protected table's own TRUNCATE is recorded by its trigger). May ereport.
