@@ -1018,6 +1018,19 @@ std::string ExistingRowHint() {
 }
 
 
+// Whether a and b, two values of a column of att's type, are the same value: the same
+// bytes, or, for a varlena, the same once decompressed or fetched (a large document read
+// and written back whole, as an ORM's full-row UPDATE does, arrives uncompressed where
+// the stored one is compressed or out of line: it is unchanged all the same).
+bool SameValue(Datum a, Datum b, Form_pg_attribute att) {
+  return PgCall([&] {
+    if (datumIsEqual(a, b, att->attbyval, att->attlen)) return true;
+    return att->attlen == -1 &&
+           (VARATT_IS_EXTENDED(DatumGetPointer(a)) || VARATT_IS_EXTENDED(DatumGetPointer(b))) &&
+           datum_image_eq(a, b, false, -1);
+  });
+}
+
 // The policy's values of a row a trigger returned (their datum images, by column name),
 // with the table, transaction and command they were written in.
 // - The row the BEFORE INSERT trigger returned last (key: the relation). In INSERT ... ON
@@ -1270,8 +1283,7 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
       bool old_null = false;
       Datum old = PgCall([&] { return heap_getattr(td->tg_trigtuple, c.attnum, desc, &old_null); });
       Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
-      if (!old_null && PgCall([&] { return datumIsEqual(old, d, att->attbyval, att->attlen); }))
-        continue;
+      if (!old_null && SameValue(old, d, att)) continue;
       // SET c = EXCLUDED.c of an upsert: checked and transformed by the insert.
       if (Remembered(insert_memo, RelationGetRelid(rel), rel, c, d)) continue;
     } else if (moved && Remembered(update_memo, InvalidOid, rel, c, d)) {
@@ -1453,7 +1465,7 @@ void CheckLaterTriggers(TriggerData* td, const TablePolicy& p) {
       bool old_null = false;
       Datum old = PgCall([&] { return heap_getattr(td->tg_trigtuple, c.attnum, desc, &old_null); });
       Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
-      unchanged = !old_null && PgCall([&] { return datumIsEqual(old, d, att->attbyval, att->attlen); });
+      unchanged = !old_null && SameValue(old, d, att);
       if (unchanged && (c.redact == ColumnPolicy::Redact::kNone || !RewritingExisting(td, p))) continue;
     }
     const std::string changed = "column \"" + c.name + "\" was changed after the policy ran";
@@ -1542,8 +1554,7 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
         bool n1, n2;
         Datum a = PgCall([&] { return heap_getattr(td->tg_trigtuple, i + 1, desc, &n1); });
         Datum b = PgCall([&] { return heap_getattr(td->tg_newtuple, i + 1, desc, &n2); });
-        differs = n1 != n2 ||
-                  (!n1 && !PgCall([&] { return datumIsEqual(a, b, att->attbyval, att->attlen); }));
+        differs = n1 != n2 || (!n1 && !SameValue(a, b, att));
       }
       if (differs) changed.push_back(NameStr(att->attname));
     }
