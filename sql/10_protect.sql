@@ -1617,6 +1617,15 @@ BEGIN;
 UPDATE clinic.charts SET id = id RETURNING id;
 DELETE FROM clinic.charts WHERE id = 3 RETURNING id;
 ROLLBACK;
+-- So do a data-modifying WITH's RETURNING (to the client, or into another table) and an
+-- upsert's (a conflicting row comes back with columns the writer did not send); a plain
+-- INSERT ... RETURNING returns what it wrote.
+BEGIN;
+WITH d AS (UPDATE clinic.charts SET id = id WHERE id = 2 RETURNING note) SELECT count(*) FROM d;
+WITH d AS (DELETE FROM clinic.charts WHERE id = 3 RETURNING *) INSERT INTO clinic.charts_copy SELECT * FROM d;
+INSERT INTO clinic.charts VALUES (1, 'z') ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING id;
+INSERT INTO clinic.charts VALUES (4, 'new') RETURNING id;
+ROLLBACK;
 -- A statement that fails has read too: it may have sent rows before its error (the
 -- count is then unknown), and an attempt refused for want of privilege is an access
 -- attempt; the same inside a subtransaction that rolls back.

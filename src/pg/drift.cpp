@@ -36,6 +36,8 @@ extern "C" {
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
+#include "nodes/bitmapset.h"
 #include "catalog/pg_type.h"
 #include "tcop/deparse_utility.h"
 #include "utils/array.h"
@@ -84,27 +86,42 @@ void PrepareReads(const void* key, const Oid* relids, int n, const char* operati
 // the table an INSERT, UPDATE, DELETE or MERGE writes, whose rows its policy audits),
 // in relids (sized for the range table); returns how many. INSERT ... SELECT reads its
 // source as a SELECT does.
-// Whether a write returns the rows it changes as they were stored (UPDATE, DELETE or
-// MERGE ... RETURNING): its target is read too, and the rows reach the client even if
-// the transaction then rolls back. (INSERT ... RETURNING returns what was just written.)
-bool ReturnsStoredRows(QueryDesc* query) {
-  return query->plannedstmt->hasReturning &&
-         (query->operation == CMD_UPDATE || query->operation == CMD_DELETE || query->operation == CMD_MERGE);
+// Adds to *out the result relations (range table indexes) of plan, a ModifyTable, whose
+// rows it returns as they were stored: UPDATE, DELETE or MERGE ... RETURNING, and
+// INSERT ... ON CONFLICT DO UPDATE ... RETURNING (a conflicting row comes back with the
+// columns the writer did not send). Their target is read too, and the rows reach the
+// client, or another table, even if the transaction then rolls back. (A plain
+// INSERT ... RETURNING returns what was just written.) The statement's own ModifyTable,
+// or a data-modifying WITH's (WITH d AS (DELETE ... RETURNING *) SELECT * FROM d).
+void AddReturnedTargets(const Plan* plan, Bitmapset** out) {
+  if (plan == nullptr || !IsA(plan, ModifyTable)) return;
+  const ModifyTable* mt = reinterpret_cast<const ModifyTable*>(plan);
+  if (mt->returningLists == NIL) return;
+  if (!(mt->operation == CMD_UPDATE || mt->operation == CMD_DELETE || mt->operation == CMD_MERGE ||
+        (mt->operation == CMD_INSERT && mt->onConflictAction == ONCONFLICT_UPDATE)))
+    return;
+  ListCell* lc;
+  foreach (lc, mt->resultRelations) *out = bms_add_member(*out, lfirst_int(lc));
+  if (mt->rootRelation > 0) *out = bms_add_member(*out, static_cast<int>(mt->rootRelation));
 }
 
 int ReadRelations(QueryDesc* query, Oid* relids) {
+  Bitmapset* returned = nullptr;
+  AddReturnedTargets(query->plannedstmt->planTree, &returned);
+  ListCell* lc;
+  foreach (lc, query->plannedstmt->subplans) AddReturnedTargets(static_cast<const Plan*>(lfirst(lc)), &returned);
   int k = 0;
   int index = 0;
-  ListCell* lc;
   foreach (lc, query->plannedstmt->rtable) {
     ++index;
     RangeTblEntry* rte = lfirst_node(RangeTblEntry, lc);
     if (rte->rtekind == RTE_RELATION && (rte->requiredPerms & ACL_SELECT) &&
         rte->relid >= FirstNormalObjectId &&
         (rte->relkind == RELKIND_RELATION || rte->relkind == RELKIND_PARTITIONED_TABLE) &&
-        (!list_member_int(query->plannedstmt->resultRelations, index) || ReturnsStoredRows(query)))
+        (!list_member_int(query->plannedstmt->resultRelations, index) || bms_is_member(index, returned)))
       relids[k++] = rte->relid;
   }
+  bms_free(returned);
   return k;
 }
 
