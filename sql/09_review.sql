@@ -435,3 +435,35 @@ DROP ROLE rev_frank_second;
 DROP ROLE rev_frank_renamed;
 DROP ROLE rev_grace_renamed;
 DROP ROLE rev_heidi;
+-- Four eyes through a SECURITY DEFINER function (an application's API function, a
+-- cascade's trigger): the call runs as the function's owner, but the role that invoked
+-- it opened the case all the same, and may not decide it.
+CREATE ROLE rev_api_owner;
+CREATE ROLE rev_ivan IN ROLE comply_reviewer;
+CREATE ROLE rev_judy IN ROLE comply_reviewer;
+GRANT EXECUTE ON FUNCTION comply.review_enqueue(jsonb, text, text[], text, float8, text) TO rev_api_owner;
+CREATE FUNCTION public.rev_api_enqueue(n int) RETURNS bigint LANGUAGE sql SECURITY DEFINER
+  SET search_path = pg_catalog
+  AS $$ SELECT comply.review_enqueue(jsonb_build_object('id', n), 'through the API', ARRAY['a', 'b'], 'a', 0.5, 'four_eyes_api') $$;
+ALTER FUNCTION public.rev_api_enqueue(int) OWNER TO rev_api_owner;
+GRANT EXECUTE ON FUNCTION public.rev_api_enqueue(int) TO rev_ivan;
+SET ROLE rev_ivan;
+SELECT public.rev_api_enqueue(44) AS c14 \gset
+RESET ROLE;
+SELECT created_by, created_by_role = 'rev_api_owner'::regrole AS runs_as_owner,
+       created_by_invoker_role = 'rev_ivan'::regrole AS invoked_by_ivan
+  FROM comply.review_cases WHERE id = :c14;
+SET comply.review_four_eyes = on;
+SET ROLE rev_ivan;
+SELECT (comply.review_next('four_eyes_api')).id IS NULL AS invoker_skipped;
+SET ROLE rev_judy;
+SELECT id = :c14 AS claimed FROM comply.review_next('four_eyes_api');
+SELECT status, decided_by FROM comply.review_decide(:c14, 'a');
+RESET ROLE;
+RESET comply.review_four_eyes;
+DROP FUNCTION public.rev_api_enqueue(int);
+REVOKE EXECUTE ON FUNCTION comply.review_enqueue(jsonb, text, text[], text, float8, text) FROM rev_api_owner;
+DELETE FROM comply.review_cases WHERE id = :c14;  -- (12_controls counts them from zero)
+DROP ROLE rev_api_owner;
+DROP ROLE rev_ivan;
+DROP ROLE rev_judy;

@@ -119,6 +119,20 @@ RESET ROLE;
 SELECT created_by, created_by_role = to_regrole('"intake.clerk@example.com"') AS writer_role
   FROM comply.ai_jobs ORDER BY id DESC LIMIT 1;
 ROLLBACK;
+-- Written through a SECURITY DEFINER function (an application's API), the write runs as
+-- the function's owner; the role that called it is recorded too (four eyes counts it).
+BEGIN;
+CREATE ROLE intake_api_caller;
+CREATE FUNCTION public.intake_api(s text) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$ INSERT INTO clinic.intake (payload, summary) VALUES ('{"patient_id": "P000078"}', s) $$;
+ALTER FUNCTION public.intake_api(text) OWNER TO "intake.clerk@example.com";
+SET ROLE intake_api_caller;
+SELECT public.intake_api('Card payment dispute, second call');
+RESET ROLE;
+SELECT created_by, created_by_role = to_regrole('"intake.clerk@example.com"') AS writer_role,
+       created_by_invoker_role = to_regrole('intake_api_caller') AS invoker_role
+  FROM comply.ai_jobs ORDER BY id DESC LIMIT 1;
+ROLLBACK;
 
 -- Audit: one entry per row change, with the primary key and the names of the changed
 -- columns (never their values).

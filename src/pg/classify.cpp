@@ -1019,9 +1019,11 @@ int JobRound::Finish() {
                           ' ', ' ', ' ', ' ', ' ', ' ', ' '};
         // The job's author by OID too (comply.review_four_eyes compares roles).
         SpiExec("INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, "
-                "confidence, provider, model, job_id, interaction_id, created_by, created_by_role) "
+                "confidence, provider, model, job_id, interaction_id, created_by, created_by_role, "
+                "created_by_invoker_role) "
                 "VALUES ($1, 'model', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-                "(SELECT j.created_by_role FROM comply.ai_jobs j WHERE j.id = $9)) RETURNING id",
+                "(SELECT j.created_by_role FROM comply.ai_jobs j WHERE j.id = $9), "
+                "(SELECT j.created_by_invoker_role FROM comply.ai_jobs j WHERE j.id = $9)) RETURNING id",
                 11, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
         case_id = SpiInt(0, 1).value_or(0);
         AddField(details, "routed", "review");
@@ -1462,6 +1464,7 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("input must not be null")));
   const Oid caller_role = GetUserId();
+  const Oid invoker_role = GetOuterUserId();  // who called, through SECURITY DEFINER too
   char* caller = GetUserNameFromId(caller_role, false);
   Datum subject = PG_ARGISNULL(3) ? (Datum)0 : PG_GETARG_DATUM(3);
   int64 id = 0;
@@ -1516,14 +1519,15 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
                         ", whose classification jobs its policy queues",
                     {}, "Name the subject otherwise, or ask a superuser to queue the job.");
     }
-    Oid types[8] = {TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, OIDOID};
-    Datum v[8] = {TextDatum(caller), TextDatum(queue), subject, TextDatum(redacted),
+    Oid types[9] = {TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, OIDOID, OIDOID};
+    Datum v[9] = {TextDatum(caller), TextDatum(queue), subject, TextDatum(redacted),
                   labels ? TextArrayDatum(*labels) : (Datum)0, TextDatum(spec.provider),
-                  TextDatum(spec.model), ObjectIdGetDatum(caller_role)};
-    char nulls[8] = {' ', ' ', subject ? ' ' : 'n', ' ', labels ? ' ' : 'n', ' ', ' ', ' '};
+                  TextDatum(spec.model), ObjectIdGetDatum(caller_role), ObjectIdGetDatum(invoker_role)};
+    char nulls[9] = {' ', ' ', subject ? ' ' : 'n', ' ', labels ? ' ' : 'n', ' ', ' ', ' ',
+                     invoker_role != caller_role ? ' ' : 'n'};
     SpiExec("INSERT INTO comply.ai_jobs (created_by, queue, subject, input, labels, provider, model, "
-            "created_by_role) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            8, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
+            "created_by_role, created_by_invoker_role) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            9, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
     id = SpiInt(0, 1).value_or(0);
   });
   NoteJobQueued();

@@ -1604,20 +1604,26 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
                                : (c.model.rfind("builtin:", 0) == 0 ? c.model.substr(8) : c.model);
     // The writing role, read before the switch to the extension's owner.
     const Oid writer_role = GetUserId();
+    // The invoking role too, when it is another (GetOuterUserId: SET ROLE's, or the
+    // login's): a write made through a SECURITY DEFINER function runs as its owner, a
+    // cascade as the table's, but whoever made it must not decide its case either
+    // (comply.review_four_eyes).
+    const Oid invoker_role = GetOuterUserId();
     const Datum writer =
         TextDatumOf(PgCall([=] { return static_cast<const char*>(GetUserNameFromId(writer_role, false)); }));
     AsExtensionOwner owner("ai_jobs");
     SpiScope spi;
-    Oid types[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID};
-    Datum v[8] = {writer,
+    Oid types[9] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID, OIDOID};
+    Datum v[9] = {writer,
                   TextDatumOf(c.queue), TextDatumOf(subject), TextDatumOf(input),
                   TextDatumOf(labels), TextDatumOf(openai ? "openai" : "builtin"), TextDatumOf(model),
-                  ObjectIdGetDatum(writer_role)};
+                  ObjectIdGetDatum(writer_role), ObjectIdGetDatum(invoker_role)};
+    char nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', invoker_role != writer_role ? ' ' : 'n'};
     SpiExec("INSERT INTO comply.ai_jobs (created_by, queue, subject, input, labels, provider, model, "
-            "created_by_role) "
+            "created_by_role, created_by_invoker_role) "
             "SELECT $1, $2, $3::jsonb, $4, CASE WHEN $5 = '[]' THEN NULL "
-            "ELSE ARRAY(SELECT jsonb_array_elements_text($5::jsonb)) END, $6, $7, $8",
-            8, types, v, nullptr, false, SPI_OK_INSERT);
+            "ELSE ARRAY(SELECT jsonb_array_elements_text($5::jsonb)) END, $6, $7, $8, $9",
+            9, types, v, nulls, false, SPI_OK_INSERT);
     NoteJobQueued();
   }
 }

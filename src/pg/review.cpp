@@ -193,6 +193,10 @@ extern "C" Datum comply_review_release(PG_FUNCTION_ARGS) {
 //                       confidence float8, queue text) RETURNS bigint
 extern "C" Datum comply_review_enqueue(PG_FUNCTION_ARGS) {
   char* caller = CallerName();
+  // The invoking role when the call runs as another (a SECURITY DEFINER function's
+  // caller): four eyes counts it as the case's opener too.
+  const Oid caller_role = GetUserId();
+  const Oid invoker_role = GetOuterUserId();
   Datum subject = PG_ARGISNULL(0) ? (Datum)0 : PG_GETARG_DATUM(0);
   text* payload = PG_ARGISNULL(1) ? nullptr : PG_GETARG_TEXT_PP(1);
   Datum labels = PG_ARGISNULL(2) ? (Datum)0 : PG_GETARG_DATUM(2);
@@ -245,17 +249,18 @@ extern "C" Datum comply_review_enqueue(PG_FUNCTION_ARGS) {
     {
       AsExtensionOwner owner("review_cases", false);
       SpiScope spi;
-      Oid types[7] = {TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID, FLOAT8OID, TEXTOID};
-      Datum values[7] = {caller_d, subject, redacted, labels, model_label,
-                         confidence, queue};
-      char nulls[7] = {' ',
+      Oid types[8] = {TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID, FLOAT8OID, TEXTOID, OIDOID};
+      Datum values[8] = {caller_d, subject, redacted, labels, model_label,
+                         confidence, queue, ObjectIdGetDatum(invoker_role)};
+      char nulls[8] = {' ',
                        PG_ARGISNULL(0) ? 'n' : ' ',
                        payload ? ' ' : 'n',
                        PG_ARGISNULL(2) ? 'n' : ' ',
                        PG_ARGISNULL(3) ? 'n' : ' ',
                        PG_ARGISNULL(4) ? 'n' : ' ',
-                       PG_ARGISNULL(5) ? 'n' : ' '};
-      SpiExec("SELECT comply._review_enqueue($1, $2, $3, $4, $5, $6, $7)", 7, types, values,
+                       PG_ARGISNULL(5) ? 'n' : ' ',
+                       invoker_role != caller_role ? ' ' : 'n'};
+      SpiExec("SELECT comply._review_enqueue($1, $2, $3, $4, $5, $6, $7, $8)", 8, types, values,
               nulls, false, SPI_OK_SELECT);
       id = SpiInt(0, 1).value_or(0);
       Oid id_type[1] = {INT8OID};

@@ -62,6 +62,10 @@ CREATE TABLE comply.ai_jobs (
   -- The same role by OID: a case opened from the job follows the role, not its name, for
   -- comply.review_four_eyes (a role renamed after it queued the job is still its author).
   created_by_role oid,
+  -- The role that invoked it when it ran as another (GetOuterUserId: SET ROLE's role, or
+  -- the login's): a write made through a SECURITY DEFINER function runs as the function's
+  -- owner, a cascade as the table's, but whoever made it must not decide its case either.
+  created_by_invoker_role oid,
   queue text NOT NULL DEFAULT 'default',
   subject jsonb,
   input text NOT NULL,                     -- redacted before it was stored

@@ -49,6 +49,9 @@ CREATE TABLE comply.review_cases (
   -- The same role by OID: four eyes compares roles, not names, so that renaming the role
   -- that opened a case (or a role its reviewer is a member of) does not let him decide it.
   created_by_role oid,
+  -- The role that invoked that write or call when it ran as another (through a SECURITY
+  -- DEFINER function, a cascade): four eyes counts it as an opener too.
+  created_by_invoker_role oid,
   CHECK ((status = 'claimed') = (assignee IS NOT NULL))
 );
 -- In comply.review_next's order (escalated cases first, then the oldest), so that a claim
@@ -125,6 +128,7 @@ BEGIN
      -- Four eyes: not the caller's own cases, nor those he escalated (to someone else).
      -- (A case opened by no known role, or escalated by the SLA, is anyone's.)
      AND NOT (four_eyes AND (coalesce(r.created_by_role = ANY (mine), false)
+                             OR coalesce(r.created_by_invoker_role = ANY (mine), false)
                              OR (r.escalated_at IS NOT NULL AND coalesce(r.decided_by_role = ANY (mine), false))))
    ORDER BY (r.escalated_at IS NULL), r.id
    LIMIT 1
@@ -187,7 +191,8 @@ BEGIN
   -- (A claim taken while comply.review_four_eyes was off.)
   IF coalesce(current_setting('comply.review_four_eyes', true), 'off') = 'on' THEN
     mine := comply._review_roles_of(caller);
-    opened := coalesce(c.created_by_role = ANY (mine), false);
+    opened := coalesce(c.created_by_role = ANY (mine), false)
+              OR coalesce(c.created_by_invoker_role = ANY (mine), false);
     IF opened OR (c.escalated_at IS NOT NULL AND coalesce(c.decided_by_role = ANY (mine), false)) THEN
       RAISE EXCEPTION 'review case % must be decided by another reviewer', case_id
         USING ERRCODE = 'insufficient_privilege',
@@ -272,7 +277,7 @@ BEGIN
 END $$;
 
 CREATE FUNCTION comply._review_enqueue(caller text, subject jsonb, payload text, labels text[],
-                                       model_label text, confidence float8, q text)
+                                       model_label text, confidence float8, q text, invoker oid)
   RETURNS bigint
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
 DECLARE
@@ -305,9 +310,9 @@ BEGIN
   END IF;
   PERFORM comply._check_queue_name(q);
   INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, confidence,
-                                   created_by, created_by_role)
+                                   created_by, created_by_role, created_by_invoker_role)
   VALUES (coalesce(q, 'default'), 'external', subject, payload, labels, model_label, confidence,
-          caller, (SELECT o.oid FROM pg_roles o WHERE o.rolname = caller))
+          caller, (SELECT o.oid FROM pg_roles o WHERE o.rolname = caller), invoker)
   RETURNING id INTO new_id;
   RETURN new_id;
 END $$;
@@ -367,7 +372,7 @@ COMMENT ON FUNCTION comply._review_decide(text, bigint, text, text) IS
   'Body of comply.review_decide (run as the extension owner for the named caller)';
 COMMENT ON FUNCTION comply._review_release(text, bigint) IS
   'Body of comply.review_release (run as the extension owner for the named caller)';
-COMMENT ON FUNCTION comply._review_enqueue(text, jsonb, text, text[], text, float8, text) IS
+COMMENT ON FUNCTION comply._review_enqueue(text, jsonb, text, text[], text, float8, text, oid) IS
   'Body of comply.review_enqueue (run as the extension owner for the named caller)';
 COMMENT ON FUNCTION comply._check_queue_name(text) IS
   'Refuses (22023) a review queue''s name that is not a name or holds personal data';
@@ -377,7 +382,7 @@ COMMENT ON FUNCTION comply._review_maintain(interval) IS
 REVOKE ALL ON FUNCTION comply._check_queue_name(text), comply._review_next(text, text, interval),
   comply._review_check_open(comply.review_cases),
   comply._review_decide(text, bigint, text, text), comply._review_release(text, bigint),
-  comply._review_enqueue(text, jsonb, text, text[], text, float8, text),
+  comply._review_enqueue(text, jsonb, text, text[], text, float8, text, oid),
   comply._review_maintain(interval) FROM PUBLIC;
 
 CREATE FUNCTION comply.review_next(queue text DEFAULT 'default') RETURNS comply.review_cases

@@ -12,8 +12,9 @@ CREATE FUNCTION comply._review_evidence(OUT cases_past_sla bigint, OUT self_deci
          count(*) FILTER (WHERE r.status IN ('approved', 'rejected', 'labelled')
                             -- by role (renames change nothing); by name where a
                             -- case has no roles recorded (one inserted by hand)
-                            AND coalesce(r.decided_by_role = r.created_by_role,
-                                         r.decided_by = r.created_by)),
+                            AND (coalesce(r.decided_by_role = r.created_by_role,
+                                          r.decided_by = r.created_by)
+                                 OR coalesce(r.decided_by_role = r.created_by_invoker_role, false))),
          count(*)
     FROM comply.review_cases r $$;
 COMMENT ON FUNCTION comply._review_evidence() IS
