@@ -122,7 +122,10 @@ json::Value JsonbToValue(Jsonb* jb, size_t* depth, size_t max_depth) {
     if (top.value.is_array()) top.value.as_array().push_back(std::move(v));
     else top.value.as_object().emplace_back(std::move(top.key), std::move(v));
   };
+  const CancelCheck& cancel = InterruptCheck();
   for (int i = 0; i < tokens->n; ++i) {
+    // (A schema or policy of millions of values is converted for seconds.)
+    if ((i & 4095) == 4095) PollCancel(cancel);
     const Token& t = tokens->items[i];
     switch (t.kind) {
       case kBeginObject:

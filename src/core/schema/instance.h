@@ -380,15 +380,18 @@ inline constexpr size_t kHashedEnum = 16;
 // The hashes of an enum's values (HashValue), sorted, each with its value's index.
 using EnumIndex = decltype(Keyword::value_index);
 
-// The index of values, or nothing if there are fewer than kHashedEnum of them.
-inline EnumIndex IndexEnum(const std::vector<json::Value>& values) {
+// The index of values, or nothing if there are fewer than kHashedEnum of them; cancel,
+// if given, is polled every 4,096 values (an enum of millions takes seconds).
+inline EnumIndex IndexEnum(const std::vector<json::Value>& values, const CancelCheck* cancel = nullptr) {
   EnumIndex index;
   if (values.size() < kHashedEnum) return index;
   size_t steps = 0;  // not an evaluation's: the values are the schema's
   Work w{steps, nullptr};
   index.reserve(values.size());
-  for (size_t i = 0; i < values.size(); ++i)
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (cancel && (i & 4095) == 4095) PollCancel(*cancel);
     index.emplace_back(HashValue(ValueView(values[i]), w), static_cast<uint32_t>(i));
+  }
   std::sort(index.begin(), index.end());
   return index;
 }

@@ -605,7 +605,8 @@ class Compiler {
       if (!e->is_array()) Invalid(ptr + "/enum", "expected type array");
       Keyword k = Make(Kw::kEnum, "enum");
       k.values = e->as_array();
-      k.value_index = IndexEnum(k.values);
+      if (cancel_) PollCancel(*cancel_);  // (the copy of an enum of millions takes a while)
+      k.value_index = IndexEnum(k.values, cancel_);
       k.message = "value not in enum";
       kws.push_back(std::move(k));
     }
