@@ -2329,7 +2329,8 @@ void WarnAboutStoredValues(const TablePolicy& p, const std::string& table) {
        "column %s of table %s is in unique index %s: the values its policy stores there may "
        "collide",
        "Masking and redaction store different values alike (a label such as [EMAIL_ADDRESS], "
-       "or the same last characters): the second such row fails with a unique violation.",
+       "or the same last characters): the second such row fails with a unique violation, and an "
+       "upsert on that index (INSERT ... ON CONFLICT) updates or skips another row instead.",
        "Pseudonymize the column instead (distinct values stay distinct), or drop the index."},
       {transformed,
        // (the domain's own constraints and those of the domains it is over)
