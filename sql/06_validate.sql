@@ -119,6 +119,11 @@ SELECT comply.assert_valid('{"user_id": 7, "email": "a@example.org", "dob": "198
 SELECT comply.assert_valid('{"user_id": 7, "email": "a@example.org", "dob": "1984-02-30"}', 'intake_v1', NULL) ->> 'dob' AS null_options;
 SELECT comply.assert_valid(NULL, 'intake_v1', '{"format": "assert"}') IS NULL AS null_instance,
        comply.validate(NULL, 'intake_v1', '{"format": "assert"}') IS NULL AS null_instance_validate;
+-- validation_errors with no schema is 22004 (no rows would mean "valid"); a NULL
+-- instance has no errors to list.
+SELECT * FROM comply.validation_errors('1', NULL::jsonb);
+SELECT * FROM comply.validation_errors('1', NULL::text);
+SELECT count(*) AS null_instance FROM comply.validation_errors(NULL, 'intake_v1');
 SELECT comply.validate('{}', 'intake_v1', '{"format": "strict"}');
 SELECT comply.validate('{}', 'intake_v1', '[]');
 CREATE TABLE formats_checked (doc jsonb CHECK (comply.validate(doc, 'intake_v1', '{"format": "assert"}')));

@@ -593,7 +593,11 @@ extern "C" Datum comply_validate_named_options(PG_FUNCTION_ARGS) {
 //   RETURNS TABLE(instance_path text, schema_path text, keyword text, message text)
 extern "C" Datum comply_validation_errors(PG_FUNCTION_ARGS) {
   InitMaterializedSRF(fcinfo, 0);
-  if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
+  // No rows would say the instance is valid: a NULL schema is refused.
+  if (PG_ARGISNULL(1))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("the schema must not be NULL"),
+                    errhint("No rows from comply.validation_errors mean the instance is valid.")));
+  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
   Jsonb* instance = PG_GETARG_JSONB_P(0);
   Jsonb* schema_jb = PG_GETARG_JSONB_P(1);
   Jsonb* options = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
@@ -609,7 +613,10 @@ extern "C" Datum comply_validation_errors(PG_FUNCTION_ARGS) {
 //   RETURNS TABLE(...)
 extern "C" Datum comply_validation_errors_named(PG_FUNCTION_ARGS) {
   InitMaterializedSRF(fcinfo, 0);
-  if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
+  if (PG_ARGISNULL(1))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("the schema name must not be NULL"),
+                    errhint("No rows from comply.validation_errors mean the instance is valid.")));
+  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
   Jsonb* instance = PG_GETARG_JSONB_P(0);
   text* name = PG_GETARG_TEXT_PP(1);
   Jsonb* options = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
