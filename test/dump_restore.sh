@@ -64,6 +64,18 @@ ALTER TABLE clinic.intake_archive INHERIT clinic.intake;
 INSERT INTO clinic.intake_archive (id, notes) VALUES (9, 'archived: SSN 536-22-8714');
 INSERT INTO clinic.intake VALUES (1, '{"patient_id": "P000001"}', 'MRN-123456, SSN 536-22-8714', '536-22-8714');
 INSERT INTO clinic.events VALUES (1, 'north', 'call 415-555-2671');
+-- A protected table with a foreign key, and one with row security and a policy: a
+-- restore adds those after it created the tables' triggers (pg_dump's post-data order).
+CREATE TABLE clinic.wards (code text PRIMARY KEY);
+INSERT INTO clinic.wards VALUES ('north');
+CREATE TABLE clinic.stays (id int PRIMARY KEY, ward text REFERENCES clinic.wards ON UPDATE CASCADE, notes text);
+SELECT comply.protect('clinic.stays', '{"columns": {"notes": {"redact": true}}}');
+INSERT INTO clinic.stays VALUES (1, 'north', 'SSN 536-22-8714');
+CREATE TABLE clinic.own_notes (id int PRIMARY KEY, who text, notes text);
+ALTER TABLE clinic.own_notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE clinic.own_notes FORCE ROW LEVEL SECURITY;
+CREATE POLICY mine ON clinic.own_notes USING (who = current_user);
+SELECT comply.protect('clinic.own_notes', '{"columns": {"notes": {"redact": true}}}');
 SQL
 
 "${PG_DUMP:-pg_dump}" -Fc -f "$work/src.dump" "$src"
@@ -120,6 +132,17 @@ check "a write into the restored child is transformed" "archived: SSN [US_SSN]" 
 check "the restore records no drift" "0" \
   "$(q -d "$dst" -c "SELECT count(*) FROM comply.audit_log WHERE action = 'drift'")"
 check "the restore raises no alert" "0" "$(q -d "$dst" -c "SELECT count(*) FROM comply.alerts")"
+check "the foreign key, row security and policy came back" "1|t|t|1" \
+  "$(q -d "$dst" -c "SELECT (SELECT count(*) FROM pg_constraint WHERE conrelid = 'clinic.stays'::regclass AND contype = 'f'),
+                            c.relrowsecurity, c.relforcerowsecurity,
+                            (SELECT count(*) FROM pg_policy WHERE polrelid = c.oid)
+                       FROM pg_class c WHERE c.oid = 'clinic.own_notes'::regclass")"
+# Only the restore's own session is spared: the same DDL afterwards, in a new session, is
+# drift as ever.
+q -d "$dst" -c "CREATE POLICY theirs ON clinic.own_notes USING (true)" \
+  -c "ALTER TABLE clinic.stays ADD CONSTRAINT stays_id_positive CHECK (id > 0)"
+check "a policy and a constraint added after the restore, in another session, are drift" "2" \
+  "$(q -d "$dst" -c "SELECT count(*) FROM comply.audit_log WHERE action = 'drift'")"
 
 # A CHECK constraint that names a registered schema, on a table in a schema that sorts
 # before "comply": pg_restore copies table data in order of schema name, so its rows come

@@ -632,6 +632,68 @@ Datum comply_changed_here(PG_FUNCTION_ARGS) {
   PG_RETURN_BOOL(TransactionIdIsNormal(xid) && TransactionIdIsCurrentTransactionId(xid));
 }
 
+// Tables whose protect triggers this session created with CREATE TRIGGER statements of
+// its own, as a restore does (pg_dump's post-data creates them before the foreign keys,
+// row security and its policies that follow): comply._note_restored_triggers records
+// them, comply._restored_here asks. Not comply.protect's, which creates them through SPI.
+constexpr int kRestoredMax = 4096;
+Oid restored_tables[kRestoredMax];
+int n_restored = 0;
+
+// comply._note_restored_triggers(tbl regclass) RETURNS void
+PG_FUNCTION_INFO_V1(comply_note_restored_triggers);
+Datum comply_note_restored_triggers(PG_FUNCTION_ARGS) {
+  const Oid relid = PG_GETARG_OID(0);
+  if (comply::pg::ProtectRunning()) PG_RETURN_VOID();
+  for (int i = 0; i < n_restored; ++i)
+    if (restored_tables[i] == relid) PG_RETURN_VOID();
+  restored_tables[n_restored % kRestoredMax] = relid;  // (the oldest give way past the bound)
+  if (n_restored < kRestoredMax) ++n_restored;
+  PG_RETURN_VOID();
+}
+
+// comply._restored_here(tbl regclass) RETURNS boolean
+PG_FUNCTION_INFO_V1(comply_restored_here);
+Datum comply_restored_here(PG_FUNCTION_ARGS) {
+  const Oid relid = PG_GETARG_OID(0);
+  for (int i = 0; i < n_restored; ++i)
+    if (restored_tables[i] == relid) PG_RETURN_BOOL(true);
+  PG_RETURN_BOOL(false);
+}
+
+// comply._only_tightens(cmd pg_ddl_command) RETURNS boolean: whether an ALTER TABLE only
+// adds foreign keys or CHECK constraints, or enables or forces row security: what a
+// restore runs after a table's triggers, and nothing that weakens a policy.
+PG_FUNCTION_INFO_V1(comply_only_tightens);
+Datum comply_only_tightens(PG_FUNCTION_ARGS) {
+  const CollectedCommand* cmd = reinterpret_cast<const CollectedCommand*>(PG_GETARG_POINTER(0));
+  if (cmd->type != SCT_AlterTable || cmd->d.alterTable.subcmds == NIL) PG_RETURN_BOOL(false);
+  ListCell* lc;
+  foreach (lc, cmd->d.alterTable.subcmds) {
+    const CollectedATSubcmd* sub = static_cast<const CollectedATSubcmd*>(lfirst(lc));
+    if (!sub->parsetree || !IsA(sub->parsetree, AlterTableCmd)) PG_RETURN_BOOL(false);
+    const AlterTableCmd* at = reinterpret_cast<const AlterTableCmd*>(sub->parsetree);
+    switch (at->subtype) {
+      case AT_EnableRowSecurity:
+      case AT_ForceRowSecurity:
+        break;
+      case AT_AddConstraint:
+#if PG_VERSION_NUM < 160000
+      case AT_AddConstraintRecurse:
+#endif
+      {
+        if (!at->def || !IsA(at->def, Constraint)) PG_RETURN_BOOL(false);
+        const ConstrType t = reinterpret_cast<const Constraint*>(at->def)->contype;
+        if (t != CONSTR_FOREIGN && t != CONSTR_CHECK) PG_RETURN_BOOL(false);
+        break;
+      }
+      default:
+        PG_RETURN_BOOL(false);
+    }
+  }
+  PG_RETURN_BOOL(true);
+}
+
 // comply._reshapes(cmd pg_ddl_command) RETURNS text: how a command that an event trigger
 // reports changes the names or columns a relation's users rely on: 'relation' (ALTER
 // TABLE ... RENAME TO or SET SCHEMA), 'column renamed', 'column dropped', 'column

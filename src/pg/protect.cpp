@@ -1064,6 +1064,13 @@ RowMemo update_memo;
 
 // The transaction in which a protected table's row trigger last ran (ProtectedWriteSeen).
 LocalTransactionId protected_write_lxid = InvalidLocalTransactionId;
+
+// comply.protect calls under way in this backend (ProtectRunning).
+int protect_running = 0;
+struct ProtectRunningScope {
+  ProtectRunningScope() { ++protect_running; }
+  ~ProtectRunningScope() { --protect_running; }
+};
 constexpr size_t kMemoImageMax = 64 * 1024;
 
 // What RowMemo keeps of a datum image.
@@ -1670,6 +1677,8 @@ void ForgetReplicaWritesOnAbort(SubXactEvent event, SubTransactionId, SubTransac
 }
 
 }  // namespace
+
+bool ProtectRunning() { return protect_running > 0; }
 
 bool ProtectedWriteSeen() {
   return MyProc != nullptr && protected_write_lxid != InvalidLocalTransactionId &&
@@ -2435,6 +2444,7 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
                     errmsg("temporary tables cannot be protected"),
                     errhint("Their rows go with the session: protect the tables the data is kept in.")));
   Guarded([&] {
+    ProtectRunningScope running;
     const json::Value doc = JsonbArgument(policy, "policy");
     std::shared_ptr<TablePolicy> p = BuildPolicy(relid, doc);
     CheckPolicyText(doc);

@@ -20,6 +20,10 @@ void ProtectInit();
 // row a COPY context quotes, out of the server log: guc.cpp's emit_log_hook.
 bool ProtectedWriteSeen();
 
+// Whether comply.protect is running in this backend (the protect triggers it creates are
+// its own, not a restore's: drift.cpp's comply._note_restored_triggers).
+bool ProtectRunning();
+
 // Records in the ledger the TRUNCATE of those of relids[0, n) that are partitions of a
 // protected table (called by the utility hook after a TRUNCATE naming them; the
 // protected table's own TRUNCATE is recorded by its trigger). May ereport.

@@ -36,6 +36,28 @@ REVOKE ALL ON FUNCTION comply._adds_inheritance(pg_ddl_command) FROM PUBLIC;
 -- How an event trigger's command changes a relation's name or columns: 'relation'
 -- (renamed, or moved to another schema), 'column renamed', 'column dropped', 'column
 -- retyped', or null.
+-- A restore's post-data: the protect triggers of a table created by CREATE TRIGGER
+-- statements in this session (not by comply.protect), and what follows them there
+-- (foreign keys, CHECK constraints, row security and its policies), which is not drift.
+CREATE FUNCTION comply._note_restored_triggers(tbl regclass) RETURNS void
+  AS 'MODULE_PATHNAME', 'comply_note_restored_triggers'
+  LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION comply._note_restored_triggers(regclass) IS
+  'Notes that this session created a table''s protect triggers by CREATE TRIGGER, as a restore does (event triggers)';
+REVOKE ALL ON FUNCTION comply._note_restored_triggers(regclass) FROM PUBLIC;
+CREATE FUNCTION comply._restored_here(tbl regclass) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'comply_restored_here'
+  LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION comply._restored_here(regclass) IS
+  'Whether this session created the table''s protect triggers by CREATE TRIGGER, as a restore does (event triggers)';
+REVOKE ALL ON FUNCTION comply._restored_here(regclass) FROM PUBLIC;
+CREATE FUNCTION comply._only_tightens(cmd pg_ddl_command) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'comply_only_tightens'
+  LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION comply._only_tightens(pg_ddl_command) IS
+  'Whether an ALTER TABLE only adds foreign keys or CHECK constraints or enables row security (event triggers)';
+REVOKE ALL ON FUNCTION comply._only_tightens(pg_ddl_command) FROM PUBLIC;
+
 CREATE FUNCTION comply._reshapes(cmd pg_ddl_command) RETURNS text
   AS 'MODULE_PATHNAME', 'comply_reshapes'
   LANGUAGE C STABLE STRICT;
@@ -455,6 +477,9 @@ BEGIN
                                  WHERE tg.tgrelid = p.table_name
                                    AND tg.tgname IN ('comply_protect_before', 'comply_protect_after',
                                                      'comply_protect_truncate'));
+      -- Nor the foreign keys, CHECK constraints and row security a restore adds after it
+      -- created the triggers in this session (comply._note_restored_triggers).
+      CONTINUE WHEN comply._restored_here(p.table_name) AND comply._only_tightens(r.command);
       SELECT t.enforced INTO enforced FROM comply.protected_tables t WHERE t.table_name = p.table_name;
       details := jsonb_build_object('table', p.table_name::text, 'command', r.command_tag);
       IF r.objid <> p.table_name THEN
@@ -581,6 +606,10 @@ BEGIN
         FROM pg_trigger tg
        WHERE tg.oid = r.objid
          AND tg.tgname IN ('comply_protect_before', 'comply_protect_after', 'comply_protect_truncate');
+      -- Created intact by a CREATE TRIGGER of this session's own, as a restore does.
+      IF FOUND AND obj.intact AND r.command_tag = 'CREATE TRIGGER' THEN
+        PERFORM comply._note_restored_triggers(obj.tgrelid);
+      END IF;
       IF FOUND AND NOT obj.intact THEN
         SELECT c.table_name INTO p FROM comply.policies c
          WHERE c.table_name = obj.tgrelid OR c.table_name IN (SELECT pg_partition_ancestors(obj.tgrelid))
@@ -655,7 +684,8 @@ BEGIN
     ELSIF r.classid = 'pg_policy'::regclass THEN
       SELECT c.table_name INTO p FROM comply.policies c
         JOIN pg_policy pol ON pol.polrelid = c.table_name WHERE pol.oid = r.objid;
-      IF FOUND THEN
+      -- (A restore's CREATE POLICY, after it created the table's triggers in this session.)
+      IF FOUND AND NOT (r.command_tag = 'CREATE POLICY' AND comply._restored_here(p.table_name)) THEN
         PERFORM comply._drift(p.table_name::text,
                               format('row security policies on protected table %s changed (%s)',
                                      p.table_name, r.command_tag),
