@@ -143,6 +143,13 @@ q -d "$dst" -c "CREATE POLICY theirs ON clinic.own_notes USING (true)" \
   -c "ALTER TABLE clinic.stays ADD CONSTRAINT stays_id_positive CHECK (id > 0)"
 check "a policy and a constraint added after the restore, in another session, are drift" "2" \
   "$(q -d "$dst" -c "SELECT count(*) FROM comply.audit_log WHERE action = 'drift'")"
+# Nor does redefining a protect trigger in place (CREATE OR REPLACE, as no restore does)
+# spare the DDL that follows it in that session.
+redefine=$(q -d "$dst" -c "SELECT replace(pg_get_triggerdef(oid), 'CREATE TRIGGER', 'CREATE OR REPLACE TRIGGER')
+                            FROM pg_trigger WHERE tgrelid = 'clinic.own_notes'::regclass AND tgname = 'comply_protect_before'")
+q -d "$dst" -c "$redefine" -c "CREATE POLICY others ON clinic.own_notes USING (true)"
+check "... and so is one added after a protect trigger was redefined in place in the same session" "3" \
+  "$(q -d "$dst" -c "SELECT count(*) FROM comply.audit_log WHERE action = 'drift'")"
 
 # A CHECK constraint that names a registered schema, on a table in a schema that sorts
 # before "comply": pg_restore copies table data in order of schema name, so its rows come

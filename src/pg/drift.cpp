@@ -640,11 +640,18 @@ constexpr int kRestoredMax = 4096;
 Oid restored_tables[kRestoredMax];
 int n_restored = 0;
 
-// comply._note_restored_triggers(tbl regclass) RETURNS void
+// comply._note_restored_triggers(tbl regclass, cmd pg_ddl_command) RETURNS void: cmd
+// is the CREATE TRIGGER (a plain one, as pg_dump writes: CREATE OR REPLACE of a trigger
+// in place would let its session's later DDL pass unrecorded, where a trigger created
+// anew had to be dropped first, which is drift).
 PG_FUNCTION_INFO_V1(comply_note_restored_triggers);
 Datum comply_note_restored_triggers(PG_FUNCTION_ARGS) {
   const Oid relid = PG_GETARG_OID(0);
+  const CollectedCommand* cmd = reinterpret_cast<const CollectedCommand*>(PG_GETARG_POINTER(1));
   if (comply::pg::ProtectRunning()) PG_RETURN_VOID();
+  if (cmd->type != SCT_Simple || !cmd->parsetree || !IsA(cmd->parsetree, CreateTrigStmt) ||
+      reinterpret_cast<const CreateTrigStmt*>(cmd->parsetree)->replace)
+    PG_RETURN_VOID();
   for (int i = 0; i < n_restored; ++i)
     if (restored_tables[i] == relid) PG_RETURN_VOID();
   restored_tables[n_restored % kRestoredMax] = relid;  // (the oldest give way past the bound)

@@ -39,12 +39,12 @@ REVOKE ALL ON FUNCTION comply._adds_inheritance(pg_ddl_command) FROM PUBLIC;
 -- A restore's post-data: the protect triggers of a table created by CREATE TRIGGER
 -- statements in this session (not by comply.protect), and what follows them there
 -- (foreign keys, CHECK constraints, row security and its policies), which is not drift.
-CREATE FUNCTION comply._note_restored_triggers(tbl regclass) RETURNS void
+CREATE FUNCTION comply._note_restored_triggers(tbl regclass, cmd pg_ddl_command) RETURNS void
   AS 'MODULE_PATHNAME', 'comply_note_restored_triggers'
   LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION comply._note_restored_triggers(regclass) IS
+COMMENT ON FUNCTION comply._note_restored_triggers(regclass, pg_ddl_command) IS
   'Notes that this session created a table''s protect triggers by CREATE TRIGGER, as a restore does (event triggers)';
-REVOKE ALL ON FUNCTION comply._note_restored_triggers(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION comply._note_restored_triggers(regclass, pg_ddl_command) FROM PUBLIC;
 CREATE FUNCTION comply._restored_here(tbl regclass) RETURNS boolean
   AS 'MODULE_PATHNAME', 'comply_restored_here'
   LANGUAGE C STABLE STRICT;
@@ -608,7 +608,7 @@ BEGIN
          AND tg.tgname IN ('comply_protect_before', 'comply_protect_after', 'comply_protect_truncate');
       -- Created intact by a CREATE TRIGGER of this session's own, as a restore does.
       IF FOUND AND obj.intact AND r.command_tag = 'CREATE TRIGGER' THEN
-        PERFORM comply._note_restored_triggers(obj.tgrelid);
+        PERFORM comply._note_restored_triggers(obj.tgrelid, r.command);
       END IF;
       IF FOUND AND NOT obj.intact THEN
         SELECT c.table_name INTO p FROM comply.policies c
