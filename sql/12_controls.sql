@@ -185,6 +185,18 @@ SELECT has_table_privilege('comply.review_cases', 'SELECT') AS reads_cases;
 SELECT control_id, status, evidence - 'objects' - 'reviewers' AS evidence
   FROM comply.run_controls(ARRAY['GDPR-22', 'SOX-404-segregation-of-duties']) ORDER BY 1;
 RESET ROLE;
+-- What the auditor cannot see is no pass: pg_hba's rules are for superusers, so the
+-- authentication control is a gap in the matrix and "not ok" in TAP for that role.
+GRANT EXECUTE ON FUNCTION comply.tap_controls(text[]) TO ctl_auditor;
+BEGIN;
+CREATE TABLE ctl_hipaa (id int PRIMARY KEY, note text);
+SELECT comply.protect('ctl_hipaa', '{"columns": {"note": {"redact": true}}, "regulations": ["HIPAA §164.312(d)"]}');
+SET ROLE ctl_auditor;
+SELECT object, status FROM comply.requirements_matrix() WHERE control = 'HIPAA-164.312-d';
+SELECT * FROM comply.tap_controls(ARRAY['HIPAA-164.312-d']) t WHERE t NOT LIKE '# evidence%';
+RESET ROLE;
+ROLLBACK;
+REVOKE EXECUTE ON FUNCTION comply.tap_controls(text[]) FROM ctl_auditor;
 REVOKE EXECUTE ON FUNCTION comply.run_controls(text[]) FROM ctl_auditor;
 DROP ROLE ctl_auditor;
 RESET comply.review_four_eyes;

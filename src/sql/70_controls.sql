@@ -290,11 +290,14 @@ DECLARE
   replicated_by text;
   -- Authentication posture, from comply.check_server (once for every table).
   auth_reasons text[] := ARRAY(
-    SELECT CASE x.check_name
-             WHEN 'password_encryption' THEN 'password_encryption is not scram-sha-256'
-             ELSE 'pg_hba has rules with trust, password or md5' END
+    SELECT CASE WHEN x.status = 'unknown'
+                  THEN x.check_name || ' cannot be checked by this role'
+                WHEN x.check_name = 'password_encryption' THEN 'password_encryption is not scram-sha-256'
+                ELSE 'pg_hba has rules with trust, password or md5' END
       FROM comply.check_server() x
-     WHERE x.check_name IN ('password_encryption', 'pg_hba_methods') AND x.status = 'fail'
+     -- (Unknown is no pass: pg_hba_file_rules is for superusers, and a role that cannot
+     -- read the rules cannot say they are sound.)
+     WHERE x.check_name IN ('password_encryption', 'pg_hba_methods') AND x.status IN ('fail', 'unknown')
      ORDER BY 1);
 BEGIN
   -- Every protected table, and every table whose latest discovery (still about the same

@@ -194,8 +194,11 @@ BEGIN
     i := i + 1;
     IF r.status = 'pass' THEN
       RETURN NEXT format('ok %s - %s (%s)', i, r.id, r.ref);
-    ELSIF r.status = 'fail' THEN
-      RETURN NEXT format('not ok %s - %s (%s)', i, r.id, r.ref);
+    ELSIF r.status IN ('fail', 'unknown') THEN
+      -- (Unknown is not a pass either: a CI job run by a role that cannot see what a
+      -- control checks would otherwise pass a server that fails it.)
+      RETURN NEXT format('not ok %s - %s (%s)%s', i, r.id, r.ref,
+                         CASE WHEN r.status = 'unknown' THEN ' # unknown to this role' ELSE '' END);
       RETURN NEXT '# evidence: ' || r.evidence::text;
     ELSE
       RETURN NEXT format('ok %s - %s (%s) # SKIP %s', i, r.id, r.ref, r.status);
