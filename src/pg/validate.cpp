@@ -750,6 +750,16 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
   Datum schema_datum = PG_GETARG_DATUM(1);
   Guarded([&] {
     CheckSchemaName(name);
+    // Schema names are shown in messages, the server log and the data-flow diagram, and
+    // comply.schemas is readable by every role: one in which the detector finds personal
+    // data (a document's value passed as the name) is refused, as a policy's text is.
+    if (!ShowsAsName(name))
+      throw Error(sqlstate::kInvalidParameterValue,
+                  "schema name holds personal data (" + std::to_string(std::strlen(name)) +
+                      " bytes, not shown)",
+                  "Schema names are shown in messages, the server log and comply.data_flow(), "
+                  "and comply.schemas is readable by every role.",
+                  "Name the schema after what it describes.");
     // A registered schema is read back from its text, by a parser that stops at
     // json::kMaxDepth levels: one nested deeper could be stored but never used, and
     // would break the $refs of every other schema to registered ones.
