@@ -155,6 +155,20 @@ DELETE FROM comply.schemas WHERE name = 'chk_base';
 DROP TABLE chk_table;
 DROP DOMAIN chk_domain;
 DELETE FROM comply.schemas WHERE name = 'chk_doc';
+-- A $ref relative to its schema's $id (or to a nested $id) is resolved as the compiler
+-- resolves it, and a name cast to text from another type counts too.
+SELECT comply.register_schema('chk_rel_b', '{"$id": "https://example.org/chk/b.json", "type": "object"}');
+SELECT comply.register_schema('chk_rel_leaf', '{"$id": "https://example.org/chk/sub/leaf.json", "type": "string"}');
+SELECT comply.register_schema('chk_rel_a', '{"$id": "https://example.org/chk/a.json", "$ref": "b.json",
+  "properties": {"f": {"$id": "https://example.org/chk/sub/x.json", "$ref": "leaf.json"}}}');
+SELECT comply.register_schema('chk_cast', '{"type": "object"}');
+CREATE TABLE chk_rel (doc jsonb CHECK (comply.validate(doc, 'chk_rel_a')), other jsonb CHECK (comply.validate(other, 'chk_cast'::varchar)));
+SELECT name FROM comply._schemas_named_by_constraints() WHERE name LIKE 'chk%' ORDER BY 1;
+DELETE FROM comply.schemas WHERE name = 'chk_rel_b';
+DELETE FROM comply.schemas WHERE name = 'chk_rel_leaf';
+DELETE FROM comply.schemas WHERE name = 'chk_cast';
+DROP TABLE chk_rel;
+DELETE FROM comply.schemas WHERE name IN ('chk_rel_a', 'chk_rel_b', 'chk_rel_leaf', 'chk_cast');
 -- A name the detector finds personal data in (a value passed in the wrong argument) is not
 -- shown, only its length.
 SELECT comply.validate('{}', 'ssn:536-22-8714');

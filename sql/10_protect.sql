@@ -1042,6 +1042,8 @@ INSERT INTO clinic.logins VALUES (3, 'amara.okafor@example.org', '536-22-7777', 
 COPY clinic.logins FROM stdin;
 4	li.na.obi@example.org	372-44-1856	lina
 \.
+-- (PL/pgSQL's EXECUTE: the context's "SQL statement" keeps its literals out.)
+DO $$ BEGIN EXECUTE 'INSERT INTO clinic.logins VALUES (6, ''nia.adeyemi@example.org'', NULL, NULL)'; END $$;
 CREATE TEMP TABLE long_line AS
   SELECT 5 AS id, repeat('Patient Farah Haddad, SSN 372-44-1856, mail farah.haddad@example.net. ', 150000) AS email;
 SELECT current_setting('data_directory') || '/comply_test_long_line.tsv' AS long_line_file \gset

@@ -200,6 +200,10 @@ emit_log_hook_type prev_emit_log_hook = nullptr;
 // The protect trigger's own errors hide both already.
 void HideProtectedRow(ErrorData* edata) {
   edata->hide_stmt = true;
+  // A deadlock's log-only detail quotes every waiting process's statement, another
+  // session's too.
+  if (edata->detail_log != nullptr && edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED)
+    edata->detail_log = nullptr;
   if (edata->context == nullptr) return;
   char* out = edata->context;
   for (const char* line = edata->context; *line != '\0';) {
@@ -213,6 +217,9 @@ void HideProtectedRow(ErrorData* edata) {
           keep = i;
           break;
         }
+    } else if (strncmp(line, "SQL statement \"", 15) == 0) {
+      // PL/pgSQL's EXECUTE (and SPI's) statement, with its literals: "SQL statement".
+      keep = 13;
     }
     memmove(out, line, keep);
     out += keep;

@@ -46,6 +46,7 @@ PG_FUNCTION_INFO_V1(comply_validation_errors);
 PG_FUNCTION_INFO_V1(comply_validation_errors_named);
 PG_FUNCTION_INFO_V1(comply_assert_valid);
 PG_FUNCTION_INFO_V1(comply_register_schema);
+PG_FUNCTION_INFO_V1(comply_schema_ref_targets);
 }
 
 namespace comply::pg {
@@ -586,6 +587,60 @@ extern "C" Datum comply_validate_named_options(PG_FUNCTION_ARGS) {
   return Guarded([&] {
     const CallMemo& call = name ? NamedCall(fcinfo, name, options) : *memo;
     return BoolGetDatum(schema::IsValid(*call.compiled, JsonbView::Root(instance), call.options));
+  });
+}
+
+namespace {
+// The documents the $refs of schema reach (absolute URIs, fragments aside), each resolved
+// against the base its nearest $id gives, as the compiler resolves it: "b.json" under
+// "https://ex.com/schemas/a.json" is "https://ex.com/schemas/b.json". A "$ref" key
+// anywhere counts, even in an enum's data, and one beside an $id is resolved against
+// both bases (draft-07 ignores an $id beside a $ref, 2020-12 does not): a dependency too
+// many refuses a deletion, one too few would break a table's writes.
+void RefTargets(const json::Value& v, const std::string& base, std::vector<std::string>* out) {
+  if (v.is_array()) {
+    for (const json::Value& e : v.as_array()) RefTargets(e, base, out);
+    return;
+  }
+  if (!v.is_object()) return;
+  std::string here = base;
+  const json::Value* id = v.Find("$id");
+  if (id && id->is_string() && !id->as_string().empty() && id->as_string()[0] != '#') {
+    std::string s = id->as_string();
+    while (!s.empty() && s.back() == '#') s.pop_back();
+    here = schema::internal::ResolveUri(base, s);
+  }
+  const json::Value* ref = v.Find("$ref");
+  if (ref && ref->is_string()) {
+    for (const std::string* b : {static_cast<const std::string*>(&here), &base}) {
+      std::string target = schema::internal::ResolveUri(*b, ref->as_string());
+      const size_t hash = target.find('#');
+      if (hash != std::string::npos) target.resize(hash);
+      if (!target.empty()) out->push_back(std::move(target));
+    }
+  }
+  for (const auto& [key, member] : v.as_object()) RefTargets(member, here, out);
+}
+}  // namespace
+
+// comply._schema_ref_targets(schema jsonb) RETURNS SETOF text
+extern "C" Datum comply_schema_ref_targets(PG_FUNCTION_ARGS) {
+  InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+  Jsonb* schema_jb = PG_GETARG_JSONB_P(0);
+  ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  return Guarded([&] {
+    json::Value doc = JsonbToValue(schema_jb);
+    std::vector<std::string> targets;
+    RefTargets(doc, "", &targets);
+    std::sort(targets.begin(), targets.end());
+    targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+    for (const std::string& t : targets)
+      PgCall([&] {
+        Datum value = CStringGetTextDatum(t.c_str());
+        bool isnull = false;
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+      });
+    return (Datum)0;
   });
 }
 

@@ -82,6 +82,15 @@ CREATE FUNCTION comply.assert_valid(instance jsonb, schema_name text, options js
 COMMENT ON FUNCTION comply.assert_valid(jsonb, text, jsonb) IS
   'comply.assert_valid with options: {"format": "assert"} checks "format" keywords';
 
+-- The documents a schema's $refs reach (absolute, fragments aside), each resolved against
+-- its nearest $id as the compiler resolves it: for the guards of comply.schemas.
+CREATE FUNCTION comply._schema_ref_targets(schema jsonb) RETURNS SETOF text
+  AS 'MODULE_PATHNAME', 'comply_schema_ref_targets'
+  LANGUAGE C IMMUTABLE STRICT;
+COMMENT ON FUNCTION comply._schema_ref_targets(jsonb) IS
+  'The documents a schema''s $refs reach, resolved against its $ids (for the guards of comply.schemas)';
+REVOKE ALL ON FUNCTION comply._schema_ref_targets(jsonb) FROM PUBLIC;
+
 -- Not STRICT: a NULL name or schema is refused (22004), not taken for a call that did
 -- nothing (a deployment script whose schema came back NULL would go on unaware).
 CREATE FUNCTION comply.register_schema(name text, schema jsonb) RETURNS void

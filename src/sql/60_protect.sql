@@ -143,8 +143,8 @@ CREATE FUNCTION comply._schemas_referenced_by_policies()
     SELECT s2.name, u.table_name
       FROM used u
       JOIN comply.schemas s ON s.name = u.name
-      CROSS JOIN LATERAL jsonb_path_query(s.schema, 'lax $.**."$ref"') r
-      JOIN comply.schemas s2 ON rtrim(s2.schema ->> '$id', '#') = split_part(r #>> '{}', '#', 1)
+      CROSS JOIN LATERAL comply._schema_ref_targets(s.schema) r(target)
+      JOIN comply.schemas s2 ON rtrim(s2.schema ->> '$id', '#') = r.target
                             AND s2.schema ->> '$id' <> '')
   SELECT u.name, u.table_name FROM used u
    WHERE NOT EXISTS (SELECT 1 FROM comply.policies p,
@@ -172,15 +172,16 @@ CREATE FUNCTION comply._schemas_named_by_constraints()
            true
       FROM pg_constraint c
      CROSS JOIN LATERAL pg_get_constraintdef(c.oid) d(def)
-     CROSS JOIN LATERAL regexp_matches(d.def, '''([A-Za-z_][A-Za-z0-9_.:-]{0,127})''::text', 'g') m
+     -- ('name'::text, or cast from another type first: ('name'::character varying)::text)
+     CROSS JOIN LATERAL regexp_matches(d.def, '''([A-Za-z_][A-Za-z0-9_.:-]{0,127})''::', 'g') m
      WHERE c.contype = 'c' AND d.def ~ 'comply\.(validate|validation_errors|assert_valid)\('
        AND EXISTS (SELECT 1 FROM comply.schemas s WHERE s.name = m[1])
     UNION
     SELECT s2.name, n.constraint_name, n.object, false
       FROM named n
       JOIN comply.schemas s ON s.name = n.name
-      CROSS JOIN LATERAL jsonb_path_query(s.schema, 'lax $.**."$ref"') r
-      JOIN comply.schemas s2 ON rtrim(s2.schema ->> '$id', '#') = split_part(r #>> '{}', '#', 1)
+      CROSS JOIN LATERAL comply._schema_ref_targets(s.schema) r(target)
+      JOIN comply.schemas s2 ON rtrim(s2.schema ->> '$id', '#') = r.target
                             AND s2.schema ->> '$id' <> '')
   SELECT * FROM named $$;
 COMMENT ON FUNCTION comply._schemas_named_by_constraints() IS
