@@ -141,8 +141,14 @@ SELECT comply.verify_proof(jsonb_set(:'proof', '{block,signature}', to_jsonb(rep
 SELECT comply.verify_proof(jsonb_set(:'proof', '{entry_id}', '1')) AS other_entry_claimed,
        comply.verify_proof(jsonb_set(:'proof', '{entry,block_no}', '99')) AS other_block_claimed,
        comply.verify_proof(jsonb_set(:'proof', '{entry,leaf_index}', '4')) AS other_place_claimed;
+-- A member the hashes do not cover is a claim the proof does not prove.
+SELECT comply.verify_proof(jsonb_set(:'proof', '{entry,approved_by}', '"ceo"')) AS claim_in_entry,
+       comply.verify_proof(jsonb_set(:'proof', '{note}', '"approved by the CEO"')) AS claim_beside,
+       comply.verify_proof(jsonb_set(:'proof', '{block,approved}', 'true')) AS claim_in_block;
 \set VERBOSITY terse
 SELECT comply.verify_proof(jsonb_set(:'proof', '{leaf_index}', to_jsonb(((:'proof'::jsonb ->> 'leaf_index')::int + 0.7))));
+-- An integer is written as one (7, not 7.0).
+SELECT comply.verify_proof(jsonb_set(:'proof', '{entry_id}', ((:'proof'::jsonb ->> 'entry_id') || '.0')::jsonb));
 \set VERBOSITY default
 -- A proof nested deeper than 512 levels is refused (54000) before it is read.
 SELECT comply.verify_proof(jsonb_set(:'proof', '{path}', (repeat('[', 600) || repeat(']', 600))::jsonb));

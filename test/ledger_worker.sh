@@ -278,6 +278,16 @@ check "the export is ASCII, and the same bytes for a Latin-1 client" \
   bash -c 'grep -q "pr\\\\u00fcfung" "$1" && ! LC_ALL=C grep -q "[^[:print:][:space:]]" "$1" &&
            PGCLIENTENCODING=LATIN1 psql -X -q -At -d postgres -c "SELECT l FROM comply.export_ledger($2) l" | cmp -s - "$1"' \
   _ "$export_file" "$first_signed"
+# What the hashes do not cover must not pass for sealed: a key twice in a line (a forged
+# value first, the sealed one last), a member outside the encoding, an integer as a string.
+tampered=$(mktemp)
+for edit in '0,/"action":/s//"action":"forged","action":/' '0,/"type":"entry",/s//"type":"entry","approved_by":"ceo",/' \
+            '0,/"type":"block",/s//"type":"block","approved":true,/' '0,/"id":\([0-9]*\),/s//"id":"\1",/'; do
+  sed "$edit" "$export_file" >"$tampered"
+  check "pg_comply_verify refuses an export edited with sed '$edit'" \
+    bash -c '! "$0" --ledger "$1" --public-key "$2" >/dev/null && ! cmp -s "$1" "$3"' "$verify" "$tampered" "$pubkey" "$export_file"
+done
+rm -f "$tampered"
 sed -i '0,/"action":"pgbench"/s//"action":"pgbenck"/' "$export_file"
 check "pg_comply_verify refuses an altered export" \
   bash -c '! "$0" --ledger "$1" --public-key "$2" >/dev/null' "$verify" "$export_file" "$pubkey"

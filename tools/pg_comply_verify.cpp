@@ -24,6 +24,7 @@
 #include <charconv>
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -208,7 +209,9 @@ class Verifier {
     const std::string where = "line " + std::to_string(line_no);
     Value v;
     try {
-      v = comply::json::Parse(text);
+      // A key twice in a line: which value a reader takes would decide what it reads
+      // ("object" forged first, the sealed one last, verified as sealed).
+      v = comply::json::ParseUniqueKeys(text);
     } catch (const comply::Error& e) {
       problems_.Add(where + ": not valid JSON (" + e.what() + ")");
       return;
@@ -335,6 +338,18 @@ class Verifier {
   size_t entry_count() const { return entries_verified_; }
 
  private:
+  // Members outside the export's encoding, and integers written as strings: what the
+  // hashes do not cover must not pass for sealed.
+  template <size_t N>
+  void CheckMembers(const Value& v, const std::array<std::string_view, N>& members,
+                    std::initializer_list<const char*> integers,
+                    const std::function<void(const std::string&)>& bad) {
+    for (const auto& [key, value] : v.as_object())
+      if (!comply::ledger::IsMember(key, members)) bad("unknown field \"" + key + "\"");
+    for (const char* key : integers)
+      if (const Value* x = v.Find(key); x && x->is_string()) bad(std::string("field \"") + key + "\" is a string, not a number");
+  }
+
   void Entry(const std::string& where, const Value& v) {
     PendingEntry p;
     const auto id = GetInt(v, "id");
@@ -344,6 +359,7 @@ class Verifier {
       problems_.Add(p.label + ": " + what);
       ok = false;
     };
+    CheckMembers(v, comply::ledger::kEntryMembers, {"id", "logged_at_us", "block_no", "leaf_index"}, bad);
     if (!id) bad("field \"id\" is missing or not an integer");
     p.entry.id = id.value_or(0);
     if (auto t = GetInt(v, "logged_at_us")) {
@@ -405,6 +421,7 @@ class Verifier {
       problems_.Add(label + ": " + what);
       ok = false;
     };
+    CheckMembers(v, comply::ledger::kBlockMembers, {"block_no", "entry_count", "sealed_at_us"}, bad);
     if (!block_no) bad("field \"block_no\" is missing or not an integer");
     h.block_no = block_no.value_or(0);
     if (auto x = GetHash(v, "prev_hash")) {

@@ -2045,11 +2045,9 @@ int64 IntField(const json::Value& obj, const char* key) {
       if (errno == 0 && end && *end == '\0' && end != t.c_str()) return static_cast<int64>(x);
     }
   }
-  // (Otherwise an integer all the same: 1.7 read as 1 made a proof with a made-up leaf
-  // index verify.)
-  if (!v || !v->is_number() || v->as_number() != std::floor(v->as_number()) || std::fabs(v->as_number()) > 9e15)
-    throw Error(sqlstate::kInvalidParameterValue, std::string("proof field \"") + key + "\" must be an integer");
-  return static_cast<int64>(v->as_number());
+  // Written as an integer is written (7, not 7.0 or 7e0): 1.7 read as 1 made a proof with
+  // a made-up leaf index verify, and the export writes integers as digits.
+  throw Error(sqlstate::kInvalidParameterValue, std::string("proof field \"") + key + "\" must be an integer");
 }
 
 }  // namespace
@@ -2182,6 +2180,16 @@ extern "C" Datum comply_verify_proof(PG_FUNCTION_ARGS) {
     const json::Value* path = proof.Find("path");
     if (!block || !block->is_object() || !entry || !entry->is_object() || !path || !path->is_array())
       throw Error(sqlstate::kInvalidParameterValue, "proof needs \"block\", \"entry\" and \"path\"");
+    // A member the proof's hashes do not cover (an "approved_by" added to the entry, a
+    // note beside it) is a claim the proof does not prove: not verified.
+    static constexpr std::array<std::string_view, 7> kProofMembers = {
+        "entry_id", "leaf_index", "tree_size", "entry_hash", "path", "entry", "block"};
+    for (const auto& [key, value] : proof.as_object())
+      if (!ledger::IsMember(key, kProofMembers)) return BoolGetDatum(false);
+    for (const auto& [key, value] : entry->as_object())
+      if (!ledger::IsMember(key, ledger::kEntryMembers)) return BoolGetDatum(false);
+    for (const auto& [key, value] : block->as_object())
+      if (!ledger::IsMember(key, ledger::kBlockMembers)) return BoolGetDatum(false);
     auto text = [&](const char* key) -> std::optional<std::string> {
       const json::Value* v = entry->Find(key);
       if (!v || v->is_null()) return std::nullopt;

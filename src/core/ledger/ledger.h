@@ -136,4 +136,20 @@ bool VerifyMessageSignature(std::string_view public_key, std::string_view messag
 // one is caught.
 std::string ActionSkeleton(std::string_view action);
 
+// The members of an export line's (or a proof's) entry and block, as written: a verifier
+// takes an object with any other member (a claim the hashes do not cover, "approved_by")
+// for something that was never sealed.
+inline constexpr std::array<std::string_view, 14> kEntryMembers = {
+    "type", "id", "logged_at_us", "session_user", "current_user", "application_name",
+    "client_addr", "xid", "action", "object", "details", "block_no", "leaf_index", "entry_hash"};
+inline constexpr std::array<std::string_view, 10> kBlockMembers = {
+    "type", "block_no", "prev_hash", "merkle_root", "entry_count", "sealed_at_us", "node_id",
+    "block_hash", "signature", "signer_key"};
+template <size_t N>
+inline bool IsMember(std::string_view key, const std::array<std::string_view, N>& members) {
+  for (std::string_view m : members)
+    if (m == key) return true;
+  return false;
+}
+
 }  // namespace comply::ledger
