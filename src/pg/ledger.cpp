@@ -2291,7 +2291,9 @@ extern "C" Datum comply_export_ledger(PG_FUNCTION_ARGS) {
     // A range that holds no block (through_block before from_block, or before block 1)
     // exports nothing, archived or not.
     if (!PG_ARGISNULL(1) && to < std::max<int64>(from, 1)) return (Datum)0;
-    if (from_given && archived > 0 && from <= archived)
+    // (Also a range that ends among them: export_ledger(NULL, N) run again after
+    // archive_ledger(N) wrote an empty file and succeeded.)
+    if (archived > 0 && ((from_given && from <= archived) || (!PG_ARGISNULL(1) && to <= archived)))
       throw Error(sqlstate::kObjectNotInPrerequisiteState,
                   "blocks 1 to " + std::to_string(archived) + " are archived",
                   "Their entries were removed by comply.archive_ledger(), after an export kept "
