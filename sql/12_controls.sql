@@ -188,6 +188,17 @@ RESET ROLE;
 -- What the auditor cannot see is no pass: pg_hba's rules are for superusers, so the
 -- authentication control is a gap in the matrix and "not ok" in TAP for that role.
 GRANT EXECUTE ON FUNCTION comply.tap_controls(text[]) TO ctl_auditor;
+-- Findings the auditor may not read (row security: no SELECT on the column) are gaps for
+-- him too, shown by their number, not a clean matrix.
+BEGIN;
+CREATE TABLE ctl_hidden_leads (id int PRIMARY KEY, email text);
+INSERT INTO ctl_hidden_leads VALUES (1, 'wei.zhang@example.org'), (2, 'kwame@example.org');
+SELECT count(*) > 0 AS found FROM comply.discover(10, NULL, 'ctl_hidden_leads');
+SELECT count(*) AS superuser_gaps FROM comply.requirements_matrix() WHERE object = 'public.ctl_hidden_leads';
+SET ROLE ctl_auditor;
+SELECT DISTINCT object, status FROM comply.requirements_matrix() WHERE object LIKE '(%' OR object = 'public.ctl_hidden_leads';
+RESET ROLE;
+ROLLBACK;
 BEGIN;
 CREATE TABLE ctl_hipaa (id int PRIMARY KEY, note text);
 SELECT comply.protect('ctl_hipaa', '{"columns": {"note": {"redact": true}}, "regulations": ["HIPAA §164.312(d)"]}');

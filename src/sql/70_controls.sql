@@ -256,6 +256,33 @@ END $$;
 COMMENT ON FUNCTION comply._ledger_health(boolean) IS
   'Reasons the ledger is not sound (none if it is): append-only triggers, latest block (or every block with verify_all), unsealed backlog';
 
+-- Tables that discovery found PII in, and that no policy protects (nor one of their
+-- ancestors'): those the caller may read findings of (comply.discoveries' row security),
+-- and all of them (as the extension's owner). The matrix compares the two counts: a role
+-- that may not read a table's findings must not see a clean matrix because of it.
+-- (PL/pgSQL, whose plans are remade for another role: a SQL function's plan, kept for the
+-- transaction, counted a superuser's view for a role set after it in the same one.)
+CREATE FUNCTION comply._unprotected_discovery_tables() RETURNS bigint
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN (SELECT count(DISTINCT d.table_name)
+    FROM comply.discoveries d
+    JOIN pg_class c ON c.oid = d.table_name
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_attribute a ON a.attrelid = d.table_name AND a.attname = d.column_name AND NOT a.attisdropped
+   WHERE d.findings <> '[]' AND d.table_ident = format('%I.%I', n.nspname, c.relname)
+     AND NOT EXISTS (SELECT 1 FROM comply.policies p
+                      WHERE p.table_name = d.table_name
+                         OR p.table_name IN (SELECT pg_partition_ancestors(d.table_name))));
+END $$;
+COMMENT ON FUNCTION comply._unprotected_discovery_tables() IS
+  'How many unprotected tables discovery found PII in, among those whose findings the caller may read';
+CREATE FUNCTION comply._all_unprotected_discovery_tables() RETURNS bigint
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT comply._unprotected_discovery_tables() $$;
+COMMENT ON FUNCTION comply._all_unprotected_discovery_tables() IS
+  'How many unprotected tables discovery found PII in (all of them, a count only: for comply.requirements_matrix)';
+
 CREATE FUNCTION comply.requirements_matrix(full_ledger_check boolean DEFAULT false)
   RETURNS TABLE(workflow_step text, object text, regulation_ref text, control text,
                 implemented_by text, status text)
@@ -285,6 +312,7 @@ DECLARE
   refs text[];
   ref text;
   any_rows boolean := false;
+  hidden bigint;
   col text;
   verdict text;
   replicated_by text;
@@ -595,6 +623,23 @@ BEGIN
     END LOOP;
   END LOOP;
 
+  -- Findings the caller may not read (row security on comply.discoveries: a role without
+  -- SELECT on the column) are gaps all the same, shown by their number only.
+  hidden := comply._all_unprotected_discovery_tables() - comply._unprotected_discovery_tables();
+  IF hidden > 0 THEN
+    any_rows := true;
+    FOR c IN SELECT * FROM comply.controls k WHERE k.check_kind IN ('enforced', 'pii_covered')
+              ORDER BY k.regulation_ref, k.control_id LOOP
+      workflow_step := NULL;
+      object := format('(%s tables this role may not read)', hidden);
+      regulation_ref := c.regulation_ref;
+      control := c.control_id;
+      implemented_by := c.implemented_by;
+      status := format('gap: PII found by discovery in %s unprotected tables whose findings this role may not read '
+                       '(run the matrix as a role that may, to see them)', hidden);
+      RETURN NEXT;
+    END LOOP;
+  END IF;
   IF NOT any_rows THEN
     status := 'gap: no table is protected (find PII with comply.discover(), protect with comply.protect())';
     RETURN NEXT;
