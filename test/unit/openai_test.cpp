@@ -192,7 +192,7 @@ TEST(OpenAIParseTest, ParsesAnswerUsageAndModel) {
 }
 
 // What PostgreSQL cannot store is not kept: a token count beyond int4 (the interaction's
-// columns) is dropped, a NUL in the rationale is replaced (no text or jsonb holds one).
+// columns) is dropped, a NUL in the rationale is removed (no text or jsonb holds one).
 TEST(OpenAIParseTest, CountsBeyondInt4AndNulsAreNotKept) {
   ChatAnswer a = ParseChatResponse(
       R"({"choices":[{"message":{"content":"{\"label\":\"invoice\",\"confidence\":0.5,\"rationale\":\"a\\u0000b\"}"}}],)"
@@ -201,7 +201,15 @@ TEST(OpenAIParseTest, CountsBeyondInt4AndNulsAreNotKept) {
   EXPECT_FALSE(a.prompt_tokens);
   EXPECT_EQ(a.completion_tokens, 2147483647);
   EXPECT_FALSE(a.total_tokens);
-  EXPECT_EQ(a.rationale, "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(a.rationale, "ab");
+}
+
+// A NUL inside a value does not hide it from the detector: removed, not replaced.
+TEST(OpenAIParseTest, NulsInsideAValueAreRemoved) {
+  ChatAnswer a = ParseChatResponse(
+      R"({"choices":[{"message":{"content":"{\"label\":\"invoice\",\"confidence\":0.5,\"rationale\":\"SSN 536-22-\\u00008714\"}"}}]})",
+      kLabels);
+  EXPECT_EQ(a.rationale, "SSN 536-22-8714");
 }
 
 TEST(OpenAIParseTest, ToleratesWhitespaceAndOneFence) {

@@ -248,9 +248,10 @@ ChatAnswer ParseChatResponse(std::string_view body, const std::vector<std::strin
     if (!rationale->is_string()) BadAnswer("the answer's rationale is not a string");
     out.rationale = rationale->as_string();
     // A NUL ("\u0000") is valid JSON but no PostgreSQL text or jsonb holds it: the
-    // interaction's response would be stored unreadable as jsonb. Replaced by U+FFFD.
-    for (size_t at = out.rationale.find('\0'); at != std::string::npos; at = out.rationale.find('\0', at))
-      out.rationale.replace(at, 1, "\xEF\xBF\xBD");
+    // interaction's response would be stored unreadable as jsonb. Removed: a character
+    // put in its place split what the detector finds (536-22-\u00008714 was kept whole,
+    // its digits in clear, as 536-22-\ufffd8714).
+    out.rationale.erase(std::remove(out.rationale.begin(), out.rationale.end(), '\0'), out.rationale.end());
   }
 
   const json::Value* usage = root.Find("usage");
