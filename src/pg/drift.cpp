@@ -639,6 +639,7 @@ Datum comply_changed_here(PG_FUNCTION_ARGS) {
 constexpr int kRestoredMax = 4096;
 Oid restored_tables[kRestoredMax];
 int n_restored = 0;
+int next_restored = 0;  // the slot the next table takes once all are used
 
 // comply._note_restored_triggers(tbl regclass, cmd pg_ddl_command) RETURNS void: cmd
 // is the CREATE TRIGGER (a plain one, as pg_dump writes: CREATE OR REPLACE of a trigger
@@ -654,7 +655,9 @@ Datum comply_note_restored_triggers(PG_FUNCTION_ARGS) {
     PG_RETURN_VOID();
   for (int i = 0; i < n_restored; ++i)
     if (restored_tables[i] == relid) PG_RETURN_VOID();
-  restored_tables[n_restored % kRestoredMax] = relid;  // (the oldest give way past the bound)
+  // (Past the bound, the oldest give way.)
+  restored_tables[next_restored] = relid;
+  next_restored = (next_restored + 1) % kRestoredMax;
   if (n_restored < kRestoredMax) ++n_restored;
   PG_RETURN_VOID();
 }
