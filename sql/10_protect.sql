@@ -1021,6 +1021,18 @@ INSERT INTO clinic.nokey VALUES ('B2', 'second');
 SELECT action, details -> 'primary_key' AS key FROM comply.audit_log
  WHERE object = 'clinic.nokey' AND action = 'INSERT' ORDER BY id;
 SELECT comply.unprotect('clinic.nokey');
+-- A table or column named after personal data reads as its labels in every ledger entry
+-- (protect, the rows', unprotect), as in the drift watch's: the ledger never drops it.
+CREATE SCHEMA "536-22-8714";
+CREATE TABLE "536-22-8714"."john.doe@example.com" (id int PRIMARY KEY, "jane.roe@example.org" text, notes text);
+SELECT comply.protect('"536-22-8714"."john.doe@example.com"', '{"columns": {"notes": {"redact": true}}}');
+INSERT INTO "536-22-8714"."john.doe@example.com" VALUES (1, 'x', 'y');
+SELECT comply.unprotect('"536-22-8714"."john.doe@example.com"');
+SELECT action, object, details -> 'columns' AS columns, details -> 'primary_key' AS key FROM comply.audit_log
+ WHERE object LIKE '%US_SSN%' ORDER BY id;
+SELECT count(*) AS in_clear FROM comply.audit_log
+ WHERE (coalesce(object, '') || coalesce(details::text, '')) ~ '536-22-8714|john\.doe@example\.com|jane\.roe@example\.org';
+DROP SCHEMA "536-22-8714" CASCADE;
 -- A unique index over a column the policy masks or redacts by content: different values
 -- would be stored alike, and the second such row refused; protect warns (pseudonyms stay
 -- distinct: no warning for them). Likewise a CHECK constraint over a transformed column

@@ -342,6 +342,9 @@ SELECT comply.data_flow('svg');
 SELECT comply.data_flow(NULL);
 SELECT comply.data_flow('mermaid', 'ctl_no_such_schema');
 \set VERBOSITY terse
+-- Bidirectional controls in a name (a right-to-left override) are shown as '?': as
+-- characters or entity codes they would make a label read in reverse.
+SELECT comply._flow_label(E'ward\u202Enoitcelloc', 'dot') AS dot, comply._flow_label(E'ward\u2067x', 'mermaid') AS mermaid;
 -- A format that is not a name may be data: shown by its length only.
 SELECT comply.data_flow('maria.garcia@example.org');
 -- A selection of controls that names no control is refused: as TAP, a plan of no tests

@@ -119,6 +119,14 @@ struct ColumnPolicy {
 struct TablePolicy {
   Oid relid = InvalidOid;
   std::string table;  // schema-qualified, quoted: the protected table
+  // The names a ledger entry gives the table, the partition and the relation's columns
+  // (by attnum - 1; empty: the column's own name): redacted as comply.audit redacts an
+  // object, so that a table or column named after personal data ("john.doe@example.com")
+  // reads as its labels in every entry, the row's as the drift watch's. Computed once.
+  std::string table_in_ledger;
+  std::string partition_in_ledger;
+  std::vector<std::string> columns_in_ledger;
+  std::vector<std::string> pk_in_ledger;
   // The partition the rows are stored in (schema-qualified, quoted) when relid is a
   // partition of the protected table, whose policy it follows; empty otherwise.
   std::string partition;
@@ -299,6 +307,22 @@ void CheckPolicyText(const json::Value& doc) {
 // Builds a policy from its JSON for the relation; checks every name and type. For a
 // partition that follows the policy of protected, an ancestor, columns are found in
 // the partition by name (its column numbers may differ from the ancestor's).
+// The names of relid's attributes by attnum - 1 (a dropped one's: empty).
+std::vector<std::string> AttributeNames(Oid relid) {
+  std::vector<std::string> out;
+  const int n = PgCall([&] {
+    Relation rel = relation_open(relid, AccessShareLock);
+    const int natts = RelationGetDescr(rel)->natts;
+    relation_close(rel, AccessShareLock);
+    return natts;
+  });
+  for (int i = 1; i <= n; ++i) {
+    char* name = PgCall([&] { return get_attname(relid, static_cast<AttrNumber>(i), true); });
+    out.emplace_back(name ? name : "");
+  }
+  return out;
+}
+
 std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
                                          Oid protected_relid = InvalidOid) {
   auto p = std::make_shared<TablePolicy>();
@@ -309,6 +333,12 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
   if (OidIsValid(protected_relid) && protected_relid != relid) {
     p->partition = p->table;
     p->table = QualifiedName(protected_relid);
+  }
+  p->table_in_ledger = RedactTextDefault(p->table);
+  if (!p->partition.empty()) p->partition_in_ledger = RedactTextDefault(p->partition);
+  for (const std::string& name : AttributeNames(relid)) {
+    std::string shown = RedactTextDefault(name);
+    p->columns_in_ledger.push_back(shown == name ? std::string() : std::move(shown));
   }
   for (const auto& [key, value] : doc.as_object()) {
     if (key == "audit") {
@@ -500,6 +530,7 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
   for (int i = 0; i < pk->n; ++i) {
     p->pk_attnums.push_back(pk->attnums[i]);
     p->pk_names.push_back(pk->names[i]);
+    p->pk_in_ledger.push_back(RedactTextDefault(pk->names[i]));
   }
   PgCall([&] {
     Oid argtypes[2] = {JSONBOID, TEXTOID};
@@ -824,12 +855,13 @@ void Audit(const std::string& action, const std::string& object, Jsonb* details)
   (void)AppendAudit(user, TextDatumOf(action), TextDatumOf(object), details);
 }
 
-// The same with details as JSON text, redacted here.
+// The same with details as JSON text, redacted here, and the object redacted too (a
+// table named after personal data reads as its labels, as in the drift watch's entries).
 void Audit(const std::string& action, const std::string& object, const std::string& details) {
   Jsonb* doc = PgCall([&] {
     return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(details.c_str())));
   });
-  Audit(action, object, RedactJsonbDefault(doc));
+  Audit(action, RedactTextDefault(object), RedactJsonbDefault(doc));
 }
 
 // The details of a TRUNCATE's ledger entry: {"operation": "TRUNCATE"} and the
@@ -1563,11 +1595,15 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
         Datum b = PgCall([&] { return heap_getattr(td->tg_newtuple, i + 1, desc, &n2); });
         differs = n1 != n2 || (!n1 && !SameValue(a, b, att));
       }
-      if (differs) changed.push_back(NameStr(att->attname));
+      if (differs)
+        changed.push_back(static_cast<size_t>(i) < p.columns_in_ledger.size() && !p.columns_in_ledger[i].empty()
+                              ? p.columns_in_ledger[i].c_str()
+                              : NameStr(att->attname));
     }
-    Audit(OperationOf(td), p.table,
-          RowAuditDetails(OperationOf(td), PrimaryKeyParts(p, row, desc, true), changed,
-                          p.partition));
+    std::vector<KeyPart> key = PrimaryKeyParts(p, row, desc, true);
+    for (size_t i = 0; i < key.size() && i < p.pk_in_ledger.size(); ++i) key[i].name = p.pk_in_ledger[i];
+    Audit(OperationOf(td), p.table_in_ledger,
+          RowAuditDetails(OperationOf(td), key, changed, p.partition_in_ledger));
   }
   if (!p.any_classify) return;
   if (is_delete) {

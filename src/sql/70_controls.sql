@@ -349,7 +349,7 @@ BEGIN
            coalesce(p.policy -> 'columns', '{}') AS cols,
            d.findings,
            -- columns with PII in clear: "notes (EMAIL_ADDRESS, US_SSN)"
-           (SELECT array_agg(x.col || ' (' || x.entities || ')' ORDER BY x.col)
+           (SELECT array_agg(quote_ident(x.col) || ' (' || x.entities || ')' ORDER BY x.col)
               FROM (SELECT f ->> 'column' AS col, string_agg(DISTINCT f ->> 'entity', ', ' ORDER BY f ->> 'entity') AS entities
                       FROM jsonb_array_elements(d.findings) f
                      WHERE NOT comply._covers(p.policy -> 'columns' -> (f ->> 'column'), f ->> 'entity')
@@ -415,7 +415,7 @@ BEGIN
       uncovered := t.uncovered;
       IF FOUND THEN
         ancestor := anc.ident;
-        SELECT array_agg(x.col || ' (' || x.entities || ')' ORDER BY x.col) INTO uncovered
+        SELECT array_agg(quote_ident(x.col) || ' (' || x.entities || ')' ORDER BY x.col) INTO uncovered
           FROM (SELECT f ->> 'column' AS col,
                        string_agg(DISTINCT f ->> 'entity', ', ' ORDER BY f ->> 'entity') AS entities
                   FROM jsonb_array_elements(t.findings) f
@@ -652,15 +652,18 @@ COMMENT ON FUNCTION comply.requirements_matrix(boolean) IS
 -- character outside a plain set as an entity code (#35; for #), so quotes, brackets,
 -- pipes, HTML and newlines cannot end the string or change the graph; DOT gets its
 -- quotes and backslashes escaped and control characters as spaces.
+-- Bidirectional controls (a right-to-left override in a table's name) are shown as '?' in
+-- both: as characters or entity codes they would make a label read in reverse.
 CREATE FUNCTION comply._flow_label(label text, fmt text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
   SELECT CASE fmt
     WHEN 'mermaid' THEN
       (SELECT coalesce(string_agg(CASE WHEN ch ~ '^[A-Za-z0-9 _.,:/()+=-]$' THEN ch
                                        ELSE '#' || ascii(ch) || ';' END, '' ORDER BY i), '')
-         FROM regexp_split_to_table(label, '') WITH ORDINALITY AS x(ch, i))
-    ELSE regexp_replace(replace(replace(label, E'\\', E'\\\\'), '"', E'\\"'), '[[:cntrl:]]', ' ', 'g')
-  END $$;
+         FROM regexp_split_to_table(b.l, '') WITH ORDINALITY AS x(ch, i))
+    ELSE regexp_replace(replace(replace(b.l, E'\\', E'\\\\'), '"', E'\\"'), '[[:cntrl:]]', ' ', 'g')
+  END
+  FROM (SELECT regexp_replace(label, E'[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]', '?', 'g') AS l) b $$;
 COMMENT ON FUNCTION comply._flow_label(text, text) IS
   'Escapes a label for a quoted Mermaid (entity codes) or DOT (backslash escapes) string';
 
