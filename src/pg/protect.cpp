@@ -748,8 +748,10 @@ struct KeyPart {
 // The primary key of tup; with redact, values are redacted as comply.audit would: a
 // string by content, a number by the content of its text (a card number or a tax id
 // used as a bigint key becomes its label, a string), as jsonb numbers are.
+// With in_ledger, the parts are named as a ledger entry names the key's columns
+// (TablePolicy::pk_in_ledger); their values are redacted with the real names as context.
 std::vector<KeyPart> PrimaryKeyParts(const TablePolicy& p, HeapTuple tup, TupleDesc desc,
-                                     bool redact) {
+                                     bool redact, bool in_ledger = false) {
   std::vector<KeyPart> parts(p.pk_attnums.size());
   for (size_t i = 0; i < p.pk_attnums.size(); ++i) {
     KeyPart& k = parts[i];
@@ -773,13 +775,15 @@ std::vector<KeyPart> PrimaryKeyParts(const TablePolicy& p, HeapTuple tup, TupleD
       k.number = (type == OIDOID || type == NUMERICOID) &&
                  k.value && *k.value != "NaN" && k.value->find("Infinity") == std::string::npos;
     }
-    if (!k.value || !redact) continue;
-    std::string redacted = RedactTextDefault(*k.value, k.name);
-    if (redacted != *k.value) {
-      k.value = std::move(redacted);
-      k.number = false;
-      k.integer.reset();
+    if (k.value && redact) {
+      std::string redacted = RedactTextDefault(*k.value, k.name);
+      if (redacted != *k.value) {
+        k.value = std::move(redacted);
+        k.number = false;
+        k.integer.reset();
+      }
     }
+    if (in_ledger && i < p.pk_in_ledger.size()) k.name = p.pk_in_ledger[i];
   }
   return parts;
 }
@@ -1600,10 +1604,9 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
                               ? p.columns_in_ledger[i].c_str()
                               : NameStr(att->attname));
     }
-    std::vector<KeyPart> key = PrimaryKeyParts(p, row, desc, true);
-    for (size_t i = 0; i < key.size() && i < p.pk_in_ledger.size(); ++i) key[i].name = p.pk_in_ledger[i];
     Audit(OperationOf(td), p.table_in_ledger,
-          RowAuditDetails(OperationOf(td), key, changed, p.partition_in_ledger));
+          RowAuditDetails(OperationOf(td), PrimaryKeyParts(p, row, desc, true, true), changed,
+                          p.partition_in_ledger));
   }
   if (!p.any_classify) return;
   if (is_delete) {
