@@ -449,6 +449,10 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
       if (OidIsValid(copy_to)) PrepareReads(pstmt->utilityStmt, &copy_to, 1, "COPY");
     }
   }
+  if (IsA(pstmt->utilityStmt, CopyStmt)) {
+    const CopyStmt* copy = reinterpret_cast<CopyStmt*>(pstmt->utilityStmt);
+    if (copy->is_from && copy->relation) NoteCopyInto(copy->relation);
+  }
   if (IsA(pstmt->utilityStmt, CopyStmt) && SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA) {
     CopyStmt* copy = reinterpret_cast<CopyStmt*>(pstmt->utilityStmt);
     if (copy->is_from && copy->relation) {

@@ -1,6 +1,8 @@
 // Definitions of the comply.* settings.
 #include "pg/guc.h"
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 #include <climits>
 #include <cstdio>
@@ -198,28 +200,164 @@ emit_log_hook_type prev_emit_log_hook = nullptr;
 // row). The statement is kept out of the server log, and the quoted data out of the
 // context ("COPY t, line 2: \"...\"" becomes "COPY t, line 2"; the client sees the same).
 // The protect trigger's own errors hide both already.
+//
+// The context lines are recognised by their formats, in English and as lc_messages
+// translates them (German "SQL-Anweisung \u00bb...\u00ab", Japanese "%s\u306eCOPY..."):
+// a line of such a format is cut before the quoted value, the format's last argument.
+
+// The formats of PostgreSQL's context lines that quote data (copyfrom.c, spi.c, the
+// JSON parser's), and the argument where the data begins.
+struct QuotingContext {
+  const char* format;
+  int data_arg;
+};
+constexpr QuotingContext kQuotingContexts[] = {
+    {"COPY %s, line %llu, column %s: \"%s\"", 4},
+    {"COPY %s, line %llu: \"%s\"", 3},
+    {"SQL statement \"%s\"", 1},
+    {"JSON data, line %d: %s%s%s", 2},
+};
+
+// A conversion of a printf format at f[0] == '%': its length, and its argument's
+// position (1-based; *next is the position of an unnumbered one, advanced).
+size_t Conversion(const char* f, int* next, int* arg) {
+  size_t i = 1;
+  int n = 0;
+  while (f[i] >= '0' && f[i] <= '9') n = n * 10 + (f[i++] - '0');
+  if (f[i] == '$' && n > 0) {
+    ++i;
+    *arg = n;
+  } else {
+    i = 1;
+    *arg = (*next)++;
+  }
+  while (f[i] != '\0' && strchr("lhzjt", f[i]) != nullptr) ++i;
+  if (f[i] != '\0') ++i;
+  return i;
+}
+
+// The length of line's part before argument data_arg of fmt, or -1 when line is not of
+// that format. The format's literal parts are looked for in order, each at its first
+// place after the one before (the first at the start): a name holding one of them
+// moves the cut earlier, never past the data.
+long ValueCut(std::string_view line, const char* fmt, int data_arg) {
+  size_t pos = 0;
+  int next = 1;
+  bool first = true;
+  for (const char* f = fmt;;) {
+    const char* conv = strchr(f, '%');
+    while (conv != nullptr && conv[1] == '%') conv = strchr(conv + 2, '%');
+    if (conv == nullptr) return -1;
+    const std::string_view literal(f, static_cast<size_t>(conv - f));
+    size_t at = pos;
+    if (first) {
+      if (line.substr(0, literal.size()) != literal) return -1;
+    } else if (!literal.empty()) {
+      at = line.find(literal, pos);
+      if (at == std::string_view::npos) return -1;
+    }
+    int arg = 0;
+    const size_t len = Conversion(conv, &next, &arg);
+    if (arg == data_arg) return static_cast<long>(first ? literal.size() : at);
+    pos = at + literal.size();
+    first = false;
+    f = conv + len;
+  }
+}
+
+// line[0, keep) without the spaces, colons and quotation marks it ends with.
+size_t TrimQuoteTail(const char* line, size_t keep) {
+  static const char* const kQuotes[] = {"\u00bb", "\u00ab", "\u201e", "\u201c", "\u201d",
+                                        "\u2018", "\u2019", "\u300c", "\u300e", "\uff1a"};
+  while (keep > 0) {
+    const char c = line[keep - 1];
+    if (c == ' ' || c == ':' || c == '"' || c == '\'') {
+      --keep;
+      continue;
+    }
+    bool cut = false;
+    for (const char* q : kQuotes) {
+      const size_t n = strlen(q);
+      if (keep >= n && memcmp(line + keep - n, q, n) == 0) {
+        keep -= n;
+        cut = true;
+        break;
+      }
+    }
+    if (!cut) break;
+  }
+  return keep;
+}
+
+// A data exception's message and detail quote the value an input function refused
+// ("invalid input syntax for type integer: \"...\"", the JSON parser's "Token \"...\" is
+// invalid."): what the quotation marks of any language enclose reads "...".
+void MaskQuoted(char* text) {
+  if (text == nullptr) return;
+  static const char* const kPairs[][2] = {{"\"", "\""},           {"\u00bb", "\u00ab"},
+                                          {"\u00ab", "\u00bb"},   {"\u201e", "\u201c"},
+                                          {"\u201c", "\u201d"},   {"\u300c", "\u300d"}};
+  char* out = text;
+  for (const char* in = text; *in != '\0';) {
+    const char* close = nullptr;
+    size_t open_len = 0, close_len = 0;
+    for (const auto& pair : kPairs) {
+      open_len = strlen(pair[0]);
+      if (strncmp(in, pair[0], open_len) != 0) continue;
+      close = strstr(in + open_len, pair[1]);
+      if (close != nullptr) {
+        close_len = strlen(pair[1]);
+        break;
+      }
+    }
+    if (close == nullptr) {
+      *out++ = *in++;
+      continue;
+    }
+    // The quotes stay; what they enclose becomes "..." (as many dots when shorter). The
+    // text only shrinks, so it is rewritten in place.
+    const size_t inside = static_cast<size_t>(close - (in + open_len));
+    memmove(out, in, open_len);
+    out += open_len;
+    const size_t dots = std::min<size_t>(inside, 3);
+    memset(out, '.', dots);
+    out += dots;
+    memmove(out, close, close_len);
+    out += close_len;
+    in = close + close_len;
+  }
+  *out = '\0';
+}
+
 void HideProtectedRow(ErrorData* edata) {
   edata->hide_stmt = true;
   // A deadlock's log-only detail quotes every waiting process's statement, another
   // session's too.
   if (edata->detail_log != nullptr && edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED)
     edata->detail_log = nullptr;
+  if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION) {
+    MaskQuoted(edata->message);
+    MaskQuoted(edata->detail);
+    MaskQuoted(edata->detail_log);
+  }
   if (edata->context == nullptr) return;
+  // Each format as written and as translated (the same string when not translated).
+  QuotingContext formats[2 * std::size(kQuotingContexts)];
+  size_t nformats = 0;
+  for (const QuotingContext& c : kQuotingContexts) {
+    formats[nformats++] = c;
+    const char* translated = dgettext("postgres-" PG_MAJORVERSION, c.format);
+    if (translated != nullptr && strcmp(translated, c.format) != 0)
+      formats[nformats++] = QuotingContext{translated, c.data_arg};
+  }
   char* out = edata->context;
   for (const char* line = edata->context; *line != '\0';) {
     const char* end = strchr(line, '\n');
     const size_t len = end != nullptr ? static_cast<size_t>(end - line) : strlen(line);
     size_t keep = len;
-    if (strncmp(line, "COPY ", 5) == 0) {
-      // Cut at the first ": " after which a quoted value or "null input" follows.
-      for (size_t i = 5; i + 2 < len; ++i)
-        if (line[i] == ':' && line[i + 1] == ' ') {
-          keep = i;
-          break;
-        }
-    } else if (strncmp(line, "SQL statement \"", 15) == 0) {
-      // PL/pgSQL's EXECUTE (and SPI's) statement, with its literals: "SQL statement".
-      keep = 13;
+    for (size_t i = 0; i < nformats; ++i) {
+      const long cut = ValueCut(std::string_view(line, len), formats[i].format, formats[i].data_arg);
+      if (cut >= 0) keep = std::min(keep, TrimQuoteTail(line, static_cast<size_t>(cut)));
     }
     memmove(out, line, keep);
     out += keep;

@@ -42,6 +42,7 @@ extern "C" {
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
@@ -1722,6 +1723,25 @@ bool ProtectRunning() { return protect_running > 0; }
 bool ProtectedWriteSeen() {
   return MyProc != nullptr && protected_write_lxid != InvalidLocalTransactionId &&
          protected_write_lxid == MyProc->lxid;
+}
+
+void NoteCopyInto(const RangeVar* relation) {
+  if (MyProc == nullptr || RecoveryInProgress() || XactReadOnly) return;
+  // The lock COPY FROM takes, taken first (COPY checks the privileges once it holds it).
+  const Oid relid = RangeVarGetRelid(relation, RowExclusiveLock, true);
+  if (!OidIsValid(relid)) return;
+  const Oid comply = get_namespace_oid("comply", true);
+  if (!OidIsValid(comply)) return;
+  Relation rel = relation_open(relid, NoLock);
+  bool found = false;
+  for (int i = 0; rel->trigdesc != nullptr && i < rel->trigdesc->numtriggers && !found; ++i) {
+    const Trigger& t = rel->trigdesc->triggers[i];
+    if (t.tgenabled == TRIGGER_DISABLED || get_func_namespace(t.tgfoid) != comply) continue;
+    char* name = get_func_name(t.tgfoid);
+    found = name != nullptr && strcmp(name, "_protect_row") == 0;
+  }
+  relation_close(rel, NoLock);
+  if (found) protected_write_lxid = MyProc->lxid;
 }
 
 void ProtectInit() {

@@ -7,6 +7,7 @@
 extern "C" {
 #include "postgres.h"
 #include "nodes/pg_list.h"
+#include "nodes/primnodes.h"
 }
 
 namespace comply::pg {
@@ -19,6 +20,12 @@ void ProtectInit();
 // transformed row, any error of a COPY into the table) keeps its statement, and the
 // row a COPY context quotes, out of the server log: guc.cpp's emit_log_hook.
 bool ProtectedWriteSeen();
+
+// Before a COPY FROM into relation: when the table (or the partitioned table) has a
+// protect trigger, an error of the COPY from its first line on (an input value the
+// column's type refuses, quoted in the message and the context) is hidden as
+// ProtectedWriteSeen's. Takes the COPY's lock on the table. May ereport.
+void NoteCopyInto(const RangeVar* relation);
 
 // Whether comply.protect is running in this backend (the protect triggers it creates are
 // its own, not a restore's: drift.cpp's comply._note_restored_triggers).

@@ -1,0 +1,74 @@
+-- PostgreSQL's own errors in a transaction that wrote to a protected table, and in a
+-- COPY into one from its first line on: the values the client sent stay out of the
+-- message, the detail and the context (the client sees the same) and the statement out
+-- of the server log (test/check_log_pii.sh scans it). An input value a column's type
+-- refuses reads "..." where the message quotes it; COPY, JSON and PL/pgSQL contexts keep
+-- their line and column, not the data. In English and as lc_messages translates the
+-- messages (German here; scripts/setup.sh makes the de_DE.UTF-8 locale).
+SET client_min_messages = warning;
+CREATE SCHEMA logmsg;
+CREATE TABLE logmsg.intake (id int PRIMARY KEY, note text, visits int, doc jsonb);
+SELECT comply.protect('logmsg.intake', '{"columns": {"note": {"redact": true}}}') IS NOT NULL AS protected;
+RESET client_min_messages;
+SET log_min_error_statement = error;
+
+-- A COPY's first line, before any row was written: a column shifted by one puts an SSN
+-- where a number goes, or a document that is not JSON.
+COPY logmsg.intake FROM stdin;
+1	Patient Ellen Brooks	536-22-8714	\N
+\.
+COPY logmsg.intake FROM stdin;
+1	Patient Ellen Brooks	2	{"ssn": "536-22-8714", "mail": ellen.brooks@example.org}
+\.
+-- After a protected write in the transaction: any statement's refused input.
+BEGIN;
+INSERT INTO logmsg.intake VALUES (1, 'Patient Ellen Brooks, SSN 536-22-8714', 1, NULL);
+SELECT 'ellen.brooks@example.org'::int;
+ROLLBACK;
+-- A COPY's duplicate key on its second line, and an EXECUTE's literals.
+COPY logmsg.intake FROM stdin;
+2	Patient Ellen Brooks	1	\N
+2	mail ellen.brooks@example.org	1	\N
+\.
+DO $$ BEGIN
+  INSERT INTO logmsg.intake VALUES (3, 'a', 1, NULL);
+  EXECUTE 'INSERT INTO logmsg.intake VALUES (3, ''ellen.brooks@example.org'', 1, NULL)';
+END $$;
+
+-- The same in German: the translated contexts ("COPY intake, Zeile 1, Spalte visits",
+-- "SQL-Anweisung") and quotation marks.
+SET lc_messages = 'de_DE.UTF-8';
+COPY logmsg.intake FROM stdin;
+1	Patient Ellen Brooks	536-22-8714	\N
+\.
+COPY logmsg.intake FROM stdin;
+1	Patient Ellen Brooks	2	{"ssn": "536-22-8714", "mail": ellen.brooks@example.org}
+\.
+BEGIN;
+INSERT INTO logmsg.intake VALUES (1, 'Patient Ellen Brooks, SSN 536-22-8714', 1, NULL);
+SELECT 'ellen.brooks@example.org'::int;
+ROLLBACK;
+COPY logmsg.intake FROM stdin;
+4	Patient Ellen Brooks	1	\N
+4	mail ellen.brooks@example.org	1	\N
+\.
+DO $$ BEGIN
+  INSERT INTO logmsg.intake VALUES (5, 'a', 1, NULL);
+  EXECUTE 'INSERT INTO logmsg.intake VALUES (5, ''ellen.brooks@example.org'', 1, NULL)';
+END $$;
+RESET lc_messages;
+
+-- A table that is not protected keeps PostgreSQL's messages (the value of a refused
+-- input is the client's to see), here with a value that is not personal data.
+CREATE TABLE logmsg.plain (id int);
+COPY logmsg.plain FROM stdin;
+twelve
+\.
+RESET log_min_error_statement;
+
+-- Every statement above failed: nothing was stored.
+SELECT count(*) FROM logmsg.intake;
+SET client_min_messages = warning;
+SELECT comply.unprotect('logmsg.intake') IS NOT NULL AS unprotected;
+DROP SCHEMA logmsg CASCADE;
+RESET client_min_messages;
