@@ -976,6 +976,11 @@ TEST_F(DetectorTest, IbanValid) {
   EXPECT_TRUE(Has("IBAN DE89 3704 0044 0532 0130 00.", "IBAN_CODE", "DE89 3704 0044 0532 0130 00"));
   EXPECT_TRUE(Has("to GB82WEST12345698765432 today", "IBAN_CODE", "GB82WEST12345698765432"));
   EXPECT_NEAR(ScoreOf("x GB82WEST12345698765432", "GB82WEST12345698765432"), 1.0, kEps);
+  // Typed in lower (or mixed) case: the same account.
+  EXPECT_TRUE(Has("iban de89 3704 0044 0532 0130 00.", "IBAN_CODE", "de89 3704 0044 0532 0130 00"));
+  EXPECT_TRUE(Has("to gb82west12345698765432 today", "IBAN_CODE", "gb82west12345698765432"));
+  EXPECT_TRUE(Has("pay Gb82 West 1234 5698 7654 32 now", "IBAN_CODE", "Gb82 West 1234 5698 7654 32"));
+  EXPECT_TRUE(Has("de89 3704 0044 0532 0130 00 transfer", "IBAN_CODE", "de89 3704 0044 0532 0130 00"));
 }
 
 TEST_F(DetectorTest, IbanCutAtRegisteredLength) {
@@ -988,7 +993,8 @@ TEST_F(DetectorTest, IbanCutAtRegisteredLength) {
 TEST_F(DetectorTest, IbanInvalid) {
   EXPECT_TRUE(Lacks("IBAN DE88 3704 0044 0532 0130 00", "IBAN_CODE"));  // check digits
   EXPECT_TRUE(Lacks("IBAN DE89 3704 0044 0532 0130 01", "IBAN_CODE"));
-  EXPECT_TRUE(Lacks("IBAN de89 3704 0044 0532 0130 00", "IBAN_CODE"));  // lower case
+  EXPECT_TRUE(Lacks("IBAN de88 3704 0044 0532 0130 00", "IBAN_CODE"));  // lower case, check digits
+  EXPECT_TRUE(Lacks("ref ab12cdef34567890123456", "IBAN_CODE"));        // no such country
   EXPECT_TRUE(Lacks("IBAN DE89370400440532013000DE", "IBAN_CODE"));     // glued
   EXPECT_TRUE(Lacks("IBAN XDE89370400440532013000", "IBAN_CODE"));
   EXPECT_TRUE(Lacks("IBAN DE89 3704 0044 0532 0130", "IBAN_CODE"));     // too short

@@ -1,7 +1,8 @@
 // A copy of the prefilter's scan (src/core/pii/prefilter.cpp) as it was before its loop
 // and its word checks were made faster (branch det2): prefilter_test.cpp requires the
 // same hints, mask and every range, from both on generated texts. Kept as it was, with
-// its Hint types from prefilter.h; only its namespace differs.
+// its Hint types from prefilter.h; only its namespace differs, and the conditions of
+// regexes changed since follow them (the IBAN's letters in either case).
 #pragma once
 #include "core/pii/prefilter.h"
 
@@ -493,9 +494,9 @@ class Scanner {
     const size_t n2 = r2.s == kNone ? 0 : r2.len();
     const unsigned char j10 = Joined(r1, r0), j21 = Joined(r2, r1), j32 = Joined(r3, r2);
     if (n0 >= 4) run4_ = true;
-    // IBAN: \b[A-Z]{2}\d{2}
+    // IBAN: \b[A-Za-z]{2}\d{2} (lower case since session 36, as the regex)
     // (at most 4 + 7 * 5 + 4 bytes).
-    if (n0 >= 2 && r0.s >= 2 && Upper(t_[r0.s - 1]) && Upper(t_[r0.s - 2]))
+    if (n0 >= 2 && r0.s >= 2 && Alpha(t_[r0.s - 1]) && Alpha(t_[r0.s - 2]))
       Set(Hint::kIban, r0.s - 2, Fwd(r0.s - 2, 43));
     // PHONE, North American form: (?:\b1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b,
     // so a run of three after ')' or a separator, joined to a run of four (the match

@@ -330,9 +330,13 @@ TEST(IbanTest, SpacingAndCase) {
              " GB82 WEST 1234 5698 7654 32", "GB82 WEST12345698765432",
              "GB82WEST 1234 5698 7654 32", "GB 82WE ST12 3456 9876 5432",
              "GB82-WEST-1234-5698-7654-32", "GB82\tWEST\t1234\t5698\t7654\t32",
-             "gb82 west 1234 5698 7654 32", "gb82west12345698765432",
-             "GB82 west 1234 5698 7654 32", "fr1420041010050500013m02606"},
+             "gb82 west 1234 5698 7654 33", "gb82west12345698765433"},
             kInvalid);
+  // Lower or mixed case, as people type them: the capitals they stand for are checked.
+  ExpectAll(ValidateIban,
+            {"gb82 west 1234 5698 7654 32", "gb82west12345698765432", "GB82 west 1234 5698 7654 32",
+             "fr1420041010050500013m02606", "De89 3704 0044 0532 0130 00"},
+            kValid);
 }
 
 // Returns (bban + country + check) mod 97, the value ISO 13616 wants to be 1.
@@ -416,9 +420,13 @@ TEST(IbanTest, EveryRegistryCountryLength) {
 // list above (what it did before), for every pair of bytes, lower case, and codes of
 // other lengths.
 TEST(IbanTest, CountryLengthTableAgreesWithTheList) {
+  // Lower case reads as the capitals (people type IBANs so).
   auto listed = [](std::string_view country) -> size_t {
+    std::string upper(country);
+    for (char& c : upper)
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
     for (const auto& [code, length] : kLengths)
-      if (country == code) return length;
+      if (upper == code) return length;
     return 0;
   };
   size_t known = 0;
@@ -429,7 +437,8 @@ TEST(IbanTest, CountryLengthTableAgreesWithTheList) {
       known += listed(country) != 0;
     }
   }
-  EXPECT_EQ(known, kLengths.size());
+  EXPECT_EQ(known, 4 * kLengths.size());  // AB, Ab, aB, ab
+  EXPECT_EQ(IbanCountryLength("gb"), 22u);
   for (const char* country :
        {"", "G", "D", "GBR", "DEU", "GB ", "gb", "De", "dE", "ZZ", "AA", "US"})
     EXPECT_EQ(IbanCountryLength(country), listed(country)) << country;

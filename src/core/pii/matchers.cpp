@@ -41,6 +41,7 @@ constexpr std::array<bool, 256> kWordByte = MakeWordBytes();
 inline unsigned char At(std::string_view t, size_t q) { return static_cast<unsigned char>(t[q]); }
 inline bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
 inline bool IsUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+inline bool IsLetter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 
 // \b at q: a word byte on exactly one side of it, in the whole text.
 inline bool Boundary(std::string_view t, size_t q) {
@@ -69,12 +70,12 @@ inline bool SpaceOrHyphen(std::string_view t, size_t q, size_t to) {
   return q < to && (t[q] == ' ' || t[q] == '-');
 }
 
-// [A-Z0-9]{n} at t[q], before to.
-inline bool UpperOrDigits(std::string_view t, size_t q, size_t n, size_t to) {
+// [A-Za-z0-9]{n} at t[q], before to.
+inline bool LettersOrDigits(std::string_view t, size_t q, size_t n, size_t to) {
   if (q + n > to) return false;
   for (size_t i = 0; i < n; ++i) {
     const unsigned char c = At(t, q + i);
-    if (!IsUpper(c) && !IsDigit(c)) return false;
+    if (!IsLetter(c) && !IsDigit(c)) return false;
   }
   return true;
 }
@@ -110,6 +111,9 @@ inline uint32_t InRange(__m128i v, unsigned char lo, unsigned char hi) {
 inline uint32_t Equal(__m128i v, char c) { return Bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(c))); }
 inline uint32_t DigitBits(const unsigned char* b) { return InRange(Load(b), '0', '9'); }
 inline uint32_t UpperBits(const unsigned char* b) { return InRange(Load(b), 'A', 'Z'); }
+inline uint32_t LetterBits(const unsigned char* b) {
+  return InRange(_mm_or_si128(Load(b), _mm_set1_epi8(0x20)), 'a', 'z');
+}
 
 // Which bytes of v are word bytes ([0-9A-Za-z_], kWordByte).
 inline uint32_t WordBits(__m128i v) {
@@ -152,10 +156,10 @@ uint32_t CardStart(const Block& k) {
   return m != 0 ? m & k.WordStarts() : 0;
 }
 
-// IbanHere: two capitals that begin a word, then two digits.
+// IbanHere: two letters that begin a word, then two digits.
 uint32_t IbanStart(const Block& k) {
   const uint32_t m =
-      UpperBits(k.At(0)) & UpperBits(k.At(1)) & DigitBits(k.At(2)) & DigitBits(k.At(3));
+      LetterBits(k.At(0)) & LetterBits(k.At(1)) & DigitBits(k.At(2)) & DigitBits(k.At(3));
   return m != 0 ? m & k.WordStarts() : 0;
 }
 
@@ -526,11 +530,11 @@ COMPLY_INLINED size_t CardGroupedHere(std::string_view t, size_t p, size_t to) {
   return kNone;
 }
 
-// "\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b". Each group's " ?" takes
-// the space when there is one (without it, the group would have to begin with the
+// "\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?\b". Each group's " ?"
+// takes the space when there is one (without it, the group would have to begin with the
 // space), so the groups' ends are fixed; the repetition gives them back from the last.
 COMPLY_INLINED size_t IbanHere(std::string_view t, size_t p, size_t to) {
-  if (!IsUpper(At(t, p)) || !Boundary(t, p) || p + 4 > to || !IsUpper(At(t, p + 1)) ||
+  if (!IsLetter(At(t, p)) || !Boundary(t, p) || p + 4 > to || !IsLetter(At(t, p + 1)) ||
       !IsDigit(At(t, p + 2)) || !IsDigit(At(t, p + 3)))
     return kNone;
   size_t ends[8];
@@ -539,14 +543,14 @@ COMPLY_INLINED size_t IbanHere(std::string_view t, size_t p, size_t to) {
   while (k < 7) {
     size_t q = ends[k];
     if (q < to && t[q] == ' ') ++q;
-    if (!UpperOrDigits(t, q, 4, to)) break;
+    if (!LettersOrDigits(t, q, 4, to)) break;
     ends[++k] = q + 4;
   }
   for (; k >= 2; --k) {
     const size_t q = ends[k];
     const size_t base = q < to && t[q] == ' ' ? q + 1 : q;
     for (size_t n = 3; n >= 1; --n)
-      if (UpperOrDigits(t, base, n, to) && Boundary(t, base + n)) return base + n;
+      if (LettersOrDigits(t, base, n, to) && Boundary(t, base + n)) return base + n;
     if (Boundary(t, q)) return q;
   }
   return kNone;

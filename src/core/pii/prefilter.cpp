@@ -618,9 +618,9 @@ class Scanner {
     const size_t n2 = r2.s == kNone ? 0 : r2.len();
     const unsigned char j10 = Joined(r1, r0), j21 = Joined(r2, r1), j32 = Joined(r3, r2);
     if (n0 >= 4) run4_ = true;
-    // IBAN: \b[A-Z]{2}\d{2}
+    // IBAN: \b[A-Za-z]{2}\d{2}
     // (at most 4 + 7 * 5 + 4 bytes).
-    if (n0 >= 2 && r0.s >= 2 && Upper(t_[r0.s - 1]) && Upper(t_[r0.s - 2]))
+    if (n0 >= 2 && r0.s >= 2 && Alpha(t_[r0.s - 1]) && Alpha(t_[r0.s - 2]))
       Set(Hint::kIban, r0.s - 2, Fwd(r0.s - 2, 43));
     // PHONE, trunk-0 form: \b0\d{2,4}[ \-]?\d{3,4}[ \-]?\d{3,4}\b, nine digits or more
     // in at most three runs joined by ' ' or '-', the first starting with 0 (and the

@@ -456,7 +456,7 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        "\\b\\d{4}(?:[ \\-]\\d{4}){3}(?:[ \\-]\\d{3})?\\b|\\b\\d{4}[ \\-]\\d{6}[ \\-]\\d{4,5}\\b"
        "|\\b\\d{4}[ \\-]\\d{4}[ \\-](?:\\d{4}[ \\-]\\d|\\d{5})\\b", 0.3,
        1.0, ValidateCreditCard, nullptr, kCardContext},
-      {"IBAN_CODE", "iban", "\\b[A-Z]{2}\\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\\b", 0.3,
+      {"IBAN_CODE", "iban", "\\b[A-Za-z]{2}\\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?\\b", 0.3,
        1.0, ValidateIban, RefineIban, {"iban", "bank", "transfer", "account", "sepa"}},
       {"IP_ADDRESS", "ipv4", "\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b", 0.4, 0.6, ValidateIpAddress,
        RefineIpv4, {"ip", "ipv4", "address", "host", "client", "server"}},

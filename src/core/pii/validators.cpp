@@ -793,6 +793,8 @@ Validity ValidateIban(std::string_view s) {
       if (c != ' ') return Validity::kInvalid;
       continue;
     }
+    // Lower case as people type it: checked as the capital it stands for.
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
     if (!IsDigit(c) && !IsUpper(c)) return Validity::kInvalid;
     iban[n++] = c;
   }
@@ -930,7 +932,11 @@ std::string Keccak256(std::string_view data) {
   return out;
 }
 
-size_t IbanCountryLength(std::string_view country) { return IbanLength(country); }
+size_t IbanCountryLength(std::string_view country) {
+  if (country.size() != 2) return 0;
+  const char upper[2] = {static_cast<char>(country[0] & ~0x20), static_cast<char>(country[1] & ~0x20)};
+  return IbanLength(std::string_view(upper, 2));
+}
 
 // --- European national identifiers ------------------------------------------------
 
