@@ -475,6 +475,22 @@ TEST_F(DetectorTest, NonAsciiSeparatorsAndDigits) {
   EXPECT_TRUE(Has("SSN " + ssn3, "US_SSN", ssn3));
   const std::string card3 = "4111" + shy + "1111" + shy + "1111" + shy + "1111";
   EXPECT_TRUE(Has("card " + card3, "CREDIT_CARD", card3));
+  // Bidi marks, embeddings and isolates, invisible operators, the Mongolian vowel
+  // separator: invisible too (right-to-left editors put them around numbers), and a
+  // context word followed by one is still the word.
+  for (const std::string invisible :
+       {"\u200e", "\u200f", "\u202a", "\u202e", "\u2061", "\u2063", "\u2064", "\u2066", "\u2069",
+        "\u180e"}) {
+    const std::string ssn4 = "536" + invisible + "-22-87" + invisible + "14";
+    EXPECT_TRUE(Has("SSN" + invisible + " " + ssn4, "US_SSN", ssn4)) << invisible;
+    EXPECT_NEAR(ScoreOf("SSN" + invisible + " " + ssn4, ssn4), 0.95, kEps) << invisible;
+    const std::string card4 = "4111" + invisible + " 1111" + invisible + " 1111 1111";
+    EXPECT_TRUE(Has("card " + card4, "CREDIT_CARD", card4)) << invisible;
+    const std::string mail6 = "john" + invisible + "@example.com";
+    EXPECT_TRUE(Has("mail " + mail6, "EMAIL_ADDRESS", mail6)) << invisible;
+  }
+  const std::string iban2 = "DE89\u200e3704\u200e0044\u200e0532\u200e0130\u200e00";
+  EXPECT_TRUE(Has("IBAN " + iban2, "IBAN_CODE", iban2));
   // Still not what is not one: the same digits with a mark between them.
   EXPECT_TRUE(Lacks("SSN 536\u00b722\u00b78714", "US_SSN"));
   // A name across a no-break space.

@@ -1147,6 +1147,10 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     *len = 3;
     if (b2 >= 0x80 && b2 <= 0x8A) return ' ';    // U+2000..U+200A spaces
     if (b2 >= 0x8B && b2 <= 0x8D) return '\0';  // U+200B zero-width space, U+200C non-joiner, U+200D joiner
+    // U+200E, U+200F left-to-right and right-to-left marks, U+202A..U+202E bidi
+    // embeddings and overrides: what editors of Hebrew and Arabic text put around
+    // numbers and addresses, invisible.
+    if (b2 == 0x8E || b2 == 0x8F || (b2 >= 0xAA && b2 <= 0xAE)) return '\0';
     if (b2 >= 0x90 && b2 <= 0x93) return '-';    // U+2010..U+2013 hyphens, figure and en dash
     // U+2014 em dash and U+2015 horizontal bar (a "quotation dash" that fonts draw as
     // an em dash), between two digits only (word processors write "123--45" so): in
@@ -1160,7 +1164,13 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     if (b2 == 0xAF) return ' ';                  // U+202F narrow no-break space
     return -1;
   }
-  if (b0 == 0xE2 && b1 == 0x81 && b2 == 0xA0) {  // U+2060 word joiner
+  // U+2060 word joiner, U+2061..U+2064 invisible operators (function application, times,
+  // separator, plus), U+2066..U+2069 bidi isolates.
+  if (b0 == 0xE2 && b1 == 0x81 && ((b2 >= 0xA0 && b2 <= 0xA4) || (b2 >= 0xA6 && b2 <= 0xA9))) {
+    *len = 3;
+    return '\0';
+  }
+  if (b0 == 0xE1 && b1 == 0xA0 && b2 == 0x8E) {  // U+180E Mongolian vowel separator (invisible)
     *len = 3;
     return '\0';
   }
@@ -1230,7 +1240,8 @@ size_t FirstFoldable(std::string_view text) {
       continue;
     }
     size_t len = 0;
-    if ((c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF) && FoldedChar(text, i, &len) >= 0) return i;
+    if ((c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3 || c == 0xEF) && FoldedChar(text, i, &len) >= 0)
+      return i;
     if (IsDigitLead(c) && DigitAt(text, i, &len) >= 0) return i;
     if (c >= 0xCC && i > 0) {
       // A combining mark after the ASCII letter it composes with: from the letter on.
