@@ -1861,6 +1861,10 @@ TEST_F(DetectorTest, PersonFromEuropeanFirstNames) {
       {"Sastanak s Ivana Horvat i Luka Kovačević.", {"Ivana Horvat", "Luka Kovačević"}},
       {"Tapaaminen Aino Virtanen ja Matti Korhonen.", {"Aino Virtanen", "Matti Korhonen"}},
       {"Seen by Kwame Mensah and Chiamaka Okafor.", {"Kwame Mensah", "Chiamaka Okafor"}},
+      // Hyphenated given names, whole: no part left beside the label.
+      {"Hans-Peter Müller called.", {"Hans-Peter Müller"}},
+      {"Müller, Hans-Peter; Marie-Claire Dubois", {"Müller, Hans-Peter", "Marie-Claire Dubois"}},
+      {"Jean-Pierre Dupont et Anna-Lena Schmidt", {"Jean-Pierre Dupont", "Anna-Lena Schmidt"}},
   };
   for (const auto& [text, names] : cases) {
     const std::vector<Finding> found = Find(text);

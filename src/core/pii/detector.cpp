@@ -658,6 +658,56 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
   size_t last_end = 0;
   size_t i = from;
   std::string folded;  // a name written with diacritics, as the list writes it
+  // Whether a capitalised word of small letters, ASCII or Latin with diacritics ("José",
+  // "Søren", "Łukasz"), begins at at and is a given name of the list; *end is where the
+  // word ends (or where to go on looking: past at).
+  auto first_name_at = [&](size_t at, size_t* end) -> bool {
+    *end = at + 1;
+    bool upper = false;
+    const char* first_folded = nullptr;
+    if (text[at] >= 'A' && text[at] <= 'Z') {
+      upper = true;
+    } else if (static_cast<unsigned char>(text[at]) >= 0xC3 && at + 1 < text.size()) {
+      first_folded = FoldLatin(text[at], text[at + 1], &upper);
+      upper = upper && first_folded;
+    }
+    if (!upper || (at > 0 && is_letter(at - 1))) return false;
+    bool plain = !first_folded;
+    size_t j = at + (first_folded ? 2 : 1);
+    for (;;) {
+      if (j < text.size() && is_lower(j)) {
+        ++j;
+        continue;
+      }
+      bool small = false;
+      if (j + 1 < text.size() && static_cast<unsigned char>(text[j]) >= 0xC3 &&
+          FoldLatin(text[j], text[j + 1], &small) && !small) {
+        plain = false;
+        j += 2;
+        continue;
+      }
+      break;
+    }
+    *end = j;
+    if (j - at < 2 || (j < text.size() && is_letter(j))) return false;
+    std::string_view word = text.substr(at, j - at);
+    if (!plain) {
+      folded.clear();
+      for (size_t b = at; b < j;) {
+        bool cap = false;
+        const char* f = static_cast<unsigned char>(text[b]) >= 0x80 ? FoldLatin(text[b], text[b + 1], &cap) : nullptr;
+        if (f) {
+          folded += f;
+          b += 2;
+        } else {
+          folded += static_cast<char>(text[b] | 0x20);
+          ++b;
+        }
+      }
+      word = folded;
+    }
+    return first_names.Contains(word, /*lower_first=*/plain);
+  };
   while (i < keep_before) {
 #if defined(__SSE2__)
     // Most bytes are neither an ASCII capital nor the lead byte of a Latin letter with a
@@ -688,59 +738,15 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
       i += static_cast<size_t>(__builtin_ctz(may));
     }
 #endif
-    bool upper = false;
-    const char* first_folded = nullptr;
-    if (text[i] >= 'A' && text[i] <= 'Z') {
-      upper = true;
-    } else if (static_cast<unsigned char>(text[i]) >= 0xC3 && i + 1 < text.size()) {
-      first_folded = FoldLatin(text[i], text[i + 1], &upper);
-      upper = upper && first_folded;
-    }
-    if (!upper || (i > 0 && is_letter(i - 1))) {
-      ++i;
-      continue;
-    }
-    // The word: small letters, ASCII or Latin with diacritics ("José", "Søren", "Łukasz").
-    bool plain = !first_folded;
-    size_t j = i + (first_folded ? 2 : 1);
-    for (;;) {
-      if (j < text.size() && is_lower(j)) {
-        ++j;
-        continue;
-      }
-      bool small = false;
-      if (j + 1 < text.size() && static_cast<unsigned char>(text[j]) >= 0xC3 &&
-          FoldLatin(text[j], text[j + 1], &small) && !small) {
-        plain = false;
-        j += 2;
-        continue;
-      }
-      break;
-    }
-    if (j - i < 2 || (j < text.size() && is_letter(j))) {
+    size_t j = i;
+    if (!first_name_at(i, &j)) {
       i = j;
       continue;
     }
-    std::string_view word = text.substr(i, j - i);
-    if (!plain) {
-      folded.clear();
-      for (size_t b = i; b < j;) {
-        bool cap = false;
-        const char* f = static_cast<unsigned char>(text[b]) >= 0x80 ? FoldLatin(text[b], text[b + 1], &cap) : nullptr;
-        if (f) {
-          folded += f;
-          b += 2;
-        } else {
-          folded += static_cast<char>(text[b] | 0x20);
-          ++b;
-        }
-      }
-      word = folded;
-    }
-    if (!first_names.Contains(word, /*lower_first=*/plain)) {
-      i = j;
-      continue;
-    }
+    // A hyphenated given name ("Hans-Peter", "Marie-Claire"): its parts that are given
+    // names too are one name with it.
+    for (size_t part_end = 0; j + 1 < text.size() && text[j] == '-' && first_name_at(j + 1, &part_end);)
+      j = part_end;
     // The surname first, as records and lists write names: "Garcia, Maria".
     size_t begin = i;
     size_t comma = i;
