@@ -999,6 +999,20 @@ TEST_F(DetectorTest, IbanValid) {
   EXPECT_TRUE(Has("de89 3704 0044 0532 0130 00 transfer", "IBAN_CODE", "de89 3704 0044 0532 0130 00"));
 }
 
+// Grouped otherwise than in fours: hyphens, the rest unspaced, a bank's paper form
+// (bank, sort code, account), found whole.
+TEST_F(DetectorTest, IbanOtherGroupings) {
+  for (const char* iban : {"DE89-3704-0044-0532-0130-00", "DE89 370400440532013000",
+                           "GB82 WEST 123456 98765432", "GB82-WEST-1234-5698-7654-32"}) {
+    const std::string text = std::string("IBAN ") + iban + " today";
+    EXPECT_EQ(Describe(text, Find(text)), std::string("IBAN_CODE[5,") +
+                                              std::to_string(5 + strlen(iban)) + ")'" + iban + "'");
+  }
+  // Past the registered length, or a group cut in the middle: none.
+  EXPECT_TRUE(Lacks("IBAN GB82 WEST 123456 987654321", "IBAN_CODE"));
+  EXPECT_TRUE(Lacks("IBAN GB82 WEST 123456 9876543", "IBAN_CODE"));
+}
+
 TEST_F(DetectorTest, IbanCutAtRegisteredLength) {
   // A following upper-case word is not swallowed.
   EXPECT_TRUE(Has("DE89 3704 0044 0532 0130 00 FOO", "IBAN_CODE", "DE89 3704 0044 0532 0130 00"));

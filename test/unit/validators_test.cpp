@@ -327,11 +327,16 @@ TEST(IbanTest, ChecksumAgreesWithPerCharacterMod97) {
 TEST(IbanTest, SpacingAndCase) {
   ExpectAll(ValidateIban,
             {"GB82  WEST 1234 5698 7654 32", "GB82 WEST 1234 5698 7654 32 ",
-             " GB82 WEST 1234 5698 7654 32", "GB82 WEST12345698765432",
-             "GB82WEST 1234 5698 7654 32", "GB 82WE ST12 3456 9876 5432",
-             "GB82-WEST-1234-5698-7654-32", "GB82\tWEST\t1234\t5698\t7654\t32",
+             " GB82 WEST 1234 5698 7654 32", "GB82 -WEST 1234 5698 7654 32",
+             "GB82\tWEST\t1234\t5698\t7654\t32", "GB82.WEST.1234.5698.7654.32",
              "gb82 west 1234 5698 7654 33", "gb82west12345698765433"},
             kInvalid);
+  // One space or hyphen between any two characters: a bank's form, a copy without the
+  // later spaces.
+  ExpectAll(ValidateIban,
+            {"GB82 WEST12345698765432", "GB82WEST 1234 5698 7654 32", "GB 82WE ST12 3456 9876 5432",
+             "GB82-WEST-1234-5698-7654-32", "GB82 WEST 123456 98765432"},
+            kValid);
   // Lower or mixed case, as people type them: the capitals they stand for are checked.
   ExpectAll(ValidateIban,
             {"gb82 west 1234 5698 7654 32", "gb82west12345698765432", "GB82 west 1234 5698 7654 32",

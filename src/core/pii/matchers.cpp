@@ -530,9 +530,10 @@ COMPLY_INLINED size_t CardGroupedHere(std::string_view t, size_t p, size_t to) {
   return kNone;
 }
 
-// "\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?\b". Each group's " ?"
-// takes the space when there is one (without it, the group would have to begin with the
-// space), so the groups' ends are fixed; the repetition gives them back from the last.
+// "\b[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{4}){2,7}(?:[ \-]?[A-Za-z0-9]{1,3})?\b". Each
+// group's "[ \-]?" takes the space or hyphen when there is one (without it, the group
+// would have to begin with it), so the groups' ends are fixed; the repetition gives them
+// back from the last.
 COMPLY_INLINED size_t IbanHere(std::string_view t, size_t p, size_t to) {
   if (!IsLetter(At(t, p)) || !Boundary(t, p) || p + 4 > to || !IsLetter(At(t, p + 1)) ||
       !IsDigit(At(t, p + 2)) || !IsDigit(At(t, p + 3)))
@@ -542,13 +543,13 @@ COMPLY_INLINED size_t IbanHere(std::string_view t, size_t p, size_t to) {
   int k = 0;
   while (k < 7) {
     size_t q = ends[k];
-    if (q < to && t[q] == ' ') ++q;
+    if (q < to && (t[q] == ' ' || t[q] == '-')) ++q;
     if (!LettersOrDigits(t, q, 4, to)) break;
     ends[++k] = q + 4;
   }
   for (; k >= 2; --k) {
     const size_t q = ends[k];
-    const size_t base = q < to && t[q] == ' ' ? q + 1 : q;
+    const size_t base = q < to && (t[q] == ' ' || t[q] == '-') ? q + 1 : q;
     for (size_t n = 3; n >= 1; --n)
       if (LettersOrDigits(t, base, n, to) && Boundary(t, base + n)) return base + n;
     if (Boundary(t, q)) return q;

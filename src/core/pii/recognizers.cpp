@@ -43,15 +43,29 @@ bool RefineUrl(std::string_view text, size_t* begin, size_t* end) {
   return *end - *begin > 10;
 }
 
-// Cuts an IBAN candidate to its country's registered length, so a following word
-// written in capitals is not swallowed into it.
+// Makes an IBAN candidate its country's registered length: cut, so that a following
+// word written in capitals is not swallowed into it, or carried on past the regex's
+// groups of four, which a bank's paper form does not keep ("GB82 WEST 123456 98765432":
+// bank, sort code, account), one space or hyphen at most between two characters. It
+// must end where a group does.
 bool RefineIban(std::string_view text, size_t* begin, size_t* end) {
-  std::string_view cand = text.substr(*begin, *end - *begin);
-  size_t want = IbanCountryLength(cand.substr(0, 2));
-  size_t count = 0, e = 0;
-  while (e < cand.size() && count < want) count += cand[e++] != ' ';
-  if (count != want || (e < cand.size() && cand[e] != ' ')) return false;  // not at a group end
-  *end = *begin + e;
+  const size_t want = IbanCountryLength(text.substr(*begin, 2));
+  if (want == 0) return false;
+  auto alnum = [&](size_t i) { return i < text.size() && IsAsciiAlnum(text[i]); };
+  auto sep = [&](size_t i) { return i < text.size() && (text[i] == ' ' || text[i] == '-'); };
+  size_t count = 0, e = *begin;
+  while (count < want) {
+    if (alnum(e)) {
+      ++count;
+      ++e;
+    } else if (e > *begin && sep(e) && alnum(e + 1)) {
+      ++e;
+    } else {
+      break;
+    }
+  }
+  if (count != want || alnum(e)) return false;  // too short, or cut inside a group
+  *end = e;
   return true;
 }
 
@@ -456,7 +470,7 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        "\\b\\d{4}(?:[ \\-]\\d{4}){3}(?:[ \\-]\\d{3})?\\b|\\b\\d{4}[ \\-]\\d{6}[ \\-]\\d{4,5}\\b"
        "|\\b\\d{4}[ \\-]\\d{4}[ \\-](?:\\d{4}[ \\-]\\d|\\d{5})\\b", 0.3,
        1.0, ValidateCreditCard, nullptr, kCardContext},
-      {"IBAN_CODE", "iban", "\\b[A-Za-z]{2}\\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?\\b", 0.3,
+      {"IBAN_CODE", "iban", "\\b[A-Za-z]{2}\\d{2}(?:[ \\-]?[A-Za-z0-9]{4}){2,7}(?:[ \\-]?[A-Za-z0-9]{1,3})?\\b", 0.3,
        1.0, ValidateIban, RefineIban, {"iban", "bank", "transfer", "account", "sepa"}},
       {"IP_ADDRESS", "ipv4", "\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b", 0.4, 0.6, ValidateIpAddress,
        RefineIpv4, {"ip", "ipv4", "address", "host", "client", "server"}},

@@ -781,16 +781,17 @@ Validity ValidateUsItin(std::string_view s) {
 }
 
 Validity ValidateIban(std::string_view s) {
-  constexpr size_t kMaxWritten = kIbanMaxLength + kIbanMaxLength / 4;
-  if (s.size() > kMaxWritten) return Validity::kInvalid;
-  bool spaced = s.find(' ') != std::string_view::npos;
-  // The characters without the spaces, on the stack (this runs for every candidate).
+  constexpr size_t kMaxWritten = 2 * kIbanMaxLength;
+  if (s.size() >= kMaxWritten) return Validity::kInvalid;
+  // The characters without their separators, on the stack (this runs for every
+  // candidate): one space or hyphen at most between two of them, grouped in fours as
+  // ISO 13616 prints them or as a bank's form does.
   char iban[kMaxWritten];
   size_t n = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
-    if (spaced && i % 5 == 4) {
-      if (c != ' ') return Validity::kInvalid;
+    if (c == ' ' || c == '-') {
+      if (n == 0 || i + 1 == s.size() || s[i - 1] == ' ' || s[i - 1] == '-') return Validity::kInvalid;
       continue;
     }
     // Lower case as people type it: checked as the capital it stands for.
@@ -798,7 +799,6 @@ Validity ValidateIban(std::string_view s) {
     if (!IsDigit(c) && !IsUpper(c)) return Validity::kInvalid;
     iban[n++] = c;
   }
-  if (spaced && s.back() == ' ') return Validity::kInvalid;
   if (n < 5 || !IsUpper(iban[0]) || !IsUpper(iban[1]) || !IsDigit(iban[2]) ||
       !IsDigit(iban[3])) {
     return Validity::kInvalid;
