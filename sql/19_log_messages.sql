@@ -58,6 +58,22 @@ DO $$ BEGIN
 END $$;
 RESET lc_messages;
 
+-- A statement that wrote to a protected table reads as a placeholder in pg_stat_activity
+-- (what monitoring tools keep) and so in the postmaster's "Failed process was running"
+-- line should its backend crash: its text holds the values.
+DO $$
+DECLARE
+  q text;
+BEGIN
+  INSERT INTO logmsg.intake VALUES (7, 'mail ellen.brooks@example.org', 1, NULL);
+  PERFORM pg_stat_clear_snapshot();
+  SELECT query INTO q FROM pg_stat_activity WHERE pid = pg_backend_pid();
+  RAISE NOTICE 'activity: %', q;
+  RAISE EXCEPTION USING ERRCODE = 'P0004', MESSAGE = 'rolled back';
+EXCEPTION WHEN assert_failure THEN NULL;
+END $$;
+SELECT query LIKE 'SELECT query%' AS next_statement_shown FROM pg_stat_activity WHERE pid = pg_backend_pid();
+
 -- A table that is not protected keeps PostgreSQL's messages (the value of a refused
 -- input is the client's to see), here with a value that is not personal data.
 CREATE TABLE logmsg.plain (id int);

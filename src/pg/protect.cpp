@@ -43,6 +43,7 @@ extern "C" {
 #include "access/relation.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "utils/backend_status.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
@@ -1720,6 +1721,22 @@ void ForgetReplicaWritesOnAbort(SubXactEvent event, SubTransactionId, SubTransac
 
 bool ProtectRunning() { return protect_running > 0; }
 
+namespace {
+// What pg_stat_activity.query shows, and the postmaster's "Failed process was running"
+// line if the backend crashes, in place of a statement that writes to a protected table:
+// its text holds the values as the client sent them.
+constexpr char kHiddenActivity[] = "<statement hidden by pg_comply: it writes to a protected table>";
+}  // namespace
+
+void HideActivity() {
+  if (!pgstat_track_activities || MyBEEntry == nullptr ||
+      strcmp(MyBEEntry->st_activity_raw, kHiddenActivity) == 0)
+    return;
+  const uint64 query_id = pgstat_get_my_query_id();
+  pgstat_report_activity(STATE_RUNNING, kHiddenActivity);
+  pgstat_report_query_id(query_id, true);
+}
+
 bool ProtectedWriteSeen() {
   return MyProc != nullptr && protected_write_lxid != InvalidLocalTransactionId &&
          protected_write_lxid == MyProc->lxid;
@@ -2981,6 +2998,7 @@ extern "C" Datum comply_protect_row(PG_FUNCTION_ARGS) {
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                     errmsg("comply._protect_row() must be called as a trigger")));
   protected_write_lxid = MyProc->lxid;
+  HideActivity();
   TriggerData* td = reinterpret_cast<TriggerData*>(fcinfo->context);
   if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event) && TRIGGER_FIRED_AFTER(td->tg_event)) {
     // AFTER TRUNCATE, for each statement: every row is gone at once; one ledger entry.

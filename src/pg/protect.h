@@ -21,6 +21,11 @@ void ProtectInit();
 // row a COPY context quotes, out of the server log: guc.cpp's emit_log_hook.
 bool ProtectedWriteSeen();
 
+// Once a statement has written to a protected table, pg_stat_activity (and the server
+// log's line about a backend that crashed) shows a placeholder instead of its text,
+// which holds the values the client sent. Once a statement; no error.
+void HideActivity();
+
 // Before a COPY FROM into relation: when the table (or the partitioned table) has a
 // protect trigger, an error of the COPY from its first line on (an input value the
 // column's type refuses, quoted in the message and the context) is hidden as
