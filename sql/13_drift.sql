@@ -169,6 +169,12 @@ SELECT details ->> 'by' = session_user AS by_whom, current_user_name = current_u
 SELECT status, (evidence ->> 'items')::int > 0 AS counted, evidence ? 'taken_at' AS dated
   FROM comply.check_server() WHERE check_name = 'drift_baseline';
 SELECT count(*) AS differences FROM comply.drift();
+-- The same answer in every session: a module that a session loads for itself (LOAD,
+-- session_preload_libraries; PL/pgSQL at its first call, snapshot_baseline being one)
+-- adds its settings to that session only, so those are compared as the configuration
+-- files set them (a new session that had run no PL/pgSQL saw five plpgsql.* "removed").
+LOAD 'auto_explain';
+SELECT count(*) AS differences_after_a_load FROM comply.drift();
 CREATE ROLE drift_newcomer;
 GRANT comply_reviewer TO drift_newcomer;
 ALTER SYSTEM SET comply.seal_interval = '2s';

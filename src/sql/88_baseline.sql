@@ -90,6 +90,21 @@ COMMENT ON FUNCTION comply._hba_option_fingerprint(text) IS
   'An option of a pg_hba.conf line as the baseline keeps it: a password or secret hashed';
 REVOKE ALL ON FUNCTION comply._hba_option_fingerprint(text) FROM PUBLIC;
 
+-- Whether every session has the setting name with the same value: a setting of the
+-- server or of pg_comply, or of a module in shared_preload_libraries. A module a session
+-- loads for itself (LOAD, session_preload_libraries, PL/pgSQL at its first call) adds its
+-- settings to that session only: those are compared as the configuration files set them.
+CREATE FUNCTION comply._setting_in_every_session(name text) RETURNS boolean
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT strpos(name, '.') = 0 OR name LIKE 'comply.%'
+      OR split_part(name, '.', 1) IN (
+           SELECT regexp_replace(regexp_replace(btrim(l, ' "'), '^.*/', ''), '\.so$', '')
+             FROM unnest(string_to_array(current_setting('shared_preload_libraries'), ',')) l)
+$$;
+COMMENT ON FUNCTION comply._setting_in_every_session(text) IS
+  'Whether every session has the setting with the same value (the server''s, pg_comply''s, a preloaded module''s)';
+REVOKE ALL ON FUNCTION comply._setting_in_every_session(text) FROM PUBLIC;
+
 -- The current state, in the baseline's terms. Settings' values are kept as they are
 -- (they are configuration, not data), except those that may hold a credential, which are
 -- hashed (comply._setting_fingerprint), as are the passwords and secrets of pg_hba.conf's
@@ -99,8 +114,9 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
   SELECT 'setting', s.name, comply._setting_fingerprint(s.name, s.setting)
     FROM pg_settings s
-   WHERE s.context IN ('postmaster', 'sighup', 'superuser-backend', 'backend')
-      OR s.name LIKE 'comply.%' AND s.context <> 'user'
+   WHERE (s.context IN ('postmaster', 'sighup', 'superuser-backend', 'backend')
+          OR s.name LIKE 'comply.%' AND s.context <> 'user')
+     AND comply._setting_in_every_session(s.name)
   UNION ALL
   -- Settings a session may change for itself (contexts superuser and user: log_statement,
   -- password_encryption ...) as the configuration files set them, or their built-in
@@ -112,7 +128,15 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
                  FROM pg_file_settings fs WHERE fs.applied AND fs.error IS NULL
                 ORDER BY fs.name, fs.seqno DESC) f ON f.name = s.name
    WHERE s.context IN ('superuser', 'user') AND NOT (s.name LIKE 'comply.%' AND s.context <> 'user')
-     AND (f.name IS NOT NULL OR s.boot_val IS NOT NULL)
+     AND (f.name IS NOT NULL OR s.boot_val IS NOT NULL) AND comply._setting_in_every_session(s.name)
+  UNION ALL
+  -- The settings of modules that only some sessions load, as the configuration files set
+  -- them (auto_explain.log_min_duration in postgresql.conf, or by ALTER SYSTEM).
+  SELECT 'setting', f.name, comply._setting_fingerprint(f.name, f.setting)
+    FROM (SELECT DISTINCT ON (fs.name) fs.name, fs.setting
+            FROM pg_file_settings fs WHERE fs.applied AND fs.error IS NULL
+           ORDER BY fs.name, fs.seqno DESC) f
+   WHERE NOT comply._setting_in_every_session(f.name)
   UNION ALL
   SELECT 'hba', 'line ' || h.line_number,
          concat_ws(' ', h.type, array_to_string(h.database, ','), array_to_string(h.user_name, ','),
