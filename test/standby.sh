@@ -100,6 +100,9 @@ caught_up || echo "# the standby did not catch up"
 check "the standby is in recovery" wait_for S "SELECT pg_is_in_recovery()" 1
 check "no pg_comply worker runs on the standby" \
   wait_for S "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type LIKE 'pg_comply%'" 1
+workers=$(S -F '|' -c "SELECT status, evidence ? 'standby' FROM comply.check_server() WHERE check_name = 'workers'" 2>&1 || true)
+check "check_server's workers check passes on the standby and says why none runs (got: $workers)" \
+  [ "$workers" = "pass|t" ]
 check "validation by schema name works on the standby" \
   wait_for S "SELECT comply.validate('{\"email\": \"a\"}'::jsonb, 'intake') AND NOT comply.validate('{}'::jsonb, 'intake')" 1
 check "... with the errors' paths" \

@@ -426,6 +426,10 @@ BEGIN
   rules := '[]';
   IF NOT (w ->> 'preloaded')::boolean THEN
     rules := rules || to_jsonb('pg_comply is not in shared_preload_libraries: no sealer and no job worker run'::text);
+  ELSIF pg_is_in_recovery() THEN
+    -- A standby writes nothing: no worker runs there, and none is needed (its primary's
+    -- seal the ledger and write the records it receives). No problem to report.
+    NULL;
   ELSIF (SELECT datistemplate OR NOT datallowconn FROM pg_database WHERE datname = current_database()) THEN
     -- (A worker connected there would make every CREATE DATABASE from it fail.)
     rules := rules || to_jsonb('this database is a template or does not allow connections: no worker runs in it (comply.seal() seals, comply.run_jobs() writes its records)'::text);
@@ -449,6 +453,9 @@ BEGIN
                  ELSE 'pass' END;
   evidence := jsonb_build_object('problems', rules, 'ledger_worker', current_setting('comply.ledger_worker', true),
                                  'ai_worker', current_setting('comply.ai_worker', true)) || w;
+  IF pg_is_in_recovery() AND (w ->> 'preloaded')::boolean THEN
+    evidence := evidence || jsonb_build_object('standby', 'this server is a standby: no worker runs here, its primary''s seal the ledger and write its records');
+  END IF;
   RETURN NEXT;
 
   -- A logical replication subscription writes its tables through its apply worker, in
