@@ -357,6 +357,23 @@ TEST_F(DetectorTest, UrlTrailingPunctuationTrimmed) {
                   "https://en.wikipedia.org/wiki/Foo_(bar)"));
 }
 
+// A URL holding a finding that scores higher (an address or a date in its query, a
+// password's "user:pass@host") is one URL finding over both: the rest of the URL (a
+// name in a parameter, the user) is not left in clear, and redacting again changes
+// nothing.
+TEST_F(DetectorTest, UrlHoldingAnotherFindingIsOne) {
+  for (const char* url :
+       {"https://example.com/u?email=john@example.com",
+        "https://clinic.example.com/records?patient=MariaGarcia&dob=1985-03-14&email=maria@example.com",
+        "https://maria:hunter2@clinic.example.com/"}) {
+    const std::string text = std::string("see ") + url + " ok";
+    EXPECT_EQ(Describe(text, Find(text)), std::string("URL[4,") + std::to_string(4 + strlen(url)) +
+                                              ")'" + url + "'");
+  }
+  // An address beside a URL, not in it, stays an address.
+  EXPECT_TRUE(Has("see https://example.com/u and john@example.com", "EMAIL_ADDRESS", "john@example.com"));
+}
+
 TEST_F(DetectorTest, UrlInvalid) {
   EXPECT_TRUE(Lacks("http://a.b", "URL"));  // too short
   EXPECT_TRUE(Lacks("example.com", "URL"));

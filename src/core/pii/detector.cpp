@@ -1395,8 +1395,13 @@ std::vector<Finding> Detector::Resolve(std::vector<Finding> candidates) {
   // and the same name found from the first-name list ("Garcia, Maria") are one name, and
   // the part of it only the loser covered would be left in clear.
   std::vector<Finding> lost_names;
+  // URLs that lost to a finding inside them (an address or a date in the query, a
+  // password's "user:pass@host"): the rest of the URL would be left in clear, and a
+  // second redaction would find "https://host/?email=[EMAIL_ADDRESS]" a URL.
+  std::vector<Finding> lost_urls;
   auto lost = [&](const Finding& f) {
     if (f.entity == "PERSON") lost_names.push_back(f);
+    else if (f.entity == "URL") lost_urls.push_back(f);
   };
   if (candidates.size() <= kFewCandidates) {
     // The accepted spans, sorted by begin (a handful: an array on the stack beats a tree's
@@ -1454,6 +1459,22 @@ std::vector<Finding> Detector::Resolve(std::vector<Finding> candidates) {
     if (after != candidates.end() && after->begin < end) continue;
     hit->begin = begin;
     hit->end = end;
+  }
+  // A lost URL takes the findings it overlaps into one URL finding over them all (the
+  // best score of them): the whole URL is redacted, as when it wins.
+  for (const Finding& f : lost_urls) {
+    auto first = std::lower_bound(candidates.begin(), candidates.end(), f.begin,
+                                  [](const Finding& k, size_t begin) { return k.end <= begin; });
+    auto last = first;
+    double score = f.score;
+    while (last != candidates.end() && last->begin < f.end) score = std::max(score, (last++)->score);
+    if (first == last) continue;
+    Finding merged = f;
+    merged.begin = std::min(f.begin, first->begin);
+    merged.end = std::max(f.end, std::prev(last)->end);
+    merged.score = score;
+    *first = merged;
+    candidates.erase(first + 1, last);
   }
   return candidates;
 }
