@@ -1556,6 +1556,14 @@ TEST_F(DetectorTest, NameOfTheValueIsContext) {
   EXPECT_EQ(entities_in("AB123456C", "ninoNumber"), "UK_NINO;");
   EXPECT_EQ(entities_in("73516284G", "client-nif"), "ES_NIF;");
   EXPECT_EQ(entities_in("536228714", "ssn"), "US_SSN;");
+  // The identifier's name spelled out, its words run together in any style.
+  EXPECT_EQ(entities_in("536228714", "social_security_number"), "US_SSN;");
+  EXPECT_EQ(entities_in("536228714", "socialSecurityNumber"), "US_SSN;");
+  EXPECT_EQ(entities_in("536228714", "SSNumber"), "US_SSN;");
+  EXPECT_EQ(entities_in("536228714", "Customer Social Security No"), "US_SSN;");
+  EXPECT_EQ(entities_in("AB123456C", "national_insurance_number"), "UK_NINO;");
+  // A run of words is whole words too: "social_securityfund" is no name for it.
+  EXPECT_EQ(entities_in("536228714", "social_securityfund"), "");
   // Words, not substrings: "snippet" holds no "nif"; a name of other words adds nothing.
   EXPECT_EQ(entities_in("73516284G", "snippet"), "");
   EXPECT_EQ(entities_in("87120347853", "order_ref"), "");

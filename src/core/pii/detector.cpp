@@ -144,14 +144,19 @@ std::string AsciiLower(std::string_view s) {
 
 // True if one of the words of name (a column's or a key's name: split at every byte
 // that is not an ASCII letter or digit, between a lower-case and an upper-case letter,
-// and between letters and digits) is in context. "id" never counts ("order_id").
+// and between letters and digits), or a run of them written together, is in context
+// ("social_security_number", "socialSecurityNumber" as "socialsecuritynumber"). "id"
+// alone never counts ("order_id"); in a run it does ("steuer_id" as "steuerid").
 bool NameHasContext(std::string_view name, const std::vector<std::string>& context) {
   if (name.empty() || context.empty()) return false;
   auto kind = [](unsigned char c) {
     return (c >= 'a' && c <= 'z') ? 1 : (c >= 'A' && c <= 'Z') ? 2 : (c >= '0' && c <= '9') ? 3 : 0;
   };
+  // The words' spans (the first kMaxWords: a name is a handful).
+  constexpr size_t kMaxWords = 8;
+  size_t word_begin[kMaxWords], word_end[kMaxWords], words = 0;
   size_t i = 0;
-  while (i < name.size()) {
+  while (i < name.size() && words < kMaxWords) {
     while (i < name.size() && kind(static_cast<unsigned char>(name[i])) == 0) ++i;
     size_t j = i;
     while (j < name.size()) {
@@ -163,16 +168,28 @@ bool NameHasContext(std::string_view name, const std::vector<std::string>& conte
       }
       ++j;
     }
-    if (j > i && !(j - i == 2 && (name[i] | 0x20) == 'i' && (name[i + 1] | 0x20) == 'd')) {
-      const std::string_view w = name.substr(i, j - i);
-      for (const std::string& c : context) {
-        if (c.size() != w.size()) continue;
-        size_t n = 0;
-        while (n < w.size() && AsciiToLower(static_cast<unsigned char>(w[n])) == c[n]) ++n;
-        if (n == w.size()) return true;
-      }
+    if (j > i) {
+      word_begin[words] = i;
+      word_end[words++] = j;
     }
     i = j;
+  }
+  // Whether words [first, last] written together, lower case, are c.
+  auto run_is = [&](size_t first, size_t last, const std::string& c) {
+    size_t n = 0;
+    for (size_t w = first; w <= last; ++w)
+      for (size_t b = word_begin[w]; b < word_end[w]; ++b, ++n)
+        if (n >= c.size() || AsciiToLower(static_cast<unsigned char>(name[b])) != c[n]) return false;
+    return n == c.size();
+  };
+  for (size_t first = 0; first < words; ++first) {
+    for (size_t last = first; last < words; ++last) {
+      if (last == first && word_end[first] - word_begin[first] == 2 && (name[word_begin[first]] | 0x20) == 'i' &&
+          (name[word_begin[first] + 1] | 0x20) == 'd')
+        continue;
+      for (const std::string& c : context)
+        if (run_is(first, last, c)) return true;
+    }
   }
   return false;
 }
@@ -184,15 +201,15 @@ const std::vector<std::string>& NameWords(std::string_view entity) {
   // Never destroyed (nor kNone): see kDateContext in recognizers.cpp.
   using Names = std::vector<std::pair<std::string_view, std::vector<std::string>>>;
   static const Names& kNames = *new Names{
-      {"US_SSN", {"ssn", "ssns"}},
-      {"US_ITIN", {"itin"}},
-      {"UK_NHS", {"nhs"}},
+      {"US_SSN", {"ssn", "ssns", "ssnumber", "socialsecurity", "socialsecuritynumber", "socialsecurityno"}},
+      {"US_ITIN", {"itin", "taxpayeridentificationnumber"}},
+      {"UK_NHS", {"nhs", "nhsnumber", "nhsno"}},
       {"US_NPI", {"npi"}},
       {"ES_NIF", {"nif", "dni"}},
       {"ES_NIE", {"nie"}},
       {"PL_PESEL", {"pesel"}},
       {"FI_PERSONAL_IDENTITY_CODE", {"hetu", "henkilotunnus"}},
-      {"UK_NINO", {"nino"}},
+      {"UK_NINO", {"nino", "nationalinsurance", "nationalinsurancenumber", "nationalinsuranceno"}},
       {"DE_TAX_ID", {"steuerid", "idnr", "steueridentifikationsnummer", "identifikationsnummer"}},
       {"FR_NIR", {"nir", "insee"}},
       {"NL_BSN", {"bsn", "burgerservicenummer", "sofinummer"}},
