@@ -458,6 +458,21 @@ TEST_F(DetectorTest, SsnValid) {
   EXPECT_TRUE(Find("x 536228714").empty());
 }
 
+// A label glued to punctuation: '#' as forms write it, a word processor's quotes, an
+// ellipsis, an arrow.
+TEST_F(DetectorTest, ContextWordGluedToPunctuation) {
+  for (const char* label : {"SSN#", "SSN#:", "\u201cSSN\u201d", "\u00abSSN\u00bb", "SSN\u2026", "SSN\u2192",
+                            "\u300cSSN\u300d"}) {
+    const std::string text = std::string(label) + " 536228714";
+    EXPECT_NEAR(ScoreOf(text, "536228714"), 0.65, kEps) << text;  // as after "SSN"
+  }
+  EXPECT_TRUE(Has("SS# 536228714", "US_SSN", "536228714"));  // a label with its '#'
+  EXPECT_TRUE(Has("NHS# 9434765919", "UK_NHS", "9434765919"));
+  // Punctuation alone is no label.
+  EXPECT_NEAR(ScoreOf("# 536228714", "536228714"), 0.3, kEps);
+  EXPECT_NEAR(ScoreOf("\u201c\u201d 536228714", "536228714"), 0.3, kEps);
+}
+
 TEST_F(DetectorTest, SsnSeparators) {
   EXPECT_TRUE(Has("SSN 536 22 8714", "US_SSN", "536 22 8714"));
   EXPECT_TRUE(Has("SSN 536.22.8714", "US_SSN", "536.22.8714"));

@@ -236,10 +236,35 @@ bool NameCounts(std::string_view name, std::string_view text, size_t begin, size
 }
 
 // True if one of the words near [begin, end) is in context.
+// The length of the punctuation mark that begins (at_end: ends) w, or 0: '#', ':', and
+// the non-ASCII marks a word processor or a form puts around a label: Latin-1's
+// (\u00ab, \u00bb, \u00bf ...), the general punctuation block's (curly quotes, "...",
+// dashes), arrows, CJK brackets.
+size_t PunctuationAt(std::string_view w, bool at_end) {
+  if (w.empty()) return 0;
+  const unsigned char c = static_cast<unsigned char>(at_end ? w.back() : w.front());
+  if (c == '#' || c == ':') return 1;
+  if (w.size() >= 2) {
+    const unsigned char b0 = static_cast<unsigned char>(at_end ? w[w.size() - 2] : w[0]);
+    const unsigned char b1 = static_cast<unsigned char>(at_end ? w[w.size() - 1] : w[1]);
+    if (b0 == 0xC2 && b1 >= 0xA1 && b1 <= 0xBF) return 2;
+  }
+  if (w.size() >= 3) {
+    const unsigned char b0 = static_cast<unsigned char>(at_end ? w[w.size() - 3] : w[0]);
+    const unsigned char b1 = static_cast<unsigned char>(at_end ? w[w.size() - 2] : w[1]);
+    const unsigned char b2 = static_cast<unsigned char>(at_end ? w[w.size() - 1] : w[2]);
+    const bool general = b0 == 0xE2 && (b1 == 0x80 || (b1 == 0x81 && b2 <= 0xAF));  // U+2000..U+206F
+    const bool arrows = b0 == 0xE2 && (b1 == 0x86 || b1 == 0x87) && (b1 == 0x87 || b2 >= 0x90);
+    const bool cjk = b0 == 0xE3 && b1 == 0x80;                                        // U+3000..U+303F
+    if (general || arrows || cjk) return 3;
+  }
+  return 0;
+}
+
 bool HasContext(std::string_view text, size_t begin, size_t end, const Pattern& p) {
   if (p.context.empty()) return false;
   // Compares in place (no copies): this runs for every candidate.
-  auto matches = [&](std::string_view w) {
+  auto matches_as_is = [&](std::string_view w) {
     while (!w.empty() && (w.back() == ':' || w.back() == '\'')) w.remove_suffix(1);
     if (w.size() > 2 && (w.substr(w.size() - 2) == "'s" || w.substr(w.size() - 2) == "'S"))
       w.remove_suffix(2);
@@ -254,6 +279,15 @@ bool HasContext(std::string_view text, size_t begin, size_t end, const Pattern& 
       if (i == w.size()) return true;
     }
     return false;
+  };
+  // A label glued to its punctuation ("SSN#", "\u201cSSN\u201d", "SSN\u2026"): also
+  // without it, when the word as written is none ("ss#" is one).
+  auto matches = [&](std::string_view w) {
+    if (matches_as_is(w)) return true;
+    const size_t size = w.size();
+    for (size_t n; (n = PunctuationAt(w, true)) > 0 && n < w.size();) w.remove_suffix(n);
+    for (size_t n; (n = PunctuationAt(w, false)) > 0 && n < w.size();) w.remove_prefix(n);
+    return w.size() != size && matches_as_is(w);
   };
   // Words before the candidate.
   size_t pos = begin;
