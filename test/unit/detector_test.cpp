@@ -458,6 +458,24 @@ TEST_F(DetectorTest, SsnValid) {
   EXPECT_TRUE(Find("x 536228714").empty());
 }
 
+// A North American number stored as one run of digits: likely only (an order or account
+// number is often a valid one), found with a phone word or under a phone column's name.
+TEST_F(DetectorTest, PhoneAsOneRunOfDigits) {
+  EXPECT_TRUE(Has("phone: 4155552671", "PHONE_NUMBER", "4155552671"));
+  EXPECT_TRUE(Has("cell 14155552671 after 5pm", "PHONE_NUMBER", "14155552671"));
+  EXPECT_NEAR(ScoreOf("phone: 4155552671", "4155552671"), 0.65, kEps);
+  EXPECT_TRUE(Find("order 4155552671 shipped").empty());              // no phone word
+  EXPECT_TRUE(Lacks("phone: 1155552671", "PHONE_NUMBER"));           // area code 1xx
+  EXPECT_TRUE(Lacks("phone: 4151552671", "PHONE_NUMBER"));           // exchange 1xx
+  DetectOptions options;
+  options.context = "customer_phone";
+  const std::vector<Finding> found = Detect(Shared(), "4155552671", options);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].entity, "PHONE_NUMBER");
+  options.context = "mobileNumber";
+  EXPECT_EQ(Detect(Shared(), "4155552671", options).size(), 1u);
+}
+
 // A label glued to punctuation: '#' as forms write it, a word processor's quotes, an
 // ellipsis, an arrow.
 TEST_F(DetectorTest, ContextWordGluedToPunctuation) {

@@ -203,6 +203,8 @@ const std::vector<std::string>& NameWords(std::string_view entity) {
   static const Names& kNames = *new Names{
       {"US_SSN", {"ssn", "ssns", "ssnumber", "socialsecurity", "socialsecuritynumber", "socialsecurityno"}},
       {"US_ITIN", {"itin", "taxpayeridentificationnumber"}},
+      {"PHONE_NUMBER", {"phone", "phones", "telephone", "tel", "mobile", "cell", "cellphone", "fax",
+                        "phonenumber", "mobilenumber", "telephonenumber", "msisdn"}},
       {"UK_NHS", {"nhs", "nhsnumber", "nhsno"}},
       {"US_NPI", {"npi"}},
       {"ES_NIF", {"nif", "dni"}},

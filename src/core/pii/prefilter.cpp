@@ -770,6 +770,7 @@ int HintOfPattern(std::string_view name) {
       {"ssn_formatted", Hint::kNineGrouped},
       {"itin_formatted", Hint::kNineGrouped},
       {"ssn_plain", Hint::kDigitRun},
+      {"phone_plain", Hint::kDigitRun},
       {"itin_plain", Hint::kDigitRun},
       {"card_plain", Hint::kDigitRun},
       {"bank_account", Hint::kDigitRun},

@@ -458,6 +458,10 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        0.5, 0.6, ValidateUrl, RefineUrl, {"url", "website", "link", "site"}},
       {"PHONE_NUMBER", "phone", kPhoneForms, 0.4, 0.75, ValidatePhoneAnyForm, nullptr,
        kPhoneContext},
+      // A North American number as one run of ten digits (or eleven, 1 first), as US
+      // systems store them: only likely (0.3; an order or account number is often a
+      // valid one), above the default threshold with a phone word or a column named so.
+      {"PHONE_NUMBER", "phone_plain", kDigitRun, 0.05, 0.3, ValidatePhoneNanp, nullptr, kPhoneContext},
       {"US_SSN", "ssn_formatted", kNineGrouped, 0.6, 0.6, ValidateUsSsn, nullptr, kSsnContext},
       {"US_SSN", "ssn_plain", kDigitRun, 0.3, 0.3, ValidateUsSsn, nullptr, kSsnContext},
       {"US_ITIN", "itin_formatted", kNineGrouped, 0.6, 0.65, ValidateUsItin, nullptr,
