@@ -54,3 +54,32 @@ SELECT comply.redact(jsonb_build_object('notes', repeat('call 415-555-2671 now. 
 RESET statement_timeout;
 RESET comply.max_input_bytes;
 SELECT comply._boundary_raise('none') AS still_working;
+
+-- What writes is refused in a read-only transaction (so on a standby too) with
+-- read_only_sql_transaction, naming the function rather than a statement it runs inside.
+BEGIN READ ONLY;
+DO $$
+DECLARE
+  call text;
+  state text;
+  message text;
+BEGIN
+  FOREACH call IN ARRAY ARRAY[
+      'comply.seal()', 'comply.protect(''pg_class'', ''{}'')', 'comply.unprotect(''pg_class'')',
+      'comply.protect_existing(''pg_class'')', 'comply.register_schema(''x'', ''{}'')',
+      'comply.review_next()', 'comply.review_decide(1, ''a'')', 'comply.review_release(1)',
+      'comply.review_enqueue(''{}'', ''x'', ARRAY[''a''], ''a'', 0.5)', 'comply.review_maintain()',
+      'comply.train_classifier(''m'', ''SELECT 1'')', 'comply.classify_async(''x'', ARRAY[''a''], ''m'')',
+      'comply.run_jobs(1)', 'comply.dismiss_alert(1, ''r'')', 'comply.forget(''pg_class'', ''{"oid": 1}'')',
+      'comply.forget_dropped(''t'', ''{"id": 1}'')', 'comply.purge_ai_history(''1 day'')',
+      'comply.snapshot_baseline()', 'comply.audit(''a'', ''o'')', 'comply.archive_ledger(1)'] LOOP
+    BEGIN
+      EXECUTE 'SELECT ' || call;
+      RAISE NOTICE '%: no error', call;
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+      RAISE NOTICE '%: % %', call, state, message;
+    END;
+  END LOOP;
+END $$;
+ROLLBACK;

@@ -139,14 +139,18 @@ caught_up || true
 check "... and neither wrote anything (entries, alerts, discoveries as on the primary)" \
   bash -c '[ "$("$@" S)" = "$("$@" P)" ]' _ state
 [ "$(P -c "SELECT count(*) FROM comply.discoveries")" = "$discoveries" ] || echo "# discoveries changed on the primary"
-sqlstate() {  # sqlstate QUERY: the SQLSTATE the standby answers QUERY with
-  { S -v VERBOSITY=verbose -c "$1" 2>&1 || true; } | sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p' | head -n 1
+sqlstate() {  # sqlstate QUERY: the SQLSTATE and message the standby answers QUERY with
+  { S -v VERBOSITY=verbose -c "$1" 2>&1 || true; } | sed -n 's/^ERROR:  \([0-9A-Z]\{5\}: .*\)/\1/p' | head -n 1
 }
 for query in "SELECT comply.audit('x', 'y')" "SELECT comply.seal()" \
   "SELECT comply.register_schema('other', '{}')" "SELECT comply.protect('contacts', '{}')" \
-  "SELECT comply.snapshot_baseline()" "SELECT * FROM comply.review_next()"; do
-  code=$(sqlstate "$query")
-  check "on the standby, $query is refused with 25006 (got ${code:-none})" [ "$code" = 25006 ]
+  "SELECT comply.snapshot_baseline()" "SELECT * FROM comply.review_next()" \
+  "SELECT comply.run_jobs(1)" "SELECT comply.forget('contacts', '{\"id\": 1}')"; do
+  answer=$(sqlstate "$query")
+  fn=${query#SELECT }; fn=${fn#\* FROM }; fn=${fn%%(*}
+  # Said by the function's name, not by a statement it runs inside (LOCK TABLE, DELETE...).
+  check "on the standby, $query is refused with 25006 naming $fn() (got ${answer:-none})" \
+    [ "$answer" = "25006: cannot execute $fn() in a read-only transaction" ]
 done
 # The server log: errors other than those of this script's psql sessions (the refusals
 # above) or of the WAL receiver losing its primary (or stopped by the promotion, when it

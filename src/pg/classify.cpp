@@ -41,6 +41,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
+#include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -1203,6 +1204,7 @@ extern "C" Datum comply_train_classifier(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                     errmsg("name and training_query must not be null")));
+  PreventCommandIfReadOnly("comply.train_classifier()");  // said plainly (a standby too)
   Datum result = Guarded([&] {
     std::string name = *OptText(fcinfo, 0);
     // The table's CHECK says the same; refusing first spares the training and an error
@@ -1463,6 +1465,7 @@ extern "C" Datum comply_classify(PG_FUNCTION_ARGS) {
 extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("input must not be null")));
+  PreventCommandIfReadOnly("comply.classify_async()");
   const Oid caller_role = GetUserId();
   const Oid invoker_role = GetOuterUserId();  // who called, through SECURITY DEFINER too
   char* caller = GetUserNameFromId(caller_role, false);
@@ -1539,6 +1542,7 @@ extern "C" Datum comply_run_jobs(PG_FUNCTION_ARGS) {
   int max_jobs = PG_GETARG_INT32(0);
   if (max_jobs < 1)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("max_jobs must be positive")));
+  PreventCommandIfReadOnly("comply.run_jobs()");
   int done = 0;
   Guarded([&] {
     (void)WriteDeferredRecords();

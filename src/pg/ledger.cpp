@@ -1435,6 +1435,7 @@ extern "C" Datum comply_audit_deferred(PG_FUNCTION_ARGS) {
 
 // comply.seal() RETURNS TABLE(block_no bigint, entry_count int)
 extern "C" Datum comply_seal(PG_FUNCTION_ARGS) {
+  PreventCommandIfReadOnly("comply.seal()");  // said plainly (a standby too)
   // One snapshot for the whole transaction would not see the blocks a concurrent seal
   // commits meanwhile: its block would take their numbers (a unique violation) or seal
   // their entries again.

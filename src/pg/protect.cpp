@@ -43,6 +43,7 @@ extern "C" {
 #include "access/relation.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "tcop/utility.h"
 #include "utils/backend_status.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
@@ -2493,6 +2494,7 @@ bool ModelKnowsLabel(const std::string& m, const std::string& l) {
 extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("the table and the policy must not be NULL")));
+  PreventCommandIfReadOnly("comply.protect()");  // said plainly (a standby too)
   Oid relid = PG_GETARG_OID(0);
   LockStillThere(relid);
   Jsonb* policy = PG_GETARG_JSONB_P(1);
@@ -2856,6 +2858,7 @@ extern "C" Datum comply_writing_policies(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(writ
 extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("the table must not be NULL")));
+  PreventCommandIfReadOnly("comply.unprotect()");
   Oid relid = PG_GETARG_OID(0);
   LockStillThere(relid);
   Guarded([&] {
@@ -2905,6 +2908,7 @@ extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
 extern "C" Datum comply_protect_existing(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("the table must not be NULL")));
+  PreventCommandIfReadOnly("comply.protect_existing()");
   Oid relid = PG_GETARG_OID(0);
   LockStillThere(relid);
   int64 changed = 0;

@@ -22,6 +22,7 @@ extern "C" {
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -128,6 +129,7 @@ using namespace comply::pg;
 
 // comply.review_next(queue text) RETURNS comply.review_cases
 extern "C" Datum comply_review_next(PG_FUNCTION_ARGS) {
+  PreventCommandIfReadOnly("comply.review_next()");  // said plainly (a standby too)
   char* caller = CallerName();
   text* queue = PG_ARGISNULL(0) ? cstring_to_text("default") : PG_GETARG_TEXT_PP(0);
   Datum interval = DirectFunctionCall3(
@@ -149,6 +151,7 @@ extern "C" Datum comply_review_decide(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                     errmsg("case_id and decision must not be null")));
+  PreventCommandIfReadOnly("comply.review_decide()");
   char* caller = CallerName();
   int64 case_id = PG_GETARG_INT64(0);
   text* decision = PG_GETARG_TEXT_PP(1);
@@ -176,6 +179,7 @@ extern "C" Datum comply_review_decide(PG_FUNCTION_ARGS) {
 extern "C" Datum comply_review_release(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0))  // as review_decide's: no case to release is a mistake, not "no case"
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("case_id must not be null")));
+  PreventCommandIfReadOnly("comply.review_release()");
   char* caller = CallerName();
   int64 case_id = PG_GETARG_INT64(0);
   Datum caller_d = CStringGetTextDatum(caller);
@@ -192,6 +196,7 @@ extern "C" Datum comply_review_release(PG_FUNCTION_ARGS) {
 // comply.review_enqueue(subject jsonb, payload text, labels text[], model_label text,
 //                       confidence float8, queue text) RETURNS bigint
 extern "C" Datum comply_review_enqueue(PG_FUNCTION_ARGS) {
+  PreventCommandIfReadOnly("comply.review_enqueue()");
   char* caller = CallerName();
   // The invoking role when the call runs as another (a SECURITY DEFINER function's
   // caller): four eyes counts it as the case's opener too.
@@ -276,6 +281,7 @@ extern "C" Datum comply_review_enqueue(PG_FUNCTION_ARGS) {
 
 // comply.review_maintain(OUT released int, OUT escalated int)
 extern "C" Datum comply_review_maintain(PG_FUNCTION_ARGS) {
+  PreventCommandIfReadOnly("comply.review_maintain()");
   TupleDesc desc;
   if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
     elog(ERROR, "review_maintain must return a composite type");

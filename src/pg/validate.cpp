@@ -32,6 +32,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/jsonb.h"
@@ -800,6 +801,7 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                     errmsg("the schema's name and the schema must not be NULL")));
+  PreventCommandIfReadOnly("comply.register_schema()");  // said plainly (a standby too)
   char* name = text_to_cstring(PG_GETARG_TEXT_PP(0));
   Jsonb* schema_jb = PG_GETARG_JSONB_P(1);
   Datum schema_datum = PG_GETARG_DATUM(1);

@@ -99,6 +99,10 @@ BEGIN
   IF tbl IS NULL OR primary_key IS NULL THEN
     RAISE EXCEPTION 'table and primary key must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  -- Said plainly, rather than by the first statement that writes (a standby too).
+  IF current_setting('transaction_read_only')::boolean THEN
+    RAISE EXCEPTION 'cannot execute comply.forget() in a read-only transaction' USING ERRCODE = 'read_only_sql_transaction';
+  END IF;
   key := comply._forget_key(primary_key);
   -- The table first (its partitions with it), before any job: a TRUNCATE, RENAME or
   -- DROP holds it while it cancels or renames the table's jobs, which this function
@@ -216,6 +220,10 @@ BEGIN
   IF table_name IS NULL OR primary_key IS NULL THEN
     RAISE EXCEPTION 'table name and primary key must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  -- Said plainly, rather than by the first statement that writes (a standby too).
+  IF current_setting('transaction_read_only')::boolean THEN
+    RAISE EXCEPTION 'cannot execute comply.forget_dropped() in a read-only transaction' USING ERRCODE = 'read_only_sql_transaction';
+  END IF;
   key := comply._forget_key(primary_key);
   IF comply._regclass_or_null(table_name) IS NOT NULL THEN
     RAISE EXCEPTION 'table % exists: use comply.forget', comply._shown_name(table_name)
@@ -280,6 +288,10 @@ DECLARE
 BEGIN
   IF older_than IS NULL THEN
     RAISE EXCEPTION 'older_than must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  -- Said plainly, rather than by the first statement that writes (a standby too).
+  IF current_setting('transaction_read_only')::boolean THEN
+    RAISE EXCEPTION 'cannot execute comply.purge_ai_history() in a read-only transaction' USING ERRCODE = 'read_only_sql_transaction';
   END IF;
   IF older_than < interval '0' THEN
     RAISE EXCEPTION 'older_than must not be negative' USING ERRCODE = 'invalid_parameter_value';

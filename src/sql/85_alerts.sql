@@ -71,6 +71,10 @@ BEGIN
   IF alert_id IS NULL OR reason IS NULL THEN
     RAISE EXCEPTION 'the alert id and the reason must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  -- Said plainly, rather than by the first statement that writes (a standby too).
+  IF current_setting('transaction_read_only')::boolean THEN
+    RAISE EXCEPTION 'cannot execute comply.dismiss_alert() in a read-only transaction' USING ERRCODE = 'read_only_sql_transaction';
+  END IF;
   IF btrim(reason) = '' THEN
     RAISE EXCEPTION 'a dismissal needs a reason' USING ERRCODE = 'invalid_parameter_value';
   END IF;

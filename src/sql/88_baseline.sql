@@ -219,6 +219,10 @@ CREATE FUNCTION comply.snapshot_baseline() RETURNS bigint
 DECLARE
   n bigint;
 BEGIN
+  -- Said plainly, rather than by the first statement that writes (a standby too).
+  IF current_setting('transaction_read_only')::boolean THEN
+    RAISE EXCEPTION 'cannot execute comply.snapshot_baseline() in a read-only transaction' USING ERRCODE = 'read_only_sql_transaction';
+  END IF;
   DELETE FROM comply.baseline;
   DELETE FROM comply.drift_reported;
   INSERT INTO comply.baseline (kind, object, fingerprint)
