@@ -1353,6 +1353,41 @@ TEST_F(DetectorTest, DateTimeDottedContext) {
   EXPECT_NEAR(ScoreOf("x.y.z 15.03.1985", "15.03.1985"), 0.6, kEps);
 }
 
+// Other ways forms and exports write a date of birth.
+TEST_F(DetectorTest, DateTimeOtherForms) {
+  // Certain alone: a year first, unpadded; Oracle's DD-MON-YY(YY).
+  EXPECT_TRUE(Has("on 1985-3-14 we", "DATE_TIME", "1985-3-14"));
+  EXPECT_TRUE(Has("on 1985-03-4 we", "DATE_TIME", "1985-03-4"));
+  EXPECT_TRUE(Has("on 14-Mar-1985 we", "DATE_TIME", "14-Mar-1985"));
+  EXPECT_TRUE(Has("on 4-MAR-85 we", "DATE_TIME", "4-MAR-85"));
+  EXPECT_TRUE(Has("DOB: 14-mar-1985", "DATE_TIME", "14-mar-1985"));
+  EXPECT_NEAR(ScoreOf("on 14-Mar-1985", "14-Mar-1985"), 0.6, kEps);
+  EXPECT_NEAR(ScoreOf("DOB 14-Mar-1985", "14-Mar-1985"), 0.95, kEps);
+  // Likely only (a version, a ratio, a section), certain with a date word.
+  EXPECT_TRUE(Find("release 2024.1.15 is out").empty());
+  EXPECT_TRUE(Find("pages 3/14/85").empty());
+  EXPECT_NEAR(ScoreOf("release 2024.1.15", "2024.1.15"), 0.3, kEps);
+  EXPECT_TRUE(Has("born 1985.03.14", "DATE_TIME", "1985.03.14"));
+  EXPECT_TRUE(Has("DOB 3/14/85", "DATE_TIME", "3/14/85"));
+  EXPECT_TRUE(Has("geb. 14.03.85, geboren in Köln", "DATE_TIME", "14.03.85"));
+  EXPECT_TRUE(Has("date of birth 3-14-85", "DATE_TIME", "3-14-85"));
+  EXPECT_NEAR(ScoreOf("DOB 3/14/85", "3/14/85"), 0.65, kEps);
+  // Eight digits, year first: with a date word only.
+  EXPECT_TRUE(Has("dob: 19850314", "DATE_TIME", "19850314"));
+  EXPECT_TRUE(Find("ref 19850314").empty());
+  EXPECT_TRUE(Lacks("dob: 19851314", "DATE_TIME"));  // month 13
+  EXPECT_TRUE(Lacks("dob: 21000314", "DATE_TIME"));  // year 2100
+  // Not dates.
+  EXPECT_TRUE(Lacks("DOB 1985-2-30", "DATE_TIME"));
+  EXPECT_TRUE(Lacks("DOB 14-Foo-1985", "DATE_TIME"));
+  EXPECT_TRUE(Lacks("DOB 14-Mar-198", "DATE_TIME"));
+  EXPECT_TRUE(Lacks("DOB 14.13.85", "DATE_TIME"));    // dots are day first
+  EXPECT_TRUE(Lacks("DOB 13/13/85", "DATE_TIME"));
+  EXPECT_TRUE(Lacks("DOB 29-Feb-1985", "DATE_TIME"));
+  EXPECT_TRUE(Has("DOB 29-Feb-84", "DATE_TIME", "29-Feb-84"));  // 1984 or 2084: a leap year
+  EXPECT_TRUE(Has("DOB 14/3/85", "DATE_TIME", "14/3/85"));      // day first elsewhere
+}
+
 TEST_F(DetectorTest, DateTimeInvalid) {
   EXPECT_TRUE(Lacks("DOB 1984-02-30", "DATE_TIME"));
   EXPECT_TRUE(Lacks("DOB 1984-13-05", "DATE_TIME"));

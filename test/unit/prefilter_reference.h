@@ -543,6 +543,16 @@ class Scanner {
     if ((j21 == '/' && j10 == '/' && n2 >= 4 && n1 <= 2) ||
         (In(j21, kDateSeps) && In(j10, kDateSeps) && n2 <= 2 && n1 <= 2 && n0 >= 4))
       Set(Hint::kDate, r2.s, r0.e);
+    // DATE_TIME's other forms: \d{4}-(?:\d-\d{1,2}|\d{2}-\d), \d{4}\.\d{1,2}\.\d{1,2},
+    // \d{1,2}([/.-])\d{1,2}\1\d{2} (a two-digit year)
+    if ((j21 == '-' && j10 == '-' && n2 >= 4 && (n1 == 1 || (n1 == 2 && n0 == 1))) ||
+        (j21 == '.' && j10 == '.' && n2 >= 4 && n1 <= 2) ||
+        (In(j21, kDateSeps) && j10 == j21 && n2 <= 2 && n1 <= 2 && n0 == 2))
+      Set(Hint::kOtherDate, r2.s, r0.e);
+    // and \d{1,2}-MON-(?:\d{4}|\d{2}): a run after '-', three letters, '-' and a digit
+    if (r0.s >= 6 && t_[r0.s - 1] == '-' && Alpha(t_[r0.s - 2]) && Alpha(t_[r0.s - 3]) &&
+        Alpha(t_[r0.s - 4]) && t_[r0.s - 5] == '-' && Digit(t_[r0.s - 6]))
+      Set(Hint::kOtherDate, Back(r0.s - 5, 2), r0.e);
     // ABA routing, formatted: \b[0-36-8]\d{3}-\d{4}-\d\b
     if (j21 == '-' && j10 == '-' && n2 == 4 && n1 == 4 && n0 == 1)
       Set(Hint::kAbaFormatted, r2.s, r0.e);

@@ -1342,7 +1342,7 @@ MatcherFn HandMatcher(std::string_view name) {
   if (name == "phone" || name == "nhs_grouped")
     return &Search<&PhoneHere, COMPLY_STARTS(&PhoneStart)>;
   // The recognizers that read kDigitRun, kLetterDigits and kNinoLower (recognizers.cpp).
-  for (const char* n : {"ssn_plain", "phone_plain", "itin_plain", "card_plain", "bank_account", "aba_plain",
+  for (const char* n : {"ssn_plain", "phone_plain", "date_compact", "itin_plain", "card_plain", "bank_account", "aba_plain",
                         "passport_digits", "driver_license_digits", "npi", "nhs_plain",
                         "pl_pesel", "de_tax_id", "fr_nir_plain", "nl_bsn"})
     if (name == n) return &Search<&DigitRunHere, COMPLY_STARTS(&DigitsStart<5>)>;

@@ -52,6 +52,7 @@ enum class Hint : uint8_t {
   kFrNirForms,    // FR_NIR grouped, key apart, Corsican
   kDeTaxIdGrouped,
   kBsnDotted,     // NL_BSN 4-2-3 and 3-3-3 with dots
+  kOtherDate,     // DATE_TIME's other forms: 1985-3-14, 1985.03.14, 14-Mar-1985, 3/14/85
   kCount
 };
 

@@ -359,6 +359,13 @@ Validity ValidateEmail(std::string_view s) {
   "[Gg]en|GEN|[Mm]ag|MAG|[Ll]ug|LUG|[Aa]go|AGO|[Ss]et|SET|[Ff]ev|FEV" \
   ")"
 
+// English months' abbreviations as Oracle's DD-MON-YY and forms write them between
+// hyphens ("14-Mar-1985", "14-MAR-85"): three ASCII letters, capitalised, small or in
+// capitals (the prefilter looks for three letters between hyphens).
+#define MONTH_ABBR_HYPHENED                                                         \
+  "(?:[Jj]an|[Ff]eb|[Mm]ar|[Aa]pr|[Mm]ay|[Jj]un|[Jj]ul|[Aa]ug|[Ss]ep|[Oo]ct|[Nn]ov|" \
+  "[Dd]ec|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)"
+
 // The objects of this file are never destroyed (built with new, never deleted): the
 // postmaster builds them when it loads the library and warms the detector up, and a
 // backend's exit destroying them would write to memory it shares with the postmaster,
@@ -497,6 +504,25 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        "(?:" MONTH_EUROPE "|" MONTH_EUROPE_ABBR "\\.?|" MONTH_EUROPE_DOTTED "\\.)"
        ",? (?:del? |DEL? )?\\d{4}\\b",
        0.6, 0.6, ValidateDate, nullptr, kDateContext},
+      // More written forms of a date (a date of birth's, as forms and exports write it):
+      // a year first with its month or day unpadded ("1985-3-14"), and a day first with
+      // an English month's abbreviation between hyphens, as Oracle prints dates
+      // ("14-Mar-1985", "14-MAR-85").
+      {"DATE_TIME", "date_other",
+       "\\b\\d{4}-(?:\\d-\\d{1,2}|\\d{2}-\\d)\\b"
+       "|\\b\\d{1,2}-" MONTH_ABBR_HYPHENED "-(?:\\d{4}|\\d{2})\\b",
+       0.6, 0.6, ValidateOtherDate, nullptr, kDateContext},
+      // Forms that are as often something else (a version, a ratio, a section number):
+      // a year first with dots ("1985.03.14"), a two-digit year ("3/14/85", "14.03.85",
+      // "3-14-85"). Likely only, above the threshold with a date word near them ("DOB",
+      // "born", "date of birth").
+      {"DATE_TIME", "date_short_year",
+       "\\b\\d{4}\\.\\d{1,2}\\.\\d{1,2}\\b|\\b\\d{1,2}/\\d{1,2}/\\d{2}\\b"
+       "|\\b\\d{1,2}\\.\\d{1,2}\\.\\d{2}\\b|\\b\\d{1,2}-\\d{1,2}-\\d{2}\\b",
+       0.3, 0.3, ValidateOtherDate, nullptr, kDateContext},
+      // A date of birth as eight digits, year first ("19850314"): with a date word only.
+      {"DATE_TIME", "date_compact", kDigitRun, 0.05, 0.25, ValidateCompactDate, nullptr,
+       kDateContext},
       {"US_BANK_NUMBER", "bank_account", kDigitRun, 0.2, 0.2, DigitsBetween<8, 17>, nullptr,
        kBankContext},
       {"ABA_ROUTING_NUMBER", "aba_plain", kDigitRun, 0.05, 0.4, ValidateAbaRouting, nullptr,

@@ -907,6 +907,56 @@ Validity ValidateDate(std::string_view s) {
   return ok ? Validity::kValid : Validity::kInvalid;
 }
 
+Validity ValidateOtherDate(std::string_view s) {
+  if (s.size() > 16) return Validity::kInvalid;
+  Cursor in(s);
+  const int first = in.Digits(1, 4);
+  const size_t first_len = in.Pos();
+  const char sep = in.Peek();
+  if (first < 0 || first_len == 3 || (sep != '-' && sep != '.' && sep != '/')) return Validity::kInvalid;
+  in.Eat(sep);
+  if (first_len == 4) {  // 1985-3-14, 1985.03.14
+    const int month = in.Digits(1, 2);
+    if (month < 0 || !in.Eat(sep)) return Validity::kInvalid;
+    const int day = in.Digits(1, 2);
+    return day >= 0 && in.AtEnd() && DateExists(first, month, day) ? Validity::kValid
+                                                                    : Validity::kInvalid;
+  }
+  // 14-Mar-1985, 14-MAR-85, 3/14/85, 14.03.85
+  int second;
+  bool named = false;
+  if (IsAlpha(in.Peek())) {
+    bool abbreviated = false;
+    second = sep == '-' ? MonthFromName(in.Letters(), &abbreviated) : 0;
+    if (second == 0) return Validity::kInvalid;
+    named = true;
+  } else {
+    second = in.Digits(1, 2);
+  }
+  if (second < 0 || !in.Eat(sep)) return Validity::kInvalid;
+  const size_t year_at = in.Pos();
+  const int year = in.Digits(2, 4);
+  const size_t year_len = in.Pos() - year_at;
+  if (year < 0 || year_len == 3 || !in.AtEnd()) return Validity::kInvalid;
+  // A two-digit year is of either century (the 29th of February tells them apart).
+  auto exists = [&](int month, int day) {
+    if (year_len == 4) return DateExists(year, month, day);
+    return DateExists(1900 + year, month, day) || DateExists(2000 + year, month, day);
+  };
+  // Slashes and dashes are written month-first in the US and day-first elsewhere; dots
+  // and a month's name day-first only.
+  const bool ok = exists(second, first) || (!named && sep != '.' && exists(first, second));
+  return ok ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidateCompactDate(std::string_view s) {
+  if (s.size() != 8) return Validity::kInvalid;
+  for (char c : s)
+    if (!IsDigit(c)) return Validity::kInvalid;
+  const int year = Number(s, 0, 4), month = Number(s, 4, 2), day = Number(s, 6, 2);
+  return DateExists(year, month, day) && year < 2100 ? Validity::kValid : Validity::kInvalid;
+}
+
 std::string Keccak256(std::string_view data) {
   constexpr size_t kRate = 136;  // bytes: 1600 - 2 * 256 bits of capacity
   uint64_t state[25] = {};
