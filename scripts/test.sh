@@ -73,6 +73,9 @@ demo_sql() {
 }
 step "the demo's SQL runs to its end (demo/demo.sql)" demo_sql
 
+step "bind parameters of a protected write stay out of its error's context (test/bind_parameters.sh)" \
+  test/bind_parameters.sh
+
 step "server log holds no PII" test/check_log_pii.sh "$(scripts/pgcluster.sh log)"
 
 step "ledger background workers (test/ledger_worker.sh)" test/ledger_worker.sh

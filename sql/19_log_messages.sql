@@ -58,6 +58,24 @@ DO $$ BEGIN
 END $$;
 RESET lc_messages;
 
+-- Below errors too: a warning raised while a COPY line is written (here by a trigger of
+-- the table's owner; log_lock_waits and auto_explain write such lines at LOG) keeps the
+-- line and the function, not the data.
+CREATE FUNCTION logmsg.warn() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE WARNING 'row % checked', NEW.id;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER warn BEFORE INSERT ON logmsg.intake FOR EACH ROW EXECUTE FUNCTION logmsg.warn();
+\set SHOW_CONTEXT always
+BEGIN;
+COPY logmsg.intake FROM stdin;
+6	Patient Ellen Brooks, SSN 536-22-8714	1	\N
+\.
+ROLLBACK;
+\set SHOW_CONTEXT errors
+DROP TRIGGER warn ON logmsg.intake;
+
 -- A statement that wrote to a protected table reads as a placeholder in pg_stat_activity
 -- (what monitoring tools keep) and so in the postmaster's "Failed process was running"
 -- line should its backend crash: its text holds the values.

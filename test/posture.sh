@@ -90,6 +90,27 @@ for c in ssl ssl_min_protocol_version connections_without_ssl password_encryptio
          drift_baseline replication_of_pg_comply_tables application_name_logging; do
   check "strict cluster: $c passes" [ "$(status_of "$work/strict.out" "$c")" = pass ]
 done
+# A TCP rule without TLS lets a client in that asks for none, though none is connected:
+# connections_without_ssl fails on the rule and names its line.
+"${as_pg[@]}" tee -a "$data/pg_hba.conf" >/dev/null <<'HBA'
+host    all   all   127.0.0.1/32  scram-sha-256
+HBA
+spsql -c "SELECT pg_reload_conf()" >/dev/null; sleep 0.5
+check "strict cluster: a host (not hostssl) rule fails connections_without_ssl, its line named" \
+  bash -c '[[ "$1" == "fail|"*'"'"'"rules_without_ssl": [{"line": 3, "type": "host", "method": "scram-sha-256"}]'"'"'* ]]' _ \
+  "$(spsql -F '|' -c "SELECT status, evidence FROM comply.check_server() WHERE check_name = 'connections_without_ssl'")"
+check "strict cluster: ... and such a client does get in (sslmode=disable)" \
+  bash -c 'PGPASSWORD=strict-test-password PGSSLMODE=disable psql -X -At -h 127.0.0.1 -p "$1" -U postgres -d postgres -c "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" | grep -qx f' _ "$port_strict"
+"${as_pg[@]}" sed -i '$d' "$data/pg_hba.conf"
+spsql -c "SELECT pg_reload_conf()" >/dev/null; sleep 0.5
+check "strict cluster: ... which passes again without the rule" \
+  [ "$(spsql -c "SELECT status FROM comply.check_server() WHERE check_name = 'connections_without_ssl'")" = pass ]
+# Bind parameters listed in an error's context are the statement's values.
+spsql -c "ALTER SYSTEM SET log_parameter_max_length_on_error = -1" -c "SELECT pg_reload_conf()" >/dev/null; sleep 0.5
+check "strict cluster: log_parameter_max_length_on_error = -1 fails statement_logging, named" \
+  bash -c '[[ "$1" == "fail|"*'"'"'"log_parameter_max_length_on_error": "-1"'"'"'* ]]' _ \
+  "$(spsql -F '|' -c "SELECT status, evidence FROM comply.check_server() WHERE check_name = 'statement_logging'")"
+spsql -c "ALTER SYSTEM RESET log_parameter_max_length_on_error" -c "SELECT pg_reload_conf()" >/dev/null; sleep 0.5
 # A logging setting given to one role applies to its sessions only: current_setting
 # does not show it, pg_db_role_setting does (the role is not named in the evidence).
 spsql -c "CREATE ROLE posture_talker" -c "ALTER ROLE posture_talker SET log_statement = 'all'" >/dev/null
@@ -263,6 +284,17 @@ check "lax cluster: an unset signing key is a warning" \
   [ "$(status_of "$work/lax.out" secret:ledger_signing_key_file)" = warn ]
 check "lax cluster: the evidence names the weak pg_hba rules" \
   grep -q '"method": "trust"' "$work/lax.out"
+# A hostssl line while ssl is off only logs a note: the file loads, the line is a rule
+# (its weak method reported), and the check still reads the rules in force.
+"${as_pg[@]}" tee -a "$lax/data/pg_hba.conf" >/dev/null <<'HBA'
+hostssl all   all   127.0.0.1/32  md5
+HBA
+lpsql -c "SELECT pg_reload_conf()" >/dev/null; sleep 0.5
+hba=$(lpsql -F '|' -c "SELECT status, evidence FROM comply.check_server() WHERE check_name = 'pg_hba_methods'")
+check "lax cluster: a hostssl line with ssl off (a note, not an error) is read as a rule, its md5 reported" \
+  bash -c '[[ "$1" == "fail|"*'"'"'"type": "hostssl"'"'"'*'"'"'"method": "md5"'"'"'* && "$1" != *lines_with_errors* ]]' _ "$hba"
+"${as_pg[@]}" sed -i '$d' "$lax/data/pg_hba.conf"
+lpsql -c "SELECT pg_reload_conf()" >/dev/null
 check "lax cluster: the evidence names the logging settings" \
   grep -q '"log_statement": "all"' "$work/lax.out"
 check "lax cluster: a duration in units is read (250ms), and auto_explain is named" \

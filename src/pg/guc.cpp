@@ -194,12 +194,15 @@ bool CheckProvider(char** newval, void**, GucSource) {
 // quote, ASCII or not ("..." in English, a German translation's >>...<< in guillemets).
 emit_log_hook_type prev_emit_log_hook = nullptr;
 
-// An error in a transaction that wrote to a protected table: its statement and the row a
-// COPY context quotes hold the values as the client sent them, before the policy ran
-// (a cancel while the trigger redacted a long line, a unique violation of the redacted
-// row). The statement is kept out of the server log, and the quoted data out of the
-// context ("COPY t, line 2: \"...\"" becomes "COPY t, line 2"; the client sees the same).
-// The protect trigger's own errors hide both already.
+// A message of a transaction that wrote to a protected table: its statement, the row a
+// COPY context quotes and the bind parameters a portal's context lists hold the values
+// as the client sent them, before the policy ran (a cancel while the trigger redacted a
+// long line, a unique violation of the redacted row; below errors, a lock wait that
+// log_lock_waits reports while a COPY line waits for a row lock, a plan auto_explain logs
+// of a query the trigger runs). The statement is kept out of the server log, and the
+// quoted data out of the context ("COPY t, line 2: \"...\"" becomes "COPY t, line 2";
+// the client sees the same, when the message reaches the server log at all). The protect
+// trigger's own errors hide both already.
 //
 // The context lines are recognised by their formats, in English and as lc_messages
 // translates them (German "SQL-Anweisung \u00bb...\u00ab", Japanese "%s\u306eCOPY..."):
@@ -216,6 +219,12 @@ constexpr QuotingContext kQuotingContexts[] = {
     {"COPY %s, line %llu: \"%s\"", 3},
     {"SQL statement \"%s\"", 1},
     {"JSON data, line %d: %s%s%s", 2},
+    // params.c and postgres.c: an extended-protocol statement's parameters, shown when
+    // log_parameter_max_length_on_error is not 0 (a setting any role may change).
+    {"portal \"%s\" with parameters: %s", 2},
+    {"unnamed portal with parameters: %s", 1},
+    {"portal \"%s\" parameter $%d = %s", 3},
+    {"unnamed portal parameter $%d = %s", 2},
 };
 
 // A conversion of a printf format at f[0] == '%': its length, and its argument's
@@ -402,7 +411,7 @@ void HideUrlPaths(ErrorData* edata) {
       if (host_end < end) memmove(host_end, end, strlen(end) + 1);
     }
   }
-  if (edata->elevel >= ERROR && ProtectedWriteSeen()) HideProtectedRow(edata);
+  if (ProtectedWriteSeen()) HideProtectedRow(edata);
   if (prev_emit_log_hook != nullptr) prev_emit_log_hook(edata);
 }
 

@@ -123,7 +123,8 @@ DECLARE
   overridable constant text[] := ARRAY['log_statement', 'log_min_duration_statement', 'log_min_duration_sample',
                                        'log_statement_sample_rate', 'log_transaction_sample_rate',
                                        'log_min_error_statement', 'log_min_messages', 'log_error_verbosity',
-                                       'debug_print_parse', 'debug_print_plan', 'debug_print_rewritten'];
+                                       'debug_print_parse', 'debug_print_plan', 'debug_print_rewritten',
+                                       'log_parameter_max_length_on_error'];
   explain_on boolean;  -- auto_explain's duration set, here or for some sessions
   protected boolean := EXISTS (SELECT 1 FROM comply.policies);
 BEGIN
@@ -158,6 +159,25 @@ BEGIN
     evidence := jsonb_build_object('visible', false,
                                    'reason', 'other sessions are visible to superusers and pg_read_all_stats only');
   END IF;
+  -- And those pg_hba.conf lets in: a TCP rule (host, hostnossl) that does not reject
+  -- takes a client that asks for no TLS (sslmode=disable), whether one is connected now
+  -- or not. Lines and methods only (addresses and role names stay out). A file that did
+  -- not load (pg_hba_methods) tells nothing of the rules in force.
+  BEGIN
+    SELECT coalesce(jsonb_agg(jsonb_build_object('line', line_number, 'type', type, 'method', auth_method)
+                              ORDER BY line_number), '[]')
+      INTO rules
+      FROM pg_hba_file_rules
+     WHERE type IN ('host', 'hostnossl') AND auth_method <> 'reject';
+    IF NOT EXISTS (SELECT 1 FROM pg_hba_file_rules WHERE error IS NOT NULL AND type IS NULL) THEN
+      evidence := evidence || jsonb_build_object('rules_without_ssl', rules);
+      IF jsonb_array_length(rules) > 0 THEN
+        status := 'fail';
+      END IF;
+    END IF;
+  EXCEPTION WHEN insufficient_privilege THEN
+    NULL;
+  END;
   RETURN NEXT;
 
   -- Authentication.
@@ -175,10 +195,12 @@ BEGIN
                     '[]')
       INTO rules
       FROM pg_hba_file_rules
-     WHERE auth_method IN ('trust', 'password', 'md5') AND error IS NULL;
+     WHERE auth_method IN ('trust', 'password', 'md5');
     -- A file with an error is not loaded: the server keeps the rules it read before,
-    -- which this view does not show.
-    SELECT count(*) INTO n FROM pg_hba_file_rules WHERE error IS NOT NULL;
+    -- which this view does not show. Such a line has no rule (its type is NULL); a line
+    -- with a note only ("hostssl record cannot match because SSL is disabled") is loaded
+    -- with the others, a rule the view shows.
+    SELECT count(*) INTO n FROM pg_hba_file_rules WHERE error IS NOT NULL AND type IS NULL;
     status := CASE WHEN jsonb_array_length(rules) > 0 THEN 'fail'
                    WHEN n > 0 THEN 'unknown'
                    ELSE 'pass' END;
@@ -247,6 +269,12 @@ BEGIN
   IF (SELECT setting::int FROM pg_settings WHERE name = 'log_parameter_max_length') <> 0
      AND current_setting('log_statement') <> 'none' THEN
     rules := rules || jsonb_build_object('log_parameter_max_length', current_setting('log_parameter_max_length'));
+  END IF;
+  -- An error of an extended-protocol statement lists its bind parameters, the values, in
+  -- its CONTEXT ("unnamed portal with parameters: $1 = '...'"), to the log and the client.
+  IF (SELECT setting::int FROM pg_settings WHERE name = 'log_parameter_max_length_on_error') <> 0 THEN
+    rules := rules || jsonb_build_object('log_parameter_max_length_on_error',
+                                         current_setting('log_parameter_max_length_on_error'));
   END IF;
   IF current_setting('debug_print_parse') = 'on' OR current_setting('debug_print_plan') = 'on'
      OR current_setting('debug_print_rewritten') = 'on' THEN
@@ -329,6 +357,9 @@ BEGIN
            WHEN 'auto_explain.log_min_duration' THEN NOT comply._setting_off(g.value)
            WHEN 'log_min_error_statement' THEN lower(btrim(g.value) COLLATE "C") <> 'panic'
            WHEN 'log_min_messages' THEN lower(btrim(g.value) COLLATE "C") IN ('debug5', 'debug4', 'debug3', 'debug2', 'debug')
+           -- (0 is off; -1 is every byte, a length, units allowed, that many)
+           WHEN 'log_parameter_max_length_on_error' THEN
+             coalesce(round(comply._setting_number(substring(g.value FROM E'^\\s*([-+]?[0-9]*\\.?[0-9]+)'))), 0) <> 0
            WHEN 'debug_print_parse' THEN comply._setting_true(g.value)
            WHEN 'debug_print_plan' THEN comply._setting_true(g.value)
            WHEN 'debug_print_rewritten' THEN comply._setting_true(g.value)

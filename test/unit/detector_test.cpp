@@ -1386,6 +1386,17 @@ TEST_F(DetectorTest, DateTimeOtherForms) {
   EXPECT_TRUE(Lacks("DOB 29-Feb-1985", "DATE_TIME"));
   EXPECT_TRUE(Has("DOB 29-Feb-84", "DATE_TIME", "29-Feb-84"));  // 1984 or 2084: a leap year
   EXPECT_TRUE(Has("DOB 14/3/85", "DATE_TIME", "14/3/85"));      // day first elsewhere
+  // The value of a column or key named for a date of birth.
+  DetectOptions options;
+  for (const char* name : {"dob", "birth_date", "dateOfBirth", "patient_birthday"}) {
+    options.context = name;
+    const std::vector<Finding> found = Detect(Shared(), "19850314", options);
+    ASSERT_EQ(found.size(), 1u) << name;
+    EXPECT_EQ(found[0].entity, "DATE_TIME");
+    EXPECT_EQ(Detect(Shared(), "3/14/85", options).size(), 1u) << name;
+  }
+  options.context = "order_ref";
+  EXPECT_TRUE(Detect(Shared(), "19850314", options).empty());
 }
 
 TEST_F(DetectorTest, DateTimeInvalid) {
