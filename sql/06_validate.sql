@@ -191,6 +191,8 @@ SELECT comply.assert_valid('{"patients/536-22-8714": "x", "cards/4111 1111 1111 
 SELECT comply.register_schema('keyed_maps', '{"type": "object", "properties": {"list": {"type": "array", "items": {"type": "integer"}}}, "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}');
 SELECT comply.assert_valid('{"ssn": {"536228714": 1}}', 'keyed_maps');
 SELECT comply.assert_valid('{"phones": {"4155552671": 1, "12345": 2, "home": 3}}', 'keyed_maps');
+-- An identifier glued into a key, which the detector does not see for what it is.
+SELECT comply.assert_valid('{"contact": {"ssn_536-22-8714": 1, "card4111111111111111": 2, "x536228714": 3, "ref_12345": 4}}', 'keyed_maps');
 SELECT comply.assert_valid(jsonb_build_object('list', (SELECT jsonb_agg(i) FROM generate_series(1, 100000) i) || '["x"]'::jsonb), 'keyed_maps');
 -- A long key is cut in the detail as a schema's pointer is (64 characters, then its
 -- length): a key of 100,000 characters filled the detail, the rule pushed out of it.

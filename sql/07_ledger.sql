@@ -354,6 +354,10 @@ SELECT session_user_name = session_user AS session_ok, current_user_name = curre
        application_name, client_addr IS NOT DISTINCT FROM inet_client_addr() AS addr_ok,
        xid = pg_current_xact_id() AS xid_ok, logged_at >= now() AS time_ok, action, object, details
   FROM comply.audit_log WHERE id = :fields_id;
+-- An identifier glued to a word, which the detector does not see, loses its digits.
+SET LOCAL application_name = 'ssn_536-22-8714 worker-7';
+SELECT comply.audit('fields', 'check') AS fields_id \gset
+SELECT application_name FROM comply.audit_log WHERE id = :fields_id;
 SET LOCAL application_name = '';
 SELECT comply.audit('fields', NULL) AS fields_id \gset
 SELECT application_name IS NULL AS empty_name_is_null, object IS NULL AS no_object, details

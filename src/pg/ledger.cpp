@@ -1073,7 +1073,7 @@ static AppNameMemo app_name_memo;
 
 // The application_name an entry stores: the client's text (any role may set it, and a
 // database owner for every session), which the ledger could never drop again, so
-// redacted like an entry's action. Empty for none.
+// redacted like an entry's action, and six digits or more in a run masked. Empty for none.
 static std::string LedgerApplicationName(const AuditOrigin* origin) {
   if (origin && origin->application_name_redacted) return origin->application_name;
   const char* raw = origin ? origin->application_name.c_str() : application_name;
@@ -1085,7 +1085,8 @@ static std::string LedgerApplicationName(const AuditOrigin* origin) {
   if (m.valid && m.generation == generation && m.raw == text &&
       text.size() <= static_cast<size_t>(max_input_bytes))
     return m.redacted;
-  std::string redacted = RedactTextDefault(text);
+  // (An identifier glued to a word, "ssn_536-22-8714", passes the detector: its digits go.)
+  std::string redacted = pii::MaskDigitRuns(RedactTextDefault(text));
   m.valid = false;  // (until both are assigned: an allocation may throw)
   m.raw.assign(text);
   m.redacted = redacted;

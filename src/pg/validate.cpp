@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "core/pii/redactor.h"
 #include "core/schema/evaluate.h"
 #include "core/schema/internal.h"
 #include "core/schema/validator.h"
@@ -684,21 +685,13 @@ extern "C" Datum comply_validation_errors_named(PG_FUNCTION_ARGS) {
   });
 }
 
-// Whether key is digits only, six or more of them: a phone number, an account's or a
-// national identifier's digits, which the detector finds only with a context word.
-bool LongDigits(const std::string& key) {
-  if (key.size() < 6) return false;
-  for (char c : key)
-    if (c < '0' || c > '9') return false;
-  return true;
-}
-
 // A JSON Pointer into instance with each key redacted: the escapes (~1 for '/', ~0 for
 // '~') would otherwise glue a key's characters to their neighbours, and the detector
 // would not know "cards~14111 1111 1111 1111" for a card number. Each key is redacted
 // with the keys above it as context, as the values of a redacted document are (a bare
-// SSN keying a map under "ssn": /ssn/[US_SSN]), and a key of six digits or more that the
-// detector leaves as it is reads [DIGITS]. An array's index is shown as it is: the
+// SSN keying a map under "ssn": /ssn/[US_SSN]), and six digits or more that the detector
+// leaves, a whole key or glued into one, read [DIGITS] ("ssn_536-22-8714" is
+// "ssn_[DIGITS]": pii::MaskDigitRuns). An array's index is shown as it is: the
 // pointer is followed through instance to tell an index from a key of digits.
 std::string RedactedPointer(const std::string& pointer, const Jsonb* instance) {
   std::string out;
@@ -744,8 +737,7 @@ std::string RedactedPointer(const std::string& pointer, const Jsonb* instance) {
     }
     std::string shown = key;
     if (!index) {
-      shown = RedactTextDefault(key, context);
-      if (shown == key && LongDigits(key)) shown = "[DIGITS]";
+      shown = pii::MaskDigitRuns(RedactTextDefault(key, context));
       if (context.empty() || context.size() + key.size() > 255) {
         context = key;
       } else {

@@ -541,3 +541,23 @@ TEST(KeyFileTest, MissingFileAndDirectoryRefused) {
 
 }  // namespace
 }  // namespace comply::pii
+
+// What the detector leaves of a short name the ledger keeps: six digits or more in a
+// run, separators between them, read [DIGITS]; fewer are shown.
+TEST(MaskDigitRunsTest, LongRunsGlued) {
+  EXPECT_EQ(comply::pii::MaskDigitRuns("ssn_536-22-8714"), "ssn_[DIGITS]");
+  EXPECT_EQ(comply::pii::MaskDigitRuns("4111-1111-1111-1111_card"), "[DIGITS]_card");
+  EXPECT_EQ(comply::pii::MaskDigitRuns("x536228714"), "x[DIGITS]");
+  EXPECT_EQ(comply::pii::MaskDigitRuns("4111111111111111x"), "[DIGITS]x");
+  EXPECT_EQ(comply::pii::MaskDigitRuns("call 415 555 2671 now"), "call [DIGITS] now");
+  EXPECT_EQ(comply::pii::MaskDigitRuns("1985/03/14"), "[DIGITS]");
+  EXPECT_EQ(comply::pii::MaskDigitRuns("123456"), "[DIGITS]");
+  // Short runs, a separator doubled or at an end, and no digits at all stay.
+  EXPECT_EQ(comply::pii::MaskDigitRuns("12345"), "12345");
+  EXPECT_EQ(comply::pii::MaskDigitRuns("app-1.2.3"), "app-1.2.3");
+  EXPECT_EQ(comply::pii::MaskDigitRuns("123--456"), "123--456");
+  EXPECT_EQ(comply::pii::MaskDigitRuns("v12345."), "v12345.");
+  EXPECT_EQ(comply::pii::MaskDigitRuns("[US_SSN]"), "[US_SSN]");
+  EXPECT_EQ(comply::pii::MaskDigitRuns(""), "");
+  EXPECT_EQ(comply::pii::MaskDigitRuns("12 345 6"), "[DIGITS]");
+}

@@ -268,6 +268,33 @@ std::string Pseudonym(std::string_view key, std::string_view value) {
   return HmacHex(key, value, "ps_", 16);
 }
 
+std::string MaskDigitRuns(std::string_view text) {
+  constexpr size_t kMinDigits = 6;
+  auto digit = [&](size_t i) { return i < text.size() && text[i] >= '0' && text[i] <= '9'; };
+  auto separator = [](char c) { return c == ' ' || c == '-' || c == '.' || c == '/'; };
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!digit(i)) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    // The run: digits, with one separator at a time between them.
+    size_t end = i, digits = 0;
+    while (digit(end)) {
+      while (digit(end)) {
+        ++end;
+        ++digits;
+      }
+      if (end < text.size() && separator(text[end]) && digit(end + 1)) ++end;
+    }
+    if (digits >= kMinDigits) out += "[DIGITS]";
+    else out.append(text.substr(i, end - i));
+    i = end;
+  }
+  return out;
+}
+
 std::string KeyId(std::string_view key) {
   static constexpr char kMessage[] = "\0pg_comply pseudonymization key id";
   return HmacHex(key, std::string_view(kMessage, sizeof(kMessage) - 1), "kid_", 8);

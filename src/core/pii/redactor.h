@@ -63,6 +63,14 @@ OperatorConfig ParseOperators(const json::Value& config);
 // and a label needs no key). An entity kept in values is kept in keys.
 OperatorConfig KeyOperators(const OperatorConfig& ops);
 
+// text with each run of six digits or more, joined by single separators (' ', '-', '.',
+// '/'), replaced by "[DIGITS]": for a short name the ledger keeps for good (a document's
+// key in an error path, an application_name) after the detector passed over it. What it
+// leaves is an identifier the detector could not see for what glues it to a word
+// ("ssn_536-22-8714", "card4111111111111111", "x536228714") or one it finds only with a
+// context word (a phone number's digits, an account's).
+std::string MaskDigitRuns(std::string_view text);
+
 // The length of every pseudonym.
 inline constexpr size_t kPseudonymLength = 35;
 
