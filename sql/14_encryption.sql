@@ -64,6 +64,26 @@ SELECT c.verdict, count(*) AS calls, min(c.sample_size) > 0 AS sampled_rows,
        bool_and(c.evidence ->> 'sampled' = 'by block') AS by_block
   FROM generate_series(1, 25) i, LATERAL comply.check_encryption('enc.big', 'secret', 10) c
  GROUP BY c.verdict;
+-- So is a partitioned table (its pages are its partitions').
+CREATE TABLE enc.big_parts (id int, secret text) PARTITION BY RANGE (id);
+CREATE TABLE enc.big_parts_1 PARTITION OF enc.big_parts FOR VALUES FROM (1) TO (10001);
+CREATE TABLE enc.big_parts_2 PARTITION OF enc.big_parts FOR VALUES FROM (10001) TO (20001);
+INSERT INTO enc.big_parts SELECT * FROM enc.big;
+ANALYZE enc.big_parts;
+SELECT verdict, evidence ->> 'sampled' AS sampled FROM comply.check_encryption('enc.big_parts', 'secret', 10);
+-- char(n): a value's padding is no part of it (hex of AES blocks, 64 characters in 80).
+CREATE TABLE enc.padded (c char(80), t text);
+INSERT INTO enc.padded SELECT x, x FROM (SELECT encode(encrypt(convert_to('patient number ' || g, 'UTF8'), 'k', 'aes'), 'hex') x
+                                           FROM generate_series(1, 30) g) s;
+SELECT verdict, evidence -> 'formats' AS formats FROM comply.check_encryption('enc.padded', 'c');
+SELECT verdict, evidence -> 'formats' AS formats FROM comply.check_encryption('enc.padded', 't');
+-- One AES block (an SSN encrypted alone) is ciphertext, whatever bits it happens to hold:
+-- a UUID's version and variant bits made one in eight "uuid-like" and refused. Only one
+-- with a time-based UUID's version and a time between 2005 and 2100 is taken for a UUID
+-- (here one of 500, 342).
+SELECT count(*) FILTER (WHERE comply.is_encrypted(encrypt(convert_to('536-22-' || (1000 + g), 'UTF8'), 'k3y', 'aes'))) AS encrypted,
+       count(*) AS blocks
+  FROM generate_series(1, 500) g;
 -- The evidence never holds values.
 SELECT count(*) AS values_in_evidence FROM comply.check_encryption('enc.patients', 'ssn_clear') c
  WHERE c.evidence::text LIKE '%note%';
@@ -73,6 +93,7 @@ SELECT * FROM comply.check_encryption('enc.patients', 'nope');
 SELECT * FROM comply.check_encryption('enc.patients', '536-22-8714');
 SELECT * FROM comply.check_encryption(0::regclass, 'x');
 SELECT * FROM comply.check_encryption('enc.patients', 'ssn_enc', 0);
+SELECT * FROM comply.check_encryption('enc.patients', NULL);
 \set VERBOSITY default
 DROP SCHEMA enc CASCADE;
 
@@ -84,6 +105,11 @@ SELECT comply.protect('enc2.patients', '{"columns": {"ssn": {"encrypted": true}}
                                          "regulations": ["GDPR Art. 32(1)(a)", "HIPAA §164.312(a)(2)(iv)"]}');
 INSERT INTO enc2.patients VALUES (1, pgp_sym_encrypt('536-22-8714', 'pw'), 'ok');
 INSERT INTO enc2.patients VALUES (2, convert_to('536-22-8714', 'UTF8'), 'forgot to encrypt');
+-- Every single AES block passes, those with a time-based UUID's form among them (this
+-- key makes one of them one: 342).
+INSERT INTO enc2.patients SELECT 100 + g, encrypt(convert_to('536-22-' || (1000 + g), 'UTF8'), 'k3y', 'aes'), 'one block'
+  FROM generate_series(1, 500) g;
+DELETE FROM enc2.patients WHERE id > 100;
 SELECT id FROM enc2.patients;
 SELECT comply.run_jobs() >= 0 AS worked;
 SELECT details ->> 'column' AS col, details ->> 'errors' AS errors FROM comply.audit_log

@@ -18,6 +18,7 @@ extern "C" {
 #include "access/detoast.h"
 #include "access/htup_details.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -94,6 +95,10 @@ extern "C" Datum comply_is_encrypted(PG_FUNCTION_ARGS) {
 // comply.check_encryption(tbl regclass, col name, sample_rows int)
 //   RETURNS TABLE(verdict text, encrypted_share float8, sample_size int, evidence jsonb)
 extern "C" Datum comply_check_encryption(PG_FUNCTION_ARGS) {
+  // Not STRICT: a report of no row could pass for "nothing wrong".
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                    errmsg("the table, the column and sample_rows must not be NULL")));
   InitMaterializedSRF(fcinfo, 0);
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   Oid relid = PG_GETARG_OID(0);
@@ -124,17 +129,25 @@ extern "C" Datum comply_check_encryption(PG_FUNCTION_ARGS) {
   char* table = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
                                            get_rel_name(relid));
   const char* qcol = quote_identifier(col);
-  float4 reltuples = 0;
-  int32 relpages = 0;
+  // The table's pages and rows, a partitioned table's (which has none of its own) or an
+  // inheritance parent's summed over the tables under it, where TABLESAMPLE reads too.
+  double reltuples = 0;
+  int64 relpages = 0;
   {
-    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-    if (HeapTupleIsValid(tup)) {
-      reltuples = ((Form_pg_class)GETSTRUCT(tup))->reltuples;
-      relpages = ((Form_pg_class)GETSTRUCT(tup))->relpages;
+    List* tables = find_all_inheritors(relid, NoLock, nullptr);
+    ListCell* lc;
+    foreach (lc, tables) {
+      HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(lfirst_oid(lc)));
+      if (!HeapTupleIsValid(tup)) continue;
+      const Form_pg_class form = (Form_pg_class)GETSTRUCT(tup);
+      if (form->relpages > 0) relpages += form->relpages;
+      if (form->reltuples > 0) reltuples += form->reltuples;
       ReleaseSysCache(tup);
     }
+    list_free(tables);
   }
-  // text is read as its UTF-8 bytes.
+  // text is read as its UTF-8 bytes (char(n) without its padding, as its value and its
+  // length alike: a whole number of cipher blocks in hex is one with the blanks too).
   const std::string bytes = type == BYTEAOID ? std::string(qcol) + "::bytea"
                                              : "convert_to(" + std::string(qcol) + "::text, 'UTF8')";
   // Tables of up to kSmallPages pages (or few rows) are read whole in random order;
@@ -146,9 +159,9 @@ extern "C" Datum comply_check_encryption(PG_FUNCTION_ARGS) {
   const bool by_block = relpages > kSmallPages && reltuples > 10.0 * sample_rows;
   double pct = 100.0;
   if (by_block) {
-    const double rows_per_page = std::max(1.0, static_cast<double>(reltuples) / relpages);
+    const double rows_per_page = std::max(1.0, reltuples / static_cast<double>(relpages));
     const double pages = std::max<double>(kMinPages, 3.0 * sample_rows / rows_per_page);
-    pct = std::min(100.0, 100.0 * pages / relpages);
+    pct = std::min(100.0, 100.0 * pages / static_cast<double>(relpages));
   }
   const std::string table_name(table);
   Guarded([&] {
@@ -165,7 +178,7 @@ extern "C" Datum comply_check_encryption(PG_FUNCTION_ARGS) {
             pct < 100.0 ? table_name + " TABLESAMPLE SYSTEM (" + share + ")" : table_name;
         const std::string sql = "SELECT substr(" + bytes + ", 1, " +
                                 std::to_string(static_cast<int>(posture::kMaxExamined)) +
-                                "), octet_length(" + qcol + ") FROM " + from + " WHERE " + qcol +
+                                "), octet_length(" + bytes + ") FROM " + from + " WHERE " + qcol +
                                 " IS NOT NULL" + (by_block ? "" : " ORDER BY random()") +
                                 " LIMIT " + std::to_string(sample_rows);
         uint64 rows = SpiExec(sql.c_str(), 0, nullptr, nullptr, nullptr, true, SPI_OK_SELECT);

@@ -657,6 +657,6 @@ COMMENT ON FUNCTION comply.is_encrypted(text) IS
 CREATE FUNCTION comply.check_encryption(tbl regclass, col name, sample_rows int DEFAULT 1000)
   RETURNS TABLE(verdict text, encrypted_share float8, sample_size int, evidence jsonb)
   AS 'MODULE_PATHNAME', 'comply_check_encryption'
-  LANGUAGE C VOLATILE STRICT;
+  LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION comply.check_encryption(regclass, name, int) IS
   'Samples a bytea or text column and judges it: encrypted, not_encrypted, partially_encrypted, undetermined or no_data, with the share of ciphertext and evidence (formats, entropy; never values)';
