@@ -198,6 +198,12 @@ SELECT comply.protect('clinic.intake', NULL);
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": true}}, "workflow_step": "intake for john.doe@example.com"}');
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": true}}, "regulations": ["GDPR", "GDPR Art. 5 per SSN 536-22-8714"]}');
 SELECT comply.protect('clinic.intake', jsonb_build_object('columns', '{"notes": {"redact": true}}'::jsonb, 'workflow_step', repeat('x', 201)));
+-- So is an operator's label, which every redacted row holds too.
+SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SSN": {"op": "label", "label": "536-22-8714"}}}}}');
+BEGIN;
+SET LOCAL client_min_messages = warning;
+SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"EMAIL_ADDRESS": {"op": "label", "label": "[E-MAIL]"}}}}}') IS NOT NULL AS plain_label_taken;
+ROLLBACK;
 BEGIN;
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": true}}, "workflow_step": "intake review 2026-12-01", "regulations": ["PCI DSS 10.2.1.1", "HIPAA §164.312(a)(2)(iv)"]}');
 SELECT policy -> 'workflow_step' AS step, policy -> 'regulations' AS regulations

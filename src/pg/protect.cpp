@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -271,9 +272,11 @@ std::string QualifiedName(Oid relid) {
   });
 }
 
-// The policy's own text, "workflow_step" and each of "regulations", is readable by every
-// role (comply.policies, requirements_matrix(), data_flow()): refused, like a classify
-// label, when the detector finds personal data in it or when it is longer than a label.
+// The policy's own text, "workflow_step", each of "regulations" and the labels of its
+// columns' operators ({"op": "label", "label": ...}, which every redacted row holds too),
+// is readable by every role (comply.policies, requirements_matrix(), data_flow()):
+// refused, like a classify label, when the detector finds personal data in it or when it
+// is longer than a label.
 // Dates and numbers shaped like IP addresses are not refused: a step may be dated, and
 // PCI DSS numbers requirements 10.2.1.1. Checked by protect only (a policy stored before
 // is not refused at its writes).
@@ -303,6 +306,24 @@ void CheckPolicyText(const json::Value& doc) {
         ++i;
         if (r.is_string()) check("regulation " + std::to_string(i) + " of \"regulations\"", r.as_string());
       }
+    } else if (key == "columns" && value.is_object()) {
+      // Every "label" string under a column's rules, however deep (a jsonb column's
+      // "keys" hold operators too).
+      std::function<void(const std::string&, const json::Value&)> labels =
+          [&](const std::string& column, const json::Value& v) {
+            if (v.is_array()) {
+              for (const json::Value& e : v.as_array()) labels(column, e);
+            } else if (v.is_object()) {
+              for (const auto& [k, member] : v.as_object()) {
+                if (k == "label" && member.is_string())
+                  check("a label of the rules of column " + column, member.as_string());
+                else
+                  labels(column, member);
+              }
+            }
+          };
+      for (const auto& [column, rules] : value.as_object())
+        labels(ShownName(column), rules);
     }
   }
 }
