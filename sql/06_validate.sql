@@ -92,6 +92,15 @@ SELECT comply.validate('1', (repeat('{"$defs": {"a": ', 255) || '{"type": "integ
 SELECT comply.register_schema('intake_v1', :'intake'::jsonb);
 SELECT name, dialect FROM comply.schemas;
 SELECT comply.register_schema('broken', '{"type": "objekt"}');
+-- A deny-list written into a schema stays out of the error (and the server log).
+\set VERBOSITY terse
+SELECT comply.register_schema('broken', '{"type": "maria.garcia@example.com"}');
+SELECT comply.validate('{}', '{"pattern": "(?<=536-22-8714)x"}'::jsonb);
+SELECT comply.validate('{}', '{"type": "maria.garcia@example.com"}'::jsonb);
+SELECT comply.validate('{}', '{"$ref": "https://example.org/users?email=maria.garcia@example.com"}'::jsonb);
+-- (A URL alone is no personal data: shown.)
+SELECT comply.validate('{}', '{"$ref": "https://example.org/schemas/none"}'::jsonb);
+\set VERBOSITY default
 SELECT comply.register_schema('broken', '{"properties": {"age": {"minimum": "ten"}}}');
 -- NULLs are refused (22004), not a NULL result that would look like success.
 SELECT comply.register_schema(NULL, '{}');

@@ -305,6 +305,8 @@ check "lax cluster: application_name in the log line prefix, csvlog and log_conn
   grep -q 'application_name_logging|warn|.*"settings_that_log_application_name": \[{"log_line_prefix": "%m \[%p\] %-12a "}, {"log_destination": "stderr,csvlog"}, {"log_connections": "on"}\]' "$work/lax.out"
 check "lax cluster: the evidence says csvlog keeps error details even when terse" \
   grep -q 'error_details_logging|fail|.*"log_destination": "stderr,csvlog"' "$work/lax.out"
+check "lax cluster: ... and says what remains to do" \
+  grep -q 'error_details_logging|fail|.*"remaining": "errors reach the server log with their DETAIL' "$work/lax.out"
 check "lax cluster: the workers' evidence counts the rejected rows waiting (beyond the slots: on disk) and says why" \
   grep -q 'workers|fail|.*comply.ai_worker is off.*"records_lost": 0, .*"records_on_disk": 6, "records_waiting": 64' "$work/lax.out"
 check "lax cluster: the evidence names the table a subscription writes past its policy, and the subscription" \

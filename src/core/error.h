@@ -97,8 +97,12 @@ inline constexpr size_t kShownTextChars = 64;
 // after it, so that a megabyte $ref does not end up in the message and the server log.
 // quoted: between double quotes (the form every such message uses), else bare (RE2's
 // part of a pattern, which messages have always shown bare).
+// A text in which the detector finds personal data (an e-mail as a schema's type, an SSN
+// in a pattern's lookbehind: a deny-list written into a schema) shows its length only.
 inline std::string ShownText(std::string_view s, bool quoted = true) {
   static constexpr char kHex[] = "0123456789abcdef";
+  if (ShownNameCheck() && ShownNameCheck()(s))
+    return "(a text of " + std::to_string(s.size()) + " bytes that holds personal data; not shown)";
   std::string out;
   if (quoted) out += '"';
   size_t i = 0, chars = 0;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -742,12 +743,23 @@ bool HoldsPersonalDataOf(std::string_view s, bool dates_allowed, bool builtin_on
     // personal in a name an error message would show.
     pii::DetectOptions options;
     options.min_score = 0.3;
-    auto found = [&](std::string_view text) {
-      for (const pii::Finding& f : d->Detect(text, options))
-        if (!(dates_allowed && f.entity == "DATE_TIME")) return true;
+    // A URL is personal data for what it holds (a user, a query's e-mail, an SSN in its
+    // path), not for being one ("https://example.org/schemas/intake", a schema's $id):
+    // its text is looked at again, its punctuation made blanks, and its own URL findings
+    // left out.
+    std::function<bool(std::string_view, bool)> found = [&](std::string_view text, bool in_url) {
+      for (const pii::Finding& f : d->Detect(text, options)) {
+        if (dates_allowed && f.entity == "DATE_TIME") continue;
+        if (f.entity != "URL") return true;
+        if (in_url) continue;
+        std::string inner(text.substr(f.begin, f.end - f.begin));
+        for (char& c : inner)
+          if (c == ':' || c == '/' || c == '?' || c == '#' || c == '&' || c == '=') c = ' ';
+        if (found(inner, true)) return true;
+      }
       return false;
     };
-    if (found(s)) return true;
+    if (found(s, false)) return true;
     // A name's parts are glued by '_' or by a letter next to a digit, where the
     // patterns see no word boundary ("card_4111111111111111", "SSN536-22-8714"): looked
     // at again with those split, and with '_' alone split (identifiers mixing letters
@@ -764,8 +776,8 @@ bool HoldsPersonalDataOf(std::string_view s, bool dates_allowed, bool builtin_on
       split += c == '_' ? ' ' : c;
       underscores += c == '_' ? ' ' : c;
     }
-    if (underscores != s && found(underscores)) return true;
-    return split != s && split != underscores && found(split);
+    if (underscores != s && found(underscores, false)) return true;
+    return split != s && split != underscores && found(split, false);
   } catch (...) {
     return true;
   }

@@ -420,7 +420,9 @@ BEGIN
                                  'log_min_messages', current_setting('log_min_messages'),
                                  'errors_logged_for', w,
                                  'required', 'log_error_verbosity = terse with stderr or syslog only, or log_min_messages above error',
-                                 'remaining', CASE WHEN status = 'warn' THEN 'errors are logged, and the message of an error may quote the value it refused (invalid input syntax, a value out of range); only log_min_messages above error keeps them out of the log' END);
+                                 'remaining', CASE status
+                                   WHEN 'fail' THEN 'errors reach the server log with their DETAIL and CONTEXT, which quote the rows and values they refused: log_error_verbosity terse with stderr or syslog only, or log_min_messages above error, keeps those out'
+                                   WHEN 'warn' THEN 'errors are logged, and the message of an error may quote the value it refused (invalid input syntax, a value out of range); only log_min_messages above error keeps them out of the log' END);
   RETURN NEXT;
 
   -- application_name is any client's text (a role sets it for itself, a database owner
