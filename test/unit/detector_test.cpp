@@ -1870,6 +1870,24 @@ TEST_F(DetectorTest, PersonCues) {
   EXPECT_NEAR(ScoreOf("Dear John Smith", "John Smith"), 0.7, kEps);
 }
 
+// A name in capitals after a cue or a title, as forms and exports write them: two words
+// at least; a form's own words in capitals are stopwords as they are capitalised.
+TEST_F(DetectorTest, PersonInCapitalsAfterACue) {
+  EXPECT_TRUE(Has("Patient: JOHN SMITH", "PERSON", "JOHN SMITH"));
+  EXPECT_TRUE(Has("PATIENT NAME: JOHN SMITH DOB 03/14/1985", "PERSON", "JOHN SMITH"));
+  EXPECT_TRUE(Has("Mr. SEAN O'BRIEN called", "PERSON", "SEAN O'BRIEN"));
+  EXPECT_TRUE(Has("Mr. JOHN Q. PUBLIC", "PERSON", "JOHN Q. PUBLIC"));
+  EXPECT_TRUE(Has("Dr. MARY-ANNE MÜLLER", "PERSON", "MARY-ANNE MÜLLER"));
+  EXPECT_TRUE(Has("signed by: DE LA CRUZ MARIA", "PERSON", "DE LA CRUZ MARIA"));
+  EXPECT_TRUE(Lacks("Patient: NOT APPLICABLE", "PERSON"));
+  EXPECT_TRUE(Lacks("Patient: REFUSED", "PERSON"));         // one word
+  EXPECT_TRUE(Lacks("Dear CUSTOMER SERVICE", "PERSON"));
+  EXPECT_TRUE(Lacks("THE PATIENT WAS SEEN", "PERSON"));     // no cue before it
+  // Capitalised names are as before.
+  EXPECT_TRUE(Has("Patient: John Smith", "PERSON", "John Smith"));
+  EXPECT_TRUE(Has("Patient: John SMITH", "PERSON", "John"));
+}
+
 TEST_F(DetectorTest, PersonFromFirstNameList) {
   EXPECT_TRUE(Has("Yesterday Sarah Connor called.", "PERSON", "Sarah Connor"));
   EXPECT_NEAR(ScoreOf("Yesterday Sarah Connor called.", "Sarah Connor"), 0.6, kEps);

@@ -866,6 +866,13 @@ bool Detector::Impl::Accept(size_t i, std::string_view text, size_t begin, size_
     }
   }
   if (p.person && !TrimNameSpan(text, &begin, &end)) return false;
+  // A name in capitals is two words at least, after its stopwords went too ("THE
+  // PATIENT WAS SEEN" is no "SEEN").
+  if (p.person && FirstBlank(text.substr(begin, end - begin)) == std::string_view::npos) {
+    bool lower = false;
+    for (size_t i = begin; i < end && !lower; ++i) lower = text[i] >= 'a' && text[i] <= 'z';
+    if (!lower && end - begin > 2) return false;
+  }
   // (A score the cap leaves where it is, 1.0 for a valid e-mail, card or IBAN, needs no
   // look at the words around: most candidates.)
   if (boosted > score && boosted >= options.min_score &&

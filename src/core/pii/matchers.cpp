@@ -1304,6 +1304,10 @@ NameForm NameTailForm(std::string_view name) {
 int MatchName(NameForm form, std::string_view t, size_t from, size_t to, size_t* end) {
   // The first word, perhaps after particles.
   size_t e = NameAt(t, from, to, form != NameForm::kSequence);
+  // After a cue, a name in capitals (CAPS_SEQ, the tail's other way) is RE2's to match.
+  if (e == kNone && form == NameForm::kAfterCue && from + 1 < to && At(t, from) >= 'A' &&
+      At(t, from) <= 'Z' && At(t, from + 1) >= 'A' && At(t, from + 1) <= 'Z')
+    return -1;
   if (e == kNone) return 0;
   if (e == kUnsure) return -1;
   // NAME_SEQ's (?:[ \t]+(?:NAME_PARTICLE[ \t]+){0,2}NAME_WORD){0,3}.

@@ -300,6 +300,13 @@ Validity ValidateEmail(std::string_view s) {
 // After a title or a cue the surname may come alone, its particles first ("Mrs. van der
 // Berg", "Herr von Goethe", "Patient: de la Cruz").
 #define NAME_SEQ_AFTER_CUE "(?:" NAME_PARTICLE "[ \\t]+){0,2}" NAME_SEQ
+// Or, after a title or a cue, a name written in capitals as forms and exports write them
+// ("Patient: JOHN SMITH", "MR. SEAN O'BRIEN", "JOHN Q. PUBLIC"): two words at least, each
+// of two capitals or more; its stopwords are read capitalised (IsNameStopword: "PATIENT
+// NAME: JOHN SMITH DOB" is "JOHN SMITH").
+#define CAPS_WORD "\\p{Lu}(?:\\p{Lu}+|['\u2019]\\p{Lu}{2,})(?:-\\p{Lu}{2,})?"
+#define CAPS_SEQ CAPS_WORD "(?:[ \\t]+(?:\\p{Lu}\\.[ \\t]+)?" CAPS_WORD "){1,3}"
+#define NAME_TAIL_AFTER_CUE "(?:" NAME_SEQ_AFTER_CUE "|" CAPS_SEQ ")"
 #define HONORIFIC "(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sr|Sra|Srta|Herr|Frau|Mme|Mlle)"
 // Longer cues first: the regex ends at the cue, so "signed by" must win over "signed".
 #define NAME_CUES                                                                       \
@@ -596,9 +603,9 @@ const std::vector<PatternDef>& BuiltinPatterns() {
       // after it. The Unicode name classes stay out of the searched regex, whose DFA and
       // submatch passes they would make several times slower.
       {"PERSON", "person_honorific", "\\b" HONORIFIC "\\.?[ \\t]+", 0.85, 0.85, nullptr,
-       nullptr, {}, NAME_SEQ_AFTER_CUE},
+       nullptr, {}, NAME_TAIL_AFTER_CUE},
       {"PERSON", "person_cue", "(?i:\\b" NAME_CUES ")[:,]?[ \\t]+", 0.7, 0.7, nullptr, nullptr,
-       {}, NAME_SEQ_AFTER_CUE},
+       {}, NAME_TAIL_AFTER_CUE},
       {"PERSON", "person_closing", "(?i:\\b" CLOSINGS ")[,.]?\\s+", 0.7, 0.7, nullptr, nullptr,
        {}, NAME_SEQ},
   };
@@ -758,6 +765,16 @@ bool MayBeginName(unsigned char c) {
 }
 
 bool IsNameStopword(std::string_view word) {
+  // A word in ASCII capitals (a name after a cue may be written so) is read capitalised.
+  if (word.size() >= 2 && word.size() <= 24) {
+    bool caps = true;
+    for (char c : word) caps = caps && c >= 'A' && c <= 'Z';
+    if (caps) {
+      std::string capitalised(word);
+      for (size_t i = 1; i < capitalised.size(); ++i) capitalised[i] = static_cast<char>(capitalised[i] | 0x20);
+      if (capitalised != word && IsNameStopword(capitalised)) return true;
+    }
+  }
   static const WordSet& stop = *new WordSet({
       "The", "This", "That", "These", "Those", "There", "Here", "His", "Her", "Their",
       "Our", "Your", "My", "Its", "An", "A", "And", "Or", "But", "If", "On", "In", "At",
@@ -777,7 +794,12 @@ bool IsNameStopword(std::string_view word) {
       "Inc", "Ltd", "LLC", "Corp", "Company", "Group", "Insurance", "Health", "Medical",
       "Care", "Please", "Thanks", "Thank", "Regards", "Best", "Sincerely", "Hello", "Hi",
       "Dear", "Re", "Subject", "Attn", "Signed", "Approved", "Visit", "Today",
-      "Tomorrow", "Yesterday", "Called", "Reports", "Denies", "Presents", "Admitted"});
+      "Tomorrow", "Yesterday", "Called", "Reports", "Denies", "Presents", "Admitted",
+      // Words a form writes in capitals after a cue or a name: "PATIENT: NOT APPLICABLE",
+      // "JOHN SMITH DOB 03/14/85", "NAME: REFUSED".
+      "Applicable", "Refused", "Declined", "Deceased", "Pending", "Withheld", "Anonymous",
+      "Self", "Same", "Dob", "Ssn", "Mrn", "Id", "Age", "Sex", "Male", "Female", "Tel", "Fax",
+      "Mobile", "Room", "Ward", "Bed", "Unit", "Case", "Ref", "Na", "Tbd", "Test"});
   return stop.Contains(word);
 }
 
