@@ -5,6 +5,8 @@
 #   - a database that installs pg_comply later gets a sealer without a restart;
 #   - a long unrelated transaction does not hold back sealing;
 #   - a sealer that hits an ERROR (an unusable signing key) is restarted and resumes;
+#   - verify_ledger of the latest block, run over and over while 6 clients write a
+#     protected table and append (blocks of 100), reports no entry unsealed;
 #   - crash: 8 pgbench clients append while the worker seals, then
 #     `pg_ctl stop -m immediate` and restart, three times: every committed entry is
 #     sealed exactly once and verify_ledger is clean;
@@ -198,6 +200,30 @@ q -d postgres -c "ALTER SYSTEM SET comply.ledger_signing_key_file = '$goodkey'" 
 check "the restarted sealer resumes once the key is fixed" wait_for "$all_sealed" 30
 check "its blocks are signed" \
   wait_for "SELECT bool_and(signature IS NOT NULL) FROM comply.ledger_blocks WHERE block_no = (SELECT max(block_no) FROM comply.ledger_blocks)" 2
+
+# verify_ledger under load: 6 sessions write a protected table and append while a
+# seventh verifies the latest block over and over, with small blocks (many to a round).
+# A block whose candidates included entries sealed already (fewer entries than a batch,
+# though its search stopped at one) made verify_ledger report the entries the round's
+# next block sealed as "entry not sealed" (thousands of rows, an alert from
+# run_controls).
+q -d postgres -c "ALTER SYSTEM SET comply.seal_batch = 100" -c "SELECT pg_reload_conf()" -c "CREATE DATABASE verify_load" >/dev/null
+q -d verify_load -c "CREATE EXTENSION pg_comply" -c "CREATE TABLE load_t (id bigserial PRIMARY KEY, notes text)" \
+  -c "SELECT comply.protect('load_t', '{\"columns\": {\"notes\": {\"redact\": true}}}')" \
+  -c "CREATE TABLE verify_results AS SELECT * FROM comply.verify_ledger() LIMIT 0" >/dev/null
+load=$(mktemp); verify=$(mktemp)
+chmod 644 "$load" "$verify"
+printf "INSERT INTO load_t (notes) VALUES ('SSN 536-22-8714');\nSELECT comply.audit('load', 'o', '{}');\n" >"$load"
+echo "INSERT INTO verify_results SELECT * FROM comply.verify_ledger((SELECT max(block_no) FROM comply.ledger_blocks));" >"$verify"
+pgbench -n -c 6 -j 3 -T 10 -f "$load" verify_load >/dev/null 2>&1 &
+verifies=$(pgbench -n -c 1 -T 10 -f "$verify" verify_load 2>/dev/null | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')
+wait
+check "verify_ledger under load ran (${verifies:-0} times) and found no entry unsealed" \
+  bash -c '[ "$1" -gt 10 ] && [ "$2" = 0 ]' _ "${verifies:-0}" \
+  "$(q -d verify_load -c "SELECT count(*) FROM verify_results WHERE problem = 'entry not sealed'")"
+check "... and every entry is sealed once the load stops" wait_for "$all_sealed" 30 verify_load
+q -d postgres -c "ALTER SYSTEM RESET comply.seal_batch" -c "SELECT pg_reload_conf()" -c "DROP DATABASE verify_load WITH (FORCE)" >/dev/null
+rm -f "$load" "$verify"
 
 # Crash test: 8 clients append while the worker seals; immediate stops in between.
 script=$(mktemp)

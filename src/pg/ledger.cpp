@@ -71,6 +71,7 @@ extern "C" {
 #include "utils/snapmgr.h"
 #include "utils/relcache.h"
 #include "access/transam.h"
+#include "storage/procarray.h"
 #include "access/skey.h"
 #include "catalog/pg_am.h"
 #include "common/int.h"
@@ -668,7 +669,7 @@ bool ReadCandidatesDirect(int64 min_id, int limit, std::vector<ledger::Entry>* e
 
 }  // namespace
 
-int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id) {
+int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id, uint64 xmin_bound) {
   *entries_sealed = 0;
   if (next_id) *next_id = 0;
   AsLedgerOwner owner;
@@ -700,11 +701,12 @@ int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id) {
   const bool full = min_id <= 0;
   std::string xmin;
   std::vector<ledger::Entry> entries;
-  if (!full && ReadCandidatesDirect(min_id, seal_batch, &entries, &xmin)) {
-    if (entries.empty()) return 0;
-  } else {
+  // Reads up to limit candidates with id >= from (every unsealed one, from min_id 0),
+  // appending them to *out; their snapshot's xmin in *at. False when there is none.
+  auto fetch = [&](int64 from, int limit, std::vector<ledger::Entry>* out, std::string* at) {
+    if (!full && ReadCandidatesDirect(from, limit, out, at)) return true;
     Oid types[2] = {INT4OID, INT8OID};
-    Datum values[2] = {Int32GetDatum(seal_batch), Int64GetDatum(min_id)};
+    Datum values[2] = {Int32GetDatum(limit), Int64GetDatum(from)};
     std::string sql = std::string("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ") +
                       kRawEntryColumns + " FROM comply.audit_log a WHERE a.id >= $2" +
                       (full ? " AND NOT EXISTS (SELECT 1 FROM comply.ledger_entries s "
@@ -712,30 +714,56 @@ int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id) {
                             : "") +
                       " ORDER BY a.id LIMIT $1";
     uint64 rows = Exec(sql.c_str(), 2, types, values, nullptr, false, SPI_OK_SELECT);
-    if (rows == 0) return 0;
-    xmin = *Text(0, 1);
-    entries.reserve(rows);
-    for (uint64 i = 0; i < rows; ++i) entries.push_back(ReadRawEntry(i, 2));
-  }
-  const uint64 fetched = entries.size();
-  if (next_id && fetched >= static_cast<uint64>(seal_batch)) *next_id = entries.back().id + 1;
-  if (!full) {
-    // The sealed ids among the candidates (entries are in id order).
-    Oid rtypes[2] = {INT8OID, INT8OID};
-    Datum rvalues[2] = {Int64GetDatum(entries.front().id), Int64GetDatum(entries.back().id)};
-    uint64 m = Exec("SELECT entry_id FROM comply.ledger_entries WHERE entry_id BETWEEN $1 AND $2",
-                    2, rtypes, rvalues, nullptr, false, SPI_OK_SELECT);
-    if (m > 0) {
-      std::vector<int64> sealed;
-      for (uint64 i = 0; i < m; ++i) sealed.push_back(Int(i, 1));
-      std::sort(sealed.begin(), sealed.end());
-      entries.erase(std::remove_if(entries.begin(), entries.end(),
-                                   [&](const ledger::Entry& e) {
-                                     return std::binary_search(sealed.begin(), sealed.end(), e.id);
-                                   }),
-                    entries.end());
+    if (rows == 0) return true;
+    *at = *Text(0, 1);
+    out->reserve(out->size() + rows);
+    for (uint64 i = 0; i < rows; ++i) out->push_back(ReadRawEntry(i, 2));
+    return true;
+  };
+  // A search from min_id drops the candidates sealed already (appended by transactions
+  // that committed before the last search) and reads on until the block holds
+  // comply.seal_batch entries or the candidates run out: a block of fewer entries then
+  // says that nothing visible was left, as verify_ledger() reads it (a block of 8,760
+  // of 10,000 fetched, the rest sealed already, made it report the entries the next
+  // block of the same round sealed as "entry not sealed").
+  bool hit_limit = false;
+  int64 last_fetched = 0;
+  int64 from = full ? 0 : min_id;
+  for (;;) {
+    const int limit = seal_batch - static_cast<int>(entries.size());
+    std::vector<ledger::Entry> got;
+    std::string at;
+    fetch(from, limit, &got, &at);
+    if (got.empty()) break;
+    // The earliest snapshot's xmin: what each later read sees, it saw ended or not.
+    if (xmin.empty() || std::strtoull(at.c_str(), nullptr, 10) < std::strtoull(xmin.c_str(), nullptr, 10))
+      xmin = at;
+    hit_limit = got.size() >= static_cast<size_t>(limit);
+    last_fetched = got.back().id;
+    if (!full) {
+      // The sealed ids among the candidates (got is in id order).
+      Oid rtypes[2] = {INT8OID, INT8OID};
+      Datum rvalues[2] = {Int64GetDatum(got.front().id), Int64GetDatum(got.back().id)};
+      uint64 m = Exec("SELECT entry_id FROM comply.ledger_entries WHERE entry_id BETWEEN $1 AND $2",
+                      2, rtypes, rvalues, nullptr, false, SPI_OK_SELECT);
+      if (m > 0) {
+        std::vector<int64> sealed;
+        for (uint64 i = 0; i < m; ++i) sealed.push_back(Int(i, 1));
+        std::sort(sealed.begin(), sealed.end());
+        got.erase(std::remove_if(got.begin(), got.end(),
+                                 [&](const ledger::Entry& e) {
+                                   return std::binary_search(sealed.begin(), sealed.end(), e.id);
+                                 }),
+                  got.end());
+      }
     }
+    entries.insert(entries.end(), std::make_move_iterator(got.begin()), std::make_move_iterator(got.end()));
+    if (full || !hit_limit || entries.size() >= static_cast<size_t>(seal_batch)) break;
+    from = last_fetched + 1;  // (each read checks for interrupts: ReadCandidatesDirect, SPI)
   }
+  if (xmin_bound != 0 && !xmin.empty() && std::strtoull(xmin.c_str(), nullptr, 10) > xmin_bound)
+    xmin = std::to_string(xmin_bound);
+  if (next_id && hit_limit) *next_id = last_fetched + 1;
   uint64 n = entries.size();
   if (n == 0) return 0;
   // The next number is past every block that sealed entries name too: with the newest
@@ -1435,6 +1463,16 @@ extern "C" Datum comply_audit_deferred(PG_FUNCTION_ARGS) {
 }
 
 // comply.seal() RETURNS TABLE(block_no bigint, entry_count int)
+uint64 comply::pg::OldestRunningFullXid() {
+  const TransactionId oldest = GetOldestActiveTransactionId();
+  // (Read after it, so that it is no older than the next id: a larger 32-bit value is
+  // of the epoch before.)
+  const FullTransactionId next = ReadNextFullTransactionId();
+  uint64 epoch = EpochFromFullTransactionId(next);
+  if (oldest > XidFromFullTransactionId(next) && epoch > 0) --epoch;
+  return (epoch << 32) | oldest;
+}
+
 extern "C" Datum comply_seal(PG_FUNCTION_ARGS) {
   PreventCommandIfReadOnly("comply.seal()");  // said plainly (a standby too)
   // One snapshot for the whole transaction would not see the blocks a concurrent seal
@@ -1446,12 +1484,16 @@ extern "C" Datum comply_seal(PG_FUNCTION_ARGS) {
                     errhint("Call it in a READ COMMITTED transaction, or let the sealer worker seal.")));
   InitMaterializedSRF(fcinfo, 0);
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  // Its blocks after the first search from where the one before stopped: a transaction
+  // that ended in between may be below that (the bound keeps verify_ledger() from taking
+  // it for one these blocks should hold).
+  const uint64 xmin_bound = OldestRunningFullXid();
   return Guarded([&] {
     int64 from = 0;  // the first search is a full one
     for (;;) {
       int64 count = 0;
       int64 next_id = 0;
-      int64 block = SealOnce(&count, from, &next_id);
+      int64 block = SealOnce(&count, from, &next_id, xmin_bound);
       if (block != 0) PgCall([&] {
         Datum values[2] = {Int64GetDatum(block), Int32GetDatum(static_cast<int32>(count))};
         bool nulls[2] = {false, false};

@@ -17,8 +17,16 @@ void LedgerInit();
 // into one new block, in the current transaction (SPI). Returns the block number (0 when
 // no entry was sealed) and sets *entries_sealed. Sets *next_id (if given) to the id to
 // search from next when the search stopped at comply.seal_batch candidates, else to 0.
+// xmin_bound (a full transaction id, 0 for none): the block records no later
+// snapshot_xmin, for a search from min_id whose range may leave out transactions that
+// ended after the caller read what it searches from (the sealer's rounds).
 // Calls PostgreSQL through PgCall; may throw.
-int64 SealOnce(int64* entries_sealed, int64 min_id = 0, int64* next_id = nullptr);
+int64 SealOnce(int64* entries_sealed, int64 min_id = 0, int64* next_id = nullptr,
+               uint64 xmin_bound = 0);
+
+// The oldest transaction id still running (the next one when none is), with its epoch,
+// as a full transaction id: every transaction below it has ended.
+uint64 OldestRunningFullXid();
 
 // Appends one entry to comply.audit_log as the ledger owner (search_path pinned), with
 // acting_user as current_user_name, and tells the sealer at commit. action and object

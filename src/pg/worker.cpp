@@ -103,6 +103,7 @@ struct SealerSlot {
   bool idle;          // sealed nothing last round: a commit should wake it at once
   uint64 commits;     // transactions that appended and committed, ever
   int64 min_id;       // lowest id appended by those commits since the last search
+  bool pending_lost;  // a committing transaction found no PendingCommit slot: search all
 };
 
 // min_id when no appending transaction committed since the last search.
@@ -157,6 +158,20 @@ struct PreparedAppend {
   int64 min_id;  // the lowest id it appended
 };
 
+// A transaction that appended, between its pre-commit and its commit callback: visible
+// as committed to the snapshots taken in between (PostgreSQL calls the commit callbacks
+// after the transaction left the proc array), though its lowest id is not reported yet.
+// The sealer searches from the lowest of these too, without taking them, so that every
+// transaction its search's snapshot sees committed has its entries searched (the block's
+// snapshot_xmin then tells verify_ledger() which entries it must hold). A backend holds
+// one at most; beyond kPendingCommits at once, the sealer searches everything.
+constexpr int kPendingCommits = 128;
+struct PendingCommit {
+  Oid dbid;  // InvalidOid: free
+  int pid;
+  int64 min_id;
+};
+
 struct WorkerShared {
   slock_t mutex;
   // Records DeferRecord could not hand over since the server started (each also a LOG
@@ -181,6 +196,7 @@ struct WorkerShared {
   AbsentDb absent[kMaxAbsent];
   DeferredSlot deferred[kDeferredSlots];
   PreparedAppend prepared[kPreparedAppends];
+  PendingCommit pending[kPendingCommits];
 };
 
 WorkerShared* shared = nullptr;
@@ -891,7 +907,7 @@ namespace {
 // returns the entries sealed (-1 when pg_comply is not installed).
 // An error ends the worker (ERROR in a background worker exits it; the launcher
 // starts a new one), which is safe: each block is all or nothing.
-int64 SealRound(int64 min_id) {
+int64 SealRound(int64 min_id, uint64 xmin_bound) {
   int64 total = 0;
   for (;;) {
     SetCurrentStatementStartTimestamp();
@@ -902,7 +918,7 @@ int64 SealRound(int64 min_id) {
     int64 next_id = 0;
     bool installed = OidIsValid(get_extension_oid("pg_comply", true));
     if (installed) {
-      Guarded([&] { SealOnce(&count, min_id, &next_id); });
+      Guarded([&] { SealOnce(&count, min_id, &next_id, xmin_bound); });
     }
     PopActiveSnapshot();
     CommitTransactionCommand();
@@ -947,6 +963,7 @@ bool appended_in_xact = false;  // appended audit entries (the sealer)
 int64 xact_min_id = kNoId;      // the lowest id it appended
 bool queued_in_xact = false;    // queued classification jobs (the job worker)
 bool callback_registered = false;
+int pending_slot = -1;          // this backend's PendingCommit, from pre-commit to the end
 
 // Deferred records this backend wrote in its open transaction (DrainDeferred): their
 // slots stay taken until it ends, freed if it commits, handed back to be written again
@@ -1133,12 +1150,38 @@ void DrainedAtExit(int, Datum) { SettleDrained(DeferredSlot::kReady); }
 // periodic search).
 void AtXactEnd(XactEvent event, void*) {
   if (!appended_in_xact && !queued_in_xact) return;
+  if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PARALLEL_PRE_COMMIT) {
+    if (appended_in_xact && shared && pending_slot < 0) {
+      SpinLockAcquire(&shared->mutex);
+      for (int i = 0; i < kPendingCommits; ++i)
+        if (!OidIsValid(shared->pending[i].dbid)) {
+          shared->pending[i] = {MyDatabaseId, MyProcPid, xact_min_id};
+          pending_slot = i;
+          break;
+        }
+      if (pending_slot < 0) {
+        SealerSlot* s = FindSlot(MyDatabaseId, kSealer);
+        if (s != nullptr) s->pending_lost = true;
+      }
+      SpinLockRelease(&shared->mutex);
+    }
+    return;
+  }
   const bool commit = event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT;
   if (!commit && event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_ABORT &&
       event != XACT_EVENT_PREPARE)
     return;
   const bool appended = appended_in_xact, queued = queued_in_xact;
   appended_in_xact = queued_in_xact = false;
+  // The pending report ends with the transaction: at commit under the same lock that
+  // reports its lowest id (the sealer sees one or the other, never neither).
+  const int pending = pending_slot;
+  pending_slot = -1;
+  if (pending >= 0 && shared && !(commit && appended)) {
+    SpinLockAcquire(&shared->mutex);
+    shared->pending[pending].dbid = InvalidOid;
+    SpinLockRelease(&shared->mutex);
+  }
   if (event == XACT_EVENT_PREPARE && appended && shared) {
     const TransactionId xid = GetTopTransactionIdIfAny();
     if (!TransactionIdIsValid(xid)) return;
@@ -1155,6 +1198,7 @@ void AtXactEnd(XactEvent event, void*) {
   Latch* sealer = nullptr;
   Latch* jobs = nullptr;
   SpinLockAcquire(&shared->mutex);
+  if (pending >= 0) shared->pending[pending].dbid = InvalidOid;
   if (appended) {
     SealerSlot* s = FindSlot(MyDatabaseId, kSealer);
     if (s == nullptr) {
@@ -1820,11 +1864,22 @@ void comply_sealer_main(Datum arg) {
     TimestampTz now = GetCurrentTimestamp();
     bool full = more_pending || TimestampDifferenceExceeds(last_search, now, kFullCheckMs);
     // Take the reports of committed appends before the search's snapshot: whatever
-    // commits later reports into the next round.
+    // commits later reports into the next round. And first the oldest transaction still
+    // running: every one below it has ended, its pre-commit report (PendingCommit) or its
+    // commit's made before this read, so the search covers it; the blocks of an
+    // incremental search record no later xmin than this (a transaction that ends after
+    // the read may be in the search's snapshot and not in its range: the next round's).
+    const uint64 xmin_bound = OldestRunningFullXid();
     SpinLockAcquire(&shared->mutex);
     uint64 commits = slot->commits;
     int64 min_id = slot->min_id;
     slot->min_id = kNoId;
+    for (const PendingCommit& p : shared->pending)
+      if (p.dbid == dbid) min_id = std::min(min_id, p.min_id);
+    if (slot->pending_lost) {
+      slot->pending_lost = false;
+      full = true;
+    }
     PreparedAppend prepared[kPreparedAppends];
     int n_prepared = 0;
     for (const PreparedAppend& p : shared->prepared)
@@ -1863,7 +1918,7 @@ void comply_sealer_main(Datum arg) {
     seen_commits = commits;
     if (full) last_search = now;
     MemoryContext old = MemoryContextSwitchTo(loop_context);
-    int64 sealed = SealRound(full ? 0 : min_id);
+    int64 sealed = SealRound(full ? 0 : min_id, xmin_bound);
     MemoryContextSwitchTo(old);
     MemoryContextReset(loop_context);
     if (sealed < 0) {  // pg_comply is not installed here
