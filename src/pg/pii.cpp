@@ -54,6 +54,7 @@ PG_FUNCTION_INFO_V1(comply_pseudonym_key_id);
 PG_FUNCTION_INFO_V1(comply_check_pattern);
 PG_FUNCTION_INFO_V1(comply_builtin_entities);
 PG_FUNCTION_INFO_V1(comply_shown_name);
+PG_FUNCTION_INFO_V1(comply_jsonb_strings);
 }
 
 namespace comply::pg {
@@ -1100,4 +1101,29 @@ extern "C" Datum comply_shown_name(PG_FUNCTION_ARGS) {
     const std::string shown = ShownName(s);
     return PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(shown.data(), shown.size())); });
   });
+}
+
+// comply._jsonb_strings(doc jsonb, max_strings int) RETURNS SETOF text: the string values
+// of doc (not its keys), in document order, at most max_strings of them; discovery's
+// sample of a document. One pass of the iterator: jsonb_path_query(doc, 'strict $.**'),
+// which discovery used, took time quadratic in an array's length (68 s for 1,000,000
+// strings). Plain C: no C++ object, so the interrupt checks may raise.
+extern "C" Datum comply_jsonb_strings(PG_FUNCTION_ARGS) {
+  Jsonb* jb = PG_GETARG_JSONB_P(0);
+  const int32 max_strings = PG_GETARG_INT32(1);
+  InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+  ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  JsonbIterator* it = JsonbIteratorInit(&jb->root);
+  JsonbValue v;
+  JsonbIteratorToken token;
+  int32 n = 0;
+  while (n < max_strings && (token = JsonbIteratorNext(&it, &v, false)) != WJB_DONE) {
+    CHECK_FOR_INTERRUPTS();
+    if ((token != WJB_VALUE && token != WJB_ELEM) || v.type != jbvString) continue;
+    Datum value = PointerGetDatum(cstring_to_text_with_len(v.val.string.val, v.val.string.len));
+    bool isnull = false;
+    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+    ++n;
+  }
+  return (Datum)0;
 }

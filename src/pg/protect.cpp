@@ -2317,24 +2317,27 @@ using namespace comply::pg;
 
 // comply._policy_problem(tbl regclass, policy jsonb) RETURNS text: why the policy no
 // longer fits the table (what a write would be refused with), or NULL.
-// Locks relid (ACCESS SHARE, until the transaction ends) and tells whether it still
-// exists: a table named by a regclass argument may be dropped by a transaction that
-// commits while this one waits for it, and opening it then failed with XX000 "could
+// Locks relid (ACCESS SHARE by default, until the transaction ends) and tells whether it
+// still exists: a table named by a regclass argument may be dropped by a transaction
+// that commits while this one waits for it, and opening it then failed with XX000 "could
 // not open relation". Plain C.
-static bool LockIfStillThere(Oid relid) {
-  LockRelationOid(relid, AccessShareLock);  // accepts the invalidations of a drop
+static bool LockIfStillThere(Oid relid, LOCKMODE mode = AccessShareLock) {
+  LockRelationOid(relid, mode);  // accepts the invalidations of a drop
   if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid))) return true;
-  UnlockRelationOid(relid, AccessShareLock);
+  UnlockRelationOid(relid, mode);
   return false;
 }
 
 // The same, raising 42P01 when it is gone (or never was: a regclass argument can hold
 // any OID, 0::regclass or a dropped table's).
-static void LockStillThere(Oid relid) {
+// mode: the strongest lock the call takes on the table, taken first, so that two calls
+// queue for it rather than each holding a weaker one while it waits for the stronger
+// (protect and unprotect of one table deadlocked so, 40P01).
+static void LockStillThere(Oid relid, LOCKMODE mode = AccessShareLock) {
   if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
                     errmsg("relation with OID %u does not exist", relid)));
-  if (!LockIfStillThere(relid))
+  if (!LockIfStillThere(relid, mode))
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
                     errmsg("the table was dropped while this command waited for it")));
 }
@@ -2521,7 +2524,7 @@ extern "C" Datum comply_protect(PG_FUNCTION_ARGS) {
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("the table and the policy must not be NULL")));
   PreventCommandIfReadOnly("comply.protect()");  // said plainly (a standby too)
   Oid relid = PG_GETARG_OID(0);
-  LockStillThere(relid);
+  LockStillThere(relid, ShareRowExclusiveLock);  // CREATE TRIGGER's
   Jsonb* policy = PG_GETARG_JSONB_P(1);
   char* policy_text = JsonbToCString(nullptr, &policy->root, VARSIZE(policy));
   char relkind = get_rel_relkind(relid);
@@ -2885,7 +2888,7 @@ extern "C" Datum comply_unprotect(PG_FUNCTION_ARGS) {
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("the table must not be NULL")));
   PreventCommandIfReadOnly("comply.unprotect()");
   Oid relid = PG_GETARG_OID(0);
-  LockStillThere(relid);
+  LockStillThere(relid, AccessExclusiveLock);  // DROP TRIGGER's
   Guarded([&] {
     const std::string table = QualifiedName(relid);
     uint64 removed;

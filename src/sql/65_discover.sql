@@ -69,6 +69,13 @@ CREATE TRIGGER comply_discoveries_truncate BEFORE TRUNCATE ON comply.discoveries
 ALTER TABLE comply.discoveries ENABLE ALWAYS TRIGGER comply_discoveries_truncate;
 
 -- The body of comply.discover (PL/pgSQL cannot name an input and an output column alike).
+-- A document's string values (not its keys), at most max_strings of them, in one pass.
+CREATE FUNCTION comply._jsonb_strings(doc jsonb, max_strings int) RETURNS SETOF text
+  AS 'MODULE_PATHNAME', 'comply_jsonb_strings'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION comply._jsonb_strings(jsonb, int) IS
+  'Internal: the string values of a document, in order, at most max_strings (discovery''s sample of a jsonb value)';
+
 CREATE FUNCTION comply._discover(p_sample_rows int, p_schema name, p_table regclass)
   RETURNS TABLE(table_name regclass, column_name name, entity text, share float8,
                 sample_size int, suggested_policy jsonb)
@@ -213,9 +220,10 @@ BEGIN
         -- (The column's name is the context of its values: a value that is one identifier
         -- stored under a name made for it, "nif" or "pesel". A jsonb document's values are
         -- given the column's name too, their keys being lost here.)
-        parts := parts || format('SELECT s.rid, %s AS col, %L::text AS name, left(j #>> ''{}'', %s) AS v FROM s '
-                                 'CROSS JOIN LATERAL jsonb_path_query(s.c%s, ''strict $.**'') AS j '
-                                 'WHERE jsonb_typeof(j) = ''string''', i, names[i], max_chars, i);
+        -- (The first 1,000 strings of a document: a sample, as the rows are.)
+        parts := parts || format('SELECT s.rid, %s AS col, %L::text AS name, left(j.v, %s) AS v FROM s '
+                                 'CROSS JOIN LATERAL comply._jsonb_strings(s.c%s, 1000) AS j(v)',
+                                 i, names[i], max_chars, i);
       ELSE
         -- (Trimmed within the first max_chars characters: btrim over a whole value of
         -- megabytes, multibyte and not cancellable, cost seconds where the detection of
