@@ -71,7 +71,9 @@ constexpr const char* kClosingWords[] = {"sincerely", "best",   "kind",         
                                          "thanks",    "cheers", "respectfully", "signed"};
 // Case-sensitive, as in the pattern.
 const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  "Prof", "Rev",
-                                   "Sr",  "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle"};
+                                   "Sr",  "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle",
+    // In capitals, as forms write them ("MR. JOHN SMITH"); not "MS" (multiple sclerosis).
+    "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU"};
 // The first three bytes of the month names of MONTH, MONTH_EUROPE and its
 // abbreviations (MONTH_EUROPE_ABBR, MONTH_EUROPE_DOTTED; "mrt" and "mrz" begin no name
 // in full; "fev" and "aou" are the French names typed without accents), their ASCII

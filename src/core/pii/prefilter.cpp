@@ -104,7 +104,9 @@ constexpr const char* kClosingWords[] = {"sincerely", "best",   "kind",         
                                          "thanks",    "cheers", "respectfully", "signed"};
 // Case-sensitive, as in the pattern.
 const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  "Prof", "Rev",
-                                   "Sr",  "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle"};
+                                   "Sr",  "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle",
+    // In capitals, as forms write them ("MR. JOHN SMITH"); not "MS" (multiple sclerosis).
+    "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU"};
 // (The first three bytes of the month names: internal::kMonthStarts3, month_starts.h.)
 constexpr auto& kMonths = internal::kMonthStarts3;
 // The month names of ASCII letters only, in full and abbreviated, as MONTH, MONTH_EUROPE,

@@ -307,7 +307,9 @@ Validity ValidateEmail(std::string_view s) {
 #define CAPS_WORD "\\p{Lu}(?:\\p{Lu}+|['\u2019]\\p{Lu}{2,})(?:-\\p{Lu}{2,})?"
 #define CAPS_SEQ CAPS_WORD "(?:[ \\t]+(?:\\p{Lu}\\.[ \\t]+)?" CAPS_WORD "){1,3}"
 #define NAME_TAIL_AFTER_CUE "(?:" NAME_SEQ_AFTER_CUE "|" CAPS_SEQ ")"
-#define HONORIFIC "(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sr|Sra|Srta|Herr|Frau|Mme|Mlle)"
+// (Also in capitals, as forms write them, "MR. JOHN SMITH"; not "MS", multiple sclerosis
+// in a clinical note. matchers.cpp's and prefilter.cpp's lists follow this one.)
+#define HONORIFIC "(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sr|Sra|Srta|Herr|Frau|Mme|Mlle|MR|MRS|MISS|DR|PROF|HERR|FRAU)"
 // Longer cues first: the regex ends at the cue, so "signed by" must win over "signed".
 #define NAME_CUES                                                                       \
   "(?:patient name|full name|signed by|approved by|referred by|account holder|"         \
