@@ -702,9 +702,9 @@ int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id, uint64 xmin_
   std::string xmin;
   std::vector<ledger::Entry> entries;
   // Reads up to limit candidates with id >= from (every unsealed one, from min_id 0),
-  // appending them to *out; their snapshot's xmin in *at. False when there is none.
+  // appending them to *out; their snapshot's xmin in *at (left as it is when none).
   auto fetch = [&](int64 from, int limit, std::vector<ledger::Entry>* out, std::string* at) {
-    if (!full && ReadCandidatesDirect(from, limit, out, at)) return true;
+    if (!full && ReadCandidatesDirect(from, limit, out, at)) return;
     Oid types[2] = {INT4OID, INT8OID};
     Datum values[2] = {Int32GetDatum(limit), Int64GetDatum(from)};
     std::string sql = std::string("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ") +
@@ -714,11 +714,10 @@ int64 SealOnce(int64* entries_sealed, int64 min_id, int64* next_id, uint64 xmin_
                             : "") +
                       " ORDER BY a.id LIMIT $1";
     uint64 rows = Exec(sql.c_str(), 2, types, values, nullptr, false, SPI_OK_SELECT);
-    if (rows == 0) return true;
+    if (rows == 0) return;
     *at = *Text(0, 1);
     out->reserve(out->size() + rows);
     for (uint64 i = 0; i < rows; ++i) out->push_back(ReadRawEntry(i, 2));
-    return true;
   };
   // A search from min_id drops the candidates sealed already (appended by transactions
   // that committed before the last search) and reads on until the block holds
@@ -1462,7 +1461,6 @@ extern "C" Datum comply_audit_deferred(PG_FUNCTION_ARGS) {
                                   app ? app : "", addr ? addr : "", app_redacted));
 }
 
-// comply.seal() RETURNS TABLE(block_no bigint, entry_count int)
 uint64 comply::pg::OldestRunningFullXid() {
   const TransactionId oldest = GetOldestActiveTransactionId();
   // (Read after it, so that it is no older than the next id: a larger 32-bit value is
@@ -1473,6 +1471,7 @@ uint64 comply::pg::OldestRunningFullXid() {
   return (epoch << 32) | oldest;
 }
 
+// comply.seal() RETURNS TABLE(block_no bigint, entry_count int)
 extern "C" Datum comply_seal(PG_FUNCTION_ARGS) {
   PreventCommandIfReadOnly("comply.seal()");  // said plainly (a standby too)
   // One snapshot for the whole transaction would not see the blocks a concurrent seal

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -748,19 +747,27 @@ bool HoldsPersonalDataOf(std::string_view s, bool dates_allowed, bool builtin_on
     // path), not for being one ("https://example.org/schemas/intake", a schema's $id):
     // its text is looked at again, its punctuation made blanks, and its own URL findings
     // left out.
-    std::function<bool(std::string_view, bool)> found = [&](std::string_view text, bool in_url) {
+    // (urls: where a URL's text, so blanked, goes; null: URLs count for nothing.)
+    auto finds = [&](std::string_view text, std::vector<std::string>* urls) {
       for (const pii::Finding& f : d->Detect(text, options)) {
         if (dates_allowed && f.entity == "DATE_TIME") continue;
         if (f.entity != "URL") return true;
-        if (in_url) continue;
+        if (urls == nullptr) continue;
         std::string inner(text.substr(f.begin, f.end - f.begin));
         for (char& c : inner)
           if (c == ':' || c == '/' || c == '?' || c == '#' || c == '&' || c == '=') c = ' ';
-        if (found(inner, true)) return true;
+        urls->push_back(std::move(inner));
       }
       return false;
     };
-    if (found(s, false)) return true;
+    auto found = [&](std::string_view text) {
+      std::vector<std::string> urls;
+      if (finds(text, &urls)) return true;
+      for (const std::string& u : urls)
+        if (finds(u, nullptr)) return true;
+      return false;
+    };
+    if (found(s)) return true;
     // A name's parts are glued by '_' or by a letter next to a digit, where the
     // patterns see no word boundary ("card_4111111111111111", "SSN536-22-8714"): looked
     // at again with those split, and with '_' alone split (identifiers mixing letters
@@ -777,8 +784,8 @@ bool HoldsPersonalDataOf(std::string_view s, bool dates_allowed, bool builtin_on
       split += c == '_' ? ' ' : c;
       underscores += c == '_' ? ' ' : c;
     }
-    if (underscores != s && found(underscores, false)) return true;
-    return split != s && split != underscores && found(split, false);
+    if (underscores != s && found(underscores)) return true;
+    return split != s && split != underscores && found(split);
   } catch (...) {
     return true;
   }

@@ -168,7 +168,6 @@ struct PreparedAppend {
 constexpr int kPendingCommits = 128;
 struct PendingCommit {
   Oid dbid;  // InvalidOid: free
-  int pid;
   int64 min_id;
 };
 
@@ -1155,7 +1154,7 @@ void AtXactEnd(XactEvent event, void*) {
       SpinLockAcquire(&shared->mutex);
       for (int i = 0; i < kPendingCommits; ++i)
         if (!OidIsValid(shared->pending[i].dbid)) {
-          shared->pending[i] = {MyDatabaseId, MyProcPid, xact_min_id};
+          shared->pending[i] = {MyDatabaseId, xact_min_id};
           pending_slot = i;
           break;
         }
