@@ -432,7 +432,8 @@ size_t BlockSize(size_t total) {
 // Whether 16 bytes are a UUID whose version carries a time (1, 6, 7) with a time between
 // 2005 and 2100: an identifier, not a cipher block. A random block has the version and
 // variant bits of some UUID once in eight, of a random (version 4) one once in 64, which
-// nothing tells from a cipher block; with a plausible time as well, about once in 3,000.
+// nothing tells from a cipher block; with a plausible time as well, about once in a
+// thousand (CiphertextCorpus.SingleBlocksAreCiphertext).
 bool TimedUuid(std::string_view b) {
   if (b.size() != 16 || (Byte(b, 8) & 0xC0) != 0x80) return false;
   const int version = Byte(b, 6) >> 4;
