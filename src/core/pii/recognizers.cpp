@@ -91,13 +91,29 @@ bool RefineNotInRun(std::string_view text, size_t* begin, size_t* end) {
 // Refuses an IPv4 candidate that is only part of a longer dotted run (1.3.6.1 inside
 // the OID 1.3.6.1.4.1, four parts of a version 1.2.3.4.5) or glued to a word by a
 // hyphen (v-1.2.3.4, 1.2.3.4-beta); a port (10.0.0.1:5432), a range (10.0.0.1-10.0.0.9)
-// or a prefix (host:10.0.0.1) leaves the address an address.
+// or a prefix (host:10.0.0.1) leaves the address an address. So does one after a word
+// that makes it a version ("version 1.2.3.4", "Build: 10.0.19041.1", "firmware
+// 4.2.1.7", "ver. 2.0.0.1"): software writes four-part versions as addresses look.
 bool RefineIpv4(std::string_view text, size_t* begin, size_t* end) {
   auto letter = [&](size_t i) { return IsAsciiAlnum(text[i]) && !(text[i] >= '0' && text[i] <= '9'); };
   if (*begin >= 2 && text[*begin - 1] == '.' && IsAsciiAlnum(text[*begin - 2])) return false;
   if (*end + 1 < text.size() && text[*end] == '.' && IsAsciiAlnum(text[*end + 1])) return false;
   if (*begin >= 2 && text[*begin - 1] == '-' && letter(*begin - 2)) return false;
   if (*end + 1 < text.size() && text[*end] == '-' && letter(*end + 1)) return false;
+  // The word before it, over blanks, a ':' and a '.' right after the word.
+  size_t j = *begin;
+  while (j > 0 && *begin - j < 8 && (text[j - 1] == ' ' || text[j - 1] == '\t' || text[j - 1] == ':')) --j;
+  if (j == *begin) return true;
+  if (j > 0 && text[j - 1] == '.') --j;
+  size_t w = j;
+  while (w > 0 && j - w <= 8 && letter(w - 1)) --w;
+  if (w == j || j - w > 8 || (w > 0 && IsAsciiAlnum(text[w - 1]))) return true;
+  char word[9] = {};
+  for (size_t k = w; k < j; ++k) word[k - w] = static_cast<char>(text[k] | 0x20);
+  static constexpr std::string_view kVersionWords[] = {"version", "ver", "v", "release", "build",
+                                                       "firmware", "fw", "revision", "rev"};
+  for (std::string_view v : kVersionWords)
+    if (v == std::string_view(word, j - w)) return false;
   return true;
 }
 
@@ -152,7 +168,9 @@ bool CjkCodePoint(char32_t c) {
 // characters and letters of other scripts (hans.müller@, josé@), so no part of the name
 // stays outside it, but not over the punctuation, symbols and spaces around an address
 // in text, a doubled dot, nor from Latin letters back into CJK text written without
-// spaces (お問い合わせはtaro@ is taro@); then forward to its first letter or digit.
+// spaces (お問い合わせはtaro@ is taro@); then forward to its first letter or digit. Over a
+// doubled dot too ("john..doe@" whole: ValidateEmail reads it as likely, not valid),
+// which left "john.." of a name in the redacted text.
 bool RefineEmail(std::string_view text, size_t* begin, size_t* end) {
   auto ascii_local = [](char c) {
     return IsAsciiAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '\'' || c == '-';
@@ -164,9 +182,7 @@ bool RefineEmail(std::string_view text, size_t* begin, size_t* end) {
   while (b > 0) {
     const unsigned char c = static_cast<unsigned char>(text[b - 1]);
     if (c < 0x80) {
-      // Not over a doubled dot: "john..doe@" is at most "doe@" (the address cannot
-      // begin before it).
-      if (!ascii_local(static_cast<char>(c)) || (c == '.' && b >= 2 && text[b - 2] == '.')) break;
+      if (!ascii_local(static_cast<char>(c))) break;
       latin_seen = latin_seen || IsAsciiAlnum(static_cast<char>(c));
       --b;
       continue;
@@ -277,14 +293,33 @@ Validity ValidateUrl(std::string_view s) {
   return s.substr(0, 4) == "www." ? Validity::kUnknown : Validity::kValid;
 }
 
-// Validates an e-mail address beyond the pattern: no leading, trailing or doubled dot
-// in the local part.
+// Validates an e-mail address beyond the pattern. A file name with a resolution suffix
+// ("logo@2x.png", "icon@3x.webp") is not one: its "domain" ends in an extension that is
+// no top-level domain. A local part with a trailing or doubled dot ("john..doe@",
+// "john.@") breaks RFC 5322 but is still someone's address as typed: likely (kUnknown),
+// redacted whole at the default threshold rather than in part or not at all, when it is
+// of an address's length (at most 64 bytes).
 Validity ValidateEmail(std::string_view s) {
   size_t at = s.find('@');
   if (at == std::string_view::npos || at == 0) return Validity::kInvalid;
+  static constexpr std::string_view kFileExtensions[] = {
+      "png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "heic", "avif",
+      "css", "js", "mjs", "json", "html", "htm", "php", "xml", "yml", "yaml", "txt", "csv",
+      "log", "pdf", "doc", "docx", "xls", "xlsx", "gz", "tgz", "tar", "ttf", "woff", "wav",
+      "avi", "mkv"};
+  const size_t dot = s.rfind('.');
+  if (dot != std::string_view::npos && dot > at) {
+    const std::string_view tld = s.substr(dot + 1);
+    for (std::string_view ext : kFileExtensions) {
+      if (tld.size() != ext.size()) continue;
+      bool same = true;
+      for (size_t i = 0; i < ext.size() && same; ++i) same = (tld[i] | 0x20) == ext[i];
+      if (same) return Validity::kInvalid;
+    }
+  }
   std::string_view local = s.substr(0, at);
   if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos)
-    return Validity::kInvalid;
+    return local.size() <= 64 ? Validity::kUnknown : Validity::kInvalid;
   return Validity::kValid;
 }
 
