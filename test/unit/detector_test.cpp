@@ -1008,6 +1008,18 @@ TEST_F(DetectorTest, CreditCardValid) {
   EXPECT_NEAR(ScoreOf("x 4111111111111111", "4111111111111111"), 1.0, kEps);
 }
 
+// Groups joined by dots, as some receipts and European forms print them; one kind of
+// separator throughout, and not inside a longer dotted run.
+TEST_F(DetectorTest, CreditCardDotted) {
+  EXPECT_TRUE(Has("Karte 4111.1111.1111.1111, gültig", "CREDIT_CARD", "4111.1111.1111.1111"));
+  EXPECT_NEAR(ScoreOf("x 4111.1111.1111.1111", "4111.1111.1111.1111"), 1.0, kEps);
+  EXPECT_TRUE(Has("amex 3782.822463.10005.", "CREDIT_CARD", "3782.822463.10005"));
+  EXPECT_TRUE(Has("card 4222.2222.22222", "CREDIT_CARD", "4222.2222.22222"));
+  EXPECT_TRUE(Lacks("card 4111.1111-1111.1111", "CREDIT_CARD"));  // mixed separators
+  EXPECT_TRUE(Lacks("card 4111.1111.1111.1112", "CREDIT_CARD"));  // Luhn
+  EXPECT_TRUE(Lacks("1.4111.1111.1111.1111", "CREDIT_CARD"));
+}
+
 // Thirteen-digit cards written in groups (4-4-4-1 and 4-4-5).
 TEST_F(DetectorTest, CreditCardThirteenDigitsGrouped) {
   EXPECT_TRUE(Has("card 4222 2222 2222 2", "CREDIT_CARD", "4222 2222 2222 2"));

@@ -65,9 +65,9 @@ inline size_t DigitRun(std::string_view t, size_t q, size_t max, size_t to) {
   return n;
 }
 
-// [ \-] at t[q], before to.
-inline bool SpaceOrHyphen(std::string_view t, size_t q, size_t to) {
-  return q < to && (t[q] == ' ' || t[q] == '-');
+// [ .\-] at t[q], before to (a card's groups).
+inline bool CardSeparator(std::string_view t, size_t q, size_t to) {
+  return q < to && (t[q] == ' ' || t[q] == '-' || t[q] == '.');
 }
 
 // [A-Za-z0-9]{n} at t[q], before to.
@@ -148,11 +148,11 @@ uint32_t DigitsStart(const Block& k) {
   return m != 0 ? m & k.WordStarts() : 0;
 }
 
-// CardGroupedHere: four digits that begin a word, then ' ' or '-'.
+// CardGroupedHere: four digits that begin a word, then ' ', '-' or '.'.
 uint32_t CardStart(const Block& k) {
   const __m128i s = Load(k.At(4));
   const uint32_t m = DigitBits(k.At(0)) & DigitBits(k.At(1)) & DigitBits(k.At(2)) &
-                     DigitBits(k.At(3)) & (Equal(s, ' ') | Equal(s, '-'));
+                     DigitBits(k.At(3)) & (Equal(s, ' ') | Equal(s, '-') | Equal(s, '.'));
   return m != 0 ? m & k.WordStarts() : 0;
 }
 
@@ -502,29 +502,29 @@ size_t Ipv6Here(std::string_view t, size_t p, size_t to) {
   return r;
 }
 
-// "\b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b|\b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b"
-// "|\b\d{4}[ \-]\d{4}[ \-](?:\d{4}[ \-]\d|\d{5})\b"
+// "\b\d{4}(?:[ .\-]\d{4}){3}(?:[ .\-]\d{3})?\b|\b\d{4}[ .\-]\d{6}[ .\-]\d{4,5}\b"
+// "|\b\d{4}[ .\-]\d{4}[ .\-](?:\d{4}[ .\-]\d|\d{5})\b"
 COMPLY_INLINED size_t CardGroupedHere(std::string_view t, size_t p, size_t to) {
   if (!IsDigit(At(t, p)) || !Boundary(t, p) || !Digits(t, p, 4, to)) return kNone;
   const size_t q = p + 4;
-  if (!SpaceOrHyphen(t, q, to)) return kNone;  // every alternative goes on with one
+  if (!CardSeparator(t, q, to)) return kNone;  // every alternative goes on with one
   // 4-4-4-4, then 3 more digits if they end at \b.
-  if (Digits(t, q + 1, 4, to) && SpaceOrHyphen(t, q + 5, to) && Digits(t, q + 6, 4, to) &&
-      SpaceOrHyphen(t, q + 10, to) && Digits(t, q + 11, 4, to)) {
+  if (Digits(t, q + 1, 4, to) && CardSeparator(t, q + 5, to) && Digits(t, q + 6, 4, to) &&
+      CardSeparator(t, q + 10, to) && Digits(t, q + 11, 4, to)) {
     const size_t r = q + 15;
-    if (SpaceOrHyphen(t, r, to) && Digits(t, r + 1, 3, to) && Boundary(t, r + 4)) return r + 4;
+    if (CardSeparator(t, r, to) && Digits(t, r + 1, 3, to) && Boundary(t, r + 4)) return r + 4;
     if (Boundary(t, r)) return r;
   }
   // 4-6-5 or 4-6-4.
-  if (Digits(t, q + 1, 6, to) && SpaceOrHyphen(t, q + 7, to)) {
+  if (Digits(t, q + 1, 6, to) && CardSeparator(t, q + 7, to)) {
     const size_t r = q + 8;
     if (Digits(t, r, 5, to) && Boundary(t, r + 5)) return r + 5;
     if (Digits(t, r, 4, to) && Boundary(t, r + 4)) return r + 4;
   }
   // 4-4-4-1 or 4-4-5.
-  if (Digits(t, q + 1, 4, to) && SpaceOrHyphen(t, q + 5, to)) {
+  if (Digits(t, q + 1, 4, to) && CardSeparator(t, q + 5, to)) {
     const size_t r = q + 6;
-    if (Digits(t, r, 4, to) && SpaceOrHyphen(t, r + 4, to) && Digits(t, r + 5, 1, to) &&
+    if (Digits(t, r, 4, to) && CardSeparator(t, r + 4, to) && Digits(t, r + 5, 1, to) &&
         Boundary(t, r + 6))
       return r + 6;
     if (Digits(t, r, 5, to) && Boundary(t, r + 5)) return r + 5;

@@ -701,11 +701,11 @@ class Scanner {
     // SSN/ITIN: \d{3}-\d{2}-\d{4} (or with ' ' or '.', the same twice)
     if (j21 != 0 && j21 == j10 && In(j10, kGroupSeps) && n2 >= 3 && n1 == 2 && n0 >= 4)
       Set(Hint::kNineGrouped, r2.s, r0.e);
-    // Cards: \b\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{3})?\b, \b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b,
-    // \b\d{4}[ \-]\d{4}[ \-](?:\d{4}[ \-]\d|\d{5})\b
-    if (In(j21, kSpaceDash) && In(j10, kSpaceDash) && n2 == 4) {
-      if (n1 == 4 && (n0 == 4 || n0 == 1) && In(j32, kSpaceDash) && r3.len() == 4)
-        Set(Hint::kCardGrouped, r3.s, Fwd(r0.e, 4));  // and perhaps [ \-]\d{3}
+    // Cards: \b\d{4}(?:[ .\-]\d{4}){3}(?:[ .\-]\d{3})?\b, \b\d{4}[ .\-]\d{6}[ .\-]\d{4,5}\b,
+    // \b\d{4}[ .\-]\d{4}[ .\-](?:\d{4}[ .\-]\d|\d{5})\b
+    if (In(j21, kGroupSeps) && In(j10, kGroupSeps) && n2 == 4) {
+      if (n1 == 4 && (n0 == 4 || n0 == 1) && In(j32, kGroupSeps) && r3.len() == 4)
+        Set(Hint::kCardGrouped, r3.s, Fwd(r0.e, 4));  // and perhaps [ .\-]\d{3}
       if (n1 == 6 && (n0 == 4 || n0 == 5)) Set(Hint::kCardGrouped, r2.s, r0.e);
       if (n1 == 4 && n0 == 5) Set(Hint::kCardGrouped, r2.s, r0.e);
     }

@@ -521,10 +521,13 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        {"itin", "taxpayer", "tax", "individual"}},
       {"CREDIT_CARD", "card_plain", kDigitRun, 0.3, 1.0, ValidateCreditCard, nullptr,
        kCardContext},
+      // Groups joined by spaces, hyphens or dots ("4111.1111.1111.1111", as some
+      // receipts and European forms print them), one kind throughout (ValidateCreditCard);
+      // dotted, not inside a longer dotted run nor an amount (RefineDottedNumber).
       {"CREDIT_CARD", "card_grouped",
-       "\\b\\d{4}(?:[ \\-]\\d{4}){3}(?:[ \\-]\\d{3})?\\b|\\b\\d{4}[ \\-]\\d{6}[ \\-]\\d{4,5}\\b"
-       "|\\b\\d{4}[ \\-]\\d{4}[ \\-](?:\\d{4}[ \\-]\\d|\\d{5})\\b", 0.3,
-       1.0, ValidateCreditCard, nullptr, kCardContext},
+       "\\b\\d{4}(?:[ .\\-]\\d{4}){3}(?:[ .\\-]\\d{3})?\\b|\\b\\d{4}[ .\\-]\\d{6}[ .\\-]\\d{4,5}\\b"
+       "|\\b\\d{4}[ .\\-]\\d{4}[ .\\-](?:\\d{4}[ .\\-]\\d|\\d{5})\\b", 0.3,
+       1.0, ValidateCreditCard, RefineDottedNumber, kCardContext},
       {"IBAN_CODE", "iban", "\\b[A-Za-z]{2}\\d{2}(?:[ \\-]?[A-Za-z0-9]{4}){2,7}(?:[ \\-]?[A-Za-z0-9]{1,3})?\\b", 0.3,
        1.0, ValidateIban, RefineIban, {"iban", "bank", "transfer", "account", "sepa"}},
       {"IP_ADDRESS", "ipv4", "\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b", 0.4, 0.6, ValidateIpAddress,

@@ -735,7 +735,7 @@ bool LuhnValid(std::string_view digits) {
 
 Validity ValidateCreditCard(std::string_view s) {
   char buf[kMaxSplitDigits];
-  auto digits = SplitDigits(s, " -", buf);
+  auto digits = SplitDigits(s, " -.", buf);
   if (!digits || digits->size() < 13 || digits->size() > 19) return Validity::kInvalid;
   bool known_issuer = false;
   for (const CardRule& rule : kCardRules) {
