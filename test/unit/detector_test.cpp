@@ -424,6 +424,28 @@ TEST_F(DetectorTest, PhoneNationalForms) {
   EXPECT_TRUE(Lacks("+44 (0)00 0000 0000", "PHONE_NUMBER"));
 }
 
+// Dialled with an exit code instead of '+' (00 in Europe, 011 from North America), a
+// bracketed area code of two to four digits after the trunk 0 (as British numbers are
+// written), and the German slash between area code and number.
+TEST_F(DetectorTest, PhoneExitCodeBracketedAreaAndSlash) {
+  for (const char* number :
+       {"00 44 20 7946 0958", "0044 20 7946 0958", "011 44 20 7946 0958", "00 33 1 42 68 53 00",
+        "001-415-555-2671", "(020) 7946 0958", "(0161) 496 0000", "(020)79460958",
+        "030/1234567", "089/12345678", "0221/1234567"}) {
+    const std::string text = std::string("reach me on ") + number + " after 5pm";
+    EXPECT_TRUE(Has(text, "PHONE_NUMBER", number)) << number;
+    EXPECT_NEAR(ScoreOf(text, number), 0.75, kEps) << number;
+  }
+  EXPECT_TRUE(Has("Tel.: 030/1234567", "PHONE_NUMBER", "030/1234567"));
+  // 011 also begins Sheffield's area code: a British number when not an international one.
+  EXPECT_TRUE(Has("Sheffield 0114 496 0000", "PHONE_NUMBER", "0114 496 0000"));
+  // Not numbers of any region: an exit code before no country code, a time, a fraction.
+  EXPECT_TRUE(Lacks("00 999 123 456", "PHONE_NUMBER"));
+  EXPECT_TRUE(Lacks("at 14:30:00 01 02", "PHONE_NUMBER"));
+  EXPECT_TRUE(Lacks("dose 012/2024", "PHONE_NUMBER"));
+  EXPECT_TRUE(Lacks("ratio 030/12", "PHONE_NUMBER"));
+}
+
 TEST_F(DetectorTest, PhoneValid) {
   EXPECT_TRUE(Has("call +44 20 7946 0958 now", "PHONE_NUMBER", "+44 20 7946 0958"));
   EXPECT_TRUE(Has("+33 1 42 68 53 00", "PHONE_NUMBER", "+33 1 42 68 53 00"));
@@ -1197,6 +1219,9 @@ TEST_F(DetectorTest, DateTimeEuropeanMonthNames) {
   EXPECT_TRUE(Has("le 1er mai 1990", "DATE_TIME", "1er mai 1990"));
   EXPECT_TRUE(Has("depuis le 15 ao\u00fbt 1969", "DATE_TIME", "15 ao\u00fbt 1969"));
   EXPECT_TRUE(Has("nacido el 5 de mayo de 1990", "DATE_TIME", "5 de mayo de 1990"));
+  // Two digits, a dot and "de": eight bytes before the month (the prefilter's range
+  // began at most six before it, and the date was not searched for).
+  EXPECT_TRUE(Has("nacido el 12. de mayo de 1990", "DATE_TIME", "12. de mayo de 1990"));
   // Spanish writes "del" before years from 2000 on.
   EXPECT_TRUE(Has("nacido el 12 de julio del 2003", "DATE_TIME", "12 de julio del 2003"));
   EXPECT_TRUE(Has("nato il 5 maggio 1990 a Roma", "DATE_TIME", "5 maggio 1990"));

@@ -294,9 +294,10 @@ class Scanner {
       ++i;
     }
     // DATE with a month name: MONTH or MONTH_EUROPE and \d{4} in either order; a match
-    // starts at most 6 bytes before its month ("12th ", "12 de ") and ends at most 24
-    // bytes after the month's start ("septiembre, de 1990").
-    if (month_lo_ != kNone && run4_) Set(Hint::kDate, Back(month_lo_, 6), Fwd(month_hi_, 24));
+    // starts at most 8 bytes before its month ("12th ", "12 de ", "12er DE ": the day's
+    // "." or "er" and a "de" together, which 6 missed) and ends at most 24 bytes after the
+    // month's start ("septiembre, de 1990").
+    if (month_lo_ != kNone && run4_) Set(Hint::kDate, Back(month_lo_, 8), Fwd(month_hi_, 24));
     // The case-insensitive cues may be written with a letter that folds to ASCII.
     if (fold_) {
       Set(Hint::kNameCue, 0, n_);
@@ -509,6 +510,14 @@ class Scanner {
     // in at most three runs joined by ' ' or '-', the first starting with 0 (and the
     // match with it, at most 15 bytes).
     if (t_[r0.s] == '0' && n0 >= 9) Set(Hint::kPhone, r0.s, Fwd(r0.s, 15));
+    // PHONE, exit-code form: \b(?:00|011)[ .\-]?\d, then the international form after its
+    // '+': a run that begins a word with 00 or 011 and goes on with a digit, itself or
+    // after one separator ("14:30:00" does not), and at most 40 bytes from it.
+    if (t_[r0.s] == '0' && n0 >= 2 && (r0.s == 0 || !(kClasses[t_[r0.s - 1]] & kWordClass))) {
+      const size_t code = t_[r0.s + 1] == '0' ? 2 : n0 >= 3 && t_[r0.s + 1] == '1' && t_[r0.s + 2] == '1' ? 3 : 0;
+      if (code != 0 && (n0 > code || (r0.e + 1 < n_ && In(t_[r0.e], kGroupSeps) && Digit(t_[r0.e + 1]))))
+        Set(Hint::kPhone, r0.s, Fwd(r0.s, 40));
+    }
     if (In(j10, kSpaceDash) && t_[r1.s] == '0' && n1 + n0 >= 9)
       Set(Hint::kPhone, r1.s, Fwd(r1.s, 15));
     if (In(j10, kSpaceDash) && In(j21, kSpaceDash) && t_[r2.s] == '0' && n2 + n1 + n0 >= 9)
@@ -521,10 +530,14 @@ class Scanner {
       Set(Hint::kPhone, pair_starts_[(pairs2_ - 4) % 5], r0.e);
     // PHONE, Australian form: (?:\(0\d\)|\b0\d)[ \-]?\d{4}[ \-]?\d{4}\b: a run right after
     // a bracketed "(0d)" and its separator, and the 9 bytes from it (an unbracketed
-    // "0d" is the trunk-0 form's runs).
-    if (n1 == 2 && t_[r1.s] == '0' && r1.s > 0 && t_[r1.s - 1] == '(' && r1.e < n_ &&
+    // "0d" is the trunk-0 form's runs); and the bracketed area code of two to four
+    // digits, \(0\d{2,4}\)[ \-]?\d{3,4}[ \-]?\d{3,4}\b, the same from a "(0ddd)".
+    if (n1 >= 2 && n1 <= 5 && t_[r1.s] == '0' && r1.s > 0 && t_[r1.s - 1] == '(' && r1.e < n_ &&
         t_[r1.e] == ')' && r0.s - r1.e <= 2)
       Set(Hint::kPhone, r1.s - 1, Fwd(r0.s, 9));
+    // PHONE, German slash form: \b0\d{2,4}/\d{3,8}\b, a run of 3 to 5 beginning with 0
+    // joined by '/' to this one.
+    if (j10 == '/' && t_[r1.s] == '0' && n1 >= 3 && n1 <= 5 && n0 >= 3) Set(Hint::kPhone, r1.s, r0.e);
     // SSN/ITIN: \d{3}-\d{2}-\d{4} (or with ' ' or '.', the same twice)
     if (j21 != 0 && j21 == j10 && In(j10, kGroupSeps) && n2 >= 3 && n1 == 2 && n0 >= 4)
       Set(Hint::kNineGrouped, r2.s, r0.e);

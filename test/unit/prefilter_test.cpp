@@ -37,7 +37,9 @@ const char* const kShapes[] = {
     "(DDD) DDD-DDDD", "(DDD)DDD-DDDD", "DDD.DDD.DDDD", "1-DDD-DDD-DDDD", "+D DDD DDD DDDD",
     "+DD DD DDDD DDDD", "+DDD (D) DDDD-DDDD", "0DD DDDD DDDD", "0DDDD DDDDDD", "0DDDDDDDDDD",
     "0DD-DDDD-DDDD", "0D DD DD DD DD", "0D.DD.DD.DD.DD", "0D-DD-DD-DD-DD", "(0D) DDDD DDDD",
-    "(0D)DDDD-DDDD", "0D DDDD DDDD", "0DDDDD DDDDD", "+DD (0)DD DDDD DDDD", "DDDD DDDD DDDD DDDD", "DDDD-DDDD-DDDD-DDDD", "DDDD DDDDDD DDDDD",
+    "(0D)DDDD-DDDD", "0D DDDD DDDD", "0DDDDD DDDDD", "+DD (0)DD DDDD DDDD",
+    "00 DD DD DDDD DDDD", "00DD DDDD DDDDDD", "011 D DDD DDD DDDD", "011-DD (D) DDDD-DDDD",
+    "(0DD) DDDD DDDD", "(0DDDD) DDDDDD", "(0DDD)DDD-DDDD", "0DD/DDDDDDD", "0DDDD/DDDDDD", "DDDD DDDD DDDD DDDD", "DDDD-DDDD-DDDD-DDDD", "DDDD DDDDDD DDDDD",
     "DDDD-DDDD-D", "UUDD DDDD DDDD DDDD DDDD DD", "UUDDDDDDDDDDDDDDDDDDDD", "UUDD UUUU DDDD DDDD DD",
     "D.D.D.D", "DDD.DDD.DDD.DDD", "DD.DDD.D.DD", "HH:HH:HH:HH:HH:HH", "HH-HH-HH-HH-HH-HH",
     "HHHH.HHHH.HHHH", "HHHH::HHHH:HHHH", "::D", "H:H:H", "HHHH:HHHH:HHHH:HHHH:HHHH:HHHH:HHHH:HHHH",
@@ -266,7 +268,9 @@ TEST(PrefilterTest, HintsAreSelective) {
             HintBit(Hint::kItalianFiscalCode) | HintBit(Hint::kIban));
   EXPECT_EQ(BuiltinHints("hetu 150387-472S").mask, HintBit(Hint::kFinnishId));
   EXPECT_EQ(BuiltinHints("NI AB 12 34 56 C").mask, HintBit(Hint::kNino));
-  EXPECT_EQ(BuiltinHints("NIR 1 82 02 2A 004 015 69").mask, HintBit(Hint::kFrNirForms));
+  // (Its "004 015 69" has the shape of a number dialled with the exit code 00.)
+  EXPECT_EQ(BuiltinHints("NIR 1 82 02 2A 004 015 69").mask,
+            HintBit(Hint::kFrNirForms) | HintBit(Hint::kPhone));
   EXPECT_EQ(BuiltinHints("NIR 182022A00401569").mask,
             HintBit(Hint::kFrNirForms) | HintBit(Hint::kFinnishId));
   EXPECT_EQ(BuiltinHints("BSN 174638516").mask, HintBit(Hint::kDigitRun));

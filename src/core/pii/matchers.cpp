@@ -801,7 +801,7 @@ bool SearchEmail(std::string_view t, size_t from, size_t to, bool anchored, size
 
 // ---- Phone numbers (kPhoneForms) ----
 //
-// Six alternatives, tried in order at each start. In each, an optional separator stands
+// Nine alternatives, tried in order at each start. In each, an optional separator stands
 // before a digit or a '(' that must follow it, so it is taken when it is there (not
 // taken, the next item would have to begin with it): only the digit counts are
 // backtracked, the greedy ones longest first.
@@ -819,9 +819,10 @@ inline bool Sep(std::string_view t, size_t q, size_t to, bool dot) {
 // is not explored again: without this, a '+' before a long run of digits that cannot end
 // at a word boundary ("+1234567890123456789_") tried some 1,450 ways to split it, every
 // one failing (about 36 times RE2's time on such text). A match spans at most 36 bytes
-// from its '+', so offsets from it fit one 64-bit mask for each count of groups.
+// from its '+' (40 from an exit code, "011 "), so offsets from it fit one 64-bit mask
+// for each count of groups.
 struct PhoneMemo {
-  size_t base;  // the '+'
+  size_t base;  // the '+', or the exit code's first digit
   uint64_t failed[5] = {};
 };
 
@@ -843,10 +844,9 @@ size_t PhoneGroups(std::string_view t, size_t q, size_t to, int done, PhoneMemo&
   return kNone;
 }
 
-// "\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]?\d{2,4}){1,4}\b"
-size_t PhoneInternational(std::string_view t, size_t p, size_t to) {
-  if (t[p] != '+') return kNone;
-  const size_t q0 = p + 1;
+// "\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]?\d{2,4}){1,4}\b" at q0, the
+// international form after its '+' or its exit code, which begins at p.
+size_t PhoneCountryAndNumber(std::string_view t, size_t p, size_t q0, size_t to) {
   PhoneMemo memo{p};
   for (size_t a = DigitRun(t, q0, 3, to); a >= 1; --a) {
     const size_t q1 = OptSep(t, q0 + a, to, true);
@@ -867,6 +867,22 @@ size_t PhoneInternational(std::string_view t, size_t p, size_t to) {
     }
   }
   return kNone;
+}
+
+// "\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]?\d{2,4}){1,4}\b"
+size_t PhoneInternational(std::string_view t, size_t p, size_t to) {
+  if (t[p] != '+') return kNone;
+  return PhoneCountryAndNumber(t, p, p + 1, to);
+}
+
+// "\b(?:00|011)[ .\-]?" then PhoneCountryAndNumber (p a '0' at \b). The two codes cannot
+// both begin at p.
+size_t PhoneExitCode(std::string_view t, size_t p, size_t to) {
+  size_t q = kNone;
+  if (Digits(t, p + 1, 1, to) && t[p + 1] == '0') q = p + 2;
+  else if (Digits(t, p + 1, 2, to) && t[p + 1] == '1' && t[p + 2] == '1') q = p + 3;
+  if (q == kNone) return kNone;
+  return PhoneCountryAndNumber(t, p, OptSep(t, q, to, true), to);
 }
 
 // "\d{3}[ .\-]\d{4}\b" at q: its end or kNone.
@@ -895,16 +911,41 @@ size_t PhoneNanp(std::string_view t, size_t p, size_t to) {
   return NanpCore(t, p, to);
 }
 
+// "[ \-]?\d{3,4}[ \-]?\d{3,4}\b" at q.
+inline size_t TrunkTail(std::string_view t, size_t q, size_t to) {
+  const size_t q1 = OptSep(t, q, to, false);
+  for (size_t b = DigitRun(t, q1, 4, to); b >= 3; --b) {
+    const size_t q2 = OptSep(t, q1 + b, to, false);
+    for (size_t c = DigitRun(t, q2, 4, to); c >= 3; --c)
+      if (Boundary(t, q2 + c)) return q2 + c;
+  }
+  return kNone;
+}
+
 // "\b0\d{2,4}[ \-]?\d{3,4}[ \-]?\d{3,4}\b"
 size_t PhoneTrunk(std::string_view t, size_t p, size_t to) {
   for (size_t a = DigitRun(t, p + 1, 4, to); a >= 2; --a) {
-    const size_t q1 = OptSep(t, p + 1 + a, to, false);
-    for (size_t b = DigitRun(t, q1, 4, to); b >= 3; --b) {
-      const size_t q2 = OptSep(t, q1 + b, to, false);
-      for (size_t c = DigitRun(t, q2, 4, to); c >= 3; --c)
-        if (Boundary(t, q2 + c)) return q2 + c;
-    }
+    const size_t r = TrunkTail(t, p + 1 + a, to);
+    if (r != kNone) return r;
   }
+  return kNone;
+}
+
+// "\(0\d{2,4}\)[ \-]?\d{3,4}[ \-]?\d{3,4}\b" (p a '(').
+size_t PhoneBracketedArea(std::string_view t, size_t p, size_t to) {
+  if (!Digits(t, p + 1, 1, to) || t[p + 1] != '0') return kNone;
+  const size_t a = DigitRun(t, p + 2, 4, to);  // a longer run has no ')' after its fourth
+  if (a < 2 || p + 2 + a >= to || t[p + 2 + a] != ')') return kNone;
+  return TrunkTail(t, p + 3 + a, to);
+}
+
+// "\b0\d{2,4}/\d{3,8}\b" (p a '0' at \b).
+size_t PhoneSlash(std::string_view t, size_t p, size_t to) {
+  const size_t a = DigitRun(t, p + 1, 4, to);
+  if (a < 2 || p + 1 + a >= to || t[p + 1 + a] != '/') return kNone;
+  const size_t q = p + 2 + a;
+  for (size_t c = DigitRun(t, q, 8, to); c >= 3; --c)
+    if (Boundary(t, q + c)) return q + c;
   return kNone;
 }
 
@@ -948,13 +989,16 @@ COMPLY_INLINED size_t PhoneHere(std::string_view t, size_t p, size_t to) {
   const unsigned char c = At(t, p);
   if (c == '+') return PhoneInternational(t, p, to);
   if (c != '(' && !IsDigit(c)) return kNone;
-  size_t r = PhoneNanp(t, p, to);
-  if (r != kNone) return r;
   const bool zero = c == '0' && Boundary(t, p);
+  size_t r;
+  if (zero && (r = PhoneExitCode(t, p, to)) != kNone) return r;
+  if ((r = PhoneNanp(t, p, to)) != kNone) return r;
   if (zero && (r = PhoneTrunk(t, p, to)) != kNone) return r;
   if (zero && (r = PhonePairs(t, p, to)) != kNone) return r;
   if ((zero || c == '(') && (r = PhoneAreaFours(t, p, to)) != kNone) return r;
-  if (zero) return PhoneFiveFive(t, p, to);
+  if (zero && (r = PhoneFiveFive(t, p, to)) != kNone) return r;
+  if (c == '(' && (r = PhoneBracketedArea(t, p, to)) != kNone) return r;
+  if (zero) return PhoneSlash(t, p, to);
   return kNone;
 }
 

@@ -452,11 +452,19 @@ constexpr const char* kDigitRun = "\\b\\d{7,19}\\b";
 // (AU), five and five digits (IN mobiles).
 constexpr const char* kPhoneForms =
     "\\+\\d{1,3}[ .\\-]?(?:\\(\\d{1,4}\\)[ .\\-]?)?\\d{1,4}(?:[ .\\-]?\\d{2,4}){1,4}\\b"
+    // The same dialled with an exit code instead of '+' ("00 44 20 7946 0958" from
+    // Europe, "011 44 20 7946 0958" from North America): before the national forms,
+    // which would take "001-415-555" of "001-415-555-2671".
+    "|\\b(?:00|011)[ .\\-]?\\d{1,3}[ .\\-]?(?:\\(\\d{1,4}\\)[ .\\-]?)?\\d{1,4}(?:[ .\\-]?\\d{2,4}){1,4}\\b"
     "|(?:\\b1[ .\\-]?)?(?:\\(\\d{3}\\)[ .\\-]?|\\b\\d{3}[ .\\-])\\d{3}[ .\\-]\\d{4}\\b"
     "|\\b0\\d{2,4}[ \\-]?\\d{3,4}[ \\-]?\\d{3,4}\\b"
     "|\\b0\\d(?:[ .\\-]\\d{2}){4}\\b"
     "|(?:\\(0\\d\\)|\\b0\\d)[ \\-]?\\d{4}[ \\-]?\\d{4}\\b"
-    "|\\b0\\d{5}[ \\-]\\d{5}\\b";
+    "|\\b0\\d{5}[ \\-]\\d{5}\\b"
+    // A bracketed area code of two to four digits after the trunk 0 ("(020) 7946 0958",
+    // "(0161) 496 0000"), and the German slash ("030/1234567").
+    "|\\(0\\d{2,4}\\)[ \\-]?\\d{3,4}[ \\-]?\\d{3,4}\\b"
+    "|\\b0\\d{2,4}/\\d{3,8}\\b";
 // Nine digits grouped 3-2-4 with one separator (SSN and ITIN).
 constexpr const char* kNineGrouped =
     "\\b\\d{3}-\\d{2}-\\d{4}\\b|\\b\\d{3} \\d{2} \\d{4}\\b|\\b\\d{3}\\.\\d{2}\\.\\d{4}\\b";
@@ -771,6 +779,17 @@ Validity ValidatePhoneNanp(std::string_view candidate) {
 
 Validity ValidatePhoneAnyForm(std::string_view candidate) {
   if (!candidate.empty() && candidate[0] == '+') return ValidatePhone(candidate);
+  // Dialled with an exit code instead of '+' ("00 44 20 7946 0958", "011 44 ..."): read
+  // as after '+' when that is a valid number. No national number begins with 00; 011
+  // also begins British ones (0114 is Sheffield's code), read as such below if not.
+  if (candidate.size() > 3 && candidate[0] == '0' &&
+      (candidate[1] == '0' || (candidate[1] == '1' && candidate[2] == '1'))) {
+    size_t k = candidate[1] == '0' ? 2 : 3;
+    if (candidate[k] == ' ' || candidate[k] == '.' || candidate[k] == '-') ++k;
+    if (k < candidate.size() && candidate[k] >= '0' && candidate[k] <= '9' &&
+        ValidatePhone("+" + std::string(candidate.substr(k))) == Validity::kValid)
+      return Validity::kValid;
+  }
   size_t first = candidate.find_first_of("0123456789");
   if (first != std::string_view::npos && candidate[first] == '0') {
     // A national number written as one run of digits is only likely (below the default
