@@ -36,7 +36,9 @@ SELECT * FROM found('pay to GB82WEST12345698765432 TODAY');
 
 -- EMAIL_ADDRESS and URL.
 SELECT * FROM found('write to j.doe+intake@mail.example.co.uk or see https://portal.example.com/cases?id=7.');
-SELECT * FROM found('not emails: john@@example.com, .john@example.com, john..doe@example.com');
+-- Only "john@example.com" of the first two; an image's name is none; a doubled dot is
+-- found whole, as likely (0.5).
+SELECT * FROM found('not emails: john@@example.com, .john@example.com, logo@2x.png; john..doe@example.com');
 SELECT * FROM found('visit www.example.org/help, (see https://en.wikipedia.org/wiki/Foo_(bar)).');
 
 -- PHONE_NUMBER: national and international formats, libphonenumber validation.

@@ -441,6 +441,9 @@ TEST_F(DetectorTest, PhoneExitCodeBracketedAreaAndSlash) {
   EXPECT_TRUE(Has("Sheffield 0114 496 0000", "PHONE_NUMBER", "0114 496 0000"));
   // Not numbers of any region: an exit code before no country code, a time, a fraction.
   EXPECT_TRUE(Lacks("00 999 123 456", "PHONE_NUMBER"));
+  EXPECT_TRUE(Lacks("SSN: 000-12-3456 666-12-3456", "PHONE_NUMBER"));  // no code begins with 0
+  const std::string plus_zero = "+01 415 555 2671";  // (its "415 555 2671" is a number)
+  EXPECT_EQ(At(Find(plus_zero, 0.0), plus_zero, plus_zero), nullptr);
   EXPECT_TRUE(Lacks("at 14:30:00 01 02", "PHONE_NUMBER"));
   EXPECT_TRUE(Lacks("dose 012/2024", "PHONE_NUMBER"));
   EXPECT_TRUE(Lacks("ratio 030/12", "PHONE_NUMBER"));

@@ -715,6 +715,9 @@ Validity ValidatePhone(std::string_view candidate) {
     }
   }
   std::string digits = DigitsOnly(candidate);
+  // No country calling code begins with 0 ("+01 ..." is not +1).
+  if (!digits.empty() && digits[0] == '0' && !candidate.empty() && candidate[0] == '+')
+    return Validity::kInvalid;
   if (candidate.empty() || candidate[0] != '+') {
     for (const char* region : kPhoneRegions)
       if (ValidIn(std::string(candidate), region)) return Validity::kValid;
