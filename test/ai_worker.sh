@@ -216,6 +216,15 @@ check "... its rationale kept cut to 4 kB and redacted" \
              FROM comply.ai_interactions WHERE job_id = $job"
 check "... and so is a synchronous call's (no 54000 for a 14-byte input)" \
   is_true "SELECT label = 'phi' FROM comply.classify('long rationale', $labels, 'openai:test-model')"
+# A label across the cut: dropped whole, its '[' too (the rationale ended in "word [").
+long=$(python3 -c 'print("word " * 817 + "a.person@example.com " + "word " * 100)')
+ctl mode "{\"mode\": \"ok\", \"rationale\": \"$long\"}"
+job=$(q -c "SELECT comply.classify_async('label across the cut', $labels, 'openai:test-model')")
+check "a label across the rationale's cut is dropped with its bracket" \
+  wait_for "SELECT status = 'done' FROM comply.ai_jobs WHERE id = $job" 15
+check "... (the rationale ends 'word [rationale cut: ...]')" \
+  is_true "SELECT response::jsonb ->> 'rationale' LIKE '%word word [rationale cut: % bytes]'
+             FROM comply.ai_interactions WHERE job_id = $job"
 # A card number written in groups across the cut (at 4,096 bytes): redacted whole before the
 # rationale is cut (cut first, its first 12 digits stayed in clear).
 long=$(python3 -c 'print("word " * 816 + "x " + "4111 1111 1111 1111 " + "word " * 100)')

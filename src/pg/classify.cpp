@@ -330,7 +330,8 @@ constexpr size_t kMaxRationaleBytes = 4096;
 // rationale (redacted already) cut to at most max bytes and marked so with its length
 // before (original_size), never inside a run of characters that could belong to a value
 // (letters, digits, any non-ASCII character and @._%+-'), such as a label. The run cut
-// is dropped whole.
+// is dropped whole, and so is the label it belongs to, its '[' with it ("... [EMAIL_ADD"
+// ended in a lone '['), and the blanks before the mark.
 std::string CutRationale(const std::string& rationale, size_t max, size_t original_size) {
   if (rationale.size() <= max) return rationale;
   auto in_value = [](unsigned char c) {
@@ -340,6 +341,13 @@ std::string CutRationale(const std::string& rationale, size_t max, size_t origin
   size_t cut = max;
   if (in_value(static_cast<unsigned char>(rationale[cut])))
     while (cut > 0 && in_value(static_cast<unsigned char>(rationale[cut - 1]))) --cut;
+  // Inside a label ("[US_SSN]", "[EMAIL_ADDRESS]#2", a policy's own): from its '['.
+  const size_t open = rationale.rfind('[', cut == 0 ? 0 : cut - 1);
+  if (open != std::string::npos && cut > open && cut - open <= 64 &&
+      rationale.find(']', open) >= cut)
+    cut = open;
+  while (cut > 0 && (rationale[cut - 1] == ' ' || rationale[cut - 1] == '\n' || rationale[cut - 1] == '\t'))
+    --cut;
   return rationale.substr(0, cut) + " [rationale cut: " + std::to_string(original_size) + " bytes]";
 }
 
