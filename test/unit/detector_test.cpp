@@ -1987,6 +1987,23 @@ TEST_F(DetectorTest, PersonAtEveryDistanceFromTheEnd) {
 
 // Surnames with an inner capital or an apostrophe, and with particles, are found whole:
 // no part of the name is left beside the label.
+// The abbreviated titles of German, Dutch and Italian letters and forms, and a priest's
+// "Fr.": the name after them is found; the same letters as part of a word, or a title
+// before no name, are not a cue.
+TEST_F(DetectorTest, PersonAfterEuropeanAbbreviatedTitles) {
+  for (const char* t : {"Fr. Oberhuber", "Hr. Oberhuber", "Dhr. Oberhuber", "Mevr. Oberhuber",
+                        "Mw. Oberhuber", "Sig. Oberhuber", "Dott. Oberhuber", "Avv. Oberhuber",
+                        "Fr Oberhuber"}) {
+    const std::string text = std::string("Termin mit ") + t + " am Montag";
+    EXPECT_TRUE(Has(text, "PERSON", "Oberhuber")) << t;
+    EXPECT_NEAR(ScoreOf(text, "Oberhuber"), 0.85, kEps) << t;
+  }
+  EXPECT_TRUE(Has("Gentile Dott. Maria Rossi,", "PERSON", "Maria Rossi"));
+  EXPECT_TRUE(Lacks("Fri. Oberhuber", "PERSON", 0.85));
+  EXPECT_TRUE(Lacks("Sigma Oberhuber", "PERSON", 0.85));
+  EXPECT_TRUE(Lacks("Fr. 10:00 Uhr", "PERSON"));
+}
+
 TEST_F(DetectorTest, PersonSurnameForms) {
   EXPECT_TRUE(Has("We met John McDonald yesterday", "PERSON", "John McDonald"));
   EXPECT_TRUE(Has("We met Sean O'Brien yesterday", "PERSON", "Sean O'Brien"));

@@ -61,6 +61,7 @@ const char* const kPieces[] = {
     "father", "son", "daughter", "sincerely", "best regards", "kind regards", "regards",
     "best", "thank you", "thanks", "cheers", "respectfully", "Mr", "Mrs", "Ms", "Miss",
     "Mx", "Dr", "Prof", "Rev", "Sr", "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle", "Mrs.",
+    "Fr", "Hr", "Dhr", "Mevr", "Mw", "Sig", "Dott", "Avv", "Fri", "Sigma",
     "patients", "names", "nam", "pati", "@", "@", "john.doe", "x_y%z+w'v", "-a", "a-",
     "example", ".com", ".co", ".", "..", "mail.example.org", "\xE0\x80\x80", "\xF4\x90\x80\x80",
     "\xED\xA0\x80", "\xC0\x80", "\xF5\x80\x80\x80", "\xC3", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",

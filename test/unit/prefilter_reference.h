@@ -73,7 +73,9 @@ constexpr const char* kClosingWords[] = {"sincerely", "best",   "kind",         
 const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  "Prof", "Rev",
                                    "Sr",  "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle",
     // In capitals, as forms write them ("MR. JOHN SMITH"); not "MS" (multiple sclerosis).
-    "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU"};
+    "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU",
+    // German, Dutch and Italian abbreviations (see HONORIFIC).
+    "Fr", "Hr", "Dhr", "Mevr", "Mw", "Sig", "Dott", "Avv"};
 // The first three bytes of the month names of MONTH, MONTH_EUROPE and its
 // abbreviations (MONTH_EUROPE_ABBR, MONTH_EUROPE_DOTTED; "mrt" and "mrz" begin no name
 // in full; "fev" and "aou" are the French names typed without accents), their ASCII

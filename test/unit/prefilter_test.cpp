@@ -84,7 +84,7 @@ const char* const kShapes[] = {
 
 const char* const kWords[] = {
     "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Sr", "Sra", "Srta", "Herr", "Frau",
-    "Mme", "Mlle", "patient name", "full name", "signed by", "approved by", "referred by",
+    "Mme", "Mlle", "Fr", "Hr", "Dhr", "Mevr", "Mw", "Sig", "Dott", "Avv", "patient name", "full name", "signed by", "approved by", "referred by",
     "account holder", "patient", "pt", "name", "signed", "dear", "attn", "attention",
     "insured", "employee", "customer", "client", "member", "guardian", "physician", "nurse",
     "applicant", "beneficiary", "cardholder", "contact", "witness", "reviewer", "spouse",
@@ -305,7 +305,8 @@ TEST(PrefilterTest, ListWordsPassTheirGateInEveryCase) {
     for (const std::string& v : cased(w))
       EXPECT_TRUE(BuiltinHints(v + ", Ann").mask & HintBit(Hint::kClosing)) << v;
   for (const char* h : {"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Sr", "Sra",
-                        "Srta", "Herr", "Frau", "Mme", "Mlle"})
+                        "Srta", "Herr", "Frau", "Mme", "Mlle", "Fr", "Hr", "Dhr", "Mevr", "Mw",
+                        "Sig", "Dott", "Avv"})
     EXPECT_TRUE(BuiltinHints(std::string(h) + ". Smith").mask & HintBit(Hint::kHonorific)) << h;
   for (const char* m :
        {"jan", "feb", "mar",   "apr", "may", "jun", "jul", "aug",  "sep",   "oct",  "nov",    "dec",
@@ -316,7 +317,7 @@ TEST(PrefilterTest, ListWordsPassTheirGateInEveryCase) {
   EXPECT_EQ(BuiltinHints("see www.example.org").mask, HintBit(Hint::kUrl));
   // Words that only begin like a list word ("thank", "attn", "father", "cardholder",
   // "Frau") are none.
-  EXPECT_EQ(BuiltinHints("the these there attempts failed cannot from Fr www").mask, 0u);
+  EXPECT_EQ(BuiltinHints("the these there attempts failed cannot from Fra www").mask, 0u);
 }
 
 // The ranges are narrow where the shape fixes them: an SSN's three runs, an e-mail's

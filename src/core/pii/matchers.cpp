@@ -422,7 +422,9 @@ constexpr const char* kClosings[] = {"sincerely", "best regards", "kind regards"
 constexpr const char* kHonorifics[] = {"Mr",  "Mrs",  "Ms",   "Miss", "Mx",  "Dr",  "Prof", "Rev",
                                        "Sr",  "Sra",  "Srta", "Herr", "Frau", "Mme", "Mlle",
     // In capitals, as forms write them ("MR. JOHN SMITH"); not "MS" (multiple sclerosis).
-    "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU"};
+    "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU",
+    // German, Dutch and Italian abbreviations (see HONORIFIC).
+    "Fr", "Hr", "Dhr", "Mevr", "Mw", "Sig", "Dott", "Avv"};
 
 static_assert(std::size(kNameCues) <= 64 && std::size(kClosings) <= 64 && std::size(kHonorifics) <= 64,
               "a word's bit in CueRegex::first");

@@ -106,7 +106,9 @@ constexpr const char* kClosingWords[] = {"sincerely", "best",   "kind",         
 const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  "Prof", "Rev",
                                    "Sr",  "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle",
     // In capitals, as forms write them ("MR. JOHN SMITH"); not "MS" (multiple sclerosis).
-    "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU"};
+    "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU",
+    // German, Dutch and Italian abbreviations (see HONORIFIC).
+    "Fr", "Hr", "Dhr", "Mevr", "Mw", "Sig", "Dott", "Avv"};
 // (The first three bytes of the month names: internal::kMonthStarts3, month_starts.h.)
 constexpr auto& kMonths = internal::kMonthStarts3;
 // The month names of ASCII letters only, in full and abbreviated, as MONTH, MONTH_EUROPE,

@@ -343,8 +343,11 @@ Validity ValidateEmail(std::string_view s) {
 #define CAPS_SEQ CAPS_WORD "(?:[ \\t]+(?:\\p{Lu}\\.[ \\t]+)?" CAPS_WORD "){1,3}"
 #define NAME_TAIL_AFTER_CUE "(?:" NAME_SEQ_AFTER_CUE "|" CAPS_SEQ ")"
 // (Also in capitals, as forms write them, "MR. JOHN SMITH"; not "MS", multiple sclerosis
-// in a clinical note. matchers.cpp's and prefilter.cpp's lists follow this one.)
-#define HONORIFIC "(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sr|Sra|Srta|Herr|Frau|Mme|Mlle|MR|MRS|MISS|DR|PROF|HERR|FRAU)"
+// in a clinical note. And the abbreviations of German, Dutch and Italian letters and
+// forms: "Fr." and "Hr." for Frau and Herr, "Dhr."/"Mevr."/"Mw." for meneer and mevrouw,
+// "Sig.", "Dott.", "Avv." for signore, dottore, avvocato; "Fr." is also a priest's Father.
+// matchers.cpp's and prefilter.cpp's lists follow this one.)
+#define HONORIFIC "(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sr|Sra|Srta|Herr|Frau|Mme|Mlle|MR|MRS|MISS|DR|PROF|HERR|FRAU|Fr|Hr|Dhr|Mevr|Mw|Sig|Dott|Avv)"
 // Longer cues first: the regex ends at the cue, so "signed by" must win over "signed".
 #define NAME_CUES                                                                       \
   "(?:patient name|full name|signed by|approved by|referred by|account holder|"         \
