@@ -1330,19 +1330,34 @@ size_t FirstFoldable(std::string_view text) {
 // first. The result goes into *folded, with *where holding, for each byte of *folded and
 // one past its end, its offset in text, and *after, for each byte of *folded, the offset
 // in text just past the character it comes from (and past the marks skipped right after
-// it: a finding that ends with the character takes its marks along).
+// it: a finding that ends with the character takes its marks along). where and after
+// are both null when no offsets are wanted (FoldForMatching).
+//
+// This fold is also the canonical form of pseudonyms (FoldForMatching, Pseudonym): what
+// it changes changes the pseudonyms of values holding such characters, which then no
+// longer join with those stored before.
 void FoldSeparators(std::string_view text, size_t first, std::string* folded,
                     std::vector<uint32_t>* where, std::vector<uint32_t>* after) {
   folded->reserve(text.size());
-  where->reserve(text.size() + 1);
-  after->reserve(text.size());
   folded->assign(text.data(), first);
-  where->resize(first);
-  after->resize(first);
-  for (size_t i = 0; i < first; ++i) {
-    (*where)[i] = static_cast<uint32_t>(i);
-    (*after)[i] = static_cast<uint32_t>(i + 1);
+  if (where) {
+    where->reserve(text.size() + 1);
+    after->reserve(text.size());
+    where->resize(first);
+    after->resize(first);
+    for (size_t i = 0; i < first; ++i) {
+      (*where)[i] = static_cast<uint32_t>(i);
+      (*after)[i] = static_cast<uint32_t>(i + 1);
+    }
   }
+  // Appends byte b of *folded, from the characters of text[from, to).
+  const auto put = [&](char b, size_t from, size_t to) {
+    folded->push_back(b);
+    if (where) {
+      where->push_back(static_cast<uint32_t>(from));
+      after->push_back(static_cast<uint32_t>(to));
+    }
+  };
   // Whether the last character put into *folded is one after which a combining mark is
   // skipped, and where in text the characters it took (itself, its marks) end.
   bool skip_marks = first > 0 && IsAsciiNonLetter(static_cast<unsigned char>(text[first - 1]));
@@ -1352,11 +1367,8 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
     // two bytes of UTF-8, each from the letter to past the mark.
     if (i + 2 < text.size()) {
       if (const unsigned cp = Composed(text[i], text[i + 1], text[i + 2])) {
-        for (char b : {static_cast<char>(0xC0 | cp >> 6), static_cast<char>(0x80 | (cp & 0x3F))}) {
-          folded->push_back(b);
-          where->push_back(static_cast<uint32_t>(i));
-          after->push_back(static_cast<uint32_t>(i + 3));
-        }
+        for (char b : {static_cast<char>(0xC0 | cp >> 6), static_cast<char>(0x80 | (cp & 0x3F))})
+          put(b, i, i + 3);
         i += 3;
         skip_marks = false;
         continue;
@@ -1367,7 +1379,7 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
     if (skip_marks && c >= 0xCC) {
       if (const size_t m = MarkLength(text, i)) {
         if (taken_end == i) {
-          after->back() = static_cast<uint32_t>(i + m);
+          if (after) after->back() = static_cast<uint32_t>(i + m);
           taken_end = i + m;
         }
         i += m;
@@ -1380,9 +1392,7 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
     const int f = may_fold ? FoldedChar(text, i, &len) : -1;
     if (f < 0) {
       len = 1;
-      folded->push_back(text[i]);
-      where->push_back(static_cast<uint32_t>(i));
-      after->push_back(static_cast<uint32_t>(i + 1));
+      put(text[i], i, i + 1);
       skip_marks = IsAsciiNonLetter(c);
       taken_end = i + 1;
     } else if (f > 0) {
@@ -1391,31 +1401,39 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
       if (IsAsciiAlpha(static_cast<unsigned char>(f)) && i + len + 1 < text.size()) {
         if (const unsigned cp =
                 Composed(static_cast<unsigned char>(f), text[i + len], text[i + len + 1])) {
-          for (char b :
-               {static_cast<char>(0xC0 | cp >> 6), static_cast<char>(0x80 | (cp & 0x3F))}) {
-            folded->push_back(b);
-            where->push_back(static_cast<uint32_t>(i));
-            after->push_back(static_cast<uint32_t>(i + len + 2));
-          }
+          for (char b : {static_cast<char>(0xC0 | cp >> 6), static_cast<char>(0x80 | (cp & 0x3F))})
+            put(b, i, i + len + 2);
           i += len + 2;
           skip_marks = false;
           taken_end = i;
           continue;
         }
       }
-      folded->push_back(static_cast<char>(f));
-      where->push_back(static_cast<uint32_t>(i));
-      after->push_back(static_cast<uint32_t>(i + len));
+      put(static_cast<char>(f), i, i + len);
       // A mark after a letter (fullwidth) is an accent and stays, as after an ASCII one.
       skip_marks = IsAsciiNonLetter(static_cast<unsigned char>(f));
       taken_end = i + len;
     }
     i += len;
   }
-  where->push_back(static_cast<uint32_t>(text.size()));
+  if (where) where->push_back(static_cast<uint32_t>(text.size()));
 }
 
 }  // namespace
+
+bool FoldForMatching(std::string_view text, std::string* folded) {
+  const size_t first = FirstFoldable(text);
+  if (first == std::string_view::npos) return false;
+  FoldSeparators(text, first, folded, nullptr, nullptr);
+  return true;
+}
+
+size_t InvisibleLength(std::string_view text, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(text[i]);
+  if (c != 0xC2 && c != 0xE1 && c != 0xE2 && c != 0xEF) return 0;  // (FoldedChar's leads)
+  size_t len = 0;
+  return FoldedChar(text, i, &len) == '\0' ? len : 0;
+}
 
 std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions& options,
                                       const CancelCheck& cancel) const {
