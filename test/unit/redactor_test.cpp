@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
@@ -357,6 +359,128 @@ TEST(PseudonymTest, AsciiValuesAreHashedAsTheyAre) {
     for (char& c : value) c = static_cast<char>(rng() % 0x80);
     ASSERT_EQ(Pseudonym(kKey, value), reference(value)) << "round " << round;
   }
+}
+
+// The forms of one value that a reader takes for it, copied, typed with another input
+// method or planted to split one person into several, share its pseudonym: the fixed
+// token of "536-22-8714" above.
+TEST(PseudonymTest, FormsOfOneValueShareItsPseudonym) {
+  const std::string ssn = "ps_2322a982e42b9a1af421cfbda41c9de1";  // of "536-22-8714"
+  ASSERT_EQ(Pseudonym(kKey, "536-22-8714"), ssn);
+  for (const std::string variant : {
+           std::string("536-22\u200b-8714"),                    // a zero-width space inside
+           std::string("\u200e536-22-8714\u200f"),              // bidi marks around
+           std::string("\u2066536-22-8714\u2069"),              // a bidi isolate around
+           std::string("\ufeff536-2\u00ad2-87\u200d14\u2060"),  // BOM, soft hyphen, joiners
+           std::string("\uff15\uff13\uff16-\uff12\uff12-\uff18\uff17\uff11\uff14"),  // fullwidth
+           std::string("\uff15\uff13\uff16\uff0d\uff12\uff12\uff0d\uff18\uff17\uff11\uff14"),
+           std::string("\u0665\u0663\u0666-\u0662\u0662-\u0668\u0667\u0661\u0664"),  // Arabic-Indic
+           std::string("\u06f5\u06f3\u06f6-22-8714"),  // Persian, mixed
+           std::string("536\u201122\u20138714"),       // non-breaking hyphen, en dash
+           std::string("536\u221222\u20148714"),       // minus sign, em dash between digits
+           std::string("5\u03013\u03016-22-8714"),     // combining marks after digits
+       }) {
+    EXPECT_EQ(Pseudonym(kKey, variant), ssn) << variant;
+  }
+  // Unicode spaces are spaces, as written: the SSN with no-break spaces is the SSN with
+  // spaces, not with hyphens.
+  const std::string spaced = Pseudonym(kKey, "536 22 8714");
+  EXPECT_EQ(Pseudonym(kKey, "536\u00a022\u202f8714"), spaced);
+  EXPECT_EQ(Pseudonym(kKey, "536\u300022\u20098714"), spaced);
+  EXPECT_NE(spaced, ssn);
+  const std::string mail = "ps_f51dd3e61d71d0ee6555a96d6f1cd6f7";  // of "john@example.com"
+  EXPECT_EQ(Pseudonym(kKey,
+                      "\uff4a\uff4f\uff48\uff4e\uff20\uff45\uff58\uff41\uff4d\uff50"
+                      "\uff4c\uff45\uff0e\uff43\uff4f\uff4d"),
+            mail);
+  EXPECT_EQ(Pseudonym(kKey, "john\u200b@example\u3002com"), mail);
+  EXPECT_EQ(Pseudonym(kKey, "john\ufe6bexample\uff61com"), mail);
+  // An accent written decomposed is the precomposed letter.
+  EXPECT_EQ(Pseudonym(kKey, "Jose\u0301 A\u0301lvarez"), "ps_0900c0c4c27e4a9dc2111c1dfabcc449");
+  // Invisible characters alone are the empty value.
+  EXPECT_EQ(Pseudonym(kKey, "\u200b\u200e\ufeff"), Pseudonym(kKey, ""));
+}
+
+// The fold is the detector's, and nothing more: no rule of an entity (an SSN's hyphens,
+// an e-mail's case), no case folding of fullwidth letters, an em dash between words and
+// an ideographic full stop ending a sentence as written.
+TEST(PseudonymTest, NoEntitySpecificNormalisation) {
+  EXPECT_NE(Pseudonym(kKey, "536228714"), Pseudonym(kKey, "536-22-8714"));
+  EXPECT_NE(Pseudonym(kKey, "John@Example.com"), Pseudonym(kKey, "john@example.com"));
+  EXPECT_EQ(Pseudonym(kKey, "\uff2a\uff4f\uff48\uff4e"), Pseudonym(kKey, "John"));
+  EXPECT_NE(Pseudonym(kKey, "\uff2a\uff4f\uff48\uff4e"), Pseudonym(kKey, "john"));
+  EXPECT_NE(Pseudonym(kKey, "us\u2014ann"), Pseudonym(kKey, "us-ann"));
+  EXPECT_NE(Pseudonym(kKey, "\u6771\u4eac\u3002"), Pseudonym(kKey, "\u6771\u4eac."));
+  EXPECT_EQ(Pseudonym(kKey, " 536-22-8714 "), Pseudonym(kKey, " 536-22-8714 "));
+  EXPECT_NE(Pseudonym(kKey, " 536-22-8714 "), Pseudonym(kKey, "536-22-8714"));
+}
+
+// Ill-formed UTF-8 is hashed byte for byte (only whole sequences fold), as before when
+// it holds nothing to fold; a value that ends inside a sequence reads nothing past it.
+TEST(PseudonymTest, IllFormedUtf8IsHashedAsItIs) {
+  const std::string bad = std::string("\x80\xff\xc3", 3) + "abc\xe2\x82";
+  EXPECT_EQ(Pseudonym(kKey, bad), "ps_0d2f22c2ff7cf23476e4a1938e3a02d8");  // as before
+  // A zero-width space among ill-formed bytes is left out; the bytes stay.
+  EXPECT_EQ(Pseudonym(kKey, std::string("\x80\u200b\xff", 5)),
+            Pseudonym(kKey, std::string("\x80\xff", 2)));
+  // Cut short or overlong: not the character it would be.
+  EXPECT_NE(Pseudonym(kKey, std::string("536\xe2\x80", 5)), Pseudonym(kKey, "536"));
+  EXPECT_NE(Pseudonym(kKey, std::string("\xe0\x99\xa0", 3)), Pseudonym(kKey, "0"));
+  // Every cut of a value of foldable characters, in a buffer of exactly its length.
+  const std::string value = "\uff15\u200b\u0665\u00a0\U0001d7d3e\u0301\ufeff";
+  for (size_t n = 0; n <= value.size(); ++n) {
+    std::unique_ptr<char[]> exact(new char[n]);
+    std::memcpy(exact.get(), value.data(), n);
+    EXPECT_TRUE(IsPseudonym(Pseudonym(kKey, std::string_view(exact.get(), n)))) << n;
+  }
+}
+
+// A long value: folded whole, its pseudonym that of its ASCII form.
+TEST(PseudonymTest, LongValueFoldedWhole) {
+  std::string ascii, wide;
+  for (int i = 0; i < 200000; ++i) {
+    const char d = static_cast<char>('0' + i % 10);
+    ascii += d;
+    wide += "\xef\xbc";
+    wide += static_cast<char>(0x90 + i % 10);  // U+FF10 + d: fullwidth d
+    if (i % 1000 == 999) wide += "\u200b";
+  }
+  EXPECT_EQ(Pseudonym(kKey, wide), Pseudonym(kKey, ascii));
+}
+
+// A value found in a text and replaced by the hash operator gets the pseudonym the value
+// alone gets, as comply.pseudonymize and a pseudonymizing column give it: redacted texts
+// and pseudonymized columns join whatever the form the value was written in.
+TEST(PseudonymTest, HashOperatorInTextMatchesTheWholeValue) {
+  Detector detector;
+  const OperatorConfig hash = Ops(R"({"default": {"op": "hash"}})");
+  const std::string ssn = Pseudonym(kKey, "536-22-8714");
+  for (const std::string value : {
+           std::string("536-22-8714"),
+           std::string("536-22\u200b-8714"),
+           std::string("\uff15\uff13\uff16-\uff12\uff12-\uff18\uff17\uff11\uff14"),
+           std::string("\u0665\u0663\u0666-\u0662\u0662-\u0668\u0667\u0661\u0664"),
+           std::string("536\u201422\u20148714"),
+       }) {
+    const std::string text = "SSN " + value + " on file";
+    const std::vector<Finding> found = detector.Detect(text, DetectOptions{});
+    ASSERT_EQ(found.size(), 1u) << value;
+    EXPECT_EQ(Redact(text, found, hash, kKey), "SSN " + ssn + " on file") << value;
+    EXPECT_EQ(Pseudonym(kKey, value), ssn) << value;
+  }
+  // Invisible characters around a value are outside its finding, and stay in the text;
+  // the value with them pseudonymized whole gets the same pseudonym.
+  const std::string marked = "\u200e536-22-8714\u200f";
+  const std::string in_text = "SSN " + marked + " on file";
+  const std::vector<Finding> found_marked = detector.Detect(in_text, DetectOptions{});
+  ASSERT_EQ(found_marked.size(), 1u);
+  EXPECT_EQ(Redact(in_text, found_marked, hash, kKey), "SSN \u200e" + ssn + "\u200f on file");
+  EXPECT_EQ(Pseudonym(kKey, marked), ssn);
+  const std::string text = "mail \uff4a\uff4f\uff48\uff4e\uff20example\u3002com today";
+  const std::vector<Finding> found = detector.Detect(text, DetectOptions{});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(Redact(text, found, hash, kKey),
+            "mail ps_f51dd3e61d71d0ee6555a96d6f1cd6f7 today");  // of "john@example.com"
 }
 
 // ---------------------------------------------------------------------------------------

@@ -265,7 +265,12 @@ std::string HmacHex(std::string_view key, std::string_view message, const char* 
 }  // namespace
 
 std::string Pseudonym(std::string_view key, std::string_view value) {
-  return HmacHex(key, value, "ps_", 16);
+  // What a reader takes for one value gets one pseudonym (the copied, typed or planted
+  // forms the detector reads as ASCII), and a value with nothing to fold keeps the
+  // pseudonym it had before the fold: its bytes are hashed as they are.
+  std::string folded;
+  return HmacHex(key, FoldForMatching(value, &folded) ? std::string_view(folded) : value, "ps_",
+                 16);
 }
 
 std::string MaskDigitRuns(std::string_view text) {
