@@ -244,6 +244,76 @@ TEST(OperatorApplyTest, MaskCountsUtf8Characters) {
             "éé😀");
 }
 
+// Invisible characters (a zero-width space, joiners, bidi marks, a soft hyphen, a byte
+// order mark) are neither shown nor counted: keep_last keeps as many characters a reader
+// sees, and they cannot stretch a short value so that half of it is all of it.
+TEST(OperatorApplyTest, MaskDropsInvisibleCharacters) {
+  const char* m = R"({"X": {"op": "mask", "keep_last": 4}})";
+  EXPECT_EQ(Apply(m, "X", "4111 1111 1111 11\u200b11"), "***************1111");
+  EXPECT_EQ(Apply(m, "X", "4111 1111 1111 1111"), "***************1111");  // the same
+  EXPECT_EQ(Apply(m, "X", "\u200e536-22-8714\u200f"), "*******8714");
+  EXPECT_EQ(Apply(m, "X", "5\u00ad3\u200c6-22-8\u200d7\u20601\ufeff4"), "*******8714");
+  EXPECT_EQ(Apply(m, "X", "\u202a\u2066536\u2069\u202c"), "**6");
+  // Never more than half of what is seen: two digits and four invisible characters are
+  // two characters, of which one is kept.
+  EXPECT_EQ(Apply(m, "X", "12\u200b\u200b\u200b\u200b"), "*2");
+  EXPECT_EQ(Apply(m, "X", "\u200b\u200b\u200b\u200b1234"), "**34");
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 1000}})", "X", "1\u200b2\u200b3\u200b4"),
+            "**34");
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 0}})", "X", "53\u200b6"), "***");
+  // Nothing visible: nothing written.
+  EXPECT_EQ(Apply(m, "X", "\u200b"), "");
+  EXPECT_EQ(Apply(m, "X", "\u200e\u200f\ufeff"), "");
+  EXPECT_EQ(Apply(m, "X", ""), "");
+  // Visible characters that the detector reads as ASCII are characters: a no-break
+  // space, fullwidth and Arabic-Indic digits, kept as written.
+  EXPECT_EQ(Apply(m, "X", "4111\u00a01111"), "*****1111");
+  EXPECT_EQ(Apply(m, "X", "\uff15\uff13\uff16\u200b\uff18\uff17\uff11\uff14"),
+            "****\uff17\uff11\uff14");  // (seven characters: three kept)
+  EXPECT_EQ(Apply(m, "X", "\u0665\u0663\u0666\u200b\u0661\u0664"), "***\u0661\u0664");
+  // A mask character of several bytes, once per visible character.
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 2, "mask_char": "\u2022"}})", "X",
+                  "ab\u200bcd\u200b"),
+            "\u2022\u2022cd");
+  // Masking a masked value changes nothing.
+  const std::string masked = Apply(m, "X", "4111 1111 1111 11\u200b11");
+  EXPECT_EQ(Apply(m, "X", masked), masked);
+}
+
+// Ill-formed UTF-8 counts a character a byte (a stray continuation byte, a lead byte
+// whose sequence is cut short or broken), masked or kept as it is; nothing past the end
+// of the value is read.
+TEST(OperatorApplyTest, MaskOfIllFormedUtf8) {
+  const char* m = R"({"X": {"op": "mask", "keep_last": 4}})";
+  EXPECT_EQ(Apply(m, "X", std::string("\x80\xff\xc3", 3) + "abc\xe2\x82"), "****bc\xe2\x82");
+  EXPECT_EQ(Apply(m, "X", std::string("\x80\x80\x80\x80", 4)), "**\x80\x80");
+  EXPECT_EQ(Apply(m, "X", std::string("\xe2\x41\x42\x43", 4)), "**BC");
+  EXPECT_EQ(Apply(m, "X", std::string("1234\xe2\x80", 6)), "***4\xe2\x80");
+  // Every cut of a value of invisible and other characters, in a buffer of exactly its
+  // length: ApplyOperator and ReplacementBytes agree.
+  const std::string value = "1\u200b\u00e9\ufeff\U0001f600\u200e2\u00ad";
+  const OperatorConfig c = Ops(m);
+  for (size_t n = 0; n <= value.size(); ++n) {
+    std::unique_ptr<char[]> exact(new char[n]);
+    std::memcpy(exact.get(), value.data(), n);
+    const std::string_view cut(exact.get(), n);
+    EXPECT_EQ(ReplacementBytes(c.For("X"), "X", cut),
+              ApplyOperator(c.For("X"), "X", cut, {}).size())
+        << n;
+  }
+}
+
+// A long value: its invisible characters dropped, the last four visible ones kept.
+TEST(OperatorApplyTest, MaskOfALongValue) {
+  std::string value;
+  for (int i = 0; i < 300000; ++i) {
+    value += static_cast<char>('0' + i % 10);
+    if (i % 3 == 0) value += "\u200b";
+  }
+  const std::string masked = Apply(R"({"X": {"op": "mask", "keep_last": 4}})", "X", value);
+  EXPECT_EQ(masked, std::string(300000 - 4, '*') + "6789");
+}
+
 TEST(OperatorApplyTest, HashIsKeyedPseudonym) {
   const char* h = R"({"default": {"op": "hash"}})";
   std::string p = Apply(h, "EMAIL_ADDRESS", "john.doe@example.com");
@@ -559,6 +629,77 @@ TEST(RedactTest, ReplacementBytesIsWhatTheOperatorWrites) {
       EXPECT_EQ(ReplacementBytes(c.For("US_SSN"), "US_SSN", original),
                 ApplyOperator(c.For("US_SSN"), "US_SSN", original, kKey).size())
           << config << " on " << original.size() << " bytes";
+  }
+}
+
+// ReplacementBytes, which Redact allocates by, is the size of what AppendOperator writes,
+// over random values made of ASCII, invisible characters, visible characters of two to
+// four bytes and ill-formed bytes, under masks of every kind and the other operators;
+// and Redact writes exactly the bytes it counted.
+TEST(RedactTest, ReplacementBytesAgreesOverRandomValues) {
+  const std::string pieces[] = {"a",
+                                "7",
+                                " ",
+                                "-",
+                                "\u200b",
+                                "\u200c",
+                                "\u200d",
+                                "\u200e",
+                                "\u200f",
+                                "\u202a",
+                                "\u202e",
+                                "\u2060",
+                                "\u2066",
+                                "\u2069",
+                                "\u00ad",
+                                "\ufeff",
+                                "\u180e",
+                                "\u00a0",
+                                "\u00e9",
+                                "\u0301",
+                                "\uff15",
+                                "\u0665",
+                                "\u3000",
+                                "\u2014",
+                                "\U0001f600",
+                                "\U0001d7d3",
+                                std::string("\x80", 1),
+                                std::string("\xff", 1),
+                                std::string("\xe2", 1),
+                                std::string("\xe2\x80", 2),
+                                std::string("\xc2", 1),
+                                std::string("\xef\xbb", 2),
+                                std::string("\xe0\x99\xa0", 3),
+                                std::string("\0", 1)};
+  const char* configs[] = {
+      R"({"default": {"op": "mask"}})",
+      R"({"default": {"op": "mask", "keep_last": 0}})",
+      R"({"default": {"op": "mask", "keep_last": 1, "mask_char": "\u2022"}})",
+      R"({"default": {"op": "mask", "keep_last": 7, "mask_char": "\ud83d\ude00"}})",
+      R"({"default": {"op": "mask", "keep_last": 1000, "mask_char": "#"}})",
+      R"({"default": {"op": "hash"}})",
+      R"({"default": {"op": "keep"}})",
+      R"({"default": {"op": "label", "label": "<x>"}})",
+  };
+  std::mt19937 rng(7);
+  for (const char* config : configs) {
+    const OperatorConfig c = Ops(config);
+    for (int round = 0; round < 3000; ++round) {
+      std::string value;
+      for (size_t k = rng() % 24; k > 0; --k) value += pieces[rng() % std::size(pieces)];
+      ASSERT_EQ(ReplacementBytes(c.For("X"), "X", value),
+                ApplyOperator(c.For("X"), "X", value, kKey).size())
+          << config << ", round " << round;
+      // In a text, between two findings of one character each.
+      const std::string text = "<" + value + ">";
+      const std::vector<Finding> findings = {F("A", 0, 1), F("X", 1, 1 + value.size())};
+      const std::string redacted = Redact(text, findings, c, kKey);
+      ASSERT_EQ(redacted, ApplyOperator(c.For("A"), "A", "<", kKey) +
+                              ApplyOperator(c.For("X"), "X", value, kKey) + ">")
+          << config << ", round " << round;
+      ASSERT_EQ(redacted.size(), ReplacementBytes(c.For("A"), "A", "<") +
+                                     ReplacementBytes(c.For("X"), "X", value) + 1);
+    }
   }
 }
 

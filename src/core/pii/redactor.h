@@ -27,7 +27,7 @@ enum class OpKind { kLabel, kMask, kHash, kRemove, kKeep };
 
 struct Operator {
   OpKind kind = OpKind::kLabel;
-  int keep_last = 4;            // mask: characters kept at the end
+  int keep_last = 4;            // mask: visible characters kept at the end (at most half)
   std::string mask_char = "*";  // mask: one UTF-8 character
   std::string label;            // label: replacement text; empty means "[ENTITY]"
 };
@@ -99,7 +99,9 @@ inline bool IsPseudonym(std::string_view v) {
 // value's pseudonym. Tells two keys apart without revealing either.
 std::string KeyId(std::string_view key);
 
-// Replacement text for one finding's original text under op.
+// Replacement text for one finding's original text under op. A mask leaves out the
+// invisible characters (InvisibleLength) and counts the others, a byte of ill-formed
+// UTF-8 as one.
 std::string ApplyOperator(const Operator& op, std::string_view entity,
                           std::string_view original, std::string_view key);
 
