@@ -912,6 +912,36 @@ TEST(FoldForMatchingTest, FoldsWhatDetectReadsAsAscii) {
   EXPECT_EQ(Folded("\u200b"), "");
 }
 
+// An em dash between two digits and an ideographic full stop between two letters are
+// read so with invisible characters beside them: a zero-width space put there keeps
+// neither the number from being found nor its forms from folding alike.
+TEST_F(DetectorTest, ContextOfADashOrFullStopLooksPastInvisibleCharacters) {
+  const std::string ssn = "536\u200b\u201422\u2014\u200d8714";
+  EXPECT_TRUE(Has("SSN " + ssn, "US_SSN", ssn));
+  EXPECT_EQ(Folded(ssn), "536-22-8714");
+  EXPECT_EQ(Folded("536\u200e\u2060\ufe58\u202c22-8714"), "536-22-8714");
+  const std::string mail = "john@example\u200b\u3002\ufeffcom";
+  EXPECT_TRUE(Has("mail " + mail + " today", "EMAIL_ADDRESS", mail));
+  EXPECT_EQ(Folded(mail), "john@example.com");
+  // Between words, or after nothing but invisible characters, as written.
+  EXPECT_EQ(Folded("us\u200b\u2014ann"), "us\u2014ann");
+  EXPECT_EQ(Folded("\u200b\u20142"), "\u20142");
+  EXPECT_EQ(Folded("2\u2014\u200b"), "2\u2014");
+  EXPECT_EQ(Folded("\u6771\u4eac\u200b\u3002"), "\u6771\u4eac\u3002");
+  // Long runs: each run of invisible characters is looked past once from each side.
+  std::string runs = "5", folded = "5";
+  const std::string zwsps = [] {
+    std::string z;
+    for (int k = 0; k < 500; ++k) z += "\u200b";
+    return z;
+  }();
+  for (int i = 0; i < 2000; ++i) {
+    runs += zwsps + "\u2014" + zwsps + "7";
+    folded += "-7";
+  }
+  EXPECT_TRUE(Folded(runs) == folded);
+}
+
 TEST(FoldForMatchingTest, NothingToFoldIsReportedSo) {
   for (const std::string text : {
            std::string(""), std::string("536-22-8714"), std::string("john@example.com"),

@@ -445,10 +445,11 @@ TEST(PseudonymTest, FormsOfOneValueShareItsPseudonym) {
            std::string("\uff15\uff13\uff16-\uff12\uff12-\uff18\uff17\uff11\uff14"),  // fullwidth
            std::string("\uff15\uff13\uff16\uff0d\uff12\uff12\uff0d\uff18\uff17\uff11\uff14"),
            std::string("\u0665\u0663\u0666-\u0662\u0662-\u0668\u0667\u0661\u0664"),  // Arabic-Indic
-           std::string("\u06f5\u06f3\u06f6-22-8714"),  // Persian, mixed
-           std::string("536\u201122\u20138714"),       // non-breaking hyphen, en dash
-           std::string("536\u221222\u20148714"),       // minus sign, em dash between digits
-           std::string("5\u03013\u03016-22-8714"),     // combining marks after digits
+           std::string("\u06f5\u06f3\u06f6-22-8714"),         // Persian, mixed
+           std::string("536\u201122\u20138714"),              // non-breaking hyphen, en dash
+           std::string("536\u221222\u20148714"),              // minus sign, em dash between digits
+           std::string("536\u200b\u201422\u2014\u200d8714"),  // invisible beside em dashes
+           std::string("5\u03013\u03016-22-8714"),            // combining marks after digits
        }) {
     EXPECT_EQ(Pseudonym(kKey, variant), ssn) << variant;
   }
