@@ -308,12 +308,18 @@ std::string KeyId(std::string_view key) {
 
 namespace {
 
-// The length of the character at s[i] for a mask: a well-formed UTF-8 sequence's, or 1
-// (an ASCII byte, and each byte of ill-formed UTF-8, which counts as a character).
-size_t MaskedCharLength(std::string_view s, size_t i) {
-  size_t len = 1;
-  if (static_cast<unsigned char>(s[i]) >= 0x80 && MultiByteAt(s, i, &len) == 0) len = 1;
-  return len;
+// Sets *len to the length of the character at s[i] for a mask (a well-formed UTF-8
+// sequence's, or 1: an ASCII byte, and each byte of ill-formed UTF-8, which counts as a
+// character) and returns whether it is visible (not one of InvisibleLength's).
+bool MaskStep(std::string_view s, size_t i, size_t* len) {
+  *len = 1;
+  if (static_cast<unsigned char>(s[i]) < 0x80) return true;
+  if (const size_t invisible = InvisibleLength(s, i)) {
+    *len = invisible;
+    return false;
+  }
+  if (MultiByteAt(s, i, len) == 0) *len = 1;
+  return true;
 }
 
 // Calls emit with each piece of the mask of original under op, in order: op.mask_char
@@ -324,24 +330,15 @@ size_t MaskedCharLength(std::string_view s, size_t i) {
 // both walk the mask so, and so agree.
 template <typename Emit>
 void ForEachMaskPiece(const Operator& op, std::string_view original, Emit emit) {
-  size_t visible = 0;
-  for (size_t i = 0; i < original.size();) {
-    const size_t invisible = InvisibleLength(original, i);
-    visible += invisible == 0;
-    i += invisible > 0 ? invisible : MaskedCharLength(original, i);
-  }
+  size_t visible = 0, len = 0;
+  for (size_t i = 0; i < original.size(); i += len) visible += MaskStep(original, i, &len);
   // Never more than half the characters kept: keep_last 4 on a value of 4 or 5
   // characters (a short account number, a PIN) must not show it whole.
   const size_t keep = std::min(visible / 2, static_cast<size_t>(op.keep_last));
   size_t n = 0;
-  for (size_t i = 0; i < original.size();) {
-    if (const size_t invisible = InvisibleLength(original, i)) {
-      i += invisible;
-      continue;
-    }
-    const size_t len = MaskedCharLength(original, i);
+  for (size_t i = 0; i < original.size(); i += len) {
+    if (!MaskStep(original, i, &len)) continue;
     emit(n++ < visible - keep ? std::string_view(op.mask_char) : original.substr(i, len));
-    i += len;
   }
 }
 
