@@ -100,7 +100,7 @@ CREATE FUNCTION comply.pseudonymize(value text) RETURNS text
   AS 'MODULE_PATHNAME', 'comply_pseudonymize'
   LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION comply.pseudonymize(text) IS
-  'Deterministic pseudonym of value: ps_ and 32 hex digits of HMAC-SHA-256 keyed by comply.hmac_key_file';
+  'Deterministic pseudonym of value: ps_ and 32 hex digits of HMAC-SHA-256 keyed by comply.hmac_key_file, of the value as the detector reads it (fullwidth forms, other scripts'' digits, Unicode spaces and hyphens as ASCII; invisible characters left out)';
 -- Not PUBLIC's: whoever may compute keyed pseudonyms can reverse those of values few
 -- enough to try (every SSN of an area, say). The hash operator of comply.redact asks
 -- for the same privilege; protected tables pseudonymize without it.

@@ -47,8 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.min_score = 0;
   std::string redacted;
   std::string unchanged;
+  std::vector<comply::pii::Finding> findings;
   try {
-    std::vector<comply::pii::Finding> findings = GetDetector().Detect(text, options);
+    findings = GetDetector().Detect(text, options);
     redacted = comply::pii::Redact(text, findings, config, kKey);
     unchanged = comply::pii::Redact(text, {}, config, kKey);
   } catch (const comply::Error&) {
@@ -56,6 +57,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (unchanged != text) Die("Redact without findings changed the text");
+  // Redact allocates by ReplacementBytes: it must be what the operator writes, for each
+  // finding and for the whole text (invisible characters, ill-formed UTF-8, any mask).
+  findings.push_back({"X", 0, text.size(), 1.0});
+  const comply::pii::OperatorConfig& ops = config;
+  for (const comply::pii::Finding& f : findings) {
+    const std::string_view original = text.substr(f.begin, f.end - f.begin);
+    for (const comply::pii::Operator* op : {&ops.For(f.entity), &ops.default_op}) {
+      if (comply::pii::ReplacementBytes(*op, f.entity, original) !=
+          comply::pii::ApplyOperator(*op, f.entity, original, kKey).size())
+        Die("ReplacementBytes is not the size of what ApplyOperator writes");
+    }
+  }
   if (utf8 && !comply::fuzz::IsValidUtf8(redacted)) Die("Redact produced invalid UTF-8");
   return 0;
 }

@@ -900,6 +900,164 @@ TEST_F(DetectorTest, CombiningMarksAfterDigitsAndSeparators) {
   EXPECT_TRUE(Find("caf\u00e9 ! \u0301 ; e\u0301t\u00e9", 0.0).empty());
 }
 
+// text as FoldForMatching folds it, or "(as is)" when it reports nothing to fold (and
+// leaves its output as it was).
+std::string Folded(std::string_view text) {
+  std::string folded = "untouched";
+  if (!FoldForMatching(text, &folded)) return folded == "untouched" ? "(as is)" : "(written!)";
+  return folded;
+}
+
+// FoldForMatching gives the text Detect reads: the copied, typed or planted forms of one
+// value fold to the one ASCII form, what has nothing to fold is reported so, and the
+// context rules (an em dash between digits only, an ideographic full stop between
+// letters or digits only) are Detect's.
+TEST(FoldForMatchingTest, FoldsWhatDetectReadsAsAscii) {
+  const std::string ssn = "536-22-8714";
+  for (const std::string variant : {
+           std::string("536-22\u200b-8714"),              // zero-width space
+           std::string("5\u200c3\u200d6-22-87\u206014"),  // joiners
+           std::string("\u200e536-22-8714\u200f"),        // bidi marks around
+           std::string("\u202a536-22-8714\u202c"),        // embedding, pop
+           std::string("\u2066536-22-8714\u2069"),        // isolate
+           std::string("\ufeff536\u00ad-22-8714"),        // BOM, soft hyphen
+           std::string("\u180e536-22-8714\u2062"),        // invisible others
+           std::string("\uff15\uff13\uff16-\uff12\uff12-\uff18\uff17\uff11\uff14"),  // fullwidth
+           std::string("536\uff0d22\uff0d8714"),  // fullwidth hyphen
+           std::string("\u0665\u0663\u0666-\u0662\u0662-\u0668\u0667\u0661\u0664"),  // Arabic-Indic
+           std::string("\u06f5\u06f3\u06f6-\u06f2\u06f2-\u06f8\u06f7\u06f1\u06f4"),  // Persian
+           std::string("\u096b\u0969\u096c-\u0968\u0968-\u096e\u096d\u0967\u096a"),  // Devanagari
+           std::string("\U0001d7d3\U0001d7d1\U0001d7d4-22-8714"),                    // mathematical
+           std::string("536\u201122\u20138714"),          // non-breaking hyphen, en dash
+           std::string("536\u221222\ufe638714"),          // minus, small hyphen
+           std::string("536\u201422\u20158714"),          // em dash between digits
+           std::string("536\ufe5822-8714"),               // small em dash
+           std::string("5\u03013\u03016-22-8714\u0331"),  // marks after digits
+           std::string("5\ufe0f\u20e336-22-8714"),        // keycap
+       }) {
+    EXPECT_EQ(Folded(variant), ssn) << variant;
+  }
+  EXPECT_EQ(Folded("4111\u00a01111\u20091111\u202f1111"), "4111 1111 1111 1111");
+  EXPECT_EQ(Folded("4111\u30001111\u20001111\u200a1111"), "4111 1111 1111 1111");
+  EXPECT_EQ(Folded("\uff4a\uff4f\uff48\uff4e\uff20example\u3002com"), "john@example.com");
+  EXPECT_EQ(Folded("john\ufe6bexample\uff61com"), "john@example.com");
+  EXPECT_EQ(Folded("\uff2a\uff2f\uff28\uff2e"), "JOHN");  // no case folding
+  EXPECT_EQ(Folded("1985\u20142024, us\u2014ann"), "1985-2024, us\u2014ann");
+  // Accents written decomposed: the letter they compose to; fullwidth letters too.
+  EXPECT_EQ(Folded("Jose\u0301 A\u0301lvarez"), "Jos\u00e9 \u00c1lvarez");
+  EXPECT_EQ(Folded("\uff45\u0301"), "\u00e9");
+  // Only a part folded: the rest is copied as it is.
+  EXPECT_EQ(Folded("\u5c71\u7530\u3000\u592a\u90ce"), "\u5c71\u7530 \u592a\u90ce");
+  EXPECT_EQ(Folded("r\u00e9f. \u00e9t\u00e9 536\u200b"), "r\u00e9f. \u00e9t\u00e9 536");
+  EXPECT_EQ(Folded("\u200b"), "");
+}
+
+// An em dash between two digits and an ideographic full stop between two letters are
+// read so with invisible characters beside them: a zero-width space put there keeps
+// neither the number from being found nor its forms from folding alike.
+TEST_F(DetectorTest, ContextOfADashOrFullStopLooksPastInvisibleCharacters) {
+  const std::string ssn = "536\u200b\u201422\u2014\u200d8714";
+  EXPECT_TRUE(Has("SSN " + ssn, "US_SSN", ssn));
+  EXPECT_EQ(Folded(ssn), "536-22-8714");
+  EXPECT_EQ(Folded("536\u200e\u2060\ufe58\u202c22-8714"), "536-22-8714");
+  const std::string mail = "john@example\u200b\u3002\ufeffcom";
+  EXPECT_TRUE(Has("mail " + mail + " today", "EMAIL_ADDRESS", mail));
+  EXPECT_EQ(Folded(mail), "john@example.com");
+  // Between words, or after nothing but invisible characters, as written.
+  EXPECT_EQ(Folded("us\u200b\u2014ann"), "us\u2014ann");
+  EXPECT_EQ(Folded("\u200b\u20142"), "\u20142");
+  EXPECT_EQ(Folded("2\u2014\u200b"), "2\u2014");
+  EXPECT_EQ(Folded("\u6771\u4eac\u200b\u3002"), "\u6771\u4eac\u3002");
+  // Long runs: each run of invisible characters is looked past once from each side.
+  std::string runs = "5", folded = "5";
+  const std::string zwsps = [] {
+    std::string z;
+    for (int k = 0; k < 500; ++k) z += "\u200b";
+    return z;
+  }();
+  for (int i = 0; i < 2000; ++i) {
+    runs += zwsps + "\u2014" + zwsps + "7";
+    folded += "-7";
+  }
+  EXPECT_TRUE(Folded(runs) == folded);
+}
+
+TEST(FoldForMatchingTest, NothingToFoldIsReportedSo) {
+  for (const std::string text : {
+           std::string(""), std::string("536-22-8714"), std::string("john@example.com"),
+           std::string(std::string(100000, 'x') + "-"),
+           std::string("Jos\u00e9 \u00c1lvarez"),    // precomposed
+           std::string("\u5c71\u7530\u592a\u90ce"),  // ideographs
+           std::string("\u6771\u4eac\u3002"),        // a sentence's full stop
+           std::string("us\u2014ann@example.com"),   // an em dash between words
+           std::string("\u0301abc"),                 // a mark with nothing before it
+           std::string("\u00b2 \u2163"),             // digit-like, no decimal digits
+           std::string("\u00e9\u0301"),              // a mark after a letter not composed
+       }) {
+    EXPECT_EQ(Folded(text), "(as is)") << text;
+  }
+}
+
+// Ill-formed UTF-8 is kept byte for byte, and only whole sequences fold: a truncated
+// zero-width space or fullwidth digit, a stray continuation byte, an overlong digit, a
+// surrogate are kept, and nothing past the end is read.
+TEST(FoldForMatchingTest, IllFormedUtf8IsKeptByteForByte) {
+  for (const std::string text : {
+           std::string("\x80\xff\xc3", 3) + "abc\xe2\x82",
+           std::string("536\xe2\x80", 5),                   // a zero-width space cut short
+           std::string("536\xef\xbc", 5),                   // a fullwidth form cut short
+           std::string("\xe0\x99\xa0\xf0\x80\x99\xa0", 7),  // U+0660 overlong, 3 and 4 bytes
+           std::string("\xed\xa0\x80-22", 6),               // a surrogate
+       }) {
+    EXPECT_EQ(Folded(text), "(as is)") << text.size() << " bytes";
+  }
+  EXPECT_EQ(Folded(std::string("\xff\uff15\x80", 5)),
+            std::string("\xff\x35\x80", 3));  // (\x35 '5')
+  EXPECT_EQ(Folded(std::string("\xc3\u200b\xe2\x80", 6)), std::string("\xc3\xe2\x80", 3));
+  // A text of foldable characters, cut anywhere, in a buffer of exactly its length (so
+  // that a read past its end is one past the allocation, under ASan): the characters
+  // before the cut folded, the bytes of the one cut kept as they are.
+  const std::pair<std::string, std::string> pieces[] = {
+      {"\uff15", "5"},     {"\u200b", ""},        {"\u0665", "5"}, {"\u00a0", " "},
+      {"\U0001d7d3", "5"}, {"e\u0301", "\u00e9"}, {"\ufeff", ""},  {"a", "a"}};
+  std::string text, whole;
+  std::vector<std::string> expected;  // for each length of text
+  for (const auto& [piece, fold] : pieces) {
+    for (size_t k = 0; k < piece.size(); ++k) expected.push_back(whole + piece.substr(0, k));
+    text += piece;
+    whole += fold;
+  }
+  expected.push_back(whole);
+  for (size_t n = 0; n <= text.size(); ++n) {
+    std::unique_ptr<char[]> exact(new char[n]);
+    std::memcpy(exact.get(), text.data(), n);
+    std::string folded;
+    const std::string_view cut(exact.get(), n);
+    EXPECT_EQ(FoldForMatching(cut, &folded) ? folded : std::string(cut), expected[n]) << n;
+  }
+}
+
+TEST(FoldForMatchingTest, InvisibleLength) {
+  for (const char* invisible :
+       {"\u00ad", "\u180e", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a",
+        "\u202b", "\u202c", "\u202d", "\u202e", "\u2060", "\u2061", "\u2062", "\u2063",
+        "\u2064", "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff"}) {
+    const std::string text = std::string("a") + invisible + "b";
+    EXPECT_EQ(InvisibleLength(text, 1), std::strlen(invisible)) << text;
+    EXPECT_EQ(InvisibleLength(text, 0), 0u);
+    EXPECT_EQ(Folded(text), "ab");
+  }
+  // Visible, or folded to something: not invisible.
+  for (const char* visible : {"\u00a0", "\u2009", "\u2010", "\u2014", "\u2065", "\u206a", "\u3000",
+                              "\uff10", "\u0301", "\u00e9", "\u0660", "x"}) {
+    const std::string text = std::string("1") + visible + "2";
+    EXPECT_EQ(InvisibleLength(text, 1), 0u) << text;
+  }
+  // Cut short: none.
+  EXPECT_EQ(InvisibleLength(std::string("a\xe2\x80", 3), 1), 0u);
+  EXPECT_EQ(InvisibleLength(std::string("a\xc2", 2), 1), 0u);
+}
+
 // Accents written decomposed (Unicode NFD: "e" and U+0301 for "\u00e9", as macOS file
 // names and some keyboards and exports write them) are read as the letter they compose
 // to; the findings are spans of the text as given, the combining marks included.

@@ -1,10 +1,14 @@
 #include "core/pii/redactor.h"
 
 #include <gtest/gtest.h>
+#include <openssl/hmac.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -240,6 +244,76 @@ TEST(OperatorApplyTest, MaskCountsUtf8Characters) {
             "éé😀");
 }
 
+// Invisible characters (a zero-width space, joiners, bidi marks, a soft hyphen, a byte
+// order mark) are neither shown nor counted: keep_last keeps as many characters a reader
+// sees, and they cannot stretch a short value so that half of it is all of it.
+TEST(OperatorApplyTest, MaskDropsInvisibleCharacters) {
+  const char* m = R"({"X": {"op": "mask", "keep_last": 4}})";
+  EXPECT_EQ(Apply(m, "X", "4111 1111 1111 11\u200b11"), "***************1111");
+  EXPECT_EQ(Apply(m, "X", "4111 1111 1111 1111"), "***************1111");  // the same
+  EXPECT_EQ(Apply(m, "X", "\u200e536-22-8714\u200f"), "*******8714");
+  EXPECT_EQ(Apply(m, "X", "5\u00ad3\u200c6-22-8\u200d7\u20601\ufeff4"), "*******8714");
+  EXPECT_EQ(Apply(m, "X", "\u202a\u2066536\u2069\u202c"), "**6");
+  // Never more than half of what is seen: two digits and four invisible characters are
+  // two characters, of which one is kept.
+  EXPECT_EQ(Apply(m, "X", "12\u200b\u200b\u200b\u200b"), "*2");
+  EXPECT_EQ(Apply(m, "X", "\u200b\u200b\u200b\u200b1234"), "**34");
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 1000}})", "X", "1\u200b2\u200b3\u200b4"),
+            "**34");
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 0}})", "X", "53\u200b6"), "***");
+  // Nothing visible: nothing written.
+  EXPECT_EQ(Apply(m, "X", "\u200b"), "");
+  EXPECT_EQ(Apply(m, "X", "\u200e\u200f\ufeff"), "");
+  EXPECT_EQ(Apply(m, "X", ""), "");
+  // Visible characters that the detector reads as ASCII are characters: a no-break
+  // space, fullwidth and Arabic-Indic digits, kept as written.
+  EXPECT_EQ(Apply(m, "X", "4111\u00a01111"), "*****1111");
+  EXPECT_EQ(Apply(m, "X", "\uff15\uff13\uff16\u200b\uff18\uff17\uff11\uff14"),
+            "****\uff17\uff11\uff14");  // (seven characters: three kept)
+  EXPECT_EQ(Apply(m, "X", "\u0665\u0663\u0666\u200b\u0661\u0664"), "***\u0661\u0664");
+  // A mask character of several bytes, once per visible character.
+  EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 2, "mask_char": "\u2022"}})", "X",
+                  "ab\u200bcd\u200b"),
+            "\u2022\u2022cd");
+  // Masking a masked value changes nothing.
+  const std::string masked = Apply(m, "X", "4111 1111 1111 11\u200b11");
+  EXPECT_EQ(Apply(m, "X", masked), masked);
+}
+
+// Ill-formed UTF-8 counts a character a byte (a stray continuation byte, a lead byte
+// whose sequence is cut short or broken), masked or kept as it is; nothing past the end
+// of the value is read.
+TEST(OperatorApplyTest, MaskOfIllFormedUtf8) {
+  const char* m = R"({"X": {"op": "mask", "keep_last": 4}})";
+  EXPECT_EQ(Apply(m, "X", std::string("\x80\xff\xc3", 3) + "abc\xe2\x82"), "****bc\xe2\x82");
+  EXPECT_EQ(Apply(m, "X", std::string("\x80\x80\x80\x80", 4)), "**\x80\x80");
+  EXPECT_EQ(Apply(m, "X", std::string("\xe2\x41\x42\x43", 4)), "**BC");
+  EXPECT_EQ(Apply(m, "X", std::string("1234\xe2\x80", 6)), "***4\xe2\x80");
+  // Every cut of a value of invisible and other characters, in a buffer of exactly its
+  // length: ApplyOperator and ReplacementBytes agree.
+  const std::string value = "1\u200b\u00e9\ufeff\U0001f600\u200e2\u00ad";
+  const OperatorConfig c = Ops(m);
+  for (size_t n = 0; n <= value.size(); ++n) {
+    std::unique_ptr<char[]> exact(new char[n]);
+    std::memcpy(exact.get(), value.data(), n);
+    const std::string_view cut(exact.get(), n);
+    EXPECT_EQ(ReplacementBytes(c.For("X"), "X", cut),
+              ApplyOperator(c.For("X"), "X", cut, {}).size())
+        << n;
+  }
+}
+
+// A long value: its invisible characters dropped, the last four visible ones kept.
+TEST(OperatorApplyTest, MaskOfALongValue) {
+  std::string value;
+  for (int i = 0; i < 300000; ++i) {
+    value += static_cast<char>('0' + i % 10);
+    if (i % 3 == 0) value += "\u200b";
+  }
+  const std::string masked = Apply(R"({"X": {"op": "mask", "keep_last": 4}})", "X", value);
+  EXPECT_EQ(masked, std::string(300000 - 4, '*') + "6789");
+}
+
 TEST(OperatorApplyTest, HashIsKeyedPseudonym) {
   const char* h = R"({"default": {"op": "hash"}})";
   std::string p = Apply(h, "EMAIL_ADDRESS", "john.doe@example.com");
@@ -308,6 +382,176 @@ TEST(PseudonymTest, DeterministicAndDistinct) {
   EXPECT_TRUE(IsPseudonym(Pseudonym(kKey, std::string(100000, 'x'))));
   // Embedded NULs are part of the value.
   EXPECT_NE(Pseudonym(kKey, std::string("a\0b", 3)), Pseudonym(kKey, "a"));
+}
+
+// The pseudonyms of values stored before: a value with nothing the detector folds (every
+// ASCII one, one in precomposed letters or ideographs, ill-formed bytes) must keep its
+// pseudonym, or pseudonymized columns stop joining and comply.forget finds nothing. The
+// tokens were computed by the code of before the canonical form (and with openssl dgst
+// -hmac for the first two).
+TEST(PseudonymTest, ValuesWithNothingToFoldKeepTheirPseudonyms) {
+  EXPECT_EQ(Pseudonym(kKey, "536-22-8714"), "ps_2322a982e42b9a1af421cfbda41c9de1");
+  EXPECT_EQ(Pseudonym(kKey, "john@example.com"), "ps_f51dd3e61d71d0ee6555a96d6f1cd6f7");
+  EXPECT_EQ(Pseudonym(kKey, "john.doe@example.com"), "ps_bec7a65d48280b68de16ca0b1dcf62d0");
+  EXPECT_EQ(Pseudonym(kKey, "4111 1111 1111 1111"), "ps_85400aaf7bd73a44b9edef39870b40ec");
+  EXPECT_EQ(Pseudonym(kKey, "+1 (212) 555-0100"), "ps_4e99bda4576a788fae01c25d22417825");
+  EXPECT_EQ(Pseudonym(kKey, ""), "ps_4e838db83ed9d61d67486e03584555d1");
+  EXPECT_EQ(Pseudonym(kKey, "Jos\u00e9 \u00c1lvarez"), "ps_0900c0c4c27e4a9dc2111c1dfabcc449");
+  EXPECT_EQ(Pseudonym(kKey, "\u5c71\u7530\u592a\u90ce"), "ps_b4e3ab6461c725d4f38052f2e82ef075");
+  EXPECT_EQ(Pseudonym(kKey, std::string("\x80\xff\xc3", 3) + "abc\xe2\x82"),
+            "ps_0d2f22c2ff7cf23476e4a1938e3a02d8");
+  std::string longer;
+  for (int i = 0; i < 100000; ++i) longer += "0123456789 -@.abcXYZ"[i % 20];
+  EXPECT_EQ(Pseudonym(kKey, longer), "ps_1c3ad40be590d39956ae4ee14a0cb328");
+  EXPECT_EQ(KeyId(kKey), "kid_f461be0a9147cc72");
+}
+
+// Every ASCII value is hashed as it is: its pseudonym is the HMAC of its bytes, computed
+// here with OpenSSL alone, for random values of every ASCII byte (NUL and controls too)
+// and of every length up to past a few SSE2 blocks.
+TEST(PseudonymTest, AsciiValuesAreHashedAsTheyAre) {
+  auto reference = [](std::string_view value) {
+    unsigned char mac[32];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), kKey, static_cast<int>(sizeof(kKey) - 1),
+         reinterpret_cast<const unsigned char*>(value.data()), value.size(), mac, &len);
+    static const char hex[] = "0123456789abcdef";
+    std::string out = "ps_";
+    for (int i = 0; i < 16; ++i) {
+      out.push_back(hex[mac[i] >> 4]);
+      out.push_back(hex[mac[i] & 15]);
+    }
+    return out;
+  };
+  std::mt19937 rng(20240611);
+  for (int round = 0; round < 2000; ++round) {
+    std::string value(rng() % 70, ' ');
+    for (char& c : value) c = static_cast<char>(rng() % 0x80);
+    ASSERT_EQ(Pseudonym(kKey, value), reference(value)) << "round " << round;
+  }
+}
+
+// The forms of one value that a reader takes for it, copied, typed with another input
+// method or planted to split one person into several, share its pseudonym: the fixed
+// token of "536-22-8714" above.
+TEST(PseudonymTest, FormsOfOneValueShareItsPseudonym) {
+  const std::string ssn = "ps_2322a982e42b9a1af421cfbda41c9de1";  // of "536-22-8714"
+  ASSERT_EQ(Pseudonym(kKey, "536-22-8714"), ssn);
+  for (const std::string variant : {
+           std::string("536-22\u200b-8714"),                    // a zero-width space inside
+           std::string("\u200e536-22-8714\u200f"),              // bidi marks around
+           std::string("\u2066536-22-8714\u2069"),              // a bidi isolate around
+           std::string("\ufeff536-2\u00ad2-87\u200d14\u2060"),  // BOM, soft hyphen, joiners
+           std::string("\uff15\uff13\uff16-\uff12\uff12-\uff18\uff17\uff11\uff14"),  // fullwidth
+           std::string("\uff15\uff13\uff16\uff0d\uff12\uff12\uff0d\uff18\uff17\uff11\uff14"),
+           std::string("\u0665\u0663\u0666-\u0662\u0662-\u0668\u0667\u0661\u0664"),  // Arabic-Indic
+           std::string("\u06f5\u06f3\u06f6-22-8714"),         // Persian, mixed
+           std::string("536\u201122\u20138714"),              // non-breaking hyphen, en dash
+           std::string("536\u221222\u20148714"),              // minus sign, em dash between digits
+           std::string("536\u200b\u201422\u2014\u200d8714"),  // invisible beside em dashes
+           std::string("5\u03013\u03016-22-8714"),            // combining marks after digits
+       }) {
+    EXPECT_EQ(Pseudonym(kKey, variant), ssn) << variant;
+  }
+  // Unicode spaces are spaces, as written: the SSN with no-break spaces is the SSN with
+  // spaces, not with hyphens.
+  const std::string spaced = Pseudonym(kKey, "536 22 8714");
+  EXPECT_EQ(Pseudonym(kKey, "536\u00a022\u202f8714"), spaced);
+  EXPECT_EQ(Pseudonym(kKey, "536\u300022\u20098714"), spaced);
+  EXPECT_NE(spaced, ssn);
+  const std::string mail = "ps_f51dd3e61d71d0ee6555a96d6f1cd6f7";  // of "john@example.com"
+  EXPECT_EQ(Pseudonym(kKey,
+                      "\uff4a\uff4f\uff48\uff4e\uff20\uff45\uff58\uff41\uff4d\uff50"
+                      "\uff4c\uff45\uff0e\uff43\uff4f\uff4d"),
+            mail);
+  EXPECT_EQ(Pseudonym(kKey, "john\u200b@example\u3002com"), mail);
+  EXPECT_EQ(Pseudonym(kKey, "john\ufe6bexample\uff61com"), mail);
+  // An accent written decomposed is the precomposed letter.
+  EXPECT_EQ(Pseudonym(kKey, "Jose\u0301 A\u0301lvarez"), "ps_0900c0c4c27e4a9dc2111c1dfabcc449");
+  // Invisible characters alone are the empty value.
+  EXPECT_EQ(Pseudonym(kKey, "\u200b\u200e\ufeff"), Pseudonym(kKey, ""));
+}
+
+// The fold is the detector's, and nothing more: no rule of an entity (an SSN's hyphens,
+// an e-mail's case), no case folding of fullwidth letters, an em dash between words and
+// an ideographic full stop ending a sentence as written.
+TEST(PseudonymTest, NoEntitySpecificNormalisation) {
+  EXPECT_NE(Pseudonym(kKey, "536228714"), Pseudonym(kKey, "536-22-8714"));
+  EXPECT_NE(Pseudonym(kKey, "John@Example.com"), Pseudonym(kKey, "john@example.com"));
+  EXPECT_EQ(Pseudonym(kKey, "\uff2a\uff4f\uff48\uff4e"), Pseudonym(kKey, "John"));
+  EXPECT_NE(Pseudonym(kKey, "\uff2a\uff4f\uff48\uff4e"), Pseudonym(kKey, "john"));
+  EXPECT_NE(Pseudonym(kKey, "us\u2014ann"), Pseudonym(kKey, "us-ann"));
+  EXPECT_NE(Pseudonym(kKey, "\u6771\u4eac\u3002"), Pseudonym(kKey, "\u6771\u4eac."));
+  EXPECT_EQ(Pseudonym(kKey, " 536-22-8714 "), Pseudonym(kKey, " 536-22-8714 "));
+  EXPECT_NE(Pseudonym(kKey, " 536-22-8714 "), Pseudonym(kKey, "536-22-8714"));
+}
+
+// Ill-formed UTF-8 is hashed byte for byte (only whole sequences fold), as before when
+// it holds nothing to fold; a value that ends inside a sequence reads nothing past it.
+TEST(PseudonymTest, IllFormedUtf8IsHashedAsItIs) {
+  const std::string bad = std::string("\x80\xff\xc3", 3) + "abc\xe2\x82";
+  EXPECT_EQ(Pseudonym(kKey, bad), "ps_0d2f22c2ff7cf23476e4a1938e3a02d8");  // as before
+  // A zero-width space among ill-formed bytes is left out; the bytes stay.
+  EXPECT_EQ(Pseudonym(kKey, std::string("\x80\u200b\xff", 5)),
+            Pseudonym(kKey, std::string("\x80\xff", 2)));
+  // Cut short or overlong: not the character it would be.
+  EXPECT_NE(Pseudonym(kKey, std::string("536\xe2\x80", 5)), Pseudonym(kKey, "536"));
+  EXPECT_NE(Pseudonym(kKey, std::string("\xe0\x99\xa0", 3)), Pseudonym(kKey, "0"));
+  // Every cut of a value of foldable characters, in a buffer of exactly its length.
+  const std::string value = "\uff15\u200b\u0665\u00a0\U0001d7d3e\u0301\ufeff";
+  for (size_t n = 0; n <= value.size(); ++n) {
+    std::unique_ptr<char[]> exact(new char[n]);
+    std::memcpy(exact.get(), value.data(), n);
+    EXPECT_TRUE(IsPseudonym(Pseudonym(kKey, std::string_view(exact.get(), n)))) << n;
+  }
+}
+
+// A long value: folded whole, its pseudonym that of its ASCII form.
+TEST(PseudonymTest, LongValueFoldedWhole) {
+  std::string ascii, wide;
+  for (int i = 0; i < 200000; ++i) {
+    const char d = static_cast<char>('0' + i % 10);
+    ascii += d;
+    wide += "\xef\xbc";
+    wide += static_cast<char>(0x90 + i % 10);  // U+FF10 + d: fullwidth d
+    if (i % 1000 == 999) wide += "\u200b";
+  }
+  EXPECT_EQ(Pseudonym(kKey, wide), Pseudonym(kKey, ascii));
+}
+
+// A value found in a text and replaced by the hash operator gets the pseudonym the value
+// alone gets, as comply.pseudonymize and a pseudonymizing column give it: redacted texts
+// and pseudonymized columns join whatever the form the value was written in.
+TEST(PseudonymTest, HashOperatorInTextMatchesTheWholeValue) {
+  Detector detector;
+  const OperatorConfig hash = Ops(R"({"default": {"op": "hash"}})");
+  const std::string ssn = Pseudonym(kKey, "536-22-8714");
+  for (const std::string value : {
+           std::string("536-22-8714"),
+           std::string("536-22\u200b-8714"),
+           std::string("\uff15\uff13\uff16-\uff12\uff12-\uff18\uff17\uff11\uff14"),
+           std::string("\u0665\u0663\u0666-\u0662\u0662-\u0668\u0667\u0661\u0664"),
+           std::string("536\u201422\u20148714"),
+       }) {
+    const std::string text = "SSN " + value + " on file";
+    const std::vector<Finding> found = detector.Detect(text, DetectOptions{});
+    ASSERT_EQ(found.size(), 1u) << value;
+    EXPECT_EQ(Redact(text, found, hash, kKey), "SSN " + ssn + " on file") << value;
+    EXPECT_EQ(Pseudonym(kKey, value), ssn) << value;
+  }
+  // Invisible characters around a value are outside its finding, and stay in the text;
+  // the value with them pseudonymized whole gets the same pseudonym.
+  const std::string marked = "\u200e536-22-8714\u200f";
+  const std::string in_text = "SSN " + marked + " on file";
+  const std::vector<Finding> found_marked = detector.Detect(in_text, DetectOptions{});
+  ASSERT_EQ(found_marked.size(), 1u);
+  EXPECT_EQ(Redact(in_text, found_marked, hash, kKey), "SSN \u200e" + ssn + "\u200f on file");
+  EXPECT_EQ(Pseudonym(kKey, marked), ssn);
+  const std::string text = "mail \uff4a\uff4f\uff48\uff4e\uff20example\u3002com today";
+  const std::vector<Finding> found = detector.Detect(text, DetectOptions{});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(Redact(text, found, hash, kKey),
+            "mail ps_f51dd3e61d71d0ee6555a96d6f1cd6f7 today");  // of "john@example.com"
 }
 
 // ---------------------------------------------------------------------------------------
@@ -386,6 +630,77 @@ TEST(RedactTest, ReplacementBytesIsWhatTheOperatorWrites) {
       EXPECT_EQ(ReplacementBytes(c.For("US_SSN"), "US_SSN", original),
                 ApplyOperator(c.For("US_SSN"), "US_SSN", original, kKey).size())
           << config << " on " << original.size() << " bytes";
+  }
+}
+
+// ReplacementBytes, which Redact allocates by, is the size of what AppendOperator writes,
+// over random values made of ASCII, invisible characters, visible characters of two to
+// four bytes and ill-formed bytes, under masks of every kind and the other operators;
+// and Redact writes exactly the bytes it counted.
+TEST(RedactTest, ReplacementBytesAgreesOverRandomValues) {
+  const std::string pieces[] = {"a",
+                                "7",
+                                " ",
+                                "-",
+                                "\u200b",
+                                "\u200c",
+                                "\u200d",
+                                "\u200e",
+                                "\u200f",
+                                "\u202a",
+                                "\u202e",
+                                "\u2060",
+                                "\u2066",
+                                "\u2069",
+                                "\u00ad",
+                                "\ufeff",
+                                "\u180e",
+                                "\u00a0",
+                                "\u00e9",
+                                "\u0301",
+                                "\uff15",
+                                "\u0665",
+                                "\u3000",
+                                "\u2014",
+                                "\U0001f600",
+                                "\U0001d7d3",
+                                std::string("\x80", 1),
+                                std::string("\xff", 1),
+                                std::string("\xe2", 1),
+                                std::string("\xe2\x80", 2),
+                                std::string("\xc2", 1),
+                                std::string("\xef\xbb", 2),
+                                std::string("\xe0\x99\xa0", 3),
+                                std::string("\0", 1)};
+  const char* configs[] = {
+      R"({"default": {"op": "mask"}})",
+      R"({"default": {"op": "mask", "keep_last": 0}})",
+      R"({"default": {"op": "mask", "keep_last": 1, "mask_char": "\u2022"}})",
+      R"({"default": {"op": "mask", "keep_last": 7, "mask_char": "\ud83d\ude00"}})",
+      R"({"default": {"op": "mask", "keep_last": 1000, "mask_char": "#"}})",
+      R"({"default": {"op": "hash"}})",
+      R"({"default": {"op": "keep"}})",
+      R"({"default": {"op": "label", "label": "<x>"}})",
+  };
+  std::mt19937 rng(7);
+  for (const char* config : configs) {
+    const OperatorConfig c = Ops(config);
+    for (int round = 0; round < 3000; ++round) {
+      std::string value;
+      for (size_t k = rng() % 24; k > 0; --k) value += pieces[rng() % std::size(pieces)];
+      ASSERT_EQ(ReplacementBytes(c.For("X"), "X", value),
+                ApplyOperator(c.For("X"), "X", value, kKey).size())
+          << config << ", round " << round;
+      // In a text, between two findings of one character each.
+      const std::string text = "<" + value + ">";
+      const std::vector<Finding> findings = {F("A", 0, 1), F("X", 1, 1 + value.size())};
+      const std::string redacted = Redact(text, findings, c, kKey);
+      ASSERT_EQ(redacted, ApplyOperator(c.For("A"), "A", "<", kKey) +
+                              ApplyOperator(c.For("X"), "X", value, kKey) + ">")
+          << config << ", round " << round;
+      ASSERT_EQ(redacted.size(), ReplacementBytes(c.For("A"), "A", "<") +
+                                     ReplacementBytes(c.For("X"), "X", value) + 1);
+    }
   }
 }
 

@@ -1197,29 +1197,48 @@ int AlnumBefore(std::string_view text, size_t end) {
 // True if a is a digit ('0' to '9'; AlnumAt's -1 is not).
 bool IsDigitChar(int a) { return a >= '0' && a <= '9'; }
 
+// AlnumBefore and AlnumAt for a character read by its context (an em dash, an
+// ideographic full stop) at text[i], of length len: the characters either side of it
+// past the invisible ones (InvisibleLength), which the fold leaves out ("5\u200b\u20142"
+// has an em dash between two digits, as "5\u20142" has). -1 for none.
+int AlnumBeforeVisible(std::string_view text, size_t i) {
+  // The length of the invisible character that ends at end (two bytes or three), or 0.
+  const auto invisible_before = [&](size_t end) -> size_t {
+    if (end >= 3 && InvisibleLength(text, end - 3) == 3) return 3;
+    if (end >= 2 && InvisibleLength(text, end - 2) == 2) return 2;
+    return 0;
+  };
+  while (const size_t n = invisible_before(i)) i -= n;
+  return i > 0 ? AlnumBefore(text, i) : -1;
+}
+int AlnumAfterVisible(std::string_view text, size_t i, size_t len) {
+  i += len;
+  while (i < text.size()) {
+    const size_t n = InvisibleLength(text, i);
+    if (n == 0) break;
+    i += n;
+  }
+  return AlnumAt(text, i);
+}
+
 // What a UTF-8 sequence at text[i] folds to for detection: its ASCII counterpart (a
-// space, '-', '.', '@', a digit, or any ASCII character written fullwidth), '\0' for a
-// zero-width character (skipped), or -1 when it is not one of those (kept as it is).
-// *len is the sequence's length.
+// space, '-', '.', '@', a digit, or any ASCII character written fullwidth), '\0' for an
+// invisible character (InvisibleLength: skipped), or -1 when it is not one of those
+// (kept as it is). *len is the sequence's length.
 int FoldedChar(std::string_view text, size_t i, size_t* len) {
+  if (const size_t invisible = InvisibleLength(text, i)) {
+    *len = invisible;
+    return '\0';
+  }
   const auto at = [&](size_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u; };
   const unsigned b0 = at(0), b1 = at(1), b2 = at(2);
   if (b0 == 0xC2 && b1 == 0xA0) {  // U+00A0 no-break space
     *len = 2;
     return ' ';
   }
-  if (b0 == 0xC2 && b1 == 0xAD) {  // U+00AD soft hyphen (invisible unless a line breaks there)
-    *len = 2;
-    return '\0';
-  }
   if (b0 == 0xE2 && b1 == 0x80) {
     *len = 3;
     if (b2 >= 0x80 && b2 <= 0x8A) return ' ';    // U+2000..U+200A spaces
-    if (b2 >= 0x8B && b2 <= 0x8D) return '\0';  // U+200B zero-width space, U+200C non-joiner, U+200D joiner
-    // U+200E, U+200F left-to-right and right-to-left marks, U+202A..U+202E bidi
-    // embeddings and overrides: what editors of Hebrew and Arabic text put around
-    // numbers and addresses, invisible.
-    if (b2 == 0x8E || b2 == 0x8F || (b2 >= 0xAA && b2 <= 0xAE)) return '\0';
     if (b2 >= 0x90 && b2 <= 0x93) return '-';    // U+2010..U+2013 hyphens, figure and en dash
     // U+2014 em dash and U+2015 horizontal bar (a "quotation dash" that fonts draw as
     // an em dash), between two digits only (word processors write "123--45" so): in
@@ -1227,21 +1246,11 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
     // into an address, a host name or a hyphenated name.
     if (b2 == 0x94 || b2 == 0x95) {
       const bool between_digits =
-          i > 0 && IsDigitChar(AlnumBefore(text, i)) && IsDigitChar(AlnumAt(text, i + 3));
+          IsDigitChar(AlnumBeforeVisible(text, i)) && IsDigitChar(AlnumAfterVisible(text, i, 3));
       return between_digits ? '-' : -1;
     }
     if (b2 == 0xAF) return ' ';                  // U+202F narrow no-break space
     return -1;
-  }
-  // U+2060 word joiner, U+2061..U+2064 invisible operators (function application, times,
-  // separator, plus), U+2066..U+2069 bidi isolates.
-  if (b0 == 0xE2 && b1 == 0x81 && ((b2 >= 0xA0 && b2 <= 0xA4) || (b2 >= 0xA6 && b2 <= 0xA9))) {
-    *len = 3;
-    return '\0';
-  }
-  if (b0 == 0xE1 && b1 == 0xA0 && b2 == 0x8E) {  // U+180E Mongolian vowel separator (invisible)
-    *len = 3;
-    return '\0';
   }
   if (b0 == 0xE2 && b1 == 0x88 && b2 == 0x92) {  // U+2212 minus sign
     *len = 3;
@@ -1257,7 +1266,7 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
   // they stay as written.
   if ((b0 == 0xE3 && b1 == 0x80 && b2 == 0x82) || (b0 == 0xEF && b1 == 0xBD && b2 == 0xA1)) {
     *len = 3;
-    return i > 0 && AlnumBefore(text, i) >= 0 && AlnumAt(text, i + 3) >= 0 ? '.' : -1;
+    return AlnumBeforeVisible(text, i) >= 0 && AlnumAfterVisible(text, i, 3) >= 0 ? '.' : -1;
   }
   // The fullwidth forms of ASCII (U+FF01..U+FF5E): digits, letters, '-', '.', '@', the
   // rest of its punctuation, each as the ASCII character, as NFKC reads them.
@@ -1273,11 +1282,9 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
   }
   if (b0 == 0xEF && b1 == 0xB9 && b2 == 0x98) {
     *len = 3;
-    return i > 0 && IsDigitChar(AlnumBefore(text, i)) && IsDigitChar(AlnumAt(text, i + 3)) ? '-' : -1;
-  }
-  if (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF) {  // U+FEFF zero-width no-break space
-    *len = 3;
-    return '\0';
+    const bool between_digits =
+        IsDigitChar(AlnumBeforeVisible(text, i)) && IsDigitChar(AlnumAfterVisible(text, i, 3));
+    return between_digits ? '-' : -1;
   }
   // A decimal digit of another script (Arabic-Indic, Devanagari, Thai...): its ASCII digit.
   if (IsDigitLead(b0)) return DigitAt(text, i, len);
@@ -1330,19 +1337,34 @@ size_t FirstFoldable(std::string_view text) {
 // first. The result goes into *folded, with *where holding, for each byte of *folded and
 // one past its end, its offset in text, and *after, for each byte of *folded, the offset
 // in text just past the character it comes from (and past the marks skipped right after
-// it: a finding that ends with the character takes its marks along).
+// it: a finding that ends with the character takes its marks along). where and after
+// are both null when no offsets are wanted (FoldForMatching).
+//
+// This fold is also the canonical form of pseudonyms (FoldForMatching, Pseudonym): what
+// it changes changes the pseudonyms of values holding such characters, which then no
+// longer join with those stored before.
 void FoldSeparators(std::string_view text, size_t first, std::string* folded,
                     std::vector<uint32_t>* where, std::vector<uint32_t>* after) {
   folded->reserve(text.size());
-  where->reserve(text.size() + 1);
-  after->reserve(text.size());
   folded->assign(text.data(), first);
-  where->resize(first);
-  after->resize(first);
-  for (size_t i = 0; i < first; ++i) {
-    (*where)[i] = static_cast<uint32_t>(i);
-    (*after)[i] = static_cast<uint32_t>(i + 1);
+  if (where) {
+    where->reserve(text.size() + 1);
+    after->reserve(text.size());
+    where->resize(first);
+    after->resize(first);
+    for (size_t i = 0; i < first; ++i) {
+      (*where)[i] = static_cast<uint32_t>(i);
+      (*after)[i] = static_cast<uint32_t>(i + 1);
+    }
   }
+  // Appends byte b of *folded, from the characters of text[from, to).
+  const auto put = [&](char b, size_t from, size_t to) {
+    folded->push_back(b);
+    if (where) {
+      where->push_back(static_cast<uint32_t>(from));
+      after->push_back(static_cast<uint32_t>(to));
+    }
+  };
   // Whether the last character put into *folded is one after which a combining mark is
   // skipped, and where in text the characters it took (itself, its marks) end.
   bool skip_marks = first > 0 && IsAsciiNonLetter(static_cast<unsigned char>(text[first - 1]));
@@ -1352,11 +1374,8 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
     // two bytes of UTF-8, each from the letter to past the mark.
     if (i + 2 < text.size()) {
       if (const unsigned cp = Composed(text[i], text[i + 1], text[i + 2])) {
-        for (char b : {static_cast<char>(0xC0 | cp >> 6), static_cast<char>(0x80 | (cp & 0x3F))}) {
-          folded->push_back(b);
-          where->push_back(static_cast<uint32_t>(i));
-          after->push_back(static_cast<uint32_t>(i + 3));
-        }
+        for (char b : {static_cast<char>(0xC0 | cp >> 6), static_cast<char>(0x80 | (cp & 0x3F))})
+          put(b, i, i + 3);
         i += 3;
         skip_marks = false;
         continue;
@@ -1367,7 +1386,7 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
     if (skip_marks && c >= 0xCC) {
       if (const size_t m = MarkLength(text, i)) {
         if (taken_end == i) {
-          after->back() = static_cast<uint32_t>(i + m);
+          if (after) after->back() = static_cast<uint32_t>(i + m);
           taken_end = i + m;
         }
         i += m;
@@ -1380,9 +1399,7 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
     const int f = may_fold ? FoldedChar(text, i, &len) : -1;
     if (f < 0) {
       len = 1;
-      folded->push_back(text[i]);
-      where->push_back(static_cast<uint32_t>(i));
-      after->push_back(static_cast<uint32_t>(i + 1));
+      put(text[i], i, i + 1);
       skip_marks = IsAsciiNonLetter(c);
       taken_end = i + 1;
     } else if (f > 0) {
@@ -1391,31 +1408,59 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
       if (IsAsciiAlpha(static_cast<unsigned char>(f)) && i + len + 1 < text.size()) {
         if (const unsigned cp =
                 Composed(static_cast<unsigned char>(f), text[i + len], text[i + len + 1])) {
-          for (char b :
-               {static_cast<char>(0xC0 | cp >> 6), static_cast<char>(0x80 | (cp & 0x3F))}) {
-            folded->push_back(b);
-            where->push_back(static_cast<uint32_t>(i));
-            after->push_back(static_cast<uint32_t>(i + len + 2));
-          }
+          for (char b : {static_cast<char>(0xC0 | cp >> 6), static_cast<char>(0x80 | (cp & 0x3F))})
+            put(b, i, i + len + 2);
           i += len + 2;
           skip_marks = false;
           taken_end = i;
           continue;
         }
       }
-      folded->push_back(static_cast<char>(f));
-      where->push_back(static_cast<uint32_t>(i));
-      after->push_back(static_cast<uint32_t>(i + len));
+      put(static_cast<char>(f), i, i + len);
       // A mark after a letter (fullwidth) is an accent and stays, as after an ASCII one.
       skip_marks = IsAsciiNonLetter(static_cast<unsigned char>(f));
       taken_end = i + len;
     }
     i += len;
   }
-  where->push_back(static_cast<uint32_t>(text.size()));
+  if (where) where->push_back(static_cast<uint32_t>(text.size()));
 }
 
 }  // namespace
+
+bool FoldForMatching(std::string_view text, std::string* folded) {
+  const size_t first = FirstFoldable(text);
+  if (first == std::string_view::npos) return false;
+  FoldSeparators(text, first, folded, nullptr, nullptr);
+  return true;
+}
+
+size_t InvisibleLength(std::string_view text, size_t i) {
+  const auto at = [&](size_t k) {
+    return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u;
+  };
+  const unsigned b0 = at(0), b1 = at(1), b2 = at(2);
+  switch (b0) {
+    case 0xC2:  // U+00AD soft hyphen (invisible unless a line breaks there)
+      return b1 == 0xAD ? 2 : 0;
+    case 0xE1:  // U+180E Mongolian vowel separator
+      return b1 == 0xA0 && b2 == 0x8E ? 3 : 0;
+    case 0xE2:
+      // U+200B zero-width space, U+200C non-joiner, U+200D joiner; U+200E, U+200F
+      // left-to-right and right-to-left marks, U+202A..U+202E bidi embeddings and
+      // overrides: what editors of Hebrew and Arabic text put around numbers and
+      // addresses.
+      if (b1 == 0x80) return (b2 >= 0x8B && b2 <= 0x8F) || (b2 >= 0xAA && b2 <= 0xAE) ? 3 : 0;
+      // U+2060 word joiner, U+2061..U+2064 invisible operators (function application,
+      // times, separator, plus), U+2066..U+2069 bidi isolates.
+      if (b1 == 0x81) return (b2 >= 0xA0 && b2 <= 0xA4) || (b2 >= 0xA6 && b2 <= 0xA9) ? 3 : 0;
+      return 0;
+    case 0xEF:  // U+FEFF zero-width no-break space (a byte order mark)
+      return b1 == 0xBB && b2 == 0xBF ? 3 : 0;
+    default:
+      return 0;
+  }
+}
 
 std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions& options,
                                       const CancelCheck& cancel) const {

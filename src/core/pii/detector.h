@@ -116,6 +116,25 @@ class Detector {
   std::unique_ptr<Detector> owned_base_;  // base_, when this detector built it
 };
 
+// Sets *folded to text as Detect reads it (its comment above): the separators and digits
+// that are not ASCII as their ASCII counterparts (an em dash and a horizontal bar as '-'
+// between two digits only, an ideographic full stop as '.' between two letters or digits
+// only), the fullwidth forms of ASCII as ASCII, the zero-width and invisible format
+// characters (InvisibleLength) left out, an ASCII letter (or a fullwidth one) and a
+// combining mark after it that compose to a letter of Latin-1 or Latin Extended-A as
+// that letter (NFC), and the combining marks after a digit, a space or a punctuation mark
+// left out. Returns false, leaving *folded as it is, when text holds nothing to fold
+// and reads as itself (every ASCII text, most others); true otherwise. Ill-formed UTF-8
+// is kept as it is, byte for byte. The canonical form of pseudonyms (Pseudonym).
+bool FoldForMatching(std::string_view text, std::string* folded);
+
+// The length of the invisible character at text[i] (i < text.size()) that Detect skips
+// and FoldForMatching leaves out, or 0: U+00AD soft hyphen, U+180E, U+200B to U+200D
+// (the zero-width space, non-joiner and joiner), the bidi marks U+200E and U+200F,
+// embeddings and overrides U+202A to U+202E, U+2060 word joiner, the invisible operators
+// U+2061 to U+2064, the bidi isolates U+2066 to U+2069, U+FEFF (a byte order mark).
+size_t InvisibleLength(std::string_view text, size_t i);
+
 // Reads a first-name list: one name per line, '#' comments; returns lower-case names.
 // Throws comply::Error (F0000) if the file cannot be read.
 std::vector<std::string> LoadNameList(const std::string& path);

@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "core/secret_file.h"
 #include "core/sha256.h"
+#include "core/utf8.h"
 
 namespace comply::pii {
 namespace {
@@ -265,7 +266,12 @@ std::string HmacHex(std::string_view key, std::string_view message, const char* 
 }  // namespace
 
 std::string Pseudonym(std::string_view key, std::string_view value) {
-  return HmacHex(key, value, "ps_", 16);
+  // What a reader takes for one value gets one pseudonym (the copied, typed or planted
+  // forms the detector reads as ASCII), and a value with nothing to fold keeps the
+  // pseudonym it had before the fold: its bytes are hashed as they are.
+  std::string folded;
+  return HmacHex(key, FoldForMatching(value, &folded) ? std::string_view(folded) : value, "ps_",
+                 16);
 }
 
 std::string MaskDigitRuns(std::string_view text) {
@@ -302,6 +308,40 @@ std::string KeyId(std::string_view key) {
 
 namespace {
 
+// Sets *len to the length of the character at s[i] for a mask (a well-formed UTF-8
+// sequence's, or 1: an ASCII byte, and each byte of ill-formed UTF-8, which counts as a
+// character) and returns whether it is visible (not one of InvisibleLength's).
+bool MaskStep(std::string_view s, size_t i, size_t* len) {
+  *len = 1;
+  if (static_cast<unsigned char>(s[i]) < 0x80) return true;
+  if (const size_t invisible = InvisibleLength(s, i)) {
+    *len = invisible;
+    return false;
+  }
+  if (MultiByteAt(s, i, len) == 0) *len = 1;
+  return true;
+}
+
+// Calls emit with each piece of the mask of original under op, in order: op.mask_char
+// for each character masked, the characters kept as they are. The invisible characters
+// (InvisibleLength: a zero-width space, a joiner, a bidi mark, a soft hyphen) are
+// neither written nor counted: keep_last, and the rule that never more than half of the
+// characters are kept, count what a reader sees. AppendOperator and ReplacementBytes
+// both walk the mask so, and so agree.
+template <typename Emit>
+void ForEachMaskPiece(const Operator& op, std::string_view original, Emit emit) {
+  size_t visible = 0, len = 0;
+  for (size_t i = 0; i < original.size(); i += len) visible += MaskStep(original, i, &len);
+  // Never more than half the characters kept: keep_last 4 on a value of 4 or 5
+  // characters (a short account number, a PIN) must not show it whole.
+  const size_t keep = std::min(visible / 2, static_cast<size_t>(op.keep_last));
+  size_t n = 0;
+  for (size_t i = 0; i < original.size(); i += len) {
+    if (!MaskStep(original, i, &len)) continue;
+    emit(n++ < visible - keep ? std::string_view(op.mask_char) : original.substr(i, len));
+  }
+}
+
 // Appends ApplyOperator(op, entity, original, key) to out: Redact writes each
 // replacement in place, with no string of its own.
 void AppendOperator(const Operator& op, std::string_view entity, std::string_view original,
@@ -327,21 +367,9 @@ void AppendOperator(const Operator& op, std::string_view entity, std::string_vie
                     {}, "Set comply.hmac_key_file to a file holding the secret key.");
       out->append(Pseudonym(key, original));
       return;
-    case OpKind::kMask: {
-      // Never more than half the characters kept: keep_last 4 on a value of 4 or 5
-      // characters (a short account number, a PIN) must not show it whole.
-      size_t chars = Utf8Length(original);
-      size_t keep = std::min(chars / 2, static_cast<size_t>(op.keep_last));
-      size_t i = 0, n = 0;
-      while (i < original.size()) {
-        size_t len = std::min(Utf8SeqLen(original[i]), original.size() - i);
-        if (n < chars - keep) *out += op.mask_char;
-        else out->append(original.substr(i, len));
-        i += len;
-        ++n;
-      }
+    case OpKind::kMask:
+      ForEachMaskPiece(op, original, [out](std::string_view piece) { out->append(piece); });
       return;
-    }
   }
 }
 
@@ -365,17 +393,8 @@ size_t ReplacementBytes(const Operator& op, std::string_view entity, std::string
     case OpKind::kHash:
       return kPseudonymLength;
     case OpKind::kMask: {
-      // As ApplyOperator's loop, counting instead of writing.
-      size_t chars = Utf8Length(original);
-      size_t keep = std::min(chars / 2, static_cast<size_t>(op.keep_last));
       size_t bytes = 0;
-      size_t i = 0, n = 0;
-      while (i < original.size()) {
-        size_t len = std::min(Utf8SeqLen(original[i]), original.size() - i);
-        bytes += n < chars - keep ? op.mask_char.size() : len;
-        i += len;
-        ++n;
-      }
+      ForEachMaskPiece(op, original, [&bytes](std::string_view piece) { bytes += piece.size(); });
       return bytes;
     }
   }

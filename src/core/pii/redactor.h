@@ -27,7 +27,7 @@ enum class OpKind { kLabel, kMask, kHash, kRemove, kKeep };
 
 struct Operator {
   OpKind kind = OpKind::kLabel;
-  int keep_last = 4;            // mask: characters kept at the end
+  int keep_last = 4;            // mask: visible characters kept at the end (at most half)
   std::string mask_char = "*";  // mask: one UTF-8 character
   std::string label;            // label: replacement text; empty means "[ENTITY]"
 };
@@ -75,7 +75,13 @@ std::string MaskDigitRuns(std::string_view text);
 inline constexpr size_t kPseudonymLength = 35;
 
 // Deterministic pseudonym of value under key: "ps_" + 32 hex chars of HMAC-SHA-256
-// (kPseudonymLength characters).
+// (kPseudonymLength characters) of value as the detector reads it (FoldForMatching:
+// fullwidth forms as ASCII, other scripts' digits as ASCII digits, Unicode spaces and
+// hyphens as ' ' and '-', zero-width and bidi characters left out), so that forms a
+// reader takes for one value share a pseudonym; a value with nothing to fold (every
+// ASCII one) is hashed as it is. Nothing specific to an entity: "536-22-8714" and
+// "536 22 8714", or two cases of an e-mail address, stay apart, and a value found in a
+// text (the hash operator) gets the pseudonym the value alone gets.
 std::string Pseudonym(std::string_view key, std::string_view value);
 
 // A value pseudonymized already ("ps_" and 32 hexadecimal digits, Pseudonym's form),
@@ -93,7 +99,9 @@ inline bool IsPseudonym(std::string_view v) {
 // value's pseudonym. Tells two keys apart without revealing either.
 std::string KeyId(std::string_view key);
 
-// Replacement text for one finding's original text under op.
+// Replacement text for one finding's original text under op. A mask leaves out the
+// invisible characters (InvisibleLength) and counts the others, a byte of ill-formed
+// UTF-8 as one.
 std::string ApplyOperator(const Operator& op, std::string_view entity,
                           std::string_view original, std::string_view key);
 
