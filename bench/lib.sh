@@ -3,6 +3,12 @@
 # destroys the cluster on exit unless COMPLY_BENCH_KEEP=1.
 # After bench_cluster_up NAME: PG* variables point at the database, the array psql
 # runs psql, and comply_flag is 1 when pg_comply is loaded.
+#
+# The cluster is a throwaway one (scripts/pgcluster.sh): fsync, synchronous_commit and
+# full_page_writes off, so that the numbers are the CPU's. BENCH_DURABLE=1 runs it with
+# PostgreSQL's defaults for them (on), as a production server runs: each commit then
+# waits for its WAL to reach the disk, and the first change of a page after a checkpoint
+# writes the whole page to the WAL.
 
 # Starts the cluster and database of benchmark NAME and prints the machine's header.
 bench_cluster_up() {
@@ -13,15 +19,20 @@ bench_cluster_up() {
   bench_cluster="$repo/scripts/pgcluster.sh"
   export COMPLY_CLUSTER_DIR="$repo/build/bench-cluster-$name"
   comply_flag=1
+  bench_conf=$(mktemp)
+  chmod 644 "$bench_conf"
+  [ -n "${COMPLY_PG_CONF:-}" ] && cat "$COMPLY_PG_CONF" >>"$bench_conf"
+  if [ "${BENCH_DURABLE:-0}" = 1 ]; then
+    export COMPLY_CLUSTER_DIR="$COMPLY_CLUSTER_DIR-durable"
+    printf '%s\n' "fsync = on" "synchronous_commit = on" "full_page_writes = on" >>"$bench_conf"
+  fi
+  export COMPLY_PG_CONF="$bench_conf"
   if [ "${COMPLY_BENCH_SQL_ONLY:-0}" = 1 ]; then
     # pgcluster.sh preloads pg_comply; without the extension, override that.
     comply_flag=0
     export COMPLY_CLUSTER_DIR="$COMPLY_CLUSTER_DIR-sqlonly"
     mkdir -p "$COMPLY_CLUSTER_DIR"
-    bench_conf=$(mktemp)
-    echo "shared_preload_libraries = ''" >"$bench_conf"
-    chmod 644 "$bench_conf"
-    export COMPLY_PG_CONF="$bench_conf"
+    echo "shared_preload_libraries = ''" >>"$bench_conf"
   else
     local sharedir
     sharedir=$(pg_config --sharedir)
@@ -50,6 +61,7 @@ bench_cluster_up() {
   echo "== pg_comply $title benchmark"
   echo "server:  $("${psql[@]}" -Atc 'SHOW server_version')"
   echo "cpu:     $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1) ($(nproc) cores; queries run on one)"
+  echo "durable: fsync $("${psql[@]}" -Atc 'SHOW fsync'), synchronous_commit $("${psql[@]}" -Atc 'SHOW synchronous_commit'), full_page_writes $("${psql[@]}" -Atc 'SHOW full_page_writes') (BENCH_DURABLE=${BENCH_DURABLE:-0})"
 }
 
 # Destroys the benchmark's cluster (or says where it was left running).
