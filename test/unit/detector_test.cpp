@@ -431,12 +431,19 @@ TEST_F(DetectorTest, PhoneExitCodeBracketedAreaAndSlash) {
   for (const char* number :
        {"00 44 20 7946 0958", "0044 20 7946 0958", "011 44 20 7946 0958", "00 33 1 42 68 53 00",
         "001-415-555-2671", "(020) 7946 0958", "(0161) 496 0000", "(020)79460958",
-        "030/1234567", "089/12345678", "0221/1234567"}) {
+        }) {
     const std::string text = std::string("reach me on ") + number + " after 5pm";
     EXPECT_TRUE(Has(text, "PHONE_NUMBER", number)) << number;
     EXPECT_NEAR(ScoreOf(text, number), 0.75, kEps) << number;
   }
-  EXPECT_TRUE(Has("Tel.: 030/1234567", "PHONE_NUMBER", "030/1234567"));
+  // The slash form, also a reference's ("Az. 030/2024"), only with a phone word.
+  for (const char* number : {"030/1234567", "089/12345678", "0221/1234567"}) {
+    EXPECT_TRUE(Has(std::string("Tel.: ") + number, "PHONE_NUMBER", number)) << number;
+    EXPECT_TRUE(Has(std::string("Telefon ") + number, "PHONE_NUMBER", number)) << number;
+    EXPECT_NEAR(ScoreOf(std::string("Termin ") + number, number), 0.4, kEps) << number;
+  }
+  EXPECT_TRUE(Lacks("Tel. Az. 030/2024/17", "PHONE_NUMBER"));
+  EXPECT_TRUE(Lacks("Tel. 12/030/2024", "PHONE_NUMBER"));
   // 011 also begins Sheffield's area code: a British number when not an international one.
   EXPECT_TRUE(Has("Sheffield 0114 496 0000", "PHONE_NUMBER", "0114 496 0000"));
   // Not numbers of any region: an exit code before no country code, a time, a fraction.
@@ -1335,6 +1342,9 @@ TEST_F(DetectorTest, IpAddressNotAVersion) {
   EXPECT_TRUE(Has("client 1.2.3.4 connected", "IP_ADDRESS", "1.2.3.4"));
   EXPECT_TRUE(Has("server: 10.0.0.1", "IP_ADDRESS", "10.0.0.1"));
   EXPECT_TRUE(Has("prebuild 10.0.0.1", "IP_ADDRESS", "10.0.0.1"));
+  for (const char* text : {"see section 1.2.3.4 of the contract", "PCI DSS 10.2.1.1",
+                           "Requirement 8.3.1.1 applies", "Table 2.1.1.3"})
+    EXPECT_TRUE(Lacks(text, "IP_ADDRESS")) << text;
   EXPECT_TRUE(Has("forever 10.0.0.1", "IP_ADDRESS", "10.0.0.1"));
   EXPECT_TRUE(Has("version\n\n 10.0.0.1", "IP_ADDRESS", "10.0.0.1"));
 }

@@ -93,7 +93,9 @@ bool RefineNotInRun(std::string_view text, size_t* begin, size_t* end) {
 // hyphen (v-1.2.3.4, 1.2.3.4-beta); a port (10.0.0.1:5432), a range (10.0.0.1-10.0.0.9)
 // or a prefix (host:10.0.0.1) leaves the address an address. So does one after a word
 // that makes it a version ("version 1.2.3.4", "Build: 10.0.19041.1", "firmware
-// 4.2.1.7", "ver. 2.0.0.1"): software writes four-part versions as addresses look.
+// 4.2.1.7", "ver. 2.0.0.1"): software writes four-part versions as addresses look; or
+// a numbered part of a document or a standard ("section 1.2.3.4", "PCI DSS 10.2.1.1",
+// "Requirement 8.3.1.1").
 bool RefineIpv4(std::string_view text, size_t* begin, size_t* end) {
   auto letter = [&](size_t i) { return IsAsciiAlnum(text[i]) && !(text[i] >= '0' && text[i] <= '9'); };
   if (*begin >= 2 && text[*begin - 1] == '.' && IsAsciiAlnum(text[*begin - 2])) return false;
@@ -106,12 +108,14 @@ bool RefineIpv4(std::string_view text, size_t* begin, size_t* end) {
   if (j == *begin) return true;
   if (j > 0 && text[j - 1] == '.') --j;
   size_t w = j;
-  while (w > 0 && j - w <= 8 && letter(w - 1)) --w;
-  if (w == j || j - w > 8 || (w > 0 && IsAsciiAlnum(text[w - 1]))) return true;
-  char word[9] = {};
+  while (w > 0 && j - w <= 11 && letter(w - 1)) --w;
+  if (w == j || j - w > 11 || (w > 0 && IsAsciiAlnum(text[w - 1]))) return true;
+  char word[12] = {};
   for (size_t k = w; k < j; ++k) word[k - w] = static_cast<char>(text[k] | 0x20);
-  static constexpr std::string_view kVersionWords[] = {"version", "ver", "v", "release", "build",
-                                                       "firmware", "fw", "revision", "rev"};
+  static constexpr std::string_view kVersionWords[] = {
+      "version", "ver", "v", "release", "build", "firmware", "fw", "revision", "rev",
+      "section", "sec", "chapter", "clause", "paragraph", "para", "article", "figure", "fig",
+      "table", "step", "item", "requirement", "req", "control", "dss"};
   for (std::string_view v : kVersionWords)
     if (v == std::string_view(word, j - w)) return false;
   return true;
@@ -208,6 +212,17 @@ bool RefineEmail(std::string_view text, size_t* begin, size_t* end) {
   }
   if (b >= at) return false;
   *begin = b;
+  return true;
+}
+
+// Refuses a phone number written with a slash ("030/1234567") that is part of a longer
+// slashed run, a reference or a date ("030/2024/17", "12/030/2024"); other forms are left
+// as they are ("020 7946 0958/9" names two lines).
+bool RefinePhoneSlash(std::string_view text, size_t* begin, size_t* end) {
+  if (text.substr(*begin, *end - *begin).find('/') == std::string_view::npos) return true;
+  auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+  if (*end + 1 < text.size() && text[*end] == '/' && digit(*end + 1)) return false;
+  if (*begin >= 2 && text[*begin - 1] == '/' && digit(*begin - 2)) return false;
   return true;
 }
 
@@ -427,8 +442,10 @@ const Words& kSsnContext = *new Words{"social", "security", "ssn", "ssns", "ss#"
 const Words& kCardContext =
     *new Words{"credit", "card",   "visa",    "mastercard", "cc",         "amex", "discover",
                "jcb",    "diners", "maestro", "debit",      "cardholder", "pan"};
-const Words& kPhoneContext = *new Words{"phone",  "telephone", "tel", "cell",    "cellphone",
-                                        "mobile", "call",      "fax", "contact", "ph"};
+const Words& kPhoneContext = *new Words{
+    "phone", "telephone", "tel", "cell", "cellphone", "mobile", "call", "fax", "contact", "ph",
+    // German, Dutch, Italian, Spanish
+    "telefon", "telefonnummer", "rufnummer", "handy", "mobil", "telefoon", "telefono"};
 const Words& kBankContext =
     *new Words{"bank", "account", "acct", "checking", "savings", "debit", "deposit", "iban"};
 const Words& kDeTaxContext = *new Words{
@@ -518,7 +535,7 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        "\\b(?:https?|ftp)://[^\\s<>\"'\\]\\[{}|\\\\^`]+"
        "|\\bwww\\.[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)+(?:/[^\\s<>\"']*)?",
        0.5, 0.6, ValidateUrl, RefineUrl, {"url", "website", "link", "site"}},
-      {"PHONE_NUMBER", "phone", kPhoneForms, 0.4, 0.75, ValidatePhoneAnyForm, nullptr,
+      {"PHONE_NUMBER", "phone", kPhoneForms, 0.4, 0.75, ValidatePhoneAnyForm, RefinePhoneSlash,
        kPhoneContext},
       // A North American number as one run of ten digits (or eleven, 1 first), as US
       // systems store them: only likely (0.3; an order or account number is often a
@@ -785,6 +802,12 @@ Validity ValidatePhoneNanp(std::string_view candidate) {
 
 Validity ValidatePhoneAnyForm(std::string_view candidate) {
   if (!candidate.empty() && candidate[0] == '+') return ValidatePhone(candidate);
+  // The German slash form ("030/1234567") is also how references and file numbers are
+  // written ("Az. 030/2024"): likely only, reported with a phone word ("Tel.", "Telefon"
+  // reads as "tel").
+  if (candidate.find('/') != std::string_view::npos)
+    return ValidatePhoneNational(candidate) == Validity::kValid ? Validity::kUnknown
+                                                                 : Validity::kInvalid;
   // Dialled with an exit code instead of '+' ("00 44 20 7946 0958", "011 44 ..."): read
   // as after '+' when that is a valid number. No national number begins with 00; 011
   // also begins British ones (0114 is Sheffield's code), read as such below if not.
