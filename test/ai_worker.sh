@@ -205,9 +205,15 @@ check "... (second attempt at least 2 s after the first)" \
 # beyond comply.max_input_bytes, and with it the worker's round, again and again, the
 # job sent each time and never counted.
 q -c "ALTER SYSTEM SET comply.max_input_bytes = '64kB'" -c "SELECT pg_reload_conf()" >/dev/null
-long=$(python3 -c 'print("SSN 536-22-8714 " + "word " * 20000)')
-ctl mode "{\"mode\": \"ok\", \"rationale\": \"$long\"}"
-job=$(q -c "SELECT comply.classify_async('long rationale', $labels, 'openai:test-model')")
+# Makes the server answer with the rationale python3 prints for $1, and queues a job of
+# the text $2: prints the job's id.
+rationale_job() {
+  local long
+  long=$(python3 -c "print($1)")
+  ctl mode "{\"mode\": \"ok\", \"rationale\": \"$long\"}"
+  q -c "SELECT comply.classify_async('$2', $labels, 'openai:test-model')"
+}
+job=$(rationale_job '"SSN 536-22-8714 " + "word " * 20000' 'long rationale')
 check "a job whose answer has a 100 kB rationale is done, in one attempt" \
   wait_for "SELECT status = 'done' AND attempts = 1 FROM comply.ai_jobs WHERE id = $job" 15
 check "... its rationale kept cut to 4 kB and redacted" \
@@ -217,9 +223,7 @@ check "... its rationale kept cut to 4 kB and redacted" \
 check "... and so is a synchronous call's (no 54000 for a 14-byte input)" \
   is_true "SELECT label = 'phi' FROM comply.classify('long rationale', $labels, 'openai:test-model')"
 # A label across the cut: dropped whole, its '[' too (the rationale ended in "word [").
-long=$(python3 -c 'print("word " * 817 + "a.person@example.com " + "word " * 100)')
-ctl mode "{\"mode\": \"ok\", \"rationale\": \"$long\"}"
-job=$(q -c "SELECT comply.classify_async('label across the cut', $labels, 'openai:test-model')")
+job=$(rationale_job '"word " * 817 + "a.person@example.com " + "word " * 100' 'label across the cut')
 check "a label across the rationale's cut is dropped with its bracket" \
   wait_for "SELECT status = 'done' FROM comply.ai_jobs WHERE id = $job" 15
 check "... (the rationale ends 'word [rationale cut: ...]')" \
@@ -227,9 +231,7 @@ check "... (the rationale ends 'word [rationale cut: ...]')" \
              FROM comply.ai_interactions WHERE job_id = $job"
 # A card number written in groups across the cut (at 4,096 bytes): redacted whole before the
 # rationale is cut (cut first, its first 12 digits stayed in clear).
-long=$(python3 -c 'print("word " * 816 + "x " + "4111 1111 1111 1111 " + "word " * 100)')
-ctl mode "{\"mode\": \"ok\", \"rationale\": \"$long\"}"
-job=$(q -c "SELECT comply.classify_async('card across the cut', $labels, 'openai:test-model')")
+job=$(rationale_job '"word " * 816 + "x " + "4111 1111 1111 1111 " + "word " * 100' 'card across the cut')
 check "a card number across the rationale's cut is not kept in part" \
   wait_for "SELECT status = 'done' FROM comply.ai_jobs WHERE id = $job" 15
 check "... (no group of its digits in the interaction's response)" \
