@@ -74,8 +74,8 @@ const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  
                                    "Sr",  "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle",
     // In capitals, as forms write them ("MR. JOHN SMITH"); not "MS" (multiple sclerosis).
     "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU",
-    // German, Dutch and Italian abbreviations (see HONORIFIC).
-    "Fr", "Hr", "Dhr", "Mevr", "Mw", "Sig", "Dott", "Avv"};
+    // Dutch and Italian abbreviations (see HONORIFIC).
+    "Dhr", "Mevr", "Dott", "Avv"};
 // The first three bytes of the month names of MONTH, MONTH_EUROPE and its
 // abbreviations (MONTH_EUROPE_ABBR, MONTH_EUROPE_DOTTED; "mrt" and "mrz" begin no name
 // in full; "fev" and "aou" are the French names typed without accents), their ASCII
@@ -512,12 +512,15 @@ class Scanner {
     // in at most three runs joined by ' ' or '-', the first starting with 0 (and the
     // match with it, at most 15 bytes).
     if (t_[r0.s] == '0' && n0 >= 9) Set(Hint::kPhone, r0.s, Fwd(r0.s, 15));
-    // PHONE, exit-code form: \b(?:00|011)[ .\-]?\d, then the international form after its
-    // '+': a run that begins a word with 00 or 011 and goes on with a digit, itself or
-    // after one separator ("14:30:00" does not), and at most 40 bytes from it.
+    // PHONE, exit-code form: \b(?:00|011)[ .\-]?[1-9], then the international form after
+    // its '+': a run that begins a word with 00 or 011 and goes on with a digit other
+    // than 0, itself or after one separator ("14:30:00" and "00 00" do not), and at most
+    // 40 bytes from it.
     if (t_[r0.s] == '0' && n0 >= 2 && (r0.s == 0 || !(kClasses[t_[r0.s - 1]] & kWordClass))) {
       const size_t code = t_[r0.s + 1] == '0' ? 2 : n0 >= 3 && t_[r0.s + 1] == '1' && t_[r0.s + 2] == '1' ? 3 : 0;
-      if (code != 0 && (n0 > code || (r0.e + 1 < n_ && In(t_[r0.e], kGroupSeps) && Digit(t_[r0.e + 1]))))
+      const size_t next = n0 > code ? r0.s + code
+                          : r0.e + 1 < n_ && In(t_[r0.e], kGroupSeps) ? r0.e + 1 : n_;
+      if (code != 0 && next < n_ && Digit(t_[next]) && t_[next] != '0')
         Set(Hint::kPhone, r0.s, Fwd(r0.s, 40));
     }
     if (In(j10, kSpaceDash) && t_[r1.s] == '0' && n1 + n0 >= 9)
@@ -537,9 +540,10 @@ class Scanner {
     if (n1 >= 2 && n1 <= 5 && t_[r1.s] == '0' && r1.s > 0 && t_[r1.s - 1] == '(' && r1.e < n_ &&
         t_[r1.e] == ')' && r0.s - r1.e <= 2)
       Set(Hint::kPhone, r1.s - 1, Fwd(r0.s, 9));
-    // PHONE, German slash form: \b0\d{2,4}/\d{3,8}\b, a run of 3 to 5 beginning with 0
-    // joined by '/' to this one.
-    if (j10 == '/' && t_[r1.s] == '0' && n1 >= 3 && n1 <= 5 && n0 >= 3) Set(Hint::kPhone, r1.s, r0.e);
+    // PHONE, German slash form: \b0\d{2,4}/\d{2,8}(?:[ \-]\d{1,5}){0,3}\b, a run of 3 to 5
+    // beginning with 0 joined by '/' to this one, and at most 26 bytes from this one.
+    if (j10 == '/' && t_[r1.s] == '0' && n1 >= 3 && n1 <= 5 && n0 >= 2)
+      Set(Hint::kPhone, r1.s, Fwd(r0.s, 26));
     // SSN/ITIN: \d{3}-\d{2}-\d{4} (or with ' ' or '.', the same twice)
     if (j21 != 0 && j21 == j10 && In(j10, kGroupSeps) && n2 >= 3 && n1 == 2 && n0 >= 4)
       Set(Hint::kNineGrouped, r2.s, r0.e);

@@ -347,12 +347,19 @@ constexpr std::array<bool, 256> kMayHoldBytes = [] {
 // True if a built-in recognizer may find something in text. Each one's match holds a
 // digit (numbers, dates, IBANs, crypto addresses), '@' (e-mail), ':' or '.' (URLs, IPv6,
 // MAC addresses), '-' (MAC addresses of letters a-f), or a capital letter, ASCII or not
-// (names: after a cue, an honorific or a listed first name, a name starts with one): a
-// text with none of these bytes, nor any byte above 0x7F, holds nothing to find (a tag,
-// an enum value, a word of a jsonb document). Tested against the full scan.
+// (names: after a cue, an honorific or a listed first name, a name starts with one), or
+// is a word of 16 small letters (a codice fiscale in small letters whose digits are all
+// written as omocodia letters, "rssmrasptlamvcfs"): a text with none of these, nor any
+// byte above 0x7F, holds nothing to find (a tag, an enum value, a word of a jsonb
+// document). Tested against the full scan.
 bool MayHoldBuiltin(std::string_view text) {
-  for (char ch : text)
-    if (kMayHoldBytes[static_cast<unsigned char>(ch)]) return true;
+  size_t small_letters = 0;
+  for (char ch : text) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (kMayHoldBytes[c]) return true;
+    small_letters = c >= 'a' && c <= 'z' ? small_letters + 1 : 0;
+    if (small_letters == 16) return true;
+  }
   return false;
 }
 

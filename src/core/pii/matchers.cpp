@@ -423,8 +423,8 @@ constexpr const char* kHonorifics[] = {"Mr",  "Mrs",  "Ms",   "Miss", "Mx",  "Dr
                                        "Sr",  "Sra",  "Srta", "Herr", "Frau", "Mme", "Mlle",
     // In capitals, as forms write them ("MR. JOHN SMITH"); not "MS" (multiple sclerosis).
     "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU",
-    // German, Dutch and Italian abbreviations (see HONORIFIC).
-    "Fr", "Hr", "Dhr", "Mevr", "Mw", "Sig", "Dott", "Avv"};
+    // Dutch and Italian abbreviations (see HONORIFIC).
+    "Dhr", "Mevr", "Dott", "Avv"};
 
 static_assert(std::size(kNameCues) <= 64 && std::size(kClosings) <= 64 && std::size(kHonorifics) <= 64,
               "a word's bit in CueRegex::first");
@@ -847,8 +847,10 @@ size_t PhoneGroups(std::string_view t, size_t q, size_t to, int done, PhoneMemo&
 }
 
 // "\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]?\d{2,4}){1,4}\b" at q0, the
-// international form after its '+' or its exit code, which begins at p.
-size_t PhoneCountryAndNumber(std::string_view t, size_t p, size_t q0, size_t to) {
+// international form after its '+' or its exit code, which begins at p (after an exit
+// code, "[1-9]\d{0,2}": no country code begins with 0).
+size_t PhoneCountryAndNumber(std::string_view t, size_t p, size_t q0, size_t to, bool nonzero_first) {
+  if (nonzero_first && q0 < to && t[q0] == '0') return kNone;
   PhoneMemo memo{p};
   for (size_t a = DigitRun(t, q0, 3, to); a >= 1; --a) {
     const size_t q1 = OptSep(t, q0 + a, to, true);
@@ -874,17 +876,17 @@ size_t PhoneCountryAndNumber(std::string_view t, size_t p, size_t q0, size_t to)
 // "\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]?\d{2,4}){1,4}\b"
 size_t PhoneInternational(std::string_view t, size_t p, size_t to) {
   if (t[p] != '+') return kNone;
-  return PhoneCountryAndNumber(t, p, p + 1, to);
+  return PhoneCountryAndNumber(t, p, p + 1, to, false);
 }
 
-// "\b(?:00|011)[ .\-]?" then PhoneCountryAndNumber (p a '0' at \b). The two codes cannot
-// both begin at p.
+// "\b(?:00|011)[ .\-]?[1-9]\d{0,2}" and the rest of PhoneCountryAndNumber (p a '0' at
+// \b). The two codes cannot both begin at p.
 size_t PhoneExitCode(std::string_view t, size_t p, size_t to) {
   size_t q = kNone;
   if (Digits(t, p + 1, 1, to) && t[p + 1] == '0') q = p + 2;
   else if (Digits(t, p + 1, 2, to) && t[p + 1] == '1' && t[p + 2] == '1') q = p + 3;
   if (q == kNone) return kNone;
-  return PhoneCountryAndNumber(t, p, OptSep(t, q, to, true), to);
+  return PhoneCountryAndNumber(t, p, OptSep(t, q, to, true), to, true);
 }
 
 // "\d{3}[ .\-]\d{4}\b" at q: its end or kNone.
@@ -941,13 +943,26 @@ size_t PhoneBracketedArea(std::string_view t, size_t p, size_t to) {
   return TrunkTail(t, p + 3 + a, to);
 }
 
-// "\b0\d{2,4}/\d{3,8}\b" (p a '0' at \b).
+// "(?:[ \-]\d{1,5}){0,left}\b" at q: the greedy groups, given back from the last.
+size_t SlashGroups(std::string_view t, size_t q, size_t to, int left) {
+  if (left > 0 && q < to && (t[q] == ' ' || t[q] == '-')) {
+    for (size_t n = DigitRun(t, q + 1, 5, to); n >= 1; --n) {
+      const size_t r = SlashGroups(t, q + 1 + n, to, left - 1);
+      if (r != kNone) return r;
+    }
+  }
+  return Boundary(t, q) ? q : kNone;
+}
+
+// "\b0\d{2,4}/\d{2,8}(?:[ \-]\d{1,5}){0,3}\b" (p a '0' at \b).
 size_t PhoneSlash(std::string_view t, size_t p, size_t to) {
   const size_t a = DigitRun(t, p + 1, 4, to);
   if (a < 2 || p + 1 + a >= to || t[p + 1 + a] != '/') return kNone;
   const size_t q = p + 2 + a;
-  for (size_t c = DigitRun(t, q, 8, to); c >= 3; --c)
-    if (Boundary(t, q + c)) return q + c;
+  for (size_t c = DigitRun(t, q, 8, to); c >= 2; --c) {
+    const size_t r = SlashGroups(t, q + c, to, 3);
+    if (r != kNone) return r;
+  }
   return kNone;
 }
 

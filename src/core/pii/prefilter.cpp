@@ -107,8 +107,8 @@ const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  
                                    "Sr",  "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle",
     // In capitals, as forms write them ("MR. JOHN SMITH"); not "MS" (multiple sclerosis).
     "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU",
-    // German, Dutch and Italian abbreviations (see HONORIFIC).
-    "Fr", "Hr", "Dhr", "Mevr", "Mw", "Sig", "Dott", "Avv"};
+    // Dutch and Italian abbreviations (see HONORIFIC).
+    "Dhr", "Mevr", "Dott", "Avv"};
 // (The first three bytes of the month names: internal::kMonthStarts3, month_starts.h.)
 constexpr auto& kMonths = internal::kMonthStarts3;
 // The month names of ASCII letters only, in full and abbreviated, as MONTH, MONTH_EUROPE,
@@ -631,12 +631,15 @@ class Scanner {
     // in at most three runs joined by ' ' or '-', the first starting with 0 (and the
     // match with it, at most 15 bytes).
     if (t_[r0.s] == '0' && n0 >= 9) Set(Hint::kPhone, r0.s, Fwd(r0.s, 15));
-    // PHONE, exit-code form: \b(?:00|011)[ .\-]?\d, then the international form after its
-    // '+': a run that begins a word with 00 or 011 and goes on with a digit, itself or
-    // after one separator ("14:30:00" does not), and at most 40 bytes from it.
+    // PHONE, exit-code form: \b(?:00|011)[ .\-]?[1-9], then the international form after
+    // its '+': a run that begins a word with 00 or 011 and goes on with a digit other
+    // than 0, itself or after one separator ("14:30:00" and "00 00" do not), and at most
+    // 40 bytes from it.
     if (t_[r0.s] == '0' && n0 >= 2 && (r0.s == 0 || !(kClasses[t_[r0.s - 1]] & kWordClass))) {
       const size_t code = t_[r0.s + 1] == '0' ? 2 : n0 >= 3 && t_[r0.s + 1] == '1' && t_[r0.s + 2] == '1' ? 3 : 0;
-      if (code != 0 && (n0 > code || (r0.e + 1 < n_ && In(t_[r0.e], kGroupSeps) && Digit(t_[r0.e + 1]))))
+      const size_t next = n0 > code ? r0.s + code
+                          : r0.e + 1 < n_ && In(t_[r0.e], kGroupSeps) ? r0.e + 1 : n_;
+      if (code != 0 && next < n_ && Digit(t_[next]) && t_[next] != '0')
         Set(Hint::kPhone, r0.s, Fwd(r0.s, 40));
     }
     // PHONE, French form: \b0\d(?:[ .\-]\d{2}){4}\b, five pairs of digits joined by
@@ -700,9 +703,10 @@ class Scanner {
         Alpha(t_[r0.s - 4]) && t_[r0.s - 5] == '-' && Digit(t_[r0.s - 6]))
       Set(Hint::kOtherDate, Back(r0.s - 5, 2), r0.e);
     if (!In(j10, kJoins)) return;
-    // PHONE, German slash form: \b0\d{2,4}/\d{3,8}\b, a run of 3 to 5 beginning with 0
-    // joined by '/' to this one.
-    if (j10 == '/' && t_[r1.s] == '0' && n1 >= 3 && n1 <= 5 && n0 >= 3) Set(Hint::kPhone, r1.s, r0.e);
+    // PHONE, German slash form: \b0\d{2,4}/\d{2,8}(?:[ \-]\d{1,5}){0,3}\b, a run of 3 to 5
+    // beginning with 0 joined by '/' to this one, and at most 26 bytes from this one.
+    if (j10 == '/' && t_[r1.s] == '0' && n1 >= 3 && n1 <= 5 && n0 >= 2)
+      Set(Hint::kPhone, r1.s, Fwd(r0.s, 26));
     // PHONE, North American form: (?:\b1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b,
     // so a run of three after ')' or a separator, joined to a run of four (the match
     // starts at most 8 bytes before the three: "1-(415) ").

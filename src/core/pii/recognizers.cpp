@@ -112,10 +112,12 @@ bool RefineIpv4(std::string_view text, size_t* begin, size_t* end) {
   if (w == j || j - w > 11 || (w > 0 && IsAsciiAlnum(text[w - 1]))) return true;
   char word[12] = {};
   for (size_t k = w; k < j; ++k) word[k - w] = static_cast<char>(text[k] | 0x20);
+  // (Not "fw", "sec", "table", "step", "item", "control": "FW: 192.168.1.1 blocked",
+  // "routing table 10.0.0.1" are network text.)
   static constexpr std::string_view kVersionWords[] = {
-      "version", "ver", "v", "release", "build", "firmware", "fw", "revision", "rev",
-      "section", "sec", "chapter", "clause", "paragraph", "para", "article", "figure", "fig",
-      "table", "step", "item", "requirement", "req", "control", "dss"};
+      "version", "ver", "v", "release", "build", "firmware", "revision", "rev", "section",
+      "chapter", "clause", "paragraph", "para", "article", "figure", "fig", "requirement",
+      "req", "dss"};
   for (std::string_view v : kVersionWords)
     if (v == std::string_view(word, j - w)) return false;
   return true;
@@ -174,7 +176,9 @@ bool CjkCodePoint(char32_t c) {
 // in text, a doubled dot, nor from Latin letters back into CJK text written without
 // spaces (お問い合わせはtaro@ is taro@); then forward to its first letter or digit. Over a
 // doubled dot too ("john..doe@" whole: ValidateEmail reads it as likely, not valid),
-// which left "john.." of a name in the redacted text.
+// which left "john.." of a name in the redacted text; not over three dots or more, an
+// ellipsis ("reply...john@", "Tel. 030 1234567...anna@": the number is a finding of its
+// own, which an address reaching back into it would lose to).
 bool RefineEmail(std::string_view text, size_t* begin, size_t* end) {
   auto ascii_local = [](char c) {
     return IsAsciiAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '\'' || c == '-';
@@ -187,6 +191,7 @@ bool RefineEmail(std::string_view text, size_t* begin, size_t* end) {
     const unsigned char c = static_cast<unsigned char>(text[b - 1]);
     if (c < 0x80) {
       if (!ascii_local(static_cast<char>(c))) break;
+      if (c == '.' && b >= 3 && text[b - 2] == '.' && text[b - 3] == '.') break;
       latin_seen = latin_seen || IsAsciiAlnum(static_cast<char>(c));
       --b;
       continue;
@@ -309,8 +314,8 @@ Validity ValidateUrl(std::string_view s) {
 }
 
 // Validates an e-mail address beyond the pattern. A file name with a resolution suffix
-// ("logo@2x.png", "icon@3x.webp") is not one: its "domain" ends in an extension that is
-// no top-level domain. A local part with a trailing or doubled dot ("john..doe@",
+// ("logo@2x.png", "icon@3x.webp", "logo@2x.png.meta") is not one: its "domain" holds an
+// extension that is no domain's label, or begins with the suffix. A local part with a trailing or doubled dot ("john..doe@",
 // "john.@") breaks RFC 5322 but is still someone's address as typed: likely (kUnknown),
 // redacted whole at the default threshold rather than in part or not at all, when it is
 // of an address's length (at most 64 bytes).
@@ -322,13 +327,18 @@ Validity ValidateEmail(std::string_view s) {
       "css", "js", "mjs", "json", "html", "htm", "php", "xml", "yml", "yaml", "txt", "csv",
       "log", "pdf", "doc", "docx", "xls", "xlsx", "gz", "tgz", "tar", "ttf", "woff", "wav",
       "avi", "mkv"};
-  const size_t dot = s.rfind('.');
-  if (dot != std::string_view::npos && dot > at) {
-    const std::string_view tld = s.substr(dot + 1);
+  // Any label of the domain but its first ("logo@2x.png.meta", "a@b.css.map"), and a
+  // resolution suffix right after the '@' ("icon@2x.jxl").
+  if (s.size() > at + 3 && s[at + 1] >= '1' && s[at + 1] <= '4' && (s[at + 2] | 0x20) == 'x' &&
+      s[at + 3] == '.')
+    return Validity::kInvalid;
+  for (size_t dot = s.find('.', at); dot != std::string_view::npos; dot = s.find('.', dot + 1)) {
+    const size_t next = s.find('.', dot + 1);
+    const std::string_view label = s.substr(dot + 1, next == std::string_view::npos ? std::string_view::npos : next - dot - 1);
     for (std::string_view ext : kFileExtensions) {
-      if (tld.size() != ext.size()) continue;
+      if (label.size() != ext.size()) continue;
       bool same = true;
-      for (size_t i = 0; i < ext.size() && same; ++i) same = (tld[i] | 0x20) == ext[i];
+      for (size_t i = 0; i < ext.size() && same; ++i) same = (label[i] | 0x20) == ext[i];
       if (same) return Validity::kInvalid;
     }
   }
@@ -358,11 +368,12 @@ Validity ValidateEmail(std::string_view s) {
 #define CAPS_SEQ CAPS_WORD "(?:[ \\t]+(?:\\p{Lu}\\.[ \\t]+)?" CAPS_WORD "){1,3}"
 #define NAME_TAIL_AFTER_CUE "(?:" NAME_SEQ_AFTER_CUE "|" CAPS_SEQ ")"
 // (Also in capitals, as forms write them, "MR. JOHN SMITH"; not "MS", multiple sclerosis
-// in a clinical note. And the abbreviations of German, Dutch and Italian letters and
-// forms: "Fr." and "Hr." for Frau and Herr, "Dhr."/"Mevr."/"Mw." for meneer and mevrouw,
-// "Sig.", "Dott.", "Avv." for signore, dottore, avvocato; "Fr." is also a priest's Father.
+// in a clinical note. And the abbreviations of Dutch and Italian letters and forms:
+// "Dhr."/"Mevr." for meneer and mevrouw, "Dott.", "Avv." for dottore, avvocato. Not
+// "Fr.", "Hr.", "Sig.", "Mw.": Friday or francs, hours, a prescription's instructions
+// ("Sig. Take one capsule"), megawatts, far more often than Frau, Herr, signore, mevrouw.
 // matchers.cpp's and prefilter.cpp's lists follow this one.)
-#define HONORIFIC "(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sr|Sra|Srta|Herr|Frau|Mme|Mlle|MR|MRS|MISS|DR|PROF|HERR|FRAU|Fr|Hr|Dhr|Mevr|Mw|Sig|Dott|Avv)"
+#define HONORIFIC "(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sr|Sra|Srta|Herr|Frau|Mme|Mlle|MR|MRS|MISS|DR|PROF|HERR|FRAU|Dhr|Mevr|Dott|Avv)"
 // Longer cues first: the regex ends at the cue, so "signed by" must win over "signed".
 #define NAME_CUES                                                                       \
   "(?:patient name|full name|signed by|approved by|referred by|account holder|"         \
@@ -444,8 +455,10 @@ const Words& kCardContext =
                "jcb",    "diners", "maestro", "debit",      "cardholder", "pan"};
 const Words& kPhoneContext = *new Words{
     "phone", "telephone", "tel", "cell", "cellphone", "mobile", "call", "fax", "contact", "ph",
-    // German, Dutch, Italian, Spanish
-    "telefon", "telefonnummer", "rufnummer", "handy", "mobil", "telefoon", "telefono"};
+    // German, Dutch, Italian, Spanish, French
+    "telefon", "telefonnummer", "rufnummer", "handy", "handynummer", "mobil", "mobilnummer",
+    "fon", "telefax", "durchwahl", "festnetz", "telefoon", "mobiel", "gsm", "telefono",
+    "teléfono", "cellulare", "movil", "móvil", "tél", "portable"};
 const Words& kBankContext =
     *new Words{"bank", "account", "acct", "checking", "savings", "debit", "deposit", "iban"};
 const Words& kDeTaxContext = *new Words{
@@ -473,18 +486,19 @@ constexpr const char* kDigitRun = "\\b\\d{7,19}\\b";
 constexpr const char* kPhoneForms =
     "\\+\\d{1,3}[ .\\-]?(?:\\(\\d{1,4}\\)[ .\\-]?)?\\d{1,4}(?:[ .\\-]?\\d{2,4}){1,4}\\b"
     // The same dialled with an exit code instead of '+' ("00 44 20 7946 0958" from
-    // Europe, "011 44 20 7946 0958" from North America): before the national forms,
-    // which would take "001-415-555" of "001-415-555-2671".
-    "|\\b(?:00|011)[ .\\-]?\\d{1,3}[ .\\-]?(?:\\(\\d{1,4}\\)[ .\\-]?)?\\d{1,4}(?:[ .\\-]?\\d{2,4}){1,4}\\b"
+    // Europe, "011 44 20 7946 0958" from North America; no country code begins with 0):
+    // before the national forms, which would take "001-415-555" of "001-415-555-2671".
+    "|\\b(?:00|011)[ .\\-]?[1-9]\\d{0,2}[ .\\-]?(?:\\(\\d{1,4}\\)[ .\\-]?)?\\d{1,4}(?:[ .\\-]?\\d{2,4}){1,4}\\b"
     "|(?:\\b1[ .\\-]?)?(?:\\(\\d{3}\\)[ .\\-]?|\\b\\d{3}[ .\\-])\\d{3}[ .\\-]\\d{4}\\b"
     "|\\b0\\d{2,4}[ \\-]?\\d{3,4}[ \\-]?\\d{3,4}\\b"
     "|\\b0\\d(?:[ .\\-]\\d{2}){4}\\b"
     "|(?:\\(0\\d\\)|\\b0\\d)[ \\-]?\\d{4}[ \\-]?\\d{4}\\b"
     "|\\b0\\d{5}[ \\-]\\d{5}\\b"
     // A bracketed area code of two to four digits after the trunk 0 ("(020) 7946 0958",
-    // "(0161) 496 0000"), and the German slash ("030/1234567").
+    // "(0161) 496 0000"), and the German slash, the number after it whole or grouped
+    // ("030/1234567", "030/123 45 67", "0221/12345-67").
     "|\\(0\\d{2,4}\\)[ \\-]?\\d{3,4}[ \\-]?\\d{3,4}\\b"
-    "|\\b0\\d{2,4}/\\d{3,8}\\b";
+    "|\\b0\\d{2,4}/\\d{2,8}(?:[ \\-]\\d{1,5}){0,3}\\b";
 // Nine digits grouped 3-2-4 with one separator (SSN and ITIN).
 constexpr const char* kNineGrouped =
     "\\b\\d{3}-\\d{2}-\\d{4}\\b|\\b\\d{3} \\d{2} \\d{4}\\b|\\b\\d{3}\\.\\d{2}\\.\\d{4}\\b";
@@ -805,9 +819,14 @@ Validity ValidatePhoneAnyForm(std::string_view candidate) {
   // The German slash form ("030/1234567") is also how references and file numbers are
   // written ("Az. 030/2024"): likely only, reported with a phone word ("Tel.", "Telefon"
   // reads as "tel").
-  if (candidate.find('/') != std::string_view::npos)
+  if (const size_t slash = candidate.find('/'); slash != std::string_view::npos) {
+    // A year after the slash is a reference's ("Az. 030/2024").
+    const std::string_view after = candidate.substr(slash + 1);
+    if (after.size() == 4 && (after.substr(0, 2) == "19" || after.substr(0, 2) == "20"))
+      return Validity::kInvalid;
     return ValidatePhoneNational(candidate) == Validity::kValid ? Validity::kUnknown
                                                                  : Validity::kInvalid;
+  }
   // Dialled with an exit code instead of '+' ("00 44 20 7946 0958", "011 44 ..."): read
   // as after '+' when that is a valid number. No national number begins with 00; 011
   // also begins British ones (0114 is Sheffield's code), read as such below if not.
@@ -817,7 +836,10 @@ Validity ValidatePhoneAnyForm(std::string_view candidate) {
     if (candidate[k] == ' ' || candidate[k] == '.' || candidate[k] == '-') ++k;
     if (k < candidate.size() && candidate[k] >= '0' && candidate[k] <= '9' &&
         ValidatePhone("+" + std::string(candidate.substr(k))) == Validity::kValid)
-      return Validity::kValid;
+      // One run of digits only likely: order numbers and barcodes (a GTIN-13 of a US
+      // company begins with 00) are written so ("0012345678905").
+      return candidate.find_first_not_of("0123456789") == std::string_view::npos ? Validity::kUnknown
+                                                                                 : Validity::kValid;
   }
   size_t first = candidate.find_first_of("0123456789");
   if (first != std::string_view::npos && candidate[first] == '0') {
