@@ -315,10 +315,11 @@ Validity ValidateUrl(std::string_view s) {
 
 // Validates an e-mail address beyond the pattern. A file name with a resolution suffix
 // ("logo@2x.png", "icon@3x.webp", "logo@2x.png.meta") is not one: its "domain" holds an
-// extension that is no domain's label, or begins with the suffix. A local part with a trailing or doubled dot ("john..doe@",
-// "john.@") breaks RFC 5322 but is still someone's address as typed: likely (kUnknown),
-// redacted whole at the default threshold rather than in part or not at all, when it is
-// of an address's length (at most 64 bytes).
+// extension that is no domain's label, or begins with the suffix. A local part with a
+// trailing or doubled dot ("john..doe@", "john.@") breaks RFC 5322 but is still
+// someone's address as typed: likely (kUnknown), redacted whole at the default threshold
+// rather than in part or not at all, when it is of an address's length (at most 64
+// bytes).
 Validity ValidateEmail(std::string_view s) {
   size_t at = s.find('@');
   if (at == std::string_view::npos || at == 0) return Validity::kInvalid;
