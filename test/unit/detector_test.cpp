@@ -1370,6 +1370,16 @@ TEST_F(DetectorTest, IpAddressNotAVersion) {
   for (const char* text : {"see section 1.2.3.4 of the contract", "PCI DSS 10.2.1.1",
                            "Requirement 8.3.1.1 applies", "Figure 2.1.1.3"})
     EXPECT_TRUE(Lacks(text, "IP_ADDRESS")) << text;
+  // Fields and tokens that name a version, and German, Dutch and Italian words.
+  for (const char* text : {"{\"version\": \"1.2.3.4\"}", "<version>1.2.3.4</version>",
+                           "version=1.2.3.4", "[assembly: AssemblyVersion(\"1.0.0.0\")]",
+                           "Mozilla/5.0 (X11; Linux x86_64) Chrome/124.0.0.0 Safari/537.36",
+                           "siehe Abb. 2.1.1.3", "gem\u00e4\u00df \u00a7 1.2.3.4", "Tab. 4.1.2.1",
+                           "versie 2.0.0.1", "sezione 1.2.3.4"})
+    EXPECT_TRUE(Lacks(text, "IP_ADDRESS")) << text;
+  EXPECT_TRUE(Has("{\"client_ip\": \"203.0.113.45\"}", "IP_ADDRESS", "203.0.113.45"));
+  EXPECT_TRUE(Has("ip=203.0.113.45", "IP_ADDRESS", "203.0.113.45"));
+  EXPECT_TRUE(Has("GET /10.0.0.1 from 203.0.113.45", "IP_ADDRESS", "203.0.113.45"));
   // Words of network text stay out of the list: a firewall's, a routing table's.
   EXPECT_TRUE(Has("FW: 192.168.1.1 blocked", "IP_ADDRESS", "192.168.1.1"));
   EXPECT_TRUE(Has("routing table 10.0.0.1", "IP_ADDRESS", "10.0.0.1"));

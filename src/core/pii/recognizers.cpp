@@ -95,31 +95,49 @@ bool RefineNotInRun(std::string_view text, size_t* begin, size_t* end) {
 // that makes it a version ("version 1.2.3.4", "Build: 10.0.19041.1", "firmware
 // 4.2.1.7", "ver. 2.0.0.1"): software writes four-part versions as addresses look; or
 // a numbered part of a document or a standard ("section 1.2.3.4", "PCI DSS 10.2.1.1",
-// "Requirement 8.3.1.1").
+// "Requirement 8.3.1.1", "Abb. 2.1.1.3", "§ 1.2.3.4"), also as a field's name or a
+// product's token ("version": "1.2.3.4", <version>1.2.3.4, version=1.2.3.4,
+// AssemblyVersion("1.0.0.0"), a user agent's Chrome/124.0.0.0).
 bool RefineIpv4(std::string_view text, size_t* begin, size_t* end) {
   auto letter = [&](size_t i) { return IsAsciiAlnum(text[i]) && !(text[i] >= '0' && text[i] <= '9'); };
   if (*begin >= 2 && text[*begin - 1] == '.' && IsAsciiAlnum(text[*begin - 2])) return false;
   if (*end + 1 < text.size() && text[*end] == '.' && IsAsciiAlnum(text[*end + 1])) return false;
   if (*begin >= 2 && text[*begin - 1] == '-' && letter(*begin - 2)) return false;
   if (*end + 1 < text.size() && text[*end] == '-' && letter(*end + 1)) return false;
-  // The word before it, over blanks, a ':' and a '.' right after the word.
+  // A product's token in a user agent or a path: letters and '/' right before it.
+  if (*begin >= 2 && text[*begin - 1] == '/' && letter(*begin - 2)) return false;
+  // The word before it, over blanks and the marks of a field ("version": ", =, >, ("),
+  // and a '.' right after the word ("ver.", "Abb.").
   size_t j = *begin;
-  while (j > 0 && *begin - j < 8 && (text[j - 1] == ' ' || text[j - 1] == '\t' || text[j - 1] == ':')) --j;
+  auto mark = [](char c) {
+    return c == ' ' || c == '\t' || c == ':' || c == '"' || c == '\'' || c == '=' || c == '>' ||
+           c == '(';
+  };
+  while (j > 0 && *begin - j < 8 && mark(text[j - 1])) --j;
   if (j == *begin) return true;
+  // "§ 1.2.3.4"
+  if (j >= 2 && static_cast<unsigned char>(text[j - 2]) == 0xC2 &&
+      static_cast<unsigned char>(text[j - 1]) == 0xA7)
+    return false;
   if (j > 0 && text[j - 1] == '.') --j;
+  constexpr size_t kLongest = 32;
   size_t w = j;
-  while (w > 0 && j - w <= 11 && letter(w - 1)) --w;
-  if (w == j || j - w > 11 || (w > 0 && IsAsciiAlnum(text[w - 1]))) return true;
-  char word[12] = {};
+  while (w > 0 && j - w <= kLongest && letter(w - 1)) --w;
+  if (w == j || j - w > kLongest || (w > 0 && IsAsciiAlnum(text[w - 1]))) return true;
+  char word[kLongest + 1] = {};
   for (size_t k = w; k < j; ++k) word[k - w] = static_cast<char>(text[k] | 0x20);
+  const std::string_view said(word, j - w);
+  // A name that ends so: AssemblyVersion, FileVersion, appVersion.
+  if (said.size() > 7 && said.substr(said.size() - 7) == "version") return false;
   // (Not "fw", "sec", "table", "step", "item", "control": "FW: 192.168.1.1 blocked",
-  // "routing table 10.0.0.1" are network text.)
+  // "routing table 10.0.0.1" are network text.) German, Dutch and Italian ones too.
   static constexpr std::string_view kVersionWords[] = {
       "version", "ver", "v", "release", "build", "firmware", "revision", "rev", "section",
       "chapter", "clause", "paragraph", "para", "article", "figure", "fig", "requirement",
-      "req", "dss"};
+      "req", "dss", "abschnitt", "kapitel", "abb", "tab", "ziffer", "versie", "hoofdstuk",
+      "versione", "sezione", "capitolo"};
   for (std::string_view v : kVersionWords)
-    if (v == std::string_view(word, j - w)) return false;
+    if (v == said) return false;
   return true;
 }
 
