@@ -275,6 +275,13 @@ TEST(OperatorApplyTest, MaskDropsInvisibleCharacters) {
   EXPECT_EQ(Apply(R"({"X": {"op": "mask", "keep_last": 2, "mask_char": "\u2022"}})", "X",
                   "ab\u200bcd\u200b"),
             "\u2022\u2022cd");
+  // A letter and the combining marks after it are one character, as the letter they
+  // compose to is: keep_last 4 shows four of them.
+  EXPECT_EQ(Apply(m, "X", "ABCDEFGHe\u0301"), "*****FGHe\u0301");
+  EXPECT_EQ(Apply(m, "X", "ABCDEFGH\u00e9"), "*****FGH\u00e9");
+  EXPECT_EQ(Apply(m, "X", "Nguye\u0302\u0303n Van"), "****** Van");  // ten characters
+  // Marks with no letter before them: one character (the first and those after it).
+  EXPECT_EQ(Apply(m, "X", "\u0301\u0301abcd"), "***cd");
   // Masking a masked value changes nothing.
   const std::string masked = Apply(m, "X", "4111 1111 1111 11\u200b11");
   EXPECT_EQ(Apply(m, "X", masked), masked);

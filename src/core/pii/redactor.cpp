@@ -308,17 +308,31 @@ std::string KeyId(std::string_view key) {
 
 namespace {
 
+// Whether c is a combining mark of the ranges letters are written with (U+0300..U+036F,
+// U+1AB0..U+1AFF, U+1DC0..U+1DFF, U+20D0..U+20FF, U+FE20..U+FE2F).
+bool CombiningMark(uint32_t c) {
+  return (c >= 0x300 && c <= 0x36F) || (c >= 0x1AB0 && c <= 0x1AFF) || (c >= 0x1DC0 && c <= 0x1DFF) ||
+         (c >= 0x20D0 && c <= 0x20FF) || (c >= 0xFE20 && c <= 0xFE2F);
+}
+
 // Sets *len to the length of the character at s[i] for a mask (a well-formed UTF-8
-// sequence's, or 1: an ASCII byte, and each byte of ill-formed UTF-8, which counts as a
+// sequence's, with the combining marks after it: "e" U+0301 is one character, as "é"
+// is; or 1: an ASCII byte, and each byte of ill-formed UTF-8, which counts as a
 // character) and returns whether it is visible (not one of InvisibleLength's).
 bool MaskStep(std::string_view s, size_t i, size_t* len) {
   *len = 1;
-  if (static_cast<unsigned char>(s[i]) < 0x80) return true;
-  if (const size_t invisible = InvisibleLength(s, i)) {
-    *len = invisible;
-    return false;
+  if (static_cast<unsigned char>(s[i]) >= 0x80) {
+    if (const size_t invisible = InvisibleLength(s, i)) {
+      *len = invisible;
+      return false;
+    }
+    if (MultiByteAt(s, i, len) == 0) *len = 1;
   }
-  if (MultiByteAt(s, i, len) == 0) *len = 1;
+  // The combining marks after it (only a lead byte of 0xCC to 0xEF begins one).
+  for (size_t mark = 0; i + *len < s.size() && static_cast<unsigned char>(s[i + *len]) >= 0xCC &&
+                        static_cast<unsigned char>(s[i + *len]) <= 0xEF &&
+                        CombiningMark(MultiByteAt(s, i + *len, &mark));)
+    *len += mark;
   return true;
 }
 
