@@ -479,6 +479,23 @@ TEST(PseudonymTest, FormsOfOneValueShareItsPseudonym) {
   EXPECT_EQ(Pseudonym(kKey, "\u200b\u200e\ufeff"), Pseudonym(kKey, ""));
 }
 
+// Beyond the fold, Unicode's composition (NFC): letters of any script written with
+// combining marks, Hangul written as jamo, and the singletons NFC maps, share the
+// pseudonym of their composed form; different letters stay different.
+TEST(PseudonymTest, ComposedAndDecomposedFormsShareOne) {
+  EXPECT_EQ(Pseudonym(kKey, "Nguye\u0302\u0303n"), Pseudonym(kKey, "Nguy\u1ec5n"));
+  // Đặng: its marks in either order (NFC puts the dot below first).
+  EXPECT_EQ(Pseudonym(kKey, "\u0110a\u0323\u0306ng"), Pseudonym(kKey, "\u0110\u1eb7ng"));
+  EXPECT_EQ(Pseudonym(kKey, "\u0110a\u0306\u0323ng"), Pseudonym(kKey, "\u0110\u1eb7ng"));
+  EXPECT_EQ(Pseudonym(kKey, "\u0410\u043d\u0434\u0440\u0435\u0438\u0306"),
+            Pseudonym(kKey, "\u0410\u043d\u0434\u0440\u0435\u0439"));  // Андрей
+  EXPECT_EQ(Pseudonym(kKey, "\u1100\u1161\u11a8"), Pseudonym(kKey, "\uac01"));  // 각
+  EXPECT_EQ(Pseudonym(kKey, "\u212b"), Pseudonym(kKey, "\u00c5"));  // the angstrom sign
+  EXPECT_NE(Pseudonym(kKey, "Nguy\u1ec5n"), Pseudonym(kKey, "Nguyen"));
+  EXPECT_NE(Pseudonym(kKey, "\u0410\u043d\u0434\u0440\u0435\u0439"),
+            Pseudonym(kKey, "\u0410\u043d\u0434\u0440\u0435\u0438"));
+}
+
 // The fold is the detector's, and nothing more: no rule of an entity (an SSN's hyphens,
 // an e-mail's case), no case folding of fullwidth letters, an em dash between words and
 // an ideographic full stop ending a sentence as written.

@@ -16,6 +16,7 @@
 #include <unicode/utf8.h>
 
 #include "core/error.h"
+#include "core/nfc.h"
 #include "core/secret_file.h"
 #include "core/sha256.h"
 #include "core/utf8.h"
@@ -268,10 +269,19 @@ std::string HmacHex(std::string_view key, std::string_view message, const char* 
 std::string Pseudonym(std::string_view key, std::string_view value) {
   // What a reader takes for one value gets one pseudonym (the copied, typed or planted
   // forms the detector reads as ASCII), and a value with nothing to fold keeps the
-  // pseudonym it had before the fold: its bytes are hashed as they are.
+  // pseudonym it had before the fold: its bytes are hashed as they are. Then in Unicode
+  // Normalization Form C, which composes what the fold does not ("Nguye" U+0302 U+0303
+  // "n" as "Nguyễn", Hangul jamo as syllables, U+212B as "Å"): only for text with a byte
+  // above 0x7F, and only where NFC changes it (ill-formed UTF-8 is hashed as it is).
   std::string folded;
-  return HmacHex(key, FoldForMatching(value, &folded) ? std::string_view(folded) : value, "ps_",
-                 16);
+  std::string_view canonical = FoldForMatching(value, &folded) ? std::string_view(folded) : value;
+  std::string nfc;
+  for (char c : canonical) {
+    if (static_cast<unsigned char>(c) < 0x80) continue;
+    if (ToNfc(canonical, &nfc) && nfc != canonical) canonical = nfc;
+    break;
+  }
+  return HmacHex(key, canonical, "ps_", 16);
 }
 
 std::string MaskDigitRuns(std::string_view text) {
