@@ -812,6 +812,40 @@ TEST_F(DetectorTest, CombiningMarksAfterLetters) {
   EXPECT_TRUE(Has("IBAN " + iban, "IBAN_CODE", iban));
 }
 
+// A name whose letters carry combining marks the fold does not compose (letters beyond
+// Latin-1 and Latin Extended-A: Vietnamese, Cyrillic's short i, pinyin's u with two
+// marks) is found whole, written decomposed as composed: the name must not end at the
+// first mark (QA 12: "Nguye\u0302\u0303n" gave "Nguye\u0302", the rest left in clear). A
+// surname with a capital after its apostrophe is one word ("Dell'Acqua" gave "Dell").
+TEST_F(DetectorTest, NamesWithMarksBeyondLatinExtendedA) {
+  const std::vector<std::pair<std::string, std::string>> names = {
+      {"Nguye\u0302\u0303n", "Nguy\u1ec5n"},
+      {"Nguye\u0302\u0303n Va\u0306n Minh", "Nguy\u1ec5n V\u0103n Minh"},
+      {"Tra\u0302\u0300n Thi\u0323 Hu\u031bo\u031bng", "Tr\u1ea7n Th\u1ecb H\u01b0\u01a1ng"},
+      {"\u0110a\u0323\u0306ng", "\u0110\u1eb7ng"},
+      {"\u0410\u043d\u0434\u0440\u0435\u0438\u0306 \u0418\u0432\u0430\u043d\u043e\u0432",
+       "\u0410\u043d\u0434\u0440\u0435\u0439 \u0418\u0432\u0430\u043d\u043e\u0432"},
+      {"Lu\u0308\u030c Wei", "L\u01da Wei"},
+  };
+  for (const auto& [nfd, nfc] : names) {
+    for (const std::string& name : {nfd, nfc}) {
+      for (const std::string pre : {"Dr. ", "Mevr. ", "Patient: "}) {
+        const std::string text = pre + name + " was seen today.";
+        EXPECT_TRUE(Has(text, "PERSON", name)) << Describe(text, Find(text, 0.0));
+      }
+    }
+  }
+  // In capitals after a cue, a mark does not end the word either.
+  const std::string caps = "NGUYE\u0302\u0303N VA\u0306N MINH";
+  EXPECT_TRUE(Has("Patient: " + caps + " DOB", "PERSON", caps));
+  for (const std::string name : {"Dell'Acqua", "Dell\u2019Acqua", "Dall'Olio", "D'Angelo", "Dell'orto"}) {
+    EXPECT_TRUE(Has("Avv. " + name + " ha firmato.", "PERSON", name)) << name;
+    EXPECT_TRUE(Has("Dr. Maria " + name + ", MD", "PERSON", "Maria " + name)) << name;
+  }
+  // Not a word of a name: a capital after an apostrophe with no small letter after it.
+  EXPECT_TRUE(Has("Dr. Dell'A was seen", "PERSON", "Dell"));
+}
+
 // Decimal digits of every script (Unicode's general category Nd: Arabic-Indic, Extended
 // Arabic-Indic, Devanagari, Bengali, Thai, the mathematical digits...) are read as the
 // ASCII digits they are; findings are spans of the text as given.

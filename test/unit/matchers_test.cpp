@@ -637,6 +637,7 @@ std::string CompareName(NameForm form, const RE2& re, const std::string& text, s
 // blanks, letters and marks beyond ASCII, and bytes the regexes never read.
 const char* const kNamePieces[] = {
     "John", "Smith", "Mc", "Donald", "McDonald", "O'Brien", "O\xE2\x80\x99", "Brien", "D'angelo",
+    "Dell'Acqua", "'A", "\xCC\x83", "e\xCC\x82",  // a capital after an apostrophe; marks
     "d\xE2\x80\x99", "Smith-Jones", "-", "-j", "-J", "-Jo", "J.", "F.", ".", "'", "'s",
     "\xE2\x80\x99", "\xE2\x80\x98", "\xE2\x80", " ", " ", " ", "  ", "\t", "\n", ",", ":", "van",
     "von", "der", "den", "de", "del", "della", "dell", "delta", "di", "da", "du", "dos", "das",

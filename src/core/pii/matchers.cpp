@@ -1173,8 +1173,9 @@ namespace {
 
 // ---- Names: NAME_WORD, NAME_PARTICLE, NAME_SEQ (recognizers.cpp) ----
 //
-// NAME_WORD is \p{Lu}['’]\p{Lu}\p{Ll}+ | \p{Lu}\p{Ll}+(?:\p{Lu}\p{Ll}+)?(?:['’]\p{Ll}+)?
-// (?:-\p{Lu}?\p{Ll}+)? | \p{Lu}\. : its alternatives differ by their second character,
+// NAME_WORD is, in ASCII (where no combining mark follows a letter), \p{Lu}['’]\p{Lu}\p{Ll}+
+// | \p{Lu}\p{Ll}+(?:\p{Lu}\p{Ll}+)?(?:['’]\p{Lu}?\p{Ll}+)?(?:-\p{Lu}?\p{Ll}+)? | \p{Lu}\. :
+// its alternatives differ by their second character,
 // and what follows a word in every name regex may be nothing, so a word's match is its
 // first alternative's, each repetition as long as it goes. A particle is a literal that
 // [ \t]+ must follow: of the literals, at most one is followed by a blank at a place (a
@@ -1240,11 +1241,16 @@ size_t NameWordAt(std::string_view t, size_t q, size_t to) {
       if (e == kUnsure) return kUnsure;
     }
   }
-  // (?:['’]\p{Ll}+)? ("D'angelo")
+  // (?:['’]\p{Lu}?\p{Ll}+)? ("D'angelo", "Dell'Acqua")
   a = Apostrophe(t, e, to);
   if (a != kNone) {
-    const unsigned char l = NameByte(t, a, to);
+    unsigned char l = NameByte(t, a, to);
     if (l >= 0x80) return kUnsure;
+    if (IsUpper(l)) {
+      ++a;  // \p{Lu}? takes it; given back, \p{Ll}+ would fail on it
+      l = NameByte(t, a, to);
+      if (l >= 0x80) return kUnsure;
+    }
     if (IsLowerAscii(l)) {
       e = LowerRun(t, a + 1, to);
       if (e == kUnsure) return kUnsure;

@@ -368,10 +368,18 @@ Validity ValidateEmail(std::string_view s) {
 }
 
 // Names are sequences of capitalised words (Unicode), initials allowed, and the
-// particles of surnames between them ("van der Berg", "de la Cruz", "Van Dyke").
-#define NAME_WORD                                                           \
-  "(?:\\p{Lu}['\u2019]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?"         \
-  "(?:['\u2019]\\p{Ll}+)?(?:-\\p{Lu}?\\p{Ll}+)?|\\p{Lu}\\.)"
+// particles of surnames between them ("van der Berg", "de la Cruz", "Van Dyke"). A
+// letter may carry combining marks (NAME_UPPER, NAME_LOWERS): the detector's fold
+// composes those of Latin-1 and Latin Extended-A, and the others stay as written, as in
+// a Vietnamese or Cyrillic name typed decomposed (NFD: "Nguye\u0302\u0303n",
+// "Андреи\u0306"), which the word must not end at. After an apostrophe the word goes on
+// in small letters or with a capital ("Dell'Acqua", "Dell'orto").
+#define NAME_UPPER "\\p{Lu}\\p{M}*"
+#define NAME_LOWERS "\\p{Ll}[\\p{Ll}\\p{M}]*"
+#define NAME_WORD                                                                      \
+  "(?:" NAME_UPPER "['\u2019]" NAME_UPPER NAME_LOWERS "|" NAME_UPPER NAME_LOWERS         \
+  "(?:" NAME_UPPER NAME_LOWERS ")?(?:['\u2019](?:" NAME_UPPER ")?" NAME_LOWERS ")?(?:-(?:" \
+  NAME_UPPER ")?" NAME_LOWERS ")?|\\p{Lu}\\.)"
 #define NAME_PARTICLE                                                                  \
   "(?:van|von|der|den|de|del|della|di|da|du|dos|das|la|le|Van|Von|Der|Den|De|Del|Della|" \
   "Di|Da|Du|Dos|Das|La|Le|bin|ibn|al|St\\.?)"
@@ -383,7 +391,7 @@ Validity ValidateEmail(std::string_view s) {
 // ("Patient: JOHN SMITH", "MR. SEAN O'BRIEN", "JOHN Q. PUBLIC"): two words at least, each
 // of two capitals or more; its stopwords are read capitalised (IsNameStopword: "PATIENT
 // NAME: JOHN SMITH DOB" is "JOHN SMITH").
-#define CAPS_WORD "\\p{Lu}(?:\\p{Lu}+|['\u2019]\\p{Lu}{2,})(?:-\\p{Lu}{2,})?"
+#define CAPS_WORD "\\p{Lu}\\p{M}*(?:\\p{Lu}[\\p{Lu}\\p{M}]*|['\u2019]\\p{Lu}{2,})(?:-\\p{Lu}{2,})?"
 #define CAPS_SEQ CAPS_WORD "(?:[ \\t]+(?:\\p{Lu}\\.[ \\t]+)?" CAPS_WORD "){1,3}"
 #define NAME_TAIL_AFTER_CUE "(?:" NAME_SEQ_AFTER_CUE "|" CAPS_SEQ ")"
 // (Also in capitals, as forms write them, "MR. JOHN SMITH"; not "MS", multiple sclerosis
