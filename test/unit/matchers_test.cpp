@@ -61,7 +61,7 @@ const char* const kPieces[] = {
     "father", "son", "daughter", "sincerely", "best regards", "kind regards", "regards",
     "best", "thank you", "thanks", "cheers", "respectfully", "Mr", "Mrs", "Ms", "Miss",
     "Mx", "Dr", "Prof", "Rev", "Sr", "Sra", "Srta", "Herr", "Frau", "Mme", "Mlle", "Mrs.",
-    "Dhr", "Mevr", "Dott", "Avv", "Fr", "Hr", "Sig", "Dottore",
+    "Dhr", "Mevr", "Dott", "Avv", "Fr", "Hr", "Sig", "Dottore", "dhr", "Sig.ra", "Dott.ssa",
     "patients", "names", "nam", "pati", "@", "@", "john.doe", "x_y%z+w'v", "-a", "a-",
     "example", ".com", ".co", ".", "..", "mail.example.org", "\xE0\x80\x80", "\xF4\x90\x80\x80",
     "\xED\xA0\x80", "\xC0\x80", "\xF5\x80\x80\x80", "\xC3", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -638,6 +638,7 @@ std::string CompareName(NameForm form, const RE2& re, const std::string& text, s
 const char* const kNamePieces[] = {
     "John", "Smith", "Mc", "Donald", "McDonald", "O'Brien", "O\xE2\x80\x99", "Brien", "D'angelo",
     "Dell'Acqua", "'A", "\xCC\x83", "e\xCC\x82",  // a capital after an apostrophe; marks
+    "A.M.", "J.P.", "A.M", "A.\xC3\x89.",  // initials written together
     "d\xE2\x80\x99", "Smith-Jones", "-", "-j", "-J", "-Jo", "J.", "F.", ".", "'", "'s",
     "\xE2\x80\x99", "\xE2\x80\x98", "\xE2\x80", " ", " ", " ", "  ", "\t", "\n", ",", ":", "van",
     "von", "der", "den", "de", "del", "della", "dell", "delta", "di", "da", "du", "dos", "das",

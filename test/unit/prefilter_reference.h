@@ -75,7 +75,9 @@ const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  
     // In capitals, as forms write them ("MR. JOHN SMITH"); not "MS" (multiple sclerosis).
     "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU",
     // Dutch and Italian abbreviations (see HONORIFIC).
-    "Dhr", "Mevr", "Dott", "Avv"};
+    "Dhr", "Mevr", "Dott", "Avv", "dhr", "mevr",
+    // The first word of "Sig.ra", "Sig.na", "Sig.ri" (CueEnd takes the rest).
+    "Sig"};
 // The first three bytes of the month names of MONTH, MONTH_EUROPE and its
 // abbreviations (MONTH_EUROPE_ABBR, MONTH_EUROPE_DOTTED; "mrt" and "mrz" begin no name
 // in full; "fev" and "aou" are the French names typed without accents), their ASCII
@@ -409,7 +411,7 @@ class Scanner {
     const unsigned char c0 = t_[i];
     // A cue's match is the cue, perhaps a second word ("signed by"), a punctuation
     // mark and blanks.
-    if ((maybe & kMayBeHonorific) && len <= 4 && Upper(c0) &&
+    if ((maybe & kMayBeHonorific) && len <= 4 &&
         w.honorifics.Contains(t_ + i, len, false))
       Set(Hint::kHonorific, i, CueEnd(j));
     // MONTH: [Jj]an..., [Ff]eb..., or JAN, FEB, ... A name whose first three bytes are

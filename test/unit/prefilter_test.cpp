@@ -85,7 +85,7 @@ const char* const kShapes[] = {
 
 const char* const kWords[] = {
     "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Sr", "Sra", "Srta", "Herr", "Frau",
-    "Mme", "Mlle", "Dhr", "Mevr", "Dott", "Avv", "patient name", "full name", "signed by", "approved by", "referred by",
+    "Mme", "Mlle", "Dhr", "Mevr", "Dott", "Avv", "dhr", "mevr", "Sig.ra", "Dott.ssa", "Sig.", "patient name", "full name", "signed by", "approved by", "referred by",
     "account holder", "patient", "pt", "name", "signed", "dear", "attn", "attention",
     "insured", "employee", "customer", "client", "member", "guardian", "physician", "nurse",
     "applicant", "beneficiary", "cardholder", "contact", "witness", "reviewer", "spouse",
@@ -306,7 +306,8 @@ TEST(PrefilterTest, ListWordsPassTheirGateInEveryCase) {
     for (const std::string& v : cased(w))
       EXPECT_TRUE(BuiltinHints(v + ", Ann").mask & HintBit(Hint::kClosing)) << v;
   for (const char* h : {"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Sr", "Sra",
-                        "Srta", "Herr", "Frau", "Mme", "Mlle", "Dhr", "Mevr", "Dott", "Avv"})
+                        "Srta", "Herr", "Frau", "Mme", "Mlle", "Dhr", "Mevr", "Dott", "Avv",
+                        "dhr", "mevr", "Sig.ra", "Sig.na", "Sig.ri", "Dott.ssa", "Avv.to"})
     EXPECT_TRUE(BuiltinHints(std::string(h) + ". Smith").mask & HintBit(Hint::kHonorific)) << h;
   for (const char* m :
        {"jan", "feb", "mar",   "apr", "may", "jun", "jul", "aug",  "sep",   "oct",  "nov",    "dec",

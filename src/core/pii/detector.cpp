@@ -460,6 +460,37 @@ struct SearchRange {
   size_t base = 0;
 };
 
+// Where a name after a title or a cue begins: past the academic and professional titles
+// that may stand between them, each abbreviated with its dot ("Frau Dr. med. Meier",
+// "Herr Prof. Dr. Schmidt", "Dhr. ir. Jansen", "Mevr. drs. J. de Vries", "Dott. Ing.
+// Rossi"), at most four, each followed by blanks. q if none.
+size_t SkipAcademicTitles(std::string_view text, size_t q, size_t limit) {
+  static constexpr std::string_view kTitles[] = {
+      "Dr",  "dr",    "DR",   "Prof", "prof", "PROF", "med",  "dent", "phil", "jur", "habil",
+      "vet", "rer",   "nat",  "Ing",  "ing",  "ir",   "drs",  "mr",   "Arch", "Rag", "Geom",
+      "Dott", "Avv", "Mag",  "Dipl"};
+  for (int n = 0; n < 4; ++n) {
+    size_t e = q;
+    while (e < limit && e - q <= 5 && IsAsciiAlpha(static_cast<unsigned char>(text[e]))) ++e;
+    const std::string_view word = text.substr(q, e - q);
+    if (std::find(std::begin(kTitles), std::end(kTitles), word) == std::end(kTitles)) break;
+    if (e >= limit || text[e] != '.') break;
+    ++e;
+    if (word == "Dipl") {  // "Dipl.-Ing.", "Dipl.-Kfm."
+      if (e >= limit || text[e] != '-') break;
+      size_t f = e + 1;
+      while (f < limit && f - e <= 5 && IsAsciiAlpha(static_cast<unsigned char>(text[f]))) ++f;
+      if (f == e + 1 || f >= limit || text[f] != '.') break;
+      e = f + 1;
+    }
+    size_t b = e;
+    while (b < limit && (text[b] == ' ' || text[b] == '\t')) ++b;
+    if (b == e) break;
+    q = b;
+  }
+  return q;
+}
+
 }  // namespace
 
 struct Detector::Impl {
@@ -966,17 +997,19 @@ void Detector::Impl::Scan(size_t g, std::string_view text, const SearchRange& ra
       end = match[1].data() ? begin + match[1].size() : 0;
     } else if (grp.tail) {
       size_t limit = std::min(text.size(), mend + kMaxTailBytes);
-      begin = end = mend;
-      if (mend < text.size() && MayBeginName(static_cast<unsigned char>(text[mend]))) {
+      const size_t from =
+          grp.tail_form == NameForm::kAfterCue ? SkipAcademicTitles(text, mend, limit) : mend;
+      begin = end = from;
+      if (from < text.size() && MayBeginName(static_cast<unsigned char>(text[from]))) {
         size_t name_end;
         const int found = grp.tail_form == NameForm::kNone
                               ? -1
-                              : MatchName(grp.tail_form, text, mend, limit, &name_end);
+                              : MatchName(grp.tail_form, text, from, limit, &name_end);
         re2::StringPiece name;
         if (found == 1)
           end = name_end;
-        else if (found < 0 && grp.tail->Match(whole, mend, limit, RE2::ANCHOR_START, &name, 1))
-          end = mend + name.size();
+        else if (found < 0 && grp.tail->Match(whole, from, limit, RE2::ANCHOR_START, &name, 1))
+          end = from + name.size();
       }
       mend = end;
     }

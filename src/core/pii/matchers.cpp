@@ -424,7 +424,8 @@ constexpr const char* kHonorifics[] = {"Mr",  "Mrs",  "Ms",   "Miss", "Mx",  "Dr
     // In capitals, as forms write them ("MR. JOHN SMITH"); not "MS" (multiple sclerosis).
     "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU",
     // Dutch and Italian abbreviations (see HONORIFIC).
-    "Dhr", "Mevr", "Dott", "Avv"};
+    "Dhr", "Mevr", "Dott", "Avv", "dhr", "mevr", "Sig.ra", "Sig.na", "Sig.ri", "Dott.ssa",
+    "Avv.to"};
 
 static_assert(std::size(kNameCues) <= 64 && std::size(kClosings) <= 64 && std::size(kHonorifics) <= 64,
               "a word's bit in CueRegex::first");
@@ -1174,7 +1175,8 @@ namespace {
 // ---- Names: NAME_WORD, NAME_PARTICLE, NAME_SEQ (recognizers.cpp) ----
 //
 // NAME_WORD is, in ASCII (where no combining mark follows a letter), \p{Lu}['’]\p{Lu}\p{Ll}+
-// | \p{Lu}\p{Ll}+(?:\p{Lu}\p{Ll}+)?(?:['’]\p{Lu}?\p{Ll}+)?(?:-\p{Lu}?\p{Ll}+)? | \p{Lu}\. :
+// | \p{Lu}\p{Ll}+(?:\p{Lu}\p{Ll}+)?(?:['’]\p{Lu}?\p{Ll}+)?(?:-\p{Lu}?\p{Ll}+)?
+// | (?:\p{Lu}\.){1,3} :
 // its alternatives differ by their second character,
 // and what follows a word in every name regex may be nothing, so a word's match is its
 // first alternative's, each repetition as long as it goes. A particle is a literal that
@@ -1227,7 +1229,15 @@ size_t NameWordAt(std::string_view t, size_t q, size_t to) {
   }
   const unsigned char c1 = NameByte(t, q + 1, to);
   if (c1 >= 0x80) return kUnsure;  // \p{Ll}, or the apostrophe's first byte
-  if (c1 == '.') return q + 2;     // \p{Lu}\.
+  if (c1 == '.') {                 // (?:\p{Lu}\.){1,3}, greedy ("J.", "A.M.")
+    size_t e = q + 2;
+    for (int n = 1; n < 3; ++n, e += 2) {
+      const unsigned char u = NameByte(t, e, to);
+      if (u >= 0x80) return kUnsure;  // a capital beyond ASCII may go on
+      if (!IsUpper(u) || NameByte(t, e + 1, to) != '.') break;
+    }
+    return e;
+  }
   if (!IsLowerAscii(c1)) return kNone;
   size_t e = LowerRun(t, q + 2, to);
   if (e == kUnsure) return kUnsure;

@@ -108,7 +108,9 @@ const char* const kHonorifics[] = {"Mr",  "Mrs", "Ms",   "Miss", "Mx",   "Dr",  
     // In capitals, as forms write them ("MR. JOHN SMITH"); not "MS" (multiple sclerosis).
     "MR", "MRS", "MISS", "DR", "PROF", "HERR", "FRAU",
     // Dutch and Italian abbreviations (see HONORIFIC).
-    "Dhr", "Mevr", "Dott", "Avv"};
+    "Dhr", "Mevr", "Dott", "Avv", "dhr", "mevr",
+    // The first word of "Sig.ra", "Sig.na", "Sig.ri" (CueEnd takes the rest).
+    "Sig"};
 // (The first three bytes of the month names: internal::kMonthStarts3, month_starts.h.)
 constexpr auto& kMonths = internal::kMonthStarts3;
 // The month names of ASCII letters only, in full and abbreviated, as MONTH, MONTH_EUROPE,
@@ -516,7 +518,7 @@ class Scanner {
     const unsigned char c0 = t_[i];
     // A cue's match is the cue, perhaps a second word ("signed by"), a punctuation
     // mark and blanks.
-    if ((maybe & kMayBeHonorific) && len <= 4 && Upper(c0) &&
+    if ((maybe & kMayBeHonorific) && len <= 4 &&
         w.honorifics.Contains(t_ + i, len, false))
       Set(Hint::kHonorific, i, CueEnd(j));
     // MONTH, MONTH_EUROPE and their abbreviations: a name of ASCII letters is the whole

@@ -373,13 +373,14 @@ Validity ValidateEmail(std::string_view s) {
 // composes those of Latin-1 and Latin Extended-A, and the others stay as written, as in
 // a Vietnamese or Cyrillic name typed decomposed (NFD: "Nguye\u0302\u0303n",
 // "Андреи\u0306"), which the word must not end at. After an apostrophe the word goes on
-// in small letters or with a capital ("Dell'Acqua", "Dell'orto").
+// in small letters or with a capital ("Dell'Acqua", "Dell'orto"). Initials may be
+// written together ("A.M. Bakker", as Dutch writes them).
 #define NAME_UPPER "\\p{Lu}\\p{M}*"
 #define NAME_LOWERS "\\p{Ll}[\\p{Ll}\\p{M}]*"
 #define NAME_WORD                                                                      \
   "(?:" NAME_UPPER "['\u2019]" NAME_UPPER NAME_LOWERS "|" NAME_UPPER NAME_LOWERS         \
   "(?:" NAME_UPPER NAME_LOWERS ")?(?:['\u2019](?:" NAME_UPPER ")?" NAME_LOWERS ")?(?:-(?:" \
-  NAME_UPPER ")?" NAME_LOWERS ")?|\\p{Lu}\\.)"
+  NAME_UPPER ")?" NAME_LOWERS ")?|(?:\\p{Lu}\\.){1,3})"
 #define NAME_PARTICLE                                                                  \
   "(?:van|von|der|den|de|del|della|di|da|du|dos|das|la|le|Van|Von|Der|Den|De|Del|Della|" \
   "Di|Da|Du|Dos|Das|La|Le|bin|ibn|al|St\\.?)"
@@ -399,8 +400,14 @@ Validity ValidateEmail(std::string_view s) {
 // "Dhr."/"Mevr." for meneer and mevrouw, "Dott.", "Avv." for dottore, avvocato. Not
 // "Fr.", "Hr.", "Sig.", "Mw.": Friday or francs, hours, a prescription's instructions
 // ("Sig. Take one capsule"), megawatts, far more often than Frau, Herr, signore, mevrouw.
+// Dutch spelling writes "dhr." and "mevr." in small letters too; Italian has feminine
+// and plural forms, "Sig.ra", "Sig.na", "Sig.ri", "Dott.ssa", "Avv.to", which nothing
+// else abbreviates so. Academic titles between the title and the name ("Frau Dr. med.",
+// "Dhr. ir.", "Mevr. drs.") are skipped by the detector (SkipAcademicTitles).
 // matchers.cpp's and prefilter.cpp's lists follow this one.)
-#define HONORIFIC "(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sr|Sra|Srta|Herr|Frau|Mme|Mlle|MR|MRS|MISS|DR|PROF|HERR|FRAU|Dhr|Mevr|Dott|Avv)"
+#define HONORIFIC                                                                        \
+  "(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sr|Sra|Srta|Herr|Frau|Mme|Mlle|MR|MRS|MISS|DR|PROF|" \
+  "HERR|FRAU|Dhr|Mevr|Dott|Avv|dhr|mevr|Sig\\.ra|Sig\\.na|Sig\\.ri|Dott\\.ssa|Avv\\.to)"
 // Longer cues first: the regex ends at the cue, so "signed by" must win over "signed".
 #define NAME_CUES                                                                       \
   "(?:patient name|full name|signed by|approved by|referred by|account holder|"         \
@@ -942,7 +949,11 @@ bool IsNameStopword(std::string_view word) {
       // "JOHN SMITH DOB 03/14/85", "NAME: REFUSED".
       "Applicable", "Refused", "Declined", "Deceased", "Pending", "Withheld", "Anonymous",
       "Self", "Same", "Dob", "Ssn", "Mrn", "Id", "Age", "Sex", "Male", "Female", "Tel", "Fax",
-      "Mobile", "Room", "Ward", "Bed", "Unit", "Case", "Ref", "Na", "Tbd", "Test"});
+      "Mobile", "Room", "Ward", "Bed", "Unit", "Case", "Ref", "Na", "Tbd", "Test",
+      // Professions an Italian title is followed by ("Dott. Commercialista", "Avv.
+      // Cassazionista"), not a name.
+      "Commercialista", "Ingegnere", "Avvocato", "Cassazionista", "Notaio", "Architetto",
+      "Geometra", "Ragioniere", "Medico", "Dottore", "Chirurgo"});
   return stop.Contains(word);
 }
 
