@@ -432,6 +432,29 @@ TEST_F(DetectorTest, PhoneNationalForms) {
   EXPECT_TRUE(Lacks("+44 (0)00 0000 0000", "PHONE_NUMBER"));
 }
 
+// National numbers grouped as German and Dutch people write them (QA 12: not found at
+// all): the rest in pairs, a spaced hyphen or slash after the area code, a direct-dial
+// extension, a five-digit area code. Only likely: found with a phone word, at 0.4
+// without one; a date's groups are none.
+TEST_F(DetectorTest, PhoneGroupedNationalForms) {
+  for (const char* number :
+       {"030 123 45 67", "(030) 123 45 67", "030 - 123 45 67", "030 / 1234567", "(04101) 54321",
+        "07031 12345", "0221 12345-67", "030 12345-0", "020 - 123 45 67", "06 - 1234 5678",
+        "06-123 456 78", "0171 123 45 67"}) {
+    for (const char* word : {"Telefon: ", "Tel. ", "telefoon: ", "mobiel ", "phone "}) {
+      const std::string text = std::string(word) + number + " (bitte zur\u00fcckrufen)";
+      EXPECT_TRUE(Has(text, "PHONE_NUMBER", number)) << Describe(text, Find(text, 0.0));
+    }
+    const std::string bare = std::string("Referenz ") + number + " siehe oben";
+    EXPECT_NEAR(ScoreOf(bare, number), 0.4, kEps) << Describe(bare, Find(bare, 0.0));
+  }
+  for (const char* text : {"Telefon: Termin am 05 12 2024 um 10 Uhr", "Tel. Datum 05-12-1990",
+                           "Tel. 030 123", "Tel. 0 123 45 67"})
+    EXPECT_TRUE(Lacks(text, "PHONE_NUMBER", 0.0)) << Describe(text, Find(text, 0.0));
+  // Not a valid national number of any trunk-0 region: none.
+  EXPECT_TRUE(Lacks("Telefon: 000 123 45 67", "PHONE_NUMBER", 0.0));
+}
+
 // Dialled with an exit code instead of '+' (00 in Europe, 011 from North America), a
 // bracketed area code of two to four digits after the trunk 0 (as British numbers are
 // written), and the German slash between area code and number.

@@ -657,6 +657,19 @@ class Scanner {
     if (n1 >= 2 && n1 <= 5 && t_[r1.s] == '0' && r1.s > 0 && t_[r1.s - 1] == '(' && r1.e < n_ &&
         t_[r1.e] == ')' && r0.s - r1.e <= 2)
       Set(Hint::kPhone, r1.s - 1, Fwd(r0.s, 9));
+    // PHONE, grouped form (phone_grouped): (?:\(0\d{1,4}\)|\b0\d{1,4})(?: - | / |-| )
+    // \d{2,8}(?:[ \-]\d{1,4}){0,3}\b: a run of 2 to 5 beginning with 0, then this run
+    // of 2 or more after ' ', '-', " - ", " / " or, bracketed, ") "; the match starts at
+    // most 1 byte before the first run and ends at most 8 + 3 * 5 bytes after this one's
+    // start.
+    if (n1 >= 2 && n1 <= 5 && n0 >= 2 && t_[r1.s] == '0' && r1.e != kNone) {
+      const size_t gap = r0.s - r1.e;
+      const unsigned char g0 = t_[r1.e];
+      const bool joined =
+          (gap == 1 && (g0 == ' ' || g0 == '-')) || (gap == 2 && g0 == ')' && t_[r1.e + 1] == ' ') ||
+          (gap == 3 && g0 == ' ' && (t_[r1.e + 1] == '-' || t_[r1.e + 1] == '/') && t_[r1.e + 2] == ' ');
+      if (joined) Set(Hint::kPhone, Back(r1.s, 1), Fwd(r0.s, 23));
+    }
     // Spanish ids: \b(?:[XYZ][ \-]?\d{7}|\d{8}|...)[ \-]?[A-Z]\b. The digits are a whole
     // run (after \b, X, Y, Z or a separator; before a separator or a letter) of 8, or
     // of 7 for an NIE, followed by a capital or by ' ' or '-' and a capital; the match
@@ -800,6 +813,7 @@ int HintOfPattern(std::string_view name) {
       {"url", Hint::kUrl},
       {"phone", Hint::kPhone},
       {"nhs_grouped", Hint::kPhone},
+      {"phone_grouped", Hint::kPhone},
       {"ssn_formatted", Hint::kNineGrouped},
       {"itin_formatted", Hint::kNineGrouped},
       {"ssn_plain", Hint::kDigitRun},

@@ -533,6 +533,13 @@ constexpr const char* kPhoneForms =
     // ("030/1234567", "030/123 45 67", "0221/12345-67").
     "|\\(0\\d{2,4}\\)[ \\-]?\\d{3,4}[ \\-]?\\d{3,4}\\b"
     "|\\b0\\d{2,4}/\\d{2,8}(?:[ \\-]\\d{1,5}){0,3}\\b";
+// National numbers with a trunk 0 grouped as German, Dutch and British people write
+// them, which kPhoneForms' fixed groups miss: the rest of the number in pairs ("030 123
+// 45 67", "06-123 456 78"), a spaced hyphen or slash after the area code ("020 - 123
+// 45 67", "06 - 1234 5678", "030 / 1234567"), a direct-dial extension ("0221 12345-67",
+// "030 12345-0"), a five-digit area code ("(04101) 54321", "07031 12345").
+constexpr const char* kPhoneGrouped =
+    "(?:\\(0\\d{1,4}\\)|\\b0\\d{1,4})(?: - | / |-| )\\d{2,8}(?:[ \\-]\\d{1,4}){0,3}\\b";
 // Nine digits grouped 3-2-4 with one separator (SSN and ITIN).
 constexpr const char* kNineGrouped =
     "\\b\\d{3}-\\d{2}-\\d{4}\\b|\\b\\d{3} \\d{2} \\d{4}\\b|\\b\\d{3}\\.\\d{2}\\.\\d{4}\\b";
@@ -584,6 +591,11 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        "|\\bwww\\.[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)+(?:/[^\\s<>\"']*)?",
        0.5, 0.6, ValidateUrl, RefineUrl, {"url", "website", "link", "site"}},
       {"PHONE_NUMBER", "phone", kPhoneForms, 0.4, 0.75, ValidatePhoneAnyForm, RefinePhoneSlash,
+       kPhoneContext},
+      // Only likely (0.4: groups of digits after a 0 are also dates, references and
+      // figures), above the default threshold with a phone word ("Telefon", "tel.",
+      // "mobiel") or in a column named so.
+      {"PHONE_NUMBER", "phone_grouped", kPhoneGrouped, 0.4, 0.4, ValidatePhoneGrouped, nullptr,
        kPhoneContext},
       // A North American number as one run of ten digits (or eleven, 1 first), as US
       // systems store them: only likely (0.3; an order or account number is often a
@@ -846,6 +858,25 @@ Validity ValidatePhoneNanp(std::string_view candidate) {
     it = by_prefix.emplace(prefix, valid).first;
   }
   return it->second ? Validity::kValid : Validity::kInvalid;
+}
+
+Validity ValidatePhoneGrouped(std::string_view candidate) {
+  // Seven digits at least, the trunk 0 included, and at most twelve.
+  size_t digits = 0, groups = 0, sizes[8] = {};
+  for (size_t i = 0; i < candidate.size(); ++i) {
+    if (candidate[i] < '0' || candidate[i] > '9') continue;
+    if (i == 0 || candidate[i - 1] < '0' || candidate[i - 1] > '9') ++groups;
+    ++digits;
+    if (groups <= 8) ++sizes[groups - 1];
+  }
+  if (digits < 7 || digits > 12) return Validity::kInvalid;
+  // A date's shape ("05 12 2024", "05-12-1990"): no phone number.
+  if (groups == 3 && sizes[0] == 2 && sizes[1] == 2 && sizes[2] == 4) {
+    const size_t year = candidate.size() - 4;
+    if (candidate.substr(year, 2) == "19" || candidate.substr(year, 2) == "20") return Validity::kInvalid;
+  }
+  return ValidatePhoneNational(candidate) == Validity::kValid ? Validity::kUnknown
+                                                              : Validity::kInvalid;
 }
 
 Validity ValidatePhoneAnyForm(std::string_view candidate) {

@@ -52,6 +52,10 @@ Validity ValidatePhone(std::string_view candidate);
 Validity ValidatePhoneNanp(std::string_view candidate);
 // The same for national forms with a trunk 0 (020 7946 0958): kTrunkZeroRegions.
 Validity ValidatePhoneNational(std::string_view candidate);
+// The grouped national forms of phone_grouped ("030 123 45 67", "06 - 1234 5678"): kUnknown
+// (likely: the recognizer's score needs a phone word) when ValidatePhoneNational holds
+// and the groups are not a date's, kInvalid otherwise.
+Validity ValidatePhoneGrouped(std::string_view candidate);
 // Dispatches on the written form: '+' international, leading 0 national, else NANP.
 Validity ValidatePhoneAnyForm(std::string_view candidate);
 
