@@ -688,6 +688,28 @@ TEST(SchemaTest, MetaschemasAreBundled) {
   EXPECT_EQ(Metaschema("http://example.com/"), nullptr);
 }
 
+// draft-07's array form of items (a tuple) in a draft 2020-12 schema is no schema: refused
+// by the compiler itself (the jsonb forms do not check the metaschema), as {"items": 1} is;
+// it was ignored, and every array passed (QA 13). draft-07 still reads it as a tuple.
+TEST(SchemaTest, ItemsArrayFormRefusedIn202012) {
+  for (const char* s : {R"({"items": [{"type": "string"}]})",
+                        R"({"items": [{"type": "string"}], "additionalItems": false})",
+                        R"({"properties": {"a": {"items": [{"type": "string"}]}}})",
+                        R"({"$schema": "https://json-schema.org/draft/2020-12/schema", "items": [true]})"}) {
+    try {
+      CompiledSchema::Compile(json::Parse(s));
+      ADD_FAILURE() << "compiled: " << s;
+    } catch (const Error& e) {
+      EXPECT_STREQ(e.sqlstate(), "22023") << s;
+      EXPECT_NE(std::string(e.what()).find("/items"), std::string::npos) << e.what();
+    }
+  }
+  const auto d7 = CompiledSchema::Compile(
+      json::Parse(R"({"$schema": "http://json-schema.org/draft-07/schema#", "items": [{"type": "string"}]})"));
+  EXPECT_FALSE(d7->IsValid(json::Parse("[1]"), {}));
+  EXPECT_TRUE(d7->IsValid(json::Parse(R"(["a", 1])"), {}));
+}
+
 TEST(SchemaTest, CompileCheckedNamesSchemaPath) {
   try {
     CompileChecked(json::Parse(R"({"properties": {"age": {"minimum": "3"}}})"));

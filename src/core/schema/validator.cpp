@@ -747,11 +747,13 @@ class Compiler {
       }
     } else {
       const Value* prefix = v.Find("prefixItems");
-      if (prefix || (items && !items->is_array())) {
+      // (draft-07's array form of items, a tuple, is prefixItems here: refused as any
+      // other value that is no schema, not ignored, which would let every array pass.)
+      if (prefix || items) {
         Keyword k = Make(Kw::kItems, "items");
         k.path.clear();
         if (prefix) k.subs = SubArray(*prefix, "prefixItems", ptr, true);
-        if (items && !items->is_array()) k.a = SubFor(*items, "/items", ptr);
+        if (items) k.a = SubFor(*items, "/items", ptr);
         kws.push_back(std::move(k));
       }
     }
