@@ -277,6 +277,26 @@ CREATE TABLE intake_safe (id serial PRIMARY KEY,
 INSERT INTO intake_safe (payload) VALUES ('{"user_id": "536-22-8714", "extra": "maria@example.org"}');
 SELECT comply.assert_valid('{"user_id": 2, "email": "b@example.org"}', 'intake_v1');
 SELECT comply.assert_valid('{"user_id": "536-22-8714", "extra": "maria@example.org"}', 'intake_v1');
+-- Its error in a COPY or a PL/pgSQL statement keeps the line's number, not the line, and
+-- the statement with its literals out of the server log (QA 13: the CONTEXT quoted the
+-- whole document, on the client and in the log); the rows before it are not stored.
+\copy intake_safe (payload) FROM stdin
+{"user_id": 3, "email": "c@example.org"}
+{"user_id": "536-22-8714", "extra": "maria@example.org"}
+\.
+DO $$ BEGIN
+  INSERT INTO intake_safe (payload) VALUES ('{"user_id": "Maria Garcia 415-555-2671"}');
+END $$;
+DO $$ BEGIN
+  EXECUTE 'INSERT INTO intake_safe (payload) VALUES (''{"user_id": "SSN 536-22-8714"}'')';
+END $$;
+-- An unregistered schema's name in a COPY: the same.
+CREATE TABLE intake_unregistered (payload jsonb CHECK (comply.validate(payload, 'no_such_schema')));
+\copy intake_unregistered (payload) FROM stdin
+{"email": "maria.garcia@example.org"}
+\.
+DROP TABLE intake_unregistered;
+SELECT count(*) FROM intake_safe;
 SELECT count(*) FROM intake;
 
 -- Re-registering replaces the schema everywhere at once (this session and others).

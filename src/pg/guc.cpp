@@ -16,6 +16,7 @@
 #include "pg/classify.h"
 #include "pg/pii.h"
 #include "pg/protect.h"
+#include "pg/validate.h"
 
 extern "C" {
 #include "utils/elog.h"
@@ -338,13 +339,16 @@ void MaskQuoted(char* text) {
   *out = '\0';
 }
 
-void HideProtectedRow(ErrorData* edata) {
+// mask_values: also the quoted values of a data exception's message and detail (after a
+// protected write; not for a validation function's own error, whose message quotes
+// the schema, never the document).
+void HideProtectedRow(ErrorData* edata, bool mask_values) {
   edata->hide_stmt = true;
   // A deadlock's log-only detail quotes every waiting process's statement, another
   // session's too.
   if (edata->detail_log != nullptr && edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED)
     edata->detail_log = nullptr;
-  if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION) {
+  if (mask_values && ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION) {
     MaskQuoted(edata->message);
     MaskQuoted(edata->detail);
     MaskQuoted(edata->detail_log);
@@ -411,7 +415,12 @@ void HideUrlPaths(ErrorData* edata) {
       if (host_end < end) memmove(host_end, end, strlen(end) + 1);
     }
   }
-  if (ProtectedWriteSeen()) HideProtectedRow(edata);
+  if (ProtectedWriteSeen())
+    HideProtectedRow(edata, true);
+  // An error of comply.validate or comply.assert_valid in a CHECK: a COPY's context quotes
+  // the line, a PL/pgSQL statement's its literals, the statement itself the document.
+  else if (edata->elevel >= ERROR && ValidationErrorSeen())
+    HideProtectedRow(edata, false);
   if (prev_emit_log_hook != nullptr) prev_emit_log_hook(edata);
 }
 

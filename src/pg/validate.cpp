@@ -33,6 +33,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "storage/proc.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -553,6 +554,32 @@ void CheckValidationOptions(const json::Value& options) { (void)OptionsFrom(&opt
 using namespace comply;
 using namespace comply::pg;
 
+namespace {
+
+// The transaction in which a validation function's error left it (ValidationErrorSeen).
+LocalTransactionId validation_error_lxid = InvalidLocalTransactionId;
+
+// f(), the body of a validation function's Guarded: an error that leaves it (its own, a
+// PostgreSQL error under it) marks the transaction first, so that the server log and the
+// client get the error without the data its context quotes (ValidationErrorSeen). Costs
+// nothing when no error leaves.
+template <typename F>
+auto MarkingErrors(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (...) {
+    if (MyProc != nullptr) validation_error_lxid = MyProc->lxid;
+    throw;
+  }
+}
+
+}  // namespace
+
+bool comply::pg::ValidationErrorSeen() {
+  return MyProc != nullptr && validation_error_lxid != InvalidLocalTransactionId &&
+         validation_error_lxid == MyProc->lxid;
+}
+
 // comply.validate(instance jsonb, schema jsonb [, options jsonb]) RETURNS boolean
 extern "C" Datum comply_validate(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
@@ -560,8 +587,10 @@ extern "C" Datum comply_validate(PG_FUNCTION_ARGS) {
   Jsonb* schema_jb = PG_GETARG_JSONB_P(1);
   Jsonb* options = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
   return Guarded([&] {
-    const CallMemo& call = AnonymousCall(fcinfo, schema_jb, options);
-    return BoolGetDatum(schema::IsValid(*call.compiled, JsonbView::Root(instance), call.options));
+    return MarkingErrors([&] {
+      const CallMemo& call = AnonymousCall(fcinfo, schema_jb, options);
+      return BoolGetDatum(schema::IsValid(*call.compiled, JsonbView::Root(instance), call.options));
+    });
   });
 }
 
@@ -573,8 +602,10 @@ extern "C" Datum comply_validate_named(PG_FUNCTION_ARGS) {
   const auto* memo = static_cast<const CallMemo*>(fcinfo->flinfo->fn_extra);
   text* name = RemembersConstant(memo) ? nullptr : PG_GETARG_TEXT_PP(1);
   return Guarded([&] {
-    const CallMemo& call = name ? NamedCall(fcinfo, name) : *memo;
-    return BoolGetDatum(schema::IsValid(*call.compiled, JsonbView::Root(instance), call.options));
+    return MarkingErrors([&] {
+      const CallMemo& call = name ? NamedCall(fcinfo, name) : *memo;
+      return BoolGetDatum(schema::IsValid(*call.compiled, JsonbView::Root(instance), call.options));
+    });
   });
 }
 
@@ -587,8 +618,10 @@ extern "C" Datum comply_validate_named_options(PG_FUNCTION_ARGS) {
   text* name = RemembersConstant(memo) ? nullptr : PG_GETARG_TEXT_PP(1);
   Jsonb* options = (name && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
   return Guarded([&] {
-    const CallMemo& call = name ? NamedCall(fcinfo, name, options) : *memo;
-    return BoolGetDatum(schema::IsValid(*call.compiled, JsonbView::Root(instance), call.options));
+    return MarkingErrors([&] {
+      const CallMemo& call = name ? NamedCall(fcinfo, name, options) : *memo;
+      return BoolGetDatum(schema::IsValid(*call.compiled, JsonbView::Root(instance), call.options));
+    });
   });
 }
 
@@ -660,9 +693,11 @@ extern "C" Datum comply_validation_errors(PG_FUNCTION_ARGS) {
   Jsonb* options = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   return Guarded([&] {
-    const CallMemo& call = AnonymousCall(fcinfo, schema_jb, options);
-    EmitErrors(rsinfo, ErrorsOf(call, instance, call.options.max_errors));
-    return (Datum)0;
+    return MarkingErrors([&] {
+      const CallMemo& call = AnonymousCall(fcinfo, schema_jb, options);
+      EmitErrors(rsinfo, ErrorsOf(call, instance, call.options.max_errors));
+      return (Datum)0;
+    });
   });
 }
 
@@ -679,9 +714,11 @@ extern "C" Datum comply_validation_errors_named(PG_FUNCTION_ARGS) {
   Jsonb* options = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   return Guarded([&] {
-    const CallMemo& call = NamedCall(fcinfo, name, options);
-    EmitErrors(rsinfo, ErrorsOf(call, instance, call.options.max_errors));
-    return (Datum)0;
+    return MarkingErrors([&] {
+      const CallMemo& call = NamedCall(fcinfo, name, options);
+      EmitErrors(rsinfo, ErrorsOf(call, instance, call.options.max_errors));
+      return (Datum)0;
+    });
   });
 }
 
@@ -765,24 +802,26 @@ extern "C" Datum comply_assert_valid(PG_FUNCTION_ARGS) {
   text* name = PG_GETARG_TEXT_PP(1);
   Jsonb* options = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? PG_GETARG_JSONB_P(2) : nullptr;
   Guarded([&] {
-    const CallMemo& call = NamedCall(fcinfo, name, options);
-    std::vector<schema::ValidationError> errors = ErrorsOf(call, instance, kAssertDetailErrors);
-    if (errors.empty()) return;
-    // The detail reaches the server log and, for a protected table, the ledger: a key of
-    // the document that is personal data (an object keyed by e-mail) is redacted in it,
-    // and a long key or a deep path is cut (ShownPointer), so that one key of 100,000
-    // characters does not fill the detail and push out the rule and the other errors.
-    std::string detail;
-    for (const schema::ValidationError& e : errors)
-      detail +=
-          (detail.empty() ? "" : "\n") + std::string("at \"") +
-          (e.instance_path.empty() ? std::string()
-                                   : ShownPointer(RedactedPointer(e.instance_path, instance))) +
-          "\": " + e.message;
-    throw Error(sqlstate::kCheckViolation,
-                "document does not match schema \"" +
-                    std::string(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) + "\"",
-                detail);
+    return MarkingErrors([&] {
+      const CallMemo& call = NamedCall(fcinfo, name, options);
+      std::vector<schema::ValidationError> errors = ErrorsOf(call, instance, kAssertDetailErrors);
+      if (errors.empty()) return;
+      // The detail reaches the server log and, for a protected table, the ledger: a key of
+      // the document that is personal data (an object keyed by e-mail) is redacted in it,
+      // and a long key or a deep path is cut (ShownPointer), so that one key of 100,000
+      // characters does not fill the detail and push out the rule and the other errors.
+      std::string detail;
+      for (const schema::ValidationError& e : errors)
+        detail +=
+            (detail.empty() ? "" : "\n") + std::string("at \"") +
+            (e.instance_path.empty() ? std::string()
+                                     : ShownPointer(RedactedPointer(e.instance_path, instance))) +
+            "\": " + e.message;
+      throw Error(sqlstate::kCheckViolation,
+                  "document does not match schema \"" +
+                      std::string(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) + "\"",
+                  detail);
+    });
   });
   PG_RETURN_JSONB_P(instance);
 }
