@@ -9,6 +9,12 @@ CREATE TABLE comply.schemas (
 );
 COMMENT ON TABLE comply.schemas IS
   'Named JSON Schemas for comply.validate(instance, name); write them with comply.register_schema';
+-- A $ref names a registered schema by its $id: two names with one $id would make which
+-- one it reaches depend on the order rows are read. comply.register_schema refuses
+-- that (42710); this index holds it when two registrations run at once, or a row is
+-- written directly (the later one fails with 23505).
+CREATE UNIQUE INDEX schemas_id_key ON comply.schemas ((rtrim(schema->>'$id', '#')))
+  WHERE jsonb_typeof(schema->'$id') = 'string';
 -- Every session reads named schemas to validate; writing them takes a grant.
 GRANT SELECT ON comply.schemas TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('comply.schemas', '');
