@@ -313,10 +313,12 @@ INSERT INTO intake (payload) VALUES ('{"user_id": "now a string is fine"}');
 SELECT count(*) FROM intake;
 
 -- Registering the same schema again changes nothing (no new row version, so no
--- session drops what it compiled); the same numbers written otherwise (1.0 for 1) are
--- stored.
+-- session drops what it compiled, and no ledger entry); the same numbers written
+-- otherwise (1.0 for 1) are stored.
 SELECT xmin AS schema_xmin, updated_at AS schema_updated FROM comply.schemas WHERE name = 'intake_v1' \gset
+SELECT max(id) AS ledger_before FROM comply.audit_log \gset
 SELECT comply.register_schema('intake_v1', '{"required": ["user_id"], "type": "object"}');
+SELECT count(*) AS new_entries FROM comply.audit_log WHERE id > :ledger_before;
 SELECT xmin = :'schema_xmin' AS same_row_version, updated_at = :'schema_updated' AS same_updated_at
   FROM comply.schemas WHERE name = 'intake_v1';
 SELECT comply.register_schema('intake_v1', '{"type": "object", "required": ["user_id"], "minProperties": 1.0}');
@@ -324,6 +326,23 @@ SELECT comply.register_schema('intake_v1', '{"type": "object", "required": ["use
 SELECT xmin = :'schema_xmin' AS same_row_version, schema->'minProperties' AS min_properties
   FROM comply.schemas WHERE name = 'intake_v1';
 SELECT comply.register_schema('intake_v1', '{"type": "object", "required": ["user_id"]}');
+-- Each registration that changed the rules is a ledger entry, with the hashes of the
+-- old and new texts (QA 13: a schema loosened to true left no trace): the first of a
+-- name "schema.registered", the others "schema.replaced". comply.audit() may not write
+-- these names.
+SELECT action, object, current_user_name = current_user AS by_me,
+       details->>'name' AS name, details->>'dialect' AS dialect,
+       details->>'sha256' = encode(sha256(convert_to(s.schema::text, 'UTF8')), 'hex') AS sha256_is_current,
+       details->>'previous_sha256' IS NOT NULL AS has_previous
+  FROM comply.audit_log, comply.schemas s
+ WHERE id > :ledger_before AND s.name = 'intake_v1' ORDER BY id;
+SELECT comply.register_schema('ledger_entry_demo', '{"type": "string"}');
+SELECT action, details ? 'previous_sha256' AS has_previous FROM comply.audit_log
+ WHERE object = 'comply.schemas/ledger_entry_demo';
+DELETE FROM comply.schemas WHERE name = 'ledger_entry_demo';
+\set VERBOSITY terse
+SELECT comply.audit('schema.replaced', 'comply.schemas/intake_v1');
+\set VERBOSITY default
 -- A role that may not write comply.schemas is refused, the schema unchanged or not.
 CREATE ROLE schema_reader;
 SET ROLE schema_reader;

@@ -1228,6 +1228,8 @@ constexpr ReservedAction kReservedActions[] = {
     {"review.claim_expired", "comply.review_maintain() (and the job worker)"},
     {"review.escalate", "comply.review_maintain() (and the job worker)"},
     {"review.withdrawn", "A protected table's triggers (a row gone) and drift detection"},
+    {"schema.registered", "comply.register_schema()"},
+    {"schema.replaced", "comply.register_schema()"},
 };
 
 // Finds the reserved action (kReservedActions) that name reads as (ActionSkeleton: letter

@@ -18,6 +18,7 @@
 #include "pg/guard.h"
 #include "pg/jsonb_doc.h"
 #include "pg/jsonb_view.h"
+#include "pg/ledger.h"
 #include "pg/pii.h"
 #include "pg/spi.h"
 #include "pg/validate.h"
@@ -899,26 +900,45 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
                     "Give this schema another $id, or register it under the name \"" +
                         std::string(other) + "\" to replace that one.");
     }
-    PgCall([&] {
+    // The SHA-256 of the schema as stored (its text) and of the one it replaces, for the
+    // ledger entry; empty: nothing changed, or no schema had the name.
+    // (palloc'd in the caller's context: no C++ object is built under PgCall.)
+    const char* sha256_c = nullptr;
+    const char* previous_c = nullptr;
+    const bool changed = PgCall([&]() -> bool {
+      MemoryContext caller = CurrentMemoryContext;
       const int pin = PinSearchPath();
       if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
       Oid types[3] = {TEXTOID, JSONBOID, TEXTOID};
       Datum values[3] = {CStringGetTextDatum(name), schema_datum, CStringGetTextDatum(dialect)};
       // The same schema registered again (a deployment script run at every release)
       // changes nothing: no new row version, and every session keeps what it compiled
-      // (an update would make each of them drop its whole cache and compile again).
-      // Compared as text, so that 1.0 written where 1 was is stored. FOR UPDATE: a role
-      // that may not write comply.schemas is refused as before, and a registration
-      // under way in another transaction is waited for.
+      // (an update would make each of them drop its whole cache and compile again), and
+      // no ledger entry. Compared as text, so that 1.0 written where 1 was is stored. FOR
+      // UPDATE: a role that may not write comply.schemas is refused as before, and a
+      // registration under way in another transaction is waited for.
       int rc = SPI_execute_with_args(
-          "SELECT 1 FROM comply.schemas WHERE name = $1 AND dialect = $3 "
-          "AND schema::text = $2::text FOR UPDATE",
+          "SELECT schema::text = $2::text AND dialect = $3, "
+          "encode(sha256(convert_to(schema::text, 'UTF8')), 'hex'), "
+          "encode(sha256(convert_to($2::text, 'UTF8')), 'hex') "
+          "FROM comply.schemas WHERE name = $1 FOR UPDATE",
           3, types, values, nullptr, false, 1);
       if (rc != SPI_OK_SELECT) elog(ERROR, "could not read comply.schemas: %s", SPI_result_code_string(rc));
       if (SPI_processed == 1) {
-        SPI_finish();
-        UnpinSearchPath(pin);
-        return;
+        bool isnull = true;
+        const bool same = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+        if (same) {
+          SPI_finish();
+          UnpinSearchPath(pin);
+          return false;
+        }
+        previous_c = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+        sha256_c = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3));
+      } else {
+        rc = SPI_execute_with_args("SELECT encode(sha256(convert_to($2::text, 'UTF8')), 'hex')", 3,
+                                   types, values, nullptr, true, 1);
+        if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "could not hash the schema");
+        sha256_c = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
       }
       rc = SPI_execute_with_args(
           "INSERT INTO comply.schemas AS s (name, schema, dialect) VALUES ($1, $2, $3) "
@@ -928,7 +948,21 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
       if (rc != SPI_OK_INSERT) elog(ERROR, "could not store schema: %s", SPI_result_code_string(rc));
       SPI_finish();
       UnpinSearchPath(pin);
+      return true;
     });
+    // A change of the rules a CHECK or a policy enforces is evidence, as protecting a
+    // table is: who registered or replaced which schema, and the hashes of the old and
+    // new text (the texts are in comply.schemas, and in no ledger entry).
+    if (changed) {
+      const std::string sha256 = sha256_c, previous = previous_c ? previous_c : "";
+      std::string details = "{\"name\": ";
+      json::AppendQuoted(details, name);
+      details += ", \"dialect\": \"" + std::string(dialect) + "\", \"sha256\": \"" + sha256 + "\"";
+      if (!previous.empty()) details += ", \"previous_sha256\": \"" + previous + "\"";
+      details += "}";
+      AppendOwnAudit(previous.empty() ? "schema.registered" : "schema.replaced",
+                     std::string("comply.schemas/") + name, details);
+    }
   });
   PG_RETURN_VOID();
 }
