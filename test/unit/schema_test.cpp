@@ -627,11 +627,14 @@ TEST(SchemaTest, HostnamesFollowIdna2008) {
                           "ab--c.com", "-a.com", "a..b", ""})
     EXPECT_FALSE(check("hostname", bad)) << bad;
   for (const char* ok : {"m\u00fcnchen.de", "xn--mnchen-3ya.de", "\u4f8b\u3048.\u30c6\u30b9\u30c8",
-                         "a\u3002b", "stra\u00dfe.de"}) {
+                         "a\u3002b", "stra\u00dfe.de",
+                         "EXAMPLE.m\u00fcnchen.de"}) {  // capitals in a label of ASCII only
     const std::string host = json::Parse(std::string("\"") + ok + "\"").as_string();
     EXPECT_TRUE(check("idn-hostname", host)) << ok;
   }
   for (const char* bad : {"M\u00dcNCHEN.de",  // a capital U-label: IDNA would map it
+                          "B\u00fccher.example",  // an ASCII capital in a U-label (QA 13)
+                          "m\u00fcncheN.de",
                           "\u00a1hola.com",    // punctuation
                           "\u3031a.com",       // an exception that is DISALLOWED
                           "a\u00b7b.com",      // middle dot not between two l
