@@ -233,6 +233,12 @@ SELECT comply.register_schema('intake_copy', '{"$id": "https://example.org/intak
 SELECT comply.register_schema('meta_copy', '{"$id": "https://json-schema.org/draft/2020-12/schema"}');
 -- Nor past that check by another spelling: an $id is written as a $ref resolves it.
 SELECT comply.register_schema('intake_dots', '{"$id": "https://example.org/./intake", "type": "integer"}');
+-- Nor by another spelling of the same URI (RFC 3986's normal form, QA 13): scheme and
+-- host in capitals, an unreserved character escaped, the default port.
+SELECT comply.register_schema('intake_case', '{"$id": "HTTPS://Example.ORG/intake", "type": "integer"}');
+SELECT comply.register_schema('intake_pct', '{"$id": "https://example.org/%69ntake", "type": "integer"}');
+SELECT comply.register_schema('intake_port', '{"$id": "https://example.org:443/intake", "type": "integer"}');
+SELECT comply.register_schema('intake_hex', '{"$id": "https://example.org/a%2fb", "type": "integer"}');
 -- A long $id is quoted cut (64 characters, then its length).
 BEGIN;
 SELECT comply.register_schema('long_id', jsonb_build_object('$id', 'urn:' || repeat('i', 100000)));

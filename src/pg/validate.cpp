@@ -871,8 +871,11 @@ extern "C" Datum comply_register_schema(PG_FUNCTION_ARGS) {
                     {}, "Give the schema an $id of its own.");
       // A $ref is resolved (dot segments removed) before it is looked up: an $id not in
       // that form could never be reached, and would slip past the check below
-      // ("https://ex.org/./s" beside "https://ex.org/s").
-      const std::string normal = schema::internal::ResolveUri("", id);
+      // ("https://ex.org/./s" beside "https://ex.org/s"). Nor may it differ from its
+      // RFC 3986 normal form, which names the same resource ("HTTPS://Ex.org/s",
+      // "https://ex.org:443/s", "https://ex.org/%7Es" beside "https://ex.org/~s").
+      const std::string normal =
+          schema::internal::NormalizeUri(schema::internal::ResolveUri("", id));
       if (normal != id)
         throw Error(sqlstate::kInvalidParameterValue,
                     "schema $id " + ShownText(id) + " is not in normal form", {},

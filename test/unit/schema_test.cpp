@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/schema/instance.h"
+#include "core/schema/internal.h"
 #include "core/schema/validator.h"
 
 namespace comply::schema {
@@ -711,6 +712,25 @@ TEST(SchemaTest, ItemsArrayFormRefusedIn202012) {
       json::Parse(R"({"$schema": "http://json-schema.org/draft-07/schema#", "items": [{"type": "string"}]})"));
   EXPECT_FALSE(d7->IsValid(json::Parse("[1]"), {}));
   EXPECT_TRUE(d7->IsValid(json::Parse(R"(["a", 1])"), {}));
+}
+
+// RFC 3986's syntax-based normal form of an $id (register_schema refuses any other
+// spelling of a URI: two would name one resource).
+TEST(SchemaTest, NormalizeUri) {
+  using internal::NormalizeUri;
+  EXPECT_EQ(NormalizeUri("HTTPS://QA.Example/Case"), "https://qa.example/Case");
+  EXPECT_EQ(NormalizeUri("https://qa.example/%7Euser"), "https://qa.example/~user");
+  EXPECT_EQ(NormalizeUri("https://qa.example/a%2fb%3A"), "https://qa.example/a%2Fb%3A");
+  EXPECT_EQ(NormalizeUri("https://qa.example:443/P"), "https://qa.example/P");
+  EXPECT_EQ(NormalizeUri("http://qa.example:80/P"), "http://qa.example/P");
+  EXPECT_EQ(NormalizeUri("http://qa.example:443/P"), "http://qa.example:443/P");
+  EXPECT_EQ(NormalizeUri("https://qa.example:/P"), "https://qa.example/P");
+  EXPECT_EQ(NormalizeUri("https://User@QA.example:8443/p?Q=%41#F%7e"),
+            "https://User@qa.example:8443/p?Q=A#F~");
+  EXPECT_EQ(NormalizeUri("https://[2001:DB8::1]:443/x"), "https://[2001:db8::1]/x");
+  EXPECT_EQ(NormalizeUri("URN:example:Thing"), "urn:example:Thing");
+  EXPECT_EQ(NormalizeUri("https://example.org/intake"), "https://example.org/intake");
+  EXPECT_EQ(NormalizeUri("100%"), "100%");
 }
 
 TEST(SchemaTest, CompileCheckedNamesSchemaPath) {

@@ -18,4 +18,11 @@ std::string TranslatePattern(std::string_view pattern);
 // Resolves reference against base (RFC 3986 section 5.2).
 std::string ResolveUri(std::string_view base, std::string_view reference);
 
+// The syntax-based normal form of uri (RFC 3986 section 6.2.2), dot segments aside
+// (ResolveUri removes them): scheme and host in small letters, percent-encoded
+// unreserved characters decoded and the other escapes' hex digits in capitals, the
+// default port of http (80) and https (443) and an empty port dropped. Two URIs with
+// one normal form are the same resource.
+std::string NormalizeUri(std::string_view uri);
+
 }  // namespace comply::schema::internal

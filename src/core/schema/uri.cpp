@@ -83,6 +83,77 @@ std::string RemoveDots(std::string_view in) {
 }  // namespace
 
 // Resolves reference against base (RFC 3986 section 5.2.2).
+std::string NormalizeUri(std::string_view uri) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);
+    return out;
+  };
+  // Percent-encodings: an unreserved character decoded, the others' hex in capitals.
+  auto escapes = [&](std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+        const char c = static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+        if (unreserved) {
+          out += c;
+        } else {
+          static const char kHex[] = "0123456789ABCDEF";
+          out += '%';
+          out += kHex[(c >> 4) & 15];
+          out += kHex[c & 15];
+        }
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    }
+    return out;
+  };
+  const UriParts u = Split(uri);
+  std::string out;
+  std::string scheme;
+  if (u.has_scheme) {
+    scheme = lower(u.scheme);
+    out += scheme + ":";
+  }
+  if (u.has_authority) {
+    std::string_view auth = u.authority;
+    std::string userinfo;
+    const size_t at = auth.rfind('@');
+    if (at != std::string_view::npos) {
+      userinfo = escapes(auth.substr(0, at + 1));
+      auth = auth.substr(at + 1);
+    }
+    // The port follows the last ':' after an IPv6 literal's ']'.
+    const size_t bracket = auth.rfind(']');
+    const size_t colon = auth.rfind(':');
+    std::string_view host = auth, port;
+    bool has_port = false;
+    if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
+      host = auth.substr(0, colon);
+      port = auth.substr(colon + 1);
+      has_port = true;
+    }
+    out += "//" + userinfo + lower(escapes(host));
+    const bool default_port = (scheme == "http" && port == "80") || (scheme == "https" && port == "443");
+    if (has_port && !port.empty() && !default_port) out += ":" + std::string(port);
+  }
+  out += escapes(u.path);
+  if (u.has_query) out += "?" + escapes(u.query);
+  if (u.has_fragment) out += "#" + escapes(u.fragment);
+  return out;
+}
+
 std::string ResolveUri(std::string_view base, std::string_view reference) {
   UriParts r = Split(reference);
   UriParts b = Split(base);
