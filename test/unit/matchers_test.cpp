@@ -108,6 +108,9 @@ const char* const kShapes[] = {
     "00 DD DD DDDD DDDD", "00DD DDDD DDDDDD", "011 D DDD DDD DDDD", "011-DD (D) DDDD-DDDD",
     "(0DD) DDDD DDDD", "(0DDDD) DDDDDD", "(0DDD)DDD-DDDD", "0DD/DDDDDDD", "0DDDD/DDDDDD",
     "0DD/DDD DD DD", "0DDD/DDDDD-DD", "0DDD/DDD DD DD", "00 0D DDDD", "011 DD",
+    // phone_grouped
+    "0DD DDD DD DD", "(0DDDD) DDDDD", "0D - DDDD DDDD", "0DD / DDDDDDD", "0DDD DDDDD-DD",
+    "UU DD DD DD A", "UUDDDDDDD",
     "DDDDDDDDD", "DDDDDDDDDDDDDDDDDDD", "DDDD.DD.DDD", "DDD.DDD.DDD", "UDDDDDDDD", "UUDDDDDD",
     "DDDUUDDDD", "UU DD DD DD U", "UUDDDDDDU", "UU DD DD DD C", "UUDDDDDDB",
     "LL DD DD DD c", "LLDDDDDDa", "LL DDDDDD d", "DDDDDD-DDDU", "DDDDDDUDDDD", "DDDDDD+DDDD",
@@ -179,7 +182,7 @@ std::string Compare(const Subject& s, const std::string& text, size_t from, size
 TEST(HandMatchers, CoverTheMostSearchedRegexes) {
   for (const char* name : {"person_cue", "person_closing", "person_honorific", "ssn_formatted",
                            "itin_formatted", "ipv4", "ipv6", "card_grouped", "iban", "phone",
-                           "nhs_grouped", "ssn_plain", "nl_bsn", "passport_next_gen",
+                           "nhs_grouped", "phone_grouped", "ssn_plain", "nl_bsn", "passport_next_gen",
                            "nl_bsn_dotted", "uk_nino", "uk_nino_lower",
                            "fi_personal_identity_code"})
     EXPECT_NE(HandMatcher(name), nullptr) << name;

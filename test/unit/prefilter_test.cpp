@@ -272,9 +272,10 @@ TEST(PrefilterTest, HintsAreSelective) {
             HintBit(Hint::kItalianFiscalCode) | HintBit(Hint::kIban));
   EXPECT_EQ(BuiltinHints("hetu 150387-472S").mask, HintBit(Hint::kFinnishId));
   EXPECT_EQ(BuiltinHints("NI AB 12 34 56 C").mask, HintBit(Hint::kNino));
-  // (Its "004 015 69" has the shape of a number dialled with the exit code 00.)
+  // (Its "004 015 69" has the shape of a number dialled with the exit code 00, and of a
+  // grouped national one.)
   EXPECT_EQ(BuiltinHints("NIR 1 82 02 2A 004 015 69").mask,
-            HintBit(Hint::kFrNirForms) | HintBit(Hint::kPhone));
+            HintBit(Hint::kFrNirForms) | HintBit(Hint::kPhone) | HintBit(Hint::kPhoneGrouped));
   EXPECT_EQ(BuiltinHints("NIR 182022A00401569").mask,
             HintBit(Hint::kFrNirForms) | HintBit(Hint::kFinnishId));
   EXPECT_EQ(BuiltinHints("BSN 174638516").mask, HintBit(Hint::kDigitRun));

@@ -472,9 +472,10 @@ size_t SkipAcademicTitles(std::string_view text, size_t q, size_t limit) {
   for (int n = 0; n < 4; ++n) {
     size_t e = q;
     while (e < limit && e - q <= 5 && IsAsciiAlpha(static_cast<unsigned char>(text[e]))) ++e;
+    // (The dot first: most names have none after their first word.)
+    if (e >= limit || text[e] != '.' || e - q < 2) break;
     const std::string_view word = text.substr(q, e - q);
     if (std::find(std::begin(kTitles), std::end(kTitles), word) == std::end(kTitles)) break;
-    if (e >= limit || text[e] != '.') break;
     ++e;
     if (word == "Dipl") {  // "Dipl.-Ing.", "Dipl.-Kfm."
       if (e >= limit || text[e] != '-') break;

@@ -944,15 +944,48 @@ size_t PhoneBracketedArea(std::string_view t, size_t p, size_t to) {
   return TrunkTail(t, p + 3 + a, to);
 }
 
-// "(?:[ \-]\d{1,5}){0,left}\b" at q: the greedy groups, given back from the last.
-size_t SlashGroups(std::string_view t, size_t q, size_t to, int left) {
+// "(?:[ \-]\d{1,most}){0,left}\b" at q: the greedy groups, given back from the last.
+size_t SlashGroups(std::string_view t, size_t q, size_t to, int left, size_t most = 5) {
   if (left > 0 && q < to && (t[q] == ' ' || t[q] == '-')) {
-    for (size_t n = DigitRun(t, q + 1, 5, to); n >= 1; --n) {
-      const size_t r = SlashGroups(t, q + 1 + n, to, left - 1);
+    for (size_t n = DigitRun(t, q + 1, most, to); n >= 1; --n) {
+      const size_t r = SlashGroups(t, q + 1 + n, to, left - 1, most);
       if (r != kNone) return r;
     }
   }
   return Boundary(t, q) ? q : kNone;
+}
+
+// phone_grouped's "(?:\(0\d{1,4}\)|\b0\d{1,4})(?: - | / |-| )\d{2,8}(?:[ \-]\d{1,4}){0,3}\b"
+// (recognizers.cpp). The area code's digits are followed by ')' or a separator, so only
+// their greedy take (at most 4 after the 0) can go on; of the separators, only the one
+// that is followed by a digit can; the number's first group and the others are given
+// back from the greedy take as RE2 does.
+size_t PhoneGroupedHere(std::string_view t, size_t p, size_t to) {
+  size_t q;
+  if (At(t, p) == '(') {
+    if (p + 1 >= to || t[p + 1] != '0') return kNone;
+    const size_t a = DigitRun(t, p + 2, 4, to);
+    if (a < 1 || p + 2 + a >= to || t[p + 2 + a] != ')') return kNone;
+    q = p + 3 + a;
+  } else {
+    if (At(t, p) != '0' || !Boundary(t, p)) return kNone;
+    const size_t a = DigitRun(t, p + 1, 4, to);
+    if (a < 1) return kNone;
+    q = p + 1 + a;
+  }
+  // (?: - | / |-| )
+  if (q + 2 < to && t[q] == ' ' && (t[q + 1] == '-' || t[q + 1] == '/') && t[q + 2] == ' ') {
+    q += 3;
+  } else if (q < to && (t[q] == '-' || t[q] == ' ')) {
+    q += 1;
+  } else {
+    return kNone;
+  }
+  for (size_t c = DigitRun(t, q, 8, to); c >= 2; --c) {
+    const size_t r = SlashGroups(t, q + c, to, 3, 4);
+    if (r != kNone) return r;
+  }
+  return kNone;
 }
 
 // "\b0\d{2,4}/\d{2,8}(?:[ \-]\d{1,5}){0,3}\b" (p a '0' at \b).
@@ -1424,6 +1457,7 @@ MatcherFn HandMatcher(std::string_view name) {
   if (name == "email") return &SearchEmail;
   if (name == "phone" || name == "nhs_grouped")
     return &Search<&PhoneHere, COMPLY_STARTS(&PhoneStart)>;
+  if (name == "phone_grouped") return &Search<&PhoneGroupedHere, COMPLY_STARTS(&PhoneStart)>;
   // The recognizers that read kDigitRun, kLetterDigits and kNinoLower (recognizers.cpp).
   for (const char* n : {"ssn_plain", "phone_plain", "date_compact", "itin_plain", "card_plain", "bank_account", "aba_plain",
                         "passport_digits", "driver_license_digits", "npi", "nhs_plain",

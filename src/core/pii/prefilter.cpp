@@ -519,6 +519,9 @@ class Scanner {
     // A cue's match is the cue, perhaps a second word ("signed by"), a punctuation
     // mark and blanks.
     if ((maybe & kMayBeHonorific) && len <= 4 &&
+        // (In small letters, only "dhr" and "mevr" are honorifics: prose's "here", "mean"
+        // and "does" are not looked up.)
+        (Upper(c0) || (c0 == 'd' && len == 3) || (c0 == 'm' && len == 4 && t_[i + 1] == 'e')) &&
         w.honorifics.Contains(t_ + i, len, false))
       Set(Hint::kHonorific, i, CueEnd(j));
     // MONTH, MONTH_EUROPE and their abbreviations: a name of ASCII letters is the whole
@@ -657,18 +660,19 @@ class Scanner {
     if (n1 >= 2 && n1 <= 5 && t_[r1.s] == '0' && r1.s > 0 && t_[r1.s - 1] == '(' && r1.e < n_ &&
         t_[r1.e] == ')' && r0.s - r1.e <= 2)
       Set(Hint::kPhone, r1.s - 1, Fwd(r0.s, 9));
-    // PHONE, grouped form (phone_grouped): (?:\(0\d{1,4}\)|\b0\d{1,4})(?: - | / |-| )
-    // \d{2,8}(?:[ \-]\d{1,4}){0,3}\b: a run of 2 to 5 beginning with 0, then this run
-    // of 2 or more after ' ', '-', " - ", " / " or, bracketed, ") "; the match starts at
+    // PHONE, grouped form (phone_grouped, a hint of its own: the other phone forms'
+    // ranges are not searched for it): (?:\(0\d{1,4}\)|\b0\d{1,4})(?: - | / |-| )
+    // \d{2,8}(?:[ \-]\d{1,4}){0,3}\b: a run of 2 to 5 beginning with 0, perhaps a ')',
+    // then this run of 2 or more after ' ', '-', " - " or " / "; the match starts at
     // most 1 byte before the first run and ends at most 8 + 3 * 5 bytes after this one's
     // start.
-    if (n1 >= 2 && n1 <= 5 && n0 >= 2 && t_[r1.s] == '0' && r1.e != kNone) {
-      const size_t gap = r0.s - r1.e;
-      const unsigned char g0 = t_[r1.e];
+    if (n1 >= 2 && n1 <= 5 && n0 >= 2 && t_[r1.s] == '0') {
+      const size_t k = t_[r1.e] == ')' ? r1.e + 1 : r1.e;
+      const size_t gap = r0.s - k;
       const bool joined =
-          (gap == 1 && (g0 == ' ' || g0 == '-')) || (gap == 2 && g0 == ')' && t_[r1.e + 1] == ' ') ||
-          (gap == 3 && g0 == ' ' && (t_[r1.e + 1] == '-' || t_[r1.e + 1] == '/') && t_[r1.e + 2] == ' ');
-      if (joined) Set(Hint::kPhone, Back(r1.s, 1), Fwd(r0.s, 23));
+          (gap == 1 && (t_[k] == ' ' || t_[k] == '-')) ||
+          (gap == 3 && t_[k] == ' ' && (t_[k + 1] == '-' || t_[k + 1] == '/') && t_[k + 2] == ' ');
+      if (joined) Set(Hint::kPhoneGrouped, Back(r1.s, 1), Fwd(r0.s, 23));
     }
     // Spanish ids: \b(?:[XYZ][ \-]?\d{7}|\d{8}|...)[ \-]?[A-Z]\b. The digits are a whole
     // run (after \b, X, Y, Z or a separator; before a separator or a letter) of 8, or
@@ -813,7 +817,7 @@ int HintOfPattern(std::string_view name) {
       {"url", Hint::kUrl},
       {"phone", Hint::kPhone},
       {"nhs_grouped", Hint::kPhone},
-      {"phone_grouped", Hint::kPhone},
+      {"phone_grouped", Hint::kPhoneGrouped},
       {"ssn_formatted", Hint::kNineGrouped},
       {"itin_formatted", Hint::kNineGrouped},
       {"ssn_plain", Hint::kDigitRun},

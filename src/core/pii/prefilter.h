@@ -53,6 +53,7 @@ enum class Hint : uint8_t {
   kDeTaxIdGrouped,
   kBsnDotted,     // NL_BSN 4-2-3 and 3-3-3 with dots
   kOtherDate,     // DATE_TIME's other forms: 1985-3-14, 1985.03.14, 14-Mar-1985, 3/14/85
+  kPhoneGrouped,  // phone_grouped: 030 123 45 67, 06 - 1234 5678, (04101) 54321
   kCount
 };
 

@@ -249,6 +249,22 @@ bool RefinePhoneSlash(std::string_view text, size_t* begin, size_t* end) {
   return true;
 }
 
+// Refuses a grouped national number (phone_grouped) that is part of a longer run of
+// groups: a group of digits right before it ("DE89 3704 0044 0532 0130 00", an IBAN's
+// groups beginning with 0; "12 0345 67 89"), or more digits after its last group than
+// the regex takes, or decimals ("030 123,45"). Before the validator, which reads the
+// national numbering plans and costs the most.
+bool RefinePhoneGrouped(std::string_view text, size_t* begin, size_t* end) {
+  auto digit = [&](size_t i) { return i < text.size() && text[i] >= '0' && text[i] <= '9'; };
+  auto joins = [&](size_t i) {
+    return i < text.size() && (text[i] == ' ' || text[i] == '-' || text[i] == '.' || text[i] == '/' ||
+                               text[i] == ',');
+  };
+  if (*begin >= 2 && joins(*begin - 1) && digit(*begin - 2)) return false;
+  if (joins(*end) && digit(*end + 1)) return false;
+  return true;
+}
+
 // Refuses a grouped number that is an amount: a currency or decimals right after it
 // ("12 345 678 901,57", "12 345 678 901 EUR", "12 345 678 901 \u20ac") or a currency
 // right before it ("\u20ac 12 345 678 901", "EUR 12 345 678 901"), as French, German and
@@ -375,8 +391,12 @@ Validity ValidateEmail(std::string_view s) {
 // "Андреи\u0306"), which the word must not end at. After an apostrophe the word goes on
 // in small letters or with a capital ("Dell'Acqua", "Dell'orto"). Initials may be
 // written together ("A.M. Bakker", as Dutch writes them).
-#define NAME_UPPER "\\p{Lu}\\p{M}*"
-#define NAME_LOWERS "\\p{Ll}[\\p{Ll}\\p{M}]*"
+// (The marks of the blocks Latin and Cyrillic text is written with, as the detector's
+// MarkLength reads them, not every \p{M}: the class of all marks made the name regexes'
+// programs twice as large to build, in every backend that builds a detector.)
+#define NAME_MARK "\\x{0300}-\\x{036F}\\x{1AB0}-\\x{1AFF}\\x{1DC0}-\\x{1DFF}\\x{FE20}-\\x{FE2F}"
+#define NAME_UPPER "\\p{Lu}[" NAME_MARK "]*"
+#define NAME_LOWERS "\\p{Ll}[\\p{Ll}" NAME_MARK "]*"
 #define NAME_WORD                                                                      \
   "(?:" NAME_UPPER "['\u2019]" NAME_UPPER NAME_LOWERS "|" NAME_UPPER NAME_LOWERS         \
   "(?:" NAME_UPPER NAME_LOWERS ")?(?:['\u2019](?:" NAME_UPPER ")?" NAME_LOWERS ")?(?:-(?:" \
@@ -392,7 +412,8 @@ Validity ValidateEmail(std::string_view s) {
 // ("Patient: JOHN SMITH", "MR. SEAN O'BRIEN", "JOHN Q. PUBLIC"): two words at least, each
 // of two capitals or more; its stopwords are read capitalised (IsNameStopword: "PATIENT
 // NAME: JOHN SMITH DOB" is "JOHN SMITH").
-#define CAPS_WORD "\\p{Lu}\\p{M}*(?:\\p{Lu}[\\p{Lu}\\p{M}]*|['\u2019]\\p{Lu}{2,})(?:-\\p{Lu}{2,})?"
+#define CAPS_WORD \
+  NAME_UPPER "(?:\\p{Lu}[\\p{Lu}" NAME_MARK "]*|['\u2019]\\p{Lu}{2,})(?:-\\p{Lu}{2,})?"
 #define CAPS_SEQ CAPS_WORD "(?:[ \\t]+(?:\\p{Lu}\\.[ \\t]+)?" CAPS_WORD "){1,3}"
 #define NAME_TAIL_AFTER_CUE "(?:" NAME_SEQ_AFTER_CUE "|" CAPS_SEQ ")"
 // (Also in capitals, as forms write them, "MR. JOHN SMITH"; not "MS", multiple sclerosis
@@ -595,8 +616,8 @@ const std::vector<PatternDef>& BuiltinPatterns() {
       // Only likely (0.4: groups of digits after a 0 are also dates, references and
       // figures), above the default threshold with a phone word ("Telefon", "tel.",
       // "mobiel") or in a column named so.
-      {"PHONE_NUMBER", "phone_grouped", kPhoneGrouped, 0.4, 0.4, ValidatePhoneGrouped, nullptr,
-       kPhoneContext},
+      {"PHONE_NUMBER", "phone_grouped", kPhoneGrouped, 0.4, 0.4, ValidatePhoneGrouped,
+       RefinePhoneGrouped, kPhoneContext},
       // A North American number as one run of ten digits (or eleven, 1 first), as US
       // systems store them: only likely (0.3; an order or account number is often a
       // valid one), above the default threshold with a phone word or a column named so.
