@@ -776,6 +776,10 @@ std::string RedactedPointer(const std::string& pointer, const Jsonb* instance) {
     std::string shown = key;
     if (!index) {
       shown = pii::MaskDigitRuns(RedactTextDefault(key, context));
+      // A name the detector does not read as one, written as keys are rather than as
+      // prose writes names ("maria garcia", "MARIA GARCIA", "MariaGarcia"): a word of
+      // it that is a listed first name makes the key a person's (QA 13).
+      if (shown == key && CurrentDetector().HoldsFirstName(key)) shown = "[PERSON]";
       if (context.empty() || context.size() + key.size() > 255) {
         context = key;
       } else {

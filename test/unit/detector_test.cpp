@@ -2275,6 +2275,18 @@ TEST_F(DetectorTest, PersonAfterEuropeanAbbreviatedTitles) {
 // The forms of those titles that QA found missed (QA 12): Italian feminine and plural
 // forms, Dutch titles in small letters, initials written together, and academic titles
 // between the title and the name, which are not part of the name.
+// A key of a document that holds a listed first name, in any case and any identifier
+// style, is a person's (for messages that show keys); words that are no names, or "max",
+// are not.
+TEST_F(DetectorTest, HoldsFirstNameReadsIdentifiers) {
+  for (const char* key : {"maria garcia", "MARIA GARCIA", "MariaGarcia", "garcia.maria", "maria_g",
+                          "contact-JOHN", "patients/maria"})
+    EXPECT_TRUE(Shared().HoldsFirstName(key)) << key;
+  for (const char* key : {"order_total", "maxItems", "max_length", "user_id", "email", "",
+                          "Garcia", "jo", "12345", "mariagarcia"})
+    EXPECT_FALSE(Shared().HoldsFirstName(key)) << key;
+}
+
 TEST_F(DetectorTest, PersonAfterTitleForms) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"Gentile Sig.ra Rossi,", "Rossi"},

@@ -1772,6 +1772,32 @@ std::vector<std::string_view> Detector::WarmUp() const {
   return {found.begin(), found.end()};
 }
 
+bool Detector::HoldsFirstName(std::string_view s) const {
+  const Detector& d = base_ ? *base_ : *this;
+  if (d.impl_->first_names.empty()) return false;
+  auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  std::string word;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (!letter(s[i])) {
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    // A word ends at a non-letter, or where a small letter meets a capital ("MariaGarcia").
+    while (j < s.size() && letter(s[j]) && !(s[j - 1] >= 'a' && s[j - 1] <= 'z' && s[j] >= 'A' && s[j] <= 'Z'))
+      ++j;
+    if (j - i >= 3 && j - i <= 24) {
+      word.assign(s.substr(i, j - i));
+      for (char& c : word) c = static_cast<char>(c | 0x20);
+      // ("max" is a listed name and a word of many keys: maxItems, max_length.)
+      if (word != "max" && d.impl_->first_names.Contains(word)) return true;
+    }
+    i = j;
+  }
+  return false;
+}
+
 std::vector<std::string> LoadNameList(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw Error(sqlstate::kConfigFileError, "could not read name list \"" + path + "\"");

@@ -93,6 +93,14 @@ class Detector {
   std::vector<Finding> Detect(std::string_view text, const DetectOptions& options,
                               const CancelCheck& cancel = {}) const;
 
+  // Whether a word of an identifier is a listed first name, in any letter case: the
+  // words of "maria garcia", "MARIA_GARCIA", "MariaGarcia", "garcia.maria" (runs of
+  // ASCII letters, split where a small letter meets a capital), three letters or more
+  // ("max" aside, a word of many keys).
+  // For a document's key shown in a message, which Detect does not read as a name
+  // unless it is written as prose writes names.
+  bool HoldsFirstName(std::string_view identifier) const;
+
   // Runs Detect over a built-in sample holding every built-in entity (invented values),
   // so that what the first real texts would build lazily is built now: the automata's
   // states met on ordinary text and PII, the reverse programs, libphonenumber's
