@@ -429,6 +429,19 @@ SET comply.hmac_key_file = :'keyfile';
 SELECT kind, object, expected, actual FROM comply.drift() WHERE kind = 'key';
 RESET comply.hmac_key_file;
 SELECT count(*) AS key_differences FROM comply.drift() WHERE kind = 'key';
+-- So are the registered JSON Schemas' texts (hashed), which CHECK constraints and
+-- policies validate with (QA 13: a schema loosened to true left no trace): one replaced,
+-- added or deleted, by register_schema or by a write to comply.schemas, is a difference.
+SELECT comply.register_schema('drift_rules', '{"type": "object", "required": ["id"]}');
+SELECT kind, object, expected IS NULL AS added FROM comply.drift() WHERE kind = 'schema';
+SELECT comply.snapshot_baseline() > 0 AS baseline_again;
+SELECT comply.register_schema('drift_rules', 'true');
+SELECT kind, object, expected <> actual AS changed FROM comply.drift() WHERE kind = 'schema';
+UPDATE comply.schemas SET schema = '{"type": "object", "required": ["id"]}' WHERE name = 'drift_rules';
+SELECT count(*) AS schema_differences_when_put_back FROM comply.drift() WHERE kind = 'schema';
+DELETE FROM comply.schemas WHERE name = 'drift_rules';
+SELECT kind, object, actual IS NULL AS removed FROM comply.drift() WHERE kind = 'schema';
+SELECT comply.snapshot_baseline() > 0 AS baseline_again;
 -- Ordinary roles cannot read or reset the baseline.
 CREATE ROLE drift_user2;
 SET ROLE drift_user2;

@@ -1,21 +1,22 @@
 -- Drift that event triggers cannot see: fingerprints of server settings, pg_hba rules,
 -- role memberships, the definitions of the extension's functions, the privileges on the
 -- extension's schema, relations and functions (a GRANT to PUBLIC on the interactions or
--- on comply.protect), and the state of its event triggers and of its own tables'
--- triggers (the ledger's append-only guards, the drift watch itself), taken by
+-- on comply.protect), the state of its event triggers and of its own tables' triggers
+-- (the ledger's append-only guards, the drift watch itself), and the registered JSON
+-- Schemas' texts (hashed), taken by
 -- comply.snapshot_baseline() and compared by comply.drift() (and by the job worker every
 -- comply.drift_interval, which records what it finds as drift).
 
 CREATE TABLE comply.baseline (
   kind text NOT NULL CHECK (kind IN ('setting', 'hba', 'role', 'function', 'privilege',
-                                     'event_trigger', 'trigger', 'key')),
+                                     'event_trigger', 'trigger', 'key', 'schema')),
   object text NOT NULL,
   fingerprint text NOT NULL,
   taken_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (kind, object)
 );
 COMMENT ON TABLE comply.baseline IS
-  'The expected state (comply.snapshot_baseline): settings, pg_hba rules, role memberships, function definitions, privileges on the extension''s objects, its event triggers and table triggers, the pseudonymization key''s identifier, the ledger signing key''s public key, the hidden key-file settings (hashed)';
+  'The expected state (comply.snapshot_baseline): settings, pg_hba rules, role memberships, function definitions, privileges on the extension''s objects, its event triggers and table triggers, the pseudonymization key''s identifier, the ledger signing key''s public key, the hidden key-file settings (hashed), the registered JSON Schemas (hashed)';
 REVOKE ALL ON comply.baseline FROM PUBLIC;
 
 -- Differences already reported by the worker, so each is reported once.
@@ -209,6 +210,12 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
   SELECT 'key', 'pseudonymization key (comply.hmac_key_file)', comply._pseudonym_key_state()
   UNION ALL
   SELECT 'key', 'ledger signing key (comply.ledger_signing_key_file)', comply._ledger_key_state()
+  UNION ALL
+  -- The registered JSON Schemas, the rules CHECK constraints and policies validate
+  -- with: one replaced (loosened to true), added or deleted, by comply.register_schema or
+  -- by a write to comply.schemas, is a difference, as a disabled trigger is.
+  SELECT 'schema', s.name, 'sha256:' || encode(sha256(convert_to(s.schema::text, 'UTF8')), 'hex')
+    FROM comply.schemas s
 $$;
 COMMENT ON FUNCTION comply._current_state() IS
   'The fingerprints comply.drift() compares with comply.baseline';
