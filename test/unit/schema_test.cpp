@@ -733,6 +733,25 @@ TEST(SchemaTest, NormalizeUri) {
   EXPECT_EQ(NormalizeUri("100%"), "100%");
 }
 
+// Every unresolvable reference names its keyword and its place in the schema (QA 13: a
+// $dynamicRef's said "$ref", a JSON Pointer's and an anchor's gave no place).
+TEST(SchemaTest, UnresolvableReferencesNameKeywordAndPlace) {
+  auto message = [](const char* s) {
+    try {
+      CompiledSchema::Compile(json::Parse(s));
+    } catch (const Error& e) {
+      EXPECT_STREQ(e.sqlstate(), "42704") << s;
+      return std::string(e.what());
+    }
+    return std::string("compiled");
+  };
+  EXPECT_EQ(message(R"({"properties": {"a": {"$ref": "#/$defs/nope"}}})"),
+            "unresolvable $ref \"#/$defs/nope\" at /properties/a: no such place in its document");
+  EXPECT_EQ(message(R"({"$ref": "#nope"})"), "unresolvable $ref \"#nope\" at (root): no such anchor");
+  EXPECT_EQ(message(R"({"items": {"$dynamicRef": "#nope"}})"),
+            "unresolvable $dynamicRef \"#nope\" at /items: no such anchor");
+}
+
 TEST(SchemaTest, CompileCheckedNamesSchemaPath) {
   try {
     CompileChecked(json::Parse(R"({"properties": {"age": {"minimum": "3"}}})"));

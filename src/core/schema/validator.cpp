@@ -325,22 +325,24 @@ class Compiler {
     return res;
   }
 
-  // Resolves a reference (already made absolute) to a compiled node.
-  int ResolveRef(const std::string& full, const std::string& ptr, Dialect d) {
+  // Resolves a reference (already made absolute) to a compiled node; keyword ("$ref",
+  // "$dynamicRef") and ptr (the schema's place) name it in the errors.
+  int ResolveRef(const std::string& full, const std::string& ptr, Dialect d,
+                 const char* keyword = "$ref") {
     std::string uri = StripFragment(full);
     size_t h = full.find('#');
     std::string frag = h == std::string::npos ? "" : PercentDecode(full.substr(h + 1));
+    const std::string unresolvable = std::string("unresolvable ") + keyword + " " + ShownText(full);
     int res = LoadResource(uri, d);
     if (res < 0 || !resource_roots_[res])
-      throw Error(sqlstate::kUndefinedObject,
-                  "unresolvable $ref " + ShownText(full) + " at " + ShownPointer(ptr));
+      throw Error(sqlstate::kUndefinedObject, unresolvable + " at " + ShownPointer(ptr));
     const Value* target = resource_roots_[res];
     if (frag.empty()) return NodeFor(target);
     if (frag[0] != '/') {
       auto it = anchors_.find(uri + "#" + frag);
       if (it == anchors_.end())
         throw Error(sqlstate::kUndefinedObject,
-                    "unresolvable $ref " + ShownText(full) + ": no such anchor");
+                    unresolvable + " at " + ShownPointer(ptr) + ": no such anchor");
       return NodeFor(it->second);
     }
     const Location& base_loc = locations_.at(target);
@@ -374,7 +376,8 @@ class Compiler {
         }
       }
       if (!next)
-        throw Error(sqlstate::kUndefinedObject, "unresolvable $ref " + ShownText(full));
+        throw Error(sqlstate::kUndefinedObject,
+                    unresolvable + " at " + ShownPointer(ptr) + ": no such place in its document");
       walked += Token(unescaped);
       target = next;
       if (slash == std::string::npos) break;
@@ -556,7 +559,7 @@ class Compiler {
       if (!r->is_string()) Invalid(ptr + "/$dynamicRef", "expected type string");
       Keyword k = Make(Kw::kDynamicRef, "$dynamicRef");
       std::string full = internal::ResolveUri(base, r->as_string());
-      k.a.node = ResolveRef(full, ptr, d);
+      k.a.node = ResolveRef(full, ptr, d, "$dynamicRef");
       size_t h = full.find('#');
       if (h != std::string::npos && h + 1 < full.size() && full[h + 1] != '/') {
         // Dynamic only if the initially resolved schema declares the anchor itself.
