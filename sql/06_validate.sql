@@ -66,10 +66,14 @@ SELECT comply.validate('1', (repeat('{"not": ', 100) || '{"minimum": "x"}' || re
 SELECT comply.validate('"a"', '{"pattern": "\\u{110000}"}'::jsonb);
 -- A pattern's backslashes are doubled, as in JSON: each escape reads one way.
 SELECT keyword, message FROM comply.validation_errors('"a"', '{"pattern": "\\p{L}+\\d"}'::jsonb);
--- A schema that would loop forever gets an error, not a hang.
+-- A schema that would loop forever is refused as it compiles (22023), by name too, not
+-- registered: validation would never end.
 SELECT comply.validate('1', '{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}'::jsonb);
--- So does a document nested too deeply under a recursive schema; deep jsonb is no
--- problem for the rest (a stack depth error, 54001, where PostgreSQL's limit is reached).
+SELECT comply.register_schema('loops', '{"$ref": "#"}');
+SELECT comply.register_schema('loops', '{"if": {"type": "string"}, "then": {"$ref": "#"}}');
+SELECT count(*) FROM comply.schemas WHERE name = 'loops';
+-- A document nested too deeply under a recursive schema gets an error, not a hang;
+-- deep jsonb is no problem for the rest (a stack depth error, 54001, where PostgreSQL's limit is reached).
 SELECT comply.validate((repeat('[', 300) || repeat(']', 300))::jsonb, '{"items": {"$ref": "#"}}'::jsonb);
 SELECT comply.validate((repeat('[', 3000) || repeat(']', 3000))::jsonb, '{"type": "array"}'::jsonb);
 SELECT length(comply.redact((repeat('[', 200) || '"536-22-8714"' || repeat(']', 200))::jsonb)::text);

@@ -101,8 +101,7 @@ void ThrowStepLimit() {
 void ThrowDepthLimit() {
   throw Error(sqlstate::kProgramLimitExceeded,
               "schema evaluation nested more than " + std::to_string(kMaxDepth) + " schemas deep", "",
-              "Either the schema has a $ref cycle that never consumes the instance, or the "
-              "document is nested too deep for a recursive schema: each level of the document "
+              "The document is nested too deep for a recursive schema: each level of the document "
               "may take several nested schemas (a subschema and the $ref in it), so the "
               "document's own limit is lower, 128 levels for {\"items\": {\"$ref\": \"#\"}}.");
 }
@@ -143,6 +142,7 @@ struct Location {
   int resource = 0;
   Dialect dialect = Dialect::kDraft202012;
   std::string pointer;  // where the subschema sits, for messages
+  int doc = 0;          // the document it sits in (0: the schema compiled)
 };
 
 // Parses a $schema value into a dialect; nullopt-like false if unknown.
@@ -199,6 +199,7 @@ class Compiler {
     Scan(root, "", d, res, "");
     out_.root_ = NodeFor(&root);
     Drain();
+    CheckInPlaceCycles();
   }
 
  private:
@@ -252,7 +253,7 @@ class Compiler {
             const std::string& ptr) {
     Step();
     if (!v.is_object()) {
-      locations_.emplace(&v, Location{resource, d, ptr});
+      locations_.emplace(&v, Location{resource, d, ptr, scan_doc_});
       return;
     }
     if (locations_.count(&v)) return;
@@ -285,7 +286,7 @@ class Compiler {
         dynamic_values_[resource].emplace_back(a->as_string(), &v);
       }
     }
-    locations_.emplace(&v, Location{resource, d, ptr});
+    locations_.emplace(&v, Location{resource, d, ptr, scan_doc_});
     scanned_.push_back(&v);
     static const char* const kSingle[] = {
         "additionalItems", "additionalProperties", "contains", "propertyNames", "not", "if",
@@ -321,7 +322,11 @@ class Compiler {
       if (const Value* s = root.Find("$schema"); s && s->is_string()) d = SchemaDialect(*s);
     int res = AddResource(uri);
     resource_roots_[res] = &root;
+    const int outer = scan_doc_;
+    scan_doc_ = static_cast<int>(doc_uris_.size());
+    doc_uris_.push_back(uri);
     Scan(root, uri, d, res, "");
+    scan_doc_ = outer;
     return res;
   }
 
@@ -385,8 +390,11 @@ class Compiler {
     }
     if (!locations_.count(target)) {
       // A subschema in a place no keyword marks as one (e.g. under "examples").
+      const int outer = scan_doc_;
+      scan_doc_ = base_loc.doc;
       Scan(*target, out_.resources_[base_loc.resource].uri, base_loc.dialect,
            base_loc.resource, walked);
+      scan_doc_ = outer;
     }
     return NodeFor(target);
   }
@@ -897,6 +905,107 @@ class Compiler {
   }
   std::vector<Pending> pending_;
   std::vector<const Value*> scanned_;  // object subschemas in scan order
+  int scan_doc_ = 0;                         // the document Scan is in (Location::doc)
+  std::vector<std::string> doc_uris_{""};  // by Location::doc: the URI each was loaded by
+
+  // The place of node id's keyword (path, such as "/$ref") for a message: its JSON
+  // Pointer, and the document's URI when it is not the schema compiled.
+  std::string NodePlace(const std::vector<const Value*>& value_of, int id,
+                        const std::string& path) {
+    const Location& loc = locations_.at(value_of[id]);
+    std::string place = ShownPointer(loc.pointer + path);
+    if (loc.doc != 0) place += " of " + ShownText(doc_uris_[loc.doc]);
+    return place;
+  }
+
+  // Refuses a schema in which a subschema applies itself to the value it checks: a chain
+  // of in-place applicators ($ref, a $dynamicRef's initial target, allOf, anyOf, oneOf,
+  // not, if/then/else, dependentSchemas) leading back to where it started without going
+  // down into the instance ({"$ref": "#"}, two $defs referring to each other). Validation
+  // reaching such a chain would never end (JSON Schema leaves it undefined; the
+  // evaluator's step bound made every such validation fail 54000): the schema is refused
+  // when compiled, naming the keyword that closes the loop and the places it passes.
+  void CheckInPlaceCycles() {
+    const size_t n = out_.nodes_.size();
+    std::vector<const Value*> value_of(n, nullptr);
+    for (const auto& [value, id] : node_of_) value_of[id] = value;
+    // The in-place edges of each node: (target node, keyword path).
+    auto edges = [&](int id, std::vector<std::pair<int, std::string>>& out) {
+      out.clear();
+      for (const Keyword& k : out_.nodes_[id].kws) {
+        switch (k.kind) {
+          case Kw::kRef:
+          case Kw::kDynamicRef:
+            out.emplace_back(k.a.node, "/" + k.name);
+            break;
+          case Kw::kAllOf:
+          case Kw::kAnyOf:
+          case Kw::kOneOf:
+            for (const Sub& sub : k.subs) out.emplace_back(sub.node, k.path + sub.path);
+            break;
+          case Kw::kNot:
+            out.emplace_back(k.a.node, "/not");
+            break;
+          case Kw::kIf:
+            for (const Sub* sub : {&k.a, &k.b, &k.c})
+              if (sub->node >= 0) out.emplace_back(sub->node, sub->path);
+            break;
+          case Kw::kDependentSchemas:
+            for (const Sub& sub : k.subs) out.emplace_back(sub.node, sub.path);
+            break;
+          default:
+            break;
+        }
+      }
+    };
+    // Iterative depth-first search (schemas nest deeper than the C++ stack allows).
+    enum : uint8_t { kNew, kOnPath, kDone };
+    std::vector<uint8_t> state(n, kNew);
+    struct Frame {
+      int node;
+      std::vector<std::pair<int, std::string>> out;
+      size_t next = 0;
+    };
+    for (size_t start = 0; start < n; ++start) {
+      if (state[start] != kNew || !value_of[start]) continue;
+      std::vector<Frame> path;
+      path.push_back({static_cast<int>(start), {}, 0});
+      edges(static_cast<int>(start), path.back().out);
+      state[start] = kOnPath;
+      while (!path.empty()) {
+        Step();
+        Frame& f = path.back();
+        if (f.next == f.out.size()) {
+          state[f.node] = kDone;
+          path.pop_back();
+          continue;
+        }
+        const auto [to, kw] = f.out[f.next++];
+        if (to < 0 || !value_of[to] || state[to] == kDone) continue;
+        if (state[to] == kOnPath) {
+          std::string loop;
+          size_t i = 0;
+          while (path[i].node != to) ++i;
+          for (; i < path.size(); ++i) {
+            const Frame& g = path[i];
+            loop += NodePlace(value_of, g.node, g.out[g.next - 1].second) + " -> ";
+          }
+          loop += NodePlace(value_of, to, "");
+          throw Error(sqlstate::kInvalidParameterValue,
+                      "invalid schema at " + NodePlace(value_of, f.node, kw) +
+                          ": the schema applies itself to the same value without going into "
+                          "it, so validation would never end",
+                      "The loop: " + loop + ".",
+                      "A schema that recurses must descend into the instance (through "
+                      "properties, items and the like) before it refers back.");
+        }
+        Frame next{to, {}, 0};
+        edges(to, next.out);
+        state[to] = kOnPath;
+        path.push_back(std::move(next));
+      }
+    }
+  }
 };
 
 // Compiles the metaschema of a dialect once per process.
