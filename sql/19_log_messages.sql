@@ -34,6 +34,39 @@ DO $$ BEGIN
   INSERT INTO logmsg.intake VALUES (3, 'a', 1, NULL);
   EXECUTE 'INSERT INTO logmsg.intake VALUES (3, ''ellen.brooks@example.org'', 1, NULL)';
 END $$;
+-- A value holding quotation marks itself (an array or record literal) is masked whole,
+-- a short one as "..." too (not its length in dots), and a JSON detail keeps the
+-- grammar's own quoted tokens (QA 14).
+BEGIN;
+INSERT INTO logmsg.intake VALUES (1, 'a', 1, NULL);
+SELECT '{"Patient Ellen Brooks","536-22-8714"}x'::text[];
+ROLLBACK;
+BEGIN;
+INSERT INTO logmsg.intake VALUES (1, 'a', 1, NULL);
+SELECT 'x "536-22-8714" y'::int;
+ROLLBACK;
+BEGIN;
+INSERT INTO logmsg.intake VALUES (1, 'a', 1, NULL);
+SELECT 'x'::int;
+ROLLBACK;
+BEGIN;
+INSERT INTO logmsg.intake VALUES (1, 'a', 1, NULL);
+SELECT '{"ssn": 536-22-8714}'::jsonb;
+ROLLBACK;
+BEGIN;
+INSERT INTO logmsg.intake VALUES (1, 'a', 1, NULL);
+SELECT '{"a" "ellen.brooks@example.org"}'::jsonb;
+ROLLBACK;
+-- An EXECUTE's statement that fails to run ("QUERY:", the client's "LINE 1:") is left
+-- out, as its context is: it holds the literals.
+DO $$ DECLARE v text := 'ellen.brooks@example.org'; BEGIN
+  INSERT INTO logmsg.intake VALUES (3, 'a', 1, NULL);
+  EXECUTE format('SELECT %L::int', v);
+END $$;
+DO $$ DECLARE v text := 'ellen.brooks@example.org'; BEGIN
+  INSERT INTO logmsg.intake VALUES (3, 'a', 1, NULL);
+  EXECUTE format('SELECT 1 FROM logmsg.intake WHERE note = %L AND nocolumn = 1', v);
+END $$;
 
 -- The same in German: the translated contexts ("COPY intake, Zeile 1, Spalte visits",
 -- "SQL-Anweisung") and quotation marks.
@@ -47,6 +80,14 @@ COPY logmsg.intake FROM stdin;
 BEGIN;
 INSERT INTO logmsg.intake VALUES (1, 'Patient Ellen Brooks, SSN 536-22-8714', 1, NULL);
 SELECT 'ellen.brooks@example.org'::int;
+ROLLBACK;
+BEGIN;
+INSERT INTO logmsg.intake VALUES (1, 'a', 1, NULL);
+SELECT '{"Patient Ellen Brooks","536-22-8714"}x'::text[];
+ROLLBACK;
+BEGIN;
+INSERT INTO logmsg.intake VALUES (1, 'a', 1, NULL);
+SELECT '{"a" "ellen.brooks@example.org"}'::jsonb;
 ROLLBACK;
 COPY logmsg.intake FROM stdin;
 4	Patient Ellen Brooks	1	\N

@@ -301,42 +301,163 @@ size_t TrimQuoteTail(const char* line, size_t keep) {
 
 // A data exception's message and detail quote the value an input function refused
 // ("invalid input syntax for type integer: \"...\"", the JSON parser's "Token \"...\" is
-// invalid."): what the quotation marks of any language enclose reads "...".
-void MaskQuoted(char* text) {
-  if (text == nullptr) return;
-  static const char* const kPairs[][2] = {{"\"", "\""},           {"\u00bb", "\u00ab"},
-                                          {"\u00ab", "\u00bb"},   {"\u201e", "\u201c"},
-                                          {"\u201c", "\u201d"},   {"\u300c", "\u300d"}};
-  char* out = text;
-  for (const char* in = text; *in != '\0';) {
-    const char* close = nullptr;
-    size_t open_len = 0, close_len = 0;
-    for (const auto& pair : kPairs) {
-      open_len = strlen(pair[0]);
-      if (strncmp(in, pair[0], open_len) != 0) continue;
-      close = strstr(in + open_len, pair[1]);
-      if (close != nullptr) {
-        close_len = strlen(pair[1]);
-        break;
-      }
+// invalid."): each value quoted reads "..." (of any length: fewer dots would give a short
+// value's length away). Where the text's format is known (the message's, by its
+// message_id; the JSON parser's details, below), the text is matched with it, so that a
+// value holding quotation marks itself (an array literal, {"a","b"}) is masked whole and
+// the format's own quoted words (the JSON grammar's "," and "}") stay. Any other text is
+// masked from its first opening quotation mark to its last closing one.
+
+// The JSON parser's details (src/common/jsonapi.c), which its errors give as "%s".
+constexpr const char* kJsonDetails[] = {
+    "Escape sequence \"\\%s\" is invalid.",
+    "Expected array element or \"]\", but found \"%s\".",
+    "Expected \",\" or \"]\", but found \"%s\".",
+    "Expected \":\", but found \"%s\".",
+    "Expected JSON value, but found \"%s\".",
+    "Expected string or \"}\", but found \"%s\".",
+    "Expected \",\" or \"}\", but found \"%s\".",
+    "Expected string, but found \"%s\".",
+    "Token \"%s\" is invalid.",
+};
+
+// Quotation marks that may open a quoted value in a format (ASCII, and as translations
+// write them).
+constexpr const char* kOpenQuotes[] = {"\"", "'", "\u00bb", "\u00ab", "\u201e", "\u201c",
+                                       "\u2018", "\u201a", "\u300c", "\u300e"};
+constexpr const char* kCloseQuotes[] = {"\"", "'", "\u00ab", "\u00bb", "\u201c", "\u201d",
+                                        "\u2019", "\u2018", "\u300d", "\u300f"};
+
+// Whether literal (a format's text before a conversion) ends with an opening quotation
+// mark, possibly followed by a backslash ("\"\\%s\"").
+bool EndsWithQuote(std::string_view literal) {
+  if (!literal.empty() && literal.back() == '\\') literal.remove_suffix(1);
+  for (const char* q : kOpenQuotes) {
+    const size_t n = strlen(q);
+    if (literal.size() >= n && literal.substr(literal.size() - n) == q) return true;
+  }
+  return false;
+}
+
+// A format cut into its literal parts and conversions: literal[0] conv literal[1] ...
+struct FormatParts {
+  static constexpr int kMax = 8;
+  std::string_view literal[kMax + 1];
+  bool quoted[kMax] = {};  // the conversion is enclosed in quotation marks
+  int convs = 0;
+};
+
+// Splits fmt; false for a format of more than kMax conversions.
+bool SplitFormat(const char* fmt, FormatParts* parts) {
+  const char* f = fmt;
+  int next = 1;
+  while (true) {
+    const char* conv = strchr(f, '%');
+    while (conv != nullptr && conv[1] == '%') conv = strchr(conv + 2, '%');
+    if (conv == nullptr) {
+      parts->literal[parts->convs] = std::string_view(f);
+      return true;
     }
-    if (close == nullptr) {
-      *out++ = *in++;
-      continue;
+    if (parts->convs == FormatParts::kMax) return false;
+    const std::string_view literal(f, static_cast<size_t>(conv - f));
+    parts->literal[parts->convs] = literal;
+    parts->quoted[parts->convs] = EndsWithQuote(literal);
+    int arg = 0;
+    f = conv + Conversion(conv, &next, &arg);
+    ++parts->convs;
+  }
+}
+
+// Appends text to out (a buffer large enough), returning the new end.
+char* Put(char* out, std::string_view text) {
+  memcpy(out, text.data(), text.size());
+  return out + text.size();
+}
+
+// Writes text, of format fmt, to out with its quoted conversions "...": false (out
+// unspecified) when text is not of that format or the format quotes no conversion. A
+// quoted value runs to the last place the next literal part leaves room for (masking more
+// rather than less), an unquoted one (a type's name) to the first.
+bool MaskByFormat(std::string_view text, const char* fmt, char* out) {
+  FormatParts parts;
+  if (!SplitFormat(fmt, &parts) || parts.convs == 0) return false;
+  bool any_quoted = false;
+  for (int i = 0; i < parts.convs; ++i) any_quoted |= parts.quoted[i];
+  if (!any_quoted) return false;
+  // Literal parts may include "%%", which the text holds as "%": such formats are not
+  // matched (none of those quoting values has one).
+  for (int i = 0; i <= parts.convs; ++i)
+    if (parts.literal[i].find('%') != std::string_view::npos) return false;
+  if (text.substr(0, parts.literal[0].size()) != parts.literal[0]) return false;
+  size_t pos = parts.literal[0].size();
+  out = Put(out, parts.literal[0]);
+  for (int i = 0; i < parts.convs; ++i) {
+    const std::string_view next = parts.literal[i + 1];
+    size_t rest = 0;  // the literal text after next, which the value cannot run into
+    for (int j = i + 2; j <= parts.convs; ++j) rest += parts.literal[j].size();
+    size_t at;
+    if (i + 1 == parts.convs) {
+      if (text.size() < pos + next.size() || text.substr(text.size() - next.size()) != next)
+        return false;
+      at = text.size() - next.size();
+    } else if (next.empty()) {
+      return false;  // two conversions side by side: no way to tell where one ends
+    } else if (parts.quoted[i]) {
+      if (text.size() < pos + next.size() + rest) return false;
+      at = text.substr(0, text.size() - rest).rfind(next);
+      if (at == std::string_view::npos || at < pos) return false;
+    } else {
+      at = text.find(next, pos);
+      if (at == std::string_view::npos) return false;
     }
-    // The quotes stay; what they enclose becomes "..." (as many dots when shorter). The
-    // text only shrinks, so it is rewritten in place.
-    const size_t inside = static_cast<size_t>(close - (in + open_len));
-    memmove(out, in, open_len);
-    out += open_len;
-    const size_t dots = std::min<size_t>(inside, 3);
-    memset(out, '.', dots);
-    out += dots;
-    memmove(out, close, close_len);
-    out += close_len;
-    in = close + close_len;
+    out = parts.quoted[i] ? Put(out, "...") : Put(out, text.substr(pos, at - pos));
+    out = Put(out, next);
+    pos = at + next.size();
   }
   *out = '\0';
+  return true;
+}
+
+// Masks from the first opening quotation mark of text to its last closing one: what
+// lies between reads "...".
+bool MaskFirstToLast(std::string_view text, char* out) {
+  size_t open = std::string_view::npos, open_len = 0;
+  for (const char* q : kOpenQuotes) {
+    const size_t at = text.find(q);
+    if (at != std::string_view::npos && (open == std::string_view::npos || at < open)) {
+      open = at;
+      open_len = strlen(q);
+    }
+  }
+  if (open == std::string_view::npos) return false;
+  size_t close = std::string_view::npos;
+  for (const char* q : kCloseQuotes) {
+    const size_t at = text.rfind(q);
+    if (at != std::string_view::npos && at >= open + open_len &&
+        (close == std::string_view::npos || at > close))
+      close = at;
+  }
+  if (close == std::string_view::npos) return false;
+  out = Put(out, text.substr(0, open + open_len));
+  out = Put(out, "...");
+  out = Put(out, text.substr(close));
+  *out = '\0';
+  return true;
+}
+
+// The masked copy of text (a message or detail; formats: what it may be built from,
+// translated, nullptr-terminated), palloc'd in the current (error) context, or text
+// itself when it quotes nothing.
+char* MaskQuoted(char* text, const char* const* formats) {
+  if (text == nullptr) return text;
+  const std::string_view view(text);
+  // A value shorter than "..." grows: room for each of its quoted parts.
+  char* out = static_cast<char*>(palloc(view.size() + 3 * FormatParts::kMax + 4));
+  for (const char* const* f = formats; f != nullptr && *f != nullptr; ++f)
+    if (MaskByFormat(view, *f, out)) return out;
+  if (MaskFirstToLast(view, out)) return out;
+  pfree(out);
+  return text;
 }
 
 // mask_values: also the quoted values of a data exception's message and detail (after a
@@ -348,10 +469,28 @@ void HideProtectedRow(ErrorData* edata, bool mask_values) {
   // session's too.
   if (edata->detail_log != nullptr && edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED)
     edata->detail_log = nullptr;
+  // PL/pgSQL's EXECUTE and SPI's errors carry the statement they ran (the "QUERY:" line,
+  // and the client's "LINE 1:" made from it), with its literals.
+  edata->internalquery = nullptr;
+  edata->internalpos = 0;
   if (mask_values && ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION) {
-    MaskQuoted(edata->message);
-    MaskQuoted(edata->detail);
-    MaskQuoted(edata->detail_log);
+    const char* domain = edata->domain != nullptr ? edata->domain : "postgres-" PG_MAJORVERSION;
+    const char* message_formats[3] = {};
+    if (edata->message_id != nullptr) {
+      message_formats[0] = dgettext(domain, edata->message_id);
+      if (strcmp(message_formats[0], edata->message_id) != 0) message_formats[1] = edata->message_id;
+    }
+    edata->message = MaskQuoted(edata->message, message_formats);
+    // The JSON parser's details, as written and as translated.
+    const char* detail_formats[2 * std::size(kJsonDetails) + 1] = {};
+    size_t n = 0;
+    for (const char* f : kJsonDetails) {
+      detail_formats[n++] = f;
+      const char* translated = dgettext("postgres-" PG_MAJORVERSION, f);
+      if (strcmp(translated, f) != 0) detail_formats[n++] = translated;
+    }
+    edata->detail = MaskQuoted(edata->detail, detail_formats);
+    edata->detail_log = MaskQuoted(edata->detail_log, detail_formats);
   }
   if (edata->context == nullptr) return;
   // Each format as written and as translated (the same string when not translated).
