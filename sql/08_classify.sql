@@ -111,6 +111,19 @@ SELECT comply.classify_async('   ', NULL, 'compliance');
 BEGIN;
 SELECT comply.classify_async(' -- ', NULL, 'compliance', '{"table": "intake", "id": 9}') > 0 AS queued_with_subject;
 ROLLBACK;
+-- A subject the job's answer could not redact (for its review case, decision and ledger
+-- entry) is refused when queued, not left to fail every round of the worker that claims
+-- it, and the jobs claimed with it (QA 15): nested deeper than the stack allows, or
+-- larger than comply.max_input_bytes.
+\set VERBOSITY sqlstate
+SELECT comply.classify_async('Litigation hold notice', NULL, 'compliance',
+                             (repeat('{"a": ', 5000) || '1' || repeat('}', 5000))::jsonb);
+\set VERBOSITY terse
+SET comply.max_input_bytes = 1024;
+SELECT comply.classify_async('Litigation hold notice', NULL, 'compliance',
+                             jsonb_build_object('id', 7, 'note', repeat('x', 2000)));
+RESET comply.max_input_bytes;
+SELECT count(*) FROM comply.ai_jobs WHERE input LIKE 'Litigation hold notice%';
 SELECT comply.train_classifier('tiny', 'SELECT body, label FROM docs LIMIT 5');
 SELECT comply.train_classifier('one_label', $$SELECT body, 'x' FROM docs LIMIT 50$$);
 SELECT comply.train_classifier('bad name!', 'SELECT body, label FROM docs');

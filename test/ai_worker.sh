@@ -117,6 +117,35 @@ check "... and the stored prompt is still redacted" \
   is_true "SELECT clear_text AND prompt NOT LIKE '%4111 1111%' FROM comply.ai_interactions ORDER BY id DESC LIMIT 1"
 check "... and a ledger entry says clear text was sent" \
   is_true "SELECT count(*) = 1 FROM comply.audit_log WHERE action = 'ai.clear_text_sent'"
+check "... naming where it went and who asked (the host kept, not redacted as an IP address)" \
+  is_true "SELECT details ->> 'endpoint_host' = '127.0.0.1:$port' AND details ->> 'requested_by' = current_user
+             AND details ->> 'outcome' = 'ok' FROM comply.audit_log WHERE action = 'ai.clear_text_sent'"
+# A call's record outlives the transaction or statement that made it, when that rolls
+# back after the call: the provider has the text all the same (QA 15). The job worker
+# writes it, and a clear-text call's ledger entry.
+q -c "BEGIN" -c "SELECT label FROM comply.classify('Chargeback rolled back after the call', $labels, 'openai:test-model', '{\"clear_text\": true}')" \
+  -c "ROLLBACK" >/dev/null
+q -c "BEGIN" -c "SAVEPOINT s" -c "SELECT label FROM comply.classify('Chargeback in a savepoint rolled back', $labels, 'openai:test-model')" \
+  -c "ROLLBACK TO s" -c "SELECT label FROM comply.classify('Chargeback in a savepoint kept', $labels, 'openai:test-model')" \
+  -c "COMMIT" >/dev/null
+check "a call whose transaction rolled back is recorded, and its clear text in the ledger" \
+  wait_for "SELECT count(*) = 1 FROM comply.ai_interactions WHERE prompt = 'Chargeback rolled back after the call'
+              AND clear_text AND outcome = 'ok' AND label = 'pci'
+            AND (SELECT count(*) FROM comply.audit_log WHERE action = 'ai.clear_text_sent') = 2" 20
+check "... so is one whose savepoint rolled back, and the calls committed are recorded once" \
+  wait_for "SELECT count(*) FILTER (WHERE prompt = 'Chargeback in a savepoint rolled back') = 1
+              AND count(*) FILTER (WHERE prompt = 'Chargeback in a savepoint kept') = 1
+              AND count(*) FILTER (WHERE prompt LIKE 'Chargeback on card [CREDIT_CARD]%') = 1
+            FROM comply.ai_interactions" 20
+ctl mode '{"mode": "error", "status": 500}'
+q -c "SELECT label FROM comply.classify('Chargeback that fails', $labels, 'openai:test-model', '{\"clear_text\": true}')" >/dev/null 2>&1 || true
+check "a clear-text call that failed is in the ledger too" \
+  wait_for "SELECT count(*) = 3 FROM comply.audit_log WHERE action = 'ai.clear_text_sent'
+            AND EXISTS (SELECT 1 FROM comply.audit_log a JOIN comply.ai_interactions i
+                          ON a.object = 'comply.ai_interactions/' || i.id
+                        WHERE a.action = 'ai.clear_text_sent' AND i.prompt = 'Chargeback that fails'
+                          AND i.outcome = 'http_error' AND a.details ->> 'outcome' = 'http_error')" 20
+ctl mode '{"mode": "ok", "rules": {"chargeback": "pci", "patient": "phi"}, "confidence": 0.93}'
 
 for mode in malformed badlabel badjson refusal; do
   ctl mode "{\"mode\": \"$mode\"}"
@@ -165,8 +194,8 @@ check "the backend is usable after a cancelled call" \
   is_true "SELECT label = 'phi' FROM comply.classify('x', $labels, 'openai:test-model')"
 check "the cancelled calls are still recorded (handed to the worker, outcome cancelled)" \
   wait_for "SELECT count(*) = 2 FROM comply.ai_interactions WHERE outcome = 'cancelled'" 20
-check "so are the failed ones (malformed, bad label, bad JSON, refusal, HTTP 401)" \
-  wait_for "SELECT count(*) = 5 FROM comply.ai_interactions WHERE outcome IN ('invalid_answer', 'http_error') AND job_id IS NULL" 20
+check "so are the failed ones (a clear-text call's HTTP 500 above, malformed, bad label, bad JSON, refusal, HTTP 401)" \
+  wait_for "SELECT count(*) = 6 FROM comply.ai_interactions WHERE outcome IN ('invalid_answer', 'http_error') AND job_id IS NULL" 20
 
 # --- The worker ---------------------------------------------------------------------
 check "a job worker runs for the database" \

@@ -32,6 +32,7 @@ extern "C" {
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -455,6 +456,88 @@ std::string InteractionJson(const Interaction& r) {
 // the classifier's action names to its callers).
 void Audit(const std::string& action, const std::string& object, const std::string& details) {
   (void)AppendOwnAudit(action, object, details);
+}
+
+// The ledger's record that text went to a provider in clear (docs/ai.md): the interaction,
+// the model, and, as they are (the ledger redacts the rest), the endpoint's host (an IP
+// address to the detector, but the evidence of where the text went: the interaction
+// itself is purged after comply.ai_retention) and the role that asked for the call.
+void AuditClearTextSent(int64 interaction_id, const std::string& model, const std::string& host,
+                        const std::string& requested_by, const std::string& outcome) {
+  std::string details = "{";
+  AddRaw(details, "interaction_id", std::to_string(interaction_id));
+  AddField(details, "model", model);
+  AddField(details, "outcome", outcome);
+  details += "}";
+  std::string clear = "{";
+  AddField(clear, "endpoint_host", host);
+  AddField(clear, "requested_by", requested_by);
+  clear += "}";
+  (void)AppendOwnAudit("ai.clear_text_sent",
+                       "comply.ai_interactions/" + std::to_string(interaction_id), details, clear);
+}
+
+// The records of provider calls that comply.classify() wrote in the open transaction, by
+// subtransaction: the provider has the text whatever becomes of the transaction, so the
+// records of those that roll back (the transaction, or the statement in a savepoint, fails
+// after the call) are handed to the job worker, which writes them (and the clear-text
+// entry of a clear-text call) in a transaction of its own, as a failed call's is.
+struct SentRecord {
+  SubTransactionId subid;
+  std::string json;
+};
+std::vector<SentRecord>* sent_records = nullptr;
+
+// Hands over the records of subtransaction subid (all: InvalidSubTransactionId).
+// Runs in PostgreSQL's callbacks: nothing may escape.
+void HandOverSent(SubTransactionId subid) noexcept {
+  try {
+    auto keep = sent_records->begin();
+    for (auto it = sent_records->begin(); it != sent_records->end(); ++it) {
+      if (subid == InvalidSubTransactionId || it->subid == subid) {
+        (void)DeferRecord("interaction", it->json);
+      } else {
+        if (keep != it) *keep = std::move(*it);
+        ++keep;
+      }
+    }
+    sent_records->erase(keep, sent_records->end());
+  } catch (...) {
+    sent_records->clear();
+  }
+}
+
+void SentRecordsAtXact(XactEvent event, void*) {
+  if (sent_records == nullptr || sent_records->empty()) return;
+  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+    HandOverSent(InvalidSubTransactionId);
+  else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+           event == XACT_EVENT_PREPARE)
+    sent_records->clear();
+}
+
+void SentRecordsAtSubXact(SubXactEvent event, SubTransactionId my_subid,
+                          SubTransactionId parent_subid, void*) {
+  if (sent_records == nullptr || sent_records->empty()) return;
+  if (event == SUBXACT_EVENT_ABORT_SUB) {
+    HandOverSent(my_subid);
+  } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
+    for (SentRecord& r : *sent_records)
+      if (r.subid == my_subid) r.subid = parent_subid;
+  }
+}
+
+// Keeps the record of a call written in this transaction, for SentRecordsAtXact.
+void KeepSentRecord(std::string json) {
+  if (sent_records == nullptr) {
+    sent_records = new std::vector<SentRecord>();
+    PgCall([] {
+      RegisterXactCallback(SentRecordsAtXact, nullptr);
+      RegisterSubXactCallback(SentRecordsAtSubXact, nullptr);
+    });
+  }
+  const SubTransactionId subid = PgCall([] { return GetCurrentSubTransactionId(); });
+  sent_records->push_back({subid, std::move(json)});
 }
 
 // ---------------------------------------------------------------------------------
@@ -1171,8 +1254,15 @@ int WriteDeferredRecords() {
             "j ->> 'response', j ->> 'label', (j ->> 'confidence')::float8, j ->> 'outcome', "
             "(j ->> 'http_status')::int, j ->> 'error', (j ->> 'latency_ms')::float8, "
             "(j ->> 'prompt_tokens')::int, (j ->> 'completion_tokens')::int, "
-            "(j ->> 'clear_text')::boolean FROM (SELECT $1::jsonb AS j) s",
-            1, types, values, nullptr, false, SPI_OK_INSERT);
+            "(j ->> 'clear_text')::boolean FROM (SELECT $1::jsonb AS j) s "
+            "RETURNING id, clear_text, model, endpoint_host, requested_by, outcome",
+            1, types, values, nullptr, false, SPI_OK_INSERT_RETURNING);
+    // A clear-text call that failed, or whose caller's transaction rolled back, has sent
+    // the text all the same: its ledger entry is written with its record.
+    if (SpiBool(0, 2).value_or(false))
+      AuditClearTextSent(SpiInt(0, 1).value_or(0), SpiText(0, 3).value_or(""),
+                         SpiText(0, 4).value_or(""), SpiText(0, 5).value_or(""),
+                         SpiText(0, 6).value_or(""));
     return true;
   });
 }
@@ -1447,15 +1537,10 @@ extern "C" Datum comply_classify(PG_FUNCTION_ARGS) {
       AsExtensionOwner owner("ai_interactions");
       SpiScope spi;
       interaction_id = RecordInteraction(rec);
-      if (clear_text) {
-        std::string details = "{";
-        AddRaw(details, "interaction_id", std::to_string(interaction_id));
-        AddField(details, "model", spec.model);
-        AddField(details, "endpoint_host", rec.endpoint_host);
-        details += "}";
-        Audit("ai.clear_text_sent", "comply.ai_interactions/" + std::to_string(interaction_id),
-              details);
-      }
+      if (clear_text)
+        AuditClearTextSent(interaction_id, spec.model, rec.endpoint_host, rec.requested_by,
+                           rec.outcome);
+      if (spec.provider != "builtin") KeepSentRecord(InteractionJson(rec));
     }
     PgCall([&] {  // plain PostgreSQL code: the Datums are made inside the guard
       Datum values[5] = {CStringGetTextDatum(a.label.c_str()), Float8GetDatum(a.confidence),
@@ -1503,6 +1588,14 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
       throw Error(sqlstate::kInvalidParameterValue,
                   "queue " + ShownName(queue, kMaxQueueName) + " is not a valid queue name", {},
                   kQueueNameHint);
+    // The subject is redacted for the review case, the decision and the ledger entry the
+    // job's answer makes: one that cannot be (nested deeper than the stack allows, larger
+    // than comply.max_input_bytes) would fail, with the job, every round of the worker
+    // that claimed it, and every job claimed with it. Refused now.
+    if (subject) {
+      Jsonb* jb = PgCall([&] { return DatumGetJsonbP(subject); });
+      (void)RedactJsonbDefault(jb);
+    }
     if (spec.provider == "builtin") {
       // Refuse now what the worker could only dead-letter.
       std::shared_ptr<const ai::Model> model = LoadModel(spec.model, nullptr, spec.by_setting);

@@ -1311,7 +1311,7 @@ namespace comply::pg {
 
 // Appends one of pg_comply's own entries from C++ (ledger.h), as comply.audit() would.
 int64 AppendOwnAudit(const std::string& action, const std::string& object,
-                     const std::string& details) {
+                     const std::string& details, const std::string& clear_details) {
   char* acting_user = PgCall([] { return GetUserNameFromId(GetUserId(), false); });
   Datum a = PgCall(
       [&] { return PointerGetDatum(cstring_to_text_with_len(action.data(), action.size())); });
@@ -1320,7 +1320,10 @@ int64 AppendOwnAudit(const std::string& action, const std::string& object,
   Jsonb* d = PgCall([&] {
     return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(details.c_str())));
   });
-  return AppendRedacted(a, o, d, nullptr, acting_user);
+  Jsonb* clear = clear_details.empty() ? nullptr : PgCall([&] {
+    return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(clear_details.c_str())));
+  });
+  return AppendRedacted(a, o, d, clear, acting_user);
 }
 
 }  // namespace comply::pg

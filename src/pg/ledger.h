@@ -58,9 +58,12 @@ std::string RedactedApplicationName();
 // Appends an entry as comply.audit() does (action, object and details, JSON text, redacted
 // of PII first; the current role acts), for pg_comply's own entries written from C++
 // (the review queue's, the classifier's): comply.audit() refuses their action names to
-// its callers. Calls PostgreSQL through PgCall; may throw.
+// its callers. clear_details (a JSON object's text, or empty) is added to the details as
+// it is: what pg_comply itself knows is no personal data (an endpoint's host, which the
+// detector would take for an IP address; a role's name). Calls PostgreSQL through PgCall;
+// may throw.
 int64 AppendOwnAudit(const std::string& action, const std::string& object,
-                     const std::string& details);
+                     const std::string& details, const std::string& clear_details = {});
 
 // inet_client_addr() as text, palloc'd; nullptr on a Unix socket (or in a worker).
 // Plain C.
