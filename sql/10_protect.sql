@@ -141,6 +141,20 @@ SELECT action, object, details -> 'primary_key' AS pk, details -> 'columns' AS c
  ORDER BY id;
 DELETE FROM clinic.intake WHERE id = 2;
 SELECT action, details -> 'primary_key' AS pk FROM comply.audit_log ORDER BY id DESC LIMIT 1;
+-- A value replaced by another that the policy stores alike (one e-mail by another, both
+-- "[EMAIL_ADDRESS]"; a card by one with the same last four digits, masked) is a change
+-- of that column all the same (QA 14); writing the stored value back is none.
+BEGIN;
+CREATE TABLE clinic.contacts (id int PRIMARY KEY, email text, card text, note text);
+SELECT comply.protect('clinic.contacts', '{"columns": {"email": {"redact": true}, "card": {"mask": {"keep_last": 4}}}}') IS NOT NULL AS protected;
+INSERT INTO clinic.contacts VALUES (1, 'jane.doe@example.com', '4111 1111 1111 1111', 'a'), (2, 'ann.lee@example.com', '4012 8888 8888 1881', 'b');
+UPDATE clinic.contacts SET email = 'someone.else@example.net' WHERE id = 1;
+UPDATE clinic.contacts SET card = '4012 8888 8888 1111', note = 'c' WHERE id = 1;
+UPDATE clinic.contacts SET email = email, card = card, note = 'd';
+SELECT email, card FROM clinic.contacts ORDER BY id;
+SELECT details -> 'primary_key' AS pk, details -> 'columns' AS columns
+  FROM comply.audit_log WHERE object = 'clinic.contacts' AND action = 'UPDATE' ORDER BY id;
+ROLLBACK;
 
 -- Classification: a job per written summary, subject naming table, key and column; an
 -- empty or blank summary has nothing to classify and queues no job, as NULL.

@@ -1122,6 +1122,24 @@ struct RowMemo {
 RowMemo insert_memo;
 RowMemo update_memo;
 
+// The columns an UPDATE wrote with a new value that the policy transformed into the very
+// value stored before (one e-mail replaced by another: both "[EMAIL_ADDRESS]"; a card by
+// another with the same last four digits, masked): the AFTER trigger compares the stored
+// values and would see no change, where the row's ledger entry must name the column.
+// By relation and the old row's ctid (both triggers see it), a bit per policy column;
+// set by the BEFORE trigger of each UPDATE, taken by the AFTER trigger, and dropped when
+// another transaction starts (what a row skipped after the BEFORE trigger left).
+struct RewrittenColumns {
+  LocalTransactionId lxid = InvalidLocalTransactionId;
+  std::unordered_map<Oid, std::unordered_map<uint64, uint64>> rows;
+};
+RewrittenColumns rewritten;
+
+uint64 RowKey(const ItemPointerData& tid) {
+  return static_cast<uint64>(ItemPointerGetBlockNumberNoCheck(&tid)) << 16 |
+         ItemPointerGetOffsetNumberNoCheck(&tid);
+}
+
 // The transaction in which a protected table's row trigger last ran (ProtectedWriteSeen).
 LocalTransactionId protected_write_lxid = InvalidLocalTransactionId;
 
@@ -1337,18 +1355,21 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
   std::vector<int> cols;
   std::vector<Datum> values;
   std::vector<bool> nulls;
-  for (const ColumnPolicy& c : p.columns) {
+  uint64 rewritten_mask = 0;  // RewrittenColumns
+  for (size_t ci = 0; ci < p.columns.size(); ++ci) {
+    const ColumnPolicy& c = p.columns[ci];
     if (c.schema.empty() && c.redact == ColumnPolicy::Redact::kNone && !c.encrypted) continue;
     bool isnull = false;
     Datum d = PgCall([&] { return heap_getattr(tup, c.attnum, desc, &isnull); });
     if (isnull) continue;
+    bool old_null = true;
+    Datum old = (Datum)0;
     if (existing) {
       if (c.redact == ColumnPolicy::Redact::kNone) continue;
     } else if (is_update) {
       // A value the UPDATE did not change was checked and transformed when it was
       // written: transforming it again would, say, pseudonymize a pseudonym.
-      bool old_null = false;
-      Datum old = PgCall([&] { return heap_getattr(td->tg_trigtuple, c.attnum, desc, &old_null); });
+      old = PgCall([&] { return heap_getattr(td->tg_trigtuple, c.attnum, desc, &old_null); });
       Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
       if (!old_null && SameValue(old, d, att)) continue;
       // SET c = EXCLUDED.c of an upsert: checked and transformed by the insert.
@@ -1469,9 +1490,26 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
                "column \"" + c.name + "\" as transformed breaks the constraints of domain " + domain);
       }
     }
+    if (is_update && !existing && !old_null && ci < 64 &&
+        SameValue(old, replaced, TupleDescAttr(desc, c.attnum - 1)))
+      rewritten_mask |= uint64{1} << ci;
     cols.push_back(c.attnum);
     values.push_back(replaced);
     nulls.push_back(false);
+  }
+  if (is_update && !existing && p.audit) {
+    const LocalTransactionId lxid = PgCall([] { return MyProc->lxid; });
+    if (rewritten.lxid != lxid) {
+      rewritten.rows.clear();
+      rewritten.lxid = lxid;
+    }
+    const Oid relid = RelationGetRelid(rel);
+    const uint64 key = RowKey(td->tg_trigtuple->t_self);
+    if (rewritten_mask != 0) {
+      rewritten.rows[relid][key] = rewritten_mask;
+    } else if (auto it = rewritten.rows.find(relid); it != rewritten.rows.end()) {
+      it->second.erase(key);
+    }
   }
   if (cols.empty()) {
     if (!is_update) Remember(&insert_memo, RelationGetRelid(rel), rel, tup, p);
@@ -1617,11 +1655,23 @@ void AfterRow(TriggerData* td, const TablePolicy& p) {
   if (p.audit) {
     // Which columns changed (names only: values may be personal data even redacted).
     std::vector<const char*> changed;
+    uint64 rewritten_mask = 0;
+    if (is_update && !rewritten.rows.empty()) {
+      if (auto it = rewritten.rows.find(RelationGetRelid(rel)); it != rewritten.rows.end()) {
+        if (auto row_it = it->second.find(RowKey(td->tg_trigtuple->t_self)); row_it != it->second.end()) {
+          rewritten_mask = row_it->second;
+          it->second.erase(row_it);
+        }
+      }
+    }
     for (int i = 0; i < desc->natts; ++i) {
       Form_pg_attribute att = TupleDescAttr(desc, i);
       if (att->attisdropped) continue;
       bool differs = true;
-      if (is_update) {
+      bool rewrote = false;
+      for (size_t ci = 0; rewritten_mask != 0 && ci < p.columns.size() && ci < 64; ++ci)
+        rewrote |= (rewritten_mask >> ci & 1) != 0 && p.columns[ci].attnum == i + 1;
+      if (is_update && !rewrote) {
         bool n1, n2;
         Datum a = PgCall([&] { return heap_getattr(td->tg_trigtuple, i + 1, desc, &n1); });
         Datum b = PgCall([&] { return heap_getattr(td->tg_newtuple, i + 1, desc, &n2); });
