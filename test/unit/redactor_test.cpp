@@ -168,6 +168,13 @@ TEST(OperatorParseTest, ErrorsNameTheKeyNeverTheValue) {
                             "US_SSN.mask_char"));  // two code points
   EXPECT_TRUE(OperatorError(R"({"US_SSN": {"op": "mask", "mask_char": 42}})",
                             "US_SSN.mask_char"));
+  // Invisible, bidi, control, combining, space and digit characters are no mask (QA 14:
+  // a zero-width mask shrank the value each time the policy ran on it again).
+  for (const char* c : {"\\u200b", "\\u202e", "\\u00ad", "\\u0007", "\\u0301", " ",
+                        "\\u3000", "1", "\\u0663", "\\uff11", "\\ue000"}) {
+    const std::string ops = std::string(R"({"X": {"op": "mask", "mask_char": ")") + c + "\"}}";
+    EXPECT_TRUE(OperatorError(ops, "X.mask_char")) << c;
+  }
   EXPECT_TRUE(OperatorError(R"({"PERSON": {"op": "label", "label": 98765}})", "PERSON.label",
                             "98765"));
   // Said as it is: a number is not a string (it was "expected a string without NUL

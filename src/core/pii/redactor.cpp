@@ -128,6 +128,24 @@ Operator ParseOne(const std::string& key, const json::Value& v) {
       if (!value.is_string() || value.as_string().empty() || value.as_string()[0] == '\0' ||
           Utf8SeqLen(value.as_string()[0]) != value.as_string().size())
         BadOperator(where, "expected a string of one character");
+      // One a reader sees and cannot take for data: not invisible (the mask leaves those
+      // out of a value, so a mask of them shrank each time the policy ran on it again, and
+      // a bidi override turned the row around), nor a control, a combining mark, a space
+      // or a digit ("1111111111111111111" reads as a number, not as a mask).
+      {
+        const std::string& c = value.as_string();
+        int32_t at = 0;
+        UChar32 cp = 0;
+        U8_NEXT(reinterpret_cast<const uint8_t*>(c.data()), at, static_cast<int32_t>(c.size()), cp);
+        const int8_t type = cp < 0 ? static_cast<int8_t>(U_UNASSIGNED) : u_charType(cp);
+        if (cp < 0 || InvisibleLength(c, 0) > 0 || type == U_CONTROL_CHAR || type == U_FORMAT_CHAR ||
+            type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK ||
+            type == U_COMBINING_SPACING_MARK || type == U_DECIMAL_DIGIT_NUMBER ||
+            type == U_SPACE_SEPARATOR || type == U_LINE_SEPARATOR ||
+            type == U_PARAGRAPH_SEPARATOR || type == U_UNASSIGNED || type == U_PRIVATE_USE_CHAR ||
+            type == U_SURROGATE)
+          BadOperator(where, "expected one visible character that is not a digit or a space");
+      }
       op.mask_char = value.as_string();
     } else if (name == "label" && op.kind == OpKind::kLabel) {
       if (!value.is_string())
