@@ -170,6 +170,9 @@ SELECT details -> 'tables' AS tables, details -> 'tables_not_readable' AS tables
 SELECT * FROM comply.discover(1, NULL, 0::regclass);
 SELECT * FROM comply.discover(1, 'maria.garcia@example.org');
 SELECT * FROM comply.discover(1, 'no_such_schema');
+-- A table and a schema it is not in: an error, not an empty result read as no PII (QA 14).
+SELECT * FROM comply.discover(1, 'public', 'ctl_disc.people');
+SELECT count(*) > 0 AS same_schema FROM comply.discover(100, 'ctl_disc', 'ctl_disc.people');
 \set VERBOSITY default
 -- A TRUNCATE of the findings (a superuser's) is a ledger entry too, with their count.
 BEGIN;

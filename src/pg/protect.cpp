@@ -272,8 +272,9 @@ std::string QualifiedName(Oid relid) {
   });
 }
 
-// The policy's own text, "workflow_step", each of "regulations" and the labels of its
-// columns' operators ({"op": "label", "label": ...}, which every redacted row holds too),
+// The policy's own text, "workflow_step", each of "regulations", the labels of its
+// columns' operators ({"op": "label", "label": ...}, which every redacted row holds too)
+// and the key names of a jsonb column's "keys",
 // is readable by every role (comply.policies, requirements_matrix(), data_flow()):
 // refused, like a classify label, when the detector finds personal data in it or when it
 // is longer than a label.
@@ -315,10 +316,21 @@ void CheckPolicyText(const json::Value& doc) {
               for (const json::Value& e : v.as_array()) labels(column, e);
             } else if (v.is_object()) {
               for (const auto& [k, member] : v.as_object()) {
-                if (k == "label" && member.is_string())
+                if (k == "label" && member.is_string()) {
                   check("a label of the rules of column " + column, member.as_string());
-                else
+                } else if (k == "keys" && member.is_array()) {
+                  // A jsonb column's keys whose values are replaced whole: key names,
+                  // not values (an e-mail there would be stored in clear in the policy).
+                  size_t i = 0;
+                  for (const json::Value& key : member.as_array()) {
+                    ++i;
+                    if (key.is_string())
+                      check("key " + std::to_string(i) + " of the \"keys\" of column " + column,
+                            key.as_string());
+                  }
+                } else {
                   labels(column, member);
+                }
               }
             }
           };

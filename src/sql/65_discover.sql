@@ -142,6 +142,14 @@ BEGIN
     RAISE EXCEPTION 'schema % does not exist', comply._shown_name(p_schema)
       USING ERRCODE = 'invalid_schema_name';
   END IF;
+  -- Both given: the table must be in that schema (no rows would read as no PII found).
+  IF p_table IS NOT NULL AND p_schema IS NOT NULL
+     AND (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.oid = p_table) <> p_schema THEN
+    RAISE EXCEPTION 'table % is not in schema %', p_table, comply._shown_name(p_schema)
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Give the table alone, or its own schema.';
+  END IF;
 
   FOR t IN
     SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS ident, c.relkind, c.relnamespace
