@@ -124,8 +124,20 @@ SELECT comply.classify_async('Litigation hold notice', NULL, 'compliance',
                              jsonb_build_object('id', 7, 'note', repeat('x', 2000)));
 RESET comply.max_input_bytes;
 SELECT count(*) FROM comply.ai_jobs WHERE input LIKE 'Litigation hold notice%';
+-- A subject that names nothing is none (JSON null, an empty object); blank, invisible and
+-- two-dimensional labels are refused as review_enqueue refuses them (QA 15).
+SELECT comply.classify_async('   ', NULL, 'compliance', 'null');
+SELECT comply.classify_async('   ', NULL, 'compliance', '{}');
+SELECT comply.classify_async('Litigation hold notice', ARRAY['legal', '  '], 'compliance');
+SELECT comply.classify_async('Litigation hold notice', ARRAY[E'\u200b\u200e', 'legal'], 'compliance');
+SELECT comply.classify_async('Litigation hold notice', ARRAY[['legal', 'hr'], ['pci', 'phi']], 'compliance');
+SELECT * FROM comply.classify('Litigation hold notice', ARRAY[['legal', 'hr'], ['pci', 'phi']], 'compliance');
+SELECT * FROM comply.classify('Litigation hold notice', ARRAY['legal', 'hr'], 'openai:');
+SELECT * FROM comply.classify('Litigation hold notice', ARRAY['legal', 'hr'], '');
 SELECT comply.train_classifier('tiny', 'SELECT body, label FROM docs LIMIT 5');
 SELECT comply.train_classifier('one_label', $$SELECT body, 'x' FROM docs LIMIT 50$$);
+SELECT comply.train_classifier('blank_label', $$SELECT body, CASE WHEN n = 3 THEN E' \u200b' ELSE label END
+                                                 FROM (SELECT body, label, row_number() OVER () AS n FROM docs) d$$);
 SELECT comply.train_classifier('bad name!', 'SELECT body, label FROM docs');
 SELECT comply.train_classifier('badopts', 'SELECT body, label FROM docs', '{"epochs": 0}');
 SELECT comply.train_classifier('badopts', 'SELECT body, label FROM docs', '{"epoch": 3}');

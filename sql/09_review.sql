@@ -31,6 +31,14 @@ SELECT comply.review_enqueue(NULL, NULL, NULL, NULL, NULL, NULL);
 -- A blank payload is none either (with no subject, a reviewer would see nothing).
 SELECT comply.review_enqueue(NULL, '');
 SELECT comply.review_enqueue(NULL, E' \t\n ');
+-- Nor is a subject that names nothing (JSON null, an empty object), nor a blank or
+-- invisible label, which a reviewer could not tell apart (QA 15).
+SELECT comply.review_enqueue('null', NULL);
+SELECT comply.review_enqueue('{}', NULL);
+SELECT comply.review_enqueue('[]', ' ');
+SELECT comply.review_enqueue('{"x": 1}', 'p', ARRAY['  ', 'b']);
+SELECT comply.review_enqueue('{"x": 1}', 'p', ARRAY[E'\u200b', 'b']);
+SELECT comply.review_enqueue('{"x": 1}', 'p', ARRAY['a', 'b'], E'\u00a0');
 -- Labels and the model's label are stored as given, for reviewers to read (a decision
 -- and a final label are one of them or approve, reject, escalate): one in which the
 -- detector finds personal data is refused, shown by its length only, and so is one

@@ -66,6 +66,8 @@ std::string LabelProblem(std::string_view label) {
   if (label.size() > kMaxLabelBytes)
     return "is longer than " + std::to_string(kMaxLabelBytes) + " bytes (" +
            std::to_string(label.size()) + " bytes, not shown)";
+  if (!label.empty() && !ai::LabelIsVisible(label))
+    return "is blank (white space or invisible characters only)";
   if (RedactTextDefault(label) != label)
     return "holds personal data (" + std::to_string(label.size()) + " bytes, not shown)";
   return {};
@@ -201,6 +203,11 @@ ModelSpec ResolveModel(const std::optional<std::string>& model) {
   } else {
     spec = {ai_provider ? ai_provider : "builtin", ai_model ? ai_model : "", true};
   }
+  if (spec.model.empty() && model)
+    throw Error(sqlstate::kInvalidParameterValue,
+                model->empty() ? std::string("the model argument is empty")
+                               : "the model argument " + ShownName(*model) + " names no model after its provider",
+                {}, "Pass a builtin model's name or 'openai:<model>', or NULL for comply.ai_model.");
   if (spec.model.empty())
     throw Error(sqlstate::kInvalidParameterValue, "no model given",
                 "Neither the model argument nor comply.ai_model names a model.",
@@ -229,10 +236,14 @@ std::optional<std::vector<std::string>> LabelsArg(FunctionCallInfo fcinfo, int a
   Datum* elems = nullptr;
   bool* nulls = nullptr;
   int n = 0;
+  int ndim = 0;
   PgCall([&] {
     ArrayType* arr = PG_GETARG_ARRAYTYPE_P(argno);
+    ndim = ARR_NDIM(arr);
     deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
   });
+  // (ARRAY[['hr', 'legal'], ['pci', 'phi']] was read flat; review_enqueue refuses it.)
+  if (ndim > 1) throw Error(sqlstate::kInvalidParameterValue, "labels must be a one-dimensional array");
   std::vector<std::string> labels;
   for (int i = 0; i < n; ++i) {
     if (nulls[i])
@@ -1575,7 +1586,17 @@ extern "C" Datum comply_classify_async(PG_FUNCTION_ARGS) {
                   {}, "A provider would only guess; the builtin model answers with confidence 0.");
     // The builtin model answers such a text with confidence 0, for a person to decide;
     // with no subject either, its review case would show him nothing to decide on.
-    if (!HasWord(redacted) && PG_ARGISNULL(3))
+    // (A subject of JSON null, an empty object, array or string names nothing either.)
+    const bool no_subject = PG_ARGISNULL(3) || PgCall([&] {
+      Jsonb* jb = DatumGetJsonbP(subject);
+      if (JB_ROOT_IS_SCALAR(jb)) {
+        JsonbValue v;
+        return JsonbExtractScalar(&jb->root, &v) &&
+               (v.type == jbvNull || (v.type == jbvString && v.val.string.len == 0));
+      }
+      return JB_ROOT_COUNT(jb) == 0;
+    });
+    if (!HasWord(redacted) && no_subject)
       throw Error(sqlstate::kInvalidParameterValue,
                   "nothing to classify: the text has no word, and no subject names where it came from",
                   {}, "Pass a subject (the row the text belongs to), or leave the text out of the queue.");

@@ -289,6 +289,13 @@ BEGIN
   IF subject IS NULL AND payload IS NULL THEN  -- nothing for a reviewer to decide on
     RAISE EXCEPTION 'a review case needs a subject or a payload' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  -- A subject that names nothing (JSON null, an empty object or array) is none.
+  IF subject IN ('null'::jsonb, '{}'::jsonb, '[]'::jsonb, '""'::jsonb)
+     AND (payload IS NULL OR payload !~ '[^[:space:]]') THEN
+    RAISE EXCEPTION 'a review case needs a subject or a payload: the subject names nothing'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Name what the case is about, such as {"table": "claims", "id": 42}.';
+  END IF;
   IF subject IS NULL AND payload !~ '[^[:space:]]' THEN  -- nor here
     RAISE EXCEPTION 'a review case needs a subject or a payload: the payload is blank'
       USING ERRCODE = 'invalid_parameter_value';

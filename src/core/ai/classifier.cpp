@@ -453,6 +453,23 @@ bool IsUtf8(std::string_view s) {
   return true;
 }
 
+}  // namespace
+
+bool LabelIsVisible(std::string_view label) {
+  for (int32_t i = 0, n = static_cast<int32_t>(label.size()); i < n;) {
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const uint8_t*>(label.data()), i, n, c);
+    if (c < 0) return true;  // not UTF-8: another check's to refuse
+    const int8_t type = u_charType(c);
+    if (type != U_SPACE_SEPARATOR && type != U_LINE_SEPARATOR && type != U_PARAGRAPH_SEPARATOR &&
+        type != U_CONTROL_CHAR && type != U_FORMAT_CHAR && !u_isUWhiteSpace(c))
+      return true;
+  }
+  return false;
+}
+
+namespace {
+
 // Why a label cannot be used, or nullptr. Labels are names, not personal data, but a
 // bad one may be a document pasted by mistake, so messages never quote it.
 const char* LabelProblem(std::string_view label) {
@@ -1236,6 +1253,10 @@ Model Train(const std::vector<Example>& examples, const TrainOptions& options,
       throw Error(IsUtf8(examples[i].label) ? sqlstate::kInvalidParameterValue
                                             : sqlstate::kCharacterNotInRepertoire,
                   "the label of example " + std::to_string(i + 1) + " " + why);
+    if (!LabelIsVisible(examples[i].label))
+      throw Error(sqlstate::kInvalidParameterValue,
+                  "the label of example " + std::to_string(i + 1) +
+                      " is blank (white space or invisible characters only)");
     if (i % 4096 == 4095) PollCancel(cancel);
   }
   {

@@ -38,6 +38,12 @@ size_t WordCharLength(std::string_view text, size_t i);
 // no-break space, emoji) has nothing to classify.
 bool HasWord(std::string_view text);
 
+// Whether label (valid UTF-8) has a character a reader sees: not only white space,
+// controls and invisible format characters (a zero-width space, a bidi mark). A label
+// of none reads as blank to a reviewer deciding with it. New labels only: a model stored
+// with such a label still loads.
+bool LabelIsVisible(std::string_view label);
+
 // One labelled training document. text is redacted the way prediction input will be.
 struct Example {
   std::string label;
