@@ -2495,13 +2495,24 @@ void WarnAboutStoredValues(const TablePolicy& p, const std::string& table) {
        "Pseudonymize both columns with the same key (their pseudonyms match), or drop the "
        "constraint."},
       {collapsing,
-       "SELECT quote_ident(a.attname), string_agg(i.indexrelid::regclass::text, ', ' "
-       "ORDER BY i.indexrelid::regclass::text) "
-       "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a "
-       "ON a.attrelid = i.indrelid "
-       "AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1]) "  // not INCLUDE's
-       "WHERE i.indrelid = $1 AND i.indisunique AND a.attnum = ANY ($2::int2[]) "
-       "GROUP BY a.attname ORDER BY a.attname",
+       // Unique indexes and exclusion constraints of the table and of its partitions (an
+       // index of a partition's own; not one a partitioned index made), whose keys are
+       // the column or an expression over it (QA 14: lower(email), EXCLUDE (email WITH
+       // =), a unique index of one partition all lost rows to upserts unannounced). The
+       // column is found by name in each partition (its number may differ there).
+       "SELECT quote_ident(ta.attname), string_agg(DISTINCT i.indexrelid::regclass::text, ', ') "
+       "FROM pg_catalog.pg_attribute ta "
+       "CROSS JOIN (SELECT $1::regclass AS relid UNION SELECT relid FROM pg_catalog.pg_partition_tree($1)) r "
+       "JOIN pg_catalog.pg_attribute a ON a.attrelid = r.relid AND a.attname = ta.attname AND NOT a.attisdropped "
+       "JOIN pg_catalog.pg_index i ON i.indrelid = r.relid AND (i.indisunique OR i.indisexclusion) "
+       "WHERE ta.attrelid = $1 AND ta.attnum = ANY ($2::int2[]) "
+       "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid) "
+       "AND (a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1]) "  // not INCLUDE's
+       "OR (0 = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1]) AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
+       "WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = i.indexrelid "
+       "AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = r.relid "
+       "AND d.refobjsubid = a.attnum))) "
+       "GROUP BY ta.attname ORDER BY ta.attname",
        "column %s of table %s is in unique index %s: the values its policy stores there may "
        "collide",
        "Masking and redaction store different values alike (a label such as [EMAIL_ADDRESS], "
