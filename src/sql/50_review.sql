@@ -156,7 +156,7 @@ BEGIN
     RAISE EXCEPTION 'review case % has already been decided', c.id
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = format('Its status is %s.', c.status),
-            HINT = 'A decided case is closed: comply.review_enqueue() opens a new one.';
+            HINT = 'A decided case is closed: a new one is opened by whoever queues cases (comply.review_enqueue()).';
   ELSIF c.status = 'withdrawn' THEN
     RAISE EXCEPTION 'review case % has been withdrawn', c.id
       USING ERRCODE = 'object_not_in_prerequisite_state',
