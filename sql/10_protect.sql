@@ -212,6 +212,9 @@ SELECT comply.protect('clinic.intake', NULL);
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": true}}, "workflow_step": "intake for john.doe@example.com"}');
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": true}}, "regulations": ["GDPR", "GDPR Art. 5 per SSN 536-22-8714"]}');
 SELECT comply.protect('clinic.intake', jsonb_build_object('columns', '{"notes": {"redact": true}}'::jsonb, 'workflow_step', repeat('x', 201)));
+-- At most 100 regulations (each a row of the matrix; QA 14 stored 100,000).
+SELECT comply.protect('clinic.intake', jsonb_build_object('columns', '{"notes": {"redact": true}}'::jsonb,
+                      'regulations', (SELECT jsonb_agg('GDPR'::text) FROM generate_series(1, 101))));
 -- So is an operator's label, which every redacted row holds too.
 SELECT comply.protect('clinic.intake', '{"columns": {"notes": {"redact": {"US_SSN": {"op": "label", "label": "536-22-8714"}}}}}');
 BEGIN;

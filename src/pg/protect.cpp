@@ -281,6 +281,9 @@ std::string QualifiedName(Oid relid) {
 // Dates and numbers shaped like IP addresses are not refused: a step may be dated, and
 // PCI DSS numbers requirements 10.2.1.1. Checked by protect only (a policy stored before
 // is not refused at its writes).
+// The most "regulations" a policy names.
+constexpr size_t kMaxRegulations = 100;
+
 void CheckPolicyText(const json::Value& doc) {
   if (!doc.is_object()) return;
   auto check = [](const std::string& what, const std::string& text) {
@@ -387,6 +390,9 @@ std::shared_ptr<TablePolicy> BuildPolicy(Oid relid, const json::Value& doc,
       if (!value.is_string()) Invalid("\"workflow_step\" must be a string");
     } else if (key == "regulations") {
       if (!value.is_array()) Invalid("\"regulations\" must be an array of strings");
+      // (Each is a row of the requirements matrix, and the policy is in the ledger entry.)
+      if (value.as_array().size() > kMaxRegulations)
+        Invalid("\"regulations\" has more than " + std::to_string(kMaxRegulations) + " entries");
       for (const json::Value& r : value.as_array())
         if (!r.is_string()) Invalid("\"regulations\" must be an array of strings");
     } else if (key == "columns") {
