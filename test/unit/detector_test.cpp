@@ -2341,6 +2341,19 @@ TEST_F(DetectorTest, PersonSurnameForms) {
 TEST_F(DetectorTest, PersonTwoSurnamesAndSurnameFirst) {
   EXPECT_TRUE(Has("Yesterday Maria Garcia Lopez called.", "PERSON", "Maria Garcia Lopez"));
   EXPECT_TRUE(Has("seen by Ana da Silva Santos at noon", "PERSON", "Ana da Silva Santos"));
+  // A given name where the second surname would be, with a surname after it, begins the
+  // next name: both names found whole (QA 15: "Perez", "Garcia" were left in clear).
+  EXPECT_TRUE(Has("Spoke with Ana Lopez Jose Perez about it", "PERSON", "Ana Lopez"));
+  EXPECT_TRUE(Has("Spoke with Ana Lopez Jose Perez about it", "PERSON", "Jose Perez"));
+  EXPECT_TRUE(Has("Maria Garcia Maria Garcia", "PERSON", "Maria Garcia"));
+  {
+    const std::string text = "Maria Garcia Maria Garcia";
+    std::vector<Finding> found = Find(text, 0.5);
+    ASSERT_EQ(found.size(), 2u) << Describe(text, found);
+    EXPECT_EQ(found[1].begin, 13u);
+    EXPECT_EQ(found[1].end, text.size());
+  }
+  EXPECT_TRUE(Has("Yesterday Maria Jose Perez called.", "PERSON", "Maria Jose Perez"));
   EXPECT_TRUE(Has("call John Smith Monday", "PERSON", "John Smith"));
   EXPECT_TRUE(Has("Sarah Connor Hospital", "PERSON", "Sarah Connor"));
   EXPECT_TRUE(Has("patient Garcia, Maria was seen", "PERSON", "Garcia, Maria"));

@@ -871,10 +871,16 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
     if (end != 0) {
       // A second surname, as Spanish and Portuguese names have ("Maria Garcia Lopez",
       // "Ana da Silva Santos"): left beside the label, it names the person as well.
+      // Unless that word is a given name that a surname follows: the next name begins
+      // there ("Ana Lopez Jose Perez", "Maria Garcia Maria Garcia" are two names, and
+      // taken as one with three words the last was left in clear).
       size_t k2 = skip_blanks(end);
       if (k2 > end) {
         size_t end2 = surname_at(k2);
-        if (end2 != 0) end = end2;
+        size_t given_end = 0;
+        const bool next_name = end2 != 0 && first_name_at(k2, &given_end) && given_end == end2 &&
+                               skip_blanks(end2) > end2 && surname_at(skip_blanks(end2)) != 0;
+        if (end2 != 0 && !next_name) end = end2;
       }
     }
     if (end != 0 || begin < i) {
@@ -1594,20 +1600,27 @@ std::vector<Finding> Detector::Resolve(std::vector<Finding> candidates) {
   candidates.resize(kept);
   std::sort(candidates.begin(), candidates.end(),
             [](const Finding& a, const Finding& b) { return a.begin < b.begin; });
-  // A lost name that overlaps one kept name and nothing else widens it to both spans,
-  // unless that would overlap the findings beside it.
+  // A lost name that overlaps kept names and nothing else widens them into one finding
+  // over all their spans (the best score of them): a name found from a cue that two
+  // shorter names split between them ("Attn: Lopez Smith Herr John Jones", where "Smith
+  // Herr" came from the first-name list and "John Jones" after the honorific) would
+  // otherwise leave its first word in clear.
   for (const Finding& f : lost_names) {
-    auto after = std::lower_bound(candidates.begin(), candidates.end(), f.end,
-                                  [](const Finding& k, size_t end) { return k.begin < end; });
-    if (after == candidates.begin()) continue;
-    auto hit = std::prev(after);  // the last kept finding that begins before f ends
-    if (hit->end <= f.begin || hit->entity != "PERSON") continue;
-    if (hit != candidates.begin() && std::prev(hit)->end > f.begin) continue;  // overlaps two
-    const size_t begin = std::min(hit->begin, f.begin), end = std::max(hit->end, f.end);
-    if (hit != candidates.begin() && std::prev(hit)->end > begin) continue;
-    if (after != candidates.end() && after->begin < end) continue;
-    hit->begin = begin;
-    hit->end = end;
+    auto first = std::lower_bound(candidates.begin(), candidates.end(), f.begin,
+                                  [](const Finding& k, size_t begin) { return k.end <= begin; });
+    auto last = first;
+    bool names_only = true;
+    double score = 0;
+    while (last != candidates.end() && last->begin < f.end) {
+      names_only &= last->entity == "PERSON";
+      score = std::max(score, last->score);
+      ++last;
+    }
+    if (first == last || !names_only) continue;
+    first->begin = std::min(first->begin, f.begin);
+    first->end = std::max(std::prev(last)->end, f.end);
+    first->score = score;
+    candidates.erase(first + 1, last);
   }
   // A lost URL takes the findings it overlaps into one URL finding over them all (the
   // best score of them): the whole URL is redacted, as when it wins.
