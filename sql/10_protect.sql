@@ -89,8 +89,9 @@ ROLLBACK TO SAVEPOINT before_jobs;
 COMMIT;
 SELECT count(*) AS rejected_in_ledger_after_rollbacks FROM comply.audit_log WHERE action = 'protect.rejected';
 SELECT comply.run_jobs(0 + 1) >= 0 AS worked;
+-- (An UPDATE's entry names the row by its primary key, as the row's entries do.)
 SELECT action, object, details ->> 'operation' AS operation, details ->> 'column' AS col,
-       details ->> 'schema' AS schema, details ->> 'errors' AS errors
+       details ->> 'schema' AS schema, details ->> 'errors' AS errors, details -> 'primary_key' AS pk
   FROM comply.audit_log WHERE action = 'protect.rejected' ORDER BY id;
 SELECT count(*) AS values_in_ledger FROM comply.audit_log
  WHERE details::text LIKE '%536-22-8714%' OR details::text LIKE '%Garcia%';

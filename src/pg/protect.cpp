@@ -1060,6 +1060,25 @@ std::string ExistingRowHint() {
     json::AppendQuoted(details, p.partition);
   }
   const bool existing = RewritingExisting(td, p);
+  // An UPDATE's row is named by its primary key as stored (QA 14: an auditor could not
+  // tell which record someone tried to change), redacted as a row's entries name it.
+  if (TRIGGER_FIRED_BY_UPDATE(td->tg_event) && !existing && !p.pk_attnums.empty()) {
+    details += ',';
+    json::AppendQuoted(details, "primary_key");
+    details += ":{";
+    bool first = true;
+    for (const KeyPart& k : PrimaryKeyParts(p, td->tg_trigtuple, RelationGetDescr(td->tg_relation),
+                                            true, true)) {
+      if (!first) details += ',';
+      first = false;
+      json::AppendQuoted(details, k.name);
+      details += ':';
+      if (!k.value) details += "null";
+      else if (k.number) details += *k.value;
+      else json::AppendQuoted(details, *k.value);
+    }
+    details += '}';
+  }
   if (existing) {
     // The row at fault (the AFTER trigger runs at the end of the statement, when the row
     // the BEFORE trigger saw last is another).
