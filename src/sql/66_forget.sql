@@ -149,6 +149,10 @@ BEGIN
   -- DMY and '2026-11-03' name the same day.
   -- (Read as the column's base type, never as a domain: a domain's CHECK is its owner's
   -- code, and this function runs as the extension's owner.)
+  -- The ledger records the key as the row's own entries name it: a number as a number,
+  -- whether the request gave {"id": 1} or {"id": "1"} (QA 14: the erasure did not join
+  -- the row's history).
+  stored_key := primary_key;
   FOR col, col_type IN
     SELECT a.attname, comply._key_type(tbl, a.attname)
       FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
@@ -162,12 +166,14 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END;
     key := key || jsonb_build_object(col, value);
+    IF col_type ~ '^(smallint|integer|bigint|numeric|oid)' AND value ~ '^-?[0-9]+(\.[0-9]+)?$' THEN
+      stored_key := stored_key || jsonb_build_object(col, value::numeric);
+    END IF;
   END LOOP;
   -- A key column the policy pseudonymizes is stored, and named by the row's jobs, as its
   -- pseudonym: the identifier the request gives is looked for as such, and the ledger
   -- records the pseudonym, never the identifier (a value in pseudonym form is taken as
   -- given).
-  stored_key := primary_key;
   FOR col IN SELECT e.k
                FROM comply.policies p, jsonb_each(coalesce(p.policy -> 'columns', '{}')) e(k, v)
               WHERE p.table_name = tbl AND e.v -> 'pseudonymize' = 'true' AND key ? e.k LOOP
