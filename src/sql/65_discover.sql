@@ -174,7 +174,10 @@ BEGIN
     -- The columns comply.protect can act on that the caller may read: text, varchar,
     -- char and jsonb, or a domain over one of them.
     SELECT array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE r.readable),
-           array_agg(CASE WHEN b.base = 'jsonb'::regtype THEN 'j' ELSE 't' END ORDER BY a.attnum)
+           array_agg(CASE WHEN b.base = 'jsonb'::regtype THEN 'j'
+                          WHEN b.base IN ('json'::regtype, 'text[]'::regtype, 'varchar[]'::regtype,
+                                          'bpchar[]'::regtype) THEN 'x'
+                          ELSE 't' END ORDER BY a.attnum)
              FILTER (WHERE r.readable),
            array_agg(CASE WHEN b.base IN ('varchar'::regtype, 'bpchar'::regtype) AND b.typmod >= 4
                           THEN b.typmod - 4 END ORDER BY a.attnum) FILTER (WHERE r.readable),
@@ -195,7 +198,11 @@ BEGIN
      WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
        -- (a generated column is computed from others, which a policy protects instead)
        AND a.attgenerated = ''
-       AND b.base IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'jsonb'::regtype);
+       -- (and json and arrays of text, which comply.protect cannot act on: sampled so that
+       -- the PII they hold shows, in the findings and as the matrix's gap, rather than
+       -- the table passing as clean; no rule is suggested for them)
+       AND b.base IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'jsonb'::regtype,
+                      'json'::regtype, 'text[]'::regtype, 'varchar[]'::regtype, 'bpchar[]'::regtype);
     skipped_columns := skipped_columns + unreadable;
     IF names IS NULL THEN
       IF unreadable > 0 THEN
@@ -224,7 +231,12 @@ BEGIN
     FOR i IN 1 .. array_length(names, 1) LOOP
       sel := sel || CASE WHEN i > 1 THEN ', ' ELSE '' END || format('%I AS c%s', names[i], i);
       nonnull_parts := nonnull_parts || format('SELECT %s AS col, count(c%s) AS n FROM s', i, i);
-      IF kinds[i] = 'j' THEN
+      IF kinds[i] = 'x' THEN
+        -- json and arrays of text: their strings, as a jsonb document's.
+        parts := parts || format('SELECT s.rid, %s AS col, %L::text AS name, left(j.v, %s) AS v FROM s '
+                                 'CROSS JOIN LATERAL comply._jsonb_strings(to_jsonb(s.c%s), 1000) AS j(v)',
+                                 i, names[i], max_chars, i);
+      ELSIF kinds[i] = 'j' THEN
         -- (The column's name is the context of its values: a value that is one identifier
         -- stored under a name made for it, "nif" or "pesel". A jsonb document's values are
         -- given the column's name too, their keys being lost here.)
@@ -318,6 +330,7 @@ BEGIN
        GROUP BY 1, 2, 3
     LOOP
       col_entities := col_entities || jsonb_build_object(names[f.col], to_jsonb(f.entities));
+      CONTINUE WHEN kinds[f.col] = 'x';  -- no rule comply.protect would take
       col_rules := col_rules || jsonb_build_object(names[f.col],
         CASE WHEN kinds[f.col] = 'j' OR f.whole_rows < whole_value_share * f.n
                THEN '{"redact": true}'::jsonb
