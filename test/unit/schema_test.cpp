@@ -394,6 +394,28 @@ TEST(SchemaTest, RecursiveSchemaValidatesTree) {
   EXPECT_EQ(errors[0].schema_path, "/properties/kids/items/$ref/required");
 }
 
+// Syntax RE2 accepts and ECMA 262 does not is refused (2201B): inline flags for the rest
+// of the pattern, Python's named groups, RE2's own escapes (QA 13). ECMA's scoped
+// modifiers and the same characters inside a class or escaped are patterns.
+TEST(SchemaTest, PatternsOfRe2OnlySyntaxAreRefused) {
+  auto quote = [](std::string_view p) {
+    std::string out;
+    json::AppendQuoted(out, p);
+    return out;
+  };
+  for (const char* p : {"(?i)abc", "a(?s).b", "(?i-s)x", "(?P<n>a)", "a\\z", "\\Aa", "\\Qa.b\\E",
+                        "\\C", "[a-z]\\a"}) {
+    const std::string schema = std::string(R"({"pattern": )") + quote(p) + "}";
+    EXPECT_EQ(StateOf([&] { Make(schema); }), "2201B") << p;
+    const std::string props = std::string(R"({"patternProperties": {)") + quote(p) + ": {}}}";
+    EXPECT_EQ(StateOf([&] { Make(props); }), "2201B") << p;
+  }
+  for (const char* p : {"(?i:abc)", "[(?i)]", "\\(?i\\)", "(?:a)", "(?<n>a)b"}) {
+    const std::string schema = std::string(R"({"pattern": )") + quote(p) + "}";
+    EXPECT_EQ(StateOf([&] { Make(schema); }), "") << p;
+  }
+}
+
 // ECMA-262 patterns: "." matches no line terminator (\n, \r, U+2028, U+2029), and a
 // surrogate pair written as two \u escapes is the one character it encodes.
 TEST(SchemaTest, PatternDotAndSurrogatePairsAreEcma) {

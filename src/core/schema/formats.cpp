@@ -645,16 +645,7 @@ std::string WithoutEcmaOnlyConstructs(std::string_view p) {
 }
 
 bool IsRegex(std::string_view s) {
-  // Syntax RE2 accepts but ECMA 262 does not.
-  if (s.find("(?P<") != std::string_view::npos) return false;
-  static const RE2 kFlagGroup("\\(\\?[a-zA-Z]+\\)");
-  if (RE2::PartialMatch(re2::StringPiece(s.data(), s.size()), kFlagGroup)) return false;
-  for (size_t i = 0; i + 1 < s.size(); ++i) {
-    if (s[i] == '\\') {
-      if (s[i + 1] == 'a') return false;
-      ++i;
-    }
-  }
+  if (Re2OnlySyntax(s) != nullptr) return false;
   RE2::Options opts;
   opts.set_log_errors(false);
   RE2 re(TranslatePattern(WithoutEcmaOnlyConstructs(s)), opts);
@@ -662,6 +653,40 @@ bool IsRegex(std::string_view s) {
 }
 
 }  // namespace
+
+const char* Re2OnlySyntax(std::string_view s) {
+  bool in_class = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '\\' && i + 1 < s.size()) {
+      switch (s[++i]) {
+        case 'a': return "the escape \\a";
+        case 'z': return "the escape \\z";
+        case 'A': return "the escape \\A";
+        case 'Q': return "the escape \\Q";
+        case 'E': return "the escape \\E";
+        case 'C': return "the escape \\C";
+        default: break;
+      }
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      continue;
+    }
+    if (c != '(' || i + 2 >= s.size() || s[i + 1] != '?') continue;
+    if (s[i + 2] == 'P') return "Python's named group (?P";
+    // "(?i)": flags for the rest of the pattern (ECMA has only "(?i:...)", since 2025).
+    size_t j = i + 2;
+    while (j < s.size() && ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z') || s[j] == '-')) ++j;
+    if (j > i + 2 && j < s.size() && s[j] == ')') return "inline flags such as (?i)";
+  }
+  return nullptr;
+}
 
 // Dispatches to the checker of a format name.
 bool CheckFormat(std::string_view format, std::string_view s) {

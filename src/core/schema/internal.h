@@ -15,6 +15,12 @@ bool CheckFormat(std::string_view format, std::string_view s);
 // refuse.
 std::string TranslatePattern(std::string_view pattern);
 
+// The first construct of pattern that RE2 accepts and ECMA 262 does not (inline flags
+// "(?i)", Python's "(?P<name>", the escapes \a, \z, \A, \Q, \E, \C), described for a
+// message; nullptr when there is none. Such a pattern would mean one thing here and
+// another (or nothing) in every other JSON Schema validator.
+const char* Re2OnlySyntax(std::string_view pattern);
+
 // Resolves reference against base (RFC 3986 section 5.2).
 std::string ResolveUri(std::string_view base, std::string_view reference);
 

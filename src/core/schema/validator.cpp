@@ -447,6 +447,12 @@ class Compiler {
   const Pattern* Regex(const std::string& pattern, const std::string& ptr) {
     auto it = out_.regexes_.find(pattern);
     if (it != out_.regexes_.end()) return it->second.get();
+    if (const char* re2_only = internal::Re2OnlySyntax(pattern))
+      throw Error(sqlstate::kInvalidRegularExpression,
+                  "pattern " + ShownText(pattern) + " at " + ShownPointer(ptr) +
+                      " is not an ECMA 262 regular expression: " + re2_only + " is RE2's syntax",
+                  "", "JSON Schema patterns are ECMA 262's: such a pattern would mean something else "
+                      "(or nothing) to other validators.");
     auto re = std::make_unique<Pattern>(internal::TranslatePattern(pattern));
     if (!re->ok())
       throw Error(
