@@ -165,7 +165,8 @@ std::string RenderNumber(double d) {
 // (two frames per level), which is far below any thread's stack.
 class Parser {
  public:
-  Parser(std::string_view text, bool unique_keys) : s_(text), unique_keys_(unique_keys) {}
+  Parser(std::string_view text, bool unique_keys, const CancelCheck* cancel = nullptr)
+      : s_(text), unique_keys_(unique_keys), cancel_(cancel) {}
 
   // Parses the whole text as one value surrounded by optional whitespace.
   Value ParseDocument() {
@@ -193,6 +194,7 @@ class Parser {
 
   // Parses any value at pos_ (after whitespace); depth counts enclosing containers.
   Value ParseValue(int depth) {
+    if (cancel_ && ++values_ % 4096 == 0) PollCancel(*cancel_);
     SkipWhitespace();
     switch (Peek()) {
       case '{':
@@ -435,6 +437,8 @@ class Parser {
   std::string_view s_;
   size_t pos_ = 0;
   bool unique_keys_;  // a repeated key fails the parse instead of replacing the earlier value
+  const CancelCheck* cancel_ = nullptr;
+  size_t values_ = 0;
 };
 
 // Appends v to out in compact form; recursion depth is that of the value.
@@ -563,6 +567,10 @@ const char* TypeName(Type t) {
 
 // Parses one document.
 Value Parse(std::string_view text) { return Parser(text, false).ParseDocument(); }
+
+Value Parse(std::string_view text, const CancelCheck* cancel) {
+  return Parser(text, false, cancel).ParseDocument();
+}
 
 Value ParseUniqueKeys(std::string_view text) { return Parser(text, true).ParseDocument(); }
 

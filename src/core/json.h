@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/cancel.h"
+
 namespace comply::json {
 
 enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
@@ -74,6 +76,9 @@ inline constexpr int kMaxDepth = 512;
 // Parses text as one JSON value; throws comply::Error (22P02, invalid_text_representation)
 // naming the (0-based) byte offset of the problem, never the text itself.
 Value Parse(std::string_view text);
+// The same, polling cancel every few thousand values (a registered schema of tens of
+// megabytes takes seconds to parse).
+Value Parse(std::string_view text, const CancelCheck* cancel);
 
 // The same, but a key repeated in an object fails the parse (22P02): for text whose
 // meaning must not depend on which of two values a reader takes, such as a model's

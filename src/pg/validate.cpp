@@ -191,7 +191,7 @@ void LoadRegistered(SchemaCache& c) {
     // nested too deep, or behind its back) is left out: a $ref to it does not resolve,
     // and the $refs to the others still do.
     try {
-      json::Value doc = json::Parse(rows->doc[i]);
+      json::Value doc = json::Parse(rows->doc[i], &InterruptCheck());
       // Without "$schema" it was registered, checked and compiled as draft 2020-12 (the
       // default), and is read so where another schema refers to it: a draft-07 schema's
       // $ref would otherwise read it as draft-07 and skip its 2020-12 keywords
@@ -349,7 +349,7 @@ std::shared_ptr<const schema::CompiledSchema> CompiledNamed(const std::string& n
                 "comply's configuration before the tables whose CHECK constraints name it "
                 "(README, \"Dump and restore with such a CHECK\").");
   CachedSchema entry = CompileMeasured(std::strlen(rows->doc[0]), [&] {
-    json::Value doc = json::Parse(rows->doc[0]);
+    json::Value doc = json::Parse(rows->doc[0], &InterruptCheck());
     return schema::CompiledSchema::Compile(doc, MakeResolver(c), &InterruptCheck());
   });
   // A change received while reading may not be in what was read: not kept.

@@ -301,8 +301,10 @@ struct FastProgram {
   std::deque<FastMore> more;   // stable addresses
 };
 
-// The fast program of a compiled schema, or nullptr if it has no fast program (fast.cpp).
-std::unique_ptr<FastProgram> BuildFastProgram(const class CompiledImpl& schema);
+// The fast program of a compiled schema, or nullptr if it has no fast program (fast.cpp);
+// polls cancel (if set) as it digests the nodes.
+std::unique_ptr<FastProgram> BuildFastProgram(const class CompiledImpl& schema,
+                                              const CancelCheck* cancel = nullptr);
 
 struct Resource {
   std::string uri;

@@ -301,7 +301,7 @@ bool Digest(const Node& node, FastProgram& program, FastNode* out) {
 
 }  // namespace
 
-std::unique_ptr<FastProgram> BuildFastProgram(const CompiledImpl& schema) {
+std::unique_ptr<FastProgram> BuildFastProgram(const CompiledImpl& schema, const CancelCheck* cancel) {
   const std::vector<Node>& nodes = schema.nodes_;
   auto program = std::make_unique<FastProgram>();
   program->nodes.resize(nodes.size());
@@ -314,7 +314,9 @@ std::unique_ptr<FastProgram> BuildFastProgram(const CompiledImpl& schema) {
       stack.push_back(id);
     }
   };
+  size_t digested = 0;
   while (!stack.empty()) {
+    if (cancel && ++digested % 1024 == 0) PollCancel(*cancel);
     int id = stack.back();
     stack.pop_back();
     const Node& node = nodes[id];
