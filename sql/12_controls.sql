@@ -333,6 +333,21 @@ SELECT (SELECT count(*) FROM mermaid_parsed WHERE node IS NOT NULL) = (SELECT co
    AND (SELECT count(*) FROM mermaid_parsed WHERE edge IS NOT NULL) = (SELECT count(*) FROM dot_parsed WHERE edge IS NOT NULL)
        AS same_graph;
 
+-- A rule that changes nothing ({"redact": false}, keep operators alone) is neither drawn
+-- as a redaction step nor counted as minimisation (QA 14).
+BEGIN;
+CREATE SCHEMA ctl_noop;
+CREATE TABLE ctl_noop.t (id int PRIMARY KEY, a text, b text, c text);
+SELECT comply.protect('ctl_noop.t', '{"columns": {"a": {"redact": false}, "b": {"redact": {"default": {"op": "keep"}}},
+  "c": {"redact": {"default": {"op": "keep"}, "US_SSN": {"op": "keep"}}}}, "regulations": ["GDPR Art. 5(1)(c)"]}') IS NOT NULL AS protected;
+SELECT count(*) AS redaction_steps FROM regexp_split_to_table(comply.data_flow(schema_name => 'ctl_noop'), E'\n') line
+ WHERE line ~ 'redact';
+SELECT DISTINCT status FROM comply.requirements_matrix() WHERE object = 'ctl_noop.t' AND status LIKE 'gap%no column%';
+SELECT comply._transforms(r) AS transforms FROM (VALUES ('{"redact": true}'::jsonb), ('{"redact": {"US_SSN": {"op": "keep"}}}'),
+  ('{"redact": {"default": {"op": "keep"}, "EMAIL_ADDRESS": {"op": "mask"}}}'), ('{"redact": {"default": {"op": "keep"}, "keys": ["name"]}}'),
+  ('{"mask": false}'), ('{"pseudonymize": true}')) v(r);
+ROLLBACK;
+
 -- Without an endpoint the provider says so; unknown formats are refused.
 RESET comply.ai_endpoint;
 RESET comply.ai_api_key_file;

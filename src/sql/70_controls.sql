@@ -198,6 +198,29 @@ CREATE FUNCTION comply._covers(spec jsonb, entity text) RETURNS boolean
 COMMENT ON FUNCTION comply._covers(jsonb, text) IS
   'True if a column policy (redact, pseudonymize or mask) leaves no finding of the entity in clear';
 
+-- True if a column's rule changes the values written: pseudonymize, mask, or redact by
+-- content with an operator other than keep for some entity (the default's is a label),
+-- keys replaced whole or keys redacted. {"redact": false} or an object of keep
+-- operators only changes nothing, and is neither drawn as a redaction step nor counted
+-- as minimisation (QA 14).
+CREATE FUNCTION comply._transforms(spec jsonb) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE
+    WHEN spec IS NULL OR jsonb_typeof(spec) <> 'object' THEN false
+    WHEN spec -> 'pseudonymize' = 'true' THEN true
+    WHEN spec ? 'mask' AND spec -> 'mask' <> 'false' THEN true
+    WHEN spec -> 'redact' = 'true' THEN true
+    WHEN jsonb_typeof(spec -> 'redact') = 'object' THEN
+      coalesce(spec -> 'redact' -> 'default' ->> 'op', 'label') <> 'keep'
+      OR EXISTS (SELECT 1 FROM jsonb_each(spec -> 'redact') r
+                  WHERE r.key NOT IN ('default', 'keys', 'redact_keys')
+                    AND (jsonb_typeof(r.value) <> 'object' OR r.value ->> 'op' IS DISTINCT FROM 'keep'))
+      OR (jsonb_typeof(spec -> 'redact' -> 'keys') = 'array' AND jsonb_array_length(spec -> 'redact' -> 'keys') > 0)
+      OR spec -> 'redact' -> 'redact_keys' = 'true'
+    ELSE false END $$;
+COMMENT ON FUNCTION comply._transforms(jsonb) IS
+  'True if a column policy changes the values written (not {"redact": false}, nor keep operators alone)';
+
 -- The host of a URL (never its user, password, port, path or query), lower-cased.
 CREATE FUNCTION comply._endpoint_host(url text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
@@ -492,7 +515,7 @@ BEGIN
           IF t.uncovered IS NOT NULL THEN
             reasons := reasons || ('PII found by discovery is left in clear in ' || array_to_string(t.uncovered, '; '));
           ELSIF t.findings IS NULL AND NOT EXISTS (SELECT 1 FROM jsonb_each(t.cols) e
-                                                    WHERE e.value ?| ARRAY['redact', 'pseudonymize', 'mask']) THEN
+                                                    WHERE comply._transforms(e.value)) THEN
             reasons := reasons || 'no column is redacted, pseudonymized or masked and comply.discover() has not been run on the table'::text;
           END IF;
         WHEN 'validated' THEN
@@ -763,9 +786,7 @@ BEGIN
                    min(CASE WHEN e.value ? 'pseudonymize' THEN 2 WHEN e.value ? 'mask' THEN 3 ELSE 1 END) AS ord,
                    string_agg(e.key, ', ' ORDER BY e.key) AS cols
               FROM jsonb_each(t.cols) e
-             WHERE e.value -> 'pseudonymize' = 'true'
-                OR (e.value ? 'mask' AND e.value -> 'mask' <> 'false')
-                OR (e.value ? 'redact' AND e.value -> 'redact' <> 'false')
+             WHERE comply._transforms(e.value)
              GROUP BY 1) x;
     IF model_label IS NOT NULL THEN
       node_ids := node_ids || (tid || '_redact');
