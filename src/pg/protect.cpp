@@ -830,11 +830,10 @@ std::vector<KeyPart> PrimaryKeyParts(const TablePolicy& p, HeapTuple tup, TupleD
   return parts;
 }
 
-// {"col": value, ...} of the primary key, as JSON text.
-std::string PrimaryKeyJson(const TablePolicy& p, HeapTuple tup, TupleDesc desc,
-                           bool redact = false) {
+// {"col": value, ...} of a key's parts, as JSON text.
+std::string KeyPartsJson(const std::vector<KeyPart>& parts) {
   std::string out = "{";
-  for (const KeyPart& k : PrimaryKeyParts(p, tup, desc, redact)) {
+  for (const KeyPart& k : parts) {
     if (out.size() > 1) out += ',';
     json::AppendQuoted(out, k.name);
     out += ':';
@@ -844,6 +843,12 @@ std::string PrimaryKeyJson(const TablePolicy& p, HeapTuple tup, TupleDesc desc,
   }
   out += '}';
   return out;
+}
+
+// {"col": value, ...} of the primary key, as JSON text.
+std::string PrimaryKeyJson(const TablePolicy& p, HeapTuple tup, TupleDesc desc,
+                           bool redact = false) {
+  return KeyPartsJson(PrimaryKeyParts(p, tup, desc, redact));
 }
 
 // The details of a row's ledger entry, {"operation": op, "primary_key": {...},
@@ -1065,19 +1070,8 @@ std::string ExistingRowHint() {
   if (TRIGGER_FIRED_BY_UPDATE(td->tg_event) && !existing && !p.pk_attnums.empty()) {
     details += ',';
     json::AppendQuoted(details, "primary_key");
-    details += ":{";
-    bool first = true;
-    for (const KeyPart& k : PrimaryKeyParts(p, td->tg_trigtuple, RelationGetDescr(td->tg_relation),
-                                            true, true)) {
-      if (!first) details += ',';
-      first = false;
-      json::AppendQuoted(details, k.name);
-      details += ':';
-      if (!k.value) details += "null";
-      else if (k.number) details += *k.value;
-      else json::AppendQuoted(details, *k.value);
-    }
-    details += '}';
+    details += ':' + KeyPartsJson(PrimaryKeyParts(p, td->tg_trigtuple,
+                                                  RelationGetDescr(td->tg_relation), true, true));
   }
   if (existing) {
     // The row at fault (the AFTER trigger runs at the end of the statement, when the row
