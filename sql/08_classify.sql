@@ -285,7 +285,19 @@ SET comply.ai_endpoint = 'https:///v1';
 -- The refusal does not repeat the value (credentials, a webhook's token).
 SET comply.ai_endpoint = 'ftp://user:s3cr3t@files.example.com/v1';
 ALTER SYSTEM SET comply.alert_webhook_url = 'hooks.example.com/services/T000/B000/s3cr3tt0ken';
+-- Nor is anything but a host's characters, an IPv6 literal and a port before the path
+-- (QA 16: "\", ";", "%2f" after the host kept a token in the log's reload line and in
+-- check_server's evidence, and libcurl refused the URL at each post).
+ALTER SYSTEM SET comply.alert_webhook_url = 'https://hooks.example.com\PwBack55/x';
+ALTER SYSTEM SET comply.alert_webhook_url = 'https://hooks.example.com;SemiTok44';
+ALTER SYSTEM SET comply.alert_webhook_url = 'https://hooks.example.com%2fPctTok66/x';
+SET comply.ai_endpoint = 'https://[::1:8080/v1';
 \set VERBOSITY default
+SET comply.ai_endpoint = 'https://user:pw@[::1]:8080/v1?x=1';
+SET comply.ai_endpoint = 'http://llm_host.internal:8000';
+RESET comply.ai_endpoint;
+SELECT comply._endpoint_host('https://hooks.example.com;SemiTok44') AS host_only,
+       comply._endpoint_host('https://u:p@Hooks.Example.com:443/x') AS host_of_url;
 
 -- A synchronous call that fails raises an error, which rolls its transaction back; the
 -- record of the call is handed to the job worker through shared memory and survives.

@@ -186,6 +186,8 @@ ALTER SYSTEM SET log_statement = 'mod';
 -- (Settings that may hold a credential, hashed: the baseline's values go into drift
 -- entries of the ledger, which cannot be changed, and into alerts.)
 ALTER SYSTEM SET primary_conninfo = 'host=replica.internal user=replicator password=Repl-Secret-wxyz';
+-- (A role named like an e-mail address: its alert is redacted as its ledger entry is.)
+CREATE ROLE "jane.doe@example.com";
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 -- Widened grants on the extension's objects, and its own guards switched off.
@@ -210,6 +212,13 @@ SELECT count(*) FILTER (WHERE details::text ~ 'Repl-Secret') AS secrets_in_the_l
                           AND details ->> 'actual' ~ '^sha256:[0-9a-f]{64}$') AS hashed_entries
   FROM comply.audit_log WHERE action = 'drift';
 SELECT count(*) AS secrets_in_alerts FROM comply.alerts WHERE details::text ~ 'Repl-Secret';
+-- So is a URI with a user part, and a setting named for a credential (QA 16).
+SELECT comply._setting_fingerprint('myapp.upstream', 'postgresql://app:Hunter2Pw@10.1.2.3:5432/app') ~ '^sha256:' AS uri_hashed,
+       comply._setting_fingerprint('myapp.api_key', 'AKIA1234EXAMPLE5678') ~ '^sha256:' AS named_hashed,
+       comply._setting_fingerprint('myapp.upstream', 'https://api.example.org/v1') AS plain_url_kept;
+SELECT count(*) FILTER (WHERE (subject || message || details::text) ~ 'jane\.doe') AS pii_in_alerts,
+       count(*) FILTER (WHERE subject = 'role [EMAIL_ADDRESS]') AS redacted_role_alerts
+  FROM comply.alerts;
 SELECT comply._hba_option_fingerprint('ldapbindpasswd=LdapSecret372') ~ '^ldapbindpasswd=sha256:[0-9a-f]{64}$' AS hba_secret_hashed,
        comply._hba_option_fingerprint('ldapserver=ldap.example.org') AS hba_option_kept;
 SELECT details ->> 'item' AS item, details ->> 'object' AS object FROM comply.audit_log
@@ -420,6 +429,7 @@ ALTER SYSTEM RESET primary_conninfo;
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 DROP ROLE drift_newcomer;
+DROP ROLE "jane.doe@example.com";
 SELECT count(*) AS differences_after_undoing FROM comply.drift();
 -- The pseudonymization key's identifier and the ledger signing key's public key are
 -- part of the baseline: the same file name may come to hold another key.

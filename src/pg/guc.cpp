@@ -114,6 +114,34 @@ bool CheckHttpUrl(const char* name, char** newval) {
   bool ok = rest != nullptr && *rest != '\0' && *rest != '/' && *rest != ':';
   for (const char* c = v; ok && *c; ++c)
     if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r') ok = false;
+  if (ok) {
+    // The authority: a user part up to an "@" before the path, then a host of a host's
+    // characters (or an IPv6 literal in brackets) and an optional port, then the end or
+    // the path, query or fragment. Anything else there ("\\", ";", "%2f" after the host)
+    // is no URL libcurl takes, and the log's reload line and check_server's evidence,
+    // which cut the value after its host, would have kept what followed (a token).
+    const char* authority_end = rest + strcspn(rest, "/?#");
+    const char* at = nullptr;
+    for (const char* c = rest; c < authority_end; ++c)
+      if (*c == '@') at = c;
+    const char* h = at != nullptr ? at + 1 : rest;
+    if (*h == '[') {
+      const char* close = static_cast<const char*>(memchr(h, ']', static_cast<size_t>(authority_end - h)));
+      ok = close != nullptr && close > h + 1;
+      h = ok ? close + 1 : h;
+    } else {
+      const char* host = h;
+      while (h < authority_end && (isalnum(static_cast<unsigned char>(*h)) || *h == '.' || *h == '-' ||
+                                   *h == '_' || static_cast<unsigned char>(*h) >= 0x80))
+        ++h;
+      ok = h > host;
+    }
+    if (ok && h < authority_end && *h == ':') {
+      ++h;
+      while (h < authority_end && isdigit(static_cast<unsigned char>(*h))) ++h;
+    }
+    ok = ok && h == authority_end;
+  }
   if (ok) return true;
   GUC_check_errmsg("invalid value for parameter \"%s\"", name);
   GUC_check_errdetail("The value must be an http:// or https:// URL with a host, such as https://api.openai.com/v1.");
@@ -537,6 +565,19 @@ void HideUrlPaths(ErrorData* edata) {
       char* end = len >= suffix ? host + len - suffix : host + len;
       char* host_end = host;
       while (host_end < end && *host_end != '/' && *host_end != '?' && *host_end != '#') ++host_end;
+      // (Only a host's characters are kept after a user part: CheckHttpUrl refuses others,
+      // but a value set before it did may hold them, "\\" or ";" and a token.)
+      {
+        char* at = host;
+        for (char* c = host; c < host_end; ++c)
+          if (*c == '@') at = c + 1;
+        char* c = at;
+        while (c < host_end && (isalnum(static_cast<unsigned char>(*c)) || *c == '.' || *c == '-' ||
+                                *c == '_' || *c == ':' || *c == '[' || *c == ']' ||
+                                static_cast<unsigned char>(*c) >= 0x80))
+          ++c;
+        host_end = c;
+      }
       // A user name and password before the host go too.
       for (char* at = host_end; at > host; --at) {
         if (at[-1] == '@') {

@@ -225,9 +225,9 @@ COMMENT ON FUNCTION comply._transforms(jsonb) IS
 CREATE FUNCTION comply._endpoint_host(url text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
   SELECT nullif(lower(m[1] COLLATE "C"), '')
-    FROM regexp_match(url, E'^\\s*[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#]*@)?(\\[[^]/?#]*\\]|[^/?#:]*)') m $$;
+    FROM regexp_match(url, E'^\\s*[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#]*@)?(\\[[^]/?#]*\\]|[[:alnum:]._-]*)') m $$;
 COMMENT ON FUNCTION comply._endpoint_host(text) IS
-  'Host part of a URL, without credentials, port, path or query (NULL if none)';
+  'Host part of a URL, without credentials, port, path or query (NULL if none): a host''s characters only';
 
 -- What keeps the ledger from proving anything, as reasons (none: it is sound). Cheap by
 -- default: the append-only triggers, the latest block verified with its link to the one

@@ -45,8 +45,11 @@ CREATE FUNCTION comply._raise_alert(kind text, subject text, message text, detai
 DECLARE
   new_id bigint;
 BEGIN
+  -- Redacted as the ledger's entries are (QA 16: a drift alert quoted a setting's value or
+  -- a role's name in clear where its ledger entry read [EMAIL_ADDRESS]): the subject and
+  -- message are posted to the webhook, a service outside the database.
   INSERT INTO comply.alerts (kind, subject, message, details)
-  VALUES (kind, subject, message, coalesce(details, '{}'))
+  VALUES (kind, comply.redact(subject), comply.redact(message), comply.redact(coalesce(details, '{}'), '{"redact_keys": true}'))
   RETURNING id INTO new_id;
   -- Any role may LISTEN on a channel (and NOTIFY on it): the payload says only that an
   -- alert was raised, its id and kind; what it says is read from comply.alerts, which

@@ -63,14 +63,18 @@ REVOKE ALL ON FUNCTION comply._ledger_key_state() FROM PUBLIC;
 -- entries of the ledger, which cannot be changed, and into alerts: pg_comply's key files
 -- and webhook URL, a connection string (primary_conninfo: a password), a shell command
 -- (archive_command, restore_command, ssl_passphrase_command ...: keys in its
--- environment), and any value that says password or secret. A change still shows, as a
--- different hash.
+-- environment), any value that says password or secret or that is a URI with a user
+-- part (postgresql://app:password@host), and any setting named so (myapp.api_key,
+-- myapp.dsn). A change still shows, as a different hash.
 CREATE FUNCTION comply._setting_fingerprint(name text, setting text) RETURNS text
   LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT CASE WHEN name IN ('comply.hmac_key_file', 'comply.ledger_signing_key_file',
                             'comply.ai_api_key_file', 'comply.alert_webhook_url')
                    OR name ~ '(conninfo|_command)$'
+                   OR name ~* '(passw|secret|token|credential|api_?key|dsn)'
                    OR setting ~* '(passw|secret|token|credential)'
+                   -- a URI with a user part: postgresql://app:pw@host/db (QA 16)
+                   OR setting ~ '://[^/?#@[:space:]]*@'
               THEN 'sha256:' || encode(sha256(convert_to(coalesce(setting, ''), 'UTF8')), 'hex')
               ELSE coalesce(setting, '') END
 $$;
