@@ -26,6 +26,11 @@ SELECT comply.audit(NULL, 'x');
 -- An action is a name entries are searched by, kept for years: not blank, not a document.
 SELECT comply.audit('', 'x');
 SELECT comply.audit(E' \t ', 'x');
+-- Nor what a reader does not see: a zero-width, a no-break or an ideographic space, a
+-- lone combining mark (QA 16).
+SELECT comply.audit(E'\u200B', 'x');
+SELECT comply.audit(E'\u00A0\u3000', 'x');
+SELECT comply.audit(E'\u0301', 'x');
 SELECT comply.audit(repeat('a', 201), 'x');
 BEGIN READ ONLY;
 SELECT comply.audit('read-only', 'x');
@@ -124,6 +129,18 @@ SELECT comply.verify_digest(:'digest') AS still_extends;
 SELECT comply.verify_digest(jsonb_set(:'digest', '{block_hash}', to_jsonb(repeat('0', 64)))) AS forged_digest,
        comply.verify_digest(jsonb_set(:'digest', '{block_hash}', to_jsonb(upper(:'digest'::jsonb ->> 'block_hash'))))
          AS upper_case_hex;
+-- Every member is checked: a forged count, time, node or signature, or a member that
+-- ledger_digest() never writes, does not verify (QA 16); the time is read as a time, in
+-- any time zone.
+SELECT comply.verify_digest(:'digest'::jsonb || '{"entry_count": 1}') AS forged_count,
+       comply.verify_digest(:'digest'::jsonb || '{"sealed_at": "1999-01-01"}') AS forged_time,
+       comply.verify_digest(:'digest'::jsonb || '{"node_id": "bogus"}') AS forged_node,
+       comply.verify_digest(:'digest'::jsonb || '{"signature": "zz", "signer_key": "00"}') AS forged_signature,
+       comply.verify_digest(:'digest'::jsonb || '{"extra": 1}') AS extra_member,
+       comply.verify_digest(:'digest'::jsonb - 'sealed_at' - 'entry_count') AS fewer_members;
+SET TimeZone = 'Pacific/Kiritimati';
+SELECT comply.verify_digest(:'digest') AS other_time_zone;
+RESET TimeZone;
 -- A malformed digest is an error, not a digest that fails to verify (read as tampering).
 \set VERBOSITY terse
 SELECT comply.verify_digest('{}');
@@ -234,6 +251,9 @@ SELECT block_no, problem FROM comply.verify_ledger() ORDER BY block_no LIMIT 2;
 SELECT count(*) AS problems_in_signed_range FROM comply.verify_ledger((SELECT max(block_no) FROM comply.ledger_blocks));
 -- A range reversed is refused: no rows would say "intact" of nothing verified.
 SELECT * FROM comply.verify_ledger(10, 2);
+-- So is a to_block that is no block number (0 verified the whole ledger; QA 16).
+SELECT * FROM comply.verify_ledger(NULL, 0);
+SELECT * FROM comply.verify_ledger(NULL, -3);
 
 -- Tampering, with the guards bypassed by a superuser: each names the entry or block.
 BEGIN;

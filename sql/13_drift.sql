@@ -139,6 +139,8 @@ SELECT min(id) AS first_alert FROM comply.alerts WHERE id > :alerts_before \gset
 SELECT comply.dismiss_alert(NULL, 'x');
 SELECT comply.dismiss_alert(:first_alert, NULL);
 SELECT comply.dismiss_alert(:first_alert, '  ');
+SELECT comply.dismiss_alert(:first_alert, E'\u200B\u200D\uFEFF\u00A0\u3000');
+SELECT comply.dismiss_alert(:first_alert, repeat('x', 2001));
 SELECT comply.dismiss_alert(-1, 'no such alert');
 CREATE ROLE drift_dismisser;
 GRANT EXECUTE ON FUNCTION comply.dismiss_alert(bigint, text) TO drift_dismisser;

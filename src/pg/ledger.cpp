@@ -1354,7 +1354,14 @@ Datum AuditCall(FunctionCallInfo fcinfo, bool refuse_reserved) {
       ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                       errmsg("audit action is longer than %zu bytes (%zu bytes, not shown)", kMaxActionBytes, n),
                       errhint("An action names what happened (\"login\", \"export.approved\"); "
-                              "put what it concerns in the object and the details.")));
+                              "put what it concerns in the object and the details.")));    // Nor made only of what a reader does not see (a zero-width space, a no-break or an
+    // ideographic space, a lone combining mark: QA 16), which the skeleton leaves out.
+    bool invisible_only = false;
+    Guarded([&] { invisible_only = ledger::ActionSkeleton(std::string_view(p, n)).empty(); });
+    if (invisible_only)
+      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                      errmsg("audit action must not be empty"),
+                      errdetail("It is made of white space, invisible characters or combining marks only.")));
   }
   // The ledger's own entries, which comply.verify_ledger() trusts, are written by
   // pg_comply alone: the one that vouches for an archive (comply.archive_ledger()) and
@@ -2109,7 +2116,12 @@ extern "C" Datum comply_verify_ledger(PG_FUNCTION_ARGS) {
   int64 to = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
   ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   return Guarded([&] {
-    // No rows means intact: a range reversed would verify nothing and say so.
+    // No rows means intact: a range that verifies nothing must say so. (A to_block of 0
+    // verified the whole ledger, 0 being the "no limit" of a NULL; QA 16.)
+    if (!PG_ARGISNULL(1) && to < 1)
+      throw Error(sqlstate::kInvalidParameterValue,
+                  "to_block " + std::to_string(to) + " is no block number: blocks are numbered from 1", "",
+                  "Pass NULL to verify up to the latest block.");
     if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1) && to < from)
       throw Error(sqlstate::kInvalidParameterValue,
                   "to_block " + std::to_string(to) + " is before from_block " + std::to_string(from),

@@ -303,6 +303,8 @@ COMMENT ON FUNCTION comply.ledger_digest() IS
 
 CREATE FUNCTION comply.verify_digest(digest jsonb) RETURNS boolean
   LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $$
+DECLARE
+  claimed_at timestamptz;
 BEGIN
   -- A malformed digest is an error, not a digest that fails to verify (which would
   -- read as tampering).
@@ -314,9 +316,34 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Pass what comply.ledger_digest() returned.';
   END IF;
+  -- Every member the digest shows is checked against the block (QA 16: a digest with a
+  -- forged entry count, time, node or signature verified), and one that ledger_digest()
+  -- never writes makes it no digest of this ledger, as verify_proof answers for a proof.
+  IF EXISTS (SELECT 1 FROM jsonb_object_keys(digest) k
+              WHERE k NOT IN ('block_no', 'block_hash', 'entry_count', 'sealed_at', 'node_id',
+                              'signature', 'signer_key')) THEN
+    RETURN false;
+  END IF;
+  -- (The time as a time: the digest wrote it in its session's time zone.)
+  IF digest ? 'sealed_at' THEN
+    BEGIN
+      claimed_at := (digest ->> 'sealed_at')::timestamptz;
+    EXCEPTION WHEN data_exception THEN
+      RETURN false;
+    END;
+  END IF;
   RETURN EXISTS (SELECT 1 FROM comply.ledger_blocks b
                   WHERE b.block_no = (digest ->> 'block_no')::bigint
-                    AND encode(b.block_hash, 'hex') = lower((digest ->> 'block_hash') COLLATE "C"))
+                    AND encode(b.block_hash, 'hex') = lower((digest ->> 'block_hash') COLLATE "C")
+                    AND (NOT digest ? 'entry_count'
+                         OR digest -> 'entry_count' = to_jsonb((SELECT sum(x.entry_count) FROM comply.ledger_blocks x
+                                                                WHERE x.block_no <= b.block_no)))
+                    AND (NOT digest ? 'sealed_at' OR claimed_at IS NOT DISTINCT FROM b.sealed_at)
+                    AND (NOT digest ? 'node_id' OR digest -> 'node_id' = to_jsonb(b.node_id))
+                    AND (NOT digest ? 'signature'
+                         OR digest -> 'signature' = coalesce(to_jsonb(encode(b.signature, 'hex')), 'null'))
+                    AND (NOT digest ? 'signer_key'
+                         OR digest -> 'signer_key' = coalesce(to_jsonb(encode(b.signer_key, 'hex')), 'null')))
      AND NOT EXISTS (SELECT 1 FROM comply.verify_ledger((digest ->> 'block_no')::bigint) v
                       WHERE v.problem IN ('chain broken', 'block altered', 'bad signature'));
 END $$;

@@ -78,8 +78,14 @@ BEGIN
   IF current_setting('transaction_read_only')::boolean THEN
     RAISE EXCEPTION 'cannot execute comply.dismiss_alert() in a read-only transaction' USING ERRCODE = 'read_only_sql_transaction';
   END IF;
-  IF btrim(reason) = '' THEN
+  -- (Not white space, invisible characters or combining marks alone: QA 16; and a
+  -- reason, not a document: it is sealed in the ledger for good.)
+  IF reason !~ E'[^[:space:]\u00a0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff\u0300-\u036f]' THEN
     RAISE EXCEPTION 'a dismissal needs a reason' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF octet_length(reason) > 2000 THEN
+    RAISE EXCEPTION 'a dismissal reason is longer than 2000 bytes (% bytes, not shown)', octet_length(reason)
+      USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT x.id, x.kind, x.attempts, x.last_error, x.delivered_at, x.dismissed_at INTO a
     FROM comply.alerts x WHERE x.id = alert_id FOR UPDATE;
