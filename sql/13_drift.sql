@@ -240,6 +240,19 @@ REVOKE SELECT ON comply.ai_interactions FROM PUBLIC;
 -- EVENT TRIGGER, which event triggers do not); switching it back on is not.
 SELECT object, details ->> 'state' AS state FROM comply.audit_log
  WHERE action = 'drift' AND details ? 'event_trigger' ORDER BY id;
+-- So is giving one to another role (its owner may disable or rename it, and keeps it
+-- when no longer a superuser) and renaming one (QA 16); the baseline holds its owner.
+SELECT evtowner::regrole::text AS evt_owner FROM pg_event_trigger WHERE evtname = 'comply_drift_drop' \gset
+CREATE ROLE drift_evt_owner SUPERUSER;
+ALTER EVENT TRIGGER comply_drift_drop OWNER TO drift_evt_owner;
+SELECT kind, object, split_part(actual, 'owner: ', 2) AS owner_now FROM comply.drift() WHERE kind = 'event_trigger';
+ALTER EVENT TRIGGER comply_drift_drop OWNER TO :"evt_owner";
+ALTER EVENT TRIGGER comply_drift_drop RENAME TO zz_drift_drop;
+ALTER EVENT TRIGGER zz_drift_drop RENAME TO comply_drift_drop;
+DROP ROLE drift_evt_owner;
+SELECT object, details ->> 'state' AS state FROM comply.audit_log
+ WHERE action = 'drift' AND details ->> 'kind' = 'guard_weakened' AND details ? 'event_trigger'
+ ORDER BY id DESC LIMIT 3;
 -- The ledger's guards disabled were drift at once, not only at the next comparison
 -- (disable, tamper, enable again would have left nothing there); so is a guard left
 -- enabled for ordinary sessions only, which replica mode skips.
@@ -297,7 +310,7 @@ CREATE EVENT TRIGGER comply_drift_drop ON sql_drop WHEN TAG IN ('DROP RULE') EXE
 ALTER EVENT TRIGGER comply_drift_drop ENABLE ALWAYS;
 ALTER EXTENSION pg_comply ADD EVENT TRIGGER comply_drift_drop;
 SELECT kind, object, substring(expected FROM 'tags: (.{0,30})') AS expected_tags,
-       substring(actual FROM 'tags: (.*)$') AS actual_tags
+       substring(actual FROM 'tags: (.*) owner: ') AS actual_tags
   FROM comply.drift() WHERE kind = 'event_trigger';
 -- (Put back as it was.)
 ALTER EXTENSION pg_comply DROP EVENT TRIGGER comply_drift_drop;

@@ -29,6 +29,7 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "nodes/makefuncs.h"
 #include "catalog/pg_class.h"
+#include "utils/acl.h"
 #include "utils/syscache.h"
 #include "commands/extension.h"
 #include "commands/event_trigger.h"
@@ -283,6 +284,22 @@ void RecordAlterEventTrigger(AlterEventTrigStmt* stmt) {
             3, args, "record ALTER EVENT TRIGGER");
 }
 
+// ALTER EVENT TRIGGER ... RENAME TO or OWNER TO of one of pg_comply's: its owner may
+// disable or rename it (a role given the drift watch by a superuser keeps it when it is
+// no longer one), and one renamed is not the one the baseline and the code name. Event
+// triggers do not see either command. Recorded as drift at once (QA 16). Plain C.
+void RecordEventTriggerChanged(const char* name, const char* what) {
+  if (RecoveryInProgress()) return;
+  const Oid ext = get_extension_oid("pg_comply", true);
+  if (!OidIsValid(ext)) return;
+  const Oid evt = get_event_trigger_oid(name, true);
+  if (!OidIsValid(evt) || getExtensionOfObject(EventTriggerRelationId, evt) != ext) return;
+  const char* args[2] = {name, what};
+  RunSelect("SELECT comply._drift('event trigger ' || $1, format('event trigger %s of pg_comply was %s', $1, $2), "
+            "jsonb_build_object('kind', 'guard_weakened', 'event_trigger', $1, 'state', $2))",
+            2, args, "record ALTER EVENT TRIGGER");
+}
+
 // ALTER EXTENSION pg_comply DROP EVENT TRIGGER (refused while the ledger holds entries,
 // unless comply.allow_ledger_drop is on): the event trigger can then be dropped or
 // replaced by one that watches less, unseen by event triggers, which do not fire for
@@ -513,6 +530,22 @@ void DriftUtility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
     RecordColumnRewrites(reinterpret_cast<AlterTableStmt*>(pstmt->utilityStmt));
   else if (IsA(pstmt->utilityStmt, AlterEventTrigStmt))
     RecordAlterEventTrigger(reinterpret_cast<AlterEventTrigStmt*>(pstmt->utilityStmt));
+  else if (IsA(pstmt->utilityStmt, RenameStmt) &&
+           reinterpret_cast<RenameStmt*>(pstmt->utilityStmt)->renameType == OBJECT_EVENT_TRIGGER) {
+    const RenameStmt* r = reinterpret_cast<RenameStmt*>(pstmt->utilityStmt);
+    // (The old name is the statement's object.)
+    const char* old_name = r->object && IsA(r->object, String) ? strVal(r->object) : "?";
+    RecordEventTriggerChanged(r->newname, psprintf("renamed from %s", old_name));
+  } else if (IsA(pstmt->utilityStmt, AlterOwnerStmt) &&
+             reinterpret_cast<AlterOwnerStmt*>(pstmt->utilityStmt)->objectType == OBJECT_EVENT_TRIGGER) {
+    const AlterOwnerStmt* o = reinterpret_cast<AlterOwnerStmt*>(pstmt->utilityStmt);
+    if (o->object && IsA(o->object, String)) {
+      const Oid owner = get_rolespec_oid(o->newowner, true);
+      RecordEventTriggerChanged(strVal(o->object),
+                                psprintf("given to role %s%s", OidIsValid(owner) ? GetUserNameFromId(owner, false) : "?",
+                                         OidIsValid(owner) && !superuser_arg(owner) ? ", which is not a superuser" : ""));
+    }
+  }
   else if (IsA(pstmt->utilityStmt, AlterExtensionContentsStmt))
     RecordExtensionMemberDropped(reinterpret_cast<AlterExtensionContentsStmt*>(pstmt->utilityStmt));
   else if (IsA(pstmt->utilityStmt, ReassignOwnedStmt) || IsA(pstmt->utilityStmt, DropOwnedStmt))

@@ -183,12 +183,15 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
     FROM pg_proc p WHERE p.pronamespace = 'comply'::regnamespace AND p.prokind IN ('f', 'p')
   UNION ALL
   -- The extension's event triggers (the drift watch, the drop guard): enabled or not,
-  -- and the commands they fire for (one recreated to watch fewer is a difference).
+  -- the commands they fire for (one recreated to watch fewer is a difference), and their
+  -- owner (who may disable or rename one: QA 16, a role given the drift watch while a
+  -- superuser kept it after losing superuser).
   SELECT 'event_trigger', e.evtname,
          concat_ws(' ', e.evtevent, CASE e.evtenabled WHEN 'D' THEN 'disabled' WHEN 'O' THEN 'enabled'
                                                       WHEN 'R' THEN 'replica only' ELSE 'always' END,
                    e.evtfoid::regproc::text,
-                   'tags: ' || coalesce((SELECT string_agg(t, ',' ORDER BY t) FROM unnest(e.evttags) t), 'all'))
+                   'tags: ' || coalesce((SELECT string_agg(t, ',' ORDER BY t) FROM unnest(e.evttags) t), 'all'),
+                   'owner: ' || e.evtowner::regrole::text)
     FROM pg_event_trigger e
    WHERE EXISTS (SELECT 1 FROM pg_depend d
                   WHERE d.classid = 'pg_event_trigger'::regclass AND d.objid = e.oid
