@@ -161,6 +161,13 @@ SELECT comply.audit(E'ai.decision\n', 'comply.ai_jobs/1', '{}');
 SELECT comply.audit(E'\u200bdrift', 'priv.orders', '{}');
 SELECT comply.audit(E'review.decide\u034f', 'comply.review_cases/1', '{}');
 SELECT comply.audit(E'dr\u0456ft', 'priv.orders', '{}');
+-- Compatibility forms and other look-alikes too (QA 16): a roman numeral, mathematical
+-- letters, small capitals, a Braille blank.
+SELECT comply.audit(E'prote\u217Dt', 'priv.orders', '{}');
+SELECT comply.audit(E'\u217Cedger.archived', 'priv.orders', '{}');
+SELECT comply.audit(E'\U0001D68D\U0001D69B\U0001D692\U0001D68F\U0001D69D', 'priv.orders', '{}');
+SELECT comply.audit(E'\u1D18\u0280\u1D0F\u1D1B\u1D07\u1D04\u1D1B', 'priv.orders', '{}');
+SELECT comply.audit(E'unprotect\u2800', 'priv.orders', '{}');
 SELECT comply.audit(E'\uff4c\uff45\uff44\uff47\uff45\uff52.archived', 'x', '{}');
 SELECT comply.audit(E'\u00a0ledger.node_adopted', 'x', '{}');
 -- Every reserved name, in mixed case.

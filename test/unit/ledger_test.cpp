@@ -703,9 +703,21 @@ TEST(ActionSkeleton, LookAlikesReadAsTheNameTheyShow) {
   EXPECT_EQ(ActionSkeleton("\u0391I.decision"), "ai.decision");      // Greek Alpha
   EXPECT_EQ(ActionSkeleton("ledger\u2024archived"), "ledger.archived");
   EXPECT_EQ(ActionSkeleton("\uFF4Cedger.anything"), "ledger.anything");
-  // Other names keep what makes them other: letters of other scripts, accents on their
-  // own, bytes that are not UTF-8.
-  EXPECT_EQ(ActionSkeleton("facture.pay\u00E9e"), "facture.pay\u00E9e");
+  // Compatibility forms (QA 16): roman numerals, mathematical letters, a Braille blank,
+  // small capitals, Latin alpha, Armenian oh, a capital I with a dot above.
+  EXPECT_EQ(ActionSkeleton("prote\u217Dt"), "protect");
+  EXPECT_EQ(ActionSkeleton("\u217Cedger.archived"), "ledger.archived");
+  EXPECT_EQ(ActionSkeleton("\U0001D68D\U0001D69B\U0001D692\U0001D68F\U0001D69D"), "drift");
+  EXPECT_EQ(ActionSkeleton("\U0001D5BD\U0001D5CB\U0001D5C2\U0001D5BF\U0001D5CD"), "drift");
+  EXPECT_EQ(ActionSkeleton("unprotect\u2800"), "unprotect");
+  EXPECT_EQ(ActionSkeleton("\u1D18\u0280\u1D0F\u1D1B\u1D07\u1D04\u1D1B"), "protect");
+  EXPECT_EQ(ActionSkeleton("b\u0251seline"), "baseline");
+  EXPECT_EQ(ActionSkeleton("f\u0585rget"), "forget");
+  EXPECT_EQ(ActionSkeleton("DR\u0130FT"), "drift");
+  // Other names keep what makes them other: letters of other scripts, bytes that are
+  // not UTF-8 (an accent is dropped with the other marks: a letter and its mark read as
+  // the letter).
+  EXPECT_EQ(ActionSkeleton("facture.pay\u00E9e"), "facture.payee");
   // (A Cyrillic word: its look-alike letter read as Latin, the others kept.)
   EXPECT_EQ(ActionSkeleton("\u0434\u0440\u0438\u0444\u0442"), "\u0434p\u0438\u0444\u0442");
   EXPECT_EQ(ActionSkeleton(std::string("dr\xFFift", 6)), std::string("dr\xFFift", 6));

@@ -14,6 +14,10 @@
 #include "core/sha256.h"
 #include "core/utf8.h"
 
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
+#include <unicode/utf8.h>
+
 namespace comply::ledger {
 
 namespace {
@@ -402,6 +406,7 @@ bool Invisible(int32_t cp) {
   if ((cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xFE20 && cp <= 0xFE2F) || cp == 0xFEFF || cp == 0xFFA0)
     return true;
   if (cp >= 0xFFF9 && cp <= 0xFFFB) return true;
+  if (cp == 0x2800) return true;  // BRAILLE PATTERN BLANK, shown as a space
   if ((cp >= 0x1D173 && cp <= 0x1D17A) || (cp >= 0xE0000 && cp <= 0xE0FFF)) return true;
   return false;
 }
@@ -453,13 +458,67 @@ char LookAlike(int32_t cp) {
     case 0x017F: return 's';
     case 0x0261: return 'g';
     case 0x212A: return 'k';
+    case 0x0251: return 'a';  // LATIN SMALL LETTER ALPHA
+    case 0x0585: return 'o';  // ARMENIAN SMALL LETTER OH
+    // Small capitals (no compatibility mapping of their own): "ᴘʀᴏᴛᴇᴄᴛ"
+    case 0x1D00: return 'a';
+    case 0x0299: return 'b';
+    case 0x1D04: return 'c';
+    case 0x1D05: return 'd';
+    case 0x1D07: return 'e';
+    case 0xA730: return 'f';
+    case 0x0262: return 'g';
+    case 0x029C: return 'h';
+    case 0x026A: return 'i';
+    case 0x1D0A: return 'j';
+    case 0x1D0B: return 'k';
+    case 0x029F: return 'l';
+    case 0x1D0D: return 'm';
+    case 0x0274: return 'n';
+    case 0x1D0F: return 'o';
+    case 0x1D18: return 'p';
+    case 0x0280: return 'r';
+    case 0xA731: return 's';
+    case 0x1D1B: return 't';
+    case 0x1D1C: return 'u';
+    case 0x1D20: return 'v';
+    case 0x1D21: return 'w';
+    case 0x028F: return 'y';
+    case 0x1D22: return 'z';
     default: return 0;
   }
 }
 
 }  // namespace
 
-std::string ActionSkeleton(std::string_view action) {
+namespace {
+bool WellFormed(std::string_view s) {
+  for (int32_t i = 0, n = static_cast<int32_t>(s.size()); i < n;) {
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, n, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::string ActionSkeleton(std::string_view raw) {
+  // Compatibility forms first (NFKD): roman numerals ("ⅽ", "ⅼ"), mathematical letters
+  // ("𝚍𝚛𝚒𝚏𝚝"), ligatures and the like read as the letters they are drawn as (QA 16), and a
+  // letter with an accent as the letter and its mark, which is dropped below ("İ", "é";
+  // composed, NFKC, "dri\u0301ft" would become "dríft").
+  std::string normalized;
+  {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* nfkd = icu::Normalizer2::getNFKDInstance(status);
+    if (U_SUCCESS(status) && WellFormed(raw)) {
+      icu::StringByteSink<std::string> sink(&normalized);
+      nfkd->normalizeUTF8(0, icu::StringPiece(raw.data(), static_cast<int32_t>(raw.size())), sink,
+                          nullptr, status);
+    }
+    if (U_FAILURE(status) || !WellFormed(raw)) normalized.assign(raw.data(), raw.size());
+  }
+  const std::string_view action = normalized;
   std::string out;
   out.reserve(action.size());
   for (size_t i = 0; i < action.size();) {
