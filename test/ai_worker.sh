@@ -492,6 +492,10 @@ stop_server
 q -c "ALTER SYSTEM SET comply.seal_batch = 999" -c "SELECT pg_reload_conf()" >/dev/null
 check "while the receiver is down the alert waits, with its failed attempts counted" \
   wait_for "SELECT attempts >= 1 AND delivered_at IS NULL FROM comply.alerts ORDER BY id DESC LIMIT 1" 15
+q -c "SELECT comply._raise_alert('drift', 'down ' || g, 'a test alert') FROM generate_series(1, 4) g" >/dev/null
+check "... one alert counts the failures of a receiver that is down, the others wait without them" \
+  wait_for "SELECT max(attempts) >= 3 AND count(*) FILTER (WHERE attempts > 0) = 1
+              FROM comply.alerts WHERE delivered_at IS NULL" 30
 start_server "$port"
 ctl mode '{"mode": "ok"}'
 check "once the receiver is back, the alert is delivered" \

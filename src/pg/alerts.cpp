@@ -51,6 +51,9 @@ struct AlertRound::Impl {
     bool delivered = false;
     std::string error;
     std::optional<double> retry_after;  // the receiver's Retry-After
+    // The receiver refused this alert (a 4xx but 408 and 429), rather than being down,
+    // overloaded or slow: only then do the others go before it next time.
+    bool refused = false;
   };
   std::vector<Alert> alerts;
   std::string url;
@@ -119,6 +122,8 @@ void AlertRound::Post(const CancelCheck& cancel) {
       if (!a.delivered) {
         a.error = ai::WebhookReason(v);
         a.retry_after = v.retry_after_seconds;
+        a.refused = v.d == ai::Disposition::kPermanent &&
+                    resp.outcome != ai::HttpResponse::Outcome::kTransportError;
       }
     }, cancel);
     if (!a.delivered) break;
@@ -131,14 +136,20 @@ int AlertRound::Finish() {
   SpiScope spi;
   static std::mt19937_64 rng(std::random_device{}());
   int delivered = 0;
-  // The failed alert's delay: those not tried this round wait as long, and go first when
-  // it ends (the failed one a second after them), so that an alert its receiver refuses
-  // for good never holds back the others.
+  // The failed alert's delay: those not tried this round wait as long. When the receiver
+  // refused that alert, they go first when it ends (the failed one a second after them),
+  // so that an alert refused for good never holds back the others; when the receiver is
+  // down, slow or overloaded, the failed one goes first again, and the others wait
+  // without an attempt counted against them (QA 16: each was tried in turn, and all
+  // counted failures for one outage).
   double failed_delay = 0;
+  bool receiver_down = false;
+  for (const Impl::Alert& a : impl_->alerts)
+    if (a.posted && !a.delivered) receiver_down = !a.refused;
   for (const Impl::Alert& a : impl_->alerts) {
     if (!a.posted) {
       Oid types[2] = {INT8OID, FLOAT8OID};
-      Datum v[2] = {Int64GetDatum(a.id), Float8GetDatum(failed_delay)};
+      Datum v[2] = {Int64GetDatum(a.id), Float8GetDatum(failed_delay + (receiver_down ? 2 : 0))};
       SpiExec("UPDATE comply.alerts SET next_attempt_at = now() + make_interval(secs => $2), "
               "claimed_by = NULL WHERE id = $1",
               2, types, v, nullptr, false, SPI_OK_UPDATE);
@@ -153,12 +164,12 @@ int AlertRound::Finish() {
       double delay = ai::BackoffSeconds(a.attempts + 1, kRetryBaseSeconds, kRetryMaxSeconds,
                                         a.retry_after, rng());
       failed_delay = delay;
-      Oid types[3] = {INT8OID, TEXTOID, FLOAT8OID};
-      Datum v[3] = {Int64GetDatum(a.id), Text(a.error.empty() ? "not delivered" : a.error),
-                    Float8GetDatum(delay)};
+      Oid types[4] = {INT8OID, TEXTOID, FLOAT8OID, FLOAT8OID};
+      Datum v[4] = {Int64GetDatum(a.id), Text(a.error.empty() ? "not delivered" : a.error),
+                    Float8GetDatum(delay), Float8GetDatum(a.refused ? 1.0 : 0.0)};
       SpiExec("UPDATE comply.alerts SET attempts = attempts + 1, last_error = $2, "
-              "next_attempt_at = now() + make_interval(secs => $3 + 1), claimed_by = NULL WHERE id = $1",
-              3, types, v, nullptr, false, SPI_OK_UPDATE);
+              "next_attempt_at = now() + make_interval(secs => $3 + $4), claimed_by = NULL WHERE id = $1",
+              4, types, v, nullptr, false, SPI_OK_UPDATE);
     }
   }
   impl_->alerts.clear();
