@@ -190,6 +190,9 @@ ALTER SYSTEM SET log_statement = 'mod';
 ALTER SYSTEM SET primary_conninfo = 'host=replica.internal user=replicator password=Repl-Secret-wxyz';
 -- (A role named like an e-mail address: its alert is redacted as its ledger entry is.)
 CREATE ROLE "jane.doe@example.com";
+-- (pg_comply's settings given to a role or a database: the ledger's keys so given decide
+-- what verify_ledger trusts in its sessions; QA 16.)
+ALTER ROLE drift_newcomer SET comply.ledger_trusted_keys = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 -- Widened grants on the extension's objects, and its own guards switched off.
@@ -443,6 +446,7 @@ ALTER SYSTEM RESET log_statement;
 ALTER SYSTEM RESET primary_conninfo;
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
+ALTER ROLE drift_newcomer RESET comply.ledger_trusted_keys;
 DROP ROLE drift_newcomer;
 DROP ROLE "jane.doe@example.com";
 SELECT count(*) AS differences_after_undoing FROM comply.drift();

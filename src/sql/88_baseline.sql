@@ -143,6 +143,17 @@ CREATE FUNCTION comply._current_state(OUT kind text, OUT object text, OUT finger
            ORDER BY fs.name, fs.seqno DESC) f
    WHERE NOT comply._setting_in_every_session(f.name)
   UNION ALL
+  -- pg_comply's settings given to a role or a database (ALTER ROLE/DATABASE ... SET):
+  -- the ledger's trusted and signing keys so given decide what verify_ledger trusts in
+  -- those sessions (QA 16: invisible to drift), the others what pg_comply does there.
+  SELECT 'setting', split_part(c, '=', 1) || ' for ' ||
+           concat_ws(' in ', CASE WHEN d.setrole <> 0 THEN 'role ' || d.setrole::regrole::text END,
+                     CASE WHEN d.setdatabase <> 0
+                          THEN 'database ' || (SELECT quote_ident(db.datname) FROM pg_database db WHERE db.oid = d.setdatabase) END),
+         comply._setting_fingerprint(split_part(c, '=', 1), substr(c, strpos(c, '=') + 1))
+    FROM pg_db_role_setting d CROSS JOIN LATERAL unnest(d.setconfig) c
+   WHERE c LIKE 'comply.%'
+  UNION ALL
   SELECT 'hba', 'line ' || h.line_number,
          concat_ws(' ', h.type, array_to_string(h.database, ','), array_to_string(h.user_name, ','),
                    h.address, h.netmask, h.auth_method,
