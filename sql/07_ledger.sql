@@ -362,6 +362,12 @@ ALTER TABLE comply.ledger_blocks DISABLE TRIGGER append_only;
 UPDATE comply.ledger_blocks SET sealed_at = '2001-01-01' WHERE block_no = 2;
 SELECT block_no, problem, detail FROM comply.verify_ledger(1, 3) WHERE problem = 'block altered';
 ROLLBACK;
+-- So is the encoding version, which the hash does not cover either (QA 16).
+BEGIN;
+ALTER TABLE comply.ledger_blocks DISABLE TRIGGER append_only;
+UPDATE comply.ledger_blocks SET encoding_version = 99 WHERE block_no = 2;
+SELECT block_no, problem, detail FROM comply.verify_ledger(1, 3) WHERE problem = 'block altered';
+ROLLBACK;
 -- Sealing is not for everyone: it locks the blocks until the caller's transaction ends.
 SELECT has_function_privilege('public', 'comply.seal()', 'EXECUTE') AS public_may_seal;
 -- An entry inserted behind the ledger's back, whose transaction ended before the latest

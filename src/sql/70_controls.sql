@@ -181,23 +181,6 @@ CREATE FUNCTION comply._replicated_past_policy(rel oid) RETURNS boolean
 COMMENT ON FUNCTION comply._replicated_past_policy(oid) IS
   'Whether a relation a subscription writes (or a partition under it) has protect triggers that do not fire for the apply worker (not enabled ALWAYS)';
 
--- True if a column's policy leaves no finding of entity in clear.
-CREATE FUNCTION comply._covers(spec jsonb, entity text) RETURNS boolean
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT CASE
-    WHEN spec IS NULL OR jsonb_typeof(spec) <> 'object' THEN false
-    WHEN spec -> 'pseudonymize' = 'true' THEN true
-    WHEN spec ? 'mask' AND spec -> 'mask' <> 'false' THEN true
-    WHEN spec -> 'redact' = 'true' THEN true
-    WHEN jsonb_typeof(spec -> 'redact') = 'object'
-      -- (Entity names in any case, as comply.redact reads them.)
-      THEN coalesce((SELECT r.value ->> 'op' FROM jsonb_each(spec -> 'redact') r
-                      WHERE upper(r.key COLLATE "C") = upper(entity COLLATE "C") ORDER BY r.key = entity DESC LIMIT 1),
-                    spec -> 'redact' -> 'default' ->> 'op', 'label') <> 'keep'
-    ELSE false END $$;
-COMMENT ON FUNCTION comply._covers(jsonb, text) IS
-  'True if a column policy (redact, pseudonymize or mask) leaves no finding of the entity in clear';
-
 -- True if a column's rule changes the values written: pseudonymize, mask, or redact by
 -- content with an operator other than keep for some entity (the default's is a label),
 -- keys replaced whole or keys redacted. {"redact": false} or an object of keep
@@ -220,6 +203,22 @@ CREATE FUNCTION comply._transforms(spec jsonb) RETURNS boolean
     ELSE false END $$;
 COMMENT ON FUNCTION comply._transforms(jsonb) IS
   'True if a column policy changes the values written (not {"redact": false}, nor keep operators alone)';
+
+-- True if a column's policy leaves no finding of entity in clear: a redaction by
+-- operators by that entity's (or the default) operator, any other rule as
+-- comply._transforms says.
+CREATE FUNCTION comply._covers(spec jsonb, entity text) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE
+    WHEN jsonb_typeof(spec) = 'object' AND jsonb_typeof(spec -> 'redact') = 'object'
+         AND spec -> 'pseudonymize' IS DISTINCT FROM 'true' AND NOT (spec ? 'mask' AND spec -> 'mask' <> 'false')
+      -- (Entity names in any case, as comply.redact reads them.)
+      THEN coalesce((SELECT r.value ->> 'op' FROM jsonb_each(spec -> 'redact') r
+                      WHERE upper(r.key COLLATE "C") = upper(entity COLLATE "C") ORDER BY r.key = entity DESC LIMIT 1),
+                    spec -> 'redact' -> 'default' ->> 'op', 'label') <> 'keep'
+    ELSE comply._transforms(spec) END $$;
+COMMENT ON FUNCTION comply._covers(jsonb, text) IS
+  'True if a column policy (redact, pseudonymize or mask) leaves no finding of the entity in clear';
 
 -- The host of a URL (never its user, password, port, path or query), lower-cased.
 CREATE FUNCTION comply._endpoint_host(url text) RETURNS text
