@@ -479,8 +479,17 @@ bool MaskFirstToLast(std::string_view text, char* out) {
 char* MaskQuoted(char* text, const char* const* formats) {
   if (text == nullptr) return text;
   const std::string_view view(text);
-  // A value shorter than "..." grows: room for each of its quoted parts.
-  char* out = static_cast<char*>(palloc(view.size() + 3 * FormatParts::kMax + 4));
+  // A value shorter than "..." grows: room for each of its quoted parts. (No error may
+  // be raised here, inside the report of another: without the memory, the text is cut
+  // at its first quotation mark instead.)
+  char* out = static_cast<char*>(MemoryContextAllocExtended(
+      CurrentMemoryContext, view.size() + 3 * FormatParts::kMax + 4, MCXT_ALLOC_NO_OOM));
+  if (out == nullptr) {
+    size_t cut = view.size();
+    for (const char* q : kOpenQuotes) cut = std::min(cut, view.find(q));
+    if (cut < view.size()) text[cut] = '\0';
+    return text;
+  }
   for (const char* const* f = formats; f != nullptr && *f != nullptr; ++f)
     if (MaskByFormat(view, *f, out)) return out;
   if (MaskFirstToLast(view, out)) return out;
