@@ -272,6 +272,9 @@ std::string QualifiedName(Oid relid) {
   });
 }
 
+// The most "regulations" a policy names.
+constexpr size_t kMaxRegulations = 100;
+
 // The policy's own text, "workflow_step", each of "regulations", the labels of its
 // columns' operators ({"op": "label", "label": ...}, which every redacted row holds too)
 // and the key names of a jsonb column's "keys",
@@ -281,9 +284,6 @@ std::string QualifiedName(Oid relid) {
 // Dates and numbers shaped like IP addresses are not refused: a step may be dated, and
 // PCI DSS numbers requirements 10.2.1.1. Checked by protect only (a policy stored before
 // is not refused at its writes).
-// The most "regulations" a policy names.
-constexpr size_t kMaxRegulations = 100;
-
 void CheckPolicyText(const json::Value& doc) {
   if (!doc.is_object()) return;
   auto check = [](const std::string& what, const std::string& text) {
@@ -1528,7 +1528,8 @@ HeapTuple BeforeRow(TriggerData* td, const TablePolicy& p) {
     values.push_back(replaced);
     nulls.push_back(false);
   }
-  if (is_update && !existing && p.audit) {
+  // (Nothing to note and nothing noted: no bookkeeping, the common UPDATE.)
+  if (is_update && !existing && p.audit && (rewritten_mask != 0 || !rewritten.rows.empty())) {
     const LocalTransactionId lxid = PgCall([] { return MyProc->lxid; });
     if (rewritten.lxid != lxid) {
       rewritten.rows.clear();
