@@ -7,7 +7,8 @@
 #     statement_timeout abort a hanging request at once;
 #   - the worker: jobs done and routed (decision or review case, both in the ledger);
 #     retries with backoff (500, 429 with Retry-After, dropped connections);
-#     dead-lettering after comply.ai_max_attempts; the circuit breaker pauses a failing
+#     dead-lettering after comply.ai_max_attempts, and at once of a job whose outcome
+#     cannot be recorded (the others of its round done); the circuit breaker pauses a failing
 #     provider instead of hammering it; no job lost across a provider outage, a worker
 #     killed mid-request and a server crash mid-request; review upkeep (expired claims,
 #     SLA escalation announced with NOTIFY comply_review);
@@ -278,6 +279,29 @@ check "a job whose answers are always invalid is dead-lettered after 3 attempts"
 check "... with a ledger entry" \
   is_true "SELECT count(*) = 1 FROM comply.audit_log WHERE action = 'ai.dead_letter' AND object = 'comply.ai_jobs/$job'"
 q -c "ALTER SYSTEM RESET comply.ai_max_attempts" -c "SELECT pg_reload_conf()" >/dev/null
+
+# A job whose outcome cannot be recorded (its 4 kB subject can no longer be redacted once
+# comply.max_input_bytes is lowered below it) is dead-lettered on its own: it failed the
+# worker's whole round, with the jobs claimed with it, and every later round (QA 15).
+# Queued while the worker is off, so that the four are claimed in one round.
+q -c "ALTER SYSTEM SET comply.ai_worker = off" -c "SELECT pg_reload_conf()" >/dev/null
+wait_for "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pg_comply job worker'" 15 || true
+ctl mode '{"mode": "ok", "confidence": 0.95}'
+big=$(q -c "SELECT comply.classify_async('unrecordable', $labels, 'openai:test-model', jsonb_build_object('note', repeat('word ', 800)))")
+q -c "SELECT comply.classify_async('recordable ' || g, $labels, 'openai:test-model', jsonb_build_object('id', g)) FROM generate_series(1, 3) g" >/dev/null
+q -c "ALTER SYSTEM SET comply.max_input_bytes = '2kB'" -c "ALTER SYSTEM RESET comply.ai_worker" \
+  -c "SELECT pg_reload_conf()" >/dev/null
+check "a job whose outcome cannot be recorded does not hold back the jobs claimed with it" \
+  wait_for "SELECT count(*) = 3 FROM comply.ai_jobs WHERE input LIKE 'recordable%' AND status = 'done'" 20
+check "... it is dead-lettered at once, the reason in last_error (SQLSTATE 54000)" \
+  wait_for "SELECT status = 'dead' AND attempts = 1
+                   AND last_error LIKE 'its outcome could not be recorded: % (SQLSTATE 54000)'
+              FROM comply.ai_jobs WHERE id = $big" 10
+check "... with its call on record (it was sent), its ledger entry and an alert" \
+  is_true "SELECT (SELECT count(*) FROM comply.ai_interactions WHERE job_id = $big AND outcome = 'ok') = 1
+              AND (SELECT count(*) FROM comply.audit_log WHERE action = 'ai.dead_letter' AND object = 'comply.ai_jobs/$big') = 1
+              AND (SELECT count(*) FROM comply.alerts WHERE kind = 'dead_letter' AND subject = 'comply.ai_jobs/$big') = 1"
+q -c "ALTER SYSTEM RESET comply.max_input_bytes" -c "SELECT pg_reload_conf()" >/dev/null
 
 # Circuit breaker: with the provider failing, 20 jobs do not make 20 x attempts requests.
 ctl reset '{}'

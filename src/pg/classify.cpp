@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <set>
 #include <optional>
@@ -679,6 +680,7 @@ struct Job {
   double defer_seconds = 0;
   Answer answer;
   Interaction rec;
+  bool rec_handed_over = false;  // rec given to DeferRecord (not to be recorded again)
 };
 
 // The circuit breaker of each provider endpoint, shared by every process of the server
@@ -967,13 +969,14 @@ void DiscardAnswer(Job& j, bool still_there, bool held = false) {
                               "(it goes back to the queue unless that transaction ends it)")
                 : std::string(still_there ? "the job was cancelled " : "the job was forgotten ") +
                       (j.called ? "while it was classified" : "before it was classified"));
-  if (still_there && j.called) {
+  if (still_there && j.called && !j.rec_handed_over) {
     j.rec.job_id = j.id;
     j.rec.requested_by = j.created_by;
     if (held) {
       // Handed over, written once the job is free, unless its holder removes it
       // (comply.forget): WriteDeferredRecords.
-      if (!DeferRecord("interaction", InteractionJson(j.rec)))
+      j.rec_handed_over = DeferRecord("interaction", InteractionJson(j.rec));
+      if (!j.rec_handed_over)
         PgCall([] {
           ereport(LOG, (errmsg("pg_comply: the record of an AI call whose job was held could not be kept"),
                         errhidecontext(true), errhidestmt(true)));
@@ -986,6 +989,248 @@ void DiscardAnswer(Job& j, bool still_there, bool held = false) {
   Audit("ai.discarded", "comply.ai_jobs/" + std::to_string(j.id), details);
 }
 
+// Locks job j and reads it as it stands now; returns whether it is still running (its
+// answer to be recorded). While it was being classified, a DELETE or a change of its
+// row may have cancelled it, comply.forget removed it, or a rename of its table changed
+// its subject: the answer is then discarded (DiscardAnswer). Not waited for when a
+// transaction holds it (a write of its row that cancels it, a comply.forget, left open):
+// the worker would wait as long, with every other job, alert and hand-over record behind
+// it; left running, it goes back to the queue when its claim expires (Claim), unless
+// that transaction ends it, and is classified again.
+bool LockRunningJob(Job& j) {
+  std::optional<std::string> status;
+  bool held = false;
+  Oid types[1] = {INT8OID};
+  Datum v[1] = {Int64GetDatum(j.id)};
+  if (SpiExec("SELECT status, subject::text FROM comply.ai_jobs WHERE id = $1 FOR UPDATE SKIP LOCKED", 1,
+              types, v, nullptr, false, SPI_OK_SELECT) > 0) {
+    status = SpiText(0, 1);
+    j.subject = SpiText(0, 2);
+  } else {
+    held = SpiExec("SELECT 1 FROM comply.ai_jobs WHERE id = $1", 1, types, v, nullptr, true,
+                   SPI_OK_SELECT) > 0;
+  }
+  if (held) {
+    DiscardAnswer(j, true, true);
+    return false;
+  }
+  if (status != std::optional<std::string>("running")) {
+    DiscardAnswer(j, status.has_value());
+    return false;
+  }
+  return true;
+}
+
+// A failed attempt of job j (its interaction recorded as interaction_id, 0 for none):
+// queued again after a delay, or dead-lettered (permanent, or out of attempts) with an
+// entry in the ledger and an alert. Returns 1 when the job is finished (dead).
+int RecordFailedAttempt(Job& j, bool permanent, int64 interaction_id) {
+  const std::string object = "comply.ai_jobs/" + std::to_string(j.id);
+  if (permanent || j.attempts >= ai_max_attempts) {
+    Oid types[3] = {INT8OID, TEXTOID, INT8OID};
+    Datum v[3] = {Int64GetDatum(j.id), TextDatum(j.answer.error), Int64GetDatum(interaction_id)};
+    char nulls[3] = {' ', ' ', interaction_id ? ' ' : 'n'};
+    SpiExec("UPDATE comply.ai_jobs SET status = 'dead', last_error = $2, interaction_id = $3, "
+            "worker_pid = NULL, locked_until = NULL, finished_at = now() WHERE id = $1",
+            3, types, v, nulls, false, SPI_OK_UPDATE);
+    // The model's name goes into the alert's text, posted to the webhook: shown when
+    // it is a name (a job queued before names were checked may hold anything).
+    const std::string model = IsOpenAiModelName(j.model)
+                                  ? j.model
+                                  : "(a model name of " + std::to_string(j.model.size()) +
+                                        " bytes, not shown)";
+    std::string details = "{";
+    AddRaw(details, "job_id", std::to_string(j.id));
+    AddField(details, "provider", j.provider);
+    AddField(details, "model", model);
+    AddRaw(details, "attempts", std::to_string(j.attempts));
+    AddField(details, "error", j.answer.error);
+    if (interaction_id) AddRaw(details, "interaction_id", std::to_string(interaction_id));
+    details += "}";
+    Audit("ai.dead_letter", object, details);
+    {
+      // Someone must hear of it: an alert (texts made here, no content).
+      std::string message = "classification job " + std::to_string(j.id) + " (" + j.provider +
+                            " " + model + ") was dead-lettered after " +
+                            std::to_string(j.attempts) + " attempts: " + j.answer.error;
+      Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
+      Datum v[3] = {TextDatum(object), TextDatum(message), TextDatum(details)};
+      SpiExec("SELECT comply._raise_alert('dead_letter', $1, $2, $3::jsonb)", 3, types, v, nullptr,
+              false, SPI_OK_SELECT);
+    }
+    return 1;
+  } else {
+    static std::mt19937_64 rng(std::random_device{}());
+    double delay = ai::BackoffSeconds(j.attempts, ai_retry_base / 1000.0, ai_retry_max / 1000.0,
+                                      j.answer.retry_after, rng());
+    Oid types[4] = {INT8OID, TEXTOID, FLOAT8OID, INT8OID};
+    Datum v[4] = {Int64GetDatum(j.id), TextDatum(j.answer.error), Float8GetDatum(delay),
+                  Int64GetDatum(interaction_id)};
+    char nulls[4] = {' ', ' ', ' ', interaction_id ? ' ' : 'n'};
+    SpiExec("UPDATE comply.ai_jobs SET status = 'queued', last_error = $2, interaction_id = $4, "
+            "worker_pid = NULL, locked_until = NULL, "
+            "next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1",
+            4, types, v, nulls, false, SPI_OK_UPDATE);
+    return 0;
+  }
+}
+
+// Records the outcome of job j (provider_error: the round's configuration problem, for
+// openai jobs not sent); returns 1 when the job is finished. Needs SPI, as the owner.
+int FinishJob(Job& j, const std::string& provider_error) {
+  if (!LockRunningJob(j)) return 0;
+  if (j.deferred) {
+    Oid types[2] = {INT8OID, FLOAT8OID};
+    Datum values[2] = {Int64GetDatum(j.id), Float8GetDatum(j.defer_seconds)};
+    SpiExec("UPDATE comply.ai_jobs SET status = 'queued', attempts = attempts - 1, "
+            "worker_pid = NULL, locked_until = NULL, "
+            "next_attempt_at = now() + make_interval(secs => $2) WHERE id = $1",
+            2, types, values, nullptr, false, SPI_OK_UPDATE);
+    return 0;
+  }
+  bool permanent = false;
+  if (j.provider == "builtin") {
+    j.rec.provider = "builtin";
+    j.rec.model = j.model;
+    j.rec.prompt = j.input;
+    try {
+      std::shared_ptr<const ai::Model> model = LoadModel(j.model, &j.model_checksum);
+      j.answer = ClassifyBuiltin(*model, j.model_checksum, j.input, j.labels, &j.rec);
+    } catch (const Error& e) {
+      j.answer.error = e.what();
+      j.rec.outcome = "error";
+      j.rec.error = e.what();
+      permanent = true;
+    }
+  } else if (!j.called) {
+    // Not sent: the provider is not configured, or the job cannot be sent.
+    j.rec.provider = "openai";
+    j.rec.model = j.model;
+    j.rec.prompt = j.input;
+    j.rec.outcome = "error";
+    j.answer.error = !provider_error.empty() ? provider_error : j.answer.error;
+    j.rec.error = j.answer.error;
+    j.answer.disposition = provider_error.empty() ? ai::Disposition::kPermanent
+                                                         : ai::Disposition::kRetry;
+  } else {
+    permanent = j.answer.disposition == ai::Disposition::kPermanent;
+  }
+  if (!j.answer.ok && j.answer.disposition == ai::Disposition::kPermanent) permanent = true;
+  j.rec.job_id = j.id;
+  j.rec.requested_by = j.created_by;
+  int64 interaction_id = RecordInteraction(j.rec);
+  std::string object = "comply.ai_jobs/" + std::to_string(j.id);
+  if (j.answer.ok) {
+    bool automatic = j.answer.confidence >= review_threshold;
+    int64 case_id = 0;
+    std::string details = "{";
+    AddRaw(details, "job_id", std::to_string(j.id));
+    AddField(details, "provider", j.provider);
+    AddField(details, "model", j.model);
+    if (!j.model_checksum.empty()) AddField(details, "model_checksum", j.model_checksum);
+    AddField(details, "label", j.answer.label);
+    AddRaw(details, "confidence", Num(j.answer.confidence));
+    AddRaw(details, "threshold", Num(review_threshold));
+    AddRaw(details, "interaction_id", std::to_string(interaction_id));
+    if (j.subject) AddRaw(details, "subject", *j.subject);
+    // Reviewers read decisions and cases: their subject is stored redacted, its keys
+    // as well as its values (as in the ledger), like every value they see; the job
+    // keeps it whole (ai_jobs, owner only).
+    const Datum subject =
+        j.subject ? PgCall([&] {
+          return PointerGetDatum(DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(j.subject->c_str()))));
+        })
+                  : (Datum)0;
+    const Datum redacted_subject = subject ? PointerGetDatum(RedactJsonbDefault(DatumGetJsonbP(subject))) : (Datum)0;
+    if (automatic) {
+      Oid types[8] = {INT8OID, JSONBOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID, INT8OID, FLOAT8OID};
+      Datum v[8] = {Int64GetDatum(j.id), redacted_subject,
+                    TextDatum(j.answer.label), Float8GetDatum(j.answer.confidence),
+                    TextDatum(j.provider), TextDatum(j.model), Int64GetDatum(interaction_id),
+                    Float8GetDatum(review_threshold)};
+      char nulls[8] = {' ', j.subject ? ' ' : 'n', ' ', ' ', ' ', ' ', ' ', ' '};
+      SpiExec("INSERT INTO comply.model_decisions (job_id, subject, label, confidence, provider, "
+              "model, interaction_id, threshold) "
+              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+              8, types, v, nulls, false, SPI_OK_INSERT);
+      AddField(details, "routed", "auto");
+      details += "}";
+      Audit("ai.decision", object, details);
+    } else {
+      std::vector<std::string> labels = j.labels ? *j.labels : std::vector<std::string>();
+      if (!j.labels && j.provider == "builtin") {
+        try {
+          labels = LoadModel(j.model)->labels();
+        } catch (const Error&) {
+        }
+      }
+      Oid types[11] = {TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID, FLOAT8OID,
+                       TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID};
+      Datum v[11] = {TextDatum(j.queue), redacted_subject,
+                     TextDatum(j.input), labels.empty() ? (Datum)0 : TextArrayDatum(labels),
+                     TextDatum(j.answer.label), Float8GetDatum(j.answer.confidence),
+                     TextDatum(j.provider), TextDatum(j.model), Int64GetDatum(j.id),
+                     Int64GetDatum(interaction_id), TextDatum(j.created_by)};
+      char nulls[11] = {' ', j.subject ? ' ' : 'n', ' ', labels.empty() ? 'n' : ' ',
+                        ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+      // The job's author by OID too (comply.review_four_eyes compares roles).
+      SpiExec("INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, "
+              "confidence, provider, model, job_id, interaction_id, created_by, created_by_role, "
+              "created_by_invoker_role) "
+              "VALUES ($1, 'model', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+              "(SELECT j.created_by_role FROM comply.ai_jobs j WHERE j.id = $9), "
+              "(SELECT j.created_by_invoker_role FROM comply.ai_jobs j WHERE j.id = $9)) RETURNING id",
+              11, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
+      case_id = SpiInt(0, 1).value_or(0);
+      AddField(details, "routed", "review");
+      AddRaw(details, "case_id", std::to_string(case_id));
+      details += "}";
+      Audit("ai.review_needed", object, details);
+    }
+    Oid types[6] = {INT8OID, TEXTOID, FLOAT8OID, INT8OID, TEXTOID, INT8OID};
+    Datum v[6] = {Int64GetDatum(j.id), TextDatum(j.answer.label),
+                  Float8GetDatum(j.answer.confidence), Int64GetDatum(interaction_id),
+                  TextDatum(automatic ? "auto" : "review"), Int64GetDatum(case_id)};
+    char nulls[6] = {' ', ' ', ' ', ' ', ' ', case_id ? ' ' : 'n'};
+    SpiExec("UPDATE comply.ai_jobs SET status = 'done', label = $2, confidence = $3, "
+            "interaction_id = $4, routed_to = $5, case_id = $6, last_error = NULL, "
+            "worker_pid = NULL, locked_until = NULL, finished_at = now() WHERE id = $1",
+            6, types, v, nulls, false, SPI_OK_UPDATE);
+    return 1;
+  }
+  // A failed attempt: retry later, or dead-letter.
+  return RecordFailedAttempt(j, permanent, interaction_id);
+}
+
+
+// Job j's outcome could not be recorded (failure: the error that rolled FinishJob back):
+// a failed attempt, whatever the provider answered, with what was sent recorded as an
+// interaction. Queued again when a retry may not meet the error (a serialization
+// failure or deadlock, a lock not available, resources short), dead-lettered otherwise.
+// The error's message is kept redacted (a PostgreSQL error may quote a value). Returns
+// 1 when the job is finished.
+int RecordUnfinished(Job& j, const SubxactFailure& failure) {
+  if (!LockRunningJob(j)) return 0;
+  const char* code = unpack_sql_state(failure.sqlerrcode);
+  const bool transient = strncmp(code, "40", 2) == 0 || strncmp(code, "53", 2) == 0 ||
+                         strcmp(code, "55P03") == 0;
+  size_t cut = std::min<size_t>(failure.message.size(), 300);
+  while (cut > 0 && cut < failure.message.size() &&
+         (static_cast<unsigned char>(failure.message[cut]) & 0xC0) == 0x80)
+    --cut;
+  j.answer = Answer();
+  j.answer.error = "its outcome could not be recorded: " +
+                   RedactTextDefault(std::string_view(failure.message).substr(0, cut)) +
+                   " (SQLSTATE " + code + ")";
+  int64 interaction_id = 0;
+  if (!j.rec.provider.empty() && !j.rec_handed_over) {
+    j.rec.job_id = j.id;
+    j.rec.requested_by = j.created_by;
+    interaction_id = RecordInteraction(j.rec);
+  }
+  return RecordFailedAttempt(j, !transient, interaction_id);
+}
+
 int JobRound::Finish() {
   if (impl_->jobs.empty()) return 0;
   // A row gone while its job was classified (its partition dropped, say): the job is
@@ -996,201 +1241,30 @@ int JobRound::Finish() {
   int finished = 0;
   for (Job& j : impl_->jobs) {
     PollCancel(InterruptCheck());
-    // The job as it stands now, locked: while it was being classified, a DELETE or a
-    // change of its row may have cancelled it, comply.forget removed it, or a rename of
-    // its table changed its subject.
-    // Not waited for when a transaction holds it (a write of its row that cancels it, a
-    // comply.forget, left open): the worker would wait as long, with every other job,
-    // alert and hand-over record behind it.
-    std::optional<std::string> status;
-    bool held = false;
-    {
-      Oid types[1] = {INT8OID};
-      Datum v[1] = {Int64GetDatum(j.id)};
-      if (SpiExec("SELECT status, subject::text FROM comply.ai_jobs WHERE id = $1 FOR UPDATE SKIP LOCKED", 1,
-                  types, v, nullptr, false, SPI_OK_SELECT) > 0) {
-        status = SpiText(0, 1);
-        j.subject = SpiText(0, 2);
-      } else {
-        held = SpiExec("SELECT 1 FROM comply.ai_jobs WHERE id = $1", 1, types, v, nullptr, true,
-                       SPI_OK_SELECT) > 0;
-      }
+    // Each job in a subtransaction of its own: one whose outcome cannot be recorded (its
+    // subject can no longer be redacted once comply.max_input_bytes was lowered, say)
+    // failed the round, every job claimed with it, and every later round that claimed it
+    // again, and was never dead-lettered.
+    SubxactFailure failure;
+    if (InSubtransaction([&] { finished += FinishJob(j, impl_->provider_error); }, &failure)) continue;
+    SubxactFailure again;
+    if (InSubtransaction([&] { finished += RecordUnfinished(j, failure); }, &again)) continue;
+    // Not even that: the job stays claimed until its claim expires. What was sent is
+    // still recorded, through the hand-over.
+    if (j.called && !j.rec_handed_over) {
+      j.rec.job_id = j.id;
+      j.rec.requested_by = j.created_by;
+      j.rec_handed_over = DeferRecord("interaction", InteractionJson(j.rec));
     }
-    if (held) {
-      // Left running: if that transaction does not end it, the job goes back to the
-      // queue when its claim expires (Claim), and is classified again.
-      DiscardAnswer(j, true, true);
-      continue;
-    }
-    if (status != std::optional<std::string>("running")) {
-      DiscardAnswer(j, status.has_value());
-      continue;
-    }
-    if (j.deferred) {
-      Oid types[2] = {INT8OID, FLOAT8OID};
-      Datum values[2] = {Int64GetDatum(j.id), Float8GetDatum(j.defer_seconds)};
-      SpiExec("UPDATE comply.ai_jobs SET status = 'queued', attempts = attempts - 1, "
-              "worker_pid = NULL, locked_until = NULL, "
-              "next_attempt_at = now() + make_interval(secs => $2) WHERE id = $1",
-              2, types, values, nullptr, false, SPI_OK_UPDATE);
-      continue;
-    }
-    bool permanent = false;
-    if (j.provider == "builtin") {
-      j.rec.provider = "builtin";
-      j.rec.model = j.model;
-      j.rec.prompt = j.input;
-      try {
-        std::shared_ptr<const ai::Model> model = LoadModel(j.model, &j.model_checksum);
-        j.answer = ClassifyBuiltin(*model, j.model_checksum, j.input, j.labels, &j.rec);
-      } catch (const Error& e) {
-        j.answer.error = e.what();
-        j.rec.outcome = "error";
-        j.rec.error = e.what();
-        permanent = true;
-      }
-    } else if (!j.called) {
-      // Not sent: the provider is not configured, or the job cannot be sent.
-      j.rec.provider = "openai";
-      j.rec.model = j.model;
-      j.rec.prompt = j.input;
-      j.rec.outcome = "error";
-      j.answer.error = !impl_->provider_error.empty() ? impl_->provider_error : j.answer.error;
-      j.rec.error = j.answer.error;
-      j.answer.disposition = impl_->provider_error.empty() ? ai::Disposition::kPermanent
-                                                           : ai::Disposition::kRetry;
-    } else {
-      permanent = j.answer.disposition == ai::Disposition::kPermanent;
-    }
-    if (!j.answer.ok && j.answer.disposition == ai::Disposition::kPermanent) permanent = true;
-    j.rec.job_id = j.id;
-    j.rec.requested_by = j.created_by;
-    int64 interaction_id = RecordInteraction(j.rec);
-    std::string object = "comply.ai_jobs/" + std::to_string(j.id);
-    if (j.answer.ok) {
-      bool automatic = j.answer.confidence >= review_threshold;
-      int64 case_id = 0;
-      std::string details = "{";
-      AddRaw(details, "job_id", std::to_string(j.id));
-      AddField(details, "provider", j.provider);
-      AddField(details, "model", j.model);
-      if (!j.model_checksum.empty()) AddField(details, "model_checksum", j.model_checksum);
-      AddField(details, "label", j.answer.label);
-      AddRaw(details, "confidence", Num(j.answer.confidence));
-      AddRaw(details, "threshold", Num(review_threshold));
-      AddRaw(details, "interaction_id", std::to_string(interaction_id));
-      if (j.subject) AddRaw(details, "subject", *j.subject);
-      // Reviewers read decisions and cases: their subject is stored redacted, its keys
-      // as well as its values (as in the ledger), like every value they see; the job
-      // keeps it whole (ai_jobs, owner only).
-      const Datum subject =
-          j.subject ? PgCall([&] {
-            return PointerGetDatum(DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(j.subject->c_str()))));
-          })
-                    : (Datum)0;
-      const Datum redacted_subject = subject ? PointerGetDatum(RedactJsonbDefault(DatumGetJsonbP(subject))) : (Datum)0;
-      if (automatic) {
-        Oid types[8] = {INT8OID, JSONBOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID, INT8OID, FLOAT8OID};
-        Datum v[8] = {Int64GetDatum(j.id), redacted_subject,
-                      TextDatum(j.answer.label), Float8GetDatum(j.answer.confidence),
-                      TextDatum(j.provider), TextDatum(j.model), Int64GetDatum(interaction_id),
-                      Float8GetDatum(review_threshold)};
-        char nulls[8] = {' ', j.subject ? ' ' : 'n', ' ', ' ', ' ', ' ', ' ', ' '};
-        SpiExec("INSERT INTO comply.model_decisions (job_id, subject, label, confidence, provider, "
-                "model, interaction_id, threshold) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                8, types, v, nulls, false, SPI_OK_INSERT);
-        AddField(details, "routed", "auto");
-        details += "}";
-        Audit("ai.decision", object, details);
-      } else {
-        std::vector<std::string> labels = j.labels ? *j.labels : std::vector<std::string>();
-        if (!j.labels && j.provider == "builtin") {
-          try {
-            labels = LoadModel(j.model)->labels();
-          } catch (const Error&) {
-          }
-        }
-        Oid types[11] = {TEXTOID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID, FLOAT8OID,
-                         TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID};
-        Datum v[11] = {TextDatum(j.queue), redacted_subject,
-                       TextDatum(j.input), labels.empty() ? (Datum)0 : TextArrayDatum(labels),
-                       TextDatum(j.answer.label), Float8GetDatum(j.answer.confidence),
-                       TextDatum(j.provider), TextDatum(j.model), Int64GetDatum(j.id),
-                       Int64GetDatum(interaction_id), TextDatum(j.created_by)};
-        char nulls[11] = {' ', j.subject ? ' ' : 'n', ' ', labels.empty() ? 'n' : ' ',
-                          ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-        // The job's author by OID too (comply.review_four_eyes compares roles).
-        SpiExec("INSERT INTO comply.review_cases (queue, source, subject, payload, labels, model_label, "
-                "confidence, provider, model, job_id, interaction_id, created_by, created_by_role, "
-                "created_by_invoker_role) "
-                "VALUES ($1, 'model', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-                "(SELECT j.created_by_role FROM comply.ai_jobs j WHERE j.id = $9), "
-                "(SELECT j.created_by_invoker_role FROM comply.ai_jobs j WHERE j.id = $9)) RETURNING id",
-                11, types, v, nulls, false, SPI_OK_INSERT_RETURNING);
-        case_id = SpiInt(0, 1).value_or(0);
-        AddField(details, "routed", "review");
-        AddRaw(details, "case_id", std::to_string(case_id));
-        details += "}";
-        Audit("ai.review_needed", object, details);
-      }
-      Oid types[6] = {INT8OID, TEXTOID, FLOAT8OID, INT8OID, TEXTOID, INT8OID};
-      Datum v[6] = {Int64GetDatum(j.id), TextDatum(j.answer.label),
-                    Float8GetDatum(j.answer.confidence), Int64GetDatum(interaction_id),
-                    TextDatum(automatic ? "auto" : "review"), Int64GetDatum(case_id)};
-      char nulls[6] = {' ', ' ', ' ', ' ', ' ', case_id ? ' ' : 'n'};
-      SpiExec("UPDATE comply.ai_jobs SET status = 'done', label = $2, confidence = $3, "
-              "interaction_id = $4, routed_to = $5, case_id = $6, last_error = NULL, "
-              "worker_pid = NULL, locked_until = NULL, finished_at = now() WHERE id = $1",
-              6, types, v, nulls, false, SPI_OK_UPDATE);
-      ++finished;
-      continue;
-    }
-    // A failed attempt: retry later, or dead-letter.
-    if (permanent || j.attempts >= ai_max_attempts) {
-      Oid types[3] = {INT8OID, TEXTOID, INT8OID};
-      Datum v[3] = {Int64GetDatum(j.id), TextDatum(j.answer.error), Int64GetDatum(interaction_id)};
-      SpiExec("UPDATE comply.ai_jobs SET status = 'dead', last_error = $2, interaction_id = $3, "
-              "worker_pid = NULL, locked_until = NULL, finished_at = now() WHERE id = $1",
-              3, types, v, nullptr, false, SPI_OK_UPDATE);
-      // The model's name goes into the alert's text, posted to the webhook: shown when
-      // it is a name (a job queued before names were checked may hold anything).
-      const std::string model = IsOpenAiModelName(j.model)
-                                    ? j.model
-                                    : "(a model name of " + std::to_string(j.model.size()) +
-                                          " bytes, not shown)";
-      std::string details = "{";
-      AddRaw(details, "job_id", std::to_string(j.id));
-      AddField(details, "provider", j.provider);
-      AddField(details, "model", model);
-      AddRaw(details, "attempts", std::to_string(j.attempts));
-      AddField(details, "error", j.answer.error);
-      AddRaw(details, "interaction_id", std::to_string(interaction_id));
-      details += "}";
-      Audit("ai.dead_letter", object, details);
-      {
-        // Someone must hear of it: an alert (texts made here, no content).
-        std::string message = "classification job " + std::to_string(j.id) + " (" + j.provider +
-                              " " + model + ") was dead-lettered after " +
-                              std::to_string(j.attempts) + " attempts: " + j.answer.error;
-        Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
-        Datum v[3] = {TextDatum(object), TextDatum(message), TextDatum(details)};
-        SpiExec("SELECT comply._raise_alert('dead_letter', $1, $2, $3::jsonb)", 3, types, v, nullptr,
-                false, SPI_OK_SELECT);
-      }
-      ++finished;
-    } else {
-      static std::mt19937_64 rng(std::random_device{}());
-      double delay = ai::BackoffSeconds(j.attempts, ai_retry_base / 1000.0, ai_retry_max / 1000.0,
-                                        j.answer.retry_after, rng());
-      Oid types[4] = {INT8OID, TEXTOID, FLOAT8OID, INT8OID};
-      Datum v[4] = {Int64GetDatum(j.id), TextDatum(j.answer.error), Float8GetDatum(delay),
-                    Int64GetDatum(interaction_id)};
-      SpiExec("UPDATE comply.ai_jobs SET status = 'queued', last_error = $2, interaction_id = $4, "
-              "worker_pid = NULL, locked_until = NULL, "
-              "next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1",
-              4, types, v, nullptr, false, SPI_OK_UPDATE);
-    }
+    const int64 id = j.id;
+    const int code = again.sqlerrcode;
+    PgCall([&] {
+      ereport(WARNING, (errcode(code),
+                        errmsg("pg_comply: the outcome of classification job %lld could not be recorded",
+                               static_cast<long long>(id)),
+                        errdetail("It stays claimed until its claim expires."),
+                        errhidecontext(true), errhidestmt(true)));
+    });
   }
   // The circuit breaker's state, for people to see.
   if (!impl_->breaker_url.empty() && impl_->provider) {

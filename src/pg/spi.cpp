@@ -189,4 +189,36 @@ std::optional<std::string> SpiBytes(uint64 row, int col) {
   return out;
 }
 
+SubxactMark BeginSubxact() {
+  SubxactMark mark{CurrentMemoryContext, CurrentResourceOwner};
+  PgCall([&] {
+    BeginInternalSubTransaction(nullptr);
+    MemoryContextSwitchTo(mark.context);
+  });
+  return mark;
+}
+
+void EndSubxact(const SubxactMark& mark, bool commit) {
+  PgCall([&] {
+    if (commit)
+      ReleaseCurrentSubTransaction();
+    else
+      RollbackAndReleaseCurrentSubTransaction();
+    MemoryContextSwitchTo(mark.context);
+    CurrentResourceOwner = mark.owner;
+  });
+}
+
+SubxactFailure DescribeCurrentFailure() noexcept {
+  CaughtError err;
+  CaptureCurrentException(&err);
+  SubxactFailure f;
+  f.sqlerrcode = err.kind == CaughtError::kCancel ? ERRCODE_QUERY_CANCELED : err.sqlerrcode;
+  try {
+    f.message = err.message;
+  } catch (...) {
+  }
+  return f;
+}
+
 }  // namespace comply::pg

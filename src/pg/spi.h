@@ -3,13 +3,18 @@
 // Every helper calls PostgreSQL through PgCall, so errors arrive as exceptions.
 #pragma once
 
+#include <exception>
 #include <optional>
 #include <string>
+
+#include "core/cancel.h"
+#include "pg/guard.h"
 
 extern "C" {
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "utils/resowner.h"
 }
 
 namespace comply::pg {
@@ -104,5 +109,57 @@ std::optional<int64> SpiInt(uint64 row, int col);     // int2/int4/int8
 std::optional<double> SpiFloat(uint64 row, int col);  // float4/float8/numeric
 std::optional<bool> SpiBool(uint64 row, int col);
 std::optional<std::string> SpiBytes(uint64 row, int col);  // bytea
+
+// The error that rolled a subtransaction back (InSubtransaction): its SQLSTATE and its
+// message, which may quote a value (a PostgreSQL error's): not to be shown unredacted.
+struct SubxactFailure {
+  int sqlerrcode = 0;
+  std::string message;
+};
+
+// The memory context and resource owner a subtransaction returns to.
+struct SubxactMark {
+  MemoryContext context;
+  ResourceOwner owner;
+};
+SubxactMark BeginSubxact();  // BeginInternalSubTransaction, staying in the caller's context
+void EndSubxact(const SubxactMark& mark, bool commit);  // release, or roll back
+// The exception being handled, as a SubxactFailure (call only inside catch).
+SubxactFailure DescribeCurrentFailure() noexcept;
+
+// Runs body in a subtransaction of the current transaction (with SPI connected or not),
+// as PL/pgSQL runs a block with an EXCEPTION clause: released when body returns; rolled
+// back when it throws, the error kept in *failure and false returned. A cancel
+// (comply::Cancelled, or 57014 raised inside) is rolled back too, then thrown on. body's
+// C++ objects are gone before the rollback; what it allocated in the caller's memory
+// context stays.
+template <class Body>
+bool InSubtransaction(Body&& body, SubxactFailure* failure) {
+  const SubxactMark mark = BeginSubxact();
+  std::exception_ptr cancel;
+  bool failed = false;
+  try {
+    body();
+  } catch (const comply::Cancelled&) {
+    cancel = std::current_exception();
+  } catch (const PgError& e) {
+    if (e.sqlerrcode() == ERRCODE_QUERY_CANCELED) {
+      cancel = std::current_exception();
+    } else {
+      *failure = DescribeCurrentFailure();
+      failed = true;
+    }
+  } catch (...) {
+    *failure = DescribeCurrentFailure();
+    failed = true;
+  }
+  if (!failed && !cancel) {
+    EndSubxact(mark, true);
+    return true;
+  }
+  EndSubxact(mark, false);
+  if (cancel) std::rethrow_exception(cancel);
+  return false;
+}
 
 }  // namespace comply::pg
