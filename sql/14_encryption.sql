@@ -31,6 +31,12 @@ SELECT comply.is_encrypted(armor(pgp_sym_encrypt('x', 'pw'))) AS armored_text,
        comply.is_encrypted('Patient record 17'::text) AS plain_text,
        comply.is_encrypted(NULL::bytea) IS NULL AS null_in_null_out;
 
+-- Clear data stored beside real ciphertext is not encrypted (it was judged by the
+-- ciphertext alone, or the whole by its statistics).
+SELECT comply.is_encrypted(armor(pgp_sym_encrypt('x', 'pw')) || E'\nSSN 536-22-8714 John Smith') AS text_after_armor,
+       comply.is_encrypted(pgp_sym_encrypt('x', 'pw') || convert_to('Patient John Smith SSN 536-22-8714', 'UTF8')) AS bytes_after_message,
+       comply.is_encrypted(armor(pgp_sym_encrypt('x', 'pw')) || E'\n') AS newline_after_armor;
+
 -- A column judged from a sample.
 CREATE TABLE enc.patients (id int PRIMARY KEY, ssn_enc bytea, ssn_clear text, mixed bytea);
 INSERT INTO enc.patients

@@ -334,6 +334,37 @@ TEST(CiphertextClassify, EncodedCiphertext) {
   }
 }
 
+// Clear data stored beside real ciphertext is not encrypted (QA 17: accepted by a column
+// declared encrypted).
+TEST(CiphertextClassify, DataBesideTheMessage) {
+  const std::string gpg = ReadFixture("pgp_sym_aes128_pgcrypto.gpg");
+  ExpectClass("text after the message", gpg + "Patient John Smith SSN 536-22-8714", kNot,
+              "openpgp-binary");
+  ExpectClass("random bytes after the message", gpg + RandomBytes(40, 41), kUnd, "openpgp-binary");
+  const std::string asc = ReadFixture("pgp_sym_aes256.asc");
+  ExpectClass("text after the armor", asc + "\nSSN 536-22-8714 John Smith", kNot, "openpgp-armored");
+  ExpectClass("blank lines after the armor", asc + "\n\n  \n", kEnc, "openpgp-armored");
+  // JWE: what is not the ciphertext is in clear, and holds only what the format puts there.
+  auto jwe = [](const std::string& header, const std::string& key, const std::string& iv,
+                const std::string& tag) {
+    return Base64Url(header) + "." + Base64Url(key) + "." + Base64Url(iv) + "." +
+           Base64Url(RandomBytes(50, 2)) + "." + Base64Url(tag);
+  };
+  const std::string h = R"({"alg":"dir","enc":"A256GCM"})";
+  ExpectClass("jwe", jwe(h, "", RandomBytes(12, 1), RandomBytes(16, 3)), kEnc, "jwe");
+  ExpectClass("jwe with a key id", jwe(R"({"alg":"A256KW","enc":"A256GCM","kid":"k1"})",
+                                       RandomBytes(40, 4), RandomBytes(12, 1), RandomBytes(16, 3)),
+              kEnc, "jwe");
+  ExpectClass("data in the header",
+              jwe(R"({"alg":"dir","enc":"A256GCM","ssn":"536-22-8714","name":"John Smith"})", "",
+                  RandomBytes(12, 1), RandomBytes(16, 3)),
+              kUnd, "jwe");
+  const std::string text = "Patient John Smith SSN 536-22-8714, seen on 2024-03-12";
+  ExpectClass("data as the key", jwe(h, text, RandomBytes(12, 1), RandomBytes(16, 3)), kUnd, "jwe");
+  ExpectClass("data as the iv", jwe(h, "", text, RandomBytes(16, 3)), kUnd, "jwe");
+  ExpectClass("data as the tag", jwe(h, "", RandomBytes(12, 1), text), kUnd, "jwe");
+}
+
 TEST(CiphertextClassify, ArmorCases) {
   // pgcrypto's armor('test'): armor around something that is not a message.
   ExpectClass("armor('test')",

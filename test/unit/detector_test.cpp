@@ -2818,6 +2818,10 @@ TEST(DetectorCustomTest, CheckPattern) {
   EXPECT_NE(message.find("single byte"), std::string::npos) << message;
   EXPECT_NO_THROW(CheckPattern("a\\\\Cb"));
   EXPECT_NO_THROW(CheckPattern("\\d+C"));
+  // Bounded before RE2 parses it (a 30 MB pattern took 1 GB and 6.5 s).
+  EXPECT_NO_THROW(CheckPattern(std::string(kMaxPatternBytes, 'a')));
+  EXPECT_EQ(SqlstateOf([] { CheckPattern(std::string(kMaxPatternBytes + 1, 'a')); }, &message), "54000");
+  EXPECT_NE(message.find("65537 bytes"), std::string::npos) << message;
 }
 
 namespace comply::pii {

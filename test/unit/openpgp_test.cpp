@@ -333,8 +333,6 @@ TEST(CiphertextOpenPgp, RejectsMalformedPackets) {
       {"session key of 16 octets", Packet(3, Skesk4(7, 2, 16)) + seipd},
       {"SKESK with a partial length", "\xC3\xE9"s + skesk + std::string(512, 'x') + seipd},
       {"no data packet", Packet(3, skesk)},
-      {"two data packets", Packet(3, skesk) + seipd + seipd},
-      {"garbage after the data", Packet(3, skesk) + seipd + "\x00\x01"s},
       {"SEIPD version 3", Packet(3, skesk) + Packet(18, "\x03"s + RandomBytes(60, 25))},
       {"SEIPD v1 too short for MDC", Packet(3, skesk) + Packet(18, Seipd1(20))},
       {"first partial chunk under 512", Packet(3, skesk) + "\xD2\xE8"s + Seipd1(255) + "\x01x"},
@@ -358,6 +356,24 @@ TEST(CiphertextOpenPgp, RejectsMalformedPackets) {
     EXPECT_EQ(m.kind, MessageKind::kNone) << c.what;
     EXPECT_NE(std::string(m.failure), "") << c.what;
   }
+}
+
+// Bytes after the encrypted data packet are not part of the message: reported as trailing
+// (clear text appended to the ciphertext was not recognised as OpenPGP, and the whole
+// judged by its statistics as random bytes).
+TEST(CiphertextOpenPgp, TrailingBytes) {
+  const std::string skesk = Skesk4(9, 3, 0);
+  const std::string seipd = Packet(18, Seipd1(60));
+  const std::string message = Packet(3, skesk) + seipd;
+  for (const std::string& rest : {seipd, "\x00\x01"s, "Patient John Smith SSN 536-22-8714"s}) {
+    const std::string bytes = message + rest;
+    Message m = ParseBinary(bytes, bytes.size());
+    EXPECT_EQ(m.kind, MessageKind::kEncrypted) << m.failure;
+    EXPECT_TRUE(m.trailing);
+    EXPECT_EQ(m.trailing_begin, message.size());
+  }
+  Message m = ParseBinary(message, message.size());
+  EXPECT_FALSE(m.trailing);
 }
 
 TEST(CiphertextOpenPgp, TruncatedAndPrefix) {

@@ -54,7 +54,9 @@ inline constexpr int kContextWordsBefore = 6;
 inline constexpr int kContextWordsAfter = 3;
 
 // Checks a pattern compiles with RE2 as the detector would compile it; throws
-// comply::Error (2201B) with RE2's message (which quotes only the pattern) if not.
+// comply::Error (2201B) with RE2's message (which quotes only the pattern) if not, and
+// 54000 for a pattern longer than kMaxPatternBytes.
+constexpr size_t kMaxPatternBytes = 64 * 1024;
 void CheckPattern(std::string_view pattern);
 
 // True if name is an entity the built-in recognizers produce.

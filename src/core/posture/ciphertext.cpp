@@ -582,6 +582,15 @@ Classification JudgeOpenPgp(std::string_view b, const openpgp::Message& m, std::
     AddReason(&c, "the message is cut short: its packets declare more bytes than the value has");
   }
   if (m.continues) AddReason(&c, "the encrypted data continues past the examined bytes");
+  if (m.trailing) {
+    // Stored beside the ciphertext, not in it: not encrypted when readable.
+    const std::string_view rest = b.substr(std::min(m.trailing_begin, b.size()));
+    const ByteStats rs = Measure(rest);
+    const bool readable = rs.printable * 4 >= rest.size() * 3 || IsMultibyteUtf8(rest);
+    c.verdict = readable ? Verdict::kNotEncrypted : Verdict::kUndetermined;
+    AddReason(&c, readable ? "readable bytes follow the OpenPGP message, outside its encrypted data"
+                           : "bytes follow the OpenPGP message, outside its encrypted data");
+  }
   return c;
 }
 
@@ -650,7 +659,11 @@ Classification JudgeArmor(const openpgp::Armor& a) {
                               "OpenPGP message; its content judged as bytes");
   }
   if (!a.complete) AddReason(&c, "the armor is cut before its END line");
-  if (a.trailing_text) AddReason(&c, "text follows the armor's END line");
+  if (a.trailing_text) {
+    // Stored beside the message, in clear.
+    c.verdict = Verdict::kNotEncrypted;
+    AddReason(&c, "text follows the armor's END line, outside the message");
+  }
   return c;
 }
 
@@ -681,16 +694,48 @@ std::optional<Classification> JudgeJose(std::string_view t) {
   if (dots == 4 && enc != nullptr && enc->is_string()) {
     // header.encrypted_key.iv.ciphertext.tag: the ciphertext must decode and look random
     // (a made-up header over a readable payload does not).
+    std::optional<std::string> parts[5];
     size_t from = 0;
-    for (int part = 0; part < 3; ++part) from = t.find('.', from) + 1;
-    std::optional<std::string> ciphertext =
-        DecodeBase64(t.substr(from, t.find('.', from) - from), Base64Alphabet::kUrl);
-    if (!ciphertext) return std::nullopt;
+    for (int part = 0; part < 5; ++part) {
+      const size_t dot = part < 4 ? t.find('.', from) : t.size();
+      parts[part] = DecodeBase64(t.substr(from, dot - from), Base64Alphabet::kUrl);
+      if (!parts[part]) return std::nullopt;
+      from = dot + 1;
+    }
+    const std::string& key = *parts[1];
+    const std::string& iv = *parts[2];
+    const std::string& ciphertext = *parts[3];
+    const std::string& tag = *parts[4];
     Classification c = Result(Verdict::kEncrypted, Evidence::Kind::kStructure, "jwe");
     AddReason(&c, "a JSON Web Encryption token (compact form): the payload is encrypted");
-    if (!PayloadLooksRandom(*ciphertext)) {
+    if (!PayloadLooksRandom(ciphertext)) {
       c.verdict = Verdict::kUndetermined;
       AddReason(&c, "a JWE header, but the ciphertext part is not random-looking");
+    }
+    // The other parts are in clear: only what the format puts there. The header's
+    // members are JOSE header parameters (RFC 7515, 7516, 7518), not data; the
+    // initialization vector (12 or 16 bytes) and the tag (16 to 32) are short; an
+    // encrypted key looks random.
+    static const std::array<std::string_view, 21> kParameters = {
+        "alg", "enc", "zip", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ",
+        "cty", "crit", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c", "b64"};
+    bool other_members = !h.is_object();
+    if (h.is_object())
+      for (const auto& [name, value] : h.as_object())
+        other_members = other_members ||
+                        std::find(kParameters.begin(), kParameters.end(), name) == kParameters.end();
+    if (other_members || header->size() > 8192) {
+      c.verdict = Verdict::kUndetermined;
+      AddReason(&c, "the JWE header holds members that are not JOSE header parameters, "
+                    "readable by anyone");
+    }
+    if (iv.size() > 16 || tag.size() > 32) {
+      c.verdict = Verdict::kUndetermined;
+      AddReason(&c, "a JWE initialization vector or tag longer than any algorithm's: readable data");
+    }
+    if (!PayloadLooksRandom(key)) {
+      c.verdict = Verdict::kUndetermined;
+      AddReason(&c, "the JWE encrypted key part is not random-looking");
     }
     return c;
   }

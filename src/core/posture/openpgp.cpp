@@ -716,11 +716,14 @@ Message ParseBinary(std::string_view b, size_t total) {
         break;
       }
       Read r = ReadHeader(b, pos, &h);
-      if (r != Read::kOk || h.tag != kPadding || h.kind != LengthKind::kDefinite) {
-        return Fail("data after the encrypted data packet");
-      }
       uint64_t next = uint64_t(pos) + h.size + h.length;
-      if (next > total) return Fail("padding packet longer than the value");
+      if (r != Read::kOk || h.tag != kPadding || h.kind != LengthKind::kDefinite || next > total) {
+        // Not a packet of the message: data beside it (clear text appended to the
+        // ciphertext was taken for random bytes, the message not recognised).
+        m.trailing = true;
+        m.trailing_begin = pos;
+        break;
+      }
       m.packets.push_back("padding");
       pos = static_cast<size_t>(next);
     }

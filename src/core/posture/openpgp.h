@@ -54,14 +54,18 @@ struct Message {
   // Byte range of the encrypted payload within the bytes given (after the data packet's
   // own version and algorithm fields; partial-length octets are not skipped).
   size_t payload_begin = 0;
-  size_t payload_end = 0;
+  size_t payload_end = 0;  // Bytes that are not packets of the message follow it (from trailing_begin on): data
+  // stored beside the ciphertext, outside it (an encrypted message only).
+  bool trailing = false;
+  size_t trailing_begin = 0;
 };
 
 // Parses bytes, the first bytes of a value of total_length bytes (total_length ==
 // bytes.size() when the whole value is given; kUnknownLength if unknown), as a binary
 // OpenPGP message. Every packet's header, version, algorithm identifiers and length
-// must be valid and consistent with the value's length; an encrypted message must end
-// with its encrypted data packet (padding packets aside). Never throws.
+// must be valid and consistent with the value's length; an encrypted message ends with
+// its encrypted data packet (padding packets aside): bytes after it are reported as
+// trailing. Never throws.
 Message ParseBinary(std::string_view bytes, size_t total_length);
 
 // ASCII armor (RFC 4880 section 6, RFC 9580 section 6.2).
