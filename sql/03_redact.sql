@@ -94,6 +94,10 @@ SELECT comply.redact('x', '{"US_SSN": {"op": "mask", "keep_lst": 4}}');
 SELECT comply.redact('x', '{"US_SSN": {"op": "shred"}}');
 SELECT comply.redact('x', '{"US_SSN": {"op": "mask", "keep_last": -1}}');
 SELECT comply.redact('x', '{"US_SSN": {"op": "mask", "mask_char": "ab"}}');
+SELECT comply.redact('SSN 536-22-8714', '{"US_SSN": {"op": "mask", "mask_char": "\u3164"}}');
+-- One operator an entity: names ignore case, and both spellings were kept (the lower-case
+-- one won, a keep over a label).
+SELECT comply.redact('SSN 536-22-8714', '{"US_SSN": {"op": "label", "label": "x"}, "us_ssn": {"op": "keep"}}');
 SELECT comply.redact('x', '{"US_SSN": "label"}');
 SELECT comply.redact('x', '{"US_SSN": {}}');
 SELECT comply.redact('x', '["label"]');

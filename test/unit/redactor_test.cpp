@@ -171,7 +171,9 @@ TEST(OperatorParseTest, ErrorsNameTheKeyNeverTheValue) {
   // Invisible, bidi, control, combining, space and digit characters are no mask (QA 14:
   // a zero-width mask shrank the value each time the policy ran on it again).
   for (const char* c : {"\\u200b", "\\u202e", "\\u00ad", "\\u0007", "\\u0301", " ",
-                        "\\u3000", "1", "\\u0663", "\\uff11", "\\ue000"}) {
+                        "\\u3000", "1", "\\u0663", "\\uff11", "\\ue000",
+                        // Blank-looking letters (QA 17).
+                        "\\u3164", "\\u115f", "\\u1160", "\\uffa0", "\\u2800"}) {
     const std::string ops = std::string(R"({"X": {"op": "mask", "mask_char": ")") + c + "\"}}";
     EXPECT_TRUE(OperatorError(ops, "X.mask_char")) << c;
   }
@@ -196,6 +198,13 @@ TEST(OperatorParseTest, ErrorsNameTheKeyNeverTheValue) {
   EXPECT_TRUE(OperatorError(R"({"default": {"op": "nope-secret"}})", "default.op",
                             "nope-secret"));
   EXPECT_TRUE(OperatorError(R"({"": {"op": "label"}})", "key \"\""));
+  // One operator an entity: names ignore case (the lower-case spelling won, whatever the
+  // order, QA 17).
+  EXPECT_TRUE(OperatorError(R"({"US_SSN": {"op": "label"}, "us_ssn": {"op": "keep"}})",
+                            "a second operator for the same entity"));
+  EXPECT_TRUE(OperatorError(R"({"default": {"op": "label"}, "Default": {"op": "keep"}})",
+                            "a second default operator"));
+  EXPECT_EQ(Ops(R"({"Default": {"op": "keep"}})").default_op.kind, OpKind::kKeep);
   EXPECT_TRUE(OperatorError(R"(["top-secret"])", "top level", "top-secret"));
   EXPECT_TRUE(OperatorError(R"("top-secret")", "top level", "top-secret"));
   EXPECT_TRUE(OperatorError("42", "top level"));

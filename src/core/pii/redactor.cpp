@@ -143,7 +143,11 @@ Operator ParseOne(const std::string& key, const json::Value& v) {
             type == U_COMBINING_SPACING_MARK || type == U_DECIMAL_DIGIT_NUMBER ||
             type == U_SPACE_SEPARATOR || type == U_LINE_SEPARATOR ||
             type == U_PARAGRAPH_SEPARATOR || type == U_UNASSIGNED || type == U_PRIVATE_USE_CHAR ||
-            type == U_SURROGATE)
+            type == U_SURROGATE ||
+            // Letters that render blank: the Hangul fillers (default ignorable), the
+            // Braille blank (QA 17).
+            u_hasBinaryProperty(cp, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) ||
+            u_hasBinaryProperty(cp, UCHAR_WHITE_SPACE) || cp == 0x2800)
           BadOperator(where, "expected one visible character that is not a digit or a space");
       }
       op.mask_char = value.as_string();
@@ -182,6 +186,7 @@ OperatorConfig ParseOperators(const json::Value& config) {
   if (config.is_null()) return out;
   if (!config.is_object())
     BadOperator("top level", "expected an object keyed by entity, got " + std::string(json::TypeName(config.type())));
+  bool seen_default = false;
   for (const auto& [key, value] : config.as_object()) {
     if (Upper(key) == "REDACT_KEYS" && !value.is_object()) {
       if (!value.is_bool())
@@ -193,11 +198,19 @@ OperatorConfig ParseOperators(const json::Value& config) {
       out.redact_keys = value.as_bool();
       continue;
     }
-    if (key == "default" || key == "DEFAULT") {
+    // Entity names ignore case: two spellings of one entity were both kept, and
+    // whichever sorted last in the jsonb won (a "keep" overrode a "label", QA 17).
+    const std::string name = Upper(key);
+    if (name == "DEFAULT") {
+      if (seen_default)
+        BadOperator(Where(key), "a second default operator (entity names ignore case)");
+      seen_default = true;
       out.default_op = ParseOne(key, value);
     } else {
       if (key.empty()) BadOperator("key \"\"", "empty entity name");
-      out.per_entity[Upper(key)] = ParseOne(key, value);
+      if (out.per_entity.count(name))
+        BadOperator(Where(key), "a second operator for the same entity (entity names ignore case)");
+      out.per_entity[name] = ParseOne(key, value);
     }
   }
   return out;
