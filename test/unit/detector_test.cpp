@@ -1976,6 +1976,11 @@ TEST_F(DetectorTest, NameOfTheValueIsContext) {
   EXPECT_EQ(entities_in("536228714", "social_security_number"), "US_SSN;");
   EXPECT_EQ(entities_in("536228714", "socialSecurityNumber"), "US_SSN;");
   EXPECT_EQ(entities_in("536228714", "SSNumber"), "US_SSN;");
+  // An acronym before a capitalised word (QA 17: "SSNNumber" was one word).
+  EXPECT_EQ(entities_in("536228714", "SSNNumber"), "US_SSN;");
+  EXPECT_EQ(entities_in("536228714", "mySSNField"), "US_SSN;");
+  EXPECT_EQ(entities_in("87120347853", "PESELNumber"), "PL_PESEL;");
+  EXPECT_EQ(entities_in("73516284G", "NIFCliente"), "ES_NIF;");
   EXPECT_EQ(entities_in("536228714", "Customer Social Security No"), "US_SSN;");
   EXPECT_EQ(entities_in("AB123456C", "national_insurance_number"), "UK_NINO;");
   // A run of words is whole words too: "social_securityfund" is no name for it.

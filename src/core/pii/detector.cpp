@@ -144,6 +144,7 @@ std::string AsciiLower(std::string_view s) {
 
 // True if one of the words of name (a column's or a key's name: split at every byte
 // that is not an ASCII letter or digit, between a lower-case and an upper-case letter,
+// before the last capital of a run of them followed by a lower-case letter ("SSNNumber"),
 // and between letters and digits), or a run of them written together, is in context
 // ("social_security_number", "socialSecurityNumber" as "socialsecuritynumber"). "id"
 // alone never counts ("order_id"); in a run it does ("steuer_id" as "steuerid").
@@ -165,6 +166,10 @@ bool NameHasContext(std::string_view name, const std::vector<std::string>& conte
       if (j > i) {
         const int prev = kind(static_cast<unsigned char>(name[j - 1]));
         if ((prev == 1 && k == 2) || (prev == 3) != (k == 3)) break;  // camelCase, digits
+        // An acronym before a capitalised word: "SSNNumber" as "SSN", "Number".
+        if (prev == 2 && k == 2 && j + 1 < name.size() &&
+            kind(static_cast<unsigned char>(name[j + 1])) == 1)
+          break;
       }
       ++j;
     }
