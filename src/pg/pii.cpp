@@ -1062,7 +1062,8 @@ extern "C" Datum comply_redact_jsonb(PG_FUNCTION_ARGS) {
 extern "C" Datum comply_pseudonymize(PG_FUNCTION_ARGS) {
   text* input = PG_GETARG_TEXT_PP(0);
   CheckInputSize(VARSIZE_ANY_EXHDR(input));
-  return Guarded([&] { return TextResult(pii::Pseudonym(HmacKey(), TextView(input))); });
+  return Guarded(
+      [&] { return TextResult(pii::Pseudonym(HmacKey(), TextView(input), InterruptCheck())); });
 }
 
 // comply.pseudonym_key_id() RETURNS text: the identifier of the key of

@@ -1314,7 +1314,7 @@ std::optional<Datum> Transform(const ColumnPolicy& c, Datum d) {
   switch (c.redact) {
     case ColumnPolicy::Redact::kContent: out = RedactTextWith(in, c.ops, c.name); break;
     case ColumnPolicy::Redact::kPseudonymize:
-      out = pii::IsPseudonym(in) ? in : pii::Pseudonym(HmacKey(), in);
+      out = pii::IsPseudonym(in) ? in : pii::Pseudonym(HmacKey(), in, InterruptCheck());
       break;
     case ColumnPolicy::Redact::kMask: out = pii::ApplyOperator(c.mask, "", in, {}); break;
     default: return std::nullopt;

@@ -1355,13 +1355,14 @@ int FoldedChar(std::string_view text, size_t i, size_t* len) {
 // ASCII letter followed by a combining mark it composes with (Composed), or of the first
 // combining mark after an ASCII digit, space or punctuation mark (FoldSeparators skips
 // it), or npos: one pass, sixteen ASCII bytes at a time (most text has none at all).
-size_t FirstFoldable(std::string_view text) {
+// Over [from, to) (what it reads around an offset may lie outside).
+size_t FirstFoldable(std::string_view text, size_t from, size_t to) {
   const size_t n = text.size();
   const char* p = text.data();
-  size_t i = 0;
-  while (i < n) {
+  size_t i = from;
+  while (i < to) {
 #if defined(__SSE2__)
-    if (i + 16 <= n) {
+    if (i + 16 <= to) {
       const int high = _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
       if (high == 0) {
         i += 16;
@@ -1390,6 +1391,18 @@ size_t FirstFoldable(std::string_view text) {
   return std::string_view::npos;
 }
 
+// The same over the whole text, cancel polled every kFoldPollBytes.
+constexpr size_t kFoldPollBytes = 64 * 1024;
+size_t FirstFoldable(std::string_view text, const CancelCheck& cancel) {
+  if (!cancel || text.size() <= kFoldPollBytes) return FirstFoldable(text, 0, text.size());
+  for (size_t from = 0; from < text.size(); from += kFoldPollBytes) {
+    const size_t found = FirstFoldable(text, from, std::min(text.size(), from + kFoldPollBytes));
+    if (found != std::string_view::npos) return found;
+    PollCancel(cancel);
+  }
+  return std::string_view::npos;
+}
+
 // Folds text's non-ASCII separators and digits (FoldedChar), composes its ASCII letters
 // with the combining marks after them (Composed), and skips the combining marks after a
 // digit, a space or a punctuation mark, ASCII or folded to one ("5\u0301": a mark
@@ -1402,9 +1415,10 @@ size_t FirstFoldable(std::string_view text) {
 //
 // This fold is also the canonical form of pseudonyms (FoldForMatching, Pseudonym): what
 // it changes changes the pseudonyms of values holding such characters, which then no
-// longer join with those stored before.
+// longer join with those stored before. cancel is polled every kFoldPollBytes.
 void FoldSeparators(std::string_view text, size_t first, std::string* folded,
-                    std::vector<uint32_t>* where, std::vector<uint32_t>* after) {
+                    std::vector<uint32_t>* where, std::vector<uint32_t>* after,
+                    const CancelCheck& cancel) {
   folded->reserve(text.size());
   folded->assign(text.data(), first);
   if (where) {
@@ -1429,7 +1443,12 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
   // skipped, and where in text the characters it took (itself, its marks) end.
   bool skip_marks = first > 0 && IsAsciiNonLetter(static_cast<unsigned char>(text[first - 1]));
   size_t taken_end = first;
+  size_t next_poll = first + kFoldPollBytes;
   for (size_t i = first; i < text.size();) {
+    if (i >= next_poll) {
+      PollCancel(cancel);
+      next_poll = i + kFoldPollBytes;
+    }
     // An ASCII letter and a combining mark (NFD) as the one letter they compose to (NFC):
     // two bytes of UTF-8, each from the letter to past the mark.
     if (i + 2 < text.size()) {
@@ -1488,10 +1507,10 @@ void FoldSeparators(std::string_view text, size_t first, std::string* folded,
 
 }  // namespace
 
-bool FoldForMatching(std::string_view text, std::string* folded) {
-  const size_t first = FirstFoldable(text);
+bool FoldForMatching(std::string_view text, std::string* folded, const CancelCheck& cancel) {
+  const size_t first = FirstFoldable(text, cancel);
   if (first == std::string_view::npos) return false;
-  FoldSeparators(text, first, folded, nullptr, nullptr);
+  FoldSeparators(text, first, folded, nullptr, nullptr, cancel);
   return true;
 }
 
@@ -1525,14 +1544,14 @@ size_t InvisibleLength(std::string_view text, size_t i) {
 std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions& options,
                                       const CancelCheck& cancel) const {
   std::vector<Finding> candidates;  // no allocation for a text with none (most values)
-  const size_t first = FirstFoldable(text);
+  const size_t first = FirstFoldable(text, cancel);
   if (first == std::string_view::npos || text.size() >= std::numeric_limits<uint32_t>::max()) {
     CollectAll(text, options, cancel, &candidates);
     return Resolve(std::move(candidates));
   }
   std::string folded;
   std::vector<uint32_t> where, after;
-  FoldSeparators(text, first, &folded, &where, &after);
+  FoldSeparators(text, first, &folded, &where, &after, cancel);
   CollectAll(folded, options, cancel, &candidates);
   // A finding ends after its last character as given: not after characters skipped
   // (a zero-width space) between it and the next one.

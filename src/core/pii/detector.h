@@ -136,7 +136,8 @@ class Detector {
 // left out. Returns false, leaving *folded as it is, when text holds nothing to fold
 // and reads as itself (every ASCII text, most others); true otherwise. Ill-formed UTF-8
 // is kept as it is, byte for byte. The canonical form of pseudonyms (Pseudonym).
-bool FoldForMatching(std::string_view text, std::string* folded);
+// cancel is polled every 64 KiB.
+bool FoldForMatching(std::string_view text, std::string* folded, const CancelCheck& cancel = {});
 
 // The length of the invisible character at text[i] (i < text.size()) that Detect skips
 // and FoldForMatching leaves out, or 0: U+00AD soft hyphen, U+180E, U+200B to U+200D

@@ -297,7 +297,7 @@ std::string HmacHex(std::string_view key, std::string_view message, const char* 
 
 }  // namespace
 
-std::string Pseudonym(std::string_view key, std::string_view value) {
+std::string Pseudonym(std::string_view key, std::string_view value, const CancelCheck& cancel) {
   // What a reader takes for one value gets one pseudonym (the copied, typed or planted
   // forms the detector reads as ASCII), and a value with nothing to fold keeps the
   // pseudonym it had before the fold: its bytes are hashed as they are. Then in Unicode
@@ -305,11 +305,12 @@ std::string Pseudonym(std::string_view key, std::string_view value) {
   // "n" as "Nguyễn", Hangul jamo as syllables, U+212B as "Å"): only for text with a byte
   // above 0x7F, and only where NFC changes it (ill-formed UTF-8 is hashed as it is).
   std::string folded;
-  std::string_view canonical = FoldForMatching(value, &folded) ? std::string_view(folded) : value;
+  std::string_view canonical =
+      FoldForMatching(value, &folded, cancel) ? std::string_view(folded) : value;
   std::string nfc;
   for (char c : canonical) {
     if (static_cast<unsigned char>(c) < 0x80) continue;
-    if (ToNfc(canonical, &nfc) && nfc != canonical) canonical = nfc;
+    if (ToNfc(canonical, &nfc, cancel) && nfc != canonical) canonical = nfc;
     break;
   }
   return HmacHex(key, canonical, "ps_", 16);

@@ -81,8 +81,10 @@ inline constexpr size_t kPseudonymLength = 35;
 // reader takes for one value share a pseudonym; a value with nothing to fold (every
 // ASCII one) is hashed as it is. Nothing specific to an entity: "536-22-8714" and
 // "536 22 8714", or two cases of an e-mail address, stay apart, and a value found in a
-// text (the hash operator) gets the pseudonym the value alone gets.
-std::string Pseudonym(std::string_view key, std::string_view value);
+// text (the hash operator) gets the pseudonym the value alone gets. Then in NFC (ToNfc:
+// a value with thousands of combining marks in a row, no text, is hashed as folded).
+// cancel is polled while folding and normalizing a long value.
+std::string Pseudonym(std::string_view key, std::string_view value, const CancelCheck& cancel = {});
 
 // A value pseudonymized already ("ps_" and 32 hexadecimal digits, Pseudonym's form),
 // which pseudonymizing again would change: copied from another pseudonymized column, it
