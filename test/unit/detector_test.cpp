@@ -2628,6 +2628,20 @@ TEST(DetectorLongInputTest, LongUrlAcrossWindowEdgeNotTruncated) {
   EXPECT_EQ(found[0].end, 64000u + url.size());
 }
 
+// The same when the window's end falls inside a character of the match: it ended before
+// that character, not at the window's end, and was not matched again (QA 17).
+TEST(DetectorLongInputTest, LongUrlAcrossWindowEdgeInsideACharacter) {
+  for (size_t n = 67564; n <= 67568; ++n) {
+    const std::string url = "http://x.com/" + std::string(n, 'a') + "\u00e9" + std::string(500, 'b') + "?q=1";
+    const std::string text = "see " + url + " end";
+    std::vector<Finding> found = Find(text);
+    ASSERT_EQ(found.size(), 1u) << n;
+    EXPECT_EQ(found[0].entity, "URL");
+    EXPECT_EQ(found[0].begin, 4u) << n;
+    EXPECT_EQ(found[0].end, 4u + url.size()) << n;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Cancellation
 

@@ -1716,6 +1716,10 @@ void Detector::Impl::Collect(std::string_view text, const DetectOptions& options
     PollCancel(cancel);
     size_t keep_before = std::min(text.size(), start + kWindowBytes);
     size_t to = std::min(text.size(), keep_before + kWindowMargin);
+    // At a character's start: a match cut inside a character ends before it, not at the
+    // window's end, and was not matched again against the rest of the text (a URL kept
+    // its tail in clear, QA 17).
+    while (to < text.size() && (static_cast<unsigned char>(text[to]) & 0xC0) == 0x80) ++to;
     const std::string_view window = text.substr(start, to - start);
     auto scan = [&](size_t g, const SearchRange& range) {
       if (!(*group_wanted)[g]) return;
