@@ -2341,6 +2341,23 @@ TEST_F(DetectorTest, PersonSurnameForms) {
   EXPECT_TRUE(Has("Dear John, de la", "PERSON", "John"));
 }
 
+// Stopwords that are also names (Vietnamese "An", Chinese "Na", "On") after a cue or a
+// title: kept first before another word of the name, and last where no word follows
+// (QA 17: "Name: Nguyen Van An" left "An" in clear); the article or preposition they
+// are in a sentence still ends the name.
+TEST_F(DetectorTest, PersonNameLikeStopwordsAfterACue) {
+  EXPECT_TRUE(Has("Name: Nguyen Van An", "PERSON", "Nguyen Van An"));
+  EXPECT_TRUE(Has("Dear Le An, thank you", "PERSON", "Le An"));
+  EXPECT_TRUE(Has("Mr. An Nguyen called", "PERSON", "An Nguyen"));
+  EXPECT_TRUE(Has("Mr. Nguyen An.", "PERSON", "Nguyen An"));
+  EXPECT_TRUE(Has("Name: Li Na", "PERSON", "Li Na"));
+  EXPECT_TRUE(Has("NAME: NGUYEN VAN AN", "PERSON", "NGUYEN VAN AN"));
+  EXPECT_TRUE(Has("Name: John Smith On Monday we met", "PERSON", "John Smith"));
+  EXPECT_TRUE(Has("Mr. Smith An appointment was made", "PERSON", "Smith"));
+  EXPECT_TRUE(Lacks("Name: An", "PERSON"));
+  EXPECT_TRUE(Lacks("I met an old friend. An apple a day.", "PERSON"));
+}
+
 // Two surnames (Spanish, Portuguese) and the surname written first ("Last, First", as
 // records and lists write names) are found whole, never a stopword with them.
 TEST_F(DetectorTest, PersonTwoSurnamesAndSurnameFirst) {

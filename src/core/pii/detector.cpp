@@ -67,6 +67,7 @@ struct Pattern {
   uint32_t first_bytes[64] = {};
   double boosted_base = 0, boosted_valid = 0;
   bool person = false;
+  bool after_cue = false;  // a name after a cue or a title (NameForm::kAfterCue)
 };
 
 // The length bucket of Pattern::context_by_length for a word of n bytes.
@@ -422,12 +423,34 @@ size_t LastBlank(std::string_view span) {
   return std::string_view::npos;
 }
 
-bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end) {
+// Stopwords that are also names ("An", "On", "Na": Vietnamese, Korean and Chinese
+// names), kept in a name after a cue: first before another word of the name, last where
+// no word follows ("Name: Nguyen Van An", "Dear Le An,", "Mr. An Nguyen" lost them).
+bool IsNameLikeStopword(std::string_view w) {
+  return w.size() == 2 && ((w[0] == 'A' && (w[1] == 'n' || w[1] == 'N')) ||
+                           (w[0] == 'O' && (w[1] == 'n' || w[1] == 'N')) ||
+                           (w[0] == 'N' && (w[1] == 'a' || w[1] == 'A')));
+}
+
+// Whether no word follows text[at...] on its line: the end of the text, a line or a
+// clause, no word the last one could be the article or preposition of.
+bool NoWordAfter(std::string_view text, size_t at) {
+  while (at < text.size() && (text[at] == ' ' || text[at] == '\t')) ++at;
+  if (at == text.size()) return true;
+  const auto c = static_cast<unsigned char>(text[at]);
+  return !(c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'));
+}
+
+bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end, bool after_cue) {
+  bool trimmed = false;  // (not after a word dropped: "Dear Sir On Call")
   for (;;) {
     std::string_view span = text.substr(*begin, *end - *begin);
     size_t sp = FirstBlank(span);
     std::string_view first = span.substr(0, sp);
-    if (IsNameStopword(first) || (first.size() == 2 && first[1] == '.' && sp == std::string_view::npos)) {
+    const bool name_like = after_cue && !trimmed && sp != std::string_view::npos;
+    if ((IsNameStopword(first) && !(name_like && IsNameLikeStopword(first))) ||
+        (first.size() == 2 && first[1] == '.' && sp == std::string_view::npos)) {
+      trimmed = true;
       if (sp == std::string_view::npos) return false;
       *begin += sp;
       while (*begin < *end && (text[*begin] == ' ' || text[*begin] == '\t')) ++*begin;
@@ -436,7 +459,8 @@ bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end) {
     size_t lsp = LastBlank(span);
     if (lsp == std::string_view::npos) return !IsNameStopword(span);
     std::string_view last = span.substr(lsp + 1);
-    if (IsNameStopword(last)) {
+    if (IsNameStopword(last) && !(after_cue && IsNameLikeStopword(last) && NoWordAfter(text, *end))) {
+      trimmed = true;
       *end = *begin + lsp;
       while (*end > *begin && (text[*end - 1] == ' ' || text[*end - 1] == '\t')) --*end;
       continue;
@@ -535,6 +559,7 @@ struct Detector::Impl {
     p.boosted_base = Boosted(p.base_score);
     p.boosted_valid = Boosted(p.valid_score);
     p.person = p.entity == "PERSON";
+    p.after_cue = tail_form == NameForm::kAfterCue;
     auto [it, fresh] = group_of_source.emplace(source, groups.size());
     if (fresh) {
       auto re = std::make_unique<RE2>(source, PatternOptions());
@@ -923,7 +948,7 @@ bool Detector::Impl::Accept(size_t i, std::string_view text, size_t begin, size_
       boosted = p.boosted_valid;
     }
   }
-  if (p.person && !TrimNameSpan(text, &begin, &end)) return false;
+  if (p.person && !TrimNameSpan(text, &begin, &end, p.after_cue)) return false;
   // A name in capitals is two words at least, after its stopwords went too ("THE
   // PATIENT WAS SEEN" is no "SEEN").
   if (p.person && FirstBlank(text.substr(begin, end - begin)) == std::string_view::npos) {
