@@ -1663,6 +1663,10 @@ TEST_F(DetectorTest, DateTimeValid) {
   EXPECT_TRUE(Has("on 5th March, 1984 we", "DATE_TIME", "5th March, 1984"));
   EXPECT_TRUE(Has("on Mar 5 1984 we", "DATE_TIME", "Mar 5 1984"));
   EXPECT_TRUE(Has("at 1984-03-05T10:20:30Z we", "DATE_TIME", "1984-03-05T10:20:30Z"));
+  // "of" between the day and the month (QA 17).
+  EXPECT_TRUE(Has("DOB 14th of March 1985", "DATE_TIME", "14th of March 1985"));
+  EXPECT_TRUE(Has("born on the 2nd of June, 1990.", "DATE_TIME", "2nd of June, 1990"));
+  EXPECT_TRUE(Lacks("DOB 31st of February 1985", "DATE_TIME"));
 }
 
 TEST_F(DetectorTest, DateTimeContextRaisesScore) {

@@ -1075,14 +1075,16 @@ TEST(DateTest, MonthNameForms) {
             {"March 5, 1984", "March 5 1984", "Mar 5 1984", "Mar. 5, 1984",
              "5 March 1984", "5th March 1984", "5 March, 1984", "5 Mar. 1984",
              "March 5th, 1984", "1 Jan 2000", "February 29, 2024", "Sept 30, 2001",
-             "sep 30 2001", "DECEMBER 31 1999", "May 1, 2020"},
+             "sep 30 2001", "DECEMBER 31 1999", "May 1, 2020", "14th of March 1985",
+             "2nd of June, 1990"},
             kValid);
   ExpectAll(
       ValidateDate,
       {"February 30 2001", "February 29, 2023", "April 31, 2020", "Foo 5, 1984",
        "Marchh 5, 1984", "March 0, 1984", "March 32, 1984", "March 5,1984",
        "March  5, 1984", "March5 1984", "5March 1984", "5 Marc 1984", "5xx March 1984",
-       "March 5, 84", "March 5", "March, 1984", "May. 1, 2020", "Mar 5 19845"},
+       "March 5, 84", "March 5", "March, 1984", "May. 1, 2020", "Mar 5 19845",
+       "31st of February 1985", "14th of  March 1985", "14th ofMarch 1985"},
       kInvalid);
 }
 

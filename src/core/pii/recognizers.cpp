@@ -655,7 +655,7 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        "|\\b\\d{4}/\\d{1,2}/\\d{1,2}\\b"
        "|\\b\\d{1,2}[/\\-.]\\d{1,2}[/\\-.]\\d{4}\\b"
        "|\\b" MONTH "\\.? \\d{1,2}(?:st|nd|rd|th)?,? \\d{4}\\b"
-       "|\\b\\d{1,2}(?:st|nd|rd|th)? " MONTH "\\.?,? \\d{4}\\b"
+       "|\\b\\d{1,2}(?:st|nd|rd|th)?(?: of| Of| OF)? " MONTH "\\.?,? \\d{4}\\b"
        "|\\b\\d{1,2}(?:\\.|er|ER)? (?:de |DE )?"
        "(?:" MONTH_EUROPE "|" MONTH_EUROPE_ABBR "\\.?|" MONTH_EUROPE_DOTTED "\\.)"
        ",? (?:del? |DEL? )?\\d{4}\\b",

@@ -669,7 +669,7 @@ bool NumericDateValid(Cursor& in) {
     return day >= 0 && DateExists(first, month, day) && TimeValid(in);
   }
   const bool dot_space = sep == '.' && in.PeekAt(1) == ' ';  // 3. März 1984
-  if (sep == ' ' || IsAlpha(sep) || dot_space) {  // 5 March 1984, 5th March 1984
+  if (sep == ' ' || IsAlpha(sep) || dot_space) {  // 5 March 1984, 5th (of) March 1984
     // A day-first date of Europe ("3. März 1984", "5 de mayo de 1990") is read on a
     // copy of the cursor; otherwise the English forms.
     if (first_len <= 2) {
@@ -677,6 +677,12 @@ bool NumericDateValid(Cursor& in) {
       if (EuropeanDateValid(european, first)) return true;
     }
     if (dot_space || !EatOrdinalSuffix(in) || !in.Eat(' ')) return false;
+    // "14th of March 1985"
+    if ((in.PeekAt(0) | 0x20) == 'o' && (in.PeekAt(1) | 0x20) == 'f' && in.PeekAt(2) == ' ') {
+      in.Eat(in.PeekAt(0));
+      in.Eat(in.PeekAt(0));
+      in.Eat(' ');
+    }
     int month = ParseMonthName(in);
     if (month == 0) return false;
     in.Eat(',');
