@@ -196,6 +196,12 @@ SELECT comply.redact('{"nif": "73516284G", "pesel": 87120347853, "ssn": "5362287
 -- column pesel, {"pesel": {"old": ..., "new": ...}}.
 SELECT comply.redact('{"pesel": {"old": "87120347853", "new": "02271149363"}, "ref": {"old": "87120347853"}}'::jsonb) AS change;
 SELECT entity FROM comply.detect('73516284G', context => 'customer_nif');
+-- A name kept a part a column or a key, as records keep them: a PERSON in any case when
+-- the key names a person's name; "name" alone (a product's) does not.
+SELECT comply.redact('{"first_name": "Maria", "last_name": "Garcia", "patient_name": "MARIA GARCIA",
+                       "fullName": "maria garcia", "contact": {"surname": "Okonkwo"},
+                       "name": "Garcia", "product_name": "Widget Pro", "last_name_note": "N/A"}'::jsonb) AS names;
+SELECT entity, score FROM comply.detect('garcia', context => 'last_name');
 -- Only a value stored alone, and only words that name the identifier.
 SELECT count(*) AS in_a_longer_text FROM comply.detect('ref 73516284G', context => 'nif');
 SELECT count(*) AS broader_word FROM comply.detect('73516284G', context => 'tax_id');

@@ -2005,6 +2005,36 @@ TEST_F(DetectorTest, NameOfTheValueIsContext) {
   EXPECT_EQ(entities_in("87120347854", "pesel"), "");
 }
 
+// A value stored alone under a name that names a person's name is a PERSON when it reads
+// as one, in any case, without a listed given name (QA 17: "first_name": "Maria",
+// "last_name": "Garcia" were left in clear); "name" alone (a product's) is no such name.
+TEST_F(DetectorTest, NamedPersonColumns) {
+  auto person_in = [](std::string_view text, std::string_view name) {
+    DetectOptions options;
+    options.context = name;
+    std::string out;
+    for (const Finding& f : Detect(Shared(), text, options))
+      if (std::string_view(f.entity) == "PERSON") out += std::string(text.substr(f.begin, f.end - f.begin)) + ";";
+    return out;
+  };
+  EXPECT_EQ(person_in("Maria", "first_name"), "Maria;");
+  EXPECT_EQ(person_in("Garcia", "last_name"), "Garcia;");
+  EXPECT_EQ(person_in("MARIA GARCIA", "PATIENT_NAME"), "MARIA GARCIA;");
+  EXPECT_EQ(person_in("maria garcia", "fullName"), "maria garcia;");
+  EXPECT_EQ(person_in(" O'Brien-Smith ", "surname"), "O'Brien-Smith;");
+  EXPECT_EQ(person_in("Nguy\u1ec5n", "lastName"), "Nguy\u1ec5n;");
+  EXPECT_EQ(person_in("Garcia, Maria", "customer_name"), "Garcia, Maria;");
+  EXPECT_EQ(person_in("de la Cruz", "Nachname"), "de la Cruz;");
+  // Not a name's key, or not a name.
+  EXPECT_EQ(person_in("Garcia", "name"), "");
+  EXPECT_EQ(person_in("Widget Pro", "product_name"), "");
+  EXPECT_EQ(person_in("jsmith", "username"), "");
+  for (const char* v : {"N/A", "Unknown", "[PERSON]", "Maria 2", "", "a@b.c", "ps_0123456789abcdef"})
+    EXPECT_EQ(person_in(v, "last_name"), "") << v;
+  // Only the whole value: a sentence under the name is read as any text.
+  EXPECT_EQ(person_in("see the attached form", "last_name"), "");
+}
+
 // A checksum one number in ten passes, and a date: reported only with a context word.
 TEST_F(DetectorTest, PlPeselNeedsContext) {
   EXPECT_TRUE(Has("Numer PESEL: 87120347853", "PL_PESEL", "87120347853"));

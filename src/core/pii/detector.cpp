@@ -5,6 +5,8 @@
 
 #include <re2/re2.h>
 #include <re2/set.h>
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -244,6 +246,88 @@ bool NameCounts(std::string_view name, std::string_view text, size_t begin, size
   for (size_t i = end; i < text.size(); ++i)
     if (!blank(text[i])) return false;
   return NameHasContext(name, NameWords(entity));
+}
+
+// The names of a person's name, or a part of it, as a column or a key is named for it
+// ("first_name", "lastName", "patient_name", "Nachname"): not "name" alone (a product's,
+// a company's), nor "username" (a login).
+const std::vector<std::string>& PersonNameWords() {
+  static const std::vector<std::string>& kWords = *new std::vector<std::string>{
+      "firstname", "lastname", "surname", "surnames", "givenname", "givennames", "familyname",
+      "middlename", "maidenname", "fullname", "forename", "forenames", "patientname",
+      "customername", "clientname", "personname", "contactname", "employeename", "membername",
+      "holdername", "cardholder", "cardholdername", "accountholder", "accountholdername",
+      "spousename", "guardianname", "mothersname", "fathersname", "mothername", "fathername",
+      "nachname", "vorname", "vornamen", "familienname", "geburtsname", "apellido", "apellidos",
+      "prenom", "nomdefamille", "voornaam", "achternaam", "cognome"};
+  return kWords;
+}
+
+// Whether the whole of text (blanks around aside) reads as a person's name, in any case:
+// one to six words of letters (combining marks after them), joined by blanks, a word
+// holding '-', an apostrophe or a trailing '.' (an initial) or ',' ("Garcia, Maria")
+// inside or after its letters; at most 128 bytes, not every word a name stopword ("N/A",
+// "Unknown", "None": no name), none of several words one that is no name ("see the
+// form"; "An" of "Nguyen Van An" is), no digit, no bracket (a label put there before).
+bool IsNameLikeStopword(std::string_view w);
+
+bool WholeTextIsName(std::string_view text, size_t* begin, size_t* end) {
+  size_t b = 0, e = text.size();
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (b < e && blank(text[b])) ++b;
+  while (e > b && blank(text[e - 1])) --e;
+  if (e == b || e - b > 128) return false;
+  int words = 0;
+  bool any_name_word = false, function_word = false;
+  size_t i = b;
+  while (i < e) {
+    const size_t w = i;
+    size_t letters = 0;
+    bool ended = false;  // after a '.' or ','
+    while (i < e && !blank(text[i])) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      if (ended) return false;
+      if (c < 0x80) {
+        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+          ++letters;
+        } else if ((c == '-' || c == '\'') && letters > 0 && i + 1 < e && !blank(text[i + 1])) {
+        } else if ((c == '.' || c == ',') && letters > 0) {
+          ended = true;
+        } else {
+          return false;
+        }
+        ++i;
+        continue;
+      }
+      int32_t at = static_cast<int32_t>(i);
+      UChar32 cp = 0;
+      U8_NEXT(reinterpret_cast<const uint8_t*>(text.data()), at, static_cast<int32_t>(e), cp);
+      if (cp < 0) return false;
+      const int32_t mask = U_GET_GC_MASK(cp);
+      if (mask & U_GC_L_MASK) {
+        ++letters;
+      } else if ((mask & U_GC_M_MASK) && letters > 0) {
+      } else if (cp == 0x2019 && letters > 0) {  // ’
+      } else {
+        return false;
+      }
+      i = static_cast<size_t>(at);
+    }
+    if (letters == 0 || ++words > 6) return false;
+    std::string_view word = text.substr(w, i - w);
+    while (!word.empty() && (word.back() == '.' || word.back() == ',')) word.remove_suffix(1);
+    std::string capitalised(word);
+    if (!capitalised.empty() && capitalised[0] >= 'a' && capitalised[0] <= 'z') capitalised[0] -= 32;
+    const bool stop = IsNameStopword(capitalised);
+    any_name_word = any_name_word || !stop;
+    function_word = function_word || (stop && !IsNameLikeStopword(capitalised));
+    while (i < e && blank(text[i])) ++i;
+  }
+  // A phrase ("see the attached form", "Not Applicable") is no name.
+  if (!any_name_word || (words > 1 && function_word)) return false;
+  *begin = b;
+  *end = e;
+  return true;
 }
 
 // True if one of the words near [begin, end) is in context.
@@ -1566,12 +1650,33 @@ size_t InvisibleLength(std::string_view text, size_t i) {
   }
 }
 
+namespace {
+
+// A value stored alone under a name that names a person's name (PersonNameWords), which
+// reads as one (WholeTextIsName), is a PERSON, in any case and without a given name the
+// list knows: records keep names a part a column ("first_name": "Maria", "last_name":
+// "Garcia"), each left in clear (QA 17).
+constexpr double kNamedPersonScore = 0.85;
+void AddNamedPerson(std::string_view text, const DetectOptions& options, std::vector<Finding>* out) {
+  if (options.context.empty() || options.context.size() > 256 || text.size() > 256) return;
+  if (!options.entities.empty() &&
+      std::find(options.entities.begin(), options.entities.end(), "PERSON") == options.entities.end())
+    return;
+  if (kNamedPersonScore < options.min_score) return;
+  size_t b, e;
+  if (!NameHasContext(options.context, PersonNameWords()) || !WholeTextIsName(text, &b, &e)) return;
+  out->push_back(Finding{"PERSON", b, e, kNamedPersonScore});
+}
+
+}  // namespace
+
 std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions& options,
                                       const CancelCheck& cancel) const {
   std::vector<Finding> candidates;  // no allocation for a text with none (most values)
   const size_t first = FirstFoldable(text, cancel);
   if (first == std::string_view::npos || text.size() >= std::numeric_limits<uint32_t>::max()) {
     CollectAll(text, options, cancel, &candidates);
+    AddNamedPerson(text, options, &candidates);
     return Resolve(std::move(candidates));
   }
   std::string folded;
@@ -1588,6 +1693,7 @@ std::vector<Finding> Detector::Detect(std::string_view text, const DetectOptions
   // space or a fullwidth digit itself. (The same span found twice is kept once.)
   for (const Detector* d = this; d; d = d->base_)
     if (d->impl_->custom) d->impl_->Collect(text, options, cancel, &candidates);
+  AddNamedPerson(text, options, &candidates);
   return Resolve(std::move(candidates));
 }
 
