@@ -263,6 +263,24 @@ const std::vector<std::string>& PersonNameWords() {
   return kWords;
 }
 
+// Whether name may be one of PersonNameWords' (a word or a run of them): it holds "name",
+// "naam", "nom", "holder" or "apellido", in any case.
+bool MayNamePersonName(std::string_view name) {
+  auto at = [&](size_t i, std::string_view w) {
+    if (i + w.size() > name.size()) return false;
+    for (size_t k = 0; k < w.size(); ++k)
+      if ((name[i + k] | 0x20) != w[k]) return false;
+    return true;
+  };
+  for (size_t i = 0; i + 3 <= name.size(); ++i) {
+    const char c = static_cast<char>(name[i] | 0x20);
+    if ((c == 'n' && (at(i, "name") || at(i, "naam") || at(i, "nom"))) ||
+        (c == 'h' && at(i, "holder")) || (c == 'a' && at(i, "apellido")))
+      return true;
+  }
+  return false;
+}
+
 // Whether the whole of text (blanks around aside) reads as a person's name, in any case:
 // one to six words of letters (combining marks after them), joined by blanks, a word
 // holding '-', an apostrophe or a trailing '.' (an initial) or ',' ("Garcia, Maria")
@@ -316,8 +334,10 @@ bool WholeTextIsName(std::string_view text, size_t* begin, size_t* end) {
     if (letters == 0 || ++words > 6) return false;
     std::string_view word = text.substr(w, i - w);
     while (!word.empty() && (word.back() == '.' || word.back() == ',')) word.remove_suffix(1);
-    std::string capitalised(word);
-    if (!capitalised.empty() && capitalised[0] >= 'a' && capitalised[0] <= 'z') capitalised[0] -= 32;
+    char buffer[129];  // (a word is at most 128 bytes)
+    std::memcpy(buffer, word.data(), word.size());
+    if (buffer[0] >= 'a' && buffer[0] <= 'z') buffer[0] = static_cast<char>(buffer[0] - 32);
+    const std::string_view capitalised(buffer, word.size());
     const bool stop = IsNameStopword(capitalised);
     any_name_word = any_name_word || !stop;
     function_word = function_word || (stop && !IsNameLikeStopword(capitalised));
@@ -1664,7 +1684,11 @@ void AddNamedPerson(std::string_view text, const DetectOptions& options, std::ve
     return;
   if (kNamedPersonScore < options.min_score) return;
   size_t b, e;
-  if (!NameHasContext(options.context, PersonNameWords()) || !WholeTextIsName(text, &b, &e)) return;
+  // (Every one of PersonNameWords holds one of these: most names are passed over here,
+  // before the text is read; the words of those left are compared last.)
+  if (!MayNamePersonName(options.context) || !WholeTextIsName(text, &b, &e) ||
+      !NameHasContext(options.context, PersonNameWords()))
+    return;
   out->push_back(Finding{"PERSON", b, e, kNamedPersonScore});
 }
 
