@@ -1239,12 +1239,30 @@ int JobRound::Finish() {
   AsExtensionOwner owner("ai_jobs");
   SpiScope spi;
   int finished = 0;
+  // The round in one subtransaction; if a job's outcome cannot be recorded (its subject
+  // can no longer be redacted once comply.max_input_bytes was lowered, say: it failed the
+  // round, every job claimed with it, and every later round that claimed it again, and
+  // was never dead-lettered), the round is recorded again, each job in a subtransaction
+  // of its own. (Not one each at once: past 64 subtransactions with an XID, every other
+  // session's snapshot looks this transaction's up in pg_subtrans until it ends.)
+  // Recording again is recording anew: FinishJob reads the job again and recomputes its
+  // outcome; a record handed over (rec_handed_over) is not handed over twice.
+  SubxactFailure round_failure;
+  if (InSubtransaction(
+          [&] {
+            for (Job& j : impl_->jobs) {
+              PollCancel(InterruptCheck());
+              finished += FinishJob(j, impl_->provider_error);
+            }
+          },
+          &round_failure)) {
+    RecordBreakerState();
+    impl_->jobs.clear();
+    return finished;
+  }
+  finished = 0;
   for (Job& j : impl_->jobs) {
     PollCancel(InterruptCheck());
-    // Each job in a subtransaction of its own: one whose outcome cannot be recorded (its
-    // subject can no longer be redacted once comply.max_input_bytes was lowered, say)
-    // failed the round, every job claimed with it, and every later round that claimed it
-    // again, and was never dead-lettered.
     SubxactFailure failure;
     if (InSubtransaction([&] { finished += FinishJob(j, impl_->provider_error); }, &failure)) continue;
     SubxactFailure again;
@@ -1266,6 +1284,12 @@ int JobRound::Finish() {
                         errhidecontext(true), errhidestmt(true)));
     });
   }
+  RecordBreakerState();
+  impl_->jobs.clear();
+  return finished;
+}
+
+void JobRound::RecordBreakerState() {
   // The circuit breaker's state, for people to see.
   if (!impl_->breaker_url.empty() && impl_->provider) {
     struct Seen { ai::CircuitBreaker::State state; int failures; double open_until; };
@@ -1291,8 +1315,6 @@ int JobRound::Finish() {
       last_state = state;
     }
   }
-  impl_->jobs.clear();
-  return finished;
 }
 
 int WriteDeferredRecords() {

@@ -93,6 +93,8 @@ class JobRound {
   // CancelJobsOfGoneRows in protect.h); returns their ids.
   std::vector<int64_t> CancelJobsOfGoneRows(const std::string& reason);
   void DropJobsOfGoneRows();
+  // Upserts comply.ai_provider_status with the breaker of this round's endpoint. Needs SPI.
+  void RecordBreakerState();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
