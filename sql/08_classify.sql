@@ -295,6 +295,7 @@ SET comply.ai_endpoint = 'https://[::1:8080/v1';
 \set VERBOSITY default
 SET comply.ai_endpoint = 'https://user:pw@[::1]:8080/v1?x=1';
 SET comply.ai_endpoint = 'http://llm_host.internal:8000';
+SET comply.ai_endpoint = 'HTTPS://api.example.com/v1';  -- the scheme in any case
 RESET comply.ai_endpoint;
 SELECT comply._endpoint_host('https://hooks.example.com;SemiTok44') AS host_only,
        comply._endpoint_host('https://u:p@Hooks.Example.com:443/x') AS host_of_url;

@@ -109,8 +109,9 @@ bool CheckHttpUrl(const char* name, char** newval) {
   const char* v = *newval ? *newval : "";
   if (*v == '\0') return true;
   const char* rest = nullptr;
-  if (strncmp(v, "https://", 8) == 0) rest = v + 8;
-  else if (strncmp(v, "http://", 7) == 0) rest = v + 7;
+  // (The scheme in any case, as URLs allow and libcurl takes: "HTTPS://" was refused.)
+  if (pg_strncasecmp(v, "https://", 8) == 0) rest = v + 8;
+  else if (pg_strncasecmp(v, "http://", 7) == 0) rest = v + 7;
   bool ok = rest != nullptr && *rest != '\0' && *rest != '/' && *rest != ':';
   for (const char* c = v; ok && *c; ++c)
     if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r') ok = false;
