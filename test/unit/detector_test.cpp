@@ -2402,6 +2402,12 @@ TEST_F(DetectorTest, PersonTwoSurnamesAndSurnameFirst) {
   EXPECT_TRUE(Has("Spoke with Ana Lopez Jose Perez about it", "PERSON", "Ana Lopez"));
   EXPECT_TRUE(Has("Spoke with Ana Lopez Jose Perez about it", "PERSON", "Jose Perez"));
   EXPECT_TRUE(Has("Maria Garcia Maria Garcia", "PERSON", "Maria Garcia"));
+  // Two given names before the surnames (QA 15: the last word of "John Paul Jones
+  // Smith", "Maria Jose Garcia Lopez" was left in clear; after a cue, four words at most).
+  EXPECT_TRUE(Has("Yesterday Maria Jose Garcia Lopez called", "PERSON", "Maria Jose Garcia Lopez"));
+  EXPECT_TRUE(Has("Dear team, John Paul Jones Smith called", "PERSON", "John Paul Jones Smith"));
+  EXPECT_TRUE(Has("Maria Jose Perez Ana Lopez", "PERSON", "Maria Jose Perez"));
+  EXPECT_TRUE(Has("Maria Jose Perez Ana Lopez", "PERSON", "Ana Lopez"));
   {
     const std::string text = "Maria Garcia Maria Garcia";
     std::vector<Finding> found = Find(text, 0.5);

@@ -1009,6 +1009,16 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
       size_t after = skip_blanks(k + 2);
       if (after > k + 2) k = after;
     }
+    // A second given name before the surname ("Maria Jose Garcia Lopez", "John Paul Jones
+    // Smith"): a listed given name that a surname follows is one of the given names (taken
+    // as the surname, the second surname after it was left in clear).
+    {
+      size_t given2_end = 0;
+      if (first_name_at(k, &given2_end)) {
+        const size_t k3 = skip_blanks(given2_end);
+        if (k3 > given2_end && surname_at(k3) != 0) k = k3;
+      }
+    }
     size_t end = surname_at(k);
     if (end != 0) {
       // A second surname, as Spanish and Portuguese names have ("Maria Garcia Lopez",
