@@ -1263,6 +1263,19 @@ SELECT * FROM comply.forget_dropped('cornelia.ashgrove@example.com', '{"id": 1}'
 -- A key holding a null names no row: refused, not recorded as an erasure of nothing.
 SELECT * FROM comply.forget('clinic.erase', '{"id": null}');
 SELECT * FROM comply.forget_dropped('clinic.dropme', '{"email": null}');
+-- The key names what the jobs name the rows by, no other member: an extra one (who asked)
+-- was kept in the ledger for good, a misspelt one matched nothing (QA 18).
+SELECT * FROM comply.forget_dropped('clinic.dropme', '{"email": "cornelia.ashgrove@example.com", "requested_by": "Kowalczyk via phone"}');
+SELECT * FROM comply.forget_dropped('clinic.dropme', '{"EMAIL": "cornelia.ashgrove@example.com"}');
+SELECT count(*) AS forget_entries FROM comply.audit_log WHERE action = 'forget' AND object = 'clinic.dropme';
+-- A key value its column could not hold is refused, not cut to another row's (QA 18);
+-- blanks past a char(n)'s length are what an INSERT drops too.
+CREATE TABLE clinic.char_keyed (c char(6) PRIMARY KEY, note text);
+SELECT comply.protect('clinic.char_keyed', '{"columns": {"note": {"redact": true}}}');
+SELECT * FROM comply.forget('clinic.char_keyed', '{"c": "abc   zzzz"}');
+SELECT what, removed FROM comply.forget('clinic.char_keyed', '{"c": "abc         "}') ORDER BY 1 LIMIT 1;
+SELECT comply.unprotect('clinic.char_keyed');
+DROP TABLE clinic.char_keyed;
 \set VERBOSITY default
 -- Whether the row is still stored is asked with the key's values as parameters: an error
 -- while that query runs (here a row security policy's; in production a lock or statement

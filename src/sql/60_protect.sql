@@ -17,6 +17,23 @@ CREATE TABLE comply.policies (
 COMMENT ON TABLE comply.policies IS
   'The policy of each protected table (written by comply.protect, removed by comply.unprotect)';
 
+-- The partitions of a partitioned table or partition, at every level, and itself, read
+-- from pg_inherits (nothing for another relation), as pg_partition_tree's relid: without
+-- its lock on every partition. The drift event trigger and the checks it runs read
+-- trees during DDL: a pg_restore -j restoring two partitions at once, each holding its
+-- own partition while locking the other's, deadlocked (QA 18).
+CREATE FUNCTION comply._partition_tree(rel regclass) RETURNS TABLE(relid regclass)
+  LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+  WITH RECURSIVE tree(relid) AS (
+    SELECT c.oid FROM pg_class c WHERE c.oid = rel AND (c.relkind = 'p' OR c.relispartition)
+    UNION ALL
+    SELECT i.inhrelid FROM pg_inherits i JOIN tree t ON i.inhparent = t.relid
+      JOIN pg_class k ON k.oid = i.inhrelid AND k.relispartition)
+  SELECT relid::regclass FROM tree
+$$;
+COMMENT ON FUNCTION comply._partition_tree(regclass) IS
+  'The relids of comply._partition_tree(rel), read without locking the partitions';
+
 -- A table's privileges as the drift watch compares them: its owner, the table's ACL
 -- and its columns' (a GRANT SELECT (col) is a grant too).
 CREATE FUNCTION comply._acl_text_of(tbl regclass) RETURNS text
@@ -40,7 +57,7 @@ CREATE FUNCTION comply._acl_text(tbl regclass) RETURNS text
   SELECT concat_ws(' ', comply._acl_text_of(tbl),
                    (SELECT string_agg('partition ' || r.relid::regclass::text || ' {' || comply._acl_text_of(r.relid) || '}',
                                       ' ' ORDER BY r.relid::regclass::text)
-                      FROM pg_partition_tree(tbl) r JOIN pg_class k ON k.oid = r.relid
+                      FROM comply._partition_tree(tbl) r JOIN pg_class k ON k.oid = r.relid
                      WHERE r.relid <> tbl
                        AND (k.relacl IS NOT NULL
                             OR k.relowner <> (SELECT c.relowner FROM pg_class c WHERE c.oid = tbl)
@@ -392,7 +409,7 @@ CREATE FUNCTION comply._partition_key_problem(tbl regclass, policy jsonb) RETURN
       FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.objid AND a.attnum = d.objsubid
      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
        AND d.refobjid = d.objid AND d.refobjsubid = 0 AND d.objsubid > 0 AND d.deptype = 'i'
-       AND (d.objid IN (SELECT t.relid FROM pg_partition_tree(tbl) t)
+       AND (d.objid IN (SELECT t.relid FROM comply._partition_tree(tbl) t)
             OR d.objid IN (SELECT t.relid FROM pg_partition_ancestors(tbl) t))
        AND EXISTS (SELECT 1 FROM jsonb_each(policy -> 'columns') c
                     WHERE c.key = a.attname AND comply._policy_transforms(c.value))
@@ -403,7 +420,7 @@ CREATE FUNCTION comply._partition_key_problem(tbl regclass, policy jsonb) RETURN
                   pt.partrelid::regclass, quote_ident(c.key)),
            pt.partrelid::regclass::text, c.key
       FROM pg_partitioned_table pt, jsonb_each(policy -> 'columns') c
-     WHERE (pt.partrelid IN (SELECT t.relid FROM pg_partition_tree(tbl) t)
+     WHERE (pt.partrelid IN (SELECT t.relid FROM comply._partition_tree(tbl) t)
             OR pt.partrelid IN (SELECT t.relid FROM pg_partition_ancestors(tbl) t))
        AND pt.partexprs IS NOT NULL AND pt.partexprs::text ~ ':varattno 0 '
        AND comply._policy_transforms(c.value)) x
@@ -445,7 +462,7 @@ CREATE VIEW comply.protected_tables AS
          -- rows; the TRUNCATE trigger on the table.
          NOT EXISTS (SELECT 1
                        FROM (SELECT p.table_name::oid AS relid  -- a plain table has no tree
-                             UNION SELECT t.relid FROM pg_catalog.pg_partition_tree(p.table_name) t) r,
+                             UNION SELECT t.relid FROM comply._partition_tree(p.table_name) t) r,
                             (VALUES ('comply_protect_before'::name), ('comply_protect_after'::name)) n(tgname)
                       WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                                          WHERE t.tgrelid = r.relid AND t.tgname = n.tgname

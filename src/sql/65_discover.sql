@@ -219,7 +219,7 @@ BEGIN
       INTO pages, est_rows
       FROM pg_class c
      WHERE c.relkind IN ('r', 'm')
-       AND c.oid IN (SELECT t.oid UNION ALL SELECT p.relid FROM pg_partition_tree(t.oid) p);
+       AND c.oid IN (SELECT t.oid UNION ALL SELECT p.relid FROM comply._partition_tree(t.oid) p);
     -- Rows now: pages times the density seen by ANALYZE, or a guess of 20 rows a page.
     est_rows := coalesce(pages, 0) * coalesce(est_rows, 20);
     pct := CASE WHEN coalesce(pages, 0) <= small_pages OR est_rows <= 2 * p_sample_rows THEN 100

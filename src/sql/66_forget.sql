@@ -165,6 +165,17 @@ BEGIN
       RAISE EXCEPTION 'the value given for key column % is not a valid %', quote_ident(col), col_type
         USING ERRCODE = 'invalid_parameter_value';
     END;
+    -- A value the column could not hold is refused, not cut as a cast cuts it: a char(6)
+    -- key given 'abc   zzzz' was read as 'abc', another row, whose jobs went (QA 18).
+    -- (What an INSERT takes: blanks past the length, which it drops.)
+    IF col_type ~ '^character( varying)?\([0-9]+\)$'
+       AND char_length(rtrim(key ->> col, ' ')) > substring(col_type FROM '\(([0-9]+)\)$')::int
+       -- (a column the policy pseudonymizes holds the pseudonym of a longer identifier)
+       AND NOT EXISTS (SELECT 1 FROM comply.policies p
+                        WHERE p.table_name = tbl AND p.policy -> 'columns' -> col -> 'pseudonymize' = 'true') THEN
+      RAISE EXCEPTION 'the value given for key column % is longer than its type % allows', quote_ident(col), col_type
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     key := key || jsonb_build_object(col, value);
     IF col_type ~ '^(smallint|integer|bigint|numeric|oid)' AND value ~ '^-?[0-9]+(\.[0-9]+)?$' THEN
       stored_key := stored_key || jsonb_build_object(col, value::numeric);
@@ -240,6 +251,33 @@ BEGIN
     RAISE EXCEPTION 'no classification job or review case names table %', comply._shown_name(table_name)
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Name it as the jobs'' subjects do: schema-qualified, such as public.intake.';
+  END IF;
+  -- The key names the members the jobs' (or the cases') subjects name the table's rows
+  -- by, no other: a misspelt or missing one matched nothing, recorded as an erasure that
+  -- removed nothing, and an extra one (who asked, say) was kept in the ledger for good
+  -- (QA 18), as comply.forget refuses them.
+  IF NOT EXISTS (SELECT 1 FROM comply.ai_jobs j
+                  WHERE j.subject ->> 'table' = table_name
+                    AND jsonb_typeof(j.subject -> 'primary_key') = 'object'
+                    AND (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(j.subject -> 'primary_key') k)
+                        = (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(key) k))
+     AND NOT EXISTS (SELECT 1 FROM comply.review_cases r
+                      WHERE r.subject ->> 'table' = table_name
+                        AND jsonb_typeof(r.subject -> 'primary_key') = 'object'
+                        AND (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(r.subject -> 'primary_key') k)
+                            = (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(key) k)) THEN
+    RAISE EXCEPTION 'primary_key must name exactly the key columns the jobs of table % name: %',
+      comply._shown_name(table_name),
+      coalesce((SELECT string_agg(quote_ident(k), ', ' ORDER BY k)
+                  FROM (SELECT j.subject -> 'primary_key' AS pk FROM comply.ai_jobs j
+                         WHERE j.subject ->> 'table' = table_name
+                           AND jsonb_typeof(j.subject -> 'primary_key') = 'object'
+                        UNION ALL
+                        SELECT r.subject -> 'primary_key' FROM comply.review_cases r
+                         WHERE r.subject ->> 'table' = table_name
+                           AND jsonb_typeof(r.subject -> 'primary_key') = 'object'
+                        LIMIT 1) s, jsonb_object_keys(s.pk) k), '(none: no subject names a row by its key)')
+      USING ERRCODE = 'invalid_parameter_value';
   END IF;
   -- A key column its jobs name by pseudonyms (the policy pseudonymized it) must be given
   -- as one: the identifier would match nothing, and stay in the ledger for good. (Any

@@ -173,7 +173,7 @@ COMMENT ON FUNCTION comply._ref_matches(text, text) IS
 -- triggers enabled ALWAYS fire (its TRUNCATE too).
 CREATE FUNCTION comply._replicated_past_policy(rel oid) RETURNS boolean
   LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
-  SELECT EXISTS (SELECT 1 FROM (SELECT rel AS relid UNION SELECT r.relid FROM pg_partition_tree(rel) r) t
+  SELECT EXISTS (SELECT 1 FROM (SELECT rel AS relid UNION SELECT r.relid FROM comply._partition_tree(rel) r) t
                    JOIN pg_trigger tg ON tg.tgrelid = t.relid
                   WHERE tg.tgenabled <> 'A'
                     AND (tg.tgname IN ('comply_protect_before', 'comply_protect_after')
@@ -356,7 +356,7 @@ BEGIN
     WITH tables AS (
       SELECT cl.oid, format('%I.%I', n.nspname, cl.relname) AS ident, cl.relkind,
              -- the table and, if partitioned, its partitions (their rows can be read directly)
-             CASE WHEN cl.relkind = 'p' THEN ARRAY(SELECT r.relid FROM pg_partition_tree(cl.oid) r)
+             CASE WHEN cl.relkind = 'p' THEN ARRAY(SELECT r.relid FROM comply._partition_tree(cl.oid) r)
                   ELSE ARRAY[cl.oid] END AS tree
         FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
        WHERE cl.oid IN (SELECT p.table_name FROM comply.policies p
@@ -493,7 +493,7 @@ BEGIN
     -- not fire: its rows pass the policy only if the protect triggers are enabled ALWAYS.
     SELECT string_agg(DISTINCT quote_ident(sub.subname), ', ') INTO replicated_by
       FROM pg_subscription_rel sr JOIN pg_subscription sub ON sub.oid = sr.srsubid
-     WHERE sr.srrelid IN (SELECT r.relid FROM pg_partition_tree(t.oid) r UNION SELECT t.oid)
+     WHERE sr.srrelid IN (SELECT r.relid FROM comply._partition_tree(t.oid) r UNION SELECT t.oid)
        AND comply._replicated_past_policy(sr.srrelid);
     IF replicated_by IS NOT NULL THEN
       base := base || ('logical replication writes it past its policy (subscription ' || replicated_by
@@ -805,7 +805,7 @@ BEGIN
     -- the root; a subscription may write the root or its partitions.)
     FOR c IN SELECT DISTINCT pt.pubname::text AS pubname FROM pg_publication_tables pt
               WHERE to_regclass(format('%I.%I', pt.schemaname, pt.tablename))
-                    IN (SELECT r.relid FROM pg_partition_tree(t.relid) r UNION SELECT t.relid)
+                    IN (SELECT r.relid FROM comply._partition_tree(t.relid) r UNION SELECT t.relid)
               ORDER BY 1
     LOOP
       IF NOT c.pubname = ANY (pubs) THEN
@@ -819,7 +819,7 @@ BEGIN
                                       WHERE tg.tgrelid = sr.srrelid AND tg.tgname = 'comply_protect_before')
                              AND NOT comply._replicated_past_policy(sr.srrelid)) AS applied
                FROM pg_subscription_rel sr JOIN pg_subscription sub ON sub.oid = sr.srsubid
-              WHERE sr.srrelid IN (SELECT r.relid FROM pg_partition_tree(t.relid) r UNION SELECT t.relid)
+              WHERE sr.srrelid IN (SELECT r.relid FROM comply._partition_tree(t.relid) r UNION SELECT t.relid)
               GROUP BY sub.subname ORDER BY 1
     LOOP
       IF NOT c.subname = ANY (subs) THEN

@@ -551,7 +551,7 @@ BEGIN
        -- of its partitions (whose rows can be read directly)
        WHERE EXISTS (SELECT 1
                        FROM (SELECT p.table_name::oid AS rel
-                             UNION SELECT r.relid FROM pg_partition_tree(p.table_name) r) t
+                             UNION SELECT r.relid FROM comply._partition_tree(p.table_name) r) t
                       WHERE CASE WHEN x.priv IN ('SELECT', 'INSERT', 'UPDATE')
                                  THEN has_any_column_privilege('public', t.rel, x.priv)
                                  ELSE has_table_privilege('public', t.rel, x.priv) END)) pr

@@ -140,7 +140,7 @@ BEGIN
                OR EXISTS (SELECT 1 FROM pg_attribute a
                            WHERE a.attrelid = c.table_name AND comply._changed_here(a.xmin))
                OR (k.relkind = 'p'
-                   AND EXISTS (SELECT 1 FROM pg_partition_tree(c.table_name) r
+                   AND EXISTS (SELECT 1 FROM comply._partition_tree(c.table_name) r
                                 JOIN pg_class q ON q.oid = r.relid
                                WHERE r.relid <> c.table_name
                                  AND (comply._changed_here(q.xmin)
@@ -423,7 +423,7 @@ BEGIN
       FOR p IN SELECT comply._partition_key_problem(c.table_name, c.policy) AS problem, c.table_name
                  FROM comply.policies c
                 WHERE c.table_name = r.objid OR c.table_name IN (SELECT pg_partition_ancestors(r.objid))
-                   OR c.table_name IN (SELECT t.relid FROM pg_partition_tree(r.objid) t) LOOP
+                   OR c.table_name IN (SELECT t.relid FROM comply._partition_tree(r.objid) t) LOOP
         IF p.problem IS NOT NULL THEN
           RAISE EXCEPTION '%', p.problem
             USING ERRCODE = 'feature_not_supported',
@@ -534,7 +534,7 @@ BEGIN
         -- those triggers.)
         FOR obj IN SELECT tg.tgrelid, tg.tgname
                      FROM unnest(comply._attached_partitions(r.command)) a,
-                          LATERAL pg_partition_tree(a) pt
+                          LATERAL comply._partition_tree(a) pt
                      JOIN pg_trigger tg ON tg.tgrelid = pt.relid
                     WHERE NOT tg.tgisinternal AND tg.tgparentid = 0
                       AND tg.tgfoid <> 'comply._protect_row()'::regprocedure
