@@ -5,8 +5,9 @@
 # policies) comes back, the protect triggers of plain and partitioned tables come back
 # and enforce the same policies (the same pseudonyms: the key is the server's; with
 # another key, writes that would pseudonymize are refused), and the
-# restore itself records no drift and raises no alert. The ledger is not part of a
-# dump (docs/ledger.md): the restored database starts its own.
+# restore itself records no drift and raises no alert; a parallel restore of a protected
+# partitioned table keeps its keys and rows. The ledger is not part of a dump
+# (docs/ledger.md): the restored database starts its own.
 # Prints one line per check and "N passed, M failed".
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -177,6 +178,40 @@ check "... and the CHECK's rows are back" "2" "$(q -d "$dst2" -c "SELECT count(*
 check "... with everything else" "$(q -d "$src" -c "SELECT count(*) FROM clinic.intake; SELECT count(*) FROM comply.policies")" \
   "$(q -d "$dst2" -c "SELECT count(*) FROM clinic.intake; SELECT count(*) FROM comply.policies")"
 q -d postgres -c "DROP DATABASE $dst2 WITH (FORCE)"
+
+# A parallel restore of a protected partitioned table: each partition's primary key and
+# rows are restored in connections of their own, and the drift event trigger that reads
+# the partition tree during that DDL locked every partition: two workers each holding
+# one partition deadlocked there (QA 18: 4 runs of 4 with -j 2, a partition's key or
+# rows lost). Three runs, a fresh database each.
+par_src=comply_dump_par_src
+par_dst=comply_dump_par_dst
+q -d postgres -c "DROP DATABASE IF EXISTS $par_src WITH (FORCE)" -c "CREATE DATABASE $par_src"
+q -d "$par_src" <<'SQL' >/dev/null
+SET client_min_messages = warning;
+CREATE EXTENSION pg_comply;
+CREATE TABLE ev (id int, region text, note text, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+CREATE TABLE ev_n PARTITION OF ev FOR VALUES IN ('north');
+CREATE TABLE ev_s PARTITION OF ev FOR VALUES IN ('south');
+CREATE TABLE ev_w PARTITION OF ev FOR VALUES IN ('west');
+SELECT comply.protect('ev', '{"columns": {"note": {"redact": true}}}');
+INSERT INTO ev VALUES (1, 'north', 'call 415-555-2671'), (2, 'south', 'x'), (3, 'west', 'y');
+SQL
+"${PG_DUMP:-pg_dump}" -Fc -f "$work/par.dump" "$par_src"
+par_ok=0
+for run in 1 2 3; do
+  q -d postgres -c "DROP DATABASE IF EXISTS $par_dst WITH (FORCE)" -c "CREATE DATABASE $par_dst"
+  if "${PG_RESTORE:-pg_restore}" -j 2 --exit-on-error -d "$par_dst" "$work/par.dump" >"$work/par.log" 2>&1 &&
+     [ "$(q -d "$par_dst" -c "SELECT count(*) FROM ev")" = 3 ] &&
+     [ "$(q -d "$par_dst" -c "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+                               WHERE i.indisprimary AND c.relname IN ('ev', 'ev_n', 'ev_s', 'ev_w')")" = 4 ]; then
+    par_ok=$((par_ok + 1))
+  else
+    sed 's/^/#   /' "$work/par.log" | head -5
+  fi
+done
+check "a protected partitioned table restored with -j 2, three times: keys and rows intact" "3" "$par_ok"
+for db in "$par_src" "$par_dst"; do q -d postgres -c "DROP DATABASE $db WITH (FORCE)"; done
 
 for db in "$src" "$dst"; do q -d postgres -c "DROP DATABASE $db WITH (FORCE)"; done
 echo "dump_restore: $passed passed, $failed failed"
