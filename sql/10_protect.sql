@@ -1274,6 +1274,15 @@ CREATE TABLE clinic.char_keyed (c char(6) PRIMARY KEY, note text);
 SELECT comply.protect('clinic.char_keyed', '{"columns": {"note": {"redact": true}}}');
 SELECT * FROM comply.forget('clinic.char_keyed', '{"c": "abc   zzzz"}');
 SELECT what, removed FROM comply.forget('clinic.char_keyed', '{"c": "abc         "}') ORDER BY 1 LIMIT 1;
+-- The request's entry names the key as the row's entries do (padded; a uuid in small
+-- letters), not as typed (QA 18).
+CREATE TABLE clinic.uuid_keyed (u uuid PRIMARY KEY, note text);
+SELECT comply.protect('clinic.uuid_keyed', '{"columns": {"note": {"redact": true}}}');
+SELECT what FROM comply.forget('clinic.uuid_keyed', '{"u": "6F9619FF-8B86-D011-B42D-00C04FC964FF"}') ORDER BY 1 LIMIT 1;
+SELECT object, details -> 'primary_key' AS primary_key FROM comply.audit_log
+ WHERE action = 'forget' AND object IN ('clinic.char_keyed', 'clinic.uuid_keyed') ORDER BY id;
+SELECT comply.unprotect('clinic.uuid_keyed');
+DROP TABLE clinic.uuid_keyed;
 SELECT comply.unprotect('clinic.char_keyed');
 DROP TABLE clinic.char_keyed;
 \set VERBOSITY default

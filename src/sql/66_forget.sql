@@ -151,7 +151,7 @@ BEGIN
   -- code, and this function runs as the extension's owner.)
   -- The ledger records the key as the row's own entries name it: a number as a number,
   -- whether the request gave {"id": 1} or {"id": "1"} (QA 14: the erasure did not join
-  -- the row's history).
+  -- the row's history), any other value as the jobs' subjects write it.
   stored_key := primary_key;
   FOR col, col_type IN
     SELECT a.attname, comply._key_type(tbl, a.attname)
@@ -179,6 +179,10 @@ BEGIN
     key := key || jsonb_build_object(col, value);
     IF col_type ~ '^(smallint|integer|bigint|numeric|oid)' AND value ~ '^-?[0-9]+(\.[0-9]+)?$' THEN
       stored_key := stored_key || jsonb_build_object(col, value::numeric);
+    ELSE
+      -- As the row's entries write it too: a uuid in small letters, a char(n) padded, a
+      -- float8 as text, a time in UTC (QA 18: the key as typed did not join them).
+      stored_key := stored_key || jsonb_build_object(col, value);
     END IF;
   END LOOP;
   -- A key column the policy pseudonymizes is stored, and named by the row's jobs, as its
