@@ -1962,14 +1962,23 @@ TEST_F(DetectorTest, ItFiscalCodeAndUkNinoInSmallLetters) {
 
 // The name a value is stored under (a column's, a member's key) is context too: an
 // identifier that needs its word nearby is found alone in a column named for it.
+// What Detect finds in text stored under name (DetectOptions::context): each finding's
+// entity, or with entity given the spans of its findings, each followed by ';'.
+std::string FoundUnder(std::string_view text, std::string_view name, std::string_view entity = {}) {
+  DetectOptions options;
+  options.context = name;
+  std::string out;
+  for (const Finding& f : Detect(Shared(), text, options)) {
+    if (entity.empty())
+      out += std::string(f.entity) + ";";
+    else if (f.entity == entity)
+      out += std::string(text.substr(f.begin, f.end - f.begin)) + ";";
+  }
+  return out;
+}
+
 TEST_F(DetectorTest, NameOfTheValueIsContext) {
-  auto entities_in = [](std::string_view text, std::string_view name) {
-    DetectOptions options;
-    options.context = name;
-    std::string out;
-    for (const Finding& f : Detect(Shared(), text, options)) out += std::string(f.entity) + ";";
-    return out;
-  };
+  auto entities_in = [](std::string_view text, std::string_view name) { return FoundUnder(text, name); };
   EXPECT_EQ(entities_in("87120347853", ""), "");
   EXPECT_EQ(entities_in("87120347853", "pesel"), "PL_PESEL;");
   EXPECT_EQ(entities_in("87120347853", "customer_PESEL"), "PL_PESEL;");
@@ -2010,12 +2019,7 @@ TEST_F(DetectorTest, NameOfTheValueIsContext) {
 // "last_name": "Garcia" were left in clear); "name" alone (a product's) is no such name.
 TEST_F(DetectorTest, NamedPersonColumns) {
   auto person_in = [](std::string_view text, std::string_view name) {
-    DetectOptions options;
-    options.context = name;
-    std::string out;
-    for (const Finding& f : Detect(Shared(), text, options))
-      if (std::string_view(f.entity) == "PERSON") out += std::string(text.substr(f.begin, f.end - f.begin)) + ";";
-    return out;
+    return FoundUnder(text, name, "PERSON");
   };
   EXPECT_EQ(person_in("Maria", "first_name"), "Maria;");
   EXPECT_EQ(person_in("Garcia", "last_name"), "Garcia;");
