@@ -286,6 +286,12 @@ ALTER TABLE comply.ledger_entries DISABLE TRIGGER append_only;
 DELETE FROM comply.ledger_entries WHERE block_no = 1 AND leaf_index = 1;
 SELECT block_no, problem, detail FROM comply.verify_ledger(1, 1) WHERE block_no = 1;
 ROLLBACK;
+-- The last leaves' records deleted: those leaves are named too.
+BEGIN;
+ALTER TABLE comply.ledger_entries DISABLE TRIGGER append_only;
+DELETE FROM comply.ledger_entries WHERE block_no = 1 AND leaf_index >= 5;
+SELECT block_no, problem, detail FROM comply.verify_ledger(1, 1) WHERE block_no = 1 AND problem = 'entry missing' AND entry_id IS NULL;
+ROLLBACK;
 -- A record of a block that does not exist (ledger_entries has no foreign key), between
 -- blocks and after the last one.
 BEGIN;

@@ -1962,12 +1962,20 @@ void VerifyRange(int64 from, int64 to, std::vector<Problem>* problems) {
       }
     }
     if (static_cast<int64>(sealed.size()) != b.entry_count) {
+      // The last leaves gone too are named, as those before a recorded one are above
+      // (QA 16: the count alone named none).
+      std::string last_missing;
+      if (next_leaf < b.entry_count)
+        last_missing = next_leaf + 1 == b.entry_count
+                           ? ": leaf " + std::to_string(next_leaf) + " is not recorded"
+                           : ": leaves " + std::to_string(next_leaf) + " to " +
+                                 std::to_string(b.entry_count - 1) + " are not recorded";
       problems->push_back({b.block_no, 0,
                            static_cast<int64>(sealed.size()) > b.entry_count
                                ? "entry inserted into sealed block"
                                : "entry missing",
                            "block seals " + std::to_string(b.entry_count) + " entries, " +
-                               std::to_string(sealed.size()) + " recorded"});
+                               std::to_string(sealed.size()) + " recorded" + last_missing});
       entry_problem = true;
     }
     if (!entry_problem && ledger::MerkleRoot(leaves) != b.merkle_root)
