@@ -2412,6 +2412,7 @@ TEST_F(DetectorTest, PersonTwoSurnamesAndSurnameFirst) {
   EXPECT_TRUE(Has("Dear team, John Paul Jones Smith called", "PERSON", "John Paul Jones Smith"));
   EXPECT_TRUE(Has("Maria Jose Perez Ana Lopez", "PERSON", "Maria Jose Perez"));
   EXPECT_TRUE(Has("Maria Jose Perez Ana Lopez", "PERSON", "Ana Lopez"));
+  EXPECT_TRUE(Lacks("Maria ", "PERSON"));  // (a given name then blanks to the end: read past it)
   {
     const std::string text = "Maria Garcia Maria Garcia";
     std::vector<Finding> found = Find(text, 0.5);

@@ -1014,7 +1014,7 @@ void Detector::Impl::ScanFirstNames(std::string_view text, size_t from, size_t k
     // as the surname, the second surname after it was left in clear).
     {
       size_t given2_end = 0;
-      if (first_name_at(k, &given2_end)) {
+      if (k < text.size() && first_name_at(k, &given2_end)) {
         const size_t k3 = skip_blanks(given2_end);
         if (k3 > given2_end && surname_at(k3) != 0) k = k3;
       }
