@@ -224,6 +224,10 @@ SELECT comply._setting_fingerprint('myapp.upstream', 'postgresql://app:Hunter2Pw
 SELECT count(*) FILTER (WHERE (subject || message || details::text) ~ 'jane\.doe') AS pii_in_alerts,
        count(*) FILTER (WHERE subject = 'role [EMAIL_ADDRESS]') AS redacted_role_alerts
   FROM comply.alerts;
+-- The role's entry names it by its OID too, which its redacted name no longer tells apart
+-- from another's (QA 16).
+SELECT (details ->> 'role_oid')::oid = (SELECT oid FROM pg_roles WHERE rolname = 'jane.doe@example.com') AS role_named_by_oid
+  FROM comply.audit_log WHERE action = 'drift' AND object = 'role [EMAIL_ADDRESS]';
 SELECT comply._hba_option_fingerprint('ldapbindpasswd=LdapSecret372') ~ '^ldapbindpasswd=sha256:[0-9a-f]{64}$' AS hba_secret_hashed,
        comply._hba_option_fingerprint('ldapserver=ldap.example.org') AS hba_option_kept;
 SELECT details ->> 'item' AS item, details ->> 'object' AS object FROM comply.audit_log

@@ -293,10 +293,16 @@ BEGIN
             WHERE NOT EXISTS (SELECT 1 FROM comply.drift_reported r
                                WHERE r.kind = e ->> 'kind' AND r.object = e ->> 'object'
                                  AND r.actual IS NOT DISTINCT FROM e ->> 'actual') LOOP
+    -- A role's entry names it by its OID too: two roles whose names redact alike (two
+    -- e-mail addresses, "role [EMAIL_ADDRESS]") are told apart (QA 16).
     PERFORM comply._drift(d.kind || ' ' || d.object,
                           format('%s %s differs from the baseline', d.kind, d.object),
                           jsonb_build_object('kind', 'baseline', 'item', d.kind, 'object', d.object,
-                                             'expected', d.expected, 'actual', d.actual));
+                                             'expected', d.expected, 'actual', d.actual)
+                          || CASE WHEN d.kind = 'role' THEN
+                               jsonb_strip_nulls(jsonb_build_object('role_oid',
+                                 (SELECT r.oid::bigint FROM pg_roles r WHERE r.rolname = d.object)))
+                             ELSE '{}' END);
     INSERT INTO comply.drift_reported (kind, object, actual) VALUES (d.kind, d.object, d.actual)
       ON CONFLICT ON CONSTRAINT drift_reported_pkey DO UPDATE SET actual = EXCLUDED.actual, reported_at = now();
     n := n + 1;
