@@ -2392,6 +2392,7 @@ TEST_F(DetectorTest, PersonNameLikeStopwordsAfterACue) {
   EXPECT_TRUE(Has("NAME: NGUYEN VAN AN", "PERSON", "NGUYEN VAN AN"));
   EXPECT_TRUE(Has("Name: John Smith On Monday we met", "PERSON", "John Smith"));
   EXPECT_TRUE(Has("Mr. Smith An appointment was made", "PERSON", "Smith"));
+  EXPECT_TRUE(Has("Mr. An Nguyen On Monday", "PERSON", "An Nguyen"));
   EXPECT_TRUE(Lacks("Name: An", "PERSON"));
   EXPECT_TRUE(Lacks("I met an old friend. An apple a day.", "PERSON"));
 }

@@ -546,15 +546,15 @@ bool NoWordAfter(std::string_view text, size_t at) {
 }
 
 bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end, bool after_cue) {
-  bool trimmed = false;  // (not after a word dropped: "Dear Sir On Call")
+  bool lead_trimmed = false;  // (not after a first word dropped: "Dear Sir On Call")
   for (;;) {
     std::string_view span = text.substr(*begin, *end - *begin);
     size_t sp = FirstBlank(span);
     std::string_view first = span.substr(0, sp);
-    const bool name_like = after_cue && !trimmed && sp != std::string_view::npos;
+    const bool name_like = after_cue && !lead_trimmed && sp != std::string_view::npos;
     if ((IsNameStopword(first) && !(name_like && IsNameLikeStopword(first))) ||
         (first.size() == 2 && first[1] == '.' && sp == std::string_view::npos)) {
-      trimmed = true;
+      lead_trimmed = true;
       if (sp == std::string_view::npos) return false;
       *begin += sp;
       while (*begin < *end && (text[*begin] == ' ' || text[*begin] == '\t')) ++*begin;
@@ -564,7 +564,6 @@ bool TrimNameSpan(std::string_view text, size_t* begin, size_t* end, bool after_
     if (lsp == std::string_view::npos) return !IsNameStopword(span);
     std::string_view last = span.substr(lsp + 1);
     if (IsNameStopword(last) && !(after_cue && IsNameLikeStopword(last) && NoWordAfter(text, *end))) {
-      trimmed = true;
       *end = *begin + lsp;
       while (*end > *begin && (text[*end - 1] == ' ' || text[*end - 1] == '\t')) --*end;
       continue;
