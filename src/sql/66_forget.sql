@@ -237,6 +237,7 @@ DECLARE
   counts jsonb;
   col text;
   padded text;
+  named text[];  -- the key's members, as the subjects name them
 BEGIN
   IF table_name IS NULL OR primary_key IS NULL THEN
     RAISE EXCEPTION 'table name and primary key must not be null' USING ERRCODE = 'null_value_not_allowed';
@@ -260,27 +261,21 @@ BEGIN
   -- by, no other: a misspelt or missing one matched nothing, recorded as an erasure that
   -- removed nothing, and an extra one (who asked, say) was kept in the ledger for good
   -- (QA 18), as comply.forget refuses them.
-  IF NOT EXISTS (SELECT 1 FROM comply.ai_jobs j
-                  WHERE j.subject ->> 'table' = table_name
-                    AND jsonb_typeof(j.subject -> 'primary_key') = 'object'
-                    AND (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(j.subject -> 'primary_key') k)
-                        = (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(key) k))
-     AND NOT EXISTS (SELECT 1 FROM comply.review_cases r
-                      WHERE r.subject ->> 'table' = table_name
-                        AND jsonb_typeof(r.subject -> 'primary_key') = 'object'
-                        AND (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(r.subject -> 'primary_key') k)
-                            = (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(key) k)) THEN
+  -- (The members of one subject that names them, if any does; else of any subject.)
+  SELECT m.members INTO named
+    FROM (SELECT j.subject -> 'primary_key' AS pk FROM comply.ai_jobs j
+           WHERE j.subject ->> 'table' = table_name AND jsonb_typeof(j.subject -> 'primary_key') = 'object'
+          UNION ALL
+          SELECT r.subject -> 'primary_key' FROM comply.review_cases r
+           WHERE r.subject ->> 'table' = table_name AND jsonb_typeof(r.subject -> 'primary_key') = 'object') s,
+         LATERAL (SELECT array_agg(k ORDER BY k) AS members FROM jsonb_object_keys(s.pk) k) m
+   ORDER BY m.members = (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(key) k) DESC
+   LIMIT 1;
+  IF named IS DISTINCT FROM (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(key) k) THEN
     RAISE EXCEPTION 'primary_key must name exactly the key columns the jobs of table % name: %',
       comply._shown_name(table_name),
-      coalesce((SELECT string_agg(quote_ident(k), ', ' ORDER BY k)
-                  FROM (SELECT j.subject -> 'primary_key' AS pk FROM comply.ai_jobs j
-                         WHERE j.subject ->> 'table' = table_name
-                           AND jsonb_typeof(j.subject -> 'primary_key') = 'object'
-                        UNION ALL
-                        SELECT r.subject -> 'primary_key' FROM comply.review_cases r
-                         WHERE r.subject ->> 'table' = table_name
-                           AND jsonb_typeof(r.subject -> 'primary_key') = 'object'
-                        LIMIT 1) s, jsonb_object_keys(s.pk) k), '(none: no subject names a row by its key)')
+      coalesce((SELECT string_agg(quote_ident(k), ', ') FROM unnest(named) k),
+               '(none: no subject names a row by its key)')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   -- A key column its jobs name by pseudonyms (the policy pseudonymized it) must be given

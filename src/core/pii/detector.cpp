@@ -281,14 +281,14 @@ bool MayNamePersonName(std::string_view name) {
   return false;
 }
 
+bool IsNameLikeStopword(std::string_view w);  // (below, with TrimNameSpan)
+
 // Whether the whole of text (blanks around aside) reads as a person's name, in any case:
 // one to six words of letters (combining marks after them), joined by blanks, a word
 // holding '-', an apostrophe or a trailing '.' (an initial) or ',' ("Garcia, Maria")
 // inside or after its letters; at most 128 bytes, not every word a name stopword ("N/A",
 // "Unknown", "None": no name), none of several words one that is no name ("see the
 // form"; "An" of "Nguyen Van An" is), no digit, no bracket (a label put there before).
-bool IsNameLikeStopword(std::string_view w);
-
 bool WholeTextIsName(std::string_view text, size_t* begin, size_t* end) {
   size_t b = 0, e = text.size();
   auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };

@@ -719,11 +719,11 @@ std::optional<Classification> JudgeJose(std::string_view t) {
     static const std::array<std::string_view, 21> kParameters = {
         "alg", "enc", "zip", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ",
         "cty", "crit", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c", "b64"};
-    bool other_members = !h.is_object();
-    if (h.is_object())
-      for (const auto& [name, value] : h.as_object())
-        other_members = other_members ||
-                        std::find(kParameters.begin(), kParameters.end(), name) == kParameters.end();
+    // (h is an object: the header begins with '{' and parsed.)
+    const bool other_members =
+        std::any_of(h.as_object().begin(), h.as_object().end(), [](const auto& member) {
+          return std::find(kParameters.begin(), kParameters.end(), member.first) == kParameters.end();
+        });
     if (other_members || header->size() > 8192) {
       c.verdict = Verdict::kUndetermined;
       AddReason(&c, "the JWE header holds members that are not JOSE header parameters, "

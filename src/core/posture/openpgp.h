@@ -54,7 +54,8 @@ struct Message {
   // Byte range of the encrypted payload within the bytes given (after the data packet's
   // own version and algorithm fields; partial-length octets are not skipped).
   size_t payload_begin = 0;
-  size_t payload_end = 0;  // Bytes that are not packets of the message follow it (from trailing_begin on): data
+  size_t payload_end = 0;
+  // Bytes that are not packets of the message follow it (from trailing_begin on): data
   // stored beside the ciphertext, outside it (an encrypted message only).
   bool trailing = false;
   size_t trailing_begin = 0;
