@@ -1724,6 +1724,20 @@ TEST_F(DetectorTest, DateTimeOtherForms) {
   EXPECT_TRUE(Lacks("DOB 29-Feb-1985", "DATE_TIME"));
   EXPECT_TRUE(Has("DOB 29-Feb-84", "DATE_TIME", "29-Feb-84"));  // 1984 or 2084: a leap year
   EXPECT_TRUE(Has("DOB 14/3/85", "DATE_TIME", "14/3/85"));      // day first elsewhere
+  // A two-digit year with an English month's name, day or month first: with a date
+  // word only.
+  EXPECT_TRUE(Has("DOB 14 Mar 85", "DATE_TIME", "14 Mar 85"));
+  EXPECT_TRUE(Has("born 14th March, '85 in Ohio", "DATE_TIME", "14th March, '85"));
+  EXPECT_TRUE(Has("Date of birth: Mar 14, 85", "DATE_TIME", "Mar 14, 85"));
+  EXPECT_TRUE(Has("DOB SEPT. 3rd '85", "DATE_TIME", "SEPT. 3rd '85"));
+  EXPECT_TRUE(Has("d.o.b. 29 Feb 84", "DATE_TIME", "29 Feb 84"));  // 1984 or 2084
+  EXPECT_NEAR(ScoreOf("DOB 14 Mar 85", "14 Mar 85"), 0.65, kEps);
+  EXPECT_TRUE(Find("on Mar 14, 85 people came").empty());
+  EXPECT_TRUE(Find("room 12 May 21 is free").empty());
+  EXPECT_TRUE(Lacks("DOB 29 Feb 85", "DATE_TIME"));  // neither 1985 nor 2085 leap
+  EXPECT_TRUE(Lacks("DOB 32 Mar 85", "DATE_TIME"));
+  EXPECT_TRUE(Lacks("DOB Mar 14, 850", "DATE_TIME"));
+  EXPECT_TRUE(Lacks("DOB Marc 14, 85", "DATE_TIME"));
   // The value of a column or key named for a date of birth.
   DetectOptions options;
   for (const char* name : {"dob", "birth_date", "dateOfBirth", "patient_birthday"}) {

@@ -628,6 +628,20 @@ class Scanner {
     const size_t n2 = r2.s == kNone ? 0 : r2.len();
     const unsigned char j10 = Joined(r1, r0), j21 = Joined(r2, r1), j32 = Joined(r3, r2);
     if (n0 >= 4) run4_ = true;
+    // DATE_TIME, a two-digit year with an English month's name: the year's run of 2
+    // begins at most 18 bytes after the month's start ("September. 14th, '85"), which
+    // is the last month before it (only the day and marks come between them), and the
+    // day is the run before, either after the month or right before it, where the
+    // match begins: joined to it by a blank, or by two letters (an ordinal's) and one
+    // ("14th ").
+    auto day_before_month = [&] {
+      const size_t m = month_hi_;
+      return r1.e < m && t_[m - 1] == ' ' &&
+             (r1.e + 1 == m || (r1.e + 3 == m && Alpha(t_[r1.e]) && Alpha(t_[r1.e + 1])));
+    };
+    if (n0 == 2 && month_lo_ != kNone && r0.s <= month_hi_ + 18 && r1.s != kNone &&
+        (r1.s > month_hi_ || day_before_month()))
+      Set(Hint::kOtherDate, Back(month_hi_, 5), r0.e);
     // IBAN: \b[A-Za-z]{2}\d{2}
     // (at most 4 + 7 * 5 + 4 bytes).
     if (n0 >= 2 && r0.s >= 2 && Alpha(t_[r0.s - 1]) && Alpha(t_[r0.s - 2]))

@@ -668,13 +668,16 @@ const std::vector<PatternDef>& BuiltinPatterns() {
        "\\b\\d{4}-(?:\\d-\\d{1,2}|\\d{2}-\\d)\\b"
        "|\\b\\d{1,2}-" MONTH_ABBR_HYPHENED "-(?:\\d{4}|\\d{2})\\b",
        0.6, 0.6, ValidateOtherDate, nullptr, kDateContext},
-      // Forms that are as often something else (a version, a ratio, a section number):
-      // a year first with dots ("1985.03.14"), a two-digit year ("3/14/85", "14.03.85",
-      // "3-14-85"). Likely only, above the threshold with a date word near them ("DOB",
-      // "born", "date of birth").
+      // Forms that are as often something else (a version, a ratio, a section number, a
+      // count): a year first with dots ("1985.03.14"), a two-digit year ("3/14/85",
+      // "14.03.85", "3-14-85"), also after an English month's name or before it ("DOB 14
+      // Mar 85", "14th March '85", "Mar 14, 85"). Likely only, above the threshold with a
+      // date word near them ("DOB", "born", "date of birth").
       {"DATE_TIME", "date_short_year",
        "\\b\\d{4}\\.\\d{1,2}\\.\\d{1,2}\\b|\\b\\d{1,2}/\\d{1,2}/\\d{2}\\b"
-       "|\\b\\d{1,2}\\.\\d{1,2}\\.\\d{2}\\b|\\b\\d{1,2}-\\d{1,2}-\\d{2}\\b",
+       "|\\b\\d{1,2}\\.\\d{1,2}\\.\\d{2}\\b|\\b\\d{1,2}-\\d{1,2}-\\d{2}\\b"
+       "|\\b\\d{1,2}(?:st|nd|rd|th)? " MONTH "\\.?,? '?\\d{2}\\b"
+       "|\\b" MONTH "\\.? \\d{1,2}(?:st|nd|rd|th)?,? '?\\d{2}\\b",
        0.3, 0.3, ValidateOtherDate, nullptr, kDateContext},
       // A date of birth as eight digits, year first ("19850314"): with a date word only.
       {"DATE_TIME", "date_compact", kDigitRun, 0.05, 0.25, ValidateCompactDate, nullptr,

@@ -715,6 +715,29 @@ bool MonthFirstDateValid(Cursor& in) {
   return year >= 0 && DateExists(year, month, day) && TimeValid(in);
 }
 
+// Parses a two-digit year's date with an English month's name, day first or month
+// first: "14 Mar 85", "14th March, '85", "Mar 14, 85", "March 14th '85" (either century).
+bool NamedShortYearDateValid(Cursor& in) {
+  int day, month;
+  if (IsDigit(in.Peek())) {
+    day = in.Digits(1, 2);
+    if (day < 0 || !EatOrdinalSuffix(in) || !in.Eat(' ')) return false;
+    month = ParseMonthName(in);
+  } else {
+    month = ParseMonthName(in);
+    if (month == 0 || !in.Eat(' ')) return false;
+    day = in.Digits(1, 2);
+    if (day < 0 || !EatOrdinalSuffix(in)) return false;
+  }
+  if (month == 0) return false;
+  in.Eat(',');
+  if (!in.Eat(' ')) return false;
+  in.Eat('\'');
+  const int year = in.Digits(2, 2);
+  return year >= 0 && in.AtEnd() &&
+         (DateExists(1900 + year, month, day) || DateExists(2000 + year, month, day));
+}
+
 }  // namespace
 
 std::string DigitsOnly(std::string_view s) {
@@ -914,6 +937,12 @@ Validity ValidateDate(std::string_view s) {
 }
 
 Validity ValidateOtherDate(std::string_view s) {
+  // The named forms are the only ones with a blank ("14th September, '85": 19 bytes).
+  if (s.find(' ') != std::string_view::npos) {
+    Cursor in(s);
+    return s.size() <= 24 && NamedShortYearDateValid(in) ? Validity::kValid
+                                                           : Validity::kInvalid;
+  }
   if (s.size() > 16) return Validity::kInvalid;
   Cursor in(s);
   const int first = in.Digits(1, 4);

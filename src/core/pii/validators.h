@@ -85,7 +85,7 @@ Validity ValidateDate(std::string_view s);
 // The date forms of the "date_other" and "date_short_year" recognizers: a year first
 // with its month and day unpadded or dotted ("1985-3-14", "1985.03.14"), a day first
 // with an English month's abbreviation ("14-Mar-1985", "14-MAR-85"), and a two-digit
-// year ("3/14/85", "14.03.85"; either century).
+// year ("3/14/85", "14.03.85", "14 Mar 85", "Mar 14, '85"; either century).
 Validity ValidateOtherDate(std::string_view s);
 // Eight digits that are a date, year first, 1900 to 2099 ("19850314").
 Validity ValidateCompactDate(std::string_view s);
