@@ -1635,7 +1635,21 @@ INSERT INTO clinic.dk VALUES (3, 'a', 'Patient reports chest pain.');
 RESET ROLE;
 SELECT comply.run_jobs() >= 0 AS worked;
 SELECT 'clinic.dk'::regclass::oid AS dk_oid \gset
+-- EXECUTE on forget alone is no authority over another owner's table: the caller must
+-- own it or may DELETE from it, with USAGE on its schema (also when it names the table
+-- by its OID, which regclass input would refuse without USAGE), and is refused before
+-- the table is locked or its jobs counted (42501). A partition named is checked as
+-- well as its root.
 SET ROLE key_eraser;
+SELECT what, removed FROM comply.forget(:dk_oid::oid::regclass, '{"id": 3, "region": "a"}') WHERE what = 'ai_jobs';
+RESET ROLE;
+GRANT DELETE ON clinic.dk TO key_eraser;
+SET ROLE key_eraser;
+SELECT what, removed FROM comply.forget(:dk_oid::oid::regclass, '{"id": 3, "region": "a"}') WHERE what = 'ai_jobs';
+RESET ROLE;
+GRANT USAGE ON SCHEMA clinic TO key_eraser;
+SET ROLE key_eraser;
+SELECT what, removed FROM comply.forget('clinic.dk_a', '{"id": 3, "region": "a"}') WHERE what = 'ai_jobs';
 SELECT what, removed FROM comply.forget(:dk_oid::oid::regclass, '{"id": 3, "region": "a"}') WHERE what = 'ai_jobs';
 RESET ROLE;
 SELECT subject -> 'primary_key' ->> 'id' AS id, status, last_error FROM comply.ai_jobs WHERE queue = 'dk' ORDER BY id;
@@ -1646,6 +1660,7 @@ DROP DOMAIN clinic.ward_key;
 DROP FUNCTION clinic.key_ok(int);
 REVOKE ALL ON SCHEMA clinic FROM key_owner;
 REVOKE ALL ON FUNCTION comply.forget(regclass, jsonb) FROM key_eraser;
+REVOKE ALL ON SCHEMA clinic FROM key_eraser;
 DROP ROLE key_owner, key_eraser;
 -- A key of dates and times is written the same whatever the writing session's DateStyle
 -- and TimeZone (ISO 8601, a timestamptz in UTC): a DELETE in another session's formats

@@ -79,6 +79,7 @@ extern "C" {
 PG_FUNCTION_INFO_V1(comply_audit);
 PG_FUNCTION_INFO_V1(comply_audit_as_caller);
 PG_FUNCTION_INFO_V1(comply_audit_own);
+PG_FUNCTION_INFO_V1(comply_invoker_role);
 PG_FUNCTION_INFO_V1(comply_audit_deferred);
 PG_FUNCTION_INFO_V1(comply_seal);
 PG_FUNCTION_INFO_V1(comply_adopt_node);
@@ -1427,6 +1428,12 @@ extern "C" Datum comply_audit_as_caller(PG_FUNCTION_ARGS) {
   char* acting_user = GetUserNameFromId(GetOuterUserId(), false);
   PG_RETURN_INT64(AuditFromCaller(action, object, details, clear, acting_user));
 }
+
+// comply._invoker_role() RETURNS oid: the role of the session that called (its SET ROLE
+// role), which a security definer function does not change: whose privileges pg_comply's
+// SECURITY DEFINER functions check before acting for it (comply.forget). Not granted to
+// anyone.
+extern "C" Datum comply_invoker_role(PG_FUNCTION_ARGS) { PG_RETURN_OID(GetOuterUserId()); }
 
 // comply._audit_deferred(record jsonb) RETURNS bigint: appends a record another session
 // handed to the job worker (a rejected row, an audited read: {"action", "object",

@@ -163,6 +163,15 @@ COMMENT ON FUNCTION comply._audit_as_caller(text, text, jsonb, jsonb) IS
   'comply.audit for pg_comply''s security definer functions: the calling session''s role acts; clear joins the details unredacted';
 REVOKE ALL ON FUNCTION comply._audit_as_caller(text, text, jsonb, jsonb) FROM PUBLIC;
 
+-- The calling session's role (its SET ROLE role), for pg_comply's SECURITY DEFINER
+-- functions that check the caller's privileges before acting for it (comply.forget).
+CREATE FUNCTION comply._invoker_role() RETURNS oid
+  AS 'MODULE_PATHNAME', 'comply_invoker_role'
+  LANGUAGE C STABLE;
+COMMENT ON FUNCTION comply._invoker_role() IS
+  'The calling session''s role (SET ROLE''s), which a security definer function does not change';
+REVOKE ALL ON FUNCTION comply._invoker_role() FROM PUBLIC;
+
 -- comply.audit without its refusal of the action names pg_comply writes itself, for
 -- pg_comply's SQL that writes them as the role it runs as (the review queue's upkeep).
 CREATE FUNCTION comply._audit_own(action text, object text, details jsonb DEFAULT '{}')

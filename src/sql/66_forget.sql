@@ -103,6 +103,21 @@ BEGIN
   IF current_setting('transaction_read_only')::boolean THEN
     RAISE EXCEPTION 'cannot execute comply.forget() in a read-only transaction' USING ERRCODE = 'read_only_sql_transaction';
   END IF;
+  -- Erasure is the authority of who may delete the table's rows: its owner (a member of
+  -- the owning role) or a role granted DELETE on it, with USAGE on its schema. EXECUTE on
+  -- this function alone is not that (it runs as the extension's owner, over every
+  -- table), and a table named by its OID is no exception to the schema's USAGE.
+  -- Checked before the table is locked or anything about its jobs is told, for the
+  -- table named and, for a partition, its protected root, whose rows' jobs go.
+  IF EXISTS (SELECT 1 FROM pg_class c
+              WHERE c.oid IN (tbl, pg_partition_root(tbl))
+                AND NOT (has_schema_privilege(comply._invoker_role(), c.relnamespace, 'USAGE')
+                         AND (pg_has_role(comply._invoker_role(), c.relowner, 'MEMBER')
+                              OR has_table_privilege(comply._invoker_role(), c.oid, 'DELETE')))) THEN
+    RAISE EXCEPTION 'permission denied to forget rows of table %', tbl
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'comply.forget acts for a role that owns the table or may DELETE from it (with USAGE on its schema).';
+  END IF;
   key := comply._forget_key(primary_key);
   -- The table first (its partitions with it), before any job: a TRUNCATE, RENAME or
   -- DROP holds it while it cancels or renames the table's jobs, which this function
