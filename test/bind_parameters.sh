@@ -5,7 +5,8 @@
 # parameters: $1 = 'Maria Garcia', $2 = '536-22-8714'". In a transaction that wrote to a
 # protected table the values are cut from that line, for the client and the server log
 # alike (test/check_log_pii.sh scans the log after this). pgbench -M extended sends the
-# parameters. Needs the test cluster running (PG* variables set), pg_comply installed.
+# parameters. Also the node dumps of debug_print_* (below). Needs the test cluster
+# running (PG* variables set, COMPLY_CLUSTER_DIR naming it), pg_comply installed.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=test/lib.sh
@@ -39,6 +40,25 @@ check "... and neither value reaches the client" \
 out=$(run "$work/plain.sql" -D code=BIND-PARAMETER-SHOWN)
 check "a table that is not protected keeps the parameters in the context" \
   bash -c '[[ "$1" == *"unnamed portal with parameters: \$1 = '"'"'BIND-PARAMETER-SHOWN'"'"'"* ]]' _ "$out"
-psql -X -q -d postgres -c 'DROP DATABASE comply_bind'
+# debug_print_parse, debug_print_rewritten and debug_print_plan, which any role may SET,
+# log a node dump of each statement with its constants as their bytes ("90 101 98 ...");
+# pg_comply's log hook removes the dumps and keeps the records, with a hint.
+log=$("$repo/scripts/pgcluster.sh" log)
+before=$(wc -l <"$log")
+psql -X -q -d comply_bind -c 'CREATE ROLE comply_bind_writer' -c 'GRANT INSERT ON intake TO comply_bind_writer'
+PGOPTIONS='-c debug_print_parse=on -c debug_print_rewritten=on -c debug_print_plan=on' \
+  psql -X -q -d comply_bind -c 'SET ROLE comply_bind_writer' \
+  -c "INSERT INTO intake VALUES (3, 'Zebulon Quillfeather', '536-22-8714')"
+sleep 0.5  # (the log is written by the server as the statements run; this is margin only)
+new_lines=$(tail -n +"$((before + 1))" "$log")
+bytes=$(printf 'Quillfeather' | od -An -tu1 | tr -s ' ' | sed 's/^ //; s/ $//')
+check "node dumps of a write are logged as records (parse tree, rewritten parse tree, plan)" \
+  bash -c 'for t in "parse tree" "rewritten parse tree" plan; do
+             grep -qE "LOG:  ([0-9A-Z]{5}: )?$t:\$" <<<"$1" || exit 1; done' _ "$new_lines"
+check "... each with the hint that pg_comply removed the dump" \
+  bash -c '[ "$(grep -c "pg_comply removed the node dump" <<<"$1")" -ge 3 ]' _ "$new_lines"
+check "... and the value's bytes are not in the log" \
+  bash -c '[[ "$1" != *"$2"* && "$1" != *":constvalue"* ]]' _ "$new_lines" "$bytes"
+psql -X -q -d postgres -c 'DROP DATABASE comply_bind' -c 'DROP ROLE comply_bind_writer'
 echo "bind_parameters: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -558,7 +558,27 @@ void HideProtectedRow(ErrorData* edata, bool mask_values) {
   *out = '\0';
 }
 
+// Whether edata is a node dump of debug_print_parse, debug_print_rewritten or
+// debug_print_plan (elog_node_display: errmsg_internal("%s:", title), the dump its
+// detail): any role may SET them (their context is user, which no grant takes away),
+// and the dump quotes the statement's constants as their bytes, a protected table's
+// values in clear among them.
+bool IsNodeDump(const ErrorData* edata) {
+  if (edata->elevel != LOG || edata->detail == nullptr || edata->message_id == nullptr ||
+      edata->message == nullptr || strcmp(edata->message_id, "%s:") != 0)
+    return false;
+  for (const char* title : {"parse tree:", "rewritten parse tree:", "plan:", "raw parse tree:"})
+    if (strcmp(edata->message, title) == 0) return true;
+  return false;
+}
+
 void HideUrlPaths(ErrorData* edata) {
+  // A node dump's record is kept (it tells that the setting is on), its dump removed.
+  if (IsNodeDump(edata)) {
+    edata->detail = nullptr;  // (ErrorContext's memory, released with it)
+    if (edata->hint == nullptr)
+      edata->hint = pstrdup("pg_comply removed the node dump: it quotes the statement's constants.");
+  }
   static const char kFormat[] = "parameter \"%s\" changed to \"%s\"";
   if (edata->message_id != nullptr && edata->message != nullptr &&
       strcmp(edata->message_id, kFormat) == 0) {
