@@ -200,6 +200,13 @@ SELECT comply.assert_valid('{"maria garcia": "x", "MARIA GARCIA": "y", "MariaGar
 -- Also where a key holds '/' or '~', which the pointer escapes (~1, ~0): each key is
 -- redacted before it is escaped.
 SELECT comply.assert_valid('{"patients/536-22-8714": "x", "cards/4111 1111 1111 1111": "y", "a~b/c": "z"}', 'contacts_by_mail');
+-- A key the schema does not name (here reached through additionalProperties) and in
+-- which the detector finds nothing is shown only when it is written as a program names
+-- a member; a surname, an address, digits of another script are "[KEY]" (QA 19). A key
+-- the schema names (through properties, also past a $ref) is the schema's own text.
+SELECT comply.assert_valid(jsonb_build_object('Kowalczyk', 'x', '12 Baker Street', 'x', '١٢٣٤٥٦٧٨٩', 'x', '１２３４５６７８', 'x', 'order_total', 'x'), 'contacts_by_mail');
+SELECT comply.register_schema('named_members', '{"properties": {"Account": {"$ref": "#/$defs/acct"}}, "$defs": {"acct": {"properties": {"HolderName": {"type": "integer"}}, "additionalProperties": {"type": "integer"}}}}');
+SELECT comply.assert_valid('{"Account": {"HolderName": "x", "Okonkwo": "y", "notes": "z"}}', 'named_members');
 -- Each key is redacted with the keys above it as its context, as a document's values
 -- are: a bare SSN keying a map under "ssn" is found. A key of six digits or more that
 -- the detector leaves (a phone's digits with no context) reads [DIGITS]; an array's
@@ -215,12 +222,14 @@ SELECT comply.assert_valid(jsonb_build_object('list', (SELECT jsonb_agg(i) FROM 
 SELECT comply.assert_valid(jsonb_build_object(repeat('k', 100000), 'x'), 'contacts_by_mail');
 -- A detail longer than an error holds is cut at a character's boundary: cut inside one,
 -- it was not valid UTF-8 (and a client in another encoding got 22021 in place of 23514).
+-- (Keys the schema names, so that they are shown.)
+SELECT comply.register_schema('emoji_members', jsonb_build_object('properties', (SELECT jsonb_object_agg('x' || i || repeat(U&'\+01F600', 600), '{"type": "integer"}'::jsonb) FROM generate_series(1, 5) i)));
 DO $$
 DECLARE
   state text;
   detail text;
 BEGIN
-  PERFORM comply.assert_valid((SELECT jsonb_object_agg('x' || i || repeat(U&'\+01F600', 600), 'x') FROM generate_series(1, 5) i), 'contacts_by_mail');
+  PERFORM comply.assert_valid((SELECT jsonb_object_agg('x' || i || repeat(U&'\+01F600', 600), 'x') FROM generate_series(1, 5) i), 'emoji_members');
 EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, detail = PG_EXCEPTION_DETAIL;
   PERFORM convert_from(convert_to(detail, 'UTF8'), 'UTF8');  -- 22021 if a character is cut

@@ -723,6 +723,70 @@ extern "C" Datum comply_validation_errors_named(PG_FUNCTION_ARGS) {
   });
 }
 
+// Whether key is written as a program names a member: ASCII letters, digits, '_', '-',
+// '.' and '$', beginning with no capital ("order_total", "maxItems", "home", "x-id"),
+// not as a name, an address or prose is ("Kowalczyk", "12 Baker Street", "Müller").
+bool IdentifierLike(std::string_view key) {
+  if (key.empty() || (key[0] >= 'A' && key[0] <= 'Z')) return false;
+  for (char c : key)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '-' || c == '.' || c == '$'))
+      return false;
+  return true;
+}
+
+// For each token of an error's instance path, whether the schema names it: the keys the
+// evaluation went into through "properties" (the schema's own text), read from the
+// error's schema path, which is the evaluation's (through $ref). The other keywords
+// that go into a member or an item (additionalProperties, patternProperties and its
+// pattern, unevaluatedProperties, propertyNames, items, prefixItems and its index,
+// additionalItems, unevaluatedItems, contains) name none; the applicators that stay on
+// the value skip their index or name (allOf/1, dependentSchemas/a). A path this does not
+// follow leaves the tokens after it unnamed: shown less, never more.
+std::vector<bool> KeysTheSchemaNames(const std::string& schema_path) {
+  std::vector<std::string> segments;
+  for (size_t start = 0; start < schema_path.size() && schema_path[start] == '/';) {
+    size_t end = schema_path.find('/', start + 1);
+    if (end == std::string::npos) end = schema_path.size();
+    std::string seg;
+    for (size_t i = start + 1; i < end; ++i) {
+      if (schema_path[i] == '~' && i + 1 < end && (schema_path[i + 1] == '0' || schema_path[i + 1] == '1')) {
+        seg += schema_path[i + 1] == '0' ? '~' : '/';
+        ++i;
+      } else {
+        seg += schema_path[i];
+      }
+    }
+    segments.push_back(std::move(seg));
+    start = end;
+  }
+  auto all_digits = [](const std::string& t) {
+    return !t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  std::vector<bool> named;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string& seg = segments[i];
+    if (seg == "properties" && i + 1 < segments.size()) {
+      named.push_back(true);
+      ++i;
+    } else if (seg == "patternProperties" || seg == "prefixItems") {
+      named.push_back(false);
+      ++i;
+    } else if (seg == "additionalProperties" || seg == "unevaluatedProperties" ||
+               seg == "propertyNames" || seg == "additionalItems" || seg == "unevaluatedItems" ||
+               seg == "contains") {
+      named.push_back(false);
+    } else if (seg == "items") {
+      named.push_back(false);
+      if (i + 1 < segments.size() && all_digits(segments[i + 1])) ++i;  // draft-07's array form
+    } else if (seg == "allOf" || seg == "anyOf" || seg == "oneOf" || seg == "dependentSchemas" ||
+               seg == "dependencies" || seg == "$defs" || seg == "definitions") {
+      ++i;
+    }
+  }
+  return named;
+}
+
 // A JSON Pointer into instance with each key redacted: the escapes (~1 for '/', ~0 for
 // '~') would otherwise glue a key's characters to their neighbours, and the detector
 // would not know "cards~14111 1111 1111 1111" for a card number. Each key is redacted
@@ -731,7 +795,16 @@ extern "C" Datum comply_validation_errors_named(PG_FUNCTION_ARGS) {
 // leaves, a whole key or glued into one, read [DIGITS] ("ssn_536-22-8714" is
 // "ssn_[DIGITS]": pii::MaskDigitRuns). An array's index is shown as it is: the
 // pointer is followed through instance to tell an index from a key of digits.
-std::string RedactedPointer(const std::string& pointer, const Jsonb* instance) {
+//
+// A key the schema does not name (one reached through additionalProperties,
+// patternProperties, unevaluatedProperties or propertyNames: the document's own) is
+// shown only when it is written as an identifier is (IdentifierLike); otherwise, what
+// the detector leaves of it may be a name or an address it does not know ("Kowalczyk",
+// "12 Baker Street"), or digits of another script: "[KEY]". named[k] tells whether the
+// schema names the pointer's k-th token (KeysTheSchemaNames); past its end, it does not.
+std::string RedactedPointer(const std::string& pointer, const Jsonb* instance,
+                            const std::vector<bool>& named) {
+  size_t token = 0;
   std::string out;
   std::string context;  // the keys above the token (what a value's name is in JsonbRedactor)
   bool resolved = true;  // at is the value the pointer reached so far
@@ -780,6 +853,8 @@ std::string RedactedPointer(const std::string& pointer, const Jsonb* instance) {
       // prose writes names ("maria garcia", "MARIA GARCIA", "MariaGarcia"): a word of
       // it that is a listed first name makes the key a person's (QA 13).
       if (shown == key && CurrentDetector().HoldsFirstName(key)) shown = "[PERSON]";
+      const bool schema_names_it = token < named.size() && named[token];
+      if (shown == key && !schema_names_it && !IdentifierLike(key)) shown = "[KEY]";
       if (context.empty() || context.size() + key.size() > 255) {
         context = key;
       } else {
@@ -794,6 +869,7 @@ std::string RedactedPointer(const std::string& pointer, const Jsonb* instance) {
       else out += c;
     }
     start = end;
+    ++token;
   }
   return out;
 }
@@ -820,7 +896,8 @@ extern "C" Datum comply_assert_valid(PG_FUNCTION_ARGS) {
         detail +=
             (detail.empty() ? "" : "\n") + std::string("at \"") +
             (e.instance_path.empty() ? std::string()
-                                     : ShownPointer(RedactedPointer(e.instance_path, instance))) +
+                                     : ShownPointer(RedactedPointer(e.instance_path, instance,
+                                                                    KeysTheSchemaNames(e.schema_path)))) +
             "\": " + e.message;
       throw Error(sqlstate::kCheckViolation,
                   "document does not match schema \"" +
